@@ -1,0 +1,60 @@
+"""The bug-code vocabulary: part of the public result format, so the codes never change.
+
+Each code carries a plain-words explanation and a hint at the fix; diagnosis picks the code,
+reports, pytest messages and the grader print these texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BugClass:
+    code: str
+    meaning: str
+    hint: str
+
+
+_TABLE = (
+    BugClass("missing-batch-mean", "the analytic gradient is N times the true one: the 1/N of the batch-mean loss was left out",
+             "divide the upstream gradient (or dx) by the batch size N exactly where the forward pass averages"),
+    BugClass("extra-batch-mean", "the analytic gradient is 1/N of the true one: it was divided by the batch size once too often",
+             "divide by N once, in the loss layer that takes the mean; layers above it must not divide again"),
+    BugClass("scaled", "the analytic gradient is off by a constant factor",
+             "look for a missing or extra constant: the 2 of a squared error, a dropout keep-ratio, a slope"),
+    BugClass("sign-flip", "the analytic gradient is the negative of the true one",
+             "check the sign of the derivative (e.g. d(t - y)/dy = -1) and of the upstream gradient"),
+    BugClass("transposed", "the right values sit in transposed positions",
+             "check the order of the matrix product, e.g. dW = x.T @ dout, not (dout.T @ x)"),
+    BugClass("wrong-reduction", "the gradient was summed over the wrong axis, or over all axes",
+             "a parameter broadcast over the batch gets the sum over the batch axis only, e.g. db = dout.sum(axis=0)"),
+    BugClass("wrong-shape", "the gradient's shape is not the shape of what it is the gradient of",
+             "return a gradient with exactly the shape of its input or parameter (reshape dx back to x.shape)"),
+    BugClass("zero-gradient", "the analytic gradient is all zeros (or was never written) where the true one is not",
+             "make sure backward computes and stores this gradient"),
+    BugClass("dropped-term", "the analytic gradient matches the true one only in part: a term of a sum or product rule is missing, or a path was overwritten instead of accumulated",
+             "add every path's contribution; use += (or np.add.at) where several paths reach the same element"),
+    BugClass("stale-parameters", "backward used or changed parameters that were modified during forward/backward",
+             "compute every gradient from the parameters forward used; leave updates to the optimizer"),
+    BugClass("mutates-input", "forward or backward wrote into an array it was given",
+             "work on a copy (x = x.copy()) or build a new array instead of assigning into the argument"),
+    BugClass("couples-samples", "one sample's output or gradient depends on another sample",
+             "compute each sample's output from its own row only; reductions over the batch axis mix samples"),
+    BugClass("non-finite", "NaN or inf appeared for finite inputs",
+             "stabilise the computation, e.g. subtract the row maximum before exp in a softmax"),
+    BugClass("crashed", "forward or backward raised, timed out or returned something that is not an array",
+             "run the layer by hand on a small input and fix the error shown"),
+    BugClass("mismatch", "the analytic gradient is wrong, and no simple pattern explains it",
+             "derive the gradient again on paper for one element and compare with the code"),
+)
+
+BUGS: dict[str, BugClass] = {b.code: b for b in _TABLE}
+BUG_CODES: tuple[str, ...] = tuple(BUGS)
+
+
+def describe(code: str) -> BugClass:
+    try:
+        return BUGS[code]
+    except KeyError:
+        raise KeyError(f"unknown bug code {code!r}; known: {', '.join(BUG_CODES)}") from None
