@@ -93,9 +93,13 @@ def _affine(spec: dict[str, Any], rng: np.random.Generator) -> Case:
     return Case(x, None, {"W": W, "b": b}, {}, spec)
 
 
+#: logits spread of loss cases: the textbook's log(y + 1e-7) is inexact by 1e-7/p, so keep p >~ 1e-2
+LOGIT_STD = 0.5
+
+
 def _softmax_with_loss(spec: dict[str, Any], rng: np.random.Generator) -> Case:
     N, C = spec["N"], spec["C"]
-    x = _values(rng, (N, C), spec)
+    x = _values(rng, (N, C), spec) * (LOGIT_STD if spec.get("scale", 1.0) < 100 else 1.0)
     return Case(x, _labels(rng, N, C, spec.get("labels", "onehot")), {}, {}, spec)
 
 

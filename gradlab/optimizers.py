@@ -85,6 +85,7 @@ class Adam:
         self.steps = 0
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, np.ndarray] = {}
 
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         _check_same_keys(params, grads)
@@ -98,11 +99,23 @@ class Adam:
             if name not in self.m:
                 self.m[name] = np.zeros_like(p)
                 self.v[name] = np.zeros_like(p)
-            m, v = self.m[name], self.v[name]
-            m += (1.0 - self.beta1) * (g - m)
-            v += (1.0 - self.beta2) * (g * g - v)
+                self._scratch[name] = np.empty_like(p)
+            m, v, tmp = self.m[name], self.v[name], self._scratch[name]
+            # Written with out= into one scratch array: the plain expression allocates nine
+            # temporaries per parameter per step, which costs as much as the matrix products.
+            m *= self.beta1
+            np.multiply(g, 1.0 - self.beta1, out=tmp)
+            m += tmp
+            v *= self.beta2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - self.beta2
+            v += tmp
             _decay(p, self.lr, self.weight_decay)
-            p -= step * m / (np.sqrt(v) + self.eps)
+            np.sqrt(v, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= step
+            p -= tmp
 
 
 def make_optimizer(name: str, lr: float, weight_decay: float = 0.0) -> Momentum | Adam:
