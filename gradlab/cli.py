@@ -1,67 +1,17 @@
-"""The `gradlab` command line: argument parsing and exit codes; the work happens in the library.
+"""The `gradlab` command line: dispatch to the subcommands in `gradlab.commands`.
 
-Exit status: 0 all layers pass (warnings allowed), 1 a layer failed or a file could not be
-imported, 2 a usage error (bad arguments, a path that does not exist).
+Exit status: 0 success, 1 a check failed (a layer failed or a file could not be imported),
+2 a usage error (bad arguments, a path that does not exist), printed as one line.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from gradlab import __version__
-from gradlab.runner import DEFAULT_EXAMPLES
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments: printed as one line, exit status 2."""
-
-
-def _add_check(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check every layer in files/folders (or the reference registry)",
-                       description="Check the backward pass of every layer gradlab recognises in PATH "
-                                   "(files or folders), or of the reference registry when no PATH is given.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
-    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
-    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
-                   help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
-    p.add_argument("--seed", type=int, default=0, help="seed for hypothesis and the data (default 0)")
-    p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
-    p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
-    p.set_defaults(run=_run_check)
-
-
-def _run_check(args: argparse.Namespace) -> int:
-    from gradlab.check_many import check_paths, check_registry
-    from gradlab.messages import explain, summary_line, worst_error
-
-    if args.examples < 1:
-        raise UsageError("--examples must be at least 1")
-    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only) if args.paths \
-        else check_registry(examples=args.examples, seed=args.seed, only=args.only)
-    out = sys.stdout
-    for err in outcome.errors:
-        print(f"ERROR {err}", file=out)
-    for report in outcome.reports:
-        if report.verdict == "fail" or args.verbose:
-            print(explain(report, reproduce=f"gradlab check ... --seed {args.seed}"), file=out)
-        else:
-            print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
-            for w in report.warnings:
-                print(f"  warning: {w.message}", file=out)
-    for name, why in outcome.skipped:
-        print(f"SKIP {name}: {why}", file=out)
-    counts = outcome.counts()
-    print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
-          f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
-    if args.json:
-        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
-    return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
+from gradlab.commands import COMMANDS, EXIT_USAGE, UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "And if not, what is the bug?")
     parser.add_argument("--version", action="version", version=f"gradlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_check(sub)
+    for command in COMMANDS:
+        command.add_parser(sub)
     return parser
 
 

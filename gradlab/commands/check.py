@@ -1,0 +1,53 @@
+"""`gradlab check [PATH...]`: a verdict per layer found in files/folders, or in the registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from gradlab.commands import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.runner import DEFAULT_EXAMPLES
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check every layer in files/folders (or the reference registry)",
+                       description="Check the backward pass of every layer gradlab recognises in PATH "
+                                   "(files or folders), or of the reference registry when no PATH is given.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
+    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                   help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
+    p.add_argument("--seed", type=int, default=0, help="seed for hypothesis and the data (default 0)")
+    p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradlab.check_many import check_paths, check_registry
+    from gradlab.messages import explain, summary_line, worst_error
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only) if args.paths \
+        else check_registry(examples=args.examples, seed=args.seed, only=args.only)
+    out = sys.stdout
+    for err in outcome.errors:
+        print(f"ERROR {err}", file=out)
+    for report in outcome.reports:
+        if report.verdict == "fail" or args.verbose:
+            print(explain(report, reproduce=f"gradlab check ... --seed {args.seed}"), file=out)
+        else:
+            print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
+            for w in report.warnings:
+                print(f"  warning: {w.message}", file=out)
+    for name, why in outcome.skipped:
+        print(f"SKIP {name}: {why}", file=out)
+    counts = outcome.counts()
+    print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
+          f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
+    return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
