@@ -1,3 +1,39 @@
-"""gradlab: is a hand-written backward pass right, and if not, what is the bug?"""
+"""gradlab: is a hand-written backward pass right, and if not, what is the bug?
+
+The public names below are imported on first use, so `import gradlab` (and pytest start-up, which
+loads the gradlab plugin) does not pay for numpy and hypothesis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "check_entry", "entry_for"]
+
+if TYPE_CHECKING:
+    from gradlab.assertions import GradientCheckError, GradlabWarning, assert_backward
+    from gradlab.discover import entry_for
+    from gradlab.runner import check_entry
+
+_HOMES = {
+    "GradientCheckError": "gradlab.assertions",
+    "GradlabWarning": "gradlab.assertions",
+    "assert_backward": "gradlab.assertions",
+    "check_entry": "gradlab.runner",
+    "entry_for": "gradlab.discover",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

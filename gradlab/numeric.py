@@ -30,10 +30,11 @@ STACK_BUDGET = 1 << 23
 
 
 def steps(arr: np.ndarray, rel: float = STEP) -> np.ndarray:
-    """Per-element steps that scale with each element's magnitude (and the array's typical size)."""
+    """Per-element steps that scale with each element's magnitude (never below the array's scale)."""
     a = np.abs(arr)
     typical = float(np.sqrt(np.mean(a**2))) if a.size else 1.0
-    floor = typical if typical > 0 else 1.0
+    # near-zero elements step by 1 (or by the array's typical size when all of it is small)
+    floor = min(1.0, typical) if typical > 0 else 1.0
     return rel * np.maximum(a, floor)
 
 
@@ -114,8 +115,16 @@ def stacked_input_gradient(forward: Callable[[np.ndarray], np.ndarray], x: np.nd
         y = y.reshape(2 * K + extra, N, -1)
         if first:
             ref = np.asarray(y0, dtype=np.float64).reshape(N, -1)
-            if not np.allclose(y[0], ref, rtol=1e-9, atol=1e-12 * (1 + np.abs(ref).max(initial=0))):
-                raise StackingRefused("a stacked copy of the batch gave a different output")
+            alone = batch[extra].reshape(N, *feat)
+            try:
+                ref_perturbed = np.asarray(forward(alone), dtype=np.float64).reshape(N, -1)
+            except Exception as exc:
+                raise StackingRefused(f"forward raised {type(exc).__name__}") from exc
+            # the unperturbed copy alone would miss batch statistics (the +h and -h copies cancel
+            # in a mean), so one perturbed copy is also compared with the same copy run on its own
+            for got, want in ((y[0], ref), (y[extra], ref_perturbed)):
+                if not np.allclose(got, want, rtol=1e-10, atol=1e-13 * (1 + np.abs(want).max(initial=0))):
+                    raise StackingRefused("a stacked copy of the batch gave a different output")
             first = False
         diff = y[extra::2] - y[extra + 1::2]  # (K, N, out)
         grad[:, js] = np.einsum("kno,no->nk", diff, Gs) / (2.0 * half[:, js])

@@ -1,0 +1,139 @@
+"""Fast mode: check a whole gradient at once along a few random directions.
+
+An element-wise finite-difference check of an array of n elements costs 2n forward calls. Here
+the array is moved along K random signed directions `d = s * v` (`s` the element-wise steps of
+`gradlab.numeric.steps`, `v` Rademacher or Gaussian) and the directional difference
+`sum(G * (y(θ + d) - y(θ - d))) / 2` is compared with the analytic `<a, d>`: 4K forward calls
+(two step sizes per direction), whatever n is. Signed directions matter: with all-positive ones
+an error of +e on one element and -e on another would cancel.
+
+The tolerance of one direction is the sum of three honest terms:
+
+- what the element-wise check itself would forgive. If every element satisfies
+  `|δ_i| <= allowed_i = atol + rtol |a_i|`, then `Σ δ_i d_i` with independent random signs is
+  sub-Gaussian with scale `||allowed ⊙ s||₂` (Hoeffding), so `Z = 6` of those scales is exceeded
+  with probability below 3e-8. The deterministic bound `Σ allowed_i |d_i|` would be safe too, but
+  it grows like n where the projection of a real bug grows like √n, and would hide bugs on big
+  arrays;
+- rounding in the forward pass: `NOISE_MARGIN * eps * Σ|G y|`, as in the element-wise check (the
+  rounding of one evaluation does not depend on how many inputs were moved), amplified by the
+  Richardson combination below; plus the analytic side's own rounding, `eps * Σ|a_i d_i|`;
+- truncation and kinks of a whole-array move: measured, not assumed, as the disagreement between
+  the steps `d` and `d/2`, with a margin.
+
+A failed projection is not a verdict: the caller re-checks element-wise, so verdict and diagnosis
+are the element-wise check's (see `gradlab.check`). Non-goals: locating the wrong element,
+naming the bug, and the input `x` of per-sample layers (already cheap, by stacking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from gradlab import numeric
+
+#: random directions per array; each costs four forward calls
+DIRECTIONS = 8
+#: in mode "auto", arrays with more elements than this are checked by projection first
+AUTO_MIN_SIZE = 512
+#: Hoeffding factor on the forgiven element-wise error: P(false failure) <= 2 exp(-Z²/2) per direction
+Z = 6.0
+#: rounding noise of one forward evaluation, in units of eps * sum|G * y| (same margin as the checker)
+NOISE_MARGIN = 100.0
+#: the measured truncation (|D(d) - 2 D(d/2)|) is multiplied by this before it is forgiven
+TRUNCATION_MARGIN = 4.0
+EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """The verdict of a projected check: `passed`, the worst direction's relative error and how
+    far it was from its tolerance (`worst_ratio` < 1 means inside), and the forward calls spent."""
+
+    passed: bool
+    max_rel_error: float
+    directions: int
+    worst_ratio: float
+    evaluations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "max_rel_error": self.max_rel_error, "directions": self.directions,
+                "worst_ratio": self.worst_ratio, "evaluations": self.evaluations}
+
+
+def applicable(analytic: Any, arr: np.ndarray) -> bool:
+    """Whether a projection can judge `analytic` at all (else go straight to the element-wise check,
+    whose shape and None diagnoses a projection cannot give)."""
+    return (isinstance(analytic, np.ndarray) and analytic.shape == arr.shape and arr.size > 0
+            and np.issubdtype(analytic.dtype, np.number) and bool(np.all(np.isfinite(analytic))))
+
+
+def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distribution: str) -> np.ndarray:
+    """`count` signed unit-step directions of `arr`'s shape: ±1 (Rademacher) or standard normal."""
+    if distribution == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=(count, *arr.shape))
+    if distribution == "gaussian":
+        return rng.standard_normal((count, *arr.shape))
+    raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
+
+
+def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analytic: np.ndarray, G: np.ndarray, *,
+                    directions: int = DIRECTIONS, rng: np.random.Generator | int | None = None,
+                    rtol: float = 1e-4, atol: float = 1e-7, noise: float = 0.0, y0: np.ndarray | None = None,
+                    distribution: str = "rademacher") -> ProjectionResult:
+    """Compare `analytic` (dL/d`arr`, L = sum(G * y)) with finite differences along random directions.
+
+    `evaluate()` must read `arr`, which is moved in place and restored bit for bit afterwards (also
+    when `evaluate` raises). `atol` is relative to the largest analytic element, `noise` an absolute
+    per-element floor in gradient units (the checker's rounding floor), as in `gradlab.check`.
+    `y0` is the unperturbed output when the caller has it (saves one forward call).
+    """
+    if directions < 1:
+        raise ValueError(f"directions must be at least 1, got {directions}")
+    if not np.shares_memory(arr.reshape(-1), arr):
+        raise ValueError("projected_check needs a contiguous array it can perturb in place")
+    if not applicable(analytic, arr):
+        raise ValueError("analytic must be a finite array of arr's shape; check it element-wise instead")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    a = np.asarray(analytic, dtype=np.float64)
+    Gf = np.asarray(G, dtype=np.float64)
+    calls = 0
+
+    def at(delta: np.ndarray) -> np.ndarray:
+        nonlocal calls
+        arr[...] = saved + delta
+        calls += 1
+        return np.asarray(evaluate(), dtype=np.float64)
+
+    saved = arr.copy()
+    try:
+        if y0 is None:
+            calls += 1
+            y0 = np.asarray(evaluate(), dtype=np.float64)
+        s = numeric.steps(saved)
+        scale = float(np.abs(a).max(initial=0.0))
+        allowed = np.maximum(atol * scale if scale > 0 else atol, noise) + rtol * np.abs(a)
+        rounding = NOISE_MARGIN * EPS * float(np.sum(np.abs(Gf * y0)))
+        worst_rel, worst_ratio = 0.0, 0.0
+        for v in directions_for(saved, gen, directions, distribution):
+            d = s * v
+            # the representable half-distances, so the analytic side uses the step really taken
+            full = ((saved + d) - (saved - d)) / 2.0
+            half = ((saved + d / 2) - (saved - d / 2)) / 2.0
+            D_full = float(np.vdot(Gf, at(full) - at(-full))) / 2.0
+            D_half = float(np.vdot(Gf, at(half) - at(-half))) / 2.0
+            p_full, p_half = float(np.vdot(a, full)), float(np.vdot(a, half))
+            # Richardson on the pair removes the O(d³) term; its rounding is (1 + 2·2)/3 · ... ≤ 3x
+            refined = (4.0 * D_half * (p_full / p_half if p_half else 2.0) - D_full) / 3.0 if p_half else D_full
+            truncation = abs(D_full - D_half * (p_full / p_half if p_half else 2.0))
+            tol = (Z * float(np.linalg.norm(allowed * full)) + 3.0 * rounding
+                   + EPS * float(np.sum(np.abs(a * full))) + TRUNCATION_MARGIN * truncation)
+            err = abs(refined - p_full)
+            worst_ratio = max(worst_ratio, err / tol if tol > 0 else (0.0 if err == 0 else np.inf))
+            worst_rel = max(worst_rel, err / max(abs(refined) + abs(p_full), 1e-300))
+    finally:
+        arr[...] = saved
+    return ProjectionResult(bool(worst_ratio <= 1.0), float(worst_rel), directions, float(worst_ratio), calls)
