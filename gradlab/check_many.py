@@ -40,8 +40,14 @@ class Outcome:
         }
 
 
-def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None) -> list[LayerReport]:
-    return [check_entry(e, examples=examples, seed=seed) for e in entries if not only or e.name in only]
+def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None,
+                  progress: bool = False) -> list[LayerReport]:
+    chosen = [e for e in entries if not only or e.name in only]
+    if progress:
+        from tqdm import tqdm
+
+        chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False)
+    return [check_entry(e, examples=examples, seed=seed) for e in chosen]
 
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
@@ -56,7 +62,9 @@ def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, se
     return outcome
 
 
-def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: list[str] | None = None) -> Outcome:
+def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: list[str] | None = None,
+                   progress: bool = False) -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
-    outcome.reports.extend(check_entries(load_reference().values(), examples=examples, seed=seed, only=only))
+    outcome.reports.extend(check_entries(load_reference().values(), examples=examples, seed=seed, only=only,
+                                         progress=progress))
     return outcome
