@@ -207,7 +207,7 @@ class Convolution:
 
 
 class Pooling:
-    # BUG: mismatch  (forgot dout.transpose(0, 2, 3, 1): gradients go to the wrong channel/window)
+    # BUG: transposed  (forgot dout.transpose(0, 2, 3, 1): right values, (N, C, oh, ow) read in (N, oh, ow, C) order)
     def __init__(self, pool_h, pool_w, stride=1, pad=0):
         self.pool_h = pool_h
         self.pool_w = pool_w

@@ -1,0 +1,4 @@
+import numpy as np
+class Relu:
+    def forward(self, x)
+        return x
