@@ -134,7 +134,17 @@ class ClassLayer(Layer):
                     key = _HYPER_ALIASES.get(p.name)
                     if key is not None and key in case.hyper:
                         kwargs[p.name] = case.hyper[key]
-        return _call(f"{cls.__name__}(...)", cls, *args, **kwargs)
+        try:
+            return cls(*args, **kwargs)
+        except (Exception, SystemExit) as exc:
+            names = [p.name for p in positional[: len(kind.params)]] if sig is not None else []
+            expected = [a for p in kind.params for a in _PARAM_ALIASES.get(p, (p,))]
+            if kind.params and names and not all(n in expected for n in names):
+                raise LayerSignatureError(
+                    f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given "
+                    f"the parameter arrays: gradlab constructs {cls.__name__}({', '.join(kind.params)}) as the course "
+                    f"does, so take the arrays as arguments") from exc
+            raise _crash(f"{cls.__name__}(...)", exc) from exc
 
     def _install(self, canonical: str, value: np.ndarray) -> str:
         """Put our float64 array where the layer reads the parameter; returns the name it goes by."""

@@ -26,7 +26,7 @@ _TABLE = (
     BugClass("sign-flip", "the analytic gradient is the negative of the true one",
              "check the sign of the derivative (e.g. d(t - y)/dy = -1) and of the upstream gradient"),
     BugClass("transposed", "the right values sit in transposed positions",
-             "check the order of the matrix product, e.g. dW = x.T @ dout, not (dout.T @ x)"),
+             "check the order of a matrix product (dW = x.T @ dout, not dout.T @ x) or of the axes in a transpose/reshape"),
     BugClass("wrong-reduction", "the gradient was summed over the wrong axis, or over all axes",
              "a parameter broadcast over the batch gets the sum over the batch axis only, e.g. db = dout.sum(axis=0)"),
     BugClass("wrong-shape", "the gradient's shape is not the shape of what it is the gradient of",
@@ -42,7 +42,8 @@ _TABLE = (
     BugClass("couples-samples", "one sample's output or gradient depends on another sample",
              "compute each sample's output from its own row only; reductions over the batch axis mix samples"),
     BugClass("non-finite", "NaN or inf appeared for finite inputs",
-             "stabilise the computation, e.g. subtract the row maximum before exp in a softmax"),
+             "stabilise the computation: subtract the row maximum before exp, and compute log-softmax as "
+             "z - log(sum(exp(z))) rather than log(softmax), which underflows to log(0)"),
     BugClass("crashed", "forward or backward raised, timed out or returned something that is not an array",
              "run the layer by hand on a small input and fix the error shown"),
     BugClass("mismatch", "the analytic gradient is wrong, and no simple pattern explains it",

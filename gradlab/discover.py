@@ -92,6 +92,7 @@ def _looks_like_layer_class(obj: Any) -> bool:
 def find_layers(module: ModuleType, path: str = "") -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.registry`)."""
     found = Found(path or getattr(module, "__file__", "") or module.__name__)
+    src = found.path
     registered = [e for e in REGISTRY.values() if e.module == module.__name__]
     if registered:
         found.entries.extend(registered)
@@ -102,7 +103,7 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
         if isinstance(obj, type):
             kind = kind_for_class(name)
             if kind is not None and _looks_like_layer_class(obj):
-                found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__))
+                found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__, source=src))
             elif _looks_like_layer_class(obj):
                 found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab knows"))
     for name, obj in objects.items():
@@ -110,7 +111,7 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
             continue
         loss_kind = kind_for_loss_function(name)
         if loss_kind is not None:
-            found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__))
+            found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__, source=src))
             used.add(name)
             continue
         m = _FORWARD.match(name)
@@ -126,7 +127,7 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
         elif not callable(backward):
             found.skipped.append((stem, f"{name} has no matching {backward_name}"))
         else:
-            found.entries.append(Entry(stem, kind.name, "function", (obj, backward), module=module.__name__))
+            found.entries.append(Entry(stem, kind.name, "function", (obj, backward), module=module.__name__, source=src))
     for name, obj in objects.items():
         if inspect.isfunction(obj) and "_backward" in name and name not in used:
             found.skipped.append((name, "a backward function with no matching forward"))

@@ -60,6 +60,8 @@ class Kind:
     mixes_samples: bool = False
     stochastic: bool = False
     x_differentiable: bool = True
+    # batch norm on one or two samples is degenerate (zero variance, dx ~ 0): nothing to diagnose there
+    min_batch: int = 1
     # the function-style dict argument (e.g. "conv_param") and how to fill it from case.hyper
     param_dict: str | None = None
     param_dict_keys: dict[str, str] = field(default_factory=dict)
@@ -173,7 +175,7 @@ KINDS: dict[str, Kind] = {
         Kind("mse_loss", ("mseloss", "meansquarederror", "meansquaredloss", "mse"), loss_functions=("mse_loss",),
              is_loss=True, build=_mse),
         Kind("batchnorm", ("batchnormalization", "batchnorm"), ("batchnorm",), params=("gamma", "beta"),
-             mixes_samples=True, param_dict="bn_param", param_dict_keys=_BN_KEYS, build=_batchnorm),
+             mixes_samples=True, min_batch=4, param_dict="bn_param", param_dict_keys=_BN_KEYS, build=_batchnorm),
         Kind("dropout", ("dropout",), ("dropout",), stochastic=True, param_dict="dropout_param",
              param_dict_keys=_DROPOUT_KEYS, build=_dropout),
         Kind("conv", ("convolution", "conv", "conv2d"), ("conv",), params=("W", "b"), param_dict="conv_param",

@@ -5,6 +5,8 @@ Reads result objects only; computes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from gradlab.bugs import describe
@@ -26,7 +28,8 @@ def worst_error(report: LayerReport) -> str:
 
 def summary_line(report: LayerReport) -> str:
     codes = f" [{', '.join(report.bug_codes)}]" if report.bug_codes else ""
-    return f"{report.verdict.upper():4s} {report.name} ({report.convention} style){codes}"
+    where = f", {Path(report.source).name}" if report.source.endswith(".py") else ""
+    return f"{report.verdict.upper():4s} {report.name} ({report.convention} style{where}){codes}"
 
 
 def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
@@ -54,6 +57,10 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
                              f"rtol {g.rtol:g}, atol {g.atol:.2g})")
             if g.skipped_kinks:
                 lines.append(f"    {g.skipped_kinks} element(s) skipped: the check landed on a kink there")
+    if report.extreme_failure is not None:
+        for f in report.extreme_failure.findings:
+            if f.severity == FAIL:
+                lines.append(f"  {f.code}: {f.message} (extreme case: {report.extreme_failure.describe()})")
     for code in report.bug_codes:
         lines.append(f"  hint ({code}): {describe(code).hint}")
     if report.smallest_failing:

@@ -33,6 +33,7 @@ class Entry:
     note: str = ""
     module: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file it was found in, for people
 
     @property
     def is_buggy(self) -> bool:

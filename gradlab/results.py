@@ -118,6 +118,7 @@ class LayerReport:
     intended_bug: str | None = None
     source: str = ""
     error: str | None = None  # the layer could not be checked at all (signature, import)
+    extreme_failure: CaseResult | None = None  # a failure on the fixed extreme case, besides `failing`
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +128,8 @@ class LayerReport:
             "failing_case": None if self.failing is None else {
                 "spec": _jsonable(self.failing.spec), "findings": [f.to_dict() for f in self.failing.findings],
                 "gradients": [g.to_dict() for g in self.failing.gradients]},
+            "extreme_findings": [] if self.extreme_failure is None else
+                [f.to_dict() for f in self.extreme_failure.findings],
             "warnings": [w.to_dict() for w in self.warnings], "examples": self.examples, "seed": self.seed,
             "intended_bug": self.intended_bug, "source": self.source, "error": self.error,
         }

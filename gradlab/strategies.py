@@ -45,18 +45,22 @@ def _positive(name: str, value: int) -> None:
 
 
 @st.composite
-def specs(draw: Any, kind: Kind | str, *, convention: str = "class", max_batch: int = 5) -> dict[str, Any]:
-    """A spec for one test case of `kind` (a `gradlab.kinds` name or object)."""
+def specs(draw: Any, kind: Kind | str, *, convention: str = "class", max_batch: int = 5,
+          flat_input: bool = False) -> dict[str, Any]:
+    """A spec for one test case of `kind` (a `gradlab.kinds` name or object).
+
+    `flat_input=True` keeps an affine layer's input 2-D (for layers written for (N, D) only).
+    """
     if isinstance(kind, str):
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
         kind = KINDS[kind]
-    min_n = 1
-    spec: dict[str, Any] = {"N": draw(batch_sizes(min_size=min_n, max_size=max_batch))}
+    min_n = kind.min_batch
+    spec: dict[str, Any] = {"N": draw(batch_sizes(min_size=min_n, max_size=max(max_batch, min_n)))}
     name = kind.name
     if name == "affine":
         D, M = draw(distinct_sizes(2, low=1, high=7))
-        if draw(st.booleans()):
+        if flat_input or draw(st.booleans()):
             spec["in_shape"] = (D,)
         else:  # a 4-D input that the layer must flatten and whose dx it must reshape back
             spec["in_shape"] = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(2, 3)))
@@ -110,7 +114,8 @@ def _pool_geometry(draw: Any) -> dict[str, Any]:
             "pool_h": pool_h, "pool_w": pool_w, "stride": stride, "pad": 0}
 
 
-def cases(kind: Kind | str, *, convention: str = "class", max_batch: int = 5) -> st.SearchStrategy[Case]:
+def cases(kind: Kind | str, *, convention: str = "class", max_batch: int = 5,
+          flat_input: bool = False) -> st.SearchStrategy[Case]:
     """Concrete float64 test cases of `kind` (arrays built from a drawn spec)."""
     k = KINDS[kind] if isinstance(kind, str) else kind
-    return specs(k, convention=convention, max_batch=max_batch).map(lambda s: build_case(k, s))
+    return specs(k, convention=convention, max_batch=max_batch, flat_input=flat_input).map(lambda s: build_case(k, s))

@@ -50,7 +50,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 def test_a_file_of_correct_layers_exits_0(files, capsys):
     assert main(["check", str(files["good.py"]), "--examples", "10"]) == 0
-    assert "PASS affine (function style)" in capsys.readouterr().out
+    assert "PASS affine (function style, good.py)" in capsys.readouterr().out
 
 
 def test_a_buggy_layer_exits_1_and_the_json_names_its_bug(files, tmp_path, capsys):

@@ -45,6 +45,15 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  warning: {w.message}", file=out)
     for name, why in outcome.skipped:
         print(f"SKIP {name}: {why}", file=out)
+    if not outcome.reports and not outcome.errors:
+        from gradlab.kinds import KINDS
+
+        stems = sorted({n for k in KINDS.values() for n in k.function_stems})
+        losses = sorted({n for k in KINDS.values() for n in k.loss_functions})
+        print(f"no layers recognised in {' '.join(args.paths) or 'the registry'}: gradlab looks for classes such as "
+              f"Affine, Relu, SoftmaxWithLoss, functions <stem>_forward/<stem>_backward with a stem among "
+              f"{', '.join(stems)}, and the loss functions {', '.join(losses)}", file=out)
+        return EXIT_FAIL
     counts = outcome.counts()
     print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
           f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
