@@ -2,7 +2,7 @@
 
 Registered under the `pytest11` entry point, so installing gradlab is enough. Options (group
 "gradlab"): `--gradlab-seed=INT` (default: a random seed per run, printed in the report header so
-the run can be repeated), `--gradlab-examples=INT` (default 50) and `--gradlab-deep` (500 cases).
+the run can be repeated; `--gradlab-seed=last` repeats the previous run's), `--gradlab-examples=INT` (default 50) and `--gradlab-deep` (500 cases).
 They become the defaults of `gradlab.assert_backward` for the session, and a failure message ends
 with the command that repeats it.
 
@@ -27,6 +27,7 @@ from gradlab.assertions import SessionOptions
 if TYPE_CHECKING:
     from _pytest.mark.structures import ParameterSet
 
+    from gradlab.kinds import Kind
     from gradlab.registry import Entry
     from gradlab.results import LayerReport
 
@@ -38,6 +39,7 @@ DEEP_EXAMPLES = 500
 
 _OPTIONS = pytest.StashKey[SessionOptions]()
 _OUTER = pytest.StashKey["SessionOptions | None"]()
+_CACHE_KEY = "gradlab/seed"
 
 
 def _count(text: str) -> int:
@@ -47,8 +49,13 @@ def _count(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
-    value = int(text)
+def _seed(text: str) -> int | str:
+    if text == "last":
+        return text  # resolved from pytest's cache in pytest_configure
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed; pass a whole number or 'last'") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; pass a seed of 0 or more")
     return value
@@ -59,11 +66,20 @@ def _random_seed() -> int:
     return random.SystemRandom().randrange(10_000)
 
 
+def _last_seed(config: pytest.Config) -> int:
+    if not hasattr(config, "cache"):
+        raise pytest.UsageError("--gradlab-seed=last needs pytest's cache; drop -p no:cacheprovider")
+    seed = config.cache.get(_CACHE_KEY, None)
+    if seed is None:
+        raise pytest.UsageError("--gradlab-seed=last: no earlier run recorded a seed here; pass a number")
+    return int(seed)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradlab", "gradlab: gradient checks of hand-written numpy layers")
     group.addoption("--gradlab-seed", type=_seed, default=None, metavar="INT",
-                    help="seed of every gradlab check's hypothesis cases "
-                         "(default: a random seed per run, printed in the header)")
+                    help="seed of every gradlab check's hypothesis cases, or 'last' for the previous "
+                         "run's (default: a random seed per run, printed in the header)")
     group.addoption("--gradlab-examples", type=_count, default=None, metavar="INT",
                     help=f"hypothesis cases per layer (default: {DEFAULT_EXAMPLES}, "
                          f"or {DEEP_EXAMPLES} with --gradlab-deep)")
@@ -73,12 +89,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    seed = config.getoption("gradlab_seed")
+    # an xdist worker takes the controller's seed, so that all workers check the same cases
+    seed = getattr(config, "workerinput", {}).get("gradlab_seed")
     if seed is None:
-        # an xdist worker takes the controller's seed, so that all workers check the same cases
-        seed = getattr(config, "workerinput", {}).get("gradlab_seed")
+        seed = config.getoption("gradlab_seed")
+    if seed == "last":
+        seed = _last_seed(config)
     if seed is None:
         seed = _random_seed()
+    if hasattr(config, "cache") and not hasattr(config, "workerinput"):
+        config.cache.set(_CACHE_KEY, seed)
     examples = config.getoption("gradlab_examples")
     if examples is None:
         examples = DEEP_EXAMPLES if config.getoption("gradlab_deep") else DEFAULT_EXAMPLES
@@ -116,7 +136,7 @@ def gradlab_check(request: pytest.FixtureRequest) -> Callable[..., LayerReport]:
     options = request.config.stash[_OPTIONS]
     nodeid = request.node.nodeid
 
-    def check(layer: Any, backward: Callable[..., Any] | None = None, *, kind: Any = None,
+    def check(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
               examples: int | None = None, seed: int | None = None) -> LayerReport:
         __tracebackhide__ = True
         return assertions.check_layer(layer, backward, kind=kind, examples=examples, seed=seed,
