@@ -7,6 +7,7 @@ per call.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -24,6 +25,8 @@ ATOL = 1e-7
 NOISE_MARGIN = 100.0
 #: at most this many disagreeing elements get a five-point look for kinks
 MAX_PROBES = 2000
+#: diagnosis compares Jacobians entry by entry up to this many entries (outputs x elements)
+MAX_JACOBIAN = 20000
 
 LayerFactory = Callable[[Case], Layer]
 
@@ -80,7 +83,9 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
         return result()
 
     # 2. backward with a random upstream gradient (never ones: that hides transposes and reductions)
-    rng = np.random.default_rng(seed)
+    # a stream of its own: the case's inputs come from default_rng(seed), and a G equal to them makes
+    # batch norm's true dx vanish and hides bugs
+    rng = np.random.default_rng([seed, 1])
     G = np.array(1.0) if kind.is_loss else rng.standard_normal(y0.shape)
     dout = G.copy()
     dx, grads = layer.backward(dout)
@@ -120,7 +125,10 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
         restore()
         evaluate_at = _element_evaluator(layer, arr, xw, tw)
         noise = _noise_floor(y0, G, arr)
-        gradients.append(_compare(_gname(layer, target), a, numeric_grad, arr, G, evaluate_at, case.N, rtol, atol, noise))
+        # Jacobians cost a forward per element and a backward per output: computed only on failure
+        jacobians = partial(_jacobians, layer, target, arr, xw, tw, y0, evaluate_at)
+        gradients.append(_compare(_gname(layer, target), a, numeric_grad, arr, G, evaluate_at, case.N, rtol, atol, noise,
+                                  jacobians))
         restore()
 
     # 5. sample independence
@@ -185,7 +193,8 @@ def _noise_floor(y0: np.ndarray, G: np.ndarray, arr: np.ndarray) -> float:
 
 def _compare(name: str, a: np.ndarray | None, n: np.ndarray, arr: np.ndarray, G: np.ndarray,
              evaluate_at: Callable[[int, float], np.ndarray], N: int, rtol: float, atol: float,
-             noise: float = 0.0) -> GradientResult:
+             noise: float = 0.0,
+             jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
     scale = float(np.abs(n).max(initial=0.0))
     atol_abs = max(atol * scale if scale > 0 else atol, noise)
     base = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
@@ -197,7 +206,7 @@ def _compare(name: str, a: np.ndarray | None, n: np.ndarray, arr: np.ndarray, G:
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
     if a.shape != n.shape:
-        d = diagnose_shape(name, np.asarray(a, dtype=np.float64), n, N)
+        d = diagnose_shape(name, np.asarray(a, dtype=np.float64), n, N, upstream=G)
         return GradientResult(analytic_shape=a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
                               diagnosis=d.sentence, analytic=a, **base)
     a = a.astype(np.float64)
@@ -232,7 +241,8 @@ def _compare(name: str, a: np.ndarray | None, n: np.ndarray, arr: np.ndarray, G:
     passed = bool(np.all(ok | skipped))
     code = sentence = None
     if not passed:
-        d = diagnose_values(name, np.where(skipped, n, a), n, ok | skipped, N)
+        d = diagnose_values(name, np.where(skipped, n, a), n, ok | skipped, N, upstream=G,
+                            jacobians=jacobians() if jacobians is not None else None)
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
@@ -241,6 +251,33 @@ def _compare(name: str, a: np.ndarray | None, n: np.ndarray, arr: np.ndarray, G:
         numeric_value=float(n[worst]) if worst is not None else None,
         checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
         analytic=a, **base)
+
+
+def _jacobians(layer: Layer, target: str, arr: np.ndarray, xw: np.ndarray, tw: Any, y0: np.ndarray,
+               evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(analytic, numeric) Jacobians of the output w.r.t. `arr`, each (outputs, elements); None if too big.
+
+    Diagnosis needs them to see a dropped term for what it is: every entry either right or missing.
+    The analytic one is read off one backward per output element, with a one-hot upstream gradient.
+    """
+    m, size = y0.size, arr.size
+    if not (0 < size and m * size <= MAX_JACOBIAN):
+        return None
+    h = numeric.steps(arr).reshape(-1)
+    J = np.empty((m, size))
+    for k in range(size):
+        J[:, k] = (evaluate_at(k, float(h[k])) - evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
+    layer.forward(xw, tw)
+    A = np.empty((m, size))
+    for i in range(m):
+        e = np.zeros(y0.shape)
+        e.reshape(-1)[i] = 1.0
+        dx, grads = layer.backward(e)
+        g = dx if target == "x" else grads.get(target)
+        if g is None or np.shape(g) != arr.shape:
+            return None
+        A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
+    return A, J
 
 
 def _independence(layer: Layer, kind: Kind, case: Case, y0: np.ndarray, dx: np.ndarray | None,

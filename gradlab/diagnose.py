@@ -1,23 +1,40 @@
 """Diagnosis: from a wrong analytic gradient and the true (numeric) one, name the bug.
 
-The questions are asked from the most specific to the least: is there a gradient at all, does its
-shape say how it went wrong (transposed, reduced over the wrong axes, not reshaped back), is it
-the true gradient times one constant (N: the batch mean's 1/N is missing; 1/N: divided twice; -1:
-a sign flip; anything else: scaled), are the values in transposed positions, does it agree with
-the true gradient only in part (a dropped term). What is left is a plain mismatch.
+Pure functions over arrays. The questions are asked from the most specific to the least:
+- is there a gradient at all, and is it finite;
+- does its shape say how it went wrong (transposed, reduced over the wrong axes, not reshaped back);
+- is it the true gradient times one constant, estimated over all elements by least squares
+  (N: the batch mean's 1/N is missing; 1/N: divided twice; -1: a sign flip; anything else: scaled);
+- are the right values in transposed positions;
+- is it the upstream gradient summed over the wrong axes (a bias gradient whose shape happens to fit);
+- does it agree with the true gradient only in part (a dropped term): Jacobian entry by entry,
+  every term either right or missing (a softmax backward that keeps only the diagonal, `=` where
+  `+=` belongs); some elements exactly right and others not; right where the true gradient is
+  zero and wrong elsewhere; a true gradient that vanishes (the missing terms would cancel); the
+  true gradient plus a part orthogonal to it (a dropped projection: batch norm's mean and variance
+  paths); or close to it overall.
+What is left is a plain mismatch.
 Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters) come from the checker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
+from itertools import combinations
 import numpy as np
 
 #: a fitted scale factor explains the gradient when the residual is below this fraction
 FIT_RTOL = 1e-3
 #: a factor is "equal" to N, 1/N, -1 when within this relative distance
 FACTOR_RTOL = 0.02
+#: two arrays are "the same values" (transposed, reshaped, reduced) within this fraction of the largest
+SAME_RTOL = 1e-4
+#: an element of the true gradient is "zero" below this fraction of the largest analytic element
+ZERO_RTOL = 1e-9
+#: a gradient this close to the true one (relative error of the whole array) is missing only a small term
+PARTIAL_RTOL = 0.5
+#: upstream gradients with more axes than this are not searched for a wrong reduction (2**ndim sums)
+MAX_REDUCTION_AXES = 6
 
 
 @dataclass(frozen=True)
@@ -27,8 +44,8 @@ class Diagnosis:
     factor: float | None = None
 
 
-def _close(a: np.ndarray, b: np.ndarray, tol: float = 1e-4) -> bool:
-    scale = max(float(np.abs(b).max(initial=0.0)), 1e-12)
+def _close(a: np.ndarray, b: np.ndarray, tol: float = SAME_RTOL) -> bool:
+    scale = max(float(np.abs(b).max(initial=0.0)), float(np.abs(a).max(initial=0.0)), 1e-300)
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * scale))
 
 
@@ -36,26 +53,63 @@ def _near(value: float, target: float) -> bool:
     return abs(value - target) <= FACTOR_RTOL * abs(target)
 
 
-def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int) -> Diagnosis:
+def _transposed_values(a: np.ndarray, n: np.ndarray) -> bool:
+    """`a` holds n's values in transposed order: a.T == n, or a is a transposed product reshaped to fit."""
+    if a.size != n.size or n.ndim < 2 or a.size < 2:
+        return False
+    if a.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n):
+        return True
+    return _close(a.reshape(n.shape[::-1]).T, n) and not _close(a.reshape(n.shape), n)
+
+
+def _wrong_reduction_of(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> tuple[int, ...] | None:
+    """Axes over which the upstream gradient, summed, gives `a` (but not `n`); None if there are none."""
+    if upstream is None or upstream.ndim == 0 or upstream.ndim > MAX_REDUCTION_AXES:
+        return None
+    G = np.asarray(upstream, dtype=np.float64)
+    for k in range(1, G.ndim + 1):
+        for axes in combinations(range(G.ndim), k):
+            r = G.sum(axis=axes)
+            if r.size == a.size and _close(r.reshape(a.shape), a) and not (r.size == n.size and _close(r.reshape(n.shape), n)):
+                return axes
+    return None
+
+
+def _drops_axes(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
+    """`small` is `big` with some axes removed, as a sum over those axes would leave it."""
+    it = iter(big)
+    return len(small) < len(big) and all(any(s == b for b in it) for s in small)
+
+
+def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
+                   upstream: np.ndarray | None = None) -> Diagnosis:
     """The analytic gradient `a` does not have the true gradient `n`'s shape."""
     shape_txt = f"{name} has shape {a.shape} but should have {n.shape}"
-    if a.size == n.size and a.ndim == 2 and n.ndim == 2 and _close(a.T, n):
+    axes = _wrong_reduction_of(a, n, upstream)
+    if a.ndim > 0 and axes is not None:
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it is dout summed over axes {axes}")
+    if a.ndim == 0 or (a.size == 1 and n.size > 1):
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it was summed over all axes to a single number")
+    # a 2-D transpose first: with a vector dimension, it also looks like a mere reshape
+    if a.ndim == 2 and n.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n):
         return Diagnosis("transposed", f"{shape_txt}: it is the transpose of the right gradient")
-    if a.size == n.size and n.ndim >= 2 and _close(a.reshape(n.shape[::-1]).T, n):
-        return Diagnosis("transposed", f"{shape_txt}: it holds the right values in transposed order")
+    if a.ndim == n.ndim + 1 and a.shape[1:] == n.shape:
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it still has the batch axis; sum it over axis 0")
+    if a.ndim > n.ndim:
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it keeps axes that should have been summed over")
     if a.size == n.size and _close(a.reshape(n.shape), n):
         return Diagnosis("wrong-shape", f"{shape_txt}: the values are right, reshape it to {n.shape}")
-    if a.size == 1:
-        return Diagnosis("wrong-reduction", f"{shape_txt}: it was summed over all axes to a single number")
-    if a.ndim > n.ndim or (a.shape and a.shape[0] == N and (not n.shape or n.shape[0] != N)):
-        return Diagnosis("wrong-reduction", f"{shape_txt}: it still has the batch axis; sum it over the batch")
-    if a.size < n.size:
+    if _transposed_values(a, n):
+        return Diagnosis("transposed", f"{shape_txt}: it holds the right values in transposed order")
+    if _drops_axes(a.shape, n.shape):
         return Diagnosis("wrong-reduction", f"{shape_txt}: it was summed over an axis that should remain")
+    if a.ndim >= 1 and a.shape[0] == N and (n.ndim == 0 or n.shape[0] != N):
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it is indexed by sample; sum it over the batch instead")
     return Diagnosis("wrong-shape", shape_txt)
 
 
 def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """Least-squares c with a ≈ c·n, and the relative residual |a − c·n| / |a|."""
+    """Least-squares c with a ≈ c·n over all elements, and the relative residual |a − c·n| / |a|."""
     nn = float(np.vdot(n, n))
     if nn == 0.0:
         return float("nan"), float("inf")
@@ -64,27 +118,80 @@ def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     return c, residual
 
 
-def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: int) -> Diagnosis:
-    """Same shape, wrong values. `ok` marks elements already within tolerance."""
+def _factor(name: str, c: float, N: int) -> Diagnosis:
+    if _near(c, -1.0):
+        return Diagnosis("sign-flip", f"{name} has the wrong sign: it is -1 times the true gradient", c)
+    if N > 1 and _near(c, float(N)):
+        return Diagnosis("missing-batch-mean", f"{name} is N={N} times too large: the batch mean's 1/N is missing", c)
+    if N > 1 and _near(c, 1.0 / N):
+        return Diagnosis("extra-batch-mean", f"{name} is N={N} times too small: it was divided by N once too often", c)
+    return Diagnosis("scaled", f"{name} is {c:.4g} times the true gradient", c)
+
+
+def _terms_dropped(A: np.ndarray, J: np.ndarray) -> bool:
+    """Every analytic Jacobian entry is the true one or zero, and some true non-zero entry is missing."""
+    if A.shape != J.shape or not np.all(np.isfinite(A)):
+        return False
+    tol = SAME_RTOL * max(float(np.abs(J).max(initial=0.0)), 1e-300)
+    right = np.abs(A - J) <= tol
+    missing = (np.abs(A) <= tol) & ~right
+    return bool(np.all(right | missing) and missing.any())
+
+
+def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray) -> Diagnosis | None:
+    """A dropped term seen in the values alone: agreement with the true gradient in part, by one of five signs."""
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(n).max(initial=0.0)))
+    zero_n = np.abs(n) <= ZERO_RTOL * scale
+    zero_a = np.abs(a) <= ZERO_RTOL * scale
+    if np.all(zero_n):
+        return Diagnosis("dropped-term", f"the true {name} is zero here (the paths through x cancel), "
+                         "but the analytic one is not: the cancelling terms are missing")
+    live = ~zero_n
+    right = ok & live
+    if right.any() and not right[live].all():
+        return Diagnosis("dropped-term", f"{name} is right on {int(right.sum())} of {int(live.sum())} non-zero "
+                         "elements and wrong on the rest: a term or path is missing there")
+    if zero_n.any() and np.all(zero_a[zero_n]) and not np.all(zero_a):
+        return Diagnosis("dropped-term", f"{name} is zero exactly where the true gradient is, but wrong where it "
+                         "is not: a contribution was overwritten or dropped")
+    c, _ = fit_factor(a, n)
+    if _near(c, 1.0):
+        # a = n + r with r orthogonal to n: the dropped terms subtracted a projection, as the mean
+        # and variance paths of a normalisation do
+        return Diagnosis("dropped-term", f"{name} holds the whole true gradient plus an extra part orthogonal "
+                         "to it: the terms that subtract a projection (e.g. a mean or variance path) are missing")
+    if np.linalg.norm(a - n) <= PARTIAL_RTOL * np.linalg.norm(n):
+        return Diagnosis("dropped-term", f"{name} is close to the true gradient but not equal "
+                         f"(off by {np.linalg.norm(a - n) / np.linalg.norm(n):.0%}): a smaller term is missing")
+    return None
+
+
+def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: int, *,
+                    upstream: np.ndarray | None = None,
+                    jacobians: tuple[np.ndarray, np.ndarray] | None = None) -> Diagnosis:
+    """Same shape, wrong values. `ok` marks elements already within tolerance.
+
+    `upstream` is the dout given to backward (to recognise a wrong reduction whose shape fits);
+    `jacobians` is the pair (analytic, numeric) of Jacobians, outputs x elements, when the checker
+    could afford them: a gradient whose every entry is either right or zero has dropped terms.
+    """
     if not np.all(np.isfinite(a)):
         return Diagnosis("non-finite", f"{name} contains NaN or inf")
     if not np.any(a):
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
+    # before the factor fit: with a single live element, a missing term also looks like a factor
+    if jacobians is not None and _terms_dropped(*jacobians):
+        return Diagnosis("dropped-term", f"every term of {name} is either right or missing: a path's "
+                         "contribution was dropped or overwritten instead of added")
     c, residual = fit_factor(a, n)
     if residual <= FIT_RTOL:
-        if _near(c, -1.0):
-            return Diagnosis("sign-flip", f"{name} has the wrong sign: it is -1 times the true gradient", c)
-        if N > 1 and _near(c, float(N)):
-            return Diagnosis("missing-batch-mean", f"{name} is N={N} times too large: the batch mean's 1/N is missing", c)
-        if N > 1 and _near(c, 1.0 / N):
-            return Diagnosis("extra-batch-mean", f"{name} is N={N} times too small: it was divided by N once too often", c)
-        return Diagnosis("scaled", f"{name} is {c:.4g} times the true gradient", c)
-    if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1 and _close(a.T, n):
+        return _factor(name, c, N)
+    if _transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
-    # agreement in part: many elements exactly right, or the missing part is a clean remainder
-    matched = float(np.mean(ok)) if ok.size else 0.0
-    cos = float(np.vdot(a, n)) / max(float(np.linalg.norm(a) * np.linalg.norm(n)), 1e-300)
-    if (0.0 < matched < 1.0 and matched >= 0.1) or cos >= 0.6:
-        return Diagnosis("dropped-term", f"{name} agrees with the true gradient only in part "
-                         f"({matched:.0%} of elements right): a term or path is missing")
+    axes = _wrong_reduction_of(a, n, upstream)
+    if axes is not None:
+        return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes")
+    partial = _partial(name, a, n, ok)
+    if partial is not None:
+        return partial
     return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")
