@@ -105,6 +105,8 @@ class ClassLayer(Layer):
             self.param_keys[canonical] = key
             self.grad_names[canonical] = "d" + key
         self.rng = _RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
+        #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
+        self.rebound: set[str] = set()
         self.train_kw = next((f for f in _TRAIN_FLAGS if _accepts(cls.forward, f)), None)
 
     @staticmethod
@@ -161,14 +163,31 @@ class ClassLayer(Layer):
             f"or self.params[{canonical!r}]"
         )
 
+    def _keep_params(self) -> None:
+        """A parameter rebound to a new array is an update the checker must see: note it, and put
+        the checker's array back so the next call computes with the values the checker controls."""
+        store = getattr(self.obj, "params", None)
+        for canonical, key in self.param_keys.items():
+            ours = self.params[canonical]
+            if isinstance(store, dict) and key in store:
+                if store[key] is not ours:
+                    self.rebound.add(canonical)
+                    store[key] = ours
+            elif getattr(self.obj, key, None) is not ours:
+                self.rebound.add(canonical)
+                setattr(self.obj, key, ours)
+
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
         name = type(self.obj).__name__
-        if self.kind.is_loss:
-            return _as_array(_call(f"{name}.forward", self.obj.forward, x, t), f"{name}.forward")
-        kwargs = {self.train_kw: True} if self.train_kw else {}
-        return _as_array(_call(f"{name}.forward", self.obj.forward, x, **kwargs), f"{name}.forward")
+        try:
+            if self.kind.is_loss:
+                return _as_array(_call(f"{name}.forward", self.obj.forward, x, t), f"{name}.forward")
+            kwargs = {self.train_kw: True} if self.train_kw else {}
+            return _as_array(_call(f"{name}.forward", self.obj.forward, x, **kwargs), f"{name}.forward")
+        finally:
+            self._keep_params()
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         name = type(self.obj).__name__
@@ -177,6 +196,7 @@ class ClassLayer(Layer):
             dx = None if dx is None else _as_array(dx, f"{name}.backward") * float(dout)
         else:
             dx = _call(f"{name}.backward", self.obj.backward, dout)
+        self._keep_params()
         if dx is not None or self.kind.x_differentiable:
             dx = _as_array(dx, f"{name}.backward") if dx is not None else None
         grads: dict[str, np.ndarray | None] = {}

@@ -7,26 +7,42 @@ per call.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
 import numpy as np
 
 from gradlab import numeric
-from gradlab.diagnose import diagnose_shape, diagnose_values
+from gradlab.compare import compare, jacobians, noise_floor
 from gradlab.kinds import Case, Kind
 from gradlab.protocol import Layer, LayerCrash, LayerSignatureError
-from gradlab.results import FAIL, WARN, CaseResult, Finding, GradientResult
+from gradlab.results import FAIL, WARN, CaseResult, Finding
 
 RTOL = 1e-4
 #: absolute tolerance, as a fraction of the largest true gradient element
 ATOL = 1e-7
-#: the absolute tolerance never goes below this many times the finite differences' rounding noise
-NOISE_MARGIN = 100.0
-#: at most this many disagreeing elements get a five-point look for kinks
-MAX_PROBES = 2000
-#: diagnosis compares Jacobians entry by entry up to this many entries (outputs x elements)
-MAX_JACOBIAN = 20000
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Step and tolerance for the precision a layer really computes in (it may cast to float32)."""
+
+    eps: float
+    step: float  # relative step: eps ** (1/3) balances truncation against rounding
+    rtol: float  # the smallest rtol that precision can honour
+
+
+PRECISIONS = {
+    np.dtype(np.float64): Precision(float(np.finfo(np.float64).eps), numeric.STEP, RTOL),
+    np.dtype(np.float32): Precision(float(np.finfo(np.float32).eps), float(np.finfo(np.float32).eps) ** (1 / 3), 2e-2),
+    np.dtype(np.float16): Precision(float(np.finfo(np.float16).eps), float(np.finfo(np.float16).eps) ** (1 / 3), 2e-1),
+}
+
+
+def precision_of(y: np.ndarray) -> Precision:
+    """float64 unless the layer's output says it computed in a lower precision."""
+    return PRECISIONS.get(np.asarray(y).dtype, PRECISIONS[np.dtype(np.float64)])
 
 LayerFactory = Callable[[Case], Layer]
 
@@ -70,14 +86,17 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
             params[k][...] = v
 
     # 1. forward: output must be finite; inputs and parameters left alone
-    y0 = np.array(layer.forward(x, t), dtype=np.float64, copy=True)
+    raw = layer.forward(x, t)
+    prec = precision_of(raw)
+    rtol = max(rtol, prec.rtol)
+    y0 = np.array(raw, dtype=np.float64, copy=True)
     if not np.all(np.isfinite(y0)):
         findings.append(Finding("non-finite", FAIL, f"forward returned NaN or inf for finite inputs "
                                 f"(max |x| = {np.abs(case.x).max():.3g})"))
         return result()
     _mutation(findings, "forward", x, case.x, "x")
     _mutation(findings, "forward", t, case.t, "t")
-    _param_change(findings, "forward", params, saved)
+    _param_change(findings, "forward", layer, saved)
     if kind.is_loss and y0.size != 1:
         findings.append(Finding("crashed", FAIL, f"a loss layer's forward must return a scalar, got shape {y0.shape}"))
         return result()
@@ -95,7 +114,7 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
         findings.append(Finding("mutates-input", WARN, "backward wrote into the upstream gradient dout it was "
                                 "given (harmless here, a trap when dout is shared by two branches)"))
     _mutation(findings, "backward", x, case.x, "x")
-    _param_change(findings, "backward", params, saved)
+    _param_change(findings, "backward", layer, saved)
     restore()
     if finite_only:
         for k, a in analytic.items():
@@ -121,14 +140,15 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
     tw = None if case.t is None else case.t.copy()
     for target, a in analytic.items():
         arr = xw if target == "x" else params[target]
-        numeric_grad = _numeric(layer, kind, target, arr, xw, tw, y0, G)
+        h = numeric.steps(arr, prec.step)
+        numeric_grad = _numeric(layer, kind, target, arr, h, xw, tw, y0, G)
         restore()
         evaluate_at = _element_evaluator(layer, arr, xw, tw)
-        noise = _noise_floor(y0, G, arr)
+        noise = noise_floor(y0, G, h, prec.eps)
         # Jacobians cost a forward per element and a backward per output: computed only on failure
-        jacobians = partial(_jacobians, layer, target, arr, xw, tw, y0, evaluate_at)
-        gradients.append(_compare(_gname(layer, target), a, numeric_grad, arr, G, evaluate_at, case.N, rtol, atol, noise,
-                                  jacobians))
+        jac = partial(jacobians, layer, target, arr, h, xw, tw, y0, evaluate_at)
+        gradients.append(compare(_gname(layer, target), a, numeric_grad, h, G, evaluate_at, case.N, rtol, atol,
+                                 noise, jac))
         restore()
 
     # 5. sample independence
@@ -150,21 +170,30 @@ def _mutation(findings: list[Finding], call: str, now: Any, before: Any, what: s
             findings.append(Finding("mutates-input", FAIL, f"{call} wrote into its input {what}", what))
 
 
-def _param_change(findings: list[Finding], call: str, params: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> None:
-    for k, v in params.items():
-        if not np.array_equal(v, saved[k], equal_nan=True):
+def _param_change(findings: list[Finding], call: str, layer: Layer, saved: dict[str, np.ndarray]) -> None:
+    rebound = getattr(layer, "rebound", set())
+    for k, v in layer.params.items():
+        if k in rebound or not np.array_equal(v, saved[k], equal_nan=True):
+            if any(f.code == "stale-parameters" and f.gradient == k for f in findings):
+                continue
             findings.append(Finding("stale-parameters", FAIL, f"{call} changed parameter {k}: updates belong to an "
                                     "optimizer, and gradients must use the parameters forward used", k))
 
 
-def _numeric(layer: Layer, kind: Kind, target: str, arr: np.ndarray, xw: np.ndarray, tw: Any,
+def _numeric(layer: Layer, kind: Kind, target: str, arr: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,
              y0: np.ndarray, G: np.ndarray) -> np.ndarray:
     if target == "x" and not (kind.is_loss or kind.mixes_samples or kind.stochastic):
         try:
-            return numeric.stacked_input_gradient(lambda xb: layer.forward(xb, None), xw, y0, G)
+            return numeric.stacked_input_gradient(lambda xb: layer.forward(xb, None), xw, y0, G, h)
         except numeric.StackingRefused:
             pass
-    return numeric.looped_gradient(lambda: layer.forward(xw, tw), arr, G)
+    remote = getattr(layer, "forward_perturbed", None)
+    if callable(remote):  # a layer in another process evaluates a whole chunk per round trip
+        def many(idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+            return remote(target, idx, values, x=xw, t=tw)
+    else:
+        many = numeric.local_evaluator(lambda: layer.forward(xw, tw), arr)
+    return numeric.batched_gradient(many, arr, G, h, out_size=y0.size)
 
 
 def _element_evaluator(layer: Layer, arr: np.ndarray, xw: np.ndarray, tw: Any) -> Callable[[int, float], np.ndarray]:
@@ -179,105 +208,6 @@ def _element_evaluator(layer: Layer, arr: np.ndarray, xw: np.ndarray, tw: Any) -
             flat[k] = old
 
     return evaluate_at
-
-
-def _noise_floor(y0: np.ndarray, G: np.ndarray, arr: np.ndarray) -> float:
-    """What rounding alone can make a finite difference wrong by: eps * sum|G*y| / h, with margin.
-
-    Without it a gradient that is truly ~0 everywhere (batch norm on two samples) would be judged
-    against pure rounding noise.
-    """
-    h = float(np.median(numeric.steps(arr))) if arr.size else numeric.STEP
-    return NOISE_MARGIN * float(np.finfo(np.float64).eps) * float(np.sum(np.abs(G * y0))) / h
-
-
-def _compare(name: str, a: np.ndarray | None, n: np.ndarray, arr: np.ndarray, G: np.ndarray,
-             evaluate_at: Callable[[int, float], np.ndarray], N: int, rtol: float, atol: float,
-             noise: float = 0.0,
-             jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
-    scale = float(np.abs(n).max(initial=0.0))
-    atol_abs = max(atol * scale if scale > 0 else atol, noise)
-    base = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
-    if a is None:
-        if scale == 0.0:
-            return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, **base)
-        return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
-                              diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
-    if not np.issubdtype(a.dtype, np.floating):
-        a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
-    if a.shape != n.shape:
-        d = diagnose_shape(name, np.asarray(a, dtype=np.float64), n, N, upstream=G)
-        return GradientResult(analytic_shape=a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
-                              diagnosis=d.sentence, analytic=a, **base)
-    a = a.astype(np.float64)
-    err = np.abs(a - n)
-    allowed = atol_abs + rtol * np.abs(n)
-    ok = err <= allowed
-    ok &= np.isfinite(a)
-    skipped = np.zeros(n.shape, dtype=bool)
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        order = bad[np.argsort(-(err.reshape(-1)[bad] / allowed.reshape(-1)[bad]), kind="stable")]
-        h_all = numeric.steps(arr).reshape(-1)
-        genuine = False
-        for k in order[:MAX_PROBES]:
-            if not np.isfinite(a.reshape(-1)[k]):
-                genuine = True
-                break
-            p = numeric.probe(lambda d, k=k: evaluate_at(int(k), d), G, float(h_all[k]), float(err.reshape(-1)[k]))
-            if abs(a.reshape(-1)[k] - p.refined) <= allowed.reshape(-1)[k]:
-                ok.reshape(-1)[k] = True
-            elif p.kink:
-                skipped.reshape(-1)[k] = True
-            else:
-                genuine = True
-                break
-        if not genuine and bad.size > MAX_PROBES:
-            genuine = True
-    considered = ~skipped
-    rel = np.where(considered, err / np.maximum(np.abs(a) + np.abs(n), max(atol_abs, 1e-300)), 0.0)
-    rel = np.where(np.isfinite(rel), rel, np.inf)
-    worst = np.unravel_index(int(np.argmax(rel)), n.shape) if n.size else None
-    passed = bool(np.all(ok | skipped))
-    code = sentence = None
-    if not passed:
-        d = diagnose_values(name, np.where(skipped, n, a), n, ok | skipped, N, upstream=G,
-                            jacobians=jacobians() if jacobians is not None else None)
-        code, sentence = d.code, d.sentence
-    return GradientResult(
-        analytic_shape=a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
-        worst_index=tuple(int(i) for i in worst) if worst is not None else None,
-        analytic_value=float(a[worst]) if worst is not None else None,
-        numeric_value=float(n[worst]) if worst is not None else None,
-        checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
-        analytic=a, **base)
-
-
-def _jacobians(layer: Layer, target: str, arr: np.ndarray, xw: np.ndarray, tw: Any, y0: np.ndarray,
-               evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(analytic, numeric) Jacobians of the output w.r.t. `arr`, each (outputs, elements); None if too big.
-
-    Diagnosis needs them to see a dropped term for what it is: every entry either right or missing.
-    The analytic one is read off one backward per output element, with a one-hot upstream gradient.
-    """
-    m, size = y0.size, arr.size
-    if not (0 < size and m * size <= MAX_JACOBIAN):
-        return None
-    h = numeric.steps(arr).reshape(-1)
-    J = np.empty((m, size))
-    for k in range(size):
-        J[:, k] = (evaluate_at(k, float(h[k])) - evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
-    layer.forward(xw, tw)
-    A = np.empty((m, size))
-    for i in range(m):
-        e = np.zeros(y0.shape)
-        e.reshape(-1)[i] = 1.0
-        dx, grads = layer.backward(e)
-        g = dx if target == "x" else grads.get(target)
-        if g is None or np.shape(g) != arr.shape:
-            return None
-        A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
-    return A, J
 
 
 def _independence(layer: Layer, kind: Kind, case: Case, y0: np.ndarray, dx: np.ndarray | None,

@@ -226,3 +226,14 @@ def test_both_label_encodings_reach_a_class_style_loss_layer(labels):
     result = run(SoftmaxWithLoss, C=3, labels=labels)
     assert result.verdict == PASS
     assert seen[0] == (2 if labels == "onehot" else 1)
+
+
+def test_a_backward_that_rebinds_the_weights_to_a_new_array_is_caught_too():
+    class Affine6(Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.W = self.W - 0.1 * self.dW  # a new array, not an in-place update
+            return dx
+
+    result = run(Affine6, kind="affine", **AFFINE)
+    assert "stale-parameters" in result.bug_codes
