@@ -9,17 +9,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "check_entry", "entry_for"]
+__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_batch_mean", "batch_vs_samples",
+           "check_entry", "entry_for"]
 
 if TYPE_CHECKING:
     from gradlab.assertions import GradientCheckError, GradlabWarning, assert_backward
     from gradlab.discover import entry_for
+    from gradlab.per_sample import assert_batch_mean, batch_vs_samples
     from gradlab.runner import check_entry
 
 _HOMES = {
     "GradientCheckError": "gradlab.assertions",
     "GradlabWarning": "gradlab.assertions",
     "assert_backward": "gradlab.assertions",
+    "assert_batch_mean": "gradlab.per_sample",
+    "batch_vs_samples": "gradlab.per_sample",
     "check_entry": "gradlab.runner",
     "entry_for": "gradlab.discover",
 }

@@ -13,15 +13,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gradlab import numeric
+from gradlab import numeric, projection
 from gradlab.compare import compare, jacobians, noise_floor
 from gradlab.kinds import Case, Kind
 from gradlab.protocol import Layer, LayerCrash, LayerSignatureError
-from gradlab.results import FAIL, WARN, CaseResult, Finding
+from gradlab.results import FAIL, WARN, CaseResult, Finding, GradientResult
 
 RTOL = 1e-4
 #: absolute tolerance, as a fraction of the largest true gradient element
 ATOL = 1e-7
+#: "full": every element by finite differences; "fast": a random projection first (its cost does not
+#: grow with the array's size), element-wise only when it fails, so a failure's verdict and diagnosis
+#: are the full check's; "auto": fast for arrays of more than projection.AUTO_MIN_SIZE elements
+MODES = ("auto", "full", "fast")
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,15 @@ LayerFactory = Callable[[Case], Layer]
 
 def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = "layer",
                convention: str = "native", rtol: float = RTOL, atol: float = ATOL, seed: int = 0,
-               finite_only: bool = False) -> CaseResult:
+               finite_only: bool = False, mode: str = "auto") -> CaseResult:
     """Check `make_layer(case)` on `case`: values against finite differences, then structure.
 
     With `finite_only` (extreme inputs such as logits of magnitude 1000) only finiteness of the
     output and gradients is checked: finite differences say little where a softmax saturates.
+    `mode` says how gradient values are compared (see MODES).
     """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     findings: list[Finding] = []
 
     def result(gradients: tuple[GradientResult, ...] = ()) -> CaseResult:
@@ -69,14 +76,14 @@ def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = 
         findings.append(Finding("crashed", FAIL, str(exc)))
         return result()
     try:
-        return _run(layer, kind, case, findings, result, rtol, atol, seed, finite_only)
+        return _run(layer, kind, case, findings, result, rtol, atol, seed, finite_only, mode)
     except LayerCrash as exc:
         findings.append(Finding("crashed", FAIL, str(exc)))
         return result()
 
 
 def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: Callable[..., CaseResult],
-         rtol: float, atol: float, seed: int, finite_only: bool) -> CaseResult:
+         rtol: float, atol: float, seed: int, finite_only: bool, mode: str = "full") -> CaseResult:
     x, t = case.x.copy(), None if case.t is None else case.t.copy()
     params = layer.params
     saved = {k: v.copy() for k, v in params.items()}
@@ -141,6 +148,12 @@ def _run(layer: Layer, kind: Kind, case: Case, findings: list[Finding], result: 
     for target, a in analytic.items():
         arr = xw if target == "x" else params[target]
         h = numeric.steps(arr, prec.step)
+        if _projects(mode, kind, target, arr, a):
+            projected = _projected(layer, target, arr, a, h, xw, tw, y0, G, rtol, atol, prec.eps, seed)
+            restore()
+            if projected is not None:
+                gradients.append(projected)
+                continue
         numeric_grad = _numeric(layer, kind, target, arr, h, xw, tw, y0, G)
         restore()
         evaluate_at = _element_evaluator(layer, arr, xw, tw)
@@ -194,6 +207,28 @@ def _numeric(layer: Layer, kind: Kind, target: str, arr: np.ndarray, h: np.ndarr
     else:
         many = numeric.local_evaluator(lambda: layer.forward(xw, tw), arr)
     return numeric.batched_gradient(many, arr, G, h, out_size=y0.size)
+
+
+def _projects(mode: str, kind: Kind, target: str, arr: np.ndarray, a: Any) -> bool:
+    """Projection pays off where the element loop would run (not for x of per-sample layers, which
+    is stacked and cheap), and only for an analytic gradient it can judge (right shape, finite)."""
+    if mode == "full" or (mode == "auto" and arr.size <= projection.AUTO_MIN_SIZE):
+        return False
+    stacked = target == "x" and not (kind.is_loss or kind.mixes_samples or kind.stochastic)
+    return not stacked and projection.applicable(a, arr)
+
+
+def _projected(layer: Layer, target: str, arr: np.ndarray, a: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,
+               y0: np.ndarray, G: np.ndarray, rtol: float, atol: float, eps: float, seed: int) -> GradientResult | None:
+    """A passing result checked by projection, or None: then the element-wise check decides."""
+    proj = projection.projected_check(lambda: layer.forward(xw, tw), arr, a, G, rng=np.random.default_rng([seed, 2]),
+                                      rtol=rtol, atol=atol, noise=noise_floor(y0, G, h, eps), y0=y0, h=h, eps=eps)
+    if not proj.passed:
+        return None
+    return GradientResult(name=_gname(layer, target), shape=arr.shape, analytic_shape=a.shape, passed=True,
+                          max_rel_error=proj.max_rel_error, checked=int(arr.size), rtol=rtol,
+                          atol=atol * float(np.abs(a).max(initial=0.0)), analytic=np.asarray(a, dtype=np.float64),
+                          method=f"projection ({proj.directions} random directions)")
 
 
 def _element_evaluator(layer: Layer, arr: np.ndarray, xw: np.ndarray, tw: Any) -> Callable[[int, float], np.ndarray]:

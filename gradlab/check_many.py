@@ -41,30 +41,30 @@ class Outcome:
 
 
 def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None,
-                  progress: bool = False) -> list[LayerReport]:
+                  progress: bool = False, mode: str = "auto") -> list[LayerReport]:
     chosen = [e for e in entries if not only or e.name in only]
     if progress:
         from tqdm import tqdm
 
         chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False)
-    return [check_entry(e, examples=examples, seed=seed) for e in chosen]
+    return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in chosen]
 
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-                only: list[str] | None = None) -> Outcome:
+                only: list[str] | None = None, mode: str = "auto") -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
     for found in discover(list(paths)):
         if found.error:
             outcome.errors.append(found.error)
             continue
-        outcome.reports.extend(check_entries(found.entries, examples=examples, seed=seed, only=only))
+        outcome.reports.extend(check_entries(found.entries, examples=examples, seed=seed, only=only, mode=mode))
         outcome.skipped.extend(found.skipped)
     return outcome
 
 
 def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: list[str] | None = None,
-                   progress: bool = False) -> Outcome:
+                   progress: bool = False, mode: str = "auto") -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
     outcome.reports.extend(check_entries(load_reference().values(), examples=examples, seed=seed, only=only,
-                                         progress=progress))
+                                         progress=progress, mode=mode))
     return outcome

@@ -83,13 +83,15 @@ def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distri
 def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analytic: np.ndarray, G: np.ndarray, *,
                     directions: int = DIRECTIONS, rng: np.random.Generator | int | None = None,
                     rtol: float = 1e-4, atol: float = 1e-7, noise: float = 0.0, y0: np.ndarray | None = None,
-                    distribution: str = "rademacher") -> ProjectionResult:
+                    h: np.ndarray | None = None, eps: float = EPS, distribution: str = "rademacher") -> ProjectionResult:
     """Compare `analytic` (dL/d`arr`, L = sum(G * y)) with finite differences along random directions.
 
     `evaluate()` must read `arr`, which is moved in place and restored bit for bit afterwards (also
     when `evaluate` raises). `atol` is relative to the largest analytic element, `noise` an absolute
     per-element floor in gradient units (the checker's rounding floor), as in `gradlab.check`.
-    `y0` is the unperturbed output when the caller has it (saves one forward call).
+    `y0` is the unperturbed output when the caller has it (saves one forward call). `h` are the
+    element-wise steps (default `numeric.steps(arr)`) and `eps` the machine epsilon of the precision
+    the layer really computes in (a layer that casts to float32 rounds at float32's epsilon).
     """
     if directions < 1:
         raise ValueError(f"directions must be at least 1, got {directions}")
@@ -97,6 +99,8 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
         raise ValueError("projected_check needs a contiguous array it can perturb in place")
     if not applicable(analytic, arr):
         raise ValueError("analytic must be a finite array of arr's shape; check it element-wise instead")
+    if distribution not in ("rademacher", "gaussian"):
+        raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     a = np.asarray(analytic, dtype=np.float64)
     Gf = np.asarray(G, dtype=np.float64)
@@ -118,10 +122,12 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
         if y0 is None:
             calls += 1
             y0 = np.asarray(evaluate(), dtype=np.float64)
-        s = numeric.steps(saved)
+        s = numeric.steps(saved) if h is None else np.broadcast_to(np.asarray(h, dtype=np.float64), saved.shape)
         scale = float(np.abs(a).max(initial=0.0))
         allowed = np.maximum(atol * scale if scale > 0 else atol, noise) + rtol * np.abs(a)
-        rounding = NOISE_MARGIN * EPS * float(np.sum(np.abs(Gf * y0)))
+        rounding = NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0)))
+        # the scale of Σ δ_i s_i v_i for independent signs v (Hoeffding; exact std for Gaussian v)
+        forgiven = float(np.linalg.norm(allowed * s))
         worst_rel, worst_ratio = 0.0, 0.0
         for v in directions_for(saved, gen, directions, distribution):
             d = s * v
@@ -133,10 +139,11 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
             err = abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
             # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
             truncation = abs((D_full - p_full) - 2.0 * (D_half - p_half))
-            tol = (Z * float(np.linalg.norm(allowed * full)) + 3.0 * rounding
-                   + EPS * float(np.sum(np.abs(a * full))) + TRUNCATION_MARGIN * truncation)
+            tol = (Z * forgiven + 3.0 * rounding
+                   + eps * float(np.sum(np.abs(a * full))) + TRUNCATION_MARGIN * truncation)
             worst_ratio = max(worst_ratio, err / tol if tol > 0 else (0.0 if err == 0 else np.inf))
-            worst_rel = max(worst_rel, err / max(abs(D_full) + abs(p_full), 1e-300))
+            # scale-free like the element-wise error, but never large where both sides are noise
+            worst_rel = max(worst_rel, err / max(abs(D_full) + abs(p_full), tol, 1e-300))
     finally:
         arr[...] = saved
     return ProjectionResult(bool(worst_ratio <= 1.0), float(worst_rel), directions, float(worst_ratio), calls)

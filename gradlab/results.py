@@ -48,6 +48,9 @@ class GradientResult:
     atol: float = 0.0
     bug_code: str | None = None
     diagnosis: str = ""
+    #: how values were compared: "elementwise", or "projection (K random directions)" when a fast-mode
+    #: projection passed (a failing projection is always re-checked element-wise)
+    method: str = "elementwise"
     analytic: np.ndarray | None = field(default=None, repr=False, compare=False)
     numeric: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -58,7 +61,7 @@ class GradientResult:
             "analytic": _num(self.analytic_value), "numeric": _num(self.numeric_value),
             "shape": list(self.shape), "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
             "checked": self.checked, "skipped_kinks": self.skipped_kinks, "rtol": self.rtol, "atol": self.atol,
-            "bug_code": self.bug_code, "diagnosis": self.diagnosis,
+            "bug_code": self.bug_code, "diagnosis": self.diagnosis, "method": self.method,
         }
 
 

@@ -33,14 +33,15 @@ class _CaseFailed(Exception):
         self.result = result
 
 
-def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False) -> CaseResult:
+def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False, mode: str = "auto") -> CaseResult:
     kind = KINDS[entry.kind]
     case = build_case(kind, spec)
     # overflow in a student's exp is reported as a finding, not as noise on the terminal
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         return check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name,
-                          convention=entry.convention, seed=int(spec.get("seed", 0)), finite_only=finite_only)
+                          convention=entry.convention, seed=int(spec.get("seed", 0)), finite_only=finite_only,
+                          mode=mode)
 
 
 def _fixed_specs(kind: Kind, convention: str) -> list[dict[str, Any]]:
@@ -68,8 +69,11 @@ def _accepts_4d(entry: Entry, kind: Kind) -> bool:
     return np.shape(y) == (2, 4)
 
 
-def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0) -> LayerReport:
-    """Check `entry` on `examples` hypothesis cases; the report carries the smallest failure."""
+def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0, mode: str = "auto") -> LayerReport:
+    """Check `entry` on `examples` hypothesis cases; the report carries the smallest failure.
+
+    `mode` is the checker's ("auto", "full" or "fast", see `gradlab.check.MODES`).
+    """
     kind = KINDS[entry.kind]
     worst: dict[str, GradientResult] = {}
     warned: dict[str, Finding] = {}
@@ -106,7 +110,7 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
               report_multiple_bugs=False)
     @given(specs(kind, convention=entry.convention, flat_input=flat_input))
     def run(spec: dict[str, Any]) -> None:
-        result = run_case(entry, spec)
+        result = run_case(entry, spec, mode=mode)
         record(result)
         if result.failed:
             raise _CaseFailed(result)

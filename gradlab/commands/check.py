@@ -21,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
     p.add_argument("--seed", type=int, default=0, help="seed for hypothesis and the data (default 0)")
     p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
+    p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
+                   help="full: every element by finite differences; fast: random projections first, element-wise "
+                        "only on failure; auto (default): fast for arrays over 512 elements")
     p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
     p.set_defaults(run=run)
 
@@ -31,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
-    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only) if args.paths \
-        else check_registry(examples=args.examples, seed=args.seed, only=args.only)
+    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode) \
+        if args.paths else check_registry(examples=args.examples, seed=args.seed, only=args.only, mode=args.mode)
     out = sys.stdout
     for err in outcome.errors:
         print(f"ERROR {err}", file=out)
