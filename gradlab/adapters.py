@@ -32,7 +32,7 @@ _TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
 _PARAM_ALIASES = {"W": ("W", "w", "weight", "weights"), "b": ("b", "bias"), "gamma": ("gamma",), "beta": ("beta",)}
 
 
-def _crash(call: str, exc: BaseException) -> LayerCrash:
+def crash_report(call: str, exc: BaseException) -> LayerCrash:
     """A one-line account of an exception raised by the layer: type, message and the layer's line."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = ""
@@ -47,7 +47,7 @@ def _call(call: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except (Exception, SystemExit) as exc:  # SystemExit too: a layer must not end the checker
-        raise _crash(call, exc) from exc
+        raise crash_report(call, exc) from exc
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
@@ -146,7 +146,7 @@ class ClassLayer(Layer):
                     f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given "
                     f"the parameter arrays: gradlab constructs {cls.__name__}({', '.join(kind.params)}) as the course "
                     f"does, so take the arrays as arguments") from exc
-            raise _crash(f"{cls.__name__}(...)", exc) from exc
+            raise crash_report(f"{cls.__name__}(...)", exc) from exc
 
     def _install(self, canonical: str, value: np.ndarray) -> str:
         """Put our float64 array where the layer reads the parameter; returns the name it goes by."""

@@ -103,14 +103,14 @@ def _md5(path: Path) -> str:
     return h.hexdigest()
 
 
-def _verify_pkl(path: Path, expected_md5: str) -> None:
+def _verify_pkl(path: Path, expected_md5: str, *, cached: bool) -> None:
     if not path.is_file():
         raise MnistDataError(f"{path}: no such file; {FETCH_HINT} or pass the path of an existing mnist.pkl.gz")
     got = _md5(path)
     if got != expected_md5:
-        raise MnistDataError(
-            f"{path}: md5 is {got}, expected {expected_md5}; delete it and {FETCH_HINT} again"
-        )
+        todo = (f"delete it and {FETCH_HINT} again" if cached
+                else f"it is not Nielsen's file or it is damaged; {FETCH_HINT} to get a verified copy")
+        raise MnistDataError(f"{path}: md5 is {got}, expected {expected_md5}; {todo}")
 
 
 # --------------------------------------------------------------------------- fetching
@@ -298,8 +298,8 @@ def _load_idx_folder(folder: Path) -> MnistData:
     )
 
 
-def _load_pkl(path: Path, expected_md5: str) -> MnistData:
-    _verify_pkl(path, expected_md5)  # never unpickle a file we cannot vouch for
+def _load_pkl(path: Path, expected_md5: str, *, cached: bool = False) -> MnistData:
+    _verify_pkl(path, expected_md5, cached=cached)  # never unpickle a file we cannot vouch for
     try:
         with gzip.open(path, "rb") as f:
             # Nielsen's file is a Python-2 pickle of numpy arrays: latin1 maps its bytes 1:1.
@@ -332,7 +332,7 @@ def load_mnist(path: Path | None = None, *, expected_md5: str | None = None) -> 
         cached = default_cache_dir() / PKL_NAME
         if not cached.is_file():
             raise MnistDataError(f"MNIST is not downloaded yet (no {cached}); {FETCH_HINT} first")
-        return _load_pkl(cached, expected_md5)
+        return _load_pkl(cached, expected_md5, cached=True)
     path = Path(path).expanduser()
     if path.is_dir():
         return _load_idx_folder(path)

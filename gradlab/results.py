@@ -129,7 +129,7 @@ class LayerReport:
             "bug_codes": self.bug_codes, "gradients": {k: v.to_dict() for k, v in self.worst.items()},
             "smallest_failing": self.smallest_failing, "passes_with": self.passes_with,
             "failing_case": None if self.failing is None else {
-                "spec": _jsonable(self.failing.spec), "findings": [f.to_dict() for f in self.failing.findings],
+                "spec": jsonable(self.failing.spec), "findings": [f.to_dict() for f in self.failing.findings],
                 "gradients": [g.to_dict() for g in self.failing.gradients]},
             "extreme_findings": [] if self.extreme_failure is None else
                 [f.to_dict() for f in self.extreme_failure.findings],
@@ -153,11 +153,11 @@ def _num(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -44,7 +44,7 @@ def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False, m
                           mode=mode)
 
 
-def _fixed_specs(kind: Kind, convention: str) -> list[dict[str, Any]]:
+def fixed_specs(kind: Kind, convention: str) -> list[dict[str, Any]]:
     """Cases every run includes: a plain one, and logits of magnitude 1000 for loss layers."""
     out = []
     if kind.is_loss and kind.name != "mse_loss":
@@ -96,7 +96,7 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
         warned[note.message] = note
 
     fixed_failure: CaseResult | None = None
-    for spec in _fixed_specs(kind, entry.convention):
+    for spec in fixed_specs(kind, entry.convention):
         result = run_case(entry, spec, finite_only=True)
         record(result)
         if result.failed:

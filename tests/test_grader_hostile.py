@@ -1,0 +1,174 @@
+"""Hostile submissions: the grader survives each, writes a valid results file, awards exactly what was earned.
+
+Every fixture in tests/hostile/ is appended to good_layers.py (correct Relu, Sigmoid, Tanh) and
+redefines the layer it attacks. The assignment gives each layer 10 points, split forward 2.5,
+dx 5, structure 2.5; limits are small so that the whole file runs in well under a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from gradlab.cli import main
+from gradlab.sandbox import _procs
+
+HOSTILE = Path(__file__).parent / "hostile"
+TIMEOUT, IMPORT_TIMEOUT = 2, 3
+
+ASSIGNMENT = f"""
+name = "hostile"
+convention = "class"
+seed = 1
+examples = 4
+[limits]
+timeout = {TIMEOUT}
+import_timeout = {IMPORT_TIMEOUT}
+memory_mb = 512
+[[layers]]
+name = "Relu"
+points = 10
+[[layers]]
+name = "Sigmoid"
+points = 10
+[[layers]]
+name = "Tanh"
+points = 10
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """Whatever a test started must be gone when it ends; leftovers are killed (by pid) and fail the test."""
+    me = os.getpid()
+    before = {p[0] for p in _procs() if p[1] == me}
+    yield
+    left = [p for p in _procs() if p[1] == me and p[0] not in before and p[4] != "Z"]
+    for pid, *_ in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left behind: {left}"
+
+
+def grade(tmp_path: Path, fixture: str, *, marker: Path | None = None) -> tuple[dict, str, float]:
+    source = (HOSTILE / "good_layers.py").read_text() + "\n\n" + (HOSTILE / fixture).read_text()
+    if marker is not None:
+        source = source.replace("__MARKER__", str(marker))
+    sub = tmp_path / "submission" / "student.py"
+    sub.parent.mkdir()
+    sub.write_text(source)
+    toml = tmp_path / "hostile.toml"
+    toml.write_text(ASSIGNMENT)
+    results, feedback = tmp_path / "out" / "results.json", tmp_path / "out" / "feedback.md"
+    start = time.monotonic()
+    status = main(["grade", str(sub), "--assignment", str(toml), "--results", str(results),
+                   "--feedback", str(feedback)])
+    elapsed = time.monotonic() - start
+    assert status == 0
+    data = json.loads(results.read_text())
+    assert {"score", "execution_time", "output", "tests"} <= set(data)
+    for t in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility", "extra_data"} <= set(t)
+        assert t["status"] in ("passed", "failed") and isinstance(t["extra_data"]["bug_codes"], list)
+    return data, feedback.read_text(), elapsed
+
+
+def layer_scores(data: dict) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for t in data["tests"]:
+        out[t["extra_data"]["layer"]] = round(out.get(t["extra_data"]["layer"], 0.0) + t["score"], 4)
+    return out
+
+
+def test_an_infinite_loop_at_import_scores_zero_within_the_import_limit(tmp_path):
+    data, feedback, elapsed = grade(tmp_path, "loop_at_import.py")
+    assert data["score"] == 0
+    assert elapsed < IMPORT_TIMEOUT + 10
+    assert "did not finish within" in data["output"]
+
+
+def test_an_infinite_loop_in_backward_costs_only_that_layer(tmp_path):
+    data, feedback, elapsed = grade(tmp_path, "loop_in_backward.py")
+    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}  # a hung layer loses all its points
+    assert data["score"] == 20
+    assert elapsed < TIMEOUT + 15
+    assert "did not finish within 2 s" in feedback
+
+
+def test_unbounded_allocation_is_stopped_by_the_memory_limit(tmp_path):
+    data, feedback, _ = grade(tmp_path, "unbounded_allocation.py")
+    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
+    assert data["score"] == 20
+    assert "MemoryError" in feedback or "memory" in feedback
+
+
+def test_sys_exit_at_import_is_not_a_pass(tmp_path):
+    data, feedback, _ = grade(tmp_path, "exit_at_import.py")
+    assert data["score"] == 0
+    assert "SystemExit" in data["output"]
+
+
+def test_os_exit_in_forward_loses_that_layer_and_a_fresh_child_grades_the_next(tmp_path):
+    data, feedback, _ = grade(tmp_path, "os_exit_in_forward.py")
+    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
+    assert "exited with status 0" in feedback
+
+
+def test_ten_megabytes_printed_are_truncated_and_cost_nothing(tmp_path):
+    data, feedback, _ = grade(tmp_path, "prints_10mb.py")
+    assert data["score"] == 30
+    assert "printed" in data["output"]
+    assert len(json.dumps(data)) < 100_000
+
+
+def test_monkeypatching_numpy_and_gradlab_changes_nothing(tmp_path):
+    data, feedback, _ = grade(tmp_path, "monkeypatch.py")
+    assert layer_scores(data) == {"Relu": 5, "Sigmoid": 10, "Tanh": 10}  # Relu's dx is wrong: 5 points lost
+    relu_dx = next(t for t in data["tests"] if t["name"] == "Relu: gradient dx")
+    assert relu_dx["extra_data"]["bug_codes"] == ["scaled"]
+
+
+def test_forged_results_files_are_overwritten_by_the_real_score(tmp_path):
+    data, feedback, _ = grade(tmp_path, "forged_results.py")
+    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 5, "Tanh": 10}  # sign-flipped dx
+    assert data["score"] == 25
+    assert "forged" not in json.dumps(data)
+    assert not list(tmp_path.rglob("results.json.tmp"))
+
+
+def test_forked_children_that_outlive_the_submission_are_killed(tmp_path):
+    marker = tmp_path / "marker"
+    marker.mkdir()
+    data, _, _ = grade(tmp_path, "forks_survivor.py", marker=marker)
+    assert data["score"] == 30
+    pids = {p.stem: int(p.read_text()) for p in marker.glob("*.pid")}
+    assert set(pids) == {"grouped", "escaped"}
+    alive = {p[0] for p in _procs() if p[4] != "Z"}
+    assert not set(pids.values()) & alive, "a forked child of the submission is still running"
+    assert not list(marker.glob("*.forged"))
+
+
+def test_gradients_returned_as_lists_or_none_earn_nothing_for_that_gradient(tmp_path):
+    data, feedback, _ = grade(tmp_path, "lists_or_none.py")
+    # Relu: dx a list -> crashed, forward credited; Sigmoid: dx None -> never computed; Tanh: forward a list
+    assert layer_scores(data) == {"Relu": 2.5, "Sigmoid": 5, "Tanh": 0}
+    codes = {t["name"]: t["extra_data"]["bug_codes"] for t in data["tests"]}
+    assert codes["Relu: gradient dx"] == ["crashed"]
+    assert codes["Sigmoid: gradient dx"] == ["zero-gradient"]
+    assert codes["Tanh: forward output"] == ["crashed"]
+
+
+def test_keyboard_interrupt_and_system_exit_from_backward_are_crashes(tmp_path):
+    data, feedback, _ = grade(tmp_path, "interrupts.py")
+    assert layer_scores(data) == {"Relu": 2.5, "Sigmoid": 2.5, "Tanh": 10}
+    assert "KeyboardInterrupt" in feedback and "SystemExit" in feedback
+
+
+def test_an_identity_layer_with_a_consistent_backward_earns_nothing(tmp_path):
+    data, feedback, _ = grade(tmp_path, "identity_relu.py")
+    assert layer_scores(data)["Relu"] == 0
+    assert data["score"] == 20
