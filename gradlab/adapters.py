@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 import traceback
+from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
@@ -299,7 +300,16 @@ class LossFunctionLayer(Layer):
 
 
 def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
-    """A fresh native-protocol layer for `entry`, holding `case`'s parameters."""
+    """A fresh native-protocol layer for `entry`, holding `case`'s parameters.
+
+    `entry.options["layout"] == "columns"` runs a layer written for samples as columns
+    (`gradlab.layouts`), with `entry.options["weights"]` "in_out" (default) or "out_in".
+    """
+    if entry.options.get("layout", "rows") == "columns":
+        from gradlab.layouts import ColumnsLayer
+
+        rows = replace(entry, options={k: v for k, v in entry.options.items() if k not in ("layout", "weights")})
+        return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"))
     target = entry.target
     if entry.convention == "class":
         return ClassLayer(target, kind, case)

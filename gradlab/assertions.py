@@ -86,13 +86,16 @@ def assert_backward(
     kind: str | Kind | None = None,
     examples: int | None = None,
     seed: int | None = None,
+    layout: str = "rows",
+    weights: str = "in_out",
 ) -> LayerReport:
     """Check a layer's backward pass against finite differences; raise a readable report if wrong.
 
     `layer` is a class-style layer class (`Affine`, not `Affine(W, b)`: gradlab builds instances
     with parameters of the shapes it draws), a function-style forward with its `backward`
     (`assert_backward(affine_forward, affine_backward)`), a loss function (`softmax_loss`) or a
-    registry `Entry`. `kind=` names what the layer computes when its name is not a usual one.
+    registry `Entry`. `kind=` names what the layer computes when its name is not a usual one;
+    `layout="columns"` (and `weights="out_in"`) is for layers written for samples as columns.
     `examples` (hypothesis cases) and `seed` default to the pytest options `--gradlab-examples`
     and `--gradlab-seed`, or to `runner.DEFAULT_EXAMPLES` and 0 outside pytest.
 
@@ -100,7 +103,8 @@ def assert_backward(
     passes with warnings; raises `GradientCheckError` (an `AssertionError`) when it fails.
     """
     __tracebackhide__ = True  # a failure points at the user's test line, not at gradlab
-    return check_layer(layer, backward, kind=kind, examples=examples, seed=seed, stacklevel=3)
+    return check_layer(layer, backward, kind=kind, examples=examples, seed=seed, stacklevel=3,
+                       layout=layout, weights=weights)
 
 
 def check_layer(
@@ -113,6 +117,8 @@ def check_layer(
     session: SessionOptions | None = None,
     nodeid: str | None = None,
     stacklevel: int = 2,
+    layout: str = "rows",
+    weights: str = "in_out",
 ) -> LayerReport:
     """`assert_backward` with the knobs its wrappers need: explicit session options (instead of
     the installed ones), the test's node id for the message and the warning's stack level.
@@ -123,7 +129,7 @@ def check_layer(
     # all validation happens before any case runs, so a bad call fails in milliseconds
     _check_count("examples", examples, minimum=1, example=DEFAULT_EXAMPLES)
     _check_count("seed", seed, minimum=0, example=1234)
-    entry = _entry(layer, backward, kind)
+    entry = _entry(layer, backward, kind, layout, weights)
 
     session = session or _session
     n = examples if examples is not None else (session.examples if session else DEFAULT_EXAMPLES)
@@ -158,7 +164,7 @@ def _check_count(name: str, value: Any, *, minimum: int, example: int) -> None:
         raise ValueError(f"{name}={value!r}: pass {what}, e.g. {name}={example}")
 
 
-def _entry(layer: Any, backward: Any, kind: Any) -> Entry:
+def _entry(layer: Any, backward: Any, kind: Any, layout: str = "rows", weights: str = "in_out") -> Entry:
     """The registry-style entry for what the user passed, or an error saying how to fix the call."""
     from gradlab.discover import entry_for
     from gradlab.kinds import KINDS, Kind
@@ -205,4 +211,4 @@ def _entry(layer: Any, backward: Any, kind: Any) -> Entry:
                         f"assert_backward({layer.__name__}, {stem})")
 
     # an unknown name raises here, with a message that already says to pass kind=
-    return entry_for(layer, backward, kind=kind)
+    return entry_for(layer, backward, kind=kind, layout=layout, weights=weights)

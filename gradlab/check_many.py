@@ -6,7 +6,7 @@ skipped, the files that could not be imported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -51,13 +51,15 @@ def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: l
 
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-                only: list[str] | None = None, mode: str = "auto") -> Outcome:
+                only: list[str] | None = None, mode: str = "auto", options: dict[str, str] | None = None) -> Outcome:
+    """Every layer found in `paths`; `options` (e.g. a column layout) apply to all of them."""
     outcome = Outcome(seed=seed, examples=examples)
     for found in discover(list(paths)):
         if found.error:
             outcome.errors.append(found.error)
             continue
-        outcome.reports.extend(check_entries(found.entries, examples=examples, seed=seed, only=only, mode=mode))
+        entries = [replace(e, options={**e.options, **options}) for e in found.entries] if options else found.entries
+        outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode))
         outcome.skipped.extend(found.skipped)
     return outcome
 

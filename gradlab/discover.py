@@ -151,10 +151,12 @@ def discover(paths: list[str | Path]) -> list[Found]:
 
 
 def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
-              name: str | None = None) -> Entry:
+              name: str | None = None, layout: str = "rows", weights: str = "in_out") -> Entry:
     """An entry for one layer given in Python: a class, a forward/backward pair or a loss function.
 
     The kind is recognised from the name, or given with `kind=` when the name is not a usual one.
+    `layout="columns"` (with `weights="in_out"` or `"out_in"`) is for layers written for samples
+    as columns (see `gradlab.layouts`).
     """
     from gradlab.kinds import KINDS
 
@@ -177,4 +179,16 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
     if k is None:
         raise ValueError(f"gradlab does not know what {default_name!r} computes; pass kind=..., one of: "
                          f"{', '.join(sorted(KINDS))}")
-    return Entry(name or default_name, k.name, convention, target, module=getattr(layer, "__module__", ""))
+    return Entry(name or default_name, k.name, convention, target, module=getattr(layer, "__module__", ""),
+                 options=layout_options(layout, weights))
+
+
+def layout_options(layout: str = "rows", weights: str = "in_out") -> dict[str, str]:
+    """Adapter options for a data layout; a bad value says what to pass."""
+    from gradlab.layouts import LAYOUTS, WEIGHT_LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r}: use one of {', '.join(LAYOUTS)}")
+    if weights not in WEIGHT_LAYOUTS:
+        raise ValueError(f"weights={weights!r}: use one of {', '.join(WEIGHT_LAYOUTS)}")
+    return {} if layout == "rows" else {"layout": layout, "weights": weights}

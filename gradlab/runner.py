@@ -88,8 +88,8 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
         for w in result.warnings:
             warned.setdefault(w.message, w)
 
-    flat_input = False
-    if kind.name == "affine" and not _accepts_4d(entry, kind):
+    flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
+    if kind.name == "affine" and not flat_input and not _accepts_4d(entry, kind):
         flat_input = True
         note = Finding("wrong-shape", WARN, f"{entry.name} does not take 4-D input (N, C, H, W) to (N, M); "
                        "it was checked on 2-D input (N, D) only")

@@ -24,6 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
                    help="full: every element by finite differences; fast: random projections first, element-wise "
                         "only on failure; auto (default): fast for arrays over 512 elements")
+    p.add_argument("--layout", choices=("rows", "columns"), default="rows",
+                   help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
+    p.add_argument("--weights", choices=("in_out", "out_in"), default="in_out",
+                   help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
     p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
     p.set_defaults(run=run)
 
@@ -34,7 +38,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.examples < 1:
         raise UsageError("--examples must be at least 1")
-    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode) \
+    from gradlab.discover import layout_options
+
+    options = layout_options(args.layout, args.weights)
+    if options and not args.paths:
+        raise UsageError("--layout columns applies to your own files: give a PATH")
+    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode,
+                          options=options) \
         if args.paths else check_registry(examples=args.examples, seed=args.seed, only=args.only, mode=args.mode)
     out = sys.stdout
     for err in outcome.errors:

@@ -1,0 +1,160 @@
+"""The gradlab side of `gradlab bench`: the layers and cases it times, built on the real checker.
+
+The headline case is a native-protocol layer (`gradlab.protocol`) computing an affine map, a
+sigmoid and softmax cross-entropy averaged over the batch, with a hand-written backward. It also
+implements the protocol's optional `forward_perturbed` hook, vectorised: a perturbation of
+`W[j, k]` or `b[k]` moves column k of the pre-activation only, and one of `x[i, j]` moves row i
+only, so K perturbed losses cost O(K N) or O(K M) work instead of K full forward passes. The
+checker (`gradlab.check.check_case`) is the same one users get; this module only feeds it.
+
+Non-goals: timing (that is `gradlab.bench`), PyTorch (`gradlab.bench_torch`), and being a layer
+anyone trains with.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from gradlab.check import check_case
+from gradlab.kinds import KINDS, Case, Kind, build_case
+from gradlab.results import CaseResult
+
+#: the issue's headline size: N=32, 128 -> 64, i.e. 4096 + 8192 + 64 = 12,352 checked elements
+HEADLINE = {"N": 32, "D": 128, "M": 64}
+#: the issue's convolution: N=4, C=3, 8x8 images, 4 filters of 3x3 (stride 1, padding 1)
+CONV_SPEC = {"N": 4, "C": 3, "H": 8, "W": 8, "F": 4, "HH": 3, "WW": 3, "stride": 1, "pad": 1, "seed": 0}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp(-log(1 + exp(-z))) never overflows, unlike 1 / (1 + exp(-z)) for very negative z
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+class AffineSigmoidCE:
+    """loss = mean over samples of cross-entropy(softmax(sigmoid(x @ W + b)), t), t class indices.
+
+    The softmax's input is a sigmoid output in (0, 1), so its exponentials cannot overflow and
+    need no max-shift; that also makes the incremental log-sum-exp of `forward_perturbed` exact
+    to rounding.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.params = {"W": W, "b": b}
+        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _parts(self, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(z, s, exp(s), per-sample losses) for the live parameters."""
+        W, b = self.params["W"], self.params["b"]
+        z = x.reshape(x.shape[0], -1) @ W + b
+        s = _sigmoid(z)
+        e = np.exp(s)
+        per_sample = np.log(e.sum(axis=1)) - s[np.arange(len(t)), t]
+        return z, s, e, per_sample
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        assert t is not None, "a loss layer needs labels t"
+        _, s, e, per_sample = self._parts(x, t)
+        self._cache = (x.reshape(x.shape[0], -1), s, e / e.sum(axis=1, keepdims=True))
+        self._t, self._x_shape = t, x.shape
+        return np.asarray(per_sample.mean())
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        assert self._cache is not None, "backward before forward"
+        x2, s, p = self._cache
+        N = len(self._t)
+        ds = p.copy()
+        ds[np.arange(N), self._t] -= 1.0
+        ds *= float(dout) / N  # the loss is a batch mean
+        dz = ds * s * (1.0 - s)
+        dx = dz @ self.params["W"].T
+        return dx.reshape(self._x_shape), {"W": x2.T @ dz, "b": dz.sum(axis=0)}
+
+    def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *, x: np.ndarray,
+                          t: np.ndarray) -> np.ndarray:
+        """The loss with `target.flat[i]` set to `v`, for every pair (i, v): shape (K,)."""
+        x2 = x.reshape(x.shape[0], -1)
+        N, D = x2.shape
+        z, s, e, per_sample = self._parts(x, t)
+        idx = np.asarray(flat_indices, dtype=np.intp)
+        if target == "x":
+            i, j = np.divmod(idx, D)
+            delta = np.asarray(values) - x2[i, j]
+            s_row = _sigmoid(z[i] + delta[:, None] * self.params["W"][j])  # (K, M): row i only
+            new = np.log(np.exp(s_row).sum(axis=1)) - s_row[np.arange(idx.size), t[i]]
+            return (per_sample.sum() - per_sample[i] + new) / N
+        if target == "W":
+            j, k = np.divmod(idx, self.params["W"].shape[1])
+            delta = np.asarray(values) - self.params["W"].reshape(-1)[idx]
+            moved = delta[:, None] * x2[:, j].T  # (K, N): column k of z moves by x[:, j] * delta
+        elif target == "b":
+            k = idx
+            moved = np.broadcast_to((np.asarray(values) - self.params["b"][k])[:, None], (idx.size, N))
+        else:
+            raise KeyError(f"no parameter {target!r}; this layer has x, W and b")
+        s_col = _sigmoid(z[:, k].T + moved)  # (K, N)
+        lse = np.log(e.sum(axis=1)[None, :] - e[:, k].T + np.exp(s_col))
+        picked = np.where(t[None, :] == k[:, None], s_col, s[np.arange(N), t][None, :])
+        return (lse - picked).mean(axis=1)
+
+
+class AffineSigmoidCEMissingMean(AffineSigmoidCE):
+    """Deliberately buggy: dW forgets the batch mean's 1/N (the classic bug; dx and db are right)."""
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        dx, grads = super().backward(dout)
+        grads["W"] = grads["W"] * len(self._t)
+        return dx, grads
+
+
+class AffineSigmoidCETransposed(AffineSigmoidCE):
+    """Deliberately buggy: dW computed as dz.T @ x, the transpose of the right matrix."""
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        dx, grads = super().backward(dout)
+        grads["W"] = grads["W"].T.copy()
+        return dx, grads
+
+
+def _composite_case(spec: dict[str, Any], rng: np.random.Generator) -> Case:
+    N, D, M = spec["N"], spec["D"], spec["M"]
+    x = rng.standard_normal((N, D))
+    W = rng.standard_normal((D, M)) / np.sqrt(D)
+    b = rng.standard_normal(M)
+    t = rng.integers(0, M, size=N)
+    return Case(x, t, {"W": W, "b": b}, {}, spec)
+
+
+#: a kind of its own (not in the registry's KINDS): a loss layer with parameters and a differentiable x
+COMPOSITE = Kind("affine_sigmoid_softmax_ce", ("affinesigmoidce",), params=("W", "b"), is_loss=True,
+                 build=_composite_case)
+
+
+def composite_case(N: int = HEADLINE["N"], D: int = HEADLINE["D"], M: int = HEADLINE["M"], seed: int = 0) -> Case:
+    return build_case(COMPOSITE, {"N": N, "D": D, "M": M, "seed": seed})
+
+
+def make_composite(layer_class: type = AffineSigmoidCE) -> Callable[[Case], AffineSigmoidCE]:
+    """A factory for `check_case`: a fresh layer on copies of the case's parameters."""
+    return lambda case: layer_class(case.params["W"].copy(), case.params["b"].copy())
+
+
+def check_composite(case: Case, mode: str, layer_class: type = AffineSigmoidCE) -> CaseResult:
+    """The check a user would run on this layer: `check_case` in `mode` ("full" or "fast")."""
+    return check_case(make_composite(layer_class), COMPOSITE, case, name=layer_class.__name__, mode=mode)
+
+
+def conv_case(spec: dict[str, Any] | None = None) -> Case:
+    return build_case(KINDS["conv"], dict(spec or CONV_SPEC))
+
+
+def check_conv(case: Case) -> CaseResult:
+    """The reference class-style `Convolution` through its adapter, checked element-wise ("full")."""
+    from gradlab.adapters import adapt
+    from gradlab.registry import load_reference
+
+    entry = load_reference()["Convolution"]
+    kind = KINDS["conv"]
+    return check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, convention=entry.convention,
+                      mode="full")
