@@ -34,7 +34,8 @@ _TABLE = (
     BugClass("zero-gradient", "the analytic gradient is all zeros (or was never written) where the true one is not",
              "make sure backward computes and stores this gradient"),
     BugClass("dropped-term", "the analytic gradient matches the true one only in part: a term of a sum or product rule is missing, or a path was overwritten instead of accumulated",
-             "add every path's contribution; use += (or np.add.at) where several paths reach the same element"),
+             "write the derivative out term by term (product and chain rule: is every factor there, e.g. dout?) "
+             "and add every path's contribution, with += or np.add.at where several paths reach one element"),
     BugClass("stale-parameters", "backward used or changed parameters that were modified during forward/backward",
              "compute every gradient from the parameters forward used; leave updates to the optimizer"),
     BugClass("mutates-input", "forward or backward wrote into an array it was given",
