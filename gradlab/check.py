@@ -221,8 +221,11 @@ def _projects(mode: str, kind: Kind, target: str, arr: np.ndarray, a: Any) -> bo
 def _projected(layer: Layer, target: str, arr: np.ndarray, a: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,
                y0: np.ndarray, G: np.ndarray, rtol: float, atol: float, eps: float, seed: int) -> GradientResult | None:
     """A passing result checked by projection, or None: then the element-wise check decides."""
+    replaced = getattr(layer, "forward_replaced", None)
+    many = (lambda arrays: replaced(target, arrays, x=xw, t=tw)) if callable(replaced) else None
     proj = projection.projected_check(lambda: layer.forward(xw, tw), arr, a, G, rng=np.random.default_rng([seed, 2]),
-                                      rtol=rtol, atol=atol, noise=noise_floor(y0, G, h, eps), y0=y0, h=h, eps=eps)
+                                      rtol=rtol, atol=atol, noise=noise_floor(y0, G, h, eps), y0=y0, h=h, eps=eps,
+                                      evaluate_many=many)
     if not proj.passed:
         return None
     return GradientResult(name=_gname(layer, target), shape=arr.shape, analytic_shape=a.shape, passed=True,

@@ -83,7 +83,8 @@ def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distri
 def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analytic: np.ndarray, G: np.ndarray, *,
                     directions: int = DIRECTIONS, rng: np.random.Generator | int | None = None,
                     rtol: float = 1e-4, atol: float = 1e-7, noise: float = 0.0, y0: np.ndarray | None = None,
-                    h: np.ndarray | None = None, eps: float = EPS, distribution: str = "rademacher") -> ProjectionResult:
+                    h: np.ndarray | None = None, eps: float = EPS, distribution: str = "rademacher",
+                    evaluate_many: Callable[[np.ndarray], np.ndarray] | None = None) -> ProjectionResult:
     """Compare `analytic` (dL/d`arr`, L = sum(G * y)) with finite differences along random directions.
 
     `evaluate()` must read `arr`, which is moved in place and restored bit for bit afterwards (also
@@ -92,6 +93,9 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
     `y0` is the unperturbed output when the caller has it (saves one forward call). `h` are the
     element-wise steps (default `numeric.steps(arr)`) and `eps` the machine epsilon of the precision
     the layer really computes in (a layer that casts to float32 rounds at float32's epsilon).
+    `evaluate_many(arrays)`, if given, returns the stacked outputs with `arr` replaced by each of
+    `arrays` (K, *arr.shape): the moves of several directions then cost one call (a layer's
+    optional `forward_replaced` hook, see `gradlab.protocol`); the arithmetic is the same.
     """
     if directions < 1:
         raise ValueError(f"directions must be at least 1, got {directions}")
@@ -106,15 +110,21 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
     Gf = np.asarray(G, dtype=np.float64)
     calls = 0
 
-    def moved(d: np.ndarray) -> tuple[float, np.ndarray]:
-        """sum(G * (y(θ+d) - y(θ-d))) / 2, and the half-distance really taken (representable steps)."""
+    def outputs(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The outputs with `arr` set to each of `arrays`, in one call when the layer can."""
         nonlocal calls
-        plus, minus = saved + d, saved - d
-        arr[...] = plus
-        y_plus = np.asarray(evaluate(), dtype=np.float64)
-        arr[...] = minus
-        y_minus = np.asarray(evaluate(), dtype=np.float64)
-        calls += 2
+        calls += len(arrays)
+        if evaluate_many is not None:
+            return list(np.asarray(evaluate_many(np.stack(arrays)), dtype=np.float64))
+        ys = []
+        for value in arrays:
+            arr[...] = value
+            ys.append(np.asarray(evaluate(), dtype=np.float64))
+        return ys
+
+    def difference(plus: np.ndarray, minus: np.ndarray, y_plus: np.ndarray, y_minus: np.ndarray
+                   ) -> tuple[float, np.ndarray]:
+        """sum(G * (y(θ+d) - y(θ-d))) / 2, and the half-distance really taken (representable steps)."""
         return float(np.vdot(Gf, y_plus - y_minus)) / 2.0, (plus - minus) / 2.0
 
     saved = arr.copy()
@@ -129,21 +139,28 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
         # the scale of Σ δ_i s_i v_i for independent signs v (Hoeffding; exact std for Gaussian v)
         forgiven = float(np.linalg.norm(allowed * s))
         worst_rel, worst_ratio = 0.0, 0.0
-        for v in directions_for(saved, gen, directions, distribution):
-            d = s * v
-            D_full, full = moved(d)
-            D_half, half = moved(d / 2.0)
-            p_full, p_half = float(np.vdot(a, full)), float(np.vdot(a, half))
-            # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
-            # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
-            err = abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
-            # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
-            truncation = abs((D_full - p_full) - 2.0 * (D_half - p_half))
-            tol = (Z * forgiven + 3.0 * rounding
-                   + eps * float(np.sum(np.abs(a * full))) + TRUNCATION_MARGIN * truncation)
-            worst_ratio = max(worst_ratio, err / tol if tol > 0 else (0.0 if err == 0 else np.inf))
-            # scale-free like the element-wise error, but never large where both sides are noise
-            worst_rel = max(worst_rel, err / max(abs(D_full) + abs(p_full), tol, 1e-300))
+        vs = directions_for(saved, gen, directions, distribution)
+        # with a batched evaluator, as many directions per call as numeric.STACK_BUDGET allows
+        per_call = max(1, numeric.STACK_BUDGET // (4 * saved.size)) if evaluate_many is not None else 1
+        for start in range(0, directions, per_call):
+            # four moves per direction: ±d for the difference, ±d/2 for Richardson and the truncation
+            moves = [m for v in vs[start:start + per_call]
+                     for d in (s * v, s * v / 2.0) for m in (saved + d, saved - d)]
+            ys = outputs(moves)
+            for k in range(0, len(moves), 4):
+                D_full, full = difference(moves[k], moves[k + 1], ys[k], ys[k + 1])
+                D_half, half = difference(moves[k + 2], moves[k + 3], ys[k + 2], ys[k + 3])
+                p_full, p_half = float(np.vdot(a, full)), float(np.vdot(a, half))
+                # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
+                # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
+                err = abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
+                # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
+                truncation = abs((D_full - p_full) - 2.0 * (D_half - p_half))
+                tol = (Z * forgiven + 3.0 * rounding
+                       + eps * float(np.sum(np.abs(a * full))) + TRUNCATION_MARGIN * truncation)
+                worst_ratio = max(worst_ratio, err / tol if tol > 0 else (0.0 if err == 0 else np.inf))
+                # scale-free like the element-wise error, but never large where both sides are noise
+                worst_rel = max(worst_rel, err / max(abs(D_full) + abs(p_full), tol, 1e-300))
     finally:
         arr[...] = saved
     return ProjectionResult(bool(worst_ratio <= 1.0), float(worst_rel), directions, float(worst_ratio), calls)

@@ -30,6 +30,9 @@ class Layer(Protocol):
 #   forward_perturbed(target, flat_indices, values, *, x, t) -> np.ndarray
 # returns the stacked outputs of many single-element perturbations of `target` ("x" or a
 # parameter name) in one round trip; the checker uses it instead of one forward call per element.
+#   forward_replaced(target, arrays, *, x, t) -> np.ndarray
+# returns the stacked outputs with `target` replaced by each of `arrays` (K, *target.shape): the
+# whole-array moves of fast mode (gradlab.projection) in one call. Both hooks may be vectorised.
 
 
 class LayerCrash(Exception):

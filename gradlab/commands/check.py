@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -51,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"ERROR {err}", file=out)
     for report in outcome.reports:
         if report.verdict == "fail" or args.verbose:
-            print(explain(report, reproduce=f"gradlab check ... --seed {args.seed}"), file=out)
+            where = " ".join(shlex.quote(p) for p in args.paths)
+            again = f"repeat: gradlab check {where + ' ' if where else ''}--only {shlex.quote(report.name)} " \
+                    f"--seed {args.seed} --examples {args.examples}"
+            print(explain(report, reproduce=again), file=out)
         else:
             print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
             for w in report.warnings:
