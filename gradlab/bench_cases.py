@@ -4,8 +4,10 @@ The headline case is a native-protocol layer (`gradlab.protocol`) computing an a
 sigmoid and softmax cross-entropy averaged over the batch, with a hand-written backward. It also
 implements the protocol's optional `forward_perturbed` hook, vectorised: a perturbation of
 `W[j, k]` or `b[k]` moves column k of the pre-activation only, and one of `x[i, j]` moves row i
-only, so K perturbed losses cost O(K N) or O(K M) work instead of K full forward passes. The
-checker (`gradlab.check.check_case`) is the same one users get; this module only feeds it.
+only, so K perturbed losses cost O(K N) or O(K M) work instead of K full forward passes. Its
+`forward_replaced` hook evaluates fast mode's whole-array moves as one batched pass. The checker
+(`gradlab.check.check_case`) is the same one users get; this module only feeds it. Deliberately
+buggy variants show that the same check catches the classic 1/N and transpose bugs.
 
 Non-goals: timing (that is `gradlab.bench`), PyTorch (`gradlab.bench_torch`), and being a layer
 anyone trains with.
@@ -27,10 +29,25 @@ HEADLINE = {"N": 32, "D": 128, "M": 64}
 CONV_SPEC = {"N": 4, "C": 3, "H": 8, "W": 8, "F": 4, "HH": 3, "WW": 3, "stride": 1, "pad": 1, "seed": 0}
 
 
+#: float64 elements per temporary in the vectorised hooks (64 KB, below malloc's mmap threshold)
+TEMP_BUDGET = 1 << 13
+
+
+def _sigmoid_(z: np.ndarray) -> np.ndarray:
+    """The sigmoid of `z`, computed in place.
+
+    The tanh identity never overflows (1 / (1 + exp(-z)) does for z < -709) and is 5x faster than
+    exp(-logaddexp(0, -z)); its error is absolute (~eps), which is all softmax and s(1-s) need.
+    """
+    z *= 0.5
+    np.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # the tanh identity never overflows (1 / (1 + exp(-z)) does for z < -709) and is 5x faster
-    # than exp(-logaddexp(0, -z)); its error is absolute (~eps), all that softmax and s(1-s) need
-    return 0.5 + 0.5 * np.tanh(0.5 * z)
+    return _sigmoid_(np.array(z, dtype=np.float64, copy=True))
 
 
 class AffineSigmoidCE:
@@ -78,29 +95,66 @@ class AffineSigmoidCE:
     def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *, x: np.ndarray,
                           t: np.ndarray) -> np.ndarray:
         """The loss with `target.flat[i]` set to `v`, for every pair (i, v): shape (K,)."""
+        if target not in ("x", "W", "b"):
+            raise KeyError(f"no parameter {target!r}; this layer has x, W and b")
         x2 = x.reshape(x.shape[0], -1)
-        N, D = x2.shape
-        z, s, e, total, per_sample = self._parts(x, t)
+        base = self._parts(x2, t)  # the unperturbed pass, shared by every perturbation
         idx = np.asarray(flat_indices, dtype=np.intp)
+        values = np.asarray(values, dtype=np.float64)
+        # sub-chunks keep each (rows, N or M) temporary under 64 KB: bigger ones are fresh memory
+        # from the OS every time, and its page faults cost more than the arithmetic
+        rows = max(1, TEMP_BUDGET // max(x2.shape[0], self.params["W"].shape[1]))
+        return np.concatenate([self._perturbed(target, idx[i:i + rows], values[i:i + rows], x2, t, base)
+                               for i in range(0, idx.size, rows)])
+
+    def _perturbed(self, target: str, idx: np.ndarray, values: np.ndarray, x2: np.ndarray, t: np.ndarray,
+                   base: tuple[np.ndarray, ...]) -> np.ndarray:
+        z, s, e, total, per_sample = base
+        N, D = x2.shape
         if target == "x":
             i, j = np.divmod(idx, D)
-            delta = np.asarray(values) - x2[i, j]
-            s_row = _sigmoid(z[i] + delta[:, None] * self.params["W"][j])  # (K, M): row i only
+            z_row = (values - x2[i, j])[:, None] * self.params["W"][j]
+            z_row += z[i]  # (K, M): a change of x[i, j] moves row i only
+            s_row = _sigmoid_(z_row)
             new = np.log(np.exp(s_row).sum(axis=1)) - s_row[np.arange(idx.size), t[i]]
             return (per_sample.sum() - per_sample[i] + new) / N
         if target == "W":
             j, k = np.divmod(idx, self.params["W"].shape[1])
-            delta = np.asarray(values) - self.params["W"].reshape(-1)[idx]
-            moved = delta[:, None] * x2[:, j].T  # (K, N): column k of z moves by x[:, j] * delta
-        elif target == "b":
+            z_col = (values - self.params["W"].reshape(-1)[idx])[:, None] * x2[:, j].T
+        else:
             k = idx
-            moved = np.broadcast_to((np.asarray(values) - self.params["b"][k])[:, None], (idx.size, N))
+            z_col = np.repeat((values - self.params["b"][k])[:, None], N, axis=1)
+        z_col += z[:, k].T  # (K, N): a change of W[j, k] or b[k] moves column k only
+        s_col = _sigmoid_(z_col)
+        # the log-sum-exp of each row with one term swapped (exact: exp(s) lies in (1, e))
+        swapped = np.exp(s_col)
+        swapped -= e[:, k].T
+        swapped += total[None, :]
+        lse = np.log(swapped, out=swapped)
+        picked = np.where(t[None, :] == k[:, None], s_col, s[np.arange(N), t][None, :])
+        lse -= picked
+        return lse.mean(axis=1)
+
+    def forward_replaced(self, target: str, arrays: np.ndarray, *, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The loss with `target` replaced by each of `arrays` (K, *shape): shape (K,), one batched pass."""
+        W, b = self.params["W"], self.params["b"]
+        arrays = np.asarray(arrays)
+        K, N = arrays.shape[0], x.shape[0]
+        if target == "x":
+            # one (K N, D) @ (D, M) product: BLAS-friendly, unlike K small ones
+            z = (arrays.reshape(K * N, -1) @ W).reshape(K, N, -1)
+            z += b
+        elif target == "W":
+            z = np.matmul(x.reshape(N, -1), arrays)
+            z += b
+        elif target == "b":
+            z = np.add((x.reshape(N, -1) @ W)[None], arrays[:, None, :])
         else:
             raise KeyError(f"no parameter {target!r}; this layer has x, W and b")
-        s_col = _sigmoid(z[:, k].T + moved)  # (K, N)
-        lse = np.log(total[None, :] - e[:, k].T + np.exp(s_col))
-        picked = np.where(t[None, :] == k[:, None], s_col, s[np.arange(N), t][None, :])
-        return (lse - picked).mean(axis=1)
+        z = _sigmoid_(z)  # in place: (K, N, M) temporaries cost more than the arithmetic
+        picked = z[:, np.arange(N), t]
+        np.exp(z, out=z)
+        return (np.log(z.sum(axis=2)) - picked).mean(axis=1)
 
 
 class AffineSigmoidCEMissingMean(AffineSigmoidCE):
@@ -162,3 +216,15 @@ def check_conv(case: Case) -> CaseResult:
     kind = KINDS["conv"]
     return check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, convention=entry.convention,
                       mode="full")
+
+
+class AffineSigmoidCENoPerturbed(AffineSigmoidCE):
+    """The same layer without `forward_perturbed`: the checker loops over elements (for the ablation)."""
+
+    forward_perturbed = None  # type: ignore[assignment]
+
+
+class AffineSigmoidCENoReplaced(AffineSigmoidCE):
+    """The same layer without `forward_replaced`: fast mode moves the array in place (for the ablation)."""
+
+    forward_replaced = None  # type: ignore[assignment]

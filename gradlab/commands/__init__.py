@@ -13,6 +13,6 @@ class UsageError(Exception):
     """Bad arguments: printed as one line, exit status 2."""
 
 
-from gradlab.commands import batch, check, data, demo, grade, gradescope, report, train  # noqa: E402  (after the names the command modules import)
+from gradlab.commands import batch, bench, check, data, demo, grade, gradescope, report, train  # noqa: E402  (after the names the command modules import)
 
-COMMANDS = [check, batch, report, data, train, demo, grade, gradescope]
+COMMANDS = [check, batch, report, data, train, demo, grade, gradescope, bench]

@@ -1,0 +1,108 @@
+"""`gradlab bench` and the layer it times: fast tests only, and never an assertion about a timing."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from gradlab import bench, bench_cases
+from gradlab.cli import main
+from gradlab.numeric import local_evaluator
+
+
+@pytest.fixture(scope="module")
+def case():
+    return bench_cases.composite_case()  # the headline size: N=32, 128 -> 64
+
+
+def test_bench_quick_runs_without_torch_and_writes_null_torch_seconds(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    assert main(["bench", "--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "bench.json").read_text())
+    assert results["torch_available"] is False
+    assert "pip install torch" in results["torch_hint"]
+    names = [c["case"] for c in results["cases"]]
+    assert names == ["affine_sigmoid_ce_full", "affine_sigmoid_ce_fast", "conv_full", "registry", "mnist_epoch"]
+    for c in results["cases"]:
+        assert c["torch_s"] is None and c["ratio"] is None
+        assert c["gradlab_s"] > 0
+    assert all(row["torch_slow_s"] is None for row in results["scaling"])
+    report = (tmp_path / "bench.md").read_text()
+    assert "pip install torch==2.13.0" in report and "--quick run" in report
+    assert "pip install torch" in capsys.readouterr().out
+
+
+def test_bench_rejects_zero_repeats(tmp_path, capsys):
+    assert main(["bench", "--repeats", "0", "--out", str(tmp_path)]) == 2
+    assert "--repeats" in capsys.readouterr().err
+
+
+def test_alternate_times_both_tools_in_turn_and_drops_the_warmup():
+    calls: list[str] = []
+
+    def timer(name: str, seconds: float):
+        def run() -> float:
+            calls.append(name)
+            return seconds
+        return run
+
+    g, t = bench.alternate(timer("g", 1.0), timer("t", 2.0), repeats=3, warmup=1)
+    assert calls == ["g", "t", "t", "g", "g", "t", "t", "g"]
+    assert g == [1.0, 1.0, 1.0] and t == [2.0, 2.0, 2.0]
+    assert bench.alternate(timer("g", 1.0), None, repeats=2) == ([1.0, 1.0], None)
+
+
+def test_native_composite_layer_passes_the_full_and_the_fast_check(case):
+    for mode in ("full", "fast"):
+        result = bench_cases.check_composite(case, mode)
+        assert not result.failed, result.describe()
+        assert {g.name for g in result.gradients} == {"dx", "dW", "db"}
+
+
+@pytest.mark.parametrize("target", ["x", "W", "b"])
+def test_vectorised_forward_perturbed_gives_the_same_losses_as_the_loop(case, target):
+    layer = bench_cases.make_composite()(case)
+    x = case.x.copy()
+    arr = x if target == "x" else layer.params[target]
+    rng = np.random.default_rng(1)
+    idx = rng.permutation(arr.size)[:700]  # several sub-chunks, in no particular order
+    values = arr.reshape(-1)[idx] + 1e-3 * rng.standard_normal(idx.size)
+    looped = local_evaluator(lambda: layer.forward(x, case.t), arr)(idx, values).reshape(-1)
+    vectorised = layer.forward_perturbed(target, idx, values, x=x, t=case.t)
+    np.testing.assert_allclose(vectorised, looped, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("target", ["x", "W", "b"])
+def test_vectorised_forward_replaced_gives_the_same_losses_as_the_loop(case, target):
+    layer = bench_cases.make_composite()(case)
+    x = case.x.copy()
+    arr = x if target == "x" else layer.params[target]
+    saved = arr.copy()
+    arrays = saved[None] + 1e-3 * np.random.default_rng(2).standard_normal((5, *arr.shape))
+    looped = []
+    for a in arrays:
+        arr[...] = a
+        looped.append(float(layer.forward(x, case.t)))
+    arr[...] = saved
+    np.testing.assert_allclose(layer.forward_replaced(target, arrays, x=x, t=case.t), looped, rtol=1e-12)
+
+
+@pytest.mark.parametrize("layer_class, code", [(bench_cases.AffineSigmoidCEMissingMean, "missing-batch-mean"),
+                                               (bench_cases.AffineSigmoidCETransposed, "transposed")])
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_buggy_composite_is_caught_with_its_code(case, layer_class, code, mode):
+    result = bench_cases.check_composite(case, mode, layer_class)
+    assert result.failed
+    assert code in result.bug_codes
+    dW = next(g for g in result.gradients if g.name == "dW")
+    assert not dW.passed and dW.bug_code == code
+    assert all(g.passed for g in result.gradients if g.name != "dW")
+
+
+def test_the_ablation_layers_without_the_hooks_pass_too():
+    small = bench_cases.composite_case(N=6, D=10, M=7)
+    assert not bench_cases.check_composite(small, "full", bench_cases.AffineSigmoidCENoPerturbed).failed
+    assert not bench_cases.check_composite(small, "fast", bench_cases.AffineSigmoidCENoReplaced).failed
