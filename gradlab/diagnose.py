@@ -62,6 +62,17 @@ def _transposed_values(a: np.ndarray, n: np.ndarray) -> bool:
     return _close(a.reshape(n.shape[::-1]).T, n) and not _close(a.reshape(n.shape), n)
 
 
+def _permuted_values(a: np.ndarray, n: np.ndarray) -> bool:
+    """The same multiset of values in other positions (axes permuted, or flattened in the wrong order).
+
+    Needs enough distinct non-zero values that a coincidence is out of the question.
+    """
+    nonzero = np.abs(n) > SAME_RTOL * max(float(np.abs(n).max(initial=0.0)), 1e-300)
+    if a.size < 4 or int(nonzero.sum()) < 3 or _close(a, n):
+        return False
+    return _close(np.sort(a, axis=None), np.sort(n, axis=None))
+
+
 def _wrong_reduction_of(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> tuple[int, ...] | None:
     """Axes over which the upstream gradient, summed, gives `a` (but not `n`); None if there are none."""
     if upstream is None or upstream.ndim == 0 or upstream.ndim > MAX_REDUCTION_AXES:
@@ -188,6 +199,9 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         return _factor(name, c, N)
     if _transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
+    if _permuted_values(a, n):
+        return Diagnosis("transposed", f"{name} holds exactly the right values, in the wrong positions: "
+                         "an axis order (a transpose or reshape) is off")
     axes = _wrong_reduction_of(a, n, upstream)
     if axes is not None:
         return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes")

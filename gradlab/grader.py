@@ -14,6 +14,8 @@ at once (`gradlab.grade_class`).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import time
 import warnings
 import zlib
@@ -37,7 +39,6 @@ from gradlab.strategies import specs as spec_strategy
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-_AMBIGUOUS = {"missing-batch-mean", "extra-batch-mean", "scaled"}
 _STRUCTURAL = {"mutates-input", "couples-samples", "stale-parameters", "mismatch"}
 
 
@@ -148,13 +149,31 @@ class _Tally:
     def __init__(self, parts: dict[str, Part]):
         self.parts = parts
         self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
+        self.votes: dict[str, Counter[str]] = {}
+        self.first: dict[tuple[str, str], tuple[str, str]] = {}
 
     def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
         part = self.parts.get(component) or self.parts["structure"]
         if part.passed:
             part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
-        elif int(spec["N"]) >= 3 and set(part.codes) & _AMBIGUOUS and set(codes) & _AMBIGUOUS:
-            part.codes = list(codes)  # at N <= 2 a factor of 2 could be N or a constant: trust the bigger batch
+        # every failing case votes for its codes, a bigger case louder: the smallest case shows the
+        # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
+        # or scaled gradient look like a dropped term
+        weight = int(spec["N"]) * (0.5 if int(spec["N"]) <= 2 else 1.0)
+        votes = self.votes.setdefault(part.component, Counter())
+        for code in codes:
+            votes[code] += weight
+            # the smallest case that showed each code, to explain the winner with its own words
+            self.first.setdefault((part.component, code), (message, describe_spec(spec)))
+
+    def settle(self) -> None:
+        """Each failed part's code: the one most failing cases showed (crashes stay crashes)."""
+        for name, votes in self.votes.items():
+            part = self.parts[name]
+            if votes and "crashed" not in part.codes:
+                code = votes.most_common(1)[0][0]
+                part.codes = [code]
+                part.message, part.smallest = self.first[(name, code)]
 
     def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
                display: dict[str, str]) -> None:
@@ -230,6 +249,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         tally.record(result, fwd, spec, display)
+    tally.settle()
     if kind.name == "dropout" and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
         parts["forward"].passed = False
         parts["forward"].codes = ["mismatch"]
