@@ -3,7 +3,6 @@ costs the same number of forward calls however large the array is."""
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from typing import Any
 
@@ -174,10 +173,6 @@ def test_a_wrong_gradient_fails_the_projection_and_the_element_wise_check_names_
     assert result.bug_codes == [code]
 
 
-HAS_MODE = "mode" in inspect.signature(check_case).parameters
-
-
-@pytest.mark.skipif(not HAS_MODE, reason="check_case has no `mode` yet (fast-mode patch not applied)")
 @pytest.mark.parametrize("cls, code", BUGGY)
 def test_fast_mode_gives_the_full_checks_verdict_and_diagnosis(cls: type, code: str) -> None:
     entry, kind = entry_for(cls, kind="affine"), KINDS["affine"]
@@ -189,7 +184,6 @@ def test_fast_mode_gives_the_full_checks_verdict_and_diagnosis(cls: type, code: 
     assert failures("fast") == failures("full") == [("dW", code, failures("full")[0][2])]
 
 
-@pytest.mark.skipif(not HAS_MODE, reason="check_case has no `mode` yet (fast-mode patch not applied)")
 def test_fast_mode_checks_a_large_affine_layer_in_a_constant_number_of_forward_calls() -> None:
     entry, kind = REFERENCE["Affine"], KINDS["affine"]
     counts = {}
