@@ -44,11 +44,6 @@ def _exact_steps(arr: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return plus, minus, (plus - minus) / 2.0
 
 
-def _contract(G: np.ndarray, diff: np.ndarray) -> np.ndarray:
-    """sum over output elements of G * diff, for a leading axis of perturbations."""
-    return diff.reshape(diff.shape[0], -1) @ G.reshape(-1)
-
-
 #: evaluate many single-element perturbations: (flat indices, new values) -> stacked outputs
 ManyEvaluator = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
