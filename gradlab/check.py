@@ -69,10 +69,7 @@ def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = 
 
     try:
         layer = make_layer(case)
-    except LayerSignatureError as exc:
-        findings.append(Finding("crashed", FAIL, str(exc)))
-        return result()
-    except LayerCrash as exc:
+    except (LayerSignatureError, LayerCrash) as exc:
         findings.append(Finding("crashed", FAIL, str(exc)))
         return result()
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gradlab.commands import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.report import TRAINING_JSON  # the report reads what training writes: one name for the file
 
-TRAINING_JSON = "training.json"
 WEIGHTS = "mnist_weights.npz"
 
 
