@@ -13,19 +13,19 @@ __all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_ba
            "check_entry", "entry_for"]
 
 if TYPE_CHECKING:
-    from gradlab.assertions import GradientCheckError, GradlabWarning, assert_backward
-    from gradlab.discover import entry_for
-    from gradlab.per_sample import assert_batch_mean, batch_vs_samples
-    from gradlab.runner import check_entry
+    from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
+    from gradlab.conventions.discover import entry_for
+    from gradlab.cases.per_sample import assert_batch_mean, batch_vs_samples
+    from gradlab.cases.runner import check_entry
 
 _HOMES = {
-    "GradientCheckError": "gradlab.assertions",
-    "GradlabWarning": "gradlab.assertions",
-    "assert_backward": "gradlab.assertions",
-    "assert_batch_mean": "gradlab.per_sample",
-    "batch_vs_samples": "gradlab.per_sample",
-    "check_entry": "gradlab.runner",
-    "entry_for": "gradlab.discover",
+    "GradientCheckError": "gradlab.testing.assertions",
+    "GradlabWarning": "gradlab.testing.assertions",
+    "assert_backward": "gradlab.testing.assertions",
+    "assert_batch_mean": "gradlab.cases.per_sample",
+    "batch_vs_samples": "gradlab.cases.per_sample",
+    "check_entry": "gradlab.cases.runner",
+    "entry_for": "gradlab.conventions.discover",
 }
 
 

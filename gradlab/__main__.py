@@ -2,6 +2,6 @@
 
 import sys
 
-from gradlab.cli import main
+from gradlab.cli.main import main
 
 sys.exit(main())

@@ -2,7 +2,7 @@
 
 `pytest` uses the "default" profile (fast enough to run often on 2 cores);
 `pytest --hypothesis-profile=deep` runs the thorough one (500 cases per layer).
-Tests that call `gradlab.runner.check_entry` take their case count from the `layer_examples`
+Tests that call `gradlab.cases.runner.check_entry` take their case count from the `layer_examples`
 fixture, so the
 profile controls them too.
 """

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from gradlab import bench, bench_cases
-from gradlab.cli import main
-from gradlab.numeric import local_evaluator
+from gradlab.bench import cases as bench_cases, runner as bench
+from gradlab.cli.main import main
+from gradlab.core.numeric import local_evaluator
 
 
 @pytest.fixture(scope="module")

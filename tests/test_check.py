@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab.adapters import adapt
-from gradlab.check import check_case
-from gradlab.discover import entry_for
+from gradlab.conventions.adapters import adapt
+from gradlab.core.check import check_case
+from gradlab.conventions.discover import entry_for
 from gradlab.kinds import KINDS, build_case
-from gradlab.results import FAIL, PASS, WARN
+from gradlab.core.results import FAIL, PASS, WARN
 
 
 def run(layer, backward=None, *, kind=None, **spec):

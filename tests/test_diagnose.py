@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab.diagnose import diagnose_shape, diagnose_values, fit_factor
+from gradlab.core.diagnose import diagnose_shape, diagnose_values, fit_factor
 
 RNG = np.random.default_rng(0)
 N = 3

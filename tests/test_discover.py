@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.discover import LoadError, discover, entry_for, find_layers, load_module
+from gradlab.conventions.discover import LoadError, discover, entry_for, find_layers, load_module
 
 
 def write(tmp_path: Path, name: str, source: str) -> Path:

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab.assignments import AssignmentError, load_assignment
-from gradlab.cli import main
-from gradlab.grader import draw_specs, grade_submission
+from gradlab.grading.assignment import AssignmentError, load_assignment
+from gradlab.cli.main import main
+from gradlab.grading.grader import draw_specs, grade_submission
 from gradlab.kinds import KINDS, build_case
-from gradlab.remote_layer import RemoteLayer
-from gradlab.sandbox import Limits, Sandbox
-from gradlab.sandbox_wire import WireError, decode, encode
+from gradlab.grading.sandbox.remote_layer import RemoteLayer
+from gradlab.grading.sandbox.process import Limits, Sandbox
+from gradlab.grading.sandbox.wire import WireError, decode, encode
 
 ROOT = Path(__file__).parent.parent
 NEWUSER = Path(__file__).parent / "newuser"
@@ -195,7 +195,7 @@ def test_the_gradescope_bundle_grades_a_fake_autograder_tree(tmp_path):
     wheel = next(n for n in names if n.endswith(".whl"))
     with zipfile.ZipFile(root / "source" / wheel) as w:
         members = set(w.namelist())
-    assert {"gradlab/assignments/classes.toml", "gradlab/reference/classes.py", "gradlab/sandbox_child.py"} <= members
+    assert {"gradlab/grading/assignments/classes.toml", "gradlab/reference/classes.py", "gradlab/grading/sandbox/child.py"} <= members
     (root / "submission").mkdir()
     (root / "submission" / "layers.py").write_text((ROOT / "reference" / "classes.py").read_text())
     (root / "results").mkdir()

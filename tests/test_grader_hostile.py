@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.cli import main
-from gradlab.sandbox import _procs
+from gradlab.cli.main import main
+from gradlab.grading.sandbox.process import _procs
 
 HOSTILE = Path(__file__).parent / "hostile"
 TIMEOUT, IMPORT_TIMEOUT = 2, 3

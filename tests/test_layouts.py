@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab.discover import entry_for
-from gradlab.runner import check_entry
+from gradlab.conventions.discover import entry_for
+from gradlab.cases.runner import check_entry
 
 
 class Affine:

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab import mnist
-from gradlab.mnist import MnistDataError, fetch_mnist, load_mnist, read_idx
+from gradlab.training import mnist
+from gradlab.training.mnist import MnistDataError, fetch_mnist, load_mnist, read_idx
 
 
 def _write_idx(path: Path, array: np.ndarray, *, magic_type: int = 0x08) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.cli import main
+from gradlab.cli.main import main
 
 NEWUSER = Path(__file__).parent / "newuser"
 EXAMPLES = "25"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradlab import numeric
+from gradlab.core import numeric
 
 
 def _tanh_layer(W: np.ndarray):

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab.cli import main
-from gradlab.per_sample import MEAN, NEITHER, SUM, assert_batch_mean, batch_vs_samples
-from gradlab.registry import load_reference
+from gradlab.cli.main import main
+from gradlab.cases.per_sample import MEAN, NEITHER, SUM, assert_batch_mean, batch_vs_samples
+from gradlab.conventions.registry import load_reference
 
 REF = load_reference()
 Affine = REF["Affine"].target

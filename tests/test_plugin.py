@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import assertions, pytest_plugin
-from gradlab.assertions import GradientCheckError, GradlabWarning, assert_backward
-from gradlab.registry import load_reference
-from gradlab.results import PASS
+from gradlab.testing import assertions, plugin as pytest_plugin
+from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
+from gradlab.conventions.registry import load_reference
+from gradlab.core.results import PASS
 
 # Load the zoo now, in the outer session: pytester's in-process runs restore sys.modules after each
 # run, and a zoo module first imported inside one would be imported again later and re-register.
@@ -236,7 +236,7 @@ def test_an_inner_pytest_run_leaves_the_outer_sessions_options_in_place(pytester
 def test_registry_params_collect_one_test_per_correct_entry_named_after_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_registry='''
 import pytest
-from gradlab.pytest_plugin import registry_params
+from gradlab.testing.plugin import registry_params
 
 
 @pytest.mark.parametrize("entry", registry_params())
@@ -259,7 +259,7 @@ def test_registry_params_can_include_the_buggy_variants() -> None:
 def test_every_correct_registry_layer_passes_through_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_registry='''
 import pytest
-from gradlab.pytest_plugin import registry_params
+from gradlab.testing.plugin import registry_params
 
 
 @pytest.mark.parametrize("entry", registry_params())
@@ -338,7 +338,7 @@ def test_outside_the_plugin_the_seed_defaults_to_0(monkeypatch: pytest.MonkeyPat
 
 
 def test_the_plugins_default_number_of_examples_is_the_runners() -> None:
-    from gradlab.runner import DEFAULT_EXAMPLES
+    from gradlab.cases.runner import DEFAULT_EXAMPLES
 
     assert pytest_plugin.DEFAULT_EXAMPLES == DEFAULT_EXAMPLES
 
@@ -395,7 +395,7 @@ BAD_CALLS = [
                  id="forward-without-backward"),
     pytest.param(lambda: assert_backward(_fn("affine_forward"), "affine_backward"), TypeError, "not callable",
                  id="backward-not-callable"),
-    pytest.param(lambda: assert_backward("Affine"), TypeError, "gradlab.registry.get", id="layer-as-a-string"),
+    pytest.param(lambda: assert_backward("Affine"), TypeError, "gradlab.conventions.registry.get", id="layer-as-a-string"),
     pytest.param(lambda: assert_backward(42), TypeError, "expected a layer class", id="layer-not-a-layer"),
     pytest.param(lambda: assert_backward(load_reference()["Affine"], kind="affine"), TypeError, "pass it alone",
                  id="entry-with-kind"),
@@ -410,7 +410,7 @@ def test_a_bad_call_raises_before_any_check_and_says_how_to_fix_it(call: Any, er
     def no_work(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a check ran before the arguments were validated")
 
-    monkeypatch.setattr("gradlab.runner.check_entry", no_work)
+    monkeypatch.setattr("gradlab.cases.runner.check_entry", no_work)
     with pytest.raises(error, match=message):
         call()
 
@@ -421,7 +421,7 @@ def test_a_bad_call_raises_before_any_check_and_says_how_to_fix_it(call: Any, er
 def test_gradlab_exports_the_helpers_and_importing_it_or_the_plugin_does_not_import_hypothesis() -> None:
     assert {"assert_backward", "GradientCheckError", "check_entry", "entry_for"} <= set(gradlab.__all__)
     assert gradlab.assert_backward is assert_backward
-    code = "import sys, gradlab, gradlab.pytest_plugin; print('hypothesis' in sys.modules, 'numpy' in sys.modules)"
+    code = "import sys, gradlab, gradlab.testing.plugin; print('hypothesis' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from gradlab.adapters import adapt
-from gradlab.check import check_case
-from gradlab.discover import entry_for
+from gradlab.conventions.adapters import adapt
+from gradlab.core.check import check_case
+from gradlab.conventions.discover import entry_for
 from gradlab.kinds import KINDS, build_case
-from gradlab.projection import DIRECTIONS, ProjectionResult, projected_check
-from gradlab.registry import Entry, load_reference
-from gradlab.strategies import specs
+from gradlab.core.projection import DIRECTIONS, ProjectionResult, projected_check
+from gradlab.conventions.registry import Entry, load_reference
+from gradlab.cases.strategies import specs
 
 REFERENCE = load_reference()
 CORRECT = [e for e in REFERENCE.values() if e.bug is None]

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab import mnist
-from gradlab.cli import main
+from gradlab.training import mnist
+from gradlab.cli.main import main
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

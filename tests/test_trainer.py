@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab.mnist import MnistData
-from gradlab.optimizers import Adam, Momentum, make_optimizer
+from gradlab.training.mnist import MnistData
+from gradlab.training.optimizers import Adam, Momentum, make_optimizer
 from gradlab.reference.classes import (
     Affine,
     BatchNormalization,
@@ -21,7 +21,7 @@ from gradlab.reference.classes import (
     SoftmaxWithLoss,
     Tanh,
 )
-from gradlab.trainer import TrainConfig, load_weights, predict, save_weights, train
+from gradlab.training.trainer import TrainConfig, load_weights, predict, save_weights, train
 
 LAYERS = {"affine": Affine, "activation": Relu, "loss": SoftmaxWithLoss,
           "dropout": Dropout, "batchnorm": BatchNormalization}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from gradlab.bugs import BUG_CODES
-from gradlab.registry import load_reference
-from gradlab.results import FAIL, PASS, WARN
-from gradlab.runner import check_entry
+from gradlab.core.bugs import BUG_CODES
+from gradlab.conventions.registry import load_reference
+from gradlab.core.results import FAIL, PASS, WARN
+from gradlab.cases.runner import check_entry
 
 REGISTRY = load_reference()
 BUGGY = [e for e in REGISTRY.values() if e.is_buggy]

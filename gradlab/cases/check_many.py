@@ -1,0 +1,72 @@
+"""Checking many layers at once: every layer found in files/folders, or the whole registry.
+
+The result (`Outcome`) is what `gradlab check --json` writes: one entry per layer, the names
+skipped, the files that could not be imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from gradlab import __version__
+from gradlab.conventions.discover import discover
+from gradlab.conventions.registry import Entry, load_reference
+from gradlab.core.results import LayerReport
+from gradlab.cases.runner import DEFAULT_EXAMPLES, check_entry
+
+
+@dataclass
+class Outcome:
+    reports: list[LayerReport] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seed: int = 0
+    examples: int = DEFAULT_EXAMPLES
+
+    def counts(self) -> dict[str, int]:
+        out = {"pass": 0, "warn": 0, "fail": 0}
+        for r in self.reports:
+            out[r.verdict] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gradlab": __version__, "seed": self.seed, "examples": self.examples, "summary": self.counts(),
+            "layers": [r.to_dict() for r in self.reports],
+            "skipped": [{"name": n, "reason": why} for n, why in self.skipped],
+            "errors": list(self.errors),
+        }
+
+
+def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None,
+                  progress: bool = False, mode: str = "auto") -> list[LayerReport]:
+    chosen = [e for e in entries if not only or e.name in only]
+    if progress:
+        from tqdm import tqdm
+
+        chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False)
+    return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in chosen]
+
+
+def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
+                only: list[str] | None = None, mode: str = "auto", options: dict[str, str] | None = None) -> Outcome:
+    """Every layer found in `paths`; `options` (e.g. a column layout) apply to all of them."""
+    outcome = Outcome(seed=seed, examples=examples)
+    for found in discover(list(paths)):
+        if found.error:
+            outcome.errors.append(found.error)
+            continue
+        entries = [replace(e, options={**e.options, **options}) for e in found.entries] if options else found.entries
+        outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode))
+        outcome.skipped.extend(found.skipped)
+    return outcome
+
+
+def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: list[str] | None = None,
+                   progress: bool = False, mode: str = "auto") -> Outcome:
+    outcome = Outcome(seed=seed, examples=examples)
+    outcome.reports.extend(check_entries(load_reference().values(), examples=examples, seed=seed, only=only,
+                                         progress=progress, mode=mode))
+    return outcome

@@ -1,0 +1,68 @@
+"""`gradlab batch [PATH...]`: per layer, is the batch gradient the mean or the sum of per-sample ones?
+
+Runs `gradlab.cases.per_sample.batch_vs_samples` on every layer found in files/folders (or in the
+registry) and prints a short block of sentences per layer. Exit status 1 when a layer's gradient
+convention disagrees with its loss convention, when a layer that should not mix samples does, or
+when a layer crashes or a file cannot be imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="per-sample versus batch: where does the 1/N go?",
+                       description="Run every layer in PATH (files or folders; the reference registry when no "
+                                   "PATH is given) as one batch of N and as N batches of one, and say whether "
+                                   "each batch gradient is the mean or the sum of the per-sample gradients.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
+    p.add_argument("--N", type=int, default=4, help="batch size, at least 2 (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the data (default 0)")
+    p.add_argument("--loss", choices=("sum", "mean"), default="sum",
+                   help="what a non-loss layer is differentiated under: sum(dout * y) (sum, the default) or its "
+                        "mean over samples (mean)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradlab.conventions.discover import discover
+    from gradlab.cases.per_sample import batch_vs_samples
+    from gradlab.conventions.registry import load_reference
+
+    if args.N < 2:
+        raise UsageError(f"--N must be at least 2 (N = 1 cannot tell a mean from a sum), got {args.N}")
+    if args.paths:
+        found = discover(args.paths)  # a missing path raises FileNotFoundError: a usage error
+        entries = [e for f in found for e in f.entries]
+        errors = [f.error for f in found if f.error]
+        skipped = [(name, why) for f in found for name, why in f.skipped]
+    else:
+        entries, errors, skipped = list(load_reference().values()), [], []
+
+    out = sys.stdout
+    reports = []
+    for entry in entries:
+        report = batch_vs_samples(entry, N=args.N, seed=args.seed, loss=args.loss)
+        reports.append(report)
+        print(f"{'OK  ' if report.consistent else 'FAIL'} {report.layer} ({report.style} style, N={report.N})", file=out)
+        for sentence in report.sentences:
+            print(f"  {sentence}", file=out)
+    for err in errors:
+        print(f"ERROR {err}", file=out)
+    for name, why in skipped:
+        print(f"SKIP {name}: {why}", file=out)
+    bad = sum(not r.consistent for r in reports)
+    print(f"{len(reports) - bad} consistent, {bad} not, {len(skipped)} skipped, {len(errors)} file error(s) "
+          "(this is the 1/N question only; `gradlab check` checks the values)", file=out)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"N": args.N, "seed": args.seed, "loss": args.loss,
+                                               "layers": [r.to_dict() for r in reports], "errors": errors,
+                                               "skipped": [list(s) for s in skipped]}, indent=2))
+    return EXIT_FAIL if bad or errors else EXIT_OK

@@ -1,0 +1,41 @@
+"""`gradlab bench`: time gradlab's checks and trainer next to PyTorch and write reports/bench.{md,json}."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gradlab.cli.common import EXIT_OK, UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="time gradlab against PyTorch and write reports/bench.md and bench.json",
+                       description="Time the checks (full and fast), a convolution, the whole registry and an MNIST "
+                                   "epoch, gradlab and PyTorch alternately in this one process (PyTorch is "
+                                   "optional: `pip install torch==2.13.0`). Run it on an idle machine.")
+    p.add_argument("--repeats", type=int, default=5, help="timed rounds per case, after one warm-up (default 5)")
+    p.add_argument("--quick", action="store_true", help="one round, small stand-ins: a smoke test, not a benchmark")
+    p.add_argument("--no-torch", action="store_true", help="time gradlab only, even if PyTorch is installed")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradlab.bench.runner import run_bench
+    from gradlab.bench.report import write_bench_report
+
+    if args.repeats < 1:
+        raise UsageError("--repeats must be at least 1")
+    repeats = 1 if args.quick else args.repeats
+    results = run_bench(repeats=repeats, quick=args.quick, use_torch=not args.no_torch,
+                        progress=lambda message: print(f"bench: {message}", file=sys.stderr, flush=True))
+    paths = write_bench_report(results, args.out)
+    for c in results["cases"]:
+        torch_s = "—" if c["torch_s"] is None else f"{c['torch_s']:.4f} s"
+        ratio = "" if c["ratio"] is None else f"  ratio {c['ratio']:.2f}"
+        print(f"{c['case']:<26} gradlab {c['gradlab_s']:.4f} s  torch {torch_s}{ratio}")
+    if results["torch_hint"]:
+        print(results["torch_hint"])
+    for path in paths.values():
+        print(f"wrote {path}")
+    return EXIT_OK

@@ -1,0 +1,79 @@
+"""`gradlab check [PATH...]`: a verdict per layer found in files/folders, or in the registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.cases.runner import DEFAULT_EXAMPLES
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check every layer in files/folders (or the reference registry)",
+                       description="Check the backward pass of every layer gradlab recognises in PATH "
+                                   "(files or folders), or of the reference registry when no PATH is given.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
+    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                   help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
+    p.add_argument("--seed", type=int, default=0, help="seed for hypothesis and the data (default 0)")
+    p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
+    p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
+                   help="full: every element by finite differences; fast: random projections first, element-wise "
+                        "only on failure; auto (default): fast for arrays over 512 elements")
+    p.add_argument("--layout", choices=("rows", "columns"), default="rows",
+                   help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
+    p.add_argument("--weights", choices=("in_out", "out_in"), default="in_out",
+                   help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradlab.cases.check_many import check_paths, check_registry
+    from gradlab.core.messages import explain, summary_line, worst_error
+
+    if args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    from gradlab.conventions.discover import layout_options
+
+    options = layout_options(args.layout, args.weights)
+    if options and not args.paths:
+        raise UsageError("--layout columns applies to your own files: give a PATH")
+    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode,
+                          options=options) \
+        if args.paths else check_registry(examples=args.examples, seed=args.seed, only=args.only, mode=args.mode)
+    out = sys.stdout
+    for err in outcome.errors:
+        print(f"ERROR {err}", file=out)
+    for report in outcome.reports:
+        if report.verdict == "fail" or args.verbose:
+            where = " ".join(shlex.quote(p) for p in args.paths)
+            again = f"repeat: gradlab check {where + ' ' if where else ''}--only {shlex.quote(report.name)} " \
+                    f"--seed {args.seed} --examples {args.examples}"
+            print(explain(report, reproduce=again), file=out)
+        else:
+            print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
+            for w in report.warnings:
+                print(f"  warning: {w.message}", file=out)
+    for name, why in outcome.skipped:
+        print(f"SKIP {name}: {why}", file=out)
+    if not outcome.reports and not outcome.errors:
+        from gradlab.kinds import KINDS
+
+        stems = sorted({n for k in KINDS.values() for n in k.function_stems})
+        losses = sorted({n for k in KINDS.values() for n in k.loss_functions})
+        print(f"no layers recognised in {' '.join(args.paths) or 'the registry'}: gradlab looks for classes such as "
+              f"Affine, Relu, SoftmaxWithLoss, functions <stem>_forward/<stem>_backward with a stem among "
+              f"{', '.join(stems)}, and the loss functions {', '.join(losses)}", file=out)
+        return EXIT_FAIL
+    counts = outcome.counts()
+    print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
+          f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
+    if args.json:
+        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
+    return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK

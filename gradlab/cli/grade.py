@@ -1,0 +1,93 @@
+"""`gradlab grade SUBMISSION --assignment NAME_OR_TOML`: points per layer, feedback, results.json.
+
+SUBMISSION is a student's .py file, or a folder: a class (every .py file or sub-folder in it is one
+student, graded in parallel) or, with `--single`, one student's files. Exit status 0 whenever
+grading completed, whatever the score; 2 when it could not run (bad arguments, bad assignment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from gradlab.cli.common import EXIT_OK, UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("grade", help="grade a student's file (or a class folder) against an assignment",
+                       description="Grade SUBMISSION against an assignment. Student code runs in a sandboxed "
+                                   "child process; the score is computed by the grader alone.")
+    p.add_argument("submission", metavar="SUBMISSION", help="a .py file, a class folder, or (with --single) "
+                                                            "one student's folder")
+    p.add_argument("--assignment", required=True, metavar="NAME_OR_TOML",
+                   help="built-in assignment (classes, functions) or an assignment TOML file")
+    p.add_argument("--results", metavar="PATH", help="write Gradescope's results.json to PATH (one submission)")
+    p.add_argument("--feedback", metavar="PATH", help="write the Markdown feedback to PATH (one submission)")
+    p.add_argument("--single", action="store_true", help="SUBMISSION is one student's folder, not a class")
+    p.add_argument("--out", metavar="DIR", help="class folder: where results, feedback and gradebook.csv go "
+                                                "(default: <folder>-grades next to it)")
+    p.add_argument("--jobs", type=int, default=None, help="class folder: parallel processes (default: all cores)")
+    p.add_argument("--no-progress", action="store_true", help="class folder: no progress bar")
+    p.set_defaults(run=run)
+
+
+def _write(path: str, text: str) -> None:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".gradlab-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)  # atomic: whatever stood at PATH before (even a forged file) is replaced whole
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradlab.grading.assignment import AssignmentError, load_assignment
+
+    path = Path(args.submission)
+    if not path.exists():
+        raise UsageError(f"{args.submission}: no such file or folder")
+    if path.is_file() and path.suffix != ".py":
+        raise UsageError(f"{args.submission}: not a .py file; give a student's .py file or a folder")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    try:
+        assignment = load_assignment(args.assignment)
+    except AssignmentError as exc:
+        raise UsageError(str(exc)) from None
+    if path.is_dir() and not args.single:
+        if args.results or args.feedback:
+            raise UsageError("a class folder writes one results.json and feedback.md per student under --out DIR; "
+                             "use --single to grade the folder as one student's submission")
+        return _grade_class(path, assignment, args)
+    return _grade_one(path, assignment, args)
+
+
+def _grade_one(path: Path, assignment: object, args: argparse.Namespace) -> int:
+    from gradlab.grading.feedback import feedback_markdown, results_json
+    from gradlab.grading.grader import grade_submission
+
+    grade = grade_submission(path, assignment)  # type: ignore[arg-type]
+    if args.results:
+        _write(args.results, json.dumps(results_json(grade), indent=2))
+    if args.feedback:
+        _write(args.feedback, feedback_markdown(grade))
+    out = sys.stdout
+    print(f"{path.name}: {grade.score:g} / {grade.max_score:g} ({grade.execution_time:.1f} s)", file=out)
+    for layer in grade.layers:
+        codes = f" [{', '.join(layer.bug_codes)}]" if layer.bug_codes else ""
+        print(f"  {layer.required.name}: {layer.score:g} / {layer.max_score:g}{codes}", file=out)
+    for note in grade.notes:
+        print(f"  note: {note.splitlines()[0]}", file=out)
+    return EXIT_OK
+
+
+def _grade_class(path: Path, assignment: object, args: argparse.Namespace) -> int:
+    from gradlab.grading.class_folder import grade_folder, submissions
+
+    if not submissions(path):
+        raise UsageError(f"{path}: no submissions (.py files or sub-folders with .py files) in this folder")
+    out = Path(args.out) if args.out else path.parent / f"{path.name}-grades"
+    rows = grade_folder(path, assignment, out, jobs=args.jobs, progress=not args.no_progress)  # type: ignore[arg-type]
+    print(f"graded {len(rows)} submission(s); gradebook: {out / 'gradebook.csv'}", file=sys.stdout)
+    return EXIT_OK

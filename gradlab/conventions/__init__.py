@@ -1,0 +1,1 @@
+"""How layers are written: discovery by name, adapters for each convention, layouts, the registry."""

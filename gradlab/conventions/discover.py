@@ -1,0 +1,194 @@
+"""Find the layers in a user's file by the names courses give them, without changing a line of it.
+
+Class style: a class named `Affine`, `Relu`, `BatchNormalization`, ... (see `gradlab.kinds`).
+Function style: a pair `<stem>_forward[_suffix]` / `<stem>_backward[_suffix]` is one layer named
+`<stem>` (`conv_forward_naive` + `conv_backward_naive` is `conv`); a loss function such as
+`softmax_loss` keeps its full name. Whatever looks like a layer but has an unknown name is listed
+as skipped, with the reason. A file that cannot be imported raises `LoadError` with one line that
+says what to fix.
+Non-goal: deciding anything about the layers found.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
+from gradlab.conventions.registry import REGISTRY, Entry
+
+_FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
+
+
+class LoadError(Exception):
+    """A user's file could not be imported; the message is one line naming the file and the fix."""
+
+
+@dataclass
+class Found:
+    """What one file holds: layers gradlab can check, and names it skipped (with the reason)."""
+
+    path: str
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import the file at `path` as a fresh module (its folder importable while it loads)."""
+    path = Path(path).resolve()
+    name = f"gradlab_user_{abs(hash(str(path))):x}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"{path.name}: not a Python file gradlab can import")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        raise LoadError(f"{path.name}:{exc.lineno}: syntax error: {exc.msg}; fix the line and run again") from None
+    except ModuleNotFoundError as exc:
+        sys.modules.pop(name, None)
+        raise LoadError(f"{path.name} imports {exc.name!r}, which is not installed or not next to the file; "
+                        "install it or remove the import") from None
+    except (Exception, SystemExit) as exc:
+        sys.modules.pop(name, None)
+        line = _user_line(exc, path)
+        raise LoadError(f"{path.name} raised {type(exc).__name__} while being imported{line}: {exc}; "
+                        "code at the top level of the file must run without errors") from None
+    finally:
+        try:
+            sys.path.remove(str(path.parent))
+        except ValueError:
+            pass
+    return module
+
+
+def _user_line(exc: BaseException, path: Path) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).resolve() == path:
+            return f" (line {frame.lineno})"
+    return ""
+
+
+def _defined_here(module: ModuleType) -> dict[str, Any]:
+    return {n: o for n, o in vars(module).items()
+            if not n.startswith("_") and getattr(o, "__module__", None) == module.__name__}
+
+
+def _looks_like_layer_class(obj: Any) -> bool:
+    return isinstance(obj, type) and callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))
+
+
+def find_layers(module: ModuleType, path: str = "") -> Found:
+    """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`)."""
+    found = Found(path or getattr(module, "__file__", "") or module.__name__)
+    src = found.path
+    registered = [e for e in REGISTRY.values() if e.module == module.__name__]
+    if registered:
+        found.entries.extend(registered)
+        return found
+    objects = _defined_here(module)
+    used: set[str] = set()
+    for name, obj in objects.items():
+        if isinstance(obj, type):
+            kind = kind_for_class(name)
+            if kind is not None and _looks_like_layer_class(obj):
+                found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__, source=src))
+            elif _looks_like_layer_class(obj):
+                found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab knows"))
+    for name, obj in objects.items():
+        if not inspect.isfunction(obj):
+            continue
+        loss_kind = kind_for_loss_function(name)
+        if loss_kind is not None:
+            found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__, source=src))
+            used.add(name)
+            continue
+        m = _FORWARD.match(name)
+        if not m:
+            continue
+        stem, suffix = m["stem"], m["suffix"] or ""
+        backward_name = f"{stem}_backward{suffix}"
+        backward = objects.get(backward_name)
+        kind = kind_for_stem(stem)
+        used.update((name, backward_name))
+        if kind is None:
+            found.skipped.append((stem, f"{name}: not a layer name gradlab knows"))
+        elif not callable(backward):
+            found.skipped.append((stem, f"{name} has no matching {backward_name}"))
+        else:
+            found.entries.append(Entry(stem, kind.name, "function", (obj, backward), module=module.__name__, source=src))
+    for name, obj in objects.items():
+        if inspect.isfunction(obj) and "_backward" in name and name not in used:
+            found.skipped.append((name, "a backward function with no matching forward"))
+    return found
+
+
+def discover(paths: list[str | Path]) -> list[Found]:
+    """Every layer in the given files and folders (folders are searched recursively for *.py)."""
+    results = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise FileNotFoundError(f"{raw}: no such file or folder")
+        files = sorted(f for f in p.rglob("*.py") if "__pycache__" not in f.parts) if p.is_dir() else [p]
+        for f in files:
+            try:
+                results.append(find_layers(load_module(f), str(f)))
+            except LoadError as exc:
+                results.append(Found(str(f), error=str(exc)))
+    return results
+
+
+def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
+              name: str | None = None, layout: str = "rows", weights: str = "in_out") -> Entry:
+    """An entry for one layer given in Python: a class, a forward/backward pair or a loss function.
+
+    The kind is recognised from the name, or given with `kind=` when the name is not a usual one.
+    `layout="columns"` (with `weights="in_out"` or `"out_in"`) is for layers written for samples
+    as columns (see `gradlab.conventions.layouts`).
+    """
+    from gradlab.kinds import KINDS
+
+    k: Kind | None = KINDS.get(kind) if isinstance(kind, str) else kind
+    if isinstance(kind, str) and k is None:
+        raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
+    if isinstance(layer, type):
+        k = k or kind_for_class(layer.__name__)
+        convention, target, default_name = "class", layer, layer.__name__
+    elif backward is not None:
+        m = _FORWARD.match(getattr(layer, "__name__", ""))
+        stem = m["stem"] if m else getattr(layer, "__name__", "layer")
+        k = k or kind_for_stem(stem)
+        convention, target, default_name = "function", (layer, backward), stem
+    elif callable(layer):
+        k = k or kind_for_loss_function(getattr(layer, "__name__", ""))
+        convention, target, default_name = "function", layer, getattr(layer, "__name__", "loss")
+    else:
+        raise TypeError(f"expected a layer class, a (forward, backward) pair or a loss function, got {type(layer).__name__}")
+    if k is None:
+        raise ValueError(f"gradlab does not know what {default_name!r} computes; pass kind=..., one of: "
+                         f"{', '.join(sorted(KINDS))}")
+    return Entry(name or default_name, k.name, convention, target, module=getattr(layer, "__module__", ""),
+                 options=layout_options(layout, weights))
+
+
+def layout_options(layout: str = "rows", weights: str = "in_out") -> dict[str, str]:
+    """Adapter options for a data layout; a bad value says what to pass."""
+    from gradlab.conventions.layouts import LAYOUTS, WEIGHT_LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r}: use one of {', '.join(LAYOUTS)}")
+    if weights not in WEIGHT_LAYOUTS:
+        raise ValueError(f"weights={weights!r}: use one of {', '.join(WEIGHT_LAYOUTS)}")
+    return {} if layout == "rows" else {"layout": layout, "weights": weights}

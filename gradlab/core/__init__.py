@@ -1,0 +1,3 @@
+"""The checker core: finite differences, comparison, diagnosis, the check recipe and its results.
+
+Imports no other gradlab subpackage."""

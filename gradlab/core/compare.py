@@ -1,0 +1,123 @@
+"""Comparing one analytic gradient with its finite differences, element by element.
+
+`compare` applies the tolerances, takes a five-point look at every disagreeing element (a kink
+is skipped, a truncation error forgiven, anything else is a failure), and hands a failure to
+`gradlab.core.diagnose` for its bug code. Non-goal: computing the finite differences themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from gradlab.core import numeric
+from gradlab.core.diagnose import diagnose_shape, diagnose_values
+from gradlab.core.protocol import Layer
+from gradlab.core.results import GradientResult
+
+#: the absolute tolerance never goes below this many times the finite differences' rounding noise
+NOISE_MARGIN = 100.0
+#: at most this many disagreeing elements get a five-point look for kinks
+MAX_PROBES = 2000
+#: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
+MAX_JACOBIAN = 20000
+
+
+def noise_floor(y0: np.ndarray, G: np.ndarray, h: np.ndarray, eps: float = float(np.finfo(np.float64).eps)) -> float:
+    """What rounding alone can make a finite difference wrong by: eps * sum|G*y| / h, with margin.
+
+    Without it a gradient that is truly ~0 everywhere (batch norm on two samples) would be judged
+    against pure rounding noise.
+    """
+    step = float(np.median(h)) if h.size else numeric.STEP
+    return NOISE_MARGIN * eps * float(np.sum(np.abs(G * y0))) / step
+
+
+def compare(name: str, a: np.ndarray | None, n: np.ndarray, h: np.ndarray, G: np.ndarray,
+             evaluate_at: Callable[[int, float], np.ndarray], N: int, rtol: float, atol: float,
+             noise: float = 0.0,
+             jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
+    scale = float(np.abs(n).max(initial=0.0))
+    atol_abs = max(atol * scale if scale > 0 else atol, noise)
+    base = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
+    if a is None:
+        if scale == 0.0:
+            return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, **base)
+        return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
+                              diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
+    if a.shape != n.shape:
+        d = diagnose_shape(name, np.asarray(a, dtype=np.float64), n, N, upstream=G)
+        return GradientResult(analytic_shape=a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
+                              diagnosis=d.sentence, analytic=a, **base)
+    a = a.astype(np.float64)
+    err = np.abs(a - n)
+    allowed = atol_abs + rtol * np.abs(n)
+    ok = err <= allowed
+    ok &= np.isfinite(a)
+    skipped = np.zeros(n.shape, dtype=bool)
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        order = bad[np.argsort(-(err.reshape(-1)[bad] / allowed.reshape(-1)[bad]), kind="stable")]
+        h_all = h.reshape(-1)
+        genuine = False
+        for k in order[:MAX_PROBES]:
+            if not np.isfinite(a.reshape(-1)[k]):
+                genuine = True
+                break
+            p = numeric.probe(lambda d, k=k: evaluate_at(int(k), d), G, float(h_all[k]), float(err.reshape(-1)[k]))
+            if abs(a.reshape(-1)[k] - p.refined) <= allowed.reshape(-1)[k]:
+                ok.reshape(-1)[k] = True
+            elif p.kink:
+                skipped.reshape(-1)[k] = True
+            else:
+                genuine = True
+                break
+        if not genuine and bad.size > MAX_PROBES:
+            genuine = True
+    considered = ~skipped
+    rel = np.where(considered, err / np.maximum(np.abs(a) + np.abs(n), max(atol_abs, 1e-300)), 0.0)
+    rel = np.where(np.isfinite(rel), rel, np.inf)
+    worst = np.unravel_index(int(np.argmax(rel)), n.shape) if n.size else None
+    passed = bool(np.all(ok | skipped))
+    code = sentence = None
+    if not passed:
+        d = diagnose_values(name, np.where(skipped, n, a), n, ok | skipped, N, upstream=G,
+                            jacobians=jacobians() if jacobians is not None else None)
+        code, sentence = d.code, d.sentence
+    return GradientResult(
+        analytic_shape=a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
+        worst_index=tuple(int(i) for i in worst) if worst is not None else None,
+        analytic_value=float(a[worst]) if worst is not None else None,
+        numeric_value=float(n[worst]) if worst is not None else None,
+        checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
+        analytic=a, **base)
+
+
+def jacobians(layer: Layer, target: str, arr: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,
+              y0: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(analytic, numeric) Jacobians of the output w.r.t. `arr`, each (outputs, elements); None if too big.
+
+    Diagnosis needs them to see a dropped term for what it is: every entry either right or missing.
+    The analytic one is read off one backward per output element, with a one-hot upstream gradient.
+    """
+    m, size = y0.size, arr.size
+    if not (0 < size and m * size <= MAX_JACOBIAN):
+        return None
+    h = h.reshape(-1)
+    J = np.empty((m, size))
+    for k in range(size):
+        J[:, k] = (evaluate_at(k, float(h[k])) - evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
+    layer.forward(xw, tw)
+    A = np.empty((m, size))
+    for i in range(m):
+        e = np.zeros(y0.shape)
+        e.reshape(-1)[i] = 1.0
+        dx, grads = layer.backward(e)
+        g = dx if target == "x" else grads.get(target)
+        if g is None or np.shape(g) != arr.shape:
+            return None
+        A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
+    return A, J

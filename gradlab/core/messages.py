@@ -1,0 +1,71 @@
+"""Words for people: a `LayerReport` as the short report a pytest failure, the CLI and feedback show.
+
+Reads result objects only; computes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gradlab.core.bugs import describe
+from gradlab.core.results import FAIL, LayerReport
+
+
+def _idx(index: tuple[int, ...] | None) -> str:
+    return "" if index is None else "[" + ", ".join(map(str, index)) + "]"
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.6g}"
+
+
+def worst_error(report: LayerReport) -> str:
+    """`dx 3e-10, dW 1e-9`: the worst relative error of each gradient."""
+    return ", ".join(f"{name} {g.max_rel_error:.1e}" for name, g in report.worst.items()) or "-"
+
+
+def summary_line(report: LayerReport) -> str:
+    codes = f" [{', '.join(report.bug_codes)}]" if report.bug_codes else ""
+    where = f", {Path(report.source).name}" if report.source.endswith(".py") else ""
+    return f"{report.verdict.upper():4s} {report.name} ({report.convention} style{where}){codes}"
+
+
+def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
+    """The full report on a failing layer; for a passing one, a line with the worst errors."""
+    lines = [summary_line(report)]
+    if report.verdict != FAIL:
+        lines.append(f"  worst relative error: {worst_error(report)} over {report.examples} cases")
+        for w in report.warnings:
+            lines.append(f"  warning: {w.message}")
+        return "\n".join(lines)
+    if report.error:
+        lines.append(f"  {report.error}")
+    case = report.failing
+    if case is not None:
+        for f in case.findings:
+            if f.severity == FAIL:
+                lines.append(f"  {f.code}: {f.message}")
+        for g in case.gradients:
+            if g.passed:
+                continue
+            lines.append(f"  {g.bug_code}: {g.diagnosis}")
+            if g.worst_index is not None and g.analytic_value is not None:
+                lines.append(f"    worst element {g.name}{_idx(g.worst_index)}: analytic {_fmt(g.analytic_value)}, "
+                             f"numeric {_fmt(g.numeric_value)} (relative error {g.max_rel_error:.2g}; "
+                             f"rtol {g.rtol:g}, atol {g.atol:.2g})")
+            if g.skipped_kinks:
+                lines.append(f"    {g.skipped_kinks} element(s) skipped: the check landed on a kink there")
+    if report.extreme_failure is not None:
+        for f in report.extreme_failure.findings:
+            if f.severity == FAIL:
+                lines.append(f"  {f.code}: {f.message} (extreme case: {report.extreme_failure.describe()})")
+    for code in report.bug_codes:
+        lines.append(f"  hint ({code}): {describe(code).hint}")
+    if report.smallest_failing:
+        tail = f"; passes with {report.passes_with}" if report.passes_with else ""
+        lines.append(f"  smallest failing case: {report.smallest_failing}{tail}")
+    repro = f" ({reproduce})" if reproduce else ""
+    lines.append(f"  seed {report.seed}, {report.examples} cases{repro}")
+    return "\n".join(lines)

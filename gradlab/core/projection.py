@@ -1,0 +1,184 @@
+"""Fast mode: check a whole gradient at once along a few random directions.
+
+An element-wise finite-difference check of an array of n elements costs 2n forward calls. Here
+the array is moved along K random signed directions `d = s * v` (`s` the element-wise steps of
+`gradlab.core.numeric.steps`, `v` Rademacher or Gaussian) and the directional difference
+`sum(G * (y(θ + d) - y(θ - d))) / 2` is compared with the analytic `<a, d>`: 4K forward calls
+(two step sizes per direction), whatever n is. Signed directions matter: with all-positive ones
+an error of +e on one element and -e on another would cancel.
+
+The tolerance of one direction is the sum of three honest terms:
+
+- what the element-wise check itself would forgive. If every element satisfies
+  `|δ_i| <= allowed_i = atol + rtol |a_i|`, then `Σ δ_i d_i` with independent random signs is
+  sub-Gaussian with scale `||allowed ⊙ s||₂` (Hoeffding), so `Z = 6` of those scales is exceeded
+  with probability below 3e-8. The deterministic bound `Σ allowed_i |d_i|` would be safe too, but
+  it grows like n where the projection of a real bug grows like √n, and would hide bugs on big
+  arrays;
+- rounding in the forward pass: `NOISE_MARGIN * eps * Σ|G y|`, as in the element-wise check (the
+  rounding of one evaluation does not depend on how many inputs were moved), amplified by the
+  Richardson combination below; plus the analytic side's own rounding, `eps * Σ|a_i d_i|`;
+- truncation and kinks of a whole-array move: measured, not assumed, as the disagreement between
+  the steps `d` and `d/2`, with a margin.
+
+A failed projection is not a verdict: the caller re-checks element-wise, so verdict and diagnosis
+are the element-wise check's (see `gradlab.core.check`). Non-goals: locating the wrong element,
+naming the bug, and the input `x` of per-sample layers (already cheap, by stacking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from gradlab.core import numeric
+
+#: random directions per array; each costs four forward calls. A gradient error e passes one
+#: direction v only if |e . v| stays under the tolerance, which for an error well above it happens
+#: with probability ~ tolerance/|e|; three independent directions make that cubed. More buy little:
+#: a projection never decides a failure (the element-wise check does), only a quick pass.
+DIRECTIONS = 3
+#: in mode "auto", arrays with more elements than this are checked by projection first
+AUTO_MIN_SIZE = 512
+#: float64 elements of moved arrays handed to a layer's batched `forward_replaced` per call (256 KB):
+#: bigger batches gain nothing and cost page faults on fresh memory, which dominated fast mode
+MOVES_BUDGET = 1 << 15
+#: Hoeffding factor on the forgiven element-wise error: P(false failure) <= 2 exp(-Z²/2) per direction
+Z = 6.0
+#: rounding noise of one forward evaluation, in units of eps * sum|G * y| (same margin as the checker)
+NOISE_MARGIN = 100.0
+#: the measured truncation (|D(d) - 2 D(d/2)|) is multiplied by this before it is forgiven
+TRUNCATION_MARGIN = 4.0
+EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """The verdict of a projected check: `passed`, the worst direction's relative error and how
+    far it was from its tolerance (`worst_ratio` < 1 means inside), and the forward calls spent."""
+
+    passed: bool
+    max_rel_error: float
+    directions: int
+    worst_ratio: float
+    evaluations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "max_rel_error": self.max_rel_error, "directions": self.directions,
+                "worst_ratio": self.worst_ratio, "evaluations": self.evaluations}
+
+
+def applicable(analytic: Any, arr: np.ndarray) -> bool:
+    """Whether a projection can judge `analytic` at all (else go straight to the element-wise check,
+    whose shape and None diagnoses a projection cannot give)."""
+    return (isinstance(analytic, np.ndarray) and analytic.shape == arr.shape and arr.size > 0
+            and np.issubdtype(analytic.dtype, np.number) and bool(np.all(np.isfinite(analytic))))
+
+
+def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distribution: str) -> np.ndarray:
+    """`count` signed unit-step directions of `arr`'s shape: ±1 (Rademacher) or standard normal."""
+    if distribution == "rademacher":
+        # random bits: 20x faster than rng.choice([-1.0, 1.0]), which draws int64 indices
+        v = rng.integers(0, 2, size=(count, *arr.shape), dtype=bool).astype(np.float64)
+        v *= 2.0
+        v -= 1.0
+        return v
+    if distribution == "gaussian":
+        return rng.standard_normal((count, *arr.shape))
+    raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
+
+
+def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analytic: np.ndarray, G: np.ndarray, *,
+                    directions: int = DIRECTIONS, rng: np.random.Generator | int | None = None,
+                    rtol: float = 1e-4, atol: float = 1e-7, noise: float = 0.0, y0: np.ndarray | None = None,
+                    h: np.ndarray | None = None, eps: float = EPS, distribution: str = "rademacher",
+                    evaluate_many: Callable[[np.ndarray], np.ndarray] | None = None) -> ProjectionResult:
+    """Compare `analytic` (dL/d`arr`, L = sum(G * y)) with finite differences along random directions.
+
+    `evaluate()` must read `arr`, which is moved in place and restored bit for bit afterwards (also
+    when `evaluate` raises). `atol` is relative to the largest analytic element, `noise` an absolute
+    per-element floor in gradient units (the checker's rounding floor), as in `gradlab.core.check`.
+    `y0` is the unperturbed output when the caller has it (saves one forward call). `h` are the
+    element-wise steps (default `numeric.steps(arr)`) and `eps` the machine epsilon of the precision
+    the layer really computes in (a layer that casts to float32 rounds at float32's epsilon).
+    `evaluate_many(arrays)`, if given, returns the stacked outputs with `arr` replaced by each of
+    `arrays` (K, *arr.shape): the moves of several directions then cost one call (a layer's
+    optional `forward_replaced` hook, see `gradlab.core.protocol`); the arithmetic is the same.
+    """
+    if directions < 1:
+        raise ValueError(f"directions must be at least 1, got {directions}")
+    if not np.shares_memory(arr.reshape(-1), arr):
+        raise ValueError("projected_check needs a contiguous array it can perturb in place")
+    if not applicable(analytic, arr):
+        raise ValueError("analytic must be a finite array of arr's shape; check it element-wise instead")
+    if distribution not in ("rademacher", "gaussian"):
+        raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    a = np.asarray(analytic, dtype=np.float64)
+    Gf = np.asarray(G, dtype=np.float64)
+    calls = 0
+
+    def outputs(moves: np.ndarray) -> np.ndarray:
+        """(K, outputs): the outputs with `arr` set to each of `moves`, in one call when the layer can."""
+        nonlocal calls
+        calls += len(moves)
+        if evaluate_many is not None:
+            return np.asarray(evaluate_many(moves), dtype=np.float64).reshape(len(moves), -1)
+        ys = []
+        for value in moves:
+            arr[...] = value
+            ys.append(np.asarray(evaluate(), dtype=np.float64).reshape(-1))
+        return np.stack(ys)
+
+    saved = arr.copy()
+    try:
+        if y0 is None:
+            calls += 1
+            y0 = np.asarray(evaluate(), dtype=np.float64)
+        s = numeric.steps(saved) if h is None else np.broadcast_to(np.asarray(h, dtype=np.float64), saved.shape)
+        scale = float(np.abs(a).max(initial=0.0))
+        allowed = np.maximum(atol * scale if scale > 0 else atol, noise) + rtol * np.abs(a)
+        rounding = NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0)))
+        # the scale of Σ δ_i s_i v_i for independent signs v (Hoeffding; exact std for Gaussian v)
+        forgiven = float(np.linalg.norm(allowed * s))
+        worst_rel, worst_ratio = 0.0, 0.0
+        af, gf = a.reshape(-1), Gf.reshape(-1)
+        abs_a = np.abs(af)
+        # with a batched evaluator, as many directions per call as MOVES_BUDGET allows; one buffer
+        # for every chunk, directions drawn chunk by chunk: fresh memory costs page faults
+        per_call = max(1, min(directions, MOVES_BUDGET // (4 * saved.size))) if evaluate_many is not None else 1
+        buffer = np.empty((per_call, 4, *saved.shape))
+        for start in range(0, directions, per_call):
+            k = min(per_call, directions - start)
+            d = directions_for(saved, gen, k, distribution)
+            d *= s
+            # four moves per direction: ±d for the difference, ±d/2 for Richardson and the truncation
+            moves = buffer[:k]
+            np.add(saved, d, out=moves[:, 0])
+            np.subtract(saved, d, out=moves[:, 1])
+            d *= 0.5  # exact, as d / 2
+            np.add(saved, d, out=moves[:, 2])
+            np.subtract(saved, d, out=moves[:, 3])
+            ys = outputs(moves.reshape(4 * k, *saved.shape)).reshape(k, 4, -1)
+            flat = moves.reshape(k, 4, -1)
+            # sum(G * (y(θ+d) - y(θ-d))) / 2 and the half-distance really taken (representable steps)
+            D_full, D_half = (ys[:, 0] - ys[:, 1]) @ gf / 2.0, (ys[:, 2] - ys[:, 3]) @ gf / 2.0
+            full, half = (flat[:, 0] - flat[:, 1]) / 2.0, (flat[:, 2] - flat[:, 3]) / 2.0
+            p_full, p_half = full @ af, half @ af
+            # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
+            # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
+            err = np.abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
+            # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
+            truncation = np.abs((D_full - p_full) - 2.0 * (D_half - p_half))
+            tol = Z * forgiven + 3.0 * rounding + eps * (np.abs(full) @ abs_a) + TRUNCATION_MARGIN * truncation
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(tol > 0, err / tol, np.where(err == 0, 0.0, np.inf))
+            worst_ratio = max(worst_ratio, float(ratio.max()))
+            # scale-free like the element-wise error, but never large where both sides are noise
+            worst_rel = max(worst_rel, float((err / np.maximum(np.maximum(np.abs(D_full) + np.abs(p_full), tol),
+                                                                1e-300)).max()))
+    finally:
+        arr[...] = saved
+    return ProjectionResult(bool(worst_ratio <= 1.0), float(worst_rel), directions, float(worst_ratio), calls)

@@ -1,0 +1,48 @@
+"""gradlab's native layer protocol: what the checker talks to.
+
+Adapters (`gradlab.conventions.adapters`) turn a class-style or function-style layer into this shape; a user
+may also write a layer in this shape directly. Parameters are live arrays: the checker perturbs
+them in place and restores them exactly, so a layer must read them at every call.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Layer(Protocol):
+    #: parameter name -> the array the layer computes with (float64 during a check)
+    params: dict[str, np.ndarray]
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        """The output for input `x` (and labels `t` for a loss layer, whose output is a scalar)."""
+        ...
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        """`(dx, {param name: gradient})` for the most recent forward; dx is None when x has no gradient."""
+        ...
+
+
+# Optional, for layers that live in another process (the grader's sandbox):
+#   forward_perturbed(target, flat_indices, values, *, x, t) -> np.ndarray
+# returns the stacked outputs of many single-element perturbations of `target` ("x" or a
+# parameter name) in one round trip; the checker uses it instead of one forward call per element.
+#   forward_replaced(target, arrays, *, x, t) -> np.ndarray
+# returns the stacked outputs with `target` replaced by each of `arrays` (K, *target.shape): the
+# whole-array moves of fast mode (gradlab.core.projection) in one call. Both hooks may be vectorised.
+
+
+class LayerCrash(Exception):
+    """The layer under test raised or returned something unusable; the message says which call."""
+
+    def __init__(self, call: str, detail: str):
+        super().__init__(f"{call}: {detail}")
+        self.call = call
+        self.detail = detail
+
+
+class LayerSignatureError(Exception):
+    """gradlab cannot call this layer: its constructor or functions do not have a recognisable signature."""

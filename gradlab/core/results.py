@@ -1,0 +1,163 @@
+"""Result objects: what a check found, produced by the pure core and read by every consumer.
+
+pytest messages, `gradlab check --json`, reports and the grader all read these objects; none of
+them recomputes anything. `to_dict()` is the public JSON format (bug codes from `gradlab.core.bugs`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.bugs import describe
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong that is not a single number: a crash, a mutated input, a coupled sample."""
+
+    code: str
+    severity: str  # FAIL or WARN
+    message: str
+    gradient: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "gradient": self.gradient}
+
+
+@dataclass(frozen=True)
+class GradientResult:
+    """One gradient (dx, dW, ...) compared element by element with finite differences."""
+
+    name: str
+    shape: tuple[int, ...]
+    analytic_shape: tuple[int, ...] | None
+    passed: bool
+    max_rel_error: float
+    worst_index: tuple[int, ...] | None = None
+    analytic_value: float | None = None
+    numeric_value: float | None = None
+    checked: int = 0
+    skipped_kinks: int = 0
+    rtol: float = 0.0
+    atol: float = 0.0
+    bug_code: str | None = None
+    diagnosis: str = ""
+    #: how values were compared: "elementwise", or "projection (K random directions)" when a fast-mode
+    #: projection passed (a failing projection is always re-checked element-wise)
+    method: str = "elementwise"
+    analytic: np.ndarray | None = field(default=None, repr=False, compare=False)
+    numeric: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "passed": self.passed, "max_rel_error": _num(self.max_rel_error),
+            "worst_index": list(self.worst_index) if self.worst_index is not None else None,
+            "analytic": _num(self.analytic_value), "numeric": _num(self.numeric_value),
+            "shape": list(self.shape), "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
+            "checked": self.checked, "skipped_kinks": self.skipped_kinks, "rtol": self.rtol, "atol": self.atol,
+            "bug_code": self.bug_code, "diagnosis": self.diagnosis, "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Everything checked on one concrete case (one shape, one seed) of one layer."""
+
+    layer: str
+    kind: str
+    convention: str
+    spec: dict[str, Any]
+    gradients: tuple[GradientResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        if any(f.severity == FAIL for f in self.findings) or any(not g.passed for g in self.gradients):
+            return FAIL
+        return WARN if self.findings else PASS
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == FAIL
+
+    @property
+    def bug_codes(self) -> list[str]:
+        codes = [f.code for f in self.findings if f.severity == FAIL]
+        codes += [g.bug_code for g in self.gradients if not g.passed and g.bug_code]
+        return list(dict.fromkeys(codes))
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARN]
+
+    def describe(self) -> str:
+        from gradlab.kinds import describe_spec
+
+        return describe_spec(self.spec)
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """The verdict on one layer over many hypothesis-drawn cases, with the smallest failing one."""
+
+    name: str
+    kind: str
+    convention: str
+    verdict: str
+    bug_codes: list[str]
+    examples: int
+    seed: int
+    worst: dict[str, GradientResult]
+    failing: CaseResult | None = None
+    smallest_failing: str | None = None
+    passes_with: str | None = None
+    warnings: tuple[Finding, ...] = ()
+    intended_bug: str | None = None
+    source: str = ""
+    error: str | None = None  # the layer could not be checked at all (signature, import)
+    extreme_failure: CaseResult | None = None  # a failure on the fixed extreme case, besides `failing`
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "convention": self.convention, "verdict": self.verdict,
+            "bug_codes": self.bug_codes, "gradients": {k: v.to_dict() for k, v in self.worst.items()},
+            "smallest_failing": self.smallest_failing, "passes_with": self.passes_with,
+            "failing_case": None if self.failing is None else {
+                "spec": jsonable(self.failing.spec), "findings": [f.to_dict() for f in self.failing.findings],
+                "gradients": [g.to_dict() for g in self.failing.gradients]},
+            "extreme_findings": [] if self.extreme_failure is None else
+                [f.to_dict() for f in self.extreme_failure.findings],
+            "warnings": [w.to_dict() for w in self.warnings], "examples": self.examples, "seed": self.seed,
+            "intended_bug": self.intended_bug, "source": self.source, "error": self.error,
+        }
+
+    def explanation(self) -> list[str]:
+        """Plain-words sentences for each bug code found (meaning, then the hint)."""
+        lines = []
+        for code in self.bug_codes:
+            bug = describe(code)
+            lines.append(f"{code}: {bug.meaning}. Hint: {bug.hint}.")
+        return lines
+
+
+def _num(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,1 @@
+"""The grader: assignments, forward comparison, feedback, Gradescope output, class folders."""

@@ -1,0 +1,176 @@
+"""Assignments: which layers a submission must define, in which convention, worth how many points.
+
+An assignment is a small TOML file (see `gradlab/grading/assignments/classes.toml` for a commented one);
+`classes` and `functions` are built in. Every key is validated before any grading starts, and a
+bad file gets one error naming the key and saying how to fix it.
+Non-goal: grading (that is `gradlab.grading.grader`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser under its old name
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
+from gradlab.grading.sandbox.process import Limits
+
+BUILTIN = ("classes", "functions")
+_TOP = {"name", "title", "convention", "seed", "examples", "limits", "weights", "layers"}
+_LIMITS = {"timeout": float, "import_timeout": float, "memory_mb": int}
+_WEIGHTS = ("forward", "gradient", "structure")
+_LAYER = {"name", "points", "kind", "hidden"}
+
+
+class AssignmentError(Exception):
+    """The assignment cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class RequiredLayer:
+    name: str
+    kind: Kind
+    points: float
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    convention: str
+    layers: tuple[RequiredLayer, ...]
+    seed: int = 0
+    examples: int = 12
+    limits: Limits = Limits()
+    weights: dict[str, float] = field(default_factory=lambda: {"forward": 1.0, "gradient": 2.0, "structure": 1.0})
+    source: str = ""
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(layer.points for layer in self.layers))
+
+
+def _kind_for(name: str, convention: str) -> Kind | None:
+    if convention == "class":
+        return kind_for_class(name)
+    return kind_for_loss_function(name) or kind_for_stem(name)
+
+
+def _number(where: str, key: str, value: Any, *, integer: bool = False, positive: bool = True) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok and positive:
+        ok = value > 0
+    if not ok:
+        what = "a positive whole number" if integer and positive else "a whole number" if integer else "a positive number"
+        raise AssignmentError(f"{where}: {key} must be {what}, got {value!r}; write e.g. {key} = {10 if positive else 0}")
+    return float(value)
+
+
+def _unknown(where: str, table: dict[str, Any], known: set[str] | tuple[str, ...], prefix: str = "") -> None:
+    for key in table:
+        if key not in known:
+            raise AssignmentError(f"{where}: unknown key '{prefix}{key}'; the known keys are "
+                                  f"{', '.join(sorted(known))} (check the spelling)")
+
+
+def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
+    """An `Assignment` from TOML data already parsed; `source` names the file in error messages."""
+    where = source
+    _unknown(where, data, _TOP)
+    convention = data.get("convention")
+    if convention not in ("class", "function"):
+        raise AssignmentError(f'{where}: convention must be "class" or "function", got {convention!r}; '
+                              'write convention = "class"')
+    name = data.get("name", Path(source).stem)
+    if not isinstance(name, str) or not name:
+        raise AssignmentError(f'{where}: name must be a non-empty string; write name = "hw2"')
+    title = data.get("title", name)
+    if not isinstance(title, str):
+        raise AssignmentError(f'{where}: title must be a string; write title = "Homework 2"')
+    seed = int(_number(where, "seed", data.get("seed", 0), integer=True, positive=False))
+    examples = int(_number(where, "examples", data.get("examples", 12), integer=True))
+    limits_table = data.get("limits", {})
+    if not isinstance(limits_table, dict):
+        raise AssignmentError(f"{where}: limits must be a table; write [limits] then timeout = 10")
+    _unknown(where, limits_table, set(_LIMITS), "limits.")
+    lim: dict[str, Any] = {}
+    for key, typ in _LIMITS.items():
+        if key in limits_table:
+            lim[key] = typ(_number(where, f"limits.{key}", limits_table[key], integer=typ is int))
+    weights_table = data.get("weights", {})
+    if not isinstance(weights_table, dict):
+        raise AssignmentError(f"{where}: weights must be a table; write [weights] then gradient = 2")
+    _unknown(where, weights_table, _WEIGHTS, "weights.")
+    weights = {"forward": 1.0, "gradient": 2.0, "structure": 1.0}
+    for key, value in weights_table.items():
+        weights[key] = _number(where, f"weights.{key}", value, positive=False)
+        if weights[key] < 0:
+            raise AssignmentError(f"{where}: weights.{key} must not be negative; write {key} = 1")
+    raw_layers = data.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise AssignmentError(f'{where}: no layers; add at least one [[layers]] table with name = "Affine" and points = 10')
+    layers = []
+    for i, table in enumerate(raw_layers):
+        at = f"layers[{i}]"
+        if not isinstance(table, dict):
+            raise AssignmentError(f"{where}: {at} must be a table; write [[layers]] on its own line")
+        _unknown(where, table, _LAYER, f"{at}.")
+        lname = table.get("name")
+        if not isinstance(lname, str) or not lname:
+            raise AssignmentError(f'{where}: {at}.name is missing; write name = "Affine" (the class or function name)')
+        if "points" not in table:
+            raise AssignmentError(f"{where}: {at}.points is missing for {lname!r}; write points = 10")
+        points = _number(where, f"{at}.points", table["points"])
+        kind_name = table.get("kind")
+        if kind_name is not None:
+            if kind_name not in KINDS:
+                raise AssignmentError(f"{where}: {at}.kind {kind_name!r} is not a layer kind gradlab knows; "
+                                      f"use one of {', '.join(sorted(KINDS))}")
+            kind = KINDS[kind_name]
+        else:
+            found = _kind_for(lname, convention)
+            if found is None:
+                raise AssignmentError(f"{where}: gradlab does not know what {at}.name {lname!r} computes; add "
+                                      f"kind = \"...\" with one of {', '.join(sorted(KINDS))}")
+            kind = found
+        hidden = table.get("hidden", False)
+        if not isinstance(hidden, bool):
+            raise AssignmentError(f"{where}: {at}.hidden must be true or false, got {hidden!r}")
+        if any(layer.name == lname for layer in layers):
+            raise AssignmentError(f"{where}: layer {lname!r} is listed twice; keep one [[layers]] table per layer")
+        layers.append(RequiredLayer(lname, kind, points, hidden))
+    if sum(weights.values()) <= 0:
+        raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
+    return Assignment(name, title, convention, tuple(layers), seed, examples, Limits(**lim), weights, source)
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("gradlab.grading") / "assignments" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def load_assignment(name_or_path: str | Path) -> Assignment:
+    """A built-in assignment by name (`classes`, `functions`) or an instructor's TOML file."""
+    text_name = str(name_or_path)
+    if text_name in BUILTIN:
+        return parse_assignment(tomllib.loads(builtin_text(text_name)), f"built-in assignment {text_name!r}")
+    path = Path(name_or_path)
+    if not path.exists():
+        raise AssignmentError(f"assignment {text_name!r}: no such file, and not a built-in assignment "
+                              f"({', '.join(BUILTIN)}); give a TOML file path or a built-in name")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssignmentError(f"{path}: cannot read the assignment file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AssignmentError(f"{path}: not valid TOML ({exc}); fix the line it names") from None
+    return parse_assignment(data, str(path))

@@ -1,0 +1,87 @@
+"""Words for the student: a `Grade` as Gradescope's results.json and as a Markdown report.
+
+Every lost point is explained: which test, the bug code with its plain-words meaning and hint
+(from `gradlab.core.bugs`), the smallest failing case, the worst element. Hidden tests keep their
+details for after publication. Reads `gradlab.grading.grader` objects only; computes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradlab.core.bugs import BUGS
+from gradlab.grading.grader import Grade, LayerGrade, Part
+
+PART_TITLES = {"forward": "forward output", "structure": "structure (inputs, parameters, samples left alone)"}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def part_name(part: Part, layer: LayerGrade) -> str:
+    what = PART_TITLES.get(part.component, f"gradient {part.component}")
+    return f"{layer.required.name}: {what}"
+
+
+def explain_part(part: Part) -> list[str]:
+    """Plain-words lines for a failed part (empty for a passed one)."""
+    if part.passed:
+        return []
+    lines = [part.message] if part.message else []
+    for code in part.codes:
+        bug = BUGS.get(code)
+        if bug is not None:
+            lines.append(f"{code}: {bug.meaning}. Hint: {bug.hint}.")
+    if part.smallest:
+        lines.append(f"Smallest failing case: {part.smallest}.")
+    return lines
+
+
+def results_json(grade: Grade) -> dict[str, Any]:
+    """Gradescope's results.json for `grade`."""
+    tests = []
+    for layer in grade.layers:
+        for part in layer.parts:
+            tests.append({
+                "name": part_name(part, layer),
+                "score": round(part.score, 4),
+                "max_score": round(part.max_score, 4),
+                "status": "passed" if part.passed else "failed",
+                "output": "\n".join(explain_part(part)) or "passed",
+                "visibility": "hidden" if part.hidden else "visible",
+                "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes)},
+            })
+    summary = [f"{layer.required.name}: {_fmt(layer.score)} / {_fmt(layer.max_score)}" for layer in grade.layers
+               if not layer.required.hidden]
+    output = "\n".join([f"{grade.assignment.title}: {_fmt(grade.score)} / {_fmt(grade.max_score)}", *summary,
+                        *grade.notes])
+    return {"score": grade.score, "execution_time": grade.execution_time,
+            "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def feedback_markdown(grade: Grade) -> str:
+    """The report for the student: score, then every layer, every lost point explained."""
+    lines = [f"# {grade.assignment.title}", "", f"**Score: {_fmt(grade.score)} / {_fmt(grade.max_score)}**", ""]
+    for note in grade.notes:
+        head, _, rest = note.partition("\n")
+        lines += [f"> {head}", ""] + (["```", rest[:2000], "```", ""] if rest else [])
+    for layer in grade.layers:
+        lines.append(f"## {layer.required.name} — {_fmt(layer.score)} / {_fmt(layer.max_score)}")
+        lines.append("")
+        if layer.required.hidden:
+            lines += ["This layer is graded by hidden tests; details appear when grades are published.", ""]
+            continue
+        if layer.found_as and layer.found_as != layer.required.name:
+            lines += [f"(graded your `{layer.found_as}`)", ""]
+        if layer.note:
+            lines += [f"({layer.note})", ""]
+        for part in layer.parts:
+            mark = "✅" if part.passed else "❌"
+            lines.append(f"- {mark} {PART_TITLES.get(part.component, part.component)}: "
+                         f"{_fmt(part.score)} / {_fmt(part.max_score)}")
+            lines += [f"  - {line}" for line in explain_part(part)]
+        if layer.score == layer.max_score:
+            lines.append(f"- all {layer.cases} cases passed")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,341 @@
+"""Grade one submission against an assignment: points per layer, each point explained.
+
+The recipe: draw a fixed, seeded list of cases per required layer (hypothesis strategies, no
+shrinking: the smallest failing case is the smallest of the list); start a sandbox that imports the
+submission; for each layer, run the unchanged `gradlab.core.check.check_case` in this process on a
+`RemoteLayer` proxy, and compare every forward output with the reference layer. A layer's points
+split into tests (forward, each gradient, structure) by the assignment's weights; a test passes
+only if it passes on every case, and a wrong forward voids the layer's other tests (a backward
+consistent with the wrong function proves nothing). A sandbox that hangs, dies or talks nonsense
+costs the layer it was serving; a fresh one serves the next layer.
+Non-goals: the output formats (`gradlab.grading.gradescope`, `gradlab.grading.feedback`), many submissions
+at once (`gradlab.grading.class_folder`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import time
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
+
+from gradlab.grading.assignment import Assignment, RequiredLayer
+from gradlab.core.check import check_case
+from gradlab.grading.forward_reference import ForwardCheck, check_forward
+from gradlab.kinds import Kind, build_case, describe_spec, normalise_class_name
+from gradlab.core.protocol import LayerCrash, LayerSignatureError
+from gradlab.grading.sandbox.remote_layer import RemoteLayer
+from gradlab.core.results import FAIL, CaseResult
+from gradlab.cases.runner import fixed_specs
+from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
+from gradlab.cases.strategies import specs as spec_strategy
+
+#: dropout must drop something: with at least this many outputs and none zero, its forward fails
+DROPOUT_MIN_OUTPUTS = 40
+_STRUCTURAL = {"mutates-input", "couples-samples", "stale-parameters", "mismatch"}
+
+
+@dataclass
+class Part:
+    """One graded test of one layer: its forward, one gradient, or its structure."""
+
+    layer: str
+    component: str
+    max_score: float
+    passed: bool = True
+    codes: list[str] = field(default_factory=list)
+    message: str = ""
+    smallest: str | None = None
+    hidden: bool = False
+
+    @property
+    def score(self) -> float:
+        return self.max_score if self.passed else 0.0
+
+
+@dataclass
+class LayerGrade:
+    required: RequiredLayer
+    found_as: str | None
+    parts: list[Part]
+    error: str | None = None
+    cases: int = 0
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.found_as or self.required.name
+
+    @property
+    def score(self) -> float:
+        return round(sum(p.score for p in self.parts), 4)
+
+    @property
+    def max_score(self) -> float:
+        return self.required.points
+
+    @property
+    def bug_codes(self) -> list[str]:
+        return list(dict.fromkeys(c for p in self.parts for c in p.codes))
+
+
+@dataclass
+class Grade:
+    submission: str
+    assignment: Assignment
+    layers: list[LayerGrade]
+    notes: list[str] = field(default_factory=list)
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(layer.score for layer in self.layers), 2)
+
+    @property
+    def max_score(self) -> float:
+        return self.assignment.max_score
+
+
+def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
+               flat_input: bool = False) -> list[tuple[dict[str, Any], bool]]:
+    """A fixed, reproducible list of (spec, finite_only), smallest first (by N, then size)."""
+    drawn: list[dict[str, Any]] = []
+
+    @settings(max_examples=examples, database=None, deadline=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @given(spec_strategy(kind, convention=convention, flat_input=flat_input))
+    def collect(spec: dict[str, Any]) -> None:
+        drawn.append(spec)
+
+    hyp_seed(seed)(collect)()
+    unique = list({repr(sorted(s.items())): s for s in drawn}.values())
+
+    def size(spec: dict[str, Any]) -> tuple[int, int]:
+        case = build_case(kind, spec)
+        return int(spec["N"]), int(case.x.size + sum(p.size for p in case.params.values()))
+
+    unique.sort(key=size)
+    return [(s, False) for s in unique] + [(s, True) for s in fixed_specs(kind, convention)]
+
+
+def components(kind: Kind) -> list[tuple[str, str]]:
+    """(component, weight key) of a layer: forward, dx, each parameter gradient, structure."""
+    grads = (["dx"] if kind.x_differentiable else []) + ["d" + p for p in kind.params]
+    return [("forward", "forward"), *((g, "gradient") for g in grads), ("structure", "structure")]
+
+
+def _match(required: RequiredLayer, entries: list[dict[str, Any]], convention: str) -> dict[str, Any] | None:
+    """The submission's layer for `required`: same name, else same name ignoring case/underscores,
+    else the only layer of the same kind and convention."""
+    for test in (lambda e: e["name"] == required.name,
+                 lambda e: normalise_class_name(e["name"]) == normalise_class_name(required.name)):
+        hits = [e for e in entries if test(e)]
+        if hits:
+            return hits[0]
+    same = [e for e in entries if e["kind"] == required.kind.name and e["convention"] == convention]
+    return same[0] if len(same) == 1 else None
+
+
+class _Tally:
+    """Per component: the smallest failing case and what it showed."""
+
+    def __init__(self, parts: dict[str, Part]):
+        self.parts = parts
+        self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
+        self.votes: dict[str, Counter[str]] = {}
+        self.first: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
+        part = self.parts.get(component) or self.parts["structure"]
+        if part.passed:
+            part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
+        # every failing case votes for its codes, a bigger case louder: the smallest case shows the
+        # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
+        # or scaled gradient look like a dropped term
+        weight = int(spec["N"]) * (0.5 if int(spec["N"]) <= 2 else 1.0)
+        votes = self.votes.setdefault(part.component, Counter())
+        for code in codes:
+            votes[code] += weight
+            # the smallest case that showed each code, to explain the winner with its own words
+            self.first.setdefault((part.component, code), (message, describe_spec(spec)))
+
+    def settle(self) -> None:
+        """Each failed part's code: the one most failing cases showed (crashes stay crashes)."""
+        for name, votes in self.votes.items():
+            part = self.parts[name]
+            if votes and "crashed" not in part.codes:
+                code = votes.most_common(1)[0][0]
+                part.codes = [code]
+                part.message, part.smallest = self.first[(name, code)]
+
+    def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
+               display: dict[str, str]) -> None:
+        for f in result.findings:
+            if f.severity != FAIL:
+                continue
+            if f.code == "crashed":
+                for name in self.parts:
+                    if name != "forward" or fwd is None or not fwd.ok:
+                        self.fail(name, ["crashed"], f.message, spec)
+            elif f.code == "non-finite":
+                self.fail(display.get(f.gradient or "", "forward"), ["non-finite"], f.message, spec)
+            else:
+                self.fail("structure", [f.code], f.message, spec)
+        if fwd is not None and not fwd.ok:
+            self.wrong_function = True
+            self.fail("forward", ["mismatch"], fwd.message, spec)
+        for g in result.gradients:
+            if not g.passed:
+                worst = ""
+                if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
+                    idx = ", ".join(map(str, g.worst_index))
+                    worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
+                self.fail(display.get(g.name, g.name), [g.bug_code or "mismatch"], g.diagnosis + worst, spec)
+
+
+def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment) -> LayerGrade:
+    """Grade one required layer, found in the submission as `entry`, in the running sandbox `box`."""
+    kind = required.kind
+    comps = components(kind)
+    total_w = sum(assignment.weights[w] for _, w in comps) or 1.0
+    parts = {c: Part(entry["name"], c, round(required.points * assignment.weights[w] / total_w, 4),
+                     hidden=required.hidden) for c, w in comps}
+    grade = LayerGrade(required, entry["name"], list(parts.values()))
+    tally = _Tally(parts)
+    seed = assignment.seed + zlib.crc32(required.name.encode())
+    zeros = size = 0
+    box.budget(assignment.limits.timeout, f"grading {entry['name']}")
+    try:
+        flat = kind.name == "affine" and not _accepts_4d(box, entry["name"], kind)
+    except SandboxFailure as exc:
+        for p in grade.parts:
+            p.passed, p.codes, p.message = False, ["crashed"], exc.detail
+        grade.error = exc.detail
+        return grade
+    if flat:
+        grade.note = f"{entry['name']} takes 2-D input (N, D) only, not (N, C, H, W): it was graded on 2-D input"
+    for spec, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
+        case = build_case(kind, spec)
+        made: list[RemoteLayer] = []
+
+        def make(c: Any) -> RemoteLayer:
+            made.append(RemoteLayer(box, entry["name"], kind, c))
+            return made[-1]
+
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = check_case(make, kind, case, name=entry["name"], convention=entry["convention"],
+                                    seed=int(spec.get("seed", 0)), finite_only=finite_only)
+        except SandboxFailure as exc:
+            for p in grade.parts:
+                tally.fail(p.component, ["crashed"], exc.detail, spec)
+            grade.error = exc.detail
+            break
+        grade.cases += 1
+        display = {"dx": "dx", "forward": "forward"}
+        if made:
+            display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
+            display.update({p: "d" + p for p in kind.params})
+        out = made[0].first_output if made else None
+        fwd = None if finite_only else check_forward(kind, case, out)
+        if fwd is not None:
+            zeros, size = zeros + fwd.zeros, size + fwd.size
+        tally.record(result, fwd, spec, display)
+    tally.settle()
+    if kind.name == "dropout" and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
+        parts["forward"].passed = False
+        parts["forward"].codes = ["mismatch"]
+        parts["forward"].message = f"forward never dropped a unit in {size} outputs: in training mode it must " \
+                                   "zero each unit with the dropout probability"
+        tally.wrong_function = True
+    if tally.wrong_function:
+        for p in grade.parts:
+            if p.component != "forward" and p.passed:
+                p.passed = False
+                p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
+                            "with it proves nothing (see the forward test)"
+    return grade
+
+
+def _accepts_4d(box: Sandbox, entry: str, kind: Kind) -> bool:
+    """Whether an affine layer maps (N, C, H, W) to (N, M) (the textbook's final Affine does; its
+    chapter-5 version takes (N, D) only, a choice rather than a bug). Mirrors `gradlab.cases.runner`."""
+    case = build_case(kind, {"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0})
+    try:
+        out = RemoteLayer(box, entry, kind, case).forward(case.x.copy(), None)
+    except (LayerCrash, LayerSignatureError):
+        return False
+    return out.shape == (2, 4)
+
+
+def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> LayerGrade:
+    comps = components(required.kind)
+    total_w = sum(assignment.weights[w] for _, w in comps) or 1.0
+    parts = [Part(required.name, c, round(required.points * assignment.weights[w] / total_w, 4), passed=False,
+                  message=why, hidden=required.hidden) for c, w in comps]
+    return LayerGrade(required, None, parts, error=why)
+
+
+def grade_submission(path: str | Path, assignment: Assignment, *,
+                     on_layer: Callable[[LayerGrade], None] | None = None) -> Grade:
+    """Grade the submission at `path` (a .py file, or a folder of them) against `assignment`."""
+    start = time.monotonic()
+    path = Path(path)
+    grade = Grade(str(path), assignment, [])
+    box: Sandbox | None = None
+    hello: dict[str, Any] = {}
+    printed: dict[str, list[Any]] = {}
+    try:
+        for required in assignment.layers:
+            # a fresh child after one that failed mid-layer; never a second try at a failed import
+            if box is None or (box.failure is not None and hello.get("ok")):
+                if box is not None:
+                    _collect(box.close(), printed)
+                box = Sandbox(path, assignment.limits)
+                try:
+                    hello = box.start()
+                except SandboxFailure as exc:
+                    hello = {"ok": False, "error": exc.detail, "entries": []}
+            if not hello.get("ok"):
+                why = f"your file could not be imported: {str(hello.get('error'))[:600]}"
+                if why not in grade.notes:
+                    grade.notes.append(why)
+                layer = _missing(required, assignment, why)
+            else:
+                entries = [e for e in hello.get("entries", []) if isinstance(e, dict) and
+                           isinstance(e.get("name"), str) and isinstance(e.get("kind"), str)]
+                entry = _match(required, entries, assignment.convention)
+                if entry is None:
+                    style = "class" if assignment.convention == "class" else "function (pair)"
+                    found = ", ".join(e["name"] for e in entries) or "none"
+                    layer = _missing(required, assignment, f"no {style} named {required.name!r} was found "
+                                                           f"(layers found: {found})")
+                else:
+                    layer = grade_layer(box, required, entry, assignment)
+            grade.layers.append(layer)
+            if on_layer is not None:
+                on_layer(layer)
+    finally:
+        if box is not None:
+            _collect(box.close(), printed)
+    for stream, (n, text) in printed.items():
+        more = f" (the first {len(text)} characters)" if n > len(text) else ""
+        grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
+    grade.execution_time = round(time.monotonic() - start, 3)
+    return grade
+
+
+def _collect(out: Output, printed: dict[str, list[Any]]) -> None:
+    """Add one sandbox's output to the totals (the text of the first one that printed is kept)."""
+    for stream, text, n in (("stdout", out.stdout, out.stdout_bytes), ("stderr", out.stderr, out.stderr_bytes)):
+        if n:
+            entry = printed.setdefault(stream, [0, text])
+            entry[0] += n

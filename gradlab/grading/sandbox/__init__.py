@@ -1,0 +1,1 @@
+"""The jail: student code in a child process, the wire it speaks, the proxy layer the grader checks."""

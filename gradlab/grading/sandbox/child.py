@@ -1,0 +1,237 @@
+"""The process that runs a student's code: it imports the submission and serves layer calls.
+
+Started by `gradlab.grading.sandbox.process` as `python -I -B -m gradlab.grading.sandbox.child ...` in a scratch folder,
+with a clean environment, its own session and the pipe file descriptors on the command line. It
+first limits itself (address space, CPU time, file size; an unprivileged user when started as
+root), then imports the submission, then answers requests until its pipe closes:
+`construct` (a layer for one case), `forward`, `backward`, `forward_perturbed`.
+
+Everything here is advisory: once the student's code has been imported it can change anything in
+this process, so nothing it replies is trusted. The grader validates every reply and computes
+every verdict in its own process; this file only has to work for honest submissions.
+Non-goal: checking or scoring anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.abc
+import os
+import resource
+import sys
+import warnings
+from typing import Any
+
+
+def _limit(memory_mb: int, cpu_seconds: int, fsize_mb: int) -> None:
+    for which, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_CPU, cpu_seconds),
+                         (resource.RLIMIT_FSIZE, fsize_mb << 20), (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass  # a limit the platform does not support; the parent's timeout still holds
+
+
+def _drop_privileges(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+class _NoReference(importlib.abc.MetaPathFinder):
+    """A courtesy, not a wall: the reference solutions are not importable from the sandbox."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "gradlab.reference" or name.startswith("gradlab.reference.") or name == "reference":
+            raise ImportError(f"{name} is not available to submissions")
+        return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _describe(exc: BaseException) -> str:
+    from gradlab.conventions.adapters import crash_report
+
+    return crash_report("", exc).detail
+
+
+class Server:
+    """The child's side of the protocol: one live layer at a time, built from the parent's case."""
+
+    def __init__(self, entries: dict[str, Any]):
+        self.entries = entries
+        self.layer: Any = None
+
+    def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
+        from gradlab.core.protocol import LayerCrash, LayerSignatureError
+
+        op = msg.get("op")
+        try:
+            if op == "construct":
+                return self.construct(msg)
+            if self.layer is None:
+                return {"ok": False, "error": "crash", "call": op, "detail": "no layer was constructed"}
+            if op == "forward":
+                return self.forward(msg)
+            if op == "backward":
+                return self.backward(msg)
+            if op == "forward_perturbed":
+                return self.forward_perturbed(msg)
+            return {"ok": False, "error": "protocol", "detail": f"unknown op {op!r}"}
+        except LayerSignatureError as exc:
+            return {"ok": False, "error": "signature", "detail": str(exc)}
+        except LayerCrash as exc:
+            return {"ok": False, "error": "crash", "call": exc.call, "detail": exc.detail}
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, GeneratorExit from student code
+            return {"ok": False, "error": "crash", "call": str(op), "detail": _describe(exc)}
+
+    def construct(self, msg: dict[str, Any]) -> dict[str, Any]:
+        from gradlab.conventions.adapters import adapt
+        from gradlab.kinds import KINDS, Case
+
+        entry = self.entries[msg["entry"]]
+        kind = KINDS[entry.kind]
+        case = Case(msg["x"], msg.get("t"), dict(msg["params"]), dict(msg["hyper"]), dict(msg["spec"]))
+        self.layer = None
+        self.layer = adapt(entry, kind, case)
+        names = dict(getattr(self.layer, "grad_names", {}))
+        return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}}
+
+    def _sync(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        for k, v in msg.get("params", {}).items():
+            self.layer.params[k][...] = v
+        return {k: np.array(v, copy=True) for k, v in self.layer.params.items()}
+
+    def _changed(self, before: dict[str, Any], **inputs: tuple[Any, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        out = {k: v for k, v in self.layer.params.items() if not np.array_equal(v, before[k], equal_nan=True)}
+        for name, (now, then) in inputs.items():
+            if now is not None and not np.array_equal(now, then, equal_nan=True):
+                out[name] = now
+        return out
+
+    def forward(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        before = self._sync(msg)
+        x, t = msg["x"], msg.get("t")
+        x0, t0 = x.copy(), None if t is None else t.copy()
+        out = np.asarray(self.layer.forward(x, t))
+        return {"ok": True, "out": out, "changed": self._changed(before, x=(x, x0), t=(t, t0))}
+
+    def backward(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        before = self._sync(msg)
+        dout = msg["dout"]
+        dout0 = dout.copy()
+        dx, grads = self.layer.backward(dout)
+        return {"ok": True, "dx": None if dx is None else np.asarray(dx),
+                "grads": {k: None if g is None else np.asarray(g) for k, g in grads.items()},
+                "changed": self._changed(before, dout=(dout, dout0))}
+
+    def forward_perturbed(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        self._sync(msg)
+        x, t = msg["x"], msg.get("t")
+        arr = x if msg["target"] == "x" else self.layer.params[msg["target"]]
+        flat = arr.reshape(-1)
+        outs = []
+        for i, v in zip(msg["indices"].tolist(), msg["values"].tolist()):
+            old = flat[i]
+            flat[i] = v
+            try:
+                outs.append(np.array(self.layer.forward(x, t), dtype=np.float64, copy=True))
+            finally:
+                flat[i] = old
+        if outs and any(o.shape != outs[0].shape for o in outs):
+            return {"ok": False, "error": "crash", "call": "forward", "detail": "output shape changed between calls"}
+        return {"ok": True, "outs": np.stack(outs) if outs else np.zeros((0,))}
+
+
+def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], str | None]:
+    from gradlab.conventions.discover import LoadError, find_layers, load_module
+
+    entries: dict[str, Any] = {}
+    skipped: list[list[str]] = []
+    for path in files:
+        try:
+            found = find_layers(load_module(path), path)
+        except LoadError as exc:
+            return {}, [], str(exc)
+        except BaseException as exc:  # KeyboardInterrupt at import, say
+            return {}, [], f"{os.path.basename(path)} raised {type(exc).__name__} while being imported: {exc}"
+        for e in found.entries:
+            entries.setdefault(e.name, e)
+        skipped += [[n, why] for n, why in found.skipped]
+    return entries, skipped, None
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="gradlab.grading.sandbox.child")
+    p.add_argument("--req", type=int, required=True)
+    p.add_argument("--rep", type=int, required=True)
+    p.add_argument("--memory-mb", type=int, required=True)
+    p.add_argument("--cpu-seconds", type=int, required=True)
+    p.add_argument("--fsize-mb", type=int, required=True)
+    p.add_argument("--uid", type=int, default=None)
+    p.add_argument("--max-reply-bytes", type=int, required=True)
+    p.add_argument("files", nargs="+")
+    args = p.parse_args(argv)
+    _limit(args.memory_mb, args.cpu_seconds, args.fsize_mb)
+    if args.uid is not None:
+        _drop_privileges(args.uid)
+
+    import numpy as np
+
+    # loaded before student code, so a submission that patches them patches its own copy only
+    from gradlab import kinds  # noqa: F401
+    from gradlab.conventions import adapters, discover  # noqa: F401
+    from gradlab.core import protocol  # noqa: F401
+    from gradlab.grading.sandbox.wire import WireError, decode, encode
+
+    np.seterr(all="ignore")
+    warnings.simplefilter("ignore")
+    sys.meta_path.insert(0, _NoReference())
+    req, rep = args.req, args.rep
+
+    entries, skipped, error = _load(args.files)
+    hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped,
+                             "entries": [{"name": e.name, "kind": e.kind, "convention": e.convention}
+                                         for e in entries.values()]}
+    _write_all(rep, encode(hello))
+    server = Server(entries)
+    while True:
+        try:
+            msg = decode(lambda n: _read_exact(req, n), max_bytes=1 << 31)
+        except (EOFError, WireError):
+            break
+        try:
+            payload = encode(server.handle(msg))
+        except WireError as exc:
+            payload = encode({"ok": False, "error": "crash", "call": str(msg.get("op")), "detail": f"returned {exc}"})
+        _write_all(rep, payload)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

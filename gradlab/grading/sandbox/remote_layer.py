@@ -1,0 +1,129 @@
+"""A layer that lives in a sandbox, seen from the grader as gradlab's native `Layer`.
+
+`RemoteLayer` forwards `forward`/`backward` to the child and checks every reply before the checker
+sees it: arrays must be plain numeric arrays, gradients must come for the parameters asked about,
+nothing else is accepted. `params` are the grader's own live arrays: the checker perturbs them in
+place as usual, and the proxy sends whatever changed with the next call; when the student's code
+changes a parameter or writes into `x`, `t` or `dout`, the change is copied back so the checker's
+structural checks (stale parameters, mutated inputs) see it as they would in process.
+Non-goal: any judgement; `gradlab.core.check.check_case` does that, unchanged, on what this returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.kinds import Case, Kind
+from gradlab.core.protocol import LayerCrash, LayerSignatureError
+from gradlab.core.results import jsonable
+from gradlab.grading.sandbox.process import Sandbox
+
+_TEXT_LIMIT = 600
+
+
+def _text(value: Any) -> str:
+    return str(value)[:_TEXT_LIMIT] if isinstance(value, str) else "(no message)"
+
+
+class RemoteLayer:
+    """Native `Layer` protocol over a `Sandbox`; construct one per case, as an adapter would be."""
+
+    def __init__(self, box: Sandbox, entry: str, kind: Kind, case: Case):
+        self.box, self.kind, self.entry = box, kind, entry
+        self.params: dict[str, np.ndarray] = case.params
+        reply = self._call({"op": "construct", "entry": entry, "x": case.x, "t": case.t, "params": case.params,
+                            "hyper": jsonable(case.hyper), "spec": jsonable(case.spec)})
+        names = reply.get("grad_names")
+        names = names if isinstance(names, dict) else {}
+        self.grad_names = {p: _text(names[p])[:40] if isinstance(names.get(p), str) else "d" + p for p in kind.params}
+        self._synced = {k: v.copy() for k, v in self.params.items()}
+        self.first_output: np.ndarray | None = None
+        self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        reply = self.box.call(message)
+        if reply["ok"]:
+            return reply
+        error = reply.get("error")
+        if error == "signature":
+            raise LayerSignatureError(_text(reply.get("detail")))
+        if error == "crash":
+            raise LayerCrash(_text(reply.get("call")), _text(reply.get("detail")))
+        raise self.box.fail("garbage", f"the process running your code sent an unknown error {error!r}")
+
+    def _dirty(self) -> dict[str, np.ndarray]:
+        """Parameters the checker changed since the child last saw them (perturbed or restored)."""
+        out = {}
+        for k, v in self.params.items():
+            if not np.array_equal(v, self._synced[k], equal_nan=True):
+                out[k] = v
+                self._synced[k] = v.copy()
+        return out
+
+    def _array(self, value: Any, what: str, *, optional: bool = False) -> np.ndarray | None:
+        if value is None and optional:
+            return None
+        if not isinstance(value, np.ndarray):
+            raise self.box.fail("garbage", f"the process running your code sent {type(value).__name__} as {what}")
+        return value
+
+    def _apply(self, reply: dict[str, Any], inputs: dict[str, np.ndarray | None]) -> None:
+        """Copy back what the student's code wrote into parameters and inputs."""
+        changed = reply.get("changed", {})
+        if not isinstance(changed, dict):
+            raise self.box.fail("garbage", "the process running your code sent a malformed reply")
+        for name, value in changed.items():
+            target = self.params.get(name) if name in self.params else inputs.get(name)
+            if target is None or not isinstance(value, np.ndarray) or value.shape != target.shape:
+                continue
+            if not target.flags.writeable:
+                continue
+            target[...] = value
+            if name in self.params:
+                self._synced[name] = target.copy()
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        reply = self._call({"op": "forward", "x": x, "t": t, "params": self._dirty()})
+        out = self._array(reply.get("out"), "the output of forward")
+        assert out is not None
+        self._apply(reply, {"x": x, "t": t})
+        if self.first_output is None:
+            self.first_output = out.copy()
+        self.last_inputs = (x, t)
+        return out
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        reply = self._call({"op": "backward", "dout": np.asarray(dout), "params": self._dirty()})
+        dx = self._array(reply.get("dx"), "dx", optional=True)
+        grads = reply.get("grads")
+        if not isinstance(grads, dict):
+            raise self.box.fail("garbage", "the process running your code sent no parameter gradients")
+        out = {k: self._array(grads.get(k), self.grad_names[k], optional=True) for k in self.kind.params}
+        if isinstance(dout, np.ndarray):
+            self._apply(reply, {"dout": dout})
+        return dx, out
+
+    def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *,
+                          x: np.ndarray | None = None, t: np.ndarray | None = None) -> np.ndarray:
+        """Outputs for many single-element perturbations, stacked: row k has element
+        `flat_indices[k]` of `target` ("x" or a parameter name) set to `values[k]`, all else as now.
+
+        `x`/`t` default to the inputs of the latest forward call. One round trip for all of them.
+        """
+        if x is None:
+            if self.last_inputs is None:
+                raise ValueError("forward_perturbed needs x: call forward first or pass x=")
+            x, t = self.last_inputs
+        if target != "x" and target not in self.params:
+            raise ValueError(f"unknown target {target!r}; use 'x' or one of {sorted(self.params)}")
+        idx = np.asarray(flat_indices, dtype=np.int64).reshape(-1)
+        vals = np.asarray(values, dtype=np.float64).reshape(-1)
+        reply = self._call({"op": "forward_perturbed", "target": target, "indices": idx, "values": vals,
+                            "x": x, "t": t, "params": self._dirty()})
+        outs = self._array(reply.get("outs"), "perturbed outputs")
+        assert outs is not None
+        if outs.shape[:1] != (idx.size,):
+            raise self.box.fail("garbage", "the process running your code sent the wrong number of outputs")
+        return outs

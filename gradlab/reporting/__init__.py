@@ -1,0 +1,1 @@
+"""The registry report: Markdown, JSON and HTML with plots."""
