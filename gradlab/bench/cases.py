@@ -15,13 +15,14 @@ anyone trains with.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from gradlab.core.check import check_case
-from gradlab.kinds import KINDS, Case, Kind, build_case
 from gradlab.core.results import CaseResult
+from gradlab.kinds import Case, Kind, build_case, conv
 
 #: the issue's headline size: N=32, 128 -> 64, i.e. 4096 + 8192 + 64 = 12,352 checked elements
 HEADLINE = {"N": 32, "D": 128, "M": 64}
@@ -81,7 +82,12 @@ class AffineSigmoidCE:
         self._t, self._x_shape = t, x.shape
         return np.asarray(per_sample.mean())
 
-    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray | None]]:
+        dx, dW, db = self._gradients(dout)
+        return dx, {"W": dW, "b": db}
+
+    def _gradients(self, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(dx, dW, db) for the most recent forward."""
         assert self._cache is not None, "backward before forward"
         x2, s, e, total = self._cache
         N = len(self._t)
@@ -90,7 +96,7 @@ class AffineSigmoidCE:
         ds *= float(dout) / N  # the loss is a batch mean
         dz = ds * s * (1.0 - s)
         dx = dz @ self.params["W"].T
-        return dx.reshape(self._x_shape), {"W": x2.T @ dz, "b": dz.sum(axis=0)}
+        return dx.reshape(self._x_shape), x2.T @ dz, dz.sum(axis=0)
 
     def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *, x: np.ndarray,
                           t: np.ndarray) -> np.ndarray:
@@ -160,19 +166,17 @@ class AffineSigmoidCE:
 class AffineSigmoidCEMissingMean(AffineSigmoidCE):
     """Deliberately buggy: dW forgets the batch mean's 1/N (the classic bug; dx and db are right)."""
 
-    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        dx, grads = super().backward(dout)
-        grads["W"] = grads["W"] * len(self._t)
-        return dx, grads
+    def _gradients(self, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dx, dW, db = super()._gradients(dout)
+        return dx, dW * len(self._t), db
 
 
 class AffineSigmoidCETransposed(AffineSigmoidCE):
     """Deliberately buggy: dW computed as dz.T @ x, the transpose of the right matrix."""
 
-    def backward(self, dout: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        dx, grads = super().backward(dout)
-        grads["W"] = grads["W"].T.copy()
-        return dx, grads
+    def _gradients(self, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dx, dW, db = super()._gradients(dout)
+        return dx, dW.T.copy(), db
 
 
 def _composite_case(spec: dict[str, Any], rng: np.random.Generator) -> Case:
@@ -185,8 +189,8 @@ def _composite_case(spec: dict[str, Any], rng: np.random.Generator) -> Case:
 
 
 #: a kind of its own (not in the registry's KINDS): a loss layer with parameters and a differentiable x
-COMPOSITE = Kind("affine_sigmoid_softmax_ce", ("affinesigmoidce",), params=("W", "b"), is_loss=True,
-                 build=_composite_case)
+COMPOSITE = Kind("affine_sigmoid_softmax_ce", ("affinesigmoidce",), _composite_case, params=("W", "b"),
+                 is_loss=True)
 
 
 def composite_case(N: int = HEADLINE["N"], D: int = HEADLINE["D"], M: int = HEADLINE["M"], seed: int = 0) -> Case:
@@ -204,7 +208,7 @@ def check_composite(case: Case, mode: str, layer_class: type = AffineSigmoidCE) 
 
 
 def conv_case(spec: dict[str, Any] | None = None) -> Case:
-    return build_case(KINDS["conv"], dict(spec or CONV_SPEC))
+    return conv.KIND.case(dict(spec or CONV_SPEC))
 
 
 def check_conv(case: Case) -> CaseResult:
@@ -213,7 +217,7 @@ def check_conv(case: Case) -> CaseResult:
     from gradlab.conventions.registry import load_reference
 
     entry = load_reference()["Convolution"]
-    kind = KINDS["conv"]
+    kind = conv.KIND
     return check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, convention=entry.convention,
                       mode="full")
 

@@ -31,24 +31,13 @@ import numpy as np
 from gradlab.conventions.adapters import adapt, grad_names
 from gradlab.conventions.discover import entry_for
 from gradlab.kinds import KINDS, Case, Kind, build_case
+from gradlab.core.tolerances import PER_SAMPLE_RTOL
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.conventions.registry import Entry
 
 MEAN, SUM, NEITHER, UNDETERMINED = "mean", "sum", "neither", "undetermined"
 UPSTREAMS = ("sum", "mean")
-#: batch and per-sample runs do the same arithmetic in a different order: agreement to this relative
-#: size means "the same" (a real 1/N, or a factor 2, is off by far more)
-RTOL = 1e-6
-
-#: shape specs for the batch-vs-sample run, per kind (feature sizes that differ from each other)
-_SPECS: dict[str, dict[str, Any]] = {
-    "affine": {"in_shape": (5,), "out": 3}, "softmax": {"shape": (4,)}, "softmax_with_loss": {"C": 4},
-    "svm_loss": {"C": 4, "labels": "index"}, "batchnorm": {"D": 3}, "dropout": {"shape": (5,), "ratio": 0.5},
-    "conv": {"C": 2, "H": 5, "W": 5, "F": 3, "HH": 3, "WW": 3, "stride": 1, "pad": 1},
-    "max_pool": {"C": 2, "H": 4, "W": 4, "pool_h": 2, "pool_w": 2, "stride": 2, "pad": 0},
-    "embedding": {"V": 5, "D": 3, "T": 2},
-}
-
+#: a real 1/N, or a factor 2, is off by far more than the rounding of a different summation order
 
 @dataclass(frozen=True)
 class Convention:
@@ -98,11 +87,8 @@ class BatchReport:
 
 
 def default_spec(kind: Kind, N: int, seed: int = 0, style: str = "class") -> dict[str, Any]:
-    """A small, fixed shape spec for `kind` with batch size N."""
-    spec = {"shape": (5,), **_SPECS.get(kind.name, {})}
-    if kind.name == "softmax_with_loss":
-        spec["labels"] = "index" if style == "function" else "onehot"
-    return {"N": N, **spec, "seed": seed}
+    """A small, fixed shape spec for `kind` with batch size N (the kind's `batch_spec`)."""
+    return {"N": N, **kind.batch_spec(style), "seed": seed}
 
 
 def _as_entry(layer: Any, backward: Callable[..., Any] | None = None, kind: str | Kind | None = None) -> Entry:
@@ -178,7 +164,7 @@ def _sample(case: Case, i: int) -> Case:
 
 def _labels_for(top: Kind, y: np.ndarray, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
-    if top.name in ("softmax_with_loss", "svm_loss"):
+    if top.class_targets:
         if y.ndim != 2:
             raise LayerCrash("loss on top", f"{top.name} needs (N, C) scores, the layer gives shape {y.shape}")
         return np.eye(y.shape[1])[rng.integers(0, y.shape[1], size=y.shape[0])]
@@ -222,9 +208,9 @@ def _fit(name: str, batch: np.ndarray, per: np.ndarray, N: int) -> Convention:
         return Convention(name, NEITHER, None, 1.0, f"the per-sample {name} are all zero but the batch {name} is not")
     r = float(np.vdot(b, p) / np_**2)
     residual = float(np.linalg.norm(b - r * p) / max(nb, abs(r) * np_))
-    if residual > RTOL:
+    if residual > PER_SAMPLE_RTOL:
         return Convention(name, NEITHER, r, residual)
-    convention = SUM if abs(r - 1.0) <= RTOL else MEAN if abs(r * N - 1.0) <= RTOL else NEITHER
+    convention = SUM if abs(r - 1.0) <= PER_SAMPLE_RTOL else MEAN if abs(r * N - 1.0) <= PER_SAMPLE_RTOL else NEITHER
     return Convention(name, convention, r, residual)
 
 
@@ -340,10 +326,10 @@ def _gradient_sentence(c: Convention, N: int) -> str:
         return f"{c.name} is the {c.convention} of the {N} per-sample {c.name}."
     if c.ratio is None:
         return f"{c.name} cannot be compared with the per-sample {c.name}: {c.why}."
-    if c.residual > RTOL:
+    if c.residual > PER_SAMPLE_RTOL:
         return (f"{c.name} is neither the mean nor the sum of the per-sample {c.name}: it is no common multiple of "
                 f"them (relative residual {c.residual:.2g}).")
-    twice = ", that is 1/N²: divided by N twice" if abs(c.ratio * N * N - 1.0) <= RTOL else ""
+    twice = ", that is 1/N²: divided by N twice" if abs(c.ratio * N * N - 1.0) <= PER_SAMPLE_RTOL else ""
     return (f"{c.name} is neither the mean nor the sum of the per-sample {c.name}: it is {c.ratio:.4g} x their sum"
             f"{twice} (the mean would be {1 / N:.4g} x, the sum 1 x).")
 
@@ -376,7 +362,7 @@ def _verdict(kind: Kind, top: Entry | None, loss: Convention, gradients: tuple[C
     if kind.is_loss and loss.convention == MEAN and kinds_off == {SUM}:
         return False, (f"Your loss averages over the batch (mean of per-sample losses) but {names} {is_} the "
                        f"gradient of the sum: divide {names} by N in backward.")
-    if loss.convention == MEAN and all(c.ratio is not None and abs(c.ratio * N * N - 1.0) <= RTOL for c in off):
+    if loss.convention == MEAN and all(c.ratio is not None and abs(c.ratio * N * N - 1.0) <= PER_SAMPLE_RTOL for c in off):
         return False, (f"The loss averages over the batch but {names} {is_} divided by N twice (1/N² of the per-sample "
                        "sum): divide by N once, in the loss's backward, and nowhere else.")
     if kind.is_loss and loss.convention == SUM and kinds_off == {MEAN}:

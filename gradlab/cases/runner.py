@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -19,12 +19,14 @@ from hypothesis.errors import HypothesisException
 
 from gradlab.conventions.adapters import adapt
 from gradlab.core.check import check_case
-from gradlab.kinds import KINDS, Kind, build_case, describe_spec
+from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
 from gradlab.conventions.registry import Entry
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.cases.strategies import specs
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
-DEFAULT_EXAMPLES = 50
+__all__ = ["DEFAULT_EXAMPLES", "check_entry", "run_case", "takes_optional_input"]
+
 
 
 class _CaseFailed(Exception):
@@ -44,29 +46,24 @@ def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False, m
                           mode=mode)
 
 
-def fixed_specs(kind: Kind, convention: str) -> list[dict[str, Any]]:
-    """Cases every run includes: a plain one, and logits of magnitude 1000 for loss layers."""
-    out = []
-    if kind.is_loss and kind.name != "mse_loss":
-        labels = "index" if convention == "function" else "onehot"
-        out.append({"N": 3, "C": 4, "labels": labels, "scale": 1000.0, "seed": 7})
-    return out
-
-
-def _accepts_4d(entry: Entry, kind: Kind) -> bool:
-    """Whether an affine layer takes (N, C, H, W) input to (N, M), as the textbook's final Affine does.
-
-    Earlier versions take (N, D) only; that is a choice, not a bug, so such a layer is checked on
-    2-D input with a warning instead of being failed on shapes it never claimed to handle.
-    """
-    case = build_case(kind, {"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0})
+def takes_optional_input(kind: Kind, run: Callable[[Case], Any], *,
+                         reraise: tuple[type[BaseException], ...] = ()) -> bool:
+    """Whether a layer takes its kind's optional richer input (`Kind.optional_input`), e.g. an Affine
+    that maps (N, C, H, W) to (N, M) as the textbook's final one does. `run(case)` returns the
+    layer's forward output on the probe case; anything it raises means "no", except `reraise` (the
+    grader's own failures). Shared by the runner and the grader."""
+    option = kind.optional_input
+    if option is None:
+        return True
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            y = adapt(entry, kind, case).forward(case.x.copy(), None)
+            y = run(build_case(kind, option.probe))
+    except reraise:
+        raise
     except Exception:
         return False
-    return np.shape(y) == (2, 4)
+    return np.shape(y) == option.output
 
 
 def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0, mode: str = "auto") -> LayerReport:
@@ -89,14 +86,15 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
             warned.setdefault(w.message, w)
 
     flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
-    if kind.name == "affine" and not flat_input and not _accepts_4d(entry, kind):
+    option = kind.optional_input
+    if option is not None and not flat_input and \
+            not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None)):
         flat_input = True
-        note = Finding("wrong-shape", WARN, f"{entry.name} does not take 4-D input (N, C, H, W) to (N, M); "
-                       "it was checked on 2-D input (N, D) only")
+        note = Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked"))
         warned[note.message] = note
 
     fixed_failure: CaseResult | None = None
-    for spec in fixed_specs(kind, entry.convention):
+    for spec in kind.extreme_specs(entry.convention):
         result = run_case(entry, spec, finite_only=True)
         record(result)
         if result.failed:

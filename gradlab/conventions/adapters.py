@@ -130,7 +130,7 @@ class ClassLayer(Layer):
                 elif p.default is p.empty:
                     raise LayerSignatureError(
                         f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a "
-                        f"{kind.name} layer; expected {cls.__name__}({', '.join(kind.params + tuple(_hyper_names(kind)))})"
+                        f"{kind.name} layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)})"
                     )
             for p in sig.parameters.values():
                 if p.kind is p.KEYWORD_ONLY:
@@ -218,11 +218,6 @@ def _has_required_arg(fn: Callable[..., Any]) -> bool:
     return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
-def _hyper_names(kind: Kind) -> list[str]:
-    return {"conv": ["stride", "pad"], "max_pool": ["pool_h", "pool_w", "stride", "pad"],
-            "dropout": ["dropout_ratio"]}.get(kind.name, [])
-
-
 class FunctionLayer(Layer):
     """A function-style pair: `<stem>_forward(x, *params[, param_dict]) -> (out, cache)` and
     `<stem>_backward(dout, cache) -> dx or (dx, dparam1, ...)`."""
@@ -244,21 +239,12 @@ class FunctionLayer(Layer):
         self.cache: Any = None
         self.rng = _RandomStateKeeper(int(case.hyper.get("seed", 0))) if kind.stochastic else None
 
-    def _param_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, source in self.kind.param_dict_keys.items():
-            if source.startswith("="):
-                out[key] = source[1:]
-            elif source in self.case.hyper:
-                out[key] = self.case.hyper[source]
-        return out
-
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
         args = [x, *(self.params[c] for c in self.kind.params)]
         if self.kind.param_dict:
-            args.append(self._param_dict())
+            args.append(self.kind.function_param_dict(self.case.hyper))
         result = _call(self.fwd.__name__, self.fwd, *args)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__}, expected (out, cache)")
@@ -287,7 +273,7 @@ class LossFunctionLayer(Layer):
         self.dx: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
-        y = _labels_as_indices(t) if self.kind.name in ("softmax_with_loss", "svm_loss") else t
+        y = _labels_as_indices(t) if self.kind.index_labels else t
         result = _call(self.fn.__name__, self.fn, x, y)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, dx)")

@@ -33,7 +33,7 @@ from gradlab.kinds import Kind, build_case, describe_spec, normalise_class_name
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
 from gradlab.core.results import FAIL, CaseResult
-from gradlab.cases.runner import fixed_specs
+from gradlab.cases.runner import takes_optional_input
 from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
 from gradlab.cases.strategies import specs as spec_strategy
 
@@ -122,7 +122,7 @@ def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
         return int(spec["N"]), int(case.x.size + sum(p.size for p in case.params.values()))
 
     unique.sort(key=size)
-    return [(s, False) for s in unique] + [(s, True) for s in fixed_specs(kind, convention)]
+    return [(s, False) for s in unique] + [(s, True) for s in kind.extreme_specs(convention)]
 
 
 def components(kind: Kind) -> list[tuple[str, str]]:
@@ -213,14 +213,15 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     zeros = size = 0
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
-        flat = kind.name == "affine" and not _accepts_4d(box, entry["name"], kind)
+        flat = not takes_optional_input(kind, lambda c: RemoteLayer(box, entry["name"], kind, c).forward(c.x.copy(), None),
+                                        reraise=(SandboxFailure,))
     except SandboxFailure as exc:
         for p in grade.parts:
             p.passed, p.codes, p.message = False, ["crashed"], exc.detail
         grade.error = exc.detail
         return grade
-    if flat:
-        grade.note = f"{entry['name']} takes 2-D input (N, D) only, not (N, C, H, W): it was graded on 2-D input"
+    if flat and kind.optional_input is not None:
+        grade.note = kind.optional_input.note.format(name=entry["name"], checked="graded")
     for spec, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
         case = build_case(kind, spec)
         made: list[RemoteLayer] = []
@@ -250,7 +251,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
             zeros, size = zeros + fwd.zeros, size + fwd.size
         tally.record(result, fwd, spec, display)
     tally.settle()
-    if kind.name == "dropout" and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
+    if kind.must_drop and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
         parts["forward"].passed = False
         parts["forward"].codes = ["mismatch"]
         parts["forward"].message = f"forward never dropped a unit in {size} outputs: in training mode it must " \
@@ -263,17 +264,6 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
                 p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
                             "with it proves nothing (see the forward test)"
     return grade
-
-
-def _accepts_4d(box: Sandbox, entry: str, kind: Kind) -> bool:
-    """Whether an affine layer maps (N, C, H, W) to (N, M) (the textbook's final Affine does; its
-    chapter-5 version takes (N, D) only, a choice rather than a bug). Mirrors `gradlab.cases.runner`."""
-    case = build_case(kind, {"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0})
-    try:
-        out = RemoteLayer(box, entry, kind, case).forward(case.x.copy(), None)
-    except (LayerCrash, LayerSignatureError):
-        return False
-    return out.shape == (2, 4)
 
 
 def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> LayerGrade:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from gradlab.reporting import plots
 from gradlab.core.results import FAIL, LayerReport
+from gradlab.reporting import plots
 
 TRAINING_JSON = "training.json"
 
@@ -68,8 +69,9 @@ def markdown(reports: Sequence[LayerReport], s: dict[str, int], training: dict[s
 
 
 def _training_sentence(t: dict[str, Any]) -> str:
-    return (f"Test accuracy {t.get('test_accuracy', float('nan')):.4f} after {t.get('train_seconds', float('nan')):.1f} s "
-            f"of training, from verified layers {', '.join(t.get('layers', [])) or '(not recorded)'}.")
+    return (f"Test accuracy {t.get('test_accuracy', float('nan')):.4f} "
+            f"after {t.get('train_seconds', float('nan')):.1f} s of training, "
+            f"from verified layers {', '.join(t.get('layers', [])) or '(not recorded)'}.")
 
 
 def _html(reports: Sequence[LayerReport], s: dict[str, int], training: dict[str, Any] | None,
@@ -82,7 +84,8 @@ def _html(reports: Sequence[LayerReport], s: dict[str, int], training: dict[str,
         pics = "".join(f'<img src="{esc(p)}" alt="heat map" loading="lazy">' for p in heatmaps.get(r.name, []))
         rows.append(
             f'<tr class="{cls}{"" if named else " wrong"}"><td>{esc(r.name)}</td><td>{esc(r.convention)}</td>'
-            f"<td>{esc(r.intended_bug or 'correct')}</td><td>{esc(r.verdict)}</td><td>{esc(', '.join(r.bug_codes) or '–')}</td>"
+            f"<td>{esc(r.intended_bug or 'correct')}</td><td>{esc(r.verdict)}</td>"
+            f"<td>{esc(', '.join(r.bug_codes) or '–')}</td>"
             f"<td>{esc(_errors(r))}</td><td>{esc(r.smallest_failing or '–')}</td></tr>"
             + (f'<tr class="pics"><td colspan="7">{pics}</td></tr>' if pics else ""))
     body = [f"<h1>gradlab registry report</h1><p class='summary'>{esc(summary_sentence(s))}.</p>"]
@@ -110,17 +113,18 @@ def _html(reports: Sequence[LayerReport], s: dict[str, int], training: dict[str,
 def step_size_errors(rel_steps: Sequence[float] | None = None) -> tuple[list[float], list[float]]:
     """Max relative error of the reference Sigmoid's dx by central differences, for each step size."""
     from gradlab.conventions.adapters import adapt
-    from gradlab.kinds import KINDS, build_case
-    from gradlab.core.numeric import looped_gradient, steps
     from gradlab.conventions.registry import get
+    from gradlab.core.numeric import looped_gradient, steps
+    from gradlab.kinds import sigmoid
 
-    entry, kind = get("Sigmoid"), KINDS["sigmoid"]
-    case = build_case(kind, {"N": 4, "shape": (5,), "seed": 3, "scale": 1.0})
+    entry, kind = get("Sigmoid"), sigmoid.KIND
+    case = kind.case({"N": 4, "shape": (5,), "seed": 3, "scale": 1.0})
     layer = adapt(entry, kind, case)
     x = case.x.copy()
     y = layer.forward(x)
     G = np.random.default_rng(0).standard_normal(y.shape)
     dx, _ = layer.backward(G)
+    assert dx is not None, "the reference Sigmoid returned no dx"
     hs = list(rel_steps or np.logspace(-1, -13, 25))
     errors = []
     for h in hs:

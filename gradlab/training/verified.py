@@ -5,20 +5,18 @@ Non-goal: training (that is `gradlab.training.trainer`); this module only decide
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
+from gradlab.cases.runner import check_entry
 from gradlab.conventions.registry import Entry, get
 from gradlab.core.results import FAIL, LayerReport
-from gradlab.cases.runner import check_entry
+from gradlab.kinds import KINDS
 
-#: network role -> the layer kinds that may fill it
-ROLE_KINDS = {
-    "affine": ("affine",),
-    "activation": ("relu", "sigmoid", "tanh"),
-    "loss": ("softmax_with_loss",),
-    "dropout": ("dropout",),
-    "batchnorm": ("batchnorm",),
+#: network role -> the layer kinds that may fill it (each kind's module says its `training_role`)
+ROLE_KINDS: dict[str, tuple[str, ...]] = {
+    role: tuple(k.name for k in KINDS.values() if k.training_role == role)
+    for role in dict.fromkeys(k.training_role for k in KINDS.values() if k.training_role)
 }
 
 
@@ -49,7 +47,8 @@ def verify(choice: Mapping[str, str], *, examples: int = 50, seed: int = 0,
         except KeyError as exc:
             raise Refused(str(exc.args[0])) from None
         if entry.kind not in ROLE_KINDS[role]:
-            raise Refused(f"{name} is a {entry.kind} layer; the {role} role takes one of: {', '.join(ROLE_KINDS[role])}")
+            raise Refused(f"{name} is a {entry.kind} layer; "
+                          f"the {role} role takes one of: {', '.join(ROLE_KINDS[role])}")
         if entry.convention != "class":
             raise Refused(f"{name} is written in the function style; the trainer assembles class-style layers "
                           "(e.g. Affine, Relu, SoftmaxWithLoss)")

@@ -1,0 +1,138 @@
+"""What a layer kind is: the one record the checker, the runner, the adapters and the grader read.
+
+A *kind* (affine, relu, conv, ...) is everything gradlab knows about a layer without knowing who
+wrote it. Each kind is one module of `gradlab.kinds` that builds one `Kind`; nothing outside that
+module switches on a kind's name. A `Case` is one concrete test case built from a small shape spec.
+Non-goal: calling layers (that is `gradlab.conventions`) or judging them (that is `gradlab.core.check`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+Spec = dict[str, Any]
+#: hypothesis's `draw` inside an `@st.composite` strategy
+Draw = Callable[[Any], Any]
+
+
+@dataclass
+class Case:
+    """One concrete test case: float64 arrays and the spec they were built from."""
+
+    x: np.ndarray
+    t: np.ndarray | None
+    params: dict[str, np.ndarray]
+    hyper: dict[str, Any]
+    spec: Spec
+
+    @property
+    def N(self) -> int:
+        return int(self.spec["N"])
+
+    def describe(self) -> str:
+        return describe_spec(self.spec)
+
+
+def describe_spec(spec: Mapping[str, Any]) -> str:
+    """A short human description such as `N=2, in_shape=3, out=2`."""
+    parts = [f"N={spec['N']}"]
+    for key, value in spec.items():
+        if key in ("N", "seed"):
+            continue
+        if isinstance(value, tuple):
+            value = "x".join(map(str, value)) if value else "()"
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    """The grader's verdict on one forward output; `zeros`/`size` let it see that dropout drops."""
+
+    ok: bool
+    message: str = ""
+    zeros: int = 0
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class OptionalInput:
+    """A richer input some versions of a layer take and others do not (a choice, not a bug).
+
+    The layer is probed once on `probe` (a spec); if its output does not have shape `output`, it
+    is checked on plain inputs only (`flat_input=True` in `draw_shape`) and `note` is a warning.
+    """
+
+    probe: Spec
+    output: tuple[int, ...]
+    note: str  # formatted with {name} and {checked} ("checked" or "graded")
+
+
+def _no_extremes(convention: str) -> list[Spec]:
+    return []
+
+
+def _not_drawn(*args: Any, **kwargs: Any) -> Spec:
+    raise NotImplementedError("this kind is built from fixed specs only (it has no draw_shape / batch_spec)")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything about one kind of layer; see any module of `gradlab.kinds` for a filled-in one."""
+
+    name: str
+    #: class names it goes by, normalised (lower case, no underscores)
+    class_names: tuple[str, ...]
+    #: build a concrete case from a spec and a seeded generator (values reproducible from spec['seed'])
+    build: Callable[[Spec, np.random.Generator], Case]
+    #: draw the kind's part of a spec (sizes, labels, hyper-parameters); N, scale and seed are drawn around it
+    draw_shape: Callable[..., Spec] = _not_drawn
+    #: a small fixed spec (N excluded) for the batch-versus-per-sample run, given the convention
+    batch_spec: Callable[[str], Spec] = _not_drawn
+    function_stems: tuple[str, ...] = ()
+    loss_functions: tuple[str, ...] = ()
+    #: parameters in canonical order (the order of constructor arguments and of backward's tuple)
+    params: tuple[str, ...] = ()
+    is_loss: bool = False
+    mixes_samples: bool = False
+    stochastic: bool = False
+    x_differentiable: bool = True
+    #: batch norm on one or two samples is degenerate (zero variance, dx ~ 0): nothing to diagnose there
+    min_batch: int = 1
+    #: input scales drawn for a case (ordinary first: shrinking goes there); () draws none
+    scales: tuple[float, ...] = (1.0, 0.01, 30.0)
+    #: fixed cases every run adds, checked for finiteness only (logits of magnitude 1000 for a softmax)
+    extreme_specs: Callable[[str], list[Spec]] = _no_extremes
+    #: the function-style dict argument (e.g. "conv_param"): its keys from case.hyper, and fixed entries
+    param_dict: str | None = None
+    param_dict_keys: Mapping[str, str] = field(default_factory=dict)
+    param_dict_fixed: Mapping[str, Any] = field(default_factory=dict)
+    #: constructor arguments besides the parameters, named in a "how gradlab constructs it" message
+    hyper_args: tuple[str, ...] = ()
+    #: a loss whose targets are classes of (N, C) scores (else real targets shaped like its input)
+    class_targets: bool = False
+    #: a loss function of this kind is called with class indices, never one-hot labels
+    index_labels: bool = False
+    #: grading: the outputs accepted as a correct forward (None: the reference layer's output only)
+    forward_candidates: Callable[[Case], list[np.ndarray]] | None = None
+    #: grading: a custom acceptance test of the forward output, replacing the comparison above
+    forward_accepts: Callable[[np.ndarray, Case], ForwardCheck] | None = None
+    #: grading: a forward that never zeroes an output over many cases is the wrong function (dropout)
+    must_drop: bool = False
+    #: a richer input that not every version of the layer takes (the textbook's 4-D Affine)
+    optional_input: OptionalInput | None = None
+    #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
+    training_role: str | None = None
+
+    def case(self, spec: Spec) -> Case:
+        """The concrete float64 case for `spec` (reproducible from spec['seed'])."""
+        return self.build(spec, np.random.default_rng(int(spec.get("seed", 0))))
+
+    def function_param_dict(self, hyper: Mapping[str, Any]) -> dict[str, Any]:
+        """The dict a function-style forward takes (`conv_param`, `bn_param`, ...) for a case's hyper."""
+        out = {key: hyper[source] for key, source in self.param_dict_keys.items() if source in hyper}
+        out.update(self.param_dict_fixed)
+        return out

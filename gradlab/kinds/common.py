@@ -1,0 +1,73 @@
+"""What the kind modules share: value builders and the shape-drawing helpers they draw sizes with.
+
+Values are normal draws times the spec's scale from a seeded generator, so a case is reproducible
+from its spec alone. Sizes are drawn by hypothesis, which shrinks a failure towards small shapes.
+Non-goal: anything about one kind in particular (that is its own module).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Spec
+
+#: input scales: ordinary first (shrinking goes there), then small and large but valid
+SCALES = (1.0, 0.01, 30.0)
+#: loss layers: logits of magnitude 1000 are a fixed extreme case of their own
+LOSS_SCALES = (1.0, 0.1)
+#: the shapes an element-wise layer is drawn with
+ELEMENTWISE_SHAPES = ((3,), (4,), (2, 3), (5,))
+
+
+def values(rng: np.random.Generator, shape: tuple[int, ...], spec: Spec) -> np.ndarray:
+    """Generic inputs: normal values times the spec's scale, away from exact zeros and ties."""
+    return rng.standard_normal(shape) * float(spec.get("scale", 1.0))
+
+
+def labels(rng: np.random.Generator, N: int, C: int, encoding: str) -> np.ndarray:
+    """N class labels among C, as indices `(N,)` or one-hot `(N, C)`."""
+    idx = rng.integers(0, C, size=N)
+    return idx if encoding == "index" else np.eye(C)[idx]
+
+
+def batch_sizes(*, min_size: int = 1, max_size: int = 5) -> st.SearchStrategy[int]:
+    """N in [min_size, max_size]. Hypothesis draws N > 1 within the first few cases and shrinks a
+    failure towards N = 1, so "fails with N=2, passes with N=1" shows when the 1/N is the bug."""
+    _positive("min_size", min_size)
+    if max_size < min_size:
+        raise ValueError(f"max_size={max_size} is below min_size={min_size}; pass max_size >= min_size")
+    return st.integers(min_size, max_size)
+
+
+def distinct_sizes(count: int, *, low: int = 1, high: int = 6) -> st.SearchStrategy[tuple[int, ...]]:
+    """`count` feature sizes that all differ (so no matrix is square by accident)."""
+    _positive("count", count)
+    if high - low + 1 < count:
+        raise ValueError(f"cannot draw {count} distinct sizes from [{low}, {high}]; widen the range")
+    return st.lists(st.integers(low, high), min_size=count, max_size=count, unique=True).map(tuple)
+
+
+def _positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def elementwise_case(spec: Spec, rng: np.random.Generator) -> Case:
+    """x of shape (N, *spec['shape']), no parameters."""
+    return Case(values(rng, (spec["N"], *spec["shape"]), spec), None, {}, dict(spec.get("hyper", {})), spec)
+
+
+def draw_elementwise_shape(draw: Draw, **_: Any) -> Spec:
+    return {"shape": draw(st.sampled_from(ELEMENTWISE_SHAPES))}
+
+
+def elementwise_batch_spec(convention: str) -> Spec:
+    return {"shape": (5,)}
+
+
+def class_label_extremes(convention: str) -> list[Spec]:
+    """Logits of magnitude 1000: a softmax without max-subtraction overflows (finiteness only)."""
+    return [{"N": 3, "C": 4, "labels": "index" if convention == "function" else "onehot", "scale": 1000.0, "seed": 7}]

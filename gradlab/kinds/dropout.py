@@ -1,0 +1,58 @@
+"""Dropout in training mode: each unit zeroed at random, the others kept (scaled or not).
+
+Names: `Dropout(dropout_ratio)` (class, `forward(x, train_flg=True)`) and
+`dropout_forward(x, dropout_param)` (function, `{"p", "mode": "train", "seed"}`). The mask is
+random, so the adapters make every call draw the same one. The grader accepts each published
+scaling (the textbook's `x * mask`, inverted dropout's `x * mask / keep`) and fails a forward that
+never drops anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, ForwardCheck, Kind, Spec
+from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
+from gradlab.kinds.common import elementwise_case
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    case = elementwise_case(spec, rng)
+    case.hyper = {"ratio": spec.get("ratio", 0.5), "seed": int(spec.get("seed", 0)) % (2**31)}
+    return case
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    return {"shape": (draw(st.integers(1, 6)),), "ratio": draw(st.sampled_from((0.5, 0.2, 0.8)))}
+
+
+def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
+    """Each output is 0 (dropped) or the input times one constant >= 1."""
+    x = case.x
+    if out.shape != x.shape:
+        return ForwardCheck(False, f"forward returned shape {out.shape}, expected {x.shape}")
+    kept = out != 0
+    if not kept.any():
+        return ForwardCheck(True, zeros=int(out.size), size=int(out.size))
+    ratios = out[kept] / np.where(x[kept] == 0, 1.0, x[kept])
+    c = float(np.median(ratios))
+    if not (1.0 - 1e-9 <= c <= 1e3 and np.allclose(out[kept], c * x[kept], rtol=FORWARD_RTOL, atol=FORWARD_ATOL)):
+        return ForwardCheck(False, "each output must be either 0 (dropped) or the input times one constant "
+                                   "(1, or 1/keep-probability for inverted dropout)", int((~kept).sum()), int(out.size))
+    return ForwardCheck(True, zeros=int((~kept).sum()), size=int(out.size))
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"shape": (5,), "ratio": 0.5}
+
+
+KIND = Kind(
+    "dropout", ("dropout",), build, draw_shape, batch_spec,
+    function_stems=("dropout",), stochastic=True, param_dict="dropout_param",
+    param_dict_keys={"p": "ratio", "seed": "seed"}, param_dict_fixed={"mode": "train"},
+    hyper_args=("dropout_ratio",), forward_accepts=forward_accepts, must_drop=True, training_role="dropout",
+)

@@ -1,0 +1,9 @@
+"""Relu, element-wise and parameter-free: `Relu` or `relu_forward/backward(x)`."""
+
+from __future__ import annotations
+
+from gradlab.core.kind import Kind
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+
+KIND = Kind("relu", ("relu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
+            function_stems=("relu",), training_role="activation")

@@ -1,0 +1,9 @@
+"""Tanh, element-wise and parameter-free: `Tanh` or `tanh_forward/backward(x)`."""
+
+from __future__ import annotations
+
+from gradlab.core.kind import Kind
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+
+KIND = Kind("tanh", ("tanh",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
+            function_stems=("tanh",), training_role="activation")
