@@ -19,8 +19,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser under its old name
     import tomli as tomllib  # type: ignore[no-redef]
 
+from gradlab.grading.limits import Limits
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
-from gradlab.grading.sandbox.process import Limits
 
 BUILTIN = ("classes", "functions")
 _TOP = {"name", "title", "convention", "seed", "examples", "limits", "weights", "layers"}

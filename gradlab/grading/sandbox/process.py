@@ -27,24 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradlab.grading.limits import Limits
 from gradlab.grading.sandbox.wire import WireError, decode, encode
 
 #: the unprivileged user student code runs as when the grader is root (nobody)
 SANDBOX_UID = 65534
 _PR_SET_CHILD_SUBREAPER = 36
 _LIVE: set[int] = set()  # sandboxes of this process that are running (never swept as orphans)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use. `timeout` is wall-clock seconds per layer."""
-
-    timeout: float = 10.0
-    import_timeout: float = 10.0
-    memory_mb: int = 1024
-    fsize_mb: int = 64
-    max_reply_mb: int = 128
-    output_bytes: int = 2000
 
 
 class SandboxFailure(Exception):

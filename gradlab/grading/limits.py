@@ -1,0 +1,22 @@
+"""What one submission may use while it is graded: the resource limits of its sandbox.
+
+Its own module so that an assignment (which sets some of these in its TOML `[limits]` table) and
+the sandbox (which enforces them) both depend on this small type, and neither on the other.
+Non-goal: enforcing anything (that is `gradlab.grading.sandbox.process`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. `timeout` is wall-clock seconds per layer."""
+
+    timeout: float = 10.0
+    import_timeout: float = 10.0
+    memory_mb: int = 1024
+    fsize_mb: int = 64
+    max_reply_mb: int = 128
+    output_bytes: int = 2000
