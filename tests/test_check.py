@@ -199,10 +199,13 @@ def test_float32_layers_are_checked_in_float64_without_false_failures():
         def forward(self, x):
             return super().forward(x.astype(np.float32)).astype(np.float32)
 
-    result = run(Affine32, kind="affine", **AFFINE)
-    # float32 arithmetic is ~1e-7 relative: the check must still see the gradients as right
-    assert result.verdict in (PASS, FAIL)
-    assert all(g.max_rel_error < 1e-2 for g in result.gradients)
+    # float32 arithmetic is ~1e-7 relative, so finite differences are noisier (relative errors up to
+    # ~1e-3 here, above the float64 rtol): the check must still see the gradients as right
+    for seed in range(5):
+        result = run(Affine32, kind="affine", seed=seed, **AFFINE)
+        assert result.verdict == PASS and result.bug_codes == [] and not result.findings, result.findings
+        assert {g.name for g in result.gradients} == {"dx", "dW", "db"}
+        assert all(g.passed and g.max_rel_error < 1e-2 for g in result.gradients)
 
 
 @pytest.mark.parametrize("labels", ["onehot", "index"])

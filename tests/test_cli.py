@@ -73,7 +73,9 @@ def test_a_buggy_layer_exits_1_and_the_json_names_its_bug(files, tmp_path, capsy
 def test_every_layer_entry_in_the_json_carries_the_contract_fields(files, tmp_path):
     out = tmp_path / "out.json"
     main(["check", str(files["good.py"]), str(files["bad.py"]), "--examples", "5", "--json", str(out)])
-    for layer in json.loads(out.read_text())["layers"]:
+    layers = json.loads(out.read_text())["layers"]
+    assert sorted(layer["name"] for layer in layers) == ["SoftmaxWithLoss", "affine"]  # the loop below is not empty
+    for layer in layers:
         assert {"name", "convention", "verdict", "bug_codes", "gradients", "smallest_failing", "seed"} <= set(layer)
         assert layer["verdict"] in ("pass", "fail", "warn")
 

@@ -149,7 +149,15 @@ def test_a_crashing_layer_is_reported_not_raised() -> None:
 
 
 def test_reports_are_json_ready() -> None:
-    json.dumps(batch_vs_samples(Affine, loss=SoftmaxWithLoss).to_dict())
+    report = batch_vs_samples(Affine, loss=SoftmaxWithLoss)
+    data = report.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON types only: the round trip changes nothing
+    # and the JSON says what the report says
+    assert (data["layer"], data["upstream"], data["N"]) == ("Affine", "SoftmaxWithLoss", 4)
+    assert data["loss"]["convention"] == MEAN and data["consistent"] is True
+    assert {g["name"]: g["convention"] for g in data["gradients"]} == conventions(report) == {"dx": MEAN, "dW": MEAN,
+                                                                                               "db": MEAN}
+    assert data["sentences"] == list(report.sentences)
 
 
 def test_assert_batch_mean_passes_correct_layers_under_a_mean_loss() -> None:
