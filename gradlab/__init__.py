@@ -13,10 +13,10 @@ __all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_ba
            "check_entry", "entry_for"]
 
 if TYPE_CHECKING:
-    from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
-    from gradlab.conventions.discover import entry_for
     from gradlab.cases.per_sample import assert_batch_mean, batch_vs_samples
     from gradlab.cases.runner import check_entry
+    from gradlab.conventions.discover import entry_for
+    from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
 
 _HOMES = {
     "GradientCheckError": "gradlab.testing.assertions",

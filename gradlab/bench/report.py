@@ -23,26 +23,26 @@ from gradlab.reporting import plots
 
 FIGURE = "figures/bench_scaling.png"
 
-#: what changed each figure: profiled with cProfile and perf_counter probes while building the
-#: benchmark (single development runs on the same machine; the ablation rows below are re-measured)
+#: what changed each figure, in words. The figures themselves are the measured tables of each run's
+#: reports/bench.md (and the ablation below them); timings written here would go stale in source.
 CHANGES = {
     "affine_sigmoid_ce_full": (
-        "Without any hook the checker runs one forward pass per element (24,704 of them; "
-        "~0.9-1.2 s, see the ablation). The native layer's vectorised `forward_perturbed` evaluates a chunk of 1,024 perturbations in "
+        "Without any hook the checker runs one forward pass per element (24,704 of them; see the ablation). "
+        "The native layer's vectorised `forward_perturbed` evaluates a chunk of up to 1,024 perturbations in "
         "one numpy pass, because a perturbation of W[j, k] or b[k] moves column k of the pre-activation only "
-        "and one of x[i, j] row i only (79 ms). The sigmoid by the tanh identity instead of "
-        "exp(-logaddexp(0, -z)) (52 ms). Then the page faults: temporaries above malloc's mmap threshold "
-        "(128 KB) come fresh from the OS on every call, and on this VM each 4 KB page costs ~2.7 µs; "
-        "sub-chunks under 64 KB and one shared unperturbed pass per call took the check to ~14-19 ms."),
+        "and one of x[i, j] row i only. The sigmoid is computed by the tanh identity instead of "
+        "exp(-logaddexp(0, -z)). Then the page faults: temporaries above malloc's mmap threshold "
+        "(128 KB) come fresh from the OS on every call, so the hook works in sub-chunks under 64 KB and "
+        "shares one unperturbed pass per call."),
     "affine_sigmoid_ce_fast": (
         "Fast mode first checked each of x, W and b along 8 random directions at ±d and ±d/2: 96 forward "
-        "passes, one at a time (10-15 ms). A new optional hook, `forward_replaced(target, arrays)` "
-        "(gradlab/protocol.py), lets `gradlab/projection.py` hand a layer several whole-array moves at "
-        "once; the moves go into one reused buffer, all directions of a chunk are compared with vector "
-        "operations, Rademacher signs come from random bits (20x faster than `rng.choice`), and batches are "
-        "capped at 256 KB (bigger ones cost page faults): ~5-7 ms. Then 3 directions instead of 8 (an error "
+        "passes, one at a time. A new optional hook, `forward_replaced(target, arrays)` "
+        "(gradlab/core/protocol.py), lets `gradlab/core/projection.py` hand a layer several whole-array moves "
+        "at once; the moves go into one reused buffer, all directions of a chunk are compared with vector "
+        "operations, Rademacher signs come from random bits rather than `rng.choice`, and batches are "
+        "capped at 256 KB (bigger ones cost page faults). Then 3 directions instead of 8 (an error "
         "well above the tolerance survives one direction with probability ~ tolerance/|error|, so three "
-        "make that cubed, and a failing projection is always re-checked element-wise): ~3-4 ms, 36 "
+        "make that cubed, and a failing projection is always re-checked element-wise): 36 "
         "evaluations against gradcheck's 6. Layers without the hook (students' layers) get one joint "
         "projection over all their arrays: an affine layer 128 -> 64 with N = 32 costs 16 forward calls."),
     "conv_full": ("Unchanged by this work: the reference Convolution through its class-style adapter, x by "
@@ -50,15 +50,15 @@ CHANGES = {
     "registry": ("Unchanged by this work; most buggy entries stop at their first failing example, which is why "
                  "the whole registry takes seconds."),
     "mnist_epoch": (
-        "Profile of one epoch: Affine forward/backward (matrix products) ~60 %, Adam ~20 %, the reference "
-        "Relu's boolean-mask indexing (`out[mask] = 0`) ~15 %. The reference Relu now multiplies by its "
-        "mask (x * mask; 0.1 ms a step instead of 1 ms), which took the epoch from ~1.25x to ~1.0-1.15x "
-        "PyTorch's. The textbook Affine.backward still computes dx for the first layer, which nobody uses "
-        "(a third of that layer's backward FLOPs); PyTorch skips it because the images do not require grad."),
+        "An epoch's time goes mostly to the Affine forward/backward matrix products, then Adam. The "
+        "reference Relu now multiplies by its mask (x * mask) instead of boolean-mask indexing "
+        "(`out[mask] = 0`), which had been a sizeable share of each step. The textbook Affine.backward "
+        "still computes dx for the first layer, which nobody uses (a third of that layer's backward FLOPs); "
+        "PyTorch skips it because the images do not require grad."),
 }
 
 
-#: why a bar is missed, when it is (measured while profiling; see CHANGES)
+#: why a bar is missed, when it is (see CHANGES)
 SHORTFALLS = {
     "affine_sigmoid_ce_fast": (
         "gradlab's fast mode evaluates the layer 36 times (x, W and b, 3 random directions each, at ±d and "
@@ -69,8 +69,8 @@ SHORTFALLS = {
         "the gap at the price of the guarantees above; left as it is."),
     "mnist_epoch": (
         "The remaining gap is the textbook Affine.backward computing dx for the first layer, which nobody "
-        "uses (one matrix product of 128 × 800 × 784 per step that PyTorch skips), and Adam "
-        "(~1.2 ms a step against PyTorch's ~0.9 ms)."),
+        "uses (one matrix product of 128 × 800 × 784 per step that PyTorch skips), and Adam, which takes "
+        "longer a step than torch.optim.Adam."),
 }
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -122,7 +124,7 @@ def _composite_cases(repeats: int, torch_ok: bool, warmup: int) -> list[Figure]:
     n = case.x.size + sum(p.size for p in case.params.values())
     out = []
     for mode, fast in (("full", False), ("fast", True)):
-        g = _check_timer(lambda: cases.check_composite(case, mode), f"gradlab {mode} check")
+        g = _check_timer(partial(cases.check_composite, case, mode), f"gradlab {mode} check")
         t = _check_timer(bench_torch.composite_check(case, fast), "gradcheck") if torch_ok else None
         g_runs, t_runs = alternate(g, t, repeats, warmup)
         what = "gradcheck(fast_mode=True)" if fast else "gradcheck (slow mode)"
@@ -214,7 +216,7 @@ def _scaling(repeats: int, torch_ok: bool, quick: bool, warmup: int) -> list[dic
         rounds = min(repeats, 3) if n < 5000 else 1
         row: dict[str, Any] = {"D": D, "M": M, "N": 32, "elements": n}
         for mode, fast in (("full", False), ("fast", True)):
-            g = _check_timer(lambda: cases.check_composite(case, mode), f"gradlab {mode} {D}->{M}")
+            g = _check_timer(partial(cases.check_composite, case, mode), f"gradlab {mode} {D}->{M}")
             t = _check_timer(bench_torch.composite_check(case, fast), "gradcheck") if torch_ok else None
             # the first size warms both tools up; later sizes reuse the warm process
             g_runs, t_runs = alternate(g, t, rounds, warmup=warmup if i == 0 else 0)
@@ -231,8 +233,8 @@ def _ablations(repeats: int) -> list[dict[str, Any]]:
     out = []
     for mode, hook, cls in (("full", "forward_perturbed", cases.AffineSigmoidCENoPerturbed),
                             ("fast", "forward_replaced", cases.AffineSigmoidCENoReplaced)):
-        with_hook = _check_timer(lambda: cases.check_composite(case, mode), f"{mode} with {hook}")
-        without = _check_timer(lambda: cases.check_composite(case, mode, cls), f"{mode} without {hook}")
+        with_hook = _check_timer(partial(cases.check_composite, case, mode), f"{mode} with {hook}")
+        without = _check_timer(partial(cases.check_composite, case, mode, cls), f"{mode} without {hook}")
         on, off = alternate(with_hook, without, repeats)
         out.append({"case": f"affine_sigmoid_ce_{mode}", "without": hook, "gradlab_s": statistics.median(off or on),
                     "with_hook_s": statistics.median(on), "rounds": repeats})

@@ -32,8 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gradlab.conventions.discover import discover
     from gradlab.cases.per_sample import batch_vs_samples
+    from gradlab.conventions.discover import discover
     from gradlab.conventions.registry import load_reference
 
     if args.N < 2:
@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     for entry in entries:
         report = batch_vs_samples(entry, N=args.N, seed=args.seed, loss=args.loss)
         reports.append(report)
-        print(f"{'OK  ' if report.consistent else 'FAIL'} {report.layer} ({report.style} style, N={report.N})", file=out)
+        verdict = "OK  " if report.consistent else "FAIL"
+        print(f"{verdict} {report.layer} ({report.style} style, N={report.N})", file=out)
         for sentence in report.sentences:
             print(f"  {sentence}", file=out)
     for err in errors:

@@ -21,8 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gradlab.bench.runner import run_bench
     from gradlab.bench.report import write_bench_report
+    from gradlab.bench.runner import run_bench
 
     if args.repeats < 1:
         raise UsageError("--repeats must be at least 1")

@@ -23,8 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gradlab.cases.check_many import check_registry
     from gradlab.cli.train import train_verified
-    from gradlab.training.mnist import MnistDataError
     from gradlab.reporting.report import summary, summary_sentence, write_registry_report
+    from gradlab.training.mnist import MnistDataError
     from gradlab.training.verified import Refused
 
     start = time.perf_counter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from gradlab import __version__
 from gradlab.cli import batch, bench, check, data, demo, grade, gradescope, report, train

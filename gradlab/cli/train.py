@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
 from gradlab.reporting.report import TRAINING_JSON  # the report reads what training writes: one name for the file
@@ -31,7 +32,8 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--affine", default="Affine", help="affine layer (default Affine)")
     g.add_argument("--activation", default="Relu", help="activation layer: Relu, Sigmoid, Tanh (default Relu)")
     g.add_argument("--loss", default="SoftmaxWithLoss", help="loss layer (default SoftmaxWithLoss)")
-    g.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden), help=f"hidden sizes (default {d.hidden[0]})")
+    g.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden),
+                   help=f"hidden sizes (default {d.hidden[0]})")
     g.add_argument("--dropout", type=float, default=d.dropout, help="dropout ratio after each activation (default 0)")
     g.add_argument("--dropout-layer", default="Dropout", help="dropout layer (default Dropout)")
     g.add_argument("--batchnorm", action="store_true", help="batch norm before each activation")
@@ -63,8 +65,8 @@ def train_verified(args: argparse.Namespace, known: Mapping[str, Any] | None = N
 
     Raises `verified.Refused`, `mnist.MnistDataError` or `UsageError` with a one-line message.
     """
-    from gradlab.training.mnist import fetch_mnist, load_mnist
     from gradlab.conventions.registry import get
+    from gradlab.training.mnist import fetch_mnist, load_mnist
     from gradlab.training.trainer import TrainConfig, save_weights, train
     from gradlab.training.verified import verify
 

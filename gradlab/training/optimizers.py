@@ -15,7 +15,7 @@ mixed precision, anything beyond what the MNIST network needs.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -168,7 +168,7 @@ class Sandbox:
         self.output = Output()
         self._root = Path(tempfile.mkdtemp(prefix="gradlab-box-"))
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -195,7 +195,8 @@ class Sandbox:
         self._rep, rep_w = os.pipe()
         lim = self.limits
         cpu = int(lim.import_timeout + 60 * lim.timeout) + 5  # a backstop; the wall clock rules
-        cmd = [sys.executable, "-I", "-B", "-m", "gradlab.grading.sandbox.child", "--req", str(req_r), "--rep", str(rep_w),
+        cmd = [sys.executable, "-I", "-B", "-m", "gradlab.grading.sandbox.child",
+               "--req", str(req_r), "--rep", str(rep_w),
                "--memory-mb", str(lim.memory_mb), "--cpu-seconds", str(cpu), "--fsize-mb", str(lim.fsize_mb),
                "--max-reply-bytes", str(lim.max_reply_mb << 20)]
         cmd += ["--uid", str(uid)] if uid is not None else []
@@ -289,7 +290,8 @@ class Sandbox:
             sig = signal.Signals(-code)
             why = {signal.SIGXCPU: "was stopped at its CPU-time limit", signal.SIGKILL:
                    f"was killed (often: more than the {self.limits.memory_mb} MB memory limit)",
-                   signal.SIGXFSZ: f"wrote a file larger than {self.limits.fsize_mb} MB"}.get(sig, f"was killed by {sig.name}")
+                   signal.SIGXFSZ: f"wrote a file larger than {self.limits.fsize_mb} MB"}.get(
+                       sig, f"was killed by {sig.name}")
         else:
             why = f"exited with status {code} (sys.exit or os._exit in your code?)"
         return self.fail("died", f"the process running your code {why} while {self.doing}")
@@ -315,8 +317,8 @@ class Sandbox:
             self._kill()
             self._out.close()
             self._err.close()
-            self.output = Output(*(_head(self._root / n, self.limits.output_bytes) for n in ("stdout", "stderr")),
-                                 *((self._root / n).stat().st_size for n in ("stdout", "stderr")))
+            out, err, head = self._root / "stdout", self._root / "stderr", self.limits.output_bytes
+            self.output = Output(_head(out, head), _head(err, head), out.stat().st_size, err.stat().st_size)
             self.proc = None
         shutil.rmtree(self._root, ignore_errors=True)
         return self.output
