@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from gradlab.kinds import Case, Kind
-from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
+from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.conventions.registry import Entry
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
@@ -311,6 +311,5 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
 
 def grad_names(layer: Layer, kind: Kind) -> dict[str, str]:
     """Display names of the gradients (`dx`, then `dW` or `dw` as the layer spells them)."""
-    names = {"x": "dx"} if kind.x_differentiable else {}
-    names.update(getattr(layer, "grad_names", {p: "d" + p for p in kind.params}))
-    return names
+    targets = (["x"] if kind.x_differentiable else []) + list(kind.params)
+    return {t: grad_name(layer, t) for t in targets}

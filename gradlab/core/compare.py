@@ -15,9 +15,8 @@ from gradlab.core import numeric
 from gradlab.core.diagnose import diagnose_shape, diagnose_values
 from gradlab.core.protocol import Layer
 from gradlab.core.results import GradientResult
+from gradlab.core.tolerances import NOISE_MARGIN
 
-#: the absolute tolerance never goes below this many times the finite differences' rounding noise
-NOISE_MARGIN = 100.0
 #: at most this many disagreeing elements get a five-point look for kinks
 MAX_PROBES = 2000
 #: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
@@ -34,10 +33,14 @@ def noise_floor(y0: np.ndarray, G: np.ndarray, h: np.ndarray, eps: float = float
     return NOISE_MARGIN * eps * float(np.sum(np.abs(G * y0))) / step
 
 
-def compare(name: str, a: np.ndarray | None, n: np.ndarray, h: np.ndarray, G: np.ndarray,
-             evaluate_at: Callable[[int, float], np.ndarray], N: int, rtol: float, atol: float,
-             noise: float = 0.0,
-             jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
+def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *, steps: np.ndarray,
+            upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray], batch_size: int, rtol: float,
+            atol: float, noise: float = 0.0,
+            jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
+    """The verdict on one gradient: `analytic` (from backward) against `numeric_grad` (finite
+    differences with `steps`, for `upstream` G), element by element; a failure carries its diagnosis
+    (`batch_size` tells a missing 1/N from another factor)."""
+    a, n, h, G, N = analytic, numeric_grad, steps, upstream, batch_size
     scale = float(np.abs(n).max(initial=0.0))
     atol_abs = max(atol * scale if scale > 0 else atol, noise)
     base = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)

@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from gradlab.core import numeric
+from gradlab.core.tolerances import NOISE_MARGIN
 
 #: random directions per array; each costs four forward calls. A gradient error e passes one
 #: direction v only if |e . v| stays under the tolerance, which for an error well above it happens
@@ -47,8 +48,6 @@ AUTO_MIN_SIZE = 512
 MOVES_BUDGET = 1 << 15
 #: Hoeffding factor on the forgiven element-wise error: P(false failure) <= 2 exp(-Z²/2) per direction
 Z = 6.0
-#: rounding noise of one forward evaluation, in units of eps * sum|G * y| (same margin as the checker)
-NOISE_MARGIN = 100.0
 #: the measured truncation (|D(d) - 2 D(d/2)|) is multiplied by this before it is forgiven
 TRUNCATION_MARGIN = 4.0
 EPS = float(np.finfo(np.float64).eps)

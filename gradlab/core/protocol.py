@@ -33,6 +33,15 @@ class Layer(Protocol):
 #   forward_replaced(target, arrays, *, x, t) -> np.ndarray
 # returns the stacked outputs with `target` replaced by each of `arrays` (K, *target.shape): the
 # whole-array moves of fast mode (gradlab.core.projection) in one call. Both hooks may be vectorised.
+#   grad_names: dict[str, str]
+# how the user spells each parameter's gradient (`dw` where gradlab says W), for messages.
+
+
+def grad_name(layer: object, target: str) -> str:
+    """How the user spells the gradient of `target` ("x" or a canonical parameter): dx, dW, dw, dgamma."""
+    if target == "x":
+        return "dx"
+    return str(getattr(layer, "grad_names", {}).get(target, "d" + target))
 
 
 class LayerCrash(Exception):

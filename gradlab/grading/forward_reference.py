@@ -16,16 +16,17 @@ import numpy as np
 
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
-from gradlab.conventions.registry import REGISTRY, Entry
+from gradlab.conventions.registry import Entry, entries_in
 
 
 def _reference_entry(kind: Kind) -> Entry:
-    import gradlab.reference.classes  # noqa: F401  (registers the reference layers)
-    import gradlab.reference.functions  # noqa: F401
+    """The correct reference layer of `kind`, class style first."""
+    import gradlab.reference.classes
+    import gradlab.reference.functions
 
-    for module in ("gradlab.reference.classes", "gradlab.reference.functions"):
-        for e in REGISTRY.values():
-            if e.kind == kind.name and e.bug is None and e.module == module:
+    for module in (gradlab.reference.classes, gradlab.reference.functions):
+        for e in entries_in(module):
+            if e.kind == kind.name and e.bug is None:
                 return e
     raise LookupError(f"no reference layer of kind {kind.name!r}")
 

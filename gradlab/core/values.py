@@ -1,0 +1,201 @@
+"""Step 4 of the check: every gradient's values against finite differences, in the mode asked for.
+
+"full" checks every element by central differences; "fast" projects on a few random directions
+first (a cost that does not grow with the array's size) and goes element-wise only when that
+disagrees, so a failure's verdict and diagnosis are the full check's; "auto" is fast for arrays of
+more than `projection.AUTO_MIN_SIZE` elements. Also the precision a layer computes in, which sets
+the step and the smallest honest rtol.
+Non-goal: the other steps of the recipe (that is `gradlab.core.check`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from gradlab.core import numeric, projection
+from gradlab.core.compare import compare, jacobians, noise_floor
+from gradlab.core.protocol import Layer, grad_name
+from gradlab.core.results import GradientResult
+from gradlab.core.tolerances import RTOL, RTOL_FLOAT16, RTOL_FLOAT32
+
+if TYPE_CHECKING:
+    from gradlab.core.check import CheckContext
+
+MODES = ("auto", "full", "fast")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Step and tolerance for the precision a layer really computes in (it may cast to float32)."""
+
+    eps: float
+    step: float  # relative step: eps ** (1/3) balances truncation against rounding
+    rtol: float  # the smallest rtol that precision can honour
+
+
+def _precision(dtype: type[np.floating[Any]], rtol: float) -> Precision:
+    eps = float(np.finfo(dtype).eps)
+    return Precision(eps, eps ** (1 / 3), rtol)
+
+
+PRECISIONS = {
+    np.dtype(np.float64): Precision(float(np.finfo(np.float64).eps), numeric.STEP, RTOL),
+    np.dtype(np.float32): _precision(np.float32, RTOL_FLOAT32),
+    np.dtype(np.float16): _precision(np.float16, RTOL_FLOAT16),
+}
+
+
+def precision_of(y: Any) -> Precision:
+    """float64 unless the layer's output says it computed in a lower precision."""
+    return PRECISIONS.get(np.asarray(y).dtype, PRECISIONS[np.dtype(np.float64)])
+
+
+def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
+    """One `GradientResult` per analytic gradient (x first, then parameters in canonical order)."""
+    kind = ctx.kind
+    xw = ctx.case.x.astype(np.float64, copy=True) if kind.x_differentiable else ctx.case.x.copy()
+    tw = None if ctx.case.t is None else ctx.case.t.copy()
+    arrays = {k: xw if k == "x" else ctx.layer.params[k] for k in ctx.analytic}
+    # fast mode: one projection over every array it applies to (a dozen forward calls in all); only
+    # if that disagrees does each array get its own projection, then the element-wise check. A layer
+    # that evaluates many replaced arrays per call (`forward_replaced`) is cheaper per array.
+    jointly: dict[str, GradientResult] = {}
+    chosen = [k for k, a in ctx.analytic.items() if _projects(ctx, k, arrays[k], a)]
+    if len(chosen) > 1 and not callable(getattr(ctx.layer, "forward_replaced", None)):
+        jointly = _projected_jointly(ctx, chosen, {k: arrays[k] for k in chosen}, xw=xw, tw=tw) or {}
+        ctx.restore()
+    gradients = []
+    for target, a in ctx.analytic.items():
+        if target in jointly:
+            gradients.append(jointly[target])
+            continue
+        gradients.append(_check_array(ctx, target, arrays[target], a, xw=xw, tw=tw))
+    return tuple(gradients)
+
+
+def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray | None, *, xw: np.ndarray,
+                 tw: Any) -> GradientResult:
+    layer, h = ctx.layer, numeric.steps(arr, ctx.precision.step)
+    if a is not None and _projects(ctx, target, arr, a):
+        projected = _projected(ctx, target, arr, a, h=h, xw=xw, tw=tw)
+        ctx.restore()
+        if projected is not None:
+            return projected
+    numeric_grad = _numeric(ctx, target, arr, h, xw=xw, tw=tw)
+    ctx.restore()
+    evaluate_at = _element_evaluator(layer, arr, xw, tw)
+    # Jacobians cost a forward per element and a backward per output: computed only on failure
+    jac = partial(jacobians, layer, target, arr, h, xw, tw, ctx.y0, evaluate_at)
+    result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
+                     batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
+                     noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac)
+    ctx.restore()
+    return result
+
+
+def _stacked(ctx: CheckContext, target: str) -> bool:
+    """x of a layer that treats samples independently is differentiated by stacking perturbed copies."""
+    kind = ctx.kind
+    return target == "x" and not (kind.is_loss or kind.mixes_samples or kind.stochastic)
+
+
+def _numeric(ctx: CheckContext, target: str, arr: np.ndarray, h: np.ndarray, *, xw: np.ndarray,
+             tw: Any) -> np.ndarray:
+    layer = ctx.layer
+    if _stacked(ctx, target):
+        try:
+            return numeric.stacked_input_gradient(lambda xb: layer.forward(xb, None), xw, ctx.y0, ctx.G, h)
+        except numeric.StackingRefused:
+            pass
+    remote = getattr(layer, "forward_perturbed", None)
+    many: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    if callable(remote):  # a layer in another process evaluates a whole chunk per round trip
+        def many(idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+            return np.asarray(remote(target, idx, values, x=xw, t=tw))
+    else:
+        many = numeric.local_evaluator(lambda: layer.forward(xw, tw), arr)
+    return numeric.batched_gradient(many, arr, ctx.G, h, out_size=ctx.y0.size)
+
+
+def _projects(ctx: CheckContext, target: str, arr: np.ndarray, a: Any) -> bool:
+    """Projection pays off where the element loop would run (not for x of per-sample layers, which
+    is stacked and cheap), and only for an analytic gradient it can judge (right shape, finite)."""
+    if ctx.mode == "full" or (ctx.mode == "auto" and arr.size <= projection.AUTO_MIN_SIZE):
+        return False
+    return not _stacked(ctx, target) and projection.applicable(a, arr)
+
+
+def _passing(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, error: float,
+             method: str) -> GradientResult:
+    return GradientResult(name=grad_name(ctx.layer, target), shape=arr.shape, analytic_shape=a.shape, passed=True,
+                          max_rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
+                          atol=ctx.atol * float(np.abs(a).max(initial=0.0)), analytic=np.asarray(a, dtype=np.float64),
+                          method=method)
+
+
+def _projected(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, h: np.ndarray, xw: np.ndarray,
+               tw: Any) -> GradientResult | None:
+    """A passing result checked by projection, or None: then the element-wise check decides."""
+    layer, eps = ctx.layer, ctx.precision.eps
+    replaced = getattr(layer, "forward_replaced", None)
+    many = (lambda arrays: replaced(target, arrays, x=xw, t=tw)) if callable(replaced) else None
+    proj = projection.projected_check(lambda: layer.forward(xw, tw), arr, a, ctx.G,
+                                      rng=np.random.default_rng([ctx.seed, 2]), rtol=ctx.rtol, atol=ctx.atol,
+                                      noise=noise_floor(ctx.y0, ctx.G, h, eps), y0=ctx.y0, h=h, eps=eps,
+                                      evaluate_many=many)
+    if not proj.passed:
+        return None
+    return _passing(ctx, target, arr, a, error=proj.max_rel_error,
+                    method=f"projection ({proj.directions} random directions)")
+
+
+def _projected_jointly(ctx: CheckContext, targets: list[str], arrays: dict[str, np.ndarray], *, xw: np.ndarray,
+                       tw: Any) -> dict[str, GradientResult] | None:
+    """Passing results for all `targets` from one projection of their concatenation, or None.
+
+    Random signs are independent across arrays as within one, so errors in two arrays cannot
+    cancel any more than two errors in one array can.
+    """
+    prec = ctx.precision
+    joint = np.concatenate([arrays[k].reshape(-1) for k in targets])
+    a = np.concatenate([np.asarray(ctx.analytic[k], dtype=np.float64).reshape(-1) for k in targets])
+    h = np.concatenate([numeric.steps(arrays[k], prec.step).reshape(-1) for k in targets])
+    bounds = np.cumsum([0] + [arrays[k].size for k in targets])
+
+    def scatter() -> None:
+        for k, lo, hi in zip(targets, bounds[:-1], bounds[1:]):
+            arrays[k].reshape(-1)[...] = joint[lo:hi]
+
+    def evaluate() -> np.ndarray:
+        scatter()
+        return ctx.layer.forward(xw, tw)
+
+    try:
+        proj = projection.projected_check(evaluate, joint, a, ctx.G, rng=np.random.default_rng([ctx.seed, 3]),
+                                          rtol=ctx.rtol, atol=ctx.atol, noise=noise_floor(ctx.y0, ctx.G, h, prec.eps),
+                                          y0=ctx.y0, h=h, eps=prec.eps)
+    finally:
+        scatter()  # restored by projected_check: copy back exactly
+    if not proj.passed:
+        return None
+    method = f"projection ({proj.directions} random directions, jointly over {', '.join(targets)})"
+    return {k: _passing(ctx, k, arrays[k], np.asarray(ctx.analytic[k]), error=proj.max_rel_error, method=method)
+            for k in targets}
+
+
+def _element_evaluator(layer: Layer, arr: np.ndarray, xw: np.ndarray, tw: Any) -> Callable[[int, float], np.ndarray]:
+    flat = arr.reshape(-1)
+
+    def evaluate_at(k: int, delta: float) -> np.ndarray:
+        old = flat[k]
+        flat[k] = old + delta
+        try:
+            return np.array(layer.forward(xw, tw), dtype=np.float64, copy=True)
+        finally:
+            flat[k] = old
+
+    return evaluate_at
