@@ -20,9 +20,6 @@ from gradlab.testing.assertions import GradientCheckError, GradlabWarning, asser
 from gradlab.conventions.registry import load_reference
 from gradlab.core.results import PASS
 
-# Load the zoo now, in the outer session: pytester's in-process runs restore sys.modules after each
-# run, and a zoo module first imported inside one would be imported again later and re-register.
-load_reference()
 
 # The layers of the user files below, written as a student would (class style, batch first).
 LAYERS = '''

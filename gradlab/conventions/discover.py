@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
-from gradlab.conventions.registry import REGISTRY, Entry
+from gradlab.conventions.registry import Entry, entries_in
 
 _FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
 
@@ -93,7 +93,7 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`)."""
     found = Found(path or getattr(module, "__file__", "") or module.__name__)
     src = found.path
-    registered = [e for e in REGISTRY.values() if e.module == module.__name__]
+    registered = entries_in(module)
     if registered:
         found.entries.extend(registered)
         return found
