@@ -6,15 +6,16 @@ skipped, the files that could not be imported.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from gradlab import __version__
+from gradlab.cases.runner import DEFAULT_EXAMPLES, check_entry
 from gradlab.conventions.discover import discover
 from gradlab.conventions.registry import Entry, load_reference
 from gradlab.core.results import LayerReport
-from gradlab.cases.runner import DEFAULT_EXAMPLES, check_entry
 
 
 @dataclass

@@ -23,17 +23,18 @@ Non-goals: finite differences (that is `gradlab.core.check`), and printing (that
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from gradlab.conventions.adapters import adapt, grad_names
 from gradlab.conventions.discover import entry_for
-from gradlab.kinds import KINDS, Case, Kind, build_case
-from gradlab.core.tolerances import PER_SAMPLE_RTOL
-from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.conventions.registry import Entry
+from gradlab.core.protocol import LayerCrash, LayerSignatureError
+from gradlab.core.tolerances import PER_SAMPLE_RTOL
+from gradlab.kinds import KINDS, Case, Kind, build_case
 
 MEAN, SUM, NEITHER, UNDETERMINED = "mean", "sum", "neither", "undetermined"
 UPSTREAMS = ("sum", "mean")
@@ -183,10 +184,11 @@ def _run(entry: Entry, kind: Kind, case: Case, G: np.ndarray, upstream: str, top
         tk = KINDS[top.kind]
         loss_layer = adapt(top, tk, Case(y.copy(), t_top, {}, {}, {"N": y.shape[0]}))
         L = float(np.asarray(loss_layer.forward(y.copy(), t_top)))
-        dout, _ = loss_layer.backward(np.array(1.0))
-        if dout is None or np.shape(dout) != y.shape:
-            raise LayerCrash(f"{top.name}.backward", f"gave dx of shape {np.shape(dout)} for scores {y.shape}")
-        dout = np.asarray(dout, dtype=np.float64)
+        d_top, _ = loss_layer.backward(np.array(1.0))
+        got = None if d_top is None else np.shape(d_top)
+        if got != y.shape:
+            raise LayerCrash(f"{top.name}.backward", f"gave dx of shape {got} for scores {y.shape}")
+        dout = np.asarray(d_top, dtype=np.float64)
     else:
         scale = 1.0 / N_batch if upstream == "mean" else 1.0
         L, dout = scale * float(np.vdot(G, y)), scale * G
@@ -233,16 +235,18 @@ def _compare(entry: Entry, kind: Kind, case: Case, upstream: str, top: Entry | N
     for name, g in batch.grads.items():
         per = [s.grads.get(name) for s in singles]
         if g is None or any(p is None for p in per):
-            gradients.append(Convention(name, NEITHER, None, 1.0, f"{name} was not computed (None)")
-                             if g is not None or any(p is not None for p in per) else Convention(name, UNDETERMINED, None, 0.0))
+            somewhere = g is not None or any(p is not None for p in per)
+            gradients.append(Convention(name, NEITHER, None, 1.0, f"{name} was not computed (None)") if somewhere
+                             else Convention(name, UNDETERMINED, None, 0.0))
             continue
         g = np.asarray(g, dtype=np.float64)
         if name == "dx":  # one row per sample: row i against sample i's own dx
             stacked = np.concatenate([np.asarray(p, dtype=np.float64).reshape(1, -1) for p in per])
             gradients.append(_fit(name, g.reshape(N, -1), stacked, N) if g.size == stacked.size else
-                             Convention(name, NEITHER, None, 1.0, f"dx has {g.size} elements, the samples' {stacked.size}"))
+                             Convention(name, NEITHER, None, 1.0,
+                                        f"dx has {g.size} elements, the samples' {stacked.size}"))
         else:
-            total = sum(np.asarray(p, dtype=np.float64) for p in per)
+            total = np.sum([np.asarray(p, dtype=np.float64) for p in per], axis=0)
             gradients.append(_fit(name, g, total, N) if g.shape == np.shape(total) else Convention(
                 name, NEITHER, None, 1.0, f"{name} has shape {g.shape} in the batch, {np.shape(total)} per sample"))
 
@@ -291,7 +295,8 @@ def _judge(entry: Entry, kind: Kind, N: int, upstream: str, top: Entry | None, l
         consistent = False
         what = "gradient" if kind.is_loss else "output"
         said.append(f"{name} mixes samples: the {what} for a sample differs between the batch run and running it "
-                    f"alone (relative difference {mixing:.2g}); a layer of kind {kind.name} must treat every sample on its own.")
+                    f"alone (relative difference {mixing:.2g}); a layer of kind {kind.name} must treat every sample "
+                    "on its own.")
     else:
         said.append(f"{name} treats samples independently: each sample's "
                     f"{'gradient' if kind.is_loss else 'output'} is the same alone as in the batch"
@@ -310,7 +315,8 @@ def _loss_sentence(loss: Convention, N: int, subject: str) -> str:
         return f"{subject} is the sum of the {N} per-sample losses."
     if loss.convention == UNDETERMINED:
         return f"{subject} is zero for the batch and for every sample: its convention cannot be told here."
-    ratio = "" if loss.ratio is None else f" (batch loss = {loss.ratio:.4g} x their sum; the mean would be {1 / N:.4g} x)"
+    ratio = "" if loss.ratio is None else \
+        f" (batch loss = {loss.ratio:.4g} x their sum; the mean would be {1 / N:.4g} x)"
     return f"{subject} is neither the mean nor the sum of the {N} per-sample losses{ratio}."
 
 
@@ -362,7 +368,8 @@ def _verdict(kind: Kind, top: Entry | None, loss: Convention, gradients: tuple[C
     if kind.is_loss and loss.convention == MEAN and kinds_off == {SUM}:
         return False, (f"Your loss averages over the batch (mean of per-sample losses) but {names} {is_} the "
                        f"gradient of the sum: divide {names} by N in backward.")
-    if loss.convention == MEAN and all(c.ratio is not None and abs(c.ratio * N * N - 1.0) <= PER_SAMPLE_RTOL for c in off):
+    twice = all(c.ratio is not None and abs(c.ratio * N * N - 1.0) <= PER_SAMPLE_RTOL for c in off)
+    if loss.convention == MEAN and twice:
         return False, (f"The loss averages over the batch but {names} {is_} divided by N twice (1/N² of the per-sample "
                        "sum): divide by N once, in the loss's backward, and nowhere else.")
     if kind.is_loss and loss.convention == SUM and kinds_off == {MEAN}:
@@ -370,8 +377,8 @@ def _verdict(kind: Kind, top: Entry | None, loss: Convention, gradients: tuple[C
                        f"of the mean: remove the division by N from backward, or divide the loss by N in forward.")
     if not kind.is_loss and top is None and loss.convention == SUM and kinds_off == {MEAN}:
         return False, (f"{names} {is_} divided by N inside this layer, but the 1/N of a mean loss already arrives "
-                       f"through dout: with a mean loss {'it ends' if len(off) == 1 else 'they end'} up N times too small; remove the division by N "
-                       "here.")
+                       f"through dout: with a mean loss {'it ends' if len(off) == 1 else 'they end'} up N times too "
+                       "small; remove the division by N here.")
     if not kind.is_loss and loss.convention == MEAN and kinds_off == {SUM}:
         return False, (f"The loss averages over the batch but {names} {is_} the sum of per-sample gradients: the 1/N "
                        f"is lost between the loss and {names}; divide by N once, in the loss's backward.")

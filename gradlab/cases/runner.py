@@ -9,21 +9,22 @@ every gradient, and for a failure returns the smallest failing case with what pa
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
-from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
-from gradlab.conventions.adapters import adapt
-from gradlab.core.check import check_case
-from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
-from gradlab.conventions.registry import Entry
-from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.cases.strategies import specs
+from gradlab.conventions.adapters import adapt
+from gradlab.conventions.registry import Entry
+from gradlab.core.check import check_case
+from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
+from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
 
 __all__ = ["DEFAULT_EXAMPLES", "check_entry", "run_case", "takes_optional_input"]
 
@@ -129,8 +130,9 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
 
 def _report(entry: Entry, kind: Kind, failing: CaseResult | None, worst: dict[str, GradientResult],
             warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str]) -> LayerReport:
-    common = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count, seed=seed,
-                  warnings=warnings, intended_bug=entry.bug, source=entry.source or entry.module)
+    common: dict[str, Any] = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count,
+                                  seed=seed, warnings=warnings, intended_bug=entry.bug,
+                                  source=entry.source or entry.module)
     if failing is None:
         return LayerReport(verdict=WARN if warnings else PASS, bug_codes=[], worst=worst, **common)
     codes = failing.bug_codes

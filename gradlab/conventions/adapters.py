@@ -12,14 +12,15 @@ from __future__ import annotations
 import copy
 import inspect
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from gradlab.kinds import Case, Kind
-from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.conventions.registry import Entry
+from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
+from gradlab.kinds import Case, Kind
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
 _HYPER_ALIASES = {
@@ -108,7 +109,7 @@ class ClassLayer(Layer):
         self.rng = _RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
-        self.train_kw = next((f for f in _TRAIN_FLAGS if _accepts(cls.forward, f)), None)
+        self.train_kw = next((f for f in _TRAIN_FLAGS if _accepts(self.obj.forward, f)), None)
 
     @staticmethod
     def _construct(cls: type, kind: Kind, case: Case) -> Any:
@@ -242,7 +243,7 @@ class FunctionLayer(Layer):
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
-        args = [x, *(self.params[c] for c in self.kind.params)]
+        args: list[Any] = [x, *(self.params[c] for c in self.kind.params)]
         if self.kind.param_dict:
             args.append(self.kind.function_param_dict(self.case.hyper))
         result = _call(self.fwd.__name__, self.fwd, *args)

@@ -16,13 +16,14 @@ import inspect
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
-from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 from gradlab.conventions.registry import Entry, entries_in
+from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 _FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
 
@@ -86,7 +87,7 @@ def _defined_here(module: ModuleType) -> dict[str, Any]:
 
 
 def _looks_like_layer_class(obj: Any) -> bool:
-    return isinstance(obj, type) and callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))
+    return isinstance(obj, type) and all(callable(getattr(obj, m, None)) for m in ("forward", "backward"))
 
 
 def find_layers(module: ModuleType, path: str = "") -> Found:
@@ -127,7 +128,8 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
         elif not callable(backward):
             found.skipped.append((stem, f"{name} has no matching {backward_name}"))
         else:
-            found.entries.append(Entry(stem, kind.name, "function", (obj, backward), module=module.__name__, source=src))
+            pair = (obj, backward)
+            found.entries.append(Entry(stem, kind.name, "function", pair, module=module.__name__, source=src))
     for name, obj in objects.items():
         if inspect.isfunction(obj) and "_backward" in name and name not in used:
             found.skipped.append((name, "a backward function with no matching forward"))
@@ -165,7 +167,8 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
         raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
     if isinstance(layer, type):
         k = k or kind_for_class(layer.__name__)
-        convention, target, default_name = "class", layer, layer.__name__
+        target: Any = layer
+        convention, default_name = "class", layer.__name__
     elif backward is not None:
         m = _FORWARD.match(getattr(layer, "__name__", ""))
         stem = m["stem"] if m else getattr(layer, "__name__", "layer")
@@ -175,7 +178,8 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
         k = k or kind_for_loss_function(getattr(layer, "__name__", ""))
         convention, target, default_name = "function", layer, getattr(layer, "__name__", "loss")
     else:
-        raise TypeError(f"expected a layer class, a (forward, backward) pair or a loss function, got {type(layer).__name__}")
+        raise TypeError("expected a layer class, a (forward, backward) pair or a loss function, "
+                        f"got {type(layer).__name__}")
     if k is None:
         raise ValueError(f"gradlab does not know what {default_name!r} computes; pass kind=..., one of: "
                          f"{', '.join(sorted(KINDS))}")

@@ -11,13 +11,14 @@ Non-goal: layouts for 4-D inputs (convolutions are batch-first in every course).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
-from gradlab.kinds import Case, Kind
 from gradlab.core.protocol import Layer
+from gradlab.kinds import Case, Kind
 
 LAYOUTS = ("rows", "columns")
 WEIGHT_LAYOUTS = ("in_out", "out_in")
@@ -35,8 +36,9 @@ def _views(weights: str) -> dict[str, tuple[Callable[[np.ndarray], np.ndarray], 
     return out
 
 
-def _t(a: np.ndarray | None) -> np.ndarray | None:
-    return None if a is None or np.ndim(a) < 2 else np.ascontiguousarray(np.asarray(a).T)
+def _t(a: Any) -> Any:
+    """The transpose of a 2-D array; anything else (None, a scalar, index labels) as it is."""
+    return a if a is None or np.ndim(a) < 2 else np.ascontiguousarray(np.asarray(a).T)
 
 
 class ColumnsLayer(Layer):

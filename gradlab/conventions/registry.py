@@ -2,9 +2,10 @@
 
 Reference layers (correct ones and deliberately buggy variants) are written exactly as a student
 would write them. `register` records its `Entry` on the object itself (one attribute, `__gradlab__`,
-a tuple: one forward may serve several registered pairs; the object is unchanged otherwise) and fills no global table: what a module
-registers is read off that module's namespace (`entries_in`), so discovery never depends on what
-happened to be imported before. `load_reference()` reads every module of the reference zoo.
+a tuple: one forward may serve several registered pairs; the object is unchanged otherwise) and
+fills no global table: what a module registers is read off that module's namespace (`entries_in`),
+so discovery never depends on what happened to be imported before. `load_reference()` reads every
+module of the reference zoo.
 Non-goal: discovering layers in arbitrary files by their names; that is `gradlab.conventions.discover`.
 """
 
@@ -13,9 +14,10 @@ from __future__ import annotations
 import importlib
 import itertools
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from gradlab.core.bugs import BUG_CODES
 
@@ -75,7 +77,7 @@ def register(
 
     def decorate(obj: T) -> T:
         convention = "class" if isinstance(obj, type) else "function"
-        label = name or getattr(obj, "__name__", repr(obj))
+        label = str(name or getattr(obj, "__name__", repr(obj)))
         _mark(obj, Entry(label, kind, convention, obj, bug, note, obj.__module__, options, order=next(_ORDER)))
         return obj
 
@@ -108,7 +110,7 @@ def _mark(obj: Any, entry: Entry) -> None:
 
 def entries_in(module: ModuleType) -> list[Entry]:
     """The entries `module` registers, in registration order (objects it merely imports do not count)."""
-    found = []
+    found: list[Entry] = []
     for obj in vars(module).values():
         marks = getattr(obj, "__dict__", {}).get(MARK, ())
         found.extend(e for e in marks if isinstance(e, Entry) and e.module == module.__name__)

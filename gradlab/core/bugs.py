@@ -17,23 +17,28 @@ class BugClass:
 
 
 _TABLE = (
-    BugClass("missing-batch-mean", "the analytic gradient is N times the true one: the 1/N of the batch-mean loss was left out",
+    BugClass("missing-batch-mean",
+             "the analytic gradient is N times the true one: the 1/N of the batch-mean loss was left out",
              "divide the upstream gradient (or dx) by the batch size N exactly where the forward pass averages"),
-    BugClass("extra-batch-mean", "the analytic gradient is 1/N of the true one: it was divided by the batch size once too often",
+    BugClass("extra-batch-mean",
+             "the analytic gradient is 1/N of the true one: it was divided by the batch size once too often",
              "divide by N once, in the loss layer that takes the mean; layers above it must not divide again"),
     BugClass("scaled", "the analytic gradient is off by a constant factor",
              "look for a missing or extra constant: the 2 of a squared error, a dropout keep-ratio, a slope"),
     BugClass("sign-flip", "the analytic gradient is the negative of the true one",
              "check the sign of the derivative (e.g. d(t - y)/dy = -1) and of the upstream gradient"),
     BugClass("transposed", "the right values sit in transposed positions",
-             "check the order of a matrix product (dW = x.T @ dout, not dout.T @ x) or of the axes in a transpose/reshape"),
+             "check the order of a matrix product (dW = x.T @ dout, not dout.T @ x) or of the axes in a "
+             "transpose/reshape"),
     BugClass("wrong-reduction", "the gradient was summed over the wrong axis, or over all axes",
              "a parameter broadcast over the batch gets the sum over the batch axis only, e.g. db = dout.sum(axis=0)"),
     BugClass("wrong-shape", "the gradient's shape is not the shape of what it is the gradient of",
              "return a gradient with exactly the shape of its input or parameter (reshape dx back to x.shape)"),
     BugClass("zero-gradient", "the analytic gradient is all zeros (or was never written) where the true one is not",
              "make sure backward computes and stores this gradient"),
-    BugClass("dropped-term", "the analytic gradient matches the true one only in part: a term of a sum or product rule is missing, or a path was overwritten instead of accumulated",
+    BugClass("dropped-term",
+             "the analytic gradient matches the true one only in part: a term of a sum or product rule is "
+             "missing, or a path was overwritten instead of accumulated",
              "write the derivative out term by term (product and chain rule: is every factor there, e.g. dout?) "
              "and add every path's contribution, with += or np.add.at where several paths reach one element"),
     BugClass("stale-parameters", "backward used or changed parameters that were modified during forward/backward",

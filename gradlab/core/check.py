@@ -10,8 +10,9 @@ Non-goal: drawing cases (that is `gradlab.cases`) and calling a course's layer (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -198,7 +199,7 @@ def _mutation(ctx: CheckContext, call: str, now: Any, before: Any, what: str) ->
 
 
 def _param_change(ctx: CheckContext, call: str) -> None:
-    rebound = getattr(ctx.layer, "rebound", set())
+    rebound: set[str] = getattr(ctx.layer, "rebound", set())
     for k, v in ctx.layer.params.items():
         if k in rebound or not np.array_equal(v, ctx.saved[k], equal_nan=True):
             if any(f.code == "stale-parameters" and f.gradient == k for f in ctx.findings):

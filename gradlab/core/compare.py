@@ -7,7 +7,9 @@ is skipped, a truncation error forgiven, anything else is a failure), and hands 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +45,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     a, n, h, G, N = analytic, numeric_grad, steps, upstream, batch_size
     scale = float(np.abs(n).max(initial=0.0))
     atol_abs = max(atol * scale if scale > 0 else atol, noise)
-    base = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
+    base: dict[str, Any] = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
     if a is None:
         if scale == 0.0:
             return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, **base)
@@ -70,7 +72,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
             if not np.isfinite(a.reshape(-1)[k]):
                 genuine = True
                 break
-            p = numeric.probe(lambda d, k=k: evaluate_at(int(k), d), G, float(h_all[k]), float(err.reshape(-1)[k]))
+            p = numeric.probe(partial(_at, evaluate_at, int(k)), G, float(h_all[k]), float(err.reshape(-1)[k]))
             if abs(a.reshape(-1)[k] - p.refined) <= allowed.reshape(-1)[k]:
                 ok.reshape(-1)[k] = True
             elif p.kink:
@@ -97,6 +99,10 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
         numeric_value=float(n[worst]) if worst is not None else None,
         checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
         analytic=a, **base)
+
+
+def _at(evaluate_at: Callable[[int, float], np.ndarray], k: int, delta: float) -> np.ndarray:
+    return evaluate_at(k, delta)
 
 
 def jacobians(layer: Layer, target: str, arr: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+
 import numpy as np
 
 #: a fitted scale factor explains the gradient when the residual is below this fraction
@@ -81,7 +82,8 @@ def _wrong_reduction_of(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | Non
     for k in range(1, G.ndim + 1):
         for axes in combinations(range(G.ndim), k):
             r = G.sum(axis=axes)
-            if r.size == a.size and _close(r.reshape(a.shape), a) and not (r.size == n.size and _close(r.reshape(n.shape), n)):
+            explains_true = r.size == n.size and _close(r.reshape(n.shape), n)
+            if r.size == a.size and _close(r.reshape(a.shape), a) and not explains_true:
                 return axes
     return None
 

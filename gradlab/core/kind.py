@@ -8,8 +8,9 @@ Non-goal: calling layers (that is `gradlab.conventions`) or judging them (that i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 

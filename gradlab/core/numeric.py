@@ -18,8 +18,8 @@ max-pool tie) from a wrong gradient. Non-goal: deciding pass or fail (that is `g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -28,8 +28,9 @@ naming the bug, and the input `x` of per-sample layers (already cheap, by stacki
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

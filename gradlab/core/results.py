@@ -59,7 +59,8 @@ class GradientResult:
             "name": self.name, "passed": self.passed, "max_rel_error": _num(self.max_rel_error),
             "worst_index": list(self.worst_index) if self.worst_index is not None else None,
             "analytic": _num(self.analytic_value), "numeric": _num(self.numeric_value),
-            "shape": list(self.shape), "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
+            "shape": list(self.shape),
+            "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
             "checked": self.checked, "skipped_kinks": self.skipped_kinks, "rtol": self.rtol, "atol": self.atol,
             "bug_code": self.bug_code, "diagnosis": self.diagnosis, "method": self.method,
         }

@@ -14,9 +14,9 @@ import copy
 
 import numpy as np
 
+from gradlab.conventions.registry import Entry, entries_in
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
-from gradlab.conventions.registry import Entry, entries_in
 
 
 def _reference_entry(kind: Kind) -> Entry:

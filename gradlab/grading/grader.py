@@ -14,28 +14,28 @@ at once (`gradlab.grading.class_folder`).
 
 from __future__ import annotations
 
-from collections import Counter
-
 import time
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hyp_seed
 
-from gradlab.grading.assignment import Assignment, RequiredLayer
-from gradlab.core.check import check_case
-from gradlab.grading.forward_reference import ForwardCheck, check_forward
-from gradlab.kinds import Kind, build_case, describe_spec, normalise_class_name
-from gradlab.core.protocol import LayerCrash, LayerSignatureError
-from gradlab.grading.sandbox.remote_layer import RemoteLayer
-from gradlab.core.results import FAIL, CaseResult
 from gradlab.cases.runner import takes_optional_input
-from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
 from gradlab.cases.strategies import specs as spec_strategy
+from gradlab.core.check import check_case
+from gradlab.core.results import FAIL, CaseResult
+from gradlab.grading.assignment import Assignment, RequiredLayer
+from gradlab.grading.forward_reference import ForwardCheck, check_forward
+from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
+from gradlab.grading.sandbox.remote_layer import RemoteLayer
+from gradlab.kinds import Kind, build_case, describe_spec, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
@@ -149,7 +149,7 @@ class _Tally:
     def __init__(self, parts: dict[str, Part]):
         self.parts = parts
         self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
-        self.votes: dict[str, Counter[str]] = {}
+        self.votes: dict[str, dict[str, float]] = {}
         self.first: dict[tuple[str, str], tuple[str, str]] = {}
 
     def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
@@ -160,9 +160,9 @@ class _Tally:
         # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
         # or scaled gradient look like a dropped term
         weight = int(spec["N"]) * (0.5 if int(spec["N"]) <= 2 else 1.0)
-        votes = self.votes.setdefault(part.component, Counter())
+        votes = self.votes.setdefault(part.component, {})
         for code in codes:
-            votes[code] += weight
+            votes[code] = votes.get(code, 0.0) + weight
             # the smallest case that showed each code, to explain the winner with its own words
             self.first.setdefault((part.component, code), (message, describe_spec(spec)))
 
@@ -171,7 +171,7 @@ class _Tally:
         for name, votes in self.votes.items():
             part = self.parts[name]
             if votes and "crashed" not in part.codes:
-                code = votes.most_common(1)[0][0]
+                code = max(votes, key=votes.__getitem__)  # the first of equals, as Counter.most_common
                 part.codes = [code]
                 part.message, part.smallest = self.first[(name, code)]
 
@@ -213,7 +213,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     zeros = size = 0
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
-        flat = not takes_optional_input(kind, lambda c: RemoteLayer(box, entry["name"], kind, c).forward(c.x.copy(), None),
+        flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind),
                                         reraise=(SandboxFailure,))
     except SandboxFailure as exc:
         for p in grade.parts:
@@ -225,11 +225,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     for spec, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
         case = build_case(kind, spec)
         made: list[RemoteLayer] = []
-
-        def make(c: Any) -> RemoteLayer:
-            made.append(RemoteLayer(box, entry["name"], kind, c))
-            return made[-1]
-
+        make = partial(_new_remote, made, box, entry["name"], kind)
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -264,6 +260,16 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
                 p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
                             "with it proves nothing (see the forward test)"
     return grade
+
+
+def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, case: Any) -> RemoteLayer:
+    """A proxy of the student's layer `name`, remembered in `made` (its first output is graded)."""
+    made.append(RemoteLayer(box, name, kind, case))
+    return made[-1]
+
+
+def _remote_forward(box: Sandbox, name: str, kind: Kind, case: Any) -> np.ndarray:
+    return RemoteLayer(box, name, kind, case).forward(case.x.copy(), None)
 
 
 def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> LayerGrade:

@@ -21,7 +21,7 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     D = int(np.prod(in_shape))
     x = values(rng, (N, *in_shape), spec)
     W = rng.standard_normal((D, M)) / np.sqrt(D)
-    b = rng.standard_normal(M)
+    b = rng.standard_normal((M,))
     return Case(x, None, {"W": W, "b": b}, {}, spec)
 
 

@@ -22,9 +22,9 @@ EPSILONS = (1e-5, 1e-7, 1e-8, 1e-6, 1e-4, 1e-3, 0.0)
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, D = spec["N"], spec["D"]
-    x = values(rng, (N, D), spec) + rng.standard_normal(D)
-    gamma = 1.0 + 0.5 * rng.standard_normal(D)
-    beta = rng.standard_normal(D)
+    x = values(rng, (N, D), spec) + rng.standard_normal((D,))
+    gamma = 1.0 + 0.5 * rng.standard_normal((D,))
+    beta = rng.standard_normal((D,))
     return Case(x, None, {"gamma": gamma, "beta": beta}, {"eps": 1e-5, "momentum": 0.9}, spec)
 
 

@@ -21,7 +21,7 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     F, HH, WW = spec["F"], spec["HH"], spec["WW"]
     x = values(rng, (N, C, H, W_), spec)
     w = rng.standard_normal((F, C, HH, WW)) / np.sqrt(C * HH * WW)
-    b = rng.standard_normal(F)
+    b = rng.standard_normal((F,))
     return Case(x, None, {"W": w, "b": b}, {"stride": spec["stride"], "pad": spec["pad"]}, spec)
 
 

@@ -20,6 +20,7 @@ import os
 import resource
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 
@@ -175,7 +176,7 @@ def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], str | None
     skipped: list[list[str]] = []
     for path in files:
         try:
-            found = find_layers(load_module(path), path)
+            found = find_layers(load_module(Path(path)), path)
         except LoadError as exc:
             return {}, [], str(exc)
         except BaseException as exc:  # KeyboardInterrupt at import, say

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.kinds import Case, Kind
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.core.results import jsonable
 from gradlab.grading.sandbox.process import Sandbox
+from gradlab.kinds import Case, Kind
 
 _TEXT_LIMIT = 600
 
