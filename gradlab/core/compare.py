@@ -62,26 +62,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     allowed = atol_abs + rtol * np.abs(n)
     ok = err <= allowed
     ok &= np.isfinite(a)
-    skipped = np.zeros(n.shape, dtype=bool)
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        order = bad[np.argsort(-(err.reshape(-1)[bad] / allowed.reshape(-1)[bad]), kind="stable")]
-        h_all = h.reshape(-1)
-        genuine = False
-        for k in order[:MAX_PROBES]:
-            if not np.isfinite(a.reshape(-1)[k]):
-                genuine = True
-                break
-            p = numeric.probe(partial(_at, evaluate_at, int(k)), G, float(h_all[k]), float(err.reshape(-1)[k]))
-            if abs(a.reshape(-1)[k] - p.refined) <= allowed.reshape(-1)[k]:
-                ok.reshape(-1)[k] = True
-            elif p.kink:
-                skipped.reshape(-1)[k] = True
-            else:
-                genuine = True
-                break
-        if not genuine and bad.size > MAX_PROBES:
-            genuine = True
+    skipped = _look_closer(a, err, allowed, ok, steps=h, upstream=G, evaluate_at=evaluate_at)
     considered = ~skipped
     rel = np.where(considered, err / np.maximum(np.abs(a) + np.abs(n), max(atol_abs, 1e-300)), 0.0)
     rel = np.where(np.isfinite(rel), rel, np.inf)
@@ -99,6 +80,27 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
         numeric_value=float(n[worst]) if worst is not None else None,
         checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
         analytic=a, **base)
+
+
+def _look_closer(a: np.ndarray, err: np.ndarray, allowed: np.ndarray, ok: np.ndarray, *, steps: np.ndarray,
+                 upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray]) -> np.ndarray:
+    """A five-point look at the disagreeing elements, worst first: a truncation error is forgiven
+    (set in `ok`), a kink skipped (returned mask); the first genuine disagreement ends the look."""
+    skipped = np.zeros(err.shape, dtype=bool)
+    bad = np.flatnonzero(~ok)
+    order = bad[np.argsort(-(err.reshape(-1)[bad] / allowed.reshape(-1)[bad]), kind="stable")]
+    h_all, a_all = steps.reshape(-1), a.reshape(-1)
+    for k in order[:MAX_PROBES]:
+        if not np.isfinite(a_all[k]):
+            break
+        p = numeric.probe(partial(_at, evaluate_at, int(k)), upstream, float(h_all[k]), float(err.reshape(-1)[k]))
+        if abs(a_all[k] - p.refined) <= allowed.reshape(-1)[k]:
+            ok.reshape(-1)[k] = True
+        elif p.kink:
+            skipped.reshape(-1)[k] = True
+        else:
+            break
+    return skipped
 
 
 def _at(evaluate_at: Callable[[int, float], np.ndarray], k: int, delta: float) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core import numeric
-from gradlab.core.tolerances import NOISE_MARGIN
+from gradlab.core.tolerances import ATOL, NOISE_MARGIN, RTOL
 
 #: random directions per array; each costs four forward calls. A gradient error e passes one
 #: direction v only if |e . v| stays under the tolerance, which for an error well above it happens
@@ -92,7 +92,7 @@ def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distri
 
 def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analytic: np.ndarray, G: np.ndarray, *,
                     directions: int = DIRECTIONS, rng: np.random.Generator | int | None = None,
-                    rtol: float = 1e-4, atol: float = 1e-7, noise: float = 0.0, y0: np.ndarray | None = None,
+                    rtol: float = RTOL, atol: float = ATOL, noise: float = 0.0, y0: np.ndarray | None = None,
                     h: np.ndarray | None = None, eps: float = EPS, distribution: str = "rademacher",
                     evaluate_many: Callable[[np.ndarray], np.ndarray] | None = None) -> ProjectionResult:
     """Compare `analytic` (dL/d`arr`, L = sum(G * y)) with finite differences along random directions.
@@ -107,45 +107,21 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
     `arrays` (K, *arr.shape): the moves of several directions then cost one call (a layer's
     optional `forward_replaced` hook, see `gradlab.core.protocol`); the arithmetic is the same.
     """
-    if directions < 1:
-        raise ValueError(f"directions must be at least 1, got {directions}")
-    if not np.shares_memory(arr.reshape(-1), arr):
-        raise ValueError("projected_check needs a contiguous array it can perturb in place")
-    if not applicable(analytic, arr):
-        raise ValueError("analytic must be a finite array of arr's shape; check it element-wise instead")
-    if distribution not in ("rademacher", "gaussian"):
-        raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
+    _validate(arr, analytic, directions=directions, distribution=distribution)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     a = np.asarray(analytic, dtype=np.float64)
     Gf = np.asarray(G, dtype=np.float64)
-    calls = 0
-
-    def outputs(moves: np.ndarray) -> np.ndarray:
-        """(K, outputs): the outputs with `arr` set to each of `moves`, in one call when the layer can."""
-        nonlocal calls
-        calls += len(moves)
-        if evaluate_many is not None:
-            return np.asarray(evaluate_many(moves), dtype=np.float64).reshape(len(moves), -1)
-        ys = []
-        for value in moves:
-            arr[...] = value
-            ys.append(np.asarray(evaluate(), dtype=np.float64).reshape(-1))
-        return np.stack(ys)
-
+    run = _Evaluations(arr, evaluate, evaluate_many)
     saved = arr.copy()
     try:
         if y0 is None:
-            calls += 1
-            y0 = np.asarray(evaluate(), dtype=np.float64)
+            y0 = run.once()
         s = numeric.steps(saved) if h is None else np.broadcast_to(np.asarray(h, dtype=np.float64), saved.shape)
         scale = float(np.abs(a).max(initial=0.0))
         allowed = np.maximum(atol * scale if scale > 0 else atol, noise) + rtol * np.abs(a)
-        rounding = NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0)))
         # the scale of Σ δ_i s_i v_i for independent signs v (Hoeffding; exact std for Gaussian v)
-        forgiven = float(np.linalg.norm(allowed * s))
-        worst_rel, worst_ratio = 0.0, 0.0
-        af, gf = a.reshape(-1), Gf.reshape(-1)
-        abs_a = np.abs(af)
+        judge = _Judge(a=a.reshape(-1), g=Gf.reshape(-1), forgiven=float(np.linalg.norm(allowed * s)),
+                       rounding=NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0))), eps=eps)
         # with a batched evaluator, as many directions per call as MOVES_BUDGET allows; one buffer
         # for every chunk, directions drawn chunk by chunk: fresh memory costs page faults
         per_call = max(1, min(directions, MOVES_BUDGET // (4 * saved.size))) if evaluate_many is not None else 1
@@ -161,24 +137,74 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
             d *= 0.5  # exact, as d / 2
             np.add(saved, d, out=moves[:, 2])
             np.subtract(saved, d, out=moves[:, 3])
-            ys = outputs(moves.reshape(4 * k, *saved.shape)).reshape(k, 4, -1)
-            flat = moves.reshape(k, 4, -1)
-            # sum(G * (y(θ+d) - y(θ-d))) / 2 and the half-distance really taken (representable steps)
-            D_full, D_half = (ys[:, 0] - ys[:, 1]) @ gf / 2.0, (ys[:, 2] - ys[:, 3]) @ gf / 2.0
-            full, half = (flat[:, 0] - flat[:, 1]) / 2.0, (flat[:, 2] - flat[:, 3]) / 2.0
-            p_full, p_half = full @ af, half @ af
-            # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
-            # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
-            err = np.abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
-            # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
-            truncation = np.abs((D_full - p_full) - 2.0 * (D_half - p_half))
-            tol = Z * forgiven + 3.0 * rounding + eps * (np.abs(full) @ abs_a) + TRUNCATION_MARGIN * truncation
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(tol > 0, err / tol, np.where(err == 0, 0.0, np.inf))
-            worst_ratio = max(worst_ratio, float(ratio.max()))
-            # scale-free like the element-wise error, but never large where both sides are noise
-            worst_rel = max(worst_rel, float((err / np.maximum(np.maximum(np.abs(D_full) + np.abs(p_full), tol),
-                                                                1e-300)).max()))
+            ys = run.many(moves.reshape(4 * k, *saved.shape)).reshape(k, 4, -1)
+            judge.chunk(ys, moves.reshape(k, 4, -1))
     finally:
         arr[...] = saved
-    return ProjectionResult(bool(worst_ratio <= 1.0), float(worst_rel), directions, float(worst_ratio), calls)
+    return ProjectionResult(bool(judge.worst_ratio <= 1.0), float(judge.worst_rel), directions,
+                            float(judge.worst_ratio), run.calls)
+
+
+def _validate(arr: np.ndarray, analytic: Any, *, directions: int, distribution: str) -> None:
+    if directions < 1:
+        raise ValueError(f"directions must be at least 1, got {directions}")
+    if not np.shares_memory(arr.reshape(-1), arr):
+        raise ValueError("projected_check needs a contiguous array it can perturb in place")
+    if not applicable(analytic, arr):
+        raise ValueError("analytic must be a finite array of arr's shape; check it element-wise instead")
+    if distribution not in ("rademacher", "gaussian"):
+        raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
+
+
+class _Evaluations:
+    """The layer's outputs with `arr` moved, counted; in one call per chunk when the layer can."""
+
+    def __init__(self, arr: np.ndarray, evaluate: Callable[[], np.ndarray],
+                 evaluate_many: Callable[[np.ndarray], np.ndarray] | None):
+        self.arr, self.evaluate, self.evaluate_many = arr, evaluate, evaluate_many
+        self.calls = 0
+
+    def once(self) -> np.ndarray:
+        self.calls += 1
+        return np.asarray(self.evaluate(), dtype=np.float64)
+
+    def many(self, moves: np.ndarray) -> np.ndarray:
+        """(K, outputs): the outputs with `arr` set to each of `moves`."""
+        self.calls += len(moves)
+        if self.evaluate_many is not None:
+            return np.asarray(self.evaluate_many(moves), dtype=np.float64).reshape(len(moves), -1)
+        ys = []
+        for value in moves:
+            self.arr[...] = value
+            ys.append(np.asarray(self.evaluate(), dtype=np.float64).reshape(-1))
+        return np.stack(ys)
+
+
+class _Judge:
+    """The projected error of every direction against what rounding and truncation can explain."""
+
+    def __init__(self, *, a: np.ndarray, g: np.ndarray, forgiven: float, rounding: float, eps: float):
+        self.a, self.g, self.abs_a = a, g, np.abs(a)
+        self.forgiven, self.rounding, self.eps = forgiven, rounding, eps
+        self.worst_rel, self.worst_ratio = 0.0, 0.0
+
+    def chunk(self, ys: np.ndarray, flat: np.ndarray) -> None:
+        """`ys` (k, 4, outputs) at the moves `flat` (k, 4, elements): θ ± d, θ ± d/2."""
+        # sum(G * (y(θ+d) - y(θ-d))) / 2 and the half-distance really taken (representable steps)
+        D_full, D_half = (ys[:, 0] - ys[:, 1]) @ self.g / 2.0, (ys[:, 2] - ys[:, 3]) @ self.g / 2.0
+        full, half = (flat[:, 0] - flat[:, 1]) / 2.0, (flat[:, 2] - flat[:, 3]) / 2.0
+        p_full, p_half = full @ self.a, half @ self.a
+        # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
+        # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
+        err = np.abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
+        # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
+        truncation = np.abs((D_full - p_full) - 2.0 * (D_half - p_half))
+        tol = Z * self.forgiven + 3.0 * self.rounding + self.eps * (np.abs(full) @ self.abs_a) \
+            + TRUNCATION_MARGIN * truncation
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(tol > 0, err / tol, np.where(err == 0, 0.0, np.inf))
+        self.worst_ratio = max(self.worst_ratio, float(ratio.max()))
+        # scale-free like the element-wise error, but never large where both sides are noise
+        self.worst_rel = max(self.worst_rel, float((err / np.maximum(np.maximum(np.abs(D_full) + np.abs(p_full), tol),
+                                                                      1e-300)).max()))
+
