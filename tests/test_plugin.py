@@ -334,10 +334,13 @@ def test_outside_the_plugin_the_seed_defaults_to_0(monkeypatch: pytest.MonkeyPat
     assert info.value.report.seed == 0
 
 
-def test_the_plugins_default_number_of_examples_is_the_runners() -> None:
-    from gradlab.cases.runner import DEFAULT_EXAMPLES
+def test_loading_the_plugin_imports_neither_numpy_nor_hypothesis() -> None:
+    import subprocess
+    import sys
 
-    assert pytest_plugin.DEFAULT_EXAMPLES == DEFAULT_EXAMPLES
+    probe = "import sys, gradlab.testing.plugin; print(sorted({'numpy', 'hypothesis'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 class _NoBackward:

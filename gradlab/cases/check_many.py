@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from gradlab import __version__
-from gradlab.cases.runner import DEFAULT_EXAMPLES, check_entry
+from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import discover
 from gradlab.conventions.registry import Entry, load_reference
 from gradlab.core.results import LayerReport
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 
 @dataclass

@@ -8,8 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from gradlab.cases.runner import DEFAULT_EXAMPLES
 from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

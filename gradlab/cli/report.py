@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from gradlab.cases.runner import DEFAULT_EXAMPLES
 from gradlab.cli.common import EXIT_OK, UsageError
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ numeric, the likely bug and its fix, the smallest failing case and how to repeat
 
 Under the pytest plugin the number of cases and the seed come from `--gradlab-examples` and
 `--gradlab-seed` (the plugin installs them with `use_session_options`); elsewhere they are
-`runner.DEFAULT_EXAMPLES` and 0.
+`gradlab.core.tolerances.DEFAULT_EXAMPLES` and `DEFAULT_SEED`.
 Non-goals: computing anything (that is the runner) and wording results (that is `gradlab.core.messages`).
 This module imports neither numpy nor hypothesis at import time, so the pytest plugin that loads
 it on every pytest run stays cheap.
@@ -23,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gradlab.core.tolerances import DEFAULT_EXAMPLES, DEFAULT_SEED
+
 if TYPE_CHECKING:
     from gradlab.conventions.registry import Entry
     from gradlab.core.results import LayerReport
     from gradlab.kinds import Kind
 
-#: the seed used when neither the call nor a pytest session chooses one
-DEFAULT_SEED = 0
 
 
 class GradientCheckError(AssertionError):
@@ -98,7 +98,7 @@ def assert_backward(
     registry `Entry`. `kind=` names what the layer computes when its name is not a usual one;
     `layout="columns"` (and `weights="out_in"`) is for layers written for samples as columns.
     `examples` (hypothesis cases) and `seed` default to the pytest options `--gradlab-examples`
-    and `--gradlab-seed`, or to `runner.DEFAULT_EXAMPLES` and 0 outside pytest.
+    and `--gradlab-seed`, or to the defaults of `gradlab.core.tolerances` outside pytest.
 
     Returns the `LayerReport` when the layer passes; emits a `GradlabWarning` (and returns) when it
     passes with warnings; raises `GradientCheckError` (an `AssertionError`) when it fails.
@@ -125,7 +125,6 @@ def check_layer(
     the installed ones), the test's node id for the message and the warning's stack level.
     Prefer `assert_backward` (or the `gradlab_check` fixture)."""
     __tracebackhide__ = True
-    from gradlab.cases.runner import DEFAULT_EXAMPLES
 
     # all validation happens before any case runs, so a bad call fails in milliseconds
     _check_count("examples", examples, minimum=1, example=DEFAULT_EXAMPLES)

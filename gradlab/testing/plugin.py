@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from gradlab.core.tolerances import DEEP_EXAMPLES, DEFAULT_EXAMPLES
 from gradlab.testing import assertions
 from gradlab.testing.assertions import SessionOptions
 
@@ -32,11 +33,6 @@ if TYPE_CHECKING:
     from gradlab.core.results import LayerReport
     from gradlab.kinds import Kind
 
-#: must equal `gradlab.cases.runner.DEFAULT_EXAMPLES` (tested); importing runner here would import
-#: hypothesis and numpy on every pytest start-up
-DEFAULT_EXAMPLES = 50
-#: cases per layer with --gradlab-deep
-DEEP_EXAMPLES = 500
 
 _OPTIONS = pytest.StashKey[SessionOptions]()
 _OUTER = pytest.StashKey["SessionOptions | None"]()
