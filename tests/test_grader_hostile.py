@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gradlab.cli.main import main
-from gradlab.grading.sandbox.process import _procs
+from gradlab.grading.sandbox.process import process_table
 
 HOSTILE = Path(__file__).parent / "hostile"
 TIMEOUT, IMPORT_TIMEOUT = 2, 3
@@ -46,9 +46,9 @@ points = 10
 def no_process_left_behind():
     """Whatever a test started must be gone when it ends; leftovers are killed (by pid) and fail the test."""
     me = os.getpid()
-    before = {p[0] for p in _procs() if p[1] == me}
+    before = {p[0] for p in process_table() if p[1] == me}
     yield
-    left = [p for p in _procs() if p[1] == me and p[0] not in before and p[4] != "Z"]
+    left = [p for p in process_table() if p[1] == me and p[0] not in before and p[4] != "Z"]
     for pid, *_ in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left behind: {left}"
@@ -147,7 +147,7 @@ def test_forked_children_that_outlive_the_submission_are_killed(tmp_path):
     assert data["score"] == 30
     pids = {p.stem: int(p.read_text()) for p in marker.glob("*.pid")}
     assert set(pids) == {"grouped", "escaped"}
-    alive = {p[0] for p in _procs() if p[4] != "Z"}
+    alive = {p[0] for p in process_table() if p[4] != "Z"}
     assert not set(pids.values()) & alive, "a forked child of the submission is still running"
     assert not list(marker.glob("*.forged"))
 

@@ -98,7 +98,7 @@ def mnist_epoch(x_train: np.ndarray, y_train: np.ndarray, *, hidden: int, lr: fl
 
     import torch
 
-    from gradlab.training.trainer import _minibatches
+    from gradlab.training.trainer import minibatches
 
     n_in, n_out = x_train.shape[1], int(y_train.max()) + 1
     rng = np.random.default_rng(seed)
@@ -119,7 +119,8 @@ def mnist_epoch(x_train: np.ndarray, y_train: np.ndarray, *, hidden: int, lr: fl
         data_rng = np.random.default_rng(seed)
         t0 = time.perf_counter()
         loss_sum, correct = 0.0, 0
-        for step, (xb, yb) in enumerate(_minibatches(x_train, y_train, batch_size, max_shift, data_rng)):
+        batches = minibatches(x_train, y_train, batch_size=batch_size, max_shift=max_shift, rng=data_rng)
+        for step, (xb, yb) in enumerate(batches):
             for group in opt.param_groups:  # the trainer's per-step cosine schedule
                 group["lr"] = 0.5 * lr * (1.0 + math.cos(math.pi * step / total_steps))
             xt, yt = torch.from_numpy(xb), torch.from_numpy(yb.astype(np.int64))

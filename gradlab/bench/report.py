@@ -136,12 +136,23 @@ def _bar(case: dict[str, Any]) -> str:
 
 def markdown(results: dict[str, Any], figure: str | None) -> str:
     env = results["environment"]
-    blas = env["blas"]
     lines = ["# gradlab bench", ""]
     if results["quick"]:
         lines += ["> **--quick run**: one round per case, small registry and MNIST stand-ins. A smoke test of the "
                   "pipeline; these figures are not the benchmark.", ""]
-    lines += [
+    lines += _summary_table(results)
+    if not results["torch_available"]:
+        lines += [f"PyTorch was not available, so there is no comparison: {results['torch_hint']}.", ""]
+    lines += _case_sections(results)
+    lines += _ablation_table(results["ablations"])
+    lines += _scaling_section(results["scaling"], figure)
+    lines += _machine_section(env, results["seconds"])
+    return "\n".join(lines)
+
+
+def _summary_table(results: dict[str, Any]) -> list[str]:
+    """How the figures were timed, then one row per case: medians, ratio, best rounds, bar."""
+    lines = [
         f"Each figure is the median of the timed rounds after {results['warmup_rounds']} discarded warm-up "
         "round(s); gradlab and PyTorch "
         f"are timed alternately in the same process ({results['repeats']} rounds per case; the registry at most 3). "
@@ -156,9 +167,12 @@ def markdown(results: dict[str, Any], figure: str | None) -> str:
         best = f"{_s(c['gradlab_min_s'])} / {_s(c['torch_min_s'])}{best_ratio}"
         lines.append(f"| `{c['case']}` | {_s(c['gradlab_s'])} | {_s(c['torch_s'])} | {ratio} | {best} | {_bar(c)} |")
     lines.append("")
-    if not results["torch_available"]:
-        lines += [f"PyTorch was not available, so there is no comparison: {results['torch_hint']}.", ""]
-    lines += ["## The cases", ""]
+    return lines
+
+
+def _case_sections(results: dict[str, Any]) -> list[str]:
+    """Each case's description and rounds, the bars it misses and why, and what changed its figure."""
+    lines = ["## The cases", ""]
     for c in results["cases"]:
         runs = ", ".join(_s(r) for r in c["gradlab_runs"])
         truns = ", ".join(_s(r) for r in c["torch_runs"]) if c["torch_runs"] else "—"
@@ -172,27 +186,44 @@ def markdown(results: dict[str, Any], figure: str | None) -> str:
     lines += ["", "## What changed each figure", ""]
     for c in results["cases"]:
         lines.append(f"- **`{c['case']}`**: {CHANGES.get(c['case'], '')}")
-    if results["ablations"]:
-        lines += ["", "Ablation: the headline layer with and without its vectorised hook, timed alternately "
-                  f"({results['ablations'][0]['rounds']} rounds after a warm-up; the checker's own improvements "
-                  "apply to both).", "",
-                  "| case | hook | without it | with it |", "| --- | --- | ---: | ---: |"]
-        for a in results["ablations"]:
-            lines.append(f"| `{a['case']}` | `{a['without']}` | {_s(a['gradlab_s'])} | {_s(a['with_hook_s'])} |")
-    lines += ["", "## Check time against layer size", "",
-              "affine → sigmoid → softmax CE, N = 32, D → M; elements = N·D + D·M + M.", ""]
+    return lines
+
+
+def _ablation_table(ablations: list[dict[str, Any]]) -> list[str]:
+    """The headline layer timed with and without its vectorised hook; nothing when not measured."""
+    if not ablations:
+        return []
+    lines = ["", "Ablation: the headline layer with and without its vectorised hook, timed alternately "
+             f"({ablations[0]['rounds']} rounds after a warm-up; the checker's own improvements "
+             "apply to both).", "",
+             "| case | hook | without it | with it |", "| --- | --- | ---: | ---: |"]
+    for a in ablations:
+        lines.append(f"| `{a['case']}` | `{a['without']}` | {_s(a['gradlab_s'])} | {_s(a['with_hook_s'])} |")
+    return lines
+
+
+def _scaling_section(rows: list[dict[str, Any]], figure: str | None) -> list[str]:
+    """Check time against layer size: the plot (or how to get it) and the table it is drawn from."""
+    lines = ["", "## Check time against layer size", "",
+             "affine → sigmoid → softmax CE, N = 32, D → M; elements = N·D + D·M + M.", ""]
     if figure:
         lines += [f"![check time against layer size]({figure})", ""]
     else:
         lines += ["(No plot: matplotlib is not installed; `pip install gradlab[plots]`.)", ""]
     lines += ["| D → M | elements | gradlab full | gradlab fast | torch slow | torch fast |",
               "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for r in results["scaling"]:
+    for r in rows:
         lines.append(f"| {r['D']} → {r['M']} | {r['elements']:,} | {_s(r['gradlab_full_s'])} | "
                      f"{_s(r['gradlab_fast_s'])} | {_s(r['torch_slow_s'])} | {_s(r['torch_fast_s'])} |")
+    return lines
+
+
+def _machine_section(env: dict[str, Any], seconds: float) -> list[str]:
+    """The machine, BLAS, threads, versions and load the figures were measured under."""
+    blas = env["blas"]
     lb, la = env["load_before"], env["load_after"]
     pools = blas.get("threadpools")
-    lines += [
+    return [
         "", "## Machine", "",
         f"- CPU: {env['cpu']}; {env['cores']} cores ({env['cores_usable']} usable by this process)",
         f"- BLAS (numpy): {blas.get('name')} {blas.get('version') or ''} {blas.get('config') or ''}".rstrip(),
@@ -202,16 +233,15 @@ def markdown(results: dict[str, Any], figure: str | None) -> str:
         f"- Versions: Python {env['python']}, numpy {env['numpy']}, torch {env['torch'] or 'not installed'}",
         f"- Load average (1, 5, 15 min): before {lb[0]:.2f}, {lb[1]:.2f}, {lb[2]:.2f}; "
         f"after {la[0]:.2f}, {la[1]:.2f}, {la[2]:.2f}",
-        f"- Whole run: {results['seconds']:.0f} s", "",
+        f"- Whole run: {seconds:.0f} s", "",
     ]
-    return "\n".join(lines)
 
 
 def scaling_plot(rows: list[dict[str, Any]], path: Path) -> Path | None:
     """Log-log plot of check time against elements checked, one line per tool and mode."""
     if not plots.available() or not rows:
         return None
-    plt = plots._pyplot()
+    plt = plots.pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     n = [r["elements"] for r in rows]
     for key, label, style in (("gradlab_full_s", "gradlab full", "o-"), ("gradlab_fast_s", "gradlab fast", "s-"),

@@ -12,8 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.bugs import describe
-
 PASS, WARN, FAIL = "pass", "warn", "fail"
 
 
@@ -137,14 +135,6 @@ class LayerReport:
             "warnings": [w.to_dict() for w in self.warnings], "examples": self.examples, "seed": self.seed,
             "intended_bug": self.intended_bug, "source": self.source, "error": self.error,
         }
-
-    def explanation(self) -> list[str]:
-        """Plain-words sentences for each bug code found (meaning, then the hint)."""
-        lines = []
-        for code in self.bug_codes:
-            bug = describe(code)
-            lines.append(f"{code}: {bug.meaning}. Hint: {bug.hint}.")
-        return lines
 
 
 def _num(value: float | None) -> float | None:

@@ -94,14 +94,32 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     if convention not in ("class", "function"):
         raise AssignmentError(f'{where}: convention must be "class" or "function", got {convention!r}; '
                               'write convention = "class"')
+    name, title = _name_and_title(where, data, source)
+    seed = int(_number(where, "seed", data.get("seed", 0), integer=True, positive=False))
+    examples = int(_number(where, "examples", data.get("examples", 12), integer=True))
+    limits = _limit_overrides(where, data)
+    weights = _weights(where, data)
+    layers = _required_layers(where, data, convention)
+    # last, so that any error in a single key (the layers' too) is reported before this whole-file one
+    if sum(weights.values()) <= 0:
+        raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
+    return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
+                      examples=examples, limits=Limits(**limits), weights=weights, source=source)
+
+
+def _name_and_title(where: str, data: dict[str, Any], source: str) -> tuple[str, str]:
+    """The assignment's name (default: the file's stem) and title (default: the name)."""
     name = data.get("name", Path(source).stem)
     if not isinstance(name, str) or not name:
         raise AssignmentError(f'{where}: name must be a non-empty string; write name = "hw2"')
     title = data.get("title", name)
     if not isinstance(title, str):
         raise AssignmentError(f'{where}: title must be a string; write title = "Homework 2"')
-    seed = int(_number(where, "seed", data.get("seed", 0), integer=True, positive=False))
-    examples = int(_number(where, "examples", data.get("examples", 12), integer=True))
+    return name, title
+
+
+def _limit_overrides(where: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The `[limits]` keys the file sets, typed, as keyword arguments for `Limits`."""
     limits_table = data.get("limits", {})
     if not isinstance(limits_table, dict):
         raise AssignmentError(f"{where}: limits must be a table; write [limits] then timeout = 10")
@@ -110,6 +128,11 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     for key, typ in _LIMITS.items():
         if key in limits_table:
             lim[key] = typ(_number(where, f"limits.{key}", limits_table[key], integer=typ is int))
+    return lim
+
+
+def _weights(where: str, data: dict[str, Any]) -> dict[str, float]:
+    """The score weights: the defaults, overridden by the file's `[weights]` table."""
     weights_table = data.get("weights", {})
     if not isinstance(weights_table, dict):
         raise AssignmentError(f"{where}: weights must be a table; write [weights] then gradient = 2")
@@ -119,43 +142,57 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
         weights[key] = _number(where, f"weights.{key}", value, positive=False)
         if weights[key] < 0:
             raise AssignmentError(f"{where}: weights.{key} must not be negative; write {key} = 1")
+    return weights
+
+
+def _required_layers(where: str, data: dict[str, Any], convention: str) -> list[RequiredLayer]:
+    """The `[[layers]]` tables, each validated, in file order; a name listed twice is an error."""
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         raise AssignmentError(f'{where}: no layers; add at least one [[layers]] table with name = "Affine" '
                               'and points = 10')
     layers: list[RequiredLayer] = []
     for i, table in enumerate(raw_layers):
-        at = f"layers[{i}]"
-        if not isinstance(table, dict):
-            raise AssignmentError(f"{where}: {at} must be a table; write [[layers]] on its own line")
-        _unknown(where, table, _LAYER, f"{at}.")
-        lname = table.get("name")
-        if not isinstance(lname, str) or not lname:
-            raise AssignmentError(f'{where}: {at}.name is missing; write name = "Affine" (the class or function name)')
-        if "points" not in table:
-            raise AssignmentError(f"{where}: {at}.points is missing for {lname!r}; write points = 10")
-        points = _number(where, f"{at}.points", table["points"])
-        kind_name = table.get("kind")
-        if kind_name is not None:
-            if kind_name not in KINDS:
-                raise AssignmentError(f"{where}: {at}.kind {kind_name!r} is not a layer kind gradlab knows; "
-                                      f"use one of {', '.join(sorted(KINDS))}")
-            kind = KINDS[kind_name]
-        else:
-            found = _kind_for(lname, convention)
-            if found is None:
-                raise AssignmentError(f"{where}: gradlab does not know what {at}.name {lname!r} computes; add "
-                                      f"kind = \"...\" with one of {', '.join(sorted(KINDS))}")
-            kind = found
-        hidden = table.get("hidden", False)
-        if not isinstance(hidden, bool):
-            raise AssignmentError(f"{where}: {at}.hidden must be true or false, got {hidden!r}")
-        if any(layer.name == lname for layer in layers):
-            raise AssignmentError(f"{where}: layer {lname!r} is listed twice; keep one [[layers]] table per layer")
-        layers.append(RequiredLayer(lname, kind, points, hidden))
-    if sum(weights.values()) <= 0:
-        raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
-    return Assignment(name, title, convention, tuple(layers), seed, examples, Limits(**lim), weights, source)
+        layer = _required_layer(where, f"layers[{i}]", table, convention)
+        if any(earlier.name == layer.name for earlier in layers):
+            raise AssignmentError(f"{where}: layer {layer.name!r} is listed twice; "
+                                  "keep one [[layers]] table per layer")
+        layers.append(layer)
+    return layers
+
+
+def _required_layer(where: str, at: str, table: Any, convention: str) -> RequiredLayer:
+    """One `[[layers]]` table (`at` names it in errors, e.g. "layers[0]") as a `RequiredLayer`."""
+    if not isinstance(table, dict):
+        raise AssignmentError(f"{where}: {at} must be a table; write [[layers]] on its own line")
+    _unknown(where, table, _LAYER, f"{at}.")
+    lname = table.get("name")
+    if not isinstance(lname, str) or not lname:
+        raise AssignmentError(f'{where}: {at}.name is missing; write name = "Affine" (the class or function name)')
+    if "points" not in table:
+        raise AssignmentError(f"{where}: {at}.points is missing for {lname!r}; write points = 10")
+    points = _number(where, f"{at}.points", table["points"])
+    kind = _layer_kind(where, at, table, convention)
+    hidden = table.get("hidden", False)
+    if not isinstance(hidden, bool):
+        raise AssignmentError(f"{where}: {at}.hidden must be true or false, got {hidden!r}")
+    return RequiredLayer(lname, kind, points, hidden)
+
+
+def _layer_kind(where: str, at: str, table: dict[str, Any], convention: str) -> Kind:
+    """The layer's kind: the table's `kind` key if given, else what its name is known to compute."""
+    kind_name = table.get("kind")
+    if kind_name is not None:
+        if kind_name not in KINDS:
+            raise AssignmentError(f"{where}: {at}.kind {kind_name!r} is not a layer kind gradlab knows; "
+                                  f"use one of {', '.join(sorted(KINDS))}")
+        return KINDS[kind_name]
+    lname = table["name"]
+    found = _kind_for(lname, convention)
+    if found is None:
+        raise AssignmentError(f"{where}: gradlab does not know what {at}.name {lname!r} computes; add "
+                              f"kind = \"...\" with one of {', '.join(sorted(KINDS))}")
+    return found
 
 
 def builtin_text(name: str) -> str:

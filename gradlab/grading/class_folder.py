@@ -60,9 +60,9 @@ def grade_one(student: str, path: Path, assignment: Assignment) -> ClassRow:
 
 
 def _worker_init() -> None:
-    from gradlab.grading.sandbox.process import _subreaper
+    from gradlab.grading.sandbox.process import subreaper
 
-    _subreaper()
+    subreaper()
 
 
 def grade_folder(folder: Path, assignment: Assignment, out: Path, *, jobs: int | None = None,

@@ -22,7 +22,8 @@ def available() -> bool:
     return True
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the file-only Agg backend; the bench report draws with it too."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on servers and CI
@@ -41,7 +42,7 @@ def _as_2d(a: np.ndarray) -> np.ndarray:
 
 def heatmap(path: Path, title: str, analytic: np.ndarray, numeric: np.ndarray) -> Path:
     """analytic − numeric, element by element, on a diverging colour scale centred on zero."""
-    plt = _pyplot()
+    plt = pyplot()
     diff = _as_2d(np.asarray(analytic, dtype=float) - np.asarray(numeric, dtype=float))
     limit = float(np.abs(diff).max()) or 1.0
     fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), constrained_layout=True)
@@ -64,7 +65,7 @@ def heatmap(path: Path, title: str, analytic: np.ndarray, numeric: np.ndarray) -
 
 def step_curve(path: Path, title: str, steps: Sequence[float], errors: Sequence[float]) -> Path:
     """Finite-difference error against step size on log-log axes: the V of truncation vs rounding."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
     ax.loglog(steps, errors, "o-")
     best = int(np.nanargmin(errors))
@@ -81,7 +82,7 @@ def step_curve(path: Path, title: str, steps: Sequence[float], errors: Sequence[
 
 def training_curves(path: Path, curves: dict[str, Sequence[float]], title: str = "MNIST training") -> Path:
     """Loss and accuracy per epoch, side by side."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
     for name, values in curves.items():
         epochs = np.arange(1, len(values) + 1)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.training.mnist import MnistData
-from gradlab.training.optimizers import make_optimizer
+from gradlab.training.optimizers import Adam, Momentum, make_optimizer
 
 __all__ = ["TrainConfig", "TrainResult", "train", "save_weights", "load_weights", "predict"]
 
@@ -221,8 +221,9 @@ def _shifted(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndar
     return out.reshape(n, 784)
 
 
-def _minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, max_shift: int,
-                 rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def minibatches(x: np.ndarray, y: np.ndarray, batch_size: int, max_shift: int,
+                rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch's shuffled (and, with ``max_shift``, shifted) minibatches; the PyTorch bench reuses them."""
     order = rng.permutation(len(x))
     for i in range(0, len(x), batch_size):
         idx = order[i:i + batch_size]
@@ -253,14 +254,7 @@ def train(data: MnistData, layers: Mapping[str, type], config: TrainConfig | Non
 
     config = config or TrainConfig()
     dtype = np.dtype(config.dtype)
-    x_train, y_train = data.x_train, data.y_train
-    if config.train_on_val:
-        x_train = np.concatenate([x_train, data.x_val])
-        y_train = np.concatenate([y_train, data.y_val])
-    if config.max_shift and (x_train.ndim != 2 or x_train.shape[1] != 784):
-        raise ValueError(f"augmentation needs flat 28x28 images (N, 784), got {x_train.shape}; set max_shift=0")
-    x_train = np.ascontiguousarray(x_train, dtype=dtype)
-    x_val = np.ascontiguousarray(data.x_val, dtype=dtype)
+    x_train, y_train, x_val = _training_arrays(data, config)
     n_classes = int(max(y_train.max(), data.y_val.max(), data.y_test.max())) + 1
 
     global_state = np.random.get_state()
@@ -268,7 +262,7 @@ def train(data: MnistData, layers: Mapping[str, type], config: TrainConfig | Non
     try:
         start = time.perf_counter()
         rng = np.random.default_rng(config.seed)
-        net = _Network(layers, config, x_train.shape[1], n_classes, rng)
+        net = _Network(layers, config, n_in=x_train.shape[1], n_out=n_classes, rng=rng)
         opt = make_optimizer(config.optimizer, config.lr, config.weight_decay)
         steps_per_epoch = -(-len(x_train) // config.batch_size)
         total_steps = steps_per_epoch * config.epochs
@@ -278,19 +272,8 @@ def train(data: MnistData, layers: Mapping[str, type], config: TrainConfig | Non
         bar = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not progress)
         for _ in bar:
             t0 = time.perf_counter()
-            loss_sum, correct = 0.0, 0
-            for xb, yb in _minibatches(x_train, y_train, config.batch_size, config.max_shift, rng):
-                if config.lr_schedule == "cosine":
-                    # math, not numpy: a numpy float64 lr would upcast float32 updates
-                    opt.lr = 0.5 * config.lr * (1.0 + math.cos(math.pi * step / total_steps))
-                scores = net.scores(xb, train=True)
-                loss_sum += float(net.loss.forward(scores, yb)) * len(yb)
-                correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
-                net.backward()
-                opt.update(net.params, net.grads())
-                if step == 0:
-                    net.check_params_shared()
-                step += 1
+            loss_sum, correct, step = _train_epoch(net, opt, x_train=x_train, y_train=y_train, config=config,
+                                                   rng=rng, first_step=step, total_steps=total_steps)
             result.epoch_seconds.append(time.perf_counter() - t0)
             result.train_loss.append(loss_sum / len(x_train))
             result.train_accuracy.append(correct / len(x_train))
@@ -305,6 +288,45 @@ def train(data: MnistData, layers: Mapping[str, type], config: TrainConfig | Non
     result.weights = {name: p.copy() for name, p in net.params.items()}
     result.weights.update(_running_stats(net))
     return result
+
+
+def _training_arrays(data: MnistData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_val) as the run uses them: validation digits added if ``train_on_val``,
+    images contiguous in the configured dtype."""
+    dtype = np.dtype(config.dtype)
+    x_train, y_train = data.x_train, data.y_train
+    if config.train_on_val:
+        x_train = np.concatenate([x_train, data.x_val])
+        y_train = np.concatenate([y_train, data.y_val])
+    if config.max_shift and (x_train.ndim != 2 or x_train.shape[1] != 784):
+        raise ValueError(f"augmentation needs flat 28x28 images (N, 784), got {x_train.shape}; set max_shift=0")
+    x_train = np.ascontiguousarray(x_train, dtype=dtype)
+    x_val = np.ascontiguousarray(data.x_val, dtype=dtype)
+    return x_train, y_train, x_val
+
+
+def _train_epoch(net: _Network, opt: Momentum | Adam, *, x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
+                 rng: np.random.Generator, first_step: int, total_steps: int) -> tuple[float, int, int]:
+    """One pass over the training set, one optimizer step per minibatch.
+
+    Returns the summed minibatch loss (each batch's mean times its size), the count of correct
+    predictions, and the step number the next epoch starts from (the cosine schedule spans all epochs).
+    """
+    step = first_step
+    loss_sum, correct = 0.0, 0
+    for xb, yb in minibatches(x_train, y_train, batch_size=config.batch_size, max_shift=config.max_shift, rng=rng):
+        if config.lr_schedule == "cosine":
+            # math, not numpy: a numpy float64 lr would upcast float32 updates
+            opt.lr = 0.5 * config.lr * (1.0 + math.cos(math.pi * step / total_steps))
+        scores = net.scores(xb, train=True)
+        loss_sum += float(net.loss.forward(scores, yb)) * len(yb)
+        correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
+        net.backward()
+        opt.update(net.params, net.grads())
+        if step == 0:
+            net.check_params_shared()
+        step += 1
+    return loss_sum, correct, step
 
 
 def _running_stats(net: _Network) -> dict[str, np.ndarray]:

@@ -55,7 +55,8 @@ class Output:
     stderr_bytes: int = 0
 
 
-def _subreaper() -> None:
+def subreaper() -> None:
+    """Make this process adopt its descendants' orphans (Linux), so that kill_tree can still find them."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -84,7 +85,7 @@ def sandbox_uid() -> int | None:
     return SANDBOX_UID if all(_world_usable(p) for p in needed) else None
 
 
-def _procs() -> list[tuple[int, int, int, int, str]]:
+def process_table() -> list[tuple[int, int, int, int, str]]:
     """(pid, ppid, pgid, sid, state) of every process, from /proc."""
     out = []
     for name in os.listdir("/proc"):
@@ -111,7 +112,7 @@ def kill_tree(pgid: int, *, grace: float = 2.0) -> None:
         return
     deadline, quiet = time.monotonic() + grace, 0
     while time.monotonic() < deadline and quiet < 3:
-        victims = [p for p in _procs() if p[0] != me and p[0] not in _LIVE and
+        victims = [p for p in process_table() if p[0] != me and p[0] not in _LIVE and
                    (p[2] == pgid or p[3] == pgid or (p[1] == me and p[3] != my_sid))]
         victims = [p for p in victims if p[4] != "Z" or p[1] == me]
         quiet = quiet + 1 if not victims else 0
@@ -176,7 +177,7 @@ class Sandbox:
 
     def start(self) -> dict[str, Any]:
         """Start the child and import the submission; the child's hello (entries found, or error)."""
-        _subreaper()
+        subreaper()
         box = self._root / "box"
         work = box / "work"
         work.mkdir(parents=True)
