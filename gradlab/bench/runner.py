@@ -149,7 +149,7 @@ def _conv_case(repeats: int, torch_ok: bool, warmup: int) -> Figure:
 
 def _registry_case(repeats: int, quick: bool, warmup: int) -> Figure:
     from gradlab.cases.check_many import check_registry
-    from gradlab.cases.runner import DEFAULT_EXAMPLES
+    from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
     examples = 2 if quick else DEFAULT_EXAMPLES
     g_runs, _ = alternate(wall(lambda: check_registry(examples=examples)), None, repeats, warmup)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.core.kind import describe_spec
+
 PASS, WARN, FAIL = "pass", "warn", "fail"
 
 
@@ -96,8 +98,6 @@ class CaseResult:
         return [f for f in self.findings if f.severity == WARN]
 
     def describe(self) -> str:
-        from gradlab.kinds import describe_spec
-
         return describe_spec(self.spec)
 
 
