@@ -126,7 +126,7 @@ def batch_vs_samples(layer: Any, backward: Callable[..., Any] | None = None, *, 
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return _compare(entry, k, case, upstream, top, seed)
+            return _compare(entry, k, case, upstream=upstream, top=top, seed=seed)
         except (LayerCrash, LayerSignatureError) as exc:
             return BatchReport(entry.name, k.name, entry.convention, case.N, upstream, None, consistent=False,
                                error=str(exc), sentences=(f"{entry.name} could not be run: {exc}",))
@@ -172,7 +172,7 @@ def _labels_for(top: Kind, y: np.ndarray, seed: int) -> np.ndarray:
     return rng.standard_normal(y.shape)
 
 
-def _run(entry: Entry, kind: Kind, case: Case, G: np.ndarray, upstream: str, top: Entry | None,
+def _run(entry: Entry, kind: Kind, case: Case, *, G: np.ndarray, upstream: str, top: Entry | None,
          t_top: np.ndarray | None, N_batch: int) -> _Run:
     layer = adapt(entry, kind, Case(case.x.copy(), case.t, {k: v.copy() for k, v in case.params.items()},
                                     dict(case.hyper), case.spec))
@@ -216,7 +216,7 @@ def _fit(name: str, batch: np.ndarray, per: np.ndarray, N: int) -> Convention:
     return Convention(name, convention, r, residual)
 
 
-def _compare(entry: Entry, kind: Kind, case: Case, upstream: str, top: Entry | None, seed: int) -> BatchReport:
+def _compare(entry: Entry, kind: Kind, case: Case, *, upstream: str, top: Entry | None, seed: int) -> BatchReport:
     N = case.N
     probe = adapt(entry, kind, _sample(case, 0))
     y_shape = np.asarray(probe.forward(case.x[:1].astype(np.float64) if kind.x_differentiable else case.x[:1],
@@ -225,9 +225,9 @@ def _compare(entry: Entry, kind: Kind, case: Case, upstream: str, top: Entry | N
     t_top = None
     if top is not None:
         t_top = _labels_for(KINDS[top.kind], np.empty((N, *y_shape[1:])), seed)
-    batch = _run(entry, kind, case, G, upstream, top, t_top, N)
-    singles = [_run(entry, kind, _sample(case, i), G if kind.is_loss else G[i:i + 1], upstream, top,
-                    None if t_top is None else t_top[i:i + 1], 1) for i in range(N)]
+    batch = _run(entry, kind, case, G=G, upstream=upstream, top=top, t_top=t_top, N_batch=N)
+    singles = [_run(entry, kind, _sample(case, i), G=G if kind.is_loss else G[i:i + 1], upstream=upstream, top=top,
+                    t_top=None if t_top is None else t_top[i:i + 1], N_batch=1) for i in range(N)]
 
     loss = _fit("loss", np.array([batch.L]), np.array([sum(s.L for s in singles)]), N)
     loss = Convention("loss", loss.convention, loss.ratio, 0.0)
@@ -259,13 +259,14 @@ def _compare(entry: Entry, kind: Kind, case: Case, upstream: str, top: Entry | N
         mixing = float(np.abs(batch.y.reshape(N, -1) - alone).max(initial=0.0)) / scale \
             if alone.size == batch.y.size else 1.0
     mixes = mixing > 1e-9
-    return _judge(entry, kind, N, upstream, top, loss, tuple(gradients), mixes, mixing)
+    return _judge(entry, kind, N, upstream=upstream, top=top, loss=loss, gradients=tuple(gradients), mixes=mixes,
+                  mixing=mixing)
 
 
 # ---------------------------------------------------------------- plain words
 
 
-def _judge(entry: Entry, kind: Kind, N: int, upstream: str, top: Entry | None, loss: Convention,
+def _judge(entry: Entry, kind: Kind, N: int, *, upstream: str, top: Entry | None, loss: Convention,
            gradients: tuple[Convention, ...], mixes: bool, mixing: float) -> BatchReport:
     name = entry.name
     designed = kind.mixes_samples

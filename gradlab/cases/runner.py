@@ -121,14 +121,14 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
         return _error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
 
-    report = _report(entry, kind, failing or fixed_failure, worst, tuple(warned.values()), count, seed,
-                     extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [])
+    report = _report(entry, failing or fixed_failure, worst=worst, warnings=tuple(warned.values()), count=count,
+                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [])
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)
     return report
 
 
-def _report(entry: Entry, kind: Kind, failing: CaseResult | None, worst: dict[str, GradientResult],
+def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],
             warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str]) -> LayerReport:
     common: dict[str, Any] = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count,
                                   seed=seed, warnings=warnings, intended_bug=entry.bug,

@@ -107,8 +107,8 @@ def _at(evaluate_at: Callable[[int, float], np.ndarray], k: int, delta: float) -
     return evaluate_at(k, delta)
 
 
-def jacobians(layer: Layer, target: str, arr: np.ndarray, h: np.ndarray, xw: np.ndarray, tw: Any,
-              y0: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+def jacobians(layer: Layer, target: str, arr: np.ndarray, *, h: np.ndarray, xw: np.ndarray, tw: Any, y0: np.ndarray,
+              evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
     """(analytic, numeric) Jacobians of the output w.r.t. `arr`, each (outputs, elements); None if too big.
 
     Diagnosis needs them to see a dropped term for what it is: every entry either right or missing.

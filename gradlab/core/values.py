@@ -90,7 +90,7 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
     ctx.restore()
     evaluate_at = _element_evaluator(layer, arr, xw, tw)
     # Jacobians cost a forward per element and a backward per output: computed only on failure
-    jac = partial(jacobians, layer, target, arr, h, xw, tw, ctx.y0, evaluate_at)
+    jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at)
     result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
                      batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
                      noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac)
