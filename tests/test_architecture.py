@@ -13,6 +13,7 @@ PACKAGE = Path(gradlab.__file__).parent
 #: each subpackage and what it may import from gradlab, besides itself (the dependency order of README's Layout)
 ALLOWED = {
     "core": set(),
+    "schemas": set(),
     "kinds": {"core"},
     "conventions": {"core", "kinds"},
     "cases": {"core", "kinds", "conventions"},
@@ -23,8 +24,8 @@ ALLOWED = {
     "bench": {"core", "kinds", "conventions", "cases", "training", "reporting"},
     "cli": {"core", "kinds", "conventions", "cases", "testing", "grading", "training", "reporting", "bench"},
 }
-#: top-level names every layer may use: the version and the public reference zoo
-SHARED = {"__version__", "reference", "registry"}
+#: top-level names every layer may use: the version, the public reference zoo, the JSON schemas
+SHARED = {"__version__", "reference", "registry", "schemas"}
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

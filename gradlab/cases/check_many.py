@@ -18,6 +18,9 @@ from gradlab.conventions.registry import Entry, load_reference
 from gradlab.core.results import LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
+#: the id of the JSON document `Outcome.to_dict` writes
+SCHEMA = "gradlab-check/1"
+
 
 @dataclass
 class Outcome:
@@ -34,8 +37,10 @@ class Outcome:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The `gradlab check --json` document (schema `gradlab-check/1`, see `gradlab.schemas`)."""
         return {
-            "gradlab": __version__, "seed": self.seed, "examples": self.examples, "summary": self.counts(),
+            "schema": SCHEMA, "gradlab": __version__, "seed": self.seed, "examples": self.examples,
+            "summary": self.counts(),
             "layers": [r.to_dict() for r in self.reports],
             "skipped": [{"name": n, "reason": why} for n, why in self.skipped],
             "errors": list(self.errors),

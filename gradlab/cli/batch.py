@@ -32,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gradlab.cases.batch_report import batch_document
     from gradlab.cases.per_sample import batch_vs_samples
     from gradlab.conventions.discover import discover
     from gradlab.conventions.registry import load_reference
@@ -63,7 +64,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(reports) - bad} consistent, {bad} not, {len(skipped)} skipped, {len(errors)} file error(s) "
           "(this is the 1/N question only; `gradlab check` checks the values)", file=out)
     if args.json:
-        Path(args.json).write_text(json.dumps({"N": args.N, "seed": args.seed, "loss": args.loss,
-                                               "layers": [r.to_dict() for r in reports], "errors": errors,
-                                               "skipped": [list(s) for s in skipped]}, indent=2))
+        Path(args.json).write_text(json.dumps(batch_document(reports, N=args.N, seed=args.seed, loss=args.loss,
+                                                              errors=errors, skipped=skipped), indent=2))
     return EXIT_FAIL if bad or errors else EXIT_OK

@@ -56,7 +56,8 @@ class GradientResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "passed": self.passed, "max_rel_error": _num(self.max_rel_error),
+            "name": self.name, "passed": self.passed, "verdict": PASS if self.passed else FAIL,
+            "max_rel_error": _num(self.max_rel_error),
             "worst_index": list(self.worst_index) if self.worst_index is not None else None,
             "analytic": _num(self.analytic_value), "numeric": _num(self.numeric_value),
             "shape": list(self.shape),
