@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
+import jsonschema
 import numpy as np
 import pytest
 
-from gradlab.bench import cases as bench_cases, runner as bench
+from gradlab.bench import cases as bench_cases
+from gradlab.bench import runner as bench
 from gradlab.cli.main import main
 from gradlab.core.numeric import local_evaluator
+from gradlab.schemas import schema
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +25,7 @@ def test_bench_quick_runs_without_torch_and_writes_null_torch_seconds(tmp_path, 
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     assert main(["bench", "--quick", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "bench.json").read_text())
+    jsonschema.Draft202012Validator(schema("gradlab-bench/1")).validate(results)
     assert results["torch_available"] is False
     assert "pip install torch" in results["torch_hint"]
     names = [c["case"] for c in results["cases"]]

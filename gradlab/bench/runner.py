@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab import __version__
 from gradlab.bench import cases
 from gradlab.bench import pytorch as bench_torch
 
@@ -38,6 +39,8 @@ BARS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
                     lambda c: None if c["ratio"] is None else c["gradlab_s"] <= 1.2 * c["torch_s"]),
 }
 #: layer sizes (D -> M, with N = 32) of the scaling plot
+#: the id of the JSON document `run_bench` returns (reports/bench.json)
+SCHEMA = "gradlab-bench/1"
 SCALING = ((8, 4), (16, 8), (32, 16), (64, 32), (128, 64), (256, 128))
 QUICK_SCALING = ((8, 4), (16, 8), (32, 16))
 #: MNIST samples of the quick (smoke-test) epoch
@@ -264,7 +267,7 @@ def run_bench(*, repeats: int = 5, quick: bool = False, progress: Callable[[str]
     scaling = _scaling(repeats, torch_ok, quick, warmup)
     ablations = [] if quick else _ablations(min(repeats, 3))
     return {
-        "gradlab_bench": 1, "quick": quick, "repeats": repeats, "warmup_rounds": warmup,
+        "schema": SCHEMA, "gradlab": __version__, "quick": quick, "repeats": repeats, "warmup_rounds": warmup,
         "seconds": time.time() - started, "torch_available": torch_ok,
         "torch_hint": None if torch_ok else f"PyTorch is not installed: `{bench_torch.INSTALL_HINT}` (CPU build) "
                                              "adds the comparison",

@@ -18,6 +18,7 @@ from typing import Any
 FILES = {
     "gradlab-check/1": "check.schema.json",
     "gradlab-batch/1": "batch.schema.json",
+    "gradlab-bench/1": "bench.schema.json",
 }
 
 
