@@ -82,3 +82,23 @@ def test_no_private_name_is_imported_from_another_module():
                 crossings += [f"{path.relative_to(PACKAGE)}: {node.module}.{a.name}" for a in node.names
                               if a.name.startswith("_") and not a.name.startswith("__")]
     assert not crossings, crossings
+
+
+def test_every_hard_dependency_is_imported_by_the_package():
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    names = {re.split(r"[<>=;\[ ]", dep)[0].lower() for dep in project["dependencies"]}
+    imported = set()
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    assert names <= imported, f"declared but never imported: {sorted(names - imported)}"
+
+
+def test_the_package_ships_its_license():
+    assert (PACKAGE.parent / "LICENSE").read_text().startswith("MIT License")

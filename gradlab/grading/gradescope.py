@@ -4,7 +4,7 @@ Gradescope unpacks the zip into `/autograder/source`, runs `setup.sh` once to bu
 runs `run_autograder` for every submission, which must leave `/autograder/results/results.json`.
 gradlab itself travels inside the zip as a wheel built at zip time from the installed package
 (editable or not), so the image grades with exactly the gradlab that built the bundle; `setup.sh`
-installs that wheel and its dependencies (numpy, scipy, ... from PyPI).
+installs that wheel and its dependencies (numpy, hypothesis, ... from PyPI).
 `GRADLAB_AUTOGRADER_ROOT` (default `/autograder`) and `GRADLAB_PYTHON` (default `python3`) let a
 test run `run_autograder` against a fake tree.
 Non-goal: uploading anything to Gradescope.
