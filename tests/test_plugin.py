@@ -100,7 +100,7 @@ def _failure_lines(output: str) -> dict[str, str]:
 
 
 def _header_seed(output: str) -> int:
-    match = re.search(r"^gradlab: seed=(\d+), examples=(\d+)$", output, re.MULTILINE)
+    match = re.search(r"^gradlab: seed=(\d+), examples=(\d+) \(repeat with", output, re.MULTILINE)
     assert match, output
     return int(match[1])
 
@@ -141,8 +141,51 @@ def test_a_transposed_weight_gradient_fails_naming_dW_and_the_test_to_repeat(pyt
 def test_the_seed_and_the_number_of_examples_are_in_the_report_header(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     result = pytester.runpytest("--gradlab-seed=1234", "--gradlab-examples=7")
-    result.stdout.fnmatch_lines(["gradlab: seed=1234, examples=7"])
+    result.stdout.fnmatch_lines(["gradlab: seed=1234, examples=7 (repeat with --gradlab-seed=1234 --gradlab-examples=7)"])
     result.assert_outcomes(passed=1)
+
+
+def test_a_project_that_never_checks_a_layer_hears_nothing_from_gradlab(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert not [line for line in result.stdout.lines if line.startswith("gradlab")]
+    assert not (pytester.path / ".pytest_cache" / "v" / "gradlab").exists()
+
+
+def test_with_v_the_header_shows_the_seed_even_when_no_option_is_given(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    pytester.runpytest("-v").stdout.fnmatch_lines(["gradlab: seed=*, examples=50 (repeat with --gradlab-seed=*)"])
+
+
+def test_hypothesis_seed_and_profile_set_gradlabs_seed_and_examples(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("from hypothesis import settings\nsettings.register_profile('tiny', max_examples=3)\n")
+    pytester.makepyfile(layers=LAYERS, test_user="""
+from gradlab import assert_backward
+from layers import Affine
+
+
+def test_affine():
+    report = assert_backward(Affine)
+    assert (report.seed, report.examples) == (11, 3)
+""")
+    pytester.runpytest("--hypothesis-seed=11", "--hypothesis-profile=tiny").assert_outcomes(passed=1)
+
+
+def test_a_failure_is_replayed_first_on_the_next_run_and_forgotten_once_fixed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(layers=LAYERS, test_user=MISSING_MEAN_TEST)
+    first = pytester.runpytest("--gradlab-examples=10")
+    second = pytester.runpytest("--gradlab-examples=10")  # another random seed, the same smallest case first
+    case = _failure_lines(first.stdout.str())["smallest failing case"]
+    assert _failure_lines(second.stdout.str())["smallest failing case"] == case
+    assert re.search(r"seed \d+, 2 cases", second.stdout.str())  # the extreme case and the remembered one
+    memory = pytester.path / ".pytest_cache" / "v" / "gradlab" / "failures"
+    (remembered,) = memory.iterdir()
+    assert remembered.read_text().strip() != "null"
+    fixed = LAYERS.replace("return (self.y - self.t) * dout", "return (self.y - self.t) * dout / self.t.shape[0]")
+    pytester.makepyfile(layers=fixed)
+    pytester.runpytest("--gradlab-examples=10", "-p", "no:randomly").assert_outcomes(passed=1)
+    assert remembered.read_text().strip() == "null"  # forgotten: the next failure is searched afresh
 
 
 def test_without_a_seed_option_the_random_seed_in_the_header_is_the_one_a_failure_repeats(
@@ -155,9 +198,9 @@ def test_without_a_seed_option_the_random_seed_in_the_header_is_the_one_a_failur
 
 
 def test_gradlab_seed_last_repeats_the_previous_runs_seed(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
-    seed = _header_seed(pytester.runpytest().stdout.str())
-    pytester.runpytest("--gradlab-seed=last").stdout.fnmatch_lines([f"gradlab: seed={seed}, examples=50"])
+    pytester.makepyfile(layers=LAYERS, test_user=MISSING_MEAN_TEST)
+    seed = _header_seed(pytester.runpytest("-v").stdout.str())
+    pytester.runpytest("--gradlab-seed=last").stdout.fnmatch_lines([f"gradlab: seed={seed}, examples=50 *"])
 
 
 def test_gradlab_seed_last_without_an_earlier_run_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -168,8 +211,9 @@ def test_gradlab_seed_last_without_an_earlier_run_is_a_usage_error(pytester: pyt
 
 def test_the_same_seed_shows_the_same_failing_case_on_two_runs(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(layers=LAYERS, test_user=MISSING_MEAN_TEST)
-    first = pytester.runpytest("--gradlab-examples=10", "--gradlab-seed=5")
-    second = pytester.runpytest("--gradlab-examples=10", "--gradlab-seed=5")
+    # without pytest's cache, so that the second run does not replay the first one's failure
+    first = pytester.runpytest("--gradlab-examples=10", "--gradlab-seed=5", "-p", "no:cacheprovider")
+    second = pytester.runpytest("--gradlab-examples=10", "--gradlab-seed=5", "-p", "no:cacheprovider")
     lines = _failure_lines(first.stdout.str())
     assert set(lines) == {"worst element", "smallest failing case", "seed "}
     assert lines == _failure_lines(second.stdout.str())
@@ -193,9 +237,9 @@ def test_a_count_in_the_call_wins():
 
 def test_gradlab_deep_asks_for_500_examples_unless_gradlab_examples_is_given(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
-    pytester.runpytest("--gradlab-deep", "--gradlab-seed=1").stdout.fnmatch_lines(["gradlab: seed=1, examples=500"])
+    pytester.runpytest("--gradlab-deep", "--gradlab-seed=1").stdout.fnmatch_lines(["gradlab: seed=1, examples=500 *"])
     pytester.runpytest("--gradlab-deep", "--gradlab-seed=1", "--gradlab-examples=9").stdout.fnmatch_lines(
-        ["gradlab: seed=1, examples=9"])
+        ["gradlab: seed=1, examples=9 *"])
 
 
 @pytest.mark.parametrize("option, complaint", [
@@ -428,3 +472,39 @@ def test_gradlab_exports_the_helpers_and_importing_it_or_the_plugin_does_not_imp
 
 def test_the_plugin_is_registered_under_the_pytest11_entry_point(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.pluginmanager.get_plugin("gradlab") is pytest_plugin
+
+
+TEXTBOOK_RELU_TEST = '''
+import numpy as np
+from gradlab import assert_backward
+
+
+class Relu:
+    """The textbook's correct Relu: it zeroes the upstream gradient in place."""
+
+    def forward(self, x):
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        dout[self.mask] = 0
+        return dout
+
+
+def test_relu():
+    assert_backward(Relu, examples=5)
+'''
+
+
+def test_a_blanket_w_error_leaves_gradlabs_advice_a_warning(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_relu=TEXTBOOK_RELU_TEST)
+    result = pytester.runpytest("-W", "error")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*GradlabWarning: WARN Relu*", "*wrote into the upstream gradient dout*"])
+
+
+def test_an_error_filter_that_names_gradlab_warning_is_obeyed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_relu=TEXTBOOK_RELU_TEST)
+    pytester.runpytest("-W", "error::gradlab.GradlabWarning").assert_outcomes(failed=1)

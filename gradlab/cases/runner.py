@@ -9,7 +9,7 @@ every gradient, and for a failure returns the smallest failing case with what pa
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -67,10 +67,13 @@ def takes_optional_input(kind: Kind, run: Callable[[Case], Any], *,
     return np.shape(y) == option.output
 
 
-def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0, mode: str = "auto") -> LayerReport:
+def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0, mode: str = "auto",
+                replay: Sequence[Mapping[str, Any]] = ()) -> LayerReport:
     """Check `entry` on `examples` hypothesis cases; the report carries the smallest failure.
 
-    `mode` is the checker's ("auto", "full" or "fast", see `gradlab.core.check.MODES`).
+    `mode` is the checker's ("auto", "full" or "fast", see `gradlab.core.values.MODES`). `replay`
+    are specs to try before any drawn case (failures of earlier runs): the first that fails is
+    the failure, and no case is drawn.
     """
     kind = KINDS[entry.kind]
     worst: dict[str, GradientResult] = {}
@@ -102,7 +105,31 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
             fixed_failure = result
             break
 
+    # a failure remembered from an earlier run (the pytest plugin keeps them) is tried first
     failing = None
+    for remembered in replay:
+        result = run_case(entry, dict(remembered), mode=mode)
+        record(result)
+        if result.failed:
+            failing = result
+            break
+    if failing is None:
+        try:
+            failing = _search(entry, kind, examples=examples, seed=seed, mode=mode, flat_input=flat_input,
+                              record=record)
+        except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
+            return _error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
+
+    report = _report(entry, failing or fixed_failure, worst=worst, warnings=tuple(warned.values()), count=count,
+                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [])
+    if failing is not None and fixed_failure is not None:
+        report = replace(report, extreme_failure=fixed_failure)
+    return report
+
+
+def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,
+            record: Callable[[CaseResult], None]) -> CaseResult | None:
+    """The smallest failing case hypothesis finds among `examples` drawn ones, or None."""
 
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
@@ -117,15 +144,8 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     try:
         hyp_seed(seed)(run)()
     except _CaseFailed as exc:
-        failing = exc.result
-    except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
-        return _error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
-
-    report = _report(entry, failing or fixed_failure, worst=worst, warnings=tuple(warned.values()), count=count,
-                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [])
-    if failing is not None and fixed_failure is not None:
-        report = replace(report, extreme_failure=fixed_failure)
-    return report
+        return exc.result
+    return None
 
 
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],

@@ -21,7 +21,7 @@ import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gradlab.core.tolerances import DEFAULT_EXAMPLES, DEFAULT_SEED
 
@@ -44,6 +44,14 @@ class GradlabWarning(UserWarning):
     """A layer whose gradients are right but which did something a layer should not."""
 
 
+class FailureMemory(Protocol):
+    """Where a session keeps each layer's smallest failing case, to try it first next time."""
+
+    def recall(self, key: str) -> list[dict[str, Any]]: ...
+
+    def remember(self, key: str, spec: dict[str, Any] | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     """What a pytest session chose: cases per layer and the seed, and how to ask for them again."""
@@ -52,6 +60,8 @@ class SessionOptions:
     seed: int
     #: the command-line options that repeat this session's choice, e.g. "--gradlab-seed=5"
     repeat_options: str = ""
+    #: failures of earlier runs, replayed first (the plugin keeps them in pytest's cache)
+    memory: FailureMemory | None = None
 
     def reproduce(self, nodeid: str | None = None, *, examples_given: bool = False) -> str:
         """`repeat with: pytest 'test_x.py::test_y' --gradlab-seed=5` for a failure message."""
@@ -145,12 +155,36 @@ def check_layer(
     from gradlab.core.messages import explain
     from gradlab.core.results import FAIL, WARN
 
-    report = check_entry(entry, examples=n, seed=s)
+    memory = session.memory if session is not None else None
+    key = memory_key(entry)
+    report = check_entry(entry, examples=n, seed=s, replay=memory.recall(key) if memory else ())
+    if memory is not None:
+        memory.remember(key, report.failing.spec if report.failing is not None else None)
     if report.verdict == FAIL:
         raise GradientCheckError(explain(report, reproduce=reproduce), report)
     if report.verdict == WARN:
-        warnings.warn(explain(report), GradlabWarning, stacklevel=stacklevel)
+        _advise(explain(report), stacklevel=stacklevel)
     return report
+
+
+def memory_key(entry: Entry) -> str:
+    """Which layer a remembered failure belongs to: where its code lives, its name and convention."""
+    target = entry.target[0] if isinstance(entry.target, tuple) else entry.target
+    where = f"{getattr(target, '__module__', entry.module)}.{getattr(target, '__qualname__', entry.name)}"
+    return f"{where}:{entry.name}:{entry.convention}:{entry.kind}:{sorted(entry.options.items())}"
+
+
+def _advise(message: str, *, stacklevel: int) -> None:
+    """Warn with a `GradlabWarning`, which never fails a test: a blanket `-W error` (which would turn
+    the textbook's correct Relu, writing into dout, into a failure) leaves it a warning; a filter
+    that names GradlabWarning itself (`-W error::gradlab.GradlabWarning`, `ignore::...`) is obeyed."""
+    # the first filter whose category covers GradlabWarning decides, as in the warnings module
+    covering = [(f[0], f[2]) for f in warnings.filters if isinstance(f[2], type) and issubclass(GradlabWarning, f[2])]
+    blanket_error = bool(covering) and covering[0][0] == "error" and not issubclass(covering[0][1], GradlabWarning)
+    with warnings.catch_warnings():
+        if blanket_error:
+            warnings.simplefilter("default", GradlabWarning)
+        warnings.warn(message, GradlabWarning, stacklevel=stacklevel + 1)
 
 
 def _check_count(name: str, value: Any, *, minimum: int, example: int) -> None:

@@ -15,7 +15,9 @@ not by pytest start-up.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
+import zlib
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -85,24 +87,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "is given (default: off)")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # an xdist worker takes the controller's seed, so that all workers check the same cases
+def _session_seed(config: pytest.Config) -> int:
+    """--gradlab-seed, else hypothesis's --hypothesis-seed, else a random one; an xdist worker takes
+    the controller's, so that all workers check the same cases."""
     seed = getattr(config, "workerinput", {}).get("gradlab_seed")
     if seed is None:
         seed = config.getoption("gradlab_seed")
     if seed == "last":
-        seed = _last_seed(config)
-    if seed is None:
-        seed = _random_seed()
-    if hasattr(config, "cache") and not hasattr(config, "workerinput"):
-        config.cache.set(_CACHE_KEY, seed)
+        return _last_seed(config)
+    if seed is None and config.getoption("hypothesis_seed", None) is not None:
+        text = str(config.getoption("hypothesis_seed"))
+        # hypothesis takes any string as a seed; gradlab's are numbers, so map other strings to one
+        return int(text) if text.isdigit() else zlib.crc32(text.encode()) % 10_000
+    return _random_seed() if seed is None else int(seed)
+
+
+def _session_examples(config: pytest.Config) -> int:
+    """--gradlab-examples, else 500 with --gradlab-deep, else the max_examples of a profile chosen with
+    --hypothesis-profile, else gradlab's default."""
     examples = config.getoption("gradlab_examples")
-    if examples is None:
-        examples = DEEP_EXAMPLES if config.getoption("gradlab_deep") else DEFAULT_EXAMPLES
+    if examples is not None:
+        return int(examples)
+    if config.getoption("gradlab_deep"):
+        return DEEP_EXAMPLES
+    profile = config.getoption("hypothesis_profile", None)
+    if profile is not None:
+        from hypothesis import settings
+
+        return int(settings.get_profile(profile).max_examples)
+    return DEFAULT_EXAMPLES
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    seed = _session_seed(config)
+    examples = _session_examples(config)
     repeat = f"--gradlab-seed={seed}"
     if examples != DEFAULT_EXAMPLES:
         repeat += f" --gradlab-examples={examples}"
-    options = SessionOptions(examples=examples, seed=seed, repeat_options=repeat)
+    memory = _CacheMemory(config.cache) if hasattr(config, "cache") else None
+    options = SessionOptions(examples=examples, seed=seed, repeat_options=repeat, memory=memory)
     config.stash[_OPTIONS] = options
     # pytester runs a session inside a session: keep the outer one's options to restore them
     config.stash[_OUTER] = assertions.use_session_options(options)
@@ -114,9 +137,47 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["gradlab_seed"] = node.config.stash[_OPTIONS].seed
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Only with -v, or when a gradlab option was given: a project that never checks a layer hears
+    nothing from gradlab (a failure message carries its own seed line)."""
+    asked = any(config.getoption(o) not in (None, False) for o in ("gradlab_seed", "gradlab_examples", "gradlab_deep"))
+    if config.option.verbose <= 0 and not asked:
+        return None
     options = config.stash[_OPTIONS]
-    return f"gradlab: seed={options.seed}, examples={options.examples}"
+    return f"gradlab: seed={options.seed}, examples={options.examples} (repeat with {options.repeat_options})"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # the seed is remembered (for --gradlab-seed=last) only by a session that checked a layer
+    options = session.config.stash.get(_OPTIONS, None)
+    if options is not None and isinstance(options.memory, _CacheMemory) and options.memory.used:
+        options.memory.cache.set(_CACHE_KEY, options.seed)
+
+
+class _CacheMemory:
+    """Failures kept in pytest's cache, one key per layer: replayed first by the next run (as --lf
+    reruns failed tests first), forgotten once the layer passes. Nothing is written unless a layer
+    is checked."""
+
+    def __init__(self, cache: pytest.Cache):
+        self.cache = cache
+        self.used = False
+
+    @staticmethod
+    def _key(key: str) -> str:
+        return f"gradlab/failures/{hashlib.sha256(key.encode()).hexdigest()[:20]}"
+
+    def recall(self, key: str) -> list[dict[str, Any]]:
+        self.used = True
+        spec = self.cache.get(self._key(key), None)
+        # JSON turned the spec's tuples (shapes) into lists
+        return [{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}] if isinstance(spec, dict) else []
+
+    def remember(self, key: str, spec: dict[str, Any] | None) -> None:
+        from gradlab.core.results import jsonable
+
+        if spec is not None or self.cache.get(self._key(key), None) is not None:
+            self.cache.set(self._key(key), None if spec is None else jsonable(spec))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
