@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from gradlab.cli.common import EXIT_FAIL, EXIT_OK
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, exit_statuses
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("demo", help="check the registry, train MNIST from the layers that passed, write the report",
                        description="Check every registry layer (correct and buggy), train an MNIST network only "
-                                   "from layers that passed, and write reports/registry.{md,json,html}.")
+                                   "from layers that passed, and write reports/registry.{md,json,html}.",
+                       epilog=exit_statuses(ok="checked, trained and wrote the reports",
+                                            fail="training could not run (a chosen layer failed its check, or "
+                                                 "MNIST is unavailable); the registry report is written anyway"))
     add_training_options(p)
     p.set_defaults(run=run)
 

@@ -9,16 +9,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError, exit_statuses, non_negative_int, positive_int
 from gradlab.reporting.report import TRAINING_JSON  # the report reads what training writes: one name for the file
 
 WEIGHTS = "mnist_weights.npz"
+TRAIN_EXIT = exit_statuses(ok="trained; the figures, curves and weights are written",
+                           fail="a chosen layer failed its check now (refused, with its bug code), or MNIST is "
+                                "missing, corrupt or could not be downloaded")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train an MNIST network from verified registry layers",
                        description="Check the chosen registry layers, refuse any that fails, and train an MLP "
-                                   "on MNIST with them. Defaults reach >= 98.5%% test accuracy in about 30 s.")
+                                   "on MNIST with them. Defaults reach >= 98.5%% test accuracy in about 30 s.",
+                       epilog=TRAIN_EXIT)
     add_training_options(p)
     p.add_argument("--json", metavar="FILE", help="also write the figures (test_accuracy, train_seconds, ...) here")
     p.set_defaults(run=run)
@@ -32,23 +36,25 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--affine", default="Affine", help="affine layer (default Affine)")
     g.add_argument("--activation", default="Relu", help="activation layer: Relu, Sigmoid, Tanh (default Relu)")
     g.add_argument("--loss", default="SoftmaxWithLoss", help="loss layer (default SoftmaxWithLoss)")
-    g.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden),
+    g.add_argument("--hidden", type=positive_int, nargs="+", default=list(d.hidden),
                    help=f"hidden sizes (default {d.hidden[0]})")
     g.add_argument("--dropout", type=float, default=d.dropout, help="dropout ratio after each activation (default 0)")
     g.add_argument("--dropout-layer", default="Dropout", help="dropout layer (default Dropout)")
     g.add_argument("--batchnorm", action="store_true", help="batch norm before each activation")
     g.add_argument("--batchnorm-layer", default="BatchNormalization", help="batch-norm layer")
     t = p.add_argument_group("training")
-    t.add_argument("--epochs", type=int, default=d.epochs, help=f"(default {d.epochs})")
-    t.add_argument("--batch-size", type=int, default=d.batch_size, help=f"(default {d.batch_size})")
+    t.add_argument("--epochs", type=positive_int, default=d.epochs, help=f"(default {d.epochs})")
+    t.add_argument("--batch-size", type=positive_int, default=d.batch_size, help=f"(default {d.batch_size})")
     t.add_argument("--optimizer", choices=("adam", "momentum"), default=d.optimizer, help=f"(default {d.optimizer})")
     t.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
-    t.add_argument("--seed", type=int, default=d.seed, help=f"(default {d.seed})")
+    t.add_argument("--seed", type=non_negative_int, default=d.seed, help=f"(default {d.seed})")
     t.add_argument("--data", type=Path, help="mnist.pkl.gz or a folder of IDX files (default: the cache, "
                    "downloaded on first use)")
-    t.add_argument("--out", type=Path, default=Path("reports"), help="where curves and weights go (default reports)")
-    t.add_argument("--examples", type=int, default=50, help="check cases per chosen layer (default 50)")
-    t.add_argument("--no-progress", action="store_true", help="no progress bars")
+    t.add_argument("--out", type=Path, metavar="DIR", default=Path("reports"),
+                   help="where curves and weights go (default reports)")
+    t.add_argument("--examples", type=positive_int, default=50, help="check cases per chosen layer (default 50)")
+    t.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (they are drawn only when stderr is a terminal)")
 
 
 def _choice(args: argparse.Namespace) -> dict[str, str]:
@@ -111,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     except (Refused, MnistDataError) as exc:
         print(f"gradlab train: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
+        Path(args.json).write_text(json.dumps(summary, indent=2))
     print(f"test accuracy {summary['test_accuracy']:.4f} after {summary['train_seconds']:.1f} s of training; "
           f"wrote {args.out / TRAINING_JSON} and {summary['weights']}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2))
     return EXIT_OK

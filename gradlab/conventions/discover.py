@@ -4,32 +4,28 @@ Class style: a class named `Affine`, `Relu`, `BatchNormalization`, ... (see `gra
 Function style: a pair `<stem>_forward[_suffix]` / `<stem>_backward[_suffix]` is one layer named
 `<stem>` (`conv_forward_naive` + `conv_backward_naive` is `conv`); a loss function such as
 `softmax_loss` keeps its full name. Whatever looks like a layer but has an unknown name is listed
-as skipped, with the reason. A file that cannot be imported raises `LoadError` with one line that
-says what to fix.
+as skipped, with the reason. Files are imported as their code expects (`gradlab.conventions.imports`);
+one that cannot be imported raises `LoadError` with one line that says what to fix.
 Non-goal: deciding anything about the layers found.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
-import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradlab.conventions.imports import LoadError, load_module
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
+__all__ = ["Found", "LoadError", "discover", "entry_for", "find_layers", "layout_options", "load_module"]
+
 _FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
-
-
-class LoadError(Exception):
-    """A user's file could not be imported; the message is one line naming the file and the fix."""
 
 
 @dataclass
@@ -40,45 +36,6 @@ class Found:
     entries: list[Entry] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
-
-
-def load_module(path: Path) -> ModuleType:
-    """Import the file at `path` as a fresh module (its folder importable while it loads)."""
-    path = Path(path).resolve()
-    name = f"gradlab_user_{abs(hash(str(path))):x}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise LoadError(f"{path.name}: not a Python file gradlab can import")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        sys.modules.pop(name, None)
-        raise LoadError(f"{path.name}:{exc.lineno}: syntax error: {exc.msg}; fix the line and run again") from None
-    except ModuleNotFoundError as exc:
-        sys.modules.pop(name, None)
-        raise LoadError(f"{path.name} imports {exc.name!r}, which is not installed or not next to the file; "
-                        "install it or remove the import") from None
-    except (Exception, SystemExit) as exc:
-        sys.modules.pop(name, None)
-        line = _user_line(exc, path)
-        raise LoadError(f"{path.name} raised {type(exc).__name__} while being imported{line}: {exc}; "
-                        "code at the top level of the file must run without errors") from None
-    finally:
-        try:
-            sys.path.remove(str(path.parent))
-        except ValueError:
-            pass
-    return module
-
-
-def _user_line(exc: BaseException, path: Path) -> str:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).resolve() == path:
-            return f" (line {frame.lineno})"
-    return ""
 
 
 def _defined_here(module: ModuleType) -> dict[str, Any]:

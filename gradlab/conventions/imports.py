@@ -1,0 +1,160 @@
+"""Import a user's file the way its own code expects to be imported, then leave no trace.
+
+Course code is rarely a lone file: CS231n's `cs231n/layer_utils.py` does `from .layers import *`
+(it must be imported as part of its package), the textbook's `ch05/two_layer_net.py` does
+`from common.layers import *` (the repository root must be importable), a learner's `net.py`
+imports `activations.py` next to it. `load_module` finds those roots from the file's own location
+and its import statements, imports the file as part of its package when it is in one, and restores
+`sys.path` and `sys.modules` afterwards, so two students' `layers.py` never meet.
+A failure is one line naming the module that is missing and what to do about it.
+Non-goal: finding layers in the module (that is `gradlab.conventions.discover`).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["LoadError", "load_module", "package_of", "search_roots"]
+
+#: how many folders above a file may hold the top-level modules it imports (a repository root)
+MAX_LEVELS_UP = 4
+
+
+class LoadError(Exception):
+    """A user's file could not be imported; the message is one line naming the file and the fix."""
+
+
+def package_of(path: Path) -> tuple[Path, str] | None:
+    """(the folder that holds the file's top package, the file's dotted module name), or None when
+    its folder has no `__init__.py`."""
+    parts = [path.stem] if path.stem != "__init__" else []
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    if folder == path.parent:
+        return None
+    return folder, ".".join(parts)
+
+
+def _top_level_imports(path: Path) -> list[tuple[str, int]]:
+    """The absolute top-level module names the file imports, with the line of each."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError):
+        return []  # the import itself will report it, with the line
+    names: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(a.name.split(".")[0], node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append((node.module.split(".")[0], node.lineno))
+    return names
+
+
+def _provides(folder: Path, name: str) -> bool:
+    return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file() or \
+        (folder / name).is_dir() and any((folder / name).glob("*.py"))
+
+
+def search_roots(path: Path) -> list[Path]:
+    """The folders to put on `sys.path` for `path`: its package's parent (or its own folder), then
+    each folder above that provides a top-level module the file imports and nothing installed does
+    (the repository root holding `common/`, as the textbook's chapters expect)."""
+    package = package_of(path)
+    roots = [package[0] if package else path.parent]
+    if package:
+        roots.append(path.parent)  # `import helpers` next to a file inside a package (implicit-relative habit)
+    for name, _ in _top_level_imports(path):
+        if name in sys.builtin_module_names or any(_provides(r, name) for r in roots) or _installed(name):
+            continue
+        folder = roots[0]
+        for _ in range(MAX_LEVELS_UP):
+            folder = folder.parent
+            if _provides(folder, name):
+                roots.append(folder)
+                break
+    return list(dict.fromkeys(roots))
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import the file at `path` as its code expects (see the module docstring); sys.path and
+    sys.modules are as they were afterwards, and the returned module keeps working."""
+    path = Path(path).resolve()
+    if path.suffix != ".py" or not path.is_file():
+        raise LoadError(f"{path.name}: not a Python file gradlab can import")
+    roots = search_roots(path)
+    package = package_of(path)
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path[:0] = [str(r) for r in roots]
+    try:
+        return _import(path, package[1] if package else None)
+    except SyntaxError as exc:
+        where = Path(exc.filename).name if exc.filename else path.name
+        raise LoadError(f"{where}:{exc.lineno}: syntax error: {exc.msg}; fix the line and run again") from None
+    except ModuleNotFoundError as exc:
+        raise LoadError(_missing(path, exc, roots)) from None
+    except (Exception, SystemExit) as exc:
+        line = _user_line(exc, path)
+        raise LoadError(f"{path.name} raised {type(exc).__name__} while being imported{line}: {exc}; "
+                        "code at the top level of the file must run without errors") from None
+    finally:
+        sys.path[:] = saved_path
+        # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay)
+        for name in set(sys.modules) - saved_modules:
+            if _under(sys.modules[name], roots):
+                del sys.modules[name]
+
+
+def _import(path: Path, dotted: str | None) -> ModuleType:
+    if dotted is not None:
+        # as part of its package, so `from .layers import *` works; a clash with a package of the
+        # same name imported earlier (another student's `cs231n`) is avoided by the cleanup above
+        module = importlib.import_module(dotted)
+        if Path(getattr(module, "__file__", "") or "").resolve() == path:
+            return module
+    name = f"gradlab_user_{abs(hash(str(path))):x}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"{path.name}: not a Python file gradlab can import")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _under(module: ModuleType, roots: list[Path]) -> bool:
+    """Whether `module` was loaded from the user's folders (a namespace package has only a __path__)."""
+    places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", []) or [])]
+    resolved = [Path(p).resolve() for p in places if p]
+    return any(p.is_relative_to(r) and "site-packages" not in p.parts for p in resolved for r in roots)
+
+
+def _missing(path: Path, exc: ModuleNotFoundError, roots: list[Path]) -> str:
+    missing = exc.name or "a module"
+    top = missing.split(".")[0]
+    line = next((f" (line {n})" for name, n in _top_level_imports(path) if name == top), "")
+    searched = ", ".join(str(r) for r in roots)
+    return (f"{path.name} imports {missing!r}{line}, which is neither installed nor found next to the file or in the "
+            f"{MAX_LEVELS_UP} folders above it (searched {searched}); install it, or run gradlab on the file "
+            f"inside the project that holds {top!r}")
+
+
+def _user_line(exc: BaseException, path: Path) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if Path(frame.filename).resolve() == path:
+            return f" (line {frame.lineno})"
+    return ""
