@@ -53,7 +53,7 @@ def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: l
     if progress:
         from tqdm import tqdm
 
-        chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False)
+        chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False, disable=None)  # None: a TTY only
     return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in chosen]
 
 

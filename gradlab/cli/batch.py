@@ -13,17 +13,22 @@ import json
 import sys
 from pathlib import Path
 
-from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, exit_statuses, int_at_least, non_negative_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="per-sample versus batch: where does the 1/N go?",
                        description="Run every layer in PATH (files or folders; the reference registry when no "
                                    "PATH is given) as one batch of N and as N batches of one, and say whether "
-                                   "each batch gradient is the mean or the sum of the per-sample gradients.")
+                                   "each batch gradient is the mean or the sum of the per-sample gradients.",
+                       epilog=exit_statuses(ok="every layer's 1/N is where its loss convention puts it",
+                                            fail="a layer's gradient convention disagrees with its loss, a layer "
+                                                 "mixes samples that should not, a layer crashed or a file did not "
+                                                 "import"))
     p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
-    p.add_argument("--N", type=int, default=4, help="batch size, at least 2 (default 4)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the data (default 0)")
+    p.add_argument("--N", type=int_at_least(2, "N = 1 cannot tell a mean from a sum"), default=4,
+                   help="batch size, at least 2 (default 4)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed for the data (default 0)")
     p.add_argument("--loss", choices=("sum", "mean"), default="sum",
                    help="what a non-loss layer is differentiated under: sum(dout * y) (sum, the default) or its "
                         "mean over samples (mean)")
@@ -37,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
     from gradlab.conventions.discover import discover
     from gradlab.conventions.registry import load_reference
 
-    if args.N < 2:
-        raise UsageError(f"--N must be at least 2 (N = 1 cannot tell a mean from a sum), got {args.N}")
     if args.paths:
         found = discover(args.paths)  # a missing path raises FileNotFoundError: a usage error
         entries = [e for f in found for e in f.entries]
@@ -47,11 +50,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         entries, errors, skipped = list(load_reference().values()), [], []
 
+    reports = [batch_vs_samples(entry, N=args.N, seed=args.seed, loss=args.loss) for entry in entries]
+    if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
+        Path(args.json).write_text(json.dumps(batch_document(reports, N=args.N, seed=args.seed, loss=args.loss,
+                                                              errors=errors, skipped=skipped), indent=2))
     out = sys.stdout
-    reports = []
-    for entry in entries:
-        report = batch_vs_samples(entry, N=args.N, seed=args.seed, loss=args.loss)
-        reports.append(report)
+    for report in reports:
         verdict = "OK  " if report.consistent else "FAIL"
         print(f"{verdict} {report.layer} ({report.style} style, N={report.N})", file=out)
         for sentence in report.sentences:
@@ -63,7 +67,4 @@ def run(args: argparse.Namespace) -> int:
     bad = sum(not r.consistent for r in reports)
     print(f"{len(reports) - bad} consistent, {bad} not, {len(skipped)} skipped, {len(errors)} file error(s) "
           "(this is the 1/N question only; `gradlab check` checks the values)", file=out)
-    if args.json:
-        Path(args.json).write_text(json.dumps(batch_document(reports, N=args.N, seed=args.seed, loss=args.loss,
-                                                              errors=errors, skipped=skipped), indent=2))
     return EXIT_FAIL if bad or errors else EXIT_OK

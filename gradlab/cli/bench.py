@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gradlab.cli.common import EXIT_OK, UsageError
+from gradlab.cli.common import EXIT_OK, exit_statuses, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="time gradlab against PyTorch and write reports/bench.md and bench.json",
                        description="Time the checks (full and fast), a convolution, the whole registry and an MNIST "
                                    "epoch, gradlab and PyTorch alternately in this one process (PyTorch is "
-                                   "optional: `pip install torch==2.13.0`). Run it on an idle machine.")
-    p.add_argument("--repeats", type=int, default=5, help="timed rounds per case, after one warm-up (default 5)")
+                                   "optional: `pip install torch==2.13.0`). Run it on an idle machine.",
+                       epilog=exit_statuses(ok="the timings are written (they are figures, never a verdict)"))
+    p.add_argument("--repeats", type=positive_int, default=5,
+                   help="timed rounds per case, after one warm-up (default 5)")
     p.add_argument("--quick", action="store_true", help="one round, small stand-ins: a smoke test, not a benchmark")
     p.add_argument("--no-torch", action="store_true", help="time gradlab only, even if PyTorch is installed")
-    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
+    p.add_argument("--no-progress", action="store_true", help="no progress messages on stderr")
     p.set_defaults(run=run)
 
 
@@ -24,11 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from gradlab.bench.report import write_bench_report
     from gradlab.bench.runner import run_bench
 
-    if args.repeats < 1:
-        raise UsageError("--repeats must be at least 1")
     repeats = 1 if args.quick else args.repeats
     results = run_bench(repeats=repeats, quick=args.quick, use_torch=not args.no_torch,
-                        progress=lambda message: print(f"bench: {message}", file=sys.stderr, flush=True))
+                        progress=None if args.no_progress else _say)
     paths = write_bench_report(results, args.out)
     for c in results["cases"]:
         torch_s = "—" if c["torch_s"] is None else f"{c['torch_s']:.4f} s"
@@ -39,3 +40,7 @@ def run(args: argparse.Namespace) -> int:
     for path in paths.values():
         print(f"wrote {path}")
     return EXIT_OK
+
+
+def _say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)

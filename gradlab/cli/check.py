@@ -8,19 +8,21 @@ import shlex
 import sys
 from pathlib import Path
 
-from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError, exit_statuses, non_negative_int, positive_int
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check every layer in files/folders (or the reference registry)",
                        description="Check the backward pass of every layer gradlab recognises in PATH "
-                                   "(files or folders), or of the reference registry when no PATH is given.")
+                                   "(files or folders), or of the reference registry when no PATH is given.",
+                       epilog=exit_statuses(ok="every layer passed (warnings allowed)",
+                                            fail="a layer failed, a file did not import, or no layer was recognised"))
     p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
-    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+    p.add_argument("--examples", type=positive_int, default=DEFAULT_EXAMPLES,
                    help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
-    p.add_argument("--seed", type=int, default=0, help="seed for hypothesis and the data (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed for hypothesis and the data (default 0)")
     p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
     p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
                    help="full: every element by finite differences; fast: random projections first, element-wise "
@@ -35,11 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gradlab.cases.check_many import check_paths, check_registry
-    from gradlab.core.messages import explain, summary_line, worst_error
-
-    if args.examples < 1:
-        raise UsageError("--examples must be at least 1")
     from gradlab.conventions.discover import layout_options
+    from gradlab.core.messages import explain, summary_line, worst_error
 
     options = layout_options(args.layout, args.weights)
     if options and not args.paths:
@@ -47,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode,
                           options=options) \
         if args.paths else check_registry(examples=args.examples, seed=args.seed, only=args.only, mode=args.mode)
+    if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
+        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
     out = sys.stdout
     for err in outcome.errors:
         print(f"ERROR {err}", file=out)
@@ -74,6 +75,4 @@ def run(args: argparse.Namespace) -> int:
     counts = outcome.counts()
     print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
           f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
-    if args.json:
-        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
     return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK

@@ -12,13 +12,17 @@ import json
 import sys
 from pathlib import Path
 
-from gradlab.cli.common import EXIT_OK, UsageError
+from gradlab.cli.common import EXIT_OK, UsageError, exit_statuses, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("grade", help="grade a student's file (or a class folder) against an assignment",
                        description="Grade SUBMISSION against an assignment. Student code runs in a sandboxed "
-                                   "child process; the score is computed by the grader alone.")
+                                   "child process; the score is computed by the grader alone.",
+                       epilog=exit_statuses(ok="grading completed, whatever the score (a failing layer loses "
+                                               "points, it is not an error)",
+                                            usage="grading could not run: bad arguments, a missing submission, "
+                                                  "an assignment that does not load (one line says why)"))
     p.add_argument("submission", metavar="SUBMISSION", help="a .py file, a class folder, or (with --single) "
                                                             "one student's folder")
     p.add_argument("--assignment", required=True, metavar="NAME_OR_TOML",
@@ -28,8 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--single", action="store_true", help="SUBMISSION is one student's folder, not a class")
     p.add_argument("--out", metavar="DIR", help="class folder: where results, feedback and gradebook.csv go "
                                                 "(default: <folder>-grades next to it)")
-    p.add_argument("--jobs", type=int, default=None, help="class folder: parallel processes (default: all cores)")
-    p.add_argument("--no-progress", action="store_true", help="class folder: no progress bar")
+    p.add_argument("--jobs", type=positive_int, default=None,
+                   help="class folder: parallel processes (default: all cores)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="class folder: no progress bar (one is drawn only when stderr is a terminal)")
     p.set_defaults(run=run)
 
 
@@ -49,8 +55,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.submission}: no such file or folder")
     if path.is_file() and path.suffix != ".py":
         raise UsageError(f"{args.submission}: not a .py file; give a student's .py file or a folder")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     try:
         assignment = load_assignment(args.assignment)
     except AssignmentError as exc:

@@ -80,7 +80,7 @@ def grade_folder(folder: Path, assignment: Assignment, out: Path, *, jobs: int |
         if progress:
             from tqdm import tqdm
 
-            done = tqdm(done, total=len(futures), desc="grading", unit="submission")
+            done = tqdm(done, total=len(futures), desc="grading", unit="submission", disable=None)  # None: a TTY only
         for fut in done:
             row = fut.result()
             rows.append(row)

