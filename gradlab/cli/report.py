@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gradlab.cli.common import EXIT_OK, exit_statuses, non_negative_int, positive_int
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
@@ -25,12 +26,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gradlab.cases.check_many import check_registry
-    from gradlab.reporting.report import summary, summary_sentence, write_registry_report
+    from gradlab.reporting.report import pictures_missing, summary, summary_sentence, write_registry_report
 
     outcome = check_registry(examples=args.examples, seed=args.seed, progress=not args.no_progress)
     paths = write_registry_report(outcome.reports, args.out)
     print(summary_sentence(summary(outcome.reports)))
     for path in paths.values():
         print(f"wrote {path}")
+    if note := pictures_missing():
+        print(note, file=sys.stderr)
     # the registry is meant to hold failing layers: failing is the report's content, not an error
     return EXIT_OK

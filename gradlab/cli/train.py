@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError, exit_statuses, non_negative_int, positive_int
-from gradlab.reporting.report import TRAINING_JSON  # the report reads what training writes: one name for the file
+from gradlab.reporting.training_report import TRAINING_JSON, TRAINING_MD
 
 WEIGHTS = "mnist_weights.npz"
 TRAIN_EXIT = exit_statuses(ok="trained; the figures, curves and weights are written",
@@ -67,11 +67,13 @@ def _choice(args: argparse.Namespace) -> dict[str, str]:
 
 
 def train_verified(args: argparse.Namespace, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Verify the chosen layers, load the data, train, write curves and weights; returns the summary.
+    """Verify the chosen layers, load the data, train, write the training report (training.json, training.md,
+    the curves) and the weights; returns the training.json document.
 
     Raises `verified.Refused`, `mnist.MnistDataError` or `UsageError` with a one-line message.
     """
     from gradlab.conventions.registry import get
+    from gradlab.reporting.training_report import write_training_report
     from gradlab.training.mnist import fetch_mnist, load_mnist
     from gradlab.training.trainer import TrainConfig, save_weights, train
     from gradlab.training.verified import verify
@@ -94,18 +96,7 @@ def train_verified(args: argparse.Namespace, known: Mapping[str, Any] | None = N
     summary = {**result.summary(), "layers": verified.names(), "weights": str(weights),
                "curves": {"train_loss": result.train_loss, "train_accuracy": result.train_accuracy,
                           "val_accuracy": result.val_accuracy_curve}}
-    (args.out / TRAINING_JSON).write_text(json.dumps(summary, indent=2))
-    _draw_curves(summary, args.out)
-    return summary
-
-
-def _draw_curves(summary: dict[str, Any], out: Path) -> None:
-    from gradlab.reporting import plots
-
-    if plots.available():
-        (out / "figures").mkdir(exist_ok=True)
-        plots.training_curves(out / "figures" / "training.png", summary["curves"],
-                              f"MNIST: test accuracy {summary['test_accuracy']:.4f}")
+    return write_training_report(summary, args.out)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,5 +111,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
         Path(args.json).write_text(json.dumps(summary, indent=2))
     print(f"test accuracy {summary['test_accuracy']:.4f} after {summary['train_seconds']:.1f} s of training; "
-          f"wrote {args.out / TRAINING_JSON} and {summary['weights']}")
+          f"wrote {args.out / TRAINING_MD}, {args.out / TRAINING_JSON} and {summary['weights']}")
     return EXIT_OK
