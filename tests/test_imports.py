@@ -105,3 +105,27 @@ def test_a_missing_module_is_named_with_its_line_and_where_gradlab_looked(tmp_pa
     message = str(info.value)
     assert message.startswith("layers.py imports 'common") and "(line 2)" in message
     assert "searched" in message and "\n" not in message
+
+
+def test_a_module_with_an_odd_path_attribute_does_not_break_the_cleanup(tmp_path):
+    # torch registers modules whose __path__ cannot be iterated; loading a file that imports one must work
+    _tree(tmp_path / "odd", {"weird.py": "class _NotIterable:\n    def __iter__(self):\n        raise TypeError('no')\n"
+                                          "__path__ = _NotIterable()\n__file__ = None\n",
+                             "layers.py": "import weird\n" + RELU_FUNCTIONS})
+    module = load_module(tmp_path / "odd" / "layers.py")
+    assert module.relu_forward is not None
+
+
+def test_a_root_that_only_a_sibling_module_needs_is_found_and_the_error_names_the_sibling(tmp_path, monkeypatch):
+    repo = _tree(tmp_path / "book", {
+        "common/functions.py": SIGMOID_HELPER,
+        "ch07/net.py": "import sys, os\nsys.path.append(os.pardir)\nfrom common.functions import sigmoid\n",
+        "ch07/layers.py": "from net import *\n" + SIGMOID_LAYER,
+        "ch08/net.py": "from common.nowhere import thing\n",
+        "ch08/layers.py": "from net import *\n" + SIGMOID_LAYER,
+    })
+    monkeypatch.chdir(tmp_path)
+    (found,) = discover([repo / "ch07" / "layers.py"])
+    assert found.error is None and _names([found]) == ["Sigmoid"]
+    with pytest.raises(LoadError, match=r"^layers.py \(through net.py\) imports 'common.nowhere' \(line 1\)"):
+        load_module(repo / "ch08" / "layers.py")

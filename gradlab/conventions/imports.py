@@ -24,6 +24,9 @@ __all__ = ["LoadError", "load_module", "package_of", "search_roots"]
 
 #: how many folders above a file may hold the top-level modules it imports (a repository root)
 MAX_LEVELS_UP = 4
+#: how many local modules are followed when looking for what they import
+MAX_LOCAL_FILES = 50
+_GRADLAB = Path(__file__).resolve().parents[1]
 
 
 class LoadError(Exception):
@@ -65,22 +68,41 @@ def _provides(folder: Path, name: str) -> bool:
 
 def search_roots(path: Path) -> list[Path]:
     """The folders to put on `sys.path` for `path`: its package's parent (or its own folder), then
-    each folder above that provides a top-level module the file imports and nothing installed does
-    (the repository root holding `common/`, as the textbook's chapters expect)."""
+    each folder above that provides a top-level module that the file, or a local module it imports,
+    needs and nothing installed provides (the repository root holding `common/`, as the textbook's
+    chapters expect, even when only a sibling module reaches for it)."""
     package = package_of(path)
     roots = [package[0] if package else path.parent]
     if package:
         roots.append(path.parent)  # `import helpers` next to a file inside a package (implicit-relative habit)
-    for name, _ in _top_level_imports(path):
-        if name in sys.builtin_module_names or any(_provides(r, name) for r in roots) or _installed(name):
-            continue
-        folder = roots[0]
-        for _ in range(MAX_LEVELS_UP):
-            folder = folder.parent
-            if _provides(folder, name):
-                roots.append(folder)
-                break
+    queue, seen = [path], {path}
+    while queue and len(seen) <= MAX_LOCAL_FILES:
+        for name, _ in _top_level_imports(queue.pop(0)):
+            local = next((m for r in roots if (m := _module_file(r, name)) is not None), None)
+            if local is not None:
+                if local not in seen:
+                    seen.add(local)
+                    queue.append(local)
+                continue
+            if name in sys.builtin_module_names or _installed(name):
+                continue
+            provider = next((f for f in _above(roots[0]) if _provides(f, name)), None)
+            if provider is not None:
+                roots.append(provider)
     return list(dict.fromkeys(roots))
+
+
+def _above(folder: Path) -> list[Path]:
+    """The folders above `folder` that may hold a repository's top-level modules."""
+    return list(folder.parents)[:MAX_LEVELS_UP]
+
+
+def _module_file(folder: Path, name: str) -> Path | None:
+    """The local file that `import name` finds in `folder`, if any (a module or a package's __init__)."""
+    for candidate in (folder / f"{name}.py", folder / name / "__init__.py"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
 
 
 def _installed(name: str) -> bool:
@@ -138,19 +160,36 @@ def _import(path: Path, dotted: str | None) -> ModuleType:
 
 def _under(module: ModuleType, roots: list[Path]) -> bool:
     """Whether `module` was loaded from the user's folders (a namespace package has only a __path__)."""
-    places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", []) or [])]
+    places: list[str] = []
+    try:  # modules are free to put anything in these (torch's _ClassNamespace is not iterable)
+        places.append(module.__file__ if isinstance(module.__file__, str) else "")
+    except Exception:
+        pass
+    try:
+        places += [p for p in getattr(module, "__path__", None) or [] if isinstance(p, str)]
+    except Exception:
+        pass
     resolved = [Path(p).resolve() for p in places if p]
     return any(p.is_relative_to(r) and "site-packages" not in p.parts for p in resolved for r in roots)
 
 
 def _missing(path: Path, exc: ModuleNotFoundError, roots: list[Path]) -> str:
     missing = exc.name or "a module"
-    top = missing.split(".")[0]
-    line = next((f" (line {n})" for name, n in _top_level_imports(path) if name == top), "")
-    searched = ", ".join(str(r) for r in roots)
-    return (f"{path.name} imports {missing!r}{line}, which is neither installed nor found next to the file or in the "
-            f"{MAX_LEVELS_UP} folders above it (searched {searched}); install it, or run gradlab on the file "
-            f"inside the project that holds {top!r}")
+    importer, line = _importing_frame(exc, path)
+    via = "" if importer == path else f" (through {importer.name})"
+    searched = ", ".join(str(r) for r in dict.fromkeys([*roots, *_above(roots[0])]))
+    return (f"{path.name}{via} imports {missing!r}{line}, which is neither installed nor found next to the file or in "
+            f"the folders above it (searched {searched}); install it, or run gradlab on the file inside the project "
+            f"that holds {missing.split('.')[0]!r}")
+
+
+def _importing_frame(exc: BaseException, path: Path) -> tuple[Path, str]:
+    """The user's file whose import statement failed, and its line (the innermost such frame)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        here = Path(frame.filename)
+        if frame.filename.endswith(".py") and "importlib" not in here.parts and not here.is_relative_to(_GRADLAB):
+            return Path(frame.filename).resolve(), f" (line {frame.lineno})"
+    return path, ""
 
 
 def _user_line(exc: BaseException, path: Path) -> str:
