@@ -1,0 +1,86 @@
+"""Function-style layers (CS231n): `<stem>_forward(x, *params[, param_dict]) -> (out, cache)`,
+`<stem>_backward(dout, cache) -> dx or (dx, dparam1, ...)`, and losses `<name>(x, y) -> (loss, dx)`.
+
+Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices
+from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
+from gradlab.kinds import Case, Kind
+
+__all__ = ["FunctionLayer", "LossFunctionLayer"]
+
+
+class FunctionLayer(Layer):
+    """A function-style pair: `<stem>_forward(x, *params[, param_dict]) -> (out, cache)` and
+    `<stem>_backward(dout, cache) -> dx or (dx, dparam1, ...)`."""
+
+    def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case):
+        self.kind, self.fwd, self.bwd, self.case = kind, forward, backward, case
+        try:
+            names = list(inspect.signature(forward).parameters)[1:]
+        except (TypeError, ValueError):
+            names = []
+        param_args = [n for n in names if n != kind.param_dict][: len(kind.params)]
+        if len(param_args) < len(kind.params):
+            raise LayerSignatureError(
+                f"{forward.__name__} takes ({', '.join(['x', *names])}); a {kind.name} forward takes "
+                f"(x, {', '.join(p.lower() for p in kind.params)}{', ' + kind.param_dict if kind.param_dict else ''})"
+            )
+        self.params = {c: case.params[c] for c in kind.params}
+        self.grad_names = {c: "d" + n for c, n in zip(kind.params, param_args)}
+        self.cache: Any = None
+        self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0))) if kind.stochastic else None
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        if self.rng is not None:
+            self.rng.reset()
+        args: list[Any] = [x, *(self.params[c] for c in self.kind.params)]
+        if self.kind.param_dict:
+            args.append(self.kind.function_param_dict(self.case.hyper))
+        result = call(self.fwd.__name__, self.fwd, *args)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__}, expected (out, cache)")
+        out, self.cache = result
+        return as_array(out, self.fwd.__name__)
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        result = call(self.bwd.__name__, self.bwd, dout, self.cache)
+        parts = list(result) if isinstance(result, tuple) else [result]
+        expected = 1 + len(self.kind.params)
+        if len(parts) != expected:
+            raise LayerCrash(self.bwd.__name__, f"returned {len(parts)} value(s), expected {expected} "
+                             f"(dx{''.join(', ' + self.grad_names[c] for c in self.kind.params)})")
+        dx = None if parts[0] is None else as_array(parts[0], self.bwd.__name__)
+        grads = {c: None if g is None else as_array(g, self.bwd.__name__) for c, g in zip(self.kind.params, parts[1:])}
+        return dx, grads
+
+
+class LossFunctionLayer(Layer):
+    """A function-style loss `<name>(x, y) -> (loss, dx)`: forward and backward in one call."""
+
+    def __init__(self, fn: Callable[..., Any], kind: Kind, case: Case):
+        self.fn, self.kind = fn, kind
+        self.params: dict[str, np.ndarray] = {}
+        self.grad_names: dict[str, str] = {}
+        self.dx: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        y = labels_as_indices(t) if self.kind.index_labels else t
+        result = call(self.fn.__name__, self.fn, x, y)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, dx)")
+        loss, dx = result
+        self.dx = None if dx is None else as_array(dx, self.fn.__name__)
+        return as_array(loss, self.fn.__name__)
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        return (None if self.dx is None else self.dx * float(dout)), {}
