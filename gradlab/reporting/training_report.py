@@ -28,10 +28,11 @@ def training_document(summary: dict[str, Any]) -> dict[str, Any]:
 
 def markdown(doc: dict[str, Any], curves_drawn: bool) -> str:
     config = doc.get("config", {})
+    layers = ", ".join(doc.get("layers", [])) or "(not recorded)"
     lines = ["# gradlab MNIST training report", "",
              f"**Test accuracy {doc['test_accuracy']:.4f}** (validation {doc['val_accuracy']:.4f}"
-             f"{'' if doc.get('val_held_out', True) else ', trained on'}) after {doc['train_seconds']:.1f} s "
-             f"of training, from verified layers {', '.join(doc.get('layers', [])) or '(not recorded)'}.", "",
+             f"{'' if doc.get('val_held_out', True) else ', not held out: trained on'}) "
+             f"after {doc['train_seconds']:.1f} s of training, from verified layers {layers}.", "",
              "This report holds timings, which change from run to run: it is not part of the registry report "
              "and is not tracked in git.", "",
              "| setting | value |", "| --- | --- |"]
