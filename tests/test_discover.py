@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from gradlab.conventions.discover import LoadError, discover, entry_for, find_layers, load_module
+from gradlab.kinds import KINDS, normalise_class_name
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def write(tmp_path: Path, name: str, source: str) -> Path:
@@ -120,3 +124,25 @@ def test_entry_for_needs_a_kind_when_the_name_is_unusual():
     with pytest.raises(ValueError, match="pass kind="):
         entry_for(MyDense)
     assert entry_for(MyDense, kind="affine").kind == "affine"
+
+
+def _readme_names_table() -> dict[str, tuple[set[str], set[str]]]:
+    """README's table of the names gradlab knows: kind -> (class names, function names), as written."""
+    text = README.read_text()
+    section = text[text.index("## Check your own layers"):]
+    section = section[section.index("| kind |"):]
+    rows = section[:section.index("\n\n")].splitlines()[2:]
+    table = {}
+    for row in rows:
+        kind, classes, functions = (cell.strip() for cell in row.strip("|").split("|"))
+        table[kind] = (set(re.findall(r"`([^`]+)`", classes)), set(re.findall(r"`([^`]+)`", functions)))
+    return table
+
+
+def test_the_readme_names_table_lists_every_class_name_and_function_name_of_every_kind():
+    table = _readme_names_table()
+    assert set(table) == set(KINDS)
+    for name, kind in KINDS.items():
+        classes, functions = table[name]
+        assert {normalise_class_name(c) for c in classes} == set(kind.class_names), name
+        assert {f"{stem}_*" for stem in kind.function_stems} | set(kind.loss_functions) <= functions, name

@@ -60,6 +60,8 @@ def test_every_gradient_entry_carries_its_own_verdict(check_document):
 
 @pytest.mark.parametrize("breakage", [
     pytest.param(lambda d: d.pop("seed"), id="missing-seed"),
+    pytest.param(lambda d: d.pop("notes"), id="missing-notes"),
+    pytest.param(lambda d: d.update(notes="no layers"), id="notes-not-a-list"),
     pytest.param(lambda d: d["layers"][0].update(bug_codes=["off-by-one"]), id="unknown-bug-code"),
     pytest.param(lambda d: d["layers"][0].update(verdict="maybe"), id="unknown-verdict"),
     pytest.param(lambda d: d.update(schema="gradlab-check/2"), id="other-version"),

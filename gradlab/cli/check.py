@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import sys
@@ -23,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--examples", type=positive_int, default=DEFAULT_EXAMPLES,
                    help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed for hypothesis and the data (default 0)")
-    p.add_argument("--only", metavar="NAME", action="append", help="check only the layers with this name")
+    p.add_argument("--only", metavar="NAME", action="append",
+                   help="check only the layers with this name (any case; repeat for several)")
     p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
                    help="full: every element by finite differences; fast: random projections first, element-wise "
                         "only on failure; auto (default): fast for arrays over 512 elements")
@@ -43,11 +45,14 @@ def run(args: argparse.Namespace) -> int:
     options = layout_options(args.layout, args.weights)
     if options and not args.paths:
         raise UsageError("--layout columns applies to your own files: give a PATH")
-    outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=args.only, mode=args.mode,
-                          options=options) \
-        if args.paths else check_registry(examples=args.examples, seed=args.seed, only=args.only, mode=args.mode)
+    only = AnyCase(args.only) if args.only else None
+    with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
+        outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=only, mode=args.mode,
+                              options=options) \
+            if args.paths else check_registry(examples=args.examples, seed=args.seed, only=only, mode=args.mode)
+    notes = [] if outcome.reports or outcome.errors else [_nothing_recognised(args.paths, args.only)]
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
-        Path(args.json).write_text(json.dumps(outcome.to_dict(), indent=2))
+        Path(args.json).write_text(json.dumps({**outcome.to_dict(), "notes": notes}, indent=2))
     out = sys.stdout
     for err in outcome.errors:
         print(f"ERROR {err}", file=out)
@@ -63,16 +68,30 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  warning: {w.message}", file=out)
     for name, why in outcome.skipped:
         print(f"SKIP {name}: {why}", file=out)
-    if not outcome.reports and not outcome.errors:
-        from gradlab.kinds import KINDS
-
-        stems = sorted({n for k in KINDS.values() for n in k.function_stems})
-        losses = sorted({n for k in KINDS.values() for n in k.loss_functions})
-        print(f"no layers recognised in {' '.join(args.paths) or 'the registry'}: gradlab looks for classes such as "
-              f"Affine, Relu, SoftmaxWithLoss, functions <stem>_forward/<stem>_backward with a stem among "
-              f"{', '.join(stems)}, and the loss functions {', '.join(losses)}", file=out)
+    for note in notes:
+        print(note, file=out)
+    if notes:  # nothing recognised
         return EXIT_FAIL
     counts = outcome.counts()
     print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
           f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
     return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
+
+
+class AnyCase(list[str]):
+    """The `--only` names; `name in` them ignores case (`--only Conv_Fast` finds `conv_fast`)."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.casefold() in {n.casefold() for n in self}
+
+
+def _nothing_recognised(paths: list[str], only: list[str] | None) -> str:
+    """Why nothing was checked, in one sentence (printed, and the JSON document's `notes`)."""
+    from gradlab.kinds import KINDS
+
+    stems = sorted({n for k in KINDS.values() for n in k.function_stems})
+    losses = sorted({n for k in KINDS.values() for n in k.loss_functions})
+    asked = f" named {', '.join(only)} (--only)" if only else ""
+    return (f"no layers{asked} recognised in {' '.join(paths) or 'the registry'}: gradlab looks for classes such as "
+            f"Affine, Relu, SoftmaxWithLoss, functions <stem>_forward/<stem>_backward with a stem among "
+            f"{', '.join(stems)}, and the loss functions {', '.join(losses)}")

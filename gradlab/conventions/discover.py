@@ -2,18 +2,28 @@
 
 Class style: a class named `Affine`, `Relu`, `BatchNormalization`, ... (see `gradlab.kinds`).
 Function style: a pair `<stem>_forward[_suffix]` / `<stem>_backward[_suffix]` is one layer named
-`<stem>` (`conv_forward_naive` + `conv_backward_naive` is `conv`); a loss function such as
-`softmax_loss` keeps its full name. Whatever looks like a layer but has an unknown name is listed
-as skipped, with the reason. Files are imported as their code expects (`gradlab.conventions.imports`);
-one that cannot be imported raises `LoadError` with one line that says what to fix.
+`<stem><suffix>` (CS231n's `conv_forward_fast` + `conv_backward_fast` is `conv_fast`), except that
+the `_naive` suffix keeps the plain stem (`conv_forward_naive` + `conv_backward_naive` is `conv`);
+a loss function such as `softmax_loss` keeps its full name. One object under two names
+(`conv_forward_fast = conv_forward_strides`) is checked once, under the first. Whatever looks like
+a layer but has an unknown name is listed as skipped, with the reason.
+
+A folder is read before it is imported: only its files whose source could hold a layer are
+imported (`could_hold_layers`), so training scripts, `setup.py` and notebook helpers never run;
+the others are listed as skipped. A file named explicitly is always imported. Files are imported
+as their code expects (`gradlab.conventions.imports`), with their prints sent to stderr; one that
+cannot be imported gives an error line that names it and says what to fix.
 Non-goal: deciding anything about the layers found.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import inspect
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -23,9 +33,21 @@ from gradlab.conventions.imports import LoadError, load_module
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
-__all__ = ["Found", "LoadError", "discover", "entry_for", "find_layers", "layout_options", "load_module"]
+__all__ = ["NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for", "find_layers",
+           "layout_options", "load_module", "pair_name"]
 
 _FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
+_BACKWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_backward(?P<suffix>_[a-z0-9_]+)?$")
+#: the suffix of CS231n's reference implementations, which keep the plain stem as their name
+_PLAIN_SUFFIXES = ("", "_naive")
+#: why a file of a folder was not imported
+NOT_IMPORTED = "defines no layer; not imported"
+
+
+def pair_name(stem: str, suffix: str = "") -> str:
+    """The name of the layer `<stem>_forward<suffix>` / `<stem>_backward<suffix>`: `conv` for the
+    `_naive` pair (and the plain one), `conv_fast`, `max_pool_reshape`, ... for the others."""
+    return stem if suffix in _PLAIN_SUFFIXES else f"{stem}{suffix}"
 
 
 @dataclass
@@ -57,11 +79,24 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
         return found
     objects = _defined_here(module)
     used: set[str] = set()
+    # the first name each object (a class, a loss function, a forward/backward pair) was seen under,
+    # and the layer it was checked as: an alias is checked once
+    first: dict[tuple[int, ...], tuple[str, str]] = {}
+
+    def alias(key: tuple[int, ...], name: str, layer: str, what: str) -> bool:
+        if key in first:
+            seen, checked_as = first[key]
+            found.skipped.append((layer, f"{name} is the same {what} as {seen}; checked once, as {checked_as}"))
+            return True
+        first[key] = (name, layer)
+        return False
+
     for name, obj in objects.items():
         if isinstance(obj, type):
             kind = kind_for_class(name)
             if kind is not None and _looks_like_layer_class(obj):
-                found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__, source=src))
+                if not alias((id(obj),), name, name, "class"):
+                    found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__, source=src))
             elif _looks_like_layer_class(obj):
                 found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab knows"))
     for name, obj in objects.items():
@@ -69,43 +104,105 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
             continue
         loss_kind = kind_for_loss_function(name)
         if loss_kind is not None:
-            found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__, source=src))
             used.add(name)
+            if not alias((id(obj),), name, name, "function"):
+                found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__, source=src))
             continue
         m = _FORWARD.match(name)
         if not m:
             continue
         stem, suffix = m["stem"], m["suffix"] or ""
+        layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
         backward = objects.get(backward_name)
         kind = kind_for_stem(stem)
         used.update((name, backward_name))
         if kind is None:
-            found.skipped.append((stem, f"{name}: not a layer name gradlab knows"))
+            found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
         elif not callable(backward):
-            found.skipped.append((stem, f"{name} has no matching {backward_name}"))
-        else:
+            found.skipped.append((layer, f"{name} has no matching {backward_name}"))
+        elif not alias((id(obj), id(backward)), name, layer, "function"):
             pair = (obj, backward)
-            found.entries.append(Entry(stem, kind.name, "function", pair, module=module.__name__, source=src))
+            found.entries.append(Entry(layer, kind.name, "function", pair, module=module.__name__, source=src))
     for name, obj in objects.items():
         if inspect.isfunction(obj) and "_backward" in name and name not in used:
             found.skipped.append((name, "a backward function with no matching forward"))
     return found
 
 
+def _layer_function_name(name: str) -> bool:
+    return bool(_FORWARD.match(name) or _BACKWARD.match(name)) or kind_for_loss_function(name) is not None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements that run at import, including those under `if`/`try`/`with` (not in function bodies)."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for attr in ("body", "orelse", "finalbody"):
+                yield from _statements(getattr(node, attr, None) or [])
+            for handler in getattr(node, "handlers", None) or []:
+                yield from _statements(handler.body)
+
+
+def could_hold_layers(path: Path) -> bool:
+    """Whether the file's source, read without running it, could define a layer gradlab finds: a class
+    with a known layer name or with its own `forward` and `backward`, a function named
+    `<stem>_forward...`/`<stem>_backward...` or like a known loss, or an import of gradlab (registered
+    layers). A file that does not parse could: importing it reports the syntax error."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "gradlab" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "gradlab":
+            return True
+    for node in _statements(tree.body):
+        if isinstance(node, ast.ClassDef):
+            methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            if kind_for_class(node.name) is not None or {"forward", "backward"} <= methods:
+                return True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _layer_function_name(node.name):
+            return True
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _layer_function_name(t.id)
+                                                  for t in node.targets):
+            return True  # relu_forward = lambda x: ...
+    return False
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """The *.py files under `folder`, not in caches or hidden folders (.ipynb_checkpoints, .venv, .git)."""
+    def hidden(f: Path) -> bool:
+        return any(part == "__pycache__" or part.startswith(".") for part in f.relative_to(folder).parts[:-1])
+
+    return sorted(f for f in folder.rglob("*.py") if not hidden(f))
+
+
+def _load(f: Path) -> Found:
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # the file's prints must not mix into gradlab's output
+            module = load_module(f, shown_as=str(f))
+        return find_layers(module, str(f))
+    except LoadError as exc:
+        return Found(str(f), error=str(exc))
+
+
 def discover(paths: list[str | Path]) -> list[Found]:
-    """Every layer in the given files and folders (folders are searched recursively for *.py)."""
+    """Every layer in the given files and folders. A folder is searched recursively for *.py, and only
+    its files that `could_hold_layers` are imported (the others are skipped with `NOT_IMPORTED`);
+    a file given by name is always imported."""
     results = []
     for raw in paths:
         p = Path(raw)
         if not p.exists():
             raise FileNotFoundError(f"{raw}: no such file or folder")
-        files = sorted(f for f in p.rglob("*.py") if "__pycache__" not in f.parts) if p.is_dir() else [p]
-        for f in files:
-            try:
-                results.append(find_layers(load_module(f), str(f)))
-            except LoadError as exc:
-                results.append(Found(str(f), error=str(exc)))
+        if not p.is_dir():
+            results.append(_load(p))
+            continue
+        for f in _files_in(p):
+            results.append(_load(f) if could_hold_layers(f) else Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
     return results
 
 
@@ -130,7 +227,8 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
         m = _FORWARD.match(getattr(layer, "__name__", ""))
         stem = m["stem"] if m else getattr(layer, "__name__", "layer")
         k = k or kind_for_stem(stem)
-        convention, target, default_name = "function", (layer, backward), stem
+        convention, target = "function", (layer, backward)
+        default_name = pair_name(stem, m["suffix"] or "") if m else stem
     elif callable(layer):
         k = k or kind_for_loss_function(getattr(layer, "__name__", ""))
         convention, target, default_name = "function", layer, getattr(layer, "__name__", "loss")

@@ -112,12 +112,15 @@ def _installed(name: str) -> bool:
         return False
 
 
-def load_module(path: Path) -> ModuleType:
+def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     """Import the file at `path` as its code expects (see the module docstring); sys.path and
-    sys.modules are as they were afterwards, and the returned module keeps working."""
+    sys.modules are as they were afterwards, and the returned module keeps working. A `LoadError`
+    names the file as `shown_as` (default: its name), and the module the failure is in when it is
+    another one (`layer_utils.py (through layers.py:3): syntax error ...`)."""
     path = Path(path).resolve()
+    shown = shown_as or path.name
     if path.suffix != ".py" or not path.is_file():
-        raise LoadError(f"{path.name}: not a Python file gradlab can import")
+        raise LoadError(f"{shown}: not a Python file gradlab can import")
     roots = search_roots(path)
     package = package_of(path)
     saved_path, saved_modules = list(sys.path), set(sys.modules)
@@ -125,14 +128,17 @@ def load_module(path: Path) -> ModuleType:
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
-        where = Path(exc.filename).name if exc.filename else path.name
-        raise LoadError(f"{where}:{exc.lineno}: syntax error: {exc.msg}; fix the line and run again") from None
+        if exc.filename and Path(exc.filename).resolve() != path:
+            where = f"{shown} (through {Path(exc.filename).name}:{exc.lineno})"
+        else:
+            where = f"{shown}:{exc.lineno}"
+        raise LoadError(f"{where}: syntax error: {exc.msg}; fix the line and run again") from None
     except ModuleNotFoundError as exc:
-        raise LoadError(_missing(path, exc, roots)) from None
+        raise LoadError(_missing(path, exc, roots, shown)) from None
     except (Exception, SystemExit) as exc:
         line = _user_line(exc, path)
-        raise LoadError(f"{path.name} raised {type(exc).__name__} while being imported{line}: {exc}; "
-                        "code at the top level of the file must run without errors") from None
+        raise LoadError(f"{shown}{_through(exc, path, roots)} raised {type(exc).__name__} while being imported"
+                        f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         sys.path[:] = saved_path
         # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay)
@@ -173,12 +179,12 @@ def _under(module: ModuleType, roots: list[Path]) -> bool:
     return any(p.is_relative_to(r) and "site-packages" not in p.parts for p in resolved for r in roots)
 
 
-def _missing(path: Path, exc: ModuleNotFoundError, roots: list[Path]) -> str:
+def _missing(path: Path, exc: ModuleNotFoundError, roots: list[Path], shown: str) -> str:
     missing = exc.name or "a module"
     importer, line = _importing_frame(exc, path)
     via = "" if importer == path else f" (through {importer.name})"
     searched = ", ".join(str(r) for r in dict.fromkeys([*roots, *_above(roots[0])]))
-    return (f"{path.name}{via} imports {missing!r}{line}, which is neither installed nor found next to the file or in "
+    return (f"{shown}{via} imports {missing!r}{line}, which is neither installed nor found next to the file or in "
             f"the folders above it (searched {searched}); install it, or run gradlab on the file inside the project "
             f"that holds {missing.split('.')[0]!r}")
 
@@ -190,6 +196,20 @@ def _importing_frame(exc: BaseException, path: Path) -> tuple[Path, str]:
         if frame.filename.endswith(".py") and "importlib" not in here.parts and not here.is_relative_to(_GRADLAB):
             return Path(frame.filename).resolve(), f" (line {frame.lineno})"
     return path, ""
+
+
+def _through(exc: BaseException, path: Path, roots: list[Path]) -> str:
+    """` (through layers.py, line 7)` when the exception was raised in another of the user's modules."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        here = Path(frame.filename)
+        if not frame.filename.endswith(".py") or "site-packages" in here.parts:
+            continue
+        here = here.resolve()
+        if here == path:
+            return ""
+        if any(here.is_relative_to(r) for r in roots) and not here.is_relative_to(_GRADLAB):
+            return f" (through {here.name}, line {frame.lineno})"
+    return ""
 
 
 def _user_line(exc: BaseException, path: Path) -> str:
