@@ -1,5 +1,11 @@
-"""Class-style layers (the textbook and learners' projects): a class per layer, `forward(x)`, `backward(dout)`.
+"""Class-style layers (the textbook, its second volume, learners' projects): a class per layer.
 
+`forward(x)` returns the output and `backward(dout)` returns dx, with parameter gradients left where
+`gradlab.conventions.class_slots` finds them. Constructors take the parameter arrays (`Affine(W, b)`)
+or the sizes (`Dense(n_in, n_out)`, the layer draws its own weights, which gradlab then replaces
+with its own), plus hyper-parameters by their usual names. A backward that takes a learning rate
+(`backward(grad, learning_rate)`) and updates the weights itself is called with a learning rate of 1
+on gradlab's arrays: the gradient is `W_before - W_after`, and the arrays are put back.
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
@@ -11,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import RandomStateKeeper, accepts, as_array, call, crash_report, has_required_arg
+from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -24,96 +31,58 @@ _HYPER_ALIASES = {
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
 }
+#: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
+_SIZE_NAMES = {
+    "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
+           "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x"),
+    "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
+            "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
+            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),
+    "features": ("num_features", "n_features", "features", "dim", "size", "d", "feature_dim", "input_size",
+                 "in_features", "n_in", "input_dim", "n_channels", "channels"),
+    "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
+    "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
+}
+#: names of a learning rate, in a constructor or as backward's second argument
+_LR_NAMES = ("lr", "learning_rate", "alpha", "eta", "step_size", "learning_rate_init", "rate_of_learning")
 _TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
-_PARAM_ALIASES = {"W": ("W", "w", "weight", "weights"), "b": ("b", "bias"), "gamma": ("gamma",), "beta": ("beta",)}
 
 
 class ClassLayer(Layer):
-    """A class-style layer (`forward(x)`, `backward(dout)`, gradients in `dW`/`db` or `grads`)."""
+    """A class-style layer seen through gradlab's native protocol (see the module docstring)."""
 
     def __init__(self, cls: type, kind: Kind, case: Case):
         self.kind = kind
-        self.obj = self._construct(cls, kind, case)
+        self.obj, self.lr_attribute = _construct(cls, kind, case)
         self.params: dict[str, np.ndarray] = {}
-        self.param_keys: dict[str, str] = {}
+        self.slots: dict[str, Slot] = {}
+        self.views: dict[str, np.ndarray] = {}
         self.grad_names: dict[str, str] = {}
-        for canonical in kind.params:
-            key = self._install(canonical, case.params[canonical])
+        for i, canonical in enumerate(kind.params):
+            slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
             self.params[canonical] = case.params[canonical]
-            self.param_keys[canonical] = key
-            self.grad_names[canonical] = "d" + key
+            self.slots[canonical] = slot
+            self.views[canonical] = slot.install(case.params[canonical])
+            self.grad_names[canonical] = slot.grad_spelling
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
         self.train_kw = next((f for f in _TRAIN_FLAGS if accepts(self.obj.forward, f)), None)
+        self.lr_arg = _learning_rate_argument(self.obj.backward)
 
-    @staticmethod
-    def _construct(cls: type, kind: Kind, case: Case) -> Any:
-        try:
-            sig = inspect.signature(cls)
-        except (TypeError, ValueError):
-            sig = None
-        args: list[Any] = []
-        kwargs: dict[str, Any] = {}
-        if sig is not None:
-            positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            params = [case.params[p] for p in kind.params]
-            # parameters first, in canonical order, then hyper-parameters by name
-            args = params[: len(positional)]
-            for p in positional[len(args):]:
-                key = _HYPER_ALIASES.get(p.name)
-                if key is not None and key in case.hyper:
-                    kwargs[p.name] = case.hyper[key]
-                elif p.default is p.empty:
-                    raise LayerSignatureError(
-                        f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a "
-                        f"{kind.name} layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)})"
-                    )
-            for p in sig.parameters.values():
-                if p.kind is p.KEYWORD_ONLY:
-                    key = _HYPER_ALIASES.get(p.name)
-                    if key is not None and key in case.hyper:
-                        kwargs[p.name] = case.hyper[key]
-        try:
-            return cls(*args, **kwargs)
-        except (Exception, SystemExit) as exc:
-            names = [p.name for p in positional[: len(kind.params)]] if sig is not None else []
-            expected = [a for p in kind.params for a in _PARAM_ALIASES.get(p, (p,))]
-            if kind.params and names and not all(n in expected for n in names):
-                raise LayerSignatureError(
-                    f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given "
-                    f"the parameter arrays: gradlab constructs {cls.__name__}({', '.join(kind.params)}) as the course "
-                    f"does, so take the arrays as arguments") from exc
-            raise crash_report(f"{cls.__name__}(...)", exc) from exc
+    @property
+    def updates_itself(self) -> bool:
+        """Whether the layer's own update is its way of reporting gradients (a learning rate it was given)."""
+        return self.lr_arg or self.lr_attribute is not None
 
-    def _install(self, canonical: str, value: np.ndarray) -> str:
-        """Put our float64 array where the layer reads the parameter; returns the name it goes by."""
-        store = getattr(self.obj, "params", None)
-        for name in _PARAM_ALIASES.get(canonical, (canonical,)):
-            if isinstance(store, dict) and name in store:
-                store[name] = value
-                return name
-            if hasattr(self.obj, name):
-                setattr(self.obj, name, value)
-                return name
-        raise LayerSignatureError(
-            f"{type(self.obj).__name__} keeps no parameter {canonical!r}: store it as self.{canonical} "
-            f"or self.params[{canonical!r}]"
-        )
-
-    def _keep_params(self) -> None:
-        """A parameter rebound to a new array is an update the checker must see: note it, and put
-        the checker's array back so the next call computes with the values the checker controls."""
-        store = getattr(self.obj, "params", None)
-        for canonical, key in self.param_keys.items():
-            ours = self.params[canonical]
-            if isinstance(store, dict) and key in store:
-                if store[key] is not ours:
+    def _keep_params(self, *, expected: bool = False) -> None:
+        """A parameter rebound to a new array is an update the checker must see: note it (unless the
+        layer updates itself by contract), and put gradlab's array back."""
+        for canonical, slot in self.slots.items():
+            if slot.get() is not self.views[canonical]:
+                if not expected:
                     self.rebound.add(canonical)
-                    store[key] = ours
-            elif getattr(self.obj, key, None) is not ours:
-                self.rebound.add(canonical)
-                setattr(self.obj, key, ours)
+                self.views[canonical] = slot.install(self.params[canonical])
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
@@ -128,20 +97,154 @@ class ClassLayer(Layer):
             self._keep_params()
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        if self.updates_itself:
+            return self._backward_with_update(dout)
+        dx = self._call_backward(dout, lr=None)
+        self._keep_params()
+        return dx, self._gradients()
+
+    def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__
         if self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
+        elif lr is not None and self.lr_arg:
+            dx = call(f"{name}.backward", self.obj.backward, dout, lr)
         else:
             dx = call(f"{name}.backward", self.obj.backward, dout)
-        self._keep_params()
         if dx is not None or self.kind.x_differentiable:
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
+        return dx
+
+    def _gradients(self, updates: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray | None]:
+        name = type(self.obj).__name__
         grads: dict[str, np.ndarray | None] = {}
-        store = getattr(self.obj, "grads", None)
-        for canonical, key in self.param_keys.items():
-            value = getattr(self.obj, "d" + key, None)
-            if value is None and isinstance(store, dict):
-                value = store.get(key, store.get("d" + key))
-            grads[canonical] = None if value is None else np.array(as_array(value, f"{name}.d{key}"), copy=True)
-        return dx, grads
+        for canonical, slot in self.slots.items():
+            value = slot.gradient()
+            if value is None and updates is not None:
+                value = updates.get(canonical)
+            if value is not None:
+                value = slot.from_layer(np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True))
+            grads[canonical] = value
+        return grads
+
+    def _backward_with_update(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        """Backward at learning rate 1 on gradlab's arrays: the gradient is what the update took away.
+        dx must not depend on the update: backward again at learning rate 0 must give the same dx
+        (else it used the updated weights: stale-parameters)."""
+        before = {c: v.copy() for c, v in self.params.items()}
+        dx = self._with_rate(1.0, dout)
+        updates = {c: self.slots[c].to_layer(before[c]) - np.asarray(self.slots[c].get()) for c in self.slots}
+        self._restore(before)
+        if any(np.any(u != 0) for u in updates.values()):
+            dx0 = self._with_rate(0.0, dout)
+            self._restore(before)
+            if (dx is None) != (dx0 is None) or (dx is not None and dx0 is not None and not np.allclose(dx, dx0)):
+                self.rebound.update(c for c, u in updates.items() if np.any(u != 0))
+        return dx, self._gradients(updates)
+
+    def _with_rate(self, rate: float, dout: np.ndarray) -> np.ndarray | None:
+        if self.lr_attribute is not None:
+            setattr(self.obj, self.lr_attribute, rate)
+        return self._call_backward(dout, lr=rate)
+
+    def _restore(self, before: dict[str, np.ndarray]) -> None:
+        for canonical, values in before.items():
+            self.params[canonical][...] = values
+        self._keep_params(expected=True)
+
+
+def _learning_rate_argument(backward: Any) -> bool:
+    """Whether backward takes a learning rate after dout (`backward(grad, learning_rate)`)."""
+    try:
+        params = [p for p in inspect.signature(backward).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    if len(params) < 2:
+        return False
+    second = params[1]
+    return second.name.lower() in _LR_NAMES or (second.default is second.empty and len(params) == 2)
+
+
+def _construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
+    """The layer object, built as the course builds it, and the attribute holding a constructor's
+    learning rate (set to 1, so that an update inside backward is the gradient), if any."""
+    try:
+        sig = inspect.signature(cls)
+    except (TypeError, ValueError):
+        sig = None
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    lr_name: str | None = None
+    if sig is not None:
+        args, kwargs, lr_name = _arguments(cls, sig, kind, case)
+    try:
+        obj = cls(*args, **kwargs)
+    except (Exception, SystemExit) as exc:
+        raise _construction_error(cls, sig, kind, exc) from exc
+    lr_attribute = None
+    if lr_name is not None:
+        lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
+                             if isinstance(getattr(obj, a, None), (int, float))), None)
+    return obj, lr_attribute
+
+
+def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
+               case: Case) -> tuple[list[Any], dict[str, Any], str | None]:
+    positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
+    by_array = bool(positional) and positional[0].name.lower() in aliases or not _takes_sizes(positional, kind, case)
+    args: list[Any] = [case.params[p] for p in kind.params][: len(positional)] if by_array else []
+    kwargs: dict[str, Any] = {}
+    lr_name = None
+    sizes = dict(kind.sizes(case)) if kind.sizes is not None and not by_array else {}
+    unnamed_roles = [r for r in sizes if not any(p.name.lower() in _SIZE_NAMES.get(r, ()) for p in positional)]
+    for p in positional[len(args):]:
+        lower = p.name.lower()
+        role = next((r for r in sizes if lower in _SIZE_NAMES.get(r, ())), None)
+        if role is not None:
+            kwargs[p.name] = sizes[role]
+        elif _HYPER_ALIASES.get(p.name) in case.hyper:
+            kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+        elif lower in _LR_NAMES and kind.params and (p.default is p.empty or not by_array):
+            # the learning rate a layer that builds its own weights updates them with (a leaky ReLU's
+            # alpha is its slope; a textbook layer's optional lr stays as it is)
+            kwargs[p.name], lr_name = 1.0, p.name
+        elif p.default is p.empty and unnamed_roles:
+            kwargs[p.name] = sizes[unnamed_roles.pop(0)]  # `Dense(a, b)`: sizes in the kind's order
+        elif p.default is p.empty:
+            raise LayerSignatureError(
+                f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a {kind.name} "
+                f"layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)})")
+    for p in sig.parameters.values():
+        if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
+            kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+    return args, kwargs, lr_name
+
+
+def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) -> bool:
+    """Whether the constructor takes sizes rather than arrays: a size name among its arguments, or
+    as many required unnamed arguments as the kind has sizes and no parameter name."""
+    if kind.sizes is None or not positional:
+        return False
+    roles = kind.sizes(case)
+    names = {p.name.lower() for p in positional}
+    if any(names & set(_SIZE_NAMES.get(r, ())) for r in roles):
+        return True
+    aliases = {a.lower() for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
+    required = [p for p in positional if p.default is p.empty]
+    return not (names & aliases) and len(required) == len(roles) and len(kind.params) != len(required)
+
+
+def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, exc: BaseException) -> Exception:
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)] if sig is not None else []
+    names = [p.name for p in positional[: len(kind.params)]]
+    expected = [a for p in kind.params for a in PARAM_ALIASES.get(p, (p,))]
+    if kind.params and names and not all(n in expected for n in names):
+        return LayerSignatureError(
+            f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given the "
+            f"parameter arrays: gradlab constructs {cls.__name__}({', '.join(kind.params)}) as the course does, or "
+            "with sizes named like Dense(input_size, output_size)")
+    return crash_report(f"{cls.__name__}(...)", exc)

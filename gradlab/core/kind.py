@@ -125,6 +125,9 @@ class Kind:
     must_drop: bool = False
     #: a richer input that not every version of the layer takes (the textbook's 4-D Affine)
     optional_input: OptionalInput | None = None
+    #: the sizes a constructor that builds its own parameters takes (`Dense(n_in, n_out)`), by role:
+    #: "in", "out", "features", "vocab", "dim"; the conventions map argument names to roles
+    sizes: Callable[[Case], dict[str, int]] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
 

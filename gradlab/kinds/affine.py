@@ -43,10 +43,17 @@ def batch_spec(convention: str) -> Spec:
     return {"in_shape": (5,), "out": 3}
 
 
+def sizes(case: Case) -> dict[str, int]:
+    """`Dense(n_in, n_out)`: the flattened input size and the output size."""
+    D, M = case.params["W"].shape
+    return {"in": int(D), "out": int(M)}
+
+
 KIND = Kind(
-    "affine", ("affine", "dense", "linear", "fullyconnected"), build, draw_shape,
+    "affine", ("affine", "dense", "linear", "fullyconnected", "fc", "affinelayer", "denselayer", "linearlayer",
+               "fullyconnectedlayer"), build, draw_shape,
     batch_spec=batch_spec,
-    function_stems=("affine",), params=("W", "b"), training_role="affine",
+    function_stems=("affine",), params=("W", "b"), training_role="affine", sizes=sizes,
     optional_input=OptionalInput(
         probe={"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0}, output=(2, 4),
         note="{name} does not take 4-D input (N, C, H, W) to (N, M); it was {checked} on 2-D input (N, D) only"),

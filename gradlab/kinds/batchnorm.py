@@ -45,9 +45,15 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 3}
 
 
+def sizes(case: Case) -> dict[str, int]:
+    """`BatchNorm(num_features)`."""
+    return {"features": int(case.params["gamma"].size)}
+
+
 KIND = Kind(
     "batchnorm", ("batchnormalization", "batchnorm"), build, draw_shape, batch_spec,
     function_stems=("batchnorm",), params=("gamma", "beta"), mixes_samples=True, min_batch=4,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
     param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, training_role="batchnorm",
+    sizes=sizes,
 )

@@ -30,7 +30,13 @@ def batch_spec(convention: str) -> Spec:
     return {"V": 5, "D": 3, "T": 2}
 
 
+def sizes(case: Case) -> dict[str, int]:
+    """`Embedding(vocab_size, dim)`."""
+    V, D = case.params["W"].shape
+    return {"vocab": int(V), "dim": int(D)}
+
+
 KIND = Kind(
     "embedding", ("embedding",), build, draw_shape, batch_spec,
-    function_stems=("embedding",), params=("W",), x_differentiable=False, scales=(),
+    function_stems=("embedding",), params=("W",), x_differentiable=False, scales=(), sizes=sizes,
 )

@@ -163,7 +163,8 @@ def registry_figures(reports: Sequence[LayerReport]) -> tuple[plots.Figure, Heat
         for g in r.failing.gradients:
             if g.passed or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
                 continue
-            name = "figures/" + f"heat_{r.name}_{g.name}.png".replace("/", "_")
+            # a gradient spelled grads[1] or params['W'] still makes a plain file name
+            name = "figures/" + re.sub(r"[^A-Za-z0-9_.-]+", "_", f"heat_{r.name}_{g.name}").strip("_") + ".png"
             figure = plots.heatmap_figure(name, f"{r.name}: {g.name} ({g.bug_code})", g.analytic, g.numeric)
             heatmaps.setdefault(r.name, []).append((g.name, figure))
     return step, heatmaps

@@ -1,0 +1,159 @@
+"""Where a class-style layer keeps each parameter and its gradient, whatever it calls them.
+
+Courses and learners spell it many ways: attributes `W`/`b` with `dW`/`db` (the textbook),
+`weights`/`bias` with `weights_gradient`, private `_W` with `_dW`, a `params`/`grads` dict pair,
+or the second volume's `params = [W, b]` / `grads = [dW, db]` lists filled in place. A layer that
+builds its own weights may also hold them as (out, in) where gradlab's are (in, out), or a bias as
+(1, M). A `Slot` finds the place, hands the layer a *view* of gradlab's array in the layer's own
+shape (so perturbing gradlab's array in place reaches the layer) and maps the gradient back.
+Non-goal: calling the layer (that is `gradlab.conventions.class_style`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.protocol import LayerSignatureError
+
+__all__ = ["PARAM_ALIASES", "Slot", "find_slot"]
+
+#: names a layer may give each canonical parameter (private `_W` spellings are tried too)
+PARAM_ALIASES = {
+    "W": ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "Wx"),
+    "b": ("b", "bias", "biases"),
+    "gamma": ("gamma", "weight", "scale", "g"),
+    "beta": ("beta", "bias", "shift"),
+}
+_Shape = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class Slot:
+    """One parameter's home in the layer: how to read and replace it, how its shape maps to gradlab's."""
+
+    canonical: str
+    #: how the user spells it, for messages: "W", "weights", "_W", "params['W']", "params[0]"
+    spelling: str
+    get: Callable[[], Any]
+    put: Callable[[Any], None]
+    #: gradlab's array -> the view the layer holds; the layer's gradient -> gradlab's shape
+    to_layer: _Shape
+    from_layer: _Shape
+    #: where the gradient may be found after backward (first hit wins)
+    grad_places: Sequence[Callable[[], Any]]
+    grad_spelling: str
+
+    def install(self, ours: np.ndarray) -> np.ndarray:
+        view = self.to_layer(ours)
+        self.put(view)
+        return view
+
+    def gradient(self) -> np.ndarray | None:
+        for place in self.grad_places:
+            value = place()
+            if value is not None:
+                return np.asarray(value)
+        return None
+
+
+def _names(canonical: str) -> list[str]:
+    base = PARAM_ALIASES.get(canonical, (canonical,))
+    return [*base, *("_" + n for n in base)]
+
+
+def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _Shape] | None:
+    """How the layer's array shape relates to gradlab's: the same, transposed, or the same size."""
+    if have == ours:
+        return (lambda a: a), (lambda g: g)
+    if len(have) == 2 and len(ours) == 2 and have == ours[::-1]:
+        return (lambda a: a.T), (lambda g: np.asarray(g).T if np.ndim(g) == 2 else g)
+    squeezed = sorted(d for d in have if d != 1) == sorted(d for d in ours if d != 1)
+    if int(np.prod(have)) == int(np.prod(ours)) and squeezed:
+        return (lambda a: a.reshape(have)), (lambda g: np.reshape(g, ours) if np.size(g) == np.prod(ours) else g)
+    return None
+
+
+def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
+    bare = key.lstrip("_")
+    names = [f"d{key}", f"d_{bare}", f"_d{bare}", f"grad_{bare}", f"{bare}_grad", f"{bare}_gradient",
+             f"d{bare}", f"grad{bare}", f"d{canonical}"]
+    return [_attr_get(obj, n) for n in dict.fromkeys(names)]
+
+
+def _store_get(store: Any, key: Any) -> Callable[[], Any]:
+    def get() -> Any:
+        try:
+            return store[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return get
+
+
+def find_slot(obj: Any, canonical: str, ours: np.ndarray, *, index: int, count: int) -> Slot:
+    """The slot of parameter `canonical` in `obj` (the `index`-th of `count` parameters).
+
+    Tried in order: an attribute, a `params` dict entry, the `index`-th item of a `params` list; the
+    array found must be gradlab's shape, its transpose, or a reshape of it (a (1, M) bias).
+    """
+    for slot in _candidates(obj, canonical, index=index, count=count):
+        have = slot.get()
+        if have is ours:
+            return slot
+        if isinstance(have, np.ndarray):
+            maps = _shape_map(tuple(have.shape), tuple(ours.shape))
+            if maps is not None:
+                slot.to_layer, slot.from_layer = maps
+                return slot
+    names = ", ".join(f"self.{n}" for n in _names(canonical)[:4])
+    raise LayerSignatureError(
+        f"{type(obj).__name__} keeps no parameter {canonical!r} of shape {ours.shape} (or its transpose): store it "
+        f"as {names}, in a self.params dict, or as self.params[{index}] of a list")
+
+
+def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slot]:
+    out = []
+    params, grads = getattr(obj, "params", None), getattr(obj, "grads", None)
+    for name in _names(canonical):
+        if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
+            grad_places = _grad_attrs(obj, name, canonical)
+            if isinstance(grads, dict):
+                grad_places += [_store_get(grads, k) for k in (name, "d" + name)]
+            spelling = "_d" + name[1:] if name.startswith("_") else "d" + name
+            out.append(Slot(canonical, name, _attr_get(obj, name), _attr_put(obj, name), _same, _same, grad_places,
+                            spelling))
+    if isinstance(params, dict):
+        for name in _names(canonical):
+            if name in params:
+                places = [_store_get(grads, k) for k in (name, "d" + name)] if isinstance(grads, dict) else []
+                places += _grad_attrs(obj, name, canonical)
+                out.append(Slot(canonical, f"params[{name!r}]", _store_get(params, name),
+                                _store_put(params, name), _same, _same, places, "d" + name))
+    if isinstance(params, list) and len(params) == count:
+        places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
+        out.append(Slot(canonical, f"params[{index}]", _store_get(params, index),
+                        _store_put(params, index), _same, _same, places, f"grads[{index}]"))
+    return out
+
+
+def _attr_get(obj: Any, name: str) -> Callable[[], Any]:
+    return lambda: getattr(obj, name, None)
+
+
+def _attr_put(obj: Any, name: str) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        setattr(obj, name, value)
+    return put
+
+
+def _store_put(store: Any, key: Any) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        store[key] = value
+    return put
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
