@@ -90,17 +90,12 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
         for w in result.warnings:
             warned.setdefault(w.message, w)
 
-    flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
-    option = kind.optional_input
-    if option is not None and not flat_input and \
-            not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None)):
-        flat_input = True
-        note = Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked"))
-        warned[note.message] = note
+    flat_input, overrides, notes = _what_it_takes(entry, kind)
+    warned.update((n.message, n) for n in notes)
 
     fixed_failure: CaseResult | None = None
     for spec in kind.extreme_specs(entry.convention):
-        result = run_case(entry, spec, finite_only=True)
+        result = run_case(entry, {**spec, **overrides}, finite_only=True)
         record(result)
         if result.failed:
             fixed_failure = result
@@ -117,25 +112,61 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     if failing is None:
         try:
             failing = _search(entry, kind, examples=examples, seed=seed, mode=mode, flat_input=flat_input,
-                              record=record)
+                              overrides=overrides, record=record)
         except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
             return _error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
 
     report = _report(entry, failing or fixed_failure, worst=worst, warnings=tuple(warned.values()), count=count,
-                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [])
+                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
+                     extreme=failing is None)
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)
     return report
 
 
+def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list[Finding]]:
+    """What the layer accepts, probed once before any case: whether it takes its kind's richer input
+    (a 4-D Affine), and which label encodings; cases are then drawn accordingly, with a note each."""
+    notes: list[Finding] = []
+    flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
+    option = kind.optional_input
+    if option is not None and not flat_input and \
+            not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None)):
+        flat_input = True
+        notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))
+    overrides: dict[str, Any] = {}
+    if len(kind.label_encodings) > 1:
+        taken = [e for e in kind.label_encodings if _takes_labels(entry, kind, e)]
+        if taken and len(taken) < len(kind.label_encodings):
+            overrides["labels"] = taken[0]
+            others = ", ".join(e for e in kind.label_encodings if e not in taken)
+            # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug
+            notes.append(Finding("wrong-shape", WARN, f"{entry.name} accepts only {' and '.join(taken)} labels; it "
+                                 f"was checked with those (courses also use {others})"))
+    return flat_input, overrides, notes
+
+
+def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:
+    case = build_case(kind, {"N": 3, **kind.batch_spec(entry.convention), "labels": encoding, "seed": 0})
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            layer = adapt(entry, kind, case)
+            layer.forward(case.x.copy(), None if case.t is None else case.t.copy())
+            layer.backward(np.array(1.0))
+    except Exception:
+        return False
+    return True
+
+
 def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,
-            record: Callable[[CaseResult], None]) -> CaseResult | None:
+            overrides: Mapping[str, Any], record: Callable[[CaseResult], None]) -> CaseResult | None:
     """The smallest failing case hypothesis finds among `examples` drawn ones, or None."""
 
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
               report_multiple_bugs=False)
-    @given(specs(kind, convention=entry.convention, flat_input=flat_input))
+    @given(specs(kind, convention=entry.convention, flat_input=flat_input).map(lambda s: {**s, **overrides}))
     def run(spec: dict[str, Any]) -> None:
         result = run_case(entry, spec, mode=mode)
         record(result)
@@ -151,7 +182,8 @@ def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, fl
 
 
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],
-            warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str]) -> LayerReport:
+            warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str],
+            extreme: bool = False) -> LayerReport:
     common: dict[str, Any] = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count,
                                   seed=seed, warnings=warnings, intended_bug=entry.bug,
                                   source=entry.source or entry.module)
@@ -160,12 +192,13 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
     codes = failing.bug_codes
     passes_with = None
     N = int(failing.spec["N"])
-    if N > 1:
+    # an extreme case is judged on finiteness alone: smaller or larger batches of it say nothing
+    if N > 1 and not extreme:
         smaller = run_case(entry, {**failing.spec, "N": 1})
         if not smaller.failed:
             passes_with = "N=1"
     # a factor seen at N=2 is ambiguous (N or the constant 2): confirm the code on a larger batch
-    if N <= 2 and set(codes) & {"missing-batch-mean", "extra-batch-mean", "scaled"}:
+    if N <= 2 and not extreme and set(codes) & {"missing-batch-mean", "extra-batch-mean", "scaled"}:
         larger = run_case(entry, {**failing.spec, "N": 4})
         if larger.failed and larger.bug_codes:
             codes = larger.bug_codes

@@ -23,6 +23,7 @@ import contextlib
 import inspect
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,62 +73,85 @@ def _looks_like_layer_class(obj: Any) -> bool:
 def find_layers(module: ModuleType, path: str = "") -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`)."""
     found = Found(path or getattr(module, "__file__", "") or module.__name__)
-    src = found.path
     registered = entries_in(module)
     if registered:
         found.entries.extend(registered)
         return found
-    objects = _defined_here(module)
-    used: set[str] = set()
-    # the first name each object (a class, a loss function, a forward/backward pair) was seen under,
-    # and the layer it was checked as: an alias is checked once
-    first: dict[tuple[int, ...], tuple[str, str]] = {}
+    finder = _Finder(module, found)
+    finder.classes()
+    finder.functions()
+    finder.unmatched_backwards()
+    return found
 
-    def alias(key: tuple[int, ...], name: str, layer: str, what: str) -> bool:
-        if key in first:
-            seen, checked_as = first[key]
-            found.skipped.append((layer, f"{name} is the same {what} as {seen}; checked once, as {checked_as}"))
-            return True
-        first[key] = (name, layer)
-        return False
 
-    for name, obj in objects.items():
-        if isinstance(obj, type):
-            kind = kind_for_class(name)
-            if kind is not None and _looks_like_layer_class(obj):
-                if not alias((id(obj),), name, name, "class"):
-                    found.entries.append(Entry(name, kind.name, "class", obj, module=module.__name__, source=src))
-            elif _looks_like_layer_class(obj):
-                found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab knows"))
-    for name, obj in objects.items():
-        if not inspect.isfunction(obj):
-            continue
-        loss_kind = kind_for_loss_function(name)
-        if loss_kind is not None:
-            used.add(name)
-            if not alias((id(obj),), name, name, "function"):
-                found.entries.append(Entry(name, loss_kind.name, "function", obj, module=module.__name__, source=src))
-            continue
-        m = _FORWARD.match(name)
-        if not m:
-            continue
-        stem, suffix = m["stem"], m["suffix"] or ""
+class _Finder:
+    """One module's layers by their names; an object seen under a second name (an alias) is checked once."""
+
+    def __init__(self, module: ModuleType, found: Found):
+        self.module, self.found = module, found
+        self.objects = _defined_here(module)
+        self.used: set[str] = set()
+        # the first name each object (a class, a loss function, a forward/backward pair) was seen under,
+        # and the layer it was checked as
+        self.first: dict[tuple[int, ...], tuple[str, str]] = {}
+
+    def add(self, key: tuple[int, ...], name: str, layer: str, what: str, entry: Entry) -> None:
+        if key in self.first:
+            seen, checked_as = self.first[key]
+            self.found.skipped.append((layer, f"{name} is the same {what} as {seen}; checked once, as {checked_as}"))
+            return
+        self.first[key] = (name, layer)
+        self.found.entries.append(entry)
+
+    def entry(self, name: str, kind: Kind, convention: str, target: Any) -> Entry:
+        return Entry(name, kind.name, convention, target, module=self.module.__name__, source=self.found.path)
+
+    def classes(self) -> None:
+        for name, obj in self.objects.items():
+            if isinstance(obj, type):
+                kind = kind_for_class(name)
+                if kind is not None and _looks_like_layer_class(obj):
+                    self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
+                elif _looks_like_layer_class(obj):
+                    self.found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab "
+                                                     "knows"))
+
+    def functions(self) -> None:
+        for name, obj in self.objects.items():
+            if not inspect.isfunction(obj):
+                continue
+            loss_kind = kind_for_loss_function(name)
+            if loss_kind is not None:
+                self.loss_function(name, obj, loss_kind)
+            elif (m := _FORWARD.match(name)) is not None:
+                self.pair(name, obj, m["stem"], m["suffix"] or "")
+
+    def loss_function(self, name: str, fn: Any, kind: Kind) -> None:
+        self.used.add(name)
+        if returns_loss_only(fn):
+            self.found.skipped.append((name, f"{name} returns only the loss, not (loss, dx): a forward helper, not a "
+                                             "layer gradlab can check (the textbook's functions.py has one)"))
+        else:
+            self.add((id(fn),), name, name, "function", self.entry(name, kind, "function", fn))
+
+    def pair(self, name: str, forward: Any, stem: str, suffix: str) -> None:
         layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
-        backward = objects.get(backward_name)
+        backward = self.objects.get(backward_name)
         kind = kind_for_stem(stem)
-        used.update((name, backward_name))
+        self.used.update((name, backward_name))
         if kind is None:
-            found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
+            self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
         elif not callable(backward):
-            found.skipped.append((layer, f"{name} has no matching {backward_name}"))
-        elif not alias((id(obj), id(backward)), name, layer, "function"):
-            pair = (obj, backward)
-            found.entries.append(Entry(layer, kind.name, "function", pair, module=module.__name__, source=src))
-    for name, obj in objects.items():
-        if inspect.isfunction(obj) and "_backward" in name and name not in used:
-            found.skipped.append((name, "a backward function with no matching forward"))
-    return found
+            self.found.skipped.append((layer, f"{name} has no matching {backward_name}"))
+        else:
+            self.add((id(forward), id(backward)), name, layer, "function",
+                     self.entry(layer, kind, "function", (forward, backward)))
+
+    def unmatched_backwards(self) -> None:
+        for name, obj in self.objects.items():
+            if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
+                self.found.skipped.append((name, "a backward function with no matching forward"))
 
 
 def _layer_function_name(name: str) -> bool:
@@ -187,6 +211,35 @@ def _load(f: Path) -> Found:
         return find_layers(module, str(f))
     except LoadError as exc:
         return Found(str(f), error=str(exc))
+
+
+def returns_loss_only(fn: Callable[..., Any]) -> bool:
+    """Whether every `return` of `fn` gives one value, none a pair: the textbook's `softmax_loss(x, t)`
+    returns the loss alone, where CS231n's function of the same name returns (loss, dx)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    returns = [r for r in _own_nodes(node) if isinstance(r, ast.Return) and r.value is not None]
+    # a bare name might hold a pair: only values that are plainly one number count
+    plain = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant, ast.Subscript, ast.Attribute)
+    return bool(returns) and all(isinstance(r.value, plain) for r in returns)
+
+
+def _own_nodes(fn: ast.AST) -> list[ast.AST]:
+    """The nodes of a function body, nested functions and classes excluded."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def discover(paths: list[str | Path]) -> list[Found]:

@@ -115,6 +115,9 @@ class Kind:
     hyper_args: tuple[str, ...] = ()
     #: a loss whose targets are classes of (N, C) scores (else real targets shaped like its input)
     class_targets: bool = False
+    #: the label encodings a case may draw (spec key "labels"); a layer that accepts only some of
+    #: them is checked with those, and told so
+    label_encodings: tuple[str, ...] = ()
     #: a loss function of this kind is called with class indices, never one-hot labels
     index_labels: bool = False
     #: grading: the outputs accepted as a correct forward (None: the reference layer's output only)

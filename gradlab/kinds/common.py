@@ -69,5 +69,8 @@ def elementwise_batch_spec(convention: str) -> Spec:
 
 
 def class_label_extremes(convention: str) -> list[Spec]:
-    """Logits of magnitude 1000: a softmax without max-subtraction overflows (finiteness only)."""
-    return [{"N": 3, "C": 4, "labels": "index" if convention == "function" else "onehot", "scale": 1000.0, "seed": 7}]
+    """Logits near 1000, close to each other: exp overflows unless the row maximum is subtracted, and
+    a softmax that subtracts it stays finite (its probabilities do not round to 0, so even log(p)
+    without a guard is finite: the case tests max-subtraction, not a log guard). Finiteness only."""
+    return [{"N": 3, "C": 4, "labels": "index" if convention == "function" else "onehot", "scale": 1.0,
+             "offset": 1000.0, "seed": 7}]

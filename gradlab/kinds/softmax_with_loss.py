@@ -22,7 +22,7 @@ LOGIT_STD = 0.5
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, C = spec["N"], spec["C"]
-    x = values(rng, (N, C), spec) * (LOGIT_STD if spec.get("scale", 1.0) < 100 else 1.0)
+    x = values(rng, (N, C), spec) * LOGIT_STD + float(spec.get("offset", 0.0))
     return Case(x, labels(rng, N, C, spec.get("labels", "onehot")), {}, {}, spec)
 
 
@@ -40,5 +40,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "softmax_with_loss", ("softmaxwithloss", "softmaxcrossentropy", "softmaxloss"), build, draw_classes, batch_spec,
     loss_functions=("softmax_loss",), is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    class_targets=True, index_labels=True, training_role="loss",
+    class_targets=True, index_labels=True, label_encodings=("onehot", "index"), training_role="loss",
 )

@@ -1,0 +1,86 @@
+"""Loss layers as published: one label encoding only, a forward-only helper of a layer's name, and a
+max-subtracted softmax whose log has no guard. None of them is a false failure; a real bug still is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gradlab.cli.main import main
+
+INDEX_ONLY = '''
+import numpy as np
+
+
+class SoftmaxWithLoss:
+    def forward(self, x, t):
+        self.t = t
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.y = e / e.sum(axis=1, keepdims=True)
+        return -np.log(self.y[np.arange(x.shape[0]), t]).mean()
+
+    def backward(self, dout=1):
+        dx = self.y.copy()
+        dx[np.arange(dx.shape[0]), self.t] -= 1
+        return dx / dx.shape[0] * dout
+'''
+FORWARD_ONLY = '''
+import numpy as np
+
+
+def softmax_loss(X, t):
+    X = X - X.max(axis=1, keepdims=True)
+    y = np.exp(X) / np.exp(X).sum(axis=1, keepdims=True)
+    return -np.sum(t * np.log(y + 1e-7)) / X.shape[0]
+'''
+UNGUARDED_LOG = '''
+import numpy as np
+
+
+def softmax_loss(x, y):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    N = x.shape[0]
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N
+'''
+
+
+def _check(tmp_path: Path, source: str) -> dict:
+    path = tmp_path / "losses.py"
+    path.write_text(source)
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--json", str(out), "--examples", "20"])
+    return json.loads(out.read_text())
+
+
+def test_a_loss_that_accepts_only_index_labels_is_checked_with_them_and_told_so(tmp_path):
+    (layer,) = _check(tmp_path, INDEX_ONLY)["layers"]
+    assert layer["verdict"] == "warn" and layer["bug_codes"] == []
+    assert any("accepts only index labels" in w["message"] for w in layer["warnings"])
+
+
+def test_its_bug_is_still_caught_with_the_encoding_it_accepts(tmp_path):
+    (layer,) = _check(tmp_path, INDEX_ONLY.replace("return dx / dx.shape[0] * dout", "return dx * dout"))["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "missing-batch-mean"
+
+
+def test_a_loss_function_that_returns_only_the_loss_is_skipped_not_failed(tmp_path):
+    document = _check(tmp_path, FORWARD_ONLY)
+    assert document["layers"] == []
+    assert any(s["name"] == "softmax_loss" and "returns only the loss" in s["reason"] for s in document["skipped"])
+
+
+def test_a_max_subtracted_softmax_with_an_unguarded_log_passes_the_extreme_case(tmp_path):
+    (layer,) = _check(tmp_path, UNGUARDED_LOG)["layers"]
+    assert layer["verdict"] == "pass", layer
+
+
+def test_a_softmax_without_max_subtraction_still_fails_the_extreme_case_without_a_false_n_1_claim(tmp_path):
+    source = UNGUARDED_LOG.replace("shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x")
+    (layer,) = _check(tmp_path, source)["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"] == ["non-finite"]
+    assert layer["passes_with"] is None
