@@ -18,13 +18,10 @@ Non-goal: deciding anything about the layers found.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import inspect
-import re
 import sys
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,13 +29,13 @@ from typing import Any
 
 from gradlab.conventions.imports import LoadError, load_module
 from gradlab.conventions.registry import Entry, entries_in
-from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
+from gradlab.conventions.source_reading import FORWARD, could_hold_layers, kind_comments, returns_loss_only
+from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 __all__ = ["NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for", "find_layers",
            "layout_options", "load_module", "pair_name"]
 
-_FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
-_BACKWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_backward(?P<suffix>_[a-z0-9_]+)?$")
+_FORWARD = FORWARD
 #: the suffix of CS231n's reference implementations, which keep the plain stem as their name
 _PLAIN_SUFFIXES = ("", "_naive")
 #: why a file of a folder was not imported
@@ -70,14 +67,22 @@ def _looks_like_layer_class(obj: Any) -> bool:
     return isinstance(obj, type) and all(callable(getattr(obj, m, None)) for m in ("forward", "backward"))
 
 
-def find_layers(module: ModuleType, path: str = "") -> Found:
-    """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`)."""
+def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None) -> Found:
+    """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`).
+
+    A layer with an unusual name is found through a `# gradlab: kind=<kind>` comment on the line above
+    it, or through `kinds` (name -> kind, e.g. from `gradlab check --kind MyDense=affine`)."""
     found = Found(path or getattr(module, "__file__", "") or module.__name__)
     registered = entries_in(module)
     if registered:
         found.entries.extend(registered)
         return found
-    finder = _Finder(module, found)
+    try:
+        given = {**_comments_of(module), **(kinds or {})}
+    except ValueError as exc:
+        found.error = f"{Path(found.path).name}: {exc}"
+        return found
+    finder = _Finder(module, found, given)
     finder.classes()
     finder.functions()
     finder.unmatched_backwards()
@@ -87,8 +92,9 @@ def find_layers(module: ModuleType, path: str = "") -> Found:
 class _Finder:
     """One module's layers by their names; an object seen under a second name (an alias) is checked once."""
 
-    def __init__(self, module: ModuleType, found: Found):
+    def __init__(self, module: ModuleType, found: Found, given: Mapping[str, str]):
         self.module, self.found = module, found
+        self.given = {name: KINDS[k] for name, k in given.items() if k in KINDS}
         self.objects = _defined_here(module)
         self.used: set[str] = set()
         # the first name each object (a class, a loss function, a forward/backward pair) was seen under,
@@ -109,7 +115,7 @@ class _Finder:
     def classes(self) -> None:
         for name, obj in self.objects.items():
             if isinstance(obj, type):
-                kind = kind_for_class(name)
+                kind = self.given.get(name) or kind_for_class(name)
                 if kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
                 elif _looks_like_layer_class(obj):
@@ -120,8 +126,8 @@ class _Finder:
         for name, obj in self.objects.items():
             if not inspect.isfunction(obj):
                 continue
-            loss_kind = kind_for_loss_function(name)
-            if loss_kind is not None:
+            loss_kind = kind_for_loss_function(name) or (self.given.get(name) if name not in self.pairs() else None)
+            if loss_kind is not None and not FORWARD.match(name):
                 self.loss_function(name, obj, loss_kind)
             elif (m := _FORWARD.match(name)) is not None:
                 self.pair(name, obj, m["stem"], m["suffix"] or "")
@@ -138,7 +144,7 @@ class _Finder:
         layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
         backward = self.objects.get(backward_name)
-        kind = kind_for_stem(stem)
+        kind = self.given.get(name) or self.given.get(layer) or kind_for_stem(stem)
         self.used.update((name, backward_name))
         if kind is None:
             self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
@@ -148,52 +154,13 @@ class _Finder:
             self.add((id(forward), id(backward)), name, layer, "function",
                      self.entry(layer, kind, "function", (forward, backward)))
 
+    def pairs(self) -> set[str]:
+        return {n for n in self.objects if FORWARD.match(n)}
+
     def unmatched_backwards(self) -> None:
         for name, obj in self.objects.items():
             if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
                 self.found.skipped.append((name, "a backward function with no matching forward"))
-
-
-def _layer_function_name(name: str) -> bool:
-    return bool(_FORWARD.match(name) or _BACKWARD.match(name)) or kind_for_loss_function(name) is not None
-
-
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements that run at import, including those under `if`/`try`/`with` (not in function bodies)."""
-    for node in body:
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for attr in ("body", "orelse", "finalbody"):
-                yield from _statements(getattr(node, attr, None) or [])
-            for handler in getattr(node, "handlers", None) or []:
-                yield from _statements(handler.body)
-
-
-def could_hold_layers(path: Path) -> bool:
-    """Whether the file's source, read without running it, could define a layer gradlab finds: a class
-    with a known layer name or with its own `forward` and `backward`, a function named
-    `<stem>_forward...`/`<stem>_backward...` or like a known loss, or an import of gradlab (registered
-    layers). A file that does not parse could: importing it reports the syntax error."""
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError):
-        return True
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "gradlab" for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "gradlab":
-            return True
-    for node in _statements(tree.body):
-        if isinstance(node, ast.ClassDef):
-            methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-            if kind_for_class(node.name) is not None or {"forward", "backward"} <= methods:
-                return True
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _layer_function_name(node.name):
-            return True
-        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _layer_function_name(t.id)
-                                                  for t in node.targets):
-            return True  # relu_forward = lambda x: ...
-    return False
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -204,45 +171,23 @@ def _files_in(folder: Path) -> list[Path]:
     return sorted(f for f in folder.rglob("*.py") if not hidden(f))
 
 
-def _load(f: Path) -> Found:
+def _comments_of(module: ModuleType) -> dict[str, str]:
+    try:
+        return kind_comments(Path(module.__file__ or "").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return {}
+
+
+def _load(f: Path, kinds: Mapping[str, str] | None = None) -> Found:
     try:
         with contextlib.redirect_stdout(sys.stderr):  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
-        return find_layers(module, str(f))
+        return find_layers(module, str(f), kinds=kinds)
     except LoadError as exc:
         return Found(str(f), error=str(exc))
 
 
-def returns_loss_only(fn: Callable[..., Any]) -> bool:
-    """Whether every `return` of `fn` gives one value, none a pair: the textbook's `softmax_loss(x, t)`
-    returns the loss alone, where CS231n's function of the same name returns (loss, dx)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return False
-    node = tree.body[0] if tree.body else None
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    returns = [r for r in _own_nodes(node) if isinstance(r, ast.Return) and r.value is not None]
-    # a bare name might hold a pair: only values that are plainly one number count
-    plain = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant, ast.Subscript, ast.Attribute)
-    return bool(returns) and all(isinstance(r.value, plain) for r in returns)
-
-
-def _own_nodes(fn: ast.AST) -> list[ast.AST]:
-    """The nodes of a function body, nested functions and classes excluded."""
-    out: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(fn))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        out.append(node)
-        stack.extend(ast.iter_child_nodes(node))
-    return out
-
-
-def discover(paths: list[str | Path]) -> list[Found]:
+def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None) -> list[Found]:
     """Every layer in the given files and folders. A folder is searched recursively for *.py, and only
     its files that `could_hold_layers` are imported (the others are skipped with `NOT_IMPORTED`);
     a file given by name is always imported."""
@@ -252,10 +197,10 @@ def discover(paths: list[str | Path]) -> list[Found]:
         if not p.exists():
             raise FileNotFoundError(f"{raw}: no such file or folder")
         if not p.is_dir():
-            results.append(_load(p))
+            results.append(_load(p, kinds))
             continue
         for f in _files_in(p):
-            results.append(_load(f) if could_hold_layers(f) else Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
+            results.append(_load(f, kinds) if could_hold_layers(f) else Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
     return results
 
 

@@ -1,0 +1,124 @@
+"""What a file's source says without running it: could it hold layers, which kind a comment gives
+a layer, whether a loss function returns only the loss.
+
+Folder discovery imports only files that could hold a layer (so training scripts never run); a
+`# gradlab: kind=affine` comment on the line above a class or `def` says what a layer with an
+unusual name computes.
+Non-goal: importing anything (that is `gradlab.conventions.imports`).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gradlab.kinds import KINDS, kind_for_class, kind_for_loss_function
+
+__all__ = ["FORWARD", "BACKWARD", "could_hold_layers", "kind_comments", "returns_loss_only"]
+
+FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
+BACKWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_backward(?P<suffix>_[a-z0-9_]+)?$")
+_COMMENT = re.compile(r"^\s*#\s*gradlab:\s*kind\s*=\s*(?P<kind>[A-Za-z_]+)\s*(?:,.*)?$")
+_DEFINITION = re.compile(r"^\s*(?:class|def|async\s+def)\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def kind_comments(source: str) -> dict[str, str]:
+    """`# gradlab: kind=<kind>` on the line above a class or `def` (decorators between are allowed):
+    the name it defines -> the kind. An unknown kind raises ValueError naming the known ones."""
+    out: dict[str, str] = {}
+    pending: tuple[str, int] | None = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        comment = _COMMENT.match(line)
+        if comment:
+            pending = (comment["kind"], number)
+            continue
+        definition = _DEFINITION.match(line)
+        if pending is not None and definition:
+            kind, at = pending
+            if kind not in KINDS:
+                raise ValueError(f"line {at}: '# gradlab: kind={kind}' names no kind gradlab knows; "
+                                 f"use one of: {', '.join(sorted(KINDS))}")
+            out[definition["name"]] = kind
+            pending = None
+        elif pending is not None and not line.strip().startswith("@") and line.strip():
+            pending = None  # the comment belongs to the line just below it only
+    return out
+
+
+def _layer_function_name(name: str) -> bool:
+    return bool(FORWARD.match(name) or BACKWARD.match(name)) or kind_for_loss_function(name) is not None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements that run at import, including those under `if`/`try`/`with` (not in function bodies)."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for attr in ("body", "orelse", "finalbody"):
+                yield from _statements(getattr(node, attr, None) or [])
+            for handler in getattr(node, "handlers", None) or []:
+                yield from _statements(handler.body)
+
+
+def could_hold_layers(path: Path) -> bool:
+    """Whether the file's source, read without running it, could define a layer gradlab finds: a class
+    with a known layer name or with its own `forward` and `backward`, a function named
+    `<stem>_forward...`/`<stem>_backward...` or like a known loss, or an import of gradlab (registered
+    layers) or a `# gradlab:` comment. A file that does not parse could: importing it reports the syntax error."""
+    try:
+        source = path.read_bytes()
+        tree = ast.parse(source, filename=str(path))
+    except (SyntaxError, ValueError):
+        return True
+    if b"gradlab:" in source:
+        return True  # a `# gradlab: kind=...` comment marks a layer with an unusual name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "gradlab" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "gradlab":
+            return True
+    for node in _statements(tree.body):
+        if isinstance(node, ast.ClassDef):
+            methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            if kind_for_class(node.name) is not None or {"forward", "backward"} <= methods:
+                return True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _layer_function_name(node.name):
+            return True
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _layer_function_name(t.id)
+                                                  for t in node.targets):
+            return True  # relu_forward = lambda x: ...
+    return False
+
+
+def returns_loss_only(fn: Callable[..., Any]) -> bool:
+    """Whether every `return` of `fn` gives one value, none a pair: the textbook's `softmax_loss(x, t)`
+    returns the loss alone, where CS231n's function of the same name returns (loss, dx)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    returns = [r for r in _own_nodes(node) if isinstance(r, ast.Return) and r.value is not None]
+    # a bare name might hold a pair: only values that are plainly one number count
+    plain = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant, ast.Subscript, ast.Attribute)
+    return bool(returns) and all(isinstance(r.value, plain) for r in returns)
+
+
+def _own_nodes(fn: ast.AST) -> list[ast.AST]:
+    """The nodes of a function body, nested functions and classes excluded."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
