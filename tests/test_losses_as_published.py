@@ -84,3 +84,33 @@ def test_a_softmax_without_max_subtraction_still_fails_the_extreme_case_without_
     (layer,) = _check(tmp_path, source)["layers"]
     assert layer["verdict"] == "fail" and layer["bug_codes"] == ["non-finite"]
     assert layer["passes_with"] is None
+
+
+TEMPLATE = '''
+def affine_forward(x, w, b):
+    out = None
+    # TODO: the affine forward pass
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    dx, dw, db = None, None, None
+    return dx, dw, db
+
+
+class Relu:
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dout):
+        raise NotImplementedError
+'''
+
+
+def test_an_unfinished_course_template_says_not_implemented_yet_and_points_at_the_users_line(tmp_path):
+    layers = {layer["name"]: layer for layer in _check(tmp_path, TEMPLATE)["layers"]}
+    assert layers["affine"]["bug_codes"] == layers["Relu"]["bug_codes"] == ["crashed"]
+    said = {name: " ".join(f["message"] for f in layer["failing_case"]["findings"]) for name, layer in layers.items()}
+    assert "not implemented yet" in said["affine"] and "not implemented yet" in said["Relu"]
+    assert "losses.py:" in said["Relu"] and "gradlab" not in said["Relu"].replace("gradlab.", "")

@@ -9,25 +9,35 @@ import copy
 import inspect
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gradlab.core.protocol import LayerCrash
 
+#: gradlab's own package folder: its frames are never the layer's line
+_GRADLAB = Path(__file__).resolve().parents[1]
+
 __all__ = ["RandomStateKeeper", "accepts", "as_array", "call", "crash_report", "has_required_arg",
            "labels_as_indices"]
 
 
 def crash_report(call: str, exc: BaseException) -> LayerCrash:
-    """A one-line account of an exception raised by the layer: type, message and the layer's line."""
+    """A one-line account of an exception raised by the layer: type, message and the layer's own line
+    (the innermost frame outside gradlab and installed packages such as numpy)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    for frame in reversed(frames):
-        if "gradlab" not in frame.filename.replace("\\", "/").split("/")[-2:-1]:
-            where = f" (at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}: {frame.line})"
-            break
+    mine = [f for f in frames if not _outside_user_code(f.filename)]
+    frame = mine[-1] if mine else None
+    where = f" (at {Path(frame.filename).name}:{frame.lineno}: {frame.line})" if frame is not None else ""
+    if isinstance(exc, NotImplementedError):
+        return LayerCrash(call, f"is not implemented yet: it raises NotImplementedError{where}")
     return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}")
+
+
+def _outside_user_code(filename: str) -> bool:
+    path = Path(filename)
+    return filename.startswith("<") or path.resolve().is_relative_to(_GRADLAB) or "site-packages" in path.parts
 
 
 def call(call: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -50,6 +60,8 @@ def as_array(value: Any, what: str) -> np.ndarray:
         return value
     if isinstance(value, (np.generic, float, int)):
         return np.asarray(value)
+    if value is None:  # a course template's `pass`, or `out = None ... return out`
+        raise LayerCrash(what, "returned None: not implemented yet? (it must return a numpy array)")
     raise LayerCrash(what, f"returned {type(value).__name__}, not a numpy array")
 
 
