@@ -129,3 +129,30 @@ def test_a_root_that_only_a_sibling_module_needs_is_found_and_the_error_names_th
     assert found.error is None and _names([found]) == ["Sigmoid"]
     with pytest.raises(LoadError, match=r"^layers.py \(through net.py\) imports 'common.nowhere' \(line 1\)"):
         load_module(repo / "ch08" / "layers.py")
+
+
+def test_the_local_modules_a_single_file_needs_are_listed_with_a_base_that_holds_them_all(tmp_path):
+    from gradlab.conventions.imports import local_modules
+
+    repo = _tree(tmp_path / "book", {
+        "common/__init__.py": "",
+        "common/functions.py": SIGMOID_HELPER,
+        "common/layers.py": "from common.functions import *\n" + SIGMOID_LAYER,
+        "ch05/net.py": "import numpy as np\nfrom common.layers import Sigmoid\nfrom helpers import thing\n",
+        "ch05/helpers.py": "thing = 1\n",
+        "ch05/unrelated.py": "raise SystemExit('never needed')\n",
+    })
+    base, files = local_modules(repo / "ch05" / "net.py")
+    assert base == repo.resolve()
+    assert {f.relative_to(base).as_posix() for f in files} == {
+        "ch05/net.py", "ch05/helpers.py", "common/__init__.py", "common/layers.py", "common/functions.py"}
+
+
+def test_a_symbolic_link_never_travels_with_a_submission(tmp_path):
+    from gradlab.conventions.imports import local_modules
+
+    secret = _tree(tmp_path / "elsewhere", {"answers.py": "SOLUTION = 42\n"}) / "answers.py"
+    folder = _tree(tmp_path / "student", {"layers.py": "from answers import SOLUTION\n"})
+    (folder / "answers.py").symlink_to(secret)
+    _, files = local_modules(folder / "layers.py")
+    assert [f.name for f in files] == ["layers.py"]

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["LoadError", "load_module", "package_of", "search_roots"]
+__all__ = ["LoadError", "load_module", "local_modules", "package_of", "search_roots"]
 
 #: how many folders above a file may hold the top-level modules it imports (a repository root)
 MAX_LEVELS_UP = 4
@@ -46,21 +46,6 @@ def package_of(path: Path) -> tuple[Path, str] | None:
     return folder, ".".join(parts)
 
 
-def _top_level_imports(path: Path) -> list[tuple[str, int]]:
-    """The absolute top-level module names the file imports, with the line of each."""
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError):
-        return []  # the import itself will report it, with the line
-    names: list[tuple[str, int]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [(a.name.split(".")[0], node.lineno) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.append((node.module.split(".")[0], node.lineno))
-    return names
-
-
 def _provides(folder: Path, name: str) -> bool:
     return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file() or \
         (folder / name).is_dir() and any((folder / name).glob("*.py"))
@@ -71,38 +56,106 @@ def search_roots(path: Path) -> list[Path]:
     each folder above that provides a top-level module that the file, or a local module it imports,
     needs and nothing installed provides (the repository root holding `common/`, as the textbook's
     chapters expect, even when only a sibling module reaches for it)."""
+    return _walk(path)[0]
+
+
+def local_modules(path: Path) -> tuple[Path, list[Path]]:
+    """(a base folder, the file and every local module it imports, directly or through each other),
+    all inside the base: what must travel with a single-file submission for it to import as it does
+    on its author's machine. Only regular `.py` files, never through a symbolic link."""
+    path = Path(path).resolve()
+    roots, files = _walk(path)
+    base = min(roots, key=lambda r: len(r.parts))
+    safe = [f for f in files if f.is_relative_to(base) and f.suffix == ".py" and not _linked(f, base)]
+    return base, safe
+
+
+def _linked(file: Path, base: Path) -> bool:
+    """Whether any part of the way from `base` to `file` is a symbolic link."""
+    node = file
+    while node != base and node != node.parent:
+        if node.is_symlink():
+            return True
+        node = node.parent
+    return False
+
+
+def _walk(path: Path) -> tuple[list[Path], list[Path]]:
+    """(the roots of `search_roots`, the local module files reached from `path`, `path` first)."""
     package = package_of(path)
     roots = [package[0] if package else path.parent]
     if package:
         roots.append(path.parent)  # `import helpers` next to a file inside a package (implicit-relative habit)
-    queue, seen = [path], {path}
-    while queue and len(seen) <= MAX_LOCAL_FILES:
-        for name, _ in _top_level_imports(queue.pop(0)):
-            local = next((m for r in roots if (m := _module_file(r, name)) is not None), None)
-            if local is not None:
-                if local not in seen:
-                    seen.add(local)
-                    queue.append(local)
+    queue, files = [path], [path]
+    while queue and len(files) <= MAX_LOCAL_FILES:
+        current = queue.pop(0)
+        for dotted, level in _imports(current):
+            places = [_package_dir(current, level)] if level else roots
+            local = next((found for r in places if r is not None and (found := _dotted_files(r, dotted))), None)
+            if local:
+                for f in local:
+                    if f not in files:
+                        files.append(f)
+                        queue.append(f)
                 continue
-            if name in sys.builtin_module_names or _installed(name):
+            top = dotted.split(".")[0]
+            if level or top in sys.builtin_module_names or _installed(top):
                 continue
-            provider = next((f for f in _above(roots[0]) if _provides(f, name)), None)
-            if provider is not None:
+            provider = next((f for f in _above(roots[0]) if _provides(f, top)), None)
+            if provider is not None and provider not in roots:
                 roots.append(provider)
-    return list(dict.fromkeys(roots))
+                found_there = _dotted_files(provider, dotted) or []
+                for f in found_there:
+                    if f not in files:
+                        files.append(f)
+                        queue.append(f)
+    return list(dict.fromkeys(roots)), files
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    """(dotted module, relative level) of every import in the file; `from a import b` also names
+    `a.b`, which may be a submodule."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError, OSError):
+        return []
+    out: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, 0) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            out += [(f"{module}.{a.name}".strip("."), node.level) for a in node.names if a.name != "*"]
+            if module:
+                out.append((module, node.level))
+    return out
+
+
+def _package_dir(path: Path, level: int) -> Path | None:
+    folder = path.parent
+    for _ in range(level - 1):
+        folder = folder.parent
+    return folder if folder.is_dir() else None
+
+
+def _dotted_files(root: Path, dotted: str) -> list[Path] | None:
+    """The files `import <dotted>` runs when `root` is on sys.path (each package's __init__, then the
+    module), or None when `root` does not hold it; `a.b.name` may name something inside `a.b`."""
+    parts = [p for p in dotted.split(".") if p]
+    while parts:
+        folder = root.joinpath(*parts[:-1])
+        module = next((c for c in (folder / f"{parts[-1]}.py", folder / parts[-1] / "__init__.py") if c.is_file()),
+                      None)
+        if module is not None:
+            inits = [root.joinpath(*parts[:i], "__init__.py") for i in range(1, len(parts))]
+            return [p.resolve() for p in inits if p.is_file()] + [module.resolve()]
+        parts = parts[:-1]
+    return None
 
 
 def _above(folder: Path) -> list[Path]:
     """The folders above `folder` that may hold a repository's top-level modules."""
     return list(folder.parents)[:MAX_LEVELS_UP]
-
-
-def _module_file(folder: Path, name: str) -> Path | None:
-    """The local file that `import name` finds in `folder`, if any (a module or a package's __init__)."""
-    for candidate in (folder / f"{name}.py", folder / name / "__init__.py"):
-        if candidate.is_file():
-            return candidate.resolve()
-    return None
 
 
 def _installed(name: str) -> bool:
