@@ -207,3 +207,46 @@ def test_the_gradescope_bundle_grades_a_fake_autograder_tree(tmp_path):
     assert results["score"] == 100
     assert all(t["status"] == "passed" for t in results["tests"])
     assert (root / "results" / "feedback.md").exists()
+
+
+HELPER = "import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+USES_HELPER = '''
+from common.functions import sigmoid
+
+
+class Sigmoid:
+    def forward(self, x):
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1.0 - self.out) * self.out
+'''
+
+
+def _points(grade, name: str) -> float:
+    return next(layer.score for layer in grade.layers if layer.required.name == name)
+
+
+def test_a_single_file_brings_the_local_modules_it_imports_into_the_sandbox(tmp_path):
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "functions.py").write_text(HELPER)
+    (tmp_path / "ch05").mkdir()
+    (tmp_path / "ch05" / "layers.py").write_text(USES_HELPER)
+    assignment = load_assignment("classes")
+    with_helpers = grade_submission(tmp_path / "ch05" / "layers.py", assignment, helpers=True)
+    alone = grade_submission(tmp_path / "ch05" / "layers.py", assignment)
+    assert _points(with_helpers, "Sigmoid") == 10 and _points(alone, "Sigmoid") == 0
+    assert any("common" in note for note in alone.notes)
+
+
+def test_in_a_class_folder_a_student_never_receives_a_neighbours_file(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(USES_HELPER.replace("from common.functions import sigmoid",
+                                                         "from bob import sigmoid"))
+    (folder / "bob.py").write_text(HELPER)
+    out = tmp_path / "grades"
+    assert main(["grade", str(folder), "--assignment", "classes", "--out", str(out), "--no-progress"]) == 0
+    alice = json.loads((out / "alice" / "results.json").read_text())
+    assert alice["score"] == 0

@@ -71,7 +71,8 @@ def _grade_one(path: Path, assignment: object, args: argparse.Namespace) -> int:
     from gradlab.grading.feedback import feedback_markdown, results_json
     from gradlab.grading.grader import grade_submission
 
-    grade = grade_submission(path, assignment)  # type: ignore[arg-type]
+    # one file graded where it was written brings the local modules it imports
+    grade = grade_submission(path, assignment, helpers=not path.is_dir())  # type: ignore[arg-type]
     if args.results:
         _write(args.results, json.dumps(results_json(grade), indent=2))
     if args.feedback:

@@ -281,8 +281,12 @@ def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> Layer
 
 
 def grade_submission(path: str | Path, assignment: Assignment, *,
-                     on_layer: Callable[[LayerGrade], None] | None = None) -> Grade:
-    """Grade the submission at `path` (a .py file, or a folder of them) against `assignment`."""
+                     on_layer: Callable[[LayerGrade], None] | None = None, helpers: bool = False) -> Grade:
+    """Grade the submission at `path` (a .py file, or a folder of them) against `assignment`.
+
+    `helpers`: a single file travels with the local modules it imports (for one student's file
+    graded where it was written; never in a class folder of flat files, where a neighbour is
+    another student)."""
     start = time.monotonic()
     path = Path(path)
     grade = Grade(str(path), assignment, [])
@@ -295,7 +299,7 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
             if box is None or (box.failure is not None and hello.get("ok")):
                 if box is not None:
                     _collect(box.close(), printed)
-                box = Sandbox(path, assignment.limits)
+                box = Sandbox(path, assignment.limits, helpers=helpers)
                 try:
                     hello = box.start()
                 except SandboxFailure as exc:

@@ -132,8 +132,20 @@ def kill_tree(pgid: int, *, grace: float = 2.0) -> None:
         time.sleep(0.005)
 
 
-def _copy_submission(source: Path, work: Path) -> list[Path]:
-    """Copy the submission into the scratch folder; the .py files to import, in a stable order."""
+def _copy_submission(source: Path, work: Path, *, helpers: bool = False) -> list[Path]:
+    """Copy the submission into the scratch folder; the .py files to import, in a stable order.
+
+    With `helpers`, a single file travels with the local modules it imports (helper modules next to
+    it, a repository root's package above it), in their layout; only the file itself is imported."""
+    if not source.is_dir() and helpers:
+        from gradlab.conventions.imports import local_modules
+
+        base, files = local_modules(source)
+        for f in files:
+            target = work / f.relative_to(base)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+        return [work / source.resolve().relative_to(base)]
     if source.is_dir():
         shutil.copytree(source, work / source.name, ignore=shutil.ignore_patterns("__pycache__", ".*"),
                         symlinks=False)
@@ -159,8 +171,8 @@ class Sandbox:
     child dies, or the reply is malformed. A failed sandbox stays failed: later calls raise at once.
     """
 
-    def __init__(self, source: Path, limits: Limits):
-        self.source, self.limits = Path(source), limits
+    def __init__(self, source: Path, limits: Limits, *, helpers: bool = False):
+        self.source, self.limits, self.helpers = Path(source), limits, helpers
         self.proc: subprocess.Popen[bytes] | None = None
         self.failure: SandboxFailure | None = None
         self.deadline = 0.0
@@ -181,7 +193,7 @@ class Sandbox:
         box = self._root / "box"
         work = box / "work"
         work.mkdir(parents=True)
-        files = _copy_submission(self.source, work)
+        files = _copy_submission(self.source, work, helpers=self.helpers)
         uid = sandbox_uid()
         if uid is not None:
             for p in (self._root, box):
