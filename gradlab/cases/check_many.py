@@ -1,7 +1,8 @@
 """Checking many layers at once: every layer found in files/folders, or the whole registry.
 
 The result (`Outcome`) is what `gradlab check --json` writes: one entry per layer, the names
-skipped, the files that could not be imported.
+skipped, the files that could not be imported. It also keeps the entry behind each report (not
+written), so a report can run a failing layer again (`gradlab report PATH`'s step-size curves).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     seed: int = 0
     examples: int = DEFAULT_EXAMPLES
+    #: the entry each report is about, in the same order as `reports`
+    entries: list[Entry] = field(default_factory=list, repr=False)
 
     def counts(self) -> dict[str, int]:
         out = {"pass": 0, "warn": 0, "fail": 0}
@@ -47,18 +50,24 @@ class Outcome:
         }
 
 
+def chosen(entries: Iterable[Entry], only: list[str] | None = None) -> list[Entry]:
+    """The entries `--only` asks for (all of them without it)."""
+    return [e for e in entries if not only or e.name in only]
+
+
 def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None,
                   progress: bool = False, mode: str = "auto") -> list[LayerReport]:
-    chosen = [e for e in entries if not only or e.name in only]
+    todo = chosen(entries, only)
     if progress:
         from tqdm import tqdm
 
-        chosen = tqdm(chosen, desc="checking layers", unit="layer", leave=False, disable=None)  # None: a TTY only
-    return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in chosen]
+        todo = tqdm(todo, desc="checking layers", unit="layer", leave=False, disable=None)  # None: a TTY only
+    return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in todo]
 
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-                only: list[str] | None = None, mode: str = "auto", options: dict[str, str] | None = None) -> Outcome:
+                only: list[str] | None = None, mode: str = "auto", options: dict[str, str] | None = None,
+                progress: bool = False) -> Outcome:
     """Every layer found in `paths`; `options` (e.g. a column layout) apply to all of them."""
     outcome = Outcome(seed=seed, examples=examples)
     for found in discover(list(paths)):
@@ -66,7 +75,9 @@ def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, se
             outcome.errors.append(found.error)
             continue
         entries = [replace(e, options={**e.options, **options}) for e in found.entries] if options else found.entries
-        outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode))
+        outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode,
+                                             progress=progress))
+        outcome.entries.extend(chosen(entries, only))
         outcome.skipped.extend(found.skipped)
     return outcome
 
@@ -74,6 +85,8 @@ def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, se
 def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: list[str] | None = None,
                    progress: bool = False, mode: str = "auto") -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
-    outcome.reports.extend(check_entries(load_reference().values(), examples=examples, seed=seed, only=only,
-                                         progress=progress, mode=mode))
+    entries = list(load_reference().values())
+    outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, progress=progress,
+                                         mode=mode))
+    outcome.entries.extend(chosen(entries, only))
     return outcome

@@ -8,9 +8,15 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError, exit_statuses, non_negative_int, positive_int
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
+
+if TYPE_CHECKING:
+    from gradlab.cases.check_many import Outcome
+
+MODES = ("auto", "full", "fast")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,33 +30,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--examples", type=positive_int, default=DEFAULT_EXAMPLES,
                    help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed for hypothesis and the data (default 0)")
-    p.add_argument("--only", metavar="NAME", action="append",
-                   help="check only the layers with this name (any case; repeat for several)")
-    p.add_argument("--mode", choices=("auto", "full", "fast"), default="auto",
-                   help="full: every element by finite differences; fast: random projections first, element-wise "
-                        "only on failure; auto (default): fast for arrays over 512 elements")
-    p.add_argument("--layout", choices=("rows", "columns"), default="rows",
-                   help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
-    p.add_argument("--weights", choices=("in_out", "out_in"), default="in_out",
-                   help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
+    add_selection_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
     p.set_defaults(run=run)
 
 
+def add_selection_options(p: argparse.ArgumentParser) -> None:
+    """--only, --mode, --layout and --weights: which layers, how they are checked (check and report)."""
+    p.add_argument("--only", metavar="NAME", action="append",
+                   help="check only the layers with this name (any case; repeat for several)")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="full: every element by finite differences; fast: random projections first, element-wise "
+                        "only on failure; auto (default): fast for arrays over 512 elements")
+    p.add_argument("--layout", choices=("rows", "columns"), default=None,
+                   help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
+    p.add_argument("--weights", choices=("in_out", "out_in"), default=None,
+                   help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
+
+
 def run(args: argparse.Namespace) -> int:
-    from gradlab.cases.check_many import check_paths, check_registry
-    from gradlab.conventions.discover import layout_options
     from gradlab.core.messages import explain, summary_line, worst_error
 
-    options = layout_options(args.layout, args.weights)
-    if options and not args.paths:
-        raise UsageError("--layout columns applies to your own files: give a PATH")
-    only = AnyCase(args.only) if args.only else None
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
-        outcome = check_paths(args.paths, examples=args.examples, seed=args.seed, only=only, mode=args.mode,
-                              options=options) \
-            if args.paths else check_registry(examples=args.examples, seed=args.seed, only=only, mode=args.mode)
-    notes = [] if outcome.reports or outcome.errors else [_nothing_recognised(args.paths, args.only)]
+        outcome = checked(args)
+    notes = nothing_recognised_notes(outcome, args.paths, args.only)
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
         Path(args.json).write_text(json.dumps({**outcome.to_dict(), "notes": notes}, indent=2))
     out = sys.stdout
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         if report.verdict == "fail" or args.verbose:
             where = " ".join(shlex.quote(p) for p in args.paths)
             again = f"repeat: gradlab check {where + ' ' if where else ''}--only {shlex.quote(report.name)} " \
-                    f"--seed {args.seed} --examples {args.examples}"
+                    f"--seed {args.seed} --examples {args.examples}" + _layout_flags(args)
             print(explain(report, reproduce=again), file=out)
         else:
             print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
@@ -78,11 +81,39 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
 
 
+def _layout_flags(args: argparse.Namespace) -> str:
+    """` --layout columns --weights out_in` when given: the repeat command must check the same way."""
+    if getattr(args, "layout", None) != "columns":
+        return ""
+    return " --layout columns" + (f" --weights {args.weights}" if getattr(args, "weights", None) else "")
+
+
 class AnyCase(list[str]):
     """The `--only` names; `name in` them ignores case (`--only Conv_Fast` finds `conv_fast`)."""
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.casefold() in {n.casefold() for n in self}
+
+
+def checked(args: argparse.Namespace, *, progress: bool = False) -> Outcome:
+    """The layers `args` select, checked: those in `args.paths`, or the registry's without a PATH."""
+    from gradlab.cases.check_many import check_paths, check_registry
+    from gradlab.conventions.discover import layout_options
+
+    options = layout_options(args.layout or "rows", args.weights or "in_out")
+    if options and not args.paths:
+        raise UsageError("--layout columns applies to your own files: give a PATH")
+    only = AnyCase(args.only) if args.only else None
+    mode = args.mode or "auto"
+    if args.paths:
+        return check_paths(args.paths, examples=args.examples, seed=args.seed, only=only, mode=mode, options=options,
+                           progress=progress)
+    return check_registry(examples=args.examples, seed=args.seed, only=only, mode=mode, progress=progress)
+
+
+def nothing_recognised_notes(outcome: Outcome, paths: list[str], only: list[str] | None) -> list[str]:
+    """The document's `notes`: why nothing was checked, when nothing was (the exit status is then 1)."""
+    return [] if outcome.reports or outcome.errors else [_nothing_recognised(paths, only)]
 
 
 def _nothing_recognised(paths: list[str], only: list[str] | None) -> str:

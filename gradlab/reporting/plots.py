@@ -43,6 +43,8 @@ def pyplot() -> Any:
 
 #: bump to redraw every figure after a change in how they are drawn (not in what they show)
 STYLE = "1"
+#: the y axis of a step-size curve unless told otherwise
+STEP_CURVE_YLABEL = "max relative error vs analytic"
 #: the PNG text chunk that holds a figure's data digest
 DIGEST_KEY = "Description"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -122,10 +124,14 @@ def heatmap_figure(name: str, title: str, analytic: np.ndarray, numeric: np.ndar
                   partial(heatmap, title=title, analytic=analytic, numeric=numeric))
 
 
-def step_curve_figure(name: str, title: str, steps: Sequence[float], errors: Sequence[float]) -> Figure:
+def step_curve_figure(name: str, title: str, steps: Sequence[float], errors: Sequence[float],
+                      ylabel: str = STEP_CURVE_YLABEL, tolerance: float | None = None) -> Figure:
+    """See `step_curve`; without `ylabel` and `tolerance` the digest is what it always was."""
     logs = [np.log10(np.maximum(np.asarray(v, dtype=float), 1e-300)) for v in (steps, errors)]  # log-log axes
-    return Figure(name, digest("step_curve", title, *logs),
-                  partial(step_curve, title=title, steps=steps, errors=errors))
+    extra = [] if ylabel == STEP_CURVE_YLABEL else [ylabel]
+    extra += [] if tolerance is None else [f"tolerance {tolerance:.3g}"]
+    return Figure(name, digest("step_curve", title, *logs, *extra),
+                  partial(step_curve, title=title, steps=steps, errors=errors, ylabel=ylabel, tolerance=tolerance))
 
 
 def training_curves_figure(name: str, curves: dict[str, Sequence[float]], title: str) -> Figure:
@@ -162,16 +168,26 @@ def heatmap(path: Path, title: str, analytic: np.ndarray, numeric: np.ndarray, d
     return _save(fig, path, data_digest)
 
 
-def step_curve(path: Path, title: str, steps: Sequence[float], errors: Sequence[float], data_digest: str = "") -> Path:
-    """Finite-difference error against step size on log-log axes: the V of truncation vs rounding."""
+def step_curve(path: Path, title: str, steps: Sequence[float], errors: Sequence[float], data_digest: str = "",
+               ylabel: str = STEP_CURVE_YLABEL, tolerance: float | None = None) -> Path:
+    """Finite-difference error against step size on log-log axes: the V of truncation vs rounding.
+
+    With a `tolerance` (a failing gradient's curve), a dashed line shows it and the y axis spans at least
+    1e-13 to 10, so that an error flat far above the line reads as flat."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
     ax.loglog(steps, errors, "o-")
-    best = int(np.nanargmin(errors))
-    ax.annotate(f"best h ≈ {steps[best]:.0e}", (steps[best], errors[best]), textcoords="offset points",
-                xytext=(10, 10))
+    if tolerance is None:
+        best = int(np.nanargmin(errors))
+        ax.annotate(f"best h ≈ {steps[best]:.0e}", (steps[best], errors[best]), textcoords="offset points",
+                    xytext=(10, 10))
+    else:
+        ax.axhline(tolerance, linestyle="--", color="grey", label=f"the check's rtol ({tolerance:.0e})")
+        positive = [e for e in errors if e > 0]
+        ax.set_ylim(min([1e-13, *positive]) / 2, max([10.0, *errors]) * 2)
+        ax.legend(fontsize=8, loc="lower left")
     ax.set_xlabel("relative step h")
-    ax.set_ylabel("max relative error vs analytic")
+    ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     return _save(fig, path, data_digest)

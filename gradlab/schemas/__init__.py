@@ -5,7 +5,7 @@ be added within a version; a field renamed, removed or changed in meaning bumps 
 reading gradlab's output should check that id. `schema(id)` returns the schema as a dict; validate
 with any JSON Schema library (the project's tests use `jsonschema`).
 Non-goal: producing the documents (each producer builds its own: `gradlab.cases.check_many.Outcome`,
-`gradlab.cases.per_sample.batch_document`, the registry report, the trainer, the benchmark).
+`gradlab.cases.per_sample.batch_document`, the registry report, a user's report, the trainer, the benchmark).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ FILES = {
     "gradlab-check/1": "check.schema.json",
     "gradlab-batch/1": "batch.schema.json",
     "gradlab-bench/1": "bench.schema.json",
+    "gradlab-report/1": "report.schema.json",
 }
 
 
