@@ -63,9 +63,39 @@ def row(r: LayerReport) -> dict[str, Any]:
     }
 
 
+#: below this, a worst relative error is rounding noise whose digits depend on the machine (its BLAS,
+#: its SIMD width): the tracked report writes it as "<1e-05" so that every machine writes the same bytes
+NOISE_BOUND = 1e-5
+#: significant digits kept of every other number in the tracked report
+DIGITS = 4
+
+
 def errors_cell(r: LayerReport) -> str:
-    """The worst relative error of each gradient, for a table cell."""
-    return ", ".join(f"{k} {v.max_rel_error:.1e}" for k, v in r.worst.items()) or "–"
+    """The worst relative error of each gradient, for a table cell (rounding noise as a bound)."""
+    return ", ".join(f"{k} {_error_text(v.max_rel_error)}" for k, v in r.worst.items()) or "–"
+
+
+def _error_text(value: float) -> str:
+    return f"<{NOISE_BOUND:.0e}" if value < NOISE_BOUND else f"{value:.1e}"
+
+
+def machine_stable(value: Any, key: str = "") -> Any:
+    """`value` with every float rounded to DIGITS significant digits, relative errors below
+    NOISE_BOUND raised to it (an upper bound), and the worst element of a gradient whose error is
+    only noise left out (which element is "worst" among rounding errors depends on the machine), so
+    the tracked report is the same on every machine. `gradlab check --json` keeps the exact values."""
+    if isinstance(value, dict):
+        if isinstance(value.get("max_rel_error"), float) and value["max_rel_error"] < NOISE_BOUND:
+            value = {**value, **{k: None for k in ("worst_index", "analytic", "numeric") if k in value}}
+        # the entries of a {gradient: error} dict are errors too
+        return {k: machine_stable(v, key if "rel_error" in key else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [machine_stable(v, key) for v in value]
+    if isinstance(value, float):
+        if "rel_error" in key and 0.0 <= value < NOISE_BOUND:
+            return NOISE_BOUND
+        return float(f"{value:.{DIGITS}g}")
+    return value
 
 
 def _table_row(r: LayerReport) -> writer.Row:
@@ -118,8 +148,8 @@ def registry_figures(reports: Sequence[LayerReport]) -> tuple[plots.Figure, Heat
 def registry_document(reports: Sequence[LayerReport]) -> writer.Document:
     s = summary(reports)
     step, maps = registry_figures(reports)
-    document = {"schema": SCHEMA, "summary": s, "summary_sentence": summary_sentence(s),
-                "rows": [row(r) for r in reports], "layers": [r.to_dict() for r in reports]}
+    document = machine_stable({"schema": SCHEMA, "summary": s, "summary_sentence": summary_sentence(s),
+                               "rows": [row(r) for r in reports], "layers": [r.to_dict() for r in reports]})
     mnist = writer.Section("MNIST", (TRAINING_NOTE.format(link=f"[{TRAINING_MD}]({TRAINING_MD})"),))
     return writer.Document("registry", "gradlab registry report", summary_sentence(s), COLUMNS,
                            [_table_row(r) for r in reports], document, sections=[mnist],
