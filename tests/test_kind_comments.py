@@ -75,3 +75,17 @@ def test_a_comment_that_names_no_kind_is_a_one_line_error(tmp_path):
     found = _found(tmp_path, SOURCE.replace("kind=affine", "kind=afine"))
     assert found.error is not None and "kind=afine" in found.error and "affine" in found.error
     assert "\n" not in found.error
+
+
+def test_gradlab_check_kind_names_what_a_layer_computes_and_refuses_an_unknown_kind(tmp_path, capsys):
+    import json
+
+    from gradlab.cli.main import main
+
+    path = tmp_path / "layers.py"
+    path.write_text(SOURCE)
+    out = tmp_path / "out.json"
+    assert main(["check", str(path), "--kind", "Squash=tanh", "--json", str(out), "--examples", "5"]) == 0
+    assert "Squash" in {layer["name"] for layer in json.loads(out.read_text())["layers"]}
+    assert main(["check", str(path), "--kind", "Squash=tan"]) == 2
+    assert "not a layer kind gradlab knows" in capsys.readouterr().err

@@ -7,7 +7,7 @@ written), so a report can run a failing layer again (`gradlab report PATH`'s ste
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,11 @@ def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: l
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
                 only: list[str] | None = None, mode: str = "auto", options: dict[str, str] | None = None,
-                progress: bool = False) -> Outcome:
-    """Every layer found in `paths`; `options` (e.g. a column layout) apply to all of them."""
+                progress: bool = False, kinds: Mapping[str, str] | None = None) -> Outcome:
+    """Every layer found in `paths`; `options` (e.g. a column layout) apply to all of them; `kinds`
+    (name -> kind) says what layers with unusual names compute."""
     outcome = Outcome(seed=seed, examples=examples)
-    for found in discover(list(paths)):
+    for found in discover(list(paths), kinds=kinds):
         if found.error:
             outcome.errors.append(found.error)
             continue

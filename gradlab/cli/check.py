@@ -46,6 +46,9 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
                    help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
     p.add_argument("--weights", choices=("in_out", "out_in"), default=None,
                    help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
+    p.add_argument("--kind", metavar="NAME=KIND", action="append", type=name_and_kind, default=None,
+                   help="say what a layer with an unusual name computes, e.g. --kind MyDense=affine (repeat for "
+                        "several; a '# gradlab: kind=affine' comment above the class does the same)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,9 +86,23 @@ def run(args: argparse.Namespace) -> int:
 
 def _layout_flags(args: argparse.Namespace) -> str:
     """` --layout columns --weights out_in` when given: the repeat command must check the same way."""
+    kinds = "".join(f" --kind {shlex.quote(f'{n}={k}')}" for n, k in getattr(args, "kind", None) or [])
     if getattr(args, "layout", None) != "columns":
-        return ""
-    return " --layout columns" + (f" --weights {args.weights}" if getattr(args, "weights", None) else "")
+        return kinds
+    return " --layout columns" + (f" --weights {args.weights}" if getattr(args, "weights", None) else "") + kinds
+
+
+def name_and_kind(text: str) -> tuple[str, str]:
+    """`MyDense=affine` -> ("MyDense", "affine"); an unknown kind names the known ones."""
+    from gradlab.kinds import KINDS
+
+    name, sep, kind = text.partition("=")
+    if not sep or not name.strip() or not kind.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=KIND, e.g. MyDense=affine")
+    if kind.strip() not in KINDS:
+        raise argparse.ArgumentTypeError(f"{kind.strip()!r} is not a layer kind gradlab knows; use one of: "
+                                         f"{', '.join(sorted(KINDS))}")
+    return name.strip(), kind.strip()
 
 
 class AnyCase(list[str]):
@@ -103,11 +120,14 @@ def checked(args: argparse.Namespace, *, progress: bool = False) -> Outcome:
     options = layout_options(args.layout or "rows", args.weights or "in_out")
     if options and not args.paths:
         raise UsageError("--layout columns applies to your own files: give a PATH")
+    kinds = dict(getattr(args, "kind", None) or [])
+    if kinds and not args.paths:
+        raise UsageError("--kind applies to your own files: give a PATH")
     only = AnyCase(args.only) if args.only else None
     mode = args.mode or "auto"
     if args.paths:
         return check_paths(args.paths, examples=args.examples, seed=args.seed, only=only, mode=mode, options=options,
-                           progress=progress)
+                           progress=progress, kinds=kinds)
     return check_registry(examples=args.examples, seed=args.seed, only=only, mode=mode, progress=progress)
 
 
