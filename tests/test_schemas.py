@@ -81,3 +81,14 @@ def test_gradlab_batch_json_names_its_schema_and_validates(tmp_path):
     assert document["schema"] == "gradlab-batch/1"
     _validate(document)
     assert document["layers"]
+
+
+def test_the_tracked_registry_report_validates_against_its_schema():
+    document = json.loads((Path(__file__).parent.parent / "reports" / "registry.json").read_text())
+    assert document["schema"] == "gradlab-registry/1"
+    _validate(document)
+
+
+def test_the_registry_schema_describes_layers_exactly_as_the_check_schema_does():
+    check, registry = schema("gradlab-check/1")["$defs"], schema("gradlab-registry/1")["$defs"]
+    assert {k: registry[k] for k in check} == check

@@ -6,11 +6,13 @@ import gzip
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 
-from gradlab.training import mnist
 from gradlab.cli.main import main
+from gradlab.schemas import schema
+from gradlab.training import mnist
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:
@@ -53,6 +55,8 @@ def test_train_on_a_user_supplied_idx_folder_writes_figures_curves_and_weights(d
     assert data["train_seconds"] > 0
     assert data["layers"] == ["Affine", "Relu", "SoftmaxWithLoss"]
     assert (out / "training.json").exists() and (out / "mnist_weights.npz").exists()
+    document = json.loads((out / "training.json").read_text())
+    jsonschema.Draft202012Validator(schema("gradlab-training/1")).validate(document)
     assert "test accuracy" in capsys.readouterr().out
 
 

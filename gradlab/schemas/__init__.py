@@ -19,6 +19,8 @@ FILES = {
     "gradlab-check/1": "check.schema.json",
     "gradlab-batch/1": "batch.schema.json",
     "gradlab-bench/1": "bench.schema.json",
+    "gradlab-registry/1": "registry.schema.json",
+    "gradlab-training/1": "training.schema.json",
     "gradlab-report/1": "report.schema.json",
 }
 
