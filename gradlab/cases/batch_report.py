@@ -94,7 +94,8 @@ def judge(entry: Entry, kind: Kind, N: int, *, upstream: str, top: Entry | None,
                     "the 1/N of a mean loss arrives through dout, so this layer's gradients should be sums of "
                     "per-sample gradients.")
     if not kind.stochastic:  # a different random mask per run says nothing about the 1/N
-        said.extend(_gradient_sentence(c, N) for c in gradients)
+        sample = "column" if entry.options.get("layout") == "columns" else "row"
+        said.extend(_gradient_sentence(c, N, sample) for c in gradients)
 
     consistent = True
     if kind.stochastic:
@@ -133,14 +134,15 @@ def _loss_sentence(loss: Convention, N: int, subject: str) -> str:
     return f"{subject} is neither the mean nor the sum of the {N} per-sample losses{ratio}."
 
 
-def _gradient_sentence(c: Convention, N: int) -> str:
+def _gradient_sentence(c: Convention, N: int, sample: str = "row") -> str:
+    """`sample`: what holds one sample in the user's dx, "row" or "column" (samples as columns)."""
     if c.convention == UNDETERMINED:
         return f"{c.name} is zero in the batch and in every sample: nothing to compare."
     if c.name == "dx":
         if c.convention == MEAN:
-            return f"dx is the gradient of the mean: each row is 1/{N} of that sample's dx alone."
+            return f"dx is the gradient of the mean: each {sample} is 1/{N} of that sample's dx alone."
         if c.convention == SUM:
-            return "dx is the gradient of the sum: each row equals that sample's dx alone."
+            return f"dx is the gradient of the sum: each {sample} equals that sample's dx alone."
     elif c.convention in (MEAN, SUM):
         return f"{c.name} is the {c.convention} of the {N} per-sample {c.name}."
     if c.ratio is None:

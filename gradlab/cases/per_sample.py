@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ from gradlab.cases.batch_report import (
     judge,
 )
 from gradlab.conventions.adapters import adapt, grad_names
-from gradlab.conventions.discover import entry_for
+from gradlab.conventions.discover import entry_for, layout_options
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.core.tolerances import PER_SAMPLE_RTOL
@@ -54,28 +54,39 @@ def default_spec(kind: Kind, N: int, seed: int = 0, style: str = "class") -> dic
     return {"N": N, **kind.batch_spec(style), "seed": seed}
 
 
-def _as_entry(layer: Any, backward: Callable[..., Any] | None = None, kind: str | Kind | None = None) -> Entry:
-    return layer if isinstance(layer, Entry) else entry_for(layer, backward, kind=kind)
+def _as_entry(layer: Any, backward: Callable[..., Any] | None = None, kind: str | Kind | None = None, *,
+              layout: str | None = None, weights: str | None = None) -> Entry:
+    """An entry for `layer`; `layout`/`weights` (None: the entry's own, rows for a new one) set its data layout."""
+    if isinstance(layer, Entry):
+        if layout is None and weights is None:
+            return layer
+        options = {k: v for k, v in layer.options.items() if k not in ("layout", "weights")}
+        current = layer.options.get("layout", "rows"), layer.options.get("weights", "in_out")
+        return replace(layer, options={**options, **layout_options(layout or current[0], weights or current[1])})
+    return entry_for(layer, backward, kind=kind, layout=layout or "rows", weights=weights or "in_out")
 
 
 def batch_vs_samples(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
-                     N: int = 4, seed: int = 0, loss: Any = None, case: Case | None = None) -> BatchReport:
+                     N: int = 4, seed: int = 0, loss: Any = None, case: Case | None = None,
+                     layout: str | None = None, weights: str | None = None) -> BatchReport:
     """Run `layer` on a batch of N and on each sample alone; report mean / sum / neither per gradient.
 
     `layer` is an `Entry` or anything `gradlab.conventions.discover.entry_for` accepts (a class, a forward and
     `backward` pair, a loss function). `loss` says what a non-loss layer is differentiated under:
     None or "sum" (dout rows), "mean" (dout / N), or a loss layer (class, function or Entry) put on top;
-    a loss layer ignores "sum" and "mean" (its own loss is what is differentiated).
+    a loss layer ignores "sum" and "mean" (its own loss is what is differentiated). `layout="columns"`
+    (with `weights="out_in"` for `Z = W @ X + b`) is for layers written for samples as columns; a
+    loss layer on top is then taken to be written that way too. `case` is in gradlab's row layout.
     """
     if not isinstance(N, int) or N < 2:
         raise ValueError(f"N must be an int of at least 2 (N = 1 cannot tell a mean from a sum), got {N!r}")
-    entry = _as_entry(layer, backward, kind)
+    entry = _as_entry(layer, backward, kind, layout=layout, weights=weights)
     k = KINDS[entry.kind]
     top = None
     if loss is not None and not (isinstance(loss, str) and loss in UPSTREAMS):
         if isinstance(loss, str):
             raise ValueError(f"loss must be None, 'sum', 'mean' or a loss layer, got {loss!r}")
-        top = _as_entry(loss)
+        top = _as_entry(loss, layout=layout, weights=weights)
         if not KINDS[top.kind].is_loss:
             raise ValueError(f"loss={top.name!r} is a {top.kind} layer, not a loss layer")
     if k.is_loss and top is not None:  # "sum"/"mean" only concern non-loss layers; a loss is its own
@@ -95,11 +106,14 @@ def batch_vs_samples(layer: Any, backward: Callable[..., Any] | None = None, *, 
 
 
 def assert_batch_mean(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
-                      N: int = 4, seed: int = 0, loss: Any = "mean") -> BatchReport:
+                      N: int = 4, seed: int = 0, loss: Any = "mean", layout: str | None = None,
+                      weights: str | None = None) -> BatchReport:
     """pytest helper: under a mean loss (a loss layer's own, or `loss`), every batch gradient must be
-    the mean of the per-sample gradients. Raises AssertionError with the plain-words report if not."""
-    entry = _as_entry(layer, backward, kind)
-    report = batch_vs_samples(entry, N=N, seed=seed, loss=None if KINDS[entry.kind].is_loss else loss)
+    the mean of the per-sample gradients. Raises AssertionError with the plain-words report if not.
+    `layout`/`weights` as in `batch_vs_samples`."""
+    entry = _as_entry(layer, backward, kind, layout=layout, weights=weights)
+    report = batch_vs_samples(entry, N=N, seed=seed, loss=None if KINDS[entry.kind].is_loss else loss,
+                              layout=layout, weights=weights)
     if report.mixing_by_design or report.stochastic:
         raise ValueError(f"{entry.name} mixes samples or draws random numbers per batch: per-sample gradients "
                          "do not add up to a batch gradient, so there is no mean to assert")

@@ -8,9 +8,11 @@ every gradient, and for a failure returns the smallest failing case with what pa
 
 from __future__ import annotations
 
+import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,7 @@ from hypothesis.errors import HypothesisException
 
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
-from gradlab.conventions.adapters import adapt
+from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
@@ -74,9 +76,36 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
 
     `mode` is the checker's ("auto", "full" or "fast", see `gradlab.core.values.MODES`). `replay`
     are specs to try before any drawn case (failures of earlier runs): the first that fails is
-    the failure, and no case is drawn.
+    the failure, and no case is drawn. Whatever happens on one layer ends in its report: options
+    that cannot apply to its kind (the column layout on a convolution) and a failure of gradlab's
+    own are a one-line error, never an exception that would lose the other layers' results.
     """
     kind = KINDS[entry.kind]
+    refused = refusal(entry, kind)
+    if refused is not None:  # not the layer's fault: the hint says what to do instead
+        return replace(_error_report(entry, refused, seed, 0),
+                       hints={"crashed": "check this layer without that option: it does not apply to its kind"})
+    try:
+        report = _check_entry(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
+    except Exception as exc:  # gradlab's own failure on this layer, not the layer's (that is a finding)
+        return _error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
+                                    f"{_gradlab_line(exc)}); this is a gradlab bug, please report it", seed, 0)
+    hints = layout_hints(entry)
+    return replace(report, hints=hints) if hints else report
+
+
+def _gradlab_line(exc: BaseException) -> str:
+    """`, at gradlab/core/check.py:160`: the innermost line of gradlab's own code the exception passed."""
+    package = Path(__file__).resolve().parents[1]
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(package):
+            return f", at gradlab/{path.relative_to(package).as_posix()}:{frame.lineno}"
+    return ""
+
+
+def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
+                 replay: Sequence[Mapping[str, Any]]) -> LayerReport:
     worst: dict[str, GradientResult] = {}
     warned: dict[str, Finding] = {}
     count = 0

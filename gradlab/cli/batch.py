@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from gradlab.cli.common import EXIT_FAIL, EXIT_OK, exit_statuses, int_at_least, non_negative_int
+from gradlab.cli.common import EXIT_FAIL, EXIT_OK, UsageError, exit_statuses, int_at_least, non_negative_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loss", choices=("sum", "mean"), default="sum",
                    help="what a non-loss layer is differentiated under: sum(dout * y) (sum, the default) or its "
                         "mean over samples (mean)")
+    p.add_argument("--layout", choices=("rows", "columns"), default="rows",
+                   help="rows (default): x is (N, features); columns: x is (features, N), biases (M, 1)")
+    p.add_argument("--weights", choices=("in_out", "out_in"), default="in_out",
+                   help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
     p.set_defaults(run=run)
 
@@ -39,12 +44,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gradlab.cases.batch_report import batch_document
     from gradlab.cases.per_sample import batch_vs_samples
-    from gradlab.conventions.discover import discover
+    from gradlab.conventions.discover import discover, layout_options
     from gradlab.conventions.registry import load_reference
 
+    options = layout_options(args.layout, args.weights)
+    if options and not args.paths:
+        raise UsageError("--layout columns applies to your own files: give a PATH")
     if args.paths:
         found = discover(args.paths)  # a missing path raises FileNotFoundError: a usage error
-        entries = [e for f in found for e in f.entries]
+        entries = [replace(e, options={**e.options, **options}) for f in found for e in f.entries]
         errors = [f.error for f in found if f.error]
         skipped = [(name, why) for f in found for name, why in f.skipped]
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from gradlab.cli.common import EXIT_OK, UsageError, exit_statuses, positive_int
@@ -27,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                                             "one student's folder")
     p.add_argument("--assignment", required=True, metavar="NAME_OR_TOML",
                    help="built-in assignment (classes, functions) or an assignment TOML file")
+    p.add_argument("--layout", choices=("rows", "columns"), default=None,
+                   help="override the assignment's layout: rows (x is (N, features)) or columns (x is "
+                        "(features, N), biases (M, 1)); convolution and pooling stay batch-first")
+    p.add_argument("--weights", choices=("in_out", "out_in"), default=None,
+                   help="override the assignment's weight_layout: W is (in, out) or (out, in) as in Z = W @ X + b")
     p.add_argument("--results", metavar="PATH", help="write Gradescope's results.json to PATH (one submission)")
     p.add_argument("--feedback", metavar="PATH", help="write the Markdown feedback to PATH (one submission)")
     p.add_argument("--single", action="store_true", help="SUBMISSION is one student's folder, not a class")
@@ -59,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         assignment = load_assignment(args.assignment)
     except AssignmentError as exc:
         raise UsageError(str(exc)) from None
+    if args.layout is not None or args.weights is not None:  # the command line overrides the assignment
+        assignment = replace(assignment, layout=args.layout or assignment.layout,
+                             weight_layout=args.weights or assignment.weight_layout)
     if path.is_dir() and not args.single:
         if args.results or args.feedback:
             raise UsageError("a class folder writes one results.json and feedback.md per student under --out DIR; "

@@ -18,7 +18,8 @@ from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import Layer, grad_name
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ClassLayer", "FunctionLayer", "LossFunctionLayer", "adapt", "crash_report", "grad_names"]
+__all__ = ["ClassLayer", "FunctionLayer", "LossFunctionLayer", "adapt", "crash_report", "grad_names",
+           "layout_hints", "refusal"]
 
 def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     """A fresh native-protocol layer for `entry`, holding `case`'s parameters.
@@ -30,7 +31,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         from gradlab.conventions.layouts import ColumnsLayer
 
         rows = replace(entry, options={k: v for k, v in entry.options.items() if k not in ("layout", "weights")})
-        return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"))
+        return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
+                            index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
     if entry.convention == "class":
         return ClassLayer(target, kind, case)
@@ -42,6 +44,31 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)
+
+
+def takes_indices(convention: str, pair: bool, kind: Kind) -> bool:
+    """Whether a layer is handed class indices only, one-hot labels turned into indices: a loss
+    function (function style, not a forward/backward `pair`) of a kind that takes indices."""
+    return convention == "function" and not pair and kind.index_labels
+
+
+def refusal(entry: Entry, kind: Kind) -> str | None:
+    """Why `entry`'s options cannot apply to its kind at all (the column layout on a convolution), in
+    one line; None when they can."""
+    if entry.options.get("layout", "rows") == "columns":
+        from gradlab.conventions.layouts import refusal as columns_refusal
+
+        return columns_refusal(kind)
+    return None
+
+
+def layout_hints(entry: Entry) -> dict[str, str]:
+    """Bug hints said in the entry's layout, where they differ from `gradlab.core.bugs` (no others)."""
+    if entry.options.get("layout", "rows") == "columns":
+        from gradlab.conventions.layouts import hints
+
+        return hints(entry.options.get("weights", "in_out"))
+    return {}
 
 
 def grad_names(layer: Layer, kind: Kind) -> dict[str, str]:

@@ -38,14 +38,22 @@ def noise_floor(y0: np.ndarray, G: np.ndarray, h: np.ndarray, eps: float = float
 def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *, steps: np.ndarray,
             upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray], batch_size: int, rtol: float,
             atol: float, noise: float = 0.0,
-            jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> GradientResult:
+            jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
+            show: Callable[[np.ndarray], np.ndarray] | None = None,
+            show_upstream: Callable[[np.ndarray], np.ndarray] | None = None) -> GradientResult:
     """The verdict on one gradient: `analytic` (from backward) against `numeric_grad` (finite
     differences with `steps`, for `upstream` G), element by element; a failure carries its diagnosis
-    (`batch_size` tells a missing 1/N from another factor)."""
+    (`batch_size` tells a missing 1/N from another factor).
+
+    `show` and `show_upstream` map an array of the gradient's (the upstream gradient's) orientation to
+    the user's (`gradlab.core.protocol.user_view`): the diagnosis, shapes, worst index and arrays of
+    the result are in the user's orientation; the comparison itself does not depend on it.
+    """
     a, n, h, G, N = analytic, numeric_grad, steps, upstream, batch_size
+    view, view_up = show or _same, show_upstream or _same
     scale = float(np.abs(n).max(initial=0.0))
     atol_abs = max(atol * scale if scale > 0 else atol, noise)
-    base: dict[str, Any] = dict(name=name, shape=n.shape, rtol=rtol, atol=atol_abs, numeric=n)
+    base: dict[str, Any] = dict(name=name, shape=view(n).shape, rtol=rtol, atol=atol_abs, numeric=view(n))
     if a is None:
         if scale == 0.0:
             return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, **base)
@@ -54,9 +62,10 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
     if a.shape != n.shape:
-        d = diagnose_shape(name, np.asarray(a, dtype=np.float64), n, N, upstream=G)
-        return GradientResult(analytic_shape=a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
-                              diagnosis=d.sentence, analytic=a, **base)
+        user_a = view(a)
+        d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G))
+        return GradientResult(analytic_shape=user_a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
+                              diagnosis=d.sentence, analytic=user_a, **base)
     a = a.astype(np.float64)
     err = np.abs(a - n)
     allowed = atol_abs + rtol * np.abs(n)
@@ -66,20 +75,26 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     considered = ~skipped
     rel = np.where(considered, err / np.maximum(np.abs(a) + np.abs(n), max(atol_abs, 1e-300)), 0.0)
     rel = np.where(np.isfinite(rel), rel, np.inf)
-    worst = np.unravel_index(int(np.argmax(rel)), n.shape) if n.size else None
     passed = bool(np.all(ok | skipped))
     code = sentence = None
+    # from here on, everything is said in the user's orientation
+    user_a, user_n, user_rel = view(a), view(n), view(rel)
+    worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
-        d = diagnose_values(name, np.where(skipped, n, a), n, ok | skipped, N, upstream=G,
+        d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N, upstream=view_up(G),
                             jacobians=jacobians() if jacobians is not None else None)
         code, sentence = d.code, d.sentence
     return GradientResult(
-        analytic_shape=a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
+        analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
         worst_index=tuple(int(i) for i in worst) if worst is not None else None,
-        analytic_value=float(a[worst]) if worst is not None else None,
-        numeric_value=float(n[worst]) if worst is not None else None,
+        analytic_value=float(user_a[worst]) if worst is not None else None,
+        numeric_value=float(user_n[worst]) if worst is not None else None,
         checked=int(considered.sum()), skipped_kinks=int(skipped.sum()), bug_code=code, diagnosis=sentence or "",
-        analytic=a, **base)
+        analytic=user_a, **base)
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
 
 
 def _look_closer(a: np.ndarray, err: np.ndarray, allowed: np.ndarray, ok: np.ndarray, *, steps: np.ndarray,

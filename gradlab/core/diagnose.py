@@ -94,6 +94,19 @@ def _drops_axes(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     return len(small) < len(big) and all(any(s == b for b in it) for s in small)
 
 
+def _batch_axis(a: tuple[int, ...], n: tuple[int, ...], N: int) -> tuple[int, bool] | None:
+    """The axis of size N whose sum would give `n`'s shape (removed, or kept as 1), and whether it is kept."""
+    for i, size in enumerate(a):
+        if i > 0 and size != N:
+            continue
+        rest = a[:i] + a[i + 1:]
+        if rest == n and (i == 0 or N > 1):  # axis 0 is the batch axis wherever it fits
+            return i, False
+        if N > 1 and size == N and rest[:i] + (1,) + rest[i:] == n:
+            return i, True
+    return None
+
+
 def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
                    upstream: np.ndarray | None = None) -> Diagnosis:
     """The analytic gradient `a` does not have the true gradient `n`'s shape."""
@@ -106,8 +119,11 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     # a 2-D transpose first: with a vector dimension, it also looks like a mere reshape
     if a.ndim == 2 and n.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n):
         return Diagnosis("transposed", f"{shape_txt}: it is the transpose of the right gradient")
-    if a.ndim == n.ndim + 1 and a.shape[1:] == n.shape:
-        return Diagnosis("wrong-reduction", f"{shape_txt}: it still has the batch axis; sum it over axis 0")
+    batch_axis = _batch_axis(a.shape, n.shape, N)
+    if batch_axis is not None:
+        axis, keepdims = batch_axis
+        how = f"axis {axis}, keepdims=True" if keepdims else f"axis {axis}"
+        return Diagnosis("wrong-reduction", f"{shape_txt}: it still has the batch axis; sum it over {how}")
     if a.ndim > n.ndim:
         return Diagnosis("wrong-reduction", f"{shape_txt}: it keeps axes that should have been summed over")
     if a.size == n.size and _close(a.reshape(n.shape), n):

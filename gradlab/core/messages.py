@@ -62,7 +62,7 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
             if f.severity == FAIL:
                 lines.append(f"  {f.code}: {f.message} (extreme case: {report.extreme_failure.describe()})")
     for code in report.bug_codes:
-        lines.append(f"  hint ({code}): {describe(code).hint}")
+        lines.append(f"  hint ({code}): {report.hints.get(code) or describe(code).hint}")
     if report.smallest_failing:
         tail = f"; passes with {report.passes_with}" if report.passes_with else ""
         lines.append(f"  smallest failing case: {report.smallest_failing}{tail}")

@@ -7,6 +7,7 @@ them in place and restores them exactly, so a layer must read them at every call
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -35,6 +36,25 @@ class Layer(Protocol):
 # whole-array moves of fast mode (gradlab.core.projection) in one call. Both hooks may be vectorised.
 #   grad_names: dict[str, str]
 # how the user spells each parameter's gradient (`dw` where gradlab says W), for messages.
+#   user_view(target, array) -> np.ndarray
+# `array`, in gradlab's orientation for `target` ("x", a parameter name, or "out" for the output
+# and the upstream gradient), as the user's own code holds it: transposed, or a vector as a column,
+# for a layer written for samples as columns. Diagnosis and the result's shapes, indices and arrays
+# are then in the user's orientation ("summed over axis 0" is the user's axis 0). A gradient the
+# layer returns in a shape it does not recognise must come back unchanged, so that its view is
+# what the user returned. Without the hook, gradlab's orientation is the user's.
+
+
+def user_view(layer: object, target: str) -> Callable[[np.ndarray], np.ndarray]:
+    """How the user sees gradlab's arrays of `target` (the identity without the `user_view` hook)."""
+    view = getattr(layer, "user_view", None)
+    if not callable(view):
+        return _same
+    return lambda a: np.asarray(view(target, a))
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
 
 
 def grad_name(layer: object, target: str) -> str:

@@ -122,6 +122,9 @@ class LayerReport:
     source: str = ""
     error: str | None = None  # the layer could not be checked at all (signature, import)
     extreme_failure: CaseResult | None = None  # a failure on the fixed extreme case, besides `failing`
+    #: hints said in the layer's own conventions, by bug code, where they differ from `gradlab.core.bugs`
+    #: (e.g. `db = dout.sum(axis=1, keepdims=True)` for samples as columns)
+    hints: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

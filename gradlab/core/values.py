@@ -19,7 +19,7 @@ import numpy as np
 
 from gradlab.core import numeric, projection
 from gradlab.core.compare import compare, jacobians, noise_floor
-from gradlab.core.protocol import Layer, grad_name
+from gradlab.core.protocol import Layer, grad_name, user_view
 from gradlab.core.results import GradientResult
 from gradlab.core.tolerances import RTOL, RTOL_FLOAT16, RTOL_FLOAT32
 
@@ -93,7 +93,8 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
     jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at)
     result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
                      batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
-                     noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac)
+                     noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac,
+                     show=user_view(layer, target), show_upstream=user_view(layer, "out"))
     ctx.restore()
     return result
 
@@ -132,10 +133,11 @@ def _projects(ctx: CheckContext, target: str, arr: np.ndarray, a: Any) -> bool:
 
 def _passing(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, error: float,
              method: str) -> GradientResult:
-    return GradientResult(name=grad_name(ctx.layer, target), shape=arr.shape, analytic_shape=a.shape, passed=True,
-                          max_rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
-                          atol=ctx.atol * float(np.abs(a).max(initial=0.0)), analytic=np.asarray(a, dtype=np.float64),
-                          method=method)
+    show = user_view(ctx.layer, target)  # shapes and arrays as the user holds them
+    user_a = show(np.asarray(a, dtype=np.float64))
+    return GradientResult(name=grad_name(ctx.layer, target), shape=show(arr).shape, analytic_shape=user_a.shape,
+                          passed=True, max_rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
+                          atol=ctx.atol * float(np.abs(a).max(initial=0.0)), analytic=user_a, method=method)
 
 
 def _projected(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, h: np.ndarray, xw: np.ndarray,

@@ -24,7 +24,7 @@ from gradlab.grading.limits import Limits
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 BUILTIN = ("classes", "functions")
-_TOP = {"name", "title", "convention", "seed", "examples", "limits", "weights", "layers"}
+_TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers"}
 _LIMITS = {"timeout": float, "import_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
 _LAYER = {"name", "points", "kind", "hidden"}
@@ -53,6 +53,10 @@ class Assignment:
     limits: Limits = Limits()
     weights: dict[str, float] = field(default_factory=lambda: {"forward": 1.0, "gradient": 2.0, "structure": 1.0})
     source: str = ""
+    #: "columns": the layers take samples as columns (x is (features, N)), where that applies (2-D data);
+    #: `weight_layout` "out_in" then means W is (out, in), Z = W @ X + b (`gradlab.conventions.layouts`)
+    layout: str = "rows"
+    weight_layout: str = "in_out"
 
     @property
     def max_score(self) -> float:
@@ -99,12 +103,27 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     examples = int(_number(where, "examples", data.get("examples", 12), integer=True))
     limits = _limit_overrides(where, data)
     weights = _weights(where, data)
+    layout, weight_layout = check_layout(where, data.get("layout", "rows"), data.get("weight_layout", "in_out"))
     layers = _required_layers(where, data, convention)
     # last, so that any error in a single key (the layers' too) is reported before this whole-file one
     if sum(weights.values()) <= 0:
         raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
     return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
-                      examples=examples, limits=Limits(**limits), weights=weights, source=source)
+                      examples=examples, limits=Limits(**limits), weights=weights, source=source, layout=layout,
+                      weight_layout=weight_layout)
+
+
+def check_layout(where: str, layout: Any, weight_layout: Any) -> tuple[str, str]:
+    """The data layout and the weights' layout, validated (`where` names the file or the option)."""
+    from gradlab.conventions.layouts import LAYOUTS, WEIGHT_LAYOUTS
+
+    if layout not in LAYOUTS:
+        raise AssignmentError(f"{where}: layout must be one of {', '.join(map(repr, LAYOUTS))}, got {layout!r}; "
+                              'write layout = "columns" for samples as columns, x of shape (features, N)')
+    if weight_layout not in WEIGHT_LAYOUTS:
+        raise AssignmentError(f"{where}: weight_layout must be one of {', '.join(map(repr, WEIGHT_LAYOUTS))}, got "
+                              f'{weight_layout!r}; write weight_layout = "out_in" for W of shape (out, in)')
+    return layout, weight_layout
 
 
 def _name_and_title(where: str, data: dict[str, Any], source: str) -> tuple[str, str]:

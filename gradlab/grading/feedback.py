@@ -24,15 +24,16 @@ def part_name(part: Part, layer: LayerGrade) -> str:
     return f"{layer.required.name}: {what}"
 
 
-def explain_part(part: Part) -> list[str]:
-    """Plain-words lines for a failed part (empty for a passed one)."""
+def explain_part(part: Part, hints: dict[str, str] | None = None) -> list[str]:
+    """Plain-words lines for a failed part (empty for a passed one); `hints` replace the usual hint of
+    a code (the layer's `LayerGrade.hints`: said in the layout it was graded in)."""
     if part.passed:
         return []
     lines = [part.message] if part.message else []
     for code in part.codes:
         bug = BUGS.get(code)
         if bug is not None:
-            lines.append(f"{code}: {bug.meaning}. Hint: {bug.hint}.")
+            lines.append(f"{code}: {bug.meaning}. Hint: {(hints or {}).get(code) or bug.hint}.")
     if part.smallest:
         lines.append(f"Smallest failing case: {part.smallest}.")
     return lines
@@ -48,7 +49,7 @@ def results_json(grade: Grade) -> dict[str, Any]:
                 "score": round(part.score, 4),
                 "max_score": round(part.max_score, 4),
                 "status": "passed" if part.passed else "failed",
-                "output": "\n".join(explain_part(part)) or "passed",
+                "output": "\n".join(explain_part(part, layer.hints)) or "passed",
                 "visibility": "hidden" if part.hidden else "visible",
                 "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes)},
             })
@@ -80,7 +81,7 @@ def feedback_markdown(grade: Grade) -> str:
             mark = "✅" if part.passed else "❌"
             lines.append(f"- {mark} {PART_TITLES.get(part.component, part.component)}: "
                          f"{_fmt(part.score)} / {_fmt(part.max_score)}")
-            lines += [f"  - {line}" for line in explain_part(part)]
+            lines += [f"  - {line}" for line in explain_part(part, layer.hints)]
         if layer.score == layer.max_score:
             lines.append(f"- all {layer.cases} cases passed")
         lines.append("")

@@ -29,13 +29,17 @@ from hypothesis import seed as hyp_seed
 
 from gradlab.cases.runner import takes_optional_input
 from gradlab.cases.strategies import specs as spec_strategy
+from gradlab.conventions.adapters import takes_indices
+from gradlab.conventions.layouts import ColumnsLayer
+from gradlab.conventions.layouts import hints as columns_hints
+from gradlab.conventions.layouts import refusal as columns_refusal
 from gradlab.core.check import check_case
 from gradlab.core.results import FAIL, CaseResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
 from gradlab.grading.forward_reference import ForwardCheck, check_forward
 from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
-from gradlab.kinds import Kind, build_case, describe_spec, normalise_class_name
+from gradlab.kinds import Case, Kind, build_case, describe_spec, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
@@ -68,6 +72,8 @@ class LayerGrade:
     error: str | None = None
     cases: int = 0
     note: str = ""
+    #: hints said in the layout the layer was graded in, where they differ from `gradlab.core.bugs`
+    hints: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -213,19 +219,16 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     zeros = size = 0
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
-        flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind),
-                                        reraise=(SandboxFailure,))
+        factory, flat = _layer_factory(box, entry, kind, assignment, grade)
     except SandboxFailure as exc:
         for p in grade.parts:
             p.passed, p.codes, p.message = False, ["crashed"], exc.detail
         grade.error = exc.detail
         return grade
-    if flat and kind.optional_input is not None:
-        grade.note = kind.optional_input.note.format(name=entry["name"], checked="graded")
     for spec, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
         case = build_case(kind, spec)
-        made: list[RemoteLayer] = []
-        make = partial(_new_remote, made, box, entry["name"], kind)
+        made: list[Any] = []
+        make = factory(made)
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -266,6 +269,33 @@ def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, ca
     """A proxy of the student's layer `name`, remembered in `made` (its first output is graded)."""
     made.append(RemoteLayer(box, name, kind, case))
     return made[-1]
+
+
+def _layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment,
+                   grade: LayerGrade) -> tuple[Callable[[list[Any]], Callable[[Case], Any]], bool]:
+    """How the student's layer is built for each case (given the list that remembers what was made),
+    and whether cases keep a flat 2-D input; sets the layer's note and hints. The probe of a richer
+    input may raise `SandboxFailure`."""
+    columns = assignment.layout == "columns" and columns_refusal(kind) is None
+    if assignment.layout == "columns" and not columns:
+        grade.note = f"graded batch-first: the column layout is for 2-D data (features, N), and {kind.name} " \
+                     "layers keep their samples first in every course"
+    if columns:  # the student's layer takes samples as columns: gradlab's cases are turned around for it
+        grade.hints = columns_hints(assignment.weight_layout)
+        return (lambda made: partial(_new_columns, made, box, entry, kind, assignment.weight_layout)), True
+    flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind), reraise=(SandboxFailure,))
+    if flat and kind.optional_input is not None:
+        grade.note = kind.optional_input.note.format(name=entry["name"], checked="graded")
+    return (lambda made: partial(_new_remote, made, box, entry["name"], kind)), flat
+
+
+def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kind, weights: str,
+                 case: Case) -> ColumnsLayer:
+    """A proxy of the student's layer written for samples as columns, seen in gradlab's row layout."""
+    layer = ColumnsLayer(lambda inner: RemoteLayer(box, entry["name"], kind, inner), kind, case, weights=weights,
+                         index_labels=takes_indices(entry["convention"], not kind.is_loss, kind))
+    made.append(layer)
+    return layer
 
 
 def _remote_forward(box: Sandbox, name: str, kind: Kind, case: Any) -> np.ndarray:

@@ -44,9 +44,10 @@ def batch_spec(convention: str) -> Spec:
 
 
 def sizes(case: Case) -> dict[str, int]:
-    """`Dense(n_in, n_out)`: the flattened input size and the output size."""
-    D, M = case.params["W"].shape
-    return {"in": int(D), "out": int(M)}
+    """`Dense(n_in, n_out)`: the flattened input size and the output size (read off b and W's size, so
+    that a case whose W is kept (out, in), as for samples as columns, gives the same sizes)."""
+    M = int(case.params["b"].size)
+    return {"in": int(case.params["W"].size) // M, "out": M}
 
 
 KIND = Kind(

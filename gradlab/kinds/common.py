@@ -60,8 +60,10 @@ def elementwise_case(spec: Spec, rng: np.random.Generator) -> Case:
     return Case(values(rng, (spec["N"], *spec["shape"]), spec), None, {}, dict(spec.get("hyper", {})), spec)
 
 
-def draw_elementwise_shape(draw: Draw, **_: Any) -> Spec:
-    return {"shape": draw(st.sampled_from(ELEMENTWISE_SHAPES))}
+def draw_elementwise_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:
+    """A feature shape; one axis only with `flat_input` (2-D inputs (N, D), as the column layout needs)."""
+    shapes = tuple(s for s in ELEMENTWISE_SHAPES if len(s) == 1) if flat_input else ELEMENTWISE_SHAPES
+    return {"shape": draw(st.sampled_from(shapes))}
 
 
 def elementwise_batch_spec(convention: str) -> Spec:
