@@ -47,8 +47,9 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", choices=("in_out", "out_in"), default=None,
                    help="with --layout columns: W is (in, out) (default) or (out, in) as in Z = W @ X + b")
     p.add_argument("--kind", metavar="NAME=KIND", action="append", type=name_and_kind, default=None,
-                   help="say what a layer with an unusual name computes, e.g. --kind MyDense=affine (repeat for "
-                        "several; a '# gradlab: kind=affine' comment above the class does the same)")
+                   help="say what a layer with an unusual name computes: KIND is one of the kinds in the README's "
+                        "names table (repeat for several; a '# gradlab: kind=KIND' comment above the class does the "
+                        "same)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,12 +94,12 @@ def _layout_flags(args: argparse.Namespace) -> str:
 
 
 def name_and_kind(text: str) -> tuple[str, str]:
-    """`MyDense=affine` -> ("MyDense", "affine"); an unknown kind names the known ones."""
+    """`NAME=KIND` -> (NAME, KIND); an unknown kind names the known ones."""
     from gradlab.kinds import KINDS
 
     name, sep, kind = text.partition("=")
     if not sep or not name.strip() or not kind.strip():
-        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=KIND, e.g. MyDense=affine")
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=KIND, e.g. MyDense={min(KINDS)}")
     if kind.strip() not in KINDS:
         raise argparse.ArgumentTypeError(f"{kind.strip()!r} is not a layer kind gradlab knows; use one of: "
                                          f"{', '.join(sorted(KINDS))}")
