@@ -169,7 +169,9 @@ def test_affine():
     report = assert_backward(Affine)
     assert (report.seed, report.examples) == (11, 3)
 """)
-    pytester.runpytest("--hypothesis-seed=11", "--hypothesis-profile=tiny").assert_outcomes(passed=1)
+    # in a child process: hypothesis's plugin loads the profile and forces the seed for the whole process,
+    # which would leak into every later test of this one
+    pytester.runpytest_subprocess("--hypothesis-seed=11", "--hypothesis-profile=tiny").assert_outcomes(passed=1)
 
 
 def test_a_failure_is_replayed_first_on_the_next_run_and_forgotten_once_fixed(pytester: pytest.Pytester) -> None:
