@@ -129,3 +129,33 @@ def test_its_one_bug_twin_fails_with_the_code_of_that_bug(tmp_path, source, bug,
     layer = _check(tmp_path, buggy)[name]
     assert layer["verdict"] == "fail"
     assert layer["bug_codes"][0] == code, layer["bug_codes"]
+
+
+DEEPLEARNING_AI = '''
+import numpy as np
+
+
+def linear_forward(A, W, b):
+    Z = np.dot(W, A) + b
+    return Z, (A, W, b)
+
+
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = np.dot(dZ, A_prev.T) / m
+    db = np.sum(dZ, axis=1, keepdims=True) / m
+    dA_prev = np.dot(W.T, dZ)
+    return dA_prev, dW, db
+'''
+
+
+def test_deeplearning_ais_linear_backward_is_judged_in_its_own_mean_convention(tmp_path):
+    # samples as columns, W (out, in), dW and db the means over the m samples: that course's convention
+    layer = _check(tmp_path, DEEPLEARNING_AI)["linear"]
+    assert layer["verdict"] == "pass", layer
+
+
+def test_a_linear_backward_that_forgets_the_1_over_m_is_a_missing_batch_mean(tmp_path):
+    layer = _check(tmp_path, DEEPLEARNING_AI.replace("dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev.T)"))
+    assert layer["linear"]["bug_codes"][0] == "missing-batch-mean"

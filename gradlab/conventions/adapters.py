@@ -27,6 +27,11 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     `entry.options["layout"] == "columns"` runs a layer written for samples as columns
     (`gradlab.conventions.layouts`), with `entry.options["weights"]` "in_out" (default) or "out_in".
     """
+    if entry.options.get("param_gradients") == "mean":
+        from gradlab.conventions.mean_gradients import MeanGradientsLayer
+
+        inner = replace(entry, options={k: v for k, v in entry.options.items() if k != "param_gradients"})
+        return MeanGradientsLayer(adapt(inner, kind, case))
     if entry.options.get("layout", "rows") == "columns":
         from gradlab.conventions.layouts import ColumnsLayer
 

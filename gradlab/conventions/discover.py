@@ -22,7 +22,7 @@ import contextlib
 import inspect
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -151,8 +151,10 @@ class _Finder:
         elif not callable(backward):
             self.found.skipped.append((layer, f"{name} has no matching {backward_name}"))
         else:
-            self.add((id(forward), id(backward)), name, layer, "function",
-                     self.entry(layer, kind, "function", (forward, backward)))
+            entry = self.entry(layer, kind, "function", (forward, backward))
+            if stem in kind.course_stems and name not in self.given and layer not in self.given:
+                entry = replace(entry, options={**entry.options, **kind.course_stems[stem]})
+            self.add((id(forward), id(backward)), name, layer, "function", entry)
 
     def pairs(self) -> set[str]:
         return {n for n in self.objects if FORWARD.match(n)}

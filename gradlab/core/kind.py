@@ -94,6 +94,9 @@ class Kind:
     #: a small fixed spec (N excluded) for the batch-versus-per-sample run, given the convention
     batch_spec: Callable[[str], Spec] = _not_drawn
     function_stems: tuple[str, ...] = ()
+    #: function stems of one course that imply a convention (layout, weights, gradients of the batch
+    #: mean): deeplearning.ai's `linear_forward`/`linear_backward` is an affine layer in its own
+    course_stems: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     loss_functions: tuple[str, ...] = ()
     #: parameters in canonical order (the order of constructor arguments and of backward's tuple)
     params: tuple[str, ...] = ()

@@ -48,7 +48,7 @@ def kind_for_class(name: str) -> Kind | None:
 
 
 def kind_for_stem(stem: str) -> Kind | None:
-    return next((k for k in KINDS.values() if stem in k.function_stems), None)
+    return next((k for k in KINDS.values() if stem in k.function_stems or stem in k.course_stems), None)
 
 
 def kind_for_loss_function(name: str) -> Kind | None:

@@ -54,7 +54,11 @@ KIND = Kind(
     "affine", ("affine", "dense", "linear", "fullyconnected", "fc", "affinelayer", "denselayer", "linearlayer",
                "fullyconnectedlayer"), build, draw_shape,
     batch_spec=batch_spec,
-    function_stems=("affine",), params=("W", "b"), training_role="affine", sizes=sizes,
+    function_stems=("affine",), params=("W", "b"),
+    # deeplearning.ai: Z = W @ A + b with samples as columns, W (out, in), b (out, 1); dW and db are
+    # means over the m samples (its cost is the mean), dA_prev is not
+    course_stems={"linear": {"layout": "columns", "weights": "out_in", "param_gradients": "mean"}},
+    training_role="affine", sizes=sizes,
     optional_input=OptionalInput(
         probe={"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0}, output=(2, 4),
         note="{name} does not take 4-D input (N, C, H, W) to (N, M); it was {checked} on 2-D input (N, D) only"),
