@@ -29,10 +29,15 @@ def test_bench_quick_runs_without_torch_and_writes_null_torch_seconds(tmp_path, 
     assert results["torch_available"] is False
     assert "pip install torch" in results["torch_hint"]
     names = [c["case"] for c in results["cases"]]
-    assert names == ["affine_sigmoid_ce_full", "affine_sigmoid_ce_fast", "conv_full", "registry", "mnist_epoch"]
+    users = [f"{key}_user_{mode}" for key in ("affine", "conv", "batchnorm") for mode in ("full", "fast")]
+    assert names == [*users, "hooked_affine_sigmoid_ce_full", "hooked_affine_sigmoid_ce_fast", "registry",
+                     "mnist_epoch"]
     for c in results["cases"]:
         assert c["torch_s"] is None and c["ratio"] is None
         assert c["gradlab_s"] > 0
+    for c in results["cases"][:len(users)]:  # the headline: users' layers, with the calls they cost
+        assert c["forward_calls"] > 0 and c["backward_calls"] >= 2 and "through its adapter" in c["description"]
+    assert "NOT a user's layer" in results["cases"][len(users)]["description"]
     assert all(row["torch_slow_s"] is None for row in results["scaling"])
     report = (tmp_path / "bench.md").read_text()
     assert "pip install torch==2.13.0" in report and "--quick run" in report
@@ -110,3 +115,33 @@ def test_the_ablation_layers_without_the_hooks_pass_too():
     small = bench_cases.composite_case(N=6, D=10, M=7)
     assert not bench_cases.check_composite(small, "full", bench_cases.AffineSigmoidCENoPerturbed).failed
     assert not bench_cases.check_composite(small, "fast", bench_cases.AffineSigmoidCENoReplaced).failed
+
+
+@pytest.mark.parametrize("key", list(bench_cases.USER_LAYERS))
+def test_the_headline_layers_are_users_layers_without_hooks_and_pass_both_modes(key):
+    uc = bench_cases.user_case(key)
+    layer = uc.make(uc.case)
+    assert type(layer).__name__ == "ClassLayer"  # the adapter a user's class-style layer gets
+    assert not any(callable(getattr(layer, hook, None)) for hook in ("forward_perturbed", "forward_replaced"))
+    for mode in ("full", "fast"):
+        result = uc.check(mode)
+        assert not result.failed, result.describe()
+    assert uc.calls("fast")["forward"] < uc.calls("full")["forward"] < 2 * uc.elements
+
+
+def test_the_ablation_switches_output_separation_off_and_on_again():
+    uc = bench_cases.user_case("affine")
+    with bench_cases.element_loop_only():
+        loop = uc.calls("full")["forward"]
+    assert loop == 2 * (64 * 128 + 64) + 4  # W and b element by element; x stacked (2); forward, independence
+    assert uc.calls("full")["forward"] < loop // 50
+
+
+def test_pytorch_checks_the_same_function_as_the_user_layer():
+    pytest.importorskip("torch")
+    from gradlab.bench import pytorch as bench_torch
+
+    for key in bench_cases.USER_LAYERS:
+        uc = bench_cases.user_case(key)
+        np.testing.assert_allclose(bench_torch.user_output(uc.entry.name, uc.case), uc.output(), rtol=1e-10,
+                                   atol=1e-12)

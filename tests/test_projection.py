@@ -129,7 +129,51 @@ def test_the_cost_in_forward_calls_does_not_grow_with_the_number_of_parameters()
 
         assert projected_check(evaluate, W, dW, G, rng=0, directions=DIRECTIONS).passed
         counts.append(calls[0])
-    assert counts == [4 * DIRECTIONS + 1] * 3  # two steps per direction, both signs, plus y0
+    assert counts == [2 * DIRECTIONS + 1] * 3  # one step settles each direction of a smooth layer, plus y0
+
+
+def _tanh_affine(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x, W = rng.standard_normal((6, 9)) * 3.0, rng.standard_normal((9, 5))
+    G = rng.standard_normal((6, 5))
+    return x, W, G, x.T @ (G * (1.0 - np.tanh(x @ W) ** 2))
+
+
+def test_where_the_one_step_test_cannot_settle_a_direction_the_half_steps_decide() -> None:
+    x, W, G, dW = _tanh_affine(7)
+    calls = [0]
+
+    def evaluate() -> np.ndarray:
+        calls[0] += 1
+        return np.tanh(x @ W)
+
+    # nothing forgiven (rtol = atol = 0): the one-step test settles no direction, Richardson passes them
+    assert projected_check(evaluate, W, dW, G, rng=0, rtol=0.0, atol=0.0).passed
+    assert calls[0] == 4 * DIRECTIONS + 1
+    calls[0] = 0
+    assert projected_check(evaluate, W, dW, G, rng=0).passed  # the default tolerances: one step each
+    assert calls[0] == 2 * DIRECTIONS + 1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_one_step_test_never_passes_what_the_two_step_test_fails(seed: int, monkeypatch) -> None:
+    """Wrong gradients of every size around the tolerance: whatever the one-step test settles, the
+    full Richardson test (forced by refusing every direction the one-step way) passes too."""
+    from gradlab.core import projection
+
+    x, W, G, dW = _tanh_affine(seed)
+    rng = np.random.default_rng(seed)
+    wrong = dW + rng.standard_normal(dW.shape) * np.abs(dW).max() * 10.0 ** rng.uniform(-6, -1)
+
+    def run(analytic: np.ndarray) -> bool:
+        return projected_check(lambda: np.tanh(x @ W), W, analytic, G, rng=seed).passed
+
+    for analytic in (dW, wrong):
+        quick = run(analytic)
+        with monkeypatch.context() as m:
+            m.setattr(projection._Judge, "strict", lambda self, ys, full: np.zeros(len(ys), dtype=bool))
+            full = run(analytic)
+        assert full or not quick
 
 
 BAD_CALLS = [

@@ -1,12 +1,18 @@
 """The gradlab side of `gradlab bench`: the layers and cases it times, built on the real checker.
 
-The headline case is a native-protocol layer (`gradlab.core.protocol`) computing an affine map, a
-sigmoid and softmax cross-entropy averaged over the batch, with a hand-written backward. It also
-implements the protocol's optional `forward_perturbed` hook, vectorised: a perturbation of
-`W[j, k]` or `b[k]` moves column k of the pre-activation only, and one of `x[i, j]` moves row i
-only, so K perturbed losses cost O(K N) or O(K M) work instead of K full forward passes. Its
-`forward_replaced` hook evaluates fast mode's whole-array moves as one batched pass. The checker
-(`gradlab.core.check.check_case`) is the same one users get; this module only feeds it. Deliberately
+The headline cases are users' layers: the registry's reference class-style `Affine`,
+`Convolution` and `BatchNormalization`, written as the textbook writes them, checked through their
+adapters (`gradlab.conventions.adapters.adapt`) by `gradlab.core.check.check_case`, exactly as
+`gradlab check` checks a student's layer: no gradlab-specific hook, the layer is a black box that
+gradlab can only call (`UserCase`).
+
+A separate, clearly labelled case is a native-protocol layer (`gradlab.core.protocol`) computing
+an affine map, a sigmoid and softmax cross-entropy averaged over the batch, with a hand-written
+backward. It also implements the protocol's optional `forward_perturbed` hook, vectorised: a
+perturbation of `W[j, k]` or `b[k]` moves column k of the pre-activation only, and one of `x[i, j]`
+row i only, so K perturbed losses cost O(K N) or O(K M) work instead of K full forward passes. Its
+`forward_replaced` hook evaluates fast mode's whole-array moves as one batched pass. A user's layer
+has neither hook, so this case shows what the hooks buy, never what a user gets. Deliberately
 buggy variants show that the same check catches the classic 1/N and transpose bugs.
 
 Non-goals: timing (that is `gradlab.bench.runner`), PyTorch (`gradlab.bench.pytorch`), and being a layer
@@ -15,19 +21,30 @@ anyone trains with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
 from gradlab.core.check import check_case
+from gradlab.core.protocol import Layer
 from gradlab.core.results import CaseResult
-from gradlab.kinds import Case, Kind, build_case, conv
+from gradlab.kinds import Case, Kind, affine, batchnorm, build_case, conv
 
 #: the issue's headline size: N=32, 128 -> 64, i.e. 4096 + 8192 + 64 = 12,352 checked elements
 HEADLINE = {"N": 32, "D": 128, "M": 64}
 #: the issue's convolution: N=4, C=3, 8x8 images, 4 filters of 3x3 (stride 1, padding 1)
 CONV_SPEC = {"N": 4, "C": 3, "H": 8, "W": 8, "F": 4, "HH": 3, "WW": 3, "stride": 1, "pad": 1, "seed": 0}
+#: the headline users' layers: kind name -> (registry entry, kind, case spec)
+USER_LAYERS: dict[str, tuple[str, Kind, dict[str, Any]]] = {
+    affine.KIND.name: ("Affine", affine.KIND, {"N": HEADLINE["N"], "in_shape": (HEADLINE["D"],), "out": HEADLINE["M"],
+                                               "seed": 0, "scale": 1.0}),
+    conv.KIND.name: ("Convolution", conv.KIND, CONV_SPEC),
+    batchnorm.KIND.name: ("BatchNormalization", batchnorm.KIND, {"N": 64, "D": 32, "seed": 0, "scale": 1.0}),
+}
 
 
 #: float64 elements per temporary in the vectorised hooks (64 KB, below malloc's mmap threshold)
@@ -207,19 +224,78 @@ def check_composite(case: Case, mode: str, layer_class: type = AffineSigmoidCE) 
     return check_case(make_composite(layer_class), COMPOSITE, case, name=layer_class.__name__, mode=mode)
 
 
-def conv_case(spec: dict[str, Any] | None = None) -> Case:
-    return conv.KIND.case(dict(spec or CONV_SPEC))
+@dataclass
+class UserCase:
+    """A registry reference layer on one case, checked as a user's layer is: through its adapter."""
+
+    key: str
+    entry: Any  # gradlab.conventions.registry.Entry
+    kind: Kind
+    case: Case
+
+    def make(self, case: Case) -> Layer:
+        from gradlab.conventions.adapters import adapt
+
+        return adapt(self.entry, self.kind, case)
+
+    def check(self, mode: str) -> CaseResult:
+        """`check_case` with the adapter factory, in `mode` ("full" or "fast"): what `gradlab check` runs."""
+        return check_case(self.make, self.kind, self.case, name=self.entry.name, convention=self.entry.convention,
+                          mode=mode)
+
+    def output(self) -> np.ndarray:
+        """The layer's output on the case (one forward call through the adapter)."""
+        return np.asarray(self.make(self.case).forward(self.case.x.copy(), self.case.t), dtype=np.float64)
+
+    def upstream(self) -> np.ndarray:
+        """The upstream gradient G the checker draws for this case (`check_case`, seed 0), so that the
+        PyTorch side can check the very scalar gradlab checks, L = sum(G * y)."""
+        return np.random.default_rng([0, 1]).standard_normal(self.output().shape)
+
+    @property
+    def elements(self) -> int:
+        return int(self.case.x.size + sum(p.size for p in self.case.params.values()))
+
+    def calls(self, mode: str) -> dict[str, int]:
+        """Forward and backward calls one check in `mode` makes (counted on a separate, untimed run)."""
+        counts = {"forward": 0, "backward": 0}
+
+        def make(case: Case) -> Layer:
+            layer = self.make(case)
+            forward, backward = layer.forward, layer.backward
+
+            def counted_forward(*args: Any, **kwargs: Any) -> Any:
+                counts["forward"] += 1
+                return forward(*args, **kwargs)
+
+            def counted_backward(*args: Any, **kwargs: Any) -> Any:
+                counts["backward"] += 1
+                return backward(*args, **kwargs)
+
+            layer.forward, layer.backward = counted_forward, counted_backward  # type: ignore[method-assign]
+            return layer
+
+        check_case(make, self.kind, self.case, name=self.entry.name, convention=self.entry.convention, mode=mode)
+        return counts
 
 
-def check_conv(case: Case) -> CaseResult:
-    """The reference class-style `Convolution` through its adapter, checked element-wise ("full")."""
-    from gradlab.conventions.adapters import adapt
+def user_case(key: str) -> UserCase:
+    """The headline case of kind `key` (see `USER_LAYERS`)."""
     from gradlab.conventions.registry import load_reference
 
-    entry = load_reference()["Convolution"]
-    kind = conv.KIND
-    return check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, convention=entry.convention,
-                      mode="full")
+    name, kind, spec = USER_LAYERS[key]
+    return UserCase(key, load_reference()[name], kind, kind.case(dict(spec)))
+
+
+@contextmanager
+def element_loop_only() -> Iterator[None]:
+    """Checks inside run as they did before output separation and the complex step (issue 15): two
+    forward calls per element of every array that is not stacked. For the ablation only."""
+    from gradlab.core import complex_step, separation
+
+    with mock.patch.object(separation, "gradient", lambda *args, **kwargs: None), \
+            mock.patch.object(complex_step, "gradient", lambda *args, **kwargs: None):
+        yield
 
 
 class AffineSigmoidCENoPerturbed(AffineSigmoidCE):

@@ -65,22 +65,52 @@ def composite_check(case: Case, fast_mode: bool) -> Callable[[], bool]:
     return run
 
 
-def conv_check(case: Case, G: np.ndarray) -> Callable[[], bool]:
-    """gradcheck (slow mode) on the scalar gradlab checks for a convolution, L = sum(G * conv(x; W, b)),
-    with x, W and b requiring grad: the same finite differences, the same function."""
+def _user_function(layer: str, case: Case) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """The function of the reference layer named `layer` ("Affine", "Convolution", "BatchNormalization")
+    in PyTorch, float64, and its inputs (x and the parameters, all requiring grad, in the checker's order)."""
     import torch
     import torch.nn.functional as F
 
-    x, W, b = (torch.tensor(a, dtype=torch.float64, requires_grad=True)
-               for a in (case.x, case.params["W"], case.params["b"]))
-    g = torch.tensor(G, dtype=torch.float64)
-    stride, pad = int(case.hyper["stride"]), int(case.hyper["pad"])
+    inputs = tuple(torch.tensor(a, dtype=torch.float64, requires_grad=True)
+                   for a in (case.x, *case.params.values()))
+    if layer == "Affine":
+        def f(x: Any, W: Any, b: Any) -> Any:
+            return x.reshape(x.shape[0], -1) @ W + b
+    elif layer == "Convolution":
+        stride, pad = int(case.hyper["stride"]), int(case.hyper["pad"])
 
-    def loss(x: Any, W: Any, b: Any) -> Any:
-        return (g * F.conv2d(x, W, b, stride=stride, padding=pad)).sum()
+        def f(x: Any, W: Any, b: Any) -> Any:
+            return F.conv2d(x, W, b, stride=stride, padding=pad)
+    elif layer == "BatchNormalization":
+        def f(x: Any, W: Any, b: Any) -> Any:  # W, b: gamma and beta
+            # training mode, biased variance, the reference layer's epsilon (1e-7)
+            return F.batch_norm(x, None, None, W, b, training=True, eps=1e-7)
+    else:
+        raise KeyError(f"no PyTorch function for {layer!r}")
+    return f, inputs
+
+
+def user_output(layer: str, case: Case) -> np.ndarray:
+    """The PyTorch function's output on the case: the bench compares it with the user layer's, to be
+    sure both tools check the same function."""
+    f, inputs = _user_function(layer, case)
+    return f(*inputs).detach().numpy()
+
+
+def user_check(layer: str, case: Case, G: np.ndarray, fast_mode: bool) -> Callable[[], bool]:
+    """`torch.autograd.gradcheck` on the scalar gradlab checks for the reference layer named `layer`,
+    L = sum(G * layer(x; params)), x and every parameter requiring grad, float64, defaults otherwise
+    (slow mode unless `fast_mode`): the same function, the same finite differences' float64 work."""
+    import torch
+
+    f, inputs = _user_function(layer, case)
+    g = torch.tensor(G, dtype=torch.float64)
+
+    def loss(*args: Any) -> Any:
+        return (g * f(*args)).sum()
 
     def run() -> bool:
-        return bool(torch.autograd.gradcheck(loss, (x, W, b)))
+        return bool(torch.autograd.gradcheck(loss, inputs, fast_mode=fast_mode))
 
     return run
 

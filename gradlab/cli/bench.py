@@ -10,9 +10,12 @@ from gradlab.cli.common import EXIT_OK, exit_statuses, positive_int
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="time gradlab against PyTorch and write reports/bench.md and bench.json",
-                       description="Time the checks (full and fast), a convolution, the whole registry and an MNIST "
-                                   "epoch, gradlab and PyTorch alternately in this one process (PyTorch is "
-                                   "optional: `pip install torch==2.13.0`). Run it on an idle machine.",
+                       description="Time the full and fast checks of users' layers (the reference Affine, "
+                                   "Convolution and BatchNormalization through their adapters) against "
+                                   "torch.autograd.gradcheck on the same functions, a layer with gradlab's "
+                                   "vectorised hooks (a separate case), the whole registry and an MNIST epoch, "
+                                   "gradlab and PyTorch alternately in this one process (PyTorch is optional: "
+                                   "`pip install torch==2.13.0`). Run it on an idle machine.",
                        epilog=exit_statuses(ok="the timings are written (they are figures, never a verdict)"))
     p.add_argument("--repeats", type=positive_int, default=5,
                    help="timed rounds per case, after one warm-up (default 5)")
@@ -34,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     for c in results["cases"]:
         torch_s = "—" if c["torch_s"] is None else f"{c['torch_s']:.4f} s"
         ratio = "" if c["ratio"] is None else f"  ratio {c['ratio']:.2f}"
-        print(f"{c['case']:<26} gradlab {c['gradlab_s']:.4f} s  torch {torch_s}{ratio}")
+        print(f"{c['case']:<30} gradlab {c['gradlab_s']:.4f} s  torch {torch_s}{ratio}")
     if results["torch_hint"]:
         print(results["torch_hint"])
     for path in paths.values():

@@ -84,6 +84,12 @@ class ClassLayer(Layer):
                     self.rebound.add(canonical)
                 self.views[canonical] = slot.install(self.params[canonical])
 
+    def install_param(self, canonical: str, array: np.ndarray) -> None:
+        """The protocol's `install_param` hook: the layer computes with `array` (gradlab's shape, any
+        dtype: the complex step's complex copy) in place of parameter `canonical` until
+        `install_param(canonical, self.params[canonical])` puts gradlab's own array back."""
+        self.views[canonical] = self.slots[canonical].install(array)
+
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()

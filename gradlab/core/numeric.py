@@ -11,6 +11,8 @@ Two ways to evaluate perturbations:
   costs a handful of forward calls;
 - `looped_gradient`: one element at a time, perturbing a live array in place (parameters, and the
   input of loss layers and layers that mix samples).
+Fewer calls for the second, exactly: `gradlab.core.separation` (one call per fiber of elements,
+where the layer proves their outputs apart) and `gradlab.core.complex_step`.
 
 `probe` re-examines a suspicious element with a five-point stencil to tell a kink (ReLU at 0, a
 max-pool tie) from a wrong gradient. Non-goal: deciding pass or fail (that is `gradlab.core.compare`).
@@ -38,7 +40,7 @@ def steps(arr: np.ndarray, rel: float = STEP) -> np.ndarray:
     return rel * np.maximum(a, floor)
 
 
-def _exact_steps(arr: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def exact_steps(arr: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x + h, x - h, half the representable distance between them), so we divide by the real step."""
     plus, minus = arr + h, arr - h
     return plus, minus, (plus - minus) / 2.0
@@ -68,6 +70,11 @@ def local_evaluator(evaluate: Callable[[], np.ndarray], arr: np.ndarray) -> Many
     return many
 
 
+def chunk_size(out_size: int) -> int:
+    """Elements whose perturbed outputs are stacked and summed with G together (at most 1024)."""
+    return int(max(1, min(1024, STACK_BUDGET // max(1, 2 * out_size))))
+
+
 def batched_gradient(many: ManyEvaluator, arr: np.ndarray, G: np.ndarray, h: np.ndarray | None = None,
                      out_size: int = 1) -> np.ndarray:
     """dL/d(arr) from the outputs of single-element perturbations, asked for many at a time.
@@ -77,9 +84,9 @@ def batched_gradient(many: ManyEvaluator, arr: np.ndarray, G: np.ndarray, h: np.
     """
     flat = arr.reshape(-1)
     h = steps(arr) if h is None else h
-    plus, minus, half = _exact_steps(flat, h.reshape(-1))
+    plus, minus, half = exact_steps(flat, h.reshape(-1))
     Gf = np.asarray(G, dtype=np.float64).reshape(-1)
-    chunk = int(max(1, min(1024, STACK_BUDGET // max(1, 2 * out_size))))
+    chunk = chunk_size(out_size)
     grad = np.empty(flat.size)
     for start in range(0, flat.size, chunk):
         idx = np.arange(start, min(flat.size, start + chunk))
@@ -115,7 +122,7 @@ def stacked_input_gradient(forward: Callable[[np.ndarray], np.ndarray], x: np.nd
     h = steps(x) if h is None else h
     xf = x.reshape(N, D)
     hf = h.reshape(N, D)
-    plus, minus, half = _exact_steps(xf, hf)
+    plus, minus, half = exact_steps(xf, hf)
     per_copy = N * max(D, out_per_sample)
     chunk = max(1, min(D, STACK_BUDGET // (2 * per_copy)))
     Gs = G.reshape(N, -1)

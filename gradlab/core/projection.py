@@ -3,9 +3,9 @@
 An element-wise finite-difference check of an array of n elements costs 2n forward calls. Here
 the array is moved along K random signed directions `d = s * v` (`s` the element-wise steps of
 `gradlab.core.numeric.steps`, `v` Rademacher or Gaussian) and the directional difference
-`sum(G * (y(θ + d) - y(θ - d))) / 2` is compared with the analytic `<a, d>`: 4K forward calls
-(two step sizes per direction), whatever n is. Signed directions matter: with all-positive ones
-an error of +e on one element and -e on another would cancel.
+`sum(G * (y(θ + d) - y(θ - d))) / 2` is compared with the analytic `<a, d>`: 2K to 4K forward calls
+(one or two step sizes per direction, below), whatever n is. Signed directions matter: with
+all-positive ones an error of +e on one element and -e on another would cancel.
 
 The tolerance of one direction is the sum of three honest terms:
 
@@ -21,13 +21,22 @@ The tolerance of one direction is the sum of three honest terms:
 - truncation and kinks of a whole-array move: measured, not assumed, as the disagreement between
   the steps `d` and `d/2`, with a margin.
 
+Each direction is first judged on the step `d` alone, with no truncation forgiven and a
+tolerance shrunk by the rounding the Richardson combination would add (`_Judge.strict`): a
+direction this settles is one the full test at `d` and `d/2` would pass as well (the proof is in
+`_Judge.strict`), so passing costs two evaluations per direction on a smooth layer, and the half
+steps are taken only for the directions it does not settle (a kink, a strongly curved layer, or a
+wrong gradient): the guarantee is the same, at half the evaluations where nothing is wrong.
+
 A failed projection is not a verdict: the caller re-checks element-wise, so verdict and diagnosis
 are the element-wise check's (see `gradlab.core.check`). Non-goals: locating the wrong element,
-naming the bug, and the input `x` of per-sample layers (already cheap, by stacking).
+naming the bug, and the input `x` of per-sample layers with few features per sample (cheaper by
+stacking, see `gradlab.core.values`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,10 +90,8 @@ def directions_for(arr: np.ndarray, rng: np.random.Generator, count: int, distri
     """`count` signed unit-step directions of `arr`'s shape: ±1 (Rademacher) or standard normal."""
     if distribution == "rademacher":
         # random bits: 20x faster than rng.choice([-1.0, 1.0]), which draws int64 indices
-        v = rng.integers(0, 2, size=(count, *arr.shape), dtype=bool).astype(np.float64)
-        v *= 2.0
-        v -= 1.0
-        return v
+        bits = rng.integers(0, 2, size=(count, *arr.shape), dtype=bool)
+        return np.where(bits, 1.0, -1.0)
     if distribution == "gaussian":
         return rng.standard_normal((count, *arr.shape))
     raise ValueError(f"distribution must be 'rademacher' or 'gaussian', got {distribution!r}")
@@ -117,32 +124,80 @@ def projected_check(evaluate: Callable[[], np.ndarray], arr: np.ndarray, analyti
         if y0 is None:
             y0 = run.once()
         s = numeric.steps(saved) if h is None else np.broadcast_to(np.asarray(h, dtype=np.float64), saved.shape)
-        scale = float(np.abs(a).max(initial=0.0))
-        allowed = np.maximum(atol * scale if scale > 0 else atol, noise) + rtol * np.abs(a)
+        abs_a = np.abs(a)
+        scale = float(abs_a.max(initial=0.0))
+        allowed = rtol * abs_a
+        allowed += np.maximum(atol * scale if scale > 0 else atol, noise)
+        allowed *= s
         # the scale of Σ δ_i s_i v_i for independent signs v (Hoeffding; exact std for Gaussian v)
-        judge = _Judge(a=a.reshape(-1), g=Gf.reshape(-1), forgiven=float(np.linalg.norm(allowed * s)),
-                       rounding=NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0))), eps=eps)
-        # with a batched evaluator, as many directions per call as MOVES_BUDGET allows; one buffer
-        # for every chunk, directions drawn chunk by chunk: fresh memory costs page faults
-        per_call = max(1, min(directions, MOVES_BUDGET // (4 * saved.size))) if evaluate_many is not None else 1
-        buffer = np.empty((per_call, 4, *saved.shape))
-        for start in range(0, directions, per_call):
-            k = min(per_call, directions - start)
-            d = directions_for(saved, gen, k, distribution)
-            d *= s
-            # four moves per direction: ±d for the difference, ±d/2 for Richardson and the truncation
-            moves = buffer[:k]
-            np.add(saved, d, out=moves[:, 0])
-            np.subtract(saved, d, out=moves[:, 1])
-            d *= 0.5  # exact, as d / 2
-            np.add(saved, d, out=moves[:, 2])
-            np.subtract(saved, d, out=moves[:, 3])
-            ys = run.many(moves.reshape(4 * k, *saved.shape)).reshape(k, 4, -1)
-            judge.chunk(ys, moves.reshape(k, 4, -1))
+        judge = _Judge(a=a.reshape(-1), g=Gf.reshape(-1), forgiven=_norm(allowed),
+                       rounding=NOISE_MARGIN * eps * float(np.sum(np.abs(Gf * y0))), eps=eps,
+                       a_theta=_dots(abs_a.reshape(1, -1), np.abs(saved).reshape(-1))[0], abs_a=abs_a.reshape(-1))
+        _directions(run, judge, saved, s, gen, directions=directions, distribution=distribution,
+                    batched=evaluate_many is not None)
     finally:
         arr[...] = saved
     return ProjectionResult(bool(judge.worst_ratio <= 1.0), float(judge.worst_rel), directions,
                             float(judge.worst_ratio), run.calls)
+
+
+def _directions(run: _Evaluations, judge: _Judge, saved: np.ndarray, s: np.ndarray, gen: np.random.Generator, *,
+                directions: int, distribution: str, batched: bool) -> None:
+    """Move `saved` along `directions` random directions of steps `s` and judge each: ±d first, and
+    ±d/2 (Richardson and the measured truncation) only where ±d does not settle it.
+
+    With a batched evaluator, as many directions per call as MOVES_BUDGET allows; evaluated here one
+    by one, all directions are drawn and judged together (numpy's per-call overhead on a dozen small
+    arrays was a third of a small layer's fast check). The work arrays are reused from check to
+    check (`_scratch`): fresh memory for them cost more page faults than a large layer's evaluations.
+    """
+    if batched:
+        per_call = max(1, min(directions, MOVES_BUDGET // (2 * saved.size)))
+    else:
+        per_call = directions if 4 * directions * saved.size <= numeric.STACK_BUDGET else 1
+    n = saved.size
+    buffer = _scratch("moves", (per_call, 2, *saved.shape))
+    for start in range(0, directions, per_call):
+        k = min(per_call, directions - start)
+        d = _scratch("d", (k, *saved.shape))
+        if distribution == "rademacher":  # `directions_for`'s signs, without a fresh array of them
+            np.copyto(d, gen.integers(0, 2, size=d.shape, dtype=bool), casting="unsafe")
+            d *= 2.0
+            d -= 1.0
+            d *= s
+        else:
+            d[...] = directions_for(saved, gen, k, distribution)
+            d *= s
+        moves = buffer[:k]
+        np.add(saved, d, out=moves[:, 0])
+        np.subtract(saved, d, out=moves[:, 1])
+        ys = run.many(moves.reshape(2 * k, *saved.shape)).reshape(k, 2, -1)
+        full = np.subtract(moves[:, 0], moves[:, 1], out=_scratch("full", (k, *saved.shape))).reshape(k, n)
+        full *= 0.5  # exact, as / 2
+        open_ = np.flatnonzero(~judge.strict(ys, full))
+        if open_.size:
+            half_d = d[open_] * 0.5  # exact, as d / 2
+            halves = np.stack([saved + half_d, saved - half_d], axis=1)
+            ys_half = run.many(halves.reshape(2 * open_.size, *saved.shape)).reshape(open_.size, 2, -1)
+            judge.richardson(ys[open_], ys_half, full[open_],
+                             (halves[:, 0] - halves[:, 1]).reshape(open_.size, n) / 2.0)
+
+
+#: work arrays kept for reuse, per thread, up to this many float64 elements each (32 MB)
+SCRATCH_LIMIT = 1 << 22
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float64 work array of `shape`, contents undefined, reused by the next check in this thread
+    when small enough (an array above `SCRATCH_LIMIT` elements is fresh each time)."""
+    size = int(np.prod(shape))
+    if size > SCRATCH_LIMIT:
+        return np.empty(shape)
+    pool: dict[str, np.ndarray] = _SCRATCH.__dict__.setdefault("pool", {})
+    if name not in pool or pool[name].size < size:
+        pool[name] = np.empty(size)
+    return pool[name][:size].reshape(shape)
 
 
 def _validate(arr: np.ndarray, analytic: Any, *, directions: int, distribution: str) -> None:
@@ -183,28 +238,68 @@ class _Evaluations:
 class _Judge:
     """The projected error of every direction against what rounding and truncation can explain."""
 
-    def __init__(self, *, a: np.ndarray, g: np.ndarray, forgiven: float, rounding: float, eps: float):
-        self.a, self.g, self.abs_a = a, g, np.abs(a)
+    def __init__(self, *, a: np.ndarray, g: np.ndarray, forgiven: float, rounding: float, eps: float,
+                 a_theta: float = 0.0, abs_a: np.ndarray | None = None):
+        self.a, self.g, self.abs_a = a, g, np.abs(a) if abs_a is None else abs_a
         self.forgiven, self.rounding, self.eps = forgiven, rounding, eps
+        #: Σ |a_i θ_i|: bounds what rounding θ ± d to representable numbers can do to <a, d>
+        self.a_theta = a_theta
         self.worst_rel, self.worst_ratio = 0.0, 0.0
 
-    def chunk(self, ys: np.ndarray, flat: np.ndarray) -> None:
-        """`ys` (k, 4, outputs) at the moves `flat` (k, 4, elements): θ ± d, θ ± d/2."""
-        # sum(G * (y(θ+d) - y(θ-d))) / 2 and the half-distance really taken (representable steps)
-        D_full, D_half = (ys[:, 0] - ys[:, 1]) @ self.g / 2.0, (ys[:, 2] - ys[:, 3]) @ self.g / 2.0
-        full, half = (flat[:, 0] - flat[:, 1]) / 2.0, (flat[:, 2] - flat[:, 3]) / 2.0
-        p_full, p_half = full @ self.a, half @ self.a
+    def _record(self, err: np.ndarray, tol: np.ndarray, D: np.ndarray, p: np.ndarray) -> None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(tol > 0, err / tol, np.where(err == 0, 0.0, np.inf))
+        self.worst_ratio = max(self.worst_ratio, float(ratio.max(initial=0.0)))
+        # scale-free like the element-wise error, but never large where both sides are noise
+        self.worst_rel = max(self.worst_rel, float((err / np.maximum(np.maximum(np.abs(D) + np.abs(p), tol),
+                                                                      1e-300)).max(initial=0.0)))
+
+    def strict(self, ys: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """Which directions the step `d` alone settles (recorded as passed): `ys` (k, 2, outputs) at
+        θ ± d, `full` (k, elements) the half-distances really taken.
+
+        With x = <true - a, d>, D(d) = <true, d> + c + ρ (c the truncation, |ρ| <= r one evaluation's
+        rounding), this passes when |x + c + ρ| <= F + ε - 5 r - β (F what the element-wise check
+        forgives, ε the analytic side's rounding). Then |x| <= F + ε - 4 r - β + |c|, and the
+        Richardson error, at most |x| + 3 r + β, is within its tolerance F + 3 r + ε + 4 |3c/4 + ρ'|
+        >= F + 3 r + ε + max(0, 3|c| - 12 r) for every c: `richardson` would pass it too. β bounds what
+        rounding θ ± d and θ ± d/2 to representable numbers does to <a, d/2> against <a, d>/2,
+        (8/3) eps Σ|a|(|θ| + |d|); the same rounding's effect through the true gradient is of the
+        same relative size (eps over the step, ~1e-11), far below any tolerance, and is not counted.
+        """
+        D = _dots(ys[:, 0] - ys[:, 1], self.g) / 2.0
+        p = _dots(full, self.a)
+        eps_term = self.eps * _dots(np.abs(full, out=_scratch("abs", full.shape)), self.abs_a)
+        beta = (8.0 / 3.0) * (self.eps * self.a_theta + eps_term)
+        tol = Z * self.forgiven + eps_term - 5.0 * self.rounding - beta
+        err = np.abs(D - p)
+        settled = (tol > 0) & (err <= tol)
+        if settled.any():
+            self._record(err[settled], tol[settled], D[settled], p[settled])
+        return settled
+
+    def richardson(self, ys_full: np.ndarray, ys_half: np.ndarray, full: np.ndarray, half: np.ndarray) -> None:
+        """Directions judged on θ ± d (`ys_full`, (k, 2, outputs)) and θ ± d/2 (`ys_half`), with the
+        half-distances really taken `full` and `half` (k, elements)."""
+        D_full, D_half = _dots(ys_full[:, 0] - ys_full[:, 1], self.g) / 2.0, _dots(ys_half[:, 0] - ys_half[:, 1],
+                                                                                     self.g) / 2.0
+        p_full, p_half = _dots(full, self.a), _dots(half, self.a)
         # D(d) = <true, d> + C d³ + ...: 8 D(d/2) - D(d) cancels C, leaving three times the
         # projected error of `a`, with 9x one evaluation's rounding (hence 3 x rounding below)
         err = np.abs((8.0 * D_half - D_full) - (8.0 * p_half - p_full)) / 3.0
         # (D(d) - <a,d>) - 2 (D(d/2) - <a,d/2>) = 3/4 C d³: the curvature, whatever `a` is
         truncation = np.abs((D_full - p_full) - 2.0 * (D_half - p_half))
-        tol = Z * self.forgiven + 3.0 * self.rounding + self.eps * (np.abs(full) @ self.abs_a) \
+        tol = Z * self.forgiven + 3.0 * self.rounding + self.eps * _dots(np.abs(full), self.abs_a) \
             + TRUNCATION_MARGIN * truncation
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(tol > 0, err / tol, np.where(err == 0, 0.0, np.inf))
-        self.worst_ratio = max(self.worst_ratio, float(ratio.max()))
-        # scale-free like the element-wise error, but never large where both sides are noise
-        self.worst_rel = max(self.worst_rel, float((err / np.maximum(np.maximum(np.abs(D_full) + np.abs(p_full), tol),
-                                                                      1e-300)).max()))
+        self._record(err, tol, D_full, p_full)
 
+
+def _dots(rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """`rows @ v` without BLAS: these vectors are small, and a multithreaded BLAS call on them can
+    cost milliseconds in thread wake-ups when the machine is busy."""
+    return np.einsum("kn,n->k", rows, v)
+
+
+def _norm(v: np.ndarray) -> float:
+    """The Euclidean norm without BLAS (see `_dots`)."""
+    return float(np.sqrt(np.sum(np.square(v))))

@@ -34,6 +34,11 @@ class Layer(Protocol):
 #   forward_replaced(target, arrays, *, x, t) -> np.ndarray
 # returns the stacked outputs with `target` replaced by each of `arrays` (K, *target.shape): the
 # whole-array moves of fast mode (gradlab.core.projection) in one call. Both hooks may be vectorised.
+#   install_param(name, array) -> None
+# the layer computes with `array` (the parameter's shape, any dtype: the complex step's complex
+# copy, gradlab.core.complex_step) in place of parameter `name` until `install_param(name,
+# params[name])` puts gradlab's own array back. Without it, the checker puts the array in `params`
+# (a layer reads them at every call); a layer that keeps them elsewhere simply gets no complex step.
 #   grad_names: dict[str, str]
 # how the user spells each parameter's gradient (`dw` where gradlab says W), for messages.
 #   user_view(target, array) -> np.ndarray

@@ -48,8 +48,9 @@ class GradientResult:
     atol: float = 0.0
     bug_code: str | None = None
     diagnosis: str = ""
-    #: how values were compared: "elementwise", or "projection (K random directions)" when a fast-mode
-    #: projection passed (a failing projection is always re-checked element-wise)
+    #: how values were compared: "elementwise", "elementwise (complex step)" when the numeric side came
+    #: from the complex step (gradlab.core.complex_step), or "projection (K random directions)" when a
+    #: fast-mode projection passed (a failing projection is always re-checked element-wise)
     method: str = "elementwise"
     analytic: np.ndarray | None = field(default=None, repr=False, compare=False)
     numeric: np.ndarray | None = field(default=None, repr=False, compare=False)

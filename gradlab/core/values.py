@@ -1,6 +1,9 @@
 """Step 4 of the check: every gradient's values against finite differences, in the mode asked for.
 
-"full" checks every element by central differences; "fast" projects on a few random directions
+"full" checks every element by central differences, computed the cheapest exact way the layer
+allows: stacking (x of a per-sample layer), output separation (`gradlab.core.separation`: the
+element loop's numbers from a call per fiber), the complex step (`gradlab.core.complex_step`), or
+the element loop; "fast" projects on a few random directions
 first (a cost that does not grow with the array's size) and goes element-wise only when that
 disagrees, so a failure's verdict and diagnosis are the full check's; "auto" is fast for arrays of
 more than `projection.AUTO_MIN_SIZE` elements. Also the precision a layer computes in, which sets
@@ -11,13 +14,13 @@ Non-goal: the other steps of the recipe (that is `gradlab.core.check`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradlab.core import numeric, projection
+from gradlab.core import complex_step, numeric, projection, separation
 from gradlab.core.compare import compare, jacobians, noise_floor
 from gradlab.core.protocol import Layer, grad_name, user_view
 from gradlab.core.results import GradientResult
@@ -86,7 +89,7 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
         ctx.restore()
         if projected is not None:
             return projected
-    numeric_grad = _numeric(ctx, target, arr, h, xw=xw, tw=tw)
+    numeric_grad, how = _numeric(ctx, target, arr, h, xw=xw, tw=tw)
     ctx.restore()
     evaluate_at = _element_evaluator(layer, arr, xw, tw)
     # Jacobians cost a forward per element and a backward per output: computed only on failure
@@ -96,7 +99,7 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
                      noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac,
                      show=user_view(layer, target), show_upstream=user_view(layer, "out"))
     ctx.restore()
-    return result
+    return replace(result, method=f"{result.method} ({how})") if how else result
 
 
 def _stacked(ctx: CheckContext, target: str) -> bool:
@@ -106,11 +109,12 @@ def _stacked(ctx: CheckContext, target: str) -> bool:
 
 
 def _numeric(ctx: CheckContext, target: str, arr: np.ndarray, h: np.ndarray, *, xw: np.ndarray,
-             tw: Any) -> np.ndarray:
+             tw: Any) -> tuple[np.ndarray, str]:
+    """The numeric gradient, and how it was computed when that is not central differences ("")."""
     layer = ctx.layer
     if _stacked(ctx, target):
         try:
-            return numeric.stacked_input_gradient(lambda xb: layer.forward(xb, None), xw, ctx.y0, ctx.G, h)
+            return numeric.stacked_input_gradient(lambda xb: layer.forward(xb, None), xw, ctx.y0, ctx.G, h), ""
         except numeric.StackingRefused:
             pass
     remote = getattr(layer, "forward_perturbed", None)
@@ -119,16 +123,38 @@ def _numeric(ctx: CheckContext, target: str, arr: np.ndarray, h: np.ndarray, *, 
         def many(idx: np.ndarray, values: np.ndarray) -> np.ndarray:
             return np.asarray(remote(target, idx, values, x=xw, t=tw))
     else:
+        # exact ways to spend fewer calls than two per element, cheapest first (see their modules)
+        separated = separation.gradient(lambda: layer.forward(xw, tw), arr, ctx.y0, ctx.G, h,
+                                        rng=np.random.default_rng([ctx.seed, 4]))
+        if separated is not None:  # the element loop's very numbers
+            return separated[0], ""
+        if _complex_steps(ctx, target, arr):
+            stepped = complex_step.gradient(layer, target, arr, x=xw, t=tw, y0=ctx.y0, G=ctx.G, h=h,
+                                            eps=ctx.precision.eps, rng=np.random.default_rng([ctx.seed, 5]),
+                                            max_cost=complex_step.MAX_COST)
+            ctx.restore()
+            if stepped is not None:
+                return stepped, "complex step"
         many = numeric.local_evaluator(lambda: layer.forward(xw, tw), arr)
-    return numeric.batched_gradient(many, arr, ctx.G, h, out_size=ctx.y0.size)
+    return numeric.batched_gradient(many, arr, ctx.G, h, out_size=ctx.y0.size), ""
+
+
+def _complex_steps(ctx: CheckContext, target: str, arr: np.ndarray) -> bool:
+    """The complex step is tried on float64 layers, for arrays large enough to repay its checks."""
+    return (arr.size >= complex_step.MIN_SIZE and ctx.precision.eps == PRECISIONS[np.dtype(np.float64)].eps
+            and np.issubdtype(arr.dtype, np.floating) and complex_step.untrusted(ctx.layer, target) is None)
 
 
 def _projects(ctx: CheckContext, target: str, arr: np.ndarray, a: Any) -> bool:
-    """Projection pays off where the element loop would run (not for x of per-sample layers, which
-    is stacked and cheap), and only for an analytic gradient it can judge (right shape, finite)."""
+    """Projection pays off where the element loop would run, and for x of a per-sample layer whose
+    stacked check (2 D + 2 batches' worth of work for D features per sample) costs more than the
+    projection at its dearest (4 evaluations per direction); and only for an analytic gradient it can
+    judge (right shape, finite)."""
     if ctx.mode == "full" or (ctx.mode == "auto" and arr.size <= projection.AUTO_MIN_SIZE):
         return False
-    return not _stacked(ctx, target) and projection.applicable(a, arr)
+    if _stacked(ctx, target) and 2 * (arr.size // max(1, ctx.case.N)) + 2 <= 4 * projection.DIRECTIONS:
+        return False
+    return projection.applicable(a, arr)
 
 
 def _passing(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, error: float,
