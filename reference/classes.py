@@ -137,6 +137,38 @@ class Tanh:
         return dout * (1.0 - self.out ** 2)
 
 
+@register("elu")
+class ELU:
+    """x where x > 0, alpha * (exp(x) - 1) elsewhere; its derivative there is out + alpha."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+        self.out = self.mask = None
+
+    def forward(self, x):
+        self.mask = x > 0
+        self.out = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return self.out
+
+    def backward(self, dout):
+        return dout * np.where(self.mask, 1.0, self.out + self.alpha)
+
+
+@register("softplus")
+class Softplus:
+    """log(1 + exp(x)); its derivative is sigmoid(x)."""
+
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return np.logaddexp(0, x)
+
+    def backward(self, dout):
+        return dout * _sigmoid(self.x)
+
+
 @register("swish")
 class Swish:
     """out = x * sigmoid(x) (also called SiLU)."""

@@ -65,6 +65,25 @@ def tanh_backward(dout, cache):
     return dout * (1 - out ** 2)
 
 
+def elu_forward(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    return out, (x, alpha)
+
+
+def elu_backward(dout, cache):
+    x, alpha = cache
+    return dout * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+
+
+def softplus_forward(x):
+    return np.logaddexp(0, x), x
+
+
+def softplus_backward(dout, cache):
+    x = cache
+    return dout * np.exp(-np.logaddexp(0, -x))
+
+
 def batchnorm_forward(x, gamma, beta, bn_param):
     """Batch normalisation of (N, D) input, per feature.
 
@@ -275,6 +294,8 @@ register_pair(affine_forward, affine_backward, kind="affine")
 register_pair(relu_forward, relu_backward, kind="relu")
 register_pair(sigmoid_forward, sigmoid_backward, kind="sigmoid")
 register_pair(tanh_forward, tanh_backward, kind="tanh")
+register_pair(elu_forward, elu_backward, kind="elu")
+register_pair(softplus_forward, softplus_backward, kind="softplus")
 register_pair(batchnorm_forward, batchnorm_backward, kind="batchnorm")
 register_pair(dropout_forward, dropout_backward, kind="dropout")
 register_pair(conv_forward_naive, conv_backward_naive, kind="conv", name="conv")

@@ -303,3 +303,31 @@ class MeanSquaredErrorMissingFactor2:
 
     def backward(self, dout=1):
         return dout * self.diff / self.diff.shape[0]  # BUG: d(diff**2) = 2 diff, the 2 is missing
+
+
+@register("elu", bug="scaled", note="dx doubled")
+class ELUDoubled:
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+        self.out = self.mask = None
+
+    def forward(self, x):
+        self.mask = x > 0
+        self.out = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0)))
+        return self.out
+
+    def backward(self, dout):
+        return 2.0 * dout * np.where(self.mask, 1.0, self.out + self.alpha)  # BUG: a stray factor 2
+
+
+@register("softplus", bug="sign-flip", note="dx = -dout * sigmoid(x)")
+class SoftplusSignFlip:
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return np.logaddexp(0, x)
+
+    def backward(self, dout):
+        return -dout / (1.0 + np.exp(-self.x))  # BUG: the sign

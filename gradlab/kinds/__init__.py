@@ -17,6 +17,7 @@ from gradlab.kinds import (
     batchnorm,
     conv,
     dropout,
+    elu,
     embedding,
     leaky_relu,
     max_pool,
@@ -25,6 +26,7 @@ from gradlab.kinds import (
     sigmoid,
     softmax,
     softmax_with_loss,
+    softplus,
     svm_loss,
     swish,
     tanh,
@@ -33,8 +35,8 @@ from gradlab.kinds import (
 __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_class", "kind_for_loss_function",
            "kind_for_stem", "normalise_class_name"]
 
-MODULES = (affine, relu, leaky_relu, sigmoid, tanh, swish, softmax, softmax_with_loss, svm_loss, mse_loss,
-           batchnorm, dropout, conv, max_pool, embedding)
+MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
+           mse_loss, batchnorm, dropout, conv, max_pool, embedding)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -26,7 +26,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 
 KIND = Kind(
-    "mse_loss", ("mseloss", "meansquarederror", "meansquaredloss", "mse"), build, draw_elementwise_shape,
+    "mse_loss", ("mseloss", "meansquarederror", "meansquaredloss", "mse", "squareloss", "squaredloss",
+                 "l2loss"), build, draw_elementwise_shape,
     elementwise_batch_spec, loss_functions=("mse_loss",), is_loss=True, scales=LOSS_SCALES,
     forward_candidates=forward_candidates,
 )
