@@ -32,6 +32,19 @@ class Outcome:
     examples: int = DEFAULT_EXAMPLES
     #: the entry each report is about, in the same order as `reports`
     entries: list[Entry] = field(default_factory=list, repr=False)
+    #: the layers that could not be run here (`LayerReport.not_run`: a missing dependency, an assertion that
+    #: rejected every case), by name; they are in `skipped` too, with that reason, and in no count
+    not_run: list[str] = field(default_factory=list)
+
+    def add(self, reports: list[LayerReport], entries: list[Entry]) -> None:
+        """Checked layers go to `reports`; those that could not be run here go to `skipped`, with the reason."""
+        for report, entry in zip(reports, entries, strict=True):
+            if report.not_run is not None:
+                self.skipped.append((report.name, report.not_run))
+                self.not_run.append(report.name)
+            else:
+                self.reports.append(report)
+                self.entries.append(entry)
 
     def counts(self) -> dict[str, int]:
         out = {"pass": 0, "warn": 0, "fail": 0}
@@ -76,9 +89,8 @@ def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, se
             outcome.errors.append(found.error)
             continue
         entries = [replace(e, options={**e.options, **options}) for e in found.entries] if options else found.entries
-        outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode,
-                                             progress=progress))
-        outcome.entries.extend(chosen(entries, only))
+        outcome.add(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode, progress=progress),
+                    chosen(entries, only))
         outcome.skipped.extend(found.skipped)
     return outcome
 
@@ -87,7 +99,6 @@ def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: lis
                    progress: bool = False, mode: str = "auto") -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
     entries = list(load_reference().values())
-    outcome.reports.extend(check_entries(entries, examples=examples, seed=seed, only=only, progress=progress,
-                                         mode=mode))
-    outcome.entries.extend(chosen(entries, only))
+    outcome.add(check_entries(entries, examples=examples, seed=seed, only=only, progress=progress, mode=mode),
+                chosen(entries, only))
     return outcome

@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Check the backward pass of every layer gradlab recognises in PATH "
                                    "(files or folders), or of the reference registry when no PATH is given.",
                        epilog=exit_statuses(ok="every layer passed (warnings allowed)",
-                                            fail="a layer failed, a file did not import, or no layer was recognised"))
+                                            fail="a layer failed, a file did not import, or no layer was recognised or "
+                                                 "could be run"))
     p.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders (default: the registry)")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
     p.add_argument("--examples", type=positive_int, default=DEFAULT_EXAMPLES,
@@ -134,7 +135,12 @@ def checked(args: argparse.Namespace, *, progress: bool = False) -> Outcome:
 
 def nothing_recognised_notes(outcome: Outcome, paths: list[str], only: list[str] | None) -> list[str]:
     """The document's `notes`: why nothing was checked, when nothing was (the exit status is then 1)."""
-    return [] if outcome.reports or outcome.errors else [_nothing_recognised(paths, only)]
+    if outcome.reports or outcome.errors:
+        return []
+    if outcome.not_run:
+        return [f"no layer could be checked on this machine: {', '.join(outcome.not_run)} could not be run "
+                f"(see the SKIP lines for why)"]
+    return [_nothing_recognised(paths, only)]
 
 
 def _nothing_recognised(paths: list[str], only: list[str] | None) -> str:

@@ -5,6 +5,7 @@ Shared by the class-style and function-style adapters. Non-goal: knowing any con
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 import traceback
@@ -19,8 +20,8 @@ from gradlab.core.protocol import LayerCrash
 #: gradlab's own package folder: its frames are never the layer's line
 _GRADLAB = Path(__file__).resolve().parents[1]
 
-__all__ = ["RandomStateKeeper", "accepts", "as_array", "call", "crash_report", "has_required_arg",
-           "labels_as_indices"]
+__all__ = ["RandomStateKeeper", "accepts", "as_array", "assertion_text", "call", "crash_report", "has_required_arg",
+           "labels_as_indices", "missing_dependency"]
 
 
 def crash_report(call: str, exc: BaseException) -> LayerCrash:
@@ -32,7 +33,66 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
     where = f" (at {Path(frame.filename).name}:{frame.lineno}: {frame.line})" if frame is not None else ""
     if isinstance(exc, NotImplementedError):
         return LayerCrash(call, f"is not implemented yet: it raises NotImplementedError{where}")
+    missing = missing_dependency(exc)
+    if missing is not None:
+        return LayerCrash(call, f"could not be run: {missing} is missing (install or build it); "
+                                f"it raised {type(exc).__name__}: {exc}{where}")
     return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}")
+
+
+def missing_dependency(exc: BaseException) -> str | None:
+    """What the layer needs and this machine lacks, when `exc` says so; None for a bug of the layer's own.
+
+    An ImportError (ModuleNotFoundError too) raised at call time names a missing module. A NameError
+    counts only for a name its module tries to import (CS231n's `fast_layers.py` imports its Cython
+    extension in a try/except, so an extension never built leaves `im2col_cython` undefined): a name
+    imported nowhere in the module's source is a typo, a real crash.
+    """
+    if isinstance(exc, ImportError):
+        return exc.name or str(exc)
+    if not isinstance(exc, NameError) or isinstance(exc, UnboundLocalError) or not exc.name:
+        return None
+    tb = exc.__traceback__
+    if tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame  # where the name was looked up: its module's globals and source file
+    if exc.name in frame.f_globals:
+        return None
+    return exc.name if exc.name in _imported_names(frame.f_code.co_filename) else None
+
+
+def _imported_names(filename: str) -> set[str]:
+    """Every name an import statement anywhere in the file binds (also inside try/except and functions)."""
+    try:
+        tree = ast.parse(Path(filename).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+    return names
+
+
+def assertion_text(exc: BaseException) -> str:
+    """`asserts pool_height == pool_width == stride (Invalid pool params)`: what a failed assert required,
+    read from the layer's own line; the exception's message alone when the line cannot be read."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
+    condition = None
+    if frames and frames[-1].line:
+        try:
+            node = ast.parse(frames[-1].line.strip()).body[0]
+        except (SyntaxError, IndexError):
+            node = None
+        if isinstance(node, ast.Assert):
+            condition = ast.unparse(node.test)
+    message = str(exc)
+    if condition is None:
+        return f"raises AssertionError{': ' + message if message else ''}"
+    return f"asserts {condition}" + (f" ({message})" if message else "")
 
 
 def _outside_user_code(filename: str) -> bool:

@@ -122,6 +122,11 @@ class LayerReport:
     intended_bug: str | None = None
     source: str = ""
     error: str | None = None  # the layer could not be checked at all (signature, import)
+    #: why no case could be run at all through no bug of the layer's backward: a dependency missing on this
+    #: machine ("could not be run: im2col_cython is missing (install or build it); ..."), or an assertion in
+    #: forward that rejected every case. The verdict stays FAIL (nothing was verified: the grader gives no
+    #: points), but `gradlab check` lists such a layer as skipped, with this reason, not as a failure
+    not_run: str | None = None
     extreme_failure: CaseResult | None = None  # a failure on the fixed extreme case, besides `failing`
     #: hints said in the layer's own conventions, by bug code, where they differ from `gradlab.core.bugs`
     #: (e.g. `db = dout.sum(axis=1, keepdims=True)` for samples as columns)
