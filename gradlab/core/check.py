@@ -20,11 +20,12 @@ from gradlab.core.kind import Case, Kind
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
-from gradlab.core.values import MODES, Precision, check_values, precision_of
+from gradlab.core.values import MODES, Precision, check_values, lower, measured_precision, precision_of
 
 __all__ = ["MODES", "CheckContext", "LayerFactory", "Precision", "check_case", "precision_of"]
 
 LayerFactory = Callable[[Case], Layer]
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
         return ()
     # 3. a second backward after the same forward gives the same result
     _repeatability(ctx)
+    # the precision the layer really computes in, measured on it: a float32 cast inside sets the step
+    _measure_precision(ctx)
     # 4. finite differences for x and every parameter, compared element-wise
     gradients = check_values(ctx)
     # 5. sample independence
@@ -126,6 +129,24 @@ def _forward(ctx: CheckContext) -> bool:
         ctx.fail("crashed", f"a loss layer's forward must return a scalar, got shape {ctx.y0.shape}")
         return False
     return True
+
+
+def _measure_precision(ctx: CheckContext) -> None:
+    """Lower `ctx.precision` (read off the output's dtype) to what x's and the parameters' probes
+    measure (`gradlab.core.values.measured_precision`): one probe each, two forward calls per probe."""
+    layer, rng = ctx.layer, np.random.default_rng([ctx.seed, 6])
+    t = None if ctx.case.t is None else ctx.case.t.copy()
+    found = ctx.precision
+    if ctx.kind.x_differentiable and np.issubdtype(ctx.case.x.dtype, np.floating):
+        xp = ctx.case.x.astype(np.float64, copy=True)
+        found = lower(found, measured_precision(lambda: layer.forward(xp, t), [xp], ctx.y0, rng))
+    params = [v for v in layer.params.values() if isinstance(v, np.ndarray)]
+    if params and found.eps < FLOAT32_EPS:  # already float32 or coarser: nothing to learn
+        xp = ctx.case.x.astype(np.float64, copy=True) if ctx.kind.x_differentiable else ctx.case.x.copy()
+        found = lower(found, measured_precision(lambda: layer.forward(xp, t), params, ctx.y0, rng))
+    ctx.restore()
+    ctx.precision = found
+    ctx.rtol = max(ctx.rtol, found.rtol)
 
 
 def _backward(ctx: CheckContext) -> None:

@@ -17,7 +17,7 @@ from gradlab.core import numeric
 from gradlab.core.diagnose import diagnose_shape, diagnose_values
 from gradlab.core.protocol import Layer
 from gradlab.core.results import GradientResult
-from gradlab.core.tolerances import NOISE_MARGIN
+from gradlab.core.tolerances import NOISE_MARGIN, NOISE_MARGIN_FLOAT32
 
 #: at most this many disagreeing elements get a five-point look for kinks
 MAX_PROBES = 2000
@@ -29,9 +29,13 @@ def noise_floor(y0: np.ndarray, G: np.ndarray, h: np.ndarray, eps: float = float
     """What rounding alone can make a finite difference wrong by: eps * sum|G*y| / h, with margin.
 
     Without it a gradient that is truly ~0 everywhere (batch norm on two samples) would be judged
-    against pure rounding noise.
+    against pure rounding noise. For a layer computing in float32 (eps above float64's) every output
+    is rounded independently, so the errors add in quadrature: eps * ||G*y||_2 / h, with
+    NOISE_MARGIN_FLOAT32; the worst-case sum would swamp a 1% error in a small layer.
     """
     step = float(np.median(h)) if h.size else numeric.STEP
+    if eps > float(np.finfo(np.float64).eps):
+        return NOISE_MARGIN_FLOAT32 * eps * float(np.sqrt(np.sum((G * y0) ** 2))) / step
     return NOISE_MARGIN * eps * float(np.sum(np.abs(G * y0))) / step
 
 

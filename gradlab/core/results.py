@@ -52,6 +52,9 @@ class GradientResult:
     #: from the complex step (gradlab.core.complex_step), or "projection (K random directions)" when a
     #: fast-mode projection passed (a failing projection is always re-checked element-wise)
     method: str = "elementwise"
+    #: the precision the gradient was judged at: the one the layer was measured to compute in
+    #: ("float32" for a layer that casts to float32 inside, whatever dtype it returns)
+    precision: str = "float64"
     analytic: np.ndarray | None = field(default=None, repr=False, compare=False)
     numeric: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -65,6 +68,7 @@ class GradientResult:
             "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
             "checked": self.checked, "skipped_kinks": self.skipped_kinks, "rtol": self.rtol, "atol": self.atol,
             "bug_code": self.bug_code, "diagnosis": self.diagnosis, "method": self.method,
+            "precision": self.precision,
         }
 
 

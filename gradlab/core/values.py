@@ -6,8 +6,9 @@ element loop's numbers from a call per fiber), the complex step (`gradlab.core.c
 the element loop; "fast" projects on a few random directions
 first (a cost that does not grow with the array's size) and goes element-wise only when that
 disagrees, so a failure's verdict and diagnosis are the full check's; "auto" is fast for arrays of
-more than `projection.AUTO_MIN_SIZE` elements. Also the precision a layer computes in, which sets
-the step and the smallest honest rtol.
+more than `projection.AUTO_MIN_SIZE` elements. Also the precision a layer computes in, measured on the
+layer itself (`measured_precision`: a float32 cast inside shows whatever dtype it returns), which
+sets the step, the smallest honest rtol and the rounding-noise floor.
 Non-goal: the other steps of the recipe (that is `gradlab.core.check`).
 """
 
@@ -39,23 +40,106 @@ class Precision:
     eps: float
     step: float  # relative step: eps ** (1/3) balances truncation against rounding
     rtol: float  # the smallest rtol that precision can honour
+    name: str = "float64"  # as results say it: "float64", "float32", "float16"
 
 
 def _precision(dtype: type[np.floating[Any]], rtol: float) -> Precision:
     eps = float(np.finfo(dtype).eps)
-    return Precision(eps, eps ** (1 / 3), rtol)
+    return Precision(eps, eps ** (1 / 3), rtol, np.dtype(dtype).name)
 
 
 PRECISIONS = {
-    np.dtype(np.float64): Precision(float(np.finfo(np.float64).eps), numeric.STEP, RTOL),
+    np.dtype(np.float64): Precision(float(np.finfo(np.float64).eps), numeric.STEP, RTOL, "float64"),
     np.dtype(np.float32): _precision(np.float32, RTOL_FLOAT32),
     np.dtype(np.float16): _precision(np.float16, RTOL_FLOAT16),
 }
+FLOAT64, FLOAT32 = PRECISIONS[np.dtype(np.float64)], PRECISIONS[np.dtype(np.float32)]
+
+#: the relative size of the probe's perturbation: far below float32's epsilon (1.2e-7), far above float64's
+PROBE_EPS = 1e-10
+#: a move at float64 finite differences' step larger than this (relative to y) was not float64 arithmetic
+#: that failed to move at PROBE_EPS
+PROBE_MOVED = 2e-10
 
 
 def precision_of(y: Any) -> Precision:
     """float64 unless the layer's output says it computed in a lower precision."""
-    return PRECISIONS.get(np.asarray(y).dtype, PRECISIONS[np.dtype(np.float64)])
+    return PRECISIONS.get(np.asarray(y).dtype, FLOAT64)
+
+
+def lower(a: Precision, b: Precision | None) -> Precision:
+    """The coarser of two precisions (None: no evidence either way)."""
+    return a if b is None or a.eps >= b.eps else b
+
+
+def measured_precision(forward: Callable[[], Any], arrays: list[np.ndarray], y0: np.ndarray,
+                       rng: np.random.Generator) -> Precision | None:
+    """The precision the layer really computes in, measured on the layer itself: float64, float32,
+    or None when the probe says nothing (no float array to perturb, an output of zeros, an output
+    that does not depend on the arrays, a crash).
+
+    `arrays` (x, or the parameters) are perturbed in place by +-PROBE_EPS relative with random
+    normal factors, `forward()` evaluated at both, and the arrays put back exactly. A float64
+    computation answers smoothly: an output that changes changes by opposite amounts (d+ = -d-, to
+    float64 rounding). One that rounds to float32 anywhere on the way leaves the output bit-identical
+    (the perturbation rounds away) or jumps by a float32 quantum on one side only. Only when nothing
+    moved at all and the output is not made of float32 numbers, a third call takes float64 finite
+    differences' step: a float32 computation then moves by float32-sized amounts, a float64 one that
+    does not depend on the arrays here (batch norm of two samples, a saturated tanh) by next to
+    nothing. A stochastic layer draws the same random numbers at every call (its adapter does that).
+    """
+    arrays = [a for a in arrays if np.issubdtype(a.dtype, np.floating) and a.size]
+    # normal, not +-1: a layer invariant to scaling its input (batch norm of a column whose signs all agree)
+    # would not move by more than its own rounding
+    signs = [rng.standard_normal(a.shape) * a for a in arrays]
+    considered = (y0 != 0) & np.isfinite(y0)
+    if not arrays or not any(np.any(s != 0) for s in signs) or not considered.any():
+        return None
+    saved = [a.copy() for a in arrays]
+
+    def moved(deltas: list[np.ndarray]) -> np.ndarray | None:  # output(arrays + deltas) - y0, where considered
+        try:
+            for a, s0, d in zip(arrays, saved, deltas):
+                a[...] = s0 + d
+            y = np.array(forward(), dtype=np.float64, copy=True)
+        except Exception:  # a crash here is found (and reported) by the steps that own it
+            return None
+        finally:
+            for a, s0 in zip(arrays, saved):
+                a[...] = s0
+        return (y - y0)[considered] if y.shape == y0.shape and np.all(np.isfinite(y[considered])) else None
+
+    d1 = moved([PROBE_EPS * s for s in signs])
+    d2 = None if d1 is None else moved([-PROBE_EPS * s for s in signs])
+    if d1 is None or d2 is None:
+        return None
+    y = np.abs(y0[considered])
+    found = _from_the_moves(d1, d2, y)
+    if found is not None:
+        return found
+    # else: would float64 finite differences see float32 quanta? A float64 computation that did not
+    # move at PROBE_EPS does not depend on the arrays here (batch norm of two samples, a saturated tanh)
+    d3 = moved([numeric.steps(a, numeric.STEP) * np.sign(s) for a, s in zip(arrays, signs)])
+    if d3 is None:
+        return None
+    # (not moving at PROBE_EPS bounds its move here by STEP / PROBE_EPS float64 ulps, ~1e-11 |y|)
+    return FLOAT32 if np.any(np.abs(d3) > PROBE_MOVED * y) else None
+
+
+def _from_the_moves(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> Precision | None:
+    """The verdict of the +-PROBE_EPS moves d1, d2 of outputs of size y; None when nothing moved
+    and the output is not made of float32 numbers (the caller then looks again, closer to the check)."""
+    changed = (d1 != 0) | (d2 != 0)
+    if changed.any():
+        # antisymmetric to within a few float64 ulps of y (however ill-conditioned the element: batch
+        # norm of samples far from 0). A float32 rounding boundary is on one side of PROBE_EPS only
+        big = np.maximum(np.abs(d1), np.abs(d2))
+        smooth = changed & (np.abs(d1 + d2) <= 0.25 * big + 4 * np.spacing(y))
+        return FLOAT64 if 2 * int(smooth.sum()) >= int(changed.sum()) else FLOAT32
+    # nothing moved. Outputs that are float32 numbers, not all of them round ones (a saturated tanh's
+    # +-1 is a float16 number too), were computed in float32
+    with np.errstate(over="ignore"):
+        return FLOAT32 if np.all(y.astype(np.float32) == y) and np.any(y.astype(np.float16) != y) else None
 
 
 def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
@@ -78,7 +162,7 @@ def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
             gradients.append(jointly[target])
             continue
         gradients.append(_check_array(ctx, target, arrays[target], a, xw=xw, tw=tw))
-    return tuple(gradients)
+    return tuple(replace(g, precision=ctx.precision.name) for g in gradients)
 
 
 def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray | None, *, xw: np.ndarray,
