@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.calling import RandomStateKeeper, accepts, as_array, call, crash_report, has_required_arg
+from gradlab.conventions.calling import (
+    RandomStateKeeper,
+    accepts,
+    as_array,
+    call,
+    crash_report,
+    has_required_arg,
+    signature,
+)
 from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -163,7 +171,7 @@ class ClassLayer(Layer):
 def _learning_rate_argument(backward: Any) -> bool:
     """Whether backward takes a learning rate after dout (`backward(grad, learning_rate)`)."""
     try:
-        params = [p for p in inspect.signature(backward).parameters.values()
+        params = [p for p in signature(backward).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return False
@@ -177,7 +185,7 @@ def _construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
     """The layer object, built as the course builds it, and the attribute holding a constructor's
     learning rate (set to 1, so that an update inside backward is the gradient), if any."""
     try:
-        sig = inspect.signature(cls)
+        sig = signature(cls)
     except (TypeError, ValueError):
         sig = None
     args: list[Any] = []

@@ -6,13 +6,12 @@ Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices
+from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices, signature
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -26,7 +25,7 @@ class FunctionLayer(Layer):
     def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case):
         self.kind, self.fwd, self.bwd, self.case = kind, forward, backward, case
         try:
-            names = list(inspect.signature(forward).parameters)[1:]
+            names = list(signature(forward).parameters)[1:]
         except (TypeError, ValueError):
             names = []
         param_args = [n for n in names if n != kind.param_dict][: len(kind.params)]
