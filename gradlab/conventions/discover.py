@@ -35,7 +35,6 @@ from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, k
 __all__ = ["NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for", "find_layers",
            "layout_options", "load_module", "pair_name"]
 
-_FORWARD = FORWARD
 #: the suffix of CS231n's reference implementations, which keep the plain stem as their name
 _PLAIN_SUFFIXES = ("", "_naive")
 #: why a file of a folder was not imported
@@ -129,7 +128,7 @@ class _Finder:
             loss_kind = kind_for_loss_function(name) or (self.given.get(name) if name not in self.pairs() else None)
             if loss_kind is not None and not FORWARD.match(name):
                 self.loss_function(name, obj, loss_kind)
-            elif (m := _FORWARD.match(name)) is not None:
+            elif (m := FORWARD.match(name)) is not None:
                 self.pair(name, obj, m["stem"], m["suffix"] or "")
 
     def loss_function(self, name: str, fn: Any, kind: Kind) -> None:
@@ -224,7 +223,7 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
         target: Any = layer
         convention, default_name = "class", layer.__name__
     elif backward is not None:
-        m = _FORWARD.match(getattr(layer, "__name__", ""))
+        m = FORWARD.match(getattr(layer, "__name__", ""))
         stem = m["stem"] if m else getattr(layer, "__name__", "layer")
         k = k or kind_for_stem(stem)
         convention, target = "function", (layer, backward)

@@ -116,13 +116,9 @@ class Kind:
     param_dict_fixed: Mapping[str, Any] = field(default_factory=dict)
     #: constructor arguments besides the parameters, named in a "how gradlab constructs it" message
     hyper_args: tuple[str, ...] = ()
-    #: a loss whose targets are classes of (N, C) scores (else real targets shaped like its input)
-    class_targets: bool = False
-    #: the label encodings a case may draw (spec key "labels"); a layer that accepts only some of
-    #: them is checked with those, and told so
+    #: the label encodings a case may draw (spec key "labels") for a loss whose targets are classes;
+    #: a layer that accepts only some of them is checked with those, and told so
     label_encodings: tuple[str, ...] = ()
-    #: a loss function of this kind is called with class indices, never one-hot labels
-    index_labels: bool = False
     #: grading: the outputs accepted as a correct forward (None: the reference layer's output only)
     forward_candidates: Callable[[Case], list[np.ndarray]] | None = None
     #: grading: a custom acceptance test of the forward output, replacing the comparison above
@@ -136,6 +132,16 @@ class Kind:
     sizes: Callable[[Case], dict[str, int]] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
+
+    @property
+    def class_targets(self) -> bool:
+        """A loss whose targets are classes of (N, C) scores (else real targets shaped like its input)."""
+        return bool(self.label_encodings)
+
+    @property
+    def index_labels(self) -> bool:
+        """A loss function of this kind is called with class indices, never one-hot labels (CS231n)."""
+        return "index" in self.label_encodings
 
     def case(self, spec: Spec) -> Case:
         """The concrete float64 case for `spec` (reproducible from spec['seed'])."""

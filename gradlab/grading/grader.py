@@ -43,7 +43,6 @@ from gradlab.kinds import Case, Kind, build_case, describe_spec, normalise_class
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-_STRUCTURAL = {"mutates-input", "couples-samples", "stale-parameters", "mismatch"}
 
 
 @dataclass

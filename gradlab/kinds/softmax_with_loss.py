@@ -40,5 +40,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "softmax_with_loss", ("softmaxwithloss", "softmaxcrossentropy", "softmaxloss"), build, draw_classes, batch_spec,
     loss_functions=("softmax_loss",), is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    class_targets=True, index_labels=True, label_encodings=("onehot", "index"), training_role="loss",
+    label_encodings=("onehot", "index"), training_role="loss",
 )

@@ -27,5 +27,5 @@ KIND = Kind(
     "svm_loss", ("svmloss", "multiclasssvmloss", "hingeloss"), build, softmax_with_loss.draw_classes,
     batch_spec,
     loss_functions=("svm_loss",), is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    class_targets=True, index_labels=True, label_encodings=("onehot", "index"),
+    label_encodings=("onehot", "index"),
 )

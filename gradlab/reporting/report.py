@@ -25,7 +25,7 @@ from gradlab.reporting.training_report import TRAINING_MD
 from gradlab.reporting.writer import PICTURES_NOTE, Pictures, figure_name
 
 __all__ = ["PICTURES_NOTE", "SCHEMA", "STEP_CURVE", "Heatmaps", "heatmaps", "pictures_missing", "registry_document",
-           "registry_figures", "row", "step_size_errors", "summary", "summary_sentence", "write_registry_report"]
+           "registry_figures", "row", "summary", "summary_sentence", "write_registry_report"]
 
 #: the id of the JSON document registry.json holds
 SCHEMA = "gradlab-registry/1"
@@ -108,11 +108,6 @@ def _table_row(r: LayerReport) -> writer.Row:
                       html_cells=(*common, r.verdict, found, errors_cell(r), r.smallest_failing or "–"))
 
 
-def step_size_errors(rel_steps: Sequence[float] | None = None) -> tuple[list[float], list[float]]:
-    """Max relative error of the reference Sigmoid's dx by central differences, for each step size."""
-    return reference_sigmoid_errors(rel_steps)
-
-
 def pictures_missing() -> str:
     """What to say when the pictures cannot be drawn here (the report names them anyway), or ""."""
     if plots.available():
@@ -140,7 +135,7 @@ def heatmaps(reports: Sequence[LayerReport], keys: Sequence[str] | None = None) 
 def registry_figures(reports: Sequence[LayerReport]) -> tuple[plots.Figure, Heatmaps]:
     """The report's pictures: the step-size curve, and a heat map of every failing gradient whose analytic
     and numeric arrays have the same shape. Names and digests need no matplotlib."""
-    hs, errors = step_size_errors()
+    hs, errors = reference_sigmoid_errors()
     step = plots.step_curve_figure(STEP_CURVE, "Sigmoid dx: central differences", hs, errors)
     return step, heatmaps(reports)
 
