@@ -178,3 +178,54 @@ def test_a_stochastic_layer_with_its_fixed_randomness_is_judged_at_the_precision
 
     report = check(Dropout32, "dropout", 0, layer_examples)
     assert report.verdict == PASS and report.worst["dx"].precision == "float32"
+
+
+def counted(layer_class):
+    """`layer_class` with its forward calls counted in `calls`."""
+    calls = {"forward": 0}
+
+    class Counted(layer_class):
+        def forward(self, x):
+            calls["forward"] += 1
+            return super().forward(x)
+
+    return Counted, calls
+
+
+def _fast_affine_case():
+    kind = KINDS["affine"]
+    return kind, build_case(kind, {"N": 16, "seed": 2, "scale": 1.0, "in_shape": (24,), "out": 12})
+
+
+@pytest.mark.parametrize("cast, label", [(np.float32, "float32"), (np.float64, "float64")])
+@pytest.mark.parametrize("mode", ["fast", "full", "auto"])
+def test_fast_and_full_checks_label_the_precision_measured_even_when_the_probe_is_deferred(mode, cast, label):
+    kind, case = _fast_affine_case()
+    entry = entry_for(affine(cast=cast), kind="affine")
+    result = check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, mode=mode)
+    assert result.verdict == PASS, result.bug_codes
+    assert {g.precision for g in result.gradients} == {label}
+
+
+@pytest.mark.parametrize("off", [1.01, 1.001])
+def test_fast_mode_on_a_float64_layer_still_fails_a_backward_a_tenth_of_a_percent_off(off):
+    kind, case = _fast_affine_case()
+    entry = entry_for(affine(cast=np.float64, fw=off), kind="affine")
+    result = check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, mode="fast")
+    assert result.bug_codes == ["scaled"]
+    assert {g.name: (g.passed, g.precision) for g in result.gradients} == {
+        "dx": (True, "float64"), "dW": (False, "float64"), "db": (True, "float64")}
+
+
+def test_a_correct_float64_layer_checked_fast_spends_no_forward_call_on_the_precision_probe():
+    kind, case = _fast_affine_case()
+    layer_class, calls = counted(affine(cast=np.float64))
+    entry = entry_for(layer_class, kind="affine")
+    check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, mode="fast")
+    fast_calls = calls["forward"]
+    buggy_class, buggy_calls = counted(affine(cast=np.float64, fw=1.01))
+    entry = entry_for(buggy_class, kind="affine")
+    check_case(lambda c: adapt(entry, kind, c), kind, case, name=entry.name, mode="fast")
+    # the first forward, the independence check's, and the joint projection's moves; the buggy one
+    # also probes (4 calls) before its element-wise check
+    assert fast_calls <= 10 < buggy_calls["forward"], (fast_calls, buggy_calls)

@@ -47,6 +47,8 @@ class CheckContext:
     saved: dict[str, np.ndarray] = field(init=False)
     y0: np.ndarray = field(init=False)
     precision: Precision = field(init=False)
+    #: whether `precision` was measured on the layer yet (`settle_precision`), not only read off y's dtype
+    precision_measured: bool = field(default=False, init=False)
     #: the upstream gradient (1 for a loss) and the analytic gradients backward returned for it
     G: np.ndarray = field(init=False)
     analytic: dict[str, np.ndarray | None] = field(init=False)
@@ -60,6 +62,19 @@ class CheckContext:
         """Put every parameter back as it was, whatever the layer or a perturbation did to it."""
         for k, v in self.saved.items():
             self.layer.params[k][...] = v
+
+    def settle_precision(self) -> bool:
+        """Measure the precision the layer computes in, once; True when that lowered `precision`.
+
+        Deferred until a value depends on it: a check whose every array passes by projection at the
+        output's precision needs no probe (its four forward calls were a third of a fast check), and
+        a layer rounding to float32 inside cannot pass a float64 projection."""
+        if self.precision_measured:
+            return False
+        before = self.precision
+        _measure_precision(self)
+        self.precision_measured = True
+        return self.precision != before
 
     def fail(self, code: str, message: str, gradient: str | None = None, severity: str = FAIL) -> None:
         self.findings.append(Finding(code, severity, message, gradient))
@@ -101,9 +116,8 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
         return ()
     # 3. a second backward after the same forward gives the same result
     _repeatability(ctx)
-    # the precision the layer really computes in, measured on it: a float32 cast inside sets the step
-    _measure_precision(ctx)
-    # 4. finite differences for x and every parameter, compared element-wise
+    # 4. finite differences for x and every parameter, compared element-wise, at the precision the layer
+    # really computes in (measured on it, `CheckContext.settle_precision`: a float32 cast inside sets the step)
     gradients = check_values(ctx)
     # 5. sample independence
     if not ctx.kind.mixes_samples and ctx.case.N >= 2 and ctx.kind.x_differentiable:
@@ -212,8 +226,17 @@ def _independence(ctx: CheckContext) -> None:
 def _same_values(a: Any, b: Any, *, rtol: float, atol: float, equal_nan: bool = False) -> bool:
     """np.allclose(a, b, rtol, atol, equal_nan), answered at once when the arrays are identical, as a
     deterministic layer's are (allclose's temporaries cost more than the rest of a small check)."""
-    return bool(np.array_equal(a, b, equal_nan=equal_nan)) or \
+    return (_identical(a, b) if equal_nan else bool(np.array_equal(a, b))) or \
         bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """np.array_equal(a, b, equal_nan=True), without its NaN masks when no NaN is involved (they cost
+    seven times the comparison, and these checks run a dozen times per case)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    return bool(np.equal(a, b).all()) or bool(np.array_equal(a, b, equal_nan=True))
 
 
 def _max_abs(x: np.ndarray) -> str:
@@ -221,7 +244,7 @@ def _max_abs(x: np.ndarray) -> str:
 
 
 def _mutation(ctx: CheckContext, call: str, now: Any, before: Any, what: str) -> None:
-    if now is not None and before is not None and not np.array_equal(now, before, equal_nan=True):
+    if now is not None and before is not None and not _identical(now, before):
         if not any(f.code == "mutates-input" and f.gradient == what for f in ctx.findings):
             ctx.fail("mutates-input", f"{call} wrote into its input {what}", what)
 
@@ -229,7 +252,7 @@ def _mutation(ctx: CheckContext, call: str, now: Any, before: Any, what: str) ->
 def _param_change(ctx: CheckContext, call: str) -> None:
     rebound: set[str] = getattr(ctx.layer, "rebound", set())
     for k, v in ctx.layer.params.items():
-        if k in rebound or not np.array_equal(v, ctx.saved[k], equal_nan=True):
+        if k in rebound or not _identical(v, ctx.saved[k]):
             if any(f.code == "stale-parameters" and f.gradient == k for f in ctx.findings):
                 continue
             ctx.fail("stale-parameters", f"{call} changed parameter {k}: updates belong to an optimizer, and "
