@@ -26,6 +26,7 @@ from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.calling import assertion_text, missing_dependency
 from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
+from gradlab.core.compare import pooled_error
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
@@ -199,18 +200,36 @@ def _gradlab_line(exc: BaseException) -> str:
     return ""
 
 
+class _Worst:
+    """Each passing gradient's worst case over the cases checked: the one with the worst element, carrying
+    the error of the whole arrays over all the cases (`pooled_error`; a projection's: its own)."""
+
+    def __init__(self) -> None:
+        self.gradients: dict[str, GradientResult] = {}
+        self._norms: dict[str, list[tuple[float, float, float]]] = {}
+
+    def add(self, gradients: Sequence[GradientResult]) -> None:
+        for g in gradients:
+            if not g.passed:
+                continue
+            if g.name not in self.gradients or g.max_rel_error > self.gradients[g.name].max_rel_error:
+                self.gradients[g.name] = g
+            if g.error_norms is not None:
+                self._norms.setdefault(g.name, []).append(g.error_norms)
+            if g.name in self._norms:
+                self.gradients[g.name] = replace(self.gradients[g.name], rel_error=pooled_error(self._norms[g.name]))
+
+
 def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
                  replay: Sequence[Mapping[str, Any]]) -> LayerReport:
-    worst: dict[str, GradientResult] = {}
+    worst = _Worst()
     warned: dict[str, Finding] = {}
     count = 0
 
     def record(result: CaseResult) -> None:
         nonlocal count
         count += 1
-        for g in result.gradients:
-            if g.passed and (g.name not in worst or g.max_rel_error > worst[g.name].max_rel_error):
-                worst[g.name] = g
+        worst.add(result.gradients)
         for w in result.warnings:
             warned.setdefault(w.message, w)
 
@@ -248,7 +267,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     if refused is not None:
         return refused
 
-    report = _report(entry, failing or fixed_failure, worst=worst, warnings=tuple(warned.values()), count=count,
+    report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()), count=count,
                      seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
                      extreme=failing is None)
     if failing is not None and fixed_failure is not None:

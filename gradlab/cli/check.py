@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                     f"--seed {args.seed} --examples {args.examples}" + _layout_flags(args)
             print(explain(report, reproduce=again), file=out)
         else:
-            print(f"{summary_line(report)}: worst relative error {worst_error(report)}", file=out)
+            print(f"{summary_line(report)}: relative error {worst_error(report)}", file=out)
             for w in report.warnings:
                 print(f"  warning: {w.message}", file=out)
     for name, why in outcome.skipped:

@@ -15,14 +15,13 @@ import numpy as np
 
 from gradlab.core import numeric
 from gradlab.core.diagnose import diagnose_shape, diagnose_values
+from gradlab.core.evidence import Evidence
 from gradlab.core.protocol import Layer
 from gradlab.core.results import GradientResult
 from gradlab.core.tolerances import NOISE_MARGIN, NOISE_MARGIN_FLOAT32
 
 #: at most this many disagreeing elements get a five-point look for kinks
 MAX_PROBES = 2000
-#: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
-MAX_JACOBIAN = 20000
 
 
 #: above this many steps, their median is taken over an evenly strided sample of about this many
@@ -55,7 +54,7 @@ def noise_floor(y0: np.ndarray, G: np.ndarray, h: np.ndarray, eps: float = float
 def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *, steps: np.ndarray,
             upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray], batch_size: int, rtol: float,
             atol: float, noise: float = 0.0,
-            jacobians: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
+            jacobians: Callable[[], Evidence | None] | None = None,
             show: Callable[[np.ndarray], np.ndarray] | None = None,
             show_upstream: Callable[[np.ndarray], np.ndarray] | None = None) -> GradientResult:
     """The verdict on one gradient: `analytic` (from backward) against `numeric_grad` (finite
@@ -73,7 +72,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     base: dict[str, Any] = dict(name=name, shape=view(n).shape, rtol=rtol, atol=atol_abs, numeric=view(n))
     if a is None:
         if scale == 0.0:
-            return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, **base)
+            return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, rel_error=0.0, **base)
         return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
                               diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
     if not np.issubdtype(a.dtype, np.floating):
@@ -88,21 +87,26 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     allowed = atol_abs + rtol * np.abs(n)
     ok = err <= allowed
     ok &= np.isfinite(a)
-    skipped = _look_closer(a, err, allowed, ok, steps=h, upstream=G, evaluate_at=evaluate_at)
+    refined = n.copy()  # with the five-point values where the closer look took them
+    skipped = _look_closer(a, err, allowed, ok, steps=h, upstream=G, evaluate_at=evaluate_at, refined=refined)
     considered = ~skipped
-    rel = np.where(considered, err / np.maximum(np.abs(a) + np.abs(n), max(atol_abs, 1e-300)), 0.0)
+    rel = np.where(considered, np.abs(a - refined) / np.maximum(np.abs(a) + np.abs(refined), max(atol_abs, 1e-300)),
+                   0.0)
     rel = np.where(np.isfinite(rel), rel, np.inf)
     passed = bool(np.all(ok | skipped))
     code = sentence = None
+    whole = norms(np.where(skipped, refined, a), refined)
     # from here on, everything is said in the user's orientation
     user_a, user_n, user_rel = view(a), view(n), view(rel)
     worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
+        evidence = jacobians() if jacobians is not None else None
         d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N, upstream=view_up(G),
-                            jacobians=jacobians() if jacobians is not None else None)
+                            evidence=None if evidence is None else evidence.seen(G, view, view_up))
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
+        rel_error=pooled_error([whole]), error_norms=whole,
         worst_index=tuple(int(i) for i in worst) if worst is not None else None,
         analytic_value=float(user_a[worst]) if worst is not None else None,
         numeric_value=float(user_n[worst]) if worst is not None else None,
@@ -110,14 +114,42 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
         analytic=user_a, **base)
 
 
+def norms(a: np.ndarray, n: np.ndarray) -> tuple[float, float, float]:
+    """(||a - n||_2, ||a||_2, ||n||_2) over the whole arrays: what `norm_error` needs, kept per case so that
+    errors over many cases pool (`pooled_error`)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (float(np.linalg.norm((a - n).reshape(-1))), float(np.linalg.norm(a.reshape(-1))),
+                float(np.linalg.norm(n.reshape(-1))))
+
+
+def norm_error(a: np.ndarray, n: np.ndarray) -> float:
+    """||a - n||_2 / max(||a||_2 + ||n||_2, tiny) over the whole array: 0 for equal arrays, 1 for opposite
+    ones; the `difference` of deeplearning.ai's gradient checking, so the numbers students know compare
+    (CS231n's `rel_error` is the worst element's, `GradientResult.max_rel_error`)."""
+    return pooled_error([norms(a, n)])
+
+
+def pooled_error(parts: list[tuple[float, float, float]]) -> float:
+    """`norm_error` of all the cases' arrays taken as one: a case whose true gradient is ~1e-9 (a saturated
+    tanh), where finite differences resolve only ~1e-13, weighs by its size, not as much as any other."""
+    diff = float(np.sqrt(sum(d * d for d, _, _ in parts)))
+    size = float(np.sqrt(sum(a * a for _, a, _ in parts))) + float(np.sqrt(sum(n * n for _, _, n in parts)))
+    if not (np.isfinite(diff) and np.isfinite(size)):
+        return float("inf")
+    return diff / max(size, 1e-300)
+
+
 def _same(a: np.ndarray) -> np.ndarray:
     return a
 
 
 def _look_closer(a: np.ndarray, err: np.ndarray, allowed: np.ndarray, ok: np.ndarray, *, steps: np.ndarray,
-                 upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray]) -> np.ndarray:
+                 upstream: np.ndarray, evaluate_at: Callable[[int, float], np.ndarray],
+                 refined: np.ndarray) -> np.ndarray:
     """A five-point look at the disagreeing elements, worst first: a truncation error is forgiven
-    (set in `ok`), a kink skipped (returned mask); the first genuine disagreement ends the look."""
+    (set in `ok`, and the five-point value written into `refined`, so the errors reported are the
+    gradient's, not the three-point formula's), a kink skipped (returned mask); the first genuine
+    disagreement ends the look."""
     skipped = np.zeros(err.shape, dtype=bool)
     bad = np.flatnonzero(~ok)
     order = bad[np.argsort(-(err.reshape(-1)[bad] / allowed.reshape(-1)[bad]), kind="stable")]
@@ -128,6 +160,7 @@ def _look_closer(a: np.ndarray, err: np.ndarray, allowed: np.ndarray, ok: np.nda
         p = numeric.probe(partial(_at, evaluate_at, int(k)), upstream, float(h_all[k]), float(err.reshape(-1)[k]))
         if abs(a_all[k] - p.refined) <= allowed.reshape(-1)[k]:
             ok.reshape(-1)[k] = True
+            refined.reshape(-1)[k] = p.refined
         elif p.kink:
             skipped.reshape(-1)[k] = True
         else:
@@ -140,27 +173,7 @@ def _at(evaluate_at: Callable[[int, float], np.ndarray], k: int, delta: float) -
 
 
 def jacobians(layer: Layer, target: str, arr: np.ndarray, *, h: np.ndarray, xw: np.ndarray, tw: Any, y0: np.ndarray,
-              evaluate_at: Callable[[int, float], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(analytic, numeric) Jacobians of the output w.r.t. `arr`, each (outputs, elements); None if too big.
-
-    Diagnosis needs them to see a dropped term for what it is: every entry either right or missing.
-    The analytic one is read off one backward per output element, with a one-hot upstream gradient.
-    """
-    m, size = y0.size, arr.size
-    if not (0 < size and m * size <= MAX_JACOBIAN):
-        return None
-    h = h.reshape(-1)
-    J = np.empty((m, size))
-    for k in range(size):
-        J[:, k] = (evaluate_at(k, float(h[k])) - evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
-    layer.forward(xw, tw)
-    A = np.empty((m, size))
-    for i in range(m):
-        e = np.zeros(y0.shape)
-        e.reshape(-1)[i] = 1.0
-        dx, grads = layer.backward(e)
-        g = dx if target == "x" else grads.get(target)
-        if g is None or np.shape(g) != arr.shape:
-            return None
-        A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
-    return A, J
+              evaluate_at: Callable[[int, float], np.ndarray]) -> Evidence:
+    """The evidence diagnosis may ask of the layer on failure (its Jacobians, its answers at other
+    arrays: `gradlab.core.evidence`); building it costs nothing, each answer is computed when asked."""
+    return Evidence(layer, target, arr, xw, tw, y0, h, evaluate_at)

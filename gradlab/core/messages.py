@@ -22,8 +22,17 @@ def _fmt(value: float | None) -> str:
 
 
 def worst_error(report: LayerReport) -> str:
-    """`dx 3e-10, dW 1e-9`: the worst relative error of each gradient."""
-    return ", ".join(f"{name} {g.max_rel_error:.1e}" for name, g in report.worst.items()) or "-"
+    """`dx 2.1e-11, dW 4.0e-11 (worst element: dx 3.0e-10, dW 1.0e-09)`: each gradient's relative error
+    as a whole array (deeplearning.ai's gradient-check `difference`), then its worst element's (CS231n's `rel_error`)."""
+    if not report.worst:
+        return "-"
+    whole = ", ".join(f"{name} {_sci(g.rel_error)}" for name, g in report.worst.items())
+    element = ", ".join(f"{name} {g.max_rel_error:.1e}" for name, g in report.worst.items())
+    return f"{whole} (worst element: {element})"
+
+
+def _sci(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1e}"
 
 
 def summary_line(report: LayerReport) -> str:
@@ -36,7 +45,7 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
     """The full report on a failing layer; for a passing one, a line with the worst errors."""
     lines = [summary_line(report)]
     if report.verdict != FAIL:
-        lines.append(f"  worst relative error: {worst_error(report)} over {report.examples} cases")
+        lines.append(f"  relative error: {worst_error(report)} over {report.examples} cases")
         for w in report.warnings:
             lines.append(f"  warning: {w.message}")
         return "\n".join(lines)
@@ -55,6 +64,9 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
                 lines.append(f"    worst element {g.name}{_idx(g.worst_index)}: analytic {_fmt(g.analytic_value)}, "
                              f"numeric {_fmt(g.numeric_value)} (relative error {g.max_rel_error:.2g}; "
                              f"rtol {g.rtol:g}, atol {g.atol:.2g})")
+            if g.rel_error is not None:
+                lines.append(f"    relative error of {g.name} as a whole, ||a - n|| / (||a|| + ||n||): "
+                             f"{g.rel_error:.2g}")
             if g.skipped_kinks:
                 lines.append(f"    {g.skipped_kinks} element(s) skipped: the check landed on a kink there")
     if report.extreme_failure is not None:

@@ -55,6 +55,12 @@ class GradientResult:
     #: the precision the gradient was judged at: the one the layer was measured to compute in
     #: ("float32" for a layer that casts to float32 inside, whatever dtype it returns)
     precision: str = "float64"
+    #: the error of the gradient as a whole, ||a - n||_2 / (||a||_2 + ||n||_2) (deeplearning.ai's gradient
+    #: check `difference`, next to max_rel_error, CS231n's); for a gradient passed by projection, the ratio along the
+    #: random directions. None where there was nothing to compare
+    rel_error: float | None = None
+    #: (||a - n||, ||a||, ||n||) behind rel_error, for pooling it over cases (None for a projection)
+    error_norms: tuple[float, float, float] | None = field(default=None, repr=False, compare=False)
     analytic: np.ndarray | None = field(default=None, repr=False, compare=False)
     numeric: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -68,7 +74,7 @@ class GradientResult:
             "analytic_shape": None if self.analytic_shape is None else list(self.analytic_shape),
             "checked": self.checked, "skipped_kinks": self.skipped_kinks, "rtol": self.rtol, "atol": self.atol,
             "bug_code": self.bug_code, "diagnosis": self.diagnosis, "method": self.method,
-            "precision": self.precision,
+            "precision": self.precision, "rel_error": _num(self.rel_error),
         }
 
 

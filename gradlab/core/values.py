@@ -268,7 +268,7 @@ def _passing(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, 
     show = user_view(ctx.layer, target)  # shapes and arrays as the user holds them
     user_a = show(np.asarray(a, dtype=np.float64))
     return GradientResult(name=grad_name(ctx.layer, target), shape=show(arr).shape, analytic_shape=user_a.shape,
-                          passed=True, max_rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
+                          passed=True, max_rel_error=error, rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
                           atol=ctx.atol * float(np.abs(a).max(initial=0.0)), analytic=user_a, method=method)
 
 

@@ -33,7 +33,7 @@ STEP_CURVE = "figures/step_curve.png"
 #: the fixed sentence that stands where run-dependent content would be
 TRAINING_NOTE = ("MNIST training results are not part of this report: `gradlab train` and `gradlab demo` "
                  "write them, with their timings, to {link} next to it.")
-COLUMNS = ("layer", "convention", "intended", "verdict", "found", "worst relative error", "smallest failing case")
+COLUMNS = ("layer", "convention", "intended", "verdict", "found", "relative error (worst element)", "smallest failing case")
 #: a layer's failing gradients and their heat maps, by layer name
 Heatmaps = Pictures
 
@@ -59,6 +59,7 @@ def row(r: LayerReport) -> dict[str, Any]:
         "verdict": r.verdict, "found": r.bug_codes,
         "named_correctly": (r.intended_bug in r.bug_codes) if r.intended_bug else r.verdict != FAIL,
         "worst_rel_error": {k: g.max_rel_error for k, g in r.worst.items()},
+        "rel_error": {k: g.rel_error for k, g in r.worst.items()},
         "smallest_failing": r.smallest_failing, "passes_with": r.passes_with,
     }
 
@@ -71,11 +72,15 @@ DIGITS = 4
 
 
 def errors_cell(r: LayerReport) -> str:
-    """The worst relative error of each gradient, for a table cell (rounding noise as a bound)."""
-    return ", ".join(f"{k} {_error_text(v.max_rel_error)}" for k, v in r.worst.items()) or "–"
+    """Each gradient's relative error as a whole array, then its worst element's in brackets, for a table
+    cell (rounding noise as a bound)."""
+    return ", ".join(f"{k} {_error_text(v.rel_error)} ({_error_text(v.max_rel_error)})"
+                     for k, v in r.worst.items()) or "–"
 
 
-def _error_text(value: float) -> str:
+def _error_text(value: float | None) -> str:
+    if value is None:
+        return "–"
     return f"<{NOISE_BOUND:.0e}" if value < NOISE_BOUND else f"{value:.1e}"
 
 
