@@ -267,8 +267,8 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     if refused is not None:
         return refused
 
-    report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()), count=count,
-                     seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
+    report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()),
+                     count=count, seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
                      extreme=failing is None)
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)

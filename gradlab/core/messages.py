@@ -23,7 +23,8 @@ def _fmt(value: float | None) -> str:
 
 def worst_error(report: LayerReport) -> str:
     """`dx 2.1e-11, dW 4.0e-11 (worst element: dx 3.0e-10, dW 1.0e-09)`: each gradient's relative error
-    as a whole array (deeplearning.ai's gradient-check `difference`), then its worst element's (CS231n's `rel_error`)."""
+    as a whole array (deeplearning.ai's gradient-check `difference`), then its worst element's (CS231n's
+    `rel_error`)."""
     if not report.worst:
         return "-"
     whole = ", ".join(f"{name} {_sci(g.rel_error)}" for name, g in report.worst.items())

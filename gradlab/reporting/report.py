@@ -33,7 +33,8 @@ STEP_CURVE = "figures/step_curve.png"
 #: the fixed sentence that stands where run-dependent content would be
 TRAINING_NOTE = ("MNIST training results are not part of this report: `gradlab train` and `gradlab demo` "
                  "write them, with their timings, to {link} next to it.")
-COLUMNS = ("layer", "convention", "intended", "verdict", "found", "relative error (worst element)", "smallest failing case")
+COLUMNS = ("layer", "convention", "intended", "verdict", "found", "relative error (worst element)",
+           "smallest failing case")
 #: a layer's failing gradients and their heat maps, by layer name
 Heatmaps = Pictures
 

@@ -29,7 +29,8 @@ SCHEMA = "gradlab-report/1"
 STEM = "report"
 #: where `gradlab report PATH` writes unless told otherwise (never the project's tracked reports/)
 DEFAULT_OUT = "gradlab-report"
-COLUMNS = ("layer", "file", "kind", "convention", "verdict", "found", "relative error (worst element)", "smallest failing case")
+COLUMNS = ("layer", "file", "kind", "convention", "verdict", "found", "relative error (worst element)",
+           "smallest failing case")
 CURVES_INTRO = ("Error of the analytic gradient against central differences for each step size h, on the "
                 "smallest failing case, one per failing layer (the dashed line is the check's rtol). A correct "
                 "gradient's error falls far below it around h ≈ 1e-5 (truncation to the left, rounding to the "
