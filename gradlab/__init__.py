@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_batch_mean", "batch_vs_samples",
-           "check_entry", "entry_for"]
+__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_batch_mean",
+           "batch_vs_samples", "check_entry", "check_grad", "entry_for", "numeric_gradient"]
 
 if TYPE_CHECKING:
     from gradlab.cases.per_sample import assert_batch_mean, batch_vs_samples
     from gradlab.cases.runner import check_entry
     from gradlab.conventions.discover import entry_for
+    from gradlab.functions.gradient import numeric_gradient
+    from gradlab.functions.scipy_style import check_grad
     from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
 
 _HOMES = {
@@ -26,6 +28,8 @@ _HOMES = {
     "batch_vs_samples": "gradlab.cases.per_sample",
     "check_entry": "gradlab.cases.runner",
     "entry_for": "gradlab.conventions.discover",
+    "check_grad": "gradlab.functions.scipy_style",
+    "numeric_gradient": "gradlab.functions.gradient",
 }
 
 

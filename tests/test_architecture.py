@@ -15,14 +15,17 @@ ALLOWED = {
     "core": set(),
     "schemas": set(),
     "kinds": {"core"},
+    "functions": {"core"},
     "conventions": {"core", "kinds"},
+    "models": {"core", "kinds", "conventions", "functions"},
     "cases": {"core", "kinds", "conventions"},
-    "testing": {"core", "kinds", "conventions", "cases"},
+    "testing": {"core", "kinds", "conventions", "cases", "functions", "models"},
     "grading": {"core", "kinds", "conventions", "cases"},
     "training": {"core", "kinds", "conventions", "cases"},
     "reporting": {"core", "kinds", "conventions", "cases", "training"},
     "bench": {"core", "kinds", "conventions", "cases", "training", "reporting"},
-    "cli": {"core", "kinds", "conventions", "cases", "testing", "grading", "training", "reporting", "bench"},
+    "cli": {"core", "kinds", "conventions", "cases", "testing", "grading", "training", "reporting", "bench", "functions",
+            "models"},
 }
 #: top-level names every layer may use: the version, the public reference zoo, the JSON schemas
 SHARED = {"__version__", "reference", "registry", "schemas"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -99,6 +99,8 @@ def assert_backward(
     seed: int | None = None,
     layout: str = "rows",
     weights: str = "in_out",
+    inputs: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> LayerReport:
     """Check a layer's backward pass against finite differences; raise a readable report if wrong.
 
@@ -112,8 +114,18 @@ def assert_backward(
 
     Returns the `LayerReport` when the layer passes; emits a `GradlabWarning` (and returns) when it
     passes with warnings; raises `GradientCheckError` (an `AssertionError`) when it fails.
+
+    With `inputs=` (and `params=`), `layer` and `backward` are any forward/backward pair, checked at
+    exactly those arrays (`gradlab.testing.any_function.assert_function`): a kind gradlab does not know.
     """
     __tracebackhide__ = True  # a failure points at the user's test line, not at gradlab
+    if inputs is not None or params is not None:
+        from gradlab.testing.any_function import assert_function
+
+        if kind is not None or examples is not None:
+            raise TypeError("kind= and examples= are for layers gradlab knows; with inputs= the pair is checked "
+                            "once, at the arrays given")
+        return assert_function(layer, backward, inputs=inputs, params=params, seed=seed or 0)  # type: ignore[return-value]
     return check_layer(layer, backward, kind=kind, examples=examples, seed=seed, stacklevel=3,
                        layout=layout, weights=weights)
 
