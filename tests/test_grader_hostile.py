@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from gradlab.cli.main import main
-from gradlab.grading.sandbox.process import process_table
+from gradlab.grading.sandbox import jail
+from gradlab.grading.sandbox.reaper import process_table
 
 HOSTILE = Path(__file__).parent / "hostile"
 TIMEOUT, IMPORT_TIMEOUT = 2, 3
@@ -54,7 +55,15 @@ def no_process_left_behind():
     assert not left, f"processes left behind: {left}"
 
 
-def grade(tmp_path: Path, fixture: str, *, marker: Path | None = None) -> tuple[dict, str, float]:
+@pytest.fixture(params=["bwrap", "process"])
+def sandbox(request) -> str:
+    """Every attack is graded in both sandboxes: the jail, and the plain child it falls back to."""
+    if request.param == "bwrap" and jail.probe() is not None:
+        pytest.skip(f"bubblewrap cannot run here: {jail.probe()}")
+    return request.param
+
+
+def grade(tmp_path: Path, sandbox: str, fixture: str, *, marker: Path | None = None) -> tuple[dict, str, float]:
     source = (HOSTILE / "good_layers.py").read_text() + "\n\n" + (HOSTILE / fixture).read_text()
     if marker is not None:
         source = source.replace("__MARKER__", str(marker))
@@ -66,7 +75,7 @@ def grade(tmp_path: Path, fixture: str, *, marker: Path | None = None) -> tuple[
     results, feedback = tmp_path / "out" / "results.json", tmp_path / "out" / "feedback.md"
     start = time.monotonic()
     status = main(["grade", str(sub), "--assignment", str(toml), "--results", str(results),
-                   "--feedback", str(feedback)])
+                   "--feedback", str(feedback), "--sandbox", sandbox])
     elapsed = time.monotonic() - start
     assert status == 0
     data = json.loads(results.read_text())
@@ -84,67 +93,71 @@ def layer_scores(data: dict) -> dict[str, float]:
     return out
 
 
-def test_an_infinite_loop_at_import_scores_zero_within_the_import_limit(tmp_path):
-    data, feedback, elapsed = grade(tmp_path, "loop_at_import.py")
+def test_an_infinite_loop_at_import_scores_zero_within_the_import_limit(tmp_path, sandbox):
+    data, feedback, elapsed = grade(tmp_path, sandbox, "loop_at_import.py")
     assert data["score"] == 0
     assert elapsed < IMPORT_TIMEOUT + 10
     assert "did not finish within" in data["output"]
 
 
-def test_an_infinite_loop_in_backward_costs_only_that_layer(tmp_path):
-    data, feedback, elapsed = grade(tmp_path, "loop_in_backward.py")
+def test_an_infinite_loop_in_backward_costs_only_that_layer(tmp_path, sandbox):
+    data, feedback, elapsed = grade(tmp_path, sandbox, "loop_in_backward.py")
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}  # a hung layer loses all its points
     assert data["score"] == 20
     assert elapsed < TIMEOUT + 15
     assert "did not finish within 2 s" in feedback
 
 
-def test_unbounded_allocation_is_stopped_by_the_memory_limit(tmp_path):
-    data, feedback, _ = grade(tmp_path, "unbounded_allocation.py")
+def test_unbounded_allocation_is_stopped_by_the_memory_limit(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "unbounded_allocation.py")
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
     assert data["score"] == 20
     assert "MemoryError" in feedback or "memory" in feedback
 
 
-def test_sys_exit_at_import_is_not_a_pass(tmp_path):
-    data, feedback, _ = grade(tmp_path, "exit_at_import.py")
+def test_sys_exit_at_import_is_not_a_pass(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "exit_at_import.py")
     assert data["score"] == 0
     assert "SystemExit" in data["output"]
 
 
-def test_os_exit_in_forward_loses_that_layer_and_a_fresh_child_grades_the_next(tmp_path):
-    data, feedback, _ = grade(tmp_path, "os_exit_in_forward.py")
+def test_os_exit_in_forward_loses_that_layer_and_a_fresh_child_grades_the_next(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "os_exit_in_forward.py")
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
     assert "exited with status 0" in feedback
 
 
-def test_ten_megabytes_printed_are_truncated_and_cost_nothing(tmp_path):
-    data, feedback, _ = grade(tmp_path, "prints_10mb.py")
+def test_ten_megabytes_printed_are_truncated_and_cost_nothing(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "prints_10mb.py")
     assert data["score"] == 30
     assert "printed" in data["output"]
     assert len(json.dumps(data)) < 100_000
 
 
-def test_monkeypatching_numpy_and_gradlab_changes_nothing(tmp_path):
-    data, feedback, _ = grade(tmp_path, "monkeypatch.py")
+def test_monkeypatching_numpy_and_gradlab_changes_nothing(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "monkeypatch.py")
     assert layer_scores(data) == {"Relu": 5, "Sigmoid": 10, "Tanh": 10}  # Relu's dx is wrong: 5 points lost
     relu_dx = next(t for t in data["tests"] if t["name"] == "Relu: gradient dx")
     assert relu_dx["extra_data"]["bug_codes"] == ["scaled"]
 
 
-def test_forged_results_files_are_overwritten_by_the_real_score(tmp_path):
-    data, feedback, _ = grade(tmp_path, "forged_results.py")
+def test_forged_results_files_are_overwritten_by_the_real_score(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "forged_results.py")
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 5, "Tanh": 10}  # sign-flipped dx
     assert data["score"] == 25
     assert "forged" not in json.dumps(data)
     assert not list(tmp_path.rglob("results.json.tmp"))
 
 
-def test_forked_children_that_outlive_the_submission_are_killed(tmp_path):
+def test_forked_children_that_outlive_the_submission_are_killed(tmp_path, sandbox):
     marker = tmp_path / "marker"
     marker.mkdir()
-    data, _, _ = grade(tmp_path, "forks_survivor.py", marker=marker)
+    data, _, _ = grade(tmp_path, sandbox, "forks_survivor.py", marker=marker)
     assert data["score"] == 30
+    if sandbox == "bwrap":  # the jail cannot see the marker folder: nothing recorded, nothing forged
+        time.sleep(0.5)
+        assert not list(marker.iterdir())
+        return
     pids = {p.stem: int(p.read_text()) for p in marker.glob("*.pid")}
     assert set(pids) == {"grouped", "escaped"}
     alive = {p[0] for p in process_table() if p[4] != "Z"}
@@ -152,8 +165,8 @@ def test_forked_children_that_outlive_the_submission_are_killed(tmp_path):
     assert not list(marker.glob("*.forged"))
 
 
-def test_gradients_returned_as_lists_or_none_earn_nothing_for_that_gradient(tmp_path):
-    data, feedback, _ = grade(tmp_path, "lists_or_none.py")
+def test_gradients_returned_as_lists_or_none_earn_nothing_for_that_gradient(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "lists_or_none.py")
     # Relu: dx a list -> crashed, forward credited; Sigmoid: dx None -> never computed; Tanh: forward a list
     assert layer_scores(data) == {"Relu": 2.5, "Sigmoid": 5, "Tanh": 0}
     codes = {t["name"]: t["extra_data"]["bug_codes"] for t in data["tests"]}
@@ -162,13 +175,13 @@ def test_gradients_returned_as_lists_or_none_earn_nothing_for_that_gradient(tmp_
     assert codes["Tanh: forward output"] == ["crashed"]
 
 
-def test_keyboard_interrupt_and_system_exit_from_backward_are_crashes(tmp_path):
-    data, feedback, _ = grade(tmp_path, "interrupts.py")
+def test_keyboard_interrupt_and_system_exit_from_backward_are_crashes(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "interrupts.py")
     assert layer_scores(data) == {"Relu": 2.5, "Sigmoid": 2.5, "Tanh": 10}
     assert "KeyboardInterrupt" in feedback and "SystemExit" in feedback
 
 
-def test_an_identity_layer_with_a_consistent_backward_earns_nothing(tmp_path):
-    data, feedback, _ = grade(tmp_path, "identity_relu.py")
+def test_an_identity_layer_with_a_consistent_backward_earns_nothing(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "identity_relu.py")
     assert layer_scores(data)["Relu"] == 0
     assert data["score"] == 20

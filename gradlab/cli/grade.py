@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(features, N), biases (M, 1)); convolution and pooling stay batch-first")
     p.add_argument("--weights", choices=("in_out", "out_in"), default=None,
                    help="override the assignment's weight_layout: W is (in, out) or (out, in) as in Z = W @ X + b")
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default=None,
+                   help="override the assignment's sandbox: bwrap (a bubblewrap jail: own user, pid, network and "
+                        "mount namespaces), process (a plain child process, no kernel isolation) or auto (bwrap "
+                        "when it works here, else process with a loud warning); default: the assignment's, auto")
     p.add_argument("--results", metavar="PATH", help="write Gradescope's results.json to PATH (one submission)")
     p.add_argument("--feedback", metavar="PATH", help="write the Markdown feedback to PATH (one submission)")
     p.add_argument("--single", action="store_true", help="SUBMISSION is one student's folder, not a class")
@@ -65,15 +69,29 @@ def run(args: argparse.Namespace) -> int:
         assignment = load_assignment(args.assignment)
     except AssignmentError as exc:
         raise UsageError(str(exc)) from None
-    if args.layout is not None or args.weights is not None:  # the command line overrides the assignment
+    if args.layout is not None or args.weights is not None or args.sandbox is not None:  # the command line wins
         assignment = replace(assignment, layout=args.layout or assignment.layout,
-                             weight_layout=args.weights or assignment.weight_layout)
+                             weight_layout=args.weights or assignment.weight_layout,
+                             sandbox=args.sandbox or assignment.sandbox)
+    _check_sandbox(assignment.sandbox)
     if path.is_dir() and not args.single:
         if args.results or args.feedback:
             raise UsageError("a class folder writes one results.json and feedback.md per student under --out DIR; "
                              "use --single to grade the folder as one student's submission")
         return _grade_class(path, assignment, args)
     return _grade_one(path, assignment, args)
+
+
+def _check_sandbox(requested: str) -> None:
+    """Refuse an explicit jail that cannot run, before any work; say it loudly when auto falls back."""
+    from gradlab.grading.sandbox.jail import JailUnavailable, choose
+
+    try:
+        _, warning = choose(requested)
+    except JailUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    if warning:
+        print(f"gradlab grade: {warning}", file=sys.stderr)
 
 
 def _grade_one(path: Path, assignment: object, args: argparse.Namespace) -> int:

@@ -24,7 +24,9 @@ from gradlab.grading.limits import Limits
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 BUILTIN = ("classes", "functions")
-_TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers"}
+_TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers",
+        "sandbox"}
+SANDBOXES = ("auto", "bwrap", "process")
 _LIMITS = {"timeout": float, "import_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
 _LAYER = {"name", "points", "kind", "hidden"}
@@ -57,6 +59,9 @@ class Assignment:
     #: `weight_layout` "out_in" then means W is (out, in), Z = W @ X + b (`gradlab.conventions.layouts`)
     layout: str = "rows"
     weight_layout: str = "in_out"
+    #: "bwrap" (the jail), "process" (a plain child) or "auto" (the jail when it works here, else a loud
+    #: fallback); see `gradlab.grading.sandbox.jail`
+    sandbox: str = "auto"
 
     @property
     def max_score(self) -> float:
@@ -105,12 +110,16 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     weights = _weights(where, data)
     layout, weight_layout = check_layout(where, data.get("layout", "rows"), data.get("weight_layout", "in_out"))
     layers = _required_layers(where, data, convention)
+    sandbox = data.get("sandbox", "auto")
+    if sandbox not in SANDBOXES:
+        raise AssignmentError(f"{where}: sandbox must be one of {', '.join(map(repr, SANDBOXES))}, got {sandbox!r}; "
+                              'write sandbox = "auto" (the bubblewrap jail where it works)')
     # last, so that any error in a single key (the layers' too) is reported before this whole-file one
     if sum(weights.values()) <= 0:
         raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
     return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
                       examples=examples, limits=Limits(**limits), weights=weights, source=source, layout=layout,
-                      weight_layout=weight_layout)
+                      weight_layout=weight_layout, sandbox=sandbox)
 
 
 def check_layout(where: str, layout: Any, weight_layout: Any) -> tuple[str, str]:

@@ -60,7 +60,7 @@ def grade_one(student: str, path: Path, assignment: Assignment) -> ClassRow:
 
 
 def _worker_init() -> None:
-    from gradlab.grading.sandbox.process import subreaper
+    from gradlab.grading.sandbox.reaper import subreaper
 
     subreaper()
 

@@ -58,7 +58,8 @@ def results_json(grade: Grade) -> dict[str, Any]:
     output = "\n".join([f"{grade.assignment.title}: {_fmt(grade.score)} / {_fmt(grade.max_score)}", *summary,
                         *grade.notes])
     return {"score": grade.score, "execution_time": grade.execution_time,
-            "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+            "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
+            "extra_data": {"sandbox": grade.sandbox}}
 
 
 def feedback_markdown(grade: Grade) -> str:

@@ -37,8 +37,10 @@ from gradlab.core.check import check_case
 from gradlab.core.results import FAIL, CaseResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
 from gradlab.grading.forward_reference import ForwardCheck, check_forward
-from gradlab.grading.sandbox.process import Output, Sandbox, SandboxFailure
+from gradlab.grading.sandbox import jail
+from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
+from gradlab.grading.sandbox.streams import Output
 from gradlab.kinds import Case, Kind, build_case, describe_spec, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
@@ -98,6 +100,8 @@ class Grade:
     layers: list[LayerGrade]
     notes: list[str] = field(default_factory=list)
     execution_time: float = 0.0
+    #: the sandbox the code ran in: "bwrap" (the jail) or "process" (a plain child, see the README)
+    sandbox: str = ""
 
     @property
     def score(self) -> float:
@@ -318,7 +322,8 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
     another student)."""
     start = time.monotonic()
     path = Path(path)
-    grade = Grade(str(path), assignment, [])
+    mode, warning = jail.choose(assignment.sandbox)
+    grade = Grade(str(path), assignment, [], sandbox=mode, notes=[warning] if warning else [])
     box: Sandbox | None = None
     hello: dict[str, Any] = {}
     printed: dict[str, list[Any]] = {}
@@ -328,11 +333,14 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
             if box is None or (box.failure is not None and hello.get("ok")):
                 if box is not None:
                     _collect(box.close(), printed)
-                box = Sandbox(path, assignment.limits, helpers=helpers)
+                box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode)
                 try:
                     hello = box.start()
                 except SandboxFailure as exc:
                     hello = {"ok": False, "error": exc.detail, "entries": []}
+                left_out = f"not copied from your submission: {', '.join(box.left_out)[:600]}"
+                if box.left_out and left_out not in grade.notes:
+                    grade.notes.append(left_out)
             if not hello.get("ok"):
                 why = f"your file could not be imported: {str(hello.get('error'))[:600]}"
                 if why not in grade.notes:

@@ -196,11 +196,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fsize-mb", type=int, required=True)
     p.add_argument("--uid", type=int, default=None)
     p.add_argument("--max-reply-bytes", type=int, required=True)
+    p.add_argument("--stage", default=None, help="copy this read-only folder into the working folder first")
     p.add_argument("files", nargs="+")
     args = p.parse_args(argv)
     _limit(args.memory_mb, args.cpu_seconds, args.fsize_mb)
     if args.uid is not None:
         _drop_privileges(args.uid)
+    if args.stage is not None:  # in the jail: the submission's own writable copy, in the scratch tmpfs
+        import shutil
+
+        shutil.copytree(args.stage, os.getcwd(), dirs_exist_ok=True)
+    files = [os.path.abspath(f) for f in args.files]
 
     import numpy as np
 
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.meta_path.insert(0, _NoReference())
     req, rep = args.req, args.rep
 
-    entries, skipped, error = _load(args.files)
+    entries, skipped, error = _load(files)
     hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped,
                              "entries": [{"name": e.name, "kind": e.kind, "convention": e.convention}
                                          for e in entries.values()]}
@@ -231,6 +237,11 @@ def main(argv: list[str] | None = None) -> None:
         except WireError as exc:
             payload = encode({"ok": False, "error": "crash", "call": str(msg.get("op")), "detail": f"returned {exc}"})
         _write_all(rep, payload)
+    for stream in (sys.stdout, sys.stderr):  # os._exit skips the flush a student's last print needs
+        try:
+            stream.flush()
+        except BaseException:  # a stream the student replaced or closed
+            pass
     os._exit(0)
 
 

@@ -1,19 +1,21 @@
 """Run untrusted student code in a child process the grader can always stop, and talk to it.
 
-`Sandbox` copies a submission into a scratch folder, starts `gradlab.grading.sandbox.child` there (fresh
-interpreter, clean environment, own session, memory/CPU/file-size limits, an unprivileged user
-when the grader runs as root and the interpreter is readable by that user), and exchanges
-`gradlab.grading.sandbox.wire` messages with it under a wall-clock deadline the parent enforces. When it
-is closed, or when anything goes wrong, the whole process group is killed, and so is every
-process that escaped it into a session of its own (the grader is a child subreaper, so orphans
-come back to it and are found by their parent pid).
-Non-goals: a kernel-level jail (no seccomp, namespaces or cgroups; the child can read world-readable
-files), and judging layers (that is `gradlab.core.check`, which runs in the grader's own process).
+`Sandbox` copies a submission into a scratch folder (`gradlab.grading.sandbox.staging`), starts
+`gradlab.grading.sandbox.child` on it and exchanges `gradlab.grading.sandbox.wire` messages with it
+under a wall-clock deadline the parent enforces. Two modes:
+- "bwrap": the child runs in a bubblewrap jail (`gradlab.grading.sandbox.jail`): its own user, pid,
+  network, IPC and mount namespaces, seeing only its libraries and its own copy of the submission;
+- "process": a plain child (fresh interpreter, clean environment, own session, an unprivileged
+  user when the grader runs as root and the interpreter is readable by that user): no kernel-level
+  isolation, for machines where bubblewrap cannot run.
+Both set memory/CPU/file-size limits, send student output to pipes the grader drains
+(`gradlab.grading.sandbox.streams`), and, when closed or when anything goes wrong, kill the whole
+process tree, including processes that escaped into a session of their own (`gradlab.grading.sandbox.reaper`).
+Non-goal: judging layers (that is `gradlab.core.check`, which runs in the grader's own process).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import select
 import shutil
@@ -23,17 +25,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gradlab.grading.limits import Limits
+from gradlab.grading.sandbox import jail
+from gradlab.grading.sandbox.reaper import LIVE, kill_tree, subreaper
+from gradlab.grading.sandbox.staging import copy_submission
+from gradlab.grading.sandbox.streams import Drain, Output
 from gradlab.grading.sandbox.wire import WireError, decode, encode
 
 #: the unprivileged user student code runs as when the grader is root (nobody)
 SANDBOX_UID = 65534
-_PR_SET_CHILD_SUBREAPER = 36
-_LIVE: set[int] = set()  # sandboxes of this process that are running (never swept as orphans)
 
 
 class SandboxFailure(Exception):
@@ -43,25 +46,6 @@ class SandboxFailure(Exception):
         super().__init__(detail)
         self.reason = reason  # "timeout", "died" or "garbage"
         self.detail = detail
-
-
-@dataclass
-class Output:
-    """The head of what the child printed, and how much it printed in all."""
-
-    stdout: str = ""
-    stderr: str = ""
-    stdout_bytes: int = 0
-    stderr_bytes: int = 0
-
-
-def subreaper() -> None:
-    """Make this process adopt its descendants' orphans (Linux), so that kill_tree can still find them."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
 
 
 def _world_usable(path: Path) -> bool:
@@ -85,81 +69,9 @@ def sandbox_uid() -> int | None:
     return SANDBOX_UID if all(_world_usable(p) for p in needed) else None
 
 
-def process_table() -> list[tuple[int, int, int, int, str]]:
-    """(pid, ppid, pgid, sid, state) of every process, from /proc."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                text = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        fields = text[text.rfind(")") + 2:].split()
-        out.append((int(name), int(fields[1]), int(fields[2]), int(fields[3]), fields[0]))
-    return out
-
-
-def kill_tree(pgid: int, *, grace: float = 2.0) -> None:
-    """Kill the sandbox's process group and session, and any orphan of it that came back to us."""
-    me, my_sid, my_pgid = os.getpid(), os.getsid(0), os.getpgid(0)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if not os.path.isdir("/proc/self"):
-        return
-    deadline, quiet = time.monotonic() + grace, 0
-    while time.monotonic() < deadline and quiet < 3:
-        victims = [p for p in process_table() if p[0] != me and p[0] not in _LIVE and
-                   (p[2] == pgid or p[3] == pgid or (p[1] == me and p[3] != my_sid))]
-        victims = [p for p in victims if p[4] != "Z" or p[1] == me]
-        quiet = quiet + 1 if not victims else 0
-        for pid, ppid, vpgid, _, _ in victims:
-            for kill, target in ((os.killpg, vpgid), (os.kill, pid)):
-                if kill is os.killpg and target in (my_pgid, 0):
-                    continue
-                try:
-                    kill(target, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if ppid == me:
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
-        time.sleep(0.005)
-
-
-def _copy_submission(source: Path, work: Path, *, helpers: bool = False) -> list[Path]:
-    """Copy the submission into the scratch folder; the .py files to import, in a stable order.
-
-    With `helpers`, a single file travels with the local modules it imports (helper modules next to
-    it, a repository root's package above it), in their layout; only the file itself is imported."""
-    if not source.is_dir() and helpers:
-        from gradlab.conventions.imports import local_modules
-
-        base, files = local_modules(source)
-        for f in files:
-            target = work / f.relative_to(base)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, target)
-        return [work / source.resolve().relative_to(base)]
-    if source.is_dir():
-        shutil.copytree(source, work / source.name, ignore=shutil.ignore_patterns("__pycache__", ".*"),
-                        symlinks=False)
-        root = work / source.name
-        files = sorted(p for p in root.rglob("*.py") if not p.name.startswith("test_"))
-    else:
-        shutil.copy2(source, work / source.name)
-        files = [work / source.name]
-    return files
-
-
-def _env(work: Path) -> dict[str, str]:
+def _env(work: str) -> dict[str, str]:
     threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work),
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "TMPDIR": work,
             "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", **threads}
 
 
@@ -171,8 +83,12 @@ class Sandbox:
     child dies, or the reply is malformed. A failed sandbox stays failed: later calls raise at once.
     """
 
-    def __init__(self, source: Path, limits: Limits, *, helpers: bool = False):
-        self.source, self.limits, self.helpers = Path(source), limits, helpers
+    def __init__(self, source: Path, limits: Limits, *, helpers: bool = False, mode: str = "process"):
+        if mode not in ("bwrap", "process"):
+            raise ValueError(f"sandbox mode {mode!r}: use 'bwrap' or 'process' (resolve 'auto' with jail.choose)")
+        self.source, self.limits, self.helpers, self.mode = Path(source), limits, helpers, mode
+        self.left_out: list[str] = []
+        self._drain: Drain | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.failure: SandboxFailure | None = None
         self.deadline = 0.0
@@ -190,43 +106,55 @@ class Sandbox:
     def start(self) -> dict[str, Any]:
         """Start the child and import the submission; the child's hello (entries found, or error)."""
         subreaper()
-        box = self._root / "box"
-        work = box / "work"
+        work = self._root / "box" / "work"
         work.mkdir(parents=True)
-        files = _copy_submission(self.source, work, helpers=self.helpers)
+        files, self.left_out = copy_submission(self.source, work, helpers=self.helpers)
+        if not files:
+            return {"ok": False, "error": "the submission holds no .py file that could be read", "entries": [],
+                    "skipped": []}
+        req_r, self._req = os.pipe()
+        self._rep, rep_w = os.pipe()
+        lim = self.limits
+        cpu = int(lim.import_timeout + 60 * lim.timeout) + 5  # a backstop; the wall clock rules
+        args = ["--req", str(req_r), "--rep", str(rep_w), "--memory-mb", str(lim.memory_mb), "--cpu-seconds",
+                str(cpu), "--fsize-mb", str(lim.fsize_mb), "--max-reply-bytes", str(lim.max_reply_mb << 20)]
+        if self.mode == "bwrap":
+            # the child stages its own copy into the jail's tmpfs; paths are relative to it
+            args += ["--stage", jail.SUBMISSION, *(f.relative_to(work).as_posix() for f in files)]
+            cmd, cwd, env = jail.bwrap_command(args, work, scratch_mb=lim.fsize_mb), self._root, _env(jail.WORK)
+        else:
+            uid = self._process_user(work)
+            args += (["--uid", str(uid)] if uid is not None else []) + [str(f) for f in files]
+            cmd = [sys.executable, "-I", "-B", "-u", "-m", "gradlab.grading.sandbox.child", *args]
+            cwd, env = work, _env(str(work))
+        try:
+            self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, pass_fds=(req_r, rep_w), start_new_session=True)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        LIVE.add(self.proc.pid)
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._drain = Drain({"stdout": os.dup(self.proc.stdout.fileno()), "stderr": os.dup(self.proc.stderr.fileno())},
+                            lim.output_bytes)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        os.set_blocking(self._req, False)
+        os.set_blocking(self._rep, False)  # a poll that timed out must not be followed by a read that waits
+        self.budget(lim.import_timeout, "importing your file")
+        return self._receive()
+
+    def _process_user(self, work: Path) -> int | None:
+        """In process mode as root: the uid to drop to, given the scratch folder it must own."""
         uid = sandbox_uid()
         if uid is not None:
-            for p in (self._root, box):
+            for p in (self._root, work.parent):
                 p.chmod(0o711)
             for dirpath, _, names in os.walk(work):
                 os.chown(dirpath, uid, uid)
                 for n in names:
                     os.chown(os.path.join(dirpath, n), uid, uid)
-        self._out = open(self._root / "stdout", "wb")
-        self._err = open(self._root / "stderr", "wb")
-        req_r, self._req = os.pipe()
-        self._rep, rep_w = os.pipe()
-        lim = self.limits
-        cpu = int(lim.import_timeout + 60 * lim.timeout) + 5  # a backstop; the wall clock rules
-        cmd = [sys.executable, "-I", "-B", "-m", "gradlab.grading.sandbox.child",
-               "--req", str(req_r), "--rep", str(rep_w),
-               "--memory-mb", str(lim.memory_mb), "--cpu-seconds", str(cpu), "--fsize-mb", str(lim.fsize_mb),
-               "--max-reply-bytes", str(lim.max_reply_mb << 20)]
-        cmd += ["--uid", str(uid)] if uid is not None else []
-        cmd += [str(f) for f in files]
-        try:
-            self.proc = subprocess.Popen(cmd, cwd=work, env=_env(work), stdin=subprocess.DEVNULL, stdout=self._out,
-                                         stderr=self._err, pass_fds=(req_r, rep_w), start_new_session=True)
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-        _LIVE.add(self.proc.pid)
-        os.set_blocking(self._req, False)
-        os.set_blocking(self._rep, False)  # a poll that timed out must not be followed by a read that waits
-        self.budget(lim.import_timeout, "importing your file")
-        if not files:
-            return {"ok": False, "error": "the submission holds no .py file", "entries": [], "skipped": []}
-        return self._receive()
+        return uid
 
     def budget(self, seconds: float, doing: str) -> None:
         """From now on, the child has `seconds` of wall-clock time for `doing` (e.g. 'grading Affine')."""
@@ -249,13 +177,23 @@ class Sandbox:
         return self.failure
 
     def _wait(self, fd: int, events: int) -> None:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise self.fail("timeout", f"your code did not finish within {self.budget_seconds:g} s "
-                                        f"({self.doing}); an infinite loop, or far too slow")
-        poller = select.poll()
-        poller.register(fd, events | select.POLLHUP | select.POLLERR)
-        poller.poll(max(1, int(remaining * 1000)))
+        """Until `fd` is ready (or the deadline passes), draining what the child prints meanwhile."""
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise self.fail("timeout", f"your code did not finish within {self.budget_seconds:g} s "
+                                            f"({self.doing}); an infinite loop, or far too slow")
+            poller = select.poll()
+            poller.register(fd, events | select.POLLHUP | select.POLLERR)
+            streams = self._drain.open_fds() if self._drain is not None else []
+            for s in streams:
+                poller.register(s, select.POLLIN | select.POLLHUP | select.POLLERR)
+            ready = {r for r, _ in poller.poll(max(1, int(remaining * 1000)))}
+            for s in streams:
+                if s in ready and self._drain is not None:
+                    self._drain.read(s)
+            if fd in ready:
+                return
 
     def _send(self, data: bytes) -> None:
         view = memoryview(data)
@@ -297,6 +235,8 @@ class Sandbox:
                 code = self.proc.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
                 pass
+        if code is not None and self.mode == "bwrap" and code > 128:
+            code = 128 - code  # bwrap exits 128 + N when its child was killed by signal N
         if code is None:
             why = "closed its connection to the grader"
         elif code < 0:
@@ -317,7 +257,7 @@ class Sandbox:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover  (SIGKILL cannot be ignored)
             pass
-        _LIVE.discard(self.proc.pid)
+        LIVE.discard(self.proc.pid)
 
     def close(self) -> Output:
         """Kill everything the submission started, keep the head of its output, remove the scratch folder."""
@@ -328,15 +268,9 @@ class Sandbox:
                 except OSError:
                     pass
             self._kill()
-            self._out.close()
-            self._err.close()
-            out, err, head = self._root / "stdout", self._root / "stderr", self.limits.output_bytes
-            self.output = Output(_head(out, head), _head(err, head), out.stat().st_size, err.stat().st_size)
+            if self._drain is not None:
+                self.output = self._drain.finish()
+                self._drain = None
             self.proc = None
         shutil.rmtree(self._root, ignore_errors=True)
         return self.output
-
-
-def _head(path: Path, limit: int) -> str:
-    with open(path, "rb") as f:
-        return f.read(limit).decode("utf-8", errors="replace")

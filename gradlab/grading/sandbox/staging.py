@@ -1,0 +1,92 @@
+"""Copy a submission into a sandbox's scratch folder without trusting anything in it.
+
+The copy runs in the grader, before any limit applies, so it opens only what it can vouch for:
+regular files and folders. A symbolic link (to `/dev/zero`, `/etc/shadow`, a classmate's file, a
+loop) is never followed, a FIFO or device is never opened, and the copy stops at `MAX_FILES`
+files or `MAX_BYTES` bytes. Everything left out is listed, so the feedback can say so.
+Non-goal: deciding which files are imported (the child imports what it is told).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+MAX_FILES = 2000
+MAX_BYTES = 64 << 20
+_SKIP_DIRS = {"__pycache__"}
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.files, self.bytes = 0, 0
+        self.left_out: list[str] = []
+
+
+def _copy_file(source: Path, target: Path, budget: _Budget, *, follow: bool = False) -> bool:
+    """Copy one regular file; False (and a note) for anything else or past the budget."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(source, flags)
+    except OSError:
+        budget.left_out.append(f"{source.name} (a link or unreadable)")
+        return False
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            budget.left_out.append(f"{source.name} (not a regular file)")
+            return False
+        if budget.files >= MAX_FILES or budget.bytes + info.st_size > MAX_BYTES:
+            budget.left_out.append(f"{source.name} (over the {MAX_FILES} files / {MAX_BYTES >> 20} MB of a submission)")
+            return False
+        data = f.read(info.st_size + 1)[: info.st_size]  # a file growing under us is cut at its size
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    budget.files, budget.bytes = budget.files + 1, budget.bytes + len(data)
+    return True
+
+
+def _copy_tree(source: Path, target: Path, budget: _Budget) -> None:
+    """Folders and regular files only, depth first, in a stable order; links are left out unread."""
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        entries = sorted(os.scandir(source), key=lambda e: e.name)
+    except OSError:
+        budget.left_out.append(f"{source.name}/ (unreadable)")
+        return
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in _SKIP_DIRS:
+            continue
+        if entry.is_symlink():
+            budget.left_out.append(f"{entry.name} (a symbolic link: links are not followed)")
+        elif entry.is_dir(follow_symlinks=False):
+            _copy_tree(Path(entry.path), target / entry.name, budget)
+        else:
+            _copy_file(Path(entry.path), target / entry.name, budget)
+
+
+def copy_submission(source: Path, work: Path, *, helpers: bool = False) -> tuple[list[Path], list[str]]:
+    """Copy the submission into `work`: (the .py files to import, in a stable order; what was left out).
+
+    With `helpers`, a single file travels with the local modules it imports (helper modules next to
+    it, a repository root's package above it), in their layout; only the file itself is imported.
+    The path given for a single file may itself be a link (the instructor named it); nothing it
+    brings along may be."""
+    budget = _Budget()
+    if source.is_dir():
+        _copy_tree(source, work / source.name, budget)
+        root = work / source.name
+        files = sorted(p for p in root.rglob("*.py") if not p.name.startswith("test_") and p.is_file())
+        return files, budget.left_out
+    if helpers:
+        from gradlab.conventions.imports import local_modules
+
+        base, found = local_modules(source)
+        main = source.resolve()
+        for f in found:
+            _copy_file(f, work / f.relative_to(base), budget, follow=f == main)
+        target = work / main.relative_to(base)
+        return ([target] if target.is_file() else []), budget.left_out
+    ok = _copy_file(source, work / source.name, budget, follow=True)
+    return ([work / source.name] if ok else []), budget.left_out
