@@ -54,6 +54,19 @@ _TABLE = (
              "run the layer by hand on a small input and fix the error shown"),
     BugClass("mismatch", "the analytic gradient is wrong, and no simple pattern explains it",
              "derive the gradient again on paper for one element and compare with the code"),
+    # added later (codes are only ever appended: the order of BUG_CODES is part of the format)
+    BugClass("wrong-input",
+             "the derivative is evaluated at the wrong array: the input where the output belongs, the "
+             "pre-activation where the post-activation belongs, or the reverse",
+             "check which cached array the derivative formula reads: tanh' = 1 - y**2 and sigmoid' = y * (1 - y) "
+             "take the forward's output y, softplus' = sigmoid(x) and ELU's alpha * exp(x) take its input x"),
+    BugClass("misrouted",
+             "the gradient reaches positions that must get none, or the right values sit at the wrong positions",
+             "send each output's gradient only to the elements that produced it: a max-pool window's maximum "
+             "(the stored argmax), the units a ReLU mask let through (x > 0, not x <= 0)"),
+    BugClass("missing-mask", "gradient flows where the forward zeroed or masked the output",
+             "apply in backward the same mask forward applied, e.g. dx = dout * mask for dropout and "
+             "dx = dout * (x > 0) for ReLU"),
 )
 
 BUGS: dict[str, BugClass] = {b.code: b for b in _TABLE}

@@ -24,6 +24,9 @@ from itertools import combinations
 
 import numpy as np
 
+from gradlab.core import diagnose_where
+from gradlab.core.evidence import Evidence
+
 #: a fitted scale factor explains the gradient when the residual is below this fraction
 FIT_RTOL = 1e-3
 #: a factor is "equal" to N, 1/N, -1 when within this relative distance
@@ -82,6 +85,8 @@ def _wrong_reduction_of(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | Non
     for k in range(1, G.ndim + 1):
         for axes in combinations(range(G.ndim), k):
             r = G.sum(axis=axes)
+            if r.size == G.size:  # summing axes of length 1 reduces nothing: `a` would be dout itself
+                continue
             explains_true = r.size == n.size and _close(r.reshape(n.shape), n)
             if r.size == a.size and _close(r.reshape(a.shape), a) and not explains_true:
                 return axes
@@ -197,24 +202,38 @@ def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray) -> Diagnos
 
 def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: int, *,
                     upstream: np.ndarray | None = None,
-                    jacobians: tuple[np.ndarray, np.ndarray] | None = None) -> Diagnosis:
+                    jacobians: tuple[np.ndarray, np.ndarray] | None = None,
+                    evidence: Evidence | None = None) -> Diagnosis:
     """Same shape, wrong values. `ok` marks elements already within tolerance.
 
     `upstream` is the dout given to backward (to recognise a wrong reduction whose shape fits);
     `jacobians` is the pair (analytic, numeric) of Jacobians, outputs x elements, when the checker
     could afford them: a gradient whose every entry is either right or zero has dropped terms.
+    `evidence` is the layer itself, to test hypotheses on (`gradlab.core.diagnose_where`); its
+    Jacobians are used when `jacobians` is not given.
     """
     if not np.all(np.isfinite(a)):
         return Diagnosis("non-finite", f"{name} contains NaN or inf")
     if not np.any(a):
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
+    # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
+    found = diagnose_where.couples_one_sample(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
+    if jacobians is None and evidence is not None:
+        jacobians = evidence.jacobians
     # before the factor fit: with a single live element, a missing term also looks like a factor
     if jacobians is not None and _terms_dropped(*jacobians):
         return Diagnosis("dropped-term", f"every term of {name} is either right or missing: a path's "
                          "contribution was dropped or overwritten instead of added")
     c, residual = fit_factor(a, n)
     if residual <= FIT_RTOL:
-        return _factor(name, c, N)
+        found = diagnose_where.unmasked_elsewhere(name, c, evidence)
+        return _factor(name, c, N) if found is None else Diagnosis(found.code, found.sentence, c)
+    # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
+    found = diagnose_where.routing(name, a, n, upstream, evidence)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
     if _transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
     if _permuted_values(a, n):

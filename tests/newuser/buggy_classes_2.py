@@ -73,7 +73,7 @@ class SoftmaxWithLoss:
 
 
 class Tanh:
-    # BUG: mismatch  (used the input x instead of the output y in 1 - y**2)
+    # BUG: wrong-input  (used the input x instead of the output y in 1 - y**2)
     def __init__(self):
         self.x = None
         self.out = None

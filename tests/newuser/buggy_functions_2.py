@@ -48,7 +48,7 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    # BUG: mismatch  (treated the cached input as if it were the output: x * (1 - x))
+    # BUG: wrong-input  (treated the cached input as if it were the output: x * (1 - x))
     x = cache
     return dout * x * (1 - x)
 

@@ -1,0 +1,168 @@
+"""Diagnosis of where and at what a gradient was computed: the wrong array, the wrong positions, no mask.
+
+Three questions `gradlab.core.diagnose` asks of a wrong gradient before its value patterns:
+- `wrong-input`: is it the derivative evaluated at the wrong array? Tested on the layer itself
+  (`gradlab.core.evidence`): backward handed the layer's own output as its input gives the true
+  gradient (a formula in the output y applied to the input x: tanh's 1 - x**2, sigmoid's x (1 - x));
+  or the analytic gradient is the true gradient at input y (a formula in x applied to y);
+- `missing-mask`: right (up to one factor) where gradient should flow, and flowing where the forward
+  zeroed the output (dropout or ReLU backward without its mask);
+- `misrouted`: gradient at positions that must get none (a max-pool window's other elements, an
+  inverted mask), said with where it went;
+- and, on one sample, `couples-samples`: the sample's output changes when another joins the batch
+  (a softmax or normalisation over the batch axis, whose gradient at N=1 says nothing else).
+Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradlab.core.evidence import Evidence
+
+#: a hypothesis explains a gradient when it leaves at most this fraction of the observed error ...
+EXPLAINED = 0.05
+#: ... and agrees with what it predicts to this fraction of the gradient's norm
+AGREES = 1e-4
+#: an element of the true gradient is structurally zero below this fraction of the largest element
+ZERO = 1e-9
+#: an element "receives gradient" above this fraction of the largest element
+RECEIVES = 1e-4
+#: a live part that fits one factor to this relative residual is "right up to a factor"
+FITS = 1e-3
+#: at most this many positions are named in a sentence
+SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str
+    sentence: str
+
+
+def _norm(a: np.ndarray) -> float:
+    return float(np.linalg.norm(a.reshape(-1)))
+
+
+def _explains(predicted: np.ndarray | None, a: np.ndarray, n: np.ndarray, *, what: np.ndarray) -> bool:
+    """`predicted` matches `what` (to AGREES of its norm) and removes all but EXPLAINED of the error a - n."""
+    if predicted is None or predicted.shape != what.shape or not np.all(np.isfinite(predicted)):
+        return False
+    off = _norm(predicted - what)
+    return off <= AGREES * _norm(what) and off <= EXPLAINED * _norm(a - n)
+
+
+def _matches(predicted: np.ndarray | None, what: np.ndarray) -> bool:
+    return predicted is not None and predicted.shape == what.shape and bool(np.all(np.isfinite(predicted))) and \
+        _norm(predicted - what) <= AGREES * _norm(what)
+
+
+def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """dx is the derivative taken at the input where it belongs at the output, or the reverse."""
+    if ev is None or not ev.shape_preserving or a.shape != n.shape:
+        return None
+    y = ev.y0
+    if _explains(ev.analytic_with_input(y), a, n, what=n):
+        return Found("wrong-input", f"{name} is the derivative evaluated at the input x where its formula needs the "
+                     "output y: handed its own output y as input, backward returns the true gradient (e.g. tanh' = "
+                     "1 - y**2 and sigmoid' = y * (1 - y) with y = forward's output, not x)")
+    # a formula in x applied to y: the true gradient at input y, measured where the layer acts element-wise
+    if _matches(ev.elementwise_gradient(ev.x), n):
+        at_y = ev.elementwise_gradient(y)
+        if not _matches(at_y, n) and _explains(at_y, a, n, what=a):
+            return Found("wrong-input", f"{name} is the derivative evaluated at the output y where it belongs at the "
+                         "input x: it equals the true gradient at input y (e.g. sigmoid(out) * (1 - sigmoid(out)) "
+                         "where the derivative is sigmoid(x) * (1 - sigmoid(x)) = out * (1 - out))")
+    return None
+
+
+def couples_one_sample(name: str, N: int, ev: Evidence | None) -> Found | None:
+    """At N=1 coupling cannot show in the gradient's values; ask the layer with a second sample."""
+    if ev is None or N != 1 or ev.target != "x" or not ev.output_depends_on_another_sample():
+        return None
+    return Found("couples-samples", f"{name} is wrong here because the layer mixes samples: sample 0's output "
+                 "changes when a second sample joins the batch (a softmax or normalisation over the batch axis "
+                 "0, where each sample's own features belong: axis=1 or axis=-1)")
+
+
+def _where(mask: np.ndarray) -> str:
+    idx = np.argwhere(mask)[:SHOWN]
+    shown = ", ".join("[" + ", ".join(map(str, i)) + "]" for i in idx)
+    more = int(mask.sum()) - len(idx)
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def routing(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
+            ev: Evidence | None) -> Found | None:
+    """Gradient at positions that must get none: a missing mask if it is otherwise right, else misrouted."""
+    if a.shape != n.shape or a.size < 1:
+        return None
+    scale = max(float(np.abs(a).max()), float(np.abs(n).max()))
+    if scale == 0.0:
+        return None
+    none_due = np.abs(n) <= ZERO * scale
+    gets = np.abs(a) > RECEIVES * scale
+    extra = none_due & gets
+    if not extra.any():
+        return None
+    live = ~none_due
+    unmasked = _missing_mask(name, a, n, upstream, ev, extra=extra, live=live, gets=gets)
+    if unmasked is not None or not live.any():
+        return unmasked
+    missed = live & ~gets
+    where = f"(at {_where(extra)})"
+    if int(gets.sum()) == int(live.sum()) and np.allclose(np.sort(a[gets]), np.sort(n[live]), rtol=AGREES,
+                                                          atol=AGREES * scale):
+        head = (f"{name} holds the right values at the wrong positions: {int(extra.sum())} of them sit where the "
+                f"true gradient is zero {where}")
+    else:
+        head = f"{name} sends gradient to {int(extra.sum())} position(s) that must get none {where}"
+        if missed.any():
+            head += f", and {int(missed.sum())} of the {int(live.sum())} positions that must get gradient got none"
+    return Found("misrouted", head + ": route each output's gradient to the elements that produced it (a "
+                 "pooling window's maximum only, the positions a mask lets through)")
+
+
+def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None, ev: Evidence | None, *,
+                  extra: np.ndarray, live: np.ndarray, gets: np.ndarray) -> Found | None:
+    """Flowing where the forward zeroed, and right up to one factor wherever gradient should flow."""
+    out = ev.output() if ev is not None and ev.shape_preserving else None
+    if out is not None and out.shape == a.shape:
+        zeroed = bool(np.all(out[extra] == 0))
+    elif upstream is not None and upstream.shape == a.shape:  # no layer to ask: the ungated upstream flows
+        zeroed = _fit(a, upstream)[1] <= FITS and extra.sum() == (upstream[~live] != 0).sum()
+    else:
+        return None
+    if not zeroed or (live.any() and not gets[live].all()):
+        return None
+    c, residual = _fit(a[live], n[live]) if live.any() else (1.0, 0.0)
+    if residual > FITS:
+        return None
+    factor = "" if abs(c - 1.0) <= 0.02 else f"; where it should flow it is also {c:.4g} times the true gradient"
+    return Found("missing-mask", f"{name} lets gradient through at {int(extra.sum())} position(s) the forward "
+                 f"zeroed (at {_where(extra)}): backward does not apply the forward's mask{factor}. Multiply by the "
+                 "mask forward used (stored in the cache), as in dx = dout * mask")
+
+
+def unmasked_elsewhere(name: str, c: float, ev: Evidence | None) -> Found | None:
+    """A gradient off by one factor here may lack its mask too, where this case zeroed nothing: ask the
+    layer on a larger batch whether gradient flows to outputs the forward zeroed."""
+    if ev is None or not ev.shape_preserving:
+        return None
+    counts = ev.flows_where_zeroed()
+    if counts is None or counts[0] == 0 or counts[1] < 0.9 * counts[0]:
+        return None
+    zeroed, flowing = counts
+    return Found("missing-mask", f"{name} is {c:.4g} times the true gradient here, and backward ignores the "
+                 f"forward's mask: on a larger batch {flowing} of the {zeroed} outputs the forward zeroed still "
+                 "got gradient. Multiply by the mask forward used (stored in the cache), as in dx = dout * mask")
+
+
+def _fit(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    nn = float(np.vdot(n, n))
+    if nn == 0.0:
+        return float("nan"), float("inf")
+    c = float(np.vdot(a, n)) / nn
+    return c, _norm(a - c * n) / max(_norm(a), 1e-300)

@@ -1,0 +1,168 @@
+"""What diagnosis may ask of the layer itself once a gradient has failed.
+
+Some hypotheses about a wrong gradient can only be tested on the layer: "is dx the derivative
+evaluated at the output where the input belongs?" is answered by running backward on the output;
+"does this sample's output depend on another sample?" by running forward on a larger batch. An
+`Evidence` holds the layer and its case (in gradlab's orientation) and answers such questions in
+the user's orientation, each for a few calls, computed only when asked (a passing gradient never
+builds one). Every answer is None when the layer cannot give it (another shape, a crash).
+Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are measurements only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from gradlab.core import numeric
+from gradlab.core.protocol import Layer
+
+#: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
+MAX_JACOBIAN = 20000
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a
+
+
+@dataclass
+class Evidence:
+    """The layer on one case, ready to answer diagnosis's questions about the gradient of `target`."""
+
+    layer: Layer
+    target: str  # "x" or a parameter name
+    arr: np.ndarray  # the array `target` names (perturbed in place by `evaluate_at`, always restored)
+    x: np.ndarray
+    t: Any
+    y0: np.ndarray
+    h: np.ndarray
+    evaluate_at: Callable[[int, float], np.ndarray]
+    #: the upstream gradient backward was given, and how the user sees the target's and the output's arrays
+    G: np.ndarray | None = None
+    show: Callable[[np.ndarray], np.ndarray] = field(default=_same)
+    show_out: Callable[[np.ndarray], np.ndarray] = field(default=_same)
+
+    def seen(self, G: np.ndarray, show: Callable[[np.ndarray], np.ndarray],
+             show_out: Callable[[np.ndarray], np.ndarray]) -> Evidence:
+        self.G, self.show, self.show_out = G, show, show_out
+        return self
+
+    @cached_property
+    def jacobians(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(analytic, numeric) Jacobians of the output w.r.t. the target, each (outputs, elements); None if
+        too big. Diagnosis needs them to see a dropped term for what it is: every entry right or missing.
+        The analytic one is read off one backward per output element, with a one-hot upstream gradient."""
+        m, size = self.y0.size, self.arr.size
+        if not (0 < size and m * size <= MAX_JACOBIAN):
+            return None
+        h = self.h.reshape(-1)
+        J = np.empty((m, size))
+        for k in range(size):
+            J[:, k] = (self.evaluate_at(k, float(h[k])) - self.evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
+        self.layer.forward(self.x, self.t)
+        A = np.empty((m, size))
+        for i in range(m):
+            e = np.zeros(self.y0.shape)
+            e.reshape(-1)[i] = 1.0
+            dx, grads = self.layer.backward(e)
+            g = dx if self.target == "x" else grads.get(self.target)
+            if g is None or np.shape(g) != self.arr.shape:
+                return None
+            A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
+        return A, J
+
+    @property
+    def shape_preserving(self) -> bool:
+        """dx of a layer whose output has its input's shape (an activation, dropout, a softmax)."""
+        return self.target == "x" and self.y0.shape == self.x.shape
+
+    def output(self) -> np.ndarray:
+        """The layer's output on the case, as the user holds it."""
+        return self.show_out(self.y0)
+
+    def analytic_with_input(self, x_new: np.ndarray) -> np.ndarray | None:
+        """The layer's own backward for the same upstream gradient, after a forward on `x_new` instead of x."""
+        if self.target != "x" or self.G is None or x_new.shape != self.x.shape:
+            return None
+        return self._quietly(lambda: self._analytic(x_new))
+
+    def elementwise_gradient(self, at: np.ndarray) -> np.ndarray | None:
+        """The true gradient at input `at` of a layer acting element by element: central differences
+        moving every element at once (two calls; meaningless for a layer that is not element-wise, so
+        the caller confirms that on x first)."""
+        if self.target != "x" or self.G is None or at.shape != self.x.shape or self.y0.shape != self.x.shape:
+            return None
+        G = self.G
+
+        def gradient() -> np.ndarray:
+            h = numeric.steps(at)
+            up = np.asarray(self.layer.forward(at + h, self.t), dtype=np.float64)
+            down = np.asarray(self.layer.forward(at - h, self.t), dtype=np.float64)
+            return self.show(G * (up - down) / (2 * h))
+
+        return self._quietly(gradient)
+
+    def output_depends_on_another_sample(self) -> bool | None:
+        """Whether sample 0's output changes when another sample joins the batch (None: cannot tell)."""
+        if self.t is not None or self.x.ndim < 2 or self.y0.ndim < 1 or self.y0.shape[0] != self.x.shape[0]:
+            return None
+        other = -1.7 * self.x[:1] + 0.3 * np.std(self.x) + 0.5  # a sample unlike the case's own
+        batch = np.concatenate([self.x, other], axis=0)
+
+        def changed() -> bool:
+            y = np.asarray(self.layer.forward(batch, None), dtype=np.float64)
+            if y.shape[1:] != self.y0.shape[1:] or y.shape[0] != batch.shape[0]:
+                raise ValueError("not a per-sample output")
+            before, after = self.y0, y[:self.y0.shape[0]]
+            return not np.allclose(after, before, rtol=1e-9, atol=1e-12 * (1.0 + float(np.abs(before).max())))
+
+        return self._quietly(changed)
+
+    def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int] | None:
+        """On a batch of at least `min_size` elements (the case's samples repeated, shifted a little so that
+        none repeats exactly), how many outputs the forward zeroed from a non-zero input, and how many of
+        those got gradient from backward: a case small enough to zero nothing cannot show a missing mask."""
+        if not self.shape_preserving or self.G is None or self.x.ndim < 1 or self.x.shape[0] < 1:
+            return None
+        reps = -(-min_size // max(self.x.size, 1))
+        rng = np.random.default_rng(7)
+        big = np.concatenate([self.x] * reps, axis=0)
+        big = big + 0.1 * np.std(self.x) * rng.standard_normal(big.shape)
+        G = rng.standard_normal(big.shape)
+
+        def count() -> tuple[int, int]:
+            y = np.asarray(self.layer.forward(big, self.t), dtype=np.float64)
+            dx, _ = self.layer.backward(G.copy())
+            if y.shape != big.shape or dx is None or np.shape(dx) != big.shape:
+                raise ValueError("not shape-preserving on a larger batch")
+            zeroed = (y == 0) & (big != 0)
+            return int(zeroed.sum()), int((zeroed & (np.asarray(dx) != 0)).sum())
+
+        return self._quietly(count)
+
+    def _analytic(self, x_new: np.ndarray) -> np.ndarray:
+        assert self.G is not None
+        self.layer.forward(x_new.copy(), self.t)
+        dx, _ = self.layer.backward(self.G.copy())
+        if dx is None or np.shape(dx) != self.x.shape:
+            raise ValueError("no dx of x's shape")
+        return self.show(np.asarray(dx, dtype=np.float64))
+
+    def _quietly(self, ask: Callable[[], Any]) -> Any:
+        """`ask()`, or None if the layer raised; the layer's cache is put back to the case's forward."""
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                return ask()
+        except Exception:  # a layer that cannot answer leaves the hypothesis untested, nothing more
+            return None
+        finally:
+            try:
+                self.layer.forward(self.x, self.t)
+            except Exception:  # its crash is reported by the step that owns it
+                pass
