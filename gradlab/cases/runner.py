@@ -356,17 +356,21 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         smaller = run_case(entry, {**failing.spec, "N": 1})
         if not smaller.failed:
             passes_with = "N=1"
-    # a factor seen at N=2 is ambiguous (N or the constant 2): confirm the code on a larger batch
-    if N <= 2 and not extreme and set(codes) & {"missing-batch-mean", "extra-batch-mean", "scaled"}:
+    # a factor at N=2 is ambiguous (N or the constant 2), an axis of length 1 at N=1 too (the batch axis not
+    # summed, or summed with keepdims): confirm on a larger batch, shown as the failing case so that the body
+    # explains the header's codes; the smallest failing case is still named
+    smallest = describe_spec(failing.spec)
+    if N <= 2 and not extreme and set(codes) & {"missing-batch-mean", "extra-batch-mean", "scaled",
+                                                 "wrong-reduction" if N == 1 else "scaled"}:
         larger = run_case(entry, {**failing.spec, "N": 4})
-        if larger.failed and larger.bug_codes:
-            codes = larger.bug_codes
+        if larger.failed and larger.bug_codes and larger.bug_codes != codes:
+            codes, failing = larger.bug_codes, larger
     codes = list(dict.fromkeys(codes + extra_codes))
     merged = dict(worst)
     for g in failing.gradients:
         merged[g.name] = g
     return LayerReport(verdict=FAIL, bug_codes=codes, worst=merged, failing=failing,
-                       smallest_failing=describe_spec(failing.spec), passes_with=passes_with, **common)
+                       smallest_failing=smallest, passes_with=passes_with, **common)
 
 
 def _error_report(entry: Entry, message: str, seed: int, count: int) -> LayerReport:

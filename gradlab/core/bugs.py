@@ -33,7 +33,8 @@ _TABLE = (
     BugClass("wrong-reduction", "the gradient was summed over the wrong axis, or over all axes",
              "a parameter broadcast over the batch gets the sum over the batch axis only, e.g. db = dout.sum(axis=0)"),
     BugClass("wrong-shape", "the gradient's shape is not the shape of what it is the gradient of",
-             "return a gradient with exactly the shape of its input or parameter (reshape dx back to x.shape)"),
+             "return a gradient with exactly the shape of its input or parameter; the diagnosis says how this one "
+             "went wrong (not reshaped back to x.shape, an axis kept by keepdims=True, a slice that came out empty)"),
     BugClass("zero-gradient", "the analytic gradient is all zeros (or was never written) where the true one is not",
              "make sure backward computes and stores this gradient"),
     BugClass("dropped-term",

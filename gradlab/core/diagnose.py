@@ -112,6 +112,15 @@ def _batch_axis(a: tuple[int, ...], n: tuple[int, ...], N: int) -> tuple[int, bo
     return None
 
 
+def _kept_axis(a: np.ndarray, n: np.ndarray, N: int) -> int | None:
+    """The axis of length 1 that is all `a` has more than `n` (right values), as keepdims=True leaves it;
+    None if there is none, or if it may be a batch of one not summed at all (axis 0 at N=1)."""
+    for i in range(a.ndim):
+        if a.shape[i] == 1 and a.shape[:i] + a.shape[i + 1:] == n.shape and not (i == 0 and N == 1):
+            return i if _close(a.reshape(n.shape), n) else None
+    return None
+
+
 def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
                    upstream: np.ndarray | None = None) -> Diagnosis:
     """The analytic gradient `a` does not have the true gradient `n`'s shape."""
@@ -124,6 +133,13 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     # a 2-D transpose first: with a vector dimension, it also looks like a mere reshape
     if a.ndim == 2 and n.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n):
         return Diagnosis("transposed", f"{shape_txt}: it is the transpose of the right gradient")
+    if a.size == 0:
+        return Diagnosis("wrong-shape", f"{shape_txt}: it is empty. A slice such as dx_pad[:, :, pad:-pad, pad:-pad] "
+                         "is empty when pad=0 (-0 is 0, so pad:-pad is 0:0): slice pad:pad + H, pad:pad + W instead")
+    kept = _kept_axis(a, n, N)
+    if kept is not None:
+        return Diagnosis("wrong-shape", f"{shape_txt}: the values are right, but the summed axis {kept} is still there "
+                         f"with length 1 (keepdims=True): drop the kept axis (keepdims=False, or reshape to {n.shape})")
     batch_axis = _batch_axis(a.shape, n.shape, N)
     if batch_axis is not None:
         axis, keepdims = batch_axis

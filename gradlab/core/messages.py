@@ -79,6 +79,9 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
     if report.smallest_failing:
         tail = f"; passes with {report.passes_with}" if report.passes_with else ""
         lines.append(f"  smallest failing case: {report.smallest_failing}{tail}")
+        if case is not None and case.describe() != report.smallest_failing:
+            # the runner showed a larger batch: at the smallest one the code was ambiguous
+            lines.append(f"  case shown above: {case.describe()} (the smallest one cannot tell these codes apart)")
     repro = f" ({reproduce})" if reproduce else ""
     lines.append(f"  seed {report.seed}, {report.examples} cases{repro}")
     return "\n".join(lines)
