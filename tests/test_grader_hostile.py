@@ -86,6 +86,21 @@ def grade(tmp_path: Path, sandbox: str, fixture: str, *, marker: Path | None = N
     return data, feedback.read_text(), elapsed
 
 
+def outside_code(markdown: str) -> list[str]:
+    """The lines of `markdown` outside fenced code blocks, as CommonMark reads them (a fence closes
+    only with a run of backticks at least as long as the one that opened it)."""
+    out, fence = [], 0
+    for line in markdown.splitlines():
+        run = len(line.strip()) if line.strip() and set(line.strip()) == {"`"} else 0
+        if fence == 0 and run >= 3:
+            fence = run
+        elif fence and run >= fence:
+            fence = 0
+        elif not fence:
+            out.append(line)
+    return out
+
+
 def layer_scores(data: dict) -> dict[str, float]:
     out: dict[str, float] = {}
     for t in data["tests"]:
@@ -185,3 +200,31 @@ def test_an_identity_layer_with_a_consistent_backward_earns_nothing(tmp_path, sa
     data, feedback, _ = grade(tmp_path, sandbox, "identity_relu.py")
     assert layer_scores(data)["Relu"] == 0
     assert data["score"] == 20
+
+
+def test_a_scalar_forward_and_a_lone_surrogate_message_cost_only_their_own_layers(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "odd_returns.py")
+    assert layer_scores(data) == {"Relu": 0, "Sigmoid": 0, "Tanh": 10}
+    assert "cannot decode ? here" in feedback
+    assert not list(tmp_path.rglob("*.gradlab-tmp"))
+
+
+def test_a_correct_layer_printing_megabytes_in_backward_keeps_its_points_and_last_words_are_reported(
+        tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "prints_in_backward.py")
+    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
+    assert "LAST WORDS" in data["output"]
+    assert "File too large" not in json.dumps(data)
+    assert len(json.dumps(data)) < 100_000
+
+
+def test_student_text_cannot_forge_a_heading_or_close_the_feedback_code_fence(tmp_path, sandbox):
+    data, feedback, _ = grade(tmp_path, sandbox, "forges_feedback.py")
+    assert layer_scores(data) == {"Relu": 5, "Sigmoid": 0, "Tanh": 10}
+    headings = [line for line in outside_code(feedback) if line.lstrip(" >-").startswith("#")]
+    assert headings == ["# hostile", "## Relu — 5 / 10", "## Sigmoid — 0 / 10", "## Tanh — 10 / 10"]
+    assert [line for line in outside_code(feedback) if line.startswith("**Score")] == ["**Score: 15 / 30**"]
+    assert "<h1>" not in feedback
+    # the printed output sits inside a fence longer than any backtick run it contains
+    fence = next(line for line in feedback.splitlines() if set(line) == {"`"})
+    assert len(fence) == 5 and feedback.count(fence) == 2

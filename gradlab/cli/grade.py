@@ -53,7 +53,8 @@ def _write(path: str, text: str) -> None:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".gradlab-tmp")
-    tmp.write_text(text, encoding="utf-8")
+    # errors="replace": text that cannot be UTF-8 (a lone surrogate) must not cost the whole report
+    tmp.write_text(text, encoding="utf-8", errors="replace")
     tmp.replace(out)  # atomic: whatever stood at PATH before (even a forged file) is replaced whole
 
 

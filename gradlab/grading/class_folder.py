@@ -11,6 +11,7 @@ Non-goal: grading one submission (that is `gradlab.grading.grader`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import multiprocessing
 import os
@@ -36,7 +37,7 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
     """(student, path) for every submission in `folder`, sorted by student."""
     out = []
     for p in sorted(Path(folder).iterdir()):
-        if p.name.startswith((".", "_")):
+        if p.name.startswith((".", "_")) or p.is_symlink():  # a link could lead anywhere on the grader's disk
             continue
         if p.is_file() and p.suffix == ".py":
             out.append((p.stem, p))
@@ -45,8 +46,17 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def _safe(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", student).strip(".") or "student"
+#: names the output folder uses itself
+_RESERVED = {"gradebook.csv"}
+
+
+def output_name(student: str) -> str:
+    """The student's folder under the output folder: the name itself when it is safe as it is, else a
+    safe spelling plus a hash of the real name, so two students never share one (`a b` and `a_b`)."""
+    safe = re.sub(r"[^A-Za-z0-9_.@-]+", "_", student).strip(".") or "student"
+    if safe == student and safe.lower() not in _RESERVED:
+        return safe
+    return f"{safe}-{hashlib.sha256(student.encode('utf-8', 'replace')).hexdigest()[:10]}"
 
 
 def grade_one(student: str, path: Path, assignment: Assignment) -> ClassRow:
@@ -84,7 +94,7 @@ def grade_folder(folder: Path, assignment: Assignment, out: Path, *, jobs: int |
         for fut in done:
             row = fut.result()
             rows.append(row)
-            folder_out = out / _safe(row.student)
+            folder_out = out / output_name(row.student)
             folder_out.mkdir(parents=True, exist_ok=True)
             _write(folder_out / "results.json", json.dumps(row.results, indent=2))
             _write(folder_out / "feedback.md", row.feedback)
@@ -105,5 +115,5 @@ def write_gradebook(path: Path, rows: list[ClassRow], assignment: Assignment) ->
 def _write(path: Path, text: str) -> None:
     """Write atomically: a reader never sees half a file, and a stale file is replaced whole."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="replace")
     os.replace(tmp, path)

@@ -7,12 +7,30 @@ details for after publication. Reads `gradlab.grading.grader` objects only; comp
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gradlab.core.bugs import BUGS
 from gradlab.grading.grader import Grade, LayerGrade, Part
 
 PART_TITLES = {"forward": "forward output", "structure": "structure (inputs, parameters, samples left alone)"}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_#<>\[\]|~])")
+
+
+def md_text(text: str) -> str:
+    """Student-controlled text made inert inside one Markdown line: one line (no new heading, list or
+    fence can start), every character Markdown or HTML acts on escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def fenced(text: str) -> list[str]:
+    """A fenced code block around `text` that `text` cannot close: the fence is longer than any run
+    of backticks inside it (CommonMark closes a fence only with one at least as long)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
 
 
 def _fmt(x: float) -> str:
@@ -67,7 +85,7 @@ def feedback_markdown(grade: Grade) -> str:
     lines = [f"# {grade.assignment.title}", "", f"**Score: {_fmt(grade.score)} / {_fmt(grade.max_score)}**", ""]
     for note in grade.notes:
         head, _, rest = note.partition("\n")
-        lines += [f"> {head}", ""] + (["```", rest[:2000], "```", ""] if rest else [])
+        lines += [f"> {md_text(head)}", ""] + ([*fenced(rest[:2000]), ""] if rest else [])
     for layer in grade.layers:
         lines.append(f"## {layer.required.name} — {_fmt(layer.score)} / {_fmt(layer.max_score)}")
         lines.append("")
@@ -75,14 +93,16 @@ def feedback_markdown(grade: Grade) -> str:
             lines += ["This layer is graded by hidden tests; details appear when grades are published.", ""]
             continue
         if layer.found_as and layer.found_as != layer.required.name:
-            lines += [f"(graded your `{layer.found_as}`)", ""]
+            lines += [f"(graded your {md_text(layer.found_as)})", ""]
         if layer.note:
-            lines += [f"({layer.note})", ""]
+            lines += [f"({md_text(layer.note)})", ""]
         for part in layer.parts:
             mark = "✅" if part.passed else "❌"
             lines.append(f"- {mark} {PART_TITLES.get(part.component, part.component)}: "
                          f"{_fmt(part.score)} / {_fmt(part.max_score)}")
-            lines += [f"  - {line}" for line in explain_part(part, layer.hints)]
+            # the message may quote the student's exception or output; the bug's meaning and hint are ours
+            lines += [f"  - {md_text(line) if part.message and i == 0 else line}"
+                      for i, line in enumerate(explain_part(part, layer.hints))]
         if layer.score == layer.max_score:
             lines.append(f"- all {layer.cases} cases passed")
         lines.append("")

@@ -233,11 +233,8 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         made: list[Any] = []
         make = factory(made)
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                result = check_case(make, kind, case, name=entry["name"], convention=entry["convention"],
-                                    seed=int(spec.get("seed", 0)), finite_only=finite_only)
-        except SandboxFailure as exc:
+            result = _check(make, kind, case, entry, spec, finite_only)
+        except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
             grade.error = exc.detail
@@ -266,6 +263,31 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
                 p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
                             "with it proves nothing (see the forward test)"
     return grade
+
+
+class LayerBroke(Exception):
+    """The checker raised on what the student's layer returned (a 0-d output, a shape that changes
+    between calls, ...): that layer crashed; the grader and the other layers carry on."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _check(make: Callable[[Case], Any], kind: Kind, case: Case, entry: dict[str, Any], spec: dict[str, Any],
+           finite_only: bool) -> CaseResult:
+    """`check_case` on one case; an exception from the checker (never a `SandboxFailure`) is the layer's crash."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return check_case(make, kind, case, name=entry["name"], convention=entry["convention"],
+                              seed=int(spec.get("seed", 0)), finite_only=finite_only)
+    except SandboxFailure:
+        raise
+    except Exception as exc:
+        raise LayerBroke(f"gradlab could not check what your layer returned ({type(exc).__name__}: "
+                         f"{str(exc)[:200]}); forward must return an array of one fixed shape for one input, "
+                         "backward arrays of the input's and parameters' shapes") from None
 
 
 def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, case: Any) -> RemoteLayer:
@@ -356,7 +378,7 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
                     layer = _missing(required, assignment, f"no {style} named {required.name!r} was found "
                                                            f"(layers found: {found})")
                 else:
-                    layer = grade_layer(box, required, entry, assignment)
+                    layer = _grade_layer_safely(box, required, entry, assignment)
             grade.layers.append(layer)
             if on_layer is not None:
                 on_layer(layer)
@@ -364,10 +386,22 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
         if box is not None:
             _collect(box.close(), printed)
     for stream, (n, text) in printed.items():
-        more = f" (the first {len(text)} characters)" if n > len(text) else ""
+        more = " (its beginning and its end)" if n > len(text.encode()) else ""
         grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
     grade.execution_time = round(time.monotonic() - start, 3)
     return grade
+
+
+def _grade_layer_safely(box: Sandbox, required: RequiredLayer, entry: dict[str, Any],
+                        assignment: Assignment) -> LayerGrade:
+    """`grade_layer`, but whatever goes wrong while grading one layer costs that layer only."""
+    try:
+        return grade_layer(box, required, entry, assignment)
+    except SandboxFailure as exc:
+        return _missing(required, assignment, exc.detail)
+    except Exception as exc:  # a grader bug met by one odd layer: the rest of the class still gets graded
+        return _missing(required, assignment, f"this layer could not be graded ({type(exc).__name__}: "
+                                              f"{str(exc)[:200]}); please tell your instructor")
 
 
 def _collect(out: Output, printed: dict[str, list[Any]]) -> None:

@@ -59,10 +59,10 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def _dtype(text: Any) -> np.dtype:
     if not isinstance(text, str) or len(text) > 8:
-        raise WireError(f"bad dtype {text!r}")
+        raise WireError(f"bad dtype {str(text)[:40]!r}")
     try:
         dt = np.dtype(text)
-    except TypeError:
+    except Exception:  # numpy raises TypeError, ValueError or SyntaxError depending on the string
         raise WireError(f"bad dtype {text!r}") from None
     if dt.kind not in ALLOWED_KINDS or dt.hasobject or dt.byteorder == ">":
         raise WireError(f"dtype {text!r} is not a plain numeric dtype")
@@ -77,20 +77,37 @@ def _shape(value: Any) -> tuple[int, ...]:
 
 
 def _restore(value: Any, arrays: list[np.ndarray]) -> Any:
+    if isinstance(value, str):
+        # JSON may spell a lone surrogate ("\\udcff"); text that cannot be written as UTF-8 would break
+        # every report it reaches, so it is replaced here, once
+        return value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, dict):
         if set(value) == {"__array__"}:
             i = value["__array__"]
             if not isinstance(i, int) or not 0 <= i < len(arrays):
                 raise WireError(f"array reference {i!r} out of range")
             return arrays[i]
-        return {k: _restore(v, arrays) for k, v in value.items()}
+        return {_restore(k, arrays): _restore(v, arrays) for k, v in value.items()}
     if isinstance(value, list):
         return [_restore(v, arrays) for v in value]
     return value
 
 
 def decode(read_exact: Callable[[int], bytes], *, max_bytes: int) -> dict[str, Any]:
-    """Read one message with `read_exact(n)`; refuse anything malformed or over `max_bytes` of arrays."""
+    """Read one message with `read_exact(n)`; refuse anything malformed or over `max_bytes` of arrays.
+
+    Every way a frame can be malformed (nesting deep enough to exhaust the stack, a 5000-digit
+    integer, a dtype numpy cannot parse, a shape it cannot allocate) is a `WireError`: a finding
+    against the sender, never an exception of another type in the reader."""
+    try:
+        return _decode(read_exact, max_bytes)
+    except WireError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError, struct.error) as exc:
+        raise WireError(f"malformed message ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _decode(read_exact: Callable[[int], bytes], max_bytes: int) -> dict[str, Any]:
     (size,) = _LEN.unpack(read_exact(_LEN.size))
     if size > MAX_HEADER:
         raise WireError(f"header of {size} bytes (the limit is {MAX_HEADER})")
@@ -111,6 +128,8 @@ def decode(read_exact: Callable[[int], bytes], *, max_bytes: int) -> dict[str, A
         if total > max_bytes:
             raise WireError(f"a reply of more than {max_bytes} bytes of arrays")
         plan.append((dt, shape, nbytes))
+    # a zero-size array's other dimensions are still bounded: numpy refuses a shape whose product
+    # of non-zero sizes overflows, and that refusal is a malformed frame
     arrays = [np.frombuffer(read_exact(n), dtype=dt).reshape(shape).copy() if n else np.zeros(shape, dt)
               for dt, shape, n in plan]
     body = _restore(header["body"], arrays)
