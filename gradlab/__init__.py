@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_batch_mean",
-           "batch_vs_samples", "check_entry", "check_grad", "entry_for", "numeric_gradient"]
+__all__ = ["GradientCheckError", "GradlabWarning", "assert_backward", "assert_batch_mean", "assert_model",
+           "batch_vs_samples", "check_entry", "check_grad", "check_model", "entry_for", "numeric_gradient"]
 
 if TYPE_CHECKING:
     from gradlab.cases.per_sample import assert_batch_mean, batch_vs_samples
@@ -18,17 +18,21 @@ if TYPE_CHECKING:
     from gradlab.conventions.discover import entry_for
     from gradlab.functions.gradient import numeric_gradient
     from gradlab.functions.scipy_style import check_grad
+    from gradlab.models.check import check_model
+    from gradlab.testing.any_function import assert_model
     from gradlab.testing.assertions import GradientCheckError, GradlabWarning, assert_backward
 
 _HOMES = {
     "GradientCheckError": "gradlab.testing.assertions",
     "GradlabWarning": "gradlab.testing.assertions",
     "assert_backward": "gradlab.testing.assertions",
+    "assert_model": "gradlab.testing.any_function",
     "assert_batch_mean": "gradlab.cases.per_sample",
     "batch_vs_samples": "gradlab.cases.per_sample",
     "check_entry": "gradlab.cases.runner",
     "entry_for": "gradlab.conventions.discover",
     "check_grad": "gradlab.functions.scipy_style",
+    "check_model": "gradlab.models.check",
     "numeric_gradient": "gradlab.functions.gradient",
 }
 

@@ -15,6 +15,7 @@ from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 if TYPE_CHECKING:
     from gradlab.cases.check_many import Outcome
+    from gradlab.models.report import ModelReport
 
 MODES = ("auto", "full", "fast")
 
@@ -58,9 +59,10 @@ def run(args: argparse.Namespace) -> int:
 
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
         outcome = checked(args)
-    notes = nothing_recognised_notes(outcome, args.paths, args.only)
+        models = checked_models(args)
+    notes = [] if models else nothing_recognised_notes(outcome, args.paths, args.only)
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
-        Path(args.json).write_text(json.dumps({**outcome.to_dict(), "notes": notes}, indent=2))
+        Path(args.json).write_text(json.dumps({**with_models(outcome.to_dict(), models), "notes": notes}, indent=2))
     out = sys.stdout
     for err in outcome.errors:
         print(f"ERROR {err}", file=out)
@@ -74,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{summary_line(report)}: relative error {worst_error(report)}", file=out)
             for w in report.warnings:
                 print(f"  warning: {w.message}", file=out)
+    for model in models:
+        print(model.explain() if model.verdict == "fail" or args.verbose else model.summary(), file=out)
     for name, why in outcome.skipped:
         print(f"SKIP {name}: {why}", file=out)
     for note in notes:
@@ -81,9 +85,34 @@ def run(args: argparse.Namespace) -> int:
     if notes:  # nothing recognised
         return EXIT_FAIL
     counts = outcome.counts()
+    for model in models:
+        counts[model.verdict] += 1
     print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
           f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
     return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
+
+
+#: cases per model in `gradlab check` (each a fresh build with other sizes; at most --examples)
+MODEL_CASES = 3
+
+
+def checked_models(args: argparse.Namespace) -> list[ModelReport]:
+    """The models (CS231n, textbook, Nielsen style) defined in the files of `args.paths`, checked."""
+    if not args.paths:
+        return []
+    from gradlab.models.discover import check_model_files
+
+    return check_model_files(args.paths, examples=min(args.examples, MODEL_CASES), seed=args.seed, only=args.only)
+
+
+def with_models(document: dict[str, object], models: list[ModelReport]) -> dict[str, object]:
+    """The `gradlab check --json` document with the models as entries of `layers` (`"kind": "model"`)."""
+    if not models:
+        return document
+    summary = dict(document["summary"])  # type: ignore[call-overload]
+    for m in models:
+        summary[m.verdict] += 1
+    return {**document, "summary": summary, "layers": [*document["layers"], *(m.to_dict() for m in models)]}  # type: ignore[misc]
 
 
 def _layout_flags(args: argparse.Namespace) -> str:
@@ -119,8 +148,8 @@ def checked(args: argparse.Namespace, *, progress: bool = False) -> Outcome:
     from gradlab.cases.check_many import check_paths, check_registry
     from gradlab.conventions.discover import layout_options
 
-    options = layout_options(args.layout or "rows", args.weights or "in_out")
-    if options and not args.paths:
+    options = layout_options(args.layout, args.weights or "in_out")
+    if options.get("layout") == "columns" and not args.paths:
         raise UsageError("--layout columns applies to your own files: give a PATH")
     kinds = dict(getattr(args, "kind", None) or [])
     if kinds and not args.paths:

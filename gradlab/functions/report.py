@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gradlab.core.bugs import describe
+from gradlab.core.compare import norm_error
 from gradlab.core.results import FAIL, PASS, WARN, Finding, GradientResult
 
 __all__ = ["FunctionReport", "gradient_lines"]
@@ -54,6 +55,12 @@ class FunctionReport:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == WARN]
+
+    def norm_errors(self) -> dict[str, float]:
+        """||a - n|| / (||a|| + ||n||) of each gradient whose analytic side has the right shape: the error
+        DECISIONS shows per gradient (a correct float64 gradient is below 1e-6)."""
+        return {k: norm_error(g.analytic, g.numeric) for k, g in self.gradients.items()
+                if g.analytic is not None and g.numeric is not None and g.analytic.shape == g.numeric.shape}
 
     def to_dict(self) -> dict[str, Any]:
         failed = self.verdict == FAIL

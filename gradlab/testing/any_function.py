@@ -17,7 +17,7 @@ from gradlab.testing.assertions import GradientCheckError
 if TYPE_CHECKING:
     from gradlab.functions.report import FunctionReport
 
-__all__ = ["FunctionCheckError", "assert_function"]
+__all__ = ["FunctionCheckError", "assert_function", "assert_model"]
 
 
 class FunctionCheckError(GradientCheckError):
@@ -41,6 +41,16 @@ def assert_function(forward: Callable[..., Any], backward: Callable[..., Any] | 
     from gradlab.functions.pair import check_backward
 
     report = check_backward(forward, backward, inputs=inputs or {}, params=params, **options)
+    if not report.passed:
+        raise FunctionCheckError(report.explain(), report)
+    return report
+def assert_model(model: Any, **options: Any) -> Any:
+    """Check every parameter's gradient of a whole model class (CS231n, the textbook or Nielsen style);
+    raise a report that names the wrong parameters and where the error starts (`gradlab.models.check_model`)."""
+    __tracebackhide__ = True
+    from gradlab.models.check import check_model
+
+    report = check_model(model, **options)
     if not report.passed:
         raise FunctionCheckError(report.explain(), report)
     return report

@@ -1,0 +1,192 @@
+"""Calling a model in its own convention: its parameters as named live arrays, its loss, its gradients.
+
+- CS231n: `model.params[name]`, `model.loss(X, y) -> (loss, grads)`, X (N, D) or (N, C, H, W), y class indices;
+- the textbook: `net.params[name]`, `net.loss(x, t)` (with `train_flg=True` where it takes one, as its
+  `gradient` does), `net.gradient(x, t) -> grads`; t class indices, or one-hot when the net takes only those;
+- Nielsen: `net.weights[i]`, `net.biases[i]`, `net.backprop(x, y) -> (nabla_b, nabla_w)` for one
+  sample, x a (D, 1) column and y a one-hot (C, 1) column; its loss is `net.cost.fn(a, y)` when it has
+  a cost object, else the quadratic cost 0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies,
+  with a = `net.feedforward(x)`.
+Every call runs with numpy's global random state seeded the same way (and put back afterwards), so
+dropout draws the same mask in every evaluation. Parameters are the model's own arrays: perturbed in
+place by the checker, they are what the model computes with.
+Non-goal: judging anything (that is `gradlab.models.check`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradlab.models.build import Sizes
+
+__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "seeded"]
+
+#: convention -> how it is said in reports
+CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
+#: numpy's global seed during every call of the model
+CALL_SEED = 1234
+
+
+class ModelError(Exception):
+    """The model does not follow its convention in a way gradlab can call; the message says what to fix."""
+
+
+def convention_of(cls: type) -> str | None:
+    """"nielsen", "textbook" or "cs231n" by the methods the class has; None for anything else."""
+    def has(m: str) -> bool:
+        return callable(getattr(cls, m, None))
+
+    if has("backprop") and has("feedforward"):
+        return "nielsen"
+    if has("loss") and has("gradient"):
+        return "textbook"
+    if has("loss"):
+        return "cs231n"
+    return None
+
+
+@contextmanager
+def seeded(seed: int | list[int] = CALL_SEED) -> Iterator[None]:
+    """numpy's global random state seeded for a block (models draw weights and masks from it), then put back."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+@dataclass
+class ModelCall:
+    """One built model with its data: `params` (backprop order), `loss()`, `gradients()`."""
+
+    convention: str
+    model: Any
+    params: dict[str, np.ndarray]
+    #: how the user's code names each parameter's gradient: grads['W1'], nabla_w[0]
+    grad_names: dict[str, str]
+    N: int
+    data: dict[str, np.ndarray]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def loss(self) -> Any:
+        with seeded():
+            if self.convention == "nielsen":
+                return _nielsen_loss(self.model, self.data["x"], self.data["y"])
+            out = self.model.loss(self.data["X"], self.data["y"], **self.options)
+        if self.convention == "cs231n":
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise ModelError(f"model.loss(X, y) returned {type(out).__name__}, not (loss, grads): a CS231n model "
+                                 "returns both when y is given")
+            return out[0]
+        return out
+
+    def gradients(self) -> dict[str, Any]:
+        with seeded():
+            if self.convention == "cs231n":
+                grads = self.model.loss(self.data["X"], self.data["y"])[1]
+            elif self.convention == "textbook":
+                grads = self.model.gradient(self.data["X"], self.data["y"])
+            else:
+                return _nielsen_gradients(self.model.backprop(self.data["x"], self.data["y"]), len(self.params) // 2)
+        if not isinstance(grads, dict):
+            raise ModelError(f"the gradients came back as {type(grads).__name__}, not a dict keyed like params")
+        return {k: grads.get(k) for k in self.params}
+
+
+def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
+    """The built `model` with data of `sizes`, ready to call; `ModelError` when its parameters are missing."""
+    if convention == "nielsen":
+        return _nielsen(model, sizes, rng)
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not params:
+        raise ModelError(f"{type(model).__name__} has no params dict after it is built: a {CONVENTIONS[convention]} "
+                         "keeps its parameters in self.params")
+    live = {k: v for k, v in params.items() if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)}
+    X = rng.standard_normal((sizes.N, *sizes.input_shape))
+    y = rng.integers(0, sizes.C, sizes.N)
+    order = backprop_order(list(live))
+    call = ModelCall(convention, model, {k: live[k] for k in order}, {k: f"grads[{k!r}]" for k in order}, sizes.N,
+                     {"X": X, "y": y})
+    if convention == "textbook":
+        if "train_flg" in _parameters(model.loss):
+            call.options["train_flg"] = True
+        call.data["y"] = _labels_it_takes(call, y, sizes.C)
+    return call
+
+
+def _labels_it_takes(call: ModelCall, y: np.ndarray, C: int) -> np.ndarray:
+    """Class indices, or one-hot rows when the net's loss raises on indices (some take only those)."""
+    try:
+        call.loss()
+        return y
+    except Exception:
+        return np.eye(C)[y]
+
+
+def _parameters(fn: Any) -> list[str]:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _nielsen(model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
+    weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
+    if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(biases) or not weights:
+        raise ModelError(f"{type(model).__name__} has no weights and biases lists of the same length after it is "
+                         "built: a Nielsen-style network keeps them in self.weights and self.biases")
+    params: dict[str, np.ndarray] = {}
+    names: dict[str, str] = {}
+    for i in reversed(range(len(weights))):  # backprop visits the last layer first
+        params[f"weights[{i}]"], names[f"weights[{i}]"] = weights[i], f"nabla_w[{i}]"
+        params[f"biases[{i}]"], names[f"biases[{i}]"] = biases[i], f"nabla_b[{i}]"
+    x = rng.standard_normal((sizes.D, 1))
+    y = np.zeros((sizes.C, 1))
+    y[int(rng.integers(0, sizes.C))] = 1.0
+    return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": y})
+
+
+def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    a = net.feedforward(x)
+    fn = getattr(getattr(net, "cost", None), "fn", None)
+    if callable(fn):
+        return fn(a, y)
+    return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
+
+
+def _nielsen_gradients(returned: Any, layers: int) -> dict[str, Any]:
+    if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
+        raise ModelError(f"backprop(x, y) returned {type(returned).__name__}, not (nabla_b, nabla_w)")
+    nabla_b, nabla_w = returned
+    out: dict[str, Any] = {}
+    for i in range(layers):
+        out[f"weights[{i}]"] = nabla_w[i] if i < len(nabla_w) else None
+        out[f"biases[{i}]"] = nabla_b[i] if i < len(nabla_b) else None
+    return out
+
+
+_INDEX = re.compile(r"^(?P<stem>.*?)(?P<index>\d+)$")
+_NORM = ("gamma", "beta")
+
+
+def backprop_order(names: list[str]) -> list[str]:
+    """The order backprop visits parameters: the highest layer number first; within one number, the
+    operation used last in forward first (batch norm's gamma, beta before the affine's W, b), each
+    operation's own parameters as the model lists them. Names without a number come last."""
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, name = item
+        m = _INDEX.match(name)
+        if m is None:
+            return (1, 0, position)
+        later_op = 0 if m["stem"].lower().startswith(_NORM) else 1
+        return (0, -int(m["index"]), later_op * 10_000 + position)
+
+    return [name for _, name in sorted(enumerate(names), key=key)]

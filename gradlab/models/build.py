@@ -1,0 +1,132 @@
+"""Building a user's model small: the usual constructor arguments mapped to small, distinct sizes.
+
+Sizes are drawn from the seed (`draw_sizes`): batch N, input D, one or two hidden layers, classes C,
+all different from each other (square weights hide transposes; N = 1 hides a missing 1/N). The
+arguments courses use are recognised by name (`input_dim`, `input_size`, `hidden_dim`,
+`hidden_size_list`, `num_classes`, `output_size`, Nielsen's `sizes`, ...); `dtype` is float64;
+a regularisation strength (`reg`, `weight_decay_lambda`) is made non-zero, so a gradient that forgets
+it fails; a numeric weight scale is raised to 0.1 (CS231n's 1e-3 leaves every score near zero,
+where a wrong gradient hides in rounding). An argument without a default that gradlab cannot size
+is a `BuildError` saying what to do.
+Non-goal: calling the model (that is `gradlab.models.adapters`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["REG", "BuildError", "Sizes", "build", "described", "draw_sizes"]
+
+#: the regularisation strength every model is built with, where it takes one
+REG = 0.1
+#: the weight scale a numeric `weight_scale` / `weight_init_std` is set to
+SCALE = 0.1
+#: the side of image inputs (even, so 2x2 pooling fits; 3x3 filters leave 6)
+IMAGE_SIDE = 8
+
+INPUT = {"input_dim", "input_size", "n_input", "n_inputs", "num_inputs", "in_dim", "in_features", "n_in",
+         "input_shape", "num_features", "n_features", "d_in"}
+HIDDEN = {"hidden_dim", "hidden_size", "n_hidden", "num_hidden", "hidden_units", "hidden", "hidden_layer_size"}
+HIDDEN_LISTS = {"hidden_dims", "hidden_size_list", "hidden_sizes", "hidden_layers", "hidden_layer_sizes"}
+OUTPUT = {"num_classes", "output_size", "output_dim", "n_output", "n_outputs", "num_outputs", "n_classes", "out_dim",
+          "out_features", "n_out", "d_out"}
+LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers"}
+REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
+SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
+FILTERS = {"num_filters", "filter_num", "n_filters"}
+
+
+class BuildError(Exception):
+    """The model class cannot be built small; the message is one line saying what to do."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    N: int
+    D: int
+    hidden: tuple[int, ...]
+    C: int
+    #: (channels, side, side) when the model takes images, else None
+    image: tuple[int, int, int] | None = None
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.image if self.image is not None else (self.D,)
+
+
+def draw_sizes(seed: int, case: int) -> Sizes:
+    """Case `case` of run `seed`: distinct sizes; odd cases have two hidden layers (where a list is taken)."""
+    rng = np.random.default_rng([seed, case, 11])
+    N, C, H1, H2, D = (int(v) for v in rng.choice(np.arange(2, 10), size=5, replace=False))
+    return Sizes(N=N, D=D, hidden=(H1,) if case % 2 == 0 else (H1, H2), C=C)
+
+
+def build(cls: type, sizes: Sizes) -> tuple[Any, dict[str, Any], Sizes]:
+    """(the model, the arguments it was built with, the sizes, with images where it takes them)."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        raise BuildError(f"{cls.__name__}: gradlab cannot read its constructor's arguments") from None
+    kwargs: dict[str, Any] = {}
+    for name, p in signature.parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if name.lower() in INPUT and isinstance(p.default, tuple) and len(p.default) == 3:
+            sizes = Sizes(sizes.N, sizes.D, sizes.hidden, sizes.C, image=(min(int(p.default[0]), 3), IMAGE_SIDE,
+                                                                           IMAGE_SIDE))
+        value = _value_for(name.lower(), p.default, sizes)
+        if value is not _KEEP:
+            kwargs[name] = value
+        elif p.default is p.empty:
+            raise BuildError(f"{cls.__name__}({name}=?): gradlab does not know what size to give {name!r}; give it a "
+                             "default, or name it as courses do (input_dim, hidden_dim, num_classes, sizes, ...)")
+    try:
+        model = cls(**kwargs)
+    except Exception as exc:  # the user's constructor: its error, in one line, is the message
+        raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {exc}; gradlab builds models small "
+                         "by these arguments, so the constructor must accept them") from None
+    return model, kwargs, sizes
+
+
+_KEEP = object()
+
+
+def _value_for(name: str, default: Any, sizes: Sizes) -> Any:
+    numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if name in INPUT:
+        return sizes.image if sizes.image is not None else sizes.D
+    if name in HIDDEN:
+        return list(sizes.hidden) if isinstance(default, (list, tuple)) else sizes.hidden[0]
+    if name in HIDDEN_LISTS:
+        return list(sizes.hidden)
+    if name in OUTPUT:
+        return sizes.C
+    if name in LAYER_SIZES and not numeric_default:
+        return [sizes.D, *sizes.hidden, sizes.C]
+    if name in REGULARISATION and (numeric_default or default is inspect.Parameter.empty):
+        return REG
+    if name == "dtype":
+        return np.float64
+    if name in SCALES and numeric_default:
+        return SCALE
+    if name == "seed":
+        return 0
+    if name in FILTERS:
+        return 3
+    if name == "filter_size":
+        return 3
+    if name == "conv_param" and isinstance(default, dict):
+        return {**default, "filter_num": 3, "filter_size": 3}
+    return _KEEP
+
+
+def described(cls: type, kwargs: dict[str, Any]) -> str:
+    """`TwoLayerNet(input_dim=7, hidden_dim=4, num_classes=3, reg=0.1)`, as it was built."""
+    def show(v: Any) -> str:
+        return getattr(v, "__name__", None) or repr(v)
+
+    return f"{cls.__name__}({', '.join(f'{k}={show(v)}' for k, v in kwargs.items())})"

@@ -1,0 +1,186 @@
+"""The model checker: every parameter's gradient against finite differences of the model's own loss.
+
+`check_model(ModelClass)` builds the class small (`gradlab.models.build`) on a few cases drawn from
+the seed, calls it in its convention (`gradlab.models.adapters`), and for each case:
+1. the loss, once: a finite scalar, parameters and data left alone (`stale-parameters`, `mutates-input`);
+2. the gradients, once: parameters left alone;
+3. each parameter in backprop order, element by element against central differences of the loss
+   (`gradlab.functions.gradient.judge`: the core's tolerances, kink probes and diagnosis), then said in
+   the model's terms where it can be (`gradlab.models.hints`).
+The first failing case is the report; otherwise the worst error of each parameter over all cases.
+`origin` is the first wrong parameter in backprop order. Nothing the model does raises out of here: a
+crash is a finding, a model that cannot be built is the report's `error`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.results import FAIL, Finding, GradientResult
+from gradlab.core.tolerances import ATOL, RTOL
+from gradlab.functions.gradient import judge, scalar_of
+from gradlab.models.adapters import ModelCall, ModelError, adapt, convention_of, seeded
+from gradlab.models.build import REG, BuildError, build, described, draw_sizes
+from gradlab.models.hints import in_model_terms, sigmoid_primes
+from gradlab.models.report import ModelReport
+
+__all__ = ["DEFAULT_CASES", "check_model"]
+
+#: cases per model: each a fresh build with other sizes (odd ones with two hidden layers where a list is taken)
+DEFAULT_CASES = 3
+
+
+@dataclass
+class _Case:
+    gradients: dict[str, GradientResult] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == FAIL for f in self.findings) or any(not g.passed for g in self.gradients.values())
+
+
+class _Stop(Exception):
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rtol: float = RTOL, atol: float = ATOL,
+                name: str | None = None, source: str = "") -> ModelReport:
+    """The verdict on every parameter's gradient of `model` (a class in one of the three conventions)."""
+    if not isinstance(model, type):
+        raise TypeError(f"pass the model class, not {type(model).__name__} {model!r:.40}: gradlab builds it small, "
+                        "e.g. check_model(TwoLayerNet)")
+    convention = convention_of(model)
+    if convention is None:
+        raise TypeError(f"{model.__name__} is not a model gradlab knows: it needs loss(X, y) (CS231n), loss and "
+                        "gradient (the textbook), or feedforward and backprop (Nielsen)")
+    label = name or model.__name__
+    base: dict[str, Any] = dict(convention=convention, seed=seed, source=source or _source_of(model))
+    worst: dict[str, GradientResult] = {}
+    order: list[str] = []  # the longest backprop order seen (cases differ in depth)
+    case, built = _Case(), ""
+    for k in range(examples):
+        try:
+            with seeded([seed, k, 13]):  # the model draws its initial weights from numpy's global state
+                instance, kwargs, sizes = build(model, draw_sizes(seed, k))
+            call = adapt(convention, instance, sizes, np.random.default_rng([seed, k, 12]))
+        except (BuildError, ModelError) as exc:
+            return ModelReport(label, error=str(exc), examples=k + 1, **base)
+        built = f"{described(model, kwargs)}, {_data(call)}"
+        case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs))
+        if case.failed:
+            return _report(label, case, built, examples=k + 1, **base)
+        for p, g in case.gradients.items():
+            if p not in worst or g.max_rel_error > worst[p].max_rel_error:
+                worst[p] = g
+        order = list(case.gradients) if len(case.gradients) > len(order) else order
+    ordered = {p: worst[p] for p in order}
+    return _report(label, _Case(ordered or case.gradients, case.findings), built, examples=examples, **base)
+
+
+def _report(label: str, case: _Case, built: str, **base: Any) -> ModelReport:
+    origin = next((p for p, g in case.gradients.items() if not g.passed), None)
+    return ModelReport(label, case.gradients, tuple(case.findings), case=built, origin=origin, **base)
+
+
+def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Case:
+    case = _Case()
+    saved = {k: v.copy() for k, v in call.params.items()}
+    data = {k: v.copy() for k, v in call.data.items()}
+    try:
+        # 1. the loss once: a finite scalar; parameters and data left alone
+        y0 = _loss(call)
+        if not np.isfinite(y0):
+            raise _Stop(Finding("non-finite", FAIL, f"the loss is {float(y0)} for finite data and parameters"))
+        _unchanged(call, saved, data, "the loss", case)
+        # 2. the gradients once
+        analytic = _call("the gradients", call.gradients)
+        _unchanged(call, saved, data, "computing the gradients", case)
+        # 3. every parameter, in backprop order
+        primes = _primes(call)
+        for p, arr in call.params.items():
+            result = judge(p, analytic.get(p), arr, lambda: _loss(call), upstream=np.array(1.0), y0=y0,
+                           batch_size=call.N, rtol=rtol, atol=atol, shown_as=call.grad_names[p])
+            case.gradients[p] = in_model_terms(result, call.convention, arr, call.grad_names[p], reg=reg,
+                                               primes=primes.get(p))
+    except _Stop as stop:
+        case.findings.append(stop.finding)
+    finally:
+        for k, v in saved.items():
+            call.params[k][...] = v
+    return case
+
+
+def _loss(call: ModelCall) -> np.ndarray:
+    value = _call("the loss", call.loss)
+    try:
+        return scalar_of(value, _what_loss(call))
+    except ValueError as exc:
+        raise _Stop(Finding("crashed", FAIL, str(exc))) from None
+
+
+def _what_loss(call: ModelCall) -> str:
+    spelled = {"cs231n": "model.loss(X, y)", "textbook": "net.loss(x, t)"}
+    return spelled.get(call.convention, "the cost of feedforward(x)")
+
+
+def _call(what: str, fn: Any) -> Any:
+    try:
+        return fn()
+    except ModelError as exc:
+        raise _Stop(Finding("crashed", FAIL, str(exc))) from None
+    except Exception as exc:  # the user's error, in one line, is the finding
+        raise _Stop(Finding("crashed", FAIL, f"{what} raised {type(exc).__name__}: {exc}")) from exc
+
+
+def _unchanged(call: ModelCall, saved: dict[str, np.ndarray], data: dict[str, np.ndarray], what: str,
+               case: _Case) -> None:
+    for k, v in call.params.items():
+        if not np.array_equal(v, saved[k]):
+            case.findings.append(Finding("stale-parameters", FAIL, f"{what} changed {k}: a model must leave its "
+                                         "parameters to the optimizer (update them in train, not in loss)", k))
+            v[...] = saved[k]
+    for k, v in call.data.items():
+        if not np.array_equal(v, data[k]):
+            case.findings.append(Finding("mutates-input", FAIL, f"{what} wrote into the data {k} it was given", k))
+            v[...] = data[k]
+
+
+def _primes(call: ModelCall) -> dict[str, np.ndarray]:
+    """sigmoid'(z) of each layer of a Nielsen network, keyed by the parameters of that layer."""
+    if call.convention != "nielsen":
+        return {}
+    n = len(call.params) // 2
+    weights = [call.params[f"weights[{i}]"] for i in range(n)]
+    biases = [call.params[f"biases[{i}]"] for i in range(n)]
+    try:
+        primes = sigmoid_primes(weights, biases, call.data["x"])
+    except ValueError:  # shapes that do not chain: the check itself says what is wrong
+        return {}
+    return {**{f"weights[{i}]": s for i, s in enumerate(primes)}, **{f"biases[{i}]": s for i, s in enumerate(primes)}}
+
+
+def _reg(kwargs: dict[str, Any]) -> float:
+    from gradlab.models.build import REGULARISATION
+
+    return REG if any(k.lower() in REGULARISATION for k in kwargs) else 0.0
+
+
+def _data(call: ModelCall) -> str:
+    if call.convention == "nielsen":
+        return f"one sample x {call.data['x'].shape}, y {call.data['y'].shape}"
+    return f"N={call.N}, X {call.data['X'].shape}"
+
+
+def _source_of(model: type) -> str:
+    import inspect
+
+    try:
+        return inspect.getsourcefile(model) or ""
+    except TypeError:
+        return ""

@@ -1,0 +1,89 @@
+"""Finding the models a user's file defines, and checking them: what `gradlab check PATH` adds to layers.
+
+A model is a class defined in the file (not imported into it) with the methods of one convention
+(`gradlab.models.adapters.convention_of`) whose code, or a base class's, keeps the parameters where
+that convention does (`self.params`, or `self.weights` and `self.biases`): a loss class with
+`loss(y, p)` and `gradient(y, p)` holds no parameters and is not a model. Files are imported as
+`gradlab check` imports them (`gradlab.conventions.imports.load_module`); in a folder only files whose
+source defines a `loss` or a `backprop` method are.
+Non-goal: judging (that is `gradlab.models.check`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+from gradlab.conventions.imports import LoadError, load_module
+from gradlab.models.adapters import convention_of
+from gradlab.models.check import DEFAULT_CASES, check_model
+from gradlab.models.report import ModelReport
+
+__all__ = ["check_model_files", "find_models", "model_files"]
+
+_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|backprop)\s*\(")
+_KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
+          "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),)}
+
+
+def find_models(module: ModuleType) -> list[type]:
+    """The model classes `module` defines, in the order it defines them."""
+    found = []
+    try:  # the user's modules leave sys.modules after the import, so inspect.getsource cannot find them
+        text = Path(module.__file__ or "").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    for obj in vars(module).values():
+        if not (isinstance(obj, type) and obj.__module__ == module.__name__):
+            continue
+        convention = convention_of(obj)
+        if convention is not None and _keeps_parameters(obj, convention, text):
+            found.append(obj)
+    return found
+
+
+def _keeps_parameters(cls: type, convention: str, module_text: str) -> bool:
+    """Whether the code of `cls`, its bases, or its file keeps parameters where `convention` does."""
+    sources = [module_text]
+    for klass in cls.__mro__[:-1]:
+        try:
+            sources.append(inspect.getsource(klass))
+        except (OSError, TypeError):
+            continue
+    text = "\n".join(sources)
+    return all(p.search(text) for p in _KEEPS[convention])
+
+
+def model_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to look in: each file named, and the files under a folder whose source may define a model."""
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file():
+            out.append(p)
+        elif p.is_dir():
+            for f in sorted(p.rglob("*.py")):
+                hidden = any(part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts[:-1])
+                if not hidden and _MAY_HOLD_MODEL.search(f.read_text(encoding="utf-8", errors="replace")):
+                    out.append(f)
+    return out
+
+
+def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CASES, seed: int = 0,
+                      only: Iterable[str] | None = None) -> list[ModelReport]:
+    """Every model in `paths`, checked. A file that does not import is left to the layer check, which
+    reports it (`gradlab check` imports each file for its layers too)."""
+    wanted = None if only is None else {n.casefold() for n in only}
+    reports = []
+    for f in model_files(paths):
+        try:
+            module = load_module(f, shown_as=str(f))
+        except LoadError:
+            continue
+        for cls in find_models(module):
+            if wanted is None or cls.__name__.casefold() in wanted:
+                reports.append(check_model(cls, examples=examples, seed=seed, source=str(f)))
+    return reports

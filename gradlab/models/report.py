@@ -1,0 +1,76 @@
+"""A model's report: every parameter in backprop order, right or wrong, and where the error starts.
+
+`ModelReport` is a `FunctionReport` (the entry shape of `gradlab check --json`: `gradients` keyed by the
+parameter's own name, `W1`, `weights[0]`, each with `passed`, `verdict`, `bug_code`) with `"kind":
+"model"` and `origin`: the parameter where the error first appears in backprop order. Each
+parameter's verdict is its own numeric verdict: a wrong delta in layer 2 makes W1 wrong too, and
+`origin` says it started at W2.
+Non-goal: computing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradlab.core.bugs import describe
+from gradlab.functions.report import FunctionReport, gradient_lines
+
+__all__ = ["ModelReport"]
+
+
+@dataclass(frozen=True)
+class ModelReport(FunctionReport):
+    kind: str = "model"
+    #: the parameter where the error first appears in backprop order; None when every gradient is right
+    origin: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "origin": self.origin, "order": list(self.gradients)}
+
+    def title(self) -> str:
+        from gradlab.models.adapters import CONVENTIONS
+
+        codes = f" [{', '.join(self.bug_codes)}]" if self.bug_codes else ""
+        where = f", {Path(self.source).name}" if self.source.endswith(".py") else ""
+        said = CONVENTIONS.get(self.convention, self.convention)
+        return f"{self.verdict.upper():4s} {self.name} ({said}{where}){codes}"
+
+    def summary(self) -> str:
+        """The one line of a passing model: `PASS TwoLayerNet (...): W2, b2, W1, b1 right (worst error 4e-09)`."""
+        errors = self.norm_errors()
+        worst = f" (worst error {max(errors.values()):.1e})" if errors else ""
+        if self.verdict == "fail" or not self.gradients:
+            return f"{self.title()}: {self.localised()}"
+        return f"{self.title()}: {', '.join(self.gradients)} right{worst}"
+
+    def localised(self) -> str:
+        """`W2 and b2 are right; W1 is wrong, b1 is right`: every parameter, in backprop order."""
+        words = [f"{k} {'right' if g.passed else 'WRONG'}" for k, g in self.gradients.items()]
+        return "in backprop order: " + ", ".join(words)
+
+    def explain(self) -> str:
+        lines = [self.title()]
+        if self.error:
+            return "\n".join([*lines, f"  {self.error}"])
+        lines += [f"  {f.code}: {f.message}" for f in self.findings if f.severity == "fail"]
+        if self.gradients:
+            lines.append(f"  {self.localised()}")
+        if self.origin:
+            lines.append(f"  the error first appears at {self.origin}" + (
+                "; the wrong parameters below it may only carry it down" if self._below_origin() else ""))
+        for g in self.gradients.values():
+            if not g.passed:
+                lines += gradient_lines(g)
+        lines += [f"  warning: {w.message}" for w in self.warnings]
+        lines += [f"  hint ({code}): {describe(code).hint}" for code in self.bug_codes]
+        if self.case:
+            lines.append(f"  checked on {self.case}; seed {self.seed}, {self.examples} case(s)")
+        return "\n".join(lines)
+
+    def _below_origin(self) -> bool:
+        names = list(self.gradients)
+        if self.origin not in names:
+            return False
+        return any(not self.gradients[k].passed for k in names[names.index(self.origin) + 1:])

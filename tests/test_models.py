@@ -1,0 +1,184 @@
+"""Whole models in the three conventions: every parameter checked, the wrong ones localised, the right
+ones never blamed. The fixtures in tests/models/ are written as course code is (one bug per variant)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab.cli import main
+from gradlab.models.adapters import backprop_order
+from gradlab.models.build import BuildError, build, draw_sizes
+from gradlab.models.check import check_model
+from gradlab.models.discover import check_model_files
+from gradlab.schemas import schema
+
+MODELS = Path(__file__).parent / "models"
+
+
+@pytest.fixture(scope="module")
+def nets():
+    sys.path.insert(0, str(MODELS))
+    try:
+        import cs231n_nets
+        import nielsen_nets
+        import textbook_nets
+        yield {m.__name__: m for m in (cs231n_nets, textbook_nets, nielsen_nets)}
+    finally:
+        sys.path.remove(str(MODELS))
+
+
+CORRECT = [("cs231n_nets", "TwoLayerNet"), ("cs231n_nets", "FullyConnectedNet"), ("textbook_nets", "TwoLayerNet"),
+           ("textbook_nets", "MultiLayerNet"), ("nielsen_nets", "Network"), ("nielsen_nets", "Network2")]
+
+#: (module, class): (the parameters that must be wrong, origin, bug code of the origin or None when the
+#: code is the core's to choose among several honest ones)
+BUGGY = {
+    ("cs231n_nets", "TwoLayerNetForgetsRegInW1"): ({"W1"}, "W1", "dropped-term"),
+    ("cs231n_nets", "TwoLayerNetBiasOverClasses"): ({"b2"}, "b2", "wrong-reduction"),
+    ("cs231n_nets", "TwoLayerNetInvertedReluMask"): ({"W1", "b1"}, "W1", None),
+    ("cs231n_nets", "FullyConnectedNetRegOnLastLayerOnly"): ({"W1"}, "W1", "dropped-term"),
+    ("textbook_nets", "TwoLayerNetTransposedW1"): ({"W1"}, "W1", "transposed"),
+    ("textbook_nets", "TwoLayerNetSkipsRelu"): ({"W1", "b1"}, "W1", None),
+    ("textbook_nets", "MultiLayerNetDecayOnFirstOnly"): ({"W2"}, "W2", "dropped-term"),
+    ("nielsen_nets", "NetworkForgetsSigmoidPrime"): ({"weights[0]", "biases[0]"}, "weights[0]", "dropped-term"),
+    ("nielsen_nets", "NetworkActivationOfTheSameLayer"): ({"weights[0]"}, "weights[0]", "wrong-shape"),
+    ("nielsen_nets", "NetworkCostDerivativeSign"): ({"weights[1]", "biases[1]", "weights[0]", "biases[0]"},
+                                                    "weights[1]", "sign-flip"),
+    ("nielsen_nets", "Network2QuadraticDeltaForCrossEntropy"): ({"weights[1]", "biases[1]", "weights[0]",
+                                                                 "biases[0]"}, "weights[1]", None),
+}
+
+
+@pytest.mark.parametrize("module, name", CORRECT, ids=[f"{m}.{n}" for m, n in CORRECT])
+def test_a_correct_model_passes_on_every_parameter_in_every_case(nets, module, name):
+    report = check_model(getattr(nets[module], name), examples=4)
+    assert report.verdict == "pass", report.explain()
+    assert report.origin is None and report.gradients and max(report.norm_errors().values()) < 1e-6
+
+
+@pytest.mark.parametrize("key", list(BUGGY), ids=[f"{m}.{n}" for m, n in BUGGY])
+def test_a_buggy_model_is_localised_to_exactly_its_wrong_parameters_and_where_the_error_starts(nets, key):
+    wrong, origin, code = BUGGY[key]
+    report = check_model(getattr(nets[key[0]], key[1]))
+    assert report.verdict == "fail"
+    assert {p for p, g in report.gradients.items() if not g.passed} == wrong, report.explain()
+    assert report.origin == origin
+    if code is not None:
+        assert report.gradients[origin].bug_code == code, report.explain()
+
+
+def test_backprop_order_visits_the_last_layer_first_and_a_norm_before_its_affine():
+    names = ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+    assert backprop_order(names) == ["W3", "b3", "gamma2", "beta2", "W2", "b2", "gamma1", "beta1", "W1", "b1"]
+
+
+def test_the_report_says_which_parameters_are_right_in_backprop_order_and_why_the_wrong_one_is(nets):
+    text = check_model(nets["nielsen_nets"].NetworkForgetsSigmoidPrime).explain()
+    assert "in backprop order: weights[1] right, biases[1] right, weights[0] WRONG, biases[0] WRONG" in text
+    assert "the error first appears at weights[0]" in text
+    assert "delta was not multiplied by sigmoid_prime(z)" in text
+
+
+def test_a_shape_error_is_explained_in_the_sizes_of_the_network(nets):
+    report = check_model(nets["nielsen_nets"].NetworkActivationOfTheSameLayer)
+    g = report.gradients["weights[0]"]
+    n_out, n_in = g.shape
+    assert g.analytic_shape == (n_out, n_out)
+    assert f"nabla_w[0] has shape {(n_out, n_out)} but weights[0] is {(n_out, n_in)}: the outer product delta · aᵀ " \
+           f"needs the activations of the layer below, a ({n_in}, 1) column" in g.diagnosis
+
+
+def test_a_model_that_updates_its_parameters_while_computing_gradients_is_stale_parameters(nets):
+    report = check_model(nets["textbook_nets"].TwoLayerNetUpdatesInGradient)
+    assert report.bug_codes == ["stale-parameters"] and all(g.passed for g in report.gradients.values())
+
+
+def test_sizes_are_small_distinct_and_reproducible_and_regularisation_is_on(nets):
+    sizes = draw_sizes(0, 1)
+    assert len({sizes.N, sizes.D, sizes.C, *sizes.hidden}) == 3 + len(sizes.hidden) and sizes.N >= 2
+    assert draw_sizes(0, 1) == sizes and len(sizes.hidden) == 2
+    model, kwargs, _ = build(nets["cs231n_nets"].FullyConnectedNet, sizes)
+    assert kwargs["reg"] > 0 and kwargs["dtype"] is np.float64 and kwargs["hidden_dims"] == list(sizes.hidden)
+    assert model.params["W1"].shape == (sizes.D, sizes.hidden[0]) and model.params["W1"].dtype == np.float64
+    a = check_model(nets["cs231n_nets"].TwoLayerNetForgetsRegInW1, seed=3)
+    b = check_model(nets["cs231n_nets"].TwoLayerNetForgetsRegInW1, seed=3)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_a_model_that_cannot_be_built_or_has_no_parameters_is_a_one_line_error():
+    class NeedsAConfig:
+        def __init__(self, config):
+            self.params = {}
+
+        def loss(self, X, y=None):
+            return 0.0, {}
+
+    class NoParams:
+        def __init__(self, input_dim=3):
+            pass
+
+        def loss(self, X, y=None):
+            return 0.0, {}
+
+    with pytest.raises(BuildError, match="does not know what size to give 'config'"):
+        build(NeedsAConfig, draw_sizes(0, 0))
+    for cls, words in ((NeedsAConfig, "config"), (NoParams, "self.params")):
+        report = check_model(cls)
+        assert report.verdict == "fail" and words in report.error and "\n" not in report.error
+
+
+def test_a_loss_that_is_not_a_scalar_is_crashed_with_what_to_return(nets):
+    class PerSampleLoss(nets["cs231n_nets"].TwoLayerNet):
+        def loss(self, X, y=None):
+            loss, grads = super().loss(X, y)
+            return np.full(X.shape[0], loss), grads
+
+    report = check_model(PerSampleLoss)
+    assert report.bug_codes == ["crashed"]
+    assert "not a scalar; return the scalar loss" in report.findings[0].message
+
+
+def test_assert_model_raises_with_the_localised_report_and_returns_it_when_right(nets):
+    assert gradlab.assert_model(nets["nielsen_nets"].Network).verdict == "pass"
+    with pytest.raises(gradlab.GradientCheckError, match="the error first appears at W1"):
+        gradlab.assert_model(nets["cs231n_nets"].TwoLayerNetForgetsRegInW1)
+
+
+def test_a_class_with_loss_and_gradient_but_no_parameters_is_not_a_model(tmp_path):
+    f = tmp_path / "losses.py"
+    f.write_text("class CrossEntropy:\n    def loss(self, y, p):\n        return 0.0\n"
+                 "    def gradient(self, y, p):\n        return p - y\n")
+    assert check_model_files([f]) == []
+
+
+def test_gradlab_check_reports_models_in_a_file_and_its_json_validates(tmp_path, capsys):
+    out = tmp_path / "check.json"
+    status = main(["check", str(MODELS / "nielsen_nets.py"), "--json", str(out)])
+    text = capsys.readouterr().out
+    assert status == 1
+    assert "PASS Network (Nielsen-style network, nielsen_nets.py): weights[2], biases[2], weights[1], biases[1], " \
+           "weights[0], biases[0] right (worst error" in text
+    assert "FAIL NetworkForgetsSigmoidPrime" in text and "the error first appears at weights[0]" in text
+    document = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(schema("gradlab-check/1")).validate(document)
+    models = {e["name"]: e for e in document["layers"] if e["kind"] == "model"}
+    bad = models["NetworkForgetsSigmoidPrime"]
+    assert bad["origin"] == "weights[0]" and bad["convention"] == "nielsen"
+    assert list(bad["gradients"]) == bad["order"] == ["weights[1]", "biases[1]", "weights[0]", "biases[0]"]
+    assert bad["gradients"]["weights[0]"]["bug_codes"] == ["dropped-term"]
+    assert bad["gradients"]["weights[1]"]["verdict"] == "pass" and bad["gradients"]["weights[1]"]["bug_codes"] == []
+    assert document["summary"]["fail"] == sum(e["verdict"] == "fail" for e in document["layers"])
+
+
+def test_gradlab_check_of_a_file_with_only_correct_models_passes(tmp_path, capsys):
+    f = tmp_path / "net.py"
+    f.write_text((MODELS / "nielsen_nets.py").read_text().split("class NetworkForgetsSigmoidPrime")[0])
+    assert main(["check", str(f)]) == 0
+    assert "1 passed, 0 warned, 0 failed" in capsys.readouterr().out
