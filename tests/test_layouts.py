@@ -371,7 +371,12 @@ def test_a_bad_layout_in_an_assignment_names_the_key_and_the_fix(tmp_path, key, 
 
 
 def test_the_same_affine_checked_in_the_row_layout_fails():
-    assert check_entry(entry_for(L.Affine), examples=10).verdict == "fail"
+    assert check_entry(entry_for(L.Affine, layout="rows"), examples=10).verdict == "fail"
+
+
+def test_the_same_affine_without_a_layout_is_found_to_take_samples_as_columns():
+    report = check_entry(entry_for(L.Affine), examples=10)
+    assert report.verdict == "pass" and report.detected_layout is not None
 
 
 @pytest.mark.parametrize("kwargs", [{"layout": "cols"}, {"layout": "columns", "weights": "transposed"}],

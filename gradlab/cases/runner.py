@@ -22,11 +22,11 @@ from hypothesis.errors import HypothesisException
 
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
+from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.calling import assertion_text, missing_dependency
 from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
-from gradlab.core.compare import pooled_error
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
@@ -186,8 +186,34 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     except Exception as exc:  # gradlab's own failure on this layer, not the layer's (that is a finding)
         return _error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
                                     f"{_gradlab_line(exc)}); this is a gradlab bug, please report it", seed, 0)
+    if report.bug_codes == ["crashed"] and report.error is None and "layout" not in entry.options:
+        found = _in_columns(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
+        if found is not None:
+            entry, report = found
     hints = layout_hints(entry)
     return replace(report, hints=hints) if hints else report
+
+
+def _in_columns(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
+                replay: Sequence[Mapping[str, Any]]) -> tuple[Entry, LayerReport] | None:
+    """`entry` with samples as columns and its report, for a layer that crashed on samples as rows, if it
+    runs that way (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)).
+
+    Only a crash is retried, never a wrong value: a softmax over axis 0 is the column layout's softmax and
+    the rows layout's bug, and only the user can say which they meant (`--layout`). A layer that still
+    crashes keeps its rows report; W (out, in), as those courses write it, is tried first."""
+    for weights in ("out_in", "in_out"):
+        candidate = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
+        if refusal(candidate, kind) is not None:  # a kind without a column layout (convolution)
+            return None
+        try:
+            report = _check_entry(candidate, kind, examples=examples, seed=seed, mode=mode, replay=replay)
+        except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
+            return None
+        if "crashed" not in report.bug_codes and report.error is None:
+            shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
+            return candidate, replace(report, detected_layout=f"columns, {shape}" if kind.params else "columns")
+    return None
 
 
 def _gradlab_line(exc: BaseException) -> str:
@@ -200,29 +226,9 @@ def _gradlab_line(exc: BaseException) -> str:
     return ""
 
 
-class _Worst:
-    """Each passing gradient's worst case over the cases checked: the one with the worst element, carrying
-    the error of the whole arrays over all the cases (`pooled_error`; a projection's: its own)."""
-
-    def __init__(self) -> None:
-        self.gradients: dict[str, GradientResult] = {}
-        self._norms: dict[str, list[tuple[float, float, float]]] = {}
-
-    def add(self, gradients: Sequence[GradientResult]) -> None:
-        for g in gradients:
-            if not g.passed:
-                continue
-            if g.name not in self.gradients or g.max_rel_error > self.gradients[g.name].max_rel_error:
-                self.gradients[g.name] = g
-            if g.error_norms is not None:
-                self._norms.setdefault(g.name, []).append(g.error_norms)
-            if g.name in self._norms:
-                self.gradients[g.name] = replace(self.gradients[g.name], rel_error=pooled_error(self._norms[g.name]))
-
-
 def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
                  replay: Sequence[Mapping[str, Any]]) -> LayerReport:
-    worst = _Worst()
+    worst = WorstCases()
     warned: dict[str, Finding] = {}
     count = 0
 

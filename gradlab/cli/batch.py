@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from gradlab.conventions.registry import load_reference
 
     options = layout_options(args.layout, args.weights)
-    if options and not args.paths:
+    if options.get("layout") == "columns" and not args.paths:
         raise UsageError("--layout columns applies to your own files: give a PATH")
     if args.paths:
         found = discover(args.paths)  # a missing path raises FileNotFoundError: a usage error

@@ -206,7 +206,7 @@ def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None)
 
 
 def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,
-              name: str | None = None, layout: str = "rows", weights: str = "in_out") -> Entry:
+              name: str | None = None, layout: str | None = None, weights: str = "in_out") -> Entry:
     """An entry for one layer given in Python: a class, a forward/backward pair or a loss function.
 
     The kind is recognised from the name, or given with `kind=` when the name is not a usual one.
@@ -241,12 +241,15 @@ def entry_for(layer: Any, backward: Callable[..., Any] | None = None, *, kind: s
                  options=layout_options(layout, weights))
 
 
-def layout_options(layout: str = "rows", weights: str = "in_out") -> dict[str, str]:
-    """Adapter options for a data layout; a bad value says what to pass."""
+def layout_options(layout: str | None = None, weights: str = "in_out") -> dict[str, str]:
+    """Adapter options for a data layout; a bad value says what to pass. No layout (None) is rows, unless the
+    layer crashes on rows and runs on columns (`gradlab.cases.runner`); a layout given is kept as given."""
     from gradlab.conventions.layouts import LAYOUTS, WEIGHT_LAYOUTS
 
-    if layout not in LAYOUTS:
+    if layout is not None and layout not in LAYOUTS:
         raise ValueError(f"layout={layout!r}: use one of {', '.join(LAYOUTS)}")
     if weights not in WEIGHT_LAYOUTS:
         raise ValueError(f"weights={weights!r}: use one of {', '.join(WEIGHT_LAYOUTS)}")
-    return {} if layout == "rows" else {"layout": layout, "weights": weights}
+    if layout is None:
+        return {}
+    return {"layout": "rows"} if layout == "rows" else {"layout": layout, "weights": weights}

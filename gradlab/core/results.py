@@ -141,6 +141,9 @@ class LayerReport:
     #: hints said in the layer's own conventions, by bug code, where they differ from `gradlab.core.bugs`
     #: (e.g. `db = dout.sum(axis=1, keepdims=True)` for samples as columns)
     hints: dict[str, str] = field(default_factory=dict)
+    #: how the layer's data was laid out when gradlab found it out rather than being told: "columns, W (out,
+    #: in)" for a layer that crashed on samples as rows and runs on samples as columns; None otherwise
+    detected_layout: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,6 +157,7 @@ class LayerReport:
                 [f.to_dict() for f in self.extreme_failure.findings],
             "warnings": [w.to_dict() for w in self.warnings], "examples": self.examples, "seed": self.seed,
             "intended_bug": self.intended_bug, "source": self.source, "error": self.error,
+            "detected_layout": self.detected_layout,
         }
 
 

@@ -1,0 +1,32 @@
+"""Each passing gradient's worst case over the cases one layer was checked on, as the report shows it.
+
+Non-goal: running the cases (that is `gradlab.cases.runner`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from gradlab.core.compare import pooled_error
+from gradlab.core.results import GradientResult
+
+
+class WorstCases:
+    """Each passing gradient's worst case over the cases checked: the one with the worst element, carrying
+    the error of the whole arrays over all the cases (`pooled_error`; a projection's: its own)."""
+
+    def __init__(self) -> None:
+        self.gradients: dict[str, GradientResult] = {}
+        self._norms: dict[str, list[tuple[float, float, float]]] = {}
+
+    def add(self, gradients: Sequence[GradientResult]) -> None:
+        for g in gradients:
+            if not g.passed:
+                continue
+            if g.name not in self.gradients or g.max_rel_error > self.gradients[g.name].max_rel_error:
+                self.gradients[g.name] = g
+            if g.error_norms is not None:
+                self._norms.setdefault(g.name, []).append(g.error_norms)
+            if g.name in self._norms:
+                self.gradients[g.name] = replace(self.gradients[g.name], rel_error=pooled_error(self._norms[g.name]))
