@@ -266,3 +266,41 @@ def softmax_backward_over_batch(dout, cache):
 
 register_pair(softmax_forward_over_batch, softmax_backward_over_batch, kind="softmax", bug="couples-samples",
               name="softmax_over_batch_axis", note="softmax over axis 0 in forward and backward alike")
+
+
+@register("softmax_with_loss", bug="couples-samples", note="the softmax inside the loss normalised over axis 0")
+class SoftmaxWithLossOverBatchAxis:
+    def __init__(self):
+        self.y = self.t = None
+
+    def forward(self, x, t):
+        self.t = t if t.ndim == 2 else np.eye(x.shape[1])[t]
+        e = np.exp(x - np.max(x, axis=0, keepdims=True))
+        self.y = e / np.sum(e, axis=0, keepdims=True)  # BUG: each column sums to 1, not each row
+        return -np.sum(self.t * np.log(self.y + 1e-7)) / x.shape[0]
+
+    def backward(self, dout=1):
+        return dout * (self.y - self.t) / self.t.shape[0]
+
+
+# --- wrong-input in a parameter's gradient ----------------------------------------------------------
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mu = x.mean(axis=0)
+    var = x.var(axis=0) + bn_param.get("eps", 1e-5)
+    xhat = (x - mu) / np.sqrt(var)
+    return gamma * xhat + beta, (x, xhat, gamma, var)
+
+
+def batchnorm_backward_dgamma_of_input(dout, cache):
+    x, xhat, gamma, var = cache
+    N = x.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x).sum(axis=0)  # BUG: gamma multiplies xhat, so dgamma = sum(dout * xhat)
+    dxhat = dout * gamma
+    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) / np.sqrt(var)
+    return dx, dgamma, dbeta
+
+
+register_pair(batchnorm_forward, batchnorm_backward_dgamma_of_input, kind="batchnorm", bug="wrong-input",
+              name="batchnorm_dgamma_of_input", note="dgamma = sum(dout * x)")

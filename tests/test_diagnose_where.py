@@ -119,6 +119,38 @@ class SoftmaxNormalisedOverSamples:
         return self.y * (dout - (dout * self.y).sum(axis=-1, keepdims=True))
 
 
+def softmax_loss(x, y):
+    N = x.shape[0]
+    p = np.exp(x - np.max(x, axis=0, keepdims=True))
+    p /= np.sum(p, axis=0, keepdims=True)
+    loss = -np.sum(np.log(p[np.arange(N), y])) / N
+    dx = p.copy()
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N
+
+
+class BatchNormDgammaFromInput:
+    def __init__(self, gamma, beta):
+        self.gamma, self.beta = gamma, beta
+
+    def forward(self, x, train_flg=True):
+        self.x = x
+        self.xc = x - x.mean(axis=0)
+        self.std = np.sqrt((self.xc ** 2).mean(axis=0) + 1e-7)
+        self.xn = self.xc / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        N = dout.shape[0]
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.x * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+        dxc += (2.0 / N) * self.xc * (0.5 * dstd / self.std)
+        return dxc - np.sum(dxc, axis=0) / N
+
+
 ONE_BUG = [
     pytest.param((TanhUsesInputSquared,), {"kind": "tanh"}, "wrong-input", id="tanh 1 - x**2"),
     pytest.param((SigmoidPolynomialInInput,), {"kind": "sigmoid"}, "wrong-input", id="sigmoid x - x**2"),
@@ -129,6 +161,8 @@ ONE_BUG = [
     pytest.param((Dropout,), {}, "missing-mask", id="textbook dropout dx = dout"),
     pytest.param((relu_forward, relu_backward), {}, "missing-mask", id="relu dx = dout"),
     pytest.param((SoftmaxNormalisedOverSamples,), {"kind": "softmax"}, "couples-samples", id="softmax over axis 0"),
+    pytest.param((softmax_loss,), {}, "couples-samples", id="softmax loss over axis 0"),
+    pytest.param((BatchNormDgammaFromInput,), {"kind": "batchnorm"}, "wrong-input", id="batchnorm dgamma from x"),
 ]
 
 

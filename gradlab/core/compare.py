@@ -101,7 +101,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
         d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N, upstream=view_up(G),
-                            evidence=_asked(jacobians, G, view, view_up))
+                            evidence=_asked(jacobians, G, n, view, view_up))
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
@@ -138,11 +138,11 @@ def pooled_error(parts: list[tuple[float, float, float]]) -> float:
     return diff / max(size, 1e-300)
 
 
-def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, view: Callable[[np.ndarray], np.ndarray],
-           view_up: Callable[[np.ndarray], np.ndarray]) -> Evidence | None:
-    """The layer's evidence for diagnosis, told the upstream gradient and the user's orientation."""
+def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, n: np.ndarray,
+           view: Callable[[np.ndarray], np.ndarray], view_up: Callable[[np.ndarray], np.ndarray]) -> Evidence | None:
+    """The layer's evidence for diagnosis, told the upstream and true gradients and the user's orientation."""
     found = evidence() if evidence is not None else None
-    return None if found is None else found.seen(G, view, view_up)
+    return None if found is None else found.seen(G, view, view_up, n)
 
 
 def _same(a: np.ndarray) -> np.ndarray:

@@ -61,7 +61,11 @@ def _matches(predicted: np.ndarray | None, what: np.ndarray) -> bool:
 
 def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
     """dx is the derivative taken at the input where it belongs at the output, or the reverse."""
-    if ev is None or not ev.shape_preserving or a.shape != n.shape:
+    if ev is None or a.shape != n.shape:
+        return None
+    if ev.target != "x":
+        return _parameter_from_wrong_array(name, a, n, ev)
+    if not ev.shape_preserving:
         return None
     y = ev.y0
     if _explains(ev.analytic_with_input(y), a, n, what=n):
@@ -78,13 +82,26 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
     return None
 
 
+def _parameter_from_wrong_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence) -> Found | None:
+    """A parameter's gradient built from the input x or the output y where another array belongs."""
+    for array, product in ev.upstream_times().items():
+        if _explains(product, a, n, what=a):
+            return Found("wrong-input", f"{name} is dout * {array} summed over the batch: its formula reads the "
+                         f"{'input x' if array == 'x' else 'output'} where another array belongs (e.g. dgamma = "
+                         "sum(dout * x_hat) with x_hat the normalised input, not x)")
+    return None
+
+
 def couples_one_sample(name: str, N: int, ev: Evidence | None) -> Found | None:
     """At N=1 coupling cannot show in the gradient's values; ask the layer with a second sample."""
-    if ev is None or N != 1 or ev.target != "x" or not ev.output_depends_on_another_sample():
+    if ev is None or N != 1 or ev.target != "x":
         return None
-    return Found("couples-samples", f"{name} is wrong here because the layer mixes samples: sample 0's output "
-                 "changes when a second sample joins the batch (a softmax or normalisation over the batch axis "
-                 "0, where each sample's own features belong: axis=1 or axis=-1)")
+    if not (ev.loss_couples_samples() if ev.t is not None else ev.output_depends_on_another_sample()):
+        return None
+    what = "gradient changes (beyond the mean's 1/N)" if ev.t is not None else "output changes"
+    return Found("couples-samples", f"{name} is wrong here because the layer mixes samples: sample 0's {what} "
+                 "when a second sample joins the batch (a softmax or normalisation over the batch axis 0, where "
+                 "each sample's own features belong: axis=1 or axis=-1)")
 
 
 def _where(mask: np.ndarray) -> str:

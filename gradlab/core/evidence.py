@@ -46,10 +46,12 @@ class Evidence:
     G: np.ndarray | None = None
     show: Callable[[np.ndarray], np.ndarray] = field(default=_same)
     show_out: Callable[[np.ndarray], np.ndarray] = field(default=_same)
+    #: the true (numeric) gradient, in gradlab's orientation
+    n: np.ndarray | None = None
 
     def seen(self, G: np.ndarray, show: Callable[[np.ndarray], np.ndarray],
-             show_out: Callable[[np.ndarray], np.ndarray]) -> Evidence:
-        self.G, self.show, self.show_out = G, show, show_out
+             show_out: Callable[[np.ndarray], np.ndarray], n: np.ndarray | None = None) -> Evidence:
+        self.G, self.show, self.show_out, self.n = G, show, show_out, n
         return self
 
     @cached_property
@@ -144,6 +146,50 @@ class Evidence:
             return int(zeroed.sum()), int((zeroed & (np.asarray(dx) != 0)).sum())
 
         return self._quietly(count)
+
+    def upstream_times(self) -> dict[str, np.ndarray]:
+        """For a parameter's gradient: dout times the input x and times the output y, each summed to the
+        parameter's shape as a broadcast parameter's gradient is (over the leading axes, or all but the
+        channel axis 1), in the user's orientation: what the gradient is if its formula read x or y."""
+        G, p = self.G, self.arr.shape
+        if self.target == "x" or G is None or not 0 < len(p) < G.ndim:
+            return {}
+        if G.shape[G.ndim - len(p):] == p:
+            axes = tuple(range(G.ndim - len(p)))
+        elif len(p) == 1 and G.ndim >= 3 and G.shape[1] == p[0]:
+            axes = (0, *range(2, G.ndim))
+        else:
+            return {}
+        return {name: self.show(np.sum(G * A, axis=axes)) for name, A in (("x", self.x), ("out", self.y0))
+                if A.shape == G.shape and np.issubdtype(A.dtype, np.number)}
+
+    def loss_couples_samples(self) -> bool | None:
+        """For a loss: whether sample 0's gradient stops being proportional to its own (the mean's 1/N aside)
+        when another sample joins the batch; numeric, 2 calls per element of sample 0."""
+        if self.target != "x" or self.t is None or self.n is None or self.y0.size != 1 or self.x.ndim < 2:
+            return None
+        x0, n0 = self.x[:1], self.n[:1]
+        batch = np.concatenate([self.x, -1.7 * x0 + 0.5], axis=0)
+        t = np.concatenate([self.t, self.t[:1]], axis=0)
+
+        def coupled() -> bool:
+            flat, h = batch[0].reshape(-1), numeric.steps(x0).reshape(-1)
+            g = np.empty(flat.size)
+            for k in range(flat.size):
+                old = flat[k]
+                flat[k] = old + h[k]
+                up = float(np.asarray(self.layer.forward(batch, t)))
+                flat[k] = old - h[k]
+                down = float(np.asarray(self.layer.forward(batch, t)))
+                flat[k] = old
+                g[k] = (up - down) / (2 * h[k])
+            own = n0.reshape(-1)
+            if not np.any(own) or not np.any(g):
+                return bool(np.any(own) != np.any(g))
+            c = float(g @ own) / float(own @ own)
+            return bool(np.linalg.norm(g - c * own) > 1e-4 * np.linalg.norm(g))
+
+        return self._quietly(coupled)
 
     def _analytic(self, x_new: np.ndarray) -> np.ndarray:
         assert self.G is not None
