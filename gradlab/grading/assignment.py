@@ -25,8 +25,9 @@ from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, k
 
 BUILTIN = ("classes", "functions")
 _TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers",
-        "sandbox"}
+        "sandbox", "precision"}
 SANDBOXES = ("auto", "bwrap", "process")
+PRECISIONS = ("float64",)
 _LIMITS = {"timeout": float, "import_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
 _LAYER = {"name", "points", "kind", "hidden"}
@@ -62,6 +63,9 @@ class Assignment:
     #: "bwrap" (the jail), "process" (a plain child) or "auto" (the jail when it works here, else a loud
     #: fallback); see `gradlab.grading.sandbox.jail`
     sandbox: str = "auto"
+    #: the precision gradients are graded at: None judges a layer at the precision it computes in (a
+    #: float32 layer gets float32's tolerance); "float64" refuses a layer that computes in less
+    precision: str | None = None
 
     @property
     def max_score(self) -> float:
@@ -110,16 +114,25 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     weights = _weights(where, data)
     layout, weight_layout = check_layout(where, data.get("layout", "rows"), data.get("weight_layout", "in_out"))
     layers = _required_layers(where, data, convention)
-    sandbox = data.get("sandbox", "auto")
-    if sandbox not in SANDBOXES:
-        raise AssignmentError(f"{where}: sandbox must be one of {', '.join(map(repr, SANDBOXES))}, got {sandbox!r}; "
-                              'write sandbox = "auto" (the bubblewrap jail where it works)')
+    sandbox, precision = _sandbox_and_precision(where, data)
     # last, so that any error in a single key (the layers' too) is reported before this whole-file one
     if sum(weights.values()) <= 0:
         raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
     return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
                       examples=examples, limits=Limits(**limits), weights=weights, source=source, layout=layout,
-                      weight_layout=weight_layout, sandbox=sandbox)
+                      weight_layout=weight_layout, sandbox=sandbox, precision=precision)
+
+
+def _sandbox_and_precision(where: str, data: dict[str, Any]) -> tuple[str, str | None]:
+    sandbox = data.get("sandbox", "auto")
+    if sandbox not in SANDBOXES:
+        raise AssignmentError(f"{where}: sandbox must be one of {', '.join(map(repr, SANDBOXES))}, got {sandbox!r}; "
+                              'write sandbox = "auto" (the bubblewrap jail where it works)')
+    precision = data.get("precision")
+    if precision is not None and precision not in PRECISIONS:
+        raise AssignmentError(f'{where}: precision must be "float64" (or left out, to grade each layer at the '
+                              f'precision it computes in), got {precision!r}; write precision = "float64"')
+    return sandbox, precision
 
 
 def check_layout(where: str, layout: Any, weight_layout: Any) -> tuple[str, str]:

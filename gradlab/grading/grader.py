@@ -34,35 +34,18 @@ from gradlab.conventions.layouts import ColumnsLayer
 from gradlab.conventions.layouts import hints as columns_hints
 from gradlab.conventions.layouts import refusal as columns_refusal
 from gradlab.core.check import check_case
-from gradlab.core.results import FAIL, CaseResult
+from gradlab.core.results import CaseResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
-from gradlab.grading.forward_reference import ForwardCheck, check_forward
+from gradlab.grading.forward_reference import check_forward
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
 from gradlab.grading.sandbox.streams import Output
-from gradlab.kinds import Case, Kind, build_case, describe_spec, normalise_class_name
+from gradlab.grading.tally import Part, Tally
+from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-
-
-@dataclass
-class Part:
-    """One graded test of one layer: its forward, one gradient, or its structure."""
-
-    layer: str
-    component: str
-    max_score: float
-    passed: bool = True
-    codes: list[str] = field(default_factory=list)
-    message: str = ""
-    smallest: str | None = None
-    hidden: bool = False
-
-    @property
-    def score(self) -> float:
-        return self.max_score if self.passed else 0.0
 
 
 @dataclass
@@ -152,63 +135,6 @@ def _match(required: RequiredLayer, entries: list[dict[str, Any]], convention: s
     return same[0] if len(same) == 1 else None
 
 
-class _Tally:
-    """Per component: the smallest failing case and what it showed."""
-
-    def __init__(self, parts: dict[str, Part]):
-        self.parts = parts
-        self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
-        self.votes: dict[str, dict[str, float]] = {}
-        self.first: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
-        part = self.parts.get(component) or self.parts["structure"]
-        if part.passed:
-            part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
-        # every failing case votes for its codes, a bigger case louder: the smallest case shows the
-        # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
-        # or scaled gradient look like a dropped term
-        weight = int(spec["N"]) * (0.5 if int(spec["N"]) <= 2 else 1.0)
-        votes = self.votes.setdefault(part.component, {})
-        for code in codes:
-            votes[code] = votes.get(code, 0.0) + weight
-            # the smallest case that showed each code, to explain the winner with its own words
-            self.first.setdefault((part.component, code), (message, describe_spec(spec)))
-
-    def settle(self) -> None:
-        """Each failed part's code: the one most failing cases showed (crashes stay crashes)."""
-        for name, votes in self.votes.items():
-            part = self.parts[name]
-            if votes and "crashed" not in part.codes:
-                code = max(votes, key=votes.__getitem__)  # the first of equals, as Counter.most_common
-                part.codes = [code]
-                part.message, part.smallest = self.first[(name, code)]
-
-    def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
-               display: dict[str, str]) -> None:
-        for f in result.findings:
-            if f.severity != FAIL:
-                continue
-            if f.code == "crashed":
-                for name in self.parts:
-                    if name != "forward" or fwd is None or not fwd.ok:
-                        self.fail(name, ["crashed"], f.message, spec)
-            elif f.code == "non-finite":
-                self.fail(display.get(f.gradient or "", "forward"), ["non-finite"], f.message, spec)
-            else:
-                self.fail("structure", [f.code], f.message, spec)
-        if fwd is not None and not fwd.ok:
-            self.wrong_function = True
-            self.fail("forward", ["mismatch"], fwd.message, spec)
-        for g in result.gradients:
-            if not g.passed:
-                worst = ""
-                if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
-                    idx = ", ".join(map(str, g.worst_index))
-                    worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
-                self.fail(display.get(g.name, g.name), [g.bug_code or "mismatch"], g.diagnosis + worst, spec)
-
-
 def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment) -> LayerGrade:
     """Grade one required layer, found in the submission as `entry`, in the running sandbox `box`."""
     kind = required.kind
@@ -217,7 +143,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     parts = {c: Part(entry["name"], c, round(required.points * assignment.weights[w] / total_w, 4),
                      hidden=required.hidden) for c, w in comps}
     grade = LayerGrade(required, entry["name"], list(parts.values()))
-    tally = _Tally(parts)
+    tally = Tally(parts)
     seed = assignment.seed + zlib.crc32(required.name.encode())
     zeros = size = 0
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
@@ -249,6 +175,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         tally.record(result, fwd, spec, display)
+        tally.refuse_precision(result, assignment.precision, spec, display)
     tally.settle()
     if kind.must_drop and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
         parts["forward"].passed = False

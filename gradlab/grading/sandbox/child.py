@@ -153,17 +153,22 @@ class Server:
         import numpy as np
 
         self._sync(msg)
-        x, t = msg["x"], msg.get("t")
-        arr = x if msg["target"] == "x" else self.layer.params[msg["target"]]
-        flat = arr.reshape(-1)
+        x, t, target = msg["x"], msg.get("t"), msg["target"]
+        saved = {k: np.array(v, copy=True) for k, v in self.layer.params.items()}
         outs = []
-        for i, v in zip(msg["indices"].tolist(), msg["values"].tolist()):
-            old = flat[i]
-            flat[i] = v
-            try:
-                outs.append(np.array(self.layer.forward(x, t), dtype=np.float64, copy=True))
-            finally:
-                flat[i] = old
+        try:
+            for i, v in zip(msg["indices"].tolist(), msg["values"].tolist()):
+                # fresh inputs and restored parameters for every evaluation: a layer that shifts x in
+                # place, or changes a parameter, must not move the next evaluation's point
+                for k, p in self.layer.params.items():
+                    p[...] = saved[k]
+                xi, ti = np.array(x, copy=True), None if t is None else np.array(t, copy=True)
+                arr = xi if target == "x" else self.layer.params[target]
+                arr.flat[i] = v  # .flat writes through whatever the layout (reshape(-1) may copy)
+                outs.append(np.array(self.layer.forward(xi, ti), dtype=np.float64, copy=True))
+        finally:
+            for k, p in self.layer.params.items():
+                p[...] = saved[k]
         if outs and any(o.shape != outs[0].shape for o in outs):
             return {"ok": False, "error": "crash", "call": "forward", "detail": "output shape changed between calls"}
         return {"ok": True, "outs": np.stack(outs) if outs else np.zeros((0,))}

@@ -1,0 +1,100 @@
+"""How the cases of one layer add up to its tests: each test fails at its smallest failing case, and its
+bug code is the one most failing cases showed.
+
+Non-goal: running cases (that is `gradlab.grading.grader`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradlab.core.results import FAIL, CaseResult
+from gradlab.grading.forward_reference import ForwardCheck
+from gradlab.kinds import describe_spec
+
+
+@dataclass
+class Part:
+    """One graded test of one layer: its forward, one gradient, or its structure."""
+
+    layer: str
+    component: str
+    max_score: float
+    passed: bool = True
+    codes: list[str] = field(default_factory=list)
+    message: str = ""
+    smallest: str | None = None
+    hidden: bool = False
+
+    @property
+    def score(self) -> float:
+        return self.max_score if self.passed else 0.0
+
+
+
+class Tally:
+    """Per component: the smallest failing case and what it showed."""
+
+    def __init__(self, parts: dict[str, Part]):
+        self.parts = parts
+        self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
+        self.votes: dict[str, dict[str, float]] = {}
+        self.first: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
+        part = self.parts.get(component) or self.parts["structure"]
+        if part.passed:
+            part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
+        # every failing case votes for its codes, a bigger case louder: the smallest case shows the
+        # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
+        # or scaled gradient look like a dropped term
+        weight = int(spec["N"]) * (0.5 if int(spec["N"]) <= 2 else 1.0)
+        votes = self.votes.setdefault(part.component, {})
+        for code in codes:
+            votes[code] = votes.get(code, 0.0) + weight
+            # the smallest case that showed each code, to explain the winner with its own words
+            self.first.setdefault((part.component, code), (message, describe_spec(spec)))
+
+    def settle(self) -> None:
+        """Each failed part's code: the one most failing cases showed (crashes stay crashes)."""
+        for name, votes in self.votes.items():
+            part = self.parts[name]
+            if votes and "crashed" not in part.codes:
+                code = max(votes, key=votes.__getitem__)  # the first of equals, as Counter.most_common
+                part.codes = [code]
+                part.message, part.smallest = self.first[(name, code)]
+
+    def refuse_precision(self, result: CaseResult, required: str | None, spec: dict[str, Any],
+                         display: dict[str, str]) -> None:
+        """A gradient judged below the assignment's precision is refused: a clear message, no bug code."""
+        for g in result.gradients:
+            if required is not None and g.precision != required:
+                self.fail(display.get(g.name, g.name), [],
+                          f"refused: this assignment requires {required}, and your layer computes {g.name} in "
+                          f"{g.precision} (an astype(np.float32), a float32 array or constant on the way); "
+                          f"keep numpy's default {required} throughout", spec)
+
+    def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
+               display: dict[str, str]) -> None:
+        for f in result.findings:
+            if f.severity != FAIL:
+                continue
+            if f.code == "crashed":
+                for name in self.parts:
+                    if name != "forward" or fwd is None or not fwd.ok:
+                        self.fail(name, ["crashed"], f.message, spec)
+            elif f.code == "non-finite":
+                self.fail(display.get(f.gradient or "", "forward"), ["non-finite"], f.message, spec)
+            else:
+                self.fail("structure", [f.code], f.message, spec)
+        if fwd is not None and not fwd.ok:
+            self.wrong_function = True
+            self.fail("forward", ["mismatch"], fwd.message, spec)
+        for g in result.gradients:
+            if not g.passed:
+                worst = ""
+                if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
+                    idx = ", ".join(map(str, g.worst_index))
+                    worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
+                self.fail(display.get(g.name, g.name), [g.bug_code or "mismatch"], g.diagnosis + worst, spec)
