@@ -58,8 +58,11 @@ class ModelReport(FunctionReport):
         if self.gradients:
             lines.append(f"  {self.localised()}")
         if self.origin:
-            lines.append(f"  the error first appears at {self.origin}" + (
-                "; the wrong parameters below it may only carry it down" if self._below_origin() else ""))
+            later = self._wrong_after_origin()
+            verb = "is" if len(later) == 1 else "are"
+            carried = f" (later in backprop, {', '.join(later)} {verb} wrong too, perhaps only because of it)" \
+                if later else ""
+            lines.append(f"  the error first appears at {self.origin}{carried}")
         for g in self.gradients.values():
             if not g.passed:
                 lines += gradient_lines(g)
@@ -69,8 +72,8 @@ class ModelReport(FunctionReport):
             lines.append(f"  checked on {self.case}; seed {self.seed}, {self.examples} case(s)")
         return "\n".join(lines)
 
-    def _below_origin(self) -> bool:
+    def _wrong_after_origin(self) -> list[str]:
         names = list(self.gradients)
         if self.origin not in names:
-            return False
-        return any(not self.gradients[k].passed for k in names[names.index(self.origin) + 1:])
+            return []
+        return [k for k in names[names.index(self.origin) + 1:] if not self.gradients[k].passed]
