@@ -304,3 +304,23 @@ def batchnorm_backward_dgamma_of_input(dout, cache):
 
 register_pair(batchnorm_forward, batchnorm_backward_dgamma_of_input, kind="batchnorm", bug="wrong-input",
               name="batchnorm_dgamma_of_input", note="dgamma = sum(dout * x)")
+
+
+@register("batchnorm", bug="couples-samples", note="statistics over axis 1: each sample normalised over its features")
+class BatchNormalizationOverFeatures:
+    def __init__(self, gamma, beta, momentum=0.9):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.xn = self.std = self.dgamma = self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        mu = x.mean(axis=1, keepdims=True)  # BUG: batch norm's statistics are per feature, over axis 0
+        self.std = np.sqrt(x.var(axis=1, keepdims=True) + 1e-7)
+        self.xn = (x - mu) / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        N = dout.shape[0]
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        return (N * dxn - dxn.sum(axis=0) - self.xn * np.sum(dxn * self.xn, axis=0)) / (N * self.std)

@@ -151,6 +151,21 @@ class BatchNormDgammaFromInput:
         return dxc - np.sum(dxc, axis=0) / N
 
 
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mu = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    xhat = (x - mu) / np.sqrt(var + 1e-5)
+    return gamma * xhat + beta, (xhat, gamma, var)
+
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, var = cache
+    N = dout.shape[0]
+    dxhat = dout * gamma
+    dx = (N * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (N * np.sqrt(var + 1e-5))
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
 ONE_BUG = [
     pytest.param((TanhUsesInputSquared,), {"kind": "tanh"}, "wrong-input", id="tanh 1 - x**2"),
     pytest.param((SigmoidPolynomialInInput,), {"kind": "sigmoid"}, "wrong-input", id="sigmoid x - x**2"),
@@ -163,6 +178,7 @@ ONE_BUG = [
     pytest.param((SoftmaxNormalisedOverSamples,), {"kind": "softmax"}, "couples-samples", id="softmax over axis 0"),
     pytest.param((softmax_loss,), {}, "couples-samples", id="softmax loss over axis 0"),
     pytest.param((BatchNormDgammaFromInput,), {"kind": "batchnorm"}, "wrong-input", id="batchnorm dgamma from x"),
+    pytest.param((batchnorm_forward, batchnorm_backward), {}, "couples-samples", id="batchnorm over axis 1"),
 ]
 
 

@@ -233,7 +233,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if not np.any(a):
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
     # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
-    found = diagnose_where.couples_one_sample(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence)
+    found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:

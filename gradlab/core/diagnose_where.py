@@ -9,8 +9,9 @@ Three questions `gradlab.core.diagnose` asks of a wrong gradient before its valu
   zeroed the output (dropout or ReLU backward without its mask);
 - `misrouted`: gradient at positions that must get none (a max-pool window's other elements, an
   inverted mask), said with where it went;
-- and, on one sample, `couples-samples`: the sample's output changes when another joins the batch
-  (a softmax or normalisation over the batch axis, whose gradient at N=1 says nothing else).
+- and `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
+  when another joins the batch (a softmax over the batch axis, whose gradient at N=1 says nothing
+  else); for batch norm, sample 0's output does not depend on the others (normalised per sample).
 Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
 """
 
@@ -92,9 +93,17 @@ def _parameter_from_wrong_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evi
     return None
 
 
-def couples_one_sample(name: str, N: int, ev: Evidence | None) -> Found | None:
-    """At N=1 coupling cannot show in the gradient's values; ask the layer with a second sample."""
-    if ev is None or N != 1 or ev.target != "x":
+def wrong_axis(name: str, N: int, ev: Evidence | None) -> Found | None:
+    """A normalisation over the wrong axis, which the values alone do not show: at N=1 a layer that
+    should treat samples on their own, asked with a second sample, mixes them; a layer that should
+    normalise over the batch (batch norm) leaves sample 0's output unchanged by the others."""
+    if ev is None or ev.target != "x":
+        return None
+    if ev.mixes_samples and N >= 2 and ev.output_depends_on_another_sample() is False:
+        return Found("couples-samples", f"{name} is wrong because the layer normalises over the wrong axis: sample "
+                     "0's output does not depend on the other samples, so each sample is normalised over its own "
+                     "features (axis=1) where the statistics belong to each feature over the batch (axis=0)")
+    if N != 1 or ev.mixes_samples:
         return None
     if not (ev.loss_couples_samples() if ev.t is not None else ev.output_depends_on_another_sample()):
         return None

@@ -79,6 +79,12 @@ class Evidence:
         return A, J
 
     @property
+    def mixes_samples(self) -> bool | None:
+        """Whether the layer's kind is meant to mix samples (batch norm), as its adapter says; None: unknown."""
+        value = getattr(getattr(self.layer, "kind", None), "mixes_samples", None)
+        return value if isinstance(value, bool) else None
+
+    @property
     def shape_preserving(self) -> bool:
         """dx of a layer whose output has its input's shape (an activation, dropout, a softmax)."""
         return self.target == "x" and self.y0.shape == self.x.shape
