@@ -28,7 +28,7 @@ _TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examp
         "sandbox", "precision"}
 SANDBOXES = ("auto", "bwrap", "process")
 PRECISIONS = ("float64",)
-_LIMITS = {"timeout": float, "import_timeout": float, "memory_mb": int}
+_LIMITS = {"timeout": float, "import_timeout": float, "total_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
 _LAYER = {"name", "points", "kind", "hidden"}
 

@@ -277,35 +277,19 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
     hello: dict[str, Any] = {}
     printed: dict[str, list[Any]] = {}
     try:
+        end = start + assignment.limits.total_timeout
         for required in assignment.layers:
-            # a fresh child after one that failed mid-layer; never a second try at a failed import
-            if box is None or (box.failure is not None and hello.get("ok")):
-                if box is not None:
-                    _collect(box.close(), printed)
-                box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode)
-                try:
-                    hello = box.start()
-                except SandboxFailure as exc:
-                    hello = {"ok": False, "error": exc.detail, "entries": []}
-                left_out = f"not copied from your submission: {', '.join(box.left_out)[:600]}"
-                if box.left_out and left_out not in grade.notes:
-                    grade.notes.append(left_out)
-            if not hello.get("ok"):
-                why = f"your file could not be imported: {str(hello.get('error'))[:600]}"
-                if why not in grade.notes:
-                    grade.notes.append(why)
-                layer = _missing(required, assignment, why)
+            if time.monotonic() >= end:  # the budget is spent: the rest are not graded, not hung on
+                layer = _missing(required, assignment, "not graded: your submission used up its total time "
+                                                       f"budget of {assignment.limits.total_timeout:g} s")
             else:
-                entries = [e for e in hello.get("entries", []) if isinstance(e, dict) and
-                           isinstance(e.get("name"), str) and isinstance(e.get("kind"), str)]
-                entry = _match(required, entries, assignment.convention)
-                if entry is None:
-                    style = "class" if assignment.convention == "class" else "function (pair)"
-                    found = ", ".join(e["name"] for e in entries) or "none"
-                    layer = _missing(required, assignment, f"no {style} named {required.name!r} was found "
-                                                           f"(layers found: {found})")
-                else:
-                    layer = _grade_layer_safely(box, required, entry, assignment)
+                # a fresh child after one that failed mid-layer; never a second try at a failed import
+                if box is None or (box.failure is not None and hello.get("ok")):
+                    if box is not None:
+                        _collect(box.close(), printed)
+                    box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode, end=end)
+                    hello = _start(box, grade)
+                layer = _layer_in(box, hello, required, assignment, grade)
             grade.layers.append(layer)
             if on_layer is not None:
                 on_layer(layer)
@@ -317,6 +301,37 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
         grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
     grade.execution_time = round(time.monotonic() - start, 3)
     return grade
+
+
+def _start(box: Sandbox, grade: Grade) -> dict[str, Any]:
+    """Start `box`; its hello (the layers the submission defines, or why it could not be imported)."""
+    try:
+        hello = box.start()
+    except SandboxFailure as exc:
+        hello = {"ok": False, "error": exc.detail, "entries": []}
+    left_out = f"not copied from your submission: {', '.join(box.left_out)[:600]}"
+    if box.left_out and left_out not in grade.notes:
+        grade.notes.append(left_out)
+    return hello
+
+
+def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assignment: Assignment,
+              grade: Grade) -> LayerGrade:
+    """The grade of `required` in the started `box`: graded if the submission defines it, else why not."""
+    if not hello.get("ok"):
+        why = f"your file could not be imported: {str(hello.get('error'))[:600]}"
+        if why not in grade.notes:
+            grade.notes.append(why)
+        return _missing(required, assignment, why)
+    entries = [e for e in hello.get("entries", []) if isinstance(e, dict) and
+               isinstance(e.get("name"), str) and isinstance(e.get("kind"), str)]
+    entry = _match(required, entries, assignment.convention)
+    if entry is None:
+        style = "class" if assignment.convention == "class" else "function (pair)"
+        found = ", ".join(e["name"] for e in entries) or "none"
+        return _missing(required, assignment, f"no {style} named {required.name!r} was found "
+                                               f"(layers found: {found})")
+    return _grade_layer_safely(box, required, entry, assignment)
 
 
 def _grade_layer_safely(box: Sandbox, required: RequiredLayer, entry: dict[str, Any],

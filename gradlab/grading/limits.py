@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. `timeout` is wall-clock seconds per layer."""
+    """What one submission may use. `timeout` is wall-clock seconds per layer, `total_timeout` for the
+    whole submission (import and every layer: a layer that sleeps just under each limit still stops)."""
 
     timeout: float = 10.0
+    total_timeout: float = 60.0
     import_timeout: float = 10.0
     memory_mb: int = 1024
     fsize_mb: int = 64

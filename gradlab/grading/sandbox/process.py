@@ -83,12 +83,15 @@ class Sandbox:
     child dies, or the reply is malformed. A failed sandbox stays failed: later calls raise at once.
     """
 
-    def __init__(self, source: Path, limits: Limits, *, helpers: bool = False, mode: str = "process"):
+    def __init__(self, source: Path, limits: Limits, *, helpers: bool = False, mode: str = "process",
+                 end: float | None = None):
         if mode not in ("bwrap", "process"):
             raise ValueError(f"sandbox mode {mode!r}: use 'bwrap' or 'process' (resolve 'auto' with jail.choose)")
         self.source, self.limits, self.helpers, self.mode = Path(source), limits, helpers, mode
         self.left_out: list[str] = []
         self._drain: Drain | None = None
+        #: the submission's total deadline (time.monotonic()), shared by every sandbox it gets
+        self.end, self.capped = end, False
         self.proc: subprocess.Popen[bytes] | None = None
         self.failure: SandboxFailure | None = None
         self.deadline = 0.0
@@ -157,8 +160,12 @@ class Sandbox:
         return uid
 
     def budget(self, seconds: float, doing: str) -> None:
-        """From now on, the child has `seconds` of wall-clock time for `doing` (e.g. 'grading Affine')."""
+        """From now on, the child has `seconds` of wall-clock time for `doing` (e.g. 'grading Affine'),
+        and never past the submission's total deadline (`end`)."""
         self.deadline, self.budget_seconds, self.doing = time.monotonic() + seconds, seconds, doing
+        self.capped = self.end is not None and self.end < self.deadline
+        if self.end is not None and self.capped:
+            self.deadline = self.end
 
     def call(self, message: dict[str, Any]) -> dict[str, Any]:
         if self.failure is not None:
@@ -181,6 +188,9 @@ class Sandbox:
         while True:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
+                if self.capped:
+                    raise self.fail("timeout", f"your submission used up its total time budget of "
+                                                f"{self.limits.total_timeout:g} s ({self.doing})")
                 raise self.fail("timeout", f"your code did not finish within {self.budget_seconds:g} s "
                                             f"({self.doing}); an infinite loop, or far too slow")
             poller = select.poll()
