@@ -15,7 +15,7 @@ import gradlab
 from gradlab.cli import main
 from gradlab.models.adapters import backprop_order
 from gradlab.models.build import BuildError, build, draw_sizes
-from gradlab.models.check import check_model
+from gradlab.models.check import check_model, check_variants
 from gradlab.models.discover import check_model_files
 from gradlab.schemas import schema
 
@@ -26,10 +26,11 @@ MODELS = Path(__file__).parent / "models"
 def nets():
     sys.path.insert(0, str(MODELS))
     try:
+        import cs231n_convnets
         import cs231n_nets
         import nielsen_nets
         import textbook_nets
-        yield {m.__name__: m for m in (cs231n_nets, textbook_nets, nielsen_nets)}
+        yield {m.__name__: m for m in (cs231n_nets, cs231n_convnets, textbook_nets, nielsen_nets)}
     finally:
         sys.path.remove(str(MODELS))
 
@@ -182,3 +183,35 @@ def test_gradlab_check_of_a_file_with_only_correct_models_passes(tmp_path, capsy
     f.write_text((MODELS / "nielsen_nets.py").read_text().split("class NetworkForgetsSigmoidPrime")[0])
     assert main(["check", str(f)]) == 0
     assert "1 passed, 0 warned, 0 failed" in capsys.readouterr().out
+
+
+def test_every_normalisation_and_dropout_variant_of_a_correct_net_passes(nets):
+    for cls in (nets["cs231n_convnets"].FullyConnectedNet, nets["textbook_nets"].MultiLayerNetExtend):
+        reports = check_variants(cls, examples=2)
+        assert len(reports) >= 3 and all(r.verdict == "pass" for r in reports), [r.explain() for r in reports]
+    names = [r.name for r in check_variants(nets["cs231n_convnets"].FullyConnectedNet, examples=1)]
+    assert names == ["FullyConnectedNet", "FullyConnectedNet(normalization='batchnorm')",
+                     "FullyConnectedNet(normalization='layernorm')", "FullyConnectedNet(dropout_keep_ratio=0.5)"]
+
+
+def test_a_batch_norm_bug_fails_only_the_batch_norm_variant_below_its_gamma_and_beta(nets):
+    reports = {r.name: r for r in check_variants(nets["cs231n_convnets"].FullyConnectedNetBatchnormWithoutMeanPath)}
+    failing = [n for n, r in reports.items() if r.verdict == "fail"]
+    assert failing == ["FullyConnectedNetBatchnormWithoutMeanPath(normalization='batchnorm')"]
+    bad = reports[failing[0]]
+    wrong = {p for p, g in bad.gradients.items() if not g.passed}
+    assert wrong == {"W1", "b1"} and bad.origin == "W1"  # gamma1 and beta1 sit above the broken dx: right
+
+
+def test_a_swapped_beta_gradient_is_blamed_on_beta_alone(nets):
+    reports = check_variants(nets["textbook_nets"].MultiLayerNetExtendSwapsBeta, examples=1)
+    bad = [r for r in reports if r.verdict == "fail"]
+    assert [r.name for r in bad] == ["MultiLayerNetExtendSwapsBeta(use_batchnorm=True)"]
+    assert {p for p, g in bad[0].gradients.items() if not g.passed} == {"beta1"} and bad[0].origin == "beta1"
+
+
+def test_a_conv_net_is_built_on_small_images_and_a_pooling_bug_is_localised_to_the_conv_layer(nets):
+    right = check_model(nets["cs231n_convnets"].ThreeLayerConvNet, examples=1)
+    assert right.verdict == "pass" and right.gradients["W1"].shape == (3, 3, 3, 3), right.explain()
+    wrong = check_model(nets["cs231n_convnets"].ThreeLayerConvNetPoolGradientEverywhere, examples=1)
+    assert {p for p, g in wrong.gradients.items() if not g.passed} == {"W1", "b1"} and wrong.origin == "W1"

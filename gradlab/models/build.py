@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REG", "BuildError", "Sizes", "build", "described", "draw_sizes"]
+__all__ = ["REG", "BuildError", "Sizes", "build", "described", "draw_sizes", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -65,8 +65,31 @@ def draw_sizes(seed: int, case: int) -> Sizes:
     return Sizes(N=N, D=D, hidden=(H1,) if case % 2 == 0 else (H1, H2), C=C)
 
 
-def build(cls: type, sizes: Sizes) -> tuple[Any, dict[str, Any], Sizes]:
-    """(the model, the arguments it was built with, the sizes, with images where it takes them)."""
+#: options that switch on code paths of their own (CS231n's FullyConnectedNet, the textbook's
+#: MultiLayerNetExtend): each is checked as a variant of the model, one at a time
+_NORMS = ("batchnorm", "layernorm")
+_SWITCHES = {"use_batchnorm": True, "use_dropout": True, "use_layernorm": True}
+_KEEP_RATIOS = ("dropout_keep_ratio", "dropout", "keep_prob")
+
+
+def variants(cls: type) -> list[dict[str, Any]]:
+    """The option sets a model is checked with: as built by default (`{}`), then with each normalisation
+    and with dropout (keep probability 0.5) where its constructor offers them."""
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return [{}]
+    out: list[dict[str, Any]] = [{}]
+    if "normalization" in params:
+        out += [{"normalization": n} for n in _NORMS]
+    out += [{name: value} for name, value in _SWITCHES.items() if name in params and params[name].default is False]
+    out += [{name: 0.5} for name in _KEEP_RATIOS if name in params and params[name].default in (0, 1)]
+    return out
+
+
+def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any], Sizes]:
+    """(the model, the arguments it was built with, the sizes, with images where it takes them);
+    `options` (a variant) are passed as they are."""
     try:
         signature = inspect.signature(cls)
     except (TypeError, ValueError):
@@ -74,6 +97,9 @@ def build(cls: type, sizes: Sizes) -> tuple[Any, dict[str, Any], Sizes]:
     kwargs: dict[str, Any] = {}
     for name, p in signature.parameters.items():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if options and name in options:
+            kwargs[name] = options[name]
             continue
         if name.lower() in INPUT and isinstance(p.default, tuple) and len(p.default) == 3:
             sizes = Sizes(sizes.N, sizes.D, sizes.hidden, sizes.C, image=(min(int(p.default[0]), 3), IMAGE_SIDE,

@@ -23,11 +23,11 @@ from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.functions.gradient import judge, scalar_of
 from gradlab.models.adapters import ModelCall, ModelError, adapt, convention_of, seeded
-from gradlab.models.build import REG, BuildError, build, described, draw_sizes
+from gradlab.models.build import REG, BuildError, build, described, draw_sizes, variants
 from gradlab.models.hints import in_model_terms, sigmoid_primes
 from gradlab.models.report import ModelReport
 
-__all__ = ["DEFAULT_CASES", "check_model"]
+__all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
 
 #: cases per model: each a fresh build with other sizes (odd ones with two hidden layers where a list is taken)
 DEFAULT_CASES = 3
@@ -50,8 +50,9 @@ class _Stop(Exception):
 
 
 def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rtol: float = RTOL, atol: float = ATOL,
-                name: str | None = None, source: str = "") -> ModelReport:
-    """The verdict on every parameter's gradient of `model` (a class in one of the three conventions)."""
+                name: str | None = None, source: str = "", options: dict[str, Any] | None = None) -> ModelReport:
+    """The verdict on every parameter's gradient of `model` (a class in one of the three conventions),
+    built with `options` besides the sizes (a variant: `{"normalization": "batchnorm"}`)."""
     if not isinstance(model, type):
         raise TypeError(f"pass the model class, not {type(model).__name__} {model!r:.40}: gradlab builds it small, "
                         "e.g. check_model(TwoLayerNet)")
@@ -59,7 +60,7 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
     if convention is None:
         raise TypeError(f"{model.__name__} is not a model gradlab knows: it needs loss(X, y) (CS231n), loss and "
                         "gradient (the textbook), or feedforward and backprop (Nielsen)")
-    label = name or model.__name__
+    label = name or variant_name(model, options)
     base: dict[str, Any] = dict(convention=convention, seed=seed, source=source or _source_of(model))
     worst: dict[str, GradientResult] = {}
     order: list[str] = []  # the longest backprop order seen (cases differ in depth)
@@ -67,7 +68,7 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
     for k in range(examples):
         try:
             with seeded([seed, k, 13]):  # the model draws its initial weights from numpy's global state
-                instance, kwargs, sizes = build(model, draw_sizes(seed, k))
+                instance, kwargs, sizes = build(model, draw_sizes(seed, k), options)
             call = adapt(convention, instance, sizes, np.random.default_rng([seed, k, 12]))
         except (BuildError, ModelError) as exc:
             return ModelReport(label, error=str(exc), examples=k + 1, **base)
@@ -81,6 +82,19 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
         order = list(case.gradients) if len(case.gradients) > len(order) else order
     ordered = {p: worst[p] for p in order}
     return _report(label, _Case(ordered or case.gradients, case.findings), built, examples=examples, **base)
+
+
+def check_variants(model: type, **kw: Any) -> list[ModelReport]:
+    """`model` as built by default, then with each normalisation and with dropout where it offers them
+    (`gradlab.models.build.variants`): one report each."""
+    return [check_model(model, options=options, **kw) for options in variants(model)]
+
+
+def variant_name(model: type, options: dict[str, Any] | None) -> str:
+    """`FullyConnectedNet`, or `FullyConnectedNet(normalization='batchnorm')` for a variant."""
+    if not options:
+        return model.__name__
+    return f"{model.__name__}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
 
 
 def _report(label: str, case: _Case, built: str, **base: Any) -> ModelReport:

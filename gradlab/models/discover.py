@@ -19,7 +19,7 @@ from types import ModuleType
 
 from gradlab.conventions.imports import LoadError, load_module
 from gradlab.models.adapters import convention_of
-from gradlab.models.check import DEFAULT_CASES, check_model
+from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
 
 __all__ = ["check_model_files", "find_models", "model_files"]
@@ -85,5 +85,5 @@ def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CA
             continue
         for cls in find_models(module):
             if wanted is None or cls.__name__.casefold() in wanted:
-                reports.append(check_model(cls, examples=examples, seed=seed, source=str(f)))
+                reports += check_variants(cls, examples=examples, seed=seed, source=str(f))
     return reports

@@ -112,3 +112,62 @@ class MultiLayerNetDecayOnFirstOnly(MultiLayerNet):
 
     def decay(self, i):
         return self.weight_decay_lambda * self.layers[f"Affine{i}"].W if i == 1 else 0
+
+
+class MultiLayerNetExtend:
+    """affine - [batch norm] - relu - [dropout] ... - affine - softmax; loss(x, t, train_flg) as the book has it."""
+
+    def __init__(self, input_size, hidden_size_list, output_size, weight_init_std=0.01, weight_decay_lambda=0,
+                 use_dropout=False, dropout_ration=0.5, use_batchnorm=False):
+        from textbook_layers import BatchNormalization, Dropout
+
+        self.weight_decay_lambda, self.n = weight_decay_lambda, len(hidden_size_list) + 1
+        self.use_batchnorm = use_batchnorm
+        sizes = [input_size, *hidden_size_list, output_size]
+        self.params, self.layers = {}, OrderedDict()
+        for i in range(1, self.n + 1):
+            self.params[f"W{i}"] = weight_init_std * np.random.randn(sizes[i - 1], sizes[i])
+            self.params[f"b{i}"] = np.zeros(sizes[i])
+            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            if i == self.n:
+                break
+            if use_batchnorm:
+                self.params[f"gamma{i}"], self.params[f"beta{i}"] = np.ones(sizes[i]), np.zeros(sizes[i])
+                self.layers[f"BatchNorm{i}"] = BatchNormalization(self.params[f"gamma{i}"], self.params[f"beta{i}"])
+            self.layers[f"Relu{i}"] = Relu()
+            if use_dropout:
+                self.layers[f"Dropout{i}"] = Dropout(dropout_ration)
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x, train_flg=False):
+        for name, layer in self.layers.items():
+            x = layer.forward(x, train_flg) if name.startswith(("BatchNorm", "Dropout")) else layer.forward(x)
+        return x
+
+    def loss(self, x, t, train_flg=False):
+        decay = sum(0.5 * self.weight_decay_lambda * np.sum(self.params[f"W{i}"] ** 2) for i in range(1, self.n + 1))
+        return self.last_layer.forward(self.predict(x, train_flg), t) + decay
+
+    def gradient(self, x, t):
+        self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        for i in range(1, self.n + 1):
+            grads[f"W{i}"] = self.layers[f"Affine{i}"].dW + self.weight_decay_lambda * self.params[f"W{i}"]
+            grads[f"b{i}"] = self.layers[f"Affine{i}"].db
+            if self.use_batchnorm and i != self.n:
+                grads[f"gamma{i}"] = self.layers[f"BatchNorm{i}"].dgamma
+                grads[f"beta{i}"] = self.swap(self.layers[f"BatchNorm{i}"])
+        return grads
+
+    def swap(self, bn):
+        return bn.dbeta
+
+
+class MultiLayerNetExtendSwapsBeta(MultiLayerNetExtend):
+    """grads['beta{i}'] is handed dgamma: with batch norm on, only the betas are wrong; origin the top beta."""
+
+    def swap(self, bn):
+        return bn.dgamma
