@@ -294,3 +294,45 @@ def test_a_gradient_that_never_summed_over_the_batch_is_still_a_wrong_reduction(
 def test_an_empty_dx_is_told_that_its_slice_is_empty_at_pad_0():
     d = diagnose_shape("dx", np.zeros((2, 3, 0, 0)), np.ones((2, 3, 4, 4)), 2)
     assert d.code == "wrong-shape" and "empty when pad=0" in d.sentence
+
+
+class _SigmoidWithReluBackward:
+    """Native protocol: a sigmoid whose backward is ReLU's (the zoo's `mismatch`)."""
+
+    params: dict = {}
+
+    def forward(self, x, t=None):
+        self.x = x
+        return 1 / (1 + np.exp(-x))
+
+    def backward(self, dout):
+        return dout * (self.x > 0), {}
+
+
+def test_a_saturated_output_is_not_a_position_due_no_gradient():
+    from gradlab.core.evidence import Evidence
+
+    layer = _SigmoidWithReluBackward()
+    x = np.array([[60.0, -1.0, 0.5, 45.0]])  # sigmoid'(60) underflows: the true dx is 0 there, yet nothing routes
+    y0 = layer.forward(x)
+    g = RNG.standard_normal(x.shape)
+    n = g * y0 * (1 - y0)
+    a = layer.backward(g)[0]
+    same = lambda v: v  # noqa: E731
+    ev = Evidence(layer, "x", x, x, None, y0, 1e-5 * np.ones_like(x), lambda k, d: layer.forward(x))
+    ev = ev.seen(g, same, same, n)
+    assert diagnose_values("dx", a, n, _ok(a, n), 1, upstream=g, evidence=ev).code not in ("misrouted", "missing-mask")
+
+
+def test_a_backward_that_returns_none_for_dx_crashed():
+    class SigmoidWithoutReturn:
+        def forward(self, x):
+            self.out = 1 / (1 + np.exp(-x))
+            return self.out
+
+        def backward(self, dout):
+            dx = dout * self.out * (1 - self.out)  # noqa: F841  (the return statement is missing)
+
+    codes, report = _codes(SigmoidWithoutReturn, kind="sigmoid")
+    assert codes == ["crashed"]
+    assert "return statement" in report.failing.gradients[0].diagnosis

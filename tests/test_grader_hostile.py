@@ -182,11 +182,11 @@ def test_forked_children_that_outlive_the_submission_are_killed(tmp_path, sandbo
 
 def test_gradients_returned_as_lists_or_none_earn_nothing_for_that_gradient(tmp_path, sandbox):
     data, feedback, _ = grade(tmp_path, sandbox, "lists_or_none.py")
-    # Relu: dx a list -> crashed, forward credited; Sigmoid: dx None -> never computed; Tanh: forward a list
+    # Relu: dx a list -> crashed, forward credited; Sigmoid: dx None -> not an array either; Tanh: forward a list
     assert layer_scores(data) == {"Relu": 2.5, "Sigmoid": 5, "Tanh": 0}
     codes = {t["name"]: t["extra_data"]["bug_codes"] for t in data["tests"]}
     assert codes["Relu: gradient dx"] == ["crashed"]
-    assert codes["Sigmoid: gradient dx"] == ["zero-gradient"]
+    assert codes["Sigmoid: gradient dx"] == ["crashed"]
     assert codes["Tanh: forward output"] == ["crashed"]
 
 

@@ -49,8 +49,9 @@ _TABLE = (
     BugClass("couples-samples", "one sample's output or gradient depends on another sample",
              "compute each sample's output from its own row only; reductions over the batch axis mix samples"),
     BugClass("non-finite", "NaN or inf appeared for finite inputs",
-             "stabilise the computation: subtract the row maximum before exp, and compute log-softmax as "
-             "z - log(sum(exp(z))) rather than log(softmax), which underflows to log(0)"),
+             "exp of a large logit overflows: subtract the row maximum before exp; and even then a probability "
+             "can underflow to 0, whose log is -inf: compute log-softmax as z - log(sum(exp(z))) with z = x - max, "
+             "not log(softmax)"),
     BugClass("crashed", "forward or backward raised, timed out or returned something that is not an array",
              "run the layer by hand on a small input and fix the error shown"),
     BugClass("mismatch", "the analytic gradient is wrong, and no simple pattern explains it",

@@ -71,10 +71,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     atol_abs = max(atol * scale if scale > 0 else atol, noise)
     base: dict[str, Any] = dict(name=name, shape=view(n).shape, rtol=rtol, atol=atol_abs, numeric=view(n))
     if a is None:
-        if scale == 0.0:
-            return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, rel_error=0.0, **base)
-        return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
-                              diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
+        return _none_given(name, scale, base)
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
     if a.shape != n.shape:
@@ -136,6 +133,20 @@ def pooled_error(parts: list[tuple[float, float, float]]) -> float:
     if not (np.isfinite(diff) and np.isfinite(size)):
         return float("inf")
     return diff / max(size, 1e-300)
+
+
+def _none_given(name: str, scale: float, base: dict[str, Any]) -> GradientResult:
+    """No gradient at all: right only where the true one is zero. dx is what backward returns, so None there
+    is a return value that is not an array (a missing return statement: `crashed`, as DESIGN.md has it); a
+    parameter's gradient that is None was never written (`zero-gradient`)."""
+    if scale == 0.0:
+        return GradientResult(analytic_shape=None, passed=True, max_rel_error=0.0, rel_error=0.0, **base)
+    if name == "dx":
+        return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="crashed",
+                              diagnosis="backward returned None, not the array dx (is its return statement "
+                              "missing?)", **base)
+    return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
+                          diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
 
 
 def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, n: np.ndarray,

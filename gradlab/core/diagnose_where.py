@@ -133,6 +133,11 @@ def routing(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None
     extra = none_due & gets
     if not extra.any():
         return None
+    out = ev.output() if ev is not None and ev.shape_preserving else None
+    if out is not None and out.shape == a.shape and not np.all(out[extra] == 0):
+        # an element-wise layer routes nothing: gradient is due wherever its output was not zeroed, and a
+        # true gradient that vanishes there is saturation (a sigmoid at 60), not a position due none
+        return None
     live = ~none_due
     unmasked = _missing_mask(name, a, n, upstream, ev, extra=extra, live=live, gets=gets)
     if unmasked is not None or not live.any():
