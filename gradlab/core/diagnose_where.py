@@ -99,18 +99,20 @@ def wrong_axis(name: str, N: int, ev: Evidence | None) -> Found | None:
     normalise over the batch (batch norm) leaves sample 0's output unchanged by the others."""
     if ev is None or ev.target != "x":
         return None
+    batch, features = (1, 0) if ev.batch_axis == 1 else (0, 1)
     if ev.mixes_samples and N >= 2 and ev.output_depends_on_another_sample() is False:
         return Found("couples-samples", f"{name} is wrong because the layer normalises over the wrong axis: sample "
                      "0's output does not depend on the other samples, so each sample is normalised over its own "
-                     "features (axis=1) where the statistics belong to each feature over the batch (axis=0)")
+                     f"features (axis={features}) where the statistics belong to each feature over the batch "
+                     f"(axis={batch})")
     if N != 1 or ev.mixes_samples:
         return None
     if not (ev.loss_couples_samples() if ev.t is not None else ev.output_depends_on_another_sample()):
         return None
     what = "gradient changes (beyond the mean's 1/N)" if ev.t is not None else "output changes"
     return Found("couples-samples", f"{name} is wrong here because the layer mixes samples: sample 0's {what} "
-                 "when a second sample joins the batch (a softmax or normalisation over the batch axis 0, where "
-                 "each sample's own features belong: axis=1 or axis=-1)")
+                 f"when a second sample joins the batch (a softmax or normalisation over the batch axis {batch}, "
+                 f"where each sample's own features belong: axis={features})")
 
 
 def _where(mask: np.ndarray) -> str:

@@ -85,6 +85,12 @@ class Evidence:
         return value if isinstance(value, bool) else None
 
     @property
+    def batch_axis(self) -> int:
+        """The user's batch axis: 1 for a layer written for samples as columns (its view transposes x), else 0."""
+        seen = np.shape(self.show(self.x)) if self.target == "x" else self.x.shape
+        return 1 if self.x.ndim == 2 and self.x.shape[0] != self.x.shape[1] and seen == self.x.shape[::-1] else 0
+
+    @property
     def shape_preserving(self) -> bool:
         """dx of a layer whose output has its input's shape (an activation, dropout, a softmax)."""
         return self.target == "x" and self.y0.shape == self.x.shape
