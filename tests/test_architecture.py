@@ -17,7 +17,7 @@ ALLOWED = {
     "kinds": {"core"},
     "functions": {"core"},
     "conventions": {"core", "kinds"},
-    "models": {"core", "kinds", "conventions", "functions"},
+    "models": {"core", "kinds", "conventions", "functions", "training"},
     "cases": {"core", "kinds", "conventions"},
     "testing": {"core", "kinds", "conventions", "cases", "functions", "models"},
     "grading": {"core", "kinds", "conventions", "cases"},

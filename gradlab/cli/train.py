@@ -24,6 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "on MNIST with them. Defaults reach >= 98.5%% test accuracy in about 30 s.",
                        epilog=TRAIN_EXIT)
     add_training_options(p)
+    p.add_argument("--model", metavar="FILE:CLASS",
+                   help="train your own whole model instead (CS231n, textbook or Nielsen style), after its gradients "
+                        "pass the check; hidden sizes, epochs, batch size, optimizer and lr then default to its "
+                        "convention's (a Nielsen network: 784-30-10, SGD, lr 3.0, batch 10, 30 epochs)")
     p.add_argument("--json", metavar="FILE", help="also write the figures (test_accuracy, train_seconds, ...) here")
     p.set_defaults(run=run)
 
@@ -36,17 +40,19 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--affine", default="Affine", help="affine layer (default Affine)")
     g.add_argument("--activation", default="Relu", help="activation layer: Relu, Sigmoid, Tanh (default Relu)")
     g.add_argument("--loss", default="SoftmaxWithLoss", help="loss layer (default SoftmaxWithLoss)")
-    g.add_argument("--hidden", type=positive_int, nargs="+", default=list(d.hidden),
+    g.add_argument("--hidden", type=positive_int, nargs="+", default=None,
                    help=f"hidden sizes (default {d.hidden[0]})")
     g.add_argument("--dropout", type=float, default=d.dropout, help="dropout ratio after each activation (default 0)")
     g.add_argument("--dropout-layer", default="Dropout", help="dropout layer (default Dropout)")
     g.add_argument("--batchnorm", action="store_true", help="batch norm before each activation")
     g.add_argument("--batchnorm-layer", default="BatchNormalization", help="batch-norm layer")
     t = p.add_argument_group("training")
-    t.add_argument("--epochs", type=positive_int, default=d.epochs, help=f"(default {d.epochs})")
-    t.add_argument("--batch-size", type=positive_int, default=d.batch_size, help=f"(default {d.batch_size})")
-    t.add_argument("--optimizer", choices=("adam", "momentum"), default=d.optimizer, help=f"(default {d.optimizer})")
-    t.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
+    # None: the layers' defaults below, or with --model those of the model's convention
+    t.add_argument("--epochs", type=positive_int, default=None, help=f"(default {d.epochs})")
+    t.add_argument("--batch-size", type=positive_int, default=None, help=f"(default {d.batch_size})")
+    t.add_argument("--optimizer", choices=("adam", "momentum", "sgd"), default=None,
+                   help=f"(default {d.optimizer}; sgd is for --model)")
+    t.add_argument("--lr", type=float, default=None, help=f"learning rate (default {d.lr})")
     t.add_argument("--seed", type=non_negative_int, default=d.seed, help=f"(default {d.seed})")
     t.add_argument("--data", type=Path, help="mnist.pkl.gz or a folder of IDX files (default: the cache, "
                    "downloaded on first use)")
@@ -79,6 +85,10 @@ def train_verified(args: argparse.Namespace, known: Mapping[str, Any] | None = N
     from gradlab.training.verified import verify
 
     choice = _choice(args)
+    d = TrainConfig()
+    args.hidden, args.epochs = args.hidden or list(d.hidden), args.epochs or d.epochs
+    args.batch_size, args.optimizer = args.batch_size or d.batch_size, args.optimizer or d.optimizer
+    args.lr = d.lr if args.lr is None else args.lr
     verified = verify(choice, examples=args.examples, seed=args.seed, known=known)
     try:
         config = TrainConfig(hidden=tuple(args.hidden), activation=get(choice["activation"]).kind,
@@ -103,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
     from gradlab.training.mnist import MnistDataError
     from gradlab.training.verified import Refused
 
+    if getattr(args, "model", None):
+        from gradlab.cli.train_model import run_model
+
+        return run_model(args)
     try:
         summary = train_verified(args)
     except (Refused, MnistDataError) as exc:

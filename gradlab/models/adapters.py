@@ -26,7 +26,8 @@ import numpy as np
 
 from gradlab.models.build import Sizes
 
-__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "seeded"]
+__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "parameters_of",
+           "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
@@ -101,20 +102,40 @@ class ModelCall:
         return {k: grads.get(k) for k in self.params}
 
 
-def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
-    """The built `model` with data of `sizes`, ready to call; `ModelError` when its parameters are missing."""
+def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """(the model's own parameter arrays by name, in backprop order; how its code names each gradient),
+    or a `ModelError` saying where its convention keeps them."""
     if convention == "nielsen":
-        return _nielsen(model, sizes, rng)
-    params = getattr(model, "params", None)
-    if not isinstance(params, dict) or not params:
+        weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
+        if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(biases) or not weights:
+            raise ModelError(f"{type(model).__name__} has no weights and biases lists of the same length after it "
+                             "is built: a Nielsen-style network keeps them in self.weights and self.biases")
+        params: dict[str, np.ndarray] = {}
+        names: dict[str, str] = {}
+        for i in reversed(range(len(weights))):  # backprop visits the last layer first
+            params[f"weights[{i}]"], names[f"weights[{i}]"] = weights[i], f"nabla_w[{i}]"
+            params[f"biases[{i}]"], names[f"biases[{i}]"] = biases[i], f"nabla_b[{i}]"
+        return params, names
+    found = getattr(model, "params", None)
+    if not isinstance(found, dict) or not found:
         raise ModelError(f"{type(model).__name__} has no params dict after it is built: a {CONVENTIONS[convention]} "
                          "keeps its parameters in self.params")
-    live = {k: v for k, v in params.items() if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)}
+    live = {k: v for k, v in found.items() if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)}
+    order = backprop_order(list(live))
+    return {k: live[k] for k in order}, {k: f"grads[{k!r}]" for k in order}
+
+
+def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
+    """The built `model` with data of `sizes`, ready to call; `ModelError` when its parameters are missing."""
+    params, names = parameters_of(convention, model)
+    if convention == "nielsen":
+        x = rng.standard_normal((sizes.D, 1))
+        one_hot = np.zeros((sizes.C, 1))
+        one_hot[int(rng.integers(0, sizes.C))] = 1.0
+        return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": one_hot})
     X = rng.standard_normal((sizes.N, *sizes.input_shape))
     y = rng.integers(0, sizes.C, sizes.N)
-    order = backprop_order(list(live))
-    call = ModelCall(convention, model, {k: live[k] for k in order}, {k: f"grads[{k!r}]" for k in order}, sizes.N,
-                     {"X": X, "y": y})
+    call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y})
     if convention == "textbook":
         if "train_flg" in _parameters(model.loss):
             call.options["train_flg"] = True
@@ -136,22 +157,6 @@ def _parameters(fn: Any) -> list[str]:
         return list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return []
-
-
-def _nielsen(model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
-    weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
-    if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(biases) or not weights:
-        raise ModelError(f"{type(model).__name__} has no weights and biases lists of the same length after it is "
-                         "built: a Nielsen-style network keeps them in self.weights and self.biases")
-    params: dict[str, np.ndarray] = {}
-    names: dict[str, str] = {}
-    for i in reversed(range(len(weights))):  # backprop visits the last layer first
-        params[f"weights[{i}]"], names[f"weights[{i}]"] = weights[i], f"nabla_w[{i}]"
-        params[f"biases[{i}]"], names[f"biases[{i}]"] = biases[i], f"nabla_b[{i}]"
-    x = rng.standard_normal((sizes.D, 1))
-    y = np.zeros((sizes.C, 1))
-    y[int(rng.integers(0, sizes.C))] = 1.0
-    return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": y})
 
 
 def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:

@@ -87,9 +87,11 @@ def variants(cls: type) -> list[dict[str, Any]]:
     return out
 
 
-def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any], Sizes]:
+def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
+          for_check: bool = True) -> tuple[Any, dict[str, Any], Sizes]:
     """(the model, the arguments it was built with, the sizes, with images where it takes them);
-    `options` (a variant) are passed as they are."""
+    `options` (a variant) are passed as they are. Without `for_check` only the sizes are given (to
+    train it): its own regularisation, weight scale and dtype stay."""
     try:
         signature = inspect.signature(cls)
     except (TypeError, ValueError):
@@ -105,6 +107,8 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None) -> tup
             sizes = Sizes(sizes.N, sizes.D, sizes.hidden, sizes.C, image=(min(int(p.default[0]), 3), IMAGE_SIDE,
                                                                            IMAGE_SIDE))
         value = _value_for(name.lower(), p.default, sizes)
+        if not for_check and name.lower() not in INPUT | HIDDEN | HIDDEN_LISTS | OUTPUT | LAYER_SIZES:
+            value = _KEEP if p.default is not p.empty else value
         if value is not _KEEP:
             kwargs[name] = value
         elif p.default is p.empty:
