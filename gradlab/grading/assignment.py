@@ -25,9 +25,11 @@ from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, k
 
 BUILTIN = ("classes", "functions")
 _TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers",
-        "sandbox", "precision"}
+        "sandbox", "precision", "hidden_visibility"}
 SANDBOXES = ("auto", "bwrap", "process")
 PRECISIONS = ("float64",)
+#: when a hidden layer's tests appear to students, in Gradescope's words ("hidden": never)
+HIDDEN_VISIBILITIES = ("after_published", "after_due_date", "hidden")
 _LIMITS = {"timeout": float, "import_timeout": float, "total_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
 _LAYER = {"name", "points", "kind", "hidden"}
@@ -66,6 +68,9 @@ class Assignment:
     #: the precision gradients are graded at: None judges a layer at the precision it computes in (a
     #: float32 layer gets float32's tolerance); "float64" refuses a layer that computes in less
     precision: str | None = None
+    #: the Gradescope visibility of a `hidden = true` layer's tests: shown after grades are published
+    #: by default, never only when the assignment says "hidden"
+    hidden_visibility: str = "after_published"
 
     @property
     def max_score(self) -> float:
@@ -115,12 +120,17 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     layout, weight_layout = check_layout(where, data.get("layout", "rows"), data.get("weight_layout", "in_out"))
     layers = _required_layers(where, data, convention)
     sandbox, precision = _sandbox_and_precision(where, data)
+    hidden_visibility = data.get("hidden_visibility", "after_published")
+    if hidden_visibility not in HIDDEN_VISIBILITIES:
+        raise AssignmentError(f"{where}: hidden_visibility must be one of {', '.join(map(repr, HIDDEN_VISIBILITIES))}"
+                              f', got {hidden_visibility!r}; write hidden_visibility = "after_published"')
     # last, so that any error in a single key (the layers' too) is reported before this whole-file one
     if sum(weights.values()) <= 0:
         raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
     return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
                       examples=examples, limits=Limits(**limits), weights=weights, source=source, layout=layout,
-                      weight_layout=weight_layout, sandbox=sandbox, precision=precision)
+                      weight_layout=weight_layout, sandbox=sandbox, precision=precision,
+                      hidden_visibility=hidden_visibility)
 
 
 def _sandbox_and_precision(where: str, data: dict[str, Any]) -> tuple[str, str | None]:

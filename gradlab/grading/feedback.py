@@ -57,41 +57,61 @@ def explain_part(part: Part, hints: dict[str, str] | None = None) -> list[str]:
     return lines
 
 
+def _part_lines(part: Part, layer: LayerGrade) -> list[str]:
+    """`explain_part` as Markdown: the message may quote the student's exception or output (escaped);
+    the bug's meaning and hint are gradlab's own words."""
+    lines = explain_part(part, layer.hints)
+    return [md_text(line) if part.message and i == 0 else line for i, line in enumerate(lines)]
+
+
 def results_json(grade: Grade) -> dict[str, Any]:
-    """Gradescope's results.json for `grade`."""
+    """Gradescope's results.json for `grade`: the Markdown feedback as its output (Gradescope shows no
+    other file), one test per part, numbered, tagged with its bug codes; a hidden layer's tests carry
+    the assignment's `hidden_visibility` (after publication, by default)."""
     tests = []
-    for layer in grade.layers:
-        for part in layer.parts:
+    for li, layer in enumerate(grade.layers, 1):
+        for pi, part in enumerate(layer.parts, 1):
             tests.append({
                 "name": part_name(part, layer),
+                "number": f"{li}.{pi}",
                 "score": round(part.score, 4),
                 "max_score": round(part.max_score, 4),
                 "status": "passed" if part.passed else "failed",
-                "output": "\n".join(explain_part(part, layer.hints)) or "passed",
-                "visibility": "hidden" if part.hidden else "visible",
+                "output": "\n\n".join(_part_lines(part, layer)) or "passed",
+                "output_format": "md",
+                "visibility": grade.assignment.hidden_visibility if part.hidden else "visible",
+                "tags": list(part.codes),
                 "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes)},
             })
-    summary = [f"{layer.required.name}: {_fmt(layer.score)} / {_fmt(layer.max_score)}" for layer in grade.layers
-               if not layer.required.hidden]
-    output = "\n".join([f"{grade.assignment.title}: {_fmt(grade.score)} / {_fmt(grade.max_score)}", *summary,
-                        *grade.notes])
-    return {"score": grade.score, "execution_time": grade.execution_time,
-            "output": output, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
+    return {"score": grade.score, "execution_time": grade.execution_time, "output": feedback_markdown(grade),
+            "output_format": "md", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"sandbox": grade.sandbox}}
+
+
+def _score_line(grade: Grade) -> str:
+    """The total a student may see now: hidden layers' points are left out until publication."""
+    hidden = [layer for layer in grade.layers if layer.required.hidden]
+    if not hidden:
+        return f"**Score: {_fmt(grade.score)} / {_fmt(grade.max_score)}**"
+    shown = [layer for layer in grade.layers if not layer.required.hidden]
+    return (f"**Score: {_fmt(sum(la.score for la in shown))} / {_fmt(sum(la.max_score for la in shown))}** "
+            f"on the visible tests; hidden tests worth {_fmt(sum(la.max_score for la in hidden))} points are "
+            "graded too, and shown when grades are published")
 
 
 def feedback_markdown(grade: Grade) -> str:
     """The report for the student: score, then every layer, every lost point explained."""
-    lines = [f"# {grade.assignment.title}", "", f"**Score: {_fmt(grade.score)} / {_fmt(grade.max_score)}**", ""]
+    lines = [f"# {md_text(grade.assignment.title)}", "", _score_line(grade), ""]
     for note in grade.notes:
         head, _, rest = note.partition("\n")
-        lines += [f"> {md_text(head)}", ""] + ([*fenced(rest[:2000]), ""] if rest else [])
+        lines += [f"> {md_text(head)}", ""] + ([*fenced(rest[:4000]), ""] if rest else [])
     for layer in grade.layers:
-        lines.append(f"## {layer.required.name} — {_fmt(layer.score)} / {_fmt(layer.max_score)}")
-        lines.append("")
         if layer.required.hidden:
-            lines += ["This layer is graded by hidden tests; details appear when grades are published.", ""]
+            lines += [f"## {layer.required.name} — hidden tests, {_fmt(layer.max_score)} points", "",
+                      "This layer is graded by hidden tests; its score and details appear when grades are "
+                      "published.", ""]
             continue
+        lines += [f"## {layer.required.name} — {_fmt(layer.score)} / {_fmt(layer.max_score)}", ""]
         if layer.found_as and layer.found_as != layer.required.name:
             lines += [f"(graded your {md_text(layer.found_as)})", ""]
         if layer.note:
@@ -100,9 +120,7 @@ def feedback_markdown(grade: Grade) -> str:
             mark = "✅" if part.passed else "❌"
             lines.append(f"- {mark} {PART_TITLES.get(part.component, part.component)}: "
                          f"{_fmt(part.score)} / {_fmt(part.max_score)}")
-            # the message may quote the student's exception or output; the bug's meaning and hint are ours
-            lines += [f"  - {md_text(line) if part.message and i == 0 else line}"
-                      for i, line in enumerate(explain_part(part, layer.hints))]
+            lines += [f"  - {line}" for line in _part_lines(part, layer)]
         if layer.score == layer.max_score:
             lines.append(f"- all {layer.cases} cases passed")
         lines.append("")
