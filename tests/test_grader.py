@@ -17,6 +17,7 @@ from gradlab.grading.assignment import AssignmentError, load_assignment
 from gradlab.cli.main import main
 from gradlab.grading.grader import draw_specs, grade_submission
 from gradlab.kinds import KINDS, build_case
+from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
 from gradlab.grading.sandbox.process import Limits, Sandbox
 from gradlab.grading.sandbox.wire import WireError, decode, encode
@@ -207,6 +208,9 @@ def test_the_gradescope_bundle_grades_a_fake_autograder_tree(tmp_path):
     assert results["score"] == 100
     assert all(t["status"] == "passed" for t in results["tests"])
     assert (root / "results" / "feedback.md").exists()
+    # the image installs the jail, and the submission is graded in it wherever it can run
+    assert "apt-get install -y bubblewrap" in (root / "source" / "setup.sh").read_text()
+    assert results["extra_data"]["sandbox"] == ("bwrap" if jail.probe() is None else "process")
 
 
 HELPER = "import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
