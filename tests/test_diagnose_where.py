@@ -336,3 +336,30 @@ def test_a_backward_that_returns_none_for_dx_crashed():
     codes, report = _codes(SigmoidWithoutReturn, kind="sigmoid")
     assert codes == ["crashed"]
     assert "return statement" in report.failing.gradients[0].diagnosis
+
+
+class ReluLocalDerivativeOnly:
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0)
+
+    def backward(self, dout):
+        return (self.x > 0).astype(float)
+
+
+class BatchNormStoresSwapped(BatchNormDgammaFromInput):
+    def backward(self, dout):
+        N = dout.shape[0]
+        self.dgamma, self.dbeta = dout.sum(axis=0), np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        return (N * dxn - dxn.sum(axis=0) - self.xn * np.sum(dxn * self.xn, axis=0)) / (N * self.std)
+
+
+@pytest.mark.parametrize("layer, kind, words", [
+    (ReluLocalDerivativeOnly, "relu", "the local derivative alone"),
+    (BatchNormStoresSwapped, "batchnorm", "holds dbeta"),
+], ids=["dout never multiplied in", "dgamma and dbeta swapped"])
+def test_a_mismatch_that_a_closer_look_explains_says_what_it_is(layer, kind, words):
+    codes, report = _codes(layer, kind=kind)
+    assert codes[:1] == ["mismatch"]
+    assert any(words in g.diagnosis for g in report.failing.gradients if not g.passed)

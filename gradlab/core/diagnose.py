@@ -233,7 +233,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if not np.any(a):
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
     # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
-    found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence)
+    found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence) or \
+        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:
@@ -247,7 +248,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         found = diagnose_where.unmasked_elsewhere(name, c, evidence)
         return _factor(name, c, N) if found is None else Diagnosis(found.code, found.sentence, c)
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
-    found = diagnose_where.routing(name, a, n, upstream, evidence)
+    found = diagnose_where.routing(name, a, n, upstream, evidence) or \
+        diagnose_where.without_upstream(name, a, n, upstream)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if _transposed_values(a, n):

@@ -115,6 +115,27 @@ def wrong_axis(name: str, N: int, ev: Evidence | None) -> Found | None:
                  f"where each sample's own features belong: axis={features})")
 
 
+def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """A parameter's gradient that is another parameter's true gradient: returned or stored in the wrong order."""
+    if ev is None or ev.target == "x":
+        return None
+    for other, g in ev.other_true_gradients().items():
+        if g.shape == a.shape and _matches(a, g) and not _matches(n, g):
+            return Found("mismatch", f"{name} holds {other}, the gradient of another parameter: the gradients are "
+                         "returned (or stored) in the wrong order; return them in the order of the parameters")
+    return None
+
+
+def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> Found | None:
+    """dx is the local derivative alone: multiplied by dout it would be right (the chain rule's factor)."""
+    if upstream is None or upstream.shape != a.shape or a.shape != n.shape or _matches(a, n):
+        return None
+    if not _matches(a * upstream, n):
+        return None
+    return Found("mismatch", f"{name} is the local derivative alone: multiplied by dout it is the true gradient. "
+                 "The chain rule's factor is missing: dx = dout * (local derivative)")
+
+
 def _where(mask: np.ndarray) -> str:
     idx = np.argwhere(mask)[:SHOWN]
     shown = ", ".join("[" + ", ".join(map(str, i)) + "]" for i in idx)

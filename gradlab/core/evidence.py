@@ -14,13 +14,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
 
 from gradlab.core import numeric
-from gradlab.core.protocol import Layer
+from gradlab.core.protocol import Layer, grad_name, user_view
 
 #: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
 MAX_JACOBIAN = 20000
@@ -174,6 +174,35 @@ class Evidence:
             return {}
         return {name: self.show(np.sum(G * A, axis=axes)) for name, A in (("x", self.x), ("out", self.y0))
                 if A.shape == G.shape and np.issubdtype(A.dtype, np.number)}
+
+    def other_true_gradients(self, *, max_size: int = 256) -> dict[str, np.ndarray]:
+        """The true gradients of the other parameters (small ones: 2 calls per element), by the user's
+        spelling of each (`dbeta`), in the user's orientation: what a gradient stored in the wrong place holds."""
+        G, found = self.G, {}
+        if self.target == "x" or G is None:
+            return {}
+        for other, p in self.layer.params.items():
+            if other == self.target or not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating) \
+                    or not 0 < p.size <= max_size:
+                continue
+            g = self._quietly(partial(self._numeric_of, p, G))
+            if g is not None:
+                found[grad_name(self.layer, other)] = user_view(self.layer, other)(g)
+        return found
+
+    def _numeric_of(self, p: np.ndarray, G: np.ndarray) -> np.ndarray:
+        h, g = numeric.steps(p).reshape(-1), np.empty(p.size)
+        for k in range(p.size):
+            old = p.flat[k]
+            try:
+                p.flat[k] = old + h[k]
+                up = float(np.sum(G * np.asarray(self.layer.forward(self.x, self.t), dtype=np.float64)))
+                p.flat[k] = old - h[k]
+                down = float(np.sum(G * np.asarray(self.layer.forward(self.x, self.t), dtype=np.float64)))
+            finally:
+                p.flat[k] = old
+            g[k] = (up - down) / (2 * h[k])
+        return g.reshape(p.shape)
 
     def loss_couples_samples(self) -> bool | None:
         """For a loss: whether sample 0's gradient stops being proportional to its own (the mean's 1/N aside)
