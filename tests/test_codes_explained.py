@@ -1,0 +1,35 @@
+"""The codes in a result are the codes its text explains (issue 14): the header of every failing zoo
+report lists exactly the codes of the case its body shows (and of the extreme case it also shows)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.registry import load_reference
+from gradlab.core.messages import explain
+
+BUGGY = [e for e in load_reference().values() if e.is_buggy]
+
+
+def _explained(report) -> list[str]:
+    codes = list(report.failing.bug_codes) if report.failing is not None else []
+    if report.extreme_failure is not None:
+        codes += report.extreme_failure.bug_codes
+    return list(dict.fromkeys(codes))
+
+
+@pytest.mark.parametrize("entry", BUGGY, ids=lambda e: e.name)
+def test_the_header_codes_are_the_codes_the_body_explains(entry):
+    report = check_entry(entry, examples=25, seed=0)
+    text = explain(report)
+    assert set(report.bug_codes) == set(_explained(report)), text
+    for code in report.bug_codes:
+        assert f"  {code}: " in text, text
+
+
+def test_a_code_settled_on_a_larger_batch_shows_that_batch():
+    entry = next(e for e in BUGGY if e.name == "AffineUpdatesInBackward")
+    report = check_entry(entry, examples=25, seed=0)
+    assert report.failing.describe() != report.smallest_failing  # N=1 says "scaled"; N=4 settles it
+    assert "case shown above: N=4" in explain(report)
