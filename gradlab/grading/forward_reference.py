@@ -5,12 +5,15 @@ identity "ReLU" with `dx = dout` passes them. So the grader compares every forwa
 reference layer's output on the same case. Where courses legitimately differ, the kind's module
 says what else is accepted (`Kind.forward_candidates`: batch norm's epsilons, the MSE loss's
 constants; `Kind.forward_accepts`: a leaky ReLU's slope, dropout's scalings).
+Forwards are also spot-checked at points a finite difference visits (`spot_check`), so the function
+the gradients were checked against is the one compared with the reference.
 Runs in the grader's process on trusted reference code only. Non-goal: checking gradients.
 """
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 
@@ -67,3 +70,37 @@ def check_forward(kind: Kind, case: Case, out: np.ndarray | None) -> ForwardChec
     where = "[" + ", ".join(map(str, worst)) + "]" if worst else ""
     return ForwardCheck(False, f"forward output differs from the correct one: at {where or 'the output'} "
                                f"yours is {float(out[worst]):.6g}, the correct value is {float(ref[worst]):.6g}")
+
+
+#: how many points a finite difference would visit (one element of x moved by a tiny step) the
+#: forward is compared with the reference at, per case
+SPOT_CHECKS = 3
+SPOT_STEP = 1e-5
+
+
+def spot_check(layer: Any, kind: Kind, case: Case, seed: int) -> ForwardCheck | None:
+    """The student's forward at a few points a finite difference visits, compared with the reference
+    there; None when it agrees everywhere (or the kind cannot be spot-checked).
+
+    The gradient checks differentiate whatever the forward computes while it is being differentiated;
+    comparing only its first output with the reference would let a forward that is right on its first
+    call, or right except when it looks differentiated (tiny moves of one element), carry a backward
+    consistent with some other function. Stochastic forwards (`forward_accepts`: dropout) are skipped."""
+    if kind.forward_accepts is not None or not kind.x_differentiable or case.x.size == 0 or \
+            not callable(getattr(layer, "forward_perturbed", None)):
+        return None
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(case.x.size, size=min(SPOT_CHECKS, case.x.size), replace=False)
+    step = SPOT_STEP * max(1.0, float(np.abs(case.x).max(initial=0.0)))
+    values = case.x.reshape(-1)[idx] + step * rng.choice([-1.0, 1.0], size=idx.size)
+    outs = layer.forward_perturbed("x", idx, values, x=case.x.copy(), t=None if case.t is None else case.t.copy())
+    for row, i, v in zip(np.asarray(outs), idx.tolist(), values.tolist()):
+        moved = copy.deepcopy(case)
+        moved.x.flat[i] = v
+        verdict = check_forward(kind, moved, row)
+        if not verdict.ok:
+            where = ", ".join(map(str, np.unravel_index(i, case.x.shape)))
+            return ForwardCheck(False, f"with x[{where}] moved by {v - float(case.x.flat[i]):.1e} (as a finite "
+                                       f"difference does), {verdict.message}: forward must compute the same "
+                                       "function on every call")
+    return None

@@ -34,9 +34,10 @@ from gradlab.conventions.layouts import ColumnsLayer
 from gradlab.conventions.layouts import hints as columns_hints
 from gradlab.conventions.layouts import refusal as columns_refusal
 from gradlab.core.check import check_case
+from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
-from gradlab.grading.forward_reference import check_forward
+from gradlab.grading.forward_reference import ForwardCheck, check_forward, spot_check
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
@@ -160,6 +161,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         make = factory(made)
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
+            fwd = None if finite_only else _forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)))
         except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
@@ -170,8 +172,6 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         if made:
             display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
             display.update({p: "d" + p for p in kind.params})
-        out = made[0].first_output if made else None
-        fwd = None if finite_only else check_forward(kind, case, out)
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         tally.record(result, fwd, spec, display)
@@ -190,6 +190,18 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
                 p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
                             "with it proves nothing (see the forward test)"
     return grade
+
+
+def _forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int) -> ForwardCheck:
+    """The forward's first output compared with the reference, then the forward at points a finite
+    difference visits (`spot_check`)."""
+    fwd = check_forward(kind, case, made[0].first_output if made else None)
+    if not fwd.ok or not made:
+        return fwd
+    try:
+        return spot_check(made[0], kind, case, seed) or fwd
+    except LayerCrash as exc:
+        return ForwardCheck(False, f"forward raised at a point a finite difference visits: {exc.detail}")
 
 
 class LayerBroke(Exception):
