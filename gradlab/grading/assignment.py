@@ -32,7 +32,7 @@ PRECISIONS = ("float64",)
 HIDDEN_VISIBILITIES = ("after_published", "after_due_date", "hidden")
 _LIMITS = {"timeout": float, "import_timeout": float, "total_timeout": float, "memory_mb": int}
 _WEIGHTS = ("forward", "gradient", "structure")
-_LAYER = {"name", "points", "kind", "hidden"}
+_LAYER = {"name", "points", "kind", "hidden", "file"}
 
 
 class AssignmentError(Exception):
@@ -45,6 +45,8 @@ class RequiredLayer:
     kind: Kind
     points: float
     hidden: bool = False
+    #: where a submission that defines the layer in two files keeps the one to grade (e.g. "layers.py")
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,10 @@ def _required_layer(where: str, at: str, table: Any, convention: str) -> Require
     hidden = table.get("hidden", False)
     if not isinstance(hidden, bool):
         raise AssignmentError(f"{where}: {at}.hidden must be true or false, got {hidden!r}")
-    return RequiredLayer(lname, kind, points, hidden)
+    file = table.get("file")
+    if file is not None and (not isinstance(file, str) or not file):
+        raise AssignmentError(f'{where}: {at}.file must be a file name, got {file!r}; write file = "layers.py"')
+    return RequiredLayer(lname, kind, points, hidden, file)
 
 
 def _layer_kind(where: str, at: str, table: dict[str, Any], convention: str) -> Kind:

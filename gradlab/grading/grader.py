@@ -343,7 +343,25 @@ def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assi
         found = ", ".join(e["name"] for e in entries) or "none"
         return _missing(required, assignment, f"no {style} named {required.name!r} was found "
                                                f"(layers found: {found})")
+    duplicates = hello.get("duplicates")
+    files = duplicates.get(entry["name"]) if isinstance(duplicates, dict) else None
+    if isinstance(files, list) and files:
+        chosen = _named_file(required.file, [str(f) for f in files])
+        if chosen is None:
+            named = f"; the assignment names {required.file!r}, which is none of them" if required.file else ""
+            return _missing(required, assignment, f"{entry['name']} is defined in {len(files)} files "
+                                                   f"({', '.join(map(str, files))[:300]}){named}: gradlab does not "
+                                                   "guess which one to grade; keep one definition")
+        entry = {**entry, "name": f"{entry['name']}@{chosen}"}
     return _grade_layer_safely(box, required, entry, assignment)
+
+
+def _named_file(file: str | None, files: list[str]) -> str | None:
+    """The one of `files` (paths in the submission) that the assignment's `file` names, if any."""
+    if file is None:
+        return None
+    hits = [f for f in files if f == file or f.endswith("/" + file.lstrip("/"))]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _grade_layer_safely(box: Sandbox, required: RequiredLayer, entry: dict[str, Any],

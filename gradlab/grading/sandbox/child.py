@@ -174,22 +174,38 @@ class Server:
         return {"ok": True, "outs": np.stack(outs) if outs else np.zeros((0,))}
 
 
-def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], str | None]:
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a is b or a == b)  # a pair of functions compares element by element
+    except Exception:
+        return False
+
+
+def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], dict[str, list[str]], str | None]:
+    """(entries by name, skipped names, duplicates, import error). A layer defined in two files (not
+    merely re-exported) is a duplicate: its name maps to the files; each definition is also served as
+    `name@file`, so the grader can take the one the assignment names."""
     from gradlab.conventions.discover import LoadError, find_layers, load_module
 
-    entries: dict[str, Any] = {}
+    found_in: dict[str, list[tuple[str, Any]]] = {}
     skipped: list[list[str]] = []
     for path in files:
         try:
             found = find_layers(load_module(Path(path)), path)
         except LoadError as exc:
-            return {}, [], str(exc)
+            return {}, [], {}, str(exc)
         except BaseException as exc:  # KeyboardInterrupt at import, say
-            return {}, [], f"{os.path.basename(path)} raised {type(exc).__name__} while being imported: {exc}"
+            return {}, [], {}, f"{os.path.basename(path)} raised {type(exc).__name__} while being imported: {exc}"
         for e in found.entries:
-            entries.setdefault(e.name, e)
+            same = found_in.setdefault(e.name, [])
+            if not any(_same(e.target, other.target) for _, other in same):
+                same.append((os.path.relpath(path), e))
         skipped += [[n, why] for n, why in found.skipped]
-    return entries, skipped, None
+    entries = {name: defs[0][1] for name, defs in found_in.items()}
+    duplicates = {name: [f for f, _ in defs] for name, defs in found_in.items() if len(defs) > 1}
+    for name in duplicates:
+        entries.update({f"{name}@{f}": e for f, e in found_in[name]})
+    return entries, skipped, duplicates, None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,10 +242,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.meta_path.insert(0, _NoReference())
     req, rep = args.req, args.rep
 
-    entries, skipped, error = _load(files)
-    hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped,
-                             "entries": [{"name": e.name, "kind": e.kind, "convention": e.convention}
-                                         for e in entries.values()]}
+    entries, skipped, duplicates, error = _load(files)
+    hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped, "duplicates": duplicates,
+                             "entries": [{"name": key, "kind": e.kind, "convention": e.convention}
+                                         for key, e in entries.items() if "@" not in key]}
     _write_all(rep, encode(hello))
     server = Server(entries)
     while True:
