@@ -231,6 +231,9 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if not np.all(np.isfinite(a)):
         return Diagnosis("non-finite", f"{name} contains NaN or inf")
     if not np.any(a):
+        found = diagnose_where.masked_elsewhere(name, evidence, here="is all zeros here")
+        if found is not None and found.code == "misrouted":  # an inverted mask, on a case it blocks entirely
+            return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
     # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
     found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence) or \
@@ -245,7 +248,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
                          "contribution was dropped or overwritten instead of added")
     c, residual = fit_factor(a, n)
     if residual <= FIT_RTOL:
-        found = diagnose_where.unmasked_elsewhere(name, c, evidence)
+        found = diagnose_where.masked_elsewhere(name, evidence, here=f"is {c:.4g} times the true gradient here")
         return _factor(name, c, N) if found is None else Diagnosis(found.code, found.sentence, c)
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
     found = diagnose_where.routing(name, a, n, upstream, evidence) or \

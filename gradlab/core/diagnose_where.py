@@ -24,7 +24,7 @@ import numpy as np
 from gradlab.core.evidence import Evidence
 
 #: a hypothesis explains a gradient when it leaves at most this fraction of the observed error ...
-EXPLAINED = 0.05
+EXPLAINED = 1e-3
 #: ... and agrees with what it predicts to this fraction of the gradient's norm
 AGREES = 1e-4
 #: an element of the true gradient is structurally zero below this fraction of the largest element
@@ -47,17 +47,14 @@ def _norm(a: np.ndarray) -> float:
     return float(np.linalg.norm(a.reshape(-1)))
 
 
-def _explains(predicted: np.ndarray | None, a: np.ndarray, n: np.ndarray, *, what: np.ndarray) -> bool:
-    """`predicted` matches `what` (to AGREES of its norm) and removes all but EXPLAINED of the error a - n."""
+def _agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> bool:
+    """`predicted` matches `what` to AGREES of its norm and to EXPLAINED of the observed error ||a - n||: a
+    hypothesis must account for the error itself, not merely come close to a gradient the error barely moves
+    (at inputs near 0, sigmoid(x) and sigmoid(y) agree to 1e-4 and still differ by the whole error)."""
     if predicted is None or predicted.shape != what.shape or not np.all(np.isfinite(predicted)):
         return False
-    off = _norm(predicted - what)
-    return off <= AGREES * _norm(what) and off <= EXPLAINED * _norm(a - n)
-
-
-def _matches(predicted: np.ndarray | None, what: np.ndarray) -> bool:
-    return predicted is not None and predicted.shape == what.shape and bool(np.all(np.isfinite(predicted))) and \
-        _norm(predicted - what) <= AGREES * _norm(what)
+    off = _norm(predicted - what)  # a vanishing `what` is matched by anything that vanishes: no evidence
+    return _norm(what) > 0 and off <= AGREES * _norm(what) and off <= EXPLAINED * error
 
 
 def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -69,14 +66,14 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
     if not ev.shape_preserving:
         return None
     y = ev.y0
-    if _explains(ev.analytic_with_input(y), a, n, what=n):
+    error = _norm(a - n)
+    if _agrees(ev.analytic_with_input(y), n, error):
         return Found("wrong-input", f"{name} is the derivative evaluated at the input x where its formula needs the "
                      "output y: handed its own output y as input, backward returns the true gradient (e.g. tanh' = "
                      "1 - y**2 and sigmoid' = y * (1 - y) with y = forward's output, not x)")
     # a formula in x applied to y: the true gradient at input y, measured where the layer acts element-wise
-    if _matches(ev.elementwise_gradient(ev.x), n):
-        at_y = ev.elementwise_gradient(y)
-        if not _matches(at_y, n) and _explains(at_y, a, n, what=a):
+    if _agrees(ev.elementwise_gradient(ev.x), n, error):
+        if _agrees(ev.elementwise_gradient(y), a, error):
             return Found("wrong-input", f"{name} is the derivative evaluated at the output y where it belongs at the "
                          "input x: it equals the true gradient at input y (e.g. sigmoid(out) * (1 - sigmoid(out)) "
                          "where the derivative is sigmoid(x) * (1 - sigmoid(x)) = out * (1 - out))")
@@ -86,7 +83,7 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
 def _parameter_from_wrong_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence) -> Found | None:
     """A parameter's gradient built from the input x or the output y where another array belongs."""
     for array, product in ev.upstream_times().items():
-        if _explains(product, a, n, what=a):
+        if _agrees(product, a, _norm(a - n)):
             return Found("wrong-input", f"{name} is dout * {array} summed over the batch: its formula reads the "
                          f"{'input x' if array == 'x' else 'output'} where another array belongs (e.g. dgamma = "
                          "sum(dout * x_hat) with x_hat the normalised input, not x)")
@@ -120,7 +117,7 @@ def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
     if ev is None or ev.target == "x":
         return None
     for other, g in ev.other_true_gradients().items():
-        if g.shape == a.shape and _matches(a, g) and not _matches(n, g):
+        if _agrees(g, a, _norm(a - n)):
             return Found("mismatch", f"{name} holds {other}, the gradient of another parameter: the gradients are "
                          "returned (or stored) in the wrong order; return them in the order of the parameters")
     return None
@@ -128,9 +125,9 @@ def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
 
 def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> Found | None:
     """dx is the local derivative alone: multiplied by dout it would be right (the chain rule's factor)."""
-    if upstream is None or upstream.shape != a.shape or a.shape != n.shape or _matches(a, n):
+    if upstream is None or upstream.shape != a.shape or a.shape != n.shape:
         return None
-    if not _matches(a * upstream, n):
+    if not _agrees(a * upstream, n, _norm(a - n)):
         return None
     return Found("mismatch", f"{name} is the local derivative alone: multiplied by dout it is the true gradient. "
                  "The chain rule's factor is missing: dx = dout * (local derivative)")
@@ -191,7 +188,10 @@ def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray 
         return None
     if not zeroed or (live.any() and not gets[live].all()):
         return None
-    c, residual = _fit(a[live], n[live]) if live.any() else (1.0, 0.0)
+    if not live.any():  # everything zeroed here: an inverted mask looks the same
+        return masked_elsewhere(name, ev, here=f"gets gradient at {int(extra.sum())} position(s) the forward "
+                                f"zeroed (at {_where(extra)})")
+    c, residual = _fit(a[live], n[live])
     if residual > FITS:
         return None
     factor = "" if abs(c - 1.0) <= 0.02 else f"; where it should flow it is also {c:.4g} times the true gradient"
@@ -200,18 +200,23 @@ def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray 
                  "mask forward used (stored in the cache), as in dx = dout * mask")
 
 
-def unmasked_elsewhere(name: str, c: float, ev: Evidence | None) -> Found | None:
-    """A gradient off by one factor here may lack its mask too, where this case zeroed nothing: ask the
-    layer on a larger batch whether gradient flows to outputs the forward zeroed."""
-    if ev is None or not ev.shape_preserving:
-        return None
-    counts = ev.flows_where_zeroed()
+def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | None:
+    """What a case too small to show it cannot say (it zeroed nothing, or everything, or got no gradient at
+    all), asked of the layer on a larger batch: gradient where the forward zeroed and none where it kept is
+    an inverted mask (`misrouted`); gradient where it zeroed and everywhere it kept, a missing mask."""
+    counts = ev.flows_where_zeroed() if ev is not None else None
     if counts is None or counts[0] == 0 or counts[1] < 0.9 * counts[0]:
         return None
-    zeroed, flowing = counts
-    return Found("missing-mask", f"{name} is {c:.4g} times the true gradient here, and backward ignores the "
-                 f"forward's mask: on a larger batch {flowing} of the {zeroed} outputs the forward zeroed still "
-                 "got gradient. Multiply by the mask forward used (stored in the cache), as in dx = dout * mask")
+    zeroed, flowing, kept, blocked = counts
+    if kept and blocked >= 0.9 * kept:
+        return Found("misrouted", f"{name} {here}; on a larger batch gradient reaches {flowing} of the {zeroed} "
+                     f"outputs the forward zeroed and none of the {kept} it kept: the mask is inverted (gradient "
+                     "belongs where forward let the input through, e.g. x > 0)")
+    if blocked:
+        return None
+    return Found("missing-mask", f"{name} {here}, and backward ignores the forward's mask: on a larger batch "
+                 f"{flowing} of the {zeroed} outputs the forward zeroed still got gradient. Multiply by the mask "
+                 "forward used (stored in the cache), as in dx = dout * mask")
 
 
 def _fit(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:

@@ -125,37 +125,44 @@ class Evidence:
         """Whether sample 0's output changes when another sample joins the batch (None: cannot tell)."""
         if self.t is not None or self.x.ndim < 2 or self.y0.ndim < 1 or self.y0.shape[0] != self.x.shape[0]:
             return None
-        other = -1.7 * self.x[:1] + 0.3 * np.std(self.x) + 0.5  # a sample unlike the case's own
-        batch = np.concatenate([self.x, other], axis=0)
+        # two other samples, one at a time: a shifted copy of sample 0 (a softmax over the batch of saturated
+        # logits would not move for a sample far away) and one unlike it (a mean is unmoved by a copy)
+        others = (self.x[:1] + 1.0, -1.7 * self.x[:1] + 0.3 * np.std(self.x) + 0.5)
 
         def changed() -> bool:
-            y = np.asarray(self.layer.forward(batch, None), dtype=np.float64)
-            if y.shape[1:] != self.y0.shape[1:] or y.shape[0] != batch.shape[0]:
-                raise ValueError("not a per-sample output")
-            before, after = self.y0, y[:self.y0.shape[0]]
-            return not np.allclose(after, before, rtol=1e-9, atol=1e-12 * (1.0 + float(np.abs(before).max())))
+            for other in others:
+                batch = np.concatenate([self.x, other], axis=0)
+                y = np.asarray(self.layer.forward(batch, None), dtype=np.float64)
+                if y.shape[1:] != self.y0.shape[1:] or y.shape[0] != batch.shape[0]:
+                    raise ValueError("not a per-sample output")
+                before, after = self.y0, y[:self.y0.shape[0]]
+                if not np.allclose(after, before, rtol=1e-9, atol=1e-12 * (1.0 + float(np.abs(before).max()))):
+                    return True
+            return False
 
         return self._quietly(changed)
 
-    def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int] | None:
+    def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int, int, int] | None:
         """On a batch of at least `min_size` elements (the case's samples repeated, shifted a little so that
-        none repeats exactly), how many outputs the forward zeroed from a non-zero input, and how many of
-        those got gradient from backward: a case small enough to zero nothing cannot show a missing mask."""
+        none repeats exactly): how many outputs the forward zeroed from a non-zero input, how many of those
+        got gradient from backward, how many it kept (non-zero), and how many of those got none. A case small
+        enough to zero nothing (or everything) cannot tell a missing mask from an inverted one."""
         if not self.shape_preserving or self.G is None or self.x.ndim < 1 or self.x.shape[0] < 1:
             return None
         reps = -(-min_size // max(self.x.size, 1))
         rng = np.random.default_rng(7)
         big = np.concatenate([self.x] * reps, axis=0)
-        big = big + 0.1 * np.std(self.x) * rng.standard_normal(big.shape)
+        big = big + (0.1 * np.std(self.x) + 0.5 * np.abs(big).mean()) * rng.standard_normal(big.shape)
         G = rng.standard_normal(big.shape)
 
-        def count() -> tuple[int, int]:
+        def count() -> tuple[int, int, int, int]:
             y = np.asarray(self.layer.forward(big, self.t), dtype=np.float64)
             dx, _ = self.layer.backward(G.copy())
             if y.shape != big.shape or dx is None or np.shape(dx) != big.shape:
                 raise ValueError("not shape-preserving on a larger batch")
-            zeroed = (y == 0) & (big != 0)
-            return int(zeroed.sum()), int((zeroed & (np.asarray(dx) != 0)).sum())
+            flows = np.asarray(dx) != 0
+            zeroed, kept = (y == 0) & (big != 0), (y != 0) & (big != 0)
+            return int(zeroed.sum()), int((zeroed & flows).sum()), int(kept.sum()), int((kept & ~flows).sum())
 
         return self._quietly(count)
 
@@ -210,7 +217,7 @@ class Evidence:
         if self.target != "x" or self.t is None or self.n is None or self.y0.size != 1 or self.x.ndim < 2:
             return None
         x0, n0 = self.x[:1], self.n[:1]
-        batch = np.concatenate([self.x, -1.7 * x0 + 0.5], axis=0)
+        batch = np.concatenate([self.x, x0 + 1.0], axis=0)  # near sample 0: saturated logits still interact
         t = np.concatenate([self.t, self.t[:1]], axis=0)
 
         def coupled() -> bool:
