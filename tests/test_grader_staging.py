@@ -59,7 +59,7 @@ def test_a_single_file_that_links_to_a_device_is_not_read(tmp_path):
 def test_a_booby_trapped_folder_is_graded_on_its_real_files_and_the_feedback_names_what_was_left_out(tmp_path):
     grade = grade_submission(booby_trapped_folder(tmp_path), relu_only())
     assert grade.score == grade.max_score == 10
-    note = next(n for n in grade.notes if n.startswith("not copied"))
+    note = next(n for n in grade.notes if n.startswith("left out"))
     assert "zero.py" in note and "secret.py" in note
     assert "TOP SECRET" not in repr(grade)
 

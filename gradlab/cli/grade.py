@@ -24,8 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                                "points, it is not an error)",
                                             usage="grading could not run: bad arguments, a missing submission, "
                                                   "an assignment that does not load (one line says why)"))
-    p.add_argument("submission", metavar="SUBMISSION", help="a .py file, a class folder, or (with --single) "
-                                                            "one student's folder")
+    p.add_argument("submission", metavar="SUBMISSION", help="a .py file or a notebook (.ipynb: its code cells "
+                                                            "that import, define or assign constants), a class "
+                                                            "folder, or (with --single) one student's folder")
     p.add_argument("--assignment", required=True, metavar="NAME_OR_TOML",
                    help="built-in assignment (classes, functions) or an assignment TOML file")
     p.add_argument("--layout", choices=("rows", "columns"), default=None,
@@ -64,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.submission)
     if not path.exists():
         raise UsageError(f"{args.submission}: no such file or folder")
-    if path.is_file() and path.suffix != ".py":
-        raise UsageError(f"{args.submission}: not a .py file; give a student's .py file or a folder")
+    if path.is_file() and path.suffix not in (".py", ".ipynb"):
+        raise UsageError(f"{args.submission}: not a .py file or a notebook; give a student's .py or .ipynb file, "
+                         "or a folder")
     try:
         assignment = load_assignment(args.assignment)
     except AssignmentError as exc:

@@ -39,9 +39,9 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
     for p in sorted(Path(folder).iterdir()):
         if p.name.startswith((".", "_")) or p.is_symlink():  # a link could lead anywhere on the grader's disk
             continue
-        if p.is_file() and p.suffix == ".py":
+        if p.is_file() and p.suffix in (".py", ".ipynb"):
             out.append((p.stem, p))
-        elif p.is_dir() and any(p.rglob("*.py")):
+        elif p.is_dir() and (any(p.rglob("*.py")) or any(p.rglob("*.ipynb"))):
             out.append((p.name, p))
     return out
 

@@ -321,7 +321,7 @@ def _start(box: Sandbox, grade: Grade) -> dict[str, Any]:
         hello = box.start()
     except SandboxFailure as exc:
         hello = {"ok": False, "error": exc.detail, "entries": []}
-    left_out = f"not copied from your submission: {', '.join(box.left_out)[:600]}"
+    left_out = f"left out of your submission: {'; '.join(box.left_out)[:900]}"
     if box.left_out and left_out not in grade.notes:
         grade.notes.append(left_out)
     return hello

@@ -3,7 +3,9 @@
 The copy runs in the grader, before any limit applies, so it opens only what it can vouch for:
 regular files and folders. A symbolic link (to `/dev/zero`, `/etc/shadow`, a classmate's file, a
 loop) is never followed, a FIFO or device is never opened, and the copy stops at `MAX_FILES`
-files or `MAX_BYTES` bytes. Everything left out is listed, so the feedback can say so.
+files or `MAX_BYTES` bytes. Everything left out is listed, so the feedback can say so. A notebook
+(`.ipynb`) is copied as the module of its code cells that only import, define or assign constants
+(`gradlab.grading.notebook`).
 Non-goal: deciding which files are imported (the child imports what it is told).
 """
 
@@ -24,27 +26,41 @@ class _Budget:
         self.left_out: list[str] = []
 
 
-def _copy_file(source: Path, target: Path, budget: _Budget, *, follow: bool = False) -> bool:
-    """Copy one regular file; False (and a note) for anything else or past the budget."""
+def _copy_file(source: Path, target: Path, budget: _Budget, *, follow: bool = False) -> Path | None:
+    """Copy one regular file; where it was written, or None (and a note) for anything else or past the budget."""
     flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
         fd = os.open(source, flags)
     except OSError:
         budget.left_out.append(f"{source.name} (a link or unreadable)")
-        return False
+        return None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
             budget.left_out.append(f"{source.name} (not a regular file)")
-            return False
+            return None
         if budget.files >= MAX_FILES or budget.bytes + info.st_size > MAX_BYTES:
             budget.left_out.append(f"{source.name} (over the {MAX_FILES} files / {MAX_BYTES >> 20} MB of a submission)")
-            return False
+            return None
         data = f.read(info.st_size + 1)[: info.st_size]  # a file growing under us is cut at its size
+    if source.suffix == ".ipynb":  # its code cells become the module that is imported
+        data, target = _from_notebook(source.name, data, budget), target.with_suffix(".py")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     budget.files, budget.bytes = budget.files + 1, budget.bytes + len(data)
-    return True
+    return target
+
+
+def _from_notebook(name: str, data: bytes, budget: _Budget) -> bytes:
+    from gradlab.grading.notebook import NotebookError, notebook_source
+
+    try:
+        source, skipped = notebook_source(data)
+    except NotebookError as exc:
+        budget.left_out.append(f"{name} ({exc})")
+        return b""
+    budget.left_out += [f"{name} {cell}" for cell in skipped]
+    return source.encode("utf-8", "replace")
 
 
 def _copy_tree(source: Path, target: Path, budget: _Budget) -> None:
@@ -79,7 +95,7 @@ def copy_submission(source: Path, work: Path, *, helpers: bool = False) -> tuple
         root = work / source.name
         files = sorted(p for p in root.rglob("*.py") if not p.name.startswith("test_") and p.is_file())
         return files, budget.left_out
-    if helpers:
+    if helpers and source.suffix == ".py":  # a notebook's own imports are not followed
         from gradlab.conventions.imports import local_modules
 
         base, found = local_modules(source)
@@ -88,5 +104,5 @@ def copy_submission(source: Path, work: Path, *, helpers: bool = False) -> tuple
             _copy_file(f, work / f.relative_to(base), budget, follow=f == main)
         target = work / main.relative_to(base)
         return ([target] if target.is_file() else []), budget.left_out
-    ok = _copy_file(source, work / source.name, budget, follow=True)
-    return ([work / source.name] if ok else []), budget.left_out
+    written = _copy_file(source, work / source.name, budget, follow=True)
+    return ([written] if written is not None else []), budget.left_out

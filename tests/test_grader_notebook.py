@@ -1,0 +1,59 @@
+"""Notebook submissions: the code cells that import, define or assign constants are graded; the rest
+(data loading, training, magics) are skipped and listed in the feedback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gradlab.cli.main import main
+from gradlab.grading.notebook import NotebookError, notebook_source
+
+GOOD = (Path(__file__).parent / "hostile" / "good_layers.py").read_text()
+
+
+def notebook(*cells: str, markdown: str = "# My layers") -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                       "cells": [{"cell_type": "markdown", "source": [markdown]}] +
+                                [{"cell_type": "code", "source": c.splitlines(keepends=True), "outputs": [],
+                                  "execution_count": None, "metadata": {}} for c in cells]})
+
+
+CELLS = (
+    "import numpy as np\nEPS = 1e-7\nSIZES: tuple = (784, 10)",
+    "%matplotlib inline",
+    GOOD,
+    "x_train = np.load('/data/mnist.npy')  # data loading: must not run in the grader",
+    "for epoch in range(100):\n    pass",
+    "!pip install torch",
+)
+
+
+def test_only_import_definition_and_constant_cells_are_kept():
+    source, skipped = notebook_source(notebook(*CELLS).encode())
+    assert "class Relu" in source and "EPS = 1e-7" in source
+    assert "np.load" not in source and "epoch" not in source and "pip" not in source
+    assert [s.split(" (")[0] for s in skipped] == ["cell 2", "cell 4", "cell 5", "cell 6"]
+    assert "np.load" in skipped[1]
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"[1, 2]", b'{"cells": 3}', b"[" * 100_000],
+                         ids=["bad JSON", "a list", "cells not a list", "nesting deeper than the stack"])
+def test_a_file_that_is_not_a_notebook_is_a_notebook_error(data):
+    with pytest.raises(NotebookError):
+        notebook_source(data)
+
+
+def test_a_notebook_submission_is_graded_on_its_layers_and_the_feedback_lists_the_skipped_cells(tmp_path):
+    sub = tmp_path / "homework.ipynb"
+    sub.write_text(notebook(*CELLS))
+    toml = tmp_path / "a.toml"
+    toml.write_text('name = "nb"\nconvention = "class"\nexamples = 2\n[[layers]]\nname = "Relu"\npoints = 10\n'
+                    '[[layers]]\nname = "Tanh"\npoints = 10\n')
+    results = tmp_path / "results.json"
+    assert main(["grade", str(sub), "--assignment", str(toml), "--results", str(results)]) == 0
+    data = json.loads(results.read_text())
+    assert data["score"] == 20
+    assert "homework.ipynb cell 4" in data["output"] and "homework.ipynb cell 2" in data["output"]
