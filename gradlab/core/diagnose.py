@@ -19,12 +19,15 @@ Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters) co
 
 from __future__ import annotations
 
+__all__ = ["Diagnosis", "diagnose_shape", "diagnose_values", "fit_factor"]
+
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
 from gradlab.core import diagnose_where
+from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
 #: a fitted scale factor explains the gradient when the residual is below this fraction
@@ -156,16 +159,6 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     if a.ndim >= 1 and a.shape[0] == N and (n.ndim == 0 or n.shape[0] != N):
         return Diagnosis("wrong-reduction", f"{shape_txt}: it is indexed by sample; sum it over the batch instead")
     return Diagnosis("wrong-shape", shape_txt)
-
-
-def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """Least-squares c with a ≈ c·n over all elements, and the relative residual |a − c·n| / |a|."""
-    nn = float(np.vdot(n, n))
-    if nn == 0.0:
-        return float("nan"), float("inf")
-    c = float(np.vdot(a, n)) / nn
-    residual = float(np.linalg.norm(a - c * n)) / max(float(np.linalg.norm(a)), 1e-300)
-    return c, residual
 
 
 def _factor(name: str, c: float, N: int) -> Diagnosis:

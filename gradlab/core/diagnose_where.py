@@ -1,17 +1,20 @@
 """Diagnosis of where and at what a gradient was computed: the wrong array, the wrong positions, no mask.
 
-Three questions `gradlab.core.diagnose` asks of a wrong gradient before its value patterns:
-- `wrong-input`: is it the derivative evaluated at the wrong array? Tested on the layer itself
-  (`gradlab.core.evidence`): backward handed the layer's own output as its input gives the true
-  gradient (a formula in the output y applied to the input x: tanh's 1 - x**2, sigmoid's x (1 - x));
-  or the analytic gradient is the true gradient at input y (a formula in x applied to y);
+Questions `gradlab.core.diagnose` asks of a wrong gradient before its value patterns, each a hypothesis
+tested on the layer itself (`gradlab.core.evidence`), not read off a pattern:
+- `wrong-input`: is it the derivative evaluated at the wrong array? Backward handed the layer's own
+  output as its input gives the true gradient (a formula in the output y applied to the input x:
+  tanh's 1 - x**2, sigmoid's x (1 - x)); or dx is the true gradient at input y (a formula in x applied
+  to y); or a parameter's gradient is dout times x or y, summed (batch norm's sum(dout * x));
 - `missing-mask`: right (up to one factor) where gradient should flow, and flowing where the forward
-  zeroed the output (dropout or ReLU backward without its mask);
+  zeroed the output (dropout or ReLU backward without its mask), on this case or a larger batch;
 - `misrouted`: gradient at positions that must get none (a max-pool window's other elements, an
   inverted mask), said with where it went;
-- and `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
+- `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
   when another joins the batch (a softmax over the batch axis, whose gradient at N=1 says nothing
-  else); for batch norm, sample 0's output does not depend on the others (normalised per sample).
+  else); for batch norm, sample 0's output does not depend on the others (normalised per sample);
+- and two `mismatch`es said for what they are: a parameter's gradient that is another's (returned
+  in the wrong order), a dx that is the local derivative without dout.
 Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
 """
 
@@ -183,7 +186,7 @@ def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray 
     if out is not None and out.shape == a.shape:
         zeroed = bool(np.all(out[extra] == 0))
     elif upstream is not None and upstream.shape == a.shape:  # no layer to ask: the ungated upstream flows
-        zeroed = _fit(a, upstream)[1] <= FITS and extra.sum() == (upstream[~live] != 0).sum()
+        zeroed = fit_factor(a, upstream)[1] <= FITS and extra.sum() == (upstream[~live] != 0).sum()
     else:
         return None
     if not zeroed or (live.any() and not gets[live].all()):
@@ -191,7 +194,7 @@ def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray 
     if not live.any():  # everything zeroed here: an inverted mask looks the same
         return masked_elsewhere(name, ev, here=f"gets gradient at {int(extra.sum())} position(s) the forward "
                                 f"zeroed (at {_where(extra)})")
-    c, residual = _fit(a[live], n[live])
+    c, residual = fit_factor(a[live], n[live])
     if residual > FITS:
         return None
     factor = "" if abs(c - 1.0) <= 0.02 else f"; where it should flow it is also {c:.4g} times the true gradient"
@@ -219,7 +222,8 @@ def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | No
                  "forward used (stored in the cache), as in dx = dout * mask")
 
 
-def _fit(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    """Least-squares c with a ≈ c·n over all elements, and the relative residual |a − c·n| / |a|."""
     nn = float(np.vdot(n, n))
     if nn == 0.0:
         return float("nan"), float("inf")
