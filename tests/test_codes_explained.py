@@ -33,3 +33,30 @@ def test_a_code_settled_on_a_larger_batch_shows_that_batch():
     report = check_entry(entry, examples=25, seed=0)
     assert report.failing.describe() != report.smallest_failing  # N=1 says "scaled"; N=4 settles it
     assert "case shown above: N=4" in explain(report)
+
+
+def test_a_constant_factor_that_equals_the_batch_size_is_not_called_a_batch_mean():
+    """Batch norm is checked from N=4 on, where a stray 4 looks exactly like the missing 1/N."""
+    import numpy as np
+
+    from gradlab import entry_for
+
+    class BatchNormalization:
+        def __init__(self, gamma, beta):
+            self.gamma, self.beta = gamma, beta
+
+        def forward(self, x, train_flg=True):
+            self.xc = x - x.mean(axis=0)
+            self.std = np.sqrt((self.xc ** 2).mean(axis=0) + 1e-7)
+            self.xn = self.xc / self.std
+            return self.gamma * self.xn + self.beta
+
+        def backward(self, dout):
+            N = dout.shape[0]
+            self.dbeta = 4 * dout.sum(axis=0)  # a stray constant, not a 1/N
+            self.dgamma = np.sum(self.xn * dout, axis=0)
+            dxn = self.gamma * dout
+            return (N * dxn - dxn.sum(axis=0) - self.xn * np.sum(dxn * self.xn, axis=0)) / (N * self.std)
+
+    report = check_entry(entry_for(BatchNormalization), examples=25, seed=0)
+    assert report.bug_codes == ["scaled"], explain(report)

@@ -80,6 +80,18 @@ def _why_crashed(entry: Entry, kind: Kind, spec: Mapping[str, Any]) -> tuple[str
     return None
 
 
+def _not_written(stage: str, exc: BaseException) -> str | None:
+    """What a course template's unwritten code does, or None: raise NotImplementedError, return None
+    (`pass` under a TODO), or use a result still None (`out = None`, then `out.astype(...)`)."""
+    if isinstance(exc, NotImplementedError):
+        return f"{stage} raises NotImplementedError"
+    if isinstance(exc, LayerCrash) and "returned None" in str(exc):
+        return f"{stage} returns None"
+    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
+        return f"{stage} uses a result that is still None ({type(exc).__name__}: {exc})"
+    return None
+
+
 def _only_crashed(result: CaseResult) -> bool:
     return result.failed and result.bug_codes == ["crashed"] and not result.gradients
 
@@ -93,6 +105,9 @@ class _Refusals:
         self.rejected = 0
         self.assertions: dict[str, int] = {}
         self.cannot_run: str | None = None
+        #: what a template's unwritten code did ("forward returns None"), and on how many cases
+        self.unwritten: str | None = None
+        self.unwritten_cases = 0
 
     def set_aside(self, result: CaseResult) -> bool:
         """True when `result` is a case the layer refused by design; raises _CannotRun for a missing dependency."""
@@ -107,6 +122,10 @@ class _Refusals:
             self.cannot_run = (f"could not be run: {missing} is missing (install or build it); {stage} raised "
                                f"{type(exc).__name__}: {exc}")
             raise _CannotRun(self.cannot_run)
+        todo = _not_written(stage, exc)
+        if todo is not None:
+            self.unwritten, self.unwritten_cases = todo, self.unwritten_cases + 1
+            return True
         if stage == "forward" and isinstance(exc, AssertionError):
             text = assertion_text(exc)
             self.assertions[text] = self.assertions.get(text, 0) + 1
@@ -122,6 +141,12 @@ class _Refusals:
         with a note in `warned` when some cases were set aside."""
         if self.cannot_run:
             raise _CannotRun(self.cannot_run)
+        if self.unwritten is not None:
+            if checked == 0:  # a course's template: say so, it is not a wrong backward (and earns nothing)
+                reason = f"not implemented yet: {self.unwritten}"
+                return replace(_error_report(self.entry, reason, seed, 0), not_run=reason)
+            return _error_report(self.entry, f"{self.unwritten} on {self.unwritten_cases} of "
+                                             f"{self.unwritten_cases + checked} cases; the others ran", seed, checked)
         if not self.rejected:
             return None
         if checked == 0:  # it refused every case: nothing about its backward is known
@@ -362,13 +387,15 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         smaller = run_case(entry, {**failing.spec, "N": 1})
         if not smaller.failed:
             passes_with = "N=1"
-    # a factor at N=2 is ambiguous (N or the constant 2), an axis of length 1 at N=1 too (the batch axis not
-    # summed, or summed with keepdims): confirm on a larger batch, shown as the failing case so that the body
-    # explains the header's codes; the smallest failing case is still named
+    # a factor of N or 1/N may be a constant that equals it here (2 at N=2, a keep ratio 0.2 at N=5), any factor
+    # at N=2 too (N or the constant 2), an axis of length 1 at N=1 (the batch axis not summed, or summed with
+    # keepdims): confirm on another batch size, shown as the failing case so that the body explains the
+    # header's codes; the smallest failing case is still named
     smallest = describe_spec(failing.spec)
-    if N <= 2 and not extreme and set(codes) & {"missing-batch-mean", "extra-batch-mean", "scaled",
-                                                 "wrong-reduction" if N == 1 else "scaled"}:
-        larger = run_case(entry, {**failing.spec, "N": 4})
+    ambiguous = {"missing-batch-mean", "extra-batch-mean"} | \
+        ({"scaled", "wrong-reduction" if N == 1 else "scaled"} if N <= 2 else set())
+    if not extreme and set(codes) & ambiguous:
+        larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         if larger.failed and larger.bug_codes and larger.bug_codes != codes:
             codes, failing = larger.bug_codes, larger
     codes = list(dict.fromkeys(codes + extra_codes))
