@@ -47,8 +47,8 @@ def digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("spec, options", [
     ("nielsen_nets.py:Network", ["--epochs", "3", "--lr", "1.0", "--batch-size", "1"]),
-    ("cs231n_nets.py:TwoLayerNet", ["--epochs", "3", "--hidden", "20", "--lr", "0.01"]),
-    ("textbook_nets.py:TwoLayerNet", ["--epochs", "3", "--hidden", "20", "--lr", "0.01"]),
+    ("cs231n_nets.py:TwoLayerNet", ["--epochs", "3", "--hidden", "20", "--lr", "0.03"]),
+    ("textbook_nets.py:TwoLayerNet", ["--epochs", "3", "--hidden", "20", "--lr", "0.03"]),
 ], ids=["nielsen", "cs231n", "textbook"])
 def test_a_verified_model_trains_and_writes_the_training_report(digits, tmp_path, spec, options, capsys):
     out, figures = tmp_path / "reports", tmp_path / "out.json"
