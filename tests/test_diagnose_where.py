@@ -363,3 +363,13 @@ def test_a_mismatch_that_a_closer_look_explains_says_what_it_is(layer, kind, wor
     codes, report = _codes(layer, kind=kind)
     assert codes[:1] == ["mismatch"]
     assert any(words in g.diagnosis for g in report.failing.gradients if not g.passed)
+
+
+def test_a_dropped_branch_near_zero_is_not_a_derivative_taken_at_the_output():
+    """At inputs near 0, swish'(y) and sigmoid(x) agree to 1e-4: close, but not the error itself."""
+    from gradlab.cases.runner import run_case
+    from gradlab.conventions.registry import load_reference
+
+    entry = next(e for e in load_reference().values() if e.name == "SwishDropsProductBranch")
+    result = run_case(entry, {"N": 5, "shape": (4,), "scale": 0.01, "seed": 62})
+    assert result.failed and "wrong-input" not in result.bug_codes
