@@ -20,14 +20,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
+from gradlab.cases.refusals import CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
 from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
-from gradlab.conventions.calling import assertion_text, missing_dependency
 from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
-from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
@@ -40,122 +39,6 @@ class _CaseFailed(Exception):
     def __init__(self, result: CaseResult):
         super().__init__(result.describe())
         self.result = result
-
-
-class _CannotRun(Exception):
-    """The layer needs something this machine lacks: no case can say anything about its backward."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _cause(exc: BaseException) -> BaseException:
-    """The user's own exception behind gradlab's LayerCrash (`raise crash_report(...) from exc`)."""
-    seen = {id(exc)}
-    while isinstance(exc, LayerCrash):
-        inner = exc.__cause__ or exc.__context__
-        if inner is None or id(inner) in seen:
-            break
-        seen.add(id(inner))
-        exc = inner
-    return exc
-
-
-def _why_crashed(entry: Entry, kind: Kind, spec: Mapping[str, Any]) -> tuple[str, BaseException] | None:
-    """Runs a crashed case's forward and backward again, outside the checker, to see the exception
-    itself: (the stage, "forward" or "backward", and the user's exception), or None if it ran."""
-    case = build_case(kind, dict(spec))
-    stage = "forward"
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            layer = adapt(entry, kind, case)
-            y = layer.forward(case.x.copy(), None if case.t is None else case.t.copy())
-            stage = "backward"
-            dout = np.array(1.0) if kind.is_loss else np.random.default_rng(0).standard_normal(np.shape(y))
-            layer.backward(dout)
-    except Exception as exc:
-        return stage, _cause(exc)
-    return None
-
-
-def _not_written(stage: str, exc: BaseException) -> str | None:
-    """What a course template's unwritten code does, or None: raise NotImplementedError, return None
-    (`pass` under a TODO), or use a result still None (`out = None`, then `out.astype(...)`)."""
-    if isinstance(exc, NotImplementedError):
-        return f"{stage} raises NotImplementedError"
-    if isinstance(exc, LayerCrash) and "returned None" in str(exc):
-        return f"{stage} returns None"
-    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
-        return f"{stage} uses a result that is still None ({type(exc).__name__}: {exc})"
-    return None
-
-
-def _only_crashed(result: CaseResult) -> bool:
-    return result.failed and result.bug_codes == ["crashed"] and not result.gradients
-
-
-class _Refusals:
-    """Crashes that say nothing about the backward: a dependency missing here (the check stops), or
-    an assertion in forward that refuses the case's geometry (the case is set aside, not failed)."""
-
-    def __init__(self, entry: Entry, kind: Kind):
-        self.entry, self.kind = entry, kind
-        self.rejected = 0
-        self.assertions: dict[str, int] = {}
-        self.cannot_run: str | None = None
-        #: what a template's unwritten code did ("forward returns None"), and on how many cases
-        self.unwritten: str | None = None
-        self.unwritten_cases = 0
-
-    def set_aside(self, result: CaseResult) -> bool:
-        """True when `result` is a case the layer refused by design; raises _CannotRun for a missing dependency."""
-        if not _only_crashed(result):
-            return False
-        why = _why_crashed(self.entry, self.kind, result.spec)
-        if why is None:
-            return False
-        stage, exc = why
-        missing = missing_dependency(exc)
-        if missing is not None:
-            self.cannot_run = (f"could not be run: {missing} is missing (install or build it); {stage} raised "
-                               f"{type(exc).__name__}: {exc}")
-            raise _CannotRun(self.cannot_run)
-        todo = _not_written(stage, exc)
-        if todo is not None:
-            self.unwritten, self.unwritten_cases = todo, self.unwritten_cases + 1
-            return True
-        if stage == "forward" and isinstance(exc, AssertionError):
-            text = assertion_text(exc)
-            self.assertions[text] = self.assertions.get(text, 0) + 1
-            self.rejected += 1
-            return True
-        return False
-
-    def reason(self) -> str:
-        return " or ".join(sorted(self.assertions, key=lambda t: -self.assertions[t]))
-
-    def conclude(self, checked: int, seed: int, warned: dict[str, Finding]) -> LayerReport | None:
-        """After all cases: the report of a layer that could not be run (or raises _CannotRun), else None,
-        with a note in `warned` when some cases were set aside."""
-        if self.cannot_run:
-            raise _CannotRun(self.cannot_run)
-        if self.unwritten is not None:
-            if checked == 0:  # a course's template: say so, it is not a wrong backward (and earns nothing)
-                reason = f"not implemented yet: {self.unwritten}"
-                return replace(_error_report(self.entry, reason, seed, 0), not_run=reason)
-            return _error_report(self.entry, f"{self.unwritten} on {self.unwritten_cases} of "
-                                             f"{self.unwritten_cases + checked} cases; the others ran", seed, checked)
-        if not self.rejected:
-            return None
-        if checked == 0:  # it refused every case: nothing about its backward is known
-            reason = f"rejected every case it was given ({self.rejected}): it {self.reason()}"
-            return replace(_error_report(self.entry, reason, seed, 0), not_run=reason)
-        note = (f"{self.entry.name} rejected {self.rejected} of {self.rejected + checked} cases (it "
-                f"{self.reason()}); it was checked on the {checked} it accepted")
-        warned.setdefault(note, Finding("crashed", WARN, note))
-        return None
 
 
 def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False, mode: str = "auto") -> CaseResult:
@@ -202,14 +85,14 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     kind = KINDS[entry.kind]
     refused = refusal(entry, kind)
     if refused is not None:  # not the layer's fault: the hint says what to do instead
-        return replace(_error_report(entry, refused, seed, 0),
+        return replace(error_report(entry, refused, seed, 0),
                        hints={"crashed": "check this layer without that option: it does not apply to its kind"})
     try:
         report = _check_entry(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
-    except _CannotRun as exc:  # not the layer's bug, and not checked: the reason says what is missing
-        return replace(_error_report(entry, exc.reason, seed, 0), not_run=exc.reason)
+    except CannotRun as exc:  # not the layer's bug, and not checked: the reason says what is missing
+        return replace(error_report(entry, exc.reason, seed, 0), not_run=exc.reason)
     except Exception as exc:  # gradlab's own failure on this layer, not the layer's (that is a finding)
-        return _error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
+        return error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
                                     f"{_gradlab_line(exc)}); this is a gradlab bug, please report it", seed, 0)
     if report.bug_codes == ["crashed"] and report.error is None and "layout" not in entry.options:
         found = _in_columns(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
@@ -266,7 +149,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
 
     flat_input, overrides, notes = _what_it_takes(entry, kind)
     warned.update((n.message, n) for n in notes)
-    refusals = _Refusals(entry, kind)
+    refusals = Refusals(entry, kind)
 
     fixed_failure: CaseResult | None = None
     for spec in kind.extreme_specs(entry.convention):
@@ -293,7 +176,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
             failing = _search(entry, kind, examples=examples, seed=seed, mode=mode, flat_input=flat_input,
                               overrides=overrides, record=record, refusals=refusals)
         except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
-            return _error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
+            return error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
     refused = refusals.conclude(count, seed, warned)
     if refused is not None:
         return refused
@@ -343,7 +226,7 @@ def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:
 
 def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,
             overrides: Mapping[str, Any], record: Callable[[CaseResult], None],
-            refusals: _Refusals | None = None) -> CaseResult | None:
+            refusals: Refusals | None = None) -> CaseResult | None:
     """The smallest failing case hypothesis finds among `examples` drawn ones, or None."""
 
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
@@ -357,7 +240,7 @@ def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, fl
         try:
             if refusals is not None and refusals.set_aside(result):
                 return  # a geometry the layer refuses by design: neither a pass nor a failure
-        except _CannotRun:
+        except CannotRun:
             return  # hypothesis must not shrink this: _check_entry reports it
         record(result)
         if result.failed:
@@ -404,9 +287,3 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         merged[g.name] = g
     return LayerReport(verdict=FAIL, bug_codes=codes, worst=merged, failing=failing,
                        smallest_failing=smallest, passes_with=passes_with, **common)
-
-
-def _error_report(entry: Entry, message: str, seed: int, count: int) -> LayerReport:
-    return LayerReport(name=entry.name, kind=entry.kind, convention=entry.convention, verdict=FAIL,
-                       bug_codes=["crashed"], examples=count, seed=seed, worst={}, error=message,
-                       intended_bug=entry.bug, source=entry.source or entry.module)

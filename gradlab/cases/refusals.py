@@ -1,0 +1,146 @@
+"""Crashes that say nothing about a layer's backward, told apart from those that do.
+
+A dependency missing on this machine (the check stops: `CannotRun`), an assertion in forward that
+refuses a case's geometry (the case is set aside), and a course template's unwritten code (`pass`
+under a TODO: "not implemented yet"). `error_report` is the report on a layer no case could say
+anything about.
+Non-goal: drawing and running the cases (that is `gradlab.cases.runner`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from gradlab.conventions.adapters import adapt
+from gradlab.conventions.calling import assertion_text, missing_dependency
+from gradlab.conventions.registry import Entry
+from gradlab.core.protocol import LayerCrash
+from gradlab.core.results import FAIL, WARN, CaseResult, Finding, LayerReport
+from gradlab.kinds import Kind, build_case
+
+
+class CannotRun(Exception):
+    """The layer needs something this machine lacks: no case can say anything about its backward."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The user's own exception behind gradlab's LayerCrash (`raise crash_report(...) from exc`)."""
+    seen = {id(exc)}
+    while isinstance(exc, LayerCrash):
+        inner = exc.__cause__ or exc.__context__
+        if inner is None or id(inner) in seen:
+            break
+        seen.add(id(inner))
+        exc = inner
+    return exc
+
+
+def _why_crashed(entry: Entry, kind: Kind, spec: Mapping[str, Any]) -> tuple[str, BaseException] | None:
+    """Runs a crashed case's forward and backward again, outside the checker, to see the exception
+    itself: (the stage, "forward" or "backward", and the user's exception), or None if it ran."""
+    case = build_case(kind, dict(spec))
+    stage = "forward"
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            layer = adapt(entry, kind, case)
+            y = layer.forward(case.x.copy(), None if case.t is None else case.t.copy())
+            stage = "backward"
+            dout = np.array(1.0) if kind.is_loss else np.random.default_rng(0).standard_normal(np.shape(y))
+            layer.backward(dout)
+    except Exception as exc:
+        return stage, _cause(exc)
+    return None
+
+
+def _not_written(stage: str, exc: BaseException) -> str | None:
+    """What a course template's unwritten code does, or None: raise NotImplementedError, return None
+    (`pass` under a TODO), or use a result still None (`out = None`, then `out.astype(...)`)."""
+    if isinstance(exc, NotImplementedError):
+        return f"{stage} raises NotImplementedError"
+    if isinstance(exc, LayerCrash) and "returned None" in str(exc):
+        return f"{stage} returns None"
+    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
+        return f"{stage} uses a result that is still None ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _only_crashed(result: CaseResult) -> bool:
+    return result.failed and result.bug_codes == ["crashed"] and not result.gradients
+
+
+class Refusals:
+    """Crashes that say nothing about the backward: a dependency missing here (the check stops), or
+    an assertion in forward that refuses the case's geometry (the case is set aside, not failed)."""
+
+    def __init__(self, entry: Entry, kind: Kind):
+        self.entry, self.kind = entry, kind
+        self.rejected = 0
+        self.assertions: dict[str, int] = {}
+        self.cannot_run: str | None = None
+        #: what a template's unwritten code did ("forward returns None"), and on how many cases
+        self.unwritten: str | None = None
+        self.unwritten_cases = 0
+
+    def set_aside(self, result: CaseResult) -> bool:
+        """True when `result` is a case the layer refused by design; raises CannotRun for a missing dependency."""
+        if not _only_crashed(result):
+            return False
+        why = _why_crashed(self.entry, self.kind, result.spec)
+        if why is None:
+            return False
+        stage, exc = why
+        missing = missing_dependency(exc)
+        if missing is not None:
+            self.cannot_run = (f"could not be run: {missing} is missing (install or build it); {stage} raised "
+                               f"{type(exc).__name__}: {exc}")
+            raise CannotRun(self.cannot_run)
+        todo = _not_written(stage, exc)
+        if todo is not None:
+            self.unwritten, self.unwritten_cases = todo, self.unwritten_cases + 1
+            return True
+        if stage == "forward" and isinstance(exc, AssertionError):
+            text = assertion_text(exc)
+            self.assertions[text] = self.assertions.get(text, 0) + 1
+            self.rejected += 1
+            return True
+        return False
+
+    def reason(self) -> str:
+        return " or ".join(sorted(self.assertions, key=lambda t: -self.assertions[t]))
+
+    def conclude(self, checked: int, seed: int, warned: dict[str, Finding]) -> LayerReport | None:
+        """After all cases: the report of a layer that could not be run (or raises CannotRun), else None,
+        with a note in `warned` when some cases were set aside."""
+        if self.cannot_run:
+            raise CannotRun(self.cannot_run)
+        if self.unwritten is not None:
+            if checked == 0:  # a course's template: say so, it is not a wrong backward (and earns nothing)
+                reason = f"not implemented yet: {self.unwritten}"
+                return replace(error_report(self.entry, reason, seed, 0), not_run=reason)
+            return error_report(self.entry, f"{self.unwritten} on {self.unwritten_cases} of "
+                                             f"{self.unwritten_cases + checked} cases; the others ran", seed, checked)
+        if not self.rejected:
+            return None
+        if checked == 0:  # it refused every case: nothing about its backward is known
+            reason = f"rejected every case it was given ({self.rejected}): it {self.reason()}"
+            return replace(error_report(self.entry, reason, seed, 0), not_run=reason)
+        note = (f"{self.entry.name} rejected {self.rejected} of {self.rejected + checked} cases (it "
+                f"{self.reason()}); it was checked on the {checked} it accepted")
+        warned.setdefault(note, Finding("crashed", WARN, note))
+        return None
+
+
+def error_report(entry: Entry, message: str, seed: int, count: int) -> LayerReport:
+    return LayerReport(name=entry.name, kind=entry.kind, convention=entry.convention, verdict=FAIL,
+                       bug_codes=["crashed"], examples=count, seed=seed, worst={}, error=message,
+                       intended_bug=entry.bug, source=entry.source or entry.module)
