@@ -29,7 +29,7 @@ CS231N_LAYERS = {
     "affine", "relu", "softmax_loss", "svm_loss", "batchnorm", "dropout", "conv", "max_pool",
 }
 BUGGY_FILES = sorted(NEWUSER.glob("buggy_*.py"))
-RIGHT_CODE_BAR = 0.8
+RIGHT_CODE_BAR = 0.97  # issue 14: held-out one-bug layers are held to 97% intended codes
 
 _DEF = re.compile(r"^\s*(?:class|def)\s+(\w+)")
 _BUG = re.compile(r"^\s*#\s*BUG:\s*([a-z-]+)")
