@@ -204,3 +204,16 @@ def test_numeric_gradient_of_an_array_output_needs_the_upstream_gradient(rng):
         gradlab.numeric_gradient(np.tanh, x)
     G = rng.standard_normal((2, 3))
     assert np.allclose(gradlab.numeric_gradient(np.tanh, x, upstream=G), G * (1 - np.tanh(x) ** 2), rtol=1e-7)
+
+
+def test_a_large_array_is_checked_by_projection_and_element_wise_only_when_that_disagrees(rng):
+    x = rng.standard_normal((40, 30))
+
+    def tanh_forward(x):
+        return np.tanh(x), x
+
+    right = check_backward(tanh_forward, lambda d, x: d * (1 - np.tanh(x) ** 2), inputs={"x": x})
+    assert right.verdict == "pass" and right.gradients["x"].method.startswith("projection")
+    wrong = check_backward(tanh_forward, lambda d, x: d * (1 - np.tanh(x)), inputs={"x": x})
+    assert wrong.verdict == "fail" and wrong.gradients["x"].method == "elementwise"
+    assert wrong.gradients["x"].worst_index is not None

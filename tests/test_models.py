@@ -215,3 +215,92 @@ def test_a_conv_net_is_built_on_small_images_and_a_pooling_bug_is_localised_to_t
     assert right.verdict == "pass" and right.gradients["W1"].shape == (3, 3, 3, 3), right.explain()
     wrong = check_model(nets["cs231n_convnets"].ThreeLayerConvNetPoolGradientEverywhere, examples=1)
     assert {p for p, g in wrong.gradients.items() if not g.passed} == {"W1", "b1"} and wrong.origin == "W1"
+
+
+HARD_CODED = """
+import numpy as np
+
+
+class MnistOnlyNet:
+    '''A CS231n-style net that only runs on 784 inputs (its loss asserts it), so it cannot be built small.'''
+
+    def __init__(self, input_dim=784, hidden_dim=100, num_classes=10, weight_scale=1e-2, reg=0.0):
+        self.reg = reg
+        self.params = {"W1": weight_scale * np.random.randn(input_dim, hidden_dim), "b1": np.zeros(hidden_dim),
+                       "W2": weight_scale * np.random.randn(hidden_dim, num_classes), "b2": np.zeros(num_classes)}
+
+    def loss(self, X, y=None):
+        assert X.shape[1] == 784, "MNIST only"
+        p = self.params
+        h = np.tanh(X @ p["W1"] + p["b1"])
+        s = h @ p["W2"] + p["b2"]
+        s = s - s.max(axis=1, keepdims=True)
+        probs = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+        N = X.shape[0]
+        loss = -np.log(probs[np.arange(N), y]).mean() + 0.5 * self.reg * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2))
+        ds = probs.copy()
+        ds[np.arange(N), y] -= 1
+        ds /= N
+        dh = ds @ p["W2"].T * (1 - h**2)
+        return loss, {"W2": h.T @ ds + self.reg * p["W2"], "b2": ds.sum(axis=0),
+                      "W1": X.T @ dh + self.w1_reg(), "b1": dh.sum(axis=0)}
+
+    def w1_reg(self):
+        return self.reg * self.params["W1"]
+
+
+class MnistOnlyNetWithoutRegInW1(MnistOnlyNet):
+    def w1_reg(self):
+        return 0.0
+"""
+
+
+def test_a_model_that_runs_only_at_its_own_sizes_is_checked_there_with_projections(tmp_path):
+    f = tmp_path / "mnist_only.py"
+    f.write_text(HARD_CODED)
+    right, wrong = check_model_files([f], examples=1)
+    assert right.verdict == "pass", right.explain()
+    assert "MnistOnlyNet(input_dim=784, hidden_dim=100, num_classes=10" in right.case
+    assert right.gradients["W1"].method.startswith("projection") and right.gradients["W1"].shape == (784, 100)
+    assert {p for p, g in wrong.gradients.items() if not g.passed} == {"W1"} and wrong.origin == "W1"
+    assert "not checked element by element" in wrong.gradients["W1"].diagnosis
+
+
+def test_a_model_whose_extension_is_not_built_is_skipped_not_failed(tmp_path, capsys):
+    f = tmp_path / "fast_net.py"
+    f.write_text("import numpy as np\ntry:\n    from im2col_cython import im2col_cython\n"
+                 "except ImportError:\n    pass\n\n\n"
+                 "class FastNet:\n    def __init__(self, input_dim=5, num_classes=3):\n"
+                 "        self.params = {'W': np.random.randn(input_dim, num_classes)}\n\n"
+                 "    def loss(self, X, y=None):\n        return im2col_cython(X), {}\n")
+    (report,) = check_model_files([f])
+    assert report.not_run and "im2col_cython is missing" in report.not_run
+    assert main(["check", str(f)]) == 1  # nothing could be checked here: said, not failed
+    out = capsys.readouterr().out
+    assert "SKIP FastNet: could not be run: im2col_cython is missing" in out and "FAIL" not in out
+
+
+def test_assignment_ones_loss_takes_reg_and_a_missing_reg_term_is_found_there():
+    class NeuralNet:  # CS231n assignment 1: TwoLayerNet(input_size, hidden_size, output_size, std), loss(X, y, reg)
+        def __init__(self, input_size, hidden_size, output_size, std=1e-4):
+            self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
+                           "W2": std * np.random.randn(hidden_size, output_size), "b2": np.zeros(output_size)}
+
+        def loss(self, X, y=None, reg=0.0):
+            p = self.params
+            h = np.maximum(0, X @ p["W1"] + p["b1"])
+            s = h @ p["W2"] + p["b2"]
+            e = np.exp(s - s.max(axis=1, keepdims=True))
+            probs = e / e.sum(axis=1, keepdims=True)
+            N = len(y)
+            loss = -np.log(probs[np.arange(N), y]).mean() + reg * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2))
+            ds = probs.copy()
+            ds[np.arange(N), y] -= 1
+            ds /= N
+            dh = (ds @ p["W2"].T) * (h > 0)
+            return loss, {"W2": h.T @ ds + 2 * reg * p["W2"], "b2": ds.sum(axis=0), "W1": X.T @ dh,
+                          "b1": dh.sum(axis=0)}
+
+    report = check_model(NeuralNet)
+    assert {p for p, g in report.gradients.items() if not g.passed} == {"W1"}
+    assert report.gradients["W1"].bug_code == "dropped-term" and "regularisation" in report.gradients["W1"].diagnosis

@@ -60,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
         outcome = checked(args)
         models = checked_models(args)
+    # a model this machine cannot run (a missing module or extension) is skipped, as such a layer is
+    outcome.skipped += [(m.name, m.not_run) for m in models if m.not_run]
+    outcome.not_run += [m.name for m in models if m.not_run]
+    models = [m for m in models if not m.not_run]
     notes = [] if models else nothing_recognised_notes(outcome, args.paths, args.only)
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
         Path(args.json).write_text(json.dumps({**with_models(outcome.to_dict(), models), "notes": notes}, indent=2))

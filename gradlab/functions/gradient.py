@@ -17,13 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core import numeric
+from gradlab.core import numeric, projection
 from gradlab.core.compare import compare, noise_floor
 from gradlab.core.results import GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.core.values import precision_of
 
-__all__ = ["judge", "numeric_gradient", "scalar_of"]
+__all__ = ["MAX_ELEMENTWISE", "judge", "numeric_gradient", "scalar_of"]
+
+#: above this many elements a disagreeing projection is the verdict: an element-wise check would cost
+#: two evaluations per element (a model's full-size weight matrix: hundreds of thousands of losses)
+MAX_ELEMENTWISE = 20_000
 
 
 def numeric_gradient(f: Callable[[np.ndarray], Any], x: Any, *, upstream: Any = None) -> np.ndarray:
@@ -93,6 +97,16 @@ def judge(name: str, analytic: Any, arr: np.ndarray, evaluate: Callable[[], np.n
     """
     precision = precision_of(y0)
     h = numeric.steps(arr, precision.step)
+    rtol = max(rtol, precision.rtol)
+    shown = shown_as or name
+    a = None if analytic is None else _analytic_array(analytic)
+    if a is not None and arr.size > projection.AUTO_MIN_SIZE and projection.applicable(a, arr):
+        # a few random directions first: their cost does not grow with the array (gradlab's fast mode)
+        proj = projection.projected_check(evaluate, arr, a, upstream, rng=np.random.default_rng(arr.size), rtol=rtol,
+                                          atol=atol, noise=noise_floor(np.asarray(y0, dtype=np.float64), upstream, h,
+                                                                       precision.eps), y0=y0, h=h, eps=precision.eps)
+        if proj.passed or arr.size > MAX_ELEMENTWISE:
+            return _projected(name, shown, arr, a, proj, precision.name, rtol=rtol, atol=atol)
     n = numeric.looped_gradient(evaluate, arr, upstream, h)
     flat = arr.reshape(-1)
 
@@ -104,17 +118,33 @@ def judge(name: str, analytic: Any, arr: np.ndarray, evaluate: Callable[[], np.n
         finally:
             flat[k] = old
 
-    shown = shown_as or name
-    a = None if analytic is None else _analytic_array(analytic)
     if a is None and analytic is not None:
         return GradientResult(name=name, shape=arr.shape, analytic_shape=None, passed=False, max_rel_error=1.0,
                               bug_code="crashed", numeric=n, precision=precision.name,
                               diagnosis=f"{shown} is {type(analytic).__name__} {analytic!r:.40}, "
                                         "not an array of numbers")
     result = compare(shown, a, n, steps=h, upstream=upstream, evaluate_at=evaluate_at,
-                     batch_size=batch_size, rtol=max(rtol, precision.rtol), atol=atol,
+                     batch_size=batch_size, rtol=rtol, atol=atol,
                      noise=noise_floor(np.asarray(y0, dtype=np.float64), upstream, h, precision.eps))
     return replace(result, name=name, precision=precision.name)
+
+
+def _projected(name: str, shown: str, arr: np.ndarray, a: np.ndarray, proj: projection.ProjectionResult,
+               precision: str, *, rtol: float, atol: float) -> GradientResult:
+    """The verdict of a projection: passing, or (for an array too large to check element by element)
+    failing with how far the directional derivatives disagree, without a finer diagnosis."""
+    method = f"projection ({proj.directions} random directions)"
+    if proj.passed:
+        return GradientResult(name=name, shape=arr.shape, analytic_shape=a.shape, passed=True,
+                              max_rel_error=proj.max_rel_error, checked=int(arr.size), rtol=rtol,
+                              atol=atol * float(np.abs(a).max(initial=0.0)), analytic=a, method=method,
+                              precision=precision)
+    return GradientResult(name=name, shape=arr.shape, analytic_shape=a.shape, passed=False,
+                          max_rel_error=proj.max_rel_error, checked=int(arr.size), rtol=rtol, atol=atol, analytic=a,
+                          method=method, precision=precision, bug_code="mismatch",
+                          diagnosis=f"{shown} disagrees with the derivative of the loss along random directions "
+                                    f"(relative error {proj.max_rel_error:.2g}); with {arr.size} elements it is not "
+                                    "checked element by element: check the model at smaller sizes to see which")
 
 
 def _analytic_array(value: Any) -> np.ndarray | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.build import Sizes
+from gradlab.models.build import REG, Sizes
 
 __all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "parameters_of",
            "seeded"]
@@ -92,7 +92,7 @@ class ModelCall:
     def gradients(self) -> dict[str, Any]:
         with seeded():
             if self.convention == "cs231n":
-                grads = self.model.loss(self.data["X"], self.data["y"])[1]
+                grads = self.model.loss(self.data["X"], self.data["y"], **self.options)[1]
             elif self.convention == "textbook":
                 grads = self.model.gradient(self.data["X"], self.data["y"])
             else:
@@ -136,6 +136,8 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
     X = rng.standard_normal((sizes.N, *sizes.input_shape))
     y = rng.integers(0, sizes.C, sizes.N)
     call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y})
+    if convention == "cs231n" and "reg" in _parameters(model.loss):  # assignment 1's loss(X, y=None, reg=0.0)
+        call.options["reg"] = REG
     if convention == "textbook":
         if "train_flg" in _parameters(model.loss):
             call.options["train_flg"] = True

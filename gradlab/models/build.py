@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REG", "BuildError", "Sizes", "build", "described", "draw_sizes", "variants"]
+__all__ = ["REG", "BuildError", "Sizes", "build", "default_sizes", "described", "draw_sizes", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -65,6 +65,33 @@ def draw_sizes(seed: int, case: int) -> Sizes:
     return Sizes(N=N, D=D, hidden=(H1,) if case % 2 == 0 else (H1, H2), C=C)
 
 
+#: the batch at a model's own default sizes (kept small: its arrays may be large)
+DEFAULT_SIZES_N = 3
+
+
+def default_sizes(cls: type) -> Sizes | None:
+    """The sizes a model's constructor defaults to (input, hidden, classes), for a model that cannot be
+    built or run small; None when an input or output size has no default."""
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return None
+    found: dict[str, Any] = {}
+    for name, p in params.items():
+        lname, d = name.lower(), p.default
+        if lname in INPUT and (isinstance(d, int) or (isinstance(d, tuple) and len(d) == 3)):
+            found["input"] = d
+        elif lname in OUTPUT and isinstance(d, int):
+            found["C"] = d
+        elif lname in HIDDEN | HIDDEN_LISTS and isinstance(d, (int, list, tuple)):
+            found["hidden"] = tuple(d) if isinstance(d, (list, tuple)) else (d,)
+    if "input" not in found or "C" not in found:
+        return None
+    image = found["input"] if isinstance(found["input"], tuple) else None
+    D = int(np.prod(image)) if image else int(found["input"])
+    return Sizes(N=DEFAULT_SIZES_N, D=D, hidden=found.get("hidden", (1,)), C=found["C"], image=image)
+
+
 #: options that switch on code paths of their own (CS231n's FullyConnectedNet, the textbook's
 #: MultiLayerNetExtend): each is checked as a variant of the model, one at a time
 _NORMS = ("batchnorm", "layernorm")
@@ -103,7 +130,7 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
         if options and name in options:
             kwargs[name] = options[name]
             continue
-        if name.lower() in INPUT and isinstance(p.default, tuple) and len(p.default) == 3:
+        if name.lower() in INPUT and isinstance(p.default, tuple) and len(p.default) == 3 and sizes.image is None:
             sizes = Sizes(sizes.N, sizes.D, sizes.hidden, sizes.C, image=(min(int(p.default[0]), 3), IMAGE_SIDE,
                                                                            IMAGE_SIDE))
         value = _value_for(name.lower(), p.default, sizes)

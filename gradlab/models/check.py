@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.conventions.calling import missing_dependency
 from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.functions.gradient import judge, scalar_of
 from gradlab.models.adapters import ModelCall, ModelError, adapt, convention_of, seeded
-from gradlab.models.build import REG, BuildError, build, described, draw_sizes, variants
+from gradlab.models.build import REG, BuildError, build, default_sizes, described, draw_sizes, variants
 from gradlab.models.hints import in_model_terms, sigmoid_primes
 from gradlab.models.report import ModelReport
 
@@ -37,6 +38,10 @@ DEFAULT_CASES = 3
 class _Case:
     gradients: dict[str, GradientResult] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    #: the loss itself crashed, before any gradient: maybe the sizes, not the backward
+    crashed_early: bool = False
+    #: what this machine lacks to run the model (a module, a Cython extension never built)
+    not_run: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -44,9 +49,9 @@ class _Case:
 
 
 class _Stop(Exception):
-    def __init__(self, finding: Finding):
+    def __init__(self, finding: Finding, missing: str | None = None):
         super().__init__(finding.message)
-        self.finding = finding
+        self.finding, self.missing = finding, missing
 
 
 def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rtol: float = RTOL, atol: float = ATOL,
@@ -66,14 +71,12 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
     order: list[str] = []  # the longest backprop order seen (cases differ in depth)
     case, built = _Case(), ""
     for k in range(examples):
-        try:
-            with seeded([seed, k, 13]):  # the model draws its initial weights from numpy's global state
-                instance, kwargs, sizes = build(model, draw_sizes(seed, k), options)
-            call = adapt(convention, instance, sizes, np.random.default_rng([seed, k, 12]))
-        except (BuildError, ModelError) as exc:
-            return ModelReport(label, error=str(exc), examples=k + 1, **base)
-        built = f"{described(model, kwargs)}, {_data(call)}"
-        case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs))
+        ran = _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
+        if isinstance(ran, str):
+            return ModelReport(label, error=ran, examples=k + 1, **base)
+        case, built = ran
+        if case.not_run:
+            return ModelReport(label, examples=k + 1, case=built, not_run=case.not_run, **base)
         if case.failed:
             return _report(label, case, built, examples=k + 1, **base)
         for p, g in case.gradients.items():
@@ -82,6 +85,31 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
         order = list(case.gradients) if len(case.gradients) > len(order) else order
     ordered = {p: worst[p] for p in order}
     return _report(label, _Case(ordered or case.gradients, case.findings), built, examples=examples, **base)
+
+
+def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, seed: int, k: int, rtol: float,
+              atol: float) -> tuple[_Case, str] | str:
+    """Case `k` at small sizes; if the model cannot be built or run at them (a size written into its code,
+    28x28 images), at its own default sizes (large arrays are then checked by projection). The case and
+    how the model was built, or a one-line error."""
+    first: tuple[_Case, str] | str | None = None
+    for sizes in (draw_sizes(seed, k), default_sizes(model)):
+        if sizes is None:
+            break
+        try:
+            with seeded([seed, k, 13]):  # the model draws its initial weights from numpy's global state
+                instance, kwargs, sizes = build(model, sizes, options)
+            call = adapt(convention, instance, sizes, np.random.default_rng([seed, k, 12]))
+        except (BuildError, ModelError) as exc:
+            first = first or str(exc)
+            continue
+        built = f"{described(model, kwargs)}, {_data(call)}"
+        case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call))
+        if not case.crashed_early:
+            return case, built
+        first = first or (case, built)
+    assert first is not None
+    return first
 
 
 def check_variants(model: type, **kw: Any) -> list[ModelReport]:
@@ -108,7 +136,11 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Ca
     data = {k: v.copy() for k, v in call.data.items()}
     try:
         # 1. the loss once: a finite scalar; parameters and data left alone
-        y0 = _loss(call)
+        try:
+            y0 = _loss(call)
+        except _Stop:
+            case.crashed_early = True
+            raise
         if not np.isfinite(y0):
             raise _Stop(Finding("non-finite", FAIL, f"the loss is {float(y0)} for finite data and parameters"))
         _unchanged(call, saved, data, "the loss", case)
@@ -124,6 +156,8 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Ca
                                                primes=primes.get(p))
     except _Stop as stop:
         case.findings.append(stop.finding)
+        if stop.missing:
+            case.not_run = f"could not be run: {stop.missing} is missing (install or build it); {stop.finding.message}"
     finally:
         for k, v in saved.items():
             call.params[k][...] = v
@@ -149,7 +183,8 @@ def _call(what: str, fn: Any) -> Any:
     except ModelError as exc:
         raise _Stop(Finding("crashed", FAIL, str(exc))) from None
     except Exception as exc:  # the user's error, in one line, is the finding
-        raise _Stop(Finding("crashed", FAIL, f"{what} raised {type(exc).__name__}: {exc}")) from exc
+        raise _Stop(Finding("crashed", FAIL, f"{what} raised {type(exc).__name__}: {exc}"),
+                    missing=missing_dependency(exc)) from exc
 
 
 def _unchanged(call: ModelCall, saved: dict[str, np.ndarray], data: dict[str, np.ndarray], what: str,
@@ -179,10 +214,11 @@ def _primes(call: ModelCall) -> dict[str, np.ndarray]:
     return {**{f"weights[{i}]": s for i, s in enumerate(primes)}, **{f"biases[{i}]": s for i, s in enumerate(primes)}}
 
 
-def _reg(kwargs: dict[str, Any]) -> float:
+def _reg(kwargs: dict[str, Any], call: ModelCall) -> float:
+    """The regularisation strength the model was given (in its constructor, or CS231n's loss(X, y, reg))."""
     from gradlab.models.build import REGULARISATION
 
-    return REG if any(k.lower() in REGULARISATION for k in kwargs) else 0.0
+    return REG if any(k.lower() in REGULARISATION for k in kwargs) or "reg" in call.options else 0.0
 
 
 def _data(call: ModelCall) -> str:

@@ -25,6 +25,13 @@ class ModelReport(FunctionReport):
     kind: str = "model"
     #: the parameter where the error first appears in backprop order; None when every gradient is right
     origin: str | None = None
+    #: why the model could not be run on this machine (a missing module or extension): nothing was verified,
+    #: but `gradlab check` lists it as skipped, not failed, as it does such layers
+    not_run: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.not_run else super().verdict
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "origin": self.origin, "order": list(self.gradients)}
@@ -52,8 +59,8 @@ class ModelReport(FunctionReport):
 
     def explain(self) -> str:
         lines = [self.title()]
-        if self.error:
-            return "\n".join([*lines, f"  {self.error}"])
+        if self.error or self.not_run:
+            return "\n".join([*lines, f"  {self.error or self.not_run}"])
         lines += [f"  {f.code}: {f.message}" for f in self.findings if f.severity == "fail"]
         if self.gradients:
             lines.append(f"  {self.localised()}")
