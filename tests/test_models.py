@@ -304,3 +304,12 @@ def test_assignment_ones_loss_takes_reg_and_a_missing_reg_term_is_found_there():
     report = check_model(NeuralNet)
     assert {p for p, g in report.gradients.items() if not g.passed} == {"W1"}
     assert report.gradients["W1"].bug_code == "dropped-term" and "regularisation" in report.gradients["W1"].diagnosis
+
+
+def test_a_nielsen_network_returning_nabla_w_first_is_read_in_its_own_order(nets):
+    class WeightsFirst(nets["nielsen_nets"].Network):
+        def backprop(self, x, y):
+            nabla_b, nabla_w = super().backprop(x, y)
+            return nabla_w, nabla_b
+
+    assert check_model(WeightsFirst).verdict == "pass"

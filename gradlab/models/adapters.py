@@ -26,8 +26,8 @@ import numpy as np
 
 from gradlab.models.build import REG, Sizes
 
-__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "parameters_of",
-           "seeded"]
+__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "nielsen_nablas",
+           "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
@@ -96,7 +96,7 @@ class ModelCall:
             elif self.convention == "textbook":
                 grads = self.model.gradient(self.data["X"], self.data["y"])
             else:
-                return _nielsen_gradients(self.model.backprop(self.data["x"], self.data["y"]), len(self.params) // 2)
+                return _nielsen_gradients(self.model.backprop(self.data["x"], self.data["y"]), self.model)
         if not isinstance(grads, dict):
             raise ModelError(f"the gradients came back as {type(grads).__name__}, not a dict keyed like params")
         return {k: grads.get(k) for k in self.params}
@@ -169,12 +169,28 @@ def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
     return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
 
 
-def _nielsen_gradients(returned: Any, layers: int) -> dict[str, Any]:
+def nielsen_nablas(returned: Any, net: Any) -> tuple[Any, Any]:
+    """(nabla_b, nabla_w) from what backprop(x, y) returned. The book's order is (nabla_b, nabla_w);
+    a network that returns (nabla_w, nabla_b) (its own update code reads them so) is read in its order,
+    recognised by the shapes: swapped, they fit the weights and biases exactly, and in order they do not."""
     if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
         raise ModelError(f"backprop(x, y) returned {type(returned).__name__}, not (nabla_b, nabla_w)")
-    nabla_b, nabla_w = returned
+    first, second = returned
+
+    def fits(grads: Any, params: list[np.ndarray]) -> bool:
+        return isinstance(grads, (list, tuple)) and len(grads) == len(params) and \
+            all(np.shape(g) == p.shape for g, p in zip(grads, params))
+
+    if fits(first, net.weights) and fits(second, net.biases) and not (fits(first, net.biases) and
+                                                                      fits(second, net.weights)):
+        return second, first
+    return first, second
+
+
+def _nielsen_gradients(returned: Any, net: Any) -> dict[str, Any]:
+    nabla_b, nabla_w = nielsen_nablas(returned, net)
     out: dict[str, Any] = {}
-    for i in range(layers):
+    for i in range(len(net.weights)):
         out[f"weights[{i}]"] = nabla_w[i] if i < len(nabla_w) else None
         out[f"biases[{i}]"] = nabla_b[i] if i < len(nabla_b) else None
     return out
