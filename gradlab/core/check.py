@@ -142,7 +142,33 @@ def _forward(ctx: CheckContext) -> bool:
     if ctx.kind.is_loss and ctx.y0.size != 1:
         ctx.fail("crashed", f"a loss layer's forward must return a scalar, got shape {ctx.y0.shape}")
         return False
+    if not ctx.kind.is_loss and (ctx.y0.ndim == 0 or ctx.y0.shape[0] != ctx.case.N):
+        got = "a single number" if ctx.y0.ndim == 0 else f"shape {ctx.y0.shape}"
+        ctx.fail("crashed", f"forward returned {got}: a layer returns one output per sample, the batch axis "
+                 f"first (N={ctx.case.N} here; only a loss returns one number)")
+        return False
+    if any(f.code == "mutates-input" for f in ctx.findings):
+        # reported once; from here on every call gets fresh copies, so the finite differences (which move
+        # one working copy of x in place) see the function the layer computes, not a drifting buffer
+        ctx.layer = FreshInputs(ctx.layer)
+        ctx.x, ctx.t = ctx.case.x.copy(), None if ctx.case.t is None else ctx.case.t.copy()
+        ctx.y0 = np.array(ctx.layer.forward(ctx.x, ctx.t), dtype=np.float64, copy=True)
     return True
+
+
+class FreshInputs:
+    """`layer`, handed fresh copies of x and t at every forward call (for a layer that writes into them)."""
+
+    def __init__(self, layer: Layer):
+        self._layer = layer
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        return self._layer.forward(x.copy(), None if t is None else t.copy())
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("forward_perturbed", "forward_replaced"):  # they would move the layer's x in place
+            raise AttributeError(name)
+        return getattr(self._layer, name)
 
 
 def _measure_precision(ctx: CheckContext) -> None:
