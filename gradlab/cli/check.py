@@ -15,6 +15,7 @@ from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 if TYPE_CHECKING:
     from gradlab.cases.check_many import Outcome
+    from gradlab.functions.report import FunctionReport
     from gradlab.models.report import ModelReport
 
 MODES = ("auto", "full", "fast")
@@ -59,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
         outcome = checked(args)
-        models = checked_models(args)
+        models = checked_models(args, outcome)
     # a model this machine cannot run (a missing module or extension) is skipped, as such a layer is
-    outcome.skipped += [(m.name, m.not_run) for m in models if m.not_run]
-    outcome.not_run += [m.name for m in models if m.not_run]
+    not_run = [(m.name, m.not_run) for m in models if m.not_run]
+    outcome.skipped += not_run
+    outcome.not_run += [name for name, _ in not_run]
     models = [m for m in models if not m.not_run]
     notes = [] if models else nothing_recognised_notes(outcome, args.paths, args.only)
     if args.json:  # written before anything is printed: a closed stdout (`| head -1`) cannot lose it
@@ -100,16 +102,30 @@ def run(args: argparse.Namespace) -> int:
 MODEL_CASES = 3
 
 
-def checked_models(args: argparse.Namespace) -> list[ModelReport]:
-    """The models (CS231n, textbook, Nielsen style) defined in the files of `args.paths`, checked."""
+def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelReport | FunctionReport]:
+    """The models (CS231n, textbook, Nielsen style) defined in the files of `args.paths`, checked; and the
+    forward/backward pairs of no kind whose shapes are known (`gradlab.functions.generic_layers`), whose
+    "not a layer name gradlab knows" skips they replace in `outcome`."""
     if not args.paths:
         return []
-    from gradlab.models.discover import check_model_files
+    from gradlab.functions.generic_layers import check_generic_pairs
+    from gradlab.kinds import kind_for_stem
+    from gradlab.models.discover import check_model_files, modules_in
 
-    return check_model_files(args.paths, examples=min(args.examples, MODEL_CASES), seed=args.seed, only=args.only)
+    cases = min(args.examples, MODEL_CASES)
+    modules = modules_in(args.paths)
+    found: list[ModelReport | FunctionReport] = []
+    found += check_model_files(args.paths, examples=cases, seed=args.seed, only=args.only, modules=modules)
+    for f, module in modules:
+        generic, skipped = check_generic_pairs(module, lambda stem: kind_for_stem(stem) is not None, examples=cases,
+                                               seed=args.seed, source=str(f))
+        found += [g for g in generic if not args.only or g.name in AnyCase(args.only)]
+        handled = {g.name for g in generic} | {name for name, _ in skipped}
+        outcome.skipped = [s for s in outcome.skipped if s[0] not in handled] + skipped
+    return found
 
 
-def with_models(document: dict[str, object], models: list[ModelReport]) -> dict[str, object]:
+def with_models(document: dict[str, object], models: list[ModelReport | FunctionReport]) -> dict[str, object]:
     """The `gradlab check --json` document with the models as entries of `layers` (`"kind": "model"`)."""
     if not models:
         return document

@@ -40,6 +40,9 @@ def kind_comments(source: str) -> dict[str, str]:
         definition = _DEFINITION.match(line)
         if pending is not None and definition:
             kind, at = pending
+            if kind == "generic":  # a function of no kind, at the shapes the comment states: gradlab.functions
+                pending = None
+                continue
             if kind not in KINDS:
                 raise ValueError(f"line {at}: '# gradlab: kind={kind}' names no kind gradlab knows; "
                                  f"use one of: {', '.join(sorted(KINDS))}")

@@ -34,10 +34,13 @@ class FunctionReport:
     case: str | None = None
     #: the check could not run at all (a model that cannot be built); the verdict is then FAIL
     error: str | None = None
+    #: why it could not be run on this machine (a missing module or extension): nothing was verified (FAIL),
+    #: but `gradlab check` lists it as skipped, not failed, as it does such layers
+    not_run: str | None = None
 
     @property
     def verdict(self) -> str:
-        if self.error or any(f.severity == FAIL for f in self.findings) or \
+        if self.error or self.not_run or any(f.severity == FAIL for f in self.findings) or \
                 any(not g.passed for g in self.gradients.values()):
             return FAIL
         return WARN if self.findings else PASS
@@ -78,9 +81,19 @@ class FunctionReport:
             "error": self.error,
         }
 
+    def summary(self) -> str:
+        """The one line of a passing check: `PASS TwoLayerNet (...): W2, b2, W1, b1 right (worst error 4e-09)`."""
+        errors = self.norm_errors()
+        worst = f" (worst error {max(errors.values()):.1e})" if errors else ""
+        if self.verdict == "fail" or not self.gradients:
+            return self.title()
+        return f"{self.title()}: {', '.join(self.gradients)} right{worst}"
+
     def title(self) -> str:
         codes = f" [{', '.join(self.bug_codes)}]" if self.bug_codes else ""
-        return f"{self.verdict.upper():4s} {self.name} ({self.convention}){codes}"
+        what = "generic function" if self.kind == "generic" else self.convention
+        where = f", {self.source.rsplit('/', 1)[-1]}" if self.source.endswith(".py") and self.kind == "generic" else ""
+        return f"{self.verdict.upper():4s} {self.name} ({what}{where}){codes}"
 
     def explain(self) -> str:
         """The report a person reads: each gradient right or wrong, the diagnosis, the hint."""

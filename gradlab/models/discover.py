@@ -5,7 +5,8 @@ A model is a class defined in the file (not imported into it) with the methods o
 that convention does (`self.params`, or `self.weights` and `self.biases`): a loss class with
 `loss(y, p)` and `gradient(y, p)` holds no parameters and is not a model. Files are imported as
 `gradlab check` imports them (`gradlab.conventions.imports.load_module`); in a folder only files whose
-source defines a `loss` or a `backprop` method are.
+source defines a `loss` or a `backprop` method (or a `*_forward` function, for the generic pairs of
+`gradlab.functions.generic_layers`) are.
 Non-goal: judging (that is `gradlab.models.check`).
 """
 
@@ -22,9 +23,9 @@ from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
 
-__all__ = ["check_model_files", "find_models", "model_files"]
+__all__ = ["check_model_files", "find_models", "model_files", "modules_in"]
 
-_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|backprop)\s*\(")
+_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|backprop|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(")
 _KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
           "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),)}
 
@@ -72,17 +73,25 @@ def model_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CASES, seed: int = 0,
-                      only: Iterable[str] | None = None) -> list[ModelReport]:
-    """Every model in `paths`, checked. A file that does not import is left to the layer check, which
-    reports it (`gradlab check` imports each file for its layers too)."""
-    wanted = None if only is None else {n.casefold() for n in only}
-    reports = []
+def modules_in(paths: Iterable[str | Path]) -> list[tuple[Path, ModuleType]]:
+    """The files of `model_files(paths)`, imported. A file that does not import is left to the layer
+    check, which reports it (`gradlab check` imports each file for its layers too)."""
+    out = []
     for f in model_files(paths):
         try:
-            module = load_module(f, shown_as=str(f))
+            out.append((f, load_module(f, shown_as=str(f))))
         except LoadError:
             continue
+    return out
+
+
+def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CASES, seed: int = 0,
+                      only: Iterable[str] | None = None,
+                      modules: list[tuple[Path, ModuleType]] | None = None) -> list[ModelReport]:
+    """Every model in `paths` (or in `modules`, already imported), checked."""
+    wanted = None if only is None else {n.casefold() for n in only}
+    reports = []
+    for f, module in modules if modules is not None else modules_in(paths):
         for cls in find_models(module):
             if wanted is None or cls.__name__.casefold() in wanted:
                 reports += check_variants(cls, examples=examples, seed=seed, source=str(f))

@@ -25,13 +25,6 @@ class ModelReport(FunctionReport):
     kind: str = "model"
     #: the parameter where the error first appears in backprop order; None when every gradient is right
     origin: str | None = None
-    #: why the model could not be run on this machine (a missing module or extension): nothing was verified,
-    #: but `gradlab check` lists it as skipped, not failed, as it does such layers
-    not_run: str | None = None
-
-    @property
-    def verdict(self) -> str:
-        return "fail" if self.not_run else super().verdict
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "origin": self.origin, "order": list(self.gradients)}
@@ -43,14 +36,6 @@ class ModelReport(FunctionReport):
         where = f", {Path(self.source).name}" if self.source.endswith(".py") else ""
         said = CONVENTIONS.get(self.convention, self.convention)
         return f"{self.verdict.upper():4s} {self.name} ({said}{where}){codes}"
-
-    def summary(self) -> str:
-        """The one line of a passing model: `PASS TwoLayerNet (...): W2, b2, W1, b1 right (worst error 4e-09)`."""
-        errors = self.norm_errors()
-        worst = f" (worst error {max(errors.values()):.1e})" if errors else ""
-        if self.verdict == "fail" or not self.gradients:
-            return f"{self.title()}: {self.localised()}"
-        return f"{self.title()}: {', '.join(self.gradients)} right{worst}"
 
     def localised(self) -> str:
         """`W2 and b2 are right; W1 is wrong, b1 is right`: every parameter, in backprop order."""
