@@ -313,3 +313,11 @@ def test_a_nielsen_network_returning_nabla_w_first_is_read_in_its_own_order(nets
             return nabla_w, nabla_b
 
     assert check_model(WeightsFirst).verdict == "pass"
+
+
+def test_a_model_that_imports_its_helper_module_only_when_built_is_checked_from_the_command_line(capsys):
+    assert main(["check", str(MODELS / "textbook_nets.py"), "--only", "MultiLayerNetExtend"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS MultiLayerNetExtend(use_batchnorm=True) (textbook model, textbook_nets.py)" in out
+    assert "worst error 1.0e+00" not in out  # b1 before batch norm: zero on both sides, not an error of 1
+    assert "not imported" not in out

@@ -143,6 +143,8 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
                              "default, or name it as courses do (input_dim, hidden_dim, num_classes, sizes, ...)")
     try:
         model = cls(**kwargs)
+    except ImportError:  # something this machine lacks: the caller says so, as for a layer
+        raise
     except Exception as exc:  # the user's constructor: its error, in one line, is the message
         raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {exc}; gradlab builds models small "
                          "by these arguments, so the constructor must accept them") from None

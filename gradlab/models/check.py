@@ -103,6 +103,10 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
         except (BuildError, ModelError) as exc:
             first = first or str(exc)
             continue
+        except ImportError as exc:
+            missing = _Case(not_run=f"could not be run: {exc.name or exc} is missing (install or build it); "
+                                    f"{model.__name__}() raised {type(exc).__name__}: {exc}")
+            return missing, model.__name__
         built = f"{described(model, kwargs)}, {_data(call)}"
         case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call))
         if not case.crashed_early:

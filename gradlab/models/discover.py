@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from gradlab.conventions.imports import LoadError, load_module
+from gradlab.conventions.imports import LoadError, load_module, search_roots
 from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
@@ -92,7 +94,26 @@ def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CA
     wanted = None if only is None else {n.casefold() for n in only}
     reports = []
     for f, module in modules if modules is not None else modules_in(paths):
-        for cls in find_models(module):
-            if wanted is None or cls.__name__.casefold() in wanted:
-                reports += check_variants(cls, examples=examples, seed=seed, source=str(f))
+        with importable_beside(f):
+            for cls in find_models(module):
+                if wanted is None or cls.__name__.casefold() in wanted:
+                    reports += check_variants(cls, examples=examples, seed=seed, source=str(f))
     return reports
+
+
+@contextmanager
+def importable_beside(path: Path) -> Iterator[None]:
+    """The folders `path` was imported from stay importable while its models run (a constructor or a
+    loss that imports a helper module only when called); sys.path and the user's modules are as they
+    were afterwards, as `gradlab.conventions.imports.load_module` leaves them."""
+    roots = search_roots(Path(path).resolve())
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path[:0] = [str(r) for r in roots]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            where = getattr(sys.modules[name], "__file__", None)
+            if isinstance(where, str) and any(Path(where).resolve().is_relative_to(r) for r in roots):
+                del sys.modules[name]
