@@ -229,8 +229,11 @@ def test_the_batch_command_prints_a_block_per_layer_and_exits_0_when_consistent(
     student.write_text(STUDENT)
     assert main(["batch", str(student), "--N", "3", "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
-    assert "OK   SoftmaxWithLoss (class style, N=3)" in out and "The loss is the mean of the 3 per-sample losses" in out
-    assert "BatchNormalization mixes samples, by design" in out and "Affine treats samples independently" in out
+    # a consistent layer is one line (issue 14: four to six lines per passing layer were too many)
+    assert "OK   SoftmaxWithLoss (class style, N=3): loss and dx are the mean of the per-sample values" in out
+    assert "OK   BatchNormalization (class style, N=3): mixes samples by design" in out
+    assert "OK   Affine (class style, N=3): dx, dW and db are the sum of the per-sample values" in out
+    assert len(out.strip().splitlines()) == 4
     saved = json.loads(out_json.read_text())
     assert saved["N"] == 3 and [r["layer"] for r in saved["layers"]] == ["Affine", "BatchNormalization", "SoftmaxWithLoss"]
 
@@ -248,6 +251,30 @@ def test_the_batch_command_exits_1_for_a_loss_that_forgets_the_1_over_N(capsys, 
         "        return dout * (self.y - self.t)\n")
     assert main(["batch", str(student)]) == 1
     assert "divide dx by N in backward" in capsys.readouterr().out
+
+
+def test_the_batch_command_runs_a_class_loss_with_both_label_encodings(capsys, tmp_path: Path) -> None:
+    """A 1/N forgotten only in the branch for index labels is found, though the one-hot branch is right."""
+    student = tmp_path / "student.py"
+    student.write_text(
+        "import numpy as np\n\n"
+        "class SoftmaxWithLoss:\n"
+        "    def forward(self, x, t):\n"
+        "        e = np.exp(x - x.max(axis=1, keepdims=True))\n"
+        "        self.y, self.t, N = e / e.sum(axis=1, keepdims=True), t, x.shape[0]\n"
+        "        if t.ndim == 2:\n"
+        "            return -np.sum(t * np.log(self.y)) / N\n"
+        "        return -np.sum(np.log(self.y[np.arange(N), t])) / N\n\n"
+        "    def backward(self, dout=1):\n"
+        "        N = self.y.shape[0]\n"
+        "        if self.t.ndim == 2:\n"
+        "            return dout * (self.y - self.t) / N\n"
+        "        dx = self.y.copy()\n"
+        "        dx[np.arange(N), self.t] -= 1\n"
+        "        return dx\n")
+    assert main(["batch", str(student)]) == 1
+    out = capsys.readouterr().out
+    assert "divide dx by N in backward" in out and "This is with index labels." in out
 
 
 @pytest.mark.parametrize("argv", [["batch", "--N", "1"], ["batch", "no/such/file.py"]], ids=["N-of-one", "missing-path"])

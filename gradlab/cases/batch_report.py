@@ -65,6 +65,32 @@ class BatchReport:
     def text(self) -> str:
         return " ".join(self.sentences)
 
+    @property
+    def summary(self) -> str:
+        """One line for a consistent layer (its sentences are for a layer that is not): what was measured."""
+        if self.stochastic:
+            return "draws its random mask per batch: not comparable sample by sample, so no 1/N verdict"
+        if self.mixing_by_design:
+            return "mixes samples by design, so no 1/N verdict"
+        measured = ([self.loss] if self.loss is not None and self.upstream == "loss" else []) + list(self.gradients)
+        groups: dict[str, list[str]] = {}
+        for c in measured:
+            groups.setdefault(c.convention, []).append(c.name)
+        said = "; ".join(f"{_and(names)} {'is' if len(names) == 1 else 'are'} {_over(convention)}"
+                         for convention, names in groups.items())
+        through = " (a mean loss's 1/N arrives through dout)" if set(groups) == {SUM} and self.upstream == "sum" \
+            else ""
+        return f"{said}{through}: the 1/N is where it belongs"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _over(convention: str) -> str:
+    return {MEAN: "the mean of the per-sample values", SUM: "the sum of the per-sample values",
+            UNDETERMINED: "zero (nothing to compare)"}.get(convention, convention)
+
 
 #: the id of the JSON document `batch_document` builds
 SCHEMA = "gradlab-batch/1"

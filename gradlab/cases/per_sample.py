@@ -91,18 +91,36 @@ def batch_vs_samples(layer: Any, backward: Callable[..., Any] | None = None, *, 
             raise ValueError(f"loss={top.name!r} is a {top.kind} layer, not a loss layer")
     if k.is_loss and top is not None:  # "sum"/"mean" only concern non-loss layers; a loss is its own
         raise ValueError(f"{entry.name} is a loss layer itself; there is no loss to put on top of it")
-    if case is None:
-        case = build_case(k, default_spec(k, N, seed, entry.convention))
-    elif case.N < 2:
+    if case is not None and case.N < 2:
         raise ValueError(f"the case has N={case.N}; a batch of at least 2 is needed")
     upstream = "loss" if k.is_loss else (top.name if top is not None else (loss or "sum"))
+    if case is not None:
+        return _compare_quietly(entry, k, case, upstream=upstream, top=top, seed=seed)
+    spec = default_spec(k, N, seed, entry.convention)
+    # a loss of class labels is run with each encoding it may get: a 1/N forgotten in the branch for index
+    # labels only shows with index labels. The first that disagrees is the report; one the layer refuses
+    # (a CS231n loss takes indices only) says nothing
+    # (a loss function of such a kind always gets indices from its adapter: one run says it all)
+    both = len(k.label_encodings) > 1 and entry.convention == "class"
+    reports = [_compare_quietly(entry, k, build_case(k, {**spec, "labels": e}), upstream=upstream, top=top, seed=seed)
+               for e in (k.label_encodings if both else (spec.get("labels"),))]
+    ran = [r for r in reports if r.error is None] or reports
+    return next((r for r in ran if not r.consistent), ran[0])
+
+
+def _compare_quietly(entry: Entry, k: Kind, case: Case, *, upstream: str, top: Entry | None,
+                     seed: int) -> BatchReport:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return _compare(entry, k, case, upstream=upstream, top=top, seed=seed)
+            report = _compare(entry, k, case, upstream=upstream, top=top, seed=seed)
         except (LayerCrash, LayerSignatureError) as exc:
             return BatchReport(entry.name, k.name, entry.convention, case.N, upstream, None, consistent=False,
                                error=str(exc), sentences=(f"{entry.name} could not be run: {exc}",))
+    labels = case.spec.get("labels")
+    if labels is not None and len(k.label_encodings) > 1 and entry.convention == "class" and not report.consistent:
+        return replace(report, sentences=(*report.sentences, f"This is with {labels} labels."))
+    return report
 
 
 def assert_batch_mean(layer: Any, backward: Callable[..., Any] | None = None, *, kind: str | Kind | None = None,

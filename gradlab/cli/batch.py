@@ -1,9 +1,9 @@
 """`gradlab batch [PATH...]`: per layer, is the batch gradient the mean or the sum of per-sample ones?
 
 Runs `gradlab.cases.per_sample.batch_vs_samples` on every layer found in files/folders (or in the
-registry) and prints a short block of sentences per layer. Exit status 1 when a layer's gradient
-convention disagrees with its loss convention, when a layer that should not mix samples does, or
-when a layer crashes or a file cannot be imported.
+registry) and prints one line per consistent layer, a short block of sentences per other one. Exit
+status 1 when a layer's gradient convention disagrees with its loss convention, when a layer that
+should not mix samples does, or when a layer crashes or a file cannot be imported.
 """
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def run(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(batch_document(reports, N=args.N, seed=args.seed, loss=args.loss,
                                                               errors=errors, skipped=skipped), indent=2))
     out = sys.stdout
-    for report in reports:
-        verdict = "OK  " if report.consistent else "FAIL"
-        print(f"{verdict} {report.layer} ({report.style} style, N={report.N})", file=out)
+    for report in reports:  # a layer that is right gets one line; one that is not, its sentences
+        if report.consistent:
+            print(f"OK   {report.layer} ({report.style} style, N={report.N}): {report.summary}", file=out)
+            continue
+        print(f"FAIL {report.layer} ({report.style} style, N={report.N})", file=out)
         for sentence in report.sentences:
             print(f"  {sentence}", file=out)
     for err in errors:
