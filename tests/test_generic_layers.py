@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-from gradlab.cli import main
+from gradlab.cli.main import main
 from gradlab.conventions.source_reading import kind_comments
 from gradlab.functions.generic_layers import generic_comments, shapes_of
 from gradlab.schemas import schema

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab.cli import main
+from gradlab.cli.main import main
 from gradlab.models.adapters import backprop_order
 from gradlab.models.build import BuildError, build, draw_sizes
 from gradlab.models.check import check_model, check_variants

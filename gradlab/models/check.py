@@ -57,7 +57,7 @@ class _Stop(Exception):
 def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rtol: float = RTOL, atol: float = ATOL,
                 name: str | None = None, source: str = "", options: dict[str, Any] | None = None) -> ModelReport:
     """The verdict on every parameter's gradient of `model` (a class in one of the three conventions),
-    built with `options` besides the sizes (a variant: `{"normalization": "batchnorm"}`)."""
+    built with `options` besides the sizes (a variant, e.g. batch normalisation switched on)."""
     if not isinstance(model, type):
         raise TypeError(f"pass the model class, not {type(model).__name__} {model!r:.40}: gradlab builds it small, "
                         "e.g. check_model(TwoLayerNet)")
@@ -123,7 +123,7 @@ def check_variants(model: type, **kw: Any) -> list[ModelReport]:
 
 
 def variant_name(model: type, options: dict[str, Any] | None) -> str:
-    """`FullyConnectedNet`, or `FullyConnectedNet(normalization='batchnorm')` for a variant."""
+    """`FullyConnectedNet`, or the class with a variant's options, as `FullyConnectedNet(use_dropout=True)`."""
     if not options:
         return model.__name__
     return f"{model.__name__}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
@@ -205,7 +205,7 @@ def _unchanged(call: ModelCall, saved: dict[str, np.ndarray], data: dict[str, np
 
 
 def _primes(call: ModelCall) -> dict[str, np.ndarray]:
-    """sigmoid'(z) of each layer of a Nielsen network, keyed by the parameters of that layer."""
+    """The derivative sigmoid'(z) of each layer of a Nielsen network, keyed by the parameters of that layer."""
     if call.convention != "nielsen":
         return {}
     n = len(call.params) // 2

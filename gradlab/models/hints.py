@@ -75,7 +75,7 @@ def activation_factor(a: np.ndarray, n: np.ndarray, primes: np.ndarray | None, g
 
 
 def sigmoid_primes(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
-    """sigmoid'(z) of every layer of a Nielsen network for the sample x (to recognise a missing one)."""
+    """The derivative sigmoid'(z) of every layer of a Nielsen network for the sample x (to recognise a missing one)."""
     primes, a = [], x
     with np.errstate(over="ignore"):
         for W, b in zip(weights, biases):
