@@ -290,6 +290,54 @@ def svm_loss(x, y):
     return loss, dx
 
 
+@register("linear_svm")
+def svm_loss_naive(W, X, y, reg):
+    """A linear classifier's hinge loss (margin 1) with loops, averaged over the N samples, plus
+    reg * sum(W**2); returns (loss, dW), dW of W's shape (D, C)."""
+    dW = np.zeros_like(W)
+    N, C = X.shape[0], W.shape[1]
+    loss = 0.0
+    for i in range(N):
+        scores = X[i] @ W
+        for j in range(C):
+            if j == y[i]:
+                continue
+            margin = scores[j] - scores[y[i]] + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss = loss / N + reg * np.sum(W * W)
+    dW = dW / N + 2 * reg * W
+    return loss, dW
+
+
+@register("linear_svm")
+def svm_loss_vectorized(W, X, y, reg):
+    """svm_loss_naive without loops."""
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+    margins[np.arange(N), y] = 0
+    loss = np.sum(margins) / N + reg * np.sum(W * W)
+    counts = (margins > 0).astype(W.dtype)
+    counts[np.arange(N), y] = -np.sum(counts, axis=1)
+    return loss, X.T @ counts / N + 2 * reg * W
+
+
+@register("linear_softmax")
+def softmax_loss_vectorized(W, X, y, reg):
+    """A linear classifier's softmax cross-entropy, averaged over the N samples, plus reg * sum(W**2);
+    returns (loss, dW)."""
+    N = X.shape[0]
+    scores = X @ W
+    scores = scores - np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N + reg * np.sum(W * W)
+    probs[np.arange(N), y] -= 1
+    return loss, X.T @ probs / N + 2 * reg * W
+
+
 register_pair(affine_forward, affine_backward, kind="affine")
 register_pair(relu_forward, relu_backward, kind="relu")
 register_pair(sigmoid_forward, sigmoid_backward, kind="sigmoid")

@@ -249,6 +249,59 @@ def svm_loss(x, y):
     return loss, dx
 
 
+@register("linear_svm", bug="missing-batch-mean", name="svm_loss_naive_no_mean_in_dW")
+def svm_loss_naive(W, X, y, reg):
+    dW = np.zeros_like(W)
+    N = X.shape[0]
+    loss = 0.0
+    for i in range(N):
+        scores = X[i] @ W
+        for j in range(W.shape[1]):
+            margin = scores[j] - scores[y[i]] + 1
+            if j != y[i] and margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    return loss / N + reg * np.sum(W * W), dW + 2 * reg * W  # BUG: dW is not divided by N
+
+
+@register("linear_svm", bug="dropped-term", name="svm_loss_vectorized_no_reg_in_dW")
+def svm_loss_vectorized(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+    margins[np.arange(N), y] = 0
+    counts = (margins > 0).astype(W.dtype)
+    counts[np.arange(N), y] = -np.sum(counts, axis=1)
+    return np.sum(margins) / N + reg * np.sum(W * W), X.T @ counts / N  # BUG: + 2 * reg * W missing
+
+
+@register("linear_softmax", bug="sign-flip", name="softmax_loss_vectorized_flipped")
+def softmax_loss_vectorized(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    scores = scores - np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N + reg * np.sum(W * W)
+    probs[np.arange(N), y] -= 1
+    return loss, -(X.T @ probs) / N + 2 * reg * W  # BUG: the data term's sign
+
+
+@register("linear_softmax", bug="scaled", name="softmax_loss_naive_half_reg_loss")
+def softmax_loss_naive(W, X, y, reg):
+    N = X.shape[0]
+    loss, dW = 0.0, np.zeros_like(W)
+    for i in range(N):
+        scores = X[i] @ W
+        scores -= np.max(scores)
+        probs = np.exp(scores) / np.sum(np.exp(scores))
+        loss -= np.log(probs[y[i]])
+        probs[y[i]] -= 1
+        dW += np.outer(X[i], probs)
+    # BUG: the loss adds 0.5 * reg * sum(W**2), the gradient the other convention's 2 * reg * W
+    return loss / N + 0.5 * reg * np.sum(W * W), dW / N + 2 * reg * W
+
+
 register_pair(affine_forward, affine_backward_transposed_dw, kind="affine", bug="transposed",
               name="affine_transposed_dw", note="dw = (dout.T @ x).reshape(w.shape)")
 register_pair(affine_forward, affine_backward_db_wrong_axis, kind="affine", bug="wrong-reduction",

@@ -1,5 +1,6 @@
 """Function-style layers (CS231n): `<stem>_forward(x, *params[, param_dict]) -> (out, cache)`,
-`<stem>_backward(dout, cache) -> dx or (dx, dparam1, ...)`, and losses `<name>(x, y) -> (loss, dx)`.
+`<stem>_backward(dout, cache) -> dx or (dx, dparam1, ...)`, and losses `<name>(x, y) -> (loss, dx)` (or in
+their kind's own arguments: a linear classifier's `svm_loss_naive(W, X, y, reg) -> (loss, dW)`).
 
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
@@ -64,22 +65,29 @@ class FunctionLayer(Layer):
 
 
 class LossFunctionLayer(Layer):
-    """A function-style loss `<name>(x, y) -> (loss, dx)`: forward and backward in one call."""
+    """A function-style loss `<name>(x, y) -> (loss, dx)`, or in its kind's own arguments (`loss_args`:
+    `svm_loss_naive(W, X, y, reg) -> (loss, dW)`): forward and backward in one call."""
 
     def __init__(self, fn: Callable[..., Any], kind: Kind, case: Case):
         self.fn, self.kind = fn, kind
-        self.params: dict[str, np.ndarray] = {}
-        self.grad_names: dict[str, str] = {}
-        self.dx: np.ndarray | None = None
+        self.params: dict[str, np.ndarray] = {k: case.params[k] for k in kind.params}
+        self.hyper = dict(case.hyper)
+        self.grad_names: dict[str, str] = {k: f"d{k}" for k in kind.params}
+        self.grad: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         y = labels_as_indices(t) if self.kind.index_labels else t
-        result = call(self.fn.__name__, self.fn, x, y)
+        given = {**self.hyper, **self.params, "x": x, "y": y}
+        result = call(self.fn.__name__, self.fn, *(given[a] for a in self.kind.loss_args))
+        what = "dx" if self.kind.x_differentiable else self.grad_names[self.kind.params[0]]
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, dx)")
-        loss, dx = result
-        self.dx = None if dx is None else as_array(dx, self.fn.__name__)
+            raise LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, {what})")
+        loss, grad = result
+        self.grad = None if grad is None else as_array(grad, self.fn.__name__)
         return as_array(loss, self.fn.__name__)
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
-        return (None if self.dx is None else self.dx * float(dout)), {}
+        grad = None if self.grad is None else self.grad * float(dout)
+        if self.kind.x_differentiable:
+            return grad, {}
+        return None, {self.kind.params[0]: grad}

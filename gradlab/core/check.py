@@ -11,7 +11,7 @@ Non-goal: drawing cases (that is `gradlab.cases`) and calling a course's layer (
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -118,12 +118,22 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
     _repeatability(ctx)
     # 4. finite differences for x and every parameter, compared element-wise, at the precision the layer
     # really computes in (measured on it, `CheckContext.settle_precision`: a float32 cast inside sets the step)
-    gradients = check_values(ctx)
+    gradients = tuple(_kinds_reading(ctx, g) for g in check_values(ctx))
     # 5. sample independence
     if not ctx.kind.mixes_samples and ctx.case.N >= 2 and ctx.kind.x_differentiable:
         _independence(ctx)
         ctx.restore()
     return gradients
+
+
+def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
+    """A failing gradient read by its kind, where the kind knows a term the general diagnosis does not."""
+    explain = ctx.kind.explain
+    if g.passed or explain is None or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
+        return g
+    target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
+    found = None if target is None else explain(ctx.case, target, g.analytic, g.numeric, ctx.y0)
+    return g if found is None else replace(g, bug_code=found[0], diagnosis=found[1])
 
 
 def _forward(ctx: CheckContext) -> bool:

@@ -98,6 +98,10 @@ class Kind:
     #: mean): deeplearning.ai's `linear_forward`/`linear_backward` is an affine layer in its own
     course_stems: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     loss_functions: tuple[str, ...] = ()
+    #: how a loss function of this kind is called: "x" the input, "y" the labels, a parameter's name, a
+    #: hyper-parameter's name (CS231n assignment 1's `svm_loss_naive(W, X, y, reg)`); it returns (loss,
+    #: gradient of the first differentiable argument)
+    loss_args: tuple[str, ...] = ("x", "y")
     #: parameters in canonical order (the order of constructor arguments and of backward's tuple)
     params: tuple[str, ...] = ()
     is_loss: bool = False
@@ -130,6 +134,10 @@ class Kind:
     #: the sizes a constructor that builds its own parameters takes (`Dense(n_in, n_out)`), by role:
     #: "in", "out", "features", "vocab", "dim"; the conventions map argument names to roles
     sizes: Callable[[Case], dict[str, int]] | None = None
+    #: a kind's own reading of a failing gradient, where it knows a term the general diagnosis cannot
+    #: (a linear classifier's regularisation): (case, parameter name or "x", analytic, numeric, the layer's
+    #: output) -> (code, sentence), or None to keep the general diagnosis
+    explain: Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], tuple[str, str] | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
 

@@ -20,6 +20,8 @@ from gradlab.kinds import (
     elu,
     embedding,
     leaky_relu,
+    linear_softmax,
+    linear_svm,
     max_pool,
     mse_loss,
     relu,
@@ -36,7 +38,7 @@ __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_cla
            "kind_for_stem", "normalise_class_name"]
 
 MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
-           mse_loss, batchnorm, dropout, conv, max_pool, embedding)
+           mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
