@@ -98,3 +98,22 @@ def test_the_layer_training_keeps_its_defaults_when_no_model_is_given(digits, tm
                  "--epochs", "1", "--examples", "3", "--no-progress"]) == 0
     config = json.loads(figures.read_text())["config"]
     assert config["hidden"] == [800] and config["optimizer"] == "adam" and config["batch_size"] == 128
+
+
+def test_train_with_the_users_own_layers_from_a_file(digits, tmp_path):
+    figures = tmp_path / "out.json"
+    assert main(["train", "--layers", str(MODELS / "textbook_layers.py"), "--data", str(digits), "--out",
+                 str(tmp_path / "reports"), "--json", str(figures), "--hidden", "32", "--epochs", "2", "--examples", "5",
+                 "--no-progress"]) == 0
+    doc = json.loads(figures.read_text())
+    assert doc["layers"] == ["Affine", "Relu", "SoftmaxWithLoss"] and doc["test_accuracy"] > 0.8
+
+
+def test_a_users_layer_that_fails_its_check_is_refused_before_training(digits, tmp_path, capsys):
+    bad = tmp_path / "my_layers.py"
+    bad.write_text((MODELS / "textbook_layers.py").read_text().replace("self.dW = self.x.T @ dout",
+                                                                       "self.dW = self.x.T @ dout / 2"))
+    assert main(["train", "--layers", str(bad), "--data", str(digits), "--out", str(tmp_path / "r"), "--examples",
+                 "5", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to train with Affine from" in err and "[scaled]" in err

@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="train your own whole model instead (CS231n, textbook or Nielsen style), after its gradients "
                         "pass the check; hidden sizes, epochs, batch size, optimizer and lr then default to its "
                         "convention's (a Nielsen network: 784-30-10, SGD, lr 3.0, batch 10, 30 epochs)")
+    from gradlab.cli.train_layers import add_option
+
+    add_option(p)
     p.add_argument("--json", metavar="FILE", help="also write the figures (test_accuracy, train_seconds, ...) here")
     p.set_defaults(run=run)
 
@@ -89,9 +92,16 @@ def train_verified(args: argparse.Namespace, known: Mapping[str, Any] | None = N
     args.hidden, args.epochs = args.hidden or list(d.hidden), args.epochs or d.epochs
     args.batch_size, args.optimizer = args.batch_size or d.batch_size, args.optimizer or d.optimizer
     args.lr = d.lr if args.lr is None else args.lr
-    verified = verify(choice, examples=args.examples, seed=args.seed, known=known)
+    if getattr(args, "layers", None):  # the user's own layers, from their file
+        from gradlab.cli.train_layers import verify_file
+
+        verified = verify_file(args.layers, choice, examples=args.examples, seed=args.seed)
+        activation = verified.reports["activation"].kind
+    else:
+        verified = verify(choice, examples=args.examples, seed=args.seed, known=known)
+        activation = get(choice["activation"]).kind
     try:
-        config = TrainConfig(hidden=tuple(args.hidden), activation=get(choice["activation"]).kind,
+        config = TrainConfig(hidden=tuple(args.hidden), activation=activation,
                              epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
                              dropout=args.dropout, batchnorm=args.batchnorm, seed=args.seed)
     except ValueError as exc:
