@@ -103,8 +103,8 @@ def test_the_layer_training_keeps_its_defaults_when_no_model_is_given(digits, tm
 def test_train_with_the_users_own_layers_from_a_file(digits, tmp_path):
     figures = tmp_path / "out.json"
     assert main(["train", "--layers", str(MODELS / "textbook_layers.py"), "--data", str(digits), "--out",
-                 str(tmp_path / "reports"), "--json", str(figures), "--hidden", "32", "--epochs", "2", "--examples", "5",
-                 "--no-progress"]) == 0
+                 str(tmp_path / "reports"), "--json", str(figures), "--hidden", "32", "--epochs", "2",
+                 "--examples", "5", "--no-progress"]) == 0
     doc = json.loads(figures.read_text())
     assert doc["layers"] == ["Affine", "Relu", "SoftmaxWithLoss"] and doc["test_accuracy"] > 0.8
 
