@@ -94,3 +94,44 @@ def test_the_command_line_names_the_detected_layout_in_text_and_json(tmp_path, c
     assert main(["check", str(path), "--examples", "10", "--json", str(out)]) == 0
     assert "detected: samples as columns, W (out, in)" in capsys.readouterr().out
     assert json.loads(out.read_text())["layers"][0]["detected_layout"] == "columns, W (out, in)"
+
+
+class DenseOneSample:
+    """One sample at a time, a column: x (in, 1), W (out, in), b (out, 1), updated in backward with the
+    learning rate, as the popular from-scratch networks that loop over samples write it."""
+
+    def __init__(self, input_size, output_size):
+        self.weights = np.random.randn(output_size, input_size)
+        self.bias = np.random.randn(output_size, 1)
+
+    def forward(self, input):
+        self.input = input
+        return np.dot(self.weights, self.input) + self.bias
+
+    def backward(self, output_gradient, learning_rate):
+        weights_gradient = np.dot(output_gradient, self.input.T)
+        input_gradient = np.dot(self.weights.T, output_gradient)
+        self.weights -= learning_rate * weights_gradient
+        self.bias -= learning_rate * output_gradient
+        return input_gradient
+
+
+class DenseOneSampleForgetsTranspose(DenseOneSample):
+    def backward(self, output_gradient, learning_rate):
+        input_gradient = np.dot(self.weights.T, output_gradient)
+        self.weights -= learning_rate * np.dot(output_gradient, self.input.T)
+        self.bias -= 2 * learning_rate * output_gradient  # twice the bias gradient
+        return input_gradient
+
+
+def test_a_layer_written_for_one_sample_at_a_time_is_checked_on_single_columns_and_passes():
+    report = check_entry(entry_for(DenseOneSample, kind="affine"), examples=15, seed=0)
+    assert report.verdict == PASS, report.bug_codes
+    assert report.detected_layout == "columns, one sample at a time, W (out, in)"
+    assert report.failing is None
+
+
+def test_a_one_sample_layer_s_bug_is_still_caught_and_named():
+    report = check_entry(entry_for(DenseOneSampleForgetsTranspose, kind="affine"), examples=15, seed=0)
+    assert report.verdict == FAIL and report.bug_codes == ["scaled"]
+    assert report.detected_layout == "columns, one sample at a time, W (out, in)"

@@ -105,22 +105,27 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
 def _in_columns(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
                 replay: Sequence[Mapping[str, Any]]) -> tuple[Entry, LayerReport] | None:
     """`entry` with samples as columns and its report, for a layer that crashed on samples as rows, if it
-    runs that way (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)).
+    runs that way (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)); or,
+    failing that, one sample at a time, a single column (x of shape (features, 1), a bias (out, 1)
+    updated with the output gradient itself: the popular from-scratch networks that loop over samples).
 
     Only a crash is retried, never a wrong value: a softmax over axis 0 is the column layout's softmax and
     the rows layout's bug, and only the user can say which they meant (`--layout`). A layer that still
     crashes keeps its rows report; W (out, in), as those courses write it, is tried first."""
-    for weights in ("out_in", "in_out"):
-        candidate = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
-        if refusal(candidate, kind) is not None:  # a kind without a column layout (convolution)
-            return None
-        try:
-            report = _check_entry(candidate, kind, examples=examples, seed=seed, mode=mode, replay=replay)
-        except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
-            return None
-        if "crashed" not in report.bug_codes and report.error is None:
-            shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
-            return candidate, replace(report, detected_layout=f"columns, {shape}" if kind.params else "columns")
+    for samples in ("all", "one"):
+        for weights in ("out_in", "in_out") if kind.params else ("in_out",):
+            candidate = replace(entry, options={**entry.options, "layout": "columns", "weights": weights,
+                                                **({"samples": "one"} if samples == "one" else {})})
+            if refusal(candidate, kind) is not None:  # a kind without a column layout (convolution)
+                return None
+            try:
+                report = _check_entry(candidate, kind, examples=examples, seed=seed, mode=mode, replay=replay)
+            except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
+                return None
+            if "crashed" not in report.bug_codes and report.error is None:
+                how = "columns" if samples == "all" else "columns, one sample at a time"
+                shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
+                return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
     return None
 
 
@@ -198,8 +203,10 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     if option is not None and not flat_input and \
             not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None)):
         flat_input = True
-        notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))
-    overrides: dict[str, Any] = {}
+        if option.note:  # no note: both inputs are the layer's own choice (group norm's gamma shapes)
+            notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))
+    # a layer written for one sample at a time (a single column) is checked on batches of one
+    overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") == "one" else {}
     if len(kind.label_encodings) > 1:
         taken = [e for e in kind.label_encodings if _takes_labels(entry, kind, e)]
         if taken and len(taken) < len(kind.label_encodings):
@@ -277,7 +284,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
     smallest = describe_spec(failing.spec)
     ambiguous = {"missing-batch-mean", "extra-batch-mean"} | \
         ({"scaled", "wrong-reduction" if N == 1 else "scaled"} if N <= 2 else set())
-    if not extreme and set(codes) & ambiguous:
+    one_at_a_time = entry.options.get("samples") == "one"  # a layer that takes no batch has no other size
+    if not extreme and not one_at_a_time and set(codes) & ambiguous:
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         if larger.failed and larger.bug_codes and larger.bug_codes != codes:
             codes, failing = larger.bug_codes, larger
