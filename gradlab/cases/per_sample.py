@@ -152,9 +152,11 @@ class _Run:
     grads: dict[str, np.ndarray | None] = field(default_factory=dict)
 
 
-def _sample(case: Case, i: int) -> Case:
+def _sample(case: Case, i: int, rows: tuple[str, ...] = ()) -> Case:
+    """Sample i alone; `rows` are the parameters with one row per sample (an RNN's h0), sliced like x."""
     return Case(case.x[i:i + 1].copy(), None if case.t is None else case.t[i:i + 1].copy(),
-                {k: v.copy() for k, v in case.params.items()}, dict(case.hyper), {**case.spec, "N": 1})
+                {k: (v[i:i + 1] if k in rows else v).copy() for k, v in case.params.items()}, dict(case.hyper),
+                {**case.spec, "N": 1})
 
 
 def _labels_for(top: Kind, y: np.ndarray, seed: int) -> np.ndarray:
@@ -212,7 +214,8 @@ def _fit(name: str, batch: np.ndarray, per: np.ndarray, N: int) -> Convention:
 
 def _compare(entry: Entry, kind: Kind, case: Case, *, upstream: str, top: Entry | None, seed: int) -> BatchReport:
     N = case.N
-    probe = adapt(entry, kind, _sample(case, 0))
+    probe = adapt(entry, kind, _sample(case, 0, kind.batch_params))
+    rowwise = {"dx", *(grad_names(probe, kind)[p] for p in kind.batch_params)}
     y_shape = np.asarray(probe.forward(case.x[:1].astype(np.float64) if kind.x_differentiable else case.x[:1],
                                        None if case.t is None else case.t[:1])).shape
     G = np.random.default_rng(seed + 7).standard_normal((N, *y_shape[1:])) if not kind.is_loss else np.array(1.0)
@@ -220,8 +223,9 @@ def _compare(entry: Entry, kind: Kind, case: Case, *, upstream: str, top: Entry 
     if top is not None:
         t_top = _labels_for(KINDS[top.kind], np.empty((N, *y_shape[1:])), seed)
     batch = _run(entry, kind, case, G=G, upstream=upstream, top=top, t_top=t_top, N_batch=N)
-    singles = [_run(entry, kind, _sample(case, i), G=G if kind.is_loss else G[i:i + 1], upstream=upstream, top=top,
-                    t_top=None if t_top is None else t_top[i:i + 1], N_batch=1) for i in range(N)]
+    singles = [_run(entry, kind, _sample(case, i, kind.batch_params), G=G if kind.is_loss else G[i:i + 1],
+                    upstream=upstream, top=top, t_top=None if t_top is None else t_top[i:i + 1], N_batch=1)
+               for i in range(N)]
 
     loss = _fit("loss", np.array([batch.L]), np.array([sum(s.L for s in singles)]), N)
     loss = Convention("loss", loss.convention, loss.ratio, 0.0)
@@ -234,11 +238,11 @@ def _compare(entry: Entry, kind: Kind, case: Case, *, upstream: str, top: Entry 
                              else Convention(name, UNDETERMINED, None, 0.0))
             continue
         g = np.asarray(g, dtype=np.float64)
-        if name == "dx":  # one row per sample: row i against sample i's own dx
+        if name in rowwise:  # one row per sample: row i against sample i's own dx
             stacked = np.concatenate([np.asarray(p, dtype=np.float64).reshape(1, -1) for p in per])
             gradients.append(_fit(name, g.reshape(N, -1), stacked, N) if g.size == stacked.size else
                              Convention(name, NEITHER, None, 1.0,
-                                        f"dx has {g.size} elements, the samples' {stacked.size}"))
+                                        f"{name} has {g.size} elements, the samples' {stacked.size}"))
         else:
             total = np.sum([np.asarray(p, dtype=np.float64) for p in per], axis=0)
             gradients.append(_fit(name, g, total, N) if g.shape == np.shape(total) else Convention(

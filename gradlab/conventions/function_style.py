@@ -29,38 +29,55 @@ class FunctionLayer(Layer):
             names = list(signature(forward).parameters)[1:]
         except (TypeError, ValueError):
             names = []
-        param_args = [n for n in names if n != kind.param_dict][: len(kind.params)]
+        not_params = {kind.param_dict, *kind.more_param_dicts, *kind.positional_hyper}
+        param_args = [n for n in names if n not in not_params][: len(kind.params)]
         if len(param_args) < len(kind.params):
             raise LayerSignatureError(
                 f"{forward.__name__} takes ({', '.join(['x', *names])}); a {kind.name} forward takes "
-                f"(x, {', '.join(p.lower() for p in kind.params)}{', ' + kind.param_dict if kind.param_dict else ''})"
+                f"(x, {', '.join([p.lower() for p in kind.params] + list(kind.positional_hyper))}"
+                f"{''.join(', ' + d for d in (kind.param_dict, *kind.more_param_dicts) if d)})"
             )
         self.params = {c: case.params[c] for c in kind.params}
         self.grad_names = {c: "d" + n for c, n in zip(kind.params, param_args)}
         self.cache: Any = None
+        self.widths: list[int] = []
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0))) if kind.stochastic else None
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
-        args: list[Any] = [x, *(self.params[c] for c in self.kind.params)]
-        if self.kind.param_dict:
-            args.append(self.kind.function_param_dict(self.case.hyper))
+        args: list[Any] = [x, *(self.params[c] for c in self.kind.params),
+                           *self.kind.function_extra_args(self.case.hyper)]
         result = call(self.fwd.__name__, self.fwd, *args)
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__}, expected (out, cache)")
-        out, self.cache = result
-        return as_array(out, self.fwd.__name__)
+        outs = self.kind.outputs or ("out",)
+        if not (isinstance(result, tuple) and len(result) == len(outs) + 1):
+            raise LayerCrash(self.fwd.__name__,
+                             f"returned {type(result).__name__}, expected ({', '.join(outs)}, cache)")
+        *parts, self.cache = result
+        arrays = [as_array(p, self.fwd.__name__) for p in parts]
+        if len(arrays) == 1:
+            return arrays[0]
+        # several outputs (an LSTM step's h and c): one array to gradlab, split again for backward
+        self.widths = [a.shape[-1] if a.ndim else 1 for a in arrays]
+        try:
+            return np.concatenate([a.reshape(a.shape or (1,)) for a in arrays], axis=-1)
+        except ValueError:
+            raise LayerCrash(self.fwd.__name__, f"returned {', '.join(outs)} of shapes "
+                             f"{', '.join(str(a.shape) for a in arrays)}, which do not share a batch shape") from None
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
-        result = call(self.bwd.__name__, self.bwd, dout, self.cache)
+        upstream = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if self.kind.outputs else [dout]
+        result = call(self.bwd.__name__, self.bwd, *upstream, self.cache)
         parts = list(result) if isinstance(result, tuple) else [result]
+        if not self.kind.x_differentiable and len(parts) == 1 and len(self.kind.params) == 1:
+            parts = [None, *parts]  # CS231n's word_embedding_backward returns dW alone: x has no gradient
         expected = 1 + len(self.kind.params)
         if len(parts) != expected:
             raise LayerCrash(self.bwd.__name__, f"returned {len(parts)} value(s), expected {expected} "
                              f"(dx{''.join(', ' + self.grad_names[c] for c in self.kind.params)})")
         dx = None if parts[0] is None else as_array(parts[0], self.bwd.__name__)
-        grads = {c: None if g is None else as_array(g, self.bwd.__name__) for c, g in zip(self.kind.params, parts[1:])}
+        grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, self.bwd.__name__))
+                 for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
 
 
@@ -78,6 +95,8 @@ class LossFunctionLayer(Layer):
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         y = labels_as_indices(t) if self.kind.index_labels else t
         given = {**self.hyper, **self.params, "x": x, "y": y}
+        if self.kind.label_args is not None and t is not None:
+            given.update(self.kind.label_args(t))
         result = call(self.fn.__name__, self.fn, *(given[a] for a in self.kind.loss_args))
         what = "dx" if self.kind.x_differentiable else self.grad_names[self.kind.params[0]]
         if not (isinstance(result, tuple) and len(result) == 2):

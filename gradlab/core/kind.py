@@ -69,7 +69,7 @@ class OptionalInput:
 
     probe: Spec
     output: tuple[int, ...]
-    note: str  # formatted with {name} and {checked} ("checked" or "graded")
+    note: str  # formatted with {name} and {checked} ("checked" or "graded"); "" when either is as right
 
 
 def _no_extremes(convention: str) -> list[Spec]:
@@ -118,6 +118,17 @@ class Kind:
     param_dict: str | None = None
     param_dict_keys: Mapping[str, str] = field(default_factory=dict)
     param_dict_fixed: Mapping[str, Any] = field(default_factory=dict)
+    #: function style: hyper-parameters a forward takes positionally after its parameters and before
+    #: `param_dict` (CS231n's `spatial_groupnorm_forward(x, gamma, beta, G, gn_param)`)
+    positional_hyper: tuple[str, ...] = ()
+    #: function style: further dicts after `param_dict`, by name, each (its keys from case.hyper, its fixed
+    #: entries): a sandwich layer takes one per inner layer (`conv_relu_pool_forward(x, w, b, conv_param,
+    #: pool_param)`)
+    more_param_dicts: Mapping[str, tuple[Mapping[str, str], Mapping[str, Any]]] = field(default_factory=dict)
+    #: the other shapes a parameter's gradient may come in and still be taken (reshaped) as the parameter's,
+    #: given the parameter's shape: CS231n documents group norm's gamma as (C,) (2019) and (1, C, 1, 1)
+    #: (since), and a layer written for either is right
+    gradient_shapes: Callable[[tuple[int, ...]], tuple[tuple[int, ...], ...]] | None = None
     #: constructor arguments besides the parameters, named in a "how gradlab constructs it" message
     hyper_args: tuple[str, ...] = ()
     #: the label encodings a case may draw (spec key "labels") for a loss whose targets are classes;
@@ -140,6 +151,17 @@ class Kind:
     explain: Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], tuple[str, str] | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
+    #: function style: the names of a forward's several outputs before its cache (`lstm_step_forward`
+    #: returns next_h, next_c, cache); gradlab sees them joined along the last axis, and the backward
+    #: gets the upstream gradient split back, one argument per output (`lstm_step_backward(dnext_h,
+    #: dnext_c, cache)`)
+    outputs: tuple[str, ...] = ()
+    #: parameters that hold one row per sample (an RNN's initial hidden state h0, `prev_h`): a sample
+    #: run alone takes its own row, and their batch gradient is compared row by row, as dx is
+    batch_params: tuple[str, ...] = ()
+    #: a loss function's arguments carried in the labels array t (`temporal_softmax_loss`'s y and mask,
+    #: stacked on a last axis), so that a sample's slice of t holds all of them: t -> {argument: array}
+    label_args: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None
 
     @property
     def class_targets(self) -> bool:
@@ -160,3 +182,20 @@ class Kind:
         out = {key: hyper[source] for key, source in self.param_dict_keys.items() if source in hyper}
         out.update(self.param_dict_fixed)
         return out
+
+    def function_extra_args(self, hyper: Mapping[str, Any]) -> list[Any]:
+        """What a function-style forward takes after x and the parameters: positional hyper-parameters,
+        then `param_dict` and `more_param_dicts` in order."""
+        args: list[Any] = [hyper[h] for h in self.positional_hyper]
+        if self.param_dict:
+            args.append(self.function_param_dict(hyper))
+        for keys, fixed in self.more_param_dicts.values():
+            args.append({**{key: hyper[source] for key, source in keys.items() if source in hyper}, **fixed})
+        return args
+
+    def as_param_shape(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """`grad` in `param`'s shape when it comes in one of the shapes the kind takes as the same
+        (`gradient_shapes`); otherwise as it came (a wrong shape is the checker's to report)."""
+        if self.gradient_shapes is None or grad.shape == param.shape:
+            return grad
+        return grad.reshape(param.shape) if grad.shape in self.gradient_shapes(param.shape) else grad

@@ -22,9 +22,13 @@ from gradlab.kinds import (
     leaky_relu,
     linear_softmax,
     linear_svm,
+    lstm,
+    lstm_step,
     max_pool,
     mse_loss,
     relu,
+    rnn,
+    rnn_step,
     sigmoid,
     softmax,
     softmax_with_loss,
@@ -32,13 +36,16 @@ from gradlab.kinds import (
     svm_loss,
     swish,
     tanh,
+    temporal_affine,
+    temporal_softmax_loss,
 )
 
 __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_class", "kind_for_loss_function",
            "kind_for_stem", "normalise_class_name"]
 
 MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
-           mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax)
+           mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
+           rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

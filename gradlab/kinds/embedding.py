@@ -1,6 +1,7 @@
 """Embedding lookup: integer indices (N, T) into a table W (V, D); only W has a gradient.
 
-Names: `Embedding(W)`, `embedding_forward/backward(x, W)`. Few distinct indices, so repeated
+Names: `Embedding(W)`, `embedding_forward/backward(x, W)`, CS231n's `word_embedding_forward/backward(x,
+W)` (whose backward returns dW alone). Few distinct indices, so repeated
 indices (whose gradients must accumulate, `np.add.at`, not `=`) are common.
 """
 
@@ -38,5 +39,5 @@ def sizes(case: Case) -> dict[str, int]:
 
 KIND = Kind(
     "embedding", ("embedding",), build, draw_shape, batch_spec,
-    function_stems=("embedding",), params=("W",), x_differentiable=False, scales=(), sizes=sizes,
+    function_stems=("embedding", "word_embedding"), params=("W",), x_differentiable=False, scales=(), sizes=sizes,
 )
