@@ -32,12 +32,12 @@ def test_gradlab_check_checks_unknown_pairs_whose_shapes_it_knows_and_says_how_t
     out = tmp_path / "check.json"
     assert main(["check", str(OPS), "--json", str(out)]) == 1
     text = capsys.readouterr().out
-    assert "FAIL gelu (generic function, generic_ops.py) [dropped-term]" in text  # one argument: x is (N, D)
+    assert "FAIL tanh_gate (generic function, generic_ops.py) [dropped-term]" in text  # one argument: x is (N, D)
     assert "PASS scaled_affine (generic function, generic_ops.py): x, W, b right" in text  # from its comment
     assert "SKIP bilinear: bilinear_forward takes x, y, W: say the shape of each in a comment above it, " \
            "# gradlab: kind=generic, x=(...), y=(...), W=(...)" in text
     document = json.loads(out.read_text())
     jsonschema.Draft202012Validator(schema("gradlab-check/1")).validate(document)
     entries = {e["name"]: e for e in document["layers"]}
-    assert entries["gelu"]["kind"] == "generic" and entries["gelu"]["gradients"]["x"]["bug_code"] == "dropped-term"
+    assert entries["tanh_gate"]["kind"] == "generic" and entries["tanh_gate"]["gradients"]["x"]["bug_code"] == "dropped-term"
     assert [s["name"] for s in document["skipped"]] == ["bilinear"]

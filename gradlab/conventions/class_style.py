@@ -38,6 +38,7 @@ _HYPER_ALIASES = {
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
+    "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
 }
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 _SIZE_NAMES = {
@@ -139,6 +140,7 @@ class ClassLayer(Layer):
                 value = updates.get(canonical)
             if value is not None:
                 value = slot.from_layer(np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True))
+                value = self.kind.as_param_shape(self.params[canonical], value)
             grads[canonical] = value
         return grads
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from gradlab.conventions.imports import LoadError, load_module
 from gradlab.conventions.registry import Entry, entries_in
-from gradlab.conventions.source_reading import FORWARD, could_hold_layers, kind_comments, returns_loss_only
+from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 __all__ = ["NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for", "find_layers",
@@ -149,6 +149,9 @@ class _Finder:
             self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
         elif not callable(backward):
             self.found.skipped.append((layer, f"{name} has no matching {backward_name}"))
+        elif (extra := _required_beyond(forward, kind)) is not None:
+            self.found.skipped.append((layer, f"{name} also requires {extra}, which gradlab does not give a "
+                                              f"{kind.name} forward: not checked"))
         else:
             entry = self.entry(layer, kind, "function", (forward, backward))
             if stem in kind.course_stems and name not in self.given and layer not in self.given:
@@ -161,7 +164,38 @@ class _Finder:
     def unmatched_backwards(self) -> None:
         for name, obj in self.objects.items():
             if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
-                self.found.skipped.append((name, "a backward function with no matching forward"))
+                if not self.alternative_backward(name, obj):
+                    self.found.skipped.append((name, "a backward function with no matching forward"))
+
+    def alternative_backward(self, name: str, backward: Any) -> bool:
+        """`<stem>_backward_<alt>` with no `<stem>_forward_<alt>` is another backward of `<stem>_forward`,
+        checked against it as the layer `<stem>_<alt>` (CS231n's `batchnorm_backward_alt` takes
+        `batchnorm_forward`'s cache)."""
+        m = BACKWARD.match(name)
+        forward = self.objects.get(f"{m['stem']}_forward") if m and m["suffix"] else None
+        kind = kind_for_stem(m["stem"]) if m else None
+        if m is None or not inspect.isfunction(forward) or kind is None:
+            return False
+        layer = f"{m['stem']}{m['suffix']}"
+        self.used.add(name)
+        self.add((id(forward), id(backward)), name, layer, "function",
+                 self.entry(layer, kind, "function", (forward, backward)))
+        return True
+
+
+def _required_beyond(forward: Any, kind: Kind) -> str | None:
+    """The required arguments of `forward` past those a forward of `kind` is given (x, the parameters,
+    positional hyper-parameters, the dicts), or None: CS231n students' `affine_relu_forward_helper(x, w,
+    b, gamma, beta, bn_param, normalization, dropout, do_param)` is a helper, not an affine-ReLU."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+    extra = [p.name for p in params[given:] if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+    return ", ".join(extra) or None
 
 
 def _files_in(folder: Path) -> list[Path]:

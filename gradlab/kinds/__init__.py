@@ -14,11 +14,20 @@ from typing import Any
 from gradlab.core.kind import Case, Kind, describe_spec
 from gradlab.kinds import (
     affine,
+    affine_bn_relu,
+    affine_ln_relu,
+    affine_relu,
+    avg_pool,
     batchnorm,
     conv,
+    conv_bn_relu,
+    conv_relu,
+    conv_relu_pool,
     dropout,
     elu,
     embedding,
+    gelu,
+    layernorm,
     leaky_relu,
     linear_softmax,
     linear_svm,
@@ -33,6 +42,8 @@ from gradlab.kinds import (
     softmax,
     softmax_with_loss,
     softplus,
+    spatial_batchnorm,
+    spatial_groupnorm,
     svm_loss,
     swish,
     tanh,
@@ -45,7 +56,9 @@ __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_cla
 
 MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
            mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
-           rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss)
+           rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss,
+           layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
+           affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

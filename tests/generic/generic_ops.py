@@ -1,12 +1,12 @@
 import numpy as np
 
 
-def gelu_forward(x):
+def tanh_gate_forward(x):
     t = np.tanh(0.7978845608 * (x + 0.044715 * x**3))
     return 0.5 * x * (1 + t), (x, t)
 
 
-def gelu_backward(dout, cache):
+def tanh_gate_backward(dout, cache):
     x, t = cache
     return dout * 0.5 * (1 + t)
 

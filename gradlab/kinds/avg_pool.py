@@ -1,0 +1,46 @@
+"""Average pooling over (N, C, H, W): `AvgPool2D(pool_h, pool_w, stride)`/`AveragePooling` or
+`avg_pool_forward(x, pool_param)` (CS231n's keys: pool_height, pool_width, stride).
+
+Strides below the pool size make windows overlap, where gradients must accumulate; no padding (courses
+differ on whether padded zeros count in the mean). Smooth: no kinks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import values
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, C, H, W_ = spec["N"], spec["C"], spec["H"], spec["W"]
+    x = values(rng, (N, C, H, W_), spec)
+    hyper = {"pool_h": spec["pool_h"], "pool_w": spec["pool_w"], "stride": spec["stride"], "pad": 0}
+    return Case(x, None, {}, hyper, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    pool_h, pool_w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    # stride below the pool size makes windows overlap: gradients must accumulate there
+    stride = draw(st.integers(1, max(pool_h, pool_w)))
+    out_h, out_w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return {"C": draw(st.integers(1, 2)), "H": (out_h - 1) * stride + pool_h, "W": (out_w - 1) * stride + pool_w,
+            "pool_h": pool_h, "pool_w": pool_w, "stride": stride}
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"C": 2, "H": 4, "W": 5, "pool_h": 2, "pool_w": 3, "stride": 2}
+
+
+KIND = Kind(
+    "avg_pool", ("avgpool2d", "avgpool", "averagepooling", "averagepooling2d", "avgpooling", "averagepool",
+                 "avgpooling2d"), build, draw_shape, batch_spec,
+    function_stems=("avg_pool", "average_pool", "avgpool"), param_dict="pool_param",
+    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride"},
+    hyper_args=("pool_h", "pool_w", "stride"),
+)

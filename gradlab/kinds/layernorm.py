@@ -1,0 +1,53 @@
+"""Layer normalisation: normalise each sample over its features, then γ·x̂ + β (same in training and test).
+
+Names: `LayerNorm(gamma, beta)`/`LayerNormalization` and CS231n's `layernorm_forward(x, gamma, beta,
+ln_param)` (`ln_param["eps"]`). Unlike batch norm it does not mix samples, so the per-sample rule
+holds: γ's and β's batch gradients are sums over the samples. D >= 2 (one feature normalises to 0,
+leaving dx ~ 0), and D is drawn apart from N so a normalisation over the batch axis shows.
+The grader accepts any of the usual epsilons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import values
+from gradlab.kinds.normalising import normalised
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, D = spec["N"], spec["D"]
+    x = values(rng, (N, D), spec) + rng.standard_normal((N, 1))
+    gamma = 1.0 + 0.5 * rng.standard_normal((D,))
+    beta = rng.standard_normal((D,))
+    return Case(x, None, {"gamma": gamma, "beta": beta}, {"eps": 1e-5}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    return {"D": draw(st.integers(2, 7))}
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    """The normalised output under each usual epsilon."""
+    return normalised(case.x, (1,), case.params["gamma"], case.params["beta"])
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"D": 4}
+
+
+def sizes(case: Case) -> dict[str, int]:
+    """`LayerNorm(num_features)`."""
+    return {"features": int(case.params["gamma"].size)}
+
+
+KIND = Kind(
+    "layernorm", ("layernorm", "layernormalization", "layernormalisation"), build, draw_shape, batch_spec,
+    function_stems=("layernorm",), params=("gamma", "beta"), param_dict="ln_param",
+    param_dict_keys={"eps": "eps"}, hyper_args=("eps",), forward_candidates=forward_candidates, sizes=sizes,
+)

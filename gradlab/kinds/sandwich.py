@@ -1,0 +1,60 @@
+"""What CS231n's sandwich layers (`layer_utils.py`: affine-relu, conv-relu-pool, ...) share: the parts
+of a case their inner layers take, drawn as the inner kinds draw them.
+
+A sandwich is checked as one layer: its gradients must be those of the composed forward. Non-goal:
+checking the inner layers one by one (each is its own kind).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Draw, Spec
+from gradlab.kinds.common import distinct_sizes, values
+
+#: CS231n's conv_param / pool_param keys, from the case's hyper-parameters
+CONV_KEYS = {"stride": "stride", "pad": "pad"}
+POOL_KEYS = {"pool_height": "pool", "pool_width": "pool", "stride": "pool"}
+
+
+def affine_arrays(spec: Spec, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """x (N, D) and W (D, M), b (M,); b shifts the pre-activations so that a ReLU keeps some and drops some."""
+    N, D, M = spec["N"], spec["D"], spec["M"]
+    x = values(rng, (N, D), spec)
+    W = rng.standard_normal((D, M)) / np.sqrt(D)
+    return x, {"W": W, "b": 0.3 * rng.standard_normal((M,))}
+
+
+def draw_affine(draw: Draw) -> Spec:
+    D, M = draw(distinct_sizes(2, low=2, high=6))  # D != M: a square W hides a transposed dW
+    return {"D": D, "M": M}
+
+
+def conv_arrays(spec: Spec, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """x (N, C, H, W), W (F, C, HH, WW), b (F,)."""
+    N, C, H, W_, F, K = spec["N"], spec["C"], spec["H"], spec["W"], spec["F"], spec["K"]
+    x = values(rng, (N, C, H, W_), spec)
+    w = rng.standard_normal((F, C, K, K)) / np.sqrt(C * K * K)
+    return x, {"W": w, "b": 0.3 * rng.standard_normal((F,))}
+
+
+def draw_conv(draw: Draw, *, pool: int = 1) -> Spec:
+    """A stride-1 convolution with a square K x K filter (K odd, pad (K - 1) / 2 or 0, as CS231n's
+    networks use) whose output sides are multiples of `pool`; C != F and H != W."""
+    C, F = draw(distinct_sizes(2, low=1, high=3))
+    K = draw(st.sampled_from((1, 3)))
+    pad = draw(st.sampled_from((0, (K - 1) // 2)))
+    out_h, out_w = draw(distinct_sizes(2, low=1, high=2))
+    H, W = out_h * pool + K - 1 - 2 * pad, out_w * pool + K - 1 - 2 * pad
+    return {"C": C, "F": F, "K": K, "H": H, "W": W, "stride": 1, "pad": pad}
+
+
+def conv_hyper(spec: Spec) -> dict[str, Any]:
+    return {"stride": spec["stride"], "pad": spec["pad"]}
+
+
+def norm_arrays(rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+    return {"gamma": 1.0 + 0.5 * rng.standard_normal((size,)), "beta": rng.standard_normal((size,))}

@@ -1,0 +1,78 @@
+"""Spatial group normalisation: over (N, C, H, W), split the C channels of each sample into G groups of
+C/G contiguous channels and normalise each group over its channels, H and W; then γ·x̂ + β per channel.
+
+Names: CS231n's `spatial_groupnorm_forward(x, gamma, beta, G, gn_param)` (`gn_param["eps"]`) and
+`GroupNorm(gamma, beta, G)`. gamma and beta are (1, C, 1, 1) in the notebook and (C,) in the 2019
+docstring: both are right. A layer is given (1, C, 1, 1) when it takes it, else (C,) (`optional_input`,
+no warning), and a gradient returned in the other of the two shapes is taken as its own. It does not
+mix samples; groups hold >= 2 values, and C, H and W are drawn distinct (W != C: a (C,) gamma
+broadcast against W crashes rather than passing by accident).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, OptionalInput, Spec
+from gradlab.kinds.common import values
+from gradlab.kinds.normalising import normalised
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, G, H, W = spec["N"], spec["G"], spec["H"], spec["W"]
+    C = G * spec["group"]
+    x = values(rng, (N, C, H, W), spec) + rng.standard_normal((1, C, 1, 1))
+    shape = (C,) if spec.get("gamma_shape") == "(C,)" else (1, C, 1, 1)
+    gamma = (1.0 + 0.5 * rng.standard_normal((C,))).reshape(shape)
+    beta = rng.standard_normal((C,)).reshape(shape)
+    return Case(x, None, {"gamma": gamma, "beta": beta}, {"G": G, "eps": 1e-5}, spec)
+
+
+def draw_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:
+    G, group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    C = G * group
+    H = draw(st.integers(1, 3))
+    W = draw(st.sampled_from([w for w in (2, 3, 4, 5) if w not in (C, H)]))
+    return {"G": G, "group": group, "H": H, "W": W, "gamma_shape": "(C,)" if flat_input else "(1, C, 1, 1)"}
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    """The normalised output under each usual epsilon."""
+    N, C, H, W = case.x.shape
+    G = int(case.hyper["G"])
+    grouped = case.x.reshape(N, G, C // G, H, W)
+    ones = np.ones((1, 1, 1, 1, 1))
+    outs = normalised(grouped, (2, 3, 4), ones, 0 * ones)
+    gamma, beta = case.params["gamma"].reshape(1, C, 1, 1), case.params["beta"].reshape(1, C, 1, 1)
+    return [gamma * o.reshape(N, C, H, W) + beta for o in outs]
+
+
+def gradient_shapes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """(C,) and (1, C, 1, 1) are the same parameter."""
+    C = int(np.prod(shape))
+    return ((C,), (1, C, 1, 1))
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"G": 2, "group": 2, "H": 2, "W": 3, "gamma_shape": "(1, C, 1, 1)"}
+
+
+def sizes(case: Case) -> dict[str, int]:
+    """`GroupNorm(num_channels, ...)`."""
+    return {"features": int(case.params["gamma"].size)}
+
+
+KIND = Kind(
+    "spatial_groupnorm", ("spatialgroupnorm", "groupnorm", "groupnormalization", "groupnormalisation",
+                          "spatialgroupnormalization"), build, draw_shape, batch_spec,
+    function_stems=("spatial_groupnorm", "groupnorm"), params=("gamma", "beta"), param_dict="gn_param",
+    param_dict_keys={"eps": "eps"}, positional_hyper=("G",), hyper_args=("G",),
+    forward_candidates=forward_candidates, gradient_shapes=gradient_shapes, sizes=sizes,
+    optional_input=OptionalInput(
+        probe={"N": 2, "G": 2, "group": 2, "H": 2, "W": 3, "gamma_shape": "(1, C, 1, 1)", "seed": 0, "scale": 1.0},
+        output=(2, 4, 2, 3), note=""),
+)
