@@ -19,13 +19,14 @@ ALLOWED = {
     "conventions": {"core", "kinds"},
     "models": {"core", "kinds", "conventions", "functions", "training"},
     "cases": {"core", "kinds", "conventions"},
-    "testing": {"core", "kinds", "conventions", "cases", "functions", "models"},
+    "fixes": {"core", "kinds", "conventions", "cases"},
+    "testing": {"core", "kinds", "conventions", "cases", "functions", "models", "fixes"},
     "grading": {"core", "kinds", "conventions", "cases"},
     "training": {"core", "kinds", "conventions", "cases"},
-    "reporting": {"core", "kinds", "conventions", "cases", "training"},
+    "reporting": {"core", "kinds", "conventions", "cases", "training", "fixes"},
     "bench": {"core", "kinds", "conventions", "cases", "training", "reporting"},
     "cli": {"core", "kinds", "conventions", "cases", "testing", "grading", "training", "reporting", "bench", "functions",
-            "models"},
+            "models", "fixes"},
 }
 #: top-level names every layer may use: the version, the public reference zoo, the JSON schemas
 SHARED = {"__version__", "reference", "registry", "schemas"}

@@ -15,6 +15,7 @@ from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 if TYPE_CHECKING:
     from gradlab.cases.check_many import Outcome
+    from gradlab.core.results import LayerReport
     from gradlab.functions.report import FunctionReport
     from gradlab.models.report import ModelReport
 
@@ -34,6 +35,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"hypothesis cases per layer (default {DEFAULT_EXAMPLES})")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed for hypothesis and the data (default 0)")
     add_selection_options(p)
+    p.add_argument("--fix", action="store_true",
+                   help="write the verified fix of each failing layer into its file (a file changed since it was "
+                        "checked is not touched); nothing is written without it")
+    p.add_argument("--no-fix-search", action="store_true",
+                   help="do not search for a verified fix of a failing layer (the JSON's fix is then not-searched)")
     p.add_argument("-v", "--verbose", action="store_true", help="show the report of passing layers too")
     p.set_defaults(run=run)
 
@@ -58,8 +64,12 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from gradlab.core.messages import explain, summary_line, worst_error
 
+    if getattr(args, "fix", False) and (not args.paths or args.no_fix_search):
+        raise UsageError("--fix writes into your own files: give a PATH, and do not turn the search off "
+                         "(--no-fix-search)")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
         outcome = checked(args)
+        searched(args, outcome)
         models = checked_models(args, outcome)
     # a model this machine cannot run (a missing module or extension) is skipped, as such a layer is
     not_run = [(m.name, m.not_run) for m in models if m.not_run]
@@ -78,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             again = f"repeat: gradlab check {where + ' ' if where else ''}--only {shlex.quote(report.name)} " \
                     f"--seed {args.seed} --examples {args.examples}" + _layout_flags(args)
             print(explain(report, reproduce=again), file=out)
+            for line in fix_lines(report, where, args):
+                print(line, file=out)
         else:
             print(f"{summary_line(report)}: relative error {worst_error(report)}", file=out)
             for w in report.warnings:
@@ -86,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
         print(model.explain() if model.verdict == "fail" or args.verbose else model.summary(), file=out)
     for name, why in outcome.skipped:
         print(f"SKIP {name}: {why}", file=out)
+    if getattr(args, "fix", False):
+        from gradlab.fixes import apply_fixes
+
+        for line in apply_fixes([(r.name, r.fix) for r in outcome.reports if r.fix is not None]):
+            print(line, file=out)
     for note in notes:
         print(note, file=out)
     if notes:  # nothing recognised
@@ -96,6 +113,24 @@ def run(args: argparse.Namespace) -> int:
     print(f"{counts['pass']} passed, {counts['warn']} warned, {counts['fail']} failed, "
           f"{len(outcome.skipped)} skipped, {len(outcome.errors)} file error(s)", file=out)
     return EXIT_FAIL if counts["fail"] or outcome.errors else EXIT_OK
+
+
+def searched(args: argparse.Namespace, outcome: Outcome) -> None:
+    """The verified fix of every failing layer of the user's files, searched unless turned off (the registry's
+    buggy layers are there on purpose: `gradlab report` shows their fixes)."""
+    if not args.paths or getattr(args, "no_fix_search", True):
+        return
+    from gradlab.fixes import with_fixes
+
+    outcome.reports = with_fixes(outcome.reports, outcome.entries, examples=args.examples, seed=args.seed)
+
+
+def fix_lines(report: LayerReport, where: str, args: argparse.Namespace) -> list[str]:
+    """What is printed under a failing layer about its fix: the verified diff and how to apply it."""
+    from gradlab.fixes import describe
+
+    hint = f"gradlab check {where} --only {shlex.quote(report.name)} --fix" + _layout_flags(args)
+    return describe(report.fix, report.name, None if getattr(args, "fix", False) else hint)
 
 
 #: cases per model in `gradlab check` (each a fresh build with other sizes; at most --examples)

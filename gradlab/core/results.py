@@ -114,6 +114,39 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
+class FixResult:
+    """The outcome of the search for a verified fix of a failing layer (`gradlab.fixes`).
+
+    `status` is "verified" (an edit with which every gradient passes and the forward is unchanged: `diff`,
+    a unified diff of `file`, changes its `lines`), "none-found" (after `tried` candidates) or
+    "not-searched" (the search was turned off)."""
+
+    status: str
+    file: str = ""
+    diff: str = ""
+    lines: tuple[int, ...] = ()
+    explanation: str = ""
+    tried: int = 0
+    #: the whole fixed text, the digest of the text it was made from, and the file's real path: what
+    #: `gradlab check --fix` writes, and how it sees that the file changed since (none of it in the JSON)
+    new_text: str = field(default="", repr=False, compare=False)
+    old_digest: str = field(default="", repr=False, compare=False)
+    path: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.status == "verified":
+            return {"status": self.status, "file": self.file, "diff": self.diff, "lines": list(self.lines),
+                    "explanation": self.explanation}
+        if self.status == "none-found":
+            return {"status": self.status, "tried": self.tried}
+        return {"status": self.status}
+
+
+#: what a failing layer's `fix` is when no search ran
+NOT_SEARCHED = FixResult("not-searched")
+
+
+@dataclass(frozen=True)
 class LayerReport:
     """The verdict on one layer over many hypothesis-drawn cases, with the smallest failing one."""
 
@@ -144,6 +177,8 @@ class LayerReport:
     #: how the layer's data was laid out when gradlab found it out rather than being told: "columns, W (out,
     #: in)" for a layer that crashed on samples as rows and runs on samples as columns; None otherwise
     detected_layout: str | None = None
+    #: the verified fix of a failing layer, or why there is none (`gradlab.fixes`); None when not searched
+    fix: FixResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +193,7 @@ class LayerReport:
             "warnings": [w.to_dict() for w in self.warnings], "examples": self.examples, "seed": self.seed,
             "intended_bug": self.intended_bug, "source": self.source, "error": self.error,
             "detected_layout": self.detected_layout,
+            "fix": None if self.verdict != FAIL else (self.fix or NOT_SEARCHED).to_dict(),
         }
 
 

@@ -1,0 +1,230 @@
+"""The candidate edits of a failing layer, in the order the diagnosis makes likely, each at most three lines.
+
+The layer's own code says what an edit may use (its names for the batch size, the arrays it caches,
+its masks and settings: `Context`), the report says what was measured (the factor between analytic and
+numeric, the bug code): an edit of the family the bug code names (a factor for `extra-batch-mean`, an
+axis for `wrong-reduction`, `+=` for `dropped-term`, ...) is tried before the others, the backward's
+statements before the forward's and the helpers'. Duplicates (two edits giving the same text) count once.
+Non-goal: trying them (that is `gradlab.fixes.search`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from types import ModuleType
+
+import numpy as np
+
+from gradlab.core.results import LayerReport
+from gradlab.fixes.expressions import Context, every_axis, every_occurrence, expression_edits
+from gradlab.fixes.rebuild import Edit, apply
+from gradlab.fixes.source import Scope, Site
+from gradlab.fixes.spans import Text
+from gradlab.fixes.statements import block_edits, statement_edits, value_edits
+
+__all__ = ["FAMILIES", "candidates", "context"]
+
+#: the families of edit each bug code points at, most likely first
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
+    "scaled": ("drop", "factor"), "sign-flip": ("sign",), "transposed": ("transpose",),
+    "wrong-reduction": ("axis",), "wrong-shape": ("shape", "axis", "transpose"),
+    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "reference"),
+    "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop"),
+    "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("compare", "sign", "reference"),
+    "wrong-input": ("reference", "call"), "missing-mask": ("mask",), "mismatch": ("compare", "reference", "sign"),
+}
+#: names a batch size goes by in course code
+_BATCH_NAMES = ("N", "n", "m", "batch_size", "num_train", "num_examples", "n_samples", "batch")
+#: one-argument calls of a forward that are not the function it computes
+_NOT_FUNCTIONS = {"sum", "mean", "max", "min", "zeros_like", "zeros", "ones", "ones_like", "copy", "reshape", "array",
+                  "asarray", "len", "range", "float", "int", "abs", "shape", "empty", "empty_like", "print"}
+
+
+def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
+    """Every candidate, most likely first, each a tuple of edits (one candidate changes ≤ 3 lines), with
+    whether it is of a family the bug codes point at."""
+    families = [f for code in report.bug_codes for f in FAMILIES.get(code, ())]
+    found: list[tuple[int, int, int, tuple[Edit, ...]]] = []
+    for order, scope in enumerate(site.scopes):
+        ctx = context(site, scope, report)
+        for how, cand in _edits_of(scope, ctx):
+            family = cand[0].family
+            rank = families.index(family) if family in families else len(families)
+            found.append((rank, how, order, cand))
+    found.sort(key=lambda r: r[:3])  # stable: statements in file order within a rank
+    seen: set[str] = set()
+    for rank, _, _, cand in found:
+        text = apply(site.text, cand)
+        if text not in seen and text != site.text and _lines_touched(cand) <= 3:
+            seen.add(text)
+            yield rank < len(families), cand
+
+
+def _lines_touched(cand: tuple[Edit, ...]) -> int:
+    return len({line for e in cand for line in range(e.start[0], max(e.start[0], e.end[0] - (e.end[1] == 0)) + 1)})
+
+
+def _edits_of(scope: Scope, ctx: Context) -> Iterator[tuple[int, tuple[Edit, ...]]]:
+    """(how generic the edit is, the edit): a change of what the user wrote (0) comes before a statement
+    edit (1) and before a wrapper around a whole value (2), which fits more lines than it should."""
+    params = {a.arg for a in scope.node.args.args} - {"self"}
+    for stmt in _statements(scope.node):
+        for e in expression_edits(stmt, ctx):
+            yield 0, (e,)
+        for cand in statement_edits(stmt, ctx, params):
+            yield 1, cand
+        for cand in every_occurrence(stmt, ctx):
+            yield 1, cand
+        if not _binds_batch_size(stmt, ctx):  # `N = dout.shape[0] / N` is a 1 in disguise, not a fix
+            for cand in value_edits(stmt, ctx):
+                yield 2, cand
+    for body in _blocks(scope.node):
+        for cand in block_edits(body, ctx):
+            yield 1, cand
+    for cand in every_axis(scope.node, ctx):
+        yield 1, cand
+
+
+def _binds_batch_size(stmt: ast.stmt, ctx: Context) -> bool:
+    return isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ctx.batch for t in stmt.targets)
+
+
+def _statements(func: ast.FunctionDef) -> Iterator[ast.stmt]:
+    """The simple statements of `func` and the tests of its `if`s, nested ones included (not nested defs)."""
+    for body in _blocks(func):
+        for stmt in body:
+            if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.If, ast.While)):
+                yield stmt
+
+
+def _blocks(func: ast.FunctionDef) -> Iterator[list[ast.stmt]]:
+    stack: list[list[ast.stmt]] = [func.body]
+    while stack:
+        body = stack.pop(0)
+        yield body
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    stack.append(inner)
+
+
+def context(site: Site, scope: Scope, report: LayerReport) -> Context:
+    """What an edit of `scope` may use, read off the layer's own code."""
+    text = Text(site.text)
+    numpy = next((n for n, v in site.namespace.items() if isinstance(v, ModuleType) and v is np), "np")
+    here = [scope.node] if not scope.in_class else [s.node for s in site.scopes if s.in_class]
+    refs = _references(here, scope, text, numpy)
+    batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
+    shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
+    masks = [r for r in refs if "mask" in r.lower()]
+    funcs = _forward_functions(site, numpy, text)
+    return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
+                   shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
+                   factor=_measured_factor(report), in_class=scope.in_class)
+
+
+def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: str) -> list[str]:
+    out: list[str] = []
+    methods = {f.name for f in nodes}
+    for func in nodes:
+        for n in ast.walk(func):
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
+                    and n.attr not in methods:
+                out.append(text.of(n))
+    if not scope.in_class:
+        args = [a.arg for a in scope.node.args.args]
+        stored = [n.id for n in ast.walk(scope.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        out += [n for n in args + stored if n != numpy]
+    return list(dict.fromkeys(out))[:12]
+
+
+def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:
+    """Names the function binds to a batch size: `N = x.shape[0]`, `N, D = x.shape`, or a usual name."""
+    out: list[str] = []
+    for n in ast.walk(func):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1:
+            target, value = n.targets[0], n.value
+            if isinstance(target, ast.Name) and ".shape[0]" in text.of(value) or \
+                    isinstance(target, ast.Name) and target.id in _BATCH_NAMES:
+                out.append(target.id)
+            elif isinstance(target, ast.Tuple) and text.of(value).endswith(".shape") and target.elts and \
+                    isinstance(target.elts[0], ast.Name):
+                out.append(target.elts[0].id)
+    return out
+
+
+def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
+    """Scalar settings: `self.p` set from a constructor argument with a number default, `p = param["p"]`."""
+    out: list[str] = []
+    for s in site.scopes:
+        node = s.node
+        defaults = {a.arg for a, d in zip(node.args.args[::-1], node.args.defaults[::-1], strict=False)
+                    if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
+        if s is scope or not s.in_class:
+            out += [d for d in defaults if d != "self"]
+        for n in ast.walk(node):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and \
+                    isinstance(n.value, ast.Subscript) and isinstance(n.value.slice, ast.Constant) and \
+                    isinstance(n.value.slice.value, str) and s is scope:
+                out.append(n.targets[0].id)
+    here = set(_references([scope.node], scope, text, "")) if not scope.in_class else set()
+    for s in site.scopes:  # `p = dropout_param["p"]` in forward, `dropout_param` unpacked from the cache here
+        for n in ast.walk(s.node):
+            if s is not scope and isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and \
+                    isinstance(n.value.value, ast.Name) and n.value.value.id in here and \
+                    isinstance(n.value.slice, ast.Constant) and isinstance(n.value.slice.value, str):
+                out.append(text.of(n.value))
+    init = _init_of(site, scope)
+    if init is not None:
+        numbers = {a.arg for a, d in zip(init.args.args[::-1], init.args.defaults[::-1], strict=False)
+                   if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
+        for n in ast.walk(init):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
+                out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
+    return list(dict.fromkeys(out))[:4]
+
+
+def _init_of(site: Site, scope: Scope) -> ast.FunctionDef | None:
+    if not scope.in_class:
+        return None
+    for cls in ast.walk(site.tree):
+        if isinstance(cls, ast.ClassDef) and scope.node in cls.body:
+            return next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    return None
+
+
+def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
+    out: list[str] = []
+    for s in site.scopes:
+        if s.role != "forward":
+            continue
+        for n in ast.walk(s.node):
+            if isinstance(n, ast.Call) and len(n.args) == 1 and not n.keywords:
+                name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+                if name and name not in _NOT_FUNCTIONS and not isinstance(n.func.ctx if hasattr(n.func, "ctx")
+                                                                          else None, ast.Store):
+                    if isinstance(n.func, ast.Name) or text.of(n.func).startswith(numpy + "."):
+                        out.append(text.of(n.func))
+    return list(dict.fromkeys(out))[:3]
+
+
+def _measured_factor(report: LayerReport) -> float | None:
+    """analytic / numeric of the failing gradient, when one number explains it (least squares, tight fit)."""
+    if report.failing is None:
+        return None
+    for g in report.failing.gradients:
+        a, n = g.analytic, g.numeric
+        if g.passed or a is None or n is None or np.shape(a) != np.shape(n):
+            continue
+        a, n = np.asarray(a, dtype=float).ravel(), np.asarray(n, dtype=float).ravel()
+        if not (np.isfinite(a).all() and np.isfinite(n).all()) or not n.any():
+            continue
+        r = float(a @ n / (n @ n))
+        if np.linalg.norm(a - r * n) <= 1e-4 * np.linalg.norm(a):
+            return r
+    return None

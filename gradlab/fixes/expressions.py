@@ -1,0 +1,246 @@
+"""Candidate edits inside one expression of the user's code: the small slips a gradient is wrong by.
+
+Each node of a statement offers the edits its shape allows: a factor dropped or an operator turned
+(`/ N`, `* 2`), a sign or a `.T` removed, a product's operands swapped and transposed, a reduction's
+axis or `keepdims` changed, a comparison turned, a call removed or an index dropped (`cache["out"]`),
+and a reference replaced by another the layer keeps (`self.x` for `self.out`: the derivative at the
+cached output instead of the input). Which of them is right is never decided here: each is re-checked.
+Non-goal: edits of whole statements, and edits from the measured evidence (`gradlab.fixes.statements`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import ATOM, Text, precedence
+
+__all__ = ["Context", "every_axis", "every_occurrence", "expression_edits"]
+
+_REDUCTIONS = {"sum", "mean", "max", "min"}
+_AXES = ("0", "1", "-1", "(0, 2, 3)")
+_TURNED = {ast.Gt: ("<=", "<", ">="), ast.Lt: (">=", ">", "<="), ast.GtE: ("<", ">"), ast.LtE: (">", "<")}
+_SYMBOL = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
+           ast.Div: "/", ast.MatMult: "@"}
+
+
+@dataclass
+class Context:
+    """What the layer's code offers an edit: its own names, in its own spelling."""
+
+    text: Text
+    numpy: str = "np"
+    #: the arrays the layer keeps or receives (`self.x`, `self.out`, `cache`, `x`): substitutes for each other
+    refs: list[str] = field(default_factory=list)
+    #: the batch size as the code already names it (`N`, `batch_size`, `dout.shape[0]`)
+    batch: list[str] = field(default_factory=list)
+    shapes: list[str] = field(default_factory=list)
+    masks: list[str] = field(default_factory=list)
+    #: scalar settings the layer keeps (`self.dropout_ratio`, `p`): factors a scale may be missing
+    hypers: list[str] = field(default_factory=list)
+    #: the one-argument functions the forward applies (`np.tanh`, `_sigmoid`)
+    funcs: list[str] = field(default_factory=list)
+    #: the measured ratio analytic / numeric of the failing gradient, where it is one number
+    factor: float | None = None
+    in_class: bool = False
+
+
+def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
+    """One reference replaced by another everywhere in `stmt` (`self.x * (1 - self.x)`: the derivative
+    written for the output, given the input twice), or wrapped in the forward's function everywhere."""
+    t = ctx.text
+    found: dict[str, list[ast.AST]] = {}
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load) and t.of(n) in ctx.refs:
+            found.setdefault(t.of(n), []).append(n)
+    for here, nodes in found.items():
+        if len(nodes) < 2:
+            continue
+        for other in [*(r for r in ctx.refs if r != here), *(f"{f}({here})" for f in ctx.funcs)]:
+            yield tuple(Edit(t.start(n), t.end(n), other, f"use {other} where {here} is", "reference") for n in nodes)
+
+
+def every_axis(func: ast.FunctionDef, ctx: Context) -> Iterator[tuple[Edit, ...]]:
+    """Every reduction over one axis in `func` moved to another (a softmax normalised over the wrong axis
+    shifts by the maximum over that axis too)."""
+    t = ctx.text
+    axes: dict[str, list[ast.keyword]] = {}
+    for n in ast.walk(func):
+        if isinstance(n, ast.Call):
+            for kw in n.keywords:
+                if kw.arg == "axis":
+                    axes.setdefault(t.of(kw.value), []).append(kw)
+    for value, kws in axes.items():
+        if len(kws) < 2:
+            continue
+        for new in _AXES:
+            if new != value:
+                yield tuple(Edit(t.start(k.value), t.end(k.value), new, f"reduce over axis {new} where {value} is",
+                                 "axis") for k in kws)
+
+
+def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
+    """Every expression-level edit of `stmt` (its value, and the index of an indexed target)."""
+    roots: list[ast.AST] = []
+    if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) and stmt.value is not None:
+        roots.append(stmt.value)
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AugAssign) else []
+    roots += [t.slice for t in targets if isinstance(t, ast.Subscript)]
+    if isinstance(stmt, (ast.If, ast.While)):
+        roots.append(stmt.test)
+    for root in roots:
+        parents = {id(c): p for p in ast.walk(root) for c in ast.iter_child_nodes(p)}
+        for node in ast.walk(root):
+            right = isinstance(parents.get(id(node)), ast.BinOp) and parents[id(node)].right is node  # type: ignore[attr-defined]
+            yield from _node_edits(node, ctx, right)
+
+
+def _node_edits(node: ast.AST, ctx: Context, right: bool) -> Iterator[Edit]:
+    t = ctx.text
+    if isinstance(node, ast.BinOp):
+        yield from _binop_edits(node, ctx, right)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Invert)):
+        what = "the minus sign" if isinstance(node.op, ast.USub) else "the `~`"
+        yield t.replace(node, t.of(node.operand), precedence(node.operand), f"remove {what}", right_operand=right,
+                        family="sign" if isinstance(node.op, ast.USub) else "compare")
+    elif isinstance(node, ast.Attribute) and node.attr == "T":
+        yield t.replace(node, t.of(node.value), precedence(node.value), "remove the transpose", right_operand=right,
+                        family="transpose")
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _TURNED:
+        for new in _TURNED[type(node.ops[0])]:
+            e = t.operator(node.left, node.comparators[0], _SYMBOL[type(node.ops[0])], new, f"compare with {new}",
+                           family="compare")
+            if e is not None:
+                yield e
+    elif isinstance(node, ast.Call):
+        yield from _call_edits(node, ctx, right)
+    elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
+            isinstance(node.slice.value, str):
+        yield t.replace(node, t.of(node.value), precedence(node.value), "use the value itself, not an item of it",
+                        family="reference")
+    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+        yield from _reference_edits(node, ctx, right)
+
+
+def _binop_edits(node: ast.BinOp, ctx: Context, right: bool) -> Iterator[Edit]:
+    t = ctx.text
+    op, sym = type(node.op), _SYMBOL.get(type(node.op))
+    left, rgt = node.left, node.right
+    if op in (ast.Mult, ast.Div, ast.FloorDiv, ast.Add, ast.Sub):
+        yield t.replace(node, t.of(left), precedence(left), f"remove `{_short(t.between(t.end(left), t.end(node)))}`",
+                        right_operand=right, family="drop")
+    if op in (ast.Mult, ast.Add):
+        yield t.replace(node, t.of(rgt), precedence(rgt), f"remove `{t.of(left)} {sym}`", right_operand=right,
+                        family="drop")
+    if op is ast.Sub:
+        yield t.replace(node, f"-{_wrapped(t, rgt, 12)}", 12, f"remove `{t.of(left)}`", right_operand=right,
+                        family="sign")
+        yield t.replace(node, f"{t.of(rgt)} - {_wrapped(t, left, 10, right_side=True)}", 10,
+                        "swap the two sides of the difference", right_operand=right, family="sign")
+    for a, b in ((ast.Mult, ast.Div), (ast.Div, ast.Mult), (ast.Add, ast.Sub), (ast.Sub, ast.Add)):
+        if op is a:
+            e = t.operator(left, rgt, _SYMBOL[a], _SYMBOL[b], f"write {_SYMBOL[b]} for {_SYMBOL[a]}",
+                           family="factor" if a in (ast.Mult, ast.Div) else "sign")
+            if e is not None:
+                yield e
+    if op is ast.MatMult:
+        yield t.replace(node, f"{_transposed(t, rgt)} @ {_transposed(t, left)}", 11,
+                        "transpose the product (swap its factors)", right_operand=right, family="transpose")
+        yield t.replace(node, f"{t.atom(rgt)} @ {t.atom(left)}", 11, "swap the factors of the product",
+                        right_operand=right, family="transpose")
+
+
+def _call_edits(node: ast.Call, ctx: Context, right: bool) -> Iterator[Edit]:
+    t = ctx.text
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    if name == "dot" and len(node.args) == 2 and not node.keywords:
+        a, b = node.args
+        head = t.of(node.func)
+        yield t.replace(node, f"{head}({_transposed(t, b)}, {_transposed(t, a)})", ATOM, "transpose the product",
+                        family="transpose")
+        yield t.replace(node, f"{head}({t.of(b)}, {t.of(a)})", ATOM, "swap the factors of the product",
+                        family="transpose")
+    if name in _REDUCTIONS:
+        yield from _reduction_edits(node, name, ctx)
+    if name in ("exp", "expm1") and len(node.args) == 1:
+        arg = t.of(node.args[0])
+        for axis in ("1", "0"):
+            shifted = f"{arg} - {ctx.numpy}.max({arg}, axis={axis}, keepdims=True)"
+            yield t.replace(node.args[0], shifted, 10, "subtract the maximum before exp, so it cannot overflow",
+                            family="shift")
+    for kw in node.keywords:
+        if kw.arg == "out":
+            yield _drop_keyword(t, node, kw, "write the result into a new array, not into the input", "copy")
+    if len(node.args) == 1 and not node.keywords and isinstance(node.func, (ast.Name, ast.Attribute)) and \
+            not isinstance(node.args[0], ast.Starred):
+        yield t.replace(node, t.of(node.args[0]), precedence(node.args[0]), f"remove the call of {t.of(node.func)}",
+                        right_operand=right, family="call")
+
+
+def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
+    t = ctx.text
+    axis = next((k for k in node.keywords if k.arg == "axis"), None)
+    keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
+    if axis is not None:
+        for value in _AXES:
+            if value != t.of(axis.value):
+                yield Edit(t.start(axis.value), t.end(axis.value), value, f"reduce over axis {value}", "axis")
+        yield _drop_keyword(t, node, axis, "reduce over every axis", "axis")
+    elif len(node.args) <= (1 if isinstance(node.func, ast.Name) or _is_module_call(node, ctx) else 0):
+        sep = ", " if node.args else ""
+        for value in _AXES:
+            yield t.insert_before(node, f"{sep}axis={value}", f"reduce over axis {value} only")
+            yield t.insert_before(node, f"{sep}axis={value}, keepdims=True", f"reduce over axis {value}, keeping it")
+    if keep is not None:
+        yield _drop_keyword(t, node, keep, "do not keep the reduced axis", "axis")
+    elif axis is not None:
+        yield t.insert_before(node, ", keepdims=True", "keep the reduced axis")
+    other = {"sum": "mean", "mean": "sum"}.get(name)
+    if other and isinstance(node.func, ast.Attribute):
+        line, col = t.end(node.func)
+        yield Edit((line, col - len(name)), (line, col), other, f"{other} instead of {name}", "factor")
+
+
+def _is_module_call(node: ast.Call, ctx: Context) -> bool:
+    return isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+        node.func.value.id == ctx.numpy
+
+
+def _drop_keyword(t: Text, node: ast.Call, kw: ast.keyword, why: str, family: str) -> Edit:
+    items: list[ast.AST] = [*node.args, *node.keywords]
+    at = items.index(kw)
+    if at > 0:  # `, axis=0` goes with the comma before it
+        return Edit(t.end(items[at - 1]), t.end(kw), "", why, family)
+    if len(items) > 1:
+        return Edit(t.start(kw), t.start(items[1]), "", why, family)
+    return Edit(t.start(kw), t.end(kw), "", why, family)
+
+
+def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, right: bool) -> Iterator[Edit]:
+    t = ctx.text
+    here = t.of(node)
+    if here not in ctx.refs:
+        return
+    for other in ctx.refs:
+        if other != here:
+            yield t.replace(node, other, ATOM, f"use {other} where {here} is", family="reference")
+    for func in ctx.funcs:
+        yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
+
+
+def _transposed(t: Text, node: ast.AST) -> str:
+    """`node`'s text transposed: `x.T` loses its `.T`, anything else gains one."""
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        return t.of(node.value)
+    return f"{t.atom(node)}.T"
+
+
+def _wrapped(t: Text, node: ast.AST, needed: int, *, right_side: bool = False) -> str:
+    p = precedence(node)
+    return f"({t.of(node)})" if p < needed or (right_side and p == needed) else t.of(node)
+
+
+def _short(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,96 @@
+"""An edit of the user's text, and the layer rebuilt from the edited text in memory.
+
+The edited definitions (the layer's class or functions, the helpers they call) run again in a copy of
+the module's globals: the user's file, their module and every other module stay as they were, module-level
+code (a training loop at the bottom of the file) does not run again, and two candidates never see each
+other's edits. An edit is a replacement of a span of the text, so everything it does not touch keeps the
+user's spacing and comments.
+Non-goal: deciding whether the rebuilt layer is right (that is `gradlab.fixes.verify`).
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gradlab.conventions.registry import Entry
+from gradlab.fixes.source import Site
+
+__all__ = ["Edit", "apply", "changed_lines", "overlaps", "rebuild"]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from `start` to `end` ((line, column) in characters, lines from 1) with `new`."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    new: str
+    #: what the edit does, in words ("divide by N", "swap the operands of the product")
+    why: str
+    #: what sort of edit it is ("factor", "sign", "transpose", "axis", ...): the diagnosis says which come first
+    family: str = ""
+
+
+def _offsets(text: str) -> list[int]:
+    out, total = [0], 0
+    for line in text.splitlines(keepends=True):
+        total += len(line)
+        out.append(total)
+    return out
+
+
+def apply(text: str, edits: tuple[Edit, ...]) -> str:
+    """`text` with every edit made (they must not overlap)."""
+    starts = _offsets(text)
+    for e in sorted(edits, key=lambda e: e.start, reverse=True):
+        a = starts[e.start[0] - 1] + e.start[1]
+        b = starts[e.end[0] - 1] + e.end[1]
+        text = text[:a] + e.new + text[b:]
+    return text
+
+
+def overlaps(a: Edit, b: Edit) -> bool:
+    """Whether two edits touch the same line (two edits of one line are one candidate, never two)."""
+    return not (a.end[0] < b.start[0] or b.end[0] < a.start[0])
+
+
+def changed_lines(old: str, new: str) -> list[int]:
+    """The line numbers of `old` that differ in `new` (for a unified diff's `lines`)."""
+    import difflib
+
+    out: list[int] = []
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            out += list(range(i1 + 1, i2 + 1)) or [max(i1, 1)]  # an insertion is shown at the line before it
+    return out
+
+
+def rebuild(site: Site, entry: Entry, text: str) -> Entry | None:
+    """`entry` with its target built from `text` (an edited copy of `site.text`), or None when the edited
+    definitions do not compile or raise while being defined."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    if any(name not in top for name in site.defs):
+        return None
+    namespace = dict(site.namespace)
+    try:
+        code = compile(ast.Module(body=[top[n] for n in site.defs], type_ignores=[]), str(site.path), "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(code, namespace)  # noqa: S102 - the user's own definitions, edited, as `gradlab check` runs them
+    except Exception:  # noqa: BLE001 - a candidate that does not even define the layer is simply not a fix
+        return None
+    return replace(entry, target=_target(entry, namespace, site.target_names))
+
+
+def _target(entry: Entry, namespace: dict[str, Any], names: tuple[str, ...]) -> Any:
+    if not isinstance(entry.target, tuple):
+        return namespace[names[0]]
+    return tuple(namespace.get(n, old) for n, old in zip(names, entry.target, strict=True))

@@ -1,0 +1,167 @@
+"""The search for a verified fix: candidates in order, screened, the survivors checked in full.
+
+A candidate that passes the screen on every gradient is checked in full and, if it passes, is the fix.
+A candidate that repairs only some gradients (`dW` fixed, `db` still divided by N) is kept, and pairs of
+such candidates on different lines, together at most three lines, are tried once the single edits are
+spent: a slip repeated on two lines is one bug. The search stops after `budget` candidates (each
+screened rebuild counts one), never after a time, so its result is the same on any machine.
+Non-goal: writing the fix into a file (`gradlab.fixes.patch`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from gradlab.conventions.registry import Entry
+from gradlab.core.results import FAIL, FixResult, LayerReport
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
+from gradlab.fixes.candidates import candidates
+from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild
+from gradlab.fixes.source import Site, locate
+from gradlab.fixes.verify import (
+    FORWARD_BUGS,
+    Screen,
+    forward_outputs,
+    forward_specs,
+    passes_check,
+    same_forward,
+    screen,
+    screen_specs,
+)
+
+__all__ = ["MAX_CANDIDATES", "find_fix", "with_fixes"]
+
+#: candidates screened per failing layer, at most (the bound of the search: a count, not seconds)
+MAX_CANDIDATES = 400
+#: candidates that repair part of the gradients, kept for pairing
+MAX_PARTIAL = 10
+#: the most lines a fix may change
+MAX_LINES = 3
+
+
+@dataclass
+class _Search:
+    entry: Entry
+    report: LayerReport
+    site: Site
+    examples: int
+    seed: int
+    budget: int
+    tried: int = 0
+    forward_changed: bool = False
+
+    def __post_init__(self) -> None:
+        self.specs = screen_specs(self.entry, self.report)
+        self.forward_specs = forward_specs(self.entry, self.specs)
+        self.before = forward_outputs(self.entry, self.forward_specs)
+        self.original = screen(self.entry, self.specs)
+        self.forward_bug = bool(set(self.report.bug_codes) & FORWARD_BUGS)
+
+    def attempt(self, cand: tuple[Edit, ...]) -> tuple[str, Screen | None]:
+        """("fix", screen) for a verified fix, ("partial", screen) for one that repairs some gradients and
+        breaks none, ("no", None) otherwise."""
+        self.tried += 1
+        edited = rebuild(self.site, self.entry, apply(self.site.text, cand))
+        if edited is None:
+            return "no", None
+        try:
+            s = screen(edited, self.specs, self.original)
+        except Exception:  # noqa: BLE001 - gradlab's own failure on a strange edit: not a fix, the search goes on
+            return "no", None
+        if s.clean:
+            unchanged = same_forward(edited, self.forward_specs, self.before, False)
+            if not unchanged and (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before,
+                                                                           True)):
+                return "no", None
+            if passes_check(edited, self.report, examples=self.examples, seed=self.seed):
+                self.forward_changed = not unchanged
+                return "fix", s
+            return "no", None
+        if s.repairs(self.original) and s.passed >= self.original.passed:
+            return "partial", s
+        return "no", None
+
+
+def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
+             budget: int = MAX_CANDIDATES) -> FixResult | None:
+    """The verified fix of a failing layer (None for a passing one): `status` "verified" with the diff,
+    or "none-found" with the number of candidates tried."""
+    if report.verdict != FAIL:
+        return None
+    if report.detected_layout is not None:  # checked as it runs: samples as columns, found out by the check
+        weights = "out_in" if "(out, in)" in report.detected_layout else "in_out"
+        entry = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
+    site = locate(entry) if report.failing is not None and report.error is None else None
+    if site is None:
+        return FixResult("none-found", tried=0)
+    search = _Search(entry, report, site, examples, seed, budget)
+    partial: list[tuple[tuple[Edit, ...], Screen]] = []
+    paired = 0
+    # the families the diagnosis points at, then pairs of their partial repairs, then the other families
+    # and pairs again: two plain edits (`/ N` removed from dW and from db) before one odd edit that happens
+    # to fit both
+    for preferred, cand in itertools.chain(candidates(site, report), [(False, ())]):
+        if not preferred and paired < len(partial) or not cand:
+            for pair in _pairs(partial, search.original, paired):
+                if search.tried >= budget:
+                    break
+                if search.attempt(pair)[0] == "fix":
+                    return _verified(site, entry, pair, search)
+            paired = len(partial)
+        if not cand or search.tried >= budget:
+            break
+        verdict, s = search.attempt(cand)
+        if verdict == "fix":
+            return _verified(site, entry, cand, search)
+        if verdict == "partial" and s is not None and len(partial) < MAX_PARTIAL:
+            partial.append((cand, s))
+    return FixResult("none-found", tried=search.tried)
+
+
+def with_fixes(reports: list[LayerReport], entries: list[Entry], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
+               budget: int = MAX_CANDIDATES) -> list[LayerReport]:
+    """`reports` (of `entries`, in the same order) with the fix of every failing one searched."""
+    return [replace(r, fix=find_fix(e, r, examples=examples, seed=seed, budget=budget)) if r.verdict == FAIL else r
+            for r, e in zip(reports, entries, strict=True)]
+
+
+def _pairs(partial: list[tuple[tuple[Edit, ...], Screen]], original: Screen, done: int) -> Iterator[tuple[Edit, ...]]:
+    """Two partial repairs of different gradients, on different lines, at most MAX_LINES lines together (the
+    pairs among the first `done` were tried already)."""
+    for (_, (a, sa)), (j, (b, sb)) in itertools.combinations(enumerate(partial), 2):
+        if j < done:
+            continue
+        if sa.repairs(original) == sb.repairs(original):
+            continue
+        if any(overlaps(x, y) for x in a for y in b):
+            continue
+        lines = {line for e in (*a, *b) for line in range(e.start[0], e.end[0] + 1)}
+        if len(lines) <= MAX_LINES:
+            yield (*a, *b)
+
+
+def _verified(site: Site, entry: Entry, cand: tuple[Edit, ...], search: _Search) -> FixResult:
+    new = apply(site.text, cand)
+    shown = _shown_path(str(site.path))
+    diff = "".join(difflib.unified_diff(site.text.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=shown, tofile=shown, n=1))
+    whys = list(dict.fromkeys(e.why for e in cand))
+    outcome = "its forward now matches the reference layer" if search.forward_changed else "its forward is unchanged"
+    explanation = f"{'; '.join(whys)}: with it, every gradient of {entry.name} passes and {outcome}"
+    return FixResult("verified", file=shown, diff=diff, lines=tuple(changed_lines(site.text, new)),
+                     explanation=explanation, tried=search.tried, new_text=new,
+                     old_digest=hashlib.sha256(site.text.encode("utf-8")).hexdigest(), path=str(site.path))
+
+
+def _shown_path(path: str) -> str:
+    """The file as the user would name it: relative to where gradlab runs when it is below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if rel.startswith("..") else rel

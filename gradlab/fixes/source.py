@@ -1,0 +1,153 @@
+"""Locate the code behind a layer: the file, the definitions to rebuild, the functions whose lines may change.
+
+A class-style layer's backward is the `backward` of the class (or of the base class in the same file that
+defines it); its other methods (forward, where a forward bug lives) and the module-level helpers they call
+(an `im2col`/`col2im`, a `_sigmoid`) are where an edit may go too. A function-style layer is its
+forward/backward pair (or its loss function) and the helpers they call. Positions are kept as the AST gives
+them, in the user's own file, so an edit is a replacement of a span of their text.
+Non-goal: proposing edits (that is `gradlab.fixes.candidates`).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradlab.conventions.registry import Entry
+
+__all__ = ["Scope", "Site", "locate"]
+
+#: how deep helper calls are followed from the layer's own functions
+HELPER_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One function whose statements an edit may change; `role` orders the search (backward first)."""
+
+    node: ast.FunctionDef
+    role: str  # "backward", "forward", "loss", "method" or "helper"
+    in_class: bool
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a layer's code is: its file's text and tree, and how to rebuild the layer from an edited text."""
+
+    path: Path
+    text: str
+    tree: ast.Module
+    #: the top-level definitions to run again from an edited text, in file order (helpers, base, the layer)
+    defs: tuple[str, ...]
+    scopes: tuple[Scope, ...]
+    #: the module's globals, copied before an edited definition runs in them
+    namespace: dict[str, Any]
+    #: the names the layer's target is taken from after a rebuild: the class, or forward and backward
+    target_names: tuple[str, ...]
+
+
+def _top_level(tree: ast.Module) -> dict[str, ast.stmt]:
+    return {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def _file_of(obj: Any) -> str:
+    """The file `obj` was defined in, from its code: a user's module is gone from sys.modules after its import,
+    so `inspect.getsourcefile` cannot find a class of it by its module."""
+    if isinstance(obj, type):
+        obj = next((f for f in vars(obj).values() if inspect.isfunction(f)), None)
+    return obj.__code__.co_filename if inspect.isfunction(obj) else ""
+
+
+def _source_of(obj: Any) -> tuple[Path, str, ast.Module] | None:
+    try:
+        path = Path(_file_of(obj))
+        text = path.read_text(encoding="utf-8")
+        return path, text, ast.parse(text)
+    except (TypeError, OSError, SyntaxError, ValueError):
+        return None
+
+
+def locate(entry: Entry) -> Site | None:
+    """The site of `entry`'s code, or None when it cannot be edited here (a native layer, a class built at run
+    time, a backward in another file than the layer)."""
+    if entry.convention == "class" and isinstance(entry.target, type):
+        return _class_site(entry.target)
+    if entry.convention == "function":
+        funcs = entry.target if isinstance(entry.target, tuple) else (entry.target,)
+        if all(inspect.isfunction(f) for f in funcs):
+            return _function_site(tuple(funcs))
+    return None
+
+
+def _class_site(cls: type) -> Site | None:
+    owner = next((c for c in cls.__mro__ if "backward" in vars(c)), None)
+    backward = vars(owner).get("backward") if owner is not None else None
+    if owner is None or not inspect.isfunction(backward):
+        return None
+    found = _source_of(owner)
+    if found is None or _source_of(cls) is None or _source_of(cls)[0] != found[0]:  # type: ignore[index]
+        return None
+    path, text, tree = found
+    top = _top_level(tree)
+    classes = [c for c in dict.fromkeys([owner.__name__, cls.__name__]) if isinstance(top.get(c), ast.ClassDef)]
+    if len(classes) < len({owner.__name__, cls.__name__}):
+        return None
+    scopes: list[Scope] = []
+    for name in classes:
+        for node in top[name].body:  # type: ignore[attr-defined]
+            if isinstance(node, ast.FunctionDef) and node.name != "__init__":
+                role = node.name if node.name in ("backward", "forward") else "method"
+                scopes.append(Scope(node, role, True))
+    helpers = _helpers([s.node for s in scopes], top)
+    scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
+    defs = _in_file_order(top, [*helpers, *classes])
+    return Site(path, text, tree, defs, _ordered(scopes), dict(backward.__globals__), (cls.__name__,))
+
+
+def _function_site(funcs: tuple[Any, ...]) -> Site | None:
+    found = _source_of(funcs[-1])
+    if found is None:
+        return None
+    path, text, tree = found
+    top = _top_level(tree)
+    here = [f.__name__ for f in funcs if isinstance(top.get(f.__name__), ast.FunctionDef)
+            and _source_of(f) is not None and _source_of(f)[0] == path]  # type: ignore[index]
+    if funcs[-1].__name__ not in here:
+        return None
+    roles = ("forward", "backward") if len(funcs) == 2 else ("loss",)
+    scopes = [Scope(top[f.__name__], role, False) for f, role in zip(funcs, roles, strict=True)  # type: ignore[arg-type]
+              if f.__name__ in here]
+    helpers = _helpers([s.node for s in scopes], top)
+    scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
+    defs = _in_file_order(top, [*helpers, *here])
+    names = tuple(f.__name__ for f in funcs)
+    return Site(path, text, tree, defs, _ordered(scopes), dict(funcs[-1].__globals__), names)
+
+
+def _helpers(nodes: list[ast.FunctionDef], top: dict[str, ast.stmt]) -> list[str]:
+    """The module-level functions of the same file that `nodes` call, directly or through each other."""
+    out: list[str] = []
+    frontier = list(nodes)
+    for _ in range(HELPER_DEPTH):
+        called = [n.func.id for f in frontier for n in ast.walk(f)
+                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        new = [c for c in dict.fromkeys(called) if isinstance(top.get(c), ast.FunctionDef) and c not in out
+               and all(c != f.name for f in nodes)]
+        out += new
+        frontier = [top[c] for c in new]  # type: ignore[misc]
+    return out
+
+
+def _in_file_order(top: dict[str, ast.stmt], names: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(dict.fromkeys(names), key=lambda n: top[n].lineno))
+
+
+#: the order scopes are searched in: the backward holds most bugs, a forward bug comes next, helpers last
+_ROLE_ORDER = {"backward": 0, "loss": 0, "forward": 1, "method": 2, "helper": 3}
+
+
+def _ordered(scopes: list[Scope]) -> tuple[Scope, ...]:
+    return tuple(sorted(scopes, key=lambda s: (_ROLE_ORDER[s.role], s.node.lineno)))

@@ -1,0 +1,151 @@
+"""Is an edited layer right? A cheap screen on the failing case first, then the whole check again.
+
+The screen runs the case the check failed on (and the same with another batch size) and says, per
+gradient, which pass: it sorts out most candidates in milliseconds, and tells the search which
+gradients an edit repairs, so that a bug in two gradients (`dW` and `db` both divided by N) can be
+fixed by two edits found one at a time. A candidate that passes the screen is checked as the layer
+was (`check_entry`, the same seed and cases, the failing case first) and on new cases (the next seed);
+its forward must give the layer's own outputs on every screened case, unless the layer's bug is in
+its forward, where the output must then match the kind's reference layer.
+Non-goal: proposing edits.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradlab.cases.runner import check_entry, run_case
+from gradlab.conventions.adapters import adapt
+from gradlab.conventions.registry import Entry, entries_in
+from gradlab.core.results import FAIL, LayerReport
+from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
+from gradlab.kinds import KINDS, build_case
+
+__all__ = ["FORWARD_BUGS", "Screen", "forward_outputs", "passes_check", "forward_specs", "same_forward", "screen",
+           "screen_specs"]
+
+#: codes of bugs that live in the forward: a fix of one may change the forward, towards the reference layer
+FORWARD_BUGS = frozenset({"mutates-input", "couples-samples", "non-finite"})
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the screened cases showed: the gradients that passed on all of them, and whether all passed."""
+
+    passed: frozenset[str]
+    clean: bool  # no gradient failed and nothing else (a crash, a mutated input) failed
+
+    def repairs(self, original: Screen) -> frozenset[str]:
+        return self.passed - original.passed
+
+
+def screen_specs(entry: Entry, report: LayerReport) -> list[tuple[dict[str, Any], bool]]:
+    """(spec, judged on finiteness only): the failing case, the same with another batch size (a factor of N
+    shows only when N > 1), and the fixed extreme case that failed too, if one did."""
+    assert report.failing is not None
+    extremes = KINDS[entry.kind].extreme_specs(entry.convention)
+    out: list[tuple[dict[str, Any], bool]] = []
+    for failing in (report.failing, report.extreme_failure):
+        if failing is None:
+            continue
+        spec = dict(failing.spec)
+        extreme = any(all(spec.get(k) == v for k, v in e.items()) for e in extremes)
+        out.append((spec, extreme))
+        if not extreme:
+            out.append(({**spec, "N": 4 if spec.get("N") != 4 else 3}, False))
+    return out
+
+
+def screen(entry: Entry, specs: list[tuple[dict[str, Any], bool]], baseline: Screen | None = None) -> Screen:
+    """The screen of `entry` on `specs`; it stops at the first case that shows the edit repairs nothing
+    beyond `baseline` (most candidates: the next cases cannot make it a fix or a partial repair)."""
+    passed: set[str] | None = None
+    clean = True
+    for spec, finite_only in specs:
+        result = run_case(entry, spec, finite_only=finite_only)
+        here = {g.name for g in result.gradients if g.passed}
+        passed = here if passed is None else passed & here
+        clean = clean and not result.failed
+        if baseline is not None and not clean and not passed - baseline.passed:
+            break
+    return Screen(frozenset(passed or ()), clean)
+
+
+def forward_outputs(entry: Entry, specs: list[tuple[dict[str, Any], bool]]) -> list[np.ndarray | None]:
+    """The layer's forward output on each spec (None where it raises), numpy's global random state seeded
+    before each call so that a dropout mask is the same for the layer and its edited copy."""
+    kind = KINDS[entry.kind]
+    out: list[np.ndarray | None] = []
+    for spec, _ in specs:
+        case = build_case(kind, spec)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                np.random.seed(0)
+                layer = adapt(entry, kind, copy.deepcopy(case))
+                out.append(np.array(layer.forward(case.x.copy(), None if case.t is None else case.t.copy()),
+                                    dtype=np.float64))
+        except Exception:  # noqa: BLE001 - a forward that raises is compared as "no output"
+            out.append(None)
+    return out
+
+
+def forward_specs(entry: Entry, specs: list[tuple[dict[str, Any], bool]]) -> list[tuple[dict[str, Any], bool]]:
+    """The screened cases and two ordinary ones of the kind: a shrunk failing case can be degenerate (batch
+    norm over one feature is a constant), and a forward must be the same on more than that."""
+    kind = KINDS[entry.kind]
+    try:
+        base = kind.batch_spec(entry.convention)
+    except NotImplementedError:
+        return specs
+    return [*specs, *(({**base, "N": 5, "scale": 1.0, "seed": s}, False) for s in (1, 2))]
+
+
+def same_forward(entry: Entry, specs: list[tuple[dict[str, Any], bool]], before: list[np.ndarray | None],
+                 forward_bug: bool) -> bool:
+    """Whether the edited layer's forward gives the outputs `before`: on every case, or, where the layer's bug is
+    in its forward (or its forward raised), the reference layer's outputs instead."""
+    after = forward_outputs(entry, specs)
+    if all(_close(a, b) for a, b in zip(after, before, strict=True)):
+        return True
+    if not forward_bug and all(b is not None for b in before):
+        return False
+    reference = _reference_outputs(entry.kind, specs)
+    return all(_close(a, b) or (forward_bug or b is None) and _close(a, r)
+               for a, b, r in zip(after, before, reference, strict=True))
+
+
+def _close(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:  # a forward that raised proves nothing about the edited one
+        return False
+    if a.shape != b.shape or not np.isfinite(a).all():
+        return False
+    atol = FORWARD_ATOL * max(1.0, float(np.abs(b[np.isfinite(b)]).max(initial=0.0)))
+    return bool(np.allclose(a, b, rtol=FORWARD_RTOL, atol=atol, equal_nan=False)) or not np.isfinite(b).all()
+
+
+def _reference_outputs(kind: str, specs: list[tuple[dict[str, Any], bool]]) -> list[np.ndarray | None]:
+    import gradlab.reference.classes
+    import gradlab.reference.functions
+
+    for module in (gradlab.reference.classes, gradlab.reference.functions):
+        for e in entries_in(module):
+            if e.kind == kind and e.bug is None:
+                return forward_outputs(e, specs)
+    return [None] * len(specs)
+
+
+def passes_check(entry: Entry, report: LayerReport, *, examples: int, seed: int,
+                 options: Mapping[str, Any] | None = None) -> bool:
+    """The whole check, as the layer had it (same seed, its failing case first) and on the next seed's cases."""
+    replay = [report.failing.spec] if report.failing is not None else []
+    for s in (seed, seed + 1):
+        if check_entry(entry, examples=examples, seed=s, replay=replay).verdict == FAIL:
+            return False
+    return True
