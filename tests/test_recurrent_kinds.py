@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gradlab.reference import a3_functions as a3
 
 from gradlab.cases.per_sample import SUM, batch_vs_samples
 from gradlab.cases.runner import check_entry
@@ -17,7 +18,6 @@ from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS
 from gradlab.grading.forward_reference import check_forward, reference_output
 from gradlab.kinds import KINDS, build_case
-from gradlab.reference import a3_functions as a3
 
 REFERENCE = Path(a3.__file__)
 SPEC = {"N": 2, "T": 3, "D": 4, "H": 5, "seed": 3, "scale": 1.0}
@@ -98,3 +98,20 @@ def test_a_course_file_of_recurrent_layers_is_checked_as_written(tmp_path, capsy
     assert main(["check", str(tmp_path / "rnn_layers.py"), "--examples", "10"]) == 0
     out = capsys.readouterr().out
     assert "7 passed, 0 warned, 0 failed, 0 skipped" in out
+
+
+def test_a_backward_that_consumes_its_cache_over_the_time_steps_is_not_failed_for_it():
+    def rnn_forward(x, h0, Wx, Wh, b):
+        return a3.rnn_forward(x, h0, Wx, Wh, b)
+
+    def rnn_backward(dh, cache):
+        N, T, H = dh.shape
+        dx, dh0 = np.zeros((N, T, cache[0][0].shape[1])), np.zeros((N, H))
+        dWx, dWh, db = np.zeros_like(cache[0][2]), np.zeros_like(cache[0][3]), np.zeros(H)
+        for t in reversed(range(T)):
+            dx[:, t], dh0, dWx_t, dWh_t, db_t = a3.rnn_step_backward(dh[:, t] + dh0, cache.pop())
+            dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+        return dx, dh0, dWx, dWh, db
+
+    report = check_entry(entry_for(rnn_forward, rnn_backward), examples=10, seed=0)
+    assert report.verdict == PASS, report.bug_codes

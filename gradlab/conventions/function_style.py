@@ -67,7 +67,9 @@ class FunctionLayer(Layer):
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         upstream = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if self.kind.outputs else [dout]
-        result = call(self.bwd.__name__, self.bwd, *upstream, self.cache)
+        # the course's contract is one backward per forward, and a backward may consume its cache
+        # (`cache.pop()` over the time steps): each call gets the cache's containers afresh
+        result = call(self.bwd.__name__, self.bwd, *upstream, fresh_containers(self.cache))
         parts = list(result) if isinstance(result, tuple) else [result]
         if not self.kind.x_differentiable and len(parts) == 1 and len(self.kind.params) == 1:
             parts = [None, *parts]  # CS231n's word_embedding_backward returns dW alone: x has no gradient
@@ -79,6 +81,19 @@ class FunctionLayer(Layer):
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, self.bwd.__name__))
                  for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
+
+
+def fresh_containers(cache: Any) -> Any:
+    """`cache` with its lists, tuples and dicts copied (recursively) and its arrays shared, so that a
+    backward may empty or rebind what it was given without changing what the next backward gets, while
+    a write into an array (x itself, cached) is still seen."""
+    if isinstance(cache, list):
+        return [fresh_containers(c) for c in cache]
+    if isinstance(cache, tuple) and type(cache) is tuple:
+        return tuple(fresh_containers(c) for c in cache)
+    if isinstance(cache, dict) and type(cache) is dict:
+        return {k: fresh_containers(v) for k, v in cache.items()}
+    return cache
 
 
 class LossFunctionLayer(Layer):
