@@ -125,6 +125,10 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     return {k: live[k] for k in order}, {k: f"grads[{k!r}]" for k in order}
 
 
+#: the scale of the textbook convention's data (see `adapt`)
+TEXTBOOK_DATA_SCALE = 0.1
+
+
 def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
     """The built `model` with data of `sizes`, ready to call; `ModelError` when its parameters are missing."""
     params, names = parameters_of(convention, model)
@@ -134,6 +138,11 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
         one_hot[int(rng.integers(0, sizes.C))] = 1.0
         return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": one_hot})
     X = rng.standard_normal((sizes.N, *sizes.input_shape))
+    if convention == "textbook":
+        # its cross_entropy_error takes log(y + 1e-7), which its gradient (y - t) / N leaves out: inexact by
+        # about 1e-7 / p for a true class of probability p. Small data keeps the logits small and p near 1 / C,
+        # as the textbook's own gradient_check does with its 0.01-scaled weights
+        X *= TEXTBOOK_DATA_SCALE
     y = rng.integers(0, sizes.C, sizes.N)
     call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y})
     if convention == "cs231n" and "reg" in _parameters(model.loss):  # assignment 1's loss(X, y=None, reg=0.0)
@@ -146,9 +155,11 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
 
 
 def _labels_it_takes(call: ModelCall, y: np.ndarray, C: int) -> np.ndarray:
-    """Class indices, or one-hot rows when the net's loss raises on indices (some take only those)."""
+    """Class indices, or one-hot rows when the net's loss or its gradients raise on indices (the textbook's
+    chapter-4 TwoLayerNet takes indices in its loss and only one-hot rows in `(y - t) / batch_num`)."""
     try:
         call.loss()
+        call.gradients()
         return y
     except Exception:
         return np.eye(C)[y]
