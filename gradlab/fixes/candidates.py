@@ -30,7 +30,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
     "scaled": ("drop", "factor"), "sign-flip": ("sign",), "transposed": ("transpose",),
     "wrong-reduction": ("axis",), "wrong-shape": ("shape", "axis", "transpose"),
-    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "reference"),
+    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "reference", "chain"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop"),
     "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("compare", "sign", "reference"),
     "wrong-input": ("reference", "call"), "missing-mask": ("mask",), "mismatch": ("compare", "reference", "sign"),
@@ -46,20 +46,23 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     """Every candidate, most likely first, each a tuple of edits (one candidate changes ≤ 3 lines), with
     whether it is of a family the bug codes point at."""
     families = [f for code in report.bug_codes for f in FAMILIES.get(code, ())]
-    found: list[tuple[int, int, int, tuple[Edit, ...]]] = []
+    found: list[tuple[tuple[int, ...], tuple[Edit, ...]]] = []
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
         for how, cand in _edits_of(scope, ctx):
             family = cand[0].family
             rank = families.index(family) if family in families else len(families)
-            found.append((rank, how, order, cand))
-    found.sort(key=lambda r: r[:3])  # stable: statements in file order within a rank
+            # the families the diagnosis names, wherever they are; then the others, the backward's first (an
+            # edit of what forward caches can fit a backward bug too, but the bug is where backward is wrong)
+            preferred = rank < len(families)
+            found.append(((0, rank, how, order) if preferred else (1, order, how, rank), cand))
+    found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     seen: set[str] = set()
-    for rank, _, _, cand in found:
+    for key, cand in found:
         text = apply(site.text, cand)
         if text not in seen and text != site.text and _lines_touched(cand) <= 3:
             seen.add(text)
-            yield rank < len(families), cand
+            yield key[0] == 0, cand
 
 
 def _lines_touched(cand: tuple[Edit, ...]) -> int:
@@ -122,6 +125,7 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
     shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
     masks = [r for r in refs if "mask" in r.lower()]
+    masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
     funcs = _forward_functions(site, numpy, text)
     return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
@@ -136,10 +140,10 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
                     and n.attr not in methods:
                 out.append(text.of(n))
-    if not scope.in_class:
-        args = [a.arg for a in scope.node.args.args]
-        stored = [n.id for n in ast.walk(scope.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-        out += [n for n in args + stored if n != numpy]
+    # the function's own names (a method's locals too: `W, b = self.params`)
+    args = [a.arg for a in scope.node.args.args if a.arg != "self"]
+    stored = [n.id for n in ast.walk(scope.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    out += [n for n in args + stored if n != numpy]
     return list(dict.fromkeys(out))[:12]
 
 
@@ -168,10 +172,10 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
         if s is scope or not s.in_class:
             out += [d for d in defaults if d != "self"]
         for n in ast.walk(node):
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and \
-                    isinstance(n.value, ast.Subscript) and isinstance(n.value.slice, ast.Constant) and \
-                    isinstance(n.value.slice.value, str) and s is scope:
-                out.append(n.targets[0].id)
+            if s is scope and isinstance(n, ast.Assign) and len(n.targets) == 1:
+                out += [name for name, value in _pairs_of(n.targets[0], n.value)
+                        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and
+                        isinstance(value.slice.value, str)]
     here = set(_references([scope.node], scope, text, "")) if not scope.in_class else set()
     for s in site.scopes:  # `p = dropout_param["p"]` in forward, `dropout_param` unpacked from the cache here
         for n in ast.walk(s.node):
@@ -187,6 +191,15 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
             if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
                 out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
     return list(dict.fromkeys(out))[:4]
+
+
+def _pairs_of(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr]]:
+    """(name, value) of `p = d["p"]` and of each name of `ph, pw = d["h"], d["w"]`."""
+    if isinstance(target, ast.Name):
+        return [(target.id, value)]
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+        return [(t.id, v) for t, v in zip(target.elts, value.elts, strict=True) if isinstance(t, ast.Name)]
+    return []
 
 
 def _init_of(site: Site, scope: Scope) -> ast.FunctionDef | None:

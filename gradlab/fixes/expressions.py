@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, Text, precedence
+from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
 
 __all__ = ["Context", "every_axis", "every_occurrence", "expression_edits"]
 
@@ -93,20 +93,19 @@ def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
     for root in roots:
         parents = {id(c): p for p in ast.walk(root) for c in ast.iter_child_nodes(p)}
         for node in ast.walk(root):
-            right = isinstance(parents.get(id(node)), ast.BinOp) and parents[id(node)].right is node  # type: ignore[attr-defined]
-            yield from _node_edits(node, ctx, right)
+            yield from _node_edits(node, ctx, needed_at(node, parents.get(id(node))))
 
 
-def _node_edits(node: ast.AST, ctx: Context, right: bool) -> Iterator[Edit]:
+def _node_edits(node: ast.AST, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     if isinstance(node, ast.BinOp):
-        yield from _binop_edits(node, ctx, right)
+        yield from _binop_edits(node, ctx, need)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Invert)):
         what = "the minus sign" if isinstance(node.op, ast.USub) else "the `~`"
-        yield t.replace(node, t.of(node.operand), precedence(node.operand), f"remove {what}", right_operand=right,
+        yield t.replace(node, t.of(node.operand), precedence(node.operand), f"remove {what}", need=need,
                         family="sign" if isinstance(node.op, ast.USub) else "compare")
     elif isinstance(node, ast.Attribute) and node.attr == "T":
-        yield t.replace(node, t.of(node.value), precedence(node.value), "remove the transpose", right_operand=right,
+        yield t.replace(node, t.of(node.value), precedence(node.value), "remove the transpose", need=need,
                         family="transpose")
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _TURNED:
         for new in _TURNED[type(node.ops[0])]:
@@ -115,30 +114,30 @@ def _node_edits(node: ast.AST, ctx: Context, right: bool) -> Iterator[Edit]:
             if e is not None:
                 yield e
     elif isinstance(node, ast.Call):
-        yield from _call_edits(node, ctx, right)
+        yield from _call_edits(node, ctx, need)
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
             isinstance(node.slice.value, str):
         yield t.replace(node, t.of(node.value), precedence(node.value), "use the value itself, not an item of it",
                         family="reference")
     if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
-        yield from _reference_edits(node, ctx, right)
+        yield from _reference_edits(node, ctx, need)
 
 
-def _binop_edits(node: ast.BinOp, ctx: Context, right: bool) -> Iterator[Edit]:
+def _binop_edits(node: ast.BinOp, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     op, sym = type(node.op), _SYMBOL.get(type(node.op))
     left, rgt = node.left, node.right
     if op in (ast.Mult, ast.Div, ast.FloorDiv, ast.Add, ast.Sub):
         yield t.replace(node, t.of(left), precedence(left), f"remove `{_short(t.between(t.end(left), t.end(node)))}`",
-                        right_operand=right, family="drop")
+                        need=need, family="drop")
     if op in (ast.Mult, ast.Add):
-        yield t.replace(node, t.of(rgt), precedence(rgt), f"remove `{t.of(left)} {sym}`", right_operand=right,
+        yield t.replace(node, t.of(rgt), precedence(rgt), f"remove `{t.of(left)} {sym}`", need=need,
                         family="drop")
     if op is ast.Sub:
-        yield t.replace(node, f"-{_wrapped(t, rgt, 12)}", 12, f"remove `{t.of(left)}`", right_operand=right,
+        yield t.replace(node, f"-{_wrapped(t, rgt, 12)}", 12, f"remove `{t.of(left)}`", need=need,
                         family="sign")
         yield t.replace(node, f"{t.of(rgt)} - {_wrapped(t, left, 10, right_side=True)}", 10,
-                        "swap the two sides of the difference", right_operand=right, family="sign")
+                        "swap the two sides of the difference", need=need, family="sign")
     for a, b in ((ast.Mult, ast.Div), (ast.Div, ast.Mult), (ast.Add, ast.Sub), (ast.Sub, ast.Add)):
         if op is a:
             e = t.operator(left, rgt, _SYMBOL[a], _SYMBOL[b], f"write {_SYMBOL[b]} for {_SYMBOL[a]}",
@@ -147,12 +146,12 @@ def _binop_edits(node: ast.BinOp, ctx: Context, right: bool) -> Iterator[Edit]:
                 yield e
     if op is ast.MatMult:
         yield t.replace(node, f"{_transposed(t, rgt)} @ {_transposed(t, left)}", 11,
-                        "transpose the product (swap its factors)", right_operand=right, family="transpose")
+                        "transpose the product (swap its factors)", need=need, family="transpose")
         yield t.replace(node, f"{t.atom(rgt)} @ {t.atom(left)}", 11, "swap the factors of the product",
-                        right_operand=right, family="transpose")
+                        need=need, family="transpose")
 
 
-def _call_edits(node: ast.Call, ctx: Context, right: bool) -> Iterator[Edit]:
+def _call_edits(node: ast.Call, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
     if name == "dot" and len(node.args) == 2 and not node.keywords:
@@ -161,6 +160,10 @@ def _call_edits(node: ast.Call, ctx: Context, right: bool) -> Iterator[Edit]:
         yield t.replace(node, f"{head}({_transposed(t, b)}, {_transposed(t, a)})", ATOM, "transpose the product",
                         family="transpose")
         yield t.replace(node, f"{head}({t.of(b)}, {t.of(a)})", ATOM, "swap the factors of the product",
+                        family="transpose")
+    if name == "dot" and isinstance(node.func, ast.Attribute) and len(node.args) == 1 and not node.keywords:
+        a, b = node.func.value, node.args[0]
+        yield t.replace(node, f"{_transposed(t, b)}.dot({_transposed(t, a)})", ATOM, "transpose the product",
                         family="transpose")
     if name in _REDUCTIONS:
         yield from _reduction_edits(node, name, ctx)
@@ -176,7 +179,7 @@ def _call_edits(node: ast.Call, ctx: Context, right: bool) -> Iterator[Edit]:
     if len(node.args) == 1 and not node.keywords and isinstance(node.func, (ast.Name, ast.Attribute)) and \
             not isinstance(node.args[0], ast.Starred):
         yield t.replace(node, t.of(node.args[0]), precedence(node.args[0]), f"remove the call of {t.of(node.func)}",
-                        right_operand=right, family="call")
+                        need=need, family="call")
 
 
 def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
@@ -218,7 +221,7 @@ def _drop_keyword(t: Text, node: ast.Call, kw: ast.keyword, why: str, family: st
     return Edit(t.start(kw), t.end(kw), "", why, family)
 
 
-def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, right: bool) -> Iterator[Edit]:
+def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     here = t.of(node)
     if here not in ctx.refs:
@@ -226,6 +229,8 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, right: bool) 
     for other in ctx.refs:
         if other != here:
             yield t.replace(node, other, ATOM, f"use {other} where {here} is", family="reference")
+    yield t.replace(node, f"{here}.T", ATOM, f"transpose {here}", family="transpose")
+    yield t.replace(node, f"-{here}", 12, f"negate {here}", family="sign", need=need)
     for func in ctx.funcs:
         yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
 

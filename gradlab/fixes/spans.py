@@ -13,7 +13,7 @@ import ast
 
 from gradlab.fixes.rebuild import Edit
 
-__all__ = ["ATOM", "Text", "precedence"]
+__all__ = ["ATOM", "Text", "needed_at", "precedence"]
 
 #: the precedence of a name, call, attribute, subscript or literal
 ATOM = 20
@@ -33,6 +33,24 @@ def precedence(node: ast.AST) -> int:
     if isinstance(node, (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Tuple, ast.Starred)):
         return 0
     return ATOM
+
+
+def needed_at(node: ast.AST, parent: ast.AST | None) -> int:
+    """The least precedence an expression put where `node` is needs, without parentheses."""
+    if isinstance(parent, ast.BinOp):
+        p = precedence(parent)
+        # `a - (b - c)`, `a / (b * c)`: the right operand binds tighter; `(a ** b) ** c` the left one
+        return p + 1 if (node is parent.right) != isinstance(parent.op, ast.Pow) else p
+    if isinstance(parent, ast.UnaryOp):
+        return precedence(parent)
+    if isinstance(parent, (ast.Compare, ast.BoolOp)):
+        return precedence(parent) + 1
+    if isinstance(parent, (ast.Attribute, ast.Subscript, ast.Call)) and \
+            node is getattr(parent, "value", None) or isinstance(parent, ast.Call) and node is parent.func:
+        return ATOM
+    if isinstance(parent, ast.Tuple):
+        return 1
+    return 0
 
 
 class Text:
@@ -69,10 +87,11 @@ class Text:
         return self.of(node) if precedence(node) == ATOM else f"({self.of(node)})"
 
     def replace(self, node: ast.AST, new: str, new_precedence: int, why: str, *, family: str = "",
-                right_operand: bool = False) -> Edit:
-        """Put `new` (of `new_precedence`) where `node` is, parenthesised only when the context needs it."""
-        needed = precedence(node)
-        if new_precedence < needed or (right_operand and new_precedence == needed and needed < ATOM):
+                need: int | None = None) -> Edit:
+        """Put `new` (of `new_precedence`) where `node` is, parenthesised only when its place needs it: `need`
+        is the least precedence the place takes (`needed_at`), the node's own when it is not known."""
+        needed = precedence(node) if need is None else need
+        if new_precedence < needed:
             new = f"({new})"
             new_precedence = ATOM
         start, end = self.start(node), self.end(node)

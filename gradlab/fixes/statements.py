@@ -13,12 +13,13 @@ Non-goal: edits inside an expression (`gradlab.fixes.expressions`).
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterator
 from fractions import Fraction
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, Text, precedence
+from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
 
 __all__ = ["block_edits", "statement_edits", "value_edits"]
 
@@ -124,30 +125,37 @@ def value_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
         return
     values = list(stmt.value.elts) if isinstance(stmt.value, ast.Tuple) else [stmt.value]
     for value in values:
-        for e in _wrappers(value, ctx):
+        for e in _wrappers(value, ctx, needed_at(value, stmt.value if value is not stmt.value else None)):
             yield (e,)
         if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
             for term in (value.left, value.right):
-                for e in _factors(term, ctx, right=term is value.right):
+                for e in _factors(term, ctx, need=needed_at(term, value)):
                     yield (e,)
 
 
-def _wrappers(value: ast.expr, ctx: Context) -> Iterator[Edit]:
+def _wrappers(value: ast.expr, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     v = t.of(value)
-    yield from _factors(value, ctx)
-    yield t.replace(value, f"-{_at_least(t, value, 12)}", 12, "negate it", family="sign")
-    yield t.replace(value, f"{t.atom(value)}.T", ATOM, "transpose it", family="transpose")
+    yield from _factors(value, ctx, need=need)
+    yield t.replace(value, f"-{_at_least(t, value, 12)}", 12, "negate it", family="sign", need=need)
+    yield t.replace(value, f"{t.atom(value)}.T", ATOM, "transpose it", family="transpose", need=need)
     for shape in ctx.shapes:
-        yield t.replace(value, f"{t.atom(value)}.reshape({shape})", ATOM, f"reshape it to {shape}", family="shape")
+        yield t.replace(value, f"{t.atom(value)}.reshape({shape})", ATOM, f"reshape it to {shape}", family="shape",
+                        need=need)
     for mask in ctx.masks:
-        yield t.replace(value, f"{_at_least(t, value, 11)} * {mask}", 11, f"multiply it by {mask}", family="mask")
-        yield t.replace(value, f"{_at_least(t, value, 11)} * ~{mask}", 11, f"multiply it by ~{mask}", family="mask")
+        for m in (mask, f"~{mask}"):
+            yield t.replace(value, f"{_at_least(t, value, 11)} * {m}", 11, f"multiply it by {m}", family="mask",
+                            need=need)
+    for ref in ctx.refs:  # a factor of the chain rule left out (`dc` where `dc * f` belongs)
+        if ref != v:
+            yield t.replace(value, f"{_at_least(t, value, 11)} * {ref}", 11, f"multiply it by {ref}", family="chain",
+                            need=need)
     for axis in ("0", "(0, 2, 3)"):
-        yield t.replace(value, f"{ctx.numpy}.sum({v}, axis={axis})", ATOM, f"sum it over axis {axis}", family="axis")
+        yield t.replace(value, f"{ctx.numpy}.sum({v}, axis={axis})", ATOM, f"sum it over axis {axis}", family="axis",
+                        need=need)
 
 
-def _factors(value: ast.expr, ctx: Context, *, right: bool = False) -> Iterator[Edit]:
+def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
     t = ctx.text
     factors = [(b, f"the batch size {b}") for b in ctx.batch]
     constant = _constant(ctx.factor)
@@ -155,17 +163,20 @@ def _factors(value: ast.expr, ctx: Context, *, right: bool = False) -> Iterator[
         if t.of(value) == b:  # `N / N` is a 1 in disguise
             continue
         yield t.replace(value, f"{_at_least(t, value, 11)} / {_atom_text(b)}", 11, f"divide by {why}",
-                        family="factor", right_operand=right)
+                        family="factor", need=need)
         yield t.replace(value, f"{_at_least(t, value, 11)} * {_atom_text(b)}", 11, f"multiply by {why}",
-                        family="factor", right_operand=right)
+                        family="factor", need=need)
     if constant is not None:
         yield t.replace(value, constant.format(_at_least(t, value, 11)), 11, "scale it by the factor measured",
-                        family="factor", right_operand=right)
+                        family="factor", need=need)
+    for h1, h2 in itertools.combinations(ctx.hypers, 2):  # an average pool's window, ph * pw
+        yield t.replace(value, f"{_at_least(t, value, 11)} / ({h1} * {h2})", 11, f"divide by {h1} * {h2}",
+                        family="factor", need=need)
     for h in ctx.hypers:
         for form, why in (("{} / {}", "divide by {}"), ("{} * {}", "multiply by {}"),
                           ("{} / (1 - {})", "divide by 1 - {}"), ("{} * (1 - {})", "multiply by 1 - {}")):
             yield t.replace(value, form.format(_at_least(t, value, 11), h), 11, why.format(h), family="factor",
-                            right_operand=right)
+                            need=need)
 
 
 def _constant(factor: float | None) -> str | None:
