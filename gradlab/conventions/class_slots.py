@@ -123,8 +123,13 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
             if isinstance(grads, dict):
                 grad_places += [_store_get(grads, k) for k in (name, "d" + name)]
             spelling = "_d" + name[1:] if name.startswith("_") else "d" + name
-            out.append(Slot(canonical, name, _attr_get(obj, name), _attr_put(obj, name), _same, _same, grad_places,
-                            spelling))
+            put = _attr_put(obj, name)
+            if _listed(params, grads, getattr(obj, name, None), index=index, count=count):
+                # the same array kept twice (the second volume's TimeEmbedding: self.W and params[0]): both
+                # places get gradlab's array, and its gradient may be in the grads list only
+                grad_places.append(_store_get(grads, index))
+                put = _both(put, _store_put(params, index))
+            out.append(Slot(canonical, name, _attr_get(obj, name), put, _same, _same, grad_places, spelling))
     if isinstance(params, dict):
         for name in _names(canonical):
             if name in params:
@@ -137,6 +142,19 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
         out.append(Slot(canonical, f"params[{index}]", _store_get(params, index),
                         _store_put(params, index), _same, _same, places, f"grads[{index}]"))
     return out
+
+
+def _listed(params: Any, grads: Any, array: Any, *, index: int, count: int) -> bool:
+    """`array` is also the `index`-th item of a `params` list, next to a `grads` list of the same length."""
+    return isinstance(array, np.ndarray) and isinstance(params, list) and isinstance(grads, list) and \
+        len(params) == len(grads) == count and params[index] is array
+
+
+def _both(first: Callable[[Any], None], second: Callable[[Any], None]) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        first(value)
+        second(value)
+    return put
 
 
 def _attr_get(obj: Any, name: str) -> Callable[[], Any]:

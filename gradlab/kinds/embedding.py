@@ -38,6 +38,6 @@ def sizes(case: Case) -> dict[str, int]:
 
 
 KIND = Kind(
-    "embedding", ("embedding",), build, draw_shape, batch_spec,
+    "embedding", ("embedding", "timeembedding"), build, draw_shape, batch_spec,
     function_stems=("embedding", "word_embedding"), params=("W",), x_differentiable=False, scales=(), sizes=sizes,
 )

@@ -50,8 +50,9 @@ def step_inputs(case: Case, target: str, hs: np.ndarray) -> list[np.ndarray] | N
     x[:, t] for Wx, the previous hidden state (h0, then hs[:, t-1]) for Wh."""
     if target == "Wx":
         return [case.x[:, t] for t in range(case.x.shape[1])]
-    if target == "Wh" and hs.ndim == 3:
-        return [case.params["h0"], *(hs[:, t] for t in range(hs.shape[1] - 1))]
+    if target == "Wh" and hs.ndim == 3:  # no h0 among the parameters: the layer starts from zeros
+        h0 = case.params.get("h0", np.zeros((hs.shape[0], hs.shape[2])))
+        return [h0, *(hs[:, t] for t in range(hs.shape[1] - 1))]
     return None
 
 
@@ -71,6 +72,8 @@ def one_step_share(case: Case, target: str, analytic: np.ndarray, numeric: np.nd
     for t, X in enumerate(inputs):
         if X.shape[0] >= X.shape[1]:
             return None
+        if not np.any(X):  # a zero input (h0 = 0): that step has no share at all
+            continue
         Q, _ = np.linalg.qr(X.T)  # an orthonormal basis of the step's inputs, (rows of the weight, N)
         if _outside(Q, analytic) <= IN_SPAN and _outside(Q, numeric) > OUT_OF_SPAN:
             return ("dropped-term", f"d{target} is the share of time step {t} alone (it lies in the span of that "

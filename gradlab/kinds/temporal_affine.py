@@ -1,6 +1,7 @@
 """An affine layer applied at every time step: out[n, t] = x[n, t] @ w + b.
 
-Names: `temporal_affine_forward/backward(x, w, b)` (CS231n assignment 3): x (N, T, D), w (D, M),
+Names: `temporal_affine_forward/backward(x, w, b)` (CS231n assignment 3), the second volume's
+`TimeAffine(W, b)` and `Simple_TimeAffine(W, b)`: x (N, T, D), w (D, M),
 b (M,), out (N, T, M); backward returns (dx, dw, db), dw and db summed over both N and T. T, D and
 M differ, so a bias summed over one axis only is a wrong shape, and a transposed dw too.
 """
@@ -33,6 +34,6 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "temporal_affine", (), build, draw_shape, batch_spec,
+    "temporal_affine", ("timeaffine", "simpletimeaffine"), build, draw_shape, batch_spec,
     function_stems=("temporal_affine",), params=("W", "b"),
 )

@@ -1,0 +1,71 @@
+"""Buggy recurrent layers of the textbook's second volume (class style): one classic bug each.
+
+Each class is the correct one of `dlfs2_classes` with a backward that carries the bug its
+registration names: a weight gradient overwritten at each time step instead of summed, the gradient
+from the next step's hidden state dropped, the cell path without the forget gate.
+"""
+
+import numpy as np
+
+from gradlab.reference.dlfs2_classes import TimeLSTM, TimeRNN
+from gradlab.registry import register
+
+
+@register("time_rnn", bug="dropped-term", note="dWx = x.T @ da inside the loop over time")
+class TimeRNNOverwritesDWx(TimeRNN):
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+        dh = np.zeros(dhs[:, 0].shape)
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.steps[t]
+            da = (dhs[:, t] + dh) * (1 - h ** 2)
+            dxs[:, t], dh = da @ Wx.T, da @ Wh.T
+            dWx = x.T @ da  # BUG: each step overwrites the others' share; dWx += x.T @ da
+            dWh += h_prev.T @ da
+            db += da.sum(axis=0)
+        for grad, value in zip(self.grads, (dWx, dWh, db)):
+            grad[...] = value
+        return dxs
+
+
+@register("time_rnn", bug="dropped-term", note="dh from step t+1 not added to dhs[:, t]")
+class TimeRNNDropsNextDh(TimeRNN):
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.steps[t]
+            da = dhs[:, t] * (1 - h ** 2)  # BUG: h_t also fed step t+1; its gradient dh must be added
+            dxs[:, t] = da @ Wx.T
+            dWx += x.T @ da
+            dWh += h_prev.T @ da
+            db += da.sum(axis=0)
+        for grad, value in zip(self.grads, (dWx, dWh, db)):
+            grad[...] = value
+        return dxs
+
+
+@register("time_lstm", bug="dropped-term", note="dc_prev = ds, without the forget gate")
+class TimeLSTMNoForgetGate(TimeLSTM):
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[1])
+        dh = np.zeros(dhs[:, 0].shape)
+        dc = np.zeros(dhs[:, 0].shape)
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, c_prev, f, g, i, o, tanh_c = self.steps[t]
+            dh_t = dhs[:, t] + dh
+            ds = dc + dh_t * o * (1 - tanh_c ** 2)
+            da = np.hstack([ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2), ds * g * i * (1 - i),
+                            dh_t * tanh_c * o * (1 - o)])
+            dxs[:, t], dh, dc = da @ Wx.T, da @ Wh.T, ds  # BUG: c_t = f * c_prev + ..., so dc_prev = ds * f
+            dWx += x.T @ da
+            dWh += h_prev.T @ da
+            db += da.sum(axis=0)
+        for grad, value in zip(self.grads, (dWx, dWh, db)):
+            grad[...] = value
+        return dxs
