@@ -186,14 +186,18 @@ def test_the_wire_refuses_object_arrays_and_oversized_replies():
 
 
 def test_the_gradescope_bundle_grades_a_fake_autograder_tree(tmp_path):
+    from local_wheels import PYTHON, wheelhouse
+
     bundle = tmp_path / "autograder.zip"
-    assert main(["gradescope", "classes", "-o", str(bundle)]) == 0
+    wheelhouse(tmp_path / "wheels")  # never download in a test
+    assert main(["gradescope", "classes", "-o", str(bundle), "--wheels", str(tmp_path / "wheels"),
+                 "--python-version", PYTHON]) == 0
     root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle) as z:
         names = z.namelist()
         z.extractall(root / "source")
     assert {"setup.sh", "run_autograder", "assignment.toml"} <= set(names)
-    wheel = next(n for n in names if n.endswith(".whl"))
+    wheel = next(n for n in names if n.startswith("wheels/gradlab-") and n.endswith(".whl"))
     with zipfile.ZipFile(root / "source" / wheel) as w:
         members = set(w.namelist())
     assert {"gradlab/grading/assignments/classes.toml", "gradlab/reference/classes.py", "gradlab/grading/sandbox/child.py"} <= members

@@ -1,12 +1,15 @@
-"""The Gradescope autograder bundle: a zip with `setup.sh`, `run_autograder`, the assignment and gradlab.
+"""The Gradescope autograder bundle: a zip with `setup.sh`, `run_autograder`, the assignment and wheels.
 
 Gradescope unpacks the zip into `/autograder/source`, runs `setup.sh` once to build the image, and
 runs `run_autograder` for every submission, which must leave `/autograder/results/results.json`.
 gradlab itself travels inside the zip as a wheel built at zip time from the installed package
-(editable or not), so the image grades with exactly the gradlab that built the bundle; `setup.sh`
-installs that wheel and its dependencies (numpy, hypothesis, ... from PyPI).
-`GRADLAB_AUTOGRADER_ROOT` (default `/autograder`) and `GRADLAB_PYTHON` (default `python3`) let a
-test run `run_autograder` against a fake tree.
+(editable or not), so the image grades with exactly the gradlab that built the bundle; its
+dependencies travel as wheels too, pinned to the versions installed here, for the image's Python
+(`gradlab.grading.wheels`). `setup.sh` makes a virtual environment (`/autograder/gradlab-venv`: the
+image's own Python may refuse pip under PEP 668) and installs into it from those wheels only, offline.
+`GRADLAB_AUTOGRADER_ROOT` (default `/autograder`), `GRADLAB_BASE_PYTHON` (the interpreter setup.sh
+builds the venv from, default `python3`) and `GRADLAB_PYTHON` (the one run_autograder grades with,
+default the venv's) let a test run both scripts against a fake tree.
 Non-goal: uploading anything to Gradescope.
 """
 
@@ -16,25 +19,45 @@ import base64
 import hashlib
 import importlib.metadata
 import io
+import re
+import tempfile
 import zipfile
 from pathlib import Path
 
 from gradlab import __version__
 from gradlab.grading.assignment import BUILTIN, builtin_text, load_assignment
+from gradlab.grading.wheels import DEFAULT_PYTHON, WheelError, constraints, vendor_wheels
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, to build the autograder image.
+# Gradescope runs this once, as root, to build the autograder image. No Python package is downloaded:
+# gradlab and its dependencies are installed from the wheels in this zip, pinned when it was built.
 set -euo pipefail
-cd /autograder/source
-PY="${GRADLAB_PYTHON:-python3}"
-if ! "$PY" -m pip --version >/dev/null 2>&1; then
-    apt-get update && apt-get install -y python3 python3-pip
+ROOT="${GRADLAB_AUTOGRADER_ROOT:-/autograder}"
+BASE="${GRADLAB_BASE_PYTHON:-python3}"
+VENV="$ROOT/gradlab-venv"
+cd "$ROOT/source"
+if ! command -v "$BASE" >/dev/null 2>&1; then
+    apt-get update && apt-get install -y python3 python3-venv
 fi
+if ! "$BASE" -c 'import sys; sys.exit(sys.version_info[:2] != (@MAJOR@, @MINOR@))'; then
+    echo "this autograder's wheels are for Python @PYTHON@ but $BASE is $("$BASE" -V 2>&1): rebuild the zip" \\
+         "with gradlab gradescope --python-version X.Y for the base image's Python" >&2
+    exit 1
+fi
+# a venv, since the image's Python may refuse pip (PEP 668); Debian and Ubuntu ship its pip in python3-venv
+rm -rf "$VENV"
+if ! "$BASE" -m venv "$VENV"; then
+    rm -rf "$VENV"
+    apt-get update && apt-get install -y python3-venv
+    "$BASE" -m venv "$VENV"
+fi
+# only the wheels in the zip: no index, and no pip configuration of the image
+unset PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_CONSTRAINT PIP_REQUIREMENT
+export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+"$VENV/bin/python" -m pip install --no-index --find-links ./wheels -c ./wheels/constraints.txt "gradlab==@VERSION@"
 # the jail student code runs in; where the image cannot run it, grading falls back loudly (results.json says so)
-apt-get install -y bubblewrap || echo "bubblewrap could not be installed: grading will use the process sandbox"
-"$PY" -m pip install --upgrade pip
-"$PY" -m pip install ./WHEEL
-"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || "$PY" -m pip install tomli
+command -v bwrap >/dev/null 2>&1 || { apt-get update && apt-get install -y bubblewrap; } \\
+    || echo "bubblewrap could not be installed: grading will use the process sandbox"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -42,7 +65,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # writes the results file, after every process the submission started is gone.
 set -uo pipefail
 ROOT="${GRADLAB_AUTOGRADER_ROOT:-/autograder}"
-PY="${GRADLAB_PYTHON:-python3}"
+PY="${GRADLAB_PYTHON:-$ROOT/gradlab-venv/bin/python}"
 mkdir -p "$ROOT/results"
 cd "$ROOT/source"
 "$PY" -m gradlab grade "$ROOT/submission" --single --assignment "$ROOT/source/assignment.toml" \\
@@ -103,15 +126,33 @@ def _executable(z: zipfile.ZipFile, name: str, text: str) -> None:
     z.writestr(zi, text)
 
 
-def build_bundle(assignment: str, out: Path) -> Path:
-    """Write the autograder zip for `assignment` (built-in name or TOML path) to `out`."""
+def setup_script(python: str) -> str:
+    """setup.sh for an image whose Python is `python` ("3.12")."""
+    major, minor = python.split(".")
+    return (SETUP_SH.replace("@MAJOR@", major).replace("@MINOR@", minor).replace("@PYTHON@", python)
+            .replace("@VERSION@", __version__))
+
+
+def build_bundle(assignment: str, out: Path, *, python: str = DEFAULT_PYTHON, wheels: Path | None = None) -> Path:
+    """Write the autograder zip for `assignment` (built-in name or TOML path) to `out`, with the wheels
+    of gradlab's dependencies for CPython `python`: from the folder `wheels` when given (nothing is
+    downloaded), else from the package index. Raises `WheelError` when a wheel is missing."""
+    if not re.fullmatch(r"3\.\d{1,2}", python):
+        raise WheelError(f"--python-version {python!r}: give the image's Python as 3.X, e.g. {DEFAULT_PYTHON}")
     load_assignment(assignment)  # refuse a bad assignment now, not on Gradescope
     toml = builtin_text(assignment) if assignment in BUILTIN else Path(assignment).read_text(encoding="utf-8")
     wheel_name, wheel = build_wheel()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        _executable(z, "setup.sh", SETUP_SH.replace("WHEEL", wheel_name))
-        _executable(z, "run_autograder", RUN_AUTOGRADER)
-        z.writestr("assignment.toml", toml)
-        z.writestr(wheel_name, wheel)
+    requires = importlib.metadata.distribution("gradlab").requires
+    with tempfile.TemporaryDirectory(prefix="gradlab-wheels-") as tmp:
+        deps = vendor_wheels(Path(tmp), requires, python=python, source=wheels)
+        pins = constraints(deps) + f"gradlab=={__version__}\n"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            _executable(z, "setup.sh", setup_script(python))
+            _executable(z, "run_autograder", RUN_AUTOGRADER)
+            z.writestr("assignment.toml", toml)
+            z.writestr(f"wheels/{wheel_name}", wheel)
+            z.writestr("wheels/constraints.txt", pins)
+            for path in deps:  # already compressed
+                z.write(path, f"wheels/{path.name}", compress_type=zipfile.ZIP_STORED)
     return out
