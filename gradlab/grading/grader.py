@@ -298,7 +298,7 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
                 # a fresh child after one that failed mid-layer; never a second try at a failed import
                 if box is None or (box.failure is not None and hello.get("ok")):
                     if box is not None:
-                        _collect(box.close(), printed)
+                        _close(box, grade, printed)
                     box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode, end=end)
                     hello = _start(box, grade)
                 layer = _layer_in(box, hello, required, assignment, grade)
@@ -307,7 +307,7 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
                 on_layer(layer)
     finally:
         if box is not None:
-            _collect(box.close(), printed)
+            _close(box, grade, printed)
     for stream, (n, text) in printed.items():
         more = " (its beginning and its end)" if n > len(text.encode()) else ""
         grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
@@ -374,6 +374,14 @@ def _grade_layer_safely(box: Sandbox, required: RequiredLayer, entry: dict[str, 
     except Exception as exc:  # a grader bug met by one odd layer: the rest of the class still gets graded
         return _missing(required, assignment, f"this layer could not be graded ({type(exc).__name__}: "
                                               f"{str(exc)[:200]}); please tell your instructor")
+
+
+def _close(box: Sandbox, grade: Grade, printed: dict[str, list[Any]]) -> None:
+    """Close `box`; keep what it printed and say whether processes were killed for the memory total."""
+    _collect(box.close(), printed)
+    note = box.watchdog.note() if box.watchdog is not None else None
+    if note is not None:
+        grade.notes.append(note)
 
 
 def _collect(out: Output, printed: dict[str, list[Any]]) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Limits:
     """What one submission may use. `timeout` is wall-clock seconds per layer, `total_timeout` for the
-    whole submission (import and every layer: a layer that sleeps just under each limit still stops)."""
+    whole submission (import and every layer: a layer that sleeps just under each limit still stops).
+    `memory_mb` bounds each process's address space and the resident total of all of them."""
 
     timeout: float = 10.0
     total_timeout: float = 60.0

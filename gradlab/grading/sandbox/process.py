@@ -30,6 +30,7 @@ from typing import Any
 
 from gradlab.grading.limits import Limits
 from gradlab.grading.sandbox import jail
+from gradlab.grading.sandbox.memory import INTERVAL, Watchdog
 from gradlab.grading.sandbox.reaper import LIVE, kill_tree, subreaper
 from gradlab.grading.sandbox.staging import copy_submission
 from gradlab.grading.sandbox.streams import Drain, Output
@@ -98,6 +99,9 @@ class Sandbox:
         self.budget_seconds = 0.0
         self.doing = "importing your file"
         self.output = Output()
+        #: the submission's processes' memory as one total (None until the child starts)
+        self.watchdog: Watchdog | None = None
+        self._next_look = 0.0
         self._root = Path(tempfile.mkdtemp(prefix="gradlab-box-"))
 
     def __enter__(self) -> Sandbox:
@@ -137,6 +141,8 @@ class Sandbox:
             os.close(req_r)
             os.close(rep_w)
         LIVE.add(self.proc.pid)
+        # in the jail, the child runs under bubblewrap and its pid-namespace init
+        self.watchdog = Watchdog(self.proc.pid, lim.memory_mb, server_depth=2 if self.mode == "bwrap" else 0)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._drain = Drain({"stdout": os.dup(self.proc.stdout.fileno()), "stderr": os.dup(self.proc.stderr.fileno())},
                             lim.output_bytes)
@@ -198,10 +204,13 @@ class Sandbox:
             streams = self._drain.open_fds() if self._drain is not None else []
             for s in streams:
                 poller.register(s, select.POLLIN | select.POLLHUP | select.POLLERR)
-            ready = {r for r, _ in poller.poll(max(1, int(remaining * 1000)))}
+            ready = {r for r, _ in poller.poll(max(1, int(min(remaining, INTERVAL) * 1000)))}
             for s in streams:
                 if s in ready and self._drain is not None:
                     self._drain.read(s)
+            if self.watchdog is not None and time.monotonic() >= self._next_look:
+                self.watchdog.check()
+                self._next_look = time.monotonic() + INTERVAL
             if fd in ready:
                 return
 
