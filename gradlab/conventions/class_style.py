@@ -34,7 +34,7 @@ __all__ = ["ClassLayer"]
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
 _HYPER_ALIASES = {
     "stride": "stride", "pad": "pad", "padding": "pad",
-    "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h",
+    "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h", "kernel_size": "pool_h",
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
@@ -48,7 +48,8 @@ _SIZE_NAMES = {
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
             "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "feature_dim", "input_size",
-                 "in_features", "n_in", "input_dim", "n_channels", "channels"),
+                 "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
+                 "d_model"),
     "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }

@@ -1,8 +1,10 @@
 """Average pooling over (N, C, H, W): `AvgPool2D(pool_h, pool_w, stride)`/`AveragePooling` or
 `avg_pool_forward(x, pool_param)` (CS231n's keys: pool_height, pool_width, stride).
 
-Strides below the pool size make windows overlap, where gradients must accumulate; no padding (courses
-differ on whether padded zeros count in the mean). Smooth: no kinks.
+A class is given square windows (it is written with one pool size, `AvgPool2D(pool_size)`), a function
+any (its pool_param has a height and a width); H != W. Strides below the pool size make windows overlap,
+where gradients must accumulate; no padding (courses differ on whether padded zeros count in the
+mean). Smooth: no kinks.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
-from gradlab.kinds.common import values
+from gradlab.kinds.common import distinct_sizes, values
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -23,18 +25,21 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     return Case(x, None, {}, hyper, spec)
 
 
-def draw_shape(draw: Draw, **_: Any) -> Spec:
-    pool_h, pool_w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+def draw_shape(draw: Draw, *, convention: str = "class", **_: Any) -> Spec:
+    pool_h = draw(st.integers(1, 3))
+    # a class takes one pool size (`AvgPool2D(pool_size)`, `kernel_size`): square windows; a function's
+    # pool_param has a height and a width
+    pool_w = draw(st.integers(1, 3)) if convention == "function" else pool_h
     # stride below the pool size makes windows overlap: gradients must accumulate there
     stride = draw(st.integers(1, max(pool_h, pool_w)))
-    out_h, out_w = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    out_h, out_w = draw(distinct_sizes(2, low=1, high=3))
     return {"C": draw(st.integers(1, 2)), "H": (out_h - 1) * stride + pool_h, "W": (out_w - 1) * stride + pool_w,
             "pool_h": pool_h, "pool_w": pool_w, "stride": stride}
 
 
 def batch_spec(convention: str) -> Spec:
     """The fixed shape of a batch-versus-per-sample run."""
-    return {"C": 2, "H": 4, "W": 5, "pool_h": 2, "pool_w": 3, "stride": 2}
+    return {"C": 2, "H": 4, "W": 6, "pool_h": 2, "pool_w": 2, "stride": 2}
 
 
 KIND = Kind(
