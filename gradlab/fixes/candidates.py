@@ -28,13 +28,15 @@ __all__ = ["FAMILIES", "candidates", "context"]
 #: the families of edit each bug code points at, most likely first
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
-    "scaled": ("drop", "factor"), "sign-flip": ("sign",), "transposed": ("transpose",),
+    "scaled": ("drop", "factor", "chain"), "sign-flip": ("sign",), "transposed": ("transpose",),
     "wrong-reduction": ("axis",), "wrong-shape": ("shape", "axis", "transpose"),
-    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "reference", "chain"),
+    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "chain", "term", "reference"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop"),
     "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("compare", "sign", "reference"),
     "wrong-input": ("reference", "call"), "missing-mask": ("mask",), "mismatch": ("compare", "reference", "sign"),
 }
+#: the references of one function an edit may use (its own names, and the attributes its class keeps)
+MAX_REFS = 24
 #: names a batch size goes by in course code
 _BATCH_NAMES = ("N", "n", "m", "batch_size", "num_train", "num_examples", "n_samples", "batch")
 #: one-argument calls of a forward that are not the function it computes
@@ -57,6 +59,14 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             preferred = rank < len(families)
             found.append(((0, rank, how, order) if preferred else (1, order, how, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
+    # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
+    # every other) must not spend the whole budget before the next one is tried
+    turn: dict[int, int] = {}
+    for i, (key, cand) in enumerate(found):
+        if key[0] == 0:
+            turn[key[1]] = turn.get(key[1], -1) + 1
+            found[i] = ((0, turn[key[1]], key[1]), cand)
+    found.sort(key=lambda r: r[0])
     seen: set[str] = set()
     for key, cand in found:
         text = apply(site.text, cand)
@@ -142,9 +152,10 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
                 out.append(text.of(n))
     # the function's own names (a method's locals too: `W, b = self.params`)
     args = [a.arg for a in scope.node.args.args if a.arg != "self"]
-    stored = [n.id for n in ast.walk(scope.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    stored = [n.id for n in sorted((n for n in ast.walk(scope.node) if isinstance(n, ast.Name) and
+                                    isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
     out += [n for n in args + stored if n != numpy]
-    return list(dict.fromkeys(out))[:12]
+    return list(dict.fromkeys(out))[:MAX_REFS]
 
 
 def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:

@@ -11,6 +11,7 @@ Non-goal: edits of whole statements, and edits from the measured evidence (`grad
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -83,6 +84,12 @@ def every_axis(func: ast.FunctionDef, ctx: Context) -> Iterator[tuple[Edit, ...]
 
 def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
     """Every expression-level edit of `stmt` (its value, and the index of an indexed target)."""
+    if isinstance(stmt, ast.AugAssign):  # `+=` where `-=` belongs is a sign, `*=` for `/=` a factor
+        for old, new in (("+=", "-="), ("-=", "+="), ("*=", "/="), ("/=", "*=")):
+            e = ctx.text.operator(stmt.target, stmt.value, old, new, f"{new} instead of {old}",
+                                  family="sign" if "+" in old + new else "factor")
+            if e is not None:
+                yield e
     roots: list[ast.AST] = []
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)) and stmt.value is not None:
         roots.append(stmt.value)
@@ -121,6 +128,14 @@ def _node_edits(node: ast.AST, ctx: Context, need: int) -> Iterator[Edit]:
                         family="reference")
     if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
         yield from _reference_edits(node, ctx, need)
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load) and \
+            _is_gradient(t.of(node)):
+        for other in ctx.refs:  # a path dropped: the gradient that also flows in from the next step or branch
+            if _is_gradient(other) and other != t.of(node).split("[")[0]:
+                yield t.replace(node, f"{t.of(node)} + {other}", 10, f"add {other}", family="term", need=need)
+            elif not _is_gradient(other):  # a factor of the chain rule left out (`dout` where `dout * gamma` is)
+                yield t.replace(node, f"{t.of(node)} * {other}", 11, f"multiply {t.of(node)} by {other}",
+                                family="chain", need=need)
 
 
 def _binop_edits(node: ast.BinOp, ctx: Context, need: int) -> Iterator[Edit]:
@@ -233,6 +248,12 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
     yield t.replace(node, f"-{here}", 12, f"negate {here}", family="sign", need=need)
     for func in ctx.funcs:
         yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
+
+
+def _is_gradient(text: str) -> bool:
+    """Whether a name reads as a gradient the way course code names them (`dout`, `dh`, `dprev_h`, `grad`)."""
+    last = text.split(".")[-1].split("[")[0]
+    return bool(re.match(r"d[a-z_]|grad", last)) and not last.startswith(("dropout", "dtype", "dim"))
 
 
 def _transposed(t: Text, node: ast.AST) -> str:

@@ -39,7 +39,8 @@ def statement_edits(stmt: ast.stmt, ctx: Context, params: set[str]) -> Iterator[
         if ctx.in_class and isinstance(target, ast.Name):
             yield (Edit(t.start(target), t.end(target), f"self.{target.id}", f"store it in self.{target.id}",
                         "target"),)
-        if isinstance(target, ast.Subscript) and one_line:
+        if isinstance(target, ast.Subscript) and one_line and \
+                not any(isinstance(n, ast.Slice) for n in ast.walk(target.slice)):  # np.add.at takes no `:`
             index = t.of(target.slice)
             index = f"({index})" if isinstance(target.slice, ast.Tuple) else index
             new = f"{ctx.numpy}.add.at({t.of(target.value)}, {index}, {t.of(stmt.value)})"
@@ -49,6 +50,7 @@ def statement_edits(stmt: ast.stmt, ctx: Context, params: set[str]) -> Iterator[
         e = t.operator(stmt.target, stmt.value, "+=", "=", "assign with = instead of accumulating", family="accumulate")
         if e is not None:
             yield (e,)
+
     written = _written_argument(stmt, params)
     if written is not None:
         line = stmt.lineno

@@ -173,7 +173,14 @@ def check_layer(
     if memory is not None:
         memory.remember(key, report.failing.spec if report.failing is not None else None)
     if report.verdict == FAIL:
-        raise GradientCheckError(explain(report, reproduce=reproduce), report)
+        from dataclasses import replace
+
+        from gradlab.fixes import describe, find_fix
+
+        # the message ends with the verified edit that makes the layer pass, when the search finds one
+        report = replace(report, fix=find_fix(entry, report, examples=n, seed=s))
+        message = "\n".join([explain(report, reproduce=reproduce), *describe(report.fix, report.name)])
+        raise GradientCheckError(message, report)
     if report.verdict == WARN:
         _advise(explain(report), stacklevel=stacklevel)
     return report
