@@ -5,8 +5,9 @@
 under a wall-clock deadline the parent enforces. Two modes:
 - "bwrap": the child runs in a bubblewrap jail (`gradlab.grading.sandbox.jail`): its own user, pid,
   network, IPC and mount namespaces, seeing only its libraries and its own copy of the submission;
-- "process": a plain child (fresh interpreter, clean environment, own session, an unprivileged
-  user when the grader runs as root and the interpreter is readable by that user): no kernel-level
+- "process": a plain child (fresh interpreter, clean environment, own session; when the grader runs
+  as root and the interpreter is readable by any user, an unprivileged uid of this sandbox's own
+  (`gradlab.grading.sandbox.uids`) owning a scratch folder no other uid may enter): no kernel-level
   isolation, for machines where bubblewrap cannot run.
 Both set memory/CPU/file-size limits, send student output to pipes the grader drains
 (`gradlab.grading.sandbox.streams`), and, when closed or when anything goes wrong, kill the whole
@@ -29,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from gradlab.grading.limits import Limits
-from gradlab.grading.sandbox import jail
+from gradlab.grading.sandbox import jail, uids
 from gradlab.grading.sandbox.memory import INTERVAL, Watchdog
 from gradlab.grading.sandbox.reaper import LIVE, kill_tree, subreaper
 from gradlab.grading.sandbox.staging import copy_submission
 from gradlab.grading.sandbox.streams import Drain, Output
 from gradlab.grading.sandbox.wire import WireError, decode, encode
 
-#: the unprivileged user student code runs as when the grader is root (nobody)
+#: the shared unprivileged user (nobody), when no uid of its own can be claimed for a sandbox
 SANDBOX_UID = 65534
 
 
@@ -101,6 +102,8 @@ class Sandbox:
         self.output = Output()
         #: the submission's processes' memory as one total (None until the child starts)
         self.watchdog: Watchdog | None = None
+        #: the uid claimed for this sandbox alone (process mode as root), released when it closes
+        self.uid: int | None = None
         self._next_look = 0.0
         self._root = Path(tempfile.mkdtemp(prefix="gradlab-box-"))
 
@@ -154,15 +157,21 @@ class Sandbox:
         return self._receive()
 
     def _process_user(self, work: Path) -> int | None:
-        """In process mode as root: the uid to drop to, given the scratch folder it must own."""
-        uid = sandbox_uid()
-        if uid is not None:
-            for p in (self._root, work.parent):
-                p.chmod(0o711)
-            for dirpath, _, names in os.walk(work):
-                os.chown(dirpath, uid, uid)
-                for n in names:
-                    os.chown(os.path.join(dirpath, n), uid, uid)
+        """In process mode as root: a uid of this sandbox's own (`uids`), owning the scratch folder,
+        which no other uid may enter; else None (the child runs as the grader's user)."""
+        if sandbox_uid() is None:
+            return None
+        try:
+            uid = self.uid = uids.claim()
+        except (uids.NoUid, OSError):
+            uid = SANDBOX_UID  # the shared unprivileged user: still not root
+        for p in (self._root, work.parent):
+            p.chmod(0o711)
+        for dirpath, _, names in os.walk(work):
+            os.chown(dirpath, uid, uid)
+            for n in names:
+                os.chown(os.path.join(dirpath, n), uid, uid)
+        work.chmod(0o700)  # a classmate's sandbox, under another uid, cannot even list it
         return uid
 
     def budget(self, seconds: float, doing: str) -> None:
@@ -292,4 +301,7 @@ class Sandbox:
                 self._drain = None
             self.proc = None
         shutil.rmtree(self._root, ignore_errors=True)
+        if self.uid is not None:  # after its processes are gone and its files removed
+            uids.release(self.uid)
+            self.uid = None
         return self.output
