@@ -104,3 +104,24 @@ class TimeLSTM:
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
         return dxs
+
+
+@register("time_softmax_with_loss")
+class TimeSoftmaxWithLoss:
+    """Cross-entropy of the softmax at every step, averaged over the N * T steps."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, xs, ts):
+        shifted = xs - xs.max(axis=2, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+        self.cache = (np.exp(log_p), ts)
+        return -np.take_along_axis(log_p, ts[..., None], axis=2).mean()
+
+    def backward(self, dout=1):
+        p, ts = self.cache
+        dxs = p.copy()
+        np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
+        return dxs * dout / ts.size

@@ -7,7 +7,7 @@ from the next step's hidden state dropped, the cell path without the forget gate
 
 import numpy as np
 
-from gradlab.reference.dlfs2_classes import TimeLSTM, TimeRNN
+from gradlab.reference.dlfs2_classes import TimeLSTM, TimeRNN, TimeSoftmaxWithLoss
 from gradlab.registry import register
 
 
@@ -69,3 +69,12 @@ class TimeLSTMNoForgetGate(TimeLSTM):
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
         return dxs
+
+
+@register("time_softmax_with_loss", bug="scaled", note="dxs /= N where the loss averages over N * T")
+class TimeSoftmaxWithLossMeanOverBatchOnly(TimeSoftmaxWithLoss):
+    def backward(self, dout=1):
+        p, ts = self.cache
+        dxs = p.copy()
+        np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
+        return dxs * dout / ts.shape[0]  # BUG: the loss is the mean over N * T steps: divide by ts.size

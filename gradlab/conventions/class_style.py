@@ -79,6 +79,9 @@ class ClassLayer(Layer):
         self.rebound: set[str] = set()
         self.train_kw = next((f for f in _TRAIN_FLAGS if accepts(self.obj.forward, f)), None)
         self.lr_arg = _learning_rate_argument(self.obj.backward)
+        #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
+        self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
+        self.backed = False
 
     @property
     def updates_itself(self) -> bool:
@@ -103,6 +106,8 @@ class ClassLayer(Layer):
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
+        if self.kind.one_backward_per_forward:
+            self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
         name = type(self.obj).__name__
         try:
             if self.kind.is_loss:
@@ -113,6 +118,10 @@ class ClassLayer(Layer):
             self._keep_params()
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        if self.kind.one_backward_per_forward:
+            if self.backed and self.last_inputs is not None:
+                self.forward(*self.last_inputs)
+            self.backed = True
         if self.updates_itself:
             return self._backward_with_update(dout)
         dx = self._call_backward(dout, lr=None)

@@ -162,6 +162,10 @@ class Kind:
     #: a loss function's arguments carried in the labels array t (`temporal_softmax_loss`'s y and mask,
     #: stacked on a last axis), so that a sample's slice of t holds all of them: t -> {argument: array}
     label_args: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None
+    #: the layer's contract is one backward per forward (the second volume's TimeSoftmaxWithLoss turns
+    #: its cached softmax into dx in place): a class-style layer is run forward again, on the same
+    #: inputs, before a second backward, so that asking twice is not taken for state kept between calls
+    one_backward_per_forward: bool = False
 
     @property
     def class_targets(self) -> bool:

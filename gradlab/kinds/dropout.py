@@ -51,7 +51,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "dropout", ("dropout",), build, draw_shape, batch_spec,
+    "dropout", ("dropout", "timedropout"), build, draw_shape, batch_spec,
     function_stems=("dropout",), stochastic=True, param_dict="dropout_param",
     param_dict_keys={"p": "ratio", "seed": "seed"}, param_dict_fixed={"mode": "train"},
     hyper_args=("dropout_ratio",), forward_accepts=forward_accepts, must_drop=True, training_role="dropout",

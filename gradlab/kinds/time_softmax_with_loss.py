@@ -1,0 +1,42 @@
+"""The second volume's TimeSoftmaxWithLoss: softmax cross-entropy at every time step, averaged over
+all N * T steps.
+
+Names: `TimeSoftmaxWithLoss()` and `Simple_TimeSoftmaxWithLoss()` with `forward(xs, ts) -> loss`
+and `backward(dout=1) -> dxs`: xs (N, T, V) scores, ts (N, T) class indices. (CS231n's
+`temporal_softmax_loss` sums over time and averages over N, with a mask: that is its own kind.)
+The book's backward turns its cached softmax into dx in place, so its contract is one backward per
+forward (`Kind.one_backward_per_forward`): asking twice is not a bug. T and V differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import LOSS_SCALES, distinct_sizes, values
+
+#: logits spread (as the other softmax losses): probabilities stay far from 0
+LOGIT_STD = 0.5
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, T, V = spec["N"], spec["T"], spec["V"]
+    x = values(rng, (N, T, V), spec) * LOGIT_STD
+    return Case(x, rng.integers(0, V, size=(N, T)), {}, {}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    return dict(zip(("T", "V"), draw(distinct_sizes(2, low=2, high=6))))
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"T": 5, "V": 3}
+
+
+KIND = Kind(
+    "time_softmax_with_loss", ("timesoftmaxwithloss", "simpletimesoftmaxwithloss"), build, draw_shape, batch_spec,
+    is_loss=True, scales=LOSS_SCALES, one_backward_per_forward=True,
+)
