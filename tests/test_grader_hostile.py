@@ -230,8 +230,9 @@ def test_student_text_cannot_forge_a_heading_or_close_the_feedback_code_fence(tm
     assert len(fence) == 5 and feedback.count(fence) == 2
 
 
-def test_forwards_that_are_right_only_on_the_first_call_or_away_from_finite_differences_earn_nothing(
+def test_forwards_right_only_on_the_first_call_away_from_finite_differences_or_on_small_batches_earn_nothing(
         tmp_path, sandbox):
     data, feedback, _ = grade(tmp_path, sandbox, "forward_cheats.py")
-    assert layer_scores(data) == {"Relu": 0, "Sigmoid": 10, "Tanh": 0}
+    assert layer_scores(data) == {"Relu": 0, "Sigmoid": 0, "Tanh": 0}
     assert "as a finite difference does" in feedback
+    assert "(bigger than the graded cases)" in feedback

@@ -6,19 +6,22 @@ reference layer's output on the same case. Where courses legitimately differ, th
 says what else is accepted (`Kind.forward_candidates`: batch norm's epsilons, the MSE loss's
 constants; `Kind.forward_accepts`: a leaky ReLU's slope, dropout's scalings).
 Forwards are also spot-checked at points a finite difference visits (`spot_check`), so the function
-the gradients were checked against is the one compared with the reference.
+the gradients were checked against is the one compared with the reference, and once on a batch
+bigger than any graded case (`bigger_batch_check`), so a forward right only on small batches fails.
 Runs in the grader's process on trusted reference code only. Non-goal: checking gradients.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.core.kind import Case, ForwardCheck, Kind
+from gradlab.core.protocol import LayerCrash
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 
 
@@ -114,3 +117,33 @@ def spot_check(layer: Any, kind: Kind, case: Case, seed: int) -> ForwardCheck | 
                                        f"difference does), {verdict.message}: forward must compute the same "
                                        "function on every call")
     return None
+
+
+#: the batch sizes a bigger-batch check draws from: past every graded case (N <= 5), drawn per layer
+#: so a forward cannot be right at one guessed size only
+BIG_BATCH = (12, 49)
+
+
+def bigger_batch_check(make: Callable[[Case], Any], kind: Kind, spec: dict[str, Any],
+                       seed: int) -> ForwardCheck | None:
+    """The student's forward (a fresh layer from `make`) on a batch bigger than the graded ones, the
+    case otherwise like `spec`, compared with the reference; None when it agrees (or the kind's cases
+    cannot be built at that size). Stochastic forwards (`forward_accepts`: dropout) are skipped."""
+    from gradlab.kinds import build_case
+
+    if kind.forward_accepts is not None:
+        return None
+    n = int(np.random.default_rng(seed).integers(*BIG_BATCH))
+    try:
+        case = build_case(kind, {**spec, "N": n})
+    except Exception:  # a kind whose other sizes depend on N: its graded cases stand alone
+        return None
+    try:
+        out = make(case).forward(case.x.copy(), None if case.t is None else case.t.copy())
+    except LayerCrash as exc:
+        return ForwardCheck(False, f"forward raised on a batch of {n} samples: {exc.detail}")
+    verdict = check_forward(kind, case, out)
+    if verdict.ok:
+        return None
+    return ForwardCheck(False, f"on a batch of {n} samples (bigger than the graded cases), {verdict.message}: "
+                               "forward must compute the same function at every batch size")

@@ -37,7 +37,7 @@ from gradlab.core.check import check_case
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
-from gradlab.grading.forward_reference import ForwardCheck, check_forward, spot_check
+from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
@@ -161,7 +161,8 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         make = factory(made)
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
-            fwd = None if finite_only else _forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)))
+            fwd = None if finite_only else _forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)),
+                                                            bigger=make if grade.cases == 0 else None)
         except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
@@ -192,16 +193,20 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     return grade
 
 
-def _forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int) -> ForwardCheck:
+def _forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int, *,
+                     bigger: Callable[[Case], Any] | None = None) -> ForwardCheck:
     """The forward's first output compared with the reference, then the forward at points a finite
-    difference visits (`spot_check`)."""
+    difference visits (`spot_check`), and with `bigger` (how a layer is made), on a bigger batch."""
     fwd = check_forward(kind, case, made[0].first_output if made else None)
     if not fwd.ok or not made:
         return fwd
     try:
-        return spot_check(made[0], kind, case, seed) or fwd
+        spot = spot_check(made[0], kind, case, seed)
     except LayerCrash as exc:
         return ForwardCheck(False, f"forward raised at a point a finite difference visits: {exc.detail}")
+    if spot is None and bigger is not None:
+        spot = bigger_batch_check(bigger, kind, dict(case.spec), seed)
+    return spot or fwd
 
 
 class LayerBroke(Exception):
