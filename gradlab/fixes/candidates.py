@@ -21,9 +21,9 @@ from gradlab.fixes.expressions import Context, every_axis, every_occurrence, exp
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
-from gradlab.fixes.statements import block_edits, statement_edits, value_edits
+from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 
-__all__ = ["FAMILIES", "candidates", "context"]
+__all__ = ["FAMILIES", "building_lines", "candidates", "context"]
 
 #: the families of edit each bug code points at, most likely first
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -48,31 +48,75 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     """Every candidate, most likely first, each a tuple of edits (one candidate changes ≤ 3 lines), with
     whether it is of a family the bug codes point at."""
     families = [f for code in report.bug_codes for f in FAMILIES.get(code, ())]
+    if "scaled" in report.bug_codes and measured_constant(_measured_factor(report)) is None:
+        families.insert(0, "reference")  # scaled by an array, not a number: another cached array in its place
     found: list[tuple[tuple[int, ...], tuple[Edit, ...]]] = []
+    building = building_lines(site, report)
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
         for how, cand in _edits_of(scope, ctx):
             family = cand[0].family
             rank = families.index(family) if family in families else len(families)
             # the families the diagnosis names, wherever they are; then the others, the backward's first (an
-            # edit of what forward caches can fit a backward bug too, but the bug is where backward is wrong)
+            # edit of what forward caches can fit a backward bug too, but the bug is where backward is wrong);
+            # in each, the statements that build a failing gradient first
             preferred = rank < len(families)
-            found.append(((0, rank, how, order) if preferred else (1, order, how, rank), cand))
+            away = int(cand[0].start[0] not in building)
+            found.append(((away, 0, rank, how, order) if preferred else (away, 1, order, how, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
     # every other) must not spend the whole budget before the next one is tried
-    turn: dict[int, int] = {}
+    turn: dict[tuple[int, int], int] = {}
     for i, (key, cand) in enumerate(found):
-        if key[0] == 0:
-            turn[key[1]] = turn.get(key[1], -1) + 1
-            found[i] = ((0, turn[key[1]], key[1]), cand)
+        if key[1] == 0:
+            family = (key[0], key[2])
+            turn[family] = turn.get(family, -1) + 1
+            found[i] = ((key[0], 0, turn[family], key[2]), cand)
     found.sort(key=lambda r: r[0])
     seen: set[str] = set()
     for key, cand in found:
         text = apply(site.text, cand)
         if text not in seen and text != site.text and _lines_touched(cand) <= 3:
             seen.add(text)
-            yield key[0] == 0, cand
+            yield key[1] == 0, cand
+
+
+def building_lines(site: Site, report: LayerReport) -> set[int]:
+    """The lines of the statements that build a failing gradient: those that write it (`self.dgamma = ...`,
+    `grads["W"] = ...`, the `return` for dx) and, back through the names and attributes they read, those that
+    compute what they use (a slice of the layer's code by name, over all its functions)."""
+    failing = [g.name.lower() for g in (report.failing.gradients if report.failing else ()) if not g.passed]
+    text = Text(site.text)
+    stmts = [st for sc in site.scopes for st in _statements(sc.node) if not isinstance(st, (ast.If, ast.While))]
+    # a class's backward returns dx alone (its parameters' gradients are attributes); a function returns them all
+    returns = [st for sc in site.scopes if sc.role in ("backward", "loss") and ("dx" in failing or not sc.in_class)
+               for st in _statements(sc.node) if isinstance(st, ast.Return)]
+
+    def writes(st: ast.stmt) -> set[str]:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
+        return {text.of(n) for t in targets for n in ast.walk(t) if isinstance(n, (ast.Name, ast.Attribute))}
+
+    def reads(st: ast.stmt) -> set[str]:
+        return {text.of(n) for n in ast.walk(st) if isinstance(n, (ast.Name, ast.Attribute)) and
+                isinstance(n.ctx, ast.Load)}
+
+    def seed(st: ast.stmt) -> bool:
+        if isinstance(st, ast.Return):
+            return st in returns
+        written = " ".join(text.of(t) for t in (st.targets if isinstance(st, ast.Assign) else
+                                                 [st.target] if isinstance(st, ast.AugAssign) else [])).lower()
+        return any(name in written or name.lstrip("d") and f"d{name.lstrip('d')}" in written for name in failing)
+
+    chosen = [st for st in stmts if seed(st)]
+    needed = set().union(*(reads(st) for st in chosen)) if chosen else set()
+    grew = True
+    while grew:
+        more = [st for st in stmts if st not in chosen and writes(st) & needed]
+        grew = bool(more)
+        chosen += more
+        for st in more:
+            needed |= reads(st)
+    return {line for st in chosen for line in range(st.lineno, st.end_lineno + 1)}  # type: ignore[operator]
 
 
 def _lines_touched(cand: tuple[Edit, ...]) -> int:

@@ -96,11 +96,16 @@ def _class_site(cls: type) -> Site | None:
     if len(classes) < len({owner.__name__, cls.__name__}):
         return None
     scopes: list[Scope] = []
-    for name in classes:
-        for node in top[name].body:  # type: ignore[attr-defined]
-            if isinstance(node, ast.FunctionDef) and node.name != "__init__":
-                role = node.name if node.name in ("backward", "forward") else "method"
-                scopes.append(Scope(node, role, True))
+    methods = [n for c in classes for n in top[c].body if isinstance(n, ast.FunctionDef)]  # type: ignore[attr-defined]
+    # a method backward calls (the textbook's BatchNormalization.__backward) is part of the backward
+    called = {n.func.attr for m in methods if m.name == "backward" for n in ast.walk(m)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+              isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    for node in methods:
+        if node.name != "__init__":
+            role = "backward" if node.name in called else node.name if node.name in ("backward", "forward") else \
+                "method"
+            scopes.append(Scope(node, role, True))
     helpers = _helpers([s.node for s in scopes], top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
     defs = _in_file_order(top, [*helpers, *classes])

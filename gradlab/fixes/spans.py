@@ -90,12 +90,13 @@ class Text:
                 need: int | None = None) -> Edit:
         """Put `new` (of `new_precedence`) where `node` is, parenthesised only when its place needs it: `need`
         is the least precedence the place takes (`needed_at`), the node's own when it is not known."""
+        start, end = self.start(node), self.end(node)
+        if need is not None:  # the place is known: grouping parentheses around the node are rewritten as needed
+            start, end = self._unwrapped(start, end)
         needed = precedence(node) if need is None else need
         if new_precedence < needed:
             new = f"({new})"
-            new_precedence = ATOM
-        start, end = self.start(node), self.end(node)
-        if new_precedence == ATOM:  # `(x)` left by a removed `/ N`: the parentheses go too
+        elif need is None and new_precedence == ATOM:  # `(x)` left by a removed `/ N`: the parentheses go too
             start, end = self._unwrapped(start, end)
         return Edit(start, end, new, why, family)
 

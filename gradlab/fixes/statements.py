@@ -21,7 +21,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
 
-__all__ = ["block_edits", "statement_edits", "value_edits"]
+__all__ = ["block_edits", "measured_constant", "statement_edits", "value_edits"]
 
 #: how far up a statement may move (above the update it must precede)
 MAX_MOVE = 3
@@ -160,7 +160,7 @@ def _wrappers(value: ast.expr, ctx: Context, need: int) -> Iterator[Edit]:
 def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
     t = ctx.text
     factors = [(b, f"the batch size {b}") for b in ctx.batch]
-    constant = _constant(ctx.factor)
+    constant = measured_constant(ctx.factor)
     for b, why in factors:
         if t.of(value) == b:  # `N / N` is a 1 in disguise
             continue
@@ -181,7 +181,7 @@ def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
                             need=need)
 
 
-def _constant(factor: float | None) -> str | None:
+def measured_constant(factor: float | None) -> str | None:
     """The edit that undoes a measured ratio analytic / numeric, as a format string: `2 * {}` for 0.5."""
     if factor is None or not abs(factor) > 1e-12 or abs(factor - 1) < 1e-6:
         return None
