@@ -69,9 +69,9 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     turn: dict[tuple[int, int], int] = {}
     for i, (key, cand) in enumerate(found):
         if key[1] == 0:
-            family = (key[0], key[2])
-            turn[family] = turn.get(family, -1) + 1
-            found[i] = ((key[0], 0, turn[family], key[2]), cand)
+            group = (key[0], key[2])
+            turn[group] = turn.get(group, -1) + 1
+            found[i] = ((key[0], 0, turn[group], key[2]), cand)
     found.sort(key=lambda r: r[0])
     seen: set[str] = set()
     for key, cand in found:
