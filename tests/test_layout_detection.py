@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from gradlab.cases.runner import check_entry
 from gradlab.cli.main import main
@@ -135,3 +136,12 @@ def test_a_one_sample_layer_s_bug_is_still_caught_and_named():
     report = check_entry(entry_for(DenseOneSampleForgetsTranspose, kind="affine"), examples=15, seed=0)
     assert report.verdict == FAIL and report.bug_codes == ["scaled"]
     assert report.detected_layout == "columns, one sample at a time, W (out, in)"
+
+
+def test_the_pytest_api_finds_the_column_layout_too_and_keeps_rows_when_told():
+    from gradlab import GradientCheckError, assert_backward
+
+    report = assert_backward(Dense, kind="affine", examples=10, seed=0)
+    assert report.detected_layout == "columns, W (out, in)"
+    with pytest.raises(GradientCheckError, match="crashed"):
+        assert_backward(Dense, kind="affine", examples=10, seed=0, layout="rows")

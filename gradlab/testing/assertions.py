@@ -97,7 +97,7 @@ def assert_backward(
     kind: str | Kind | None = None,
     examples: int | None = None,
     seed: int | None = None,
-    layout: str = "rows",
+    layout: str | None = None,
     weights: str = "in_out",
     inputs: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
@@ -108,7 +108,9 @@ def assert_backward(
     with parameters of the shapes it draws), a function-style forward with its `backward`
     (`assert_backward(affine_forward, affine_backward)`), a loss function (`softmax_loss`) or a
     registry `Entry`. `kind=` names what the layer computes when its name is not a usual one;
-    `layout="columns"` (and `weights="out_in"`) is for layers written for samples as columns.
+    `layout="columns"` (and `weights="out_in"`) is for layers written for samples as columns; without
+    it, a layer that crashes on samples as rows and runs on columns is checked on columns and says so
+    (`layout="rows"` keeps rows).
     `examples` (hypothesis cases) and `seed` default to the pytest options `--gradlab-examples`
     and `--gradlab-seed`, or to the defaults of `gradlab.core.tolerances` outside pytest.
 
@@ -140,7 +142,7 @@ def check_layer(
     session: SessionOptions | None = None,
     nodeid: str | None = None,
     stacklevel: int = 2,
-    layout: str = "rows",
+    layout: str | None = None,
     weights: str = "in_out",
 ) -> LayerReport:
     """`assert_backward` with the knobs its wrappers need: explicit session options (instead of
@@ -217,7 +219,7 @@ def _check_count(name: str, value: Any, *, minimum: int, example: int) -> None:
         raise ValueError(f"{name}={value!r}: pass {what}, e.g. {name}={example}")
 
 
-def _entry(layer: Any, backward: Any, kind: Any, layout: str = "rows", weights: str = "in_out") -> Entry:
+def _entry(layer: Any, backward: Any, kind: Any, layout: str | None = None, weights: str = "in_out") -> Entry:
     """The registry-style entry for what the user passed, or an error saying how to fix the call."""
     from gradlab.conventions.discover import entry_for
     from gradlab.conventions.registry import Entry
