@@ -57,3 +57,30 @@ def test_a_notebook_submission_is_graded_on_its_layers_and_the_feedback_lists_th
     data = json.loads(results.read_text())
     assert data["score"] == 20
     assert "homework.ipynb cell 4" in data["output"] and "homework.ipynb cell 2" in data["output"]
+
+
+def test_a_notebook_graded_where_it_was_written_brings_the_helper_modules_its_cells_import(tmp_path):
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "__init__.py").write_text("")
+    (tmp_path / "cs231n" / "activations.py").write_text("from .core import np\n\n\ndef relu(x):\n"
+                                                        "    return np.maximum(x, 0)\n")
+    (tmp_path / "cs231n" / "core.py").write_text("import numpy as np\n")
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\n\ndef tanh(x):\n    return np.tanh(x)\n")
+    (tmp_path / "unrelated.py").write_text("raise SystemExit('never imported, never copied')\n")
+    sub = tmp_path / "homework.ipynb"
+    sub.write_text(notebook(
+        "%load_ext autoreload",
+        "import numpy as np\nfrom cs231n.activations import relu\nimport helpers",
+        "class Relu:\n    def forward(self, x):\n        self.mask = x <= 0\n        return relu(x)\n\n"
+        "    def backward(self, dout):\n        dx = dout.copy()\n        dx[self.mask] = 0\n        return dx",
+        "class Tanh:\n    def forward(self, x):\n        self.out = helpers.tanh(x)\n        return self.out\n\n"
+        "    def backward(self, dout):\n        return dout * (1.0 - self.out ** 2)",
+    ))
+    toml = tmp_path / "a.toml"
+    toml.write_text('name = "nb"\nconvention = "class"\nexamples = 2\n[[layers]]\nname = "Relu"\npoints = 10\n'
+                    '[[layers]]\nname = "Tanh"\npoints = 10\n')
+    results = tmp_path / "results.json"
+    assert main(["grade", str(sub), "--assignment", str(toml), "--results", str(results)]) == 0
+    data = json.loads(results.read_text())
+    assert data["score"] == 20, data["output"][:1500]
+    assert "homework.ipynb cell 1" in data["output"]  # the magic is skipped and listed

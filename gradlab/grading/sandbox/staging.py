@@ -5,7 +5,8 @@ regular files and folders. A symbolic link (to `/dev/zero`, `/etc/shadow`, a cla
 loop) is never followed, a FIFO or device is never opened, and the copy stops at `MAX_FILES`
 files or `MAX_BYTES` bytes. Everything left out is listed, so the feedback can say so. A notebook
 (`.ipynb`) is copied as the module of its code cells that only import, define or assign constants
-(`gradlab.grading.notebook`).
+(`gradlab.grading.notebook`); graded where it was written, it brings the local modules those cells
+import (`helpers.py`, CS231n's `cs231n/` package next to the notebook).
 Non-goal: deciding which files are imported (the child imports what it is told).
 """
 
@@ -95,7 +96,14 @@ def copy_submission(source: Path, work: Path, *, helpers: bool = False) -> tuple
         root = work / source.name
         files = sorted(p for p in root.rglob("*.py") if not p.name.startswith("test_") and p.is_file())
         return files, budget.left_out
-    if helpers and source.suffix == ".py":  # a notebook's own imports are not followed
+    if helpers and source.suffix == ".ipynb":  # with the modules next to it that its kept cells import
+        written = _copy_file(source, work / source.name, budget, follow=True)
+        folder = source.resolve().parent
+        for f in _notebook_helpers(written, folder) if written is not None else []:
+            if work / f.relative_to(folder) != written:
+                _copy_file(f, work / f.relative_to(folder), budget)
+        return ([written] if written is not None else []), budget.left_out
+    if helpers and source.suffix == ".py":
         from gradlab.conventions.imports import local_modules
 
         base, found = local_modules(source)
@@ -106,3 +114,30 @@ def copy_submission(source: Path, work: Path, *, helpers: bool = False) -> tuple
         return ([target] if target.is_file() else []), budget.left_out
     written = _copy_file(source, work / source.name, budget, follow=True)
     return ([written] if written is not None else []), budget.left_out
+
+
+def _notebook_helpers(module: Path, folder: Path) -> list[Path]:
+    """The local modules under `folder` (the notebook's own) that `module` (its kept cells) imports,
+    directly or through each other: regular `.py` files only, never through a link."""
+    import ast
+
+    from gradlab.conventions.imports import local_modules
+
+    try:
+        tree = ast.parse(module.read_bytes())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    dotted = [a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names]
+    for n in tree.body:
+        if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module:
+            dotted += [n.module] + [f"{n.module}.{a.name}" for a in n.names if a.name != "*"]
+    found: dict[Path, None] = {}
+    for name in dotted:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            for candidate in (folder.joinpath(*parts[:i]).with_suffix(".py"),
+                              folder.joinpath(*parts[:i], "__init__.py")):
+                if candidate.is_file() and not candidate.is_symlink():
+                    _, files = local_modules(candidate)
+                    found.update(dict.fromkeys(f for f in files if f.is_relative_to(folder)))
+    return list(found)
