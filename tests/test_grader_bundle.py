@@ -89,3 +89,18 @@ def test_setup_installs_offline_into_a_venv_that_run_autograder_grades_with(tmp_
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 100, results.get("output", "")[:2000]
     assert results["extra_data"]["sandbox"] == ("bwrap" if jail.probe() is None else "process")
+
+
+def test_setup_refuses_in_one_line_an_image_whose_python_is_not_the_wheels_one(tmp_path):
+    from gradlab.grading.gradescope import setup_script
+
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    other = f"3.{sys.version_info[1] - 1}"  # not this interpreter's Python
+    (root / "source" / "setup.sh").write_text(setup_script(other))
+    env = {**os.environ, **OFFLINE, "GRADLAB_AUTOGRADER_ROOT": str(root), "GRADLAB_BASE_PYTHON": sys.executable}
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1 and not (root / "gradlab-venv").exists()
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert f"wheels are for Python {other}" in done.stderr and "--python-version" in done.stderr
