@@ -183,3 +183,37 @@ def test_the_grader_accepts_gelu_exact_or_in_either_usual_approximation(form):
     case = build_case(kind, {"N": 3, "shape": (4,), "seed": 1, "scale": 1.0})
     assert check_forward(kind, case, gelu_forms(case.x)[form]).ok
     assert not check_forward(kind, case, np.tanh(case.x)).ok
+
+
+def _layernorm_backward_without(path):
+    def backward(dout, cache):
+        xhat, gamma, std = cache
+        dxhat = dout * gamma
+        mean_term = dxhat.mean(axis=1, keepdims=True) if path != "mean" else 0.0
+        var_term = xhat * np.mean(dxhat * xhat, axis=1, keepdims=True) if path != "variance" else 0.0
+        return (dxhat - mean_term - var_term) / std, np.sum(dout * xhat, axis=0), dout.sum(axis=0)
+    return backward
+
+
+@pytest.mark.parametrize("path", ["mean", "variance", "both"])
+def test_a_layer_norm_dx_without_the_mean_or_the_variance_path_is_a_dropped_term_naming_it(path):
+    from gradlab.reference.a2_functions import layernorm_forward
+
+    backward = _layernorm_backward_without(path) if path != "both" else \
+        (lambda dout, cache: (dout * cache[1] / cache[2], np.sum(dout * cache[0], axis=0), dout.sum(axis=0)))
+    report = check_entry(entry_for(layernorm_forward, backward, kind="layernorm", name="ln"), examples=15, seed=0)
+    assert report.verdict == FAIL and report.bug_codes[:1] == ["dropped-term"]
+    said = " ".join(g.diagnosis for g in report.failing.gradients if not g.passed)
+    if path != "both":
+        assert f"{path}'s path" in said
+
+
+def test_a_scaled_or_flipped_normalisation_dx_is_not_taken_for_a_dropped_path():
+    from gradlab.reference.a2_functions import spatial_batchnorm_backward, spatial_batchnorm_forward
+
+    def flipped(dout, cache):
+        dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+        return -dx, dgamma, dbeta
+
+    report = check_entry(entry_for(spatial_batchnorm_forward, flipped), examples=10, seed=0)
+    assert report.bug_codes[:1] == ["sign-flip"]

@@ -2,8 +2,9 @@
 
 Names: `LayerNorm(gamma, beta)`/`LayerNormalization` and CS231n's `layernorm_forward(x, gamma, beta,
 ln_param)` (`ln_param["eps"]`). Unlike batch norm it does not mix samples, so the per-sample rule
-holds: γ's and β's batch gradients are sums over the samples. D >= 2 (one feature normalises to 0,
-leaving dx ~ 0), and D is drawn apart from N so a normalisation over the batch axis shows.
+holds: γ's and β's batch gradients are sums over the samples. D >= 3 (one feature normalises to 0,
+two to ±1, and a dx without the variance's path is then indistinguishable), and a normalisation over
+the batch axis shows as samples coupled.
 The grader accepts any of the usual epsilons.
 """
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import normalised
+from gradlab.kinds.normalising import StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -28,7 +29,7 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return {"D": draw(st.integers(2, 7))}
+    return {"D": draw(st.integers(3, 7))}
 
 
 def forward_candidates(case: Case) -> list[np.ndarray]:
@@ -41,6 +42,11 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 4}
 
 
+def rows(case: Case, a: np.ndarray) -> np.ndarray:
+    """One row per normalised group: a sample's features."""
+    return a.reshape(a.shape[0], -1)
+
+
 def sizes(case: Case) -> dict[str, int]:
     """`LayerNorm(num_features)`."""
     return {"features": int(case.params["gamma"].size)}
@@ -50,4 +56,5 @@ KIND = Kind(
     "layernorm", ("layernorm", "layernormalization", "layernormalisation"), build, draw_shape, batch_spec,
     function_stems=("layernorm",), params=("gamma", "beta"), param_dict="ln_param",
     param_dict_keys={"eps": "eps"}, hyper_args=("eps",), forward_candidates=forward_candidates, sizes=sizes,
+    explain=StatsPathReader(rows, "of each sample over its features"),
 )

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import distinct_sizes, values
-from gradlab.kinds.normalising import normalised
+from gradlab.kinds.normalising import StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -45,6 +45,11 @@ def batch_spec(convention: str) -> Spec:
     return {"C": 2, "H": 3, "W": 4}
 
 
+def channels(case: Case, a: np.ndarray) -> np.ndarray:
+    """One row per normalised group: a channel, over N, H and W."""
+    return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
+
+
 def sizes(case: Case) -> dict[str, int]:
     """`SpatialBatchNorm(num_channels)`."""
     return {"features": int(case.params["gamma"].size)}
@@ -56,4 +61,5 @@ KIND = Kind(
     function_stems=("spatial_batchnorm",), params=("gamma", "beta"), mixes_samples=True, min_batch=2,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
     param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, sizes=sizes,
+    explain=StatsPathReader(channels, "of each channel over N, H and W"),
 )

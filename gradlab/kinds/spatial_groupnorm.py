@@ -5,7 +5,8 @@ Names: CS231n's `spatial_groupnorm_forward(x, gamma, beta, G, gn_param)` (`gn_pa
 `GroupNorm(gamma, beta, G)`. gamma and beta are (1, C, 1, 1) in the notebook and (C,) in the 2019
 docstring: both are right. A layer is given (1, C, 1, 1) when it takes it, else (C,) (`optional_input`,
 no warning), and a gradient returned in the other of the two shapes is taken as its own. It does not
-mix samples; groups hold >= 2 values, and C, H and W are drawn distinct (W != C: a (C,) gamma
+mix samples; groups hold >= 3 values (so that a dx without the variance's path is told apart), and C, H
+and W are drawn distinct (W != C: a (C,) gamma
 broadcast against W crashes rather than passing by accident).
 """
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, OptionalInput, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import normalised
+from gradlab.kinds.normalising import StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -35,7 +36,7 @@ def draw_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:
     G, group = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     C = G * group
     H = draw(st.integers(1, 3))
-    W = draw(st.sampled_from([w for w in (2, 3, 4, 5) if w not in (C, H)]))
+    W = draw(st.sampled_from([w for w in (3, 4, 5, 7) if w not in (C, H)]))  # groups of >= 3 values
     return {"G": G, "group": group, "H": H, "W": W, "gamma_shape": "(C,)" if flat_input else "(1, C, 1, 1)"}
 
 
@@ -48,6 +49,11 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
     outs = normalised(grouped, (2, 3, 4), ones, 0 * ones)
     gamma, beta = case.params["gamma"].reshape(1, C, 1, 1), case.params["beta"].reshape(1, C, 1, 1)
     return [gamma * o.reshape(N, C, H, W) + beta for o in outs]
+
+
+def groups(case: Case, a: np.ndarray) -> np.ndarray:
+    """One row per normalised group: a sample's C / G channels, over H and W."""
+    return a.reshape(a.shape[0] * int(case.hyper["G"]), -1)
 
 
 def gradient_shapes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
@@ -72,6 +78,7 @@ KIND = Kind(
     function_stems=("spatial_groupnorm", "groupnorm"), params=("gamma", "beta"), param_dict="gn_param",
     param_dict_keys={"eps": "eps"}, positional_hyper=("G",), hyper_args=("G",),
     forward_candidates=forward_candidates, gradient_shapes=gradient_shapes, sizes=sizes,
+    explain=StatsPathReader(groups, "of each group of channels of a sample, over H and W"),
     optional_input=OptionalInput(
         probe={"N": 2, "G": 2, "group": 2, "H": 2, "W": 3, "gamma_shape": "(1, C, 1, 1)", "seed": 0, "scale": 1.0},
         output=(2, 4, 2, 3), note=""),
