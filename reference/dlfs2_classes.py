@@ -1,5 +1,6 @@
 """Correct recurrent layers of the textbook's second volume (class style, `params`/`grads` lists).
 
+`RNN(Wx, Wh, b)` and `LSTM(Wx, Wh, b)` are one step, taking the previous state in forward.
 `TimeRNN(Wx, Wh, b, stateful=False)` and `TimeLSTM(Wx, Wh, b, stateful=False)`: `forward(xs) -> hs`
 over a whole sequence (N, T, D) -> (N, T, H), `backward(dhs) -> dxs`, the weight gradients written
 into the `grads` list in place. A stateful layer carries h (and c) from one forward to the next; a
@@ -14,6 +15,62 @@ from gradlab.registry import register
 
 def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
+
+
+@register("rnn_step")
+class RNN:
+    """One step: forward(x, h_prev) -> h_next, backward(dh_next) -> (dx, dh_prev), grads filled in place."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev):
+        Wx, Wh, b = self.params
+        h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
+        self.cache = (x, h_prev, h_next)
+        return h_next
+
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, h_next = self.cache
+        da = dh_next * (1 - h_next ** 2)
+        for grad, value in zip(self.grads, (x.T @ da, h_prev.T @ da, da.sum(axis=0))):
+            grad[...] = value
+        return da @ Wx.T, da @ Wh.T
+
+
+@register("lstm_step")
+class LSTM:
+    """One step: forward(x, h_prev, c_prev) -> (h_next, c_next), backward(dh_next, dc_next) ->
+    (dx, dh_prev, dc_prev); gates f, g, i, o."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev, c_prev):
+        Wx, Wh, b = self.params
+        H = h_prev.shape[1]
+        a = x @ Wx + h_prev @ Wh + b
+        f, g = _sigmoid(a[:, :H]), np.tanh(a[:, H:2 * H])
+        i, o = _sigmoid(a[:, 2 * H:3 * H]), _sigmoid(a[:, 3 * H:])
+        c_next = f * c_prev + g * i
+        tanh_c = np.tanh(c_next)
+        self.cache = (x, h_prev, c_prev, f, g, i, o, tanh_c)
+        return o * tanh_c, c_next
+
+    def backward(self, dh_next, dc_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, f, g, i, o, tanh_c = self.cache
+        ds = dc_next + dh_next * o * (1 - tanh_c ** 2)
+        da = np.hstack([ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2), ds * g * i * (1 - i),
+                        dh_next * tanh_c * o * (1 - o)])
+        for grad, value in zip(self.grads, (x.T @ da, h_prev.T @ da, da.sum(axis=0))):
+            grad[...] = value
+        return da @ Wx.T, da @ Wh.T, ds * f
 
 
 @register("time_rnn")

@@ -7,7 +7,7 @@ from the next step's hidden state dropped, the cell path without the forget gate
 
 import numpy as np
 
-from gradlab.reference.dlfs2_classes import TimeLSTM, TimeRNN, TimeSoftmaxWithLoss
+from gradlab.reference.dlfs2_classes import LSTM, TimeLSTM, TimeRNN, TimeSoftmaxWithLoss
 from gradlab.registry import register
 
 
@@ -78,3 +78,16 @@ class TimeSoftmaxWithLossMeanOverBatchOnly(TimeSoftmaxWithLoss):
         dxs = p.copy()
         np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
         return dxs * dout / ts.shape[0]  # BUG: the loss is the mean over N * T steps: divide by ts.size
+
+
+@register("lstm_step", bug="dropped-term", note="dc_prev = ds, without the forget gate")
+class LSTMNoForgetGate(LSTM):
+    def backward(self, dh_next, dc_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, f, g, i, o, tanh_c = self.cache
+        ds = dc_next + dh_next * o * (1 - tanh_c ** 2)
+        da = np.hstack([ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2), ds * g * i * (1 - i),
+                        dh_next * tanh_c * o * (1 - o)])
+        for grad, value in zip(self.grads, (x.T @ da, h_prev.T @ da, da.sum(axis=0))):
+            grad[...] = value
+        return da @ Wx.T, da @ Wh.T, ds  # BUG: c_next = f * c_prev + ..., so dc_prev = ds * f

@@ -1,11 +1,13 @@
-"""The textbook's second volume's time layers: TimeRNN and TimeLSTM checked with `stateful=False` (their
-default), TimeAffine and TimeEmbedding as the temporal affine and embedding kinds, as the book writes them."""
+"""The textbook's second volume's recurrent layers as the book writes them: the steps RNN and LSTM (the
+previous state a forward argument), TimeRNN and TimeLSTM checked with `stateful=False` (their default),
+TimeAffine, TimeEmbedding, TimeDropout and TimeSoftmaxWithLoss."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from gradlab.cases.runner import check_entry
+from gradlab.cli.main import main
 from gradlab.conventions.discover import entry_for
 from gradlab.core.results import PASS
 from gradlab.kinds import kind_for_class
@@ -85,3 +87,43 @@ class TimeSoftmaxWithLoss:
 def test_a_loss_whose_backward_consumes_its_cached_softmax_is_not_failed_for_a_second_backward():
     report = check_entry(entry_for(TimeSoftmaxWithLoss), examples=10, seed=0)
     assert report.verdict == PASS, report.bug_codes
+
+
+class RNN:
+    """The book's one step: the previous state is a forward argument, the weights a params list."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev):
+        Wx, Wh, b = self.params
+        h_next = np.tanh(np.dot(h_prev, Wh) + np.dot(x, Wx) + b)
+        self.cache = (x, h_prev, h_next)
+        return h_next
+
+    def backward(self, dh_next):
+        Wx, Wh, b = self.params
+        x, h_prev, h_next = self.cache
+        dt = dh_next * (1 - h_next ** 2)
+        self.grads[0][...] = np.dot(x.T, dt)
+        self.grads[1][...] = np.dot(h_prev.T, dt)
+        self.grads[2][...] = np.sum(dt, axis=0)
+        return np.dot(dt, Wx.T), np.dot(dt, Wh.T)
+
+
+def test_a_recurrent_step_class_gets_its_previous_state_in_forward_and_returns_its_gradient():
+    report = check_entry(entry_for(RNN), examples=10, seed=0)
+    assert report.verdict == PASS, report.bug_codes
+    assert set(report.worst) == {"dx", "dprev_h", "grads[0]", "grads[1]", "grads[2]"}
+
+
+def test_a_class_named_like_a_step_whose_forward_takes_no_state_is_skipped_not_failed(tmp_path, capsys):
+    (tmp_path / "seq_layers.py").write_text(
+        "class LSTM:\n"
+        "    def forward(self, xs):\n        return xs\n\n"
+        "    def backward(self, dhs):\n        return dhs\n")
+    main(["check", str(tmp_path / "seq_layers.py")])
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "takes no previous state" in out

@@ -40,6 +40,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
     if entry.convention == "class":
+        if kind.forward_inputs:  # a recurrent step taking its previous state in forward
+            from gradlab.conventions.step_classes import StepClassLayer
+
+            return StepClassLayer(target, kind, case)
         return ClassLayer(target, kind, case)
     if entry.convention == "native":
         layer = call("layer factory", target, case)

@@ -66,6 +66,19 @@ def _looks_like_layer_class(obj: Any) -> bool:
     return isinstance(obj, type) and all(callable(getattr(obj, m, None)) for m in ("forward", "backward"))
 
 
+def _takes_states(cls: Any, kind: Kind) -> bool:
+    """A recurrent step class's forward takes x and the previous states (`Kind.forward_inputs`): a class
+    named `LSTM` whose forward takes a whole sequence alone is some other layer."""
+    try:
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    except (TypeError, ValueError, AttributeError):
+        return True
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return True
+    return len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 1 + len(
+        kind.forward_inputs)
+
+
 def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None) -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`).
 
@@ -115,7 +128,10 @@ class _Finder:
         for name, obj in self.objects.items():
             if isinstance(obj, type):
                 kind = self.given.get(name) or kind_for_class(name)
-                if kind is not None and _looks_like_layer_class(obj):
+                if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
+                    self.found.skipped.append((name, f"its forward takes no previous state, so it is not a {kind.name}"
+                                                     f" step (forward(x, {', '.join(kind.forward_inputs)}))"))
+                elif kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
                 elif _looks_like_layer_class(obj):
                     self.found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab "

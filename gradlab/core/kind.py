@@ -166,6 +166,10 @@ class Kind:
     #: its cached softmax into dx in place): a class-style layer is run forward again, on the same
     #: inputs, before a second backward, so that asking twice is not taken for state kept between calls
     one_backward_per_forward: bool = False
+    #: class style: parameters a class takes as forward arguments after x, not in its constructor (the
+    #: second volume's `RNN.forward(x, h_prev)`, `LSTM.forward(x, h_prev, c_prev)`); backward returns their
+    #: gradients after dx (`(dx, dh_prev, dc_prev)`) and takes one upstream gradient per output
+    forward_inputs: tuple[str, ...] = ()
 
     @property
     def class_targets(self) -> bool:

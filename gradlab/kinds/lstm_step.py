@@ -39,6 +39,45 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 3, "H": 5}
 
 
+#: the published gate orders of the 4H columns, as the positions of (i, f, o, g): CS231n's i, f, o, g
+#: and the textbook's f, g, i, o
+GATE_ORDERS = ((0, 1, 2, 3), (2, 0, 3, 1))
+
+
+def lstm_step(x: np.ndarray, h: np.ndarray, c: np.ndarray, p: dict[str, np.ndarray],
+              order: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """One LSTM step in a given gate order: (next_h, next_c)."""
+    H = h.shape[1]
+    a = x @ p["Wx"] + h @ p["Wh"] + p["b"]
+    i, f, o, g = (a[:, k * H:(k + 1) * H] for k in order)
+    next_c = c / (1 + np.exp(-f)) + np.tanh(g) / (1 + np.exp(-i))
+    return np.tanh(next_c) / (1 + np.exp(-o)), next_c
+
+
+def lstm_sequence(case: Case, order: tuple[int, ...]) -> np.ndarray:
+    """A whole sequence's hidden states (N, T, H), from h0 (zeros without one) and a zero cell state."""
+    N, T, _ = case.x.shape
+    H = case.params["Wh"].shape[0]
+    h = case.params.get("h0", np.zeros((N, H)))
+    c = np.zeros((N, H))
+    hs = []
+    for t in range(T):
+        h, c = lstm_step(case.x[:, t], h, c, case.params, order)
+        hs.append(h)
+    return np.stack(hs, axis=1)
+
+
+def step_candidates(case: Case) -> list[np.ndarray]:
+    """The grader accepts the step's [next_h, next_c] in either published gate order."""
+    p = case.params
+    return [np.concatenate(lstm_step(case.x, p["prev_h"], p["prev_c"], p, order), axis=1) for order in GATE_ORDERS]
+
+
+def sequence_candidates(case: Case) -> list[np.ndarray]:
+    """The grader accepts a sequence's hidden states in either published gate order."""
+    return [lstm_sequence(case, order) for order in GATE_ORDERS]
+
+
 def forget_gates(case: Case) -> list[np.ndarray]:
     """The forget gate f of the case's step in each published gate order (CS231n's i, f, o, g puts it
     second, the textbook's f, g, i, o first)."""
@@ -62,7 +101,8 @@ def explain(case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
 
 
 KIND = Kind(
-    "lstm_step", (), build, draw_shape, batch_spec,
+    "lstm_step", ("lstm",), build, draw_shape, batch_spec,
     function_stems=("lstm_step",), params=("prev_h", "prev_c", "Wx", "Wh", "b"), batch_params=("prev_h", "prev_c"),
-    outputs=("next_h", "next_c"), scales=RECURRENT_SCALES, explain=explain,
+    forward_inputs=("prev_h", "prev_c"),
+    outputs=("next_h", "next_c"), scales=RECURRENT_SCALES, explain=explain, forward_candidates=step_candidates,
 )

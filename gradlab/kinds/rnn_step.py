@@ -99,7 +99,8 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "rnn_step", (), build, draw_shape, batch_spec,
+    "rnn_step", ("rnn",), build, draw_shape, batch_spec,
     function_stems=("rnn_step",), params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",),
+    forward_inputs=("prev_h",),
     scales=RECURRENT_SCALES,
 )

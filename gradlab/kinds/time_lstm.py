@@ -17,6 +17,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.lstm_step import sequence_candidates
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -37,4 +38,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "time_lstm", ("timelstm",), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=one_step_share,
+    forward_candidates=sequence_candidates,
 )
