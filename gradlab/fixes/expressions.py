@@ -122,6 +122,13 @@ def _node_edits(node: ast.AST, ctx: Context, need: int) -> Iterator[Edit]:
                 yield e
     elif isinstance(node, ast.Call):
         yield from _call_edits(node, ctx, need)
+    elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape" \
+            and isinstance(node.slice, ast.Constant) and node.slice.value == 0:  # a mean over N where N * T belongs
+        yield t.replace(node, f"{t.of(node.value.value)}.size", ATOM, "count every element, not the batch",
+                        family="factor", need=need)
+    elif isinstance(node, ast.Attribute) and node.attr == "size":
+        yield t.replace(node, f"{t.of(node.value)}.shape[0]", ATOM, "count the batch, not every element",
+                        family="factor", need=need)
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
             isinstance(node.slice.value, str):
         yield t.replace(node, t.of(node.value), precedence(node.value), "use the value itself, not an item of it",
