@@ -182,3 +182,81 @@ class TimeSoftmaxWithLoss:
         dxs = p.copy()
         np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
         return dxs * dout / ts.size
+
+
+def _gru_step(x, h_prev, Wx, Wh, b):
+    """z, r, h_hat and h_next of one GRU step (gates z, r, h in the 3H columns)."""
+    H = Wh.shape[0]
+    z = _sigmoid(x @ Wx[:, :H] + h_prev @ Wh[:, :H] + b[:H])
+    r = _sigmoid(x @ Wx[:, H:2 * H] + h_prev @ Wh[:, H:2 * H] + b[H:2 * H])
+    h_hat = np.tanh(x @ Wx[:, 2 * H:] + (r * h_prev) @ Wh[:, 2 * H:] + b[2 * H:])
+    return z, r, h_hat, (1 - z) * h_prev + z * h_hat
+
+
+def gru_step_backward(dh_next, x, h_prev, z, r, h_hat, Wx, Wh):
+    """(dx, dh_prev, dWx, dWh, db) of one GRU step."""
+    H = Wh.shape[0]
+    da_h = dh_next * z * (1 - h_hat ** 2)
+    d_rh = da_h @ Wh[:, 2 * H:].T  # the candidate saw r * h_prev
+    da_z = dh_next * (h_hat - h_prev) * z * (1 - z)
+    da_r = d_rh * h_prev * r * (1 - r)
+    da = np.hstack([da_z, da_r, da_h])
+    dWh = np.hstack([h_prev.T @ da_z, h_prev.T @ da_r, (r * h_prev).T @ da_h])
+    dh_prev = dh_next * (1 - z) + d_rh * r + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T
+    return da @ Wx.T, dh_prev, x.T @ da, dWh, da.sum(axis=0)
+
+
+@register("gru_step")
+class GRU:
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev):
+        z, r, h_hat, h_next = _gru_step(x, h_prev, *self.params)
+        self.cache = (x, h_prev, z, r, h_hat)
+        return h_next
+
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        dx, dh_prev, *grads = gru_step_backward(dh_next, *self.cache, Wx, Wh)
+        for grad, value in zip(self.grads, grads):
+            grad[...] = value
+        return dx, dh_prev
+
+
+@register("time_gru")
+class TimeGRU:
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.stateful = stateful
+        self.h = None
+        self.steps = None
+
+    def forward(self, xs):
+        N, T, _ = xs.shape
+        H = self.params[1].shape[0]
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((N, H))
+        hs = np.zeros((N, T, H), dtype=np.result_type(xs, *self.params))
+        self.steps = []
+        for t in range(T):
+            z, r, h_hat, h_next = _gru_step(xs[:, t], self.h, *self.params)
+            self.steps.append((xs[:, t], self.h, z, r, h_hat))
+            self.h = hs[:, t] = h_next
+        return hs
+
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        totals = [np.zeros_like(p) for p in self.params]
+        dh = np.zeros(dhs[:, 0].shape)
+        for t in reversed(range(dhs.shape[1])):
+            dxs[:, t], dh, *grads = gru_step_backward(dhs[:, t] + dh, *self.steps[t], Wx, Wh)
+            for total, grad in zip(totals, grads):
+                total += grad
+        for grad, value in zip(self.grads, totals):
+            grad[...] = value
+        return dxs

@@ -7,7 +7,7 @@ from the next step's hidden state dropped, the cell path without the forget gate
 
 import numpy as np
 
-from gradlab.reference.dlfs2_classes import LSTM, TimeLSTM, TimeRNN, TimeSoftmaxWithLoss
+from gradlab.reference.dlfs2_classes import GRU, LSTM, TimeLSTM, TimeRNN, TimeSoftmaxWithLoss, gru_step_backward
 from gradlab.registry import register
 
 
@@ -91,3 +91,14 @@ class LSTMNoForgetGate(LSTM):
         for grad, value in zip(self.grads, (x.T @ da, h_prev.T @ da, da.sum(axis=0))):
             grad[...] = value
         return da @ Wx.T, da @ Wh.T, ds  # BUG: c_next = f * c_prev + ..., so dc_prev = ds * f
+
+
+@register("gru_step", bug="dropped-term", note="dh_prev = dh_next * (1 - z) only: the paths through z, r and h_hat")
+class GRUDirectPathOnly(GRU):
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        dx, _, *grads = gru_step_backward(dh_next, *self.cache, Wx, Wh)
+        for grad, value in zip(self.grads, grads):
+            grad[...] = value
+        z = self.cache[2]
+        return dx, dh_next * (1 - z)  # BUG: h_prev also reaches h_next through z, r and h_hat
