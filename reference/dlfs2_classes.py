@@ -260,3 +260,25 @@ class TimeGRU:
         for grad, value in zip(self.grads, totals):
             grad[...] = value
         return dxs
+
+
+@register("time_bilstm")
+class TimeBiLSTM:
+    """Two TimeLSTMs, one over the reversed sequence; hidden states joined on the last axis."""
+
+    def __init__(self, Wx1, Wh1, b1, Wx2, Wh2, b2, stateful=False):
+        self.forward_lstm = TimeLSTM(Wx1, Wh1, b1, stateful)
+        self.backward_lstm = TimeLSTM(Wx2, Wh2, b2, stateful)
+        self.params = self.forward_lstm.params + self.backward_lstm.params
+        self.grads = self.forward_lstm.grads + self.backward_lstm.grads
+
+    def forward(self, xs):
+        ahead = self.forward_lstm.forward(xs)
+        behind = self.backward_lstm.forward(xs[:, ::-1])[:, ::-1]
+        return np.concatenate([ahead, behind], axis=2)
+
+    def backward(self, dhs):
+        H = dhs.shape[2] // 2
+        dxs = self.forward_lstm.backward(dhs[:, :, :H])
+        # the second layer read the sequence reversed: its gradient comes back flipped
+        return dxs + self.backward_lstm.backward(dhs[:, ::-1, H:])[:, ::-1]

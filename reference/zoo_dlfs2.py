@@ -7,7 +7,15 @@ from the next step's hidden state dropped, the cell path without the forget gate
 
 import numpy as np
 
-from gradlab.reference.dlfs2_classes import GRU, LSTM, TimeLSTM, TimeRNN, TimeSoftmaxWithLoss, gru_step_backward
+from gradlab.reference.dlfs2_classes import (
+    GRU,
+    LSTM,
+    TimeBiLSTM,
+    TimeLSTM,
+    TimeRNN,
+    TimeSoftmaxWithLoss,
+    gru_step_backward,
+)
 from gradlab.registry import register
 
 
@@ -102,3 +110,12 @@ class GRUDirectPathOnly(GRU):
             grad[...] = value
         z = self.cache[2]
         return dx, dh_next * (1 - z)  # BUG: h_prev also reaches h_next through z, r and h_hat
+
+
+@register("time_bilstm", bug="dropped-term", note="dxs from the forward direction only")
+class TimeBiLSTMForwardDxOnly(TimeBiLSTM):
+    def backward(self, dhs):
+        H = dhs.shape[2] // 2
+        dxs = self.forward_lstm.backward(dhs[:, :, :H])
+        self.backward_lstm.backward(dhs[:, ::-1, H:])
+        return dxs  # BUG: x also fed the backward LSTM: add its dx, flipped back in time

@@ -50,9 +50,9 @@ class TimeEmbedding:
 
 def test_the_second_volume_time_layers_are_known_by_their_class_names():
     names = ("TimeRNN", "TimeLSTM", "TimeAffine", "Simple_TimeAffine", "TimeEmbedding", "TimeDropout",
-             "TimeSoftmaxWithLoss", "Simple_TimeSoftmaxWithLoss", "RNN", "LSTM", "GRU", "TimeGRU")
+             "TimeSoftmaxWithLoss", "Simple_TimeSoftmaxWithLoss", "RNN", "LSTM", "GRU", "TimeGRU", "TimeBiLSTM")
     assert {n: kind_for_class(n).name for n in names} == {
-        "RNN": "rnn_step", "LSTM": "lstm_step", "GRU": "gru_step", "TimeGRU": "time_gru",
+        "RNN": "rnn_step", "LSTM": "lstm_step", "GRU": "gru_step", "TimeGRU": "time_gru", "TimeBiLSTM": "time_bilstm",
         "TimeRNN": "time_rnn", "TimeLSTM": "time_lstm", "TimeAffine": "temporal_affine",
         "Simple_TimeAffine": "temporal_affine", "TimeEmbedding": "embedding", "TimeDropout": "dropout",
         "TimeSoftmaxWithLoss": "time_softmax_with_loss", "Simple_TimeSoftmaxWithLoss": "time_softmax_with_loss"}

@@ -50,6 +50,7 @@ from gradlab.kinds import (
     tanh,
     temporal_affine,
     temporal_softmax_loss,
+    time_bilstm,
     time_gru,
     time_lstm,
     time_rnn,
@@ -62,7 +63,7 @@ __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_cla
 MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
            mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
            rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss, time_rnn, time_lstm,
-           time_softmax_with_loss, gru_step, time_gru,
+           time_softmax_with_loss, gru_step, time_gru, time_bilstm,
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}

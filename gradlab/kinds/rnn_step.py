@@ -28,14 +28,14 @@ def recurrent_params(rng: np.random.Generator, D: int, H: int, gates: int = 1) -
             "b": 0.5 * rng.standard_normal((gates * H,))}
 
 
-def draw_sizes(draw: Draw, names: tuple[str, ...], *, max_H: int = 5) -> Spec:
+def draw_sizes(draw: Draw, names: tuple[str, ...], *, max_H: int = 5, high: int = 5) -> Spec:
     """Sizes that all differ (D != H, and T too for a sequence), so transposes and wrong axes show.
     An LSTM keeps H <= 3: its Wh is (H, 4H), and a small one keeps every shrunk case's arrays small
     enough for plain central differences (the registry report then reads the same on any machine)."""
     H = draw(st.integers(2, max_H))
     others = [n for n in names if n != "H"]
-    rest = draw(st.lists(st.integers(2, 5).filter(lambda v: v != H), min_size=len(others), max_size=len(others),
-                         unique=True))
+    rest = draw(st.lists(st.integers(2, high).filter(lambda v: v != H), min_size=len(others),
+                         max_size=len(others), unique=True))
     return {**dict(zip(others, rest)), "H": H}
 
 
