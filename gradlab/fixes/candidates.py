@@ -87,7 +87,7 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
     compute what they use (a slice of the layer's code by name, over all its functions)."""
     failing = [g.name.lower() for g in (report.failing.gradients if report.failing else ()) if not g.passed]
     text = Text(site.text)
-    stmts = [st for sc in site.scopes for st in _statements(sc.node) if not isinstance(st, (ast.If, ast.While))]
+    stmts = [st for sc in site.scopes for st in _statements(sc.node) if not isinstance(st, ast.If)]
     # a class's backward returns dx alone (its parameters' gradients are attributes); a function returns them all
     returns = [st for sc in site.scopes if sc.role in ("backward", "loss") and ("dx" in failing or not sc.in_class)
                for st in _statements(sc.node) if isinstance(st, ast.Return)]
@@ -152,7 +152,7 @@ def _statements(func: ast.FunctionDef) -> Iterator[ast.stmt]:
     """The simple statements of `func` and the tests of its `if`s, nested ones included (not nested defs)."""
     for body in _blocks(func):
         for stmt in body:
-            if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.If, ast.While)):
+            if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.If)):
                 yield stmt
 
 

@@ -95,7 +95,7 @@ def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
         roots.append(stmt.value)
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AugAssign) else []
     roots += [t.slice for t in targets if isinstance(t, ast.Subscript)]
-    if isinstance(stmt, (ast.If, ast.While)):
+    if isinstance(stmt, ast.If):  # never a `while` test: a turned comparison there can loop forever
         roots.append(stmt.test)
     for root in roots:
         parents = {id(c): p for p in ast.walk(root) for c in ast.iter_child_nodes(p)}
@@ -260,7 +260,8 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
 def _is_gradient(text: str) -> bool:
     """Whether a name reads as a gradient the way course code names them (`dout`, `dh`, `dprev_h`, `grad`)."""
     last = text.split(".")[-1].split("[")[0]
-    return bool(re.match(r"d[a-z_]|grad", last)) and not last.startswith(("dropout", "dtype", "dim"))
+    # `d` and a short name (dx, dW, dprev_h, dgamma, dout), not a word that merely starts with d
+    return bool(re.fullmatch(r"d[a-zA-Z]{1,5}(_\w*|\d*)|\w*grad\w*", last)) and last not in ("dtype", "dim", "dims")
 
 
 def _transposed(t: Text, node: ast.AST) -> str:
