@@ -46,6 +46,23 @@ class InvertedDropoutForgetsScale:
         return dout * self.mask  # BUG: the kept units were scaled by 1 / (1 - p) in forward
 
 
+@register("dropout", bug="scaled",
+          note="forward divides the kept units by the drop ratio p where 1 - p belongs; backward agrees with it")
+class InvertedDropoutDividesByDropRatio:
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask / self.dropout_ratio  # BUG: the kept fraction is 1 - p
+        return x
+
+    def backward(self, dout):
+        return dout * self.mask / self.dropout_ratio
+
+
 def _col2im_overwrite(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     N, C, H, W = input_shape
     out_h = (H + 2 * pad - filter_h) // stride + 1

@@ -29,6 +29,7 @@ ZOO = load_reference()
 #: buggy zoo variants whose fix is more than one edit of the user's lines (a term or a formula to write, a value
 #: forward never stored, the same slip in forward and backward): the search must find none rather than guess
 NOT_ONE_EDIT = {
+    "InvertedDropoutDividesByDropRatio": "the same wrong scale in forward and in backward: two edits",
     "AffinePrivateForgetsWeights": "_dW is never computed: a line to write",
     "layernorm_no_mean_path": "the mean's term of dx to write",
     "layernorm_over_batch": "batch norm's axis in forward and in backward",

@@ -138,6 +138,7 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
 
 def _forward(ctx: CheckContext) -> bool:
     """Run forward once; False when there is nothing more to check (non-finite, a non-scalar loss)."""
+    _forward_law(ctx)  # first: it runs forward on an input of its own, and backward follows the next forward
     raw = ctx.layer.forward(ctx.x, ctx.t)
     # the layer may compute in float32 inside: judge it at that precision, never looser than asked
     ctx.precision = precision_of(raw)
@@ -164,6 +165,22 @@ def _forward(ctx: CheckContext) -> bool:
         ctx.x, ctx.t = ctx.case.x.copy(), None if ctx.case.t is None else ctx.case.t.copy()
         ctx.y0 = np.array(ctx.layer.forward(ctx.x, ctx.t), dtype=np.float64, copy=True)
     return True
+
+
+def _forward_law(ctx: CheckContext) -> None:
+    """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
+    forward step, which reports it on the case's own input."""
+    law = ctx.kind.forward_law
+    # a layer in the grader's sandbox has its forwards compared with the reference case by case: an input of
+    # the law's own would read as a wrong output there (the grader judges forwards by its own reference check)
+    if law is None or callable(getattr(ctx.layer, "forward_perturbed", None)):
+        return
+    try:
+        broken = law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64), ctx.case)
+    except Exception:  # noqa: BLE001
+        return
+    if broken is not None:
+        ctx.fail("scaled", broken)
 
 
 class FreshInputs:

@@ -149,6 +149,10 @@ class Kind:
     #: (a linear classifier's regularisation): (case, parameter name or "x", analytic, numeric, the layer's
     #: output) -> (code, sentence), or None to keep the general diagnosis
     explain: Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], tuple[str, str] | None] | None = None
+    #: a law the forward itself must obey, beyond what its gradients show (dropout's kept units scaled by
+    #: 1 / the fraction kept, or not at all): (forward on any input of the case's kind, case) -> what is
+    #: wrong, or None. A backward consistent with a wrongly scaled forward passes every gradient check
+    forward_law: Callable[[Callable[[np.ndarray], np.ndarray], Case], str | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
     #: function style: the names of a forward's several outputs before its cache (`lstm_step_forward`

@@ -9,6 +9,7 @@ never drops anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,31 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
     return ForwardCheck(True, zeros=int((~kept).sum()), size=int(out.size))
 
 
+#: units in the input the forward law is measured on: the kept fraction is then known to about 1%
+LAW_UNITS = 4000
+
+
+def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> str | None:
+    """The kept units scaled by 1 / the fraction kept (inverted dropout, whatever its ratio is called: keep
+    or drop probability) or not at all (the textbook in training): the expected output is then the input
+    (or the input times the keep ratio, the textbook's). Measured on LAW_UNITS units, to five standard
+    errors of the kept fraction; a forward that drops all or nothing says nothing here."""
+    x = 1.0 + np.random.default_rng(case.hyper.get("seed", 0)).random((LAW_UNITS // 8, 8))
+    out = forward(x)
+    if out.shape != x.shape:
+        return None  # the shape is the other checks' to report
+    kept = out != 0
+    q = float(kept.mean())
+    if q in (0.0, 1.0):
+        return None
+    s = float(np.median(out[kept] / x[kept]))
+    if abs(s - 1.0) <= 1e-9 or abs(s * q - 1.0) <= 5.0 * s * np.sqrt(q * (1.0 - q) / x.size):
+        return None
+    return (f"forward keeps {q:.0%} of the units but multiplies them by {s:.3g}: inverted dropout divides the kept "
+            f"units by the fraction it keeps ({1.0 / q:.3g} here), whether its ratio names the keep or the drop "
+            "probability; the textbook's dropout does not scale in training")
+
+
 def batch_spec(convention: str) -> Spec:
     """The fixed shape of a batch-versus-per-sample run."""
     return {"shape": (5,), "ratio": 0.5}
@@ -55,4 +81,5 @@ KIND = Kind(
     function_stems=("dropout",), stochastic=True, param_dict="dropout_param",
     param_dict_keys={"p": "ratio", "seed": "seed"}, param_dict_fixed={"mode": "train"},
     hyper_args=("dropout_ratio",), forward_accepts=forward_accepts, must_drop=True, training_role="dropout",
+    forward_law=forward_law,
 )
