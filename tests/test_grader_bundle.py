@@ -80,7 +80,7 @@ def test_setup_installs_offline_into_a_venv_that_run_autograder_grades_with(tmp_
             "for d in m.distributions()}))"
     installed = json.loads(subprocess.run([str(venv_python), "-c", probe], capture_output=True, text=True,
                                           check=True).stdout)
-    assert {n: installed.get(n) for n in versions} == versions
+    assert {n: installed.get(n) for n in versions} == versions, installed
     # a submission graded by run_autograder, with the venv's interpreter (GRADLAB_PYTHON unset)
     (root / "submission").mkdir()
     (root / "submission" / "layers.py").write_text((ROOT / "reference" / "classes.py").read_text())

@@ -100,13 +100,25 @@ def _package_files() -> dict[str, bytes]:
     return files
 
 
+def _metadata(dist: importlib.metadata.Distribution) -> str:
+    """The wheel's METADATA, with every runtime dependency as a Requires-Dist line: an editable install may
+    be found as a source tree's `gradlab.egg-info` (a PKG-INFO, its requirements in requires.txt), which
+    without them would make a wheel that installs none of its dependencies."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or \
+        f"Metadata-Version: 2.1\nName: gradlab\nVersion: {__version__}\n"
+    if "\nRequires-Dist:" not in text:
+        head, sep, body = text.partition("\n\n")
+        head = head.rstrip("\n") + "".join(f"\nRequires-Dist: {r}" for r in dist.requires or [])
+        text = head + "\n" + (sep + body if sep else "")
+    return text
+
+
 def build_wheel() -> tuple[str, bytes]:
     """(file name, bytes) of a pure-Python wheel of the installed gradlab, with its metadata."""
     dist = importlib.metadata.distribution("gradlab")
     info = f"gradlab-{__version__}.dist-info"
     files = _package_files()
-    files[f"{info}/METADATA"] = (dist.read_text("METADATA") or f"Metadata-Version: 2.1\nName: gradlab\n"
-                                 f"Version: {__version__}\n").encode()
+    files[f"{info}/METADATA"] = _metadata(dist).encode()
     files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: gradlab\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     files[f"{info}/entry_points.txt"] = (dist.read_text("entry_points.txt") or "").encode()
     files[f"{info}/top_level.txt"] = b"gradlab\n"
