@@ -11,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from gradlab.core.bugs import describe
-from gradlab.core.compare import norm_error
 from gradlab.core.results import FAIL, PASS, WARN, Finding, GradientResult
 
 __all__ = ["FunctionReport", "gradient_lines"]
@@ -64,8 +61,9 @@ class FunctionReport:
     def norm_errors(self) -> dict[str, float]:
         """||a - n|| / (||a|| + ||n||) of each gradient whose analytic side has the right shape: the error
         DECISIONS shows per gradient (a correct float64 gradient is below 1e-6)."""
-        return {k: _norm_error(g) for k, g in self.gradients.items()
-                if g.analytic is not None and g.numeric is not None and g.analytic.shape == g.numeric.shape}
+        # the comparison computed it (`GradientResult.rel_error`, 0 where both sides are noise within atol)
+        return {k: g.rel_error for k, g in self.gradients.items()
+                if g.rel_error is not None and g.error_norms is not None}
 
     def to_dict(self) -> dict[str, Any]:
         failed = self.verdict == FAIL
@@ -128,12 +126,3 @@ def gradient_lines(g: GradientResult, label: str | None = None) -> list[str]:
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.6g}"
-
-
-def _norm_error(g: GradientResult) -> float:
-    """`norm_error`, but 0 for a gradient that is zero within tolerance on both sides (a bias before batch
-    norm: both ~1e-17, whose ratio says nothing)."""
-    assert g.analytic is not None and g.numeric is not None
-    if max(float(np.abs(g.analytic).max(initial=0.0)), float(np.abs(g.numeric).max(initial=0.0))) <= g.atol:
-        return 0.0
-    return norm_error(g.analytic, g.numeric)
