@@ -131,3 +131,19 @@ def test_a_forward_that_returns_none_only_on_some_inputs_fails_it_is_no_template
     assert "returns None on" in layers["affine"]["error"]
 
 
+
+
+def test_a_template_whose_forward_is_written_but_whose_backward_still_returns_nones_is_not_implemented_yet(tmp_path):
+    source = TEMPLATE.replace("    out = None\n", "    out = x.reshape(len(x), -1) @ w + b\n")
+    document = _check(tmp_path, source)
+    reasons = {s["name"]: s["reason"] for s in document["skipped"]}
+    assert reasons["affine"] == "not implemented yet: backward returns None for every gradient"
+    assert "affine" not in {layer["name"] for layer in document["layers"]}
+
+
+def test_a_backward_that_returns_none_for_only_some_gradients_fails_it_is_no_template(tmp_path):
+    source = TEMPLATE.replace("    out = None\n", "    out = x.reshape(len(x), -1) @ w + b\n")
+    source = source.replace("    dx, dw, db = None, None, None\n",
+                            "    x, w, b = cache\n    dx, dw, db = (dout @ w.T).reshape(x.shape), None, None\n")
+    (layer,) = _check(tmp_path, source)["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"] == ["zero-gradient"]

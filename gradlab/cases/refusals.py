@@ -78,6 +78,13 @@ def _only_crashed(result: CaseResult) -> bool:
     return result.failed and result.bug_codes == ["crashed"] and not result.gradients
 
 
+def _no_gradient_given(result: CaseResult) -> bool:
+    """Backward ran but gave None for every gradient (a template's `dx, dw, db = None, None, None` returned
+    unchanged), and nothing else failed: a backward not written yet, not a wrong one."""
+    return (result.failed and bool(result.gradients) and all(g.analytic_shape is None for g in result.gradients)
+            and not any(f.severity == FAIL for f in result.findings))
+
+
 class Refusals:
     """Crashes that say nothing about the backward: a dependency missing here (the check stops), or
     an assertion in forward that refuses the case's geometry (the case is set aside, not failed)."""
@@ -93,6 +100,10 @@ class Refusals:
 
     def set_aside(self, result: CaseResult) -> bool:
         """True when `result` is a case the layer refused by design; raises CannotRun for a missing dependency."""
+        if _no_gradient_given(result):
+            self.unwritten = "backward returns None for every gradient"
+            self.unwritten_cases += 1
+            return True
         if not _only_crashed(result):
             return False
         why = _why_crashed(self.entry, self.kind, result.spec)

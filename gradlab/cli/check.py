@@ -224,8 +224,11 @@ def nothing_recognised_notes(outcome: Outcome, paths: list[str], only: list[str]
     if outcome.reports or outcome.errors:
         return []
     if outcome.not_run:
-        return [f"no layer could be checked on this machine: {', '.join(outcome.not_run)} could not be run "
-                f"(see the SKIP lines for why)"]
+        names = ", ".join(outcome.not_run)
+        if all(reason.startswith("not implemented yet") for _, reason in outcome.skipped):
+            # a course's untouched template: nothing is wrong with this machine, there is nothing to check yet
+            return [f"nothing to check yet: {names} not implemented yet (write the backward, then check again)"]
+        return [f"no layer could be checked on this machine: {names} could not be run (see the SKIP lines for why)"]
     return [_nothing_recognised(paths, only)]
 
 
