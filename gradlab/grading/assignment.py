@@ -25,7 +25,7 @@ from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, k
 
 BUILTIN = ("classes", "functions")
 _TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers",
-        "sandbox", "precision", "hidden_visibility"}
+        "sandbox", "precision", "hidden_visibility", "show_fix"}
 SANDBOXES = ("auto", "bwrap", "process")
 PRECISIONS = ("float64",)
 #: when a hidden layer's tests appear to students, in Gradescope's words ("hidden": never)
@@ -73,6 +73,9 @@ class Assignment:
     #: the Gradescope visibility of a `hidden = true` layer's tests: shown after grades are published
     #: by default, never only when the assignment says "hidden"
     hidden_visibility: str = "after_published"
+    #: put the verified fix of a layer that lost points in the student's feedback (issue 19): off by default,
+    #: as an instructor decides whether students see the answer
+    show_fix: bool = False
 
     @property
     def max_score(self) -> float:
@@ -126,13 +129,17 @@ def parse_assignment(data: dict[str, Any], source: str) -> Assignment:
     if hidden_visibility not in HIDDEN_VISIBILITIES:
         raise AssignmentError(f"{where}: hidden_visibility must be one of {', '.join(map(repr, HIDDEN_VISIBILITIES))}"
                               f', got {hidden_visibility!r}; write hidden_visibility = "after_published"')
+    show_fix = data.get("show_fix", False)
+    if not isinstance(show_fix, bool):
+        raise AssignmentError(f"{where}: show_fix must be true or false, got {show_fix!r}; write show_fix = true to "
+                              "show students the verified fix of a layer that lost points")
     # last, so that any error in a single key (the layers' too) is reported before this whole-file one
     if sum(weights.values()) <= 0:
         raise AssignmentError(f"{where}: all weights are 0; give at least one a positive value, e.g. gradient = 2")
     return Assignment(name=name, title=title, convention=convention, layers=tuple(layers), seed=seed,
                       examples=examples, limits=Limits(**limits), weights=weights, source=source, layout=layout,
                       weight_layout=weight_layout, sandbox=sandbox, precision=precision,
-                      hidden_visibility=hidden_visibility)
+                      hidden_visibility=hidden_visibility, show_fix=show_fix)
 
 
 def _sandbox_and_precision(where: str, data: dict[str, Any]) -> tuple[str, str | None]:

@@ -1,8 +1,9 @@
 """Words for the student: a `Grade` as Gradescope's results.json and as a Markdown report.
 
 Every lost point is explained: which test, the bug code with its plain-words meaning and hint
-(from `gradlab.core.bugs`), the smallest failing case, the worst element. Hidden tests keep their
-details for after publication. Reads `gradlab.grading.grader` objects only; computes nothing.
+(from `gradlab.core.bugs`), the smallest failing case, the worst element; where the assignment says
+`show_fix = true`, the verified fix of the layer too. Hidden tests keep their details for after
+publication. Reads `gradlab.grading.grader` objects only; computes nothing.
 """
 
 from __future__ import annotations
@@ -124,4 +125,20 @@ def feedback_markdown(grade: Grade) -> str:
         if layer.score == layer.max_score:
             lines.append(f"- all {layer.cases} cases passed")
         lines.append("")
+        lines += fix_lines(layer)
     return "\n".join(lines)
+
+
+def fix_lines(layer: LayerGrade) -> list[str]:
+    """The verified fix of a layer that lost points, as Markdown (only when the assignment shows fixes: `show_fix`),
+    or one line saying why there is none. The diff and its explanation quote the student's code: the diff sits
+    in a fence it cannot close, the explanation is escaped."""
+    fix = layer.fix
+    if fix is not None and fix.status == "verified":
+        head, _, outcome = fix.explanation.partition(": with it, ")
+        fence = fenced(fix.diff.rstrip("\n"))
+        return [f"Suggested fix ({md_text(head)}; verified: with it, {md_text(outcome)}), a patch of "
+                f"{md_text(fix.file)}:", "", fence[0] + "diff", *fence[1:], ""]
+    if fix is not None and fix.status == "none-found":
+        return [f"No single edit found ({fix.tried} candidates tried); the diagnosis above still stands.", ""]
+    return [f"({md_text(layer.fix_note)})", ""] if layer.fix_note else []

@@ -35,7 +35,7 @@ from gradlab.conventions.layouts import hints as columns_hints
 from gradlab.conventions.layouts import refusal as columns_refusal
 from gradlab.core.check import check_case
 from gradlab.core.protocol import LayerCrash
-from gradlab.core.results import CaseResult
+from gradlab.core.results import CaseResult, FixResult
 from gradlab.grading.assignment import Assignment, RequiredLayer
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.sandbox import jail
@@ -47,6 +47,10 @@ from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
+#: a fix search (an assignment's `show_fix`) starts only with this many seconds of the total budget left
+MIN_FIX_SECONDS = 3.0
+#: what the sandbox keeps for itself of a fix search's time: its reply must arrive before the deadline
+FIX_MARGIN_SECONDS = 1.0
 
 
 @dataclass
@@ -59,6 +63,10 @@ class LayerGrade:
     note: str = ""
     #: hints said in the layout the layer was graded in, where they differ from `gradlab.core.bugs`
     hints: dict[str, str] = field(default_factory=dict)
+    #: the verified fix (or that none was found) when the assignment shows fixes; `fix_note` says why none
+    #: was searched (the time budget spent)
+    fix: FixResult | None = None
+    fix_note: str = ""
 
     @property
     def name(self) -> str:
@@ -310,6 +318,9 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
             grade.layers.append(layer)
             if on_layer is not None:
                 on_layer(layer)
+        if assignment.show_fix and hello.get("ok"):
+            # after every layer is graded, in the time left: a fix search never costs a point
+            box = _search_fixes(box, grade, end, path, helpers, mode, printed)
     finally:
         if box is not None:
             _close(box, grade, printed)
@@ -318,6 +329,73 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
         grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
     grade.execution_time = round(time.monotonic() - start, 3)
     return grade
+
+
+def _search_fixes(box: Sandbox | None, grade: Grade, end: float, path: Path, helpers: bool, mode: str,
+                  printed: dict[str, list[Any]]) -> Sandbox | None:
+    """Search, in the submission's own sandbox (a fresh one if it failed), the verified fix of every visible
+    layer that lost points, in the time left of the submission's total budget; the sandbox in use."""
+    assignment = grade.assignment
+    for layer in grade.layers:
+        if layer.required.hidden or layer.found_as is None or layer.score >= layer.max_score:
+            continue
+        left = end - time.monotonic()
+        if left < MIN_FIX_SECONDS:
+            layer.fix_note = f"no fix searched: less than {MIN_FIX_SECONDS:g} s of your submission's time budget " \
+                             f"of {assignment.limits.total_timeout:g} s was left after grading"
+            continue
+        if box is None or box.failure is not None:
+            if box is not None:
+                _close(box, grade, printed)
+            box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode, end=end)
+            if not _start(box, grade).get("ok"):
+                return box
+        layer.fix, layer.fix_note = _fix_in(box, layer, assignment, left)
+    return box
+
+
+def _fix_in(box: Sandbox, layer: LayerGrade, assignment: Assignment, left: float) -> tuple[FixResult | None, str]:
+    """(the fix the sandbox found for `layer` in at most `left` seconds, why none is shown)."""
+    seconds = min(left, max(assignment.limits.timeout, MIN_FIX_SECONDS))
+    late = "no fix shown: the search for one did not finish within your submission's time budget of " \
+           f"{assignment.limits.total_timeout:g} s"
+    box.budget(seconds, f"searching a fix for {layer.name}")
+    try:
+        reply = box.call({"op": "fix", "entry": layer.name, "examples": assignment.examples,
+                          "seed": assignment.seed + zlib.crc32(layer.required.name.encode()),
+                          "seconds": max(0.0, seconds - FIX_MARGIN_SECONDS), "layout": assignment.layout,
+                          "weights": assignment.weight_layout})
+    except SandboxFailure:
+        return None, late
+    fix = _fix_from_reply(reply)
+    if fix is not None and fix.status == "not-searched":
+        return None, late
+    return fix, ""
+
+
+#: the most a fix's diff, explanation or file name may hold (the sandbox's reply is not trusted)
+_FIX_TEXT_LIMITS = {"diff": 4000, "explanation": 600, "file": 300}
+
+
+def _fix_from_reply(reply: dict[str, Any]) -> FixResult | None:
+    """The fix the sandbox replied with, when the reply is one (the submission could have written it: it is
+    only ever shown to its own author, and only in its expected shape)."""
+    fix = reply.get("fix") if reply.get("ok") else None
+    if not isinstance(fix, dict) or fix.get("status") not in ("verified", "none-found", "not-searched"):
+        return None
+    if fix["status"] == "none-found":
+        tried = fix.get("tried")
+        return FixResult("none-found", tried=tried if isinstance(tried, int) and tried >= 0 else 0)
+    if fix["status"] == "not-searched":
+        return FixResult("not-searched")
+    texts = {k: fix.get(k) for k in _FIX_TEXT_LIMITS}
+    lines = fix.get("lines")
+    if not all(isinstance(v, str) and len(v) <= _FIX_TEXT_LIMITS[k] for k, v in texts.items()) or \
+            not isinstance(lines, list) or not 1 <= len(lines) <= 3 or \
+            not all(isinstance(n, int) and n > 0 for n in lines):
+        return None
+    return FixResult("verified", file=str(texts["file"]), diff=str(texts["diff"]), lines=tuple(lines),
+                     explanation=str(texts["explanation"]))
 
 
 def _start(box: Sandbox, grade: Grade) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Started by `gradlab.grading.sandbox.process` as `python -I -B -m gradlab.grading
 with a clean environment, its own session and the pipe file descriptors on the command line. It
 first limits itself (address space, CPU time, file size; an unprivileged user when started as
 root), then imports the submission, then answers requests until its pipe closes:
-`construct` (a layer for one case), `forward`, `backward`, `forward_perturbed`.
+`construct` (a layer for one case), `forward`, `backward`, `forward_perturbed`, and `fix` (the search for
+a verified fix, which runs the student's code edited, so here and nowhere else).
 
 Everything here is advisory: once the student's code has been imported it can change anything in
 this process, so nothing it replies is trusted. The grader validates every reply and computes
@@ -85,6 +86,8 @@ class Server:
         try:
             if op == "construct":
                 return self.construct(msg)
+            if op == "fix":
+                return self.fix(msg)
             if self.layer is None:
                 return {"ok": False, "error": "crash", "call": op, "detail": "no layer was constructed"}
             if op == "forward":
@@ -112,6 +115,26 @@ class Server:
         self.layer = adapt(entry, kind, case)
         names = dict(getattr(self.layer, "grad_names", {}))
         return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}}
+
+    def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its
+        code runs, and each candidate edit rebuilt and re-checked here too, until `seconds` have passed."""
+        import time
+        from dataclasses import replace
+
+        from gradlab.cases.runner import check_entry
+        from gradlab.fixes import find_fix
+
+        deadline = time.monotonic() + float(msg["seconds"])
+        entry = self.entries[msg["entry"]]
+        if msg.get("layout") == "columns":
+            entry = replace(entry, options={**entry.options, "layout": "columns", "weights": msg.get("weights")})
+        examples, seed = int(msg["examples"]), int(msg["seed"])
+        report = check_entry(entry, examples=examples, seed=seed)
+        if time.monotonic() > deadline:
+            return {"ok": True, "fix": {"status": "not-searched"}}
+        found = find_fix(entry, report, examples=examples, seed=seed, deadline=deadline)
+        return {"ok": True, "fix": None if found is None else found.to_dict()}
 
     def _sync(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np

@@ -30,8 +30,9 @@ import gradlab
 #: where the child's libraries, its scratch folder and its read-only submission appear in the jail
 LIB, WORK, SUBMISSION = "/opt/gradlab-lib", "/work", "/submission"
 #: the gradlab subpackages the child may import from; the probe imports all of their modules, so a
-#: module imported lazily (at construct time, say) is visible too
-CHILD_SUBPACKAGES = ("gradlab.core", "gradlab.kinds", "gradlab.conventions")
+#: module imported lazily (at construct time, say) is visible too. A fix search (an assignment's `show_fix`)
+#: runs the check and the search where the student's code runs: `cases` and `fixes` (and hypothesis)
+CHILD_SUBPACKAGES = ("gradlab.core", "gradlab.kinds", "gradlab.conventions", "gradlab.cases", "gradlab.fixes")
 #: what the child runs first: its libraries on the path, then the ordinary child
 BOOT = f"import sys; sys.path.insert(0, {LIB!r}); from gradlab.grading.sandbox.child import main; main()"
 
