@@ -186,11 +186,17 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
     numeric_grad, how = _numeric(ctx, target, arr, h, xw=xw, tw=tw)
     ctx.restore()
     evaluate_at = _element_evaluator(layer, arr, xw, tw)
+    noise = noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps)
+    if how != "complex step":  # a step too coarse for where the function varies shows as truncation error
+        numeric_grad = numeric.refined_where_poor(
+            numeric_grad, a, gradient_at=lambda half: _numeric(ctx, target, arr, half, xw=xw, tw=tw)[0],
+            evaluate_at=evaluate_at, G=ctx.G, h=h, noise=noise)
+        ctx.restore()
     # Jacobians cost a forward per element and a backward per output: computed only on failure
     jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at)
     result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
                      batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
-                     noise=noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), jacobians=jac,
+                     noise=noise, jacobians=jac,
                      show=user_view(layer, target), show_upstream=user_view(layer, "out"))
     ctx.restore()
     return replace(result, method=f"{result.method} ({how})") if how else result

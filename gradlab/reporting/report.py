@@ -66,8 +66,8 @@ def row(r: LayerReport) -> dict[str, Any]:
 
 
 #: below this, a worst relative error is rounding noise whose digits depend on the machine (its BLAS,
-#: its SIMD width): the tracked report writes it as "<1e-05" so that every machine writes the same bytes
-NOISE_BOUND = 1e-5
+#: its SIMD width): the tracked report writes it as "<1e-06" so that every machine writes the same bytes
+NOISE_BOUND = 1e-6
 #: significant digits kept of every other number in the tracked report
 DIGITS = 4
 
