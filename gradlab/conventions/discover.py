@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
 from gradlab.conventions.imports import LoadError, load_module
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
@@ -165,6 +166,11 @@ class _Finder:
             self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
         elif not callable(backward):
             self.found.skipped.append((layer, f"{name} has no matching {backward_name}"))
+        elif _takes_nothing(forward):  # deeplearning.ai's testCases.py: linear_forward_test_case() -> A, W, b
+            self.found.skipped.append((layer, f"{name} takes no input: a helper that makes test data, not a "
+                                              "layer"))
+        elif self.activation_pairs(forward, backward, layer, kind, stem):
+            return
         elif (extra := _required_beyond(forward, kind)) is not None:
             self.found.skipped.append((layer, f"{name} also requires {extra}, which gradlab does not give a "
                                               f"{kind.name} forward: not checked"))
@@ -174,13 +180,56 @@ class _Finder:
                 entry = replace(entry, options={**entry.options, **kind.course_stems[stem]})
             self.add((id(forward), id(backward)), name, layer, "function", entry)
 
+    def activation_pairs(self, forward: Any, backward: Any, layer: str, kind: Kind, stem: str) -> bool:
+        """deeplearning.ai's `linear_activation_forward(A_prev, W, b, activation)` and its backward: one layer
+        per activation string both handle, `linear_activation[relu]` (`gradlab.conventions.activation_strings`).
+        False when the pair takes no activation argument."""
+        argument = activation_argument(forward, after=1 + len(kind.params))
+        back_argument = activation_argument(backward, after=2)
+        if argument is None or back_argument is None or \
+                _required_beyond(Bound(forward, argument, ""), kind) is not None:
+            return False
+        forward_strings, backward_strings = activation_strings(forward, argument), activation_strings(backward,
+                                                                                                      back_argument)
+        if not forward_strings or not backward_strings:
+            self.found.skipped.append((layer, f"{forward.__name__} takes {argument!r}, but gradlab cannot read which "
+                                              "activations it handles (it compares the argument with strings "
+                                              "such as \"relu\" in the course's code): not checked"))
+            return True
+        options = dict(kind.course_stems.get(stem, {}))
+        for value in dict.fromkeys(forward_strings + backward_strings):
+            name = f"{layer}[{value}]"
+            if value not in forward_strings or value not in backward_strings:
+                has, lacks = (forward, backward) if value in forward_strings else (backward, forward)
+                self.found.skipped.append((name, f"{has.__name__} handles activation {value!r} and "
+                                                 f"{lacks.__name__} does not: not checked"))
+                continue
+            entry = self.entry(name, kind, "function", (Bound(forward, argument, value),
+                                                        Bound(backward, back_argument, value)))
+            self.add((id(forward), id(backward), hash(value)), name, name, "function",
+                     replace(entry, options={**entry.options, **options}))
+        return True
+
+    def helper_pair(self, name: str, backward: Any) -> bool:
+        """deeplearning.ai's activation helpers: `relu(Z) -> (A, cache)` with `relu_backward(dA, cache)`, the
+        layer `relu` (a function returning the array alone is some other helper, the textbook's)."""
+        m = BACKWARD.match(name)
+        forward = self.objects.get(m["stem"]) if m and not m["suffix"] else None
+        kind = kind_for_stem(m["stem"]) if m else None
+        if m is None or kind is None or kind.params or not inspect.isfunction(forward) or not returns_pair(forward):
+            return False
+        self.used.add(name)
+        self.add((id(forward), id(backward)), name, m["stem"], "function",
+                 self.entry(m["stem"], kind, "function", (forward, backward)))
+        return True
+
     def pairs(self) -> set[str]:
         return {n for n in self.objects if FORWARD.match(n)}
 
     def unmatched_backwards(self) -> None:
         for name, obj in self.objects.items():
             if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
-                if not self.alternative_backward(name, obj):
+                if not self.alternative_backward(name, obj) and not self.helper_pair(name, obj):
                     self.found.skipped.append((name, "a backward function with no matching forward"))
 
     def alternative_backward(self, name: str, backward: Any) -> bool:
@@ -197,6 +246,14 @@ class _Finder:
         self.add((id(forward), id(backward)), name, layer, "function",
                  self.entry(layer, kind, "function", (forward, backward)))
         return True
+
+
+def _takes_nothing(fn: Any) -> bool:
+    try:
+        return not any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+                       for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def _required_beyond(forward: Any, kind: Kind) -> str | None:

@@ -56,8 +56,10 @@ KIND = Kind(
     batch_spec=batch_spec,
     function_stems=("affine",), params=("W", "b"),
     # deeplearning.ai: Z = W @ A + b with samples as columns, W (out, in), b (out, 1); dW and db are
-    # means over the m samples (its cost is the mean), dA_prev is not
-    course_stems={"linear": {"layout": "columns", "weights": "out_in", "param_gradients": "mean"}},
+    # means over the m samples (its cost is the mean), dA_prev is not. Its linear_activation_forward(A_prev,
+    # W, b, activation) is the same affine map followed by the activation the string names
+    course_stems={stem: {"layout": "columns", "weights": "out_in", "param_gradients": "mean"}
+                  for stem in ("linear", "linear_activation")},
     training_role="affine", sizes=sizes,
     optional_input=OptionalInput(
         probe={"N": 2, "in_shape": (2, 1, 3), "out": 4, "seed": 0, "scale": 1.0}, output=(2, 4),
