@@ -24,11 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                                "points, it is not an error)",
                                             usage="grading could not run: bad arguments, a missing submission, "
                                                   "an assignment that does not load (one line says why)"))
-    p.add_argument("submission", metavar="SUBMISSION", help="a .py file or a notebook (.ipynb: its code cells "
-                                                            "that import, define or assign constants), a class "
-                                                            "folder, or (with --single) one student's folder")
-    p.add_argument("--assignment", required=True, metavar="NAME_OR_TOML",
-                   help="built-in assignment (classes, functions) or an assignment TOML file")
+    p.add_argument("submission", metavar="SUBMISSION", nargs="?",
+                   help="a .py file or a notebook (.ipynb: its code cells that import, define or assign "
+                        "constants), a class folder, or (with --single) one student's folder")
+    p.add_argument("--assignment", metavar="NAME_OR_TOML",
+                   help="a built-in assignment (see --list-assignments) or an assignment TOML file")
+    p.add_argument("--list-assignments", action="store_true",
+                   help="list the built-in assignments (name, points, what each grades) and exit")
     p.add_argument("--layout", choices=("rows", "columns"), default=None,
                    help="override the assignment's layout: rows (x is (N, features)) or columns (x is "
                         "(features, N), biases (M, 1)); convolution and pooling stay batch-first")
@@ -62,6 +64,11 @@ def _write(path: str, text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from gradlab.grading.assignment import AssignmentError, load_assignment
 
+    if args.list_assignments:
+        return _list_assignments()
+    if args.submission is None or args.assignment is None:
+        raise UsageError("grade needs a SUBMISSION and --assignment NAME_OR_TOML, e.g. gradlab grade student.py "
+                         "--assignment classes (gradlab grade --list-assignments shows the built-in ones)")
     path = Path(args.submission)
     if not path.exists():
         raise UsageError(f"{args.submission}: no such file or folder")
@@ -83,6 +90,19 @@ def run(args: argparse.Namespace) -> int:
                              "use --single to grade the folder as one student's submission")
         return _grade_class(path, assignment, args)
     return _grade_one(path, assignment, args)
+
+
+def _list_assignments() -> int:
+    """One line per built-in assignment: its name, convention, points and the layers it grades."""
+    from gradlab.grading.assignment import BUILTIN, load_assignment
+
+    for name in BUILTIN:
+        a = load_assignment(name)
+        hidden = sum(1 for layer in a.layers if layer.hidden)
+        print(f"{name}: {a.title} ({a.convention} style, {len(a.layers)} layers, {a.max_score:g} points"
+              f"{f', {hidden} graded by hidden tests' if hidden else ''})", file=sys.stdout)
+        print(f"  {', '.join(layer.name for layer in a.layers)}", file=sys.stdout)
+    return EXIT_OK
 
 
 def _check_sandbox(requested: str) -> None:

@@ -23,7 +23,7 @@ else:  # Python 3.10: the same parser under its old name
 from gradlab.grading.limits import Limits
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
-BUILTIN = ("classes", "functions")
+BUILTIN = ("classes", "functions", "cs231n-a1", "cs231n-a2", "cs231n-a3", "dlfs", "dlfs2")
 _TOP = {"name", "title", "convention", "layout", "weight_layout", "seed", "examples", "limits", "weights", "layers",
         "sandbox", "precision", "hidden_visibility", "show_fix"}
 SANDBOXES = ("auto", "bwrap", "process")
