@@ -74,7 +74,8 @@ class LayerGrade:
 
     @property
     def score(self) -> float:
-        return round(sum(p.score for p in self.parts), 4)
+        # to the cent, as the total: parts of 20 points split in sevenths must not add up to 19.9998
+        return round(sum(p.score for p in self.parts), 2)
 
     @property
     def max_score(self) -> float:

@@ -61,7 +61,10 @@ class Tally:
         for name, votes in self.votes.items():
             part = self.parts[name]
             if votes and "crashed" not in part.codes:
-                code = max(votes, key=votes.__getitem__)  # the first of equals, as Counter.most_common
+                # 'mismatch' says only that a case found no explanation (an RNN's one-step share is told
+                # only where a step's inputs span less than the weight's rows): a case that found one wins
+                explained = {c: v for c, v in votes.items() if c != "mismatch"} or votes
+                code = max(explained, key=explained.__getitem__)  # the first of equals, as Counter.most_common
                 part.codes = [code]
                 part.message, part.smallest = self.first[(name, code)]
 
