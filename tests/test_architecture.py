@@ -23,7 +23,7 @@ ALLOWED = {
     "testing": {"core", "kinds", "conventions", "cases", "functions", "models", "fixes"},
     "grading": {"core", "kinds", "conventions", "cases"},
     "training": {"core", "kinds", "conventions", "cases"},
-    "reporting": {"core", "kinds", "conventions", "cases", "training", "fixes"},
+    "reporting": {"core", "kinds", "conventions", "cases", "training", "fixes", "models"},
     "bench": {"core", "kinds", "conventions", "cases", "training", "reporting"},
     "cli": {"core", "kinds", "conventions", "cases", "testing", "grading", "training", "reporting", "bench", "functions",
             "models", "fixes"},

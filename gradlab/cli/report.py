@@ -65,9 +65,13 @@ def _registry_report(args: argparse.Namespace) -> dict[str, Path]:
     if given:
         raise UsageError(f"{', '.join(given)} apply to your own files: give a PATH (the registry report "
                          "checks every registry entry)")
+    from gradlab.models.zoo import check_model_zoo
+    from gradlab.reporting.model_rows import model_summary
+
     outcome = check_registry(examples=args.examples, seed=args.seed, progress=not args.no_progress)
-    paths = write_registry_report(outcome.reports, args.out or REGISTRY_OUT)
-    print(summary_sentence(summary(outcome.reports)))
+    models = check_model_zoo(seed=args.seed)
+    paths = write_registry_report(outcome.reports, args.out or REGISTRY_OUT, models=models)
+    print(summary_sentence({**summary(outcome.reports), **model_summary(models)}))
     return paths
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REG", "BuildError", "Sizes", "build", "default_sizes", "described", "draw_sizes", "variants"]
+__all__ = ["REG", "BuildError", "Sizes", "build", "default_sizes", "described", "draw_sizes",
+           "switches_dropout_on", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -112,6 +113,11 @@ def variants(cls: type) -> list[dict[str, Any]]:
     out += [{name: value} for name, value in _SWITCHES.items() if name in params and params[name].default is False]
     out += [{name: 0.5} for name in _KEEP_RATIOS if name in params and params[name].default in (0, 1)]
     return out
+
+
+def switches_dropout_on(options: dict[str, Any] | None) -> bool:
+    """Whether a variant's options are the ones that switch dropout on."""
+    return bool(options) and any(k in _KEEP_RATIOS or k == "use_dropout" for k in options or {})
 
 
 def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,

@@ -25,9 +25,32 @@ class ModelReport(FunctionReport):
     kind: str = "model"
     #: the parameter where the error first appears in backprop order; None when every gradient is right
     origin: str | None = None
+    #: a zoo model's intended bug code and the parameters it makes wrong (`gradlab.models.zoo`); None elsewhere
+    intended_bug: str | None = None
+    intended_wrong: tuple[str, ...] | None = None
+
+    @property
+    def blamed(self) -> list[str]:
+        """The parameters the check found wrong, in backprop order: a wrong gradient, or a parameter the model
+        changed while computing its loss or gradients (`stale-parameters`)."""
+        named = {f.gradient for f in self.findings if f.severity == "fail" and f.gradient}
+        return [k for k, g in self.gradients.items() if not g.passed or k in named] + \
+            sorted(named - set(self.gradients))
+
+    @property
+    def localised_exactly(self) -> bool | None:
+        """Whether exactly the intended parameters were found wrong (None for a model of no intent)."""
+        if self.intended_wrong is None:
+            return None
+        return set(self.blamed) == set(self.intended_wrong)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "origin": self.origin, "order": list(self.gradients)}
+        out = {**super().to_dict(), "origin": self.origin, "order": list(self.gradients),
+               "intended_bug": self.intended_bug}
+        if self.intended_wrong is not None:
+            out["intended_wrong"] = list(self.intended_wrong)
+            out["blamed"] = self.blamed
+        return out
 
     def title(self) -> str:
         from gradlab.models.adapters import CONVENTIONS

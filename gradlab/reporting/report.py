@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gradlab.core.results import FAIL, LayerReport
+from gradlab.models.report import ModelReport
 from gradlab.reporting import plots, writer
+from gradlab.reporting.model_rows import model_row, model_summary, model_summary_sentence, model_table
 from gradlab.reporting.step_size import reference_sigmoid_errors
 from gradlab.reporting.training_report import TRAINING_MD
 from gradlab.reporting.writer import PICTURES_NOTE, Pictures, figure_name
@@ -50,8 +52,9 @@ def summary(reports: Sequence[LayerReport]) -> dict[str, int]:
 
 
 def summary_sentence(s: dict[str, int]) -> str:
-    return (f"{s['correct_passing']}/{s['correct']} correct layers pass; "
-            f"{s['buggy_caught']}/{s['buggy']} buggy variants caught, {s['buggy_named']}/{s['buggy']} named correctly")
+    layers = (f"{s['correct_passing']}/{s['correct']} correct layers pass; {s['buggy_caught']}/{s['buggy']} buggy "
+              f"variants caught, {s['buggy_named']}/{s['buggy']} named correctly")
+    return f"{layers}; {model_summary_sentence(s)}" if "models_buggy" in s else layers
 
 
 def row(r: LayerReport) -> dict[str, Any]:
@@ -150,18 +153,28 @@ def registry_figures(reports: Sequence[LayerReport]) -> tuple[plots.Figure, Heat
     return step, heatmaps(reports)
 
 
-def registry_document(reports: Sequence[LayerReport]) -> writer.Document:
-    s = summary(reports)
+def registry_document(reports: Sequence[LayerReport], models: Sequence[ModelReport] = ()) -> writer.Document:
+    """The registry report's content: the layers' table, then the model zoo's (`models`) when given."""
+    s = {**summary(reports), **(model_summary(models) if models else {})}
     step, maps = registry_figures(reports)
     document = machine_stable({"schema": SCHEMA, "summary": s, "summary_sentence": summary_sentence(s),
-                               "rows": [row(r) for r in reports], "layers": [r.to_dict() for r in reports]})
+                               "rows": [row(r) for r in reports], "layers": [r.to_dict() for r in reports],
+                               **({"model_rows": [model_row(m) for m in models],
+                                   "models": [m.to_dict() for m in models]} if models else {})})
     mnist = writer.Section("MNIST", (TRAINING_NOTE.format(link=f"[{TRAINING_MD}]({TRAINING_MD})"),))
     return writer.Document("registry", "gradlab registry report", summary_sentence(s), COLUMNS,
                            [_table_row(r) for r in reports], document, sections=[mnist],
-                           curves=[("error against step size", step)], heatmaps=maps)
+                           curves=[("error against step size", step)], heatmaps=maps,
+                           tables=[model_table(models, _error_text)] if models else [])
 
 
-def write_registry_report(reports: Sequence[LayerReport], out_dir: Path | str = "reports") -> dict[str, Path]:
+def write_registry_report(reports: Sequence[LayerReport], out_dir: Path | str = "reports", *,
+                          models: Sequence[ModelReport] | None = None, seed: int = 0) -> dict[str, Path]:
     """Write registry.md/.json/.html and, when matplotlib is installed, the pictures whose data changed;
-    returns the paths of the three documents. The same results give the same bytes, whatever else ran."""
-    return writer.write(registry_document(reports), out_dir)
+    returns the paths of the three documents. The same results give the same bytes, whatever else ran.
+    `models`: the model zoo's reports; None checks the zoo here, from `seed` (a second or two)."""
+    if models is None:
+        from gradlab.models.zoo import check_model_zoo
+
+        models = check_model_zoo(seed=seed)
+    return writer.write(registry_document(reports, models), out_dir)

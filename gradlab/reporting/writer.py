@@ -2,8 +2,9 @@
 they name. The registry report (`gradlab.reporting.report`) and a user's report (`gradlab.reporting.user_report`)
 each describe what they show as a `Document`; this module lays it out, the same way for both.
 
-A document is: a title and a one-sentence summary; a table with one row per layer; sections of text
-(Markdown paragraphs, whose `code` and [links](target) become HTML, and plain-text items); the
+A document is: a title and a one-sentence summary; a table with one row per layer, then further tables
+(whole models); sections of text (Markdown paragraphs, whose `code` and [links](target) become HTML, and
+plain-text items); the
 pictures: step-size curves of the whole report, and per layer the heat maps of analytic − numeric of
 its failing gradients and its own step-size curves; the JSON document, written as it is.
 Pictures are drawn when matplotlib is installed and their data changed (`plots.Figure.write`); the
@@ -48,6 +49,16 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A further table after the layers' one (a report's whole models): its heading, a sentence, its rows."""
+
+    heading: str
+    intro: str
+    columns: tuple[str, ...]
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()  # Markdown: `code` and [text](target)
@@ -71,6 +82,8 @@ class Document:
     layer_curves_intro: str = ""
     #: the picture names an earlier report may have left that this one removes when it no longer shows them
     stale: tuple[str, ...] = ("heat_*.png",)
+    #: tables after the layers' table (whole models), each under its own heading
+    tables: list[Table] = field(default_factory=list)
 
     def figures(self) -> list[plots.Figure]:
         per_layer = [f for pictures in (self.heatmaps, self.layer_curves) for figs in pictures.values()
@@ -82,6 +95,10 @@ def markdown(doc: Document) -> str:
     lines = [f"# {doc.title}", "", f"**{doc.summary}.**", "",
              "| " + " | ".join(doc.columns) + " |", "| " + " | ".join("---" for _ in doc.columns) + " |"]
     lines += ["| " + " | ".join(row.cells) + " |" for row in doc.rows]
+    for table in doc.tables:
+        lines += ["", f"## {table.heading}", "", table.intro, "", "| " + " | ".join(table.columns) + " |",
+                  "| " + " | ".join("---" for _ in table.columns) + " |"]
+        lines += ["| " + " | ".join(row.cells) + " |" for row in table.rows]
     for section in doc.sections:
         lines += ["", f"## {section.heading}"]
         bullets = ["\n".join(f"- {item}" for item in section.items)] if section.items else []
@@ -123,6 +140,12 @@ def to_html(doc: Document) -> str:
                        if section.items else ""))
     body.append("<h2>Layers</h2><table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in doc.columns) + "</tr>"
                 + "".join(rows) + "</table>")
+    for table in doc.tables:
+        body.append(f"<h2>{esc(table.heading)}</h2><p>{_inline(table.intro)}</p><table><tr>"
+                    + "".join(f"<th>{esc(c)}</th>" for c in table.columns) + "</tr>"
+                    + "".join(f'<tr class="{"fail" if row.failed else "pass"}{" wrong" if row.flagged else ""}">'
+                              + "".join(f"<td>{esc(cell)}</td>" for cell in (row.html_cells or row.cells)) + "</tr>"
+                              for row in table.rows) + "</table>")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(doc.title)}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
 
