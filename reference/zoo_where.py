@@ -324,3 +324,48 @@ class BatchNormalizationOverFeatures:
         self.dgamma = np.sum(self.xn * dout, axis=0)
         dxn = self.gamma * dout
         return (N * dxn - dxn.sum(axis=0) - self.xn * np.sum(dxn * self.xn, axis=0)) / (N * self.std)
+
+
+@register("batchnorm", bug="couples-samples",
+          note="normalised over axis 1 in forward and backward alike: a layer norm, whose gradients all agree")
+class BatchNormalizationIsLayerNorm:
+    def __init__(self, gamma, beta, momentum=0.9):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.xn = self.std = self.dgamma = self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        mu = x.mean(axis=1, keepdims=True)  # BUG: batch norm's statistics are per feature, over axis 0
+        self.std = np.sqrt(x.var(axis=1, keepdims=True) + 1e-7)
+        self.xn = (x - mu) / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        D = dout.shape[1]
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout  # the backward of the forward above, over axis 1 too
+        return (D * dxn - dxn.sum(axis=1, keepdims=True)
+                - self.xn * np.sum(dxn * self.xn, axis=1, keepdims=True)) / (D * self.std)
+
+
+def batchnorm_forward_over_features(x, gamma, beta, bn_param):
+    eps = bn_param.get("eps", 1e-5)
+    sample_mean = np.mean(x, axis=1, keepdims=True)  # BUG: axis 0 holds the batch norm statistics
+    sample_var = np.var(x, axis=1, keepdims=True)
+    x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
+    return gamma * x_hat + beta, (x_hat, gamma, sample_var + eps)
+
+
+def batchnorm_backward_over_features(dout, cache):
+    x_hat, gamma, var_eps = cache
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx_hat = dout * gamma
+    dx = (dx_hat - dx_hat.mean(axis=1, keepdims=True)
+          - x_hat * (dx_hat * x_hat).mean(axis=1, keepdims=True)) / np.sqrt(var_eps)
+    return dx, dgamma, dbeta
+
+
+register_pair(batchnorm_forward_over_features, batchnorm_backward_over_features, kind="batchnorm",
+              bug="couples-samples", name="batchnorm_is_layernorm",
+              note="mean and variance over axis 1 in forward and backward alike")

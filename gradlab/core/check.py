@@ -140,6 +140,8 @@ def _forward(ctx: CheckContext) -> bool:
     """Run forward once; False when there is nothing more to check (non-finite, a non-scalar loss)."""
     _forward_law(ctx)  # first: it runs forward on an input of its own, and backward follows the next forward
     raw = ctx.layer.forward(ctx.x, ctx.t)
+    for code, note in getattr(ctx.layer, "notes", ()):  # what an adapter read in the layer's convention
+        ctx.fail(code, note, severity=WARN)
     # the layer may compute in float32 inside: judge it at that precision, never looser than asked
     ctx.precision = precision_of(raw)
     ctx.rtol = max(ctx.rtol, ctx.precision.rtol)
@@ -180,7 +182,7 @@ def _forward_law(ctx: CheckContext) -> None:
     except Exception:  # noqa: BLE001
         return
     if broken is not None:
-        ctx.fail("scaled", broken)
+        ctx.fail(*broken)
 
 
 class FreshInputs:

@@ -150,9 +150,9 @@ class Kind:
     #: output) -> (code, sentence), or None to keep the general diagnosis
     explain: Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], tuple[str, str] | None] | None = None
     #: a law the forward itself must obey, beyond what its gradients show (dropout's kept units scaled by
-    #: 1 / the fraction kept, or not at all): (forward on any input of the case's kind, case) -> what is
-    #: wrong, or None. A backward consistent with a wrongly scaled forward passes every gradient check
-    forward_law: Callable[[Callable[[np.ndarray], np.ndarray], Case], str | None] | None = None
+    #: 1 / the fraction kept, or not at all): (forward on any input of the case's kind, case) -> (bug code,
+    #: what is wrong), or None. A backward consistent with a wrongly scaled forward passes every gradient check
+    forward_law: Callable[[Callable[[np.ndarray], np.ndarray], Case], tuple[str, str] | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
     #: function style: the names of a forward's several outputs before its cache (`lstm_step_forward`

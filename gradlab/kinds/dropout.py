@@ -50,7 +50,7 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
 LAW_UNITS = 4000
 
 
-def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> str | None:
+def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> tuple[str, str] | None:
     """The kept units scaled by 1 / the fraction kept (inverted dropout, whatever its ratio is called: keep
     or drop probability) or not at all (the textbook in training): the expected output is then the input
     (or the input times the keep ratio, the textbook's). Measured on LAW_UNITS units, to five standard
@@ -66,9 +66,9 @@ def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> str 
     s = float(np.median(out[kept] / x[kept]))
     if abs(s - 1.0) <= 1e-9 or abs(s * q - 1.0) <= 5.0 * s * np.sqrt(q * (1.0 - q) / x.size):
         return None
-    return (f"forward keeps {q:.0%} of the units but multiplies them by {s:.3g}: inverted dropout divides the kept "
-            f"units by the fraction it keeps ({1.0 / q:.3g} here), whether its ratio names the keep or the drop "
-            "probability; the textbook's dropout does not scale in training")
+    return ("scaled", f"forward keeps {q:.0%} of the units but multiplies them by {s:.3g}: inverted dropout divides "
+            f"the kept units by the fraction it keeps ({1.0 / q:.3g} here), whether its ratio names the keep or the "
+            "drop probability; the textbook's dropout does not scale in training")
 
 
 def batch_spec(convention: str) -> Spec:
