@@ -77,7 +77,7 @@ def _registry_report(args: argparse.Namespace) -> dict[str, Path]:
 
 def _user_report(args: argparse.Namespace) -> tuple[dict[str, Path], int]:
     """Check the layers in args.paths, write their report; the exit status is `gradlab check`'s."""
-    from gradlab.cli.check import checked, nothing_recognised_notes
+    from gradlab.cli.check import checked, checked_models, nothing_recognised_notes
     from gradlab.reporting.user_report import summary_sentence, write_user_report
 
     out = Path(args.out or USER_OUT)
@@ -86,11 +86,17 @@ def _user_report(args: argparse.Namespace) -> tuple[dict[str, Path], int]:
                          "choose another --out")
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into gradlab's output
         outcome = checked(args, progress=not args.no_progress)
-        notes = nothing_recognised_notes(outcome, args.paths, args.only)
-        paths = write_user_report(outcome, args.paths, out, notes=notes)  # runs failing layers again (step curves)
+        models = checked_models(args, outcome)  # whole models and generic pairs, as `gradlab check` finds them
+        # a model this machine cannot run is skipped, as such a layer is (`gradlab check` does the same)
+        outcome.skipped += [(m.name, m.not_run) for m in models if m.not_run]
+        models = [m for m in models if not m.not_run]
+        notes = [] if models else nothing_recognised_notes(outcome, args.paths, args.only)
+        # runs failing layers again (step curves)
+        paths = write_user_report(outcome, args.paths, out, notes=notes, models=models)
     for err in outcome.errors:
         print(f"ERROR {err}")
     for note in notes:
         print(note)
-    print(summary_sentence(outcome))
-    return paths, EXIT_FAIL if notes or outcome.errors or outcome.counts()["fail"] else EXIT_OK
+    print(summary_sentence(outcome, models))
+    failed = outcome.counts()["fail"] or any(m.verdict == "fail" for m in models)
+    return paths, EXIT_FAIL if notes or outcome.errors or failed else EXIT_OK

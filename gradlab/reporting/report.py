@@ -26,8 +26,8 @@ from gradlab.reporting.step_size import reference_sigmoid_errors
 from gradlab.reporting.training_report import TRAINING_MD
 from gradlab.reporting.writer import PICTURES_NOTE, Pictures, figure_name
 
-__all__ = ["PICTURES_NOTE", "SCHEMA", "STEP_CURVE", "Heatmaps", "heatmaps", "pictures_missing", "registry_document",
-           "registry_figures", "row", "summary", "summary_sentence", "write_registry_report"]
+__all__ = ["PICTURES_NOTE", "SCHEMA", "STEP_CURVE", "Heatmaps", "error_text", "heatmaps", "pictures_missing",
+           "registry_document", "registry_figures", "row", "summary", "summary_sentence", "write_registry_report"]
 
 #: the id of the JSON document registry.json holds
 SCHEMA = "gradlab-registry/1"
@@ -78,11 +78,12 @@ DIGITS = 4
 def errors_cell(r: LayerReport) -> str:
     """Each gradient's relative error as a whole array, then its worst element's in brackets, for a table
     cell (rounding noise as a bound)."""
-    return ", ".join(f"{k} {_error_text(v.rel_error)} ({_error_text(v.max_rel_error)})"
+    return ", ".join(f"{k} {error_text(v.rel_error)} ({error_text(v.max_rel_error)})"
                      for k, v in r.worst.items()) or "–"
 
 
-def _error_text(value: float | None) -> str:
+def error_text(value: float | None) -> str:
+    """A relative error for a table cell: rounding noise as the bound "<1e-06", others to two digits."""
     if value is None:
         return "–"
     return f"<{NOISE_BOUND:.0e}" if value < NOISE_BOUND else f"{value:.1e}"
@@ -165,7 +166,7 @@ def registry_document(reports: Sequence[LayerReport], models: Sequence[ModelRepo
     return writer.Document("registry", "gradlab registry report", summary_sentence(s), COLUMNS,
                            [_table_row(r) for r in reports], document, sections=[mnist],
                            curves=[("error against step size", step)], heatmaps=maps,
-                           tables=[model_table(models, _error_text)] if models else [])
+                           tables=[model_table(models, error_text)] if models else [])
 
 
 def write_registry_report(reports: Sequence[LayerReport], out_dir: Path | str = "reports", *,

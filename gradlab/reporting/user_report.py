@@ -21,7 +21,8 @@ from typing import Any
 from gradlab.cases.check_many import Outcome
 from gradlab.core.results import FAIL, WARN, LayerReport
 from gradlab.reporting import plots, writer
-from gradlab.reporting.report import errors_cell, heatmaps
+from gradlab.reporting.model_rows import user_model_table
+from gradlab.reporting.report import error_text, errors_cell, heatmaps
 from gradlab.reporting.step_size import failing_gradient_errors
 
 #: the id of the JSON document report.json holds
@@ -50,8 +51,9 @@ def keys(reports: Sequence[LayerReport]) -> list[str]:
     return out
 
 
-def summary_sentence(outcome: Outcome) -> str:
+def summary_sentence(outcome: Outcome, models: Sequence[Any] = ()) -> str:
     """`3 layers checked: 1 passed, 1 warned (Relu: mutates-input), 1 failed (Sigmoid: sign-flip)`, then the
+    models as `gradlab check` finds them (`1 model checked: 1 failed (TwoLayerNet: dropped-term at W1)`), the
     files that could not be imported and the names skipped."""
     named = keys(outcome.reports)
     counts = outcome.counts()
@@ -62,11 +64,24 @@ def summary_sentence(outcome: Outcome) -> str:
         parts.append(f"{counts[verdict]} {word}" + (f" ({codes})" if codes else ""))
     n = len(outcome.reports)
     sentence = f"{n} layer{'' if n == 1 else 's'} checked: " + ", ".join(parts)
+    if models:  # a file of models only says nothing of layers
+        sentence = f"{sentence}; {_models_sentence(models)}" if n else _models_sentence(models)
     if outcome.errors:
         sentence += f"; {_plural(len(outcome.errors), 'file')} could not be imported"
     if outcome.skipped:
         sentence += f"; {_plural(len(outcome.skipped), 'name')} skipped"
     return sentence
+
+
+def _models_sentence(models: Sequence[Any]) -> str:
+    parts = []
+    for verdict, word in (("pass", "passed"), ("warn", "warned"), ("fail", "failed")):
+        which = [m for m in models if m.verdict == verdict]
+        said = "; ".join(f"{m.name}: {', '.join(m.bug_codes or [w.code for w in m.warnings])}"
+                         + (f" at {m.origin}" if getattr(m, "origin", None) else "")
+                         for m in which if verdict != "pass")
+        parts.append(f"{len(which)} {word}" + (f" ({said})" if said else ""))
+    return f"{_plural(len(models), 'model')} checked: " + ", ".join(parts)
 
 
 def _plural(n: int, word: str) -> str:
@@ -103,15 +118,18 @@ def _row(r: LayerReport, key: str) -> writer.Row:
                       flagged=r.verdict == WARN)
 
 
-def user_document(outcome: Outcome, paths: Sequence[str | Path], *, notes: Sequence[str] = ()) -> writer.Document:
+def user_document(outcome: Outcome, paths: Sequence[str | Path], *, notes: Sequence[str] = (),
+                  models: Sequence[Any] = ()) -> writer.Document:
     """The report's content: rows, sections, pictures and the JSON document. Runs each failing layer again
-    for its step-size curve (a few hundred forward calls)."""
+    for its step-size curve (a few hundred forward calls). `models`: the whole models (and generic
+    functions) `gradlab check` finds in the same files (`gradlab.cli.check.checked_models`), a table of
+    their own and entries of `layers` in the JSON, as `gradlab check --json` writes them."""
     if len(outcome.entries) != len(outcome.reports):
         raise ValueError("the outcome must keep the entry of every report (gradlab.cases.check_many.check_paths)")
     names = keys(outcome.reports)
     maps = heatmaps(outcome.reports, names)
     curves = step_curves(outcome, names, maps)
-    sentence = summary_sentence(outcome)
+    sentence = summary_sentence(outcome, models)
     shown = " ".join(str(p) for p in paths)
     sections = [writer.Section("Notes", items=tuple(notes))] if notes else []
     if outcome.errors:
@@ -119,13 +137,22 @@ def user_document(outcome: Outcome, paths: Sequence[str | Path], *, notes: Seque
     if outcome.skipped:
         sections.append(writer.Section("Skipped", ("Names found but not checked, and why.",),
                                        tuple(f"{name}: {why}" for name, why in outcome.skipped)))
-    document = {"schema": SCHEMA, **_without_schema(outcome.to_dict()), "notes": list(notes),
+    document = {"schema": SCHEMA, **_without_schema(_with_models(outcome.to_dict(), models)), "notes": list(notes),
                 "paths": [str(p) for p in paths], "summary_sentence": sentence,
                 "pictures": _pictures(outcome.reports, names, maps, curves)}
     return writer.Document(STEM, f"gradlab report: {shown}", sentence, COLUMNS,
                            [_row(r, k) for r, k in zip(outcome.reports, names)], document, sections=sections,
                            heatmaps=maps, layer_curves=curves, layer_curves_intro=CURVES_INTRO,
-                           stale=("heat_*.png", "steps_*.png"))
+                           stale=("heat_*.png", "steps_*.png"),
+                           tables=[user_model_table(models, error_text)] if models else [])
+
+
+def _with_models(document: dict[str, Any], models: Sequence[Any]) -> dict[str, Any]:
+    """The check document with the models as entries of `layers` and in the summary's counts."""
+    summary = dict(document["summary"])
+    for m in models:
+        summary[m.verdict] += 1
+    return {**document, "summary": summary, "layers": [*document["layers"], *(m.to_dict() for m in models)]}
 
 
 def _without_schema(check_document: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +170,8 @@ def _pictures(reports: Sequence[LayerReport], names: Sequence[str], maps: writer
 
 
 def write_user_report(outcome: Outcome, paths: Sequence[str | Path], out_dir: Path | str = DEFAULT_OUT, *,
-                      notes: Sequence[str] = ()) -> dict[str, Path]:
+                      notes: Sequence[str] = (), models: Sequence[Any] = ()) -> dict[str, Path]:
     """Write report.md/.json/.html under `out_dir` and, when matplotlib is installed, their pictures; returns
     the paths of the three documents."""
-    return writer.write(user_document(outcome, paths, notes=notes), out_dir)
+    return writer.write(user_document(outcome, paths, notes=notes, models=models), out_dir)
 
