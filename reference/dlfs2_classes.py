@@ -282,3 +282,162 @@ class TimeBiLSTM:
         dxs = self.forward_lstm.backward(dhs[:, :, :H])
         # the second layer read the sequence reversed: its gradient comes back flipped
         return dxs + self.backward_lstm.backward(dhs[:, ::-1, H:])[:, ::-1]
+
+
+@register("matmul")
+class MatMul:
+    """out = x @ W: no bias; dW written into the grads list in place."""
+
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params[0]
+
+    def backward(self, dout):
+        self.grads[0][...] = self.x.T @ dout
+        return dout @ self.params[0].T
+
+
+@register("sigmoid_with_loss")
+class SigmoidWithLoss:
+    """Binary cross-entropy of sigmoid(x) with labels 0/1, averaged over the batch."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.p = self.t = None
+
+    def forward(self, x, t):
+        self.p, self.t = _sigmoid(x), t
+        # log(sigmoid(x)) = -log(1 + exp(-x)) and log(1 - sigmoid(x)) = -log(1 + exp(x)), without log(0)
+        return np.mean(t * np.log1p(np.exp(-x)) + (1 - t) * np.log1p(np.exp(x)))
+
+    def backward(self, dout=1):
+        return (self.p - self.t) * dout / self.t.shape[0]
+
+
+@register("time_sigmoid_with_loss")
+class TimeSigmoidWithLoss:
+    """SigmoidWithLoss at every step of (N, T) scores, averaged over the N * T steps."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.step = SigmoidWithLoss()
+        self.shape = None
+
+    def forward(self, xs, ts):
+        # one loss over all steps at once: the mean over N * T is the mean of the per-step means
+        self.shape = xs.shape
+        return self.step.forward(xs.reshape(-1), ts.reshape(-1))
+
+    def backward(self, dout=1):
+        return self.step.backward(dout).reshape(self.shape)
+
+
+@register("embedding_dot")
+class EmbeddingDot:
+    """out[i] = h[i] · W[idx[i]]; a row picked by several samples collects all their gradients."""
+
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.cache = None
+
+    def forward(self, h, idx):
+        rows = self.params[0][idx]
+        self.cache = (h, idx, rows)
+        return np.sum(h * rows, axis=1)
+
+    def backward(self, dout):
+        h, idx, rows = self.cache
+        dout = dout[:, None]
+        dW = self.grads[0]
+        dW[...] = 0
+        np.add.at(dW, idx, dout * h)
+        return dout * rows
+
+
+def _softmax_rows(s):
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@register("weight_sum")
+class WeightSum:
+    """c = sum over T of a * hs: (N, T, H), (N, T) -> (N, H)."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, hs, a):
+        self.cache = (hs, a)
+        return np.einsum("nth,nt->nh", hs, a)
+
+    def backward(self, dc):
+        hs, a = self.cache
+        return a[:, :, None] * dc[:, None, :], np.einsum("nth,nh->nt", hs, dc)
+
+
+@register("attention_weight")
+class AttentionWeight:
+    """a = softmax over T of hs · h: (N, T, H), (N, H) -> (N, T)."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, hs, h):
+        a = _softmax_rows(np.einsum("nth,nh->nt", hs, h))
+        self.cache = (hs, h, a)
+        return a
+
+    def backward(self, da):
+        hs, h, a = self.cache
+        ds = a * (da - np.sum(a * da, axis=1, keepdims=True))  # the softmax's Jacobian, row by row
+        return ds[:, :, None] * h[:, None, :], np.einsum("nt,nth->nh", ds, hs)
+
+
+@register("attention")
+class Attention:
+    """The context vector of one decoder state: AttentionWeight, then WeightSum."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.weight = AttentionWeight()
+        self.weighted_sum = WeightSum()
+        self.attention_weight = None
+
+    def forward(self, hs, h):
+        self.attention_weight = self.weight.forward(hs, h)
+        return self.weighted_sum.forward(hs, self.attention_weight)
+
+    def backward(self, dc):
+        dhs_summed, da = self.weighted_sum.backward(dc)
+        dhs_scored, dh = self.weight.backward(da)
+        return dhs_summed + dhs_scored, dh  # hs was both weighted and scored
+
+
+@register("time_attention")
+class TimeAttention:
+    """Attention of every decoder step over all encoder states: (N, T, H), (N, U, H) -> (N, U, H)."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.steps = []
+
+    def forward(self, hs_enc, hs_dec):
+        self.steps = [Attention() for _ in range(hs_dec.shape[1])]
+        return np.stack([step.forward(hs_enc, hs_dec[:, u]) for u, step in enumerate(self.steps)], axis=1)
+
+    def backward(self, dout):
+        dhs_enc = 0
+        dhs_dec = []
+        for u, step in enumerate(self.steps):
+            dhs, dh = step.backward(dout[:, u])
+            dhs_enc = dhs_enc + dhs  # every step read all of hs_enc
+            dhs_dec.append(dh)
+        return dhs_enc, np.stack(dhs_dec, axis=1)

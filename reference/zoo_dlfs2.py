@@ -2,7 +2,9 @@
 
 Each class is the correct one of `dlfs2_classes` with a backward that carries the bug its
 registration names: a weight gradient overwritten at each time step instead of summed, the gradient
-from the next step's hidden state dropped, the cell path without the forget gate.
+from the next step's hidden state dropped, the cell path without the forget gate; and, for the
+word2vec and attention layers, a table row assigned where repeated indices must accumulate, a
+softmax's Jacobian without its coupling term, a path of hs dropped, one decoder step's share kept.
 """
 
 import numpy as np
@@ -10,10 +12,18 @@ import numpy as np
 from gradlab.reference.dlfs2_classes import (
     GRU,
     LSTM,
+    Attention,
+    AttentionWeight,
+    EmbeddingDot,
+    MatMul,
+    SigmoidWithLoss,
+    TimeAttention,
     TimeBiLSTM,
     TimeLSTM,
     TimeRNN,
+    TimeSigmoidWithLoss,
     TimeSoftmaxWithLoss,
+    WeightSum,
     gru_step_backward,
 )
 from gradlab.registry import register
@@ -119,3 +129,67 @@ class TimeBiLSTMForwardDxOnly(TimeBiLSTM):
         dxs = self.forward_lstm.backward(dhs[:, :, :H])
         self.backward_lstm.backward(dhs[:, ::-1, H:])
         return dxs  # BUG: x also fed the backward LSTM: add its dx, flipped back in time
+
+
+@register("matmul", bug="extra-batch-mean", note="dW = x.T @ dout / N: the loss above already averaged")
+class MatMulMeanOverBatch(MatMul):
+    def backward(self, dout):
+        self.grads[0][...] = self.x.T @ dout / len(self.x)  # BUG: dout already carries the loss's 1/N
+        return dout @ self.params[0].T
+
+
+@register("sigmoid_with_loss", bug="missing-batch-mean", note="dx = sigmoid(x) - t: the loss's mean over N left out")
+class SigmoidWithLossNoBatchMean(SigmoidWithLoss):
+    def backward(self, dout=1):
+        return (self.p - self.t) * dout  # BUG: the loss is the mean over the batch: divide by N
+
+
+@register("time_sigmoid_with_loss", bug="scaled", note="dxs divided by N where the loss averages over N * T")
+class TimeSigmoidWithLossMeanOverBatchOnly(TimeSigmoidWithLoss):
+    def backward(self, dout=1):
+        return ((self.step.p - self.step.t) * dout / self.shape[0]).reshape(self.shape)  # BUG: / (N * T)
+
+
+@register("embedding_dot", bug="dropped-term", note="dW[idx] = dout * h: a repeated row keeps one sample's share")
+class EmbeddingDotAssignsRows(EmbeddingDot):
+    def backward(self, dout):
+        h, idx, rows = self.cache
+        dout = dout[:, None]
+        dW = self.grads[0]
+        dW[...] = 0
+        dW[idx] = dout * h  # BUG: fancy assignment keeps the last write per row; np.add.at(dW, idx, ...) sums
+        return dout * rows
+
+
+@register("weight_sum", bug="wrong-reduction", note="da = hs * dc, not summed over H")
+class WeightSumDaNotSummed(WeightSum):
+    def backward(self, dc):
+        hs, a = self.cache
+        da = hs * dc[:, None, :]  # BUG: a[n, t] weighs a whole vector: sum over H (axis=2) for its gradient
+        return a[:, :, None] * dc[:, None, :], da
+
+
+@register("attention_weight", bug="dropped-term", note="ds = a * da: the softmax's coupling term left out")
+class AttentionWeightDiagonalSoftmax(AttentionWeight):
+    def backward(self, da):
+        hs, h, a = self.cache
+        ds = a * da  # BUG: every weight depends on every score: subtract a * sum(a * da) over T
+        return ds[:, :, None] * h[:, None, :], np.einsum("nt,nth->nh", ds, hs)
+
+
+@register("attention", bug="dropped-term", note="dhs from the weighted sum only, not through the weights")
+class AttentionWeightedPathOnly(Attention):
+    def backward(self, dc):
+        dhs, da = self.weighted_sum.backward(dc)
+        _, dh = self.weight.backward(da)
+        return dhs, dh  # BUG: hs was also scored against h: add the attention weight's dhs
+
+
+@register("time_attention", bug="dropped-term", note="dhs_enc = dhs: each decoder step overwrites the others")
+class TimeAttentionOverwritesDhsEnc(TimeAttention):
+    def backward(self, dout):
+        dhs_dec = []
+        for u, step in enumerate(self.steps):
+            dhs_enc, dh = step.backward(dout[:, u])  # BUG: every step read hs_enc: dhs_enc += dhs
+            dhs_dec.append(dh)
+        return dhs_enc, np.stack(dhs_dec, axis=1)

@@ -110,7 +110,7 @@ class ClassLayer(Layer):
             self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
         name = type(self.obj).__name__
         try:
-            if self.kind.is_loss:
+            if self.kind.is_loss or self.kind.forward_takes_t:
                 return as_array(call(f"{name}.forward", self.obj.forward, x, t), f"{name}.forward")
             kwargs = {self.train_kw: True} if self.train_kw else {}
             return as_array(call(f"{name}.forward", self.obj.forward, x, **kwargs), f"{name}.forward")

@@ -174,6 +174,9 @@ class Kind:
     #: second volume's `RNN.forward(x, h_prev)`, `LSTM.forward(x, h_prev, c_prev)`); backward returns their
     #: gradients after dx (`(dx, dh_prev, dc_prev)`) and takes one upstream gradient per output
     forward_inputs: tuple[str, ...] = ()
+    #: class style: a layer that is not a loss whose forward still takes the case's integer array t after x
+    #: (the second volume's `EmbeddingDot.forward(h, idx)`: which rows of W each sample is scored against)
+    forward_takes_t: bool = False
 
     @property
     def class_targets(self) -> bool:
