@@ -18,6 +18,7 @@ import numpy as np
 
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.calling import assertion_text, missing_dependency
+from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, LayerReport
@@ -110,6 +111,9 @@ class Refusals:
         if why is None:
             return False
         stage, exc = why
+        if isinstance(exc, ConventionMismatch):  # a layout gradlab does not adapt: not checked, not failed
+            self.cannot_run = str(exc)
+            raise CannotRun(self.cannot_run)
         missing = missing_dependency(exc)
         if missing is not None:
             self.cannot_run = (f"could not be run: {missing} is missing (install or build it); {stage} raised "

@@ -14,6 +14,7 @@ from dataclasses import replace
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
+from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import Layer, grad_name
 from gradlab.kinds import Case, Kind
@@ -39,6 +40,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
+    if entry.convention == "class" and (entry.options.get("object") or is_library_class(target)):
+        return _library(entry, kind, case)
     if entry.convention == "class":
         if kind.forward_inputs:  # a recurrent step taking its previous state in forward
             from gradlab.conventions.step_classes import StepClassLayer
@@ -53,6 +56,22 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)
+
+
+def _library(entry: Entry, kind: Kind, case: Case) -> Layer:
+    """A numpy library's layer, activation object or loss object (`gradlab.conventions.library_layers`,
+    `gradlab.conventions.library_objects`); an activation is judged on its Jacobian's diagonal where that is
+    its contract (`DiagonalOnly`)."""
+    from gradlab.conventions.library_layers import LibraryLayer
+    from gradlab.conventions.library_objects import ActivationObjectLayer, DiagonalOnly, LossObjectLayer
+
+    role = entry.options.get("object")
+    if role == "loss":
+        return LossObjectLayer(entry.target, kind, case)
+    if role == "activation":
+        return DiagonalOnly(ActivationObjectLayer(entry.target, kind, case), case, entry.name)
+    layer = LibraryLayer(entry.target, kind, case, construct_with=entry.options.get("construct_with"))
+    return DiagonalOnly(layer, case, entry.name) if "construct_with" in entry.options and not kind.params else layer
 
 
 def takes_indices(convention: str, pair: bool, kind: Kind) -> bool:

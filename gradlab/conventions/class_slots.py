@@ -24,7 +24,7 @@ __all__ = ["PARAM_ALIASES", "Slot", "find_slot"]
 #: names a layer may give each canonical parameter (private `_W` spellings are tried too)
 PARAM_ALIASES = {
     "W": ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "Wx"),
-    "b": ("b", "bias", "biases"),
+    "b": ("b", "bias", "biases", "w0"),
     "gamma": ("gamma", "weight", "scale", "g"),
     "beta": ("beta", "bias", "shift"),
 }
@@ -116,7 +116,10 @@ def find_slot(obj: Any, canonical: str, ours: np.ndarray, *, index: int, count: 
 
 def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slot]:
     out = []
-    params, grads = getattr(obj, "params", None), getattr(obj, "grads", None)
+    # `params`/`grads` (CS231n, the textbook), `parameters`/`gradients` (numpy-ml); a method of that name
+    # (ML-From-Scratch's parameters() counts them) is not a store
+    store, params = _store(obj, "params", "parameters")
+    grads = _store(obj, "grads", "gradients")[1]
     for name in _names(canonical):
         if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
             grad_places = _grad_attrs(obj, name, canonical)
@@ -135,13 +138,22 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
             if name in params:
                 places = [_store_get(grads, k) for k in (name, "d" + name)] if isinstance(grads, dict) else []
                 places += _grad_attrs(obj, name, canonical)
-                out.append(Slot(canonical, f"params[{name!r}]", _store_get(params, name),
+                out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
                                 _store_put(params, name), _same, _same, places, "d" + name))
     if isinstance(params, list) and len(params) == count:
         places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
-        out.append(Slot(canonical, f"params[{index}]", _store_get(params, index),
+        out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index),
                         _store_put(params, index), _same, _same, places, f"grads[{index}]"))
     return out
+
+
+def _store(obj: Any, *names: str) -> tuple[str, Any]:
+    """(the attribute's name, its value): the first of `names` that holds a dict or a list."""
+    for name in names:
+        value = getattr(obj, name, None)
+        if isinstance(value, (dict, list)):
+            return name, value
+    return names[0], None
 
 
 def _listed(params: Any, grads: Any, array: Any, *, index: int, count: int) -> bool:

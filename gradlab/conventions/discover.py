@@ -27,8 +27,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
+from gradlab.conventions.convention_names import ConventionNames, required_beyond
 from gradlab.conventions.imports import LoadError, load_module
+from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
@@ -64,20 +65,23 @@ def _defined_here(module: ModuleType) -> dict[str, Any]:
 
 
 def _looks_like_layer_class(obj: Any) -> bool:
-    return isinstance(obj, type) and all(callable(getattr(obj, m, None)) for m in ("forward", "backward"))
+    return isinstance(obj, type) and (all(callable(getattr(obj, m, None)) for m in ("forward", "backward")) or
+                                      all(callable(getattr(obj, m, None)) for m in ("forward_pass", "backward_pass")))
 
 
 def _takes_states(cls: Any, kind: Kind) -> bool:
     """A recurrent step class's forward takes x and the previous states (`Kind.forward_inputs`): a class
-    named `LSTM` whose forward takes a whole sequence alone is some other layer."""
+    named `LSTM` whose forward takes a whole sequence alone is some other layer (ML-From-Scratch's
+    `RNN.forward_pass(X, training=True)`: a library's optional flags are not states)."""
+    library = not callable(getattr(cls, "forward", None))
     try:
-        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+        params = list(inspect.signature(cls.forward_pass if library else cls.forward).parameters.values())[1:]
     except (TypeError, ValueError, AttributeError):
         return True
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return True
-    return len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 1 + len(
-        kind.forward_inputs)
+    return len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and
+                not (library and p.default is not p.empty)]) >= 1 + len(kind.forward_inputs)
 
 
 def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None) -> Found:
@@ -102,7 +106,7 @@ def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] 
     return found
 
 
-class _Finder:
+class _Finder(ConventionNames):
     """One module's layers by their names; an object seen under a second name (an alias) is checked once."""
 
     def __init__(self, module: ModuleType, found: Found, given: Mapping[str, str]):
@@ -129,6 +133,13 @@ class _Finder:
         for name, obj in self.objects.items():
             if isinstance(obj, type):
                 kind = self.given.get(name) or kind_for_class(name)
+                if kind is None and is_library_class(obj) and name.lower().endswith("2d"):
+                    # Keras's spelling: MaxPooling2D is a max pooling (of a kind with no parameters only: a
+                    # LayerNorm2D is a layer norm over other axes than gradlab's)
+                    kind = kind_for_class(name[:-2])
+                    kind = kind if kind is not None and not kind.params else None
+                if self.library_class(name, obj, kind):
+                    continue
                 if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
                     self.found.skipped.append((name, f"its forward takes no previous state, so it is not a {kind.name}"
                                                      f" step (forward(x, {', '.join(kind.forward_inputs)}))"))
@@ -171,7 +182,7 @@ class _Finder:
                                               "layer"))
         elif self.activation_pairs(forward, backward, layer, kind, stem):
             return
-        elif (extra := _required_beyond(forward, kind)) is not None:
+        elif (extra := required_beyond(forward, kind)) is not None:
             self.found.skipped.append((layer, f"{name} also requires {extra}, which gradlab does not give a "
                                               f"{kind.name} forward: not checked"))
         else:
@@ -179,49 +190,6 @@ class _Finder:
             if stem in kind.course_stems and name not in self.given and layer not in self.given:
                 entry = replace(entry, options={**entry.options, **kind.course_stems[stem]})
             self.add((id(forward), id(backward)), name, layer, "function", entry)
-
-    def activation_pairs(self, forward: Any, backward: Any, layer: str, kind: Kind, stem: str) -> bool:
-        """deeplearning.ai's `linear_activation_forward(A_prev, W, b, activation)` and its backward: one layer
-        per activation string both handle, `linear_activation[relu]` (`gradlab.conventions.activation_strings`).
-        False when the pair takes no activation argument."""
-        argument = activation_argument(forward, after=1 + len(kind.params))
-        back_argument = activation_argument(backward, after=2)
-        if argument is None or back_argument is None or \
-                _required_beyond(Bound(forward, argument, ""), kind) is not None:
-            return False
-        forward_strings, backward_strings = activation_strings(forward, argument), activation_strings(backward,
-                                                                                                      back_argument)
-        if not forward_strings or not backward_strings:
-            self.found.skipped.append((layer, f"{forward.__name__} takes {argument!r}, but gradlab cannot read which "
-                                              "activations it handles (it compares the argument with strings "
-                                              "such as \"relu\" in the course's code): not checked"))
-            return True
-        options = dict(kind.course_stems.get(stem, {}))
-        for value in dict.fromkeys(forward_strings + backward_strings):
-            name = f"{layer}[{value}]"
-            if value not in forward_strings or value not in backward_strings:
-                has, lacks = (forward, backward) if value in forward_strings else (backward, forward)
-                self.found.skipped.append((name, f"{has.__name__} handles activation {value!r} and "
-                                                 f"{lacks.__name__} does not: not checked"))
-                continue
-            entry = self.entry(name, kind, "function", (Bound(forward, argument, value),
-                                                        Bound(backward, back_argument, value)))
-            self.add((id(forward), id(backward), hash(value)), name, name, "function",
-                     replace(entry, options={**entry.options, **options}))
-        return True
-
-    def helper_pair(self, name: str, backward: Any) -> bool:
-        """deeplearning.ai's activation helpers: `relu(Z) -> (A, cache)` with `relu_backward(dA, cache)`, the
-        layer `relu` (a function returning the array alone is some other helper, the textbook's)."""
-        m = BACKWARD.match(name)
-        forward = self.objects.get(m["stem"]) if m and not m["suffix"] else None
-        kind = kind_for_stem(m["stem"]) if m else None
-        if m is None or kind is None or kind.params or not inspect.isfunction(forward) or not returns_pair(forward):
-            return False
-        self.used.add(name)
-        self.add((id(forward), id(backward)), name, m["stem"], "function",
-                 self.entry(m["stem"], kind, "function", (forward, backward)))
-        return True
 
     def pairs(self) -> set[str]:
         return {n for n in self.objects if FORWARD.match(n)}
@@ -254,21 +222,6 @@ def _takes_nothing(fn: Any) -> bool:
                        for p in inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False
-
-
-def _required_beyond(forward: Any, kind: Kind) -> str | None:
-    """The required arguments of `forward` past those a forward of `kind` is given (x, the parameters,
-    positional hyper-parameters, the dicts), or None: CS231n students' `affine_relu_forward_helper(x, w,
-    b, gamma, beta, bn_param, normalization, dropout, do_param)` is a helper, not an affine-ReLU."""
-    try:
-        params = list(inspect.signature(forward).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return None
-    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
-    extra = [p.name for p in params[given:] if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
-    return ", ".join(extra) or None
 
 
 def _files_in(folder: Path) -> list[Path]:

@@ -1,0 +1,124 @@
+"""How `gradlab.conventions.discover` finds layers written in a course's or a library's own conventions.
+
+deeplearning.ai's `linear_activation_forward(A_prev, W, b, activation)` (one layer per activation string,
+`gradlab.conventions.activation_strings`) and its helpers `relu(Z) -> (A, cache)` with `relu_backward(dA,
+cache)`; the numpy libraries' activation and loss objects and their `Activation(name)` layer
+(`gradlab.conventions.library_objects`). A mix-in of the discoverer: it adds entries and skips to the
+`Found` of the module being read, as the discoverer does.
+Non-goal: running anything (the classes and functions are read, never called).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
+from gradlab.conventions.library_layers import is_library_class
+from gradlab.conventions.library_objects import activation_names, object_role
+from gradlab.conventions.registry import Entry
+from gradlab.conventions.source_reading import BACKWARD
+from gradlab.kinds import Kind, kind_for_stem
+
+if TYPE_CHECKING:
+    from gradlab.conventions.discover import Found
+
+__all__ = ["ConventionNames", "required_beyond"]
+
+
+class ConventionNames:
+    """The discoverer's methods for the conventions above (see the module docstring)."""
+
+    found: Found
+    module: Any
+    objects: dict[str, Any]
+    used: set[str]
+
+    def entry(self, name: str, kind: Kind, convention: str, target: Any) -> Entry:
+        raise NotImplementedError
+
+    def add(self, key: tuple[int, ...], name: str, layer: str, what: str, entry: Entry) -> None:
+        raise NotImplementedError
+
+    def library_class(self, name: str, cls: type, kind: Kind | None) -> bool:
+        """A numpy library's activation or loss object, or its `Activation(name)` layer (one layer per
+        activation its module maps a name to: `Activation[relu]`); False for anything else."""
+        role = object_role(cls)
+        if role is not None:
+            fits = kind is not None and (kind.is_loss if role == "loss" else not kind.is_loss and not kind.params)
+            if fits:
+                entry = self.entry(name, kind, "class", cls)  # type: ignore[arg-type]
+                self.add((id(cls),), name, name, "class", replace(entry, options={"object": role}))
+            else:
+                self.found.skipped.append((name, f"{'a loss' if role == 'loss' else 'an activation'} object whose "
+                                                 f"name gradlab does not know as one; say what it computes with a "
+                                                 "'# gradlab: kind=...' comment above it"))
+            return True
+        named = activation_names(cls, self.module) if kind is None and is_library_class(cls) else None
+        if not named:
+            return False
+        argument, activations = named
+        for key, activation_kind in activations.items():
+            entry = self.entry(f"{name}[{key}]", activation_kind, "class", cls)
+            self.add((id(cls), hash(key)), entry.name, entry.name, "class",
+                     replace(entry, options={"construct_with": {argument: key}}))
+        return True
+
+    def activation_pairs(self, forward: Any, backward: Any, layer: str, kind: Kind, stem: str) -> bool:
+        """deeplearning.ai's `linear_activation_forward(A_prev, W, b, activation)` and its backward: one layer
+        per activation string both handle, `linear_activation[relu]` (`gradlab.conventions.activation_strings`).
+        False when the pair takes no activation argument."""
+        argument = activation_argument(forward, after=1 + len(kind.params))
+        back_argument = activation_argument(backward, after=2)
+        if argument is None or back_argument is None or \
+                required_beyond(Bound(forward, argument, ""), kind) is not None:
+            return False
+        forward_strings, backward_strings = activation_strings(forward, argument), activation_strings(backward,
+                                                                                                      back_argument)
+        if not forward_strings or not backward_strings:
+            self.found.skipped.append((layer, f"{forward.__name__} takes {argument!r}, but gradlab cannot read which "
+                                              "activations it handles (it compares the argument with strings "
+                                              "such as \"relu\" in the course's code): not checked"))
+            return True
+        options = dict(kind.course_stems.get(stem, {}))
+        for value in dict.fromkeys(forward_strings + backward_strings):
+            name = f"{layer}[{value}]"
+            if value not in forward_strings or value not in backward_strings:
+                has, lacks = (forward, backward) if value in forward_strings else (backward, forward)
+                self.found.skipped.append((name, f"{has.__name__} handles activation {value!r} and "
+                                                 f"{lacks.__name__} does not: not checked"))
+                continue
+            entry = self.entry(name, kind, "function", (Bound(forward, argument, value),
+                                                        Bound(backward, back_argument, value)))
+            self.add((id(forward), id(backward), hash(value)), name, name, "function",
+                     replace(entry, options={**entry.options, **options}))
+        return True
+
+    def helper_pair(self, name: str, backward: Any) -> bool:
+        """deeplearning.ai's activation helpers: `relu(Z) -> (A, cache)` with `relu_backward(dA, cache)`, the
+        layer `relu` (a function returning the array alone is some other helper, the textbook's)."""
+        m = BACKWARD.match(name)
+        forward = self.objects.get(m["stem"]) if m and not m["suffix"] else None
+        kind = kind_for_stem(m["stem"]) if m else None
+        if m is None or kind is None or kind.params or not inspect.isfunction(forward) or not returns_pair(forward):
+            return False
+        self.used.add(name)
+        self.add((id(forward), id(backward)), name, m["stem"], "function",
+                 self.entry(m["stem"], kind, "function", (forward, backward)))
+        return True
+
+
+def required_beyond(forward: Any, kind: Kind) -> str | None:
+    """The required arguments of `forward` past those a forward of `kind` is given (x, the parameters,
+    positional hyper-parameters, the dicts), or None: CS231n students' `affine_relu_forward_helper(x, w,
+    b, gamma, beta, bn_param, normalization, dropout, do_param)` is a helper, not an affine-ReLU."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+    extra = [p.name for p in params[given:] if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+    return ", ".join(extra) or None
