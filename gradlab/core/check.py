@@ -142,8 +142,6 @@ def _forward(ctx: CheckContext) -> bool:
     raw = ctx.layer.forward(ctx.x, ctx.t)
     for code, note in getattr(ctx.layer, "notes", ()):  # what an adapter read in the layer's convention
         ctx.fail(code, note, severity=WARN)
-    for code, note in getattr(ctx.layer, "notes", ()):  # what an adapter read in the layer's convention
-        ctx.fail(code, note, severity=WARN)
     # the layer may compute in float32 inside: judge it at that precision, never looser than asked
     ctx.precision = precision_of(raw)
     ctx.rtol = max(ctx.rtol, ctx.precision.rtol)
