@@ -79,7 +79,7 @@ class TimeRNN:
         self.params = [Wx, Wh, b]
         self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
         self.stateful = stateful
-        self.h = None
+        self.h = self.dh = None
         self.steps = None
 
     def forward(self, xs):
@@ -110,6 +110,7 @@ class TimeRNN:
             db += da.sum(axis=0)
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
+        self.dh = dh  # the carried state's gradient, for the layer that produced it (a seq2seq encoder)
         return dxs
 
 
@@ -119,7 +120,7 @@ class TimeLSTM:
         self.params = [Wx, Wh, b]
         self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
         self.stateful = stateful
-        self.h = self.c = None
+        self.h = self.c = self.dh = None
         self.steps = None
 
     def forward(self, xs):
@@ -160,6 +161,7 @@ class TimeLSTM:
             db += da.sum(axis=0)
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
+        self.dh = dh
         return dxs
 
 
@@ -232,7 +234,7 @@ class TimeGRU:
         self.params = [Wx, Wh, b]
         self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
         self.stateful = stateful
-        self.h = None
+        self.h = self.dh = None
         self.steps = None
 
     def forward(self, xs):
@@ -259,6 +261,7 @@ class TimeGRU:
                 total += grad
         for grad, value in zip(self.grads, totals):
             grad[...] = value
+        self.dh = dh
         return dxs
 
 

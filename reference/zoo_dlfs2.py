@@ -193,3 +193,20 @@ class TimeAttentionOverwritesDhsEnc(TimeAttention):
             dhs_enc, dh = step.backward(dout[:, u])  # BUG: every step read hs_enc: dhs_enc += dhs
             dhs_dec.append(dh)
         return dhs_enc, np.stack(dhs_dec, axis=1)
+
+
+@register("time_rnn", bug="zero-gradient", note="stateful: self.dh never written, the carried h gets no gradient")
+class TimeRNNForgetsCarriedDh(TimeRNN):
+    def backward(self, dhs):
+        dxs = super().backward(dhs)
+        self.dh = None  # BUG: the encoder of a seq2seq model reads the carried h's gradient here: keep dh
+        return dxs
+
+
+@register("time_rnn", bug="dropped-term", note="stateful: step 0's previous state cached as zeros, not the carried h")
+class TimeRNNCachesZeroStart(TimeRNN):
+    def forward(self, xs):
+        hs = super().forward(xs)
+        x0, _, h0 = self.steps[0]
+        self.steps[0] = (x0, np.zeros_like(h0), h0)  # BUG: a stateful forward starts from the carried h
+        return hs

@@ -47,6 +47,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
             from gradlab.conventions.step_classes import StepClassLayer
 
             return StepClassLayer(target, kind, case)
+        if kind.carried_state is not None and case.hyper.get("stateful"):  # a time layer called twice
+            from gradlab.conventions.stateful_classes import StatefulClassLayer
+
+            return StatefulClassLayer(target, kind, case)
         return ClassLayer(target, kind, case)
     if entry.convention == "native":
         layer = call("layer factory", target, case)

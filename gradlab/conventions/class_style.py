@@ -39,6 +39,7 @@ _HYPER_ALIASES = {
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
     "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
+    "stateful": "stateful",
 }
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 _SIZE_NAMES = {

@@ -72,6 +72,22 @@ class OptionalInput:
     note: str  # formatted with {name} and {checked} ("checked" or "graded"); "" when either is as right
 
 
+@dataclass(frozen=True)
+class CarriedState:
+    """A time layer's contract to carry its state from one forward to the next (`stateful=True`).
+
+    A case whose hyper-parameters say `stateful` builds the layer with `stateful=True` and calls it
+    twice: the first forward (on the case's sequence reversed in time) leaves its last state in the
+    attributes `attributes` (h, then c); the second, the one checked, starts from it. That carried
+    h is then checked as an input of the second call, named `param`, its gradient read from the first
+    of `gradients` the layer has (the book's `self.dh`); the other state attributes are held as carried.
+    """
+
+    attributes: tuple[str, ...] = ("h",)
+    gradients: tuple[str, ...] = ("dh",)
+    param: str = "h0"
+
+
 def _no_extremes(convention: str) -> list[Spec]:
     return []
 
@@ -177,6 +193,9 @@ class Kind:
     #: class style: a layer that is not a loss whose forward still takes the case's integer array t after x
     #: (the second volume's `EmbeddingDot.forward(h, idx)`: which rows of W each sample is scored against)
     forward_takes_t: bool = False
+    #: class style: the state a `stateful=True` layer carries between calls, checked in the cases whose hyper
+    #: says `stateful` (the second volume's TimeRNN, TimeLSTM, TimeGRU); None: no such contract
+    carried_state: CarriedState | None = None
 
     @property
     def class_targets(self) -> bool:

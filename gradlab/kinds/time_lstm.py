@@ -5,8 +5,10 @@ gradients in its `grads = [dWx, dWh, db]` list: xs (N, T, D), Wx (D, 4H), Wh (H,
 (the book's gates f, g, i, o; the order is the layer's own), hs (N, T, H). Checked with
 `stateful=False` (its default): every forward starts from h = c = 0, so there is no h0 to
 differentiate (CS231n's `lstm_forward` takes one: that is the lstm kind). The book computes hs in
-float32 (`np.empty(..., dtype='f')`): it is judged at that precision. The classic bugs are the lstm
-kind's, named the same way.
+float32 (`np.empty(..., dtype='f')`): it is judged at that precision. Some cases also build it with
+`stateful=True` and call it twice: the second forward starts from the h and c the first left, and
+`self.dh` must be the gradient of the carried h (c is carried as it was; the book keeps no dc). The
+classic bugs are the lstm kind's, named the same way.
 """
 
 from __future__ import annotations
@@ -15,19 +17,38 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.lstm_step import sequence_candidates
+from gradlab.kinds.lstm_step import GATE_ORDERS, lstm_step
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
+from gradlab.kinds.time_rnn import carried_outputs, draw_stateful, stateful_hyper
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, T, D, H = spec["N"], spec["T"], spec["D"], spec["H"]
-    return Case(values(rng, (N, T, D), spec), None, recurrent_params(rng, D, H, gates=4), {}, spec)
+    return Case(values(rng, (N, T, D), spec), None, recurrent_params(rng, D, H, gates=4), stateful_hyper(spec), spec)
+
+
+def _sequence(xs: np.ndarray, state: tuple[np.ndarray, np.ndarray], p: dict[str, np.ndarray],
+              order: tuple[int, ...]) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    h, c = state
+    hs = []
+    for t in range(xs.shape[1]):
+        h, c = lstm_step(xs[:, t], h, c, p, order)
+        hs.append(h)
+    return np.stack(hs, axis=1), (h, c)
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    """The hidden states in either published gate order, from the carried or from a zero state."""
+    H = case.params["Wh"].shape[0]
+    zero = (np.zeros((case.N, H)), np.zeros((case.N, H)))
+    return [out for order in GATE_ORDERS
+            for out in carried_outputs(case, lambda xs, s, o=order: _sequence(xs, s, case.params, o), zero)]
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return draw_sizes(draw, ("T", "D", "H"), max_H=3)
+    return {**draw_sizes(draw, ("T", "D", "H"), max_H=3), **draw_stateful(draw)}
 
 
 def batch_spec(convention: str) -> Spec:
@@ -38,5 +59,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "time_lstm", ("timelstm",), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=one_step_share,
-    forward_candidates=sequence_candidates,
+    forward_candidates=forward_candidates, carried_state=CarriedState(("h", "c")),
 )
