@@ -486,3 +486,24 @@ def test_grade_lists_the_built_in_assignments_and_asks_for_what_is_missing(capsy
     assert "cs231n-a3: CS231n assignment 3" in out and "rnn_step, rnn, word_embedding" in out
     assert main(["grade", "student.py"]) == 2
     assert "--list-assignments shows the built-in ones" in capsys.readouterr().err
+
+
+def test_a_course_folder_is_graded_past_its_data_loaders_python2_names_and_a_file_that_cannot_be_imported(tmp_path):
+    root = cs231n_a1(tmp_path)
+    # the course's own helpers import what the jail has not; they define no layer, so they are not imported
+    write(root, {"cs231n/data_utils.py": "from six.moves import cPickle as pickle\nfrom imageio import imread\n",
+                 "cs231n/vis_utils.py": "import matplotlib.pyplot as plt\n"})
+    svm = root / "cs231n/classifiers/linear_svm.py"
+    svm.write_text("from past.builtins import xrange\n" + svm.read_text().replace(" in range(", " in xrange("))
+    # a Python 2 print in one file costs that file's layers only (and those of the files importing it), and
+    # says why
+    layers = root / "cs231n/layers.py"
+    layers.write_text(layers.read_text() + '\nprint "layers ready"\n')
+
+    grade = graded(root, "cs231n-a1")
+    lost = {la.required.name: la.error for la in grade.layers if la.score < la.max_score}
+    assert set(lost) == {"affine", "relu", "softmax_loss", "svm_loss"}, scores(grade)
+    assert all("not imported: " in str(why) and "layers.py:" in str(why) and "syntax error" in str(why)
+               for why in lost.values()), lost
+    assert any(n.startswith("not imported: layers.py:") for n in grade.notes), grade.notes
+    assert layer(grade, "svm_loss_naive").score == 15 and grade.score == 60

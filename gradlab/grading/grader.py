@@ -408,7 +408,18 @@ def _start(box: Sandbox, grade: Grade) -> dict[str, Any]:
     left_out = f"left out of your submission: {'; '.join(box.left_out)[:900]}"
     if box.left_out and left_out not in grade.notes:
         grade.notes.append(left_out)
+    for why in _unimported(hello) if hello.get("ok") else []:  # files whose neighbours were graded
+        if f"not imported: {why}" not in grade.notes:
+            grade.notes.append(f"not imported: {why}")
     return hello
+
+
+def _unimported(hello: dict[str, Any]) -> list[str]:
+    """Why each file of the submission that could not be imported was not (the child lists them among the
+    skipped names as "<file>"); the hello is the child's word, so its shape is checked."""
+    skipped = hello.get("skipped")
+    return [str(item[1])[:600] for item in skipped if isinstance(item, (list, tuple)) and len(item) == 2
+            and item[0] == "<file>"] if isinstance(skipped, list) else []
 
 
 def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assignment: Assignment,
@@ -425,8 +436,11 @@ def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assi
     if entry is None:
         style = "class" if assignment.convention == "class" else "function (pair)"
         found = ", ".join(e["name"] for e in entries) or "none"
+        # a file that could not be imported is likely where the layer is: say why, with the layer
+        unread = _unimported(hello)
+        also = f"; not imported: {'; '.join(unread)[:600]}" if unread else ""
         return _missing(required, assignment, f"no {style} named {required.name!r} was found "
-                                               f"(layers found: {found})")
+                                               f"(layers found: {found}){also}")
     duplicates = hello.get("duplicates")
     files = duplicates.get(entry["name"]) if isinstance(duplicates, dict) else None
     if isinstance(files, list) and files:
