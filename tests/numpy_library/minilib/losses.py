@@ -1,7 +1,5 @@
 """A loss object: `loss(y, p)` per element, `gradient(y, p)` its derivative with respect to p."""
 
-import numpy as np
-
 
 class SquareLoss:
     def loss(self, y, p):
