@@ -47,6 +47,12 @@ def test_the_course_test_data_makers_are_skipped_as_helpers_not_failed_as_layers
     assert not [e.name for found in discover([FOLDER / "testCases.py"]) for e in found.entries]
 
 
+def test_the_course_public_tests_are_skipped_as_tests_not_failed_as_layers():
+    found = discover([FOLDER / "public_tests.py"])[0]
+    assert found.error is None and not found.entries
+    assert dict(found.skipped)["linear_test"] == "linear_forward_test is a test of a layer, not a layer"
+
+
 def test_an_activation_only_one_of_the_two_functions_handles_is_skipped_with_which_one(tmp_path):
     twin = _twin(tmp_path, '''    elif activation == "tanh":
         dZ = tanh_backward(dA, activation_cache)

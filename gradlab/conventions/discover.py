@@ -180,6 +180,8 @@ class _Finder(ConventionNames):
         elif _takes_nothing(forward):  # deeplearning.ai's testCases.py: linear_forward_test_case() -> A, W, b
             self.found.skipped.append((layer, f"{name} takes no input: a helper that makes test data, not a "
                                               "layer"))
+        elif suffix.startswith("_test"):  # deeplearning.ai's public_tests.py: linear_forward_test(target)
+            self.found.skipped.append((layer, f"{name} is a test of a layer, not a layer"))
         elif self.activation_pairs(forward, backward, layer, kind, stem):
             return
         elif (extra := required_beyond(forward, kind)) is not None:
