@@ -46,7 +46,8 @@ def _twin(tmp_path: Path, file: str, old: str, new: str) -> Path:
 
 def test_every_layer_and_object_of_the_correct_library_folder_passes(correct):
     assert {"Dense", "BatchNormalization", "Dropout", "Activation[relu]", "Activation[sigmoid]", "Activation[tanh]",
-            "Activation[softmax]", "Sigmoid", "TanH", "ReLU", "Softmax", "SquareLoss", "FullyConnected"} <= set(correct)
+            "Activation[softmax]", "Sigmoid", "TanH", "ReLU", "Softmax", "SquareLoss", "FullyConnected",
+            "BatchNorm1D"} <= set(correct)
     assert {n: (r.verdict, r.bug_codes) for n, r in correct.items() if r.verdict == "fail"} == {}
 
 
@@ -83,6 +84,9 @@ def test_an_activation_object_of_a_name_gradlab_does_not_know_is_skipped_with_wh
     # numpy-ml's dicts: a gradient never accumulated stays at the zeros gradlab put there
     ("dict_layers.py", '            self.gradients["b"] += dLdy.sum(axis=0, keepdims=True)\n', "            pass\n",
      ["FullyConnected"], "zero-gradient"),
+    # numpy-ml's BatchNorm1D (scaler and intercept for gamma and beta): dintercept a mean where a sum belongs
+    ("dict_layers.py", '            self.gradients["intercept"] += dLdy.sum(axis=0)\n',
+     '            self.gradients["intercept"] += dLdy.mean(axis=0)\n', ["BatchNorm1D"], "extra-batch-mean"),
 ])
 def test_a_one_edit_bug_in_a_library_convention_fails_with_its_code(tmp_path, correct, file, old, new, failing,
                                                                       code):

@@ -25,8 +25,8 @@ __all__ = ["PARAM_ALIASES", "Slot", "find_slot"]
 PARAM_ALIASES = {
     "W": ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "Wx"),
     "b": ("b", "bias", "biases", "w0"),
-    "gamma": ("gamma", "weight", "scale", "g"),
-    "beta": ("beta", "bias", "shift"),
+    "gamma": ("gamma", "weight", "scale", "g", "scaler"),
+    "beta": ("beta", "bias", "shift", "intercept"),
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
 

@@ -133,11 +133,8 @@ class _Finder(ConventionNames):
         for name, obj in self.objects.items():
             if isinstance(obj, type):
                 kind = self.given.get(name) or kind_for_class(name)
-                if kind is None and is_library_class(obj) and name.lower().endswith("2d"):
-                    # Keras's spelling: MaxPooling2D is a max pooling (of a kind with no parameters only: a
-                    # LayerNorm2D is a layer norm over other axes than gradlab's)
-                    kind = kind_for_class(name[:-2])
-                    kind = kind if kind is not None and not kind.params else None
+                if kind is None and is_library_class(obj) and name.lower()[-2:] in ("1d", "2d"):
+                    kind = _spelled_with_dimensions(name)
                 if self.library_class(name, obj, kind):
                     continue
                 if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
@@ -216,6 +213,20 @@ class _Finder(ConventionNames):
         self.add((id(forward), id(backward)), name, layer, "function",
                  self.entry(layer, kind, "function", (forward, backward)))
         return True
+
+
+def _spelled_with_dimensions(name: str) -> Kind | None:
+    """The libraries' spelling: MaxPooling2D is a max pooling, numpy-ml's BatchNorm1D a batch norm, when the
+    kind's input has the dimensions the name says: (N, D) for 1D, (N, C, H, W) for 2D. A Conv1D is no conv,
+    and a 2D layer with parameters (numpy-ml's LayerNorm2D) normalises over other axes than gradlab's."""
+    kind = kind_for_class(name[:-2])
+    if kind is None or name.lower().endswith("2d") and kind.params:
+        return None
+    try:
+        x = kind.case({"N": 2, **kind.batch_spec("class"), "seed": 0}).x
+    except Exception:  # noqa: BLE001 - a kind built from fixed specs only: not guessed
+        return None
+    return kind if x.ndim == (2 if name.lower().endswith("1d") else 4) else None
 
 
 def _takes_nothing(fn: Any) -> bool:

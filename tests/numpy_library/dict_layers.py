@@ -48,3 +48,39 @@ class FullyConnected:
             self.gradients["W"] += X.T @ dLdy
             self.gradients["b"] += dLdy.sum(axis=0, keepdims=True)
         return dX
+
+
+class BatchNorm1D:
+    def __init__(self, epsilon=1e-5, optimizer=None):
+        self.epsilon = epsilon
+        self.X = []
+        self.parameters = {"scaler": None, "intercept": None}
+        self.gradients = {}
+        self.is_initialized = False
+
+    def flush_gradients(self):
+        self.X = []
+        for k, v in self.gradients.items():
+            self.gradients[k] = np.zeros_like(v)
+
+    def forward(self, X, retain_derived=True):
+        if not self.is_initialized:
+            n_in = X.shape[1]
+            self.parameters = {"scaler": np.random.rand(n_in), "intercept": np.zeros(n_in)}
+            self.gradients = {"scaler": np.zeros(n_in), "intercept": np.zeros(n_in)}
+            self.is_initialized = True
+        if retain_derived:
+            self.X.append(X)
+        X_hat = (X - X.mean(axis=0)) / np.sqrt(X.var(axis=0) + self.epsilon)
+        return self.parameters["scaler"] * X_hat + self.parameters["intercept"]
+
+    def backward(self, dLdy, retain_grads=True):
+        X = self.X[0]
+        n = X.shape[0]
+        inv_std = 1 / np.sqrt(X.var(axis=0) + self.epsilon)
+        X_hat = (X - X.mean(axis=0)) * inv_std
+        if retain_grads:
+            self.gradients["scaler"] += (dLdy * X_hat).sum(axis=0)
+            self.gradients["intercept"] += dLdy.sum(axis=0)
+        dX_hat = dLdy * self.parameters["scaler"]
+        return inv_std / n * (n * dX_hat - dX_hat.sum(axis=0) - X_hat * (dX_hat * X_hat).sum(axis=0))
