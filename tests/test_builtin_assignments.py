@@ -332,18 +332,26 @@ FUNCTIONS_VOL2 = "from common.np import *\n\n\n" + textwrap.dedent('''
 
 def dlfs2(root: Path) -> Path:
     """my_dlfs2/: common/layers.py and common/time_layers.py, importing common.np (numpy, or cupy under
-    common/config.py's GPU flag) and common.functions, as the book's do."""
+    common/config.py's GPU flag) and common.functions, as the book's do; chapter 4's
+    negative_sampling_layer.py and chapter 8's attention_layer.py in their chapters' folders."""
     recurrent = defs("dlfs2_classes", "RNN", "TimeRNN", "LSTM", "TimeLSTM", "TimeSoftmaxWithLoss", "_gru_step",
-                     "gru_step_backward", "GRU", "TimeGRU", "TimeBiLSTM").replace("_sigmoid(", "sigmoid(")
+                     "gru_step_backward", "GRU", "TimeGRU", "TimeBiLSTM", "TimeSigmoidWithLoss")
+    losses = defs("dlfs2_classes", "MatMul", "SigmoidWithLoss").replace("_sigmoid(", "sigmoid(")
+    attention = defs("dlfs2_classes", "WeightSum", "AttentionWeight", "Attention", "TimeAttention")
+    chapter = "import sys\nsys.path.append('..')\nfrom common.np import *\n"
     return write(root / "my_dlfs2", {
         **_textbook_common(FUNCTIONS_VOL2),
         "common/config.py": "GPU = False\n",
         "common/np.py": "from common.config import GPU\n\nif GPU:\n    import cupy as np\n"
                         "else:\n    import numpy as np\n",
         "common/layers.py": "from common.np import *\nfrom common.functions import softmax, sigmoid, "
-                            "cross_entropy_error\n\n\n" + LAYERS_VOL2,
+                            "cross_entropy_error\n\n\n" + LAYERS_VOL2 + "\n\n" + losses,
         "common/time_layers.py": "from common.np import *\nfrom common.layers import *\nfrom common.functions "
-                                 "import sigmoid\n\n\n" + recurrent + "\n\n" + TIME_LAYERS_VOL2,
+                                 "import sigmoid\n\n\n" + recurrent.replace("_sigmoid(", "sigmoid(") + "\n\n"
+                                 + TIME_LAYERS_VOL2,
+        "ch04/negative_sampling_layer.py": chapter + "\n\n" + defs("dlfs2_classes", "EmbeddingDot"),
+        "ch08/attention_layer.py": chapter + "from common.functions import softmax\n\n\n"
+                                   + attention.replace("_softmax_rows(", "softmax("),
     })
 
 
