@@ -88,6 +88,13 @@ def test_a_one_edit_bug_fails_with_its_code_in_the_helper_and_in_every_layer_bui
     assert all(verdicts[n] == ("pass", []) for n in untouched), verdicts
 
 
+def test_the_hint_for_a_forgotten_1_over_m_puts_it_on_dw_and_db_as_the_course_does(tmp_path):
+    twin = _twin(tmp_path, "    dW = dZ @ A_prev.T / m\n", "    dW = dZ @ A_prev.T\n")
+    report = next(r for r in check_paths([twin], examples=EXAMPLES).reports if r.name == "linear")
+    assert report.bug_codes == ["missing-batch-mean"]
+    assert "dW = dZ @ A_prev.T / m" in report.hints["missing-batch-mean"]
+
+
 def test_a_branch_that_calls_another_activations_backward_fails_that_activation_only(tmp_path):
     twin = _twin(tmp_path, "        dZ = sigmoid_backward(dA, activation_cache)\n",
                  "        dZ = relu_backward(dA, activation_cache)\n")

@@ -95,12 +95,19 @@ def refusal(entry: Entry, kind: Kind) -> str | None:
 
 
 def layout_hints(entry: Entry) -> dict[str, str]:
-    """Bug hints said in the entry's layout, where they differ from `gradlab.core.bugs` (no others)."""
+    """Bug hints said in the entry's layout and gradient convention, where they differ from
+    `gradlab.core.bugs` (no others)."""
+    said: dict[str, str] = {}
     if entry.options.get("layout", "rows") == "columns":
         from gradlab.conventions.layouts import hints
 
-        return hints(entry.options.get("weights", "in_out"))
-    return {}
+        said.update(hints(entry.options.get("weights", "in_out")))
+    if entry.options.get("param_gradients") == "mean":  # deeplearning.ai: the 1/m is on dW and db, not on dA_prev
+        said["missing-batch-mean"] = ("in this course's convention dW and db are means over the m examples: "
+                                      "dW = dZ @ A_prev.T / m, db = dZ.sum(axis=1, keepdims=True) / m")
+        said["extra-batch-mean"] = ("divide dW and db by m once, and dA_prev = W.T @ dZ not at all: the 1/m of "
+                                    "the mean cost is applied there")
+    return said
 
 
 def grad_names(layer: Layer, kind: Kind) -> dict[str, str]:
