@@ -19,7 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        epilog=exit_statuses(ok="the zip is written", usage="usage error, the assignment does not "
                                                                             "load, or a wheel is missing (one line "
                                                                             "says why)"))
-    p.add_argument("assignment", metavar="ASSIGNMENT", help="built-in assignment (classes, functions) or a TOML file")
+    p.add_argument("assignment", metavar="ASSIGNMENT",
+                   help="a built-in assignment (gradlab grade --list-assignments) or a TOML file")
     p.add_argument("--out", default="autograder.zip", metavar="ZIP",
                    help="where to write the zip (default autograder.zip)")
     hidden_alias(p, "-o", "--output", dest="out")  # the spelling before `--out`: scripts use it
