@@ -65,6 +65,13 @@ def test_an_activation_object_of_a_name_gradlab_does_not_know_is_skipped_with_wh
     assert "kind=" in skipped["Swish2"]
 
 
+def test_a_library_layer_gradlab_cannot_build_is_skipped_as_not_checked_never_failed():
+    # numpy-ml's Dropout wraps another layer, its convolutions are channels-last: not checked, which is no failure
+    outcome = check_paths([FOLDER / "dict_layers.py"], examples=EXAMPLES, seed=0)
+    assert "Dropout" not in [r.name for r in outcome.reports]
+    assert "wrapped_layer" in dict(outcome.skipped)["Dropout"]
+
+
 @pytest.mark.parametrize("file, old, new, failing, code", [
     # the gradient read off the update at learning rate 1, and dx taken with the weights already updated
     ("minilib/layers.py", "        return accum_grad @ W.T\n", "        return accum_grad @ self.W.T\n", ["Dense"],

@@ -212,9 +212,9 @@ def _construct(cls: type, kind: Kind, case: Case, given: dict[str, Any]) -> Any:
         value = given[p.name] if p.name in given else _argument(p, kind, case)
         if value is not inspect.Parameter.empty:
             kwargs[p.name] = value
-        elif p.default is p.empty:
-            raise LayerSignatureError(f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot "
-                                      f"supply for a {kind.name} layer")
+        elif p.default is p.empty:  # numpy-ml's Dropout(wrapped_layer, p) wraps another layer
+            raise ConventionMismatch(f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot "
+                                     f"supply for a {kind.name} layer: not checked")
     try:
         return cls(**kwargs)
     except (Exception, SystemExit) as exc:

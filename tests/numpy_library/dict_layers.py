@@ -84,3 +84,21 @@ class BatchNorm1D:
             self.gradients["intercept"] += dLdy.sum(axis=0)
         dX_hat = dLdy * self.parameters["scaler"]
         return inv_std / n * (n * dX_hat - dX_hat.sum(axis=0) - X_hat * (dX_hat * X_hat).sum(axis=0))
+
+
+class Dropout:
+    """A wrapper around another layer, as numpy-ml's: gradlab has no layer to give it."""
+
+    def __init__(self, wrapped_layer, p):
+        self.wrapped, self.p = wrapped_layer, p
+        self._init_params()
+
+    def _init_params(self):
+        self.mask = None
+
+    def forward(self, X, retain_derived=True):
+        self.mask = (np.random.rand(*X.shape) >= self.p) / (1 - self.p)
+        return self.wrapped.forward(X * self.mask, retain_derived)
+
+    def backward(self, dLdy, retain_grads=True):
+        return self.wrapped.backward(dLdy, retain_grads) * self.mask
