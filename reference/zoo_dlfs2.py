@@ -147,7 +147,7 @@ class SigmoidWithLossNoBatchMean(SigmoidWithLoss):
 @register("time_sigmoid_with_loss", bug="scaled", note="dxs divided by N where the loss averages over N * T")
 class TimeSigmoidWithLossMeanOverBatchOnly(TimeSigmoidWithLoss):
     def backward(self, dout=1):
-        return ((self.step.p - self.step.t) * dout / self.shape[0]).reshape(self.shape)  # BUG: / (N * T)
+        return (self.p - self.ts) * dout / self.ts.shape[0]  # BUG: the mean is over all N * T steps: ts.size
 
 
 @register("embedding_dot", bug="dropped-term", note="dW[idx] = dout * h: a repeated row keeps one sample's share")
@@ -188,25 +188,47 @@ class AttentionWeightedPathOnly(Attention):
 @register("time_attention", bug="dropped-term", note="dhs_enc = dhs: each decoder step overwrites the others")
 class TimeAttentionOverwritesDhsEnc(TimeAttention):
     def backward(self, dout):
+        dhs_enc = 0
         dhs_dec = []
         for u, step in enumerate(self.steps):
-            dhs_enc, dh = step.backward(dout[:, u])  # BUG: every step read hs_enc: dhs_enc += dhs
+            dhs, dh = step.backward(dout[:, u])
+            dhs_enc = dhs  # BUG: every step read all of hs_enc: dhs_enc += dhs
             dhs_dec.append(dh)
         return dhs_enc, np.stack(dhs_dec, axis=1)
 
 
 @register("time_rnn", bug="zero-gradient", note="stateful: self.dh never written, the carried h gets no gradient")
 class TimeRNNForgetsCarriedDh(TimeRNN):
-    def backward(self, dhs):
-        dxs = super().backward(dhs)
-        self.dh = None  # BUG: the encoder of a seq2seq model reads the carried h's gradient here: keep dh
+    def backward(self, dhs):  # BUG: self.dh = dh is never written, though the encoder of a seq2seq model reads it
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+        dh = np.zeros(dhs[:, 0].shape)
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.steps[t]
+            da = (dhs[:, t] + dh) * (1 - h ** 2)
+            dxs[:, t], dh = da @ Wx.T, da @ Wh.T
+            dWx += x.T @ da
+            dWh += h_prev.T @ da
+            db += da.sum(axis=0)
+        for grad, value in zip(self.grads, (dWx, dWh, db)):
+            grad[...] = value
         return dxs
 
 
 @register("time_rnn", bug="dropped-term", note="stateful: step 0's previous state cached as zeros, not the carried h")
 class TimeRNNCachesZeroStart(TimeRNN):
     def forward(self, xs):
-        hs = super().forward(xs)
-        x0, _, h0 = self.steps[0]
-        self.steps[0] = (x0, np.zeros_like(h0), h0)  # BUG: a stateful forward starts from the carried h
+        Wx, Wh, b = self.params
+        N, T, _ = xs.shape
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((N, Wh.shape[0]))
+        hs = np.zeros((N, T, Wh.shape[0]), dtype=np.result_type(xs, Wx, Wh, b))
+        self.steps = []
+        for t in range(T):
+            h_prev = self.h
+            self.h = np.tanh(xs[:, t] @ Wx + h_prev @ Wh + b)
+            # BUG: step 0 starts from the carried h when stateful; cache h_prev as it was
+            self.steps.append((xs[:, t], h_prev if t > 0 else np.zeros_like(h_prev), self.h))
+            hs[:, t] = self.h
         return hs

@@ -19,7 +19,7 @@ from gradlab.kinds.common import distinct_sizes, values
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, D, V = spec["N"], spec["D"], spec["V"]
-    idx = rng.integers(0, V, size=N)
+    idx = rng.integers(0, V, size=(N,))
     if N >= 2:  # a repeated row: its gradient is the sum of both samples' shares
         idx[-1] = idx[0]
     return Case(values(rng, (N, D), spec), idx, {"W": rng.standard_normal((V, D))}, {}, spec)

@@ -18,7 +18,7 @@ from gradlab.kinds.common import LOSS_SCALES, values
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N = spec["N"]
     # integer labels: the book's cross entropy indexes its (N, 2) probabilities with them
-    return Case(values(rng, (N,), spec), rng.integers(0, 2, size=N), {}, {}, spec)
+    return Case(values(rng, (N,), spec), rng.integers(0, 2, size=(N,)), {}, {}, spec)
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:

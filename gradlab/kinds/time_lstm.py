@@ -21,7 +21,7 @@ from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import GATE_ORDERS, lstm_step
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
-from gradlab.kinds.time_rnn import carried_outputs, draw_stateful, stateful_hyper
+from gradlab.kinds.time_rnn import Run, carried_outputs, draw_stateful, stateful_hyper
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -43,8 +43,10 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
     """The hidden states in either published gate order, from the carried or from a zero state."""
     H = case.params["Wh"].shape[0]
     zero = (np.zeros((case.N, H)), np.zeros((case.N, H)))
-    return [out for order in GATE_ORDERS
-            for out in carried_outputs(case, lambda xs, s, o=order: _sequence(xs, s, case.params, o), zero)]
+    def in_order(order: tuple[int, ...]) -> Run:
+        return lambda xs, state: _sequence(xs, state, case.params, order)
+
+    return [out for order in GATE_ORDERS for out in carried_outputs(case, in_order(order), zero)]
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:

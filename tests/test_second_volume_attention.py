@@ -1,0 +1,523 @@
+"""The textbook's second volume's remaining layers as a learner writes them in the book's conventions:
+MatMul, SigmoidWithLoss, TimeSigmoidWithLoss, word2vec's EmbeddingDot, chapter 8's attention layers
+(two inputs each, a gradient for every one), and the stateful time layers checked across two calls
+with the state carried. Each layer here is this file's own, written the way the book's readers write
+them (params/grads lists filled in place, inner layers composed, reshape and repeat)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradlab.cases.runner import check_entry
+from gradlab.cli.main import main
+from gradlab.conventions.adapters import adapt
+from gradlab.conventions.discover import entry_for
+from gradlab.core.check import check_case
+from gradlab.core.results import FAIL, PASS
+from gradlab.grading.forward_reference import check_forward, reference_output
+from gradlab.kinds import KINDS, build_case, kind_for_class
+
+
+def _on(layer, kind: str, **spec):
+    """`layer` checked on one case of `kind` built from `spec` (N=3, seed 1 unless given)."""
+    entry = entry_for(layer, kind=kind)
+    k = KINDS[kind]
+    case = build_case(k, {"N": 3, "seed": 1, "scale": 1.0, **spec})
+    return check_case(lambda c: adapt(entry, k, c), k, case, name=entry.name, convention="class")
+
+
+class Embedding:
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+        self.idx = None
+
+    def forward(self, idx):
+        self.idx = idx
+        return self.params[0][idx]
+
+    def backward(self, dout):
+        dW, = self.grads
+        dW[...] = 0
+        np.add.at(dW, self.idx, dout)
+
+
+class EmbeddingDot:
+    """Shares its inner Embedding's params and grads lists, as the book's does."""
+
+    def __init__(self, W):
+        self.embed = Embedding(W)
+        self.params, self.grads = self.embed.params, self.embed.grads
+        self.cache = None
+
+    def forward(self, h, idx):
+        rows = self.embed.forward(idx)
+        self.cache = (h, rows)
+        return (rows * h).sum(axis=1)
+
+    def backward(self, dout):
+        h, rows = self.cache
+        dout = dout.reshape(-1, 1)
+        self.embed.backward(dout * h)
+        return dout * rows
+
+
+class EmbeddingDotAssigning(EmbeddingDot):
+    def backward(self, dout):
+        h, rows = self.cache
+        dout = dout.reshape(-1, 1)
+        dW, = self.grads
+        dW[...] = 0
+        dW[self.embed.idx] = dout * h  # a row picked twice keeps one sample's share
+        return dout * rows
+
+
+def test_the_second_volume_layers_are_known_by_their_class_names():
+    names = ("MatMul", "SigmoidWithLoss", "TimeSigmoidWithLoss", "EmbeddingDot", "WeightSum", "AttentionWeight",
+             "Attention", "TimeAttention")
+    assert {n: kind_for_class(n).name for n in names} == {
+        "MatMul": "matmul", "SigmoidWithLoss": "sigmoid_with_loss", "TimeSigmoidWithLoss": "time_sigmoid_with_loss",
+        "EmbeddingDot": "embedding_dot", "WeightSum": "weight_sum", "AttentionWeight": "attention_weight",
+        "Attention": "attention", "TimeAttention": "time_attention"}
+
+
+def test_embedding_dot_takes_its_indices_in_forward_and_its_table_gradient_from_the_shared_grads_list():
+    report = check_entry(entry_for(EmbeddingDot), examples=10, seed=0)
+    assert report.verdict == PASS, report.bug_codes
+    assert set(report.worst) == {"dx", "grads[0]"}
+
+
+def test_an_embedding_dot_that_assigns_rows_fails_on_a_repeated_index_and_passes_without_one():
+    repeated = _on(EmbeddingDotAssigning, "embedding_dot", N=3, D=3, V=4)
+    assert repeated.verdict == FAIL and repeated.bug_codes == ["dropped-term"]
+    # one sample: no row is picked twice, so assigning is as right as accumulating
+    assert _on(EmbeddingDotAssigning, "embedding_dot", N=1, D=3, V=4).verdict == PASS
+
+
+class WeightSum:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, hs, a):
+        N, T, H = hs.shape
+        ar = a.reshape(N, T, 1)
+        self.cache = (hs, ar)
+        return (hs * ar).sum(axis=1)
+
+    def backward(self, dc):
+        hs, ar = self.cache
+        N, T, H = hs.shape
+        dt = dc.reshape(N, 1, H).repeat(T, axis=1)
+        return dt * ar, (dt * hs).sum(axis=2)
+
+
+class Softmax:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.out = None
+
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.out = e / e.sum(axis=1, keepdims=True)
+        return self.out
+
+    def backward(self, dout):
+        dx = self.out * dout
+        return dx - self.out * dx.sum(axis=1, keepdims=True)
+
+
+class AttentionWeight:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.softmax = Softmax()
+        self.cache = None
+
+    def forward(self, hs, h):
+        N, T, H = hs.shape
+        hr = h.reshape(N, 1, H)
+        self.cache = (hs, hr)
+        return self.softmax.forward((hs * hr).sum(axis=2))
+
+    def backward(self, da):
+        hs, hr = self.cache
+        N, T, H = hs.shape
+        dt = self.softmax.backward(da).reshape(N, T, 1).repeat(H, axis=2)
+        return dt * hr, (dt * hs).sum(axis=1)
+
+
+class Attention:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.weight_layer, self.sum_layer = AttentionWeight(), WeightSum()
+
+    def forward(self, hs, h):
+        return self.sum_layer.forward(hs, self.weight_layer.forward(hs, h))
+
+    def backward(self, dout):
+        dhs0, da = self.sum_layer.backward(dout)
+        dhs1, dh = self.weight_layer.backward(da)
+        return dhs0 + dhs1, dh
+
+
+class TimeAttention:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.layers = None
+
+    def forward(self, hs_enc, hs_dec):
+        N, U, H = hs_dec.shape
+        out = np.empty_like(hs_dec)
+        self.layers = [Attention() for _ in range(U)]
+        for u, layer in enumerate(self.layers):
+            out[:, u, :] = layer.forward(hs_enc, hs_dec[:, u, :])
+        return out
+
+    def backward(self, dout):
+        dhs_enc, dhs_dec = 0, np.empty_like(dout)
+        for u, layer in enumerate(self.layers):
+            dhs, dh = layer.backward(dout[:, u, :])
+            dhs_enc += dhs
+            dhs_dec[:, u, :] = dh
+        return dhs_enc, dhs_dec
+
+
+class SoftmaxCouplingDropped(Softmax):
+    def backward(self, dout):
+        return self.out * dout  # the Jacobian's diagonal only
+
+
+class AttentionWeightCouplingDropped(AttentionWeight):
+    def __init__(self):
+        super().__init__()
+        self.softmax = SoftmaxCouplingDropped()
+
+
+class AttentionCouplingDropped(Attention):
+    def __init__(self):
+        super().__init__()
+        self.weight_layer = AttentionWeightCouplingDropped()
+
+
+@pytest.mark.parametrize("layer, second", [(WeightSum, "da"), (AttentionWeight, "dh"), (Attention, "dh"),
+                                           (TimeAttention, "dhs_dec")])
+def test_each_attention_layer_passes_with_a_gradient_checked_for_both_of_its_inputs(layer, second):
+    report = check_entry(entry_for(layer), examples=10, seed=0)
+    assert report.verdict == PASS, report.bug_codes
+    assert set(report.worst) == {"dx", second}
+
+
+def test_time_attention_that_keeps_one_decoder_steps_share_of_the_encoder_gradient_is_dropped_term():
+    class Overwrites(TimeAttention):
+        def backward(self, dout):
+            dhs_dec = np.empty_like(dout)
+            for u, layer in enumerate(self.layers):
+                dhs_enc, dhs_dec[:, u, :] = layer.backward(dout[:, u, :])
+            return dhs_enc, dhs_dec
+
+    report = check_entry(entry_for(Overwrites, kind="time_attention"), examples=10, seed=0)
+    assert report.bug_codes[:1] == ["dropped-term"], report.bug_codes
+
+
+@pytest.mark.parametrize("layer, kind", [(AttentionWeightCouplingDropped, "attention_weight"),
+                                         (AttentionCouplingDropped, "attention")])
+def test_a_softmax_backward_without_its_coupling_term_is_named_dropped_term_inside_attention(layer, kind):
+    result = _on(layer, kind, T=4, H=3)
+    assert result.verdict == FAIL
+    assert {g.name: g.bug_code for g in result.gradients} == {"dx": "dropped-term", "dh": "dropped-term"}
+    assert "coupling term" in next(g.diagnosis for g in result.gradients if g.name == "dh")
+
+
+def test_a_wrong_attention_gradient_that_is_not_the_missing_coupling_term_is_not_given_that_name():
+    class ScoresHsWithItself(AttentionWeight):
+        def backward(self, da):
+            hs, hr = self.cache
+            N, T, H = hs.shape
+            dt = self.softmax.backward(da).reshape(N, T, 1).repeat(H, axis=2)
+            return dt * hs, (dt * hs).sum(axis=1)  # dhs multiplied by hs where h belongs
+
+    result = _on(ScoresHsWithItself, "attention_weight", T=4, H=3)
+    assert result.verdict == FAIL
+    assert all("coupling term" not in g.diagnosis for g in result.gradients)
+
+
+class SigmoidWithLoss:
+    """The book's form: two-column probabilities and a cross entropy with a small constant inside the log."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.y = self.t = None
+
+    def forward(self, x, t):
+        self.t, self.y = t, 1 / (1 + np.exp(-x))
+        p = np.c_[1 - self.y, self.y]
+        return -np.sum(np.log(p[np.arange(len(t)), t] + 1e-7)) / len(t)
+
+    def backward(self, dout=1):
+        return (self.y - self.t) * dout / self.t.shape[0]
+
+
+class TimeSigmoidWithLoss:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.layers, self.shape = None, None
+
+    def forward(self, xs, ts):
+        self.shape = xs.shape
+        self.layers = [SigmoidWithLoss() for _ in range(xs.shape[1])]
+        return sum(layer.forward(xs[:, t], ts[:, t]) for t, layer in enumerate(self.layers)) / xs.shape[1]
+
+    def backward(self, dout=1):
+        dxs = np.empty(self.shape, dtype="f")
+        for t, layer in enumerate(self.layers):
+            dxs[:, t] = layer.backward(dout / self.shape[1])
+        return dxs
+
+
+class MatMul:
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.params[0])
+
+    def backward(self, dout):
+        self.grads[0][...] = np.dot(self.x.T, dout)
+        return np.dot(dout, self.params[0].T)
+
+
+@pytest.mark.parametrize("layer", [SigmoidWithLoss, TimeSigmoidWithLoss, MatMul])
+def test_the_books_losses_and_matmul_pass_as_a_reader_writes_them(layer):
+    report = check_entry(entry_for(layer), examples=10, seed=0)
+    assert report.verdict == PASS, report.bug_codes
+
+
+def test_a_time_sigmoid_loss_averaged_over_the_batch_only_is_scaled_by_the_number_of_steps():
+    class MeanOverBatchOnly(TimeSigmoidWithLoss):
+        def backward(self, dout=1):
+            dxs = np.empty(self.shape)
+            for t, layer in enumerate(self.layers):
+                dxs[:, t] = layer.backward(dout)  # the 1/T of the mean over steps left out
+            return dxs
+
+    result = _on(MeanOverBatchOnly, "time_sigmoid_with_loss", T=4)
+    assert result.bug_codes == ["scaled"]
+    assert abs(result.gradients[0].analytic_value / result.gradients[0].numeric_value - 4.0) < 1e-3
+
+
+class TimeRNN:
+    """The book's form: stateful keeps self.h between calls; backward leaves the carried h's gradient in self.dh."""
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.h, self.dh, self.stateful = None, None, stateful
+        self.cache = None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        N, T, D = xs.shape
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((N, Wh.shape[0]))
+        hs, self.cache = np.empty((N, T, Wh.shape[0])), []
+        for t in range(T):
+            h_prev = self.h
+            self.h = np.tanh(np.dot(xs[:, t, :], Wx) + np.dot(h_prev, Wh) + b)
+            self.cache.append((xs[:, t, :], h_prev, self.h))
+            hs[:, t, :] = self.h
+        return hs
+
+    def backward(self, dhs):
+        Wx, Wh, b = self.params
+        dxs = np.empty(dhs.shape[:2] + (Wx.shape[0],))
+        grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        dh = 0
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.cache[t]
+            dt = (dhs[:, t, :] + dh) * (1 - h ** 2)
+            dxs[:, t, :], dh = np.dot(dt, Wx.T), np.dot(dt, Wh.T)
+            grads[0] += np.dot(x.T, dt)
+            grads[1] += np.dot(h_prev.T, dt)
+            grads[2] += dt.sum(axis=0)
+        for grad, value in zip(self.grads, grads):
+            grad[...] = value
+        self.dh = dh
+        return dxs
+
+    def set_state(self, h):
+        self.h = h
+
+    def reset_state(self):
+        self.h = None
+
+
+class TimeRNNIgnoresCarriedState(TimeRNN):
+    def forward(self, xs):
+        self.h = None  # every call starts afresh, stateful or not
+        return super().forward(xs)
+
+
+class TimeRNNWithoutStateful(TimeRNN):
+    def __init__(self, Wx, Wh, b):
+        super().__init__(Wx, Wh, b)
+
+
+class TimeRNNStateElsewhere(TimeRNN):
+    """Carries its state as self.last_h: gradlab cannot put a carried state back, so checks it as built."""
+
+    def forward(self, xs):
+        self.h = getattr(self, "last_h", None) if self.stateful else None
+        hs = super().forward(xs)
+        self.last_h, self.h = self.h, "carried as last_h"
+        return hs
+
+
+def test_a_stateful_time_rnn_is_checked_from_the_state_its_first_call_left_with_dh_its_gradient():
+    result = _on(TimeRNN, "time_rnn", T=3, D=4, H=2, stateful=True)
+    assert result.verdict == PASS, result.bug_codes
+    assert {g.name for g in result.gradients} == {"dx", "grads[0]", "grads[1]", "grads[2]", "dh"}
+    # the second call really starts from a non-zero carried h, so dh is not trivially zero
+    dh = next(g for g in result.gradients if g.name == "dh")
+    assert abs(dh.numeric_value) > 1e-6
+
+
+def test_a_stateless_case_checks_no_carried_state():
+    result = _on(TimeRNN, "time_rnn", T=3, D=4, H=2)
+    assert result.verdict == PASS and "dh" not in {g.name for g in result.gradients}
+
+
+def test_a_time_rnn_that_ignores_its_carried_state_fails_only_when_built_stateful():
+    assert _on(TimeRNNIgnoresCarriedState, "time_rnn", T=3, D=4, H=2).verdict == PASS
+    stateful = _on(TimeRNNIgnoresCarriedState, "time_rnn", T=3, D=4, H=2, stateful=True)
+    assert stateful.verdict == FAIL
+    assert [g.name for g in stateful.gradients if not g.passed] == ["dh"]
+
+
+@pytest.mark.parametrize("layer", [TimeRNNWithoutStateful, TimeRNNStateElsewhere])
+def test_a_time_layer_whose_carried_state_cannot_be_arranged_is_checked_as_built_and_not_failed(layer):
+    result = _on(layer, "time_rnn", T=3, D=4, H=2, stateful=True)
+    assert result.verdict == PASS, result.bug_codes
+    assert "dh" not in {g.name for g in result.gradients}
+
+
+@pytest.mark.parametrize("kind", ["time_rnn", "time_lstm", "time_gru"])
+def test_the_grader_accepts_a_stateful_forward_and_refuses_one_that_restarted_from_zeros_badly(kind):
+    k = KINDS[kind]
+    case = build_case(k, {"N": 3, "T": 4, "D": 3, "H": 2, "seed": 2, "scale": 1.0, "stateful": True})
+    out = reference_output(k, case)
+    assert check_forward(k, case, out).ok
+    # the carried state changes the output: a stateful case is not a stateless one in disguise
+    fresh = reference_output(k, build_case(k, {**case.spec, "stateful": False}))
+    assert not np.allclose(out, fresh)
+    assert not check_forward(k, case, out * 1.5).ok
+
+
+def test_check_on_a_second_volume_file_finds_every_layer_and_fails_none(tmp_path, capsys):
+    path = tmp_path / "attention_layer.py"
+    path.write_text(_SOURCE)
+    main(["check", str(path), "--examples", "5"])
+    out = capsys.readouterr().out
+    for name in ("MatMul", "SigmoidWithLoss", "EmbeddingDot", "WeightSum", "AttentionWeight", "Attention",
+                 "TimeAttention"):
+        assert f"PASS {name} " in out, out
+    assert "FAIL" not in out and "SKIP" not in out
+
+
+_SOURCE = '''
+import numpy as np
+
+
+class MatMul:
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params[0]
+
+    def backward(self, dout):
+        self.grads[0][...] = self.x.T @ dout
+        return dout @ self.params[0].T
+
+
+class SigmoidWithLoss:
+    def __init__(self):
+        self.params, self.grads = [], []
+
+    def forward(self, x, t):
+        self.y, self.t = 1 / (1 + np.exp(-x)), t
+        return -np.mean(t * np.log(self.y) + (1 - t) * np.log(1 - self.y))
+
+    def backward(self, dout=1):
+        return (self.y - self.t) * dout / len(self.t)
+
+
+class EmbeddingDot:
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+
+    def forward(self, h, idx):
+        self.h, self.idx = h, idx
+        return np.sum(self.params[0][idx] * h, axis=1)
+
+    def backward(self, dout):
+        self.grads[0][...] = 0
+        np.add.at(self.grads[0], self.idx, dout[:, None] * self.h)
+        return dout[:, None] * self.params[0][self.idx]
+
+
+class WeightSum:
+    def __init__(self):
+        self.params, self.grads = [], []
+
+    def forward(self, hs, a):
+        self.hs, self.a = hs, a
+        return np.sum(hs * a[:, :, None], axis=1)
+
+    def backward(self, dc):
+        return self.a[:, :, None] * dc[:, None, :], np.sum(self.hs * dc[:, None, :], axis=2)
+
+
+class AttentionWeight:
+    def __init__(self):
+        self.params, self.grads = [], []
+
+    def forward(self, hs, h):
+        s = np.sum(hs * h[:, None, :], axis=2)
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        self.hs, self.h, self.a = hs, h, e / e.sum(axis=1, keepdims=True)
+        return self.a
+
+    def backward(self, da):
+        ds = self.a * (da - np.sum(self.a * da, axis=1, keepdims=True))
+        return ds[:, :, None] * self.h[:, None, :], np.sum(ds[:, :, None] * self.hs, axis=1)
+
+
+class Attention:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.weight, self.sum = AttentionWeight(), WeightSum()
+
+    def forward(self, hs, h):
+        return self.sum.forward(hs, self.weight.forward(hs, h))
+
+    def backward(self, dout):
+        dhs0, da = self.sum.backward(dout)
+        dhs1, dh = self.weight.backward(da)
+        return dhs0 + dhs1, dh
+
+
+class TimeAttention:
+    def __init__(self):
+        self.params, self.grads = [], []
+
+    def forward(self, hs_enc, hs_dec):
+        self.layers = [Attention() for _ in range(hs_dec.shape[1])]
+        return np.stack([l.forward(hs_enc, hs_dec[:, u]) for u, l in enumerate(self.layers)], axis=1)
+
+    def backward(self, dout):
+        parts = [l.backward(dout[:, u]) for u, l in enumerate(self.layers)]
+        return sum(p[0] for p in parts), np.stack([p[1] for p in parts], axis=1)
+'''
