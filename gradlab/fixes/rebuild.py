@@ -3,7 +3,8 @@
 The edited definitions (the layer's class or functions, the helpers they call) run again in a copy of
 the module's globals: the user's file, their module and every other module stay as they were, module-level
 code (a training loop at the bottom of the file) does not run again, and two candidates never see each
-other's edits. An edit is a replacement of a span of the text, so everything it does not touch keeps the
+other's edits; an edited helper module's functions are run so too, and the layer's own definitions
+again on them. An edit is a replacement of a span of the text, so everything it does not touch keeps the
 user's spacing and comments.
 Non-goal: deciding whether the rebuilt layer is right (that is `gradlab.fixes.verify`).
 """
@@ -76,10 +77,23 @@ def rebuild(site: Site, entry: Entry, text: str) -> Entry | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
+    namespace = _run(site, tree, dict(site.namespace))
+    if namespace is None:
+        return None
+    if site.host is not None:  # a helper module edited: the layer's own definitions again, calling the new helpers
+        host = dict(site.host.namespace)
+        host.update({alias: namespace[name] for alias, name in site.exports})
+        namespace = _run(site.host, site.host.tree, host)
+        if namespace is None:
+            return None
+    return replace(entry, target=_target(entry, namespace, site.target_names))
+
+
+def _run(site: Site, tree: ast.Module, namespace: dict[str, Any]) -> dict[str, Any] | None:
+    """`namespace` after `site`'s definitions, as `tree` has them, ran in it; None when they do not."""
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     if any(name not in top for name in site.defs):
         return None
-    namespace = dict(site.namespace)
     try:
         code = compile(ast.Module(body=[top[n] for n in site.defs], type_ignores=[]), str(site.path), "exec")
         with warnings.catch_warnings():
@@ -87,7 +101,7 @@ def rebuild(site: Site, entry: Entry, text: str) -> Entry | None:
             exec(code, namespace)  # noqa: S102 - the user's own definitions, edited, as `gradlab check` runs them
     except Exception:  # noqa: BLE001 - a candidate that does not even define the layer is simply not a fix
         return None
-    return replace(entry, target=_target(entry, namespace, site.target_names))
+    return namespace
 
 
 def _target(entry: Entry, namespace: dict[str, Any], names: tuple[str, ...]) -> Any:

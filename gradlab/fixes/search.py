@@ -1,6 +1,7 @@
 """The search for a verified fix: candidates in order, screened, the survivors checked in full.
 
 A candidate that passes the screen on every gradient is checked in full and, if it passes, is the fix.
+The layer's own file is searched first; then each helper module of the user's package the layer calls into.
 A candidate that repairs only some gradients (`dW` fixed, `db` still divided by N) is kept, and pairs of
 such candidates on different lines, together at most three lines, are tried once the single edits are
 spent: a slip repeated on two lines is one bug. The search stops after `budget` candidates (each
@@ -23,7 +24,7 @@ from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild
-from gradlab.fixes.source import Site, locate
+from gradlab.fixes.source import Site, helper_sites, locate
 from gradlab.fixes.verify import (
     FORWARD_BUGS,
     Screen,
@@ -43,6 +44,8 @@ MAX_CANDIDATES = 400
 MAX_PARTIAL = 10
 #: the most lines a fix may change
 MAX_LINES = 3
+#: candidates screened in each helper module of the user's package, beyond MAX_CANDIDATES
+HELPER_BUDGET = 100
 
 
 @dataclass
@@ -105,22 +108,39 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
     if site is None:
         return FixResult("none-found", tried=0)
     search = _Search(entry, report, site, examples, seed, budget)
+    # the layer's own file first, with the whole budget (a fix there is the likelier one); then each helper
+    # module of the user's package it calls into, with a budget of its own, where the forward may change
+    # towards the kind's reference (a softmax in `common/functions.py` is part of the layer's forward)
+    limit = budget
+    for here in (site, *helper_sites(site)):
+        search.site, search.forward_bug = here, search.forward_bug or here.host is not None
+        found = _search_in(search, limit, deadline)
+        if found is not None:
+            return found
+        limit = search.tried + HELPER_BUDGET
+    return FixResult("none-found", tried=search.tried)
+
+
+def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult | None:
+    """The fix found in `search.site` before `search.tried` reaches `limit` (or "not-searched" past the deadline),
+    else None."""
+    site, entry = search.site, search.entry
     partial: list[tuple[tuple[Edit, ...], Screen]] = []
     paired = 0
     # the families the diagnosis points at, then pairs of their partial repairs, then the other families
     # and pairs again: two plain edits (`/ N` removed from dW and from db) before one odd edit that happens
     # to fit both
-    for preferred, cand in itertools.chain(candidates(site, report), [(False, ())]):
+    for preferred, cand in itertools.chain(candidates(site, search.report), [(False, ())]):
         if not preferred and paired < len(partial) or not cand:
             for pair in _pairs(partial, search.original, paired):
-                if search.tried >= budget:
+                if search.tried >= limit:
                     break
                 if deadline is not None and time.monotonic() > deadline:
                     return FixResult("not-searched", tried=search.tried)
                 if search.attempt(pair)[0] == "fix":
                     return _verified(site, entry, pair, search)
             paired = len(partial)
-        if not cand or search.tried >= budget:
+        if not cand or search.tried >= limit:
             break
         if deadline is not None and time.monotonic() > deadline:
             return FixResult("not-searched", tried=search.tried)
@@ -129,7 +149,7 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
             return _verified(site, entry, cand, search)
         if verdict == "partial" and s is not None and len(partial) < MAX_PARTIAL:
             partial.append((cand, s))
-    return FixResult("none-found", tried=search.tried)
+    return None
 
 
 def with_fixes(reports: list[LayerReport], entries: list[Entry], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,

@@ -2,9 +2,11 @@
 
 A class-style layer's backward is the `backward` of the class (or of the base class in the same file that
 defines it); its other methods (forward, where a forward bug lives) and the module-level helpers they call
-(an `im2col`/`col2im`, a `_sigmoid`) are where an edit may go too. A function-style layer is its
-forward/backward pair (or its loss function) and the helpers they call. Positions are kept as the AST gives
-them, in the user's own file, so an edit is a replacement of a span of their text.
+(an `im2col`/`col2im`, a `_sigmoid`) are where an edit may go too; so are the helpers it imports from
+another module of the user's package (`helper_sites`: each such module is a site of its own). A
+function-style layer is its forward/backward pair (or its loss function) and the helpers they call.
+Positions are kept as the AST gives them, in the user's own file, so an edit is a replacement of a span
+of their text.
 Non-goal: proposing edits (that is `gradlab.fixes.candidates`).
 """
 
@@ -12,16 +14,18 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gradlab.conventions.registry import Entry
 
-__all__ = ["Scope", "Site", "locate"]
+__all__ = ["Scope", "Site", "helper_sites", "locate"]
 
 #: how deep helper calls are followed from the layer's own functions
 HELPER_DEPTH = 2
+_GRADLAB = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class Site:
     namespace: dict[str, Any]
     #: the names the layer's target is taken from after a rebuild: the class, or forward and backward
     target_names: tuple[str, ...]
+    #: for a helper module of the user's package (not the layer's own file): the layer's site, rebuilt on
+    #: the edited helpers, and (the name the layer's module calls it by, its name here) of each helper
+    host: Site | None = None
+    exports: tuple[tuple[str, str], ...] = ()
 
 
 def _top_level(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -130,6 +138,56 @@ def _function_site(funcs: tuple[Any, ...]) -> Site | None:
     defs = _in_file_order(top, [*helpers, *here])
     names = tuple(f.__name__ for f in funcs)
     return Site(path, text, tree, defs, _ordered(scopes), dict(funcs[-1].__globals__), names)
+
+
+def helper_sites(site: Site) -> list[Site]:
+    """The helper modules of the user's package the layer calls into, one site each (in the order first
+    called): CS231n's `layer_utils.py` calling `affine_backward` of `layers.py`, the textbook's
+    `common/layers.py` calling `softmax` of `common/functions.py` or `col2im` of `common/util.py`. A helper
+    is a function the layer's module imported by name whose file lies in the same project (at most one
+    folder above the layer's), outside any installed package."""
+    own = _top_level(site.tree)
+    called = [n.func.id for sc in site.scopes for n in ast.walk(sc.node)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in own]
+    by_file: dict[Path, list[tuple[str, Any]]] = {}
+    for alias in dict.fromkeys(called):
+        func = site.namespace.get(alias)
+        if not inspect.isfunction(func):
+            continue
+        path = Path(_file_of(func))
+        if path != site.path and _in_project(path, site.path):
+            by_file.setdefault(path, []).append((alias, func))
+    out: list[Site] = []
+    for path, funcs in by_file.items():
+        found = _source_of(funcs[0][1])
+        if found is None:
+            continue
+        _, text, tree = found
+        top = _top_level(tree)
+        named = [(alias, f.__name__) for alias, f in funcs if isinstance(top.get(f.__name__), ast.FunctionDef)]
+        if not named:
+            continue
+        roots = list(dict.fromkeys(name for _, name in named))
+        scopes = [Scope(top[n], "helper", False) for n in roots]  # type: ignore[arg-type]
+        more = _helpers([s.node for s in scopes], top)
+        scopes += [Scope(top[h], "helper", False) for h in more]  # type: ignore[arg-type]
+        out.append(Site(path, text, tree, _in_file_order(top, [*more, *roots]), _ordered(scopes),
+                        dict(funcs[0][1].__globals__), site.target_names, host=site, exports=tuple(named)))
+    return out
+
+
+def _in_project(path: Path, layer_file: Path) -> bool:
+    """Whether `path` is a module of the user's own project: below the folder above the layer's file (a sibling
+    module, or the textbook's `common/` next to `ch05/`), and not part of an installed package or of Python."""
+    try:
+        path, root = path.resolve(), layer_file.resolve().parent.parent
+    except OSError:
+        return False
+    if not path.is_relative_to(root) or any(p in ("site-packages", "dist-packages") for p in path.parts):
+        return False
+    if path.is_relative_to(_GRADLAB):  # gradlab's own code is never the user's to fix
+        return False
+    return not path.is_relative_to(Path(sysconfig.get_paths()["stdlib"]).resolve())
 
 
 def _helpers(nodes: list[ast.FunctionDef], top: dict[str, ast.stmt]) -> list[str]:
