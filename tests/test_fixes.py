@@ -62,12 +62,16 @@ NOT_ONE_EDIT = {
     "AttentionWeightDiagonalSoftmax": "the softmax's coupling term to write",
     "AttentionWeightedPathOnly": "the attention weight's dhs is discarded: a name to keep and a term to add",
     "TimeRNNForgetsCarriedDh": "self.dh is never written: a line to write",
+    "BatchNormalizationIsLayerNorm": "batch norm's axis in forward and in backward",
+    "batchnorm_is_layernorm": "batch norm's axis in forward and in backward",
 }
 #: single-edit variants the search does not reach within its budget (named, so that the bar is honest)
 BEYOND_THE_BUDGET = {
     "TimeLSTMNoForgetGate": "`dc = ds * f`: the 894th candidate of an LSTM with 24 names in its backward",
     "TimeRNNCachesZeroStart": "a conditional to drop from forward's cache, while the failing dWh is written by the "
                               "backward it inherits from another module: no statement is located (0 candidates)",
+    "BatchNormalizationBackwardWithoutEps": "`std = self.std`: the search proposes no cached array for a recomputed one",
+    "layernorm_backward_without_eps": "`std` from the cache: the search proposes no cached array for a recomputed one",
 }
 BUGGY = [name for name, e in ZOO.items() if e.is_buggy]
 

@@ -131,8 +131,13 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
     explain = ctx.kind.explain
     if g.passed or explain is None or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
         return g
+    if g.bug_code == "couples-samples":  # measured on the layer (another sample joined): stronger than a pattern
+        return g
     target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
-    found = None if target is None else explain(ctx.case, target, g.analytic, g.numeric, ctx.y0)
+    if target is None:
+        return g
+    more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
+    found = explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
     return g if found is None else replace(g, bug_code=found[0], diagnosis=found[1])
 
 

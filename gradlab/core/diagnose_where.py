@@ -105,6 +105,11 @@ def wrong_axis(name: str, N: int, ev: Evidence | None) -> Found | None:
                      "0's output does not depend on the other samples, so each sample is normalised over its own "
                      f"features (axis={features}) where the statistics belong to each feature over the batch "
                      f"(axis={batch})")
+    if ev.mixes_samples is False and ev.t is None and ev.gradient_depends_on_another_upstream():
+        own = f"axis={features}" if ev.x.ndim == 2 else "its own axes"
+        return Found("couples-samples", f"{name} mixes samples in backward: sample 0's {name} changes when only the "
+                     "other samples' dout changes, though each sample's output depends on its own input alone (a "
+                     f"mean or sum over the batch axis {batch} where each sample's own features belong: {own})")
     if N != 1 or ev.mixes_samples:
         return None
     if not (ev.loss_couples_samples() if ev.t is not None else ev.output_depends_on_another_sample()):
@@ -121,6 +126,12 @@ def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
         return None
     for other, g in ev.other_true_gradients().items():
         if _agrees(g, a, _norm(a - n)):
+            theirs = ev.analytic_gradients().get(other)
+            if theirs is not None and theirs.shape == g.shape and \
+                    _norm(theirs - g) <= 1e-4 * max(_norm(g), 1e-300):  # the other is right itself: not a swap
+                return Found("mismatch", f"{name} equals {other}'s true gradient while {other} is right too: {name} "
+                             f"is computed with {other}'s formula, a factor short (e.g. dgamma = sum(dout) where "
+                             "gamma multiplies x_hat, so dgamma = sum(dout * x_hat))")
             return Found("mismatch", f"{name} holds {other}, the gradient of another parameter: the gradients are "
                          "returned (or stored) in the wrong order; return them in the order of the parameters")
     return None

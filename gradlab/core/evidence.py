@@ -142,6 +142,39 @@ class Evidence:
 
         return self._quietly(changed)
 
+    def gradient_depends_on_another_upstream(self) -> bool | None:
+        """Whether sample 0's dx changes when only the other samples' upstream gradient does (the same forward
+        before each backward); None: cannot tell. A layer whose outputs are per sample gives each sample's dx
+        from its own dout alone, whatever it does with its own features."""
+        G = self.G
+        if self.target != "x" or G is None or self.t is not None or self.x.ndim < 2 or G.ndim < 1 \
+                or G.shape[0] != self.x.shape[0]:
+            return None
+        # one more sample, unlike sample 0, so that a batch of one asks the question too
+        x = np.concatenate([self.x, -1.3 * self.x[:1] + 0.3 * float(np.std(self.x)) + 0.7], axis=0)
+        rng = np.random.default_rng(11)
+        size = 1.0 + float(np.std(G))
+        first_G = np.concatenate([G, size * rng.standard_normal(G[:1].shape)], axis=0)
+        second_G = first_G.copy()
+        second_G[1:] = size * rng.standard_normal(second_G[1:].shape)
+
+        def changed() -> bool:
+            first = self._dx_for(x, first_G)
+            second = self._dx_for(x, second_G)
+            scale = float(np.abs(first).max(initial=0.0)) + float(np.abs(second).max(initial=0.0))
+            return not np.allclose(first[0], second[0], rtol=1e-9, atol=1e-12 * (1.0 + scale))
+
+        return self._quietly(changed)
+
+    def _dx_for(self, x: np.ndarray, G: np.ndarray) -> np.ndarray:
+        y = np.asarray(self.layer.forward(x.copy(), self.t))
+        if y.shape != G.shape:
+            raise ValueError("not one output per sample of the upstream gradient's shape")
+        dx, _ = self.layer.backward(G.copy())
+        if dx is None or np.shape(dx) != x.shape:
+            raise ValueError("no dx of x's shape")
+        return np.asarray(dx, dtype=np.float64)
+
     def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int, int, int] | None:
         """On a batch of at least `min_size` elements (the case's samples repeated, shifted a little so that
         none repeats exactly): how many outputs the forward zeroed from a non-zero input, how many of those
@@ -196,6 +229,21 @@ class Evidence:
             if g is not None:
                 found[grad_name(self.layer, other)] = user_view(self.layer, other)(g)
         return found
+
+    def analytic_gradients(self) -> dict[str, np.ndarray]:
+        """The parameters' gradients the layer's own backward gives for the upstream gradient, by the user's
+        spelling of each (`dbeta`), in the user's orientation."""
+        G = self.G
+        if G is None:
+            return {}
+
+        def ask() -> dict[str, np.ndarray]:
+            self.layer.forward(self.x, self.t)
+            _, grads = self.layer.backward(G.copy())
+            return {grad_name(self.layer, k): user_view(self.layer, k)(np.asarray(v, dtype=np.float64))
+                    for k, v in grads.items() if v is not None and np.issubdtype(np.asarray(v).dtype, np.number)}
+
+        return self._quietly(ask) or {}
 
     def _numeric_of(self, p: np.ndarray, G: np.ndarray) -> np.ndarray:
         h, g = numeric.steps(p).reshape(-1), np.empty(p.size)

@@ -163,8 +163,10 @@ class Kind:
     sizes: Callable[[Case], dict[str, int]] | None = None
     #: a kind's own reading of a failing gradient, where it knows a term the general diagnosis cannot
     #: (a linear classifier's regularisation): (case, parameter name or "x", analytic, numeric, the layer's
-    #: output) -> (code, sentence), or None to keep the general diagnosis
-    explain: Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], tuple[str, str] | None] | None = None
+    #: output) -> (code, sentence), or None to keep the general diagnosis. A reading whose `reads_upstream`
+    #: attribute is True is also given `upstream=` the dout backward was given (a normalisation's mean and
+    #: variance paths are sums of it)
+    explain: Callable[..., tuple[str, str] | None] | None = None
     #: a law the forward itself must obey, beyond what its gradients show (dropout's kept units scaled by
     #: 1 / the fraction kept, or not at all): (forward on any input of the case's kind, case) -> (bug code,
     #: what is wrong), or None. A backward consistent with a wrongly scaled forward passes every gradient check

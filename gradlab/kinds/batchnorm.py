@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.normalising import StatsPathReader
 
 #: epsilons courses use; the reference's first
 EPSILONS = (1e-5, 1e-7, 1e-8, 1e-6, 1e-4, 1e-3, 0.0)
@@ -32,7 +33,9 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return {"D": draw(st.integers(1, 6))}
+    # D >= 2: with one feature a mean over the features is the value itself, and a backward taking the mean's
+    # path along the features (the wrong axis) cannot be told from one with a wrong mean path
+    return {"D": draw(st.integers(2, 6))}
 
 
 def forward_candidates(case: Case) -> list[np.ndarray]:
@@ -85,6 +88,11 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 3}
 
 
+def columns(case: Case, a: np.ndarray) -> np.ndarray:
+    """One row per normalised group: a feature over the batch."""
+    return a.reshape(a.shape[0], -1).T
+
+
 def sizes(case: Case) -> dict[str, int]:
     """`BatchNorm(num_features)`."""
     return {"features": int(case.params["gamma"].size)}
@@ -95,5 +103,5 @@ KIND = Kind(
     function_stems=("batchnorm",), params=("gamma", "beta"), mixes_samples=True, min_batch=4,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
     param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, training_role="batchnorm",
-    sizes=sizes, forward_law=forward_law,
+    sizes=sizes, forward_law=forward_law, explain=StatsPathReader(columns, "of each feature over the batch"),
 )
