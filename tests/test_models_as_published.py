@@ -71,3 +71,59 @@ def test_a_confident_textbook_net_one_percent_off_still_fails_at_its_parameter(t
 def test_a_net_whose_gradient_takes_one_hot_labels_only_is_given_them(textbook):
     report = check_model(one_hot_only(textbook.TwoLayerNet))
     assert report.verdict == PASS, report.to_dict()
+
+
+LAYERS = '''
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+'''
+
+CLASSIFIER = '''
+import numpy as np
+
+from ..layers import *
+
+
+class SoftmaxRegression:
+    def __init__(self, input_dim=6, num_classes=3, reg=0.0):
+        self.reg = reg
+        self.params = {"W1": 0.1 * np.random.randn(input_dim, num_classes), "b1": np.zeros(num_classes)}
+
+    def loss(self, X, y=None):
+        scores, cache = affine_forward(X, self.params["W1"], self.params["b1"])
+        if y is None:
+            return scores
+        e = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        N = X.shape[0]
+        loss = -np.log(p[np.arange(N), y]).mean() + 0.5 * self.reg * np.sum(self.params["W1"] ** 2)
+        p[np.arange(N), y] -= 1
+        _, dW, db = affine_backward(p / N, cache)
+        return loss, {"W1": dW + self.reg * self.params["W1"], "b1": db}
+'''
+
+
+def test_a_model_in_a_package_folder_without_init_that_imports_relatively_is_checked(tmp_path, capsys):
+    # CS231n's classifiers/ has no __init__.py in some years: fc_net.py's `from ..layers import *` works when the
+    # notebook imports cs231n.classifiers.fc_net, so gradlab imports it the same way (was: a file error)
+    from gradlab.cli.main import main
+
+    package = tmp_path / "assignment2" / "cs231n"
+    (package / "classifiers").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "layers.py").write_text(LAYERS)
+    net = package / "classifiers" / "softmax_net.py"
+    net.write_text(CLASSIFIER)
+    assert main(["check", str(net), "--no-fix-search"]) == 0
+    said = capsys.readouterr().out
+    assert "PASS SoftmaxRegression (CS231n model" in said and "ERROR" not in said
+    # the model class has a loss method, so the layer search meets it too: it is not listed as skipped as well
+    assert "SKIP SoftmaxRegression" not in said

@@ -38,6 +38,12 @@ def package_of(path: Path) -> tuple[Path, str] | None:
     its folder has no `__init__.py`."""
     parts = [path.stem] if path.stem != "__init__" else []
     folder = path.parent
+    # a folder without __init__.py inside a package is a namespace portion of it (CS231n's classifiers/ in
+    # some years): a file there that imports relatively (`from ..layers import *`) runs as part of the package
+    if not (folder / "__init__.py").is_file() and (folder.parent / "__init__.py").is_file() and \
+            any(level for _, level in _imports(path)):
+        parts.insert(0, folder.name)
+        folder = folder.parent
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         parts.insert(0, folder.name)
         folder = folder.parent
@@ -194,10 +200,10 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         sys.path[:] = saved_path
-        # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay)
-        for name in set(sys.modules) - saved_modules:
-            if _under(sys.modules[name], roots):
-                del sys.modules[name]
+        # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay); all are looked
+        # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
+        for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], roots)]:
+            del sys.modules[name]
 
 
 def _import(path: Path, dotted: str | None) -> ModuleType:

@@ -113,7 +113,17 @@ def importable_beside(path: Path) -> Iterator[None]:
         yield
     finally:
         sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            where = getattr(sys.modules[name], "__file__", None)
-            if isinstance(where, str) and any(Path(where).resolve().is_relative_to(r) for r in roots):
-                del sys.modules[name]
+        for name in [n for n in set(sys.modules) - saved_modules if _beside(sys.modules[n], roots)]:
+            del sys.modules[name]
+
+
+def _beside(module: ModuleType, roots: list[Path]) -> bool:
+    """Whether `module` came from the user's folders: its file, or a namespace package's folders (read before
+    any module leaves: a namespace package's __path__ cannot be read once its parent is gone)."""
+    places = [getattr(module, "__file__", None)]
+    try:
+        places += list(getattr(module, "__path__", None) or [])
+    except Exception:  # noqa: BLE001 - a module is free to put anything there
+        pass
+    resolved = [Path(p).resolve() for p in places if isinstance(p, str)]
+    return any(p.is_relative_to(r) and "site-packages" not in p.parts for p in resolved for r in roots)
