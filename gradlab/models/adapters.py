@@ -26,8 +26,8 @@ import numpy as np
 
 from gradlab.models.build import REG, Sizes
 
-__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "adapt", "backprop_order", "convention_of", "nielsen_nablas",
-           "parameters_of", "seeded"]
+__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NotImplementedYet", "adapt", "backprop_order", "convention_of",
+           "nielsen_nablas", "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
@@ -37,6 +37,11 @@ CALL_SEED = 1234
 
 class ModelError(Exception):
     """The model does not follow its convention in a way gradlab can call; the message says what to fix."""
+
+
+class NotImplementedYet(ModelError):
+    """The model is a course template whose constructor's TODO is not filled in: no parameters after it is built
+    (skipped, as an untouched layer template is)."""
 
 
 def convention_of(cls: type) -> str | None:
@@ -107,6 +112,9 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     or a `ModelError` saying where its convention keeps them."""
     if convention == "nielsen":
         weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
+        if weights == [] and biases == []:
+            raise NotImplementedYet(f"not implemented yet: {type(model).__name__} has empty weights and biases lists "
+                                    "after it is built (fill in its constructor)")
         if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(biases) or not weights:
             raise ModelError(f"{type(model).__name__} has no weights and biases lists of the same length after it "
                              "is built: a Nielsen-style network keeps them in self.weights and self.biases")
@@ -117,6 +125,9 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
             params[f"biases[{i}]"], names[f"biases[{i}]"] = biases[i], f"nabla_b[{i}]"
         return params, names
     found = getattr(model, "params", None)
+    if isinstance(found, dict) and not found:
+        raise NotImplementedYet(f"not implemented yet: {type(model).__name__}.params is empty after it is built (fill "
+                                "in the TODO of its constructor)")
     if not isinstance(found, dict) or not found:
         raise ModelError(f"{type(model).__name__} has no params dict after it is built: a {CONVENTIONS[convention]} "
                          "keeps its parameters in self.params")

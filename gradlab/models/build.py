@@ -14,13 +14,15 @@ Non-goal: calling the model (that is `gradlab.models.adapters`).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["REG", "BuildError", "Sizes", "build", "default_sizes", "described", "draw_sizes",
-           "switches_dropout_on", "variants"]
+__all__ = ["REG", "BuildError", "NotRunnable", "Sizes", "build", "default_sizes", "described", "draw_sizes",
+           "norms_spelled_in", "not_runnable_here", "switches_dropout_on", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -43,6 +45,26 @@ FILTERS = {"num_filters", "filter_num", "n_filters"}
 
 class BuildError(Exception):
     """The model class cannot be built small; the message is one line saying what to do."""
+
+
+class NotRunnable(BuildError):
+    """The model cannot run on this machine (a module it needs is missing, it was written for a numpy that
+    still had `np.int`): it is skipped, not failed; the message says why."""
+
+
+def not_runnable_here(exc: BaseException) -> str | None:
+    """Why `exc` (raised by the user's code) means the code cannot run here rather than that it is wrong: a
+    missing module or extension, or an alias numpy has since removed. None for a bug of the code's own."""
+    from gradlab.conventions.calling import missing_dependency
+
+    missing = missing_dependency(exc)
+    if missing:
+        return f"could not be run: {missing} is missing (install or build it)"
+    text = str(exc).split("\n", 1)[0]
+    if isinstance(exc, AttributeError) and text.startswith("module 'numpy' has no attribute"):
+        return (f"could not be run: it was written for an older numpy ({text}; numpy 1.24 removed the aliases "
+                "np.int, np.float, np.bool, np.object: write int, float, bool, object)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,42 @@ _SWITCHES = {"use_batchnorm": True, "use_dropout": True, "use_layernorm": True}
 _KEEP_RATIOS = ("dropout_keep_ratio", "dropout", "keep_prob")
 
 
+#: a normalisation's name as a string literal of the model's code ('batchnorm', 'batch_norm', 'layernorm', ...)
+_NORM_LITERAL = re.compile(r"""['"]((?:batch|layer)_?norm(?:alization)?)['"]""", re.IGNORECASE)
+
+
+def norms_spelled_in(cls: type) -> list[str]:
+    """The values of `normalization` the model's own code compares with, batch norm's first: CS231n's
+    'batchnorm' and 'layernorm', or a learner's 'batch_norm' (a value its code does not know would crash
+    it, a false failure). CS231n's spelling when the code names none."""
+    spelled = list(dict.fromkeys(m.group(1) for m in _NORM_LITERAL.finditer(_source_around(cls))))
+    batch = next((n for n in spelled if n.lower().startswith("batch")), _NORMS[0])
+    layer = next((n for n in spelled if n.lower().startswith("layer")), _NORMS[1])
+    return [batch, layer]
+
+
+def _source_around(cls: type) -> str:
+    """The text of the file `cls.loss` was compiled from, then of the files of the functions its module imports
+    (CS231n's layer_utils.py, where `norm_type == 'batch_norm'` may be written). The user's module has left
+    sys.modules, so the files are found from the code objects."""
+    loss = getattr(cls, "loss", None)
+    code = getattr(loss, "__code__", None)
+    if code is None:
+        return ""
+    files = [code.co_filename]
+    for value in getattr(loss, "__globals__", {}).values():
+        where = getattr(getattr(value, "__code__", None), "co_filename", None)
+        if isinstance(where, str) and where not in files and "site-packages" not in where:
+            files.append(where)
+    texts = []
+    for f in files[:20]:
+        try:
+            texts.append(Path(f).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return "\n".join(texts)
+
+
 def variants(cls: type) -> list[dict[str, Any]]:
     """The option sets a model is checked with: as built by default (`{}`), then with each normalisation
     and with dropout (keep probability 0.5) where its constructor offers them."""
@@ -109,7 +167,7 @@ def variants(cls: type) -> list[dict[str, Any]]:
         return [{}]
     out: list[dict[str, Any]] = [{}]
     if "normalization" in params:
-        out += [{"normalization": n} for n in _NORMS]
+        out += [{"normalization": n} for n in norms_spelled_in(cls)]
     out += [{name: value} for name, value in _SWITCHES.items() if name in params and params[name].default is False]
     out += [{name: 0.5} for name in _KEEP_RATIOS if name in params and params[name].default in (0, 1)]
     return out
@@ -152,7 +210,11 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
     except ImportError:  # something this machine lacks: the caller says so, as for a layer
         raise
     except Exception as exc:  # the user's constructor: its error, in one line, is the message
-        raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {exc}; gradlab builds models small "
+        why = not_runnable_here(exc)
+        if why is not None and not isinstance(exc, ImportError):
+            raise NotRunnable(f"{why}; {described(cls, kwargs)} raised {type(exc).__name__}") from None
+        said = (str(exc).splitlines() or [""])[0]
+        raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {said}; gradlab builds models small "
                          "by these arguments, so the constructor must accept them") from None
     return model, kwargs, sizes
 

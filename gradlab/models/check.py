@@ -19,18 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.calling import missing_dependency
 from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.functions.gradient import judge, scalar_of
-from gradlab.models.adapters import ModelCall, ModelError, adapt, convention_of, seeded
+from gradlab.models.adapters import ModelCall, ModelError, NotImplementedYet, adapt, convention_of, seeded
 from gradlab.models.build import (
     REG,
     BuildError,
+    NotRunnable,
     build,
     default_sizes,
     described,
     draw_sizes,
+    not_runnable_here,
     switches_dropout_on,
     variants,
 )
@@ -58,9 +59,10 @@ class _Case:
 
 
 class _Stop(Exception):
-    def __init__(self, finding: Finding, missing: str | None = None):
+    def __init__(self, finding: Finding, not_run: str | None = None):
         super().__init__(finding.message)
-        self.finding, self.missing = finding, missing
+        #: why the model cannot be run on this machine (then it is skipped, not failed)
+        self.finding, self.not_run = finding, not_run
 
 
 def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rtol: float = RTOL, atol: float = ATOL,
@@ -110,6 +112,8 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
             with seeded([seed, k, 13]):  # the model draws its initial weights from numpy's global state
                 instance, kwargs, sizes = build(model, sizes, options)
             call = adapt(convention, instance, sizes, np.random.default_rng([seed, k, 12]))
+        except (NotRunnable, NotImplementedYet) as exc:  # skipped, as such a layer is: nothing to judge here
+            return _Case(not_run=str(exc)), model.__name__
         except (BuildError, ModelError) as exc:
             first = first or str(exc)
             continue
@@ -193,8 +197,8 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Ca
                                                primes=primes.get(p))
     except _Stop as stop:
         case.findings.append(stop.finding)
-        if stop.missing:
-            case.not_run = f"could not be run: {stop.missing} is missing (install or build it); {stop.finding.message}"
+        if stop.not_run:
+            case.not_run = f"{stop.not_run}; {stop.finding.message}"
     finally:
         for k, v in saved.items():
             call.params[k][...] = v
@@ -221,7 +225,7 @@ def _call(what: str, fn: Any) -> Any:
         raise _Stop(Finding("crashed", FAIL, str(exc))) from None
     except Exception as exc:  # the user's error, in one line, is the finding
         raise _Stop(Finding("crashed", FAIL, f"{what} raised {type(exc).__name__}: {exc}"),
-                    missing=missing_dependency(exc)) from exc
+                    not_run=not_runnable_here(exc)) from exc
 
 
 def _unchanged(call: ModelCall, saved: dict[str, np.ndarray], data: dict[str, np.ndarray], what: str,
