@@ -15,7 +15,9 @@ from gradlab.conventions.adapters import adapt
 from gradlab.conventions.discover import entry_for
 from gradlab.core.check import check_case
 from gradlab.core.results import FAIL, PASS
+from gradlab.grading.assignment import load_assignment
 from gradlab.grading.forward_reference import check_forward, reference_output
+from gradlab.grading.grader import grade_submission
 from gradlab.kinds import KINDS, build_case, kind_for_class
 
 
@@ -412,6 +414,33 @@ def test_the_grader_accepts_a_stateful_forward_and_refuses_one_that_restarted_fr
     fresh = reference_output(k, build_case(k, {**case.spec, "stateful": False}))
     assert not np.allclose(out, fresh)
     assert not check_forward(k, case, out * 1.5).ok
+
+
+_STATEFUL_ASSIGNMENT = """
+name = "stateful"
+convention = "class"
+seed = 3
+examples = 4
+[[layers]]
+name = "TimeRNN"
+points = 10
+"""
+
+
+def test_the_grader_grades_the_carried_state_inside_the_sandbox_and_takes_structure_points_for_a_forgotten_dh(
+        tmp_path):
+    import inspect
+
+    body = inspect.getsource(TimeRNN)
+    (tmp_path / "right.py").write_text("import numpy as np\n\n\n" + body)
+    (tmp_path / "wrong.py").write_text("import numpy as np\n\n\n" + body.replace("        self.dh = dh\n", ""))
+    (tmp_path / "stateful.toml").write_text(_STATEFUL_ASSIGNMENT)
+    assignment = load_assignment(tmp_path / "stateful.toml")
+    assert grade_submission(tmp_path / "right.py", assignment).score == 10
+    wrong = grade_submission(tmp_path / "wrong.py", assignment)
+    structure = next(p for p in wrong.layers[0].parts if p.component == "structure")
+    assert not structure.passed and structure.codes == ["zero-gradient"] and "dh" in structure.message
+    assert all(p.passed for p in wrong.layers[0].parts if p.component != "structure")
 
 
 def test_check_on_a_second_volume_file_finds_every_layer_and_fails_none(tmp_path, capsys):

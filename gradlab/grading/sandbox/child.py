@@ -126,6 +126,8 @@ class Server:
             return {"ok": False, "error": "crash", "call": str(op), "detail": _describe(exc)}
 
     def construct(self, msg: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
         from gradlab.conventions.adapters import adapt
         from gradlab.kinds import KINDS, Case
 
@@ -135,7 +137,9 @@ class Server:
         self.layer = None
         self.layer = adapt(entry, kind, case)
         names = dict(getattr(self.layer, "grad_names", {}))
-        return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}}
+        # inputs the adapter adds of its own (a stateful time layer's carried state): checked as parameters are
+        extra = {str(k): np.array(v, copy=True) for k, v in self.layer.params.items() if k not in case.params}
+        return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}, "extra_params": extra}
 
     def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its

@@ -27,6 +27,19 @@ def _text(value: Any) -> str:
     return str(value)[:_TEXT_LIMIT] if isinstance(value, str) else "(no message)"
 
 
+#: at most this many inputs an adapter may add, of at most this many elements each (a carried state is (N, H))
+_EXTRA_COUNT, _EXTRA_SIZE = 4, 10_000
+
+
+def _extra_params(value: Any, case: Case) -> dict[str, np.ndarray]:
+    """The float64 arrays the child says its adapter added; anything else (the child runs the student's code)
+    is ignored, and can only leave those inputs unchecked."""
+    if not isinstance(value, dict) or len(value) > _EXTRA_COUNT:
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and k not in case.params and k != "x"
+            and isinstance(v, np.ndarray) and v.dtype == np.float64 and 0 < v.size <= _EXTRA_SIZE}
+
+
 class RemoteLayer:
     """Native `Layer` protocol over a `Sandbox`; construct one per case, as an adapter would be."""
 
@@ -35,9 +48,14 @@ class RemoteLayer:
         self.params: dict[str, np.ndarray] = case.params
         reply = self._call({"op": "construct", "entry": entry, "x": case.x, "t": case.t, "params": case.params,
                             "hyper": jsonable(case.hyper), "spec": jsonable(case.spec)})
+        #: inputs the child's adapter added (a stateful time layer's carried state), checked as parameters are
+        self.extra = _extra_params(reply.get("extra_params"), case)
+        if self.extra:
+            self.params = {**case.params, **self.extra}
         names = reply.get("grad_names")
         names = names if isinstance(names, dict) else {}
-        self.grad_names = {p: _text(names[p])[:40] if isinstance(names.get(p), str) else "d" + p for p in kind.params}
+        self.grad_names = {p: _text(names[p])[:40] if isinstance(names.get(p), str) else "d" + p
+                           for p in (*kind.params, *self.extra)}
         self._synced = {k: v.copy() for k, v in self.params.items()}
         self.first_output: np.ndarray | None = None
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
@@ -100,7 +118,8 @@ class RemoteLayer:
         grads = reply.get("grads")
         if not isinstance(grads, dict):
             raise self.box.fail("garbage", "the process running your code sent no parameter gradients")
-        out = {k: self._array(grads.get(k), self.grad_names[k], optional=True) for k in self.kind.params}
+        out = {k: self._array(grads.get(k), self.grad_names[k], optional=True)
+               for k in (*self.kind.params, *self.extra)}
         if isinstance(dout, np.ndarray):
             self._apply(reply, {"dout": dout})
         return dx, out
