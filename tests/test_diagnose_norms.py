@@ -166,3 +166,98 @@ def test_a_batch_norm_that_forgets_to_centre_fails_the_law_saying_which_feature_
     report = check_entry(entry_for(NotCentred, kind="batchnorm"), examples=10, seed=0)
     assert report.verdict == FAIL and report.bug_codes[0] == "mismatch"
     assert "have mean β and standard deviation γ over the batch; feature" in report.failing.findings[0].message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. a normalisation's backward read part by part: direct dxhat/sigma, the mean's path, the variance's path
+
+
+def _batchnorm_parts(direct=1.0, mean=1.0, var=1.0, *, var_ddof=0, eps_in_backward=True):
+    """Batch norm whose backward weighs its three parts by the factors given (1, 1, 1 is right)."""
+
+    class BatchNorm:
+        def __init__(self, gamma, beta):
+            self.gamma, self.beta = gamma, beta
+
+        def forward(self, x, train_flg=True):
+            self.xc = x - x.mean(axis=0)
+            self.var = np.mean(self.xc ** 2, axis=0)
+            self.xn = self.xc / np.sqrt(self.var + 1e-5)
+            return self.gamma * self.xn + self.beta
+
+        def backward(self, dout):
+            N = dout.shape[0]
+            self.dbeta, self.dgamma = dout.sum(axis=0), np.sum(self.xn * dout, axis=0)
+            std = np.sqrt(self.var + 1e-5) if eps_in_backward else np.sqrt(self.var)
+            xn = self.xc / std
+            dxn = self.gamma * dout
+            return (direct * dxn - mean * dxn.mean(axis=0)
+                    - var * xn * np.sum(dxn * xn, axis=0) / (N - var_ddof)) / std
+
+    return BatchNorm
+
+
+@pytest.mark.parametrize("layer, code, said", [
+    (_batchnorm_parts(var=-1.0), "sign-flip", "variance's path with the wrong sign"),
+    (_batchnorm_parts(mean=-1.0), "sign-flip", "mean's path with the wrong sign"),
+    (_batchnorm_parts(var=0.0), "dropped-term", "by the variance's path alone"),
+    (_batchnorm_parts(mean=0.0), "dropped-term", "by the mean's path alone"),
+    (_batchnorm_parts(var_ddof=1), "scaled", "divides by M − 1 where the forward's variance"),
+    (_batchnorm_parts(var=2.0), "scaled", "the variance's path is 2 times the true one"),
+    (_batchnorm_parts(eps_in_backward=False), "scaled", "divides by sqrt(var) where the forward divided by"),
+], ids=["var-sign", "mean-sign", "no-var", "no-mean", "n-minus-1", "var-twice", "eps-left-out"])
+def test_a_batch_norm_backward_is_named_by_which_part_is_wrong_and_how(layer, code, said):
+    report = check_entry(entry_for(layer, kind="batchnorm"), examples=15, seed=0)
+    assert report.verdict == FAIL and report.bug_codes == [code], explain(report)
+    dx = next(g for g in report.failing.gradients if g.name == "dx")
+    assert said in dx.diagnosis
+
+
+def test_the_right_parts_pass_so_the_table_above_is_about_the_factors_alone():
+    assert check_entry(entry_for(_batchnorm_parts(), kind="batchnorm"), examples=15, seed=0).verdict == PASS
+
+
+def test_a_layer_norm_backward_averaging_over_the_batch_couples_samples_and_a_right_one_does_not():
+    class LayerNorm:
+        over = 1
+
+        def __init__(self, gamma, beta):
+            self.gamma, self.beta = gamma, beta
+
+        def forward(self, x):
+            xc = x - x.mean(axis=1, keepdims=True)
+            self.std = np.sqrt(np.mean(xc ** 2, axis=1, keepdims=True) + 1e-5)
+            self.xn = xc / self.std
+            return self.gamma * self.xn + self.beta
+
+        def backward(self, dout):
+            self.dbeta, self.dgamma = dout.sum(axis=0), np.sum(self.xn * dout, axis=0)
+            dxn = self.gamma * dout
+            return (dxn - dxn.mean(axis=self.over, keepdims=True)
+                    - self.xn * np.mean(dxn * self.xn, axis=1, keepdims=True)) / self.std
+
+    class OverBatch(LayerNorm):
+        over = 0
+
+    assert check_entry(entry_for(LayerNorm, kind="layernorm"), examples=10, seed=0).verdict == PASS
+    report = check_entry(entry_for(OverBatch, kind="layernorm"), examples=10, seed=0)
+    assert report.bug_codes == ["couples-samples"], explain(report)
+    assert "changes when only the other samples' dout changes" in explain(report)
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["dbeta-formula", "swapped"])
+def test_a_dgamma_holding_dbetas_value_is_a_formula_a_factor_short_unless_dbeta_holds_dgammas(swapped):
+    class BatchNorm(_batchnorm_parts()):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            right_dgamma = self.dgamma
+            self.dgamma = dout.sum(axis=0)
+            if swapped:
+                self.dbeta = right_dgamma
+            return dx
+
+    report = check_entry(entry_for(BatchNorm, kind="batchnorm"), examples=10, seed=0)
+    dgamma = next(g for g in report.failing.gradients if g.name == "dgamma")
+    assert dgamma.bug_code == "mismatch"
+    assert ("wrong order" in dgamma.diagnosis) == swapped
+    assert ("a factor short" in dgamma.diagnosis) != swapped

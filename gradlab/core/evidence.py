@@ -158,22 +158,34 @@ class Evidence:
         second_G = first_G.copy()
         second_G[1:] = size * rng.standard_normal(second_G[1:].shape)
 
-        def changed() -> bool:
+        def changed() -> bool | None:
             first = self._dx_for(x, first_G)
             second = self._dx_for(x, second_G)
             scale = float(np.abs(first).max(initial=0.0)) + float(np.abs(second).max(initial=0.0))
-            return not np.allclose(first[0], second[0], rtol=1e-9, atol=1e-12 * (1.0 + scale))
+            same = partial(np.allclose, rtol=1e-9, atol=1e-12 * (1.0 + scale))
+            if not same(self._dx_for(x, first_G), first):
+                return None  # backward does not repeat itself (state kept between calls): no evidence here
+            return not same(first[0], second[0])
 
         return self._quietly(changed)
 
     def _dx_for(self, x: np.ndarray, G: np.ndarray) -> np.ndarray:
-        y = np.asarray(self.layer.forward(x.copy(), self.t))
-        if y.shape != G.shape:
-            raise ValueError("not one output per sample of the upstream gradient's shape")
-        dx, _ = self.layer.backward(G.copy())
-        if dx is None or np.shape(dx) != x.shape:
-            raise ValueError("no dx of x's shape")
-        return np.asarray(dx, dtype=np.float64)
+        """dx after a forward on `x`, for upstream `G`. A backward that updates the parameters (`stale-parameters`)
+        gives no evidence here: its dx may read the update, a sum over every sample's dout."""
+        saved = {k: v.copy() for k, v in self.layer.params.items() if isinstance(v, np.ndarray)}
+        try:
+            y = np.asarray(self.layer.forward(x.copy(), self.t))
+            if y.shape != G.shape:
+                raise ValueError("not one output per sample of the upstream gradient's shape")
+            dx, _ = self.layer.backward(G.copy())
+            if dx is None or np.shape(dx) != x.shape:
+                raise ValueError("no dx of x's shape")
+            if any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()):
+                raise ValueError("backward changed the parameters")
+            return np.asarray(dx, dtype=np.float64)
+        finally:
+            for k, v in saved.items():
+                self.layer.params[k][...] = v
 
     def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int, int, int] | None:
         """On a batch of at least `min_size` elements (the case's samples repeated, shifted a little so that

@@ -105,7 +105,7 @@ def _read_at(rows: np.ndarray, dxhat: np.ndarray, true: Paths, a: np.ndarray, n:
     both): each such dx is predicted from the true one, and one that matches the analytic dx is `wrong-input`."""
     sigma = 1.0 / true.direct[:, None]
     centred = rows - rows.mean(axis=1, keepdims=True)
-    arrays = {"x̂": centred / sigma, "x − mean": centred, "x": rows}
+    arrays = {"x̂": centred / sigma, "(x − mean)": centred, "x": rows}
     right = arrays["x̂"] * np.mean(dxhat * arrays["x̂"], axis=1, keepdims=True) / sigma
     for p_name, p in arrays.items():
         for q_name, q in arrays.items():
@@ -237,7 +237,7 @@ class StatsPathReader:
             return None  # unreadable, or the whole dx scaled alike: the general diagnosis says it
         said = {"direct part dx̂/σ": direct, "mean's path": mean, "variance's path": var}
         formula = (f"the mean and variance {self.where} depend on x too, so dx = (dx̂ − mean(dx̂) − "
-                   "x̂·mean(dx̂·x̂)) / σ: the direct part and both paths, each subtracted once")
+                   "x̂·mean(dx̂·x̂)) / σ: the direct part dx̂/σ, then both paths subtracted")
         flipped = [p for p, k in said.items() if _is(k, -1.0)]
         if flipped:
             return ("sign-flip", f"dx has the {' and the '.join(flipped)} with the wrong sign: {formula}")
