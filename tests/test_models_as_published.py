@@ -215,3 +215,20 @@ def test_an_unfilled_template_and_code_for_an_older_numpy_are_skipped_with_why_n
     assert "SKIP TwoLayerNet: not implemented yet: TwoLayerNet.params is empty after it is built" in said
     assert "SKIP ThreeLayerNet: could not be run: it was written for an older numpy" in said
     assert "FAIL" not in said
+
+
+def test_a_model_whose_package_init_imports_the_package_by_its_absolute_name_is_checked(tmp_path, capsys):
+    # CS231n's assignment1: cs231n/ has no __init__.py, classifiers/__init__.py runs
+    # `from cs231n.classifiers.helpers import *`, so the folder above cs231n/ must be importable (was: a file error,
+    # "imports 'cs231n' (through __init__.py)")
+    from gradlab.cli.main import main
+
+    classifiers = tmp_path / "assignment1" / "cs231n" / "classifiers"
+    classifiers.mkdir(parents=True)
+    (tmp_path / "assignment1" / "cs231n" / "data_utils.py").write_text("")
+    (classifiers / "__init__.py").write_text("from cs231n.classifiers.helpers import *\n")
+    (classifiers / "helpers.py").write_text("SCALE = 0.1\n")
+    (classifiers / "neural_net.py").write_text(SPELLED.replace("class FullyConnectedNet", "class TwoLayerNet"))
+    assert main(["check", str(classifiers / "neural_net.py"), "--no-fix-search"]) == 0
+    said = capsys.readouterr().out
+    assert "PASS TwoLayerNet (CS231n model" in said and "ERROR" not in said

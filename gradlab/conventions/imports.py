@@ -93,6 +93,9 @@ def _walk(path: Path) -> tuple[list[Path], list[Path]]:
     if package:
         roots.append(path.parent)  # `import helpers` next to a file inside a package (implicit-relative habit)
     queue, files = [path], [path]
+    if package:  # importing the file runs its packages' __init__.py first: what they import is needed too
+        inits = [f / "__init__.py" for f in [path.parent, *path.parent.parents] if f.is_relative_to(package[0])]
+        queue += [f for f in inits if f.is_file() and f != path]
     while queue and len(files) <= MAX_LOCAL_FILES:
         current = queue.pop(0)
         for dotted, level in _imports(current):
