@@ -1,11 +1,15 @@
-"""Correct recurrent layers of the textbook's second volume (class style, `params`/`grads` lists).
+"""Correct layers of the textbook's second volume (class style, `params`/`grads` lists filled in place).
 
 `RNN(Wx, Wh, b)` and `LSTM(Wx, Wh, b)` are one step, taking the previous state in forward.
 `TimeRNN(Wx, Wh, b, stateful=False)` and `TimeLSTM(Wx, Wh, b, stateful=False)`: `forward(xs) -> hs`
 over a whole sequence (N, T, D) -> (N, T, H), `backward(dhs) -> dxs`, the weight gradients written
-into the `grads` list in place. A stateful layer carries h (and c) from one forward to the next; a
-layer built with the default `stateful=False` starts every forward from zeros. The LSTM's gates sit
-in the 4H columns in the book's order f, g, i, o.
+into the `grads` list in place. A stateful layer carries h (and c) from one forward to the next and
+leaves the carried h's gradient in `self.dh`; a layer built with the default `stateful=False` starts
+every forward from zeros. The LSTM's gates sit in the 4H columns in the book's order f, g, i, o.
+Then the other layers of the book: `MatMul`, `SigmoidWithLoss` and `TimeSigmoidWithLoss` (labels
+0/1), word2vec's `EmbeddingDot` (`forward(h, idx)`), and chapter 8's attention: `WeightSum`
+(`forward(hs, a)`), `AttentionWeight` and `Attention` (`forward(hs, h)`), `TimeAttention`
+(`forward(hs_enc, hs_dec)`), each backward returning a gradient for every input.
 """
 
 import numpy as np
