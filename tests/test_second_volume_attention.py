@@ -355,6 +355,13 @@ class TimeRNN:
         self.h = None
 
 
+class TimeRNNStatefulRequired(TimeRNN):
+    """Some readers drop the default: `TimeRNN(Wx, Wh, b, stateful)`."""
+
+    def __init__(self, Wx, Wh, b, stateful):
+        super().__init__(Wx, Wh, b, stateful)
+
+
 class TimeRNNIgnoresCarriedState(TimeRNN):
     def forward(self, xs):
         self.h = None  # every call starts afresh, stateful or not
@@ -388,6 +395,13 @@ def test_a_stateful_time_rnn_is_checked_from_the_state_its_first_call_left_with_
 def test_a_stateless_case_checks_no_carried_state():
     result = _on(TimeRNN, "time_rnn", T=3, D=4, H=2)
     assert result.verdict == PASS and "dh" not in {g.name for g in result.gradients}
+
+
+def test_a_time_rnn_whose_stateful_argument_has_no_default_is_built_with_it_said_in_both_cases():
+    for stateful in (False, True):
+        result = _on(TimeRNNStatefulRequired, "time_rnn", T=3, D=4, H=2, stateful=stateful)
+        assert result.verdict == PASS, result.bug_codes
+        assert ("dh" in {g.name for g in result.gradients}) == stateful
 
 
 def test_a_time_rnn_that_ignores_its_carried_state_fails_only_when_built_stateful():

@@ -29,8 +29,10 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
 
 
 def stateful_hyper(spec: Spec) -> dict[str, Any]:
-    """The constructor's `stateful=True` for a case drawn to carry its state (the time kinds share it)."""
-    return {"stateful": True} if spec.get("stateful") else {}
+    """The constructor's `stateful`: True for a case drawn to carry its state, else False, said
+    explicitly for a layer that takes it without a default (`TimeRNN(Wx, Wh, b, stateful)`). The time
+    kinds share it."""
+    return {"stateful": bool(spec.get("stateful"))}
 
 
 def draw_stateful(draw: Draw) -> Spec:
