@@ -468,6 +468,20 @@ def test_check_on_a_second_volume_file_finds_every_layer_and_fails_none(tmp_path
     assert "FAIL" not in out and "SKIP" not in out
 
 
+def test_a_class_named_attention_whose_forward_needs_more_inputs_is_skipped_as_another_layer(tmp_path, capsys):
+    (tmp_path / "transformer.py").write_text(
+        "class Attention:\n"
+        "    def forward(self, q, k, v):\n        return q\n\n"
+        "    def backward(self, dout):\n        return dout, dout, dout\n\n\n"
+        "class WeightSum:\n"
+        "    def forward(self, hs):\n        return hs.sum(axis=1)\n\n"
+        "    def backward(self, dc):\n        return dc\n")
+    main(["check", str(tmp_path / "transformer.py")])
+    out = capsys.readouterr().out
+    assert "FAIL" not in out
+    assert "requires more inputs than the attention kind's forward(x, h)" in out and "WeightSum" in out
+
+
 _SOURCE = '''
 import numpy as np
 

@@ -84,6 +84,17 @@ def _takes_states(cls: Any, kind: Kind) -> bool:
                 not (library and p.default is not p.empty)]) >= 1 + len(kind.forward_inputs)
 
 
+def _takes_more_inputs(cls: Any, kind: Kind) -> bool:
+    """A forward that requires more inputs than x and the kind's `forward_inputs` is another layer of the
+    same name: a transformer's `Attention.forward(q, k, v)` is not the second volume's `forward(hs, h)`."""
+    try:
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    except (TypeError, ValueError, AttributeError):
+        return False
+    required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(required) > 1 + len(kind.forward_inputs)
+
+
 def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None) -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`).
 
@@ -140,6 +151,9 @@ class _Finder(ConventionNames):
                 if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
                     self.found.skipped.append((name, f"its forward takes no previous state, so it is not a {kind.name}"
                                                      f" step (forward(x, {', '.join(kind.forward_inputs)}))"))
+                elif kind is not None and kind.forward_inputs and _takes_more_inputs(obj, kind):
+                    self.found.skipped.append((name, f"its forward requires more inputs than the {kind.name} kind's "
+                                                     f"forward(x, {', '.join(kind.forward_inputs)}): another layer"))
                 elif kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
                 elif _looks_like_layer_class(obj):
