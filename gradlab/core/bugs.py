@@ -23,10 +23,14 @@ _TABLE = (
     BugClass("extra-batch-mean",
              "the analytic gradient is 1/N of the true one: it was divided by the batch size once too often",
              "divide by N once, in the loss layer that takes the mean; layers above it must not divide again"),
-    BugClass("scaled", "the analytic gradient is off by a constant factor",
-             "look for a missing or extra constant: the 2 of a squared error, a dropout keep-ratio, a slope"),
-    BugClass("sign-flip", "the analytic gradient is the negative of the true one",
-             "check the sign of the derivative (e.g. d(t - y)/dy = -1) and of the upstream gradient"),
+    BugClass("scaled", "the analytic gradient, or one term of it, is off by a constant factor (in a normalisation, "
+             "possibly one per normalised group)",
+             "look for a missing or extra constant: the 2 of a squared error, a dropout keep-ratio, a slope; in a "
+             "normalisation the 1/2 of d sqrt(v)/dv, a 1/N, N - 1 where the variance divides by N, eps or sigma "
+             "left out of the backward or divided by twice"),
+    BugClass("sign-flip", "the analytic gradient, or one term of it, has the wrong sign",
+             "check the sign of the derivative (e.g. d(t - y)/dy = -1), of the upstream gradient, and of each "
+             "subtracted term (a normalisation subtracts its mean's and its variance's paths)"),
     BugClass("transposed", "the right values sit in transposed positions",
              "check the order of a matrix product (dW = x.T @ dout, not dout.T @ x) or of the axes in a "
              "transpose/reshape"),
@@ -46,8 +50,11 @@ _TABLE = (
              "compute every gradient from the parameters forward used; leave updates to the optimizer"),
     BugClass("mutates-input", "forward or backward wrote into an array it was given",
              "work on a copy (x = x.copy()) or build a new array instead of assigning into the argument"),
-    BugClass("couples-samples", "one sample's output or gradient depends on another sample",
-             "compute each sample's output from its own row only; reductions over the batch axis mix samples"),
+    BugClass("couples-samples", "one sample's output or gradient depends on another sample, or a normalisation "
+             "(or its gradient) is taken over the wrong axis",
+             "compute each sample's output from its own row only; reductions over the batch axis mix samples. A "
+             "normalisation takes its statistics, and their paths in backward, over its own axis: batch norm over "
+             "the batch (axis 0), layer norm over each sample's features (axis 1)"),
     BugClass("non-finite", "NaN or inf appeared for finite inputs",
              "exp of a large logit overflows: subtract the row maximum before exp; and even then a probability "
              "can underflow to 0, whose log is -inf: compute log-softmax as z - log(sum(exp(z))) with z = x - max, "
@@ -61,7 +68,8 @@ _TABLE = (
              "the derivative is evaluated at the wrong array: the input where the output belongs, the "
              "pre-activation where the post-activation belongs, or the reverse",
              "check which cached array the derivative formula reads: tanh' = 1 - y**2 and sigmoid' = y * (1 - y) "
-             "take the forward's output y, softplus' = sigmoid(x) and ELU's alpha * exp(x) take its input x"),
+             "take the forward's output y, softplus' = sigmoid(x) and ELU's alpha * exp(x) take its input x; a "
+             "normalisation's terms read x_hat, the normalised input forward cached, not x or x - mean"),
     BugClass("misrouted",
              "the gradient reaches positions that must get none, or the right values sit at the wrong positions",
              "send each output's gradient only to the elements that produced it: a max-pool window's maximum "
