@@ -172,7 +172,7 @@ def test_a_batch_norm_that_forgets_to_centre_fails_the_law_saying_which_feature_
 # 2. a normalisation's backward read part by part: direct dxhat/sigma, the mean's path, the variance's path
 
 
-def _batchnorm_parts(direct=1.0, mean=1.0, var=1.0, *, var_ddof=0, eps_in_backward=True):
+def _batchnorm_parts(direct=1.0, mean=1.0, var=1.0, *, var_ddof=0, eps_in_backward=True, var_sigma_power=0.0):
     """Batch norm whose backward weighs its three parts by the factors given (1, 1, 1 is right)."""
 
     class BatchNorm:
@@ -192,7 +192,7 @@ def _batchnorm_parts(direct=1.0, mean=1.0, var=1.0, *, var_ddof=0, eps_in_backwa
             xn = self.xc / std
             dxn = self.gamma * dout
             return (direct * dxn - mean * dxn.mean(axis=0)
-                    - var * xn * np.sum(dxn * xn, axis=0) / (N - var_ddof)) / std
+                    - var * std ** var_sigma_power * xn * np.sum(dxn * xn, axis=0) / (N - var_ddof)) / std
 
     return BatchNorm
 
@@ -205,7 +205,9 @@ def _batchnorm_parts(direct=1.0, mean=1.0, var=1.0, *, var_ddof=0, eps_in_backwa
     (_batchnorm_parts(var_ddof=1), "scaled", "divides by M − 1 where the forward's variance"),
     (_batchnorm_parts(var=2.0), "scaled", "the variance's path is 2 times the true one"),
     (_batchnorm_parts(eps_in_backward=False), "scaled", "divides by sqrt(var) where the forward divided by"),
-], ids=["var-sign", "mean-sign", "no-var", "no-mean", "n-minus-1", "var-twice", "eps-left-out"])
+    # σ**-1: no array read where x̂ belongs gives it (x − mean for x̂ gives σ**1 or σ**2: wrong-input)
+    (_batchnorm_parts(var_sigma_power=-1.0), "scaled", "the variance's path of dx is σ**-1 times the true one"),
+], ids=["var-sign", "mean-sign", "no-var", "no-mean", "n-minus-1", "var-twice", "eps-left-out", "var-sigma-power"])
 def test_a_batch_norm_backward_is_named_by_which_part_is_wrong_and_how(layer, code, said):
     report = check_entry(entry_for(layer, kind="batchnorm"), examples=15, seed=0)
     assert report.verdict == FAIL and report.bug_codes == [code], explain(report)

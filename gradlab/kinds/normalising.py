@@ -99,6 +99,20 @@ def _eps_left_out(rows: np.ndarray, true: Paths, got: Paths, scale: float) -> tu
     return None
 
 
+def _power_of_sigma(true: Paths, got: Paths, path: str, scale: float) -> tuple[str, str] | None:
+    """One path off by a power of σ, a different factor in each group (the rest right): (var + eps) ** -0.5
+    where ** -1 belongs, a / std missing or doubled in that term."""
+    t, g = (true.mean, got.mean) if path == "mean's" else (true.var, got.var)
+    sigma = 1.0 / true.direct
+    for p in (1.0, -1.0, 2.0, -2.0, 0.5, -0.5):
+        want = sigma ** p * t
+        if np.all(np.abs(g - want) <= FACTOR_TOL * np.abs(want) + COUNTS * scale) and not np.allclose(sigma ** p, 1.0):
+            return ("scaled", f"the {path} path of dx is σ**{p:g} times the true one in each group (σ = sqrt(var + "
+                    "eps)), the rest right: a power of σ in that term is off, e.g. (var + eps) ** -0.5 where ** -1 "
+                    "belongs")
+    return None
+
+
 def _read_at(rows: np.ndarray, dxhat: np.ndarray, true: Paths, a: np.ndarray, n: np.ndarray,
              scale: float) -> tuple[str, str] | None:
     """The variance's path x̂·mean(dx̂·x̂)/σ computed with x or x − mean where x̂ belongs (in either place or
@@ -184,7 +198,7 @@ class StatsPathReader:
         a, n = self.groups(case, analytic), self.groups(case, numeric)
         true, got = _paths(rows, dxhat, n), _paths(rows, dxhat, a)
         if got.left <= LEFT * scale and true.left <= LEFT * scale:
-            found = self._read(case, rows, true, got, gamma, scale) or _read_at(rows, dxhat, true, a, n, scale)
+            found = _read_at(rows, dxhat, true, a, n, scale) or self._read(case, rows, true, got, gamma, scale)
             if found is not None:
                 return found
         axis = _other_axis(case, self.groups, analytic - numeric, scale)
@@ -205,8 +219,10 @@ class StatsPathReader:
             def counts(t: np.ndarray) -> np.ndarray:  # a path too small to read says nothing
                 return np.abs(t) * np.sqrt(size) > COUNTS * scale
 
-            return self._parts(size, direct, _ratio(got.mean, true.mean, counts(true.mean)),
-                               _ratio(got.var, true.var, counts(true.var)))
+            mean, var = _ratio(got.mean, true.mean, counts(true.mean)), _ratio(got.var, true.var, counts(true.var))
+            if _is(direct, 1.0) and (mean is None) != (var is None):
+                return _power_of_sigma(true, got, "mean's" if mean is None else "variance's", scale)
+            return self._parts(size, direct, mean, var)
         # each group off by its own factor k, every part alike: gamma left out (k = 1 / gamma), sigma divided by
         # twice (k = 1 / sigma) or not at all (k = sigma)
         k = got.direct / true.direct
