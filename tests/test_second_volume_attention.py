@@ -221,13 +221,28 @@ def test_time_attention_that_keeps_one_decoder_steps_share_of_the_encoder_gradie
     assert report.bug_codes[:1] == ["dropped-term"], report.bug_codes
 
 
-@pytest.mark.parametrize("layer, kind", [(AttentionWeightCouplingDropped, "attention_weight"),
-                                         (AttentionCouplingDropped, "attention")])
-def test_a_softmax_backward_without_its_coupling_term_is_named_dropped_term_inside_attention(layer, kind):
-    result = _on(layer, kind, T=4, H=3)
+class SoftmaxDiagonalOnly(Softmax):
+    def backward(self, dout):
+        return dout * self.out * (1 - self.out)  # each weight as if it depended on its own score alone
+
+
+class TimeAttentionDiagonalOnly(TimeAttention):
+    def forward(self, hs_enc, hs_dec):
+        out = super().forward(hs_enc, hs_dec)
+        for layer in self.layers:
+            layer.weight_layer.softmax.__class__ = SoftmaxDiagonalOnly
+        return out
+
+
+@pytest.mark.parametrize("layer, kind, spec, names", [
+    (AttentionWeightCouplingDropped, "attention_weight", {"T": 4, "H": 3}, {"dx", "dh"}),
+    (AttentionCouplingDropped, "attention", {"T": 4, "H": 3}, {"dx", "dh"}),
+    (TimeAttentionDiagonalOnly, "time_attention", {"T": 4, "U": 2, "H": 3}, {"dx", "dhs_dec"})])
+def test_a_softmax_backward_without_its_coupling_term_is_named_dropped_term_inside_attention(layer, kind, spec, names):
+    result = _on(layer, kind, **spec)
     assert result.verdict == FAIL
-    assert {g.name: g.bug_code for g in result.gradients} == {"dx": "dropped-term", "dh": "dropped-term"}
-    assert "coupling term" in next(g.diagnosis for g in result.gradients if g.name == "dh")
+    assert {g.name: g.bug_code for g in result.gradients} == dict.fromkeys(names, "dropped-term")
+    assert all("coupling term" in g.diagnosis for g in result.gradients)
 
 
 def test_a_wrong_attention_gradient_that_is_not_the_missing_coupling_term_is_not_given_that_name():

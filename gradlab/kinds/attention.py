@@ -8,12 +8,27 @@ keeps one of them is dropped-term. h holds one row per sample and is a forward a
 
 from __future__ import annotations
 
-from gradlab.core.kind import Kind
-from gradlab.kinds.attention_weight import batch_spec, build, coupling_dropped, draw_shape
+from collections.abc import Callable
+
+import numpy as np
+
+from gradlab.core.kind import Case, Kind
+from gradlab.kinds.attention_weight import CouplingReading, batch_spec, build, draw_shape, weights_of
 from gradlab.kinds.weight_sum import ATTENTION_SCALES
+
+
+def _predict(case: Case, target: str, dc: np.ndarray,
+             slip: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
+    """What Attention returns with `slip` for its softmax backward: da comes from the weighted sum."""
+    hs, h = case.x, case.params["h"]
+    a = weights_of(hs, h)
+    ds = slip(a, np.einsum("nth,nh->nt", hs, dc))
+    if target == "x":  # weighted, and scored
+        return a[:, :, None] * dc[:, None, :] + ds[:, :, None] * h[:, None, :]
+    return np.einsum("nt,nth->nh", ds, hs) if target == "h" else None
 
 KIND = Kind(
     "attention", ("attention",), build, draw_shape, batch_spec,
     params=("h",), forward_inputs=("h",), batch_params=("h",), scales=ATTENTION_SCALES,
-    explain=coupling_dropped,
+    explain=CouplingReading(_predict, (("x", "hs"), ("h", "h"))),
 )

@@ -8,6 +8,8 @@ couples the samples; T and H differ, so dh summed over the wrong axis shows in i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,36 +18,67 @@ from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.weight_sum import ATTENTION_SCALES, draw_attention_sizes
 
-#: a difference from the true gradient is one per-row multiple of the coupling term when what is left
-#: outside it is below this fraction of the difference
-IN_TERM = 1e-4
+#: a gradient is a slip's prediction when it differs from it by at most this fraction of its norm
+SAME = 1e-5
+#: the softmax backwards that leave out its coupling term, as written in course code: the
+#: Jacobian's diagonal alone (each weight as if it depended on its own score only), or nothing
+#: of the Jacobian but the weights themselves (the true one is a * (da - sum over T of a * da))
+SLIPS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "da * a * (1 - a)": lambda a, da: da * a * (1 - a),
+    "a * da": lambda a, da: a * da,
+}
 
 
-def coupling_dropped(case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
-                     out: np.ndarray) -> tuple[str, str] | None:
-    """A softmax backward without its coupling term (`ds = a * da` where `ds = a * (da - sum(a * da))`
-    belongs): the gradient is then off by s[n] * a[n, t] * h[n] in dhs and by s[n] * (a[n] · hs[n]) in dh,
-    one unknown number s[n] per sample. Read off the case, never off the layer's output (an Attention's
-    output is the context, not the weights)."""
-    hs, h = case.x, case.params["h"]
+def weights_of(hs: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """a = softmax over T of hs[n, t] · h[n], read off the case (an Attention's output is the context)."""
     scores = np.einsum("nth,nh->nt", hs, h)
     e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    a = e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+#: (case, gradient target, upstream gradient, a softmax backward) -> the gradient of that target the whole
+#: layer returns with that softmax backward, or None for a target the reading says nothing about
+Predict = Callable[[Case, str, np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray]], "np.ndarray | None"]
+
+
+@dataclass(frozen=True)
+class CouplingReading:
+    """`Kind.explain` for a layer with an attention softmax inside: dropped-term when a failing gradient is
+    exactly what the layer returns with one of `SLIPS` for its softmax backward (`predict` says what that is
+    for each input), the coupling term named. Needs the upstream gradient (`reads_upstream`)."""
+
+    predict: Predict
+    #: display names of the targets ("x" is hs, or hs_enc)
+    names: tuple[tuple[str, str], ...]
+    reads_upstream: bool = True
+
+    def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray, out: np.ndarray,
+                 upstream: np.ndarray | None = None) -> tuple[str, str] | None:
+        if upstream is None:
+            return None
+        for written, slip in SLIPS.items():
+            expected = self.predict(case, target, upstream, slip)
+            if expected is None:
+                return None
+            if expected.shape == analytic.shape and float(np.linalg.norm(analytic - expected)) <= \
+                    SAME * max(float(np.linalg.norm(expected)), 1e-300):
+                name = dict(self.names).get(target, target)
+                return ("dropped-term", f"the gradient of {name} is the one a softmax backward of ds = {written} "
+                        "gives: the softmax's coupling term is missing (every weight depends on every score); "
+                        "write ds = a * (da - sum(a * da over T))")
+        return None
+
+
+def _predict(case: Case, target: str, upstream: np.ndarray,
+             slip: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
+    hs, h = case.x, case.params["h"]
+    ds = slip(weights_of(hs, h), upstream)
     if target == "x":
-        term = a[:, :, None] * h[:, None, :]
-    elif target == "h":
-        term = np.einsum("nt,nth->nh", a, hs)
-    else:
-        return None
-    N = hs.shape[0]
-    diff, term = (analytic - numeric).reshape(N, -1), term.reshape(N, -1)
-    coef = np.sum(diff * term, axis=1) / np.maximum(np.sum(term * term, axis=1), 1e-300)
-    left = float(np.linalg.norm(diff - coef[:, None] * term))
-    if not np.any(diff) or left > IN_TERM * float(np.linalg.norm(diff)):
-        return None
-    name = "hs" if target == "x" else "h"
-    return ("dropped-term", f"the gradient of {name} is off by a multiple of the attention weights a per sample: "
-            "the softmax's coupling term is missing; its backward is ds = a * (da - sum(a * da, over T)), not a * da")
+        return ds[:, :, None] * h[:, None, :]
+    return np.einsum("nt,nth->nh", ds, hs) if target == "h" else None
+
+
+coupling_dropped = CouplingReading(_predict, (("x", "hs"), ("h", "h")))
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
