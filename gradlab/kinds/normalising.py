@@ -266,6 +266,10 @@ class StatsPathReader:
             return ("scaled", f"dx's variance path is {size / (size - 1.0):.4g} = M/(M − 1) times the true one (M = "
                     f"{size} values per group): the backward divides by M − 1 where the forward's variance (np.var) "
                     "divides by M")
+        if _is(direct, 1.0) and _is(mean, var):
+            return ("scaled", f"both paths of dx are {mean:.4g} times the true ones, the direct part right: their "
+                    f"1/M counts something else where M = {size}, the number of values normalised together, belongs "
+                    f"(e.g. the batch size in a layer norm, the features in a batch norm) ({formula})")
         wrong = [f"the {p} is {k:.4g} times the true one" for p, k in said.items() if not _is(k, 1.0)]
         return ("scaled", f"dx is right but for a factor on one part: {'; '.join(wrong)} ({formula})")
 
