@@ -88,6 +88,8 @@ class ModelCall:
                 return _nielsen_loss(self.model, self.data["x"], self.data["y"])
             out = self.model.loss(self.data["X"], self.data["y"], **self.options)
         if self.convention == "cs231n":
+            if out is None:  # a template's body is still `pass`: the checker says "not implemented yet"
+                return None
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise ModelError(f"model.loss(X, y) returned {type(out).__name__}, not (loss, grads): a CS231n model "
                                  "returns both when y is given")
