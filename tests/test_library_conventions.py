@@ -65,6 +65,17 @@ def test_an_activation_object_of_a_name_gradlab_does_not_know_is_skipped_with_wh
     assert "kind=" in skipped["Swish2"]
 
 
+def test_a_model_with_loss_and_gradient_methods_is_not_taken_for_a_loss_object(tmp_path):
+    # the textbook's TwoLayerNet has loss(x, t) and gradient(x, t) too: it is a model (gradlab.models checks it)
+    net = tmp_path / "two_layer_net.py"
+    net.write_text("class TwoLayerNet:\n"
+                   "    def predict(self, x):\n        return x\n"
+                   "    def loss(self, x, t):\n        return 0.0\n"
+                   "    def gradient(self, x, t):\n        return {}\n")
+    found = discover([net])[0]
+    assert not found.entries and "TwoLayerNet" not in dict(found.skipped)
+
+
 def test_a_library_layer_gradlab_cannot_build_is_skipped_as_not_checked_never_failed():
     # numpy-ml's Dropout wraps another layer, its convolutions are channels-last: not checked, which is no failure
     outcome = check_paths([FOLDER / "dict_layers.py"], examples=EXAMPLES, seed=0)

@@ -59,7 +59,9 @@ def object_role(cls: Any) -> str | None:
         return None
     loss = getattr(cls, "loss", None)
     if callable(loss):
-        return "loss" if _required(getattr(cls, method)) == 2 and _required(loss) == 2 else None
+        # a model has loss(x, t) and gradient(x, t) too (the textbook's TwoLayerNet), and predicts
+        model = any(callable(getattr(cls, m, None)) for m in ("predict", "accuracy", "numerical_gradient"))
+        return "loss" if not model and _required(getattr(cls, method)) == 2 and _required(loss) == 2 else None
     return "activation" if _defines_call(cls) and _required(getattr(cls, method)) == 1 else None
 
 
