@@ -88,6 +88,19 @@ def test_a_one_edit_bug_fails_with_its_code_in_the_helper_and_in_every_layer_bui
     assert all(verdicts[n] == ("pass", []) for n in untouched), verdicts
 
 
+def test_a_notebook_exported_as_py_imports_with_its_magics_doing_nothing(tmp_path):
+    # what jupyter nbconvert writes for %matplotlib inline and %load_ext autoreload
+    export = tmp_path / "building_your_deep_nn.py"
+    export.write_text("get_ipython().run_line_magic('matplotlib', 'inline')\n"
+                      "get_ipython().run_line_magic('load_ext', 'autoreload')\n" + STEPS.read_text())
+    outcome = check_paths([export], examples=EXAMPLES)
+    assert not outcome.errors
+    assert {r.name: r.verdict for r in outcome.reports}["linear_activation[relu]"] == "pass"
+    import builtins
+
+    assert not hasattr(builtins, "get_ipython")  # taken back after the import
+
+
 def test_the_hint_for_a_forgotten_1_over_m_puts_it_on_dw_and_db_as_the_course_does(tmp_path):
     twin = _twin(tmp_path, "    dW = dZ @ A_prev.T / m\n", "    dW = dZ @ A_prev.T\n")
     report = next(r for r in check_paths([twin], examples=EXAMPLES).reports if r.name == "linear")

@@ -13,12 +13,15 @@ Non-goal: finding layers in the module (that is `gradlab.conventions.discover`).
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import importlib.util
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 __all__ = ["LoadError", "load_module", "local_modules", "package_of", "search_roots"]
 
@@ -187,6 +190,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     package = package_of(path)
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     sys.path[:0] = [str(r) for r in roots]
+    shell = _notebook_shell()
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
@@ -202,11 +206,33 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         raise LoadError(f"{shown}{_through(exc, path, roots)} raised {type(exc).__name__} while being imported"
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
+        shell()
         sys.path[:] = saved_path
         # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay); all are looked
         # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
         for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], roots)]:
             del sys.modules[name]
+
+
+class _QuietShell:
+    """What `get_ipython()` returns while a notebook exported as .py is imported: its magics
+    (`get_ipython().run_line_magic('matplotlib', 'inline')`, the lines nbconvert writes) do nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _notebook_shell() -> Callable[[], None]:
+    """Give the import a `get_ipython` when there is none (outside IPython); returns how to take it back."""
+    if hasattr(builtins, "get_ipython"):
+        return lambda: None
+    shell = _QuietShell()
+    builtins.get_ipython = lambda: shell  # type: ignore[attr-defined]
+
+    def take_back() -> None:
+        if hasattr(builtins, "get_ipython"):
+            del builtins.get_ipython
+    return take_back
 
 
 def _import(path: Path, dotted: str | None) -> ModuleType:
