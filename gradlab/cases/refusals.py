@@ -80,9 +80,10 @@ def _only_crashed(result: CaseResult) -> bool:
 
 
 def _no_gradient_given(result: CaseResult) -> bool:
-    """Backward ran but gave None for every gradient (a template's `dx, dw, db = None, None, None` returned
-    unchanged), and nothing else failed: a backward not written yet, not a wrong one."""
-    return (result.failed and bool(result.gradients) and all(g.analytic_shape is None for g in result.gradients)
+    """Backward ran but gave None for each of its several gradients (a template's `dx, dw, db = None, None,
+    None` returned unchanged), and nothing else failed: a backward not written yet, not a wrong one. A lone
+    dx of None is a missing return statement (`crashed`, DESIGN.md), not a template."""
+    return (result.failed and len(result.gradients) > 1 and all(g.analytic_shape is None for g in result.gradients)
             and not any(f.severity == FAIL for f in result.findings))
 
 
