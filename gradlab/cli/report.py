@@ -42,6 +42,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_selection_options(p)
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (one is drawn only when stderr is a terminal)")
+    p.add_argument("--no-fix-search", action="store_true",
+                   help="registry report: do not search the verified fix of each caught buggy variant (the report "
+                        "then says so); the search is cached in the user's cache folder ($GRADLAB_CACHE, else "
+                        "$XDG_CACHE_HOME/gradlab or ~/.cache/gradlab)")
     p.set_defaults(run=run)
 
 
@@ -70,7 +74,8 @@ def _registry_report(args: argparse.Namespace) -> dict[str, Path]:
 
     outcome = check_registry(examples=args.examples, seed=args.seed, progress=not args.no_progress)
     models = check_model_zoo(seed=args.seed)
-    paths = write_registry_report(outcome.reports, args.out or REGISTRY_OUT, models=models)
+    paths = write_registry_report(outcome.reports, args.out or REGISTRY_OUT, models=models,
+                                  fixes=not args.no_fix_search)
     print(summary_sentence({**summary(outcome.reports), **model_summary(models)}))
     return paths
 

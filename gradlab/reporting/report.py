@@ -1,8 +1,9 @@
 """The registry report: `reports/registry.md`, `.json` and `.html`, and the pictures they name.
 
 One row per registry entry (layer, convention, intended bug or "correct", verdict, bug code found,
-worst relative error per gradient, smallest failing case) and a summary line: correct layers
-passing, buggy variants caught and correctly named. Reads `LayerReport`s; decides nothing.
+worst relative error per gradient, smallest failing case, its verified fix) and a summary line: correct
+layers passing, buggy variants caught and correctly named; then each caught variant's fix, its diff shown.
+Reads `LayerReport`s; decides nothing (the fixes come from `gradlab.fixes.registry`).
 
 The report is tracked in git (see DECISIONS.md, "`reports/` and generated files"), so its text
 depends on the registry's results alone: not on whether MNIST training ran (that has its own
@@ -15,6 +16,7 @@ is `gradlab.reporting.writer`'s, shared with a user's report (`gradlab.reporting
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,14 @@ STEP_CURVE = "figures/step_curve.png"
 TRAINING_NOTE = ("MNIST training results are not part of this report: `gradlab train` and `gradlab demo` "
                  "write them, with their timings, to {link} next to it.")
 COLUMNS = ("layer", "convention", "intended", "verdict", "found", "relative error (worst element)",
-           "smallest failing case")
+           "smallest failing case", "fix")
+FIXES_HEADING = "Verified fixes"
+FIXES_INTRO = ("For each buggy variant the check caught, the edit of its own lines gradlab found and verified "
+               "(with it, every gradient passes and the forward is unchanged, or now matches the reference layer "
+               "where the bug is in the forward), or none found after the candidates it tried. The search is "
+               "bounded by a number of candidates, not by seconds, so this list is the same on every machine "
+               "(`gradlab report --no-fix-search` leaves it out). {count}")
+FIXES_SKIPPED = "Not searched: this report was written with `gradlab report --no-fix-search`."
 #: a layer's failing gradients and their heat maps, by layer name
 Heatmaps = Pictures
 
@@ -117,9 +126,39 @@ def _table_row(r: LayerReport) -> writer.Row:
     found = ", ".join(r.bug_codes) or "–"
     case = (r.smallest_failing or "–") + (f" (passes with {r.passes_with})" if r.passes_with else "")
     common = (r.name, r.convention, r.intended_bug or "correct")
-    return writer.Row(r.name, (*common, f"{r.verdict}{'' if named else ' ⚠'}", found, errors_cell(r), case),
+    fix = fix_cell(r)
+    return writer.Row(r.name, (*common, f"{r.verdict}{'' if named else ' ⚠'}", found, errors_cell(r), case, fix),
                       failed=r.verdict == FAIL, flagged=not named,
-                      html_cells=(*common, r.verdict, found, errors_cell(r), r.smallest_failing or "–"))
+                      html_cells=(*common, r.verdict, found, errors_cell(r), r.smallest_failing or "–", fix))
+
+
+def fix_cell(r: LayerReport) -> str:
+    """A failing layer's fix in a few words (the diff is in the fixes' section); "–" for a passing one."""
+    if r.verdict != FAIL:
+        return "–"
+    if r.fix is None or r.fix.status == "not-searched":
+        return "not searched"
+    if r.fix.status != "verified":
+        return "none found"
+    return f"verified (line{'s' if len(r.fix.lines) > 1 else ''} {', '.join(map(str, r.fix.lines))})"
+
+
+def fixes_section(reports: Sequence[LayerReport]) -> writer.Section:
+    """Every caught buggy variant's verified fix, its diff shown, or "none found"."""
+    caught = [r for r in reports if r.intended_bug is not None and r.verdict == FAIL]
+    if not any(r.fix is not None and r.fix.status != "not-searched" for r in caught):
+        return writer.Section(FIXES_HEADING, (FIXES_SKIPPED,))
+    verified = [r for r in caught if r.fix is not None and r.fix.status == "verified"]
+    blocks = []
+    for r in caught:
+        head = f"`{r.name}` ({r.intended_bug})"
+        if r.fix is not None and r.fix.status == "verified":
+            blocks.append((f"{head}: {r.fix.explanation}.", r.fix.diff))
+        else:
+            tried = f" ({r.fix.tried} candidates tried)" if r.fix is not None and r.fix.tried else ""
+            blocks.append((f"{head}: none found{tried}.", ""))
+    count = f"{len(verified)}/{len(caught)} caught buggy variants get a verified fix."
+    return writer.Section(FIXES_HEADING, (FIXES_INTRO.format(count=count),), blocks=tuple(blocks))
 
 
 def pictures_missing() -> str:
@@ -164,16 +203,24 @@ def registry_document(reports: Sequence[LayerReport], models: Sequence[ModelRepo
                                    "models": [m.to_dict() for m in models]} if models else {})})
     mnist = writer.Section("MNIST", (TRAINING_NOTE.format(link=f"[{TRAINING_MD}]({TRAINING_MD})"),))
     return writer.Document("registry", "gradlab registry report", summary_sentence(s), COLUMNS,
-                           [_table_row(r) for r in reports], document, sections=[mnist],
+                           [_table_row(r) for r in reports], document, sections=[fixes_section(reports), mnist],
                            curves=[("error against step size", step)], heatmaps=maps,
                            tables=[model_table(models, error_text)] if models else [])
 
 
 def write_registry_report(reports: Sequence[LayerReport], out_dir: Path | str = "reports", *,
-                          models: Sequence[ModelReport] | None = None, seed: int = 0) -> dict[str, Path]:
+                          models: Sequence[ModelReport] | None = None, seed: int = 0,
+                          fixes: bool = True) -> dict[str, Path]:
     """Write registry.md/.json/.html and, when matplotlib is installed, the pictures whose data changed;
     returns the paths of the three documents. The same results give the same bytes, whatever else ran.
-    `models`: the model zoo's reports; None checks the zoo here, from `seed` (a second or two)."""
+    `models`: the model zoo's reports; None checks the zoo here, from `seed` (a second or two).
+    `fixes`: search the fix of every failing layer (`gradlab.fixes.registry`: cached in the user's cache
+    folder; minutes when nothing is cached, seconds when it is); False says they were not searched."""
+    if fixes:
+        from gradlab.fixes.registry import fixes_for
+
+        found = fixes_for(reports)
+        reports = [replace(r, fix=found[r.name]) if r.name in found else r for r in reports]
     if models is None:
         from gradlab.models.zoo import check_model_zoo
 

@@ -3,8 +3,8 @@ they name. The registry report (`gradlab.reporting.report`) and a user's report 
 each describe what they show as a `Document`; this module lays it out, the same way for both.
 
 A document is: a title and a one-sentence summary; a table with one row per layer, then further tables
-(whole models); sections of text (Markdown paragraphs, whose `code` and [links](target) become HTML, and
-plain-text items); the
+(whole models); sections of text (Markdown paragraphs, whose `code` and [links](target) become HTML,
+plain-text items, and code shown as it is: a fix's diff); the
 pictures: step-size curves of the whole report, and per layer the heat maps of analytic − numeric of
 its failing gradients and its own step-size curves; the JSON document, written as it is.
 Pictures are drawn when matplotlib is installed and their data changed (`plots.Figure.write`); the
@@ -63,6 +63,8 @@ class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()  # Markdown: `code` and [text](target)
     items: tuple[str, ...] = ()  # plain text, one bullet each
+    #: (a Markdown paragraph, the code shown under it as it is: a diff; "" for none), after the rest
+    blocks: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -104,6 +106,8 @@ def markdown(doc: Document) -> str:
         bullets = ["\n".join(f"- {item}" for item in section.items)] if section.items else []
         for part in [*section.paragraphs, *bullets]:
             lines += ["", part]
+        for caption, code in section.blocks:
+            lines += ["", caption] + (["", *_fenced(code)] if code else [])
     lines += ["", "## Pictures", "", PICTURES_NOTE]
     for caption, figure in doc.curves:
         lines += ["", f"![{caption}]({figure.name})"]
@@ -112,6 +116,12 @@ def markdown(doc: Document) -> str:
     if doc.layer_curves:
         lines += ["", doc.layer_curves_intro, "", *_picture_list(doc.layer_curves)]
     return "\n".join(lines) + "\n"
+
+
+def _fenced(code: str) -> list[str]:
+    """A fenced block of `code` that no run of backticks inside it can close (CommonMark)."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
+    return [fence + "diff", code.rstrip("\n"), fence]
 
 
 def _picture_list(pictures: Pictures) -> list[str]:
@@ -137,7 +147,9 @@ def to_html(doc: Document) -> str:
     for section in doc.sections:
         body.append(f"<h2>{esc(section.heading)}</h2>" + "".join(f"<p>{_inline(p)}</p>" for p in section.paragraphs)
                     + ("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in section.items) + "</ul>"
-                       if section.items else ""))
+                       if section.items else "")
+                    + "".join(f"<p>{_inline(caption)}</p>" + (f"<pre>{esc(code)}</pre>" if code else "")
+                              for caption, code in section.blocks))
     body.append("<h2>Layers</h2><table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in doc.columns) + "</tr>"
                 + "".join(rows) + "</table>")
     for table in doc.tables:
