@@ -472,6 +472,72 @@ def test_the_grader_grades_the_carried_state_inside_the_sandbox_and_takes_struct
     assert all(p.passed for p in wrong.layers[0].parts if p.component != "structure")
 
 
+_GRU_WITHOUT_BIAS = '''
+import numpy as np
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+class TimeGRU:
+    """The book's first TimeGRU: no bias, the weights as attributes, their gradients as dWx and dWh."""
+
+    def __init__(self, Wx, Wh, stateful=False):
+        self.Wx, self.Wh = Wx, Wh
+        self.dWx = self.dWh = None
+        self.h, self.dh, self.stateful = None, None, stateful
+
+    def forward(self, xs):
+        H = self.Wh.shape[0]
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((xs.shape[0], H))
+        hs, self.cache = [], []
+        for t in range(xs.shape[1]):
+            x, h = xs[:, t], self.h
+            z = sigmoid(x @ self.Wx[:, :H] + h @ self.Wh[:, :H])
+            r = sigmoid(x @ self.Wx[:, H:2 * H] + h @ self.Wh[:, H:2 * H])
+            h_hat = np.tanh(x @ self.Wx[:, 2 * H:] + (r * h) @ self.Wh[:, 2 * H:])
+            self.h = (1 - z) * h + z * h_hat
+            self.cache.append((x, h, z, r, h_hat))
+            hs.append(self.h)
+        return np.stack(hs, axis=1)
+
+    def backward(self, dhs):
+        H = self.Wh.shape[0]
+        dWx, dWh = np.zeros_like(self.Wx), np.zeros_like(self.Wh)
+        dxs = np.zeros(dhs.shape[:2] + (self.Wx.shape[0],))
+        dh = 0
+        for t in reversed(range(dhs.shape[1])):
+            x, h, z, r, h_hat = self.cache[t]
+            dn = dhs[:, t] + dh
+            dt = dn * z * (1 - h_hat ** 2)
+            dhr = dt @ self.Wh[:, 2 * H:].T
+            dz = dn * (h_hat - h) * z * (1 - z)
+            dr = dhr * h * r * (1 - r)
+            da = np.hstack([dz, dr, dt])
+            dWx += x.T @ da
+            dWh += np.hstack([h.T @ dz, h.T @ dr, (r * h).T @ dt])
+            dxs[:, t] = da @ self.Wx.T
+            dh = dn * (1 - z) + dhr * r + dz @ self.Wh[:, :H].T + dr @ self.Wh[:, H:2 * H].T
+        self.dWx, self.dWh, self.dh = dWx, dWh, dh
+        return dxs
+'''
+
+
+def test_the_books_first_gru_without_bias_is_checked_with_the_bias_held_at_zero_and_graded_in_full(tmp_path):
+    (tmp_path / "gru.py").write_text(_GRU_WITHOUT_BIAS)
+    main_out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--json", str(main_out), "--no-fix-search"])
+    import json
+
+    layer = json.loads(main_out.read_text())["layers"][0]
+    assert layer["verdict"] == "pass" and set(layer["gradients"]) == {"dx", "dWx", "dWh", "dh"}
+    (tmp_path / "gru.toml").write_text(_STATEFUL_ASSIGNMENT.replace("TimeRNN", "TimeGRU"))
+    grade = grade_submission(tmp_path / "gru.py", load_assignment(tmp_path / "gru.toml"))
+    assert grade.score == 10, [(p.component, p.codes, p.message) for p in grade.layers[0].parts if not p.passed]
+
+
 def test_check_on_a_second_volume_file_finds_every_layer_and_fails_none(tmp_path, capsys):
     path = tmp_path / "attention_layer.py"
     path.write_text(_SOURCE)

@@ -69,8 +69,19 @@ class ClassLayer(Layer):
         self.slots: dict[str, Slot] = {}
         self.views: dict[str, np.ndarray] = {}
         self.grad_names: dict[str, str] = {}
+        #: optional parameters (`Kind.optional_params`) this layer does not have, held at zero in the case
+        self.held_at_zero: list[str] = []
         for i, canonical in enumerate(kind.params):
-            slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
+            try:
+                slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
+            except LayerSignatureError:
+                if canonical not in kind.optional_params:
+                    raise
+                # a version of the layer without it (a GRU without bias): the case holds it at zero
+                case.params[canonical][...] = 0
+                self.params[canonical] = case.params[canonical]
+                self.held_at_zero.append(canonical)
+                continue
             self.params[canonical] = case.params[canonical]
             self.slots[canonical] = slot
             self.views[canonical] = slot.install(case.params[canonical])
@@ -102,7 +113,8 @@ class ClassLayer(Layer):
         """The protocol's `install_param` hook: the layer computes with `array` (gradlab's shape, any
         dtype: the complex step's complex copy) in place of parameter `canonical` until
         `install_param(canonical, self.params[canonical])` puts gradlab's own array back."""
-        self.views[canonical] = self.slots[canonical].install(array)
+        if canonical in self.slots:  # not an optional parameter the layer does not have
+            self.views[canonical] = self.slots[canonical].install(array)
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
@@ -222,7 +234,10 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
     by_array = bool(positional) and positional[0].name.lower() in aliases or not _takes_sizes(positional, kind, case)
-    args: list[Any] = [case.params[p] for p in kind.params][: len(positional)] if by_array else []
+    # the arrays go to the leading arguments that are not hyper-parameters: TimeGRU(Wx, Wh, stateful=False),
+    # a version without bias, takes two
+    arrays = next((i for i, p in enumerate(positional) if p.name in _HYPER_ALIASES), len(positional))
+    args: list[Any] = [case.params[p] for p in kind.params][: arrays] if by_array else []
     kwargs: dict[str, Any] = {}
     lr_name = None
     sizes = dict(kind.sizes(case)) if kind.sizes is not None and not by_array else {}

@@ -198,6 +198,10 @@ class Kind:
     #: class style: the state a `stateful=True` layer carries between calls, checked in the cases whose hyper
     #: says `stateful` (the second volume's TimeRNN, TimeLSTM, TimeGRU); None: no such contract
     carried_state: CarriedState | None = None
+    #: class style: parameters an earlier published version of the layer does not have (the second volume's
+    #: first GRU(Wx, Wh) and TimeGRU(Wx, Wh, stateful=False) had no bias): a class that keeps none is checked
+    #: with it held at zero in the case, and its gradient is not asked for
+    optional_params: tuple[str, ...] = ()
 
     @property
     def class_targets(self) -> bool:

@@ -36,5 +36,6 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "gru_step", ("gru",), build, draw_shape, batch_spec,
     params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",), forward_inputs=("prev_h",),
+    optional_params=("b",),
     scales=RECURRENT_SCALES,
 )

@@ -59,5 +59,6 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "time_gru", ("timegru",), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=one_step_share,
+    optional_params=("b",),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
 )

@@ -139,7 +139,9 @@ class Server:
         names = dict(getattr(self.layer, "grad_names", {}))
         # inputs the adapter adds of its own (a stateful time layer's carried state): checked as parameters are
         extra = {str(k): np.array(v, copy=True) for k, v in self.layer.params.items() if k not in case.params}
-        return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}, "extra_params": extra}
+        held = [str(k) for k in getattr(self.layer, "held_at_zero", [])]
+        return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}, "extra_params": extra,
+                "held_at_zero": held}
 
     def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its

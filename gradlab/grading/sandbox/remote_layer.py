@@ -48,6 +48,12 @@ class RemoteLayer:
         self.params: dict[str, np.ndarray] = case.params
         reply = self._call({"op": "construct", "entry": entry, "x": case.x, "t": case.t, "params": case.params,
                             "hyper": jsonable(case.hyper), "spec": jsonable(case.spec)})
+        # optional parameters the submitted layer does not have (a GRU without bias) are held at zero, here
+        # as in the child, so the reference forward is computed without them too; only those may be zeroed
+        held = reply.get("held_at_zero")
+        for name in held if isinstance(held, list) else []:
+            if isinstance(name, str) and name in kind.optional_params and name in case.params:
+                case.params[name][...] = 0
         #: inputs the child's adapter added (a stateful time layer's carried state), checked as parameters are
         self.extra = _extra_params(reply.get("extra_params"), case)
         if self.extra:
