@@ -76,6 +76,26 @@ def test_a_model_with_loss_and_gradient_methods_is_not_taken_for_a_loss_object(t
     assert not found.entries and "TwoLayerNet" not in dict(found.skipped)
 
 
+def test_a_relative_import_the_layer_makes_when_called_finds_its_own_package(tmp_path):
+    # numpy-ml's optimizer does `from ..initializers import ...` when it is built, long after the import
+    package = tmp_path / "mylib"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text("def slope():\n    return 1.0\n")
+    (package / "layers.py").write_text(
+        "import numpy as np\n\n\n"
+        "class Relu:\n"
+        "    def forward(self, x):\n"
+        "        from .helpers import slope\n"
+        "        self.mask = x > 0\n"
+        "        return np.where(self.mask, slope() * x, 0.0)\n\n"
+        "    def backward(self, dout):\n"
+        "        from .helpers import slope\n"
+        "        return np.where(self.mask, slope() * dout, 0.0)\n")
+    outcome = check_paths([package / "layers.py"], examples=EXAMPLES, seed=0)
+    assert [(r.name, r.verdict) for r in outcome.reports] == [("Relu", "pass")], outcome.skipped
+
+
 def test_a_library_layer_gradlab_cannot_build_is_skipped_as_not_checked_never_failed():
     # numpy-ml's Dropout wraps another layer, its convolutions are channels-last: not checked, which is no failure
     outcome = check_paths([FOLDER / "dict_layers.py"], examples=EXAMPLES, seed=0)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import traceback
@@ -172,9 +174,10 @@ def _above(folder: Path) -> list[Path]:
 
 def _installed(name: str) -> bool:
     try:
-        return importlib.util.find_spec(name) is not None
+        spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return False
+    return spec is not None and spec.loader is not _LEFT  # a user's module left by an earlier import is not
 
 
 def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
@@ -188,6 +191,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         raise LoadError(f"{shown}: not a Python file gradlab can import")
     roots = search_roots(path)
     package = package_of(path)
+    _LEFT.install()
+    _LEFT.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     sys.path[:0] = [str(r) for r in roots]
     shell = _notebook_shell()
@@ -207,11 +212,46 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         shell()
+        _LEFT.serving = True
         sys.path[:] = saved_path
         # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay); all are looked
         # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
         for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], roots)]:
-            del sys.modules[name]
+            _LEFT.modules[name] = sys.modules.pop(name)
+
+
+class _LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The user's modules an import left, found again by a later import of the user's code that nothing else
+    finds: numpy-ml's optimizer imports `from ..initializers import ...` when it is built, at call time,
+    long after its package left sys.modules. Consulted last, after every installed package and sys.path,
+    so a file imported later gets its own modules; the next `load_module` takes the found ones back."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleType] = {}
+        #: off while a file is imported: what it imports must be its own, or the error that names it
+        self.serving = True
+
+    def install(self) -> None:
+        if self not in sys.meta_path:
+            sys.meta_path.append(self)
+        for name, module in self.modules.items():  # found again since the last import: they leave again
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        module = self.modules.get(name) if self.serving else None
+        if module is None:
+            return None
+        return importlib.util.spec_from_loader(name, self, is_package=hasattr(module, "__path__"))
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return self.modules[spec.name]
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Already run when its file was imported."""
+
+
+_LEFT = _LeftModules()
 
 
 class _QuietShell:
