@@ -22,6 +22,7 @@ import pytest
 from gradlab.cli.main import main
 from gradlab.grading.assignment import BUILTIN, load_assignment
 from gradlab.grading.grader import Grade, LayerGrade, grade_submission
+from gradlab.grading.sandbox import jail
 
 REFERENCE = Path(__file__).parent.parent / "reference"
 #: cases per layer in these tests: the assignments' own counts are for students, not for the suite
@@ -358,9 +359,9 @@ def dlfs2(root: Path) -> Path:
 BUILDERS = {"cs231n-a1": cs231n_a1, "cs231n-a2": cs231n_a2, "cs231n-a3": cs231n_a3, "dlfs": dlfs, "dlfs2": dlfs2}
 
 
-def graded(path: Path, name: str) -> Grade:
+def graded(path: Path, name: str, sandbox: str = "process") -> Grade:
     assignment = load_assignment(name)
-    return grade_submission(path, replace(assignment, examples=EXAMPLES, sandbox="process"))
+    return grade_submission(path, replace(assignment, examples=EXAMPLES, sandbox=sandbox))
 
 
 def scores(grade: Grade) -> dict[str, tuple[float, list[str]]]:
@@ -495,7 +496,11 @@ def test_grade_lists_the_built_in_assignments_and_asks_for_what_is_missing(capsy
     assert "--list-assignments shows the built-in ones" in capsys.readouterr().err
 
 
-def test_a_course_folder_is_graded_past_its_data_loaders_python2_names_and_a_file_that_cannot_be_imported(tmp_path):
+@pytest.mark.parametrize("sandbox", ["process", "bwrap"])
+def test_a_course_folder_is_graded_past_its_data_loaders_python2_names_and_a_file_that_cannot_be_imported(
+        tmp_path, sandbox):
+    if sandbox == "bwrap" and jail.probe() is not None:  # the jail sees only numpy: past must come from gradlab
+        pytest.skip(f"bubblewrap cannot run here: {jail.probe()}")
     root = cs231n_a1(tmp_path)
     # the course's own helpers import what the jail has not; they define no layer, so they are not imported
     write(root, {"cs231n/data_utils.py": "from six.moves import cPickle as pickle\nfrom imageio import imread\n",
@@ -507,7 +512,8 @@ def test_a_course_folder_is_graded_past_its_data_loaders_python2_names_and_a_fil
     layers = root / "cs231n/layers.py"
     layers.write_text(layers.read_text() + '\nprint "layers ready"\n')
 
-    grade = graded(root, "cs231n-a1")
+    grade = graded(root, "cs231n-a1", sandbox)
+    assert grade.sandbox == sandbox
     lost = {la.required.name: la.error for la in grade.layers if la.score < la.max_score}
     assert set(lost) == {"affine", "relu", "softmax_loss", "svm_loss"}, scores(grade)
     assert all("not imported: " in str(why) and "layers.py:" in str(why) and "syntax error" in str(why)
