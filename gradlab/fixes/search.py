@@ -70,7 +70,7 @@ class _Search:
         """("fix", screen) for a verified fix, ("partial", screen) for one that repairs some gradients and
         breaks none, ("no", None) otherwise."""
         self.tried += 1
-        edited = rebuild(self.site, self.entry, apply(self.site.text, cand))
+        edited = rebuild(self.site, self.entry, apply(self.site.defs_text, cand))
         if edited is None:
             return "no", None
         try:
