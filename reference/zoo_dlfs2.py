@@ -45,6 +45,7 @@ class TimeRNNOverwritesDWx(TimeRNN):
             db += da.sum(axis=0)
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
+        self.dh = dh
         return dxs
 
 
@@ -86,6 +87,7 @@ class TimeLSTMNoForgetGate(TimeLSTM):
             db += da.sum(axis=0)
         for grad, value in zip(self.grads, (dWx, dWh, db)):
             grad[...] = value
+        self.dh = dh
         return dxs
 
 
