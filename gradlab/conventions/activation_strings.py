@@ -2,10 +2,10 @@
 
 Andrew Ng's course writes `linear_activation_forward(A_prev, W, b, activation) -> (A, cache)` and
 `linear_activation_backward(dA, cache, activation) -> (dA_prev, dW, db)`, with `activation` one of the
-strings the function compares it with ("relu", "sigmoid", "tanh", ...). Each string is another layer:
+strings the function compares it with (the names of relu, sigmoid, tanh, ...). Each string is another layer:
 gradlab checks the pair once per string that both functions handle, as `linear_activation[relu]`, and
 says which strings only one of them handles. The strings are read from the source (the comparisons
-with the argument), never guessed: a function that handles "tanh" through a dict lookup it cannot
+with the argument), never guessed: a function that handles an activation through a dict lookup it cannot
 read is not called with strings it may not know. The course's activation helpers come as
 `relu(Z) -> (A, cache)` next to `relu_backward(dA, cache)` (no `_forward` in the name).
 Non-goal: judging the gradients (the pair is checked as its base stem's kind, `linear` an affine layer
@@ -66,8 +66,8 @@ def activation_argument(fn: Callable[..., Any], *, after: int) -> str | None:
 
 
 def activation_strings(fn: Callable[..., Any], argument: str) -> list[str]:
-    """The strings `fn` compares `argument` with (`activation == "relu"`, `activation.lower() in ("tanh",
-    "sigmoid")`), in source order, each once; [] when the source cannot be read."""
+    """The strings `fn` compares `argument` with (`activation == <a string>`, `activation.lower() in (<strings>)`),
+    in source order, each once; [] when the source cannot be read."""
     node = _function_node(fn)
     if node is None:
         return []

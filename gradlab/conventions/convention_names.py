@@ -78,8 +78,8 @@ class ConventionNames:
                                                                                                       back_argument)
         if not forward_strings or not backward_strings:
             self.found.skipped.append((layer, f"{forward.__name__} takes {argument!r}, but gradlab cannot read which "
-                                              "activations it handles (it compares the argument with strings "
-                                              "such as \"relu\" in the course's code): not checked"))
+                                              "activations it handles (the course's code compares the argument "
+                                              "with their names as strings): not checked"))
             return True
         options = dict(kind.course_stems.get(stem, {}))
         for value in dict.fromkeys(forward_strings + backward_strings):

@@ -68,7 +68,7 @@ def object_role(cls: Any) -> str | None:
 def activation_names(cls: type, module: ModuleType) -> tuple[str, dict[str, Kind]] | None:
     """(the constructor argument, {name: kind}) for a layer built from an activation's name,
     ML-From-Scratch's `Activation(name)`: the names are the keys of a dict of its module mapping names to
-    activation objects (`activation_functions = {'relu': ReLU, ...}`) whose classes gradlab knows."""
+    activation objects (`activation_functions = {name: class, ...}`) whose classes gradlab knows."""
     required = [p for p in _init_params(cls) if p.default is p.empty and p.name != "self"]
     if len(required) != 1 or "activation" not in cls.__name__.lower():
         return None
