@@ -29,7 +29,7 @@ from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ClassLayer"]
+__all__ = ["SIZE_NAMES", "ClassLayer"]
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
 _HYPER_ALIASES = {
@@ -42,7 +42,7 @@ _HYPER_ALIASES = {
     "stateful": "stateful",
 }
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
-_SIZE_NAMES = {
+SIZE_NAMES = {
     "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
            "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x"),
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
@@ -241,10 +241,10 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     kwargs: dict[str, Any] = {}
     lr_name = None
     sizes = dict(kind.sizes(case)) if kind.sizes is not None and not by_array else {}
-    unnamed_roles = [r for r in sizes if not any(p.name.lower() in _SIZE_NAMES.get(r, ()) for p in positional)]
+    unnamed_roles = [r for r in sizes if not any(p.name.lower() in SIZE_NAMES.get(r, ()) for p in positional)]
     for p in positional[len(args):]:
         lower = p.name.lower()
-        role = next((r for r in sizes if lower in _SIZE_NAMES.get(r, ())), None)
+        role = next((r for r in sizes if lower in SIZE_NAMES.get(r, ())), None)
         if role is not None:
             kwargs[p.name] = sizes[role]
         elif _HYPER_ALIASES.get(p.name) in case.hyper:
@@ -272,7 +272,7 @@ def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) ->
         return False
     roles = kind.sizes(case)
     names = {p.name.lower() for p in positional}
-    if any(names & set(_SIZE_NAMES.get(r, ())) for r in roles):
+    if any(names & set(SIZE_NAMES.get(r, ())) for r in roles):
         return True
     aliases = {a.lower() for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
     required = [p for p in positional if p.default is p.empty]

@@ -22,7 +22,7 @@ import numpy as np
 
 from gradlab.conventions.calling import RandomStateKeeper, accepts, as_array, call, crash_report, signature
 from gradlab.conventions.class_slots import Slot, find_slot
-from gradlab.conventions.class_style import _SIZE_NAMES, ClassLayer
+from gradlab.conventions.class_style import SIZE_NAMES, ClassLayer
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -224,7 +224,7 @@ def _construct(cls: type, kind: Kind, case: Case, given: dict[str, Any]) -> Any:
 def _argument(p: inspect.Parameter, kind: Kind, case: Case) -> Any:
     lower = p.name.lower()
     sizes = kind.sizes(case) if kind.sizes is not None else {}
-    role = next((r for r in sizes if lower in _SIZE_NAMES.get(r, ()) and r != "out"), None)
+    role = next((r for r in sizes if lower in SIZE_NAMES.get(r, ()) and r != "out"), None)
     if role is not None:  # numpy-ml's Embedding(n_out, vocab_size)
         return sizes[role]
     if lower in _OUT:
