@@ -520,3 +520,15 @@ def test_a_course_folder_is_graded_past_its_data_loaders_python2_names_and_a_fil
                for why in lost.values()), lost
     assert any(n.startswith("not imported: layers.py:") for n in grade.notes), grade.notes
     assert layer(grade, "svm_loss_naive").score == 15 and grade.score == 60
+
+
+def test_a_course_folder_given_as_a_class_is_graded_as_asked_with_a_warning_naming_single(tmp_path, capsys):
+    root = dlfs(tmp_path)
+    out = tmp_path / "grades"
+    assert main(["grade", str(root), "--assignment", "dlfs", "--sandbox", "process", "--out", str(out),
+                 "--jobs", "1", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "my_dlfs/common/ is a Python package" in err and "add --single" in err
+    assert (out / "gradebook.csv").read_text().splitlines()[1].startswith("common,")  # graded as it was asked
+    assert main(["grade", str(root), "--assignment", "dlfs", "--sandbox", "process", "--single"]) == 0
+    assert "Python package" not in capsys.readouterr().err

@@ -88,8 +88,19 @@ def run(args: argparse.Namespace) -> int:
         if args.results or args.feedback:
             raise UsageError("a class folder writes one results.json and feedback.md per student under --out DIR; "
                              "use --single to grade the folder as one student's submission")
+        _warn_if_one_project(path)
         return _grade_class(path, assignment, args)
     return _grade_one(path, assignment, args)
+
+
+def _warn_if_one_project(folder: Path) -> None:
+    """A course's folder (assignment2/ holding cs231n/, a textbook copy holding common/) given without
+    --single is graded as a class whose students are its sub-folders and files: say so, once, on stderr."""
+    packages = [p.name for p in sorted(folder.iterdir()) if p.is_dir() and (p / "__init__.py").is_file()]
+    if packages:
+        print(f"gradlab grade: warning: {folder.name}/{packages[0]}/ is a Python package (it has __init__.py), "
+              f"graded as one student of a class folder; to grade {folder.name}/ as one student's submission, "
+              "add --single", file=sys.stderr)
 
 
 def _list_assignments() -> int:
