@@ -60,6 +60,9 @@ class ConventionNames:
             return False
         argument, activations = named
         for key, activation_kind in activations.items():
+            if activation_kind is None:
+                self.found.skipped.append((f"{name}[{key}]", f"{key}: an activation gradlab has no kind for"))
+                continue
             entry = self.entry(f"{name}[{key}]", activation_kind, "class", cls)
             self.add((id(cls), hash(key)), entry.name, entry.name, "class",
                      replace(entry, options={"construct_with": {argument: key}}))

@@ -65,21 +65,22 @@ def object_role(cls: Any) -> str | None:
     return "activation" if _defines_call(cls) and _required(getattr(cls, method)) == 1 else None
 
 
-def activation_names(cls: type, module: ModuleType) -> tuple[str, dict[str, Kind]] | None:
+def activation_names(cls: type, module: ModuleType) -> tuple[str, dict[str, Kind | None]] | None:
     """(the constructor argument, {name: kind}) for a layer built from an activation's name,
     ML-From-Scratch's `Activation(name)`: the names are the keys of a dict of its module mapping names to
-    activation objects (`activation_functions = {name: class, ...}`) whose classes gradlab knows."""
+    activation objects (`activation_functions = {name: class, ...}`); the kind is None for a class gradlab
+    does not know (SELU)."""
     required = [p for p in _init_params(cls) if p.default is p.empty and p.name != "self"]
     if len(required) != 1 or "activation" not in cls.__name__.lower():
         return None
-    found: dict[str, Kind] = {}
+    found: dict[str, Kind | None] = {}
     for value in vars(module).values():
         if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
             for key, target in value.items():
-                kind = kind_for_class(target.__name__) if object_role(target) == "activation" else None
-                if kind is not None and not kind.params and not kind.is_loss:
-                    found[key] = kind
-    return (required[0].name, found) if found else None
+                if object_role(target) == "activation":
+                    kind = kind_for_class(target.__name__)
+                    found[key] = kind if kind is not None and not kind.params and not kind.is_loss else None
+    return (required[0].name, found) if any(found.values()) else None
 
 
 def _build(cls: type) -> Any:

@@ -51,4 +51,4 @@ class Swish2:
         return s + 2 * x * s * (1 - s)
 
 
-ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": TanH, "relu": ReLU, "softmax": Softmax}
+ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": TanH, "relu": ReLU, "softmax": Softmax, "swish2": Swish2}
