@@ -136,6 +136,14 @@ def test_a_one_edit_bug_in_a_library_convention_fails_with_its_code(tmp_path, co
         assert failed[name][0] == code, (name, failed[name])
 
 
+def test_a_dx_taken_from_the_updated_weights_is_told_as_such_not_as_an_update_inside_backward(tmp_path):
+    twin = _twin(tmp_path, "minilib/layers.py", "        return accum_grad @ W.T\n",
+                 "        return accum_grad @ self.W.T\n")
+    report = _reports(twin)["Dense"]
+    stale = [f.message for f in report.failing.findings if f.code == "stale-parameters"]
+    assert stale and "dx was computed from parameters already updated" in stale[0]
+
+
 def test_gradients_accumulated_with_plus_equals_are_zeroed_before_each_backward():
     import importlib.util
 

@@ -315,5 +315,10 @@ def _param_change(ctx: CheckContext, call: str) -> None:
         if k in rebound or not _identical(v, ctx.saved[k]):
             if any(f.code == "stale-parameters" and f.gradient == k for f in ctx.findings):
                 continue
+            if call == "backward" and getattr(ctx.layer, "updates_itself", False):  # its own update: its convention
+                ctx.fail("stale-parameters", f"{call}'s dx changes with the learning rate of the update it makes to "
+                         f"{k}: dx was computed from parameters already updated, where it must use those forward "
+                         "used (keep them before the update)", k)
+                continue
             ctx.fail("stale-parameters", f"{call} changed parameter {k}: updates belong to an optimizer, and "
                      "gradients must use the parameters forward used", k)
