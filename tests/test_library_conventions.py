@@ -142,6 +142,7 @@ def test_a_dx_taken_from_the_updated_weights_is_told_as_such_not_as_an_update_in
     report = _reports(twin)["Dense"]
     stale = [f.message for f in report.failing.findings if f.code == "stale-parameters"]
     assert stale and "dx was computed from parameters already updated" in stale[0]
+    assert "before the optimizer's update" in report.hints["stale-parameters"]
 
 
 def test_gradients_accumulated_with_plus_equals_are_zeroed_before_each_backward():

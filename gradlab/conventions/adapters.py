@@ -102,6 +102,9 @@ def layout_hints(entry: Entry) -> dict[str, str]:
         from gradlab.conventions.layouts import hints
 
         said.update(hints(entry.options.get("weights", "in_out")))
+    if entry.convention == "class" and is_library_class(entry.target):  # the optimizer updates inside backward
+        said["stale-parameters"] = ("keep the weights forward used (W = self.W) before the optimizer's update, and "
+                                    "compute dx from them")
     if entry.options.get("param_gradients") == "mean":  # deeplearning.ai: the 1/m is on dW and db, not on dA_prev
         said["missing-batch-mean"] = ("in this course's convention dW and db are means over the m examples: "
                                       "dW = dZ @ A_prev.T / m, db = dZ.sum(axis=1, keepdims=True) / m")
