@@ -229,7 +229,7 @@ def nothing_recognised_notes(outcome: Outcome, paths: list[str], only: list[str]
         names = ", ".join(outcome.not_run)
         if all(reason.startswith("not implemented yet") for _, reason in outcome.skipped):
             # a course's untouched template: nothing is wrong with this machine, there is nothing to check yet
-            return [f"nothing to check yet: {names} not implemented yet (write the backward, then check again)"]
+            return [f"nothing to check yet: {names} not implemented yet (write it, then check again)"]
         return [f"no layer could be checked on this machine: {names} could not be run (see the SKIP lines for why)"]
     return [_nothing_recognised(paths, only)]
 

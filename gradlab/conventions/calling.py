@@ -38,6 +38,11 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
     if missing is not None:
         return LayerCrash(call, f"could not be run: {missing} is missing (install or build it); "
                                 f"it raised {type(exc).__name__}: {exc}{where}")
+    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
+        # a template's placeholder (`out = None`, then `out.astype(...)`), or a value never stored: the
+        # question mark because the second is a real bug of written code
+        return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}: not implemented yet? (it uses "
+                                "a result that is still None)")
     return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}")
 
 
