@@ -1,0 +1,64 @@
+"""Conventions found in published course code after the big passes over it: each test writes a small
+file in the convention as it is published (never a copy of it) and checks gradlab reads it as its
+author runs it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gradlab.conventions.discover import discover
+
+# CS231n 2019, assignment 1: `cs231n/` has no __init__.py, `classifiers/` is a package whose files import each
+# other absolutely (`from cs231n.classifiers.linear_svm import *`), as the notebook runs them from assignment1/
+A1_FILES = {
+    "cs231n/classifiers/__init__.py": "from cs231n.classifiers.linear_svm import *\n"
+                                      "from cs231n.classifiers.softmax import *\n",
+    "cs231n/classifiers/linear_svm.py": '''from builtins import range
+import numpy as np
+from past.builtins import xrange
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    rows = np.arange(X.shape[0])
+    s = X @ W
+    margin = np.maximum(0.0, s - s[rows, y][:, None] + 1.0)
+    margin[rows, y] = 0.0
+    loss = margin.sum() / X.shape[0] + reg * (W ** 2).sum()
+    g = (margin > 0).astype(X.dtype)
+    g[rows, y] = -g.sum(axis=1)
+    return loss, X.T @ g / X.shape[0] + 2 * reg * W
+''',
+    "cs231n/classifiers/softmax.py": '''import numpy as np
+from cs231n.classifiers.linear_svm import *
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    rows = np.arange(X.shape[0])
+    s = X @ W
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log(p[rows, y]).mean() + reg * (W ** 2).sum()
+    p[rows, y] -= 1.0
+    return loss, X.T @ p / X.shape[0] + 2 * reg * W
+''',
+}
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_a_2019_assignment_one_whose_cs231n_folder_is_a_namespace_package_is_imported_and_its_losses_found(
+        tmp_path):
+    folder = _tree(tmp_path / "assignment1", A1_FILES)
+    found = discover([folder])
+    errors = [f.error for f in found if f.error]
+    names = sorted(e.name for f in found for e in f.entries)
+    assert errors == []
+    assert "svm_loss_vectorized" in names and "softmax_loss_vectorized" in names
+    assert "past" not in sys.modules or getattr(sys.modules["past"], "__file__", None)  # no shim left behind
