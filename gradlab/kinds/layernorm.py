@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import StatsPathReader, normalised
+from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -47,6 +47,20 @@ def rows(case: Case, a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0], -1)
 
 
+#: each sample's outputs are γ·(x − mean)/σ + β over its own features: measured on LAW_SAMPLES samples, enough
+#: for a normalisation over the batch (batch norm) to show as one
+LAW_SAMPLES = 400
+LAW = NormLaw(
+    lambda case: (LAW_SAMPLES, int(case.params["gamma"].size)), Grouping("each sample over its features", rows),
+    (Grouping("each feature over the batch", lambda case, a: a.T, "batch norm"),
+     Grouping("the whole batch at once, every sample together", lambda case, a: a.reshape(1, -1),
+              "one mean and variance for all samples")),
+    "sample", "each sample's outputs, scaled back by γ and shifted by β, have mean 0 and standard deviation 1 "
+    "over its features",
+    "Layer norm normalises each sample over its own features (mean and variance over axis 1); over the batch "
+    "(axis 0) one sample's output depends on the others")
+
+
 def sizes(case: Case) -> dict[str, int]:
     """`LayerNorm(num_features)`."""
     return {"features": int(case.params["gamma"].size)}
@@ -56,5 +70,6 @@ KIND = Kind(
     "layernorm", ("layernorm", "layernormalization", "layernormalisation"), build, draw_shape, batch_spec,
     function_stems=("layernorm",), params=("gamma", "beta"), param_dict="ln_param",
     param_dict_keys={"eps": "eps"}, hyper_args=("eps",), forward_candidates=forward_candidates, sizes=sizes,
+    forward_law=LAW,
     explain=StatsPathReader(rows, "of each sample over its features"),
 )

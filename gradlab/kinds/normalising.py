@@ -287,3 +287,93 @@ class StatsPathReader:
         return ("dropped-term", f"dx differs from the true gradient by the {which} path{'s' if len(paths) > 1 else ''}"
                                 f" alone: the mean and variance {self.where} depend on x too, so dx = (dx̂ − "
                                 "mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, with both terms there")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the forward law: in training each normalised group's outputs are γ·(x − mean)/σ + β, whatever else holds
+
+#: what a group's fit may leave, relative to the size of its outputs (a float32 forward rounds at ~1e-7)
+LAW_LEFT = 1e-4
+#: the largest epsilon the law allows for, relative to a group's variance; and sqrt(var) + eps, not inside
+LAW_EPS = 2e-3
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One way to normalise: `rows(case, a)` lays an array of the normalisation's input shape out as one
+    normalised group a row; `label` says over what ("each feature over the batch"), `name` what it is called
+    when it is the wrong one ("layer norm")."""
+
+    label: str
+    rows: Callable[[Case, np.ndarray], np.ndarray]
+    name: str = ""
+
+
+def law_input(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Values of variance >= 1 in every group, with an offset along every axis and a spread per index of axis 1,
+    so that statistics taken over any other grouping than the right one differ from its own."""
+    rng = np.random.default_rng([seed, 7])
+    along = [tuple(n if a == axis else 1 for a in range(len(shape))) for axis, n in enumerate(shape)]
+    x = (1.0 + rng.random(along[1])) * rng.standard_normal(shape)
+    return x + sum(2.0 * rng.standard_normal(s) for s in along)
+
+
+def misfit(case: Case, rows: Callable[[Case, np.ndarray], np.ndarray], a: np.ndarray, out: np.ndarray,
+           seen: np.ndarray) -> np.ndarray:
+    """Per group of `rows`, how far the outputs seen are from γ·k·(a − mean)/std + β with one k in the group
+    (1 for var over M and no eps, down to sqrt((M − 1)/M) for var over M − 1 and eps up to LAW_EPS of the
+    variance), as a fraction of the outputs' size: 0 for a forward normalising over these groups."""
+    shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)
+    gamma, beta = (np.broadcast_to(case.params[p].reshape(shape), a.shape) for p in ("gamma", "beta"))
+    x, t, g, b, m = (rows(case, v) for v in (a, out - beta, gamma, beta, seen.astype(np.float64)))
+    M = x.shape[1]
+    var = x.var(axis=1, keepdims=True)
+    basis = g * m * (x - x.mean(axis=1, keepdims=True)) / np.sqrt(np.maximum(var, 1e-300))
+    k = np.sum(t * m * basis, axis=1, keepdims=True) / np.maximum(np.sum(basis ** 2, axis=1, keepdims=True), 1e-300)
+    low = np.sqrt((M - 1.0) / M * var / (var + LAW_EPS)) / (1.0 + LAW_EPS)
+    left = np.linalg.norm(t * m - np.clip(k, low, 1.0 + LAW_LEFT) * basis, axis=1)
+    return left / (np.linalg.norm(np.abs(basis) + m * (np.abs(b) + 1.0), axis=1) + 1e-300)
+
+
+@dataclass(frozen=True)
+class NormLaw:
+    """`Kind.forward_law` of a normalisation: in training, each group's outputs are γ·(x − mean)/σ + β with the
+    mean and variance of the group's own values (N or N − 1, any usual eps, running statistics aside). A forward
+    normalising over other groups, with a backward to match, passes every gradient check; this catches it and
+    names what it normalised over (`couples-samples`, as DECISIONS has a normalisation over the wrong axis), or
+    says which group breaks the law (`mismatch`). A forward that crashes or returns another shape on the law's
+    input says nothing (the case's own forward is checked next).
+
+    `shape(case)` is the law's input shape, `right` the kind's grouping (one `unit` a row) and `wrong` the
+    usual mistakes; `law` and `right_way` are sentences. A sandwich names `pre`, the normalisation's input
+    from the layer's input (`x @ W + b`), and `relu`: only the outputs a ReLU let through are then read."""
+
+    shape: Callable[[Case], tuple[int, ...]]
+    right: Grouping
+    wrong: tuple[Grouping, ...]
+    unit: str
+    law: str
+    right_way: str
+    pre: Callable[[Case, np.ndarray], np.ndarray] | None = None
+    relu: bool = False
+
+    def __call__(self, forward: Callable[[np.ndarray], np.ndarray], case: Case) -> tuple[str, str] | None:
+        x = law_input(self.shape(case), int(case.spec.get("seed", 0)))
+        out = forward(x)
+        a = x if self.pre is None else self.pre(case, x)
+        if out.shape != a.shape or not np.all(np.isfinite(out)):
+            return None
+        seen = out > 0 if self.relu else np.ones(out.shape, dtype=bool)
+        far = misfit(case, self.right.rows, a, out, seen)
+        if np.all(far <= LAW_LEFT):
+            return None
+        for other in self.wrong:
+            if np.all(misfit(case, other.rows, a, out, seen) <= LAW_LEFT):
+                return ("couples-samples", f"forward normalised {other.label}: that is {other.name}. "
+                        f"{self.right_way}")
+        j, shape = int(np.argmax(far)), (1, -1) + (1,) * (a.ndim - 2)
+        z = (out - case.params["beta"].reshape(shape)) / case.params["gamma"].reshape(shape)
+        z = self.right.rows(case, z)[j][self.right.rows(case, seen)[j]]
+        return ("mismatch", f"in training, {self.law}; {self.unit} {j} has (out − β)/γ of mean {z.mean():.4g} and "
+                f"standard deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong: are the mean and "
+                f"variance taken {self.right.label} and used as (x − mean) / sqrt(var + eps)?")

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import distinct_sizes, values
-from gradlab.kinds.normalising import StatsPathReader, normalised
+from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -50,6 +50,26 @@ def channels(case: Case, a: np.ndarray) -> np.ndarray:
     return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
 
 
+#: the law's input: LAW_N samples of LAW_H x LAW_W (distinct from each other and from C <= 6), so that each
+#: channel has 396 values (the variance's N or N - 1 moves the spread by 1.3e-3)
+LAW_N, LAW_H, LAW_W = 4, 9, 11
+LAW = NormLaw(
+    lambda case: (LAW_N, int(case.params["gamma"].size), LAW_H, LAW_W), Grouping("each channel over N, H and W",
+                                                                                 channels),
+    (Grouping("each channel at each position over the batch alone", lambda case, a: a.reshape(a.shape[0], -1).T,
+              "batch norm of x.reshape(N, C*H*W), one mean per position where spatial batch norm has one per "
+              "channel"),
+     Grouping("the groups of x.reshape(-1, C) without moving C last (x.transpose(0, 2, 3, 1) first)",
+              lambda case, a: a.reshape(-1, a.shape[1]).T, "a batch norm over scrambled channels"),
+     Grouping("each channel of each sample over H and W", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
+              "instance norm"),
+     Grouping("each sample over its channels, H and W", lambda case, a: a.reshape(a.shape[0], -1), "layer norm")),
+    "channel", "spatial batch norm's outputs for each channel, scaled back by γ and shifted by β, have mean 0 and "
+    "standard deviation 1 over N, H and W",
+    "Spatial batch norm normalises each channel over N, H and W (mean and variance over axes (0, 2, 3)), so that "
+    "in training every channel's outputs have mean β and standard deviation γ")
+
+
 def sizes(case: Case) -> dict[str, int]:
     """`SpatialBatchNorm(num_channels)`."""
     return {"features": int(case.params["gamma"].size)}
@@ -60,6 +80,6 @@ KIND = Kind(
                           "batchnorm2d", "batchnormalization2d"), build, draw_shape, batch_spec,
     function_stems=("spatial_batchnorm",), params=("gamma", "beta"), mixes_samples=True, min_batch=2,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
-    param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, sizes=sizes,
+    param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, sizes=sizes, forward_law=LAW,
     explain=StatsPathReader(channels, "of each channel over N, H and W"),
 )

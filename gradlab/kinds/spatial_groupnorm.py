@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, OptionalInput, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import StatsPathReader, normalised
+from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -56,6 +56,33 @@ def groups(case: Case, a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0] * int(case.hyper["G"]), -1)
 
 
+def strided(case: Case, a: np.ndarray) -> np.ndarray:
+    """Groups of channels c, c + G, c + 2G, ... (x.reshape(N, C // G, G, H, W) normalised over axes 1, 3, 4)."""
+    N, C = a.shape[:2]
+    G = int(case.hyper["G"])
+    return a.reshape(N, C // G, G, -1).transpose(0, 2, 1, 3).reshape(N * G, -1)
+
+
+#: the law's input: LAW_N samples of LAW_H x LAW_W (distinct from each other and from C <= 6)
+LAW_N, LAW_H, LAW_W = 4, 9, 11
+LAW = NormLaw(
+    lambda case: (LAW_N, int(case.params["gamma"].size), LAW_H, LAW_W),
+    Grouping("each group of C/G neighbouring channels of a sample over them, H and W", groups),
+    (Grouping("each channel of each sample over H and W alone", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
+              "instance norm (a group of one channel)"),
+     Grouping("each sample over all its channels, H and W", lambda case, a: a.reshape(a.shape[0], -1),
+              "layer norm (one group)"),
+     Grouping("groups of channels c, c + G, c + 2G, ... (x.reshape(N, C // G, G, H, W))", strided,
+              "a group norm with its channels dealt out in turn; a group is C/G neighbouring channels, "
+              "x.reshape(N, G, C // G, H, W)"),
+     Grouping("each channel over N, H and W", lambda case, a: a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1),
+              "spatial batch norm")),
+    "group", "each group's outputs, scaled back by γ and shifted by β, have mean 0 and standard deviation 1 over "
+    "its channels, H and W",
+    "Group norm normalises each sample's G groups of C/G neighbouring channels, each over its channels, H and W "
+    "(x.reshape(N, G, C // G, H, W), mean and variance over axes (2, 3, 4))")
+
+
 def gradient_shapes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
     """(C,) and (1, C, 1, 1) are the same parameter."""
     C = int(np.prod(shape))
@@ -77,7 +104,7 @@ KIND = Kind(
                           "spatialgroupnormalization"), build, draw_shape, batch_spec,
     function_stems=("spatial_groupnorm", "groupnorm"), params=("gamma", "beta"), param_dict="gn_param",
     param_dict_keys={"eps": "eps"}, positional_hyper=("G",), hyper_args=("G",),
-    forward_candidates=forward_candidates, gradient_shapes=gradient_shapes, sizes=sizes,
+    forward_candidates=forward_candidates, gradient_shapes=gradient_shapes, sizes=sizes, forward_law=LAW,
     explain=StatsPathReader(groups, "of each group of channels of a sample, over H and W"),
     optional_input=OptionalInput(
         probe={"N": 2, "G": 2, "group": 2, "H": 2, "W": 3, "gamma_shape": "(1, C, 1, 1)", "seed": 0, "scale": 1.0},
