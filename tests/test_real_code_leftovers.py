@@ -7,7 +7,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gradlab.conventions.discover import discover
+import numpy as np
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import discover, entry_for
+from gradlab.core.results import FAIL, WARN
 
 # CS231n 2019, assignment 1: `cs231n/` has no __init__.py, `classifiers/` is a package whose files import each
 # other absolutely (`from cs231n.classifiers.linear_svm import *`), as the notebook runs them from assignment1/
@@ -62,3 +66,45 @@ def test_a_2019_assignment_one_whose_cs231n_folder_is_a_namespace_package_is_imp
     assert errors == []
     assert "svm_loss_vectorized" in names and "softmax_loss_vectorized" in names
     assert "past" not in sys.modules or getattr(sys.modules["past"], "__file__", None)  # no shim left behind
+
+
+class SoftmaxWithLoss:
+    """A learner's first-volume copy: one-hot labels only (index labels broadcast or crash)."""
+
+    def forward(self, x, t):
+        self.t = t
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.y = e / e.sum(axis=1, keepdims=True)
+        return -np.sum(t * np.log(self.y)) / x.shape[0]
+
+    def backward(self, dout=1):
+        return dout * (self.y - self.t) / self.t.shape[0]
+
+
+class Simple_TimeSoftmaxWithLoss:  # noqa: N801 (the book's name)
+    """The second volume's per-step loss built on the one-hot SoftmaxWithLoss above."""
+
+    def forward(self, xs, ts):
+        self.layers = [SoftmaxWithLoss() for _ in range(xs.shape[1])]
+        return sum(layer.forward(xs[:, t], ts[:, t]) for t, layer in enumerate(self.layers)) / len(self.layers)
+
+    def backward(self, dout=1):
+        return np.stack([layer.backward(dout / len(self.layers)) for layer in self.layers], axis=1)
+
+
+class TimeLossSummedOverSteps(Simple_TimeSoftmaxWithLoss):
+    """The same with the 1/T of the mean over steps left out of backward."""
+
+    def backward(self, dout=1):
+        return np.stack([layer.backward(dout) for layer in self.layers], axis=1)
+
+
+def test_a_time_softmax_loss_built_on_a_one_hot_only_softmax_is_checked_with_one_hot_labels_and_says_so():
+    report = check_entry(entry_for(Simple_TimeSoftmaxWithLoss), examples=10, seed=0)
+    assert report.verdict == WARN, report.bug_codes
+    assert "accepts only onehot labels" in str(report.to_dict())
+
+
+def test_a_time_softmax_loss_with_one_hot_labels_still_has_its_missing_mean_over_steps_caught():
+    report = check_entry(entry_for(TimeLossSummedOverSteps, kind="time_softmax_with_loss"), examples=10, seed=0)
+    assert report.verdict == FAIL and report.bug_codes == ["scaled"], report.bug_codes

@@ -209,7 +209,8 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") == "one" else {}
     if len(kind.label_encodings) > 1:
         taken = [e for e in kind.label_encodings if _takes_labels(entry, kind, e)]
-        if taken and len(taken) < len(kind.label_encodings):
+        if taken and len(taken) < len(kind.label_encodings) and \
+                not (kind.label_fallback_only and taken[0] == kind.label_encodings[0]):
             overrides["labels"] = taken[0]
             others = ", ".join(e for e in kind.label_encodings if e not in taken)
             # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug

@@ -150,6 +150,10 @@ class Kind:
     #: the label encodings a case may draw (spec key "labels") for a loss whose targets are classes;
     #: a layer that accepts only some of them is checked with those, and told so
     label_encodings: tuple[str, ...] = ()
+    #: False: the cases use the first encoding, the others are only a fallback for a layer that refuses it (the
+    #: second volume's time loss takes indices; a learner's copy on a one-hot-only softmax gets one-hot), so a
+    #: layer that accepts the first is not told it refuses the others
+    label_fallback_only: bool = False
     #: grading: the outputs accepted as a correct forward (None: the reference layer's output only)
     forward_candidates: Callable[[Case], list[np.ndarray]] | None = None
     #: grading: a custom acceptance test of the forward output, replacing the comparison above

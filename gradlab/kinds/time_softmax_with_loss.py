@@ -6,6 +6,9 @@ and `backward(dout=1) -> dxs`: xs (N, T, V) scores, ts (N, T) class indices. (CS
 `temporal_softmax_loss` sums over time and averages over N, with a mask: that is its own kind.)
 The book's backward turns its cached softmax into dx in place, so its contract is one backward per
 forward (`Kind.one_backward_per_forward`): asking twice is not a bug. T and V differ.
+Labels are drawn as indices, as the book's own layers take them; a learner's `Simple_TimeSoftmaxWithLoss`
+built on a first-volume `SoftmaxWithLoss` that takes one-hot labels only gets one-hot `(N, T, V)` labels
+instead (the runner probes which encodings a layer accepts and says so).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ LOGIT_STD = 0.5
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, T, V = spec["N"], spec["T"], spec["V"]
     x = values(rng, (N, T, V), spec) * LOGIT_STD
-    return Case(x, rng.integers(0, V, size=(N, T)), {}, {}, spec)
+    t = rng.integers(0, V, size=(N, T))
+    return Case(x, np.eye(V)[t] if spec.get("labels") == "onehot" else t, {}, {}, spec)
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
@@ -33,10 +37,11 @@ def draw_shape(draw: Draw, **_: Any) -> Spec:
 
 def batch_spec(convention: str) -> Spec:
     """The fixed shape of a batch-versus-per-sample run."""
-    return {"T": 5, "V": 3}
+    return {"T": 5, "V": 4}  # V differs from the probe's N = 3: index labels (N,) must not broadcast against (N, V)
 
 
 KIND = Kind(
     "time_softmax_with_loss", ("timesoftmaxwithloss", "simpletimesoftmaxwithloss"), build, draw_shape, batch_spec,
-    is_loss=True, scales=LOSS_SCALES, one_backward_per_forward=True,
+    is_loss=True, scales=LOSS_SCALES, one_backward_per_forward=True, label_encodings=("index", "onehot"),
+    label_fallback_only=True,
 )
