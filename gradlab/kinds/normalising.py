@@ -302,11 +302,13 @@ LAW_EPS = 2e-3
 class Grouping:
     """One way to normalise: `rows(case, a)` lays an array of the normalisation's input shape out as one
     normalised group a row; `label` says over what ("each feature over the batch"), `name` what it is called
-    when it is the wrong one ("layer norm")."""
+    when it is the wrong one ("layer norm"). γ and β scale axis 1 of the input, or of `layout(case, a)` where
+    the whole layer ran on a reshaped input (`x.reshape(-1, C)`; `rows` then takes that layout)."""
 
     label: str
     rows: Callable[[Case, np.ndarray], np.ndarray]
     name: str = ""
+    layout: Callable[[Case, np.ndarray], np.ndarray] | None = None
 
 
 def law_input(shape: tuple[int, ...], seed: int) -> np.ndarray:
@@ -318,14 +320,15 @@ def law_input(shape: tuple[int, ...], seed: int) -> np.ndarray:
     return x + sum(2.0 * rng.standard_normal(s) for s in along)
 
 
-def misfit(case: Case, rows: Callable[[Case, np.ndarray], np.ndarray], a: np.ndarray, out: np.ndarray,
-           seen: np.ndarray) -> np.ndarray:
-    """Per group of `rows`, how far the outputs seen are from γ·k·(a − mean)/std + β with one k in the group
-    (1 for var over M and no eps, down to sqrt((M − 1)/M) for var over M − 1 and eps up to LAW_EPS of the
-    variance), as a fraction of the outputs' size: 0 for a forward normalising over these groups."""
+def misfit(case: Case, grouping: Grouping, a: np.ndarray, out: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Per group, how far the outputs seen are from γ·k·(a − mean)/std + β with one k in the group (1 for var
+    over M and no eps, down to sqrt((M − 1)/M) for var over M − 1 and eps up to LAW_EPS of the variance), as a
+    fraction of the outputs' size: 0 for a forward normalising over these groups."""
+    if grouping.layout is not None:
+        a, out, seen = (grouping.layout(case, v) for v in (a, out, seen))
     shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)
     gamma, beta = (np.broadcast_to(case.params[p].reshape(shape), a.shape) for p in ("gamma", "beta"))
-    x, t, g, b, m = (rows(case, v) for v in (a, out - beta, gamma, beta, seen.astype(np.float64)))
+    x, t, g, b, m = (grouping.rows(case, v) for v in (a, out - beta, gamma, beta, seen.astype(np.float64)))
     M = x.shape[1]
     var = x.var(axis=1, keepdims=True)
     basis = g * m * (x - x.mean(axis=1, keepdims=True)) / np.sqrt(np.maximum(var, 1e-300))
@@ -364,11 +367,11 @@ class NormLaw:
         if out.shape != a.shape or not np.all(np.isfinite(out)):
             return None
         seen = out > 0 if self.relu else np.ones(out.shape, dtype=bool)
-        far = misfit(case, self.right.rows, a, out, seen)
+        far = misfit(case, self.right, a, out, seen)
         if np.all(far <= LAW_LEFT):
             return None
         for other in self.wrong:
-            if np.all(misfit(case, other.rows, a, out, seen) <= LAW_LEFT):
+            if np.all(misfit(case, other, a, out, seen) <= LAW_LEFT):
                 return ("couples-samples", f"forward normalised {other.label}: that is {other.name}. "
                         f"{self.right_way}")
         j, shape = int(np.argmax(far)), (1, -1) + (1,) * (a.ndim - 2)

@@ -59,8 +59,11 @@ LAW = NormLaw(
     (Grouping("each channel at each position over the batch alone", lambda case, a: a.reshape(a.shape[0], -1).T,
               "batch norm of x.reshape(N, C*H*W), one mean per position where spatial batch norm has one per "
               "channel"),
-     Grouping("the groups of x.reshape(-1, C) without moving C last (x.transpose(0, 2, 3, 1) first)",
-              lambda case, a: a.reshape(-1, a.shape[1]).T, "a batch norm over scrambled channels"),
+     Grouping("the columns of x.reshape(-1, C), C not moved last first (x.transpose(0, 2, 3, 1))",
+              lambda case, a: a.T, "a batch norm whose columns are not channels",
+              lambda case, a: a.reshape(-1, a.shape[1])),
+     Grouping("the columns of x.reshape(-1, C), γ and β per channel", lambda case, a: a.reshape(-1, a.shape[1]).T,
+              "a batch norm whose columns are not channels"),
      Grouping("each channel of each sample over H and W", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
               "instance norm"),
      Grouping("each sample over its channels, H and W", lambda case, a: a.reshape(a.shape[0], -1), "layer norm")),
