@@ -108,3 +108,41 @@ def test_a_time_softmax_loss_built_on_a_one_hot_only_softmax_is_checked_with_one
 def test_a_time_softmax_loss_with_one_hot_labels_still_has_its_missing_mean_over_steps_caught():
     report = check_entry(entry_for(TimeLossSummedOverSteps, kind="time_softmax_with_loss"), examples=10, seed=0)
     assert report.verdict == FAIL and report.bug_codes == ["scaled"], report.bug_codes
+
+
+SIX_MATRIX_GRU = '''import numpy as np
+
+
+class GRU:
+    """A reader's GRU: one matrix per gate and per input, no bias."""
+
+    def __init__(self, Wx_z, Wx_r, Wx_h, Wh_z, Wh_r, Wh_h):
+        self.params = [Wx_z, Wx_r, Wx_h, Wh_z, Wh_r, Wh_h]
+        self.grads = [np.zeros_like(w) for w in self.params]
+
+    def forward(self, x, h_prev):
+        raise NotImplementedError
+
+    def backward(self, dh_next):
+        raise NotImplementedError
+
+
+class TimeGRU:
+    def __init__(self, Wx_z, Wx_r, Wx_h, Wh_z, Wh_r, Wh_h, stateful=False):
+        self.stateful = stateful
+
+    def forward(self, xs):
+        raise NotImplementedError
+
+    def backward(self, dhs):
+        raise NotImplementedError
+'''
+
+
+def test_a_gru_with_a_matrix_per_gate_is_skipped_with_the_reason_not_failed_as_crashed(tmp_path):
+    (tmp_path / "gru_layers.py").write_text(SIX_MATRIX_GRU)
+    found, = discover([tmp_path / "gru_layers.py"])
+    assert found.entries == []
+    reasons = dict(found.skipped)
+    assert set(reasons) == {"GRU", "TimeGRU"}
+    assert all("6 weight arrays" in r and "side by side in Wx and Wh" in r for r in reasons.values()), reasons

@@ -84,6 +84,26 @@ def _takes_states(cls: Any, kind: Kind) -> bool:
                 not (library and p.default is not p.empty)]) >= 1 + len(kind.forward_inputs)
 
 
+def _weights_split_per_gate(cls: Any, kind: Kind) -> str:
+    """Why a recurrent class is skipped when its constructor takes a matrix per gate (a reader's
+    `GRU(Wx_z, Wx_r, Wx_h, Wh_z, Wh_r, Wh_h)`): the kind's cases hold the gates side by side in Wx and Wh,
+    and which block is which gate cannot be told from the names alone; "" when it does not."""
+    if not {"Wx", "Wh"} <= set(kind.params):
+        return ""
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return ""
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p.name for p in params if p.kind in positional and p.default is p.empty]
+    weights = [p for p in kind.params if p not in kind.forward_inputs]
+    if len(required) <= len(weights) or not all(n.lower()[:1] in "wub" for n in required):
+        return ""
+    return (f"its constructor takes {len(required)} weight arrays ({', '.join(required)}), one per gate; gradlab "
+            f"checks {cls.__name__}({', '.join(weights)}) with the gates side by side in Wx and Wh: concatenate "
+            "them, or check it with gradlab.assert_backward")
+
+
 def _takes_more_inputs(cls: Any, kind: Kind) -> bool:
     """A forward that requires more inputs than x and the kind's `forward_inputs` is another layer of the
     same name: a transformer's `Attention.forward(q, k, v)` is not the second volume's `forward(hs, h)`."""
@@ -154,6 +174,8 @@ class _Finder(ConventionNames):
                 elif kind is not None and kind.forward_inputs and _takes_more_inputs(obj, kind):
                     self.found.skipped.append((name, f"its forward requires more inputs than the {kind.name} kind's "
                                                      f"forward(x, {', '.join(kind.forward_inputs)}): another layer"))
+                elif kind is not None and (split := _weights_split_per_gate(obj, kind)):
+                    self.found.skipped.append((name, split))
                 elif kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
                 elif _looks_like_layer_class(obj):
