@@ -146,3 +146,31 @@ def test_a_gru_with_a_matrix_per_gate_is_skipped_with_the_reason_not_failed_as_c
     reasons = dict(found.skipped)
     assert set(reasons) == {"GRU", "TimeGRU"}
     assert all("6 weight arrays" in r and "side by side in Wx and Wh" in r for r in reasons.values()), reasons
+
+
+class EmbeddingDot:
+    """The second volume's word2vec scorer: out[i] = h[i] . W[idx[i]], one number per sample."""
+
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+
+    def forward(self, h, idx):
+        self.cache = (h, idx)
+        return np.sum(self.params[0][idx] * h, axis=1)
+
+    def backward(self, dout):
+        h, idx = self.cache
+        self.grads[0][...] = 0
+        np.add.at(self.grads[0], idx, dout[:, None] * h)
+        return dout[:, None] * self.params[0][idx]
+
+
+def test_embedding_dot_under_the_column_layout_is_refused_in_one_line_before_any_case():
+    report = check_entry(entry_for(EmbeddingDot, layout="columns"), examples=5, seed=0)
+    assert report.verdict == FAIL and report.examples == 0
+    assert "column layout is for 2-D data" in report.error and "one number per sample" in report.error
+    assert "\n" not in report.error
+
+
+def test_embedding_dot_in_rows_is_still_checked_and_passes():
+    assert check_entry(entry_for(EmbeddingDot), examples=5, seed=0).verdict == "pass"

@@ -54,6 +54,11 @@ def refusal(kind: Kind, case: Case | None = None) -> str | None:
         except Exception:  # a kind without a batch spec: let its cases decide
             return None
     x = np.asarray(case.x)
+    if kind.forward_takes_t and not kind.is_loss:
+        # scored against rows picked by indices (the second volume's EmbeddingDot): one number per sample comes
+        # out, a 1-D array with no features axis to put first
+        return (f"the column layout is for 2-D data (features, N); {kind.name} layers take integer indices next to "
+                "x and return one number per sample in every course: check this one without --layout columns")
     if kind.x_differentiable and x.ndim == 2 and np.issubdtype(x.dtype, np.floating):
         return None
     what = ("integer indices" if not np.issubdtype(x.dtype, np.floating) else f"{x.ndim}-D input, samples first,")
