@@ -8,12 +8,14 @@ mean removes it): db is 0, and a layer returning 0 there is right.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
-from gradlab.kinds.sandwich import affine_arrays, draw_affine, norm_arrays
+from gradlab.kinds import batchnorm
+from gradlab.kinds.sandwich import affine_arrays, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -30,7 +32,12 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 4, "M": 3}
 
 
+#: the inner batch norm's law, on the outputs the ReLU lets through
+LAW = replace(batchnorm.LAW, shape=lambda case: (batchnorm.LAW_SAMPLES, case.params["W"].shape[0]), pre=affine_of,
+              relu=True)
+
 KIND = Kind("affine_bn_relu", ("affinebnrelu", "affinebatchnormrelu"), build, draw_shape, batch_spec,
             function_stems=("affine_bn_relu", "affine_batchnorm_relu"), params=("W", "b", "gamma", "beta"),
             mixes_samples=True, min_batch=4, param_dict="bn_param",
-            param_dict_keys={"eps": "eps", "momentum": "momentum"}, param_dict_fixed={"mode": "train"})
+            param_dict_keys={"eps": "eps", "momentum": "momentum"}, param_dict_fixed={"mode": "train"},
+            forward_law=LAW)

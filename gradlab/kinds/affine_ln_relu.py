@@ -8,12 +8,14 @@ It does not mix samples. M >= 2 (layer norm over one feature is degenerate); b's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
-from gradlab.kinds.sandwich import affine_arrays, draw_affine, norm_arrays
+from gradlab.kinds import layernorm
+from gradlab.kinds.sandwich import affine_arrays, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -30,6 +32,10 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 4, "M": 3}
 
 
+#: the inner layer norm's law, on the outputs the ReLU lets through
+LAW = replace(layernorm.LAW, shape=lambda case: (layernorm.LAW_SAMPLES, case.params["W"].shape[0]), pre=affine_of,
+              relu=True)
+
 KIND = Kind("affine_ln_relu", ("affinelnrelu", "affinelayernormrelu"), build, draw_shape, batch_spec,
             function_stems=("affine_ln_relu", "affine_layernorm_relu"), params=("W", "b", "gamma", "beta"),
-            param_dict="ln_param", param_dict_keys={"eps": "eps"})
+            param_dict="ln_param", param_dict_keys={"eps": "eps"}, forward_law=LAW)

@@ -7,12 +7,14 @@ It mixes samples (N >= 2; each channel has >= 4 values). db is 0 (the batch mean
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
-from gradlab.kinds.sandwich import CONV_KEYS, conv_arrays, conv_hyper, draw_conv, norm_arrays
+from gradlab.kinds import spatial_batchnorm
+from gradlab.kinds.sandwich import CONV_KEYS, conv_arrays, conv_hyper, conv_of, draw_conv, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -30,8 +32,12 @@ def batch_spec(convention: str) -> Spec:
     return {"C": 2, "F": 3, "K": 3, "H": 3, "W": 4, "stride": 1, "pad": 1}
 
 
+#: the inner spatial batch norm's law, on the outputs the ReLU lets through
+LAW = replace(spatial_batchnorm.LAW, relu=True, pre=conv_of,
+              shape=lambda case: spatial_batchnorm.law_shape(case, *case.x.shape[1:]))
+
 KIND = Kind("conv_bn_relu", ("convbnrelu", "convbatchnormrelu"), build, draw_shape, batch_spec,
             function_stems=("conv_bn_relu", "conv_batchnorm_relu"), params=("W", "b", "gamma", "beta"),
             mixes_samples=True, min_batch=2, param_dict="conv_param", param_dict_keys=CONV_KEYS,
             more_param_dicts={"bn_param": ({"eps": "eps", "momentum": "momentum"}, {"mode": "train"})},
-            hyper_args=("stride", "pad"))
+            hyper_args=("stride", "pad"), forward_law=LAW)

@@ -378,5 +378,5 @@ class NormLaw:
         z = (out - case.params["beta"].reshape(shape)) / case.params["gamma"].reshape(shape)
         z = self.right.rows(case, z)[j][self.right.rows(case, seen)[j]]
         return ("mismatch", f"in training, {self.law}; {self.unit} {j} has (out − β)/γ of mean {z.mean():.4g} and "
-                f"standard deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong: are the mean and "
-                f"variance taken {self.right.label} and used as (x − mean) / sqrt(var + eps)?")
+                f"standard deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong: is x normalised "
+                f"{self.right.label}, as (x − mean) / sqrt(var + eps)?")

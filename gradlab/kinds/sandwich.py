@@ -1,8 +1,9 @@
 """What CS231n's sandwich layers (`layer_utils.py`: affine-relu, conv-relu-pool, ...) share: the parts
 of a case their inner layers take, drawn as the inner kinds draw them.
 
-A sandwich is checked as one layer: its gradients must be those of the composed forward. Non-goal:
-checking the inner layers one by one (each is its own kind).
+A sandwich is checked as one layer: its gradients must be those of the composed forward; its inner
+normalisation's forward law is read on the outputs its ReLU lets through, given the normalisation's input
+computed here (`affine_of`, `conv_of`). Non-goal: checking the inner layers one by one (each is its own kind).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from gradlab.core.kind import Draw, Spec
+from gradlab.core.kind import Case, Draw, Spec
 from gradlab.kinds.common import distinct_sizes, values
 
 #: CS231n's conv_param / pool_param keys, from the case's hyper-parameters
@@ -54,6 +55,20 @@ def draw_conv(draw: Draw, *, pool: int = 1) -> Spec:
 
 def conv_hyper(spec: Spec) -> dict[str, Any]:
     return {"stride": spec["stride"], "pad": spec["pad"]}
+
+
+def affine_of(case: Case, x: np.ndarray) -> np.ndarray:
+    """x @ W + b with the case's parameters: what the inner normalisation of an affine sandwich is given."""
+    return x.reshape(x.shape[0], -1) @ case.params["W"] + case.params["b"]
+
+
+def conv_of(case: Case, x: np.ndarray) -> np.ndarray:
+    """The stride-1 convolution of x with the case's W and b (padded by its pad): the inner normalisation's
+    input in a conv sandwich."""
+    w, pad = case.params["W"], int(case.hyper["pad"])
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, w.shape[2:], axis=(2, 3))
+    return np.einsum("nchwij,fcij->nfhw", windows, w) + case.params["b"].reshape(1, -1, 1, 1)
 
 
 def norm_arrays(rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:

@@ -50,12 +50,18 @@ def channels(case: Case, a: np.ndarray) -> np.ndarray:
     return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
 
 
-#: the law's input: LAW_N samples of LAW_H x LAW_W (distinct from each other and from C <= 6), so that each
-#: channel has 396 values (the variance's N or N - 1 moves the spread by 1.3e-3)
-LAW_N, LAW_H, LAW_W = 4, 9, 11
+#: values per channel in the law's input
+LAW_VALUES = 400
+
+
+def law_shape(case: Case, C: int, H: int, W: int) -> tuple[int, ...]:
+    """The case's own C, H and W (a layer may keep state sized by them) and enough samples for LAW_VALUES per
+    channel, where the variance's N or N - 1 moves the spread by 1.3e-3."""
+    return (max(4, -(-LAW_VALUES // (H * W))), C, H, W)
+
+
 LAW = NormLaw(
-    lambda case: (LAW_N, int(case.params["gamma"].size), LAW_H, LAW_W), Grouping("each channel over N, H and W",
-                                                                                 channels),
+    lambda case: law_shape(case, *case.x.shape[1:]), Grouping("each channel over N, H and W", channels),
     (Grouping("each channel at each position over the batch alone", lambda case, a: a.reshape(a.shape[0], -1).T,
               "batch norm of x.reshape(N, C*H*W), one mean per position where spatial batch norm has one per "
               "channel"),

@@ -63,10 +63,17 @@ def strided(case: Case, a: np.ndarray) -> np.ndarray:
     return a.reshape(N, C // G, G, -1).transpose(0, 2, 1, 3).reshape(N * G, -1)
 
 
-#: the law's input: LAW_N samples of LAW_H x LAW_W (distinct from each other and from C <= 6)
-LAW_N, LAW_H, LAW_W = 4, 9, 11
+def positions(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each position (h, w) of a group alone, over the group's C / G channels."""
+    N, C = a.shape[:2]
+    G = int(case.hyper["G"])
+    return a.reshape(N, G, C // G, -1).transpose(0, 1, 3, 2).reshape(-1, C // G)
+
+
+#: samples in the law's input, of the case's own C, H and W (a layer may keep state sized by them)
+LAW_N = 8
 LAW = NormLaw(
-    lambda case: (LAW_N, int(case.params["gamma"].size), LAW_H, LAW_W),
+    lambda case: (LAW_N, *case.x.shape[1:]),
     Grouping("each group of C/G neighbouring channels of a sample over them, H and W", groups),
     (Grouping("each channel of each sample over H and W alone", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
               "instance norm (a group of one channel)"),
@@ -75,6 +82,9 @@ LAW = NormLaw(
      Grouping("groups of channels c, c + G, c + 2G, ... (x.reshape(N, C // G, G, H, W))", strided,
               "a group norm with its channels dealt out in turn; a group is C/G neighbouring channels, "
               "x.reshape(N, G, C // G, H, W)"),
+     Grouping("each position of a group over the group's C/G channels alone, not over H and W", positions,
+              "a layer norm of each position's channels (the columns of x.transpose(0, 2, 3, 1).reshape(-1, C)) "
+              "in groups"),
      Grouping("each channel over N, H and W", lambda case, a: a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1),
               "spatial batch norm")),
     "group", "each group's outputs, scaled back by γ and shifted by β, have mean 0 and standard deviation 1 over "
