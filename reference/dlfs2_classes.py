@@ -365,6 +365,45 @@ class EmbeddingDot:
         return dout * rows
 
 
+class UnigramSampler:
+    """Negative words drawn from the corpus's word counts to the power `power`, never a row's own target,
+    without replacement, from numpy's global random state (as the book's sampler)."""
+
+    def __init__(self, corpus, power, sample_size):
+        counts = np.bincount(np.asarray(corpus)).astype(np.float64) ** power
+        self.p, self.sample_size = counts / counts.sum(), sample_size
+
+    def get_negative_sample(self, target):
+        out = np.empty((len(target), self.sample_size), dtype=np.int64)
+        for row, word in enumerate(target):
+            p = self.p.copy()
+            p[word] = 0.0
+            out[row] = np.random.choice(len(p), size=self.sample_size, replace=False, p=p / p.sum())
+        return out
+
+
+@register("negative_sampling_loss")
+class NegativeSamplingLoss:
+    """word2vec's loss: the target word scored with label 1, each negative word with label 0; W is shared by
+    the 1 + sample_size EmbeddingDot layers, listed once per layer in params, one dW each in grads."""
+
+    def __init__(self, W, corpus, power=0.75, sample_size=5):
+        self.sampler = UnigramSampler(corpus, power, sample_size)
+        self.dots = [EmbeddingDot(W) for _ in range(sample_size + 1)]
+        self.losses = [SigmoidWithLoss() for _ in range(sample_size + 1)]
+        self.params = [p for d in self.dots for p in d.params]
+        self.grads = [g for d in self.dots for g in d.grads]
+
+    def forward(self, h, target):
+        words = np.column_stack([target, self.sampler.get_negative_sample(target)])
+        labels = np.zeros(len(target), dtype=np.int64)
+        return sum(loss.forward(dot.forward(h, words[:, i]), labels + (i == 0))
+                   for i, (dot, loss) in enumerate(zip(self.dots, self.losses)))
+
+    def backward(self, dout=1):
+        return sum(dot.backward(loss.backward(dout)) for dot, loss in zip(self.dots, self.losses))
+
+
 def _softmax_rows(s):
     e = np.exp(s - s.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)

@@ -16,6 +16,7 @@ from gradlab.reference.dlfs2_classes import (
     AttentionWeight,
     EmbeddingDot,
     MatMul,
+    NegativeSamplingLoss,
     SigmoidWithLoss,
     TimeAttention,
     TimeBiLSTM,
@@ -161,6 +162,16 @@ class EmbeddingDotAssignsRows(EmbeddingDot):
         dW[...] = 0
         dW[idx] = dout * h  # BUG: fancy assignment keeps the last write per row; np.add.at(dW, idx, ...) sums
         return dout * rows
+
+
+@register("negative_sampling_loss", bug="dropped-term", note="one dW array shared by every EmbeddingDot")
+class NegativeSamplingLossSharedDW(NegativeSamplingLoss):
+    def __init__(self, W, corpus, power=0.75, sample_size=5):
+        super().__init__(W, corpus, power, sample_size)
+        dW = np.zeros_like(W)
+        for dot in self.dots:
+            dot.grads[0] = dW  # BUG: each backward zeroes and rewrites it: only the last word's share is left
+        self.params, self.grads = [W], [dW]
 
 
 @register("weight_sum", bug="wrong-reduction", note="da = hs * dc, not summed over H")

@@ -5,6 +5,7 @@ author runs it."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,64 @@ def test_embedding_dot_under_the_column_layout_is_refused_in_one_line_before_any
 
 def test_embedding_dot_in_rows_is_still_checked_and_passes():
     assert check_entry(entry_for(EmbeddingDot), examples=5, seed=0).verdict == "pass"
+
+
+class SigmoidWithLoss:
+    def forward(self, x, t):
+        self.p, self.t = 1 / (1 + np.exp(-x)), t
+        return -np.mean(t * np.log(self.p) + (1 - t) * np.log(1 - self.p))
+
+    def backward(self, dout=1):
+        return dout * (self.p - self.t) / len(self.t)
+
+
+class NegativeSamplingLoss:
+    """word2vec's loss as the second volume builds it: EmbeddingDot and SigmoidWithLoss per scored word, W listed
+    once per EmbeddingDot, negatives drawn with np.random.choice (numpy's global state)."""
+
+    def __init__(self, W, corpus, power=0.75, sample_size=5):
+        p = np.bincount(corpus) ** power
+        self.p, self.sample_size = p / p.sum(), sample_size
+        self.dots = [EmbeddingDot(W) for _ in range(sample_size + 1)]
+        self.losses = [SigmoidWithLoss() for _ in range(sample_size + 1)]
+        self.params = [d.params[0] for d in self.dots]
+        self.grads = [d.grads[0] for d in self.dots]
+
+    def forward(self, h, target):
+        negatives = np.random.choice(len(self.p), size=(len(target), self.sample_size), p=self.p)
+        words = [target, *negatives.T]
+        return sum(loss.forward(dot.forward(h, w), np.full(len(target), int(i == 0)))
+                   for i, (w, dot, loss) in enumerate(zip(words, self.dots, self.losses)))
+
+    def backward(self, dout=1):
+        dh = 0
+        for dot, loss in zip(self.dots, self.losses):
+            dh = dh + dot.backward(loss.backward(dout))
+        return dh
+
+
+class NegativeSamplingLossOverwritesDh(NegativeSamplingLoss):
+    def backward(self, dout=1):
+        for dot, loss in zip(self.dots, self.losses):
+            dh = dot.backward(loss.backward(dout))  # h is scored against every word: its gradient sums them all
+        return dh
+
+
+def test_negative_sampling_loss_is_checked_with_its_sampler_drawing_the_same_words_at_every_call():
+    report = check_entry(entry_for(NegativeSamplingLoss), examples=10, seed=0)
+    assert report.verdict == "pass", report.bug_codes
+
+
+def test_negative_sampling_loss_whose_dh_keeps_only_the_last_word_is_failed():
+    report = check_entry(entry_for(NegativeSamplingLossOverwritesDh, kind="negative_sampling_loss"), examples=10,
+                         seed=0)
+    assert report.verdict == FAIL
+
+
+def test_negative_sampling_loss_is_not_a_function_of_its_inputs_without_the_sampler_reset(monkeypatch):
+    # the reset is what makes the check valid: drawing new negatives at each finite difference fails a right layer
+    import gradlab.kinds as kinds
+
+    monkeypatch.setitem(kinds.KINDS, "negative_sampling_loss",
+                        replace(kinds.KINDS["negative_sampling_loss"], stochastic=False))
+    assert check_entry(entry_for(NegativeSamplingLoss), examples=10, seed=0).verdict == FAIL

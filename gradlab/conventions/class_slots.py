@@ -140,6 +140,12 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
                 places += _grad_attrs(obj, name, canonical)
                 out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
                                 _store_put(params, name), _same, _same, places, "d" + name))
+    if count == 1 and _shared(params, grads):
+        # one weight listed once per inner layer that uses it (the second volume's NegativeSamplingLoss: W once
+        # per EmbeddingDot), each with its own gradient: the weight's gradient is their sum, as the book's
+        # optimizer sums duplicated parameters
+        out.append(Slot(canonical, f"{store}[0]", _store_get(params, 0), _store_put_all(params), _same, _same,
+                        [lambda: sum(np.asarray(g) for g in grads)], "sum(grads)"))
     if isinstance(params, list) and len(params) == count:
         places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
         out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index),
@@ -160,6 +166,18 @@ def _listed(params: Any, grads: Any, array: Any, *, index: int, count: int) -> b
     """`array` is also the `index`-th item of a `params` list, next to a `grads` list of the same length."""
     return isinstance(array, np.ndarray) and isinstance(params, list) and isinstance(grads, list) and \
         len(params) == len(grads) == count and params[index] is array
+
+
+def _shared(params: Any, grads: Any) -> bool:
+    """A `params` list holding one array several times, next to a `grads` list of the same length."""
+    return isinstance(params, list) and isinstance(grads, list) and len(params) == len(grads) > 1 and \
+        isinstance(params[0], np.ndarray) and all(p is params[0] for p in params)
+
+
+def _store_put_all(store: list[Any]) -> Callable[[Any], None]:
+    def put(value: Any) -> None:
+        store[:] = [value] * len(store)
+    return put
 
 
 def _both(first: Callable[[Any], None], second: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -249,6 +249,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
             kwargs[p.name] = sizes[role]
         elif _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+        elif p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind's own course spells it
+            kwargs[p.name] = case.hyper[p.name]
         elif lower in _LR_NAMES and kind.params and (p.default is p.empty or not by_array):
             # the learning rate a layer that builds its own weights updates them with (a leaky ReLU's
             # alpha is its slope; a textbook layer's optional lr stays as it is)

@@ -40,6 +40,7 @@ from gradlab.kinds import (
     matmul,
     max_pool,
     mse_loss,
+    negative_sampling_loss,
     relu,
     rnn,
     rnn_step,
@@ -72,8 +73,8 @@ MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softma
            mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
            rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss, time_rnn, time_lstm,
            time_softmax_with_loss, gru_step, time_gru, time_bilstm,
-           matmul, sigmoid_with_loss, time_sigmoid_with_loss, embedding_dot, weight_sum, attention_weight,
-           attention, time_attention,
+           matmul, sigmoid_with_loss, time_sigmoid_with_loss, embedding_dot, negative_sampling_loss, weight_sum,
+           attention_weight, attention, time_attention,
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
