@@ -68,7 +68,8 @@ def _not_written(stage: str, exc: BaseException) -> str | None:
     (`pass` under a TODO), or use a result still None (`out = None`, then `out.astype(...)`)."""
     if isinstance(exc, NotImplementedError):
         return f"{stage} raises NotImplementedError"
-    if isinstance(exc, LayerCrash) and "returned None" in str(exc):
+    # a whole backward returning None where its template returns a tuple is a forgotten return: crashed
+    if isinstance(exc, LayerCrash) and "returned None" in str(exc) and "return statement" not in str(exc):
         return f"{stage} returns None"
     if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
         return f"{stage} uses a result that is still None ({type(exc).__name__}: {exc})"

@@ -74,9 +74,12 @@ class FunctionLayer(Layer):
         if not self.kind.x_differentiable and len(parts) == 1 and len(self.kind.params) == 1:
             parts = [None, *parts]  # CS231n's word_embedding_backward returns dW alone: x has no gradient
         expected = 1 + len(self.kind.params)
+        wanted = f"(dx{''.join(', ' + self.grad_names[c] for c in self.kind.params)})"
+        if result is None and expected > 1:  # a template returns its tuple of Nones; a bare None is a lost return
+            raise LayerCrash(self.bwd.__name__, f"returned None (is its return statement missing?), expected "
+                             f"{expected} values {wanted}: end it with return {wanted[1:-1]}")
         if len(parts) != expected:
-            raise LayerCrash(self.bwd.__name__, f"returned {len(parts)} value(s), expected {expected} "
-                             f"(dx{''.join(', ' + self.grad_names[c] for c in self.kind.params)})")
+            raise LayerCrash(self.bwd.__name__, f"returned {len(parts)} value(s), expected {expected} {wanted}")
         dx = None if parts[0] is None else as_array(parts[0], self.bwd.__name__)
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, self.bwd.__name__))
                  for c, g in zip(self.kind.params, parts[1:])}

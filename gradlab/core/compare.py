@@ -76,7 +76,8 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
         a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
     if a.shape != n.shape:
         user_a = view(a)
-        d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G))
+        d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G),
+                           evidence=_asked(jacobians, G, n, view, view_up))
         return GradientResult(analytic_shape=user_a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
                               diagnosis=d.sentence, analytic=user_a, **base)
     a = a.astype(np.float64)

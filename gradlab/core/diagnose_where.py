@@ -20,7 +20,9 @@ Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `g
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -38,6 +40,8 @@ RECEIVES = 1e-4
 FITS = 1e-3
 #: at most this many positions are named in a sentence
 SHOWN = 3
+#: products with more axes than this are not searched for the axes they were summed over (2**ndim sums)
+MAX_PRODUCT_AXES = 6
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,101 @@ def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
                              "gamma multiplies x_hat, so dgamma = sum(dout * x_hat))")
             return Found("mismatch", f"{name} holds {other}, the gradient of another parameter: the gradients are "
                          "returned (or stored) in the wrong order; return them in the order of the parameters")
+    return None
+
+
+def _same_values(r: np.ndarray, target: np.ndarray) -> bool:
+    if r.size != target.size:
+        return False
+    scale = max(float(np.abs(target).max(initial=0.0)), float(np.abs(r).max(initial=0.0)))
+    return scale > 0 and bool(np.all(np.abs(r.reshape(target.shape) - target) <= AGREES * scale))
+
+
+def _broadcast_into(G: np.ndarray, A: np.ndarray) -> Iterator[np.ndarray]:
+    """G times A, for each way G's axes sit among A's in order (the others broadcast), as `dc[:, None, :] * hs`."""
+    if G.ndim > A.ndim or A.ndim > MAX_PRODUCT_AXES:
+        return
+    for where in combinations(range(A.ndim), G.ndim):
+        if all(A.shape[w] == g for w, g in zip(where, G.shape)):
+            shape = [1] * A.ndim
+            for w, g in zip(where, G.shape):
+                shape[w] = g
+            yield G.reshape(shape) * A
+
+
+def product_summed_elsewhere(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`a` is dout times one of the layer's arrays summed over some axes, and the true gradient is the same
+    product summed over other axes: a sum over the wrong axis (an attention's da summed over T, not H)."""
+    if ev is None or ev.G is None:
+        return None
+    G = np.asarray(ev.G, dtype=np.float64)
+    arrays = [("x (the first input)", ev.x), ("the output", ev.y0)]
+    arrays += [(k, v) for k, v in ev.layer.params.items() if k != ev.target]
+    for label, A in arrays:
+        if not isinstance(A, np.ndarray) or not np.issubdtype(A.dtype, np.number) or A.ndim < 2:
+            continue
+        for P in _broadcast_into(G, A.astype(np.float64)):
+            # a sum over axes of length 1 reduces nothing: an unsummed product is not summed over the wrong axis
+            sums = [axes for k in range(1, P.ndim) for axes in combinations(range(P.ndim), k)
+                    if any(P.shape[i] > 1 for i in axes)]
+            gives_a = [axes for axes in sums if _same_values(P.sum(axis=axes), a)]
+            gives_n = [axes for axes in sums if _same_values(P.sum(axis=axes), n)]
+            if gives_a and gives_n and not set(gives_a) & set(gives_n):
+                return Found("wrong-reduction", f"{name} is dout * {label} (a product of shape {P.shape}) summed "
+                             f"over axes {gives_a[0]} where the true {name} sums it over axes {gives_n[0]}: sum "
+                             "over the axis the forward pass combined, and keep the one it kept")
+    return None
+
+
+def _axis_sets(ndim: int) -> list[tuple[int, ...]]:
+    return [axes for k in range(1, ndim + 1) for axes in combinations(range(ndim), k)]
+
+
+def _fits_per_group(ds: list[np.ndarray], us: list[np.ndarray], axes: tuple[int, ...]) -> bool:
+    """Each d is K * u, with one K shared by every d and constant along `axes` (a coefficient per feature)."""
+    num = sum(np.sum(d * u, axis=axes, keepdims=True) for d, u in zip(ds, us))
+    den = sum(np.sum(u * u, axis=axes, keepdims=True) for u in us)
+    if not np.all(np.isfinite(num)) or not np.any(den):
+        return False
+    K = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    left = sum(_norm(d - K * u) for d, u in zip(ds, us))
+    return bool(np.any(K)) and left <= FITS * sum(_norm(d) for d in ds)
+
+
+def upstream_summed_elsewhere(name: str, ev: Evidence | None) -> Found | None:
+    """A term of dx that sums dout over the wrong axes where its shape hides it (np.sum(dout) where
+    np.sum(dout, axis=0) belongs in batch norm's closed form): the error is, for any upstream gradient,
+    a coefficient per feature times (dout summed over the wrong axes - dout summed over the right ones).
+    A dropped term (the error is the right sum alone, times a coefficient) is told apart by asking two
+    upstream gradients: the Jacobians give the error for each."""
+    if ev is None or ev.G is None or not ev.shape_preserving:
+        return None
+    jac = ev.jacobians
+    G1 = np.asarray(ev.G, dtype=np.float64)
+    if jac is None or G1.shape != ev.x.shape or G1.ndim > MAX_PRODUCT_AXES // 2:
+        return None
+    D = jac[0] - jac[1]
+    Gs = [G1, np.random.default_rng(5).standard_normal(G1.shape)]
+    ds = [(G.reshape(-1) @ D).reshape(G1.shape) for G in Gs]
+    if not _norm(ds[0]):
+        return None
+    sets = _axis_sets(G1.ndim)
+    for right in sets:
+        dropped = [-np.broadcast_to(G.sum(axis=right, keepdims=True), G.shape) for G in Gs]
+        if _fits_per_group(ds, dropped, right):
+            return None  # the right sum alone explains it: a dropped term, not a wrong reduction
+        for wrong in sets:
+            if wrong == right:
+                continue
+            us = [G.sum(axis=wrong, keepdims=True) - G.sum(axis=right, keepdims=True) for G in Gs]
+            us = [np.broadcast_to(u, G1.shape) for u in us]
+            if _fits_per_group(ds, us, right):
+                seen = (lambda axes: tuple(sorted(1 - k for k in axes))) if ev.batch_axis == 1 and G1.ndim == 2 \
+                    else (lambda axes: axes)
+                what = "all axes" if len(wrong) == G1.ndim else f"axes {seen(wrong)}"
+                return Found("wrong-reduction", f"{name} sums dout over {what} in a term where the sum over axes "
+                             f"{seen(right)} belongs (e.g. np.sum(dout) where np.sum(dout, axis={seen(right)[0]}) "
+                             "belongs): the rest of the formula is right")
     return None
 
 
