@@ -99,7 +99,7 @@ def _weights_split_per_gate(cls: Any, kind: Kind) -> str:
     weights = [p for p in kind.params if p not in kind.forward_inputs]
     if len(required) <= len(weights) or not all(n.lower()[:1] in "wub" for n in required):
         return ""
-    return (f"its constructor takes {len(required)} weight arrays ({', '.join(required)}), one per gate; gradlab "
+    return (f"its constructor takes its weights split by gate, {len(required)} arrays ({', '.join(required)}); gradlab "
             f"checks {cls.__name__}({', '.join(weights)}) with the gates side by side in Wx and Wh: concatenate "
             "them, or check it with gradlab.assert_backward")
 
