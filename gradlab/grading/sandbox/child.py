@@ -50,26 +50,6 @@ class _NoReference(importlib.abc.MetaPathFinder):
         return None
 
 
-class _PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """CS231n's published files begin with `from past.builtins import xrange` (the `future` package of the
-    course's requirements, which the jail does not carry): asked last, where no `past` is installed, this
-    gives `past.builtins` with Python 2's names as Python 3 spells them."""
-
-    NAMES = {"xrange": range, "basestring": str, "unicode": str, "long": int, "raw_input": input}
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name in ("past", "past.builtins"):
-            return importlib.util.spec_from_loader(name, self, is_package=name == "past")
-        return None
-
-    def create_module(self, spec: Any) -> None:
-        return None
-
-    def exec_module(self, module: Any) -> None:
-        if module.__name__ == "past.builtins":
-            module.__dict__.update(self.NAMES)
-
-
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -298,13 +278,15 @@ def main(argv: list[str] | None = None) -> None:
     # loaded before student code, so a submission that patches them patches its own copy only
     from gradlab import kinds  # noqa: F401
     from gradlab.conventions import adapters, discover  # noqa: F401
+    from gradlab.conventions.imports import PastBuiltins
     from gradlab.core import protocol  # noqa: F401
     from gradlab.grading.sandbox.wire import WireError, decode, encode
 
     np.seterr(all="ignore")
     warnings.simplefilter("ignore")
     sys.meta_path.insert(0, _NoReference())
-    sys.meta_path.append(_PastBuiltins())
+    # for the whole session, not only while files are imported (the one load_module adds leaves with it)
+    sys.meta_path.append(PastBuiltins())
     req, rep = args.req, args.rep
 
     entries, skipped, duplicates, error = _load(files)
