@@ -152,3 +152,82 @@ def test_a_function_backward_without_return_is_crashed_and_says_the_return_is_mi
     assert report.bug_codes == ["crashed"]
     text = " ".join(f.message for f in report.failing.findings)
     assert "returned None (is its return statement missing?)" in text and "dx, dw, db" in text
+
+
+# --- found on fresh one-bug layers: a constant equal to N, a dropped outer product -------------------
+
+class AvgPoolWithoutWindowShare:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.ph, self.pw, self.stride = pool_h, pool_w, stride
+
+    def forward(self, x):
+        self.shape = x.shape
+        N, C, H, W = x.shape
+        oh, ow = (H - self.ph) // self.stride + 1, (W - self.pw) // self.stride + 1
+        out = np.zeros((N, C, oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                r, c = i * self.stride, j * self.stride
+                out[:, :, i, j] = x[:, :, r:r + self.ph, c:c + self.pw].mean(axis=(2, 3))
+        return out
+
+    def backward(self, dout):
+        dx = np.zeros(self.shape)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                r, c = i * self.stride, j * self.stride
+                dx[:, :, r:r + self.ph, c:c + self.pw] += dout[:, :, i, j][:, :, None, None]
+        return dx
+
+
+class LogSoftmaxLossWithoutMean:
+    def forward(self, x, t):
+        z = x - x.max(axis=1, keepdims=True)
+        self.logp, self.t = z - np.log(np.exp(z).sum(axis=1, keepdims=True)), t
+        return -self.logp[np.arange(len(t)), t].mean()
+
+    def backward(self, dout=1.0):
+        g = np.exp(self.logp)
+        g[np.arange(len(self.t)), self.t] -= 1.0
+        return dout * g
+
+
+def test_a_pooling_window_area_equal_to_the_batch_size_is_scaled_not_a_missing_batch_mean():
+    # a 2x2 window's 4 equals N on the batch of 4 the runner confirms on: the factor stays when N doubles
+    report = _report(AvgPoolWithoutWindowShare, kind="avg_pool")
+    assert report.bug_codes == ["scaled"]
+
+
+def test_a_loss_without_its_batch_mean_is_still_a_missing_batch_mean():
+    report = _report(LogSoftmaxLossWithoutMean, kind="softmax_with_loss")
+    assert report.bug_codes == ["missing-batch-mean"]
+
+
+class SoftmaxDiagonalOnly:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        self.y = e / e.sum(axis=-1, keepdims=True)
+        return self.y
+
+    def backward(self, dout):
+        return self.y * dout
+
+
+class SigmoidWithoutOneMinusY:
+    def forward(self, x):
+        self.y = 1.0 / (1.0 + np.exp(-x))
+        return self.y
+
+    def backward(self, dout):
+        return dout * self.y
+
+
+def test_a_softmax_that_keeps_only_the_jacobians_diagonal_is_a_dropped_term():
+    report = _report(SoftmaxDiagonalOnly, kind="softmax")
+    assert report.bug_codes == ["dropped-term"]
+    assert "rank" in _failing(report, "dx").diagnosis
+
+
+def test_a_factor_missing_from_every_element_is_not_called_a_dropped_low_rank_term():
+    report = _report(SigmoidWithoutOneMinusY, kind="sigmoid")
+    assert report.bug_codes == ["mismatch"]

@@ -46,6 +46,8 @@ SAME_RTOL = 1e-4
 ZERO_RTOL = 1e-9
 #: a gradient this close to the true one (relative error of the whole array) is missing only a small term
 PARTIAL_RTOL = 0.5
+#: singular values below this fraction of the true Jacobian's largest do not count towards a rank
+LOW_RANK_RTOL = 1e-6
 #: upstream gradients with more axes than this are not searched for a wrong reduction (2**ndim sums)
 MAX_REDUCTION_AXES = 6
 
@@ -197,6 +199,36 @@ def _factor(name: str, c: float, N: int) -> Diagnosis:
     return Diagnosis("scaled", f"{name} is {_times(c)} times the true gradient", c)
 
 
+def _not_the_batch_size(name: str, c: float, N: int, evidence: Evidence | None) -> Diagnosis | None:
+    """A factor that equals N or 1/N on this case but stays when the batch doubles is a constant that happens
+    to equal N (a 2x2 pooling window's 4 at N=4), not a batch mean: `scaled`. None: it is the batch size, or
+    the layer cannot say."""
+    if evidence is None or N < 2 or not (_near(c, float(N)) or _near(c, 1.0 / N)):
+        return None
+    doubled = evidence.factor_on_a_doubled_batch()
+    if doubled is None or not _near(doubled, c):
+        return None
+    return Diagnosis("scaled", f"{name} is {_times(c)} times the true gradient: a constant that equals the batch "
+                     f"size N={N} here, but it stays {_times(doubled)} when the batch doubles, so it is not a "
+                     "batch mean's 1/N", c)
+
+
+def _error_rank(A: np.ndarray, J: np.ndarray) -> tuple[int, int] | None:
+    """(rank of A - J, rank of J) when the error is at most half the true Jacobian's rank: what a dropped
+    outer-product or projection term leaves (softmax's diagonal kept, its -y y^T left out), where a formula
+    wrong throughout (a factor missing per element, a flipped kernel) leaves an error of full rank."""
+    if A.shape != J.shape or not np.all(np.isfinite(A)) or not np.all(np.isfinite(J)):
+        return None
+    sj, sa, sd = (np.linalg.svd(M, compute_uv=False) for M in (J, A, A - J))
+    if not sj.size or sj[0] == 0.0:
+        return None
+    floor = LOW_RANK_RTOL * max(sj[0], sa[0])
+    # against the larger of the two: with two classes softmax's Jacobian has rank 1, as its dropped y y^T,
+    # but what is left (the diagonal) has rank 2
+    rank_d, rank = int(np.sum(sd > floor)), max(int(np.sum(sj > floor)), int(np.sum(sa > floor)))
+    return (rank_d, rank) if 0 < rank_d and 2 * rank_d <= rank else None
+
+
 def _terms_dropped(A: np.ndarray, J: np.ndarray) -> bool:
     """Every analytic Jacobian entry is the true one or zero, and some true non-zero entry is missing."""
     if A.shape != J.shape or not np.all(np.isfinite(A)):
@@ -277,7 +309,9 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     c, residual = fit_factor(a, n)
     if _explains(a, n, c, residual):
         found = diagnose_where.masked_elsewhere(name, evidence, here=f"is {_times(c)} times the true gradient here")
-        return _factor(name, c, N) if found is None else Diagnosis(found.code, found.sentence, c)
+        if found is not None:
+            return Diagnosis(found.code, found.sentence, c)
+        return _not_the_batch_size(name, c, N, evidence) or _factor(name, c, N)
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
     found = diagnose_where.routing(name, a, n, upstream, evidence) or \
         diagnose_where.without_upstream(name, a, n, upstream)
@@ -300,4 +334,10 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     partial = _partial(name, a, n, ok)
     if partial is not None:
         return partial
+    if jacobians is not None:
+        ranks = _error_rank(*jacobians)
+        if ranks is not None:
+            return Diagnosis("dropped-term", f"the error in {name} has rank {ranks[0]} where the Jacobian has rank "
+                             f"{ranks[1]}: a low-rank term is missing (an outer product such as softmax's "
+                             "-y y^T, a mean or projection subtracted), not a wrong formula throughout")
     return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")

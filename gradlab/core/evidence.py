@@ -299,6 +299,49 @@ class Evidence:
 
         return self._quietly(coupled)
 
+    def factor_on_a_doubled_batch(self, *, max_size: int = 2000) -> float | None:
+        """The factor between backward's dx and the true one for the case's samples when the batch holds each
+        sample twice (labels and upstream rows repeated): a missing or extra 1/N doubles or halves with the
+        batch, a constant (a pooling window's area, a keep ratio) that equals N on this case stays. None: no
+        answer (a parameter's gradient, samples as columns, a layer that cannot take the larger batch)."""
+        G, N = self.G, self.x.shape[0] if self.x.ndim else 0
+        if self.target != "x" or G is None or N < 1 or self.batch_axis != 0 or 2 * self.x.size > max_size:
+            return None
+        loss = self.y0.size == 1 and G.size == 1
+        if not loss and (G.ndim < 1 or G.shape[0] != N):
+            return None
+        x2 = np.concatenate([self.x, self.x], axis=0)
+        t2 = None if self.t is None else np.concatenate([np.asarray(self.t)] * 2, axis=0)
+        G2 = np.asarray(G, dtype=np.float64) if loss else np.concatenate([G, G], axis=0)
+
+        def factor() -> float | None:
+            def total() -> float:
+                y = np.asarray(self.layer.forward(x2, t2), dtype=np.float64)
+                if y.shape != G2.shape:
+                    raise ValueError("not one output per sample on a larger batch")
+                return float(np.sum(G2 * y))
+
+            first, h = x2[:N].reshape(-1), numeric.steps(self.x).reshape(-1)
+            n2 = np.empty(first.size)
+            for k in range(first.size):
+                old = first[k]
+                x2[:N].flat[k] = old + h[k]
+                up = total()
+                x2[:N].flat[k] = old - h[k]
+                down = total()
+                x2[:N].flat[k] = old
+                n2[k] = (up - down) / (2 * h[k])
+            self.layer.forward(x2.copy(), t2)
+            dx, _ = self.layer.backward(G2.copy())
+            if dx is None or np.shape(dx) != x2.shape:
+                raise ValueError("no dx of the larger batch's shape")
+            a2 = np.asarray(dx, dtype=np.float64)[:N].reshape(-1)
+            if not np.any(n2):
+                return None
+            return float(a2 @ n2) / float(n2 @ n2)
+
+        return self._quietly(factor)
+
     def _analytic(self, x_new: np.ndarray) -> np.ndarray:
         assert self.G is not None
         self.layer.forward(x_new.copy(), self.t)
