@@ -64,6 +64,12 @@ NOT_ONE_EDIT = {
     "TimeRNNForgetsCarriedDh": "self.dh is never written: a line to write",
     "BatchNormalizationIsLayerNorm": "batch norm's axis in forward and in backward",
     "batchnorm_is_layernorm": "batch norm's axis in forward and in backward",
+    "LayerNormOverBatch": "layer norm's axis in forward and in backward",
+    "layernorm_over_batch_axis": "layer norm's axis in forward and in backward",
+    "SpatialBatchNormPerPosition": "the reshape to channels in forward and in backward",
+    "spatial_batchnorm_channels_unmoved": "a transpose before the reshape in forward and in backward",
+    "GroupNormPerChannel": "the groups' reshape and axes in forward and in backward",
+    "spatial_groupnorm_strided_groups": "the groups' reshape and axes in forward and in backward",
 }
 #: single-edit variants the search does not reach within its budget (named, so that the bar is honest)
 BEYOND_THE_BUDGET = {

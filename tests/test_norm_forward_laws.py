@@ -134,10 +134,29 @@ def test_a_normalisation_over_its_own_groups_obeys_the_law_in_every_published_co
 def test_a_spatial_batch_norm_written_over_channels_last_obeys_the_law():
     forward, backward = _normalise(_channels_last, (0,))
 
-    class SpatialBatchNorm(_norm_class(lambda x: x, (0, 2, 3))):
-        pass
+    def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+        flat, saved = forward(x)  # each column of x.transpose(0, 2, 3, 1).reshape(-1, C) is one channel
+        xhat = flat.reshape(x.shape[0], *x.shape[2:], x.shape[1]).transpose(0, 3, 1, 2)
+        return gamma.reshape(1, -1, 1, 1) * xhat + beta.reshape(1, -1, 1, 1), (saved, xhat, gamma)
 
-    assert _check(SpatialBatchNorm, kind="spatial_batchnorm").verdict == PASS
+    def spatial_batchnorm_backward(dout, cache):
+        saved, xhat, gamma = cache
+        dxhat = _channels_last(dout * gamma.reshape(1, -1, 1, 1))
+        dx = backward(dxhat, saved).reshape(dout.shape[0], *dout.shape[2:], dout.shape[1]).transpose(0, 3, 1, 2)
+        return dx, np.sum(dout * xhat, axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+
+    report = _check(spatial_batchnorm_forward, spatial_batchnorm_backward, kind="spatial_batchnorm")
+    assert report.verdict == PASS, explain(report)
+
+
+def test_a_group_norm_taking_gamma_of_shape_c_only_obeys_the_law():
+    class GroupNorm(_norm_class(_grouped, (2, 3, 4), groups=True)):
+        def __init__(self, gamma, beta, G):
+            assert gamma.ndim == 1, "this layer indexes gamma[None, :, None, None]"
+            super().__init__(gamma, beta, G)
+
+    report = _check(GroupNorm, kind="spatial_groupnorm")
+    assert report.verdict == PASS, explain(report)
 
 
 def test_the_references_and_the_textbooks_flattening_batch_norm_obey_the_law():

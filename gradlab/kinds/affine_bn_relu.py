@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds import batchnorm
-from gradlab.kinds.sandwich import affine_arrays, affine_of, draw_affine, norm_arrays
+from gradlab.kinds.sandwich import affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -33,8 +33,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 #: the inner batch norm's law, on the outputs the ReLU lets through
-LAW = replace(batchnorm.LAW, shape=lambda case: (batchnorm.LAW_SAMPLES, case.params["W"].shape[0]), pre=affine_of,
-              relu=True)
+LAW = replace(batchnorm.LAW, shape=affine_law_shape, pre=affine_of, relu=True)
 
 KIND = Kind("affine_bn_relu", ("affinebnrelu", "affinebatchnormrelu"), build, draw_shape, batch_spec,
             function_stems=("affine_bn_relu", "affine_batchnorm_relu"), params=("W", "b", "gamma", "beta"),

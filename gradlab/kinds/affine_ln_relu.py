@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds import layernorm
-from gradlab.kinds.sandwich import affine_arrays, affine_of, draw_affine, norm_arrays
+from gradlab.kinds.sandwich import affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -33,8 +33,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 #: the inner layer norm's law, on the outputs the ReLU lets through
-LAW = replace(layernorm.LAW, shape=lambda case: (layernorm.LAW_SAMPLES, case.params["W"].shape[0]), pre=affine_of,
-              relu=True)
+LAW = replace(layernorm.LAW, shape=affine_law_shape, pre=affine_of, relu=True)
 
 KIND = Kind("affine_ln_relu", ("affinelnrelu", "affinelayernormrelu"), build, draw_shape, batch_spec,
             function_stems=("affine_ln_relu", "affine_layernorm_relu"), params=("W", "b", "gamma", "beta"),

@@ -55,14 +55,29 @@ def columns(case: Case, a: np.ndarray) -> np.ndarray:
     return a.reshape(a.shape[0], -1).T
 
 
+def by_sample(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each sample over its features (layer norm's groups)."""
+    return a.reshape(a.shape[0], -1)
+
+
+def at_once(case: Case, a: np.ndarray) -> np.ndarray:
+    """Every value of the batch in one group."""
+    return a.reshape(1, -1)
+
+
 #: in training each feature's outputs over the batch are γ·(x − mean)/σ + β; measured on LAW_SAMPLES samples,
 #: where the variance's N or N - 1 moves the outputs' spread by 1.3e-3
 LAW_SAMPLES = 400
+
+
+def law_shape(case: Case) -> tuple[int, ...]:
+    return (LAW_SAMPLES, int(case.params["gamma"].size))
+
+
 LAW = NormLaw(
-    lambda case: (LAW_SAMPLES, int(case.params["gamma"].size)), Grouping("each feature over the batch", columns),
-    (Grouping("each sample over its features", lambda case, a: a.reshape(a.shape[0], -1), "layer norm"),
-     Grouping("the whole batch at once, every feature together", lambda case, a: a.reshape(1, -1),
-              "one mean and variance for all features")),
+    law_shape, Grouping("each feature over the batch", columns),
+    (Grouping("each sample over its features", by_sample, "layer norm"),
+     Grouping("the whole batch at once, every feature together", at_once, "one mean and variance for all features")),
     "feature", "batch norm's outputs for each feature have mean β and standard deviation γ over the batch",
     "Batch norm normalises each feature over the batch (mean and variance over axis 0), so that in training "
     "every feature's outputs have mean β and standard deviation γ over the samples")

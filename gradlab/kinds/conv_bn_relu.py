@@ -34,7 +34,7 @@ def batch_spec(convention: str) -> Spec:
 
 #: the inner spatial batch norm's law, on the outputs the ReLU lets through
 LAW = replace(spatial_batchnorm.LAW, relu=True, pre=conv_of,
-              shape=lambda case: spatial_batchnorm.law_shape(case, *case.x.shape[1:]))
+              shape=spatial_batchnorm.law_shape)
 
 KIND = Kind("conv_bn_relu", ("convbnrelu", "convbatchnormrelu"), build, draw_shape, batch_spec,
             function_stems=("conv_bn_relu", "conv_batchnorm_relu"), params=("W", "b", "gamma", "beta"),

@@ -4,7 +4,7 @@ Names: `LayerNorm(gamma, beta)`/`LayerNormalization` and CS231n's `layernorm_for
 ln_param)` (`ln_param["eps"]`). Unlike batch norm it does not mix samples, so the per-sample rule
 holds: γ's and β's batch gradients are sums over the samples. D >= 3 (one feature normalises to 0,
 two to ±1, and a dx without the variance's path is then indistinguishable), and a normalisation over
-the batch axis shows as samples coupled.
+the batch axis shows as samples coupled (its forward law names it: that is batch norm).
 The grader accepts any of the usual epsilons.
 """
 
@@ -50,11 +50,26 @@ def rows(case: Case, a: np.ndarray) -> np.ndarray:
 #: each sample's outputs are γ·(x − mean)/σ + β over its own features: measured on LAW_SAMPLES samples, enough
 #: for a normalisation over the batch (batch norm) to show as one
 LAW_SAMPLES = 400
+
+
+def law_shape(case: Case) -> tuple[int, ...]:
+    return (LAW_SAMPLES, int(case.params["gamma"].size))
+
+
+def by_feature(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each feature over the batch (batch norm's groups)."""
+    return a.T
+
+
+def at_once(case: Case, a: np.ndarray) -> np.ndarray:
+    """Every value of the batch in one group."""
+    return a.reshape(1, -1)
+
+
 LAW = NormLaw(
-    lambda case: (LAW_SAMPLES, int(case.params["gamma"].size)), Grouping("each sample over its features", rows),
-    (Grouping("each feature over the batch", lambda case, a: a.T, "batch norm"),
-     Grouping("the whole batch at once, every sample together", lambda case, a: a.reshape(1, -1),
-              "one mean and variance for all samples")),
+    law_shape, Grouping("each sample over its features", rows),
+    (Grouping("each feature over the batch", by_feature, "batch norm"),
+     Grouping("the whole batch at once, every sample together", at_once, "one mean and variance for all samples")),
     "sample", "each sample's outputs, scaled back by γ and shifted by β, have mean 0 and standard deviation 1 "
     "over its features",
     "Layer norm normalises each sample over its own features (mean and variance over axis 1); over the batch "

@@ -1,6 +1,7 @@
 """What the normalisation kinds share (batch, layer, spatial batch and group norm): the normalised output
 under each epsilon courses use, over the axes a kind normalises, and the reading of a dx whose mean's or
-variance's path is wrong (dropped, of the wrong sign, with N - 1, without eps, over the wrong axis).
+variance's path is wrong (dropped, of the wrong sign, with N - 1, without eps, over the wrong axis), and the
+forward law every one of them obeys (`NormLaw`: each group's outputs are γ·(x − mean)/σ + β over its own values).
 
 Non-goal: anything about one kind in particular (its own module says which axes, which shapes).
 """
@@ -294,7 +295,8 @@ class StatsPathReader:
 
 #: what a group's fit may leave, relative to the size of its outputs (a float32 forward rounds at ~1e-7)
 LAW_LEFT = 1e-4
-#: the largest epsilon the law allows for, relative to a group's variance; and sqrt(var) + eps, not inside
+#: the largest epsilon the law allows for, added to the variance or to its square root (the law's inputs have
+#: variance >= 1 in a group; the usual epsilons are 1e-8 to 1e-3)
 LAW_EPS = 2e-3
 
 

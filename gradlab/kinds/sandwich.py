@@ -57,6 +57,14 @@ def conv_hyper(spec: Spec) -> dict[str, Any]:
     return {"stride": spec["stride"], "pad": spec["pad"]}
 
 
+#: samples the inner normalisation's law is measured on in an affine sandwich
+LAW_SAMPLES = 400
+
+
+def affine_law_shape(case: Case) -> tuple[int, ...]:
+    return (LAW_SAMPLES, int(case.params["W"].shape[0]))
+
+
 def affine_of(case: Case, x: np.ndarray) -> np.ndarray:
     """x @ W + b with the case's parameters: what the inner normalisation of an affine sandwich is given."""
     return x.reshape(x.shape[0], -1) @ case.params["W"] + case.params["b"]

@@ -4,7 +4,9 @@ Names: CS231n's `spatial_batchnorm_forward(x, gamma, beta, bn_param)` (`bn_param
 `SpatialBatchNorm(gamma, beta)`/`BatchNorm2d`; gamma and beta are (C,). It mixes samples by design;
 C, H and W are drawn distinct so that a channel axis confused with a spatial one shows, and each
 channel has at least four values (N·H·W >= 4) so its variance is not degenerate.
-The grader accepts any of the usual epsilons.
+The grader accepts any of the usual epsilons. Its forward law: each channel's outputs over N, H and W are
+γ·(x − mean)/σ + β; a forward over other groups (per position, x.reshape(-1, C) without the transpose, per
+sample) with a backward to match passes every gradient check, not this.
 """
 
 from __future__ import annotations
@@ -54,25 +56,49 @@ def channels(case: Case, a: np.ndarray) -> np.ndarray:
 LAW_VALUES = 400
 
 
-def law_shape(case: Case, C: int, H: int, W: int) -> tuple[int, ...]:
+def law_shape(case: Case) -> tuple[int, ...]:
     """The case's own C, H and W (a layer may keep state sized by them) and enough samples for LAW_VALUES per
     channel, where the variance's N or N - 1 moves the spread by 1.3e-3."""
+    C, H, W = case.x.shape[1:]
     return (max(4, -(-LAW_VALUES // (H * W))), C, H, W)
 
 
+def by_position(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each channel at each position over the batch alone (the textbook's x.reshape(N, -1))."""
+    return a.reshape(a.shape[0], -1).T
+
+
+def flat(case: Case, a: np.ndarray) -> np.ndarray:
+    """x.reshape(-1, C) without moving C last first."""
+    return a.reshape(-1, a.shape[1])
+
+
+def flat_columns(case: Case, a: np.ndarray) -> np.ndarray:
+    """The columns of `flat`."""
+    return flat(case, a).T
+
+
+def by_channel_of_sample(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each channel of each sample over H and W (instance norm's groups)."""
+    return a.reshape(a.shape[0] * a.shape[1], -1)
+
+
+def by_sample(case: Case, a: np.ndarray) -> np.ndarray:
+    """Each sample over its channels, H and W (layer norm's groups)."""
+    return a.reshape(a.shape[0], -1)
+
+
 LAW = NormLaw(
-    lambda case: law_shape(case, *case.x.shape[1:]), Grouping("each channel over N, H and W", channels),
-    (Grouping("each channel at each position over the batch alone", lambda case, a: a.reshape(a.shape[0], -1).T,
+    law_shape, Grouping("each channel over N, H and W", channels),
+    (Grouping("each channel at each position over the batch alone", by_position,
               "batch norm of x.reshape(N, C*H*W), one mean per position where spatial batch norm has one per "
               "channel"),
      Grouping("the columns of x.reshape(-1, C), C not moved last first (x.transpose(0, 2, 3, 1))",
-              lambda case, a: a.T, "a batch norm whose columns are not channels",
-              lambda case, a: a.reshape(-1, a.shape[1])),
-     Grouping("the columns of x.reshape(-1, C), γ and β per channel", lambda case, a: a.reshape(-1, a.shape[1]).T,
+              flat_columns, "a batch norm whose columns are not channels", flat),
+     Grouping("the columns of x.reshape(-1, C), γ and β per channel", flat_columns,
               "a batch norm whose columns are not channels"),
-     Grouping("each channel of each sample over H and W", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
-              "instance norm"),
-     Grouping("each sample over its channels, H and W", lambda case, a: a.reshape(a.shape[0], -1), "layer norm")),
+     Grouping("each channel of each sample over H and W", by_channel_of_sample, "instance norm"),
+     Grouping("each sample over its channels, H and W", by_sample, "layer norm")),
     "channel", "spatial batch norm's outputs for each channel, scaled back by γ and shifted by β, have mean 0 and "
     "standard deviation 1 over N, H and W",
     "Spatial batch norm normalises each channel over N, H and W (mean and variance over axes (0, 2, 3)), so that "

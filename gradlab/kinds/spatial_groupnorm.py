@@ -7,7 +7,9 @@ docstring: both are right. A layer is given (1, C, 1, 1) when it takes it, else 
 no warning), and a gradient returned in the other of the two shapes is taken as its own. It does not
 mix samples; groups hold >= 3 values (so that a dx without the variance's path is told apart), and C, H
 and W are drawn distinct (W != C: a (C,) gamma
-broadcast against W crashes rather than passing by accident).
+broadcast against W crashes rather than passing by accident). Its forward law: each group's outputs are
+γ·(x − mean)/σ + β over the group's own values; instance norm, layer norm, strided groups or a norm of each
+position over its group's channels, with a backward to match, pass every gradient check, not this.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from gradlab.core.kind import Case, Draw, Kind, OptionalInput, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
+from gradlab.kinds.spatial_batchnorm import by_channel_of_sample, by_sample, channels
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -72,21 +75,24 @@ def positions(case: Case, a: np.ndarray) -> np.ndarray:
 
 #: samples in the law's input, of the case's own C, H and W (a layer may keep state sized by them)
 LAW_N = 8
+
+
+def law_shape(case: Case) -> tuple[int, ...]:
+    return (LAW_N, *case.x.shape[1:])
+
+
 LAW = NormLaw(
-    lambda case: (LAW_N, *case.x.shape[1:]),
-    Grouping("each group of C/G neighbouring channels of a sample over them, H and W", groups),
-    (Grouping("each channel of each sample over H and W alone", lambda case, a: a.reshape(a.shape[0] * a.shape[1], -1),
+    law_shape, Grouping("each group of C/G neighbouring channels of a sample over them, H and W", groups),
+    (Grouping("each channel of each sample over H and W alone", by_channel_of_sample,
               "instance norm (a group of one channel)"),
-     Grouping("each sample over all its channels, H and W", lambda case, a: a.reshape(a.shape[0], -1),
-              "layer norm (one group)"),
+     Grouping("each sample over all its channels, H and W", by_sample, "layer norm (one group)"),
      Grouping("groups of channels c, c + G, c + 2G, ... (x.reshape(N, C // G, G, H, W))", strided,
               "a group norm with its channels dealt out in turn; a group is C/G neighbouring channels, "
               "x.reshape(N, G, C // G, H, W)"),
      Grouping("each position of a group over the group's C/G channels alone, not over H and W", positions,
               "a layer norm of each position's channels (the columns of x.transpose(0, 2, 3, 1).reshape(-1, C)) "
               "in groups"),
-     Grouping("each channel over N, H and W", lambda case, a: a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1),
-              "spatial batch norm")),
+     Grouping("each channel over N, H and W", channels, "spatial batch norm")),
     "group", "each group's outputs, scaled back by γ and shifted by β, have mean 0 and standard deviation 1 over "
     "its channels, H and W",
     "Group norm normalises each sample's G groups of C/G neighbouring channels, each over its channels, H and W "
