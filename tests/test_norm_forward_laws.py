@@ -27,12 +27,12 @@ def _check(layer, backward=None, *, kind):
 # a normalisation over any groups, forward and backward alike (so that every gradient agrees with it)
 
 
-def _normalise(view, axes, *, ddof=0, eps=1e-5, eps_outside=False):
+def _normalise(view, axes, *, ddof=0, eps=1e-5, eps_outside=False, dtype=np.float64):
     """x laid out by `view(x)`, normalised over `axes` of that layout, and back in x's shape; with the backward
     of exactly that forward."""
 
     def forward(x):
-        y = view(x)
+        y = view(x).astype(dtype)
         m = np.prod([y.shape[a] for a in axes])
         var = y.var(axis=axes, keepdims=True, ddof=ddof)
         std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
@@ -117,7 +117,8 @@ def _positions(x, G):  # each position's C / G channels of a group, not H and W
 
 CONVENTIONS = {"cs231n": {}, "unbiased-variance": {"ddof": 1}, "eps-1e-7": {"eps": 1e-7}, "eps-1e-8": {"eps": 1e-8},
                "eps-1e-3": {"eps": 1e-3}, "no-eps": {"eps": 0.0},
-               "eps-outside-sqrt": {"eps_outside": True, "eps": 1e-7}, "running-stats": {"running": True}}
+               "eps-outside-sqrt": {"eps_outside": True, "eps": 1e-7}, "running-stats": {"running": True},
+               "float32-inside": {"dtype": np.float32}}
 RIGHT = {"batchnorm": (_rows, (0,), {}), "layernorm": (_rows, (1,), {}),
          "spatial_batchnorm": (lambda x: x, (0, 2, 3), {}),
          "spatial_groupnorm": (_grouped, (2, 3, 4), {"groups": True})}
