@@ -321,3 +321,29 @@ def test_a_model_that_imports_its_helper_module_only_when_built_is_checked_from_
     assert "PASS MultiLayerNetExtend(use_batchnorm=True) (textbook model, textbook_nets.py)" in out
     assert "worst error 1.0e+00" not in out  # b1 before batch norm: zero on both sides, not an error of 1
     assert "not imported" not in out
+
+
+class _BackwardCrashesAtSmallSizes:
+    """dW1 transposed: W1 + reg * W1's transpose cannot broadcast at small sizes; at its own sizes (hidden 1) it
+    can, into a (3072, 3072) array whose finite differences would take minutes."""
+
+    def __init__(self, input_dim=3072, hidden_dim=1, num_classes=10, reg=0.0):
+        self.reg = reg
+        self.params = {"W1": 0.1 * np.random.randn(input_dim, hidden_dim), "W2": 0.1 * np.random.randn(hidden_dim,
+                                                                                                         num_classes)}
+
+    def loss(self, X, y=None):
+        h = X @ self.params["W1"]
+        scores = h @ self.params["W2"]
+        if y is None:
+            return scores
+        d = scores / X.shape[0]
+        loss = 0.5 * np.sum(scores ** 2) / X.shape[0]
+        dW1 = (d @ self.params["W2"].T).T @ X  # transposed
+        return loss, {"W2": h.T @ d, "W1": dW1 + self.reg * self.params["W1"].T.T}
+
+
+def test_a_cs231n_model_whose_backward_crashes_at_small_sizes_is_reported_there_not_retried_at_its_own():
+    report = check_model(_BackwardCrashesAtSmallSizes, examples=1)
+    assert report.bug_codes == ["crashed"] and "broadcast" in report.explain()
+    assert "input_dim=3072" not in (report.case or ""), report.case

@@ -35,13 +35,15 @@ from gradlab.models.build import (
     switches_dropout_on,
     variants,
 )
-from gradlab.models.hints import in_model_terms, sigmoid_primes
+from gradlab.models.hints import in_model_terms, misshaped, sigmoid_primes
 from gradlab.models.report import ModelReport
 
 __all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
 
 #: cases per model: each a fresh build with other sizes (odd ones with two hidden layers where a list is taken)
 DEFAULT_CASES = 3
+#: a parameter larger than this whose gradient has the wrong shape is failed on its shape alone
+MAX_MISSHAPED = 4096
 
 
 @dataclass
@@ -123,7 +125,7 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
             return missing, model.__name__
         built = f"{described(model, kwargs)}, {_data(call)}"
         case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call))
-        if not case.crashed_early:
+        if not case.crashed_early or _forward_runs(call):
             return case, built
         first = first or (case, built)
     assert first is not None
@@ -149,6 +151,19 @@ def _in_dropout_terms(case: _Case, model: type, options: dict[str, Any] | None, 
         f"{p} is wrong only when dropout is on (the same model without dropout passes): backward lets "
         "gradient through the units forward dropped; multiply by the same mask in backward")) for p, g in wrong.items()}
     return _Case({**case.gradients, **said}, case.findings, case.crashed_early, case.not_run)
+
+
+def _forward_runs(call: ModelCall) -> bool:
+    """Whether a CS231n model's forward alone (loss(X) with no labels: the scores) runs: then a crash of
+    loss(X, y) is its backward's, a finding at these sizes, not a reason to try its own (large) sizes."""
+    if call.convention != "cs231n":
+        return False
+    try:
+        with seeded():
+            call.model.loss(call.data["X"])
+    except Exception:  # noqa: BLE001 - the user's forward: it does not run at these sizes
+        return False
+    return True
 
 
 def check_variants(model: type, **kw: Any) -> list[ModelReport]:
@@ -191,6 +206,11 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Ca
         inexact = _inexact_log(call)
         rtol, atol = max(rtol, inexact), max(atol, inexact)
         for p, arr in call.params.items():
+            if arr.size > MAX_MISSHAPED and np.ndim(analytic.get(p)) and np.shape(analytic.get(p)) != arr.shape:
+                # a large parameter (a model run at its own sizes) whose gradient has another shape: finite
+                # differences of every element would cost minutes and cannot make the shape right
+                case.gradients[p] = misshaped(p, call.grad_names[p], np.shape(analytic.get(p)), arr, call.convention)
+                continue
             result = judge(p, analytic.get(p), arr, lambda: _loss(call), upstream=np.array(1.0), y0=y0,
                            batch_size=call.N, rtol=rtol, atol=atol, shown_as=call.grad_names[p])
             case.gradients[p] = in_model_terms(result, call.convention, arr, call.grad_names[p], reg=reg,

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab.core.results import GradientResult
 
-__all__ = ["activation_factor", "in_model_terms", "regularisation", "sigmoid_primes"]
+__all__ = ["activation_factor", "in_model_terms", "misshaped", "regularisation", "sigmoid_primes"]
 
 #: a difference explained by a multiple of W (or a per-unit factor) leaves at most this fraction unexplained
 FIT_RTOL = 1e-4
@@ -84,6 +84,16 @@ def sigmoid_primes(weights: list[np.ndarray], biases: list[np.ndarray], x: np.nd
             primes.append(s * (1 - s))
             a = s
     return primes
+
+
+def misshaped(name: str, grad_name: str, got: tuple[int, ...], param: np.ndarray, convention: str) -> GradientResult:
+    """A failing result for a gradient of the wrong shape, said in the model's sizes, without finite differences."""
+    sentence = _shape(convention, name, grad_name, param.shape, tuple(got)) or \
+        f"{grad_name} has shape {tuple(got)} but {name} is {param.shape}"
+    if tuple(got) == param.shape[::-1]:
+        sentence += " (the shape of its transpose)"
+    return GradientResult(name=name, shape=param.shape, analytic_shape=tuple(got), passed=False, max_rel_error=1.0,
+                          bug_code="wrong-shape", diagnosis=sentence)
 
 
 def _shape(convention: str, name: str, grad_name: str, want: tuple[int, ...], got: tuple[int, ...]) -> str | None:
