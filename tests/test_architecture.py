@@ -21,7 +21,7 @@ ALLOWED = {
     "cases": {"core", "kinds", "conventions"},
     "fixes": {"core", "kinds", "conventions", "cases"},
     "testing": {"core", "kinds", "conventions", "cases", "functions", "models", "fixes"},
-    "grading": {"core", "kinds", "conventions", "cases"},
+    "grading": {"core", "kinds", "conventions", "cases", "fixes"},
     "training": {"core", "kinds", "conventions", "cases"},
     "reporting": {"core", "kinds", "conventions", "cases", "training", "fixes", "models"},
     "bench": {"core", "kinds", "conventions", "cases", "training", "reporting"},

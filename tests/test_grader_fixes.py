@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.grading import grader
+from gradlab.grading import fix_search
 from gradlab.grading.assignment import AssignmentError, load_assignment
 from gradlab.grading.feedback import feedback_markdown, results_json
 from gradlab.grading.grader import grade_submission
@@ -87,7 +87,7 @@ def test_a_correct_submission_graded_with_show_fix_never_gets_a_fix(tmp_path):
 
 
 def test_a_short_time_budget_gives_no_fix_and_says_so_in_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(grader, "MIN_FIX_SECONDS", 10_000.0)  # more than the whole budget: always too short
+    monkeypatch.setattr(fix_search, "MIN_FIX_SECONDS", 10_000.0)  # more than the whole budget: always too short
     grade = grade_submission(_buggy(tmp_path), load_assignment(_assignment(tmp_path, "show_fix = true")))
     affine = grade.layers[0]
     assert affine.score == 7.5 and affine.fix is None
@@ -105,7 +105,7 @@ def test_a_short_time_budget_gives_no_fix_and_says_so_in_one_line(tmp_path, monk
     {"ok": False, "error": "crash"},
 ], ids=["huge-diff", "eight-lines", "file-not-text", "unknown-status", "crashed"])
 def test_a_fix_reply_not_in_its_expected_shape_is_not_shown(reply):
-    assert grader._fix_from_reply(reply) is None
+    assert fix_search.fix_from_reply(reply) is None
 
 
 def test_show_fix_must_be_true_or_false(tmp_path):

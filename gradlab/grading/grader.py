@@ -36,21 +36,18 @@ from gradlab.conventions.layouts import refusal as columns_refusal
 from gradlab.core.check import check_case
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult, FixResult
+from gradlab.grading import session
 from gradlab.grading.assignment import Assignment, RequiredLayer
+from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.remote_layer import RemoteLayer
-from gradlab.grading.sandbox.streams import Output
 from gradlab.grading.tally import Part, Tally
 from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-#: a fix search (an assignment's `show_fix`) starts only with this many seconds of the total budget left
-MIN_FIX_SECONDS = 3.0
-#: what the sandbox keeps for itself of a fix search's time: its reply must arrive before the deadline
-FIX_MARGIN_SECONDS = 1.0
 
 
 @dataclass
@@ -312,114 +309,24 @@ def grade_submission(path: str | Path, assignment: Assignment, *,
                 # a fresh child after one that failed mid-layer; never a second try at a failed import
                 if box is None or (box.failure is not None and hello.get("ok")):
                     if box is not None:
-                        _close(box, grade, printed)
+                        session.close(box, grade, printed)
                     box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode, end=end)
-                    hello = _start(box, grade)
+                    hello = session.start(box, grade)
                 layer = _layer_in(box, hello, required, assignment, grade)
             grade.layers.append(layer)
             if on_layer is not None:
                 on_layer(layer)
         if assignment.show_fix and hello.get("ok"):
             # after every layer is graded, in the time left: a fix search never costs a point
-            box = _search_fixes(box, grade, end, path, helpers, mode, printed)
+            box = search_fixes(box, grade, end, path, helpers, mode, printed)
     finally:
         if box is not None:
-            _close(box, grade, printed)
+            session.close(box, grade, printed)
     for stream, (n, text) in printed.items():
         more = " (its beginning and its end)" if n > len(text.encode()) else ""
         grade.notes.append(f"your code printed {n} bytes on {stream}{more}:\n{text}")
     grade.execution_time = round(time.monotonic() - start, 3)
     return grade
-
-
-def _search_fixes(box: Sandbox | None, grade: Grade, end: float, path: Path, helpers: bool, mode: str,
-                  printed: dict[str, list[Any]]) -> Sandbox | None:
-    """Search, in the submission's own sandbox (a fresh one if it failed), the verified fix of every visible
-    layer that lost points, in the time left of the submission's total budget; the sandbox in use."""
-    assignment = grade.assignment
-    for layer in grade.layers:
-        if layer.required.hidden or layer.found_as is None or layer.score >= layer.max_score:
-            continue
-        left = end - time.monotonic()
-        if left < MIN_FIX_SECONDS:
-            layer.fix_note = f"no fix searched: less than {MIN_FIX_SECONDS:g} s of your submission's time budget " \
-                             f"of {assignment.limits.total_timeout:g} s was left after grading"
-            continue
-        if box is None or box.failure is not None:
-            if box is not None:
-                _close(box, grade, printed)
-            box = Sandbox(path, assignment.limits, helpers=helpers, mode=mode, end=end)
-            if not _start(box, grade).get("ok"):
-                return box
-        layer.fix, layer.fix_note = _fix_in(box, layer, assignment, left)
-    return box
-
-
-def _fix_in(box: Sandbox, layer: LayerGrade, assignment: Assignment, left: float) -> tuple[FixResult | None, str]:
-    """(the fix the sandbox found for `layer` in at most `left` seconds, why none is shown)."""
-    seconds = min(left, max(assignment.limits.timeout, MIN_FIX_SECONDS))
-    late = "no fix shown: the search for one did not finish within your submission's time budget of " \
-           f"{assignment.limits.total_timeout:g} s"
-    box.budget(seconds, f"searching a fix for {layer.name}")
-    try:
-        reply = box.call({"op": "fix", "entry": layer.name, "examples": assignment.examples,
-                          "seed": assignment.seed + zlib.crc32(layer.required.name.encode()),
-                          "seconds": max(0.0, seconds - FIX_MARGIN_SECONDS), "layout": assignment.layout,
-                          "weights": assignment.weight_layout})
-    except SandboxFailure:
-        return None, late
-    fix = _fix_from_reply(reply)
-    if fix is not None and fix.status == "not-searched":
-        return None, late
-    return fix, ""
-
-
-#: the most a fix's diff, explanation or file name may hold (the sandbox's reply is not trusted)
-_FIX_TEXT_LIMITS = {"diff": 4000, "explanation": 600, "file": 300}
-
-
-def _fix_from_reply(reply: dict[str, Any]) -> FixResult | None:
-    """The fix the sandbox replied with, when the reply is one (the submission could have written it: it is
-    only ever shown to its own author, and only in its expected shape)."""
-    fix = reply.get("fix") if reply.get("ok") else None
-    if not isinstance(fix, dict) or fix.get("status") not in ("verified", "none-found", "not-searched"):
-        return None
-    if fix["status"] == "none-found":
-        tried = fix.get("tried")
-        return FixResult("none-found", tried=tried if isinstance(tried, int) and tried >= 0 else 0)
-    if fix["status"] == "not-searched":
-        return FixResult("not-searched")
-    texts = {k: fix.get(k) for k in _FIX_TEXT_LIMITS}
-    lines = fix.get("lines")
-    if not all(isinstance(v, str) and len(v) <= _FIX_TEXT_LIMITS[k] for k, v in texts.items()) or \
-            not isinstance(lines, list) or not 1 <= len(lines) <= 3 or \
-            not all(isinstance(n, int) and n > 0 for n in lines):
-        return None
-    return FixResult("verified", file=str(texts["file"]), diff=str(texts["diff"]), lines=tuple(lines),
-                     explanation=str(texts["explanation"]))
-
-
-def _start(box: Sandbox, grade: Grade) -> dict[str, Any]:
-    """Start `box`; its hello (the layers the submission defines, or why it could not be imported)."""
-    try:
-        hello = box.start()
-    except SandboxFailure as exc:
-        hello = {"ok": False, "error": exc.detail, "entries": []}
-    left_out = f"left out of your submission: {'; '.join(box.left_out)[:900]}"
-    if box.left_out and left_out not in grade.notes:
-        grade.notes.append(left_out)
-    for why in _unimported(hello) if hello.get("ok") else []:  # files whose neighbours were graded
-        if f"not imported: {why}" not in grade.notes:
-            grade.notes.append(f"not imported: {why}")
-    return hello
-
-
-def _unimported(hello: dict[str, Any]) -> list[str]:
-    """Why each file of the submission that could not be imported was not (the child lists them among the
-    skipped names as "<file>"); the hello is the child's word, so its shape is checked."""
-    skipped = hello.get("skipped")
-    return [str(item[1])[:600] for item in skipped if isinstance(item, (list, tuple)) and len(item) == 2
-            and item[0] == "<file>"] if isinstance(skipped, list) else []
 
 
 def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assignment: Assignment,
@@ -437,7 +344,7 @@ def _layer_in(box: Sandbox, hello: dict[str, Any], required: RequiredLayer, assi
         style = "class" if assignment.convention == "class" else "function (pair)"
         found = ", ".join(e["name"] for e in entries) or "none"
         # a file that could not be imported is likely where the layer is: say why, with the layer
-        unread = _unimported(hello)
+        unread = session.unimported(hello)
         also = f"; not imported: {'; '.join(unread)[:600]}" if unread else ""
         return _missing(required, assignment, f"no {style} named {required.name!r} was found "
                                                f"(layers found: {found}){also}")
@@ -472,19 +379,3 @@ def _grade_layer_safely(box: Sandbox, required: RequiredLayer, entry: dict[str, 
     except Exception as exc:  # a grader bug met by one odd layer: the rest of the class still gets graded
         return _missing(required, assignment, f"this layer could not be graded ({type(exc).__name__}: "
                                               f"{str(exc)[:200]}); please tell your instructor")
-
-
-def _close(box: Sandbox, grade: Grade, printed: dict[str, list[Any]]) -> None:
-    """Close `box`; keep what it printed and say whether processes were killed for the memory total."""
-    _collect(box.close(), printed)
-    note = box.watchdog.note() if box.watchdog is not None else None
-    if note is not None:
-        grade.notes.append(note)
-
-
-def _collect(out: Output, printed: dict[str, list[Any]]) -> None:
-    """Add one sandbox's output to the totals (the text of the first one that printed is kept)."""
-    for stream, text, n in (("stdout", out.stdout, out.stdout_bytes), ("stderr", out.stderr, out.stderr_bytes)):
-        if n:
-            entry = printed.setdefault(stream, [0, text])
-            entry[0] += n
