@@ -252,3 +252,55 @@ def test_a_model_whose_package_init_imports_the_package_by_its_absolute_name_is_
     assert main(["check", str(classifiers / "neural_net.py"), "--no-fix-search"]) == 0
     said = capsys.readouterr().out
     assert "PASS TwoLayerNet (CS231n model" in said and "ERROR" not in said
+
+
+PORT = '''
+import numpy as np
+
+
+def act(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def act_prime(z):
+    return act(z) * (1 - act(z))
+
+
+class Net:
+    def __init__(self, shape):
+        self.num_layers = len(shape)
+        self.biases = [np.random.randn(n, 1) for n in shape[1:]]
+        self.weights = [np.random.randn(n, m) for m, n in zip(shape[:-1], shape[1:])]
+
+    def forward(self, x):
+        for w, b in zip(self.weights, self.biases):
+            x = act(w @ x + b)
+        return x
+
+    def backprop(self, x, y):
+        dw = [np.zeros(w.shape) for w in self.weights]
+        db = [np.zeros(b.shape) for b in self.biases]
+        a_s, z_s = [x], []
+        for w, b in zip(self.weights, self.biases):
+            z_s.append(w @ a_s[-1] + b)
+            a_s.append(act(z_s[-1]))
+        err = (a_s[-1] - y) * act_prime(z_s[-1])
+        dw[-1], db[-1] = err @ a_s[-2].T, err
+        for layer in range(2, self.num_layers):
+            err = self.weights[-layer + 1].T @ err * act_prime(z_s[-layer])
+            dw[-layer], db[-layer] = err @ a_s[-layer - 1].T, err
+        return dw, db
+'''
+
+
+def test_a_nielsen_port_that_renames_feedforward_forward_and_sizes_shape_is_checked(tmp_path):
+    # a learner's Python 3 port of network.py: forward(x), Network(shape), backprop returning (dw, db); it was
+    # not recognised as a model at all
+    from gradlab.models.discover import check_model_files
+
+    f = tmp_path / "network.py"
+    f.write_text(PORT + PORT.replace("class Net:", "class NetNoPrime:").replace(
+        "err = self.weights[-layer + 1].T @ err * act_prime(z_s[-layer])", "err = self.weights[-layer + 1].T @ err"))
+    right, wrong = check_model_files([f])
+    assert right.convention == "nielsen" and right.verdict == PASS, right.explain()
+    assert wrong.verdict == FAIL and wrong.origin == "weights[0]" and set(wrong.blamed) == {"weights[0]", "biases[0]"}

@@ -6,7 +6,7 @@
 - Nielsen: `net.weights[i]`, `net.biases[i]`, `net.backprop(x, y) -> (nabla_b, nabla_w)` for one
   sample, x a (D, 1) column and y a one-hot (C, 1) column; its loss is `net.cost.fn(a, y)` when it has
   a cost object, else the quadratic cost 0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies,
-  with a = `net.feedforward(x)`.
+  with a = `net.feedforward(x)` (`net.forward(x)` in ports that rename it).
 Every call runs with numpy's global random state seeded the same way (and put back afterwards), so
 dropout draws the same mask in every evaluation. Parameters are the model's own arrays: perturbed in
 place by the checker, they are what the model computes with.
@@ -27,7 +27,7 @@ import numpy as np
 from gradlab.models.build import REG, Sizes
 
 __all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NotImplementedYet", "adapt", "backprop_order", "convention_of",
-           "nielsen_nablas", "parameters_of", "seeded"]
+           "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
@@ -49,7 +49,7 @@ def convention_of(cls: type) -> str | None:
     def has(m: str) -> bool:
         return callable(getattr(cls, m, None))
 
-    if has("backprop") and has("feedforward"):
+    if has("backprop") and (has("feedforward") or has("forward")):  # learners' ports rename feedforward forward
         return "nielsen"
     if has("loss") and has("gradient"):
         return "textbook"
@@ -186,11 +186,17 @@ def _parameters(fn: Any) -> list[str]:
 
 
 def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
-    a = net.feedforward(x)
+    a = feedforward_of(net)(x)
     fn = getattr(getattr(net, "cost", None), "fn", None)
     if callable(fn):
         return fn(a, y)
     return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
+
+
+def feedforward_of(net: Any) -> Any:
+    """A Nielsen-style network's feedforward(a), or forward(a) in the ports that rename it."""
+    found = getattr(net, "feedforward", None)
+    return found if callable(found) else net.forward
 
 
 def nielsen_nablas(returned: Any, net: Any) -> tuple[Any, Any]:

@@ -37,7 +37,7 @@ HIDDEN = {"hidden_dim", "hidden_size", "n_hidden", "num_hidden", "hidden_units",
 HIDDEN_LISTS = {"hidden_dims", "hidden_size_list", "hidden_sizes", "hidden_layers", "hidden_layer_sizes"}
 OUTPUT = {"num_classes", "output_size", "output_dim", "n_output", "n_outputs", "num_outputs", "n_classes", "out_dim",
           "out_features", "n_out", "d_out"}
-LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers"}
+LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers", "shape"}
 REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
 SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
 FILTERS = {"num_filters", "filter_num", "n_filters"}

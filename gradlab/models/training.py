@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.adapters import ModelError, convention_of, nielsen_nablas, parameters_of, seeded
+from gradlab.models.adapters import ModelError, convention_of, feedforward_of, nielsen_nablas, parameters_of, seeded
 from gradlab.models.build import BuildError, Sizes, build, described
 from gradlab.training.mnist import MnistData
 from gradlab.training.optimizers import Adam, Momentum
@@ -155,12 +155,12 @@ def scores(convention: str, model: Any, x: np.ndarray) -> np.ndarray:
 
 def _feedforward_columns(model: Any, xb: np.ndarray) -> np.ndarray:
     try:  # Nielsen's feedforward broadcasts its (n, 1) biases over columns: all samples at once
-        a = np.asarray(model.feedforward(xb.T))
+        a = np.asarray(feedforward_of(model)(xb.T))
         if a.shape == (10, len(xb)):
             return a.T
     except ValueError:
         pass
-    return np.stack([np.asarray(model.feedforward(s.reshape(-1, 1))).reshape(-1) for s in xb])
+    return np.stack([np.asarray(feedforward_of(model)(s.reshape(-1, 1))).reshape(-1) for s in xb])
 
 
 def accuracy(convention: str, model: Any, x: np.ndarray, y: np.ndarray) -> float:
