@@ -102,8 +102,6 @@ def test_the_registry_report_shows_each_caught_variants_fix_and_none_found_the_s
         reports, cache, tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "available", lambda: False)
     monkeypatch.setattr(registry, "MAX_CANDIDATES", BUDGET)
-    monkeypatch.setattr(registry.fixes_for, "__kwdefaults__", {**registry.fixes_for.__kwdefaults__,
-                                                               "budget": BUDGET})
     cold = write_registry_report(reports, tmp_path / "cold", models=[])
     searched = _counting(monkeypatch)
     warm = write_registry_report(reports, tmp_path / "warm", models=[])
@@ -135,3 +133,25 @@ def test_report_no_fix_search_writes_the_report_without_searching_and_says_so(tm
     markdown = (tmp_path / "out" / "registry.md").read_text(encoding="utf-8")
     assert "Not searched: this report was written with `gradlab report --no-fix-search`." in markdown
     assert "| not searched |" in markdown
+
+
+def test_a_report_written_over_its_previous_self_reads_the_fixes_it_shows_back_without_searching_or_a_cache(
+        reports, tmp_path, monkeypatch):
+    monkeypatch.setattr(plots, "available", lambda: False)
+    monkeypatch.setattr(registry, "MAX_CANDIDATES", BUDGET)  # the budget of every search and key of this test
+    monkeypatch.setenv("GRADLAB_CACHE", str(tmp_path / "first-cache"))
+    first = write_registry_report(reports, tmp_path / "out", models=[])
+    before = {name: path.read_bytes() for name, path in first.items()}
+    assert json.loads(before["json"])["fix_keys"].keys() == {"AffineDividesByBatch", "SigmoidWithReluBackward"}
+    # a clean clone: an empty cache, the tracked report in place; any search would show in `searched`
+    monkeypatch.setenv("GRADLAB_CACHE", str(tmp_path / "empty-cache"))
+    searched = _counting(monkeypatch)
+    again = write_registry_report(reports, tmp_path / "out", models=[])
+    assert searched == [] and not (tmp_path / "empty-cache").exists()
+    assert {name: path.read_bytes() for name, path in again.items()} == before
+    # a variant whose recorded key no longer matches (its file, the check or the search changed) is searched again
+    document = json.loads(before["json"])
+    document["fix_keys"]["AffineDividesByBatch"] = "0" * 64
+    (tmp_path / "out" / "registry.json").write_text(json.dumps(document), encoding="utf-8")
+    write_registry_report(reports, tmp_path / "out", models=[])
+    assert searched == ["AffineDividesByBatch"]

@@ -6,7 +6,9 @@ else `$XDG_CACHE_HOME/gradlab`, else `~/.cache/gradlab`, as the MNIST download's
 folder, so `git status` stays clean), under a key made of everything the outcome depends on: the text of the
 variant's file, its name, the failing case and codes the check found, gradlab's version and the code of
 the search itself, and the search's budget. The search is bounded by candidates, not seconds, so a cached
-outcome is the one a fresh search would give on any machine. A fix names its file relative to the project
+outcome is the one a fresh search would give on any machine. The registry report keeps each fix's key
+next to it (registry.json's `fix_keys`), so the tracked report is a cache of itself: a clean clone writes
+it again without searching (`written_fixes`). A fix names its file relative to the project
 (`reference/classes.py`), wherever the project sits, so the report's text is the same everywhere.
 Non-goal: writing the report (`gradlab.reporting.report`).
 """
@@ -19,7 +21,7 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -30,7 +32,7 @@ from gradlab.conventions.registry import Entry, load_reference
 from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.fixes.search import MAX_CANDIDATES, find_fix
 
-__all__ = ["PROCESSES", "cache_dir", "fixes_for"]
+__all__ = ["PROCESSES", "cache_dir", "fix_keys", "fixes_for", "written_fixes"]
 
 #: the processes a cold search runs on (the machines this project is measured on have two cores)
 PROCESSES = 2
@@ -51,17 +53,31 @@ def cache_dir() -> Path:
     return base / CACHE_FOLDER
 
 
-def fixes_for(reports: Sequence[LayerReport], *, budget: int = MAX_CANDIDATES, processes: int = PROCESSES,
-              cache: bool = True) -> dict[str, FixResult]:
-    """{layer name: its fix} for every failing report of a registry entry (a buggy variant the check caught,
-    or a correct layer that failed): "verified" with its diff, or "none-found"."""
+def fix_keys(reports: Sequence[LayerReport], *, budget: int | None = None) -> dict[str, str]:
+    """{layer name: the key of its fix's outcome} for every failing report of a registry entry: the digest of
+    everything a search's outcome depends on, the same on every machine."""
+    budget = MAX_CANDIDATES if budget is None else budget
     entries = load_reference()
-    failing = [r for r in reports if r.verdict == FAIL and r.name in entries and r.error is None]
+    return {r.name: _key(entries[r.name], r, budget) for r in _failing(reports, entries)}
+
+
+def _failing(reports: Sequence[LayerReport], entries: Mapping[str, Entry]) -> list[LayerReport]:
+    return [r for r in reports if r.verdict == FAIL and r.name in entries and r.error is None]
+
+
+def fixes_for(reports: Sequence[LayerReport], *, budget: int | None = None, processes: int = PROCESSES,
+              cache: bool = True, known: Mapping[str, FixResult] | None = None) -> dict[str, FixResult]:
+    """{layer name: its fix} for every failing report of a registry entry (a buggy variant the check caught,
+    or a correct layer that failed): "verified" with its diff, or "none-found". `known`: outcomes already
+    written down, by key (`written_fixes`: the tracked registry report's own), used before the user's cache."""
+    budget = MAX_CANDIDATES if budget is None else budget
+    entries = load_reference()
+    failing = _failing(reports, entries)
     keys = {r.name: _key(entries[r.name], r, budget) for r in failing}
     found: dict[str, FixResult] = {}
     missing: list[LayerReport] = []
     for r in failing:
-        cached = _read(keys[r.name]) if cache else None
+        cached = (known or {}).get(keys[r.name]) or (_read(keys[r.name]) if cache else None)
         if cached is None:
             missing.append(r)
         else:
@@ -162,14 +178,36 @@ def _key(entry: Entry, report: LayerReport, budget: int) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def _read(key: str) -> FixResult | None:
+def written_fixes(document_path: Path) -> dict[str, FixResult]:
+    """{key: outcome} of the fixes a registry report already shows (its registry.json's `fix_keys` and each
+    layer's `fix`): the tracked report is a cache of itself, so a clean clone writes it again without
+    searching; a variant, a check or a search that changed since has another key and is searched afresh."""
     try:
-        data = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+        document = json.loads(document_path.read_text(encoding="utf-8"))
+        keys = document.get("fix_keys") or {}
+        fixes = {layer["name"]: layer.get("fix") for layer in document.get("layers", [])}
+        return {key: fix for name, key in keys.items() if (fix := _from_record(fixes.get(name))) is not None}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none yet, or not a report of ours
+        return {}
+
+
+def _from_record(data: Any) -> FixResult | None:
+    try:
+        if data["status"] not in ("verified", "none-found"):
+            return None
         return FixResult(data["status"], file=data.get("file", ""), diff=data.get("diff", ""),
                          lines=tuple(data.get("lines", ())), explanation=data.get("explanation", ""),
                          tried=int(data.get("tried", 0)))
-    except (OSError, ValueError, KeyError, TypeError):  # missing, or written by a run that was cut short
+    except (ValueError, KeyError, TypeError):  # missing, or written by a run that was cut short
         return None
+
+
+def _read(key: str) -> FixResult | None:
+    try:
+        data = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return _from_record(data)
 
 
 def _write(key: str, fix: FixResult) -> None:

@@ -15,7 +15,7 @@ is `gradlab.reporting.writer`'s, shared with a user's report (`gradlab.reporting
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -193,14 +193,18 @@ def registry_figures(reports: Sequence[LayerReport]) -> tuple[plots.Figure, Heat
     return step, heatmaps(reports)
 
 
-def registry_document(reports: Sequence[LayerReport], models: Sequence[ModelReport] = ()) -> writer.Document:
-    """The registry report's content: the layers' table, then the model zoo's (`models`) when given."""
+def registry_document(reports: Sequence[LayerReport], models: Sequence[ModelReport] = (),
+                      fix_keys: Mapping[str, str] | None = None) -> writer.Document:
+    """The registry report's content: the layers' table, then the model zoo's (`models`) when given.
+    `fix_keys`: the key of each fix shown (`gradlab.fixes.registry.fix_keys`), kept in the JSON so that the
+    next run reads the fixes back instead of searching them again."""
     s = {**summary(reports), **(model_summary(models) if models else {})}
     step, maps = registry_figures(reports)
     document = machine_stable({"schema": SCHEMA, "summary": s, "summary_sentence": summary_sentence(s),
                                "rows": [row(r) for r in reports], "layers": [r.to_dict() for r in reports],
                                **({"model_rows": [model_row(m) for m in models],
-                                   "models": [m.to_dict() for m in models]} if models else {})})
+                                   "models": [m.to_dict() for m in models]} if models else {}),
+                               **({"fix_keys": dict(fix_keys)} if fix_keys else {})})
     mnist = writer.Section("MNIST", (TRAINING_NOTE.format(link=f"[{TRAINING_MD}]({TRAINING_MD})"),))
     return writer.Document("registry", "gradlab registry report", summary_sentence(s), COLUMNS,
                            [_table_row(r) for r in reports], document, sections=[fixes_section(reports), mnist],
@@ -214,15 +218,19 @@ def write_registry_report(reports: Sequence[LayerReport], out_dir: Path | str = 
     """Write registry.md/.json/.html and, when matplotlib is installed, the pictures whose data changed;
     returns the paths of the three documents. The same results give the same bytes, whatever else ran.
     `models`: the model zoo's reports; None checks the zoo here, from `seed` (a second or two).
-    `fixes`: search the fix of every failing layer (`gradlab.fixes.registry`: cached in the user's cache
-    folder; minutes when nothing is cached, seconds when it is); False says they were not searched."""
+    `fixes`: search the fix of every failing layer (`gradlab.fixes.registry`: read back from the registry.json
+    this report replaces when its key is unchanged, else from the user's cache folder; minutes for the zoo
+    when neither has it, seconds when they do); False says they were not searched."""
+    keys: dict[str, str] = {}
     if fixes:
-        from gradlab.fixes.registry import fixes_for
+        from gradlab.fixes.registry import fix_keys, fixes_for, written_fixes
 
-        found = fixes_for(reports)
+        # the report being replaced already shows the fixes of every variant that has not changed since
+        found = fixes_for(reports, known=written_fixes(Path(out_dir) / "registry.json"))
+        keys = fix_keys(reports)
         reports = [replace(r, fix=found[r.name]) if r.name in found else r for r in reports]
     if models is None:
         from gradlab.models.zoo import check_model_zoo
 
         models = check_model_zoo(seed=seed)
-    return writer.write(registry_document(reports, models), out_dir)
+    return writer.write(registry_document(reports, models, keys), out_dir)
