@@ -225,9 +225,27 @@ class SigmoidWithoutOneMinusY:
 def test_a_softmax_that_keeps_only_the_jacobians_diagonal_is_a_dropped_term():
     report = _report(SoftmaxDiagonalOnly, kind="softmax")
     assert report.bug_codes == ["dropped-term"]
-    assert "rank" in _failing(report, "dx").diagnosis
+    assert "a multiple of the output y" in _failing(report, "dx").diagnosis
 
 
-def test_a_factor_missing_from_every_element_is_not_called_a_dropped_low_rank_term():
+def test_a_factor_missing_from_every_element_is_not_called_a_dropped_term_along_the_output():
     report = _report(SigmoidWithoutOneMinusY, kind="sigmoid")
     assert report.bug_codes == ["mismatch"]
+
+
+def temporal_affine_forward(x, w, b):
+    N, T, D = x.shape
+    return (x.reshape(N * T, D) @ w + b).reshape(N, T, -1), (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w = cache
+    N, T, D = x.shape
+    flat = dout.reshape(N * T, -1)
+    return (flat @ w.T).reshape(N, T, D), x.reshape(N * T, D).T @ flat, dout.sum(axis=0)
+
+
+def test_a_bias_left_with_its_time_axis_is_not_told_it_still_has_the_batch_axis():
+    db = _failing(_report(temporal_affine_forward, temporal_affine_backward, kind="temporal_affine"), "db")
+    assert db.bug_code == "wrong-reduction"
+    assert "batch axis;" not in db.diagnosis and "still has axis 0" in db.diagnosis

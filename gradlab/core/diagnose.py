@@ -46,8 +46,6 @@ SAME_RTOL = 1e-4
 ZERO_RTOL = 1e-9
 #: a gradient this close to the true one (relative error of the whole array) is missing only a small term
 PARTIAL_RTOL = 0.5
-#: singular values below this fraction of the true Jacobian's largest do not count towards a rank
-LOW_RANK_RTOL = 1e-6
 #: upstream gradients with more axes than this are not searched for a wrong reduction (2**ndim sums)
 MAX_REDUCTION_AXES = 6
 
@@ -159,6 +157,9 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     if batch_axis is not None:
         axis, keepdims = batch_axis
         how = f"axis {axis}, keepdims=True" if keepdims else f"axis {axis}"
+        if a.shape[axis] != N:  # not the batch: another axis the parameter is shared over (a time axis)
+            return Diagnosis("wrong-reduction", f"{shape_txt}: it still has axis {axis} (length {a.shape[axis]}), "
+                             f"over which the parameter is shared as over the batch; sum it over {how} too")
         return Diagnosis("wrong-reduction", f"{shape_txt}: it still has the batch axis; sum it over {how}")
     if a.ndim > n.ndim:
         return Diagnosis("wrong-reduction", f"{shape_txt}: it keeps axes that should have been summed over")
@@ -211,22 +212,6 @@ def _not_the_batch_size(name: str, c: float, N: int, evidence: Evidence | None) 
     return Diagnosis("scaled", f"{name} is {_times(c)} times the true gradient: a constant that equals the batch "
                      f"size N={N} here, but it stays {_times(doubled)} when the batch doubles, so it is not a "
                      "batch mean's 1/N", c)
-
-
-def _error_rank(A: np.ndarray, J: np.ndarray) -> tuple[int, int] | None:
-    """(rank of A - J, rank of J) when the error is at most half the true Jacobian's rank: what a dropped
-    outer-product or projection term leaves (softmax's diagonal kept, its -y y^T left out), where a formula
-    wrong throughout (a factor missing per element, a flipped kernel) leaves an error of full rank."""
-    if A.shape != J.shape or not np.all(np.isfinite(A)) or not np.all(np.isfinite(J)):
-        return None
-    sj, sa, sd = (np.linalg.svd(M, compute_uv=False) for M in (J, A, A - J))
-    if not sj.size or sj[0] == 0.0:
-        return None
-    floor = LOW_RANK_RTOL * max(sj[0], sa[0])
-    # against the larger of the two: with two classes softmax's Jacobian has rank 1, as its dropped y y^T,
-    # but what is left (the diagonal) has rank 2
-    rank_d, rank = int(np.sum(sd > floor)), max(int(np.sum(sj > floor)), int(np.sum(sa > floor)))
-    return (rank_d, rank) if 0 < rank_d and 2 * rank_d <= rank else None
 
 
 def _terms_dropped(A: np.ndarray, J: np.ndarray) -> bool:
@@ -328,16 +313,11 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     found = diagnose_where.product_summed_elsewhere(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
-    found = diagnose_where.upstream_summed_elsewhere(name, evidence)
+    found = diagnose_where.upstream_summed_elsewhere(name, evidence) or \
+        diagnose_where.error_along_output(name, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     partial = _partial(name, a, n, ok)
     if partial is not None:
         return partial
-    if jacobians is not None:
-        ranks = _error_rank(*jacobians)
-        if ranks is not None:
-            return Diagnosis("dropped-term", f"the error in {name} has rank {ranks[0]} where the Jacobian has rank "
-                             f"{ranks[1]}: a low-rank term is missing (an outer product such as softmax's "
-                             "-y y^T, a mean or projection subtracted), not a wrong formula throughout")
     return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")

@@ -236,6 +236,34 @@ def upstream_summed_elsewhere(name: str, ev: Evidence | None) -> Found | None:
     return None
 
 
+def error_along_output(name: str, ev: Evidence | None) -> Found | None:
+    """For any upstream gradient, dx's error is, sample by sample, a multiple of the layer's output y: the
+    term -y * sum(y * dout) is missing (a softmax backward that keeps only its Jacobian's diagonal y * dout).
+    Asked with two upstream gradients, through the Jacobians; a sample needs two or more features (with one,
+    anything is a multiple of y)."""
+    if ev is None or ev.G is None or not ev.shape_preserving or ev.y0.ndim < 2 or ev.batch_axis != 0:
+        return None
+    jac = ev.jacobians
+    if jac is None:
+        return None
+    G1 = np.asarray(ev.G, dtype=np.float64)
+    N = ev.y0.shape[0]
+    y = ev.y0.reshape(N, -1).astype(np.float64)
+    if y.shape[1] < 2 or not np.all(np.any(y != 0, axis=1)):
+        return None
+    D = jac[0] - jac[1]
+    for G in (G1, np.random.default_rng(3).standard_normal(G1.shape)):
+        d = (G.reshape(-1) @ D).reshape(N, -1)
+        if not _norm(d):
+            return None
+        alpha = np.sum(d * y, axis=1, keepdims=True) / np.sum(y * y, axis=1, keepdims=True)
+        if _norm(d - alpha * y) > FITS * _norm(d):
+            return None
+    return Found("dropped-term", f"{name}'s error is, in every sample, a multiple of the output y: a term along "
+                 "y is missing, such as -y * sum(y * dout) over each sample's features (softmax's Jacobian is "
+                 "diag(y) - y y^T; y * dout alone keeps only its diagonal)")
+
+
 def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> Found | None:
     """dx is the local derivative alone: multiplied by dout it would be right (the chain rule's factor)."""
     if upstream is None or upstream.shape != a.shape or a.shape != n.shape:
