@@ -50,7 +50,7 @@ def max_pool_forward_naive(x, pool_param):
 def max_pool_backward_naive(dout, cache):
     # BUG: misrouted  (each window's gradient given to its top-left element, not to its maximum)
     x, pool_param = cache
-    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    s = pool_param["stride"]  # the window size is never read: the corner alone gets the gradient
     dx = np.zeros_like(x)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
