@@ -304,3 +304,15 @@ def test_a_nielsen_port_that_renames_feedforward_forward_and_sizes_shape_is_chec
     right, wrong = check_model_files([f])
     assert right.convention == "nielsen" and right.verdict == PASS, right.explain()
     assert wrong.verdict == FAIL and wrong.origin == "weights[0]" and set(wrong.blamed) == {"weights[0]", "biases[0]"}
+
+
+def test_one_misshapen_gradient_of_a_port_returning_dw_first_does_not_turn_the_others_around(tmp_path):
+    # the order (dw, db) is read by the shapes; one transposed dw made none fit, so every gradient was read in the
+    # book's order and all four were blamed
+    from gradlab.models.discover import check_model_files
+
+    f = tmp_path / "network.py"
+    f.write_text(PORT.replace("dw[-1], db[-1] = err @ a_s[-2].T, err", "dw[-1], db[-1] = a_s[-2] @ err.T, err"))
+    (report,) = check_model_files([f])
+    assert report.blamed == ["weights[1]"] and report.gradients["weights[1]"].bug_code == "transposed", \
+        report.explain()

@@ -202,17 +202,19 @@ def feedforward_of(net: Any) -> Any:
 def nielsen_nablas(returned: Any, net: Any) -> tuple[Any, Any]:
     """(nabla_b, nabla_w) from what backprop(x, y) returned. The book's order is (nabla_b, nabla_w);
     a network that returns (nabla_w, nabla_b) (its own update code reads them so) is read in its order,
-    recognised by the shapes: swapped, they fit the weights and biases exactly, and in order they do not."""
+    recognised by the shapes: swapped, more of them fit the weights and biases than in order (a count, not
+    all of them: one gradient of a wrong shape must not turn the reading of every other one around)."""
     if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
         raise ModelError(f"backprop(x, y) returned {type(returned).__name__}, not (nabla_b, nabla_w)")
     first, second = returned
 
-    def fits(grads: Any, params: list[np.ndarray]) -> bool:
-        return isinstance(grads, (list, tuple)) and len(grads) == len(params) and \
-            all(np.shape(g) == p.shape for g, p in zip(grads, params))
+    def fitting(grads: Any, params: list[np.ndarray]) -> int:
+        if not isinstance(grads, (list, tuple)):
+            return 0
+        return sum(np.shape(g) == p.shape for g, p in zip(grads, params))
 
-    if fits(first, net.weights) and fits(second, net.biases) and not (fits(first, net.biases) and
-                                                                      fits(second, net.weights)):
+    swapped = fitting(first, net.weights) + fitting(second, net.biases)
+    if swapped > fitting(first, net.biases) + fitting(second, net.weights):
         return second, first
     return first, second
 
