@@ -249,3 +249,32 @@ def test_a_bias_left_with_its_time_axis_is_not_told_it_still_has_the_batch_axis(
     db = _failing(_report(temporal_affine_forward, temporal_affine_backward, kind="temporal_affine"), "db")
     assert db.bug_code == "wrong-reduction"
     assert "batch axis;" not in db.diagnosis and "still has axis 0" in db.diagnosis
+
+
+# --- found on a learner's network: a softmax whose backward hands dout on unchanged -----------------
+
+class SoftmaxPassingDoutThrough:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def backward(self, dout):
+        return dout  # "handled together with the loss": not as a layer on its own
+
+
+class ReluPassingDoutThrough:
+    def forward(self, x):
+        return np.maximum(x, 0.0)
+
+    def backward(self, dout):
+        return dout
+
+
+def test_a_backward_returning_dout_unchanged_says_so():
+    report = _report(SoftmaxPassingDoutThrough, kind="softmax")
+    assert report.bug_codes == ["mismatch"]
+    assert "is dout itself" in _failing(report, "dx").diagnosis
+
+
+def test_a_relu_returning_dout_unchanged_is_still_a_missing_mask():
+    assert _report(ReluPassingDoutThrough, kind="relu").bug_codes == ["missing-mask"]

@@ -268,6 +268,10 @@ def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarr
     """dx is the local derivative alone: multiplied by dout it would be right (the chain rule's factor)."""
     if upstream is None or upstream.shape != a.shape or a.shape != n.shape:
         return None
+    if _norm(a - upstream) <= AGREES * _norm(upstream):
+        return Found("mismatch", f"{name} is dout itself: backward passes the upstream gradient through without "
+                     "the layer's own derivative (right only where the next layer's backward already includes it, "
+                     "as a softmax fused with its cross-entropy loss does): multiply by the local derivative")
     if not _agrees(a * upstream, n, _norm(a - n)):
         return None
     return Found("mismatch", f"{name} is the local derivative alone: multiplied by dout it is the true gradient. "
