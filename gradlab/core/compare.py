@@ -75,11 +75,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64) if np.issubdtype(a.dtype, np.number) else a
     if a.shape != n.shape:
-        user_a = view(a)
-        d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G),
-                           evidence=_asked(jacobians, G, n, view, view_up))
-        return GradientResult(analytic_shape=user_a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
-                              diagnosis=d.sentence, analytic=user_a, **base)
+        return _wrong_shape(name, a, n, G, N, base, jacobians, view, view_up)
     a = a.astype(np.float64)
     err = np.abs(a - n)
     allowed = atol_abs + rtol * np.abs(n)
@@ -137,6 +133,17 @@ def pooled_error(parts: list[tuple[float, float, float]]) -> float:
     if not (np.isfinite(diff) and np.isfinite(size)):
         return float("inf")
     return diff / max(size, 1e-300)
+
+
+def _wrong_shape(name: str, a: np.ndarray, n: np.ndarray, G: np.ndarray, N: int, base: dict[str, Any],
+                 jacobians: Callable[[], Evidence | None] | None, view: Callable[[np.ndarray], np.ndarray],
+                 view_up: Callable[[np.ndarray], np.ndarray]) -> GradientResult:
+    """A gradient of another shape than its input's or parameter's: failed, with what the shape says."""
+    user_a = view(a)
+    d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G),
+                       evidence=_asked(jacobians, G, n, view, view_up))
+    return GradientResult(analytic_shape=user_a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
+                          diagnosis=d.sentence, analytic=user_a, **base)
 
 
 def _none_given(name: str, scale: float, base: dict[str, Any]) -> GradientResult:
