@@ -17,7 +17,7 @@ ALLOWED = {
     "kinds": {"core"},
     "functions": {"core"},
     "conventions": {"core", "kinds"},
-    "models": {"core", "kinds", "conventions", "functions", "training"},
+    "models": {"core", "kinds", "conventions", "functions", "training", "cases"},
     "cases": {"core", "kinds", "conventions"},
     "fixes": {"core", "kinds", "conventions", "cases"},
     "testing": {"core", "kinds", "conventions", "cases", "functions", "models", "fixes"},

@@ -27,6 +27,7 @@ from gradlab.models.build import (
     REG,
     BuildError,
     NotRunnable,
+    Sizes,
     build,
     default_sizes,
     described,
@@ -36,6 +37,7 @@ from gradlab.models.build import (
     variants,
 )
 from gradlab.models.hints import in_model_terms, misshaped, sigmoid_primes
+from gradlab.models.inner import in_layer_terms, inner_layer_failures
 from gradlab.models.report import ModelReport
 
 __all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
@@ -91,7 +93,9 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
         if case.not_run:
             return ModelReport(label, examples=k + 1, case=built, not_run=case.not_run, **base)
         if case.failed:
+            case, built = _where_it_fits(case, built, model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
             case = _in_dropout_terms(case, model, options, seed=seed, examples=examples, rtol=rtol, atol=atol)
+            case = _in_inner_terms(case, model)
             return _report(label, case, built, examples=k + 1, **base)
         for p, g in case.gradients.items():
             if p not in worst or g.max_rel_error > worst[p].max_rel_error:
@@ -102,12 +106,12 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
 
 
 def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, seed: int, k: int, rtol: float,
-              atol: float) -> tuple[_Case, str] | str:
-    """Case `k` at small sizes; if the model cannot be built or run at them (a size written into its code,
-    28x28 images), at its own default sizes (large arrays are then checked by projection). The case and
-    how the model was built, or a one-line error."""
+              atol: float, at: Sizes | None = None) -> tuple[_Case, str] | str:
+    """Case `k` at small sizes (or at the sizes `at`); if the model cannot be built or run at them (a size
+    written into its code, 28x28 images), at its own default sizes (large arrays are then checked by
+    projection). The case and how the model was built, or a one-line error."""
     first: tuple[_Case, str] | str | None = None
-    for sizes in (draw_sizes(seed, k), default_sizes(model)):
+    for sizes in ((at,) if at is not None else (draw_sizes(seed, k), default_sizes(model))):
         if sizes is None:
             break
         try:
@@ -132,6 +136,36 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
     return first
 
 
+#: a crash of the model's own arithmetic on arrays of the wrong shapes (numpy's words for it)
+_SHAPE_CRASH = ("could not be broadcast", "non-broadcastable", "could not broadcast", "not aligned",
+                "mismatch in its core dimension", "cannot reshape")
+
+
+def _where_it_fits(case: _Case, built: str, model: type, convention: str, options: dict[str, Any] | None, *,
+                   seed: int, k: int, rtol: float, atol: float) -> tuple[_Case, str]:
+    """A model that crashed on arrays of mismatched shapes, checked again where input, hidden and class sizes
+    are all equal. A gradient computed with its operands swapped (dW = doutᵀ · x) has its parameter's
+    transposed shape, and the model's own next line (W + reg * W, an update) crashes before any gradient is
+    returned; at equal sizes it fits by accident and every gradient is judged, so each one the bug makes
+    wrong is blamed (as `transposed`, not only the one being computed when it crashed). The crash stays the
+    first finding; a model that crashes there too, or passes there, is left as it was."""
+    crash = next((f for f in case.findings if f.code == "crashed"), None)
+    if crash is None or case.gradients or not any(s in crash.message for s in _SHAPE_CRASH):
+        return case, built
+    drawn = draw_sizes(seed, k)
+    n = drawn.D
+    square = Sizes(N=drawn.N, D=n, hidden=(n,) * len(drawn.hidden), C=n)
+    ran = _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol, at=square)
+    if isinstance(ran, str) or not ran[0].gradients or not ran[0].failed:
+        return case, built
+    fitted, there = ran
+    wrong = [p for p, g in fitted.gradients.items() if not g.passed]
+    said = replace(crash, message=f"{crash.message.rstrip()}; where the shapes fit by accident (input, hidden and "
+                                  f"class sizes all {n}: {there}) {', '.join(wrong)} "
+                                  f"{'is' if len(wrong) == 1 else 'are'} wrong")
+    return _Case(fitted.gradients, [said, *[f for f in fitted.findings if f is not crash]]), built
+
+
 #: what the core may call a gradient that is wrong only because dropout's mask is missing in backward (a
 #: clean factor, such as the keep ratio forgotten, keeps its own code)
 _UNSHAPED = {"dropped-term", "misrouted", "mismatch"}
@@ -151,6 +185,15 @@ def _in_dropout_terms(case: _Case, model: type, options: dict[str, Any] | None, 
         f"{p} is wrong only when dropout is on (the same model without dropout passes): backward lets "
         "gradient through the units forward dropped; multiply by the same mask in backward")) for p, g in wrong.items()}
     return _Case({**case.gradients, **said}, case.findings, case.crashed_early, case.not_run)
+
+
+def _in_inner_terms(case: _Case, model: type) -> _Case:
+    """Wrong gradients of no simple pattern named by the one layer the model calls that fails on its own
+    (`gradlab.models.inner`): a ReLU without its mask inside the model is `missing-mask`, not `misrouted`."""
+    if not any(not g.passed and g.bug_code in _UNSHAPED for g in case.gradients.values()):
+        return case
+    said = in_layer_terms(case.gradients, inner_layer_failures(model), _UNSHAPED)
+    return _Case(said, case.findings, case.crashed_early, case.not_run)
 
 
 def _forward_runs(call: ModelCall) -> bool:

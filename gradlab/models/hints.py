@@ -16,7 +16,8 @@ import numpy as np
 
 from gradlab.core.results import GradientResult
 
-__all__ = ["activation_factor", "in_model_terms", "misshaped", "regularisation", "sigmoid_primes"]
+__all__ = ["activation_factor", "in_model_terms", "misshaped", "regularisation", "sigmoid_primes",
+           "transposed_data_term"]
 
 #: a difference explained by a multiple of W (or a per-unit factor) leaves at most this fraction unexplained
 FIT_RTOL = 1e-4
@@ -36,7 +37,8 @@ def in_model_terms(result: GradientResult, convention: str, param: np.ndarray, g
         core = result.diagnosis.split(f"{grad_name} has shape {a.shape} but should have {param.shape}", 1)[-1]
         core = core.lstrip(": ").strip()
         return replace(result, diagnosis=f"{sentence}; {core}" if core else sentence)
-    for found in (regularisation(a, n, param, grad_name, reg), activation_factor(a, n, primes, grad_name, convention)):
+    for found in (regularisation(a, n, param, grad_name, reg), transposed_data_term(a, n, param, grad_name, reg),
+                  activation_factor(a, n, primes, grad_name, convention)):
         if found is not None:
             code, sentence = found
             return replace(result, bug_code=code, diagnosis=sentence)
@@ -56,6 +58,22 @@ def regularisation(a: np.ndarray, n: np.ndarray, W: np.ndarray, grad_name: str, 
                                 f"(reg = {reg:g}); add the derivative of the penalty, {-k:.4g} * W")
     return "mismatch", (f"{grad_name} differs from the true gradient by exactly {k:.4g} W: the regularisation term has "
                         f"the wrong factor (reg = {reg:g}; the derivative of 0.5 * reg * sum(W**2) is reg * W)")
+
+
+def transposed_data_term(a: np.ndarray, n: np.ndarray, W: np.ndarray, grad_name: str,
+                         reg: float) -> tuple[str, str] | None:
+    """A square weight whose gradient is the data term transposed plus a right regularisation term:
+    a - reg W = (n - reg W)ᵀ. The core sees a gradient right on its diagonal only (`dropped-term`), because
+    the reg W added after the transpose is not transposed; taking it out on both sides shows the swap."""
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or reg <= 0 or a.shape != W.shape:
+        return None
+    data_a, data_n = a - reg * W, n - reg * W
+    scale = FIT_RTOL * max(float(np.linalg.norm(data_n)), 1e-300)
+    if np.linalg.norm(data_a - data_n) <= scale or np.linalg.norm(data_a - data_n.T) > scale:
+        return None
+    return "transposed", (f"{grad_name} minus its regularisation term ({reg:g} W) is the transpose of the true "
+                          "data gradient: the product is written with its operands swapped (dout.T · x where "
+                          "x.T · dout belongs); the regularisation term itself is right")
 
 
 def activation_factor(a: np.ndarray, n: np.ndarray, primes: np.ndarray | None, grad_name: str,
