@@ -37,7 +37,7 @@ from gradlab.models.build import (
     variants,
 )
 from gradlab.models.hints import in_model_terms, misshaped, sigmoid_primes
-from gradlab.models.inner import in_layer_terms, inner_layer_failures
+from gradlab.models.inner import derivative_hypotheses, in_layer_terms, inner_layer_failures, standing_in
 from gradlab.models.report import ModelReport
 
 __all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
@@ -96,6 +96,7 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
             case, built = _where_it_fits(case, built, model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
             case = _in_dropout_terms(case, model, options, seed=seed, examples=examples, rtol=rtol, atol=atol)
             case = _in_inner_terms(case, model)
+            case = _in_derivative_terms(case, model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
             return _report(label, case, built, examples=k + 1, **base)
         for p, g in case.gradients.items():
             if p not in worst or g.max_rel_error > worst[p].max_rel_error:
@@ -194,6 +195,27 @@ def _in_inner_terms(case: _Case, model: type) -> _Case:
         return case
     said = in_layer_terms(case.gradients, inner_layer_failures(model), _UNSHAPED)
     return _Case(said, case.findings, case.crashed_early, case.not_run)
+
+
+def _in_derivative_terms(case: _Case, model: type, convention: str, options: dict[str, Any] | None, *, seed: int,
+                         k: int, rtol: float, atol: float) -> _Case:
+    """Wrong gradients of no simple pattern tested against one hypothesis per activation derivative the model
+    calls (`gradlab.models.inner.derivative_hypotheses`): the same case run again with the derivative taking the
+    other array (sigmoid_grad(z1) where sigmoid_grad(a1) belongs). If every gradient is then right, that is the
+    bug: `wrong-input`."""
+    unshaped = {p: g for p, g in case.gradients.items() if not g.passed and g.bug_code in _UNSHAPED}
+    if not unshaped or any(f.severity == FAIL for f in case.findings):
+        return case
+    for name, hypothesis, stand_in in derivative_hypotheses(model):
+        with standing_in(model, name, stand_in):
+            ran = _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
+        if isinstance(ran, str) or ran[0].failed or not ran[0].gradients:
+            continue
+        said = {p: replace(g, bug_code="wrong-input", diagnosis=(
+            f"{p} is right when {name} is made to take the other array (tested): {hypothesis}"))
+            for p, g in unshaped.items()}
+        return _Case({**case.gradients, **said}, case.findings, case.crashed_early, case.not_run)
+    return case
 
 
 def _forward_runs(call: ModelCall) -> bool:

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from gradlab.core.results import GradientResult
 
-__all__ = ["InnerFailure", "in_layer_terms", "inner_layer_failures", "reachable"]
+__all__ = ["InnerFailure", "derivative_hypotheses", "in_layer_terms", "inner_layer_failures", "reachable",
+           "standing_in"]
 
 #: how deep calls are followed from the model's methods (model -> affine_relu_backward -> relu_backward)
 DEPTH = 3
@@ -39,12 +44,7 @@ class InnerFailure:
 def reachable(model: type) -> dict[str, Any]:
     """The user's functions and classes the model's methods reach by name, keyed by name (gradlab's, numpy's
     and the standard library's left out: only code from the model's own files can hold its bug)."""
-    functions = []
-    for klass in model.__mro__[:-1]:  # inherited methods too (a variant overrides one step of its base)
-        for f in vars(klass).values():
-            f = getattr(f, "__func__", f)  # static and class methods: the function they wrap
-            if inspect.isfunction(f):
-                functions.append(f)
+    functions = _functions_of(model)  # inherited methods too; static and class methods: the function they wrap
     # a module-level layer kept as a class attribute (backward = staticmethod(relu_backward)) is reached itself
     kept = {f.__name__: f for f in functions if "." not in f.__qualname__ and _users(f)}
     return {**kept, **_reached(functions)}
@@ -87,6 +87,7 @@ def inner_layer_failures(model: type) -> list[InnerFailure]:
     by_module: dict[str, dict[str, Any]] = {}
     for n, o in reachable(model).items():
         by_module.setdefault(getattr(o, "__module__", "") or "", {})[n] = o
+    _pair_attributes(model, by_module)
     failures: list[tuple[InnerFailure, list[Any]]] = []
     checked = 0
     for mod_name, members in by_module.items():
@@ -106,11 +107,11 @@ def inner_layer_failures(model: type) -> list[InnerFailure]:
                 continue
             shown = report.failing.gradients if report.failing is not None else tuple(report.worst.values())
             failing = next((g for g in shown if not g.passed), None)
-            said = failing.diagnosis if failing is not None else ""
-            where = _file_of(members)
+            if failing is None or not failing.bug_code:  # a finding only (it writes into its input): not a
+                continue  # wrong gradient, so not what makes the model's gradients wrong
             target = entry.target
             parts = [o for o in (target if isinstance(target, tuple) else (target,)) if callable(o)]
-            failures.append((InnerFailure(entry.name, where, report.bug_codes[0], said), parts))
+            failures.append((InnerFailure(entry.name, _file_of(members), failing.bug_code, failing.diagnosis), parts))
     # a composite layer (affine_relu) fails because a layer it calls fails: the layer it calls is the one
     failing_objs = [o for _, objs in failures for o in objs]
     leaves = []
@@ -120,6 +121,25 @@ def inner_layer_failures(model: type) -> list[InnerFailure]:
         if not any(any(c is o for o in failing_objs if o not in objs) for c in calls.values()):
             leaves.append(f)
     return leaves
+
+
+def _pair_attributes(model: type, by_module: dict[str, dict[str, Any]]) -> None:
+    """A function the model keeps under a layer's name (`batchnorm_backward = staticmethod(my_bn_backward)`) is
+    that layer's half: it joins the module holding the other half (batchnorm_forward), under that name, as a
+    copy of itself belonging there (discovery pairs only the names a module defines)."""
+    for klass in reversed(model.__mro__[:-1]):  # the most derived class's attribute last, so it wins
+        for n, f in vars(klass).items():
+            f = getattr(f, "__func__", f)
+            if not inspect.isfunction(f) or n == f.__name__ or "." in f.__qualname__:
+                continue
+            other = n.replace("_backward", "_forward") if "_backward" in n else n.replace("_forward", "_backward")
+            if other == n:
+                continue
+            for mod_name, members in by_module.items():
+                if other in members:
+                    copy = types.FunctionType(f.__code__, f.__globals__, n, f.__defaults__, f.__closure__)
+                    copy.__module__ = mod_name
+                    members[n] = copy
 
 
 def _file_path(obj: Any) -> str:
@@ -156,3 +176,68 @@ def in_layer_terms(gradients: dict[str, GradientResult], failures: list[InnerFai
             f"{p} is wrong, and the layer {f.name}{where} the model calls fails its own check [{f.code}]: "
             f"{f.diagnosis}"))
     return out
+
+
+#: an activation's derivative by the names courses give it, and (the activation, its inverse) to test it with
+_DERIVATIVES = {
+    "sigmoid": ("sigmoid_grad", "sigmoid_prime", "sigmoid_derivative", "dsigmoid", "d_sigmoid", "sigmoid_backward_fn"),
+    "tanh": ("tanh_grad", "tanh_prime", "tanh_derivative", "dtanh", "d_tanh"),
+}
+
+
+def _sigmoid(x: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _logit(y: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(y) - np.log1p(-y)
+
+
+_PAIRS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "sigmoid": (_sigmoid, _logit), "tanh": (np.tanh, np.arctanh)}
+
+
+def derivative_hypotheses(model: type) -> list[tuple[str, str, Callable[..., Any]]]:
+    """Each activation derivative the model's code reaches, as (its name, what the hypothesis says, the stand-in
+    that makes the hypothesis right): a derivative of the input given the layer's output (sigmoid_grad(z1) where
+    sigmoid_grad(a1) belongs) is right again if it first maps its argument back through the inverse; one of the
+    output given the input, if it first applies the activation."""
+    out = []
+    for name, fn in reachable(model).items():
+        act = next((a for a, names in _DERIVATIVES.items() if name.lower() in names), None)
+        if act is None or not inspect.isfunction(fn):
+            continue
+        forward, inverse = _PAIRS[act]
+        out.append((name, f"{name} is given the {act}'s output where its input (the pre-activation) belongs",
+                    _composed(fn, inverse)))
+        out.append((name, f"{name} is given the pre-activation where the {act}'s output belongs",
+                    _composed(fn, forward)))
+    return out
+
+
+def _composed(fn: Callable[..., Any], first: Callable[..., Any]) -> Callable[..., Any]:
+    def stand_in(x: Any, *args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return fn(first(np.asarray(x, dtype=np.float64)), *args, **kwargs)
+    return stand_in
+
+
+@contextmanager
+def standing_in(model: type, name: str, stand_in: Callable[..., Any]) -> Iterator[None]:
+    """`name` means `stand_in` in every module the model's code reads it from, while the block runs."""
+    original = reachable(model).get(name)
+    spaces = {id(g): g for f in _functions_of(model) + list(reachable(model).values()) if inspect.isfunction(f)
+              for g in (f.__globals__,) if g.get(name) is original}
+    try:
+        for g in spaces.values():
+            g[name] = stand_in
+        yield
+    finally:
+        for g in spaces.values():
+            g[name] = original
+
+
+def _functions_of(model: type) -> list[Any]:
+    return [getattr(f, "__func__", f) for klass in model.__mro__[:-1] for f in vars(klass).values()
+            if inspect.isfunction(getattr(f, "__func__", f))]
