@@ -74,3 +74,43 @@ def test_a_square_gradient_whose_data_term_is_transposed_under_a_right_penalty_i
     # a symmetric data term is its own transpose: nothing to tell apart, so no claim
     sym = data + data.T
     assert transposed_data_term(sym + 0.1 * W, sym + 0.1 * W, W, "dW", 0.1) is None
+
+
+@pytest.fixture(scope="module")
+def derivative_nets():
+    sys.path.insert(0, str(MODELS))
+    try:
+        import derivative_nets
+
+        yield derivative_nets
+    finally:
+        sys.path.remove(str(MODELS))
+
+
+@pytest.mark.parametrize("name", ["SigmoidNet", "TanhNet"])
+def test_models_taking_each_derivative_at_its_own_array_pass(derivative_nets, name):
+    report = check_model(getattr(derivative_nets, name))
+    assert report.verdict == "pass", report.explain()
+
+
+@pytest.mark.parametrize("name, said", [("SigmoidNetPrimeOfOutput", "sigmoid's output where its input"),
+                                        ("TanhNetDerivativeOfInput", "pre-activation where the tanh's output")])
+def test_a_derivative_given_the_other_array_is_named_wrong_input_by_a_tested_hypothesis(derivative_nets, name, said):
+    report = check_model(getattr(derivative_nets, name))
+    assert report.bug_codes == ["wrong-input"], report.explain()
+    assert report.blamed == ["W1", "b1"] and said in report.gradients["W1"].diagnosis
+
+
+def test_a_derivative_wrong_in_another_way_is_not_called_a_wrong_input(derivative_nets):
+    report = check_model(derivative_nets.SigmoidNetPrimeSquared)
+    assert report.verdict == "fail" and report.blamed == ["W1", "b1"]
+    assert "wrong-input" not in report.bug_codes, report.explain()
+
+
+def test_a_layer_half_kept_under_the_layers_name_is_checked_with_the_other_half():
+    from gradlab.reference.models import FullyConnectedNet
+    from gradlab.reference.zoo_models_cs231n import FullyConnectedNetBatchnormDgammaOfInput
+
+    assert inner_layer_failures(FullyConnectedNet) == []
+    failures = inner_layer_failures(FullyConnectedNetBatchnormDgammaOfInput)
+    assert [(f.name, f.code) for f in failures] == [("batchnorm", "wrong-input")]
