@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gradlab.cases.worst import NOISE_BOUND
 from gradlab.core.results import FAIL, LayerReport
 from gradlab.models.report import ModelReport
 from gradlab.reporting import plots, writer
@@ -77,9 +78,9 @@ def row(r: LayerReport) -> dict[str, Any]:
     }
 
 
-#: below this, a worst relative error is rounding noise whose digits depend on the machine (its BLAS,
-#: its SIMD width): the tracked report writes it as "<1e-06" so that every machine writes the same bytes
-NOISE_BOUND = 1e-6
+# NOISE_BOUND (`gradlab.cases.worst`): below it, a worst relative error is rounding noise whose digits depend on
+# the machine (its BLAS, its SIMD width): the tracked report writes it as "<1e-06" so that every machine writes
+# the same bytes, and the case it shows is the first checked
 #: significant digits kept of every other number in the tracked report
 DIGITS = 4
 
