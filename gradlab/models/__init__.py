@@ -7,5 +7,7 @@
   its `cost` object's `fn`.
 `discover` finds model classes in a file, `build` makes them small, `adapters` calls each convention,
 `check` compares every parameter's gradient with finite differences of the model's own loss and
-localises the first wrong one in backprop order (`report.ModelReport`).
+localises the first wrong one in backprop order (`report.ModelReport`); `hints` and `inner` name a wrong
+gradient in the model's terms (its regularisation term, the layer it calls that fails alone, the array an
+activation's derivative was given).
 """

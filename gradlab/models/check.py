@@ -7,7 +7,11 @@ the seed, calls it in its convention (`gradlab.models.adapters`), and for each c
 3. each parameter in backprop order, element by element against central differences of the loss
    (`gradlab.functions.gradient.judge`: the core's tolerances, kink probes and diagnosis), then said in
    the model's terms where it can be (`gradlab.models.hints`).
-The first failing case is the report; otherwise the worst error of each parameter over all cases.
+The first failing case is the report; otherwise the worst error of each parameter over all cases. A failing
+case is then said more precisely where it can be: a crash on mismatched shapes is checked again where every
+layer size is equal (a transposed gradient fits there, so each wrong one is blamed), and gradients wrong by no
+simple pattern are named by the layer the model calls that fails alone, or by a tested hypothesis about the
+array an activation's derivative was given (`gradlab.models.inner`).
 `origin` is the first wrong parameter in backprop order. Nothing the model does raises out of here: a
 crash is a finding, a model that cannot be built is the report's `error`.
 """
