@@ -23,6 +23,7 @@ from gradlab.conventions.registry import Entry
 from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
+from gradlab.fixes.memory import bounded_memory
 from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild
 from gradlab.fixes.source import Site, helper_sites, locate
 from gradlab.fixes.verify import (
@@ -68,8 +69,15 @@ class _Search:
 
     def attempt(self, cand: tuple[Edit, ...]) -> tuple[str, Screen | None]:
         """("fix", screen) for a verified fix, ("partial", screen) for one that repairs some gradients and
-        breaks none, ("no", None) otherwise."""
+        breaks none, ("no", None) otherwise (also for an edit that would take more memory than a check needs)."""
         self.tried += 1
+        try:
+            with bounded_memory():
+                return self._attempt(cand)
+        except MemoryError:
+            return "no", None
+
+    def _attempt(self, cand: tuple[Edit, ...]) -> tuple[str, Screen | None]:
         edited = rebuild(self.site, self.entry, apply(self.site.defs_text, cand))
         if edited is None:
             return "no", None
