@@ -122,3 +122,20 @@ def test_a_helper_returning_the_array_alone_is_not_taken_for_the_courses_relu(tm
     found = discover([twin])[0]
     assert "relu" not in [e.name for e in found.entries]
     assert dict(found.skipped)["relu_backward"] == "a backward function with no matching forward"
+
+
+def test_a_forgotten_1_over_m_in_linear_backward_gets_the_same_verified_fix_under_each_activation(tmp_path):
+    from gradlab.fixes.search import find_fix
+
+    twin = _twin(tmp_path, "    dW = dZ @ A_prev.T / m\n", "    dW = dZ @ A_prev.T\n")
+    outcome = check_paths([twin], examples=EXAMPLES, seed=0)
+    entries = {e.name: e for found in discover([twin]) for e in found.entries}
+    diffs = {}
+    for report in outcome.reports:
+        if report.name.startswith("linear_activation["):
+            fix = find_fix(entries[report.name], report, examples=EXAMPLES, seed=0)
+            assert fix is not None and fix.status == "verified", (report.name, fix)
+            diffs[report.name] = [line for line in fix.diff.splitlines() if line[:1] in "+-" and line[:3] not in
+                                  ("---", "+++")]
+    assert set(diffs) == {"linear_activation[relu]", "linear_activation[sigmoid]", "linear_activation[tanh]"}
+    assert all(d == ["-    dW = dZ @ A_prev.T", "+    dW = dZ @ A_prev.T / m"] for d in diffs.values()), diffs

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
 from gradlab.fixes.source import Site
 
@@ -107,4 +108,10 @@ def _run(site: Site, tree: ast.Module, namespace: dict[str, Any]) -> dict[str, A
 def _target(entry: Entry, namespace: dict[str, Any], names: tuple[str, ...]) -> Any:
     if not isinstance(entry.target, tuple):
         return namespace[names[0]]
-    return tuple(namespace.get(n, old) for n, old in zip(names, entry.target, strict=True))
+    return tuple(_bound_like(old, namespace[n]) if n in namespace else old
+                 for n, old in zip(names, entry.target, strict=True))
+
+
+def _bound_like(old: Any, new: Any) -> Any:
+    """`new` with the activation string `old` had bound (`linear_activation[relu]`), or `new` itself."""
+    return Bound(new, old.argument, old.value) if isinstance(old, Bound) else new

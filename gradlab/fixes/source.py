@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
 
 __all__ = ["Scope", "Site", "helper_sites", "locate"]
@@ -100,6 +101,8 @@ def locate(entry: Entry) -> Site | None:
         return _class_site(entry.target)
     if entry.convention == "function":
         funcs = entry.target if isinstance(entry.target, tuple) else (entry.target,)
+        # a function with its activation string bound by gradlab (`linear_activation[relu]`): the user's is inside
+        funcs = tuple(f.fn if isinstance(f, Bound) else f for f in funcs)
         if all(inspect.isfunction(f) for f in funcs):
             return _function_site(tuple(funcs))
     return None
