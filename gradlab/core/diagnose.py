@@ -102,6 +102,30 @@ def _wrong_reduction_of(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | Non
     return None
 
 
+def _wrong_reduction_spread(a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> tuple[int, ...] | None:
+    """Axes over which dout, summed and then broadcast to `a`'s shape, gives `a` (but not `n`).
+
+    An in-place store (`grads[1][...] = db`, the textbook's second volume) broadcasts a wrongly reduced
+    gradient instead of rejecting its shape: db = dout.sum(axis=1) of shape (1,) fills all of b's (M,)
+    elements with one sample's total, so the shape looks right and only the values are wrong.
+    """
+    if upstream is None or upstream.ndim == 0 or upstream.ndim > MAX_REDUCTION_AXES or a.ndim == 0:
+        return None
+    G = np.asarray(upstream, dtype=np.float64)
+    for k in range(1, G.ndim + 1):
+        for axes in combinations(range(G.ndim), k):
+            r = G.sum(axis=axes)
+            if r.size >= a.size:  # same size is _wrong_reduction_of's case; larger cannot have been broadcast
+                continue
+            try:
+                spread = np.broadcast_to(r, a.shape)
+            except ValueError:
+                continue
+            if _close(spread, a) and not (r.size == n.size and _close(r.reshape(n.shape), n)):
+                return axes
+    return None
+
+
 def _drops_axes(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """`small` is `big` with some axes removed, as a sum over those axes would leave it."""
     it = iter(big)
@@ -310,6 +334,11 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     axes = _wrong_reduction_of(a, n, upstream)
     if axes is not None:
         return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes")
+    axes = _wrong_reduction_spread(a, n, upstream)
+    if axes is not None:
+        return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes, then "
+                         f"broadcast to {name}'s shape {a.shape} (an in-place store such as grads[i][...] = db "
+                         "spreads a wrongly reduced array instead of rejecting its shape)")
     found = diagnose_where.product_summed_elsewhere(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
