@@ -114,3 +114,14 @@ def test_a_layer_half_kept_under_the_layers_name_is_checked_with_the_other_half(
     assert inner_layer_failures(FullyConnectedNet) == []
     failures = inner_layer_failures(FullyConnectedNetBatchnormDgammaOfInput)
     assert [(f.name, f.code) for f in failures] == [("batchnorm", "wrong-input")]
+
+
+def test_a_model_keying_its_params_by_tuples_is_checked_under_the_names_they_spell(nets, tmp_path):
+    from gradlab.cli.main import main
+
+    assert check_model(nets.TupleKeyedNet).verdict == "pass"
+    report = check_model(nets.TupleKeyedNetDoublePenaltyW1)
+    assert report.blamed == ["W1"] and list(report.gradients) == ["W2", "b2", "W1", "b1"], report.explain()
+    assert "grads[('W', 1)]" in report.gradients["W1"].diagnosis
+    out = tmp_path / "r.json"  # the JSON document's keys are strings
+    assert main(["check", str(MODELS / "composed_nets.py"), "--only", "TupleKeyedNet", "--json", str(out)]) == 0

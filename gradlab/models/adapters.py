@@ -106,7 +106,7 @@ class ModelCall:
                 return _nielsen_gradients(self.model.backprop(self.data["x"], self.data["y"]), self.model)
         if not isinstance(grads, dict):
             raise ModelError(f"the gradients came back as {type(grads).__name__}, not a dict keyed like params")
-        return {k: grads.get(k) for k in self.params}
+        return {k: grads.get(_key_of(grads, k)) for k in self.params}
 
 
 def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -133,9 +133,20 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     if not isinstance(found, dict) or not found:
         raise ModelError(f"{type(model).__name__} has no params dict after it is built: a {CONVENTIONS[convention]} "
                          "keeps its parameters in self.params")
-    live = {k: v for k, v in found.items() if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)}
+    live = {_spelled(k): v for k, v in found.items()
+            if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)}
     order = backprop_order(list(live))
-    return {k: live[k] for k in order}, {k: f"grads[{k!r}]" for k in order}
+    return {k: live[k] for k in order}, {k: f"grads[{_key_of(found, k)!r}]" for k in order}
+
+
+def _spelled(key: Any) -> str:
+    """A params key as the report names it: a learner's tuple key ('W', 2) reads W2; a string stays itself."""
+    return key if isinstance(key, str) else "".join(map(str, key)) if isinstance(key, tuple) else repr(key)
+
+
+def _key_of(params: dict[Any, Any], name: str) -> Any:
+    """The model's own key of the parameter reported as `name` (the tuple ('W', 2) for W2)."""
+    return next((k for k in params if _spelled(k) == name), name)
 
 
 #: the scale of the textbook convention's data (see `adapt`)
@@ -238,7 +249,7 @@ def backprop_order(names: list[str]) -> list[str]:
     operation's own parameters as the model lists them. Names without a number come last."""
     def key(item: tuple[int, str]) -> tuple[int, int, int]:
         position, name = item
-        m = _INDEX.match(name)
+        m = _INDEX.match(_spelled(name))
         if m is None:
             return (1, 0, position)
         later_op = 0 if m["stem"].lower().startswith(_NORM) else 1

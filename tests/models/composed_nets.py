@@ -133,3 +133,42 @@ class TwoLayerNetBrokenNames(TwoLayerNet):
         if y is None:
             return super().loss(X)
         return super().loss(X, y)[0], undefined_grads  # noqa: F821 - the bug
+
+
+class TupleKeyedNet:
+    """affine - relu - affine - softmax with its parameters keyed by tuples, params[('W', 1)], as one learner keys
+    them: correct."""
+
+    def __init__(self, input_dim=20, hidden_dim=10, num_classes=5, weight_scale=1e-2, reg=0.0):
+        self.reg = reg
+        self.params = {("W", 1): weight_scale * np.random.randn(input_dim, hidden_dim),
+                       ("b", 1): np.zeros(hidden_dim),
+                       ("W", 2): weight_scale * np.random.randn(hidden_dim, num_classes),
+                       ("b", 2): np.zeros(num_classes)}
+
+    def loss(self, X, y=None):
+        p = self.params
+        a, c1 = affine_forward(X, p["W", 1], p["b", 1])
+        h, c2 = relu_forward(a)
+        scores, c3 = affine_forward(h, p["W", 2], p["b", 2])
+        if y is None:
+            return scores
+        loss, d = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * (np.sum(p["W", 1] ** 2) + np.sum(p["W", 2] ** 2))
+        grads = {}
+        dh, grads["W", 2], grads["b", 2] = affine_backward(d, c3)
+        da = relu_backward(dh, c2)
+        _, grads["W", 1], grads["b", 1] = affine_backward(da, c1)
+        grads["W", 2] = grads["W", 2] + self.reg * p["W", 2]
+        grads["W", 1] = grads["W", 1] + self.reg * p["W", 1] * self.w1_penalty_factor()
+        return loss, grads
+
+    def w1_penalty_factor(self):
+        return 1.0
+
+
+class TupleKeyedNetDoublePenaltyW1(TupleKeyedNet):
+    """The penalty's gradient on ('W', 1) doubled: W1 wrong (mismatch), the rest right."""
+
+    def w1_penalty_factor(self):
+        return 2.0
