@@ -71,6 +71,39 @@ class TimeAffineBiasSummedOverAll(TimeAffine):
         return (drows @ W.T).reshape(self.x.shape)
 
 
+class RNN:
+    """A second-volume RNN cell: forward(x, h_prev) -> h_next, backward(dh_next) -> (dx, dh_prev)."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+
+    def forward(self, x, h_prev):
+        Wx, Wh, b = self.params
+        h_next = np.tanh(h_prev @ Wh + x @ Wx + b)
+        self.cache = (x, h_prev, h_next)
+        return h_next
+
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, h_next = self.cache
+        dt = dh_next * (1 - h_next ** 2)
+        self.grads[0][...] = x.T @ dt
+        self.grads[1][...] = h_prev.T @ dt
+        self.grads[2][...] = self._bias_gradient(dt)
+        return dt @ Wx.T, dt @ Wh.T
+
+    def _bias_gradient(self, dt):
+        return dt.sum(axis=0)
+
+
+class RNNBiasSummedOverAll(RNN):
+    """db summed over the hidden axis as well: a scalar that grads[2][...] spreads over all of b."""
+
+    def _bias_gradient(self, dt):
+        return np.sum(dt)
+
+
 def test_a_second_volume_affine_written_correctly_passes():
     report = check_entry(entry_for(Affine), examples=10, seed=0)
     assert report.verdict in (PASS, "warn"), report.bug_codes
@@ -100,3 +133,24 @@ def test_a_broadcast_sum_is_named_only_when_it_explains_the_values():
     nudged = spread.copy()
     nudged[1] += 0.5
     assert diagnose_values("db", nudged, true, np.zeros(4, bool), 3, upstream=dout).code != "wrong-reduction"
+
+
+def test_a_second_volume_rnn_cell_written_correctly_passes():
+    report = check_entry(entry_for(RNN), examples=10, seed=0)
+    assert report.verdict in (PASS, "warn") and report.bug_codes == [], report.bug_codes
+
+
+def test_an_rnn_bias_gradient_summed_from_the_intermediate_over_all_axes_is_a_wrong_reduction():
+    # db is a sum of dt = dh_next * (1 - h**2), not of dout: only the true gradient itself, summed once more
+    # and spread by the in-place store, explains it
+    report = check_entry(entry_for(RNNBiasSummedOverAll, kind="rnn_step"), examples=10, seed=0)
+    assert report.verdict == FAIL
+    assert report.bug_codes == ["wrong-reduction"], report.bug_codes
+    assert "summed over its axes" in str(report.to_dict())
+
+
+def test_a_gradient_that_is_merely_constant_is_not_called_the_true_one_summed_further():
+    rng = np.random.default_rng(1)
+    true = rng.normal(size=5)
+    assert diagnose_values("db", np.full(5, true.sum()), true, np.zeros(5, bool), 3).code == "wrong-reduction"
+    assert diagnose_values("db", np.full(5, true.sum() + 1.0), true, np.zeros(5, bool), 3).code != "wrong-reduction"

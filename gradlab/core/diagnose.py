@@ -126,6 +126,25 @@ def _wrong_reduction_spread(a: np.ndarray, n: np.ndarray, upstream: np.ndarray |
     return None
 
 
+def _true_gradient_summed_further(a: np.ndarray, n: np.ndarray) -> tuple[int, ...] | None:
+    """Axes of the true gradient whose sum, broadcast back over them, gives `a`: a gradient reduced over
+    more axes than it should be, whose shape an in-place store then restored.
+
+    This needs no upstream gradient, so it also sees a bias gradient summed from an intermediate array
+    (an RNN's db = np.sum(dt) where np.sum(dt, axis=0) belongs: the true db summed once more, over H).
+    """
+    if a.shape != n.shape or a.ndim == 0 or a.size < 2:
+        return None
+    for k in range(1, n.ndim + 1):
+        for axes in combinations(range(n.ndim), k):
+            if all(n.shape[i] == 1 for i in axes):
+                continue
+            spread = np.broadcast_to(n.sum(axis=axes, keepdims=True), a.shape)
+            if _close(spread, a) and not _close(spread, n):
+                return axes
+    return None
+
+
 def _drops_axes(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """`small` is `big` with some axes removed, as a sum over those axes would leave it."""
     it = iter(big)
@@ -339,6 +358,12 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes, then "
                          f"broadcast to {name}'s shape {a.shape} (an in-place store such as grads[i][...] = db "
                          "spreads a wrongly reduced array instead of rejecting its shape)")
+    axes = _true_gradient_summed_further(a, n)
+    if axes is not None:
+        return Diagnosis("wrong-reduction", f"{name} is the true gradient summed over its axes {axes} as well, "
+                         f"then broadcast back to {name}'s shape {a.shape}: it was summed over more axes than the "
+                         "batch (e.g. np.sum(dt) where np.sum(dt, axis=0) belongs), and an in-place store such as "
+                         "grads[i][...] = db spread the result instead of rejecting its shape")
     found = diagnose_where.product_summed_elsewhere(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
