@@ -93,8 +93,8 @@ def test_models_taking_each_derivative_at_its_own_array_pass(derivative_nets, na
     assert report.verdict == "pass", report.explain()
 
 
-@pytest.mark.parametrize("name, said", [("SigmoidNetPrimeOfOutput", "sigmoid's output where its input"),
-                                        ("TanhNetDerivativeOfInput", "pre-activation where the tanh's output")])
+@pytest.mark.parametrize("name, said", [("SigmoidNetPrimeOfOutput", "sigmoid function's output where its input"),
+                                        ("TanhNetDerivativeOfInput", "pre-activation where the tanh function's output")])
 def test_a_derivative_given_the_other_array_is_named_wrong_input_by_a_tested_hypothesis(derivative_nets, name, said):
     report = check_model(getattr(derivative_nets, name))
     assert report.bug_codes == ["wrong-input"], report.explain()

@@ -178,10 +178,12 @@ def in_layer_terms(gradients: dict[str, GradientResult], failures: list[InnerFai
     return out
 
 
-#: an activation's derivative by the names courses give it, and (the activation, its inverse) to test it with
+#: an activation's derivative by the names courses give it, keyed by what the messages call the activation
+#: (not a kind's name: nothing is dispatched on it); `_PAIRS` has (the activation, its inverse) to test it with
 _DERIVATIVES = {
-    "sigmoid": ("sigmoid_grad", "sigmoid_prime", "sigmoid_derivative", "dsigmoid", "d_sigmoid", "sigmoid_backward_fn"),
-    "tanh": ("tanh_grad", "tanh_prime", "tanh_derivative", "dtanh", "d_tanh"),
+    "sigmoid function": ("sigmoid_grad", "sigmoid_prime", "sigmoid_derivative", "dsigmoid", "d_sigmoid",
+                         "sigmoid_backward_fn"),
+    "tanh function": ("tanh_grad", "tanh_prime", "tanh_derivative", "dtanh", "d_tanh"),
 }
 
 
@@ -195,7 +197,7 @@ def _logit(y: Any) -> Any:
 
 
 _PAIRS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
-    "sigmoid": (_sigmoid, _logit), "tanh": (np.tanh, np.arctanh)}
+    "sigmoid function": (_sigmoid, _logit), "tanh function": (np.tanh, np.arctanh)}
 
 
 def derivative_hypotheses(model: type) -> list[tuple[str, str, Callable[..., Any]]]:
