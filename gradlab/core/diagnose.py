@@ -345,6 +345,18 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         diagnose_where.without_upstream(name, a, n, upstream)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
+    found_here = _positions_or_axes(name, a, n, upstream, evidence)
+    if found_here is not None:
+        return found_here
+    partial = _partial(name, a, n, ok)
+    if partial is not None:
+        return partial
+    return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")
+
+
+def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
+                       evidence: Evidence | None) -> Diagnosis | None:
+    """The right values in the wrong positions, or dout (or a product with it) reduced over the wrong axes."""
     if _transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
     if _permuted_values(a, n):
@@ -371,7 +383,4 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         diagnose_where.error_along_output(name, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
-    partial = _partial(name, a, n, ok)
-    if partial is not None:
-        return partial
-    return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")
+    return None
