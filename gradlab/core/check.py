@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.core.crash_reading import read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
@@ -101,7 +102,9 @@ def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = 
         ctx = CheckContext(layer, kind, case, rtol=rtol, atol=atol, seed=seed, mode=mode, findings=findings)
         gradients = _recipe(ctx, finite_only=finite_only)
     except (LayerSignatureError, LayerCrash) as exc:
-        findings.append(Finding("crashed", FAIL, str(exc)))
+        # a gradient of the wrong shape stored in place crashes: its shapes may still name the bug
+        read = read_crash(exc, int(case.spec.get("N", 0) or 0)) if isinstance(exc, LayerCrash) else None
+        findings.append(Finding(read[0], FAIL, f"{exc}: {read[1]}") if read else Finding("crashed", FAIL, str(exc)))
     return CaseResult(name, kind.name, convention, dict(case.spec), gradients, tuple(findings))
 
 
