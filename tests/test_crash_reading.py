@@ -65,6 +65,9 @@ def test_the_same_layer_written_right_passes_and_another_crash_stays_crashed(tmp
 def test_one_value_per_sample_stored_where_one_per_feature_belongs_is_a_wrong_reduction():
     code, sentence = read_crash(_crash("could not broadcast input array from shape (4,) into shape (3,)"), 4)
     assert code == "wrong-reduction" and "one value per sample" in sentence
+    # a time layer's (N*T, H) view: one value per sample and time step
+    assert read_crash(_crash("could not broadcast input array from shape (6,) into shape (4,)"), 2)[0] == \
+        "wrong-reduction"
 
 
 def test_shapes_that_say_nothing_about_the_bug_are_left_to_crashed():

@@ -38,8 +38,9 @@ def _broadcast(given: tuple[int, ...], into: tuple[int, ...], N: int) -> tuple[s
     if len(given) == len(into) == 2 and given == into[::-1] and given != into:
         return ("transposed", f"the gradient stored has shape {given}, the transpose of its array's {into}: it was "
                               "computed transposed (e.g. dout.T @ x where x.T @ dout belongs)")
-    if given and given[0] == N and len(given) <= 2 and (len(given) == 1 or given[1] == 1) and into != given \
-            and N not in into:
+    # a bias's gradient with one value per sample (per sample and time step in a time layer's (N*T, H) view)
+    if N > 0 and len(into) == 1 and len(given) in (1, 2) and (len(given) == 1 or given[1] == 1) \
+            and given[0] % N == 0 and given[0] != into[0]:
         return ("wrong-reduction", f"the gradient stored has shape {given}, one value per sample, where {into} "
                                    "belongs: it was summed over the features instead of over the batch (axis=0)")
     return None
