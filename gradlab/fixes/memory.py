@@ -46,7 +46,7 @@ def bounded_memory(headroom_mb: int = HEADROOM_MB) -> Iterator[None]:
     if target is not None and hard != resource.RLIM_INFINITY:
         target = min(target, hard)
     if target is None or (soft != resource.RLIM_INFINITY and soft <= target):
-        yield  # unknown, or already bounded as tightly (a registry search worker)
+        yield  # unknown, or already bounded as tightly (the grader's sandbox child)
         return
     try:
         resource.setrlimit(resource.RLIMIT_AS, (target, hard))

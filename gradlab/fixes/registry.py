@@ -36,8 +36,6 @@ __all__ = ["PROCESSES", "cache_dir", "fix_keys", "fixes_for", "written_fixes"]
 
 #: the processes a cold search runs on (the machines this project is measured on have two cores)
 PROCESSES = 2
-#: the address space of a search worker, in MB
-WORKER_MEMORY_MB = 4096
 #: the cache's own folder under the user's gradlab cache; a new layout of its records gets a new name
 CACHE_FOLDER = "fixes-v1"
 
@@ -94,11 +92,11 @@ def _search_all(reports: list[LayerReport], budget: int, processes: int) -> Iter
     if processes <= 1 or len(reports) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from ((r, _search(r, budget)) for r in reports)
         return
-    # forked workers share the zoo this process imported; one layer per job, handed out as workers free up
+    # forked workers share the zoo this process imported; one layer per job, handed out as workers free up (each
+    # candidate's memory is bounded by the search itself: gradlab.fixes.memory)
     done: set[int] = set()
     try:
-        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_limit_memory) as pool:
+        with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
             jobs = {pool.submit(_search, r, budget): i for i, r in enumerate(reports)}
             for job in as_completed(jobs):
                 fix = job.result()
@@ -107,17 +105,6 @@ def _search_all(reports: list[LayerReport], budget: int, processes: int) -> Iter
     except BrokenProcessPool:  # a worker killed from outside (the machine's memory): the rest here, one by one
         pass
     yield from ((r, _search(r, budget)) for i, r in enumerate(reports) if i not in done)
-
-
-def _limit_memory() -> None:
-    """A worker's address space, bounded: an edit that broadcasts two arrays into a giant one raises MemoryError
-    (not a fix) instead of taking the machine's memory."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_MB << 20, WORKER_MEMORY_MB << 20))
-    except (ImportError, ValueError, OSError):
-        pass
 
 
 def _search(report: LayerReport, budget: int) -> FixResult:
