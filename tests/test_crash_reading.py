@@ -51,9 +51,10 @@ def _check(tmp_path, source):
 
 def test_a_transposed_gradient_stored_in_place_is_named_transposed_with_the_crash_in_the_sentence(tmp_path):
     report = _check(tmp_path, AFFINE.replace("dW = np.dot(self.x.T, dout)", "dW = np.dot(dout.T, self.x)"))
-    assert report.verdict == "fail" and report.bug_codes == ["transposed"]
-    (finding,) = [f for f in report.failing.findings if f.code == "transposed"]
-    assert "could not broadcast" in finding.message and "the transpose of its array's" in finding.message
+    # the bug first, and the crash as DESIGN.md names a backward that raised
+    assert report.verdict == "fail" and report.bug_codes == ["transposed", "crashed"]
+    said = {f.code: f.message for f in report.failing.findings}
+    assert "the transpose of its array's" in said["transposed"] and "could not broadcast" in said["crashed"]
 
 
 def test_the_same_layer_written_right_passes_and_another_crash_stays_crashed(tmp_path):

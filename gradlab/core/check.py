@@ -102,9 +102,12 @@ def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = 
         ctx = CheckContext(layer, kind, case, rtol=rtol, atol=atol, seed=seed, mode=mode, findings=findings)
         gradients = _recipe(ctx, finite_only=finite_only)
     except (LayerSignatureError, LayerCrash) as exc:
-        # a gradient of the wrong shape stored in place crashes: its shapes may still name the bug
+        # a gradient of the wrong shape stored in place crashes: its shapes may still name the bug, first; the
+        # crash stays `crashed` as DESIGN.md has it
         read = read_crash(exc, int(case.spec.get("N", 0) or 0)) if isinstance(exc, LayerCrash) else None
-        findings.append(Finding(read[0], FAIL, f"{exc}: {read[1]}") if read else Finding("crashed", FAIL, str(exc)))
+        if read is not None:
+            findings.append(Finding(read[0], FAIL, read[1]))
+        findings.append(Finding("crashed", FAIL, str(exc)))
     return CaseResult(name, kind.name, convention, dict(case.spec), gradients, tuple(findings))
 
 
