@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.adapters import adapt
-from gradlab.conventions.calling import assertion_text, missing_dependency
+from gradlab.conventions.calling import assertion_text, missing_dependency, uses_none
 from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import LayerCrash
@@ -71,7 +71,7 @@ def _not_written(stage: str, exc: BaseException) -> str | None:
     # a whole backward returning None where its template returns a tuple is a forgotten return: crashed
     if isinstance(exc, LayerCrash) and "returned None" in str(exc) and "return statement" not in str(exc):
         return f"{stage} returns None"
-    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
+    if uses_none(exc):
         return f"{stage} uses a result that is still None ({type(exc).__name__}: {exc})"
     return None
 

@@ -22,7 +22,7 @@ from gradlab.core.protocol import LayerCrash
 _GRADLAB = Path(__file__).resolve().parents[1]
 
 __all__ = ["RandomStateKeeper", "accepts", "as_array", "assertion_text", "call", "crash_report", "has_required_arg",
-           "labels_as_indices", "missing_dependency"]
+           "labels_as_indices", "missing_dependency", "uses_none"]
 
 
 def crash_report(call: str, exc: BaseException) -> LayerCrash:
@@ -38,12 +38,18 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
     if missing is not None:
         return LayerCrash(call, f"could not be run: {missing} is missing (install or build it); "
                                 f"it raised {type(exc).__name__}: {exc}{where}")
-    if isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc):
+    if uses_none(exc):
         # a template's placeholder (`out = None`, then `out.astype(...)`), or a value never stored: the
         # question mark because the second is a real bug of written code
         return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}: not implemented yet? (it uses "
                                 "a result that is still None)")
     return LayerCrash(call, f"raised {type(exc).__name__}: {exc}{where}")
+
+
+def uses_none(exc: BaseException) -> bool:
+    """Whether `exc` is code using a value that is still None: a course template's placeholder (`out = None`,
+    then `out.astype(...)`), or a value written code never stored."""
+    return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc)
 
 
 def missing_dependency(exc: BaseException) -> str | None:
