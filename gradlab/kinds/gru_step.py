@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import GRU, WrongInput
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
 
 
@@ -37,5 +38,5 @@ KIND = Kind(
     "gru_step", ("gru",), build, draw_shape, batch_spec,
     params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",), forward_inputs=("prev_h",),
     optional_params=("b",),
-    scales=RECURRENT_SCALES,
+    scales=RECURRENT_SCALES, explain=WrongInput(GRU),
 )

@@ -5,7 +5,8 @@ Names: `lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b) -> (next_h, next_c, cach
 assignment 3). Two outputs: gradlab sees them joined along the last axis, (N, 2H) = [next_h, next_c],
 and hands backward the two halves of its upstream gradient (`Kind.outputs`). The gates' order inside
 the 4H columns is the layer's own choice (CS231n: i, f, o, g; the textbook's second volume: f, g, i, o).
-A dprev_c that is dnext_c's path without the forget gate (`dprev_c = dc`, not `dc * f`) is named so.
+A dprev_c that is dnext_c's path without the forget gate (`dprev_c = dc`, not `dc * f`) is named so; a gate's or the
+cell state's derivative evaluated at the wrong array is `wrong-input` (`gradlab.kinds.recurrent_backward`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import LSTM, WrongInput
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
 
 #: how close analytic * f must come to numeric for a dprev_c to be "the forget gate left out"
@@ -104,5 +106,6 @@ KIND = Kind(
     "lstm_step", ("lstm",), build, draw_shape, batch_spec,
     function_stems=("lstm_step",), params=("prev_h", "prev_c", "Wx", "Wh", "b"), batch_params=("prev_h", "prev_c"),
     forward_inputs=("prev_h", "prev_c"),
-    outputs=("next_h", "next_c"), scales=RECURRENT_SCALES, explain=explain, forward_candidates=step_candidates,
+    outputs=("next_h", "next_c"), scales=RECURRENT_SCALES, explain=WrongInput(LSTM, first=explain),
+    forward_candidates=step_candidates,
 )

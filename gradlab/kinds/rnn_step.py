@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import RNN, WrongInput
 
 #: input scales: ordinary, and small; a large scale only saturates tanh, where every backward agrees
 RECURRENT_SCALES = (1.0, 0.1)
@@ -102,5 +103,5 @@ KIND = Kind(
     "rnn_step", ("rnn",), build, draw_shape, batch_spec,
     function_stems=("rnn_step",), params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",),
     forward_inputs=("prev_h",),
-    scales=RECURRENT_SCALES,
+    scales=RECURRENT_SCALES, explain=WrongInput(RNN),
 )

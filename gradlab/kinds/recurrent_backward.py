@@ -1,0 +1,356 @@
+"""The recurrent cells' exact backward with every activation derivative evaluated at a chosen array, and
+the reading that names a derivative taken at the wrong array (`wrong-input`).
+
+A recurrent cell applies tanh and sigmoid in several places (an RNN's new state; an LSTM's four gates
+and the tanh of its cell state; a GRU's two gates and its candidate), and each derivative is written by
+hand from a cached array: `1 - h_prev**2` where `1 - h_next**2` belongs, `1 - next_c**2` where
+`1 - np.tanh(next_c)**2` belongs. Such a gradient is wrong by no simple pattern (the general diagnosis
+says "a smaller term is missing"). Here every hypothesis "the derivative at this place was computed from
+that array" is a whole backward of the cell, computed from the case's own numbers; the one that
+reproduces the analytic gradient, where the true backward reproduces the layer's own forward, names it.
+Cells: the RNN step, the LSTM step in both published gate orders (CS231n's i, f, o, g; the textbook's
+f, g, i, o), the textbook's GRU step (gates z, r, h); and sequences of them from h0 (or zeros).
+Non-goal: any other bug of a recurrent cell (the kinds' own readings and the general diagnosis keep those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradlab.core.kind import Case
+
+#: the analytic gradient is "this hypothesis" when it comes this close to the hypothesis's gradient, as a
+#: fraction of the true gradient's largest element (round-off of a float64 cell is ~1e-15 of it; a cell
+#: computing in float32, as the textbook's time layers do, ~1e-7) ...
+MATCH_RTOL = 1e-5
+#: ... and a hypothesis is told apart from the true backward only where it moves the gradient this much
+APART_RTOL = 1e-3
+
+Arrays = dict[str, np.ndarray]
+Grads = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place a cell applies an activation: `pre` is the array it is applied to, `post` its output."""
+
+    activation: str  # "tanh" or "sigmoid"
+    pre: str
+    post: str
+    what: str  # in words, for the sentence
+
+    def factor(self, form: str, u: np.ndarray) -> np.ndarray:
+        """The derivative as written from array u: the "post" form takes the activation's output (1 - y**2,
+        y * (1 - y)), the "pre" form its argument (1 - tanh(a)**2, sigmoid(a) * (1 - sigmoid(a)))."""
+        if form == "pre":
+            u = np.tanh(u) if self.activation == "tanh" else 1.0 / (1.0 + np.exp(-u))
+        return 1.0 - u ** 2 if self.activation == "tanh" else u * (1.0 - u)
+
+    def formula(self, form: str, name: str) -> str:
+        name = name.replace("tanh(", "np.tanh(")
+        if form == "pre":
+            name = f"np.tanh({name})" if self.activation == "tanh" else f"sigmoid({name})"
+        return f"1 - {name}**2" if self.activation == "tanh" else f"{name} * (1 - {name})"
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """The derivative at `sites` written in `form` from the array named `array` (one per site: a helper such
+    as `dsigmoid(a)` called for every gate reads each gate's own array of that role)."""
+
+    sites: tuple[Site, ...]
+    form: str
+    arrays: tuple[str, ...]
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+# --- the cells: forward arrays, and the backward from derivative factors --------------------------------
+
+RNN_SITES = (Site("tanh", "a", "next_h", "the new hidden state's tanh"),)
+
+
+def rnn_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
+    a = x @ p["Wx"] + state[0] @ p["Wh"] + p["b"]
+    return {"x": x, "prev_h": state[0], "a": a, "next_h": np.tanh(a)}
+
+
+def rnn_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Grads:
+    da = up[0] * F["a"]
+    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "Wx": arr["x"].T @ da, "Wh": arr["prev_h"].T @ da,
+            "b": da.sum(axis=0)}
+
+
+#: the LSTM's gates by the position of (i, f, o, g) in the 4H columns: CS231n's i, f, o, g, the textbook's f, g, i, o
+LSTM_ORDERS = ((0, 1, 2, 3), (2, 0, 3, 1))
+LSTM_SITES = (Site("sigmoid", "a_i", "i", "the input gate's sigmoid"),
+              Site("sigmoid", "a_f", "f", "the forget gate's sigmoid"),
+              Site("sigmoid", "a_o", "o", "the output gate's sigmoid"),
+              Site("tanh", "a_g", "g", "the candidate g's tanh"),
+              Site("tanh", "next_c", "tanh(next_c)", "the cell state's tanh"))
+
+
+def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
+    h, c = state
+    H = h.shape[1]
+    a = x @ p["Wx"] + h @ p["Wh"] + p["b"]
+    arr = {"x": x, "prev_h": h, "prev_c": c}
+    for gate, k in zip("ifog", order):
+        arr[f"a_{gate}"] = a[:, k * H:(k + 1) * H]
+    arr.update(i=_sigmoid(arr["a_i"]), f=_sigmoid(arr["a_f"]), o=_sigmoid(arr["a_o"]), g=np.tanh(arr["a_g"]))
+    arr["next_c"] = arr["f"] * c + arr["i"] * arr["g"]
+    arr["tanh(next_c)"] = np.tanh(arr["next_c"])
+    arr["next_h"] = arr["o"] * arr["tanh(next_c)"]
+    return arr
+
+
+def lstm_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Grads:
+    dh, dc = up
+    ds = dc + dh * arr["o"] * F["next_c"]
+    by_gate = {"i": ds * arr["g"] * F["a_i"], "f": ds * arr["prev_c"] * F["a_f"],
+               "o": dh * arr["tanh(next_c)"] * F["a_o"], "g": ds * arr["i"] * F["a_g"]}
+    da = np.hstack([by_gate["ifog"[order.index(k)]] for k in range(4)])
+    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "prev_c": ds * arr["f"], "Wx": arr["x"].T @ da,
+            "Wh": arr["prev_h"].T @ da, "b": da.sum(axis=0)}
+
+
+GRU_SITES = (Site("sigmoid", "a_z", "z", "the update gate's sigmoid"),
+             Site("sigmoid", "a_r", "r", "the reset gate's sigmoid"),
+             Site("tanh", "a_h", "h_hat", "the candidate h_hat's tanh"))
+
+
+def gru_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
+    h = state[0]
+    H = h.shape[1]
+    Wx, Wh, b = p["Wx"], p["Wh"], p.get("b", np.zeros(3 * H))
+    arr = {"x": x, "prev_h": h, "a_z": x @ Wx[:, :H] + h @ Wh[:, :H] + b[:H],
+           "a_r": x @ Wx[:, H:2 * H] + h @ Wh[:, H:2 * H] + b[H:2 * H]}
+    arr.update(z=_sigmoid(arr["a_z"]), r=_sigmoid(arr["a_r"]))
+    arr["r * prev_h"] = arr["r"] * h
+    arr["a_h"] = x @ Wx[:, 2 * H:] + arr["r * prev_h"] @ Wh[:, 2 * H:] + b[2 * H:]
+    arr["h_hat"] = np.tanh(arr["a_h"])
+    arr["next_h"] = (1 - arr["z"]) * h + arr["z"] * arr["h_hat"]
+    return arr
+
+
+def gru_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Grads:
+    dh, h, z = up[0], arr["prev_h"], arr["z"]
+    H = h.shape[1]
+    Wh = p["Wh"]
+    da_h = dh * z * F["a_h"]
+    d_rh = da_h @ Wh[:, 2 * H:].T  # the candidate saw r * prev_h
+    da_z = dh * (arr["h_hat"] - h) * F["a_z"]
+    da_r = d_rh * h * F["a_r"]
+    da = np.hstack([da_z, da_r, da_h])
+    return {"x": da @ p["Wx"].T,
+            "prev_h": dh * (1 - z) + d_rh * arr["r"] + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T,
+            "Wx": arr["x"].T @ da, "Wh": np.hstack([h.T @ da_z, h.T @ da_r, arr["r * prev_h"].T @ da_h]),
+            "b": da.sum(axis=0)}
+
+
+Forward = Callable[[np.ndarray, tuple[np.ndarray, ...], Arrays, tuple[int, ...]], Arrays]
+Backward = Callable[[Arrays, Arrays, tuple[np.ndarray, ...], Arrays, tuple[int, ...]], Grads]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A recurrent cell as the reading needs it: its forward's arrays, its backward from derivative factors,
+    where it applies activations, its state (h, or h and c) and its published gate orders."""
+
+    forward: Forward
+    backward: Backward
+    sites: tuple[Site, ...]
+    states: tuple[str, ...]  # "prev_h", "prev_c": the step's state arguments, in order
+    orders: tuple[tuple[int, ...], ...] = ((0,),)
+
+    def factors(self, arr: Arrays, hypothesis: Hypothesis | None = None) -> Arrays:
+        F = {s.pre: s.factor("post", arr[s.post]) for s in self.sites}
+        if hypothesis is not None:
+            for site, name in zip(hypothesis.sites, hypothesis.arrays):
+                F[site.pre] = site.factor(hypothesis.form, arr[name])
+        return F
+
+
+RNN = Cell(rnn_forward, rnn_backward, RNN_SITES, ("prev_h",))
+LSTM = Cell(lstm_forward, lstm_backward, LSTM_SITES, ("prev_h", "prev_c"), LSTM_ORDERS)
+GRU = Cell(gru_forward, gru_backward, GRU_SITES, ("prev_h",))
+
+
+def hypotheses(cell: Cell, arr: Arrays) -> Iterator[Hypothesis]:
+    """Every derivative computed from another array of the cell's shape, one place at a time; then every place
+    of one activation from its own pre-activation or its own output at once (one helper called for all gates)."""
+    shape = arr["next_h"].shape
+    names = [n for n, v in arr.items() if v.shape == shape]
+    for site in cell.sites:
+        for form, right in (("post", site.post), ("pre", site.pre)):
+            for name in names:
+                if name != right:
+                    yield Hypothesis((site,), form, (name,))
+    for activation in ("sigmoid", "tanh"):
+        same = tuple(s for s in cell.sites if s.activation == activation)
+        if len(same) > 1:
+            yield Hypothesis(same, "post", tuple(s.pre for s in same))
+            yield Hypothesis(same, "pre", tuple(s.post for s in same))
+
+
+def _spoken(name: str) -> str:
+    return f"the pre-activation {name}" if name == "a" or name.startswith("a_") else name
+
+
+def sentence(h: Hypothesis, target: str) -> str:
+    """What was written and what belongs there, in the cell's own array names."""
+    site = h.sites[0]
+    right = ", ".join(s.formula("post", s.post) for s in h.sites)
+    if len(h.sites) > 1:
+        wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
+        read = "pre-activations" if h.form == "post" else "outputs"
+        return (f"d{target} is wrong because every {site.activation}' of the cell is evaluated at the wrong array, "
+                f"the gates' {read} ({wrote}): write {right}")
+    u = h.arrays[0]
+    if h.form == "post":
+        said = f"is computed from {_spoken(u)}, where {site.post} belongs"
+    else:
+        said = f"is evaluated at {_spoken(u)}, where it belongs at {_spoken(site.pre)}"
+    return (f"d{target} is wrong because the derivative of {site.what} {said}: "
+            f"{site.formula(h.form, u)} should be {right}")
+
+
+# --- a step or a sequence of steps, run forward and backward under one hypothesis --------------------------
+
+def _states(case: Case, cell: Cell, zero: bool) -> tuple[np.ndarray, ...]:
+    p, N = case.params, case.x.shape[0]
+    H = p["Wh"].shape[0]
+    if zero:
+        first = p.get("h0", np.zeros((N, H)))
+        return (first, *(np.zeros((N, H)) for _ in cell.states[1:]))
+    return tuple(p[name] for name in cell.states)
+
+
+def run_step(cell: Cell, case: Case, order: tuple[int, ...], upstream: np.ndarray,
+             hypothesis: Hypothesis | None) -> tuple[np.ndarray, Grads]:
+    """One step's joined output and its gradients (upstream split per output, as `Kind.outputs` joins them)."""
+    arr = cell.forward(case.x, _states(case, cell, zero=False), case.params, order)
+    outs = [arr["next_h"]] + ([arr["next_c"]] if len(cell.states) > 1 else [])
+    up = tuple(np.split(upstream, len(outs), axis=-1))
+    return np.concatenate(outs, axis=-1), cell.backward(arr, cell.factors(arr, hypothesis), up, case.params, order)
+
+
+def run_sequence(cell: Cell, case: Case, order: tuple[int, ...], upstream: np.ndarray, hypothesis: Hypothesis | None,
+                 start: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, Grads]:
+    """A sequence's hidden states (N, T, H) and its gradients (x, h0 and the weights), every step under the
+    hypothesis, from `start` (else h0 or zeros, and a zero cell state)."""
+    state = start if start is not None else _states(case, cell, zero=True)
+    steps = []
+    for t in range(case.x.shape[1]):
+        arr = cell.forward(case.x[:, t], state, case.params, order)
+        steps.append(arr)
+        state = (arr["next_h"], *([arr["next_c"]] if len(state) > 1 else []))
+    totals: Grads = {k: np.zeros_like(v) for k, v in case.params.items() if k in ("Wx", "Wh", "b")}
+    dx = np.zeros(case.x.shape)
+    carry = tuple(np.zeros_like(s) for s in state)
+    for t in reversed(range(len(steps))):
+        up = (upstream[:, t] + carry[0], *carry[1:])
+        g = cell.backward(steps[t], cell.factors(steps[t], hypothesis), up, case.params, order)
+        dx[:, t] = g["x"]
+        for k in totals:
+            totals[k] += g[k]
+        carry = (g["prev_h"], *([g["prev_c"]] if len(carry) > 1 else []))
+    grads = {"x": dx, "h0": carry[0], **totals}
+    return np.stack([s["next_h"] for s in steps], axis=1), grads
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A case's cell run one way: one step from the case's state, or a sequence from `start` (a gate order -> the
+    first state; None: h0 or zeros, and a zero cell state)."""
+
+    cell: Cell
+    case: Case
+    upstream: np.ndarray
+    sequence: bool = False
+    start: Callable[[tuple[int, ...]], tuple[np.ndarray, ...]] | None = None
+
+    def begin(self, order: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        if self.start is not None:
+            return self.start(order)
+        return _states(self.case, self.cell, zero=self.sequence)
+
+    def __call__(self, order: tuple[int, ...], h: Hypothesis | None) -> tuple[np.ndarray, Grads]:
+        if self.sequence:
+            return run_sequence(self.cell, self.case, order, self.upstream, h, self.begin(order))
+        return run_step(self.cell, self.case, order, self.upstream, h)
+
+    def first_arrays(self, order: tuple[int, ...]) -> Arrays:
+        """The arrays of the first step: they name the hypotheses (every step has the same names)."""
+        x = self.case.x[:, 0] if self.sequence else self.case.x
+        return self.cell.forward(x, self.begin(order), self.case.params, order)
+
+
+def _close(a: np.ndarray, b: np.ndarray, scale: float, rtol: float) -> bool:
+    return a.shape == b.shape and float(np.abs(a - b).max(initial=0.0)) <= rtol * scale
+
+
+def read_wrong_input(runs: list[Runner], target: str, analytic: np.ndarray, numeric: np.ndarray,
+                     out: np.ndarray) -> tuple[str, str] | None:
+    """`wrong-input` with its sentence when one hypothesis's d`target` is the analytic one, under a gate order and
+    a start whose true forward is the layer's output `out`; None otherwise."""
+    scale = max(float(np.abs(numeric).max(initial=0.0)), 1e-300)
+    for run in runs:
+        for order in run.cell.orders:
+            y, true = run(order, None)
+            if y.shape != out.shape or not np.allclose(y, out, rtol=1e-5, atol=1e-8 * float(np.abs(out).max())):
+                continue
+            if target not in true:
+                return None
+            for h in hypotheses(run.cell, run.first_arrays(order)):
+                g = run(order, h)[1][target]
+                if _close(analytic, g, scale, MATCH_RTOL) and not _close(g, true[target], scale, APART_RTOL):
+                    return "wrong-input", sentence(h, target)
+            return None
+    return None
+
+
+# --- the kinds' reading -------------------------------------------------------------------------------------
+
+Reading = Callable[[Case, str, np.ndarray, np.ndarray, np.ndarray], "tuple[str, str] | None"]
+
+
+def _carried(cell: Cell, case: Case) -> Callable[[tuple[int, ...]], tuple[np.ndarray, ...]]:
+    """The state a stateful time layer starts its checked call from: what a first call on the sequence reversed
+    in time left (`Kind.carried_state`)."""
+    reversed_case = Case(case.x[:, ::-1], None, case.params, case.hyper, case.spec)
+
+    def start(order: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        state = _states(case, cell, zero=True)
+        for t in range(reversed_case.x.shape[1]):
+            arr = cell.forward(reversed_case.x[:, t], state, case.params, order)
+            state = (arr["next_h"], *([arr["next_c"]] if len(state) > 1 else []))
+        return state
+    return start
+
+
+@dataclass(frozen=True)
+class WrongInput:
+    """A recurrent kind's `Kind.explain`: its earlier reading first (the forget gate left out, one time step's
+    share), then a derivative evaluated at the wrong array (`read_wrong_input`), for a step or a sequence."""
+
+    cell: Cell
+    sequence: bool = False
+    first: Reading | None = None
+    #: `Kind.explain` protocol: the hypotheses' gradients are computed from dout
+    reads_upstream: bool = True
+
+    def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
+                 out: np.ndarray, upstream: np.ndarray | None = None) -> tuple[str, str] | None:
+        found = self.first(case, target, analytic, numeric, out) if self.first is not None else None
+        if found is not None or upstream is None or upstream.shape != out.shape:
+            return found
+        runs = [Runner(self.cell, case, upstream, self.sequence)]
+        if self.sequence and case.hyper.get("stateful"):
+            runs.insert(0, Runner(self.cell, case, upstream, True, _carried(self.cell, case)))
+        return read_wrong_input(runs, target, analytic, numeric, out)
