@@ -23,6 +23,7 @@ from hypothesis.errors import HypothesisException
 from gradlab.cases.refusals import CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
+from gradlab.cases.where_it_fits import codes_of, where_it_fits
 from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
@@ -290,6 +291,10 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         if larger.failed and larger.bug_codes and larger.bug_codes != codes:
             codes, failing = larger.bug_codes, larger
+    # a crash on mismatched shapes may hide gradients that are all returned where the sizes fit by accident
+    fitted = None if extreme else where_it_fits(failing, lambda spec: run_case(entry, spec))
+    if fitted is not None:
+        failing, codes = fitted, codes_of(fitted)
     codes = list(dict.fromkeys(codes + extra_codes))
     merged = dict(worst)
     for g in failing.gradients:

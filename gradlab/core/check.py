@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.crash_reading import read_crash
+from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
@@ -104,7 +104,8 @@ def check_case(make_layer: LayerFactory, kind: Kind, case: Case, *, name: str = 
     except (LayerSignatureError, LayerCrash) as exc:
         # a gradient of the wrong shape stored in place crashes: its shapes may still name the bug, first; the
         # crash stays `crashed` as DESIGN.md has it
-        read = read_crash(exc, int(case.spec.get("N", 0) or 0)) if isinstance(exc, LayerCrash) else None
+        read = read_crash(exc, int(case.spec.get("N", 0) or 0), gradient_shapes(kind, case)) \
+            if isinstance(exc, LayerCrash) else None
         if read is not None:
             findings.append(Finding(read[0], FAIL, read[1]))
         findings.append(Finding("crashed", FAIL, str(exc)))

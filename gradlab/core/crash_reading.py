@@ -1,46 +1,126 @@
 """What a crash in backward says about the gradient, when its shapes tell.
 
-The textbook's second volume (and any layer storing in place, `self.grads[0][...] = dW`) turns a gradient
-of the wrong shape into a crash: numpy refuses to broadcast it into the parameter's array. The message
-holds both shapes, so the bug can still be named as if the array had been returned: the transposed shape
-of its destination is `transposed`; one value per sample where one per feature belongs is
-`wrong-reduction`. The crash itself stays in the sentence.
-Non-goal: any other crash (it is `crashed`, DESIGN.md).
+A gradient of the wrong shape often crashes before it is returned: the textbook's second volume stores it in
+place (`self.grads[0][...] = dW`) or joins a gated cell's pieces (`np.hstack((dWxz, dWxr, dWxh))`), a
+learner's `backward(grad, lr)` updates the weights with it, CS231n's linear classifier adds the
+regularisation to it (`dW += 2 * reg * W`). numpy's message holds shapes, and where they prove it, the bug
+is named as if the array had been returned, given the shapes the layer's gradients must have:
+- an array stored into, or updated in place, with the transpose of a gradient's shape: `transposed`;
+- one value per sample where one per feature belongs, or a stacked bias with one of its blocks a single
+  value, or a 0-d array joined: `wrong-reduction` (summed over the wrong axes, or over all of them);
+- arrays joined whose numbers of axes differ by one: `wrong-shape` (an axis kept, `keepdims=True`).
+The crash itself stays a finding (`crashed`, DESIGN.md). `SHAPE_CRASH` are numpy's words for a crash on
+mismatched shapes, which the layer and model checkers retry where the shapes fit by accident.
+Non-goal: any other crash (it is `crashed` alone).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-__all__ = ["read_crash"]
+from gradlab.core.kind import Case, Kind
+
+__all__ = ["SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
+
+Shape = tuple[int, ...]
+
+#: numpy's words for arithmetic, a store or a join on arrays of mismatched shapes
+SHAPE_CRASH = ("could not be broadcast", "non-broadcastable", "could not broadcast", "not aligned",
+               "mismatch in its core dimension", "cannot reshape", "concatenation axis must match exactly",
+               "must have same number of dimensions", "zero-dimensional arrays cannot be concatenated")
 
 _BROADCAST = re.compile(r"could not broadcast input array from shape \(([\d, ]*)\) into shape \(([\d, ]*)\)")
+_OPERAND = re.compile(r"non-broadcastable output operand with shape \(([\d, ]*)\) doesn't match the broadcast "
+                      r"shape \(([\d, ]*)\)")
+_DIMENSIONS = re.compile(r"must have same number of dimensions, but the array at index (\d+) has (\d+) "
+                         r"dimension\(s\) and the array at index (\d+) has (\d+) dimension\(s\)")
+_ZERO_D = "zero-dimensional arrays cannot be concatenated"
 
 
-def _shape(text: str) -> tuple[int, ...]:
+def is_shape_crash(message: str) -> bool:
+    """Whether a crash's message is numpy refusing arrays of mismatched shapes."""
+    return any(s in message for s in SHAPE_CRASH)
+
+
+def gradient_shapes(kind: Kind, case: Case) -> dict[str, Shape]:
+    """The shapes the layer's gradients must have on `case`, by name: what a crash's shapes are read against."""
+    shapes = {name: tuple(p.shape) for name, p in case.params.items()}
+    return {"x": tuple(case.x.shape), **shapes} if kind.x_differentiable else shapes
+
+
+def _shape(text: str) -> Shape:
     return tuple(int(p) for p in text.replace(" ", "").split(",") if p)
 
 
-def read_crash(exc: BaseException, batch_size: int) -> tuple[str, str] | None:
+def read_crash(exc: BaseException, batch_size: int,
+               shapes: Mapping[str, Shape] | None = None) -> tuple[str, str] | None:
     """(bug code, sentence) for a crash whose shapes name the bug, else None. `exc` is gradlab's LayerCrash or
-    the user's exception; the one that caused it is read too."""
+    the user's exception; the one that caused it is read too. `shapes` are the shapes the layer's gradients
+    must have (x's and each parameter's), by name; without them only the shapes in the message are read."""
+    expected = dict(shapes or {})
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        found = _BROADCAST.search(str(exc))
-        if found is not None:
-            return _broadcast(_shape(found.group(1)), _shape(found.group(2)), batch_size)
+        read = _read(str(exc), batch_size, expected)
+        if read is not None:
+            return read
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return None
 
 
-def _broadcast(given: tuple[int, ...], into: tuple[int, ...], N: int) -> tuple[str, str] | None:
+def _read(message: str, N: int, expected: dict[str, Shape]) -> tuple[str, str] | None:
+    found = _BROADCAST.search(message)
+    if found is not None:
+        return _broadcast(_shape(found.group(1)), _shape(found.group(2)), N, expected)
+    found = _OPERAND.search(message)
+    if found is not None:
+        return _operand(_shape(found.group(1)), expected)
+    found = _DIMENSIONS.search(message)
+    if found is not None and abs(int(found.group(2)) - int(found.group(4))) == 1:
+        fewer, more = sorted((int(found.group(2)), int(found.group(4))))
+        return ("wrong-shape", f"arrays of {fewer} and {more} axes were joined into one gradient: one of them kept "
+                               "an axis the others do not have (a sum with keepdims=True, where the result must "
+                               "have the parameter's shape)")
+    if _ZERO_D in message:
+        return ("wrong-reduction", "a 0-d array was joined into a gradient: one of its pieces was summed over all "
+                                   "axes (np.sum(d) where np.sum(d, axis=0) belongs)")
+    return None
+
+
+def _broadcast(given: Shape, into: Shape, N: int, expected: dict[str, Shape]) -> tuple[str, str] | None:
     if len(given) == len(into) == 2 and given == into[::-1] and given != into:
         return ("transposed", f"the gradient stored has shape {given}, the transpose of its array's {into}: it was "
                               "computed transposed (e.g. dout.T @ x where x.T @ dout belongs)")
     # a bias's gradient with one value per sample (per sample and time step in a time layer's (N*T, H) view)
-    if N > 0 and len(into) == 1 and len(given) in (1, 2) and (len(given) == 1 or given[1] == 1) \
-            and given[0] % N == 0 and given[0] != into[0]:
-        return ("wrong-reduction", f"the gradient stored has shape {given}, one value per sample, where {into} "
-                                   "belongs: it was summed over the features instead of over the batch (axis=0)")
-    return None
+    per_sample = N > 0 and len(into) == 1 and len(given) in (1, 2) and (len(given) == 1 or given[1] == 1) \
+        and given[0] % N == 0 and given[0] != into[0]
+    # at N=1 every length is a multiple of N: a stacked bias's blocks, below, say more there
+    if per_sample and N > 1:
+        return _per_sample(given, into)
+    # a stacked bias (a gated cell's (3H,) or (4H,)) whose gradient joins k blocks of m values, one of them a
+    # single value: that block was summed over all axes. m is read off the shapes alone, and only a 1-D array
+    # a gradient must have counts as the destination
+    if len(given) == len(into) == 1 and (not expected or into in expected.values()):
+        for m in range(2, into[0] // 2 + 1):
+            if into[0] % m == 0 and given[0] == into[0] - m + 1:
+                return ("wrong-reduction", f"the gradient stored has shape {given} where {into} belongs: it joins "
+                                           f"{into[0] // m} blocks of {m}, one of them a single value, summed over "
+                                           "all axes (np.sum(d) where np.sum(d, axis=0) belongs)")
+    return _per_sample(given, into) if per_sample else None
+
+
+def _per_sample(given: Shape, into: Shape) -> tuple[str, str]:
+    return ("wrong-reduction", f"the gradient stored has shape {given}, one value per sample, where {into} belongs: "
+                               "it was summed over the features instead of over the batch (axis=0)")
+
+
+def _operand(operand: Shape, expected: dict[str, Shape]) -> tuple[str, str] | None:
+    """An in-place update (`dW += reg * W`) on an array whose shape no gradient has, but the transpose of one's."""
+    if len(operand) != 2 or operand == operand[::-1] or operand in expected.values():
+        return None
+    names = [name for name, shape in expected.items() if shape == operand[::-1]]
+    if len(names) != 1:
+        return None
+    return ("transposed", f"an array of shape {operand}, the transpose of d{names[0]}'s {operand[::-1]}, was updated "
+                          f"in place: d{names[0]} was computed transposed (e.g. dout.T @ x where x.T @ dout belongs)")

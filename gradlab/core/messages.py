@@ -82,8 +82,12 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
         tail = f"; passes with {report.passes_with}" if report.passes_with else ""
         lines.append(f"  smallest failing case: {report.smallest_failing}{tail}")
         if case is not None and case.describe() != report.smallest_failing:
-            # the runner showed a larger batch: at the smallest one the code was ambiguous
-            lines.append(f"  case shown above: {case.describe()} (the smallest one cannot tell these codes apart)")
+            # the runner showed another case: a larger batch where the smallest one's code was ambiguous, or equal
+            # sizes where the smallest one crashed on mismatched shapes (a crash with gradients judged)
+            fitted = case.gradients and any(f.code == "crashed" for f in case.findings)
+            why = "where the shapes fit: the smallest one crashes" if fitted else \
+                "the smallest one cannot tell these codes apart"
+            lines.append(f"  case shown above: {case.describe()} ({why})")
     repro = f" ({reproduce})" if reproduce else ""
     lines.append(f"  seed {report.seed}, {report.examples} cases{repro}")
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.core.crash_reading import is_shape_crash
 from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.functions.gradient import judge, scalar_of
@@ -141,11 +142,6 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
     return first
 
 
-#: a crash of the model's own arithmetic on arrays of the wrong shapes (numpy's words for it)
-_SHAPE_CRASH = ("could not be broadcast", "non-broadcastable", "could not broadcast", "not aligned",
-                "mismatch in its core dimension", "cannot reshape")
-
-
 def _where_it_fits(case: _Case, built: str, model: type, convention: str, options: dict[str, Any] | None, *,
                    seed: int, k: int, rtol: float, atol: float) -> tuple[_Case, str]:
     """A model that crashed on arrays of mismatched shapes, checked again where input, hidden and class sizes
@@ -155,7 +151,7 @@ def _where_it_fits(case: _Case, built: str, model: type, convention: str, option
     wrong is blamed (as `transposed`, not only the one being computed when it crashed). The crash stays the
     first finding; a model that crashes there too, or passes there, is left as it was."""
     crash = next((f for f in case.findings if f.code == "crashed"), None)
-    if crash is None or case.gradients or not any(s in crash.message for s in _SHAPE_CRASH):
+    if crash is None or case.gradients or not is_shape_crash(crash.message):
         return case, built
     drawn = draw_sizes(seed, k)
     n = drawn.D

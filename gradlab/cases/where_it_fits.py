@@ -1,0 +1,79 @@
+"""A layer that crashed on arrays of mismatched shapes, checked again where its feature sizes are all equal.
+
+A gradient computed with its operands swapped (dW = doutᵀ · x) has the transpose of its parameter's shape,
+and the layer's own next line (`dW += reg * W`, `self.weights -= lr * dW`, `np.hstack` of a gated cell's
+pieces) crashes before any gradient is returned. Where the input, output and hidden sizes are all equal the
+shapes fit by accident, every gradient is returned and judged, and each one the bug makes wrong is named
+with its own code. The crash stays a finding (DESIGN.md: a backward that raised is `crashed`), its message
+saying where the shapes fit. The model checker does the same for whole models (`gradlab.models.check`);
+both read a crash as one on mismatched shapes by `gradlab.core.crash_reading.is_shape_crash`.
+Non-goals: the batch N and the time T are never changed (a layer written for samples as columns fits when
+the batch equals its features: that would be a bug it does not have), nor kinds with spatial geometry
+(a convolution's or a pool's sizes are tied to each other); a layer that crashes there too, or passes
+there, keeps its crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from gradlab.core.crash_reading import is_shape_crash
+from gradlab.core.results import CaseResult
+
+__all__ = ["codes_of", "equal_sizes", "where_it_fits"]
+
+#: spec keys that are a kind's feature sizes: input, output, hidden, classes, vocabulary
+_FEATURES = ("D", "C", "H", "M", "V", "out", "in_shape")
+#: spec keys of spatial geometry (width, kernel, stride, pooling, groups): a kind that has one is left alone
+_GEOMETRY = ("W", "HH", "WW", "K", "F", "stride", "pad", "pool", "pool_h", "pool_w", "G", "group")
+
+
+def equal_sizes(spec: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """`spec` with its feature sizes all set to one size n, and a phrase naming them ("D and C all 3"), or
+    None when there are fewer than two, they are equal already, or the kind has spatial geometry. n is the
+    largest of them (2 at least, so that a transpose differs), moved off the batch and time sizes."""
+    if any(k in spec for k in _GEOMETRY):
+        return None
+    keys = [k for k in spec if k in _FEATURES and (isinstance(spec[k], int) or
+            (k == "in_shape" and isinstance(spec[k], tuple) and len(spec[k]) == 1))]
+    sizes = [spec[k][0] if k == "in_shape" else spec[k] for k in keys]
+    if len(keys) < 2 or len(set(sizes)) == 1:
+        return None
+    n = max(2, *sizes)
+    while n in (spec.get("N"), spec.get("T")):
+        n += 1
+    square = {**spec, **{k: (n,) if k == "in_shape" else n for k in keys}}
+    names = ", ".join(keys[:-1]) + f" and {keys[-1]}"
+    return square, f"{names} all {n}"
+
+
+def where_it_fits(failing: CaseResult, run: Callable[[dict[str, Any]], CaseResult]) -> CaseResult | None:
+    """The failing case run again at equal feature sizes (`run(spec)` checks the layer on a spec), if it
+    crashed on mismatched shapes and fails there on its gradients: that case, its gradient codes first and
+    the crash last, whose message names both cases. None otherwise."""
+    crash = next((f for f in failing.findings if f.code == "crashed"), None)
+    if crash is None or failing.gradients or not is_shape_crash(crash.message):
+        return None
+    equal = equal_sizes(dict(failing.spec))
+    if equal is None:
+        return None
+    square, sizes = equal
+    try:
+        fitted = run(square)
+    except Exception:  # noqa: BLE001 - a second opinion only: the crash stands as it was
+        return None
+    wrong = [g.name for g in fitted.gradients if not g.passed and g.bug_code]
+    if not wrong or any(f.code == "crashed" for f in fitted.findings):
+        return None
+    said = replace(crash, message=f"{crash.message.rstrip()} with {failing.describe()}; where the shapes fit by "
+                                  f"accident ({sizes}) {', '.join(wrong)} "
+                                  f"{'is' if len(wrong) == 1 else 'are'} wrong")
+    return replace(fitted, findings=(*fitted.findings, said))
+
+
+def codes_of(fitted: CaseResult) -> list[str]:
+    """A fitted case's codes: the gradients' first, the crash last (`CaseResult.bug_codes` puts findings first)."""
+    wrong = [g.bug_code for g in fitted.gradients if not g.passed and g.bug_code]
+    return list(dict.fromkeys([*wrong, *fitted.bug_codes]))
