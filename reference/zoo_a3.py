@@ -3,7 +3,8 @@
 The forwards are the correct ones (`a3_functions`), wrapped here so that each entry belongs to this
 module; every backward carries the one bug its registration names: weight gradients overwritten
 instead of accumulated over time steps, the gradient from the next step's hidden or cell state
-dropped, the cell path without the forget gate, a mask ignored, a batch mean forgotten.
+dropped, the cell path without the forget gate, a mask ignored, a batch mean forgotten, a tanh'
+evaluated at the wrong array.
 """
 
 import numpy as np
@@ -157,6 +158,41 @@ def temporal_affine_backward_db_over_n(dout, cache):
     return dx, dw, dout.sum(axis=0)  # BUG: b is added at every (n, t): db sums over axes (0, 1)
 
 
+# --- a derivative evaluated at the wrong array -----------------------------------------------------
+
+def rnn_step_backward_tanh_at_prev_h(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1 - prev_h ** 2)  # BUG: tanh' belongs at this step's output: 1 - next_h ** 2
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def rnn_backward_tanh_at_prev_h(dh, cache):
+    N, T, H = dh.shape
+    x0, _, Wx, Wh, _ = cache[0]
+    dx = np.zeros((N, T, x0.shape[1]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
+    dprev_h = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward_tanh_at_prev_h(dh[:, t] + dprev_h, cache[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return dx, dprev_h, dWx, dWh, db
+
+
+def lstm_step_forward_caching_c(x, prev_h, prev_c, Wx, Wh, b):
+    next_h, next_c, cache = ok.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+    return next_h, next_c, (*cache, next_c)
+
+
+def lstm_step_backward_tanh_at_next_c(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c, next_c = cache
+    dc = dnext_c + dnext_h * o * (1 - next_c ** 2)  # BUG: tanh' of the cell state is 1 - tanh(next_c) ** 2
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dnext_h * tanh_c * o * (1 - o),
+                    dc * i * (1 - g ** 2)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
 @register("temporal_softmax_loss", bug="missing-mask", name="temporal_softmax_loss_mask_ignored_in_dx")
 def temporal_softmax_loss(x, y, mask, verbose=False):
     N, T, V = x.shape
@@ -191,3 +227,8 @@ register_pair(word_embedding_forward, word_embedding_backward_assigns, kind="emb
               name="word_embedding_assigns_rows")
 register_pair(temporal_affine_forward, temporal_affine_backward_db_over_n, kind="temporal_affine",
               bug="wrong-reduction", name="temporal_affine_db_over_n_only")
+register_pair(rnn_step_forward, rnn_step_backward_tanh_at_prev_h, kind="rnn_step", bug="wrong-input",
+              name="rnn_step_tanh_at_prev_h")
+register_pair(rnn_forward, rnn_backward_tanh_at_prev_h, kind="rnn", bug="wrong-input", name="rnn_tanh_at_prev_h")
+register_pair(lstm_step_forward_caching_c, lstm_step_backward_tanh_at_next_c, kind="lstm_step", bug="wrong-input",
+              name="lstm_step_tanh_at_next_c")

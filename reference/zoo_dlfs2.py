@@ -2,9 +2,10 @@
 
 Each class is the correct one of `dlfs2_classes` with a backward that carries the bug its
 registration names: a weight gradient overwritten at each time step instead of summed, the gradient
-from the next step's hidden state dropped, the cell path without the forget gate; and, for the
-word2vec and attention layers, a table row assigned where repeated indices must accumulate, a
-softmax's Jacobian without its coupling term, a path of hs dropped, one decoder step's share kept.
+from the next step's hidden state dropped, the cell path without the forget gate, a tanh' or sigmoid'
+evaluated at the wrong array; and, for the word2vec and attention layers, a table row assigned where
+repeated indices must accumulate, a softmax's Jacobian without its coupling term, a path of hs
+dropped, one decoder step's share kept.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from gradlab.reference.dlfs2_classes import (
     GRU,
     LSTM,
+    RNN,
     Attention,
     AttentionWeight,
     EmbeddingDot,
@@ -123,6 +125,70 @@ class GRUDirectPathOnly(GRU):
             grad[...] = value
         z = self.cache[2]
         return dx, dh_next * (1 - z)  # BUG: h_prev also reaches h_next through z, r and h_hat
+
+
+@register("rnn_step", bug="wrong-input", note="dt = dh_next * (1 - h_prev ** 2): tanh' at the previous state")
+class RNNTanhAtPrevState(RNN):
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, h_next = self.cache
+        dt = dh_next * (1 - h_prev ** 2)  # BUG: tanh' belongs at this step's output: 1 - h_next ** 2
+        for grad, value in zip(self.grads, (x.T @ dt, h_prev.T @ dt, dt.sum(axis=0))):
+            grad[...] = value
+        return dt @ Wx.T, dt @ Wh.T
+
+
+@register("lstm_step", bug="wrong-input", note="ds = dc_next + dh_next * o * (1 - c_next ** 2): tanh' of c_next")
+class LSTMTanhAtCellState(LSTM):
+    def backward(self, dh_next, dc_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, f, g, i, o, tanh_c = self.cache
+        c_next = f * c_prev + g * i
+        ds = dc_next + dh_next * o * (1 - c_next ** 2)  # BUG: the derivative of tanh(c_next) is 1 - tanh_c ** 2
+        da = np.hstack([ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2), ds * g * i * (1 - i),
+                        dh_next * tanh_c * o * (1 - o)])
+        for grad, value in zip(self.grads, (x.T @ da, h_prev.T @ da, da.sum(axis=0))):
+            grad[...] = value
+        return da @ Wx.T, da @ Wh.T, ds * f
+
+
+@register("gru_step", bug="wrong-input", note="da_z with sigmoid(z) * (1 - sigmoid(z)): sigmoid' at the gate's output")
+class GRUSigmoidAtGateOutput(GRU):
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        x, h_prev, z, r, h_hat = self.cache
+        H = Wh.shape[0]
+        da_h = dh_next * z * (1 - h_hat ** 2)
+        d_rh = da_h @ Wh[:, 2 * H:].T
+        s = 1 / (1 + np.exp(-z))
+        da_z = dh_next * (h_hat - h_prev) * s * (1 - s)  # BUG: z is already sigmoid(a_z): its derivative is z * (1 - z)
+        da_r = d_rh * h_prev * r * (1 - r)
+        da = np.hstack([da_z, da_r, da_h])
+        dWh = np.hstack([h_prev.T @ da_z, h_prev.T @ da_r, (r * h_prev).T @ da_h])
+        for grad, value in zip(self.grads, (x.T @ da, dWh, da.sum(axis=0))):
+            grad[...] = value
+        dh_prev = dh_next * (1 - z) + d_rh * r + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T
+        return da @ Wx.T, dh_prev
+
+
+@register("time_rnn", bug="wrong-input", note="da = dh * (1 - h_prev ** 2) at every step: tanh' at the previous state")
+class TimeRNNTanhAtPrevState(TimeRNN):
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.zeros((*dhs.shape[:2], Wx.shape[0]))
+        dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+        dh = np.zeros(dhs[:, 0].shape)
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.steps[t]
+            da = (dhs[:, t] + dh) * (1 - h_prev ** 2)  # BUG: tanh' belongs at this step's output: 1 - h ** 2
+            dxs[:, t], dh = da @ Wx.T, da @ Wh.T
+            dWx += x.T @ da
+            dWh += h_prev.T @ da
+            db += da.sum(axis=0)
+        for grad, value in zip(self.grads, (dWx, dWh, db)):
+            grad[...] = value
+        self.dh = dh
+        return dxs
 
 
 @register("time_bilstm", bug="dropped-term", note="dxs from the forward direction only")

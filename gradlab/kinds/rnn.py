@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import RNN, WrongInput
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -36,5 +37,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "rnn", (), build, draw_shape, batch_spec,
     function_stems=("rnn",), params=("h0", "Wx", "Wh", "b"), batch_params=("h0",), scales=RECURRENT_SCALES,
-    explain=one_step_share,
+    explain=WrongInput(RNN, sequence=True, first=one_step_share),
 )

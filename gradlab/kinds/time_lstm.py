@@ -20,6 +20,7 @@ import numpy as np
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import GATE_ORDERS, lstm_step
+from gradlab.kinds.recurrent_backward import LSTM, WrongInput
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 from gradlab.kinds.time_rnn import Run, carried_outputs, draw_stateful, stateful_hyper
 
@@ -60,6 +61,6 @@ def batch_spec(convention: str) -> Spec:
 
 KIND = Kind(
     "time_lstm", ("timelstm",), build, draw_shape, batch_spec,
-    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=one_step_share,
+    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=WrongInput(LSTM, sequence=True, first=one_step_share),
     forward_candidates=forward_candidates, carried_state=CarriedState(("h", "c")),
 )

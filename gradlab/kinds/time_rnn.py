@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import RNN, WrongInput
 from gradlab.kinds.rnn_step import IN_SPAN, OUT_OF_SPAN, RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -99,6 +100,7 @@ def batch_spec(convention: str) -> Spec:
 
 KIND = Kind(
     "time_rnn", ("timernn",), build, draw_shape, batch_spec,
-    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=carried_share_missing,
+    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
+    explain=WrongInput(RNN, sequence=True, first=carried_share_missing),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
 )
