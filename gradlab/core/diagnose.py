@@ -26,7 +26,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core import diagnose_where
+from gradlab.core import diagnose_sign, diagnose_where
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -343,6 +343,10 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
     found = diagnose_where.routing(name, a, n, upstream, evidence) or \
         diagnose_where.without_upstream(name, a, n, upstream)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
+    # one term with the wrong sign: exact negatives where it is alone (before the patterns a partial match fits)
+    found = diagnose_sign.flipped_in_part(name, a, n, jacobians)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     found_here = _positions_or_axes(name, a, n, upstream, evidence)

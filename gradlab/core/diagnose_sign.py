@@ -1,0 +1,91 @@
+"""Diagnosis of a sign flipped in one term of a gradient, where the whole is not -1 times the true one.
+
+A term written with the wrong sign leaves the analytic gradient at `a = n - 2 * term`. Wherever that term
+is the only one, `a` is exactly `-n`: softmax-with-loss's dx = p - onehot written as -p - onehot is the
+negative of the true dx at every class but the target (where p is all there is), and wrong at the target.
+So a substantial share of the elements where the true gradient is not small being its exact negative
+proves a flipped term; the other elements may be right (the term is zero there) or wrong (it is not alone).
+Entry by entry of the Jacobians the same holds for a term that shares every element with another but
+stands alone at some entries (softmax's -y y^T off the diagonal, written +y y^T).
+Non-goal: a flipped term that is nowhere alone (a GRU's dx = dt Wxh^T + ... with one product negated):
+the values cannot tell it from any other wrong formula, so it keeps what the rest of diagnosis says.
+"""
+
+from __future__ import annotations
+
+__all__ = ["flipped_in_part"]
+
+import numpy as np
+
+from gradlab.core.diagnose_where import Found
+
+#: an element is "not small" above this fraction of the largest true one: below it, a value a rounding
+#: error away from zero would count as its own negative
+NOT_SMALL = 1e-3
+#: the analytic value is "exactly the negative" when |a + n| is within this fraction of |n| (finite
+#: differences in float64 are good to ~1e-8 there): a wrong formula lands on -n only by coincidence
+NEGATIVE_RTOL = 1e-4
+#: at least this share of the not-small elements (or entries) must be negated: one term's worth, not a stray
+SHARE = 0.25
+#: at most this many positions are named in a sentence
+SHOWN = 3
+
+
+def _negated(a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(negated, not small) masks over n's elements; None when a has another shape or is not finite."""
+    if a.shape != n.shape or a.size < 2 or not np.all(np.isfinite(a)) or not np.all(np.isfinite(n)):
+        return None
+    scale = float(np.abs(n).max(initial=0.0))
+    if scale == 0.0:
+        return None
+    live = np.abs(n) > NOT_SMALL * scale
+    return live & (np.abs(a + n) <= NEGATIVE_RTOL * np.abs(n)), live
+
+
+def _in_part(negated: np.ndarray, live: np.ndarray) -> bool:
+    k = int(negated.sum())
+    return k >= 1 and k >= SHARE * int(live.sum())
+
+
+def _positions(mask: np.ndarray) -> str:
+    idx = np.argwhere(mask)[:SHOWN]
+    shown = ", ".join("[" + ", ".join(map(str, i)) + "]" for i in idx)
+    more = int(mask.sum()) - len(idx)
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _elsewhere(a: np.ndarray, n: np.ndarray, others: np.ndarray) -> str:
+    """What the not-negated elements are: right, wrong, or some of each."""
+    if not others.any():
+        return "the other elements are small"
+    right = np.abs(a - n)[others] <= NEGATIVE_RTOL * np.abs(n)[others]
+    if right.all():
+        return "it is right at the others"
+    if not right.any():
+        return "it is wrong at the others"
+    return f"it is right at {int(right.sum())} of the others and wrong at {int((~right).sum())}"
+
+
+def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray,
+                    jacobians: tuple[np.ndarray, np.ndarray] | None) -> Found | None:
+    """`a` is the exact negative of `n` at a substantial share of the elements where n is not small (or,
+    given the (analytic, numeric) Jacobians, at a substantial share of their not-small entries)."""
+    found = _negated(a, n)
+    if found is not None and _in_part(*found):
+        negated, live = found
+        return Found("sign-flip", f"{name} has the opposite sign at {int(negated.sum())} of the {int(live.sum())} "
+                     f"elements where the true gradient is not small (at {_positions(negated)}: exactly -1 times "
+                     f"the true value), and {_elsewhere(a, n, live & ~negated)}: one term of {name} has its sign "
+                     "flipped, the one that alone makes up those elements (e.g. softmax-with-loss's probabilities "
+                     "in dx = p - onehot)")
+    if jacobians is None:
+        return None
+    A, J = jacobians
+    found = _negated(A, J)
+    if found is None or not _in_part(*found):
+        return None
+    negated, live = found
+    return Found("sign-flip", f"{int(negated.sum())} of the {int(live.sum())} entries of {name}'s Jacobian (each "
+                 "output's derivative with respect to each element) that are not small are "
+                 "exactly -1 times the true ones: one term of the derivative has its sign flipped, one that stands "
+                 "alone at those entries (e.g. softmax's -y y^T off the diagonal, written + y y^T)")
