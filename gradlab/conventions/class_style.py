@@ -5,7 +5,9 @@
 or the sizes (`Dense(n_in, n_out)`, the layer draws its own weights, which gradlab then replaces
 with its own), plus hyper-parameters by their usual names. A backward that takes a learning rate
 (`backward(grad, learning_rate)`) and updates the weights itself is called with a learning rate of 1
-on gradlab's arrays: the gradient is `W_before - W_after`, and the arrays are put back.
+on gradlab's arrays: the gradient is `W_before - W_after`, and the arrays are put back. A forward and
+backward that return nothing and leave their results in attributes (the "Neural Networks from Scratch"
+book's `self.output` and `self.dinputs`, `self.dweights`) are read there.
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
@@ -57,6 +59,9 @@ SIZE_NAMES = {
 #: names of a learning rate, in a constructor or as backward's second argument
 _LR_NAMES = ("lr", "learning_rate", "alpha", "eta", "step_size", "learning_rate_init", "rate_of_learning")
 _TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
+#: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
+_OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
+_DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient")
 
 
 class ClassLayer(Layer):
@@ -123,10 +128,15 @@ class ClassLayer(Layer):
             self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
         name = type(self.obj).__name__
         try:
+            before = _attributes(self.obj, _OUTPUT_ATTRIBUTES)
             if self.kind.is_loss or self.kind.forward_takes_t:
-                return as_array(call(f"{name}.forward", self.obj.forward, x, t), f"{name}.forward")
-            kwargs = {self.train_kw: True} if self.train_kw else {}
-            return as_array(call(f"{name}.forward", self.obj.forward, x, **kwargs), f"{name}.forward")
+                out = call(f"{name}.forward", self.obj.forward, x, t)
+            else:
+                kwargs = {self.train_kw: True} if self.train_kw else {}
+                out = call(f"{name}.forward", self.obj.forward, x, **kwargs)
+            if out is None:
+                out = _left_in_attribute(self.obj, before)
+            return as_array(out, f"{name}.forward")
         finally:
             self._keep_params()
 
@@ -143,6 +153,7 @@ class ClassLayer(Layer):
 
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__
+        before = _attributes(self.obj, _DX_ATTRIBUTES)
         if self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
@@ -150,6 +161,8 @@ class ClassLayer(Layer):
             dx = call(f"{name}.backward", self.obj.backward, dout, lr)
         else:
             dx = call(f"{name}.backward", self.obj.backward, dout)
+            if dx is None:
+                dx = _left_in_attribute(self.obj, before)
         if dx is not None or self.kind.x_differentiable:
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
@@ -191,6 +204,22 @@ class ClassLayer(Layer):
         for canonical, values in before.items():
             self.params[canonical][...] = values
         self._keep_params(expected=True)
+
+
+def _attributes(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`obj`'s attributes `names` before a call (held, not their ids: a freed array's id can come back)."""
+    return {n: getattr(obj, n, None) for n in names}
+
+
+def _left_in_attribute(obj: Any, before: dict[str, Any]) -> np.ndarray | None:
+    """The array a call that returned nothing stored in one of the attributes of `before`: a new array (nnfs's
+    `self.output = ...`, `self.dinputs = ...`), not one left from an earlier call. None when it stored none,
+    so that a template's `pass` stays "returned None"."""
+    for name, seen in before.items():
+        value = getattr(obj, name, None)
+        if isinstance(value, np.ndarray) and value is not seen:
+            return value
+    return None
 
 
 def _learning_rate_argument(backward: Any) -> bool:

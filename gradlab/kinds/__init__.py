@@ -84,9 +84,24 @@ def normalise_class_name(name: str) -> str:
     return name.replace("_", "").lower()
 
 
+#: words learners wrap a layer's name in: `ReluLayer`, `MaxPoolingLayer`, and the "Neural Networks from Scratch"
+#: book's `Layer_Dense`, `Activation_ReLU` (its `Loss_*` classes return per-sample losses: no loss kind's API)
+_WRAPPING_WORDS = ("layer",)
+
+
 def kind_for_class(name: str) -> Kind | None:
+    """The kind a class name spells, also inside the words learners wrap it in (`Layer_Dense` is a dense). Behind
+    `Activation` only a kind without parameters: the book's `Activation_Linear` is the identity, not an affine."""
     key = normalise_class_name(name)
-    return next((k for k in KINDS.values() if key in k.class_names), None)
+    exact = next((k for k in KINDS.values() if key in k.class_names), None)
+    if exact is not None:
+        return exact
+    unwrapped = [key[len(w):] for w in _WRAPPING_WORDS if key.startswith(w)] + \
+        [key[:-len(w)] for w in _WRAPPING_WORDS if key.endswith(w)]
+    found = next((k for key in unwrapped if key for k in KINDS.values() if key in k.class_names), None)
+    if found is None and key.startswith("activation"):
+        found = next((k for k in KINDS.values() if key[len("activation"):] in k.class_names and not k.params), None)
+    return found
 
 
 def kind_for_stem(stem: str) -> Kind | None:

@@ -1,0 +1,159 @@
+"""Layers that return nothing and leave their results in attributes, named with the words learners wrap them in.
+
+The "Neural Networks from Scratch" book (nnfs) and the many learners' nets that follow it write
+`Layer_Dense(n_inputs, n_neurons)` and `Activation_ReLU`: `forward(inputs, training)` stores `self.output`
+and returns None, `backward(dvalues)` stores `self.dinputs`, `self.dweights`, `self.dbiases`. Other learners
+write `ReluLayer` or `MaxPoolingLayer`. The files below are written in those conventions (our own code): a
+correct layer passes, its one-bug twin fails with the bug's code, and a name that only looks like a kind
+behind its wrapping word (`Activation_Linear`, the identity) is not taken for one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradlab.cli.main import main
+from gradlab.conventions.class_style import _attributes, _left_in_attribute
+from gradlab.kinds import kind_for_class
+
+NNFS_STYLE = '''
+import numpy as np
+
+
+class Layer_Dense:
+    def __init__(self, n_inputs, n_neurons, weight_regularizer_l2=0):
+        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+        self.biases = np.zeros((1, n_neurons))
+        self.weight_regularizer_l2 = weight_regularizer_l2
+
+    def forward(self, inputs, training):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.dweights = self.inputs.T @ dvalues
+        self.dbiases = dvalues.sum(axis=0, keepdims=True)
+        if self.weight_regularizer_l2 > 0:
+            self.dweights += 2 * self.weight_regularizer_l2 * self.weights
+        self.dinputs = dvalues @ self.weights.T
+
+
+class Activation_Tanh:
+    def forward(self, inputs, training):
+        self.output = np.tanh(inputs)
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * (1.0 - self.output ** 2)
+
+
+class Activation_Linear:
+    def forward(self, inputs, training):
+        self.output = inputs
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues.copy()
+'''
+
+WRAPPED_NAMES = '''
+import numpy as np
+
+
+class SigmoidLayer:
+    def forward(self, x):
+        self.y = 1.0 / (1.0 + np.exp(-x))
+        return self.y
+
+    def backward(self, dout):
+        return dout * self.y * (1.0 - self.y)
+'''
+
+TEMPLATE = '''
+import numpy as np
+
+
+class Layer_Dense:
+    def __init__(self, n_inputs, n_neurons):
+        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+        self.biases = np.zeros((1, n_neurons))
+
+    def forward(self, inputs, training):
+        pass
+
+    def backward(self, dvalues):
+        pass
+'''
+
+
+def _check(tmp_path: Path, source: str) -> dict:
+    path = tmp_path / "layers.py"
+    path.write_text(source)
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--json", str(out), "--examples", "10", "--no-fix-search"])
+    return json.loads(out.read_text())
+
+
+def _layers(result: dict) -> dict[str, dict]:
+    return {layer["name"]: layer for layer in result["layers"]}
+
+
+def test_a_layer_that_leaves_its_output_and_dinputs_in_attributes_is_read_there_and_passes(tmp_path):
+    layers = _layers(_check(tmp_path, NNFS_STYLE))
+    assert {"Layer_Dense", "Activation_Tanh"} <= set(layers)
+    for name in ("Layer_Dense", "Activation_Tanh"):
+        assert layers[name]["verdict"] in ("pass", "warn"), layers[name]
+        assert layers[name]["bug_codes"] == []
+    assert set(layers["Layer_Dense"]["gradients"]) == {"dx", "dweights", "dbiases"}
+
+
+def test_the_identity_behind_activation_is_not_taken_for_an_affine_layer(tmp_path):
+    result = _check(tmp_path, NNFS_STYLE)
+    assert "Activation_Linear" not in _layers(result)
+    assert any(s["name"] == "Activation_Linear" for s in result["skipped"])
+    assert kind_for_class("Activation_Linear") is None
+    assert kind_for_class("Layer_Linear").name == "affine"
+
+
+@pytest.mark.parametrize("old, new, name, code", [
+    pytest.param("self.dweights = self.inputs.T @ dvalues", "self.dweights = self.inputs.T @ dvalues / len(dvalues)",
+                 "Layer_Dense", "extra-batch-mean", id="dweights-divided-by-the-batch"),
+    pytest.param("self.dinputs = dvalues @ self.weights.T", "self.dinputs = -(dvalues @ self.weights.T)",
+                 "Layer_Dense", "sign-flip", id="dinputs-negated"),
+    pytest.param("self.dinputs = dvalues * (1.0 - self.output ** 2)",
+                 "self.dinputs = 2 * dvalues * (1.0 - self.output ** 2)", "Activation_Tanh", "scaled",
+                 id="tanh-derivative-doubled"),
+])
+def test_its_one_bug_twin_fails_with_the_code_of_that_bug(tmp_path, old, new, name, code):
+    buggy = NNFS_STYLE.replace(old, new)
+    assert buggy != NNFS_STYLE
+    layer = _layers(_check(tmp_path, buggy))[name]
+    assert layer["verdict"] == "fail"
+    assert layer["bug_codes"][0] == code, layer["bug_codes"]
+
+
+def test_an_attribute_left_from_an_earlier_call_is_not_taken_for_this_calls_result():
+    class Half:
+        pass
+
+    layer = Half()
+    layer.dinputs = np.ones(3)
+    before = _attributes(layer, ("dinputs",))
+    assert _left_in_attribute(layer, before) is None  # the call stored nothing
+    layer.dinputs = np.zeros(3)
+    assert _left_in_attribute(layer, before) is layer.dinputs
+
+
+def test_a_layer_named_with_a_layer_suffix_is_recognised_and_its_bug_caught(tmp_path):
+    assert _layers(_check(tmp_path, WRAPPED_NAMES))["SigmoidLayer"]["verdict"] == "pass"
+    buggy = WRAPPED_NAMES.replace("return dout * self.y * (1.0 - self.y)", "return dout * self.y")
+    assert _layers(_check(tmp_path, buggy))["SigmoidLayer"]["verdict"] == "fail"
+
+
+def test_a_template_whose_forward_stores_nothing_is_still_not_implemented(tmp_path):
+    result = _check(tmp_path, TEMPLATE)
+    assert _layers(result) == {} or _layers(result)["Layer_Dense"]["verdict"] != "pass"
+    reasons = [s["reason"] for s in result["skipped"] if s["name"] == "Layer_Dense"]
+    assert reasons and "not implemented yet" in reasons[0], result
