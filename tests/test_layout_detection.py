@@ -68,7 +68,8 @@ def test_a_column_layer_s_bug_is_named_in_the_column_layout_with_its_hint():
 
 def test_a_rows_layer_whose_backward_crashes_keeps_its_crash_and_is_not_called_a_column_layer():
     report = check_entry(entry_for(Affine, kind="affine"), examples=15, seed=0)
-    assert report.verdict == FAIL and report.bug_codes == ["crashed"]
+    # where its sizes fit by accident its dx is judged too (gradlab.cases.where_it_fits): the crash stays
+    assert report.verdict == FAIL and report.bug_codes[-1] == "crashed"
     assert report.detected_layout is None
 
 

@@ -36,6 +36,8 @@ _OPERAND = re.compile(r"non-broadcastable output operand with shape \(([\d, ]*)\
 _DIMENSIONS = re.compile(r"must have same number of dimensions, but the array at index (\d+) has (\d+) "
                          r"dimension\(s\) and the array at index (\d+) has (\d+) dimension\(s\)")
 _ZERO_D = "zero-dimensional arrays cannot be concatenated"
+_ZERO_D_READ = ("wrong-reduction", "a 0-d array was joined into a gradient: one of its pieces was summed over all axes "
+                                  "(np.sum(d) where np.sum(d, axis=0) belongs)")
 
 
 def is_shape_crash(message: str) -> bool:
@@ -77,15 +79,16 @@ def _read(message: str, N: int, expected: dict[str, Shape]) -> tuple[str, str] |
     if found is not None:
         return _operand(_shape(found.group(1)), expected)
     found = _DIMENSIONS.search(message)
-    if found is not None and abs(int(found.group(2)) - int(found.group(4))) == 1:
+    if found is not None:
         fewer, more = sorted((int(found.group(2)), int(found.group(4))))
+        if fewer == 0:
+            return _ZERO_D_READ
+        if more - fewer != 1:
+            return None
         return ("wrong-shape", f"arrays of {fewer} and {more} axes were joined into one gradient: one of them kept "
                                "an axis the others do not have (a sum with keepdims=True, where the result must "
                                "have the parameter's shape)")
-    if _ZERO_D in message:
-        return ("wrong-reduction", "a 0-d array was joined into a gradient: one of its pieces was summed over all "
-                                   "axes (np.sum(d) where np.sum(d, axis=0) belongs)")
-    return None
+    return _ZERO_D_READ if _ZERO_D in message else None
 
 
 def _broadcast(given: Shape, into: Shape, N: int, expected: dict[str, Shape]) -> tuple[str, str] | None:
