@@ -329,3 +329,67 @@ def test_the_lstm_reference_backward_is_exact_in_both_gate_orders(order):
             p[k] = old
             numeric[k] = (up - down) / (2 * eps)
         np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-8)
+
+
+# --- sequences: the same hypotheses at every time step --------------------------------------------------
+
+class TimeRNN_:
+    """The textbook's TimeRNN convention, its hidden states stored in float32 as the book's are."""
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.stateful, self.h, self.dh = stateful, None, None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        N, T, _ = xs.shape
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((N, Wh.shape[0]), dtype="f")
+        hs = np.empty((N, T, Wh.shape[0]), dtype="f")
+        self.steps = []
+        for t in range(T):
+            h_prev = self.h
+            self.h = hs[:, t] = np.tanh(xs[:, t] @ Wx + h_prev @ Wh + b)
+            self.steps.append((xs[:, t], h_prev, hs[:, t]))
+        return hs
+
+    def factor(self, h_prev, h):
+        return 1 - h ** 2
+
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs = np.empty((*dhs.shape[:2], Wx.shape[0]), dtype="f")
+        totals = [np.zeros_like(p) for p in self.params]
+        dh = 0
+        for t in reversed(range(dhs.shape[1])):
+            x, h_prev, h = self.steps[t]
+            dt = (dhs[:, t] + dh) * self.factor(h_prev, h)
+            dxs[:, t], dh = dt @ Wx.T, dt @ Wh.T
+            for total, value in zip(totals, (x.T @ dt, h_prev.T @ dt, dt.sum(axis=0))):
+                total += value
+        for grad, total in zip(self.grads, totals):
+            grad[...] = total
+        self.dh = dh
+        return dxs
+
+
+class TimeRNNAtPrevState(TimeRNN_):
+    def factor(self, h_prev, h):
+        return 1 - h_prev ** 2
+
+
+def test_a_float32_time_layer_is_named_too_and_its_correct_twin_passes():
+    assert check_entry(entry_for(TimeRNN_, kind="time_rnn"), examples=10, seed=0).verdict == PASS
+    report = check_entry(entry_for(TimeRNNAtPrevState, kind="time_rnn"), examples=10, seed=0)
+    wrong = [g for g in report.failing.gradients if not g.passed]
+    assert {g.precision for g in wrong} == {"float32"}
+    assert {g.bug_code for g in wrong} == {"wrong-input"}
+
+
+def test_a_stateful_call_names_the_carried_states_gradient_too():
+    spec = {"N": 2, "T": 3, "D": 4, "H": 5, "scale": 1.0, "seed": 1, "stateful": True}
+    report = check_entry(entry_for(TimeRNNAtPrevState, kind="time_rnn"), examples=1, seed=0, replay=[spec])
+    assert report.failing.spec["stateful"]
+    said = {g.name: g.bug_code for g in report.failing.gradients if not g.passed}
+    assert said["dh"] == "wrong-input" and set(said.values()) == {"wrong-input"}
