@@ -11,19 +11,21 @@ Non-goal: trying them (that is `gradlab.fixes.search`).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 import numpy as np
 
 from gradlab.core.results import LayerReport
-from gradlab.fixes.expressions import Context, every_axis, every_occurrence, expression_edits
+from gradlab.fixes.expressions import Context, cached_edits, every_axis, every_occurrence, expression_edits, is_gradient
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
+from gradlab.fixes.verify import FORWARD_BUGS
 
-__all__ = ["FAMILIES", "building_lines", "candidates", "context"]
+__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "context", "named_replacements", "output_lines"]
 
 #: the families of edit each bug code points at, most likely first
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -52,6 +54,24 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
         families.insert(0, "reference")  # scaled by an array, not a number: another cached array in its place
     found: list[tuple[tuple[int, ...], tuple[Edit, ...]]] = []
     building = building_lines(site, report)
+    # a term dropped in a loop over time is most often dropped where the gradient carried to the step before is
+    # written (`dh, dc = ..., ds` where `ds * f` belongs): those statements first, for the families named, when
+    # every gradient failed (every one of them flows through the carried gradient)
+    grads = report.failing.gradients if report.failing is not None else ()
+    carried = carried_lines(site) if "dropped-term" in report.bug_codes and grads and \
+        not any(g.passed for g in grads) else set()
+    # a forward whose output is right (no forward bug named) is wrong, if at all, only in what it keeps for
+    # backward: an edit of a statement its output depends on would change it, so the statements that feed only
+    # the cache come first (a backward inherited from another file reads nothing else of this one)
+    feeds_output = set() if set(report.bug_codes) & FORWARD_BUGS else \
+        {line for sc in site.scopes if sc.role == "forward" for line in output_lines(sc.node, Text(site.text))}
+    if not any(sc.role in ("backward", "loss") for sc in site.scopes):
+        building |= {line for sc in site.scopes if sc.role == "forward"
+                     for st in _statements(sc.node) if not isinstance(st, ast.If)
+                     for line in range(st.lineno, st.end_lineno + 1)} - feeds_output  # type: ignore[operator]
+    # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
+    named = named_replacements(report)
+    source = Text(site.text)
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
         for how, cand in _edits_of(scope, ctx):
@@ -61,24 +81,106 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             # edit of what forward caches can fit a backward bug too, but the bug is where backward is wrong);
             # in each, the statements that build a failing gradient first
             preferred = rank < len(families)
-            away = int(cand[0].start[0] not in building)
-            found.append(((away, 0, rank, how, order) if preferred else (away, 1, order, how, rank), cand))
+            away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output)
+            lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
+                1 if preferred and cand[0].start[0] in carried else 2
+            found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
+                          cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
     # every other) must not spend the whole budget before the next one is tried
-    turn: dict[tuple[int, int], int] = {}
+    turn: dict[tuple[int, int, int], int] = {}
     for i, (key, cand) in enumerate(found):
-        if key[1] == 0:
-            group = (key[0], key[2])
+        if key[2] == 0:
+            group = (key[0], key[1], key[3])
             turn[group] = turn.get(group, -1) + 1
-            found[i] = ((key[0], 0, turn[group], key[2]), cand)
+            found[i] = ((key[0], key[1], 0, turn[group], key[3]), cand)
     found.sort(key=lambda r: r[0])
     seen: set[str] = set()
     for key, cand in found:
         text = apply(site.text, cand)
         if text not in seen and text != site.text and _lines_touched(cand) <= 3:
             seen.add(text)
-            yield key[1] == 0, cand
+            yield key[2] == 0, cand
+
+
+#: how a diagnosis names what was written and what belongs there
+_NAMED = (re.compile(r"from (?:the \w+ )?(\w+), where (\w+) belongs"),
+          re.compile(r"at (\w+), where it belongs at (\w+)"), re.compile(r"([\w.]+) where ([\w.]+) belongs"))
+
+
+def named_replacements(report: LayerReport) -> set[tuple[str, str]]:
+    """(what is written, what belongs there) as the diagnosis of a failing gradient names them, and each pair of
+    names that differ between the formula written and the one that "should be" (`1 - prev_h**2 should be
+    1 - next_h**2`: prev_h, next_h)."""
+    out: set[tuple[str, str]] = set()
+    for g in report.failing.gradients if report.failing is not None else ():
+        said = g.diagnosis or ""
+        for pattern in _NAMED:
+            out.update((a, b) for a, b in pattern.findall(said) if a != b)
+        for wrote, right in re.findall(r"(\S[^:;]*?) should be ([^:;]*?)(?:$|[;:.]\s)", said):
+            a, b = re.findall(r"[A-Za-z_][\w.]*", wrote), re.findall(r"[A-Za-z_][\w.]*", right)
+            if len(a) == len(b):
+                out.update((x, y) for x, y in zip(a, b, strict=True) if x != y)
+    return out
+
+
+def output_lines(func: ast.FunctionDef, text: Text) -> set[int]:
+    """The lines of `func` (a forward) its returned value depends on, back through the names and attributes it
+    reads (`hs[:, t] = self.h`, `self.h = np.tanh(...)`), not those that only keep values for backward."""
+    stmts = [st for st in _statements(func) if isinstance(st, (ast.Assign, ast.AugAssign, ast.Return))]
+
+    def names(nodes: Sequence[ast.AST], ctx: type) -> set[str]:
+        return {text.of(n) for node in nodes for n in ast.walk(node)
+                if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ctx)}
+
+    def written(st: ast.stmt) -> set[str]:  # `hs[:, t] = ...` writes hs, `self.h = ...` self.h
+        out: set[str] = set()
+        for target in st.targets if isinstance(st, ast.Assign) else [st.target]:  # type: ignore[attr-defined]
+            for t in target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+                while isinstance(t, ast.Subscript):
+                    t = t.value
+                out.add(text.of(t))
+        return out
+
+    chosen: list[ast.stmt] = [st for st in stmts if isinstance(st, ast.Return)]
+    needed = names(chosen, ast.Load)
+    while True:
+        more = [st for st in stmts if st not in chosen and written(st) & needed]
+        if not more:
+            break
+        chosen += more
+        needed |= names(more, ast.Load)
+    return {line for st in chosen for line in range(st.lineno, st.end_lineno + 1)}  # type: ignore[operator]
+
+
+def carried_lines(site: Site) -> set[int]:
+    """The lines, in a loop of the backward, that write a gradient carried from one pass of the loop to the next:
+    a gradient name the loop's body reads before it writes it (`dh_t = dhs[:, t] + dh`, then `..., dh = ...`)."""
+    out: set[int] = set()
+    for scope in site.scopes:
+        if scope.role != "backward":
+            continue
+        for loop in (n for n in ast.walk(scope.node) if isinstance(n, (ast.For, ast.While))):
+            body = sorted((st for st in ast.walk(loop) if isinstance(st, (ast.Assign, ast.AugAssign))),
+                          key=lambda st: (st.lineno, st.col_offset))
+            written: set[str] = set()
+            early: set[str] = set()
+            writers: dict[str, list[ast.stmt]] = {}
+            for st in body:
+                targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+                names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and
+                         isinstance(n.ctx, ast.Store)}
+                reads = {n.id for n in ast.walk(st.value) if isinstance(n, ast.Name)}
+                if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
+                    reads.add(st.target.id)  # `dh += ...` reads dh
+                early |= {n for n in reads if n not in written and is_gradient(n)}
+                written |= names
+                for n in names:
+                    writers.setdefault(n, []).append(st)
+            for name in early & set(writers):
+                out.update(line for st in writers[name] for line in range(st.lineno, st.end_lineno + 1))  # type: ignore[operator]
+    return out
 
 
 def building_lines(site: Site, report: LayerReport) -> set[int]:
@@ -107,6 +209,12 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
                                                  [st.target] if isinstance(st, ast.AugAssign) else [])).lower()
         return any(name in written or name.lstrip("d") and f"d{name.lstrip('d')}" in written for name in failing)
 
+    # the second volume's `for grad, value in zip(self.grads, (dWx, dWh, db)): grad[...] = value`: grads[0] is dWx
+    for loop in (n for sc in site.scopes for n in ast.walk(sc.node) if isinstance(n, ast.For)):
+        it = loop.iter
+        if isinstance(it, ast.Call) and text.of(it.func) == "zip" and len(it.args) == 2 and \
+                isinstance(it.args[1], (ast.Tuple, ast.List)) and text.of(it.args[0]).split(".")[-1] == "grads":
+            failing += [text.of(v).lower() for i, v in enumerate(it.args[1].elts) if f"grads[{i}]" in failing]
     chosen = [st for st in stmts if seed(st)]
     needed = set().union(*(reads(st) for st in chosen)) if chosen else set()
     grew = True
@@ -130,6 +238,8 @@ def _edits_of(scope: Scope, ctx: Context) -> Iterator[tuple[int, tuple[Edit, ...
     for stmt in _statements(scope.node):
         for e in expression_edits(stmt, ctx):
             yield 0, (e,)
+        for cand in cached_edits(stmt, ctx):
+            yield 0, cand
         for cand in statement_edits(stmt, ctx, params):
             yield 1, cand
         for cand in every_occurrence(stmt, ctx):
@@ -181,7 +291,9 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     masks = [r for r in refs if "mask" in r.lower()]
     masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
     funcs = _forward_functions(site, numpy, text)
+    cached, unpacked = _cached(site, scope, text) if scope.role == "backward" else ([], [])
     return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
+                   cached=cached, unpacked=unpacked,
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
                    factor=_measured_factor(report), in_class=scope.in_class)
 
@@ -200,6 +312,31 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
                                     isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
     out += [n for n in args + stored if n != numpy]
     return list(dict.fromkeys(out))[:MAX_REFS]
+
+
+def _cached(site: Site, scope: Scope, text: Text) -> tuple[list[str], list[str]]:
+    """What forward stored, as `scope` (a backward) reads it, and the names `scope` unpacks from the cache: the
+    attributes a forward method sets (`self.std`), the names unpacked from a cache argument or attribute
+    (`x, xhat, gamma, std = cache`), the string keys forward gives a cache dict (`cache["std"]`)."""
+    out: list[str] = []
+    if scope.in_class:
+        for s in site.scopes:
+            if s.role == "forward":
+                out += [text.of(n) for n in ast.walk(s.node) if isinstance(n, ast.Attribute) and
+                        isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and n.value.id == "self"]
+    params = {a.arg for a in scope.node.args.args} - {"self"}
+    holders = [p for p in params if "cache" in p.lower()]
+    unpacked: list[str] = []
+    for n in ast.walk(scope.node):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List)) \
+                and "cache" in text.of(n.value).lower():
+            unpacked += [e.id for e in n.targets[0].elts if isinstance(e, ast.Name)]
+    for s in site.scopes:  # `cache = {"x": x, "std": std}` (or returned so) in the forward
+        if s.role == "forward" and holders:
+            keys = [text.of(k) for d in ast.walk(s.node) if isinstance(d, ast.Dict) for k in d.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)]  # in the user's quotes
+            out += [f"{holders[0]}[{k}]" for k in keys]
+    return list(dict.fromkeys([*out, *unpacked])), unpacked
 
 
 def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:

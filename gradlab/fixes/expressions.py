@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
 
-__all__ = ["Context", "every_axis", "every_occurrence", "expression_edits"]
+__all__ = ["Context", "cached_edits", "every_axis", "every_occurrence", "expression_edits", "is_gradient"]
 
 _REDUCTIONS = {"sum", "mean", "max", "min"}
 _AXES = ("0", "1", "-1", "(0, 2, 3)")
@@ -43,6 +43,11 @@ class Context:
     hypers: list[str] = field(default_factory=list)
     #: the one-argument functions the forward applies (`np.tanh`, `_sigmoid`)
     funcs: list[str] = field(default_factory=list)
+    #: what forward stored for backward, as backward can read it (`self.std`, `std` unpacked from the cache,
+    #: `cache["std"]`), for a backward's context only: the value a recomputation should have read
+    cached: list[str] = field(default_factory=list)
+    #: the names backward binds from the cache (`x, xhat, gamma, std = cache`)
+    unpacked: list[str] = field(default_factory=list)
     #: the measured ratio analytic / numeric of the failing gradient, where it is one number
     factor: float | None = None
     in_class: bool = False
@@ -80,6 +85,51 @@ def every_axis(func: ast.FunctionDef, ctx: Context) -> Iterator[tuple[Edit, ...]
             if new != value:
                 yield tuple(Edit(t.start(k.value), t.end(k.value), new, f"reduce over axis {new} where {value} is",
                                  "axis") for k in kws)
+
+
+#: cached arrays offered in place of one recomputed expression, at most
+MAX_CACHED = 4
+
+
+def cached_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
+    """A value backward computes again from what forward stored, replaced by what forward stored: a `std`
+    recomputed without forward's eps where `self.std` (or the cache's `std`) belongs. A local computed again
+    under the name the cache gave it (`std = x.std(axis=1)` after `..., std = cache`) is dropped instead; any
+    other recomputed call is replaced by the cached arrays, the one of its name first, at most MAX_CACHED."""
+    if not ctx.cached or not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+        return
+    t = ctx.text
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+    name = target.id if isinstance(target, ast.Name) else ""
+    if name in ctx.unpacked and _recomputed(stmt.value, ctx):
+        yield (Edit((stmt.lineno, 0), (stmt.end_lineno + 1, 0), "",  # type: ignore[operator]
+                    f"keep the {name} the cache holds: do not compute it again", "reference"),)
+    parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
+    calls = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Call) and _recomputed(n, ctx)]
+    for node in calls:
+        if isinstance(parents.get(id(node)), ast.Call) and parents[id(node)] in calls:
+            continue  # the outermost recomputation only: `np.sqrt(np.mean(...))` is one value
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        wanted = {name, called} if node is stmt.value else {called}
+        ranked = sorted(ctx.cached, key=lambda c: _last_name(c) not in wanted)
+        for other in ranked[:MAX_CACHED]:
+            if other != name:
+                yield (t.replace(node, other, ATOM, f"use the {other} forward stored, not a value computed again",
+                                 family="reference", need=needed_at(node, parents.get(id(node)))),)
+
+
+def _recomputed(node: ast.expr, ctx: Context) -> bool:
+    """Whether `node` computes something from forward's values alone (no gradient, at least one value read)."""
+    if not isinstance(node, (ast.Call, ast.BinOp)):
+        return False
+    names = [ctx.text.of(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)) and
+             isinstance(n.ctx, ast.Load)]
+    reads = [n for n in names if n in ctx.refs or n in ctx.cached]
+    return bool(reads) and not any(is_gradient(n) for n in names)
+
+
+def _last_name(text: str) -> str:
+    return re.sub(r"\W", "", text.split(".")[-1].split("[")[-1])
 
 
 def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
@@ -122,6 +172,10 @@ def _node_edits(node: ast.AST, ctx: Context, need: int) -> Iterator[Edit]:
                 yield e
     elif isinstance(node, ast.Call):
         yield from _call_edits(node, ctx, need)
+    elif isinstance(node, ast.IfExp):  # a special case that should not be one (`h if t > 0 else zeros`), or the reverse
+        for branch in (node.body, node.orelse):
+            yield t.replace(node, t.of(branch), precedence(branch), f"always {_short(t.of(branch))}", need=need,
+                            family="reference")
     elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape" \
             and isinstance(node.slice, ast.Constant) and node.slice.value == 0:  # a mean over N where N * T belongs
         yield t.replace(node, f"{t.of(node.value.value)}.size", ATOM, "count every element, not the batch",
@@ -136,11 +190,11 @@ def _node_edits(node: ast.AST, ctx: Context, need: int) -> Iterator[Edit]:
     if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
         yield from _reference_edits(node, ctx, need)
     if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load) and \
-            _is_gradient(t.of(node)):
+            is_gradient(t.of(node)):
         for other in ctx.refs:  # a path dropped: the gradient that also flows in from the next step or branch
-            if _is_gradient(other) and other != t.of(node).split("[")[0]:
+            if is_gradient(other) and other != t.of(node).split("[")[0]:
                 yield t.replace(node, f"{t.of(node)} + {other}", 10, f"add {other}", family="term", need=need)
-            elif not _is_gradient(other):  # a factor of the chain rule left out (`dout` where `dout * gamma` is)
+            elif not is_gradient(other):  # a factor of the chain rule left out (`dout` where `dout * gamma` is)
                 yield t.replace(node, f"{t.of(node)} * {other}", 11, f"multiply {t.of(node)} by {other}",
                                 family="chain", need=need)
 
@@ -257,7 +311,7 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
         yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
 
 
-def _is_gradient(text: str) -> bool:
+def is_gradient(text: str) -> bool:
     """Whether a name reads as a gradient the way course code names them (`dout`, `dh`, `dprev_h`, `grad`)."""
     last = text.split(".")[-1].split("[")[0]
     # `d` and a short name (dx, dW, dprev_h, dgamma, dout), not a word that merely starts with d

@@ -12,6 +12,7 @@ Non-goal: deciding whether the rebuilt layer is right (that is `gradlab.fixes.ve
 from __future__ import annotations
 
 import ast
+import types
 import warnings
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,13 +82,30 @@ def rebuild(site: Site, entry: Entry, text: str) -> Entry | None:
     namespace = _run(site, tree, dict(site.namespace))
     if namespace is None:
         return None
-    if site.host is not None:  # a helper module edited: the layer's own definitions again, calling the new helpers
+    while site.host is not None:  # a helper module edited: the definitions that call it again, on the new helpers
         host = dict(site.host.namespace)
-        host.update({alias: namespace[name] for alias, name in site.exports})
+        for alias, name in site.exports:
+            _bind(host, alias, namespace[name])
         namespace = _run(site.host, site.host.tree, host)
         if namespace is None:
             return None
+        site = site.host
     return replace(entry, target=_target(entry, namespace, site.target_names))
+
+
+def _bind(namespace: dict[str, Any], alias: str, value: Any) -> None:
+    """`namespace[alias] = value`; for `functions.softmax`, a copy of the module `functions` with `softmax` replaced,
+    so that the user's module object itself is never changed."""
+    if "." not in alias:
+        namespace[alias] = value
+        return
+    head, attr = alias.split(".", 1)
+    module = namespace[head]
+    if not getattr(module, "__gradlab_copy__", False):
+        module = types.ModuleType(module.__name__)
+        module.__dict__.update({**vars(namespace[head]), "__gradlab_copy__": True})
+        namespace[head] = module
+    setattr(module, attr, value)
 
 
 def _run(site: Site, tree: ast.Module, namespace: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,10 +1,12 @@
 """Locate the code behind a layer: the file, the definitions to rebuild, the functions whose lines may change.
 
-A class-style layer's backward is the `backward` of the class (or of the base class in the same file that
-defines it); its other methods (forward, where a forward bug lives) and the module-level helpers they call
-(an `im2col`/`col2im`, a `_sigmoid`) are where an edit may go too; so are the helpers it imports from
-another module of the user's package (`helper_sites`: each such module is a site of its own). A
-function-style layer is its forward/backward pair (or its loss function) and the helpers they call.
+A class-style layer's backward is the `backward` the class resolves to, in its own file (its own, or a base
+class's there); its other methods (forward, where a forward bug lives) and the module-level helpers they call
+(an `im2col`/`col2im`, a `_sigmoid`) are where an edit may go too; so are a base class in another module of
+the user's package (a backward inherited from the course's `time_layers.py`) and the helpers the code calls
+from other modules of the package, imported by name or through their module, one import away or two
+(`helper_sites`: each such module is a site of its own). A function-style layer is its forward/backward pair
+(or its loss function) and the helpers they call.
 Positions are kept as the AST gives them, in the user's own file, so an edit is a replacement of a span
 of their text.
 Non-goal: proposing edits (that is `gradlab.fixes.candidates`).
@@ -95,8 +97,8 @@ def _source_of(obj: Any) -> tuple[Path, str, ast.Module] | None:
 
 
 def locate(entry: Entry) -> Site | None:
-    """The site of `entry`'s code, or None when it cannot be edited here (a native layer, a class built at run
-    time, a backward in another file than the layer)."""
+    """The site of `entry`'s code in its own file, or None when it cannot be edited here (a native layer, a class
+    built at run time)."""
     if entry.convention == "class" and isinstance(entry.target, type):
         return _class_site(entry.target)
     if entry.convention == "function":
@@ -109,33 +111,59 @@ def locate(entry: Entry) -> Site | None:
 
 
 def _class_site(cls: type) -> Site | None:
-    owner = next((c for c in cls.__mro__ if "backward" in vars(c)), None)
-    backward = vars(owner).get("backward") if owner is not None else None
-    if owner is None or not inspect.isfunction(backward):
-        return None
-    found = _source_of(owner)
-    if found is None or _source_of(cls) is None or _source_of(cls)[0] != found[0]:  # type: ignore[index]
+    """The site of a class-style layer in its own file: the class and the base classes it inherits from there (a
+    forward or a backward written once for several layers), each method as the class resolves it. A method
+    inherited from another file is not here: that file is a site of its own (`helper_sites`)."""
+    found = _source_of(cls)
+    if found is None:
         return None
     path, text, tree = found
-    top = _top_level(tree)
-    classes = [c for c in dict.fromkeys([owner.__name__, cls.__name__]) if isinstance(top.get(c), ast.ClassDef)]
-    if len(classes) < len({owner.__name__, cls.__name__}):
+    classes = _classes_in(cls, path, tree)
+    if not classes:
         return None
-    scopes: list[Scope] = []
-    methods = [n for c in classes for n in top[c].body if isinstance(n, ast.FunctionDef)]  # type: ignore[attr-defined]
-    # a method backward calls (the textbook's BatchNormalization.__backward) is part of the backward
-    called = {n.func.attr for m in methods if m.name == "backward" for n in ast.walk(m)
-              if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
-              isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
-    for node in methods:
-        if node.name != "__init__":
-            role = "backward" if node.name in called else node.name if node.name in ("backward", "forward") else \
-                "method"
-            scopes.append(Scope(node, role, True))
+    # no method of its own but `__init__` is still a site: the one its inherited methods' file is searched from
+    scopes = _method_scopes(cls, classes)
+    top = _top_level(tree)
     helpers = _helpers([s.node for s in scopes], top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
-    defs = _in_file_order(top, [*helpers, *classes])
-    return Site(path, text, tree, defs, _ordered(scopes), dict(backward.__globals__), (cls.__name__,))
+    defs = _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)])
+    namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
+    return Site(path, text, tree, defs, _ordered(scopes), dict(namespace), (cls.__name__,))
+
+
+def _classes_in(cls: type, path: Path, tree: ast.Module) -> list[tuple[type, ast.ClassDef]]:
+    """The classes of `cls`'s method resolution order defined at the top of the file `path`, from `cls` on, up to
+    the first one defined elsewhere (rebuilt here, a base defined in between would not see the edit)."""
+    top = _top_level(tree)
+    out: list[tuple[type, ast.ClassDef]] = []
+    for c in cls.__mro__:
+        node = top.get(c.__name__)
+        if c is object or not isinstance(node, ast.ClassDef) or _file_of(c) not in ("", str(path)) or \
+                not _file_of(c) and c is not cls:
+            break
+        out.append((c, node))
+    return out if out and _file_of(out[0][0]) == str(path) else []
+
+
+def _method_scopes(cls: type, classes: list[tuple[type, ast.ClassDef]]) -> list[Scope]:
+    """A scope for each method of `classes` that `cls` resolves to (an overridden forward of a base is not the
+    layer's); a method backward calls (the textbook's BatchNormalization.__backward) is part of the backward."""
+    resolved = [node for c, cnode in classes for node in cnode.body
+                if isinstance(node, ast.FunctionDef) and node.name != "__init__" and _resolves_to(cls, c, node.name)]
+    called = {n.func.attr for node in resolved if node.name == "backward" for n in ast.walk(node)
+              if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
+              isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    return [Scope(node, "backward" if node.name in called else node.name if node.name in ("backward", "forward")
+                  else "method", True) for node in resolved]
+
+
+def _resolves_to(cls: type, owner: type, name: str) -> bool:
+    """Whether `cls.name` is the one `owner` defines (a private `__backward` is looked up mangled)."""
+    mangled = f"_{owner.__name__.lstrip('_')}{name}" if name.startswith("__") and not name.endswith("__") else name
+    for c in cls.__mro__:
+        if mangled in vars(c):
+            return c is owner
+    return False
 
 
 def _function_site(funcs: tuple[Any, ...]) -> Site | None:
@@ -159,21 +187,48 @@ def _function_site(funcs: tuple[Any, ...]) -> Site | None:
 
 
 def helper_sites(site: Site) -> list[Site]:
-    """The helper modules of the user's package the layer calls into, one site each (in the order first
-    called): CS231n's `layer_utils.py` calling `affine_backward` of `layers.py`, the textbook's
-    `common/layers.py` calling `softmax` of `common/functions.py` or `col2im` of `common/util.py`. A helper
-    is a function the layer's module imported by name whose file lies in the same project (at most one
-    folder above the layer's), outside any installed package."""
+    """The other modules of the user's package the layer's code lives in, one site each: first the file of the
+    base class a class-style layer inherits its backward (or forward) from; then the modules of the helpers it
+    calls, in the order first called: CS231n's `layer_utils.py` calling `affine_backward` of `layers.py`, the
+    textbook's `common/layers.py` calling `softmax` of `common/functions.py` (imported by name, or called as
+    `functions.softmax`), and the modules those helpers call in turn (two imports away). A module is the user's
+    when its file lies in the same project (at most one folder above the layer's), outside any installed
+    package."""
+    out: list[Site] = []
+    base = _base_site(site)
+    frontier = [site, *([base] if base is not None else [])]
+    out += frontier[1:]
+    seen = {site.path, *(s.path for s in out)}
+    for _ in range(HELPER_DEPTH):
+        found = [h for here in frontier for h in _called_sites(here, seen)]
+        for h in found:
+            seen.add(h.path)
+        out += found
+        frontier = found
+    return out
+
+
+def _called_sites(site: Site, seen: set[Path]) -> list[Site]:
+    """A site for each module of the user's package (not in `seen`) whose functions `site`'s code calls, by a name
+    it imported (`softmax(x)`) or through the module (`functions.softmax(x)`, `F.relu_backward(...)`)."""
     own = _top_level(site.tree)
-    called = [n.func.id for sc in site.scopes for n in ast.walk(sc.node)
-              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id not in own]
+    called: list[tuple[str, Any]] = []
+    for sc in site.scopes:
+        for n in ast.walk(sc.node):
+            if not isinstance(n, ast.Call):
+                continue
+            if isinstance(n.func, ast.Name) and n.func.id not in own:
+                called.append((n.func.id, site.namespace.get(n.func.id)))
+            elif isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and \
+                    inspect.ismodule(site.namespace.get(n.func.value.id)):
+                module = site.namespace[n.func.value.id]
+                called.append((f"{n.func.value.id}.{n.func.attr}", getattr(module, n.func.attr, None)))
     by_file: dict[Path, list[tuple[str, Any]]] = {}
-    for alias in dict.fromkeys(called):
-        func = site.namespace.get(alias)
+    for alias, func in dict.fromkeys(called):
         if not inspect.isfunction(func):
             continue
         path = Path(_file_of(func))
-        if path != site.path and _in_project(path, site.path):
+        if path not in seen and _in_project(path, site.path):
             by_file.setdefault(path, []).append((alias, func))
     out: list[Site] = []
     for path, funcs in by_file.items():
@@ -192,6 +247,37 @@ def helper_sites(site: Site) -> list[Site]:
         out.append(Site(path, text, tree, _in_file_order(top, [*more, *roots]), _ordered(scopes),
                         dict(funcs[0][1].__globals__), site.target_names, host=site, exports=tuple(named)))
     return out
+
+
+def _base_site(site: Site) -> Site | None:
+    """For a class-style layer: the file of the first class of its method resolution order that the site does not
+    hold (a TimeRNN subclass whose backward is TimeRNN's, imported from the course's `time_layers.py`), when that
+    file is the user's and the layer's module names the class (it is rebuilt from the edited one)."""
+    if site.host is not None or len(site.target_names) != 1:
+        return None
+    cls = site.namespace.get(site.target_names[0])
+    if not isinstance(cls, type):
+        return None
+    base = next((c for c in cls.__mro__ if c.__name__ not in site.defs or _file_of(c) not in ("", str(site.path))),
+                object)
+    # the name the layer's module knows it by: `TimeRNN` imported by name, or `layers.Affine` through its module
+    alias = next((name for name, value in site.namespace.items() if value is base), None) or \
+        next((f"{name}.{base.__name__}" for name, value in site.namespace.items()
+              if inspect.ismodule(value) and vars(value).get(base.__name__) is base), None)
+    found = _source_of(base) if base is not object and alias is not None else None
+    if found is None or found[0] == site.path or not _in_project(found[0], site.path):
+        return None
+    path, text, tree = found
+    classes = _classes_in(base, path, tree)
+    # no method of its own but `__init__` is still a site: the one its inherited methods' file is searched from
+    scopes = _method_scopes(cls, classes)
+    top = _top_level(tree)
+    helpers = _helpers([s.node for s in scopes], top)
+    scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
+    namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
+    return Site(path, text, tree, _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)]),
+                _ordered(scopes), dict(namespace), site.target_names, host=site,
+                exports=((alias, base.__name__),))  # type: ignore[arg-type]
 
 
 def _in_project(path: Path, layer_file: Path) -> bool:
