@@ -2,10 +2,11 @@
 
 The classic one: softmax-with-loss's dx = p - onehot written with the probabilities negated (CS231n's
 `dx = -probs` before `dx[range(N), y] -= 1`, the textbook's `dx = -self.y` likewise), in both
-conventions and in the time-step forms (with CS231n's mask); softmax's Jacobian diag(y) - y y^T with
-the outer product added; a leaky ReLU whose negative side's slope lost its sign. Each is the negative
-of the true gradient where the flipped term stands alone, so gradlab must say `sign-flip`, not a
-dropped term.
+conventions and in the time-step forms (with CS231n's mask), or with the target's 1 added; softmax's
+Jacobian diag(y) - y y^T with the outer product added; a leaky ReLU whose negative side's slope lost its
+sign. Where the flipped term stands alone the gradient is exactly the negative of the true one, and a
+loss's flipped labels' term makes dx move the wrong way when the labels change: gradlab must say
+`sign-flip`, not a dropped term.
 """
 
 import numpy as np
@@ -44,6 +45,25 @@ def softmax_loss(x, y):
     loss = -np.sum(log_probs[np.arange(N), y]) / N
     dx = -np.exp(log_probs)  # BUG: dx = probs - onehot; only the target's 1 is subtracted
     dx[np.arange(N), y] -= 1
+    return loss, dx / N
+
+
+@register("softmax_with_loss", bug="sign-flip", note="dx = y, then dx[target] += 1: the labels' term added")
+class SoftmaxWithLossTargetAdded(SoftmaxWithLossProbabilitiesNegated):
+    def backward(self, dout=1):
+        N = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(N), self.t] += 1  # BUG: dx = y - onehot, so the target's 1 is subtracted
+        return dx * dout / N
+
+
+@register("softmax_with_loss", bug="sign-flip", name="softmax_loss_target_added")
+def softmax_loss_target_added(x, y):
+    N = x.shape[0]
+    log_probs = _log_softmax(x, axis=1)
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] += 1  # BUG: dx = probs - onehot, so the target's 1 is subtracted
     return loss, dx / N
 
 

@@ -53,6 +53,14 @@ class CrossEntropyProbabilitiesNegated(CrossEntropy):
         return dout * grad / len(rows)
 
 
+class CrossEntropyTargetAdded(CrossEntropy):
+    def backward(self, dout=1):
+        rows = np.arange(self.p.shape[0])
+        grad = self.p.copy()
+        grad[rows, self.label] += 1
+        return dout * grad / len(rows)
+
+
 class CrossEntropyTargetTermDropped(CrossEntropy):
     def backward(self, dout=1):
         return dout * self.p / self.p.shape[0]
@@ -64,6 +72,15 @@ def cross_entropy_loss(scores, labels):
     loss = -np.log(p[np.arange(n), labels]).sum() / n
     d = 0.0 - p
     d[np.arange(n), labels] -= 1.0
+    return loss, d / n
+
+
+def cross_entropy_loss_target_added(scores, labels):
+    n = scores.shape[0]
+    p = _probabilities(scores)
+    loss = -np.log(p[np.arange(n), labels]).sum() / n
+    d = p.copy()
+    d[np.arange(n), labels] += 1.0
     return loss, d / n
 
 
@@ -108,9 +125,12 @@ class ReluMaskInverted(ReluWithoutMask):
 @pytest.mark.parametrize("layer, kw", [
     ((CrossEntropyProbabilitiesNegated,), {"kind": "softmax_with_loss"}),
     ((cross_entropy_loss,), {"kind": "softmax_with_loss"}),
+    ((CrossEntropyTargetAdded,), {"kind": "softmax_with_loss"}),
+    ((cross_entropy_loss_target_added,), {"kind": "softmax_with_loss"}),
     ((SoftmaxOuterTermAdded,), {"kind": "softmax"}),
     ((leaky_relu_forward, leaky_relu_backward), {}),
 ], ids=["class softmax-with-loss, probabilities negated", "function softmax loss, probabilities negated",
+        "class softmax-with-loss, target's 1 added", "function softmax loss, target's 1 added",
         "softmax, outer product added", "function leaky relu, negative slope negated"])
 def test_a_gradient_with_one_term_of_the_wrong_sign_is_a_sign_flip(layer, kw):
     report = _report(*layer, **kw)
@@ -132,6 +152,11 @@ def test_the_sentence_says_where_dx_has_the_opposite_sign_and_that_one_term_is_f
 def test_a_bug_that_leaves_dx_right_in_part_without_a_sign_keeps_its_own_code(layer, kind, code):
     report = _report(layer, kind=kind)
     assert report.bug_codes[:1] == [code], (report.bug_codes, _sentence(report))
+
+
+def test_a_flipped_labels_term_is_said_as_dx_changing_the_wrong_way_with_the_labels():
+    sentence = _sentence(_report(CrossEntropyTargetAdded, kind="softmax_with_loss"))
+    assert "the part of dx that depends on the labels has the wrong sign" in sentence
 
 
 def test_the_correct_cross_entropy_written_the_same_way_passes():

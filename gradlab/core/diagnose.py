@@ -346,7 +346,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     # one term with the wrong sign: exact negatives where it is alone (before the patterns a partial match fits)
-    found = diagnose_sign.flipped_in_part(name, a, n, jacobians)
+    found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     found_here = _positions_or_axes(name, a, n, upstream, evidence)

@@ -7,6 +7,8 @@ So a substantial share of the elements where the true gradient is not small bein
 proves a flipped term; the other elements may be right (the term is zero there) or wrong (it is not alone).
 Entry by entry of the Jacobians the same holds for a term that shares every element with another but
 stands alone at some entries (softmax's -y y^T off the diagonal, written +y y^T).
+For a loss, the term that reads the labels is asked directly: with other labels, dx must change by what the
+true gradient changes by; changing by its negative is that term's sign flipped.
 Non-goal: a flipped term that is nowhere alone (a GRU's dx = dt Wxh^T + ... with one product negated):
 the values cannot tell it from any other wrong formula, so it keeps what the rest of diagnosis says.
 """
@@ -18,6 +20,7 @@ __all__ = ["flipped_in_part"]
 import numpy as np
 
 from gradlab.core.diagnose_where import Found
+from gradlab.core.evidence import Evidence
 
 #: an element is "not small" above this fraction of the largest true one: below it, a value a rounding
 #: error away from zero would count as its own negative
@@ -66,10 +69,11 @@ def _elsewhere(a: np.ndarray, n: np.ndarray, others: np.ndarray) -> str:
     return f"it is right at {int(right.sum())} of the others and wrong at {int((~right).sum())}"
 
 
-def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray,
-                    jacobians: tuple[np.ndarray, np.ndarray] | None) -> Found | None:
+def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray, jacobians: tuple[np.ndarray, np.ndarray] | None,
+                    evidence: Evidence | None = None) -> Found | None:
     """`a` is the exact negative of `n` at a substantial share of the elements where n is not small (or,
-    given the (analytic, numeric) Jacobians, at a substantial share of their not-small entries)."""
+    given the (analytic, numeric) Jacobians, at a substantial share of their not-small entries); or, for a
+    loss, the part of `a` that changes with the labels is the negative of the true one."""
     found = _negated(a, n)
     if found is not None and _in_part(*found):
         negated, live = found
@@ -78,14 +82,29 @@ def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray,
                      f"the true value), and {_elsewhere(a, n, live & ~negated)}: one term of {name} has its sign "
                      "flipped, the one that alone makes up those elements (e.g. softmax-with-loss's probabilities "
                      "in dx = p - onehot)")
-    if jacobians is None:
-        return None
-    A, J = jacobians
-    found = _negated(A, J)
+    found = _negated(*jacobians) if jacobians is not None else None
     if found is None or not _in_part(*found):
-        return None
+        return _labels_term_flipped(name, evidence)
     negated, live = found
     return Found("sign-flip", f"{int(negated.sum())} of the {int(live.sum())} entries of {name}'s Jacobian (each "
                  "output's derivative with respect to each element) that are not small are "
                  "exactly -1 times the true ones: one term of the derivative has its sign flipped, one that stands "
                  "alone at those entries (e.g. softmax's -y y^T off the diagonal, written + y y^T)")
+
+
+def _labels_term_flipped(name: str, ev: Evidence | None) -> Found | None:
+    """A loss whose dx changes with the labels by exactly the negative of what the true dx changes by: the
+    error's part that depends on the labels is -2 times the true one, so the labels' term has the wrong sign
+    (dx[range(N), y] += 1 where -= 1 belongs). A dropped labels' term changes dx by nothing, and a term that
+    does not read the labels (the probabilities negated) changes it by the true amount."""
+    change = ev.label_dependence() if ev is not None else None
+    if change is None:
+        return None
+    analytic, true = change
+    size = float(np.abs(true).max(initial=0.0))
+    if size == 0.0 or float(np.abs(analytic + true).max(initial=0.0)) > NEGATIVE_RTOL * size:
+        return None
+    return Found("sign-flip", f"the part of {name} that depends on the labels has the wrong sign: given other "
+                 f"labels, {name} changes by exactly -1 times what the true gradient changes by: the term that reads "
+                 "the labels has its sign flipped (e.g. dx[range(N), y] += 1 where -= 1 belongs, "
+                 "or t - y where y - t belongs in one of the terms)")

@@ -342,6 +342,39 @@ class Evidence:
 
         return self._quietly(factor)
 
+    def label_dependence(self, *, max_size: int = 2000) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a loss: how backward's dx and the true dx change when only the labels change, as (analytic
+        change, true change) in gradlab's orientation. The other labels: each index moved to the next class,
+        or targets of x's shape (one-hot rows) rolled along the classes. Numeric: 2 calls per element of x."""
+        G, t, n = self.G, self.t, self.n
+        if self.target != "x" or G is None or t is None or n is None or self.y0.size != 1 \
+                or not 2 <= self.x.shape[-1] or self.x.size > max_size:
+            return None
+        t = np.asarray(t)
+        if np.issubdtype(t.dtype, np.integer) and t.shape == self.x.shape[:-1]:
+            other = (t + 1) % self.x.shape[-1]
+        elif t.shape == self.x.shape:
+            other = np.roll(t, 1, axis=-1)
+        else:  # labels packed with other arrays (a mask): no single way to move them
+            return None
+        if np.array_equal(other, t):
+            return None
+
+        def change() -> tuple[np.ndarray, np.ndarray]:
+            x = self.x.astype(np.float64).copy()  # perturbed in place, element by element
+            n_other = numeric.looped_gradient(lambda: np.asarray(self.layer.forward(x, other.copy())), x,
+                                              np.asarray(G, dtype=np.float64))
+            analytic = []
+            for labels in (t, other):
+                self.layer.forward(self.x.copy(), labels.copy())
+                dx, _ = self.layer.backward(np.array(G, dtype=np.float64))
+                if dx is None or np.shape(dx) != self.x.shape:
+                    raise ValueError("no dx of x's shape")
+                analytic.append(np.asarray(dx, dtype=np.float64))
+            return analytic[1] - analytic[0], n_other - n
+
+        return self._quietly(change)
+
     def _analytic(self, x_new: np.ndarray) -> np.ndarray:
         assert self.G is not None
         self.layer.forward(x_new.copy(), self.t)
