@@ -157,3 +157,47 @@ def test_a_template_whose_forward_stores_nothing_is_still_not_implemented(tmp_pa
     assert _layers(result) == {} or _layers(result)["Layer_Dense"]["verdict"] != "pass"
     reasons = [s["reason"] for s in result["skipped"] if s["name"] == "Layer_Dense"]
     assert reasons and "not implemented yet" in reasons[0], result
+
+
+FORWARD_WITH_SLOPE = '''
+import numpy as np
+
+
+class ELU:
+    def forward(self, x, alpha):
+        self.alpha = alpha
+        self.x = x
+        return np.where(x > 0, x, alpha * (np.exp(x) - 1.0))
+
+    def backward(self, dout):
+        return dout * np.where(self.x > 0, 1.0, self.alpha * np.exp(self.x))
+
+
+class LReLU:
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, 0.1 * x)
+
+    def backward(self, dout):
+        return dout * np.where(self.x > 0, 1.0, 0.1)
+'''
+
+
+def test_a_forward_that_requires_an_argument_gradlab_cannot_give_is_set_aside_not_failed(tmp_path):
+    result = _check(tmp_path, FORWARD_WITH_SLOPE)
+    assert "ELU" not in _layers(result)
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "ELU"]
+    assert "ELU.forward also requires alpha" in reason and "default value" in reason
+
+
+def test_with_a_default_slope_the_same_elu_is_checked_and_its_bug_caught(tmp_path):
+    with_default = FORWARD_WITH_SLOPE.replace("def forward(self, x, alpha):", "def forward(self, x, alpha=1.0):")
+    assert _layers(_check(tmp_path, with_default))["ELU"]["verdict"] == "pass"
+    buggy = with_default.replace("self.alpha * np.exp(self.x)", "np.exp(self.x)").replace("alpha=1.0", "alpha=0.5")
+    assert _layers(_check(tmp_path, buggy))["ELU"]["verdict"] == "fail"
+
+
+def test_lrelu_is_a_leaky_relu_and_a_wrong_slope_in_backward_is_caught(tmp_path):
+    assert _layers(_check(tmp_path, FORWARD_WITH_SLOPE))["LReLU"]["verdict"] == "pass"
+    buggy = FORWARD_WITH_SLOPE.replace("np.where(self.x > 0, 1.0, 0.1)", "np.where(self.x > 0, 1.0, 0.01)")
+    assert _layers(_check(tmp_path, buggy))["LReLU"]["verdict"] == "fail"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.adapters import adapt
-from gradlab.conventions.calling import assertion_text, missing_dependency, uses_none
+from gradlab.conventions.calling import assertion_text, cannot_run_here, uses_none
 from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import LayerCrash
@@ -116,10 +116,9 @@ class Refusals:
         if isinstance(exc, ConventionMismatch):  # a layout gradlab does not adapt: not checked, not failed
             self.cannot_run = str(exc)
             raise CannotRun(self.cannot_run)
-        missing = missing_dependency(exc)
-        if missing is not None:
-            self.cannot_run = (f"could not be run: {missing} is missing (install or build it); {stage} raised "
-                               f"{type(exc).__name__}: {exc}")
+        cannot = cannot_run_here(exc)
+        if cannot is not None:
+            self.cannot_run = f"{cannot}; {stage} raised {type(exc).__name__}: {exc}"
             raise CannotRun(self.cannot_run)
         todo = _not_written(stage, exc)
         if todo is not None:

@@ -16,13 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.protocol import LayerCrash
+from gradlab.core.protocol import LayerCrash, LayerSignatureError
 
 #: gradlab's own package folder: its frames are never the layer's line
 _GRADLAB = Path(__file__).resolve().parents[1]
 
-__all__ = ["RandomStateKeeper", "accepts", "as_array", "assertion_text", "call", "crash_report", "has_required_arg",
-           "labels_as_indices", "missing_dependency", "uses_none"]
+__all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
+           "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
+           "older_numpy", "uses_none"]
+
+
+class ConventionMismatch(LayerSignatureError):
+    """The layer is written in a way gradlab does not adapt (numpy-ml's convolutions are channels-last, W (kh, kw,
+    in, out); a forward that requires an argument no course passes): it is not checked, which is not a failure
+    of the layer."""
 
 
 def crash_report(call: str, exc: BaseException) -> LayerCrash:
@@ -34,10 +41,9 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
     where = f" (at {Path(frame.filename).name}:{frame.lineno}: {frame.line})" if frame is not None else ""
     if isinstance(exc, NotImplementedError):
         return LayerCrash(call, f"is not implemented yet: it raises NotImplementedError{where}")
-    missing = missing_dependency(exc)
-    if missing is not None:
-        return LayerCrash(call, f"could not be run: {missing} is missing (install or build it); "
-                                f"it raised {type(exc).__name__}: {exc}{where}")
+    cannot = cannot_run_here(exc)
+    if cannot is not None:
+        return LayerCrash(call, f"{cannot}; it raised {type(exc).__name__}: {exc}{where}")
     if uses_none(exc):
         # a template's placeholder (`out = None`, then `out.astype(...)`), or a value never stored: the
         # question mark because the second is a real bug of written code
@@ -50,6 +56,39 @@ def uses_none(exc: BaseException) -> bool:
     """Whether `exc` is code using a value that is still None: a course template's placeholder (`out = None`,
     then `out.astype(...)`), or a value written code never stored."""
     return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc)
+
+
+def cannot_run_here(exc: BaseException) -> str | None:
+    """Why `exc` (raised by the user's code) means the code cannot run on this machine rather than that it is
+    wrong, as one sentence ("could not be run: ..."): a missing module or extension, or numpy API removed
+    since the code was written. None for a bug of the code's own."""
+    missing = missing_dependency(exc)
+    if missing:
+        return f"could not be run: {missing} is missing (install or build it)"
+    older = older_numpy(exc)
+    return f"could not be run: {older}" if older else None
+
+
+#: keywords numpy functions took when published course code was written, and no longer take
+_REMOVED_KEYWORDS = {"newshape": "np.reshape(a, newshape=s): pass the shape by position, np.reshape(a, s)"}
+
+
+def older_numpy(exc: BaseException) -> str | None:
+    """"it was written for an older numpy (...)" when `exc` is numpy API the code uses and this numpy removed:
+    the aliases np.int, np.float (numpy 1.24), names numpy 2.0 removed (np.float_, np.NaN), np.reshape's
+    newshape= keyword (CS231n solutions write np.reshape(dx, newshape=x.shape)); None otherwise."""
+    text = str(exc).split("\n", 1)[0]
+    if isinstance(exc, AttributeError) and text.startswith("module 'numpy' has no attribute"):
+        return (f"it was written for an older numpy ({text}; numpy 1.24 removed the aliases np.int, np.float, "
+                "np.bool, np.object: write int, float, bool, object)")
+    if isinstance(exc, AttributeError) and "was removed in the NumPy 2.0 release" in text:
+        return f"it was written for an older numpy ({text})"
+    if isinstance(exc, TypeError) and "got an unexpected keyword argument" in text:
+        keyword = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else ""
+        if keyword in _REMOVED_KEYWORDS:
+            return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes "
+                    f"{_REMOVED_KEYWORDS[keyword]})")
+    return None
 
 
 def missing_dependency(exc: BaseException) -> str | None:

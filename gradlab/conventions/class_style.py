@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import (
+    ConventionMismatch,
     RandomStateKeeper,
     accepts,
     as_array,
@@ -95,6 +96,7 @@ class ClassLayer(Layer):
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
         self.train_kw = next((f for f in _TRAIN_FLAGS if accepts(self.obj.forward, f)), None)
+        _forward_takes_what_gradlab_gives(self.obj, kind)
         self.lr_arg = _learning_rate_argument(self.obj.backward)
         #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
@@ -204,6 +206,25 @@ class ClassLayer(Layer):
         for canonical, values in before.items():
             self.params[canonical][...] = values
         self._keep_params(expected=True)
+
+
+def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
+    """Raises ConventionMismatch (not checked, not failed) when forward requires an argument gradlab cannot give:
+    a learner's `ELU.forward(X, α)` takes its slope at each call, where a course's ELU is built with it."""
+    try:
+        params = [p for p in signature(obj.forward).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return
+    given = 2 if kind.is_loss or kind.forward_takes_t else 1
+    extra = [p.name for p in params[given:] if p.default is p.empty and p.name not in _TRAIN_FLAGS]
+    if extra:
+        name = type(obj).__name__
+        them = "it" if len(extra) == 1 else "them"
+        raise ConventionMismatch(
+            f"{name}.forward also requires {', '.join(extra)}, which gradlab does not pass (it calls "
+            f"forward({'x, t' if given == 2 else 'x'})): give {them} a default value, or check {name} with "
+            "gradlab.assert_backward")
 
 
 def _attributes(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:

@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.calling import RandomStateKeeper, accepts, as_array, call, crash_report, signature
+from gradlab.conventions.calling import (
+    ConventionMismatch,
+    RandomStateKeeper,
+    accepts,
+    as_array,
+    call,
+    crash_report,
+    signature,
+)
 from gradlab.conventions.class_slots import Slot, find_slot
 from gradlab.conventions.class_style import SIZE_NAMES, ClassLayer
 from gradlab.core.protocol import LayerSignatureError
@@ -37,11 +45,6 @@ _IN_SHAPE = ("input_shape", "in_shape")
 _WINDOW = ("filter_shape", "kernel_shape", "kernel_size", "pool_shape", "pool_size")
 _HYPER = {"stride": "stride", "p": "ratio", "dropout_p": "ratio", "rate": "ratio", "momentum": "momentum",
           "eps": "eps", "epsilon": "eps"}
-
-
-class ConventionMismatch(LayerSignatureError):
-    """The layer keeps its data in a layout gradlab does not adapt (numpy-ml's convolutions are channels-last,
-    W (kh, kw, in, out)): it is not checked, which is not a failure of the layer."""
 
 
 def is_library_class(cls: Any) -> bool:

@@ -54,17 +54,11 @@ class NotRunnable(BuildError):
 
 def not_runnable_here(exc: BaseException) -> str | None:
     """Why `exc` (raised by the user's code) means the code cannot run here rather than that it is wrong: a
-    missing module or extension, or an alias numpy has since removed. None for a bug of the code's own."""
-    from gradlab.conventions.calling import missing_dependency
+    missing module or extension, or numpy API since removed (`gradlab.conventions.calling.cannot_run_here`,
+    the one reading layers share). None for a bug of the code's own."""
+    from gradlab.conventions.calling import cannot_run_here
 
-    missing = missing_dependency(exc)
-    if missing:
-        return f"could not be run: {missing} is missing (install or build it)"
-    text = str(exc).split("\n", 1)[0]
-    if isinstance(exc, AttributeError) and text.startswith("module 'numpy' has no attribute"):
-        return (f"could not be run: it was written for an older numpy ({text}; numpy 1.24 removed the aliases "
-                "np.int, np.float, np.bool, np.object: write int, float, bool, object)")
-    return None
+    return cannot_run_here(exc)
 
 
 @dataclass(frozen=True)
