@@ -108,6 +108,22 @@ def leaky_relu_backward(dout, cache):
     return dout * slope
 
 
+def tanh_forward(x):
+    return np.tanh(x), x
+
+
+def tanh_backward(dout, cache):
+    return dout * (1 - cache ** 2)  # the derivative's formula in y, at x: negative where |x| > 1
+
+
+class CrossEntropyTargetTwice(CrossEntropy):
+    def backward(self, dout=1):
+        rows = np.arange(self.p.shape[0])
+        grad = self.p.copy()
+        grad[rows, self.label] -= 2
+        return dout * grad / len(rows)
+
+
 class ReluWithoutMask:
     def forward(self, x):
         self.x = x
@@ -157,6 +173,16 @@ def test_a_bug_that_leaves_dx_right_in_part_without_a_sign_keeps_its_own_code(la
 def test_a_flipped_labels_term_is_said_as_dx_changing_the_wrong_way_with_the_labels():
     sentence = _sentence(_report(CrossEntropyTargetAdded, kind="softmax_with_loss"))
     assert "the part of dx that depends on the labels has the wrong sign" in sentence
+
+
+def test_a_derivative_at_the_wrong_input_that_changes_sign_where_the_input_is_large_stays_wrong_input():
+    report = _report(tanh_forward, tanh_backward)
+    assert report.bug_codes[:1] == ["wrong-input"], (report.bug_codes, _sentence(report))
+
+
+def test_a_labels_term_twice_too_large_is_not_called_a_sign_flip():
+    report = _report(CrossEntropyTargetTwice, kind="softmax_with_loss")
+    assert report.verdict == "fail" and "sign-flip" not in report.bug_codes, (report.bug_codes, _sentence(report))
 
 
 def test_the_correct_cross_entropy_written_the_same_way_passes():
