@@ -216,7 +216,8 @@ def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return
-    given = 2 if kind.is_loss or kind.forward_takes_t else 1
+    # a recurrent step's forward also takes its previous states (`Kind.forward_inputs`), which gradlab passes
+    given = (2 if kind.is_loss or kind.forward_takes_t else 1) + len(kind.forward_inputs)
     extra = [p.name for p in params[given:] if p.default is p.empty and p.name not in _TRAIN_FLAGS]
     if extra:
         name = type(obj).__name__
