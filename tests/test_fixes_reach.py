@@ -276,3 +276,43 @@ def test_a_value_backward_computes_again_gets_the_one_forward_stored(name, tmp_p
     fixed = tmp_path / "fixed.py"
     fixed.write_text(text.replace(removed, added), encoding="utf-8")
     assert main(["check", str(fixed), "--only", layer, "--examples", "20", "--seed", "3", "--no-fix-search"]) == 0
+
+
+def test_an_edit_of_a_base_class_that_breaks_it_is_not_a_fix_of_a_class_inheriting_it(tmp_path, monkeypatch):
+    """The chapter's Affine keeps 2x for backward; `/ 2` in the book's Affine.backward would make it pass, and break
+    the book's Affine and every other class built on it. With the layer's own file given one candidate only, the
+    base's module is all that is searched: no fix rather than that one."""
+    import gradlab.fixes.search as search
+    from gradlab.cases.runner import check_entry
+    from gradlab.fixes import find_fix
+
+    _write(tmp_path, {name: text for name, text in BOOK.items() if name.startswith("common/")})
+    path = tmp_path / "ch06" / "my_layers.py"
+    path.parent.mkdir()
+    path.write_text('''\
+import os
+import sys
+
+import numpy as np
+
+sys.path.append(os.pardir)
+from common import layers  # noqa: E402
+
+
+class Affine(layers.Affine):
+    def forward(self, x):
+        W, b = self.params
+        self.x = 2 * x
+        return np.dot(x, W) + b
+''', encoding="utf-8")
+    (found,) = discover([path])
+    (entry,) = found.entries
+    report = check_entry(entry, examples=20)
+    fix = find_fix(entry, report, examples=20, budget=1)
+    assert fix is not None and fix.status == "none-found", fix.diff
+    own = find_fix(entry, report, examples=20)  # with the whole budget: the chapter's own line
+    assert own is not None and own.status == "verified" and Path(own.path) == path and "-        self.x = 2 * x" in \
+        own.diff.splitlines()
+    monkeypatch.setattr(search._Search, "_bases_still_pass", lambda self, cand: True)
+    unguarded = find_fix(entry, report, examples=20, budget=1)
+    assert unguarded is not None and unguarded.status == "verified" and unguarded.path.endswith("layers.py")

@@ -310,7 +310,7 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
     args = [a.arg for a in scope.node.args.args if a.arg != "self"]
     stored = [n.id for n in sorted((n for n in ast.walk(scope.node) if isinstance(n, ast.Name) and
                                     isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
-    out += [n for n in args + stored if n != numpy]
+    out += [n for n in args + stored if n != numpy and n.strip("_")]  # `_` is a value the code threw away
     return list(dict.fromkeys(out))[:MAX_REFS]
 
 

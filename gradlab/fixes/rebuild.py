@@ -21,7 +21,7 @@ from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
 from gradlab.fixes.source import Site
 
-__all__ = ["Edit", "apply", "changed_lines", "overlaps", "rebuild"]
+__all__ = ["Edit", "apply", "changed_lines", "overlaps", "rebuild", "rebuilt_classes"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,16 @@ def rebuild(site: Site, entry: Entry, text: str) -> Entry | None:
             return None
         site = site.host
     return replace(entry, target=_target(entry, namespace, site.target_names))
+
+
+def rebuilt_classes(site: Site, text: str) -> dict[str, type]:
+    """The classes a base-class site exports (its name for each: the layer's base), as `text` defines them."""
+    try:
+        namespace = _run(site, ast.parse(text), dict(site.namespace))
+    except (SyntaxError, ValueError):
+        return {}
+    return {name: namespace[name] for _, name in site.exports
+            if namespace is not None and isinstance(namespace.get(name), type)}
 
 
 def _bind(namespace: dict[str, Any], alias: str, value: Any) -> None:

@@ -17,14 +17,15 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from gradlab.cases.runner import check_entry
 from gradlab.conventions.registry import Entry
 from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.memory import bounded_memory
-from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild
+from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild, rebuilt_classes
 from gradlab.fixes.source import Site, helper_sites, locate
 from gradlab.fixes.verify import (
     FORWARD_BUGS,
@@ -59,6 +60,8 @@ class _Search:
     budget: int
     tried: int = 0
     forward_changed: bool = False
+    #: whether each base class of another module passed as a layer of the kind, before any edit
+    base_passed: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.specs = screen_specs(self.entry, self.report)
@@ -77,6 +80,28 @@ class _Search:
         except MemoryError:
             return "no", None
 
+    def _bases_still_pass(self, cand: tuple[Edit, ...]) -> bool:
+        """An edit of a base class in another module is an edit of every class that inherits it: a base that passes
+        as a layer of the same kind (TimeRNN under a TimeRNN subclass) must pass after it too."""
+        originals = {name: self.site.namespace.get(name) for _, name in self.site.exports}
+        bases = {n: c for n, c in originals.items() if isinstance(c, type)}
+        if self.site.host is None or not bases:
+            return True
+        edited = rebuilt_classes(self.site, apply(self.site.defs_text, cand))
+        for name, base in bases.items():
+            if name not in self.base_passed:
+                self.base_passed[name] = self._passes(replace(self.entry, target=base, name=name))
+            if self.base_passed[name] and (name not in edited or
+                                           not self._passes(replace(self.entry, target=edited[name], name=name))):
+                return False
+        return True
+
+    def _passes(self, entry: Entry) -> bool:
+        try:
+            return check_entry(entry, examples=self.examples, seed=self.seed).verdict != FAIL
+        except Exception:  # noqa: BLE001 - a base that is no layer of the kind constrains nothing
+            return False
+
     def _attempt(self, cand: tuple[Edit, ...]) -> tuple[str, Screen | None]:
         edited = rebuild(self.site, self.entry, apply(self.site.defs_text, cand))
         if edited is None:
@@ -90,7 +115,8 @@ class _Search:
             if not unchanged and (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before,
                                                                            True)):
                 return "no", None
-            if passes_check(edited, self.report, examples=self.examples, seed=self.seed):
+            if passes_check(edited, self.report, examples=self.examples, seed=self.seed) and \
+                    self._bases_still_pass(cand):
                 self.forward_changed = not unchanged
                 return "fix", s
             return "no", None
