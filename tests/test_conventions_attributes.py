@@ -173,7 +173,7 @@ class ELU:
         return dout * np.where(self.x > 0, 1.0, self.alpha * np.exp(self.x))
 
 
-class LReLU:
+class LeakyReLULayer:
     def forward(self, x):
         self.x = x
         return np.where(x > 0, x, 0.1 * x)
@@ -197,7 +197,7 @@ def test_with_a_default_slope_the_same_elu_is_checked_and_its_bug_caught(tmp_pat
     assert _layers(_check(tmp_path, buggy))["ELU"]["verdict"] == "fail"
 
 
-def test_lrelu_is_a_leaky_relu_and_a_wrong_slope_in_backward_is_caught(tmp_path):
-    assert _layers(_check(tmp_path, FORWARD_WITH_SLOPE))["LReLU"]["verdict"] == "pass"
+def test_a_leaky_relu_named_with_a_layer_suffix_passes_and_a_wrong_slope_in_backward_is_caught(tmp_path):
+    assert _layers(_check(tmp_path, FORWARD_WITH_SLOPE))["LeakyReLULayer"]["verdict"] == "pass"
     buggy = FORWARD_WITH_SLOPE.replace("np.where(self.x > 0, 1.0, 0.1)", "np.where(self.x > 0, 1.0, 0.01)")
-    assert _layers(_check(tmp_path, buggy))["LReLU"]["verdict"] == "fail"
+    assert _layers(_check(tmp_path, buggy))["LeakyReLULayer"]["verdict"] == "fail"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,13 +35,15 @@ from gradlab.conventions.registry import Entry, entries_in
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
-__all__ = ["NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for", "find_layers",
-           "layout_options", "load_module", "pair_name"]
+__all__ = ["ENVIRONMENT", "NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for",
+           "files_in", "find_layers", "layout_options", "load_module", "pair_name"]
 
 #: the suffix of CS231n's reference implementations, which keep the plain stem as their name
 _PLAIN_SUFFIXES = ("", "_naive")
 #: why a file of a folder was not imported
 NOT_IMPORTED = "defines no layer; not imported"
+#: why a folder was not read
+ENVIRONMENT = "a virtual environment (installed packages, not the project's code); not read"
 
 
 def pair_name(stem: str, suffix: str = "") -> str:
@@ -273,12 +276,30 @@ def _takes_nothing(fn: Any) -> bool:
         return False
 
 
-def _files_in(folder: Path) -> list[Path]:
-    """The *.py files under `folder`, not in caches or hidden folders (.ipynb_checkpoints, .venv, .git)."""
-    def hidden(f: Path) -> bool:
-        return any(part == "__pycache__" or part.startswith(".") for part in f.relative_to(folder).parts[:-1])
+def files_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The *.py files under `folder`, not in caches or hidden folders (.ipynb_checkpoints, .venv, .git), and
+    the virtual environments found there (not read: learners commit theirs, `venv/lib/python2.7/site-packages`,
+    and numpy's own files are not the project's layers)."""
+    files: list[Path] = []
+    environments: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        if here != folder and _is_environment(here):
+            environments.append(here)
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        files.extend(here / n for n in names if n.endswith(".py"))
+    return sorted(files), environments
 
-    return sorted(f for f in folder.rglob("*.py") if not hidden(f))
+
+#: what a virtual environment's folder holds (venv and virtualenv, POSIX and Windows) or is called
+_ENVIRONMENT_MARKS = ("pyvenv.cfg", "bin/activate", "Scripts/activate", "Scripts/activate.bat")
+_PACKAGE_FOLDERS = ("site-packages", "dist-packages")
+
+
+def _is_environment(folder: Path) -> bool:
+    return folder.name in _PACKAGE_FOLDERS or any((folder / mark).is_file() for mark in _ENVIRONMENT_MARKS)
 
 
 def _comments_of(module: ModuleType) -> dict[str, str]:
@@ -309,8 +330,10 @@ def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None)
         if not p.is_dir():
             results.append(_load(p, kinds))
             continue
-        for f in _files_in(p):
+        files, environments = files_in(p)
+        for f in files:
             results.append(_load(f, kinds) if could_hold_layers(f) else Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
+        results.extend(Found(str(env), skipped=[(str(env), ENVIRONMENT)]) for env in environments)
     return results
 
 

@@ -1,6 +1,6 @@
 """Leaky ReLU: x where x > 0, a·x where x < 0, for one slope 0 < a < 1 of the layer's own choosing.
 
-Names: `LeakyRelu`, `LReLU`, `leaky_relu_forward/backward(x)`. Courses pick different slopes (0.01, 0.1,
+Names: `LeakyRelu`, `leaky_relu_forward/backward(x)`. Courses pick different slopes (0.01, 0.1,
 0.2), so the grader accepts any one slope in (0, 1) rather than the reference layer's.
 """
 
@@ -30,5 +30,5 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
                                "0 < a < 1 times x where x < 0")
 
 
-KIND = Kind("leaky_relu", ("leakyrelu", "lrelu"), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
+KIND = Kind("leaky_relu", ("leakyrelu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
             function_stems=("leaky_relu",), forward_accepts=forward_accepts)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from gradlab.conventions.discover import files_in
 from gradlab.conventions.imports import LoadError, load_module, search_roots
 from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
@@ -68,10 +69,8 @@ def model_files(paths: Iterable[str | Path]) -> list[Path]:
         if p.is_file():
             out.append(p)
         elif p.is_dir():
-            for f in sorted(p.rglob("*.py")):
-                hidden = any(part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts[:-1])
-                if not hidden and _MAY_HOLD_MODEL.search(f.read_text(encoding="utf-8", errors="replace")):
-                    out.append(f)
+            files, _ = files_in(p)  # the files layer discovery reads: no caches, hidden folders or environments
+            out += [f for f in files if _MAY_HOLD_MODEL.search(f.read_text(encoding="utf-8", errors="replace"))]
     return out
 
 
