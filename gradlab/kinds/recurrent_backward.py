@@ -37,7 +37,8 @@ Grads = dict[str, np.ndarray]
 class Site:
     """One place a cell applies an activation: `pre` is the array it is applied to, `post` its output."""
 
-    activation: str  # "tanh" or "sigmoid"
+    #: np.tanh or this module's sigmoid (the functions, not their names: a kind's name is its module's own)
+    activation: Callable[[np.ndarray], np.ndarray]
     pre: str
     post: str
     what: str  # in words, for the sentence
@@ -46,14 +47,18 @@ class Site:
         """The derivative as written from array u: the "post" form takes the activation's output (1 - y**2,
         y * (1 - y)), the "pre" form its argument (1 - tanh(a)**2, sigmoid(a) * (1 - sigmoid(a)))."""
         if form == "pre":
-            u = np.tanh(u) if self.activation == "tanh" else 1.0 / (1.0 + np.exp(-u))
-        return 1.0 - u ** 2 if self.activation == "tanh" else u * (1.0 - u)
+            u = self.activation(u)
+        return 1.0 - u ** 2 if self.activation is np.tanh else u * (1.0 - u)
 
     def formula(self, form: str, name: str) -> str:
         name = name.replace("tanh(", "np.tanh(")
         if form == "pre":
-            name = f"np.tanh({name})" if self.activation == "tanh" else f"sigmoid({name})"
-        return f"1 - {name}**2" if self.activation == "tanh" else f"{name} * (1 - {name})"
+            name = f"np.tanh({name})" if self.activation is np.tanh else f"{self.name}({name})"
+        return f"1 - {name}**2" if self.activation is np.tanh else f"{name} * (1 - {name})"
+
+    @property
+    def name(self) -> str:
+        return self.activation.__name__
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,13 @@ class Hypothesis:
     arrays: tuple[str, ...]
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
+def sigmoid(a: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-a))
 
 
 # --- the cells: forward arrays, and the backward from derivative factors --------------------------------
 
-RNN_SITES = (Site("tanh", "a", "next_h", "the new hidden state's tanh"),)
+RNN_SITES = (Site(np.tanh, "a", "next_h", "the new hidden state's tanh"),)
 
 
 def rnn_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -88,11 +93,11 @@ def rnn_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, 
 
 #: the LSTM's gates by the position of (i, f, o, g) in the 4H columns: CS231n's i, f, o, g, the textbook's f, g, i, o
 LSTM_ORDERS = ((0, 1, 2, 3), (2, 0, 3, 1))
-LSTM_SITES = (Site("sigmoid", "a_i", "i", "the input gate's sigmoid"),
-              Site("sigmoid", "a_f", "f", "the forget gate's sigmoid"),
-              Site("sigmoid", "a_o", "o", "the output gate's sigmoid"),
-              Site("tanh", "a_g", "g", "the candidate g's tanh"),
-              Site("tanh", "next_c", "tanh(next_c)", "the cell state's tanh"))
+LSTM_SITES = (Site(sigmoid, "a_i", "i", "the input gate's sigmoid"),
+              Site(sigmoid, "a_f", "f", "the forget gate's sigmoid"),
+              Site(sigmoid, "a_o", "o", "the output gate's sigmoid"),
+              Site(np.tanh, "a_g", "g", "the candidate g's tanh"),
+              Site(np.tanh, "next_c", "tanh(next_c)", "the cell state's tanh"))
 
 
 def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -102,7 +107,7 @@ def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order:
     arr = {"x": x, "prev_h": h, "prev_c": c}
     for gate, k in zip("ifog", order):
         arr[f"a_{gate}"] = a[:, k * H:(k + 1) * H]
-    arr.update(i=_sigmoid(arr["a_i"]), f=_sigmoid(arr["a_f"]), o=_sigmoid(arr["a_o"]), g=np.tanh(arr["a_g"]))
+    arr.update(i=sigmoid(arr["a_i"]), f=sigmoid(arr["a_f"]), o=sigmoid(arr["a_o"]), g=np.tanh(arr["a_g"]))
     arr["next_c"] = arr["f"] * c + arr["i"] * arr["g"]
     arr["tanh(next_c)"] = np.tanh(arr["next_c"])
     arr["next_h"] = arr["o"] * arr["tanh(next_c)"]
@@ -119,9 +124,9 @@ def lstm_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays,
             "Wh": arr["prev_h"].T @ da, "b": da.sum(axis=0)}
 
 
-GRU_SITES = (Site("sigmoid", "a_z", "z", "the update gate's sigmoid"),
-             Site("sigmoid", "a_r", "r", "the reset gate's sigmoid"),
-             Site("tanh", "a_h", "h_hat", "the candidate h_hat's tanh"))
+GRU_SITES = (Site(sigmoid, "a_z", "z", "the update gate's sigmoid"),
+             Site(sigmoid, "a_r", "r", "the reset gate's sigmoid"),
+             Site(np.tanh, "a_h", "h_hat", "the candidate h_hat's tanh"))
 
 
 def gru_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -130,7 +135,7 @@ def gru_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: 
     Wx, Wh, b = p["Wx"], p["Wh"], p.get("b", np.zeros(3 * H))
     arr = {"x": x, "prev_h": h, "a_z": x @ Wx[:, :H] + h @ Wh[:, :H] + b[:H],
            "a_r": x @ Wx[:, H:2 * H] + h @ Wh[:, H:2 * H] + b[H:2 * H]}
-    arr.update(z=_sigmoid(arr["a_z"]), r=_sigmoid(arr["a_r"]))
+    arr.update(z=sigmoid(arr["a_z"]), r=sigmoid(arr["a_r"]))
     arr["r * prev_h"] = arr["r"] * h
     arr["a_h"] = x @ Wx[:, 2 * H:] + arr["r * prev_h"] @ Wh[:, 2 * H:] + b[2 * H:]
     arr["h_hat"] = np.tanh(arr["a_h"])
@@ -191,8 +196,8 @@ def hypotheses(cell: Cell, arr: Arrays) -> Iterator[Hypothesis]:
             for name in names:
                 if name != right:
                     yield Hypothesis((site,), form, (name,))
-    for activation in ("sigmoid", "tanh"):
-        same = tuple(s for s in cell.sites if s.activation == activation)
+    for activation in (sigmoid, np.tanh):
+        same = tuple(s for s in cell.sites if s.activation is activation)
         if len(same) > 1:
             yield Hypothesis(same, "post", tuple(s.pre for s in same))
             yield Hypothesis(same, "pre", tuple(s.post for s in same))
@@ -209,7 +214,7 @@ def sentence(h: Hypothesis, target: str) -> str:
     if len(h.sites) > 1:
         wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
         read = "pre-activations" if h.form == "post" else "outputs"
-        return (f"d{target} is wrong because every {site.activation}' of the cell is evaluated at the wrong array, "
+        return (f"d{target} is wrong because every {site.name}' of the cell is evaluated at the wrong array, "
                 f"the gates' {read} ({wrote}): write {right}")
     u = h.arrays[0]
     if h.form == "post":
