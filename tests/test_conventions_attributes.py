@@ -201,3 +201,44 @@ def test_a_leaky_relu_named_with_a_layer_suffix_passes_and_a_wrong_slope_in_back
     assert _layers(_check(tmp_path, FORWARD_WITH_SLOPE))["LeakyReLULayer"]["verdict"] == "pass"
     buggy = FORWARD_WITH_SLOPE.replace("np.where(self.x > 0, 1.0, 0.1)", "np.where(self.x > 0, 1.0, 0.01)")
     assert _layers(_check(tmp_path, buggy))["LeakyReLULayer"]["verdict"] == "fail"
+
+
+DROPOUT_BY_RATE = '''
+import numpy as np
+
+
+class Layer_Dropout:
+    def __init__(self, dropout_rate):
+        self.keep = 1 - dropout_rate
+
+    def forward(self, inputs):
+        self.mask = np.random.binomial(1, self.keep, inputs.shape) / self.keep
+        self.output = inputs * self.mask
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues * self.mask
+
+
+class Layer_Conv2D:
+    def __init__(self, n_filters, kernel_size):
+        self.kernel_size = kernel_size
+
+    def forward(self, inputs):
+        return inputs
+
+    def backward(self, dvalues):
+        return dvalues
+'''
+
+
+def test_a_dropout_built_with_its_dropout_rate_is_checked_and_a_missing_rescale_caught(tmp_path):
+    assert _layers(_check(tmp_path, DROPOUT_BY_RATE))["Layer_Dropout"]["verdict"] == "pass"
+    buggy = DROPOUT_BY_RATE.replace("self.dinputs = dvalues * self.mask", "self.dinputs = dvalues * (self.mask > 0)")
+    assert _layers(_check(tmp_path, buggy))["Layer_Dropout"]["verdict"] == "fail"
+
+
+def test_a_constructor_argument_gradlab_cannot_supply_sets_the_layer_aside_instead_of_failing_it(tmp_path):
+    result = _check(tmp_path, DROPOUT_BY_RATE)
+    assert "Layer_Conv2D" not in _layers(result)
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "Layer_Conv2D"]
+    assert "needs argument 'kernel_size'" in reason and "give it a default" in reason

@@ -40,6 +40,7 @@ _HYPER_ALIASES = {
     "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h", "kernel_size": "pool_h",
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
+    "dropout_rate": "ratio", "drop_ratio": "ratio", "drop_prob": "ratio", "dropout_prob": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
     "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
     "stateful": "stateful",
@@ -309,9 +310,11 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
         elif p.default is p.empty and unnamed_roles:
             kwargs[p.name] = sizes[unnamed_roles.pop(0)]  # `Dense(a, b)`: sizes in the kind's order
         elif p.default is p.empty:
-            raise LayerSignatureError(
+            # gradlab's limit, not the layer's bug: not checked, and said so (a kernel size given as a shape)
+            raise ConventionMismatch(
                 f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a {kind.name} "
-                f"layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)})")
+                f"layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)}): give it a default, "
+                f"or say what it is with --kind")
     for p in sig.parameters.values():
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
