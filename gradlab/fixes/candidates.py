@@ -171,12 +171,11 @@ def carried_lines(site: Site) -> set[int]:
                 targets = st.targets if isinstance(st, ast.Assign) else [st.target]
                 names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and
                          isinstance(n.ctx, ast.Store)}
+                # `dWx += dWx_t` sums over the steps, it carries nothing to the step before: its target is not read
                 reads = {n.id for n in ast.walk(st.value) if isinstance(n, ast.Name)}
-                if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
-                    reads.add(st.target.id)  # `dh += ...` reads dh
                 early |= {n for n in reads if n not in written and is_gradient(n)}
                 written |= names
-                for n in names:
+                for n in names if isinstance(st, ast.Assign) else ():
                     writers.setdefault(n, []).append(st)
             for name in early & set(writers):
                 out.update(line for st in writers[name] for line in range(st.lineno, st.end_lineno + 1))  # type: ignore[operator]

@@ -118,14 +118,21 @@ def cached_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
                                  family="reference", need=needed_at(node, parents.get(id(node)))),)
 
 
+#: calls that make a new array of a shape, not a value computed again
+_ALLOCATIONS = {"zeros", "zeros_like", "ones", "ones_like", "empty", "empty_like", "full", "full_like", "arange",
+                "eye", "copy", "len", "range", "reshape"}
+
+
 def _recomputed(node: ast.expr, ctx: Context) -> bool:
-    """Whether `node` computes something from forward's values alone (no gradient, at least one value read)."""
-    if not isinstance(node, (ast.Call, ast.BinOp)):
+    """Whether `node` computes again a value of what forward stored: a call (or arithmetic) that reads a cached
+    value and no gradient, and is not a new array made in its shape (`np.zeros_like(W)`)."""
+    if not isinstance(node, (ast.Call, ast.BinOp)) or any(
+            isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else
+                                         getattr(n.func, "id", "")) in _ALLOCATIONS for n in ast.walk(node)):
         return False
-    names = [ctx.text.of(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)) and
-             isinstance(n.ctx, ast.Load)]
-    reads = [n for n in names if n in ctx.refs or n in ctx.cached]
-    return bool(reads) and not any(is_gradient(n) for n in names)
+    names = [ctx.text.of(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript)) and
+             isinstance(n.ctx, ast.Load)]  # `cache["x"]` is a cached value too
+    return any(n in ctx.cached for n in names) and not any(is_gradient(n) for n in names)
 
 
 def _last_name(text: str) -> str:
