@@ -190,6 +190,10 @@ def accepts(fn: Callable[..., Any], name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+#: frameworks whose arrays a course's reference layers return (gradlab checks numpy code)
+_OTHER_FRAMEWORKS = ("torch", "tensorflow", "jax", "jaxlib", "cupy")
+
+
 def as_array(value: Any, what: str) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
@@ -197,6 +201,11 @@ def as_array(value: Any, what: str) -> np.ndarray:
         return np.asarray(value)
     if value is None:  # a course template's `pass`, or `out = None ... return out`
         raise LayerCrash(what, "returned None: not implemented yet? (it must return a numpy array)")
+    if type(value).__module__.split(".", 1)[0] in _OTHER_FRAMEWORKS:
+        # a course's framework reference next to the numpy layers (CS231n 2019's conv_forward_pytorch): not a
+        # numpy layer, so not checked; not a wrong one
+        raise ConventionMismatch(f"{what} returned a {type(value).__module__.split('.', 1)[0]} "
+                                 f"{type(value).__name__}: a layer of that framework, not numpy code; not checked")
     raise LayerCrash(what, f"returned {type(value).__name__}, not a numpy array")
 
 
