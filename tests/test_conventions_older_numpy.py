@@ -1,4 +1,4 @@
-"""Course code written for an older numpy is set aside with the reason, not failed as a crash.
+"""Course code written for an older numpy, or for Python 2, is set aside with the reason, not failed as a crash.
 
 CS231n solutions from before numpy 2 write `np.reshape(dx, newshape=x.shape)`, `np.float_`, `np.int`: on
 today's numpy those raise, and the layer is not wrong. The files below are written that way (our own code):
@@ -82,8 +82,48 @@ def test_numpy_api_since_removed_is_read_as_code_that_cannot_run_here(code, says
     assert says in reason
 
 
+@pytest.mark.parametrize("code, says", [
+    pytest.param("[i for i in xrange(3)]", "write range", id="xrange"),
+    pytest.param("{'W1': 1}.iteritems()", "write items", id="dict-iteritems"),
+])
+def test_names_only_python_2_had_are_read_as_code_written_for_python_2(code, says):
+    reason = cannot_run_here(_raised(code))
+    assert reason is not None and reason.startswith("could not be run: it was written for Python 2")
+    assert says in reason
+
+
+RELU_PY2 = '''
+import numpy as np
+
+
+def relu_forward(x):
+    out = x.copy()
+    for i in xrange(x.shape[0]):
+        out[i] = np.maximum(x[i], 0)
+    return out, x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+def test_a_layer_looping_over_xrange_is_skipped_as_python_2_code(tmp_path):
+    result = _check(tmp_path, RELU_PY2)
+    assert result["layers"] == []
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "relu"]
+    assert "written for Python 2" in reason
+
+
+def test_the_same_layer_looping_over_range_is_checked(tmp_path):
+    (layer,) = _check(tmp_path, RELU_PY2.replace("xrange", "range"))["layers"]
+    assert layer["verdict"] == "pass"
+
+
 @pytest.mark.parametrize("code", [
     pytest.param("np.zeros(3).reshape(2, 2)", id="a-wrong-shape"),
+    pytest.param("[i for i in x_range(3)]", id="a-misspelt-name"),
+    pytest.param("[1].iteritems()", id="iteritems-of-a-list-is-no-python-2-dict"),
     pytest.param("np.zeros(3).not_a_method()", id="an-attribute-the-array-never-had"),
 ])
 def test_the_codes_own_bugs_are_not_blamed_on_numpy(code):

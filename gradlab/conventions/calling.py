@@ -23,7 +23,7 @@ _GRADLAB = Path(__file__).resolve().parents[1]
 
 __all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
            "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
-           "older_numpy", "uses_none"]
+           "older_numpy", "python_2", "uses_none"]
 
 
 class ConventionMismatch(LayerSignatureError):
@@ -65,8 +65,26 @@ def cannot_run_here(exc: BaseException) -> str | None:
     missing = missing_dependency(exc)
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
-    older = older_numpy(exc)
+    older = older_numpy(exc) or python_2(exc)
     return f"could not be run: {older}" if older else None
+
+
+#: what Python 2 had and Python 3 has not, as CS231n's 2016 solutions use it (in a NameError or AttributeError)
+_PYTHON_2_NAMES = {"xrange": "range", "iteritems": "items", "itervalues": "values", "iterkeys": "keys",
+                   "has_key": "the in operator", "raw_input": "input", "unicode": "str", "basestring": "str",
+                   "cPickle": "pickle"}
+
+
+def python_2(exc: BaseException) -> str | None:
+    """"it was written for Python 2 (...)" when `exc` is a name only Python 2 had: `xrange` (a NameError for
+    a name its module never defines) or `dict.iteritems` (an AttributeError of a dict); None otherwise."""
+    if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError) and exc.name in _PYTHON_2_NAMES:
+        name = exc.name
+    elif isinstance(exc, AttributeError) and exc.name in _PYTHON_2_NAMES and isinstance(exc.obj, dict):
+        name = exc.name
+    else:
+        return None
+    return f"it was written for Python 2 ({exc}; in Python 3 write {_PYTHON_2_NAMES[name]})"
 
 
 #: keywords numpy functions took when published course code was written, and no longer take
