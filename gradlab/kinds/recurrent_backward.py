@@ -213,9 +213,9 @@ def sentence(h: Hypothesis, target: str) -> str:
     right = ", ".join(s.formula("post", s.post) for s in h.sites)
     if len(h.sites) > 1:
         wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
-        read = "pre-activations" if h.form == "post" else "outputs"
-        return (f"d{target} is wrong because every {site.name}' of the cell is evaluated at the wrong array, "
-                f"the gates' {read} ({wrote}): write {right}")
+        said = ("computed from the pre-activations, where the outputs belong" if h.form == "post"
+                else "evaluated at the outputs, where it belongs at the pre-activations")
+        return f"d{target} is wrong because every {site.name}' of the cell is {said} ({wrote}): write {right}"
     u = h.arrays[0]
     if h.form == "post":
         said = f"is computed from {_spoken(u)}, where {site.post} belongs"
