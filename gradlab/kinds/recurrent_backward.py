@@ -63,7 +63,7 @@ class Site:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """The derivative at `sites` written in `form` from the array named `array` (one per site: a helper such
+    """The derivative at `sites` written in `form` from the arrays named `arrays` (one per site: a helper such
     as `dsigmoid(a)` called for every gate reads each gate's own array of that role)."""
 
     sites: tuple[Site, ...]
