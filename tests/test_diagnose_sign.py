@@ -185,6 +185,52 @@ def test_a_labels_term_twice_too_large_is_not_called_a_sign_flip():
     assert report.verdict == "fail" and "sign-flip" not in report.bug_codes, (report.bug_codes, _sentence(report))
 
 
+# --- a layer computing in float32: "exactly" is to the check's float32 tolerance --------------------------
+
+class CrossEntropy32(CrossEntropy):
+    def forward(self, x, t):
+        return CrossEntropy.forward(self, x.astype(np.float32), t)
+
+
+class CrossEntropy32ProbabilitiesNegated(CrossEntropy32):
+    backward = CrossEntropyProbabilitiesNegated.backward
+
+
+class CrossEntropy32TargetAdded(CrossEntropy32):
+    backward = CrossEntropyTargetAdded.backward
+
+
+class CrossEntropy32Doubled(CrossEntropy32):
+    def backward(self, dout=1):
+        return 2 * CrossEntropy.backward(self, dout)
+
+
+def softmax_loss_over_the_batch_in_float32(x, y):
+    x = x.astype(np.float32)
+    n = x.shape[0]
+    p = np.exp(x - x.max(axis=0, keepdims=True))
+    p /= p.sum(axis=0, keepdims=True)
+    loss = -np.log(p[np.arange(n), y]).sum() / n
+    d = p.copy()
+    d[np.arange(n), y] -= 1
+    return loss, d / n
+
+
+@pytest.mark.parametrize("layer, code", [
+    (CrossEntropy32ProbabilitiesNegated, "sign-flip"),
+    (CrossEntropy32TargetAdded, "sign-flip"),
+    (CrossEntropy32Doubled, "scaled"),
+    (softmax_loss_over_the_batch_in_float32, "couples-samples"),
+], ids=["probabilities negated", "target's 1 added", "twice the gradient", "softmax over the batch axis"])
+def test_a_loss_computing_in_float32_gets_the_code_it_gets_in_float64(layer, code):
+    report = _report(layer, kind="softmax_with_loss")
+    assert report.bug_codes[:1] == [code], (report.bug_codes, _sentence(report))
+
+
+def test_the_correct_float32_cross_entropy_passes():
+    assert _report(CrossEntropy32, kind="softmax_with_loss").verdict != "fail"
+
+
 def test_the_correct_cross_entropy_written_the_same_way_passes():
     assert _report(CrossEntropy, kind="softmax_with_loss").verdict != "fail"
 

@@ -98,7 +98,7 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
         d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N, upstream=view_up(G),
-                            evidence=_asked(jacobians, G, n, view, view_up))
+                            evidence=_asked(jacobians, G, n, view, view_up), rtol=rtol)
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),

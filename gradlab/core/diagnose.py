@@ -307,14 +307,15 @@ def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray) -> Diagnos
 def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: int, *,
                     upstream: np.ndarray | None = None,
                     jacobians: tuple[np.ndarray, np.ndarray] | None = None,
-                    evidence: Evidence | None = None) -> Diagnosis:
+                    evidence: Evidence | None = None, rtol: float = 0.0) -> Diagnosis:
     """Same shape, wrong values. `ok` marks elements already within tolerance.
 
     `upstream` is the dout given to backward (to recognise a wrong reduction whose shape fits);
     `jacobians` is the pair (analytic, numeric) of Jacobians, outputs x elements, when the checker
     could afford them: a gradient whose every entry is either right or zero has dropped terms.
     `evidence` is the layer itself, to test hypotheses on (`gradlab.core.diagnose_where`); its
-    Jacobians are used when `jacobians` is not given.
+    Jacobians are used when `jacobians` is not given. `rtol` is the check's own relative tolerance (a
+    layer computing in float32 is judged to ~2e-3): values "exactly" equal are equal to within it.
     """
     if not np.all(np.isfinite(a)):
         return Diagnosis("non-finite", f"{name} contains NaN or inf")
@@ -346,7 +347,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     # one term with the wrong sign: exact negatives where it is alone (before the patterns a partial match fits)
-    found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence)
+    found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence, rtol=rtol)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     found_here = _positions_or_axes(name, a, n, upstream, evidence)

@@ -26,7 +26,8 @@ from gradlab.core.evidence import Evidence
 #: error away from zero would count as its own negative
 NOT_SMALL = 1e-3
 #: the analytic value is "exactly the negative" when |a + n| is within this fraction of |n| (finite
-#: differences in float64 are good to ~1e-8 there): a wrong formula lands on -n only by coincidence
+#: differences in float64 are good to ~1e-8 there), or the check's rtol where coarser (float32): a wrong
+#: formula lands on -n only by coincidence
 NEGATIVE_RTOL = 1e-4
 #: at least this share of the not-small elements (or entries) must be negated: one term's worth, not a stray
 SHARE = 0.25
@@ -34,7 +35,7 @@ SHARE = 0.25
 SHOWN = 3
 
 
-def _negated(a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _negated(a: np.ndarray, n: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray] | None:
     """(negated, not small) masks over n's elements; None when a has another shape or is not finite."""
     if a.shape != n.shape or a.size < 2 or not np.all(np.isfinite(a)) or not np.all(np.isfinite(n)):
         return None
@@ -42,7 +43,7 @@ def _negated(a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     if scale == 0.0:
         return None
     live = np.abs(n) > NOT_SMALL * scale
-    return live & (np.abs(a + n) <= NEGATIVE_RTOL * np.abs(n)), live
+    return live & (np.abs(a + n) <= rtol * np.abs(n)), live
 
 
 def _in_part(negated: np.ndarray, live: np.ndarray) -> bool:
@@ -57,11 +58,11 @@ def _positions(mask: np.ndarray) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _elsewhere(a: np.ndarray, n: np.ndarray, others: np.ndarray) -> str:
+def _elsewhere(a: np.ndarray, n: np.ndarray, others: np.ndarray, rtol: float) -> str:
     """What the not-negated elements are: right, wrong, or some of each."""
     if not others.any():
         return "the other elements are small"
-    right = np.abs(a - n)[others] <= NEGATIVE_RTOL * np.abs(n)[others]
+    right = np.abs(a - n)[others] <= rtol * np.abs(n)[others]
     if right.all():
         return "it is right at the others"
     if not right.any():
@@ -70,21 +71,23 @@ def _elsewhere(a: np.ndarray, n: np.ndarray, others: np.ndarray) -> str:
 
 
 def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray, jacobians: tuple[np.ndarray, np.ndarray] | None,
-                    evidence: Evidence | None = None) -> Found | None:
+                    evidence: Evidence | None = None, *, rtol: float = 0.0) -> Found | None:
     """`a` is the exact negative of `n` at a substantial share of the elements where n is not small (or,
     given the (analytic, numeric) Jacobians, at a substantial share of their not-small entries); or, for a
-    loss, the part of `a` that changes with the labels is the negative of the true one."""
-    found = _negated(a, n)
+    loss, the part of `a` that changes with the labels is the negative of the true one. "Exact" is to the
+    check's `rtol` where it is coarser than NEGATIVE_RTOL (a layer computing in float32)."""
+    rtol = max(NEGATIVE_RTOL, rtol)
+    found = _negated(a, n, rtol)
     if found is not None and _in_part(*found):
         negated, live = found
         return Found("sign-flip", f"{name} has the opposite sign at {int(negated.sum())} of the {int(live.sum())} "
                      f"elements where the true gradient is not small (at {_positions(negated)}: exactly -1 times "
-                     f"the true value), and {_elsewhere(a, n, live & ~negated)}: one term of {name} has its sign "
+                     f"the true value), and {_elsewhere(a, n, live & ~negated, rtol)}: one term of {name} has its sign "
                      "flipped, the one that alone makes up those elements (e.g. softmax-with-loss's probabilities "
                      "in dx = p - onehot)")
-    found = _negated(*jacobians) if jacobians is not None else None
+    found = _negated(*jacobians, rtol) if jacobians is not None else None
     if found is None or not _in_part(*found):
-        return _labels_term_flipped(name, evidence)
+        return _labels_term_flipped(name, evidence, rtol)
     negated, live = found
     return Found("sign-flip", f"{int(negated.sum())} of the {int(live.sum())} entries of {name}'s Jacobian (each "
                  "output's derivative with respect to each element) that are not small are "
@@ -92,7 +95,7 @@ def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray, jacobians: tuple[np
                  "alone at those entries (e.g. softmax's -y y^T off the diagonal, written + y y^T)")
 
 
-def _labels_term_flipped(name: str, ev: Evidence | None) -> Found | None:
+def _labels_term_flipped(name: str, ev: Evidence | None, rtol: float) -> Found | None:
     """A loss whose dx changes with the labels by exactly the negative of what the true dx changes by: the
     error's part that depends on the labels is -2 times the true one, so the labels' term has the wrong sign
     (dx[range(N), y] += 1 where -= 1 belongs). A dropped labels' term changes dx by nothing, and a term that
@@ -102,7 +105,7 @@ def _labels_term_flipped(name: str, ev: Evidence | None) -> Found | None:
         return None
     analytic, true = change
     size = float(np.abs(true).max(initial=0.0))
-    if size == 0.0 or float(np.abs(analytic + true).max(initial=0.0)) > NEGATIVE_RTOL * size:
+    if size == 0.0 or float(np.abs(analytic + true).max(initial=0.0)) > rtol * size:
         return None
     return Found("sign-flip", f"the part of {name} that depends on the labels has the wrong sign: given other "
                  f"labels, {name} changes by exactly -1 times what the true gradient changes by: the term that reads "
