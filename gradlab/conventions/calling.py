@@ -23,7 +23,7 @@ _GRADLAB = Path(__file__).resolve().parents[1]
 
 __all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
            "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
-           "older_numpy", "python_2", "uses_none"]
+           "another_rank", "older_numpy", "python_2", "uses_none"]
 
 
 class ConventionMismatch(LayerSignatureError):
@@ -65,8 +65,23 @@ def cannot_run_here(exc: BaseException) -> str | None:
     missing = missing_dependency(exc)
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
-    older = older_numpy(exc) or python_2(exc)
+    older = older_numpy(exc) or python_2(exc) or another_rank(exc)
     return f"could not be run: {older}" if older else None
+
+
+def another_rank(exc: BaseException) -> str | None:
+    """"it is written for arrays of another number of axes (...)" when `exc` is the user's line unpacking an array's
+    shape into more or fewer sizes than gradlab's array has: a learner's CNN layer taking one image,
+    `H, W, C = input.shape`, where gradlab gives a batch (N, C, H, W). None otherwise."""
+    if not isinstance(exc, ValueError) or "values to unpack" not in str(exc):
+        return None
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
+    line = (frames[-1].line or "").strip() if frames else ""
+    target = line.split("=", 1)[0] if "=" in line else ""
+    if ".shape" not in line.split("=", 1)[-1] or "," not in target:
+        return None
+    return (f"it is written for arrays of another number of axes ({exc} at `{line}`): gradlab gives a batch, "
+            "(N, features) or (N, C, H, W), and this layer takes another layout (one image (H, W, C)?)")
 
 
 #: what Python 2 had and Python 3 has not, as CS231n's 2016 solutions use it (in a NameError or AttributeError)

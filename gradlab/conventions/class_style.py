@@ -170,13 +170,20 @@ class ClassLayer(Layer):
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
 
-    def _gradients(self, updates: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray | None]:
+    def _gradients(self, updates: dict[str, np.ndarray] | None = None,
+                   dout: np.ndarray | None = None) -> dict[str, np.ndarray | None]:
         name = type(self.obj).__name__
         grads: dict[str, np.ndarray | None] = {}
         for canonical, slot in self.slots.items():
             value = slot.gradient()
             if value is None and updates is not None:
                 value = updates.get(canonical)
+                if value is not None and dout is not None and _adaptive_step(value, dout):
+                    raise ConventionMismatch(
+                        f"{name}.backward updates {slot.spelling} by an adaptive step (every change is the learning "
+                        "rate itself, as Adam or RMSProp make it), from which the gradient cannot be read: not "
+                        f"checked; store the gradient too (self.d{slot.spelling.lstrip('_')}) or move the optimizer "
+                        "out of backward")
             if value is not None:
                 value = slot.from_layer(np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True))
                 value = self.kind.as_param_shape(self.params[canonical], value)
@@ -196,7 +203,7 @@ class ClassLayer(Layer):
             self._restore(before)
             if (dx is None) != (dx0 is None) or (dx is not None and dx0 is not None and not np.allclose(dx, dx0)):
                 self.rebound.update(c for c, u in updates.items() if np.any(u != 0))
-        return dx, self._gradients(updates)
+        return dx, self._gradients(updates, dout)
 
     def _with_rate(self, rate: float, dout: np.ndarray) -> np.ndarray | None:
         if self.lr_attribute is not None:
@@ -207,6 +214,18 @@ class ClassLayer(Layer):
         for canonical, values in before.items():
             self.params[canonical][...] = values
         self._keep_params(expected=True)
+
+
+def _adaptive_step(update: np.ndarray, dout: np.ndarray) -> bool:
+    """Whether an update made at learning rate 1 changed every element it changed by 1 in size, for an upstream
+    gradient of varied sizes: an adaptive optimizer's first step (Adam's m̂/√v̂ is ±1 for each element), not a
+    gradient. (With a one-hot or ±1 upstream gradient, as a Jacobian's rows are read, a gradient can be ±1.)"""
+    sizes = np.abs(np.asarray(dout, dtype=float))
+    if np.unique(np.round(sizes[sizes > 0], 12)).size < 2:
+        return False
+    moved = np.abs(np.asarray(update, dtype=float))
+    moved = moved[moved > 0]
+    return moved.size > 0 and bool(np.all(moved <= 1 + 1e-9)) and bool(np.median(moved) > 1 - 1e-3)
 
 
 def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
