@@ -200,9 +200,10 @@ def helper_sites(site: Site) -> list[Site]:
     out += frontier[1:]
     seen = {site.path, *(s.path for s in out)}
     for _ in range(HELPER_DEPTH):
-        found = [h for here in frontier for h in _called_sites(here, seen)]
-        for h in found:
-            seen.add(h.path)
+        found: list[Site] = []
+        for here in frontier:
+            found += _called_sites(here, seen)
+            seen |= {h.path for h in found}  # a module called from two sites is one site, the first caller's
         out += found
         frontier = found
     return out
