@@ -1,7 +1,8 @@
 """Buggy layers whose wrong gradient crashes on its own shapes before backward returns: one bug each.
 
 A gradient of the wrong shape rarely reaches the checker in published code: CS231n's linear classifier adds
-the regularisation to it (`dW += 2 * reg * W`), a learner's `backward(grad, lr)` updates the weights with it,
+the regularisation to it (`dW += 2 * reg * W`; written `dW = ... + 2 * reg * W` it broadcasts to a square where one
+size is 1, a wrong shape rather than a crash), a learner's `backward(grad, lr)` updates the weights with it,
 a gated cell joins its pieces into the stacked parameter (`np.hstack((dWz, dWr, dWh))`). gradlab reads the
 crash (`gradlab.core.crash_reading`) or checks the layer again where its sizes fit by accident
 (`gradlab.cases.where_it_fits`); either way the variant's code comes first and `crashed` stays.
@@ -31,6 +32,19 @@ def softmax_loss_dw_transposed(W, X, y, reg):
     dW /= N
     dW += 2 * reg * W
     return loss, dW
+
+
+@register("linear_svm", bug="transposed", name="svm_loss_dw_transposed",
+          note="dW = counts.T @ X / N + 2 * reg * W: at D = 1 a square, (C, 1) + (1, C)")
+def svm_loss_dw_transposed(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+    margins[np.arange(N), y] = 0
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    counts = (margins > 0).astype(W.dtype)
+    counts[np.arange(N), y] = -counts.sum(axis=1)
+    return loss, counts.T @ X / N + 2 * reg * W  # BUG: counts.T @ X is W's transpose
 
 
 @register("affine", bug="transposed", note="weights_gradient = output_gradient.T @ x, applied in backward")

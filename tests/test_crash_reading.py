@@ -10,10 +10,11 @@ import pytest
 
 from gradlab.cases.check_many import check_paths
 from gradlab.cases.runner import check_entry
-from gradlab.cases.where_it_fits import equal_sizes
+from gradlab.cases.where_it_fits import equal_sizes, where_it_fits
 from gradlab.conventions.registry import load_reference
 from gradlab.core.crash_reading import read_crash
 from gradlab.core.protocol import LayerCrash
+from gradlab.core.results import CaseResult, GradientResult
 
 AFFINE = '''
 import numpy as np
@@ -150,23 +151,53 @@ def test_a_layer_that_updates_itself_with_a_transposed_weight_gradient_is_named_
     assert "self.weights -= lr * grad_w" in _said(report)["crashed"]
 
 
-def test_a_wrong_bias_gradient_is_named_even_where_the_weights_fit_by_accident(tmp_path):
-    # equal sizes do not make a kept axis fit: the crash stays, and no gradient is blamed for it
-    report = _check(tmp_path, SELF_UPDATING.replace("np.sum(grad, axis=0, keepdims=True)", "np.sum(grad, axis=1)"))
-    assert report.verdict == "fail" and "transposed" not in report.bug_codes
+def test_a_crash_that_stays_where_the_sizes_fit_is_crashed_alone(tmp_path):
+    # one row per sample too many: (in + N, out) fits the weights at no sizes, N being never changed
+    report = _check(tmp_path, SELF_UPDATING.replace("grad_w = self.inputs.T @ grad",
+                                                    "grad_w = np.vstack([self.inputs.T @ grad, grad])"))
+    assert report.bug_codes == ["crashed"] and "where the shapes fit" not in _said(report)["crashed"]
 
 
 ZOO = {name: e for name, e in load_reference().items() if e.module.endswith("zoo_shapes_fit")}
 
 
 @pytest.mark.parametrize("name", sorted(ZOO))
-def test_a_gate_stacking_cell_and_its_crashing_variants_get_their_code_first(name):
+def test_each_zoo_layer_whose_gradient_fails_on_its_shapes_gets_its_code_first_and_the_shape_failure_after(name):
     entry = ZOO[name]
     report = check_entry(entry, examples=10, seed=0)
-    if entry.bug is None:
+    if entry.bug is None:  # the gate-stacking cell written right
         assert report.verdict == "pass"
     else:
-        assert report.bug_codes == [entry.bug, "crashed"]
+        assert report.bug_codes[0] == entry.bug and report.bug_codes[1:] in (["crashed"], ["wrong-shape"])
+
+
+def test_a_transposed_dW_broadcast_to_a_square_by_the_regularisation_is_named_transposed(tmp_path):
+    # written without +=, (C, D) + (D, C) does not crash where D = 1: it returns a (C, C) dW
+    source = LINEAR_CLASSIFIER.replace("    dW /= n\n    dW += 2 * reg * W\n", "").replace(
+        "dW = X.T @ p", "dW = X.T @ p / n + 2 * reg * W")
+    assert _check(tmp_path, source, "softmax.py").verdict != "fail"
+    report = _check(tmp_path, source.replace("dW = X.T @ p", "dW = p.T @ X"), "softmax.py")
+    assert report.bug_codes == ["transposed", "wrong-shape"]
+    assert "where the shapes fit by accident" in _said(report)["wrong-shape"]
+
+
+def _wrong_shape(given, shape):
+    g = GradientResult("dW", shape, given, False, 1.0, bug_code="wrong-shape", diagnosis=f"dW has shape {given}")
+    return CaseResult("f", "linear_softmax", "function", {"N": 1, "D": shape[0], "C": shape[1]}, (g,))
+
+
+def test_only_a_wrong_shape_that_a_transpose_broadcast_makes_is_judged_where_sizes_fit():
+    asked = []
+
+    def run(spec):
+        asked.append(spec)
+        return CaseResult("f", "linear_softmax", "function", spec)  # passes there: the failure stands
+
+    assert where_it_fits(_wrong_shape((2, 2), (1, 2)), run) is None and asked  # (1, 2) + (2, 1): judged
+    asked.clear()
+    # (3, 3) where (3, 2) belongs is no transpose broadcast: equal sizes would only hide it
+    assert where_it_fits(_wrong_shape((3, 3), (3, 2)), run) is None and not asked
+    assert where_it_fits(_wrong_shape((1, 1, 2), (1, 2)), run) is None and not asked
 
 
 def _crash_of(message: str) -> LayerCrash:

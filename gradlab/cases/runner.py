@@ -291,7 +291,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         if larger.failed and larger.bug_codes and larger.bug_codes != codes:
             codes, failing = larger.bug_codes, larger
-    # a crash on mismatched shapes may hide gradients that are all returned where the sizes fit by accident
+    # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are
+    # returned, and named, where the sizes fit by accident
     fitted = None if extreme else where_it_fits(failing, lambda spec: run_case(entry, spec))
     if fitted is not None:
         failing, codes = fitted, codes_of(fitted)

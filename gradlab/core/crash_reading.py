@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from gradlab.core.kind import Case, Kind
 
-__all__ = ["SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
+__all__ = ["FITS_BY_ACCIDENT", "SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
 
 Shape = tuple[int, ...]
 
@@ -29,6 +29,9 @@ Shape = tuple[int, ...]
 SHAPE_CRASH = ("could not be broadcast", "non-broadcastable", "could not broadcast", "not aligned",
                "mismatch in its core dimension", "cannot reshape", "concatenation axis must match exactly",
                "must have same number of dimensions", "zero-dimensional arrays cannot be concatenated")
+
+#: the words of a finding re-judged where the sizes fit (gradlab.cases.where_it_fits), which the report reads
+FITS_BY_ACCIDENT = "where the shapes fit by accident"
 
 _BROADCAST = re.compile(r"could not broadcast input array from shape \(([\d, ]*)\) into shape \(([\d, ]*)\)")
 _OPERAND = re.compile(r"non-broadcastable output operand with shape \(([\d, ]*)\) doesn't match the broadcast "
