@@ -3,7 +3,9 @@
 - sizes in the constructor, the layer draws its own weights as (out, in) (`Dense(input_size, output_size)`);
 - `backward(output_gradient, learning_rate)` that updates the weights itself, as many learners' projects do;
 - the textbook's second volume: `self.params = [W, b]` and `self.grads` lists filled in place;
-- private attributes `_W`, `_b` with gradients `_dW`, `_db`.
+- private attributes `_W`, `_b` with gradients `_dW`, `_db`;
+- the "Neural Networks from Scratch" book's `Layer_Dense(n_inputs, n_neurons)`: forward and backward return
+  nothing and leave `self.output`, `self.dinputs`, `self.dweights`, `self.dbiases`.
 
 Each buggy variant is a copy of its correct neighbour with ONE bug, registered with its code. Data
 is batch first (N, features), as in the rest of the zoo.
@@ -154,3 +156,37 @@ class AffinePrivateForgetsWeights:
     def backward(self, dout):
         self._db = dout.sum(axis=0)  # BUG: _dW is never computed
         return dout @ self._W.T
+
+
+@register("affine")
+class Layer_Dense:  # noqa: N801 - the book's spelling, which gradlab reads as a dense layer
+    """Returns nothing: the output and the gradients are left in attributes."""
+
+    def __init__(self, n_inputs, n_neurons):
+        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+        self.biases = np.zeros((1, n_neurons))
+
+    def forward(self, inputs, training=True):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.dweights = self.inputs.T @ dvalues
+        self.dbiases = dvalues.sum(axis=0, keepdims=True)
+        self.dinputs = dvalues @ self.weights.T
+
+
+@register("affine", bug="extra-batch-mean", note="dbiases averaged over the batch")
+class Layer_DenseBiasAveraged:  # noqa: N801
+    def __init__(self, n_inputs, n_neurons):
+        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+        self.biases = np.zeros((1, n_neurons))
+
+    def forward(self, inputs, training=True):
+        self.inputs = inputs
+        self.output = inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.dweights = self.inputs.T @ dvalues
+        self.dbiases = dvalues.mean(axis=0, keepdims=True)  # BUG: the loss's 1/N is already in dvalues
+        self.dinputs = dvalues @ self.weights.T
