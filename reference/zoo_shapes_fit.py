@@ -7,7 +7,7 @@ a gated cell joins its pieces into the stacked parameter (`np.hstack((dWz, dWr, 
 crash (`gradlab.core.crash_reading`) or checks the layer again where its sizes fit by accident
 (`gradlab.cases.where_it_fits`); either way the variant's code comes first and `crashed` stays.
 The gated cell (`StackedGRU`, correct) joins its gates' gradients the way the second volume's GRU does,
-so that each variant crashes where the book's would.
+so that each variant crashes where the book's would; each variant's backward is a copy of its with one bug.
 """
 
 import numpy as np
@@ -92,33 +92,66 @@ class StackedGRU:
         d_z = dh_next * (cand - h_prev) * z * (1 - z)
         d_r = d_rh * h_prev * r * (1 - r)
         d_zr = np.hstack((d_z, d_r))
-        self.grads[0][...] = np.hstack((x.T @ d_zr, self._dWx_cand(x, d_cand)))
+        self.grads[0][...] = np.hstack((x.T @ d_zr, x.T @ d_cand))
         self.grads[1][...] = np.hstack((h_prev.T @ d_zr, (r * h_prev).T @ d_cand))
-        self.grads[2][...] = np.concatenate((d_zr.sum(axis=0), self._db_cand(d_cand)))
+        self.grads[2][...] = np.concatenate((d_zr.sum(axis=0), d_cand.sum(axis=0)))
         dx = d_zr @ Wx[:, :2 * H].T + d_cand @ Wx[:, 2 * H:].T
         dh_prev = dh_next * (1 - z) + d_rh * r + d_zr @ Wh[:, :2 * H].T
         return dx, dh_prev
 
-    def _dWx_cand(self, x, d_cand):
-        return x.T @ d_cand
-
-    def _db_cand(self, d_cand):
-        return d_cand.sum(axis=0)
-
 
 @register("gru_step", bug="transposed", note="the candidate's dWx = d_cand.T @ x: hstack crashes unless D == H")
 class StackedGRUTransposedDWx(StackedGRU):
-    def _dWx_cand(self, x, d_cand):
-        return d_cand.T @ x  # BUG: (H, D), the transpose of the candidate's block of Wx
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        H = Wh.shape[0]
+        x, h_prev, z, r, cand = self.cache
+        d_cand = dh_next * z * (1 - cand ** 2)
+        d_rh = d_cand @ Wh[:, 2 * H:].T
+        d_z = dh_next * (cand - h_prev) * z * (1 - z)
+        d_r = d_rh * h_prev * r * (1 - r)
+        d_zr = np.hstack((d_z, d_r))
+        self.grads[0][...] = np.hstack((x.T @ d_zr, d_cand.T @ x))  # BUG: (H, D), the transpose
+        self.grads[1][...] = np.hstack((h_prev.T @ d_zr, (r * h_prev).T @ d_cand))
+        self.grads[2][...] = np.concatenate((d_zr.sum(axis=0), d_cand.sum(axis=0)))
+        dx = d_zr @ Wx[:, :2 * H].T + d_cand @ Wx[:, 2 * H:].T
+        dh_prev = dh_next * (1 - z) + d_rh * r + d_zr @ Wh[:, :2 * H].T
+        return dx, dh_prev
 
 
 @register("gru_step", bug="wrong-shape", note="the candidate's db kept its batch axis: concatenate crashes")
 class StackedGRUKeptAxisDb(StackedGRU):
-    def _db_cand(self, d_cand):
-        return d_cand.sum(axis=0, keepdims=True)  # BUG: (1, H) joined to the gates' (2H,)
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        H = Wh.shape[0]
+        x, h_prev, z, r, cand = self.cache
+        d_cand = dh_next * z * (1 - cand ** 2)
+        d_rh = d_cand @ Wh[:, 2 * H:].T
+        d_z = dh_next * (cand - h_prev) * z * (1 - z)
+        d_r = d_rh * h_prev * r * (1 - r)
+        d_zr = np.hstack((d_z, d_r))
+        self.grads[0][...] = np.hstack((x.T @ d_zr, x.T @ d_cand))
+        self.grads[1][...] = np.hstack((h_prev.T @ d_zr, (r * h_prev).T @ d_cand))
+        self.grads[2][...] = np.concatenate((d_zr.sum(axis=0), d_cand.sum(axis=0, keepdims=True)))  # BUG: (1, H)
+        dx = d_zr @ Wx[:, :2 * H].T + d_cand @ Wx[:, 2 * H:].T
+        dh_prev = dh_next * (1 - z) + d_rh * r + d_zr @ Wh[:, :2 * H].T
+        return dx, dh_prev
 
 
 @register("gru_step", bug="wrong-reduction", note="the candidate's db summed over all axes: a 0-d array joined")
 class StackedGRUSummedDb(StackedGRU):
-    def _db_cand(self, d_cand):
-        return d_cand.sum()  # BUG: one number where one per hidden unit belongs
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        H = Wh.shape[0]
+        x, h_prev, z, r, cand = self.cache
+        d_cand = dh_next * z * (1 - cand ** 2)
+        d_rh = d_cand @ Wh[:, 2 * H:].T
+        d_z = dh_next * (cand - h_prev) * z * (1 - z)
+        d_r = d_rh * h_prev * r * (1 - r)
+        d_zr = np.hstack((d_z, d_r))
+        self.grads[0][...] = np.hstack((x.T @ d_zr, x.T @ d_cand))
+        self.grads[1][...] = np.hstack((h_prev.T @ d_zr, (r * h_prev).T @ d_cand))
+        self.grads[2][...] = np.concatenate((d_zr.sum(axis=0), d_cand.sum()))  # BUG: a 0-d array
+        dx = d_zr @ Wx[:, :2 * H].T + d_cand @ Wx[:, 2 * H:].T
+        dh_prev = dh_next * (1 - z) + d_rh * r + d_zr @ Wh[:, :2 * H].T
+        return dx, dh_prev
