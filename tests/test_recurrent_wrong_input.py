@@ -67,11 +67,12 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, pre, i, f, o, g, next_c)
 
 
-def _lstm_step(dnext_h, dnext_c, cache, dtanh_c, dsig=lambda s, a: s * (1 - s), forget=True, cell=True):
+def _lstm_step(dnext_h, dnext_c, cache, dtanh_c, dsig=lambda s, a: s * (1 - s), forget=True, cell=True,
+               df_by=None):
     x, prev_h, prev_c, Wx, Wh, pre, i, f, o, g, next_c = cache
     H = prev_h.shape[1]
     dc = (dnext_c if cell else 0) + dnext_h * o * dtanh_c
-    da = np.hstack([dc * g * dsig(i, pre[:, :H]), dc * prev_c * dsig(f, pre[:, H:2 * H]),
+    da = np.hstack([dc * g * dsig(i, pre[:, :H]), dc * (prev_c if df_by is None else df_by) * dsig(f, pre[:, H:2 * H]),
                     dnext_h * np.tanh(next_c) * dsig(o, pre[:, 2 * H:3 * H]), dc * i * (1 - g ** 2)])
     return da @ Wx.T, da @ Wh.T, dc * f if forget else dc, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 
@@ -87,6 +88,11 @@ def lstm_step_backward_at_next_c(dnext_h, dnext_c, cache):
 def lstm_step_backward_gates_at_pre_activation(dnext_h, dnext_c, cache):
     # one helper, sigmoid_grad(y) = y * (1 - y), handed each gate's pre-activation
     return _lstm_step(dnext_h, dnext_c, cache, 1 - np.tanh(cache[10]) ** 2, dsig=lambda s, a: a * (1 - a))
+
+
+def lstm_step_backward_df_from_prev_h(dnext_h, dnext_c, cache):
+    # next_c = f * prev_c + ...: the forget gate's gradient is dc * prev_c, here taken with prev_h
+    return _lstm_step(dnext_h, dnext_c, cache, 1 - np.tanh(cache[10]) ** 2, df_by=cache[1])
 
 
 def lstm_step_backward_no_forget_gate(dnext_h, dnext_c, cache):
@@ -171,6 +177,18 @@ class LSTMCandidateAtCellState(LSTM_):
         return 1 - self.cache[7] ** 2
 
 
+class LSTMOutputGateTimesCellState(LSTM_):
+    def backward(self, dh_next, dc_next):
+        # next_h = o * tanh(c_next): the output gate's gradient is dh_next * tanh(c_next), here dh_next * c_next
+        Wx, Wh, _ = self.params
+        x, h_prev, c_prev, i, f, g, o, c_next = self.cache
+        ds = dc_next + dh_next * o * (1 - np.tanh(c_next) ** 2)
+        dA = np.hstack((ds * c_prev * f * (1 - f), ds * i * (1 - g ** 2), ds * g * i * (1 - i),
+                        dh_next * c_next * o * (1 - o)))
+        self.grads[0][...], self.grads[1][...], self.grads[2][...] = x.T @ dA, h_prev.T @ dA, dA.sum(axis=0)
+        return dA @ Wx.T, dA @ Wh.T, ds * f
+
+
 class LSTMSignFlippedDx(LSTM_):
     def backward(self, dh_next, dc_next):
         dx, dh_prev, dc_prev = super().backward(dh_next, dc_next)
@@ -243,10 +261,14 @@ WRONG_ARRAY = [
     ("function lstm_step, every gate's sigmoid' from its pre-activation",
      lambda: _function(lstm_step_backward_gates_at_pre_activation, "lstm_step"),
      "every sigmoid' of the cell is computed from the pre-activations, where the outputs belong"),
+    ("function lstm_step, df = dc * prev_h", lambda: _function(lstm_step_backward_df_from_prev_h, "lstm_step"),
+     "the forget gate's gradient multiplies by prev_h, where prev_c belongs"),
     ("class RNN, 1 - h_prev**2", lambda: _class(RNNAtPrevState), "computed from prev_h, where next_h belongs"),
     ("class LSTM, 1 - c_next**2", lambda: _class(LSTMAtCellState), "1 - next_c**2 should be 1 - np.tanh(next_c)**2"),
     ("class LSTM, the candidate's tanh' from c_next", lambda: _class(LSTMCandidateAtCellState),
      "the candidate g's tanh is computed from next_c, where g belongs"),
+    ("class LSTM, do = dh_next * c_next", lambda: _class(LSTMOutputGateTimesCellState),
+     "the output gate's gradient multiplies by next_c, where tanh(next_c) belongs"),
     ("class GRU, the candidate's tanh' from h_next", lambda: _class(GRUCandidateAtNextState),
      "the candidate h_hat's tanh is computed from next_h, where h_hat belongs"),
 ]

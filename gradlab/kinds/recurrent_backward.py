@@ -35,30 +35,39 @@ Grads = dict[str, np.ndarray]
 
 @dataclass(frozen=True)
 class Site:
-    """One place a cell applies an activation: `pre` is the array it is applied to, `post` its output."""
+    """One place a cell's backward multiplies by a local derivative. Where the cell applies an activation,
+    `pre` is the array it is applied to and `post` its output; where a product's derivative is the other factor
+    (next_c = f * prev_c + i * g: dnext_c/df = prev_c), `activation` is None, `post` the array that belongs
+    there, `pre` the place's own key and `law` the product."""
 
     #: np.tanh or this module's sigmoid (the functions, not their names: a kind's name is its module's own)
-    activation: Callable[[np.ndarray], np.ndarray]
+    activation: Callable[[np.ndarray], np.ndarray] | None
     pre: str
     post: str
     what: str  # in words, for the sentence
+    law: str = ""
 
     def factor(self, form: str, u: np.ndarray) -> np.ndarray:
         """The derivative as written from array u: the "post" form takes the activation's output (1 - y**2,
-        y * (1 - y)), the "pre" form its argument (1 - tanh(a)**2, sigmoid(a) * (1 - sigmoid(a)))."""
+        y * (1 - y)), the "pre" form its argument (1 - tanh(a)**2, sigmoid(a) * (1 - sigmoid(a))); a product's
+        factor is u itself."""
+        if self.activation is None:
+            return u
         if form == "pre":
             u = self.activation(u)
         return 1.0 - u ** 2 if self.activation is np.tanh else u * (1.0 - u)
 
     def formula(self, form: str, name: str) -> str:
         name = name.replace("tanh(", "np.tanh(")
+        if self.activation is None:
+            return name
         if form == "pre":
             name = f"np.tanh({name})" if self.activation is np.tanh else f"{self.name}({name})"
         return f"1 - {name}**2" if self.activation is np.tanh else f"{name} * (1 - {name})"
 
     @property
     def name(self) -> str:
-        return self.activation.__name__
+        return "" if self.activation is None else self.activation.__name__
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,13 @@ LSTM_SITES = (Site(sigmoid, "a_i", "i", "the input gate's sigmoid"),
               Site(sigmoid, "a_f", "f", "the forget gate's sigmoid"),
               Site(sigmoid, "a_o", "o", "the output gate's sigmoid"),
               Site(np.tanh, "a_g", "g", "the candidate g's tanh"),
-              Site(np.tanh, "next_c", "tanh(next_c)", "the cell state's tanh"))
+              Site(np.tanh, "next_c", "tanh(next_c)", "the cell state's tanh"),
+              Site(None, "di", "g", "the input gate's gradient", "next_c = f * prev_c + i * g"),
+              Site(None, "df", "prev_c", "the forget gate's gradient", "next_c = f * prev_c + i * g"),
+              Site(None, "dg", "i", "the candidate g's gradient", "next_c = f * prev_c + i * g"),
+              Site(None, "dprev_c", "f", "dprev_c", "next_c = f * prev_c + i * g"),
+              Site(None, "do", "tanh(next_c)", "the output gate's gradient", "next_h = o * tanh(next_c)"),
+              Site(None, "dtanh_c", "o", "the cell state's path from next_h", "next_h = o * tanh(next_c)"))
 
 
 def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -116,17 +131,21 @@ def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order:
 
 def lstm_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Grads:
     dh, dc = up
-    ds = dc + dh * arr["o"] * F["next_c"]
-    by_gate = {"i": ds * arr["g"] * F["a_i"], "f": ds * arr["prev_c"] * F["a_f"],
-               "o": dh * arr["tanh(next_c)"] * F["a_o"], "g": ds * arr["i"] * F["a_g"]}
+    ds = dc + dh * F["dtanh_c"] * F["next_c"]
+    by_gate = {"i": ds * F["di"] * F["a_i"], "f": ds * F["df"] * F["a_f"],
+               "o": dh * F["do"] * F["a_o"], "g": ds * F["dg"] * F["a_g"]}
     da = np.hstack([by_gate["ifog"[order.index(k)]] for k in range(4)])
-    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "prev_c": ds * arr["f"], "Wx": arr["x"].T @ da,
+    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "prev_c": ds * F["dprev_c"], "Wx": arr["x"].T @ da,
             "Wh": arr["prev_h"].T @ da, "b": da.sum(axis=0)}
 
 
 GRU_SITES = (Site(sigmoid, "a_z", "z", "the update gate's sigmoid"),
              Site(sigmoid, "a_r", "r", "the reset gate's sigmoid"),
-             Site(np.tanh, "a_h", "h_hat", "the candidate h_hat's tanh"))
+             Site(np.tanh, "a_h", "h_hat", "the candidate h_hat's tanh"),
+             Site(None, "dh_hat", "z", "the candidate h_hat's gradient", "next_h = (1 - z) * prev_h + z * h_hat"),
+             Site(None, "dr", "prev_h", "the reset gate's gradient", "h_hat = tanh(x @ Wxh + (r * prev_h) @ Whh + bh)"),
+             Site(None, "dprev_h_r", "r", "dprev_h's path through the candidate",
+                  "h_hat = tanh(x @ Wxh + (r * prev_h) @ Whh + bh)"))
 
 
 def gru_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -147,13 +166,13 @@ def gru_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, 
     dh, h, z = up[0], arr["prev_h"], arr["z"]
     H = h.shape[1]
     Wh = p["Wh"]
-    da_h = dh * z * F["a_h"]
+    da_h = dh * F["dh_hat"] * F["a_h"]
     d_rh = da_h @ Wh[:, 2 * H:].T  # the candidate saw r * prev_h
     da_z = dh * (arr["h_hat"] - h) * F["a_z"]
-    da_r = d_rh * h * F["a_r"]
+    da_r = d_rh * F["dr"] * F["a_r"]
     da = np.hstack([da_z, da_r, da_h])
     return {"x": da @ p["Wx"].T,
-            "prev_h": dh * (1 - z) + d_rh * arr["r"] + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T,
+            "prev_h": dh * (1 - z) + d_rh * F["dprev_h_r"] + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T,
             "Wx": arr["x"].T @ da, "Wh": np.hstack([h.T @ da_z, h.T @ da_r, arr["r * prev_h"].T @ da_h]),
             "b": da.sum(axis=0)}
 
@@ -192,7 +211,7 @@ def hypotheses(cell: Cell, arr: Arrays) -> Iterator[Hypothesis]:
     shape = arr["next_h"].shape
     names = [n for n, v in arr.items() if v.shape == shape]
     for site in cell.sites:
-        for form, right in (("post", site.post), ("pre", site.pre)):
+        for form, right in (("post", site.post), ("pre", site.pre))[:1 if site.activation is None else 2]:
             for name in names:
                 if name != right:
                     yield Hypothesis((site,), form, (name,))
@@ -217,6 +236,9 @@ def sentence(h: Hypothesis, target: str) -> str:
                 else "evaluated at the outputs, where it belongs at the pre-activations")
         return f"d{target} is wrong because every {site.name}' of the cell is {said} ({wrote}): write {right}"
     u = h.arrays[0]
+    if site.activation is None:
+        return (f"d{target} is wrong because {site.what} multiplies by {u}, where {site.post} belongs ({site.law}): "
+                f"{site.formula('post', u)} should be {right}")
     if h.form == "post":
         said = f"is computed from {_spoken(u)}, where {site.post} belongs"
     else:
