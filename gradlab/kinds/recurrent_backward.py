@@ -5,9 +5,11 @@ A recurrent cell applies tanh and sigmoid in several places (an RNN's new state;
 and the tanh of its cell state; a GRU's two gates and its candidate), and each derivative is written by
 hand from a cached array: `1 - h_prev**2` where `1 - h_next**2` belongs, `1 - next_c**2` where
 `1 - np.tanh(next_c)**2` belongs. Such a gradient is wrong by no simple pattern (the general diagnosis
-says "a smaller term is missing"). Here every hypothesis "the derivative at this place was computed from
-that array" is a whole backward of the cell, computed from the case's own numbers; the one that
-reproduces the analytic gradient, where the true backward reproduces the layer's own forward, names it.
+says "a smaller term is missing"). The same holds for a product's local derivative, the other factor
+(next_c = f * prev_c + i * g, so df = dc * prev_c), read from another array. Here every hypothesis "the
+derivative at this place was computed from that array" is a whole backward of the cell, computed from the
+case's own numbers; the one that reproduces the analytic gradient, where the true backward reproduces the
+layer's own forward, names it.
 Cells: the RNN step, the LSTM step in both published gate orders (CS231n's i, f, o, g; the textbook's
 f, g, i, o), the textbook's GRU step (gates z, r, h); and sequences of them from h0 (or zeros).
 Non-goal: any other bug of a recurrent cell (the kinds' own readings and the general diagnosis keep those).
