@@ -246,6 +246,8 @@ def test_equal_sizes_never_change_the_batch_or_the_time_and_leave_geometry_alone
     assert (square["N"], square["D"], square["C"]) == (2, 3, 3) and said == "D and C all 3"
     square, _ = equal_sizes({"N": 2, "T": 5, "D": 3, "H": 2})
     assert (square["N"], square["T"], square["D"], square["H"]) == (2, 5, 3, 3)
+    # nor N * T, the rows of a time layer's (N * T, H) view: a bias stored per row would fit there
+    assert equal_sizes({"N": 2, "T": 2, "D": 3, "M": 4})[0]["M"] == 5
     assert equal_sizes({"N": 1, "in_shape": (1,), "out": 3})[0]["in_shape"] == (3,)
     assert equal_sizes({"N": 2, "C": 2, "H": 5, "W": 5, "F": 3, "HH": 3, "WW": 3, "stride": 1, "pad": 1}) is None
     assert equal_sizes({"N": 2, "D": 3, "C": 3}) is None  # equal already: nothing new to learn there

@@ -47,7 +47,11 @@ def equal_sizes(spec: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     if len(keys) < 2 or len(set(sizes)) == 1:
         return None
     n = max(2, *sizes)
-    while n in (spec.get("N"), spec.get("T")):
+    # off N, T and N * T too: a time layer's (N * T, H) view would fit a size equal to it
+    batch = {spec.get("N"), spec.get("T")}
+    if isinstance(spec.get("N"), int) and isinstance(spec.get("T"), int):
+        batch.add(spec["N"] * spec["T"])
+    while n in batch:
         n += 1
     square = {**spec, **{k: (n,) if k == "in_shape" else n for k in keys}}
     names = ", ".join(keys[:-1]) + f" and {keys[-1]}"
