@@ -106,7 +106,8 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
 
 #: how a diagnosis names what was written and what belongs there
 _NAMED = (re.compile(r"from (?:the \w+ )?(\w+), where (\w+) belongs"),
-          re.compile(r"at (\w+), where it belongs at (\w+)"), re.compile(r"([\w.]+) where ([\w.]+) belongs"))
+          re.compile(r"at (?:the [\w-]+ )?(\w+), where it belongs at (?:the [\w-]+ )?(\w+)"),
+          re.compile(r"([\w.]+) where ([\w.]+) belongs"))
 
 
 def named_replacements(report: LayerReport) -> set[tuple[str, str]]:

@@ -105,13 +105,17 @@ def cached_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
         yield (Edit((stmt.lineno, 0), (stmt.end_lineno + 1, 0), "",  # type: ignore[operator]
                     f"keep the {name} the cache holds: do not compute it again", "reference"),)
     parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
-    calls = [n for n in ast.walk(stmt.value) if isinstance(n, ast.Call) and _recomputed(n, ctx)]
+    # the calls, and a whole value of arithmetic (`s = 1 / (1 + np.exp(-z))`: sigmoid applied again to its output)
+    calls = [n for n in ast.walk(stmt.value) if (isinstance(n, ast.Call) or n is stmt.value) and _recomputed(n, ctx)]
     for node in calls:
         if isinstance(parents.get(id(node)), ast.Call) and parents[id(node)] in calls:
             continue  # the outermost recomputation only: `np.sqrt(np.mean(...))` is one value
-        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        called = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else \
+            getattr(getattr(node, "func", None), "id", "")
         wanted = {name, called} if node is stmt.value else {called}
-        ranked = sorted(ctx.cached, key=lambda c: _last_name(c) not in wanted)
+        reads = {t.of(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript))}
+        # the array of its name first (`self.std` for `std`), then those it is computed from (`z` for sigmoid(z))
+        ranked = sorted(ctx.cached, key=lambda c: (_last_name(c) not in wanted, c not in reads))
         for other in ranked[:MAX_CACHED]:
             if other != name:
                 yield (t.replace(node, other, ATOM, f"use the {other} forward stored, not a value computed again",
