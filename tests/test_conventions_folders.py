@@ -70,3 +70,39 @@ def test_the_layer_inside_would_have_failed_had_it_been_read(tmp_path, monkeypat
     verdicts = {layer["source"]: layer["verdict"] for layer in json.loads(out.read_text())["layers"]}
     assert verdicts["vendor/lib/site-packages-copy/somepkg/layers.py"] == "fail"
     assert status == 1
+
+
+def _folder_with_a_script(root: Path, script: str) -> None:
+    (root / "common").mkdir(parents=True)
+    (root / "common" / "layers.py").write_text(LAYER.format(factor=""))
+    (root / "train.py").write_text("import numpy as np\nfrom common.layers import Sigmoid\n\n\n" + script)
+
+
+def _run(root: Path, target: str, monkeypatch, tmp_path: Path) -> tuple[int, dict]:
+    monkeypatch.chdir(root)
+    out = tmp_path / "out.json"
+    status = main(["check", target, "--json", str(out), "--examples", "10", "--no-fix-search"])
+    return status, json.loads(out.read_text())
+
+
+def test_a_python_2_script_in_a_folder_is_set_aside_saying_so(tmp_path, monkeypatch):
+    _folder_with_a_script(tmp_path / "repo", 'class Relu:\n    def forward(self, x):\n        print "x", x\n'
+                                             '        return x\n    def backward(self, d):\n        return d\n')
+    status, result = _run(tmp_path / "repo", ".", monkeypatch, tmp_path)
+    assert result["errors"] == [] and status == 0
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "train.py"]
+    assert reason.startswith("written for Python 2") and "2to3" in reason
+
+
+def test_the_python_2_file_named_on_its_own_is_an_error_that_says_python_2(tmp_path, monkeypatch):
+    _folder_with_a_script(tmp_path / "repo", "try:\n    pass\nexcept ValueError, e:\n    pass\n")
+    status, result = _run(tmp_path / "repo", "train.py", monkeypatch, tmp_path)
+    assert status == 1
+    assert len(result["errors"]) == 1 and "written for Python 2" in str(result["errors"][0])
+
+
+def test_a_python_3_syntax_error_in_a_folder_stays_an_error(tmp_path, monkeypatch):
+    _folder_with_a_script(tmp_path / "repo", "class Relu:\n    def forward(self, x)\n        return x\n")
+    status, result = _run(tmp_path / "repo", ".", monkeypatch, tmp_path)
+    assert status == 1
+    assert len(result["errors"]) == 1 and "syntax error" in str(result["errors"][0])

@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from gradlab.conventions.convention_names import ConventionNames, required_beyond
-from gradlab.conventions.imports import LoadError, load_module
+from gradlab.conventions.imports import LoadError, Python2Source, load_module
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
@@ -309,11 +309,14 @@ def _comments_of(module: ModuleType) -> dict[str, str]:
         return {}
 
 
-def _load(f: Path, kinds: Mapping[str, str] | None = None) -> Found:
+def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = False) -> Found:
     try:
         with contextlib.redirect_stdout(sys.stderr):  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
         return find_layers(module, str(f), kinds=kinds)
+    except Python2Source as exc:  # a folder's Python 2 scripts are set aside; a file named is an error
+        return Found(str(f), skipped=[(str(f), str(exc).split(": ", 1)[1])]) if of_folder else Found(str(f),
+                                                                                                    error=str(exc))
     except LoadError as exc:
         return Found(str(f), error=str(exc))
 
@@ -332,7 +335,8 @@ def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None)
             continue
         files, environments = files_in(p)
         for f in files:
-            results.append(_load(f, kinds) if could_hold_layers(f) else Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
+            results.append(_load(f, kinds, of_folder=True) if could_hold_layers(f) else
+                           Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
         results.extend(Found(str(env), skipped=[(str(env), ENVIRONMENT)]) for env in environments)
     return results
 

@@ -25,7 +25,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["PAST_BUILTINS", "LoadError", "PastBuiltins", "load_module", "local_modules", "package_of", "search_roots"]
+__all__ = ["PAST_BUILTINS", "LoadError", "PastBuiltins", "Python2Source", "load_module", "local_modules", "package_of",
+           "search_roots"]
 
 #: how many folders above a file may hold the top-level modules it imports (a repository root)
 MAX_LEVELS_UP = 4
@@ -36,6 +37,16 @@ _GRADLAB = Path(__file__).resolve().parents[1]
 
 class LoadError(Exception):
     """A user's file could not be imported; the message is one line naming the file and the fix."""
+
+
+class Python2Source(LoadError):
+    """The file is Python 2 (a print statement, `except E, e:`): not a mistake of the file, code for another
+    Python (CS231n's 2016 solutions, Nielsen's book); a folder's check sets it aside."""
+
+
+#: SyntaxError messages that only Python 2 code gives
+_PYTHON_2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
+                    "multiple exception types must be parenthesized")
 
 
 def package_of(path: Path) -> tuple[Path, str] | None:
@@ -205,6 +216,9 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             where = f"{shown} (through {Path(exc.filename).name}:{exc.lineno})"
         else:
             where = f"{shown}:{exc.lineno}"
+        if exc.msg.startswith(_PYTHON_2_SYNTAX):
+            raise Python2Source(f"{where}: written for Python 2 ({exc.msg.split('.')[0]}); gradlab runs Python 3: "
+                                f"convert it (2to3 -w {path.name}) and run again") from None
         raise LoadError(f"{where}: syntax error: {exc.msg}; fix the line and run again") from None
     except ModuleNotFoundError as exc:
         raise LoadError(_missing(path, exc, roots, shown)) from None
