@@ -119,6 +119,35 @@ def test_an_affine_layer_that_mixes_samples_fails_as_couples_samples():
     assert all(g.passed for g in result.gradients)  # its gradients are right; the mixing is the bug
 
 
+class ReluMaskMadeOnce:
+    """A ReLU whose mask is made by its first forward only: right for the first batch, wrong after."""
+
+    mask = None
+
+    def forward(self, x):
+        if self.mask is None:
+            self.mask = x > 0
+        return np.where(x > 0, x, 0.0)
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+def test_a_layer_that_keeps_what_its_first_forward_computed_is_failed_on_a_later_batch():
+    result = run(ReluMaskMadeOnce, kind="relu", shape=(5,))
+    assert result.verdict == FAIL
+    assert "misrouted" in result.bug_codes
+
+
+def test_a_layer_that_recomputes_its_mask_at_every_forward_still_passes():
+    class Relu(ReluMaskMadeOnce):
+        def forward(self, x):
+            self.mask = x > 0
+            return np.where(self.mask, x, 0.0)
+
+    assert run(Relu, kind="relu", shape=(5,)).verdict == PASS
+
+
 def test_relu_exactly_at_its_kink_is_not_failed_and_the_kinks_are_counted():
     class Relu:
         def forward(self, x):

@@ -58,12 +58,9 @@ FIFTH_KNOWN_MISSES = {
     ("buggy_fresh_fifth_learners.py", "LeakyRelu"):
         "dout summed over the batch then broadcast back: diagnose_where.wrong_axis asks first whether "
         "sample 0's gradient depends on others' dout and says couples-samples before any reduction reading",
-    ("buggy_fresh_fifth_more.py", "Relu"):
-        "not detected: the mask is kept from the first forward, and every case builds a fresh layer whose first "
-        "forward is the checked one; core/check.py's recipe never runs forward on a second input before a backward",
 }
 # known misses that are not even failed (the rest are failed, with another code first)
-FIFTH_UNDETECTED = {("buggy_fresh_fifth_more.py", "Relu")}
+FIFTH_UNDETECTED: set[tuple[str, str]] = set()
 
 _DEF = re.compile(r"^\s*(?:class|def)\s+(\w+)")
 _BUG = re.compile(r"^\s*#\s*BUG:\s*([a-z-]+)")

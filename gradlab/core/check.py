@@ -150,7 +150,8 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
 
 def _forward(ctx: CheckContext) -> bool:
     """Run forward once; False when there is nothing more to check (non-finite, a non-scalar loss)."""
-    _forward_law(ctx)  # first: it runs forward on an input of its own, and backward follows the next forward
+    if not _forward_law(ctx):  # first: it runs forward on an input of its own, and backward follows the next forward
+        _earlier_forward(ctx)
     raw = ctx.layer.forward(ctx.x, ctx.t)
     for code, note in getattr(ctx.layer, "notes", ()):  # what an adapter read in the layer's convention
         ctx.fail(code, note, severity=WARN)
@@ -181,20 +182,42 @@ def _forward(ctx: CheckContext) -> bool:
     return True
 
 
-def _forward_law(ctx: CheckContext) -> None:
+def _forward_law(ctx: CheckContext) -> bool:
     """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
-    forward step, which reports it on the case's own input."""
+    forward step, which reports it on the case's own input. True when the law ran forward."""
     law = ctx.kind.forward_law
-    # a layer in the grader's sandbox has its forwards compared with the reference case by case: an input of
-    # the law's own would read as a wrong output there (the grader judges forwards by its own reference check)
-    if law is None or callable(getattr(ctx.layer, "forward_perturbed", None)):
-        return
+    if law is None or _in_sandbox(ctx):
+        return False
     try:
         broken = law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64), ctx.case)
     except Exception:  # noqa: BLE001
-        return
+        return True
     if broken is not None:
         ctx.fail(*broken)
+    return True
+
+
+def _in_sandbox(ctx: CheckContext) -> bool:
+    # a layer in the grader's sandbox has its forwards compared with the reference case by case: an input of
+    # gradlab's own would read as a wrong output there (the grader judges forwards by its own reference check)
+    return callable(getattr(ctx.layer, "forward_perturbed", None))
+
+
+def _earlier_forward(ctx: CheckContext) -> None:
+    """A forward on another input (x negated) before the checked one. A layer is used for many batches: one
+    that keeps what its first forward computed (a ReLU's mask made once, `if self.mask is None`) has a
+    backward right for the first batch only, and a check whose first forward is the checked one would
+    never see it. Whatever this call raises is left to the checked forward, which reports it on the case's
+    own input."""
+    x = ctx.case.x
+    if _in_sandbox(ctx) or not np.issubdtype(x.dtype, np.floating):  # indices have no "other" input of a kind
+        return
+    try:
+        with np.errstate(all="ignore"):
+            ctx.layer.forward(-x, None if ctx.case.t is None else ctx.case.t.copy())
+    except Exception:  # noqa: BLE001
+        pass
+    ctx.restore()
 
 
 class FreshInputs:
