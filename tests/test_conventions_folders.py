@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gradlab.cli.main import main
+from gradlab.conventions.import_budget import import_time_limit
 
 LAYER = '''
 import numpy as np
@@ -106,3 +107,19 @@ def test_a_python_3_syntax_error_in_a_folder_stays_an_error(tmp_path, monkeypatc
     status, result = _run(tmp_path / "repo", ".", monkeypatch, tmp_path)
     assert status == 1
     assert len(result["errors"]) == 1 and "syntax error" in str(result["errors"][0])
+
+
+def test_a_script_that_trains_at_its_top_level_is_cut_short_and_the_folders_layers_are_still_checked(
+        tmp_path, monkeypatch):
+    from gradlab.conventions import discover as discovering
+
+    monkeypatch.setattr(discovering, "import_time_limit", lambda: import_time_limit(0.5))
+    _folder_with_a_script(tmp_path / "repo", "class Relu:\n    def forward(self, x):\n        return x\n"
+                                             "    def backward(self, d):\n        return d\n\n\n"
+                                             "while True:  # a training loop run on import\n"
+                                             "    try:\n        np.zeros(10).sum()\n"
+                                             "    except Exception:\n        pass\n")
+    status, result = _run(tmp_path / "repo", ".", monkeypatch, tmp_path)
+    assert [layer["source"] for layer in result["layers"]] == ["common/layers.py"] and status == 0
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "train.py"]
+    assert "ran for over 0.5 s" in reason and "__main__" in reason

@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from gradlab.conventions.convention_names import ConventionNames, required_beyond
+from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry, entries_in
@@ -310,10 +311,14 @@ def _comments_of(module: ModuleType) -> dict[str, str]:
 
 
 def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = False) -> Found:
+    limit = import_time_limit() if of_folder else contextlib.nullcontext()
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # the file's prints must not mix into gradlab's output
+        with contextlib.redirect_stdout(sys.stderr), limit:  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
         return find_layers(module, str(f), kinds=kinds)
+    except ImportTooSlow as exc:  # an exercise script training at its top level: the folder's other files go on
+        return Found(str(f), skipped=[(str(f), f"not read: {exc} (code at its top level: a training run or a "
+                                               "download?); put that code under if __name__ == '__main__':")])
     except Python2Source as exc:  # a folder's Python 2 scripts are set aside; a file named is an error
         return Found(str(f), skipped=[(str(f), str(exc).split(": ", 1)[1])]) if of_folder else Found(str(f),
                                                                                                     error=str(exc))

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 from gradlab.conventions.discover import files_in
+from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, load_module, search_roots
 from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
@@ -80,8 +81,9 @@ def modules_in(paths: Iterable[str | Path]) -> list[tuple[Path, ModuleType]]:
     out = []
     for f in model_files(paths):
         try:
-            out.append((f, load_module(f, shown_as=str(f))))
-        except LoadError:
+            with import_time_limit():  # an exercise script training at its top level is left to the layer check
+                out.append((f, load_module(f, shown_as=str(f))))
+        except (LoadError, ImportTooSlow):
             continue
     return out
 
