@@ -4,7 +4,12 @@ The layer's own code says what an edit may use (its names for the batch size, th
 its masks and settings: `Context`), the report says what was measured (the factor between analytic and
 numeric, the bug code): an edit of the family the bug code names (a factor for `extra-batch-mean`, an
 axis for `wrong-reduction`, `+=` for `dropped-term`, ...) is tried before the others, the backward's
-statements before the forward's and the helpers'. Duplicates (two edits giving the same text) count once.
+statements before the forward's and the helpers'. The evidence orders them further: a replacement the
+diagnosis spells out ("1 - prev_h**2 should be 1 - next_h**2") comes first of all; a term dropped in a loop
+where every gradient failed is looked for first where the gradient carried to the step before is written;
+the statements that build a failing gradient come before the others, and in a forward whose output is right,
+those that only fill the cache before those its output depends on. Duplicates (two edits giving the same
+text) count once.
 Non-goal: trying them (that is `gradlab.fixes.search`).
 """
 
