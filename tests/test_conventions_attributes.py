@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from gradlab.cli.main import main
-from gradlab.conventions.class_style import _attributes, _left_in_attribute
+from gradlab.conventions.class_results import attributes_before, left_in_attribute
 from gradlab.kinds import kind_for_class
 
 NNFS_STYLE = '''
@@ -140,10 +140,10 @@ def test_an_attribute_left_from_an_earlier_call_is_not_taken_for_this_calls_resu
 
     layer = Half()
     layer.dinputs = np.ones(3)
-    before = _attributes(layer, ("dinputs",))
-    assert _left_in_attribute(layer, before) is None  # the call stored nothing
+    before = attributes_before(layer, ("dinputs",))
+    assert left_in_attribute(layer, before) is None  # the call stored nothing
     layer.dinputs = np.zeros(3)
-    assert _left_in_attribute(layer, before) is layer.dinputs
+    assert left_in_attribute(layer, before) is layer.dinputs
 
 
 def test_a_layer_named_with_a_layer_suffix_is_recognised_and_its_bug_caught(tmp_path):
@@ -242,3 +242,49 @@ def test_a_constructor_argument_gradlab_cannot_supply_sets_the_layer_aside_inste
     assert "Layer_Conv2D" not in _layers(result)
     (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "Layer_Conv2D"]
     assert "needs argument 'kernel_size'" in reason and "give it a default" in reason
+
+
+LOSSES = '''
+import numpy as np
+
+
+class Loss:
+    def calculate(self, output, y):
+        return np.mean(self.forward(output, y))
+
+
+class Loss_MeanSquaredError(Loss):
+    def forward(self, y_pred, y_true):
+        return np.mean((y_true - y_pred) ** 2, axis=-1)
+
+    def backward(self, dvalues, y_true):
+        samples, outputs = len(dvalues), len(dvalues[0])
+        self.dinputs = -2 * (y_true - dvalues) / outputs / samples
+
+
+class MeanSquaredErrorLoss:
+    def forward(self, y_true, y_pred):
+        return np.mean((y_pred - y_true) ** 2)
+
+    def backward(self, y_true, y_pred):
+        return 2 * (y_pred - y_true) / y_true.size
+'''
+
+
+def test_a_loss_returning_one_loss_per_sample_with_backward_of_the_predictions_passes(tmp_path):
+    layers = _layers(_check(tmp_path, LOSSES))
+    assert layers["Loss_MeanSquaredError"]["verdict"] == "pass", layers["Loss_MeanSquaredError"]
+    buggy = LOSSES.replace("/ outputs / samples", "/ samples")
+    assert _layers(_check(tmp_path, buggy))["Loss_MeanSquaredError"]["bug_codes"][0] == "scaled"
+
+
+def test_a_loss_that_takes_its_labels_first_is_called_in_that_order(tmp_path):
+    assert _layers(_check(tmp_path, LOSSES))["MeanSquaredErrorLoss"]["verdict"] == "pass"
+    swapped = LOSSES.replace("return 2 * (y_pred - y_true) / y_true.size", "return 2 * (y_true - y_pred) / y_true.size")
+    assert _layers(_check(tmp_path, swapped))["MeanSquaredErrorLoss"]["bug_codes"][0] == "sign-flip"
+
+
+def test_behind_the_word_loss_only_a_loss_kind_is_read():
+    assert kind_for_class("Loss_MeanSquaredError").name == "mse_loss"
+    assert kind_for_class("MeanSquaredErrorLoss").name == "mse_loss"
+    assert kind_for_class("SigmoidLoss") is None  # not the sigmoid activation

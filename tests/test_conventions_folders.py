@@ -92,14 +92,14 @@ def test_a_python_2_script_in_a_folder_is_set_aside_saying_so(tmp_path, monkeypa
     status, result = _run(tmp_path / "repo", ".", monkeypatch, tmp_path)
     assert result["errors"] == [] and status == 0
     (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "train.py"]
-    assert reason.startswith("written for Python 2") and "2to3" in reason
+    assert reason.startswith("syntax error of Python 2 code") and "2to3" in reason
 
 
 def test_the_python_2_file_named_on_its_own_is_an_error_that_says_python_2(tmp_path, monkeypatch):
     _folder_with_a_script(tmp_path / "repo", "try:\n    pass\nexcept ValueError, e:\n    pass\n")
     status, result = _run(tmp_path / "repo", "train.py", monkeypatch, tmp_path)
     assert status == 1
-    assert len(result["errors"]) == 1 and "written for Python 2" in str(result["errors"][0])
+    assert len(result["errors"]) == 1 and "Python 2 code" in str(result["errors"][0])
 
 
 def test_a_python_3_syntax_error_in_a_folder_stays_an_error(tmp_path, monkeypatch):

@@ -28,6 +28,17 @@ from gradlab.conventions.calling import (
     has_required_arg,
     signature,
 )
+from gradlab.conventions.class_results import (
+    DX_ATTRIBUTES,
+    OUTPUT_ATTRIBUTES,
+    adaptive_step,
+    as_samples,
+    attributes_before,
+    in_named_order,
+    left_in_attribute,
+    mean_of_sample_losses,
+    required_count,
+)
 from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -61,9 +72,6 @@ SIZE_NAMES = {
 #: names of a learning rate, in a constructor or as backward's second argument
 _LR_NAMES = ("lr", "learning_rate", "alpha", "eta", "step_size", "learning_rate_init", "rate_of_learning")
 _TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
-#: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
-_OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
-_DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient")
 
 
 class ClassLayer(Layer):
@@ -98,7 +106,10 @@ class ClassLayer(Layer):
         self.rebound: set[str] = set()
         self.train_kw = next((f for f in _TRAIN_FLAGS if accepts(self.obj.forward, f)), None)
         _forward_takes_what_gradlab_gives(self.obj, kind)
-        self.lr_arg = _learning_rate_argument(self.obj.backward)
+        # a loss's second argument is its labels (nnfs's backward(dvalues, y_true)), not a learning rate
+        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss
+        self.loss_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
+        self.loss_shape: tuple[int, ...] = ()
         #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         self.backed = False
@@ -131,14 +142,21 @@ class ClassLayer(Layer):
             self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
         name = type(self.obj).__name__
         try:
-            before = _attributes(self.obj, _OUTPUT_ATTRIBUTES)
-            if self.kind.is_loss or self.kind.forward_takes_t:
+            before = attributes_before(self.obj, OUTPUT_ATTRIBUTES)
+            if self.kind.is_loss:
+                # the predictions and the labels in the order the code names them; per-sample losses averaged
+                self.loss_inputs = as_samples(self.obj, x, t)
+                self.loss_shape = x.shape
+                out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward,
+                                                            *in_named_order(self.obj.forward, *self.loss_inputs)),
+                                            self.loss_inputs[0])
+            elif self.kind.forward_takes_t:
                 out = call(f"{name}.forward", self.obj.forward, x, t)
             else:
                 kwargs = {self.train_kw: True} if self.train_kw else {}
                 out = call(f"{name}.forward", self.obj.forward, x, **kwargs)
             if out is None:
-                out = _left_in_attribute(self.obj, before)
+                out = left_in_attribute(self.obj, before)
             return as_array(out, f"{name}.forward")
         finally:
             self._keep_params()
@@ -156,16 +174,23 @@ class ClassLayer(Layer):
 
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__
-        before = _attributes(self.obj, _DX_ATTRIBUTES)
+        before = attributes_before(self.obj, DX_ATTRIBUTES)
         if self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
+        elif self.kind.is_loss and self.loss_inputs is not None and required_count(self.obj.backward) == 2:
+            # nnfs: backward(dvalues, y_true) with the predictions as dvalues; others: backward(y_true, y_pred)
+            dx = call(f"{name}.backward", self.obj.backward, *in_named_order(self.obj.backward, *self.loss_inputs))
+            dx = left_in_attribute(self.obj, before) if dx is None else dx
+            dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
+            if dx is not None and dx.size == int(np.prod(self.loss_shape)):
+                dx = dx.reshape(self.loss_shape)
         elif lr is not None and self.lr_arg:
             dx = call(f"{name}.backward", self.obj.backward, dout, lr)
         else:
             dx = call(f"{name}.backward", self.obj.backward, dout)
             if dx is None:
-                dx = _left_in_attribute(self.obj, before)
+                dx = left_in_attribute(self.obj, before)
         if dx is not None or self.kind.x_differentiable:
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
@@ -178,7 +203,7 @@ class ClassLayer(Layer):
             value = slot.gradient()
             if value is None and updates is not None:
                 value = updates.get(canonical)
-                if value is not None and dout is not None and _adaptive_step(value, dout):
+                if value is not None and dout is not None and adaptive_step(value, dout):
                     raise ConventionMismatch(
                         f"{name}.backward updates {slot.spelling} by an adaptive step (every change is the learning "
                         "rate itself, as Adam or RMSProp make it), from which the gradient cannot be read: not "
@@ -216,18 +241,6 @@ class ClassLayer(Layer):
         self._keep_params(expected=True)
 
 
-def _adaptive_step(update: np.ndarray, dout: np.ndarray) -> bool:
-    """Whether an update made at learning rate 1 changed every element it changed by 1 in size, for an upstream
-    gradient of varied sizes: an adaptive optimizer's first step (Adam's m̂/√v̂ is ±1 for each element), not a
-    gradient. (With a one-hot or ±1 upstream gradient, as a Jacobian's rows are read, a gradient can be ±1.)"""
-    sizes = np.abs(np.asarray(dout, dtype=float))
-    if np.unique(np.round(sizes[sizes > 0], 12)).size < 2:
-        return False
-    moved = np.abs(np.asarray(update, dtype=float))
-    moved = moved[moved > 0]
-    return moved.size > 0 and bool(np.all(moved <= 1 + 1e-9)) and bool(np.median(moved) > 1 - 1e-3)
-
-
 def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
     """Raises ConventionMismatch (not checked, not failed) when forward requires an argument gradlab cannot give:
     a learner's `ELU.forward(X, α)` takes its slope at each call, where a course's ELU is built with it."""
@@ -246,22 +259,6 @@ def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
             f"{name}.forward also requires {', '.join(extra)}, which gradlab does not pass (it calls "
             f"forward({'x, t' if given == 2 else 'x'})): give {them} a default value, or check {name} with "
             "gradlab.assert_backward")
-
-
-def _attributes(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """`obj`'s attributes `names` before a call (held, not their ids: a freed array's id can come back)."""
-    return {n: getattr(obj, n, None) for n in names}
-
-
-def _left_in_attribute(obj: Any, before: dict[str, Any]) -> np.ndarray | None:
-    """The array a call that returned nothing stored in one of the attributes of `before`: a new array (nnfs's
-    `self.output = ...`, `self.dinputs = ...`), not one left from an earlier call. None when it stored none,
-    so that a template's `pass` stays "returned None"."""
-    for name, seen in before.items():
-        value = getattr(obj, name, None)
-        if isinstance(value, np.ndarray) and value is not seen:
-            return value
-    return None
 
 
 def _learning_rate_argument(backward: Any) -> bool:

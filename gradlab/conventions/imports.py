@@ -217,8 +217,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         else:
             where = f"{shown}:{exc.lineno}"
         if exc.msg.startswith(_PYTHON_2_SYNTAX):
-            raise Python2Source(f"{where}: written for Python 2 ({exc.msg.split('.')[0]}); gradlab runs Python 3: "
-                                f"convert it (2to3 -w {path.name}) and run again") from None
+            raise Python2Source(f"{where}: syntax error of Python 2 code ({exc.msg.split('.')[0]}); gradlab runs "
+                                f"Python 3: convert it (2to3 -w {path.name}) and run again") from None
         raise LoadError(f"{where}: syntax error: {exc.msg}; fix the line and run again") from None
     except ModuleNotFoundError as exc:
         raise LoadError(_missing(path, exc, roots, shown)) from None

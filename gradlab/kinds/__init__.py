@@ -85,13 +85,14 @@ def normalise_class_name(name: str) -> str:
 
 
 #: words learners wrap a layer's name in: `ReluLayer`, `MaxPoolingLayer`, and the "Neural Networks from Scratch"
-#: book's `Layer_Dense`, `Activation_ReLU` (its `Loss_*` classes return per-sample losses: no loss kind's API)
+#: book's `Layer_Dense`, `Activation_ReLU`, `Loss_MeanSquaredError`
 _WRAPPING_WORDS = ("layer",)
 
 
 def kind_for_class(name: str) -> Kind | None:
     """The kind a class name spells, also inside the words learners wrap it in (`Layer_Dense` is a dense). Behind
-    `Activation` only a kind without parameters: the book's `Activation_Linear` is the identity, not an affine."""
+    `Activation` only a kind without parameters that is no loss (the book's `Activation_Linear` is the identity, not
+    an affine), behind `Loss` only a loss (`MeanSquaredErrorLoss`; a `SigmoidLoss` is no sigmoid)."""
     key = normalise_class_name(name)
     exact = next((k for k in KINDS.values() if key in k.class_names), None)
     if exact is not None:
@@ -100,7 +101,11 @@ def kind_for_class(name: str) -> Kind | None:
         [key[:-len(w)] for w in _WRAPPING_WORDS if key.endswith(w)]
     found = next((k for key in unwrapped if key for k in KINDS.values() if key in k.class_names), None)
     if found is None and key.startswith("activation"):
-        found = next((k for k in KINDS.values() if key[len("activation"):] in k.class_names and not k.params), None)
+        found = next((k for k in KINDS.values() if key[len("activation"):] in k.class_names and not k.params and
+                      not k.is_loss), None)
+    if found is None and (key.startswith("loss") or key.endswith("loss")):
+        inner = key[4:] if key.startswith("loss") else key[:-4]
+        found = next((k for k in KINDS.values() if inner and inner in k.class_names and k.is_loss), None)
     return found
 
 

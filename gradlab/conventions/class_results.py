@@ -1,0 +1,97 @@
+"""Where a class-style layer leaves its results, and how a class-style loss takes its arguments.
+
+A forward or backward that returns nothing and stores its result (the "Neural Networks from Scratch" book's
+`self.output`, `self.dinputs`); an update made inside backward that is an adaptive optimizer's step, from which
+no gradient can be read; a loss that names its labels first (`forward(y_true, y_pred)`), or returns one loss per
+sample (nnfs's `forward` with `calculate` taking their mean).
+Non-goal: calling the layer (that is `gradlab.conventions.class_style`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.conventions.calling import signature
+
+__all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "OUTPUT_ATTRIBUTES", "adaptive_step", "as_samples", "attributes_before",
+           "in_named_order",
+           "left_in_attribute", "mean_of_sample_losses", "required_count"]
+
+#: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
+OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
+DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient")
+
+
+def attributes_before(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`obj`'s attributes `names` before a call (held, not their ids: a freed array's id can come back)."""
+    return {n: getattr(obj, n, None) for n in names}
+
+
+def left_in_attribute(obj: Any, before: dict[str, Any]) -> np.ndarray | None:
+    """The array a call that returned nothing stored in one of the attributes of `before`: a new array (nnfs's
+    `self.output = ...`, `self.dinputs = ...`), not one left from an earlier call. None when it stored none,
+    so that a template's `pass` stays "returned None"."""
+    for name, seen in before.items():
+        value = getattr(obj, name, None)
+        if isinstance(value, np.ndarray) and value is not seen:
+            return value
+    return None
+
+
+#: the names a loss gives its labels, when it takes them first (`forward(y_true, y_pred)`); a first `y` counts only
+#: before a prediction's name, since the textbook's losses call their predictions y (`forward(y, t)`)
+LABEL_NAMES = ("y_true", "t", "target", "targets", "label", "labels", "y_actual", "actual", "truth")
+_PREDICTION_NAMES = ("y_pred", "pred", "preds", "prediction", "predictions", "y_hat", "yhat", "output", "outputs", "p",
+                     "probs", "y_predicted", "a", "al")
+
+
+def in_named_order(fn: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[Any, ...]:
+    """(x, t), or (t, x) when `fn`'s first argument is named as labels (`forward(y_true, y_pred)`)."""
+    try:
+        names = [p.name.lower() for p in signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return x, t
+    labels_first = bool(names) and (names[0] in LABEL_NAMES or
+                                    names[0] == "y" and len(names) > 1 and names[1] in _PREDICTION_NAMES)
+    return (t, x) if labels_first else (x, t)
+
+
+def required_count(fn: Any) -> int:
+    try:
+        return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                   for p in signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return 0
+
+
+def as_samples(obj: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """x and t as (samples, outputs) for an nnfs loss (one with `calculate`), whose code reads the number of outputs
+    as len(dvalues[0]): the data that book's losses take; anything else as it is."""
+    if not callable(getattr(obj, "calculate", None)) or x.ndim <= 2:
+        return x, t
+    flat_t = t.reshape(len(t), -1) if t is not None and t.shape == x.shape else t
+    return x.reshape(len(x), -1), flat_t
+
+
+def mean_of_sample_losses(obj: Any, out: Any, x: np.ndarray) -> Any:
+    """The nnfs book's loss: forward returns one loss per sample and its `calculate` takes their mean, which is the
+    loss its backward differentiates (it divides by the number of samples); any other return is left as it is."""
+    if isinstance(out, np.ndarray) and 1 <= out.ndim < x.ndim and out.shape == x.shape[:out.ndim] and \
+            callable(getattr(obj, "calculate", None)):
+        return np.mean(out)
+    return out
+
+
+def adaptive_step(update: np.ndarray, dout: np.ndarray) -> bool:
+    """Whether an update made at learning rate 1 changed every element it changed by 1 in size, for an upstream
+    gradient of varied sizes: an adaptive optimizer's first step (Adam's m̂/√v̂ is ±1 for each element), not a
+    gradient. (With a one-hot or ±1 upstream gradient, as a Jacobian's rows are read, a gradient can be ±1.)"""
+    sizes = np.abs(np.asarray(dout, dtype=float))
+    if np.unique(np.round(sizes[sizes > 0], 12)).size < 2:
+        return False
+    moved = np.abs(np.asarray(update, dtype=float))
+    moved = moved[moved > 0]
+    return moved.size > 0 and bool(np.all(moved <= 1 + 1e-9)) and bool(np.median(moved) > 1 - 1e-3)
