@@ -37,27 +37,9 @@ RIGHT_CODE_BAR = 0.97  # issue 14: held-out one-bug layers are held to 97% inten
 # (its fix figures are measured by hand: a search over the set takes a minute of the suite's time).
 FIFTH_FILES = sorted(NEWUSER.glob("buggy_fresh_fifth*.py"))
 FIFTH_KNOWN_MISSES = {
-    ("buggy_fresh_fifth_functions.py", "relu"):
-        "np.maximum(dout, 0) reads the mask from dout; the shrunk case only withholds gradient (no position "
-        "gets gradient it must not), so diagnose_where.routing finds nothing extra and _partial says dropped-term",
     ("buggy_fresh_fifth_functions.py", "max_pool"):
         "divmod by pool_height steps outside the window on non-square pools and raises IndexError on the "
         "smallest case; the crash is reported (crashed), the misrouting on the cases that run is not",
-    ("buggy_fresh_fifth_functions.py", "tanh"):
-        "1 - tanh(x) for 1 - tanh(x)**2: an element-wise layer's derivative formula, but diagnose._partial's "
-        "'extra part orthogonal' reading names a dropped projection term, impossible for a diagonal Jacobian",
-    ("buggy_fresh_fifth_classes.py", "Tanh"):
-        "(1 - tanh(x))**2 for 1 - tanh(x)**2: diagnose._partial's 'close but not equal' reading gives "
-        "dropped-term to an element-wise formula that has no term to drop",
-    ("buggy_fresh_fifth_classes.py", "LeakyRelu"):
-        "alpha where alpha * dout belongs on the negative side: diagnose_where.without_upstream tests the "
-        "whole array only, so the part that lacks dout is read by _partial as 'right on k of m: dropped-term'",
-    ("buggy_fresh_fifth_learners.py", "FullyConnected"):
-        "b -= lr * dout.sum(axis=1) raises a broadcast error in the in-place update; crash_reading names "
-        "shapes of self.grads[...] = stores, not of an update inside backward(grad, lr)",
-    ("buggy_fresh_fifth_learners.py", "LeakyRelu"):
-        "dout summed over the batch then broadcast back: diagnose_where.wrong_axis asks first whether "
-        "sample 0's gradient depends on others' dout and says couples-samples before any reduction reading",
 }
 # known misses that are not even failed (the rest are failed, with another code first)
 FIFTH_UNDETECTED: set[tuple[str, str]] = set()

@@ -289,7 +289,9 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
     one_at_a_time = entry.options.get("samples") == "one"  # a layer that takes no batch has no other size
     if not extreme and not one_at_a_time and set(codes) & ambiguous:
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
-        if larger.failed and larger.bug_codes and larger.bug_codes != codes:
+        # a crash on the other size reads nothing about the gradient the first case returned (an in-place
+        # b -= lr * db whose wrongly summed db broadcasts at N=1 and not at N=4): the first reading stays
+        if larger.failed and larger.bug_codes and larger.bug_codes != codes and "crashed" not in larger.bug_codes:
             codes, failing = larger.bug_codes, larger
     # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are
     # returned, and named, where the sizes fit by accident

@@ -326,7 +326,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
     # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
     found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence) or \
-        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence)
+        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
+        diagnose_where.gated_by_upstream(name, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:
@@ -354,6 +355,11 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found_here is not None:
         return found_here
     partial = _partial(name, a, n, ok)
+    if (partial is None or partial.code == "dropped-term") and diagnose_where.diagonal(jacobians):
+        # an element-wise layer has no path between elements to drop: a dropped term must be one the numbers name
+        found = diagnose_where.elementwise_formula(name, a, n, upstream, evidence)
+        if found is not None:
+            return Diagnosis(found.code, found.sentence)
     if partial is not None:
         return partial
     return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")

@@ -169,6 +169,12 @@ class Evidence:
 
         return self._quietly(changed)
 
+    def dx_for_upstream(self, G: np.ndarray) -> np.ndarray | None:
+        """dx after a forward on the case's own x, for upstream `G` (gradlab's orientation); None: cannot tell."""
+        if self.target != "x" or G.shape != self.y0.shape:
+            return None
+        return self._quietly(lambda: self._dx_for(self.x, G))
+
     def _dx_for(self, x: np.ndarray, G: np.ndarray) -> np.ndarray:
         """dx after a forward on `x`, for upstream `G`. A backward that updates the parameters (`stale-parameters`)
         gives no evidence here: its dx may read the update, a sum over every sample's dout."""
