@@ -41,6 +41,8 @@ LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers", "s
 REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
 SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
 FILTERS = {"num_filters", "filter_num", "n_filters"}
+#: a model built from a vocabulary (a word -> index dict) is a sequence model (CS231n's CaptioningRNN)
+VOCABULARIES = {"word_to_idx", "word2idx", "word_to_id", "vocab", "vocabulary", "idx_to_word"}
 
 
 class BuildError(Exception):
@@ -196,6 +198,11 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
             value = _KEEP if p.default is not p.empty else value
         if value is not _KEEP:
             kwargs[name] = value
+        elif p.default is p.empty and name.lower() in VOCABULARIES:
+            # CS231n's CaptioningRNN(word_to_idx, ...): its loss takes image features and captions, not loss(X, y)
+            raise NotRunnable(f"{cls.__name__}({name}=?) takes a vocabulary: a captioning or language model, whose "
+                              "loss takes sequences, not loss(X, y); gradlab does not build one, so it is not checked "
+                              "(its layers are checked on their own)")
         elif p.default is p.empty:
             raise BuildError(f"{cls.__name__}({name}=?): gradlab does not know what size to give {name!r}; give it a "
                              "default, or name it as courses do (input_dim, hidden_dim, num_classes, sizes, ...)")
