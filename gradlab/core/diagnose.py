@@ -12,7 +12,9 @@ Pure functions over arrays. The questions are asked from the most specific to th
   `+=` belongs); some elements exactly right and others not; right where the true gradient is
   zero and wrong elsewhere; a true gradient that vanishes (the missing terms would cancel); the
   true gradient plus a part orthogonal to it (a dropped projection: batch norm's mean and variance
-  paths); or close to it overall.
+  paths); or close to it overall. For an element-wise layer (a diagonal Jacobian) those readings are
+  replaced by what `diagnose_where.elementwise_formula` can name (a product rule's term, dout missing in
+  a branch), else a wrong derivative formula (`mismatch`).
 What is left is a plain mismatch.
 Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters) come from the checker.
 """

@@ -13,8 +13,14 @@ tested on the layer itself (`gradlab.core.evidence`), not read off a pattern:
 - `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
   when another joins the batch (a softmax over the batch axis, whose gradient at N=1 says nothing
   else); for batch norm, sample 0's output does not depend on the others (normalised per sample);
-- and two `mismatch`es said for what they are: a parameter's gradient that is another's (returned
-  in the wrong order), a dx that is the local derivative without dout.
+- `misrouted` too for a backward that is not linear in dout: the true gradient or nothing at each
+  position, with other positions let through for -dout (the mask read from dout's sign);
+- `wrong-reduction` for dx that is the true Jacobian applied to dout summed over the batch (proved
+  for two upstream gradients), where samples merely mixing would be `couples-samples`;
+- and `mismatch`es said for what they are: a parameter's gradient that is another's (returned
+  in the wrong order), a dx that is the local derivative without dout (in whole or in one branch),
+  and an element-wise layer's wrong derivative (its Jacobian is diagonal: no term between elements
+  can be missing; only a product rule's term the numbers name, y / x for y = x * g(x), is a dropped term).
 Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
 """
 
