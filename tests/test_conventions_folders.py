@@ -123,3 +123,42 @@ def test_a_script_that_trains_at_its_top_level_is_cut_short_and_the_folders_laye
     assert [layer["source"] for layer in result["layers"]] == ["common/layers.py"] and status == 0
     (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "train.py"]
     assert "ran for over 0.5 s" in reason and "__main__" in reason
+
+
+FAST = '''
+import numpy as np
+from .helpers import *
+
+
+def relu_forward_fast(x):
+    return positive_part(x), x
+
+
+def relu_backward_fast(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+def test_a_name_its_star_import_does_not_provide_sets_the_layer_aside(tmp_path, monkeypatch):
+    # CS231n's fast_layers.py calls im2col, which `from .im2col import *` does not define
+    pkg = tmp_path / "repo" / "cs231n"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text("import numpy as np\n")
+    (pkg / "fast_layers.py").write_text(FAST)
+    status, result = _run(tmp_path / "repo", "cs231n", monkeypatch, tmp_path)
+    assert result["layers"] == []
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "relu_fast"]
+    assert "positive_part (its `from .helpers import *` does not provide it) is missing" in reason
+    (pkg / "helpers.py").write_text("import numpy as np\n\n\ndef positive_part(x):\n    return np.maximum(x, 0)\n")
+    status, result = _run(tmp_path / "repo", "cs231n", monkeypatch, tmp_path)
+    assert [(layer["name"], layer["verdict"]) for layer in result["layers"]] == [("relu_fast", "pass")]
+
+
+def test_a_misspelt_name_in_a_file_without_a_star_import_stays_a_crash(tmp_path, monkeypatch):
+    pkg = tmp_path / "repo" / "cs231n"
+    pkg.mkdir(parents=True)
+    (pkg / "fast_layers.py").write_text(FAST.replace("from .helpers import *\n", ""))
+    status, result = _run(tmp_path / "repo", "cs231n", monkeypatch, tmp_path)
+    (layer,) = result["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"] == ["crashed"]
