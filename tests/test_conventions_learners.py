@@ -93,3 +93,48 @@ def test_unpacking_something_other_than_a_shape_stays_a_crash(tmp_path):
     unpacks_a_list = ONE_IMAGE.replace("H, W, C = image.shape", "H, W, C = [2, 2]")
     (layer,) = _check(tmp_path, unpacks_a_list)["layers"]
     assert layer["verdict"] == "fail" and "crashed" in layer["bug_codes"]
+
+
+POOL_WITH_PAIRS = '''
+import numpy as np
+
+
+class AvgPool2D:
+    def __init__(self, kernel_size=(2, 2), stride=(2, 2)):
+        self.kh, self.kw = kernel_size
+        self.sh, self.sw = stride
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        self.shape = x.shape
+        out_h, out_w = (H - self.kh) // self.sh + 1, (W - self.kw) // self.sw + 1
+        out = np.zeros((N, C, out_h, out_w))
+        for i in range(out_h):
+            for j in range(out_w):
+                window = x[:, :, i * self.sh:i * self.sh + self.kh, j * self.sw:j * self.sw + self.kw]
+                out[:, :, i, j] = window.mean(axis=(2, 3))
+        return out
+
+    def backward(self, dout):
+        dx = np.zeros(self.shape)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                dx[:, :, i * self.sh:i * self.sh + self.kh, j * self.sw:j * self.sw + self.kw] += \\
+                    dout[:, :, i:i + 1, j:j + 1] / (self.kh * self.kw)
+        return dx
+'''
+
+
+def test_a_pool_whose_constructor_takes_pairs_is_given_pairs_and_checked(tmp_path):
+    (layer,) = _check(tmp_path, POOL_WITH_PAIRS)["layers"]
+    assert layer["verdict"] == "pass", layer
+    buggy = POOL_WITH_PAIRS.replace("/ (self.kh * self.kw)", "/ self.kh")
+    (layer,) = _check(tmp_path, buggy)["layers"]
+    assert layer["verdict"] == "fail"
+
+
+def test_a_layer_transposing_one_image_is_set_aside_as_another_layout(tmp_path):
+    one_image = ONE_IMAGE.replace("H, W, C = image.shape", "H, W, C = image.transpose(2, 0, 1).shape[::-1]")
+    result = _check(tmp_path, one_image)
+    assert result["layers"] == []
+    assert "another number of axes" in _reason(result, "MaxPool")

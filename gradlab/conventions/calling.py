@@ -73,12 +73,13 @@ def another_rank(exc: BaseException) -> str | None:
     """"it is written for arrays of another number of axes (...)" when `exc` is the user's line unpacking an array's
     shape into more or fewer sizes than gradlab's array has: a learner's CNN layer taking one image,
     `H, W, C = input.shape`, where gradlab gives a batch (N, C, H, W). None otherwise."""
-    if not isinstance(exc, ValueError) or "values to unpack" not in str(exc):
+    if not isinstance(exc, ValueError) or not ("values to unpack" in str(exc) or str(exc) == "axes don't match array"):
         return None
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
     line = (frames[-1].line or "").strip() if frames else ""
     target = line.split("=", 1)[0] if "=" in line else ""
-    if ".shape" not in line.split("=", 1)[-1] or "," not in target:
+    transposes = str(exc) == "axes don't match array" and "transpose(" in line  # (H, W, C) -> (C, H, W), say
+    if not transposes and (".shape" not in line.split("=", 1)[-1] or "," not in target):
         return None
     return (f"it is written for arrays of another number of axes ({exc} at `{line}`): gradlab gives a batch, "
             "(N, features) or (N, C, H, W), and this layer takes another layout (one image (H, W, C)?)")

@@ -316,7 +316,7 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
         if role is not None:
             kwargs[p.name] = sizes[role]
         elif _HYPER_ALIASES.get(p.name) in case.hyper:
-            kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+            kwargs[p.name] = _as_default_is(p, case.hyper, _HYPER_ALIASES[p.name])
         elif p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind's own course spells it
             kwargs[p.name] = case.hyper[p.name]
         elif lower in _LR_NAMES and kind.params and (p.default is p.empty or not by_array):
@@ -335,6 +335,15 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
     return args, kwargs, lr_name
+
+
+def _as_default_is(p: inspect.Parameter, hyper: dict[str, Any], key: str) -> Any:
+    """The case's hyper-parameter, as a pair when the argument's default is one (`kernel_size=(2, 2)`): the pool's
+    (height, width), a stride twice."""
+    value = hyper[key]
+    if isinstance(p.default, tuple) and len(p.default) == 2 and not isinstance(value, tuple):
+        return (value, hyper.get("pool_w", value)) if key == "pool_h" else (value, value)
+    return value
 
 
 def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) -> bool:
