@@ -13,7 +13,8 @@ from gradlab.conventions.discover import entry_for
 from gradlab.core.kind import Case
 from gradlab.core.results import FAIL, PASS
 from gradlab.kinds import KINDS, build_case
-from gradlab.kinds.recurrent_backward import LSTM, RNN, Runner, read_wrong_input
+from gradlab.kinds.recurrent_backward import Runner, read_wrong_input
+from gradlab.kinds.recurrent_cells import LSTM, RNN
 
 
 def sigmoid(a):

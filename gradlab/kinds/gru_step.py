@@ -14,7 +14,8 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.recurrent_backward import GRU, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import GRU
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
 
 

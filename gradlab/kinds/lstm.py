@@ -17,7 +17,8 @@ import numpy as np
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import sequence_candidates
-from gradlab.kinds.recurrent_backward import LSTM, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import LSTM
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.recurrent_backward import LSTM, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import LSTM
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
 
 #: how close analytic * f must come to numeric for a dprev_c to be "the forget gate left out"

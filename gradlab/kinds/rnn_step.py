@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.recurrent_backward import RNN, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import RNN
 
 #: input scales: ordinary, and small; a large scale only saturates tanh, where every backward agrees
 RECURRENT_SCALES = (1.0, 0.1)

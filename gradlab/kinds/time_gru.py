@@ -15,7 +15,8 @@ import numpy as np
 
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.recurrent_backward import GRU, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import GRU
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 from gradlab.kinds.time_rnn import carried_outputs, draw_stateful, stateful_hyper
 

@@ -20,7 +20,8 @@ import numpy as np
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import GATE_ORDERS, lstm_step
-from gradlab.kinds.recurrent_backward import LSTM, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import LSTM
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 from gradlab.kinds.time_rnn import Run, carried_outputs, draw_stateful, stateful_hyper
 

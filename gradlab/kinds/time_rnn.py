@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.recurrent_backward import RNN, WrongInput
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.recurrent_cells import RNN
 from gradlab.kinds.rnn_step import IN_SPAN, OUT_OF_SPAN, RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
