@@ -18,11 +18,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator, Sequence
-from types import ModuleType
-
-import numpy as np
 
 from gradlab.core.results import LayerReport
+from gradlab.fixes.context import context, measured_factor
 from gradlab.fixes.expressions import Context, cached_edits, every_axis, every_occurrence, expression_edits, is_gradient
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site
@@ -30,7 +28,7 @@ from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.verify import FORWARD_BUGS
 
-__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "context", "named_replacements", "output_lines"]
+__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
 
 #: the families of edit each bug code points at, most likely first
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -42,20 +40,13 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("compare", "sign", "reference"),
     "wrong-input": ("reference", "call"), "missing-mask": ("mask",), "mismatch": ("compare", "reference", "sign"),
 }
-#: the references of one function an edit may use (its own names, and the attributes its class keeps)
-MAX_REFS = 24
-#: names a batch size goes by in course code
-_BATCH_NAMES = ("N", "n", "m", "batch_size", "num_train", "num_examples", "n_samples", "batch")
-#: one-argument calls of a forward that are not the function it computes
-_NOT_FUNCTIONS = {"sum", "mean", "max", "min", "zeros_like", "zeros", "ones", "ones_like", "copy", "reshape", "array",
-                  "asarray", "len", "range", "float", "int", "abs", "shape", "empty", "empty_like", "print"}
 
 
 def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
     """Every candidate, most likely first, each a tuple of edits (one candidate changes ≤ 3 lines), with
     whether it is of a family the bug codes point at."""
     families = [f for code in report.bug_codes for f in FAMILIES.get(code, ())]
-    if "scaled" in report.bug_codes and measured_constant(_measured_factor(report)) is None:
+    if "scaled" in report.bug_codes and measured_constant(measured_factor(report)) is None:
         families.insert(0, "reference")  # scaled by an array, not a number: another cached array in its place
     found: list[tuple[tuple[int, ...], tuple[Edit, ...]]] = []
     building = building_lines(site, report)
@@ -283,158 +274,3 @@ def _blocks(func: ast.FunctionDef) -> Iterator[list[ast.stmt]]:
                 inner = getattr(stmt, name, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
                     stack.append(inner)
-
-
-def context(site: Site, scope: Scope, report: LayerReport) -> Context:
-    """What an edit of `scope` may use, read off the layer's own code."""
-    text = Text(site.text)
-    numpy = next((n for n, v in site.namespace.items() if isinstance(v, ModuleType) and v is np), "np")
-    here = [scope.node] if not scope.in_class else [s.node for s in site.scopes if s.in_class]
-    refs = _references(here, scope, text, numpy)
-    batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
-    shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
-    masks = [r for r in refs if "mask" in r.lower()]
-    masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
-    funcs = _forward_functions(site, numpy, text)
-    cached, unpacked = _cached(site, scope, text) if scope.role == "backward" else ([], [])
-    return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
-                   cached=cached, unpacked=unpacked,
-                   shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
-                   factor=_measured_factor(report), in_class=scope.in_class)
-
-
-def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: str) -> list[str]:
-    out: list[str] = []
-    methods = {f.name for f in nodes}
-    for func in nodes:
-        for n in ast.walk(func):
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self" \
-                    and n.attr not in methods:
-                out.append(text.of(n))
-    # the function's own names (a method's locals too: `W, b = self.params`)
-    args = [a.arg for a in scope.node.args.args if a.arg != "self"]
-    stored = [n.id for n in sorted((n for n in ast.walk(scope.node) if isinstance(n, ast.Name) and
-                                    isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
-    out += [n for n in args + stored if n != numpy and n.strip("_")]  # `_` is a value the code threw away
-    return list(dict.fromkeys(out))[:MAX_REFS]
-
-
-def _cached(site: Site, scope: Scope, text: Text) -> tuple[list[str], list[str]]:
-    """What forward stored, as `scope` (a backward) reads it, and the names `scope` unpacks from the cache: the
-    attributes a forward method sets (`self.std`), the names unpacked from a cache argument or attribute
-    (`x, xhat, gamma, std = cache`), the string keys forward gives a cache dict (`cache["std"]`)."""
-    out: list[str] = []
-    if scope.in_class:
-        for s in site.scopes:
-            if s.role == "forward":
-                out += [text.of(n) for n in ast.walk(s.node) if isinstance(n, ast.Attribute) and
-                        isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and n.value.id == "self"]
-    params = {a.arg for a in scope.node.args.args} - {"self"}
-    holders = [p for p in params if "cache" in p.lower()]
-    unpacked: list[str] = []
-    for n in ast.walk(scope.node):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List)) \
-                and "cache" in text.of(n.value).lower():
-            unpacked += [e.id for e in n.targets[0].elts if isinstance(e, ast.Name)]
-    for s in site.scopes:  # `cache = {"x": x, "std": std}` (or returned so) in the forward
-        if s.role == "forward" and holders:
-            keys = [text.of(k) for d in ast.walk(s.node) if isinstance(d, ast.Dict) for k in d.keys
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)]  # in the user's quotes
-            out += [f"{holders[0]}[{k}]" for k in keys]
-    return list(dict.fromkeys([*out, *unpacked])), unpacked
-
-
-def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:
-    """Names the function binds to a batch size: `N = x.shape[0]`, `N, D = x.shape`, or a usual name."""
-    out: list[str] = []
-    for n in ast.walk(func):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1:
-            target, value = n.targets[0], n.value
-            if isinstance(target, ast.Name) and ".shape[0]" in text.of(value) or \
-                    isinstance(target, ast.Name) and target.id in _BATCH_NAMES:
-                out.append(target.id)
-            elif isinstance(target, ast.Tuple) and text.of(value).endswith(".shape") and target.elts and \
-                    isinstance(target.elts[0], ast.Name):
-                out.append(target.elts[0].id)
-    return out
-
-
-def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
-    """Scalar settings: `self.p` set from a constructor argument with a number default, `p = param["p"]`."""
-    out: list[str] = []
-    for s in site.scopes:
-        node = s.node
-        defaults = {a.arg for a, d in zip(node.args.args[::-1], node.args.defaults[::-1], strict=False)
-                    if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
-        if s is scope or not s.in_class:
-            out += [d for d in defaults if d != "self"]
-        for n in ast.walk(node):
-            if s is scope and isinstance(n, ast.Assign) and len(n.targets) == 1:
-                out += [name for name, value in _pairs_of(n.targets[0], n.value)
-                        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and
-                        isinstance(value.slice.value, str)]
-    here = set(_references([scope.node], scope, text, "")) if not scope.in_class else set()
-    for s in site.scopes:  # `p = dropout_param["p"]` in forward, `dropout_param` unpacked from the cache here
-        for n in ast.walk(s.node):
-            if s is not scope and isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and \
-                    isinstance(n.value.value, ast.Name) and n.value.value.id in here and \
-                    isinstance(n.value.slice, ast.Constant) and isinstance(n.value.slice.value, str):
-                out.append(text.of(n.value))
-    init = _init_of(site, scope)
-    if init is not None:
-        numbers = {a.arg for a, d in zip(init.args.args[::-1], init.args.defaults[::-1], strict=False)
-                   if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
-        for n in ast.walk(init):
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
-                out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
-    return list(dict.fromkeys(out))[:4]
-
-
-def _pairs_of(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr]]:
-    """(name, value) of `p = d["p"]` and of each name of `ph, pw = d["h"], d["w"]`."""
-    if isinstance(target, ast.Name):
-        return [(target.id, value)]
-    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
-        return [(t.id, v) for t, v in zip(target.elts, value.elts, strict=True) if isinstance(t, ast.Name)]
-    return []
-
-
-def _init_of(site: Site, scope: Scope) -> ast.FunctionDef | None:
-    if not scope.in_class:
-        return None
-    for cls in ast.walk(site.tree):
-        if isinstance(cls, ast.ClassDef) and scope.node in cls.body:
-            return next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    return None
-
-
-def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
-    out: list[str] = []
-    for s in site.scopes:
-        if s.role != "forward":
-            continue
-        for n in ast.walk(s.node):
-            if isinstance(n, ast.Call) and len(n.args) == 1 and not n.keywords:
-                name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
-                if name and name not in _NOT_FUNCTIONS and not isinstance(n.func.ctx if hasattr(n.func, "ctx")
-                                                                          else None, ast.Store):
-                    if isinstance(n.func, ast.Name) or text.of(n.func).startswith(numpy + "."):
-                        out.append(text.of(n.func))
-    return list(dict.fromkeys(out))[:3]
-
-
-def _measured_factor(report: LayerReport) -> float | None:
-    """analytic / numeric of the failing gradient, when one number explains it (least squares, tight fit)."""
-    if report.failing is None:
-        return None
-    for g in report.failing.gradients:
-        a, n = g.analytic, g.numeric
-        if g.passed or a is None or n is None or np.shape(a) != np.shape(n):
-            continue
-        a, n = np.asarray(a, dtype=float).ravel(), np.asarray(n, dtype=float).ravel()
-        if not (np.isfinite(a).all() and np.isfinite(n).all()) or not n.any():
-            continue
-        r = float(a @ n / (n @ n))
-        if np.linalg.norm(a - r * n) <= 1e-4 * np.linalg.norm(a):
-            return r
-    return None
