@@ -138,3 +138,11 @@ def test_a_layer_transposing_one_image_is_set_aside_as_another_layout(tmp_path):
     result = _check(tmp_path, one_image)
     assert result["layers"] == []
     assert "another number of axes" in _reason(result, "MaxPool")
+
+
+def test_a_stride_without_a_default_pair_that_is_unpacked_as_one_is_given_a_pair(tmp_path):
+    stride_none = POOL_WITH_PAIRS.replace("stride=(2, 2)):", "stride=None):").replace(
+        "self.sh, self.sw = stride", "self.sh, self.sw = stride if stride is not None else kernel_size")
+    assert stride_none != POOL_WITH_PAIRS
+    (layer,) = _check(tmp_path, stride_none)["layers"]
+    assert layer["verdict"] == "pass", layer

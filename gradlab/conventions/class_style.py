@@ -288,6 +288,17 @@ def _construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
         args, kwargs, lr_name = _arguments(cls, sig, kind, case)
     try:
         obj = cls(*args, **kwargs)
+    except TypeError as exc:
+        # a constructor that unpacks a pair where gradlab gave one number (stride=None, then `sh, sw = stride`):
+        # built again with each window hyper-parameter as a pair
+        pairs = {k: (v, case.hyper.get("pool_w", v)) if _HYPER_ALIASES[k] == "pool_h" else (v, v)
+                 for k, v in kwargs.items() if _HYPER_ALIASES.get(k) in ("stride", "pool_h") and isinstance(v, int)}
+        if "cannot unpack non-iterable int" not in str(exc) or not pairs:
+            raise _construction_error(cls, sig, kind, exc) from exc
+        try:
+            obj = cls(*args, **{**kwargs, **pairs})
+        except (Exception, SystemExit) as again:
+            raise _construction_error(cls, sig, kind, again) from again
     except (Exception, SystemExit) as exc:
         raise _construction_error(cls, sig, kind, exc) from exc
     lr_attribute = None
