@@ -2,9 +2,10 @@
 
 The gradient checks only prove that backward is the derivative of *the student's* forward: an
 identity "ReLU" with `dx = dout` passes them. So the grader compares every forward output with the
-reference layer's output on the same case. Where courses legitimately differ, the kind's module
-says what else is accepted (`Kind.forward_candidates`: batch norm's epsilons, the MSE loss's
-constants; `Kind.forward_accepts`: a leaky ReLU's slope, dropout's scalings).
+reference layer's output on the same case (`gradlab.cases.forward_reference`, shared with the fix
+search). Where courses legitimately differ, the kind's module says what else is accepted
+(`Kind.forward_candidates`: batch norm's epsilons, the MSE loss's constants; `Kind.forward_accepts`:
+a leaky ReLU's slope, dropout's scalings).
 Forwards are also spot-checked at points a finite difference visits (`spot_check`), so the function
 the gradients were checked against is the one compared with the reference, and once on a batch
 bigger than any graded case (`bigger_batch_check`), so a forward right only on small batches fails.
@@ -19,73 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.registry import Entry, entries_in
+# the comparison itself is shared with the fix search, which may not import the grader
+from gradlab.cases.forward_reference import check_forward, reference_output
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.protocol import LayerCrash
-from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 
-
-def _reference_entry(kind: Kind) -> Entry:
-    """The correct reference layer of `kind`, class style first; then the other reference modules (a
-    course's own kinds, `reference/a3_functions.py`), in the course's own convention only."""
-    import importlib
-    import pkgutil
-
-    import gradlab.reference
-    import gradlab.reference.classes
-    import gradlab.reference.functions
-
-    for module in (gradlab.reference.classes, gradlab.reference.functions):
-        for e in entries_in(module):
-            if e.kind == kind.name and e.bug is None:
-                return e
-    others = sorted(i.name for i in pkgutil.iter_modules(gradlab.reference.__path__, "gradlab.reference."))
-    for name in others:
-        for e in entries_in(importlib.import_module(name)):
-            if e.kind == kind.name and e.bug is None and not e.options:
-                return e
-    raise LookupError(f"no reference layer of kind {kind.name!r}")
-
-
-def reference_output(kind: Kind, case: Case) -> np.ndarray:
-    """The reference layer's forward output on (a private copy of) `case`."""
-    from gradlab.conventions.adapters import adapt
-
-    mine = copy.deepcopy(case)
-    with np.errstate(all="ignore"):
-        return np.asarray(adapt(_reference_entry(kind), kind, mine).forward(mine.x, mine.t), dtype=np.float64)
-
-
-def _close(out: np.ndarray, ref: np.ndarray) -> bool:
-    atol = FORWARD_ATOL * max(1.0, float(np.abs(ref).max(initial=0.0)))
-    return bool(np.allclose(out, ref, rtol=FORWARD_RTOL, atol=atol))
-
-
-def check_forward(kind: Kind, case: Case, out: np.ndarray | None) -> ForwardCheck:
-    """Does `out` (the student's forward on `case`) match the reference, up to accepted choices?"""
-    if out is None:
-        return ForwardCheck(False, "forward did not return an output")
-    out = np.asarray(out)
-    if not np.issubdtype(out.dtype, np.number) or np.iscomplexobj(out):
-        return ForwardCheck(False, f"forward returned an array of dtype {out.dtype}, not real numbers")
-    out = out.astype(np.float64)
-    if kind.forward_accepts is not None:
-        return kind.forward_accepts(out, case)
-    candidates = kind.forward_candidates(case) if kind.forward_candidates else [reference_output(kind, case)]
-    ref = candidates[0]
-    if kind.is_loss and out.size == 1:
-        out = out.reshape(ref.shape)
-    if out.shape != ref.shape:
-        return ForwardCheck(False, f"forward returned shape {out.shape}, expected {ref.shape}")
-    if any(_close(out, c) for c in candidates):
-        return ForwardCheck(True)
-    if not np.any(out) and np.any(ref):  # CS231n's first templates return `loss = 0.0; dW = np.zeros_like(W)`
-        return ForwardCheck(False, "forward returns 0 everywhere, where the correct output is not 0: not "
-                                   "implemented yet? (a template's placeholders, such as loss = 0.0, earn nothing)")
-    worst = np.unravel_index(int(np.argmax(np.abs(out - ref))), ref.shape) if ref.size else ()
-    where = "[" + ", ".join(map(str, worst)) + "]" if worst else ""
-    return ForwardCheck(False, f"forward output differs from the correct one: at {where or 'the output'} "
-                               f"yours is {float(out[worst]):.6g}, the correct value is {float(ref[worst]):.6g}")
+__all__ = ["ForwardCheck", "bigger_batch_check", "check_forward", "reference_output", "spot_check"]
 
 
 #: how many points a finite difference would visit (one element of x moved by a tiny step) the
