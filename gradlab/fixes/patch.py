@@ -26,7 +26,9 @@ def describe(fix: FixResult | None, name: str, apply_hint: str | None = None) ->
                 "class built at run time, a backward inherited from another module); the diagnosis above still "
                 "stands"]
     if fix.status != "verified":
-        return [f"  no single edit found ({fix.tried} candidates tried); the diagnosis above still stands"]
+        # why a backward-only edit was not shown, when the forward itself is off the reference
+        why = [f"  {fix.explanation}"] if fix.explanation else []
+        return [f"  no single edit found ({fix.tried} candidates tried); the diagnosis above still stands", *why]
     head, _, outcome = fix.explanation.partition(": with it, ")
     out = [f"  suggested fix ({head}; verified: with it, {outcome}):"]
     out += [f"    {line}" for line in fix.diff.rstrip("\n").splitlines()]

@@ -30,8 +30,10 @@ from gradlab.fixes.source import Site, helper_sites, locate
 from gradlab.fixes.verify import (
     FORWARD_BUGS,
     Screen,
+    fits_reference,
     forward_outputs,
     forward_specs,
+    off_reference,
     passes_check,
     same_forward,
     screen,
@@ -69,6 +71,9 @@ class _Search:
         self.before = forward_outputs(self.entry, self.forward_specs)
         self.original = screen(self.entry, self.specs)
         self.forward_bug = bool(set(self.report.bug_codes) & FORWARD_BUGS)
+        # a forward off the kind's reference was what the gradients were diagnosed against: the fix is then the
+        # forward's, never a backward bent to fit it
+        self.off_reference = off_reference(self.entry, self.forward_specs, self.before)
 
     def attempt(self, cand: tuple[Edit, ...]) -> tuple[str, Screen | None]:
         """("fix", screen) for a verified fix, ("partial", screen) for one that repairs some gradients and
@@ -111,9 +116,11 @@ class _Search:
         except Exception:  # noqa: BLE001 - gradlab's own failure on a strange edit: not a fix, the search goes on
             return "no", None
         if s.clean:
-            unchanged = same_forward(edited, self.forward_specs, self.before, False)
-            if not unchanged and (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before,
-                                                                           True)):
+            unchanged = self.off_reference is None and same_forward(edited, self.forward_specs, self.before, False)
+            if self.off_reference is not None and not fits_reference(edited, self.forward_specs):
+                return "no", None
+            if self.off_reference is None and not unchanged and \
+                    (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before, True)):
                 return "no", None
             if passes_check(edited, self.report, examples=self.examples, seed=self.seed) and \
                     self._bases_still_pass(cand):
@@ -152,7 +159,7 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
         if found is not None:
             return found
         limit = search.tried + HELPER_BUDGET
-    return FixResult("none-found", tried=search.tried)
+    return FixResult("none-found", tried=search.tried, explanation=search.off_reference or "")
 
 
 def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult | None:

@@ -6,7 +6,10 @@ gradients an edit repairs, so that a bug in two gradients (`dW` and `db` both di
 fixed by two edits found one at a time. A candidate that passes the screen is checked as the layer
 was (`check_entry`, the same seed and cases, the failing case first) and on new cases (the next seed);
 its forward must give the layer's own outputs on every screened case, unless the layer's bug is in
-its forward, where the output must then match the kind's reference layer.
+its forward, where the output must then match the kind's reference layer. A layer whose own forward differs
+from the kind's reference (`off_reference`: a loss that lost its `/ N`) was diagnosed against that wrong
+forward, so an edit that leaves the forward as it is would bend the gradient to fit it: there, only an edit
+whose forward matches the reference is a fix (`fits_reference`). Kinds without a reference are judged as before.
 Non-goal: proposing edits.
 """
 
@@ -20,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.cases.forward_reference import check_forward, reference_output
 from gradlab.cases.runner import check_entry, run_case
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.registry import Entry, entries_in
@@ -27,8 +31,8 @@ from gradlab.core.results import FAIL, LayerReport
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 from gradlab.kinds import KINDS, build_case
 
-__all__ = ["FORWARD_BUGS", "Screen", "forward_outputs", "passes_check", "forward_specs", "same_forward", "screen",
-           "screen_specs"]
+__all__ = ["FORWARD_BUGS", "Screen", "fits_reference", "forward_outputs", "forward_specs", "off_reference",
+           "passes_check", "same_forward", "screen", "screen_specs"]
 
 #: codes of bugs that live in the forward: a fix of one may change the forward, towards the reference layer
 FORWARD_BUGS = frozenset({"mutates-input", "couples-samples", "non-finite"})
@@ -145,6 +149,60 @@ def _reference_outputs(kind: str, specs: list[tuple[dict[str, Any], bool]]) -> l
             if e.kind == kind and e.bug is None:
                 return forward_outputs(e, specs)
     return [None] * len(specs)
+
+
+def off_reference(entry: Entry, specs: list[tuple[dict[str, Any], bool]],
+                  outputs: list[np.ndarray | None]) -> str | None:
+    """One line saying how the layer's forward (its `outputs` on `specs`) differs from the kind's reference on
+    an ordinary case, with what the kind accepts besides; None where it matches on every case, and for a kind
+    without a reference (or out of the reference layers' reach, as in the grader's sandbox)."""
+    kind = KINDS[entry.kind]
+    for (spec, extreme), out in zip(specs, outputs, strict=True):
+        if extreme or out is None:  # an extreme case is judged on finiteness; a forward that raised proves nothing
+            continue
+        case = build_case(kind, spec)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                verdict = check_forward(kind, case, out)
+                if verdict.ok:
+                    continue
+                ref = None if kind.forward_accepts is not None else \
+                    (kind.forward_candidates(case)[0] if kind.forward_candidates else reference_output(kind, case))
+        except (LookupError, ImportError):
+            return None
+        except Exception:  # noqa: BLE001 - a reference that cannot run this case says nothing about the layer
+            continue
+        what = _factor(kind.is_loss, out, ref, spec.get("N")) or verdict.message
+        return f"{what}; the diagnosis above is relative to the layer's own forward, so no edit of backward alone " \
+               "is shown"
+    return None
+
+
+def _factor(is_loss: bool, out: np.ndarray, ref: np.ndarray | None, n: Any) -> str | None:
+    """The forward's output as a measured multiple of the reference's, in words, when it is one."""
+    if ref is None or out.size != ref.size or not np.isfinite(out).all() or not np.any(ref):
+        return None
+    out, ref = out.reshape(ref.shape), ref
+    c = float(np.sum(out * ref) / np.sum(ref * ref))
+    if c == 0 or not _close(out, c * ref):
+        return None
+    what = "the loss" if is_loss else "the forward's output"
+    if isinstance(n, int) and n > 1 and np.isclose(c, n, rtol=1e-6):
+        return f"{what} is N={n} times the reference's: forward's mean over the batch is missing"
+    if isinstance(n, int) and n > 1 and np.isclose(c * n, 1.0, rtol=1e-6):
+        return f"{what} is 1/N=1/{n} of the reference's: forward divides by N once too often"
+    return f"{what} is {c:.4g} times the reference's"
+
+
+def fits_reference(entry: Entry, specs: list[tuple[dict[str, Any], bool]]) -> bool:
+    """Whether the edited layer's forward matches the kind's reference on every ordinary case of `specs` (and
+    stays finite on the extreme ones): what a fix of a layer whose forward was off the reference must do."""
+    after = forward_outputs(entry, specs)
+    ran = [(s, a) for s, a in zip(specs, after, strict=True) if a is not None]
+    if not ran or not all(np.isfinite(a).all() for (_, extreme), a in ran if extreme):
+        return False
+    return off_reference(entry, [s for s, _ in ran], [a for _, a in ran]) is None
 
 
 def passes_check(entry: Entry, report: LayerReport, *, examples: int, seed: int,
