@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from gradlab.core.results import LayerReport
 from gradlab.fixes.context import context, measured_factor
 from gradlab.fixes.expressions import Context, cached_edits, every_axis, every_occurrence, expression_edits, is_gradient
+from gradlab.fixes.families import family_edits
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
@@ -33,12 +34,15 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 #: the families of edit each bug code points at, most likely first
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
-    "scaled": ("drop", "factor", "chain"), "sign-flip": ("sign",), "transposed": ("transpose",),
-    "wrong-reduction": ("axis",), "wrong-shape": ("shape", "axis", "transpose"),
-    "zero-gradient": ("target", "accumulate"), "dropped-term": ("accumulate", "chain", "term", "reference"),
-    "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop"),
-    "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("compare", "sign", "reference"),
-    "wrong-input": ("reference", "call"), "missing-mask": ("mask",), "mismatch": ("compare", "reference", "sign"),
+    "scaled": ("drop", "factor", "chain", "complement", "square"), "sign-flip": ("sign",),
+    "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce"),
+    "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten"),
+    "zero-gradient": ("target", "accumulate", "product"),
+    "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "reference"),
+    "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
+    "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("mask", "compare", "sign", "reference"),
+    "wrong-input": ("reference", "call", "square"), "missing-mask": ("mask",),
+    "mismatch": ("square", "upstream", "compare", "reference", "sign", "mask"),
 }
 
 
@@ -235,6 +239,8 @@ def _edits_of(scope: Scope, ctx: Context) -> Iterator[tuple[int, tuple[Edit, ...
         for e in expression_edits(stmt, ctx):
             yield 0, (e,)
         for cand in cached_edits(stmt, ctx):
+            yield 0, cand
+        for cand in family_edits(stmt, ctx, scope.node):  # whole kinds of slip, where the code shows their shape
             yield 0, cand
         for cand in statement_edits(stmt, ctx, params):
             yield 1, cand

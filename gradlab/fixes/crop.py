@@ -1,0 +1,44 @@
+"""Candidate family "crop": a gradient of a padded array cut back to the input's size
+(`dx_pad[:, :, pad:dx_pad.shape[2] - pad, pad:dx_pad.shape[3] - pad]`), where backward returns the padded one.
+
+Offered in a backward that pads (`np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))`), with the name it pads
+by, for each gradient array it returns or assigns by name, in the (N, C, H, W) layout. Written with the shape,
+not `pad:-pad`, so that it holds at pad = 0 too.
+Non-goal: other layouts (channels last).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from gradlab.fixes.expressions import Context, is_gradient
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import ATOM
+
+__all__ = ["crop_edits"]
+
+
+def crop_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    if not isinstance(stmt, (ast.Return, ast.Assign)) or stmt.value is None:
+        return
+    pad = _pad_name(func, ctx)
+    if pad is None:
+        return
+    t = ctx.text
+    values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+    for v in values:
+        if isinstance(v, ast.Name) and is_gradient(v.id):
+            n = v.id
+            cropped = f"{n}[:, :, {pad}:{n}.shape[2] - {pad}, {pad}:{n}.shape[3] - {pad}]"
+            yield (t.replace(v, cropped, ATOM, f"cut the padding of {pad} off {n}", family="crop"),)
+
+
+def _pad_name(func: ast.FunctionDef, ctx: Context) -> str | None:
+    """The name the function pads by: the first name in the widths of its `np.pad` call."""
+    for n in ast.walk(func):
+        if isinstance(n, ast.Call) and ctx.text.of(n.func) == f"{ctx.numpy}.pad" and len(n.args) >= 2:
+            names = [m for m in ast.walk(n.args[1]) if isinstance(m, (ast.Name, ast.Attribute))]
+            if names:
+                return ctx.text.of(names[0])
+    return None

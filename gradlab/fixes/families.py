@@ -1,0 +1,38 @@
+"""The candidate families of whole kinds of slip, each in a small module of its own, in one list.
+
+Each family looks at one statement of a function and the function around it, and proposes only where the
+code shows the shape of its slip (an indexed `+=`, a name bound from `self.grads`, a penalty the loss names,
+a padded array, ...), so each costs the search a few candidates, not one per reference.
+Non-goal: ordering them (`gradlab.fixes.candidates` does, by the families the bug codes name).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+from gradlab.fixes.crop import crop_edits
+from gradlab.fixes.expressions import Context
+from gradlab.fixes.flatten import flatten_edits
+from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.masks import mask_edits
+from gradlab.fixes.penalty import penalty_edits
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.reductions import complement_edits, unreduce_edits
+from gradlab.fixes.scatter import scatter_edits
+from gradlab.fixes.squares import square_edits
+from gradlab.fixes.upstream import upstream_edits
+from gradlab.fixes.zeros import product_edits
+
+__all__ = ["GENERATORS", "family_edits"]
+
+Generator = Callable[[ast.stmt, Context, ast.FunctionDef], Iterator[tuple[Edit, ...]]]
+#: every family's generator
+GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits, mask_edits, upstream_edits,
+                                     square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
+                                     product_edits)
+
+
+def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    for generate in GENERATORS:
+        yield from generate(stmt, ctx, func)

@@ -1,0 +1,65 @@
+"""Candidate families "unreduce" and "complement": a reduction removed, a probability's complement swapped.
+
+A reduction over an axis or `keepdims` (which the expression family leaves alone, it removes one-argument calls
+only) removed whole: `np.sum(dout, axis=0) * slope` where an elementwise layer's `dout * slope` belongs. And a
+divisor or factor written as its complement: `/ (1 - p)` where forward divided by `p`, `* p` for `* (1 - p)`,
+for a setting the layer keeps (`p`, `self.rate`, `dropout_param["p"]`).
+Non-goal: other settings' arithmetic (the factor family of `gradlab.fixes.statements`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from gradlab.fixes.expressions import Context
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import needed_at, precedence
+
+__all__ = ["complement_edits", "unreduce_edits"]
+
+_REDUCTIONS = {"sum", "mean"}
+
+
+def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    del func
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+        return
+    t = ctx.text
+    parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(stmt.value):
+        if not isinstance(node, ast.Call) or not node.keywords or not isinstance(node.func, ast.Attribute) or \
+                node.func.attr not in _REDUCTIONS:
+            continue
+        # `np.sum(a, axis=0)` reduces its argument, `a.sum(axis=0)` the object it is called on
+        owner = node.func.value
+        module = isinstance(owner, ast.Name) and owner.id == ctx.numpy
+        array = node.args[0] if module and node.args else owner if not module and not node.args else None
+        if array is not None:
+            yield (t.replace(node, t.of(array), precedence(array), f"do not reduce {t.of(array)}", family="unreduce",
+                             need=needed_at(node, parents.get(id(node)))),)
+
+
+def complement_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    del func
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+        return
+    t = ctx.text
+    for node in ast.walk(stmt.value):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Mult, ast.Div)):
+            continue
+        side = node.right
+        inner = side.right if isinstance(side, ast.BinOp) and isinstance(side.op, ast.Sub) and \
+            isinstance(side.left, ast.Constant) and side.left.value == 1 else None
+        if inner is not None and (t.of(inner) in ctx.hypers or _setting_item(inner)):  # / (1 - p) -> / p
+            yield (t.replace(side, t.of(inner), precedence(inner), f"use {t.of(inner)}, not its complement",
+                             family="complement", need=needed_at(side, node)),)
+        elif t.of(side) in ctx.hypers:  # / p -> / (1 - p)
+            yield (t.replace(side, f"1 - {t.of(side)}", 10, f"use the complement 1 - {t.of(side)}",
+                             family="complement", need=needed_at(side, node)),)
+
+
+def _setting_item(node: ast.expr) -> bool:
+    """An item of a settings dictionary (`dropout_param["p"]`): a scalar setting wherever it was read."""
+    return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
+        isinstance(node.slice.value, str)

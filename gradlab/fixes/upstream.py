@@ -1,0 +1,68 @@
+"""Candidate family "upstream": the upstream gradient brought into a value that lost it.
+
+Two slips of the chain rule: the local derivative returned without the upstream gradient, whole or in one branch
+(`np.where(x > 0, dout, alpha)` where `alpha * dout` belongs, `return 1 - out ** 2`); and an upstream gradient
+the backward receives but never reads (`dnext_c`), which belongs added to a value built from another
+(`dc = dnext_h * o * ...` where `dnext_c + ...` belongs).
+Non-goal: a gradient that flows in from the step before inside a loop (`candidates.carried_lines`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from gradlab.fixes.expressions import Context, is_gradient
+from gradlab.fixes.reads import gradient_params, names_read
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import needed_at, precedence
+
+__all__ = ["upstream_edits"]
+
+
+def upstream_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    if not isinstance(stmt, (ast.Assign, ast.Return)) or stmt.value is None:
+        return
+    upstream = gradient_params(func)
+    if not upstream:
+        return
+    yield from _unread(stmt, ctx, func, upstream)
+    yield from _chained(stmt.value, ctx, upstream[0])
+
+
+def _unread(stmt: ast.Assign | ast.Return, ctx: Context, func: ast.FunctionDef,
+            upstream: list[str]) -> Iterator[tuple[Edit, ...]]:
+    """`other + value` for an upstream gradient the function never reads, into a value built from another."""
+    read = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    here = names_read(stmt.value, ctx) if stmt.value is not None else set()
+    if not any(u in here for u in upstream) or isinstance(stmt, ast.Return):
+        return
+    for other in (u for u in upstream if u not in read):
+        yield (ctx.text.replace(stmt.value, f"{other} + {ctx.text.of(stmt.value)}", 10,
+                                f"add the upstream gradient {other}, never read", family="upstream", need=0),)
+
+
+def _chained(value: ast.expr, ctx: Context, upstream: str) -> Iterator[tuple[Edit, ...]]:
+    """The upstream gradient multiplied into the whole value when it reads no gradient, or else into each
+    branch (an argument of a call, a side of a sum) that reads none while another does."""
+    t = ctx.text
+    grads = lambda n: any(is_gradient(x) for x in names_read(n, ctx))  # noqa: E731
+    if not grads(value):
+        yield (t.replace(value, f"{upstream} * {_wrapped(t.of(value), value)}", 11,
+                         f"multiply by the upstream gradient {upstream}", family="upstream", need=0),)
+        return
+    parents = {id(c): p for p in ast.walk(value) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(value):
+        sides = node.args if isinstance(node, ast.Call) else [node.left, node.right] \
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) else []
+        if not any(grads(s) for s in sides):
+            continue
+        for side in sides:
+            if not grads(side) and not isinstance(side, (ast.Compare, ast.Starred)):
+                yield (t.replace(side, f"{_wrapped(t.of(side), side)} * {upstream}", 11,
+                                 f"multiply {t.of(side)} by the upstream gradient {upstream}", family="upstream",
+                                 need=needed_at(side, parents.get(id(side)))),)
+
+
+def _wrapped(text: str, node: ast.AST) -> str:
+    return text if precedence(node) >= 11 else f"({text})"
