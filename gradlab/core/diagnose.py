@@ -12,9 +12,8 @@ Pure functions over arrays. The questions are asked from the most specific to th
   `+=` belongs); some elements exactly right and others not; right where the true gradient is
   zero and wrong elsewhere; a true gradient that vanishes (the missing terms would cancel); the
   true gradient plus a part orthogonal to it (a dropped projection: batch norm's mean and variance
-  paths); or close to it overall. For an element-wise layer (a diagonal Jacobian) those readings are
-  replaced by what `diagnose_where.elementwise_formula` can name (a product rule's term, dout missing in
-  a branch), else a wrong derivative formula (`mismatch`).
+  paths); or close to it overall. For an element-wise layer (a diagonal Jacobian) these give way to what
+  `diagnose_formula.elementwise_formula` names (a product rule's term, dout missing in a branch, a wrong formula).
 What is left is a plain mismatch.
 Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters) come from the checker.
 """
@@ -28,7 +27,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core import diagnose_sign, diagnose_where
+from gradlab.core import diagnose_formula, diagnose_sign, diagnose_where
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -327,9 +326,12 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
             return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
     # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
-    found = diagnose_where.wrong_axis(name, N, evidence) or diagnose_where.wrong_input(name, a, n, evidence) or \
+    found = diagnose_where.wrong_axis(name, N, evidence)
+    if found is not None and found.code == "couples-samples":  # made precise where the numbers prove a batch sum
+        found = diagnose_formula.upstream_summed_over_batch(name, evidence) or found
+    found = found or diagnose_where.wrong_input(name, a, n, evidence) or \
         diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
-        diagnose_where.gated_by_upstream(name, evidence)
+        diagnose_formula.gated_by_upstream(name, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:
@@ -357,9 +359,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found_here is not None:
         return found_here
     partial = _partial(name, a, n, ok)
-    if (partial is None or partial.code == "dropped-term") and diagnose_where.diagonal(jacobians):
-        # an element-wise layer has no path between elements to drop: a dropped term must be one the numbers name
-        found = diagnose_where.elementwise_formula(name, a, n, upstream, evidence)
+    if (partial is None or partial.code == "dropped-term") and diagnose_formula.diagonal(jacobians):
+        found = diagnose_formula.elementwise_formula(name, a, n, upstream, evidence)
         if found is not None:
             return Diagnosis(found.code, found.sentence)
     if partial is not None:

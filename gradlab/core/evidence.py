@@ -1,11 +1,10 @@
 """What diagnosis may ask of the layer itself once a gradient has failed.
 
-Some hypotheses about a wrong gradient can only be tested on the layer: "is dx the derivative
-evaluated at the output where the input belongs?" is answered by running backward on the output;
-"does this sample's output depend on another sample?" by running forward on a larger batch. An
-`Evidence` holds the layer and its case (in gradlab's orientation) and answers such questions in
-the user's orientation, each for a few calls, computed only when asked (a passing gradient never
-builds one). Every answer is None when the layer cannot give it (another shape, a crash).
+Some hypotheses about a wrong gradient can only be tested on the layer: "is dx the derivative evaluated at the
+output where the input belongs?" is answered by running backward on the output; "does this sample's output depend
+on another sample?" by running forward on a larger batch. An `Evidence` holds the layer and its case (in gradlab's
+orientation) and answers such questions in the user's orientation, each for a few calls, computed only when asked
+(a passing gradient never builds one). Every answer is None when the layer cannot give it (another shape, a crash).
 Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are measurements only.
 """
 
@@ -105,10 +104,13 @@ class Evidence:
             return None
         return self._quietly(lambda: self._analytic(x_new))
 
+    def dx_for_upstream(self, G: np.ndarray) -> np.ndarray | None:
+        """dx (gradlab's orientation) after a forward on x, for upstream `G`; None: cannot tell (see `_dx_for`)."""
+        return self._quietly(lambda: self._dx_for(self.x, G)) if self.target == "x" else None
+
     def elementwise_gradient(self, at: np.ndarray) -> np.ndarray | None:
-        """The true gradient at input `at` of a layer acting element by element: central differences
-        moving every element at once (two calls; meaningless for a layer that is not element-wise, so
-        the caller confirms that on x first)."""
+        """The true gradient at input `at` of a layer acting element by element: central differences moving every
+        element at once (two calls; meaningless for a layer not element-wise: the caller confirms that on x first)."""
         if self.target != "x" or self.G is None or at.shape != self.x.shape or self.y0.shape != self.x.shape:
             return None
         G = self.G
@@ -168,12 +170,6 @@ class Evidence:
             return not same(first[0], second[0])
 
         return self._quietly(changed)
-
-    def dx_for_upstream(self, G: np.ndarray) -> np.ndarray | None:
-        """dx after a forward on the case's own x, for upstream `G` (gradlab's orientation); None: cannot tell."""
-        if self.target != "x" or G.shape != self.y0.shape:
-            return None
-        return self._quietly(lambda: self._dx_for(self.x, G))
 
     def _dx_for(self, x: np.ndarray, G: np.ndarray) -> np.ndarray:
         """dx after a forward on `x`, for upstream `G`. A backward that updates the parameters (`stale-parameters`)

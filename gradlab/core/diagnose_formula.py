@@ -1,0 +1,144 @@
+"""Diagnosis of a wrong gradient from the layer's formula as a whole, each a hypothesis tested on the layer:
+
+- `wrong-reduction` for dx that is the true Jacobian applied to dout summed (or averaged) over the batch and
+  broadcast back (proved for two upstream gradients), where samples merely mixing would be `couples-samples`;
+- `misrouted` for a backward that is not linear in dout: the true gradient or nothing at each position, with
+  other positions let through for -dout (the mask read from dout's sign, np.maximum(dout, 0));
+- for an element-wise layer (its true Jacobian diagonal, so no term between elements can be missing): a
+  product rule's term the numbers name (y / x for y = x * g(x)) as `dropped-term`, a branch without dout and
+  any other wrong derivative as `mismatch`, each said plainly.
+Non-goal: the value patterns and the other hypotheses (`gradlab.core.diagnose`, `gradlab.core.diagnose_where`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
+from gradlab.core.evidence import Evidence
+
+
+def _norm(a: np.ndarray) -> float:
+    return float(np.linalg.norm(a.reshape(-1)))
+
+
+def upstream_summed_over_batch(name: str, ev: Evidence | None) -> Found | None:
+    """dx is the true gradient for dout summed (or averaged) over the batch and broadcast back to every sample
+    (np.sum(dout, axis=0) * local derivative): for any upstream gradient G, the analytic dx equals the true
+    Jacobian applied to G's batch sum. A wrong reduction, proved by the numbers, where couples-samples would
+    only say that samples mix (a mean over the wrong axis inside a normalisation mixes them otherwise)."""
+    if ev is None or ev.target != "x" or ev.mixes_samples is not False or ev.t is not None:
+        return None
+    jac = ev.jacobians
+    y = ev.y0
+    if jac is None or y.ndim < 2 or y.shape[0] < 2 or y.shape[0] != ev.x.shape[0]:
+        return None
+    A, J = jac
+    rng = np.random.default_rng(17)
+    factors = []
+    for _ in range(2):  # two upstream gradients: one could fit by accident
+        G = rng.standard_normal(y.shape)
+        a = G.reshape(-1) @ A
+        p = np.broadcast_to(G.sum(axis=0, keepdims=True), G.shape).reshape(-1) @ J
+        c, residual = fit_factor(a, p)
+        if not np.isfinite(c) or residual > FITS or not _norm(p):
+            return None
+        factors.append(c)
+    N = y.shape[0]
+    if all(abs(c - 1.0) <= 0.02 for c in factors):
+        how = "summed"
+    elif all(abs(c * N - 1.0) <= 0.02 for c in factors):
+        how = "averaged"
+    else:
+        return None
+    batch = ev.batch_axis
+    return Found("wrong-reduction", f"{name} is the true gradient for dout {how} over the batch axis {batch} and "
+                 "broadcast back to every sample: each sample's dx must use its own dout (no sum over the batch in "
+                 "an input's gradient; only a parameter's gradient sums over the samples)")
+
+
+def gated_by_upstream(name: str, ev: Evidence | None) -> Found | None:
+    """A backward must be linear in dout. One that, for dout and for -dout, returns at each position either the
+    true gradient or nothing, but lets different positions through for each, reads its mask from dout's sign
+    (np.maximum(dout, 0) for dout * (x > 0)): gradient is routed by the upstream gradient, not by the forward.
+    Asked of the layer: the Jacobians, built from one-hot (non-negative) upstream gradients, cannot see it."""
+    if ev is None or ev.target != "x" or ev.G is None or ev.n is None:
+        return None
+    G = np.asarray(ev.G, dtype=np.float64)
+    n = np.asarray(ev.n, dtype=np.float64)
+    # a backward that updates the parameters answers None here (its dx may read the update), as do crashes
+    plus, minus = ev.dx_for_upstream(G), ev.dx_for_upstream(-G)
+    if plus is None or minus is None or plus.shape != n.shape or minus.shape != n.shape:
+        return None
+    again = ev.dx_for_upstream(G)
+    if again is None or not np.array_equal(again, plus):
+        return None  # a forward that draws a new mask each call (dropout) gives no evidence here
+    scale = float(np.abs(n).max(initial=0.0))
+    if scale == 0.0:
+        return None
+    tol = AGREES * scale
+    live = np.abs(n) > ZERO * scale
+    through = [live & (np.abs(d - s * n) <= tol) & (np.abs(d) > tol) for d, s in ((plus, 1.0), (minus, -1.0))]
+    blocked = [live & (np.abs(d) <= tol) for d in (plus, minus)]
+    # every position that must get gradient gets the true one or none, for either sign (where none is due, a
+    # mask read from dout lets some through: misrouted as well)
+    if not all(np.all(t[live] | b[live]) for t, b in zip(through, blocked)):
+        return None
+    if not (blocked[0].any() and np.any(through[0] != through[1])):
+        return None
+    return Found("misrouted", f"{name} is not linear in dout: it lets the true gradient through at "
+                 f"{int(through[0].sum())} of the {int(live.sum())} positions that must get it and blocks the rest, "
+                 "and for -dout it lets through other positions: the mask is read from dout's sign (e.g. "
+                 "np.maximum(dout, 0)) where it belongs to what the forward let through (dout * (x > 0))")
+
+
+def diagonal(jacobians: tuple[np.ndarray, np.ndarray] | None) -> bool:
+    """The true Jacobian is square and zero off its diagonal: each element of dx depends on its own input and its
+    own dout alone (an activation), so no path through another element can be missing."""
+    if jacobians is None:
+        return False
+    J = jacobians[1]
+    if J.ndim != 2 or J.shape[0] != J.shape[1] or J.shape[0] < 2:
+        return False
+    scale = float(np.abs(J).max(initial=0.0))
+    off = J - np.diag(np.diag(J))
+    return scale > 0 and float(np.abs(off).max(initial=0.0)) <= 1e-6 * scale
+
+
+def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
+                        ev: Evidence | None) -> Found | None:
+    """What a wrong gradient of an element-wise layer is, told by the numbers, instead of a dropped term read off
+    a partial match: the chain rule's factor dout missing where dx is wrong; one branch of a product rule (the
+    layer is y = x * g(x), whose derivative g(x) + x * g'(x) has the term g(x) = y / x the numbers can name); or,
+    else, a wrong derivative formula. None: not an element-wise layer the evidence can read."""
+    if ev is None or upstream is None or not ev.shape_preserving or upstream.shape != a.shape or a.shape != n.shape:
+        return None
+    G = upstream.astype(np.float64)
+    x = np.asarray(ev.show(ev.x), dtype=np.float64)
+    y = np.asarray(ev.output(), dtype=np.float64)
+    if x.shape != a.shape or y.shape != a.shape:
+        return None
+    scale = max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0)))
+    tol = AGREES * scale
+    wrong = np.abs(a - n) > tol
+    if not wrong.any():
+        return None
+    if np.all(np.abs(a[wrong] * G[wrong] - n[wrong]) <= tol * (1.0 + float(np.abs(G).max()))):
+        return Found("mismatch", f"{name} is right on {int((~wrong).sum())} of {a.size} elements, and where it is "
+                     f"wrong ({int(wrong.sum())}) it is the local derivative alone: multiplied by dout it is the true "
+                     "gradient there. One branch leaves out the chain rule's factor dout (e.g. np.where(x > 0, dout, "
+                     "alpha) where alpha * dout belongs)")
+    # y = x * g(x): the product rule's two terms are dout * y / x and the rest; where x is not near 0
+    usable = np.abs(x) > 1e-3 * max(float(np.abs(x).max(initial=0.0)), 1e-300)
+    if usable.sum() >= 2:
+        term = G * y / np.where(usable, x, 1.0)
+        for kept, what in ((term, "g(x) = y / x"), (n - term, "x * g'(x)")):
+            if np.all(np.abs(a[usable] - kept[usable]) <= tol) and _norm(n[usable] - kept[usable]) > tol:
+                other = "x * g'(x)" if what.startswith("g(x)") else "g(x) = y / x"
+                return Found("dropped-term", f"{name} is dout * {what} alone: the layer is y = x * g(x), whose "
+                             f"derivative g(x) + x * g'(x) is a product rule, and the term {other} is missing")
+    return Found("mismatch", f"{name} is wrong on {int(wrong.sum())} of {a.size} elements, and each element of dx "
+                 "depends on its own x and dout alone (the Jacobian is diagonal), so no path or term between "
+                 "elements can be missing: the derivative's formula itself is wrong (e.g. 1 - tanh(x) or "
+                 "(1 - tanh(x))**2 where 1 - tanh(x)**2 belongs). Write f'(x) out and compare it with a finite "
+                 "difference at one point")
