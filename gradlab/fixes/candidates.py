@@ -35,7 +35,7 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
     "scaled": ("drop", "factor", "chain", "complement", "square"), "sign-flip": ("sign",),
-    "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce"),
+    "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten"),
     "zero-gradient": ("target", "accumulate", "product"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "reference"),

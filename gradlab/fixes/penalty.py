@@ -21,19 +21,24 @@ __all__ = ["penalty_edits"]
 
 
 def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign)) or stmt.value is None:
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
         return
     t = ctx.text
-    target = t.of(stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target)
     for weight, strength, halved in _penalties(func, ctx):
+        gradient = f"d{weight}"
         writes = [st for st in statements_of(func) if isinstance(st, (ast.Assign, ast.AugAssign)) and
-                  t.of(st.targets[0] if isinstance(st, ast.Assign) else st.target) == target]
-        if target != f"d{weight}" or writes[-1] is not stmt:
-            continue
-        for coefficient in (f"{strength}", f"2 * {strength}") if halved else (f"2 * {strength}", f"{strength}"):
-            term = f"{coefficient} * {weight}"
-            yield (t.replace(stmt.value, f"{t.of(stmt.value)} + {term}", 10,
-                             f"add the penalty's gradient {term}", family="penalty", need=0),)
+                  t.of(st.targets[0] if isinstance(st, ast.Assign) else st.target) == gradient]
+        if isinstance(stmt, ast.Return):  # `return loss, dW + reg * W`: after every write, whatever they are
+            values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+            places: list[ast.expr] = [v for v in values if isinstance(v, ast.Name) and v.id == gradient]
+        else:  # the last write, when it sets or adds (`dW /= N` would divide the term too)
+            places = [stmt.value] if writes and writes[-1] is stmt and (
+                isinstance(stmt, ast.Assign) or isinstance(stmt.op, ast.Add)) else []
+        for place in places:
+            for coefficient in (strength, f"2 * {strength}") if halved else (f"2 * {strength}", strength):
+                term = f"{coefficient} * {weight}"
+                yield (t.replace(place, f"{t.of(place)} + {term}", 10, f"add the penalty's gradient {term}",
+                                 family="penalty", need=0 if place is stmt.value else 1),)  # 1: in a tuple
 
 
 def _penalties(func: ast.FunctionDef, ctx: Context) -> list[tuple[str, str, bool]]:
