@@ -153,8 +153,13 @@ def _method_scopes(cls: type, classes: list[tuple[type, ast.ClassDef]]) -> list[
     called = {n.func.attr for node in resolved if node.name == "backward" for n in ast.walk(node)
               if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and
               isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    # the functions a constructor defines and hands on (the learners' `Activation.__init__(self, tanh, tanh_prime)`
+    # from a subclass's `__init__`): backward calls them through an attribute, so they are the layer's code too
+    inner = [n for c, cnode in classes for init in cnode.body if isinstance(init, ast.FunctionDef) and
+             init.name == "__init__" and _resolves_to(cls, c, "__init__") for n in init.body
+             if isinstance(n, ast.FunctionDef)]
     return [Scope(node, "backward" if node.name in called else node.name if node.name in ("backward", "forward")
-                  else "method", True) for node in resolved]
+                  else "method", True) for node in resolved] + [Scope(n, "helper", False) for n in inner]
 
 
 def _resolves_to(cls: type, owner: type, name: str) -> bool:
