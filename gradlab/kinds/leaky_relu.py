@@ -30,5 +30,5 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
                                "0 < a < 1 times x where x < 0")
 
 
-KIND = Kind("leaky_relu", ("leakyrelu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
+KIND = Kind("leaky_relu", ("leakyrelu", "lrelu"), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
             function_stems=("leaky_relu",), forward_accepts=forward_accepts)
