@@ -164,3 +164,13 @@ def test_a_kind_without_a_reference_layer_is_judged_as_before(tmp_path, monkeypa
     fix, _ = _search(tmp_path, SVM_NO_MEAN)
     assert fix is not None and fix.status == "verified" and "-    dx /= n" in fix.diff, fix
     assert fix.explanation.endswith("its forward is unchanged")
+
+
+def test_a_loss_off_by_no_batch_factor_is_described_by_its_values_not_by_a_ratio(tmp_path):
+    # one number is always some multiple of another: a loss off by an offset has no factor to report
+    entry = _entry(tmp_path, SVM.replace("loss = np.sum(margins) / n", "loss = np.sum(margins) / n + 0.5"))
+    report = check_entry(entry, examples=20, seed=0)
+    specs = forward_specs(entry, screen_specs(entry, report)) if report.failing is not None else \
+        forward_specs(entry, [({**KINDS[entry.kind].batch_spec(entry.convention), "N": 4}, False)])
+    said = off_reference(entry, specs, forward_outputs(entry, specs))
+    assert said is not None and said.startswith("forward output differs from the correct one") and "times" not in said

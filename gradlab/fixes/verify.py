@@ -192,7 +192,8 @@ def _factor(is_loss: bool, out: np.ndarray, ref: np.ndarray | None, n: Any) -> s
         return f"{what} is N={n} times the reference's: forward's mean over the batch is missing"
     if isinstance(n, int) and n > 1 and np.isclose(c * n, 1.0, rtol=1e-6):
         return f"{what} is 1/N=1/{n} of the reference's: forward divides by N once too often"
-    return f"{what} is {c:.4g} times the reference's"
+    # one number is always some multiple of another: only a whole array's factor is measured evidence
+    return f"{what} is {c:.4g} times the reference's" if out.size > 1 else None
 
 
 def fits_reference(entry: Entry, specs: list[tuple[dict[str, Any], bool]]) -> bool:
