@@ -3,7 +3,8 @@ names a penalty `reg * np.sum(W * W)` and the gradient of `W` never gets its ter
 
 The penalty is read off the loss function itself: a sum of squares of one of its arguments (`W * W`, `W ** 2`)
 in a statement that also reads a strength (`reg`, `lam`, `reg_strength`). The edit goes on the last statement
-that writes that argument's gradient (`dW = dW / num_train`), both coefficients offered (`0.5 * reg * ...` in
+that writes that argument's gradient (`dW = dW / num_train`) or on the returned gradient (`return loss, dW`, the
+second of two values returned), both coefficients offered (`0.5 * reg * ...` in
 the loss: `reg * W` first).
 Non-goal: penalties of a model's parameter dictionaries (gradlab checks those as models).
 """
@@ -31,6 +32,8 @@ def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
         if isinstance(stmt, ast.Return):  # `return loss, dW + reg * W`: after every write, whatever they are
             values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
             places: list[ast.expr] = [v for v in values if isinstance(v, ast.Name) and v.id == gradient]
+            if not places and len(values) == 2 and not _squares(values[1], weight):  # `return loss, X.T @ g / N`
+                places = [values[1]]
         else:  # the last write, when it sets or adds (`dW /= N` would divide the term too)
             places = [stmt.value] if writes and writes[-1] is stmt and (
                 isinstance(stmt, ast.Assign) or isinstance(stmt.op, ast.Add)) else []
@@ -47,7 +50,7 @@ def _penalties(func: ast.FunctionDef, ctx: Context) -> list[tuple[str, str, bool
     strengths = [a for a in args if any(k in a.lower() for k in ("reg", "lam", "decay"))]
     out: list[tuple[str, str, bool]] = []
     for st in statements_of(func):
-        if not strengths or not isinstance(st, (ast.Assign, ast.AugAssign)) or st.value is None:
+        if not strengths or not isinstance(st, (ast.Assign, ast.AugAssign, ast.Return)) or st.value is None:
             continue
         read = names_read(st.value, ctx)
         for strength in (s for s in strengths if s in read):
@@ -62,7 +65,7 @@ def _is_sum(call: ast.Call) -> bool:
     return (call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")) == "sum"
 
 
-def _squares(call: ast.Call, weight: str) -> bool:
+def _squares(call: ast.expr, weight: str) -> bool:
     """Whether `call` sums the squares of `weight` (`np.sum(W * W)`, `np.sum(W ** 2)`, `(W ** 2).sum()`)."""
     for n in ast.walk(call):
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult) and all(
