@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 
@@ -23,6 +24,7 @@ from gradlab.core.results import FAIL, FixResult
 from gradlab.fixes import find_fix
 from gradlab.fixes.verify import forward_outputs, forward_specs, off_reference, screen_specs
 from gradlab.kinds import KINDS, build_case
+from gradlab.schemas import schema
 
 SVM = '''\
 import numpy as np
@@ -129,6 +131,22 @@ def test_a_search_that_runs_out_before_a_forward_edit_says_the_forward_is_off_by
     assert fix is not None and fix.status == "none-found", fix.diff
     assert fix.explanation.startswith("the loss is N=") and "forward's mean over the batch is missing" in \
         fix.explanation and "relative to the layer's own forward" in fix.explanation and "\n" not in fix.explanation
+    # the JSON says it too, as its schema documents
+    document = fix.to_dict()
+    assert document["explanation"] == fix.explanation
+    for schema_id in ("gradlab-check/1", "gradlab-report/1", "gradlab-registry/1"):
+        jsonschema.validate(document, _fix_schema(schema(schema_id)))
+
+
+def _fix_schema(node):
+    """The schema of a layer's `fix` entry, wherever the document's schema nests it."""
+    if isinstance(node, dict):
+        if isinstance(node.get("fix"), dict) and "oneOf" in node["fix"]:
+            return node["fix"]
+        children = node.values()
+    else:
+        children = node if isinstance(node, list) else []
+    return next((found for c in children if (found := _fix_schema(c)) is not None), None)
 
 
 def test_the_measured_factor_is_the_batch_size_of_the_case_compared(tmp_path):

@@ -137,8 +137,9 @@ class FixResult:
         if self.status == "verified":
             return {"status": self.status, "file": self.file, "diff": self.diff, "lines": list(self.lines),
                     "explanation": self.explanation}
-        if self.status == "none-found":
-            return {"status": self.status, "tried": self.tried}
+        if self.status == "none-found":  # the explanation, when set, says why no backward-only edit was shown
+            return {"status": self.status, "tried": self.tried, **({"explanation": self.explanation}
+                                                                   if self.explanation else {})}
         return {"status": self.status}
 
 
