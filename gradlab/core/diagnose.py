@@ -325,13 +325,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         if found is not None and found.code == "misrouted":  # an inverted mask, on a case it blocks entirely
             return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
-    # what only the layer can say comes first: each hypothesis is tested, not inferred from a pattern
-    found = diagnose_where.wrong_axis(name, N, evidence)
-    if found is not None and found.code == "couples-samples":  # made precise where the numbers prove a batch sum
-        found = diagnose_formula.upstream_summed_over_batch(name, evidence) or found
-    found = found or diagnose_where.wrong_input(name, a, n, evidence) or \
-        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
-        diagnose_formula.gated_by_upstream(name, evidence)
+    found = diagnose_formula.asked_of_the_layer(name, a, n, N, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:

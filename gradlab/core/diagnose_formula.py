@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradlab.core import diagnose_where
 from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -142,3 +143,12 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
                  "elements can be missing: the derivative's formula itself is wrong (e.g. 1 - tanh(x) or "
                  "(1 - tanh(x))**2 where 1 - tanh(x)**2 belongs). Write f'(x) out and compare it with a finite "
                  "difference at one point")
+
+
+def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence: Evidence | None) -> Found | None:
+    """What only the layer can say, asked before any pattern in the numbers: each hypothesis is tested on it."""
+    found = diagnose_where.wrong_axis(name, N, evidence)
+    if found is not None and found.code == "couples-samples":  # made precise where the numbers prove a batch sum
+        found = upstream_summed_over_batch(name, evidence) or found
+    return found or diagnose_where.wrong_input(name, a, n, evidence) or \
+        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or gated_by_upstream(name, evidence)
