@@ -252,3 +252,43 @@ def test_equal_sizes_never_change_the_batch_or_the_time_and_leave_geometry_alone
     assert equal_sizes({"N": 2, "C": 2, "H": 5, "W": 5, "F": 3, "HH": 3, "WW": 3, "stride": 1, "pad": 1}) is None
     assert equal_sizes({"N": 2, "D": 3, "C": 3}) is None  # equal already: nothing new to learn there
     assert equal_sizes({"N": 2, "in_shape": (2, 3, 3), "out": 4}) is None  # a 4-D input's sizes are geometry
+
+
+MAXPOOL_DIVMOD = """
+import numpy as np
+
+class MaxPool:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.ph, self.pw, self.s = pool_h, pool_w, stride
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        oh, ow = (H - self.ph) // self.s + 1, (W - self.pw) // self.s + 1
+        self.x, self.arg = x, np.zeros((N, C, oh, ow), dtype=int)
+        out = np.zeros((N, C, oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                win = x[:, :, i * self.s:i * self.s + self.ph, j * self.s:j * self.s + self.pw].reshape(N, C, -1)
+                self.arg[:, :, i, j] = win.argmax(axis=2)
+                out[:, :, i, j] = win.max(axis=2)
+        return out
+
+    def backward(self, dout):
+        dx = np.zeros_like(self.x)
+        N, C, oh, ow = dout.shape
+        for n in range(N):
+            for c in range(C):
+                for i in range(oh):
+                    for j in range(ow):
+                        r, q = divmod(self.arg[n, c, i, j], self.ph)  # self.pw belongs: a window is read by rows
+                        dx[n, c, i * self.s + r, j * self.s + q] += dout[n, c, i, j]
+        return dx
+"""
+
+
+def test_a_layer_that_crashes_on_some_cases_and_is_wrong_on_others_is_said_with_both(tmp_path):
+    report = _check(tmp_path, MAXPOOL_DIVMOD, name="pool.py")
+    assert report.verdict == "fail" and report.bug_codes[-1] == "crashed" and len(report.bug_codes) >= 2
+    said = _said(report)
+    assert "where it runs" in said["crashed"] and report.failing.gradients  # the case shown ran
+    assert _check(tmp_path, MAXPOOL_DIVMOD.replace("self.ph)  #", "self.pw)  #"), name="pool.py").verdict == "pass"

@@ -23,7 +23,7 @@ from hypothesis.errors import HypothesisException
 from gradlab.cases.refusals import CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
-from gradlab.cases.where_it_fits import codes_of, where_it_fits
+from gradlab.cases.where_it_fits import codes_of, where_it_fits, with_a_failure_that_ran
 from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
@@ -145,11 +145,14 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     worst = WorstCases()
     warned: dict[str, Finding] = {}
     count = 0
+    ran: list[CaseResult] = []  # the first case that failed on gradients the layer returned, without a crash
 
     def record(result: CaseResult) -> None:
         nonlocal count
         count += 1
         worst.add(result.gradients)
+        if not ran and result.failed and result.gradients and "crashed" not in result.bug_codes:
+            ran.append(result)
         for w in result.warnings:
             warned.setdefault(w.message, w)
 
@@ -189,7 +192,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
 
     report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()),
                      count=count, seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
-                     extreme=failing is None)
+                     extreme=failing is None, ran=ran[0] if ran else None)
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)
     return report
@@ -265,7 +268,7 @@ def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, fl
 
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],
             warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str],
-            extreme: bool = False) -> LayerReport:
+            extreme: bool = False, ran: CaseResult | None = None) -> LayerReport:
     common: dict[str, Any] = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count,
                                   seed=seed, warnings=warnings, intended_bug=entry.bug,
                                   source=entry.source or entry.module)
@@ -290,12 +293,21 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
     if not extreme and not one_at_a_time and set(codes) & ambiguous:
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         # a crash on the other size reads nothing about the gradient the first case returned (an in-place
-        # b -= lr * db whose wrongly summed db broadcasts at N=1 and not at N=4): the first reading stays
-        if larger.failed and larger.bug_codes and larger.bug_codes != codes and "crashed" not in larger.bug_codes:
-            codes, failing = larger.bug_codes, larger
+        # b -= lr * db whose wrongly summed db broadcasts at N=1 and not at N=4): the first reading stays, and the
+        # crash is said after it (a layer that runs on one sample only is not one for batches)
+        if larger.failed and larger.bug_codes and larger.bug_codes != codes:
+            if "crashed" in larger.bug_codes:
+                failing = replace(failing, findings=(*failing.findings, *(
+                    replace(f, message=f"{f.message.rstrip()} (with {larger.describe()})")
+                    for f in larger.findings if f.severity == FAIL and f.code not in codes)))
+                codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
+            else:
+                codes, failing = larger.bug_codes, larger
     # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are
     # returned, and named, where the sizes fit by accident
     fitted = None if extreme else where_it_fits(failing, lambda spec: run_case(entry, spec))
+    if fitted is None and not extreme:  # a crash on some cases, wrong gradients on others: both are said
+        fitted = with_a_failure_that_ran(failing, ran)
     if fitted is not None:
         failing, codes = fitted, codes_of(fitted)
     codes = list(dict.fromkeys(codes + extra_codes))

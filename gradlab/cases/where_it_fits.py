@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.crash_reading import FITS_BY_ACCIDENT, is_shape_crash
+from gradlab.core.crash_reading import FITS_BY_ACCIDENT, RUNS_ELSEWHERE, is_shape_crash
 from gradlab.core.results import FAIL, CaseResult, Finding, GradientResult
 
-__all__ = ["codes_of", "equal_sizes", "where_it_fits"]
+__all__ = ["codes_of", "equal_sizes", "where_it_fits", "with_a_failure_that_ran"]
 
 #: spec keys that are a kind's feature sizes: input, output, hidden, classes, vocabulary
 _FEATURES = ("D", "C", "H", "M", "V", "out", "in_shape")
@@ -113,3 +113,19 @@ def codes_of(fitted: CaseResult) -> list[str]:
     """A fitted case's codes: the gradients' first, the crash last (`CaseResult.bug_codes` puts findings first)."""
     wrong = [g.bug_code for g in fitted.gradients if not g.passed and g.bug_code]
     return list(dict.fromkeys([*wrong, *fitted.bug_codes]))
+
+
+def with_a_failure_that_ran(crashed: CaseResult, ran: CaseResult | None) -> CaseResult | None:
+    """A layer whose smallest failing case crashed, but which ran and failed on its gradients in another case
+    the search drew (a max-pool whose `divmod(k, pool_height)` steps outside the window on non-square pools
+    and raises there, and sends gradient to the wrong positions on square ones): that case, its codes first and
+    the crash last, the crash's message naming its own case. None when the crash is all there is."""
+    crash = next((f for f in crashed.findings if f.code == "crashed"), None)
+    if crash is None or crashed.gradients or ran is None:
+        return None
+    wrong = [g.name for g in ran.gradients if not g.passed and g.bug_code]
+    if not wrong or any(f.code == "crashed" for f in ran.findings):
+        return None
+    said = replace(crash, message=f"{crash.message.rstrip()} with {crashed.describe()}; on {ran.describe()}, "
+                                  f"{RUNS_ELSEWHERE} {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong")
+    return replace(ran, findings=(*ran.findings, said))

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from gradlab.core.kind import Case, Kind
 
-__all__ = ["FITS_BY_ACCIDENT", "SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
+__all__ = ["FITS_BY_ACCIDENT", "RUNS_ELSEWHERE", "SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
 
 Shape = tuple[int, ...]
 
@@ -32,6 +32,8 @@ SHAPE_CRASH = ("could not be broadcast", "non-broadcastable", "could not broadca
 
 #: the words of a finding re-judged where the sizes fit (gradlab.cases.where_it_fits), which the report reads
 FITS_BY_ACCIDENT = "where the shapes fit by accident"
+#: ... and of a crash on the smallest case said with another case where the layer runs and is wrong
+RUNS_ELSEWHERE = "where it runs,"
 
 _BROADCAST = re.compile(r"could not broadcast input array from shape \(([\d, ]*)\) into shape \(([\d, ]*)\)")
 _OPERAND = re.compile(r"non-broadcastable output operand with shape \(([\d, ]*)\) doesn't match the broadcast "

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gradlab.core.bugs import describe
-from gradlab.core.crash_reading import FITS_BY_ACCIDENT
+from gradlab.core.crash_reading import FITS_BY_ACCIDENT, RUNS_ELSEWHERE
 from gradlab.core.results import FAIL, LayerReport
 
 
@@ -86,8 +86,9 @@ def explain(report: LayerReport, *, reproduce: str | None = None) -> str:
             # the runner showed another case: a larger batch where the smallest one's code was ambiguous, or equal
             # sizes where the smallest one failed on shapes alone (gradlab.cases.where_it_fits)
             fitted = any(FITS_BY_ACCIDENT in f.message for f in case.findings)
+            runs = any(RUNS_ELSEWHERE in f.message for f in case.findings)
             why = "where the shapes fit: the smallest one fails on shapes alone" if fitted else \
-                "the smallest one cannot tell these codes apart"
+                "where it runs: the smallest one crashes" if runs else "the smallest one cannot tell these codes apart"
             lines.append(f"  case shown above: {case.describe()} ({why})")
     repro = f" ({reproduce})" if reproduce else ""
     lines.append(f"  seed {report.seed}, {report.examples} cases{repro}")
