@@ -266,6 +266,25 @@ def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, fl
     return None
 
 
+def _confirmed_off_zero(entry: Entry, failing: CaseResult, codes: list[str]) -> tuple[CaseResult, list[str]]:
+    """An all-zero gradient on a case whose hyper-parameter is 0 (reg = 0, shrinking's first choice) may be a term
+    that vanishes there, kept alone where it should have been added to (`dW = reg * W` for `dW += reg * W`): the
+    same case at the kind's own non-zero value says what the user sees at theirs, and is shown as the failing case,
+    so that its body explains the header's codes. A gradient that is zero there too stays zero-gradient."""
+    kind = KINDS[entry.kind]
+    zeroed = [k for k in kind.hyper_args if isinstance(failing.spec.get(k), float) and failing.spec[k] == 0.0]
+    if not zeroed:
+        return failing, codes
+    default = build_case(kind, {k: v for k, v in failing.spec.items() if k not in zeroed}).hyper
+    off_zero = {k: default[k] for k in zeroed if isinstance(default.get(k), float) and default[k] != 0.0}
+    if not off_zero:
+        return failing, codes
+    other = run_case(entry, {**failing.spec, **off_zero})
+    if other.failed and other.bug_codes and "zero-gradient" not in other.bug_codes and "crashed" not in other.bug_codes:
+        return other, list(other.bug_codes)
+    return failing, codes
+
+
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],
             warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str],
             extreme: bool = False, ran: CaseResult | None = None) -> LayerReport:
@@ -303,6 +322,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
+    if not extreme and "zero-gradient" in codes:
+        failing, codes = _confirmed_off_zero(entry, failing, codes)
     # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are
     # returned, and named, where the sizes fit by accident
     fitted = None if extreme else where_it_fits(failing, lambda spec: run_case(entry, spec))
