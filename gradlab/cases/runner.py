@@ -28,6 +28,7 @@ from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
+from gradlab.core.diagnose import SAME_RTOL
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
@@ -280,9 +281,29 @@ def _confirmed_off_zero(entry: Entry, failing: CaseResult, codes: list[str]) -> 
     if not off_zero:
         return failing, codes
     other = run_case(entry, {**failing.spec, **off_zero})
-    if other.failed and other.bug_codes and "zero-gradient" not in other.bug_codes and "crashed" not in other.bug_codes:
-        return other, list(other.bug_codes)
-    return failing, codes
+    if not other.failed or not other.bug_codes or "zero-gradient" in other.bug_codes or "crashed" in other.bug_codes:
+        return failing, codes
+    at_zero = {g.name: g for g in failing.gradients}
+    said = ", ".join(f"{k} = {v:g}" for k, v in off_zero.items())
+    gradients = tuple(_only_the_vanishing_part(g, at_zero.get(g.name), said) for g in other.gradients)
+    other = replace(other, gradients=gradients)
+    return other, list(other.bug_codes)
+
+
+def _only_the_vanishing_part(g: GradientResult, g0: GradientResult | None, said: str) -> GradientResult:
+    """The gradient at the non-zero hyper-parameter read against the same case at 0: the same inputs, so the true
+    gradients' difference is the part that vanishes at 0 (the penalty's), and an analytic gradient that is that part
+    exactly has lost the rest (the data term) to an overwrite, whatever the values alone would suggest."""
+    if g.passed or g0 is None or g0.bug_code != "zero-gradient" or g.analytic is None or g.numeric is None \
+            or g0.numeric is None or g0.numeric.shape != g.numeric.shape or g.analytic.shape != g.numeric.shape:
+        return g
+    part = g.numeric - g0.numeric
+    scale = float(np.abs(g.numeric).max(initial=0.0))
+    if not np.any(g0.numeric) or not np.allclose(g.analytic, part, rtol=0.0, atol=SAME_RTOL * scale):
+        return g
+    return replace(g, bug_code="dropped-term", diagnosis=(
+        f"{g.name} is only the part of the true gradient that vanishes at 0 (measured here at {said}): the rest "
+        "(the data term) was overwritten instead of added to (= where += belongs)"))
 
 
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],

@@ -1,0 +1,85 @@
+"""Two misnamings found by the held-out injection study (issue 10), each reproduced in the course's conventions:
+an accumulation overwritten is a dropped term, also where the overwrite leaves an all-zero gradient at reg = 0
+(a linear classifier's `dW = reg * W`) and where the sum runs over time steps into a bias (`db = db_t`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import entry_for
+from gradlab.core.results import FAIL
+
+
+def _svm_scores_grad(W, X, y):
+    """The hinge loss's data term and its gradient, vectorised, as assignment 1 writes it."""
+    n = X.shape[0]
+    scores = X @ W
+    correct = scores[np.arange(n), y][:, None]
+    margins = np.maximum(0.0, scores - correct + 1.0)
+    margins[np.arange(n), y] = 0.0
+    counts = (margins > 0).astype(float)
+    counts[np.arange(n), y] = -counts.sum(axis=1)
+    return margins.sum() / n, X.T @ counts / n
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    """The penalty's gradient overwrites the data term's: dW is reg * W alone, zero at reg = 0."""
+    loss, dW = _svm_scores_grad(W, X, y)
+    loss += 0.5 * reg * np.sum(W * W)
+    dW = reg * W
+    return loss, dW
+
+
+def softmax_loss_naive(W, X, y, reg):
+    """The same overwrite in the loop style, with the full-reg convention (2 * reg * W)."""
+    loss = 0.0
+    dW = np.zeros_like(W)
+    n = X.shape[0]
+    for i in range(n):
+        s = X[i] @ W
+        s = s - s.max()
+        p = np.exp(s) / np.exp(s).sum()
+        loss -= np.log(p[y[i]])
+        p[y[i]] -= 1.0
+        dW += np.outer(X[i], p)
+    loss = loss / n + reg * np.sum(W ** 2)
+    dW /= n
+    dW = 2 * reg * W
+    return loss, dW
+
+
+def svm_loss_naive(W, X, y, reg):
+    """Near miss: a gradient that is zero at every reg stays zero-gradient."""
+    loss, _ = _svm_scores_grad(W, X, y)
+    return loss + 0.5 * reg * np.sum(W * W), np.zeros_like(W)
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    """Near miss: the data term kept and the penalty's gradient forgotten is a dropped term at any reg."""
+    n = X.shape[0]
+    s = X @ W
+    s -= s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), y]).mean() + reg * np.sum(W * W)
+    p[np.arange(n), y] -= 1.0
+    return loss, X.T @ p / n
+
+
+def test_a_penalty_gradient_that_overwrites_the_data_term_is_a_dropped_term_not_a_zero_gradient():
+    for fn in (svm_loss_vectorized, softmax_loss_naive):
+        report = check_entry(entry_for(fn), examples=25, seed=0)
+        assert report.verdict == FAIL and report.bug_codes == ["dropped-term"], (fn.__name__, report.bug_codes)
+        # the case shown is one at a non-zero reg, whose dW is not zero, so that its body explains the header
+        assert report.failing is not None and report.failing.spec["reg"] != 0.0
+        assert report.failing.gradients[0].bug_code == "dropped-term"
+
+
+def test_a_linear_classifier_whose_gradient_is_zero_at_every_reg_is_still_a_zero_gradient():
+    report = check_entry(entry_for(svm_loss_naive), examples=25, seed=0)
+    assert report.bug_codes == ["zero-gradient"]
+
+
+def test_a_linear_classifier_that_forgets_the_penalty_gradient_is_still_a_dropped_term():
+    report = check_entry(entry_for(softmax_loss_vectorized), examples=25, seed=0)
+    assert report.bug_codes == ["dropped-term"]
