@@ -8,7 +8,9 @@ is named as if the array had been returned, given the shapes the layer's gradien
 - an array stored into, or updated in place, with the transpose of a gradient's shape: `transposed`;
 - one value per sample where one per feature belongs, or a stacked bias with one of its blocks a single
   value, or a 0-d array joined: `wrong-reduction` (summed over the wrong axes, or over all of them);
-- arrays joined whose numbers of axes differ by one: `wrong-shape` (an axis kept, `keepdims=True`).
+- arrays joined whose numbers of axes differ by one: `wrong-shape` (an axis kept, `keepdims=True`);
+- in backward, a product (np.dot, @) refused where one operand has a parameter's shape and its transpose would
+  fit: `transposed` (dx = dout @ W where dout @ W.T belongs).
 The crash itself stays a finding (`crashed`, DESIGN.md). `SHAPE_CRASH` are numpy's words for a crash on
 mismatched shapes, which the layer and model checkers retry where the shapes fit by accident.
 Non-goal: any other crash (it is `crashed` alone).
@@ -40,6 +42,9 @@ _OPERAND = re.compile(r"non-broadcastable output operand with shape \(([\d, ]*)\
                       r"shape \(([\d, ]*)\)")
 _DIMENSIONS = re.compile(r"must have same number of dimensions, but the array at index (\d+) has (\d+) "
                          r"dimension\(s\) and the array at index (\d+) has (\d+) dimension\(s\)")
+_ALIGNED = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned: \d+ \(dim (\d+)\) != \d+ \(dim (\d+)\)")
+_CORE = re.compile(r"Input operand 1 has a mismatch in its core dimension 0, with gufunc signature [^ ]+ "
+                   r"\(size (\d+) is different from (\d+)\)")
 _ZERO_D = "zero-dimensional arrays cannot be concatenated"
 _ZERO_D_READ = ("wrong-reduction", "a 0-d array was joined into a gradient: one of its pieces was summed over all axes "
                                   "(np.sum(d) where np.sum(d, axis=0) belongs)")
@@ -66,10 +71,12 @@ def read_crash(exc: BaseException, batch_size: int,
     the user's exception; the one that caused it is read too. `shapes` are the shapes the layer's gradients
     must have (x's and each parameter's), by name; without them only the shapes in the message are read."""
     expected = dict(shapes or {})
+    # a product refused in forward is the forward's own bug; only backward's is read as a gradient's
+    in_backward = "backward" in str(getattr(exc, "call", ""))
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        read = _read(str(exc), batch_size, expected)
+        read = _read(str(exc), batch_size, expected) or (_product(str(exc), expected) if in_backward else None)
         if read is not None:
             return read
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
@@ -132,3 +139,36 @@ def _operand(operand: Shape, expected: dict[str, Shape]) -> tuple[str, str] | No
         return None
     return ("transposed", f"an array of shape {operand}, the transpose of d{names[0]}'s {operand[::-1]}, was updated "
                           f"in place: d{names[0]} was computed transposed (e.g. dout.T @ x where x.T @ dout belongs)")
+
+
+def _product(message: str, expected: dict[str, Shape]) -> tuple[str, str] | None:
+    """A product refused where one operand has a parameter's shape (not square) and its transpose would fit."""
+    found = _ALIGNED.search(message)
+    if found is not None:
+        left, right = _shape(found.group(1)), _shape(found.group(2))
+        i, j = int(found.group(3)), int(found.group(4))
+        if not (i < len(left) and j < len(right)):
+            return None
+        # the right operand untransposed (dout @ W), or the left one (W @ x where W.T @ x belongs)
+        operands = []
+        if len(right) == 2 and right[::-1][j] == left[i]:
+            operands.append(right)
+        if len(left) == 2 and left[0] == right[j]:
+            operands.append(left)
+    else:
+        found = _CORE.search(message)
+        if found is None:
+            return None
+        # operand 1's first axis has s1 where operand 0's last has s0: a (s1, s0) parameter, either operand,
+        # would fit transposed
+        s1, s0 = int(found.group(1)), int(found.group(2))
+        operands = [(s1, s0)]
+    names = {name for operand in operands for name, shape in expected.items()
+             if name != "x" and shape == operand and shape != shape[::-1]}
+    if len(names) != 1:
+        return None
+    (name,) = names
+    shape = expected[name]
+    return ("transposed", f"backward multiplied an array of shape {shape}, {name}'s shape, where the product needs "
+                          f"its transpose {shape[::-1]}: it uses {name} where {name}.T belongs (e.g. dout @ {name} "
+                          f"where dout @ {name}.T belongs)")

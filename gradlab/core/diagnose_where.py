@@ -28,6 +28,7 @@ from itertools import combinations
 import numpy as np
 
 from gradlab.core.evidence import Evidence
+from gradlab.core.transposed_parameter import with_each_square_parameter_transposed
 
 #: a hypothesis explains a gradient when it leaves at most this fraction of the observed error ...
 EXPLAINED = 1e-3
@@ -66,9 +67,13 @@ def _agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> boo
 
 
 def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
-    """dx is the derivative taken at the input where it belongs at the output, or the reverse."""
+    """dx is the derivative taken at the input where it belongs at the output, or the reverse; or a gradient
+    computed with a parameter where its transpose belongs (`parameter_untransposed`)."""
     if ev is None or a.shape != n.shape:
         return None
+    found = parameter_untransposed(name, a, n, ev)
+    if found is not None:
+        return found
     if ev.target != "x":
         return _parameter_from_wrong_array(name, a, n, ev)
     if not ev.shape_preserving:
@@ -85,6 +90,19 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
             return Found("wrong-input", f"{name} is the derivative evaluated at the output y where it belongs at the "
                          "input x: it equals the true gradient at input y (e.g. sigmoid(out) * (1 - sigmoid(out)) "
                          "where the derivative is sigmoid(x) * (1 - sigmoid(x)) = out * (1 - out))")
+    return None
+
+
+def parameter_untransposed(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`name` is computed with a square parameter where its transpose belongs (dx = dout @ W where dout @ W.T
+    belongs): with that parameter's values transposed after the forward, backward returns the true gradient."""
+    if ev is None or a.shape != n.shape:
+        return None
+    error = _norm(a - n)
+    for p, g in with_each_square_parameter_transposed(ev).items():
+        if _agrees(g, n, error):
+            return Found("transposed", f"{name} uses {p} where {p}.T belongs: with {p}'s values transposed after the "
+                         f"forward, backward returns the true {name} (e.g. dout @ {p} where dout @ {p}.T belongs)")
     return None
 
 
@@ -217,7 +235,9 @@ def upstream_summed_elsewhere(name: str, ev: Evidence | None) -> Found | None:
     ds = [(G.reshape(-1) @ D).reshape(G1.shape) for G in Gs]
     if not _norm(ds[0]):
         return None
-    sets = _axis_sets(G1.ndim)
+    # a sum over axes of length 1 (the batch at N=1) sums nothing: there, dout minus its sum over the other axes
+    # fits any antisymmetric error dout @ (W - W.T) with a coefficient per feature, a reduction it is not
+    sets = [axes for axes in _axis_sets(G1.ndim) if any(G1.shape[i] > 1 for i in axes)]
     for right in sets:
         dropped = [-np.broadcast_to(G.sum(axis=right, keepdims=True), G.shape) for G in Gs]
         if _fits_per_group(ds, dropped, right):
