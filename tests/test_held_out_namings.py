@@ -83,3 +83,64 @@ def test_a_linear_classifier_whose_gradient_is_zero_at_every_reg_is_still_a_zero
 def test_a_linear_classifier_that_forgets_the_penalty_gradient_is_still_a_dropped_term():
     report = check_entry(entry_for(softmax_loss_vectorized), examples=25, seed=0)
     assert report.bug_codes == ["dropped-term"]
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """A vanilla RNN over a sequence, CS231n style: x (N, T, D), h0 (N, H); the cache keeps every state."""
+    N, T, _ = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    prev = h0
+    for t in range(T):
+        prev = np.tanh(x[:, t] @ Wx + prev @ Wh + b)
+        h[:, t] = prev
+    return h, (x, h0, Wx, Wh, h)
+
+
+def _rnn_backward(dh, cache, *, keep_last_db=False, double_db=False, keep_last_dWh=False):
+    x, h0, Wx, Wh, h = cache
+    N, T, _ = x.shape
+    dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+    dprev = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        prev = h[:, t - 1] if t > 0 else h0
+        da = (dh[:, t] + dprev) * (1 - h[:, t] ** 2)
+        dx[:, t] = da @ Wx.T
+        dWx += x[:, t].T @ da
+        if keep_last_dWh:
+            dWh = prev.T @ da
+        else:
+            dWh += prev.T @ da
+        step_db = da.sum(axis=0) * (2.0 if double_db else 1.0)
+        if keep_last_db:
+            db = step_db
+        else:
+            db += step_db
+        dprev = da @ Wh.T
+    return dx, dprev, dWx, dWh, db
+
+
+def _rnn_entry(**bug):
+    def rnn_backward(dh, cache):
+        return _rnn_backward(dh, cache, **bug)
+    return entry_for(rnn_forward, rnn_backward)
+
+
+def test_an_rnn_whose_bias_gradient_keeps_one_time_steps_share_is_a_dropped_term_not_a_mismatch():
+    report = check_entry(_rnn_entry(keep_last_db=True), examples=15, seed=0)
+    assert report.bug_codes == ["dropped-term"], report.bug_codes
+    failing = [g for g in report.failing.gradients if not g.passed]
+    assert [g.name for g in failing] == ["db"] and "share of time step 0" in failing[0].diagnosis
+
+
+def test_a_correct_rnn_passes_and_its_bias_reading_stays_silent():
+    assert check_entry(_rnn_entry(), examples=15, seed=0).verdict != FAIL
+
+
+def test_an_rnn_whose_bias_share_is_doubled_at_every_step_is_not_read_as_one_steps_share():
+    report = check_entry(_rnn_entry(double_db=True), examples=15, seed=0)
+    assert report.verdict == FAIL and "dropped-term" not in report.bug_codes, report.bug_codes
+
+
+def test_an_rnn_whose_dWh_keeps_one_steps_share_is_still_a_dropped_term():
+    report = check_entry(_rnn_entry(keep_last_dWh=True), examples=15, seed=0)
+    assert report.bug_codes == ["dropped-term"], report.bug_codes

@@ -19,6 +19,7 @@ from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import sequence_candidates
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import LSTM
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -41,5 +42,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "lstm", (), build, draw_shape, batch_spec,
     function_stems=("lstm",), params=("h0", "Wx", "Wh", "b"), batch_params=("h0",), scales=RECURRENT_SCALES,
-    explain=WrongInput(LSTM, sequence=True, first=one_step_share), forward_candidates=sequence_candidates,
+    explain=StepShares(WrongInput(LSTM, sequence=True, first=one_step_share)), forward_candidates=sequence_candidates,
 )

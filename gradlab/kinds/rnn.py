@@ -16,6 +16,7 @@ from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import RNN
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -38,5 +39,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "rnn", (), build, draw_shape, batch_spec,
     function_stems=("rnn",), params=("h0", "Wx", "Wh", "b"), batch_params=("h0",), scales=RECURRENT_SCALES,
-    explain=WrongInput(RNN, sequence=True, first=one_step_share),
+    explain=StepShares(WrongInput(RNN, sequence=True, first=one_step_share)),
 )

@@ -17,6 +17,7 @@ from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import GRU
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 from gradlab.kinds.time_rnn import carried_outputs, draw_stateful, stateful_hyper
 
@@ -60,7 +61,8 @@ def batch_spec(convention: str) -> Spec:
 
 KIND = Kind(
     "time_gru", ("timegru",), build, draw_shape, batch_spec,
-    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=WrongInput(GRU, sequence=True, first=one_step_share),
+    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
+    explain=StepShares(WrongInput(GRU, sequence=True, first=one_step_share)),
     optional_params=("b",),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
 )

@@ -22,6 +22,7 @@ from gradlab.kinds.common import values
 from gradlab.kinds.lstm_step import GATE_ORDERS, lstm_step
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import LSTM
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 from gradlab.kinds.time_rnn import Run, carried_outputs, draw_stateful, stateful_hyper
 
@@ -62,6 +63,7 @@ def batch_spec(convention: str) -> Spec:
 
 KIND = Kind(
     "time_lstm", ("timelstm",), build, draw_shape, batch_spec,
-    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES, explain=WrongInput(LSTM, sequence=True, first=one_step_share),
+    params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
+    explain=StepShares(WrongInput(LSTM, sequence=True, first=one_step_share)),
     forward_candidates=forward_candidates, carried_state=CarriedState(("h", "c")),
 )

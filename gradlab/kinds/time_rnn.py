@@ -22,6 +22,7 @@ from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import RNN
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import IN_SPAN, OUT_OF_SPAN, RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
@@ -102,6 +103,6 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "time_rnn", ("timernn",), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
-    explain=WrongInput(RNN, sequence=True, first=carried_share_missing),
+    explain=StepShares(WrongInput(RNN, sequence=True, first=carried_share_missing)),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
 )
