@@ -171,23 +171,26 @@ class TimeLSTM:
 
 @register("time_softmax_with_loss")
 class TimeSoftmaxWithLoss:
-    """Cross-entropy of the softmax at every step, averaged over the N * T steps."""
+    """Cross-entropy of the softmax at every step, averaged over the steps whose label is not -1 (the
+    book's ignore label: such a step adds nothing to the loss nor to dxs)."""
 
     def __init__(self):
         self.params, self.grads = [], []
         self.cache = None
 
     def forward(self, xs, ts):
+        counted = ts != -1
+        safe = np.where(counted, ts, 0)  # any class: an ignored step's term is zeroed below
         shifted = xs - xs.max(axis=2, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-        self.cache = (np.exp(log_p), ts)
-        return -np.take_along_axis(log_p, ts[..., None], axis=2).mean()
+        self.cache = (np.exp(log_p), safe, counted)
+        return -(np.take_along_axis(log_p, safe[..., None], axis=2)[..., 0] * counted).sum() / counted.sum()
 
     def backward(self, dout=1):
-        p, ts = self.cache
+        p, safe, counted = self.cache
         dxs = p.copy()
-        np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
-        return dxs * dout / ts.size
+        np.put_along_axis(dxs, safe[..., None], np.take_along_axis(p, safe[..., None], axis=2) - 1, axis=2)
+        return dxs * counted[..., None] * dout / counted.sum()
 
 
 def _gru_step(x, h_prev, Wx, Wh, b):

@@ -97,10 +97,20 @@ class TimeLSTMNoForgetGate(TimeLSTM):
 @register("time_softmax_with_loss", bug="scaled", note="dxs /= N where the loss averages over N * T")
 class TimeSoftmaxWithLossMeanOverBatchOnly(TimeSoftmaxWithLoss):
     def backward(self, dout=1):
-        p, ts = self.cache
+        p, safe, counted = self.cache
         dxs = p.copy()
-        np.put_along_axis(dxs, ts[..., None], np.take_along_axis(p, ts[..., None], axis=2) - 1, axis=2)
-        return dxs * dout / ts.shape[0]  # BUG: the loss is the mean over N * T steps: divide by ts.size
+        np.put_along_axis(dxs, safe[..., None], np.take_along_axis(p, safe[..., None], axis=2) - 1, axis=2)
+        return dxs * counted[..., None] * dout / safe.shape[0]  # BUG: the loss is the mean over the counted steps
+
+
+@register("time_softmax_with_loss", bug="misrouted",
+          note="dxs without the ignore mask: steps labelled -1 get p - onehot(last class)")
+class TimeSoftmaxWithLossIgnoredStepsGetGradient(TimeSoftmaxWithLoss):
+    def backward(self, dout=1):
+        p, safe, counted = self.cache
+        dxs = p.copy()
+        np.put_along_axis(dxs, safe[..., None], np.take_along_axis(p, safe[..., None], axis=2) - 1, axis=2)
+        return dxs * dout / counted.sum()  # BUG: the forward counts no step labelled -1: multiply by the mask
 
 
 @register("lstm_step", bug="dropped-term", note="dc_prev = ds, without the forget gate")

@@ -82,10 +82,10 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
 @register("time_softmax_with_loss", bug="sign-flip", note="dxs = -p, then dxs[target] -= 1")
 class TimeSoftmaxWithLossProbabilitiesNegated(TimeSoftmaxWithLoss):
     def backward(self, dout=1):
-        p, ts = self.cache
+        p, safe, counted = self.cache
         dxs = -p.copy()  # BUG: dxs = p - onehot; only the target's 1 is subtracted
-        np.put_along_axis(dxs, ts[..., None], np.take_along_axis(dxs, ts[..., None], axis=2) - 1, axis=2)
-        return dxs * dout / ts.size
+        np.put_along_axis(dxs, safe[..., None], np.take_along_axis(dxs, safe[..., None], axis=2) - 1, axis=2)
+        return dxs * counted[..., None] * dout / counted.sum()
 
 
 @register("softmax", bug="sign-flip", note="diag(y) + y y^T: the outer product added where it is subtracted")
