@@ -156,3 +156,17 @@ def test_a_symbolic_link_never_travels_with_a_submission(tmp_path):
     (folder / "answers.py").symlink_to(secret)
     _, files = local_modules(folder / "layers.py")
     assert [f.name for f in files] == ["layers.py"]
+
+
+def test_modules_from_a_folder_the_users_code_put_on_sys_path_leave_with_the_import(tmp_path):
+    # two projects whose code appends its own library folder, each with a `common` package: the second must get
+    # its own, not the first one's left in sys.modules
+    for project, value in (("one", 1), ("two", 2)):
+        lib = tmp_path / project / "lib" / "common"
+        lib.mkdir(parents=True)
+        (lib / "__init__.py").write_text(f"VALUE = {value}\n")
+        main = tmp_path / project / "app" / "main.py"
+        main.parent.mkdir()
+        main.write_text(f"import sys\nsys.path.insert(0, {str(lib.parent)!r})\nimport common\nVALUE = common.VALUE\n")
+        assert load_module(main).VALUE == value
+        assert "common" not in sys.modules

@@ -233,10 +233,12 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             if getattr(sys.modules.get(name), "__loader__", None) is PAST_BUILTINS:
                 del sys.modules[name]
         _LEFT.serving = True
+        # folders the user's code put on sys.path itself (sys.path.insert(0, '../lib')) hold the user's modules too
+        added = [Path(p).resolve() for p in sys.path if p and p not in saved_path and p not in map(str, roots)]
         sys.path[:] = saved_path
         # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay); all are looked
         # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
-        for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], roots)]:
+        for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], [*roots, *added])]:
             _LEFT.modules[name] = sys.modules.pop(name)
 
 
