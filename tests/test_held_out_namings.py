@@ -144,3 +144,70 @@ def test_an_rnn_whose_bias_share_is_doubled_at_every_step_is_not_read_as_one_ste
 def test_an_rnn_whose_dWh_keeps_one_steps_share_is_still_a_dropped_term():
     report = check_entry(_rnn_entry(keep_last_dWh=True), examples=15, seed=0)
     assert report.bug_codes == ["dropped-term"], report.bug_codes
+
+
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+class GRU:
+    """The textbook's GRU step (gates z, r and the candidate, columns in that order); `overwrite` names the path
+    whose `+=` is written `=`, to check that the paths before it are named as lost."""
+
+    overwrite = None
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.cache = None
+
+    def forward(self, x, h_prev):
+        Wx, Wh, b = self.params
+        H = Wh.shape[0]
+        z = _sigmoid(x @ Wx[:, :H] + h_prev @ Wh[:, :H] + b[:H])
+        r = _sigmoid(x @ Wx[:, H:2 * H] + h_prev @ Wh[:, H:2 * H] + b[H:2 * H])
+        h_hat = np.tanh(x @ Wx[:, 2 * H:] + (r * h_prev) @ Wh[:, 2 * H:] + b[2 * H:])
+        self.cache = (x, h_prev, z, r, h_hat)
+        return (1 - z) * h_prev + z * h_hat
+
+    def backward(self, dh_next):
+        Wx, Wh, _ = self.params
+        H = Wh.shape[0]
+        x, h_prev, z, r, h_hat = self.cache
+        dt = dh_next * z * (1 - h_hat ** 2)
+        dhr = dt @ Wh[:, 2 * H:].T
+        dr_pre = dhr * h_prev * r * (1 - r)
+        dz_pre = dh_next * (h_hat - h_prev) * z * (1 - z)
+        dh_prev = dh_next * (1 - z)
+        if self.overwrite == "r * dhr":
+            dh_prev = r * dhr
+        else:
+            dh_prev += r * dhr
+        dh_prev += dz_pre @ Wh[:, :H].T + dr_pre @ Wh[:, H:2 * H].T
+        dx = dt @ Wx[:, 2 * H:].T
+        if self.overwrite == "dz @ Wxz.T":
+            dx = dz_pre @ Wx[:, :H].T
+        else:
+            dx += dz_pre @ Wx[:, :H].T
+        dx += dr_pre @ Wx[:, H:2 * H].T
+        da = np.hstack([dz_pre, dr_pre, dt])
+        self.grads[0][...] = x.T @ da
+        self.grads[1][...] = np.hstack([h_prev.T @ dz_pre, h_prev.T @ dr_pre, (r * h_prev).T @ dt])
+        self.grads[2][...] = da.sum(axis=0)
+        return dx, dh_prev
+
+
+def _gru(overwrite):
+    return type("GRU", (GRU,), {"overwrite": overwrite})
+
+
+def test_a_gru_step_whose_sum_over_paths_is_overwritten_is_a_dropped_term_naming_the_lost_paths():
+    for overwrite, grad, lost in (("r * dhr", "dprev_h", "dh_next * (1 - z)"), ("dz @ Wxz.T", "dx", "dt @ Wx.T")):
+        report = check_entry(entry_for(_gru(overwrite)), examples=15, seed=0)
+        assert report.bug_codes == ["dropped-term"], (overwrite, report.bug_codes)
+        failing = [g for g in report.failing.gradients if not g.passed]
+        assert [g.name for g in failing] == [grad] and f"lacks {lost}" in failing[0].diagnosis, failing
+
+
+def test_a_correct_gru_step_passes():
+    assert check_entry(entry_for(_gru(None)), examples=15, seed=0).verdict != FAIL

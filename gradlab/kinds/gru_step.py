@@ -16,6 +16,7 @@ from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import GRU
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
 
 
@@ -39,5 +40,5 @@ KIND = Kind(
     "gru_step", ("gru",), build, draw_shape, batch_spec,
     params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",), forward_inputs=("prev_h",),
     optional_params=("b",),
-    scales=RECURRENT_SCALES, explain=WrongInput(GRU),
+    scales=RECURRENT_SCALES, explain=StepShares(WrongInput(GRU)),
 )

@@ -1,4 +1,6 @@
-"""A sequence layer's bias gradient that is one time step's share alone (`db = db_t` where `db += db_t` belongs).
+"""A gradient that is one share of a sum where the whole sum belongs: a sequence layer's bias gradient that is one
+time step's share alone (`db = db_t` where `db += db_t` belongs), and a GRU step's dh_prev or dx that keeps only
+some of the paths through the cell (`dh_prev = r * dhr` where `+=` belongs).
 
 The weights' version of this bug is read from spans (`rnn_step.one_step_share`: x_t.T @ da_t lies in the span
 of x_t). A bias has no input to span: every step's share, the sum of da_t over the batch, is a vector like the
@@ -6,18 +8,21 @@ total, and every entry of the bias's Jacobian holds part of a chained sum over s
 (entries right or zero, a partial match) finds nothing and says mismatch. Here the shares are computed: the
 cell's exact backward run step by step from the case's own numbers and dout. Where they add up to the true
 gradient (the reference is the layer's) and the analytic gradient is one of them, the other steps' shares were
-overwritten instead of summed.
+overwritten instead of summed. A GRU step's dh_prev is the sum of four paths (through 1 - z, through the candidate's
+r * h_prev, through z's and through r's pre-activations) and dx of three (one per gate): an analytic gradient equal
+to the sum of some of them, computed the same way, lost the others to an overwrite.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
 from gradlab.core.kind import Case
 from gradlab.kinds.recurrent_backward import MATCH_RTOL, WrongInput
-from gradlab.kinds.recurrent_cells import Cell
+from gradlab.kinds.recurrent_cells import GRU, Cell
 
 #: the parameters read here: the weights have their span reading, which needs no cell
 TARGETS = ("b",)
@@ -63,9 +68,50 @@ def one_step_bias_share(cell: Cell, case: Case, target: str, analytic: np.ndarra
     return None
 
 
+def gru_paths(case: Case, upstream: np.ndarray) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """A GRU step's dh_prev and dx split into the paths that add up to them (the cell's exact backward, summed
+    there), each with what the textbook's backward calls it."""
+    p, H = case.params, case.params["Wh"].shape[0]
+    arr = GRU.forward(case.x, (p["prev_h"],), p, (0,))
+    F = GRU.factors(arr)
+    dh, h, z = upstream, arr["prev_h"], arr["z"]
+    Wx, Wh = p["Wx"], p["Wh"]
+    da_h = dh * F["dh_hat"] * F["a_h"]
+    d_rh = da_h @ Wh[:, 2 * H:].T
+    da_z = dh * (arr["h_hat"] - h) * F["a_z"]
+    da_r = d_rh * F["dr"] * F["a_r"]
+    return {"prev_h": [("dh_next * (1 - z)", dh * (1 - z)), ("r * dhr", d_rh * F["dprev_h_r"]),
+                       ("dz @ Whz.T", da_z @ Wh[:, :H].T), ("dr @ Whr.T", da_r @ Wh[:, H:2 * H].T)],
+            "x": [("dz @ Wxz.T", da_z @ Wx[:, :H].T), ("dr @ Wxr.T", da_r @ Wx[:, H:2 * H].T),
+                  ("dt @ Wx.T", da_h @ Wx[:, 2 * H:].T)]}
+
+
+def some_paths_alone(cell: Cell, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
+                     upstream: np.ndarray | None) -> tuple[str, str] | None:
+    if cell is not GRU or target not in ("prev_h", "x") or upstream is None or case.x.ndim != 2 \
+            or "prev_h" not in case.params or upstream.shape != case.params["prev_h"].shape:
+        return None
+    paths = gru_paths(case, upstream)[target]
+    scale = max(float(np.abs(numeric).max(initial=0.0)), 1e-300)
+    if any(v.shape != numeric.shape for _, v in paths) or \
+            not np.allclose(sum(v for _, v in paths), numeric, rtol=0.0, atol=1e-4 * scale):
+        return None  # the reference is not this layer's cell: its paths say nothing
+    for k in range(1, len(paths)):
+        for kept in combinations(paths, k):
+            total = sum(v for _, v in kept)
+            if np.allclose(analytic, total, rtol=0.0, atol=MATCH_RTOL * scale) and \
+                    not np.allclose(total, numeric, rtol=0.0, atol=1e-3 * scale):
+                names = ", ".join(n for n, _ in kept)
+                lost = ", ".join(n for n, _ in paths if all(n != m for m, _ in kept))
+                return ("dropped-term", f"d{target} holds only the path(s) {names} and lacks {lost}: a sum over the "
+                        f"cell's paths was overwritten (=) where it is accumulated (+=)")
+    return None
+
+
 @dataclass(frozen=True)
 class StepShares:
-    """A sequence kind's `Kind.explain`: a bias gradient that is one step's share, then the cell's other readings."""
+    """A recurrent kind's `Kind.explain`: a gradient that is one share of its sum (a step's, some paths'), then the
+    cell's other readings."""
 
     inner: WrongInput
     #: `Kind.explain` protocol: the shares are computed from dout
@@ -73,5 +119,6 @@ class StepShares:
 
     def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
                  out: np.ndarray, upstream: np.ndarray | None = None) -> tuple[str, str] | None:
-        found = one_step_bias_share(self.inner.cell, case, target, analytic, numeric, upstream)
+        found = one_step_bias_share(self.inner.cell, case, target, analytic, numeric, upstream) or \
+            some_paths_alone(self.inner.cell, case, target, analytic, numeric, upstream)
         return found if found is not None else self.inner(case, target, analytic, numeric, out, upstream)
