@@ -204,17 +204,19 @@ def _in_sandbox(ctx: CheckContext) -> bool:
 
 
 def _earlier_forward(ctx: CheckContext) -> None:
-    """A forward on another input (x negated) before the checked one. A layer is used for many batches: one
-    that keeps what its first forward computed (a ReLU's mask made once, `if self.mask is None`) has a
-    backward right for the first batch only, and a check whose first forward is the checked one would
-    never see it. Whatever this call raises is left to the checked forward, which reports it on the case's
-    own input."""
+    """A forward on another input before the checked one. A layer is used for many batches: one that keeps what
+    its first forward computed (a ReLU's mask made once, `if self.mask is None`) has a backward right for the
+    first batch only, and a check whose first forward is the checked one would never see it. The other input is
+    drawn independently of x (not -x: a stale mask of -x turned upside down would be x's mask, and a fix search
+    would "verify" that wrong edit). Whatever this call raises is left to the checked forward, which reports it
+    on the case's own input."""
     x = ctx.case.x
     if _in_sandbox(ctx) or not np.issubdtype(x.dtype, np.floating):  # indices have no "other" input of a kind
         return
+    other = np.random.default_rng([ctx.seed, 7]).standard_normal(x.shape) * (float(np.abs(x).max(initial=0.0)) or 1.0)
     try:
         with np.errstate(all="ignore"):
-            ctx.layer.forward(-x, None if ctx.case.t is None else ctx.case.t.copy())
+            ctx.layer.forward(other.astype(x.dtype), None if ctx.case.t is None else ctx.case.t.copy())
     except Exception:  # noqa: BLE001
         pass
     ctx.restore()
