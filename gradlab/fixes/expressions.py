@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
+from gradlab.fixes.spans import ATOM, Text, needed_at, parents_of, precedence
 
 __all__ = ["Context", "cached_edits", "every_axis", "every_occurrence", "expression_edits", "is_gradient"]
 
@@ -104,7 +104,7 @@ def cached_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
     if name in ctx.unpacked and _recomputed(stmt.value, ctx):
         yield (Edit((stmt.lineno, 0), (stmt.end_lineno + 1, 0), "",  # type: ignore[operator]
                     f"keep the {name} the cache holds: do not compute it again", "reference"),)
-    parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
+    parents = parents_of(stmt.value)
     # the calls, and a whole value of arithmetic (`s = 1 / (1 + np.exp(-z))`: sigmoid applied again to its output)
     calls = [n for n in ast.walk(stmt.value) if (isinstance(n, ast.Call) or n is stmt.value) and _recomputed(n, ctx)]
     for node in calls:
@@ -159,7 +159,7 @@ def expression_edits(stmt: ast.stmt, ctx: Context) -> Iterator[Edit]:
     if isinstance(stmt, ast.If):  # never a `while` test: a turned comparison there can loop forever
         roots.append(stmt.test)
     for root in roots:
-        parents = {id(c): p for p in ast.walk(root) for c in ast.iter_child_nodes(p)}
+        parents = parents_of(root)
         for node in ast.walk(root):
             yield from _node_edits(node, ctx, needed_at(node, parents.get(id(node))))
 

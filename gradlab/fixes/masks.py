@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.reads import gradient_params, inputs
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at
+from gradlab.fixes.spans import needed_at, parents_of
 
 __all__ = ["mask_edits", "masks_of"]
 
@@ -33,7 +33,7 @@ def mask_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[
     t = ctx.text
     upstream = gradient_params(func)
     value = stmt.value
-    parents = {id(c): p for p in ast.walk(value) for c in ast.iter_child_nodes(p)}
+    parents = parents_of(value)
     here = [n for n in ast.walk(value) if isinstance(n, ast.Name) and n.id in upstream]
     for mask in masks_of(ctx):
         for node in here:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, precedence
+from gradlab.fixes.spans import needed_at, parents_of, precedence
 
 __all__ = ["complement_edits", "unreduce_edits"]
 
@@ -26,7 +26,7 @@ def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Itera
     if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
         return
     t = ctx.text
-    parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
+    parents = parents_of(stmt.value)
     for node in ast.walk(stmt.value):
         if not isinstance(node, ast.Call) or not node.keywords or not isinstance(node.func, ast.Attribute) or \
                 node.func.attr not in _REDUCTIONS:

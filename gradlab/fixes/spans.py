@@ -13,7 +13,7 @@ import ast
 
 from gradlab.fixes.rebuild import Edit
 
-__all__ = ["ATOM", "Text", "needed_at", "precedence"]
+__all__ = ["ATOM", "Text", "needed_at", "parents_of", "precedence"]
 
 #: the precedence of a name, call, attribute, subscript or literal
 ATOM = 20
@@ -33,6 +33,12 @@ def precedence(node: ast.AST) -> int:
     if isinstance(node, (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Tuple, ast.Starred)):
         return 0
     return ATOM
+
+
+def parents_of(root: ast.AST) -> dict[int, ast.AST]:
+    """Each node under `root`, by id, to its parent: what an edit of a sub-expression needs to know whether it
+    must be parenthesised there (`needed_at`)."""
+    return {id(c): p for p in ast.walk(root) for c in ast.iter_child_nodes(p)}
 
 
 def needed_at(node: ast.AST, parent: ast.AST | None) -> int:

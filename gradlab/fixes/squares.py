@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, needed_at, precedence
+from gradlab.fixes.spans import ATOM, needed_at, parents_of, precedence
 
 __all__ = ["square_edits"]
 
@@ -23,7 +23,7 @@ def square_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
     if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
         return
     t = ctx.text
-    parents = {id(c): p for p in ast.walk(stmt.value) for c in ast.iter_child_nodes(p)}
+    parents = parents_of(stmt.value)
     for node in ast.walk(stmt.value):
         if not isinstance(node, ast.BinOp):
             continue

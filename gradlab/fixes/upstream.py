@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.reads import gradient_params, names_read
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, precedence
+from gradlab.fixes.spans import needed_at, parents_of, precedence
 
 __all__ = ["upstream_edits"]
 
@@ -51,7 +51,7 @@ def _chained(value: ast.expr, ctx: Context, upstream: str) -> Iterator[tuple[Edi
         yield (t.replace(value, f"{upstream} * {_wrapped(t.of(value), value)}", 11,
                          f"multiply by the upstream gradient {upstream}", family="upstream", need=0),)
         return
-    parents = {id(c): p for p in ast.walk(value) for c in ast.iter_child_nodes(p)}
+    parents = parents_of(value)
     for node in ast.walk(value):
         sides = node.args if isinstance(node, ast.Call) else [node.left, node.right] \
             if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) else []
