@@ -31,18 +31,21 @@ from gradlab.fixes.verify import FORWARD_BUGS
 
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
 
-#: the families of edit each bug code points at, most likely first
+#: the families of edit each bug code points at, most likely first. A sign written wrong is fixed where it is
+#: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate"), which
+#: can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
-    "scaled": ("drop", "factor", "chain", "complement", "square"), "sign-flip": ("sign",),
+    "scaled": ("drop", "factor", "chain", "complement", "square"), "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten"),
     "zero-gradient": ("target", "accumulate", "product"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "reference"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
-    "non-finite": ("shift",), "crashed": ("reference", "call"), "misrouted": ("mask", "compare", "sign", "reference"),
+    "non-finite": ("shift",), "crashed": ("reference", "call"),
+    "misrouted": ("mask", "compare", "sign", "reference", "negate"),
     "wrong-input": ("reference", "call", "square"), "missing-mask": ("mask",),
-    "mismatch": ("square", "upstream", "compare", "reference", "sign", "mask"),
+    "mismatch": ("square", "upstream", "compare", "reference", "sign", "mask", "negate"),
 }
 
 

@@ -317,7 +317,7 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
         if other != here:
             yield t.replace(node, other, ATOM, f"use {other} where {here} is", family="reference")
     yield t.replace(node, f"{here}.T", ATOM, f"transpose {here}", family="transpose")
-    yield t.replace(node, f"-{here}", 12, f"negate {here}", family="sign", need=need)
+    yield t.replace(node, f"-{here}", 12, f"negate {here}", family="negate", need=need)
     for func in ctx.funcs:
         yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
 

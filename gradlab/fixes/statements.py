@@ -139,7 +139,7 @@ def _wrappers(value: ast.expr, ctx: Context, need: int) -> Iterator[Edit]:
     t = ctx.text
     v = t.of(value)
     yield from _factors(value, ctx, need=need)
-    yield t.replace(value, f"-{_at_least(t, value, 12)}", 12, "negate it", family="sign", need=need)
+    yield t.replace(value, f"-{_at_least(t, value, 12)}", 12, "negate it", family="negate", need=need)
     yield t.replace(value, f"{t.atom(value)}.T", ATOM, "transpose it", family="transpose", need=need)
     for shape in ctx.shapes:
         yield t.replace(value, f"{t.atom(value)}.reshape({shape})", ATOM, f"reshape it to {shape}", family="shape",
