@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, Text, needed_at, parents_of, precedence
+from gradlab.fixes.spans import ATOM, Text, needed_at, parents_of, precedence, written_value
 
 __all__ = ["Context", "cached_edits", "every_axis", "every_occurrence", "expression_edits", "is_gradient"]
 
@@ -96,23 +96,24 @@ def cached_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
     recomputed without forward's eps where `self.std` (or the cache's `std`) belongs. A local computed again
     under the name the cache gave it (`std = x.std(axis=1)` after `..., std = cache`) is dropped instead; any
     other recomputed call is replaced by the cached arrays, the one of its name first, at most MAX_CACHED."""
-    if not ctx.cached or not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if not ctx.cached or value is None:
         return
     t = ctx.text
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
     name = target.id if isinstance(target, ast.Name) else ""
-    if name in ctx.unpacked and _recomputed(stmt.value, ctx):
+    if name in ctx.unpacked and _recomputed(value, ctx):
         yield (Edit((stmt.lineno, 0), (stmt.end_lineno + 1, 0), "",  # type: ignore[operator]
                     f"keep the {name} the cache holds: do not compute it again", "reference"),)
-    parents = parents_of(stmt.value)
+    parents = parents_of(value)
     # the calls, and a whole value of arithmetic (`s = 1 / (1 + np.exp(-z))`: sigmoid applied again to its output)
-    calls = [n for n in ast.walk(stmt.value) if (isinstance(n, ast.Call) or n is stmt.value) and _recomputed(n, ctx)]
+    calls = [n for n in ast.walk(value) if (isinstance(n, ast.Call) or n is value) and _recomputed(n, ctx)]
     for node in calls:
         if isinstance(parents.get(id(node)), ast.Call) and parents[id(node)] in calls:
             continue  # the outermost recomputation only: `np.sqrt(np.mean(...))` is one value
         called = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else \
             getattr(getattr(node, "func", None), "id", "")
-        wanted = {name, called} if node is stmt.value else {called}
+        wanted = {name, called} if node is value else {called}
         reads = {t.of(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute, ast.Subscript))}
         # the array of its name first (`self.std` for `std`), then those it is computed from (`z` for sigmoid(z))
         ranked = sorted(ctx.cached, key=lambda c: (_last_name(c) not in wanted, c not in reads))

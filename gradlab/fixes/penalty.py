@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.reads import names_read, statements_of
 from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import written_value
 
 __all__ = ["penalty_edits"]
 
 
 def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if value is None:
         return
     t = ctx.text
     for weight, strength, halved in _penalties(func, ctx):
@@ -30,18 +32,18 @@ def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
         writes = [st for st in statements_of(func) if isinstance(st, (ast.Assign, ast.AugAssign)) and
                   t.of(st.targets[0] if isinstance(st, ast.Assign) else st.target) == gradient]
         if isinstance(stmt, ast.Return):  # `return loss, dW + reg * W`: after every write, whatever they are
-            values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+            values = value.elts if isinstance(value, ast.Tuple) else [value]
             places: list[ast.expr] = [v for v in values if isinstance(v, ast.Name) and v.id == gradient]
             if not places and len(values) == 2 and not _squares(values[1], weight):  # `return loss, X.T @ g / N`
                 places = [values[1]]
         else:  # the last write, when it sets or adds (`dW /= N` would divide the term too)
-            places = [stmt.value] if writes and writes[-1] is stmt and (
+            places = [value] if writes and writes[-1] is stmt and (
                 isinstance(stmt, ast.Assign) or isinstance(stmt.op, ast.Add)) else []
         for place in places:
             for coefficient in (strength, f"2 * {strength}") if halved else (f"2 * {strength}", strength):
                 term = f"{coefficient} * {weight}"
                 yield (t.replace(place, f"{t.of(place)} + {term}", 10, f"add the penalty's gradient {term}",
-                                 family="penalty", need=0 if place is stmt.value else 1),)  # 1: in a tuple
+                                 family="penalty", need=0 if place is value else 1),)  # 1: in a tuple
 
 
 def _penalties(func: ast.FunctionDef, ctx: Context) -> list[tuple[str, str, bool]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, parents_of, precedence
+from gradlab.fixes.spans import needed_at, parents_of, precedence, written_value
 
 __all__ = ["complement_edits", "unreduce_edits"]
 
@@ -23,11 +23,12 @@ _REDUCTIONS = {"sum", "mean"}
 
 def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     del func
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if value is None:
         return
     t = ctx.text
-    parents = parents_of(stmt.value)
-    for node in ast.walk(stmt.value):
+    parents = parents_of(value)
+    for node in ast.walk(value):
         if not isinstance(node, ast.Call) or not node.keywords or not isinstance(node.func, ast.Attribute) or \
                 node.func.attr not in _REDUCTIONS:
             continue
@@ -42,10 +43,11 @@ def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Itera
 
 def complement_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     del func
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if value is None:
         return
     t = ctx.text
-    for node in ast.walk(stmt.value):
+    for node in ast.walk(value):
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Mult, ast.Div)):
             continue
         side = node.right

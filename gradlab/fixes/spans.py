@@ -13,7 +13,7 @@ import ast
 
 from gradlab.fixes.rebuild import Edit
 
-__all__ = ["ATOM", "Text", "needed_at", "parents_of", "precedence"]
+__all__ = ["ATOM", "Text", "needed_at", "parents_of", "precedence", "written_value"]
 
 #: the precedence of a name, call, attribute, subscript or literal
 ATOM = 20
@@ -33,6 +33,12 @@ def precedence(node: ast.AST) -> int:
     if isinstance(node, (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Tuple, ast.Starred)):
         return 0
     return ATOM
+
+
+def written_value(stmt: ast.stmt) -> ast.expr | None:
+    """The value an assignment (plain or augmented) or a return writes: what most edits rewrite; None for any
+    other statement and for a bare `return`."""
+    return stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) else None
 
 
 def parents_of(root: ast.AST) -> dict[int, ast.AST]:

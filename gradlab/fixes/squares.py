@@ -13,18 +13,19 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, needed_at, parents_of, precedence
+from gradlab.fixes.spans import ATOM, needed_at, parents_of, precedence, written_value
 
 __all__ = ["square_edits"]
 
 
 def square_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     del func
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if value is None:
         return
     t = ctx.text
-    parents = parents_of(stmt.value)
-    for node in ast.walk(stmt.value):
+    parents = parents_of(value)
+    for node in ast.walk(value):
         if not isinstance(node, ast.BinOp):
             continue
         need = needed_at(node, parents.get(id(node)))

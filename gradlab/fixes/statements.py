@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, Text, needed_at, precedence
+from gradlab.fixes.spans import ATOM, Text, needed_at, precedence, written_value
 
 __all__ = ["block_edits", "measured_constant", "statement_edits", "value_edits"]
 
@@ -123,11 +123,12 @@ def _free_name(name: str, body: list[ast.stmt]) -> str:
 def value_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
     """Edits of the value `stmt` assigns or returns (each item of a returned tuple), and of the terms of
     a sum in it, as the evidence suggests."""
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    value = written_value(stmt)
+    if value is None:
         return
-    values = list(stmt.value.elts) if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+    values = list(value.elts) if isinstance(value, ast.Tuple) else [value]
     for value in values:
-        for e in _wrappers(value, ctx, needed_at(value, stmt.value if value is not stmt.value else None)):
+        for e in _wrappers(value, ctx, needed_at(value, value if value is not value else None)):
             yield (e,)
         if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
             for term in (value.left, value.right):
