@@ -97,6 +97,14 @@ class Watchdog:
                 pass
         return True
 
+    def crowding(self) -> str:
+        """A clause for a timeout's message when the submission's memory came near the limit since the peak
+        was last reset: allocating near the limit (zero-filling, the kernel reclaiming pages) is what
+        made it slow, more often than an endless loop."""
+        if self.peak_kb < (self.limit_mb << 10) // 2:
+            return ""
+        return f"; it used up to {self.peak_kb >> 10} MB of its {self.limit_mb} MB memory limit meanwhile"
+
     def note(self) -> str | None:
         """What the student is told, if anything was killed."""
         if not self.killed:

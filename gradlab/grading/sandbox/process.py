@@ -178,6 +178,8 @@ class Sandbox:
         """From now on, the child has `seconds` of wall-clock time for `doing` (e.g. 'grading Affine'),
         and never past the submission's total deadline (`end`)."""
         self.deadline, self.budget_seconds, self.doing = time.monotonic() + seconds, seconds, doing
+        if self.watchdog is not None:
+            self.watchdog.peak_kb = 0  # a timeout speaks of the memory `doing` used, not an earlier task's
         self.capped = self.end is not None and self.end < self.deadline
         if self.end is not None and self.capped:
             self.deadline = self.end
@@ -206,8 +208,9 @@ class Sandbox:
                 if self.capped:
                     raise self.fail("timeout", f"your submission used up its total time budget of "
                                                 f"{self.limits.total_timeout:g} s ({self.doing})")
+                memory = self.watchdog.crowding() if self.watchdog is not None else ""
                 raise self.fail("timeout", f"your code did not finish within {self.budget_seconds:g} s "
-                                            f"({self.doing}); an infinite loop, or far too slow")
+                                            f"({self.doing}); an infinite loop, or far too slow{memory}")
             poller = select.poll()
             poller.register(fd, events | select.POLLHUP | select.POLLERR)
             streams = self._drain.open_fds() if self._drain is not None else []
