@@ -88,11 +88,13 @@ class _Orientation:
     expected one nor an accepted variant, `back` leaves the array as it is, so that `show` of it is
     exactly what the user returned (a wrong shape is diagnosed in the user's own terms)."""
 
-    def __init__(self, case: Case, *, weights: str, flat_vectors: bool):
+    def __init__(self, case: Case, *, weights: str, flat_vectors: bool, per_sample: tuple[str, ...] = ()):
         self.shows: dict[str, _Map] = {"x": _t, "out": _t}
         self.backs: dict[str, _Map] = {"x": _t}
         for name, value in case.params.items():
             self.shows[name], self.backs[name] = self._param(value, weights=weights, flat_vectors=flat_vectors)
+        for name in per_sample:  # one row per sample, as x (`Kind.batch_params`): a column per sample, as x
+            self.shows[name] = self.backs[name] = _t
 
     @staticmethod
     def _param(value: np.ndarray, *, weights: str, flat_vectors: bool) -> tuple[_Map, _Map]:
@@ -147,7 +149,8 @@ class ColumnsLayer(Layer):
                 raise first from None
 
     def _build(self) -> None:
-        self.orientation = _Orientation(self.case, weights=self.weights, flat_vectors=self.flat_vectors)
+        self.orientation = _Orientation(self.case, weights=self.weights, flat_vectors=self.flat_vectors,
+                                        per_sample=self.kind.batch_params)
         show = self.orientation.show
         inner_params = {k: show(k, v) for k, v in self.case.params.items()}
         inner_case = replace(self.case, x=_t(self.case.x), t=self._labels(self.case.t), params=inner_params)

@@ -13,6 +13,7 @@ from typing import Any
 
 from gradlab.core.kind import Case, Kind, describe_spec
 from gradlab.kinds import (
+    add_layer,
     affine,
     affine_bn_relu,
     affine_ln_relu,
@@ -29,6 +30,7 @@ from gradlab.kinds import (
     elu,
     embedding,
     embedding_dot,
+    flatten_layer,
     gelu,
     gru_step,
     layernorm,
@@ -40,6 +42,7 @@ from gradlab.kinds import (
     matmul,
     max_pool,
     mse_loss,
+    mul_layer,
     negative_sampling_loss,
     relu,
     rnn,
@@ -76,7 +79,8 @@ MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softma
            matmul, sigmoid_with_loss, time_sigmoid_with_loss, embedding_dot, negative_sampling_loss, weight_sum,
            attention_weight, attention, time_attention,
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
-           affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool)
+           affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
+           mul_layer, add_layer, flatten_layer)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

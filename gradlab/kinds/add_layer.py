@@ -1,0 +1,15 @@
+"""The textbook's addition node (vol. 1, chapter 5): out = x + y, element by element.
+
+Names: `AddLayer()` (and `Add`, CS231n's lecture `AddGate`) with `forward(x, y) -> x + y` and `backward(dout) ->
+(dx, dy)`, both the upstream gradient unchanged (the book writes `dout * 1`). y has x's shape and one row per
+sample, a forward argument (`Kind.forward_inputs`), checked as dx is. Class style only, as the mul_layer kind says.
+"""
+
+from __future__ import annotations
+
+from gradlab.core.kind import Kind
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec
+from gradlab.kinds.mul_layer import build
+
+KIND = Kind("add_layer", ("addlayer", "add", "addgate"), build, draw_elementwise_shape, elementwise_batch_spec,
+            params=("y",), forward_inputs=("y",), batch_params=("y",))
