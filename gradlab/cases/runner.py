@@ -201,7 +201,8 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
 
 def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list[Finding]]:
     """What the layer accepts, probed once before any case: whether it takes its kind's richer input
-    (a 4-D Affine), and which label encodings; cases are then drawn accordingly, with a note each."""
+    (a 4-D Affine), which label encodings, and which form of a parameter (PReLU's one slope or one per
+    feature); cases are then drawn accordingly, with a note each where the layer refuses what courses give."""
     notes: list[Finding] = []
     flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
     option = kind.optional_input
@@ -221,7 +222,30 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
             # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug
             notes.append(Finding("wrong-shape", WARN, f"{entry.name} accepts only {' and '.join(taken)} labels; it "
                                  f"was checked with those (courses also use {others})"))
+    if kind.parameter_forms is not None and not flat_input:
+        # the form the layer is written in (one slope, or one per feature): a choice, not a bug, so no note
+        form = next((f for f in kind.parameter_forms.forms if _takes_form(entry, kind, f)), None)
+        if form is not None:
+            overrides.update(form)
     return flat_input, overrides, notes
+
+
+def _takes_form(entry: Entry, kind: Kind, form: Mapping[str, Any]) -> bool:
+    """Whether the layer runs with its parameter in `form` (`Kind.parameter_forms`): forward keeps x's shape and
+    the parameter's gradient has as many values as the parameter."""
+    assert kind.parameter_forms is not None
+    name = kind.parameter_forms.param
+    case = build_case(kind, {"N": 3, **kind.batch_spec(entry.convention), **form, "scale": 1.0, "seed": 0})
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            layer = adapt(entry, kind, case)
+            y = layer.forward(case.x.copy(), None)
+            _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
+    except Exception:
+        return False
+    grad = grads.get(name)
+    return np.shape(y) == case.x.shape and grad is not None and np.size(grad) == case.params[name].size
 
 
 def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:

@@ -73,6 +73,22 @@ class OptionalInput:
 
 
 @dataclass(frozen=True)
+class ParameterForms:
+    """The shapes one parameter takes in layers that are all right: PReLU's slope is one number in some, one per
+    feature of (N, D) in others, one per channel of (N, C, H, W) in others still.
+
+    Each form is a spec override. The layer is probed once with each, in order, and its cases are drawn with the
+    first under which forward keeps x's shape and backward returns `param`'s gradient with as many values as the
+    parameter has: a layer written for one slope returns one number when given one per feature, where the shape
+    alone cannot say whether it meant one slope or summed over every axis by mistake; its own code can. A layer
+    under which no form runs is checked on the kind's own draws, where its gradient shows what is wrong.
+    """
+
+    param: str
+    forms: tuple[Spec, ...]
+
+
+@dataclass(frozen=True)
 class CarriedState:
     """A time layer's contract to carry its state from one forward to the next (`stateful=True`).
 
@@ -162,6 +178,8 @@ class Kind:
     must_drop: bool = False
     #: a richer input that not every version of the layer takes (the textbook's 4-D Affine)
     optional_input: OptionalInput | None = None
+    #: the shapes a parameter may take in a right layer, the one checked found by probing (PReLU's slope)
+    parameter_forms: ParameterForms | None = None
     #: the sizes a constructor that builds its own parameters takes (`Dense(n_in, n_out)`), by role:
     #: "in", "out", "features", "vocab", "dim"; the conventions map argument names to roles
     sizes: Callable[[Case], dict[str, int]] | None = None

@@ -44,9 +44,11 @@ from gradlab.kinds import (
     mse_loss,
     mul_layer,
     negative_sampling_loss,
+    prelu,
     relu,
     rnn,
     rnn_step,
+    selu,
     sigmoid,
     sigmoid_with_loss,
     softmax,
@@ -72,8 +74,8 @@ from gradlab.kinds import (
 __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_class", "kind_for_loss_function",
            "kind_for_stem", "normalise_class_name"]
 
-MODULES = (affine, relu, leaky_relu, elu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss, svm_loss,
-           mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
+MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, softplus, softmax, softmax_with_loss,
+           svm_loss, mse_loss, batchnorm, dropout, conv, max_pool, embedding, linear_svm, linear_softmax,
            rnn_step, rnn, lstm_step, lstm, temporal_affine, temporal_softmax_loss, time_rnn, time_lstm,
            time_softmax_with_loss, gru_step, time_gru, time_bilstm,
            matmul, sigmoid_with_loss, time_sigmoid_with_loss, embedding_dot, negative_sampling_loss, weight_sum,
