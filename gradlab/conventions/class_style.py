@@ -150,6 +150,14 @@ class ClassLayer(Layer):
                 out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward,
                                                             *in_named_order(self.obj.forward, *self.loss_inputs)),
                                             self.loss_inputs[0])
+                if self.kind.backward_takes_output and required_count(self.obj.backward) == 2:
+                    # backward(dvalues, y_true) is fed the probabilities forward stored, as the book's loop feeds it
+                    stored = left_in_attribute(self.obj, before)
+                    if stored is None:
+                        raise ConventionMismatch(
+                            f"{name}.forward stored no new self.output for backward(dvalues, y_true) to be given: "
+                            "not checked; store the softmax's output in self.output in forward")
+                    self.loss_inputs = (stored, self.loss_inputs[1])
             elif self.kind.forward_takes_t:
                 out = call(f"{name}.forward", self.obj.forward, x, t)
             else:

@@ -224,6 +224,9 @@ class Kind:
     #: first GRU(Wx, Wh) and TimeGRU(Wx, Wh, stateful=False) had no bias): a class that keeps none is checked
     #: with it held at zero in the case, and its gradient is not asked for
     optional_params: tuple[str, ...] = ()
+    #: class style: a loss whose `backward(dvalues, y_true)` is given what its forward left in `self.output` (the
+    #: nnfs book's combined softmax and cross-entropy takes the softmax's probabilities), not the input x
+    backward_takes_output: bool = False
 
     @property
     def class_targets(self) -> bool:

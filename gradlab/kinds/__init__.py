@@ -22,6 +22,8 @@ from gradlab.kinds import (
     attention_weight,
     avg_pool,
     batchnorm,
+    binary_crossentropy,
+    categorical_crossentropy,
     conv,
     conv_bn_relu,
     conv_relu,
@@ -39,6 +41,7 @@ from gradlab.kinds import (
     linear_svm,
     lstm,
     lstm_step,
+    mae_loss,
     matmul,
     max_pool,
     mse_loss,
@@ -52,6 +55,7 @@ from gradlab.kinds import (
     sigmoid,
     sigmoid_with_loss,
     softmax,
+    softmax_crossentropy_combined,
     softmax_with_loss,
     softplus,
     spatial_batchnorm,
@@ -82,7 +86,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            attention_weight, attention, time_attention,
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
-           mul_layer, add_layer, flatten_layer)
+           mul_layer, add_layer, flatten_layer,
+           categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -1,0 +1,53 @@
+"""Binary cross-entropy on probabilities: the loss after a sigmoid output, averaged over every output.
+
+Names: the "Neural Networks from Scratch" book's `Loss_BinaryCrossentropy` (`forward(y_pred, y_true)` returns
+each sample's mean over its outputs, `calculate` takes their mean; `backward(dvalues, y_true)` is given the
+predictions and stores `-(y_true / p - (1 - y_true) / (1 - p)) / outputs / samples`), any `BinaryCrossentropy`
+or `BCELoss` class, and the function `binary_cross_entropy(p, y) -> (loss, dp)`. Targets are 0/1 integers of
+the predictions' shape (N, outputs), as the book's `y.reshape(-1, 1)` makes them.
+
+The input is a probability: a case draws it as the sigmoid of unit-variance logits, inside about [0.04, 0.96],
+so every finite difference stays inside (0, 1) and the book's clipping at 1e-7 is never reached (it is right,
+and never what is judged). Courses average over every output or sum over a sample's outputs: the grader takes
+both. Non-goal: the sigmoid before it (that is `sigmoid_with_loss`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import LOSS_SCALES, values
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    shape = (spec["N"], spec["D"])
+    p = 1.0 / (1.0 + np.exp(-values(rng, shape, spec)))
+    return Case(p, rng.integers(0, 2, size=shape), {}, {}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    """The number of outputs: one (a binary classifier) up to a few (multi-label)."""
+    return {"D": draw(st.integers(1, 4))}
+
+
+def batch_spec(convention: str) -> Spec:
+    return {"D": 3}
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    """The mean over every output (the reference's), then the sum over a sample's outputs averaged over N."""
+    assert case.t is not None
+    p, t = case.x, case.t
+    losses = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+    return [np.asarray(losses.mean()), np.asarray(losses.sum() / case.N)]
+
+
+KIND = Kind(
+    "binary_crossentropy", ("binarycrossentropy", "bce"), build, draw_shape, batch_spec,
+    loss_functions=("binary_cross_entropy", "binary_crossentropy", "bce_loss"), is_loss=True, scales=LOSS_SCALES,
+    forward_candidates=forward_candidates,
+)

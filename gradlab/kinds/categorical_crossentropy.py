@@ -1,0 +1,43 @@
+"""Categorical cross-entropy on probabilities: the loss after a softmax layer, averaged over the batch.
+
+Names: the "Neural Networks from Scratch" book's `Loss_CategoricalCrossentropy` (`forward(y_pred, y_true)`
+returns one loss per sample, `calculate` takes their mean; `backward(dvalues, y_true)` is given the predicted
+probabilities and stores `self.dinputs = -y_true / dvalues / samples`), any `CategoricalCrossentropy` class, and
+the function `categorical_cross_entropy(p, y) -> (loss, dp)`. Labels are class indices or one-hot rows.
+
+The input is a probability. A case draws each row as the softmax of small logits: inside (0, 1), summing to 1,
+its smallest entry above ~1e-2, so that every finite difference stays inside the domain and never reaches the
+clipping at 1e-7 the book does (clipping there is right, and is never what is judged). The gradient checked is
+the one backward computes, -t / p / N: the derivative with respect to each entry of p moved on its own, not
+along the simplex.
+Non-goal: the softmax before it (that is `softmax_with_loss`, and `softmax_crossentropy_combined` for the book's
+combined class).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradlab.core.kind import Case, Kind, Spec
+from gradlab.kinds.common import LOSS_SCALES, labels, values
+from gradlab.kinds.softmax_with_loss import LOGIT_STD, batch_spec, draw_classes
+
+
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """Rows of probabilities: the softmax of `logits` over the last axis."""
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, C = spec["N"], spec["C"]
+    # the scale narrows the logits' spread (0.1: nearly uniform rows), it never pushes a probability to 0
+    p = probabilities(values(rng, (N, C), spec) * LOGIT_STD)
+    return Case(p, labels(rng, N, C, spec.get("labels", "onehot")), {}, {}, spec)
+
+
+KIND = Kind(
+    "categorical_crossentropy", ("categoricalcrossentropy",), build, draw_classes, batch_spec,
+    loss_functions=("categorical_cross_entropy", "categorical_crossentropy"), is_loss=True, scales=LOSS_SCALES,
+    label_encodings=("onehot", "index"),
+)
