@@ -27,6 +27,8 @@ PARAM_ALIASES = {
     "b": ("b", "bias", "biases", "w0"),
     "gamma": ("gamma", "weight", "scale", "g", "scaler"),
     "beta": ("beta", "bias", "shift", "intercept"),
+    # PReLU's learned slope
+    "alpha": ("alpha", "a", "slope", "slopes", "negative_slope"),
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
 
@@ -103,8 +105,10 @@ def find_slot(obj: Any, canonical: str, ours: np.ndarray, *, index: int, count: 
         have = slot.get()
         if have is ours:
             return slot
-        if isinstance(have, np.ndarray):
-            maps = _shape_map(tuple(have.shape), tuple(ours.shape))
+        # a single learned number a layer builds as a Python float (PReLU's `self.alpha = 0.25`) is a 0-d parameter
+        number = isinstance(have, (int, float)) and not isinstance(have, bool) and ours.ndim == 0
+        if isinstance(have, np.ndarray) or number:
+            maps = _shape_map(tuple(np.shape(have)), tuple(ours.shape))
             if maps is not None:
                 slot.to_layer, slot.from_layer = maps
                 return slot

@@ -3,7 +3,7 @@
 Names: `PReLU`/`PRelu`/`ParametricReLU`, `prelu_forward(x, alpha)` → (out, cache) and `prelu_backward(dout,
 cache)` → (dx, dalpha). Layers keep α in one of three forms, each right: one number for the whole layer (the
 paper's channel-shared variant), one per feature of (N, D), or one per channel of (N, C, H, W). A layer is
-probed with each (`ParameterForms`: per channel, per feature, then one number) and checked in the first it
+probed with each (`ParameterForms`: one number, per channel, then per feature) and checked in the first it
 runs with; its dα is the sum over every value α multiplies (the batch, and H and W for a channel). A layer
 that keeps one α and a layer per feature that sums dα over every axis by mistake return the same number: the
 form a layer runs with is taken as its intent.
@@ -84,5 +84,7 @@ KIND = Kind(
     "prelu", ("prelu", "parametricrelu", "parametricrectifiedlinearunit"), build, draw_shape, batch_spec,
     function_stems=("prelu",), params=("alpha",), forward_candidates=forward_candidates,
     gradient_shapes=gradient_shapes, sizes=sizes,
-    parameter_forms=ParameterForms("alpha", ({"alpha": CHANNEL}, {"alpha": FEATURE}, {"alpha": ONE})),
+    # one number first: a layer that updates itself returns its gradient as the change of its slope, and a single
+    # slope's change spread over one per feature (alpha - lr * a_number) has the per-feature form's size
+    parameter_forms=ParameterForms("alpha", ({"alpha": ONE}, {"alpha": CHANNEL}, {"alpha": FEATURE})),
 )
