@@ -1,0 +1,218 @@
+"""Losses whose input is a probability, and the "Neural Networks from Scratch" book's combined softmax + loss.
+
+The files below are our own code written in that book's conventions: a loss class whose `forward(y_pred,
+y_true)` returns one loss per sample, a `calculate` taking their mean, and `backward(dvalues, y_true)` storing
+`self.dinputs`; the combined `Activation_Softmax_Loss_CategoricalCrossentropy`, whose backward is given the
+softmax's output. Correct ones pass, one-bug twins fail with their code, and the cases stay inside the domain
+the losses are defined on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from gradlab.cases.strategies import specs
+from gradlab.cli.main import main
+from gradlab.core.numeric import steps
+from gradlab.kinds import KINDS, build_case, kind_for_class, kind_for_loss_function
+
+BOOK_STYLE = '''
+import numpy as np
+
+
+class Loss:
+    def calculate(self, output, y):
+        return np.mean(self.forward(output, y))
+
+
+class Loss_CategoricalCrossentropy(Loss):
+    def forward(self, y_pred, y_true):
+        samples = len(y_pred)
+        clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        if len(y_true.shape) == 1:
+            confidences = clipped[range(samples), y_true]
+        else:
+            confidences = np.sum(clipped * y_true, axis=1)
+        return -np.log(confidences)
+
+    def backward(self, dvalues, y_true):
+        samples, labels = len(dvalues), len(dvalues[0])
+        if len(y_true.shape) == 1:
+            y_true = np.eye(labels)[y_true]
+        self.dinputs = -y_true / dvalues
+        self.dinputs = self.dinputs / samples
+
+
+class Loss_BinaryCrossentropy(Loss):
+    def forward(self, y_pred, y_true):
+        clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        losses = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+        return np.mean(losses, axis=-1)
+
+    def backward(self, dvalues, y_true):
+        samples, outputs = len(dvalues), len(dvalues[0])
+        clipped = np.clip(dvalues, 1e-7, 1 - 1e-7)
+        self.dinputs = -(y_true / clipped - (1 - y_true) / (1 - clipped)) / outputs
+        self.dinputs = self.dinputs / samples
+
+
+class Loss_MeanAbsoluteError(Loss):
+    def forward(self, y_pred, y_true):
+        return np.mean(np.abs(y_true - y_pred), axis=-1)
+
+    def backward(self, dvalues, y_true):
+        samples, outputs = len(dvalues), len(dvalues[0])
+        self.dinputs = np.sign(dvalues - y_true) / outputs
+        self.dinputs = self.dinputs / samples
+
+
+class Activation_Softmax:
+    def forward(self, inputs):
+        exps = np.exp(inputs - np.max(inputs, axis=1, keepdims=True))
+        self.output = exps / np.sum(exps, axis=1, keepdims=True)
+
+
+class Activation_Softmax_Loss_CategoricalCrossentropy:
+    def __init__(self):
+        self.activation = Activation_Softmax()
+        self.loss = Loss_CategoricalCrossentropy()
+
+    def forward(self, inputs, y_true):
+        self.activation.forward(inputs)
+        self.output = self.activation.output
+        return self.loss.calculate(self.output, y_true)
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        if len(y_true.shape) == 2:
+            y_true = np.argmax(y_true, axis=1)
+        self.dinputs = dvalues.copy()
+        self.dinputs[range(samples), y_true] -= 1
+        self.dinputs = self.dinputs / samples  # the loss is the batch mean
+'''
+
+BOOK_LAYERS = ("Loss_CategoricalCrossentropy", "Loss_BinaryCrossentropy", "Loss_MeanAbsoluteError",
+               "Activation_Softmax_Loss_CategoricalCrossentropy")
+
+
+def _check(tmp_path: Path, source: str, *extra: str) -> dict:
+    path = tmp_path / "losses.py"
+    path.write_text(source)
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--json", str(out), "--examples", "10", "--no-fix-search", *extra])
+    return json.loads(out.read_text())
+
+
+def _layers(result: dict) -> dict[str, dict]:
+    return {layer["name"]: layer for layer in result["layers"]}
+
+
+def _one_bug(old: str, new: str) -> str:
+    assert BOOK_STYLE.count(old) == 1, old
+    return BOOK_STYLE.replace(old, new)
+
+
+def test_the_books_losses_and_its_combined_softmax_loss_are_recognised_and_pass(tmp_path):
+    layers = _layers(_check(tmp_path, BOOK_STYLE))
+    for name in BOOK_LAYERS:
+        assert layers[name]["verdict"] in ("pass", "warn"), layers[name]
+        assert layers[name]["bug_codes"] == [], layers[name]
+    assert layers["Loss_CategoricalCrossentropy"]["kind"] == "categorical_crossentropy"
+    assert layers["Activation_Softmax_Loss_CategoricalCrossentropy"]["kind"] == "softmax_crossentropy_combined"
+
+
+@pytest.mark.parametrize("layer, old, new, code", [
+    pytest.param("Loss_CategoricalCrossentropy", "self.dinputs = self.dinputs / samples\n\n\nclass Loss_Binary",
+                 "self.dinputs = self.dinputs\n\n\nclass Loss_Binary", "missing-batch-mean", id="cce-no-mean"),
+    pytest.param("Loss_CategoricalCrossentropy", "self.dinputs = -y_true / dvalues", "self.dinputs = y_true / dvalues",
+                 "sign-flip", id="cce-sign"),
+    pytest.param("Loss_BinaryCrossentropy", "(1 - y_true) / (1 - clipped)) / outputs",
+                 "(1 - y_true) / (1 - clipped))", "scaled", id="bce-no-outputs-mean"),
+    # the book's published MAE backward: d|y - p|/dp is sign(p - y), it writes sign(y - p)
+    pytest.param("Loss_MeanAbsoluteError", "np.sign(dvalues - y_true)", "np.sign(y_true - dvalues)", "sign-flip",
+                 id="mae-as-published"),
+    pytest.param("Activation_Softmax_Loss_CategoricalCrossentropy", "self.dinputs[range(samples), y_true] -= 1",
+                 "self.dinputs[range(samples), y_true] += 1", "sign-flip", id="combined-adds-one"),
+    pytest.param("Activation_Softmax_Loss_CategoricalCrossentropy", "self.dinputs = self.dinputs / samples  # the",
+                 "self.dinputs = self.dinputs  # the", "missing-batch-mean", id="combined-no-mean"),
+])
+def test_a_one_bug_twin_of_a_book_loss_fails_with_its_code(tmp_path, layer, old, new, code):
+    layers = _layers(_check(tmp_path, _one_bug(old, new), "--only", layer))
+    assert layers[layer]["verdict"] == "fail", layers[layer]
+    assert layers[layer]["bug_codes"][0] == code, layers[layer]
+
+
+def test_the_combined_class_is_checked_with_backward_fed_the_output_its_forward_stored(tmp_path):
+    """A backward that treats dvalues as the logits (it takes their softmax again) is right only when it is fed
+    the input: fed the stored probabilities, as the book's loop feeds it, it fails."""
+    takes_logits = _one_bug("self.dinputs = dvalues.copy()",
+                            "self.dinputs = np.exp(dvalues) / np.sum(np.exp(dvalues), axis=1, keepdims=True)")
+    layers = _layers(_check(tmp_path, takes_logits, "--only", "Activation_Softmax_Loss_CategoricalCrossentropy"))
+    assert layers["Activation_Softmax_Loss_CategoricalCrossentropy"]["verdict"] == "fail"
+
+
+def test_a_combined_class_whose_forward_stores_no_output_is_not_checked_and_is_told_what_to_store(tmp_path):
+    no_output = _one_bug("        self.output = self.activation.output\n        return self.loss.calculate(self.output, "
+                         "y_true)", "        return self.loss.calculate(self.activation.output, y_true)")
+    result = _check(tmp_path, no_output, "--only", "Activation_Softmax_Loss_CategoricalCrossentropy")
+    assert "Activation_Softmax_Loss_CategoricalCrossentropy" not in _layers(result)
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "Activation_Softmax_Loss_CategoricalCrossentropy"]
+    assert "stored no new self.output" in reason and "store the softmax's output in self.output" in reason
+
+
+def test_clipping_far_inside_the_domain_changes_the_loss_and_is_caught(tmp_path):
+    """Clipping at 1e-7 never touches a drawn probability; clipping at 0.2 flattens the loss where p < 0.2 while
+    backward still divides by p there, so the check sees it."""
+    clipped_hard = _one_bug("clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)\n        if",
+                            "clipped = np.clip(y_pred, 0.2, 1 - 1e-7)\n        if")
+    layers = _layers(_check(tmp_path, clipped_hard, "--only", "Loss_CategoricalCrossentropy"))
+    assert layers["Loss_CategoricalCrossentropy"]["verdict"] == "fail", layers["Loss_CategoricalCrossentropy"]
+
+
+@pytest.mark.parametrize("name", ["categorical_crossentropy", "binary_crossentropy", "softmax_crossentropy_combined"])
+@pytest.mark.parametrize("convention", ["class", "function"])
+def test_drawn_probabilities_are_valid_and_a_finite_difference_stays_inside_zero_to_one(name, convention):
+    kind = KINDS[name]
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(specs(kind, convention=convention))
+    def run(spec):
+        case = build_case(kind, spec)
+        p = case.x
+        if name == "softmax_crossentropy_combined":  # logits: its own softmax makes the probabilities
+            e = np.exp(p - p.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+        elif name == "categorical_crossentropy":
+            np.testing.assert_allclose(p.sum(axis=1), 1.0)
+        assert p.min() > 1e-3 and p.max() < 1 - 1e-3
+        if name != "softmax_crossentropy_combined":
+            h = steps(p)
+            assert np.all(p - h > 1e-7) and np.all(p + h < 1 - 1e-7)  # never reaching the book's clipping
+
+    run()
+
+
+def test_a_loss_function_returning_the_loss_only_is_not_a_layer_and_says_so(tmp_path):
+    source = ("import numpy as np\n\n\ndef binary_cross_entropy(y_true, y_pred):\n"
+              "    return -np.mean(y_true * np.log(y_pred) + (1 - y_true) * np.log(1 - y_pred))\n")
+    result = _check(tmp_path, source)
+    assert _layers(result) == {}
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "binary_cross_entropy"]
+    assert "returns only the loss" in reason
+
+
+def test_the_usual_names_of_these_losses_find_their_kinds():
+    assert kind_for_class("Loss_CategoricalCrossentropy").name == "categorical_crossentropy"
+    assert kind_for_class("CategoricalCrossentropyLoss").name == "categorical_crossentropy"
+    assert kind_for_class("Loss_BinaryCrossentropy").name == "binary_crossentropy"
+    assert kind_for_class("BCELoss").name == "binary_crossentropy"
+    assert kind_for_class("Loss_MeanAbsoluteError").name == "mae_loss"
+    assert kind_for_class("Activation_Softmax_Loss_CategoricalCrossentropy").name == "softmax_crossentropy_combined"
+    assert kind_for_loss_function("binary_cross_entropy").name == "binary_crossentropy"
+    # a softmax-with-loss whose backward takes dout keeps its own kind
+    assert kind_for_class("SoftmaxWithLoss").name == "softmax_with_loss"
