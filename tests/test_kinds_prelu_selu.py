@@ -225,3 +225,62 @@ def test_the_grader_accepts_the_prelu_forward_for_the_cases_slope_and_refuses_a_
     shaped = alpha.reshape(1, -1, 1, 1) if form == "channel" else alpha
     assert check_forward(kind, case, np.where(case.x > 0, case.x, shaped * case.x)).ok
     assert not check_forward(kind, case, np.where(case.x > 0, case.x, 0.01 * case.x)).ok
+
+
+ASSIGNMENT = '''
+name = "prelu"
+title = "A learned slope"
+convention = "class"
+seed = 1
+examples = 8
+sandbox = "process"
+
+[[layers]]
+name = "PReLU"
+points = 10
+'''
+
+ONE_SLOPE_SUBMISSION = '''
+import numpy as np
+
+
+class PReLU:
+    def __init__(self, alpha=0.25):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.alpha * x)
+
+    def backward(self, dout):
+        self.dalpha = np.sum(dout * np.minimum(self.x, 0))
+        return dout * np.where(self.x > 0, 1.0, self.alpha)
+'''
+
+
+def _grade(tmp_path: Path, source: str):
+    from gradlab.grading.assignment import load_assignment
+    from gradlab.grading.grader import grade_submission
+
+    (tmp_path / "prelu.toml").write_text(ASSIGNMENT)
+    (tmp_path / "student.py").write_text(source)
+    return grade_submission(tmp_path / "student.py", load_assignment(tmp_path / "prelu.toml"))
+
+
+def test_the_grader_grades_a_one_slope_prelu_with_one_slope_and_gives_full_marks(tmp_path):
+    grade = _grade(tmp_path, ONE_SLOPE_SUBMISSION)
+    assert grade.score == grade.max_score == 10
+
+
+def test_without_the_slope_form_probe_the_grader_would_take_dalpha_points_from_a_right_one_slope_prelu(
+        tmp_path, monkeypatch):
+    import gradlab.grading.grader as grader
+
+    monkeypatch.setattr(grader, "parameter_form", lambda *args, **kwargs: {})
+    grade = _grade(tmp_path, ONE_SLOPE_SUBMISSION)
+    assert [p.component for layer in grade.layers for p in layer.parts if not p.passed] == ["dalpha"]
+
+
+def test_the_grader_takes_dalpha_points_from_a_one_slope_prelu_that_reads_x_unmasked(tmp_path):
+    grade = _grade(tmp_path, ONE_SLOPE_SUBMISSION.replace("np.minimum(self.x, 0))", "self.x)"))
+    assert [p.component for layer in grade.layers for p in layer.parts if not p.passed] == ["dalpha"]

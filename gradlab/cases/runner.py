@@ -12,6 +12,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, Gradient
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
 
-__all__ = ["DEFAULT_EXAMPLES", "check_entry", "run_case", "takes_optional_input"]
+__all__ = ["DEFAULT_EXAMPLES", "check_entry", "parameter_form", "run_case", "takes_optional_input"]
 
 
 
@@ -222,30 +223,43 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
             # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug
             notes.append(Finding("wrong-shape", WARN, f"{entry.name} accepts only {' and '.join(taken)} labels; it "
                                  f"was checked with those (courses also use {others})"))
-    if kind.parameter_forms is not None and not flat_input:
+    if not flat_input:
         # the form the layer is written in (one slope, or one per feature): a choice, not a bug, so no note
-        form = next((f for f in kind.parameter_forms.forms if _takes_form(entry, kind, f)), None)
-        if form is not None:
-            overrides.update(form)
+        overrides.update(parameter_form(kind, entry.convention, partial(_forward_backward, entry, kind)))
     return flat_input, overrides, notes
 
 
-def _takes_form(entry: Entry, kind: Kind, form: Mapping[str, Any]) -> bool:
-    """Whether the layer runs with its parameter in `form` (`Kind.parameter_forms`): forward keeps x's shape and
-    the parameter's gradient has as many values as the parameter."""
-    assert kind.parameter_forms is not None
-    name = kind.parameter_forms.param
-    case = build_case(kind, {"N": 3, **kind.batch_spec(entry.convention), **form, "scale": 1.0, "seed": 0})
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            layer = adapt(entry, kind, case)
-            y = layer.forward(case.x.copy(), None)
-            _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
-    except Exception:
-        return False
-    grad = grads.get(name)
-    return np.shape(y) == case.x.shape and grad is not None and np.size(grad) == case.params[name].size
+def parameter_form(kind: Kind, convention: str, run: Callable[[Case], tuple[Any, Mapping[str, Any]]], *,
+                   reraise: tuple[type[BaseException], ...] = ()) -> dict[str, Any]:
+    """The first of the kind's `parameter_forms` the layer runs with ({} if none, or the kind has none): `run(case)`
+    returns forward's output and backward's parameter gradients; the form fits when the output has x's shape and the
+    parameter's gradient as many values as the parameter. Anything `run` raises means "no", except `reraise` (the
+    grader's own failures). Shared by the runner and the grader."""
+    forms = kind.parameter_forms
+    if forms is None:
+        return {}
+    for form in forms.forms:
+        case = build_case(kind, {"N": 3, **kind.batch_spec(convention), **form, "scale": 1.0, "seed": 0})
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                y, grads = run(case)
+        except reraise:
+            raise
+        except Exception:
+            continue
+        grad = grads.get(forms.param)
+        if np.shape(y) == case.x.shape and grad is not None and np.size(grad) == case.params[forms.param].size:
+            return dict(form)
+    return {}
+
+
+def _forward_backward(entry: Entry, kind: Kind, case: Case) -> tuple[np.ndarray, Mapping[str, Any]]:
+    """The layer's output on the case and its parameter gradients for a random upstream gradient."""
+    layer = adapt(entry, kind, case)
+    y = layer.forward(case.x.copy(), None)
+    _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
+    return y, grads
 
 
 def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:

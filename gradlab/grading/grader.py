@@ -27,7 +27,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 
-from gradlab.cases.runner import takes_optional_input
+from gradlab.cases.runner import parameter_form, takes_optional_input
 from gradlab.cases.strategies import specs as spec_strategy
 from gradlab.conventions.adapters import takes_indices
 from gradlab.conventions.layouts import ColumnsLayer
@@ -156,12 +156,17 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
         factory, flat = _layer_factory(box, entry, kind, assignment, grade)
+        # the form a parameter takes in the layer (PReLU's one slope or one per feature), found as the checker finds it
+        form = {} if flat else parameter_form(kind, assignment.convention,
+                                              partial(_remote_forward_backward, box, entry["name"], kind),
+                                              reraise=(SandboxFailure,))
     except SandboxFailure as exc:
         for p in grade.parts:
             p.passed, p.codes, p.message = False, ["crashed"], exc.detail
         grade.error = exc.detail
         return grade
-    for spec, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
+    for drawn, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
+        spec = {**drawn, **form}
         case = build_case(kind, spec)
         made: list[Any] = []
         make = factory(made)
@@ -275,6 +280,13 @@ def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kin
 
 def _remote_forward(box: Sandbox, name: str, kind: Kind, case: Any) -> np.ndarray:
     return RemoteLayer(box, name, kind, case).forward(case.x.copy(), None)
+
+
+def _remote_forward_backward(box: Sandbox, name: str, kind: Kind, case: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    layer = RemoteLayer(box, name, kind, case)
+    y = layer.forward(case.x.copy(), None)
+    _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
+    return y, grads
 
 
 def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> LayerGrade:
