@@ -9,6 +9,9 @@ Non-goal: drawing and running the cases (that is `gradlab.cases.runner`).
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -76,6 +79,32 @@ def _not_written(stage: str, exc: BaseException) -> str | None:
     return None
 
 
+def _backward_of(entry: Entry) -> Any:
+    """The user's backward: a class's method, or the second of a function-style pair."""
+    target = entry.target
+    if isinstance(target, type):
+        return getattr(target, "backward", None)
+    if isinstance(target, tuple) and len(target) == 2:
+        return target[1]
+    return None
+
+
+def _empty_body(fn: Any) -> bool:
+    """Whether `fn`'s body does nothing: `pass`, `...`, a docstring, a bare `return` (the second volume's first
+    chapter sketches layers with `def backward(self): pass`, forward only, backward to come)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return False
+    func = tree.body[0] if tree.body else None
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return all(isinstance(st, ast.Pass) or isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)
+               or isinstance(st, ast.Return) and (st.value is None or isinstance(st.value, ast.Constant)
+                                                  and st.value.value is None)
+               for st in func.body)
+
+
 def _only_crashed(result: CaseResult) -> bool:
     return result.failed and result.bug_codes == ["crashed"] and not result.gradients
 
@@ -113,6 +142,10 @@ class Refusals:
         if why is None:
             return False
         stage, exc = why
+        if stage == "backward" and _empty_body(_backward_of(self.entry)):
+            # called with dout, a stub that takes none raises TypeError; one that takes it returns None: unwritten
+            self.unwritten, self.unwritten_cases = "backward is empty (its body is pass)", self.unwritten_cases + 1
+            return True
         if isinstance(exc, ConventionMismatch):  # a layout gradlab does not adapt: not checked, not failed
             self.cannot_run = str(exc)
             raise CannotRun(self.cannot_run)

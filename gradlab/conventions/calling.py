@@ -91,18 +91,51 @@ _PYTHON_2_NAMES = {"xrange": "range", "iteritems": "items", "itervalues": "value
                    "cPickle": "pickle"}
 
 
+#: what numpy says when an integer-only argument gets the float that Python 3's `/` makes of two integers
+_FLOAT_WHERE_INT = ("'float' object cannot be interpreted as an integer", "slice indices must be integers")
+
+
 def python_2(exc: BaseException) -> str | None:
     """"it was written for Python 2 (...)" when `exc` is a name only Python 2 had: `xrange` (a NameError for
-    a name its module never defines) or `dict.iteritems` (an AttributeError of a dict); None otherwise."""
+    a name its module never defines) or `dict.iteritems` (an AttributeError of a dict); or a float where an integer
+    belongs (`Hout = 1 + (H - HH) / stride`, then `np.zeros((N, F, Hout, Wout))`) in a file that uses Python 2's
+    names without importing them, so it runs under Python 2 only, where `/` of two integers is an integer; None
+    otherwise (the same float in Python 3 code is the code's own bug)."""
     if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError) and exc.name in _PYTHON_2_NAMES:
         name = exc.name
     elif isinstance(exc, AttributeError) and exc.name in _PYTHON_2_NAMES and isinstance(exc.obj, dict):
         name = exc.name
+    elif isinstance(exc, TypeError) and str(exc).startswith(_FLOAT_WHERE_INT):
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
+        used = _python_2_names_used(frames[-1].filename) if frames else []
+        if not used:
+            return None
+        return (f"it was written for Python 2 ({exc}; it uses {used[0]}, so `/` of two integers was an integer "
+                "when it was written: in Python 3 write //)")
     else:
         return None
     return f"it was written for Python 2 ({exc}; in Python 3 write {_PYTHON_2_NAMES[name]})"
 
 
+def _python_2_names_used(filename: str) -> list[str]:
+    """The names only Python 2 had (`xrange`, `.iteritems()`) that the file uses and never imports or defines."""
+    try:
+        tree = ast.parse(Path(filename).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    bound = _imported_names(filename) | {n.name for n in ast.walk(tree)
+                                         if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    bound |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    used = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in _PYTHON_2_NAMES]
+    used += [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("iteritems", "has_key")]
+    return [n for n in dict.fromkeys(used) if n not in bound]
+
+
+#: names numpy had when published course code was written, and removed since (1.20-1.25, 2.0)
+_REMOVED_NUMPY_NAMES = {"int", "float", "bool", "object", "complex", "str", "long", "unicode", "asscalar", "alen",
+                        "rank", "typeDict", "loads", "msort", "float_", "complex_", "string_", "unicode_", "NaN",
+                        "Inf", "NINF", "PINF", "infty", "Infinity", "product", "cumproduct", "sometrue", "alltrue",
+                        "round_", "in1d", "row_stack", "trapz", "mat"}
 #: keywords numpy functions took when published course code was written, and no longer take
 _REMOVED_KEYWORDS = {"newshape": "np.reshape(a, newshape=s): pass the shape by position, np.reshape(a, s)"}
 
@@ -112,7 +145,9 @@ def older_numpy(exc: BaseException) -> str | None:
     the aliases np.int, np.float (numpy 1.24), names numpy 2.0 removed (np.float_, np.NaN), np.reshape's
     newshape= keyword (CS231n solutions write np.reshape(dx, newshape=x.shape)); None otherwise."""
     text = str(exc).split("\n", 1)[0]
-    if isinstance(exc, AttributeError) and text.startswith("module 'numpy' has no attribute"):
+    # only names numpy had and removed: `np.asnumpy` (cupy's, called on the numpy path) is the code's own bug
+    if isinstance(exc, AttributeError) and text.startswith("module 'numpy' has no attribute") and \
+            (getattr(exc, "name", None) in _REMOVED_NUMPY_NAMES or "deprecated alias" in str(exc)):
         return (f"it was written for an older numpy ({text}; numpy 1.24 removed the aliases np.int, np.float, "
                 "np.bool, np.object: write int, float, bool, object)")
     if isinstance(exc, AttributeError) and "was removed in the NumPy 2.0 release" in text:

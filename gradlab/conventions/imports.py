@@ -60,7 +60,16 @@ def package_of(path: Path) -> tuple[Path, str] | None:
             any(level for _, level in _imports(path)):
         parts.insert(0, folder.name)
         folder = folder.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
+    elif not (folder / "__init__.py").is_file() and folder.name.isidentifier() and \
+            any(level for _, level in _imports(path)):
+        # a file importing relatively in a folder without __init__.py (a learner's copy of the second volume's
+        # `common/`, `from .np import *`) is a module of that folder as a namespace package, as its notebooks
+        # import it (`from common.layer import Affine`) from the folder above
+        return folder.parent, f"{folder.name}.{path.stem}"
+    # a folder whose name is no identifier (a clone's `numpy-nn/`) cannot be imported as a package, whatever
+    # __init__.py it holds: its code is run from inside it (`from nn.dense import Dense` at its top), so the
+    # package ends below it
+    while (folder / "__init__.py").is_file() and folder.parent != folder and folder.name.isidentifier():
         parts.insert(0, folder.name)
         folder = folder.parent
     if folder == path.parent:

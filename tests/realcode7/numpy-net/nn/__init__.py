@@ -1,0 +1,1 @@
+from nn.layers import Affine, Sigmoid
