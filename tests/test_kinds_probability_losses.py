@@ -216,3 +216,31 @@ def test_the_usual_names_of_these_losses_find_their_kinds():
     assert kind_for_loss_function("binary_cross_entropy").name == "binary_crossentropy"
     # a softmax-with-loss whose backward takes dout keeps its own kind
     assert kind_for_class("SoftmaxWithLoss").name == "softmax_with_loss"
+
+
+def test_a_loss_averaged_over_every_element_names_the_count_its_backward_left_out():
+    from gradlab.kinds.binary_crossentropy import mean_over_elements
+
+    case = build_case(KINDS["binary_crossentropy"], {"N": 2, "D": 3, "scale": 1.0, "seed": 4})
+    numeric = case.x - 0.5  # any gradient with no zero: the reading is about the ratio only
+    code, sentence = mean_over_elements(case, "x", numeric * 6, numeric, None)
+    assert code == "scaled" and "all N·D = 2·3 elements" in sentence
+    code, sentence = mean_over_elements(case, "x", numeric * 3, numeric, None)
+    assert code == "scaled" and "each sample's 3 outputs" in sentence
+    # the batch size alone is the general diagnosis' missing-batch-mean; another factor is not this reading
+    assert mean_over_elements(case, "x", numeric * 2, numeric, None) is None
+    assert mean_over_elements(case, "x", numeric * 5, numeric, None) is None
+
+
+def test_a_function_style_binary_cross_entropy_without_its_mean_in_dx_is_scaled_and_told_which_count(tmp_path):
+    """The loss is the mean over every prediction; dx without any division (as one published educational library
+    writes it) is caught, and the sentence names the outputs' mean."""
+    source = ("import numpy as np\n\n\ndef binary_cross_entropy(p, y):\n"
+              "    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()\n"
+              "    return loss, (1 - y) / (1 - p) - y / p\n")
+    (layer,) = _check(tmp_path, source)["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "scaled", layer
+    assert "leaves out that mean's" in layer["gradients"]["dx"]["diagnosis"], layer
+    fixed = source.replace("- y / p\n", "- y / p) / p.size\n").replace("return loss, (1", "return loss, ((1")
+    (layer,) = _check(tmp_path, fixed)["layers"]
+    assert layer["verdict"] == "pass", layer

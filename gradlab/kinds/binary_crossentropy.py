@@ -38,6 +38,31 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 3}
 
 
+def mean_over_elements(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                       **_: Any) -> tuple[str, str] | None:
+    """A loss averaged over every element whose dx leaves out part of that mean's 1/(N·D): which count it is.
+
+    The general diagnosis measures the factor (`scaled`: 2 times) but cannot know that it is the number of
+    outputs, or of elements, that the forward divided by; where it is the batch size alone it says so itself.
+    """
+    n = case.N
+    d = case.x.size // max(n, 1)
+    keep = np.abs(numeric) > 1e-12 * max(1.0, float(np.abs(numeric).max(initial=0.0)))
+    if name != "x" or d == 1 or not keep.any():
+        return None
+    ratio = analytic[keep] / numeric[keep]
+    if np.allclose(ratio, n * d, rtol=1e-6) and n > 1:
+        return "scaled", (f"dx is {n * d} times the true gradient: forward averages over all N·D = {n}·{d} elements "
+                          "and backward leaves out that mean's 1/(N·D) (divide by the number of elements, x.size)")
+    if np.allclose(ratio, d, rtol=1e-6) and d != n:
+        # one sample cannot tell a missing 1/D from a missing 1/(N·D): say what both have in common
+        counted = "the sample's" if n == 1 else "each sample's"
+        return "scaled", (f"dx is {d} times the true gradient: forward averages over {counted} {d} outputs and "
+                          "backward leaves out that mean's 1/D (divide by every count forward divides by: the "
+                          "outputs, and the samples)")
+    return None
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     """The mean over every output (the reference's), then the sum over a sample's outputs averaged over N."""
     assert case.t is not None
@@ -49,5 +74,5 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 KIND = Kind(
     "binary_crossentropy", ("binarycrossentropy", "bce"), build, draw_shape, batch_spec,
     loss_functions=("binary_cross_entropy", "binary_crossentropy", "bce_loss"), is_loss=True, scales=LOSS_SCALES,
-    forward_candidates=forward_candidates,
+    forward_candidates=forward_candidates, explain=mean_over_elements,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.core.kind import Case, Kind, Spec
+from gradlab.kinds.binary_crossentropy import mean_over_elements
 from gradlab.kinds.common import LOSS_SCALES, draw_elementwise_shape, elementwise_batch_spec, values
 
 
@@ -30,5 +31,5 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 KIND = Kind(
     "mae_loss", ("maeloss", "meanabsoluteerror", "meanabsoluteloss", "mae", "l1loss", "absoluteloss"), build,
     draw_elementwise_shape, elementwise_batch_spec, loss_functions=("mae_loss", "l1_loss"), is_loss=True,
-    scales=LOSS_SCALES, forward_candidates=forward_candidates,
+    scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=mean_over_elements,
 )
