@@ -207,3 +207,16 @@ def test_a_dezero_style_mul_is_skipped_and_its_add_passes(tmp_path, capsys):
     main(["check", str(path), "--examples", "5", "--no-fix-search"])
     out = capsys.readouterr().out
     assert "PASS Add " in out and "SKIP Mul:" in out and "FAIL" not in out, out
+
+
+def test_an_add_whose_forward_takes_a_list_of_inputs_is_skipped_saying_it_takes_no_second_input(tmp_path, capsys):
+    """DeZero's first steps: `Add.forward(xs)` takes a tuple and returns one; not the book's forward(x, y)."""
+    path = tmp_path / "step11.py"
+    path.write_text(
+        "class Add:\n"
+        "    def forward(self, xs):\n        x0, x1 = xs\n        return (x0 + x1,)\n\n"
+        "    def backward(self, gys):\n        return gys\n")
+    main(["check", str(path), "--examples", "5", "--no-fix-search"])
+    out = capsys.readouterr().out
+    assert "SKIP Add: its forward takes no second input, so it is not the kind add_layer (forward(x, y))" in out, out
+    assert "FAIL" not in out

@@ -173,8 +173,11 @@ class _Finder(ConventionNames):
                 if self.library_class(name, obj, kind):
                     continue
                 if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
-                    self.found.skipped.append((name, f"its forward takes no previous state, so it is not a {kind.name}"
-                                                     f" step (forward(x, {', '.join(kind.forward_inputs)}))"))
+                    # a recurrent step's second input is its state; an Add's or an attention's is another array
+                    what = "previous state, so it is not a {} step" if {"Wx", "Wh"} <= set(kind.params) else \
+                        "second input, so it is not the kind {}"
+                    self.found.skipped.append((name, f"its forward takes no {what.format(kind.name)} "
+                                                     f"(forward(x, {', '.join(kind.forward_inputs)}))"))
                 elif kind is not None and kind.forward_inputs and _takes_more_inputs(obj, kind):
                     self.found.skipped.append((name, f"its forward requires more inputs than the {kind.name} kind's "
                                                      f"forward(x, {', '.join(kind.forward_inputs)}): another layer"))
