@@ -155,9 +155,46 @@ def test_a_learners_prelu_passes_in_its_own_spelling(tmp_path, name):
     assert report.verdict == PASS, (report.bug_codes, report.error)
 
 
-def test_a_learners_self_updating_prelu_whose_slope_reads_x_unmasked_fails(tmp_path):
+def test_a_learners_self_updating_prelu_whose_slope_reads_x_unmasked_is_named_wrong_input(tmp_path):
     report = check_entry(_entries(tmp_path, LEARNERS)["PReluUnmasked"], examples=15)
-    assert report.verdict == FAIL and "crashed" not in report.bug_codes, report.bug_codes
+    assert report.bug_codes == ["wrong-input"], report.bug_codes
+
+
+SLOPE_SLIP = '''
+import numpy as np
+
+
+class PReLU:
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        self.out = np.where(x > 0, x, self.alpha * x)
+        return self.out
+
+    def backward(self, dout):
+        self.dalpha = np.sum({written}, axis={axis})
+        return dout * np.where(self.x > 0, 1.0, self.alpha)
+'''
+
+
+@pytest.mark.parametrize("axis", ["None", "0"], ids=["one slope", "a slope per feature"])
+@pytest.mark.parametrize(("written", "code"), [
+    ("dout * np.minimum(self.x, 0)", None),
+    ("dout * self.x", "wrong-input"),
+    ("dout * self.out", "wrong-input"),
+    ("dout * np.minimum(self.out, 0)", "wrong-input"),
+    ("dout * np.maximum(self.x, 0)", "misrouted"),
+    ("2 * dout * np.minimum(self.x, 0)", "scaled"),  # a near miss: a factor, none of the slips
+])
+def test_a_slope_gradient_written_with_the_wrong_array_or_side_is_named_for_it(tmp_path, written, code, axis):
+    """With one slope, dalpha is one number, which the general diagnosis can only read as a factor."""
+    entry = _entries(tmp_path, SLOPE_SLIP.format(written=written, axis=axis))["PReLU"]
+    report = check_entry(entry, examples=15)
+    assert report.bug_codes == ([code] if code else []), report.bug_codes
+    if code:
+        assert _what_it_takes(entry, KINDS["prelu"])[1]["alpha"] == ("one" if axis == "None" else "feature")
 
 
 LIBRARY_SELU = '''
@@ -217,12 +254,12 @@ def test_the_grader_accepts_selu_with_its_constants_to_four_decimals_and_refuses
     assert not check_forward(kind, case, _selu(case.x, 1.6733, 1.0)).ok  # the scale forgotten
 
 
-@pytest.mark.parametrize("form", ["one", "feature", "channel"])
+@pytest.mark.parametrize("form", KINDS["prelu"].parameter_forms.forms, ids=lambda f: f["alpha"])
 def test_the_grader_accepts_the_prelu_forward_for_the_cases_slope_and_refuses_a_leaky_relu(form):
     kind = KINDS["prelu"]
-    case = build_case(kind, {"N": 3, **kind.batch_spec("class"), "alpha": form, "seed": 4, "scale": 1.0})
+    case = build_case(kind, {"N": 3, **kind.batch_spec("class"), **form, "seed": 4, "scale": 1.0})
     alpha = case.params["alpha"]
-    shaped = alpha.reshape(1, -1, 1, 1) if form == "channel" else alpha
+    shaped = alpha.reshape(1, -1, 1, 1) if case.x.ndim == 4 else alpha
     assert check_forward(kind, case, np.where(case.x > 0, case.x, shaped * case.x)).ok
     assert not check_forward(kind, case, np.where(case.x > 0, case.x, 0.01 * case.x)).ok
 
