@@ -18,6 +18,7 @@ import numpy as np
 
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
+from gradlab.core.layer_state import LayerState
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
@@ -53,6 +54,8 @@ class CheckContext:
     #: the upstream gradient (1 for a loss) and the analytic gradients backward returned for it
     G: np.ndarray = field(init=False)
     analytic: dict[str, np.ndarray | None] = field(init=False)
+    #: the whole layer as the checked backward found it: diagnosis asks its questions of that layer
+    state: LayerState | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.x = self.case.x.copy()
@@ -261,6 +264,7 @@ def _backward(ctx: CheckContext) -> None:
     rng = np.random.default_rng([ctx.seed, 1])
     ctx.G = np.array(1.0) if ctx.kind.is_loss else rng.standard_normal(ctx.y0.shape)
     dout = ctx.G.copy()
+    ctx.state = LayerState.of(ctx.layer, params=ctx.saved)
     dx, grads = ctx.layer.backward(dout)
     ctx.analytic = {k: None if v is None else np.array(v, copy=True) for k, v in ctx.gradients_of(dx, grads).items()}
     if not np.array_equal(dout, ctx.G):

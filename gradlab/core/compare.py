@@ -16,6 +16,7 @@ import numpy as np
 from gradlab.core import numeric
 from gradlab.core.diagnose import diagnose_shape, diagnose_values
 from gradlab.core.evidence import Evidence
+from gradlab.core.layer_state import LayerState
 from gradlab.core.protocol import Layer
 from gradlab.core.results import GradientResult
 from gradlab.core.tolerances import NOISE_MARGIN, NOISE_MARGIN_FLOAT32
@@ -97,8 +98,12 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     user_a, user_n, user_rel = view(a), view(n), view(rel)
     worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
-        d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N, upstream=view_up(G),
-                            evidence=_asked(jacobians, G, n, view, view_up), rtol=rtol)
+        evidence = _asked(jacobians, G, n, view, view_up)
+        try:
+            d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N,
+                                upstream=view_up(G), evidence=evidence, rtol=rtol)
+        finally:
+            _leave(evidence)
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
@@ -140,8 +145,12 @@ def _wrong_shape(name: str, a: np.ndarray, n: np.ndarray, G: np.ndarray, N: int,
                  view_up: Callable[[np.ndarray], np.ndarray]) -> GradientResult:
     """A gradient of another shape than its input's or parameter's: failed, with what the shape says."""
     user_a = view(a)
-    d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G),
-                       evidence=_asked(jacobians, G, n, view, view_up))
+    evidence = _asked(jacobians, G, n, view, view_up)
+    try:
+        d = diagnose_shape(name, np.asarray(user_a, dtype=np.float64), view(n), N, upstream=view_up(G),
+                           evidence=evidence)
+    finally:
+        _leave(evidence)
     return GradientResult(analytic_shape=user_a.shape, passed=False, max_rel_error=1.0, bug_code=d.code,
                           diagnosis=d.sentence, analytic=user_a, **base)
 
@@ -165,6 +174,13 @@ def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, n: np.
     """The layer's evidence for diagnosis, told the upstream and true gradients and the user's orientation."""
     found = evidence() if evidence is not None else None
     return None if found is None else found.seen(G, view, view_up, n)
+
+
+def _leave(evidence: Evidence | None) -> None:
+    """The layer as diagnosis found it, once diagnosis has asked its questions (every one of `Evidence`'s own
+    leaves it as the check's backward found it; `gradlab.core.transposed_parameter`'s runs a backward of its own)."""
+    if evidence is not None:
+        evidence.leave()
 
 
 def _same(a: np.ndarray) -> np.ndarray:
@@ -201,7 +217,8 @@ def _at(evaluate_at: Callable[[int, float], np.ndarray], k: int, delta: float) -
 
 
 def jacobians(layer: Layer, target: str, arr: np.ndarray, *, h: np.ndarray, xw: np.ndarray, tw: Any, y0: np.ndarray,
-              evaluate_at: Callable[[int, float], np.ndarray]) -> Evidence:
+              evaluate_at: Callable[[int, float], np.ndarray], state: LayerState | None = None) -> Evidence:
     """The evidence diagnosis may ask of the layer on failure (its Jacobians, its answers at other
-    arrays: `gradlab.core.evidence`); building it costs nothing, each answer is computed when asked."""
-    return Evidence(layer, target, arr, xw, tw, y0, h, evaluate_at)
+    arrays: `gradlab.core.evidence`); each answer is computed when asked, on the layer as `state` recorded it
+    (the check's, taken before its backward: `CheckContext.state`)."""
+    return Evidence(layer, target, arr, xw, tw, y0, h, evaluate_at, state=state)

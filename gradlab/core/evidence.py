@@ -5,6 +5,9 @@ output where the input belongs?" is answered by running backward on the output; 
 on another sample?" by running forward on a larger batch. An `Evidence` holds the layer and its case (in gradlab's
 orientation) and answers such questions in the user's orientation, each for a few calls, computed only when asked
 (a passing gradient never builds one). Every answer is None when the layer cannot give it (another shape, a crash).
+Every question finds the layer as the check's backward found it (`reset`, `gradlab.core.layer_state`): a layer that
+updates its own weights in backward, or accumulates its gradients with `+=`, would otherwise answer each question on
+the layer the previous one left behind. Once diagnosis is done, the layer is left as diagnosis found it (`leave`).
 Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are measurements only.
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core import numeric
+from gradlab.core.layer_state import LayerState
 from gradlab.core.protocol import Layer, grad_name, user_view
 
 #: Jacobians for diagnosis (outputs x elements) are built only up to this many entries
@@ -47,6 +51,31 @@ class Evidence:
     show_out: Callable[[np.ndarray], np.ndarray] = field(default=_same)
     #: the true (numeric) gradient, in gradlab's orientation
     n: np.ndarray | None = None
+    #: the layer as the check's backward found it (the check records it: `CheckContext.state`); without it, the
+    #: layer as it is when the evidence is built
+    state: LayerState | None = None
+    #: the layer as diagnosis found it, to leave it so (`leave`)
+    found: LayerState = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.found = LayerState.of(self.layer)
+        if self.state is None:
+            self.state = self.found
+
+    def reset(self) -> None:
+        """Put the layer back as the check's backward found it: parameters, gradients it accumulates, its caches."""
+        assert self.state is not None
+        self.state.restore()
+
+    def leave(self) -> None:
+        """Put the layer back as diagnosis found it, once every question is answered: diagnosis changes nothing."""
+        self.found.restore()
+
+    def _backward_after_forward(self, x: np.ndarray, t: Any, G: np.ndarray) -> tuple[Any, dict[str, Any]]:
+        """backward(G) after a forward on `x`, on the layer as the check's backward found it."""
+        self.reset()
+        self.layer.forward(x, t)
+        return self.layer.backward(G)
 
     def seen(self, G: np.ndarray, show: Callable[[np.ndarray], np.ndarray],
              show_out: Callable[[np.ndarray], np.ndarray], n: np.ndarray | None = None) -> Evidence:
@@ -63,19 +92,25 @@ class Evidence:
             return None
         h = self.h.reshape(-1)
         J = np.empty((m, size))
-        for k in range(size):
-            J[:, k] = (self.evaluate_at(k, float(h[k])) - self.evaluate_at(k, -float(h[k]))).reshape(-1) / (2 * h[k])
-        self.layer.forward(self.x, self.t)
-        A = np.empty((m, size))
-        for i in range(m):
-            e = np.zeros(self.y0.shape)
-            e.reshape(-1)[i] = 1.0
-            dx, grads = self.layer.backward(e)
-            g = dx if self.target == "x" else grads.get(self.target)
-            if g is None or np.shape(g) != self.arr.shape:
-                return None
-            A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
-        return A, J
+        try:
+            self.reset()
+            for k in range(size):
+                up, down = self.evaluate_at(k, float(h[k])), self.evaluate_at(k, -float(h[k]))
+                J[:, k] = (up - down).reshape(-1) / (2 * h[k])
+            A = np.empty((m, size))
+            for i in range(m):
+                e = np.zeros(self.y0.shape)
+                e.reshape(-1)[i] = 1.0
+                # each row on the layer as the check found it: a backward that adds into its gradients (or updates
+                # its weights) would otherwise give row i the sum of rows 0..i
+                dx, grads = self._backward_after_forward(self.x, self.t, e)
+                g = dx if self.target == "x" else grads.get(self.target)
+                if g is None or np.shape(g) != self.arr.shape:
+                    return None
+                A[i] = np.asarray(g, dtype=np.float64).reshape(-1)
+            return A, J
+        finally:
+            self.reset()
 
     @property
     def mixes_samples(self) -> bool | None:
@@ -174,20 +209,17 @@ class Evidence:
     def _dx_for(self, x: np.ndarray, G: np.ndarray) -> np.ndarray:
         """dx after a forward on `x`, for upstream `G`. A backward that updates the parameters (`stale-parameters`)
         gives no evidence here: its dx may read the update, a sum over every sample's dout."""
+        self.reset()
         saved = {k: v.copy() for k, v in self.layer.params.items() if isinstance(v, np.ndarray)}
-        try:
-            y = np.asarray(self.layer.forward(x.copy(), self.t))
-            if y.shape != G.shape:
-                raise ValueError("not one output per sample of the upstream gradient's shape")
-            dx, _ = self.layer.backward(G.copy())
-            if dx is None or np.shape(dx) != x.shape:
-                raise ValueError("no dx of x's shape")
-            if any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()):
-                raise ValueError("backward changed the parameters")
-            return np.asarray(dx, dtype=np.float64)
-        finally:
-            for k, v in saved.items():
-                self.layer.params[k][...] = v
+        y = np.asarray(self.layer.forward(x.copy(), self.t))
+        if y.shape != G.shape:
+            raise ValueError("not one output per sample of the upstream gradient's shape")
+        dx, _ = self.layer.backward(G.copy())
+        if dx is None or np.shape(dx) != x.shape:
+            raise ValueError("no dx of x's shape")
+        if any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()):
+            raise ValueError("backward changed the parameters")
+        return np.asarray(dx, dtype=np.float64)
 
     def flows_where_zeroed(self, *, min_size: int = 256) -> tuple[int, int, int, int] | None:
         """On a batch of at least `min_size` elements (the case's samples repeated, shifted a little so that
@@ -252,8 +284,7 @@ class Evidence:
             return {}
 
         def ask() -> dict[str, np.ndarray]:
-            self.layer.forward(self.x, self.t)
-            _, grads = self.layer.backward(G.copy())
+            _, grads = self._backward_after_forward(self.x, self.t, G.copy())
             return {grad_name(self.layer, k): user_view(self.layer, k)(np.asarray(v, dtype=np.float64))
                     for k, v in grads.items() if v is not None and np.issubdtype(np.asarray(v).dtype, np.number)}
 
@@ -333,8 +364,7 @@ class Evidence:
                 down = total()
                 x2[:N].flat[k] = old
                 n2[k] = (up - down) / (2 * h[k])
-            self.layer.forward(x2.copy(), t2)
-            dx, _ = self.layer.backward(G2.copy())
+            dx, _ = self._backward_after_forward(x2.copy(), t2, G2.copy())
             if dx is None or np.shape(dx) != x2.shape:
                 raise ValueError("no dx of the larger batch's shape")
             a2 = np.asarray(dx, dtype=np.float64)[:N].reshape(-1)
@@ -368,8 +398,7 @@ class Evidence:
                                               np.asarray(G, dtype=np.float64), self.h)  # the check's steps
             analytic = []
             for labels in (t, other):
-                self.layer.forward(self.x.copy(), labels.copy())
-                dx, _ = self.layer.backward(np.array(G, dtype=np.float64))
+                dx, _ = self._backward_after_forward(self.x.copy(), labels.copy(), np.array(G, dtype=np.float64))
                 if dx is None or np.shape(dx) != self.x.shape:
                     raise ValueError("no dx of x's shape")
                 analytic.append(np.asarray(dx, dtype=np.float64))
@@ -379,17 +408,18 @@ class Evidence:
 
     def _analytic(self, x_new: np.ndarray) -> np.ndarray:
         assert self.G is not None
-        self.layer.forward(x_new.copy(), self.t)
-        dx, _ = self.layer.backward(self.G.copy())
+        dx, _ = self._backward_after_forward(x_new.copy(), self.t, self.G.copy())
         if dx is None or np.shape(dx) != self.x.shape:
             raise ValueError("no dx of x's shape")
         return self.show(np.asarray(dx, dtype=np.float64))
 
     def _quietly(self, ask: Callable[[], Any]) -> Any:
-        """`ask()`, or None if the layer raised; the layer's cache is put back to the case's forward."""
+        """`ask()` on the layer as the check's backward found it, or None if the layer raised; the layer is left
+        so (its cache put back to the case's forward, for a layer whose state could not all be recorded)."""
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
+                self.reset()
                 return ask()
         except Exception:  # a layer that cannot answer leaves the hypothesis untested, nothing more
             return None
@@ -398,3 +428,4 @@ class Evidence:
                 self.layer.forward(self.x, self.t)
             except Exception:  # its crash is reported by the step that owns it
                 pass
+            self.reset()

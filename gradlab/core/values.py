@@ -193,7 +193,8 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
             evaluate_at=evaluate_at, G=ctx.G, h=h, noise=noise)
         ctx.restore()
     # Jacobians cost a forward per element and a backward per output: computed only on failure
-    jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at)
+    jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at,
+                  state=ctx.state)
     result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
                      batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
                      noise=noise, jacobians=jac,

@@ -1,0 +1,277 @@
+"""Diagnosis asks its questions of the layer as the check's backward found it, and leaves the layer as it found it.
+
+A layer that updates its own weights in backward (learners' `backward(grad, lr)`, with momentum or an optimizer
+object) or adds its gradients into arrays it keeps (`self.grads[0][...] += dW`, zeroed by the user's optimizer) gives
+another answer at every backward. Diagnosis runs a backward per output element for its Jacobians, and more; each ran
+on what the previous one left, so the Jacobian's rows were running sums and a bias gradient that keeps one sample's
+share read `mismatch` or "off by 39%" by the case, where the layer's every entry is right or missing (`dropped-term`).
+The layers here are our own, in those conventions; each buggy one has a correct twin whose gradients pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradlab.core.values as values_module
+from gradlab import entry_for
+from gradlab.cases.runner import run_case
+from gradlab.conventions.adapters import adapt
+from gradlab.core.evidence import Evidence
+from gradlab.core.layer_state import LayerState
+from gradlab.kinds import KINDS, build_case
+
+SPECS = [{"N": 3, "in_shape": (4,), "out": 4, "seed": 0, "scale": 1.0},
+         {"N": 4, "in_shape": (3,), "out": 2, "seed": 1, "scale": 1.0},
+         {"N": 2, "in_shape": (2,), "out": 3, "seed": 2, "scale": 1.0}]
+
+
+# --- the textbook's list style, accumulating with += ------------------------------------------------------------
+
+class Affine:
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return np.dot(x, W) + b
+
+    def backward(self, dout):
+        W, _ = self.params
+        dx = np.dot(dout, W.T)
+        self.grads[0][...] += np.dot(self.x.T, dout)
+        self.grads[1][...] += self._db(dout)
+        return dx
+
+    def _db(self, dout):
+        return np.sum(dout, axis=0)
+
+
+class AffineBiasOfOneSample(Affine):
+    def _db(self, dout):
+        return dout[0]
+
+
+class AffineAccumulatingInAttributes:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.dW, self.db = np.zeros_like(W), np.zeros_like(b)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW += self.x.T @ dout
+        self.db += dout.sum(axis=0)
+        return np.maximum(dout, 0) @ self.W.T  # the bug: dout's negative entries are dropped
+
+
+# --- learners' Dense(n_in, n_out) with backward(grad, lr), updating itself ----------------------------------------
+
+class Dense:
+    def __init__(self, n_in, n_out):
+        self.weights = np.random.randn(n_in, n_out) * 0.1
+        self.bias = np.zeros((1, n_out))
+        self.v_w, self.v_b = np.zeros_like(self.weights), np.zeros_like(self.bias)
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        return inputs @ self.weights + self.bias
+
+    def backward(self, grad, lr):
+        d_weights = self.inputs.T @ grad
+        d_bias = self._d_bias(grad)
+        d_inputs = grad @ self.weights.T
+        self.v_w = 0.9 * self.v_w + d_weights  # momentum: the velocity outlives the call
+        self.v_b = 0.9 * self.v_b + d_bias
+        self.weights -= lr * self.v_w
+        self.bias -= lr * self.v_b
+        return d_inputs
+
+    def _d_bias(self, grad):
+        return grad.sum(axis=0, keepdims=True)
+
+
+class DenseBiasOfOneSample(Dense):
+    def _d_bias(self, grad):
+        return grad[:1]
+
+
+class Momentum:
+    def __init__(self, mu=0.9):
+        self.mu, self.velocity = mu, {}
+
+    def step(self, key, param, grad, lr):
+        self.velocity[key] = self.mu * self.velocity.get(key, np.zeros_like(param)) + grad
+        param -= lr * self.velocity[key]
+
+
+class DenseWithOptimizer:
+    def __init__(self, n_in, n_out):
+        self.weights = np.random.randn(n_in, n_out) * 0.1
+        self.bias = np.zeros((1, n_out))
+        self.optimizer = Momentum()
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        return inputs @ self.weights + self.bias
+
+    def backward(self, grad, lr):
+        d_inputs = grad @ self.weights.T
+        self.optimizer.step("w", self.weights, self._d_weights(grad), lr)
+        self.optimizer.step("b", self.bias, grad.sum(axis=0, keepdims=True), lr)
+        return d_inputs
+
+    def _d_weights(self, grad):
+        return self.inputs.T @ grad
+
+
+class DenseWithOptimizerRectifiedInputs(DenseWithOptimizer):
+    def _d_weights(self, grad):
+        return np.maximum(self.inputs, 0).T @ grad
+
+
+# --- a Dense that steps with a learning rate of its own (no contract: stale-parameters) -------------------------
+
+class DenseOwnStep:
+    def __init__(self, n_in, n_out):
+        self.W, self.b, self.lr = np.random.randn(n_in, n_out) * 0.1, np.zeros(n_out), 0.5
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout[0]  # the bug: db of one sample
+        dx = dout @ self.W.T
+        self.W -= self.lr * self.dW
+        self.b -= self.lr * self.db
+        return dx
+
+
+def _failing(layer, spec):
+    result = run_case(entry_for(layer, kind="affine"), spec, mode="full")
+    return {g.name: g for g in result.gradients if not g.passed}
+
+
+@pytest.mark.parametrize("layer, name", [(AffineBiasOfOneSample, "grads[1]"), (DenseBiasOfOneSample, "dbias")],
+                         ids=["textbook_accumulating", "learners_momentum"])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
+def test_a_bias_gradient_of_one_sample_is_a_dropped_term_on_every_case_in_a_layer_that_keeps_state(layer, name,
+                                                                                                      spec):
+    failing = _failing(layer, spec)
+    assert list(failing) == [name]
+    assert failing[name].bug_code == "dropped-term"
+    assert "either right or missing" in failing[name].diagnosis  # read off the Jacobian, entry by entry
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
+def test_an_optimizer_object_inside_backward_leaves_a_rectified_weight_gradient_a_dropped_term(spec):
+    failing = _failing(DenseWithOptimizerRectifiedInputs, spec)
+    assert list(failing) == ["dweights"] and failing["dweights"].bug_code == "dropped-term"
+
+
+@pytest.mark.parametrize("layer", [Affine, Dense, DenseWithOptimizer])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
+def test_the_correct_twins_gradients_all_pass(layer, spec):
+    assert _failing(layer, spec) == {}
+
+
+def _evidence(layer_class, target, spec):
+    """The evidence diagnosis would get for `target`, built after the check's own calls (a forward, and two
+    backwards: the check's and the repeatability step's) with the layer's state recorded before them, as
+    `gradlab.core.check` and `gradlab.core.values` build it on a failure."""
+    kind = KINDS["affine"]
+    case = build_case(kind, spec)
+    layer = adapt(entry_for(layer_class, kind="affine"), kind, case)
+    x = case.x.astype(np.float64)
+    y0 = np.asarray(layer.forward(x, None), dtype=np.float64)
+    G = np.random.default_rng(3).standard_normal(y0.shape)
+    state = LayerState.of(layer)  # as `gradlab.core.check` records it, before its backward
+    layer.backward(G.copy())
+    layer.backward(G.copy())
+    arr = x if target == "x" else layer.params[target]
+    flat, h = arr.reshape(-1), np.full(arr.shape, 1e-6)
+
+    def evaluate_at(k, delta):
+        old = flat[k]
+        flat[k] = old + delta
+        try:
+            return np.array(layer.forward(x, None), dtype=np.float64)
+        finally:
+            flat[k] = old
+
+    return Evidence(layer, target, arr, x, None, y0, h, evaluate_at, state=state).seen(G, lambda a: a, lambda a: a)
+
+
+@pytest.mark.parametrize("layer", [Affine, Dense, DenseWithOptimizer])
+@pytest.mark.parametrize("target", ["W", "b"])
+def test_every_row_of_a_correct_stateful_layers_jacobian_is_its_own_backward(layer, target):
+    analytic, numeric = _evidence(layer, target, SPECS[0]).jacobians
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_the_layers_own_gradients_asked_twice_are_the_same():
+    ev = _evidence(Affine, "W", SPECS[1])
+    first, second = ev.analytic_gradients(), ev.analytic_gradients()
+    assert first.keys() == second.keys() == {"grads[0]", "grads[1]"}
+    for k in first:
+        np.testing.assert_array_equal(first[k], second[k])
+
+
+# --- property: diagnosis changes nothing in the layer ------------------------------------------------------------
+
+def _arrays(obj, seen=None):
+    """Every array the object holds (attributes, lists, dicts, objects it holds), copied, by path."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return {}
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return {"": obj.copy()}
+    if isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    elif isinstance(obj, dict):
+        items = obj.items()
+    elif hasattr(obj, "__dict__") and type(obj).__module__ in (__name__, "gradlab.conventions.class_style"):
+        items = vars(obj).items()
+    else:
+        return {}
+    return {f"{k}.{p}": a for k, v in items for p, a in _arrays(v, seen).items()}
+
+
+BUGGY = [AffineBiasOfOneSample, AffineAccumulatingInAttributes, DenseBiasOfOneSample,
+         DenseWithOptimizerRectifiedInputs, DenseOwnStep]
+
+
+@settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(layer=st.sampled_from(BUGGY), N=st.integers(2, 4), d_in=st.integers(1, 4), d_out=st.integers(1, 4),
+       seed=st.integers(0, 50))
+def test_running_the_diagnosis_leaves_every_array_of_the_layer_bit_identical(layer, N, d_in, d_out, seed):
+    changed: list[str] = []
+    diagnosed: list[str] = []
+    real = values_module.compare
+
+    def watched(name, analytic, numeric_grad, **kw):
+        watched_layer = kw["jacobians"].args[0]  # the layer the evidence asks (gradlab.core.values builds it so)
+        before = _arrays(watched_layer)
+        result = real(name, analytic, numeric_grad, **kw)
+        if not result.passed:
+            diagnosed.append(name)
+        after = _arrays(watched_layer)
+        changed.extend(f"{name}: {k}" for k in before if k not in after or before[k].shape != after[k].shape
+                       or not np.array_equal(before[k], after[k], equal_nan=True))
+        return result
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(values_module, "compare", watched)
+        run_case(entry_for(layer, kind="affine"), {"N": N, "in_shape": (d_in,), "out": d_out, "seed": seed,
+                                                   "scale": 1.0}, mode="full")
+    assert diagnosed  # every layer here has a bug on every case drawn: the diagnosis ran
+    assert changed == [], changed
