@@ -321,3 +321,31 @@ def test_without_the_slope_form_probe_the_grader_would_take_dalpha_points_from_a
 def test_the_grader_takes_dalpha_points_from_a_one_slope_prelu_that_reads_x_unmasked(tmp_path):
     grade = _grade(tmp_path, ONE_SLOPE_SUBMISSION.replace("np.minimum(self.x, 0))", "self.x)"))
     assert [p.component for layer in grade.layers for p in layer.parts if not p.passed] == ["dalpha"]
+
+
+COLUMNS = '''
+import numpy as np
+
+
+class PReLU:
+    """samples as columns: x is (D, N), one slope per feature kept as (D, 1)"""
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.alpha * x)
+
+    def backward(self, dout):
+        self.dalpha = np.sum(dout * np.minimum(self.x, 0), axis={axis}, keepdims=True)
+        return dout * np.where(self.x > 0, 1.0, self.alpha)
+'''
+
+
+@pytest.mark.parametrize(("axis", "verdict"), [(1, PASS), (0, FAIL)])
+def test_a_prelu_written_with_samples_as_columns_is_checked_in_that_layout(tmp_path, axis, verdict):
+    from dataclasses import replace
+
+    entry = _entries(tmp_path, COLUMNS.format(axis=axis))["PReLU"]
+    report = check_entry(replace(entry, options={**entry.options, "layout": "columns"}), examples=15)
+    assert report.verdict == verdict, report.bug_codes

@@ -6,7 +6,9 @@ paper's channel-shared variant), one per feature of (N, D), or one per channel o
 probed with each (`ParameterForms`: one number, per channel, then per feature) and checked in the first it
 runs with; its dα is the sum over every value α multiplies (the batch, and H and W for a channel). A layer
 that keeps one α and a layer per feature that sums dα over every axis by mistake return the same number: the
-form a layer runs with is taken as its intent.
+form a layer runs with is taken as its intent. A slope per sample (α of x's whole shape, N included, as one
+published `prelu_forward` documents it) is no parameter a network learns across batches: its dα, not summed over
+the batch, is the wrong reduction, as the zoo's PReLUDalphaPerSample is.
 The grader accepts the forward for the case's α, as the layer is given it.
 """
 
