@@ -180,6 +180,7 @@ def test_flatten_is_refused_with_samples_as_columns_in_one_line():
 
 def test_names_that_mean_another_computation_in_the_wild_are_not_taken_for_these_kinds():
     assert kind_for_class("MulLayer") is KINDS["mul_layer"] and kind_for_class("Mullayer") is KINDS["mul_layer"]
+    assert kind_for_class("MultiplyLayer") is KINDS["mul_layer"]
     assert kind_for_class("AddLayer") is KINDS["add_layer"] and kind_for_class("Add") is KINDS["add_layer"]
     assert kind_for_class("FlattenLayer") is KINDS["flatten_layer"] and kind_for_stem("flatten") is \
         KINDS["flatten_layer"]

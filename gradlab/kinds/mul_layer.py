@@ -1,8 +1,9 @@
 """The textbook's multiplication node (vol. 1, chapter 5): out = x * y, element by element.
 
-Names: `MulLayer()` with `forward(x, y) -> x * y` and `backward(dout) -> (dx, dy)`: each input's gradient is dout
-times the *other* input. Not `Mul`: the third volume's DeZero `Mul(Function)` reads `self.inputs`, which only its
-`__call__` sets; nor `MultiplyGate`, a matrix product `forward(W, x)` in the tutorials that use the name.
+Names: `MulLayer()` (some readers' copies of the book's code say `MultiplyLayer`) with `forward(x, y) -> x * y`
+and `backward(dout) -> (dx, dy)`: each input's gradient is dout times the *other* input. Not `Mul`: the third
+volume's DeZero `Mul(Function)` reads `self.inputs`, which only its `__call__` sets; nor `MultiplyGate`, a matrix
+product `forward(W, x)` in the tutorials that use the name.
 y has x's shape and one row per sample, a forward argument (`Kind.forward_inputs`), so its gradient is checked as
 dx is. The book calls it on scalars (an apple's price and their number); the cases are arrays of scalars, which
 is the same rule at every element. No function style: the `mul_forward`/`mul_backward` found in the wild belong
@@ -56,6 +57,6 @@ class OwnFactorReading:
                 f"swaps them: dx = dout * self.y, dy = dout * self.x)")
 
 
-KIND = Kind("mul_layer", ("mullayer",), build,
+KIND = Kind("mul_layer", ("mullayer", "multiplylayer"), build,
             draw_elementwise_shape, elementwise_batch_spec,
             params=("y",), forward_inputs=("y",), batch_params=("y",), explain=OwnFactorReading())
