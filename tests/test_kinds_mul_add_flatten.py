@@ -6,6 +6,7 @@ Layers here are this file's own, written in the conventions readers of the book 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gradlab.cases.runner import check_entry
@@ -169,6 +170,42 @@ def test_flatten_in_both_conventions_passes_and_a_gradient_left_flat_is_wrong_sh
     main(["check", str(path), "--examples", "5", "--no-fix-search"])
     out = capsys.readouterr().out
     assert "FAIL flatten (function style" in out and "[wrong-shape]" in out, out
+
+
+class FlattenOneD:
+    """CMU 11-785's MyTorch: 1-D convolutions, A is (N, C, W), flattened by naming its two axes."""
+
+    def forward(self, A):
+        self.A = A
+        return np.reshape(A, (A.shape[0], A.shape[1] * A.shape[2]))
+
+    def backward(self, dLdZ):
+        return np.reshape(dLdZ, self.A.shape)
+
+
+class FlattenOneDNotReshaped(FlattenOneD):
+    def backward(self, dLdZ):
+        return dLdZ
+
+
+class FlattenImagesOnly(Flatten):
+    def forward(self, x):
+        N, C, H, W = x.shape  # images only: a 3-D input would not unpack
+        self.shape = x.shape
+        return x.reshape(N, C * H * W)
+
+
+def test_a_flatten_of_one_d_feature_maps_is_checked_on_them_and_its_bug_still_shows():
+    """Probed on (N, C, H, W), the 1-D course's layer cannot reshape to (N, C * W): it is checked on (N, C, W)."""
+    with pytest.raises(ValueError):  # on images it cannot run at all: a pass means it was checked on (N, C, W)
+        FlattenOneD().forward(np.zeros((2, 2, 3, 4)))
+    report = _check(FlattenOneD, "flatten_layer")
+    assert report.verdict == PASS, report.bug_codes
+    assert _check(FlattenOneDNotReshaped, "flatten_layer").bug_codes[0] == "wrong-shape"
+
+
+def test_a_flatten_written_for_images_only_is_checked_on_images_only():
+    assert _check(FlattenImagesOnly, "flatten_layer").verdict == PASS
 
 
 def test_flatten_is_refused_with_samples_as_columns_in_one_line():
