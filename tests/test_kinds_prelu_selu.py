@@ -349,3 +349,12 @@ def test_a_prelu_written_with_samples_as_columns_is_checked_in_that_layout(tmp_p
     entry = _entries(tmp_path, COLUMNS.format(axis=axis))["PReLU"]
     report = check_entry(replace(entry, options={**entry.options, "layout": "columns"}), examples=15)
     assert report.verdict == verdict, report.bug_codes
+
+
+@pytest.mark.parametrize("name", ["PReLUOneSlope", "PReLU", "prelu"])
+def test_the_batch_versus_sample_run_gives_a_prelu_its_own_slope_form_and_finds_dalpha_a_sum(name):
+    from gradlab.cases.per_sample import batch_vs_samples
+
+    report = batch_vs_samples(ZOO[name], N=3)
+    assert report.error is None and report.consistent, report.error
+    assert {g.name: g.convention for g in report.gradients}["dalpha"] == "sum"

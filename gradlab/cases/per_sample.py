@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from gradlab.cases.batch_report import (
     Convention,
     judge,
 )
+from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.conventions.adapters import adapt, grad_names
 from gradlab.conventions.discover import entry_for, layout_options
 from gradlab.conventions.registry import Entry
@@ -97,6 +99,8 @@ def batch_vs_samples(layer: Any, backward: Callable[..., Any] | None = None, *, 
     if case is not None:
         return _compare_quietly(entry, k, case, upstream=upstream, top=top, seed=seed)
     spec = default_spec(k, N, seed, entry.convention)
+    if entry.options.get("layout", "rows") != "columns":  # PReLU's one slope or one per feature, as check finds it
+        spec.update(parameter_form(k, entry.convention, partial(forward_backward, entry, k)))
     # a loss of class labels is run with each encoding it may get: a 1/N forgotten in the branch for index
     # labels only shows with index labels. The first that disagrees is the report; one the layer refuses
     # (a CS231n loss takes indices only) says nothing

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
+from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
@@ -34,7 +35,7 @@ from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, Gradient
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
 
-__all__ = ["DEFAULT_EXAMPLES", "check_entry", "parameter_form", "run_case", "takes_optional_input"]
+__all__ = ["DEFAULT_EXAMPLES", "check_entry", "run_case", "takes_optional_input"]
 
 
 
@@ -225,41 +226,8 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
                                  f"was checked with those (courses also use {others})"))
     if not flat_input:
         # the form the layer is written in (one slope, or one per feature): a choice, not a bug, so no note
-        overrides.update(parameter_form(kind, entry.convention, partial(_forward_backward, entry, kind)))
+        overrides.update(parameter_form(kind, entry.convention, partial(forward_backward, entry, kind)))
     return flat_input, overrides, notes
-
-
-def parameter_form(kind: Kind, convention: str, run: Callable[[Case], tuple[Any, Mapping[str, Any]]], *,
-                   reraise: tuple[type[BaseException], ...] = ()) -> dict[str, Any]:
-    """The first of the kind's `parameter_forms` the layer runs with ({} if none, or the kind has none): `run(case)`
-    returns forward's output and backward's parameter gradients; the form fits when the output has x's shape and the
-    parameter's gradient as many values as the parameter. Anything `run` raises means "no", except `reraise` (the
-    grader's own failures). Shared by the runner and the grader."""
-    forms = kind.parameter_forms
-    if forms is None:
-        return {}
-    for form in forms.forms:
-        case = build_case(kind, {"N": 3, **kind.batch_spec(convention), **form, "scale": 1.0, "seed": 0})
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                y, grads = run(case)
-        except reraise:
-            raise
-        except Exception:
-            continue
-        grad = grads.get(forms.param)
-        if np.shape(y) == case.x.shape and grad is not None and np.size(grad) == case.params[forms.param].size:
-            return dict(form)
-    return {}
-
-
-def _forward_backward(entry: Entry, kind: Kind, case: Case) -> tuple[np.ndarray, Mapping[str, Any]]:
-    """The layer's output on the case and its parameter gradients for a random upstream gradient."""
-    layer = adapt(entry, kind, case)
-    y = layer.forward(case.x.copy(), None)
-    _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
-    return y, grads
 
 
 def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:

@@ -27,7 +27,8 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 
-from gradlab.cases.runner import parameter_form, takes_optional_input
+from gradlab.cases.parameter_forms import parameter_form
+from gradlab.cases.runner import takes_optional_input
 from gradlab.cases.strategies import specs as spec_strategy
 from gradlab.conventions.adapters import takes_indices
 from gradlab.conventions.layouts import ColumnsLayer
