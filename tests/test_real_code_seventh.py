@@ -72,3 +72,44 @@ def test_a_name_numpy_never_had_is_the_codes_own_crash_while_a_removed_alias_is_
     assert "asnumpy" in str(embedding.to_dict()) and "older numpy" not in str(embedding.to_dict())
     reason = dict(outcome.skipped)["Relu"]
     assert "written for an older numpy" in reason and "float" in reason
+
+
+def test_a_class_whose_forward_returns_a_cache_that_backward_takes_back_is_checked_and_a_wrong_one_caught():
+    _, verdicts = _check(HERE / "cache_classes")
+    assert verdicts[("Affine", "layers.py")].verdict in ("pass", "warn"), verdicts[("Affine", "layers.py")].bug_codes
+    _, buggy = _check(HERE / "cache_classes_buggy")
+    assert buggy[("Affine", "layers.py")].verdict == "fail"
+    assert buggy[("Affine", "layers.py")].bug_codes == ["scaled"]
+
+
+def test_a_backward_taking_the_cache_among_arguments_gradlab_cannot_give_is_set_aside_with_the_way_to_check_it():
+    outcome, verdicts = _check(HERE / "cache_classes")
+    assert ("Relu", "layers.py") not in verdicts
+    reason = dict(outcome.skipped)["Relu"]
+    assert "backward(x, cache, grad, gradients)" in reason and "assert_backward" in reason
+
+
+def test_a_loss_reduced_by_its_call_and_a_varargs_backward_is_judged_on_the_reduced_loss():
+    _, verdicts = _check(HERE / "cache_classes")
+    assert verdicts[("MSE", "layers.py")].verdict in ("pass", "warn"), verdicts[("MSE", "layers.py")].bug_codes
+    _, buggy = _check(HERE / "cache_classes_buggy")
+    assert buggy[("MSE", "layers.py")].verdict == "fail" and buggy[("MSE", "layers.py")].bug_codes == ["scaled"]
+
+
+def test_a_library_told_its_shapes_with_parameter_objects_is_built_checked_and_its_bugs_caught():
+    # Dense(D_in=(n,), D_out=(m,)) built again with shapes after len() of a number failed; Flatten(D_in) told the
+    # shape of one sample; MaxPool2D(filter_shape) given the window; weights.value / weights.gradient read
+    outcome, verdicts = _check(HERE / "shaped_library")
+    assert {n for n, _ in verdicts} == {"Dense", "Flatten", "MaxPool2D"}
+    assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+    assert "weights.gradient" in str(verdicts[("Dense", "layers.py")].to_dict())
+    _, buggy = _check(HERE / "shaped_library_buggy")
+    assert buggy[("Dense", "layers.py")].bug_codes == ["extra-batch-mean"]
+    assert buggy[("MaxPool2D", "layers.py")].bug_codes == ["dropped-term"]
+
+
+def test_a_constructor_needing_a_shape_gradlab_cannot_know_is_set_aside_naming_it_not_failed_as_crashed():
+    outcome, verdicts = _check(HERE / "shaped_library")
+    assert ("Conv2D", "layers.py") not in verdicts
+    reason = dict(outcome.skipped)["Conv2D"]
+    assert "needs D_out, which gradlab cannot supply" in reason and "filter_shape" not in reason.split("needs")[1]

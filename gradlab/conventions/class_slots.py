@@ -31,6 +31,9 @@ PARAM_ALIASES = {
     "alpha": ("alpha", "a", "slope", "slopes", "negative_slope"),
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
+#: where a parameter object keeps its array, and its gradient
+_WRAPPED_VALUE = ("value", "data", "val", "array", "values")
+_WRAPPED_GRADIENT = ("gradient", "grad", "gradients", "grads", "d", "dvalue", "delta")
 
 
 @dataclass
@@ -137,6 +140,16 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
                 grad_places.append(_store_get(grads, index))
                 put = _both(put, _store_put(params, index))
             out.append(Slot(canonical, name, _attr_get(obj, name), put, _same, _same, grad_places, spelling))
+            holder = getattr(obj, name, None)
+            inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
+                if holder is not None and not isinstance(holder, np.ndarray) else None
+            if inner is not None:
+                # a parameter object holding its array and its gradient (a small library's Parameter with
+                # `.value` and `.gradient`, micrograd-style `.data` and `.grad`)
+                places = [_attr_get(holder, g) for g in _WRAPPED_GRADIENT]
+                grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+                out.append(Slot(canonical, f"{name}.{inner}", _attr_get(holder, inner), _attr_put(holder, inner),
+                                _same, _same, places, f"{name}.{grad}"))
     if isinstance(params, dict):
         for name in _names(canonical):
             if name in params:

@@ -14,6 +14,8 @@ Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 from __future__ import annotations
 
 import inspect
+import re
+import traceback
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,7 @@ from gradlab.conventions.calling import (
     crash_report,
     has_required_arg,
     signature,
+    uses_none,
 )
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
@@ -63,14 +66,23 @@ SIZE_NAMES = {
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
             "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),
-    "features": ("num_features", "n_features", "features", "dim", "size", "d", "feature_dim", "input_size",
+    "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
                  "d_model"),
     "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }
+_ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
+#: constructor arguments for the shape of one sample, and for a window's (height, width)
+_INPUT_SHAPE_NAMES = ("input_shape", "in_shape", "inputs_shape", "shape_in", "d_in", "input_dims")
+_WINDOW_SHAPE_NAMES = ("filter_shape", "kernel_shape", "pool_shape", "window_shape", "pool_window")
+#: what Python says when a number is used as a shape (`len(D_in)`, `D_in[0]`, `(*shape, n)`)
+_NOT_A_SHAPE = ("object of type 'int' has no len()", "'int' object is not subscriptable",
+                "'int' object is not iterable")
 #: names of a learning rate, in a constructor or as backward's second argument
 _LR_NAMES = ("lr", "learning_rate", "alpha", "eta", "step_size", "learning_rate_init", "rate_of_learning")
+#: names of forward's cache as backward's argument
+_CACHE_NAMES = ("cache", "caches", "ctx", "context")
 _TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
 
 
@@ -80,6 +92,10 @@ class ClassLayer(Layer):
     def __init__(self, cls: type, kind: Kind, case: Case):
         self.kind = kind
         self.obj, self.lr_attribute = _construct(cls, kind, case)
+        #: whether backward takes forward's cache after dout (`forward(x) -> (out, cache)`, `backward(dout, cache)`)
+        self.takes_cache = _cache_argument(self.obj)
+        #: what forward returned after its output, for such a backward
+        self.cache: Any = None
         self.params: dict[str, np.ndarray] = {}
         self.slots: dict[str, Slot] = {}
         self.views: dict[str, np.ndarray] = {}
@@ -147,9 +163,13 @@ class ClassLayer(Layer):
                 # the predictions and the labels in the order the code names them; per-sample losses averaged
                 self.loss_inputs = as_samples(self.obj, x, t)
                 self.loss_shape = x.shape
-                out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward,
-                                                            *in_named_order(self.obj.forward, *self.loss_inputs)),
+                ordered = in_named_order(self.obj.forward, *self.loss_inputs)
+                out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward, *ordered),
                                             self.loss_inputs[0])
+                if isinstance(out, np.ndarray) and out.ndim >= 1 and _own_call(self.obj):
+                    # forward leaves the losses unreduced and calling the object reduces them (a library's
+                    # `loss(x, y)` = forward(x, y).mean(), torch's reduction): the loss is what the call returns
+                    out = call(f"{name}(...)", self.obj, *ordered)
                 if self.kind.backward_takes_output and required_count(self.obj.backward) == 2:
                     # backward(dvalues, y_true) is fed the probabilities forward stored, as the book's loop feeds it
                     stored = left_in_attribute(self.obj, before)
@@ -165,6 +185,8 @@ class ClassLayer(Layer):
                 out = call(f"{name}.forward", self.obj.forward, x, **kwargs)
             if out is None:
                 out = left_in_attribute(self.obj, before)
+            if self.takes_cache and isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], np.ndarray):
+                out, self.cache = out
             return as_array(out, f"{name}.forward")
         finally:
             self._keep_params()
@@ -183,7 +205,11 @@ class ClassLayer(Layer):
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__
         before = attributes_before(self.obj, DX_ATTRIBUTES)
-        if self.kind.is_loss and not has_required_arg(self.obj.backward):
+        if self.kind.is_loss and self.loss_inputs is not None and _only_varargs(self.obj.backward):
+            # backward(*args, **kwargs) passing the loss's inputs on (a base class reducing its subclass's gradient)
+            dx = call(f"{name}.backward", self.obj.backward, *in_named_order(self.obj.forward, *self.loss_inputs))
+            dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
+        elif self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
         elif self.kind.is_loss and self.loss_inputs is not None and required_count(self.obj.backward) == 2:
@@ -195,6 +221,8 @@ class ClassLayer(Layer):
                 dx = dx.reshape(self.loss_shape)
         elif lr is not None and self.lr_arg:
             dx = call(f"{name}.backward", self.obj.backward, dout, lr)
+        elif self.takes_cache:
+            dx = call(f"{name}.backward", self.obj.backward, dout, self.cache)
         else:
             dx = call(f"{name}.backward", self.obj.backward, dout)
             if dx is None:
@@ -269,6 +297,43 @@ def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
             "gradlab.assert_backward")
 
 
+def _own_call(obj: Any) -> bool:
+    """Whether the object's class (or a base of the user's) defines `__call__`."""
+    return any("__call__" in vars(c) for c in type(obj).__mro__[:-1])
+
+
+def _only_varargs(fn: Any) -> bool:
+    """Whether `fn` takes only `*args` (and `**kwargs`)."""
+    try:
+        params = list(signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is p.VAR_POSITIONAL for p in params) and \
+        all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+
+
+def _cache_argument(obj: Any) -> bool:
+    """Whether backward takes forward's cache after dout: `backward(dout, cache)`, a CS231n function pair written as a
+    class whose forward returns `(out, cache)`. Raises ConventionMismatch (not checked, not failed) for a backward that
+    takes a cache among other arguments gradlab cannot give (a library's `backward(x, cache, grad, gradients)`)."""
+    try:
+        params = [p for p in signature(obj.backward).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    names = [p.name.lower() for p in params]
+    if not any(n in _CACHE_NAMES for n in names):
+        return False
+    required = [p.name for p in params if p.default is p.empty]
+    if len(required) == 2 and names[1] in _CACHE_NAMES:
+        return True
+    name = type(obj).__name__
+    raise ConventionMismatch(
+        f"{name}.backward({', '.join(p.name for p in params)}) takes forward's cache among arguments gradlab does not "
+        "give (it calls backward(dout), or backward(dout, cache) after a forward returning (out, cache)): not "
+        f"checked; check {name} with gradlab.assert_backward")
+
+
 def _learning_rate_argument(backward: Any) -> bool:
     """Whether backward takes a learning rate after dout (`backward(grad, learning_rate)`)."""
     try:
@@ -279,6 +344,8 @@ def _learning_rate_argument(backward: Any) -> bool:
     if len(params) < 2:
         return False
     second = params[1]
+    if second.name.lower() in _CACHE_NAMES:  # backward(dout, cache): forward's cache, not a learning rate
+        return False
     return second.name.lower() in _LR_NAMES or (second.default is second.empty and len(params) == 2)
 
 
@@ -301,14 +368,19 @@ def _construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
         # built again with each window hyper-parameter as a pair
         pairs = {k: (v, case.hyper.get("pool_w", v)) if _HYPER_ALIASES[k] == "pool_h" else (v, v)
                  for k, v in kwargs.items() if _HYPER_ALIASES.get(k) in ("stride", "pool_h") and isinstance(v, int)}
-        if "cannot unpack non-iterable int" not in str(exc) or not pairs:
-            raise _construction_error(cls, sig, kind, exc) from exc
+        # one that takes its sizes as shapes (`Dense(D_in=(784,), D_out=(10,))`, then `len(D_in)`): built again with
+        # each size as a shape of one axis
+        shapes = {k: (v,) for k, v in kwargs.items() if k.lower() in _ALL_SIZE_NAMES and isinstance(v, int)}
+        retry = pairs if "cannot unpack non-iterable int" in str(exc) else \
+            shapes if any(w in str(exc) for w in _NOT_A_SHAPE) else {}
+        if not retry:
+            raise _construction_error(cls, sig, kind, exc, kwargs) from exc
         try:
-            obj = cls(*args, **{**kwargs, **pairs})
+            obj = cls(*args, **{**kwargs, **retry})
         except (Exception, SystemExit) as again:
-            raise _construction_error(cls, sig, kind, again) from again
+            raise _construction_error(cls, sig, kind, again, kwargs) from again
     except (Exception, SystemExit) as exc:
-        raise _construction_error(cls, sig, kind, exc) from exc
+        raise _construction_error(cls, sig, kind, exc, kwargs) from exc
     lr_attribute = None
     if lr_name is not None:
         lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
@@ -321,6 +393,9 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
     by_array = bool(positional) and positional[0].name.lower() in aliases or not _takes_sizes(positional, kind, case)
+    if by_array and positional and positional[0].name.lower() not in aliases and \
+            positional[0].name.lower() in (*_INPUT_SHAPE_NAMES, *_ALL_SIZE_NAMES):
+        by_array = False  # `Conv2D(D_in, D_out, filter_shape)`: shapes, for a kind that reports no sizes
     # the arrays go to the leading arguments that are not hyper-parameters: TimeGRU(Wx, Wh, stateful=False),
     # a version without bias, takes two
     arrays = next((i for i, p in enumerate(positional) if p.name in _HYPER_ALIASES), len(positional))
@@ -338,6 +413,11 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
             kwargs[p.name] = _as_default_is(p, case.hyper, _HYPER_ALIASES[p.name])
         elif p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind's own course spells it
             kwargs[p.name] = case.hyper[p.name]
+        elif lower in _WINDOW_SHAPE_NAMES and p.default in (None, p.empty) and _window(case) is not None:
+            kwargs[p.name] = _window(case)  # `MaxPool2D(filter_shape=(2, 2))`, a kernel's (height, width)
+        elif lower in _INPUT_SHAPE_NAMES and p.default in (None, p.empty):
+            # a library's layers are told the shape of one sample when a model is built (Keras' input_shape)
+            kwargs[p.name] = tuple(case.x.shape[1:])
         elif lower in _LR_NAMES and kind.params and (p.default is p.empty or not by_array):
             # the learning rate a layer that builds its own weights updates them with (a leaky ReLU's
             # alpha is its slope; a textbook layer's optional lr stays as it is)
@@ -354,6 +434,14 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
     return args, kwargs, lr_name
+
+
+def _window(case: Case) -> tuple[int, ...] | None:
+    """The (height, width) of a pooling window, or of a convolution's kernel W (F, C, HH, WW); None for neither."""
+    if "pool_h" in case.hyper:
+        return int(case.hyper["pool_h"]), int(case.hyper.get("pool_w", case.hyper["pool_h"]))
+    weights = case.params.get("W")
+    return tuple(int(n) for n in weights.shape[2:]) if weights is not None and weights.ndim == 4 else None
 
 
 def _as_default_is(p: inspect.Parameter, hyper: dict[str, Any], key: str) -> Any:
@@ -379,9 +467,20 @@ def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) ->
     return not (names & aliases) and len(required) == len(roles) and len(kind.params) != len(required)
 
 
-def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, exc: BaseException) -> Exception:
+def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, exc: BaseException,
+                        given: dict[str, Any] | None = None) -> Exception:
     positional = [p for p in sig.parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)] if sig is not None else []
+    left = [p.name for p in positional if p.default is None and p.name not in (given or {})]
+    lines = " ".join(f.line or "" for f in traceback.extract_tb(exc.__traceback__))
+    left = [n for n in left if re.search(rf"\b{re.escape(n)}\b", lines)] or left  # those the failing lines read
+    if left and uses_none(exc):
+        # an argument gradlab cannot supply, left at its default None, that the constructor needs (a library's
+        # Conv2D(D_in, D_out, filter_shape) told its output shape when its model is built): gradlab's limit
+        return ConventionMismatch(
+            f"{cls.__name__}({', '.join(p.name for p in positional)}) needs {', '.join(left)}, which gradlab cannot "
+            f"supply for a {kind.name} layer (left at its default None, it raised {type(exc).__name__}: {exc}): not "
+            f"checked; give {'it' if len(left) == 1 else 'them'} a default, or check it with gradlab.assert_backward")
     names = [p.name for p in positional[: len(kind.params)]]
     expected = [a for p in kind.params for a in PARAM_ALIASES.get(p, (p,))]
     if kind.params and names and not all(n in expected for n in names):
