@@ -258,3 +258,31 @@ def test_an_add_whose_forward_takes_a_list_of_inputs_is_skipped_saying_it_takes_
     out = capsys.readouterr().out
     assert "SKIP Add: its forward takes no second input, so it is not the kind add_layer (forward(x, y))" in out, out
     assert "FAIL" not in out
+
+
+def test_the_grader_scores_the_nodes_and_flatten_in_its_sandbox_and_names_a_slip(tmp_path):
+    from gradlab.grading.assignment import load_assignment
+    from gradlab.grading.grader import grade_submission
+
+    toml = tmp_path / "ch05.toml"
+    toml.write_text('name = "ch05"\ntitle = "graph nodes"\nconvention = "class"\nseed = 1\nexamples = 4\n'
+                    + "".join(f'[[layers]]\nname = "{n}"\npoints = 10\n' for n in ("MulLayer", "AddLayer", "Flatten")))
+    source = (
+        "import numpy as np\n\n\n"
+        "class MulLayer:\n"
+        "    def forward(self, x, y):\n        self.x, self.y = x, y\n        return x * y\n\n"
+        "    def backward(self, dout):\n        return dout * self.y, dout * self.x\n\n\n"
+        "class AddLayer:\n"
+        "    def forward(self, x, y):\n        return x + y\n\n"
+        "    def backward(self, dout):\n        return dout, dout\n\n\n"
+        "class Flatten:\n"
+        "    def forward(self, x):\n        self.shape = x.shape\n        return x.reshape(x.shape[0], -1)\n\n"
+        "    def backward(self, dout):\n        return dout.reshape(self.shape)\n")
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(source)
+    bad.write_text(source.replace("return dout * self.y, dout * self.x", "return dout * self.x, dout * self.x"))
+    assignment = load_assignment(toml)
+    assert grade_submission(good, assignment).score == 30
+    graded = {layer.name: layer for layer in grade_submission(bad, assignment).layers}
+    assert graded["MulLayer"].score < 10 and graded["MulLayer"].bug_codes == ["wrong-input"]
+    assert graded["AddLayer"].score == graded["Flatten"].score == 10
