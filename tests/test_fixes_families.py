@@ -16,7 +16,9 @@ import pytest
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import discover
 from gradlab.core.results import FAIL
-from gradlab.fixes import families, find_fix
+from gradlab.fixes import candidates, families, find_fix
+from gradlab.fixes.candidates import crash_lines
+from gradlab.fixes.source import locate
 
 HEAD = "import numpy as np\n\n\n"
 
@@ -216,6 +218,124 @@ class RNN:
         dh_prev = np.zeros_like(h_prev)
         return dx, dh_prev
 ''', "dh_prev = np.zeros_like(h_prev)", "dh_prev = np.dot(dt, Wh.T)"),
+    # a max pool's window given the whole window's gradient (issue 19: the sixth set's misrouted pools)
+    "window": ("MaxPool2d", '''\
+class MaxPool2d:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.ph, self.pw, self.stride = pool_h, pool_w, stride
+
+    def forward(self, x):
+        self.inp = x
+        n, c, h, w = x.shape
+        oh, ow = (h - self.ph) // self.stride + 1, (w - self.pw) // self.stride + 1
+        out = np.empty((n, c, oh, ow))
+        for r in range(oh):
+            for q in range(ow):
+                top, left = r * self.stride, q * self.stride
+                out[:, :, r, q] = self.inp[:, :, top:top + self.ph, left:left + self.pw].max(axis=(2, 3))
+        return out
+
+    def backward(self, grad):
+        gx = np.zeros(self.inp.shape)
+        for r in range(grad.shape[2]):
+            for q in range(grad.shape[3]):
+                top, left = r * self.stride, q * self.stride
+                gx[:, :, top:top + self.ph, left:left + self.pw] += grad[:, :, r:r + 1, q:q + 1]
+        return gx
+''', "+= grad[:, :, r:r + 1, q:q + 1]\n",
+               "+= grad[:, :, r:r + 1, q:q + 1] * (self.inp[:, :, top:top + self.ph, left:left + self.pw] == "
+               "self.inp[:, :, top:top + self.ph, left:left + self.pw].max(axis=(2, 3), keepdims=True))\n"),
+    # the part of dx a window adds to, copied: the sum lands in the copy
+    "view": ("max_pool", '''\
+def max_pool_forward_naive(x, pool_param):
+    hp, wp, st = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    rows, cols = (x.shape[2] - hp) // st + 1, (x.shape[3] - wp) // st + 1
+    out = np.zeros(x.shape[:2] + (rows, cols))
+    for r in range(rows):
+        for q in range(cols):
+            out[:, :, r, q] = np.max(x[:, :, r * st:r * st + hp, q * st:q * st + wp], axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    hp, wp, st = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros_like(x)
+    for r in range(dout.shape[2]):
+        for q in range(dout.shape[3]):
+            patch = x[:, :, r * st:r * st + hp, q * st:q * st + wp]
+            hit = patch == np.max(patch, axis=(2, 3), keepdims=True)
+            target = np.copy(dx[:, :, r * st:r * st + hp, q * st:q * st + wp])
+            target += hit * dout[:, :, r, q][:, :, None, None]
+    return dx
+''', "target = np.copy(dx[:, :, r * st:r * st + hp, q * st:q * st + wp])",
+             "target = dx[:, :, r * st:r * st + hp, q * st:q * st + wp]"),
+    # a leaky ReLU's backward written as a ReLU's: the negative side gets 0, not the slope
+    "leak": ("LeakyReLU", '''\
+class LeakyReLU:
+    def __init__(self, negative_slope=0.05):
+        self.params, self.grads = [], []
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, self.negative_slope * x)
+
+    def backward(self, dout):
+        return dout * (self.x > 0)
+''', "dout * (self.x > 0)", "dout * np.where(self.x > 0, 1, self.negative_slope)"),
+    # a layer norm's dx without the path through the mean (written with means, not sums)
+    "centre": ("LayerNormalization", '''\
+class LayerNormalization:
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = gamma, beta, eps
+
+    def forward(self, x):
+        mu = np.mean(x, axis=-1, keepdims=True)
+        self.istd = 1.0 / np.sqrt(np.var(x, axis=-1, keepdims=True) + self.eps)
+        self.xn = (x - mu) * self.istd
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        self.dgamma = np.sum(dout * self.xn, axis=0)
+        self.dbeta = np.sum(dout, axis=0)
+        dxn = dout * self.gamma
+        return self.istd * (dxn - self.xn * np.mean(dxn * self.xn, axis=-1, keepdims=True))
+''', "(dxn - self.xn", "(dxn - np.mean(dxn, axis=-1, keepdims=True) - self.xn"),
+    # the derivative's array kept from the first forward only
+    "always": ("Tanh", '''\
+class Tanh:
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        y = np.tanh(x)
+        if self.out is None:
+            self.out = y
+        return y
+
+    def backward(self, dout):
+        return dout * (1 - self.out ** 2)
+''', "        if self.out is None:\n            self.out = y\n", "        self.out = y\n"),
+    # a bias gradient reduced as a per-sample statistic: its axis and its keepdims both wrong
+    "axis-moved": ("BatchNorm", '''\
+class BatchNorm:
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = gamma, beta, eps
+
+    def forward(self, x):
+        self.xc = x - x.mean(axis=0)
+        self.std = np.sqrt((self.xc ** 2).mean(axis=0) + self.eps)
+        self.xn = self.xc / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        n = dout.shape[0]
+        self.dgamma = (dout * self.xn).sum(axis=0)
+        self.dbeta = dout.sum(axis=1, keepdims=True)
+        dxn = dout * self.gamma
+        return (n * dxn - dxn.sum(axis=0) - self.xn * (dxn * self.xn).sum(axis=0)) / (n * self.std)
+''', "dout.sum(axis=1, keepdims=True)", "dout.sum(axis=0)"),
 }
 
 
@@ -239,7 +359,7 @@ def test_a_one_bug_layer_of_each_family_gets_a_verified_fix_that_a_fresh_check_c
     assert report.verdict == FAIL, f"{family}: the slipped layer should fail"
     fix = find_fix(entry, report, examples=20, seed=0)
     assert fix is not None and fix.status == "verified", (family, fix and fix.status)
-    assert len(fix.lines) == 1, fix.diff
+    assert len(fix.lines) == max(1, LAYERS[family][2].count("\n")), fix.diff  # the slipped lines, no other
     # the family's own edit, written as the right line is (the first verified candidate is the family's)
     assert fix.new_text == HEAD + LAYERS[family][1].replace(LAYERS[family][2], LAYERS[family][3], 1), fix.diff
     # the edited file, imported afresh and checked with other cases, passes
@@ -257,8 +377,8 @@ def test_the_same_layer_with_the_right_line_passes_and_so_gets_no_fix(family, tm
 
 #: the families whose layer the search finds no fix for without them (the others' layers happen to have a
 #: second, cruder fix: the complement's `/ (1 - keep) / 4`, right only at the default keep = 0.8)
-NEEDED = ("crop", "flatten", "mask", "penalty", "product", "scatter", "square", "square-in-init", "target", "unreduce",
-          "upstream")
+NEEDED = ("always", "axis-moved", "centre", "crop", "flatten", "leak", "mask", "penalty", "product", "scatter",
+          "square", "square-in-init", "target", "unreduce", "upstream", "view", "window")
 
 
 @pytest.mark.parametrize("family", NEEDED)
@@ -269,3 +389,84 @@ def test_without_the_families_the_same_layer_gets_no_fix(family, tmp_path, monke
     monkeypatch.setattr(families, "GENERATORS", ())
     fix = find_fix(entry, report, examples=20, seed=0)
     assert fix is not None and fix.status == "none-found", fix and fix.diff
+
+
+# a softmax normalised over the batch in forward and in backward alike: three lines, in two functions
+SOFTMAX_OVER_THE_BATCH = """\
+class Softmax:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=0, keepdims=True))
+        self.y = e / e.sum(axis=0, keepdims=True)
+        return self.y
+
+    def backward(self, dy):
+        return self.y * (dy - np.sum(dy * self.y, axis=0, keepdims=True))
+"""
+
+
+def test_statistics_kept_over_the_wrong_axis_move_together_in_forward_and_backward(tmp_path, monkeypatch):
+    path = tmp_path / "softmax_layers.py"
+    path.write_text(HEAD + SOFTMAX_OVER_THE_BATCH, encoding="utf-8")
+    entry = _entry(path, "Softmax")
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict == FAIL and "couples-samples" in report.bug_codes, report.bug_codes
+    fix = find_fix(entry, report, examples=20, seed=0)
+    assert fix is not None and fix.status == "verified", fix and fix.status
+    assert fix.new_text == HEAD + SOFTMAX_OVER_THE_BATCH.replace("axis=0", "axis=1"), fix.diff
+    assert "its forward now matches the reference layer" in fix.explanation
+    edited = tmp_path / "edited" / path.name
+    edited.parent.mkdir()
+    edited.write_text(fix.new_text, encoding="utf-8")
+    assert check_entry(_entry(edited, "Softmax"), examples=30, seed=3).verdict != FAIL, fix.diff
+    # one function's reductions moved alone leave the other wrong: without the layer-wide edit, no fix
+    monkeypatch.setattr(candidates, "kept_axis_edits", lambda site: iter(()))
+    assert find_fix(entry, report, examples=20, seed=0).status == "none-found"
+
+
+# an average pool whose backward counts the window with the pool's height twice: on a non-square pool the
+# row offset of a window's corner runs out of the gradient's bounds (IndexError) where the width belongs
+CRASHING_POOL = """\
+def avg_pool_forward(x, pool_param):
+    kh, kw, step = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    oh, ow = (x.shape[2] - kh) // step + 1, (x.shape[3] - kw) // step + 1
+    out = np.zeros((x.shape[0], x.shape[1], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = x[:, :, i * step:i * step + kh, j * step:j * step + kw].mean(axis=(2, 3))
+    return out, (x.shape, pool_param)
+
+
+def avg_pool_backward(dout, cache):
+    shape, pool_param = cache
+    kh, kw, step = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros(shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            for k in range(kh * kw):
+                u, v = k // kh, k % kw
+                dx[:, :, i * step + u, j * step + v] += dout[:, :, i, j] / (kh * kw)
+    return dx
+"""
+
+
+def test_one_setting_for_another_in_the_statements_a_crash_names_is_searched_first(tmp_path, monkeypatch):
+    path = tmp_path / "pool_layers.py"
+    path.write_text(HEAD + CRASHING_POOL, encoding="utf-8")
+    entry = _entry(path, "avg_pool")
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict == FAIL and "crashed" in report.bug_codes, report.bug_codes
+    site = locate(entry)
+    assert site is not None
+    lines = crash_lines(site, report)
+    raised = HEAD.count("\n") + CRASHING_POOL.splitlines().index(
+        "                dx[:, :, i * step + u, j * step + v] += dout[:, :, i, j] / (kh * kw)") + 1
+    assert lines[raised] == 0 and lines[raised - 1] == 1, lines  # the index `u` is computed the line before
+    fix = find_fix(entry, report, examples=20, seed=0, budget=100)
+    assert fix is not None and fix.status == "verified", fix and fix.status
+    assert fix.new_text == HEAD + CRASHING_POOL.replace("k // kh", "k // kw"), fix.diff
+    # with the swap of two settings left among every other reference and the crash read nowhere, the same
+    # budget is spent before the search gets there
+    monkeypatch.setattr(candidates, "FAMILIES", {code: tuple(f for f in fams if f != "setting")
+                                                  for code, fams in candidates.FAMILIES.items()})
+    monkeypatch.setattr(candidates, "crash_lines", lambda site, report: {})
+    assert find_fix(entry, report, examples=20, seed=0, budget=100).status == "none-found"

@@ -315,8 +315,9 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
     if here not in ctx.refs:
         return
     for other in ctx.refs:
-        if other != here:
-            yield t.replace(node, other, ATOM, f"use {other} where {here} is", family="reference")
+        if other != here:  # one setting for another (the pool's height for its width) is a family of its own
+            yield t.replace(node, other, ATOM, f"use {other} where {here} is",
+                            family="setting" if here in ctx.hypers and other in ctx.hypers else "reference")
     yield t.replace(node, f"{here}.T", ATOM, f"transpose {here}", family="transpose")
     yield t.replace(node, f"-{here}", 12, f"negate {here}", family="negate", need=need)
     for func in ctx.funcs:

@@ -11,17 +11,22 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from gradlab.fixes.always import always_edits
+from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.masks import mask_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.reductions import complement_edits, unreduce_edits
+from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.upstream import upstream_edits
+from gradlab.fixes.views import view_edits
+from gradlab.fixes.windows import window_edits
 from gradlab.fixes.zeros import product_edits
 
 __all__ = ["GENERATORS", "family_edits"]
@@ -30,7 +35,8 @@ Generator = Callable[[ast.stmt, Context, ast.FunctionDef], Iterator[tuple[Edit, 
 #: every family's generator
 GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits, mask_edits, upstream_edits,
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
-                                     product_edits)
+                                     product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
+                                     centre_edits, always_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -1,9 +1,14 @@
-"""Candidate families "unreduce" and "complement": a reduction removed, a probability's complement swapped.
+"""Candidate families "unreduce" and "complement": a reduction removed, a probability's complement swapped; and a
+reduction moved to another axis together with its `keepdims` ("axis").
 
 A reduction over an axis or `keepdims` (which the expression family leaves alone, it removes one-argument calls
 only) removed whole: `np.sum(dout, axis=0) * slope` where an elementwise layer's `dout * slope` belongs. And a
 divisor or factor written as its complement: `/ (1 - p)` where forward divided by `p`, `* p` for `* (1 - p)`,
 for a setting the layer keeps (`p`, `self.rate`, `dropout_param["p"]`).
+A reduction written for the other layout moves its axis and its `keepdims` at once: `(dout * xhat).sum(axis=1,
+keepdims=True)` where a parameter's `sum(axis=0)` belongs (the axis alone leaves a (1, D) gradient, the keepdims
+alone an (N,) one: neither edit of the expression family passes), and `g.sum(axis=0)` where a per-sample
+statistic's `g.sum(axis=1, keepdims=True)` belongs.
 Non-goal: other settings' arithmetic (the factor family of `gradlab.fixes.statements`).
 """
 
@@ -16,9 +21,11 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import needed_at, parents_of, precedence, written_value
 
-__all__ = ["complement_edits", "unreduce_edits"]
+__all__ = ["complement_edits", "moved_axis_edits", "unreduce_edits"]
 
 _REDUCTIONS = {"sum", "mean"}
+#: the axes a moved reduction is offered (those of the expression family's axis edits)
+_AXES = ("0", "1", "-1", "(0, 2, 3)")
 
 
 def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
@@ -65,3 +72,31 @@ def _setting_item(node: ast.expr) -> bool:
     """An item of a settings dictionary (`dropout_param["p"]`): a scalar setting wherever it was read."""
     return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and \
         isinstance(node.slice.value, str)
+
+
+def moved_axis_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    del func
+    value = written_value(stmt)
+    if value is None:
+        return
+    t = ctx.text
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Attribute, ast.Name)):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+        axis = next((k for k in node.keywords if k.arg == "axis"), None)
+        if name not in _REDUCTIONS | {"max", "min"} or axis is None:
+            continue
+        keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
+        kept = keep is not None and isinstance(keep.value, ast.Constant) and keep.value.value is True
+        for new in _AXES:
+            if new == t.of(axis.value):
+                continue
+            moved = Edit(t.start(axis.value), t.end(axis.value), new, f"reduce over axis {new}", "axis")
+            if kept and keep is not None:  # the keyword and the comma before it go (`, keepdims=True`)
+                if node.keywords.index(keep) != node.keywords.index(axis) + 1:
+                    continue
+                yield (moved, Edit(t.end(axis), t.end(keep), "", f"reduce over axis {new}, not keeping it", "axis"))
+            elif keep is None:
+                yield (moved, Edit(t.end(axis), t.end(axis), ", keepdims=True",
+                                   f"reduce over axis {new}, keeping it", "axis"))
