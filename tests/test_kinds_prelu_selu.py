@@ -358,3 +358,31 @@ def test_the_batch_versus_sample_run_gives_a_prelu_its_own_slope_form_and_finds_
     report = batch_vs_samples(ZOO[name], N=3)
     assert report.error is None and report.consistent, report.error
     assert {g.name: g.convention for g in report.gradients}["dalpha"] == "sum"
+
+
+TORCH_LIKE = '''
+import numpy as np
+
+
+class PReLU:
+    """PyTorch's signature and names: num_parameters slopes, each init, kept as weight"""
+    def __init__(self, num_parameters=1, init=0.25):
+        self.weight = np.full(num_parameters, init)
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.weight * x)
+
+    def backward(self, dout):
+        self.dweight = np.sum(dout * np.minimum(self.x, 0), axis=0)
+        if self.weight.size == 1:
+            self.dweight = np.sum(self.dweight, keepdims=True)
+        return dout * np.where(self.x > 0, 1.0, self.weight)
+'''
+
+
+@pytest.mark.parametrize(("written", "codes"), [("np.minimum(self.x, 0)", []), ("self.x", ["wrong-input"])])
+def test_a_prelu_with_pytorchs_signature_is_built_with_its_number_of_slopes(tmp_path, written, codes):
+    source = TORCH_LIKE.replace("np.sum(dout * np.minimum(self.x, 0)", f"np.sum(dout * {written}")
+    report = check_entry(_entries(tmp_path, source)["PReLU"], examples=15)
+    assert report.bug_codes == codes, (report.bug_codes, report.error)

@@ -27,8 +27,8 @@ PARAM_ALIASES = {
     "b": ("b", "bias", "biases", "w0"),
     "gamma": ("gamma", "weight", "scale", "g", "scaler"),
     "beta": ("beta", "bias", "shift", "intercept"),
-    # PReLU's learned slope
-    "alpha": ("alpha", "a", "slope", "slopes", "negative_slope"),
+    # PReLU's learned slope (PyTorch's PReLU calls it weight)
+    "alpha": ("alpha", "a", "slope", "slopes", "negative_slope", "weight"),
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
 #: where a parameter object keeps its array, and its gradient

@@ -68,7 +68,7 @@ SIZE_NAMES = {
             "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
-                 "d_model"),
+                 "d_model", "num_parameters"),
     "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }
