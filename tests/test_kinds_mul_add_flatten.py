@@ -159,7 +159,7 @@ def test_an_add_layer_that_returns_one_gradient_for_its_two_inputs_crashes_sayin
     assert "expected (dx, dy)" in " ".join(g.diagnosis for g in report.failing.gradients) + str(report.failing)
 
 
-def test_flatten_in_both_conventions_passes_and_a_gradient_left_flat_is_wrong_shape(tmp_path, capsys):
+def test_a_flatten_gradient_left_flat_or_put_back_with_h_and_w_swapped_is_wrong_shape(tmp_path, capsys):
     assert _check(Flatten, "flatten_layer").verdict == PASS
     report = _check(FlattenForgetsShape, "flatten_layer")
     assert report.bug_codes[0] == "wrong-shape", report.bug_codes
