@@ -245,3 +245,18 @@ def test_a_function_style_binary_cross_entropy_without_its_mean_in_dx_is_scaled_
     fixed = source.replace("- y / p\n", "- y / p) / p.size\n").replace("return loss, (1", "return loss, ((1")
     (layer,) = _check(tmp_path, fixed)["layers"]
     assert layer["verdict"] == "pass", layer
+
+
+def test_a_combined_class_with_a_backward_and_no_forward_is_set_aside_saying_why(tmp_path):
+    """The book's later chapters keep only backward in the combined class (their Model runs the softmax and the
+    loss): there is no function to differentiate, so it is listed as skipped, not silently dropped."""
+    start = BOOK_STYLE.index("class Activation_Softmax_Loss_CategoricalCrossentropy:")
+    backward_only = BOOK_STYLE[:start] + (
+        "class Activation_Softmax_Loss_CategoricalCrossentropy:\n"
+        "    def backward(self, dvalues, y_true):\n"
+        "        self.dinputs = dvalues.copy()\n")
+    result = _check(tmp_path, backward_only)
+    combined = "Activation_Softmax_Loss_CategoricalCrossentropy"
+    assert combined not in _layers(result)
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == combined]
+    assert "has a backward and no forward" in reason

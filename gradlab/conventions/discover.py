@@ -185,6 +185,10 @@ class _Finder(ConventionNames):
                     self.found.skipped.append((name, split))
                 elif kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
+                elif kind is not None and callable(getattr(obj, "backward", None)):
+                    # the nnfs book's later combined softmax + loss: its Model runs the forward elsewhere
+                    self.found.skipped.append((name, f"named like a {kind.name} but has a backward and no forward: "
+                                                     "nothing to check its backward against; give it its forward"))
                 elif _looks_like_layer_class(obj):
                     self.found.skipped.append((name, "a class with forward/backward, but not a layer name gradlab "
                                                      "knows"))
