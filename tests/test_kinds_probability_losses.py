@@ -260,3 +260,27 @@ def test_a_combined_class_with_a_backward_and_no_forward_is_set_aside_saying_why
     assert combined not in _layers(result)
     (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == combined]
     assert "has a backward and no forward" in reason
+
+
+COLUMNS = '''
+import numpy as np
+
+
+class CategoricalCrossentropy:
+    """Samples as columns: P and Y are (classes, m), each column of P a distribution."""
+
+    def forward(self, P, Y):
+        self.P, self.Y = P, Y
+        return -np.sum(Y * np.log(P)) / P.shape[1]
+
+    def backward(self, dout=1):
+        return dout * (-self.Y / self.P) / self.P.shape[1]
+'''
+
+
+def test_a_cross_entropy_written_with_samples_as_columns_is_checked_in_that_layout(tmp_path):
+    layers = _layers(_check(tmp_path, COLUMNS, "--layout", "columns"))
+    assert layers["CategoricalCrossentropy"]["verdict"] == "pass", layers["CategoricalCrossentropy"]
+    no_mean = COLUMNS.replace("(-self.Y / self.P) / self.P.shape[1]", "(-self.Y / self.P)")
+    layers = _layers(_check(tmp_path, no_mean, "--layout", "columns"))
+    assert layers["CategoricalCrossentropy"]["bug_codes"][0] == "missing-batch-mean", layers["CategoricalCrossentropy"]
