@@ -74,11 +74,6 @@ BEYOND_THE_BUDGET = {
     "NegativeSamplingLossSharedDW": "the inner layers' grads made one shared array in __init__: its inherited "
                                     "forward and backward are searched in their own module, but no one edit there "
                                     "sums into the array that EmbeddingDot's backward (another class) zeroes",
-    "TimeSoftmaxWithLossMeanOverBatchOnly": "the divisor the loss uses, counted.sum(), is written nowhere in "
-                                            "backward: no candidate builds an expression the code never has",
-    "TimeSoftmaxWithLossIgnoredStepsGetGradient": "the mask is the cached counted with an axis added "
-                                                  "(counted[..., None]); the masks family proposes a stored "
-                                                  "mask or a comparison of the input only",
 }
 BUGGY = [name for name, e in ZOO.items() if e.is_buggy]
 

@@ -6,8 +6,7 @@ numeric, the bug code): an edit of the family the bug code names (a factor for `
 axis for `wrong-reduction`, `+=` for `dropped-term`, ...) is tried before the others, the backward's
 statements before the forward's and the helpers'. The evidence orders them further: a replacement the
 diagnosis spells out ("1 - prev_h**2 should be 1 - next_h**2") comes first of all; a term dropped in a loop
-where every gradient failed is looked for first where the gradient carried to the step before is written, and
-the statement a crash finding names, with those that computed what it read, before the rest of their families;
+where every gradient failed is looked for first where the gradient carried to the step before is written;
 the statements that build a failing gradient come before the others, and in a forward whose output is right,
 those that only fill the cache before those its output depends on. The statistics a layer keeps with `keepdims`
 in forward and backward are moved to another axis together (`gradlab.fixes.statistics`). Duplicates (two edits
@@ -32,15 +31,14 @@ from gradlab.fixes.statements import block_edits, measured_constant, statement_e
 from gradlab.fixes.statistics import kept_axis_edits
 from gradlab.fixes.verify import FORWARD_BUGS
 
-__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "crash_lines", "named_replacements",
-           "output_lines"]
+__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
 
 #: the families of edit each bug code points at, most likely first. A sign written wrong is fixed where it is
 #: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate"), which
 #: can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "missing-batch-mean": ("factor", "drop"), "extra-batch-mean": ("drop", "factor"),
-    "scaled": ("drop", "factor", "chain", "complement", "square"), "sign-flip": ("sign", "negate"),
+    "missing-batch-mean": ("factor", "drop", "count"), "extra-batch-mean": ("drop", "factor", "count"),
+    "scaled": ("drop", "factor", "chain", "complement", "square", "count"), "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten"),
     "zero-gradient": ("target", "accumulate", "product", "view"),
@@ -69,10 +67,6 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     grads = report.failing.gradients if report.failing is not None else ()
     carried = carried_lines(site) if "dropped-term" in report.bug_codes and grads and \
         not any(g.passed for g in grads) else set()
-    # a crash is where the code went wrong on some case: the statement that raised and those that computed what it
-    # read come first too, for the families named (an index computed with the pool's height for its width)
-    # (in each family the nearest first: the statement that raised, then what it read directly, ...)
-    leading = {**{line: 0 for line in carried}, **crash_lines(site, report)}
     # a forward whose output is right (no forward bug named) is wrong, if at all, only in what it keeps for
     # backward: an edit of a statement its output depends on would change it, so the statements that feed only
     # the cache come first (a backward inherited from another file reads nothing else of this one)
@@ -96,13 +90,12 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             preferred = rank < len(families)
             away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output)
             lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
-                1 if preferred and cand[0].start[0] in leading else 2
-            depth = leading.get(cand[0].start[0], 0)
-            found.append(((lead, away, 0, rank, depth, how, order) if preferred else
-                          (lead, away, 1, order, how, rank, depth), cand))
+                1 if preferred and cand[0].start[0] in carried else 2
+            found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
+                          cand))
     for cand in kept_axis_edits(site):  # the statistics of forward and backward moved together
         rank = families.index("axis") if "axis" in families else len(families)
-        found.append(((2, 0, 0, rank, 0, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank, 0), cand))
+        found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
     # every other) must not spend the whole budget before the next one is tried
@@ -198,40 +191,6 @@ def carried_lines(site: Site) -> set[int]:
             for name in early & set(writers):
                 out.update(line for st in writers[name] for line in range(st.lineno, st.end_lineno + 1))  # type: ignore[operator]
     return out
-
-
-#: where a crash finding says the user's code raised: "(at layers.py:181: ...)"
-_CRASHED_AT = re.compile(r"\(at ([^:()]+):(\d+):")
-
-
-def crash_lines(site: Site, report: LayerReport) -> dict[int, int]:
-    """The lines of the statement of `site`'s file that raised on a failing case, and of those that computed what it
-    reads (back through the names and attributes it reads, in its function), each with how many steps back it is
-    (0: the statement that raised)."""
-    said = [f.message for case in (report.failing, report.extreme_failure) if case is not None
-            for f in case.findings if f.code == "crashed"]
-    at = {int(line) for message in said for name, line in _CRASHED_AT.findall(message) if name == site.path.name}
-    text = Text(site.text)
-    out: dict[int, int] = {}
-    for scope in site.scopes if at else ():
-        stmts = [st for st in _statements(scope.node) if not isinstance(st, ast.If)]
-        chosen = [st for st in stmts if any(st.lineno <= line <= (st.end_lineno or st.lineno) for line in at)]
-        depth = 0
-        while chosen:
-            for st in chosen:
-                for line in range(st.lineno, (st.end_lineno or st.lineno) + 1):
-                    out.setdefault(line, depth)
-            needed = {text.of(n) for st in chosen for n in ast.walk(st)  # an indexed target's index too
-                      if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load)}
-            chosen = [st for st in stmts if st.lineno not in out and _written(st, text) & needed]
-            depth += 1
-    return out
-
-
-def _written(st: ast.stmt, text: Text) -> set[str]:
-    targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AugAssign) else []
-    return {text.of(n) for t in targets for n in ast.walk(t) if isinstance(n, (ast.Name, ast.Attribute))
-            and isinstance(n.ctx, ast.Store)}
 
 
 def building_lines(site: Site, report: LayerReport) -> set[int]:

@@ -4,7 +4,10 @@
 Two places: the upstream gradient where the value reads it (`return dout` → `return dout * (self.x > 0)`),
 and the whole value replaced by the masked upstream, when the value applies the mask to the wrong array
 (`np.maximum(dout, 0)`: the ReLU of the gradient, not of the input). The masks: those the layer keeps
-(`self.mask`), then its inputs compared with 0 (`reads.inputs`).
+(`self.mask`), then its inputs compared with 0 (`reads.inputs`), then what forward stored under another name,
+as it is and with an axis added (`counted[..., None]`: a mask over (N, T) on a gradient over (N, T, V)).
+Family "count": a mean's divisor that counts the batch (`x.shape[0]`, `N`, `len(x)`, `x.size`) where it counts
+what a stored mask keeps (`counted.sum()`: the steps a label does not ignore).
 Non-goal: masks of other shapes than the gradient's (the check rejects them).
 """
 
@@ -13,18 +16,51 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gradlab.fixes.expressions import Context
+from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.reads import gradient_params, inputs
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, parents_of
+from gradlab.fixes.spans import ATOM, needed_at, parents_of, written_value
 
-__all__ = ["mask_edits", "masks_of"]
+__all__ = ["count_edits", "mask_edits", "masks_of"]
+
+#: stored arrays offered as a mask or a count, at most
+MAX_STORED = 3
 
 
 def masks_of(ctx: Context) -> list[str]:
     """The masks an edit may multiply in: the layer's own, then its inputs compared with 0."""
     own = [m for m in ctx.masks if "[" not in m][:2]
-    return own + [f"({r} > 0)" for r in inputs(ctx)[:2]]
+    return own + [f"({r} > 0)" for r in inputs(ctx)[:2]] + [m for s in stored(ctx) for m in (s, f"{s}[..., None]")]
+
+
+def stored(ctx: Context) -> list[str]:
+    """What forward stored, not named a mask (those are `ctx.masks`) nor a gradient: arrays a mask or a count may
+    be, at most MAX_STORED."""
+    return [c for c in ctx.cached if not is_gradient(c) and "cache" not in c.lower() and "mask" not in c.lower()
+            and "[" not in c and c not in ctx.hypers][:MAX_STORED]
+
+
+def count_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    del func
+    value = written_value(stmt)
+    if value is None:
+        return
+    t = ctx.text
+    counted = [*(m for m in ctx.masks if "[" not in m), *stored(ctx)]
+    for node in ast.walk(value):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Div) or not _counts_batch(node.right, ctx):
+            continue
+        for m in counted:
+            yield (t.replace(node.right, f"{m}.sum()", ATOM, f"divide by what {m} keeps, {m}.sum()", family="count",
+                             need=needed_at(node.right, node)),)
+
+
+def _counts_batch(node: ast.expr, ctx: Context) -> bool:
+    """Whether `node` counts the batch or every element: `x.shape[0]`, a batch size's name, `len(x)`, `x.size`."""
+    t = ctx.text
+    return t.of(node) in ctx.batch or isinstance(node, ast.Attribute) and node.attr == "size" or \
+        isinstance(node, ast.Call) and t.of(node.func) == "len" or \
+        isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
 
 
 def mask_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
