@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gradlab.cases.check_many import check_paths
 from gradlab.conventions.imports import package_of
+from gradlab.models.discover import check_model_files
 
 HERE = Path(__file__).parent / "realcode7"
 
@@ -113,3 +114,24 @@ def test_a_constructor_needing_a_shape_gradlab_cannot_know_is_set_aside_naming_i
     assert ("Conv2D", "layers.py") not in verdicts
     reason = dict(outcome.skipped)["Conv2D"]
     assert "needs D_out, which gradlab cannot supply" in reason and "filter_shape" not in reason.split("needs")[1]
+
+
+def test_a_nielsen_port_with_renamed_methods_is_found_as_a_network_and_its_missing_derivative_localised():
+    (report,) = check_model_files([HERE / "nielsen_ports"], examples=2, seed=0)
+    assert (report.name, report.verdict) == ("NeuralNet", "pass")
+    (report,) = check_model_files([HERE / "nielsen_ports_buggy"], examples=2, seed=0)
+    assert report.verdict == "fail" and report.bug_codes == ["dropped-term"] and report.origin == "weights[0]"
+
+
+def test_a_library_whose_top_folder_holds_only_namespace_subfolders_is_imported_from_the_folder_above_it():
+    outcome, verdicts = _check(HERE / "editable_install")
+    assert outcome.errors == []
+    assert verdicts[("Tanh", "layers.py")].verdict == "pass"
+
+
+def test_a_layer_reshaping_to_a_size_written_in_its_code_is_set_aside_while_a_computed_wrong_size_still_crashes():
+    outcome, verdicts = _check(HERE / "mnist_only")
+    reason = dict(outcome.skipped)["Affine"]
+    assert "written for one input size" in reason and "784" in reason
+    sigmoid = verdicts[("Sigmoid", "layers.py")]
+    assert sigmoid.verdict == "fail" and sigmoid.bug_codes == ["crashed"]

@@ -9,6 +9,7 @@ import ast
 import copy
 import functools
 import inspect
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ _GRADLAB = Path(__file__).resolve().parents[1]
 
 __all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
            "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
-           "another_rank", "older_numpy", "python_2", "uses_none"]
+           "another_rank", "fixed_size", "older_numpy", "python_2", "uses_none"]
 
 
 class ConventionMismatch(LayerSignatureError):
@@ -65,8 +66,26 @@ def cannot_run_here(exc: BaseException) -> str | None:
     missing = missing_dependency(exc)
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
-    older = older_numpy(exc) or python_2(exc) or another_rank(exc)
+    older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc)
     return f"could not be run: {older}" if older else None
+
+
+def fixed_size(exc: BaseException) -> str | None:
+    """"it is written for one input size (...)" when `exc` is numpy refusing a reshape into a shape whose size the
+    user's own line writes as a number (`a = a.reshape(-1, 784)`, a network for MNIST only): gradlab draws small
+    sizes of its own, which such code cannot take. None otherwise (a reshape computed from the data is the code's)."""
+    text = str(exc)
+    if not isinstance(exc, ValueError) or not text.startswith("cannot reshape array of size"):
+        return None
+    target = re.search(r"into shape \(([^)]*)\)", text)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
+    line = (frames[-1].line or "").strip() if frames else ""
+    sizes = [int(d) for d in re.findall(r"\d+", target.group(1))] if target else []
+    written = [n for n in sizes if n > 1 and re.search(rf"(?<![\w.]){n}(?![\w.])", line)]
+    if not written:
+        return None
+    return (f"it is written for one input size ({text} at `{line}`, where {written[0]} is written in the code): "
+            "gradlab checks on small sizes of its own; make the size follow the input's shape")
 
 
 def another_rank(exc: BaseException) -> str | None:

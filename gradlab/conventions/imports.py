@@ -79,8 +79,9 @@ def package_of(path: Path) -> tuple[Path, str] | None:
 
 def _provides(folder: Path, name: str) -> bool:
     # a namespace package holds modules or only subpackages (a 2019 CS231n cs231n/ with nothing but classifiers/)
+    # or only namespace subpackages (a library installed with `pip install -e .` whose bfalgo/ holds utils/*.py)
     return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file() or \
-        (folder / name).is_dir() and any(any((folder / name).glob(g)) for g in ("*.py", "*/__init__.py"))
+        (folder / name).is_dir() and any(any((folder / name).glob(g)) for g in ("*.py", "*/__init__.py", "*/*.py"))
 
 
 def search_roots(path: Path) -> list[Path]:

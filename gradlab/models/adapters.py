@@ -27,7 +27,7 @@ import numpy as np
 from gradlab.models.build import REG, Sizes
 
 __all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NotImplementedYet", "adapt", "backprop_order", "convention_of",
-           "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
+           "backprop_of", "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
@@ -44,12 +44,17 @@ class NotImplementedYet(ModelError):
     (skipped, as an untouched layer template is)."""
 
 
+#: how learners' ports spell Nielsen's feedforward and backprop (the book's names first)
+FEEDFORWARD_NAMES = ("feedforward", "forward", "feed_forward")
+BACKPROP_NAMES = ("backprop", "backpropagate", "back_prop", "backpropagation")
+
+
 def convention_of(cls: type) -> str | None:
     """"nielsen", "textbook" or "cs231n" by the methods the class has; None for anything else."""
     def has(m: str) -> bool:
         return callable(getattr(cls, m, None))
 
-    if has("backprop") and (has("feedforward") or has("forward")):  # learners' ports rename feedforward forward
+    if any(has(m) for m in BACKPROP_NAMES) and any(has(m) for m in FEEDFORWARD_NAMES):
         return "nielsen"
     if has("loss") and has("gradient"):
         return "textbook"
@@ -103,7 +108,7 @@ class ModelCall:
             elif self.convention == "textbook":
                 grads = self.model.gradient(self.data["X"], self.data["y"])
             else:
-                return _nielsen_gradients(self.model.backprop(self.data["x"], self.data["y"]), self.model)
+                return _nielsen_gradients(backprop_of(self.model)(self.data["x"], self.data["y"]), self.model)
         if not isinstance(grads, dict):
             raise ModelError(f"the gradients came back as {type(grads).__name__}, not a dict keyed like params")
         return {k: grads.get(_key_of(grads, k)) for k in self.params}
@@ -205,9 +210,13 @@ def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
 
 
 def feedforward_of(net: Any) -> Any:
-    """A Nielsen-style network's feedforward(a), or forward(a) in the ports that rename it."""
-    found = getattr(net, "feedforward", None)
-    return found if callable(found) else net.forward
+    """A Nielsen-style network's feedforward(a), or forward(a) / feed_forward(a) in the ports that rename it."""
+    return next(f for f in (getattr(net, n, None) for n in FEEDFORWARD_NAMES) if callable(f))
+
+
+def backprop_of(net: Any) -> Any:
+    """A Nielsen-style network's backprop(x, y), or backpropagate(x, y) in the ports that rename it."""
+    return next(f for f in (getattr(net, n, None) for n in BACKPROP_NAMES) if callable(f))
 
 
 def nielsen_nablas(returned: Any, net: Any) -> tuple[Any, Any]:

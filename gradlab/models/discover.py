@@ -29,7 +29,7 @@ from gradlab.models.report import ModelReport
 
 __all__ = ["check_model_files", "find_models", "model_files", "modules_in"]
 
-_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|backprop|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(")
+_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(")
 _KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
           "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),)}
 

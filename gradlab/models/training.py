@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.adapters import ModelError, convention_of, feedforward_of, nielsen_nablas, parameters_of, seeded
+from gradlab.models.adapters import (
+    ModelError,
+    backprop_of,
+    convention_of,
+    feedforward_of,
+    nielsen_nablas,
+    parameters_of,
+    seeded,
+)
 from gradlab.models.build import BuildError, Sizes, build, described
 from gradlab.training.mnist import MnistData
 from gradlab.training.optimizers import Adam, Momentum
@@ -124,7 +132,7 @@ def _stepper(convention: str, model: Any) -> Callable[[np.ndarray, np.ndarray], 
         total = {f"weights[{i}]": np.zeros(w.shape) for i, w in enumerate(model.weights)}
         total.update({f"biases[{i}]": np.zeros(b.shape) for i, b in enumerate(model.biases)})
         for xs, ys in zip(xb, yb):
-            nabla_b, nabla_w = nielsen_nablas(model.backprop(xs.reshape(-1, 1), _one_hot(ys)), model)
+            nabla_b, nabla_w = nielsen_nablas(backprop_of(model)(xs.reshape(-1, 1), _one_hot(ys)), model)
             for i in range(n):
                 total[f"weights[{i}]"] += nabla_w[i]
                 total[f"biases[{i}]"] += nabla_b[i]
