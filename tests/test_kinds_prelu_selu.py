@@ -386,3 +386,12 @@ def test_a_prelu_with_pytorchs_signature_is_built_with_its_number_of_slopes(tmp_
     source = TORCH_LIKE.replace("np.sum(dout * np.minimum(self.x, 0)", f"np.sum(dout * {written}")
     report = check_entry(_entries(tmp_path, source)["PReLU"], examples=15)
     assert report.bug_codes == codes, (report.bug_codes, report.error)
+
+
+def test_a_prelu_built_from_its_number_of_slopes_that_sums_dslope_over_every_axis_is_a_wrong_reduction(tmp_path):
+    """Built with one slope it would be right; a layer that takes its number of slopes keeps one per feature."""
+    source = LEARNERS.replace("self.dslope = (dout * np.minimum(self.x, 0)).sum(axis=0)",
+                              "self.dslope = (dout * np.minimum(self.x, 0)).sum()")
+    entry = _entries(tmp_path, source)["PReLULayer"]
+    assert "alpha" not in _what_it_takes(entry, KINDS["prelu"])[1]
+    assert check_entry(entry, examples=15).bug_codes == ["wrong-reduction"]

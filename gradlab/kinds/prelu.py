@@ -109,8 +109,10 @@ def gradient_shapes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
 
 
 def sizes(case: Case) -> dict[str, int]:
-    """`PReLU(num_parameters)`: as many slopes as the case has."""
-    return {"features": int(case.params["alpha"].size)}
+    """`PReLU(num_parameters)`: as many slopes as the case has. None in the one-slope form: a layer built from a
+    number of slopes keeps one per feature or channel by construction, and built with 1 it would take the one-slope
+    form, where a dalpha summed over every axis is right, and hide that slip of a layer meant per feature."""
+    return {} if case.spec.get("alpha") == ONE else {"features": int(case.params["alpha"].size)}
 
 
 KIND = Kind(
