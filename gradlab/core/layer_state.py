@@ -133,7 +133,10 @@ class _Recorder:
                     return
                 self.seen.add(id(obj))
                 self.count += 1
-                nxt.extend(self._record(obj))
+                try:
+                    nxt.extend(self._record(obj))
+                except Exception:  # noqa: BLE001 - an object of the user's that will not be read: not recorded
+                    self.state.complete = False
             queue = nxt
 
     def _record(self, obj: Any) -> list[Any]:

@@ -48,6 +48,10 @@ class Layer(Protocol):
 # are then in the user's orientation ("summed over axis 0" is the user's axis 0). A gradient the
 # layer returns in a shape it does not recognise must come back unchanged, so that its view is
 # what the user returned. Without the hook, gradlab's orientation is the user's.
+#   snapshot_state() -> Callable[[], None] | None
+# for a layer in another process: it keeps its whole state there (the gradients it accumulates, an optimizer's
+# velocity) and returns what puts that state back, or None. Diagnosis asks each of its questions of the layer as
+# the check's backward found it (`gradlab.core.layer_state`); without the hook only the parameters are put back.
 
 
 def user_view(layer: object, target: str) -> Callable[[np.ndarray], np.ndarray]:

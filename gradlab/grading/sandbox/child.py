@@ -79,6 +79,8 @@ class Server:
     def __init__(self, entries: dict[str, Any]):
         self.entries = entries
         self.layer: Any = None
+        #: the layer's states the grader asked to keep (`snapshot`), to put back on request (`restore`)
+        self.states: list[Any] = []
 
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
         from gradlab.core.protocol import LayerCrash, LayerSignatureError
@@ -97,6 +99,10 @@ class Server:
                 return self.backward(msg)
             if op == "forward_perturbed":
                 return self.forward_perturbed(msg)
+            if op == "snapshot":
+                return self.snapshot(msg)
+            if op == "restore":
+                return self.restore(msg)
             return {"ok": False, "error": "protocol", "detail": f"unknown op {op!r}"}
         except LayerSignatureError as exc:
             return {"ok": False, "error": "signature", "detail": str(exc)}
@@ -114,7 +120,7 @@ class Server:
         entry = self.entries[msg["entry"]]
         kind = KINDS[entry.kind]
         case = Case(msg["x"], msg.get("t"), dict(msg["params"]), dict(msg["hyper"]), dict(msg["spec"]))
-        self.layer = None
+        self.layer, self.states = None, []
         self.layer = adapt(entry, kind, case)
         names = dict(getattr(self.layer, "grad_names", {}))
         # inputs the adapter adds of its own (a stateful time layer's carried state): checked as parameters are
@@ -179,6 +185,28 @@ class Server:
                 "grads": {k: None if g is None else np.asarray(g) for k, g in grads.items()},
                 "changed": self._changed(before, dout=(dout, dout0))}
 
+    def snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Keep the layer's whole state (`gradlab.core.layer_state`): diagnosis asks each of its questions of the
+        layer as the check's backward found it, and a layer that adds into its gradients or updates itself in
+        backward lives here. A few per layer: a layer is built per case."""
+        from gradlab.core.layer_state import LayerState
+
+        self._sync(msg)
+        if len(self.states) >= _MAX_STATES:
+            return {"ok": False, "error": "crash", "call": "snapshot", "detail": "too many states kept"}
+        self.states.append(LayerState.of(self.layer))
+        return {"ok": True, "state": len(self.states) - 1}
+
+    def restore(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Put a kept state back; the reply holds the parameters as they now are, for the grader's record."""
+        import numpy as np
+
+        index = msg.get("state")
+        if not isinstance(index, int) or not 0 <= index < len(self.states):
+            return {"ok": False, "error": "crash", "call": "restore", "detail": f"no kept state {index!r}"}
+        self.states[index].restore()
+        return {"ok": True, "params": {k: np.array(v, copy=True) for k, v in self.layer.params.items()}}
+
     def forward_perturbed(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
@@ -202,6 +230,10 @@ class Server:
         if outs and any(o.shape != outs[0].shape for o in outs):
             return {"ok": False, "error": "crash", "call": "forward", "detail": "output shape changed between calls"}
         return {"ok": True, "outs": np.stack(outs) if outs else np.zeros((0,))}
+
+
+#: states kept per layer: the check keeps one, each diagnosis one more (the layer as diagnosis found it)
+_MAX_STATES = 64
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -11,6 +11,7 @@ Non-goal: any judgement; `gradlab.core.check.check_case` does that, unchanged, o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,30 @@ class RemoteLayer:
         if isinstance(dout, np.ndarray):
             self._apply(reply, {"dout": dout})
         return dx, out
+
+    def snapshot_state(self) -> Callable[[], None] | None:
+        """The protocol's `snapshot_state` hook: the child keeps its layer's whole state (the student's object, the
+        gradients it accumulates, an optimizer's velocity); the callable returned puts it back there. None when
+        the child cannot keep it: diagnosis then restores the parameters alone, as before."""
+        try:
+            reply = self._call({"op": "snapshot", "params": self._dirty()})
+        except LayerCrash:
+            return None
+        index = reply.get("state")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise self.box.fail("garbage", "the process running your code sent a malformed reply")
+
+        def restore() -> None:
+            try:
+                params = self._call({"op": "restore", "state": index}).get("params")
+            except LayerCrash:  # the child could not put it back: the next question finds what it finds
+                return
+            for k, v in (params if isinstance(params, dict) else {}).items():
+                # what the child holds now: the next call sends whatever differs from it
+                if k in self._synced and isinstance(v, np.ndarray) and v.shape == self._synced[k].shape:
+                    self._synced[k] = np.array(v, dtype=self._synced[k].dtype)
+
+        return restore
 
     def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *,
                           x: np.ndarray | None = None, t: np.ndarray | None = None) -> np.ndarray:
