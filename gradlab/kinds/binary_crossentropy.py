@@ -63,6 +63,34 @@ def mean_over_elements(case: Case, name: str, analytic: np.ndarray, numeric: np.
     return None
 
 
+def one_target_term_wrong(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                          **_: Any) -> tuple[str, str] | None:
+    """dx right wherever the target is one value and wrong by no one factor wherever it is the other: that target's
+    term of the derivative is written wrong (the general diagnosis reads "right on some, wrong on the rest" as a
+    dropped path). A term left out (zero there) or negated keeps the general diagnosis."""
+    t = case.t
+    if name != "x" or t is None or t.shape != numeric.shape:
+        return None
+    close = np.isclose(analytic, numeric, rtol=1e-6, atol=1e-12 * np.abs(numeric).max(initial=1.0))
+    for value, term in ((1, "y / p"), (0, "(1 - y) / (1 - p)")):
+        wrong, other = t == value, t != value
+        if not wrong.any() or not other.any() or not close[other].all() or close[wrong].any():
+            continue
+        ratio = analytic[wrong] / numeric[wrong]
+        if np.any(analytic[wrong] == 0) or np.allclose(ratio, -1.0, rtol=1e-6):
+            return None
+        return "mismatch", (f"dx is right wherever the target is {1 - value} and wrong wherever it is {value}: the "
+                            f"derivative of that target's term, {term}, is written wrong")
+    return None
+
+
+def binary_reading(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                   **more: Any) -> tuple[str, str] | None:
+    """The count a dx leaves out of the mean, else one target's term written wrong."""
+    return mean_over_elements(case, name, analytic, numeric, output, **more) or \
+        one_target_term_wrong(case, name, analytic, numeric, output, **more)
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     """The mean over every output (the reference's), then the sum over a sample's outputs averaged over N."""
     assert case.t is not None
@@ -74,5 +102,5 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 KIND = Kind(
     "binary_crossentropy", ("binarycrossentropy", "bce"), build, draw_shape, batch_spec,
     loss_functions=("binary_cross_entropy", "binary_crossentropy", "bce_loss"), is_loss=True, scales=LOSS_SCALES,
-    forward_candidates=forward_candidates, explain=mean_over_elements,
+    forward_candidates=forward_candidates, explain=binary_reading,
 )

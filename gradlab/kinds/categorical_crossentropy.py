@@ -16,6 +16,8 @@ combined class).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from gradlab.core.kind import Case, Kind, Spec
@@ -36,8 +38,39 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     return Case(p, labels(rng, N, C, spec.get("labels", "onehot")), {}, {}, spec)
 
 
+def true_class(case: Case, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Where each sample's label is, as a boolean mask of the (N, C) scores (None for another shape)."""
+    t = case.t
+    if t is None or len(shape) != 2:
+        return None
+    if t.shape == shape:
+        return np.asarray(t) != 0
+    if t.shape == shape[:1]:
+        return np.eye(shape[1], dtype=bool)[np.asarray(t, dtype=int)]
+    return None
+
+
+def wrong_at_true_class(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                        **_: Any) -> tuple[str, str] | None:
+    """A dx that is zero where it should be, at the other classes, and off at the true class by no one factor:
+    the derivative of -log p written wrong. The general diagnosis reads "right where zero, wrong elsewhere" as a
+    dropped contribution; here nothing was dropped, the formula is wrong. A constant factor is left to it."""
+    at = true_class(case, numeric.shape)
+    if name != "x" or at is None or not at.any() or np.any(numeric[~at] != 0):
+        return None
+    off = np.abs(analytic[~at]).max(initial=0.0)
+    # a true class whose gradient is zero (a clip flattening the loss there) is the general diagnosis' misrouting
+    if off > 1e-9 * np.abs(numeric).max(initial=1.0) or np.any(analytic[at] == 0) or np.any(numeric[at] == 0):
+        return None
+    ratio = analytic[at] / numeric[at]
+    if np.allclose(ratio, ratio[0], rtol=1e-6):
+        return None
+    return "mismatch", ("dx is zero at the other classes, as it should be, and wrong at each sample's true class by "
+                        "no one factor: there it is -1 / (N p), the derivative of -log p averaged over the batch")
+
+
 KIND = Kind(
     "categorical_crossentropy", ("categoricalcrossentropy",), build, draw_classes, batch_spec,
     loss_functions=("categorical_cross_entropy", "categorical_crossentropy"), is_loss=True, scales=LOSS_SCALES,
-    label_encodings=("onehot", "index"),
+    label_encodings=("onehot", "index"), explain=wrong_at_true_class,
 )

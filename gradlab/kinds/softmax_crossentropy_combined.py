@@ -16,13 +16,37 @@ Non-goal: a softmax-with-loss whose backward takes `dout=1` (that is `softmax_wi
 
 from __future__ import annotations
 
-from gradlab.core.kind import Kind
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.kind import Case, Kind
+from gradlab.kinds.categorical_crossentropy import true_class
 from gradlab.kinds.common import LOSS_SCALES, class_label_extremes
 from gradlab.kinds.softmax_with_loss import batch_spec, build, draw_classes
+
+
+def true_class_term_off(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                        **_: Any) -> tuple[str, str] | None:
+    """dx right at every class but the true one, where every sample is off by the same multiple of 1/N: the one
+    subtracted there is another number (`-= 2`). The general diagnosis reads it as a dropped path; none was.
+    Off by +2/N (`+= 1`: the labels' term negated) and by +1/N (nothing subtracted: the term dropped) keep it."""
+    at = true_class(case, numeric.shape)
+    if name != "x" or at is None or not at.any():
+        return None
+    d = analytic - numeric
+    if np.abs(d[~at]).max(initial=0.0) > 1e-9 * max(1.0, float(np.abs(numeric).max(initial=0.0))):
+        return None
+    k = d[at] * case.N
+    if not np.allclose(k, k[0], rtol=1e-6, atol=1e-9) or any(np.isclose(k[0], v, atol=1e-6) for v in (0.0, 1.0, 2.0)):
+        return None
+    return "mismatch", (f"dx is right at every class but each sample's true one, where it is off by {k[0]:+.3g} / N: "
+                        "the true class's term subtracts exactly one from its probability, (p - 1) / N")
+
 
 KIND = Kind(
     "softmax_crossentropy_combined", ("activationsoftmaxlosscategoricalcrossentropy",
                                       "softmaxlosscategoricalcrossentropy", "softmaxcategoricalcrossentropy"),
     build, draw_classes, batch_spec, is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    label_encodings=("onehot", "index"), backward_takes_output=True,
+    label_encodings=("onehot", "index"), backward_takes_output=True, explain=true_class_term_off,
 )
