@@ -395,3 +395,26 @@ def test_a_prelu_built_from_its_number_of_slopes_that_sums_dslope_over_every_axi
     entry = _entries(tmp_path, source)["PReLULayer"]
     assert "alpha" not in _what_it_takes(entry, KINDS["prelu"])[1]
     assert check_entry(entry, examples=15).bug_codes == ["wrong-reduction"]
+
+
+SWAPPED = '''
+import numpy as np
+
+
+class SELU:
+    def __init__(self):
+        self.alpha, self.scale = 1.6733, 1.0507
+
+    def forward(self, x):
+        self.x = x
+        return self.scale * np.where(x > 0, x, self.alpha * (np.exp(x) - 1))
+
+    def backward(self, dout):
+        return dout * np.where(self.x {compare} 0, self.scale, self.scale * self.alpha * np.exp(self.x))
+'''
+
+
+@pytest.mark.parametrize(("compare", "codes"), [(">", []), ("<=", ["misrouted"])])
+def test_selus_two_derivatives_on_each_others_side_of_0_are_misrouted(tmp_path, compare, codes):
+    report = check_entry(_entries(tmp_path, SWAPPED.format(compare=compare))["SELU"], examples=15)
+    assert report.bug_codes == codes
