@@ -293,3 +293,20 @@ def test_a_cross_entropy_written_with_samples_as_columns_is_checked_in_that_layo
     no_mean = COLUMNS.replace("(-self.Y / self.P) / self.P.shape[1]", "(-self.Y / self.P)")
     layers = _layers(_check(tmp_path, no_mean, "--layout", "columns"))
     assert layers["CategoricalCrossentropy"]["bug_codes"][0] == "missing-batch-mean", layers["CategoricalCrossentropy"]
+
+
+def test_one_hot_labels_that_run_only_at_one_batch_size_are_a_bug_caught_not_a_convention_noted(tmp_path):
+    """`elif len(y_true) == 2:` where `len(y_true.shape) == 2` belongs (a slip seen in a learner's copy of the book)
+    handles one-hot labels for batches of two only; probed at N = 3 alone, the loss looked like an index-only one."""
+    slip = _one_bug("        else:\n            confidences = np.sum(",
+                    "        elif len(y_true) == 2:\n            confidences = np.sum(")
+    name = "Loss_CategoricalCrossentropy"
+    # rows named: a file of losses alone gives the layout detection nothing but this loss, which runs transposed
+    layer = _layers(_check(tmp_path, slip, "--only", name, "--layout", "rows"))[name]
+    assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "crashed", layer
+    # a loss written for index labels alone is still told so, and passes
+    index_only = _one_bug("        if len(y_true.shape) == 1:\n            confidences = clipped[range(samples), "
+                          "y_true]\n        else:\n            confidences = np.sum(clipped * y_true, axis=1)\n",
+                          "        confidences = clipped[range(samples), y_true]\n")
+    layer = _layers(_check(tmp_path, index_only, "--only", name))[name]
+    assert layer["verdict"] == "warn" and "accepts only index labels" in json.dumps(layer["warnings"]), layer

@@ -216,7 +216,12 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     # a layer written for one sample at a time (a single column) is checked on batches of one
     overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") == "one" else {}
     if len(kind.label_encodings) > 1:
-        taken = [e for e in kind.label_encodings if _takes_labels(entry, kind, e)]
+        # an encoding refused at one batch size and taken at another is a bug of the layer's, not its convention
+        # (`elif len(y_true) == 2:` where len(y_true.shape) belongs runs one-hot labels at N = 2 only): cases draw
+        # it. Never at a batch size equal to a size of the probe (N = C lets p[range(N), t] broadcast one-hot t)
+        sizes = set(kind.batch_spec(entry.convention).values())
+        taken = [e for e in kind.label_encodings
+                 if any(_takes_labels(entry, kind, e, n) for n in (3, 2, 5) if n == 3 or n not in sizes)]
         if taken and len(taken) < len(kind.label_encodings) and \
                 not (kind.label_fallback_only and taken[0] == kind.label_encodings[0]):
             overrides["labels"] = taken[0]
@@ -230,8 +235,8 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     return flat_input, overrides, notes
 
 
-def _takes_labels(entry: Entry, kind: Kind, encoding: str) -> bool:
-    case = build_case(kind, {"N": 3, **kind.batch_spec(entry.convention), "labels": encoding, "seed": 0})
+def _takes_labels(entry: Entry, kind: Kind, encoding: str, N: int = 3) -> bool:
+    case = build_case(kind, {"N": N, **kind.batch_spec(entry.convention), "labels": encoding, "seed": 0})
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
