@@ -31,7 +31,6 @@ ZOO = load_reference()
 NOT_ONE_EDIT = {
     "InvertedDropoutDividesByDropRatio": "the same wrong scale in forward and in backward: two edits",
     "AffinePrivateForgetsWeights": "_dW is never computed: a line to write",
-    "layernorm_no_mean_path": "the mean's term of dx to write",
     "layernorm_over_batch": "batch norm's axis in forward and in backward",
     "spatial_batchnorm_dx_not_transposed_back": "a reshape and a transpose to write",
     "gelu_no_product_rule": "the product rule's second term to write",

@@ -3,7 +3,8 @@
 A batch or layer normalisation's dx is the direct term minus its own reduction minus the normalised input
 times the reduction of their product: `(N * g - g.sum(axis=0) - xhat * (g * xhat).sum(axis=0)) * inv / N`
 (or the same with means). Written with one of the two reductions, the other is missing; it is built from the
-one present, in its spelling (method or function, the same axis and `keepdims`, sum or mean):
+one present, in its spelling (method or function, the same axis and `keepdims`, sum or mean, the same divisor
+after it: a mean written `np.sum(...) / D`):
 - `N * g - xhat * (g * xhat).sum(axis=0)`: the direct term `N * g` minus `g.sum(axis=0)` (the mean's path);
 - `N * g - g.sum(axis=0)`: minus `h * (g * h).sum(axis=0)` for an array forward stored (the variance's path).
 Non-goal: a dropped path in a backward written stage by stage (`dmu`, `dvar` on lines of their own).
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, parents_of, written_value
+from gradlab.fixes.spans import Text, needed_at, parents_of, written_value
 
 __all__ = ["centre_edits"]
 
@@ -50,17 +51,31 @@ def centre_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
             if isinstance(reduced, ast.BinOp) and isinstance(reduced.op, ast.Mult):
                 # the variance's path is there: the mean's, the reduction of the gradient alone, is not
                 for g in sorted(direct & {n.id for n in grads} - alone):
-                    term = _spelled(reduction, g, ctx)
+                    term = _spelled(reduction, g, ctx) + _divisors(reduction, node.right, parents, t)
                     yield (t.replace(node.left, f"{t.of(node.left)} - {term}", 10,
                                      f"subtract {term}: the path through the mean", family="centre",
                                      need=needed_at(node.left, node)),)
             elif isinstance(reduced, ast.Name) and reduced.id in direct and reduced.id not in products:
                 g = reduced.id
                 for h in [c for c in ctx.cached if not is_gradient(c) and "cache" not in c.lower()][:MAX_STORED]:
-                    term = f"{h} * {_spelled(reduction, f'({g} * {h})', ctx)}"
+                    term = f"{h} * {_spelled(reduction, f'({g} * {h})', ctx)}" + \
+                        _divisors(reduction, node.right, parents, t)
                     yield (t.replace(node, f"{t.of(node)} - {term}", 10,
                                      f"subtract {term}: the path through the variance", family="centre",
                                      need=needed_at(node, parents.get(id(node)))),)
+
+
+def _divisors(reduction: ast.AST, term: ast.expr, parents: dict[int, ast.AST], t: Text) -> str:
+    """What the term holding `reduction` divides it by (`/ D` of `xhat * np.sum(g * xhat, axis=1) / D`: a mean
+    written as a sum), as text to put after the term built from it."""
+    out = ""
+    node: ast.AST = reduction
+    while node is not term and id(node) in parents:
+        parent = parents[id(node)]
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Div) and node is parent.left:
+            out += f" / {t.atom(parent.right)}"
+        node = parent
+    return out
 
 
 def _reduced(node: ast.AST, ctx: Context) -> ast.expr | None:
