@@ -32,7 +32,9 @@ _TABLE = (
              "check the sign of the derivative (e.g. d(t - y)/dy = -1), of the upstream gradient, and of each "
              "subtracted term (a normalisation subtracts its mean's and its variance's paths)"),
     BugClass("transposed", "the right values sit in transposed positions",
-             "check the order of a matrix product (dW = x.T @ dout, not dout.T @ x) or of the axes in a "
+             "check the order of the matrix product in the gradient named above: a weight's gradient is x.T @ "
+             "dout (not dout.T @ x), an input's gradient is dout @ W.T (not dout @ W, which a square W, or a "
+             "square block of a stacked one, accepts without an error); or the order of the axes in a "
              "transpose/reshape"),
     BugClass("wrong-reduction", "the gradient was summed over the wrong axis, or over all axes",
              "a parameter broadcast over the batch gets the sum over the batch axis only, e.g. db = dout.sum(axis=0)"),

@@ -6,8 +6,11 @@ it even fits a coefficient per feature, as a reduction over the wrong axes would
 after the forward, each square parameter's values are replaced by their transpose, backward runs once, and the
 values are put back. If the gradient backward then returns equals the true one, backward reads the parameter
 where its transpose belongs. `gradlab.core.diagnose_where.parameter_untransposed` judges the answer.
-Non-goals: a parameter that is not square (its transpose would not fit in its place: numpy's crash says it,
-`gradlab.core.crash_reading`), and the target's own gradient (a dW computed transposed is a value pattern).
+A stacked parameter of square blocks (a GRU's Wh of shape (H, 3H), read in backward as Wh[:, 2H:] and the
+like) is asked block by block: each H x H block transposed alone, since the other blocks are read right.
+Non-goals: a parameter that is neither square nor stacked of square blocks (its transpose would not fit in its
+place: numpy's crash says it, `gradlab.core.crash_reading`), and the target's own gradient (a dW computed
+transposed is a value pattern).
 """
 
 from __future__ import annotations
@@ -19,24 +22,46 @@ import numpy as np
 from gradlab.core.evidence import Evidence
 from gradlab.core.protocol import grad_name
 
-__all__ = ["with_each_square_parameter_transposed"]
+__all__ = ["square_blocks", "with_each_square_parameter_transposed"]
+
+
+def square_blocks(shape: tuple[int, ...]) -> list[tuple[str, tuple[slice, slice]]]:
+    """The square blocks of a 2-D parameter, each as (how the user would index it, the index): the whole of a
+    square one (''), the k column blocks of an (H, kH) one ('[:, 0:H]', ...), the k row blocks of a (kH, H) one."""
+    if len(shape) != 2 or min(shape) < 2:
+        return []
+    rows, cols = shape
+    if rows == cols:
+        return [("", (slice(None), slice(None)))]
+    H, k = min(shape), max(shape) // min(shape)
+    if max(shape) != k * H:
+        return []
+    if cols > rows:
+        return [(f"[:, {j * H}:{(j + 1) * H}]", (slice(None), slice(j * H, (j + 1) * H))) for j in range(k)]
+    return [(f"[{j * H}:{(j + 1) * H}]", (slice(j * H, (j + 1) * H), slice(None))) for j in range(k)]
 
 
 def with_each_square_parameter_transposed(ev: Evidence) -> dict[str, np.ndarray]:
-    """For each square 2-D parameter other than the target that is not symmetric (its transpose would change
-    nothing): the target's gradient (in the user's orientation) from the backward run, after the case's forward,
-    with that parameter's values transposed in place; by the parameter's name as the user spells it (`W`, `Wh`).
-    A parameter whose backward raises or returns no gradient of the target's shape is left out."""
+    """For each square 2-D parameter that is not symmetric (its transpose would change
+    nothing), and each square block of a stacked one: the target's gradient (in the user's orientation) from the
+    backward run, after the case's forward, with those values transposed in place; by the parameter (or block) as
+    the user spells it (`W`, `Wh`, `Wh[:, 4:6]`). A parameter whose backward raises or returns no gradient of the
+    target's shape is left out."""
     if ev.G is None:
         return {}
     found: dict[str, np.ndarray] = {}
     for key, p in ev.layer.params.items():
-        if key == ev.target or not isinstance(p, np.ndarray) or p.ndim != 2 or p.shape[0] != p.shape[1] \
-                or p.shape[0] < 2 or not np.issubdtype(p.dtype, np.floating) or np.array_equal(p, p.T):
+        # the target too: its gradient may be wrong only through another's that reads it untransposed (a GRU's dWh
+        # through dr, from Wh[:, 2H:] read where its transpose belongs); a dW computed transposed does not read W
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
             continue
-        g = _backward_with_transpose(ev, p)
-        if g is not None:
-            found[_spelled(ev, key)] = g
+        for said, index in square_blocks(p.shape):
+            block = p[index]
+            if np.array_equal(block, block.T):
+                continue
+            g = _backward_with_transpose(ev, block)
+            if g is not None:
+                found[_spelled(ev, key) + said] = g
     return found
 
 
@@ -49,6 +74,7 @@ def _spelled(ev: Evidence, key: str) -> str:
 
 
 def _backward_with_transpose(ev: Evidence, p: np.ndarray) -> np.ndarray | None:
+    """The target's gradient with `p` (a parameter, or a view of one of its square blocks) transposed in place."""
     assert ev.G is not None
     saved = p.copy()
     try:
