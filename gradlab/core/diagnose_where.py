@@ -27,6 +27,7 @@ from itertools import combinations
 
 import numpy as np
 
+from gradlab.core.diagnose_names import input_and_output_names
 from gradlab.core.evidence import Evidence
 from gradlab.core.transposed_parameter import with_each_square_parameter_transposed
 
@@ -80,16 +81,18 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
         return None
     y = ev.y0
     error = _norm(a - n)
+    x_is, y_is = input_and_output_names(ev)
     if _agrees(ev.analytic_with_input(y), n, error):
-        return Found("wrong-input", f"{name} is the derivative evaluated at the input x where its formula needs the "
-                     "output y: handed its own output y as input, backward returns the true gradient (e.g. tanh' = "
-                     "1 - y**2 and sigmoid' = y * (1 - y) with y = forward's output, not x)")
+        return Found("wrong-input", f"{name} is the derivative evaluated at the input {x_is} where its formula needs "
+                     f"the output {y_is}: handed its own output as input, backward returns the true gradient (e.g. "
+                     f"tanh' = 1 - {y_is}**2 and sigmoid' = {y_is} * (1 - {y_is}), of the output, not of {x_is})")
     # a formula in x applied to y: the true gradient at input y, measured where the layer acts element-wise
     if _agrees(ev.elementwise_gradient(ev.x), n, error):
         if _agrees(ev.elementwise_gradient(y), a, error):
-            return Found("wrong-input", f"{name} is the derivative evaluated at the output y where it belongs at the "
-                         "input x: it equals the true gradient at input y (e.g. sigmoid(out) * (1 - sigmoid(out)) "
-                         "where the derivative is sigmoid(x) * (1 - sigmoid(x)) = out * (1 - out))")
+            return Found("wrong-input", f"{name} is the derivative evaluated at the output {y_is} where it belongs at "
+                         f"the input {x_is}: it equals the true gradient at input {y_is} (e.g. sigmoid({y_is}) * (1 - "
+                         f"sigmoid({y_is})) where the derivative is sigmoid({x_is}) * (1 - sigmoid({x_is})) = {y_is} * "
+                         f"(1 - {y_is}))")
     return None
 
 
