@@ -160,7 +160,7 @@ class ReluInPlace:
         return dx
 
 
-@register("leaky_relu", bug="mismatch", note="the slope alpha applied on the positive side in backward")
+@register("leaky_relu", bug="misrouted", note="the slope alpha applied on the positive side in backward")
 class LeakyReluSlopeOnWrongSide:
     def __init__(self, alpha=0.01):
         self.alpha = alpha

@@ -36,13 +36,7 @@ RIGHT_CODE_BAR = 0.97  # issue 14: held-out one-bug layers are held to 97% inten
 # cause found in gradlab, rather than averaged into the bar above. It is checked without the fix search
 # (its fix figures are measured by hand: a search over the set takes a minute of the suite's time).
 FIFTH_FILES = sorted(NEWUSER.glob("buggy_fresh_fifth*.py"))
-FIFTH_KNOWN_MISSES = {
-    ("buggy_fresh_fifth_functions.py", "max_pool"):
-        "divmod by pool_height steps outside the window on non-square pools and raises IndexError on the "
-        "smallest case; a case where it runs is now said with it ([dropped-term, crashed]), but there the "
-        "gradient moved onto a position due gradient of its own, which diagnose_where.routing does not read "
-        "as misrouted",
-}
+FIFTH_KNOWN_MISSES: dict[tuple[str, str], str] = {}
 # known misses that are not even failed (the rest are failed, with another code first)
 FIFTH_UNDETECTED: set[tuple[str, str]] = set()
 

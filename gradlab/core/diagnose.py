@@ -27,7 +27,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core import diagnose_formula, diagnose_sign, diagnose_where
+from gradlab.core import diagnose_formula, diagnose_routes, diagnose_sign, diagnose_where
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -320,12 +320,13 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     """
     if not np.all(np.isfinite(a)):
         return Diagnosis("non-finite", f"{name} contains NaN or inf")
-    if not np.any(a):
-        found = diagnose_where.masked_elsewhere(name, evidence, here="is all zeros here")
-        if found is not None and found.code == "misrouted":  # an inverted mask, on a case it blocks entirely
+    if not np.any(a):  # an inverted mask, a moved threshold, on a case it blocks entirely
+        found = diagnose_routes.blocked_everywhere(name, evidence)
+        if found is not None:
             return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
-    found = diagnose_formula.asked_of_the_layer(name, a, n, N, evidence)
+    found = diagnose_formula.asked_of_the_layer(name, a, n, N, evidence) or \
+        diagnose_routes.slopes_moved(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     if jacobians is None and evidence is not None:
@@ -349,7 +350,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence, rtol=rtol)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
-    found_here = _positions_or_axes(name, a, n, upstream, evidence)
+    found_here = _positions_or_axes(name, a, n, upstream, evidence, jacobians)
     if found_here is not None:
         return found_here
     partial = _partial(name, a, n, ok)
@@ -363,7 +364,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
 
 
 def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
-                       evidence: Evidence | None) -> Diagnosis | None:
+                       evidence: Evidence | None, jacobians: tuple[np.ndarray, np.ndarray] | None = None
+                       ) -> Diagnosis | None:
     """The right values in the wrong positions, or dout (or a product with it) reduced over the wrong axes."""
     if _transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
@@ -387,8 +389,11 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     found = diagnose_where.product_summed_elsewhere(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
+    # last, each output's gradient whole at other elements (a transpose moves values too, and is more precise); a
+    # loss whose mask lets nothing through here, asked on a larger batch
     found = diagnose_where.upstream_summed_elsewhere(name, evidence) or \
-        diagnose_where.error_along_output(name, evidence)
+        diagnose_where.error_along_output(name, evidence) or diagnose_routes.rows_moved(name, jacobians) or \
+        (diagnose_routes.loss_routed_on_a_larger_batch(name, evidence) if not np.any(n) else None)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     return None

@@ -4,6 +4,8 @@
   broadcast back (proved for two upstream gradients), where samples merely mixing would be `couples-samples`;
 - `misrouted` for a backward that is not linear in dout: the true gradient or nothing at each position, with
   other positions let through for -dout (the mask read from dout's sign, np.maximum(dout, 0));
+- `dropped-term` for a parameter's gradient that does not change when an earlier sample does, though the true one
+  does: each sample's contribution overwritten by the next (`dW[:, j] = ...` where `+=` belongs);
 - for an element-wise layer (its true Jacobian diagonal, so no term between elements can be missing): a
   product rule's term the numbers name (y / x for y = x * g(x)) as `dropped-term`, a branch without dout and
   any other wrong derivative as `mismatch`, each said plainly.
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core import diagnose_where
+from gradlab.core import diagnose_where, numeric
+from gradlab.core.diagnose_routes import quietly
 from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -151,4 +154,53 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
     if found is not None and found.code == "couples-samples":  # made precise where the numbers prove a batch sum
         found = upstream_summed_over_batch(name, evidence) or found
     return found or diagnose_where.wrong_input(name, a, n, evidence) or \
-        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or gated_by_upstream(name, evidence)
+        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
+        samples_overwritten(name, evidence)
+
+
+#: a parameter's true gradient is computed again (2 calls per element) only up to this size
+MAX_OVERWRITE_SIZE = 512
+
+
+def samples_overwritten(name: str, ev: Evidence | None) -> Found | None:
+    """A parameter's gradient that ignores some samples: with one sample's input changed (the others kept),
+    backward returns exactly the same gradient, while the true gradient moves, and some other sample does move
+    it. Each sample's contribution was overwritten by a later one (`dW[:, j] = ...` where `+=` belongs), and on a
+    small batch what is left can even look like one factor. Asked for every sample; the true gradient once."""
+    if ev is None or ev.target == "x" or ev.G is None or ev.n is None or ev.x.ndim < 1 or ev.x.shape[0] < 2 \
+            or not np.issubdtype(ev.x.dtype, np.floating) or ev.arr.size > MAX_OVERWRITE_SIZE:
+        return None
+    G, target = np.asarray(ev.G, dtype=np.float64), ev.target
+
+    def moved(i: int) -> np.ndarray:
+        x = ev.x.copy()
+        x[i] = -1.3 * x[i] + 0.3 * float(np.std(ev.x)) + 0.7
+        return x
+
+    def analytic(x: np.ndarray) -> np.ndarray:
+        ev.reset()  # a gradient accumulated with += counts this backward alone
+        ev.layer.forward(x.copy(), ev.t)
+        _, grads = ev.layer.backward(G.copy())
+        return np.array(grads[target], dtype=np.float64)
+
+    def ignored() -> list[bool] | None:
+        base = analytic(ev.x)
+        if not np.array_equal(analytic(ev.x), base):
+            return None  # backward does not repeat itself (an update inside it): no evidence here
+        return [bool(np.allclose(analytic(moved(i)), base, rtol=1e-12, atol=0.0)) for i in range(ev.x.shape[0])]
+
+    same = quietly(ev, ignored)
+    if not same or not any(same) or all(same):
+        return None
+    first = same.index(True)
+    x = moved(first)
+    true = quietly(ev, lambda: numeric.looped_gradient(lambda: ev.layer.forward(x, ev.t), ev.arr, G))
+    n = np.asarray(ev.n, dtype=np.float64)
+    if true is None or np.linalg.norm(true - n) <= 1e-3 * max(float(np.linalg.norm(n)), 1e-300):
+        return None
+    which = [i for i, s in enumerate(same) if s]
+    return Found("dropped-term", f"{name} ignores sample{'s' if len(which) > 1 else ''} "
+                 f"{', '.join(map(str, which[:5]))} of the batch of {len(same)}: with "
+                 f"{'that' if len(which) == 1 else 'one such'} sample's input changed, backward returns exactly the "
+                 f"same {name}, while the true {name} moves. Its contribution was overwritten by a later sample's "
+                 f"instead of added to it (= where += belongs, e.g. dW[:, j] = ... in the loop over samples)")
