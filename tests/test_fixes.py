@@ -52,7 +52,6 @@ NOT_ONE_EDIT = {
     "SoftmaxJacobianOfInput": "forward never stores its output",
     "PoolingWholeWindow": "forward never stores the argmax",
     "max_pool_first_element": "the argmax to find",
-    "softmax_over_batch_axis": "three axes over two functions, and a keepdims",
     "GRUDirectPathOnly": "dh_prev of the step's backward is discarded: a name to keep and to return",
     "TimeBiLSTMForwardDxOnly": "the backward LSTM's dx is discarded: a value to keep, flip and add",
     "WeightSumDaNotSummed": "a sum over H to write around da",

@@ -430,8 +430,10 @@ def test_without_the_families_the_same_layer_gets_no_fix(family, tmp_path, monke
     assert fix is not None and fix.status == "none-found", fix and fix.diff
 
 
-# a softmax normalised over the batch in forward and in backward alike: three lines, in two functions
-SOFTMAX_OVER_THE_BATCH = """\
+# a softmax normalised over the batch in forward and in backward alike: three lines, in two functions; in a class
+# with the statistics kept (keepdims=True), and in functions without (they broadcast back over the batch only)
+SOFTMAX_OVER_THE_BATCH = {
+    "Softmax": ("""\
 class Softmax:
     def forward(self, x):
         e = np.exp(x - x.max(axis=0, keepdims=True))
@@ -440,23 +442,39 @@ class Softmax:
 
     def backward(self, dy):
         return self.y * (dy - np.sum(dy * self.y, axis=0, keepdims=True))
-"""
+""", [("axis=0", "axis=1")]),
+    "softmax": ("""\
+def softmax_forward(scores):
+    z = scores - np.max(scores, axis=0)
+    probs = np.exp(z) / np.sum(np.exp(z), axis=0)
+    return probs, probs
 
 
-def test_statistics_kept_over_the_wrong_axis_move_together_in_forward_and_backward(tmp_path, monkeypatch):
+def softmax_backward(dprobs, cache):
+    probs = cache
+    return probs * (dprobs - np.sum(dprobs * probs, axis=0))
+""", [("axis=0", "axis=1, keepdims=True")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOFTMAX_OVER_THE_BATCH))
+def test_statistics_kept_over_the_wrong_axis_move_together_in_forward_and_backward(name, tmp_path, monkeypatch):
+    source, right = SOFTMAX_OVER_THE_BATCH[name]
     path = tmp_path / "softmax_layers.py"
-    path.write_text(HEAD + SOFTMAX_OVER_THE_BATCH, encoding="utf-8")
-    entry = _entry(path, "Softmax")
+    path.write_text(HEAD + source, encoding="utf-8")
+    entry = _entry(path, name)
     report = check_entry(entry, examples=20, seed=0)
     assert report.verdict == FAIL and "couples-samples" in report.bug_codes, report.bug_codes
     fix = find_fix(entry, report, examples=20, seed=0)
     assert fix is not None and fix.status == "verified", fix and fix.status
-    assert fix.new_text == HEAD + SOFTMAX_OVER_THE_BATCH.replace("axis=0", "axis=1"), fix.diff
+    for old, new in right:
+        source = source.replace(old, new)
+    assert fix.new_text == HEAD + source, fix.diff
     assert "its forward now matches the reference layer" in fix.explanation
     edited = tmp_path / "edited" / path.name
     edited.parent.mkdir()
     edited.write_text(fix.new_text, encoding="utf-8")
-    assert check_entry(_entry(edited, "Softmax"), examples=30, seed=3).verdict != FAIL, fix.diff
+    assert check_entry(_entry(edited, name), examples=30, seed=3).verdict != FAIL, fix.diff
     # one function's reductions moved alone leave the other wrong: without the layer-wide edit, no fix
     monkeypatch.setattr(candidates, "kept_axis_edits", lambda site: iter(()))
     assert find_fix(entry, report, examples=20, seed=0).status == "none-found"

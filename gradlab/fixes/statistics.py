@@ -6,8 +6,10 @@ keepdims=True)` and `x.var(axis=0, keepdims=True)`, and backward's `g.sum(axis=0
 them. Moving one function's reductions (`gradlab.fixes.expressions.every_axis`) leaves the other wrong. The
 reductions that keep their axis (`keepdims=True`) are the statistics broadcast back over the input; those that
 do not are a parameter's gradient summed over the batch (`dgamma = (dout * xhat).sum(axis=0)`), which stay.
+Reductions written without `keepdims` broadcast back only when they reduce the batch's axis (`x - x.max(axis=0)`):
+moved together to another axis, they keep it (`x.max(axis=1, keepdims=True)`).
 Offered when such reductions over one axis are in two functions or more, on at most three lines.
-Non-goal: reductions written without `keepdims` (a statistic indexed with `[:, None]` afterwards).
+Non-goal: a statistic indexed with `[:, None]` afterwards (its index would have to go too).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ MAX_LINES = 3
 
 def kept_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
     t = Text(site.text)
-    groups: dict[str, list[tuple[int, ast.keyword]]] = {}
+    groups: dict[tuple[str, bool], list[tuple[int, ast.keyword]]] = {}
     for order, scope in enumerate(site.scopes):
         for node in ast.walk(scope.node):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or \
@@ -37,15 +39,18 @@ def kept_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
                 continue
             axis = next((k for k in node.keywords if k.arg == "axis"), None)
             keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
-            if axis is not None and keep is not None and isinstance(keep.value, ast.Constant) and \
-                    keep.value.value is True:
-                groups.setdefault(t.of(axis.value), []).append((order, axis))
-    for value, found in groups.items():
+            kept = keep is not None and isinstance(keep.value, ast.Constant) and keep.value.value is True
+            if axis is not None and (kept or keep is None):
+                groups.setdefault((t.of(axis.value), kept), []).append((order, axis))
+    for (value, kept), found in groups.items():
         lines = {k.lineno for _, k in found}
         if len({order for order, _ in found}) < 2 or len(lines) > MAX_LINES:
             continue
         for new in _AXES:
-            if new != value:
-                yield tuple(Edit(t.start(k.value), t.end(k.value), new,
-                                 f"keep the statistics over axis {new} where {value} is, in forward and backward",
-                                 "axis") for _, k in found)
+            if new == value:
+                continue
+            why = f"keep the statistics over axis {new} where {value} is, in forward and backward"
+            moved = [Edit(t.start(k.value), t.end(k.value), new, why, "axis") for _, k in found]
+            # reductions that do not keep their axis broadcast back only over the batch's: moved, they keep it
+            kept_too = [] if kept else [Edit(t.end(k), t.end(k), ", keepdims=True", why, "axis") for _, k in found]
+            yield (*moved, *kept_too)
