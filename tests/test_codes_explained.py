@@ -28,9 +28,26 @@ def test_the_header_codes_are_the_codes_the_body_explains(entry):
         assert f"  {code}: " in text, text
 
 
+class AffineFirstBiasShareTwice:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0) + dout[0]  # the first sample's share counted twice
+        return dout @ self.W.T
+
+
 def test_a_code_settled_on_a_larger_batch_shows_that_batch():
-    entry = next(e for e in BUGGY if e.name == "AffineUpdatesInBackward")
-    report = check_entry(entry, examples=25, seed=0)
+    # (the zoo's AffineUpdatesInBackward was the example: its dx, computed from updated weights, read "scaled" at
+    # N=1; it is now named stale-parameters on any batch)
+    from gradlab import entry_for
+
+    report = check_entry(entry_for(AffineFirstBiasShareTwice, kind="affine"), examples=25, seed=0)
     assert report.failing.describe() != report.smallest_failing  # N=1 says "scaled"; N=4 settles it
     assert "case shown above: N=4" in explain(report)
 

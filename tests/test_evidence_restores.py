@@ -225,6 +225,46 @@ def test_the_layers_own_gradients_asked_twice_are_the_same():
         np.testing.assert_array_equal(first[k], second[k])
 
 
+
+# --- dx computed from the weights backward has just updated ---------------------------------------------------------
+
+class DenseUpdatesBeforeDx(Dense):
+    def backward(self, grad, lr):
+        self.weights -= lr * (self.inputs.T @ grad)
+        self.bias -= lr * grad.sum(axis=0, keepdims=True)
+        return grad @ self.weights.T
+
+
+class DenseOwnStepBeforeDx(DenseOwnStep):
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        self.W -= self.lr * self.dW
+        self.b -= self.lr * self.db
+        return dout @ self.W.T
+
+
+class DenseOwnStepDxOfPositiveDout(DenseOwnStep):
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        dx = np.maximum(dout, 0) @ self.W.T  # before the update, but wrong in another way
+        self.W -= self.lr * self.dW
+        return dx
+
+
+@pytest.mark.parametrize("layer", [DenseUpdatesBeforeDx, DenseOwnStepBeforeDx], ids=["backward_lr", "own_rate"])
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
+def test_a_dx_computed_from_the_weights_backward_already_updated_is_named_stale_parameters(layer, spec):
+    failing = _failing(layer, spec)
+    assert list(failing) == ["dx"] and failing["dx"].bug_code == "stale-parameters", failing["dx"].diagnosis
+    assert "already updated" in failing["dx"].diagnosis  # it read couples-samples, 'a sum over the batch axis 0'
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
+def test_a_layer_that_updates_itself_after_a_wrong_dx_keeps_that_dxs_own_code(spec):
+    failing = _failing(DenseOwnStepDxOfPositiveDout, spec)
+    assert failing["dx"].bug_code != "stale-parameters"
+
+
 # --- property: diagnosis changes nothing in the layer ------------------------------------------------------------
 
 def _arrays(obj, seen=None):
@@ -317,3 +357,36 @@ def test_the_grader_names_a_momentum_layers_one_sample_bias_gradient_a_dropped_t
     failed = {k for k, p in by_part.items() if not p.passed}
     assert {"dW", "dx"}.isdisjoint(failed) and "db" in failed
     assert by_part["db"].codes == ["dropped-term"], by_part["db"].message  # it read 'scaled' from the sandbox
+
+
+LEARNERS_UPDATES_FIRST = '''
+import numpy as np
+
+
+class Dense:
+    def __init__(self, n_in, n_out):
+        self.weights = np.random.randn(n_in, n_out) * 0.1
+        self.bias = np.zeros((1, n_out))
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        return inputs @ self.weights + self.bias
+
+    def backward(self, grad, lr):
+        self.weights -= lr * self.inputs.T @ grad
+        self.bias -= lr * grad.sum(axis=0, keepdims=True)
+        return grad @ self.weights.T
+'''
+
+
+def test_the_grader_names_a_dx_taken_after_the_update_stale_and_takes_the_structure_points_from_its_sandbox(tmp_path):
+    from gradlab.grading.assignment import load_assignment
+    from gradlab.grading.grader import grade_submission
+
+    (tmp_path / "student.py").write_text(LEARNERS_UPDATES_FIRST)
+    (tmp_path / "a.toml").write_text('name = "learners"\nconvention = "class"\nsandbox = "process"\nseed = 7\n'
+                                     'examples = 6\n[[layers]]\nname = "Dense"\npoints = 10\n')
+    (dense,) = grade_submission(tmp_path / "student.py", load_assignment(tmp_path / "a.toml")).layers
+    failed = {p.component: p.codes for p in dense.parts if not p.passed}
+    # before: dx read couples-samples and the structure passed, the child's adapter's finding never reaching it
+    assert failed == {"dx": ["stale-parameters"], "structure": ["stale-parameters"]}, failed

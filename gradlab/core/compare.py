@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core import numeric
-from gradlab.core.diagnose import diagnose_shape, diagnose_values
+from gradlab.core.diagnose import Diagnosis, diagnose_shape, diagnose_values
 from gradlab.core.evidence import Evidence
 from gradlab.core.layer_state import LayerState
 from gradlab.core.protocol import Layer
@@ -100,7 +100,8 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     if not passed:
         evidence = _asked(jacobians, G, n, view, view_up)
         try:
-            d = diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N,
+            d = _computed_after_the_update(name, evidence, rtol) or \
+                diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N,
                                 upstream=view_up(G), evidence=evidence, rtol=rtol)
         finally:
             _leave(evidence)
@@ -174,6 +175,24 @@ def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, n: np.
     """The layer's evidence for diagnosis, told the upstream and true gradients and the user's orientation."""
     found = evidence() if evidence is not None else None
     return None if found is None else found.seen(G, view, view_up, n)
+
+
+def _computed_after_the_update(name: str, evidence: Evidence | None, rtol: float) -> Diagnosis | None:
+    """dx of a layer whose backward updates its parameters before it computes dx from them: right once the update's
+    part is taken out (`Evidence.dx_before_its_own_update`). Its values read `couples-samples` ('a sum over the batch
+    axis') otherwise, the update being a sum over every sample's dout."""
+    if evidence is None or evidence.target != "x" or evidence.n is None:
+        return None
+    before = evidence.dx_before_its_own_update()
+    n = evidence.n
+    if before is None or before.shape != n.shape:
+        return None
+    scale = float(np.abs(n).max(initial=0.0))
+    if not np.allclose(before, n, rtol=max(rtol, 1e-6), atol=1e-6 * scale):
+        return None
+    return Diagnosis("stale-parameters", f"{name} is right once the update backward makes to the parameters is taken "
+                     f"out: it was computed from parameters already updated; compute {name} before the update, from "
+                     "those forward used")
 
 
 def _leave(evidence: Evidence | None) -> None:

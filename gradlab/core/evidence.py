@@ -143,6 +143,34 @@ class Evidence:
         """dx (gradlab's orientation) after a forward on x, for upstream `G`; None: cannot tell (see `_dx_for`)."""
         return self._quietly(lambda: self._dx_for(self.x, G)) if self.target == "x" else None
 
+    def dx_before_its_own_update(self) -> np.ndarray | None:
+        """dx with what the layer's own update in backward put into it taken out (gradlab's orientation); None when
+        backward changes no parameter. A backward that updates the parameters before it computes dx from them
+        (`self.W -= lr * dW`, then `dout @ self.W.T`) gives dx(s·G) = s·A + s²·B: the update is itself linear in dout.
+        A, the dx of the parameters forward used, is 2·dx(G) − dx(2G)/2."""
+        G = self.G
+        if self.target != "x" or G is None:
+            return None
+
+        def take_out() -> np.ndarray | None:
+            (once, moved), (twice, _) = self._dx_and_moved(G), self._dx_and_moved(2 * G)
+            return 2 * once - twice / 2 if moved else None
+
+        return self._quietly(take_out)
+
+    def _dx_and_moved(self, G: np.ndarray) -> tuple[np.ndarray, bool]:
+        """dx for upstream `G` after a forward on x, and whether that backward changed a parameter (itself, or by
+        the update its adapter made and put back: `rebound`, for a layer given a learning rate)."""
+        self.reset()
+        saved = {k: v.copy() for k, v in self.layer.params.items() if isinstance(v, np.ndarray)}
+        self.layer.forward(self.x, self.t)
+        dx, _ = self.layer.backward(np.array(G, copy=True))
+        if dx is None or np.shape(dx) != self.x.shape:
+            raise ValueError("no dx of x's shape")
+        moved = any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()) or \
+            bool(getattr(self.layer, "rebound", ())) and getattr(self.layer, "updates_itself", False) is True
+        return np.asarray(dx, dtype=np.float64), moved
+
     def elementwise_gradient(self, at: np.ndarray) -> np.ndarray | None:
         """The true gradient at input `at` of a layer acting element by element: central differences moving every
         element at once (two calls; meaningless for a layer not element-wise: the caller confirms that on x first)."""

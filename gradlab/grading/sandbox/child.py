@@ -172,7 +172,7 @@ class Server:
         x, t = msg["x"], msg.get("t")
         x0, t0 = x.copy(), None if t is None else t.copy()
         out = np.asarray(self.layer.forward(x, t))
-        return {"ok": True, "out": out, "changed": self._changed(before, x=(x, x0), t=(t, t0))}
+        return {"ok": True, "out": out, "changed": self._changed(before, x=(x, x0), t=(t, t0)), **self._updates()}
 
     def backward(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -183,7 +183,14 @@ class Server:
         dx, grads = self.layer.backward(dout)
         return {"ok": True, "dx": None if dx is None else np.asarray(dx),
                 "grads": {k: None if g is None else np.asarray(g) for k, g in grads.items()},
-                "changed": self._changed(before, dout=(dout, dout0))}
+                "changed": self._changed(before, dout=(dout, dout0)), **self._updates()}
+
+    def _updates(self) -> dict[str, Any]:
+        """What the adapter saw of the layer's own updates: the parameters it replaced or whose update changed dx
+        (`rebound`), and whether updating itself is the layer's convention (a learning rate it was given). The
+        check's structure step reads them (`stale-parameters`); the parameters' values come back as `changed`."""
+        return {"rebound": sorted(str(k) for k in getattr(self.layer, "rebound", ())),
+                "updates_itself": bool(getattr(self.layer, "updates_itself", False))}
 
     def snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Keep the layer's whole state (`gradlab.core.layer_state`): diagnosis asks each of its questions of the

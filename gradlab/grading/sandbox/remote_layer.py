@@ -66,6 +66,10 @@ class RemoteLayer:
         self._synced = {k: v.copy() for k, v in self.params.items()}
         self.first_output: np.ndarray | None = None
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
+        #: as the child's adapter reports them (`gradlab.core.check._param_change` reads both): parameters the layer
+        #: replaced or whose update in backward changed dx, and whether updating itself is its convention
+        self.rebound: set[str] = set()
+        self.updates_itself = False
 
     def _call(self, message: dict[str, Any]) -> dict[str, Any]:
         reply = self.box.call(message)
@@ -95,7 +99,12 @@ class RemoteLayer:
         return value
 
     def _apply(self, reply: dict[str, Any], inputs: dict[str, np.ndarray | None]) -> None:
-        """Copy back what the student's code wrote into parameters and inputs."""
+        """Copy back what the student's code wrote into parameters and inputs, and what the child's adapter saw of
+        its updates (only names of this layer's parameters are taken)."""
+        rebound = reply.get("rebound")
+        if isinstance(rebound, list):
+            self.rebound |= {k for k in rebound if isinstance(k, str) and k in self.params}
+        self.updates_itself = reply.get("updates_itself") is True
         changed = reply.get("changed", {})
         if not isinstance(changed, dict):
             raise self.box.fail("garbage", "the process running your code sent a malformed reply")
