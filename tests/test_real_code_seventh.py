@@ -135,3 +135,21 @@ def test_a_layer_reshaping_to_a_size_written_in_its_code_is_set_aside_while_a_co
     assert "written for one input size" in reason and "784" in reason
     sigmoid = verdicts[("Sigmoid", "layers.py")]
     assert sigmoid.verdict == "fail" and sigmoid.bug_codes == ["crashed"]
+
+
+def test_a_keras_like_library_built_by_a_sizes_classmethod_with_a_keep_probability_is_checked_and_bugs_caught():
+    _, verdicts = _check(HERE / "keras_like")
+    assert verdicts[("DenseLayer", "layers.py")].verdict in ("pass", "warn")
+    assert verdicts[("DropoutLayer", "layers.py")].verdict == "pass"
+    _, buggy = _check(HERE / "keras_like_buggy")
+    assert buggy[("DenseLayer", "layers.py")].bug_codes == ["extra-batch-mean"]
+    assert buggy[("DropoutLayer", "layers.py")].bug_codes == ["missing-mask"]
+
+
+def test_channels_last_pooling_is_set_aside_while_a_channels_first_one_with_a_wrong_size_still_crashes():
+    # (N, C, H, W) read as (n, h, w, c) is still a max over windows, consistent on the cases where the sizes fit:
+    # on enough cases one does not, and the layer's layout is named instead of a crash
+    outcome, verdicts = _check(HERE / "keras_like", examples=30)
+    assert "written for channels-last arrays" in dict(outcome.skipped)["MaxPoolLayer"]
+    _, buggy = _check(HERE / "keras_like_buggy")
+    assert buggy[("Pooling", "pool_nchw.py")].bug_codes == ["crashed"]

@@ -10,6 +10,7 @@ import copy
 import functools
 import inspect
 import re
+import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ _GRADLAB = Path(__file__).resolve().parents[1]
 
 __all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
            "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
-           "another_rank", "fixed_size", "older_numpy", "python_2", "uses_none"]
+           "another_rank", "channels_last", "fixed_size", "older_numpy", "python_2", "uses_none"]
 
 
 class ConventionMismatch(LayerSignatureError):
@@ -66,8 +67,40 @@ def cannot_run_here(exc: BaseException) -> str | None:
     missing = missing_dependency(exc)
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
-    older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc)
+    older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc) or channels_last(exc)
     return f"could not be run: {older}" if older else None
+
+
+#: what learners call the channel axis when they unpack an image batch's shape
+_CHANNEL_NAMES = ("c", "ch", "chan", "channels", "n_c", "nc", "c_in", "n_channels", "channel", "n_c_prev", "c_prev",
+                  "in_channels", "num_channels", "depth", "d")
+
+
+def channels_last(exc: BaseException) -> str | None:
+    """"it is written for channels-last arrays (...)" when `exc` (a ValueError or IndexError) is raised in a function
+    that unpacks a 4-D shape with the channels last (`n, h_in, w_in, c = a_prev.shape`, Keras' layout): gradlab gives
+    (N, C, H, W), so its sizes come out wrong (a negative output height). None otherwise."""
+    if not isinstance(exc, (ValueError, IndexError)):
+        return None
+    tb, code = exc.__traceback__, None
+    while tb is not None:
+        if not _outside_user_code(tb.tb_frame.f_code.co_filename):
+            code = tb.tb_frame.f_code
+        tb = tb.tb_next
+    if code is None:
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) and \
+                len(node.targets[0].elts) == 4 and isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+            names = [e.id.lower() if isinstance(e, ast.Name) else "" for e in node.targets[0].elts]
+            if names[3] in _CHANNEL_NAMES and names[1] not in _CHANNEL_NAMES:
+                return (f"it is written for channels-last arrays (`{ast.unparse(node)}`), where gradlab gives "
+                        f"(N, C, H, W) ({exc})")
+    return None
 
 
 def fixed_size(exc: BaseException) -> str | None:

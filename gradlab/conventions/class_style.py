@@ -55,6 +55,7 @@ _HYPER_ALIASES = {
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "dropout_rate": "ratio", "drop_ratio": "ratio", "drop_prob": "ratio", "dropout_prob": "ratio",
+    "keep_prob": "ratio", "keep_probability": "ratio",
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
     "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
     "stateful": "stateful",
@@ -62,7 +63,8 @@ _HYPER_ALIASES = {
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 SIZE_NAMES = {
     "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
-           "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x"),
+           "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x",
+           "units_prev", "units_in"),
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
             "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),

@@ -40,10 +40,13 @@ __all__ = ["LIBRARY_METHODS", "ConventionMismatch", "LibraryLayer", "PlainSGD", 
 LIBRARY_METHODS = ("forward_pass", "set_input_shape", "initialize", "flush_gradients", "_init_params")
 _TRAIN_FLAGS = ("training", "train", "is_training", "train_flg")
 #: constructor arguments, by role: the output size, the input shape, a window, and hyper-parameters
-_OUT = ("n_units", "units", "n_out", "out_ch", "n_filters", "filters", "num_filters", "output_dim", "n_outputs")
+_OUT = ("n_units", "units", "n_out", "out_ch", "n_filters", "filters", "num_filters", "output_dim", "n_outputs",
+        "units_curr", "units_out")
 _IN_SHAPE = ("input_shape", "in_shape")
 _WINDOW = ("filter_shape", "kernel_shape", "kernel_size", "pool_shape", "pool_size")
-_HYPER = {"stride": "stride", "p": "ratio", "dropout_p": "ratio", "rate": "ratio", "momentum": "momentum",
+# a keep probability given the case's ratio is still a dropout (the check follows the forward's own scaling)
+_HYPER = {"stride": "stride", "p": "ratio", "dropout_p": "ratio", "rate": "ratio", "keep_prob": "ratio",
+          "keep_probability": "ratio", "momentum": "momentum",
           "eps": "eps", "epsilon": "eps"}
 
 
@@ -216,12 +219,40 @@ def _construct(cls: type, kind: Kind, case: Case, given: dict[str, Any]) -> Any:
         if value is not inspect.Parameter.empty:
             kwargs[p.name] = value
         elif p.default is p.empty:  # numpy-ml's Dropout(wrapped_layer, p) wraps another layer
+            sized = _sized_constructor(cls, kind, case)
+            if sized is not None:
+                # __init__ takes the arrays and a classmethod draws them from sizes (ILearnDeepLearning's
+                # DenseLayer(w, b) and DenseLayer.initialize(units_prev, units_curr)): built that way
+                method, arguments = sized
+                try:
+                    return method(**arguments)
+                except (Exception, SystemExit) as exc:
+                    raise crash_report(f"{cls.__name__}.{method.__name__}(...)", exc) from exc
             raise ConventionMismatch(f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot "
                                      f"supply for a {kind.name} layer: not checked")
     try:
         return cls(**kwargs)
     except (Exception, SystemExit) as exc:
         raise crash_report(f"{cls.__name__}(...)", exc) from exc
+
+
+def _sized_constructor(cls: type, kind: Kind, case: Case) -> tuple[Any, dict[str, Any]] | None:
+    """A classmethod of `cls` whose every required argument gradlab can supply from the case's sizes and
+    hyper-parameters, with those arguments; None when there is none."""
+    for name, attribute in vars(cls).items():
+        if not isinstance(attribute, classmethod):
+            continue
+        method = getattr(cls, name)
+        try:
+            params = [p for p in signature(method).parameters.values()
+                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        except (TypeError, ValueError):
+            continue
+        arguments = {p.name: _argument(p, kind, case) for p in params}
+        missing = [p for p in params if arguments[p.name] is inspect.Parameter.empty and p.default is p.empty]
+        if params and not missing:
+            return method, {k: v for k, v in arguments.items() if v is not inspect.Parameter.empty}
+    return None
 
 
 def _argument(p: inspect.Parameter, kind: Kind, case: Case) -> Any:
