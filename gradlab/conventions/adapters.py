@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
@@ -40,6 +41,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
+    if entry.convention == "class" and is_autograd_function(target):  # DeZero: called, not forwarded
+        from gradlab.conventions.autograd_functions import AutogradFunctionLayer
+
+        return AutogradFunctionLayer(target, kind, case)
     if entry.convention == "class" and (entry.options.get("object") or is_library_class(target)):
         return _library(entry, kind, case)
     if entry.convention == "class":

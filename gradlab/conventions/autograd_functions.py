@@ -1,0 +1,180 @@
+"""Autograd functions: a class whose base's `__call__` records what its backward reads.
+
+The textbook's third volume (DeZero) writes each operation as a subclass of `Function`: `forward(x, W, b)`
+takes every input, arrays in and arrays out, and `backward(gy)` reads the inputs and outputs that
+`Function.__call__` kept (`x, W = self.inputs`, `y = self.outputs[0]()` through a weak reference), with the
+upstream gradient as the library's engine hands it (a `Variable` in the later steps, an array in the first),
+and returns one gradient per input. Such a layer is run as the library runs it: called through `__call__`
+(never forward alone, which records nothing), its output kept alive for backward's weak references, backward
+given the upstream gradient wrapped in the output's own type and the gradients unwrapped from theirs. The
+kind's parameters are forward's inputs after x (`Linear`: forward(x, W, b)), in the kind's order.
+Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from typing import Any, cast
+
+import numpy as np
+
+from gradlab.conventions.calling import ConventionMismatch, as_array, call, signature
+from gradlab.core.protocol import Layer, LayerCrash
+from gradlab.kinds import Case, Kind
+
+__all__ = ["AutogradFunctionLayer", "is_autograd_function"]
+
+#: a constructor's hyper-parameter names where they differ from the case's keys (DeZero's Pooling(kernel_size))
+_HYPER = {"kernel_size": "pool_h", "padding": "pad"}
+
+
+def _tree(fn: Any) -> ast.AST | None:
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+
+
+def _self_attributes(fn: Any) -> tuple[set[str], set[str], bool]:
+    """The `self.<name>` attributes `fn` assigns, those it reads, and whether it hands `self` itself on (DeZero's
+    `Pooling2DGrad(self)`), from its source (nothing when there is none)."""
+    stored: set[str] = set()
+    read: set[str] = set()
+    attribute_of_self: set[int] = set()
+    names = []
+    for node in ast.walk(_tree(fn) or ast.Module(body=[], type_ignores=[])):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            (stored if isinstance(node.ctx, ast.Store) else read).add(node.attr)
+            attribute_of_self.add(id(node.value))
+        elif isinstance(node, ast.Name) and node.id == "self" and isinstance(node.ctx, ast.Load):
+            names.append(node)
+    return stored, read, any(id(n) not in attribute_of_self for n in names)
+
+
+def _forwards_unpacked(call_method: Any) -> bool:
+    """Whether `__call__` hands forward its inputs unpacked, `self.forward(*xs)`: an autograd engine's call."""
+    for node in ast.walk(_tree(call_method) or ast.Module(body=[], type_ignores=[])):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "forward" \
+                and any(isinstance(a, ast.Starred) for a in node.args):
+            return True
+    return False
+
+
+def is_autograd_function(cls: Any) -> bool:
+    """Whether `cls` is an operation of an autograd engine: a base class's `__call__` records state and hands forward
+    its inputs unpacked (DeZero's `Function`), or records what `cls`'s backward reads (`self.inputs`, `self.outputs`,
+    or `self` handed on to a gradient function). Such a layer must be called, not forwarded, to be differentiated."""
+    if not isinstance(cls, type) or not callable(getattr(cls, "backward", None)):
+        return False
+    recorded: set[str] = set()
+    unpacked = False
+    for base in cls.__mro__[1:-1]:
+        if "__call__" in vars(base):
+            recorded |= _self_attributes(vars(base)["__call__"])[0]
+            unpacked = unpacked or _forwards_unpacked(vars(base)["__call__"])
+    if not recorded:
+        return False
+    own: set[str] = set()
+    for method in ("__init__", "forward"):
+        if callable(getattr(cls, method, None)):
+            own |= _self_attributes(getattr(cls, method))[0]
+    _, read, hands_self_on = _self_attributes(cast(Any, cls).backward)
+    return unpacked or hands_self_on or bool((read - own) & recorded)
+
+
+def _data(value: Any, what: str) -> np.ndarray:
+    """An array from the library's wrapper (`Variable.data`), or the array itself."""
+    if not isinstance(value, np.ndarray) and isinstance(getattr(value, "data", None), np.ndarray):
+        value = value.data
+    return as_array(value, what)
+
+
+def _wrapped_like(output: Any, array: np.ndarray) -> Any:
+    """`array` in the type the output came in, as the library's engine hands backward its gradient."""
+    if isinstance(output, np.ndarray) or not isinstance(getattr(output, "data", None), np.ndarray):
+        return array
+    try:
+        return type(output)(array)
+    except Exception:  # a wrapper that cannot be built from an array alone: the array, as the first steps pass it
+        return array
+
+
+class AutogradFunctionLayer(Layer):
+    """An autograd function seen through gradlab's native protocol (see the module docstring)."""
+
+    def __init__(self, cls: type, kind: Kind, case: Case):
+        self.kind = kind
+        self.name = cls.__name__
+        self.obj = _construct(cls, kind, case)
+        self.params: dict[str, np.ndarray] = {p: case.params[p] for p in kind.params}
+        #: what forward hands the function for each parameter: gradlab's array, or a copy put there by `install_param`
+        self.inputs: dict[str, np.ndarray] = dict(self.params)
+        self.grad_names = {p: "d" + p for p in kind.params}
+        _takes_its_inputs(cls, kind)
+        #: the last call's output, kept alive: backward reads it through a weak reference
+        self.output: Any = None
+
+    def install_param(self, canonical: str, array: np.ndarray) -> None:
+        self.inputs[canonical] = array
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        given = [x, t] if self.kind.is_loss else [x]
+        self.output = call(f"{self.name}(...)", self.obj, *given, *(self.inputs[p] for p in self.kind.params))
+        first = self.output[0] if isinstance(self.output, (list, tuple)) else self.output
+        return _data(first, f"{self.name}(...)")
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        if self.output is None:
+            raise LayerCrash(f"{self.name}.backward", "called before forward")
+        first = self.output[0] if isinstance(self.output, (list, tuple)) else self.output
+        gy = _wrapped_like(first, np.asarray(dout, dtype=np.result_type(dout, np.float64)))
+        result = call(f"{self.name}.backward", self.obj.backward, gy)
+        parts = list(result) if isinstance(result, (list, tuple)) else [result]
+        # one gradient per input: x, then the labels of a loss (no gradient), then the parameters
+        skip = 2 if self.kind.is_loss else 1
+        if len(parts) < skip + len(self.kind.params) and len(parts) != 1:
+            raise LayerCrash(f"{self.name}.backward", f"returned {len(parts)} gradient(s), expected one per input "
+                             f"(x{', t' if self.kind.is_loss else ''}{''.join(', ' + p for p in self.kind.params)})")
+        dx = None if parts[0] is None else _data(parts[0], f"{self.name}.backward")
+        grads: dict[str, np.ndarray | None] = {}
+        for i, p in enumerate(self.kind.params):
+            g = parts[skip + i] if skip + i < len(parts) else None
+            grads[p] = None if g is None else _data(g, f"{self.name}.backward")
+        return dx, grads
+
+
+def _takes_its_inputs(cls: type, kind: Kind) -> None:
+    """Raises ConventionMismatch (not checked, not failed) when forward's inputs are not x (the labels t of a loss)
+    and the kind's parameters: gradlab could not call it as the library does."""
+    try:
+        params = [p for p in signature(cast(Any, cls).forward).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]  # after self
+    except (TypeError, ValueError):
+        return
+    given = (2 if kind.is_loss else 1) + len(kind.params)
+    required = [p for p in params if p.default is p.empty]
+    if len(required) > given or len(params) < given:
+        expected = ", ".join(["x", *(["t"] if kind.is_loss else []), *kind.params])
+        raise ConventionMismatch(
+            f"{cls.__name__}.forward({', '.join(p.name for p in params)}) does not take the inputs of a {kind.name} "
+            f"function, forward({expected}): not checked; check it with gradlab.assert_backward")
+
+
+def _construct(cls: type, kind: Kind, case: Case) -> Any:
+    """The function object, its hyper-parameters given by name where the case has them (`Softmax(axis=1)` keeps its
+    default); one it needs and gradlab cannot give is said, not failed."""
+    try:
+        params = list(signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    keys = {p.name: _HYPER.get(p.name, p.name) for p in params}
+    kwargs = {name: case.hyper[key] for name, key in keys.items() if key in case.hyper}
+    missing = [p.name for p in params if p.default is p.empty and p.name not in kwargs
+               and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if missing:
+        raise ConventionMismatch(
+            f"{cls.__name__}.__init__ needs {', '.join(missing)}, which gradlab cannot supply for a {kind.name} "
+            "function: not checked; give it a default, or check it with gradlab.assert_backward")
+    return call(f"{cls.__name__}(...)", cls, **kwargs)

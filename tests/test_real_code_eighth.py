@@ -1,0 +1,36 @@
+"""Conventions of published code that gradlab failed on right layers (issue 10, session 24): each test checks a folder
+of tests/realcode8/ (this project's own files, written in the convention met in the wild, see its README) as a new
+user would, and next to each a twin with one bug that must fail shows the check could have failed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gradlab.cases.check_many import check_paths
+
+HERE = Path(__file__).parent / "realcode8"
+
+
+def _check(path: Path, examples: int = 6):
+    outcome = check_paths([path], examples=examples, seed=0)
+    verdicts = {r.name: r for r in outcome.reports}
+    return outcome, verdicts
+
+
+def test_autograd_functions_whose_backward_reads_what_call_recorded_are_called_and_pass():
+    # DeZero's convention: forward on arrays, backward on the engine's values, reading self.inputs and (through a
+    # weak reference) self.outputs, which only Function.__call__ sets; Linear takes W and b as inputs
+    outcome, verdicts = _check(HERE / "autograd_steps")
+    assert outcome.errors == []
+    assert set(verdicts) == {"Tanh", "Linear", "MeanSquaredError"}
+    assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+    assert set(verdicts["Linear"].to_dict()["gradients"]) >= {"dx", "dW", "db"}
+    assert "tinygrad_course" not in sys.modules
+
+
+def test_autograd_functions_with_one_bug_each_fail_with_the_code_of_their_bug():
+    _, verdicts = _check(HERE / "autograd_steps_buggy")
+    assert verdicts["Linear"].verdict == "fail" and verdicts["Linear"].bug_codes == ["scaled"]
+    assert verdicts["MeanSquaredError"].verdict == "fail" and verdicts["MeanSquaredError"].bug_codes == ["scaled"]
+    assert verdicts["Tanh"].verdict == "fail" and "crashed" not in verdicts["Tanh"].bug_codes
