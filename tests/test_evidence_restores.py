@@ -390,3 +390,20 @@ def test_the_grader_names_a_dx_taken_after_the_update_stale_and_takes_the_struct
     failed = {p.component: p.codes for p in dense.parts if not p.passed}
     # before: dx read couples-samples and the structure passed, the child's adapter's finding never reaching it
     assert failed == {"dx": ["stale-parameters"], "structure": ["stale-parameters"]}, failed
+
+
+def test_a_deeplearning_ai_submission_graded_with_the_courses_column_layout_is_turned_around_once(tmp_path):
+    """deeplearning.ai's linear_* are samples as columns by their own convention (the child's adapter turns gradlab's
+    cases around for them); an assignment saying layout = "columns", as the README tells a columns course to, made
+    the grader turn them around a second time: a correct submission crashed in linear_forward (20 / 50)."""
+    from pathlib import Path
+
+    from gradlab.grading.assignment import load_assignment
+    from gradlab.grading.grader import grade_submission
+
+    source = Path(__file__).parent / "deeplearning_ai" / "dnn_steps.py"
+    (tmp_path / "a.toml").write_text(
+        'name = "dlai"\nconvention = "function"\nlayout = "columns"\nweight_layout = "out_in"\nsandbox = "process"\n'
+        'seed = 3\nexamples = 4\n[[layers]]\nname = "linear"\npoints = 10\n[[layers]]\nname = "relu"\npoints = 5\n')
+    grade = grade_submission(source, load_assignment(tmp_path / "a.toml"))
+    assert grade.score == grade.max_score == 15, [(g.name, g.bug_codes, g.error) for g in grade.layers]

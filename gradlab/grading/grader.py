@@ -257,8 +257,11 @@ def _layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: 
     """How the student's layer is built for each case (given the list that remembers what was made),
     and whether cases keep a flat 2-D input; sets the layer's note and hints. The probe of a richer
     input may raise `SandboxFailure`."""
-    columns = assignment.layout == "columns" and columns_refusal(kind) is None
-    if assignment.layout == "columns" and not columns:
+    # a layer whose course convention fixes its layout (deeplearning.ai's linear_*: samples as columns, W (out, in))
+    # is turned around in the child by its own adapter already; turning it here too gave it rows again
+    own = entry.get("layout") is not None
+    columns = assignment.layout == "columns" and columns_refusal(kind) is None and not own
+    if assignment.layout == "columns" and not columns and not own:
         grade.note = f"graded batch-first: the column layout is for 2-D data (features, N), and {kind.name} " \
                      "layers keep their samples first in every course"
     if columns:  # the student's layer takes samples as columns: gradlab's cases are turned around for it

@@ -330,7 +330,8 @@ def main(argv: list[str] | None = None) -> None:
 
     entries, skipped, duplicates, error = _load(files)
     hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped, "duplicates": duplicates,
-                             "entries": [{"name": key, "kind": e.kind, "convention": e.convention}
+                             "entries": [{"name": key, "kind": e.kind, "convention": e.convention,
+                                          "layout": e.options.get("layout")}  # a course's own (deeplearning.ai's)
                                          for key, e in entries.items() if "@" not in key]}
     _write_all(rep, encode(hello))
     server = Server(entries)
