@@ -145,6 +145,11 @@ def test_the_books_losses_and_its_combined_softmax_loss_are_recognised_and_pass(
                  "(1 - y_true) / (1 + clipped)) / outputs", "mismatch", id="bce-negative-term-wrong"),
     pytest.param("Activation_Softmax_Loss_CategoricalCrossentropy", "self.dinputs[range(samples), y_true] -= 1",
                  "self.dinputs[range(samples), y_true] -= 2", "mismatch", id="combined-subtracts-two"),
+    # labels turned one-hot or read along the wrong axis in backward: the one subtracted at the wrong class
+    pytest.param("Loss_CategoricalCrossentropy", "np.eye(labels)[y_true]", "np.eye(samples)[y_true]", "misrouted",
+                 id="cce-eye-of-samples"),
+    pytest.param("Activation_Softmax_Loss_CategoricalCrossentropy", "np.argmax(y_true, axis=1)",
+                 "np.argmax(y_true, axis=0)", "misrouted", id="combined-argmax-wrong-axis"),
     pytest.param("Activation_Softmax_Loss_CategoricalCrossentropy", "self.dinputs = self.dinputs / samples  # the",
                  "self.dinputs = self.dinputs  # the", "missing-batch-mean", id="combined-no-mean"),
 ])
@@ -181,6 +186,10 @@ def test_clipping_far_inside_the_domain_changes_the_loss_and_is_caught(tmp_path)
     name = "Loss_CategoricalCrossentropy"
     layer = _layers(_check(tmp_path, clipped_hard, "--only", name))[name]
     # where the clip flattens the loss the true gradient is zero, and backward still sends -1 / (N p) there
+    assert layer["bug_codes"][:1] == ["misrouted"], layer
+    capped = _one_bug("clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)\n        if",
+                      "clipped = np.clip(y_pred, 1e-7, 0.5)\n        if")
+    layer = _layers(_check(tmp_path, capped, "--only", name))[name]
     assert layer["bug_codes"][:1] == ["misrouted"], layer
 
 

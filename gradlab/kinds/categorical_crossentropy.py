@@ -59,9 +59,14 @@ def wrong_at_true_class(case: Case, name: str, analytic: np.ndarray, numeric: np
     if name != "x" or at is None or not at.any() or np.any(numeric[~at] != 0):
         return None
     off = np.abs(analytic[~at]).max(initial=0.0)
-    # a true class whose gradient is zero (a clip flattening the loss there) is the general diagnosis' misrouting
-    if off > 1e-9 * np.abs(numeric).max(initial=1.0) or np.any(analytic[at] == 0) or np.any(numeric[at] == 0):
+    if off > 1e-9 * np.abs(numeric).max(initial=1.0) or np.any(analytic[at] == 0):
         return None
+    flat = at & (numeric == 0)
+    if flat.any():
+        # the loss does not move with p there (forward clips it), and backward still sends -1 / (N p)
+        right = np.isclose(analytic[at & ~flat], numeric[at & ~flat], rtol=1e-6)
+        return ("misrouted", "dx is -1 / (N p) at true classes where the loss does not change with p (forward clips "
+                "or masks p there): gradient sent where none must go") if right.all() else None
     ratio = analytic[at] / numeric[at]
     if np.allclose(ratio, ratio[0], rtol=1e-6):
         return None

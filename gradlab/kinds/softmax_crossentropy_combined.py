@@ -26,6 +26,18 @@ from gradlab.kinds.common import LOSS_SCALES, class_label_extremes
 from gradlab.kinds.softmax_with_loss import batch_spec, build, draw_classes
 
 
+def _one_taken_elsewhere(k: np.ndarray, at: np.ndarray) -> bool:
+    """Whether every wrong row of k = N (analytic - true) is +1 at the true class and -1 at one other: the one
+    subtracted at the wrong class. With two classes this is also a constant factor, which says less."""
+    def near(v: float) -> np.ndarray:
+        return np.isclose(k, v, atol=1e-6)
+
+    wrong = ~np.all(near(0.0), axis=1)
+    plus, minus = near(1.0) & at, near(-1.0) & ~at
+    return bool(wrong.any() and np.all((plus | minus | near(0.0))[wrong]) and
+                np.all(plus[wrong].sum(axis=1) == 1) and np.all(minus[wrong].sum(axis=1) == 1))
+
+
 def true_class_term_off(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
                         **_: Any) -> tuple[str, str] | None:
     """dx right at every class but the true one, where every sample is off by the same multiple of 1/N: the one
@@ -35,6 +47,9 @@ def true_class_term_off(case: Case, name: str, analytic: np.ndarray, numeric: np
     if name != "x" or at is None or not at.any():
         return None
     d = analytic - numeric
+    if _one_taken_elsewhere(d * case.N, at):
+        return "misrouted", ("dx subtracts its one from another class than each sample's true one (labels read along "
+                             "the wrong axis, or indexed wrong): the right values at the wrong positions")
     if np.abs(d[~at]).max(initial=0.0) > 1e-9 * max(1.0, float(np.abs(numeric).max(initial=0.0))):
         return None
     k = d[at] * case.N
