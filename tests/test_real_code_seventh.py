@@ -153,3 +153,12 @@ def test_channels_last_pooling_is_set_aside_while_a_channels_first_one_with_a_wr
     assert "written for channels-last arrays" in dict(outcome.skipped)["MaxPoolLayer"]
     _, buggy = _check(HERE / "keras_like_buggy")
     assert buggy[("Pooling", "pool_nchw.py")].bug_codes == ["crashed"]
+
+
+def test_a_file_importing_its_own_folder_by_name_is_a_module_of_that_namespace_package_not_of_the_same_named_file():
+    loss = HERE / "self_named" / "loss"
+    assert package_of(loss / "mean_squared_error.py") == (HERE / "self_named", "loss.mean_squared_error")
+    outcome, verdicts = _check(HERE / "self_named")
+    assert outcome.errors == []
+    assert verdicts[("Loss_MeanSquaredError", "mean_squared_error.py")].verdict == "pass"
+    assert verdicts[("Loss_MeanAbsoluteError", "mean_absolute_error.py")].bug_codes == ["scaled"]

@@ -61,10 +61,12 @@ def package_of(path: Path) -> tuple[Path, str] | None:
         parts.insert(0, folder.name)
         folder = folder.parent
     elif not (folder / "__init__.py").is_file() and folder.name.isidentifier() and \
-            any(level for _, level in _imports(path)):
+            any(level or dotted.startswith(folder.name + ".") and (folder / f"{folder.name}.py").is_file()
+                for dotted, level in _imports(path)):
         # a file importing relatively in a folder without __init__.py (a learner's copy of the second volume's
-        # `common/`, `from .np import *`) is a module of that folder as a namespace package, as its notebooks
-        # import it (`from common.layer import Affine`) from the folder above
+        # `common/`, `from .np import *`), or absolutely from its own folder's name where a module of that name
+        # beside it would shadow the folder (loss/mse.py doing `from loss.loss import Loss`), is a module of that
+        # folder as a namespace package, as its notebooks and tests import it from the folder above
         return folder.parent, f"{folder.name}.{path.stem}"
     # a folder whose name is no identifier (a clone's `numpy-nn/`) cannot be imported as a package, whatever
     # __init__.py it holds: its code is run from inside it (`from nn.dense import Dense` at its top), so the
@@ -117,8 +119,10 @@ def _walk(path: Path) -> tuple[list[Path], list[Path]]:
     """(the roots of `search_roots`, the local module files reached from `path`, `path` first)."""
     package = package_of(path)
     roots = [package[0] if package else path.parent]
-    if package:
-        roots.append(path.parent)  # `import helpers` next to a file inside a package (implicit-relative habit)
+    if package and not (path.parent / f"{path.parent.name}.py").is_file():
+        # `import helpers` next to a file inside a package (implicit-relative habit); not where a module named as
+        # the folder (loss/loss.py) would shadow the package itself
+        roots.append(path.parent)
     queue, files = [path], [path]
     if package:  # importing the file runs its packages' __init__.py first: what they import is needed too
         inits = [f / "__init__.py" for f in [path.parent, *path.parent.parents] if f.is_relative_to(package[0])]
