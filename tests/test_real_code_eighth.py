@@ -23,7 +23,7 @@ def test_autograd_functions_whose_backward_reads_what_call_recorded_are_called_a
     # weak reference) self.outputs, which only Function.__call__ sets; Linear takes W and b as inputs
     outcome, verdicts = _check(HERE / "autograd_steps")
     assert outcome.errors == []
-    assert set(verdicts) == {"Tanh", "Linear", "MeanSquaredError"}
+    assert set(verdicts) == {"Add", "Tanh", "Linear", "MeanSquaredError"}
     assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
     assert set(verdicts["Linear"].to_dict()["gradients"]) >= {"dx", "dW", "db"}
     assert "tinygrad_course" not in sys.modules
@@ -34,3 +34,16 @@ def test_autograd_functions_with_one_bug_each_fail_with_the_code_of_their_bug():
     assert verdicts["Linear"].verdict == "fail" and verdicts["Linear"].bug_codes == ["scaled"]
     assert verdicts["MeanSquaredError"].verdict == "fail" and verdicts["MeanSquaredError"].bug_codes == ["scaled"]
     assert verdicts["Tanh"].verdict == "fail" and "crashed" not in verdicts["Tanh"].bug_codes
+
+
+def test_an_engines_first_steps_get_their_inputs_as_its_values_and_backward_a_plain_array():
+    # the call reads input.data (no conversion) and remembers self.input, self.output; the engine seeds an array
+    outcome, verdicts = _check(HERE / "autograd_first_steps")
+    assert outcome.errors == [] and set(verdicts) == {"Sigmoid", "Tanh"}
+    assert all(r.verdict == "pass" for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+
+
+def test_first_step_functions_that_drop_the_upstream_gradient_or_a_square_fail_as_wrong_not_crashed():
+    _, verdicts = _check(HERE / "autograd_first_steps_buggy")
+    assert {k: r.verdict for k, r in verdicts.items()} == {"Sigmoid": "fail", "Tanh": "fail"}
+    assert all("crashed" not in r.bug_codes for r in verdicts.values())

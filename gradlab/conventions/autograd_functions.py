@@ -91,6 +91,54 @@ def _data(value: Any, what: str) -> np.ndarray:
     return as_array(value, what)
 
 
+class _Seen(Exception):
+    """Raised by the stand-in backward once it has seen what the engine hands it."""
+
+
+def _gradient_type(obj: Any, output: Any) -> type:
+    """The type in which the library's engine hands `obj.backward` its upstream gradient, seen by running the engine's
+    own backward from `output` with a stand-in that records the type and stops (no code of the layer runs): an array in
+    the textbook's first steps, a Variable from the step where gradients get graphs of their own. An engine that does
+    not say (no backward on the output, or it hands None) gets an array, as its user seeds it by hand."""
+    seen: list[type] = []
+
+    def stand_in(*gys: Any, **_: Any) -> None:
+        seen.append(type(gys[0]) if gys else type(None))
+        raise _Seen
+
+    run = getattr(output, "backward", None)
+    if not callable(run):
+        return np.ndarray
+    had_grad = getattr(output, "grad", None)
+    obj.backward = stand_in  # the instance's attribute hides the method for this one call
+    try:
+        run()
+    except Exception:  # _Seen, or an engine that cannot start from here: said by what was seen
+        pass
+    finally:
+        del obj.backward
+        try:
+            output.grad = had_grad  # the engine seeded it; the layer's own backward is called directly
+        except AttributeError:
+            pass
+    return seen[0] if seen and seen[0] is not type(None) else np.ndarray
+
+
+def _value_class(cls: type) -> type | None:
+    """The engine's value type: a class of the module that defines the base's `__call__`, with a backward, whose
+    constructor keeps `self.data` and `self.grad` (DeZero's Variable; the most basic of several, not Parameter)."""
+    # the module's namespace, as the call itself sees it (a file gradlab imported is not left in sys.modules)
+    homes = [getattr(vars(base)["__call__"], "__globals__", {})
+             for base in cls.__mro__[1:-1] if "__call__" in vars(base)]
+    found = []
+    for namespace in homes:
+        for value in namespace.values():
+            if isinstance(value, type) and callable(getattr(value, "backward", None)) and \
+                    "__init__" in vars(value) and {"data", "grad"} <= _self_attributes(vars(value)["__init__"])[0]:
+                found.append(value)
+    return min(found, key=lambda v: len(v.__mro__)) if found else None
+
+
 def _wrapped_like(output: Any, array: np.ndarray) -> Any:
     """`array` in the type the output came in, as the library's engine hands backward its gradient."""
     if isinstance(output, np.ndarray) or not isinstance(getattr(output, "data", None), np.ndarray):
@@ -113,15 +161,22 @@ class AutogradFunctionLayer(Layer):
         self.inputs: dict[str, np.ndarray] = dict(self.params)
         self.grad_names = {p: "d" + p for p in kind.params}
         _takes_its_inputs(cls, kind)
+        #: the engine's value type (DeZero's Variable), in which the inputs are handed to the call, as the user does
+        self.value_type = _value_class(cls)
         #: the last call's output, kept alive: backward reads it through a weak reference
         self.output: Any = None
+        #: the type in which the engine hands backward its upstream gradient, once seen (`_gradient_type`)
+        self.gradient_type: type | None = None
 
     def install_param(self, canonical: str, array: np.ndarray) -> None:
         self.inputs[canonical] = array
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         given = [x, t] if self.kind.is_loss else [x]
-        self.output = call(f"{self.name}(...)", self.obj, *given, *(self.inputs[p] for p in self.kind.params))
+        arrays = [*given, *(self.inputs[p] for p in self.kind.params)]
+        # the first steps' call reads x.data of each input: the engine's values, as the user builds them
+        wrap = self.value_type if self.value_type is not None else (lambda a: a)
+        self.output = call(f"{self.name}(...)", self.obj, *(wrap(a) for a in arrays))
         first = self.output[0] if isinstance(self.output, (list, tuple)) else self.output
         return _data(first, f"{self.name}(...)")
 
@@ -129,7 +184,10 @@ class AutogradFunctionLayer(Layer):
         if self.output is None:
             raise LayerCrash(f"{self.name}.backward", "called before forward")
         first = self.output[0] if isinstance(self.output, (list, tuple)) else self.output
-        gy = _wrapped_like(first, np.asarray(dout, dtype=np.result_type(dout, np.float64)))
+        if self.gradient_type is None:
+            self.gradient_type = _gradient_type(self.obj, first)
+        upstream = np.asarray(dout, dtype=np.result_type(dout, np.float64))
+        gy = upstream if self.gradient_type is np.ndarray else _wrapped_like(first, upstream)
         result = call(f"{self.name}.backward", self.obj.backward, gy)
         parts = list(result) if isinstance(result, (list, tuple)) else [result]
         # one gradient per input: x, then the labels of a loss (no gradient), then the parameters

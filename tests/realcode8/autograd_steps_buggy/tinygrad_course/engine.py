@@ -14,6 +14,25 @@ class Value:
         self.grad = None
         self.maker = None
 
+    def backward(self):
+        # gradients are Values too, so that a backward can itself be differentiated
+        if self.grad is None:
+            self.grad = Value(np.ones_like(self.data))
+        pending = [self.maker] if self.maker is not None else []
+        while pending:
+            fn = pending.pop()
+            upstream = [out().grad for out in fn.outputs]
+            grads = fn.backward(*upstream)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            for value, grad in zip(fn.inputs, grads):
+                value.grad = grad if value.grad is None else value.grad + grad
+                if value.maker is not None:
+                    pending.append(value.maker)
+
+    def __add__(self, other):
+        return Add()(self, lift(other, self))
+
     @property
     def shape(self):
         return self.data.shape
@@ -70,6 +89,14 @@ class Mul(Function):
     def backward(self, gy):
         a, b = self.inputs
         return gy * b, gy * a
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
 
 
 class Sub(Function):
