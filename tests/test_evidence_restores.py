@@ -407,3 +407,28 @@ def test_a_deeplearning_ai_submission_graded_with_the_courses_column_layout_is_t
         'seed = 3\nexamples = 4\n[[layers]]\nname = "linear"\npoints = 10\n[[layers]]\nname = "relu"\npoints = 5\n')
     grade = grade_submission(source, load_assignment(tmp_path / "a.toml"))
     assert grade.score == grade.max_score == 15, [(g.name, g.bug_codes, g.error) for g in grade.layers]
+
+
+def test_a_deeplearning_ai_submission_is_told_its_shapes_and_hints_in_the_courses_own_layout(tmp_path):
+    """As `gradlab check` tells them: db a column (M, 1) summed over axis 1, the 1/m on dW and db. The grader spoke
+    gradlab's rows ('should have (2,)', 'db = dout.sum(axis=0)'): the child's adapter's view never reached it."""
+    import re
+    from pathlib import Path
+
+    from gradlab.grading.assignment import load_assignment
+    from gradlab.grading.grader import grade_submission
+
+    source = (Path(__file__).parent / "deeplearning_ai" / "dnn_steps.py").read_text()
+    right = "db = dZ.sum(axis=1, keepdims=True) / m"
+    assert right in source
+    (tmp_path / "a.toml").write_text('name = "dlai"\nconvention = "function"\nsandbox = "process"\nseed = 3\n'
+                                     'examples = 4\n[[layers]]\nname = "linear"\npoints = 10\n')
+    for wrong, code, said in [("db = dZ.sum(axis=0, keepdims=True) / m", "wrong-reduction", "sum over axis 1 only"),
+                              ("db = dZ.sum(axis=1, keepdims=True)", "missing-batch-mean", "in this course's")]:
+        (tmp_path / "student.py").write_text(source.replace(right, wrong))
+        (linear,) = grade_submission(tmp_path / "student.py", load_assignment(tmp_path / "a.toml")).layers
+        (db,) = [p for p in linear.parts if not p.passed]
+        assert db.component == "db" and db.codes == [code], (db.codes, db.message)
+        assert said in linear.hints[code]
+        if code == "wrong-reduction":
+            assert re.search(r"should have \(\d+, 1\)", db.message), db.message

@@ -30,10 +30,11 @@ from hypothesis import seed as hyp_seed
 from gradlab.cases.parameter_forms import parameter_form
 from gradlab.cases.runner import takes_optional_input
 from gradlab.cases.strategies import specs as spec_strategy
-from gradlab.conventions.adapters import takes_indices
+from gradlab.conventions.adapters import layout_hints, takes_indices
 from gradlab.conventions.layouts import ColumnsLayer
 from gradlab.conventions.layouts import hints as columns_hints
 from gradlab.conventions.layouts import refusal as columns_refusal
+from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult, FixResult
@@ -260,6 +261,9 @@ def _layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: 
     # a layer whose course convention fixes its layout (deeplearning.ai's linear_*: samples as columns, W (out, in))
     # is turned around in the child by its own adapter already; turning it here too gave it rows again
     own = entry.get("layout") is not None
+    if own:  # its hints are said in that convention, as `gradlab check` says them
+        grade.hints = layout_hints(Entry(entry["name"], kind.name, entry["convention"], None, options={
+            k: v for k in ("layout", "weights", "param_gradients") if isinstance(v := entry.get(k), str)}))
     columns = assignment.layout == "columns" and columns_refusal(kind) is None and not own
     if assignment.layout == "columns" and not columns and not own:
         grade.note = f"graded batch-first: the column layout is for 2-D data (features, N), and {kind.name} " \

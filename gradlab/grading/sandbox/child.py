@@ -99,6 +99,8 @@ class Server:
                 return self.backward(msg)
             if op == "forward_perturbed":
                 return self.forward_perturbed(msg)
+            if op == "view":
+                return self.view(msg)
             if op == "snapshot":
                 return self.snapshot(msg)
             if op == "restore":
@@ -127,7 +129,7 @@ class Server:
         extra = {str(k): np.array(v, copy=True) for k, v in self.layer.params.items() if k not in case.params}
         held = [str(k) for k in getattr(self.layer, "held_at_zero", [])]
         return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}, "extra_params": extra,
-                "held_at_zero": held}
+                "held_at_zero": held, "views": callable(getattr(self.layer, "user_view", None))}
 
     def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its
@@ -191,6 +193,13 @@ class Server:
         check's structure step reads them (`stale-parameters`); the parameters' values come back as `changed`."""
         return {"rebound": sorted(str(k) for k in getattr(self.layer, "rebound", ())),
                 "updates_itself": bool(getattr(self.layer, "updates_itself", False))}
+
+    def view(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """An array of gradlab's orientation as the student's code holds it (the adapter's `user_view` hook: a
+        course's own layout, samples as columns), so that the feedback speaks of the student's shapes and axes."""
+        import numpy as np
+
+        return {"ok": True, "array": np.asarray(self.layer.user_view(str(msg.get("target")), msg["array"]))}
 
     def snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Keep the layer's whole state (`gradlab.core.layer_state`): diagnosis asks each of its questions of the
@@ -331,7 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     entries, skipped, duplicates, error = _load(files)
     hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped, "duplicates": duplicates,
                              "entries": [{"name": key, "kind": e.kind, "convention": e.convention,
-                                          "layout": e.options.get("layout")}  # a course's own (deeplearning.ai's)
+                                          # a course's own convention (deeplearning.ai's), which the grader says
+                                          **{k: e.options.get(k) for k in ("layout", "weights", "param_gradients")}}
                                          for key, e in entries.items() if "@" not in key]}
     _write_all(rep, encode(hello))
     server = Server(entries)

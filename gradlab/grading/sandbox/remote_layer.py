@@ -44,6 +44,9 @@ def _extra_params(value: Any, case: Case) -> dict[str, np.ndarray]:
 class RemoteLayer:
     """Native `Layer` protocol over a `Sandbox`; construct one per case, as an adapter would be."""
 
+    #: set when the child's adapter has one (`_view`)
+    user_view: Callable[[str, np.ndarray], np.ndarray]
+
     def __init__(self, box: Sandbox, entry: str, kind: Kind, case: Case):
         self.box, self.kind, self.entry = box, kind, entry
         self.params: dict[str, np.ndarray] = case.params
@@ -64,6 +67,8 @@ class RemoteLayer:
         self.grad_names = {p: _text(names[p])[:40] if isinstance(names.get(p), str) else "d" + p
                            for p in (*kind.params, *self.extra)}
         self._synced = {k: v.copy() for k, v in self.params.items()}
+        if reply.get("views") is True:  # the child's adapter shows arrays in a course's own layout: the protocol's hook
+            self.user_view = self._view
         self.first_output: np.ndarray | None = None
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         #: as the child's adapter reports them (`gradlab.core.check._param_change` reads both): parameters the layer
@@ -139,6 +144,16 @@ class RemoteLayer:
         if isinstance(dout, np.ndarray):
             self._apply(reply, {"dout": dout})
         return dx, out
+
+    def _view(self, target: str, array: np.ndarray) -> np.ndarray:
+        """The protocol's `user_view` hook, answered by the child's adapter; the array unchanged if it cannot."""
+        try:
+            shown = self._call({"op": "view", "target": target, "array": np.asarray(array)}).get("array")
+        except LayerCrash:
+            return array
+        if not isinstance(shown, np.ndarray) or shown.size != np.size(array):
+            raise self.box.fail("garbage", "the process running your code sent a malformed reply")
+        return shown
 
     def snapshot_state(self) -> Callable[[], None] | None:
         """The protocol's `snapshot_state` hook: the child keeps its layer's whole state (the student's object, the
