@@ -47,3 +47,16 @@ def test_first_step_functions_that_drop_the_upstream_gradient_or_a_square_fail_a
     _, verdicts = _check(HERE / "autograd_first_steps_buggy")
     assert {k: r.verdict for k, r in verdicts.items()} == {"Sigmoid": "fail", "Tanh": "fail"}
     assert all("crashed" not in r.bug_codes for r in verdicts.values())
+
+
+def test_a_loss_function_returning_its_engines_value_is_set_aside_as_the_engines_gradient_not_failed():
+    outcome, verdicts = _check(HERE / "autograd_steps")
+    assert "binary_cross_entropy" not in verdicts
+    (reason,) = [r for name, r in outcome.skipped if name == "binary_cross_entropy"]
+    assert "autograd engine" in reason and "Value" in reason, reason
+
+
+def test_a_loss_function_returning_a_plain_array_alone_still_fails_as_crashed():
+    _, verdicts = _check(HERE / "loss_value_only")
+    assert verdicts["binary_cross_entropy"].verdict == "fail"
+    assert verdicts["binary_cross_entropy"].bug_codes == ["crashed"]

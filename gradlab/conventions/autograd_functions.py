@@ -24,7 +24,7 @@ from gradlab.conventions.calling import ConventionMismatch, as_array, call, sign
 from gradlab.core.protocol import Layer, LayerCrash
 from gradlab.kinds import Case, Kind
 
-__all__ = ["AutogradFunctionLayer", "is_autograd_function"]
+__all__ = ["AutogradFunctionLayer", "autograd_value", "is_autograd_function"]
 
 #: a constructor's hyper-parameter names where they differ from the case's keys (DeZero's Pooling(kernel_size))
 _HYPER = {"kernel_size": "pool_h", "padding": "pad"}
@@ -236,3 +236,17 @@ def _construct(cls: type, kind: Kind, case: Case) -> Any:
             f"{cls.__name__}.__init__ needs {', '.join(missing)}, which gradlab cannot supply for a {kind.name} "
             "function: not checked; give it a default, or check it with gradlab.assert_backward")
     return call(f"{cls.__name__}(...)", cls, **kwargs)
+
+
+def autograd_value(result: Any, name: str) -> ConventionMismatch | None:
+    """Why a loss function that returned one value of an autograd engine (DeZero's `binary_cross_entropy(p, t)`, a
+    Variable built from the engine's operations) is not checked: its gradient is the engine's, not code of its own.
+    None for anything else."""
+    if isinstance(result, tuple) or isinstance(result, np.ndarray) or not callable(getattr(result, "backward", None)):
+        return None
+    if not isinstance(getattr(result, "data", None), np.ndarray):
+        return None
+    return ConventionMismatch(
+        f"{name} returns the loss as a {type(result).__name__} of an autograd engine, whose backward the engine "
+        "derives from the operations it used: no gradient of its own to check (the operations themselves are checked "
+        "where they are defined)")

@@ -118,7 +118,10 @@ class LossFunctionLayer(Layer):
         result = call(self.fn.__name__, self.fn, *(given[a] for a in self.kind.loss_args))
         what = "dx" if self.kind.x_differentiable else self.grad_names[self.kind.params[0]]
         if not (isinstance(result, tuple) and len(result) == 2):
-            raise LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, {what})")
+            from gradlab.conventions.autograd_functions import autograd_value
+
+            raise autograd_value(result, self.fn.__name__) or \
+                LayerCrash(self.fn.__name__, f"returned {type(result).__name__}, expected (loss, {what})")
         loss, grad = result
         self.grad = None if grad is None else as_array(grad, self.fn.__name__)
         return as_array(loss, self.fn.__name__)

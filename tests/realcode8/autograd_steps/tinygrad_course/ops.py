@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinygrad_course.engine import Function
+from tinygrad_course.engine import Function, Value, lift
 
 
 class Tanh(Function):
@@ -42,3 +42,20 @@ class MeanSquaredError(Function):
     def backward(self, gy):
         y, t = self.inputs
         return gy * (y - t) * (2.0 / len(y.data)), gy * (t - y) * (2.0 / len(y.data))
+
+
+class Log(Function):
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, gy):
+        a, = self.inputs
+        return gy * (1.0 / a.data)
+
+
+def binary_cross_entropy(p, t):
+    # composed of the engine's operations: the engine derives its backward
+    p, t = lift(p, Value(np.zeros(()))), lift(t, Value(np.zeros(())))
+    total = Sum0()(t * Log()(p) + (1.0 - t) * Log()(1.0 - p))
+    loss = total * (-1.0 / len(p.data))
+    return loss
