@@ -265,6 +265,26 @@ def test_a_layer_that_updates_itself_after_a_wrong_dx_keeps_that_dxs_own_code(sp
     assert failing["dx"].bug_code != "stale-parameters"
 
 
+
+# --- what the check says of a second backward after the same forward ------------------------------------------------
+
+def _second_backward(layer):
+    result = run_case(entry_for(layer, kind="affine"), SPECS[0], mode="full")
+    return {f.gradient: f.message for f in result.findings if "second backward" in f.message}
+
+
+def test_a_gradient_added_into_with_plus_equals_is_said_to_pile_up_over_the_calls():
+    said = _second_backward(Affine)
+    assert set(said) == {"grads[0]", "grads[1]"}
+    assert all("twice the first" in m and "(+=)" in m for m in said.values()), said
+
+
+def test_a_momentum_update_in_backward_is_said_to_depend_on_the_updates_before_it():
+    said = _second_backward(Dense)
+    assert set(said) == {"dweights", "dbias"}
+    assert all("velocity" in m and "times the first one" in m for m in said.values()), said
+
+
 # --- property: diagnosis changes nothing in the layer ------------------------------------------------------------
 
 def _arrays(obj, seen=None):
