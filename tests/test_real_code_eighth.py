@@ -60,3 +60,16 @@ def test_a_loss_function_returning_a_plain_array_alone_still_fails_as_crashed():
     _, verdicts = _check(HERE / "loss_value_only")
     assert verdicts["binary_cross_entropy"].verdict == "fail"
     assert verdicts["binary_cross_entropy"].bug_codes == ["crashed"]
+
+
+def test_a_layer_whose_backward_returns_dx_dw_and_db_is_read_from_what_it_returns():
+    # a learners' model collects `d, dW, db = self.fc.backward(d)` and steps itself: the layer stores no dW
+    outcome, verdicts = _check(HERE / "returned_gradients")
+    assert outcome.errors == [] and set(verdicts) == {"Dense"}
+    assert verdicts["Dense"].verdict in ("pass", "warn"), verdicts["Dense"].bug_codes
+    assert set(verdicts["Dense"].to_dict()["gradients"]) == {"dx", "dW", "db"}
+
+
+def test_a_returned_dw_divided_by_the_batch_is_extra_batch_mean():
+    _, verdicts = _check(HERE / "returned_gradients_buggy")
+    assert verdicts["Dense"].verdict == "fail" and verdicts["Dense"].bug_codes == ["extra-batch-mean"]

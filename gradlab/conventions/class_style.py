@@ -43,6 +43,7 @@ from gradlab.conventions.class_results import (
     required_count,
 )
 from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
+from gradlab.conventions.returned_gradients import split_returned
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -131,6 +132,8 @@ class ClassLayer(Layer):
         #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
         self.last_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         self.backed = False
+        #: parameter gradients the last backward returned after dx (`backward(dout) -> (dx, dW, db)`)
+        self.returned: dict[str, Any] = {}
 
     @property
     def updates_itself(self) -> bool:
@@ -229,6 +232,7 @@ class ClassLayer(Layer):
             dx = call(f"{name}.backward", self.obj.backward, dout)
             if dx is None:
                 dx = left_in_attribute(self.obj, before)
+            dx, self.returned = split_returned(dx, list(self.slots), f"{name}.backward")
         if dx is not None or self.kind.x_differentiable:
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
@@ -239,6 +243,7 @@ class ClassLayer(Layer):
         grads: dict[str, np.ndarray | None] = {}
         for canonical, slot in self.slots.items():
             value = slot.gradient()
+            value = self.returned.get(canonical) if value is None else value
             if value is None and updates is not None:
                 value = updates.get(canonical)
                 if value is not None and dout is not None and adaptive_step(value, dout):

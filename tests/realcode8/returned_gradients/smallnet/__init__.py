@@ -1,0 +1,1 @@
+from .Dense import Dense
