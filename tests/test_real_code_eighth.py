@@ -73,3 +73,22 @@ def test_a_layer_whose_backward_returns_dx_dw_and_db_is_read_from_what_it_return
 def test_a_returned_dw_divided_by_the_batch_is_extra_batch_mean():
     _, verdicts = _check(HERE / "returned_gradients_buggy")
     assert verdicts["Dense"].verdict == "fail" and verdicts["Dense"].bug_codes == ["extra-batch-mean"]
+
+
+def test_an_activation_whose_backward_takes_its_input_is_checked_as_the_derivative_and_says_so():
+    # `dZ = dA * self.activation.backward(self.z)`: backward(z) is f'(z), recognised from its argument's name
+    outcome, verdicts = _check(HERE / "derivative_activations")
+    assert outcome.errors == [] and set(verdicts) == {"Tanh", "Sigmoid"}
+    for name, argument in (("Tanh", "z"), ("Sigmoid", "inputs")):
+        report = verdicts[name]
+        assert report.verdict == "warn", report.bug_codes
+        assert f"{name}.backward({argument}) takes the layer's input and returns the local derivative" in \
+            str(report.to_dict())
+
+
+def test_a_derivative_at_the_wrong_array_fails_and_an_upstream_named_argument_is_never_read_as_the_input():
+    _, verdicts = _check(HERE / "derivative_activations_buggy")
+    assert verdicts["Tanh"].verdict == "fail" and verdicts["Tanh"].bug_codes == ["wrong-input"]
+    # backward(grad) returning s * (1 - s): the upstream gradient dropped, a bug, not this convention
+    assert verdicts["Sigmoid"].verdict == "fail" and "crashed" not in verdicts["Sigmoid"].bug_codes
+    assert "takes the layer's input" not in str(verdicts["Sigmoid"].to_dict())

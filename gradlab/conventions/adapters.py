@@ -14,6 +14,7 @@ from dataclasses import replace
 from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
+from gradlab.conventions.derivative_classes import takes_its_input
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
@@ -45,6 +46,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         from gradlab.conventions.autograd_functions import AutogradFunctionLayer
 
         return AutogradFunctionLayer(target, kind, case)
+    if entry.convention == "class" and takes_its_input(target, kind):  # backward(x) returns f'(x)
+        from gradlab.conventions.derivative_classes import DerivativeClassLayer
+
+        return DerivativeClassLayer(target, kind, case, entry.name)
     if entry.convention == "class" and (entry.options.get("object") or is_library_class(target)):
         return _library(entry, kind, case)
     if entry.convention == "class":
