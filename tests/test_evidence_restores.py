@@ -266,6 +266,13 @@ def test_a_layer_that_updates_itself_after_a_wrong_dx_keeps_that_dxs_own_code(sp
 
 
 
+
+def test_the_parameters_a_backward_updates_are_named_as_the_users_code_names_them():
+    result = run_case(entry_for(DenseUpdatesBeforeDx, kind="affine"), SPECS[0], mode="full")
+    said = [f.message for f in result.findings if f.code == "stale-parameters"]
+    assert len(said) == 2 and "makes to weights:" in said[0] and "makes to bias:" in said[1], said  # were W and b
+
+
 # --- what the check says of a second backward after the same forward ------------------------------------------------
 
 def _second_backward(layer):

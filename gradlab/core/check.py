@@ -373,10 +373,20 @@ def _param_change(ctx: CheckContext, call: str) -> None:
         if k in rebound or not _identical(v, ctx.saved[k]):
             if any(f.code == "stale-parameters" and f.gradient == k for f in ctx.findings):
                 continue
+            said = _spelled(ctx.layer, k)
             if call == "backward" and getattr(ctx.layer, "updates_itself", False):  # its own update: its convention
                 ctx.fail("stale-parameters", f"{call}'s dx changes with the learning rate of the update it makes to "
-                         f"{k}: dx was computed from parameters already updated, where it must use those forward "
+                         f"{said}: dx was computed from parameters already updated, where it must use those forward "
                          "used (keep them before the update)", k)
                 continue
-            ctx.fail("stale-parameters", f"{call} changed parameter {k}: updates belong to an optimizer, and "
+            ctx.fail("stale-parameters", f"{call} changed parameter {said}: updates belong to an optimizer, and "
                      "gradients must use the parameters forward used", k)
+
+
+def _spelled(layer: Layer, k: str) -> str:
+    """Parameter `k` as the user's code names it, read off its gradient's spelling: dweights -> weights, dw -> w,
+    grads[0] -> params[0] (the textbook's lists); gradlab's name where the spelling says nothing."""
+    said = grad_name(layer, k)
+    if said.startswith("grads"):
+        return "params" + said[len("grads"):]
+    return said[1:] if said.startswith("d") and said[1:].isidentifier() else k
