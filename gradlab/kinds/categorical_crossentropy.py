@@ -53,8 +53,10 @@ def true_class(case: Case, shape: tuple[int, ...]) -> np.ndarray | None:
 def wrong_at_true_class(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
                         **_: Any) -> tuple[str, str] | None:
     """A dx that is zero where it should be, at the other classes, and off at the true class by no one factor:
-    the derivative of -log p written wrong. The general diagnosis reads "right where zero, wrong elsewhere" as a
-    dropped contribution; here nothing was dropped, the formula is wrong. A constant factor is left to it."""
+    the derivative of -log p written wrong (mismatch); or right at every true class but those where the loss is
+    flat in p, which still get -1 / (N p) (misrouted: a forward clipping p inside the domain). The general
+    diagnosis reads "right where zero, wrong elsewhere" as a dropped contribution; nothing was dropped. A
+    constant factor, and a dx that reaches other classes, are left to it."""
     at = true_class(case, numeric.shape)
     if name != "x" or at is None or not at.any() or np.any(numeric[~at] != 0):
         return None
