@@ -92,3 +92,30 @@ def test_a_derivative_at_the_wrong_array_fails_and_an_upstream_named_argument_is
     # backward(grad) returning s * (1 - s): the upstream gradient dropped, a bug, not this convention
     assert verdicts["Sigmoid"].verdict == "fail" and "crashed" not in verdicts["Sigmoid"].bug_codes
     assert "takes the layer's input" not in str(verdicts["Sigmoid"].to_dict())
+
+
+def test_function_pairs_whose_backward_takes_forwards_own_arguments_are_called_with_them():
+    # flatten_forward(input) -> out, flatten_backward(grad, input): no cache, forward returns the array alone
+    outcome, verdicts = _check(HERE / "function_inputs")
+    assert outcome.errors == [] and set(verdicts) == {"sigmoid", "flatten"}
+    assert all(r.verdict == "pass" for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+
+
+def test_mirrored_function_pairs_with_a_wrong_derivative_or_a_misshapen_dx_fail_with_their_codes():
+    _, verdicts = _check(HERE / "function_inputs_buggy")
+    assert verdicts["sigmoid"].verdict == "fail" and "crashed" not in verdicts["sigmoid"].bug_codes
+    assert verdicts["flatten"].bug_codes == ["wrong-shape"]
+
+
+def test_function_pairs_whose_backward_takes_the_tuple_of_inputs_and_the_cache_are_called_so():
+    # prelu_forward(input, slope) -> (out, None), prelu_backward(grad, inputs, cache) with x, slope = inputs
+    outcome, verdicts = _check(HERE / "function_inputs_cache")
+    assert outcome.errors == [] and set(verdicts) == {"tanh", "prelu"}
+    assert all(r.verdict == "pass" for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+    assert set(verdicts["prelu"].to_dict()["gradients"]) == {"dx", "dslope"}
+
+
+def test_an_inputs_and_cache_prelu_whose_slope_gradient_is_a_batch_mean_is_extra_batch_mean():
+    _, verdicts = _check(HERE / "function_inputs_cache_buggy")
+    assert verdicts["prelu"].verdict == "fail" and verdicts["prelu"].bug_codes == ["extra-batch-mean"]
+    assert verdicts["tanh"].verdict == "fail" and "crashed" not in verdicts["tanh"].bug_codes

@@ -15,6 +15,7 @@ from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
 from gradlab.conventions.derivative_classes import takes_its_input
+from gradlab.conventions.function_inputs import inputs_style
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
@@ -67,6 +68,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         for name, value in case.params.items():
             layer.params[name] = value
         return layer
+    if isinstance(target, tuple) and (style := inputs_style(target[0], target[1], kind)) is not None:
+        from gradlab.conventions.function_inputs import InputsFunctionLayer
+
+        return InputsFunctionLayer(target[0], target[1], kind, case, style)
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)

@@ -1,0 +1,97 @@
+"""Function-style pairs whose backward takes forward's inputs instead of, or beside, a cache.
+
+Two conventions met in learners' code next to CS231n's `(out, cache)` / `backward(dout, cache)`:
+- backward mirrors forward's arguments after the upstream gradient: `flatten_forward(input) -> out` with
+  `flatten_backward(grad, input)`, `sigmoid_forward(input)` with `sigmoid_backward(grad, input)` (a torch-like
+  functional style: forward returns only its output and backward recomputes what it needs);
+- backward takes the tuple of forward's inputs and then the cache: `prelu_forward(input, slope) -> (out, cache)`
+  with `prelu_backward(grad, inputs, cache)`, `data, slope = inputs`.
+Each is recognised from the two signatures alone (argument names, never a failing number) and called so, with the
+very arrays forward was given; the gradients come back as in CS231n's style, dx then one per parameter.
+Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradlab.conventions.calling import as_array, call, signature
+from gradlab.core.protocol import Layer, LayerCrash
+from gradlab.kinds import Case, Kind
+
+__all__ = ["InputsFunctionLayer", "inputs_style"]
+
+#: a backward's argument holding the tuple of forward's inputs, and one holding forward's cache
+_INPUTS_TUPLE = ("inputs", "args", "xs", "saved_inputs", "forward_inputs")
+_CACHE = ("cache", "ctx", "context", "saved")
+
+
+def _positional(fn: Any) -> list[Any]:
+    try:
+        return [p for p in signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+def inputs_style(forward: Any, backward: Any, kind: Kind) -> str | None:
+    """"mirror" for a backward taking forward's own arguments after the gradient (same names, same order),
+    "inputs and cache" for `backward(grad, inputs, cache)`, None for anything else (CS231n's backward(dout, cache))."""
+    if kind.is_loss or kind.outputs or kind.param_dict or kind.more_param_dicts or kind.positional_hyper:
+        return None
+    ours, theirs = _positional(backward), _positional(forward)
+    if len(ours) < 2 or not theirs:
+        return None
+    names = [p.name.lower() for p in ours]
+    if len(ours) == 3 and names[1] in _INPUTS_TUPLE and names[2] in _CACHE:
+        return "inputs and cache"
+    if any(n in _CACHE for n in names):
+        return None
+    required = [p.name for p in theirs if p.default is p.empty]
+    after = [p.name for p in ours[1:]]
+    if required and after[: len(required)] == required and len(after) <= len(theirs) and \
+            after == [p.name for p in theirs[: len(after)]]:
+        return "mirror"
+    return None
+
+
+class InputsFunctionLayer(Layer):
+    """A function-style pair in one of the conventions of the module docstring."""
+
+    def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case,
+                 style: str):
+        self.kind, self.fwd, self.bwd, self.style = kind, forward, backward, style
+        self.params: dict[str, np.ndarray] = {c: case.params[c] for c in kind.params}
+        names = [p.name for p in _positional(forward)][1:]
+        self.grad_names = {c: "d" + n for c, n in zip(kind.params, names)}
+        #: what forward was given and what it returned after its output, for backward
+        self.given: tuple[Any, ...] = ()
+        self.cache: Any = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        self.given = (x, *(self.params[c] for c in self.kind.params))
+        result = call(self.fwd.__name__, self.fwd, *self.given)
+        if isinstance(result, tuple) and len(result) == 2:
+            result, self.cache = result
+        elif self.style == "inputs and cache":
+            raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__}, expected (out, cache) for "
+                             f"{self.bwd.__name__}(grad, inputs, cache)")
+        return as_array(result, self.fwd.__name__)
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        name = self.bwd.__name__
+        if self.style == "inputs and cache":
+            result = call(name, self.bwd, dout, self.given, self.cache)
+        else:
+            result = call(name, self.bwd, dout, *self.given)
+        parts = list(result) if isinstance(result, tuple) else [result]
+        expected = 1 + len(self.kind.params)
+        if len(parts) != expected:
+            wanted = ", ".join(["dx", *(self.grad_names[c] for c in self.kind.params)])
+            raise LayerCrash(name, f"returned {len(parts)} value(s), expected {expected} ({wanted})")
+        dx = None if parts[0] is None else as_array(parts[0], name)
+        grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, name))
+                 for c, g in zip(self.kind.params, parts[1:])}
+        return dx, grads
