@@ -6,6 +6,10 @@ another answer at every backward. Diagnosis runs a backward per output element f
 on what the previous one left, so the Jacobian's rows were running sums and a bias gradient that keeps one sample's
 share read `mismatch` or "off by 39%" by the case, where the layer's every entry is right or missing (`dropped-term`).
 The layers here are our own, in those conventions; each buggy one has a correct twin whose gradients pass.
+Also here, for the same layers: a dx computed from weights backward has just updated is named stale-parameters;
+what a second backward after one forward says of the state a layer keeps; and the grader, whose layer lives in the
+sandbox's child (its state kept and put back there, its own updates reported), and which speaks to a deeplearning.ai
+submission in the course's own layout.
 """
 
 from __future__ import annotations
