@@ -30,6 +30,6 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 KIND = Kind(
     "mae_loss", ("maeloss", "meanabsoluteerror", "meanabsoluteloss", "mae", "l1loss", "absoluteloss"), build,
-    draw_elementwise_shape, elementwise_batch_spec, loss_functions=("mae_loss", "l1_loss"), is_loss=True,
+    draw_elementwise_shape, elementwise_batch_spec, loss_functions=("mae_loss",), is_loss=True,
     scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=mean_over_elements,
 )
