@@ -113,7 +113,7 @@ def test_a_constructor_needing_a_shape_gradlab_cannot_know_is_set_aside_naming_i
     outcome, verdicts = _check(HERE / "shaped_library")
     assert ("Conv2D", "layers.py") not in verdicts
     reason = dict(outcome.skipped)["Conv2D"]
-    assert "needs D_out, which gradlab cannot supply" in reason and "filter_shape" not in reason.split("needs")[1]
+    assert "needs output_volume, which gradlab cannot supply" in reason and "filter_shape" not in reason.split("needs")[1]
 
 
 def test_a_nielsen_port_with_renamed_methods_is_found_as_a_network_and_its_missing_derivative_localised():
@@ -162,3 +162,18 @@ def test_a_file_importing_its_own_folder_by_name_is_a_module_of_that_namespace_p
     assert outcome.errors == []
     assert verdicts[("Loss_MeanSquaredError", "mean_squared_error.py")].verdict == "pass"
     assert verdicts[("Loss_MeanAbsoluteError", "mean_absolute_error.py")].bug_codes == ["scaled"]
+
+
+def test_nnfs_style_losses_leaving_their_loss_in_an_attribute_or_unreduced_are_judged_on_the_loss_calculate_takes():
+    _, verdicts = _check(HERE / "nnfs_variants")
+    assert verdicts[("BCELoss", "losses.py")].verdict == "pass"  # one loss per element, averaged by calculate
+    assert verdicts[("CategoricalCrossEntropy", "losses.py")].verdict == "pass"  # self.loss_value, a held Softmax
+    _, buggy = _check(HERE / "nnfs_variants_buggy")
+    assert buggy[("BCELoss", "losses.py")].bug_codes == ["scaled"]
+    assert buggy[("CategoricalCrossEntropy", "losses.py")].verdict == "fail"
+
+
+def test_a_loss_holding_an_activation_no_kind_combines_it_with_is_set_aside_naming_the_activation():
+    outcome, verdicts = _check(HERE / "nnfs_variants")
+    assert ("BinaryCrossEntropy", "losses.py") not in verdicts
+    assert "applies Sigmoid before the binary_crossentropy loss" in dict(outcome.skipped)["BinaryCrossEntropy"]

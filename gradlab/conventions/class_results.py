@@ -15,13 +15,29 @@ import numpy as np
 
 from gradlab.conventions.calling import signature
 
-__all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "OUTPUT_ATTRIBUTES", "adaptive_step", "as_samples", "attributes_before",
-           "in_named_order",
-           "left_in_attribute", "mean_of_sample_losses", "required_count"]
+__all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "LOSS_ATTRIBUTES", "OUTPUT_ATTRIBUTES", "adaptive_step", "as_samples",
+           "attributes_before", "in_named_order", "left_in_attribute", "mean_of_sample_losses", "required_count",
+           "scalar_left_in_attribute"]
 
 #: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
 OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
 DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient")
+
+
+#: where a loss whose forward returns nothing leaves the loss itself (next to the predictions it also keeps in
+#: `self.output`: a learner's softmax-and-cross-entropy class storing `self.loss_value`)
+LOSS_ATTRIBUTES = ("loss_value", "loss", "data_loss", "cost", "loss_val")
+
+
+def scalar_left_in_attribute(obj: Any, before: dict[str, Any]) -> np.ndarray | None:
+    """The number a call that returned nothing stored in one of the attributes of `before` (a new value), as a 0-d
+    array; None when it stored none."""
+    for name, seen in before.items():
+        value = getattr(obj, name, None)
+        if value is not seen and isinstance(value, (float, int, np.generic, np.ndarray)) and np.ndim(value) == 0 \
+                and not isinstance(value, bool):
+            return np.asarray(value, dtype=float)
+    return None
 
 
 def attributes_before(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -79,7 +95,8 @@ def as_samples(obj: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[np.ndarra
 def mean_of_sample_losses(obj: Any, out: Any, x: np.ndarray) -> Any:
     """The nnfs book's loss: forward returns one loss per sample and its `calculate` takes their mean, which is the
     loss its backward differentiates (it divides by the number of samples); any other return is left as it is."""
-    if isinstance(out, np.ndarray) and 1 <= out.ndim < x.ndim and out.shape == x.shape[:out.ndim] and \
+    # one loss per element (a binary cross-entropy left unreduced) is reduced by `calculate` the same way
+    if isinstance(out, np.ndarray) and 1 <= out.ndim <= x.ndim and out.shape == x.shape[:out.ndim] and \
             callable(getattr(obj, "calculate", None)):
         return np.mean(out)
     return out

@@ -33,6 +33,7 @@ from gradlab.conventions.calling import (
 )
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
+    LOSS_ATTRIBUTES,
     OUTPUT_ATTRIBUTES,
     adaptive_step,
     as_samples,
@@ -41,6 +42,7 @@ from gradlab.conventions.class_results import (
     left_in_attribute,
     mean_of_sample_losses,
     required_count,
+    scalar_left_in_attribute,
 )
 from gradlab.conventions.class_slots import PARAM_ALIASES, Slot, find_slot
 from gradlab.conventions.returned_gradients import split_returned
@@ -164,6 +166,7 @@ class ClassLayer(Layer):
         name = type(self.obj).__name__
         try:
             before = attributes_before(self.obj, OUTPUT_ATTRIBUTES)
+            before_loss = attributes_before(self.obj, LOSS_ATTRIBUTES) if self.kind.is_loss else {}
             if self.kind.is_loss:
                 # the predictions and the labels in the order the code names them; per-sample losses averaged
                 self.loss_inputs = as_samples(self.obj, x, t)
@@ -188,6 +191,8 @@ class ClassLayer(Layer):
             else:
                 kwargs = {self.train_kw: True} if self.train_kw else {}
                 out = call(f"{name}.forward", self.obj.forward, x, **kwargs)
+            if out is None and self.kind.is_loss:
+                out = scalar_left_in_attribute(self.obj, before_loss)
             if out is None:
                 out = left_in_attribute(self.obj, before)
             if self.takes_cache and isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], np.ndarray):

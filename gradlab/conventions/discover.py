@@ -33,8 +33,15 @@ from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry, entries_in
-from gradlab.conventions.source_reading import BACKWARD, FORWARD, could_hold_layers, kind_comments, returns_loss_only
-from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
+from gradlab.conventions.source_reading import (
+    BACKWARD,
+    FORWARD,
+    activation_inside,
+    could_hold_layers,
+    kind_comments,
+    returns_loss_only,
+)
+from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem, normalise_class_name
 
 __all__ = ["ENVIRONMENT", "NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for",
            "files_in", "find_layers", "layout_options", "load_module", "pair_name"]
@@ -172,6 +179,17 @@ class _Finder(ConventionNames):
                     kind = _spelled_with_dimensions(name)
                 if self.library_class(name, obj, kind):
                     continue
+                inner = activation_inside(obj, vars(self.module)) if kind is not None and kind.is_loss else None
+                if inner is not None and normalise_class_name(inner) not in normalise_class_name(name):
+                    # a cross-entropy class holding its own Softmax (a learner's CategoricalCrossEntropy building
+                    # self.activation = Softmax()) is the combined softmax and loss, on logits
+                    combined = kind_for_class(inner + name)
+                    if combined is None:
+                        self.found.skipped.append((name, f"its forward applies {inner} before the {kind.name} loss, "
+                                                         "a combination no kind covers: not checked; check the "
+                                                         "activation and the loss apart"))
+                        continue
+                    kind = combined
                 if kind is not None and kind.forward_inputs and not _takes_states(obj, kind):
                     # a recurrent step's second input is its state; an Add's or an attention's is another array
                     what = "previous state, so it is not a {} step" if {"Wx", "Wh"} <= set(kind.params) else \

@@ -19,7 +19,7 @@ from typing import Any
 
 from gradlab.kinds import KINDS, kind_for_class, kind_for_loss_function
 
-__all__ = ["FORWARD", "BACKWARD", "could_hold_layers", "kind_comments", "returns_loss_only"]
+__all__ = ["FORWARD", "BACKWARD", "activation_inside", "could_hold_layers", "kind_comments", "returns_loss_only"]
 
 FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
 BACKWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_backward(?P<suffix>_[a-z0-9_]+)?$")
@@ -125,3 +125,20 @@ def _own_nodes(fn: ast.AST) -> list[ast.AST]:
         out.append(node)
         stack.extend(ast.iter_child_nodes(node))
     return out
+
+
+def activation_inside(cls: type, module_names: dict[str, Any]) -> str | None:
+    """The name of the activation class `cls.__init__` builds (`self.activation = Softmax()`), when that class is a
+    layer kind without parameters that is no loss; None otherwise. A loss that holds one applies it in its forward:
+    it takes the activation's input (logits), not its output."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.__init__)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Name) and isinstance(module_names.get(node.value.func.id), type):
+            kind = kind_for_class(node.value.func.id)
+            if kind is not None and not kind.params and not kind.is_loss:
+                return node.value.func.id
+    return None

@@ -62,9 +62,9 @@ class MaxPool2D:
 class Conv2D:
     """Told its output shape by the model: gradlab cannot know it."""
 
-    def __init__(self, D_in=None, D_out=None, filter_shape=None, stride=1, pad=0):
-        self.kernel = Parameter((D_out[0], D_in[0], *filter_shape), scale=0.1)
-        self.bias = Parameter(D_out[:1])
+    def __init__(self, D_in=None, output_volume=None, filter_shape=None, stride=1, pad=0):
+        self.kernel = Parameter((output_volume[0], D_in[0], *filter_shape), scale=0.1)
+        self.bias = Parameter(output_volume[:1])
         self.stride, self.pad = stride, pad
 
     def forward(self, x, mode="train"):
