@@ -319,3 +319,40 @@ def test_one_hot_labels_that_run_only_at_one_batch_size_are_a_bug_caught_not_a_c
                           "        confidences = clipped[range(samples), y_true]\n")
     layer = _layers(_check(tmp_path, index_only, "--only", name))[name]
     assert layer["verdict"] == "warn" and "accepts only index labels" in json.dumps(layer["warnings"]), layer
+
+
+ASSIGNMENT = '''
+name = "probability-losses"
+title = "Losses on probabilities"
+convention = "class"
+seed = 1
+examples = 6
+
+[[layers]]
+name = "Loss_CategoricalCrossentropy"
+points = 10
+
+[[layers]]
+name = "Activation_Softmax_Loss_CategoricalCrossentropy"
+points = 10
+'''
+
+
+def test_a_submission_in_the_books_conventions_is_graded_and_its_sign_slip_loses_the_gradient_points(tmp_path):
+    """Through the grader's child process: the combined class's backward is fed its forward's output there too."""
+    toml = tmp_path / "losses.toml"
+    toml.write_text(ASSIGNMENT)
+    scores = {}
+    for label, source in (("right", BOOK_STYLE), ("slip", _one_bug("self.dinputs = -y_true / dvalues",
+                                                                    "self.dinputs = y_true / dvalues"))):
+        (tmp_path / label).mkdir()
+        submission = tmp_path / label / "losses.py"
+        submission.write_text(source)
+        results = tmp_path / label / "results.json"
+        main(["grade", str(submission), "--assignment", str(toml), "--results", str(results), "--no-progress"])
+        scores[label] = {t["name"]: t["score"] for t in json.loads(results.read_text())["tests"]}
+    assert scores["right"]["Loss_CategoricalCrossentropy: gradient dx"] > 0
+    assert scores["right"]["Activation_Softmax_Loss_CategoricalCrossentropy: gradient dx"] > 0
+    assert scores["slip"]["Loss_CategoricalCrossentropy: gradient dx"] == 0
+    assert scores["slip"]["Loss_CategoricalCrossentropy: forward output"] > 0
+    assert scores["slip"]["Activation_Softmax_Loss_CategoricalCrossentropy: gradient dx"] > 0
