@@ -119,3 +119,17 @@ def test_an_inputs_and_cache_prelu_whose_slope_gradient_is_a_batch_mean_is_extra
     _, verdicts = _check(HERE / "function_inputs_cache_buggy")
     assert verdicts["prelu"].verdict == "fail" and verdicts["prelu"].bug_codes == ["extra-batch-mean"]
     assert verdicts["tanh"].verdict == "fail" and "crashed" not in verdicts["tanh"].bug_codes
+
+
+def test_a_convolution_built_from_channels_and_one_kernel_size_is_built_and_refuses_only_non_square_filters():
+    # Conv2D(in_channels, out_channels, kernel_size, stride, pad): its own filters are k by k, and backward relies on it
+    outcome, verdicts = _check(HERE / "sized_conv", examples=20)
+    assert outcome.errors == [] and set(verdicts) == {"Conv2D"}
+    report = verdicts["Conv2D"]
+    assert report.verdict == "warn", (report.bug_codes, report.error)
+    assert "is built from one kernel_size, so it takes square filters only" in str(report.to_dict())
+
+
+def test_a_sized_convolution_that_overwrites_dw_over_the_windows_is_dropped_term():
+    _, verdicts = _check(HERE / "sized_conv_buggy", examples=20)
+    assert verdicts["Conv2D"].verdict == "fail" and verdicts["Conv2D"].bug_codes == ["dropped-term"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.calling import assertion_text, cannot_run_here, uses_none
+from gradlab.conventions.case_refusals import CaseRefused
 from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
 from gradlab.core.protocol import LayerCrash
@@ -145,6 +146,10 @@ class Refusals:
         if stage == "backward" and _empty_body(_backward_of(self.entry)):
             # called with dout, a stub that takes none raises TypeError; one that takes it returns None: unwritten
             self.unwritten, self.unwritten_cases = "backward is empty (its body is pass)", self.unwritten_cases + 1
+            return True
+        if isinstance(exc, CaseRefused):  # a case the layer cannot be handed as it is built (square filters only)
+            self.assertions[exc.reason] = self.assertions.get(exc.reason, 0) + 1
+            self.rejected += 1
             return True
         if isinstance(exc, ConventionMismatch):  # a layout gradlab does not adapt: not checked, not failed
             self.cannot_run = str(exc)

@@ -31,6 +31,7 @@ from gradlab.conventions.calling import (
     signature,
     uses_none,
 )
+from gradlab.conventions.case_refusals import refuse_other_kernels
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
     LOSS_ATTRIBUTES,
@@ -67,14 +68,15 @@ _HYPER_ALIASES = {
 SIZE_NAMES = {
     "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
            "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x",
-           "units_prev", "units_in"),
+           "units_prev", "units_in", "in_channels", "in_chans"),
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
-            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size"),
+            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size", "out_channels", "out_chans"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
                  "d_model", "num_parameters"),
     "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
+    "kernel": ("kernel_size", "filter_size", "ksize", "k_size", "kernel", "field", "receptive_field"),
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }
 _ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
@@ -248,7 +250,8 @@ class ClassLayer(Layer):
         grads: dict[str, np.ndarray | None] = {}
         for canonical, slot in self.slots.items():
             value = slot.gradient()
-            value = self.returned.get(canonical) if value is None else value
+            # (a library's layer, built without this constructor, has none)
+            value = getattr(self, "returned", {}).get(canonical) if value is None else value
             if value is None and updates is not None:
                 value = updates.get(canonical)
                 if value is not None and dout is not None and adaptive_step(value, dout):
@@ -420,6 +423,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
         lower = p.name.lower()
         role = next((r for r in sizes if lower in SIZE_NAMES.get(r, ())), None)
         if role is not None:
+            if role == "kernel":  # one size for both axes: square filters only
+                refuse_other_kernels(cls.__name__, p.name, case)
             kwargs[p.name] = sizes[role]
         elif _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = _as_default_is(p, case.hyper, _HYPER_ALIASES[p.name])
@@ -470,7 +475,7 @@ def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) ->
     as many required unnamed arguments as the kind has sizes and no parameter name."""
     if kind.sizes is None or not positional:
         return False
-    roles = kind.sizes(case)
+    roles = [r for r in kind.sizes(case) if r != "kernel"]  # a kernel size alone is a pool's or a hyper-parameter
     names = {p.name.lower() for p in positional}
     if any(names & set(SIZE_NAMES.get(r, ())) for r in roles):
         return True

@@ -47,8 +47,15 @@ def batch_spec(convention: str) -> Spec:
     return dict(FIXED)
 
 
+def sizes(case: Case) -> dict[str, int]:
+    """The sizes a constructor that draws its own filters takes: channels in and out, and one kernel size (a square
+    kernel's: such a layer refuses a case with another, `gradlab.conventions.class_style`)."""
+    F, C, HH, _ = case.params["W"].shape
+    return {"in": C, "out": F, "kernel": HH}
+
+
 KIND = Kind(
     "conv", ("convolution", "conv", "conv2d"), build, draw_shape, batch_spec,
     function_stems=("conv",), params=("W", "b"), param_dict="conv_param",
-    param_dict_keys={"stride": "stride", "pad": "pad"}, hyper_args=("stride", "pad"),
+    param_dict_keys={"stride": "stride", "pad": "pad"}, hyper_args=("stride", "pad"), sizes=sizes,
 )
