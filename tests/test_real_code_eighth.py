@@ -133,3 +133,12 @@ def test_a_convolution_built_from_channels_and_one_kernel_size_is_built_and_refu
 def test_a_sized_convolution_that_overwrites_dw_over_the_windows_is_dropped_term():
     _, verdicts = _check(HERE / "sized_conv_buggy", examples=20)
     assert verdicts["Conv2D"].verdict == "fail" and verdicts["Conv2D"].bug_codes == ["dropped-term"]
+
+
+def test_a_library_whose_base_call_records_inputs_keeps_weights_in_attributes_and_calls_through_call_where_read():
+    # Dense keeps W, b and reads its own self.x: the class-style convention, as before; ReLU reads self.inputs,
+    # which only Layer.__call__ sets: it is called (it crashed when forwarded)
+    outcome, verdicts = _check(HERE / "layer_base_call")
+    assert outcome.errors == [] and set(verdicts) == {"Dense", "ReLU"}
+    assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+    assert set(verdicts["Dense"].to_dict()["gradients"]) == {"dx", "dW", "db"}

@@ -43,7 +43,7 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
-    if entry.convention == "class" and is_autograd_function(target):  # DeZero: called, not forwarded
+    if entry.convention == "class" and is_autograd_function(target, kind):  # DeZero: called, not forwarded
         from gradlab.conventions.autograd_functions import AutogradFunctionLayer
 
         return AutogradFunctionLayer(target, kind, case)

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from gradlab.conventions.calling import ConventionMismatch, as_array, call, signature
+from gradlab.conventions.calling import ConventionMismatch, RandomStateKeeper, as_array, call, signature
 from gradlab.core.protocol import Layer, LayerCrash
 from gradlab.kinds import Case, Kind
 
@@ -62,18 +62,22 @@ def _forwards_unpacked(call_method: Any) -> bool:
     return False
 
 
-def is_autograd_function(cls: Any) -> bool:
-    """Whether `cls` is an operation of an autograd engine: a base class's `__call__` records state and hands forward
-    its inputs unpacked (DeZero's `Function`), or records what `cls`'s backward reads (`self.inputs`, `self.outputs`,
-    or `self` handed on to a gradient function). Such a layer must be called, not forwarded, to be differentiated."""
+def is_autograd_function(cls: Any, kind: Kind) -> bool:
+    """Whether `cls` is an operation of an autograd engine, for `kind`: a base class's `__call__` records state, and
+    either builds a graph (hands forward its inputs unpacked and links its outputs to `self`, DeZero's `Function`) or
+    records what `cls`'s backward reads (`self.inputs`, `self.outputs`, or `self` handed on to a gradient function);
+    and forward takes the kind's parameters as inputs (`Linear.forward(x, W, b)`), so that the call can give them.
+    Such a layer must be called, not forwarded, to be differentiated; a layer keeping its weights is left to the
+    class-style convention."""
     if not isinstance(cls, type) or not callable(getattr(cls, "backward", None)):
         return False
     recorded: set[str] = set()
-    unpacked = False
+    graph = False
     for base in cls.__mro__[1:-1]:
         if "__call__" in vars(base):
-            recorded |= _self_attributes(vars(base)["__call__"])[0]
-            unpacked = unpacked or _forwards_unpacked(vars(base)["__call__"])
+            stored, _, links_self = _self_attributes(vars(base)["__call__"])
+            recorded |= stored
+            graph = graph or (links_self and _forwards_unpacked(vars(base)["__call__"]))
     if not recorded:
         return False
     own: set[str] = set()
@@ -81,7 +85,17 @@ def is_autograd_function(cls: Any) -> bool:
         if callable(getattr(cls, method, None)):
             own |= _self_attributes(getattr(cls, method))[0]
     _, read, hands_self_on = _self_attributes(cast(Any, cls).backward)
-    return unpacked or hands_self_on or bool((read - own) & recorded)
+    if not (graph or hands_self_on or (read - own) & recorded):
+        return False
+    inputs = [p for p in _positional_of(getattr(cls, "forward", None)) if p.name != "self"]
+    return len(inputs) >= (2 if kind.is_loss else 1) + len(kind.params)
+
+
+def _positional_of(fn: Any) -> list[Any]:
+    try:
+        return [p for p in signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
 
 
 def _data(value: Any, what: str) -> np.ndarray:
@@ -165,6 +179,7 @@ class AutogradFunctionLayer(Layer):
         self.value_type = _value_class(cls)
         #: the last call's output, kept alive: backward reads it through a weak reference
         self.output: Any = None
+        self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: the type in which the engine hands backward its upstream gradient, once seen (`_gradient_type`)
         self.gradient_type: type | None = None
 
@@ -172,6 +187,8 @@ class AutogradFunctionLayer(Layer):
         self.inputs[canonical] = array
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        if self.rng is not None:  # a dropout draws the same mask at every call
+            self.rng.reset()
         given = [x, t] if self.kind.is_loss else [x]
         arrays = [*given, *(self.inputs[p] for p in self.kind.params)]
         # the first steps' call reads x.data of each input: the engine's values, as the user builds them
