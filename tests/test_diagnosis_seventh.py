@@ -307,6 +307,9 @@ def test_a_gru_reading_a_square_block_of_its_stacked_wh_untransposed_is_transpos
     H = wrong.failing.spec["H"]
     said = failing_sentences(wrong)
     assert all(f"params[1][:, {2 * H}:{3 * H}]" in s for s in said), said
+    # the example names the gradient that is wrong, not a weight's gradient
+    dx = next(g.diagnosis for g in wrong.failing.gradients if g.name == "dx")
+    assert f"in dx = dout @ params[1][:, {2 * H}:{3 * H}] where" in dx, dx
     assert codes(GRURight, kind="gru_step", examples=8).verdict == PASS
 
 

@@ -105,7 +105,8 @@ def parameter_untransposed(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence
     for p, g in with_each_square_parameter_transposed(ev).items():
         if _agrees(g, n, error):
             return Found("transposed", f"{name} uses {p} where {p}.T belongs: with {p}'s values transposed after the "
-                         f"forward, backward returns the true {name} (e.g. dout @ {p} where dout @ {p}.T belongs)")
+                         f"forward, backward returns the true {name} (in {name} = dout @ {p} where dout @ {p}.T "
+                         f"belongs, or in a gradient that {name} is computed from)")
     return None
 
 
