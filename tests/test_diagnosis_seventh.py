@@ -350,3 +350,28 @@ def test_a_class_layers_wrong_input_sentence_names_its_own_attributes_and_a_func
     assert function_report.bug_codes == ["wrong-input"]
     said = failing_sentences(function_report)[0]
     assert "self." not in said and "input x" in said and "output out" in said, said
+
+
+class ReluWithoutItsMask:
+    """The textbook's ReLU, whose mask marks the zeroed inputs, with the mask's line left out of backward."""
+
+    def forward(self, x):
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        return dout.copy()
+
+
+def relu_backward_without_mask(dout, cache):
+    return dout.copy()
+
+
+def test_a_missing_mask_is_said_with_the_classs_own_mask_and_how_it_marks_or_with_the_cache_in_function_style():
+    class_said = failing_sentences(codes(ReluWithoutItsMask, kind="relu"))[0]
+    # the textbook's mask is True where the forward zeroed: multiplying by it would be wrong advice
+    assert "kept as self.mask" in class_said and "dx[self.mask] = 0" in class_said, class_said
+    function_said = failing_sentences(codes(relu_forward, relu_backward_without_mask))[0]
+    assert "stored in the cache" in function_said and "dx = dout * mask" in function_said, function_said

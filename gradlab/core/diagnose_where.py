@@ -27,7 +27,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core.diagnose_names import input_and_output_names
+from gradlab.core.diagnose_names import input_and_output_names, mask_name
 from gradlab.core.evidence import Evidence
 from gradlab.core.transposed_parameter import with_each_square_parameter_transposed
 
@@ -365,9 +365,10 @@ def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray 
     if residual > FITS:
         return None
     factor = "" if abs(c - 1.0) <= 0.02 else f"; where it should flow it is also {c:.4g} times the true gradient"
+    held, mask = mask_name(ev)
     return Found("missing-mask", f"{name} lets gradient through at {int(extra.sum())} position(s) the forward "
-                 f"zeroed (at {_where(extra)}): backward does not apply the forward's mask{factor}. Multiply by the "
-                 "mask forward used (stored in the cache), as in dx = dout * mask")
+                 f"zeroed (at {_where(extra)}): backward does not apply the forward's mask{factor}. Apply the "
+                 f"mask forward used ({held}), as in {mask}")
 
 
 def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | None:
@@ -384,9 +385,10 @@ def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | No
                      "belongs where forward let the input through, e.g. x > 0)")
     if blocked:
         return None
+    held, mask = mask_name(ev)
     return Found("missing-mask", f"{name} {here}, and backward ignores the forward's mask: on a larger batch "
-                 f"{flowing} of the {zeroed} outputs the forward zeroed still got gradient. Multiply by the mask "
-                 "forward used (stored in the cache), as in dx = dout * mask")
+                 f"{flowing} of the {zeroed} outputs the forward zeroed still got gradient. Apply the mask "
+                 f"forward used ({held}), as in {mask}")
 
 
 def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
