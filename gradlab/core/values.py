@@ -126,6 +126,18 @@ def measured_precision(forward: Callable[[], Any], arrays: list[np.ndarray], y0:
     return FLOAT32 if np.any(np.abs(d3) > PROBE_MOVED * y) else None
 
 
+def _one_quantum(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Moves that are one power of two on both sides, to float64 rounding of y: a float32 result rounding
+    by one unit each way, not a smooth change. A float32 sum that cancels to a small value moves by more
+    than its own unit at PROBE_EPS (np.dot patched to return float32, the nnfs book's nnfs.init(), then a
+    float64 bias added); a float64 move is a power of two by chance about once in 1e5 elements."""
+    with np.errstate(divide="ignore"):
+        unit = np.exp2(np.round(np.log2(np.maximum(np.abs(d1), np.abs(d2)))))
+    tol = 4 * np.spacing(y)
+    # far above y's own float64 rounding, which is a power of two too (batch norm of two samples moves by it)
+    return (np.abs(np.abs(d1) - unit) <= tol) & (np.abs(np.abs(d2) - unit) <= tol) & (unit > 64 * np.spacing(y))
+
+
 def _from_the_moves(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> Precision | None:
     """The verdict of the +-PROBE_EPS moves d1, d2 of outputs of size y; None when nothing moved
     and the output is not made of float32 numbers (the caller then looks again, closer to the check)."""
@@ -134,7 +146,7 @@ def _from_the_moves(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> Precision 
         # antisymmetric to within a few float64 ulps of y (however ill-conditioned the element: batch
         # norm of samples far from 0). A float32 rounding boundary is on one side of PROBE_EPS only
         big = np.maximum(np.abs(d1), np.abs(d2))
-        smooth = changed & (np.abs(d1 + d2) <= 0.25 * big + 4 * np.spacing(y))
+        smooth = changed & (np.abs(d1 + d2) <= 0.25 * big + 4 * np.spacing(y)) & ~_one_quantum(d1, d2, y)
         return FLOAT64 if 2 * int(smooth.sum()) >= int(changed.sum()) else FLOAT32
     # nothing moved. Outputs that are float32 numbers, not all of them round ones (a saturated tanh's
     # +-1 is a float16 number too), were computed in float32
