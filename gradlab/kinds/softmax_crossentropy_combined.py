@@ -10,7 +10,8 @@ with what backward stores when it is fed what it is fed in the book's training l
 same forward (`Kind.backward_takes_output`). So a backward right only for some other dvalues, or a forward whose
 output is not the softmax its loss was computed from, fails. The upstream gradient of a loss is 1; backward's
 result is scaled by it. The book's later chapters keep only backward in this class (their Model runs the
-forward): with no forward there is no function to differentiate, and such a class is not a layer gradlab checks.
+forward): with no forward there is no function to differentiate, and such a class is listed as skipped, saying
+why.
 Non-goal: a softmax-with-loss whose backward takes `dout=1` (that is `softmax_with_loss`).
 """
 
