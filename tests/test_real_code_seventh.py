@@ -113,7 +113,8 @@ def test_a_constructor_needing_a_shape_gradlab_cannot_know_is_set_aside_naming_i
     outcome, verdicts = _check(HERE / "shaped_library")
     assert ("Conv2D", "layers.py") not in verdicts
     reason = dict(outcome.skipped)["Conv2D"]
-    assert "needs output_volume, which gradlab cannot supply" in reason and "filter_shape" not in reason.split("needs")[1]
+    assert "needs output_volume, which gradlab cannot supply" in reason
+    assert "filter_shape" not in reason.split("needs")[1]
 
 
 def test_a_nielsen_port_with_renamed_methods_is_found_as_a_network_and_its_missing_derivative_localised():
@@ -177,3 +178,21 @@ def test_a_loss_holding_an_activation_no_kind_combines_it_with_is_set_aside_nami
     outcome, verdicts = _check(HERE / "nnfs_variants")
     assert ("BinaryCrossEntropy", "losses.py") not in verdicts
     assert "applies Sigmoid before the binary_crossentropy loss" in dict(outcome.skipped)["BinaryCrossEntropy"]
+
+
+def test_a_forward_raising_on_purpose_refuses_the_case_as_an_assert_does_while_a_raise_in_backward_still_crashes():
+    outcome, verdicts = _check(HERE / "checked_shapes", examples=20)
+    affine = verdicts[("Affine", "layers.py")]
+    assert affine.verdict == "warn" and "rejected" in str(affine.to_dict()) and "at most 3" in str(affine.to_dict())
+    sigmoid = dict(outcome.skipped)["Sigmoid"]
+    assert "rejected every case" in sigmoid and "5-D volume" in sigmoid
+    tanh = verdicts[("Tanh", "layers.py")]
+    assert tanh.verdict == "fail" and tanh.bug_codes == ["crashed"]
+
+
+def test_a_constructor_not_named_as_the_course_failing_on_gradlabs_guess_is_set_aside_one_named_so_crashes():
+    outcome, verdicts = _check(HERE / "shape_args")
+    reason = dict(outcome.skipped)["Conv2D"]
+    assert "Conv2D(w_shape, b_shape, stride, pad) raised TypeError when given the parameter arrays" in reason
+    affine = verdicts[("Affine", "layers.py")]
+    assert affine.verdict == "fail" and affine.bug_codes == ["crashed"]

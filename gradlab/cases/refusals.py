@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -106,6 +107,35 @@ def _empty_body(fn: Any) -> bool:
                for st in func.body)
 
 
+def _raised_on_purpose(exc: BaseException) -> bool:
+    """Whether the layer's own `raise` statement raised `exc` under an `if` that tests the input's shape (`if
+    x.shape[1:] != self.D_in: raise ValueError(...)`, a library layer checking what it was built for): like an
+    assert, a refusal of the case's geometry, not a crash. A raise under no such test is written code's crash."""
+    tb = exc.__traceback__
+    if not isinstance(exc, (ValueError, TypeError)) or tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code, line = tb.tb_frame.f_code, tb.tb_lineno
+    try:
+        lines, first = inspect.getsourcelines(code)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and any(isinstance(st, ast.Raise) and st.lineno + first - 1 == line
+                                            for st in node.body):
+            test = ast.unparse(node.test)
+            return any(word in test for word in (".shape", ".ndim", "len(", ".size"))
+    return False
+
+
+def _raise_text(exc: BaseException) -> str:
+    """`raises ValueError (`raise ValueError('Input shape is %s' % ...)`)`: the statement, the same on every case."""
+    line = (traceback.extract_tb(exc.__traceback__)[-1].line or "").strip()
+    return f"raises {type(exc).__name__} (`{line}`)"
+
+
 def _only_crashed(result: CaseResult) -> bool:
     return result.failed and result.bug_codes == ["crashed"] and not result.gradients
 
@@ -162,8 +192,8 @@ class Refusals:
         if todo is not None:
             self.unwritten, self.unwritten_cases = todo, self.unwritten_cases + 1
             return True
-        if stage == "forward" and isinstance(exc, AssertionError):
-            text = assertion_text(exc)
+        if stage == "forward" and (isinstance(exc, AssertionError) or _raised_on_purpose(exc)):
+            text = assertion_text(exc) if isinstance(exc, AssertionError) else _raise_text(exc)
             self.assertions[text] = self.assertions.get(text, 0) + 1
             self.rejected += 1
             return True

@@ -389,13 +389,13 @@ def _construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
         retry = pairs if "cannot unpack non-iterable int" in str(exc) else \
             shapes if any(w in str(exc) for w in _NOT_A_SHAPE) else {}
         if not retry:
-            raise _construction_error(cls, sig, kind, exc, kwargs) from exc
+            raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
         try:
             obj = cls(*args, **{**kwargs, **retry})
         except (Exception, SystemExit) as again:
-            raise _construction_error(cls, sig, kind, again, kwargs) from again
+            raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
     except (Exception, SystemExit) as exc:
-        raise _construction_error(cls, sig, kind, exc, kwargs) from exc
+        raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
     lr_attribute = None
     if lr_name is not None:
         lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
@@ -485,7 +485,7 @@ def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) ->
 
 
 def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, exc: BaseException,
-                        given: dict[str, Any] | None = None) -> Exception:
+                        given: dict[str, Any] | None = None, arrays: bool = True) -> Exception:
     positional = [p for p in sig.parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)] if sig is not None else []
     left = [p.name for p in positional if p.default is None and p.name not in (given or {})]
@@ -501,8 +501,11 @@ def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, ex
     names = [p.name for p in positional[: len(kind.params)]]
     expected = [a for p in kind.params for a in PARAM_ALIASES.get(p, (p,))]
     if kind.params and names and not all(n in expected for n in names):
-        return LayerSignatureError(
-            f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given the "
-            f"parameter arrays: gradlab constructs {cls.__name__}({', '.join(kind.params)}) as the course does, or "
-            "with sizes named like Dense(input_size, output_size)")
+        # arguments not named as the course names them, given what gradlab guessed: its guess failed, not the layer
+        what = "the parameter arrays" if arrays else \
+            "sizes " + ", ".join(f"{k}={v}" for k, v in (given or {}).items() if isinstance(v, (int, tuple)))
+        return ConventionMismatch(
+            f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given "
+            f"{what} ({exc}): not checked; gradlab builds {cls.__name__}({', '.join(kind.params)}) as the course "
+            "does, or with sizes named like Dense(input_size, output_size)")
     return crash_report(f"{cls.__name__}(...)", exc)
