@@ -196,3 +196,10 @@ def test_a_constructor_not_named_as_the_course_failing_on_gradlabs_guess_is_set_
     assert "Conv2D(w_shape, b_shape, stride, pad) raised TypeError when given the parameter arrays" in reason
     affine = verdicts[("Affine", "layers.py")]
     assert affine.verdict == "fail" and affine.bug_codes == ["crashed"]
+
+
+def test_a_file_holding_only_a_library_layer_with_an_unknown_name_is_read_and_the_name_reported_not_passed_over():
+    outcome, _ = _check(HERE / "keras_like_conv")
+    reasons = dict(outcome.skipped)
+    assert "ConvLayer2D" in reasons and "not a layer name gradlab knows" in reasons["ConvLayer2D"]
+    assert not any("defines no layer" in r for r in reasons.values())
