@@ -61,6 +61,9 @@ class Evidence:
         self.found = LayerState.of(self.layer)
         if self.state is None:
             self.state = self.found
+        # the check records its state right after its forward on the case: put back whole, it holds that forward's
+        # cache, and a backward on x needs no forward of its own (the user's forward may be slow, or write files)
+        self._after_forward = self.state is not self.found and self.state.complete
 
     def reset(self) -> None:
         """Put the layer back as the check's backward found it: parameters, gradients it accumulates, its caches."""
@@ -74,7 +77,11 @@ class Evidence:
     def _backward_after_forward(self, x: np.ndarray, t: Any, G: np.ndarray) -> tuple[Any, dict[str, Any]]:
         """backward(G) after a forward on `x`, on the layer as the check's backward found it."""
         self.reset()
-        self.layer.forward(x, t)
+        return self._backward_as_it_is(x, t, G)
+
+    def _backward_as_it_is(self, x: np.ndarray, t: Any, G: np.ndarray) -> tuple[Any, dict[str, Any]]:
+        if not (self._after_forward and x is self.x and t is self.t):
+            self.layer.forward(x, t)
         return self.layer.backward(G)
 
     def seen(self, G: np.ndarray, show: Callable[[np.ndarray], np.ndarray],
@@ -163,8 +170,7 @@ class Evidence:
         the update its adapter made and put back: `rebound`, for a layer given a learning rate)."""
         self.reset()
         saved = {k: v.copy() for k, v in self.layer.params.items() if isinstance(v, np.ndarray)}
-        self.layer.forward(self.x, self.t)
-        dx, _ = self.layer.backward(np.array(G, copy=True))
+        dx, _ = self._backward_as_it_is(self.x, self.t, np.array(G, copy=True))
         if dx is None or np.shape(dx) != self.x.shape:
             raise ValueError("no dx of x's shape")
         moved = any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()) or \
@@ -452,8 +458,9 @@ class Evidence:
         except Exception:  # a layer that cannot answer leaves the hypothesis untested, nothing more
             return None
         finally:
-            try:
-                self.layer.forward(self.x, self.t)
-            except Exception:  # its crash is reported by the step that owns it
-                pass
+            if not self._after_forward:
+                try:
+                    self.layer.forward(self.x, self.t)
+                except Exception:  # its crash is reported by the step that owns it
+                    pass
             self.reset()
