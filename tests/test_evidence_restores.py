@@ -247,6 +247,13 @@ class DenseOwnStepBeforeDx(DenseOwnStep):
         return dout @ self.W.T
 
 
+class DenseOwnStepRebindsBeforeDx(DenseOwnStep):
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        self.W = self.W - self.lr * self.dW  # a new array: gradlab puts its own back after the call
+        return dout @ self.W.T
+
+
 class DenseOwnStepDxOfPositiveDout(DenseOwnStep):
     def backward(self, dout):
         self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
@@ -255,7 +262,8 @@ class DenseOwnStepDxOfPositiveDout(DenseOwnStep):
         return dx
 
 
-@pytest.mark.parametrize("layer", [DenseUpdatesBeforeDx, DenseOwnStepBeforeDx], ids=["backward_lr", "own_rate"])
+@pytest.mark.parametrize("layer", [DenseUpdatesBeforeDx, DenseOwnStepBeforeDx, DenseOwnStepRebindsBeforeDx],
+                         ids=["backward_lr", "own_rate", "own_rate_new_array"])
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"N={s['N']}")
 def test_a_dx_computed_from_the_weights_backward_already_updated_is_named_stale_parameters(layer, spec):
     failing = _failing(layer, spec)

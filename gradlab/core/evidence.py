@@ -170,11 +170,15 @@ class Evidence:
         the update its adapter made and put back: `rebound`, for a layer given a learning rate)."""
         self.reset()
         saved = {k: v.copy() for k, v in self.layer.params.items() if isinstance(v, np.ndarray)}
+        rebound = set(getattr(self.layer, "rebound", ()))
         dx, _ = self._backward_as_it_is(self.x, self.t, np.array(G, copy=True))
         if dx is None or np.shape(dx) != self.x.shape:
             raise ValueError("no dx of x's shape")
+        # changed in place, or replaced by a new array (self.W = self.W - lr * dW: the adapter puts gradlab's back
+        # and notes it), or updated at the learning rate the adapter gave it and put back
         moved = any(not np.array_equal(self.layer.params[k], v) for k, v in saved.items()) or \
-            bool(getattr(self.layer, "rebound", ())) and getattr(self.layer, "updates_itself", False) is True
+            bool(set(getattr(self.layer, "rebound", ())) - rebound) or \
+            bool(rebound) and getattr(self.layer, "updates_itself", False) is True
         return np.asarray(dx, dtype=np.float64), moved
 
     def elementwise_gradient(self, at: np.ndarray) -> np.ndarray | None:
