@@ -78,7 +78,9 @@ def test_a_returned_dw_divided_by_the_batch_is_extra_batch_mean():
 def test_an_activation_whose_backward_takes_its_input_is_checked_as_the_derivative_and_says_so():
     # `dZ = dA * self.activation.backward(self.z)`: backward(z) is f'(z), recognised from its argument's name
     outcome, verdicts = _check(HERE / "derivative_activations")
-    assert outcome.errors == [] and set(verdicts) == {"Tanh", "Sigmoid"}
+    assert outcome.errors == [] and set(verdicts) == {"Tanh", "Sigmoid", "Softmax"}
+    # a softmax's elementwise derivative can only be its Jacobian's diagonal: judged as that, and said
+    assert verdicts["Softmax"].verdict == "warn" and "diagonal of its Jacobian" in str(verdicts["Softmax"].to_dict())
     for name, argument in (("Tanh", "z"), ("Sigmoid", "inputs")):
         report = verdicts[name]
         assert report.verdict == "warn", report.bug_codes
@@ -92,6 +94,7 @@ def test_a_derivative_at_the_wrong_array_fails_and_an_upstream_named_argument_is
     # backward(grad) returning s * (1 - s): the upstream gradient dropped, a bug, not this convention
     assert verdicts["Sigmoid"].verdict == "fail" and "crashed" not in verdicts["Sigmoid"].bug_codes
     assert "takes the layer's input" not in str(verdicts["Sigmoid"].to_dict())
+    assert verdicts["Softmax"].verdict == "fail"  # s * (1 + s) is not the diagonal either
 
 
 def test_function_pairs_whose_backward_takes_forwards_own_arguments_are_called_with_them():

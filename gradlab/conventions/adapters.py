@@ -48,9 +48,9 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
 
         return AutogradFunctionLayer(target, kind, case)
     if entry.convention == "class" and takes_its_input(target, kind):  # backward(x) returns f'(x)
-        from gradlab.conventions.derivative_classes import DerivativeClassLayer
+        from gradlab.conventions.derivative_classes import derivative_layer
 
-        return DerivativeClassLayer(target, kind, case, entry.name)
+        return derivative_layer(target, kind, case, entry.name)
     if entry.convention == "class" and (entry.options.get("object") or is_library_class(target)):
         return _library(entry, kind, case)
     if entry.convention == "class":

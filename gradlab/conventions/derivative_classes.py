@@ -20,7 +20,7 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["DerivativeClassLayer", "takes_its_input"]
+__all__ = ["DerivativeClassLayer", "derivative_layer", "takes_its_input"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
@@ -49,6 +49,17 @@ def takes_its_input(cls: Any, kind: Kind) -> bool:
     name = given[0].name
     inputs = _positional(forward)
     return bool(inputs) and (name == inputs[0].name or name.lower() in INPUT_NAMES)
+
+
+def derivative_layer(cls: type, kind: Kind, case: Case, name: str) -> Layer:
+    """The layer for `cls`, judged on its Jacobian's diagonal where that is all an elementwise derivative can be (a
+    softmax's s * (1 - s), as a library's `gradient(x)` is: `DiagonalOnly`), with both notes."""
+    from gradlab.conventions.library_objects import DiagonalOnly
+
+    inner = DerivativeClassLayer(cls, kind, case, name)
+    layer = DiagonalOnly(inner, case, name)
+    layer.notes = inner.notes + layer.notes
+    return layer
 
 
 class DerivativeClassLayer(Layer):

@@ -18,3 +18,13 @@ class Sigmoid:
     def backward(self, inputs):
         s = self.forward(inputs)
         return s * (1.0 - s)
+
+
+class Softmax:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def backward(self, x):
+        s = self.forward(x)
+        return s * (1.0 - s)

@@ -19,3 +19,13 @@ class Sigmoid:
 
     def backward(self, grad):
         return self.s * (1.0 - self.s)
+
+
+class Softmax:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def backward(self, x):
+        s = self.forward(x)
+        return s * (1.0 + s)
