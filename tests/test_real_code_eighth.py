@@ -145,3 +145,11 @@ def test_a_library_whose_base_call_records_inputs_keeps_weights_in_attributes_an
     assert outcome.errors == [] and set(verdicts) == {"Dense", "ReLU"}
     assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
     assert set(verdicts["Dense"].to_dict()["gradients"]) == {"dx", "dW", "db"}
+
+
+def test_a_function_pair_whose_backward_takes_forwards_arguments_then_the_gradient_is_called_so():
+    # prelu_forward(x, alpha=0.2) -> out, prelu_backward(x, alpha, grad_output) -> (grad_x, grad_alpha)
+    outcome, verdicts = _check(HERE / "function_inputs_last")
+    assert outcome.errors == [] and verdicts["prelu"].verdict == "pass", verdicts["prelu"].bug_codes
+    _, buggy = _check(HERE / "function_inputs_last_buggy")
+    assert buggy["prelu"].verdict == "fail" and buggy["prelu"].bug_codes == ["misrouted"]

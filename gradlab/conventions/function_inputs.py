@@ -3,7 +3,8 @@
 Two conventions met in learners' code next to CS231n's `(out, cache)` / `backward(dout, cache)`:
 - backward mirrors forward's arguments after the upstream gradient: `flatten_forward(input) -> out` with
   `flatten_backward(grad, input)`, `sigmoid_forward(input)` with `sigmoid_backward(grad, input)` (a torch-like
-  functional style: forward returns only its output and backward recomputes what it needs);
+  functional style: forward returns only its output and backward recomputes what it needs), or before it:
+  `prelu_forward(x, alpha)` with `prelu_backward(x, alpha, grad_output)`;
 - backward takes the tuple of forward's inputs and then the cache: `prelu_forward(input, slope) -> (out, cache)`
   with `prelu_backward(grad, inputs, cache)`, `data, slope = inputs`.
 Each is recognised from the two signatures alone (argument names, never a failing number) and called so, with the
@@ -37,8 +38,9 @@ def _positional(fn: Any) -> list[Any]:
 
 
 def inputs_style(forward: Any, backward: Any, kind: Kind) -> str | None:
-    """"mirror" for a backward taking forward's own arguments after the gradient (same names, same order),
-    "inputs and cache" for `backward(grad, inputs, cache)`, None for anything else (CS231n's backward(dout, cache))."""
+    """"mirror" for a backward taking forward's own arguments after the gradient (same names, same order), "mirror,
+    gradient last" for one taking them before it (`prelu_backward(x, alpha, grad_output)`), "inputs and cache" for
+    `backward(grad, inputs, cache)`, None for anything else (CS231n's backward(dout, cache))."""
     if kind.is_loss or kind.outputs or kind.param_dict or kind.more_param_dicts or kind.positional_hyper:
         return None
     ours, theirs = _positional(backward), _positional(forward)
@@ -49,12 +51,18 @@ def inputs_style(forward: Any, backward: Any, kind: Kind) -> str | None:
         return "inputs and cache"
     if any(n in _CACHE for n in names):
         return None
-    required = [p.name for p in theirs if p.default is p.empty]
-    after = [p.name for p in ours[1:]]
-    if required and after[: len(required)] == required and len(after) <= len(theirs) and \
-            after == [p.name for p in theirs[: len(after)]]:
+    if _mirrors([p.name for p in ours[1:]], theirs):
         return "mirror"
+    if _mirrors([p.name for p in ours[:-1]], theirs) and ours[-1].name not in {p.name for p in theirs}:
+        return "mirror, gradient last"
     return None
+
+
+def _mirrors(given: list[str], theirs: list[Any]) -> bool:
+    """Whether `given` are forward's own arguments, by name and in order, its required ones at least."""
+    required = [p.name for p in theirs if p.default is p.empty]
+    return bool(required) and given[: len(required)] == required and len(given) <= len(theirs) and \
+        given == [p.name for p in theirs[: len(given)]]
 
 
 class InputsFunctionLayer(Layer):
@@ -84,6 +92,8 @@ class InputsFunctionLayer(Layer):
         name = self.bwd.__name__
         if self.style == "inputs and cache":
             result = call(name, self.bwd, dout, self.given, self.cache)
+        elif self.style == "mirror, gradient last":
+            result = call(name, self.bwd, *self.given[: len(_positional(self.bwd)) - 1], dout)
         else:
             result = call(name, self.bwd, dout, *self.given)
         parts = list(result) if isinstance(result, tuple) else [result]
