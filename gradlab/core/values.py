@@ -8,7 +8,9 @@ first (a cost that does not grow with the array's size) and goes element-wise on
 disagrees, so a failure's verdict and diagnosis are the full check's; "auto" is fast for arrays of
 more than `projection.AUTO_MIN_SIZE` elements. Also the precision a layer computes in, measured on the
 layer itself (`measured_precision`: a float32 cast inside shows whatever dtype it returns), which
-sets the step, the smallest honest rtol and the rounding-noise floor.
+sets the step, the smallest honest rtol and the rounding-noise floor; and the precision each gradient
+of the backward was computed in (`backward_precision`), which sets that gradient's rtol and the noise
+its own rounding can make (`backward_noise`).
 Non-goal: the other steps of the recipe (that is `gradlab.core.check`).
 """
 
@@ -25,7 +27,7 @@ from gradlab.core import complex_step, numeric, projection, separation
 from gradlab.core.compare import compare, jacobians, noise_floor
 from gradlab.core.protocol import Layer, grad_name, user_view
 from gradlab.core.results import GradientResult
-from gradlab.core.tolerances import RTOL, RTOL_FLOAT16, RTOL_FLOAT32
+from gradlab.core.tolerances import NOISE_MARGIN_FLOAT32, RTOL, RTOL_FLOAT16, RTOL_FLOAT32
 
 if TYPE_CHECKING:
     from gradlab.core.check import CheckContext
@@ -154,6 +156,118 @@ def _from_the_moves(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> Precision 
         return FLOAT32 if np.all(y.astype(np.float32) == y) and np.any(y.astype(np.float16) != y) else None
 
 
+def backward_precision(a: Any) -> Precision | None:
+    """The precision a gradient came back in: its dtype below float64, or float64 numbers that are all float32
+    numbers (and not all float16 ones: zeros, +-1 and small integers are both). A float64 computation gives a
+    float32 number by chance about once in 2^29 elements; a backward whose last step rounds to float32 gives
+    nothing else, whatever array it stores the result in (the nnfs book's `np.empty_like(dvalues)` filled from
+    an np.dot that `nnfs.init()` made return float32). None: no evidence of a precision below float64."""
+    if a is None or not isinstance(a, np.ndarray) or not a.size:
+        return None
+    if a.dtype in (np.float32, np.float16):
+        return PRECISIONS[np.dtype(a.dtype)]
+    if a.dtype != np.float64:
+        return None
+    finite = a[np.isfinite(a)]
+    with np.errstate(over="ignore"):
+        if finite.size and np.all(finite.astype(np.float32) == finite) and np.any(finite.astype(np.float16) != finite):
+            return FLOAT32
+    return None
+
+
+def _noise_step(p: Precision) -> float:
+    """How far `backward_noise` moves every operand, relative: the square root of the precision's epsilon, so
+    that its own rounding (eps) is a small part of the move, and the move's second-order effect (eps) too."""
+    return float(np.sqrt(p.eps))
+
+
+def backward_noise(ctx: CheckContext, precisions: dict[str, Precision]) -> dict[str, float]:
+    """What rounding to its precision can make each gradient of the backward wrong by, in absolute terms: the
+    noise floor of a gradient computed below float64, as `noise_floor` is the finite differences' one.
+
+    A backward rounds the numbers it works with (dout and what forward stored: its output, its input, the
+    parameters) and its intermediates to its precision; the result's error is first order in those roundings.
+    So every floating array the layer holds (`LayerState`, recorded before the checked backward) and dout are
+    moved by independent random relative amounts of size s = sqrt(eps), backward is called, and the gradient's
+    change over s is the size of what a relative rounding moves it by; eps times it, with the float32 margin,
+    is the floor. This sees the rounding wherever it happens, including a product rounded to float32 inside a
+    cancellation that leaves the result far below its terms (softmax's Jacobian diag(y) - y y^T at a saturated
+    y: its entries are the differences of numbers near 1, and a float32 product there is off by 6e-8 absolute
+    where the entry is 4e-7). Measuring it as the backward's failure to be linear in dout (B(a) + B(b) -
+    B(a + b)) sees none of that (the rounded Jacobian is one fixed matrix, applied linearly to every dout) and
+    lets a backward nonlinear in dout (dout ** 2, a mask taken from dout) raise its own floor.
+
+    Capped by construction: a first-order move of size s, scaled by the precision's eps, is s-relative at most
+    for a smooth backward, whatever it computes, so a backward nonlinear in dout gets a floor of about
+    eps * |gradient| (a 1%-off backward still fails); and only gradients that came back below float64
+    (`backward_precision`) get one, so a float64 backward keeps float64's tolerance. Two draws, one backward
+    each; the layer is put back exactly after each (`LayerState.restore`, which also undoes gradients added
+    into with +=). Empty when the layer cannot be moved so (no recorded state, a crash)."""
+    state = ctx.state
+    if state is None or not precisions:
+        return {}
+    coarsest = max(precisions.values(), key=lambda p: p.eps)
+    s = _noise_step(coarsest)
+    rng = np.random.default_rng([ctx.seed, 8])
+    moved = [(arr, values) for arr, values in state.arrays if np.issubdtype(arr.dtype, np.floating) and arr.size
+             and arr.flags.writeable and arr.shape == values.shape]
+    sums: dict[str, np.ndarray] = {}
+    draws = 2
+    try:
+        for _ in range(draws):
+            state.restore()
+            for arr, values in moved:
+                arr[...] = values * (1.0 + s * rng.standard_normal(values.shape))
+            G = ctx.G * (1.0 + s * rng.standard_normal(np.shape(ctx.G)))
+            dx, grads = ctx.layer.backward(G)
+            got = ctx.gradients_of(dx, grads)
+            for k in precisions:
+                a, b = ctx.analytic.get(k), got.get(k)
+                if a is None or b is None or np.shape(b) != a.shape:
+                    return {}
+                d = np.asarray(b, dtype=np.float64) - a.astype(np.float64)
+                sums[k] = sums.get(k, 0.0) + d * d
+    except Exception:  # a crash here is found (and reported) by the steps that own it
+        return {}
+    finally:
+        state.restore()
+        ctx.restore()
+    floors = {}
+    for k, p in precisions.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            move = np.sqrt(sums[k] / draws) / s  # the gradient's change per unit of relative rounding
+        largest = float(np.max(move, initial=0.0))
+        floors[k] = NOISE_MARGIN_FLOAT32 * p.eps * largest if np.isfinite(largest) else 0.0
+    return floors
+
+
+@dataclass(frozen=True)
+class _Own:
+    """A gradient's own precision, read off what backward returned, and the noise floor that precision gives it."""
+
+    precision: Precision
+    noise: float = 0.0
+
+
+def _backward_precisions(ctx: CheckContext) -> dict[str, _Own]:
+    """Every gradient that came back in a precision below float64, with its floor (`backward_noise`). A gradient
+    that a second backward changed (state kept between calls) is judged as it is: no precision of its own."""
+    kept_state = {f.gradient for f in ctx.findings if f.code == "mismatch"}
+    found = {k: p for k, a in ctx.analytic.items()
+             if (p := backward_precision(a)) is not None and grad_name(ctx.layer, k) not in kept_state}
+    lower_than_forward = {k: p for k, p in found.items() if p.eps > ctx.precision.eps}
+    floors = backward_noise(ctx, lower_than_forward)
+    return {k: _Own(p, floors.get(k, 0.0)) for k, p in found.items()}
+
+
+def _judged_at(ctx: CheckContext, own: _Own | None) -> tuple[float, Precision]:
+    """The rtol and precision a gradient is judged at: the forward's (measured), or the backward's own if lower."""
+    if own is None:
+        return ctx.rtol, ctx.precision
+    p = lower(ctx.precision, own.precision)
+    return max(ctx.rtol, p.rtol), p
+
+
 def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
     """One `GradientResult` per analytic gradient (x first, then parameters in canonical order)."""
     kind = ctx.kind
@@ -164,12 +278,14 @@ def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
     # if that disagrees does each array get its own projection, then the element-wise check. A layer
     # that evaluates many replaced arrays per call (`forward_replaced`) is cheaper per array.
     jointly: dict[str, GradientResult] = {}
+    # before any finite difference: the layer still holds what the checked forward stored
+    own = _backward_precisions(ctx)
     chosen = [k for k, a in ctx.analytic.items() if _projects(ctx, k, arrays[k], a)]
     if len(chosen) < len(ctx.analytic):  # an element-wise check follows: the probe is cheap beside it
         ctx.settle_precision()
     if len(chosen) > 1 and not callable(getattr(ctx.layer, "forward_replaced", None)):
         for _ in range(2):  # again only if the precision measured is lower than the one assumed
-            jointly = _projected_jointly(ctx, chosen, {k: arrays[k] for k in chosen}, xw=xw, tw=tw) or {}
+            jointly = _projected_jointly(ctx, chosen, {k: arrays[k] for k in chosen}, xw=xw, tw=tw, own=own) or {}
             ctx.restore()
             if _settled(ctx, list(jointly.values())):
                 break
@@ -178,16 +294,18 @@ def check_values(ctx: CheckContext) -> tuple[GradientResult, ...]:
         if target in jointly:
             gradients.append(jointly[target])
             continue
-        gradients.append(_check_array(ctx, target, arrays[target], a, xw=xw, tw=tw))
-    return tuple(replace(g, precision=ctx.precision.name) for g in gradients)
+        gradients.append(_check_array(ctx, target, arrays[target], a, xw=xw, tw=tw, own=own.get(target)))
+    # each gradient says the precision it was judged at: the forward's, or its own backward's if lower
+    return tuple(replace(g, precision=_judged_at(ctx, own.get(k))[1].name) for k, g in zip(ctx.analytic, gradients))
 
 
 def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray | None, *, xw: np.ndarray,
-                 tw: Any) -> GradientResult:
+                 tw: Any, own: _Own | None = None) -> GradientResult:
     layer = ctx.layer
     if a is not None and _projects(ctx, target, arr, a):
         for _ in range(2):  # again only if the precision measured is lower than the one assumed
-            projected = _projected(ctx, target, arr, a, h=numeric.steps(arr, ctx.precision.step), xw=xw, tw=tw)
+            projected = _projected(ctx, target, arr, a, h=numeric.steps(arr, ctx.precision.step), xw=xw, tw=tw,
+                                   own=own)
             ctx.restore()
             if _settled(ctx, [] if projected is None else [projected]):
                 break
@@ -198,7 +316,9 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
     numeric_grad, how = _numeric(ctx, target, arr, h, xw=xw, tw=tw)
     ctx.restore()
     evaluate_at = _element_evaluator(layer, arr, xw, tw)
-    noise = noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps)
+    # the finite differences' rounding, and the backward's own where it computes below float64
+    noise = max(noise_floor(ctx.y0, ctx.G, h, ctx.precision.eps), own.noise if own else 0.0)
+    rtol = _judged_at(ctx, own)[0]
     if how != "complex step":  # a step too coarse for where the function varies shows as truncation error
         numeric_grad = numeric.refined_where_poor(
             numeric_grad, a, gradient_at=lambda half: _numeric(ctx, target, arr, half, xw=xw, tw=tw)[0],
@@ -208,7 +328,7 @@ def _check_array(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray 
     jac = partial(jacobians, layer, target, arr, h=h, xw=xw, tw=tw, y0=ctx.y0, evaluate_at=evaluate_at,
                   state=ctx.state)
     result = compare(grad_name(layer, target), a, numeric_grad, steps=h, upstream=ctx.G, evaluate_at=evaluate_at,
-                     batch_size=ctx.case.N, rtol=ctx.rtol, atol=ctx.atol,
+                     batch_size=ctx.case.N, rtol=rtol, atol=ctx.atol,
                      noise=noise, jacobians=jac,
                      show=user_view(layer, target), show_upstream=user_view(layer, "out"))
     ctx.restore()
@@ -283,38 +403,42 @@ def _projects(ctx: CheckContext, target: str, arr: np.ndarray, a: Any) -> bool:
 
 
 def _passing(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, error: float,
-             method: str) -> GradientResult:
+             method: str, rtol: float) -> GradientResult:
     show = user_view(ctx.layer, target)  # shapes and arrays as the user holds them
     user_a = show(np.asarray(a, dtype=np.float64))
     return GradientResult(name=grad_name(ctx.layer, target), shape=show(arr).shape, analytic_shape=user_a.shape,
-                          passed=True, max_rel_error=error, rel_error=error, checked=int(arr.size), rtol=ctx.rtol,
+                          passed=True, max_rel_error=error, rel_error=error, checked=int(arr.size), rtol=rtol,
                           atol=ctx.atol * float(np.abs(a).max(initial=0.0)), analytic=user_a, method=method)
 
 
 def _projected(ctx: CheckContext, target: str, arr: np.ndarray, a: np.ndarray, *, h: np.ndarray, xw: np.ndarray,
-               tw: Any) -> GradientResult | None:
+               tw: Any, own: _Own | None = None) -> GradientResult | None:
     """A passing result checked by projection, or None: then the element-wise check decides."""
     layer, eps = ctx.layer, ctx.precision.eps
+    rtol = _judged_at(ctx, own)[0]
     replaced = getattr(layer, "forward_replaced", None)
     many = (lambda arrays: replaced(target, arrays, x=xw, t=tw)) if callable(replaced) else None
     proj = projection.projected_check(lambda: layer.forward(xw, tw), arr, a, ctx.G,
-                                      rng=np.random.default_rng([ctx.seed, 2]), rtol=ctx.rtol, atol=ctx.atol,
-                                      noise=noise_floor(ctx.y0, ctx.G, h, eps), y0=ctx.y0, h=h, eps=eps,
-                                      evaluate_many=many)
+                                      rng=np.random.default_rng([ctx.seed, 2]), rtol=rtol, atol=ctx.atol,
+                                      noise=max(noise_floor(ctx.y0, ctx.G, h, eps), own.noise if own else 0.0),
+                                      y0=ctx.y0, h=h, eps=eps, evaluate_many=many)
     if not proj.passed:
         return None
     return _passing(ctx, target, arr, a, error=proj.max_rel_error,
-                    method=f"projection ({proj.directions} random directions)")
+                    method=f"projection ({proj.directions} random directions)", rtol=rtol)
 
 
 def _projected_jointly(ctx: CheckContext, targets: list[str], arrays: dict[str, np.ndarray], *, xw: np.ndarray,
-                       tw: Any) -> dict[str, GradientResult] | None:
+                       tw: Any, own: dict[str, _Own] | None = None) -> dict[str, GradientResult] | None:
     """Passing results for all `targets` from one projection of their concatenation, or None.
 
     Random signs are independent across arrays as within one, so errors in two arrays cannot
     cancel any more than two errors in one array can.
     """
-    prec = ctx.precision
+    prec, own = ctx.precision, own or {}
+    # one projection: the loosest of the targets' own tolerances (a backward's own below float64 for one of them)
+    rtol = max(_judged_at(ctx, own.get(k))[0] for k in targets)
+    own_noise = max((own[k].noise for k in targets if k in own), default=0.0)
     joint = np.concatenate([arrays[k].reshape(-1) for k in targets])
     a = np.concatenate([np.asarray(ctx.analytic[k], dtype=np.float64).reshape(-1) for k in targets])
     h = np.concatenate([numeric.steps(arrays[k], prec.step).reshape(-1) for k in targets])
@@ -330,15 +454,16 @@ def _projected_jointly(ctx: CheckContext, targets: list[str], arrays: dict[str, 
 
     try:
         proj = projection.projected_check(evaluate, joint, a, ctx.G, rng=np.random.default_rng([ctx.seed, 3]),
-                                          rtol=ctx.rtol, atol=ctx.atol, noise=noise_floor(ctx.y0, ctx.G, h, prec.eps),
+                                          rtol=rtol, atol=ctx.atol,
+                                          noise=max(noise_floor(ctx.y0, ctx.G, h, prec.eps), own_noise),
                                           y0=ctx.y0, h=h, eps=prec.eps)
     finally:
         scatter()  # restored by projected_check: copy back exactly
     if not proj.passed:
         return None
     method = f"projection ({proj.directions} random directions, jointly over {', '.join(targets)})"
-    return {k: _passing(ctx, k, arrays[k], np.asarray(ctx.analytic[k]), error=proj.max_rel_error, method=method)
-            for k in targets}
+    return {k: _passing(ctx, k, arrays[k], np.asarray(ctx.analytic[k]), error=proj.max_rel_error, method=method,
+                        rtol=rtol) for k in targets}
 
 
 def _element_evaluator(layer: Layer, arr: np.ndarray, xw: np.ndarray, tw: Any) -> Callable[[int, float], np.ndarray]:
