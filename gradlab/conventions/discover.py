@@ -180,7 +180,8 @@ class _Finder(ConventionNames):
                 if self.library_class(name, obj, kind):
                     continue
                 inner = activation_inside(obj, vars(self.module)) if kind is not None and kind.is_loss else None
-                if inner is not None and normalise_class_name(inner) not in normalise_class_name(name):
+                if kind is not None and inner is not None and \
+                        normalise_class_name(inner) not in normalise_class_name(name):
                     # a cross-entropy class holding its own Softmax (a learner's CategoricalCrossEntropy building
                     # self.activation = Softmax()) is the combined softmax and loss, on logits
                     combined = kind_for_class(inner + name)

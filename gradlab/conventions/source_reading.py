@@ -134,7 +134,8 @@ def activation_inside(cls: type, module_names: dict[str, Any]) -> str | None:
     layer kind without parameters that is no loss; None otherwise. A loss that holds one applies it in its forward:
     it takes the activation's input (logits), not its output."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.__init__)))
+        init = next(vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c))  # its own, or a base's
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
     except (OSError, TypeError, SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):
