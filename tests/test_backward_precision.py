@@ -216,3 +216,31 @@ def test_a_float32_backward_nonlinear_in_dout_gets_no_floor_that_hides_it(float3
 
     report = check(Activation_Softmax, "softmax", 0, layer_examples)
     assert report.verdict == FAIL and report.worst["dx"].precision == "float32"
+
+
+def cast_dout_only(*, fx=1.0):
+    """dx = dout.astype(np.float32) @ W.T with W float64: float64 numbers, though dout went through float32."""
+
+    class Affine:
+        def __init__(self, W, b):
+            self.W, self.b = W, b
+
+        def forward(self, x):
+            self.shape, self.x = x.shape, x.reshape(len(x), -1)
+            return self.x @ self.W + self.b
+
+        def backward(self, dout):
+            self.dW = self.x.T @ dout
+            self.db = dout.sum(axis=0)
+            return (fx * (dout.astype(np.float32) @ self.W.T)).reshape(self.shape)
+
+    return Affine
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_dx_computed_from_dout_cast_to_float32_is_said_float32_though_it_comes_back_float64(seed, layer_examples):
+    report = check(cast_dout_only(), "affine", seed, layer_examples)
+    assert report.verdict == PASS and report.bug_codes == [], report.bug_codes
+    assert {k: g.precision for k, g in report.worst.items()} == {"dx": "float32", "dW": "float64", "db": "float64"}
+    off = check(cast_dout_only(fx=1.01), "affine", seed, layer_examples)
+    assert off.verdict == FAIL and off.bug_codes == ["scaled"], off.bug_codes

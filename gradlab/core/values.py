@@ -253,11 +253,71 @@ def _backward_precisions(ctx: CheckContext) -> dict[str, _Own]:
     """Every gradient that came back in a precision below float64, with its floor (`backward_noise`). A gradient
     that a second backward changed (state kept between calls) is judged as it is: no precision of its own."""
     kept_state = {f.gradient for f in ctx.findings if f.code == "mismatch"}
-    found = {k: p for k, a in ctx.analytic.items()
-             if (p := backward_precision(a)) is not None and grad_name(ctx.layer, k) not in kept_state}
+    judged = [k for k, a in ctx.analytic.items() if a is not None and grad_name(ctx.layer, k) not in kept_state]
+    found = {k: p for k in judged if (p := backward_precision(ctx.analytic[k])) is not None}
+    # float64 numbers that are not float32 ones may still have been through float32 on the way (dout cast to
+    # float32, then a float64 W): ask the backward itself, as the forward is asked
+    found.update(_dout_probe(ctx, [k for k in judged if k not in found]))
     lower_than_forward = {k: p for k, p in found.items() if p.eps > ctx.precision.eps}
     floors = backward_noise(ctx, lower_than_forward)
     return {k: _Own(p, floors.get(k, 0.0)) for k, p in found.items()}
+
+
+def _dout_probe(ctx: CheckContext, targets: list[str]) -> dict[str, Precision]:
+    """The gradients `targets` that backward computes below float64, read off how they move when dout does: dout
+    moved by +-PROBE_EPS relative, as `measured_precision` moves a forward's inputs. A float64 backward is linear
+    in dout and moves smoothly; one that rounds dout or its intermediates to float32 moves by nothing or by one
+    float32 unit on one side. Where nothing moved, a move at finite differences' step tells a float32 rounding
+    (which moves then) from a gradient that does not depend on dout here (which does not). Two or three
+    backward calls in all, the layer put back after each."""
+    state = ctx.state
+    if not targets or state is None or not np.size(ctx.G) or not np.issubdtype(np.asarray(ctx.G).dtype, np.floating):
+        return {}
+    rng = np.random.default_rng([ctx.seed, 9])
+    sign = rng.standard_normal(np.shape(ctx.G)) * ctx.G
+
+    def moves(delta: np.ndarray) -> dict[str, np.ndarray] | None:
+        try:
+            state.restore()
+            dx, grads = ctx.layer.backward(np.array(ctx.G + delta, dtype=np.float64))
+            got = ctx.gradients_of(dx, grads)
+        except Exception:  # a crash here is found (and reported) by the steps that own it
+            return None
+        finally:
+            state.restore()
+            ctx.restore()
+        out = {}
+        for k in targets:
+            a, b = ctx.analytic[k], got.get(k)
+            if a is None or b is None or np.shape(b) != a.shape:
+                return None
+            out[k] = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+        return out
+
+    d1 = moves(PROBE_EPS * sign)
+    d2 = None if d1 is None else moves(-PROBE_EPS * sign)
+    if d1 is None or d2 is None:
+        return {}
+    found: dict[str, Precision] = {}
+    still: list[str] = []
+    for k in targets:
+        a = np.asarray(ctx.analytic[k], dtype=np.float64)
+        considered = (a != 0) & np.isfinite(a)
+        if not considered.any():
+            continue
+        p = _from_the_moves(d1[k][considered], d2[k][considered], np.abs(a[considered]))
+        if p is None:
+            still.append(k)
+        elif p is not FLOAT64:
+            found[k] = p
+    if still:
+        d3 = moves(numeric.steps(np.asarray(ctx.G, dtype=np.float64), numeric.STEP) * np.sign(sign)) or {}
+        for k in still if d3 else ():
+            a = np.asarray(ctx.analytic[k], dtype=np.float64)
+            considered = (a != 0) & np.isfinite(a)
+            if np.any(np.abs(d3[k][considered]) > PROBE_MOVED * np.abs(a[considered])):
+                found[k] = FLOAT32
+    return found
 
 
 def _judged_at(ctx: CheckContext, own: _Own | None) -> tuple[float, Precision]:
