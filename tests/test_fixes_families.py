@@ -17,6 +17,7 @@ from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import discover
 from gradlab.core.results import FAIL
 from gradlab.fixes import candidates, families, find_fix
+from gradlab.fixes.source import locate
 
 HEAD = "import numpy as np\n\n\n"
 
@@ -520,3 +521,81 @@ def test_one_setting_written_for_another_is_tried_before_every_other_reference(t
     monkeypatch.setattr(candidates, "FAMILIES", {code: tuple(f for f in fams if f != "setting")
                                                   for code, fams in candidates.FAMILIES.items()})
     assert find_fix(entry, report, examples=20, seed=0, budget=40).status == "none-found"
+
+
+# a batch norm written stage by stage whose returned dx has its sign flipped: a minus put on gamma where dxn is
+# computed would cancel it from another line and pass, but leave both lines wrong to the reader
+SIGN_FLIPPED_LATE = """\
+class BatchNorm:
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = gamma, beta, eps
+
+    def forward(self, x):
+        self.n = x.shape[0]
+        self.centred = x - x.mean(axis=0)
+        self.sd = np.sqrt((self.centred ** 2).mean(axis=0) + self.eps)
+        self.xn = self.centred / self.sd
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = (dout * self.xn).sum(axis=0)
+        dxn = self.gamma * dout
+        dcentred = dxn / self.sd
+        dsd = -((dxn * self.centred) / (self.sd * self.sd)).sum(axis=0)
+        dvar = 0.5 * dsd / self.sd
+        dcentred = dcentred + (2.0 / self.n) * self.centred * dvar
+        dmu = dcentred.sum(axis=0)
+        return -(dcentred - dmu / self.n)
+"""
+
+
+def test_a_new_minus_on_an_operand_is_tried_only_after_every_sign_where_it_is_written(tmp_path, monkeypatch):
+    path = tmp_path / "norm_layers.py"
+    path.write_text(HEAD + SIGN_FLIPPED_LATE, encoding="utf-8")
+    entry = _entry(path, "BatchNorm")
+    report = check_entry(entry, examples=20, seed=0)
+    assert list(report.bug_codes) == ["sign-flip"], report.bug_codes
+    site = locate(entry)
+    assert site is not None
+    first = HEAD.count("\n") + SIGN_FLIPPED_LATE.splitlines().index("    def backward(self, dout):")
+    backward = set(range(first, HEAD.count("\n") + len(SIGN_FLIPPED_LATE.splitlines()) + 1))
+
+    def order() -> list[str]:
+        return [cand[0].family for preferred, cand in candidates.candidates(site, report)
+                if preferred and cand[0].start[0] in backward]
+
+    families_in_order = order()
+    assert families_in_order.index("negate") > len(families_in_order) - 1 - families_in_order[::-1].index("sign")
+    fix = find_fix(entry, report, examples=20, seed=0)
+    assert fix is not None and fix.new_text == HEAD + SIGN_FLIPPED_LATE.replace(
+        "return -(dcentred - dmu / self.n)", "return dcentred - dmu / self.n"), fix and fix.diff
+    # taking turns with the sign family, a negation comes before the last of its candidates
+    monkeypatch.setattr(candidates, "LAST_RESORT", frozenset())
+    families_in_order = order()
+    assert families_in_order.index("negate") < len(families_in_order) - 1 - families_in_order[::-1].index("sign")
+
+
+# a mean taken twice, the second division written on the line of the first: removing the line would remove both
+DIVIDED_TWICE_ON_ONE_LINE = """\
+def mse_loss(pred, target):
+    n = pred.shape[0]
+    diff = pred - target
+    loss = 0.5 * np.sum(diff ** 2) / n
+    grad = diff.copy()
+    grad /= n; grad /= n
+    return loss, grad
+"""
+
+
+def test_a_statement_sharing_its_line_is_removed_alone_and_never_as_a_batch_size_over_itself(tmp_path):
+    path = tmp_path / "loss_layers.py"
+    path.write_text(HEAD + DIVIDED_TWICE_ON_ONE_LINE, encoding="utf-8")
+    entry = _entry(path, "mse_loss")
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict == FAIL and "extra-batch-mean" in report.bug_codes, report.bug_codes
+    fix = find_fix(entry, report, examples=20, seed=0)
+    assert fix is not None and fix.status == "verified", fix and fix.status
+    # one of the two divisions goes, the other stays on its line: not `grad /= n / pred.shape[0]`, a division by 1
+    # that passes, nor a compensating `* n` on the return
+    assert fix.new_text == HEAD + DIVIDED_TWICE_ON_ONE_LINE.replace("grad /= n; grad /= n", "grad /= n"), fix.diff

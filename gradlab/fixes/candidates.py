@@ -34,8 +34,8 @@ from gradlab.fixes.verify import FORWARD_BUGS
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
 
 #: the families of edit each bug code points at, most likely first. A sign written wrong is fixed where it is
-#: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate"), which
-#: can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
+#: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate", a
+#: LAST_RESORT), which can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count"), "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "chain", "complement", "square", "count"), "sign-flip": ("sign", "negate"),
@@ -51,6 +51,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
                  "always"),
 }
+
+
+#: families tried only after the other families the diagnosis names, not in turn with them
+LAST_RESORT = frozenset({"negate"})
 
 
 def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
@@ -98,13 +102,15 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
-    # every other) must not spend the whole budget before the next one is tried
+    # every other) must not spend the whole budget before the next one is tried; a family of last resort waits
+    # until the others are spent (a new minus on an operand would cancel a sign written wrong on another line)
     turn: dict[tuple[int, int, int], int] = {}
     for i, (key, cand) in enumerate(found):
         if key[2] == 0:
             group = (key[0], key[1], key[3])
             turn[group] = turn.get(group, -1) + 1
-            found[i] = ((key[0], key[1], 0, turn[group], key[3]), cand)
+            last = int(cand[0].family in LAST_RESORT)
+            found[i] = ((key[0], key[1], 0, last, turn[group], key[3]), cand)
     found.sort(key=lambda r: r[0])
     seen: set[str] = set()
     for key, cand in found:

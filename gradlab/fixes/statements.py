@@ -61,7 +61,7 @@ def statement_edits(stmt: ast.stmt, ctx: Context, params: set[str]) -> Iterator[
             yield (Edit((stmt.lineno, 0), (stmt.lineno + 1, 0), "", "do not update the weights inside backward",
                         "order"),)
         else:  # `dx /= N` once too often, `w -= lr * dw` on a weight unpacked from the cache
-            yield (Edit((stmt.lineno, 0), (stmt.lineno + 1, 0), "", f"remove the line `{t.of(stmt)}`", "drop"),)
+            yield (_removal(stmt, t, "drop"),)
 
 
 def _written_argument(stmt: ast.stmt, params: set[str]) -> str | None:
@@ -73,6 +73,20 @@ def _written_argument(stmt: ast.stmt, params: set[str]) -> str | None:
         if isinstance(base, ast.Name) and base.id in params:
             return base.id
     return None
+
+
+def _removal(stmt: ast.stmt, t: Text, family: str) -> Edit:
+    """The removal of a one-line statement: its whole line, or, where it shares the line with another (`dx /= N;
+    dx /= N`), the statement and its `;` alone."""
+    (line, a), (_, b) = t.start(stmt), t.end(stmt)
+    row = t.lines[line - 1]
+    before, after = row[:a].rstrip(), row[b:].lstrip()
+    why = f"remove the statement `{t.of(stmt)}`"
+    if before.endswith(";"):
+        return Edit((line, len(before) - 1), (line, b), "", why, family)
+    if after.startswith(";"):
+        return Edit((line, a), (line, len(row) - len(after[1:].lstrip())), "", why, family)
+    return Edit((line, 0), (line + 1, 0), "", f"remove the line `{t.of(stmt)}`", family)
 
 
 def _updates_state(target: ast.AST, params: set[str]) -> bool:
@@ -165,8 +179,9 @@ def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
     for b, why in factors:
         if t.of(value) == b:  # `N / N` is a 1 in disguise
             continue
-        yield t.replace(value, f"{_at_least(t, value, 11)} / {_atom_text(b)}", 11, f"divide by {why}",
-                        family="factor", need=need)
+        if t.of(value) not in ctx.batch:  # so is `N / x.shape[0]`: one batch size divided by another's spelling
+            yield t.replace(value, f"{_at_least(t, value, 11)} / {_atom_text(b)}", 11, f"divide by {why}",
+                            family="factor", need=need)
         yield t.replace(value, f"{_at_least(t, value, 11)} * {_atom_text(b)}", 11, f"multiply by {why}",
                         family="factor", need=need)
     if constant is not None:
