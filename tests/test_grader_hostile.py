@@ -123,19 +123,11 @@ def test_an_infinite_loop_in_backward_costs_only_that_layer(tmp_path, sandbox):
     assert "did not finish within 2 s" in feedback
 
 
-def test_a_layer_that_hangs_holding_most_of_its_memory_is_told_both(tmp_path, sandbox):
-    data, feedback, _ = grade(tmp_path, sandbox, "hangs_holding_memory.py")
-    assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
-    assert "did not finish within 2 s" in feedback
-    assert "of its 512 MB memory limit meanwhile" in feedback
-
-
 def test_unbounded_allocation_is_stopped_by_the_memory_limit(tmp_path, sandbox):
     data, feedback, _ = grade(tmp_path, sandbox, "unbounded_allocation.py")
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}
     assert data["score"] == 20
-    # MemoryError when the limit is met; under load the 2 s may run out first, and the timeout says memory
-    assert "MemoryError" in feedback or "memory limit" in feedback
+    assert "MemoryError" in feedback
 
 
 def test_sys_exit_at_import_is_not_a_pass(tmp_path, sandbox):
