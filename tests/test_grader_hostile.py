@@ -2,7 +2,7 @@
 
 Every fixture in tests/hostile/ is appended to good_layers.py (correct Relu, Sigmoid, Tanh) and
 redefines the layer it attacks. The assignment gives each layer 10 points, split forward 2.5,
-dx 5, structure 2.5; limits are small so that the whole file runs in well under a minute.
+dx 5, structure 2.5; limits are small so that the whole file runs in about a minute.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.reaper import process_table
 
 HOSTILE = Path(__file__).parent / "hostile"
-TIMEOUT, IMPORT_TIMEOUT = 2, 3
+# A failing layer's diagnosis runs its forward ~150 times: 2 s ran out for the forged-results Sigmoid on a loaded
+# machine, so each layer has 5 s; the hanging fixtures still end well within the test's patience.
+TIMEOUT, IMPORT_TIMEOUT = 5, 3
 
 ASSIGNMENT = f"""
 name = "hostile"
@@ -120,7 +122,7 @@ def test_an_infinite_loop_in_backward_costs_only_that_layer(tmp_path, sandbox):
     assert layer_scores(data) == {"Relu": 10, "Sigmoid": 0, "Tanh": 10}  # a hung layer loses all its points
     assert data["score"] == 20
     assert elapsed < TIMEOUT + 15
-    assert "did not finish within 2 s" in feedback
+    assert f"did not finish within {TIMEOUT} s" in feedback
 
 
 def test_unbounded_allocation_is_stopped_by_the_memory_limit(tmp_path, sandbox):
