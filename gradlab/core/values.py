@@ -257,7 +257,8 @@ def _backward_precisions(ctx: CheckContext) -> dict[str, _Own]:
     found = {k: p for k in judged if (p := backward_precision(ctx.analytic[k])) is not None}
     # float64 numbers that are not float32 ones may still have been through float32 on the way (dout cast to
     # float32, then a float64 W): ask the backward itself, as the forward is asked
-    found.update(_dout_probe(ctx, [k for k in judged if k not in found]))
+    if ctx.precision.eps < FLOAT32.eps:  # (a forward already float32 or coarser sets every gradient's precision)
+        found.update(_dout_probe(ctx, [k for k in judged if k not in found]))
     lower_than_forward = {k: p for k, p in found.items() if p.eps > ctx.precision.eps}
     floors = backward_noise(ctx, lower_than_forward)
     return {k: _Own(p, floors.get(k, 0.0)) for k, p in found.items()}
