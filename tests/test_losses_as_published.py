@@ -24,6 +24,27 @@ class SoftmaxWithLoss:
         dx[np.arange(dx.shape[0]), self.t] -= 1
         return dx / dx.shape[0] * dout
 '''
+# the book's section 5.6.3 layer: forward's cross-entropy reads both encodings, backward's (y - t) / N one-hot only
+ONE_HOT_BACKWARD = '''
+import numpy as np
+
+
+def cross_entropy(y, t):
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    return -np.sum(np.log(y[np.arange(y.shape[0]), t] + 1e-7)) / y.shape[0]
+
+
+class SoftmaxWithLoss:
+    def forward(self, x, t):
+        self.t = t
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.y = e / e.sum(axis=1, keepdims=True)
+        return cross_entropy(self.y, t)
+
+    def backward(self, dout=1):
+        return (self.y - self.t) / self.t.shape[0]
+'''
 FORWARD_ONLY = '''
 import numpy as np
 
@@ -66,6 +87,14 @@ def test_a_loss_that_accepts_only_index_labels_is_checked_with_them_and_told_so(
 def test_its_bug_is_still_caught_with_the_encoding_it_accepts(tmp_path):
     (layer,) = _check(tmp_path, INDEX_ONLY.replace("return dx / dx.shape[0] * dout", "return dx * dout"))["layers"]
     assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "missing-batch-mean"
+
+
+def test_a_loss_whose_backward_is_written_for_one_hot_labels_only_is_checked_with_them_not_failed(tmp_path):
+    (layer,) = _check(tmp_path, ONE_HOT_BACKWARD)["layers"]
+    assert layer["verdict"] == "warn" and layer["bug_codes"] == [], layer
+    assert any("accepts only onehot labels" in w["message"] for w in layer["warnings"])
+    (buggy,) = _check(tmp_path, ONE_HOT_BACKWARD.replace(") / self.t.shape[0]", ")"))["layers"]
+    assert buggy["bug_codes"][:1] == ["missing-batch-mean"], buggy
 
 
 def test_a_loss_function_that_returns_only_the_loss_is_skipped_not_failed(tmp_path):

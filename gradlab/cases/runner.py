@@ -8,6 +8,8 @@ every gradient, and for a failure returns the smallest failing case with what pa
 
 from __future__ import annotations
 
+import inspect
+import re
 import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -244,9 +246,31 @@ def _takes_labels(entry: Entry, kind: Kind, encoding: str, N: int = 3) -> bool:
             layer.forward(case.x.copy(), None if case.t is None else case.t.copy())
     except Exception:
         return False
-    # the labels forward takes are the layer's convention: a backward that then refuses them is its bug (an index
-    # label turned one-hot by np.eye(samples) where np.eye(classes) belongs), which the cases show as crashed
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            layer.backward(np.array(1.0))
+    except Exception:
+        # The book's SoftmaxWithLoss computes (y - t) / N for one-hot t only, while its forward's cross-entropy
+        # takes both encodings: that is a convention, not a bug. A backward that itself converts labels (an index
+        # turned one-hot by np.eye(samples) where np.eye(classes) belongs) means both, and its crash is its bug.
+        return _converts_labels(entry)
     return True
+
+
+#: what a backward that turns one label encoding into the other writes (np.eye(C)[t], argmax, a shape test)
+_CONVERSIONS = re.compile(r"\beye\(|\bargmax\(|one_?hot|\bndim\b|len\([^()]*\.shape\)|\.size\s*==")
+
+
+def _converts_labels(entry: Entry) -> bool:
+    """Whether the layer's backward source converts between label encodings (False when it cannot be read)."""
+    target = entry.target
+    backward = target[-1] if isinstance(target, tuple) and target else getattr(target, "backward", target)
+    try:
+        source = inspect.getsource(backward) if backward is not None else ""
+    except (OSError, TypeError):
+        return False
+    return bool(_CONVERSIONS.search(source))
 
 
 def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,
