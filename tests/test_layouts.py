@@ -53,7 +53,7 @@ PAIRS = [
     pytest.param(L.Sigmoid, L.SigmoidSignFlip, "sign-flip", "sigmoid", "in_out", id="sigmoid"),
     pytest.param((L.tanh_forward, L.tanh_backward), (L.tanh_flipped_forward, L.tanh_flipped_backward), "sign-flip",
                  "tanh", "in_out", id="tanh-functions"),
-    pytest.param(L.LeakyRelu, L.LeakyReluSlopeEverywhere, "mismatch", "leaky_relu", "in_out", id="leaky_relu"),
+    pytest.param(L.LeakyRelu, L.LeakyReluSlopeEverywhere, "misrouted", "leaky_relu", "in_out", id="leaky_relu"),
     pytest.param(L.Swish, L.SwishOnlySigmoid, "dropped-term", "swish", "in_out", id="swish"),
     pytest.param(L.Softmax, L.SoftmaxDiagonalOnly, "dropped-term", "softmax", "in_out", id="softmax"),
     pytest.param(L.Softmax, L.SoftmaxOverSamples, "couples-samples", "softmax", "in_out", id="softmax-over-samples"),

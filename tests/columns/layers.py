@@ -198,7 +198,7 @@ class LeakyRelu:
 
 # gradlab: kind=leaky_relu
 class LeakyReluSlopeEverywhere(LeakyRelu):
-    # BUG: mismatch
+    # BUG: misrouted (the two slopes swapped: the right values on the wrong sides)
     def backward(self, dout):
         return dout * np.where(self.x > 0, self.alpha, 1.0)
 
