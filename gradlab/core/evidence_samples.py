@@ -1,0 +1,145 @@
+"""Diagnosis's questions about the batch: does one sample's output or gradient depend on the others?
+
+A wrong gradient that mixes samples (a sum over the batch where each sample's own is meant, a missing or extra 1/N)
+is told from one that does not by running the layer on a larger batch: another sample joining, the other samples'
+upstream gradient changing, each sample held twice. Each answer is None when the layer cannot give it.
+Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are measurements only.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from gradlab.core import numeric
+from gradlab.core.layer_on_case import LayerOnCase
+
+
+class SampleQuestions(LayerOnCase):
+    """The questions `Evidence` asks of the layer on batches other than the case's own."""
+
+    @property
+    def batch_axis(self) -> int:
+        """The user's batch axis: 1 for a layer written for samples as columns (its view transposes x), else 0."""
+        seen = np.shape(self.show(self.x)) if self.target == "x" else self.x.shape
+        return 1 if self.x.ndim == 2 and self.x.shape[0] != self.x.shape[1] and seen == self.x.shape[::-1] else 0
+
+    def output_depends_on_another_sample(self) -> bool | None:
+        """Whether sample 0's output changes when another sample joins the batch (None: cannot tell)."""
+        if self.t is not None or self.x.ndim < 2 or self.y0.ndim < 1 or self.y0.shape[0] != self.x.shape[0]:
+            return None
+        # two other samples, one at a time: a shifted copy of sample 0 (a softmax over the batch of saturated
+        # logits would not move for a sample far away) and one unlike it (a mean is unmoved by a copy)
+        others = (self.x[:1] + 1.0, -1.7 * self.x[:1] + 0.3 * np.std(self.x) + 0.5)
+
+        def changed() -> bool:
+            for other in others:
+                batch = np.concatenate([self.x, other], axis=0)
+                y = np.asarray(self.layer.forward(batch, None), dtype=np.float64)
+                if y.shape[1:] != self.y0.shape[1:] or y.shape[0] != batch.shape[0]:
+                    raise ValueError("not a per-sample output")
+                before, after = self.y0, y[:self.y0.shape[0]]
+                if not np.allclose(after, before, rtol=1e-9, atol=1e-12 * (1.0 + float(np.abs(before).max()))):
+                    return True
+            return False
+
+        return self._quietly(changed)
+
+    def gradient_depends_on_another_upstream(self) -> bool | None:
+        """Whether sample 0's dx changes when only the other samples' upstream gradient does (the same forward
+        before each backward); None: cannot tell. A layer whose outputs are per sample gives each sample's dx
+        from its own dout alone, whatever it does with its own features."""
+        G = self.G
+        if self.target != "x" or G is None or self.t is not None or self.x.ndim < 2 or G.ndim < 1 \
+                or G.shape[0] != self.x.shape[0]:
+            return None
+        # one more sample, unlike sample 0, so that a batch of one asks the question too
+        x = np.concatenate([self.x, -1.3 * self.x[:1] + 0.3 * float(np.std(self.x)) + 0.7], axis=0)
+        rng = np.random.default_rng(11)
+        size = 1.0 + float(np.std(G))
+        first_G = np.concatenate([G, size * rng.standard_normal(G[:1].shape)], axis=0)
+        second_G = first_G.copy()
+        second_G[1:] = size * rng.standard_normal(second_G[1:].shape)
+
+        def changed() -> bool | None:
+            first = self._dx_for(x, first_G)
+            second = self._dx_for(x, second_G)
+            scale = float(np.abs(first).max(initial=0.0)) + float(np.abs(second).max(initial=0.0))
+            same = partial(np.allclose, rtol=1e-9, atol=1e-12 * (1.0 + scale))
+            if not same(self._dx_for(x, first_G), first):
+                return None  # backward does not repeat itself (state kept between calls): no evidence here
+            return not same(first[0], second[0])
+
+        return self._quietly(changed)
+
+    def loss_couples_samples(self) -> bool | None:
+        """For a loss: whether sample 0's gradient stops being proportional to its own (the mean's 1/N aside)
+        when another sample joins the batch; numeric, 2 calls per element of sample 0."""
+        if self.target != "x" or self.t is None or self.n is None or self.y0.size != 1 or self.x.ndim < 2:
+            return None
+        x0, n0 = self.x[:1], self.n[:1]
+        batch = np.concatenate([self.x, x0 + 1.0], axis=0)  # near sample 0: saturated logits still interact
+        t = np.concatenate([self.t, self.t[:1]], axis=0)
+
+        def coupled() -> bool:
+            def sample0(xs: np.ndarray, ts: Any, stretch: float = 1.0) -> np.ndarray:
+                first = xs[:1]  # a view of the batch: perturbed in place, element by element
+                return numeric.looped_gradient(lambda: np.asarray(self.layer.forward(xs, ts)), first,
+                                               np.ones(1), stretch * self.h[:1]).reshape(-1)  # the check's steps
+
+            g, alone = sample0(batch, t), np.array(self.x, dtype=np.float64)
+            # the finite differences' own noise, from two steps on the case's batch: a layer computing in
+            # float32 is ~1e-3 off, which is no coupling (any failing float32 loss was couples-samples)
+            first, second = sample0(alone, self.t), sample0(alone, self.t, 1.5)
+            noise = float(np.linalg.norm(first - second)) / max(float(np.linalg.norm(first)), 1e-300)
+            own = n0.reshape(-1)
+            if not np.any(own) or not np.any(g):
+                return bool(np.any(own) != np.any(g))
+            c = float(g @ own) / float(own @ own)
+            return bool(np.linalg.norm(g - c * own) > max(1e-4, 30 * noise) * np.linalg.norm(g))
+
+        return self._quietly(coupled)
+
+    def factor_on_a_doubled_batch(self, *, max_size: int = 2000) -> float | None:
+        """The factor between backward's dx and the true one for the case's samples when the batch holds each
+        sample twice (labels and upstream rows repeated): a missing or extra 1/N doubles or halves with the
+        batch, a constant (a pooling window's area, a keep ratio) that equals N on this case stays. None: no
+        answer (a parameter's gradient, samples as columns, a layer that cannot take the larger batch)."""
+        G, N = self.G, self.x.shape[0] if self.x.ndim else 0
+        if self.target != "x" or G is None or N < 1 or self.batch_axis != 0 or 2 * self.x.size > max_size:
+            return None
+        loss = self.y0.size == 1 and G.size == 1
+        if not loss and (G.ndim < 1 or G.shape[0] != N):
+            return None
+        x2 = np.concatenate([self.x, self.x], axis=0)
+        t2 = None if self.t is None else np.concatenate([np.asarray(self.t)] * 2, axis=0)
+        G2 = np.asarray(G, dtype=np.float64) if loss else np.concatenate([G, G], axis=0)
+
+        def factor() -> float | None:
+            def total() -> float:
+                y = np.asarray(self.layer.forward(x2, t2), dtype=np.float64)
+                if y.shape != G2.shape:
+                    raise ValueError("not one output per sample on a larger batch")
+                return float(np.sum(G2 * y))
+
+            first, h = x2[:N].reshape(-1), numeric.steps(self.x).reshape(-1)
+            n2 = np.empty(first.size)
+            for k in range(first.size):
+                old = first[k]
+                x2[:N].flat[k] = old + h[k]
+                up = total()
+                x2[:N].flat[k] = old - h[k]
+                down = total()
+                x2[:N].flat[k] = old
+                n2[k] = (up - down) / (2 * h[k])
+            dx, _ = self._backward_after_forward(x2.copy(), t2, G2.copy())
+            if dx is None or np.shape(dx) != x2.shape:
+                raise ValueError("no dx of the larger batch's shape")
+            a2 = np.asarray(dx, dtype=np.float64)[:N].reshape(-1)
+            if not np.any(n2):
+                return None
+            return float(a2 @ n2) / float(n2 @ n2)
+
+        return self._quietly(factor)
