@@ -143,12 +143,22 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     "not a layer name gradlab knows" skips they replace in `outcome`."""
     if not args.paths:
         return []
+    from gradlab.conventions.discover import NOT_IMPORTED
     from gradlab.functions.generic_layers import check_generic_pairs
     from gradlab.kinds import kind_for_stem
     from gradlab.models.discover import check_model_files, modules_in
 
     cases = min(args.examples, MODEL_CASES)
-    modules = modules_in(args.paths)
+    errors: list[tuple[str, str]] = []
+    slow: list[tuple[str, str]] = []
+    modules = modules_in(args.paths, errors=errors, skipped=slow)
+    # a model file that does not import is a file error, said once: the layer check did not import it if it
+    # defines no layer (then it is listed as "defines no layer; not imported", which the reason replaces)
+    said = {f for f, why in outcome.skipped if why != NOT_IMPORTED}
+    said |= {f for f, _ in [*errors, *slow] if any(e.startswith(f) for e in outcome.errors)}
+    outcome.errors += [why for f, why in errors if f not in said]
+    late = {f for f, _ in [*errors, *slow] if f not in said}
+    outcome.skipped = [s for s in outcome.skipped if s[0] not in late] + [s for s in slow if s[0] in late]
     found: list[ModelReport | FunctionReport] = []
     found += check_model_files(args.paths, examples=cases, seed=args.seed, only=args.only, modules=modules)
     imported = {str(f) for f, _ in modules}  # read for models: not "defines no layer; not imported" any more

@@ -5,8 +5,9 @@
   `gradient` does), `net.gradient(x, t) -> grads`; t class indices, or one-hot when the net takes only those;
 - Nielsen: `net.weights[i]`, `net.biases[i]`, `net.backprop(x, y) -> (nabla_b, nabla_w)` for one
   sample, x a (D, 1) column and y a one-hot (C, 1) column; its loss is `net.cost.fn(a, y)` when it has
-  a cost object, else the quadratic cost 0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies,
-  with a = `net.feedforward(x)` (`net.forward(x)` in ports that rename it).
+  a cost object (`net.cost(a, y)` for a cost instance with `delta` and no `fn`), else the quadratic cost
+  0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies, with a = `net.feedforward(x)` (`net.forward(x)`
+  in ports that rename it).
 Every call runs with numpy's global random state seeded the same way (and put back afterwards), so
 dropout draws the same mask in every evaluation. Parameters are the model's own arrays: perturbed in
 place by the checker, they are what the model computes with.
@@ -203,9 +204,12 @@ def _parameters(fn: Any) -> list[str]:
 
 def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
     a = feedforward_of(net)(x)
-    fn = getattr(getattr(net, "cost", None), "fn", None)
+    cost = getattr(net, "cost", None)
+    fn = getattr(cost, "fn", None)
     if callable(fn):
         return fn(a, y)
+    if callable(getattr(cost, "delta", None)) and callable(cost) and not isinstance(cost, type):
+        return cost(a, y)  # a cost instance whose __call__(a, y) is the cost, beside its delta (no fn)
     return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
 
 

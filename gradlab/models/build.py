@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["REG", "BuildError", "NotRunnable", "Sizes", "build", "default_sizes", "described", "draw_sizes",
-           "norms_spelled_in", "not_runnable_here", "switches_dropout_on", "variants"]
+           "cost_objects", "norms_spelled_in", "not_runnable_here", "switches_dropout_on", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -41,6 +42,8 @@ LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers", "s
 REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
 SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
 FILTERS = {"num_filters", "filter_num", "n_filters"}
+#: a Nielsen-style network's cost object (`Network(sizes, cost)`): given the costs its module defines or imports
+COSTS = {"cost", "cost_function", "cost_func", "costfunction"}
 #: a model built from a vocabulary (a word -> index dict) is a sequence model (CS231n's CaptioningRNN)
 VOCABULARIES = {"word_to_idx", "word2idx", "word_to_id", "vocab", "vocabulary", "idx_to_word"}
 
@@ -162,11 +165,63 @@ def variants(cls: type) -> list[dict[str, Any]]:
     except (TypeError, ValueError):
         return [{}]
     out: list[dict[str, Any]] = [{}]
+    required_cost = next((p for n, p in params.items() if n.lower() in COSTS and p.default is p.empty), None)
+    if required_cost is not None:  # one variant per cost the module offers (none: `build` says it is not checked)
+        out = [{required_cost.name: c} for c in cost_objects(cls, required_cost)] or out
     if "normalization" in params:
         out += [{"normalization": n} for n in norms_spelled_in(cls)]
     out += [{name: value} for name, value in _SWITCHES.items() if name in params and params[name].default is False]
     out += [{name: 0.5} for name in _KEEP_RATIOS if name in params and params[name].default in (0, 1)]
     return out
+
+
+def cost_objects(cls: type, param: inspect.Parameter) -> list[Any]:
+    """The cost objects a Nielsen-style network can be given, as its own code would give them: the concrete
+    classes (or instances) with `delta` and `fn` or `__call__` that its module defines or imports (also one
+    attribute deep into an imported module), and the subclasses of the class its `cost` argument is annotated
+    with (`cost: CostFunction`, whose concrete costs live in the package that defines it). A class whose
+    `delta` is a staticmethod is passed itself (Nielsen's network2.py: `cost=CrossEntropyCost`), any other
+    class an instance of it (`CrossEntropyCost()`); an abstract base, raising NotImplementedError, is not."""
+    where = getattr(getattr(cls, "__init__", None), "__globals__", {})
+    seen: list[Any] = [*where.values()]
+    seen += [v for m in where.values() if inspect.ismodule(m) and _is_users(m) for v in vars(m).values()]
+    if isinstance(param.annotation, type) and param.annotation.__module__ != "builtins":  # `cost: object` says none
+        todo = [param.annotation]
+        while todo:
+            todo += type.__subclasses__(todo[0])
+            seen.append(todo.pop(0))
+    found: list[Any] = []
+    for value in seen:
+        cost = _as_cost(value)
+        if cost is not None and not any(cost is f or type(cost) is type(f) is not type for f in found):
+            found.append(cost)
+    return found
+
+
+def _is_users(module: Any) -> bool:
+    """Whether a module is the user's code, not numpy's or the standard library's (those hold no cost)."""
+    where = getattr(module, "__file__", None) or ""
+    return bool(where) and "site-packages" not in where and not where.startswith(sys.base_prefix)
+
+
+def _as_cost(value: Any) -> Any:
+    """What a network is given for `value`, when it is a concrete cost class (or instance); else None."""
+    klass = value if isinstance(value, type) else type(value)
+    if klass.__module__ in ("builtins", "numpy") or not callable(getattr(klass, "delta", None)):
+        return None
+    if not callable(getattr(klass, "fn", None)) and not any("__call__" in vars(k) for k in klass.__mro__[:-1]):
+        return None
+    static = isinstance(inspect.getattr_static(klass, "delta"), (staticmethod, classmethod))
+    try:
+        cost = value if not isinstance(value, type) or static else value()
+        probe = np.full((2, 1), 0.5)
+        cost.delta(probe, probe, probe)
+        (cost.fn if callable(getattr(cost, "fn", None)) else cost)(probe, probe)
+    except NotImplementedError:  # an abstract base class: its subclasses are the costs
+        return None
+    except Exception:  # noqa: BLE001 - a concrete cost that fails on the probe: the check itself will say so
+        pass
+    return cost
 
 
 def switches_dropout_on(options: dict[str, Any] | None) -> bool:
@@ -203,9 +258,17 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
             raise NotRunnable(f"{cls.__name__}({name}=?) takes a vocabulary: a captioning or language model, whose "
                               "loss takes sequences, not loss(X, y); gradlab does not build one, so it is not checked "
                               "(its layers are checked on their own)")
+        elif p.default is p.empty and name.lower() in COSTS:
+            # a Nielsen-style Network(sizes, cost) whose file gives no cost object gradlab can pass: nothing the
+            # user wrote is wrong, gradlab only lacks the cost, so it is not checked rather than failed
+            raise NotRunnable(f"{cls.__name__}({name}=?) takes a cost object, and its module defines or imports "
+                              "none gradlab can pass (a class or object with delta and fn or __call__); not checked: "
+                              f"give {name!r} a default, e.g. cost=CrossEntropyCost")
         elif p.default is p.empty:
-            raise BuildError(f"{cls.__name__}({name}=?): gradlab does not know what size to give {name!r}; give it a "
-                             "default, or name it as courses do (input_dim, hidden_dim, num_classes, sizes, ...)")
+            # gradlab's ignorance, not the user's bug: set aside with what to do, not failed
+            raise NotRunnable(f"{cls.__name__}({name}=?): gradlab does not know what to give {name!r}, so it cannot "
+                              "build the model; not checked: give it a default, or name it as courses do (input_dim, "
+                              "hidden_dim, num_classes, sizes, ...)")
     try:
         model = cls(**kwargs)
     except ImportError:  # something this machine lacks: the caller says so, as for a layer
@@ -255,6 +318,7 @@ def _value_for(name: str, default: Any, sizes: Sizes) -> Any:
 def described(cls: type, kwargs: dict[str, Any]) -> str:
     """`TwoLayerNet(input_dim=7, hidden_dim=4, num_classes=3, reg=0.1)`, as it was built."""
     def show(v: Any) -> str:
-        return getattr(v, "__name__", None) or repr(v)
+        said = getattr(v, "__name__", None) or repr(v)
+        return f"{type(v).__name__}()" if said.startswith("<") else said  # a cost instance: LogLoss()
 
     return f"{cls.__name__}({', '.join(f'{k}={show(v)}' for k, v in kwargs.items())})"

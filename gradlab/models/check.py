@@ -241,7 +241,15 @@ def variant_name(model: type, options: dict[str, Any] | None) -> str:
     """`FullyConnectedNet`, or the class with a variant's options, as `FullyConnectedNet(use_dropout=True)`."""
     if not options:
         return model.__name__
-    return f"{model.__name__}({', '.join(f'{k}={v!r}' for k, v in options.items())})"
+    return f"{model.__name__}({', '.join(f'{k}={_shown(v)}' for k, v in options.items())})"
+
+
+def _shown(value: Any) -> str:
+    """An option as the user would write it: a cost class by its name, an instance as `CrossEntropyCost()`."""
+    if isinstance(value, type):
+        return value.__name__
+    said = repr(value)
+    return f"{type(value).__name__}()" if said.startswith("<") else said
 
 
 def _report(label: str, case: _Case, built: str, **base: Any) -> ModelReport:

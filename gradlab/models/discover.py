@@ -75,16 +75,23 @@ def model_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def modules_in(paths: Iterable[str | Path]) -> list[tuple[Path, ModuleType]]:
-    """The files of `model_files(paths)`, imported. A file that does not import is left to the layer
-    check, which reports it (`gradlab check` imports each file for its layers too)."""
+def modules_in(paths: Iterable[str | Path], *, errors: list[tuple[str, str]] | None = None,
+               skipped: list[tuple[str, str]] | None = None) -> list[tuple[Path, ModuleType]]:
+    """The files of `model_files(paths)`, imported. A file that does not import is said in `errors` (the file,
+    its one-line reason), and one cut off by the import time limit in `skipped`: the layer check does not import
+    a file that defines no layer, so a model file's failure would otherwise be said nowhere."""
     out = []
     for f in model_files(paths):
         try:
-            with import_time_limit():  # an exercise script training at its top level is left to the layer check
+            with import_time_limit():  # an exercise script training at its top level: the other files go on
                 out.append((f, load_module(f, shown_as=str(f))))
-        except (LoadError, ImportTooSlow):
-            continue
+        except ImportTooSlow as exc:
+            if skipped is not None:
+                skipped.append((str(f), f"not read: {exc} (code at its top level: a training run or a download?); "
+                                        "put that code under if __name__ == '__main__':"))
+        except LoadError as exc:
+            if errors is not None:
+                errors.append((str(f), str(exc)))
     return out
 
 
