@@ -156,19 +156,24 @@ def _from_the_moves(d1: np.ndarray, d2: np.ndarray, y: np.ndarray) -> Precision 
         return FLOAT32 if np.all(y.astype(np.float32) == y) and np.any(y.astype(np.float16) != y) else None
 
 
-def backward_precision(a: Any) -> Precision | None:
+def backward_precision(a: Any, terms: np.ndarray | None = None) -> Precision | None:
     """The precision a gradient came back in: its dtype below float64, or float64 numbers that are all float32
     numbers (and not all float16 ones: zeros, +-1 and small integers are both). A float64 computation gives a
     float32 number by chance about once in 2^29 elements; a backward whose last step rounds to float32 gives
     nothing else, whatever array it stores the result in (the nnfs book's `np.empty_like(dvalues)` filled from
-    an np.dot that `nnfs.init()` made return float32). None: no evidence of a precision below float64."""
+    an np.dot that `nnfs.init()` made return float32). Elements far below their own terms (`terms`, from
+    `operand_moves`) are left out: float64 rounding noise of a cancellation (a bias before batch norm, whose true
+    gradient is 0) is a number of few bits, often a float32 one. None: no evidence of a precision below float64."""
     if a is None or not isinstance(a, np.ndarray) or not a.size:
         return None
     if a.dtype in (np.float32, np.float16):
         return PRECISIONS[np.dtype(a.dtype)]
     if a.dtype != np.float64:
         return None
-    finite = a[np.isfinite(a)]
+    kept = np.isfinite(a)
+    if terms is not None and terms.shape == a.shape:
+        kept &= ~(np.abs(a) < DROWNED * terms)
+    finite = a[kept]
     with np.errstate(over="ignore"):
         if finite.size and np.all(finite.astype(np.float32) == finite) and np.any(finite.astype(np.float16) != finite):
             return FLOAT32
@@ -181,33 +186,27 @@ def _noise_step(p: Precision) -> float:
     return float(np.sqrt(p.eps))
 
 
-def backward_noise(ctx: CheckContext, precisions: dict[str, Precision]) -> dict[str, float]:
-    """What rounding to its precision can make each gradient of the backward wrong by, in absolute terms: the
-    noise floor of a gradient computed below float64, as `noise_floor` is the finite differences' one.
+def operand_moves(ctx: CheckContext, targets: list[str], s: float) -> dict[str, np.ndarray]:
+    """How far each element of the gradients `targets` moves per unit of relative rounding of what backward works
+    with: the size of the terms it is computed from, which rounding to a precision makes it wrong by eps times.
 
     A backward rounds the numbers it works with (dout and what forward stored: its output, its input, the
     parameters) and its intermediates to its precision; the result's error is first order in those roundings.
     So every floating array the layer holds (`LayerState`, recorded before the checked backward) and dout are
-    moved by independent random relative amounts of size s = sqrt(eps), backward is called, and the gradient's
-    change over s is the size of what a relative rounding moves it by; eps times it, with the float32 margin,
-    is the floor. This sees the rounding wherever it happens, including a product rounded to float32 inside a
-    cancellation that leaves the result far below its terms (softmax's Jacobian diag(y) - y y^T at a saturated
-    y: its entries are the differences of numbers near 1, and a float32 product there is off by 6e-8 absolute
-    where the entry is 4e-7). Measuring it as the backward's failure to be linear in dout (B(a) + B(b) -
-    B(a + b)) sees none of that (the rounded Jacobian is one fixed matrix, applied linearly to every dout) and
-    lets a backward nonlinear in dout (dout ** 2, a mask taken from dout) raise its own floor.
-
-    Capped by construction: a first-order move of size s, scaled by the precision's eps, is s-relative at most
-    for a smooth backward, whatever it computes, so a backward nonlinear in dout gets a floor of about
-    eps * |gradient| (a 1%-off backward still fails); and only gradients that came back below float64
-    (`backward_precision`) get one, so a float64 backward keeps float64's tolerance. Two draws, one backward
-    each; the layer is put back exactly after each (`LayerState.restore`, which also undoes gradients added
-    into with +=). Empty when the layer cannot be moved so (no recorded state, a crash)."""
+    moved by independent random relative amounts of size s, backward is called, and the gradient's rms change
+    over two draws, over s, is returned. Independent moves break the identities a cancellation rests on, so this
+    sees terms that cancel: softmax's Jacobian diag(y) - y y^T at a saturated y, whose entries are differences
+    of numbers near 1 (a float32 product there is off by 6e-8 where the entry is 4e-7); a bias before batch
+    norm, whose true gradient is 0 and whose computed one is float64 rounding of terms of size dout. Measuring
+    the noise as the backward's failure to be linear in dout (B(a) + B(b) - B(a + b)) sees none of that (the
+    rounded Jacobian is one fixed matrix, applied linearly to every dout), and a backward nonlinear in dout
+    (dout ** 2, a mask taken from dout) would raise its own floor; a first-order move is s-relative at most for
+    a smooth backward, whatever it computes. The layer is put back exactly after each draw (`LayerState.restore`,
+    which also undoes gradients added into with +=). Empty when the layer cannot be moved so (no recorded state,
+    a crash)."""
     state = ctx.state
-    if state is None or not precisions:
+    if state is None or not targets:
         return {}
-    coarsest = max(precisions.values(), key=lambda p: p.eps)
-    s = _noise_step(coarsest)
     rng = np.random.default_rng([ctx.seed, 8])
     moved = [(arr, values) for arr, values in state.arrays if np.issubdtype(arr.dtype, np.floating) and arr.size
              and arr.flags.writeable and arr.shape == values.shape]
@@ -221,7 +220,7 @@ def backward_noise(ctx: CheckContext, precisions: dict[str, Precision]) -> dict[
             G = ctx.G * (1.0 + s * rng.standard_normal(np.shape(ctx.G)))
             dx, grads = ctx.layer.backward(G)
             got = ctx.gradients_of(dx, grads)
-            for k in precisions:
+            for k in targets:
                 a, b = ctx.analytic.get(k), got.get(k)
                 if a is None or b is None or np.shape(b) != a.shape:
                     return {}
@@ -232,13 +231,23 @@ def backward_noise(ctx: CheckContext, precisions: dict[str, Precision]) -> dict[
     finally:
         state.restore()
         ctx.restore()
-    floors = {}
-    for k, p in precisions.items():
-        with np.errstate(over="ignore", invalid="ignore"):
-            move = np.sqrt(sums[k] / draws) / s  # the gradient's change per unit of relative rounding
-        largest = float(np.max(move, initial=0.0))
-        floors[k] = NOISE_MARGIN_FLOAT32 * p.eps * largest if np.isfinite(largest) else 0.0
-    return floors
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {k: np.sqrt(sums[k] / draws) / s for k in targets}
+
+
+def backward_noise(moves: np.ndarray, p: Precision) -> float:
+    """What rounding to precision `p` can make a gradient wrong by, in absolute terms (`operand_moves` its
+    elements' moves per unit of relative rounding): eps times the largest, with the float32 margin. Capped by
+    construction: only gradients computed below float64 get one, and for a smooth backward it is about
+    eps * |gradient| unless the gradient is a cancellation, so a 1%-off backward still fails."""
+    largest = float(np.max(moves, initial=0.0))
+    return NOISE_MARGIN_FLOAT32 * p.eps * largest if np.isfinite(largest) else 0.0
+
+
+#: an element smaller than this times its terms (`operand_moves`) is left out of the dout probe: a move of
+#: PROBE_EPS of it is below float64's rounding of its terms, so float64 arithmetic would not move smoothly either
+#: (layer norm over two features, a bias before batch norm: gradients that are rounding noise of much larger terms)
+DROWNED = 1e-3
 
 
 @dataclass(frozen=True)
@@ -250,27 +259,31 @@ class _Own:
 
 
 def _backward_precisions(ctx: CheckContext) -> dict[str, _Own]:
-    """Every gradient that came back in a precision below float64, with its floor (`backward_noise`). A gradient
-    that a second backward changed (state kept between calls) is judged as it is: no precision of its own."""
+    """Every gradient that backward computed in a precision below float64, with its floor (`backward_noise`). A
+    gradient that a second backward changed (state kept between calls) is judged as it is: no precision of its
+    own."""
     kept_state = {f.gradient for f in ctx.findings if f.code == "mismatch"}
     judged = [k for k, a in ctx.analytic.items() if a is not None and grad_name(ctx.layer, k) not in kept_state]
-    found = {k: p for k in judged if (p := backward_precision(ctx.analytic[k])) is not None}
-    # float64 numbers that are not float32 ones may still have been through float32 on the way (dout cast to
-    # float32, then a float64 W): ask the backward itself, as the forward is asked
+    typed = [p for k in judged if (p := PRECISIONS.get(np.asarray(ctx.analytic[k]).dtype)) is not None]
+    coarsest = max(typed, key=lambda p: p.eps, default=FLOAT32)
+    moves = operand_moves(ctx, judged, _noise_step(lower(coarsest, FLOAT32))) if judged else {}
+    found = {k: p for k in judged if (p := backward_precision(ctx.analytic[k], moves.get(k))) is not None}
     if ctx.precision.eps < FLOAT32.eps:  # (a forward already float32 or coarser sets every gradient's precision)
-        found.update(_dout_probe(ctx, [k for k in judged if k not in found]))
-    lower_than_forward = {k: p for k, p in found.items() if p.eps > ctx.precision.eps}
-    floors = backward_noise(ctx, lower_than_forward)
-    return {k: _Own(p, floors.get(k, 0.0)) for k, p in found.items()}
+        # float64 numbers that are not float32 ones may still have been through float32 on the way (dout cast to
+        # float32, then a float64 W): ask the backward itself, as the forward is asked
+        found.update(_dout_probe(ctx, [k for k in judged if k not in found and k in moves], moves))
+    return {k: _Own(p, backward_noise(moves[k], p) if k in moves and p.eps > ctx.precision.eps else 0.0)
+            for k, p in found.items()}
 
 
-def _dout_probe(ctx: CheckContext, targets: list[str]) -> dict[str, Precision]:
+def _dout_probe(ctx: CheckContext, targets: list[str], terms: dict[str, np.ndarray]) -> dict[str, Precision]:
     """The gradients `targets` that backward computes below float64, read off how they move when dout does: dout
     moved by +-PROBE_EPS relative, as `measured_precision` moves a forward's inputs. A float64 backward is linear
     in dout and moves smoothly; one that rounds dout or its intermediates to float32 moves by nothing or by one
     float32 unit on one side. Where nothing moved, a move at finite differences' step tells a float32 rounding
-    (which moves then) from a gradient that does not depend on dout here (which does not). Two or three
-    backward calls in all, the layer put back after each."""
+    (which moves then) from a gradient that does not depend on dout here (which does not). Elements far below
+    their own terms (`terms`: `operand_moves`, DROWNED) are left out. Two or three backward calls in all, the
+    layer put back after each."""
     state = ctx.state
     if not targets or state is None or not np.size(ctx.G) or not np.issubdtype(np.asarray(ctx.G).dtype, np.floating):
         return {}
@@ -303,7 +316,7 @@ def _dout_probe(ctx: CheckContext, targets: list[str]) -> dict[str, Precision]:
     still: list[str] = []
     for k in targets:
         a = np.asarray(ctx.analytic[k], dtype=np.float64)
-        considered = (a != 0) & np.isfinite(a)
+        considered = (a != 0) & np.isfinite(a) & ~(np.abs(a) < DROWNED * terms[k])
         if not considered.any():
             continue
         p = _from_the_moves(d1[k][considered], d2[k][considered], np.abs(a[considered]))
@@ -315,7 +328,7 @@ def _dout_probe(ctx: CheckContext, targets: list[str]) -> dict[str, Precision]:
         d3 = moves(numeric.steps(np.asarray(ctx.G, dtype=np.float64), numeric.STEP) * np.sign(sign)) or {}
         for k in still if d3 else ():
             a = np.asarray(ctx.analytic[k], dtype=np.float64)
-            considered = (a != 0) & np.isfinite(a)
+            considered = (a != 0) & np.isfinite(a) & ~(np.abs(a) < DROWNED * terms[k])
             if np.any(np.abs(d3[k][considered]) > PROBE_MOVED * np.abs(a[considered])):
                 found[k] = FLOAT32
     return found
