@@ -28,7 +28,8 @@ MAX_STORED = 3
 
 
 def masks_of(ctx: Context) -> list[str]:
-    """The masks an edit may multiply in: the layer's own, then its inputs compared with 0."""
+    """The masks an edit may multiply in: the layer's own, then its inputs compared with 0, then what forward stored
+    (`stored`), as it is and with an axis added."""
     own = [m for m in ctx.masks if "[" not in m][:2]
     return own + [f"({r} > 0)" for r in inputs(ctx)[:2]] + [m for s in stored(ctx) for m in (s, f"{s}[..., None]")]
 
