@@ -21,7 +21,8 @@ import pytest
 
 from gradlab.cli.main import main
 from gradlab.grading.assignment import BUILTIN, load_assignment
-from gradlab.grading.grader import Grade, LayerGrade, grade_submission
+from gradlab.grading.grader import grade_submission
+from gradlab.grading.grades import Grade, LayerGrade
 from gradlab.grading.sandbox import jail
 
 REFERENCE = Path(__file__).parent.parent / "reference"

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from gradlab.core.bugs import BUGS
-from gradlab.grading.grader import Grade, LayerGrade, Part
+from gradlab.grading.grades import Grade, LayerGrade
+from gradlab.grading.tally import Part
 
 PART_TITLES = {"forward": "forward output", "structure": "structure (inputs, parameters, samples left alone)"}
 

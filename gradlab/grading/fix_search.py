@@ -22,7 +22,7 @@ from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.session import close, start
 
 if TYPE_CHECKING:
-    from gradlab.grading.grader import Grade, LayerGrade
+    from gradlab.grading.grades import Grade, LayerGrade
 
 __all__ = ["FIX_MARGIN_SECONDS", "MIN_FIX_SECONDS", "fix_from_reply", "fix_in", "search_fixes"]
 

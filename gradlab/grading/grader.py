@@ -8,6 +8,8 @@ split into tests (forward, each gradient, structure) by the assignment's weights
 only if it passes on every case, and a wrong forward voids the layer's other tests (a backward
 consistent with the wrong function proves nothing). A sandbox that hangs, dies or talks nonsense
 costs the layer it was serving; a fresh one serves the next layer.
+The grade's objects are in `gradlab.grading.grades`, how the proxy of each case is built in
+`gradlab.grading.layer_factory`.
 Non-goals: the output formats (`gradlab.grading.gradescope`, `gradlab.grading.feedback`), many submissions
 at once (`gradlab.grading.class_folder`).
 """
@@ -18,7 +20,6 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,80 +29,23 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 
 from gradlab.cases.parameter_forms import parameter_form
-from gradlab.cases.runner import takes_optional_input
 from gradlab.cases.strategies import specs as spec_strategy
-from gradlab.conventions.adapters import layout_hints, takes_indices
-from gradlab.conventions.layouts import ColumnsLayer
-from gradlab.conventions.layouts import hints as columns_hints
-from gradlab.conventions.layouts import refusal as columns_refusal
-from gradlab.conventions.registry import Entry
 from gradlab.core.check import check_case
 from gradlab.core.protocol import LayerCrash
-from gradlab.core.results import CaseResult, FixResult
+from gradlab.core.results import CaseResult
 from gradlab.grading import session
 from gradlab.grading.assignment import Assignment, RequiredLayer
 from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
+from gradlab.grading.grades import Grade, LayerGrade
+from gradlab.grading.layer_factory import layer_factory, remote_forward_backward
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
-from gradlab.grading.sandbox.remote_layer import RemoteLayer
 from gradlab.grading.tally import Part, Tally
 from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-
-
-@dataclass
-class LayerGrade:
-    required: RequiredLayer
-    found_as: str | None
-    parts: list[Part]
-    error: str | None = None
-    cases: int = 0
-    note: str = ""
-    #: hints said in the layout the layer was graded in, where they differ from `gradlab.core.bugs`
-    hints: dict[str, str] = field(default_factory=dict)
-    #: the verified fix (or that none was found) when the assignment shows fixes; `fix_note` says why none
-    #: was searched (the time budget spent)
-    fix: FixResult | None = None
-    fix_note: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.found_as or self.required.name
-
-    @property
-    def score(self) -> float:
-        # to the cent, as the total: parts of 20 points split in sevenths must not add up to 19.9998
-        return round(sum(p.score for p in self.parts), 2)
-
-    @property
-    def max_score(self) -> float:
-        return self.required.points
-
-    @property
-    def bug_codes(self) -> list[str]:
-        return list(dict.fromkeys(c for p in self.parts for c in p.codes))
-
-
-@dataclass
-class Grade:
-    submission: str
-    assignment: Assignment
-    layers: list[LayerGrade]
-    notes: list[str] = field(default_factory=list)
-    execution_time: float = 0.0
-    #: the sandbox the code ran in: "bwrap" (the jail) or "process" (a plain child, see the README)
-    sandbox: str = ""
-
-    @property
-    def score(self) -> float:
-        return round(sum(layer.score for layer in self.layers), 2)
-
-    @property
-    def max_score(self) -> float:
-        return self.assignment.max_score
 
 
 def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
@@ -157,10 +101,10 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     zeros = size = 0
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
-        factory, flat = _layer_factory(box, entry, kind, assignment, grade)
+        factory, flat = layer_factory(box, entry, kind, assignment, grade)
         # the form a parameter takes in the layer (PReLU's one slope or one per feature), found as the checker finds it
         form = {} if flat else parameter_form(kind, assignment.convention,
-                                              partial(_remote_forward_backward, box, entry["name"], kind),
+                                              partial(remote_forward_backward, box, entry["name"], kind),
                                               reraise=(SandboxFailure,))
     except SandboxFailure as exc:
         for p in grade.parts:
@@ -245,56 +189,6 @@ def _check(make: Callable[[Case], Any], kind: Kind, case: Case, entry: dict[str,
         raise LayerBroke(f"gradlab could not check what your layer returned ({type(exc).__name__}: "
                          f"{str(exc)[:200]}); forward must return an array of one fixed shape for one input, "
                          "backward arrays of the input's and parameters' shapes") from None
-
-
-def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, case: Any) -> RemoteLayer:
-    """A proxy of the student's layer `name`, remembered in `made` (its first output is graded)."""
-    made.append(RemoteLayer(box, name, kind, case))
-    return made[-1]
-
-
-def _layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment,
-                   grade: LayerGrade) -> tuple[Callable[[list[Any]], Callable[[Case], Any]], bool]:
-    """How the student's layer is built for each case (given the list that remembers what was made),
-    and whether cases keep a flat 2-D input; sets the layer's note and hints. The probe of a richer
-    input may raise `SandboxFailure`."""
-    # a layer whose course convention fixes its layout (deeplearning.ai's linear_*: samples as columns, W (out, in))
-    # is turned around in the child by its own adapter already; turning it here too gave it rows again
-    own = entry.get("layout") is not None
-    if own:  # its hints are said in that convention, as `gradlab check` says them
-        grade.hints = layout_hints(Entry(entry["name"], kind.name, entry["convention"], None, options={
-            k: v for k in ("layout", "weights", "param_gradients") if isinstance(v := entry.get(k), str)}))
-    columns = assignment.layout == "columns" and columns_refusal(kind) is None and not own
-    if assignment.layout == "columns" and not columns and not own:
-        grade.note = f"graded batch-first: the column layout is for 2-D data (features, N), and {kind.name} " \
-                     "layers keep their samples first in every course"
-    if columns:  # the student's layer takes samples as columns: gradlab's cases are turned around for it
-        grade.hints = columns_hints(assignment.weight_layout)
-        return (lambda made: partial(_new_columns, made, box, entry, kind, assignment.weight_layout)), True
-    flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind), reraise=(SandboxFailure,))
-    if flat and kind.optional_input is not None:
-        grade.note = kind.optional_input.note.format(name=entry["name"], checked="graded")
-    return (lambda made: partial(_new_remote, made, box, entry["name"], kind)), flat
-
-
-def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kind, weights: str,
-                 case: Case) -> ColumnsLayer:
-    """A proxy of the student's layer written for samples as columns, seen in gradlab's row layout."""
-    layer = ColumnsLayer(lambda inner: RemoteLayer(box, entry["name"], kind, inner), kind, case, weights=weights,
-                         index_labels=takes_indices(entry["convention"], not kind.is_loss, kind))
-    made.append(layer)
-    return layer
-
-
-def _remote_forward(box: Sandbox, name: str, kind: Kind, case: Any) -> np.ndarray:
-    return RemoteLayer(box, name, kind, case).forward(case.x.copy(), None)
-
-
-def _remote_forward_backward(box: Sandbox, name: str, kind: Kind, case: Any) -> tuple[np.ndarray, dict[str, Any]]:
-    layer = RemoteLayer(box, name, kind, case)
-    y = layer.forward(case.x.copy(), None)
-    _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
-    return y, grads
 
 
 def _missing(required: RequiredLayer, assignment: Assignment, why: str) -> LayerGrade:

@@ -12,7 +12,7 @@ from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
 from gradlab.grading.sandbox.streams import Output
 
 if TYPE_CHECKING:
-    from gradlab.grading.grader import Grade
+    from gradlab.grading.grades import Grade
 
 __all__ = ["close", "collect", "start", "unimported"]
 
