@@ -6,47 +6,37 @@ Course code is rarely a lone file: CS231n's `cs231n/layer_utils.py` does `from .
 imports `activations.py` next to it. `load_module` finds those roots from the file's own location
 and its import statements, imports the file as part of its package when it is in one, and restores
 `sys.path` and `sys.modules` afterwards, so two students' `layers.py` never meet.
-A failure is one line naming the module that is missing and what to do about it.
+A failure is one line naming the module that is missing and what to do about it
+(`gradlab.conventions.import_errors`); what the import is lent and gives back is in
+`gradlab.conventions.import_finders`.
 Non-goal: finding layers in the module (that is `gradlab.conventions.discover`).
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import importlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
-__all__ = ["PAST_BUILTINS", "LoadError", "PastBuiltins", "Python2Source", "load_module", "local_modules", "package_of",
-           "search_roots"]
+from gradlab.conventions.import_errors import (
+    LoadError,
+    Python2Source,
+    missing_module,
+    raised_through,
+    syntax_error,
+    user_line,
+)
+from gradlab.conventions.import_finders import LEFT_MODULES, PAST_BUILTINS, notebook_shell
+
+__all__ = ["LoadError", "Python2Source", "load_module", "local_modules", "package_of", "search_roots"]
 
 #: how many folders above a file may hold the top-level modules it imports (a repository root)
 MAX_LEVELS_UP = 4
 #: how many local modules are followed when looking for what they import
 MAX_LOCAL_FILES = 50
-_GRADLAB = Path(__file__).resolve().parents[1]
-
-
-class LoadError(Exception):
-    """A user's file could not be imported; the message is one line naming the file and the fix."""
-
-
-class Python2Source(LoadError):
-    """The file is Python 2 (a print statement, `except E, e:`): not a mistake of the file, code for another
-    Python (CS231n's 2016 solutions, Nielsen's book); a folder's check sets it aside."""
-
-
-#: SyntaxError messages that only Python 2 code gives
-_PYTHON_2_SYNTAX = ("Missing parentheses in call to 'print'", "Missing parentheses in call to 'exec'",
-                    "multiple exception types must be parenthesized")
 
 
 def package_of(path: Path) -> tuple[Path, str] | None:
@@ -203,7 +193,7 @@ def _installed(name: str) -> bool:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return False
-    return spec is not None and spec.loader is not _LEFT  # a user's module left by an earlier import is not
+    return spec is not None and spec.loader is not LEFT_MODULES  # a user's module left by an earlier import is not
 
 
 def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
@@ -217,28 +207,21 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         raise LoadError(f"{shown}: not a Python file gradlab can import")
     roots = search_roots(path)
     package = package_of(path)
-    _LEFT.install()
-    _LEFT.serving = False
+    LEFT_MODULES.install()
+    LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     sys.meta_path.append(PAST_BUILTINS)
     sys.path[:0] = [str(r) for r in roots]
-    shell = _notebook_shell()
+    shell = notebook_shell()
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
-        if exc.filename and Path(exc.filename).resolve() != path:
-            where = f"{shown} (through {Path(exc.filename).name}:{exc.lineno})"
-        else:
-            where = f"{shown}:{exc.lineno}"
-        if exc.msg.startswith(_PYTHON_2_SYNTAX):
-            raise Python2Source(f"{where}: syntax error of Python 2 code ({exc.msg.split('.')[0]}); gradlab runs "
-                                f"Python 3: convert it (2to3 -w {path.name}) and run again") from None
-        raise LoadError(f"{where}: syntax error: {exc.msg}; fix the line and run again") from None
+        raise syntax_error(exc, path, shown) from None
     except ModuleNotFoundError as exc:
-        raise LoadError(_missing(path, exc, roots, shown)) from None
+        raise LoadError(missing_module(path, exc, [*roots, *_above(roots[0])], shown)) from None
     except (Exception, SystemExit) as exc:
-        line = _user_line(exc, path)
-        raise LoadError(f"{shown}{_through(exc, path, roots)} raised {type(exc).__name__} while being imported"
+        line = user_line(exc, path)
+        raise LoadError(f"{shown}{raised_through(exc, path, roots)} raised {type(exc).__name__} while being imported"
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         shell()
@@ -246,93 +229,14 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         for name in ("past.builtins", "past"):
             if getattr(sys.modules.get(name), "__loader__", None) is PAST_BUILTINS:
                 del sys.modules[name]
-        _LEFT.serving = True
+        LEFT_MODULES.serving = True
         # folders the user's code put on sys.path itself (sys.path.insert(0, '../lib')) hold the user's modules too
         added = [Path(p).resolve() for p in sys.path if p and p not in saved_path and p not in map(str, roots)]
         sys.path[:] = saved_path
         # the user's own modules leave with the import (installed ones, numpy's lazy parts, stay); all are looked
         # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
         for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], [*roots, *added])]:
-            _LEFT.modules[name] = sys.modules.pop(name)
-
-
-class _LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """The user's modules an import left, found again by a later import of the user's code that nothing else
-    finds: numpy-ml's optimizer imports `from ..initializers import ...` when it is built, at call time,
-    long after its package left sys.modules. Consulted last, after every installed package and sys.path,
-    so a file imported later gets its own modules; the next `load_module` takes the found ones back."""
-
-    def __init__(self) -> None:
-        self.modules: dict[str, ModuleType] = {}
-        #: off while a file is imported: what it imports must be its own, or the error that names it
-        self.serving = True
-
-    def install(self) -> None:
-        if self not in sys.meta_path:
-            sys.meta_path.append(self)
-        for name, module in self.modules.items():  # found again since the last import: they leave again
-            if sys.modules.get(name) is module:
-                del sys.modules[name]
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        module = self.modules.get(name) if self.serving else None
-        if module is None:
-            return None
-        return importlib.util.spec_from_loader(name, self, is_package=hasattr(module, "__path__"))
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return self.modules[spec.name]
-
-    def exec_module(self, module: ModuleType) -> None:
-        """Already run when its file was imported."""
-
-
-_LEFT = _LeftModules()
-
-
-class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """CS231n's published files begin with `from past.builtins import xrange` (the `future` package of the
-    course's requirements, rarely installed next to gradlab): asked after every other finder, so an installed
-    `past` wins, this gives `past.builtins` with Python 2's names as Python 3 spells them. Only while a file
-    is imported: the names are bound by then."""
-
-    NAMES = {"xrange": range, "basestring": str, "unicode": str, "long": int, "raw_input": input}
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if name in ("past", "past.builtins"):
-            return importlib.util.spec_from_loader(name, self, is_package=name == "past")
-        return None
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
-        return None
-
-    def exec_module(self, module: ModuleType) -> None:
-        if module.__name__ == "past.builtins":
-            module.__dict__.update(self.NAMES)
-
-
-PAST_BUILTINS = PastBuiltins()
-
-
-class _QuietShell:
-    """What `get_ipython()` returns while a notebook exported as .py is imported: its magics
-    (`get_ipython().run_line_magic('matplotlib', 'inline')`, the lines nbconvert writes) do nothing."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
-def _notebook_shell() -> Callable[[], None]:
-    """Give the import a `get_ipython` when there is none (outside IPython); returns how to take it back."""
-    if hasattr(builtins, "get_ipython"):
-        return lambda: None
-    shell = _QuietShell()
-    builtins.get_ipython = lambda: shell  # type: ignore[attr-defined]
-
-    def take_back() -> None:
-        if hasattr(builtins, "get_ipython"):
-            del builtins.get_ipython
-    return take_back
+            LEFT_MODULES.modules[name] = sys.modules.pop(name)
 
 
 def _import(path: Path, dotted: str | None) -> ModuleType:
@@ -365,43 +269,3 @@ def _under(module: ModuleType, roots: list[Path]) -> bool:
         pass
     resolved = [Path(p).resolve() for p in places if p]
     return any(p.is_relative_to(r) and "site-packages" not in p.parts for p in resolved for r in roots)
-
-
-def _missing(path: Path, exc: ModuleNotFoundError, roots: list[Path], shown: str) -> str:
-    missing = exc.name or "a module"
-    importer, line = _importing_frame(exc, path)
-    via = "" if importer == path else f" (through {importer.name})"
-    searched = ", ".join(str(r) for r in dict.fromkeys([*roots, *_above(roots[0])]))
-    return (f"{shown}{via} imports {missing!r}{line}, which is neither installed nor found next to the file or in "
-            f"the folders above it (searched {searched}); install it, or run gradlab on the file inside the project "
-            f"that holds {missing.split('.')[0]!r}")
-
-
-def _importing_frame(exc: BaseException, path: Path) -> tuple[Path, str]:
-    """The user's file whose import statement failed, and its line (the innermost such frame)."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        here = Path(frame.filename)
-        if frame.filename.endswith(".py") and "importlib" not in here.parts and not here.is_relative_to(_GRADLAB):
-            return Path(frame.filename).resolve(), f" (line {frame.lineno})"
-    return path, ""
-
-
-def _through(exc: BaseException, path: Path, roots: list[Path]) -> str:
-    """` (through layers.py, line 7)` when the exception was raised in another of the user's modules."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        here = Path(frame.filename)
-        if not frame.filename.endswith(".py") or "site-packages" in here.parts:
-            continue
-        here = here.resolve()
-        if here == path:
-            return ""
-        if any(here.is_relative_to(r) for r in roots) and not here.is_relative_to(_GRADLAB):
-            return f" (through {here.name}, line {frame.lineno})"
-    return ""
-
-
-def _user_line(exc: BaseException, path: Path) -> str:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).resolve() == path:
-            return f" (line {frame.lineno})"
-    return ""

@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     # loaded before student code, so a submission that patches them patches its own copy only
     from gradlab import kinds  # noqa: F401
     from gradlab.conventions import adapters, discover  # noqa: F401
-    from gradlab.conventions.imports import PastBuiltins
+    from gradlab.conventions.import_finders import PastBuiltins
     from gradlab.core import protocol  # noqa: F401
     from gradlab.grading.sandbox.wire import WireError, decode, encode
 

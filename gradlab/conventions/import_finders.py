@@ -1,0 +1,99 @@
+"""What gradlab lends the import of a user's file, and takes back: finders on `sys.meta_path`, a notebook's shell.
+
+`gradlab.conventions.imports.load_module` imports a user's file and then removes every module of the user's from
+`sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`) or that was written
+for Python 2 (`PAST_BUILTINS`), and a notebook exported as .py finds the `get_ipython()` its magics call.
+Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+__all__ = ["LEFT_MODULES", "PAST_BUILTINS", "LeftModules", "PastBuiltins", "notebook_shell"]
+
+
+class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The user's modules an import left, found again by a later import of the user's code that nothing else
+    finds: numpy-ml's optimizer imports `from ..initializers import ...` when it is built, at call time,
+    long after its package left sys.modules. Consulted last, after every installed package and sys.path,
+    so a file imported later gets its own modules; the next `load_module` takes the found ones back."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleType] = {}
+        #: off while a file is imported: what it imports must be its own, or the error that names it
+        self.serving = True
+
+    def install(self) -> None:
+        if self not in sys.meta_path:
+            sys.meta_path.append(self)
+        for name, module in self.modules.items():  # found again since the last import: they leave again
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        module = self.modules.get(name) if self.serving else None
+        if module is None:
+            return None
+        return importlib.util.spec_from_loader(name, self, is_package=hasattr(module, "__path__"))
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return self.modules[spec.name]
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Already run when its file was imported."""
+
+
+LEFT_MODULES = LeftModules()
+
+
+class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """CS231n's published files begin with `from past.builtins import xrange` (the `future` package of the
+    course's requirements, rarely installed next to gradlab): asked after every other finder, so an installed
+    `past` wins, this gives `past.builtins` with Python 2's names as Python 3 spells them. Only while a file
+    is imported: the names are bound by then."""
+
+    NAMES = {"xrange": range, "basestring": str, "unicode": str, "long": int, "raw_input": input}
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name in ("past", "past.builtins"):
+            return importlib.util.spec_from_loader(name, self, is_package=name == "past")
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        if module.__name__ == "past.builtins":
+            module.__dict__.update(self.NAMES)
+
+
+PAST_BUILTINS = PastBuiltins()
+
+
+class _QuietShell:
+    """What `get_ipython()` returns while a notebook exported as .py is imported: its magics
+    (`get_ipython().run_line_magic('matplotlib', 'inline')`, the lines nbconvert writes) do nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def notebook_shell() -> Callable[[], None]:
+    """Give the import a `get_ipython` when there is none (outside IPython); returns how to take it back."""
+    if hasattr(builtins, "get_ipython"):
+        return lambda: None
+    shell = _QuietShell()
+    builtins.get_ipython = lambda: shell  # type: ignore[attr-defined]
+
+    def take_back() -> None:
+        if hasattr(builtins, "get_ipython"):
+            del builtins.get_ipython
+    return take_back
