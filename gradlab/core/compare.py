@@ -98,13 +98,8 @@ def compare(name: str, analytic: np.ndarray | None, numeric_grad: np.ndarray, *,
     user_a, user_n, user_rel = view(a), view(n), view(rel)
     worst = np.unravel_index(int(np.argmax(user_rel)), user_n.shape) if n.size else None
     if not passed:
-        evidence = _asked(jacobians, G, n, view, view_up)
-        try:
-            d = _computed_after_the_update(name, evidence, rtol) or \
-                diagnose_values(name, view(np.where(skipped, n, a)), user_n, view(ok | skipped), N,
-                                upstream=view_up(G), evidence=evidence, rtol=rtol)
-        finally:
-            _leave(evidence)
+        d = _diagnosed(name, view(np.where(skipped, n, a)), n, user_n, view(ok | skipped), G, N, rtol=rtol,
+                       jacobians=jacobians, view=view, view_up=view_up)
         code, sentence = d.code, d.sentence
     return GradientResult(
         analytic_shape=user_a.shape, passed=passed, max_rel_error=float(rel.max(initial=0.0)),
@@ -168,6 +163,20 @@ def _none_given(name: str, scale: float, base: dict[str, Any]) -> GradientResult
                               "missing?)", **base)
     return GradientResult(analytic_shape=None, passed=False, max_rel_error=1.0, bug_code="zero-gradient",
                           diagnosis=f"{name} was never computed (None) but the true gradient is not zero", **base)
+
+
+def _diagnosed(name: str, user_a: np.ndarray, n: np.ndarray, user_n: np.ndarray, user_ok: np.ndarray, G: np.ndarray,
+               N: int, *, rtol: float, jacobians: Callable[[], Evidence | None] | None,
+               view: Callable[[np.ndarray], np.ndarray], view_up: Callable[[np.ndarray], np.ndarray]) -> Diagnosis:
+    """The bug a failed gradient's values show (`user_a`: the analytic gradient with its skipped kinks' elements
+    taken from the numeric one, `n`; `user_ok`: the elements that agree; both in the user's orientation, as
+    `user_n`), asked of the layer's evidence, which is left as diagnosis found it."""
+    evidence = _asked(jacobians, G, n, view, view_up)
+    try:
+        return _computed_after_the_update(name, evidence, rtol) or \
+            diagnose_values(name, user_a, user_n, user_ok, N, upstream=view_up(G), evidence=evidence, rtol=rtol)
+    finally:
+        _leave(evidence)
 
 
 def _asked(evidence: Callable[[], Evidence | None] | None, G: np.ndarray, n: np.ndarray,
