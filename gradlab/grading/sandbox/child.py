@@ -300,7 +300,9 @@ def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], dict[str, 
     return entries, skipped, duplicates, None
 
 
-def main(argv: list[str] | None = None) -> None:
+def _parser() -> argparse.ArgumentParser:
+    """The child's command line, written by `gradlab.grading.sandbox.process`: the pipes it reads requests from and
+    writes replies to, the limits it sets on itself, the uid it drops to, the submission's files."""
     p = argparse.ArgumentParser(prog="gradlab.grading.sandbox.child")
     p.add_argument("--req", type=int, required=True)
     p.add_argument("--rep", type=int, required=True)
@@ -311,7 +313,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-reply-bytes", type=int, required=True)
     p.add_argument("--stage", default=None, help="copy this read-only folder into the working folder first")
     p.add_argument("files", nargs="+")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     _limit(args.memory_mb, args.cpu_seconds, args.fsize_mb)
     if args.uid is not None:
         _drop_privileges(args.uid)
