@@ -29,8 +29,9 @@ from gradlab.conventions.calling import (
     crash_report,
     signature,
 )
+from gradlab.conventions.class_construction import SIZE_NAMES
 from gradlab.conventions.class_slots import Slot, find_slot
-from gradlab.conventions.class_style import SIZE_NAMES, ClassLayer
+from gradlab.conventions.class_style import ClassLayer
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 

@@ -1,0 +1,207 @@
+"""Build a class-style layer as its course builds it, on gradlab's case (`gradlab.conventions.class_style`).
+
+Constructors take the parameter arrays (`Affine(W, b)`) or the sizes (`Dense(n_in, n_out)`: the layer draws its own
+weights, which gradlab then replaces with its own), and hyper-parameters by their usual names; a sample's shape, a
+window's (height, width) or a learning rate by theirs. A constructor that unpacks a pair or takes shapes where
+gradlab gave one number is built again so. A constructor that fails on what gradlab guessed is set aside with what
+gradlab gave (`ConventionMismatch`); one named as the course names it that raises has crashed.
+Non-goal: calling the layer (`gradlab.conventions.class_style`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import traceback
+from typing import Any
+
+from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
+from gradlab.conventions.case_refusals import refuse_other_kernels
+from gradlab.conventions.class_slots import PARAM_ALIASES
+from gradlab.kinds import Case, Kind
+
+__all__ = ["LR_NAMES", "SIZE_NAMES", "construct"]
+
+# hyper-parameter names a class constructor may use, mapped to the case's hyper keys
+_HYPER_ALIASES = {
+    "stride": "stride", "pad": "pad", "padding": "pad",
+    "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h", "kernel_size": "pool_h",
+    "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
+    "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
+    "dropout_rate": "ratio", "drop_ratio": "ratio", "drop_prob": "ratio", "dropout_prob": "ratio",
+    "keep_prob": "ratio", "keep_probability": "ratio",
+    "eps": "eps", "epsilon": "eps", "momentum": "momentum",
+    "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
+    "stateful": "stateful",
+}
+#: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
+SIZE_NAMES = {
+    "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
+           "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x",
+           "units_prev", "units_in", "in_channels", "in_chans"),
+    "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
+            "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
+            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size", "out_channels", "out_chans"),
+    "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
+                 "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
+                 "d_model", "num_parameters"),
+    "vocab": ("vocab_size", "num_embeddings", "n_vocab", "vocab", "input_dim", "n_words"),
+    "kernel": ("kernel_size", "filter_size", "ksize", "k_size", "kernel", "field", "receptive_field"),
+    "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
+}
+_ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
+#: constructor arguments for the shape of one sample, and for a window's (height, width)
+_INPUT_SHAPE_NAMES = ("input_shape", "in_shape", "inputs_shape", "shape_in", "d_in", "input_dims")
+_WINDOW_SHAPE_NAMES = ("filter_shape", "kernel_shape", "pool_shape", "window_shape", "pool_window")
+#: what Python says when a number is used as a shape (`len(D_in)`, `D_in[0]`, `(*shape, n)`)
+_NOT_A_SHAPE = ("object of type 'int' has no len()", "'int' object is not subscriptable",
+                "'int' object is not iterable")
+#: names of a learning rate, in a constructor or as backward's second argument
+LR_NAMES = ("lr", "learning_rate", "alpha", "eta", "step_size", "learning_rate_init", "rate_of_learning")
+
+
+def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
+    """The layer object, built as the course builds it, and the attribute holding a constructor's
+    learning rate (set to 1, so that an update inside backward is the gradient), if any."""
+    try:
+        sig = signature(cls)
+    except (TypeError, ValueError):
+        sig = None
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    lr_name: str | None = None
+    if sig is not None:
+        args, kwargs, lr_name = _arguments(cls, sig, kind, case)
+    try:
+        obj = cls(*args, **kwargs)
+    except TypeError as exc:
+        # a constructor that unpacks a pair where gradlab gave one number (stride=None, then `sh, sw = stride`):
+        # built again with each window hyper-parameter as a pair
+        pairs = {k: (v, case.hyper.get("pool_w", v)) if _HYPER_ALIASES[k] == "pool_h" else (v, v)
+                 for k, v in kwargs.items() if _HYPER_ALIASES.get(k) in ("stride", "pool_h") and isinstance(v, int)}
+        # one that takes its sizes as shapes (`Dense(D_in=(784,), D_out=(10,))`, then `len(D_in)`): built again with
+        # each size as a shape of one axis
+        shapes = {k: (v,) for k, v in kwargs.items() if k.lower() in _ALL_SIZE_NAMES and isinstance(v, int)}
+        retry = pairs if "cannot unpack non-iterable int" in str(exc) else \
+            shapes if any(w in str(exc) for w in _NOT_A_SHAPE) else {}
+        if not retry:
+            raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
+        try:
+            obj = cls(*args, **{**kwargs, **retry})
+        except (Exception, SystemExit) as again:
+            raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
+    except (Exception, SystemExit) as exc:
+        raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
+    lr_attribute = None
+    if lr_name is not None:
+        lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
+                             if isinstance(getattr(obj, a, None), (int, float))), None)
+    return obj, lr_attribute
+
+
+def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
+               case: Case) -> tuple[list[Any], dict[str, Any], str | None]:
+    positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
+    by_array = bool(positional) and positional[0].name.lower() in aliases or not _takes_sizes(positional, kind, case)
+    if by_array and positional and positional[0].name.lower() not in aliases and \
+            positional[0].name.lower() in (*_INPUT_SHAPE_NAMES, *_ALL_SIZE_NAMES):
+        by_array = False  # `Conv2D(D_in, D_out, filter_shape)`: shapes, for a kind that reports no sizes
+    # the arrays go to the leading arguments that are not hyper-parameters: TimeGRU(Wx, Wh, stateful=False),
+    # a version without bias, takes two
+    arrays = next((i for i, p in enumerate(positional) if p.name in _HYPER_ALIASES), len(positional))
+    args: list[Any] = [case.params[p] for p in kind.params][: arrays] if by_array else []
+    kwargs: dict[str, Any] = {}
+    lr_name = None
+    sizes = dict(kind.sizes(case)) if kind.sizes is not None and not by_array else {}
+    unnamed_roles = [r for r in sizes if not any(p.name.lower() in SIZE_NAMES.get(r, ()) for p in positional)]
+    for p in positional[len(args):]:
+        lower = p.name.lower()
+        role = next((r for r in sizes if lower in SIZE_NAMES.get(r, ())), None)
+        if role is not None:
+            if role == "kernel":  # one size for both axes: square filters only
+                refuse_other_kernels(cls.__name__, p.name, case)
+            kwargs[p.name] = sizes[role]
+        elif _HYPER_ALIASES.get(p.name) in case.hyper:
+            kwargs[p.name] = _as_default_is(p, case.hyper, _HYPER_ALIASES[p.name])
+        elif p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind's own course spells it
+            kwargs[p.name] = case.hyper[p.name]
+        elif lower in _WINDOW_SHAPE_NAMES and p.default in (None, p.empty) and _window(case) is not None:
+            kwargs[p.name] = _window(case)  # `MaxPool2D(filter_shape=(2, 2))`, a kernel's (height, width)
+        elif lower in _INPUT_SHAPE_NAMES and p.default in (None, p.empty):
+            # a library's layers are told the shape of one sample when a model is built (Keras' input_shape)
+            kwargs[p.name] = tuple(case.x.shape[1:])
+        elif lower in LR_NAMES and kind.params and (p.default is p.empty or not by_array):
+            # the learning rate a layer that builds its own weights updates them with (a leaky ReLU's
+            # alpha is its slope; a textbook layer's optional lr stays as it is)
+            kwargs[p.name], lr_name = 1.0, p.name
+        elif p.default is p.empty and unnamed_roles:
+            kwargs[p.name] = sizes[unnamed_roles.pop(0)]  # `Dense(a, b)`: sizes in the kind's order
+        elif p.default is p.empty:
+            # gradlab's limit, not the layer's bug: not checked, and said so (a kernel size given as a shape)
+            raise ConventionMismatch(
+                f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a {kind.name} "
+                f"layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)}): give it a default, "
+                f"or say what it is with --kind")
+    for p in sig.parameters.values():
+        if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
+            kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+    return args, kwargs, lr_name
+
+
+def _window(case: Case) -> tuple[int, ...] | None:
+    """The (height, width) of a pooling window, or of a convolution's kernel W (F, C, HH, WW); None for neither."""
+    if "pool_h" in case.hyper:
+        return int(case.hyper["pool_h"]), int(case.hyper.get("pool_w", case.hyper["pool_h"]))
+    weights = case.params.get("W")
+    return tuple(int(n) for n in weights.shape[2:]) if weights is not None and weights.ndim == 4 else None
+
+
+def _as_default_is(p: inspect.Parameter, hyper: dict[str, Any], key: str) -> Any:
+    """The case's hyper-parameter, as a pair when the argument's default is one (`kernel_size=(2, 2)`): the pool's
+    (height, width), a stride twice."""
+    value = hyper[key]
+    if isinstance(p.default, tuple) and len(p.default) == 2 and not isinstance(value, tuple):
+        return (value, hyper.get("pool_w", value)) if key == "pool_h" else (value, value)
+    return value
+
+
+def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) -> bool:
+    """Whether the constructor takes sizes rather than arrays: a size name among its arguments, or
+    as many required unnamed arguments as the kind has sizes and no parameter name."""
+    if kind.sizes is None or not positional:
+        return False
+    roles = [r for r in kind.sizes(case) if r != "kernel"]  # a kernel size alone is a pool's or a hyper-parameter
+    names = {p.name.lower() for p in positional}
+    if any(names & set(SIZE_NAMES.get(r, ())) for r in roles):
+        return True
+    aliases = {a.lower() for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
+    required = [p for p in positional if p.default is p.empty]
+    return not (names & aliases) and len(required) == len(roles) and len(kind.params) != len(required)
+
+
+def _construction_error(cls: type, sig: inspect.Signature | None, kind: Kind, exc: BaseException,
+                        given: dict[str, Any] | None = None, arrays: bool = True) -> Exception:
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)] if sig is not None else []
+    left = [p.name for p in positional if p.default is None and p.name not in (given or {})]
+    lines = " ".join(f.line or "" for f in traceback.extract_tb(exc.__traceback__))
+    left = [n for n in left if re.search(rf"\b{re.escape(n)}\b", lines)] or left  # those the failing lines read
+    if left and uses_none(exc):
+        # an argument gradlab cannot supply, left at its default None, that the constructor needs (a library's
+        # Conv2D(D_in, D_out, filter_shape) told its output shape when its model is built): gradlab's limit
+        return ConventionMismatch(
+            f"{cls.__name__}({', '.join(p.name for p in positional)}) needs {', '.join(left)}, which gradlab cannot "
+            f"supply for a {kind.name} layer (left at its default None, it raised {type(exc).__name__}: {exc}): not "
+            f"checked; give {'it' if len(left) == 1 else 'them'} a default, or check it with gradlab.assert_backward")
+    names = [p.name for p in positional[: len(kind.params)]]
+    expected = [a for p in kind.params for a in PARAM_ALIASES.get(p, (p,))]
+    if kind.params and names and not all(n in expected for n in names):
+        # arguments not named as the course names them, given what gradlab guessed: its guess failed, not the layer
+        what = "the parameter arrays" if arrays else \
+            "sizes " + ", ".join(f"{k}={v}" for k, v in (given or {}).items() if isinstance(v, (int, tuple)))
+        return ConventionMismatch(
+            f"{cls.__name__}({', '.join(p.name for p in positional)}) raised {type(exc).__name__} when given "
+            f"{what} ({exc}): not checked; gradlab builds {cls.__name__}({', '.join(kind.params)}) as the course "
+            "does, or with sizes named like Dense(input_size, output_size)")
+    return crash_report(f"{cls.__name__}(...)", exc)
