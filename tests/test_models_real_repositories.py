@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from gradlab.cli.main import main
+from gradlab.models.discover import check_model_files
 
 REAL = Path(__file__).parent / "realmodels"
 
@@ -49,3 +50,13 @@ def test_a_model_file_that_does_not_import_in_a_folder_is_a_file_error_with_its_
     status, said, doc = checked(capsys, tmp_path, REAL / "broken_import")
     assert status == 1 and "imports 'missing_helpers' (line 4)" in said and "1 file error(s)" in said
     assert "not imported" not in said  # was: passed over as a file that defines no layer
+
+
+def test_a_model_run_at_its_own_sizes_is_checked_once_by_projection_and_a_wrong_gradient_still_named():
+    # every case would be built at the same (large) sizes: one case, each parameter projected first; the
+    # textbook's DeepConvNet (28x28 images) took 8 minutes element by element over three cases, now under one
+    right, wrong = check_model_files([REAL / "own_sizes.py"])
+    assert right.verdict == "pass" and right.examples == 1 and "input_dim=64" in right.case, right.explain()
+    assert all(g.method.startswith("projection") for g in right.gradients.values())
+    assert [p for p, g in wrong.gradients.items() if not g.passed] == ["b2"] and wrong.bug_codes == ["scaled"]
+    assert wrong.gradients["b2"].method == "elementwise"  # the failing projection is looked at element by element

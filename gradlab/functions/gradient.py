@@ -87,20 +87,21 @@ def _upstream_for(y0: np.ndarray, upstream: Any, what: str) -> np.ndarray:
 
 def judge(name: str, analytic: Any, arr: np.ndarray, evaluate: Callable[[], np.ndarray], *, upstream: np.ndarray,
           y0: np.ndarray, batch_size: int = 1, rtol: float = RTOL, atol: float = ATOL,
-          shown_as: str | None = None) -> GradientResult:
+          shown_as: str | None = None, project_above: int = projection.AUTO_MIN_SIZE) -> GradientResult:
     """The verdict on `analytic` as the gradient of sum(upstream * evaluate()) with respect to `arr`.
 
     `evaluate()` must read `arr`, which is perturbed in place and restored exactly. `name` keys the
     result (`W1`, `weights[0]`); `shown_as` is how the user's code spells the gradient in sentences
     (`grads['W1']`, `nabla_w[0]`), `name` by default. `batch_size` lets the diagnosis tell a
-    missing 1/N from another factor. The step and rtol follow the precision the output is in.
+    missing 1/N from another factor. The step and rtol follow the precision the output is in. Arrays of
+    more than `project_above` elements are checked by projection first, element-wise only when it fails.
     """
     precision = precision_of(y0)
     h = numeric.steps(arr, precision.step)
     rtol = max(rtol, precision.rtol)
     shown = shown_as or name
     a = None if analytic is None else _analytic_array(analytic)
-    if a is not None and arr.size > projection.AUTO_MIN_SIZE and projection.applicable(a, arr):
+    if a is not None and arr.size > project_above and projection.applicable(a, arr):
         # a few random directions first: their cost does not grow with the array (gradlab's fast mode)
         proj = projection.projected_check(evaluate, arr, a, upstream, rng=np.random.default_rng(arr.size), rtol=rtol,
                                           atol=atol, noise=noise_floor(np.asarray(y0, dtype=np.float64), upstream, h,

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["REG", "BuildError", "NotRunnable", "Sizes", "build", "default_sizes", "described", "draw_sizes",
-           "cost_objects", "norms_spelled_in", "not_runnable_here", "switches_dropout_on", "variants"]
+           "cost_objects", "norms_spelled_in", "not_runnable_here", "spelled", "switches_dropout_on", "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -317,8 +317,11 @@ def _value_for(name: str, default: Any, sizes: Sizes) -> Any:
 
 def described(cls: type, kwargs: dict[str, Any]) -> str:
     """`TwoLayerNet(input_dim=7, hidden_dim=4, num_classes=3, reg=0.1)`, as it was built."""
-    def show(v: Any) -> str:
-        said = getattr(v, "__name__", None) or repr(v)
-        return f"{type(v).__name__}()" if said.startswith("<") else said  # a cost instance: LogLoss()
+    return f"{cls.__name__}({', '.join(f'{k}={spelled(v)}' for k, v in kwargs.items())})"
 
-    return f"{cls.__name__}({', '.join(f'{k}={show(v)}' for k, v in kwargs.items())})"
+
+def spelled(value: Any) -> str:
+    """An argument as the user would write it: np.float64 and a cost class by name, a cost instance as
+    `LogLoss()` (not its `<losses.LogLoss object at 0x...>`), anything else by its repr."""
+    said = getattr(value, "__name__", None) or repr(value)
+    return f"{type(value).__name__}()" if said.startswith("<") else said

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core.crash_reading import is_shape_crash
+from gradlab.core.projection import AUTO_MIN_SIZE
 from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.functions.gradient import judge, scalar_of
@@ -38,6 +39,7 @@ from gradlab.models.build import (
     described,
     draw_sizes,
     not_runnable_here,
+    spelled,
     switches_dropout_on,
     variants,
 )
@@ -61,6 +63,8 @@ class _Case:
     crashed_early: bool = False
     #: what this machine lacks to run the model (a module, a Cython extension never built)
     not_run: str | None = None
+    #: run at the model's own default sizes (it cannot be built or run small): every case would be these sizes
+    own_sizes: bool = False
 
     @property
     def failed(self) -> bool:
@@ -107,6 +111,9 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
             if p not in worst or g.max_rel_error > worst[p].max_rel_error:
                 worst[p] = g
         order = list(case.gradients) if len(case.gradients) > len(order) else order
+        if case.own_sizes:  # the next cases would be built at the same, large sizes: one is the check
+            examples = k + 1
+            break
     ordered = {p: worst[p] for p in order}
     return _report(label, _Case(ordered or case.gradients, case.findings), built, examples=examples, **base)
 
@@ -117,7 +124,7 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
     written into its code, 28x28 images), at its own default sizes (large arrays are then checked by
     projection). The case and how the model was built, or a one-line error."""
     first: tuple[_Case, str] | str | None = None
-    for sizes in ((at,) if at is not None else (draw_sizes(seed, k), default_sizes(model))):
+    for own, sizes in enumerate((at,) if at is not None else (draw_sizes(seed, k), default_sizes(model))):
         if sizes is None:
             break
         try:
@@ -134,7 +141,7 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
                                     f"{model.__name__}() raised {type(exc).__name__}: {exc}")
             return missing, model.__name__
         built = f"{described(model, kwargs)}, {_data(call)}"
-        case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call))
+        case = _check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call), own_sizes=bool(own))
         if not case.crashed_early or _forward_runs(call):
             return case, built
         first = first or (case, built)
@@ -241,15 +248,7 @@ def variant_name(model: type, options: dict[str, Any] | None) -> str:
     """`FullyConnectedNet`, or the class with a variant's options, as `FullyConnectedNet(use_dropout=True)`."""
     if not options:
         return model.__name__
-    return f"{model.__name__}({', '.join(f'{k}={_shown(v)}' for k, v in options.items())})"
-
-
-def _shown(value: Any) -> str:
-    """An option as the user would write it: a cost class by its name, an instance as `CrossEntropyCost()`."""
-    if isinstance(value, type):
-        return value.__name__
-    said = repr(value)
-    return f"{type(value).__name__}()" if said.startswith("<") else said
+    return f"{model.__name__}({', '.join(f'{k}={spelled(v)}' for k, v in options.items())})"
 
 
 def _report(label: str, case: _Case, built: str, **base: Any) -> ModelReport:
@@ -257,8 +256,9 @@ def _report(label: str, case: _Case, built: str, **base: Any) -> ModelReport:
     return ModelReport(label, case.gradients, tuple(case.findings), case=built, origin=origin, **base)
 
 
-def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Case:
-    case = _Case()
+def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float, own_sizes: bool = False) -> _Case:
+    """One built model's check; at its own (large) sizes each parameter is projected first (DeepConvNet: 8 min)."""
+    case = _Case(own_sizes=own_sizes)
     saved = {k: v.copy() for k, v in call.params.items()}
     data = {k: v.copy() for k, v in call.data.items()}
     try:
@@ -285,7 +285,8 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float) -> _Ca
                 case.gradients[p] = misshaped(p, call.grad_names[p], np.shape(analytic.get(p)), arr, call.convention)
                 continue
             result = judge(p, analytic.get(p), arr, lambda: _loss(call), upstream=np.array(1.0), y0=y0,
-                           batch_size=call.N, rtol=rtol, atol=atol, shown_as=call.grad_names[p])
+                           batch_size=call.N, rtol=rtol, atol=atol, shown_as=call.grad_names[p],
+                           project_above=0 if own_sizes else AUTO_MIN_SIZE)
             case.gradients[p] = in_model_terms(result, call.convention, arr, call.grad_names[p], reg=reg,
                                                primes=primes.get(p))
     except _Stop as stop:
