@@ -60,3 +60,9 @@ def test_a_model_run_at_its_own_sizes_is_checked_once_by_projection_and_a_wrong_
     assert all(g.method.startswith("projection") for g in right.gradients.values())
     assert [p for p, g in wrong.gradients.items() if not g.passed] == ["b2"] and wrong.bug_codes == ["scaled"]
     assert wrong.gradients["b2"].method == "elementwise"  # the failing projection is looked at element by element
+
+
+def test_a_second_volume_model_is_set_aside_with_why_and_its_layers_are_checked(capsys, tmp_path):
+    status, said, doc = checked(capsys, tmp_path, REAL / "second_volume.py")
+    assert "SKIP TinyClassifier: a whole model in the second volume's convention" in said
+    assert "not a layer name gradlab knows" not in said and "WARN Affine (class style" in said and status == 0
