@@ -84,9 +84,8 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
     x_is, y_is = input_and_output_names(ev)
     if _agrees(ev.analytic_with_input(y), n, error):
         return Found("wrong-input", f"{name} is the derivative evaluated at the input {x_is} where its formula needs "
-                     f"the output {y_is}: handed its own output as input, backward returns the true gradient (e.g. the "
-                     f"derivative of tanh is 1 - {y_is}**2 and of sigmoid {y_is} * (1 - {y_is}): of the output, not of "
-                     f"{x_is})")
+                     f"the output {y_is}: handed its own output as input, backward returns the true gradient (e.g. "
+                     f"the derivatives of tanh, 1 - {y_is}**2, and sigmoid, {y_is} * (1 - {y_is}), read the output)")
     # a formula in x applied to y: the true gradient at input y, measured where the layer acts element-wise
     if _agrees(ev.elementwise_gradient(ev.x), n, error):
         if _agrees(ev.elementwise_gradient(y), a, error):

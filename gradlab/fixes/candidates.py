@@ -101,23 +101,31 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
         rank = families.index("axis") if "axis" in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
-    # the families the diagnosis names take turns: a family with many candidates (every reference replaced by
-    # every other) must not spend the whole budget before the next one is tried; a family of last resort waits
-    # until the others are spent (a new minus on an operand would cancel a sign written wrong on another line)
-    turn: dict[tuple[int, int, int], int] = {}
-    for i, (key, cand) in enumerate(found):
-        if key[2] == 0:
-            group = (key[0], key[1], key[3])
-            turn[group] = turn.get(group, -1) + 1
-            last = int(cand[0].family in LAST_RESORT)
-            found[i] = ((key[0], key[1], 0, last, turn[group], key[3]), cand)
-    found.sort(key=lambda r: r[0])
     seen: set[str] = set()
-    for key, cand in found:
+    for key, cand in _taking_turns(found):
         text = apply(site.text, cand)
         if text not in seen and text != site.text and _lines_touched(cand) <= 3:
             seen.add(text)
             yield key[2] == 0, cand
+
+
+Ranked = list[tuple[tuple[int, ...], tuple[Edit, ...]]]
+
+
+def _taking_turns(found: Ranked) -> Ranked:
+    """`found` (sorted) reordered so that the families the diagnosis names take turns: a family with many
+    candidates (every reference replaced by every other) must not spend the whole budget before the next one is
+    tried; a family of last resort waits until the others are spent (a new minus on an operand would cancel a
+    sign written wrong on another line)."""
+    turn: dict[tuple[int, int, int], int] = {}
+    out = list(found)
+    for i, (key, cand) in enumerate(out):
+        if key[2] == 0:
+            group = (key[0], key[1], key[3])
+            turn[group] = turn.get(group, -1) + 1
+            last = int(cand[0].family in LAST_RESORT)
+            out[i] = ((key[0], key[1], 0, last, turn[group], key[3]), cand)
+    return sorted(out, key=lambda r: r[0])
 
 
 #: how a diagnosis names what was written and what belongs there
