@@ -2,7 +2,7 @@
 
 Its loss takes image features and captions, not `loss(X, y)`, and gradlab does not build a vocabulary, so it
 cannot check it: every CS231n assignment 3 solution was FAIL for this model alone. A model whose unknown
-argument is no vocabulary still fails with what to do (tests/test_models.py).
+argument is no vocabulary is not checked either (a gap in gradlab, not a bug in the code), with what to do.
 """
 
 from __future__ import annotations
@@ -37,9 +37,12 @@ def test_a_model_built_from_a_vocabulary_is_set_aside_with_the_reason(tmp_path, 
     assert status == 1  # nothing was checked: said, not passed
 
 
-def test_the_same_model_with_an_unknown_argument_that_is_no_vocabulary_still_fails(tmp_path, monkeypatch):
+def test_the_same_model_with_an_unknown_argument_that_is_no_vocabulary_is_not_checked_and_told_what_to_do(
+        tmp_path, monkeypatch):
     (tmp_path / "rnn.py").write_text(CAPTIONING.replace("word_to_idx", "config"))
     monkeypatch.chdir(tmp_path)
     main(["check", "rnn.py", "--json", "out.json", "--examples", "3", "--no-fix-search"])
-    (model,) = json.loads(Path("out.json").read_text())["layers"]
-    assert model["verdict"] == "fail" and "config" in model["error"]
+    result = json.loads(Path("out.json").read_text())
+    assert result["layers"] == []  # never a FAIL: the code may be right
+    (reason,) = [s["reason"] for s in result["skipped"] if s["name"] == "CaptioningRNN"]
+    assert "'config'" in reason and "not checked: give it a default" in reason

@@ -4,12 +4,14 @@ costs the same number of forward calls however large the array is."""
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.runner import takes_optional_input
 from gradlab.cases.strategies import specs
 from gradlab.conventions.adapters import adapt
@@ -60,9 +62,11 @@ def test_every_correct_reference_layer_passes_the_projection_on_many_cases(entry
     kind = KINDS[entry.kind]
     # a layer written for (N, D) only is drawn 2-D inputs, as the runner does
     flat = not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None))
+    # and in the form of its parameters it is written for (PReLU's one slope), as the runner probes it
+    form = parameter_form(kind, entry.convention, partial(forward_backward, entry, kind))
 
     @settings(max_examples=30, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(specs(kind, convention=entry.convention, flat_input=flat))
+    @given(specs(kind, convention=entry.convention, flat_input=flat).map(lambda s: {**s, **form}))
     def run(spec: dict[str, Any]) -> None:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
