@@ -1,6 +1,6 @@
 """A backward's own precision (issue 10, DECISIONS.md "Precision and the error shown"): a gradient that backward
 computes in float32 while the forward stays float64 is judged at float32, with the noise its own rounding makes
-(`gradlab.core.values.backward_noise`), and says so; its one-bug twins still fail with their codes; a float64
+(`gradlab.core.precision.backward_noise`), and says so; its one-bug twins still fail with their codes; a float64
 backward keeps float64's tolerance.
 
 Two ways a backward goes to float32 in published code: it casts what it works with (`dout.astype(np.float32)`),
@@ -20,9 +20,9 @@ from gradlab.cases.runner import check_entry
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.discover import entry_for
 from gradlab.core.check import check_case
+from gradlab.core.precision import FLOAT32, backward_precision
 from gradlab.core.results import FAIL, PASS
 from gradlab.core.tolerances import RTOL
-from gradlab.core.values import FLOAT32, backward_precision
 from gradlab.kinds import KINDS, build_case
 
 SEEDS = range(3)

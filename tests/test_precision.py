@@ -11,9 +11,9 @@ from gradlab.cases.runner import check_entry
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.discover import entry_for
 from gradlab.core.check import check_case
+from gradlab.core.precision import FLOAT32, FLOAT64, measured_precision
 from gradlab.core.results import FAIL, PASS
 from gradlab.core.tolerances import RTOL
-from gradlab.core.values import FLOAT32, FLOAT64, measured_precision
 from gradlab.kinds import KINDS, build_case
 
 SEEDS = range(4)

@@ -19,10 +19,11 @@ import numpy as np
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
+from gradlab.core.precision import Precision, lower, measured_precision, precision_of
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
-from gradlab.core.values import MODES, Precision, check_values, lower, measured_precision, precision_of
+from gradlab.core.values import MODES, check_values
 
 __all__ = ["MODES", "CheckContext", "LayerFactory", "Precision", "check_case", "precision_of"]
 
@@ -242,7 +243,7 @@ class FreshInputs:
 
 def _measure_precision(ctx: CheckContext) -> None:
     """Lower `ctx.precision` (read off the output's dtype) to what x's and the parameters' probes
-    measure (`gradlab.core.values.measured_precision`): one probe each, two forward calls per probe."""
+    measure (`gradlab.core.precision.measured_precision`): one probe each, two forward calls per probe."""
     layer, rng = ctx.layer, np.random.default_rng([ctx.seed, 6])
     t = None if ctx.case.t is None else ctx.case.t.copy()
     found = ctx.precision

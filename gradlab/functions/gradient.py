@@ -19,9 +19,9 @@ import numpy as np
 
 from gradlab.core import numeric, projection
 from gradlab.core.compare import compare, noise_floor
+from gradlab.core.precision import precision_of
 from gradlab.core.results import GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
-from gradlab.core.values import precision_of
 
 __all__ = ["MAX_ELEMENTWISE", "judge", "numeric_gradient", "scalar_of"]
 
