@@ -7,8 +7,8 @@
 - `dropped-term` for a parameter's gradient that does not change when an earlier sample does, though the true one
   does: each sample's contribution overwritten by the next (`dW[:, j] = ...` where `+=` belongs);
 - for an element-wise layer (its true Jacobian diagonal, so no term between elements can be missing): a
-  product rule's term the numbers name (y / x for y = x * g(x)) as `dropped-term`, a branch without dout and
-  any other wrong derivative as `mismatch`, each said plainly.
+  product rule's term the numbers name (y / x for y = x * g(x)) and a branch without the chain rule's factor
+  dout as `dropped-term`, any other wrong derivative as `mismatch`, each said plainly.
 Non-goal: the value patterns and the other hypotheses (`gradlab.core.diagnose`, `gradlab.core.diagnose_where`).
 """
 
@@ -128,7 +128,7 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
     if not wrong.any():
         return None
     if np.all(np.abs(a[wrong] * G[wrong] - n[wrong]) <= tol * (1.0 + float(np.abs(G).max()))):
-        return Found("mismatch", f"{name} is right on {int((~wrong).sum())} of {a.size} elements, and where it is "
+        return Found("dropped-term", f"{name} is right on {int((~wrong).sum())} of {a.size} elements, and where it is "
                      f"wrong ({int(wrong.sum())}) it is the local derivative alone: multiplied by dout it is the true "
                      "gradient there. One branch leaves out the chain rule's factor dout (e.g. np.where(x > 0, dout, "
                      "alpha) where alpha * dout belongs)")

@@ -66,7 +66,7 @@ class Tanh:
 
 
 class LeakyRelu:
-    # BUG: mismatch  (negative side returns the slope itself: alpha where alpha * dout belongs)
+    # BUG: dropped-term  (negative side returns the slope itself: alpha where alpha * dout belongs)
     def __init__(self, alpha=0.01):
         self.alpha = alpha
 

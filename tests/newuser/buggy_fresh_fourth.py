@@ -64,6 +64,6 @@ def elu_forward(x):
 
 
 def elu_backward(dout, cache):
-    # BUG: mismatch  (returned the local derivative alone: the upstream dout never multiplied in)
+    # BUG: dropped-term  (returned the local derivative alone: the upstream dout never multiplied in)
     x = cache
     return np.where(x > 0, 1.0, np.exp(x))
