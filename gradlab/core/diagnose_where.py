@@ -13,8 +13,8 @@ tested on the layer itself (`gradlab.core.evidence`), not read off a pattern:
 - `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
   when another joins the batch (a softmax over the batch axis, whose gradient at N=1 says nothing
   else); for batch norm, sample 0's output does not depend on the others (normalised per sample);
-- a `mismatch` said for what it is (a parameter's gradient that is another's, returned in the wrong
-  order), and a dx that is the local derivative without dout: the chain rule's factor, `dropped-term`.
+- `mismatch`es said for what they are (a parameter's gradient that is another's, returned in the wrong
+  order; dx that is dout itself), and a dx that is the local derivative without dout: `dropped-term`.
 More of the same kind, asked of the layer's formula as a whole, are in `gradlab.core.diagnose_formula`.
 Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
 """
@@ -294,7 +294,7 @@ def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarr
     if upstream is None or upstream.shape != a.shape or a.shape != n.shape:
         return None
     if _norm(a - upstream) <= AGREES * _norm(upstream):
-        return Found("dropped-term", f"{name} is dout itself: backward passes the upstream gradient through without "
+        return Found("mismatch", f"{name} is dout itself: backward passes the upstream gradient through without "
                      "the layer's own derivative (right only where the next layer's backward already includes it, "
                      "as a softmax fused with its cross-entropy loss does): multiply by the local derivative")
     if not _agrees(a * upstream, n, _norm(a - n)):
