@@ -8,8 +8,6 @@ every gradient, and for a failure returns the smallest failing case with what pa
 
 from __future__ import annotations
 
-import inspect
-import re
 import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +29,7 @@ from gradlab.cases.where_it_fits import codes_of, where_it_fits, with_a_failure_
 from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
+from gradlab.conventions.source_reading import converts_label_encodings
 from gradlab.core.check import check_case
 from gradlab.core.diagnose import SAME_RTOL
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
@@ -239,38 +238,23 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
 
 def _takes_labels(entry: Entry, kind: Kind, encoding: str, N: int = 3) -> bool:
     case = build_case(kind, {"N": N, **kind.batch_spec(entry.convention), "labels": encoding, "seed": 0})
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
             layer = adapt(entry, kind, case)
             layer.forward(case.x.copy(), None if case.t is None else case.t.copy())
-    except Exception:
-        return False
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        except Exception:
+            return False
+        try:
             layer.backward(np.array(1.0))
-    except Exception:
-        # The book's SoftmaxWithLoss computes (y - t) / N for one-hot t only, while its forward's cross-entropy
-        # takes both encodings: that is a convention, not a bug. A backward that itself converts labels (an index
-        # turned one-hot by np.eye(samples) where np.eye(classes) belongs) means both, and its crash is its bug.
-        return _converts_labels(entry)
+        except Exception:
+            # The book's SoftmaxWithLoss computes (y - t) / N for one-hot t only, while its forward's cross-entropy
+            # takes both encodings: a convention, not a bug. A backward that itself converts labels (an index
+            # turned one-hot by np.eye(samples) where np.eye(classes) belongs) means both: its crash is its bug.
+            target = entry.target
+            return converts_label_encodings(target[-1] if isinstance(target, tuple) and target else
+                                            getattr(target, "backward", target))
     return True
-
-
-#: what a backward that turns one label encoding into the other writes (np.eye(C)[t], argmax, a shape test)
-_CONVERSIONS = re.compile(r"\beye\(|\bargmax\(|one_?hot|\bndim\b|len\([^()]*\.shape\)|\.size\s*==")
-
-
-def _converts_labels(entry: Entry) -> bool:
-    """Whether the layer's backward source converts between label encodings (False when it cannot be read)."""
-    target = entry.target
-    backward = target[-1] if isinstance(target, tuple) and target else getattr(target, "backward", target)
-    try:
-        source = inspect.getsource(backward) if backward is not None else ""
-    except (OSError, TypeError):
-        return False
-    return bool(_CONVERSIONS.search(source))
 
 
 def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,

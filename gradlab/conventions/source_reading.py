@@ -116,6 +116,19 @@ def returns_loss_only(fn: Callable[..., Any]) -> bool:
     return bool(returns) and all(isinstance(r.value, plain) for r in returns)
 
 
+#: what a backward that turns one label encoding into the other writes (np.eye(C)[t], argmax, a shape test)
+_CONVERSIONS = re.compile(r"\beye\(|\bargmax\(|one_?hot|\bndim\b|len\([^()]*\.shape\)|\.size\s*==")
+
+
+def converts_label_encodings(fn: Callable[..., Any]) -> bool:
+    """Whether `fn`'s source converts between label encodings (False when it cannot be read): such a loss
+    means to take both, where the book's `(y - t) / N` backward is written for one-hot labels alone."""
+    try:
+        return bool(_CONVERSIONS.search(inspect.getsource(fn)))
+    except (OSError, TypeError):
+        return False
+
+
 def _own_nodes(fn: ast.AST) -> list[ast.AST]:
     """The nodes of a function body, nested functions and classes excluded."""
     out: list[ast.AST] = []
