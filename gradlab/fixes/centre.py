@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import Text, needed_at, parents_of, written_value
+from gradlab.fixes.spans import Text, needed_at, parents_of, value_family
 
 __all__ = ["centre_edits"]
 
@@ -26,12 +26,8 @@ _REDUCTIONS = {"sum", "mean"}
 MAX_STORED = 4
 
 
-def centre_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def centre_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     parents = parents_of(value)
     # the reductions the value has already: a path present is not offered again
     everything = [r for r in (_reduced(n, ctx) for n in ast.walk(value)) if r is not None]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.reads import gradient_params, inputs
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, needed_at, parents_of, written_value
+from gradlab.fixes.spans import ATOM, Text, needed_at, parents_of, value_family
 
 __all__ = ["count_edits", "mask_edits", "masks_of"]
 
@@ -41,12 +41,8 @@ def stored(ctx: Context) -> list[str]:
             and "[" not in c and c not in ctx.hypers][:MAX_STORED]
 
 
-def count_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def count_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     counted = [*(m for m in ctx.masks if "[" not in m), *stored(ctx)]
     for node in ast.walk(value):
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Div) or not _counts_batch(node.right, ctx):

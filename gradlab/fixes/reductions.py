@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import needed_at, parents_of, precedence, written_value
+from gradlab.fixes.spans import Text, needed_at, parents_of, precedence, value_family
 
 __all__ = ["complement_edits", "moved_axis_edits", "unreduce_edits"]
 
@@ -28,12 +28,8 @@ _REDUCTIONS = {"sum", "mean"}
 _AXES = ("0", "1", "-1", "(0, 2, 3)")
 
 
-def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def unreduce_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     parents = parents_of(value)
     for node in ast.walk(value):
         if not isinstance(node, ast.Call) or not node.keywords or not isinstance(node.func, ast.Attribute) or \
@@ -48,12 +44,8 @@ def unreduce_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Itera
                              need=needed_at(node, parents.get(id(node)))),)
 
 
-def complement_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def complement_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     for node in ast.walk(value):
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Mult, ast.Div)):
             continue
@@ -74,12 +66,8 @@ def _setting_item(node: ast.expr) -> bool:
         isinstance(node.slice.value, str)
 
 
-def moved_axis_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def moved_axis_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     for node in ast.walk(value):
         if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Attribute, ast.Name)):
             continue

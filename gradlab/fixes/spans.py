@@ -10,10 +10,16 @@ Non-goal: choosing what to write (that is `gradlab.fixes.expressions` and `gradl
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from gradlab.fixes.rebuild import Edit
 
-__all__ = ["ATOM", "Text", "needed_at", "parents_of", "precedence", "written_value"]
+if TYPE_CHECKING:  # expressions.py imports this module: Context is only a type here
+    from gradlab.fixes.expressions import Context
+
+__all__ = ["ATOM", "Text", "needed_at", "parents_of", "precedence", "value_family", "written_value"]
 
 #: the precedence of a name, call, attribute, subscript or literal
 ATOM = 20
@@ -39,6 +45,23 @@ def written_value(stmt: ast.stmt) -> ast.expr | None:
     """The value an assignment (plain or augmented) or a return writes: what most edits rewrite; None for any
     other statement and for a bare `return`."""
     return stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) else None
+
+
+def value_family(
+        family: Callable[[ast.expr, Context, Text], Iterator[tuple[Edit, ...]]],
+) -> Callable[[ast.stmt, Context, ast.FunctionDef], Iterator[tuple[Edit, ...]]]:
+    """A family that edits only the value a statement writes (`family(value, ctx, text)`), made a generator of the
+    shape every family has (statement, context, function): it proposes nothing for a statement that writes no
+    value, and never needs the function around it."""
+
+    @functools.wraps(family)
+    def generate(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+        del func  # the value alone says it
+        value = written_value(stmt)
+        if value is not None:
+            yield from family(value, ctx, ctx.text)
+
+    return generate
 
 
 def parents_of(root: ast.AST) -> dict[int, ast.AST]:

@@ -13,17 +13,13 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM, needed_at, parents_of, precedence, written_value
+from gradlab.fixes.spans import ATOM, Text, needed_at, parents_of, precedence, value_family
 
 __all__ = ["square_edits"]
 
 
-def square_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    del func
-    value = written_value(stmt)
-    if value is None:
-        return
-    t = ctx.text
+@value_family
+def square_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, ...]]:
     parents = parents_of(value)
     for node in ast.walk(value):
         if not isinstance(node, ast.BinOp):
