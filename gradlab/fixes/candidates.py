@@ -40,12 +40,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count"), "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "chain", "complement", "square", "count"), "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
-    "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten"),
-    "zero-gradient": ("target", "accumulate", "product", "view"),
+    "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds"),
+    "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
-                     "reference", "centre", "leak", "view"),
+                     "reference", "centre", "leak", "view", "bounds"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
-    "non-finite": ("shift",), "crashed": ("setting", "reference", "call"),
+    "non-finite": ("shift",), "crashed": ("setting", "reference", "call", "bounds"),
     "misrouted": ("mask", "window", "compare", "sign", "setting", "reference", "negate", "always"),
     "wrong-input": ("setting", "reference", "call", "square", "always"), "missing-mask": ("mask",),
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
@@ -248,7 +248,10 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
         chosen += more
         for st in more:
             needed |= reads(st)
-    return {line for st in chosen for line in range(st.lineno, st.end_lineno + 1)}  # type: ignore[operator]
+    lines = {line for st in chosen for line in range(st.lineno, st.end_lineno + 1)}  # type: ignore[operator]
+    # a loop's range says which elements those statements build: its header builds them too
+    return lines | {loop.lineno for sc in site.scopes for loop in ast.walk(sc.node) if isinstance(loop, ast.For)
+                    and any(st in chosen for st in ast.walk(loop))}
 
 
 def _lines_touched(cand: tuple[Edit, ...]) -> int:

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Callable, Iterator
 
 from gradlab.fixes.always import always_edits
+from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.expressions import Context
@@ -36,7 +37,7 @@ Generator = Callable[[ast.stmt, Context, ast.FunctionDef], Iterator[tuple[Edit, 
 GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits, mask_edits, upstream_edits,
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
-                                     centre_edits, always_edits, count_edits)
+                                     centre_edits, always_edits, count_edits, bounds_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
