@@ -5,7 +5,8 @@ The penalty is read off the loss function itself: a sum of squares of one of its
 in a statement that also reads a strength (`reg`, `lam`, `reg_strength`). The edit goes on the last statement
 that writes that argument's gradient (`dW = dW / num_train`) or on the returned gradient (`return loss, dW`, the
 second of two values returned), both coefficients offered (`0.5 * reg * ...` in
-the loss: `reg * W` first).
+the loss: `reg * W` first). A term the gradient has already, with the other coefficient (`dW += reg * W` for
+`reg * np.sum(W * W)`), is given the loss's.
 Non-goal: penalties of a model's parameter dictionaries (gradlab checks those as models).
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.reads import names_read, statements_of
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import written_value
+from gradlab.fixes.spans import Text, needed_at, parents_of, written_value
 
 __all__ = ["penalty_edits"]
 
@@ -39,11 +40,46 @@ def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
         else:  # the last write, when it sets or adds (`dW /= N` would divide the term too)
             places = [value] if writes and writes[-1] is stmt and (
                 isinstance(stmt, ast.Assign) or isinstance(stmt.op, ast.Add)) else []
+        yield from _coefficient_edits(value, weight, strength, halved, t)
         for place in places:
             for coefficient in (strength, f"2 * {strength}") if halved else (f"2 * {strength}", strength):
                 term = f"{coefficient} * {weight}"
                 yield (t.replace(place, f"{t.of(place)} + {term}", 10, f"add the penalty's gradient {term}",
                                  family="penalty", need=0 if place is value else 1),)  # 1: in a tuple
+
+
+def _coefficient_edits(value: ast.expr, weight: str, strength: str, halved: bool,
+                       t: Text) -> Iterator[tuple[Edit, ...]]:
+    """The penalty's term already in the gradient (`reg * W`, `2 * reg * W`, `reg * W * 2`) with the coefficient the
+    loss's penalty gives it, when it is written with another (`reg * W` for `reg * np.sum(W * W)`)."""
+    parents = parents_of(value)
+    right = f"{strength} * {weight}" if halved else f"2 * {strength} * {weight}"
+    for node in ast.walk(value):
+        # the largest product of the strength, the weight and constants: the whole term, not a factor of it
+        if not _is_term(node, weight, strength) or _is_term(parents.get(id(node)), weight, strength):
+            continue
+        if t.of(node).replace(" ", "") != right.replace(" ", ""):
+            yield (t.replace(node, right, 11, f"the penalty's gradient is {right}", family="penalty",
+                             need=needed_at(node, parents.get(id(node)))),)
+
+
+def _is_term(node: ast.AST | None, weight: str, strength: str) -> bool:
+    """Whether `node` is a product of `strength`, `weight` and numbers, both of them in it once."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Mult, ast.Div)):
+        return False
+    factors: list[ast.AST] = []
+    stack: list[ast.AST] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult) or \
+                isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and isinstance(n.right, ast.Constant):
+            stack += [n.left, n.right]
+        else:
+            factors.append(n)
+    names = sorted(f.id for f in factors if isinstance(f, ast.Name))
+    numbers = all(isinstance(f, ast.Constant) and isinstance(f.value, (int, float)) for f in factors
+                  if not isinstance(f, ast.Name))
+    return numbers and names == sorted([weight, strength])
 
 
 def _penalties(func: ast.FunctionDef, ctx: Context) -> list[tuple[str, str, bool]]:
