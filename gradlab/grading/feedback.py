@@ -40,7 +40,7 @@ def _fmt(x: float) -> str:
 
 
 def part_name(part: Part, layer: LayerGrade) -> str:
-    what = PART_TITLES.get(part.component, f"gradient {part.component}")
+    what = PART_TITLES.get(part.component, f"gradient {part.title}")
     return f"{layer.required.name}: {what}"
 
 
@@ -120,7 +120,7 @@ def feedback_markdown(grade: Grade) -> str:
             lines += [f"({md_text(layer.note)})", ""]
         for part in layer.parts:
             mark = "✅" if part.passed else "❌"
-            lines.append(f"- {mark} {PART_TITLES.get(part.component, part.component)}: "
+            lines.append(f"- {mark} {PART_TITLES.get(part.component, part.title)}: "
                          f"{_fmt(part.score)} / {_fmt(part.max_score)}")
             lines += [f"  - {line}" for line in _part_lines(part, layer)]
         if layer.score == layer.max_score:

@@ -130,6 +130,9 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         if made:
             display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
             display.update({p: "d" + p for p in kind.params})
+            # a part is titled as its messages name the gradient: the student's own name for it
+            for p in kind.params:
+                parts["d" + p].label = made[0].grad_names[p]
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         tally.record(result, fwd, spec, display)

@@ -26,11 +26,17 @@ class Part:
     message: str = ""
     smallest: str | None = None
     hidden: bool = False
+    #: what the student calls this gradient (`dbias`, `dweights`, CS231n's `dw`), as its messages say it;
+    #: `component` stays gradlab's own key (`db`, `dW`), the same for every submission
+    label: str = ""
 
     @property
     def score(self) -> float:
         return self.max_score if self.passed else 0.0
 
+    @property
+    def title(self) -> str:
+        return self.label or self.component
 
 
 class Tally:
