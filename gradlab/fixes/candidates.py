@@ -46,7 +46,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                      "reference", "centre", "leak", "view", "bounds"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift",), "crashed": ("setting", "reference", "call", "bounds"),
-    "misrouted": ("mask", "window", "compare", "sign", "setting", "reference", "negate", "always"),
+    "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always"),
     "wrong-input": ("setting", "reference", "call", "square", "always"), "missing-mask": ("mask",),
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
                  "always"),

@@ -25,6 +25,7 @@ from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
+from gradlab.fixes.unravel import unravel_edits
 from gradlab.fixes.upstream import upstream_edits
 from gradlab.fixes.views import view_edits
 from gradlab.fixes.windows import window_edits
@@ -37,7 +38,8 @@ Generator = Callable[[ast.stmt, Context, ast.FunctionDef], Iterator[tuple[Edit, 
 GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits, mask_edits, upstream_edits,
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
-                                     centre_edits, always_edits, count_edits, bounds_edits)
+                                     centre_edits, always_edits, count_edits, bounds_edits,
+                                     unravel_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
