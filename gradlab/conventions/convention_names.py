@@ -3,8 +3,9 @@
 deeplearning.ai's `linear_activation_forward(A_prev, W, b, activation)` (one layer per activation string,
 `gradlab.conventions.activation_strings`) and its helpers `relu(Z) -> (A, cache)` with `relu_backward(dA,
 cache)`; the numpy libraries' activation and loss objects and their `Activation(name)` layer
-(`gradlab.conventions.library_objects`). A mix-in of the discoverer: it adds entries and skips to the
-`Found` of the module being read, as the discoverer does.
+(`gradlab.conventions.library_objects`); a loss and its derivative as two functions, `mse(y_true, y_pred)` with
+`mse_prime(y_true, y_pred)` (`gradlab.conventions.function_inputs`). A mix-in of the discoverer: it adds entries
+and skips to the `Found` of the module being read, as the discoverer does.
 Non-goal: running anything (the classes and functions are read, never called).
 """
 
@@ -15,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
+from gradlab.conventions.function_inputs import DERIVATIVE_SUFFIXES, loss_pair_kind
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.library_objects import activation_names, object_role
 from gradlab.conventions.registry import Entry
@@ -34,6 +36,7 @@ class ConventionNames:
     module: Any
     objects: dict[str, Any]
     used: set[str]
+    given: dict[str, Kind]
 
     def entry(self, name: str, kind: Kind, convention: str, target: Any) -> Entry:
         raise NotImplementedError
@@ -96,6 +99,19 @@ class ConventionNames:
                                                         Bound(backward, back_argument, value)))
             self.add((id(forward), id(backward), hash(value)), name, name, "function",
                      replace(entry, options={**entry.options, **options}))
+        return True
+
+    def loss_pair(self, name: str, loss: Any) -> bool:
+        """A loss function with its derivative next to it, `mse` and `mse_prime`: the loss layer `mse`, whatever
+        `name` returns (the loss alone, as the pair's loss does). False when no derivative is named after it."""
+        kind = self.given.get(name) or loss_pair_kind(name)
+        prime_name = next((name + s for s in DERIVATIVE_SUFFIXES if inspect.isfunction(self.objects.get(name + s))),
+                          None)
+        if kind is None or not kind.is_loss or prime_name is None:
+            return False
+        self.used.update((name, prime_name))
+        entry = self.entry(name, kind, "function", (loss, self.objects[prime_name]))
+        self.add((id(loss),), name, name, "function", replace(entry, options={**entry.options, "pair": "prime"}))
         return True
 
     def helper_pair(self, name: str, backward: Any) -> bool:

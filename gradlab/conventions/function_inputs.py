@@ -9,6 +9,11 @@ Two conventions met in learners' code next to CS231n's `(out, cache)` / `backwar
   with `prelu_backward(grad, inputs, cache)`, `data, slope = inputs`.
 Each is recognised from the two signatures alone (argument names, never a failing number) and called so, with the
 very arrays forward was given; the gradients come back as in CS231n's style, dx then one per parameter.
+
+A loss comes as a function pair too, in the "neural network from scratch" videos' style and their many forks:
+`mse(y_true, y_pred)` returns the loss alone and `mse_prime(y_true, y_pred)` its derivative with respect to the
+predictions (`binary_cross_entropy` with `binary_cross_entropy_prime`; `_derivative`, `_grad` are other spellings).
+The pair is one loss layer, `mse`, its arguments taken in the order their names say (`LossPairLayer`).
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
@@ -20,10 +25,14 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import as_array, call, signature
+from gradlab.conventions.class_results import in_named_order
 from gradlab.core.protocol import Layer, LayerCrash
-from gradlab.kinds import Case, Kind
+from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function
 
-__all__ = ["InputsFunctionLayer", "inputs_style"]
+__all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "inputs_style", "loss_pair_kind"]
+
+#: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, ...
+DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_grad", "_gradient")
 
 #: a backward's argument holding the tuple of forward's inputs, and one holding forward's cache
 _INPUTS_TUPLE = ("inputs", "args", "xs", "saved_inputs", "forward_inputs")
@@ -105,3 +114,35 @@ class InputsFunctionLayer(Layer):
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, name))
                  for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
+
+
+def loss_pair_kind(name: str) -> Kind | None:
+    """The loss kind a function named `name` computes, when a derivative named after it sits next to it: `mse`,
+    `mean_squared_error`, `binary_cross_entropy` (a kind's loss-function or class name, which is a loss)."""
+    kind = kind_for_loss_function(name) or kind_for_class(name)
+    return kind if kind is not None and kind.is_loss and not kind.params else None
+
+
+class LossPairLayer(Layer):
+    """A loss written as two functions: `loss(y_true, y_pred)` returning the loss alone and `loss_prime(y_true,
+    y_pred)` returning dL/dy_pred (either takes its arguments in the order their names say, as
+    `gradlab.conventions.class_results.in_named_order` reads them). The derivative is taken at the very arrays the
+    loss was given, and scaled by the upstream gradient (1 for the loss itself)."""
+
+    def __init__(self, loss: Callable[..., Any], prime: Callable[..., Any], kind: Kind, case: Case):
+        self.kind, self.loss, self.prime = kind, loss, prime
+        self.params: dict[str, np.ndarray] = {}
+        self.grad_names: dict[str, str] = {}
+        self.given: tuple[Any, ...] = ()
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        result = call(self.loss.__name__, self.loss, *in_named_order(self.loss, x, t))
+        self.given = (x, t)
+        if isinstance(result, tuple):
+            raise LayerCrash(self.loss.__name__, f"returned a tuple of {len(result)}, expected the loss alone (its "
+                             f"derivative is {self.prime.__name__})")
+        return as_array(result, self.loss.__name__)
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        grad = call(self.prime.__name__, self.prime, *in_named_order(self.prime, *self.given))
+        return as_array(grad, self.prime.__name__) * float(dout), {}

@@ -161,7 +161,9 @@ class LayerFinder(ConventionNames):
 
     def functions(self) -> None:
         for name, obj in self.objects.items():
-            if not inspect.isfunction(obj):
+            if not inspect.isfunction(obj) or name in self.used:
+                continue
+            if not FORWARD.match(name) and self.loss_pair(name, obj):
                 continue
             loss_kind = kind_for_loss_function(name) or (self.given.get(name) if name not in self.pairs() else None)
             if loss_kind is not None and not FORWARD.match(name):

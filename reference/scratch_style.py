@@ -1,0 +1,40 @@
+"""Correct layers in the style of the "neural network from scratch" videos and their many forks: one sample at a
+time, samples as columns, `backward(output_gradient, learning_rate)` updating the weights inside, losses as a
+function and its derivative (`mse(y_true, y_pred)` with `mse_prime(y_true, y_pred)`)."""
+
+import numpy as np
+
+from gradlab.registry import register_pair
+
+
+def squared_error(y_true, y_pred):
+    # the mean over every element: one sample's outputs, or a whole batch's
+    return np.mean((y_pred - y_true) ** 2)
+
+
+def squared_error_prime(y_true, y_pred):
+    return 2.0 * (y_pred - y_true) / y_true.size
+
+
+def bce(y_true, y_pred):
+    return -np.mean(y_true * np.log(y_pred) + (1.0 - y_true) * np.log(1.0 - y_pred))
+
+
+def bce_prime(y_true, y_pred):
+    return ((1.0 - y_true) / (1.0 - y_pred) - y_true / y_pred) / np.size(y_true)
+
+
+def squared_error_predictions_first(predicted, target):
+    # the other order met in forks: predictions first, labels second, as the names say
+    diff = predicted - target
+    return float(np.sum(diff * diff)) / diff.size
+
+
+def squared_error_predictions_first_derivative(predicted, target):
+    return (predicted - target) * (2.0 / predicted.size)
+
+
+register_pair(squared_error, squared_error_prime, kind="mse_loss", name="scratch_mse", pair="prime")
+register_pair(bce, bce_prime, kind="binary_crossentropy", name="scratch_bce", pair="prime")
+register_pair(squared_error_predictions_first, squared_error_predictions_first_derivative, kind="mse_loss",
+              name="scratch_mse_predictions_first", pair="prime")

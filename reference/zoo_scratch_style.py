@@ -1,0 +1,34 @@
+"""Buggy layers in the "neural network from scratch" style: each a copy of its correct counterpart in
+`scratch_style.py` with ONE bug, registered with the bug code gradlab must diagnose."""
+
+import numpy as np
+
+from gradlab.registry import register_pair
+
+
+def squared_error(y_true, y_pred):
+    return np.mean((y_pred - y_true) ** 2)
+
+
+def squared_error_prime_no_two(y_true, y_pred):
+    return (y_pred - y_true) / y_true.size  # BUG: the square's 2 is missing
+
+
+def squared_error_prime_swapped(y_true, y_pred):
+    return 2.0 * (y_true - y_pred) / y_true.size  # BUG: difference taken the other way round
+
+
+def bce(y_true, y_pred):
+    return -np.mean(y_true * np.log(y_pred) + (1.0 - y_true) * np.log(1.0 - y_pred))
+
+
+def bce_prime_not_averaged(y_true, y_pred):
+    return (1.0 - y_true) / (1.0 - y_pred) - y_true / y_pred  # BUG: the mean's 1/size is missing
+
+
+register_pair(squared_error, squared_error_prime_no_two, kind="mse_loss", name="scratch_mse_half", bug="scaled",
+              note="mse_prime = (y_pred - y_true) / n: the 2 of the square left out", pair="prime")
+register_pair(squared_error, squared_error_prime_swapped, kind="mse_loss", name="scratch_mse_sign",
+              bug="sign-flip", note="mse_prime = 2 (y_true - y_pred) / n", pair="prime")
+register_pair(bce, bce_prime_not_averaged, kind="binary_crossentropy", name="scratch_bce_sum", bug="scaled",
+              note="binary_cross_entropy_prime without the mean's 1/size", pair="prime")

@@ -1,0 +1,79 @@
+"""The "neural network from scratch" style (TheIndependentCode, Omar Aflak and their forks), checked as published:
+losses as a function and its derivative (`mse(y_true, y_pred)` + `mse_prime(y_true, y_pred)`). The zoo's correct
+layers pass and its buggy ones fail with their intended code; tests/scratch_style/ holds our own files in that
+convention, `published/` right and `buggy/` with one bug per layer, checked as a new user would."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.check_many import check_paths
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import discover
+from gradlab.conventions.registry import load_reference
+from gradlab.core.results import FAIL, PASS
+
+HERE = Path(__file__).parent / "scratch_style"
+ZOO = {name: e for name, e in load_reference().items() if e.module.endswith("scratch_style")}
+CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
+BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
+
+
+def _verdicts(path: Path) -> dict:
+    outcome = check_paths([path], examples=6, seed=0)
+    assert outcome.errors == []
+    return {r.name: r for r in outcome.reports}
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_a_correct_layer_of_the_scratch_style_zoo_passes(name):
+    report = check_entry(ZOO[name], examples=12, seed=2)
+    assert report.verdict == PASS, report.bug_codes
+
+
+@pytest.mark.parametrize("name", BUGGY)
+def test_a_buggy_layer_of_the_scratch_style_zoo_fails_with_its_intended_code(name):
+    report = check_entry(ZOO[name], examples=12, seed=0)
+    assert report.verdict == FAIL and report.bug_codes[0] == ZOO[name].bug, report.bug_codes
+
+
+def test_loss_function_pairs_as_published_are_found_and_pass():
+    verdicts = _verdicts(HERE / "published" / "losses.py")
+    assert {n: r.verdict for n, r in verdicts.items() if n in ("mse", "binary_cross_entropy")} == \
+        {"mse": PASS, "binary_cross_entropy": PASS}
+
+
+def test_loss_function_pairs_with_a_bug_fail_with_its_code():
+    verdicts = _verdicts(HERE / "buggy" / "losses.py")
+    assert verdicts["mse"].verdict == FAIL and verdicts["mse"].bug_codes == ["scaled"]
+    assert verdicts["binary_cross_entropy"].verdict == FAIL and verdicts["binary_cross_entropy"].bug_codes == \
+        ["sign-flip"]
+
+
+def test_a_loss_pair_takes_its_arguments_in_the_order_their_names_say(tmp_path):
+    # predictions first: fed the other way round, a correct pair would fail as sign-flip
+    (tmp_path / "loss.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def mse(predictions, targets):
+            return np.mean((predictions - targets) ** 2)
+
+        def mse_derivative(predictions, targets):
+            return 2 * (predictions - targets) / predictions.size
+    """))
+    assert _verdicts(tmp_path / "loss.py")["mse"].verdict == PASS
+
+
+def test_a_loss_alone_with_no_derivative_next_to_it_is_still_set_aside_not_failed(tmp_path):
+    (tmp_path / "loss.py").write_text("import numpy as np\n\ndef binary_cross_entropy(y, p):\n"
+                                      "    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n")
+    (found,) = discover([tmp_path / "loss.py"])
+    assert found.entries == [] and "returns only the loss" in dict(found.skipped)["binary_cross_entropy"]
+
+
+def test_a_folder_holding_only_loss_pairs_is_read():
+    (found,) = [f for f in discover([HERE / "published"]) if f.path.endswith("losses.py")]
+    assert {e.name for e in found.entries} >= {"mse", "binary_cross_entropy"}
