@@ -37,7 +37,7 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 #: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate", a
 #: LAST_RESORT), which can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "missing-batch-mean": ("factor", "drop", "count"), "extra-batch-mean": ("drop", "factor", "count"),
+    "missing-batch-mean": ("factor", "drop", "count", "rescale"), "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty"), "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds"),

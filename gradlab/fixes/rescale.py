@@ -1,0 +1,68 @@
+"""Candidate family "rescale": the batch mean's 1/N applied to a gradient once it is built, by a line of its own
+after its last write (`self.dinputs = self.dinputs / samples`), where that write is into an element of it
+(`self.dinputs[range(samples), y_true] -= 1`) and so no edit of one value divides the whole.
+
+Offered for the last statement of a function that writes a gradient by index, with each name the code has for
+the batch size (at most MAX_BATCH), the new line after the block of the function's body that holds it.
+Non-goal: a factor other than the batch size (the factor family edits values; a measured constant is one).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from gradlab.fixes.expressions import Context, is_gradient
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import Text
+
+__all__ = ["MAX_BATCH", "rescale_edits"]
+
+#: batch-size names offered, at most
+MAX_BATCH = 3
+
+
+def rescale_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
+        stmt.target if isinstance(stmt, ast.AugAssign) else None
+    if not isinstance(target, ast.Subscript) or not isinstance(target.value, (ast.Name, ast.Attribute)):
+        return
+    t = ctx.text
+    name = t.of(target.value)
+    if not _gradient_like(name) or any(_writes(later, name, t) for later in ast.walk(func)
+                                    if isinstance(later, ast.stmt) and later.lineno > stmt.end_lineno):  # type: ignore[operator]
+        return
+    # the new line goes after the statement of the function's own body that holds the write (a loop, an `if`)
+    block = next((b for b in func.body if b.lineno <= stmt.lineno <= b.end_lineno), None)  # type: ignore[operator]
+    if block is None or isinstance(block, ast.Return):
+        return
+    after = block.end_lineno + 1  # type: ignore[operator]
+    indent = t.indent(block.lineno)
+    for n in [*_counted(func, t), *ctx.batch][:MAX_BATCH]:
+        yield (Edit((after, 0), (after, 0), f"{indent}{name} = {name} / {n}\n",
+                    f"divide {name} by the batch size {n} once it is built", "rescale"),)
+
+
+def _gradient_like(name: str) -> bool:
+    """A gradient's name, nnfs's long ones too (`self.dinputs`, `dweights`), which the search's usual test leaves
+    out (it takes `d` and a short name, not to read `data` as one)."""
+    return is_gradient(name) or bool(re.fullmatch(r"d(inputs|weights|biases|values|gamma|beta)", name.split(".")[-1]))
+
+
+def _counted(func: ast.FunctionDef, t: Text) -> list[str]:
+    """The names `func` binds to a count of its batch: `samples = len(dvalues)`, `N = dout.shape[0]`."""
+    return [n.targets[0].id for n in ast.walk(func) if isinstance(n, ast.Assign) and len(n.targets) == 1 and
+            isinstance(n.targets[0], ast.Name) and (t.of(n.value).startswith("len(") or
+                                                    t.of(n.value).endswith(".shape[0]"))]
+
+
+def _writes(stmt: ast.stmt, name: str, t: Text) -> bool:
+    """Whether `stmt` writes `name` or an element of it."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] \
+        if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) else []
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, (ast.Name, ast.Attribute)) and t.of(node) == name:
+                return True
+    return False
