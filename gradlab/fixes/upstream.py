@@ -3,7 +3,9 @@
 Two slips of the chain rule: the local derivative returned without the upstream gradient, whole or in one branch
 (`np.where(x > 0, dout, alpha)` where `alpha * dout` belongs, `return 1 - out ** 2`); and an upstream gradient
 the backward receives but never reads (`dnext_c`), which belongs added to a value built from another
-(`dc = dnext_h * o * ...` where `dnext_c + ...` belongs).
+(`dc = dnext_h * o * ...` where `dnext_c + ...` belongs); and an accumulation in a loop that leaves out the
+upstream gradient's element its neighbours multiply by (`dw[f] += x_pad[...]` where `... * dout[n, f, i, j]`
+belongs).
 Non-goal: a gradient that flows in from the step before inside a loop (`candidates.carried_lines`).
 """
 
@@ -17,13 +19,18 @@ from gradlab.fixes.reads import gradient_params, names_read
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import needed_at, parents_of, precedence
 
-__all__ = ["upstream_edits"]
+__all__ = ["MAX_ELEMENTS", "upstream_edits"]
+
+#: elements of the upstream gradient offered for one accumulation, at most
+MAX_ELEMENTS = 3
 
 
 def upstream_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    upstream = gradient_params(func)
+    if isinstance(stmt, ast.AugAssign) and upstream:
+        yield from _element(stmt, ctx, func, upstream)
     if not isinstance(stmt, (ast.Assign, ast.Return)) or stmt.value is None:
         return
-    upstream = gradient_params(func)
     if not upstream:
         return
     yield from _unread(stmt, ctx, func, upstream)
@@ -40,6 +47,21 @@ def _unread(stmt: ast.Assign | ast.Return, ctx: Context, func: ast.FunctionDef,
     for other in (u for u in upstream if u not in read):
         yield (ctx.text.replace(stmt.value, f"{other} + {ctx.text.of(stmt.value)}", 10,
                                 f"add the upstream gradient {other}, never read", family="upstream", need=0),)
+
+
+def _element(stmt: ast.AugAssign, ctx: Context, func: ast.FunctionDef,
+             upstream: list[str]) -> Iterator[tuple[Edit, ...]]:
+    """An accumulation into a gradient, in a loop over the upstream gradient's elements, that reads no gradient
+    (`dw[f] += x_pad[n, :, h0:h0 + HH, w0:w0 + WW]`): multiplied by the element of the upstream gradient the
+    function's other statements read (`dout[n, f, i, j]`), at most MAX_ELEMENTS of them."""
+    t = ctx.text
+    if not is_gradient(t.of(stmt.target)) or any(is_gradient(x) for x in names_read(stmt.value, ctx)):
+        return
+    elements = [t.of(n) for n in ast.walk(func) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+                and n.value.id in upstream and isinstance(n.ctx, ast.Load)]
+    for element in list(dict.fromkeys(elements))[:MAX_ELEMENTS]:
+        yield (t.replace(stmt.value, f"{_wrapped(t.of(stmt.value), stmt.value)} * {element}", 11,
+                         f"multiply by the upstream gradient's element {element}", family="upstream", need=0),)
 
 
 def _chained(value: ast.expr, ctx: Context, upstream: str) -> Iterator[tuple[Edit, ...]]:
