@@ -3,7 +3,9 @@ computed as a product of a gradient the function has and an array it received (`
 
 Offered for a zeros assignment to a gradient name that nothing after it writes into, and that the function
 returns; the products in the code's own spelling (`np.dot(a, b)`, `a @ b` or `a.dot(b)`), each local gradient
-with each array, transposed or not, the arrays named like weights (`W...`) first; at most MAX_PRODUCTS.
+with each array, transposed or not, the arrays named like weights (`W...`) first; then, for a scale applied
+element by element (`gamma * x_hat`), the upstream gradient times each array summed over the batch
+(`np.sum(dout * x_hat, axis=0)`); at most MAX_PRODUCTS in all.
 Non-goal: sums of several products (one edit repairs one term).
 """
 
@@ -51,6 +53,14 @@ def product_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
                 made += 1
                 yield (ctx.text.replace(stmt.value, form.format(g, b), 11, f"compute {name} as a product, not zeros",
                                         family="product", need=0),)
+    # a scale applied element by element (`gamma * x_hat`): its gradient sums the upstream one times what it scaled
+    for g in (a.arg for a in func.args.args if is_gradient(a.arg)):
+        for a in arrays:
+            if made == MAX_PRODUCTS:
+                return
+            made += 1
+            yield (ctx.text.replace(stmt.value, f"{ctx.numpy}.sum({g} * {a}, axis=0)", 20,
+                                    f"compute {name} as the sum of {g} * {a}, not zeros", family="product", need=0),)
 
 
 def _zeros_of_gradient(stmt: ast.stmt) -> bool:
