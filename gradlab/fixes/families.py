@@ -24,6 +24,7 @@ from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.rescale import rescale_edits
+from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.unravel import unravel_edits
@@ -40,7 +41,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
                                      centre_edits, always_edits, count_edits, bounds_edits,
-                                     unravel_edits, rescale_edits)
+                                     unravel_edits, rescale_edits, root_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
