@@ -216,24 +216,38 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
             notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))
     # a layer written for one sample at a time (a single column) is checked on batches of one
     overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") == "one" else {}
-    if len(kind.label_encodings) > 1:
-        # an encoding refused at one batch size and taken at another is a bug of the layer's, not its convention
-        # (`elif len(y_true) == 2:` where len(y_true.shape) belongs runs one-hot labels at N = 2 only): cases draw
-        # it. Never at a batch size equal to a size of the probe (N = C lets p[range(N), t] broadcast one-hot t)
-        sizes = set(kind.batch_spec(entry.convention).values())
-        taken = [e for e in kind.label_encodings
-                 if any(_takes_labels(entry, kind, e, n) for n in (3, 2, 5) if n == 3 or n not in sizes)]
-        if taken and len(taken) < len(kind.label_encodings) and \
-                not (kind.label_fallback_only and taken[0] == kind.label_encodings[0]):
-            overrides["labels"] = taken[0]
-            others = ", ".join(e for e in kind.label_encodings if e not in taken)
-            # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug
-            notes.append(Finding("wrong-shape", WARN, f"{entry.name} accepts only {' and '.join(taken)} labels; it "
-                                 f"was checked with those (courses also use {others})"))
+    taken = label_encodings_taken(entry, kind)
+    if taken:
+        overrides["labels"] = taken[0]
+        # labels of the other encoding have another shape ((N,) against (N, C)): a note, not a bug
+        notes.append(Finding("wrong-shape", WARN, only_labels_note(entry.name, kind, taken, "checked")))
     if not flat_input:
         # the form the layer is written in (one slope, or one per feature): a choice, not a bug, so no note
         overrides.update(parameter_form(kind, entry.convention, partial(forward_backward, entry, kind)))
     return flat_input, overrides, notes
+
+
+def label_encodings_taken(entry: Entry, kind: Kind) -> list[str]:
+    """The label encodings a loss takes when it takes some of its kind's but not all (its cases draw the first of
+    them); [] when it takes all, or none (then its cases show the crash). The grader's sandbox asks it too."""
+    if len(kind.label_encodings) < 2:
+        return []
+    # an encoding refused at one batch size and taken at another is a bug of the layer's, not its convention
+    # (`elif len(y_true) == 2:` where len(y_true.shape) belongs runs one-hot labels at N = 2 only): cases draw
+    # it. Never at a batch size equal to a size of the probe (N = C lets p[range(N), t] broadcast one-hot t)
+    sizes = set(kind.batch_spec(entry.convention).values())
+    taken = [e for e in kind.label_encodings
+             if any(_takes_labels(entry, kind, e, n) for n in (3, 2, 5) if n == 3 or n not in sizes)]
+    if taken and len(taken) < len(kind.label_encodings) and \
+            not (kind.label_fallback_only and taken[0] == kind.label_encodings[0]):
+        return taken
+    return []
+
+
+def only_labels_note(name: str, kind: Kind, taken: list[str], checked: str) -> str:
+    """The note on a loss that takes only the label encodings `taken` (`checked`: "checked" or "graded")."""
+    others = ", ".join(e for e in kind.label_encodings if e not in taken)
+    return f"{name} accepts only {' and '.join(taken)} labels; it was {checked} with those (courses also use {others})"
 
 
 def _takes_labels(entry: Entry, kind: Kind, encoding: str, N: int = 3) -> bool:

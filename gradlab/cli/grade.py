@@ -143,6 +143,8 @@ def _grade_one(path: Path, assignment: object, args: argparse.Namespace) -> int:
     for layer in grade.layers:
         codes = f" [{', '.join(layer.bug_codes)}]" if layer.bug_codes else ""
         print(f"  {layer.required.name}: {layer.score:g} / {layer.max_score:g}{codes}", file=out)
+        for warning in layer.warnings:  # as `gradlab check` prints them
+            print(f"    warning: {warning}", file=out)
     for note in grade.notes:
         print(f"  note: {note.splitlines()[0]}", file=out)
     return EXIT_OK

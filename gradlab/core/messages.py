@@ -37,6 +37,12 @@ def _sci(value: float | None) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
+def float32_note(names: list[str]) -> str:
+    """What `gradlab check` and the grader say of gradients computed in float32 (judged at that precision)."""
+    return f"{', '.join(names)} computed in float32 (an astype(np.float32) or a float32 array on the way; numpy's " \
+           "default is float64): judged at float32's looser tolerances"
+
+
 def summary_line(report: LayerReport) -> str:
     codes = f" [{', '.join(report.bug_codes)}]" if report.bug_codes else ""
     where = f", {Path(report.source).name}" if report.source.endswith(".py") else ""

@@ -83,7 +83,8 @@ def results_json(grade: Grade) -> dict[str, Any]:
                 "output_format": "md",
                 "visibility": grade.assignment.hidden_visibility if part.hidden else "visible",
                 "tags": list(part.codes),
-                "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes)},
+                "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes),
+                               "warnings": [] if part.hidden else list(layer.warnings)},
             })
     return {"score": grade.score, "execution_time": grade.execution_time, "output": feedback_markdown(grade),
             "output_format": "md", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
@@ -118,6 +119,8 @@ def feedback_markdown(grade: Grade) -> str:
             lines += [f"(graded your {md_text(layer.found_as)})", ""]
         if layer.note:
             lines += [f"({md_text(layer.note)})", ""]
+        # the warnings `gradlab check` prints on this layer: the student sees the same, and loses nothing by them
+        lines += [line for w in layer.warnings for line in (f"⚠️ warning (no points lost): {md_text(w)}", "")]
         for part in layer.parts:
             mark = "✅" if part.passed else "❌"
             lines.append(f"- {mark} {PART_TITLES.get(part.component, part.title)}: "

@@ -29,8 +29,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 
 from gradlab.cases.parameter_forms import parameter_form
+from gradlab.cases.runner import only_labels_note
 from gradlab.cases.strategies import specs as spec_strategy
 from gradlab.core.check import check_case
+from gradlab.core.messages import float32_note
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading import session
@@ -99,6 +101,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     tally = Tally(parts)
     seed = assignment.seed + zlib.crc32(required.name.encode())
     zeros = size = 0
+    single: dict[str, None] = {}  # the gradients computed in float32, in order
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
         factory, flat = layer_factory(box, entry, kind, assignment, grade)
@@ -106,6 +109,8 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         form = {} if flat else parameter_form(kind, assignment.convention,
                                               partial(remote_forward_backward, box, entry["name"], kind),
                                               reraise=(SandboxFailure,))
+        if assignment.layout != "columns":
+            form.update(_labels_taken(box, entry["name"], kind, grade))
     except SandboxFailure as exc:
         for p in grade.parts:
             p.passed, p.codes, p.message = False, ["crashed"], exc.detail
@@ -131,13 +136,19 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
             display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
             display.update({p: "d" + p for p in kind.params})
             # a part is titled as its messages name the gradient: the student's own name for it
-            for p in kind.params:
-                parts["d" + p].label = made[0].grad_names[p]
+            for param in kind.params:
+                parts["d" + param].label = made[0].grad_names[param]
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
+        for warning in result.warnings:  # what `gradlab check` warns of (cost no points) reaches the feedback too
+            if warning.message not in grade.warnings:
+                grade.warnings.append(warning.message)
+        single.update(dict.fromkeys(g.name for g in result.gradients if g.precision == "float32"))
         tally.record(result, fwd, spec, display)
         tally.refuse_precision(result, assignment.precision, spec, display)
     tally.settle()
+    if single and assignment.precision is None:  # labelled as `gradlab check` labels it (a required one refuses it)
+        grade.warnings.append(float32_note(list(single)))
     if kind.must_drop and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
         parts["forward"].passed = False
         parts["forward"].codes = ["mismatch"]
@@ -151,6 +162,21 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
                 p.message = "not credited: the forward pass is not the right function, so a backward consistent " \
                             "with it proves nothing (see the forward test)"
     return grade
+
+
+def _labels_taken(box: Sandbox, name: str, kind: Kind, grade: LayerGrade) -> dict[str, Any]:
+    """A loss that takes only some label encodings courses use (one-hot, not indices) is graded with those, with
+    a warning, as `gradlab check` checks it; {} for any other layer. The child probes it, where the code runs."""
+    if len(kind.label_encodings) < 2:
+        return {}
+    reply = box.call({"op": "labels", "entry": name})
+    taken = reply.get("taken") if reply.get("ok") else None
+    # the child runs the student's code: only a proper subset of the kind's own encodings is taken from it
+    if not isinstance(taken, list) or not taken or not set(taken) < set(kind.label_encodings):
+        return {}
+    encodings = [e for e in kind.label_encodings if e in taken]
+    grade.warnings.append(only_labels_note(name, kind, encodings, "graded"))
+    return {"labels": encodings[0]}
 
 
 def _forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int, *,

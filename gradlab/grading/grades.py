@@ -27,6 +27,8 @@ class LayerGrade:
     #: was searched (the time budget spent)
     fix: FixResult | None = None
     fix_note: str = ""
+    #: what `gradlab check` would warn of on this layer (a convention read, a write into dout): no points lost
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -91,6 +91,8 @@ class Server:
                 return self.construct(msg)
             if op == "fix":
                 return self.fix(msg)
+            if op == "labels":
+                return self.labels(msg)
             if self.layer is None:
                 return {"ok": False, "error": "crash", "call": op, "detail": "no layer was constructed"}
             if op == "forward":
@@ -128,8 +130,19 @@ class Server:
         # inputs the adapter adds of its own (a stateful time layer's carried state): checked as parameters are
         extra = {str(k): np.array(v, copy=True) for k, v in self.layer.params.items() if k not in case.params}
         held = [str(k) for k in getattr(self.layer, "held_at_zero", [])]
+        # what the adapter read in the layer's convention (a backward(x) returning f'(x)): the check warns with it
+        notes = [[str(code), str(text)] for code, text in getattr(self.layer, "notes", ())]
         return {"ok": True, "grad_names": {str(k): str(v) for k, v in names.items()}, "extra_params": extra,
-                "held_at_zero": held, "views": callable(getattr(self.layer, "user_view", None))}
+                "held_at_zero": held, "views": callable(getattr(self.layer, "user_view", None)), "notes": notes}
+
+    def labels(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The label encodings a loss takes when it refuses some that courses use, probed as `gradlab check`
+        probes them (its cases then draw the first); [] when it takes all, or none."""
+        from gradlab.cases.runner import label_encodings_taken
+        from gradlab.kinds import KINDS
+
+        entry = self.entries[msg["entry"]]
+        return {"ok": True, "taken": label_encodings_taken(entry, KINDS[entry.kind])}
 
     def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its

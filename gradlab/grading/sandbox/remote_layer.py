@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.core.bugs import BUGS
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 from gradlab.core.results import jsonable
 from gradlab.grading.sandbox.process import Sandbox
@@ -39,6 +40,19 @@ def _extra_params(value: Any, case: Case) -> dict[str, np.ndarray]:
         return {}
     return {k: v for k, v in value.items() if isinstance(k, str) and k not in case.params and k != "x"
             and isinstance(v, np.ndarray) and v.dtype == np.float64 and 0 < v.size <= _EXTRA_SIZE}
+
+
+#: at most this many notes on a layer are taken from the child
+_NOTES = 4
+
+
+def _notes(value: Any) -> tuple[tuple[str, str], ...]:
+    """The (code, message) notes the child says its adapter made; only codes gradlab knows are taken (the child runs
+    the student's code: a forged note can only put a warning, which costs no points, in the student's own feedback)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple((v[0], _text(v[1])) for v in value[:_NOTES]
+                 if isinstance(v, list) and len(v) == 2 and v[0] in BUGS and isinstance(v[1], str))
 
 
 class RemoteLayer:
@@ -66,6 +80,8 @@ class RemoteLayer:
         names = names if isinstance(names, dict) else {}
         self.grad_names = {p: _text(names[p])[:40] if isinstance(names.get(p), str) else "d" + p
                            for p in (*kind.params, *self.extra)}
+        #: the child's adapter's notes, as (bug code, message): `check_case` warns with each, as it does in process
+        self.notes = _notes(reply.get("notes"))
         self._synced = {k: v.copy() for k, v in self.params.items()}
         if reply.get("views") is True:  # the child's adapter shows arrays in a course's own layout: the protocol's hook
             self.user_view = self._view
