@@ -4,7 +4,7 @@ function and its derivative (`mse(y_true, y_pred)` with `mse_prime(y_true, y_pre
 
 import numpy as np
 
-from gradlab.registry import register_pair
+from gradlab.registry import register, register_pair
 
 
 def squared_error(y_true, y_pred):
@@ -38,3 +38,33 @@ register_pair(squared_error, squared_error_prime, kind="mse_loss", name="scratch
 register_pair(bce, bce_prime, kind="binary_crossentropy", name="scratch_bce", pair="prime")
 register_pair(squared_error_predictions_first, squared_error_predictions_first_derivative, kind="mse_loss",
               name="scratch_mse_predictions_first", pair="prime")
+
+
+@register("reshape_layer")
+class BatchReshape:
+    """The shapes of one sample, the batch axis kept (Keras-like learners' layers)."""
+
+    def __init__(self, input_shape, output_shape):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = tuple(output_shape)
+
+    def forward(self, x):
+        return x.reshape((len(x),) + self.output_shape)
+
+    def backward(self, dout):
+        return dout.reshape((len(dout),) + self.input_shape)
+
+
+@register("reshape_layer")
+class ScratchReshape:
+    """One sample, no batch axis: whatever it is given becomes output_shape."""
+
+    def __init__(self, input_shape, output_shape):
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+
+    def forward(self, input):
+        return np.reshape(input, self.output_shape)
+
+    def backward(self, output_gradient, learning_rate):
+        return np.reshape(output_gradient, self.input_shape)

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from gradlab.registry import register_pair
+from gradlab.registry import register, register_pair
 
 
 def squared_error(y_true, y_pred):
@@ -32,3 +32,29 @@ register_pair(squared_error, squared_error_prime_swapped, kind="mse_loss", name=
               bug="sign-flip", note="mse_prime = 2 (y_true - y_pred) / n", pair="prime")
 register_pair(bce, bce_prime_not_averaged, kind="binary_crossentropy", name="scratch_bce_sum", bug="scaled",
               note="binary_cross_entropy_prime without the mean's 1/size", pair="prime")
+
+
+@register("reshape_layer", bug="transposed", note="the gradient put back in Fortran order, not the forward's C order")
+class ScratchReshapeFortranBack:
+    def __init__(self, input_shape, output_shape):
+        self.input_shape = input_shape
+        self.output_shape = output_shape
+
+    def forward(self, input):
+        return np.reshape(input, self.output_shape)
+
+    def backward(self, output_gradient, learning_rate):
+        return np.reshape(output_gradient, self.input_shape, order="F")  # BUG: another order than forward's
+
+
+@register("reshape_layer", bug="wrong-shape", note="the gradient returned in the output's shape")
+class BatchReshapeNotBack:
+    def __init__(self, input_shape, output_shape):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = tuple(output_shape)
+
+    def forward(self, x):
+        return x.reshape((len(x),) + self.output_shape)
+
+    def backward(self, dout):
+        return dout  # BUG: not reshaped back to the input's shape

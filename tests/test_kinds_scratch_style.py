@@ -77,3 +77,16 @@ def test_a_loss_alone_with_no_derivative_next_to_it_is_still_set_aside_not_faile
 def test_a_folder_holding_only_loss_pairs_is_read():
     (found,) = [f for f in discover([HERE / "published"]) if f.path.endswith("losses.py")]
     assert {e.name for e in found.entries} >= {"mse", "binary_cross_entropy"}
+
+
+def test_reshape_layers_of_both_conventions_as_published_pass():
+    # one sample with no batch axis (the videos' Reshape(input_shape, output_shape)), and one sample's shapes with
+    # the batch axis kept
+    verdicts = _verdicts(HERE / "published" / "reshape.py")
+    assert {n: r.verdict for n, r in verdicts.items()} == {"Reshape": PASS, "ReshapeLayer": PASS}
+
+
+def test_reshape_layers_with_a_bug_fail_with_its_code():
+    verdicts = _verdicts(HERE / "buggy" / "reshape.py")
+    assert {n: (r.verdict, r.bug_codes) for n, r in verdicts.items()} == \
+        {"Reshape": (FAIL, ["transposed"]), "ReshapeLayer": (FAIL, ["wrong-shape"])}
