@@ -54,6 +54,11 @@ def run_model(args: argparse.Namespace) -> int:
 
     cls, path = model_class(args.model)
     report = check_model(cls, seed=args.seed, source=str(path))
+    unchecked = report.not_run or report.error
+    if unchecked:  # nothing was verified: not a failed gradient, and not to be called one
+        print(f"gradlab train: refusing to train {cls.__name__}: not checked, so its gradients are not verified: "
+              f"{' '.join(unchecked.split())}", file=sys.stderr)
+        return EXIT_FAIL
     if report.verdict == "fail":
         where = f"; the error first appears at {report.origin}" if report.origin else ""
         print(f"gradlab train: refusing to train {cls.__name__}: its gradients failed the check in this run "
