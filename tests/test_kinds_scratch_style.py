@@ -90,3 +90,21 @@ def test_reshape_layers_with_a_bug_fail_with_its_code():
     verdicts = _verdicts(HERE / "buggy" / "reshape.py")
     assert {n: (r.verdict, r.bug_codes) for n, r in verdicts.items()} == \
         {"Reshape": (FAIL, ["transposed"]), "ReshapeLayer": (FAIL, ["wrong-shape"])}
+
+
+KERAS_LIKE = Path(__file__).parent / "keras_like"
+
+
+def test_keras_like_max_pooling_and_cce_loss_classes_are_recognised_and_pass():
+    verdicts = _verdicts(KERAS_LIKE / "published")
+    assert {n: r.verdict for n, r in verdicts.items()} == \
+        {"MaxPooling2D": PASS, "CategoricalCrossEntropyLoss": "warn", "CCELoss": "warn"}
+    # the warning is the label encoding it takes (one-hot only), not its gradient
+    assert all(r.bug_codes == [] for r in verdicts.values())
+
+
+def test_keras_like_classes_with_a_bug_fail_with_its_code():
+    verdicts = _verdicts(KERAS_LIKE / "buggy")
+    assert {n: (r.verdict, r.bug_codes[:1]) for n, r in verdicts.items()} == {
+        "MaxPooling2D": (FAIL, ["dropped-term"]), "CategoricalCrossEntropyLoss": (FAIL, ["missing-batch-mean"]),
+        "CCELoss": (FAIL, ["missing-batch-mean"])}

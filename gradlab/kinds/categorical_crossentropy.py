@@ -77,7 +77,7 @@ def wrong_at_true_class(case: Case, name: str, analytic: np.ndarray, numeric: np
 
 
 KIND = Kind(
-    "categorical_crossentropy", ("categoricalcrossentropy",), build, draw_classes, batch_spec,
+    "categorical_crossentropy", ("categoricalcrossentropy", "cce"), build, draw_classes, batch_spec,
     loss_functions=("categorical_cross_entropy", "categorical_crossentropy"), is_loss=True, scales=LOSS_SCALES,
     label_encodings=("onehot", "index"), explain=wrong_at_true_class,
 )

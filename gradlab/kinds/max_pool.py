@@ -37,7 +37,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d"), build, draw_shape,
+    "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d", "maxpooling2d"), build, draw_shape,
     batch_spec,
     function_stems=("max_pool",), param_dict="pool_param",
     param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad"},
