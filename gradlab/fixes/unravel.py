@@ -4,7 +4,8 @@ width or in the wrong order (`r, s = k % ph, k // ph` where the window is `pw` w
 
 Offered for a statement whose value is a pair of `k // a` and `k % b` (either order) or `divmod(k, a)`, where `k`
 was bound from the argmax of an array (`np.argmax(window)`, `window.argmax()`, of its `.ravel()` or
-`.reshape(-1)`): one candidate, the shape read from that array as the code names it.
+`.reshape(-1)`): the shape read from that array as the code names it; and, for a pair of names, the same with
+the names swapped (`col, row = divmod(k, pw)`: the row is unravelled first).
 Non-goal: a max-pool's argmax over a batch at once (`argmax(axis=...)`: an index per row, another formula).
 """
 
@@ -34,10 +35,16 @@ def unravel_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
     if not binds:
         return
     array = _argmax_of(max(binds, key=lambda n: n.lineno).value, ctx.numpy)  # the binding the statement reads
-    if array is not None:
-        new = f"{ctx.numpy}.unravel_index({index}, {_shape(array, t)})"
-        yield (t.replace(stmt.value, new, ATOM, f"unravel {index} with the window's own shape", family="unravel",
-                         need=0),)
+    if array is None:
+        return
+    new = f"{ctx.numpy}.unravel_index({index}, {_shape(array, t)})"
+    why = f"unravel {index} with the window's own shape"
+    value = t.replace(stmt.value, new, ATOM, why, family="unravel", need=0)
+    yield (value,)
+    pair = stmt.targets[0].elts
+    if len(pair) == 2 and all(isinstance(e, ast.Name) for e in pair):  # `col, row = ...`: the row comes first
+        swapped = f"{t.of(pair[1])}, {t.of(pair[0])}"
+        yield (Edit(t.start(pair[0]), t.end(pair[1]), swapped, why + ", row first", "unravel"), value)
 
 
 def _divided(value: ast.expr) -> str | None:
