@@ -62,7 +62,9 @@ def test_a_model_run_at_its_own_sizes_is_checked_once_by_projection_and_a_wrong_
     assert wrong.gradients["b2"].method == "elementwise"  # the failing projection is looked at element by element
 
 
-def test_a_second_volume_model_is_set_aside_with_why_and_its_layers_are_checked(capsys, tmp_path):
+def test_a_second_volume_model_is_checked_as_a_model_and_its_layers_on_their_own(capsys, tmp_path):
     status, said, doc = checked(capsys, tmp_path, REAL / "second_volume.py")
-    assert "SKIP TinyClassifier: a whole model in the second volume's convention" in said
+    verdicts = {e["name"]: e["verdict"] for e in doc["layers"] if e.get("kind") == "model"}
+    assert verdicts == {"TinyClassifier": "pass"}, said
+    assert "PASS TinyClassifier (second-volume model" in said and "SKIP" not in said
     assert "not a layer name gradlab knows" not in said and "WARN Affine (class style" in said and status == 0

@@ -149,7 +149,7 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     from gradlab.conventions.discover import NOT_IMPORTED
     from gradlab.functions.generic_layers import check_generic_pairs
     from gradlab.kinds import kind_for_stem
-    from gradlab.models.discover import SECOND_VOLUME, check_model_files, modules_in, second_volume_models
+    from gradlab.models.discover import check_model_files, modules_in
 
     cases = min(args.examples, MODEL_CASES)
     errors: list[tuple[str, str]] = []
@@ -168,10 +168,6 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     # a model class has a loss method, so layer discovery lists it as an unknown loss object: it is checked here
     classes = {m.name.split("(", 1)[0] for m in found}
     outcome.skipped = [s for s in outcome.skipped if s[0] not in imported and s[0] not in classes]
-    # the second volume's whole models, which layer discovery calls classes of no name it knows: said why
-    models2 = {name for _, module in modules for name in second_volume_models(module)}
-    outcome.skipped = [(n, SECOND_VOLUME if n in models2 and "not a layer name gradlab knows" in why else why)
-                       for n, why in outcome.skipped]
     for f, module in modules:
         generic, skipped = check_generic_pairs(module, lambda stem: kind_for_stem(stem) is not None, examples=cases,
                                                seed=args.seed, source=str(f))

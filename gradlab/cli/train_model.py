@@ -42,6 +42,11 @@ def model_class(spec: str) -> tuple[type, Path]:
     if name not in models:
         found = ", ".join(models) or "none"
         raise UsageError(f"--model {spec!r}: {file} defines no model class {name!r} (models found: {found})")
+    from gradlab.models.adapters import convention_of
+
+    if convention_of(models[name]) == "volume2":  # its data is words, not MNIST's images
+        raise UsageError(f"--model {spec!r}: {name} is a second-volume model (forward(x, t), backward(dout=1)): "
+                         f"gradlab trains MNIST classifiers only; check its gradients with gradlab check {file}")
     return models[name], path
 
 

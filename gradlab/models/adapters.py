@@ -25,19 +25,35 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.build import REG, Sizes
+from gradlab.models.build import REG, NotRunnable, Sizes
+from gradlab.models.second_volume import (
+    Encoding,
+    SharedParameter,
+    data_encodings,
+    in_float64,
+    is_second_volume,
+    promote_to_float64,
+    shared_parameters,
+    user_namespaces,
+)
 
-__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NotImplementedYet", "adapt", "backprop_order", "convention_of",
-           "backprop_of", "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
+__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NoDataRuns", "NotImplementedYet", "adapt", "backprop_order",
+           "convention_of", "backprop_of", "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
-CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network"}
+CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network",
+               "volume2": "second-volume model"}
 #: numpy's global seed during every call of the model
 CALL_SEED = 1234
 
 
 class ModelError(Exception):
     """The model does not follow its convention in a way gradlab can call; the message says what to fix."""
+
+
+class NoDataRuns(NotRunnable):
+    """A second-volume model whose forward runs on none of the data gradlab makes at these sizes (skipped unless
+    other sizes run: a tied embedding needs its word vector and hidden sizes equal)."""
 
 
 class NotImplementedYet(ModelError):
@@ -61,6 +77,8 @@ def convention_of(cls: type) -> str | None:
         return "textbook"
     if has("loss"):
         return "cs231n"
+    if has("forward") and has("backward") and is_second_volume(cls):
+        return "volume2"
     return None
 
 
@@ -87,8 +105,16 @@ class ModelCall:
     N: int
     data: dict[str, np.ndarray]
     options: dict[str, Any] = field(default_factory=dict)
+    #: a second-volume model's arrays (entries of its params list that are one array, `second_volume`)
+    shared: list[SharedParameter] = field(default_factory=list)
+    #: the namespaces whose numpy reads float32 as float64 while a second-volume model runs
+    spaces: list[dict[str, Any]] = field(default_factory=list)
+    #: the data a second-volume model is given (word ids, one-hot rows), as reports say it
+    encoding: Encoding | None = None
 
     def loss(self) -> Any:
+        if self.convention == "volume2":
+            return self._forward()
         with seeded():
             if self.convention == "nielsen":
                 return _nielsen_loss(self.model, self.data["x"], self.data["y"])
@@ -102,7 +128,25 @@ class ModelCall:
             return out[0]
         return out
 
+    def _forward(self) -> Any:
+        """A second-volume model's loss: forward(x, t) from a fresh state (reset_state() of a stateful RNN)."""
+        with seeded(), in_float64(self.spaces):
+            reset = getattr(self.model, "reset_state", None)
+            if callable(reset):
+                reset()
+            return self.model.forward(*self.data.values(), **self.options)
+
     def gradients(self) -> dict[str, Any]:
+        if self.convention == "volume2":
+            self._forward()
+            with seeded(), in_float64(self.spaces):
+                self.model.backward()
+            grads = getattr(self.model, "grads", None)
+            if not isinstance(grads, list):
+                raise ModelError(f"{type(self.model).__name__}.grads is {type(grads).__name__} after backward(), not "
+                                 "the list of gradients, index for index with params")
+            copied = [np.array(g, dtype=np.float64) if isinstance(g, np.ndarray) else g for g in grads]
+            return {s.name: s.gradient(copied) for s in self.shared}
         with seeded():
             if self.convention == "cs231n":
                 grads = self.model.loss(self.data["X"], self.data["y"], **self.options)[1]
@@ -118,6 +162,8 @@ class ModelCall:
 def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """(the model's own parameter arrays by name, in backprop order; how its code names each gradient),
     or a `ModelError` saying where its convention keeps them."""
+    if convention == "volume2":
+        return _second_volume_parameters(model)
     if convention == "nielsen":
         weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
         if weights == [] and biases == []:
@@ -145,6 +191,22 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     return {k: live[k] for k in order}, {k: f"grads[{_key_of(found, k)!r}]" for k in order}
 
 
+def _second_volume_parameters(model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    found = getattr(model, "params", None)
+    if isinstance(found, list) and not found:
+        raise NotImplementedYet(f"not implemented yet: {type(model).__name__}.params is empty after it is built "
+                                "(gather its layers' params into it)")
+    if not isinstance(found, list):
+        raise ModelError(f"{type(model).__name__}.params is {type(found).__name__} after it is built: a second-volume "
+                         "model gathers its layers' parameters into the list self.params (and their gradients into "
+                         "self.grads)")
+    shared = shared_parameters(found)
+    if not shared:
+        raise ModelError(f"{type(model).__name__}.params holds no float arrays after it is built")
+    order = list(reversed(shared))  # forward order gathered: backprop visits the last layer first
+    return {s.name: s.array for s in order}, {s.name: s.grad_name for s in order}
+
+
 def _spelled(key: Any) -> str:
     """A params key as the report names it: a learner's tuple key ('W', 2) reads W2; a string stays itself."""
     return key if isinstance(key, str) else "".join(map(str, key)) if isinstance(key, tuple) else repr(key)
@@ -161,6 +223,8 @@ TEXTBOOK_DATA_SCALE = 0.1
 
 def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
     """The built `model` with data of `sizes`, ready to call; `ModelError` when its parameters are missing."""
+    if convention == "volume2":
+        return _second_volume_call(model, sizes, rng)
     params, names = parameters_of(convention, model)
     if convention == "nielsen":
         x = rng.standard_normal((sizes.D, 1))
@@ -182,6 +246,51 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
             call.options["train_flg"] = True
         call.data["y"] = _labels_it_takes(call, y, sizes.C)
     return call
+
+
+def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> ModelCall:
+    """A second-volume model made float64 (`second_volume.promote_to_float64`), with the first data encoding its
+    forward and backward run on (word ids, then one-hot rows). When none runs, the first encoding stays: the
+    check then says what its loss or backward raised."""
+    promote_to_float64(model)
+    params, names = parameters_of("volume2", model)
+    order = [s for name in params for s in shared_parameters(model.params) if s.name == name]
+    call = ModelCall("volume2", model, params, names, sizes.N, {}, shared=order, spaces=user_namespaces(model))
+    encodings = data_encodings(type(model), N=sizes.N, D=sizes.D, C=sizes.C, vocab=_vocabulary(model, sizes),
+                               rng=rng)
+    if "train_flg" in _parameters(model.forward):  # BetterRnnlm: dropout on, its masks drawn alike at every call
+        call.options["train_flg"] = True
+    runs: list[Encoding] = []  # the encodings its forward runs on
+    raised: list[str] = []
+    for encoding in encodings:
+        call.data, call.encoding = dict(encoding.arrays), encoding
+        try:
+            call.loss()
+        except Exception as exc:  # noqa: BLE001 - the next encoding
+            raised.append(f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]} on {encoding.said}")
+            continue
+        runs.append(encoding)
+        try:
+            call.gradients()
+            return call
+        except Exception:  # noqa: BLE001 - the next encoding, or the check says what backward raised
+            continue
+    if not runs:  # data gradlab cannot make, or a forward that is wrong: either way nothing to differentiate
+        raise NoDataRuns(f"not checked: its forward runs on no data gradlab makes ({'; '.join(raised)}); run "
+                          f"{type(model).__name__}.forward by hand on its data, or check its layers on their own")
+    call.data, call.encoding = dict(runs[0].arrays), runs[0]
+    return call
+
+
+def _vocabulary(model: Any, sizes: Sizes) -> int | None:
+    """The vocabulary a model was built with (`vocab_size`), or None for one of features and classes."""
+    from gradlab.models.build import VOCAB_SIZES
+
+    try:
+        names = {n.lower() for n in inspect.signature(type(model)).parameters}
+    except (TypeError, ValueError):
+        return None
+    return sizes.vocab if names & VOCAB_SIZES else None
 
 
 def _labels_it_takes(call: ModelCall, y: np.ndarray, C: int) -> np.ndarray:

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REG", "BuildError", "NotRunnable", "Sizes", "build", "default_sizes", "described", "draw_sizes",
-           "cost_objects", "norms_spelled_in", "not_runnable_here", "spelled", "switches_dropout_on", "variants"]
+__all__ = ["REG", "VOCAB_SIZES", "BuildError", "NotRunnable", "Sizes", "build", "default_sizes", "described",
+           "draw_sizes", "cost_objects", "norms_spelled_in", "not_runnable_here", "spelled", "switches_dropout_on",
+           "variants"]
 
 #: the regularisation strength every model is built with, where it takes one
 REG = 0.1
@@ -44,6 +45,14 @@ SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
 FILTERS = {"num_filters", "filter_num", "n_filters"}
 #: a Nielsen-style network's cost object (`Network(sizes, cost)`): given the costs its module defines or imports
 COSTS = {"cost", "cost_function", "cost_func", "costfunction"}
+#: the second volume's word models: a vocabulary size, a word vector size, a context window, the corpus to sample
+#: negative words from (`gradlab.models.second_volume`)
+VOCAB_SIZES = {"vocab_size", "vocabulary_size", "n_vocab", "num_words", "n_words"}
+WORD_VECTORS = {"wordvec_size", "word_vec_size", "embedding_size", "embed_size", "embedding_dim", "embed_dim"}
+WINDOWS = {"window_size", "window"}
+CORPORA = {"corpus"}
+#: the vocabulary of a word model is larger than the classes: negative sampling draws 5 words other than the target
+VOCAB_EXTRA = 6
 #: a model built from a vocabulary (a word -> index dict) is a sequence model (CS231n's CaptioningRNN)
 VOCABULARIES = {"word_to_idx", "word2idx", "word_to_id", "vocab", "vocabulary", "idx_to_word"}
 
@@ -78,6 +87,11 @@ class Sizes:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return self.image if self.image is not None else (self.D,)
+
+    @property
+    def vocab(self) -> int:
+        """The vocabulary of a word model built at these sizes (distinct from D, hidden and C)."""
+        return self.C + VOCAB_EXTRA + max(self.D, *self.hidden)
 
 
 def draw_sizes(seed: int, case: int) -> Sizes:
@@ -296,6 +310,17 @@ def _value_for(name: str, default: Any, sizes: Sizes) -> Any:
         return list(sizes.hidden)
     if name in OUTPUT:
         return sizes.C
+    if name in VOCAB_SIZES:
+        return sizes.vocab
+    if name in WORD_VECTORS:
+        return sizes.D
+    if name in WINDOWS and (numeric_default or default is inspect.Parameter.empty):
+        from gradlab.models.second_volume import WINDOW
+
+        return WINDOW
+    if name in CORPORA and default is inspect.Parameter.empty:
+        # every word of the vocabulary, some twice: the unigram counts negative sampling draws from are all non-zero
+        return np.concatenate([np.arange(sizes.vocab), np.arange(sizes.vocab // 2)])
     if name in LAYER_SIZES and not numeric_default:
         return [sizes.D, *sizes.hidden, sizes.C]
     if name in REGULARISATION and (numeric_default or default is inspect.Parameter.empty):

@@ -6,7 +6,7 @@ that convention does (`self.params`, or `self.weights` and `self.biases`): a los
 `loss(y, p)` and `gradient(y, p)` holds no parameters and is not a model. Files are imported as
 `gradlab check` imports them (`gradlab.conventions.imports.load_module`); in a folder only files whose
 source defines a `loss` or a `backprop` method (or a `*_forward` function, for the generic pairs of
-`gradlab.functions.generic_layers`; or `backward(self, dout=1)`, the second volume's models, set aside with why) are.
+`gradlab.functions.generic_layers`; or `backward(self, dout=1)` or `self.grads = `, the second volume's models) are.
 Non-goal: judging (that is `gradlab.models.check`).
 """
 
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from gradlab.conventions.discover import files_in
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
@@ -28,12 +27,13 @@ from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
 
-__all__ = ["SECOND_VOLUME", "check_model_files", "find_models", "model_files", "modules_in", "second_volume_models"]
+__all__ = ["check_model_files", "find_models", "model_files", "modules_in"]
 
 _MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(|"
-                             r"def\s+backward\s*\(\s*self\s*,\s*dout\s*=\s*1\s*\)")
+                             r"def\s+backward\s*\(\s*self\s*,\s*dout\s*=\s*1\s*\)|self\.grads\s*=")
 _KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
-          "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),)}
+          "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),),
+          "volume2": (re.compile(r"self\.params\b"), re.compile(r"self\.grads\b"))}
 
 
 def find_models(module: ModuleType) -> list[type]:
@@ -49,38 +49,6 @@ def find_models(module: ModuleType) -> list[type]:
         convention = convention_of(obj)
         if convention is not None and _keeps_parameters(obj, convention, text):
             found.append(obj)
-    return found
-
-
-#: why a model of the second volume's convention is set aside (issue 10: its data is per model, its arrays float32)
-SECOND_VOLUME = ("a whole model in the second volume's convention (forward(x, t) returns the loss, backward(dout=1), "
-                 "params and grads lists): gradlab does not check such models yet, as each takes data of its own "
-                 "(word ids, contexts) and float32 weights; the layers it is built from are checked on their own")
-
-
-def second_volume_models(module: ModuleType) -> list[str]:
-    """The classes `module` defines that are whole models as the textbook's second volume writes them (TwoLayerNet,
-    SimpleCBOW, Rnnlm): `forward` taking the data and its targets, `backward(dout=1)`, `self.params` and
-    `self.grads` lists. Named so that they are set aside with why, not as layers of an unknown name."""
-    try:
-        text = Path(module.__file__ or "").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    if not (re.search(r"self\.params\s*,\s*self\.grads\s*=", text) or re.search(r"self\.grads\s*=\s*\[", text)):
-        return []
-    found = []
-    for obj in vars(module).values():
-        if not (isinstance(obj, type) and obj.__module__ == module.__name__):
-            continue
-        try:
-            klass: Any = obj
-            forward = list(inspect.signature(klass.forward).parameters.values())[1:]
-            backward = inspect.signature(klass.backward).parameters
-        except (AttributeError, TypeError, ValueError):
-            continue
-        takes_targets = len(forward) == 2 and all(p.default is p.empty for p in forward)
-        if takes_targets and "dout" in backward and backward["dout"].default == 1 and not hasattr(obj, "loss"):
-            found.append(obj.__name__)
     return found
 
 
