@@ -13,6 +13,7 @@ Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,12 @@ class ClassLayer(Layer):
                 slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
             except LayerSignatureError:
                 if canonical not in kind.optional_params:
+                    if _keeps_no_array(self.obj, cls):
+                        raise ConventionMismatch(
+                            f"{cls.__name__} takes and keeps no array, so it is not {_a(kind.name)} layer with "
+                            f"{', '.join(kind.params)}: a parameter-free layer that shares the name (an identity "
+                            "'linear' activation, a normalisation without gamma and beta); not checked. Check it as "
+                            "it is with gradlab.assert_backward(forward, backward, inputs={'x': ...})") from None
                     raise
                 # a version of the layer without it (a GRU without bias): the case holds it at zero
                 case.params[canonical][...] = 0
@@ -321,3 +328,27 @@ def _learning_rate_argument(backward: Any) -> bool:
     if second.name.lower() in _CACHE_NAMES:  # backward(dout, cache): forward's cache, not a learning rate
         return False
     return second.name.lower() in LR_NAMES or (second.default is second.empty and len(params) == 2)
+
+
+def _keeps_no_array(obj: Any, cls: type) -> bool:
+    """Whether the built layer holds no parameter at all where its kind has some, and was given none: its
+    constructor requires no argument, and no attribute (nor a params/parameters store) holds an array or a
+    list of them. Such a class shares a parametrised kind's name without being one (nnfs-style libraries'
+    `Linear` activation, a LayerNorm without gamma and beta); a layer given W that forgot to keep it is not."""
+    try:
+        required = [p for p in inspect.signature(cls).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # a builtin's __init__: nothing of the user's was required
+        required = []
+    if required:
+        return False
+    for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, np.ndarray) and v.size for v in items):
+            return False
+    return True
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+

@@ -47,7 +47,7 @@ class FunctionLayer(Layer):
         if self.rng is not None:
             self.rng.reset()
         args: list[Any] = [x, *(self.params[c] for c in self.kind.params),
-                           *self.kind.function_extra_args(self.case.hyper)]
+                           *map(_with_key_aliases, self.kind.function_extra_args(self.case.hyper))]
         result = call(self.fwd.__name__, self.fwd, *args)
         outs = self.kind.outputs or ("out",)
         if not (isinstance(result, tuple) and len(result) == len(outs) + 1):
@@ -84,6 +84,19 @@ class FunctionLayer(Layer):
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, self.bwd.__name__))
                  for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
+
+
+#: other keys learners read a course's parameter dict by, as their own models build it (conv_param['padding'],
+#: pool_param['pool_stride'] where the course writes 'pad' and 'stride'): the dict gradlab passes holds both
+#: spellings, so either reading gets the value
+_KEY_ALIASES = {"pad": ("padding",), "stride": ("strides", "pool_stride")}
+
+
+def _with_key_aliases(arg: Any) -> Any:
+    if not isinstance(arg, dict) or not any(k in arg for k in _KEY_ALIASES):
+        return arg
+    extra = {alias: arg[k] for k, aliases in _KEY_ALIASES.items() if k in arg for alias in aliases if alias not in arg}
+    return {**arg, **extra}
 
 
 def fresh_containers(cache: Any) -> Any:

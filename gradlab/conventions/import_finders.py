@@ -1,8 +1,9 @@
 """What gradlab lends the import of a user's file, and takes back: finders on `sys.meta_path`, a notebook's shell.
 
 `gradlab.conventions.imports.load_module` imports a user's file and then removes every module of the user's from
-`sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`) or that was written
-for Python 2 (`PAST_BUILTINS`), and a notebook exported as .py finds the `get_ipython()` its magics call.
+`sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`), that was written
+for Python 2 (`PAST_BUILTINS`) or that imports IPython's debugger or display without using it to compute
+(`QUIET_IPYTHON`), and a notebook exported as .py finds the `get_ipython()` its magics call.
 Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
 """
 
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LEFT_MODULES", "PAST_BUILTINS", "LeftModules", "PastBuiltins", "notebook_shell"]
+__all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
+           "notebook_shell"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -76,6 +78,36 @@ class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 PAST_BUILTINS = PastBuiltins()
+
+
+class QuietIPython(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Learners' CS231n files begin with `from IPython import embed` (a breakpoint left from debugging) and
+    notebooks exported as .py with `from IPython.display import clear_output`; IPython is rarely installed next
+    to gradlab, and without it the whole file, every layer in it, could not be imported. Asked after every
+    other finder, so an installed IPython wins; this gives `IPython` and its submodules, every name in them a
+    function that does nothing (an `embed()` a backward still calls returns at once). Only while a file is
+    imported: the names are bound by then."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name == "IPython" or name.startswith("IPython."):
+            return importlib.util.spec_from_loader(name, self, is_package=True)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__path__ = []  # a package, so `from IPython.display import ...` is asked of this finder too
+        module.__getattr__ = _does_nothing  # type: ignore[method-assign]
+
+
+def _does_nothing(name: str) -> Callable[..., None]:
+    if name.startswith("__"):  # dunder lookups (`__file__`, `__all__` for a star import) are not its names
+        raise AttributeError(name)
+    return lambda *args, **kwargs: None
+
+
+QUIET_IPYTHON = QuietIPython()
 
 
 class _QuietShell:

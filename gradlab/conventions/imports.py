@@ -29,7 +29,7 @@ from gradlab.conventions.import_errors import (
     syntax_error,
     user_line,
 )
-from gradlab.conventions.import_finders import LEFT_MODULES, PAST_BUILTINS, notebook_shell
+from gradlab.conventions.import_finders import LEFT_MODULES, PAST_BUILTINS, QUIET_IPYTHON, notebook_shell
 
 __all__ = ["LoadError", "Python2Source", "load_module", "local_modules", "package_of", "search_roots"]
 
@@ -131,7 +131,10 @@ def _walk(path: Path) -> tuple[list[Path], list[Path]]:
             top = dotted.split(".")[0]
             if level or top in sys.builtin_module_names or _installed(top):
                 continue
-            provider = next((f for f in _above(roots[0]) if _provides(f, top)), None)
+            # folders inside the package first: a library whose repository root is a package too (library/ with
+            # __init__.py holding nnfs/) imports `from nnfs.utils import ...` as its own top-level package
+            inside = [f for f in path.parents if f.is_relative_to(roots[0]) and f != roots[0]] if package else []
+            provider = next((f for f in [*inside, *_above(roots[0])] if _provides(f, top)), None)
             if provider is not None and provider not in roots:
                 roots.append(provider)
                 found_there = _dotted_files(provider, dotted) or []
@@ -210,7 +213,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.meta_path.append(PAST_BUILTINS)
+    lent = (PAST_BUILTINS, QUIET_IPYTHON)
+    sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
     shell = notebook_shell()
     try:
@@ -225,10 +229,10 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         shell()
-        sys.meta_path.remove(PAST_BUILTINS)
-        for name in ("past.builtins", "past"):
-            if getattr(sys.modules.get(name), "__loader__", None) is PAST_BUILTINS:
-                del sys.modules[name]
+        for finder in lent:
+            sys.meta_path.remove(finder)
+        for name in [n for n, m in list(sys.modules.items()) if any(getattr(m, "__loader__", None) is f for f in lent)]:
+            del sys.modules[name]
         LEFT_MODULES.serving = True
         # folders the user's code put on sys.path itself (sys.path.insert(0, '../lib')) hold the user's modules too
         added = [Path(p).resolve() for p in sys.path if p and p not in saved_path and p not in map(str, roots)]

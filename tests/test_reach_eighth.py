@@ -1,0 +1,74 @@
+"""Conventions of published code that session 25's reach study (issue 10) found gradlab could not take as published:
+each test checks a folder of tests/reach8/ (this project's own files, written in the convention met in the wild, see
+its README) as a new user would, and a twin with one bug per layer shows the check could have failed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from gradlab.cases.check_many import check_paths
+
+HERE = Path(__file__).parent / "reach8"
+
+
+def _check(path: Path, examples: int = 3):
+    outcome = check_paths([path], examples=examples, seed=0)
+    return outcome, {r.name: r for r in outcome.reports}
+
+
+def test_a_file_importing_ipythons_debugger_is_imported_and_its_layers_pass():
+    # `from IPython import embed` at the top of a learner's layers.py (IPython is not installed here)
+    outcome, verdicts = _check(HERE / "ipython_breakpoint")
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"affine": "pass", "relu": "pass"}
+    assert "IPython" not in sys.modules  # lent while the file is imported, then taken back
+
+
+def test_layers_beside_an_ipython_import_still_fail_with_the_code_of_their_bug():
+    outcome, verdicts = _check(HERE / "ipython_breakpoint_buggy")
+    assert outcome.errors == []
+    assert verdicts["relu"].verdict == "fail" and verdicts["relu"].bug_codes == ["scaled"]
+    assert verdicts["affine"].verdict == "fail" and "crashed" not in verdicts["affine"].bug_codes
+
+
+def test_a_library_importing_itself_by_name_inside_a_repository_folder_that_is_a_package_is_imported():
+    # lib/ has an __init__.py and holds tinynet/, whose modules do `from tinynet.ops.activations import sigmoid`
+    outcome, verdicts = _check(HERE / "package_root_inside")
+    assert outcome.errors == []
+    assert set(verdicts) == {"Sigmoid", "Dense"}
+    assert all(r.verdict in ("pass", "warn") for r in verdicts.values()), {k: r.bug_codes for k, r in verdicts.items()}
+
+
+def test_the_same_library_with_a_bug_in_each_layer_fails_both():
+    outcome, verdicts = _check(HERE / "package_root_inside_buggy")
+    assert outcome.errors == []
+    assert verdicts["Sigmoid"].verdict == "fail" and "crashed" not in verdicts["Sigmoid"].bug_codes
+    assert verdicts["Dense"].verdict == "fail" and verdicts["Dense"].bug_codes == ["scaled"]
+
+
+def test_classes_without_parameters_sharing_a_parametrised_kinds_name_are_set_aside_with_why_not_failed():
+    outcome, verdicts = _check(HERE / "parameter_free")
+    assert "Linear" not in verdicts and "LayerNorm" not in verdicts
+    reasons = dict(outcome.skipped)
+    assert "takes and keeps no array" in reasons["Linear"] and "not an affine layer" in reasons["Linear"]
+    assert "not a layernorm layer with gamma, beta" in reasons["LayerNorm"]
+    assert "assert_backward" in reasons["LayerNorm"]
+
+
+def test_a_layer_given_its_weights_that_never_keeps_them_still_fails():
+    _, verdicts = _check(HERE / "parameter_free_buggy")
+    assert verdicts["Linear"].verdict == "fail"
+
+
+def test_parameter_dicts_read_by_the_authors_own_key_names_are_given_them_and_pass():
+    # conv_param['padding'] and pool_param['pool_stride'], where the course writes 'pad' and 'stride'
+    outcome, verdicts = _check(HERE / "param_key_spellings")
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"conv": "pass", "max_pool": "pass"}
+
+
+def test_convolution_and_pooling_read_by_those_keys_still_fail_with_the_code_of_their_bug():
+    _, verdicts = _check(HERE / "param_key_spellings_buggy")
+    assert verdicts["conv"].verdict == "fail" and verdicts["conv"].bug_codes == ["scaled"]
+    assert verdicts["max_pool"].verdict == "fail" and "crashed" not in verdicts["max_pool"].bug_codes
