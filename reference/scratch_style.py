@@ -68,3 +68,59 @@ class ScratchReshape:
 
     def backward(self, output_gradient, learning_rate):
         return np.reshape(output_gradient, self.input_shape)
+
+
+def _windows(image, k):
+    """Every k-by-k window of each channel of one image: (C, H - k + 1, W - k + 1, k, k)."""
+    return np.lib.stride_tricks.sliding_window_view(image, (k, k), axis=(1, 2))
+
+
+@register("conv_untied_bias")
+class BatchConvolutional:
+    """A batch of images; one bias per filter and output position. The kind's reference layer."""
+
+    def __init__(self, input_shape, kernel_size, depth):
+        channels, height, width = input_shape
+        self.kernels = np.random.randn(depth, channels, kernel_size, kernel_size)
+        self.biases = np.random.randn(depth, height - kernel_size + 1, width - kernel_size + 1)
+        self.dkernels = self.dbiases = self.input = None
+
+    def forward(self, x):
+        self.input = x
+        k = self.kernels.shape[-1]
+        return np.stack([np.einsum("chwij,fcij->fhw", _windows(image, k), self.kernels) for image in x]) + self.biases
+
+    def backward(self, dout):
+        k = self.kernels.shape[-1]
+        self.dkernels = sum(np.einsum("chwij,fhw->fcij", _windows(image, k), g) for image, g in zip(self.input, dout))
+        self.dbiases = dout.sum(axis=0)
+        # the input gradient: the upstream gradient, padded, correlated with the kernels turned by 180 degrees
+        padded = np.pad(dout, ((0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+        turned = self.kernels[:, :, ::-1, ::-1]
+        return np.stack([np.einsum("fhwij,fcij->chw", _windows(g, k), turned) for g in padded])
+
+
+@register("conv_untied_bias")
+class ScratchConvolutional:
+    """One image (C, H, W), no batch axis; backward(output_gradient, learning_rate) updates inside."""
+
+    def __init__(self, input_shape, kernel_size, depth):
+        channels, height, width = input_shape
+        self.input_shape = input_shape
+        self.kernels = np.random.randn(depth, channels, kernel_size, kernel_size)
+        self.biases = np.random.randn(depth, height - kernel_size + 1, width - kernel_size + 1)
+        self.input = None
+
+    def forward(self, input):
+        self.input = input
+        k = self.kernels.shape[-1]
+        return np.einsum("chwij,fcij->fhw", _windows(input, k), self.kernels) + self.biases
+
+    def backward(self, output_gradient, learning_rate):
+        k = self.kernels.shape[-1]
+        kernels_gradient = np.einsum("chwij,fhw->fcij", _windows(self.input, k), output_gradient)
+        padded = np.pad(output_gradient, ((0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+        input_gradient = np.einsum("fhwij,fcij->chw", _windows(padded, k), self.kernels[:, :, ::-1, ::-1])
+        self.kernels -= learning_rate * kernels_gradient
+        self.biases -= learning_rate * output_gradient
+        return input_gradient

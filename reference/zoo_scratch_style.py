@@ -58,3 +58,58 @@ class BatchReshapeNotBack:
 
     def backward(self, dout):
         return dout  # BUG: not reshaped back to the input's shape
+
+
+def _windows(image, k):
+    return np.lib.stride_tricks.sliding_window_view(image, (k, k), axis=(1, 2))
+
+
+class _ScratchConvolutional:
+    def __init__(self, input_shape, kernel_size, depth):
+        channels, height, width = input_shape
+        self.kernels = np.random.randn(depth, channels, kernel_size, kernel_size)
+        self.biases = np.random.randn(depth, height - kernel_size + 1, width - kernel_size + 1)
+        self.input = None
+
+    def forward(self, input):
+        self.input = input
+        k = self.kernels.shape[-1]
+        return np.einsum("chwij,fcij->fhw", _windows(input, k), self.kernels) + self.biases
+
+
+@register("conv_untied_bias", bug="misrouted", note="the input gradient correlates with the kernels unturned")
+class ScratchConvolutionalNotTurned(_ScratchConvolutional):
+    def backward(self, output_gradient, learning_rate):
+        k = self.kernels.shape[-1]
+        kernels_gradient = np.einsum("chwij,fhw->fcij", _windows(self.input, k), output_gradient)
+        padded = np.pad(output_gradient, ((0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+        input_gradient = np.einsum("fhwij,fcij->chw", _windows(padded, k), self.kernels)  # BUG: not turned by 180
+        self.kernels -= learning_rate * kernels_gradient
+        self.biases -= learning_rate * output_gradient
+        return input_gradient
+
+
+@register("conv_untied_bias", bug="mismatch",
+          note="the kernels turned over the filter and channel axes, not over the window's (a learner's real bug)")
+class ScratchConvolutionalTurnedWrongAxes(_ScratchConvolutional):
+    def backward(self, output_gradient, learning_rate):
+        k = self.kernels.shape[-1]
+        kernels_gradient = np.einsum("chwij,fhw->fcij", _windows(self.input, k), output_gradient)
+        padded = np.pad(output_gradient, ((0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+        turned = np.rot90(self.kernels, 2)  # BUG: rot90 turns the first two axes (filters, channels)
+        input_gradient = np.einsum("fhwij,fcij->chw", _windows(padded, k), turned)
+        self.kernels -= learning_rate * kernels_gradient
+        self.biases -= learning_rate * output_gradient
+        return input_gradient
+
+
+@register("conv_untied_bias", bug="wrong-reduction", note="the biases' gradient summed over the output positions")
+class ScratchConvolutionalBiasSummed(_ScratchConvolutional):
+    def backward(self, output_gradient, learning_rate):
+        k = self.kernels.shape[-1]
+        kernels_gradient = np.einsum("chwij,fhw->fcij", _windows(self.input, k), output_gradient)
+        padded = np.pad(output_gradient, ((0, 0), (k - 1, k - 1), (k - 1, k - 1)))
+        input_gradient = np.einsum("fhwij,fcij->chw", _windows(padded, k), self.kernels[:, :, ::-1, ::-1])
+        self.kernels -= learning_rate * kernels_gradient
+        self.biases -= learning_rate * output_gradient.sum(axis=(1, 2), keepdims=True)  # BUG: one number per filter
+        return input_gradient

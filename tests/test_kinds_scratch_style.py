@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gradlab.cases.check_many import check_paths
@@ -98,13 +99,60 @@ KERAS_LIKE = Path(__file__).parent / "keras_like"
 def test_keras_like_max_pooling_and_cce_loss_classes_are_recognised_and_pass():
     verdicts = _verdicts(KERAS_LIKE / "published")
     assert {n: r.verdict for n, r in verdicts.items()} == \
-        {"MaxPooling2D": PASS, "CategoricalCrossEntropyLoss": "warn", "CCELoss": "warn"}
+        {"MaxPooling2D": PASS, "CategoricalCrossEntropyLoss": "warn", "CCELoss": "warn", "Flatten": PASS}
     # the warning is the label encoding it takes (one-hot only), not its gradient
     assert all(r.bug_codes == [] for r in verdicts.values())
+    # a Flatten of one image, no batch axis: it crashed on batches ("forward returned shape (24,)")
+    assert verdicts["Flatten"].detected_layout == "single arrays, no batch axis"
 
 
 def test_keras_like_classes_with_a_bug_fail_with_its_code():
     verdicts = _verdicts(KERAS_LIKE / "buggy")
     assert {n: (r.verdict, r.bug_codes[:1]) for n, r in verdicts.items()} == {
         "MaxPooling2D": (FAIL, ["dropped-term"]), "CategoricalCrossEntropyLoss": (FAIL, ["missing-batch-mean"]),
-        "CCELoss": (FAIL, ["missing-batch-mean"])}
+        "CCELoss": (FAIL, ["missing-batch-mean"]), "Flatten": (FAIL, ["transposed"])}
+
+
+def test_a_convolution_of_one_image_with_a_bias_per_output_position_passes_as_published():
+    # the videos' Convolutional(input_shape, kernel_size, depth) on (C, H, W) with scipy's correlate2d: it refused
+    # every batch, and is checked one image at a time, its update at learning rate 1 read as its gradient
+    report = _verdicts(HERE / "published" / "convolutional.py")["Convolutional"]
+    assert report.verdict == PASS and report.detected_layout == "single arrays, no batch axis"
+    assert set(report.to_dict()["gradients"]) == {"dx", "dkernels", "dbiases"}
+
+
+def test_a_convolution_of_one_image_whose_input_gradient_is_not_a_convolution_fails_as_misrouted():
+    report = _verdicts(HERE / "buggy" / "convolutional.py")["Convolutional"]
+    assert report.verdict == FAIL and report.bug_codes == ["misrouted"]
+
+
+def test_a_layer_that_crashes_on_batches_and_on_single_arrays_still_reports_its_crash(tmp_path):
+    (tmp_path / "layer.py").write_text(textwrap.dedent("""
+        class Flatten:
+            def forward(self, x):
+                raise RuntimeError("not written yet")
+
+            def backward(self, dout):
+                return dout
+    """))
+    report = _verdicts(tmp_path / "layer.py")["Flatten"]
+    assert report.verdict == FAIL and report.bug_codes == ["crashed"] and report.detected_layout is None
+
+
+def test_a_layer_taking_no_batch_axis_is_never_handed_a_batch_of_more_than_one():
+    from gradlab.conventions.unbatched import UnbatchedLayer
+    from gradlab.core.protocol import LayerCrash
+
+    class Inner:
+        params: dict = {}
+
+        def forward(self, x, t=None):
+            return x * 2
+
+        def backward(self, dout):
+            return dout * 2, {}
+
+    layer = UnbatchedLayer(Inner())
+    assert layer.forward(np.ones((1, 3))).shape == (1, 3)
+    with pytest.raises(LayerCrash, match="batches of one"):
+        layer.forward(np.ones((2, 3)))

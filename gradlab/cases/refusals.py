@@ -216,12 +216,16 @@ class Refusals:
         if not self.rejected:
             return None
         if checked == 0:  # it refused every case: nothing about its backward is known
-            reason = f"rejected every case it was given ({self.rejected}): it {self.reason()}"
+            reason = f"{REJECTED_EVERY_CASE} ({self.rejected}): it {self.reason()}"
             return replace(error_report(self.entry, reason, seed, 0), not_run=reason)
         note = (f"{self.entry.name} rejected {self.rejected} of {self.rejected + checked} cases (it "
                 f"{self.reason()}); it was checked on the {checked} it accepted")
         warned.setdefault(note, Finding("crashed", WARN, note))
         return None
+
+
+#: how a report that ran no case because the layer refused them all begins (`LayerReport.not_run`)
+REJECTED_EVERY_CASE = "rejected every case it was given"
 
 
 def error_report(entry: Entry, message: str, seed: int, count: int) -> LayerReport:

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
+from gradlab.cases.other_layouts import in_columns, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
-from gradlab.cases.refusals import CannotRun, Refusals, error_report
+from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
 from gradlab.cases.where_it_fits import codes_of, where_it_fits, with_a_failure_that_ran
@@ -30,6 +31,7 @@ from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import converts_label_encodings
+from gradlab.conventions.unbatched import UNBATCHED
 from gradlab.core.check import check_case
 from gradlab.core.diagnose import SAME_RTOL
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
@@ -99,39 +101,17 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     except Exception as exc:  # gradlab's own failure on this layer, not the layer's (that is a finding)
         return error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
                                     f"{_gradlab_line(exc)}); this is a gradlab bug, please report it", seed, 0)
+    run = partial(_check_entry, kind=kind, examples=examples, seed=seed, mode=mode, replay=replay)
+    found = None
     if report.bug_codes == ["crashed"] and report.error is None and "layout" not in entry.options:
-        found = _in_columns(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
-        if found is not None:
-            entry, report = found
+        found = in_columns(entry, kind, run)
+    elif (report.not_run or "").startswith(REJECTED_EVERY_CASE) and not {"layout", "samples"} & set(entry.options):
+        # a layer that refuses every batch may take one sample with no batch axis (scipy's correlate2d on x[j])
+        found = unbatched(entry, kind, run)
+    if found is not None:
+        entry, report = found
     hints = layout_hints(entry)
     return replace(report, hints=hints) if hints else report
-
-
-def _in_columns(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str,
-                replay: Sequence[Mapping[str, Any]]) -> tuple[Entry, LayerReport] | None:
-    """`entry` with samples as columns and its report, for a layer that crashed on samples as rows, if it
-    runs that way (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)); or,
-    failing that, one sample at a time, a single column (x of shape (features, 1), a bias (out, 1)
-    updated with the output gradient itself: the popular from-scratch networks that loop over samples).
-
-    Only a crash is retried, never a wrong value: a softmax over axis 0 is the column layout's softmax and
-    the rows layout's bug, and only the user can say which they meant (`--layout`). A layer that still
-    crashes keeps its rows report; W (out, in), as those courses write it, is tried first."""
-    for samples in ("all", "one"):
-        for weights in ("out_in", "in_out") if kind.params else ("in_out",):
-            candidate = replace(entry, options={**entry.options, "layout": "columns", "weights": weights,
-                                                **({"samples": "one"} if samples == "one" else {})})
-            if refusal(candidate, kind) is not None:  # a kind without a column layout (convolution)
-                return None
-            try:
-                report = _check_entry(candidate, kind, examples=examples, seed=seed, mode=mode, replay=replay)
-            except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
-                return None
-            if "crashed" not in report.bug_codes and report.error is None:
-                how = "columns" if samples == "all" else "columns, one sample at a time"
-                shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
-                return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
-    return None
 
 
 def _gradlab_line(exc: BaseException) -> str:
@@ -215,7 +195,7 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
         if option.note:  # no note: both inputs are the layer's own choice (group norm's gamma shapes)
             notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))
     # a layer written for one sample at a time (a single column) is checked on batches of one
-    overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") == "one" else {}
+    overrides: dict[str, Any] = {"N": 1} if entry.options.get("samples") in ("one", UNBATCHED) else {}
     taken = label_encodings_taken(entry, kind)
     if taken:
         overrides["labels"] = taken[0]
@@ -363,7 +343,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
     smallest = describe_spec(failing.spec)
     ambiguous = {"missing-batch-mean", "extra-batch-mean"} | \
         ({"scaled", "wrong-reduction" if N == 1 else "scaled"} if N <= 2 else set())
-    one_at_a_time = entry.options.get("samples") == "one"  # a layer that takes no batch has no other size
+    # a layer that takes no batch has no other size
+    one_at_a_time = entry.options.get("samples") in ("one", UNBATCHED)
     if not extreme and not one_at_a_time and set(codes) & ambiguous:
         larger = run_case(entry, {**failing.spec, "N": 4 if N != 4 else 7})
         # a crash on the other size reads nothing about the gradient the first case returned (an in-place

@@ -36,6 +36,11 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
 
         inner = replace(entry, options={k: v for k, v in entry.options.items() if k != "param_gradients"})
         return MeanGradientsLayer(adapt(inner, kind, case))
+    if entry.options.get("samples") == "unbatched":  # one sample, no batch axis (gradlab.conventions.unbatched)
+        from gradlab.conventions.unbatched import UnbatchedLayer
+
+        return UnbatchedLayer(adapt(replace(entry, options={k: v for k, v in entry.options.items()
+                                                             if k != "samples"}), kind, case))
     if entry.options.get("layout", "rows") == "columns":
         from gradlab.conventions.layouts import ColumnsLayer
 

