@@ -67,12 +67,6 @@ NOT_ONE_EDIT = {
     "GroupNormPerChannel": "the groups' reshape and axes in forward and in backward",
     "spatial_groupnorm_strided_groups": "the groups' reshape and axes in forward and in backward",
 }
-#: single-edit variants the search does not reach (named, so that the bar is honest)
-BEYOND_THE_BUDGET = {
-    "NegativeSamplingLossSharedDW": "the inner layers' grads made one shared array in __init__: its inherited "
-                                    "forward and backward are searched in their own module, but no one edit there "
-                                    "sums into the array that EmbeddingDot's backward (another class) zeroes",
-}
 BUGGY = [name for name, e in ZOO.items() if e.is_buggy]
 
 
@@ -95,8 +89,7 @@ def _confirmed(fix: FixResult, name: str, tmp_path: Path) -> bool:
     return check_entry(entry, examples=30, seed=3).verdict != FAIL
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=BEYOND_THE_BUDGET[n], strict=True))
-                                  if n in BEYOND_THE_BUDGET else n for n in BUGGY if n not in NOT_ONE_EDIT])
+@pytest.mark.parametrize("name", [n for n in BUGGY if n not in NOT_ONE_EDIT])
 def test_every_single_edit_zoo_variant_gets_a_verified_fix_that_an_independent_check_confirms(name, tmp_path):
     fix = _fix_of(ZOO[name])
     assert fix is not None and fix.status == "verified", f"{name}: {fix}"

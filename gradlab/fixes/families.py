@@ -20,6 +20,7 @@ from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.inplace import inplace_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.masks import count_edits, mask_edits
+from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
@@ -41,7 +42,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
                                      centre_edits, always_edits, count_edits, bounds_edits,
-                                     unravel_edits, rescale_edits, root_edits)
+                                     unravel_edits, rescale_edits, root_edits, override_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -158,8 +158,13 @@ def _method_scopes(cls: type, classes: list[tuple[type, ast.ClassDef]]) -> list[
     inner = [n for c, cnode in classes for init in cnode.body if isinstance(init, ast.FunctionDef) and
              init.name == "__init__" and _resolves_to(cls, c, "__init__") for n in init.body
              if isinstance(n, ast.FunctionDef)]
+    # a subclass that changes only its constructor (the word2vec loss whose EmbeddingDots share one dW) has its bug
+    # there, if anywhere: its `__init__` is searched too (`gradlab.fixes.overrides`)
+    own = [n for n in classes[0][1].body if isinstance(n, ast.FunctionDef)] if classes else []
+    init = [Scope(own[0], "method", True)] if len(own) == 1 and own[0].name == "__init__" and \
+        len(classes[0][0].__mro__) > 2 else []
     return [Scope(node, "backward" if node.name in called else node.name if node.name in ("backward", "forward")
-                  else "method", True) for node in resolved] + [Scope(n, "helper", False) for n in inner]
+                  else "method", True) for node in resolved] + init + [Scope(n, "helper", False) for n in inner]
 
 
 def _resolves_to(cls: type, owner: type, name: str) -> bool:
