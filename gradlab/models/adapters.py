@@ -32,6 +32,7 @@ from gradlab.models.second_volume import (
     data_encodings,
     in_float64,
     is_second_volume,
+    owners,
     promote_to_float64,
     shared_parameters,
     user_namespaces,
@@ -204,7 +205,11 @@ def _second_volume_parameters(model: Any) -> tuple[dict[str, np.ndarray], dict[s
     if not shared:
         raise ModelError(f"{type(model).__name__}.params holds no float arrays after it is built")
     order = list(reversed(shared))  # forward order gathered: backprop visits the last layer first
-    return {s.name: s.array for s in order}, {s.name: s.grad_name for s in order}
+    held = owners(model)
+    # the sentences name the layer too: `grads[3] (the TimeRNN's params[2])`
+    said = {s.name: s.grad_name + (f" ({held[id(found[s.entries[0][0]])]})" if id(found[s.entries[0][0]]) in held
+                                   else "") for s in order}
+    return {s.name: s.array for s in order}, said
 
 
 def _spelled(key: Any) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CONTEXTS", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "SharedParameter", "data_encodings",
-           "in_float64", "is_second_volume", "promote_to_float64", "shared_parameters", "user_namespaces"]
+           "in_float64", "is_second_volume", "owners", "promote_to_float64", "shared_parameters", "user_namespaces"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -198,24 +198,29 @@ def promote_to_float64(model: Any) -> int:
     copy per array: a parameter and the same array in its layer's list stay one array; a view of it, such as a
     tied transpose, becomes the same view of the copy). The number of arrays promoted."""
     copies: dict[int, np.ndarray] = {}
+    views: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # (the original kept alive, so that its id stays its own)
 
     def promoted(a: np.ndarray) -> np.ndarray:
         root = _root(a)
-        if root.dtype != _FLOAT32 or not root.flags.c_contiguous:
-            return a
         wide = copies.get(id(root))
-        if wide is None:
+        if wide is None and a is root:  # (C order: the checker perturbs a parameter through its flat view)
+            wide = copies[id(root)] = np.ascontiguousarray(root, dtype=np.float64)
+        elif wide is None and root.flags.c_contiguous:
             wide = copies[id(root)] = root.astype(np.float64)
+        if wide is None:  # a view of an array not in C order: left as it is
+            return a
         if a is root:
             return wide
-        offset = (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // root.itemsize
-        strides = tuple(s // root.itemsize * wide.itemsize for s in a.strides)
-        return _view(wide, offset, a.shape, strides)
+        if id(a) not in views:  # one view for one view: a layer and the model holding the same view hold one array
+            offset = (a.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // root.itemsize
+            strides = tuple(s // root.itemsize * wide.itemsize for s in a.strides)
+            views[id(a)] = (a, _view(wide, offset, a.shape, strides))
+        return views[id(a)][1]
 
     def swap(value: Any) -> Any:
-        if isinstance(value, np.ndarray) and value.dtype == _FLOAT32:
+        if _to_promote(value):
             return promoted(value)
-        if isinstance(value, tuple) and any(isinstance(v, np.ndarray) and v.dtype == _FLOAT32 for v in value):
+        if isinstance(value, tuple) and any(_to_promote(v) for v in value):
             return tuple(swap(v) for v in value)
         return value
 
@@ -246,6 +251,14 @@ def _view(base: np.ndarray, offset: int, shape: tuple[int, ...], strides: tuple[
     """The view of `base` (contiguous) starting `offset` elements in, with `shape` and byte `strides`: its `.base`
     is `base` (as_strided's is not an array), so the view is found to be one array with it."""
     return np.ndarray(shape, dtype=base.dtype, buffer=base, offset=offset * base.itemsize, strides=strides)
+
+
+def _to_promote(value: Any) -> bool:
+    """A float32 array, or a float64 one that owns its data in another order than C (`np.zeros_like(W.T)`)."""
+    if not isinstance(value, np.ndarray):
+        return False
+    return value.dtype == _FLOAT32 or (value.dtype == np.float64 and value.base is None and value.size > 1
+                                       and not value.flags.c_contiguous)
 
 
 def _root(a: np.ndarray) -> np.ndarray:
@@ -303,6 +316,11 @@ def shared_parameters(params: list[Any]) -> list[SharedParameter]:
         if not (isinstance(p, np.ndarray) and np.issubdtype(p.dtype, np.floating) and p.size):
             continue
         root = _root(p)
+        if not root.flags.c_contiguous:
+            from gradlab.models.adapters import ModelError
+
+            raise ModelError(f"params[{i}] is not an array in C order after the model is built (a view of one whose "
+                             "elements gradlab cannot perturb in place): keep each parameter a plain array")
         groups.setdefault(id(root), []).append(i)
         roots[id(root)] = root
     out = []
@@ -323,6 +341,20 @@ def shared_parameters(params: list[Any]) -> list[SharedParameter]:
             entries.append((i, np.array(_view(index, offset, p.shape, strides))))
         out.append(SharedParameter(f"params[{members[0]}]", root, tuple(entries)))
     return out
+
+
+def owners(model: Any) -> dict[int, str]:
+    """Each parameter array of the model (by id) as the layer holding it says it, `the TimeRNN's params[1]`: the
+    object with the shortest `params` list that holds it (a layer, not the encoder gathering its layers')."""
+    found: dict[int, tuple[int, str]] = {}
+    for obj in _objects(model)[1:]:
+        params = getattr(obj, "params", None)
+        if not isinstance(params, list):
+            continue
+        for i, p in enumerate(params):
+            if isinstance(p, np.ndarray) and (id(p) not in found or len(params) < found[id(p)][0]):
+                found[id(p)] = (len(params), f"the {type(obj).__name__}'s params[{i}]")
+    return {k: said for k, (_, said) in found.items()}
 
 
 # -- data -----------------------------------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""Whole models as the textbook's second volume writes them, checked as models (gradlab.models.second_volume):
+layers keeping params/grads lists, a model gathering them, forward(x, t) returning the loss, backward(dout=1),
+float32 weights and buffers, shared and tied weights, stateful RNNs. Fixtures: tests/secondvolume/, our own
+repository in those conventions (correct models in models/, one bug per class in buggy/)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradlab.cli.main import main
+from gradlab.models.check import check_model
+from gradlab.models.discover import check_model_files
+from gradlab.models.second_volume import in_float64, promote_to_float64, shared_parameters
+
+ROOT = Path(__file__).parent / "secondvolume"
+
+
+@pytest.fixture(scope="module")
+def correct():
+    return {r.name: r for r in check_model_files([ROOT / "models"], examples=2)}
+
+
+@pytest.fixture(scope="module")
+def buggy():
+    return {r.name: r for r in check_model_files([ROOT / "buggy"], examples=2)}
+
+
+def test_every_correct_second_volume_model_passes_at_float64_tolerances(correct):
+    assert set(correct) == {"TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM"}
+    for report in correct.values():
+        assert report.verdict == "pass", report.explain()
+        assert report.convention == "volume2" and "computed in float64" in report.case
+        assert all(g.precision == "float64" and g.rtol <= 1e-4 for g in report.gradients.values())
+
+
+def test_word_models_are_fed_the_data_their_forward_takes(correct):
+    assert "contexts (" in correct["WindowContexts"].case and "word ids" in correct["WindowContexts"].case
+    assert "window_size=1" in correct["WindowContexts"].case
+    assert "one-hot" in correct["OneHotContexts"].case  # MatMul on context rows: ids do not run, one-hot rows do
+    assert "xs (" in correct["RnnLM"].case and "ts (" in correct["RnnLM"].case
+
+
+def test_a_shared_matrix_is_one_parameter_whose_gradient_is_the_sum_of_its_entries(correct):
+    # both context layers hold W_in: params[0] and params[1] are one array, judged against grads[0] + grads[1]
+    report = correct["WindowContexts"]
+    assert list(report.gradients) == ["params[2]", "params[0]"]
+
+
+def test_a_tied_transposed_embedding_is_checked_where_word_vectors_are_as_long_as_the_state(correct):
+    report = correct["TiedRnnLM"]
+    assert "params[4]" not in report.gradients  # embed_W.T is params[0] seen transposed: one array
+    sizes = report.case.split("wordvec_size=")[1].split(",")[0], report.case.split("hidden_size=")[1].split(")")[0]
+    assert sizes[0] == sizes[1]
+
+
+@pytest.mark.parametrize("name, code, wrong", [
+    pytest.param("TwoLayerNetSigmoidBug", "dropped-term", {"params[1]", "params[0]"}, id="sigmoid-layer-bug"),
+    pytest.param("RnnLMNoCarry", "dropped-term", {"params[3]", "params[2]", "params[1]", "params[0]"},
+                 id="rnn-layer-drops-dh"),
+    pytest.param("ContextsNotAveraged", "scaled", {"params[0]"}, id="average-left-out"),
+    pytest.param("FirstContextOnly", "dropped-term", {"params[0]"}, id="one-context-of-two"),
+])
+def test_each_buggy_model_fails_with_its_code_and_only_the_parameters_its_bug_reaches(buggy, name, code, wrong):
+    report = buggy[name]
+    assert report.verdict == "fail" and report.bug_codes == [code], report.explain()
+    assert set(report.blamed) == wrong, report.explain()
+
+
+@pytest.mark.parametrize("name, layer", [("TwoLayerNetSigmoidBug", "Sigmoid"), ("RnnLMNoCarry", "TimeRNN")])
+def test_a_bug_in_a_layer_the_model_calls_is_named_by_that_layer(buggy, name, layer):
+    report = buggy[name]
+    wrong = [g for g in report.gradients.values() if not g.passed]
+    assert wrong and all(f"the layer {layer} (" in g.diagnosis for g in wrong), report.explain()
+
+
+def test_the_sentences_name_the_layer_holding_a_parameter(buggy):
+    said = buggy["ContextsNotAveraged"].gradients["params[0]"].diagnosis
+    assert said.startswith("grads[0] + grads[1] (the Embedding's params[0]) is 2 times the true gradient"), said
+
+
+def test_a_stateful_language_model_is_reset_between_evaluations_without_which_it_would_fail(monkeypatch):
+    sys.path[:0] = [str(ROOT), str(ROOT / "models")]
+    try:
+        import rnnlm
+    finally:
+        del sys.path[:2]
+    assert check_model(rnnlm.RnnLM, examples=1).verdict == "pass"
+    monkeypatch.setattr(rnnlm.RnnLM, "reset_state", lambda self: None)  # the state carried from the last call
+    assert check_model(rnnlm.RnnLM, examples=1).verdict == "fail"
+
+
+def test_a_model_whose_forward_runs_on_no_data_gradlab_makes_is_skipped_with_what_to_do(capsys):
+    status = main(["check", str(ROOT / "unfed"), str(ROOT / "models" / "classifier.py"), "--no-fix-search"])
+    said = capsys.readouterr().out
+    line = next(s for s in said.splitlines() if s.startswith("SKIP PairClassifier"))
+    assert "its forward runs on no data gradlab makes" in line and "IndexError" in line
+    assert "run PairClassifier.forward by hand on its data" in line and "FAIL" not in said and status == 0
+
+
+def test_gradlab_check_on_the_repository_root_checks_the_models_and_their_layers(capsys, tmp_path):
+    out = tmp_path / "check.json"
+    status = main(["check", str(ROOT / "models"), str(ROOT / "common"), "--no-fix-search", "--json", str(out)])
+    said = capsys.readouterr().out
+    models = {e["name"]: e["verdict"] for e in json.loads(out.read_text())["layers"] if e.get("kind") == "model"}
+    assert models == dict.fromkeys(["TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM"], "pass")
+    assert "PASS TimeRNN (class style" in said and "not a layer name gradlab knows" not in said and status == 0
+
+
+def test_float32_arrays_become_float64_with_shared_arrays_and_tied_views_kept():
+    class Layer:
+        def __init__(self, W):
+            self.params, self.grads = [W], [np.zeros_like(W)]
+
+    class Model:
+        def __init__(self):
+            W = np.arange(6.0).reshape(2, 3).astype("f")
+            self.layers = [Layer(W), Layer(W), Layer(W.T)]
+            self.params = [p for layer in self.layers for p in layer.params]
+
+    model = Model()
+    assert promote_to_float64(model) == 4  # W and the three gradient arrays
+    a, b, t = model.params
+    assert a.dtype == b.dtype == t.dtype == np.float64 and a is b and model.layers[0].params[0] is a
+    a[0, 1] = 7.0
+    assert t[1, 0] == 7.0  # the transposed view is a view of the float64 copy
+    shared, = shared_parameters(model.params)
+    assert shared.grad_name == "grads[0] + grads[1] + grads[2]"
+    g = shared.gradient([np.ones((2, 3)), np.ones((2, 3)), np.arange(6.0).reshape(3, 2)])
+    assert np.array_equal(g, 2 + np.arange(6.0).reshape(3, 2).T)  # the tied entry's gradient carried back transposed
+
+
+def test_float32_allocations_in_the_models_code_are_float64_while_it_runs():
+    space = {"np": np}
+    with in_float64([space]):
+        made = space["np"].empty((2, 2), dtype="f"), space["np"].zeros(3, np.float32), space["np"].float32
+    assert made[0].dtype == made[1].dtype == np.float64 and made[2] is np.float64 and space["np"] is np
