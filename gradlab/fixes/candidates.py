@@ -25,7 +25,7 @@ from gradlab.fixes.context import context, measured_factor
 from gradlab.fixes.expressions import Context, cached_edits, every_axis, every_occurrence, expression_edits, is_gradient
 from gradlab.fixes.families import family_edits
 from gradlab.fixes.rebuild import Edit, apply
-from gradlab.fixes.source import Scope, Site
+from gradlab.fixes.source import Scope, Site, module_constants
 from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.statistics import kept_axis_edits
@@ -250,7 +250,9 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
         for st in more:
             needed |= reads(st)
     lines = {line for st in chosen for line in range(st.lineno, st.end_lineno + 1)}  # type: ignore[operator]
-    # a loop's range says which elements those statements build: its header builds them too
+    # a loop's range says which elements those statements build: its header builds them too; and so does a constant
+    # of the module they read (`AXIS = 0`)
+    lines |= {c.lineno for c in module_constants(site.tree, site.defs) if c.targets[0].id in needed}  # type: ignore[attr-defined]
     return lines | {loop.lineno for sc in site.scopes for loop in ast.walk(sc.node) if isinstance(loop, ast.For)
                     and any(st in chosen for st in ast.walk(loop))}
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.centre import centre_edits
+from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
@@ -42,7 +43,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      square_edits, unreduce_edits, complement_edits, crop_edits, flatten_edits,
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
                                      centre_edits, always_edits, count_edits, bounds_edits,
-                                     unravel_edits, rescale_edits, root_edits, override_edits)
+                                     unravel_edits, rescale_edits, root_edits, override_edits,
+                                     constant_axis_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

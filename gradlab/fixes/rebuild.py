@@ -19,7 +19,7 @@ from typing import Any
 
 from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
-from gradlab.fixes.source import Site
+from gradlab.fixes.source import Site, module_constants
 
 __all__ = ["Edit", "apply", "changed_lines", "overlaps", "rebuild", "rebuilt_classes"]
 
@@ -123,8 +123,10 @@ def _run(site: Site, tree: ast.Module, namespace: dict[str, Any]) -> dict[str, A
     top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     if any(name not in top for name in site.defs):
         return None
+    # the module's constants the definitions read (`AXIS = 0`), as the edited text has them, first
+    body: list[ast.stmt] = [*module_constants(tree, site.defs), *(top[n] for n in site.defs)]
     try:
-        code = compile(ast.Module(body=[top[n] for n in site.defs], type_ignores=[]), str(site.path), "exec")
+        code = compile(ast.Module(body=body, type_ignores=[]), str(site.path), "exec")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             exec(code, namespace)  # noqa: S102 - the user's own definitions, edited, as `gradlab check` runs them

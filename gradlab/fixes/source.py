@@ -25,7 +25,7 @@ from typing import Any
 from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
 
-__all__ = ["Scope", "Site", "helper_sites", "locate"]
+__all__ = ["Scope", "Site", "helper_sites", "locate", "module_constants"]
 
 #: how deep helper calls are followed from the layer's own functions
 HELPER_DEPTH = 2
@@ -71,8 +71,27 @@ class Site:
             node = top[name]
             first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
             keep.update(range(first, node.end_lineno + 1))  # type: ignore[operator]
+        keep.update(n.lineno for n in module_constants(self.tree, self.defs))
         return "".join(line if i in keep else "\n"
                        for i, line in enumerate(self.text.splitlines(keepends=True), 1))
+
+
+def module_constants(tree: ast.Module, defs: tuple[str, ...]) -> list[ast.Assign]:
+    """The module's one-line assignments of a literal to a name that the definitions `defs` read (`AXIS = 0`): an
+    edit may change them, and a rebuild runs them again before the definitions (they define, they do not act)."""
+    top = _top_level(tree)
+    read = {n.id for name in defs if name in top for n in ast.walk(top[name])
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    out: list[ast.Assign] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and \
+                node.targets[0].id in read and node.lineno == node.end_lineno:
+            try:
+                ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            out.append(node)
+    return out
 
 
 def _top_level(tree: ast.Module) -> dict[str, ast.stmt]:
