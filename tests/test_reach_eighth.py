@@ -72,3 +72,18 @@ def test_convolution_and_pooling_read_by_those_keys_still_fail_with_the_code_of_
     _, verdicts = _check(HERE / "param_key_spellings_buggy")
     assert verdicts["conv"].verdict == "fail" and verdicts["conv"].bug_codes == ["scaled"]
     assert verdicts["max_pool"].verdict == "fail" and "crashed" not in verdicts["max_pool"].bug_codes
+
+
+def test_a_forward_and_its_backward_each_alone_in_a_file_named_after_it_are_checked_as_one_layer():
+    # deeplearning.ai's exports: linear_forward.py beside linear_backward.py, relu.py beside relu_backward.py
+    outcome, verdicts = _check(HERE / "one_function_a_file")
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"linear": "pass", "relu": "pass"}
+    reasons = dict(outcome.skipped)
+    assert "its forward, linear_forward, is in linear_forward.py" in reasons["linear_backward"]
+
+
+def test_the_same_files_with_a_bug_in_each_backward_fail_with_its_code():
+    _, verdicts = _check(HERE / "one_function_a_file_buggy")
+    assert verdicts["linear"].verdict == "fail" and verdicts["linear"].bug_codes == ["missing-batch-mean"]
+    assert verdicts["relu"].verdict == "fail" and verdicts["relu"].bug_codes == ["misrouted"]

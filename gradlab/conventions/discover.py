@@ -54,11 +54,13 @@ class Found:
     error: str | None = None
 
 
-def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None) -> Found:
+def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None,
+                sibling: Callable[[str], Any] | None = None) -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`).
 
     A layer with an unusual name is found through a `# gradlab: kind=<kind>` comment on the line above
-    it, or through `kinds` (name -> kind, e.g. from `gradlab check --kind MyDense=affine`)."""
+    it, or through `kinds` (name -> kind, e.g. from `gradlab check --kind MyDense=affine`). `sibling(name)`
+    gives the function `name` of the file beside the module named after it (`_sibling_function`)."""
     found = Found(path or getattr(module, "__file__", "") or module.__name__)
     registered = entries_in(module)
     if registered:
@@ -69,7 +71,7 @@ def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] 
     except ValueError as exc:
         found.error = f"{Path(found.path).name}: {exc}"
         return found
-    finder = LayerFinder(module, found, given)
+    finder = LayerFinder(module, found, given, sibling)
     finder.classes()
     finder.functions()
     finder.unmatched_backwards()
@@ -109,12 +111,27 @@ def _comments_of(module: ModuleType) -> dict[str, str]:
         return {}
 
 
+def _sibling_function(f: Path) -> Callable[[str], Any]:
+    """name -> the function `name` defined in `<name>.py` beside `f`, imported as its code expects, or None:
+    deeplearning.ai's exports keep one function a file, linear_forward.py beside linear_backward.py."""
+    def find(name: str) -> Any:
+        other = f.parent / f"{name}.py"
+        if not name.isidentifier() or not other.is_file() or other.resolve() == f.resolve():
+            return None
+        try:
+            with contextlib.redirect_stdout(sys.stderr), import_time_limit():
+                return getattr(load_module(other, shown_as=str(other)), name, None)
+        except (LoadError, ImportTooSlow):  # its own file reports why, when the folder is read
+            return None
+    return find
+
+
 def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = False) -> Found:
     limit = import_time_limit() if of_folder else contextlib.nullcontext()
     try:
         with contextlib.redirect_stdout(sys.stderr), limit:  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
-        return find_layers(module, str(f), kinds=kinds)
+        return find_layers(module, str(f), kinds=kinds, sibling=_sibling_function(f))
     except ImportTooSlow as exc:  # an exercise script training at its top level: the folder's other files go on
         return Found(str(f), skipped=[(str(f), f"not read: {exc} (code at its top level: a training run or a "
                                                "download?); put that code under if __name__ == '__main__':")])

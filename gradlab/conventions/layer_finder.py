@@ -3,7 +3,9 @@
 A class named as a kind is that kind's layer once its methods say so too: a recurrent step's forward takes its
 states, a forward takes no more inputs than the kind's, a constructor does not split a recurrent layer's weights by
 gate; a loss class holding its own activation is the combined kind. A forward/backward function pair is one layer
-named after its stem, a backward with no forward of its own another backward of its stem's forward. Each object is
+named after its stem, a backward with no forward of its own another backward of its stem's forward; a half of a
+pair defined alone in its file is matched with the other half in the file beside it named after that function
+(deeplearning.ai's exports, one function a file: linear_forward.py beside linear_backward.py). Each object is
 checked once, under the first name it is seen under. The conventions of particular courses and libraries are the
 mix-in `ConventionNames`.
 Non-goal: running anything (the classes and functions are read, never called), importing the module
@@ -13,11 +15,12 @@ Non-goal: running anything (the classes and functions are read, never called), i
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from gradlab.conventions.class_construction import PROPAGATION_METHODS
 from gradlab.conventions.convention_names import ConventionNames, required_beyond
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
@@ -46,7 +49,8 @@ def _defined_here(module: ModuleType) -> dict[str, Any]:
 
 def _looks_like_layer_class(obj: Any) -> bool:
     return isinstance(obj, type) and (all(callable(getattr(obj, m, None)) for m in ("forward", "backward")) or
-                                      all(callable(getattr(obj, m, None)) for m in ("forward_pass", "backward_pass")))
+                                      all(callable(getattr(obj, m, None)) for m in ("forward_pass", "backward_pass")) or
+                                      all(callable(getattr(obj, m, None)) for m in PROPAGATION_METHODS))
 
 
 def _takes_states(cls: Any, kind: Kind) -> bool:
@@ -98,8 +102,11 @@ def _takes_more_inputs(cls: Any, kind: Kind) -> bool:
 class LayerFinder(ConventionNames):
     """One module's layers by their names; an object seen under a second name (an alias) is checked once."""
 
-    def __init__(self, module: ModuleType, found: Found, given: Mapping[str, str]):
+    def __init__(self, module: ModuleType, found: Found, given: Mapping[str, str],
+                 sibling: Callable[[str], Any] | None = None):
         self.module, self.found = module, found
+        #: name -> the function of that name in the file beside this one named after it, or None
+        self.sibling = sibling or (lambda name: None)
         self.given = {name: KINDS[k] for name, k in given.items() if k in KINDS}
         self.objects = _defined_here(module)
         self.used: set[str] = set()
@@ -182,7 +189,7 @@ class LayerFinder(ConventionNames):
     def pair(self, name: str, forward: Any, stem: str, suffix: str) -> None:
         layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
-        backward = self.objects.get(backward_name)
+        backward = self.objects.get(backward_name) or self.alone_in_file(backward_name)
         kind = self.given.get(name) or self.given.get(layer) or kind_for_stem(stem)
         self.used.update((name, backward_name))
         if kind is None:
@@ -205,13 +212,43 @@ class LayerFinder(ConventionNames):
                 entry = replace(entry, options={**entry.options, **kind.course_stems[stem]})
             self.add((id(forward), id(backward)), name, layer, "function", entry)
 
+    def alone_in_file(self, name: str) -> Any:
+        """The function `name` from the file beside this module named after it, when this module defines one
+        function only (a module of several keeps its pairs together; a missing half stays missing)."""
+        functions = [o for o in self.objects.values() if inspect.isfunction(o)]
+        found = self.sibling(name) if len(functions) == 1 else None
+        return found if inspect.isfunction(found) else None
+
+    def helper_pair(self, name: str, backward: Any) -> bool:
+        """deeplearning.ai's `relu_backward(dA, cache)` (see `ConventionNames.helper_pair`), its `relu(Z)` in the
+        file beside it when each is alone in a file of its own name (relu.py, relu_backward.py)."""
+        if super().helper_pair(name, backward):
+            return True
+        m = BACKWARD.match(name)
+        stem = m["stem"] if m and not m["suffix"] else ""
+        forward = self.alone_in_file(stem) if stem and stem not in self.objects else None
+        if forward is None:
+            return False
+        self.objects[stem] = forward  # seen as if defined here, for the one lookup the helper pair makes
+        try:
+            return super().helper_pair(name, backward)
+        finally:
+            del self.objects[stem]
+
     def pairs(self) -> set[str]:
         return {n for n in self.objects if FORWARD.match(n)}
 
     def unmatched_backwards(self) -> None:
         for name, obj in self.objects.items():
             if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
-                if not self.alternative_backward(name, obj) and not self.helper_pair(name, obj):
+                if self.alternative_backward(name, obj) or self.helper_pair(name, obj):
+                    continue
+                m = BACKWARD.match(name)
+                forward = f"{m['stem']}_forward{m['suffix'] or ''}" if m else ""
+                if m and self.alone_in_file(forward) is not None:
+                    self.found.skipped.append((name, f"a backward function with no matching forward here: its "
+                                                     f"forward, {forward}, is in {forward}.py and read there"))
+                else:
                     self.found.skipped.append((name, "a backward function with no matching forward"))
 
     def alternative_backward(self, name: str, backward: Any) -> bool:

@@ -1,0 +1,10 @@
+"""The linear part's backward; the cost is a mean over the m examples, so dW and db carry 1/m."""
+import numpy as np
+
+
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = np.dot(dZ, A_prev.T) / m
+    db = np.sum(dZ, axis=1, keepdims=True) / m
+    return np.dot(W.T, dZ), dW, db
