@@ -156,3 +156,18 @@ def test_a_layer_taking_no_batch_axis_is_never_handed_a_batch_of_more_than_one()
     assert layer.forward(np.ones((1, 3))).shape == (1, 3)
     with pytest.raises(LayerCrash, match="batches of one"):
         layer.forward(np.ones((2, 3)))
+
+
+def test_layers_with_forward_propagation_and_backward_propagation_are_called_so_and_pass():
+    # Omar Aflak's article: one sample as a row, the update inside backward_propagation read at learning rate 1
+    outcome = check_paths([HERE / "published" / "propagation.py"], examples=6, seed=0)
+    verdicts = {r.name: r for r in outcome.reports}
+    assert {n: r.verdict for n, r in verdicts.items()} == {"FCLayer": "warn", "FlattenLayer": PASS}
+    assert verdicts["FCLayer"].bug_codes == [] and verdicts["FCLayer"].detected_layout == "rows, one sample at a time"
+    # a channels-last convolution is another layout: set aside and said so, not failed
+    assert "channels last" in dict(outcome.skipped)["ConvLayer"]
+
+
+def test_a_propagation_layer_computing_dx_with_updated_weights_fails_as_stale_parameters():
+    report = _verdicts(HERE / "buggy" / "propagation.py")["FCLayer"]
+    assert report.verdict == FAIL and report.bug_codes[0] == "stale-parameters"

@@ -3,8 +3,8 @@ published code uses, and keep the first under which it runs (the report then say
 
 Samples as columns (Andrew Ng's and Nielsen's courses write Z = W @ X + b, X of shape (features, N)) or one column
 at a time (the popular from-scratch networks that loop over samples: x (features, 1), a bias (out, 1) updated with
-the output gradient itself); or one sample with no batch axis at all, for any kind (the same networks'
-`Convolutional` on one image (C, H, W), `gradlab.conventions.unbatched`).
+the output gradient itself); or, for any kind, one sample as a row (their `FCLayer` on (1, features)) or with no
+batch axis at all (their `Convolutional` on one image (C, H, W), `gradlab.conventions.unbatched`).
 Only a crash is retried, never a wrong value: a softmax over axis 0 is the column layout's softmax and the rows
 layout's bug, and only the user can say which they meant (`--layout`).
 Non-goal: checking (`run` is the runner's check of one entry).
@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from gradlab.conventions.adapters import refusal
 from gradlab.conventions.registry import Entry
-from gradlab.conventions.unbatched import UNBATCHED, UNBATCHED_LAYOUT
+from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
 from gradlab.core.results import LayerReport
 from gradlab.kinds import Kind
 
@@ -48,15 +48,16 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
 
 
 def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
-    """`entry` run on one sample with no batch axis and its report, if it runs so (None for a loss: its labels
-    have a batch axis of their own)."""
+    """`entry` run on batches of one sample as a row, or failing that on one sample with no batch axis, and its
+    report, if it runs so (None for a loss: its labels have a batch axis of their own)."""
     if kind.is_loss:
         return None
-    candidate = replace(entry, options={**entry.options, "samples": UNBATCHED})
-    try:
-        report = run(candidate)
-    except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
-        return None
-    if "crashed" in report.bug_codes or report.error is not None:
-        return None
-    return candidate, replace(report, detected_layout=UNBATCHED_LAYOUT)
+    for samples, said in (("one", ONE_ROW_LAYOUT), (UNBATCHED, UNBATCHED_LAYOUT)):
+        candidate = replace(entry, options={**entry.options, "samples": samples})
+        try:
+            report = run(candidate)
+        except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
+            return None
+        if "crashed" not in report.bug_codes and report.error is None:
+            return candidate, replace(report, detected_layout=said)
+    return None

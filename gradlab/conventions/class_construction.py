@@ -5,6 +5,9 @@ weights, which gradlab then replaces with its own), and hyper-parameters by thei
 window's (height, width) or a learning rate by theirs. A constructor that unpacks a pair or takes shapes where
 gradlab gave one number is built again so. A constructor that fails on what gradlab guessed is set aside with what
 gradlab gave (`ConventionMismatch`); one named as the course names it that raises has crashed.
+A layer of Omar Aflak's "neural network from scratch" article and its forks names its methods
+`forward_propagation(input_data)` / `backward_propagation(output_error, learning_rate)`: the object built gets
+`forward`/`backward` as other names of the same bound methods (its class is not changed).
 Non-goal: calling the layer (`gradlab.conventions.class_style`).
 """
 
@@ -17,10 +20,14 @@ from typing import Any
 
 from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
 from gradlab.conventions.case_refusals import refuse_other_kernels
-from gradlab.conventions.class_slots import PARAM_ALIASES
+from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
+from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["LR_NAMES", "SIZE_NAMES", "construct"]
+__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_NAMES", "construct"]
+
+#: the article's names for forward and backward
+PROPAGATION_METHODS = ("forward_propagation", "backward_propagation")
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
 _HYPER_ALIASES = {
@@ -92,11 +99,28 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
             raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
     except (Exception, SystemExit) as exc:
         raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
+    if not callable(getattr(obj, "forward", None)) and \
+            all(callable(getattr(obj, m, None)) for m in PROPAGATION_METHODS):
+        _propagation_named(obj, kind, case)
     lr_attribute = None
     if lr_name is not None:
         lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
                              if isinstance(getattr(obj, a, None), (int, float))), None)
     return obj, lr_attribute
+
+
+def _propagation_named(obj: Any, kind: Kind, case: Case) -> None:
+    """The article's layer under the names gradlab calls; one that keeps no parameter of the kind's shapes is
+    written for another layout (its `ConvLayer` is channels last, `input_shape = (i, j, d)`), and set aside."""
+    obj.forward, obj.backward = (getattr(obj, m) for m in PROPAGATION_METHODS)
+    for i, name in enumerate(kind.params):
+        try:
+            find_slot(obj, name, case.params[name], index=i, count=len(kind.params))
+        except LayerSignatureError:
+            raise ConventionMismatch(
+                f"{type(obj).__name__} keeps no parameter {name!r} of the shape gradlab gives a {kind.name} layer, "
+                f"{case.params[name].shape}: written for another layout (channels last, input_shape = (H, W, C)?), "
+                "not checked") from None
 
 
 def _arguments(cls: type, sig: inspect.Signature, kind: Kind,

@@ -94,7 +94,8 @@ def could_hold_layers(path: Path) -> bool:
             methods = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
             # forward_pass/backward_pass: a numpy library's layer (ML-From-Scratch, learners' Keras-like ones)
             if kind_for_class(node.name) is not None or {"forward", "backward"} <= methods or \
-                    {"forward_pass", "backward_pass"} <= methods:
+                    {"forward_pass", "backward_pass"} <= methods or \
+                    {"forward_propagation", "backward_propagation"} <= methods:
                 return True
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _layer_function_name(node.name):
             return True

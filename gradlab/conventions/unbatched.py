@@ -17,12 +17,15 @@ import numpy as np
 
 from gradlab.core.protocol import Layer, LayerCrash
 
-__all__ = ["UNBATCHED", "UNBATCHED_LAYOUT", "UnbatchedLayer"]
+__all__ = ["ONE_ROW_LAYOUT", "UNBATCHED", "UNBATCHED_LAYOUT", "UnbatchedLayer"]
 
 #: the entry option's value (`options["samples"]`) for a layer that takes one sample with no batch axis
 UNBATCHED = "unbatched"
 #: how a report says it was detected ("detected: samples as single arrays, no batch axis")
 UNBATCHED_LAYOUT = "single arrays, no batch axis"
+#: how a report says a layer runs on one sample as a row, (1, features), and on no larger batch (the article's
+#: `FCLayer`, whose `bias -= learning_rate * output_error` takes one row): checked on batches of one
+ONE_ROW_LAYOUT = "rows, one sample at a time"
 
 
 class UnbatchedLayer(Layer):

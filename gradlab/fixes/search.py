@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.registry import Entry
-from gradlab.conventions.unbatched import UNBATCHED, UNBATCHED_LAYOUT
+from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
 from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
@@ -143,8 +143,9 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
     else the search is bounded by `budget` alone, so that its result does not depend on the machine."""
     if report.verdict != FAIL:
         return None
-    if report.detected_layout == UNBATCHED_LAYOUT:  # one sample with no batch axis, found out by the check
-        entry = replace(entry, options={**entry.options, "samples": UNBATCHED})
+    if report.detected_layout in (UNBATCHED_LAYOUT, ONE_ROW_LAYOUT):  # one sample at a time, found by the check
+        samples = UNBATCHED if report.detected_layout == UNBATCHED_LAYOUT else "one"
+        entry = replace(entry, options={**entry.options, "samples": samples})
     elif report.detected_layout is not None:  # checked as it runs: samples as columns, found out by the check
         weights = "out_in" if "(out, in)" in report.detected_layout else "in_out"
         entry = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
