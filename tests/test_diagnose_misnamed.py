@@ -228,9 +228,13 @@ def test_a_softmax_that_keeps_only_the_jacobians_diagonal_is_a_dropped_term():
     assert "a multiple of the output y" in _failing(report, "dx").diagnosis
 
 
-def test_a_factor_missing_from_every_element_is_not_called_a_dropped_term_along_the_output():
+def test_a_factor_missing_from_every_element_is_a_factor_left_out_not_a_dropped_term_along_the_output():
+    # sigmoid's derivative is the product out * (1 - out): leaving one factor out is dropped-term (issue 14, the
+    # seventh held-out set), said as the factor it is, not as a term along the output
     report = _report(SigmoidWithoutOneMinusY, kind="sigmoid")
-    assert report.bug_codes == ["mismatch"]
+    assert report.bug_codes == ["dropped-term"]
+    assert "one factor of its product left out" in _failing(report, "dx").diagnosis
+    assert "a multiple of the output y" not in _failing(report, "dx").diagnosis
 
 
 def temporal_affine_forward(x, w, b):

@@ -5,17 +5,15 @@ Pure functions over arrays. The questions are asked from the most specific to th
 - does its shape say how it went wrong (transposed, reduced over the wrong axes, not reshaped back);
 - is it the true gradient times one constant, estimated over all elements by least squares
   (N: the batch mean's 1/N is missing; 1/N: divided twice; -1: a sign flip; anything else: scaled);
-- are the right values in transposed positions;
-- is it the upstream gradient summed over the wrong axes (a bias gradient whose shape happens to fit);
-- does it agree with the true gradient only in part (a dropped term): Jacobian entry by entry,
-  every term either right or missing (a softmax backward that keeps only the diagonal, `=` where
-  `+=` belongs); some elements exactly right and others not; right where the true gradient is
-  zero and wrong elsewhere; a true gradient that vanishes (the missing terms would cancel); the
-  true gradient plus a part orthogonal to it (a dropped projection: batch norm's mean and variance
-  paths); or close to it overall. For an element-wise layer (a diagonal Jacobian) these give way to what
+- are the right values in transposed positions; is it dout summed over the wrong axes (a bias gradient that fits);
+- is a factor of its product left out (dout, an array the layer holds: `diagnose_factors`);
+- does it agree with the true gradient only in part (a dropped term): Jacobian entry by entry, every term right
+  or missing (a softmax backward keeping only the diagonal, `=` where `+=` belongs); some elements exactly right,
+  others not; right where the true gradient is zero, wrong elsewhere; a true gradient that vanishes (the missing
+  terms would cancel); the true gradient plus a part orthogonal to it (batch norm's mean and variance paths
+  dropped); or close to it. For an element-wise layer (a diagonal Jacobian) these give way to what
   `diagnose_formula.elementwise_formula` names (a product rule's term, dout missing in a branch, a wrong formula).
-What is left is a plain mismatch.
-Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters) come from the checker.
+What is left is a plain mismatch. Non-goal: structural bugs (mutated inputs, coupled samples, stale parameters).
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core import diagnose_formula, diagnose_routes, diagnose_sign, diagnose_where
+from gradlab.core import diagnose_factors, diagnose_formula, diagnose_routes, diagnose_sign, diagnose_where
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -193,7 +191,10 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     if a.size == 0:
         return Diagnosis("wrong-shape", f"{shape_txt}: it is empty. A slice such as dx_pad[:, :, pad:-pad, pad:-pad] "
                          "is empty when pad=0 (-0 is 0, so pad:-pad is 0:0): slice pad:pad + H, pad:pad + W instead")
-    kept = _kept_axis(a, n, N)
+    kept = _kept_axis(a, n, N)  # keepdims=True, or an axis of the data's that a larger input shows growing:
+    found = diagnose_factors.data_axis_kept(name, a, evidence) if kept is not None else None
+    if found is not None:
+        return Diagnosis(found.code, f"{shape_txt}: {found.sentence}")
     if kept is not None:
         return Diagnosis("wrong-shape", f"{shape_txt}: the values are right, but the summed axis {kept} is still there "
                          f"with length 1 (keepdims=True): drop the kept axis (keepdims=False, or reshape to {n.shape})")
@@ -343,7 +344,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         return _not_the_batch_size(name, c, N, evidence) or _factor(name, c, N)
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
     found = diagnose_where.routing(name, a, n, upstream, evidence) or \
-        diagnose_where.without_upstream(name, a, n, upstream)
+        diagnose_factors.left_out(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     # one term with the wrong sign: exact negatives where it is alone (before the patterns a partial match fits)

@@ -80,25 +80,39 @@ class SampleQuestions(LayerOnCase):
         if self.target != "x" or self.t is None or self.n is None or self.y0.size != 1 or self.x.ndim < 2:
             return None
         x0, n0 = self.x[:1], self.n[:1]
-        batch = np.concatenate([self.x, x0 + 1.0], axis=0)  # near sample 0: saturated logits still interact
-        t = np.concatenate([self.t, self.t[:1]], axis=0)
+        # two other samples, one at a time: near sample 0 (saturated logits still interact), and one unlike it (a
+        # softmax over the batch of logits shifted by their row maximum does not see a copy shifted as a whole)
+        others = (x0 + 1.0, -1.7 * x0 + 0.3 * float(np.std(self.x)) + 0.5)
 
         def coupled() -> bool:
+            t0 = np.asarray(self.t)[:1]
+            # the other sample's label: sample 0's, or the next class (a softmax over the batch of row-max-shifted
+            # logits gives sample 0's own label, when it is its row's maximum, the same probability whatever x0 is)
+            moved = (t0 + 1) % self.x.shape[-1] if np.issubdtype(t0.dtype, np.integer) and t0.shape == x0.shape[:-1] \
+                else np.roll(t0, 1, axis=-1) if t0.shape == x0.shape else t0
+            labels = [np.concatenate([self.t, t1], axis=0) for t1 in (t0, moved)]
+
             def sample0(xs: np.ndarray, ts: Any, stretch: float = 1.0) -> np.ndarray:
                 first = xs[:1]  # a view of the batch: perturbed in place, element by element
                 return numeric.looped_gradient(lambda: np.asarray(self.layer.forward(xs, ts)), first,
                                                np.ones(1), stretch * self.h[:1]).reshape(-1)  # the check's steps
 
-            g, alone = sample0(batch, t), np.array(self.x, dtype=np.float64)
+            alone = np.array(self.x, dtype=np.float64)
             # the finite differences' own noise, from two steps on the case's batch: a layer computing in
             # float32 is ~1e-3 off, which is no coupling (any failing float32 loss was couples-samples)
             first, second = sample0(alone, self.t), sample0(alone, self.t, 1.5)
             noise = float(np.linalg.norm(first - second)) / max(float(np.linalg.norm(first)), 1e-300)
             own = n0.reshape(-1)
-            if not np.any(own) or not np.any(g):
-                return bool(np.any(own) != np.any(g))
-            c = float(g @ own) / float(own @ own)
-            return bool(np.linalg.norm(g - c * own) > max(1e-4, 30 * noise) * np.linalg.norm(g))
+            for other, t in ((o, t) for o in others for t in labels):
+                g = sample0(np.concatenate([self.x, other], axis=0), t)
+                if not np.any(own) or not np.any(g):
+                    if np.any(own) != np.any(g):
+                        return True
+                    continue
+                c = float(g @ own) / float(own @ own)
+                if np.linalg.norm(g - c * own) > max(1e-4, 30 * noise) * np.linalg.norm(g):
+                    return True
+            return False
 
         return self._quietly(coupled)
 
