@@ -1,0 +1,206 @@
+"""What backward returns when one array the forward stored is put in the place of another.
+
+A derivative evaluated at the wrong array is the commonest slip of a backward that reads its forward's cache:
+`dx = self.x - t` where the softmax's output `self.y` belongs, `dgamma = sum(dout * xc)` where the normalised
+`xn` belongs. Its error is a formula's worth of difference that no value pattern names (it reads as a dropped
+term or as nothing). The layer itself can say it, whatever its kind: after the case's forward, the values of
+one stored array are replaced by those of another of the same shape, backward runs once, and the values are put
+back. If the gradient backward then returns is the true one, backward reads the first where the second belongs.
+`gradlab.core.diagnose_where.stored_array_misread` judges the answer.
+Which arrays: the floating-point arrays the layer holds after its forward (the user's object's attributes, a
+function's cache, and what they hold), except the parameters (a parameter read untransposed is
+`gradlab.core.transposed_parameter`'s question) and arrays that alias one another. Each pair costs one forward and
+one backward, so the pairs asked are bounded (`MAX_PAIRS`), nearest arrays first.
+Non-goals: arrays of other shapes (their substitution would not broadcast the same way), and naming the bug (the
+caller decides; this module only measures).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.evidence import Evidence
+
+__all__ = ["MAX_PAIRS", "Misread", "with_each_stored_array_misread"]
+
+#: at most this many (read, belongs) pairs are asked: each is one forward and one backward of the user's layer
+MAX_PAIRS = 60
+#: arrays are looked for this deep from the layer (adapter -> user's object or cache -> a tuple -> an array)
+MAX_DEPTH = 4
+#: at most this many stored arrays of one shape are paired
+MAX_ARRAYS = 12
+
+
+@dataclass(frozen=True)
+class Misread:
+    """Backward with `read`'s values replaced by `belongs`' values returned `gradient` (in the user's orientation)."""
+
+    read: str
+    belongs: str
+    gradient: np.ndarray
+
+
+def with_each_stored_array_misread(ev: Evidence) -> Iterator[Misread]:
+    """For each ordered pair of distinct stored arrays of one shape (see the module docstring): the target's gradient
+    from backward, after the case's forward, with the first array's values replaced by the second's. Pairs whose
+    backward raises or returns no gradient of the target's shape are left out. The layer is put back after each."""
+    if ev.G is None:
+        return
+    pairs = _pairs(ev)
+    names = _cache_names(getattr(ev.layer, "bwd", None))
+    try:
+        for read, belongs in pairs[:MAX_PAIRS]:
+            g = _backward_with(ev, read, belongs)
+            if g is not None:
+                yield Misread(_spelled(read, names), _spelled(belongs, names), g)
+    finally:
+        ev.reset()
+        try:
+            ev.layer.forward(ev.x, ev.t)
+        except Exception:  # its crash is reported by the step that owns it
+            pass
+
+
+Path = tuple[Any, ...]
+
+
+def _pairs(ev: Evidence) -> list[tuple[Path, Path]]:
+    stored = _stored_after_forward(ev)
+    if stored is None:
+        return []
+    by_shape: dict[tuple[int, ...], list[tuple[Path, np.ndarray]]] = {}
+    for path, a in stored:
+        by_shape.setdefault(a.shape, []).append((path, a))
+    pairs = []
+    for group in by_shape.values():
+        group = group[:MAX_ARRAYS]
+        for i, (p, a) in enumerate(group):
+            for j, (q, b) in enumerate(group):
+                if i != j and not np.allclose(a, b, rtol=1e-6, atol=0):
+                    pairs.append((p, q))
+    return pairs
+
+
+def _stored_after_forward(ev: Evidence) -> list[tuple[Path, np.ndarray]] | None:
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ev.reset()
+            ev.layer.forward(ev.x, ev.t)
+    except Exception:
+        return None
+    params = [p for p in ev.layer.params.values() if isinstance(p, np.ndarray)]
+    found: list[tuple[Path, np.ndarray]] = []
+    for path, a in _arrays(ev.layer):
+        if a.size < 2 or not np.issubdtype(a.dtype, np.floating) or not a.flags.writeable:
+            continue
+        if not np.all(np.isfinite(a)) or any(np.shares_memory(a, p) for p in params):
+            continue
+        if any(np.shares_memory(a, b) for _, b in found):
+            continue
+        found.append((path, a))
+    return found
+
+
+def _arrays(root: Any) -> Iterator[tuple[Path, np.ndarray]]:
+    """Every array reachable from the layer's adapter, breadth first, by its path of attributes and indices."""
+    seen: set[int] = set()
+    level: list[tuple[Path, Any]] = [((), root)]
+    for _ in range(MAX_DEPTH + 1):
+        nxt: list[tuple[Path, Any]] = []
+        for path, obj in level:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, np.ndarray):
+                yield path, obj
+            elif isinstance(obj, (tuple, list)):
+                nxt.extend(((*path, i), v) for i, v in enumerate(obj))
+            elif isinstance(obj, dict):
+                nxt.extend(((*path, k), v) for k, v in obj.items() if isinstance(k, (str, int)))
+            elif hasattr(obj, "__dict__") and not isinstance(obj, type) and _users_or_adapter(obj):
+                nxt.extend(((*path, f".{k}"), v) for k, v in vars(obj).items())
+        level = nxt
+
+
+def _users_or_adapter(obj: Any) -> bool:
+    module = (getattr(type(obj), "__module__", "") or "").split(".")[0]
+    return module not in {"numpy", "builtins", "functools", "collections"}
+
+
+def _follow(root: Any, path: Path) -> Any:
+    obj = root
+    for step in path:
+        obj = getattr(obj, step[1:]) if isinstance(step, str) and step.startswith(".") else obj[step]
+    return obj
+
+
+def _cache_names(backward: Any) -> dict[int, str]:
+    """The names a function-style backward unpacks its cache into (`x, w, b = cache` gives {0: 'x', ...}), read
+    from its first such statement; {} when it has none or its source cannot be read."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(backward)))
+    except Exception:  # no source (a builtin, a lambda in a notebook): the cache's indices are said instead
+        return {}
+    func = tree.body[0] if tree.body and isinstance(tree.body[0], ast.FunctionDef) else None
+    if func is None or len(func.args.args) < 2:
+        return {}
+    cache = func.args.args[-1].arg
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == cache \
+                and len(node.targets) == 1 and isinstance(node.targets[0], (ast.Tuple, ast.List)):
+            return {i: e.id for i, e in enumerate(node.targets[0].elts) if isinstance(e, ast.Name)}
+    return {}
+
+
+def _spelled(path: Path, names: dict[int, str]) -> str:
+    """The array as the user's code holds it: the user's object's attribute as `self.x`; an item of a function's
+    cache by the name its backward unpacks it into (`x_hat`), else as `cache[3]` or `cache['x']`."""
+    steps = list(path)
+    if steps and steps[0] == ".obj":  # the class-style adapter keeps the user's object as `obj`
+        steps[0] = "self"
+    elif steps and steps[0] == ".cache":
+        if len(steps) == 2 and steps[1] in names:
+            return names[steps[1]]
+        steps[0] = "cache"
+    said = ""
+    for s in steps:
+        if isinstance(s, str) and s.startswith("."):
+            said += s
+        elif isinstance(s, str) and not said:
+            said = s
+        else:
+            said += f"[{s!r}]"
+    return said.lstrip(".") or "the array"
+
+
+def _backward_with(ev: Evidence, read: Path, belongs: Path) -> np.ndarray | None:
+    assert ev.G is not None
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ev.reset()
+            ev.layer.forward(ev.x, ev.t)
+            a, b = _follow(ev.layer, read), _follow(ev.layer, belongs)
+            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+                return None
+            saved = a.copy()
+            try:
+                a[...] = b
+                dx, grads = ev.layer.backward(ev.G.copy())
+            finally:
+                a[...] = saved  # the case's own input may be one of them: never left changed
+        g = dx if ev.target == "x" else grads.get(ev.target)
+        if g is None or np.shape(g) != ev.arr.shape:
+            return None
+        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+    except Exception:  # a layer that cannot answer leaves the hypothesis untested
+        return None
