@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from gradlab.cli.main import main
+from gradlab.models import adapters
 from gradlab.models.check import check_model
 from gradlab.models.discover import check_model_files
-from gradlab.models.second_volume import in_float64, promote_to_float64, shared_parameters
+from gradlab.models.second_volume import PLAUSIBLE, in_float64, plausible_labels, promote_to_float64, shared_parameters
 
 ROOT = Path(__file__).parent / "secondvolume"
 
@@ -84,14 +85,37 @@ def test_the_sentences_name_the_layer_holding_a_parameter(buggy):
 
 
 def test_a_stateful_language_model_is_reset_between_evaluations_without_which_it_would_fail(monkeypatch):
-    sys.path[:0] = [str(ROOT), str(ROOT / "models")]
-    try:
-        import rnnlm
-    finally:
-        del sys.path[:2]
+    rnnlm = _imported("rnnlm")
     assert check_model(rnnlm.RnnLM, examples=1).verdict == "pass"
     monkeypatch.setattr(rnnlm.RnnLM, "reset_state", lambda self: None)  # the state carried from the last call
     assert check_model(rnnlm.RnnLM, examples=1).verdict == "fail"
+
+
+def _imported(name):
+    sys.path[:0] = [str(ROOT), str(ROOT / "models")]
+    try:
+        return __import__(name)
+    finally:
+        del sys.path[:2]
+
+
+def test_labels_are_drawn_where_the_books_log_of_p_plus_1e_7_is_exact_enough_without_which_it_would_fail(monkeypatch):
+    # the fixture's classifier starts from randn weights, its loss takes log(p + 1e-7) as the book's does: a random
+    # label of probability 1e-4 makes its exact gradient (p - t) differ from the loss's by 1e-3
+    classifier = _imported("classifier")
+    assert check_model(classifier.TwoLayerNet, examples=3).verdict == "pass"
+    monkeypatch.setattr(adapters, "plausible_labels", lambda *args: None)
+    assert check_model(classifier.TwoLayerNet, examples=3).verdict == "fail"
+
+
+def test_plausible_labels_keep_the_encoding_and_avoid_classes_the_model_finds_nearly_impossible():
+    rng = np.random.default_rng(0)
+    scores = np.array([[0.0, 0.0, -30.0], [-30.0, 0.0, 0.0]] * 50)
+    ids = plausible_labels(scores, np.zeros(100, dtype=int), rng)
+    assert ids.dtype == int and set(ids[::2]) == {0, 1} and set(ids[1::2]) == {1, 2}
+    one_hot = plausible_labels(scores, np.eye(3)[np.zeros(100, dtype=int)], rng)
+    assert one_hot.shape == (100, 3) and one_hot[:, 2][::2].sum() == 0 and PLAUSIBLE < 1
+    assert plausible_labels(scores, np.zeros(7, dtype=int), rng) is None  # scores that do not fit the labels
 
 
 def test_a_model_whose_forward_runs_on_no_data_gradlab_makes_is_skipped_with_what_to_do(capsys):

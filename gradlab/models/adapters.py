@@ -20,7 +20,7 @@ import inspect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from gradlab.models.second_volume import (
     in_float64,
     is_second_volume,
     owners,
+    plausible_labels,
     promote_to_float64,
     shared_parameters,
     user_namespaces,
@@ -136,6 +137,18 @@ class ModelCall:
             if callable(reset):
                 reset()
             return self.model.forward(*self.data.values(), **self.options)
+
+    def scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the scores of the model's predict on the data, float64; the labels), for the textbook's conventions."""
+        if self.convention != "volume2":
+            with seeded():
+                return np.asarray(self.model.predict(self.data["X"]), dtype=np.float64), self.data["y"]
+        first, second = self.data
+        with seeded(), in_float64(self.spaces):
+            reset = getattr(self.model, "reset_state", None)
+            if callable(reset):
+                reset()
+            return np.asarray(self.model.predict(self.data[first]), dtype=np.float64), self.data[second]
 
     def gradients(self) -> dict[str, Any]:
         if self.convention == "volume2":
@@ -275,6 +288,7 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
             raised.append(f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]} on {encoding.said}")
             continue
         runs.append(encoding)
+        _with_plausible_labels(call, rng)
         try:
             call.gradients()
             return call
@@ -285,6 +299,23 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
                           f"{type(model).__name__}.forward by hand on its data, or check its layers on their own")
     call.data, call.encoding = dict(runs[0].arrays), runs[0]
     return call
+
+
+def _with_plausible_labels(call: ModelCall, rng: np.random.Generator) -> None:
+    """The labels of `call` drawn again among the classes its model's predict does not call nearly impossible
+    (`second_volume.plausible_labels`), where it has a predict whose scores fit them; else left as drawn."""
+    if not callable(getattr(call.model, "predict", None)) or len(call.data) != 2:
+        return
+    try:
+        scores, labels = call.scores()
+    except Exception:  # noqa: BLE001 - a predict that does not take the data as forward does: labels as drawn
+        return
+    second = list(call.data)[1]
+    drawn = plausible_labels(scores, labels, rng)
+    if drawn is not None:
+        call.data[second] = drawn
+        call.encoding = replace(call.encoding, said=call.encoding.said + ", labels the model finds plausible") \
+            if call.encoding is not None else None
 
 
 def _vocabulary(model: Any, sizes: Sizes) -> int | None:

@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CONTEXTS", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "SharedParameter", "data_encodings",
-           "in_float64", "is_second_volume", "owners", "promote_to_float64", "shared_parameters", "user_namespaces"]
+__all__ = ["CONTEXTS", "PLAUSIBLE", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "SharedParameter", "data_encodings",
+           "in_float64", "is_second_volume", "owners", "plausible_labels", "promote_to_float64", "shared_parameters",
+           "user_namespaces"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -388,3 +389,28 @@ def data_encodings(cls: type, *, N: int, D: int, C: int, vocab: int | None,
     return [Encoding(f"{first} {a.shape}, {second} {t.shape} word ids of {vocab}", {first: a, second: t}),
             Encoding(f"{first} {(*a.shape, vocab)}, {second} {(*t.shape, vocab)} one-hot", {first: one_hot[a],
                                                                                            second: one_hot[t]})]
+
+
+#: a label is drawn among the classes the model gives at least this share of 1 / C (see `plausible_labels`)
+PLAUSIBLE = 0.1
+
+
+def plausible_labels(scores: Any, t: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """Labels `t` drawn again among the classes the model's own scores do not call nearly impossible (softmax
+    probability at least PLAUSIBLE / C), in `t`'s encoding (ids, or one-hot rows); None when the scores are not one
+    score per class of each label. The book's cross_entropy_error takes log(p + 1e-7), which its gradient (p - t)
+    leaves out: inexact by about 1e-7 / p, which a model initialised with randn weights (p of 1e-4 for a random
+    label) turns into a false failure. A label the model gives p >= 0.1 / C keeps that below 1e-5 relative."""
+    s = np.asarray(scores, dtype=np.float64)
+    ids = t.ndim == s.ndim - 1 and s.shape[:-1] == t.shape
+    one_hot = t.shape == s.shape and t.ndim >= 1
+    if not (ids or one_hot) or not s.size or not np.all(np.isfinite(s)):
+        return None
+    C = s.shape[-1]
+    flat = s.reshape(-1, C)
+    p = np.exp(flat - flat.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    drawn = np.array([rng.choice(np.flatnonzero(row >= PLAUSIBLE / C)) for row in p])
+    if ids:
+        return drawn.reshape(t.shape).astype(t.dtype)
+    return np.eye(C, dtype=t.dtype)[drawn].reshape(t.shape)

@@ -66,7 +66,7 @@ class SoftmaxWithLoss:
             t = t.argmax(axis=-1)
         self.t = t
         n = len(t)
-        return -np.log(self.p[np.arange(n), t] + 1e-12).sum() / n
+        return -np.log(self.p[np.arange(n), t] + 1e-7).sum() / n  # (the book's guard against log(0))
 
     def backward(self, dout=1):
         n = len(self.t)

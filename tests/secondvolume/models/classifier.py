@@ -8,10 +8,10 @@ from common.layers import Affine, Sigmoid, SoftmaxWithLoss
 
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size):
-        W1 = (0.5 * np.random.randn(input_size, hidden_size)).astype('f')
-        b1 = np.zeros(hidden_size, dtype='f')
-        W2 = (0.5 * np.random.randn(hidden_size, output_size)).astype('f')
-        b2 = np.zeros(output_size, dtype='f')
+        W1 = np.random.randn(input_size, hidden_size).astype('f')
+        b1 = np.random.randn(hidden_size).astype('f')
+        W2 = (3 * np.random.randn(hidden_size, output_size)).astype('f')
+        b2 = np.random.randn(output_size).astype('f')
         self.layers = [Affine(W1, b1), Sigmoid(), Affine(W2, b2)]
         self.loss_layer = SoftmaxWithLoss()
         self.params, self.grads = [], []
