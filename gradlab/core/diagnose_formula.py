@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core import diagnose_factors, diagnose_where, numeric
+from gradlab.core import diagnose_factors, diagnose_misread, diagnose_where, numeric
 from gradlab.core.diagnose_routes import quietly
 from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
 from gradlab.core.evidence import Evidence
@@ -155,6 +155,7 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
         found = upstream_summed_over_batch(name, evidence) or found
     return found or diagnose_where.wrong_input(name, a, n, evidence) or \
         diagnose_factors.parameter_from_held_array(name, a, n, evidence) or \
+        diagnose_misread.stored_array_misread(name, a, n, evidence) or \
         diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
         samples_overwritten(name, evidence)
 

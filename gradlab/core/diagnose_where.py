@@ -29,7 +29,6 @@ import numpy as np
 
 from gradlab.core.diagnose_names import input_and_output_names, mask_name
 from gradlab.core.evidence import Evidence
-from gradlab.core.stored_arrays import with_each_stored_array_misread
 from gradlab.core.transposed_parameter import with_each_square_parameter_transposed
 
 #: a hypothesis explains a gradient when it leaves at most this fraction of the observed error ...
@@ -79,7 +78,7 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
     if ev.target != "x":
         return _parameter_from_wrong_array(name, a, n, ev)
     if not ev.shape_preserving:
-        return stored_array_misread(name, a, n, ev)
+        return None
     y = ev.y0
     error = _norm(a - n)
     x_is, y_is = input_and_output_names(ev)
@@ -94,21 +93,6 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
                          f"the input {x_is}: it equals the true gradient at input {y_is} (e.g. sigmoid({y_is}) * (1 - "
                          f"sigmoid({y_is})) where the derivative is sigmoid({x_is}) * (1 - sigmoid({x_is})) = {y_is} * "
                          f"(1 - {y_is}))")
-    return stored_array_misread(name, a, n, ev)
-
-
-def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
-    """`name` is computed with one array the forward stored where another belongs (`dx = self.x - t` where the
-    softmax's output `self.y` belongs; `dgamma` from the centred x where the normalised one belongs): with the
-    first's values replaced by the second's after the forward, backward returns the true gradient."""
-    if ev is None or a.shape != n.shape:
-        return None
-    error = _norm(a - n)
-    for m in with_each_stored_array_misread(ev):
-        if _agrees(m.gradient, n, error):
-            return Found("wrong-input", f"{name} reads {m.read} where {m.belongs} belongs: with {m.read}'s values "
-                         f"replaced by {m.belongs}'s after the forward, backward returns the true {name} (a derivative "
-                         "evaluated at the wrong one of the arrays the forward kept)")
     return None
 
 
