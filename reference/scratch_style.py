@@ -34,6 +34,25 @@ def squared_error_predictions_first_derivative(predicted, target):
     return (predicted - target) * (2.0 / predicted.size)
 
 
+def scratch_tanh(x):
+    return np.tanh(x)
+
+
+def scratch_tanh_prime(x):
+    return 1.0 / np.cosh(x) ** 2
+
+
+def scratch_sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def scratch_sigmoid_derivative(activated):
+    # of the output, as the layer that calls it passes it
+    return activated - activated ** 2
+
+
+register_pair(scratch_tanh, scratch_tanh_prime, kind="tanh", name="scratch_tanh", pair="prime")
+register_pair(scratch_sigmoid, scratch_sigmoid_derivative, kind="sigmoid", name="scratch_sigmoid", pair="prime")
 register_pair(squared_error, squared_error_prime, kind="mse_loss", name="scratch_mse", pair="prime")
 register_pair(bce, bce_prime, kind="binary_crossentropy", name="scratch_bce", pair="prime")
 register_pair(squared_error_predictions_first, squared_error_predictions_first_derivative, kind="mse_loss",

@@ -26,6 +26,27 @@ def bce_prime_not_averaged(y_true, y_pred):
     return (1.0 - y_true) / (1.0 - y_pred) - y_true / y_pred  # BUG: the mean's 1/size is missing
 
 
+def scratch_sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def scratch_sigmoid_derivative_of_input(activated):
+    s = 0.5 * (1.0 + np.tanh(0.5 * activated))  # BUG: the sigmoid taken again of what is already its output
+    return s * (1.0 - s)
+
+
+def scratch_tanh(x):
+    return np.tanh(x)
+
+
+def scratch_tanh_prime_negated(x):
+    return np.tanh(x) ** 2 - 1.0  # BUG: 1 - tanh(x)^2 the other way round
+
+
+register_pair(scratch_sigmoid, scratch_sigmoid_derivative_of_input, kind="sigmoid", name="scratch_sigmoid_twice",
+              bug="wrong-input", note="sigmoid_derivative(a) applies the sigmoid to its output again", pair="prime")
+register_pair(scratch_tanh, scratch_tanh_prime_negated, kind="tanh", name="scratch_tanh_sign", bug="sign-flip",
+              note="tanh_prime = tanh(x)^2 - 1", pair="prime")
 register_pair(squared_error, squared_error_prime_no_two, kind="mse_loss", name="scratch_mse_half", bug="scaled",
               note="mse_prime = (y_pred - y_true) / n: the 2 of the square left out", pair="prime")
 register_pair(squared_error, squared_error_prime_swapped, kind="mse_loss", name="scratch_mse_sign",

@@ -171,3 +171,22 @@ def test_layers_with_forward_propagation_and_backward_propagation_are_called_so_
 def test_a_propagation_layer_computing_dx_with_updated_weights_fails_as_stale_parameters():
     report = _verdicts(HERE / "buggy" / "propagation.py")["FCLayer"]
     assert report.verdict == FAIL and report.bug_codes[0] == "stale-parameters"
+
+
+def test_activation_functions_with_their_derivative_next_to_them_are_layers_and_pass():
+    # tanh(x) + tanh_prime(x); sigmoid(z) + sigmoid_derivative(s), whose argument is named as the output and is
+    # given the output, as its callers do (given z it would fail as wrong-input)
+    verdicts = _verdicts(HERE / "published" / "activations.py")
+    assert {n: r.verdict for n, r in verdicts.items()} == {"tanh": PASS, "sigmoid": PASS, "relu": PASS}
+
+
+def test_activation_derivatives_with_a_bug_fail_with_its_code():
+    verdicts = _verdicts(HERE / "buggy" / "activations.py")
+    assert {n: (r.verdict, r.bug_codes) for n, r in verdicts.items()} == {
+        "tanh": (FAIL, ["mismatch"]), "sigmoid": (FAIL, ["mismatch"]), "relu": (FAIL, ["misrouted"])}
+
+
+def test_a_function_named_like_an_activation_with_no_derivative_beside_it_is_not_a_layer(tmp_path):
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n")
+    (found,) = discover([tmp_path / "helpers.py"])
+    assert found.entries == []

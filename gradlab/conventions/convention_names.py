@@ -102,12 +102,12 @@ class ConventionNames:
         return True
 
     def loss_pair(self, name: str, loss: Any) -> bool:
-        """A loss function with its derivative next to it, `mse` and `mse_prime`: the loss layer `mse`, whatever
-        `name` returns (the loss alone, as the pair's loss does). False when no derivative is named after it."""
+        """A loss or activation function with its derivative next to it, `mse` and `mse_prime`, `tanh` and
+        `tanh_prime`: the layer `mse`, `tanh`. False when no derivative is named after it."""
         kind = self.given.get(name) or loss_pair_kind(name)
         prime_name = next((name + s for s in DERIVATIVE_SUFFIXES if inspect.isfunction(self.objects.get(name + s))),
                           None)
-        if kind is None or not kind.is_loss or prime_name is None:
+        if kind is None or kind.params or prime_name is None:
             return False
         self.used.update((name, prime_name))
         entry = self.entry(name, kind, "function", (loss, self.objects[prime_name]))

@@ -7,6 +7,12 @@ signature alone (backward's only argument named as forward's input is, or as an 
 checked as what it is, `dout * backward(x)` with the x forward was given, with a note saying so. A backward whose
 argument is named like an upstream gradient (dout, grad, dA) is never read this way, so that dropping the upstream
 gradient there is still a bug.
+
+The same local derivative comes as a function next to the activation's, in the "neural network from scratch" style
+and its forks: `tanh(x)` with `tanh_prime(x)`, `sigmoid(z)` with `sigmoid_derivative(z)`, which an
+`ActivationLayer(tanh, tanh_prime)` multiplies by the upstream gradient. The pair is the layer `tanh`, checked as
+`dout * tanh_prime(x)` (`ActivationPairLayer`); a derivative whose argument is named as the output
+(`sigmoid_derivative(s)`, `(a)`, `(y)`, `(output)`) is given the activation's output, as its callers do.
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
@@ -20,10 +26,15 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["DerivativeClassLayer", "derivative_layer", "takes_its_input"]
+__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "activation_pair_layer", "derivative_layer",
+           "takes_its_input"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
+
+
+#: names a derivative's argument has when it is the activation's output, not its input (s * (1 - s))
+OUTPUT_NAMES = ("a", "y", "s", "out", "output", "outputs", "activation", "activated", "activations", "fx", "sig")
 
 
 def _positional(fn: Any) -> list[Any]:
@@ -86,3 +97,37 @@ class DerivativeClassLayer(Layer):
         name = f"{type(self.obj).__name__}.backward"
         derivative = as_array(call(name, self.obj.backward, None if self.x is None else self.x.copy()), name)
         return dout * derivative, {}
+
+
+def activation_pair_layer(activation: Any, derivative: Any, kind: Kind, case: Case, name: str) -> Layer:
+    """The layer for an activation function and its derivative, judged on the Jacobian's diagonal where that is all
+    an elementwise derivative can be (a softmax's), as `derivative_layer` is."""
+    from gradlab.conventions.library_objects import DiagonalOnly
+
+    return DiagonalOnly(ActivationPairLayer(activation, derivative, kind), case, name)
+
+
+class ActivationPairLayer(Layer):
+    """`activation(x)` forward, `dout * derivative(x)` backward, or `dout * derivative(activation(x))` for a
+    derivative whose argument is named as the output (see the module docstring)."""
+
+    def __init__(self, activation: Any, derivative: Any, kind: Kind):
+        self.kind, self.activation, self.derivative = kind, activation, derivative
+        self.params: dict[str, np.ndarray] = {}
+        self.grad_names: dict[str, str] = {}
+        arguments = _positional(derivative)
+        self.of_output = bool(arguments) and arguments[0].name.lower() in OUTPUT_NAMES
+        self.x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        self.x = x.copy()
+        name = self.activation.__name__
+        return as_array(call(name, self.activation, x), name)
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        assert self.x is not None, "backward before forward"
+        at = self.x.copy()
+        if self.of_output:
+            at = as_array(call(self.activation.__name__, self.activation, at), self.activation.__name__)
+        name = self.derivative.__name__
+        return dout * as_array(call(name, self.derivative, at), name), {}

@@ -13,7 +13,8 @@ very arrays forward was given; the gradients come back as in CS231n's style, dx 
 A loss comes as a function pair too, in the "neural network from scratch" videos' style and their many forks:
 `mse(y_true, y_pred)` returns the loss alone and `mse_prime(y_true, y_pred)` its derivative with respect to the
 predictions (`binary_cross_entropy` with `binary_cross_entropy_prime`; `_derivative`, `_grad` are other spellings).
-The pair is one loss layer, `mse`, its arguments taken in the order their names say (`LossPairLayer`).
+The pair is one loss layer, `mse`, its arguments taken in the order their names say (`LossPairLayer`). An
+activation comes so too, `tanh(x)` with `tanh_prime(x)` (`gradlab.conventions.derivative_classes`).
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
@@ -27,7 +28,8 @@ import numpy as np
 from gradlab.conventions.calling import as_array, call, signature
 from gradlab.conventions.class_results import in_named_order
 from gradlab.core.protocol import Layer, LayerCrash
-from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function
+from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
+from gradlab.kinds.common import elementwise_case
 
 __all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "inputs_style", "loss_pair_kind"]
 
@@ -117,10 +119,16 @@ class InputsFunctionLayer(Layer):
 
 
 def loss_pair_kind(name: str) -> Kind | None:
-    """The loss kind a function named `name` computes, when a derivative named after it sits next to it: `mse`,
-    `mean_squared_error`, `binary_cross_entropy` (a kind's loss-function or class name, which is a loss)."""
-    kind = kind_for_loss_function(name) or kind_for_class(name)
-    return kind if kind is not None and kind.is_loss and not kind.params else None
+    """The kind a function named `name` computes, when a derivative named after it sits next to it: a loss (`mse`,
+    `mean_squared_error`, `binary_cross_entropy`: a kind's loss-function or class name), or an activation applied
+    element by element (`tanh`, `sigmoid`, `relu`; `gradlab.conventions.derivative_classes.ActivationPairLayer`)."""
+    kind = kind_for_loss_function(name) or kind_for_class(name) or kind_for_stem(name)
+    if kind is None or kind.params:
+        return None
+    if kind.is_loss:
+        return kind
+    activation = kind.build is elementwise_case and not (kind.stochastic or kind.param_dict or kind.forward_inputs)
+    return kind if activation else None
 
 
 class LossPairLayer(Layer):
