@@ -65,6 +65,7 @@ def test_a_tied_transposed_embedding_is_checked_where_word_vectors_are_as_long_a
                  id="rnn-layer-drops-dh"),
     pytest.param("ContextsNotAveraged", "scaled", {"params[0]"}, id="average-left-out"),
     pytest.param("FirstContextOnly", "dropped-term", {"params[0]"}, id="one-context-of-two"),
+    pytest.param("LinearReplacedBias", "zero-gradient", {"params[1]"}, id="grads-entry-replaced"),
 ])
 def test_each_buggy_model_fails_with_its_code_and_only_the_parameters_its_bug_reaches(buggy, name, code, wrong):
     report = buggy[name]
@@ -82,6 +83,11 @@ def test_a_bug_in_a_layer_the_model_calls_is_named_by_that_layer(buggy, name, la
 def test_the_sentences_name_the_layer_holding_a_parameter(buggy):
     said = buggy["ContextsNotAveraged"].gradients["params[0]"].diagnosis
     assert said.startswith("grads[0] + grads[1] (the Embedding's params[0]) is 2 times the true gradient"), said
+
+
+def test_a_layer_that_replaces_its_grads_entry_is_said_to_as_the_model_keeps_the_old_array(buggy):
+    said = buggy["LinearReplacedBias"].gradients["params[1]"].diagnosis
+    assert "is no longer the Affine's grads[1]: that layer's backward replaced the array" in said, said
 
 
 def test_a_stateful_language_model_is_reset_between_evaluations_without_which_it_would_fail(monkeypatch):

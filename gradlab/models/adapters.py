@@ -35,6 +35,7 @@ from gradlab.models.second_volume import (
     owners,
     plausible_labels,
     promote_to_float64,
+    rebound,
     shared_parameters,
     user_namespaces,
 )
@@ -113,6 +114,8 @@ class ModelCall:
     spaces: list[dict[str, Any]] = field(default_factory=list)
     #: the data a second-volume model is given (word ids, one-hot rows), as reports say it
     encoding: Encoding | None = None
+    #: a second-volume model's parameters whose layer replaced its gradient array in backward (`second_volume.rebound`)
+    rebound: dict[str, str] = field(default_factory=dict)
 
     def loss(self) -> Any:
         if self.convention == "volume2":
@@ -160,6 +163,8 @@ class ModelCall:
                 raise ModelError(f"{type(self.model).__name__}.grads is {type(grads).__name__} after backward(), not "
                                  "the list of gradients, index for index with params")
             copied = [np.array(g, dtype=np.float64) if isinstance(g, np.ndarray) else g for g in grads]
+            replaced = rebound(self.model)
+            self.rebound = {s.name: replaced[i] for s in self.shared for i, _ in s.entries if i in replaced}
             return {s.name: s.gradient(copied) for s in self.shared}
         with seeded():
             if self.convention == "cs231n":

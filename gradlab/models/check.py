@@ -307,8 +307,8 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float, own_si
             result = judge(p, analytic.get(p), arr, lambda: _loss(call), upstream=np.array(1.0), y0=y0,
                            batch_size=call.N, rtol=rtol, atol=atol, shown_as=call.grad_names[p],
                            project_above=0 if own_sizes else AUTO_MIN_SIZE)
-            case.gradients[p] = in_model_terms(result, call.convention, arr, call.grad_names[p], reg=reg,
-                                               primes=primes.get(p))
+            case.gradients[p] = _replaced(in_model_terms(result, call.convention, arr, call.grad_names[p], reg=reg,
+                                                         primes=primes.get(p)), call)
     except _Stop as stop:
         case.findings.append(stop.finding)
         if stop.not_run:
@@ -317,6 +317,18 @@ def _check_case(call: ModelCall, *, rtol: float, atol: float, reg: float, own_si
         for k, v in saved.items():
             call.params[k][...] = v
     return case
+
+
+def _replaced(result: GradientResult, call: ModelCall) -> GradientResult:
+    """A wrong gradient of a second-volume model whose layer replaced its gradient array in backward, said so: the
+    model's grads list still holds the array gathered when it was built."""
+    held = call.rebound.get(result.name)
+    if result.passed or held is None:
+        return result
+    return replace(result, diagnosis=(
+        f"{result.diagnosis}; the model's grads entry is no longer {held}: that layer's backward replaced the array "
+        "(self.grads[i] = ...) where it must write into it (self.grads[i][...] = ...), so the list the model gathered "
+        "when it was built keeps the old array"))
 
 
 def _loss(call: ModelCall) -> np.ndarray:

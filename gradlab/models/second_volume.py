@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CONTEXTS", "PLAUSIBLE", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "SharedParameter", "data_encodings",
-           "in_float64", "is_second_volume", "owners", "plausible_labels", "promote_to_float64", "shared_parameters",
-           "user_namespaces"]
+           "in_float64", "is_second_volume", "owners", "plausible_labels", "promote_to_float64", "rebound",
+           "shared_parameters", "user_namespaces"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -356,6 +356,26 @@ def owners(model: Any) -> dict[int, str]:
             if isinstance(p, np.ndarray) and (id(p) not in found or len(params) < found[id(p)][0]):
                 found[id(p)] = (len(params), f"the {type(obj).__name__}'s params[{i}]")
     return {k: said for k, (_, said) in found.items()}
+
+
+def rebound(model: Any) -> dict[int, str]:
+    """The entries of the model's `grads` list that are no longer the array their layer holds, by index, each said
+    as the layer's entry (`the Affine's grads[1]`): a backward that assigns `self.grads[1] = db` replaces its list's
+    array, where `self.grads[1][...] = db` writes into it, and the model's list, gathered when it was built, keeps
+    the old one (never updated: a parameter that never trains)."""
+    params, grads = getattr(model, "params", None), getattr(model, "grads", None)
+    if not (isinstance(params, list) and isinstance(grads, list) and len(params) == len(grads)):
+        return {}
+    found: dict[int, str] = {}
+    for obj in _objects(model)[1:]:
+        own_params, own_grads = getattr(obj, "params", None), getattr(obj, "grads", None)
+        if not (isinstance(own_params, list) and isinstance(own_grads, list) and len(own_params) == len(own_grads)):
+            continue
+        for j, p in enumerate(own_params):
+            for i, q in enumerate(params):
+                if q is p and grads[i] is not own_grads[j] and i not in found:
+                    found[i] = f"the {type(obj).__name__}'s grads[{j}]"
+    return found
 
 
 # -- data -----------------------------------------------------------------------------------------------------------
