@@ -60,3 +60,49 @@ def test_results_json_carries_the_markdown_feedback_and_numbered_tests_tagged_wi
     tanh_dx = next(t for t in data["tests"] if t["name"] == "Tanh: gradient dx")
     assert tanh_dx["tags"] == ["scaled"] and tanh_dx["status"] == "failed" and tanh_dx["output_format"] == "md"
     assert all(t["tags"] == [] for t in data["tests"] if t["status"] == "passed")
+
+
+#: Gradescope's documented results.json ("Output format" of its autograder specifications): key -> allowed types
+GRADESCOPE_TOP = {"score": (int, float), "execution_time": (int,), "output": (str,), "output_format": (str,),
+                  "test_output_format": (str,), "test_name_format": (str,), "visibility": (str,),
+                  "stdout_visibility": (str,), "extra_data": (dict,), "tests": (list,), "leaderboard": (list,)}
+GRADESCOPE_TEST = {"score": (int, float), "max_score": (int, float), "status": (str,), "name": (str,),
+                   "name_format": (str,), "number": (str,), "output": (str,), "output_format": (str,),
+                   "tags": (list,), "visibility": (str,), "extra_data": (dict,)}
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+
+def departures(data: dict, keys: dict, where: str) -> list[str]:
+    """Where `data` leaves Gradescope's format: unknown keys, wrong types (a bool is no number), unknown values."""
+    out = [f"{where}.{k}: not in the format" for k in data if k not in keys]
+    out += [f"{where}.{k}: {type(v).__name__}" for k, v in data.items()
+            if k in keys and (not isinstance(v, keys[k]) or isinstance(v, bool))]
+    out += [f"{where}.{k}: {data[k]!r}" for k in ("visibility", "stdout_visibility") if k in data
+            and data[k] not in VISIBILITIES]
+    out += [f"{where}.{k}: {data[k]!r}" for k in ("output_format", "name_format", "test_output_format",
+                                                    "test_name_format") if k in data and data[k] not in FORMATS]
+    return out
+
+
+def test_results_json_keeps_to_gradescopes_documented_format(tmp_path):
+    data = results_json(graded(tmp_path))
+    problems = departures(data, GRADESCOPE_TOP, "results")
+    for i, test in enumerate(data["tests"]):
+        problems += departures(test, GRADESCOPE_TEST, f"tests[{i}]")
+        problems += [f"tests[{i}].status: {test['status']!r}"] if test["status"] not in ("passed", "failed") else []
+        problems += [f"tests[{i}].tags"] if not all(isinstance(t, str) for t in test["tags"]) else []
+    assert problems == []
+    assert len({t["number"] for t in data["tests"]}) == len(data["tests"])
+    assert data["score"] == round(sum(t["score"] for t in data["tests"]), 2)
+    # the whole seconds the format asks for; the measured time stays, to the millisecond, in extra_data
+    assert data["execution_time"] == round(data["extra_data"]["execution_seconds"])
+
+
+def test_a_gradients_own_name_is_inert_in_the_markdown_feedback(tmp_path):
+    """The name comes from the process that ran the student's code: whatever it says cannot start Markdown."""
+    grade = graded(tmp_path)
+    part = next(p for p in grade.layers[0].parts if p.component == "dx")
+    part.label = "dx](http://evil) # <b>"
+    markdown = feedback_markdown(grade)
+    assert "- ✅ dx\\](http://evil) \\# \\<b\\>: " in markdown and "<b>" not in markdown

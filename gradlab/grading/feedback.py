@@ -86,9 +86,11 @@ def results_json(grade: Grade) -> dict[str, Any]:
                 "extra_data": {"layer": layer.name, "part": part.component, "bug_codes": list(part.codes),
                                "warnings": [] if part.hidden else list(layer.warnings)},
             })
-    return {"score": grade.score, "execution_time": grade.execution_time, "output": feedback_markdown(grade),
+    # Gradescope's format has execution_time in whole seconds (an integer, as typed clients of it read it); the
+    # measured time, to the millisecond, stays in extra_data
+    return {"score": grade.score, "execution_time": round(grade.execution_time), "output": feedback_markdown(grade),
             "output_format": "md", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"sandbox": grade.sandbox}}
+            "extra_data": {"sandbox": grade.sandbox, "execution_seconds": grade.execution_time}}
 
 
 def _score_line(grade: Grade) -> str:
@@ -123,7 +125,8 @@ def feedback_markdown(grade: Grade) -> str:
         lines += [line for w in layer.warnings for line in (f"⚠️ warning (no points lost): {md_text(w)}", "")]
         for part in layer.parts:
             mark = "✅" if part.passed else "❌"
-            lines.append(f"- {mark} {PART_TITLES.get(part.component, part.title)}: "
+            # a gradient's title is the student's own name for it, told by the child that ran their code: escaped
+            lines.append(f"- {mark} {PART_TITLES.get(part.component, md_text(part.title))}: "
                          f"{_fmt(part.score)} / {_fmt(part.max_score)}")
             lines += [f"  - {line}" for line in _part_lines(part, layer)]
         if layer.score == layer.max_score:
