@@ -87,3 +87,50 @@ def test_the_same_files_with_a_bug_in_each_backward_fail_with_its_code():
     _, verdicts = _check(HERE / "one_function_a_file_buggy")
     assert verdicts["linear"].verdict == "fail" and verdicts["linear"].bug_codes == ["missing-batch-mean"]
     assert verdicts["relu"].verdict == "fail" and verdicts["relu"].bug_codes == ["misrouted"]
+
+
+def test_a_parameter_listed_in_params_but_read_by_forward_under_another_name_is_the_one_gradlab_sets():
+    # self.b (not a name gradlab knows for beta) is params[1]; forward reads self.b, so both must hold gradlab's beta
+    outcome, verdicts = _check(HERE / "listed_under_other_names")
+    assert outcome.errors == [] and verdicts["LayerNorm"].verdict == "pass", verdicts["LayerNorm"].bug_codes
+
+
+def test_that_layer_with_its_shift_gradient_divided_by_n_fails_as_an_extra_batch_mean():
+    _, verdicts = _check(HERE / "listed_under_other_names_buggy")
+    assert verdicts["LayerNorm"].verdict == "fail" and verdicts["LayerNorm"].bug_codes == ["extra-batch-mean"]
+
+
+def test_a_combined_loss_whose_labels_come_to_backward_only_is_set_aside_not_crashed():
+    outcome, verdicts = _check(HERE / "labels_in_backward")
+    assert "SoftmaxCategoricalCrossEntropy" not in verdicts
+    assert "forward takes no labels and returns no loss" in dict(outcome.skipped)["SoftmaxCategoricalCrossEntropy"]
+
+
+def test_a_combined_loss_taking_its_labels_in_forward_is_still_checked_and_its_missing_mean_caught():
+    _, verdicts = _check(HERE / "labels_in_backward_buggy")
+    result = verdicts["SoftmaxCategoricalCrossEntropy"]
+    assert result.verdict == "fail" and result.bug_codes == ["missing-batch-mean"]
+
+
+def test_an_alternative_backward_of_a_forward_that_needs_more_arguments_is_set_aside_like_its_forward():
+    outcome, verdicts = _check(HERE / "extra_forward_args")
+    assert verdicts == {}
+    reasons = dict(outcome.skipped)
+    assert "also requires layer_index, history" in reasons["batchnorm"] == reasons["batchnorm_alt"]
+
+
+def test_an_alternative_backward_of_a_forward_of_the_courses_signature_is_still_checked_and_failed():
+    _, verdicts = _check(HERE / "extra_forward_args_buggy")
+    assert verdicts["batchnorm"].verdict == "pass"
+    assert verdicts["batchnorm_alt"].verdict == "fail" and verdicts["batchnorm_alt"].bug_codes == ["scaled"]
+
+
+def test_a_layer_written_for_its_librarys_own_matrix_type_could_not_be_run_and_says_why():
+    outcome, verdicts = _check(HERE / "own_matrix")
+    assert verdicts == {}
+    assert "written for its own array type (Matrix, whose .map()" in dict(outcome.skipped)["ReLU"]
+
+
+def test_a_numpy_layer_calling_a_method_arrays_do_not_have_still_fails_as_crashed():
+    _, verdicts = _check(HERE / "own_matrix_buggy")
+    assert verdicts["ReLU"].verdict == "fail" and verdicts["ReLU"].bug_codes == ["crashed"]

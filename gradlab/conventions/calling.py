@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.conventions.source_reading import own_array_type
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 
 #: gradlab's own package folder: its frames are never the layer's line
@@ -67,8 +68,19 @@ def cannot_run_here(exc: BaseException) -> str | None:
     missing = missing_dependency(exc)
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
-    older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc) or channels_last(exc)
+    older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc) or channels_last(exc) or \
+        own_array_type(exc, _user_frame(exc))
     return f"could not be run: {older}" if older else None
+
+
+def _user_frame(exc: BaseException) -> Any:
+    """The innermost frame of `exc`'s traceback in the user's code, or None."""
+    tb, frame = exc.__traceback__, None
+    while tb is not None:
+        if not _outside_user_code(tb.tb_frame.f_code.co_filename):
+            frame = tb.tb_frame
+        tb = tb.tb_next
+    return frame
 
 
 #: what learners call the channel axis when they unpack an image batch's shape

@@ -85,7 +85,7 @@ def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _S
 def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
     bare = key.lstrip("_")
     names = [f"d{key}", f"d_{bare}", f"_d{bare}", f"grad_{bare}", f"{bare}_grad", f"{bare}_gradient",
-             f"d{bare}", f"grad{bare}", f"d{canonical}"]
+             f"d{bare}", f"grad{bare}", f"d{canonical}", f"dLd{bare}"]  # dLdW: CMU 11-785's spelling
     return [_attr_get(obj, n) for n in dict.fromkeys(names)]
 
 
@@ -165,9 +165,21 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
                         [lambda: sum(np.asarray(g) for g in grads)], "sum(grads)"))
     if isinstance(params, list) and len(params) == count:
         places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
-        out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index),
-                        _store_put(params, index), _same, _same, places, f"grads[{index}]"))
+        put = _store_put(params, index)
+        # the same array also kept under a name gradlab does not know for it (a LayerNorm's self.b, listed as
+        # params[1], that its forward reads): that attribute gets gradlab's array too, or forward would not see it
+        for name in _attributes_holding(obj, params[index] if index < len(params) else None):
+            put = _both(put, _attr_put(obj, name))
+        out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index), put, _same, _same, places,
+                        f"grads[{index}]"))
     return out
+
+
+def _attributes_holding(obj: Any, array: Any) -> list[str]:
+    """The names of `obj`'s attributes that hold `array` itself (not a copy)."""
+    if not isinstance(array, np.ndarray):
+        return []
+    return [n for n, v in getattr(obj, "__dict__", {}).items() if v is array]
 
 
 def _store(obj: Any, *names: str) -> tuple[str, Any]:

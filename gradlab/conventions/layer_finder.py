@@ -88,6 +88,20 @@ def _weights_split_per_gate(cls: Any, kind: Kind) -> str:
             "them, or check it with gradlab.assert_backward")
 
 
+def _labels_only_in_backward(cls: Any) -> bool:
+    """forward(inputs) with one argument, backward(dvalues, y_true) with the labels: the loss is not forward's."""
+    def positional(method: Any) -> list[inspect.Parameter]:
+        try:
+            params = list(inspect.signature(method).parameters.values())[1:]
+        except (TypeError, ValueError):
+            return []
+        return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    forward, backward = getattr(cls, "forward", None), getattr(cls, "backward", None)
+    if not (inspect.isfunction(forward) and inspect.isfunction(backward)):
+        return False
+    return len(positional(forward)) == 1 and len(positional(backward)) >= 2
+
+
 def _takes_more_inputs(cls: Any, kind: Kind) -> bool:
     """A forward that requires more inputs than x and the kind's `forward_inputs` is another layer of the
     same name: a transformer's `Attention.forward(q, k, v)` is not the second volume's `forward(hs, h)`."""
@@ -156,6 +170,12 @@ class LayerFinder(ConventionNames):
                                                      f"forward(x, {', '.join(kind.forward_inputs)}): another layer"))
                 elif kind is not None and (split := _weights_split_per_gate(obj, kind)):
                     self.found.skipped.append((name, split))
+                elif kind is not None and kind.is_loss and _labels_only_in_backward(obj):
+                    # a library's combined softmax and cross-entropy whose model computes the loss elsewhere: its
+                    # forward(inputs) is the softmax alone, so nothing it returns is the loss backward differentiates
+                    self.found.skipped.append((name, f"named like a {kind.name} loss, but its forward takes no labels "
+                                                     "and returns no loss (the labels come to backward only): nothing "
+                                                     "to check its backward against; not checked"))
                 elif kind is not None and _looks_like_layer_class(obj):
                     self.add((id(obj),), name, name, "class", self.entry(name, kind, "class", obj))
                 elif kind is not None and callable(getattr(obj, "backward", None)):
@@ -262,6 +282,12 @@ class LayerFinder(ConventionNames):
             return False
         layer = f"{m['stem']}{m['suffix']}"
         self.used.add(name)
+        if (extra := required_beyond(forward, kind)) is not None:
+            # the forward it shares is set aside for the same reason (a learner's batchnorm_forward(x, gamma, beta,
+            # bn_param, batchnorm, i, m)): calling it as the kind's forward would only crash
+            self.found.skipped.append((layer, f"{m['stem']}_forward also requires {extra}, which gradlab does not "
+                                              f"give a {kind.name} forward: not checked"))
+            return True
         self.add((id(forward), id(backward)), name, layer, "function",
                  self.entry(layer, kind, "function", (forward, backward)))
         return True

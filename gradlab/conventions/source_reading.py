@@ -19,7 +19,8 @@ from typing import Any
 
 from gradlab.kinds import KINDS, kind_for_class, kind_for_loss_function
 
-__all__ = ["FORWARD", "BACKWARD", "activation_inside", "could_hold_layers", "kind_comments", "returns_loss_only"]
+__all__ = ["FORWARD", "BACKWARD", "activation_inside", "could_hold_layers", "kind_comments", "own_array_type",
+           "returns_loss_only"]
 
 FORWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_forward(?P<suffix>_[a-z0-9_]+)?$")
 BACKWARD = re.compile(r"^(?P<stem>[a-z0-9_]+?)_backward(?P<suffix>_[a-z0-9_]+)?$")
@@ -163,3 +164,27 @@ def activation_inside(cls: type, module_names: dict[str, Any]) -> str | None:
             if kind is not None and not kind.params and not kind.is_loss:
                 return node.value.func.id
     return None
+
+
+_NO_ATTRIBUTE = re.compile(r"'numpy\.ndarray' object has no attribute '(\w+)'")
+
+
+def own_array_type(exc: BaseException, frame: Any) -> str | None:
+    """"it is written for its own array type (...)" when `exc` is numpy's array lacking a method (`.map`) that a
+    class of the user's, named in the failing function's own source (an annotation `inputs: Matrix`), has: a
+    learner's pure-Python library whose layers take its Matrix, where gradlab gives numpy arrays. `frame` is the
+    user's innermost frame. None otherwise."""
+    m = _NO_ATTRIBUTE.fullmatch(str(exc)) if isinstance(exc, AttributeError) else None
+    if m is None or frame is None:
+        return None
+    try:
+        source = inspect.getsource(frame.f_code)
+    except (OSError, TypeError):
+        return None
+    for name, value in frame.f_globals.items():
+        if isinstance(value, type) and callable(getattr(value, m[1], None)) and \
+                not value.__module__.startswith(("numpy", "builtins")) and re.search(rf"\b{name}\b", source):
+            return (f"it is written for its own array type ({name}, whose .{m[1]}() numpy's arrays do not have), where "
+                    f"gradlab gives numpy arrays ({exc})")
+    return None
+
