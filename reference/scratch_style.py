@@ -143,3 +143,30 @@ class ScratchConvolutional:
         self.kernels -= learning_rate * kernels_gradient
         self.biases -= learning_rate * output_gradient
         return input_gradient
+
+
+@register("conv1d")
+class Conv1DLayer:
+    """Keras-like learners' 1-D convolution over (N, C, W): sizes in the constructor, gradients stored as dW, db."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1):
+        self.W = np.random.randn(out_channels, in_channels, kernel_size) * 0.1
+        self.b = np.zeros(out_channels)
+        self.stride = stride
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        windows = np.lib.stride_tricks.sliding_window_view(x, self.W.shape[-1], axis=2)[:, :, :: self.stride]
+        return np.einsum("ncwk,fck->nfw", windows, self.W) + self.b[:, None]
+
+    def backward(self, dout):
+        k = self.W.shape[-1]
+        windows = np.lib.stride_tricks.sliding_window_view(self.x, k, axis=2)[:, :, :: self.stride]
+        self.dW = np.einsum("ncwk,nfw->fck", windows, dout)
+        self.db = dout.sum(axis=(0, 2))
+        dx = np.zeros_like(self.x)
+        spread = np.einsum("nfw,fck->ncwk", dout, self.W)
+        for i in range(dout.shape[2]):
+            dx[:, :, i * self.stride: i * self.stride + k] += spread[:, :, i]
+        return dx

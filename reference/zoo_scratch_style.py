@@ -134,3 +134,44 @@ class ScratchConvolutionalBiasSummed(_ScratchConvolutional):
         self.kernels -= learning_rate * kernels_gradient
         self.biases -= learning_rate * output_gradient.sum(axis=(1, 2), keepdims=True)  # BUG: one number per filter
         return input_gradient
+
+
+class _Conv1DLayer:
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1):
+        self.W = np.random.randn(out_channels, in_channels, kernel_size) * 0.1
+        self.b = np.zeros(out_channels)
+        self.stride = stride
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        windows = np.lib.stride_tricks.sliding_window_view(x, self.W.shape[-1], axis=2)[:, :, :: self.stride]
+        return np.einsum("ncwk,fck->nfw", windows, self.W) + self.b[:, None]
+
+
+@register("conv1d", bug="misrouted", note="dx spreads each output to its window with the stride left out")
+class Conv1DLayerStrideForgotten(_Conv1DLayer):
+    def backward(self, dout):
+        k = self.W.shape[-1]
+        windows = np.lib.stride_tricks.sliding_window_view(self.x, k, axis=2)[:, :, :: self.stride]
+        self.dW = np.einsum("ncwk,nfw->fck", windows, dout)
+        self.db = dout.sum(axis=(0, 2))
+        dx = np.zeros_like(self.x)
+        spread = np.einsum("nfw,fck->ncwk", dout, self.W)
+        for i in range(dout.shape[2]):
+            dx[:, :, i: i + k] += spread[:, :, i]  # BUG: the window of output i starts at i * stride
+        return dx
+
+
+@register("conv1d", bug="transposed", note="dW summed as (in, out, K), then reshaped to the filters' shape")
+class Conv1DLayerFiltersSwapped(_Conv1DLayer):
+    def backward(self, dout):
+        k = self.W.shape[-1]
+        windows = np.lib.stride_tricks.sliding_window_view(self.x, k, axis=2)[:, :, :: self.stride]
+        self.dW = np.einsum("ncwk,nfw->cfk", windows, dout).reshape(self.W.shape)  # BUG: in and out swapped
+        self.db = dout.sum(axis=(0, 2))
+        dx = np.zeros_like(self.x)
+        spread = np.einsum("nfw,fck->ncwk", dout, self.W)
+        for i in range(dout.shape[2]):
+            dx[:, :, i * self.stride: i * self.stride + k] += spread[:, :, i]
+        return dx

@@ -190,3 +190,20 @@ def test_a_function_named_like_an_activation_with_no_derivative_beside_it_is_not
     (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n")
     (found,) = discover([tmp_path / "helpers.py"])
     assert found.entries == []
+
+
+CMU = Path(__file__).parent / "cmu_style"
+
+
+def test_a_one_d_convolution_storing_dLdW_and_dLdb_passes_and_one_passing_its_calls_on_is_set_aside():
+    outcome = check_paths([CMU / "published" / "conv1d.py"], examples=6, seed=0)
+    (report,) = outcome.reports
+    assert report.name == "Conv1d_stride1" and report.verdict == PASS
+    assert set(report.to_dict()["gradients"]) == {"dx", "dW", "db"}  # read from self.dLdW and self.dLdb
+    # Conv1d keeps its W in self.conv1d_stride1: not failed for a parameter it does not keep itself
+    assert "self.conv1d_stride1" in dict(outcome.skipped)["Conv1d"]
+
+
+def test_a_one_d_convolution_whose_bias_gradient_keeps_the_batch_axis_fails_as_wrong_reduction():
+    report = _verdicts(CMU / "buggy" / "conv1d.py")["Conv1d_stride1"]
+    assert report.verdict == FAIL and report.bug_codes == ["wrong-reduction"]

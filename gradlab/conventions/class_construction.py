@@ -18,6 +18,8 @@ import re
 import traceback
 from typing import Any
 
+import numpy as np
+
 from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
 from gradlab.conventions.case_refusals import refuse_other_kernels
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
@@ -102,11 +104,27 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
     if not callable(getattr(obj, "forward", None)) and \
             all(callable(getattr(obj, m, None)) for m in PROPAGATION_METHODS):
         _propagation_named(obj, kind, case)
+    _not_kept_inside(obj, kind)
     lr_attribute = None
     if lr_name is not None:
         lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
                              if isinstance(getattr(obj, a, None), (int, float))), None)
     return obj, lr_attribute
+
+
+def _not_kept_inside(obj: Any, kind: Kind) -> None:
+    """Raises ConventionMismatch for a layer that keeps its parameters in an inner layer object, not in itself (CMU
+    11-785's `Conv1d` holds `self.conv1d_stride1.W` and only passes calls on): the inner layer's class is the one
+    to check, and is checked where it is defined."""
+    own = vars(obj) if hasattr(obj, "__dict__") else {}
+    if not kind.params or "params" in own or any(a in own for a in PARAM_ALIASES.get(kind.params[0], kind.params[:1])):
+        return
+    for attribute, inner in own.items():
+        held = vars(inner) if hasattr(inner, "__dict__") and not isinstance(inner, (type, np.ndarray)) else {}
+        if any(isinstance(held.get(a), np.ndarray) for a in PARAM_ALIASES.get(kind.params[0], kind.params[:1])):
+            raise ConventionMismatch(
+                f"{type(obj).__name__} keeps its parameters in self.{attribute}, a {type(inner).__name__}, and passes "
+                f"its calls on: not checked as a whole; check {type(inner).__name__} itself")
 
 
 def _propagation_named(obj: Any, kind: Kind, case: Case) -> None:

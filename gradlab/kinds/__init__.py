@@ -25,6 +25,7 @@ from gradlab.kinds import (
     binary_crossentropy,
     categorical_crossentropy,
     conv,
+    conv1d,
     conv_bn_relu,
     conv_relu,
     conv_relu_pool,
@@ -88,7 +89,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            attention_weight, attention, time_attention,
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
-           mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias,
+           mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
