@@ -136,6 +136,8 @@ def fix_lines(report: LayerReport, where: str, args: argparse.Namespace) -> list
     return describe(report.fix, report.name, None if getattr(args, "fix", False) else hint)
 
 
+#: what layer discovery says of a class with forward/backward of no name it knows
+UNKNOWN = "not a layer name gradlab knows"
 #: cases per model in `gradlab check` (each a fresh build with other sizes; at most --examples)
 MODEL_CASES = 3
 
@@ -149,7 +151,7 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     from gradlab.conventions.discover import NOT_IMPORTED
     from gradlab.functions.generic_layers import check_generic_pairs
     from gradlab.kinds import kind_for_stem
-    from gradlab.models.discover import check_model_files, modules_in
+    from gradlab.models.discover import check_model_files, modules_in, parts_of_models
 
     cases = min(args.examples, MODEL_CASES)
     errors: list[tuple[str, str]] = []
@@ -168,6 +170,12 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     # a model class has a loss method, so layer discovery lists it as an unknown loss object: it is checked here
     classes = {m.name.split("(", 1)[0] for m in found}
     outcome.skipped = [s for s in outcome.skipped if s[0] not in imported and s[0] not in classes]
+    # the parts of the second volume's whole models (an Encoder, a BaseModel) are checked inside them: said so
+    parts = parts_of_models(modules, {m.name for m in found if not m.not_run and not m.error})
+    inside = {n: "them as whole models" if ", " in models else "it as a whole model" for n, models in parts.items()}
+    outcome.skipped = [(n, f"a part of {parts[n]}, checked inside {inside[n]} (a class with forward/backward, but "
+                           "not a layer name gradlab knows)" if n in parts and UNKNOWN in why else why)
+                       for n, why in outcome.skipped]
     for f, module in modules:
         generic, skipped = check_generic_pairs(module, lambda stem: kind_for_stem(stem) is not None, examples=cases,
                                                seed=args.seed, source=str(f))

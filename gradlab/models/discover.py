@@ -27,7 +27,7 @@ from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
 
-__all__ = ["check_model_files", "find_models", "model_files", "modules_in"]
+__all__ = ["check_model_files", "find_models", "model_files", "modules_in", "parts_of_models"]
 
 _MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(|"
                              r"def\s+backward\s*\(\s*self\s*,\s*dout\s*=\s*1\s*\)|self\.grads\s*=")
@@ -109,6 +109,27 @@ def check_model_files(paths: Iterable[str | Path], *, examples: int = DEFAULT_CA
                 if wanted is None or cls.__name__.casefold() in wanted:
                     reports += check_variants(cls, examples=examples, seed=seed, source=str(f))
     return reports
+
+
+def parts_of_models(modules: list[tuple[Path, ModuleType]], checked: set[str]) -> dict[str, str]:
+    """The classes that second-volume models among `checked` are built from or on (Seq2seq's Encoder and Decoder,
+    Rnnlm's BaseModel), each with the models it is part of (`Seq2seq, PeekySeq2seq`): layer discovery calls them
+    classes of no layer name it knows, and they are checked inside those models."""
+    from gradlab.models.inner import reached_from
+
+    parts: dict[str, list[str]] = {}
+    for _, module in modules:
+        for cls in find_models(module):
+            if cls.__name__ not in checked or convention_of(cls) != "volume2":
+                continue
+            # the methods the model really runs (PeekySeq2seq's own __init__, not the Seq2seq one it overrides)
+            methods = [f for f in (inspect.getattr_static(cls, n) for n in dir(cls)) if inspect.isfunction(f)]
+            used = [o for o in reached_from(methods).values() if isinstance(o, type)] + list(cls.__mro__[1:-1])
+            for part in used:
+                names = parts.setdefault(part.__name__, [])
+                if cls.__name__ not in names and part.__name__ != cls.__name__:
+                    names.append(cls.__name__)
+    return {part: ", ".join(models) for part, models in parts.items() if models}
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import numpy as np
 from gradlab.core.results import GradientResult
 
 __all__ = ["InnerFailure", "derivative_hypotheses", "in_layer_terms", "inner_layer_failures", "reachable",
-           "standing_in"]
+           "reached_from", "standing_in"]
 
 #: how deep calls are followed from the model's methods (model -> affine_relu_backward -> relu_backward)
 DEPTH = 3
@@ -48,6 +48,11 @@ def reachable(model: type) -> dict[str, Any]:
     # a module-level layer kept as a class attribute (backward = staticmethod(relu_backward)) is reached itself
     kept = {f.__name__: f for f in functions if "." not in f.__qualname__ and _users(f)}
     return {**kept, **_reached(functions)}
+
+
+def reached_from(functions: list[Any]) -> dict[str, Any]:
+    """The user's functions and classes that `functions` reach by name (as `reachable` follows a model's methods)."""
+    return _reached(functions)
 
 
 def _reached(frontier: list[Any]) -> dict[str, Any]:
