@@ -223,6 +223,12 @@ def _verdict(kind: Kind, top: Entry | None, loss: Convention, gradients: tuple[C
     if not kind.is_loss and loss.convention == MEAN and kinds_off == {SUM}:
         return False, (f"The loss averages over the batch but {names} {is_} the sum of per-sample gradients: the 1/N "
                        f"is lost between the loss and {names}; divide by N once, in the loss's backward.")
+    if all(c.ratio is None or c.residual > PER_SAMPLE_RTOL for c in off):
+        # no multiple of the per-sample gradients at all: no factor, no 1/N explains it, and saying so sent users
+        # hunting for one in a backward whose bug is elsewhere (an overwritten sum, a bias summed over the wrong axis)
+        return False, (f"{names} {is_} not the {loss.convention} of per-sample gradients, nor a multiple of it (see "
+                       "above): no constant factor or misplaced 1/N explains that, so the bug is elsewhere "
+                       "(`gradlab check` names it).")
     return False, (f"The loss is the {loss.convention} of per-sample losses but {names} "
                    f"{is_} not the {loss.convention} of per-sample gradients: look for a constant "
                    "factor (or a 1/N in the wrong place) in backward.")
