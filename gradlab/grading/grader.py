@@ -144,7 +144,8 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
             if warning.message not in grade.warnings:
                 grade.warnings.append(warning.message)
         single.update(dict.fromkeys(g.name for g in result.gradients if g.precision == "float32"))
-        tally.record(result, fwd, spec, display)
+        first = made[0].first_output if made else None
+        tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first))
         tally.refuse_precision(result, assignment.precision, spec, display)
     tally.settle()
     if single and assignment.precision is None:  # labelled as `gradlab check` labels it (a required one refuses it)

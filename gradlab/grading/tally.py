@@ -47,6 +47,8 @@ class Tally:
         self.wrong_function = False  # forward differs from the reference (not merely a crash or inf)
         self.votes: dict[str, dict[str, float]] = {}
         self.first: dict[tuple[str, str], tuple[str, str]] = {}
+        #: (whether the output was all zero, message, case) of each case whose forward differs from the reference
+        self.wrong_forwards: list[tuple[bool, str, str]] = []
 
     def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
         part = self.parts.get(component) or self.parts["structure"]
@@ -73,6 +75,15 @@ class Tally:
                 code = max(explained, key=explained.__getitem__)  # the first of equals, as Counter.most_common
                 part.codes = [code]
                 part.message, part.smallest = self.first[(name, code)]
+        # an output of zeros reads as a template's placeholder (loss = 0.0); where the forward is not zero on every
+        # failing case, that zero was the bug's value there (a softmax over the batch of one sample), not a
+        # placeholder: the smallest case that shows the bug otherwise explains it
+        first = self.wrong_forwards[0] if self.wrong_forwards else None
+        other = next((w for w in self.wrong_forwards if not w[0]), None)
+        forward = self.parts.get("forward")
+        if first is not None and first[0] and other is not None and forward is not None and \
+                forward.message == first[1]:
+            forward.message, forward.smallest = other[1], other[2]
 
     def refuse_precision(self, result: CaseResult, required: str | None, spec: dict[str, Any],
                          display: dict[str, str]) -> None:
@@ -85,7 +96,8 @@ class Tally:
                           f"keep numpy's default {required} throughout", spec)
 
     def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
-               display: dict[str, str]) -> None:
+               display: dict[str, str], *, zero_output: bool = False) -> None:
+        """`zero_output`: the forward's output on this case was all zero."""
         for f in result.findings:
             if f.severity != FAIL:
                 continue
@@ -100,6 +112,7 @@ class Tally:
         if fwd is not None and not fwd.ok:
             self.wrong_function = True
             self.fail("forward", ["mismatch"], fwd.message, spec)
+            self.wrong_forwards.append((zero_output, fwd.message, describe_spec(spec)))
         for g in result.gradients:
             if not g.passed:
                 worst = ""
