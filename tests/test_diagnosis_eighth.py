@@ -86,6 +86,21 @@ def test_a_layer_norms_dgamma_from_the_centred_input_is_wrong_input_in_function_
     assert check(*_layernorm(centred_dgamma=False)).verdict == PASS
 
 
+class BatchNormSwapped(BatchNormRight):
+    """dgamma and dbeta stored in each other's place: dbeta is dout times x_hat, but it is dgamma's true gradient."""
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.dgamma, self.dbeta = self.dbeta, self.dgamma
+        return dx
+
+
+def test_two_gradients_stored_in_each_others_place_stay_a_swap_not_an_array_read_wrong():
+    wrong = check(BatchNormSwapped, kind="batchnorm")
+    assert set(wrong.bug_codes) == {"mismatch"}, (wrong.bug_codes, sentences(wrong))
+    assert "holds dgamma" in sentences(wrong) and "holds dbeta" in sentences(wrong)
+
+
 # --- 2: a bias gradient that keeps an axis of dout ---------------------------------------------------------------
 
 

@@ -153,10 +153,12 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
     found = diagnose_where.wrong_axis(name, N, evidence)
     if found is not None and found.code == "couples-samples":  # made precise where the numbers prove a batch sum
         found = upstream_summed_over_batch(name, evidence) or found
+    # another parameter's true gradient is one stored in the wrong place before it is one reading a wrong array
+    # (dbeta = sum(dout * x_hat) is dgamma's, not dbeta's formula read with x_hat where ones belong)
     return found or diagnose_where.wrong_input(name, a, n, evidence) or \
+        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
         diagnose_factors.parameter_from_held_array(name, a, n, evidence) or \
-        diagnose_misread.stored_array_misread(name, a, n, evidence) or \
-        diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
+        diagnose_misread.stored_array_misread(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
         samples_overwritten(name, evidence)
 
 
