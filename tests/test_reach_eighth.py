@@ -134,3 +134,15 @@ def test_a_layer_written_for_its_librarys_own_matrix_type_could_not_be_run_and_s
 def test_a_numpy_layer_calling_a_method_arrays_do_not_have_still_fails_as_crashed():
     _, verdicts = _check(HERE / "own_matrix_buggy")
     assert verdicts["ReLU"].verdict == "fail" and verdicts["ReLU"].bug_codes == ["crashed"]
+
+
+def test_a_sandwich_taking_one_dict_of_its_own_in_place_of_the_courses_two_is_set_aside_with_its_signature():
+    outcome, verdicts = _check(HERE / "own_param_dict")
+    assert verdicts == {}
+    reason = dict(outcome.skipped)["conv_relu_pool"]
+    assert "takes (x, w, b, sandwich_param)" in reason and "(x, w, b, conv_param, pool_param)" in reason
+
+
+def test_a_forward_that_lost_one_of_the_courses_arguments_still_fails_as_crashed():
+    _, verdicts = _check(HERE / "own_param_dict_buggy")
+    assert verdicts["affine"].verdict == "fail" and verdicts["affine"].bug_codes == ["crashed"]

@@ -88,6 +88,30 @@ def _weights_split_per_gate(cls: Any, kind: Kind) -> str:
             "them, or check it with gradlab.assert_backward")
 
 
+def _given_names(kind: Kind) -> str:
+    """What gradlab passes a function-style forward of `kind`, as the course names it."""
+    dicts = [d for d in (kind.param_dict, *kind.more_param_dicts) if d]
+    return f"({', '.join(['x', *(p.lower() for p in kind.params), *kind.positional_hyper, *dicts])})"
+
+
+def _own_argument_in_place(forward: Any, kind: Kind) -> str | None:
+    """The forward's arguments when it takes fewer than gradlab gives and the last is none of the course's names:
+    a learner's `conv_relu_pool_forward(x, w, b, sandwich_param)` holding conv and pool settings in one dict of its
+    own. None otherwise (a forward missing the course's argument, `affine_forward(x, w)`, is run and crashes)."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+    names = {n.lower() for n in (*kind.params, *kind.positional_hyper, kind.param_dict or "", *kind.more_param_dicts)}
+    if len(positional) >= given or len(positional) < 2 or positional[-1].lower() in names:
+        return None
+    return f"({', '.join(positional)})"
+
+
 def _labels_only_in_backward(cls: Any) -> bool:
     """forward(inputs) with one argument, backward(dvalues, y_true) with the labels: the loss is not forward's."""
     def positional(method: Any) -> list[inspect.Parameter]:
@@ -223,6 +247,9 @@ class LayerFinder(ConventionNames):
             self.found.skipped.append((layer, f"{name} is a test of a layer, not a layer"))
         elif self.activation_pairs(forward, backward, layer, kind, stem):
             return
+        elif (own := _own_argument_in_place(forward, kind)) is not None:
+            self.found.skipped.append((layer, f"{name} takes {own}, where a {kind.name} forward is given "
+                                              f"{_given_names(kind)}: its own convention; not checked"))
         elif (extra := required_beyond(forward, kind)) is not None:
             self.found.skipped.append((layer, f"{name} also requires {extra}, which gradlab does not give a "
                                               f"{kind.name} forward: not checked"))
