@@ -310,6 +310,45 @@ def test_a_softmax_loss_normalised_over_the_batch_axis_couples_samples_and_its_t
     assert check(_softmax_loss(axis=1)).verdict == PASS
 
 
+# --- 5: an axis order not restored: the right values in transposed positions ------------------------------------
+
+
+def _max_pool_naive(restored: bool):
+    """Function style max pooling with loops; its backward reads dout in the (N, H', W', C) order an im2col pooling
+    lays its rows out in, put back in (N, C, H', W') order only if `restored`."""
+    def max_pool_forward_naive(x, pool_param):
+        ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+        oh, ow = (x.shape[2] - ph) // s + 1, (x.shape[3] - pw) // s + 1
+        out = np.zeros(x.shape[:2] + (oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+        return out, (x, pool_param)
+
+    def max_pool_backward_naive(dout, cache):
+        x, pool_param = cache
+        ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+        rows = dout.transpose(0, 2, 3, 1)
+        d = rows.transpose(0, 3, 1, 2) if restored else rows.reshape(dout.shape)
+        dx = np.zeros_like(x)
+        for n, c, i, j in np.ndindex(*dout.shape):
+            window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+            r, q = np.unravel_index(np.argmax(window), window.shape)
+            dx[n, c, i * s + r, j * s + q] += d[n, c, i, j]
+        return dx
+
+    return max_pool_forward_naive, max_pool_backward_naive
+
+
+def test_a_max_pool_reading_dout_in_an_axis_order_never_restored_is_transposed_and_its_twin_passes():
+    # DECISIONS.md: transposed is the right values in transposed positions; every window's maximum still gets one
+    # of dout's values (no position due none gets any), so misrouted's reading does not apply, and transposed's
+    # hint (the order of the axes in a transpose/reshape) names the fix
+    wrong = check(*_max_pool_naive(restored=False))
+    assert wrong.bug_codes == ["transposed"], (wrong.bug_codes, sentences(wrong))
+    assert check(*_max_pool_naive(restored=True)).verdict == PASS
+
+
 # --- what stays: no code invented where the layer's arrays explain nothing -----------------------------------------
 
 
