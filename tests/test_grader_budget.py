@@ -48,3 +48,44 @@ def test_the_default_total_budget_is_sixty_seconds_and_a_bad_one_is_an_assignmen
     assert assignment().limits.total_timeout == 60
     with pytest.raises(AssignmentError, match="limits.total_timeout must be a positive number"):
         assignment(total_timeout=-1)
+
+
+FAST_THEN_SLEEPY = """
+import time
+import numpy as np
+
+class Relu:
+    def forward(self, x):
+        if x.shape[0] == 3:  # the test's signal for 'be slow now'
+            time.sleep(0.4)
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        return np.where(self.mask, 0.0, dout)
+"""
+
+
+def test_a_layers_budget_counts_the_students_time_not_the_graders_own(tmp_path):
+    """What the grader computes between its calls (finite differences, a diagnosis) is not the student's time:
+    a slow diagnosis on a loaded machine once failed a layer whose every call answered at once, as too slow."""
+    from gradlab.grading.sandbox.process import Limits, Sandbox, SandboxFailure
+    from gradlab.grading.sandbox.remote_layer import RemoteLayer
+    from gradlab.kinds import KINDS, build_case
+
+    sub = tmp_path / "student.py"
+    sub.write_text(FAST_THEN_SLEEPY)
+    kind = KINDS["relu"]
+    quick = build_case(kind, {"N": 2, "shape": (4,), "seed": 0, "scale": 1.0})
+    slow = build_case(kind, {"N": 3, "shape": (4,), "seed": 0, "scale": 1.0})
+    with Sandbox(sub, Limits(timeout=1.0), mode="process") as box:
+        assert box.start()["ok"]
+        box.budget(1.0, "grading Relu")
+        for _ in range(3):  # 1.5 s of the grader's own work, between calls the student answers at once
+            RemoteLayer(box, "Relu", kind, quick).forward(quick.x.copy())
+            time.sleep(0.5)
+        assert box.failure is None
+        # the student's own time still adds up: 0.4 s a call runs out the 1 s budget on the third
+        with pytest.raises(SandboxFailure, match="did not finish within 1 s"):
+            for _ in range(3):
+                RemoteLayer(box, "Relu", kind, slow).forward(slow.x.copy())

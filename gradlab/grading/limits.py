@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may use. `timeout` is wall-clock seconds per layer, `total_timeout` for the
+    """What one submission may use. `timeout` is wall-clock seconds per layer spent waiting for the student's
+    code (the grader's own checking between its calls is not counted), `total_timeout` for the
     whole submission (import and every layer: a layer that sleeps just under each limit still stops).
     `memory_mb` bounds each process's address space and the resident total of all of them."""
 

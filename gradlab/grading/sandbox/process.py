@@ -97,6 +97,8 @@ class Sandbox:
         self.proc: subprocess.Popen[bytes] | None = None
         self.failure: SandboxFailure | None = None
         self.deadline = 0.0
+        #: the seconds of the current budget spent waiting for the child (`budget`)
+        self._waited = 0.0
         self.budget_seconds = 0.0
         self.doing = "importing your file"
         self.output = Output()
@@ -176,10 +178,16 @@ class Sandbox:
 
     def budget(self, seconds: float, doing: str) -> None:
         """From now on, the child has `seconds` of wall-clock time for `doing` (e.g. 'grading Affine'),
-        and never past the submission's total deadline (`end`)."""
-        self.deadline, self.budget_seconds, self.doing = time.monotonic() + seconds, seconds, doing
+        and never past the submission's total deadline (`end`). Only the time spent waiting for the child
+        counts: what the grader computes between calls (finite differences, a diagnosis) is not the child's."""
+        self.budget_seconds, self.doing, self._waited = seconds, doing, 0.0
         if self.watchdog is not None:
             self.watchdog.peak_kb = 0  # a timeout speaks of the memory `doing` used, not an earlier task's
+        self._set_deadline(time.monotonic())
+
+    def _set_deadline(self, now: float) -> None:
+        """The deadline of a call starting `now`: what is left of the budget, and never past `end`."""
+        self.deadline = now + self.budget_seconds - self._waited
         self.capped = self.end is not None and self.end < self.deadline
         if self.end is not None and self.capped:
             self.deadline = self.end
@@ -187,6 +195,8 @@ class Sandbox:
     def call(self, message: dict[str, Any]) -> dict[str, Any]:
         if self.failure is not None:
             raise self.failure
+        start = time.monotonic()
+        self._set_deadline(start)
         try:
             self._send(encode(message))
             return self._receive()
@@ -194,6 +204,8 @@ class Sandbox:
             self.failure = exc
             self._kill()
             raise
+        finally:
+            self._waited += time.monotonic() - start
 
     def fail(self, reason: str, detail: str) -> SandboxFailure:
         self.failure = SandboxFailure(reason, detail)
