@@ -2,7 +2,8 @@
 after its last write (`self.dinputs = self.dinputs / samples`), where that write is into an element of it
 (`self.dinputs[range(samples), y_true] -= 1`) and so no edit of one value divides the whole.
 
-Offered for the last statement of a function that writes a gradient by index, with each name the code has for
+Offered for the last statement of a function that writes a gradient by index, nothing after it reading the
+gradient (a value that reads it is the factor family's to divide), with each name the code has for
 the batch size (at most MAX_BATCH), the new line after the block of the function's body that holds it.
 Non-goal: a factor other than the batch size (the factor family edits values; a measured constant is one).
 """
@@ -30,8 +31,9 @@ def rescale_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
         return
     t = ctx.text
     name = t.of(target.value)
-    if not _gradient_like(name) or any(_writes(later, name, t) for later in ast.walk(func)
-                                    if isinstance(later, ast.stmt) and later.lineno > stmt.end_lineno):  # type: ignore[operator]
+    later = [st for st in ast.walk(func) if isinstance(st, ast.stmt) and st.lineno > stmt.end_lineno]  # type: ignore[operator]
+    # written again later, or read later (`return loss, dx`: the factor family divides it there), it is not this one's
+    if not _gradient_like(name) or any(_writes(st, name, t) or _reads(st, name, t) for st in later):
         return
     # the new line goes after the statement of the function's own body that holds the write (a loop, an `if`)
     block = next((b for b in func.body if b.lineno <= stmt.lineno <= b.end_lineno), None)  # type: ignore[operator]
@@ -55,6 +57,11 @@ def _counted(func: ast.FunctionDef, t: Text) -> list[str]:
     return [n.targets[0].id for n in ast.walk(func) if isinstance(n, ast.Assign) and len(n.targets) == 1 and
             isinstance(n.targets[0], ast.Name) and (t.of(n.value).startswith("len(") or
                                                     t.of(n.value).endswith(".shape[0]"))]
+
+
+def _reads(stmt: ast.stmt, name: str, t: Text) -> bool:
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load) and t.of(n) == name
+               for n in ast.walk(stmt))
 
 
 def _writes(stmt: ast.stmt, name: str, t: Text) -> bool:

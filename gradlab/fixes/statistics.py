@@ -9,6 +9,7 @@ do not are a parameter's gradient summed over the batch (`dgamma = (dout * xhat)
 Reductions written without `keepdims` broadcast back only when they reduce the batch's axis (`x - x.max(axis=0)`):
 moved together to another axis, they keep it (`x.max(axis=1, keepdims=True)`).
 Offered when such reductions over one axis are in two functions or more, on at most three lines.
+An axis the function receives as an argument is left to its callers.
 Non-goal: a statistic indexed with `[:, None]` afterwards (its index would have to go too).
 """
 
@@ -33,11 +34,16 @@ def kept_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
     t = Text(site.text)
     groups: dict[tuple[str, bool], list[tuple[int, ast.keyword]]] = {}
     for order, scope in enumerate(site.scopes):
+        # an axis a function receives (`def _over(y, axes, eps)`) is its callers' to choose: a constant in its place
+        # would fit this layer and break the others that call it with theirs
+        received = {a.arg for a in scope.node.args.args}
         for node in ast.walk(scope.node):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or \
                     node.func.attr not in _REDUCTIONS:
                 continue
             axis = next((k for k in node.keywords if k.arg == "axis"), None)
+            if axis is not None and isinstance(axis.value, ast.Name) and axis.value.id in received:
+                continue
             keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
             kept = keep is not None and isinstance(keep.value, ast.Constant) and keep.value.value is True
             if axis is not None and (kept or keep is None):
