@@ -4,10 +4,12 @@ its README) as a new user would, and a twin with one bug per layer shows the che
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from gradlab.cases.check_many import check_paths
+from gradlab.cli.main import main
 
 HERE = Path(__file__).parent / "reach8"
 
@@ -146,3 +148,22 @@ def test_a_sandwich_taking_one_dict_of_its_own_in_place_of_the_courses_two_is_se
 def test_a_forward_that_lost_one_of_the_courses_arguments_still_fails_as_crashed():
     _, verdicts = _check(HERE / "own_param_dict_buggy")
     assert verdicts["affine"].verdict == "fail" and verdicts["affine"].bug_codes == ["crashed"]
+
+
+def _check_models(capsys, tmp_path, folder: Path) -> tuple[str, dict[str, str]]:
+    out = tmp_path / "check.json"
+    main(["check", str(folder), "--no-fix-search", "--examples", "2", "--json", str(out)])
+    doc = json.loads(out.read_text())
+    return capsys.readouterr().out, {e["name"]: e["verdict"] for e in doc["layers"] if e.get("kind") == "model"}
+
+
+def test_a_model_whose_list_arguments_gradlab_gave_as_one_number_is_not_checked_rather_than_failed(capsys, tmp_path):
+    # kingtaurus/cs231n's ConvNet(num_filters=[32, 32], filter_size=[7, 7]): gradlab's guess, not the user's bug
+    said, verdicts = _check_models(capsys, tmp_path, HERE / "model_list_defaults")
+    assert verdicts == {} and "FAIL" not in said
+    assert "SKIP ConvNet:" in said and "one number where the default is a list" in said
+
+
+def test_a_model_whose_constructor_fails_on_numbers_it_takes_is_still_failed(capsys, tmp_path):
+    said, verdicts = _check_models(capsys, tmp_path, HERE / "model_list_defaults_buggy")
+    assert verdicts == {"TwoLayerNet": "fail"}, said

@@ -292,6 +292,15 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
         if why is not None and not isinstance(exc, ImportError):
             raise NotRunnable(f"{why}; {described(cls, kwargs)} raised {type(exc).__name__}") from None
         said = (str(exc).splitlines() or [""])[0]
+        guessed = [n for n, v in kwargs.items() if isinstance(signature.parameters[n].default, (list, tuple))
+                   and not isinstance(v, (list, tuple))]
+        if guessed or not kwargs:
+            # gradlab's guess, not the user's bug: a number where the default is a list (num_filters=[32, 32], one per
+            # layer), or a constructor that needs more than its own defaults (a configuration left at None)
+            what = f"gave {', '.join(guessed)} one number where the default is a list" if guessed else \
+                "gave no argument it knows"
+            raise NotRunnable(f"{described(cls, kwargs)} raised {type(exc).__name__}: {said}; gradlab {what}, so it "
+                              "cannot build the model; not checked") from None
         raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {said}; gradlab builds models small "
                          "by these arguments, so the constructor must accept them") from None
     return model, kwargs, sizes
