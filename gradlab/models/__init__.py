@@ -1,10 +1,13 @@
-"""Whole models, in the three conventions courses teach, checked parameter by parameter.
+"""Whole models, in the four conventions courses teach, checked parameter by parameter.
 
 - CS231n: `model.params` dict and `model.loss(X, y) -> (loss, grads)`;
 - the textbook ("Deep Learning from Scratch"): `net.params`, `net.loss(x, t)`, `net.gradient(x, t) -> grads`;
 - Nielsen-style per-sample column networks: `net.weights` / `net.biases` lists and
   `net.backprop(x, y) -> (nabla_b, nabla_w)`, the cost its `cost_derivative` implies (quadratic) or
-  its `cost` object's `fn`.
+  its `cost` object's `fn`;
+- the textbook's second volume: `forward(x, t)` returning the loss, `backward(dout=1)`, and `self.params` /
+  `self.grads` lists gathered from its layers (`gradlab.models.second_volume` makes them float64 and feeds them
+  word ids, contexts or sequences).
 `discover` finds model classes in a file, `build` makes them small, `adapters` calls each convention,
 `check` compares every parameter's gradient with finite differences of the model's own loss and
 localises the first wrong one in backprop order (`report.ModelReport`); `hints` and `inner` name a wrong

@@ -7,7 +7,10 @@
   sample, x a (D, 1) column and y a one-hot (C, 1) column; its loss is `net.cost.fn(a, y)` when it has
   a cost object (`net.cost(a, y)` for a cost instance with `delta` and no `fn`), else the quadratic cost
   0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies, with a = `net.feedforward(x)` (`net.forward(x)`
-  in ports that rename it).
+  in ports that rename it);
+- the second volume: `model.params` list, `model.forward(x, t)` (after `reset_state()` where it has one) the loss,
+  `model.grads` after `model.backward()`; the model made float64 and its data found by `gradlab.models.second_volume`,
+  entries of `params` that are one array judged as one parameter.
 Every call runs with numpy's global random state seeded the same way (and put back afterwards), so
 dropout draws the same mask in every evaluation. Parameters are the model's own arrays: perturbed in
 place by the checker, they are what the model computes with.

@@ -1,7 +1,8 @@
 """The model checker: every parameter's gradient against finite differences of the model's own loss.
 
 `check_model(ModelClass)` builds the class small (`gradlab.models.build`) on a few cases drawn from
-the seed, calls it in its convention (`gradlab.models.adapters`), and for each case:
+the seed, calls it in its convention (`gradlab.models.adapters`; the second volume's models made float64 and fed
+their own data by `gradlab.models.second_volume`), and for each case:
 1. the loss, once: a finite scalar, parameters and data left alone (`stale-parameters`, `mutates-input`);
 2. the gradients, once: parameters left alone;
 3. each parameter in backprop order, element by element against central differences of the loss
@@ -96,7 +97,8 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
     convention = convention_of(model)
     if convention is None:
         raise TypeError(f"{model.__name__} is not a model gradlab knows: it needs loss(X, y) (CS231n), loss and "
-                        "gradient (the textbook), or feedforward and backprop (Nielsen)")
+                        "gradient (the textbook), feedforward and backprop (Nielsen), or forward(x, t), "
+                        "backward(dout=1) and params/grads lists gathered from its layers (the second volume)")
     label = name or variant_name(model, options)
     base: dict[str, Any] = dict(convention=convention, seed=seed, source=source or _source_of(model))
     worst: dict[str, GradientResult] = {}
