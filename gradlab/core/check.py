@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
+from gradlab.core.loss_law import batch_loss_law
 from gradlab.core.precision import Precision, lower, measured_precision, precision_of
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
@@ -190,8 +191,15 @@ def _forward_law(ctx: CheckContext) -> bool:
     """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
     forward step, which reports it on the case's own input. True when the law ran forward."""
     law = ctx.kind.forward_law
-    if law is None or _in_sandbox(ctx):
+    if _in_sandbox(ctx):
         return False
+    if law is None:
+        if not ctx.kind.is_loss or ctx.kind.stochastic:
+            return False
+        broken = batch_loss_law(ctx.layer.forward, ctx.case.x, ctx.case.t)  # every loss's law: see loss_law
+        if broken is not None:
+            ctx.fail(*broken)
+        return True
     try:
         broken = law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64), ctx.case)
     except Exception:  # noqa: BLE001
