@@ -66,6 +66,9 @@ def test_a_tied_transposed_embedding_is_checked_where_word_vectors_are_as_long_a
     pytest.param("ContextsNotAveraged", "scaled", {"params[0]"}, id="average-left-out"),
     pytest.param("FirstContextOnly", "dropped-term", {"params[0]"}, id="one-context-of-two"),
     pytest.param("LinearReplacedBias", "zero-gradient", {"params[1]"}, id="grads-entry-replaced"),
+    pytest.param("SkipGramOneLoss", "dropped-term", {"params[1]", "params[0]"}, id="one-loss-of-two"),
+    pytest.param("TaggerEncoderLeftOut", "zero-gradient", {"params[3]", "params[2]", "params[1]", "params[0]"},
+                 id="encoder-left-out"),
 ])
 def test_each_buggy_model_fails_with_its_code_and_only_the_parameters_its_bug_reaches(buggy, name, code, wrong):
     report = buggy[name]
