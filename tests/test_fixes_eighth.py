@@ -1,12 +1,13 @@
-"""The candidate families of this session (issue 19, the seventh held-out set's misses): each finds and verifies the
-fix of a one-bug layer written here, its correct twin passes and gets no fix, the same layer with a second slip
-on the same gradients gets none found rather than a guess, and without the family the right line is not found.
+"""The candidate families of this session (issue 19: the seventh held-out set's misses, and the zoo's subclass whose
+constructor shares one gradient array): each finds and verifies the fix of a one-bug layer written here, its
+correct twin passes and gets no fix, the same layer with a second slip on the same gradients gets none found
+rather than a guess, and without the family the right line is not found.
 
 The layers are written for these tests in the conventions of the courses (CS231n's `(dout, cache)` functions, the
 textbook's classes, nnfs's classes with `self.dinputs`), not copied from the held-out files or from a course:
 the slip of each is the family's kind, written another way than the held-out one (a loop that starts at 1, not
-one that stops before 0; a vectorised loss's penalty without its 2; a pair unravelled in the wrong order, not with the
-wrong width; ...).
+one that stops before 0; a vectorised loss's penalty without its 2; a pair unravelled in the wrong order, not with
+the wrong width; a class axis named at the top of the module, read twice, not four times; ...).
 """
 
 from __future__ import annotations
