@@ -32,7 +32,8 @@ def buggy():
 
 
 def test_every_correct_second_volume_model_passes_at_float64_tolerances(correct):
-    assert set(correct) == {"TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM", "Tagger"}
+    assert set(correct) == {"TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM", "Tagger",
+                            "RnnLMWithoutReset"}
     for report in correct.values():
         assert report.verdict == "pass", report.explain()
         assert report.convention == "volume2" and "computed in float64" in report.case
@@ -98,6 +99,10 @@ def test_a_stateful_language_model_is_reset_between_evaluations_without_which_it
     assert check_model(rnnlm.RnnLM, examples=1).verdict == "pass"
     monkeypatch.setattr(rnnlm.RnnLM, "reset_state", lambda self: None)  # the state carried from the last call
     assert check_model(rnnlm.RnnLM, examples=1).verdict == "fail"
+    # a model without a reset_state of its own: the stateful layers it holds are reset
+    assert check_model(rnnlm.RnnLMWithoutReset, examples=1).verdict == "pass"
+    monkeypatch.setattr(rnnlm.TimeRNN, "reset_state", lambda self: None)
+    assert check_model(rnnlm.RnnLMWithoutReset, examples=1).verdict == "fail"
 
 
 def _imported(name):
@@ -140,8 +145,8 @@ def test_gradlab_check_on_the_repository_root_checks_the_models_and_their_layers
     status = main(["check", str(ROOT / "models"), str(ROOT / "common"), "--no-fix-search", "--json", str(out)])
     said = capsys.readouterr().out
     models = {e["name"]: e["verdict"] for e in json.loads(out.read_text())["layers"] if e.get("kind") == "model"}
-    assert models == dict.fromkeys(["TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM", "Tagger"],
-                                   "pass")
+    assert models == dict.fromkeys(["TwoLayerNet", "OneHotContexts", "WindowContexts", "RnnLM", "TiedRnnLM", "Tagger",
+                                    "RnnLMWithoutReset"], "pass")
     assert "PASS TimeRNN (class style" in said and status == 0
     # the encoder a model is built from is no layer gradlab knows: it is checked inside the model, and said so
     skipped = [line for line in said.splitlines() if line.startswith("SKIP") and "not a layer name" in line]

@@ -33,6 +33,7 @@ from gradlab.models.second_volume import (
     Encoding,
     SharedParameter,
     data_encodings,
+    fresh_state,
     in_float64,
     is_second_volume,
     owners,
@@ -139,9 +140,7 @@ class ModelCall:
     def _forward(self) -> Any:
         """A second-volume model's loss: forward(x, t) from a fresh state (reset_state() of a stateful RNN)."""
         with seeded(), in_float64(self.spaces):
-            reset = getattr(self.model, "reset_state", None)
-            if callable(reset):
-                reset()
+            fresh_state(self.model)
             return self.model.forward(*self.data.values(), **self.options)
 
     def scores(self) -> tuple[np.ndarray, np.ndarray]:
@@ -151,9 +150,7 @@ class ModelCall:
                 return np.asarray(self.model.predict(self.data["X"]), dtype=np.float64), self.data["y"]
         first, second = self.data
         with seeded(), in_float64(self.spaces):
-            reset = getattr(self.model, "reset_state", None)
-            if callable(reset):
-                reset()
+            fresh_state(self.model)
             return np.asarray(self.model.predict(self.data[first]), dtype=np.float64), self.data[second]
 
     def gradients(self) -> dict[str, Any]:

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CONTEXTS", "PLAUSIBLE", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "SharedParameter", "data_encodings",
-           "in_float64", "is_second_volume", "owners", "plausible_labels", "promote_to_float64", "rebound",
-           "shared_parameters", "user_namespaces"]
+           "fresh_state", "in_float64", "is_second_volume", "owners", "plausible_labels", "promote_to_float64",
+           "rebound", "shared_parameters", "user_namespaces"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -266,6 +266,20 @@ def _root(a: np.ndarray) -> np.ndarray:
     while isinstance(a.base, np.ndarray):
         a = a.base
     return a
+
+
+def fresh_state(model: Any) -> None:
+    """The model's state reset before an evaluation: its `reset_state()`, or, for a model without one, that of every
+    layer it holds which has one (a stateful TimeLSTM would carry the last evaluation's hidden state into the next,
+    and finite differences would see it move)."""
+    reset = getattr(model, "reset_state", None)
+    if callable(reset):
+        reset()
+        return
+    for obj in _objects(model)[1:]:
+        reset = getattr(obj, "reset_state", None)
+        if callable(reset):
+            reset()
 
 
 # -- parameters that are one array ---------------------------------------------------------------------------------

@@ -51,3 +51,9 @@ class TiedRnnLM(RnnLM):
         for layer in self.layers:
             self.params += layer.params
             self.grads += layer.grads
+
+
+class RnnLMWithoutReset(RnnLM):
+    """A stateful language model without a reset_state of its own (its trainer resets the RNN layer itself)."""
+
+    reset_state = None
