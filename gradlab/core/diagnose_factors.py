@@ -214,8 +214,8 @@ def upstream_left_out(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndar
             _norm(predicted - n) <= EXPLAINED * _norm(n):
         return None
     return Found("dropped-term", f"{name} is the true gradient for an upstream gradient of ones: dout is left out of "
-                 f"its terms (e.g. dw += window where dw += window * dout[n, f, i, j] belongs): multiply each term by "
-                 "its dout")
+                 "its terms; multiply each term of the sum by its element of dout (e.g. dw += window * dout[n, f, i, "
+                 "j] where dw += window stands, np.add.at(dW, idx, dout) where np.add.at(dW, idx, 1) stands)")
 
 
 def data_axis_kept(name: str, a: np.ndarray, ev: Evidence | None) -> Found | None:
