@@ -16,7 +16,14 @@ from gradlab.cli.main import main
 from gradlab.models import adapters
 from gradlab.models.check import check_model
 from gradlab.models.discover import check_model_files
-from gradlab.models.second_volume import PLAUSIBLE, in_float64, plausible_labels, promote_to_float64, shared_parameters
+from gradlab.models.second_volume import (
+    PLAUSIBLE,
+    in_float64,
+    plausible_labels,
+    promote_to_float64,
+    rebound,
+    shared_parameters,
+)
 
 ROOT = Path(__file__).parent / "secondvolume"
 
@@ -92,6 +99,28 @@ def test_the_sentences_name_the_layer_holding_a_parameter(buggy):
 def test_a_layer_that_replaces_its_grads_entry_is_said_to_as_the_model_keeps_the_old_array(buggy):
     said = buggy["LinearReplacedBias"].gradients["params[1]"].diagnosis
     assert "is no longer the Affine's grads[1]: that layer's backward replaced the array" in said, said
+
+
+def test_only_a_layer_whose_array_no_layer_holds_any_more_is_said_to_have_replaced_it():
+    class Layer:
+        def __init__(self, params):
+            self.params, self.grads = params, [np.zeros_like(p) for p in params]
+
+    class Time(Layer):  # TimeLSTM's way: a layer per step on the same arrays, each with gradients of its own
+        def __init__(self, params):
+            super().__init__(params)
+            self.steps = [Layer(params), Layer(params)]
+
+    class Model:
+        def __init__(self):
+            self.layers = [Time([np.ones(2)]), Layer([np.ones(3), np.ones(1)])]
+            self.params = [p for layer in self.layers for p in layer.params]
+            self.grads = [g for layer in self.layers for g in layer.grads]
+
+    model = Model()
+    assert rebound(model) == {}
+    model.layers[1].grads[1] = np.ones(1)  # backward's `self.grads[1] = db`
+    assert rebound(model) == {2: "the Layer's grads[1]"}
 
 
 def test_a_stateful_language_model_is_reset_between_evaluations_without_which_it_would_fail(monkeypatch):

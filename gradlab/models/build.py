@@ -327,7 +327,7 @@ def _value_for(name: str, default: Any, sizes: Sizes) -> Any:
         from gradlab.models.second_volume import WINDOW
 
         return WINDOW
-    if name in CORPORA and default is inspect.Parameter.empty:
+    if name in CORPORA and (default is inspect.Parameter.empty or default is None):
         # every word of the vocabulary, some twice: the unigram counts negative sampling draws from are all non-zero
         return np.concatenate([np.arange(sizes.vocab), np.arange(sizes.vocab // 2)])
     if name in LAYER_SIZES and not numeric_default:

@@ -380,16 +380,21 @@ def rebound(model: Any) -> dict[int, str]:
     params, grads = getattr(model, "params", None), getattr(model, "grads", None)
     if not (isinstance(params, list) and isinstance(grads, list) and len(params) == len(grads)):
         return {}
-    found: dict[int, str] = {}
+    differ: dict[int, str] = {}
+    agree: set[int] = set()  # a layer still holds the model's array (TimeLSTM does; the LSTM of each step has its own)
     for obj in _objects(model)[1:]:
         own_params, own_grads = getattr(obj, "params", None), getattr(obj, "grads", None)
         if not (isinstance(own_params, list) and isinstance(own_grads, list) and len(own_params) == len(own_grads)):
             continue
         for j, p in enumerate(own_params):
             for i, q in enumerate(params):
-                if q is p and grads[i] is not own_grads[j] and i not in found:
-                    found[i] = f"the {type(obj).__name__}'s grads[{j}]"
-    return found
+                if q is not p:
+                    continue
+                if grads[i] is own_grads[j]:
+                    agree.add(i)
+                else:
+                    differ.setdefault(i, f"the {type(obj).__name__}'s grads[{j}]")
+    return {i: said for i, said in differ.items() if i not in agree}
 
 
 # -- data -----------------------------------------------------------------------------------------------------------
