@@ -34,11 +34,11 @@ SCALE = 0.1
 IMAGE_SIDE = 8
 
 INPUT = {"input_dim", "input_size", "n_input", "n_inputs", "num_inputs", "in_dim", "in_features", "n_in",
-         "input_shape", "num_features", "n_features", "d_in"}
+         "input_shape", "num_features", "n_features", "d_in", "in_size"}
 HIDDEN = {"hidden_dim", "hidden_size", "n_hidden", "num_hidden", "hidden_units", "hidden", "hidden_layer_size"}
 HIDDEN_LISTS = {"hidden_dims", "hidden_size_list", "hidden_sizes", "hidden_layers", "hidden_layer_sizes"}
 OUTPUT = {"num_classes", "output_size", "output_dim", "n_output", "n_outputs", "num_outputs", "n_classes", "out_dim",
-          "out_features", "n_out", "d_out"}
+          "out_features", "n_out", "d_out", "out_size"}
 LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers", "shape"}
 REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
 SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
@@ -48,7 +48,8 @@ COSTS = {"cost", "cost_function", "cost_func", "costfunction"}
 #: the second volume's word models: a vocabulary size, a word vector size, a context window, the corpus to sample
 #: negative words from (`gradlab.models.second_volume`)
 VOCAB_SIZES = {"vocab_size", "vocabulary_size", "n_vocab", "num_words", "n_words"}
-WORD_VECTORS = {"wordvec_size", "word_vec_size", "embedding_size", "embed_size", "embedding_dim", "embed_dim"}
+WORD_VECTORS = {"wordvec_size", "word_vec_size", "embedding_size", "embed_size", "embedding_dim", "embed_dim",
+                "emb_dim", "emb_size"}
 WINDOWS = {"window_size", "window"}
 CORPORA = {"corpus"}
 #: the vocabulary of a word model is larger than the classes: negative sampling draws 5 words other than the target
