@@ -12,10 +12,12 @@ Non-goal: checking (`run` is the runner's check of one entry).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import replace
 
 from gradlab.conventions.adapters import refusal
+from gradlab.conventions.class_construction import LR_NAMES, PROPAGATION_METHODS
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
 from gradlab.core.results import LayerReport
@@ -52,7 +54,10 @@ def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] |
     report, if it runs so (None for a loss: its labels have a batch axis of their own)."""
     if kind.is_loss:
         return None
-    for samples, said in (("one", ONE_ROW_LAYOUT), (UNBATCHED, UNBATCHED_LAYOUT)):
+    # one row at a time only for a layer that updates itself inside backward, the convention of training loops over
+    # samples: a course's batch layer that crashes on batches has a bug that one row could hide
+    tries = ((("one", ONE_ROW_LAYOUT),) if _updates_inside(entry) else ()) + ((UNBATCHED, UNBATCHED_LAYOUT),)
+    for samples, said in tries:
         candidate = replace(entry, options={**entry.options, "samples": samples})
         try:
             report = run(candidate)
@@ -61,3 +66,17 @@ def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] |
         if "crashed" not in report.bug_codes and report.error is None:
             return candidate, replace(report, detected_layout=said)
     return None
+
+
+def _updates_inside(entry: Entry) -> bool:
+    """Whether a class's backward takes a learning rate (`backward(output_gradient, learning_rate)`, the article's
+    `backward_propagation(output_error, learning_rate)`)."""
+    target = entry.target
+    backward = getattr(target, "backward", None) or getattr(target, PROPAGATION_METHODS[1], None)
+    if not isinstance(target, type) or backward is None:
+        return False
+    try:
+        names = list(inspect.signature(backward).parameters)
+    except (TypeError, ValueError):
+        return False
+    return any(n in LR_NAMES for n in names[2:])
