@@ -207,3 +207,17 @@ def test_a_one_d_convolution_storing_dLdW_and_dLdb_passes_and_one_passing_its_ca
 def test_a_one_d_convolution_whose_bias_gradient_keeps_the_batch_axis_fails_as_wrong_reduction():
     report = _verdicts(CMU / "buggy" / "conv1d.py")["Conv1d_stride1"]
     assert report.verdict == FAIL and report.bug_codes == ["wrong-reduction"]
+
+
+def test_a_conv2d_built_from_input_shape_kernel_size_and_depth_on_one_image_passes():
+    # Conv2D(input_shape, kernel_size, depth) with one bias per filter: depth is its number of filters, and a
+    # layer with no padding argument is given no padded case (its windows would not fit)
+    report = _verdicts(HERE / "published" / "conv2d.py")["Conv2D"]
+    assert report.verdict in (PASS, "warn") and report.bug_codes == []
+    assert report.detected_layout == "single arrays, no batch axis"
+    assert all("padding" in w.message or "square" in w.message for w in report.warnings)
+
+
+def test_a_conv2d_on_one_image_whose_bias_gradient_sums_over_the_filters_fails_as_wrong_reduction():
+    report = _verdicts(HERE / "buggy" / "conv2d.py")["Conv2D"]
+    assert report.verdict == FAIL and report.bug_codes[0] == "wrong-reduction", report.bug_codes

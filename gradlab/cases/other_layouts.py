@@ -62,7 +62,7 @@ def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] |
         try:
             report = run(candidate)
         except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
-            return None
+            continue
         if "crashed" not in report.bug_codes and report.error is None:
             return candidate, replace(report, detected_layout=said)
     return None

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
-from gradlab.conventions.case_refusals import refuse_other_kernels
+from gradlab.conventions.case_refusals import CaseRefused, refuse_other_kernels
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -50,7 +50,10 @@ SIZE_NAMES = {
            "units_prev", "units_in", "in_channels", "in_chans"),
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
-            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size", "out_channels", "out_chans"),
+            "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size", "out_channels", "out_chans",
+            # a convolution's number of filters, in the "neural network from scratch" style's Conv2D(input_shape,
+            # kernel_size, depth)
+            "depth", "num_filters", "n_filters", "num_kernels", "n_kernels"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
                  "d_model", "num_parameters"),
@@ -60,7 +63,7 @@ SIZE_NAMES = {
 }
 _ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
 #: constructor arguments for the shape of one sample, and for a window's (height, width)
-_INPUT_SHAPE_NAMES = ("input_shape", "in_shape", "inputs_shape", "shape_in", "d_in", "input_dims")
+_INPUT_SHAPE_NAMES = ("input_shape", "in_shape", "inputs_shape", "shape_in", "d_in", "input_dims", "image_shape")
 _WINDOW_SHAPE_NAMES = ("filter_shape", "kernel_shape", "pool_shape", "window_shape", "pool_window")
 #: what Python says when a number is used as a shape (`len(D_in)`, `D_in[0]`, `(*shape, n)`)
 _NOT_A_SHAPE = ("object of type 'int' has no len()", "'int' object is not subscriptable",
@@ -188,7 +191,19 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     for p in sig.parameters.values():
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+    _refuse_padding(cls, sig, case)
     return args, kwargs, lr_name
+
+
+def _refuse_padding(cls: type, sig: inspect.Signature, case: Case) -> None:
+    """Raises CaseRefused for a padded case given to a layer built with no padding argument (the "neural network
+    from scratch" style's `Conv2D(input_shape, kernel_size, depth)`, valid only): its windows may not fit the image
+    (H < kernel) at all, and its output is another function than the case's."""
+    if not case.hyper.get("pad") or any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    if not any(_HYPER_ALIASES.get(p.name) == "pad" for p in sig.parameters.values()):
+        raise CaseRefused(f"{cls.__name__}(...)", "is built with no padding argument, so it takes cases without "
+                                                  "padding only")
 
 
 def _window(case: Case) -> tuple[int, ...] | None:
