@@ -91,7 +91,7 @@ class SoftmaxWithLoss:
 
 
 class Sigmoid:
-    # BUG: mismatch  (dout * y, forgot the (1 - y) factor)
+    # BUG: dropped-term  (dout * y, forgot the (1 - y) factor: a factor of the product left out, issue 14's seventh set)
     def __init__(self):
         self.out = None
 

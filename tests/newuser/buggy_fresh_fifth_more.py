@@ -19,7 +19,7 @@ class Activation:
 
 
 class Sigmoid(Activation):
-    # BUG: mismatch  (sigmoid' written as exp(-x) / (1 + exp(-x)): the denominator's square forgotten)
+    # BUG: dropped-term  (sigmoid' written as exp(-x) / (1 + exp(-x)) = 1 - y: the factor y of y * (1 - y) left out)
     def __init__(self):
         def sigmoid(x):
             return 1 / (1 + np.exp(-x))
