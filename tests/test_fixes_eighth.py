@@ -26,7 +26,7 @@ from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
-from gradlab.fixes.rescale import rescale_edits
+from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.unravel import unravel_edits
 from gradlab.fixes.upstream import upstream_edits
@@ -320,6 +320,16 @@ def softmax_loss(x, y):
     return loss, dx / n
 """, "CLASS_AXIS = 0", "CLASS_AXIS = 1",
           "return loss, dx / n", "return loss, dx"),
+    # a scratch-style loss averaged over every element whose derivative returns the sum's
+    "size": Layer("mse", size_edits, """\
+def mse(y_true, y_pred):
+    return np.mean(np.power(y_true - y_pred, 2))
+
+
+def mse_prime(y_true, y_pred):
+    return 2 * (y_pred - y_true)
+""", "return 2 * (y_pred - y_true)", "return 2 * (y_pred - y_true) / y_true.size",
+          "2 * (y_pred", "3 * (y_pred"),
 }
 
 

@@ -38,7 +38,7 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 #: LAST_RESORT), which can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale"), "extra-batch-mean": ("drop", "factor", "count"),
-    "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root"),
+    "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds"),

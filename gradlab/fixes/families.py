@@ -25,7 +25,7 @@ from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
-from gradlab.fixes.rescale import rescale_edits
+from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
@@ -44,7 +44,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
                                      centre_edits, always_edits, count_edits, bounds_edits,
                                      unravel_edits, rescale_edits, root_edits, override_edits,
-                                     constant_axis_edits)
+                                     constant_axis_edits, size_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

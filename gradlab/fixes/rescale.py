@@ -5,20 +5,25 @@ after its last write (`self.dinputs = self.dinputs / samples`), where that write
 Offered for the last statement of a function that writes a gradient by index, nothing after it reading the
 gradient (a value that reads it is the factor family's to divide), with each name the code has for
 the batch size (at most MAX_BATCH), the new line after the block of the function's body that holds it.
-Non-goal: a factor other than the batch size (the factor family edits values; a measured constant is one).
+And a loss averaged over every element (`np.mean(...)` with no axis, in its own file's forward: a scratch-style
+`mse` or `bce` whose `*_prime` returns the sum's gradient): its returned derivative divided by the size of each
+array it receives (`y_true.size`), where the batch size alone is not the count.
+Non-goal: a factor other than the batch size or the count of elements (the factor family edits values; a measured
+constant is one).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import Text
+from gradlab.fixes.spans import Text, precedence
 
-__all__ = ["MAX_BATCH", "rescale_edits"]
+__all__ = ["MAX_BATCH", "rescale_edits", "size_edits"]
 
 #: batch-size names offered, at most
 MAX_BATCH = 3
@@ -73,3 +78,26 @@ def _writes(stmt: ast.stmt, name: str, t: Text) -> bool:
             if isinstance(node, (ast.Name, ast.Attribute)) and t.of(node) == name:
                 return True
     return False
+
+
+def size_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    if not isinstance(stmt, ast.Return) or stmt.value is None or isinstance(stmt.value, ast.Tuple) or \
+            not _averages_everything(ctx.text.text, ctx.numpy):
+        return
+    t = ctx.text
+    value = t.of(stmt.value) if precedence(stmt.value) >= 11 else f"({t.of(stmt.value)})"
+    for arg in [a.arg for a in func.args.args if a.arg != "self"][:MAX_BATCH]:
+        yield (t.replace(stmt.value, f"{value} / {arg}.size", 11, f"divide by {arg}.size, the count the mean takes",
+                         family="rescale", need=0),)
+
+
+@functools.lru_cache(maxsize=8)
+def _averages_everything(text: str, numpy: str) -> bool:
+    """Whether the file takes a mean with no axis (`np.mean(a)`, `a.mean()`): a loss averaged over every element."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "mean" and
+               not n.keywords and len(n.args) == (1 if isinstance(n.func.value, ast.Name) and n.func.value.id == numpy
+                                                  else 0) for n in ast.walk(tree))
