@@ -24,6 +24,7 @@ from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.constants import constant_axis_edits
+from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
@@ -330,6 +331,17 @@ def mse_prime(y_true, y_pred):
     return 2 * (y_pred - y_true)
 """, "return 2 * (y_pred - y_true)", "return 2 * (y_pred - y_true) / y_true.size",
           "2 * (y_pred", "3 * (y_pred"),
+    # a flatten undone in Fortran order where forward flattened in numpy's C order
+    "reshape-order": Layer("Flatten", reshape_order_edits, """\
+class Flatten:
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.in_shape, order="F")
+""", 'dout.reshape(self.in_shape, order="F")', "dout.reshape(self.in_shape)",
+          'return dout.reshape', 'return -dout.reshape'),
 }
 
 

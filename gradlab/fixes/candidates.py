@@ -40,7 +40,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale"), "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale"),
     "sign-flip": ("sign", "negate"),
-    "transposed": ("transpose", "flatten"), "wrong-reduction": ("axis", "unreduce", "flatten"),
+    "transposed": ("transpose", "flatten", "reshape-order"), "wrong-reduction": ("axis", "unreduce", "flatten"),
     "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds"),
     "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
