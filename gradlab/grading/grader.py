@@ -48,6 +48,8 @@ from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
+#: at most this many warnings per layer reach the feedback (a child that runs hostile code may word each case's anew)
+MAX_WARNINGS = 8
 
 
 def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
@@ -141,7 +143,7 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         for warning in result.warnings:  # what `gradlab check` warns of (cost no points) reaches the feedback too
-            if warning.message not in grade.warnings:
+            if warning.message not in grade.warnings and len(grade.warnings) < MAX_WARNINGS:
                 grade.warnings.append(warning.message)
         single.update(dict.fromkeys(g.name for g in result.gradients if g.precision == "float32"))
         first = made[0].first_output if made else None
