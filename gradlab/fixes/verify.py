@@ -51,7 +51,8 @@ class Screen:
 
 def screen_specs(entry: Entry, report: LayerReport) -> list[tuple[dict[str, Any], bool]]:
     """(spec, judged on finiteness only): the failing case, the same with another batch size (a factor of N
-    shows only when N > 1), and the fixed extreme case that failed too, if one did."""
+    shows only when N > 1) unless the layer takes one sample at a time, and the fixed extreme case that failed
+    too, if one did."""
     assert report.failing is not None
     extremes = KINDS[entry.kind].extreme_specs(entry.convention)
     out: list[tuple[dict[str, Any], bool]] = []
@@ -61,7 +62,8 @@ def screen_specs(entry: Entry, report: LayerReport) -> list[tuple[dict[str, Any]
         spec = dict(failing.spec)
         extreme = any(all(spec.get(k) == v for k, v in e.items()) for e in extremes)
         out.append((spec, extreme))
-        if not extreme:
+        # a layer checked one sample at a time (entry.options["samples"]) runs no other batch size
+        if not extreme and not entry.options.get("samples"):
             out.append(({**spec, "N": 4 if spec.get("N") != 4 else 3}, False))
     return out
 
