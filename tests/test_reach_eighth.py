@@ -167,3 +167,25 @@ def test_a_model_whose_list_arguments_gradlab_gave_as_one_number_is_not_checked_
 def test_a_model_whose_constructor_fails_on_numbers_it_takes_is_still_failed(capsys, tmp_path):
     said, verdicts = _check_models(capsys, tmp_path, HERE / "model_list_defaults_buggy")
     assert verdicts == {"TwoLayerNet": "fail"}, said
+
+
+def _with_python_2_helper(tmp_path: Path) -> Path:
+    # the helper is written here, not kept in the repository: Python 2 code would trip tools that compile tests/
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "net.py").write_text((HERE / "python2_helper_of_a_model" / "net.py").read_text())
+    (folder / "old_helpers.py").write_text('def report(loss):\n    print "loss", loss\n')
+    return folder
+
+
+def test_a_model_file_of_a_folder_importing_python_2_code_is_set_aside_naming_the_file_to_convert(capsys, tmp_path):
+    said, verdicts = _check_models(capsys, tmp_path, _with_python_2_helper(tmp_path))
+    assert verdicts == {} and "ERROR" not in said
+    assert "net.py: syntax error of Python 2 code" in said and "2to3 -w old_helpers.py" in said
+
+
+def test_the_same_model_file_named_on_its_own_is_an_error(capsys, tmp_path):
+    out = tmp_path / "check.json"
+    main(["check", str(_with_python_2_helper(tmp_path) / "net.py"), "--no-fix-search", "--json", str(out)])
+    errors = json.loads(out.read_text())["errors"]
+    assert len(errors) == 1 and "2to3 -w old_helpers.py" in errors[0], errors

@@ -37,8 +37,10 @@ def syntax_error(exc: SyntaxError, path: Path, shown: str) -> LoadError:
     else:
         where = f"{shown}:{exc.lineno}"
     if exc.msg.startswith(_PYTHON_2_SYNTAX):
+        # the file to convert is the one the syntax error is in (a module the file imports, when it is another)
+        culprit = Path(exc.filename).name if exc.filename else path.name
         return Python2Source(f"{where}: syntax error of Python 2 code ({exc.msg.split('.')[0]}); gradlab runs "
-                             f"Python 3: convert it (2to3 -w {path.name}) and run again")
+                             f"Python 3: convert it (2to3 -w {culprit}) and run again")
     return LoadError(f"{where}: syntax error: {exc.msg}; fix the line and run again")
 
 

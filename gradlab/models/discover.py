@@ -22,7 +22,7 @@ from types import ModuleType
 
 from gradlab.conventions.discover import files_in
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
-from gradlab.conventions.imports import LoadError, load_module, search_roots
+from gradlab.conventions.imports import LoadError, Python2Source, load_module, search_roots
 from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
 from gradlab.models.report import ModelReport
@@ -83,6 +83,8 @@ def modules_in(paths: Iterable[str | Path], *, errors: list[tuple[str, str]] | N
     its one-line reason), and one cut off by the import time limit in `skipped`: the layer check does not import
     a file that defines no layer, so a model file's failure would otherwise be said nowhere."""
     out = []
+    paths = list(paths)
+    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
     for f in model_files(paths):
         try:
             with import_time_limit():  # an exercise script training at its top level: the other files go on
@@ -91,6 +93,11 @@ def modules_in(paths: Iterable[str | Path], *, errors: list[tuple[str, str]] | N
             if skipped is not None:
                 skipped.append((str(f), f"not read: {exc} (code at its top level: a training run or a download?); "
                                         "put that code under if __name__ == '__main__':"))
+        except Python2Source as exc:  # a folder's Python 2 files are set aside, as the layer check does; a named one
+            if f.resolve() in named and errors is not None:  # is an error
+                errors.append((str(f), str(exc)))
+            elif f.resolve() not in named and skipped is not None:
+                skipped.append((str(f), str(exc).split(": ", 1)[1]))
         except LoadError as exc:
             if errors is not None:
                 errors.append((str(f), str(exc)))
