@@ -24,6 +24,7 @@ from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.constants import constant_axis_edits
+from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
@@ -342,6 +343,20 @@ class Flatten:
         return dout.reshape(self.in_shape, order="F")
 """, 'dout.reshape(self.in_shape, order="F")', "dout.reshape(self.in_shape)",
           'return dout.reshape', 'return -dout.reshape'),
+    # a reshape layer whose backward hands the gradient back in the output's shape
+    "mirror": Layer("Reshape", mirror_edits, """\
+class Reshape:
+    def __init__(self, input_shape, output_shape):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = tuple(output_shape)
+
+    def forward(self, inputs):
+        return np.reshape(inputs, (inputs.shape[0],) + self.output_shape)
+
+    def backward(self, grad):
+        return grad
+""", "        return grad\n", "        return np.reshape(grad, (grad.shape[0],) + self.input_shape)\n",
+          "        return grad\n", "        return -grad\n"),
 }
 
 

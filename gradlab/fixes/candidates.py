@@ -41,7 +41,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten", "reshape-order"), "wrong-reduction": ("axis", "unreduce", "flatten"),
-    "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds"),
+    "wrong-shape": ("shape", "crop", "axis", "transpose", "flatten", "bounds", "mirror"),
     "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
                      "reference", "centre", "leak", "view", "bounds"),

@@ -21,6 +21,7 @@ from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.inplace import inplace_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.masks import count_edits, mask_edits
+from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
@@ -45,7 +46,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      product_edits, moved_axis_edits, window_edits, view_edits, leak_edits,
                                      centre_edits, always_edits, count_edits, bounds_edits,
                                      unravel_edits, rescale_edits, root_edits, override_edits,
-                                     constant_axis_edits, size_edits, reshape_order_edits)
+                                     constant_axis_edits, size_edits, reshape_order_edits,
+                                     mirror_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
