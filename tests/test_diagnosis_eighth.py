@@ -349,6 +349,28 @@ def test_a_max_pool_reading_dout_in_an_axis_order_never_restored_is_transposed_a
     assert check(*_max_pool_naive(restored=True)).verdict == PASS
 
 
+# --- 6: the arrays a layer holds are the user's, not the case gradlab built it for --------------------------------
+
+
+def relu_forward(x):
+    out = np.maximum(x, 0.0)
+    return out, out
+
+
+def _relu_backward(inclusive: bool):
+    def relu_backward(dout, cache):
+        out = cache
+        return dout * ((out >= 0) if inclusive else (out > 0))  # out >= 0 everywhere: no mask at all
+    return relu_backward
+
+
+def test_a_function_relu_masking_on_out_at_or_above_zero_is_a_missing_mask_not_a_read_of_gradlabs_own_x():
+    wrong = check(relu_forward, _relu_backward(inclusive=True))
+    assert wrong.bug_codes == ["missing-mask"], (wrong.bug_codes, sentences(wrong))
+    assert "case.x" not in sentences(wrong)
+    assert check(relu_forward, _relu_backward(inclusive=False)).verdict == PASS
+
+
 # --- what stays: no code invented where the layer's arrays explain nothing -----------------------------------------
 
 

@@ -132,8 +132,12 @@ def _arrays(root: Any) -> Iterator[tuple[Path, np.ndarray]]:
 
 
 def _users_or_adapter(obj: Any) -> bool:
-    module = (getattr(type(obj), "__module__", "") or "").split(".")[0]
-    return module not in {"numpy", "builtins", "functools", "collections"}
+    full = getattr(type(obj), "__module__", "") or ""
+    # gradlab's own descriptions the adapter holds (the case it was built for, its kind) are no array the user's
+    # forward kept: a function-style adapter's case.x put in the place of a ReLU's cached output reads as wrong-input
+    if full.startswith(("gradlab.core.kind", "gradlab.kinds")):
+        return False
+    return full.split(".")[0] not in {"numpy", "builtins", "functools", "collections"}
 
 
 def _follow(root: Any, path: Path) -> Any:
