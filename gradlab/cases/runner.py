@@ -114,6 +114,23 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     return replace(report, hints=hints) if hints else report
 
 
+def _more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None) -> tuple[CaseResult, list[str]]:
+    """A failure read as mismatch on the smallest case may show its pattern on a larger one (a gradient moved by the
+    pad needs a width of 3 or more): the largest failing case the search met, then the kind's own fixed case of the
+    batch-versus-per-sample run; the first whose failure a code more precise than mismatch names is shown."""
+    kind = KINDS.get(entry.kind)
+    fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
+    for other in (largest, fixed):
+        case = run_case(entry, other) if isinstance(other, dict) else other
+        if case is not None and case.failed and set(case.bug_codes) - {"mismatch", "crashed"}:
+            return case, case.bug_codes
+    return failing, failing.bug_codes
+
+
+def _failing_size(result: CaseResult) -> int:
+    return sum(0 if g.analytic is None else int(g.analytic.size) for g in result.gradients if not g.passed)
+
+
 def _gradlab_line(exc: BaseException) -> str:
     """`, at gradlab/core/check.py:160`: the innermost line of gradlab's own code the exception passed."""
     package = Path(__file__).resolve().parents[1]
@@ -130,13 +147,16 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     warned: dict[str, Finding] = {}
     count = 0
     ran: list[CaseResult] = []  # the first case that failed on gradients the layer returned, without a crash
+    largest: list[CaseResult] = []  # ... and the largest such case (the most elements in its failing gradients)
 
     def record(result: CaseResult) -> None:
         nonlocal count
         count += 1
         worst.add(result.gradients)
-        if not ran and result.failed and result.gradients and "crashed" not in result.bug_codes:
-            ran.append(result)
+        if result.failed and result.gradients and "crashed" not in result.bug_codes:
+            ran[:] = ran or [result]
+            if not largest or _failing_size(result) > _failing_size(largest[0]):
+                largest[:] = [result]
         for w in result.warnings:
             warned.setdefault(w.message, w)
 
@@ -176,7 +196,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
 
     report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()),
                      count=count, seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
-                     extreme=failing is None, ran=ran[0] if ran else None)
+                     extreme=failing is None, ran=ran[0] if ran else None, largest=largest[0] if largest else None)
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)
     return report
@@ -322,7 +342,7 @@ def _only_the_vanishing_part(g: GradientResult, g0: GradientResult | None, said:
 
 def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, GradientResult],
             warnings: tuple[Finding, ...], count: int, seed: int, extra_codes: list[str],
-            extreme: bool = False, ran: CaseResult | None = None) -> LayerReport:
+            extreme: bool = False, ran: CaseResult | None = None, largest: CaseResult | None = None) -> LayerReport:
     common: dict[str, Any] = dict(name=entry.name, kind=entry.kind, convention=entry.convention, examples=count,
                                   seed=seed, warnings=warnings, intended_bug=entry.bug,
                                   source=entry.source or entry.module)
@@ -358,6 +378,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
+    if not extreme and not one_at_a_time and set(codes) == {"mismatch"}:
+        failing, codes = _more_precise(entry, failing, largest)
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)
     # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are

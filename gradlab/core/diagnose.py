@@ -26,6 +26,7 @@ from itertools import combinations
 import numpy as np
 
 from gradlab.core import diagnose_factors, diagnose_formula, diagnose_routes, diagnose_sign, diagnose_where
+from gradlab.core.diagnose_shift import shifted
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
 
@@ -69,9 +70,8 @@ def _transposed_values(a: np.ndarray, n: np.ndarray) -> bool:
     """`a` holds n's values in transposed order: a.T == n, or a is a transposed product reshaped to fit."""
     if a.size != n.size or n.ndim < 2 or a.size < 2:
         return False
-    if a.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n):
-        return True
-    return _close(a.reshape(n.shape[::-1]).T, n) and not _close(a.reshape(n.shape), n)
+    return (a.ndim == 2 and a.shape == n.shape[::-1] and _close(a.T, n)) or \
+        (_close(a.reshape(n.shape[::-1]).T, n) and not _close(a.reshape(n.shape), n))
 
 
 def _permuted_values(a: np.ndarray, n: np.ndarray) -> bool:
@@ -387,7 +387,7 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
                          f"then broadcast back to {name}'s shape {a.shape}: it was summed over more axes than the "
                          "batch (e.g. np.sum(dt) where np.sum(dt, axis=0) belongs), and an in-place store such as "
                          "grads[i][...] = db spread the result instead of rejecting its shape")
-    found = diagnose_where.product_summed_elsewhere(name, a, n, evidence)
+    found = shifted(name, a, n) or diagnose_where.product_summed_elsewhere(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     # last, each output's gradient whole at other elements (a transpose moves values too, and is more precise); a
