@@ -221,3 +221,24 @@ def test_a_conv2d_built_from_input_shape_kernel_size_and_depth_on_one_image_pass
 def test_a_conv2d_on_one_image_whose_bias_gradient_sums_over_the_filters_fails_as_wrong_reduction():
     report = _verdicts(HERE / "buggy" / "conv2d.py")["Conv2D"]
     assert report.verdict == FAIL and report.bug_codes[0] == "wrong-reduction", report.bug_codes
+
+
+def test_derivatives_spelled_derive_or_with_a_d_prefix_are_found_and_arguments_named_true_pred_are_read_so(tmp_path):
+    (tmp_path / "funcs.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def mse(true, pred):
+            return np.mean((true - pred) ** 2)
+
+        def mse_derive(true, pred):
+            return 2 * (pred - true) / np.size(true)
+
+        def sigmoid(x):
+            return 1 / (1 + np.exp(-x))
+
+        def d_sigmoid(x):
+            s = 1 / (1 + np.exp(-x))
+            return s * (1 - s)
+    """))
+    verdicts = _verdicts(tmp_path / "funcs.py")
+    assert {n: r.verdict for n, r in verdicts.items()} == {"mse": PASS, "sigmoid": PASS}

@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
-from gradlab.conventions.function_inputs import DERIVATIVE_SUFFIXES, loss_pair_kind
+from gradlab.conventions.class_results import required_count
+from gradlab.conventions.function_inputs import derivative_names, loss_pair_kind
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.library_objects import activation_names, object_role
 from gradlab.conventions.registry import Entry
@@ -105,9 +106,11 @@ class ConventionNames:
         """A loss or activation function with its derivative next to it, `mse` and `mse_prime`, `tanh` and
         `tanh_prime`: the layer `mse`, `tanh`. False when no derivative is named after it."""
         kind = self.given.get(name) or loss_pair_kind(name)
-        prime_name = next((name + s for s in DERIVATIVE_SUFFIXES if inspect.isfunction(self.objects.get(name + s))),
-                          None)
+        prime_name = next((d for d in derivative_names(name) if inspect.isfunction(self.objects.get(d))), None)
         if kind is None or kind.params or prime_name is None:
+            return False
+        if required_count(self.objects[prime_name]) != (2 if kind.is_loss else 1):
+            # a derivative taking the upstream gradient too (`softmax_grad(s, dout)`) is another convention
             return False
         self.used.update((name, prime_name))
         entry = self.entry(name, kind, "function", (loss, self.objects[prime_name]))

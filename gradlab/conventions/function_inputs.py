@@ -12,7 +12,8 @@ very arrays forward was given; the gradients come back as in CS231n's style, dx 
 
 A loss comes as a function pair too, in the "neural network from scratch" videos' style and their many forks:
 `mse(y_true, y_pred)` returns the loss alone and `mse_prime(y_true, y_pred)` its derivative with respect to the
-predictions (`binary_cross_entropy` with `binary_cross_entropy_prime`; `_derivative`, `_grad` are other spellings).
+predictions (`binary_cross_entropy` with `binary_cross_entropy_prime`; `_derivative`, `_derive`, `_grad`, `d_mse` are
+other spellings).
 The pair is one loss layer, `mse`, its arguments taken in the order their names say (`LossPairLayer`). An
 activation comes so too, `tanh(x)` with `tanh_prime(x)` (`gradlab.conventions.derivative_classes`).
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
@@ -26,15 +27,30 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import as_array, call, signature
-from gradlab.conventions.class_results import in_named_order
 from gradlab.core.protocol import Layer, LayerCrash
 from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 from gradlab.kinds.common import elementwise_case
 
-__all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "inputs_style", "loss_pair_kind"]
+__all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "derivative_names", "derivative_of",
+           "inputs_style", "loss_pair_kind"]
 
-#: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, ...
-DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_grad", "_gradient")
+#: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, `mse_derive`, ...
+DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_derive", "_derivate", "_der", "_grad", "_gradient")
+#: ... or before it: `d_sigmoid`, `dsigmoid`, `grad_mse`, `derivative_tanh`
+DERIVATIVE_PREFIXES = ("d_", "d", "grad_", "derivative_")
+
+
+def derivative_names(name: str) -> list[str]:
+    """The names the derivative of a function `name` goes by, the usual first."""
+    return [name + s for s in DERIVATIVE_SUFFIXES] + [p + name for p in DERIVATIVE_PREFIXES]
+
+
+def derivative_of(name: str) -> str | None:
+    """The function a derivative named `name` is the derivative of, when that names a kind's loss or activation
+    (`loss_pair_kind`): `mse` for `mse_prime`, `sigmoid` for `d_sigmoid`; None for any other name."""
+    bases = [name[: -len(s)] for s in DERIVATIVE_SUFFIXES if name.endswith(s)] + \
+        [name[len(p):] for p in DERIVATIVE_PREFIXES if name.startswith(p)]
+    return next((b for b in bases if b and loss_pair_kind(b) is not None), None)
 
 #: a backward's argument holding the tuple of forward's inputs, and one holding forward's cache
 _INPUTS_TUPLE = ("inputs", "args", "xs", "saved_inputs", "forward_inputs")
@@ -144,7 +160,7 @@ class LossPairLayer(Layer):
         self.given: tuple[Any, ...] = ()
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
-        result = call(self.loss.__name__, self.loss, *in_named_order(self.loss, x, t))
+        result = call(self.loss.__name__, self.loss, *_in_named_order(self.loss, x, t))
         self.given = (x, t)
         if isinstance(result, tuple):
             raise LayerCrash(self.loss.__name__, f"returned a tuple of {len(result)}, expected the loss alone (its "
@@ -152,5 +168,17 @@ class LossPairLayer(Layer):
         return as_array(result, self.loss.__name__)
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
-        grad = call(self.prime.__name__, self.prime, *in_named_order(self.prime, *self.given))
+        grad = call(self.prime.__name__, self.prime, *_in_named_order(self.prime, *self.given))
         return as_array(grad, self.prime.__name__) * float(dout), {}
+
+
+#: a pair's first argument named as predictions (else it takes the labels first, as this style's `mse(y_true, y_pred)`
+#: and Keras do; `mse(true, pred)`, `mse(target, output)`)
+_PREDICTIONS = ("y_pred", "pred", "preds", "predicted", "prediction", "predictions", "y_hat", "yhat", "output",
+                "outputs", "out", "p", "probs", "a", "al", "x", "logits", "scores", "activations", "y_predicted")
+
+
+def _in_named_order(fn: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[Any, ...]:
+    """(t, x), or (x, t) when `fn`'s first argument is named as predictions."""
+    arguments = _positional(fn)
+    return (x, t) if arguments and arguments[0].name.lower() in _PREDICTIONS else (t, x)

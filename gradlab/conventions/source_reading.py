@@ -55,10 +55,10 @@ def kind_comments(source: str) -> dict[str, str]:
 
 
 def _layer_function_name(name: str) -> bool:
-    from gradlab.conventions.function_inputs import DERIVATIVE_SUFFIXES, loss_pair_kind
+    from gradlab.conventions.function_inputs import derivative_of
 
     # a loss's derivative named after it (`mse_prime`): the pair is a loss layer (`gradlab.conventions.function_inputs`)
-    pair = any(name.endswith(s) and loss_pair_kind(name[: -len(s)]) is not None for s in DERIVATIVE_SUFFIXES)
+    pair = derivative_of(name) is not None
     return bool(FORWARD.match(name) or BACKWARD.match(name)) or kind_for_loss_function(name) is not None or pair
 
 
