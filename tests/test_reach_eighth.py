@@ -189,3 +189,11 @@ def test_the_same_model_file_named_on_its_own_is_an_error(capsys, tmp_path):
     main(["check", str(_with_python_2_helper(tmp_path) / "net.py"), "--no-fix-search", "--json", str(out)])
     errors = json.loads(out.read_text())["errors"]
     assert len(errors) == 1 and "2to3 -w old_helpers.py" in errors[0], errors
+
+
+def test_a_folder_without_init_holding_a_module_of_its_own_name_is_imported_as_a_namespace_package():
+    # loss/mean_squared_error.py does `from loss import loss`: the folder loss/ must not be put on sys.path, where its
+    # loss.py would shadow the package loss (a regression of the package-root search, caught on petar-ceho/nnfs_book)
+    outcome, verdicts = _check(HERE / "folder_named_like_its_module")
+    assert outcome.errors == []
+    assert verdicts["MeanSquaredError"].verdict == "pass", verdicts["MeanSquaredError"].bug_codes

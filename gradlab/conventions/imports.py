@@ -129,7 +129,9 @@ def _walk(path: Path) -> tuple[list[Path], list[Path]]:
                         queue.append(f)
                 continue
             top = dotted.split(".")[0]
-            if level or top in sys.builtin_module_names or _installed(top):
+            if level or top in sys.builtin_module_names or _installed(top) or any(_provides(r, top) for r in roots):
+                # a root already holds it (a namespace package loss/ with loss/loss.py inside: the folder loss/ is no
+                # provider of `loss`, its loss.py would shadow the package)
                 continue
             # folders inside the package first: a library whose repository root is a package too (library/ with
             # __init__.py holding nnfs/) imports `from nnfs.utils import ...` as its own top-level package
