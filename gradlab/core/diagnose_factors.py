@@ -55,24 +55,45 @@ def _agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> boo
     return _norm(what) > 0 and off <= AGREES * _norm(what) and off <= EXPLAINED * error
 
 
-def held_arrays(ev: Evidence) -> list[np.ndarray]:
+def _names(ev: Evidence) -> dict[int, str]:
+    """How the user's code holds each array its forward kept: a class's attribute as `self.xc`, a function's cache
+    item as `cache[1]` or `cache['xc']` (the adapters keep the user's object as `obj`, a function's cache as
+    `cache`)."""
+    names: dict[int, str] = {}
+    obj = getattr(ev.layer, "obj", None)
+    if obj is not None and hasattr(obj, "__dict__"):
+        names.update((id(v), f"self.{k}") for k, v in vars(obj).items() if isinstance(v, np.ndarray))
+    cache = getattr(ev.layer, "cache", None)
+    items = cache.items() if isinstance(cache, dict) else enumerate(cache) if isinstance(cache, (tuple, list)) else ()
+    names.update((id(v), f"cache[{k!r}]") for k, v in items if isinstance(v, np.ndarray))
+    if isinstance(cache, np.ndarray):
+        names[id(cache)] = "cache"
+    return names
+
+
+def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
     """The arrays the layer held after its forward on the case (its cache, in the user's own orientation), and its
-    output: what a formula in backward can read. Floating, finite, varied ones only, each once."""
-    found: list[np.ndarray] = []
+    output, each with how the user's code holds it: what a formula in backward can read. Floating, finite, varied
+    ones only, each once."""
+    found: list[tuple[str, np.ndarray]] = []
     state = ev.state
-    values = [v for _, v in state.arrays] if state is not None else []
+    names = _names(ev)
+    values = [(names.get(id(live), "an array the layer holds"), v) for live, v in state.arrays] \
+        if state is not None else []
     try:
-        values.append(np.asarray(ev.output()))
+        values.append(("the output", np.asarray(ev.output())))
     except Exception:  # an output the user's view cannot show is not one to compare with
         pass
-    for v in values:
+    # the user's names first: of two arrays with the same values, the one the user's code holds is said
+    values.sort(key=lambda named: 0 if named[0].startswith(("self.", "cache")) else 1)
+    for said, v in values:
         if not isinstance(v, np.ndarray) or v.size < 2 or v.size > MAX_HELD or not np.issubdtype(v.dtype, np.floating):
             continue
         v = v.astype(np.float64)
         if not np.all(np.isfinite(v)) or np.unique(np.round(np.abs(v), 12)).size < MIN_DISTINCT:
             continue
-        if not any(u.shape == v.shape and np.array_equal(u, v) for u in found):
-            found.append(v)
+        if not any(u.shape == v.shape and np.array_equal(u, v) for _, u in found):
+            found.append((said, v))
     return found
 
 
@@ -81,7 +102,7 @@ def _sums(P: np.ndarray, shape: tuple[int, ...]) -> Iterator[tuple[tuple[int, ..
     size = int(np.prod(shape))
     if P.ndim > MAX_AXES:
         return
-    for k in range(0, P.ndim + 1):
+    for k in range(P.ndim, -1, -1):  # most axes first: a sum over an axis of length 1 is said as the sum it is
         for axes in combinations(range(P.ndim), k):
             r = P.sum(axis=axes) if axes else P
             if r.size == size:
@@ -121,7 +142,8 @@ def parameter_from_held_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
     if ev is None or ev.target == "x" or ev.G is None or a.shape != n.shape or a.size < 1:
         return None
     G = np.asarray(ev.show_out(ev.G), dtype=np.float64)  # dout as the user holds it, as the arrays are
-    held = [A for A in held_arrays(ev) if A.shape == G.shape]
+    named = [(said, A) for said, A in held_arrays(ev) if A.shape == G.shape]
+    held = [A for _, A in named]
     if not held:
         return None
     error = _norm(a - n)
@@ -141,28 +163,33 @@ def parameter_from_held_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
             right = {axes: [-1] for axes, r in _sums(G * B, a.shape) if _agrees(r, n, error)}
     for axes, i in wrong.items():
         if axes in right:
-            summed = f"summed over axes {axes}" if axes else "unsummed"
-            return Found("wrong-input", f"{name} is dout times another array the layer holds (of shape "
-                         f"{held[i].shape}), {summed} as the true {name} is: the formula is right, but it reads the "
-                         "wrong array (e.g. dgamma = sum(dout * xc) with xc = x - mean, where the normalised "
-                         "x_hat = xc / std belongs)")
+            return Found("wrong-input", f"{name} is dout times {_array(named[i])}, summed as the true {name} sums it: "
+                         "the formula is right, but it reads the wrong array (e.g. dgamma = sum(dout * xc) with "
+                         "xc = x - mean, where the normalised x_hat = xc / std belongs)")
     return None
+
+
+def _array(named: tuple[str, np.ndarray]) -> str:
+    """The array as the user's code holds it (`self.xc`), or what it is and its shape where no name says it."""
+    said, A = named
+    return said if said.startswith(("self.", "cache")) else f"{said} (of shape {A.shape})"
 
 
 def _factors(ev: Evidence, shape: tuple[int, ...]) -> Iterator[tuple[np.ndarray, str]]:
     """Each array the layer holds that broadcasts to `shape`, and its complement 1 - A (sigmoid's 1 - out), with how
-    it enters the product (as a factor, or as a divisor)."""
-    for A in held_arrays(ev):
+    it enters the product (times it, or divided by it) and by its name."""
+    for said, A in held_arrays(ev):
         try:
             np.broadcast_shapes(A.shape, shape)
         except ValueError:
             continue
         if np.broadcast_shapes(A.shape, shape) != shape:
             continue
-        for F in (A, 1.0 - A):
-            yield F, "times"
+        held = _array((said, A))
+        for F, what in ((A, held), (1.0 - A, f"1 - {held}")):
+            yield F, f"times {what}"
             if np.all(np.abs(F) > 1e-12 * float(np.abs(F).max())):
-                yield 1.0 / F, "divided by"
+                yield 1.0 / F, f"divided by {what}"
 
 
 def factor_left_out(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -176,8 +203,8 @@ def factor_left_out(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None
             continue
         if _agrees(a * F, n, error):
             return Found("dropped-term", f"{name} is the true gradient with one factor of its product left out: "
-                         f"{how} an array the layer holds (of shape {F.shape}) it is the true gradient (e.g. sigmoid's "
-                         "dout * (1 - out) where dout * out * (1 - out) belongs): multiply the missing factor in")
+                         f"{how} it is the true gradient (e.g. sigmoid's dout * (1 - out) where dout * out * (1 - out) "
+                         "belongs): multiply the missing factor in")
     return None
 
 
