@@ -41,6 +41,13 @@ class UnbatchedLayer(Layer):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
+    def user_view(self, target: str, array: np.ndarray) -> np.ndarray:
+        """x, the output and their gradients as the layer holds them, without the batch axis of one gradlab gives
+        them (messages then say (C, H, W), the user's shape); anything else, and a shape not seen, unchanged."""
+        if target in ("x", "out") and np.ndim(array) >= 1 and np.shape(array)[0] == 1:
+            return np.asarray(array)[0]
+        return array
+
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if np.ndim(x) == 0 or np.shape(x)[0] != 1:
             raise LayerCrash("forward", f"a layer that takes one sample with no batch axis is checked on batches of "
