@@ -57,9 +57,9 @@ def test_a_confident_textbook_net_with_its_log_delta_passes(textbook):
 
 
 def test_without_the_allowance_for_its_log_delta_the_same_net_would_fail(textbook, monkeypatch):
-    import gradlab.models.check
+    import gradlab.models.case_check
 
-    monkeypatch.setattr(gradlab.models.check, "_inexact_log", lambda call: 0.0)
+    monkeypatch.setattr(gradlab.models.case_check, "_inexact_log", lambda call: 0.0)
     assert check_model(confident(textbook.TwoLayerNet)).verdict == FAIL
 
 

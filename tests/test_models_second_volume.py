@@ -16,14 +16,9 @@ from gradlab.cli.main import main
 from gradlab.models import adapters
 from gradlab.models.check import check_model
 from gradlab.models.discover import check_model_files
-from gradlab.models.second_volume import (
-    PLAUSIBLE,
-    in_float64,
-    plausible_labels,
-    promote_to_float64,
-    rebound,
-    shared_parameters,
-)
+from gradlab.models.second_volume import PLAUSIBLE, plausible_labels
+from gradlab.models.second_volume_float64 import in_float64, promote_to_float64
+from gradlab.models.second_volume_parameters import rebound, shared_parameters
 
 ROOT = Path(__file__).parent / "secondvolume"
 

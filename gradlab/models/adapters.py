@@ -3,14 +3,12 @@
 - CS231n: `model.params[name]`, `model.loss(X, y) -> (loss, grads)`, X (N, D) or (N, C, H, W), y class indices;
 - the textbook: `net.params[name]`, `net.loss(x, t)` (with `train_flg=True` where it takes one, as its
   `gradient` does), `net.gradient(x, t) -> grads`; t class indices, or one-hot when the net takes only those;
-- Nielsen: `net.weights[i]`, `net.biases[i]`, `net.backprop(x, y) -> (nabla_b, nabla_w)` for one
-  sample, x a (D, 1) column and y a one-hot (C, 1) column; its loss is `net.cost.fn(a, y)` when it has
-  a cost object (`net.cost(a, y)` for a cost instance with `delta` and no `fn`), else the quadratic cost
-  0.5 ||a - y||^2 that `cost_derivative(a, y) = a - y` implies, with a = `net.feedforward(x)` (`net.forward(x)`
-  in ports that rename it);
+- Nielsen: `net.weights[i]`, `net.biases[i]`, `net.backprop(x, y) -> (nabla_b, nabla_w)` for one sample, its
+  cost that of `net.feedforward(x)` (read as its spellings and ports write them by `gradlab.models.nielsen`);
 - the second volume: `model.params` list, `model.forward(x, t)` (after `reset_state()` where it has one) the loss,
-  `model.grads` after `model.backward()`; the model made float64 and its data found by `gradlab.models.second_volume`,
-  entries of `params` that are one array judged as one parameter.
+  `model.grads` after `model.backward()`; the model made float64 (`gradlab.models.second_volume_float64`), its data
+  found by `gradlab.models.second_volume`, entries of `params` that are one array judged as one parameter
+  (`gradlab.models.second_volume_parameters`).
 Every call runs with numpy's global random state seeded the same way (and put back afterwards), so
 dropout draws the same mask in every evaluation. Parameters are the model's own arrays: perturbed in
 place by the checker, they are what the model computes with.
@@ -28,49 +26,27 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.build import REG, NotRunnable, Sizes
-from gradlab.models.second_volume import (
-    Encoding,
-    SharedParameter,
-    data_encodings,
-    fresh_state,
-    in_float64,
-    is_second_volume,
-    owners,
-    plausible_labels,
-    promote_to_float64,
-    rebound,
-    shared_parameters,
-    user_namespaces,
+from gradlab.models.build import REG, Sizes
+from gradlab.models.errors import ModelError, NoDataRuns, NotImplementedYet
+from gradlab.models.nielsen import (
+    BACKPROP_NAMES,
+    FEEDFORWARD_NAMES,
+    backprop_of,
+    nielsen_gradients,
+    nielsen_loss,
+    nielsen_parameters,
 )
+from gradlab.models.second_volume import Encoding, data_encodings, fresh_state, is_second_volume, plausible_labels
+from gradlab.models.second_volume_float64 import in_float64, promote_to_float64, user_namespaces
+from gradlab.models.second_volume_parameters import SharedParameter, owners, rebound, shared_parameters
 
-__all__ = ["CONVENTIONS", "ModelCall", "ModelError", "NoDataRuns", "NotImplementedYet", "adapt", "backprop_order",
-           "convention_of", "backprop_of", "feedforward_of", "nielsen_nablas", "parameters_of", "seeded"]
+__all__ = ["CONVENTIONS", "ModelCall", "adapt", "backprop_order", "convention_of", "parameters_of", "seeded"]
 
 #: convention -> how it is said in reports
 CONVENTIONS = {"cs231n": "CS231n model", "textbook": "textbook model", "nielsen": "Nielsen-style network",
                "volume2": "second-volume model"}
 #: numpy's global seed during every call of the model
 CALL_SEED = 1234
-
-
-class ModelError(Exception):
-    """The model does not follow its convention in a way gradlab can call; the message says what to fix."""
-
-
-class NoDataRuns(NotRunnable):
-    """A second-volume model whose forward runs on none of the data gradlab makes at these sizes (skipped unless
-    other sizes run: a tied embedding needs its word vector and hidden sizes equal)."""
-
-
-class NotImplementedYet(ModelError):
-    """The model is a course template whose constructor's TODO is not filled in: no parameters after it is built
-    (skipped, as an untouched layer template is)."""
-
-
-#: how learners' ports spell Nielsen's feedforward and backprop (the book's names first)
-FEEDFORWARD_NAMES = ("feedforward", "forward", "feed_forward")
-BACKPROP_NAMES = ("backprop", "backpropagate", "back_prop", "backpropagation")
 
 
 def convention_of(cls: type) -> str | None:
@@ -126,7 +102,7 @@ class ModelCall:
             return self._forward()
         with seeded():
             if self.convention == "nielsen":
-                return _nielsen_loss(self.model, self.data["x"], self.data["y"])
+                return nielsen_loss(self.model, self.data["x"], self.data["y"])
             out = self.model.loss(self.data["X"], self.data["y"], **self.options)
         if self.convention == "cs231n":
             if out is None:  # a template's body is still `pass`: the checker says "not implemented yet"
@@ -172,7 +148,7 @@ class ModelCall:
             elif self.convention == "textbook":
                 grads = self.model.gradient(self.data["X"], self.data["y"])
             else:
-                return _nielsen_gradients(backprop_of(self.model)(self.data["x"], self.data["y"]), self.model)
+                return nielsen_gradients(backprop_of(self.model)(self.data["x"], self.data["y"]), self.model)
         if not isinstance(grads, dict):
             raise ModelError(f"the gradients came back as {type(grads).__name__}, not a dict keyed like params")
         return {k: grads.get(_key_of(grads, k)) for k in self.params}
@@ -184,19 +160,7 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     if convention == "volume2":
         return _second_volume_parameters(model)
     if convention == "nielsen":
-        weights, biases = getattr(model, "weights", None), getattr(model, "biases", None)
-        if weights == [] and biases == []:
-            raise NotImplementedYet(f"not implemented yet: {type(model).__name__} has empty weights and biases lists "
-                                    "after it is built (fill in its constructor)")
-        if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(biases) or not weights:
-            raise ModelError(f"{type(model).__name__} has no weights and biases lists of the same length after it "
-                             "is built: a Nielsen-style network keeps them in self.weights and self.biases")
-        params: dict[str, np.ndarray] = {}
-        names: dict[str, str] = {}
-        for i in reversed(range(len(weights))):  # backprop visits the last layer first
-            params[f"weights[{i}]"], names[f"weights[{i}]"] = weights[i], f"nabla_w[{i}]"
-            params[f"biases[{i}]"], names[f"biases[{i}]"] = biases[i], f"nabla_b[{i}]"
-        return params, names
+        return nielsen_parameters(model)
     found = getattr(model, "params", None)
     if isinstance(found, dict) and not found:
         raise NotImplementedYet(f"not implemented yet: {type(model).__name__}.params is empty after it is built (fill "
@@ -350,56 +314,6 @@ def _parameters(fn: Any) -> list[str]:
         return list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return []
-
-
-def _nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
-    a = feedforward_of(net)(x)
-    cost = getattr(net, "cost", None)
-    fn = getattr(cost, "fn", None)
-    if callable(fn):
-        return fn(a, y)
-    if callable(getattr(cost, "delta", None)) and callable(cost) and not isinstance(cost, type):
-        return cost(a, y)  # a cost instance whose __call__(a, y) is the cost, beside its delta (no fn)
-    return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
-
-
-def feedforward_of(net: Any) -> Any:
-    """A Nielsen-style network's feedforward(a), or forward(a) / feed_forward(a) in the ports that rename it."""
-    return next(f for f in (getattr(net, n, None) for n in FEEDFORWARD_NAMES) if callable(f))
-
-
-def backprop_of(net: Any) -> Any:
-    """A Nielsen-style network's backprop(x, y), or backpropagate(x, y) in the ports that rename it."""
-    return next(f for f in (getattr(net, n, None) for n in BACKPROP_NAMES) if callable(f))
-
-
-def nielsen_nablas(returned: Any, net: Any) -> tuple[Any, Any]:
-    """(nabla_b, nabla_w) from what backprop(x, y) returned. The book's order is (nabla_b, nabla_w);
-    a network that returns (nabla_w, nabla_b) (its own update code reads them so) is read in its order,
-    recognised by the shapes: swapped, more of them fit the weights and biases than in order (a count, not
-    all of them: one gradient of a wrong shape must not turn the reading of every other one around)."""
-    if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
-        raise ModelError(f"backprop(x, y) returned {type(returned).__name__}, not (nabla_b, nabla_w)")
-    first, second = returned
-
-    def fitting(grads: Any, params: list[np.ndarray]) -> int:
-        if not isinstance(grads, (list, tuple)):
-            return 0
-        return sum(np.shape(g) == p.shape for g, p in zip(grads, params))
-
-    swapped = fitting(first, net.weights) + fitting(second, net.biases)
-    if swapped > fitting(first, net.biases) + fitting(second, net.weights):
-        return second, first
-    return first, second
-
-
-def _nielsen_gradients(returned: Any, net: Any) -> dict[str, Any]:
-    nabla_b, nabla_w = nielsen_nablas(returned, net)
-    out: dict[str, Any] = {}
-    for i in range(len(net.weights)):
-        out[f"weights[{i}]"] = nabla_w[i] if i < len(nabla_w) else None
-        out[f"biases[{i}]"] = nabla_b[i] if i < len(nabla_b) else None
-    return out
 
 
 _INDEX = re.compile(r"^(?P<stem>.*?)(?P<index>\d+)$")

@@ -253,6 +253,14 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
         signature = inspect.signature(cls)
     except (TypeError, ValueError):
         raise BuildError(f"{cls.__name__}: gradlab cannot read its constructor's arguments") from None
+    kwargs, sizes = _arguments(cls, signature, sizes, options, for_check=for_check)
+    return _constructed(cls, signature, kwargs), kwargs, sizes
+
+
+def _arguments(cls: type, signature: inspect.Signature, sizes: Sizes, options: dict[str, Any] | None, *,
+               for_check: bool) -> tuple[dict[str, Any], Sizes]:
+    """(the constructor's arguments gradlab gives, by name; the sizes, with images where it takes them), or
+    `NotRunnable` for an argument gradlab cannot give (a vocabulary, a cost object, a name it does not know)."""
     kwargs: dict[str, Any] = {}
     for name, p in signature.parameters.items():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -284,8 +292,14 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
             raise NotRunnable(f"{cls.__name__}({name}=?): gradlab does not know what to give {name!r}, so it cannot "
                               "build the model; not checked: give it a default, or name it as courses do (input_dim, "
                               "hidden_dim, num_classes, sizes, ...)")
+    return kwargs, sizes
+
+
+def _constructed(cls: type, signature: inspect.Signature, kwargs: dict[str, Any]) -> Any:
+    """`cls(**kwargs)`; what its constructor raises is said in one line, as gradlab's doing (`NotRunnable`) or the
+    constructor's (`BuildError`). An ImportError passes through: the caller says what this machine lacks."""
     try:
-        model = cls(**kwargs)
+        return cls(**kwargs)
     except ImportError:  # something this machine lacks: the caller says so, as for a layer
         raise
     except Exception as exc:  # the user's constructor: its error, in one line, is the message
@@ -304,7 +318,6 @@ def build(cls: type, sizes: Sizes, options: dict[str, Any] | None = None, *,
                               "cannot build the model; not checked") from None
         raise BuildError(f"{described(cls, kwargs)} raised {type(exc).__name__}: {said}; gradlab builds models small "
                          "by these arguments, so the constructor must accept them") from None
-    return model, kwargs, sizes
 
 
 _KEEP = object()

@@ -25,16 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.adapters import (
-    ModelError,
-    backprop_of,
-    convention_of,
-    feedforward_of,
-    nielsen_nablas,
-    parameters_of,
-    seeded,
-)
+from gradlab.models.adapters import convention_of, parameters_of, seeded
 from gradlab.models.build import BuildError, Sizes, build, described
+from gradlab.models.errors import ModelError
+from gradlab.models.nielsen import backprop_of, feedforward_of, nielsen_nablas
 from gradlab.training.mnist import MnistData
 from gradlab.training.optimizers import Adam, Momentum
 
