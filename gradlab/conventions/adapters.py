@@ -74,11 +74,9 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
             layer.params[name] = value
         return layer
     if isinstance(target, tuple) and entry.options.get("pair") == "prime":  # mse + mse_prime, tanh + tanh_prime
-        from gradlab.conventions.derivative_classes import activation_pair_layer
-        from gradlab.conventions.function_inputs import LossPairLayer
+        from gradlab.conventions.derivative_classes import pair_layer
 
-        return LossPairLayer(target[0], target[1], kind, case) if kind.is_loss else \
-            activation_pair_layer(target[0], target[1], kind, case, entry.name)
+        return pair_layer(target[0], target[1], kind, case, entry.name)
     if isinstance(target, tuple) and (style := inputs_style(target[0], target[1], kind)) is not None:
         from gradlab.conventions.function_inputs import InputsFunctionLayer
 

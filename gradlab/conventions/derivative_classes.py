@@ -26,8 +26,7 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "activation_pair_layer", "derivative_layer",
-           "takes_its_input"]
+__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "derivative_layer", "pair_layer", "takes_its_input"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
@@ -99,12 +98,16 @@ class DerivativeClassLayer(Layer):
         return dout * derivative, {}
 
 
-def activation_pair_layer(activation: Any, derivative: Any, kind: Kind, case: Case, name: str) -> Layer:
-    """The layer for an activation function and its derivative, judged on the Jacobian's diagonal where that is all
-    an elementwise derivative can be (a softmax's), as `derivative_layer` is."""
+def pair_layer(function: Any, derivative: Any, kind: Kind, case: Case, name: str) -> Layer:
+    """The layer for a loss and its derivative (`gradlab.conventions.function_inputs.LossPairLayer`), or for an
+    activation and its derivative, judged on the Jacobian's diagonal where that is all an elementwise derivative can
+    be (a softmax's), as `derivative_layer` is."""
+    from gradlab.conventions.function_inputs import LossPairLayer
     from gradlab.conventions.library_objects import DiagonalOnly
 
-    return DiagonalOnly(ActivationPairLayer(activation, derivative, kind), case, name)
+    if kind.is_loss:
+        return LossPairLayer(function, derivative, kind, case)
+    return DiagonalOnly(ActivationPairLayer(function, derivative, kind), case, name)
 
 
 class ActivationPairLayer(Layer):
