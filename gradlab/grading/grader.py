@@ -149,14 +149,23 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         first = made[0].first_output if made else None
         tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first))
         tally.refuse_precision(result, assignment.precision, spec, display)
+    return _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
+
+
+def _settled(grade: LayerGrade, tally: Tally, kind: Kind, assignment: Assignment, single: list[str],
+             dropped: tuple[int, int]) -> LayerGrade:
+    """The layer's parts once every case is in: float32 gradients labelled, a dropout that never dropped a unit
+    failed, and no backward credited when the forward is not the right function."""
     tally.settle()
     if single and assignment.precision is None:  # labelled as `gradlab check` labels it (a required one refuses it)
-        grade.warnings.append(float32_note(list(single)))
-    if kind.must_drop and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and parts["forward"].passed:
-        parts["forward"].passed = False
-        parts["forward"].codes = ["mismatch"]
-        parts["forward"].message = f"forward never dropped a unit in {size} outputs: in training mode it must " \
-                                   "zero each unit with the dropout probability"
+        grade.warnings.append(float32_note(single))
+    zeros, size = dropped
+    forward = next((p for p in grade.parts if p.component == "forward"), None)
+    if kind.must_drop and size >= DROPOUT_MIN_OUTPUTS and zeros == 0 and forward is not None and forward.passed:
+        forward.passed = False
+        forward.codes = ["mismatch"]
+        forward.message = f"forward never dropped a unit in {size} outputs: in training mode it must " \
+                          "zero each unit with the dropout probability"
         tally.wrong_function = True
     if tally.wrong_function:
         for p in grade.parts:
