@@ -26,7 +26,7 @@ from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_NAMES", "construct"]
+__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct"]
 
 #: the article's names for forward and backward
 PROPAGATION_METHODS = ("forward_propagation", "backward_propagation")
@@ -62,6 +62,8 @@ SIZE_NAMES = {
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }
 _ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
+#: the constructor arguments gradlab fills from the case's sizes and hyper-parameters, never an array
+SIZE_AND_HYPER_NAMES = frozenset(_ALL_SIZE_NAMES | set(_HYPER_ALIASES))
 #: constructor arguments for the shape of one sample, and for a window's (height, width)
 _INPUT_SHAPE_NAMES = ("input_shape", "in_shape", "inputs_shape", "shape_in", "d_in", "input_dims", "image_shape")
 _WINDOW_SHAPE_NAMES = ("filter_shape", "kernel_shape", "pool_shape", "window_shape", "pool_window")

@@ -27,7 +27,7 @@ from gradlab.conventions.calling import (
     has_required_arg,
     signature,
 )
-from gradlab.conventions.class_construction import LR_NAMES, construct
+from gradlab.conventions.class_construction import LR_NAMES, SIZE_AND_HYPER_NAMES, construct
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
     LOSS_ATTRIBUTES,
@@ -332,7 +332,7 @@ def _learning_rate_argument(backward: Any) -> bool:
 
 def _keeps_no_array(obj: Any, cls: type) -> bool:
     """Whether the built layer holds no parameter at all where its kind has some, and was given none: its
-    constructor requires no argument, and no attribute (nor a params/parameters store) holds an array or a
+    constructor requires no argument but sizes, and no attribute (nor a params/parameters store) holds an array or a
     list of them. Such a class shares a parametrised kind's name without being one (nnfs-style libraries'
     `Linear` activation, a LayerNorm without gamma and beta); a layer given W that forgot to keep it is not."""
     try:
@@ -340,7 +340,8 @@ def _keeps_no_array(obj: Any, cls: type) -> bool:
                     if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):  # a builtin's __init__: nothing of the user's was required
         required = []
-    if required:
+    # sizes and hyper-parameters (Conv2D(n_filters, kernel_size), built from the case's) give the layer no array
+    if any(p.name.lower() not in SIZE_AND_HYPER_NAMES for p in required):
         return False
     for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
