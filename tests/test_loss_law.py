@@ -91,3 +91,27 @@ def test_a_loss_that_cannot_take_one_sample_is_not_judged():
         return 1.0
 
     assert batch_loss_law(needs_three, x, t) is None
+
+
+def _softmax_loss_function(gradient_axis: int):
+    """CS231n's softmax_loss(x, y) whose loss is right and whose dx normalises over `gradient_axis` (1 is right)."""
+
+    def softmax_loss(x, y):
+        n = x.shape[0]
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_z = np.log(np.exp(shifted).sum(axis=1))
+        loss = np.mean(log_z - shifted[np.arange(n), y])
+        e = np.exp(shifted)
+        dx = e / e.sum(axis=gradient_axis, keepdims=True)
+        dx[np.arange(n), y] -= 1
+        return loss, dx / n
+
+    return softmax_loss
+
+
+def test_a_loss_whose_backward_alone_normalises_over_the_batch_is_couples_samples():
+    """The loss obeys the law; its dx does not treat samples on their own: sample 0's dx, asked with a second sample
+    beside it, is no longer proportional to its dx alone."""
+    wrong = check(_softmax_loss_function(0), kind="softmax_with_loss")
+    assert wrong.bug_codes[:1] == ["couples-samples"], wrong.bug_codes
+    assert check(_softmax_loss_function(1), kind="softmax_with_loss").verdict != FAIL

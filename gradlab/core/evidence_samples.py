@@ -103,6 +103,8 @@ class SampleQuestions(LayerOnCase):
             first, second = sample0(alone, self.t), sample0(alone, self.t, 1.5)
             noise = float(np.linalg.norm(first - second)) / max(float(np.linalg.norm(first)), 1e-300)
             own = n0.reshape(-1)
+            if self._backward_couples(others, labels):
+                return True
             for other, t in ((o, t) for o in others for t in labels):
                 g = sample0(np.concatenate([self.x, other], axis=0), t)
                 if not np.any(own) or not np.any(g):
@@ -115,6 +117,33 @@ class SampleQuestions(LayerOnCase):
             return False
 
         return self._quietly(coupled)
+
+    def _backward_couples(self, others: tuple[np.ndarray, ...], labels: list[Any]) -> bool:
+        """Whether backward's own dx for sample 0 stops being proportional to what it returns for sample 0 alone
+        when another sample joins: a loss computed right whose backward normalises over the batch axis (a softmax's
+        probabilities over axis 0 in dx alone). Exact (no finite differences): a backward that treats samples on
+        their own gives sample 0 the same dx, up to the mean's 1/N, whatever it gets wrong."""
+        G = np.ones(()) if self.G is None else np.asarray(self.G)
+
+        def dx0(xs: np.ndarray, ts: Any) -> np.ndarray | None:
+            dx, _ = self._backward_after_forward(xs.copy(), ts, G.copy())
+            return None if dx is None else np.asarray(dx, dtype=np.float64)[:1].reshape(-1)
+
+        alone = dx0(np.array(self.x), self.t)
+        if alone is None or not np.all(np.isfinite(alone)):
+            return False
+        for other, t in ((o, t) for o in others for t in labels):
+            g = dx0(np.concatenate([self.x, other], axis=0), t)
+            if g is None or g.shape != alone.shape or not np.all(np.isfinite(g)):
+                continue
+            if not np.any(alone):
+                if np.any(g):
+                    return True
+                continue
+            c = float(g @ alone) / float(alone @ alone)
+            if np.linalg.norm(g - c * alone) > 1e-6 * max(float(np.linalg.norm(g)), 1e-300):
+                return True
+        return False
 
     def factor_on_a_doubled_batch(self, *, max_size: int = 2000) -> float | None:
         """The factor between backward's dx and the true one for the case's samples when the batch holds each
