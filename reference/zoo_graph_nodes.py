@@ -65,5 +65,5 @@ def flatten_backward_for_columns(dout, cache):
     return dout.T.reshape(cache)  # BUG: .T belongs to samples as columns; here dout's rows are the samples
 
 
-register_pair(flatten_forward, flatten_backward_for_columns, kind="flatten_layer", bug="couples-samples",
+register_pair(flatten_forward, flatten_backward_for_columns, kind="flatten_layer", bug="transposed",
               name="flatten_dout_transposed", note="dout.T reshaped: a flatten for samples as columns")
