@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
+from gradlab.cases.more_precise import failing_size, more_precise
 from gradlab.cases.other_layouts import in_columns, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
@@ -114,23 +115,6 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     return replace(report, hints=hints) if hints else report
 
 
-def _more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None) -> tuple[CaseResult, list[str]]:
-    """A failure read as mismatch on the smallest case may show its pattern on a larger one (a gradient moved by the
-    pad needs a width of 3 or more): the largest failing case the search met, then the kind's own fixed case of the
-    batch-versus-per-sample run; the first whose failure a code more precise than mismatch names is shown."""
-    kind = KINDS.get(entry.kind)
-    fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
-    for other in (largest, fixed):
-        case = run_case(entry, other) if isinstance(other, dict) else other
-        if case is not None and case.failed and set(case.bug_codes) - {"mismatch", "crashed"}:
-            return case, case.bug_codes
-    return failing, failing.bug_codes
-
-
-def _failing_size(result: CaseResult) -> int:
-    return sum(0 if g.analytic is None else int(g.analytic.size) for g in result.gradients if not g.passed)
-
-
 def _gradlab_line(exc: BaseException) -> str:
     """`, at gradlab/core/check.py:160`: the innermost line of gradlab's own code the exception passed."""
     package = Path(__file__).resolve().parents[1]
@@ -155,7 +139,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
         worst.add(result.gradients)
         if result.failed and result.gradients and "crashed" not in result.bug_codes:
             ran[:] = ran or [result]
-            if not largest or _failing_size(result) > _failing_size(largest[0]):
+            if not largest or failing_size(result) > failing_size(largest[0]):  # the most failing elements
                 largest[:] = [result]
         for w in result.warnings:
             warned.setdefault(w.message, w)
@@ -379,7 +363,7 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
             else:
                 codes, failing = larger.bug_codes, larger
     if not extreme and not one_at_a_time and set(codes) == {"mismatch"}:
-        failing, codes = _more_precise(entry, failing, largest)
+        failing, codes = more_precise(entry, failing, largest, lambda spec: run_case(entry, spec))
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)
     # a failure on shapes alone (a crash, a transposed gradient broadcast to a square) may hide gradients that are

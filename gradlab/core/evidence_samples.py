@@ -119,29 +119,26 @@ class SampleQuestions(LayerOnCase):
         return self._quietly(coupled)
 
     def _backward_couples(self, others: tuple[np.ndarray, ...], labels: list[Any]) -> bool:
-        """Whether backward's own dx for sample 0 stops being proportional to what it returns for sample 0 alone
-        when another sample joins: a loss computed right whose backward normalises over the batch axis (a softmax's
-        probabilities over axis 0 in dx alone). Exact (no finite differences): a backward that treats samples on
-        their own gives sample 0 the same dx, up to the mean's 1/N, whatever it gets wrong."""
+        """Whether backward's own dx for sample 0 changes when only the other sample of a batch of two changes: a
+        loss computed right whose backward normalises over the batch axis (a softmax's probabilities over axis 0 in
+        dx alone). Exact (no finite differences); batches of one size only, so that a backward depending on the
+        batch size alone (np.eye(samples)[y]) is not taken for one mixing samples."""
         G = np.ones(()) if self.G is None else np.asarray(self.G)
 
-        def dx0(xs: np.ndarray, ts: Any) -> np.ndarray | None:
-            dx, _ = self._backward_after_forward(xs.copy(), ts, G.copy())
+        def dx0(other: np.ndarray, ts: Any) -> np.ndarray | None:
+            dx, _ = self._backward_after_forward(np.concatenate([self.x, other], axis=0), ts, G.copy())
             return None if dx is None else np.asarray(dx, dtype=np.float64)[:1].reshape(-1)
 
-        alone = dx0(np.array(self.x), self.t)
-        if alone is None or not np.all(np.isfinite(alone)):
-            return False
-        for other, t in ((o, t) for o in others for t in labels):
-            g = dx0(np.concatenate([self.x, other], axis=0), t)
-            if g is None or g.shape != alone.shape or not np.all(np.isfinite(g)):
+        for t in labels:
+            g1, g2 = dx0(others[0], t), dx0(others[1], t)
+            if g1 is None or g2 is None or g1.shape != g2.shape or not np.all(np.isfinite(g1) & np.isfinite(g2)):
                 continue
-            if not np.any(alone):
-                if np.any(g):
+            if not np.any(g1) or not np.any(g2):
+                if np.any(g1) != np.any(g2):
                     return True
                 continue
-            c = float(g @ alone) / float(alone @ alone)
-            if np.linalg.norm(g - c * alone) > 1e-6 * max(float(np.linalg.norm(g)), 1e-300):
+            c = float(g2 @ g1) / float(g1 @ g1)
+            if np.linalg.norm(g2 - c * g1) > 1e-6 * max(float(np.linalg.norm(g2)), 1e-300):
                 return True
         return False
 

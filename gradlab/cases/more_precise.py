@@ -1,0 +1,43 @@
+"""A failure read as mismatch on the smallest case, shown where it can be named more precisely.
+
+Hypothesis shrinks a failing case to the smallest one, often one pixel wide or one feature long, where no pattern in
+the numbers shows (a gradient moved by the pad needs a width of 3 or more to be seen moved). When the smallest case
+reads `mismatch`, the largest failing case the search met on the way, then the kind's own fixed case of the
+batch-versus-per-sample run, is asked; the first whose failure a more precise code names is shown instead (the
+report still names the smallest failing case). A factor is no such code: one fits any gradient with one live
+element per sample (a loss's one-hot class) on any case.
+Non-goal: running the cases (`gradlab.cases.runner` gives `run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gradlab.conventions.registry import Entry
+from gradlab.core.results import CaseResult
+from gradlab.kinds import KINDS
+
+__all__ = ["FACTOR_CODES", "failing_size", "more_precise"]
+
+#: codes that say a factor, which never replace a mismatch
+FACTOR_CODES = ("scaled", "missing-batch-mean", "extra-batch-mean")
+
+
+def failing_size(result: CaseResult) -> int:
+    """How many elements the case's failing gradients hold: the largest case is the one most likely to show a
+    pattern."""
+    return sum(0 if g.analytic is None else int(g.analytic.size) for g in result.gradients if not g.passed)
+
+
+def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
+                 run: Callable[[dict[str, Any]], CaseResult]) -> tuple[CaseResult, list[str]]:
+    """The case to show for a failure the smallest case reads as mismatch, and its codes (see the module
+    docstring)."""
+    kind = KINDS.get(entry.kind)
+    fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
+    for other in (largest, fixed):
+        case = run(other) if isinstance(other, dict) else other
+        if case is not None and case.failed and set(case.bug_codes) - {"mismatch", "crashed", *FACTOR_CODES}:
+            return case, case.bug_codes
+    return failing, failing.bug_codes
