@@ -27,7 +27,7 @@ from gradlab.kinds import Kind, kind_for_stem
 if TYPE_CHECKING:
     from gradlab.conventions.discover import Found
 
-__all__ = ["ConventionNames", "required_beyond"]
+__all__ = ["ConventionNames", "arguments_given", "fixed_parameters", "required_beyond"]
 
 
 class ConventionNames:
@@ -131,16 +131,29 @@ class ConventionNames:
         return True
 
 
-def required_beyond(forward: Any, kind: Kind) -> str | None:
-    """The required arguments of `forward` past those a forward of `kind` is given (x, the parameters,
-    positional hyper-parameters, the dicts), or None: CS231n students' `affine_relu_forward_helper(x, w,
-    b, gamma, beta, bn_param, normalization, dropout, do_param)` is a helper, not an affine-ReLU."""
+def fixed_parameters(forward: Any) -> list[inspect.Parameter] | None:
+    """The parameters of `forward`'s signature, or None when it has none to read or takes *args (then any number
+    of arguments fits)."""
     try:
         params = list(inspect.signature(forward).parameters.values())
     except (TypeError, ValueError):
         return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
+    return None if any(p.kind is p.VAR_POSITIONAL for p in params) else params
+
+
+def arguments_given(kind: Kind) -> int:
+    """How many positional arguments a forward of `kind` is given: x, the parameters, positional
+    hyper-parameters, the dicts."""
+    return 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+
+
+def required_beyond(forward: Any, kind: Kind) -> str | None:
+    """The required arguments of `forward` past those a forward of `kind` is given (`arguments_given`), or None:
+    CS231n students' `affine_relu_forward_helper(x, w, b, gamma, beta, bn_param, normalization, dropout,
+    do_param)` is a helper, not an affine-ReLU."""
+    params = fixed_parameters(forward)
+    if params is None:
         return None
-    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+    given = arguments_given(kind)
     extra = [p.name for p in params[given:] if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
     return ", ".join(extra) or None

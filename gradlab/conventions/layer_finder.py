@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.class_construction import PROPAGATION_METHODS
-from gradlab.conventions.convention_names import ConventionNames, required_beyond
+from gradlab.conventions.convention_names import ConventionNames, arguments_given, fixed_parameters, required_beyond
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, activation_inside, returns_loss_only
@@ -98,14 +98,11 @@ def _own_argument_in_place(forward: Any, kind: Kind) -> str | None:
     """The forward's arguments when it takes fewer than gradlab gives and the last is none of the course's names:
     a learner's `conv_relu_pool_forward(x, w, b, sandwich_param)` holding conv and pool settings in one dict of its
     own. None otherwise (a forward missing the course's argument, `affine_forward(x, w)`, is run and crashes)."""
-    try:
-        params = list(inspect.signature(forward).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
+    params = fixed_parameters(forward)
+    if params is None:
         return None
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    given = 1 + len(kind.params) + len(kind.positional_hyper) + bool(kind.param_dict) + len(kind.more_param_dicts)
+    given = arguments_given(kind)
     names = {n.lower() for n in (*kind.params, *kind.positional_hyper, kind.param_dict or "", *kind.more_param_dicts)}
     if len(positional) >= given or len(positional) < 2 or positional[-1].lower() in names:
         return None
