@@ -4,6 +4,7 @@ costs the same number of forward calls however large the array is."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -17,8 +18,10 @@ from gradlab.cases.strategies import specs
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.discover import entry_for
 from gradlab.conventions.registry import Entry, load_reference
+from gradlab.conventions.unbatched import UNBATCHED
 from gradlab.core.check import check_case
 from gradlab.core.projection import DIRECTIONS, ProjectionResult, projected_check
+from gradlab.core.protocol import LayerCrash
 from gradlab.kinds import KINDS, build_case
 
 REFERENCE = load_reference()
@@ -60,13 +63,27 @@ def _affine(N: int, D: int, M: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 @pytest.mark.parametrize("entry", [e for e in CORRECT if _targets(e)], ids=lambda e: f"{e.name}-{e.convention}")
 def test_every_correct_reference_layer_passes_the_projection_on_many_cases(entry: Entry) -> None:
     kind = KINDS[entry.kind]
+    # a layer written for one sample with no batch axis (a single image's convolution) is run so, as the runner
+    # finds it: on batches of one given to it without the batch axis
+    one: dict[str, Any] = {}
+    probe = build_case(kind, {"N": 2, **kind.batch_spec(entry.convention), "seed": 0})
+    try:
+        adapt(entry, kind, probe).forward(probe.x, probe.t)
+    except LayerCrash:
+        single = replace(entry, options={**entry.options, "samples": UNBATCHED})
+        alone = build_case(kind, {"N": 1, **kind.batch_spec(entry.convention), "seed": 0})
+        try:
+            adapt(single, kind, alone).forward(alone.x, alone.t)
+            entry, one = single, {"N": 1}
+        except LayerCrash:  # crashes either way on this probe (PReLU's slope form is probed next): batched
+            pass
     # a layer written for (N, D) only is drawn 2-D inputs, as the runner does
     flat = not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None))
     # and in the form of its parameters it is written for (PReLU's one slope), as the runner probes it
     form = parameter_form(kind, entry.convention, partial(forward_backward, entry, kind))
 
     @settings(max_examples=30, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(specs(kind, convention=entry.convention, flat_input=flat).map(lambda s: {**s, **form}))
+    @given(specs(kind, convention=entry.convention, flat_input=flat).map(lambda s: {**s, **form, **one}))
     def run(spec: dict[str, Any]) -> None:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
