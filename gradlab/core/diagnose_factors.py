@@ -28,7 +28,7 @@ import numpy as np
 
 from gradlab.core import numeric
 from gradlab.core.diagnose_routes import quietly
-from gradlab.core.diagnose_where import AGREES, EXPLAINED, Found, without_upstream
+from gradlab.core.diagnose_where import EXPLAINED, Found, agrees, norm, without_upstream
 from gradlab.core.evidence import Evidence
 
 #: an array has to hold at least this many distinct values (in magnitude) to be a factor: a mask (0 and 1, or 0 and
@@ -40,19 +40,6 @@ MAX_HELD = 1 << 16
 MAX_ONES_SIZE = 512
 #: reductions of products with more axes than this are not searched (2**ndim sums)
 MAX_AXES = 6
-
-
-def _norm(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a.reshape(-1)))
-
-
-def _agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> bool:
-    """`predicted` is `what` to AGREES of its norm and EXPLAINED of the observed error ||a - n||, as every hypothesis
-    of `gradlab.core.diagnose_where` is judged: it must account for the error itself, not merely come close."""
-    if predicted is None or predicted.shape != what.shape or not np.all(np.isfinite(predicted)):
-        return False
-    off = _norm(predicted - what)
-    return _norm(what) > 0 and off <= AGREES * _norm(what) and off <= EXPLAINED * error
 
 
 def _names(ev: Evidence) -> dict[int, str]:
@@ -146,21 +133,21 @@ def parameter_from_held_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
     held = [A for _, A in named]
     if not held:
         return None
-    error = _norm(a - n)
+    error = norm(a - n)
     right: dict[tuple[int, ...], list[int]] = {}  # the axes over which sum(G * B) is the true gradient, by B
     wrong: dict[tuple[int, ...], int] = {}
     for i, A in enumerate(held):
         for axes, r in _sums(G * A, a.shape):
-            if _agrees(r, n, error):
+            if agrees(r, n, error):
                 right.setdefault(axes, []).append(i)
-            elif _agrees(r, a, error):
+            elif agrees(r, a, error):
                 wrong.setdefault(axes, i)
     if not wrong:
         return None
     if not right:
         B = _multiplied(ev)
         if B is not None and B.shape == G.shape:
-            right = {axes: [-1] for axes, r in _sums(G * B, a.shape) if _agrees(r, n, error)}
+            right = {axes: [-1] for axes, r in _sums(G * B, a.shape) if agrees(r, n, error)}
     for axes, i in wrong.items():
         if axes in right:
             return Found("wrong-input", f"{name} is dout times {_array(named[i])}, summed as the true {name} sums it: "
@@ -197,11 +184,11 @@ def factor_left_out(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None
     the chain rule's product is missing. The factor must vary (a constant is a scale, a 0/1 array a mask)."""
     if ev is None or a.shape != n.shape or a.size < 2:
         return None
-    error = _norm(a - n)
+    error = norm(a - n)
     for F, how in _factors(ev, a.shape):
         if np.unique(np.round(np.abs(F), 9)).size < MIN_DISTINCT:
             continue
-        if _agrees(a * F, n, error):
+        if agrees(a * F, n, error):
             return Found("dropped-term", f"{name} is the true gradient with one factor of its product left out: "
                          f"{how} it is the true gradient (e.g. sigmoid's dout * (1 - out) where dout * out * (1 - out) "
                          "belongs): multiply the missing factor in")
@@ -237,8 +224,8 @@ def upstream_left_out(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndar
     else:
         return None
     predicted = np.asarray(ev.show(np.asarray(true_for_ones, dtype=np.float64)), dtype=np.float64)
-    if predicted.shape != a.shape or not _agrees(predicted, a, _norm(a - n)) or \
-            _norm(predicted - n) <= EXPLAINED * _norm(n):
+    if predicted.shape != a.shape or not agrees(predicted, a, norm(a - n)) or \
+            norm(predicted - n) <= EXPLAINED * norm(n):
         return None
     return Found("dropped-term", f"{name} is the true gradient for an upstream gradient of ones: dout is left out of "
                  "its terms; multiply each term of the sum by its element of dout (e.g. dw += window * dout[n, f, i, "

@@ -18,12 +18,8 @@ import numpy as np
 
 from gradlab.core import diagnose_factors, diagnose_misread, diagnose_where, numeric
 from gradlab.core.diagnose_routes import quietly
-from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
+from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor, norm
 from gradlab.core.evidence import Evidence
-
-
-def _norm(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a.reshape(-1)))
 
 
 def upstream_summed_over_batch(name: str, ev: Evidence | None) -> Found | None:
@@ -45,7 +41,7 @@ def upstream_summed_over_batch(name: str, ev: Evidence | None) -> Found | None:
         a = G.reshape(-1) @ A
         p = np.broadcast_to(G.sum(axis=0, keepdims=True), G.shape).reshape(-1) @ J
         c, residual = fit_factor(a, p)
-        if not np.isfinite(c) or residual > FITS or not _norm(p):
+        if not np.isfinite(c) or residual > FITS or not norm(p):
             return None
         factors.append(c)
     N = y.shape[0]
@@ -137,7 +133,7 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
     if usable.sum() >= 2:
         term = G * y / np.where(usable, x, 1.0)
         for kept, what in ((term, "g(x) = y / x"), (n - term, "x * g'(x)")):
-            if np.all(np.abs(a[usable] - kept[usable]) <= tol) and _norm(n[usable] - kept[usable]) > tol:
+            if np.all(np.abs(a[usable] - kept[usable]) <= tol) and norm(n[usable] - kept[usable]) > tol:
                 other = "x * g'(x)" if what.startswith("g(x)") else "g(x) = y / x"
                 return Found("dropped-term", f"{name} is dout * {what} alone: the layer is y = x * g(x), whose "
                              f"derivative g(x) + x * g'(x) is a product rule, and the term {other} is missing")

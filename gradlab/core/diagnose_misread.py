@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core.diagnose_where import AGREES, EXPLAINED, Found
+from gradlab.core.diagnose_where import Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.stored_arrays import with_each_stored_array_misread
 
 __all__ = ["stored_array_misread"]
 
 
-def _norm(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a.reshape(-1)))
-
-
 def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
     """`name` is computed with one array the forward stored where another belongs (`dx = self.x - t` where the
     softmax's output `self.y` belongs; `dgamma` from the centred x where the normalised one belongs)."""
-    if ev is None or a.shape != n.shape or _norm(n) == 0:
+    if ev is None or a.shape != n.shape:
         return None
-    error = _norm(a - n)
+    error = norm(a - n)
     for m in with_each_stored_array_misread(ev):
-        # the substitution must account for the error itself, as every hypothesis of diagnose_where must
-        off = _norm(m.gradient - n)
-        if np.all(np.isfinite(m.gradient)) and off <= AGREES * _norm(n) and off <= EXPLAINED * error:
+        if agrees(m.gradient, n, error):  # it must account for the error itself, as every hypothesis must
             return Found("wrong-input", f"{name} reads {m.read} where {m.belongs} belongs: with {m.read}'s values "
                          f"replaced by {m.belongs}'s after the forward, backward returns the true {name} (a derivative "
                          "evaluated at the wrong one of the arrays the forward kept)")

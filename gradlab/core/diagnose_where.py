@@ -53,18 +53,18 @@ class Found:
     sentence: str
 
 
-def _norm(a: np.ndarray) -> float:
+def norm(a: np.ndarray) -> float:
     return float(np.linalg.norm(a.reshape(-1)))
 
 
-def _agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> bool:
+def agrees(predicted: np.ndarray | None, what: np.ndarray, error: float) -> bool:
     """`predicted` matches `what` to AGREES of its norm and to EXPLAINED of the observed error ||a - n||: a
     hypothesis must account for the error itself, not merely come close to a gradient the error barely moves
     (at inputs near 0, sigmoid(x) and sigmoid(y) agree to 1e-4 and still differ by the whole error)."""
     if predicted is None or predicted.shape != what.shape or not np.all(np.isfinite(predicted)):
         return False
-    off = _norm(predicted - what)  # a vanishing `what` is matched by anything that vanishes: no evidence
-    return _norm(what) > 0 and off <= AGREES * _norm(what) and off <= EXPLAINED * error
+    off = norm(predicted - what)  # a vanishing `what` is matched by anything that vanishes: no evidence
+    return norm(what) > 0 and off <= AGREES * norm(what) and off <= EXPLAINED * error
 
 
 def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -80,15 +80,15 @@ def wrong_input(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) ->
     if not ev.shape_preserving:
         return None
     y = ev.y0
-    error = _norm(a - n)
+    error = norm(a - n)
     x_is, y_is = input_and_output_names(ev)
-    if _agrees(ev.analytic_with_input(y), n, error):
+    if agrees(ev.analytic_with_input(y), n, error):
         return Found("wrong-input", f"{name} is the derivative evaluated at the input {x_is} where its formula needs "
                      f"the output {y_is}: handed its own output as input, backward returns the true gradient (e.g. "
                      f"the derivatives of tanh, 1 - {y_is}**2, and sigmoid, {y_is} * (1 - {y_is}), read the output)")
     # a formula in x applied to y: the true gradient at input y, measured where the layer acts element-wise
-    if _agrees(ev.elementwise_gradient(ev.x), n, error):
-        if _agrees(ev.elementwise_gradient(y), a, error):
+    if agrees(ev.elementwise_gradient(ev.x), n, error):
+        if agrees(ev.elementwise_gradient(y), a, error):
             return Found("wrong-input", f"{name} is the derivative evaluated at the output {y_is} where it belongs at "
                          f"the input {x_is}: it equals the true gradient at input {y_is} (e.g. sigmoid({y_is}) * (1 - "
                          f"sigmoid({y_is})) where the derivative is sigmoid({x_is}) * (1 - sigmoid({x_is})) = {y_is} * "
@@ -101,9 +101,9 @@ def parameter_untransposed(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence
     belongs): with that parameter's values transposed after the forward, backward returns the true gradient."""
     if ev is None or a.shape != n.shape:
         return None
-    error = _norm(a - n)
+    error = norm(a - n)
     for p, g in with_each_square_parameter_transposed(ev).items():
-        if _agrees(g, n, error):
+        if agrees(g, n, error):
             return Found("transposed", f"{name} uses {p} where {p}.T belongs: with {p}'s values transposed after the "
                          f"forward, backward returns the true {name} (in {name} = dout @ {p} where dout @ {p}.T "
                          f"belongs, or in a gradient that {name} is computed from)")
@@ -113,7 +113,7 @@ def parameter_untransposed(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence
 def _parameter_from_wrong_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence) -> Found | None:
     """A parameter's gradient built from the input x or the output y where another array belongs."""
     for array, product in ev.upstream_times().items():
-        if _agrees(product, a, _norm(a - n)):
+        if agrees(product, a, norm(a - n)):
             return Found("wrong-input", f"{name} is dout * {array} summed over the batch: its formula reads the "
                          f"{'input x' if array == 'x' else 'output'} where another array belongs (e.g. dgamma = "
                          "sum(dout * x_hat) with x_hat the normalised input, not x)")
@@ -152,10 +152,10 @@ def stored_in_the_wrong_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
     if ev is None or ev.target == "x":
         return None
     for other, g in ev.other_true_gradients().items():
-        if _agrees(g, a, _norm(a - n)):
+        if agrees(g, a, norm(a - n)):
             theirs = ev.analytic_gradients().get(other)
             if theirs is not None and theirs.shape == g.shape and \
-                    _norm(theirs - g) <= 1e-4 * max(_norm(g), 1e-300):  # the other is right itself: not a swap
+                    norm(theirs - g) <= 1e-4 * max(norm(g), 1e-300):  # the other is right itself: not a swap
                 return Found("mismatch", f"{name} equals {other}'s true gradient while {other} is right too: {name} "
                              f"is computed with {other}'s formula, a factor short (e.g. dgamma = sum(dout) where "
                              "gamma multiplies x_hat, so dgamma = sum(dout * x_hat))")
@@ -218,8 +218,8 @@ def _fits_per_group(ds: list[np.ndarray], us: list[np.ndarray], axes: tuple[int,
     if not np.all(np.isfinite(num)) or not np.any(den):
         return False
     K = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-    left = sum(_norm(d - K * u) for d, u in zip(ds, us))
-    return bool(np.any(K)) and left <= FITS * sum(_norm(d) for d in ds)
+    left = sum(norm(d - K * u) for d, u in zip(ds, us))
+    return bool(np.any(K)) and left <= FITS * sum(norm(d) for d in ds)
 
 
 def upstream_summed_elsewhere(name: str, ev: Evidence | None) -> Found | None:
@@ -237,7 +237,7 @@ def upstream_summed_elsewhere(name: str, ev: Evidence | None) -> Found | None:
     D = jac[0] - jac[1]
     Gs = [G1, np.random.default_rng(5).standard_normal(G1.shape)]
     ds = [(G.reshape(-1) @ D).reshape(G1.shape) for G in Gs]
-    if not _norm(ds[0]):
+    if not norm(ds[0]):
         return None
     # a sum over axes of length 1 (the batch at N=1) sums nothing: there, dout minus its sum over the other axes
     # fits any antisymmetric error dout @ (W - W.T) with a coefficient per feature, a reduction it is not
@@ -279,10 +279,10 @@ def error_along_output(name: str, ev: Evidence | None) -> Found | None:
     D = jac[0] - jac[1]
     for G in (G1, np.random.default_rng(3).standard_normal(G1.shape)):
         d = (G.reshape(-1) @ D).reshape(N, -1)
-        if not _norm(d):
+        if not norm(d):
             return None
         alpha = np.sum(d * y, axis=1, keepdims=True) / np.sum(y * y, axis=1, keepdims=True)
-        if _norm(d - alpha * y) > FITS * _norm(d):
+        if norm(d - alpha * y) > FITS * norm(d):
             return None
     return Found("dropped-term", f"{name}'s error is, in every sample, a multiple of the output y: a term along "
                  "y is missing, such as -y * sum(y * dout) over each sample's features (softmax's Jacobian is "
@@ -293,11 +293,11 @@ def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarr
     """dx is the local derivative alone: multiplied by dout it would be right (the chain rule's factor)."""
     if upstream is None or upstream.shape != a.shape or a.shape != n.shape:
         return None
-    if _norm(a - upstream) <= AGREES * _norm(upstream):
+    if norm(a - upstream) <= AGREES * norm(upstream):
         return Found("mismatch", f"{name} is dout itself: backward passes the upstream gradient through without "
                      "the layer's own derivative (right only where the next layer's backward already includes it, "
                      "as a softmax fused with its cross-entropy loss does): multiply by the local derivative")
-    if not _agrees(a * upstream, n, _norm(a - n)):
+    if not agrees(a * upstream, n, norm(a - n)):
         return None
     return Found("dropped-term", f"{name} is the local derivative alone: multiplied by dout it is the true gradient. "
                  "The chain rule's factor is missing: dx = dout * (local derivative)")
@@ -397,4 +397,4 @@ def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     if nn == 0.0:
         return float("nan"), float("inf")
     c = float(np.vdot(a, n)) / nn
-    return c, _norm(a - c * n) / max(_norm(a), 1e-300)
+    return c, norm(a - c * n) / max(norm(a), 1e-300)
