@@ -44,6 +44,8 @@ NOT_ONE_EDIT = {
     "affine_zero_dw": "dw's formula to write",
     "SigmoidWithReluBackward": "another function's derivative: a formula to write",
     "SwishDropsProductBranch": "the product rule's second term to write",
+    "HardswishDropsProductBranch": "the product rule's second term to write",
+    "ReLU6NoCap": "the cap's comparison (x < 6) to write into the mask",
     "SoftmaxDiagonalOnly": "the off-diagonal terms to write",
     "BatchNormalizationNoStatsPaths": "the mean and variance paths to write",
     "batchnorm_no_stats_paths": "the mean and variance paths to write",

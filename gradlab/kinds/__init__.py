@@ -37,6 +37,7 @@ from gradlab.kinds import (
     flatten_layer,
     gelu,
     gru_step,
+    hardswish,
     layernorm,
     leaky_relu,
     linear_softmax,
@@ -51,6 +52,7 @@ from gradlab.kinds import (
     negative_sampling_loss,
     prelu,
     relu,
+    relu6,
     reshape_layer,
     rnn,
     rnn_step,
@@ -90,7 +92,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            layernorm, spatial_batchnorm, spatial_groupnorm, gelu, avg_pool, affine_relu, affine_bn_relu,
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
-           categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined)
+           categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
+           relu6, hardswish)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
