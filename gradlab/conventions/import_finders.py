@@ -3,7 +3,8 @@
 `gradlab.conventions.imports.load_module` imports a user's file and then removes every module of the user's from
 `sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`), that was written
 for Python 2 (`PAST_BUILTINS`) or that imports IPython's debugger or display without using it to compute
-(`QUIET_IPYTHON`), and a notebook exported as .py finds the `get_ipython()` its magics call.
+(`QUIET_IPYTHON`), a notebook exported as .py finds the `get_ipython()` its magics call, and code written for
+numpy 1 finds the names numpy 2 moved out of the public `numpy.lib` modules (`older_numpy_names`).
 Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
 """
 
@@ -19,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
-           "notebook_shell"]
+           "notebook_shell", "older_numpy_names"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -129,3 +130,39 @@ def notebook_shell() -> Callable[[], None]:
         if hasattr(builtins, "get_ipython"):
             del builtins.get_ipython
     return take_back
+
+
+#: numpy.lib's public modules whose functions numpy 2 moved into a private `_<name>_impl` module, leaving the
+#: public one a few names: `from numpy.lib.npyio import savez_compressed` (an editor's auto-import in a
+#: learner's CS231n softmax.py) worked with numpy 1 and is an ImportError with numpy 2
+_MOVED_IN_NUMPY_2 = ("npyio", "scimath", "stride_tricks", "format", "user_array", "array_utils")
+
+
+def older_numpy_names() -> Callable[[], None]:
+    """Let a file written for numpy 1 import the names numpy 2 moved from `numpy.lib.<module>` to its private
+    `_<module>_impl` (the same functions); returns how to take it back. Only names the public module lacks are
+    looked up there, and only while a file is imported: by then they are bound."""
+    lent: list[ModuleType] = []
+    for name in _MOVED_IN_NUMPY_2:
+        try:
+            public = importlib.import_module(f"numpy.lib.{name}")
+            private = importlib.import_module(f"numpy.lib._{name}_impl")
+        except ImportError:  # an older or newer numpy, laid out otherwise: nothing to lend
+            continue
+        if "__getattr__" in public.__dict__:
+            continue
+        public.__getattr__ = _from(private, public.__name__)  # type: ignore[method-assign]
+        lent.append(public)
+
+    def take_back() -> None:
+        for module in lent:
+            module.__dict__.pop("__getattr__", None)
+    return take_back
+
+
+def _from(private: ModuleType, public: str) -> Callable[[str], Any]:
+    def lookup(name: str) -> Any:
+        if name.startswith("__") or not hasattr(private, name):
+            raise AttributeError(f"module {public!r} has no attribute {name!r}")
+        return getattr(private, name)
+    return lookup

@@ -29,7 +29,13 @@ from gradlab.conventions.import_errors import (
     syntax_error,
     user_line,
 )
-from gradlab.conventions.import_finders import LEFT_MODULES, PAST_BUILTINS, QUIET_IPYTHON, notebook_shell
+from gradlab.conventions.import_finders import (
+    LEFT_MODULES,
+    PAST_BUILTINS,
+    QUIET_IPYTHON,
+    notebook_shell,
+    older_numpy_names,
+)
 
 __all__ = ["LoadError", "Python2Source", "load_module", "local_modules", "package_of", "search_roots"]
 
@@ -218,7 +224,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     lent = (PAST_BUILTINS, QUIET_IPYTHON)
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
-    shell = notebook_shell()
+    shell, numpy_names = notebook_shell(), older_numpy_names()
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
@@ -231,6 +237,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         shell()
+        numpy_names()
         for finder in lent:
             sys.meta_path.remove(finder)
         for name in [n for n, m in list(sys.modules.items()) if any(getattr(m, "__loader__", None) is f for f in lent)]:

@@ -1,0 +1,1 @@
+from .linear_classifier import *  # noqa: F401,F403
