@@ -24,9 +24,11 @@ from gradlab.conventions.calling import signature
 
 __all__ = ["ACTIVATION_ARGUMENTS", "Bound", "activation_argument", "activation_strings", "returns_pair"]
 
-#: how the activation's argument is named in the wild
+#: how the activation's argument is named in the wild; deeplearning.ai's `pool_forward(A_prev, hparameters,
+#: mode="max")` picks max or average pooling by a string in the same way, so `mode` is read as such an argument
+#: (only where forward and backward both take it: a dropout's or batch norm's train/test mode travels in the cache)
 ACTIVATION_ARGUMENTS = ("activation", "activation_fn", "activation_function", "act_fn", "act", "activation_type",
-                        "activation_name", "nonlinearity")
+                        "activation_name", "nonlinearity", "mode")
 
 
 class Bound:

@@ -216,6 +216,10 @@ def older_numpy(exc: BaseException) -> str | None:
                 "np.bool, np.object: write int, float, bool, object)")
     if isinstance(exc, AttributeError) and "was removed in the NumPy 2.0 release" in text:
         return f"it was written for an older numpy ({text})"
+    if isinstance(exc, TypeError) and text.startswith("only 0-dimensional arrays can be converted to Python scalars"):
+        # deeplearning.ai's conv_single_step writes float(b) of its (1, 1, 1) bias: numpy 1.25 warned, numpy 2 raises
+        return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes float() of an "
+                "array with axes of length 1: write b.item() or np.squeeze(b))")
     if isinstance(exc, TypeError) and "got an unexpected keyword argument" in text:
         keyword = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else ""
         if keyword in _REMOVED_KEYWORDS:

@@ -22,12 +22,12 @@ from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.library_objects import activation_names, object_role
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import BACKWARD
-from gradlab.kinds import Kind, kind_for_stem
+from gradlab.kinds import KINDS, Kind, kind_for_stem
 
 if TYPE_CHECKING:
     from gradlab.conventions.discover import Found
 
-__all__ = ["ConventionNames", "arguments_given", "fixed_parameters", "required_beyond"]
+__all__ = ["ConventionNames", "arguments_given", "fixed_parameters", "kind_for_pair", "required_beyond"]
 
 
 class ConventionNames:
@@ -129,6 +129,16 @@ class ConventionNames:
         self.add((id(forward), id(backward)), name, m["stem"], "function",
                  self.entry(m["stem"], kind, "function", (forward, backward)))
         return True
+
+
+def kind_for_pair(forward: Any, stem: str) -> Kind | None:
+    """The kind of a `<stem>_forward` function: among the kinds that share the stem, the one whose dict argument
+    the forward names (deeplearning.ai's `conv_forward(A_prev, W, b, hparameters)` is its channels-last convolution,
+    CS231n's `conv_forward_naive(x, w, b, conv_param)` its own), else the stem's first kind."""
+    params = fixed_parameters(forward) or []
+    names = {p.name for p in params}
+    return next((k for k in KINDS.values() if stem in k.function_stems and k.param_dict and k.param_dict in names),
+                None) or kind_for_stem(stem)
 
 
 def fixed_parameters(forward: Any) -> list[inspect.Parameter] | None:

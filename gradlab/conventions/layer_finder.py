@@ -21,7 +21,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.class_construction import PROPAGATION_METHODS
-from gradlab.conventions.convention_names import ConventionNames, arguments_given, fixed_parameters, required_beyond
+from gradlab.conventions.convention_names import (
+    ConventionNames,
+    arguments_given,
+    fixed_parameters,
+    kind_for_pair,
+    required_beyond,
+)
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, activation_inside, returns_loss_only
@@ -231,7 +237,7 @@ class LayerFinder(ConventionNames):
         layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
         backward = self.objects.get(backward_name) or self.alone_in_file(backward_name)
-        kind = self.given.get(name) or self.given.get(layer) or kind_for_stem(stem)
+        kind = self.given.get(name) or self.given.get(layer) or kind_for_pair(forward, stem)
         self.used.update((name, backward_name))
         if kind is None:
             self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))

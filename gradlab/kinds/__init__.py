@@ -27,6 +27,7 @@ from gradlab.kinds import (
     conv,
     conv1d,
     conv_bn_relu,
+    conv_channels_last,
     conv_relu,
     conv_relu_pool,
     conv_untied_bias,
@@ -50,6 +51,7 @@ from gradlab.kinds import (
     mse_loss,
     mul_layer,
     negative_sampling_loss,
+    pool_channels_last,
     prelu,
     relu,
     relu6,
@@ -93,7 +95,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
-           relu6, hardswish)
+           relu6, hardswish, conv_channels_last, pool_channels_last)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
