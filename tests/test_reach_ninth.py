@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import numpy.lib.npyio
 
 from gradlab.cases.check_many import check_paths
@@ -31,3 +32,28 @@ def test_the_same_package_with_the_regulariser_halved_fails_as_scaled():
     assert outcome.errors == []
     assert verdicts["softmax_loss_vectorized"].verdict == "fail"
     assert verdicts["softmax_loss_vectorized"].bug_codes == ["scaled"]
+
+
+def test_nnfs_style_results_kept_in_camel_case_are_read_and_the_layers_pass():
+    # self.dWeights, self.dBiases, self.dInputs: the book's dweights/dbiases/dinputs, capitalised by a learner
+    outcome, verdicts = _check(HERE / "camel_case_results")
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"DenseLayer": "warn", "MSE_Loss": "pass"}
+    assert set(verdicts["DenseLayer"].to_dict()["gradients"]) == {"dx", "dweights", "dbiases"}
+
+
+def test_a_file_that_makes_numpy_compute_in_float32_leaves_numpy_as_it_was_for_what_is_checked_after_it():
+    # its set-up replaced np.dot and np.zeros with float32 versions at import, as the nnfs book's nnfs.init() does;
+    # gradlab's numeric gradients and every later file would have computed in float32
+    dot, zeros = np.dot, np.zeros
+    outcome, verdicts = _check(HERE / "camel_case_results")
+    assert np.dot is dot and np.zeros is zeros
+    gradients = verdicts["DenseLayer"].to_dict()["gradients"]
+    assert all(g["precision"] == "float64" and g["max_rel_error"] < 1e-7 for g in gradients.values()), gradients
+
+
+def test_the_same_layers_with_a_bug_each_fail_with_its_code():
+    outcome, verdicts = _check(HERE / "camel_case_results_buggy")
+    assert outcome.errors == []
+    assert verdicts["DenseLayer"].verdict == "fail" and verdicts["DenseLayer"].bug_codes == ["wrong-reduction"]
+    assert verdicts["MSE_Loss"].verdict == "fail" and verdicts["MSE_Loss"].bug_codes == ["sign-flip"]

@@ -4,7 +4,8 @@
 `sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`), that was written
 for Python 2 (`PAST_BUILTINS`) or that imports IPython's debugger or display without using it to compute
 (`QUIET_IPYTHON`), a notebook exported as .py finds the `get_ipython()` its magics call, and code written for
-numpy 1 finds the names numpy 2 moved out of the public `numpy.lib` modules (`older_numpy_names`).
+numpy 1 finds the names numpy 2 moved out of the public `numpy.lib` modules (`older_numpy_names`); numpy's own
+functions are as they were after the import, whatever the file replaced (`numpy_as_it_was`).
 Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
 """
 
@@ -20,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
-           "notebook_shell", "older_numpy_names"]
+           "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -166,3 +167,23 @@ def _from(private: ModuleType, public: str) -> Callable[[str], Any]:
             raise AttributeError(f"module {public!r} has no attribute {name!r}")
         return getattr(private, name)
     return lookup
+
+
+def numpy_as_it_was() -> Callable[[], None]:
+    """Note numpy's functions before a user's file is imported; returns what puts back any the import replaced.
+
+    The "Neural Networks from Scratch" book's files call `nnfs.init()` at the top, which replaces np.dot, np.zeros,
+    np.eye and np.random.randn with float32 versions for the whole process: every layer checked after that file,
+    in any file, and gradlab's own arithmetic (its numeric gradients) would compute in float32. A layer is judged
+    by numpy as numpy is (a float64 layer is judged at float64's tolerances, which a correct one passes)."""
+    import numpy as np
+
+    modules = [np, np.random, np.linalg]
+    before = [dict(vars(m)) for m in modules]
+
+    def take_back() -> None:
+        for module, seen in zip(modules, before):
+            for name, value in seen.items():
+                if vars(module).get(name) is not value:
+                    setattr(module, name, value)
+    return take_back

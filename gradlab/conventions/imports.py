@@ -34,6 +34,7 @@ from gradlab.conventions.import_finders import (
     PAST_BUILTINS,
     QUIET_IPYTHON,
     notebook_shell,
+    numpy_as_it_was,
     older_numpy_names,
 )
 
@@ -224,7 +225,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     lent = (PAST_BUILTINS, QUIET_IPYTHON)
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
-    shell, numpy_names = notebook_shell(), older_numpy_names()
+    shell, numpy_names, numpy_kept = notebook_shell(), older_numpy_names(), numpy_as_it_was()
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
@@ -238,6 +239,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     finally:
         shell()
         numpy_names()
+        numpy_kept()
         for finder in lent:
             sys.meta_path.remove(finder)
         for name in [n for n, m in list(sys.modules.items()) if any(getattr(m, "__loader__", None) is f for f in lent)]:
