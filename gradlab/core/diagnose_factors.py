@@ -30,6 +30,7 @@ from gradlab.core import numeric
 from gradlab.core.diagnose_routes import quietly
 from gradlab.core.diagnose_where import EXPLAINED, Found, agrees, norm, without_upstream
 from gradlab.core.evidence import Evidence
+from gradlab.core.stored_arrays import user_names
 
 #: an array has to hold at least this many distinct values (in magnitude) to be a factor: a mask (0 and 1, or 0 and
 #: 1/p) is a missing mask's business, a constant a scale's
@@ -42,29 +43,13 @@ MAX_ONES_SIZE = 512
 MAX_AXES = 6
 
 
-def _names(ev: Evidence) -> dict[int, str]:
-    """How the user's code holds each array its forward kept: a class's attribute as `self.xc`, a function's cache
-    item as `cache[1]` or `cache['xc']` (the adapters keep the user's object as `obj`, a function's cache as
-    `cache`)."""
-    names: dict[int, str] = {}
-    obj = getattr(ev.layer, "obj", None)
-    if obj is not None and hasattr(obj, "__dict__"):
-        names.update((id(v), f"self.{k}") for k, v in vars(obj).items() if isinstance(v, np.ndarray))
-    cache = getattr(ev.layer, "cache", None)
-    items = cache.items() if isinstance(cache, dict) else enumerate(cache) if isinstance(cache, (tuple, list)) else ()
-    names.update((id(v), f"cache[{k!r}]") for k, v in items if isinstance(v, np.ndarray))
-    if isinstance(cache, np.ndarray):
-        names[id(cache)] = "cache"
-    return names
-
-
 def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
     """The arrays the layer held after its forward on the case (its cache, in the user's own orientation), and its
     output, each with how the user's code holds it: what a formula in backward can read. Floating, finite, varied
     ones only, each once."""
     found: list[tuple[str, np.ndarray]] = []
     state = ev.state
-    names = _names(ev)
+    names = user_names(ev.layer)
     values = [(names.get(id(live), "an array the layer holds"), v) for live, v in state.arrays] \
         if state is not None else []
     try:

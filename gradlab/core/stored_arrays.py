@@ -29,7 +29,7 @@ import numpy as np
 
 from gradlab.core.evidence import Evidence
 
-__all__ = ["MAX_PAIRS", "Misread", "with_each_stored_array_misread"]
+__all__ = ["MAX_PAIRS", "Misread", "user_names", "with_each_stored_array_misread"]
 
 #: at most this many (read, belongs) pairs are asked: each is one forward and one backward of the user's layer
 MAX_PAIRS = 60
@@ -70,6 +70,21 @@ def with_each_stored_array_misread(ev: Evidence) -> Iterator[Misread]:
 
 
 Path = tuple[Any, ...]
+
+#: the adapters keep the user's object as `obj` (class style) and a function's cache as `cache`: the arrays there are
+#: the ones the user's code holds
+_USERS = (".obj", ".cache")
+
+
+def user_names(layer: Any) -> dict[int, str]:
+    """How the user's code holds each array its forward kept, by the array's id: a class's attribute as `self.xc`, a
+    function's cache item as `cache[1]` or `cache['xc']`, the cache itself as `cache` (the first path the walk
+    meets, so the shortest). One walk of the layer (`_arrays`) serves this and the substitutions."""
+    found: dict[int, str] = {}
+    for path, a in _arrays(layer):
+        if path and path[0] in _USERS and len(path) <= 2:
+            found.setdefault(id(a), _spelled(path, {}))
+    return found
 
 
 def _pairs(ev: Evidence) -> list[tuple[Path, Path]]:
