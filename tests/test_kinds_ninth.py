@@ -1,5 +1,6 @@
 """Kinds real course code has that gradlab learned in the ninth round (issue 10): ReLU6 and Hardswish;
-deeplearning.ai's channels-last convolution and pooling. The zoo's correct layers pass and its buggy twins fail
+deeplearning.ai's channels-last convolution and pooling; batch norm without CS231n's bn_param; activations that
+return their derivative behind a flag. The zoo's correct layers pass and its buggy twins fail
 with their intended code, and files written in each convention (our own, `tests/fixtures/kinds_ninth/`) are read
 and judged as written."""
 
@@ -7,12 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gradlab.cases.runner import check_entry
+from gradlab.conventions.derivative_classes import ActivationPairLayer, derivative_of_output
 from gradlab.conventions.discover import discover
+from gradlab.conventions.function_inputs import leaves_out_param_dict
+from gradlab.conventions.imports import load_module
 from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS
+from gradlab.kinds import KINDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds_ninth"
 NEW_KINDS = ("relu6", "hardswish", "conv_channels_last", "pool_channels_last")
@@ -88,3 +94,51 @@ def test_a_course_conv_that_casts_its_one_element_bias_with_float_is_set_aside_a
     report = check_entry(entry, examples=3, seed=0)
     assert report.not_run is not None, report.bug_codes  # listed as skipped with why, not failed as crashed
     assert "older numpy" in report.not_run and "b.item()" in report.not_run
+
+
+def test_batch_norm_without_bn_param_is_called_with_its_own_settings_and_its_bug_is_named():
+    results = _checked(FIXTURES / "flags_and_settings.py")
+    assert results["batchnorm"][0] == PASS  # batchnorm_forward(x, gamma, beta, eps=1e-5)
+    assert results["batch_norm"] == (FAIL, ["extra-batch-mean"])  # batch_norm_forward(x, gamma, beta): dbeta a mean
+
+
+@pytest.mark.parametrize(("signature", "left_out"), [
+    ("x, gamma, beta, eps=1e-5", True), ("x, gamma, beta", True), ("x, gamma, beta, bn_param", False),
+    ("x, gamma, beta, bn_param=None", False), ("x, gamma, beta, bn_param={}", False), ("x, gamma, beta, *args", False),
+])
+def test_only_a_batch_norm_forward_without_a_place_for_the_dict_is_called_without_it(signature, left_out):
+    namespace: dict = {}
+    exec(f"def batchnorm_forward({signature}):\n    pass", namespace)
+    assert leaves_out_param_dict(namespace["batchnorm_forward"], KINDS["batchnorm"]) is left_out
+
+
+def test_a_geometry_dict_is_never_left_out_even_for_a_forward_with_defaults():
+    """A stride or a padding changes what a convolution computes: its own defaults would check another layer."""
+    def conv_forward_naive(x, w, b, stride=1):
+        return x, None
+    assert not leaves_out_param_dict(conv_forward_naive, KINDS["conv"])
+
+
+def test_activations_returning_their_derivative_behind_a_flag_are_checked_as_that_derivative():
+    results = _checked(FIXTURES / "flags_and_settings.py")
+    assert results["sigmoid"][0] == PASS and results["tanh"][0] == PASS
+    assert results["swish"] == (FAIL, ["dropped-term"])  # swish(x, derivative=True) returns sigmoid(x) alone
+
+
+def test_the_flags_branch_says_whether_the_derivative_takes_the_output_or_the_input():
+    module = load_module(FIXTURES / "flags_and_settings.py")
+    assert derivative_of_output(module.tanh, "deriv")  # 1 - x ** 2: arithmetic on its argument alone
+    assert not derivative_of_output(module.sigmoid, "derivative")  # s computed before the branch
+    # read the other way, tanh's 1 - x ** 2 is no derivative of tanh: the reading is what passes it
+    pair = ActivationPairLayer(module.tanh, lambda x: module.tanh(x, deriv=True), KINDS["tanh"])
+    x = np.linspace(-2, 2, 7).reshape(1, 7)
+    pair.forward(x)
+    dx, _ = pair.backward(np.ones_like(x))
+    assert not np.allclose(dx, 1 - np.tanh(x) ** 2)
+
+
+def test_a_function_without_a_flag_keeps_the_textbooks_reading(tmp_path):
+    path = tmp_path / "functions.py"
+    path.write_text("import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\n\n"
+                    "def relu(x, inplace=False):\n    return np.maximum(0, x)\n")
+    assert [e.name for e in discover([path])[0].entries] == []

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
 from gradlab.conventions.class_results import required_count
+from gradlab.conventions.derivative_classes import FlagDerivative, flag_argument
 from gradlab.conventions.function_inputs import derivative_names, loss_pair_kind
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.library_objects import activation_names, object_role
@@ -107,6 +108,8 @@ class ConventionNames:
         `tanh_prime`: the layer `mse`, `tanh`. False when no derivative is named after it."""
         kind = self.given.get(name) or loss_pair_kind(name)
         prime_name = next((d for d in derivative_names(name) if inspect.isfunction(self.objects.get(d))), None)
+        if prime_name is None and kind is not None and not kind.params and not kind.is_loss:
+            return self.flag_pair(name, loss, kind)
         if kind is None or kind.params or prime_name is None:
             return False
         if required_count(self.objects[prime_name]) != (2 if kind.is_loss else 1):
@@ -115,6 +118,18 @@ class ConventionNames:
         self.used.update((name, prime_name))
         entry = self.entry(name, kind, "function", (loss, self.objects[prime_name]))
         self.add((id(loss),), name, name, "function", replace(entry, options={**entry.options, "pair": "prime"}))
+        return True
+
+    def flag_pair(self, name: str, activation: Any, kind: Kind) -> bool:
+        """An activation that returns its derivative when a flag is set, `sigmoid(x, derivative=False)`: the layer
+        `sigmoid`, its derivative `sigmoid(x, derivative=True)` (`gradlab.conventions.derivative_classes`). False
+        when it has no such flag, or takes more than its input besides."""
+        flag = flag_argument(activation)
+        if flag is None or required_count(activation) != 1:
+            return False
+        self.used.add(name)
+        entry = self.entry(name, kind, "function", (activation, FlagDerivative(activation, flag)))
+        self.add((id(activation),), name, name, "function", replace(entry, options={**entry.options, "pair": "prime"}))
         return True
 
     def helper_pair(self, name: str, backward: Any) -> bool:

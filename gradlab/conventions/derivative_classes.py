@@ -13,11 +13,19 @@ and its forks: `tanh(x)` with `tanh_prime(x)`, `sigmoid(z)` with `sigmoid_deriva
 `ActivationLayer(tanh, tanh_prime)` multiplies by the upstream gradient. The pair is the layer `tanh`, checked as
 `dout * tanh_prime(x)` (`ActivationPairLayer`); a derivative whose argument is named as the output
 (`sigmoid_derivative(s)`, `(a)`, `(y)`, `(output)`) is given the activation's output, as its callers do.
+A third spelling keeps both in one function, the derivative behind a flag: `sigmoid(x, derivative=False)`,
+`relu(x, deriv=False)`, returning f'(x) when the flag is set (`FlagDerivative`). Which array the derivative takes is
+read from the flag's branch: one that computes from its argument alone, with arithmetic and comparisons
+(`return x * (1 - x)`, the famous `nonlin(x, deriv=True)`), takes the activation's output, as its callers give it;
+one that calls the activation again or uses what the function computed before the branch takes the input.
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -26,7 +34,8 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "derivative_layer", "pair_layer", "takes_its_input"]
+__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "FlagDerivative", "derivative_layer", "flag_argument",
+           "pair_layer", "takes_its_input"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
@@ -134,3 +143,73 @@ class ActivationPairLayer(Layer):
             at = as_array(call(self.activation.__name__, self.activation, at), self.activation.__name__)
         name = self.derivative.__name__
         return dout * as_array(call(name, self.derivative, at), name), {}
+
+
+#: how the flag that turns an activation into its derivative is named: `sigmoid(x, derivative=False)`
+FLAG_NAMES = ("derivative", "deriv", "derive", "der", "prime", "grad", "gradient", "backward", "backprop", "diff",
+              "derivate", "d", "dx")
+#: calls a derivative computed from the output alone may make (a mask, a cast); any other call recomputes something
+_ARITHMETIC_CALLS = frozenset({"where", "astype", "array", "asarray", "ones_like", "zeros_like", "greater", "float",
+                               "int", "heaviside", "clip", "minimum", "maximum", "full_like", "float64", "multiply",
+                               "subtract", "square", "logical_and", "bool", "any", "all"})
+
+
+def flag_argument(fn: Any) -> str | None:
+    """The name of `fn`'s derivative flag (an argument past the first, by a usual name, defaulting to False), or
+    None: `sigmoid(x, derivative=False)` has one, the textbook's `sigmoid(x)` does not."""
+    params = _positional(fn)[1:]
+    try:
+        params += [p for p in signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    except (TypeError, ValueError):
+        return None
+    return next((p.name for p in params if p.name.lower() in FLAG_NAMES and p.default is False), None)
+
+
+def _flag_branch(fn: Any, flag: str) -> list[ast.AST] | None:
+    """The statements `fn` runs when `flag` is set (the `if flag:` body, or the `else:` of `if not flag:`)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and any(isinstance(n, ast.Name) and n.id == flag for n in ast.walk(node.test)):
+            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+            return list(node.orelse if negated else node.body)
+    return None
+
+
+def derivative_of_output(fn: Any, flag: str) -> bool:
+    """Whether the flag's branch computes from the function's first argument alone with arithmetic (then the
+    argument is the activation's output: `x * (1 - x)`); False when it calls anything else or reads a value the
+    function computed before (it then takes the input, as the activation does), or when the source is out of
+    reach."""
+    branch = _flag_branch(fn, flag)
+    arguments = _positional(fn)
+    if not branch or not arguments:
+        return False
+    argument = arguments[0].name
+    for node in (n for stmt in branch for n in ast.walk(stmt)):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called not in _ARITHMETIC_CALLS:
+                return False
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                node.id not in (argument, "np", "numpy", *_ARITHMETIC_CALLS):
+            return False
+    return True
+
+
+class FlagDerivative:
+    """`fn(a, flag=True)`, named and signed as a derivative function: its one argument named as the activation's
+    output (`out`) when the flag's branch reads it so (`derivative_of_output`), else as its input (`x`), which is
+    what `ActivationPairLayer` reads. Not a plain function, on purpose: the fix search edits the user's `fn`."""
+
+    def __init__(self, fn: Any, flag: str):
+        self.fn, self.flag = fn, flag
+        self.__name__ = f"{fn.__name__}(..., {flag}=True)"
+        self.__module__ = fn.__module__
+        name = "out" if derivative_of_output(fn, flag) else "x"
+        self.__signature__ = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+
+    def __call__(self, a: Any) -> Any:
+        return self.fn(a, **{self.flag: True})

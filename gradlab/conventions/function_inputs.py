@@ -32,7 +32,7 @@ from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, ki
 from gradlab.kinds.common import elementwise_case
 
 __all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "derivative_names", "derivative_of",
-           "inputs_style", "loss_pair_kind"]
+           "inputs_style", "leaves_out_param_dict", "loss_pair_kind"]
 
 #: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, `mse_derive`, ...
 DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_derive", "_derivate", "_der", "_grad", "_gradient")
@@ -132,6 +132,32 @@ class InputsFunctionLayer(Layer):
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, name))
                  for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
+
+
+#: the keys of a course's dict a layer may as well hold as its own defaults: a batch norm's numerical settings and its
+#: training mode, never a geometry (a stride or a padding changes what the layer computes)
+_OWN_SETTINGS = frozenset({"eps", "epsilon", "momentum", "mode"})
+
+
+def leaves_out_param_dict(forward: Any, kind: Kind) -> bool:
+    """Whether `forward` is written without the kind's dict of settings: learners' `batchnorm_forward(x, gamma, beta,
+    eps=1e-5)` and `batch_norm_forward(x, gamma, beta)` keep their epsilon (and train) themselves where CS231n's takes
+    `bn_param`. True only when the dict holds nothing but such settings and forward's place for it is missing or
+    holds a default that is no dict (a number, a string): the layer is then called without it, with its own."""
+    if not kind.param_dict or kind.more_param_dicts or kind.positional_hyper or \
+            not set(kind.param_dict_keys) | set(kind.param_dict_fixed) <= _OWN_SETTINGS:
+        return False
+    try:
+        params = list(signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return False
+    place = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1 + len(kind.params):]
+    if not place:
+        return True
+    default = place[0].default
+    return default is not place[0].empty and default is not None and not isinstance(default, dict)
 
 
 def loss_pair_kind(name: str) -> Kind | None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices, signature
+from gradlab.conventions.function_inputs import leaves_out_param_dict
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -42,12 +43,15 @@ class FunctionLayer(Layer):
         self.cache: Any = None
         self.widths: list[int] = []
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0))) if kind.stochastic else None
+        # a learner's batchnorm_forward(x, gamma, beta, eps=1e-5) keeps its settings itself: no bn_param to give
+        self.own_settings = leaves_out_param_dict(forward, kind)
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
-        args: list[Any] = [x, *(self.params[c] for c in self.kind.params),
-                           *map(_with_key_aliases, self.kind.function_extra_args(self.case.hyper))]
+        # the dicts afresh at every call: CS231n's batchnorm writes its running mean into bn_param
+        extra = [] if self.own_settings else map(_with_key_aliases, self.kind.function_extra_args(self.case.hyper))
+        args: list[Any] = [x, *(self.params[c] for c in self.kind.params), *extra]
         result = call(self.fwd.__name__, self.fwd, *args)
         outs = self.kind.outputs or ("out",)
         if not (isinstance(result, tuple) and len(result) == len(outs) + 1):

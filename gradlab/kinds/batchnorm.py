@@ -90,7 +90,7 @@ def sizes(case: Case) -> dict[str, int]:
 
 KIND = Kind(
     "batchnorm", ("batchnormalization", "batchnorm"), build, draw_shape, batch_spec,
-    function_stems=("batchnorm",), params=("gamma", "beta"), mixes_samples=True, min_batch=4,
+    function_stems=("batchnorm", "batch_norm"), params=("gamma", "beta"), mixes_samples=True, min_batch=4,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
     param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, training_role="batchnorm",
     sizes=sizes, forward_law=LAW, explain=StatsPathReader(columns, "of each feature over the batch"),
