@@ -4,12 +4,18 @@ its README) as a new user would, and a twin with one bug per layer shows the che
 
 from __future__ import annotations
 
+import importlib
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import numpy.lib.npyio
+import pytest
 
 from gradlab.cases.check_many import check_paths
+from gradlab.conventions import import_budget
+from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 
 HERE = Path(__file__).parent / "reach9"
 
@@ -57,3 +63,35 @@ def test_the_same_layers_with_a_bug_each_fail_with_its_code():
     assert outcome.errors == []
     assert verdicts["DenseLayer"].verdict == "fail" and verdicts["DenseLayer"].bug_codes == ["wrong-reduction"]
     assert verdicts["MSE_Loss"].verdict == "fail" and verdicts["MSE_Loss"].bug_codes == ["sign-flip"]
+
+
+_SLOW_MODULE = textwrap.dedent("""
+    import time
+    for _ in range(8):  # 0.8 s of work at its top level, in steps, as a large package's import runs
+        time.sleep(0.1)
+    done = True
+""")
+
+
+def test_the_import_time_limit_waits_for_an_installed_package_being_imported(tmp_path, monkeypatch):
+    # torch took over 20 s to import on a loaded machine: stopped half-way, its C extension was left half-initialised,
+    # every later `import torch` of the folder failed ("partially initialized module 'torch'") and the process crashed
+    (tmp_path / "slow_installed_pkg.py").write_text(_SLOW_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(import_budget, "_INSTALLED", (str(tmp_path),))
+    try:
+        with import_time_limit(0.2):
+            module = importlib.import_module("slow_installed_pkg")
+        assert module.done
+    finally:
+        sys.modules.pop("slow_installed_pkg", None)
+
+
+def test_the_import_time_limit_still_stops_the_users_own_slow_code(tmp_path, monkeypatch):
+    (tmp_path / "slow_user_file.py").write_text(_SLOW_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(ImportTooSlow), import_time_limit(0.2):
+            importlib.import_module("slow_user_file")
+    finally:
+        sys.modules.pop("slow_user_file", None)

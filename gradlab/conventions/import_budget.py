@@ -2,7 +2,10 @@
 
 A repository checked from its root holds files such as the textbook readers' `ch04/ex03_train.py`, which define a
 network class (so they may hold layers and are imported) and then train it, for minutes, when imported. The limit
-stops such an import and says what to do, so the layers in the other files are still checked.
+stops such an import and says what to do, so the layers in the other files are still checked. It stops the user's
+own code only: while an installed package is being imported (torch takes seconds, far more on a loaded machine) the
+stop waits, since a C extension stopped half-way through its import is left half-initialised in the process (every
+later `import torch` then fails, and the process can crash).
 Non-goal: limiting the checks themselves (a layer's cases are bounded by `gradlab.cases`), or any limit off the
 main thread or without SIGALRM (Windows), where the import simply runs.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sysconfig
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -19,6 +23,10 @@ __all__ = ["IMPORT_SECONDS", "ImportTooSlow", "import_time_limit"]
 
 #: how long importing one file of a folder may run; a file of layers imports in well under a second
 IMPORT_SECONDS = 20.0
+#: how much longer the stop waits for installed code to return to the user's (an import of torch) before it stops
+#: anyway, as a multiple of the limit; and how often it looks again meanwhile
+INSTALLED_GRACE = 4.0
+LOOK_AGAIN_SECONDS = 0.25
 
 
 class ImportTooSlow(BaseException):
@@ -33,7 +41,14 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
         yield
         return
 
+    waited = 0.0
+
     def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal waited
+        if frame is not None and _installed(frame.f_code.co_filename) and waited < INSTALLED_GRACE * seconds:
+            waited += LOOK_AGAIN_SECONDS
+            signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN_SECONDS)
+            return
         raise ImportTooSlow(f"importing it ran for over {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, stop)
@@ -43,3 +58,12 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_INSTALLED = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _installed(filename: str) -> bool:
+    """Whether code running from `filename` is an installed package's, the standard library's or the import
+    machinery's (`<frozen importlib._bootstrap>`), not the user's."""
+    return filename.startswith("<frozen") or filename.startswith(_INSTALLED) or "site-packages" in filename
