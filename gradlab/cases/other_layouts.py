@@ -23,7 +23,7 @@ from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_L
 from gradlab.core.results import LayerReport
 from gradlab.kinds import Kind
 
-__all__ = ["in_columns", "unbatched"]
+__all__ = ["in_columns", "sample_conventions", "unbatched"]
 
 Run = Callable[[Entry], LayerReport]
 
@@ -52,12 +52,7 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
 def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
     """`entry` run on batches of one sample as a row, or failing that on one sample with no batch axis, and its
     report, if it runs so (None for a loss: its labels have a batch axis of their own)."""
-    if kind.is_loss:
-        return None
-    # one row at a time only for a layer that updates itself inside backward, the convention of training loops over
-    # samples: a course's batch layer that crashes on batches has a bug that one row could hide
-    tries = ((("one", ONE_ROW_LAYOUT),) if _updates_inside(entry) else ()) + ((UNBATCHED, UNBATCHED_LAYOUT),)
-    for samples, said in tries:
+    for samples, said in sample_conventions(entry, kind):
         candidate = replace(entry, options={**entry.options, "samples": samples})
         try:
             report = run(candidate)
@@ -66,6 +61,17 @@ def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] |
         if "crashed" not in report.bug_codes and report.error is None:
             return candidate, replace(report, detected_layout=said)
     return None
+
+
+def sample_conventions(entry: Entry, kind: Kind) -> list[tuple[str, str]]:
+    """(the entry's `samples` option, how a report says it) of each one-sample convention to try, in order, on a layer
+    that crashed on batches ([] for a loss: its labels have a batch axis of their own). The grader's sandbox asks it
+    too, so that `gradlab grade` tries what `gradlab check` tries."""
+    if kind.is_loss:
+        return []
+    # one row at a time only for a layer that updates itself inside backward, the convention of training loops over
+    # samples: a course's batch layer that crashes on batches has a bug that one row could hide
+    return [*((("one", ONE_ROW_LAYOUT),) if _updates_inside(entry) else ()), (UNBATCHED, UNBATCHED_LAYOUT)]
 
 
 def _updates_inside(entry: Entry) -> bool:

@@ -11,6 +11,9 @@ Which arrays: the floating-point arrays the layer holds after its forward (the u
 function's cache, and what they hold), except the parameters (a parameter read untransposed is
 `gradlab.core.transposed_parameter`'s question) and arrays that alias one another. Each pair costs one forward and
 one backward, so the pairs asked are bounded (`MAX_PAIRS`), nearest arrays first.
+A layer that lives in another process (the grader's sandbox) holds its arrays there: its
+`stored_array_misreads(x, t, G, target, max_pairs)` hook asks that process, which runs `misread_gradients` on the
+layer it holds, and only the gradients come back (judged here, as for a layer in this process).
 Non-goals: arrays of other shapes (their substitution would not broadcast the same way), and naming the bug (the
 caller decides; this module only measures).
 """
@@ -21,7 +24,7 @@ import ast
 import inspect
 import textwrap
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +32,7 @@ import numpy as np
 
 from gradlab.core.evidence import Evidence
 
-__all__ = ["MAX_PAIRS", "Misread", "user_names", "with_each_stored_array_misread"]
+__all__ = ["MAX_PAIRS", "Misread", "misread_gradients", "user_names", "with_each_stored_array_misread"]
 
 #: at most this many (read, belongs) pairs are asked: each is one forward and one backward of the user's layer
 MAX_PAIRS = 60
@@ -54,19 +57,42 @@ def with_each_stored_array_misread(ev: Evidence) -> Iterator[Misread]:
     backward raises or returns no gradient of the target's shape are left out. The layer is put back after each."""
     if ev.G is None:
         return
-    pairs = _pairs(ev)
-    names = _cache_names(getattr(ev.layer, "bwd", None))
+    remote = getattr(ev.layer, "stored_array_misreads", None)
     try:
-        for read, belongs in pairs[:MAX_PAIRS]:
-            g = _backward_with(ev, read, belongs)
-            if g is not None:
-                yield Misread(_spelled(read, names), _spelled(belongs, names), g)
+        if callable(remote):  # its arrays are in its own process: substituted there, the gradients judged here
+            ev.reset()
+            found: Iterator[tuple[str, str, np.ndarray]] = iter(remote(ev.x, ev.t, ev.G, ev.target, MAX_PAIRS))
+        else:
+            found = misread_gradients(ev.layer, ev.x, ev.t, ev.G, ev.target, ev.reset)
+        for read, belongs, g in found:
+            if np.shape(g) != ev.arr.shape:
+                continue
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    shown = np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+            except Exception:  # a layer that cannot show it leaves the hypothesis untested
+                continue
+            yield Misread(read, belongs, shown)
     finally:
         ev.reset()
         try:
             ev.layer.forward(ev.x, ev.t)
         except Exception:  # its crash is reported by the step that owns it
             pass
+
+
+def misread_gradients(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: str, reset: Callable[[], None], *,
+                      max_pairs: int = MAX_PAIRS) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(read, belongs, the target's gradient in gradlab's orientation) for each pair of `layer`'s stored arrays, the
+    layer put back by `reset` before each forward; the pairs whose backward raises or returns no gradient are left out.
+    What `with_each_stored_array_misread` asks of a layer in this process, and the grader's sandbox of the layer it
+    holds."""
+    names = _cache_names(getattr(layer, "bwd", None))
+    for read, belongs in _pairs(layer, x, t, reset)[:max_pairs]:
+        g = _backward_with(layer, x, t, G, target, reset, read, belongs)
+        if g is not None:
+            yield _spelled(read, names), _spelled(belongs, names), g
 
 
 Path = tuple[Any, ...]
@@ -87,8 +113,8 @@ def user_names(layer: Any) -> dict[int, str]:
     return found
 
 
-def _pairs(ev: Evidence) -> list[tuple[Path, Path]]:
-    stored = _stored_after_forward(ev)
+def _pairs(layer: Any, x: np.ndarray, t: Any, reset: Callable[[], None]) -> list[tuple[Path, Path]]:
+    stored = _stored_after_forward(layer, x, t, reset)
     if stored is None:
         return []
     by_shape: dict[tuple[int, ...], list[tuple[Path, np.ndarray]]] = {}
@@ -104,17 +130,18 @@ def _pairs(ev: Evidence) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _stored_after_forward(ev: Evidence) -> list[tuple[Path, np.ndarray]] | None:
+def _stored_after_forward(layer: Any, x: np.ndarray, t: Any,
+                          reset: Callable[[], None]) -> list[tuple[Path, np.ndarray]] | None:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            ev.reset()
-            ev.layer.forward(ev.x, ev.t)
+            reset()
+            layer.forward(x, t)
     except Exception:
         return None
-    params = [p for p in ev.layer.params.values() if isinstance(p, np.ndarray)]
+    params = [p for p in layer.params.values() if isinstance(p, np.ndarray)]
     found: list[tuple[Path, np.ndarray]] = []
-    for path, a in _arrays(ev.layer):
+    for path, a in _arrays(layer):
         if a.size < 2 or not np.issubdtype(a.dtype, np.floating) or not a.flags.writeable:
             continue
         if not np.all(np.isfinite(a)) or any(np.shares_memory(a, p) for p in params):
@@ -151,6 +178,9 @@ def _users_or_adapter(obj: Any) -> bool:
     # gradlab's own descriptions the adapter holds (the case it was built for, its kind) are no array the user's
     # forward kept: a function-style adapter's case.x put in the place of a ReLU's cached output reads as wrong-input
     if full.startswith(("gradlab.core.kind", "gradlab.kinds")):
+        return False
+    # the grader's proxy of a layer in its sandbox (and the sandbox itself) holds copies, never the layer's arrays
+    if full.startswith("gradlab.grading"):
         return False
     return full.split(".")[0] not in {"numpy", "builtins", "functools", "collections"}
 
@@ -201,25 +231,23 @@ def _spelled(path: Path, names: dict[int, str]) -> str:
     return said.lstrip(".") or "the array"
 
 
-def _backward_with(ev: Evidence, read: Path, belongs: Path) -> np.ndarray | None:
-    assert ev.G is not None
+def _backward_with(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: str, reset: Callable[[], None],
+                   read: Path, belongs: Path) -> np.ndarray | None:
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            ev.reset()
-            ev.layer.forward(ev.x, ev.t)
-            a, b = _follow(ev.layer, read), _follow(ev.layer, belongs)
+            reset()
+            layer.forward(x, t)
+            a, b = _follow(layer, read), _follow(layer, belongs)
             if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
                 return None
             saved = a.copy()
             try:
                 a[...] = b
-                dx, grads = ev.layer.backward(ev.G.copy())
+                dx, grads = layer.backward(G.copy())
             finally:
                 a[...] = saved  # the case's own input may be one of them: never left changed
-        g = dx if ev.target == "x" else grads.get(ev.target)
-        if g is None or np.shape(g) != ev.arr.shape:
-            return None
-        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+        g = dx if target == "x" else grads.get(target)
+        return None if g is None else np.asarray(g, dtype=np.float64)
     except Exception:  # a layer that cannot answer leaves the hypothesis untested
         return None

@@ -93,7 +93,45 @@ def _match(required: RequiredLayer, entries: list[dict[str, Any]], convention: s
 
 
 def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment) -> LayerGrade:
-    """Grade one required layer, found in the submission as `entry`, in the running sandbox `box`."""
+    """Grade one required layer, found in the submission as `entry`, in the running sandbox `box`. A layer that
+    crashed on every batch is graded again in each convention of one sample at a time that `gradlab check` tries
+    (a row at a time, or no batch axis: `gradlab.cases.other_layouts`), and the first it runs in stands."""
+    grade = _grade_layer(box, required, entry, assignment)
+    for samples, said in _sample_conventions(box, required, entry, assignment, grade):
+        again = _grade_layer(box, required, entry, assignment, samples=samples)
+        if "crashed" not in again.bug_codes and again.error is None:
+            again.note = " ".join(filter(None, [again.note, f"Graded as detected: samples as {said} (it crashed on "
+                                                             "batches; gradlab check finds the same)."]))
+            return again
+        if again.error is not None:  # the sandbox failed: the first grade stands, without another try
+            break
+    return grade
+
+
+def _sample_conventions(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment,
+                        grade: LayerGrade) -> list[tuple[str, str]]:
+    """The one-sample conventions to grade `grade`'s layer in: none unless it only crashed, on gradlab's batches in
+    rows, as `gradlab check` tries them (a forward returning one number for a batch is that layer's bug in any
+    layout); the child names them, where the layer's code is."""
+    if grade.bug_codes != ["crashed"] or grade.error is not None or box.failure is not None or \
+            entry.get("layout") is not None or (assignment.layout == "columns" and grade.hints):
+        return []
+    if any(p.message.startswith("forward returned a single number") for p in grade.parts):
+        return []
+    reply = box.call({"op": "samples", "entry": entry["name"]})
+    tries = reply.get("tries") if reply.get("ok") else None
+    known = {"one", "unbatched"}
+    return [(t[0], _text(t[1])) for t in (tries if isinstance(tries, list) else [])
+            if isinstance(t, list) and len(t) == 2 and t[0] in known and isinstance(t[1], str)][:2]
+
+
+def _text(value: str) -> str:
+    return value[:80]
+
+
+def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment, *,
+                 samples: str | None = None) -> LayerGrade:
+    """`grade_layer` in one convention: samples as the assignment says (`samples` None), or one at a time."""
     kind = required.kind
     comps = components(kind)
     total_w = sum(assignment.weights[w] for _, w in comps) or 1.0
@@ -106,11 +144,13 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
     single: dict[str, None] = {}  # the gradients computed in float32, in order
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
-        factory, flat = layer_factory(box, entry, kind, assignment, grade)
+        factory, flat = layer_factory(box, entry, kind, assignment, grade, samples=samples)
         # the form a parameter takes in the layer (PReLU's one slope or one per feature), found as the checker finds it
         form = {} if flat else parameter_form(kind, assignment.convention,
-                                              partial(remote_forward_backward, box, entry["name"], kind),
-                                              reraise=(SandboxFailure,))
+                                              partial(remote_forward_backward, box, entry["name"], kind,
+                                                      samples=samples), reraise=(SandboxFailure,))
+        if samples is not None:  # a layer taking one sample at a time is graded on batches of one
+            form["N"] = 1
         if assignment.layout != "columns":
             form.update(_labels_taken(box, entry["name"], kind, grade))
     except SandboxFailure as exc:
@@ -118,15 +158,15 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
             p.passed, p.codes, p.message = False, ["crashed"], exc.detail
         grade.error = exc.detail
         return grade
-    for drawn, finite_only in draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat):
-        spec = {**drawn, **form}
+    for spec, finite_only in _specs(kind, assignment, seed, flat, form):
         case = build_case(kind, spec)
         made: list[Any] = []
         make = factory(made)
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
+            # a layer taking one sample at a time takes no bigger batch
             fwd = None if finite_only else _forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)),
-                                                            bigger=make if grade.cases == 0 else None)
+                                                            bigger=make if grade.cases == 0 and not samples else None)
         except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
@@ -150,6 +190,14 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
         tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first))
         tally.refuse_precision(result, assignment.precision, spec, display)
     return _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
+
+
+def _specs(kind: Kind, assignment: Assignment, seed: int, flat: bool,
+           form: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
+    """The layer's cases: the drawn ones with what the probes found (`form`) put in, each once."""
+    specs = [({**drawn, **form}, finite_only) for drawn, finite_only in
+             draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat)]
+    return list({repr((sorted(s.items()), f)): (s, f) for s, f in specs}.values())
 
 
 def _settled(grade: LayerGrade, tally: Tally, kind: Kind, assignment: Assignment, single: list[str],

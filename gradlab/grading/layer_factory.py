@@ -27,17 +27,18 @@ from gradlab.grading.sandbox.remote_layer import RemoteLayer
 from gradlab.kinds import Case, Kind
 
 
-def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, case: Any) -> RemoteLayer:
+def _new_remote(made: list[RemoteLayer], box: Sandbox, name: str, kind: Kind, samples: str | None,
+                case: Any) -> RemoteLayer:
     """A proxy of the student's layer `name`, remembered in `made` (its first output is graded)."""
-    made.append(RemoteLayer(box, name, kind, case))
+    made.append(RemoteLayer(box, name, kind, case, samples=samples))
     return made[-1]
 
 
-def layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment,
-                  grade: LayerGrade) -> tuple[Callable[[list[Any]], Callable[[Case], Any]], bool]:
+def layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment, grade: LayerGrade, *,
+                  samples: str | None = None) -> tuple[Callable[[list[Any]], Callable[[Case], Any]], bool]:
     """How the student's layer is built for each case (given the list that remembers what was made),
-    and whether cases keep a flat 2-D input; sets the layer's note and hints. The probe of a richer
-    input may raise `SandboxFailure`."""
+    and whether cases keep a flat 2-D input; sets the layer's note and hints. `samples`: the layer takes one
+    sample at a time (`gradlab.cases.other_layouts`). The probe of a richer input may raise `SandboxFailure`."""
     # a layer whose course convention fixes its layout (deeplearning.ai's linear_*: samples as columns, W (out, in))
     # is turned around in the child by its own adapter already; turning it here too gave it rows again
     own = entry.get("layout") is not None
@@ -51,10 +52,11 @@ def layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: A
     if columns:  # the student's layer takes samples as columns: gradlab's cases are turned around for it
         grade.hints = columns_hints(assignment.weight_layout)
         return (lambda made: partial(_new_columns, made, box, entry, kind, assignment.weight_layout)), True
-    flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind), reraise=(SandboxFailure,))
+    flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind, samples),
+                                    reraise=(SandboxFailure,))
     if flat and kind.optional_input is not None:
         grade.note = kind.optional_input.note.format(name=entry["name"], checked="graded")
-    return (lambda made: partial(_new_remote, made, box, entry["name"], kind)), flat
+    return (lambda made: partial(_new_remote, made, box, entry["name"], kind, samples)), flat
 
 
 def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kind, weights: str,
@@ -66,14 +68,15 @@ def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kin
     return layer
 
 
-def _remote_forward(box: Sandbox, name: str, kind: Kind, case: Any) -> np.ndarray:
-    return RemoteLayer(box, name, kind, case).forward(case.x.copy(), None)
+def _remote_forward(box: Sandbox, name: str, kind: Kind, samples: str | None, case: Any) -> np.ndarray:
+    return RemoteLayer(box, name, kind, case, samples=samples).forward(case.x.copy(), None)
 
 
-def remote_forward_backward(box: Sandbox, name: str, kind: Kind, case: Any) -> tuple[np.ndarray, dict[str, Any]]:
+def remote_forward_backward(box: Sandbox, name: str, kind: Kind, case: Any, *,
+                            samples: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """The student's layer `name` on `case`: its output, and its gradients for a seeded upstream gradient (what
     the probe of a parameter's form reads)."""
-    layer = RemoteLayer(box, name, kind, case)
+    layer = RemoteLayer(box, name, kind, case, samples=samples)
     y = layer.forward(case.x.copy(), None)
     _, grads = layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
     return y, grads

@@ -4,7 +4,8 @@ Started by `gradlab.grading.sandbox.process` as `python -I -B -m gradlab.grading
 with a clean environment, its own session and the pipe file descriptors on the command line. It
 first limits itself (address space, CPU time, file size; an unprivileged user when started as
 root), then imports the submission, then answers requests until its pipe closes:
-`construct` (a layer for one case), `forward`, `backward`, `forward_perturbed`, and `fix` (the search for
+`construct` (a layer for one case), `forward`, `backward`, `forward_perturbed`, `misread` (diagnosis's stored
+arrays, substituted where they are), and `fix` (the search for
 a verified fix, which runs the student's code edited, so here and nowhere else).
 
 Everything here is advisory: once the student's code has been imported it can change anything in
@@ -93,6 +94,8 @@ class Server:
                 return self.fix(msg)
             if op == "labels":
                 return self.labels(msg)
+            if op == "samples":
+                return self.samples(msg)
             if self.layer is None:
                 return {"ok": False, "error": "crash", "call": op, "detail": "no layer was constructed"}
             if op == "forward":
@@ -107,6 +110,8 @@ class Server:
                 return self.snapshot(msg)
             if op == "restore":
                 return self.restore(msg)
+            if op == "misread":
+                return self.misread(msg)
             return {"ok": False, "error": "protocol", "detail": f"unknown op {op!r}"}
         except LayerSignatureError as exc:
             return {"ok": False, "error": "signature", "detail": str(exc)}
@@ -116,6 +121,8 @@ class Server:
             return {"ok": False, "error": "crash", "call": str(op), "detail": _describe(exc)}
 
     def construct(self, msg: dict[str, Any]) -> dict[str, Any]:
+        from dataclasses import replace
+
         import numpy as np
 
         from gradlab.conventions.adapters import adapt
@@ -123,6 +130,8 @@ class Server:
 
         entry = self.entries[msg["entry"]]
         kind = KINDS[entry.kind]
+        if msg.get("samples") is not None:  # a layer taking one sample at a time, as `gradlab check` detects it
+            entry = replace(entry, options={**entry.options, "samples": str(msg["samples"])})
         case = Case(msg["x"], msg.get("t"), dict(msg["params"]), dict(msg["hyper"]), dict(msg["spec"]))
         self.layer, self.states = None, []
         self.layer = adapt(entry, kind, case)
@@ -143,6 +152,15 @@ class Server:
 
         entry = self.entries[msg["entry"]]
         return {"ok": True, "taken": label_encodings_taken(entry, KINDS[entry.kind])}
+
+    def samples(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The one-sample conventions `gradlab check` tries, in order, on a layer that crashed on batches
+        (`gradlab.cases.other_layouts`); the grader tries them in the same order."""
+        from gradlab.cases.other_layouts import sample_conventions
+        from gradlab.kinds import KINDS
+
+        entry = self.entries[msg["entry"]]
+        return {"ok": True, "tries": [list(t) for t in sample_conventions(entry, KINDS[entry.kind])]}
 
     def fix(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The verified fix of a layer (issue 19, an assignment's `show_fix`): the layer checked here, where its
@@ -235,6 +253,22 @@ class Server:
             return {"ok": False, "error": "crash", "call": "restore", "detail": f"no kept state {index!r}"}
         self.states[index].restore()
         return {"ok": True, "params": {k: np.array(v, copy=True) for k, v in self.layer.params.items()}}
+
+    def misread(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The target's gradient with each of the layer's stored arrays read where another belongs
+        (`gradlab.core.stored_arrays`), asked here, where the arrays are; the layer is put back as it was found."""
+        from gradlab.core.layer_state import LayerState
+        from gradlab.core.stored_arrays import misread_gradients
+
+        self._sync(msg)
+        state = LayerState.of(self.layer)
+        try:
+            found = [[read, belongs, g] for read, belongs, g in misread_gradients(
+                self.layer, msg["x"], msg.get("t"), msg["G"], str(msg["target"]), state.restore,
+                max_pairs=int(msg["max_pairs"]))]
+        finally:
+            state.restore()
+        return {"ok": True, "found": found}
 
     def forward_perturbed(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np

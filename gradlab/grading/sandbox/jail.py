@@ -4,7 +4,9 @@ Under `bwrap` the child gets its own user (uid 65534, no capabilities, no furthe
 pid, network (loopback only, down), IPC, UTS and mount namespaces, dies with the grader, and sees:
 - read-only: `/usr` (system libraries), the dynamic loader's cache, the interpreter's own prefix with
   its site-packages hidden, and under `LIB` only the files of the third-party packages and of the
-  gradlab subpackages the child imports (found once per grader process by a probe);
+  gradlab subpackages the child imports (found once per grader process by a probe), and scipy where it is
+  installed (a student's `scipy.special.expit` sigmoid or `scipy.signal.correlate2d` convolution, which
+  `gradlab check` runs);
 - a size-limited writable tmpfs `WORK` (its home, cwd and TMPDIR) where the child stages its copy of
   the submission from the read-only `SUBMISSION`;
 - its own `/proc` and a minimal `/dev`.
@@ -45,6 +47,10 @@ import importlib, json, pkgutil
 import numpy
 import gradlab.grading.sandbox.child, gradlab.grading.sandbox.wire
 import gradlab.registry  # the public `register` decorator submissions may import, as the reference zoo does
+try:  # scipy, where installed: `gradlab check` imports a student's scipy.special.expit or correlate2d, so grade must
+    import scipy  # noqa: F401 - its whole package is bound read-only (a submodule is imported only when asked)
+except ImportError:
+    pass
 for name in sys.argv[1:]:
     pkg = importlib.import_module(name)
     for info in pkgutil.walk_packages(pkg.__path__, name + "."):

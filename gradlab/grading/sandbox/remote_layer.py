@@ -61,11 +61,12 @@ class RemoteLayer:
     #: set when the child's adapter has one (`_view`)
     user_view: Callable[[str, np.ndarray], np.ndarray]
 
-    def __init__(self, box: Sandbox, entry: str, kind: Kind, case: Case):
+    def __init__(self, box: Sandbox, entry: str, kind: Kind, case: Case, *, samples: str | None = None):
         self.box, self.kind, self.entry = box, kind, entry
         self.params: dict[str, np.ndarray] = case.params
+        # `samples`: the layer takes one sample at a time (`gradlab.conventions.unbatched`), adapted so in the child
         reply = self._call({"op": "construct", "entry": entry, "x": case.x, "t": case.t, "params": case.params,
-                            "hyper": jsonable(case.hyper), "spec": jsonable(case.spec)})
+                            "hyper": jsonable(case.hyper), "spec": jsonable(case.spec), "samples": samples})
         # optional parameters the submitted layer does not have (a GRU without bias) are held at zero, here
         # as in the child, so the reference forward is computed without them too; only those may be zeroed
         held = reply.get("held_at_zero")
@@ -194,6 +195,21 @@ class RemoteLayer:
                     self._synced[k] = np.array(v, dtype=self._synced[k].dtype)
 
         return restore
+
+    def stored_array_misreads(self, x: np.ndarray, t: np.ndarray | None, G: np.ndarray, target: str,
+                              max_pairs: int) -> list[tuple[str, str, np.ndarray]]:
+        """The hook of `gradlab.core.stored_arrays`: (read, belongs, gradient) for each pair of arrays the layer stored,
+        substituted in the child, where they are. Nothing here is trusted but its form: a forged gradient can at most
+        name a wrong gradient's code `wrong-input`, and a failing part fails whatever its code."""
+        try:
+            reply = self._call({"op": "misread", "x": x, "t": t, "G": np.asarray(G), "target": target,
+                                "max_pairs": int(max_pairs), "params": self._dirty()})
+        except LayerCrash:
+            return []
+        found = reply.get("found")
+        return [(_text(f[0])[:80], _text(f[1])[:80], f[2]) for f in (found if isinstance(found, list) else [])
+                if isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) and isinstance(f[1], str)
+                and isinstance(f[2], np.ndarray) and f[2].dtype == np.float64][:max_pairs]
 
     def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *,
                           x: np.ndarray | None = None, t: np.ndarray | None = None) -> np.ndarray:

@@ -1,0 +1,171 @@
+"""`gradlab grade` and `gradlab check` say the same of the same student file: the same verdict, the same bug code.
+
+The student's code runs in the grader's sandbox, `check` runs it in process; each test writes a file in a convention
+that once told them apart, checks it in process and grades it, and compares. Every convention comes with a buggy twin,
+so that the agreement is one on a code, not on a pass that could not have failed.
+"""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.check_many import check_paths
+from gradlab.grading.assignment import parse_assignment
+from gradlab.grading.grader import grade_submission
+from gradlab.grading.sandbox import jail
+
+ROOT = Path(__file__).parent.parent
+JAIL_PROBLEM = jail.probe()
+needs_bwrap = pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"bubblewrap cannot run here: {JAIL_PROBLEM}")
+
+
+def _assignment(name: str, *, convention: str = "class", sandbox: str = "auto"):
+    return parse_assignment({"name": "agree", "convention": convention, "seed": 1, "examples": 3, "sandbox": sandbox,
+                             "limits": {"timeout": 60, "total_timeout": 120},
+                             "layers": [{"name": name, "points": 10}]}, "agreement test")
+
+
+def _write(tmp_path: Path, name: str, source: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def _checked(path: Path, name: str):
+    outcome = check_paths([path], examples=6, seed=0)
+    assert outcome.errors == []
+    return {r.name: r for r in outcome.reports}[name]
+
+
+FLATTEN_OF_ONE_IMAGE = """
+    import numpy as np
+
+
+    class Flatten:
+        # one image (C, W) at a time, no batch axis: the from-scratch videos' convention
+        def forward(self, x):
+            if x.ndim != 2:
+                raise ValueError("one image at a time")
+            self.shape = x.shape
+            return x.reshape(-1)
+
+        def backward(self, dout):
+            return dout.reshape(self.shape){bug}
+"""
+
+
+@pytest.mark.parametrize("bug, code", [("", None), (" * 2.0", "scaled")], ids=["correct", "scaled"])
+def test_a_layer_taking_one_sample_with_no_batch_axis_is_graded_in_that_convention_as_check_finds_it(
+        tmp_path, bug, code):
+    path = _write(tmp_path, "flatten.py", FLATTEN_OF_ONE_IMAGE.format(bug=bug))
+    report = _checked(path, "Flatten")
+    assert report.detected_layout == "single arrays, no batch axis"
+    grade = grade_submission(path, _assignment("Flatten")).layers[0]
+    # it crashed on batches: graded as crashed, whatever its backward, before grade tried what check tries
+    assert "no batch axis" in grade.note
+    assert report.bug_codes == grade.bug_codes == ([code] if code else [])
+    assert grade.score == (10 if code is None else 5)
+
+
+SCIPY_SIGMOID = """
+    import os
+    import socket
+
+    import numpy as np
+    import scipy
+    from scipy.special import expit
+
+
+    def attempt(what, action):
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - any failure is a block
+            print(f"blocked {{what}}: {{type(exc).__name__}}")
+            return
+        print(f"ESCAPED {{what}}")
+
+
+    def write(path):
+        with open(path, "w") as f:
+            f.write("forged")
+
+
+    attempt("read reference", lambda: open({reference!r}, "rb").read(10))
+    attempt("write outside", lambda: write({outside!r}))
+    attempt("write into scipy", lambda: write(os.path.join(os.path.dirname(scipy.__file__), "forged.py")))
+    attempt("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2))
+
+
+    class Sigmoid:
+        def forward(self, x):
+            self.out = expit(x)
+            return self.out
+
+        def backward(self, dout):
+            return dout * self.out * (1.0 - self.out){bug}
+"""
+
+
+@needs_bwrap
+@pytest.mark.parametrize("bug, code", [("", None), (" * 2.0", "scaled")], ids=["correct", "scaled"])
+def test_a_layer_built_on_scipy_is_graded_in_the_jail_which_still_refuses_every_way_out(tmp_path, bug, code):
+    pytest.importorskip("scipy")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    outside = tmp_path / "outside.txt"
+    try:
+        path = _write(tmp_path, "sigmoid.py", SCIPY_SIGMOID.format(
+            reference=str(ROOT / "reference" / "classes.py"), outside=str(outside),
+            port=listener.getsockname()[1], bug=bug))
+        grade = grade_submission(path, _assignment("Sigmoid", sandbox="bwrap"))
+        with pytest.raises(BlockingIOError):  # nobody knocked
+            listener.accept()
+    finally:
+        listener.close()
+    assert grade.sandbox == "bwrap"
+    printed = "\n".join(n for n in grade.notes if n.startswith("your code printed"))
+    attempts = [line for line in printed.splitlines() if line.startswith(("blocked", "ESCAPED"))]
+    assert len(attempts) == 4 and not [a for a in attempts if a.startswith("ESCAPED")], printed
+    assert not outside.exists()
+    layer = grade.layers[0]
+    assert layer.error is None and layer.bug_codes == _checked(path, "Sigmoid").bug_codes == ([code] if code else [])
+    assert layer.score == (10 if code is None else 5)
+
+
+SOFTMAX_WITH_LOSS = """
+    import numpy as np
+
+
+    class SoftmaxWithLoss:
+        def forward(self, x, t):
+            self.x, self.t = x, t
+            z = x - x.max(axis=1, keepdims=True)
+            self.y = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            return -np.sum(t * np.log(self.y)) / x.shape[0]
+
+        def backward(self, dout=1):
+            return dout * (self.{read} - self.t) / self.x.shape[0]
+"""
+
+
+@pytest.mark.parametrize("sandbox", ["process", pytest.param("bwrap", marks=needs_bwrap)])
+def test_a_backward_reading_the_wrong_stored_array_is_wrong_input_in_grade_as_in_check_naming_the_array(
+        tmp_path, sandbox):
+    path = _write(tmp_path, "loss.py", SOFTMAX_WITH_LOSS.format(read="x"))
+    report = _checked(path, "SoftmaxWithLoss")
+    assert report.bug_codes == ["wrong-input"]
+    grade = grade_submission(path, _assignment("SoftmaxWithLoss", sandbox=sandbox)).layers[0]
+    assert grade.bug_codes == ["wrong-input"]  # it said dropped-term: the substitution never reached the sandbox
+    dx = next(p for p in grade.parts if p.component == "dx")
+    assert "reads self.x where self.y belongs" in dx.message
+
+
+def test_the_same_loss_reading_the_right_stored_array_gets_full_marks(tmp_path):
+    path = _write(tmp_path, "loss.py", SOFTMAX_WITH_LOSS.format(read="y"))
+    assert _checked(path, "SoftmaxWithLoss").bug_codes == []
+    grade = grade_submission(path, _assignment("SoftmaxWithLoss", sandbox="process"))
+    assert grade.score == grade.max_score == 10
