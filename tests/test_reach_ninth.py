@@ -95,3 +95,22 @@ def test_the_import_time_limit_still_stops_the_users_own_slow_code(tmp_path, mon
             importlib.import_module("slow_user_file")
     finally:
         sys.modules.pop("slow_user_file", None)
+
+
+def test_a_file_that_moves_into_its_own_folder_at_import_leaves_the_working_directory_as_it_was(monkeypatch):
+    # os.chdir(os.path.dirname(__file__)) at the top of ch05/layers.py: the folder's other files, named relative to
+    # the repository root the user runs gradlab from, were not found and the whole check stopped with an error
+    root = HERE / "chdir_at_import"
+    monkeypatch.chdir(root)
+    outcome, verdicts = _check(Path("."))
+    assert Path.cwd() == root
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"Relu": "pass", "sigmoid": "pass"}
+
+
+def test_the_same_folder_with_a_bug_in_each_layer_fails_both(monkeypatch):
+    monkeypatch.chdir(HERE / "chdir_at_import_buggy")
+    outcome, verdicts = _check(Path("."))
+    assert outcome.errors == []
+    assert verdicts["Relu"].verdict == "fail" and verdicts["Relu"].bug_codes == ["misrouted"]
+    assert verdicts["sigmoid"].verdict == "fail" and "crashed" not in verdicts["sigmoid"].bug_codes

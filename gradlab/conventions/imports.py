@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -226,6 +227,9 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
     shell, numpy_names, numpy_kept = notebook_shell(), older_numpy_names(), numpy_as_it_was()
+    # learners' copies of the textbook start with os.chdir(os.path.dirname(__file__)), so that their data loads
+    # from anywhere: the working directory the user's paths (and gradlab's) are relative to is put back
+    cwd = os.getcwd()
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
@@ -240,6 +244,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         shell()
         numpy_names()
         numpy_kept()
+        if os.getcwd() != cwd:
+            os.chdir(cwd)
         for finder in lent:
             sys.meta_path.remove(finder)
         for name in [n for n, m in list(sys.modules.items()) if any(getattr(m, "__loader__", None) is f for f in lent)]:
