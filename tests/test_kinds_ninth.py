@@ -1,8 +1,8 @@
 """Kinds real course code has that gradlab learned in the ninth round (issue 10): ReLU6 and Hardswish;
 deeplearning.ai's channels-last convolution and pooling; batch norm without CS231n's bn_param; activations that
-return their derivative behind a flag. The zoo's correct layers pass and its buggy twins fail
-with their intended code, and files written in each convention (our own, `tests/fixtures/kinds_ninth/`) are read
-and judged as written."""
+return their derivative behind a flag; a GRU step and sequence in CS231n's function convention. The zoo's correct
+layers pass and its buggy twins fail with their intended code, and files written in each convention (our own,
+`tests/fixtures/kinds_ninth/`) are read and judged as written."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from gradlab.core.results import FAIL, PASS
 from gradlab.kinds import KINDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds_ninth"
-NEW_KINDS = ("relu6", "hardswish", "conv_channels_last", "pool_channels_last")
+NEW_KINDS = ("relu6", "hardswish", "conv_channels_last", "pool_channels_last", "gru")
 #: kinds one course writes in one convention only
-FUNCTIONS_ONLY = ("conv_channels_last", "pool_channels_last")
+FUNCTIONS_ONLY = ("conv_channels_last", "pool_channels_last", "gru")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW_KINDS}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -142,3 +142,26 @@ def test_a_function_without_a_flag_keeps_the_textbooks_reading(tmp_path):
     path.write_text("import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\n\n"
                     "def relu(x, inplace=False):\n    return np.maximum(0, x)\n")
     assert [e.name for e in discover([path])[0].entries] == []
+
+
+def test_a_gru_in_cs231ns_function_convention_is_read_as_a_step_and_as_a_sequence():
+    found = discover([FIXTURES / "gru_functions.py"])[0]
+    assert {e.name: e.kind for e in found.entries} == {"gru_step": "gru_step", "gru": "gru"}
+    skipped = dict(found.skipped)
+    assert "also requires bh" in skipped["gru_two_biases"]  # a bias per matrix: another convention, not failed
+    results = _checked(FIXTURES / "gru_functions.py")
+    assert results["gru_step"][0] == PASS  # PyTorch's gate order: the check differentiates the forward's own
+    verdict, codes = results["gru"]  # the next step's dh dropped from the sequence's backward
+    assert verdict == FAIL and codes[0] == "dropped-term"
+
+
+def test_the_grader_accepts_a_gru_forward_in_either_gate_order_and_rejects_another_function():
+    from gradlab.cases.forward_reference import check_forward
+    from gradlab.cases.per_sample import default_spec
+
+    module = load_module(FIXTURES / "gru_functions.py")
+    kind = KINDS["gru"]
+    case = kind.case(default_spec(kind, 3, style="function"))
+    out, _ = module.gru_forward(case.x, *(case.params[p] for p in kind.params))
+    assert check_forward(kind, case, out).ok  # r, z, n with h = (1 - z) n + z h
+    assert not check_forward(kind, case, np.tanh(out)).ok

@@ -37,6 +37,7 @@ from gradlab.kinds import (
     embedding_dot,
     flatten_layer,
     gelu,
+    gru,
     gru_step,
     hardswish,
     layernorm,
@@ -95,7 +96,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
-           relu6, hardswish, conv_channels_last, pool_channels_last)
+           relu6, hardswish, conv_channels_last, pool_channels_last, gru)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -2,7 +2,8 @@
 
 Names: the textbook's second volume's `GRU(Wx, Wh, b)` with `forward(x, h_prev) -> h_next` and
 `backward(dh_next) -> (dx, dh_prev)`, gradients in its `grads = [dWx, dWh, db]` list: x (N, D), h_prev
-(N, H), Wx (D, 3H), Wh (H, 3H), b (3H,). The previous state is a forward argument
+(N, H), Wx (D, 3H), Wh (H, 3H), b (3H,); in CS231n's function convention, `gru_step_forward/backward(x, prev_h,
+Wx, Wh, b)`, backward returning (dx, dprev_h, dWx, dWh, db). The previous state is a forward argument
 (`Kind.forward_inputs`), checked and differentiated as the weights are. D and H differ.
 """
 
@@ -37,7 +38,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "gru_step", ("gru",), build, draw_shape, batch_spec,
+    "gru_step", ("gru",), build, draw_shape, batch_spec, function_stems=("gru_step",),
     params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",), forward_inputs=("prev_h",),
     optional_params=("b",),
     scales=RECURRENT_SCALES, explain=StepShares(WrongInput(GRU)),
