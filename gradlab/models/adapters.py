@@ -36,9 +36,18 @@ from gradlab.models.nielsen import (
     nielsen_loss,
     nielsen_parameters,
 )
-from gradlab.models.second_volume import Encoding, data_encodings, fresh_state, is_second_volume, plausible_labels
+from gradlab.models.second_volume import (
+    Encoding,
+    data_encodings,
+    fresh_state,
+    is_second_volume,
+    plausible_labels,
+    recording_inputs,
+    softmax_loss_layer,
+)
 from gradlab.models.second_volume_float64 import in_float64, promote_to_float64, user_namespaces
 from gradlab.models.second_volume_parameters import SharedParameter, owners, rebound, shared_parameters
+from gradlab.models.tiny_weights import scale_up_tiny
 
 __all__ = ["CONVENTIONS", "ModelCall", "adapt", "backprop_order", "convention_of", "parameters_of", "seeded"]
 
@@ -96,6 +105,8 @@ class ModelCall:
     encoding: Encoding | None = None
     #: a second-volume model's parameters whose layer replaced its gradient array in backward (`second_volume.rebound`)
     rebound: dict[str, str] = field(default_factory=dict)
+    #: weight arrays drawn tiny and scaled up for the check, {name: (RMS drawn, RMS checked)} (`tiny_weights`)
+    scaled: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def loss(self) -> Any:
         if self.convention == "volume2":
@@ -120,14 +131,23 @@ class ModelCall:
             return self.model.forward(*self.data.values(), **self.options)
 
     def scores(self) -> tuple[np.ndarray, np.ndarray]:
-        """(the scores of the model's predict on the data, float64; the labels), for the textbook's conventions."""
-        if self.convention != "volume2":
-            with seeded():
-                return np.asarray(self.model.predict(self.data["X"]), dtype=np.float64), self.data["y"]
-        first, second = self.data
-        with seeded(), in_float64(self.spaces):
-            fresh_state(self.model)
-            return np.asarray(self.model.predict(self.data[first]), dtype=np.float64), self.data[second]
+        """(the scores of the model's predict on the data, float64; the labels), for the textbook's conventions. A
+        model without predict (the second volume's SimpleCBOW): the scores its loss gives its softmax loss layer, with
+        the labels it gives it (a `ModelError` when it holds no such layer, or gives it other labels)."""
+        first, second = list(self.data) if self.convention == "volume2" else ["X", "y"]
+        if callable(getattr(self.model, "predict", None)):
+            with seeded(), in_float64(self.spaces):
+                if self.convention == "volume2":
+                    fresh_state(self.model)
+                return np.asarray(self.model.predict(self.data[first]), dtype=np.float64), self.data[second]
+        layer = softmax_loss_layer(self.model)
+        if layer is None:
+            raise ModelError(f"{type(self.model).__name__} has no predict and no one softmax loss layer")
+        with recording_inputs(layer) as calls:
+            self.loss()
+        if len(calls) != 1 or len(calls[0]) < 2 or not np.array_equal(calls[0][1], self.data[second]):
+            raise ModelError(f"{type(self.model).__name__}'s softmax loss layer is not given its {second} once")
+        return np.asarray(calls[0][0], dtype=np.float64), self.data[second]
 
     def gradients(self) -> dict[str, Any]:
         if self.convention == "volume2":
@@ -213,11 +233,12 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
     if convention == "volume2":
         return _second_volume_call(model, sizes, rng)
     params, names = parameters_of(convention, model)
+    scaled = scale_up_tiny(params, rows_in=convention != "nielsen")
     if convention == "nielsen":
         x = rng.standard_normal((sizes.D, 1))
         one_hot = np.zeros((sizes.C, 1))
         one_hot[int(rng.integers(0, sizes.C))] = 1.0
-        return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": one_hot})
+        return ModelCall("nielsen", model, params, names, 1, {"x": x, "y": one_hot}, scaled=scaled)
     X = rng.standard_normal((sizes.N, *sizes.input_shape))
     if convention == "textbook":
         # its cross_entropy_error takes log(y + 1e-7), which its gradient (y - t) / N leaves out: inexact by
@@ -225,7 +246,7 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
         # as the textbook's own gradient_check does with its 0.01-scaled weights
         X *= TEXTBOOK_DATA_SCALE
     y = rng.integers(0, sizes.C, sizes.N)
-    call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y})
+    call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y}, scaled=scaled)
     if convention == "cs231n" and "reg" in _parameters(model.loss):  # assignment 1's loss(X, y=None, reg=0.0)
         call.options["reg"] = REG
     if convention == "textbook":
@@ -242,7 +263,8 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
     promote_to_float64(model)
     params, names = parameters_of("volume2", model)
     order = [s for name in params for s in shared_parameters(model.params) if s.name == name]
-    call = ModelCall("volume2", model, params, names, sizes.N, {}, shared=order, spaces=user_namespaces(model))
+    call = ModelCall("volume2", model, params, names, sizes.N, {}, shared=order, spaces=user_namespaces(model),
+                     scaled=scale_up_tiny(params))  # (before its labels are drawn: they follow its scores)
     encodings = data_encodings(type(model), N=sizes.N, D=sizes.D, C=sizes.C, vocab=_vocabulary(model, sizes),
                                rng=rng)
     if "train_flg" in _parameters(model.forward):  # BetterRnnlm: dropout on, its masks drawn alike at every call
@@ -271,9 +293,10 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
 
 
 def _with_plausible_labels(call: ModelCall, rng: np.random.Generator) -> None:
-    """The labels of `call` drawn again among the classes its model's predict does not call nearly impossible
-    (`second_volume.plausible_labels`), where it has a predict whose scores fit them; else left as drawn."""
-    if not callable(getattr(call.model, "predict", None)) or len(call.data) != 2:
+    """The labels of `call` drawn again among the classes its model's scores do not call nearly impossible
+    (`second_volume.plausible_labels`), where its predict, or the input of its softmax loss layer, gives scores that
+    fit them (`ModelCall.scores`); else left as drawn."""
+    if len(call.data) != 2:
         return
     try:
         scores, labels = call.scores()

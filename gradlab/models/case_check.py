@@ -1,6 +1,7 @@
 """One built model checked on its data, once: every parameter's gradient against finite differences of its loss.
 
-1. the loss, once: a finite scalar, parameters and data left alone (`stale-parameters`, `mutates-input`);
+1. the loss, once: a finite scalar, the same when computed again, parameters and data left alone
+   (`stale-parameters`, `mutates-input`);
 2. the gradients, once: parameters left alone;
 3. each parameter in backprop order, element by element against central differences of the loss
    (`gradlab.functions.gradient.judge`: the core's tolerances, kink probes and diagnosis), then said in
@@ -78,6 +79,8 @@ def check_case(call: ModelCall, *, rtol: float, atol: float, reg: float, own_siz
         if not np.isfinite(y0):
             raise _Stop(Finding("non-finite", FAIL, f"the loss is {float(y0)} for finite data and parameters"))
         _unchanged(call, saved, data, "the loss", case)
+        if not case.findings:  # (a loss that changed the parameters or data differs again for that reason, said)
+            _same_again(call, y0)
         # 2. the gradients once
         analytic = _call("the gradients", call.gradients)
         _unchanged(call, saved, data, "computing the gradients", case)
@@ -109,6 +112,24 @@ def check_case(call: ModelCall, *, rtol: float, atol: float, reg: float, own_siz
         for k, v in saved.items():
             call.params[k][...] = v
     return case
+
+
+#: two evaluations of the loss at the same parameters and data agree to this (relative): the same arithmetic
+REPEAT_RTOL = 1e-9
+
+
+def _same_again(call: ModelCall, y0: np.ndarray) -> None:
+    """The loss computed again at the same parameters and data is the same number: a model that carries something
+    from one call to the next (a stateful RNN's hidden state gradlab could not reset) has no derivative finite
+    differences can measure; its check stops here, said so, rather than judged on noise (or passed at float32's
+    tolerances when the carried state happens to settle)."""
+    again = _loss(call)
+    if np.isfinite(again) and abs(float(again) - float(y0)) <= REPEAT_RTOL * max(abs(float(y0)), 1e-300):
+        return
+    raise _Stop(Finding("stale-parameters", FAIL, (
+        f"the loss is {float(y0):.10g}, then {float(again):.10g} computed again at the same parameters and data: the "
+        "model carries something from one call to the next (a hidden state: reset it in reset_state(), or start "
+        "forward from zeros when it is not stateful), so its gradient cannot be checked")))
 
 
 def _rounds_to_float32(call: ModelCall, arr: np.ndarray, y0: np.ndarray) -> bool:
@@ -179,9 +200,11 @@ MAX_ALLOWANCE = 1e-3
 def _inexact_log(call: ModelCall) -> float:
     """What the textbook's log(y + 1e-7) makes its correct gradient differ by, relative to the gradient's
     scale: about 1e-7 / p for a true class of probability p (10x that, as a tolerance), read off the
-    net's own predict(x). 0 for the conventions that do not use it, or a net without predict. (The second volume's
-    SoftmaxWithLoss calls the same cross_entropy_error; its labels are drawn where p is not tiny, `adapters`.)"""
-    if call.convention not in ("textbook", "volume2") or not callable(getattr(call.model, "predict", None)):
+    net's own predict(x), or the input of its softmax loss layer where it has no predict (`ModelCall.scores`). 0 for
+    the conventions that do not use it, or a net without scores gradlab can read. (The
+    second volume's SoftmaxWithLoss calls the same cross_entropy_error; its labels are drawn where p is not tiny,
+    `adapters`, which leaves this allowance small.)"""
+    if call.convention not in ("textbook", "volume2"):
         return 0.0
     try:
         scores, y = call.scores()

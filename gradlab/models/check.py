@@ -41,6 +41,7 @@ from gradlab.models.case_check import Case, check_case
 from gradlab.models.errors import ModelError, NoDataRuns, NotImplementedYet
 from gradlab.models.inner import derivative_hypotheses, in_layer_terms, inner_layer_failures, standing_in
 from gradlab.models.report import ModelReport
+from gradlab.models.tiny_weights import said as said_scaled
 
 __all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
 
@@ -121,7 +122,7 @@ def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, s
             missing = Case(not_run=f"could not be run: {exc.name or exc} is missing (install or build it); "
                                     f"{model.__name__}() raised {type(exc).__name__}: {exc}")
             return missing, model.__name__
-        built = f"{described(model, kwargs)}, {_data(call)}"
+        built = f"{described(model, kwargs)}, {_data(call)}{said_scaled(call.scaled)}"
         case = check_case(call, rtol=rtol, atol=atol, reg=_reg(kwargs, call), own_sizes=bool(own))
         if case.rounded:
             built += "; it rounds to float32 inside all the same, so it is judged at float32's tolerances"

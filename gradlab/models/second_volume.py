@@ -21,13 +21,16 @@ from __future__ import annotations
 import inspect
 import re
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 __all__ = ["CONTEXTS", "PLAUSIBLE", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "data_encodings", "fresh_state",
-           "held_objects", "is_second_volume", "is_users_object", "plausible_labels"]
+           "held_objects", "is_second_volume", "is_users_object", "plausible_labels", "recording_inputs",
+           "softmax_loss_layer"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -111,6 +114,39 @@ def fresh_state(model: Any) -> None:
         reset = getattr(obj, "reset_state", None)
         if callable(reset):
             reset()
+
+
+def softmax_loss_layer(model: Any) -> Any | None:
+    """The one softmax loss layer the model holds (the book's SoftmaxWithLoss, TimeSoftmaxWithLoss), whose input is one
+    score per class; None when it holds none or several (SkipGram's one per context word)."""
+    found = [o for o in held_objects(model)[1:] if callable(getattr(o, "forward", None))
+             and "softmax" in type(o).__name__.lower() and "loss" in type(o).__name__.lower()]
+    return found[0] if len(found) == 1 else None
+
+
+_MISSING = object()
+
+
+@contextmanager
+def recording_inputs(layer: Any) -> Iterator[list[tuple[Any, ...]]]:
+    """The positional arguments of every call of `layer.forward` while the block runs, in a list filled as it runs
+    (the instance's own forward is put back afterwards)."""
+    calls: list[tuple[Any, ...]] = []
+    own = vars(layer).get("forward", _MISSING)
+    bound = layer.forward
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return bound(*args, **kwargs)
+
+    layer.forward = forward
+    try:
+        yield calls
+    finally:
+        if own is _MISSING:
+            del layer.forward
+        else:
+            layer.forward = own
 
 
 # -- data -----------------------------------------------------------------------------------------------------------
