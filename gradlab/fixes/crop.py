@@ -3,7 +3,8 @@
 
 Offered in a backward that pads (`np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))`), with the name it pads
 by, for each gradient array it returns or assigns by name, in the (N, C, H, W) layout. Written with the shape,
-not `pad:-pad`, so that it holds at pad = 0 too.
+not `pad:-pad`, so that it holds at pad = 0 too. A crop written from the first row (`dx_pad[:, :, :H, :W]`, the
+padding kept and the last rows lost) is shifted past the padding (`pad:pad + H`).
 Non-goal: other layouts (channels last).
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM
+from gradlab.fixes.spans import ATOM, Text, precedence
 
 __all__ = ["crop_edits"]
 
@@ -28,10 +29,25 @@ def crop_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[
     t = ctx.text
     values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
     for v in values:
+        if isinstance(v, ast.Subscript):
+            yield from _shifted(v, pad, t)
         if isinstance(v, ast.Name) and is_gradient(v.id):
             n = v.id
             cropped = f"{n}[:, :, {pad}:{n}.shape[2] - {pad}, {pad}:{n}.shape[3] - {pad}]"
             yield (t.replace(v, cropped, ATOM, f"cut the padding of {pad} off {n}", family="crop"),)
+
+
+def _shifted(node: ast.Subscript, pad: str, t: Text) -> Iterator[tuple[Edit, ...]]:
+    """`dx_pad[:, :, :H, :W]` cut from the padded gradient's first rows, shifted past the padding: every slice of the
+    index that starts at 0 (`:H`, `0:H`) starts at the pad (`pad:pad + H`), all at once."""
+    slices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    edits = [Edit(t.start(s), t.end(s), f"{pad}:{pad} + {t.of(s.upper)}", f"cut from {pad} on, past the padding",
+                  "crop")
+             for s in slices if isinstance(s, ast.Slice) and s.upper is not None and s.step is None and
+             (s.lower is None or isinstance(s.lower, ast.Constant) and s.lower.value == 0) and
+             precedence(s.upper) > 10]
+    if edits:
+        yield tuple(edits)
 
 
 def _pad_name(func: ast.FunctionDef, ctx: Context) -> str | None:
