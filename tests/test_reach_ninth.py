@@ -114,3 +114,17 @@ def test_the_same_folder_with_a_bug_in_each_layer_fails_both(monkeypatch):
     assert outcome.errors == []
     assert verdicts["Relu"].verdict == "fail" and verdicts["Relu"].bug_codes == ["misrouted"]
     assert verdicts["sigmoid"].verdict == "fail" and "crashed" not in verdicts["sigmoid"].bug_codes
+
+
+def test_a_layer_storing_a_one_element_matrix_into_an_element_is_set_aside_as_written_for_numpy_1():
+    # out[i, j] = x_row.dot(w_col) + b[j], a (1, 1) product (CodeJjang/cs231n-2019's conv_forward_naive): numpy 1
+    # stored its value, numpy 2 raises "setting an array element with a sequence"; it was failed as crashed
+    outcome, verdicts = _check(HERE / "older_numpy_store")
+    assert verdicts == {}
+    reason = dict(outcome.skipped)["affine"]
+    assert "written for an older numpy" in reason and ".item()" in reason
+
+
+def test_a_layer_storing_a_whole_row_of_products_into_an_element_still_fails_as_crashed():
+    outcome, verdicts = _check(HERE / "older_numpy_store_buggy")
+    assert verdicts["affine"].verdict == "fail" and verdicts["affine"].bug_codes == ["crashed"]

@@ -220,12 +220,45 @@ def older_numpy(exc: BaseException) -> str | None:
         # deeplearning.ai's conv_single_step writes float(b) of its (1, 1, 1) bias: numpy 1.25 warned, numpy 2 raises
         return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes float() of an "
                 "array with axes of length 1: write b.item() or np.squeeze(b))")
+    if isinstance(exc, ValueError) and text == "setting an array element with a sequence." and \
+            _size_one_array_stored(exc):
+        return ("it was written for an older numpy (it stores a one-element array into one element, "
+                "out[i, j] = a.dot(w) + b with a of shape (1, K): numpy 1 took its single value, numpy "
+                f"{np.__version__} raises; write (a.dot(w) + b).item(), or a.ravel() @ w.ravel() + b)")
     if isinstance(exc, TypeError) and "got an unexpected keyword argument" in text:
         keyword = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else ""
         if keyword in _REMOVED_KEYWORDS:
             return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes "
                     f"{_REMOVED_KEYWORDS[keyword]})")
     return None
+
+
+def _size_one_array_stored(exc: BaseException) -> bool:
+    """Whether the user's line `exc` was raised at stores a one-element matrix into one element of an array
+    (`out[n, f, i, j] = x_row.dot(w_col) + b[f]`, a (1, 1) result): read again from that line's own frame, by
+    evaluating its right-hand side there (the line's own arithmetic once more, as the failed store just did)."""
+    frame = _user_frame(exc)
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame is not frame:
+        tb = tb.tb_next
+    if frame is None or tb is None:
+        return False
+    try:
+        lines, first = inspect.getsourcelines(frame.f_code)
+        statement = ast.parse(textwrap.dedent(lines[tb.tb_lineno - first])).body[0]
+    except (OSError, TypeError, IndexError, SyntaxError):
+        return False
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and
+            isinstance(statement.targets[0], ast.Subscript)):
+        return False
+    try:
+        value = eval(compile(ast.Expression(statement.value), "<stored value>", "eval"),  # noqa: S307
+                     frame.f_globals, dict(frame.f_locals))
+    except Exception:
+        return False
+    # a (1, 1) matrix product, as numpy 1 took it; a (1,) can be an elementwise product that is one element only
+    # because the case is that small (x[i] * w[:, j] with D = 1: a real bug for any other D)
+    return isinstance(value, np.ndarray) and value.size == 1 and value.ndim >= 2
 
 
 def missing_dependency(exc: BaseException) -> str | None:
