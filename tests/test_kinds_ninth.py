@@ -165,3 +165,24 @@ def test_the_grader_accepts_a_gru_forward_in_either_gate_order_and_rejects_anoth
     out, _ = module.gru_forward(case.x, *(case.params[p] for p in kind.params))
     assert check_forward(kind, case, out).ok  # r, z, n with h = (1 - z) n + z h
     assert not check_forward(kind, case, np.tanh(out)).ok
+
+
+def test_a_one_line_conditional_derivative_is_read_as_its_if_block_is(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text("import numpy as np\n\n\ndef sigmoid(x, derivative=False):\n"
+                    "    return x * (1 - x) if derivative else 1 / (1 + np.exp(-x))\n")
+    module = load_module(path)
+    assert derivative_of_output(module.sigmoid, "derivative")
+    assert _checked(path)["sigmoid"][0] == PASS  # given the output, as the network that calls it gives it
+
+
+def test_a_folders_file_of_flag_activations_is_read_and_one_without_a_flag_is_not(tmp_path):
+    from gradlab.conventions.source_reading import could_hold_layers
+
+    flagged = tmp_path / "activation.py"
+    flagged.write_text("import numpy as np\n\n\ndef relu(x, derivative=False):\n"
+                       "    if derivative:\n        return (x > 0) * 1.0\n    return x * (x > 0)\n")
+    plain = tmp_path / "helpers.py"
+    plain.write_text("import numpy as np\n\n\ndef relu(x, inplace=False):\n    return np.maximum(x, 0)\n")
+    assert could_hold_layers(flagged) and not could_hold_layers(plain)
+    assert [e.name for f in discover([tmp_path]) for e in f.entries] == ["relu"]

@@ -34,8 +34,8 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "FlagDerivative", "derivative_layer", "flag_argument",
-           "pair_layer", "takes_its_input"]
+__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "FlagDerivative", "defines_flag_activation",
+           "derivative_layer", "flag_argument", "pair_layer", "takes_its_input"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
@@ -165,16 +165,35 @@ def flag_argument(fn: Any) -> str | None:
     return next((p.name for p in params if p.name.lower() in FLAG_NAMES and p.default is False), None)
 
 
+def defines_flag_activation(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a definition read from source, not run, is an activation with a derivative flag (`def sigmoid(x,
+    derivative=False)`): a folder's file holding only such functions is a file of layers."""
+    from gradlab.conventions.function_inputs import loss_pair_kind
+
+    kind = loss_pair_kind(node.name)
+    if kind is None or kind.is_loss:
+        return False
+    arguments = node.args.args[1:] + node.args.kwonlyargs
+    defaults = [None] * (len(node.args.args) - len(node.args.defaults)) + list(node.args.defaults)
+    defaults = defaults[1:] + list(node.args.kw_defaults)
+    return any(a.arg.lower() in FLAG_NAMES and isinstance(d, ast.Constant) and d.value is False
+               for a, d in zip(arguments, defaults))
+
+
 def _flag_branch(fn: Any, flag: str) -> list[ast.AST] | None:
-    """The statements `fn` runs when `flag` is set (the `if flag:` body, or the `else:` of `if not flag:`)."""
+    """The statements (or the expression) `fn` runs when `flag` is set: the `if flag:` body, the `else:` of `if not
+    flag:`, the first value of `a if flag else b`."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and any(isinstance(n, ast.Name) and n.id == flag for n in ast.walk(node.test)):
+        # `if flag:` blocks, and the one-line `return x * (1 - x) if flag else 1 / (1 + np.exp(-x))`
+        if isinstance(node, (ast.If, ast.IfExp)) and \
+                any(isinstance(n, ast.Name) and n.id == flag for n in ast.walk(node.test)):
             negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
-            return list(node.orelse if negated else node.body)
+            taken = node.orelse if negated else node.body
+            return list(taken) if isinstance(taken, list) else [taken]
     return None
 
 

@@ -62,6 +62,13 @@ def _layer_function_name(name: str) -> bool:
     return bool(FORWARD.match(name) or BACKWARD.match(name)) or kind_for_loss_function(name) is not None or pair
 
 
+def _flag_activation(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    from gradlab.conventions.derivative_classes import defines_flag_activation
+
+    # `def sigmoid(x, derivative=False)`: an activation with its derivative behind a flag is a layer
+    return defines_flag_activation(node)
+
+
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """The statements that run at import, including those under `if`/`try`/`with` (not in function bodies)."""
     for node in body:
@@ -98,7 +105,8 @@ def could_hold_layers(path: Path) -> bool:
                     {"forward_pass", "backward_pass"} <= methods or \
                     {"forward_propagation", "backward_propagation"} <= methods:
                 return True
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _layer_function_name(node.name):
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                (_layer_function_name(node.name) or _flag_activation(node)):
             return True
         elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and _layer_function_name(t.id)
                                                   for t in node.targets):
