@@ -128,3 +128,19 @@ def test_a_layer_storing_a_one_element_matrix_into_an_element_is_set_aside_as_wr
 def test_a_layer_storing_a_whole_row_of_products_into_an_element_still_fails_as_crashed():
     outcome, verdicts = _check(HERE / "older_numpy_store_buggy")
     assert verdicts["affine"].verdict == "fail" and verdicts["affine"].bug_codes == ["crashed"]
+
+
+def test_layers_keeping_dx_as_self_dvalues_are_read_and_pass():
+    # the nnfs video series' early naming (Psyonic123/Sample-Neural-Network): four layers failed as crashed
+    outcome, verdicts = _check(HERE / "dvalues_result")
+    assert {k: (r.verdict, r.detected_layout) for k, r in verdicts.items()} == {
+        "Activation_ReLU": ("pass", None), "Activation_Softmax": ("pass", None)}
+
+
+def test_a_softmax_backward_that_returns_nothing_is_not_passed_in_a_layout_where_nothing_is_compared():
+    # retried as one sample in a column after "returned None", a softmax's output over one column is constant and the
+    # check compared no element: it was PASSED, the stub and the pass-through alike
+    outcome, verdicts = _check(HERE / "dvalues_result_buggy")
+    assert verdicts["Softmax"].verdict == "fail" and verdicts["Softmax"].bug_codes == ["crashed"]
+    assert verdicts["Activation_Softmax"].verdict == "fail" and verdicts["Activation_Softmax"].bug_codes == ["mismatch"]
+    assert verdicts["Activation_ReLU"].verdict == "fail" and "crashed" not in verdicts["Activation_ReLU"].bug_codes

@@ -42,7 +42,7 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
                 report = run(candidate)
             except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
                 return None
-            if "crashed" not in report.bug_codes and report.error is None:
+            if _ran(report):
                 how = "columns" if samples == "all" else "columns, one sample at a time"
                 shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
                 return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
@@ -58,9 +58,18 @@ def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] |
             report = run(candidate)
         except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
             continue
-        if "crashed" not in report.bug_codes and report.error is None:
+        if _ran(report):
             return candidate, replace(report, detected_layout=said)
     return None
+
+
+def _ran(report: LayerReport) -> bool:
+    """Whether the layer ran in the other layout: it did not crash, and a pass compared every gradient on at least
+    one element. A softmax whose backward returns nothing passed with nothing compared on one sample as a column
+    (its output over a single column is constant), where the rows report rightly said the backward returns None."""
+    if "crashed" in report.bug_codes or report.error is not None:
+        return False
+    return report.verdict == "fail" or all(g.checked > 0 for g in report.worst.values())
 
 
 def sample_conventions(entry: Entry, kind: Kind) -> list[tuple[str, str]]:

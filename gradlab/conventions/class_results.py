@@ -21,7 +21,8 @@ __all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "LOSS_ATTRIBUTES", "OUTPUT_ATTRIBUTES
 
 #: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
 OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
-DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient", "dInputs", "dInput")
+DX_ATTRIBUTES = ("dinputs", "dinput", "d_inputs", "dx", "dX", "grad_input", "input_gradient", "dInputs", "dInput",
+                 "dvalues")
 
 
 #: where a loss whose forward returns nothing leaves the loss itself (next to the predictions it also keeps in
