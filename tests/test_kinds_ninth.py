@@ -14,7 +14,7 @@ import pytest
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.derivative_classes import ActivationPairLayer, derivative_of_output
 from gradlab.conventions.discover import discover
-from gradlab.conventions.function_inputs import leaves_out_param_dict
+from gradlab.conventions.function_inputs import settings_in_place_of_dict
 from gradlab.conventions.imports import load_module
 from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS
@@ -102,21 +102,23 @@ def test_batch_norm_without_bn_param_is_called_with_its_own_settings_and_its_bug
     assert results["batch_norm"] == (FAIL, ["extra-batch-mean"])  # batch_norm_forward(x, gamma, beta): dbeta a mean
 
 
-@pytest.mark.parametrize(("signature", "left_out"), [
-    ("x, gamma, beta, eps=1e-5", True), ("x, gamma, beta", True), ("x, gamma, beta, bn_param", False),
-    ("x, gamma, beta, bn_param=None", False), ("x, gamma, beta, bn_param={}", False), ("x, gamma, beta, *args", False),
+@pytest.mark.parametrize(("signature", "given"), [
+    ("x, gamma, beta, eps=1e-5", ("eps",)), ("x, gamma, beta", ()), ("x, gamma, beta, eps", ("eps",)),
+    ("x, gamma, beta, train=True", ()),
+    ("x, gamma, beta, epsilon, momentum=0.9", ("eps", "momentum")), ("x, gamma, beta, bn_param", None),
+    ("x, gamma, beta, bn_param=None", None), ("x, gamma, beta, bn_param={}", None), ("x, gamma, beta, *args", None),
 ])
-def test_only_a_batch_norm_forward_without_a_place_for_the_dict_is_called_without_it(signature, left_out):
+def test_a_batch_norm_forward_without_a_place_for_the_dict_is_given_its_settings_as_it_names_them(signature, given):
     namespace: dict = {}
     exec(f"def batchnorm_forward({signature}):\n    pass", namespace)
-    assert leaves_out_param_dict(namespace["batchnorm_forward"], KINDS["batchnorm"]) is left_out
+    assert settings_in_place_of_dict(namespace["batchnorm_forward"], KINDS["batchnorm"]) == given
 
 
 def test_a_geometry_dict_is_never_left_out_even_for_a_forward_with_defaults():
     """A stride or a padding changes what a convolution computes: its own defaults would check another layer."""
     def conv_forward_naive(x, w, b, stride=1):
         return x, None
-    assert not leaves_out_param_dict(conv_forward_naive, KINDS["conv"])
+    assert settings_in_place_of_dict(conv_forward_naive, KINDS["conv"]) is None
 
 
 def test_activations_returning_their_derivative_behind_a_flag_are_checked_as_that_derivative():

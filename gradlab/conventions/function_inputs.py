@@ -32,7 +32,7 @@ from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, ki
 from gradlab.kinds.common import elementwise_case
 
 __all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "derivative_names", "derivative_of",
-           "inputs_style", "leaves_out_param_dict", "loss_pair_kind"]
+           "inputs_style", "loss_pair_kind", "settings_in_place_of_dict"]
 
 #: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, `mse_derive`, ...
 DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_derive", "_derivate", "_der", "_grad", "_gradient")
@@ -136,28 +136,39 @@ class InputsFunctionLayer(Layer):
 
 #: the keys of a course's dict a layer may as well hold as its own defaults: a batch norm's numerical settings and its
 #: training mode, never a geometry (a stride or a padding changes what the layer computes)
-_OWN_SETTINGS = frozenset({"eps", "epsilon", "momentum", "mode"})
+_OWN_SETTINGS = frozenset({"eps", "momentum", "mode"})
+#: other spellings of those settings as arguments
+_SETTING_NAMES = {"epsilon": "eps"}
 
 
-def leaves_out_param_dict(forward: Any, kind: Kind) -> bool:
-    """Whether `forward` is written without the kind's dict of settings: learners' `batchnorm_forward(x, gamma, beta,
-    eps=1e-5)` and `batch_norm_forward(x, gamma, beta)` keep their epsilon (and train) themselves where CS231n's takes
-    `bn_param`. True only when the dict holds nothing but such settings and forward's place for it is missing or
-    holds a default that is no dict (a number, a string): the layer is then called without it, with its own."""
+def settings_in_place_of_dict(forward: Any, kind: Kind) -> tuple[str, ...] | None:
+    """What `forward` takes where the kind's dict of settings goes, when it is written without the dict: learners'
+    `batchnorm_forward(x, gamma, beta, eps=1e-5)` and `batch_norm_forward(x, gamma, beta)` keep their epsilon (and
+    train) themselves (()), and the much-copied `batchnorm_forward(x, gamma, beta, eps)` of Kratzert's post takes it
+    by position (("eps",)): the dict's entries are given so, by the names forward spells them. None when forward has
+    a place for the dict (a parameter that is required, or defaults to a dict or None, under another name), or the
+    dict holds more than a layer's own settings (a geometry: the layer would compute something else)."""
     if not kind.param_dict or kind.more_param_dicts or kind.positional_hyper or \
             not set(kind.param_dict_keys) | set(kind.param_dict_fixed) <= _OWN_SETTINGS:
-        return False
+        return None
     try:
         params = list(signature(forward).parameters.values())
     except (TypeError, ValueError):
-        return False
+        return None
     if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return False
+        return None
     place = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1 + len(kind.params):]
-    if not place:
-        return True
+    named = []
+    for p in place:
+        key = _SETTING_NAMES.get(p.name.lower(), p.name.lower())
+        if key not in _OWN_SETTINGS or key not in set(kind.param_dict_keys) | set(kind.param_dict_fixed):
+            break
+        named.append(key)
+    if named or not place:
+        return tuple(named)
     default = place[0].default
-    return default is not place[0].empty and default is not None and not isinstance(default, dict)
+    own = default is not place[0].empty and default is not None and not isinstance(default, dict)
+    return () if own else None
 
 
 def loss_pair_kind(name: str) -> Kind | None:

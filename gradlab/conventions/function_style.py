@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices, signature
-from gradlab.conventions.function_inputs import leaves_out_param_dict
+from gradlab.conventions.function_inputs import settings_in_place_of_dict
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -43,14 +43,18 @@ class FunctionLayer(Layer):
         self.cache: Any = None
         self.widths: list[int] = []
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0))) if kind.stochastic else None
-        # a learner's batchnorm_forward(x, gamma, beta, eps=1e-5) keeps its settings itself: no bn_param to give
-        self.own_settings = leaves_out_param_dict(forward, kind)
+        # a learner's batchnorm_forward(x, gamma, beta, eps=1e-5) keeps its settings itself, Kratzert's (x, gamma, beta,
+        # eps) takes them by position: no bn_param to give
+        self.settings = settings_in_place_of_dict(forward, kind)
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
             self.rng.reset()
         # the dicts afresh at every call: CS231n's batchnorm writes its running mean into bn_param
-        extra = [] if self.own_settings else map(_with_key_aliases, self.kind.function_extra_args(self.case.hyper))
+        extra: Any = map(_with_key_aliases, self.kind.function_extra_args(self.case.hyper))
+        if self.settings is not None:
+            given = self.kind.function_param_dict(self.case.hyper)
+            extra = [given[k] for k in self.settings]
         args: list[Any] = [x, *(self.params[c] for c in self.kind.params), *extra]
         result = call(self.fwd.__name__, self.fwd, *args)
         outs = self.kind.outputs or ("out",)
