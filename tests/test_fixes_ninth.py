@@ -24,6 +24,7 @@ from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.flips import flip_edits
+from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 
@@ -188,6 +189,72 @@ def conv_backward_naive(dout, cache):
     return dx_pad[:, :, :x.shape[2], :x.shape[3]], dw, dout.sum(axis=(0, 2, 3))
 """, "dx_pad[:, :, :x.shape[2], :x.shape[3]]", "dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]",
           "dx_pad[:, :, rows, cols] +=", "dx_pad[:, :, rows, cols] -="),
+    # a time layer's input gradient reshaped as (T, N, D) and transposed, which moves values between samples
+    "layout-chain": Layer("temporal_affine", layout_edits, """\
+def temporal_affine_forward(x, w, b):
+    N, T, D = x.shape
+    out = x.reshape(N * T, D) @ w + b
+    return out.reshape(N, T, -1), (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w = cache
+    N, T, D = x.shape
+    M = w.shape[1]
+    dx = (dout.reshape(N * T, M) @ w.T).reshape(T, N, D).transpose(1, 0, 2)
+    dw = x.reshape(N * T, D).T @ dout.reshape(N * T, M)
+    db = dout.reshape(N * T, M).sum(axis=0)
+    return dx, dw, db
+""", ".reshape(T, N, D).transpose(1, 0, 2)", ".reshape(N, T, D)",
+          "(dout.reshape(N * T, M) @ w.T)", "(dout.reshape(N * T, M) @ w.T / 2)"),
+    # a spatial batch norm's input gradient reshaped straight to (N, C, H, W) from rows in (N, H, W, C) order
+    "layout-forward": Layer("spatial_batchnorm", layout_edits, """\
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    N, C, H, W = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(-1, C)
+    std = np.sqrt(rows.var(axis=0) + bn_param.get("eps", 1e-5))
+    xn = (rows - rows.mean(axis=0)) / std
+    out = (gamma * xn + beta).reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return out, (xn, std, gamma)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    xn, std, gamma = cache
+    N, C, H, W = dout.shape
+    g = dout.transpose(0, 2, 3, 1).reshape(-1, C)
+    dbeta = g.sum(axis=0)
+    dgamma = (g * xn).sum(axis=0)
+    dxn = g * gamma
+    drows = (dxn - dxn.mean(axis=0) - xn * (dxn * xn).mean(axis=0)) / std
+    return drows.reshape(N, C, H, W), dgamma, dbeta
+""", "drows.reshape(N, C, H, W)", "drows.reshape(N, H, W, C).transpose(0, 3, 1, 2)",
+          "drows = (dxn - dxn.mean(axis=0)", "drows = (dxn + dxn.mean(axis=0)"),
+    # a max pool whose rows are ordered (N, Ho, Wo, C) reading the upstream gradient flat in (N, C, Ho, Wo) order
+    "layout-upstream": Layer("max_pool_fast", layout_edits, """\
+def max_pool_forward_fast(x, pool_param):
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C = x.shape[:2]
+    win = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::s, ::s]
+    Ho, Wo = win.shape[2], win.shape[3]
+    rows = win.transpose(0, 2, 3, 1, 4, 5).reshape(-1, ph * pw)
+    out = rows.max(axis=1).reshape(N, Ho, Wo, C).transpose(0, 3, 1, 2)
+    return out, (x.shape, rows.argmax(axis=1), pool_param)
+
+
+def max_pool_backward_fast(dout, cache):
+    shape, arg, pool_param = cache
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, Ho, Wo = dout.shape
+    drows = np.zeros((dout.size, ph * pw))
+    drows[np.arange(dout.size), arg] = dout.ravel()
+    d6 = drows.reshape(N, Ho, Wo, C, ph, pw)
+    dx = np.zeros(shape)
+    for a in range(ph):
+        for b in range(pw):
+            dx[:, :, a:a + s * Ho:s, b:b + s * Wo:s] += d6[:, :, :, :, a, b].transpose(0, 3, 1, 2)
+    return dx
+""", "= dout.ravel()", "= dout.transpose(0, 2, 3, 1).ravel()",
+          "dx[:, :, a:a + s * Ho:s, b:b + s * Wo:s] +=", "dx[:, :, a:a + s * Ho:s, b:b + s * Wo:s] -="),
 }
 
 

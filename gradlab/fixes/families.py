@@ -20,6 +20,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
@@ -50,7 +51,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      centre_edits, always_edits, count_edits, bounds_edits,
                                      unravel_edits, rescale_edits, root_edits, override_edits,
                                      constant_axis_edits, size_edits, reshape_order_edits,
-                                     mirror_edits, subscript_edits, stride_edits, flip_edits)
+                                     mirror_edits, subscript_edits, stride_edits, flip_edits,
+                                     layout_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
