@@ -5,6 +5,7 @@ its README) as a new user would, and a twin with one bug per layer shows the che
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy.lib.npyio
 import pytest
 
 from gradlab.cases.check_many import check_paths
+from gradlab.cli.main import main
 from gradlab.conventions import import_budget
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 
@@ -144,3 +146,20 @@ def test_a_softmax_backward_that_returns_nothing_is_not_passed_in_a_layout_where
     assert verdicts["Softmax"].verdict == "fail" and verdicts["Softmax"].bug_codes == ["crashed"]
     assert verdicts["Activation_Softmax"].verdict == "fail" and verdicts["Activation_Softmax"].bug_codes == ["mismatch"]
     assert verdicts["Activation_ReLU"].verdict == "fail" and "crashed" not in verdicts["Activation_ReLU"].bug_codes
+
+
+def _models(folder: Path, tmp_path: Path) -> dict[str, dict]:
+    out = tmp_path / "check.json"
+    main(["check", str(folder), "--no-fix-search", "--examples", "2", "--json", str(out)])
+    return {layer["name"]: layer for layer in json.loads(out.read_text())["layers"]}
+
+
+def test_a_textbook_model_whose_loss_spells_train_flg_as_train_flag_is_checked_in_training_mode(tmp_path):
+    # Sai628/deep-learning-from-scratch's MultiLayerNetExtend: loss(x, t, train_flag=False) was called without it,
+    # the numeric side ran dropout and batch norm in inference mode, the gradient in training mode: a false failure
+    assert {k: r["verdict"] for k, r in _models(HERE / "train_flag_spelling", tmp_path).items()} == {"Net": "pass"}
+
+
+def test_the_same_model_with_its_dropout_mask_left_out_of_backward_fails(tmp_path):
+    net = _models(HERE / "train_flag_spelling_buggy", tmp_path)["Net"]
+    assert net["verdict"] == "fail" and "crashed" not in net["bug_codes"]

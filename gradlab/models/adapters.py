@@ -250,8 +250,10 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
     if convention == "cs231n" and "reg" in _parameters(model.loss):  # assignment 1's loss(X, y=None, reg=0.0)
         call.options["reg"] = REG
     if convention == "textbook":
-        if "train_flg" in _parameters(model.loss):
-            call.options["train_flg"] = True
+        # the book's train_flg, or a learner's own spelling of it (Sai628's copy writes train_flag)
+        flag = next((n for n in _parameters(model.loss) if n in _TRAIN_FLAGS), None)
+        if flag is not None:
+            call.options[flag] = True
         call.data["y"] = _labels_it_takes(call, y, sizes.C)
     return call
 
@@ -330,6 +332,10 @@ def _labels_it_takes(call: ModelCall, y: np.ndarray, C: int) -> np.ndarray:
         return y
     except Exception:
         return np.eye(C)[y]
+
+
+#: a textbook loss's keyword for training mode (dropout on, batch statistics): the book's, then learners' spellings
+_TRAIN_FLAGS = ("train_flg", "train_flag", "training", "train", "is_training")
 
 
 def _parameters(fn: Any) -> list[str]:
