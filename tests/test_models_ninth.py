@@ -103,3 +103,31 @@ def test_without_the_scores_of_its_loss_layer_the_labels_stay_improbable_and_the
     # the cause of the 0.02%: a random label the scale-1 model gives p ~ 1e-4, where 1e-7 / p shows
     monkeypatch.setattr(adapters, "softmax_loss_layer", lambda model: None)
     assert check_model(cbow[0].PlainCBOW, examples=2).verdict == "fail"
+
+
+def test_a_second_volume_model_built_from_an_image_shape_is_fed_images(monkeypatch):
+    # the first volume's SimpleConvNet rewritten in the second volume's convention (corner0530's): input_dim=(1, 28,
+    # 28) and a forward that unpacks N, C, H, W; fed flat features it was set aside as runnable on no data
+    right, buggy = _imported("models.image_net"), _imported("buggy.image_net")
+    report = check_model(right.ImageNet, examples=1)
+    assert report.verdict == "pass", report.explain()
+    assert "x (5, 1, 8, 8)" in report.case
+    wrong = check_model(buggy.ImageNetBiasAveraged, examples=1)
+    assert wrong.verdict == "fail" and wrong.blamed == ["params[1]"], wrong.explain()
+
+
+def test_a_cs231n_model_keeping_self_parameters_with_a_keyword_regularisation_is_checked_with_it():
+    # Maxstef's TwoLayerNet: self.parameters, loss(features, labels=None, *, regularization_strength=0.0)
+    right, buggy = _imported("models.learner_net"), _imported("buggy.learner_net")
+    report = check_model(right.LearnerNet, examples=2)
+    assert report.verdict == "pass" and list(report.gradients) == ["W2", "b2", "W1", "b1"], report.explain()
+    # the twin's bug is in the penalty alone: it fails only because the strength is given, non-zero
+    wrong = check_model(buggy.LearnerNetHalfPenalty, examples=1)
+    assert wrong.verdict == "fail" and set(wrong.blamed) == {"W2", "W1"}, wrong.explain()
+
+
+def test_gradlab_check_finds_the_learners_model_in_its_file(capsys):
+    from gradlab.cli.main import main
+
+    assert main(["check", str(ROOT / "models" / "learner_net.py"), "--no-fix-search"]) == 0
+    assert "PASS LearnerNet (CS231n model" in capsys.readouterr().out

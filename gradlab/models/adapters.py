@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.models.build import REG, Sizes
+from gradlab.models.build import REG, REGULARISATION, Sizes
 from gradlab.models.errors import ModelError, NoDataRuns, NotImplementedYet
 from gradlab.models.nielsen import (
     BACKPROP_NAMES,
@@ -182,6 +182,8 @@ def parameters_of(convention: str, model: Any) -> tuple[dict[str, np.ndarray], d
     if convention == "nielsen":
         return nielsen_parameters(model)
     found = getattr(model, "params", None)
+    if found is None and isinstance(getattr(model, "parameters", None), dict):  # a learner's self.parameters = {...}
+        found = model.parameters
     if isinstance(found, dict) and not found:
         raise NotImplementedYet(f"not implemented yet: {type(model).__name__}.params is empty after it is built (fill "
                                 "in the TODO of its constructor)")
@@ -247,8 +249,10 @@ def adapt(convention: str, model: Any, sizes: Sizes, rng: np.random.Generator) -
         X *= TEXTBOOK_DATA_SCALE
     y = rng.integers(0, sizes.C, sizes.N)
     call = ModelCall(convention, model, params, names, sizes.N, {"X": X, "y": y}, scaled=scaled)
-    if convention == "cs231n" and "reg" in _parameters(model.loss):  # assignment 1's loss(X, y=None, reg=0.0)
-        call.options["reg"] = REG
+    # assignment 1's loss(X, y=None, reg=0.0), a learner's loss(X, y, *, regularization_strength=0.0)
+    reg = next((n for n in _parameters(model.loss) if n.lower() in REGULARISATION), None)
+    if convention == "cs231n" and reg is not None:
+        call.options[reg] = REG
     if convention == "textbook":
         # the book's train_flg, or a learner's own spelling of it (Sai628's copy writes train_flag)
         flag = next((n for n in _parameters(model.loss) if n in _TRAIN_FLAGS), None)
@@ -268,7 +272,7 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
     call = ModelCall("volume2", model, params, names, sizes.N, {}, shared=order, spaces=user_namespaces(model),
                      scaled=scale_up_tiny(params))  # (before its labels are drawn: they follow its scores)
     encodings = data_encodings(type(model), N=sizes.N, D=sizes.D, C=sizes.C, vocab=_vocabulary(model, sizes),
-                               rng=rng)
+                               rng=rng, input_shape=sizes.input_shape)
     if "train_flg" in _parameters(model.forward):  # BetterRnnlm: dropout on, its masks drawn alike at every call
         call.options["train_flg"] = True
     runs: list[Encoding] = []  # the encodings its forward runs on

@@ -40,7 +40,8 @@ HIDDEN_LISTS = {"hidden_dims", "hidden_size_list", "hidden_sizes", "hidden_layer
 OUTPUT = {"num_classes", "output_size", "output_dim", "n_output", "n_outputs", "num_outputs", "n_classes", "out_dim",
           "out_features", "n_out", "d_out", "out_size"}
 LAYER_SIZES = {"sizes", "layer_sizes", "layers_dims", "layer_dims", "layers", "shape"}
-REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg"}
+REGULARISATION = {"reg", "weight_decay_lambda", "weight_decay", "lambd", "lmbda", "lambda_", "l2", "l2_reg",
+                  "regularization_strength", "regularisation_strength", "reg_strength"}
 SCALES = {"weight_scale", "weight_init_std", "init_std", "std"}
 FILTERS = {"num_filters", "filter_num", "n_filters"}
 #: a Nielsen-style network's cost object (`Network(sizes, cost)`): given the costs its module defines or imports

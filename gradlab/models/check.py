@@ -247,7 +247,7 @@ def _reg(kwargs: dict[str, Any], call: ModelCall) -> float:
     """The regularisation strength the model was given (in its constructor, or CS231n's loss(X, y, reg))."""
     from gradlab.models.build import REGULARISATION
 
-    return REG if any(k.lower() in REGULARISATION for k in kwargs) or "reg" in call.options else 0.0
+    return REG if any(k.lower() in REGULARISATION for k in [*kwargs, *call.options]) else 0.0
 
 
 def _data(call: ModelCall) -> str:

@@ -2,10 +2,10 @@
 
 A model is a class defined in the file (not imported into it) with the methods of one convention
 (`gradlab.models.adapters.convention_of`) whose code, or a base class's, keeps the parameters where
-that convention does (`self.params`, or `self.weights` and `self.biases`): a loss class with
-`loss(y, p)` and `gradient(y, p)` holds no parameters and is not a model. Files are imported as
-`gradlab check` imports them (`gradlab.conventions.imports.load_module`); in a folder only files whose
-source defines a `loss` or a `backprop` method (or a `*_forward` function, for the generic pairs of
+that convention does (`self.params`, a CS231n model's `self.parameters` too, or `self.weights` and
+`self.biases`): a loss class with `loss(y, p)` and `gradient(y, p)` holds no parameters and is not a model.
+Files are imported as `gradlab check` imports them (`gradlab.conventions.imports.load_module`); in a folder only
+files whose source defines a `loss` or a `backprop` method (or a `*_forward` function, for the generic pairs of
 `gradlab.functions.generic_layers`; or `backward(self, dout=1)` or `self.grads = `, the second volume's models) are.
 Non-goal: judging (that is `gradlab.models.check`).
 """
@@ -32,7 +32,7 @@ __all__ = ["check_model_files", "find_models", "model_files", "modules_in", "par
 _MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(|"
                              r"def\s+backward\s*\(\s*self\s*,\s*dout\s*=\s*1\s*\)|self\.grads\s*=")
 _KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
-          "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.params\b"),),
+          "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.param(eter)?s\b"),),
           "volume2": (re.compile(r"self\.params\b"), re.compile(r"self\.grads\b"))}
 
 

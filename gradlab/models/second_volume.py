@@ -159,16 +159,17 @@ class Encoding:
     arrays: dict[str, np.ndarray]
 
 
-def data_encodings(cls: type, *, N: int, D: int, C: int, vocab: int | None,
-                   rng: np.random.Generator) -> list[Encoding]:
+def data_encodings(cls: type, *, N: int, D: int, C: int, vocab: int | None, rng: np.random.Generator,
+                   input_shape: tuple[int, ...] | None = None) -> list[Encoding]:
     """The data to try `cls.forward(a, t)` with, in order. A model built from a vocabulary takes word ids: contexts
     (N, 2 * WINDOW) and target (N,) when its first argument is named so (CBOW, SkipGram), else sequences xs and ts
     (N, T) (the RNN language models, Seq2seq); the ch03 models take the same words as one-hot rows, tried next.
-    Any other takes features x (N, D) and class ids t (N,) of C classes, then one-hot rows."""
+    Any other takes features x (N, D), or images of `input_shape`, and class ids t (N,) of C classes, then one-hot
+    rows."""
     klass: Any = cls
     first, second = [p for p in list(inspect.signature(klass.forward).parameters)[1:]][:2]
-    if vocab is None:
-        x = rng.standard_normal((N, D))
+    if vocab is None:  # (images (N, C, H, W) for a model built from an input_dim=(C, H, W), as a convnet is)
+        x = rng.standard_normal((N, *(input_shape or (D,))))
         t = rng.integers(0, C, N)
         return [Encoding(f"x {x.shape}, t {t.shape} class ids", {first: x, second: t}),
                 Encoding(f"x {x.shape}, t {(N, C)} one-hot", {first: x, second: np.eye(C)[t]})]
