@@ -136,9 +136,12 @@ def _read_at(rows: np.ndarray, dxhat: np.ndarray, true: Paths, a: np.ndarray, n:
 
 
 def _other_axis(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], diff: np.ndarray,
-                scale: float) -> str | None:
+                scale: float, inv_sigma: np.ndarray | None = None) -> str | None:
     """Which axis `diff` (in x's shape) is constant along beyond its constant per normalised group: a mean's path
-    taken along that axis instead of the group's. Only for 2-D x (N, D)."""
+    taken along that axis instead of the group's. Only for 2-D x (N, D). `inv_sigma` (1/σ per group, the direct
+    part's coefficient) lets that wrong mean be divided by its element's group's σ, as every path of dx is
+    (dx = (dx̂ − mean(dx̂) − ...) / σ with the mean of dx̂ over each sample's features: constant along the wrong
+    axis only once multiplied by σ)."""
     if diff.ndim != 2 or min(diff.shape) < 2:
         return None
     group_ids = groups(case, np.arange(diff.size, dtype=np.float64).reshape(diff.shape)).astype(int)
@@ -155,12 +158,18 @@ def _other_axis(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], di
     if left(None) <= LEFT * scale:
         return None  # a mean's path over the right axis, right or wrong in size: the path reading says which
     N, D = diff.shape
+    weights = [np.ones(diff.size)]
+    if inv_sigma is not None and inv_sigma.size == group_ids.shape[0]:
+        per_element = np.empty(diff.size)
+        per_element[group_ids.reshape(-1)] = np.repeat(inv_sigma, group_ids.shape[1])
+        weights.append(per_element)
     for axis, label in ((1, "axis 1 (each sample's features)"), (0, "axis 0 (the batch)")):
         ids = np.repeat(np.arange(N), D) if axis == 1 else np.tile(np.arange(D), N)
-        extra = np.zeros((diff.size, int(ids.max()) + 1))
-        extra[np.arange(diff.size), ids] = 1.0
-        if left(extra) <= LEFT * scale:
-            return label
+        for w in weights:
+            extra = np.zeros((diff.size, int(ids.max()) + 1))
+            extra[np.arange(diff.size), ids] = w
+            if left(extra) <= LEFT * scale:
+                return label
     return None
 
 
@@ -202,7 +211,7 @@ class StatsPathReader:
             found = _read_at(rows, dxhat, true, a, n, scale) or self._read(case, rows, true, got, gamma, scale)
             if found is not None:
                 return found
-        axis = _other_axis(case, self.groups, analytic - numeric, scale)
+        axis = _other_axis(case, self.groups, analytic - numeric, scale, true.direct)
         if axis is not None:
             return ("couples-samples", f"dx's mean path is taken along {axis}, the wrong axis: it belongs along "
                     f"the statistics' own (the mean and variance {self.where}), as dx = (dx̂ − mean(dx̂) − "
