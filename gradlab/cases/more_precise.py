@@ -1,4 +1,4 @@
-"""A failure read as mismatch on the smallest case, shown where it can be named more precisely.
+"""A failure read as mismatch (or as zero-gradient) on the smallest case, shown where it can be named more precisely.
 
 Hypothesis shrinks a failing case to the smallest one, often one pixel wide or one feature long, where no pattern in
 the numbers shows (a gradient moved by the pad needs a width of 3 or more to be seen moved). When the smallest case
@@ -32,12 +32,18 @@ def failing_size(result: CaseResult) -> int:
 
 def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
                  run: Callable[[dict[str, Any]], CaseResult]) -> tuple[CaseResult, list[str]]:
-    """The case to show for a failure the smallest case reads as mismatch, and its codes (see the module
-    docstring)."""
+    """The case to show for a failure the smallest case reads as mismatch, or as zero-gradient, and its codes (see
+    the module docstring). A gradient all zero on the smallest case may be zero there only: a loop whose range
+    stops one short (range(out_h - 1)) runs no step when the output is one pixel high, and on a larger case leaves
+    out only the last row's terms. zero-gradient means all zero, so a case where every gradient is no longer all
+    zero, and a more precise code names the failure, is shown instead; one that stays all zero stays zero-gradient."""
+    weak = set(failing.bug_codes)
     kind = KINDS.get(entry.kind)
     fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
     for other in (largest, fixed):
         case = run(other) if isinstance(other, dict) else other
-        if case is not None and case.failed and set(case.bug_codes) - {"mismatch", "crashed", *FACTOR_CODES}:
+        if case is None or not case.failed or ("zero-gradient" in weak and "zero-gradient" in case.bug_codes):
+            continue
+        if set(case.bug_codes) - {"mismatch", "crashed", "zero-gradient", *FACTOR_CODES}:
             return case, case.bug_codes
     return failing, failing.bug_codes

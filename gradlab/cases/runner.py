@@ -365,7 +365,7 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
-    if not extreme and not one_at_a_time and set(codes) == {"mismatch"}:
+    if not extreme and not one_at_a_time and set(codes) in ({"mismatch"}, {"zero-gradient"}):
         failing, codes = more_precise(entry, failing, largest, lambda spec: run_case(entry, spec))
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)
