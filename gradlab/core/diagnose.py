@@ -25,7 +25,14 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core import diagnose_factors, diagnose_formula, diagnose_routes, diagnose_sign, diagnose_where
+from gradlab.core import (
+    diagnose_factors,
+    diagnose_formula,
+    diagnose_misread,
+    diagnose_routes,
+    diagnose_sign,
+    diagnose_where,
+)
 from gradlab.core.diagnose_shift import shifted
 from gradlab.core.diagnose_where import fit_factor
 from gradlab.core.evidence import Evidence
@@ -177,6 +184,9 @@ def diagnose_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     """The analytic gradient `a` does not have the true gradient `n`'s shape. `evidence` (the layer itself)
     lets a product of dout and one of the layer's arrays, summed over the wrong axes, be seen for what it is."""
     shape_txt = f"{name} has shape {a.shape} but should have {n.shape}"
+    swapped = diagnose_misread.returned_in_each_others_place(name, a, n, evidence)
+    if swapped is not None:
+        return Diagnosis(swapped.code, f"{shape_txt}: {swapped.sentence}")
     found = diagnose_where.product_summed_elsewhere(name, a, n, evidence) if a.ndim > 0 else None
     if found is not None:
         return Diagnosis(found.code, f"{shape_txt}: {found.sentence}")
@@ -269,7 +279,18 @@ def _terms_dropped(A: np.ndarray, J: np.ndarray) -> bool:
     return bool(np.all(right | missing) and missing.any())
 
 
-def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray) -> Diagnosis | None:
+def _gradients_vary(jacobians: tuple[np.ndarray, np.ndarray] | None) -> bool:
+    """The true gradients, over every upstream gradient, span two directions or more (the true Jacobian's rank): where
+    they span one (a softmax of two classes, whose gradient is always a multiple of (1, -1)), an error orthogonal to
+    the true gradient is the layer's shape, no evidence of a projection dropped. True when unknown."""
+    if jacobians is None:
+        return True
+    J = jacobians[1]
+    return J.ndim != 2 or int(np.linalg.matrix_rank(J, tol=1e-6 * max(float(np.abs(J).max(initial=0.0)), 1e-300))) >= 2
+
+
+def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray,
+             jacobians: tuple[np.ndarray, np.ndarray] | None = None) -> Diagnosis | None:
     """A dropped term seen in the values alone: agreement with the true gradient in part, by one of five signs."""
     scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(n).max(initial=0.0)))
     zero_n = np.abs(n) <= ZERO_RTOL * scale
@@ -295,7 +316,7 @@ def _partial(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray) -> Diagnos
                          "is not: a contribution was overwritten or dropped")
     c, _ = fit_factor(a, n)
     error = float(np.linalg.norm(a - n))
-    if abs(c - 1.0) * float(np.linalg.norm(n)) <= FIT_OF_ERROR * error:
+    if abs(c - 1.0) * float(np.linalg.norm(n)) <= FIT_OF_ERROR * error and _gradients_vary(jacobians):
         # a = n + r with r orthogonal to n (the error has no part along n): the dropped terms subtracted
         # a projection, as the mean and variance paths of a normalisation do
         return Diagnosis("dropped-term", f"{name} holds the whole true gradient plus an extra part orthogonal "
@@ -342,6 +363,10 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         if found is not None:
             return Diagnosis(found.code, found.sentence, c)
         return _not_the_batch_size(name, c, N, evidence) or _factor(name, c, N)
+    # one branch of an element-wise derivative off by a constant: before dout itself (a leaky ReLU without alpha)
+    found = diagnose_formula.scaled_on_a_branch(name, evidence) if diagnose_formula.diagonal(jacobians) else None
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
     found = diagnose_where.routing(name, a, n, upstream, evidence) or \
         diagnose_factors.left_out(name, a, n, upstream, evidence)
@@ -354,7 +379,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     found_here = _positions_or_axes(name, a, n, upstream, evidence, jacobians)
     if found_here is not None:
         return found_here
-    partial = _partial(name, a, n, ok)
+    partial = _partial(name, a, n, ok, jacobians)
     if (partial is None or partial.code == "dropped-term") and diagnose_formula.diagonal(jacobians):
         found = diagnose_formula.elementwise_formula(name, a, n, upstream, evidence)
         if found is not None:

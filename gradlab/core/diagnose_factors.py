@@ -49,9 +49,15 @@ def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
     ones only, each once."""
     found: list[tuple[str, np.ndarray]] = []
     state = ev.state
-    names = user_names(ev.layer)
-    values = [(names.get(id(live), "an array the layer holds"), v) for live, v in state.arrays] \
-        if state is not None else []
+    ev.reset()  # named as the check's forward left them: a question since may have rebound them (self.h = ...)
+    remote = getattr(ev.layer, "held_arrays", None)
+    if callable(remote):  # a layer in another process (the grader's sandbox) holds them there, and names them
+        ev.reset()
+        values = list(remote())
+    else:
+        names = user_names(ev.layer)
+        values = [(names.get(id(live), "an array the layer holds"), v) for live, v in state.arrays] \
+            if state is not None else []
     try:
         values.append(("the output", np.asarray(ev.output())))
     except Exception:  # an output the user's view cannot show is not one to compare with

@@ -144,6 +144,45 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
                  "difference at one point")
 
 
+#: a branch's elements must be at least this many, on the larger input, for one factor there to be evidence
+MIN_BRANCH = 4
+
+
+def scaled_on_a_branch(name: str, ev: Evidence | None) -> Found | None:
+    """dx of an element-wise layer that is right where the input lies on one side of a threshold and one constant
+    c times the true gradient on the other side (a leaky ReLU's negative side without its slope alpha, an ELU's
+    without its alpha): one branch of the derivative off by a constant, `scaled` as DESIGN.md has a constant
+    factor. Asked on a larger input, where both sides hold many elements: the elements that are right and the ones
+    off by c must be separated by the input's own values (every wrong one below every right one, or above), and c
+    must be one number there (not 0: a branch missing, not -1: a sign, `gradlab.core.diagnose_sign`).
+    None: not such a layer, or not this bug."""
+    seen = ev.elementwise_on_a_larger_input() if ev is not None else None
+    if seen is None:
+        return None
+    x, a, n = (v.reshape(-1) for v in seen)
+    scale = max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0)))
+    if not scale or not np.all(np.isfinite(a)):
+        return None
+    live = np.abs(n) > ZERO * scale * 1e3  # a true gradient that vanishes (a ReLU's off side) has no ratio
+    wrong = np.abs(a - n) > AGREES * scale
+    right = live & ~wrong
+    wrong &= live
+    if int(wrong.sum()) < MIN_BRANCH or int(right.sum()) < MIN_BRANCH or (~live & (np.abs(a) > AGREES * scale)).any():
+        return None
+    below = float(x[wrong].max()) < float(x[right].min())
+    if not below and not float(x[wrong].min()) > float(x[right].max()):
+        return None
+    c, residual = fit_factor(a[wrong], n[wrong])
+    if not np.isfinite(c) or residual > FITS or abs(c) < 0.02 or abs(c + 1.0) <= 0.02 or abs(c - 1.0) <= 0.02:
+        return None
+    lo, hi = (float(x[wrong].max()), float(x[right].min())) if below else (float(x[right].max()), float(x[wrong].min()))
+    edge = 0.0 if lo <= 0.0 <= hi else (lo + hi) / 2  # the threshold lies between the two sides: 0 if it can
+    side, other = ("below", "above") if below else ("above", "below")
+    return Found("scaled", f"{name} is right where the input x lies {other} {edge:.3g} and {c:.4g} times the true "
+                 f"gradient where x lies {side} it: that branch of the derivative is off by a constant factor (e.g. "
+                 "a leaky ReLU's dout where alpha * dout belongs for x <= 0, so its slope alpha is left out)")
+
+
 def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence: Evidence | None) -> Found | None:
     """What only the layer can say, asked before any pattern in the numbers: each hypothesis is tested on it."""
     found = diagnose_where.wrong_axis(name, N, evidence)
@@ -157,7 +196,8 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
     return found or diagnose_where.wrong_input(name, a, n, evidence) or \
         diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
         diagnose_factors.parameter_from_held_array(name, a, n, evidence) or \
-        diagnose_misread.stored_array_misread(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
+        diagnose_misread.stored_array_misread(name, a, n, evidence) or \
+        diagnose_misread.read_in_one_product(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
         samples_overwritten(name, evidence)
 
 

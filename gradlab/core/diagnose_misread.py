@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core.diagnose_where import Found, agrees, norm
+from gradlab.core.diagnose_factors import held_arrays
+from gradlab.core.diagnose_where import AGREES, Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.stored_arrays import with_each_stored_array_misread
 
-__all__ = ["stored_array_misread"]
+__all__ = ["read_in_one_product", "returned_in_each_others_place", "stored_array_misread"]
 
 
 def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -28,4 +29,67 @@ def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence |
             return Found("wrong-input", f"{name} reads {m.read} where {m.belongs} belongs: with {m.read}'s values "
                          f"replaced by {m.belongs}'s after the forward, backward returns the true {name} (a derivative "
                          "evaluated at the wrong one of the arrays the forward kept)")
+    return None
+
+
+def returned_in_each_others_place(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`name`, of the wrong shape, holds another parameter's true gradient, and that parameter's gradient holds
+    `name`'s: the two are returned (or stored) in each other's place (`return dx, db, dw` for the parameters'
+    order dx, dw, db). `wrong-shape`: its shape is not its parameter's, and no reduction or transpose made it.
+    Both directions are asked, so a gradient that merely equals another's true one here (a sum over the batch
+    that is also the bias's gradient) is not taken for a swap."""
+    if ev is None or ev.target == "x" or a.shape == n.shape:
+        return None
+    theirs = ev.analytic_gradients()
+    for other, g in ev.other_true_gradients().items():
+        back = theirs.get(other)
+        if g.shape != a.shape or back is None or back.shape != n.shape:
+            continue
+        if norm(g) > 0 and norm(n) > 0 and norm(a - g) <= AGREES * norm(g) and norm(back - n) <= AGREES * norm(n):
+            return Found("wrong-shape", f"{name} has {other}'s shape and holds {other}'s true gradient, and {other} "
+                         f"holds {name}'s: the two are returned (or stored) in each other's place; return the "
+                         "gradients in the order of the parameters")
+    return None
+
+
+def _signal(B: np.ndarray, n: np.ndarray, left: bool) -> np.ndarray | None:
+    """The signal D with n = B.T @ D (`left`) or n = D @ B.T, when B's samples are independent (fewer than its
+    other axis, full rank) so that D is the one answer, and n is that product to AGREES; else None."""
+    M = B.T if left else B  # n = M @ D, or n.T = M @ D.T
+    rhs = n if left else n.T
+    if M.shape[1] >= M.shape[0] or M.shape[0] != rhs.shape[0] or np.linalg.matrix_rank(M) < M.shape[1]:
+        return None
+    D, *_ = np.linalg.lstsq(M, rhs, rcond=None)
+    if norm(M @ D - rhs) > AGREES * norm(rhs):
+        return None
+    return D if left else D.T
+
+
+def read_in_one_product(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """A weight's gradient, a product of an array the forward kept with the signal backpropagated to the weight's
+    output (dWh = h_prev.T @ dt), that reads another kept array of the same shape in that one product (h_next.T @
+    dt), the signal itself right. Substituting the array in the layer's store would move every use of it (dt reads
+    h_next too), so the substitution is made in this gradient's formula alone, on the numbers: the true gradient
+    gives the signal D (n = B.T @ D, or D @ B.T for samples as columns, B the kept array the weight multiplies, D
+    the one answer where B's samples are fewer than its features), and `a` must be A.T @ D (or D @ A.T) for
+    another kept array A."""
+    if ev is None or ev.target == "x" or a.ndim != 2 or a.shape != n.shape:
+        return None
+    held = [(said, A) for said, A in held_arrays(ev) if A.ndim == 2]
+    error = norm(a - n)
+    for left in (True, False):
+        for said_b, B in held:
+            D = _signal(B, n, left)
+            if D is None:
+                continue
+            for said_a, A in held:
+                if A is B or A.shape != B.shape or np.allclose(A, B):
+                    continue
+                if agrees(A.T @ D if left else D @ A.T, a, error):
+                    formula = f"{said_a}.T @ delta" if left else f"delta @ {said_a}.T"
+                    true = f"{said_b}.T @ delta" if left else f"delta @ {said_b}.T"
+                    return Found("wrong-input", f"{name} is {formula} where the true {name} is {true}, with the same "
+                                 f"backpropagated signal delta: its formula reads {said_a} where {said_b} belongs (a "
+                                 "weight's gradient reads the array the weight multiplies in the forward, e.g. an "
+                                 "RNN's dWh = h_prev.T @ dt, not h_next.T @ dt)")
     return None

@@ -128,6 +128,33 @@ class Evidence(SampleQuestions, ParameterQuestions):
 
         return self._quietly(count)
 
+    def elementwise_on_a_larger_input(self, *, min_size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For a layer acting element by element (the caller confirms that on the case first): on an input of at
+        least `min_size` elements (the case's samples repeated, spread out so that both sides of any threshold the
+        case straddles are seen many times) and a new upstream gradient, (x, analytic dx, true dx), each in the user's
+        orientation. The true dx moves every element at once (two calls), as `elementwise_gradient` does."""
+        if not self.shape_preserving or self.t is not None or self.x.ndim < 1 or self.x.shape[0] < 1:
+            return None
+        reps = -(-min_size // max(self.x.size, 1))
+        rng = np.random.default_rng(11)
+        big = np.concatenate([self.x] * reps, axis=0).astype(np.float64)
+        big = big + (0.5 * float(np.std(self.x)) + 0.5 * float(np.abs(self.x).mean()) + 0.1) * \
+            rng.standard_normal(big.shape)
+        G = rng.standard_normal(big.shape)
+
+        def ask() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            dx, _ = self._backward_after_forward(big.copy(), None, G.copy())
+            if dx is None or np.shape(dx) != big.shape:
+                raise ValueError("no dx of x's shape on a larger input")
+            h = numeric.steps(big)
+            up = np.asarray(self.layer.forward(big + h, None), dtype=np.float64)
+            down = np.asarray(self.layer.forward(big - h, None), dtype=np.float64)
+            true = G * (up - down) / (2 * h)
+            seen = (big, np.asarray(dx, dtype=np.float64), true)
+            return tuple(np.asarray(self.show(v), dtype=np.float64) for v in seen)  # type: ignore[return-value]
+
+        return self._quietly(ask)
+
     def label_dependence(self, *, max_size: int = 2000) -> tuple[np.ndarray, np.ndarray] | None:
         """For a loss: how backward's dx and the true dx change when only the labels change, as (analytic
         change, true change) in gradlab's orientation. The other labels: each index moved to the next class,

@@ -103,13 +103,38 @@ _USERS = (".obj", ".cache")
 
 
 def user_names(layer: Any) -> dict[int, str]:
-    """How the user's code holds each array its forward kept, by the array's id: a class's attribute as `self.xc`, a
-    function's cache item as `cache[1]` or `cache['xc']`, the cache itself as `cache` (the first path the walk
-    meets, so the shortest). One walk of the layer (`_arrays`) serves this and the substitutions."""
+    """How the user's code holds each array its forward kept, by the array's id: a class's attribute as `self.xc`, an
+    item of what backward unpacks (`x, w, b = cache`, `x, h_prev, h_next = self.cache`) by the name it unpacks it
+    into, else as `cache[1]`, `cache['xc']` or `self.cache[1]` (the first path the walk meets, so the shortest). One
+    walk of the layer (`_arrays`) serves this and the substitutions."""
+    names = _cache_names(getattr(layer, "bwd", None))
+    unpacked = _attribute_unpacking(getattr(layer, "obj", None))
     found: dict[int, str] = {}
-    for path, a in _arrays(layer):
-        if path and path[0] in _USERS and len(path) <= 2:
-            found.setdefault(id(a), _spelled(path, {}))
+    for root in _USERS:  # walked from each: an array the adapter holds too (a parameter) is named as the user holds it
+        for inner, a in _arrays(getattr(layer, root[1:], None)):
+            path = (root, *inner)
+            found.setdefault(id(a), unpacked.get(path[1:]) or _spelled(path, names))
+    params = getattr(layer, "params", None)
+    for k, p in (params.items() if isinstance(params, dict) else ()):
+        found.setdefault(id(p), str(k))
+    return found
+
+
+def _attribute_unpacking(obj: Any) -> dict[Path, str]:
+    """The names a class's backward unpacks an attribute into (`x, h_prev, h_next = self.cache` gives {('.cache', 0):
+    'x', ...}), by the path from the user's object; {} when it has none or its source cannot be read."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(type(obj).backward)))
+    except Exception:  # no object, no backward, or no source: the attribute's indices are said instead
+        return {}
+    found: dict[Path, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) \
+                and isinstance(node.value.value, ast.Name) and node.value.value.id == "self" \
+                and len(node.targets) == 1 and isinstance(node.targets[0], (ast.Tuple, ast.List)):
+            for i, e in enumerate(node.targets[0].elts):
+                if isinstance(e, ast.Name):
+                    found.setdefault((f".{node.value.attr}", i), e.id)
     return found
 
 
