@@ -24,9 +24,11 @@ from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.flips import flip_edits
+from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
+from gradlab.fixes.unpack import unpack_edits
 
 HEAD = "import numpy as np\n\n\n"
 
@@ -255,6 +257,33 @@ def max_pool_backward_fast(dout, cache):
     return dx
 """, "= dout.ravel()", "= dout.transpose(0, 2, 3, 1).ravel()",
           "dx[:, :, a:a + s * Ho:s, b:b + s * Wo:s] +=", "dx[:, :, a:a + s * Ho:s, b:b + s * Wo:s] -="),
+    # a sigmoid's derivative read at the input's entry of the cache dict, twice, where the output's belongs
+    "key": Layer("sigmoid", key_edits, """\
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(-x))
+    cache = {"x": x, "out": out}
+    return out, cache
+
+
+def sigmoid_backward(dout, cache):
+    dx = dout * cache["x"] * (1.0 - cache["x"])
+    return dx
+""", 'cache["x"] * (1.0 - cache["x"])', 'cache["out"] * (1.0 - cache["out"])', "dx = dout *", "dx = -dout *"),
+    # an affine layer's cache unpacked in another order than forward packed it
+    "unpack": Layer("affine", unpack_edits, """\
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1) @ w + b
+    cache = (x, w)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    w, x = cache
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+""", "    w, x = cache\n", "    x, w = cache\n", "(dout @ w.T)", "(dout @ w.T / 2)"),
 }
 
 

@@ -20,6 +20,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.masks import count_edits, mask_edits
@@ -35,6 +36,7 @@ from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
+from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unravel import unravel_edits
 from gradlab.fixes.upstream import upstream_edits
 from gradlab.fixes.views import view_edits
@@ -52,7 +54,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      unravel_edits, rescale_edits, root_edits, override_edits,
                                      constant_axis_edits, size_edits, reshape_order_edits,
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
-                                     layout_edits)
+                                     layout_edits, key_edits, unpack_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
