@@ -169,3 +169,66 @@ def test_the_same_loss_reading_the_right_stored_array_gets_full_marks(tmp_path):
     assert _checked(path, "SoftmaxWithLoss").bug_codes == []
     grade = grade_submission(path, _assignment("SoftmaxWithLoss", sandbox="process"))
     assert grade.score == grade.max_score == 10
+
+
+SOFTMAX_LOSS = """
+    import numpy as np
+
+
+    def softmax_loss(x, y):
+        n = x.shape[0]
+        top = x.max(axis=1, keepdims=True)
+        log_norm = top[:, 0] + np.log(np.exp(x - top).sum(axis=1))
+        loss = np.mean(log_norm - x[np.arange(n), y])
+        e = np.exp(x - top)
+        probs = e / e.sum(axis={axis}, keepdims=True)
+        probs[np.arange(n), y] -= 1
+        return loss, probs / n
+"""
+
+
+@pytest.mark.parametrize("axis, code", [(1, None), (0, "couples-samples")], ids=["correct", "batch-axis"])
+def test_a_loss_whose_backward_normalises_over_the_batch_is_named_as_check_names_it(tmp_path, axis, code):
+    # the loss is right, only backward's softmax is over the batch: the grader's cases voted dropped-term for dx
+    # where check, reading its smallest failing case, says couples-samples
+    path = _write(tmp_path, "loss.py", SOFTMAX_LOSS.format(axis=axis))
+    report = _checked(path, "softmax_loss")
+    grade = grade_submission(path, _assignment("softmax_loss", convention="function", sandbox="process")).layers[0]
+    dx = next(p for p in grade.parts if p.component == "dx")
+    assert report.bug_codes == ([code] if code else [])
+    assert dx.codes == report.bug_codes and dx.passed == (code is None)
+
+
+LAYERNORM = """
+    import numpy as np
+
+
+    def layernorm_forward(x, gamma, beta, ln_param):
+        eps = ln_param.get("eps", 1e-5)
+        centred = x - x.mean(axis=1, keepdims=True)
+        inv = 1.0 / np.sqrt((centred ** 2).mean(axis=1, keepdims=True) + eps)
+        out = gamma * centred * inv + beta
+        return out, (centred, inv, gamma)
+
+
+    def layernorm_backward(dout, cache):
+        centred, inv, gamma = cache
+        x_hat = centred * inv
+        dbeta = dout.sum(axis=0)
+        dgamma = np.sum(dout * {read}, axis=0)
+        dxhat = dout * gamma
+        dx = inv * (dxhat - dxhat.mean(axis=1, keepdims=True) - x_hat * (dxhat * x_hat).mean(axis=1, keepdims=True))
+        return dx, dgamma, dbeta
+"""
+
+
+@pytest.mark.parametrize("read, code", [("x_hat", None), ("centred", "wrong-input")], ids=["correct", "centred"])
+def test_a_gradient_formula_reading_a_cached_array_it_should_not_is_named_from_the_arrays_in_the_sandbox(
+        tmp_path, read, code):
+    # diagnosis names dgamma = sum(dout * centred) from the arrays the layer holds; in the sandbox it saw none
+    path = _write(tmp_path, "ln.py", LAYERNORM.format(read=read))
+    report = _checked(path, "layernorm")
+    grade = grade_submission(path, _assignment("layernorm", convention="function", sandbox="process")).layers[0]
+    dgamma = next(p for p in grade.parts if p.component == "dgamma")
+    assert report.bug_codes == grade.bug_codes == ([code] if code else [])
+    assert code is None or "centred" in dgamma.message

@@ -37,6 +37,7 @@ from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading import session
 from gradlab.grading.assignment import Assignment, RequiredLayer
+from gradlab.grading.check_names import WEAK_CODES, check_failure, name_parts
 from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.grades import Grade, LayerGrade
@@ -141,6 +142,7 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     tally = Tally(parts)
     seed = assignment.seed + zlib.crc32(required.name.encode())
     zeros = size = 0
+    failed: tuple[dict[str, Any], Callable[[Case], Any], dict[str, str]] | None = None  # the smallest failing case
     single: dict[str, None] = {}  # the gradients computed in float32, in order
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
     try:
@@ -189,7 +191,30 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
         first = made[0].first_output if made else None
         tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first))
         tally.refuse_precision(result, assignment.precision, spec, display)
-    return _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
+        if failed is None and any(not g.passed for g in result.gradients):
+            failed = (spec, make, display)
+    _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
+    if failed is not None and not tally.wrong_function:
+        _named_as_check(box, grade, failed, seed, assignment)
+    return grade
+
+
+def _named_as_check(box: Sandbox, grade: LayerGrade, failed: tuple[dict[str, Any], Callable[[Case], Any],
+                    dict[str, str]], seed: int, assignment: Assignment) -> None:
+    """The failed gradient tests named as `gradlab check` names the bug (`gradlab.grading.check_names`), on a
+    budget of its own; whatever goes wrong there leaves the grader's own names, and never a score changed."""
+    spec, make, display = failed
+    if all(p.passed or not p.codes or not set(p.codes) <= WEAK_CODES for p in grade.parts):
+        return
+    box.budget(assignment.limits.timeout, f"naming the bug of {grade.name}")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            found = check_failure(make, grade.required.kind, grade.name, spec, seed)
+    except Exception:  # noqa: BLE001 - a sandbox that failed here, or a grader bug: the votes stand
+        return
+    if found is not None and box.failure is None:
+        name_parts(grade.parts, found, display)
 
 
 def _specs(kind: Kind, assignment: Assignment, seed: int, flat: bool,

@@ -112,6 +112,8 @@ class Server:
                 return self.restore(msg)
             if op == "misread":
                 return self.misread(msg)
+            if op == "held":
+                return self.held(msg)
             return {"ok": False, "error": "protocol", "detail": f"unknown op {op!r}"}
         except LayerSignatureError as exc:
             return {"ok": False, "error": "signature", "detail": str(exc)}
@@ -269,6 +271,19 @@ class Server:
         finally:
             state.restore()
         return {"ok": True, "found": found}
+
+    def held(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The arrays the layer holds now, each with how the user's code holds it (`self.xc`, `cache[1]`): what a
+        formula in backward can read, for diagnosis's factors (`gradlab.core.diagnose_factors`)."""
+        import numpy as np
+
+        from gradlab.core.layer_state import LayerState
+        from gradlab.core.stored_arrays import user_names
+
+        self._sync(msg)
+        names = user_names(self.layer)
+        return {"ok": True, "arrays": [[names.get(id(live), "an array the layer holds"), np.array(v, copy=True)]
+                                       for live, v in LayerState.of(self.layer).arrays if isinstance(v, np.ndarray)]}
 
     def forward_perturbed(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np

@@ -55,6 +55,10 @@ def _notes(value: Any) -> tuple[tuple[str, str], ...]:
                  if isinstance(v, list) and len(v) == 2 and v[0] in BUGS and isinstance(v[1], str))
 
 
+#: at most this many held arrays are taken from the child
+_HELD = 64
+
+
 class RemoteLayer:
     """Native `Layer` protocol over a `Sandbox`; construct one per case, as an adapter would be."""
 
@@ -210,6 +214,17 @@ class RemoteLayer:
         return [(_text(f[0])[:80], _text(f[1])[:80], f[2]) for f in (found if isinstance(found, list) else [])
                 if isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) and isinstance(f[1], str)
                 and isinstance(f[2], np.ndarray) and f[2].dtype == np.float64][:max_pairs]
+
+    def held_arrays(self) -> list[tuple[str, np.ndarray]]:
+        """The hook of `gradlab.core.diagnose_factors`: the arrays the layer holds in the child, with the user's names
+        for them. As for `stored_array_misreads`, only the form of the reply is trusted."""
+        try:
+            reply = self._call({"op": "held", "params": self._dirty()})
+        except LayerCrash:
+            return []
+        arrays = reply.get("arrays")
+        return [(_text(a[0])[:80], a[1]) for a in (arrays if isinstance(arrays, list) else [])[:_HELD]
+                if isinstance(a, list) and len(a) == 2 and isinstance(a[0], str) and isinstance(a[1], np.ndarray)]
 
     def forward_perturbed(self, target: str, flat_indices: np.ndarray, values: np.ndarray, *,
                           x: np.ndarray | None = None, t: np.ndarray | None = None) -> np.ndarray:

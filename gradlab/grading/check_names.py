@@ -1,0 +1,62 @@
+"""The bug code of a graded test that failed, named as `gradlab check` names it on the same layer.
+
+The grader's cases are a fixed, seeded list, and each failing case votes for its code. `gradlab check` names a bug
+on its smallest failing case (hypothesis shrinks it, the batch to one sample first) and then reads it more closely:
+a factor that may equal N confirmed on another batch size, a case read as mismatch or all zero shown where a more
+precise code shows, a zero-gradient confirmed off a zero hyper-parameter, a crash on shapes next to the gradients
+returned where the sizes fit (`gradlab.cases.runner`). The votes and that reading disagreed on real student files (a
+CS231n softmax over the wrong axis: dropped-term against couples-samples; a convolution's loop one step short: a
+zero-gradient on the smallest case against dropped-term). So where the votes settled on a weak reading, the grader
+asks check itself: `check_entry` runs on the student's layer as the grader builds it (in the sandbox), replaying
+the grader's smallest failing case, with one sample first as shrinking would try, and its failing case names the
+test.
+Non-goals: scores (a test passes or fails on the grader's own cases; naming changes codes and messages only), and
+crashes (a crash is named where it happens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.registry import Entry
+from gradlab.core.results import CaseResult
+from gradlab.grading.tally import Part
+from gradlab.kinds import Kind, describe_spec
+
+__all__ = ["WEAK_CODES", "check_failure", "name_parts"]
+
+#: the readings check's closer look exists to make precise (a mismatch or an all-zero gradient on a small case, a
+#: partial match that a tiny case can make of a permuted gradient); a precise code the failing cases agree on
+#: (transposed, a factor) stands: check's reading of one case would only trade it for a less telling one
+WEAK_CODES = frozenset({"mismatch", "zero-gradient", "dropped-term"})
+
+
+def check_failure(make: Callable[[Any], Any], kind: Kind, name: str, spec: dict[str, Any],
+                  seed: int) -> CaseResult | None:
+    """The failing case `gradlab check` reads for the layer `make` builds, from the grader's smallest failing
+    `spec`; None when check does not fail it there (the grader's votes then stand)."""
+    # gradlab's own protocol (a native entry): the adapter calls `make`, the grader's proxy of the student's layer;
+    # rows, so that a crash is not retried in other layouts (the grader has chosen the layout already)
+    entry = Entry(name, kind.name, "native", make, options={"layout": "rows"})
+    replay = ([{**spec, "N": 1}] if int(spec.get("N", 1)) > 1 else []) + [spec]
+    report = check_entry(entry, examples=1, seed=seed, replay=replay)
+    if report.failing is None or report.error is not None or "crashed" in report.bug_codes:
+        return None
+    return report.failing
+
+
+def name_parts(parts: list[Part], failing: CaseResult, display: dict[str, str]) -> None:
+    """Each failed gradient test named by a weak reading (`WEAK_CODES`) that check's failing case fails too takes
+    check's code, its words and its case."""
+    by_part = {display.get(g.name, g.name): g for g in failing.gradients if not g.passed and g.bug_code}
+    for part in parts:
+        g = by_part.get(part.component)
+        if part.passed or g is None or not set(part.codes) <= WEAK_CODES or not part.codes:
+            continue
+        worst = ""
+        if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
+            idx = ", ".join(map(str, g.worst_index))
+            worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
+        part.codes, part.message, part.smallest = [str(g.bug_code)], g.diagnosis + worst, describe_spec(failing.spec)
