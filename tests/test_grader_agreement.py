@@ -232,3 +232,30 @@ def test_a_gradient_formula_reading_a_cached_array_it_should_not_is_named_from_t
     dgamma = next(p for p in grade.parts if p.component == "dgamma")
     assert report.bug_codes == grade.bug_codes == ([code] if code else [])
     assert code is None or "centred" in dgamma.message
+
+
+def test_an_affine_layer_taking_only_flat_input_is_warned_of_in_every_test_as_check_warns(tmp_path):
+    from gradlab.grading.feedback import results_json
+
+    path = _write(tmp_path, "dense.py", """
+        import numpy as np
+
+
+        class Affine:
+            def __init__(self, W, b):
+                self.W, self.b = W, b
+
+            def forward(self, x):
+                self.x = x
+                return x @ self.W + self.b  # (N, D) only: a 4-D batch is not flattened
+
+            def backward(self, dout):
+                self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+                return dout @ self.W.T
+    """)
+    said = [f.message for f in _checked(path, "Affine").warnings]
+    assert any("does not take 4-D input" in w for w in said)
+    grade = grade_submission(path, _assignment("Affine", sandbox="process"))
+    layer = grade.layers[0]
+    assert layer.score == 10 and layer.warnings == [w.replace(" was checked ", " was graded ") for w in said]
+    assert all(t["extra_data"]["warnings"] == layer.warnings for t in results_json(grade)["tests"])
