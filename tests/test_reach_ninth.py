@@ -163,3 +163,14 @@ def test_a_textbook_model_whose_loss_spells_train_flg_as_train_flag_is_checked_i
 def test_the_same_model_with_its_dropout_mask_left_out_of_backward_fails(tmp_path):
     net = _models(HERE / "train_flag_spelling_buggy", tmp_path)["Net"]
     assert net["verdict"] == "fail" and "crashed" not in net["bug_codes"]
+
+
+def test_an_nnfs_style_loss_whose_backward_takes_predictions_and_optional_labels_passes():
+    # ajkumar-13/NNFS's Loss_MSE.backward(y_pred, y_true=None): given the upstream gradient 1 as y_pred, it crashed
+    outcome, verdicts = _check(HERE / "optional_labels_in_backward")
+    assert {k: r.verdict for k, r in verdicts.items()} == {"Loss_MSE": "pass"}
+
+
+def test_the_same_loss_forgetting_the_mean_over_outputs_fails_as_scaled():
+    outcome, verdicts = _check(HERE / "optional_labels_in_backward_buggy")
+    assert verdicts["Loss_MSE"].verdict == "fail" and verdicts["Loss_MSE"].bug_codes == ["scaled"]

@@ -16,8 +16,8 @@ import numpy as np
 from gradlab.conventions.calling import signature
 
 __all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "LOSS_ATTRIBUTES", "OUTPUT_ATTRIBUTES", "adaptive_step", "as_samples",
-           "attributes_before", "in_named_order", "left_in_attribute", "mean_of_sample_losses", "required_count",
-           "scalar_left_in_attribute"]
+           "attributes_before", "in_named_order", "left_in_attribute", "mean_of_sample_losses",
+           "predictions_then_labels", "required_count", "scalar_left_in_attribute"]
 
 #: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
 OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
@@ -76,6 +76,18 @@ def in_named_order(fn: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[Any, .
     return (t, x) if labels_first else (x, t)
 
 
+def predictions_then_labels(fn: Any) -> bool:
+    """Whether `fn`'s first two arguments are named as predictions, then labels (`backward(y_pred, y_true=None)`,
+    a learner's nnfs-style loss whose labels default to the ones forward kept): it takes the loss's inputs, not an
+    upstream gradient, though only one of them is required."""
+    try:
+        names = [p.name.lower() for p in signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return len(names) >= 2 and names[0] in _PREDICTION_NAMES and names[1] in LABEL_NAMES
+
+
 def required_count(fn: Any) -> int:
     try:
         return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -85,9 +97,11 @@ def required_count(fn: Any) -> int:
 
 
 def as_samples(obj: Any, x: np.ndarray, t: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """x and t as (samples, outputs) for an nnfs loss (one with `calculate`), whose code reads the number of outputs
-    as len(dvalues[0]): the data that book's losses take; anything else as it is."""
-    if not callable(getattr(obj, "calculate", None)) or x.ndim <= 2:
+    """x and t as (samples, outputs) for an nnfs loss (one with `calculate`, or a backward taking the predictions and
+    then the labels), whose code reads the number of outputs as len(dvalues[0]) or y_pred.shape[1]: the data that
+    book's losses take; anything else as it is."""
+    nnfs = callable(getattr(obj, "calculate", None)) or predictions_then_labels(getattr(obj, "backward", None))
+    if not nnfs or x.ndim <= 2:
         return x, t
     flat_t = t.reshape(len(t), -1) if t is not None and t.shape == x.shape else t
     return x.reshape(len(x), -1), flat_t

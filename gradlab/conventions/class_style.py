@@ -38,6 +38,7 @@ from gradlab.conventions.class_results import (
     in_named_order,
     left_in_attribute,
     mean_of_sample_losses,
+    predictions_then_labels,
     required_count,
     scalar_left_in_attribute,
 )
@@ -190,8 +191,10 @@ class ClassLayer(Layer):
         elif self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
-        elif self.kind.is_loss and self.loss_inputs is not None and required_count(self.obj.backward) == 2:
-            # nnfs: backward(dvalues, y_true) with the predictions as dvalues; others: backward(y_true, y_pred)
+        elif self.kind.is_loss and self.loss_inputs is not None and (required_count(self.obj.backward) == 2 or
+                                                                     predictions_then_labels(self.obj.backward)):
+            # nnfs: backward(dvalues, y_true) with the predictions as dvalues; others: backward(y_true, y_pred); a
+            # learner's backward(y_pred, y_true=None) takes them too, its labels optional
             dx = call(f"{name}.backward", self.obj.backward, *in_named_order(self.obj.backward, *self.loss_inputs))
             dx = left_in_attribute(self.obj, before) if dx is None else dx
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
