@@ -22,10 +22,14 @@ from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import discover
 from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
+from gradlab.fixes.aliases import alias_edits
+from gradlab.fixes.columns import column_edits
+from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
+from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 from gradlab.fixes.unpack import unpack_edits
@@ -284,6 +288,68 @@ def affine_backward(dout, cache):
     db = dout.sum(axis=0)
     return dx, dw, db
 """, "    w, x = cache\n", "    x, w = cache\n", "(dout @ w.T)", "(dout @ w.T / 2)"),
+    # a ReLU6 whose forward clips a second name for its input, which writes into the caller's array
+    "alias": Layer("ReLU6", alias_edits, """\
+class ReLU6:
+    def forward(self, x):
+        self.x = x
+        y = x
+        y[y < 0] = 0
+        y[y > 6] = 6
+        return y
+
+    def backward(self, dout):
+        return dout * ((self.x > 0) & (self.x < 6))
+""", "        y = x\n", "        y = x.copy()\n", "(self.x < 6)", "(self.x < 5)"),
+    # a squared error averaged over every output of every sample in forward, whose backward divides by the samples alone
+    "count": Layer("Loss_MeanSquaredError", size_name_edits, """\
+class Loss_MeanSquaredError:
+    def forward(self, y_pred, y_true):
+        return np.mean((y_true - y_pred) ** 2)
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        n_out = dvalues[0].size
+        self.dinputs = 2 * (dvalues - y_true) / samples
+""", "2 * (dvalues - y_true) / samples", "2 * (dvalues - y_true) / samples / n_out",
+          "(dvalues - y_true)", "(y_true - dvalues)"),
+    # a softmax's Jacobian built row by row from a raveled output, whose outer product is then a number
+    "column": Layer("Softmax", column_edits, """\
+class Softmax:
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.out = e / e.sum(axis=1, keepdims=True)
+        return self.out
+
+    def backward(self, dout):
+        dx = np.empty_like(dout)
+        for i in range(dout.shape[0]):
+            s = self.out[i].ravel()
+            jac = np.diagflat(s) - s @ s.T
+            dx[i] = jac @ dout[i]
+        return dx
+""", "s = self.out[i].ravel()", "s = self.out[i].reshape(-1, 1)", "- s @ s.T", "+ s @ s.T"),
+    # the second volume's affine layer that computes db and never writes it where the optimizer reads it
+    "store": Layer("Affine", store_edits, """\
+class Affine:
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return np.dot(x, W) + b
+
+    def backward(self, dout):
+        W, b = self.params
+        dx = np.dot(dout, W.T)
+        self.grads[0][...] = np.dot(self.x.T, dout)
+        db = np.sum(dout, axis=0)
+        return dx
+""", "        db = np.sum(dout, axis=0)\n", "        db = np.sum(dout, axis=0)\n        self.grads[1][...] = db\n",
+          "np.sum(dout, axis=0)", "np.sum(dout, axis=1)"),
 }
 
 

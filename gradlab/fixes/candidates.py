@@ -46,14 +46,15 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                     "layout"),
     "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
-                     "reference", "centre", "leak", "view", "bounds"),
+                     "reference", "centre", "leak", "view", "bounds", "column"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift",), "crashed": ("setting", "reference", "call", "bounds", "stride", "unpack", "key"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout"),
     "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack"), "missing-mask": ("mask",),
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
-                 "always", "flip", "stride", "subscripts", "key", "unpack"),
+                 "always", "flip", "stride", "subscripts", "key", "unpack",
+                 "column"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped

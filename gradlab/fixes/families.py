@@ -11,10 +11,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.centre import centre_edits
+from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
+from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
@@ -34,6 +37,7 @@ from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
+from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 from gradlab.fixes.unpack import unpack_edits
@@ -54,7 +58,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      unravel_edits, rescale_edits, root_edits, override_edits,
                                      constant_axis_edits, size_edits, reshape_order_edits,
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
-                                     layout_edits, key_edits, unpack_edits)
+                                     layout_edits, key_edits, unpack_edits, alias_edits,
+                                     size_name_edits, column_edits, store_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
