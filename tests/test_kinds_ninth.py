@@ -188,3 +188,12 @@ def test_a_folders_file_of_flag_activations_is_read_and_one_without_a_flag_is_no
     plain.write_text("import numpy as np\n\n\ndef relu(x, inplace=False):\n    return np.maximum(x, 0)\n")
     assert could_hold_layers(flagged) and not could_hold_layers(plain)
     assert [e.name for f in discover([tmp_path]) for e in f.entries] == ["relu"]
+
+
+def test_a_pool_forward_without_the_courses_dict_is_no_deeplearning_ai_pooling(tmp_path):
+    """Called with hparameters it does not take, a learner's own pooling would crash: it stays an unknown name."""
+    path = tmp_path / "cnn.py"
+    path.write_text("def pool_forward(X, size=2, stride=2):\n    return X, X\n\n\n"
+                    "def pool_backward(dout, cache):\n    return dout\n")
+    found = discover([path])[0]
+    assert found.entries == [] and "not a layer name gradlab knows" in dict(found.skipped)["pool"]

@@ -149,11 +149,19 @@ class ConventionNames:
 def kind_for_pair(forward: Any, stem: str) -> Kind | None:
     """The kind of a `<stem>_forward` function: among the kinds that share the stem, the one whose dict argument
     the forward names (deeplearning.ai's `conv_forward(A_prev, W, b, hparameters)` is its channels-last convolution,
-    CS231n's `conv_forward_naive(x, w, b, conv_param)` its own), else the stem's first kind."""
-    params = fixed_parameters(forward) or []
-    names = {p.name for p in params}
-    return next((k for k in KINDS.values() if stem in k.function_stems and k.param_dict and k.param_dict in names),
-                None) or kind_for_stem(stem)
+    CS231n's `conv_forward_naive(x, w, b, conv_param)` its own), else the stem's kind. A course's stem
+    (`Kind.course_stems`) that comes with a dict is that course's only with its dict: a learner's `pool_forward(X,
+    size=2)` is no deeplearning.ai pooling, and stays an unknown name rather than be called with a dict it does not
+    take."""
+    names = {p.name for p in fixed_parameters(forward) or []}
+    found = next((k for k in KINDS.values() if (stem in k.function_stems or stem in k.course_stems) and
+                  k.param_dict and k.param_dict in names), None)
+    if found is not None:
+        return found
+    kind = kind_for_stem(stem)
+    if kind is not None and stem in kind.course_stems and stem not in kind.function_stems and kind.param_dict:
+        return None
+    return kind
 
 
 def fixed_parameters(forward: Any) -> list[inspect.Parameter] | None:

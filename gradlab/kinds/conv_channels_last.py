@@ -66,7 +66,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 KIND = Kind(
     "conv_channels_last", (), build, draw_shape, batch_spec,
-    function_stems=("conv",), params=("W", "b"), param_dict="hparameters",
+    # the course's stem, taken only with the course's dict (convention_names.kind_for_pair); CS231n's conv keeps it
+    course_stems={"conv": {}}, params=("W", "b"), param_dict="hparameters",
     param_dict_keys={"stride": "stride", "pad": "pad"}, hyper_args=("stride", "pad"),
     forward_candidates=forward_candidates,
 )

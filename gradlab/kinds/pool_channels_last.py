@@ -51,6 +51,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 KIND = Kind(
     "pool_channels_last", (), build, draw_shape, batch_spec,
-    function_stems=("pool",), param_dict="hparameters", param_dict_keys={"f": "f", "stride": "stride"},
+    # the course's stem, taken only with the course's dict (convention_names.kind_for_pair): a learner's
+    # pool_forward(x, pool_param) or pool_forward(X, size=2) is some other pooling
+    course_stems={"pool": {}}, param_dict="hparameters", param_dict_keys={"f": "f", "stride": "stride"},
     hyper_args=("f", "stride"), forward_candidates=forward_candidates,
 )
