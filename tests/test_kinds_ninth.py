@@ -197,3 +197,21 @@ def test_a_pool_forward_without_the_courses_dict_is_no_deeplearning_ai_pooling(t
                     "def pool_backward(dout, cache):\n    return dout\n")
     found = discover([path])[0]
     assert found.entries == [] and "not a layer name gradlab knows" in dict(found.skipped)["pool"]
+
+
+def test_a_flag_activation_written_for_single_numbers_is_set_aside_saying_so(tmp_path):
+    path = tmp_path / "scalar.py"
+    path.write_text("import math\n\n\ndef sigmoid(x, derivative=False):\n    if derivative:\n"
+                    "        return x * (1 - x)\n    return 1 / (1 + math.exp(-x))\n")
+    report = check_entry(discover([path])[0].entries[0], examples=3, seed=0)
+    assert report.not_run is not None and "single numbers" in report.not_run and "np.exp" in report.not_run
+
+
+def test_a_layer_that_takes_float_of_more_than_one_value_still_fails_as_crashed(tmp_path):
+    """Not numpy 1's one-element conversion: float() of two values never ran, in any numpy."""
+    source = (FIXTURES / "cnn_step_by_step.py").read_text().replace("b.item()", "float(np.append(b, b))")
+    path = tmp_path / "cnn_step_by_step.py"
+    path.write_text(source)
+    entry = next(e for e in discover([path])[0].entries if e.name == "conv")
+    report = check_entry(entry, examples=3, seed=0)
+    assert report.not_run is None and report.bug_codes == ["crashed"]

@@ -9,6 +9,7 @@ import ast
 import copy
 import functools
 import inspect
+import math
 import re
 import textwrap
 import traceback
@@ -69,7 +70,7 @@ def cannot_run_here(exc: BaseException) -> str | None:
     if missing:
         return f"could not be run: {missing} is missing (install or build it)"
     older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc) or channels_last(exc) or \
-        own_array_type(exc, _user_frame(exc))
+        own_array_type(exc, _user_frame(exc)) or numbers_only(exc)
     return f"could not be run: {older}" if older else None
 
 
@@ -216,7 +217,8 @@ def older_numpy(exc: BaseException) -> str | None:
                 "np.bool, np.object: write int, float, bool, object)")
     if isinstance(exc, AttributeError) and "was removed in the NumPy 2.0 release" in text:
         return f"it was written for an older numpy ({text})"
-    if isinstance(exc, TypeError) and text.startswith("only 0-dimensional arrays can be converted to Python scalars"):
+    if isinstance(exc, TypeError) and text.startswith("only 0-dimensional arrays can be converted to Python "
+                                                      "scalars") and _size_one_array_converted(exc):
         # deeplearning.ai's conv_single_step writes float(b) of its (1, 1, 1) bias: numpy 1.25 warned, numpy 2 raises
         return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes float() of an "
                 "array with axes of length 1: write b.item() or np.squeeze(b))")
@@ -233,21 +235,78 @@ def older_numpy(exc: BaseException) -> str | None:
     return None
 
 
-def _size_one_array_stored(exc: BaseException) -> bool:
-    """Whether the user's line `exc` was raised at stores a one-element matrix into one element of an array
-    (`out[n, f, i, j] = x_row.dot(w_col) + b[f]`, a (1, 1) result): read again from that line's own frame, by
-    evaluating its right-hand side there (the line's own arithmetic once more, as the failed store just did)."""
+def _failing_statement(exc: BaseException) -> tuple[Any, ast.stmt] | None:
+    """The user's frame `exc` was raised in and the statement of its line, parsed; None when out of reach."""
     frame = _user_frame(exc)
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame is not frame:
         tb = tb.tb_next
     if frame is None or tb is None:
-        return False
+        return None
     try:
         lines, first = inspect.getsourcelines(frame.f_code)
-        statement = ast.parse(textwrap.dedent(lines[tb.tb_lineno - first])).body[0]
+        return frame, ast.parse(textwrap.dedent(lines[tb.tb_lineno - first])).body[0]
     except (OSError, TypeError, IndexError, SyntaxError):
+        return None
+
+
+def numbers_only(exc: BaseException) -> str | None:
+    """"it is written for single numbers ..." when the user's line hands a whole array to a function of Python's
+    `math` module (`1 / (1 + math.exp(-x))`, a learner's sigmoid(x, derivative=False) for one number at a time):
+    code for numbers, not a layer's bug; None otherwise."""
+    found = _failing_statement(exc) if isinstance(exc, TypeError) and "arrays can be converted to Python scalars" \
+        in str(exc) else None
+    if found is None:
+        return None
+    frame, statement = found
+    for call in (n for n in ast.walk(statement) if isinstance(n, ast.Call) and n.args):
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                frame.f_globals.get(func.value.id) is math:
+            try:
+                value = eval(compile(ast.Expression(call.args[0]), "<math argument>", "eval"),  # noqa: S307
+                             frame.f_globals, dict(frame.f_locals))
+            except Exception:  # noqa: BLE001 - an argument the line cannot compute again says nothing
+                continue
+            if isinstance(value, np.ndarray) and value.size > 1:
+                return (f"it is written for single numbers, not numpy arrays (math.{func.attr} of an array of shape "
+                        f"{value.shape}); write np.{func.attr} to check it as a layer")
+    return None
+
+
+def _size_one_array_converted(exc: BaseException) -> bool:
+    """Whether the user's line converts a one-element array with axes to a number (`float(b)` of a (1, 1, 1) bias,
+    as numpy 1 allowed), read from its frame: an argument of float(), int() or a math function there that is such an
+    array. A function written for numbers called on a whole array (`math.exp(-x)`) never ran on arrays: not so."""
+    found = _failing_statement(exc)
+    if found is None:
         return False
+    frame, statement = found
+    converting = [n for n in ast.walk(statement) if isinstance(n, ast.Call) and n.args and (
+        isinstance(n.func, ast.Name) and n.func.id in ("float", "int", "complex") or
+        isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and
+        frame.f_globals.get(n.func.value.id) is math)]
+    for call in converting:
+        try:
+            value = eval(compile(ast.Expression(call.args[0]), "<converted value>", "eval"),  # noqa: S307
+                         frame.f_globals, dict(frame.f_locals))
+        except Exception:  # noqa: BLE001 - any argument the line cannot compute again says nothing
+            continue
+        if isinstance(value, np.ndarray) and value.ndim >= 1 and value.size > 1:
+            return False
+        if isinstance(value, np.ndarray) and value.ndim >= 1 and value.size == 1:
+            return True
+    return False
+
+
+def _size_one_array_stored(exc: BaseException) -> bool:
+    """Whether the user's line `exc` was raised at stores a one-element matrix into one element of an array
+    (`out[n, f, i, j] = x_row.dot(w_col) + b[f]`, a (1, 1) result): read again from that line's own frame, by
+    evaluating its right-hand side there (the line's own arithmetic once more, as the failed store just did)."""
+    found = _failing_statement(exc)
+    if found is None:
+        return False
+    frame, statement = found
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and
             isinstance(statement.targets[0], ast.Subscript)):
         return False
