@@ -131,3 +131,11 @@ def test_gradlab_check_finds_the_learners_model_in_its_file(capsys):
 
     assert main(["check", str(ROOT / "models" / "learner_net.py"), "--no-fix-search"]) == 0
     assert "PASS LearnerNet (CS231n model" in capsys.readouterr().out
+
+
+def test_a_word_vector_size_spelled_vec_size_or_vector_size_is_given_one(lm):
+    # Nokomon's SimpleRnnlm(vocab_size, vec_size, hidden_size), Seq2seq(vocab_size, vector_size, hidden_size): set
+    # aside as "gradlab does not know what to give 'vector_size'"
+    report = check_model(lm[0].LstmLMVectorSize, examples=1)
+    assert report.verdict == "pass" and "vector_size=" in report.case, report.explain()
+    assert check_model(lm[1].LstmLMVectorSizeOutputGateSlope, examples=1).verdict == "fail"

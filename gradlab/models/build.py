@@ -50,7 +50,7 @@ COSTS = {"cost", "cost_function", "cost_func", "costfunction"}
 #: negative words from (`gradlab.models.second_volume`)
 VOCAB_SIZES = {"vocab_size", "vocabulary_size", "n_vocab", "num_words", "n_words"}
 WORD_VECTORS = {"wordvec_size", "word_vec_size", "embedding_size", "embed_size", "embedding_dim", "embed_dim",
-                "emb_dim", "emb_size"}
+                "emb_dim", "emb_size", "vec_size", "vector_size", "wordvec_dim", "word_vector_size"}
 WINDOWS = {"window_size", "window"}
 CORPORA = {"corpus"}
 #: the vocabulary of a word model is larger than the classes: negative sampling draws 5 words other than the target

@@ -8,9 +8,10 @@ all read sigmoid(~0.01) = 0.5 and its cell tanh(~0.01) = ~0.01, so a backward th
 whatever scale each parameter's gradient is judged at (each is already judged relative to its own largest element).
 The cause is the point, not the tolerance: the check is made where the weights are of the scale a layer is built to
 work at. A weight array (two or more axes) whose root mean square is below `TINY` is multiplied, in place, up to
-`1 / sqrt(fan_in)` (its rows for a matrix, one filter's elements for a convolution's (F, C, kh, kw)), the scale of
-LeCun's initialisation; zeros (a bias, a weight the code sets to zero on purpose) and one-axis arrays stay. A tied
-view (BetterRnnlm's `embed_W.T`) is the same array and is scaled with it. The report says which arrays were scaled.
+`1 / sqrt(fan_in)` (a matrix's rows as courses store it, (in, out), its columns in Nielsen's (out, in); one filter's
+elements for a convolution's (F, C, kh, kw)), the scale of LeCun's initialisation; zeros (a bias, a weight the
+code sets to zero on purpose) and one-axis arrays stay. A tied view (BetterRnnlm's `embed_W.T`) is the same array
+and is scaled with it. The report says which arrays were scaled.
 Non-goal: any other change to the model; choosing labels the scaled model finds plausible (`gradlab.models.adapters`).
 """
 

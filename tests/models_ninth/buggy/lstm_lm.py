@@ -5,7 +5,7 @@ sys.path.append('..')
 import numpy as np
 
 from common.time_layers import LSTM, TimeLSTM
-from models.lstm_lm import LstmLM
+from models.lstm_lm import LstmLM, LstmLMVectorSize
 
 
 class OutputGateSlopeAtZero(LSTM):
@@ -38,3 +38,9 @@ class LstmLMInputGateSlope(LstmLM):
     """The input gate's derivative taken as its slope at 0 (0.25) where i * (1 - i) belongs."""
 
     lstm = InputGateLSTM
+
+
+class LstmLMVectorSizeOutputGateSlope(LstmLMVectorSize):
+    """The output gate's slope at 0, in the model whose word vector size is spelled vector_size."""
+
+    lstm = OutputGateLSTM

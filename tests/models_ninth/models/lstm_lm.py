@@ -38,3 +38,10 @@ class LstmLM:
 
     def reset_state(self):
         self.layers[1].reset_state()
+
+
+class LstmLMVectorSize(LstmLM):
+    """Its word vector size spelled as a learner does (Nokomon's SimpleRnnlm(vocab_size, vec_size, hidden_size))."""
+
+    def __init__(self, vocab_size, vector_size, hidden_size):
+        super().__init__(vocab_size, vector_size, hidden_size)
