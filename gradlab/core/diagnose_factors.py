@@ -18,7 +18,7 @@ Non-goal: the derivative at the wrong input x or output y (`gradlab.core.diagnos
 
 from __future__ import annotations
 
-__all__ = ["data_axis_kept", "factor_left_out", "held_arrays", "left_out", "parameter_from_held_array",
+__all__ = ["as_held", "data_axis_kept", "factor_left_out", "held_arrays", "left_out", "parameter_from_held_array",
            "upstream_left_out"]
 
 from collections.abc import Iterator
@@ -41,6 +41,8 @@ MAX_HELD = 1 << 16
 MAX_ONES_SIZE = 512
 #: reductions of products with more axes than this are not searched (2**ndim sums)
 MAX_AXES = 6
+#: how an array is said that the user's code holds under no name of its own, and the layer's output
+UNNAMED, OUTPUT = "an array the layer holds", "the output"
 
 
 def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
@@ -55,14 +57,14 @@ def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
         values = list(remote())
     else:
         names = user_names(ev.layer)
-        values = [(names.get(id(live), "an array the layer holds"), v) for live, v in state.arrays] \
+        values = [(names.get(id(live), UNNAMED), v) for live, v in state.arrays] \
             if state is not None else []
     try:
-        values.append(("the output", np.asarray(ev.output())))
+        values.append((OUTPUT, np.asarray(ev.output())))
     except Exception:  # an output the user's view cannot show is not one to compare with
         pass
     # the user's names first: of two arrays with the same values, the one the user's code holds is said
-    values.sort(key=lambda named: 0 if named[0].startswith(("self.", "cache")) else 1)
+    values.sort(key=lambda named: 1 if named[0] in (UNNAMED, OUTPUT) else 0)
     for said, v in values:
         if not isinstance(v, np.ndarray) or v.size < 2 or v.size > MAX_HELD or not np.issubdtype(v.dtype, np.floating):
             continue
@@ -140,16 +142,16 @@ def parameter_from_held_array(name: str, a: np.ndarray, n: np.ndarray, ev: Evide
             right = {axes: [-1] for axes, r in _sums(G * B, a.shape) if agrees(r, n, error)}
     for axes, i in wrong.items():
         if axes in right:
-            return Found("wrong-input", f"{name} is dout times {_array(named[i])}, summed as the true {name} sums it: "
+            return Found("wrong-input", f"{name} is dout times {as_held(named[i])}, summed as the true {name} sums it: "
                          "the formula is right, but it reads the wrong array (e.g. dgamma = sum(dout * xc) with "
                          "xc = x - mean, where the normalised x_hat = xc / std belongs)")
     return None
 
 
-def _array(named: tuple[str, np.ndarray]) -> str:
+def as_held(named: tuple[str, np.ndarray]) -> str:
     """The array as the user's code holds it (`self.xc`), or what it is and its shape where no name says it."""
     said, A = named
-    return said if said.startswith(("self.", "cache")) else f"{said} (of shape {A.shape})"
+    return said if said not in (UNNAMED, OUTPUT) else f"{said} (of shape {A.shape})"
 
 
 def _factors(ev: Evidence, shape: tuple[int, ...]) -> Iterator[tuple[np.ndarray, str]]:
@@ -162,7 +164,7 @@ def _factors(ev: Evidence, shape: tuple[int, ...]) -> Iterator[tuple[np.ndarray,
             continue
         if np.broadcast_shapes(A.shape, shape) != shape:
             continue
-        held = _array((said, A))
+        held = as_held((said, A))
         for F, what in ((A, held), (1.0 - A, f"1 - {held}")):
             yield F, f"times {what}"
             if np.all(np.abs(F) > 1e-12 * float(np.abs(F).max())):

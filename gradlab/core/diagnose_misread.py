@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core.diagnose_factors import held_arrays
+from gradlab.core.diagnose_factors import as_held, held_arrays
 from gradlab.core.diagnose_where import AGREES, Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.stored_arrays import with_each_stored_array_misread
@@ -75,7 +75,7 @@ def read_in_one_product(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | 
     another kept array A."""
     if ev is None or ev.target == "x" or a.ndim != 2 or a.shape != n.shape:
         return None
-    held = [(said, A) for said, A in held_arrays(ev) if A.ndim == 2]
+    held = [(as_held((said, A)), A) for said, A in held_arrays(ev) if A.ndim == 2]
     error = norm(a - n)
     for left in (True, False):
         for said_b, B in held:
