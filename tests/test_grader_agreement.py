@@ -259,3 +259,32 @@ def test_an_affine_layer_taking_only_flat_input_is_warned_of_in_every_test_as_ch
     layer = grade.layers[0]
     assert layer.score == 10 and layer.warnings == [w.replace(" was checked ", " was graded ") for w in said]
     assert all(t["extra_data"]["warnings"] == layer.warnings for t in results_json(grade)["tests"])
+
+
+LEAKY_RELU = """
+    import numpy as np
+
+
+    def leaky_relu_forward(x, alpha=0.01):
+        return np.maximum(alpha * x, x), (x, alpha)
+
+
+    def leaky_relu_backward(dout, cache):
+        x, alpha = cache
+        slope = x{copy}
+        slope[x > 0] = 1.0
+        slope[slope <= 0] = alpha
+        return dout * slope
+"""
+
+
+@pytest.mark.parametrize("copy, code", [(".copy()", None), ("", "mutates-input")], ids=["copy", "in-place"])
+def test_a_backward_writing_into_the_input_its_cache_holds_is_mutates_input_in_grade_as_in_check(
+        tmp_path, copy, code):
+    # the child told the grader of writes into x during forward only: this one happens in backward
+    path = _write(tmp_path, "leaky.py", LEAKY_RELU.format(copy=copy))
+    report = _checked(path, "leaky_relu")
+    grade = grade_submission(path, _assignment("leaky_relu", convention="function", sandbox="process")).layers[0]
+    assert report.bug_codes[:1] == grade.bug_codes[:1] == ([code] if code else [])
+    structure = next(p for p in grade.parts if p.component == "structure")
+    assert structure.passed == (code is None)

@@ -82,6 +82,8 @@ class Server:
         self.layer: Any = None
         #: the layer's states the grader asked to keep (`snapshot`), to put back on request (`restore`)
         self.states: list[Any] = []
+        #: the latest forward's x and t, and their values as it left them (what backward may write into)
+        self.inputs: tuple[Any, Any, Any, Any] | None = None
 
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
         from gradlab.core.protocol import LayerCrash, LayerSignatureError
@@ -135,7 +137,7 @@ class Server:
         if msg.get("samples") is not None:  # a layer taking one sample at a time, as `gradlab check` detects it
             entry = replace(entry, options={**entry.options, "samples": str(msg["samples"])})
         case = Case(msg["x"], msg.get("t"), dict(msg["params"]), dict(msg["hyper"]), dict(msg["spec"]))
-        self.layer, self.states = None, []
+        self.layer, self.states, self.inputs = None, [], None
         self.layer = adapt(entry, kind, case)
         names = dict(getattr(self.layer, "grad_names", {}))
         # inputs the adapter adds of its own (a stateful time layer's carried state): checked as parameters are
@@ -207,7 +209,10 @@ class Server:
         x, t = msg["x"], msg.get("t")
         x0, t0 = x.copy(), None if t is None else t.copy()
         out = np.asarray(self.layer.forward(x, t))
-        return {"ok": True, "out": out, "changed": self._changed(before, x=(x, x0), t=(t, t0)), **self._updates()}
+        changed = self._changed(before, x=(x, x0), t=(t, t0))
+        # as forward left them: a backward that writes into the x its cache holds (g = x; g[x > 0] = 1) is told too
+        self.inputs = (x, x.copy(), t, None if t is None else t.copy())
+        return {"ok": True, "out": out, "changed": changed, **self._updates()}
 
     def backward(self, msg: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -216,9 +221,10 @@ class Server:
         dout = msg["dout"]
         dout0 = dout.copy()
         dx, grads = self.layer.backward(dout)
+        x, x0, t, t0 = self.inputs if self.inputs is not None else (None, None, None, None)
         return {"ok": True, "dx": None if dx is None else np.asarray(dx),
                 "grads": {k: None if g is None else np.asarray(g) for k, g in grads.items()},
-                "changed": self._changed(before, dout=(dout, dout0)), **self._updates()}
+                "changed": self._changed(before, dout=(dout, dout0), x=(x, x0), t=(t, t0)), **self._updates()}
 
     def _updates(self) -> dict[str, Any]:
         """What the adapter saw of the layer's own updates: the parameters it replaced or whose update changed dx
