@@ -185,6 +185,11 @@ class Sandbox:
             self.watchdog.peak_kb = 0  # a timeout speaks of the memory `doing` used, not an earlier task's
         self._set_deadline(time.monotonic())
 
+    def time_left(self) -> float:
+        """Seconds of the current budget the child has not used yet (never past the submission's `end`)."""
+        left = self.budget_seconds - self._waited
+        return max(0.0, min(left, self.end - time.monotonic()) if self.end is not None else left)
+
     def _set_deadline(self, now: float) -> None:
         """The deadline of a call starting `now`: what is left of the budget, and never past `end`."""
         self.deadline = now + self.budget_seconds - self._waited

@@ -57,6 +57,8 @@ def _notes(value: Any) -> tuple[tuple[str, str], ...]:
 
 #: at most this many held arrays are taken from the child
 _HELD = 64
+#: the share of a layer's time left that one question of diagnosis asked in the child may take
+_DIAGNOSIS_SHARE = 0.25
 
 
 class RemoteLayer:
@@ -208,8 +210,11 @@ class RemoteLayer:
         substituted in the child, where they are. Nothing here is trusted but its form: a forged gradient can at most
         name a wrong gradient's code `wrong-input`, and a failing part fails whatever its code."""
         try:
+            # a share of what is left of the layer's time: a question of diagnosis must never cost the layer its
+            # grade (the child stops asking at it, and answers with the pairs asked so far)
             reply = self._call({"op": "misread", "x": x, "t": t, "G": np.asarray(G), "target": target,
-                                "max_pairs": int(max_pairs), "params": self._dirty()})
+                                "max_pairs": int(max_pairs), "seconds": self.box.time_left() * _DIAGNOSIS_SHARE,
+                                "params": self._dirty()})
         except LayerCrash:
             return []
         found = reply.get("found")
