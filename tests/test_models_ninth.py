@@ -101,7 +101,7 @@ def test_its_buggy_twin_still_fails_where_the_bug_is(cbow):
 
 def test_without_the_scores_of_its_loss_layer_the_labels_stay_improbable_and_the_right_model_fails(cbow, monkeypatch):
     # the cause of the 0.02%: a random label the scale-1 model gives p ~ 1e-4, where 1e-7 / p shows
-    monkeypatch.setattr(adapters, "softmax_loss_layer", lambda model: None)
+    monkeypatch.setattr(adapters, "class_loss_layer", lambda model: None)
     assert check_model(cbow[0].PlainCBOW, examples=2).verdict == "fail"
 
 

@@ -38,12 +38,12 @@ from gradlab.models.nielsen import (
 )
 from gradlab.models.second_volume import (
     Encoding,
+    class_loss_layer,
     data_encodings,
     fresh_state,
     is_second_volume,
     plausible_labels,
     recording_inputs,
-    softmax_loss_layer,
 )
 from gradlab.models.second_volume_float64 import in_float64, promote_to_float64, user_namespaces
 from gradlab.models.second_volume_parameters import SharedParameter, owners, rebound, shared_parameters
@@ -132,21 +132,22 @@ class ModelCall:
 
     def scores(self) -> tuple[np.ndarray, np.ndarray]:
         """(the scores of the model's predict on the data, float64; the labels), for the textbook's conventions. A
-        model without predict (the second volume's SimpleCBOW): the scores its loss gives its softmax loss layer, with
-        the labels it gives it (a `ModelError` when it holds no such layer, or gives it other labels)."""
+        model without predict (the second volume's SimpleCBOW): the scores its loss gives its loss layer of class scores
+        (a SoftmaxWithLoss, `second_volume.class_loss_layer`), with the labels it gives it (a `ModelError` when it
+        holds no such layer, or gives it other labels)."""
         first, second = list(self.data) if self.convention == "volume2" else ["X", "y"]
         if callable(getattr(self.model, "predict", None)):
             with seeded(), in_float64(self.spaces):
                 if self.convention == "volume2":
                     fresh_state(self.model)
                 return np.asarray(self.model.predict(self.data[first]), dtype=np.float64), self.data[second]
-        layer = softmax_loss_layer(self.model)
+        layer = class_loss_layer(self.model)
         if layer is None:
-            raise ModelError(f"{type(self.model).__name__} has no predict and no one softmax loss layer")
+            raise ModelError(f"{type(self.model).__name__} has no predict and no one loss layer of class scores")
         with recording_inputs(layer) as calls:
             self.loss()
         if len(calls) != 1 or len(calls[0]) < 2 or not np.array_equal(calls[0][1], self.data[second]):
-            raise ModelError(f"{type(self.model).__name__}'s softmax loss layer is not given its {second} once")
+            raise ModelError(f"{type(self.model).__name__}'s loss layer is not given its {second} once")
         return np.asarray(calls[0][0], dtype=np.float64), self.data[second]
 
     def gradients(self) -> dict[str, Any]:
@@ -300,8 +301,8 @@ def _second_volume_call(model: Any, sizes: Sizes, rng: np.random.Generator) -> M
 
 def _with_plausible_labels(call: ModelCall, rng: np.random.Generator) -> None:
     """The labels of `call` drawn again among the classes its model's scores do not call nearly impossible
-    (`second_volume.plausible_labels`), where its predict, or the input of its softmax loss layer, gives scores that
-    fit them (`ModelCall.scores`); else left as drawn."""
+    (`second_volume.plausible_labels`), where its predict, or the input of its loss layer of class scores, gives
+    scores that fit them (`ModelCall.scores`); else left as drawn."""
     if len(call.data) != 2:
         return
     try:

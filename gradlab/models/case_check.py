@@ -200,8 +200,8 @@ MAX_ALLOWANCE = 1e-3
 def _inexact_log(call: ModelCall) -> float:
     """What the textbook's log(y + 1e-7) makes its correct gradient differ by, relative to the gradient's
     scale: about 1e-7 / p for a true class of probability p (10x that, as a tolerance), read off the
-    net's own predict(x), or the input of its softmax loss layer where it has no predict (`ModelCall.scores`). 0 for
-    the conventions that do not use it, or a net without scores gradlab can read. (The
+    net's own predict(x), or the input of its loss layer of class scores where it has no predict
+    (`ModelCall.scores`). 0 for the conventions that do not use it, or a net without scores gradlab can read. (The
     second volume's SoftmaxWithLoss calls the same cross_entropy_error; its labels are drawn where p is not tiny,
     `adapters`, which leaves this allowance small.)"""
     if call.convention not in ("textbook", "volume2"):

@@ -30,7 +30,7 @@ import numpy as np
 
 __all__ = ["CONTEXTS", "PLAUSIBLE", "SEQUENCE_LENGTH", "WINDOW", "Encoding", "data_encodings", "fresh_state",
            "held_objects", "is_second_volume", "is_users_object", "plausible_labels", "recording_inputs",
-           "softmax_loss_layer"]
+           "class_loss_layer"]
 
 #: the time steps of a sequence model's data (xs and ts are (N, T) word ids)
 SEQUENCE_LENGTH = 3
@@ -116,11 +116,17 @@ def fresh_state(model: Any) -> None:
             reset()
 
 
-def softmax_loss_layer(model: Any) -> Any | None:
-    """The one softmax loss layer the model holds (the book's SoftmaxWithLoss, TimeSoftmaxWithLoss), whose input is one
-    score per class; None when it holds none or several (SkipGram's one per context word)."""
-    found = [o for o in held_objects(model)[1:] if callable(getattr(o, "forward", None))
-             and "softmax" in type(o).__name__.lower() and "loss" in type(o).__name__.lower()]
+def class_loss_layer(model: Any) -> Any | None:
+    """The one loss layer the model holds whose input is one score per class and whose labels are class ids or one-hot
+    rows (the book's SoftmaxWithLoss, TimeSoftmaxWithLoss: a loss kind taking index labels); None when it holds none or
+    several (SkipGram's one per context word). A negative-sampling or sigmoid loss takes no class ids: not one."""
+    from gradlab.kinds import kind_for_class
+
+    def scores_classes(obj: Any) -> bool:
+        kind = kind_for_class(type(obj).__name__)
+        return kind is not None and kind.is_loss and "index" in kind.label_encodings
+
+    found = [o for o in held_objects(model)[1:] if callable(getattr(o, "forward", None)) and scores_classes(o)]
     return found[0] if len(found) == 1 else None
 
 
