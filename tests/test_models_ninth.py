@@ -139,3 +139,14 @@ def test_a_word_vector_size_spelled_vec_size_or_vector_size_is_given_one(lm):
     report = check_model(lm[0].LstmLMVectorSize, examples=1)
     assert report.verdict == "pass" and "vector_size=" in report.case, report.explain()
     assert check_model(lm[1].LstmLMVectorSizeOutputGateSlope, examples=1).verdict == "fail"
+
+
+def test_a_loss_that_differs_when_computed_again_stops_the_check_with_what_to_do(lm, monkeypatch):
+    # a stateful LSTM gradlab cannot reset carries the last call's state into the next: no derivative to measure
+    monkeypatch.setattr(lm[0].LstmLM, "reset_state", lambda self: None)
+    monkeypatch.setattr(lm[0].TimeLSTM, "reset_state", lambda self: None)
+    report = check_model(lm[0].LstmLM, examples=1)
+    assert report.verdict == "fail" and not report.gradients, report.explain()
+    (finding,) = report.findings
+    assert finding.code == "stale-parameters" and "computed again at the same parameters" in finding.message
+    assert "reset_state()" in finding.message
