@@ -80,6 +80,11 @@ def check_generic_pairs(module: ModuleType, known: Callable[[str], bool], *, exa
         backward = defined.get(f"{m['stem']}_backward{m['suffix'] or ''}")
         args = _arguments(forward)
         symbolic = comments.get(name) or ({args[0]: ONE_INPUT} if len(args) == 1 else None)
+        if backward is not None and not args:
+            # A forward called with nothing (a demo or a test that builds its own data) has no input to
+            # perturb, so there is no gradient to check: say so instead of asking for the shapes of nothing.
+            skipped.append((layer, _no_input(name, forward)))
+            continue
         if backward is None or symbolic is None or set(symbolic) != set(args):
             if backward is not None:
                 skipped.append((layer, f"{name} takes {', '.join(args)}: say the shape of each in a comment above "
@@ -100,6 +105,18 @@ def _checked(layer: str, forward: Any, backward: Any, symbolic: dict[str, tuple[
             break
     assert report is not None
     return replace(report, kind="generic", source=source, examples=examples)
+
+
+def _no_input(name: str, forward: Any) -> str:
+    """Why a forward that needs no argument is not checked; one that has only defaults says how to be."""
+    try:
+        defaulted = [p.name for p in inspect.signature(forward).parameters.values() if p.default is not p.empty]
+    except (TypeError, ValueError):
+        defaulted = []
+    if defaulted:
+        return (f"{name} needs no argument (every parameter has a default: {', '.join(defaulted)}), so it is not "
+                f"checked as a layer; to check it, take the input without a default")
+    return f"{name} takes no arguments: a function with no parameters is not a layer, so it is not checked"
 
 
 def _arguments(fn: Any) -> list[str]:
