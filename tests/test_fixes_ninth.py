@@ -23,12 +23,15 @@ from gradlab.conventions.discover import discover
 from gradlab.core.results import FAIL
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.aliases import alias_edits
+from gradlab.fixes.candidates import candidates
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
+from gradlab.fixes.rebuild import apply, changed_lines
+from gradlab.fixes.source import locate
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
@@ -403,8 +406,15 @@ def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_its_family_the_right_line_is_not_found(family, tmp_path, monkeypatch):
+    # no other family even proposes the right text, at any rank, and each right text here changes one line, which
+    # the search's pairs (edits on two different lines) cannot write: the search without this family cannot show
+    # it. A proof that runs no candidate, where running the whole budget would cost seconds a layer
     layer = LAYERS[family]
+    entry = _entry(_write(tmp_path, family, layer.source), layer.name)
+    report = check_entry(entry, examples=20, seed=0)
+    site = locate(entry)
+    right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
+    assert len(changed_lines(site.text, right)) == 1, family
+    assert any(apply(site.text, cand) == right for _, cand in candidates(site, report)), family
     monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
-    fix = _search(tmp_path, family, layer.source)
-    assert fix is not None
-    assert fix.new_text != HEAD + layer.source.replace(layer.slip, layer.right, 1), fix.diff
+    assert all(apply(site.text, cand) != right for _, cand in candidates(site, report)), family
