@@ -174,3 +174,22 @@ def test_an_nnfs_style_loss_whose_backward_takes_predictions_and_optional_labels
 def test_the_same_loss_forgetting_the_mean_over_outputs_fails_as_scaled():
     outcome, verdicts = _check(HERE / "optional_labels_in_backward_buggy")
     assert verdicts["Loss_MSE"].verdict == "fail" and verdicts["Loss_MSE"].bug_codes == ["scaled"]
+
+
+def _layers(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """{source file: verdict} and {name: why set aside} of a folder whose two files define layers of one name."""
+    outcome = check_paths([folder], examples=3, seed=0)
+    return {Path(r.source).name: r.verdict for r in outcome.reports}, dict(outcome.skipped)
+
+
+def test_a_forward_taking_its_weights_in_one_parameters_dict_is_set_aside_as_its_own_convention():
+    # deeplearning.ai's rnn_forward(X, Y, a0, parameters, vocab_size=71) (rohit12sharma/Building-a-RNN-step_by_step):
+    # five arguments like CS231n's rnn_forward(x, h0, Wx, Wh, b), none of them; it was run with those and failed
+    verdicts, skipped = _layers(HERE / "dict_of_weights")
+    assert verdicts == {"rnn_layers.py": "pass"}
+    assert "takes (X, Y, a0, parameters, vocab_size)" in skipped["rnn"] and "its own convention" in skipped["rnn"]
+
+
+def test_the_courses_rnn_beside_it_with_a_bug_still_fails():
+    verdicts, _ = _layers(HERE / "dict_of_weights_buggy")
+    assert verdicts == {"rnn_layers.py": "fail"}

@@ -110,9 +110,18 @@ def _own_argument_in_place(forward: Any, kind: Kind) -> str | None:
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     given = arguments_given(kind)
     names = {n.lower() for n in (*kind.params, *kind.positional_hyper, kind.param_dict or "", *kind.more_param_dicts)}
+    lowered = {n.lower() for n in positional}
+    if kind.params and lowered & _WEIGHT_DICTS and not lowered & {n.lower() for n in kind.params}:
+        # deeplearning.ai's rnn_forward(X, Y, a0, parameters, vocab_size=71): as many arguments as the course's
+        # rnn_forward(x, h0, Wx, Wh, b), but its weights in one dict of its own and its data index sequences
+        return f"({', '.join(positional)})"
     if len(positional) >= given or len(positional) < 2 or positional[-1].lower() in names:
         return None
     return f"({', '.join(positional)})"
+
+
+#: what a forward calls one dict holding all its weights, in place of the arrays a kind's forward is given
+_WEIGHT_DICTS = {"parameters", "params", "weights_dict"}
 
 
 def _labels_only_in_backward(cls: Any) -> bool:
