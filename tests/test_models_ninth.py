@@ -150,3 +150,17 @@ def test_a_loss_that_differs_when_computed_again_stops_the_check_with_what_to_do
     (finding,) = report.findings
     assert finding.code == "stale-parameters" and "computed again at the same parameters" in finding.message
     assert "reset_state()" in finding.message
+
+
+def test_the_scores_of_a_textbook_net_without_predict_are_those_its_loss_layer_is_given():
+    # the allowance for the book's log(p + 1e-7) reads p off the scores; without predict, off its last layer's input
+    net_module = _imported("models.textbook_no_predict")
+    report = check_model(net_module.NoPredictNet, examples=1)
+    assert report.verdict == "pass", report.explain()
+    np.random.seed(0)
+    net = net_module.NoPredictNet(4, 3, 5)
+    x, t = np.random.default_rng(0).standard_normal((6, 4)), np.arange(6) % 5
+    call = adapters.ModelCall("textbook", net, net.params, {}, 6, {"X": x, "y": t})
+    scores, labels = call.scores()
+    h = np.tanh(x @ net.params["W1"] + net.params["b1"])
+    assert np.allclose(scores, h @ net.params["W2"] + net.params["b2"]) and labels is t
