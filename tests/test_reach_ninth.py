@@ -8,6 +8,7 @@ import importlib
 import json
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,11 +83,31 @@ def test_the_import_time_limit_waits_for_an_installed_package_being_imported(tmp
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(import_budget, "_INSTALLED", (str(tmp_path),))
     try:
-        with import_time_limit(0.2):
+        # 0.8 s of import against a limit of 0.05 s: longer than the grace installed code called by the user's gets
+        with import_time_limit(0.05):
             module = importlib.import_module("slow_installed_pkg")
         assert module.done
     finally:
         sys.modules.pop("slow_installed_pkg", None)
+
+
+def test_the_import_time_limit_stops_installed_code_the_users_code_calls_after_a_shorter_grace(tmp_path, monkeypatch):
+    # a download or a library's training run at the top of the user's file: not an import, so not waited for long
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "slow_library.py").write_text("import time\n\ndef work():\n    for _ in range(100):\n"
+                                                       "        time.sleep(0.1)\n")
+    (tmp_path / "user_calling_library.py").write_text("import slow_library\nslow_library.work()\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(import_budget, "_INSTALLED", (str(tmp_path / "lib"),))
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImportTooSlow), import_time_limit(0.1):
+            importlib.import_module("user_calling_library")
+    finally:
+        sys.modules.pop("user_calling_library", None)
+        sys.modules.pop("slow_library", None)
+    assert time.monotonic() - started < 5  # 0.1 s and its grace, not the library's 10 s
 
 
 def test_the_import_time_limit_still_stops_the_users_own_slow_code(tmp_path, monkeypatch):

@@ -3,9 +3,10 @@
 A repository checked from its root holds files such as the textbook readers' `ch04/ex03_train.py`, which define a
 network class (so they may hold layers and are imported) and then train it, for minutes, when imported. The limit
 stops such an import and says what to do, so the layers in the other files are still checked. It stops the user's
-own code only: while an installed package is being imported (torch takes seconds, far more on a loaded machine) the
+own code only: while an installed package is being imported (torch takes seconds, minutes on a loaded machine) the
 stop waits, since a C extension stopped half-way through its import is left half-initialised in the process (every
-later `import torch` then fails, and the process can crash).
+later `import torch` then fails, and the process can crash); installed code the user's code calls is given a
+shorter grace.
 Non-goal: limiting the checks themselves (a layer's cases are bounded by `gradlab.cases`), or any limit off the
 main thread or without SIGALRM (Windows), where the import simply runs.
 """
@@ -23,8 +24,10 @@ __all__ = ["IMPORT_SECONDS", "ImportTooSlow", "import_time_limit"]
 
 #: how long importing one file of a folder may run; a file of layers imports in well under a second
 IMPORT_SECONDS = 20.0
-#: how much longer the stop waits for installed code to return to the user's (an import of torch) before it stops
-#: anyway, as a multiple of the limit; and how often it looks again meanwhile
+#: how much longer the stop waits, as a multiple of the limit, for an installed package's import the user's code
+#: started (torch's: seconds alone, minutes on a loaded machine) and for installed code the user's code called (a
+#: download, a library's training) to return to the user's code; and how often it looks again meanwhile
+IMPORT_GRACE = 30.0
 INSTALLED_GRACE = 4.0
 LOOK_AGAIN_SECONDS = 0.25
 
@@ -45,7 +48,9 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal waited
-        if frame is not None and _installed(frame.f_code.co_filename) and waited < INSTALLED_GRACE * seconds:
+        running = _running(frame)
+        grace = IMPORT_GRACE if running == "import" else INSTALLED_GRACE if running == "installed" else 0.0
+        if waited < grace * seconds:
             waited += LOOK_AGAIN_SECONDS
             signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN_SECONDS)
             return
@@ -61,6 +66,22 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
 
 
 _INSTALLED = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _running(frame: FrameType | None) -> str:
+    """What `frame` (the code running when the time ran out) is: "user" (the user's own code), "import" (an
+    installed package's import, started by the user's code: from the running frame outwards, the import machinery
+    comes before any frame of the user's) or "installed" (installed code the user's code called)."""
+    if frame is None or not _installed(frame.f_code.co_filename):
+        return "user"
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith("<frozen importlib"):
+            return "import"
+        if not _installed(name):
+            return "installed"
+        frame = frame.f_back
+    return "installed"
 
 
 def _installed(filename: str) -> bool:
