@@ -12,7 +12,10 @@ The same local derivative comes as a function next to the activation's, in the "
 and its forks: `tanh(x)` with `tanh_prime(x)`, `sigmoid(z)` with `sigmoid_derivative(z)`, which an
 `ActivationLayer(tanh, tanh_prime)` multiplies by the upstream gradient. The pair is the layer `tanh`, checked as
 `dout * tanh_prime(x)` (`ActivationPairLayer`); a derivative whose argument is named as the output
-(`sigmoid_derivative(s)`, `(a)`, `(y)`, `(output)`) is given the activation's output, as its callers do.
+(`sigmoid_derivative(s)`, `(a)`, `(y)`, `(output)`) is given the activation's output, as its callers do. When the
+name says nothing (`x`), the calls in its file say it (`self.activation_prime(self.input)`: the input); when no call
+does, its body: arithmetic on its argument alone (`sigmoid_derivative(x): return x * (1 - x)`) of a one-to-one
+activation is f' written in terms of the output, as a flag's branch is read below (`takes_the_output`).
 A third spelling keeps both in one function, the derivative behind a flag: `sigmoid(x, derivative=False)`,
 `relu(x, deriv=False)`, returning f'(x) when the flag is set (`FlagDerivative`). Which array the derivative takes is
 read from the flag's branch: one that computes from its argument alone, with arithmetic and comparisons
@@ -26,6 +29,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,8 +38,9 @@ from gradlab.conventions.calling import as_array, call, signature
 from gradlab.core.protocol import Layer
 from gradlab.kinds import Case, Kind
 
-__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "FlagDerivative", "defines_flag_activation",
-           "derivative_layer", "flag_argument", "pair_layer", "takes_its_input"]
+__all__ = ["ActivationPairLayer", "DerivativeClassLayer", "FlagDerivative", "callers_give", "defines_flag_activation",
+           "derivative_layer", "flag_argument", "pair_layer", "one_to_one", "takes_its_input",
+           "takes_the_output"]
 
 #: names of a layer's input, as a backward taking it may spell them
 INPUT_NAMES = ("x", "z", "input", "inputs", "inp", "input_val", "x_in", "net", "pre_activation", "preactivation")
@@ -127,8 +132,7 @@ class ActivationPairLayer(Layer):
         self.kind, self.activation, self.derivative = kind, activation, derivative
         self.params: dict[str, np.ndarray] = {}
         self.grad_names: dict[str, str] = {}
-        arguments = _positional(derivative)
-        self.of_output = bool(arguments) and arguments[0].name.lower() in OUTPUT_NAMES
+        self.of_output = takes_the_output(derivative, activation)
         self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
@@ -216,6 +220,124 @@ def derivative_of_output(fn: Any, flag: str) -> bool:
                 node.id not in (argument, "np", "numpy", *_ARITHMETIC_CALLS):
             return False
     return True
+
+
+def _source_tree(fn: Any) -> ast.AST | None:
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, ValueError, IndentationError):
+        return None
+
+
+def _last_name(node: ast.AST) -> str | None:
+    """`self.input` -> "input", `z` -> "z"; None for anything else (a call, a subscript)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr.lower()
+    return node.id.lower() if isinstance(node, ast.Name) else None
+
+
+#: what a caller's array is named when the name alone says which it is; single letters do not (the first volume's
+#: `a` is the pre-activation and `z` the activation's output, the reverse of many courses'), nor does `h`
+_CALLER_INPUT_NAMES = frozenset({"x", "input", "inputs", "input_data", "inp", "x_in", "pre_activation",
+                                 "preactivation", "last_input", "layer_input"})
+_CALLER_OUTPUT_NAMES = frozenset({"out", "output", "outputs", "output_data", "activation", "activations", "activated",
+                                  "last_output", "layer_output"})
+
+
+def callers_give(derivative: Any) -> str | None:
+    """"output" or "input" when the calls of a derivative in its own module all pass an array named so
+    (`tanh_prime(self.input)`, `self.activation_prime(self.output)`, `sigmoid_prime(z)`), None when no call says (none
+    found, or calls that disagree). A call through an attribute named like any derivative (`activation_prime`)
+    counts: that is how a layer holding the pair calls it."""
+    from gradlab.conventions.function_inputs import DERIVATIVE_SUFFIXES
+
+    try:  # the whole file the derivative is written in (a user's file is loaded under a name of gradlab's own)
+        tree: ast.AST | None = ast.parse(Path(inspect.getsourcefile(derivative) or "").read_text(encoding="utf-8"))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        tree = None
+    own = getattr(derivative, "__name__", "")
+    if tree is None or not own:
+        return None
+    said = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) != 1:
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if called != own and not (isinstance(node.func, ast.Attribute) and called.endswith(DERIVATIVE_SUFFIXES)):
+            continue
+        name = _last_name(node.args[0])
+        if name in _CALLER_OUTPUT_NAMES:
+            said.add("output")
+        elif name in _CALLER_INPUT_NAMES:
+            said.add("input")
+    return said.pop() if len(said) == 1 else None
+
+
+def _arithmetic_on_argument_alone(fn: Any) -> bool:
+    """Whether `fn`'s body computes from its one argument alone, with arithmetic on the argument itself (`x * (1 -
+    x)`, `1 - x ** 2`): f' written in terms of f, so the argument is the activation's output. A mask alone (`(x >
+    0).astype(float)`) says nothing (its sign reads the same at the input or the output of a sign-keeping
+    activation), nor does a body that calls the activation or anything but arithmetic, or a lambda."""
+    tree = _source_tree(fn)
+    arguments = _positional(fn)
+    if tree is None or len(arguments) != 1:
+        return False
+    definition = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if definition is None:
+        return False
+    argument = arguments[0].name
+    arithmetic = False
+    for node in (n for stmt in definition.body for n in ast.walk(stmt)):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called not in _ARITHMETIC_CALLS:
+                return False
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                node.id not in (argument, "np", "numpy", *_ARITHMETIC_CALLS):
+            return False
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)) and any(
+                isinstance(operand, ast.Name) and operand.id == argument
+                for operand in ((node.left, node.right) if isinstance(node, ast.BinOp) else (node.operand,))):
+            arithmetic = True
+    return arithmetic
+
+
+#: where an activation is probed for being one-to-one: wide enough to reach sigmoid's and tanh's flat tails
+_PROBE = np.linspace(-6.0, 6.0, 241).reshape(1, -1)
+
+
+def one_to_one(activation: Any) -> bool:
+    """Whether `activation` is strictly monotonic on [-6, 6], so that f' can be written in terms of f's output alone
+    (s * (1 - s), 1 - t ** 2, out + alpha); hard swish or GELU give one output at two inputs, so their derivative
+    takes the input. False when the activation cannot be run on an array."""
+    try:
+        with np.errstate(all="ignore"):
+            y = np.asarray(activation(_PROBE.copy()), dtype=float).reshape(-1)
+    except Exception:  # a learner's activation that fails here is judged by the check itself, not by this probe
+        return False
+    if y.shape != (_PROBE.size,) or not np.all(np.isfinite(y)):
+        return False
+    steps = np.diff(y)
+    return bool(np.all(steps > 0) or np.all(steps < 0))
+
+
+def takes_the_output(derivative: Any, activation: Any = None) -> bool:
+    """Whether an activation's derivative function takes the activation's output: its argument named as the output
+    (`sigmoid_derivative(s)`); else what its callers in its module pass it (`callers_give`); else, when neither says
+    and the activation is one-to-one (`one_to_one`), its body: arithmetic on the argument alone
+    (`sigmoid_derivative(x): return x * (1 - x)`) is f' written in terms of the output, as `derivative_of_output`
+    reads a flag's branch."""
+    arguments = _positional(derivative)
+    if not arguments:
+        return False
+    if arguments[0].name.lower() in OUTPUT_NAMES:
+        return True
+    if isinstance(derivative, FlagDerivative):  # its argument's name already says what its flag's branch reads
+        return False
+    given = callers_give(derivative)
+    if given is not None:
+        return given == "output"
+    return _arithmetic_on_argument_alone(derivative) and activation is not None and one_to_one(activation)
 
 
 class FlagDerivative:

@@ -1,4 +1,4 @@
-"""A course file of functions in the CS231n style, with demos that build their own data (written for gradlab's tests)."""
+"""A course file in the CS231n function style, with demos that build their own data (written for the tests)."""
 
 import numpy as np
 
