@@ -132,8 +132,10 @@ def test_a_kind_name_appears_as_a_string_in_its_own_module_only():
         pattern = re.compile(rf"[\"']{name}[\"']")
         homes = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if pattern.search(p.read_text())}
         # another kind's module may use the same word as one of its own names (the second volume's class
-        # RNN is one step, kind rnn_step; CS231n's rnn_forward is kind rnn): a name, not dispatch
-        namesakes = {f"kinds/{k.name}.py" for k in KINDS.values() if name in (*k.class_names, *k.function_stems)}
+        # RNN is one step, kind rnn_step; CS231n's rnn_forward is kind rnn; deeplearning.ai's conv_forward is kind
+        # conv_channels_last, by its course stem): a name, not dispatch
+        namesakes = {f"kinds/{k.name}.py" for k in KINDS.values()
+                     if name in (*k.class_names, *k.function_stems, *k.course_stems)}
         others = homes - {f"kinds/{name}.py"} - namesakes
         assert f"kinds/{name}.py" in homes
         if others:
