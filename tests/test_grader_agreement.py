@@ -288,3 +288,32 @@ def test_a_backward_writing_into_the_input_its_cache_holds_is_mutates_input_in_g
     assert report.bug_codes[:1] == grade.bug_codes[:1] == ([code] if code else [])
     structure = next(p for p in grade.parts if p.component == "structure")
     assert structure.passed == (code is None)
+
+
+LINEAR_SOFTMAX = """
+    import numpy as np
+
+
+    def softmax_loss_vectorized(W, X, y, reg):
+        n = X.shape[0]
+        scores = X @ W
+        scores = scores - scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        probs = e / e.sum(axis={axis}, keepdims=True)
+        loss = -np.log(probs[np.arange(n), y]).mean() + reg * np.sum(W * W)
+        probs[np.arange(n), y] -= 1
+        return loss, X.T @ probs / n + 2 * reg * W
+"""
+
+
+@pytest.mark.parametrize("axis, codes", [(1, []), (0, ["couples-samples"])], ids=["correct", "batch-axis"])
+def test_a_loss_normalised_over_the_batch_is_couples_samples_in_grade_as_in_check(tmp_path, axis, codes):
+    # the loss law (a batch's loss lies among its samples' own) was not asked in the sandbox, whose first forward
+    # had to be the case's; the forward test could only say mismatch
+    path = _write(tmp_path, "softmax.py", LINEAR_SOFTMAX.format(axis=axis))
+    report = _checked(path, "softmax_loss_vectorized")
+    grade = grade_submission(path, _assignment("softmax_loss_vectorized", convention="function",
+                                               sandbox="process")).layers[0]
+    assert report.bug_codes[:1] == grade.bug_codes[:1] == codes
+    forward = next(p for p in grade.parts if p.component == "forward")
+    assert forward.passed == (not codes) and forward.codes == codes

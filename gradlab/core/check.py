@@ -191,7 +191,7 @@ def _forward_law(ctx: CheckContext) -> bool:
     """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
     forward step, which reports it on the case's own input. True when the law ran forward."""
     law = ctx.kind.forward_law
-    if _in_sandbox(ctx) or (law is None and (not ctx.kind.is_loss or ctx.kind.stochastic)):
+    if law is None and (not ctx.kind.is_loss or ctx.kind.stochastic):
         return False
     try:  # a kind's own law, or the one every deterministic loss obeys (core.loss_law)
         broken = law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64), ctx.case) if law else \
@@ -203,12 +203,6 @@ def _forward_law(ctx: CheckContext) -> bool:
     return True
 
 
-def _in_sandbox(ctx: CheckContext) -> bool:
-    # a layer in the grader's sandbox has its forwards compared with the reference case by case: an input of
-    # gradlab's own would read as a wrong output there (the grader judges forwards by its own reference check)
-    return callable(getattr(ctx.layer, "forward_perturbed", None))
-
-
 def _earlier_forward(ctx: CheckContext) -> None:
     """A forward on another input before the checked one. A layer is used for many batches: one that keeps what
     its first forward computed (a ReLU's mask made once, `if self.mask is None`) has a backward right for the
@@ -217,7 +211,7 @@ def _earlier_forward(ctx: CheckContext) -> None:
     would "verify" that wrong edit). Whatever this call raises is left to the checked forward, which reports it
     on the case's own input."""
     x = ctx.case.x
-    if _in_sandbox(ctx) or not np.issubdtype(x.dtype, np.floating):  # indices have no "other" input of a kind
+    if not np.issubdtype(x.dtype, np.floating):  # indices have no "other" input of a kind
         return
     other = np.random.default_rng([ctx.seed, 7]).standard_normal(x.shape) * (float(np.abs(x).max(initial=0.0)) or 1.0)
     try:
