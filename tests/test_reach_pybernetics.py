@@ -70,3 +70,15 @@ def test_a_mask_or_a_many_to_one_activation_says_nothing_about_the_output():
     assert one_to_one(module.sigmoid) and one_to_one(module.tanh)
     assert not one_to_one(lambda x: x * np.clip(x + 3, 0, 6) / 6)  # hard swish: one output at two inputs
     assert not one_to_one(lambda x: np.maximum(x, 0))  # relu is flat below 0
+
+
+def test_a_number_plus_a_column_bias_stored_into_one_element_is_set_aside_as_written_for_an_older_numpy():
+    # pybernetics' Conv1D: np.sum(window * w[f]) + biases[f], biases (F, 1): numpy 1 took it, numpy 2.4 raises
+    outcome = check_paths([HERE / "column_bias_conv.py"], examples=3, seed=0)
+    assert outcome.reports == []
+    reason = dict(outcome.skipped)["Conv1D"]
+    assert "written for an older numpy" in reason and "b[f, 0]" in reason
+
+
+def test_a_whole_row_stored_into_one_element_beside_a_column_bias_still_fails_as_crashed():
+    assert _verdicts(HERE / "column_bias_conv_buggy.py") == {"Conv1D": (FAIL, ["crashed"])}

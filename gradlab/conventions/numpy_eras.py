@@ -49,8 +49,13 @@ def older_numpy(exc: BaseException) -> str | None:
         # deeplearning.ai's conv_single_step writes float(b) of its (1, 1, 1) bias: numpy 1.25 warned, numpy 2 raises
         return (f"it was written for an older numpy ({text}; numpy {np.__version__} no longer takes float() of an "
                 "array with axes of length 1: write b.item() or np.squeeze(b))")
-    if isinstance(exc, ValueError) and text == "setting an array element with a sequence." and \
-            _size_one_array_stored(exc):
+    stored = _size_one_array_stored(exc) if isinstance(exc, ValueError) and \
+        text == "setting an array element with a sequence." else None
+    if stored == "column bias":
+        return ("it was written for an older numpy (it stores a number plus one row of a bias kept as a column, "
+                "b[f] of shape (1,) from b of shape (F, 1), into one element: numpy 1 took its single value, numpy "
+                f"{np.__version__} raises; write b[f, 0], or keep the bias as (F,))")
+    if stored is not None:
         return ("it was written for an older numpy (it stores a one-element array into one element, "
                 "out[i, j] = a.dot(w) + b with a of shape (1, K): numpy 1 took its single value, numpy "
                 f"{np.__version__} raises; write (a.dot(w) + b).item(), or a.ravel() @ w.ravel() + b)")
@@ -126,22 +131,52 @@ def _size_one_array_converted(exc: BaseException) -> bool:
     return False
 
 
-def _size_one_array_stored(exc: BaseException) -> bool:
-    """Whether the user's line `exc` was raised at stores a one-element matrix into one element of an array
-    (`out[n, f, i, j] = x_row.dot(w_col) + b[f]`, a (1, 1) result): read again from that line's own frame, by
-    evaluating its right-hand side there (the line's own arithmetic once more, as the failed store just did)."""
+def _size_one_array_stored(exc: BaseException) -> str | None:
+    """What one-element array the user's line `exc` was raised at stores into one element of an array, as numpy 1
+    allowed: "matrix" for a one-element matrix (`out[n, f, i, j] = x_row.dot(w_col) + b[f]`, a (1, 1) result),
+    "column bias" for a number plus a column bias's row (`_number_plus_column_bias`), None for anything else. Read
+    again from that line's own frame, by evaluating its right-hand side there (the line's own arithmetic once more,
+    as the failed store just did)."""
     found = _failing_statement(exc)
     if found is None:
-        return False
+        return None
     frame, statement = found
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and
             isinstance(statement.targets[0], ast.Subscript)):
-        return False
+        return None
     try:
         value = eval(compile(ast.Expression(statement.value), "<stored value>", "eval"),  # noqa: S307
                      frame.f_globals, dict(frame.f_locals))
     except Exception:
-        return False
+        return None
     # a (1, 1) matrix product, as numpy 1 took it; a (1,) can be an elementwise product that is one element only
     # because the case is that small (x[i] * w[:, j] with D = 1: a real bug for any other D)
-    return isinstance(value, np.ndarray) and value.size == 1 and value.ndim >= 2
+    if isinstance(value, np.ndarray) and value.size == 1 and value.ndim >= 2:
+        return "matrix"
+    if isinstance(value, np.ndarray) and value.shape == (1,) and _number_plus_column_bias(statement.value, frame):
+        return "column bias"
+    return None
+
+
+def _number_plus_column_bias(expression: ast.expr, frame: Any) -> bool:
+    """Whether `expression` is a number plus (or minus) one row of a bias kept as a column, `np.sum(x[i] * w[f]) +
+    self.biases[f]` with biases (F, 1) (pybernetics' Conv1D): one element at any case size, since the 1 is the
+    bias's own axis, not a drawn size, so numpy 1 took its value."""
+    if not (isinstance(expression, ast.BinOp) and isinstance(expression.op, (ast.Add, ast.Sub))):
+        return False
+    try:
+        left, right = (eval(compile(ast.Expression(side), "<term>", "eval"),  # noqa: S307
+                            frame.f_globals, dict(frame.f_locals)) for side in (expression.left, expression.right))
+    except Exception:  # noqa: BLE001 - a term the line cannot compute again says nothing
+        return False
+    for number, (side, term) in ((left, (expression.right, right)), (right, (expression.left, left))):
+        if np.ndim(number) == 0 and isinstance(side, ast.Subscript) and isinstance(term, np.ndarray) and \
+                term.shape == (1,):
+            try:
+                held = eval(compile(ast.Expression(side.value), "<held>", "eval"),  # noqa: S307
+                            frame.f_globals, dict(frame.f_locals))
+            except Exception:  # noqa: BLE001
+                continue
+            if isinstance(held, np.ndarray) and held.ndim == 2 and held.shape[1] == 1 and held.shape[0] > 1:
+                return True
+    return False
