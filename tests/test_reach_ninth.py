@@ -5,6 +5,7 @@ its README) as a new user would, and a twin with one bug per layer shows the che
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 import textwrap
@@ -214,3 +215,19 @@ def test_a_forward_taking_its_weights_in_one_parameters_dict_is_set_aside_as_its
 def test_the_courses_rnn_beside_it_with_a_bug_still_fails():
     verdicts, _ = _layers(HERE / "dict_of_weights_buggy")
     assert verdicts == {"rnn_layers.py": "fail"}
+
+
+def test_a_course_file_importing_h5py_for_its_data_loader_is_imported_and_its_layer_passes():
+    # deeplearning.ai's dnn_utils / dnn_app_utils import h5py for load_dataset() only (ayushjain19's, plgregori's):
+    # where h5py is not installed, the whole file was an import error and its layers unchecked
+    outcome, verdicts = _check(HERE / "h5py_data_loader")
+    assert outcome.errors == []
+    assert {k: r.verdict for k, r in verdicts.items()} == {"relu": "pass"}
+    if importlib.util.find_spec("h5py") is None:  # lent only while the file was imported
+        assert "h5py" not in sys.modules
+
+
+def test_the_same_file_with_its_relu_mask_reversed_fails():
+    outcome, verdicts = _check(HERE / "h5py_data_loader_buggy")
+    assert outcome.errors == []
+    assert verdicts["relu"].verdict == "fail" and verdicts["relu"].bug_codes == ["misrouted"]

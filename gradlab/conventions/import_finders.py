@@ -2,8 +2,8 @@
 
 `gradlab.conventions.imports.load_module` imports a user's file and then removes every module of the user's from
 `sys.modules`; the finders here keep that working for code that imports later (`LEFT_MODULES`), that was written
-for Python 2 (`PAST_BUILTINS`) or that imports IPython's debugger or display without using it to compute
-(`QUIET_IPYTHON`), a notebook exported as .py finds the `get_ipython()` its magics call, and code written for
+for Python 2 (`PAST_BUILTINS`) or that imports IPython's debugger or display, or h5py, without using them to compute
+its layers (`QUIET_IPYTHON`), a notebook exported as .py finds the `get_ipython()` its magics call, and code written for
 numpy 1 finds the names numpy 2 moved out of the public `numpy.lib` modules (`older_numpy_names`); numpy's own
 functions are as they were after the import, whatever the file replaced (`numpy_as_it_was`).
 Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
-           "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
+           "QuietModules", "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -82,16 +82,21 @@ class PastBuiltins(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 PAST_BUILTINS = PastBuiltins()
 
 
-class QuietIPython(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Learners' CS231n files begin with `from IPython import embed` (a breakpoint left from debugging) and
-    notebooks exported as .py with `from IPython.display import clear_output`; IPython is rarely installed next
-    to gradlab, and without it the whole file, every layer in it, could not be imported. Asked after every
-    other finder, so an installed IPython wins; this gives `IPython` and its submodules, every name in them a
-    function that does nothing (an `embed()` a backward still calls returns at once). Only while a file is
-    imported: the names are bound by then."""
+class QuietModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Modules a user's file imports at its top but needs for no layer: learners' CS231n files begin with
+    `from IPython import embed` (a breakpoint left from debugging), notebooks exported as .py with
+    `from IPython.display import clear_output`, and deeplearning.ai's course files with `import h5py`, which only
+    their `load_dataset()` uses. Rarely installed next to gradlab (a grader's machine), without them the whole file,
+    every layer in it, could not be imported. Asked after every other finder, so an installed module wins; this
+    gives each and its submodules, every name in them a function that does nothing (an `embed()` a backward still
+    calls returns at once; `h5py.File(...)` returns None, so code that reads data fails where it reads it). Only
+    while a file is imported: the names are bound by then."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if name == "IPython" or name.startswith("IPython."):
+        if any(name == n or name.startswith(n + ".") for n in self.names):
             return importlib.util.spec_from_loader(name, self, is_package=True)
         return None
 
@@ -103,13 +108,17 @@ class QuietIPython(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = _does_nothing  # type: ignore[method-assign]
 
 
+#: the class's earlier name, when it lent IPython alone
+QuietIPython = QuietModules
+
+
 def _does_nothing(name: str) -> Callable[..., None]:
     if name.startswith("__"):  # dunder lookups (`__file__`, `__all__` for a star import) are not its names
         raise AttributeError(name)
     return lambda *args, **kwargs: None
 
 
-QUIET_IPYTHON = QuietIPython()
+QUIET_IPYTHON = QuietModules("IPython", "h5py")
 
 
 class _QuietShell:
