@@ -32,7 +32,6 @@ NOT_ONE_EDIT = {
     "InvertedDropoutDividesByDropRatio": "the same wrong scale in forward and in backward: two edits",
     "AffinePrivateForgetsWeights": "_dW is never computed: a line to write",
     "layernorm_over_batch": "batch norm's axis in forward and in backward",
-    "spatial_batchnorm_dx_not_transposed_back": "a reshape and a transpose to write",
     "gelu_no_product_rule": "the product rule's second term to write",
     "rnn_no_dh0": "the discarded dh0 to name and return",
     "lstm_drops_next_dc": "a term (the next cell state's gradient) to thread through the loop",
