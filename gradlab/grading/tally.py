@@ -114,9 +114,9 @@ class Tally:
             # a forward whose samples depend on each other (a loss normalised over the batch, told by the loss law)
             # is wrong for that reason: named so, as `gradlab check` names it
             coupled = next((f for f in result.findings if f.severity == FAIL and f.code == "couples-samples"), None)
-            self.fail("forward", ["couples-samples" if coupled else "mismatch"],
-                      fwd.message + (f"; {coupled.message}" if coupled else ""), spec)
-            self.wrong_forwards.append((zero_output, fwd.message, describe_spec(spec)))
+            message = fwd.message + (f"; {coupled.message}" if coupled else "")
+            self.fail("forward", ["couples-samples" if coupled else "mismatch"], message, spec)
+            self.wrong_forwards.append((zero_output, message, describe_spec(spec)))
         for g in result.gradients:
             if not g.passed:
                 worst = ""
