@@ -72,6 +72,10 @@ def _running(frame: FrameType | None) -> str:
     """What `frame` (the code running when the time ran out) is: "user" (the user's own code), "import" (an
     installed package's import, started by the user's code: from the running frame outwards, the import machinery
     comes before any frame of the user's) or "installed" (installed code the user's code called)."""
+    # code made at run time (a dataclass's generated __init__, exec'd text: "<string>") is judged by the code running it
+    while frame is not None and frame.f_code.co_filename.startswith("<") and \
+            not frame.f_code.co_filename.startswith("<frozen"):
+        frame = frame.f_back
     if frame is None or not _installed(frame.f_code.co_filename):
         return "user"
     while frame is not None:
