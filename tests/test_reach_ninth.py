@@ -249,3 +249,19 @@ def test_the_import_time_limit_judges_code_made_at_run_time_by_the_code_running_
             assert importlib.import_module("generated_code_pkg").done
     finally:
         sys.modules.pop("generated_code_pkg", None)
+
+
+def test_a_generic_pair_whose_forward_cannot_take_the_guessed_shape_is_set_aside_with_how_to_say_it(tmp_path):
+    # harshaygadekar/dl-from-scratch's max_pool2d_forward(x, kernel_size=2, stride=2, padding=0): no kind's name, one
+    # required argument, so checked at gradlab's guess x (N, D), where `n, c, h, w = x.shape` failed it as crashed
+    out = tmp_path / "check.json"
+    main(["check", str(HERE / "generic_guess_refused"), "--no-fix-search", "--examples", "2", "--json", str(out)])
+    doc = json.loads(out.read_text())
+    assert {layer["name"]: layer["verdict"] for layer in doc["layers"]} == {"square": "pass"}
+    reason = {s["name"]: s["reason"] for s in doc["skipped"]}["max_pool2d"]
+    assert "gradlab's guess" in reason and "# gradlab: kind=generic, x=(...)" in reason
+
+
+def test_a_generic_pair_that_takes_the_guessed_shape_and_is_wrong_still_fails(tmp_path):
+    square = _models(HERE / "generic_guess_refused_buggy", tmp_path)["square"]
+    assert square["verdict"] == "fail" and "crashed" not in square["bug_codes"]

@@ -90,8 +90,27 @@ def check_generic_pairs(module: ModuleType, known: Callable[[str], bool], *, exa
                 skipped.append((layer, f"{name} takes {', '.join(args)}: say the shape of each in a comment above "
                                        f"it, # gradlab: kind=generic, {', '.join(f'{a}=(...)' for a in args)}"))
             continue
-        reports.append(_checked(layer, forward, backward, symbolic, examples=examples, seed=seed, source=source))
+        report = _checked(layer, forward, backward, symbolic, examples=examples, seed=seed, source=source)
+        guessed = _guess_refused(report) if name not in comments else None
+        if guessed is not None:
+            # the (N, D) was gradlab's guess, not the user's word: a forward that cannot take it (a pooling's
+            # `n, c, h, w = x.shape`) wants another shape, which is no bug of its backward
+            skipped.append((layer, f"{name} did not take {args[0]} of shape (N, D), gradlab's guess ({guessed}): "
+                                   f"say its shape in a comment above it, # gradlab: kind=generic, {args[0]}=(...)"))
+            continue
+        reports.append(report)
     return reports, skipped
+
+
+def _guess_refused(report: FunctionReport) -> str | None:
+    """What the forward raised on the guessed input, when it crashed there on a shape (an unpacking or an index of an
+    axis the input lacks); None otherwise (a backward's crash, or a wrong value, is the layer's)."""
+    for finding in report.findings:
+        text = finding.message
+        if finding.code == "crashed" and text.startswith("forward raised") and \
+                ("values to unpack" in text or "out of range" in text or "too many indices" in text):
+            return text
+    return None
 
 
 def _checked(layer: str, forward: Any, backward: Any, symbolic: dict[str, tuple[str, ...]], *, examples: int,
