@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,16 +211,26 @@ def derivative_of_output(fn: Any, flag: str) -> bool:
     arguments = _positional(fn)
     if not branch or not arguments:
         return False
-    argument = arguments[0].name
-    for node in (n for stmt in branch for n in ast.walk(stmt)):
+    return _arithmetic_of(branch, arguments[0].name)[0]
+
+
+def _arithmetic_of(statements: Sequence[ast.AST], argument: str) -> tuple[bool, bool]:
+    """Whether `statements` compute from `argument` alone (numpy's arithmetic, no other call, no other name), and
+    whether some operation takes the argument itself as an operand (`x * (1 - x)`; a mask `(x > 0)` does not)."""
+    on_argument = False
+    for node in (n for stmt in statements for n in ast.walk(stmt)):
         if isinstance(node, ast.Call):
             called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if called not in _ARITHMETIC_CALLS:
-                return False
+                return False, False
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
                 node.id not in (argument, "np", "numpy", *_ARITHMETIC_CALLS):
-            return False
-    return True
+            return False, False
+        elif isinstance(node, (ast.BinOp, ast.UnaryOp)) and any(
+                isinstance(operand, ast.Name) and operand.id == argument
+                for operand in ((node.left, node.right) if isinstance(node, ast.BinOp) else (node.operand,))):
+            on_argument = True
+    return True, on_argument
 
 
 def _source_tree(fn: Any) -> ast.AST | None:
@@ -285,21 +296,8 @@ def _arithmetic_on_argument_alone(fn: Any) -> bool:
     definition = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
     if definition is None:
         return False
-    argument = arguments[0].name
-    arithmetic = False
-    for node in (n for stmt in definition.body for n in ast.walk(stmt)):
-        if isinstance(node, ast.Call):
-            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if called not in _ARITHMETIC_CALLS:
-                return False
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
-                node.id not in (argument, "np", "numpy", *_ARITHMETIC_CALLS):
-            return False
-        elif isinstance(node, (ast.BinOp, ast.UnaryOp)) and any(
-                isinstance(operand, ast.Name) and operand.id == argument
-                for operand in ((node.left, node.right) if isinstance(node, ast.BinOp) else (node.operand,))):
-            arithmetic = True
-    return arithmetic
+    alone, on_argument = _arithmetic_of(definition.body, arguments[0].name)
+    return alone and on_argument
 
 
 #: where an activation is probed for being one-to-one: wide enough to reach sigmoid's and tanh's flat tails

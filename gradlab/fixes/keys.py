@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.source import forwards_around
 
 __all__ = ["key_edits"]
 
@@ -62,14 +63,9 @@ def _holders(func: ast.FunctionDef) -> set[str]:
 def _stored_keys(text: str, line: int) -> tuple[str, ...]:
     """The string keys the forwards of the module (or of the class around `line`) give a dict: `{'h': h}`,
     `dict(h=h)`, `cache['h'] = h`."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    forwards = forwards_around(text, line)
+    if forwards is None:
         return ()
-    owner = next((c for c in tree.body if isinstance(c, ast.ClassDef) and
-                  c.lineno <= line <= (c.end_lineno or c.lineno)), None)
-    forwards = [f for f in (owner.body if owner is not None else tree.body)
-                if isinstance(f, ast.FunctionDef) and "forward" in f.name]
     keys: list[str] = []
     for n in (n for f in forwards for n in ast.walk(f)):
         if isinstance(n, ast.Dict):

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.reads import gradient_params
 from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.source import forwards_around
 from gradlab.fixes.spans import ATOM, Text
 
 __all__ = ["layout_edits"]
@@ -84,15 +85,10 @@ def _perm(call: ast.Call) -> list[int] | None:
 def _forward_chains(text: str, line: int) -> tuple[list[tuple[list[str], list[int]]], list[list[int]]]:
     """In the forwards of the layer around `line` (a class's, or the module's functions): the reshapes followed by
     a transpose ((sizes, permutation)), and every transpose's permutation."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    defs = forwards_around(text, line)
+    if defs is None:
         return [], []
     t = Text(text)
-    owner = next((c for c in tree.body if isinstance(c, ast.ClassDef) and
-                  c.lineno <= line <= (c.end_lineno or c.lineno)), None)
-    defs = [f for f in (owner.body if owner is not None else tree.body)
-            if isinstance(f, ast.FunctionDef) and "forward" in f.name]
     chains: list[tuple[list[str], list[int]]] = []
     perms: list[list[int]] = []
     for call in (n for f in defs for n in ast.walk(f) if isinstance(n, ast.Call) and _method(n) == "transpose"):

@@ -348,3 +348,17 @@ _ROLE_ORDER = {"backward": 0, "loss": 0, "forward": 1, "method": 2, "helper": 3}
 
 def _ordered(scopes: list[Scope]) -> tuple[Scope, ...]:
     return tuple(sorted(scopes, key=lambda s: (_ROLE_ORDER[s.role], s.node.lineno)))
+
+
+def forwards_around(text: str, line: int) -> list[ast.FunctionDef] | None:
+    """The forwards of the layer around `line` of a module's `text`: the methods of the class holding that line
+    whose names say forward, or else the module's functions so named (a function-style layer's); None when the
+    text does not parse. What forward packed, stored or reshaped is read there, to undo it the same way."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    owner = next((c for c in tree.body if isinstance(c, ast.ClassDef) and
+                  c.lineno <= line <= (c.end_lineno or c.lineno)), None)
+    return [f for f in (owner.body if owner is not None else tree.body)
+            if isinstance(f, ast.FunctionDef) and "forward" in f.name]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.source import forwards_around
 
 __all__ = ["unpack_edits"]
 
@@ -41,14 +42,9 @@ def unpack_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
 def _packed(text: str, line: int) -> tuple[tuple[str, ...], ...]:
     """The tuples of names the forwards of the module (or of the class around `line`) pack as a cache: assigned to a
     name with "cache" in it, or returned last."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    forwards = forwards_around(text, line)
+    if forwards is None:
         return ()
-    owner = next((c for c in tree.body if isinstance(c, ast.ClassDef) and
-                  c.lineno <= line <= (c.end_lineno or c.lineno)), None)
-    forwards = [f for f in (owner.body if owner is not None else tree.body)
-                if isinstance(f, ast.FunctionDef) and "forward" in f.name]
     out: list[tuple[str, ...]] = []
     for n in (n for f in forwards for n in ast.walk(f)):
         value = None
