@@ -265,3 +265,16 @@ def test_a_generic_pair_whose_forward_cannot_take_the_guessed_shape_is_set_aside
 def test_a_generic_pair_that_takes_the_guessed_shape_and_is_wrong_still_fails(tmp_path):
     square = _models(HERE / "generic_guess_refused_buggy", tmp_path)["square"]
     assert square["verdict"] == "fail" and "crashed" not in square["bug_codes"]
+
+
+def test_activations_named_with_the_nnfs_prefix_abbreviated_are_recognised_and_pass():
+    # euan-turner/NNFS's Act_ReLU, Act_Sigmoid, Act_Softmax: "not a layer name gradlab knows"
+    outcome, verdicts = _check(HERE / "act_prefix")
+    assert {k: (r.kind, r.verdict) for k, r in verdicts.items()} == {
+        "Act_ReLU": ("relu", "pass"), "Act_Sigmoid": ("sigmoid", "pass")}
+
+
+def test_the_same_activations_with_a_bug_each_fail():
+    outcome, verdicts = _check(HERE / "act_prefix_buggy")
+    assert verdicts["Act_ReLU"].verdict == "fail" and verdicts["Act_Sigmoid"].verdict == "fail"
+    assert not {"crashed"} & {*verdicts["Act_ReLU"].bug_codes, *verdicts["Act_Sigmoid"].bug_codes}

@@ -120,8 +120,10 @@ def kind_for_class(name: str) -> Kind | None:
     unwrapped = [key[len(w):] for w in _WRAPPING_WORDS if key.startswith(w)] + \
         [key[:-len(w)] for w in _WRAPPING_WORDS if key.endswith(w)]
     found = next((k for key in unwrapped if key for k in KINDS.values() if key in k.class_names), None)
-    if found is None and key.startswith("activation"):
-        found = next((k for k in KINDS.values() if key[len("activation"):] in k.class_names and not k.params and
+    # the nnfs book's `Activation_ReLU`, and a learner's `Act_ReLU` for it
+    prefix = next((p for p in ("activation", "act") if key.startswith(p)), None)
+    if found is None and prefix is not None:
+        found = next((k for k in KINDS.values() if key[len(prefix):] in k.class_names and not k.params and
                       not k.is_loss), None)
     if found is None and (key.startswith("loss") or key.endswith("loss")):
         inner = key[4:] if key.startswith("loss") else key[:-4]
