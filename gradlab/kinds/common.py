@@ -56,8 +56,24 @@ def _positive(name: str, value: int) -> None:
 
 
 def elementwise_case(spec: Spec, rng: np.random.Generator) -> Case:
-    """x of shape (N, *spec['shape']), no parameters."""
-    return Case(values(rng, (spec["N"], *spec["shape"]), spec), None, {}, dict(spec.get("hyper", {})), spec)
+    """x of shape (N, *spec['shape']) (plus the spec's offset, for an extreme case), no parameters."""
+    x = values(rng, (spec["N"], *spec["shape"]), spec) + float(spec.get("offset", 0.0))
+    return Case(x, None, {}, dict(spec.get("hyper", {})), spec)
+
+
+def exp_overflow_extremes(convention: str) -> list[Spec]:
+    """Inputs of both signs beyond 709, where exp overflows (seed 7 draws 1340, -992, -891 among smaller ones): an
+    activation written with exp of its input where a stable form exists (tanh as (e^x - e^-x) / (e^x + e^-x),
+    softplus as log(1 + e^x), sigmoid as e^x / (1 + e^x)) turns inf or NaN there, as a softmax without its row
+    maximum subtracted does on logits near 1000; np.tanh, 1 / (1 + np.exp(-x)) and np.logaddexp(0, x) stay
+    finite. Finiteness only, as the losses' logits of magnitude 1000 are."""
+    return [{"N": 2, "shape": (4,), "scale": 1000.0, "seed": 7}]
+
+
+def logits_near_1000(convention: str) -> list[Spec]:
+    """A softmax's input near 1000, close together: exp overflows unless the row maximum is subtracted.
+    Finiteness only."""
+    return [{"N": 2, "shape": (4,), "scale": 1.0, "offset": 1000.0, "seed": 7}]
 
 
 def draw_elementwise_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:

@@ -10,7 +10,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
-from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
 
 
 def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
@@ -32,4 +32,4 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
 
 
 KIND = Kind("elu", ("elu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
-            function_stems=("elu",), forward_accepts=forward_accepts)
+            function_stems=("elu",), extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts)

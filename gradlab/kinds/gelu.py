@@ -13,7 +13,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
-from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
 
 
 def gelu_forms(x: np.ndarray) -> list[np.ndarray]:
@@ -38,4 +38,4 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
 
 
 KIND = Kind("gelu", ("gelu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
-            function_stems=("gelu",), forward_accepts=forward_accepts)
+            function_stems=("gelu",), extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts)

@@ -14,7 +14,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL
-from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
 
 ALPHA = 1.6732632423543772
 SCALE = 1.0507009873554805
@@ -62,5 +62,6 @@ class SwappedBranches:
 
 
 KIND = Kind("selu", ("selu", "scaledelu", "scaledexponentiallinearunit"), elementwise_case, draw_elementwise_shape,
-            elementwise_batch_spec, function_stems=("selu",), forward_accepts=forward_accepts,
+            elementwise_batch_spec, function_stems=("selu",), extreme_specs=exp_overflow_extremes,
+            forward_accepts=forward_accepts,
             explain=SwappedBranches())

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from gradlab.core.kind import Draw, Kind, Spec
-from gradlab.kinds.common import elementwise_case
+from gradlab.kinds.common import elementwise_case, logits_near_1000
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
@@ -24,4 +24,4 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind("softmax", ("softmax",), elementwise_case, draw_shape, batch_spec,
-            function_stems=("softmax",))
+            function_stems=("softmax",), extreme_specs=logits_near_1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gradlab.core.kind import Kind
-from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case
+from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
 
 KIND = Kind("tanh", ("tanh",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
-            function_stems=("tanh",), training_role="activation")
+            function_stems=("tanh",), extreme_specs=exp_overflow_extremes, training_role="activation")
