@@ -16,16 +16,24 @@ crashes (a crash is named where it happens).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.registry import Entry
 from gradlab.core.results import CaseResult
 from gradlab.grading.tally import Part
-from gradlab.kinds import Kind, describe_spec
+from gradlab.kinds import Case, Kind, describe_spec
 
-__all__ = ["WEAK_CODES", "check_failure", "name_parts"]
+if TYPE_CHECKING:  # the grader's objects, named in a signature only
+    from gradlab.grading.assignment import Assignment
+    from gradlab.grading.grades import LayerGrade
+    from gradlab.grading.sandbox.process import Sandbox
+
+__all__ = ["WEAK_CODES", "check_failure", "name_parts", "named_as_check"]
 
 #: the readings check's closer look exists to make precise (a mismatch or an all-zero gradient on a small case, a
 #: partial match that a tiny case can make of a permuted gradient); a precise code the failing cases agree on
@@ -60,3 +68,21 @@ def name_parts(parts: list[Part], failing: CaseResult, display: dict[str, str]) 
             idx = ", ".join(map(str, g.worst_index))
             worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
         part.codes, part.message, part.smallest = [str(g.bug_code)], g.diagnosis + worst, describe_spec(failing.spec)
+
+
+def named_as_check(box: Sandbox, grade: LayerGrade, failed: tuple[dict[str, Any], Callable[[Case], Any],
+                    dict[str, str]], seed: int, assignment: Assignment) -> None:
+    """The failed gradient tests named as `gradlab check` names the bug (`gradlab.grading.check_names`), on a
+    budget of its own; whatever goes wrong there leaves the grader's own names, and never a score changed."""
+    spec, make, display = failed
+    if all(p.passed or not p.codes or not set(p.codes) <= WEAK_CODES for p in grade.parts):
+        return
+    box.budget(assignment.limits.timeout, f"naming the bug of {grade.name}")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            found = check_failure(make, grade.required.kind, grade.name, spec, seed)
+    except Exception:  # noqa: BLE001 - a sandbox that failed here, or a grader bug: the votes stand
+        return
+    if found is not None and box.failure is None:
+        name_parts(grade.parts, found, display)

@@ -37,7 +37,7 @@ from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading import session
 from gradlab.grading.assignment import Assignment, RequiredLayer
-from gradlab.grading.check_names import WEAK_CODES, check_failure, name_parts
+from gradlab.grading.check_names import named_as_check
 from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.grades import Grade, LayerGrade
@@ -122,12 +122,8 @@ def _sample_conventions(box: Sandbox, required: RequiredLayer, entry: dict[str, 
     reply = box.call({"op": "samples", "entry": entry["name"]})
     tries = reply.get("tries") if reply.get("ok") else None
     known = {"one", "unbatched"}
-    return [(t[0], _text(t[1])) for t in (tries if isinstance(tries, list) else [])
+    return [(t[0], t[1][:80]) for t in (tries if isinstance(tries, list) else [])
             if isinstance(t, list) and len(t) == 2 and t[0] in known and isinstance(t[1], str)][:2]
-
-
-def _text(value: str) -> str:
-    return value[:80]
 
 
 def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment, *,
@@ -145,21 +141,10 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     failed: tuple[dict[str, Any], Callable[[Case], Any], dict[str, str]] | None = None  # the smallest failing case
     single: dict[str, None] = {}  # the gradients computed in float32, in order
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
-    try:
-        factory, flat = layer_factory(box, entry, kind, assignment, grade, samples=samples)
-        # the form a parameter takes in the layer (PReLU's one slope or one per feature), found as the checker finds it
-        form = {} if flat else parameter_form(kind, assignment.convention,
-                                              partial(remote_forward_backward, box, entry["name"], kind,
-                                                      samples=samples), reraise=(SandboxFailure,))
-        if samples is not None:  # a layer taking one sample at a time is graded on batches of one
-            form["N"] = 1
-        if assignment.layout != "columns":
-            form.update(_labels_taken(box, entry["name"], kind, grade))
-    except SandboxFailure as exc:
-        for p in grade.parts:
-            p.passed, p.codes, p.message = False, ["crashed"], exc.detail
-        grade.error = exc.detail
+    prepared = _prepared(box, entry, kind, assignment, grade, samples)
+    if prepared is None:
         return grade
+    factory, flat, form = prepared
     for spec, finite_only in _specs(kind, assignment, seed, flat, form):
         case = build_case(kind, spec)
         made: list[Any] = []
@@ -195,26 +180,30 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
             failed = (spec, make, display)
     _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
     if failed is not None and not tally.wrong_function:
-        _named_as_check(box, grade, failed, seed, assignment)
+        named_as_check(box, grade, failed, seed, assignment)
     return grade
 
 
-def _named_as_check(box: Sandbox, grade: LayerGrade, failed: tuple[dict[str, Any], Callable[[Case], Any],
-                    dict[str, str]], seed: int, assignment: Assignment) -> None:
-    """The failed gradient tests named as `gradlab check` names the bug (`gradlab.grading.check_names`), on a
-    budget of its own; whatever goes wrong there leaves the grader's own names, and never a score changed."""
-    spec, make, display = failed
-    if all(p.passed or not p.codes or not set(p.codes) <= WEAK_CODES for p in grade.parts):
-        return
-    box.budget(assignment.limits.timeout, f"naming the bug of {grade.name}")
+def _prepared(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment, grade: LayerGrade,
+              samples: str | None) -> tuple[Callable[[list[Any]], Callable[[Case], Any]], bool, dict[str, Any]] | None:
+    """The layer's factory, whether it takes flat input only, and what the probes found put into every case (a
+    parameter's form, the labels it takes, batches of one); None, with every part failed, when the sandbox failed."""
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            found = check_failure(make, grade.required.kind, grade.name, spec, seed)
-    except Exception:  # noqa: BLE001 - a sandbox that failed here, or a grader bug: the votes stand
-        return
-    if found is not None and box.failure is None:
-        name_parts(grade.parts, found, display)
+        factory, flat = layer_factory(box, entry, kind, assignment, grade, samples=samples)
+        # the form a parameter takes in the layer (PReLU's one slope or one per feature), found as the checker finds it
+        form = {} if flat else parameter_form(kind, assignment.convention,
+                                              partial(remote_forward_backward, box, entry["name"], kind,
+                                                      samples=samples), reraise=(SandboxFailure,))
+        if samples is not None:  # a layer taking one sample at a time is graded on batches of one
+            form["N"] = 1
+        if assignment.layout != "columns":
+            form.update(_labels_taken(box, entry["name"], kind, grade))
+    except SandboxFailure as exc:
+        for p in grade.parts:
+            p.passed, p.codes, p.message = False, ["crashed"], exc.detail
+        grade.error = exc.detail
+        return None
+    return factory, flat, form
 
 
 def _specs(kind: Kind, assignment: Assignment, seed: int, flat: bool,

@@ -36,7 +36,7 @@ def write(path):
 
 
 def import_reference():
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_NoReference"]
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "NoReference"]
     import gradlab.reference.classes as ref  # noqa: F401
 
     return ref.__file__

@@ -17,55 +17,19 @@ Non-goal: checking or scoring anything.
 from __future__ import annotations
 
 import argparse
-import importlib.abc
-import importlib.util
 import os
-import resource
 import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
-
-def _limit(memory_mb: int, cpu_seconds: int, fsize_mb: int) -> None:
-    for which, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_CPU, cpu_seconds),
-                         (resource.RLIMIT_FSIZE, fsize_mb << 20), (resource.RLIMIT_CORE, 0)):
-        try:
-            resource.setrlimit(which, (value, value))
-        except (ValueError, OSError):
-            pass  # a limit the platform does not support; the parent's timeout still holds
-
-
-def _drop_privileges(uid: int) -> None:
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-
-
-class _NoReference(importlib.abc.MetaPathFinder):
-    """A courtesy, not a wall: the reference solutions are not importable from the sandbox."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "gradlab.reference" or name.startswith("gradlab.reference.") or name == "reference":
-            raise ImportError(f"{name} is not available to submissions")
-        return None
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+from gradlab.grading.sandbox.child_setup import (
+    NoReference,
+    drop_privileges,
+    limit,
+    load_submission,
+    read_exact,
+    write_all,
+)
 
 
 def _describe(exc: BaseException) -> str:
@@ -327,54 +291,6 @@ class Server:
 _MAX_STATES = 64
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a is b or a == b)  # a pair of functions compares element by element
-    except Exception:
-        return False
-
-
-def _load(files: list[str]) -> tuple[dict[str, Any], list[list[str]], dict[str, list[str]], str | None]:
-    """(entries by name, skipped names, duplicates, import error). A layer defined in two files (not
-    merely re-exported) is a duplicate: its name maps to the files; each definition is also served as
-    `name@file`, so the grader can take the one the assignment names.
-
-    A folder is read as `gradlab check` reads one: only its files that could define a layer are imported
-    (a course's data loaders, solver and visualisation code import six, imageio or torch, which the jail
-    has not), and a file that cannot be imported costs the layers it defines, not its neighbours': its
-    error is listed under skipped names as `<file>` with the reason. The import error returned is the
-    first one when no file could be imported."""
-    from gradlab.conventions.discover import LoadError, could_hold_layers, find_layers, load_module
-
-    if len(files) > 1:
-        files = [f for f in files if could_hold_layers(Path(f))] or files
-    found_in: dict[str, list[tuple[str, Any]]] = {}
-    skipped: list[list[str]] = []
-    errors: list[str] = []
-    for path in files:
-        try:
-            found = find_layers(load_module(Path(path)), path)
-        except LoadError as exc:
-            errors.append(str(exc))
-            continue
-        except BaseException as exc:  # KeyboardInterrupt at import, say
-            errors.append(f"{os.path.basename(path)} raised {type(exc).__name__} while being imported: {exc}")
-            continue
-        for e in found.entries:
-            same = found_in.setdefault(e.name, [])
-            if not any(_same(e.target, other.target) for _, other in same):
-                same.append((os.path.relpath(path), e))
-        skipped += [[n, why] for n, why in found.skipped]
-    if errors and len(errors) == len(files):
-        return {}, [], {}, errors[0]
-    skipped += [["<file>", error] for error in errors]
-    entries = {name: defs[0][1] for name, defs in found_in.items()}
-    duplicates = {name: [f for f, _ in defs] for name, defs in found_in.items() if len(defs) > 1}
-    for name in duplicates:
-        entries.update({f"{name}@{f}": e for f, e in found_in[name]})
-    return entries, skipped, duplicates, None
-
-
 def _parser() -> argparse.ArgumentParser:
     """The child's command line, written by `gradlab.grading.sandbox.process`: the pipes it reads requests from and
     writes replies to, the limits it sets on itself, the uid it drops to, the submission's files."""
@@ -393,9 +309,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    _limit(args.memory_mb, args.cpu_seconds, args.fsize_mb)
+    limit(args.memory_mb, args.cpu_seconds, args.fsize_mb)
     if args.uid is not None:
-        _drop_privileges(args.uid)
+        drop_privileges(args.uid)
     if args.stage is not None:  # in the jail: the submission's own writable copy, in the scratch tmpfs
         import shutil
 
@@ -413,29 +329,29 @@ def main(argv: list[str] | None = None) -> None:
 
     np.seterr(all="ignore")
     warnings.simplefilter("ignore")
-    sys.meta_path.insert(0, _NoReference())
+    sys.meta_path.insert(0, NoReference())
     # for the whole session, not only while files are imported (the one load_module adds leaves with it)
     sys.meta_path.append(PastBuiltins())
     req, rep = args.req, args.rep
 
-    entries, skipped, duplicates, error = _load(files)
+    entries, skipped, duplicates, error = load_submission(files)
     hello: dict[str, Any] = {"ok": error is None, "error": error, "skipped": skipped, "duplicates": duplicates,
                              "entries": [{"name": key, "kind": e.kind, "convention": e.convention,
                                           # a course's own convention (deeplearning.ai's), which the grader says
                                           **{k: e.options.get(k) for k in ("layout", "weights", "param_gradients")}}
                                          for key, e in entries.items() if "@" not in key]}
-    _write_all(rep, encode(hello))
+    write_all(rep, encode(hello))
     server = Server(entries)
     while True:
         try:
-            msg = decode(lambda n: _read_exact(req, n), max_bytes=1 << 31)
+            msg = decode(lambda n: read_exact(req, n), max_bytes=1 << 31)
         except (EOFError, WireError):
             break
         try:
             payload = encode(server.handle(msg))
         except WireError as exc:
             payload = encode({"ok": False, "error": "crash", "call": str(msg.get("op")), "detail": f"returned {exc}"})
-        _write_all(rep, payload)
+        write_all(rep, payload)
     for stream in (sys.stdout, sys.stderr):  # os._exit skips the flush a student's last print needs
         try:
             stream.flush()
