@@ -74,7 +74,7 @@ class Relu:
 
 SOFTPLUS = HEADER + '''
 def softplus_forward(x):
-    return np.log1p(np.exp(x)), x
+    return np.logaddexp(0.0, x), x
 
 
 def softplus_backward(dout, cache):

@@ -141,6 +141,8 @@ def test_asking_the_substitution_leaves_the_case_input_unchanged():
 
     recording_backward.__name__ = "sigmoid_backward"
     check(fwd, recording_backward, kind="sigmoid")
-    firsts = [s for s in seen if s.shape == seen[0].shape]
+    # the extreme case (inputs beyond exp's overflow, finiteness only) runs once before the drawn cases: not asked
+    drawn = [s for s in seen if np.abs(s).max() < 700]
+    firsts = [s for s in drawn if s.shape == drawn[0].shape]
     # every backward on the first case after the questions sees the first case's input again
     assert any(np.array_equal(firsts[0], s) for s in firsts[1:])

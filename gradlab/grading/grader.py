@@ -174,7 +174,8 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
                 grade.warnings.append(warning.message)
         single.update(dict.fromkeys(g.name for g in result.gradients if g.precision == "float32"))
         first = made[0].first_output if made else None
-        tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first))
+        tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first),
+                     forward_ran=finite_only and first is not None)
         tally.refuse_precision(result, assignment.precision, spec, display)
         if failed is None and any(not g.passed for g in result.gradients):
             failed = (spec, make, display)

@@ -96,14 +96,15 @@ class Tally:
                           f"keep numpy's default {required} throughout", spec)
 
     def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
-               display: dict[str, str], *, zero_output: bool = False) -> None:
-        """`zero_output`: the forward's output on this case was all zero."""
+               display: dict[str, str], *, zero_output: bool = False, forward_ran: bool = False) -> None:
+        """`zero_output`: the forward's output on this case was all zero. `forward_ran`: an extreme case's forward
+        (judged on finiteness, with no `fwd`) returned, so a crash after it is backward's and costs forward nothing."""
         for f in result.findings:
             if f.severity != FAIL:
                 continue
             if f.code == "crashed":
                 for name in self.parts:
-                    if name != "forward" or fwd is None or not fwd.ok:
+                    if name != "forward" or ((fwd is None or not fwd.ok) and not forward_ran):
                         self.fail(name, ["crashed"], f.message, spec)
             elif f.code == "non-finite":
                 self.fail(display.get(f.gradient or "", "forward"), ["non-finite"], f.message, spec)
