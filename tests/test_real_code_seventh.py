@@ -203,3 +203,13 @@ def test_a_file_holding_only_a_library_layer_with_an_unknown_name_is_read_and_th
     reasons = dict(outcome.skipped)
     assert "ConvLayer2D" in reasons and "not a layer name gradlab knows" in reasons["ConvLayer2D"]
     assert not any("defines no layer" in r for r in reasons.values())
+
+
+def test_a_module_of_the_packages_name_imported_earlier_elsewhere_does_not_stand_in_for_it(monkeypatch):
+    # another course's `common`, or a test's, already in sys.modules: the folder's own common/ is imported all the same
+    import types
+
+    monkeypatch.setitem(sys.modules, "common", types.ModuleType("common"))
+    outcome, verdicts = _check(HERE / "01-second-volume")
+    assert outcome.errors == []
+    assert {name for name, _ in verdicts} == {"Affine", "Sigmoid"}

@@ -230,6 +230,9 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     # learners' copies of the textbook start with os.chdir(os.path.dirname(__file__)), so that their data loads
     # from anywhere: the working directory the user's paths (and gradlab's) are relative to is put back
     cwd = os.getcwd()
+    # a module of the package's name imported earlier from elsewhere (another course's `common`, a test's) would be
+    # found in its place: set aside while the file is imported, and put back afterwards
+    clashing = _set_aside(package[1].split(".")[0], roots) if package else {}
     try:
         return _import(path, package[1] if package else None)
     except SyntaxError as exc:
@@ -258,6 +261,14 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
         # at before any leaves: a namespace package's __path__ cannot be read once its parent package is gone
         for name in [n for n in set(sys.modules) - saved_modules if _under(sys.modules[n], [*roots, *added])]:
             LEFT_MODULES.modules[name] = sys.modules.pop(name)
+        for name, module in clashing.items():
+            sys.modules.setdefault(name, module)
+
+
+def _set_aside(top: str, roots: list[Path]) -> dict[str, ModuleType]:
+    """The modules named `top` or under it that were not loaded from the user's folders, taken out of sys.modules."""
+    names = [n for n, m in list(sys.modules.items()) if (n == top or n.startswith(top + ".")) and not _under(m, roots)]
+    return {n: sys.modules.pop(n) for n in names}
 
 
 def _import(path: Path, dotted: str | None) -> ModuleType:
