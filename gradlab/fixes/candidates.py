@@ -48,7 +48,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
                      "reference", "centre", "leak", "view", "bounds", "column"),
     "stale-parameters": ("order",), "mutates-input": ("copy",), "couples-samples": ("axis", "drop", "unreduce"),
-    "non-finite": ("shift",), "crashed": ("setting", "reference", "call", "bounds", "stride", "unpack", "key"),
+    "non-finite": ("shift",), "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout"),
     "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack"), "missing-mask": ("mask",),

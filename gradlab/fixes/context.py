@@ -6,6 +6,7 @@ Non-goal: the edits themselves (`gradlab.fixes.candidates` and the modules it dr
 from __future__ import annotations
 
 import ast
+import re
 from types import ModuleType
 
 import numpy as np
@@ -15,7 +16,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
 
-__all__ = ["BATCH_NAMES", "context", "measured_factor"]
+__all__ = ["BATCH_NAMES", "context", "crashes_in", "measured_factor"]
 
 #: the references of one function an edit may use (its own names, and the attributes its class keeps)
 MAX_REFS = 24
@@ -41,7 +42,7 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
                    cached=cached, unpacked=unpacked,
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
-                   factor=measured_factor(report), in_class=scope.in_class)
+                   factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report))
 
 
 def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: str) -> list[str]:
@@ -179,3 +180,18 @@ def measured_factor(report: LayerReport) -> float | None:
         if np.linalg.norm(a - r * n) <= 1e-4 * np.linalg.norm(a):
             return r
     return None
+
+
+#: how a crash's message names the error and the user's line it was raised at
+_RAISED = re.compile(r"raised (\w+: .*) \(at ([^:()]+):(\d+): ")
+
+
+def crashes_in(site: Site, report: LayerReport) -> tuple[tuple[int, str], ...]:
+    """(line, error) of each crash of the failing cases raised at a line of `site`'s own file."""
+    out: list[tuple[int, str]] = []
+    for failing in (report.failing, report.extreme_failure):
+        for f in failing.findings if failing is not None else ():
+            m = _RAISED.search(f.message) if f.code == "crashed" else None
+            if m and m.group(2).replace("\\", "/").rsplit("/", 1)[-1] == site.path.name:
+                out.append((int(m.group(3)), m.group(1)))
+    return tuple(dict.fromkeys(out))

@@ -51,6 +51,9 @@ class Context:
     #: the measured ratio analytic / numeric of the failing gradient, where it is one number
     factor: float | None = None
     in_class: bool = False
+    #: what the layer raised, where in this file: (line, the error as "NameError: name 'N' is not defined"), for a
+    #: crashed layer only (`gradlab.fixes.crashes` edits the line that raised)
+    crashes: tuple[tuple[int, str], ...] = ()
 
 
 def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:

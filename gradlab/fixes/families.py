@@ -18,6 +18,7 @@ from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
+from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
@@ -59,7 +60,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      constant_axis_edits, size_edits, reshape_order_edits,
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
                                      layout_edits, key_edits, unpack_edits, alias_edits,
-                                     size_name_edits, column_edits, store_edits)
+                                     size_name_edits, column_edits, store_edits, crash_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -1,0 +1,172 @@
+"""The candidate families of session 27 (issue 19: the tenth held-out set's failing layers that got no fix, and the
+registry's variants without one): each finds and verifies the fix of a one-bug layer written here, its correct twin
+passes and gets no fix, the same layer with a second slip on the same gradients gets none found rather than a guess,
+and without the family the right text is not proposed at all.
+
+The layers are written for these tests in the conventions of the courses (CS231n's `(dout, cache)` functions, the
+textbook's classes with `self.mask`), not copied from the held-out files, the zoo or a course: each slip is its
+family's kind written another way (a keyword of `mean`, not of `sum`; a name a forward binds from a constant, not from
+the input's shape; a spatial batch norm's flattening, not a group norm's grouping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import discover
+from gradlab.core.results import FAIL
+from gradlab.fixes import families, find_fix
+from gradlab.fixes.candidates import candidates
+from gradlab.fixes.crashes import crash_edits
+from gradlab.fixes.rebuild import apply, changed_lines
+from gradlab.fixes.source import locate
+
+HEAD = "import numpy as np\n\n\n"
+
+
+class Layer(NamedTuple):
+    name: str
+    #: the family's generator: without it the layer gets no fix
+    generator: Callable[..., object]
+    source: str
+    #: the slipped text and the right one (the fix must write it so)
+    slip: str
+    right: str
+    #: a second slip, on the gradients the first touches, that leaves no single edit to find
+    second: str
+    second_slipped: str
+
+
+LAYERS: dict[str, Layer] = {
+    # a reduction's keyword misspelt (numpy's is keepdims): the backward raises TypeError
+    "crash-keyword": Layer("temporal_affine", crash_edits, """\
+def temporal_affine_forward(x, w, b):
+    out = x @ w + b
+    return out, (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w = cache
+    dx = dout @ w.T
+    dw = np.einsum("ntd,ntm->dm", x, dout)
+    db = dout.mean(axis=(0, 1), keepdim=False) * dout.shape[0] * dout.shape[1]
+    return dx, dw, db
+""", "keepdim=False", "keepdims=False", "dx = dout @ w.T", "dx = dout @ w"),
+    # a constant the forward binds, read by the backward where it is not bound: NameError
+    "crash-name": Layer("elu", crash_edits, """\
+def elu_forward(x):
+    alpha = 1.0
+    out = np.where(x > 0, x, alpha * (np.exp(x) - 1.0))
+    return out, x
+
+
+def elu_backward(dout, cache):
+    x = cache
+    slope = np.where(x > 0, 1.0, alpha * np.exp(x))
+    return dout * slope
+""", "    x = cache\n", "    x = cache\n    alpha = 1.0\n", "return dout * slope", "return dout * slope * 2.0"),
+    # numpy's function misspelt in the backward: AttributeError of the module
+    "crash-attribute": Layer("Relu", crash_edits, """\
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        return np.were(self.mask, 0.0, dout)
+""", "np.were", "np.where", "0.0, dout)", "0.0, -dout)"),
+    # a spatial batch norm's rows counted as N * H, not N * H * W: the reshape raises ValueError
+    "crash-reshape": Layer("spatial_batchnorm", crash_edits, """\
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    N, C, H, W = x.shape
+    rows = x.transpose(0, 2, 3, 1).reshape(-1, C)
+    mu = rows.mean(axis=0)
+    std = np.sqrt(rows.var(axis=0) + bn_param.get("eps", 1e-5))
+    xhat = (rows - mu) / std
+    out = (gamma * xhat + beta).reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return out, (xhat, gamma, std)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    N, C, H, W = dout.shape
+    drows = dout.transpose(0, 2, 3, 1).reshape(N * H, C)
+    dgamma = (drows * xhat).sum(axis=0)
+    dbeta = drows.sum(axis=0)
+    dxhat = drows * gamma
+    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) / std
+    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
+""", "reshape(N * H, C)", "reshape(-1, C)", "dbeta = drows.sum(axis=0)", "dbeta = drows.sum(axis=0) / N"),
+}
+
+
+def _entry(path: Path, name: str):
+    return next(e for f in discover([path]) for e in f.entries if e.name == name)
+
+
+def _write(tmp_path: Path, family: str, source: str) -> Path:
+    path = tmp_path / f"{family.replace('-', '_')}_layers.py"
+    path.write_text(HEAD + source, encoding="utf-8")
+    return path
+
+
+def _search(tmp_path: Path, family: str, source: str):
+    layer = LAYERS[family]
+    entry = _entry(_write(tmp_path, family, source), layer.name)
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict == FAIL, f"{family}: the slipped layer should fail"
+    return find_fix(entry, report, examples=20, seed=0)
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_a_one_bug_layer_of_each_new_family_gets_the_right_line_as_a_verified_fix(family, tmp_path):
+    layer = LAYERS[family]
+    fix = _search(tmp_path, family, layer.source)
+    assert fix is not None and fix.status == "verified", (family, fix and fix.status)
+    assert fix.new_text == HEAD + layer.source.replace(layer.slip, layer.right, 1), fix.diff
+    # the edited file, imported afresh and checked with other cases, passes
+    edited = tmp_path / "edited" / Path(fix.path).name
+    edited.parent.mkdir()
+    edited.write_text(fix.new_text, encoding="utf-8")
+    assert check_entry(_entry(edited, layer.name), examples=30, seed=3).verdict != FAIL, fix.diff
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path):
+    layer = LAYERS[family]
+    entry = _entry(_write(tmp_path, family, layer.source.replace(layer.slip, layer.right, 1)), layer.name)
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict != FAIL, (family, report.bug_codes)
+    assert find_fix(entry, report, examples=20, seed=0) is None
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
+    layer = LAYERS[family]
+    assert layer.source.count(layer.second) == 1, family
+    fix = _search(tmp_path, family, layer.source.replace(layer.second, layer.second_slipped, 1))
+    assert fix is not None and fix.status == "none-found", fix and fix.diff
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
+    # no other family proposes the right text, at any rank, and each right text here changes one line, which the
+    # search's pairs (edits on two different lines) cannot write: the search without this family cannot show it.
+    # A proof that runs no candidate, where running the whole budget would cost seconds a layer
+    layer = LAYERS[family]
+    entry = _entry(_write(tmp_path, family, layer.source), layer.name)
+    report = check_entry(entry, examples=20, seed=0)
+    site = locate(entry)
+    right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
+    assert len(changed_lines(site.text, right)) == 1, family
+    assert any(apply(site.text, cand) == right for _, cand in candidates(site, report)), family
+    monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
+    assert all(apply(site.text, cand) != right for _, cand in candidates(site, report)), family
