@@ -22,7 +22,9 @@ from gradlab.kinds import (
     attention_weight,
     avg_pool,
     batchnorm,
+    bce_with_logits,
     binary_crossentropy,
+    birnn,
     categorical_crossentropy,
     conv,
     conv1d,
@@ -36,10 +38,12 @@ from gradlab.kinds import (
     embedding,
     embedding_dot,
     flatten_layer,
+    focal_loss,
     gelu,
     gru,
     gru_step,
     hardswish,
+    huber_loss,
     layernorm,
     leaky_relu,
     linear_softmax,
@@ -57,6 +61,7 @@ from gradlab.kinds import (
     relu,
     relu6,
     reshape_layer,
+    residual_block,
     rnn,
     rnn_step,
     selu,
@@ -82,6 +87,7 @@ from gradlab.kinds import (
     time_softmax_with_loss,
     weight_sum,
 )
+from gradlab.kinds.names import name_words, spells, words_in_order
 
 __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_class", "kind_for_loss_function",
            "kind_for_stem", "normalise_class_name"]
@@ -96,7 +102,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            affine_ln_relu, conv_relu, conv_bn_relu, conv_relu_pool,
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
-           relu6, hardswish, conv_channels_last, pool_channels_last, gru)
+           relu6, hardswish, conv_channels_last, pool_channels_last, gru,
+           huber_loss, bce_with_logits, focal_loss, residual_block, birnn)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
@@ -128,11 +135,28 @@ def kind_for_class(name: str) -> Kind | None:
     if found is None and (key.startswith("loss") or key.endswith("loss")):
         inner = key[4:] if key.startswith("loss") else key[:-4]
         found = next((k for k in KINDS.values() if inner and inner in k.class_names and k.is_loss), None)
-    return found
+    return found or kind_for_words(name)
+
+
+def kind_for_words(name: str) -> Kind | None:
+    """The kind a name's words spell (`gradlab.kinds.names`): a loss's in any order (`Cross_Entropy`,
+    `Loss_MeanSquared`, `SoftmaxCE`), any other layer's in their order (`LinearNaive`, `affine_batch_relu`)."""
+    words = name_words(name)
+    loss = next((k for k in KINDS.values() if k.is_loss and any(spells(n, words) for n in k.class_names)), None)
+    if loss is not None or "loss" in words:
+        return loss
+    keys = words_in_order(words)
+    return next((k for k in KINDS.values() if not k.is_loss and
+                 (keys & set(k.class_names) or keys & {s.replace("_", "") for s in k.function_stems})), None)
 
 
 def kind_for_stem(stem: str) -> Kind | None:
-    return next((k for k in KINDS.values() if stem in k.function_stems or stem in k.course_stems), None)
+    found = next((k for k in KINDS.values() if stem in k.function_stems or stem in k.course_stems), None)
+    if found is not None:
+        return found
+    # CS231n students' synonyms of a stem (`affine_batch_relu`, `affine_layer_relu`): its words in their order
+    keys = words_in_order(name_words(stem))
+    return next((k for k in KINDS.values() if keys & {s.replace("_", "") for s in k.function_stems}), None)
 
 
 def kind_for_loss_function(name: str) -> Kind | None:

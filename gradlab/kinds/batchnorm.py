@@ -89,7 +89,9 @@ def sizes(case: Case) -> dict[str, int]:
 
 
 KIND = Kind(
-    "batchnorm", ("batchnormalization", "batchnorm"), build, draw_shape, batch_spec,
+    # PyTorch's name for it on (N, D) inputs, as learners' frameworks copy it: `BatchNorm1d`
+    "batchnorm", ("batchnormalization", "batchnorm", "batchnorm1d", "batchnormalization1d"), build, draw_shape,
+    batch_spec,
     function_stems=("batchnorm", "batch_norm"), params=("gamma", "beta"), mixes_samples=True, min_batch=4,
     param_dict="bn_param", param_dict_keys={"eps": "eps", "momentum": "momentum"},
     param_dict_fixed={"mode": "train"}, forward_candidates=forward_candidates, training_role="batchnorm",

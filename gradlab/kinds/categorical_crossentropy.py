@@ -77,7 +77,9 @@ def wrong_at_true_class(case: Case, name: str, analytic: np.ndarray, numeric: np
 
 
 KIND = Kind(
-    "categorical_crossentropy", ("categoricalcrossentropy", "cce"), build, draw_classes, batch_spec,
+    # a plain "cross-entropy" (`CrossEntropyLoss`, `Cross_Entropy`) too: learners' classes of that name take
+    # probabilities as often as logits, and rows of probabilities are a valid input of both, so either is judged
+    "categorical_crossentropy", ("categoricalcrossentropy", "cce", "crossentropy"), build, draw_classes, batch_spec,
     loss_functions=("categorical_cross_entropy", "categorical_crossentropy"), is_loss=True, scales=LOSS_SCALES,
     label_encodings=("onehot", "index"), explain=wrong_at_true_class,
 )

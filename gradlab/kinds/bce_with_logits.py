@@ -1,0 +1,53 @@
+"""Binary cross-entropy from logits: a sigmoid and its binary cross-entropy in one loss, averaged over N or over
+every output.
+
+Names: PyTorch's `BCEWithLogitsLoss` as learners write it (`forward(logits, y_true)`, `backward()` or
+`backward(dout)`), a `SigmoidBinaryCrossEntropy`/`SigmoidBCE` class, the nnfs book's manner of fusing an activation
+with its loss, `Activation_Sigmoid_Loss_BinaryCrossentropy` (`backward(dvalues, y_true)` is given the sigmoid's
+output that forward stored, as the book's softmax one is: `Kind.backward_takes_output`), and the function
+`bce_with_logits(x, y) -> (loss, dx)`. Its gradient is (sigmoid(x) - t) / N, or / (N·D) for a mean over every
+output. Logits are (N, D), targets 0/1 integers of the same shape; D is 1 (a binary classifier's one output) up
+to 3 (multi-label).
+Non-goal: the loss on probabilities (that is `binary_crossentropy`), the second volume's `SigmoidWithLoss` on (N,)
+scores (`sigmoid_with_loss`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.binary_crossentropy import mean_over_elements
+from gradlab.kinds.common import LOSS_SCALES, values
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    shape = (spec["N"], spec["D"])
+    return Case(values(rng, shape, spec), rng.integers(0, 2, size=shape), {}, {}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    return {"D": draw(st.integers(1, 3))}
+
+
+def batch_spec(convention: str) -> Spec:
+    return {"D": 2}
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    """The mean over every output (PyTorch's), then the sum over a sample's outputs averaged over N."""
+    assert case.t is not None
+    x, t = case.x, case.t
+    losses = np.logaddexp(0.0, x) - t * x
+    return [np.asarray(losses.mean()), np.asarray(losses.sum() / case.N)]
+
+
+KIND = Kind(
+    "bce_with_logits", ("bcewithlogits", "binarycrossentropywithlogits", "sigmoidbinarycrossentropy", "sigmoidbce"),
+    build, draw_shape, batch_spec, loss_functions=("bce_with_logits", "binary_cross_entropy_with_logits"),
+    is_loss=True, scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=mean_over_elements,
+    backward_takes_output=True,
+)

@@ -1,0 +1,43 @@
+"""A residual block on (N, D) features: the input plus a two-layer branch, relu(x + relu(x @ W1 + b1) @ W2 + b2)
+or any of its variants (the ReLU after the sum or not, another activation inside).
+
+Names: `ResidualBlock(W1, b1, W2, b2)` (class, `forward(x)`, `backward(dout) -> dx` with dW1, db1, dW2, db2) and
+`residual_block_forward(x, w1, b1, w2, b2) -> (out, cache)` / `residual_block_backward(dout, cache) -> (dx, dw1,
+db1, dw2, db2)`. A kind rather than a generic layer because its sizes are tied: the branch maps D features to H and
+back, so W1 is (D, H), W2 (H, D), and the sum needs out's D to be x's. H and D differ (a transposed weight shows in
+its shape). What the checker sees in dx is the sum of the skip path's gradient and the branch's: dropping either is
+`dropped-term`.
+Non-goal: convolutional blocks on (N, C, H, W) (a `# gradlab: kind=generic` comment with their shapes checks them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import distinct_sizes, values
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, D, H = spec["N"], spec["D"], spec["H"]
+    params = {"W1": rng.standard_normal((D, H)) / np.sqrt(D), "b1": 0.1 * rng.standard_normal(H),
+              "W2": rng.standard_normal((H, D)) / np.sqrt(H), "b2": 0.1 * rng.standard_normal(D)}
+    return Case(values(rng, (N, D), spec), None, params, {}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    D, H = draw(distinct_sizes(2, low=2, high=6))
+    return {"D": D, "H": H}
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"D": 4, "H": 3}
+
+
+KIND = Kind(
+    "residual_block", ("residualblock", "resblock", "residuallayer", "residual", "skipblock"), build, draw_shape,
+    batch_spec, function_stems=("residual_block", "res_block", "resblock", "residual"), params=("W1", "b1", "W2", "b2"),
+)
