@@ -25,6 +25,7 @@ from gradlab.fixes.candidates import candidates
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
+from gradlab.fixes.stable import stable_edits
 
 HEAD = "import numpy as np\n\n\n"
 
@@ -105,6 +106,43 @@ def spatial_batchnorm_backward(dout, cache):
     dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) / std
     return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
 """, "reshape(N * H, C)", "reshape(-1, C)", "dbeta = drows.sum(axis=0)", "dbeta = drows.sum(axis=0) / N"),
+    # tanh written with e^-2x: inf / inf where x is far below 0
+    "stable-tanh": Layer("tanh", stable_edits, """\
+def tanh_forward(x):
+    out = (1.0 - np.exp(-2.0 * x)) / (1.0 + np.exp(-2.0 * x))
+    return out, out
+
+
+def tanh_backward(dout, cache):
+    out = cache
+    return dout * (1.0 - out * out)
+""", "(1.0 - np.exp(-2.0 * x)) / (1.0 + np.exp(-2.0 * x))", "np.tanh(x)", "(1.0 - out * out)", "(1.0 - out)"),
+    # softplus as log1p of e^x: inf where x is beyond 709
+    "stable-softplus": Layer("Softplus", stable_edits, """\
+class Softplus:
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return np.log1p(np.exp(x))
+
+    def backward(self, dout):
+        return dout / (1.0 + np.exp(-self.x))
+""", "np.log1p(np.exp(x))", "np.logaddexp(0, x)", "dout / (1.0", "dout * 0.5 / (1.0"),
+    # the logistic function as e^x / (1 + e^x): inf / inf beyond 709
+    "stable-logistic": Layer("Sigmoid", stable_edits, """\
+class Sigmoid:
+    def __init__(self):
+        self.y = None
+
+    def forward(self, x):
+        self.y = np.exp(x) / (1 + np.exp(x))
+        return self.y
+
+    def backward(self, dout):
+        return dout * self.y * (1 - self.y)
+""", "np.exp(x) / (1 + np.exp(x))", "np.exp(-np.logaddexp(0, -x))", "dout * self.y * (1", "dout * (1"),
 }
 
 

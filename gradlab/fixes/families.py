@@ -38,6 +38,7 @@ from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
+from gradlab.fixes.stable import stable_edits
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
@@ -60,7 +61,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      constant_axis_edits, size_edits, reshape_order_edits,
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
                                      layout_edits, key_edits, unpack_edits, alias_edits,
-                                     size_name_edits, column_edits, store_edits, crash_edits)
+                                     size_name_edits, column_edits, store_edits, crash_edits,
+                                     stable_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
