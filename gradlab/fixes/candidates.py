@@ -89,6 +89,9 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
         building |= {line for sc in site.scopes if sc.role == "forward"
                      for st in _statements(sc.node) if not isinstance(st, ast.If)
                      for line in range(st.lineno, st.end_lineno + 1)} - feeds_output  # type: ignore[operator]
+    # samples coupled: a reduction over the batch axis 0 (a softmax's sum, a norm's mean, in a helper as much as in
+    # forward) moved off it is looked at first, wherever it is
+    batch_axis = "couples-samples" in report.bug_codes
     # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
     named = named_replacements(report)
     source = Text(site.text)
@@ -103,7 +106,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             preferred = rank < len(families)
             away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output)
             lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
-                1 if preferred and cand[0].start[0] in carried else 2
+                1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
     for cand in kept_axis_edits(site):  # the statistics of forward and backward moved together
@@ -263,6 +266,15 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
     lines |= {c.lineno for c in module_constants(site.tree, site.defs) if c.targets[0].id in needed}  # type: ignore[attr-defined]
     return lines | {loop.lineno for sc in site.scopes for loop in ast.walk(sc.node) if isinstance(loop, ast.For)
                     and any(st in chosen for st in ast.walk(loop))}
+
+
+_ZERO = re.compile(r"(?<![\w.])0(?![\w.])")
+
+
+def _off_batch_axis(source: Text, cand: tuple[Edit, ...]) -> bool:
+    """Whether every edit of `cand` moves an axis that names 0 to one that does not (not to every axis)."""
+    return all(e.family == "axis" and _ZERO.search(source.between(e.start, e.end)) and e.new.strip() and
+               not _ZERO.search(e.new) for e in cand)
 
 
 def _lines_touched(cand: tuple[Edit, ...]) -> int:

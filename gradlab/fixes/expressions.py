@@ -282,6 +282,13 @@ def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
             if value != t.of(axis.value):
                 yield Edit(t.start(axis.value), t.end(axis.value), value, f"reduce over axis {value}", "axis")
         yield _drop_keyword(t, node, axis, "reduce over every axis", "axis")
+        # a normalisation's statistics taken over the batch too (`axis=(0, 2, 3, 4)` where each sample's own belong)
+        if isinstance(axis.value, ast.Tuple) and len(axis.value.elts) > 1 and \
+                any(isinstance(e, ast.Constant) and e.value == 0 for e in axis.value.elts):
+            rest = [t.of(e) for e in axis.value.elts if not (isinstance(e, ast.Constant) and e.value == 0)]
+            value = rest[0] if len(rest) == 1 else f"({', '.join(rest)})"
+            yield Edit(t.start(axis.value), t.end(axis.value), value, f"reduce over {value}, not the batch axis 0",
+                       "axis")
     elif len(node.args) <= (1 if isinstance(node.func, ast.Name) or _is_module_call(node, ctx) else 0):
         sep = ", " if node.args else ""
         for value in _AXES:
