@@ -79,6 +79,20 @@ class SigmoidBinaryCrossentropy:
         self.dinputs = (dvalues - y_true) / dvalues.shape[0]
 
 
+@register("sigmoid_crossentropy_combined")
+class ActivationSigmoidLossBinaryCrossentropy:
+    """The same for one output, labels (N,) or (N, 1): the book reshapes them to a column."""
+
+    def forward(self, inputs, y_true):
+        self.output = _sigmoid(inputs)
+        y = y_true.reshape(-1, 1)
+        return np.mean(np.logaddexp(0.0, inputs) - y * inputs)
+
+    def backward(self, dvalues, y_true):
+        y = y_true.reshape(-1, 1)
+        self.dinputs = (dvalues - y) / dvalues.shape[0]
+
+
 @register("bce_with_logits")
 def bce_with_logits(x, y):
     """Function style: (loss, dx), the mean over every output."""

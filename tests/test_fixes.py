@@ -58,6 +58,8 @@ NOT_ONE_EDIT = {
     "WeightSumDaNotSummed": "a sum over H to write around da",
     "AttentionWeightDiagonalSoftmax": "the softmax's coupling term to write",
     "AttentionWeightedPathOnly": "the attention weight's dhs is discarded: a name to keep and a term to add",
+    "ResidualBlockNoSkipGradient": "the skip path's term (dout through the sum) to write",
+    "TimeBiRNNUnflippedDx": "the reversal in time of the second direction's dx to write",
     "TimeRNNForgetsCarriedDh": "self.dh is never written: a line to write",
     "BatchNormalizationIsLayerNorm": "batch norm's axis in forward and in backward",
     "batchnorm_is_layernorm": "batch norm's axis in forward and in backward",

@@ -66,6 +66,7 @@ from gradlab.kinds import (
     rnn_step,
     selu,
     sigmoid,
+    sigmoid_crossentropy_combined,
     sigmoid_with_loss,
     softmax,
     softmax_crossentropy_combined,
@@ -103,7 +104,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
-           huber_loss, bce_with_logits, focal_loss, residual_block, birnn)
+           huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
@@ -142,7 +143,10 @@ def kind_for_words(name: str) -> Kind | None:
     """The kind a name's words spell (`gradlab.kinds.names`): a loss's in any order (`Cross_Entropy`,
     `Loss_MeanSquared`, `SoftmaxCE`), any other layer's in their order (`LinearNaive`, `affine_batch_relu`)."""
     words = name_words(name)
-    loss = next((k for k in KINDS.values() if k.is_loss and any(spells(n, words) for n in k.class_names)), None)
+    # the longest name spelled wins: it leaves out the fewest optional words (the nnfs-style fused class names its
+    # activation and its loss, `Loss_BinaryCrossentropy_Activation_Sigmoid`)
+    spelled = [(len(n), k) for k in KINDS.values() if k.is_loss for n in k.class_names if spells(n, words)]
+    loss = max(spelled, key=lambda found: found[0])[1] if spelled else None
     if loss is not None or "loss" in words:
         return loss
     keys = words_in_order(words)

@@ -2,13 +2,14 @@
 every output.
 
 Names: PyTorch's `BCEWithLogitsLoss` as learners write it (`forward(logits, y_true)`, `backward()` or
-`backward(dout)`), a `SigmoidBinaryCrossEntropy`/`SigmoidBCE` class, the nnfs book's manner of fusing an activation
-with its loss, `Activation_Sigmoid_Loss_BinaryCrossentropy` (`backward(dvalues, y_true)` is given the sigmoid's
-output that forward stored, as the book's softmax one is: `Kind.backward_takes_output`), and the function
-`bce_with_logits(x, y) -> (loss, dx)`. Its gradient is (sigmoid(x) - t) / N, or / (N·D) for a mean over every
+`backward(dout)`), a `SigmoidBinaryCrossEntropy`/`SigmoidBCE` class (one whose `backward(dvalues, y_true)` is given
+the sigmoid's output that forward stored, as the nnfs book's softmax one is: `Kind.backward_takes_output`), and the
+function `bce_with_logits(x, y) -> (loss, dx)`. Its gradient is (sigmoid(x) - t) / N, or / (N·D) for a mean over every
 output. Logits are (N, D), targets 0/1 integers of the same shape; D is 1 (a binary classifier's one output) up
 to 3 (multi-label).
-Non-goal: the loss on probabilities (that is `binary_crossentropy`), the second volume's `SigmoidWithLoss` on (N,)
+Non-goal: the loss on probabilities (that is `binary_crossentropy`), the nnfs-style
+`Activation_Sigmoid_Loss_BinaryCrossentropy` written for one output (`sigmoid_crossentropy_combined`), the second
+volume's `SigmoidWithLoss` on (N,)
 scores (`sigmoid_with_loss`).
 """
 

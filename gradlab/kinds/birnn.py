@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, recurrent_params
+from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes, one_step_share, recurrent_params
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -36,8 +36,22 @@ def batch_spec(convention: str) -> Spec:
     return {"T": 4, "D": 3, "H": 2}
 
 
+def one_direction_step_share(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                              **_: Any) -> tuple[str, str] | None:
+    """A direction's weight gradient that is one time step's share alone (`dWx = ...` where `+=` belongs), read as
+    a vanilla RNN's is (`rnn_step.one_step_share`) on that direction's own sequence: x as it is for the first,
+    reversed in time for the second, each with its half of the output and starting from zeros."""
+    if len(name) < 3 or name[:2] not in ("Wx", "Wh") or name[2:] not in ("1", "2") or output.ndim != 3:
+        return None
+    H = output.shape[2] // 2
+    ahead = name[2:] == "1"
+    x, hs = (case.x, output[:, :, :H]) if ahead else (case.x[:, ::-1], output[:, ::-1, H:])
+    one = Case(x, None, {}, {}, case.spec)
+    return one_step_share(one, name[:2], analytic, numeric, hs)
+
+
 KIND = Kind(
     "birnn", ("timebirnn", "birnn", "bidirectionalrnn", "timebidirectionalrnn"), build, draw_shape, batch_spec,
     function_stems=("birnn", "bidirectional_rnn", "bi_rnn"), params=("Wx1", "Wh1", "b1", "Wx2", "Wh2", "b2"),
-    scales=RECURRENT_SCALES,
+    scales=RECURRENT_SCALES, explain=one_direction_step_share,
 )
