@@ -21,10 +21,10 @@ import numpy as np
 from gradlab.conventions.calling import (
     ConventionMismatch,
     RandomStateKeeper,
-    accepts,
     as_array,
     call,
     has_required_arg,
+    keyword_it_takes,
     signature,
 )
 from gradlab.conventions.class_construction import LR_NAMES, SIZE_AND_HYPER_NAMES, construct
@@ -36,6 +36,7 @@ from gradlab.conventions.class_results import (
     as_samples,
     attributes_before,
     in_named_order,
+    input_then_gradient,
     left_in_attribute,
     mean_of_sample_losses,
     predictions_then_labels,
@@ -43,6 +44,7 @@ from gradlab.conventions.class_results import (
     scalar_left_in_attribute,
 )
 from gradlab.conventions.class_slots import Slot, find_slot
+from gradlab.conventions.gradient_shapes import ShapeNote, stored_shape_note
 from gradlab.conventions.returned_gradients import split_returned
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -68,6 +70,8 @@ class ClassLayer(Layer):
         self.slots: dict[str, Slot] = {}
         self.views: dict[str, np.ndarray] = {}
         self.grad_names: dict[str, str] = {}
+        #: what the latest backward's gradient shapes say (a (1, M) bias's gradient returned as (M,))
+        self.shape_notes: list[ShapeNote] = []
         #: optional parameters (`Kind.optional_params`) this layer does not have, held at zero in the case
         self.held_at_zero: list[str] = []
         for i, canonical in enumerate(kind.params):
@@ -94,10 +98,13 @@ class ClassLayer(Layer):
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
-        self.train_kw = next((f for f in _TRAIN_FLAGS if accepts(self.obj.forward, f)), None)
+        self.train_kw = keyword_it_takes(self.obj.forward, _TRAIN_FLAGS)
         _forward_takes_what_gradlab_gives(self.obj, kind)
         # a loss's second argument is its labels (nnfs's backward(dvalues, y_true)), not a learning rate
-        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss
+        #: backward(x, top_diff): given forward's input again, with dout after it (no learning rate)
+        self.input_first = not kind.is_loss and input_then_gradient(self.obj.backward)
+        self.last_x: np.ndarray | None = None
+        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss and not self.input_first
         self.loss_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         self.loss_shape: tuple[int, ...] = ()
         #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
@@ -132,6 +139,8 @@ class ClassLayer(Layer):
             self.rng.reset()
         if self.kind.one_backward_per_forward:
             self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
+        if self.input_first:
+            self.last_x = x
         name = type(self.obj).__name__
         try:
             before = attributes_before(self.obj, OUTPUT_ATTRIBUTES)
@@ -190,6 +199,8 @@ class ClassLayer(Layer):
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
         elif self.kind.is_loss and not has_required_arg(self.obj.backward):
             dx = call(f"{name}.backward", self.obj.backward)
+            # backward() that keeps its result (self.dinputs, nnfs-style) and returns nothing
+            dx = left_in_attribute(self.obj, before) if dx is None else dx
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
         elif self.kind.is_loss and self.loss_inputs is not None and (required_count(self.obj.backward) == 2 or
                                                                      predictions_then_labels(self.obj.backward)):
@@ -200,6 +211,8 @@ class ClassLayer(Layer):
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
             if dx is not None and dx.size == int(np.prod(self.loss_shape)):
                 dx = dx.reshape(self.loss_shape)
+        elif self.input_first:
+            dx = call(f"{name}.backward", self.obj.backward, self.last_x, dout)
         elif lr is not None and self.lr_arg:
             dx = call(f"{name}.backward", self.obj.backward, dout, lr)
         elif self.takes_cache:
@@ -209,6 +222,10 @@ class ClassLayer(Layer):
             if dx is None:
                 dx = left_in_attribute(self.obj, before)
             dx, self.returned = split_returned(dx, list(self.slots), f"{name}.backward")
+            if not self.kind.x_differentiable and not self.returned and len(self.slots) == 1 and \
+                    isinstance(dx, np.ndarray) and dx.shape == np.shape(self.views[next(iter(self.slots))]):
+                # an embedding's backward returning dW: its indices have no gradient (as word_embedding_backward)
+                self.returned, dx = {next(iter(self.slots)): dx}, None
         if dx is not None or self.kind.x_differentiable:
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
@@ -217,6 +234,7 @@ class ClassLayer(Layer):
                    dout: np.ndarray | None = None) -> dict[str, np.ndarray | None]:
         name = type(self.obj).__name__
         grads: dict[str, np.ndarray | None] = {}
+        self.shape_notes = []
         for canonical, slot in self.slots.items():
             value = slot.gradient()
             # (a library's layer, built without this constructor, has none)
@@ -230,7 +248,11 @@ class ClassLayer(Layer):
                         f"checked; store the gradient too (self.d{slot.spelling.lstrip('_')}) or move the optimizer "
                         "out of backward")
             if value is not None:
-                value = slot.from_layer(np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True))
+                value = np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True)
+                note = stored_shape_note(slot.grad_spelling, slot.spelling, np.shape(slot.get()), value.shape)
+                if note is not None and self.kind.as_param_shape(self.params[canonical], value) is value:
+                    self.shape_notes.append(note)
+                value = slot.from_layer(value)
                 value = self.kind.as_param_shape(self.params[canonical], value)
             grads[canonical] = value
         return grads

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
+from gradlab.conventions.gradient_shapes import stored_shape_note
+from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.kinds import Case, Kind
 
 __all__ = ["LAYOUTS", "WEIGHT_LAYOUTS", "ColumnsLayer", "hints", "refusal"]
@@ -237,6 +238,13 @@ class ColumnsLayer(Layer):
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         dx, grads = self.inner.backward(_t(dout))
         back = self.orientation.back
+        # a (M, 1) column's gradient returned as (M,): `b -= lr * db` would make b (M, M)
+        self.shape_notes = list(getattr(self.inner, "shape_notes", ()))
+        for k, g in grads.items():
+            if g is not None and k in self.params and self.params[k].ndim == 1:
+                note = stored_shape_note(grad_name(self, k), k, np.shape(self.orientation.show(k, self.params[k])),
+                                         np.shape(g))
+                self.shape_notes += [note] if note is not None else []
         return (None if dx is None else back("x", np.asarray(dx)),
                 {k: None if g is None else back(k, np.asarray(g)) for k, g in grads.items()})
 

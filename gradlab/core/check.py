@@ -264,6 +264,8 @@ def _backward(ctx: CheckContext) -> None:
     ctx.state = LayerState.of(ctx.layer, params=ctx.saved)
     dx, grads = ctx.layer.backward(dout)
     ctx.analytic = {k: None if v is None else np.array(v, copy=True) for k, v in ctx.gradients_of(dx, grads).items()}
+    for code, severity, message, gradient in getattr(ctx.layer, "shape_notes", ()):  # read in the user's shapes
+        ctx.fail(code, message, gradient, severity=severity)
     if not np.array_equal(dout, ctx.G):
         ctx.fail("mutates-input", "backward wrote into the upstream gradient dout it was given (harmless here, "
                  "a trap when dout is shared by two branches)", severity=WARN)

@@ -186,9 +186,12 @@ class Server:
         dout0 = dout.copy()
         dx, grads = self.layer.backward(dout)
         x, x0, t, t0 = self.inputs if self.inputs is not None else (None, None, None, None)
+        # what the gradients' shapes said in the student's own shapes (a (M, 1) bias's gradient returned as (M,))
+        shape_notes = [[str(v) for v in note] for note in getattr(self.layer, "shape_notes", ())]
         return {"ok": True, "dx": None if dx is None else np.asarray(dx),
                 "grads": {k: None if g is None else np.asarray(g) for k, g in grads.items()},
-                "changed": self._changed(before, dout=(dout, dout0), x=(x, x0), t=(t, t0)), **self._updates()}
+                "changed": self._changed(before, dout=(dout, dout0), x=(x, x0), t=(t, t0)), **self._updates(),
+                "shape_notes": shape_notes}
 
     def _updates(self) -> dict[str, Any]:
         """What the adapter saw of the layer's own updates: the parameters it replaced or whose update changed dx

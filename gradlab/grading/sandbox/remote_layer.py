@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.conventions.gradient_shapes import ShapeNote
 from gradlab.core.bugs import BUGS
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
-from gradlab.core.results import jsonable
+from gradlab.core.results import FAIL, WARN, jsonable
 from gradlab.grading.sandbox.process import Sandbox
 from gradlab.kinds import Case, Kind
 
@@ -53,6 +54,16 @@ def _notes(value: Any) -> tuple[tuple[str, str], ...]:
         return ()
     return tuple((v[0], _text(v[1])) for v in value[:_NOTES]
                  if isinstance(v, list) and len(v) == 2 and v[0] in BUGS and isinstance(v[1], str))
+
+
+def _shape_notes(value: Any) -> list[ShapeNote]:
+    """The notes the child's adapter read from the gradients' shapes (`gradlab.conventions.gradient_shapes`); a forged
+    one can only warn or fail the student's own layer."""
+    if not isinstance(value, list):
+        return []
+    return [ShapeNote(v[0], v[1], _text(v[2]), _text(v[3])) for v in value[:_NOTES]
+            if isinstance(v, list) and len(v) == 4 and v[0] in BUGS and v[1] in (WARN, FAIL)
+            and all(isinstance(p, str) for p in v)]
 
 
 #: at most this many held arrays are taken from the child
@@ -174,6 +185,7 @@ class RemoteLayer:
             raise self.box.fail("garbage", "the process running your code sent no parameter gradients")
         out = {k: self._array(grads.get(k), self.grad_names[k], optional=True)
                for k in (*self.kind.params, *self.extra)}
+        self.shape_notes = _shape_notes(reply.get("shape_notes"))
         if isinstance(dout, np.ndarray):
             # a write into the x or t the forward was given (its cache holds them) lands where the checker looks
             x, t = self.last_inputs if self.last_inputs is not None else (None, None)

@@ -1,0 +1,75 @@
+"""What a gradient of its parameter's size but another shape means: a bias kept as (M, 1) or (1, M) whose
+gradient comes back as (M,) (a sum without `keepdims=True`).
+
+gradlab compares the values in its own shape either way; the shape itself is judged by what the update the
+course writes, `b -= lr * db` (or `b = b - lr * db`), would do to the parameter:
+- the update keeps the parameter's shape ((1, M) minus (M,) is (1, M)): a warning, the layer still trains;
+- the update would change it ((M, 1) minus (M,) broadcasts to (M, M), deeplearning.ai's classic slip, which that
+  course guards with `assert db.shape == b.shape`): `wrong-shape`, a failure, as DESIGN.md's vocabulary says.
+Non-goal: shapes of another size (the checker's value comparison reports those).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from gradlab.core.results import FAIL, WARN
+
+__all__ = ["ShapeNote", "stored_shape_note"]
+
+
+class ShapeNote(NamedTuple):
+    """A finding an adapter read from a gradient's shape during backward (`Layer.shape_notes`)."""
+
+    code: str
+    severity: str
+    message: str
+    gradient: str
+
+
+def stored_shape_note(grad: str, param: str, have: tuple[int, ...], got: tuple[int, ...]) -> ShapeNote | None:
+    """The note for gradient `grad` of shape `got` where its parameter `param` has shape `have` (same size), or
+    None when the shapes agree."""
+    # one element says nothing of which axis was kept: the cases of other sizes say it
+    if tuple(have) == tuple(got) or int(np.prod(have)) != int(np.prod(got)) or int(np.prod(have)) == 1:
+        return None
+    if len(have) == 2 and tuple(got) == tuple(have)[::-1]:  # a transpose: the value comparison names it
+        return None
+    try:
+        updated = np.broadcast_shapes(have, got)
+    except ValueError:
+        updated = None
+    keep = _keepdims_hint(have, got)
+    if updated == tuple(have):
+        # in symbols: one warning for every case drawn, not one per size
+        shown_got, shown_have = _symbolic(got, have)
+        return ShapeNote("wrong-shape", WARN, (
+            f"{grad} has shape {shown_got} where {param} has {shown_have}: an update {param} -= lr * {grad} keeps "
+            f"its shape, but a gradient should have its parameter's shape{keep}"), grad)
+    after = f" would make {param} {updated}" if updated is not None else " cannot be applied"
+    return ShapeNote("wrong-shape", FAIL, (
+        f"{grad} has shape {tuple(got)} where {param} has {tuple(have)}: the update {param} = {param} - lr * {grad}"
+        f"{after}; give {grad} its parameter's shape{keep}"), grad)
+
+
+def _keepdims_hint(have: tuple[int, ...], got: tuple[int, ...]) -> str:
+    """`(sum with keepdims=True)` where the parameter only has kept axes of length 1 the gradient lacks."""
+    if len(have) > len(got) and [d for d in have if d != 1] == [d for d in got if d != 1]:
+        return " (sum with keepdims=True, or reshape it to the parameter's shape)"
+    return f" (reshape it to {tuple(have)})"
+
+
+def _symbolic(got: tuple[int, ...], have: tuple[int, ...]) -> tuple[str, str]:
+    """Both shapes with their sizes other than 1 written M, K, L in the order `have` holds them: (M,), (1, M)."""
+    letters = iter("MKLPQ")
+    names: dict[int, str] = {}
+    for d in have:
+        if d != 1 and d not in names:
+            names[d] = next(letters, str(d))
+
+    def show(shape: tuple[int, ...]) -> str:
+        parts = [names.get(d, str(d)) if d != 1 else "1" for d in shape]
+        return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+    return show(got), show(have)
