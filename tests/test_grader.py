@@ -15,7 +15,8 @@ import pytest
 
 from gradlab.grading.assignment import AssignmentError, load_assignment
 from gradlab.cli.main import main
-from gradlab.grading.grader import draw_specs, grade_submission
+from gradlab.grading.grader import grade_submission
+from gradlab.grading.layer_cases import draw_specs
 from gradlab.kinds import KINDS, build_case
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.remote_layer import RemoteLayer

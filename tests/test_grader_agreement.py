@@ -317,3 +317,36 @@ def test_a_loss_normalised_over_the_batch_is_couples_samples_in_grade_as_in_chec
     assert report.bug_codes[:1] == grade.bug_codes[:1] == codes
     forward = next(p for p in grade.parts if p.component == "forward")
     assert forward.passed == (not codes) and forward.codes == codes
+
+
+SOFTMAX_OF_ONE_SAMPLE = """
+    import numpy as np
+
+
+    class Softmax:
+        # one vector of logits at a time, its Jacobian written out
+        def forward(self, x):
+            e = np.exp(x{shift})
+            self.out = e / np.sum(e, axis=-1, keepdims=True)
+            return self.out
+
+        def backward(self, dout):
+            s = self.out
+            jacobian = np.diagflat(s) - np.outer(s, s)
+            return np.dot(dout, jacobian)
+"""
+
+
+@pytest.mark.parametrize("shift, codes", [(" - np.max(x)", []), ("", ["non-finite"])], ids=["shifted", "unshifted"])
+def test_a_layer_that_crashed_on_the_drawn_batches_is_tried_one_sample_at_a_time_whatever_its_extreme_case_found(
+        tmp_path, shift, codes):
+    # on batches its backward crashes (a Jacobian of N*D rows); without the shift its forward is also NaN on the
+    # extreme case (logits near 1000): that finding once stopped grade, not check, from trying one sample at a time
+    path = _write(tmp_path, "softmax.py", SOFTMAX_OF_ONE_SAMPLE.format(shift=shift))
+    report = _checked(path, "Softmax")
+    assert report.detected_layout == "single arrays, no batch axis"
+    grade = grade_submission(path, _assignment("Softmax")).layers[0]
+    assert "no batch axis" in grade.note
+    assert report.bug_codes == grade.bug_codes == codes
+    # its backward is right for one sample: only the forward's test is lost to the overflow
+    assert [p.component for p in grade.parts if not p.passed] == (["forward"] if codes else [])

@@ -13,7 +13,7 @@ Non-goal: checking (`run` is the runner's check of one entry).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from gradlab.conventions.adapters import refusal
@@ -23,9 +23,18 @@ from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_L
 from gradlab.core.results import LayerReport
 from gradlab.kinds import Kind
 
-__all__ = ["in_columns", "sample_conventions", "unbatched"]
+__all__ = ["crashed_on_batches", "in_columns", "sample_conventions", "unbatched"]
 
 Run = Callable[[Entry], LayerReport]
+
+
+def crashed_on_batches(codes: Sequence[str], drawn: Sequence[str]) -> bool:
+    """Whether a layer is to be tried in the other layouts: it only crashed, on the batches drawn (`drawn`: the codes
+    of its failing drawn case, or of all its drawn cases) or overall (`codes`). What an extreme case found (NaN beyond
+    exp's overflow) does not count: a softmax without its row maximum subtracted, written for one sample, crashes on
+    batches and is non-finite in any layout, so its layout is found first. `gradlab check` and `gradlab grade` both
+    ask this, so that they try the same layouts."""
+    return list(dict.fromkeys(codes)) == ["crashed"] or list(dict.fromkeys(drawn)) == ["crashed"]
 
 
 def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:

@@ -22,7 +22,7 @@ from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
 from gradlab.cases.more_precise import failing_size, more_precise
-from gradlab.cases.other_layouts import in_columns, unbatched
+from gradlab.cases.other_layouts import crashed_on_batches, in_columns, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
@@ -109,8 +109,7 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
                                                  for f in report.failing.findings)
     # crashed on the batches drawn, whatever the extreme case found (a softmax without its row maximum subtracted,
     # written for one sample as a column, is non-finite there too: its layout is found first)
-    failing = report.failing
-    crashed = report.bug_codes == ["crashed"] or (failing is not None and failing.bug_codes == ["crashed"])
+    crashed = crashed_on_batches(report.bug_codes, report.failing.bug_codes if report.failing is not None else ())
     if crashed and report.error is None and "layout" not in entry.options and not single:
         found = in_columns(entry, kind, run)
     elif (report.not_run or "").startswith(REJECTED_EVERY_CASE) and not {"layout", "samples"} & set(entry.options):
@@ -369,7 +368,7 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
-    if not extreme and not one_at_a_time and set(codes) in ({"mismatch"}, {"zero-gradient"}):
+    if not extreme and not one_at_a_time and set(codes) in ({"mismatch"}, {"zero-gradient"}, {"transposed"}):
         failing, codes = more_precise(entry, failing, largest, lambda spec: run_case(entry, spec))
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)

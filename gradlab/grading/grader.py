@@ -1,13 +1,13 @@
 """Grade one submission against an assignment: points per layer, each point explained.
 
-The recipe: draw a fixed, seeded list of cases per required layer (hypothesis strategies, no
-shrinking: the smallest failing case is the smallest of the list); start a sandbox that imports the
-submission; for each layer, run the unchanged `gradlab.core.check.check_case` in this process on a
-`RemoteLayer` proxy, and compare every forward output with the reference layer. A layer's points
-split into tests (forward, each gradient, structure) by the assignment's weights; a test passes
-only if it passes on every case, and a wrong forward voids the layer's other tests (a backward
-consistent with the wrong function proves nothing). A sandbox that hangs, dies or talks nonsense
-costs the layer it was serving; a fresh one serves the next layer.
+The recipe: draw a fixed, seeded list of cases per required layer (`gradlab.grading.layer_cases`);
+start a sandbox that imports the submission; for each layer, run the unchanged
+`gradlab.core.check.check_case` in this process on a `RemoteLayer` proxy, and compare every
+forward output with the reference layer. A layer's points split into tests (forward, each
+gradient, structure) by the assignment's weights; a test passes only if it passes on every case,
+and a wrong forward voids the layer's other tests (a backward consistent with the wrong function
+proves nothing). A sandbox that hangs, dies or talks nonsense costs the layer it was serving; a
+fresh one serves the next layer.
 The grade's objects are in `gradlab.grading.grades`, how the proxy of each case is built in
 `gradlab.grading.layer_factory`.
 Non-goals: the output formats (`gradlab.grading.gradescope`, `gradlab.grading.feedback`), many submissions
@@ -25,12 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hyp_seed
 
+from gradlab.cases.other_layouts import crashed_on_batches
 from gradlab.cases.parameter_forms import parameter_form
 from gradlab.cases.runner import only_labels_note
-from gradlab.cases.strategies import specs as spec_strategy
 from gradlab.core.check import check_case
 from gradlab.core.messages import float32_note
 from gradlab.core.protocol import LayerCrash
@@ -41,6 +39,7 @@ from gradlab.grading.check_names import named_as_check
 from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
 from gradlab.grading.grades import Grade, LayerGrade
+from gradlab.grading.layer_cases import layer_specs
 from gradlab.grading.layer_factory import layer_factory, remote_forward_backward
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
@@ -51,28 +50,6 @@ from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 DROPOUT_MIN_OUTPUTS = 40
 #: at most this many warnings per layer reach the feedback (a child that runs hostile code may word each case's anew)
 MAX_WARNINGS = 8
-
-
-def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
-               flat_input: bool = False) -> list[tuple[dict[str, Any], bool]]:
-    """A fixed, reproducible list of (spec, finite_only), smallest first (by N, then size)."""
-    drawn: list[dict[str, Any]] = []
-
-    @settings(max_examples=examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
-    @given(spec_strategy(kind, convention=convention, flat_input=flat_input))
-    def collect(spec: dict[str, Any]) -> None:
-        drawn.append(spec)
-
-    hyp_seed(seed)(collect)()
-    unique = list({repr(sorted(s.items())): s for s in drawn}.values())
-
-    def size(spec: dict[str, Any]) -> tuple[int, int]:
-        case = build_case(kind, spec)
-        return int(spec["N"]), int(case.x.size + sum(p.size for p in case.params.values()))
-
-    unique.sort(key=size)
-    return [(s, False) for s in unique] + [(s, True) for s in kind.extreme_specs(convention)]
 
 
 def components(kind: Kind) -> list[tuple[str, str]]:
@@ -111,11 +88,13 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
 
 def _sample_conventions(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment,
                         grade: LayerGrade) -> list[tuple[str, str]]:
-    """The one-sample conventions to grade `grade`'s layer in: none unless it only crashed, on gradlab's batches in
-    rows, as `gradlab check` tries them (a forward returning one number for a batch is that layer's bug in any
-    layout); the child names them, where the layer's code is."""
-    if grade.bug_codes != ["crashed"] or grade.error is not None or box.failure is not None or \
-            entry.get("layout") is not None or (assignment.layout == "columns" and grade.hints):
+    """The one-sample conventions to grade `grade`'s layer in: none unless it only crashed on gradlab's batches in
+    rows (on its drawn cases, whatever the extreme ones found: `crashed_on_batches`, as `gradlab check` decides it),
+    tried as check tries them (a forward returning one number for a batch is that layer's bug in any layout); the
+    child names them, where the layer's code is."""
+    if not crashed_on_batches(grade.bug_codes, grade.drawn_codes) or grade.error is not None or \
+            box.failure is not None or entry.get("layout") is not None or \
+            (assignment.layout == "columns" and grade.hints):
         return []
     if any(p.message.startswith("forward returned a single number") for p in grade.parts):
         return []
@@ -145,7 +124,10 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     if prepared is None:
         return grade
     factory, flat, form = prepared
-    for spec, finite_only in _specs(kind, assignment, seed, flat, form):
+    drawn_only = True
+    for spec, finite_only in layer_specs(kind, assignment, seed, flat, form):
+        if finite_only and drawn_only:  # the extreme cases come last
+            grade.drawn_codes, drawn_only = grade.bug_codes, False
         case = build_case(kind, spec)
         made: list[Any] = []
         make = factory(made)
@@ -160,13 +142,7 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
             grade.error = exc.detail
             break
         grade.cases += 1
-        display = {"dx": "dx", "forward": "forward"}
-        if made:
-            display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
-            display.update({p: "d" + p for p in kind.params})
-            # a part is titled as its messages name the gradient: the student's own name for it
-            for param in kind.params:
-                parts["d" + param].label = made[0].grad_names[param]
+        display = _display(made, kind, parts)
         if fwd is not None:
             zeros, size = zeros + fwd.zeros, size + fwd.size
         for warning in result.warnings:  # what `gradlab check` warns of (cost no points) reaches the feedback too
@@ -179,10 +155,24 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
         tally.refuse_precision(result, assignment.precision, spec, display)
         if failed is None and any(not g.passed for g in result.gradients):
             failed = (spec, make, display)
+    if drawn_only:
+        grade.drawn_codes = grade.bug_codes
     _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
     if failed is not None and not tally.wrong_function:
         named_as_check(box, grade, failed, seed, assignment)
     return grade
+
+
+def _display(made: list[Any], kind: Kind, parts: dict[str, Part]) -> dict[str, str]:
+    """The part of each gradient name a case's findings use (the student's own, `dweights`, or gradlab's, `dW`); each
+    part is then titled as its messages name the gradient: the student's own name for it."""
+    display = {"dx": "dx", "forward": "forward"}
+    if made:
+        display.update({made[0].grad_names[p]: "d" + p for p in kind.params})
+        display.update({p: "d" + p for p in kind.params})
+        for param in kind.params:
+            parts["d" + param].label = made[0].grad_names[param]
+    return display
 
 
 def _prepared(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment, grade: LayerGrade,
@@ -205,14 +195,6 @@ def _prepared(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assig
         grade.error = exc.detail
         return None
     return factory, flat, form
-
-
-def _specs(kind: Kind, assignment: Assignment, seed: int, flat: bool,
-           form: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
-    """The layer's cases: the drawn ones with what the probes found (`form`) put in, each once."""
-    specs = [({**drawn, **form}, finite_only) for drawn, finite_only in
-             draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat)]
-    return list({repr((sorted(s.items()), f)): (s, f) for s, f in specs}.values())
 
 
 def _settled(grade: LayerGrade, tally: Tally, kind: Kind, assignment: Assignment, single: list[str],

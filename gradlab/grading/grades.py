@@ -29,6 +29,9 @@ class LayerGrade:
     fix_note: str = ""
     #: what `gradlab check` would warn of on this layer (a convention read, a write into dout): no points lost
     warnings: list[str] = field(default_factory=list)
+    #: the codes its drawn cases alone showed, before the extreme ones (inputs beyond exp's overflow): whether it only
+    #: crashed, and is to be tried one sample at a time, is decided on these as `gradlab check` decides it
+    drawn_codes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
