@@ -38,6 +38,21 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 2}
 
 
+def logits_for_probabilities(case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                             **more: Any) -> tuple[str, str] | None:
+    """dx = c·(x - t) where the true one is c·(sigmoid(x) - t): the logits where their sigmoid belongs, the
+    derivative taken at the wrong array. Else the count a dx leaves out of the mean."""
+    t = case.t
+    if name == "x" and t is not None and t.shape == numeric.shape and np.any(numeric):
+        true, slip = 1.0 / (1.0 + np.exp(-case.x)) - t, case.x - t
+        c = float(np.sum(numeric * true) / max(float(np.sum(true * true)), 1e-300))
+        norm = float(np.linalg.norm(numeric))
+        if np.linalg.norm(c * true - numeric) <= 1e-6 * norm and np.linalg.norm(c * slip - analytic) <= 1e-6 * norm:
+            return "wrong-input", ("dx is (x - t) where (sigmoid(x) - t) belongs: the logits are used where their "
+                                   "sigmoid, the predicted probability, belongs")
+    return mean_over_elements(case, name, analytic, numeric, output, **more)
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     """The mean over every output (PyTorch's), then the sum over a sample's outputs averaged over N."""
     assert case.t is not None
@@ -49,6 +64,6 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 KIND = Kind(
     "bce_with_logits", ("bcewithlogits", "binarycrossentropywithlogits", "sigmoidbinarycrossentropy", "sigmoidbce"),
     build, draw_shape, batch_spec, loss_functions=("bce_with_logits", "binary_cross_entropy_with_logits"),
-    is_loss=True, scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=mean_over_elements,
+    is_loss=True, scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=logits_for_probabilities,
     backward_takes_output=True,
 )
