@@ -304,6 +304,20 @@ def _signature(fn: Any) -> inspect.Signature:
     return inspect.signature(fn)
 
 
+def keyword_it_takes(fn: Callable[..., Any], names: tuple[str, ...]) -> str | None:
+    """The first of `names` that `fn` names as a parameter; else the first, when `fn` takes **kwargs; else None. A
+    forward wrapped by a decorator (`forward(self, X, training=False, *args, **kwargs)`) passes its keywords on to
+    the layer's own forward, which takes only the one the wrapper names."""
+    try:
+        params = signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    named = next((n for n in names if n in params), None)
+    if named is not None:
+        return named
+    return names[0] if names and any(p.kind is p.VAR_KEYWORD for p in params.values()) else None
+
+
 def accepts(fn: Callable[..., Any], name: str) -> bool:
     try:
         params = signature(fn).parameters

@@ -88,6 +88,23 @@ def predictions_then_labels(fn: Any) -> bool:
     return len(names) >= 2 and names[0] in _PREDICTION_NAMES and names[1] in LABEL_NAMES
 
 
+#: how a stateless layer names the input it is given again in `backward(x, top_diff)`, and the upstream gradient
+_INPUT_NAMES = ("x", "inputs", "input", "z", "a", "x_in", "input_data")
+_UPSTREAM_NAMES = ("top_diff", "dout", "dy", "dz", "grad", "grad_output", "grad_out", "delta", "dvalues", "d_out",
+                   "output_gradient", "output_grad", "upstream", "upstream_grad", "diff", "error", "err", "da")
+
+
+def input_then_gradient(fn: Any) -> bool:
+    """Whether `fn` is a backward given the forward's input again, then the upstream gradient: `backward(x,
+    top_diff)`, the activations of a popular RNN-from-scratch tutorial, which keep nothing between the two calls."""
+    try:
+        params = [p for p in signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    except (TypeError, ValueError):
+        return False
+    return len(params) == 2 and params[0].name.lower() in _INPUT_NAMES and params[1].name.lower() in _UPSTREAM_NAMES
+
+
 def required_count(fn: Any) -> int:
     try:
         return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)

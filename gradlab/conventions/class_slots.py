@@ -84,9 +84,12 @@ def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _S
 
 def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
     bare = key.lstrip("_")
-    # dLdW: CMU 11-785's spelling; dWeights: the nnfs book's dweights written in camel case by a learner
+    # dLdW: CMU 11-785's spelling; dWeights: the nnfs book's dweights written in camel case by a learner; dw beside
+    # weight (Georgia Tech's CS 7643 layers: self.weight, self.bias, then self.dw, self.db); gradient_weights (the
+    # FAU deep-learning exercises' property)
     names = [f"d{key}", f"d_{bare}", f"_d{bare}", f"grad_{bare}", f"{bare}_grad", f"{bare}_gradient",
-             f"d{bare}", f"grad{bare}", f"d{canonical}", f"dLd{bare}", f"d{bare[:1].upper()}{bare[1:]}"]
+             f"d{bare}", f"grad{bare}", f"d{canonical}", f"dLd{bare}", f"d{bare[:1].upper()}{bare[1:]}",
+             f"d{canonical.lower()}", f"gradient_{bare}"]
     return [_attr_get(obj, n) for n in dict.fromkeys(names)]
 
 

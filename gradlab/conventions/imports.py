@@ -144,7 +144,10 @@ def _walk(path: Path) -> tuple[list[Path], list[Path]]:
             # folders inside the package first: a library whose repository root is a package too (library/ with
             # __init__.py holding nnfs/) imports `from nnfs.utils import ...` as its own top-level package
             inside = [f for f in path.parents if f.is_relative_to(roots[0]) and f != roots[0]] if package else []
-            provider = next((f for f in [*inside, *_above(roots[0])] if _provides(f, top)), None)
+            # or a folder without __init__.py anywhere down to the module (deeplearning.ai exports importing
+            # `from course5.week_01.Test.rnn.utils import *` from the repository root)
+            provider = next((f for f in [*inside, *_above(roots[0])]
+                             if _provides(f, top) or (f / top).is_dir() and _dotted_files(f, dotted)), None)
             if provider is not None and provider not in roots:
                 roots.append(provider)
                 found_there = _dotted_files(provider, dotted) or []

@@ -173,7 +173,7 @@ def _call(what: str, fn: Any) -> Any:
         return fn()
     except ModelError as exc:
         raise _Stop(Finding("crashed", FAIL, str(exc))) from None
-    except Exception as exc:  # the user's error, in one line, is the finding
+    except (Exception, SystemExit) as exc:  # the user's error, in one line, is the finding (exit() ends no checker)
         raise _Stop(Finding("crashed", FAIL, f"{what} raised {type(exc).__name__}: {exc}"),
                     not_run=not_runnable_here(exc)) from exc
 

@@ -1,0 +1,56 @@
+"""Conventions of published code that session 27's reach study (issue 10) found gradlab could not take as published:
+each test checks a folder of tests/reach10/ (this project's own files, written in the convention met in the wild, see
+its README) as a new user would, and a twin with one bug per layer shows the check could have failed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.check_many import check_paths
+from gradlab.cli.main import main
+
+HERE = Path(__file__).parent / "reach10"
+
+
+def _verdicts(path: Path, examples: int = 3) -> dict[str, tuple[str, list[str]]]:
+    outcome = check_paths([path], examples=examples, seed=0)
+    assert outcome.errors == []
+    return {r.name: (r.verdict, r.bug_codes) for r in outcome.reports}
+
+
+@pytest.mark.parametrize(("folder", "right", "buggy"), [
+    # self.weight with self.dw, self.bias with self.db: the gradients were looked for as dweight and dbias only
+    ("weight_dw", {"Linear": "pass"}, {"Linear": ["extra-batch-mean"]}),
+    # the wrapper names `training` and passes **kwargs on: gradlab gave train_flg, which the layer's forward refused
+    ("decorated_forward", {"Sigmoid": "pass", "Tanh": "pass"}, {"Sigmoid": ["scaled"], "Tanh": ["sign-flip"]}),
+    # backward() returning nothing, its gradient left in self.dinputs
+    ("backward_keeps_result", {"MSE": "pass"}, {"MSE": ["sign-flip"]}),
+    # backward(x, top_diff) was taken for backward(dout, learning_rate): called with dout as x
+    ("input_again", {"Sigmoid": "pass", "Tanh": "pass"}, {"Sigmoid": ["scaled"], "Tanh": ["sign-flip"]}),
+    # an embedding's backward returning dW was read as returning dx, and dW as never computed
+    ("embedding_returns_dw", {"Embedding": "pass"}, {"Embedding": ["dropped-term"]}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
+    assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right
+    assert {k: codes for k, (v, codes) in _verdicts(HERE / f"{folder}_buggy").items() if v == "fail"} == buggy
+
+
+def test_an_exercise_importing_its_helpers_by_their_path_from_the_repository_root_is_imported(monkeypatch):
+    # `from course1.week_02.helpers.acts import sigmoid` with no __init__.py on the way: run from the root holding course1/
+    monkeypatch.chdir(HERE / "dotted_from_root")
+    assert _verdicts(Path("course1")) == {"sigmoid": ("pass", [])}
+    monkeypatch.chdir(HERE / "dotted_from_root_buggy")
+    assert _verdicts(Path("course1"))["sigmoid"][0] == "fail"
+
+
+@pytest.mark.parametrize(("folder", "verdict"), [("model_exits", "pass"), ("model_exits_buggy", "fail")])
+def test_a_net_calling_exit_on_labels_it_does_not_take_is_checked_and_the_checker_goes_on(folder, verdict, tmp_path):
+    # the net's loss prints and calls exit() on index labels: the whole check used to end there, status 0, no result
+    out = tmp_path / "out.json"
+    status = main(["check", str(HERE / folder), "--no-fix-search", "--examples", "2", "--json", str(out)])
+    layers = json.loads(out.read_text())["layers"]
+    assert [(entry["name"], entry["verdict"]) for entry in layers] == [("TwoLayerNet", verdict)]
+    assert status == (0 if verdict == "pass" else 1)
