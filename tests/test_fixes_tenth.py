@@ -11,6 +11,7 @@ the input's shape; a spatial batch norm's flattening, not a group norm's groupin
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -24,9 +25,12 @@ from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.crashes import crash_edits
+from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
+from gradlab.fixes.spans import Text
 from gradlab.fixes.stable import stable_edits
+from gradlab.fixes.updates import update_edits
 
 HEAD = "import numpy as np\n\n\n"
 
@@ -148,8 +152,9 @@ class Sigmoid:
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the
 #: batch axis 0 where samples are coupled now come first, wherever they are (a helper's softmax), and a tuple of axes
-#: with 0 among them is offered without it
-AXIS_LAYERS: dict[str, Layer] = {
+#: with 0 among them is offered without it (generator None: the rule of `candidates`); an update with a step size of
+#: its own in backward is taken out by the update family among the first candidates, not late as any statement is
+EARLY_LAYERS: dict[str, Layer] = {
     # a softmax loss normalised over the batch, in a helper the loss function calls
     "batch-axis-helper": Layer("softmax_loss", None, """\
 def _probabilities(scores):
@@ -192,8 +197,32 @@ class GroupNorm:
 """, "mean(axis=(0, 2, 3, 4), keepdims=True) + self.eps", "mean(axis=(2, 3, 4), keepdims=True) + self.eps",
         "self.dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)",
         "self.dbeta = 2 * dout.sum(axis=(0, 2, 3), keepdims=True)"),
+    # an SGD step with a step size of its own inside a backward that is given no learning rate, on a weight the
+    # backward unpacks from the second volume's `self.params` (an update of `self.W` the order family takes out)
+    "update": Layer("Linear", update_edits, """\
+# gradlab: kind=affine
+class Linear:
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return x @ W + b
+
+    def backward(self, dout):
+        W, b = self.params
+        dW = self.x.T @ dout
+        W -= 0.1 * dW
+        dx = dout @ W.T
+        self.grads[0][...] = dW
+        self.grads[1][...] = dout.sum(axis=0)
+        return dx
+""", "        W -= 0.1 * dW\n", "", "dx = dout @ W.T", "dx = dout @ W"),
 }
-ALL = {**LAYERS, **AXIS_LAYERS}
+ALL = {**LAYERS, **EARLY_LAYERS}
 
 
 def _entry(path: Path, name: str):
@@ -260,13 +289,12 @@ def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, mon
     assert all(apply(site.text, cand) != right for _, cand in candidates(site, report)), family
 
 
-@pytest.mark.parametrize("family", sorted(AXIS_LAYERS))
-def test_a_reduction_over_the_batch_axis_is_tried_early_when_samples_are_coupled(family, tmp_path, monkeypatch):
-    # the right text among the first candidates; without the rule that puts such edits first, far behind them
-    layer = AXIS_LAYERS[family]
+@pytest.mark.parametrize("family", sorted(EARLY_LAYERS))
+def test_the_right_edit_is_tried_among_the_first_where_it_was_tried_late_or_never(family, tmp_path, monkeypatch):
+    # the right text among the first candidates; without the rule that puts it first (or its family), far behind them
+    layer = EARLY_LAYERS[family]
     entry = _entry(_write(tmp_path, family, layer.source), layer.name)
     report = check_entry(entry, examples=20, seed=0)
-    assert "couples-samples" in report.bug_codes, report.bug_codes
     site = locate(entry)
     right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
 
@@ -274,5 +302,22 @@ def test_a_reduction_over_the_batch_axis_is_tried_early_when_samples_are_coupled
         return next(i for i, (_, cand) in enumerate(candidates(site, report)) if apply(site.text, cand) == right)
 
     assert rank() < 10
-    monkeypatch.setattr(candidates_module, "_off_batch_axis", lambda source, cand: False)
+    if layer.generator is None:
+        assert "couples-samples" in report.bug_codes, report.bug_codes
+        monkeypatch.setattr(candidates_module, "_off_batch_axis", lambda source, cand: False)
+    else:
+        monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
     assert rank() > 10
+
+
+def test_an_update_by_the_learning_rate_backward_is_given_is_not_offered_for_deletion(tmp_path):
+    # the convention `backward(grad, learning_rate)` updates inside backward by design: its step is the caller's
+    source = EARLY_LAYERS["update"].source.replace("def backward(self, dout):", "def backward(self, dout, lr):")
+    tree = ast.parse(source.replace("W -= 0.1 * dW", "W -= lr * dW"))
+    func = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "backward")
+    ctx = Context(Text(source))
+    assert not [c for st in func.body for c in update_edits(st, ctx, func)]
+    # the same line with the step size written in it is offered
+    tree = ast.parse(EARLY_LAYERS["update"].source)
+    func = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "backward")
+    assert [c for st in func.body for c in update_edits(st, Context(Text(EARLY_LAYERS["update"].source)), func)]

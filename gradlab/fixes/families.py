@@ -44,6 +44,7 @@ from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unravel import unravel_edits
+from gradlab.fixes.updates import update_edits
 from gradlab.fixes.upstream import upstream_edits
 from gradlab.fixes.views import view_edits
 from gradlab.fixes.windows import window_edits
@@ -62,7 +63,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
-                                     stable_edits)
+                                     stable_edits, update_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
