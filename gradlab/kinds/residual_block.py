@@ -12,6 +12,7 @@ Non-goal: convolutional blocks on (N, C, H, W) (a `# gradlab: kind=generic` comm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,30 @@ def batch_spec(convention: str) -> Spec:
     return {"D": 4, "H": 3}
 
 
+@dataclass(frozen=True)
+class SkipPathDropped:
+    """`Kind.explain`: dx that lacks exactly the skip path's share, dout itself (or dout through a ReLU after the
+    sum, where the output is positive): x + branch(x) was differentiated as branch(x) alone. The general diagnosis
+    sees a gradient right in no element and says mismatch; what is missing is one known term."""
+
+    #: `Kind.explain` protocol: the skip path's share is dout
+    reads_upstream: bool = True
+
+    def __call__(self, case: Case, name: str, analytic: np.ndarray, numeric: np.ndarray, output: Any,
+                 upstream: np.ndarray | None = None, **_: Any) -> tuple[str, str] | None:
+        if name != "x" or upstream is None or upstream.shape != numeric.shape or analytic.shape != numeric.shape:
+            return None
+        missing = numeric - analytic
+        norm = float(np.linalg.norm(numeric))
+        shares = [upstream] + ([upstream * (output > 0)] if np.shape(output) == upstream.shape else [])
+        if any(np.any(share) and np.linalg.norm(missing - share) <= 1e-6 * norm for share in shares):
+            return "dropped-term", ("dx lacks the skip connection's share: out = x + branch(x), so dx is dout (through "
+                                    "the activation after the sum, if any) plus the branch's gradient; add dout to dx")
+        return None
+
+
 KIND = Kind(
     "residual_block", ("residualblock", "resblock", "residuallayer", "residual", "skipblock"), build, draw_shape,
     batch_spec, function_stems=("residual_block", "res_block", "resblock", "residual"), params=("W1", "b1", "W2", "b2"),
+    explain=SkipPathDropped(),
 )
