@@ -55,7 +55,7 @@ def test_a_class_name_is_read_as_words(name, kind):
     ("affine_batch_relu", "affine_bn_relu"), ("affine_layer_relu", "affine_ln_relu"),
     ("conv_batch_relu", "conv_bn_relu"),
     ("residual_block", "residual_block"), ("birnn", "birnn"), ("bidirectional_rnn", "birnn"),
-    ("relu_affine", None), ("affine_relu_dropout", None),
+    ("relu_affine", None), ("affine_relu_dropout", None), ("_rnn", None),
 ])
 def test_a_function_stem_is_read_as_words_in_their_order(stem, kind):
     found = kind_for_stem(stem)

@@ -158,6 +158,8 @@ def kind_for_stem(stem: str) -> Kind | None:
     found = next((k for k in KINDS.values() if stem in k.function_stems or stem in k.course_stems), None)
     if found is not None:
         return found
+    if stem.startswith("_"):
+        return None  # a private helper (`_rnn_forward`) is a step of some layer, not a layer
     # CS231n students' synonyms of a stem (`affine_batch_relu`, `affine_layer_relu`): its words in their order
     keys = words_in_order(name_words(stem))
     return next((k for k in KINDS.values() if keys & {s.replace("_", "") for s in k.function_stems}), None)
