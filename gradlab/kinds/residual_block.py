@@ -61,7 +61,8 @@ class SkipPathDropped:
 
 
 KIND = Kind(
-    "residual_block", ("residualblock", "resblock", "residuallayer", "residual", "skipblock"), build, draw_shape,
-    batch_spec, function_stems=("residual_block", "res_block", "resblock", "residual"), params=("W1", "b1", "W2", "b2"),
+    # not a bare `Residual`: frameworks name so a wrapper around another layer (`Residual(fn)`), no block of weights
+    "residual_block", ("residualblock", "resblock"), build, draw_shape,
+    batch_spec, function_stems=("residual_block", "res_block", "resblock"), params=("W1", "b1", "W2", "b2"),
     explain=SkipPathDropped(),
 )
