@@ -5,7 +5,8 @@ the numbers shows (a gradient moved by the pad needs a width of 3 or more to be 
 reads `mismatch`, the largest failing case the search met on the way, then the kind's own fixed case of the
 batch-versus-per-sample run, is asked; the first whose failure a more precise code names is shown instead (the
 report still names the smallest failing case). A factor is no such code: one fits any gradient with one live
-element per sample (a loss's one-hot class) on any case.
+element per sample (a loss's one-hot class) on any case. An axis order read on the smallest case gives way to a
+reordering a larger case shows in no axis order (`misrouted`).
 Non-goal: running the cases (`gradlab.cases.runner` gives `run`).
 """
 
@@ -36,13 +37,20 @@ def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
     the module docstring). A gradient all zero on the smallest case may be zero there only: a loop whose range
     stops one short (range(out_h - 1)) runs no step when the output is one pixel high, and on a larger case leaves
     out only the last row's terms. zero-gradient means all zero, so a case where every gradient is no longer all
-    zero, and a more precise code names the failure, is shown instead; one that stays all zero stays zero-gradient."""
+    zero, and a more precise code names the failure, is shown instead; one that stays all zero stays zero-gradient.
+    A gradient read as `transposed` on the smallest case (its values in an axis order of it) is shown where a larger
+    case reads `misrouted` (in no axis order): a pooling window of one element is an identity, where a max pool's
+    gradient sent to another window's maximum is any reordering at all, an axis order among them."""
     weak = set(failing.bug_codes)
     kind = KINDS.get(entry.kind)
     fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
     for other in (largest, fixed):
         case = run(other) if isinstance(other, dict) else other
         if case is None or not case.failed or ("zero-gradient" in weak and "zero-gradient" in case.bug_codes):
+            continue
+        if weak == {"transposed"}:  # an axis order on the smallest case only: a window of one is an identity
+            if "misrouted" in case.bug_codes and "transposed" not in case.bug_codes:
+                return case, case.bug_codes
             continue
         if set(case.bug_codes) - {"mismatch", "crashed", "zero-gradient", *FACTOR_CODES}:
             return case, case.bug_codes

@@ -26,6 +26,7 @@ import numpy as np
 
 from gradlab.core import (
     diagnose_axes,
+    diagnose_blocks,
     diagnose_factors,
     diagnose_formula,
     diagnose_routes,
@@ -215,7 +216,8 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     # one term with the wrong sign: exact negatives where it is alone (before the patterns a partial match fits)
-    found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence, rtol=rtol)
+    found = diagnose_sign.flipped_in_part(name, a, n, jacobians, evidence, rtol=rtol) or \
+        diagnose_sign.flipped_through_a_block(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     found_here = _positions_or_axes(name, a, n, upstream, evidence, jacobians)
@@ -238,8 +240,8 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     if diagnose_axes.transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
     if diagnose_axes.permuted_values(a, n):
-        return Diagnosis("transposed", f"{name} holds exactly the right values, in the wrong positions: "
-                         "an axis order (a transpose or reshape) is off")
+        moved = diagnose_blocks.moved_values(name, a, n)
+        return Diagnosis(moved.code, moved.sentence)
     axes = diagnose_axes.wrong_reduction_of(a, n, upstream)
     if axes is not None:
         return Diagnosis("wrong-reduction", f"{name} is dout summed over axes {axes}, the wrong axes")
@@ -261,7 +263,8 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     # loss whose mask lets nothing through here, asked on a larger batch
     found = diagnose_where.upstream_summed_elsewhere(name, evidence) or \
         diagnose_where.error_along_output(name, evidence) or diagnose_routes.rows_moved(name, jacobians) or \
-        (diagnose_routes.loss_routed_on_a_larger_batch(name, evidence) if not np.any(n) else None)
+        (diagnose_routes.loss_routed_on_a_larger_batch(name, evidence) if not np.any(n) else None) or \
+        diagnose_blocks.routed_through_a_parameter(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     return None

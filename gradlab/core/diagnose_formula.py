@@ -137,11 +137,44 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
                 other = "x * g'(x)" if what.startswith("g(x)") else "g(x) = y / x"
                 return Found("dropped-term", f"{name} is dout * {what} alone: the layer is y = x * g(x), whose "
                              f"derivative g(x) + x * g'(x) is a product rule, and the term {other} is missing")
+        found = _term_scaled(name, a, n, term, usable, tol)
+        if found is not None:
+            return found
     return Found("mismatch", f"{name} is wrong on {int(wrong.sum())} of {a.size} elements, and each element of dx "
                  "depends on its own x and dout alone (the Jacobian is diagonal), so no path or term between "
                  "elements can be missing: the derivative's formula itself is wrong (e.g. 1 - tanh(x) or "
                  "(1 - tanh(x))**2 where 1 - tanh(x)**2 belongs). Write f'(x) out and compare it with a finite "
                  "difference at one point")
+
+
+#: one term of a product rule "is c times itself" when a constant c leaves at most this fraction of the error
+TERM_FIT = 1e-3
+
+
+def _term_scaled(name: str, a: np.ndarray, n: np.ndarray, term: np.ndarray, usable: np.ndarray,
+                 tol: float) -> Found | None:
+    """dx of y = x * g(x) whose error a - n is one constant times one of the product rule's terms (dout * g(x) or
+    dout * x * g'(x)): that term is written c times (a 0.5 or a 2 left out of GELU's x * (1 - t**2) * c'), the
+    other is right. `scaled`, as DESIGN.md has a constant factor: a constant is what to look for, and nothing is
+    missing (no dropped term); the whole gradient is no multiple of the true one (the factor fit said so first).
+    Needs at least three usable elements, so that one fitted number is tested on two more."""
+    if int(usable.sum()) < 3:
+        return None
+    error = (a - n)[usable]
+    for part, what in ((term[usable], "g(x) = y / x"), ((n - term)[usable], "x * g'(x)")):
+        size = float(np.vdot(part, part))
+        if size <= 0 or norm(part) <= tol:
+            continue
+        k = float(np.vdot(error, part)) / size
+        c = 1.0 + k
+        if abs(k) < 0.02 or abs(c) < 0.02 or abs(c + 1.0) <= 0.02:  # no factor; the term dropped; its sign
+            continue
+        if norm(error - k * part) <= TERM_FIT * norm(error) and np.all(np.abs(error - k * part) <= tol):
+            return Found("scaled", f"{name} is right but for one term of its product rule: the layer is y = x * g(x), "
+                         f"whose derivative is g(x) + x * g'(x), and the term {what} is {c:.4g} times what it "
+                         "should be, the other term right (a constant such as 0.5 or 2 left out of that term, or one "
+                         "too many)")
+    return None
 
 
 #: a branch's elements must be at least this many, on the larger input, for one factor there to be evidence

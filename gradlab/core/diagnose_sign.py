@@ -9,18 +9,25 @@ Entry by entry of the Jacobians the same holds for a term that shares every elem
 stands alone at some entries (softmax's -y y^T off the diagonal, written +y y^T).
 For a loss, the term that reads the labels is asked directly: with other labels, dx must change by what the
 true gradient changes by; changing by its negative is that term's sign flipped.
-Non-goal: a flipped term that is nowhere alone (a GRU's dx = dt Wxh^T + ... with one product negated):
-the values cannot tell it from any other wrong formula, so it keeps what the rest of diagnosis says.
+A flipped term that is nowhere alone (a GRU's dx = dt Wxh^T + ... with one product negated) the values cannot
+tell from any other wrong formula; the layer can, where the term reads a parameter (or one block of a stacked one)
+that no other term of the gradient reads: with that block negated after the forward, backward returns the true
+gradient (`flipped_through_a_block`).
+Non-goal: a flipped term that reads no parameter of its own and is nowhere alone: it keeps what the rest of
+diagnosis says.
 """
 
 from __future__ import annotations
 
-__all__ = ["flipped_in_part"]
+__all__ = ["flipped_in_part", "flipped_through_a_block"]
+
+import warnings
 
 import numpy as np
 
-from gradlab.core.diagnose_where import Found
+from gradlab.core.diagnose_where import Found, agrees, norm
 from gradlab.core.evidence import Evidence
+from gradlab.core.protocol import grad_name
 
 #: an element is "not small" above this fraction of the largest true one: below it, a value a rounding
 #: error away from zero would count as its own negative
@@ -111,3 +118,71 @@ def _labels_term_flipped(name: str, ev: Evidence | None, rtol: float) -> Found |
                  f"labels, {name} changes by exactly -1 times what the true gradient changes by: the term that reads "
                  "the labels has its sign flipped (e.g. dx[range(N), y] += 1 where -= 1 belongs, "
                  "or t - y where y - t belongs in one of the terms)")
+
+
+#: a stacked parameter is asked in 1 to this many blocks along each axis (a GRU stacks 3 gates, an LSTM 4)
+MAX_BLOCKS = 4
+
+
+def _blocks(shape: tuple[int, ...]) -> list[tuple[str, tuple[slice, ...]]]:
+    """The blocks of a 2-D parameter a term may read alone, each as (how the user would index it, the index): the
+    whole, then k equal column blocks and k equal row blocks for k = 2..MAX_BLOCKS."""
+    if len(shape) != 2:
+        return []
+    found: list[tuple[str, tuple[slice, ...]]] = [("", (slice(None), slice(None)))]
+    rows, cols = shape
+    for k in range(2, MAX_BLOCKS + 1):
+        if cols % k == 0:
+            w = cols // k
+            found += [(f"[:, {j * w}:{(j + 1) * w}]", (slice(None), slice(j * w, (j + 1) * w))) for j in range(k)]
+        if rows % k == 0:
+            w = rows // k
+            found += [(f"[{j * w}:{(j + 1) * w}]", (slice(j * w, (j + 1) * w), slice(None))) for j in range(k)]
+    return found
+
+
+def flipped_through_a_block(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """One term of `name` has the wrong sign, the one that reads a parameter (or a block of a stacked one) no other
+    term reads: with that block's values negated after the forward, backward returns the true `name` (a GRU's
+    dx = -(dt @ Wxh.T) + ..., where Wxh = Wx[:, 2H:] is read by that term alone)."""
+    if ev is None or ev.G is None or a.shape != n.shape:
+        return None
+    error = norm(a - n)
+    for key, p in ev.layer.params.items():
+        if key == ev.target or not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            continue
+        for said, index in _blocks(p.shape):
+            if agrees(_backward_with_block_negated(ev, p, index), n, error):
+                spelled = grad_name(ev.layer, key)
+                spelled = spelled[1:] if spelled.startswith("d") and spelled[1:].isidentifier() else key
+                return Found("sign-flip", f"one term of {name} has its sign flipped: the term that reads "
+                             f"{spelled}{said}, which no other term of {name} reads. With those values negated after "
+                             f"the forward, backward returns the true {name} (e.g. dx = -(dt @ Wxh.T) + ... where "
+                             "+ belongs)")
+    return None
+
+
+def _backward_with_block_negated(ev: Evidence, p: np.ndarray, index: tuple[slice, ...]) -> np.ndarray | None:
+    """The target's gradient (user's orientation) after the case's forward, with p[index] negated in place (a
+    cache holds the parameter itself, or views of it); p put back after."""
+    assert ev.G is not None
+    saved = p.copy()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ev.reset()
+            ev.layer.forward(ev.x, ev.t)
+            p[index] = -saved[index]
+            dx, grads = ev.layer.backward(ev.G.copy())
+        g = dx if ev.target == "x" else grads.get(ev.target)
+        if g is None or np.shape(g) != ev.arr.shape:
+            return None
+        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a layer that cannot answer leaves the hypothesis untested
+        return None
+    finally:
+        p[...] = saved
+        try:
+            ev.layer.forward(ev.x, ev.t)
+        except Exception:  # noqa: BLE001 - its crash is reported by the step that owns it
+            pass

@@ -277,6 +277,7 @@ def error_along_output(name: str, ev: Evidence | None) -> Found | None:
     if y.shape[1] < 2 or not np.all(np.any(y != 0, axis=1)):
         return None
     D = jac[0] - jac[1]
+    factors = []
     for G in (G1, np.random.default_rng(3).standard_normal(G1.shape)):
         d = (G.reshape(-1) @ D).reshape(N, -1)
         if not norm(d):
@@ -284,9 +285,31 @@ def error_along_output(name: str, ev: Evidence | None) -> Found | None:
         alpha = np.sum(d * y, axis=1, keepdims=True) / np.sum(y * y, axis=1, keepdims=True)
         if norm(d - alpha * y) > FITS * norm(d):
             return None
+        factors.append(_factor_of_the_term(alpha.reshape(-1), np.sum(y * G.reshape(N, -1), axis=1)))
+    c = factors[0]
+    if c is not None and all(f is not None and abs(f - c) <= 0.02 * max(abs(c), 1.0) for f in factors):
+        if abs(c + 1.0) <= 0.02:
+            return Found("sign-flip", f"{name}'s error is, in every sample, -2 times y * sum(y * dout): the term "
+                         "-y * sum(y * dout) of softmax's Jacobian diag(y) - y y^T is written with its sign flipped")
+        if abs(c) > 0.02:
+            return Found("scaled", f"{name}'s error is, in every sample, a multiple of y * sum(y * dout): the term "
+                         f"-y * sum(y * dout) of softmax's Jacobian diag(y) - y y^T is {c:.4g} times what it should "
+                         "be, the diagonal part y * dout right (a constant left in or out of that term)")
     return Found("dropped-term", f"{name}'s error is, in every sample, a multiple of the output y: a term along "
                  "y is missing, such as -y * sum(y * dout) over each sample's features (softmax's Jacobian is "
                  "diag(y) - y y^T; y * dout alone keeps only its diagonal)")
+
+
+def _factor_of_the_term(alpha: np.ndarray, s: np.ndarray) -> float | None:
+    """c when the error's multiple of y in each sample, alpha, is (1 - c) * sum(y * dout) = (1 - c) * s: backward
+    wrote the term -y * s times c (0: dropped, -1: its sign flipped); None when alpha is no one multiple of s."""
+    size = float(np.vdot(s, s))
+    if size <= 0.0:
+        return None
+    k = float(np.vdot(alpha, s)) / size
+    if norm(alpha - k * s) > FITS * max(norm(alpha), 1e-300):
+        return None
+    return 1.0 - k
 
 
 def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None) -> Found | None:

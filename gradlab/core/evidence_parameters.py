@@ -82,6 +82,23 @@ class ParameterQuestions(LayerOnCase):
                 found[grad_name(self.layer, other)] = user_view(self.layer, other)(g)
         return found
 
+    def gradient_pair(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(backward's gradient, the true gradient) of parameter `key`, in gradlab's orientation (the one the layer
+        holds it in), for the case's upstream gradient; None when backward gives none of its shape."""
+        G, p = self.G, self.layer.params.get(key)
+        if G is None or not isinstance(p, np.ndarray):
+            return None
+
+        def ask() -> tuple[np.ndarray, np.ndarray] | None:
+            _, grads = self._backward_after_forward(self.x, self.t, G.copy())
+            g = grads.get(key)
+            if g is None or np.shape(g) != p.shape:
+                return None
+            mine = np.array(g, dtype=np.float64)
+            return mine, self._numeric_of(p, G)
+
+        return self._quietly(ask)
+
     def analytic_gradients(self) -> dict[str, np.ndarray]:
         """The parameters' gradients the layer's own backward gives for the upstream gradient, by the user's
         spelling of each (`dbeta`), in the user's orientation."""

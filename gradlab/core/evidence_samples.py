@@ -8,6 +8,7 @@ Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are meas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -32,12 +33,12 @@ class SampleQuestions(LayerOnCase):
             return None
         # two other samples, one at a time: a shifted copy of sample 0 (a softmax over the batch of saturated
         # logits would not move for a sample far away) and one unlike it (a mean is unmoved by a copy)
-        others = (self.x[:1] + 1.0, -1.7 * self.x[:1] + 0.3 * np.std(self.x) + 0.5)
+        others = (lambda v: v[:1] + 1.0, lambda v: -1.7 * v[:1] + 0.3 * np.std(v) + 0.5)
 
         def changed() -> bool:
             for other in others:
-                batch = np.concatenate([self.x, other], axis=0)
-                y = np.asarray(self.layer.forward(batch, None), dtype=np.float64)
+                batch = np.concatenate([self.x, other(self.x)], axis=0)
+                y = self._forward_with_rows(batch, other)
                 if y.shape[1:] != self.y0.shape[1:] or y.shape[0] != batch.shape[0]:
                     raise ValueError("not a per-sample output")
                 before, after = self.y0, y[:self.y0.shape[0]]
@@ -46,6 +47,31 @@ class SampleQuestions(LayerOnCase):
             return False
 
         return self._quietly(changed)
+
+    def _forward_with_rows(self, batch: np.ndarray, other: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """forward on `batch` (x and samples joined after it), with every parameter that holds one row per sample
+        (`Kind.batch_params`: an attention's decoder state h, a recurrent step's prev_h) joined by `other` of its
+        own rows as well, so that a batch of one can be asked about a second sample; those parameters put back."""
+        kind = getattr(self.layer, "kind", None)
+        hook = getattr(self.layer, "install_param", None)
+
+        def install(key: str, array: np.ndarray) -> None:  # as the protocol has it (`gradlab.core.protocol`)
+            if callable(hook):
+                hook(key, array)
+            else:
+                self.layer.params[key] = array
+
+        joined = {}
+        try:
+            for key in getattr(kind, "batch_params", ()):
+                p = self.layer.params.get(key)
+                if isinstance(p, np.ndarray) and p.ndim >= 1 and p.shape[0] == self.x.shape[0] < batch.shape[0]:
+                    joined[key] = p
+                    install(key, np.concatenate([p] + [other(p)] * (batch.shape[0] - p.shape[0]), axis=0))
+            return np.asarray(self.layer.forward(batch, None), dtype=np.float64)
+        finally:
+            for key, p in joined.items():
+                install(key, p)  # gradlab's own array, the very object, back in its place
 
     def gradient_depends_on_another_upstream(self) -> bool | None:
         """Whether sample 0's dx changes when only the other samples' upstream gradient does (the same forward

@@ -388,6 +388,37 @@ class NormLaw:
         j, shape = int(np.argmax(far)), (1, -1) + (1,) * (a.ndim - 2)
         z = (out - case.params["beta"].reshape(shape)) / case.params["gamma"].reshape(shape)
         z = self.right.rows(case, z)[j][self.right.rows(case, seen)[j]]
-        return ("mismatch", f"in training, {self.law}; {self.unit} {j} has (out − β)/γ of mean {z.mean():.4g} and "
-                f"standard deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong: is x normalised "
-                f"{self.right.label}, as (x − mean) / sqrt(var + eps)?")
+        broken = (f"in training, {self.law}; {self.unit} {j} has (out − β)/γ of mean {z.mean():.4g} and standard "
+                  f"deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong")
+        kept = self._kept_samples(forward, case, x, a, out)
+        if kept is not None:  # measured: more precise than a broken law, whatever else the forward got wrong
+            return ("couples-samples", f"forward mixes samples: the outputs of samples 0 to {kept - 1} changed when "
+                    f"only samples {kept} to {x.shape[0] - 1} changed, where each sample is normalised on its own "
+                    f"({broken}). {self.right_way}")
+        return ("mismatch", f"{broken}: is x normalised {self.right.label}, as (x − mean) / sqrt(var + eps)?")
+
+    def _kept_samples(self, forward: Callable[[np.ndarray], np.ndarray], case: Case, x: np.ndarray, a: np.ndarray,
+                      out: np.ndarray) -> int | None:
+        """K when the right grouping keeps samples apart (each group lies in one sample, read off the grouping
+        itself) and the outputs of samples 0..K-1 change when only the others change: the forward takes some
+        statistic over the batch (a mean over axis 0 beside a variance over the features). None otherwise, or
+        when the forward cannot be asked (another shape, a crash: the law's own sentence stands)."""
+        N = x.shape[0]
+        ids = np.broadcast_to(np.arange(N, dtype=np.float64).reshape((N,) + (1,) * (a.ndim - 1)), a.shape)
+        if self.right.layout is not None:
+            ids = self.right.layout(case, ids)
+        groups = self.right.rows(case, ids)
+        if N < 2 or not np.all(groups == groups[:, :1]):  # batch norm's groups span the batch: mixing is its job
+            return None
+        kept = N // 2
+        other = x.copy()
+        other[kept:] = law_input(x.shape, int(case.spec.get("seed", 0)) + 1)[kept:]
+        try:
+            out2 = np.asarray(forward(other), dtype=np.float64)
+        except Exception:  # noqa: BLE001
+            return None
+        if out2.shape != out.shape or not np.all(np.isfinite(out2)):
+            return None
+        # round-off of a per-sample statistic never depends on other rows; a batch statistic moves them by O(1)
+        scale = float(np.abs(out[:kept]).max(initial=0.0))
+        return None if np.allclose(out2[:kept], out[:kept], rtol=1e-6, atol=1e-6 * scale) else kept

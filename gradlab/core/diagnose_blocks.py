@@ -1,0 +1,190 @@
+"""Diagnosis of the right values at the wrong positions: an axis order (`transposed`) or another order (`misrouted`).
+
+A gradient that holds exactly the true values in other positions is one of two bugs, told apart by the positions:
+- `transposed`: the positions are an axis order of the array, as DESIGN.md has it: the values read with their axes
+  transposed, or flattened and reshaped in another axis order (a (N, H, W, C) gradient reshaped to (N, C, H, W)
+  without its transpose), an axis possibly split in two (the groups of a group norm);
+- `misrouted`, as DECISIONS.md has it ("the right values at the wrong positions"): any other order. A max pool whose
+  dout is flattened in another order than its argmax rows sends each output's gradient to another window's maximum;
+  an LSTM whose gate gradients are stacked i, f where f, i belongs holds dWx's columns in another order.
+And a gradient computed from such a misrouted one (dx = da @ Wx.T from the LSTM's reordered da) is no permutation
+of its own true values; the layer tells it: with the parameter's slices put in the order the misrouted gradient has
+them (after the forward, in place, as `gradlab.core.transposed_parameter` transposes one), backward returns the true
+gradient (`routed_through_a_parameter`).
+Non-goal: values that are not the true ones moved about (factors, dropped terms: `gradlab.core.diagnose`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from itertools import permutations
+
+import numpy as np
+
+from gradlab.core.diagnose_axes import close
+from gradlab.core.diagnose_where import Found, agrees, norm
+from gradlab.core.evidence import Evidence
+from gradlab.core.protocol import grad_name
+
+__all__ = ["axis_order", "moved_values", "routed_through_a_parameter", "slices_permuted"]
+
+#: axis orders are searched among arrays of at most this many axes (after one split): 5! = 120 orders
+MAX_ORDER_AXES = 5
+#: a parameter's slices are put in another order only for parameters up to this size (its true gradient: 2 calls
+#: per element)
+MAX_PARAMETER_SIZE = 256
+
+
+def _splits(shape: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+    """`shape` itself, then `shape` with one axis split in two factors (an axis read as (G, C // G))."""
+    yield shape
+    for i, size in enumerate(shape):
+        for k in range(2, size):
+            if size % k == 0:
+                yield shape[:i] + (k, size // k) + shape[i + 1:]
+
+
+def axis_order(a: np.ndarray, n: np.ndarray) -> bool:
+    """`a` is `n` read in another axis order: n (one axis possibly split) transposed, then reshaped to a's shape;
+    or the same of a giving n."""
+    if a.size != n.size:
+        return False
+    for first, second in ((n, a), (a, n)):
+        for shape in _splits(first.shape):
+            if len(shape) > MAX_ORDER_AXES:
+                continue
+            moved = first.reshape(shape)
+            for order in permutations(range(moved.ndim)):
+                if order != tuple(range(moved.ndim)) and close(moved.transpose(order).reshape(second.shape), second):
+                    return True
+    return False
+
+
+def slices_permuted(a: np.ndarray, n: np.ndarray) -> tuple[int, list[int]] | None:
+    """(axis, order) when a's slices along `axis` are n's in another order: a.take(order, axis) == ... read as
+    a[j] == n[order[j]] along that axis; None otherwise. Equal slices of n (two zero columns) may go either way."""
+    if a.shape != n.shape:
+        return None
+    for axis in range(a.ndim):
+        if a.shape[axis] < 2:
+            continue
+        mine, theirs = np.moveaxis(a, axis, 0), np.moveaxis(n, axis, 0)
+        scale = np.abs(n).max(initial=0.0)
+        order: list[int] = []
+        for j in range(mine.shape[0]):
+            k = next((k for k in range(theirs.shape[0]) if k not in order and
+                      np.all(np.abs(mine[j] - theirs[k]) <= 1e-4 * max(float(scale), 1e-300))), None)
+            if k is None:
+                break
+            order.append(k)
+        if len(order) == mine.shape[0] and order != sorted(order) and \
+                not close(np.take(n, order, axis=axis), n):  # equal slices swapped are no move at all
+            return axis, order
+    return None
+
+
+def _runs(order: list[int]) -> str:
+    """Where the slices that moved came from, as ranges: 'index 0-1 holds what belongs at 2-3, 2-3 what belongs at
+    0-1'."""
+    moved = [(j, k) for j, k in enumerate(order) if j != k]
+    parts, start = [], 0
+    while start < len(moved):
+        end = start
+        while end + 1 < len(moved) and moved[end + 1][0] == moved[end][0] + 1 and \
+                moved[end + 1][1] == moved[end][1] + 1:
+            end += 1
+        (j0, k0), (j1, k1) = moved[start], moved[end]
+        parts.append((f"{j0}-{j1}", f"{k0}-{k1}") if j1 > j0 else (str(j0), str(k0)))
+        start = end + 1
+    said = [f"{here} what belongs at {there}" for here, there in parts[:4]]
+    return "index " + said[0].replace(" what", " holds what", 1) + "".join(", " + p for p in said[1:]) + \
+        (", ..." if len(parts) > 4 else "")
+
+
+def _moved_block(a: np.ndarray, n: np.ndarray) -> tuple[slice, ...] | None:
+    """The smallest box holding every element where a and n differ, when it is not all of them: a block computed
+    apart (a stacked parameter's gate) is where the values moved."""
+    scale = max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0)), 1e-300)
+    where = np.argwhere(np.abs(a - n) > 1e-4 * scale)
+    if not len(where):
+        return None
+    box = tuple(slice(int(lo), int(hi) + 1) for lo, hi in zip(where.min(axis=0), where.max(axis=0)))
+    return None if all(b.stop - b.start == size for b, size in zip(box, a.shape)) else box
+
+
+def moved_values(name: str, a: np.ndarray, n: np.ndarray) -> Found:
+    """The sentence for a gradient whose values are exactly the true ones in other positions."""
+    if axis_order(a, n):
+        return Found("transposed", f"{name} holds exactly the right values, in the wrong positions: an axis order "
+                     "(a transpose or reshape) is off")
+    box = _moved_block(a, n)
+    if box is not None and close(np.sort(a[box], axis=None), np.sort(n[box], axis=None)) and axis_order(a[box], n[box]):
+        where = ", ".join(f"{b.start}:{b.stop}" for b in box)
+        return Found("transposed", f"{name} holds exactly the right values, in the wrong positions within its block "
+                     f"[{where}] (the rest is right): that block's axis order (a transpose or reshape) is off, as in a "
+                     "stacked gate's d_cand.T @ x where x.T @ d_cand belongs")
+    sliced = slices_permuted(a, n)
+    if sliced is not None:
+        axis, order = sliced
+        return Found("misrouted", f"{name} holds the right values, with its slices along axis {axis} in another order "
+                     f"({_runs(order)}): parts computed right were stacked or stored in the wrong order (gate "
+                     "gradients stacked in another order than the forward's gates, time steps stored reversed)")
+    return Found("misrouted", f"{name} holds exactly the right values, at the wrong positions, and in no axis order of "
+                 f"{name} (a transpose or reshape would be one): each output's gradient went to elements that "
+                 "belong to another output (e.g. dout flattened in another order than a max pool's stored argmax rows)")
+
+
+def routed_through_a_parameter(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`name` is computed from a gradient whose slices are in the wrong order: some parameter's gradient holds its
+    true slices in another order, and with that parameter's slices put in the same order after the forward, backward
+    returns the true `name` (dx = da @ Wx.T, from an LSTM's da with two gates' blocks swapped)."""
+    if ev is None or ev.G is None or a.shape != n.shape:
+        return None
+    error = norm(a - n)
+    for key, p in ev.layer.params.items():
+        if key == ev.target or not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating) \
+                or not 0 < p.size <= MAX_PARAMETER_SIZE or p.ndim < 1:
+            continue
+        pair = ev.gradient_pair(key)
+        if pair is None:
+            continue
+        sliced = slices_permuted(*pair)
+        if sliced is None:
+            continue
+        axis, order = sliced
+        g = _backward_with_slices(ev, p, axis, order)
+        if agrees(g, n, error):
+            said = grad_name(ev.layer, key)
+            return Found("misrouted", f"{name} is computed from a gradient routed to the wrong positions: {said} holds "
+                         f"its true slices along axis {axis} in another order ({_runs(order)}), and with "
+                         f"{said[1:] if said.startswith('d') else key}'s slices put in that order after the forward, "
+                         f"backward returns the true {name}: parts computed right were stacked in the wrong order "
+                         "(e.g. an LSTM's gate gradients stacked i, f where the forward's a[:, :H] is f)")
+    return None
+
+
+def _backward_with_slices(ev: Evidence, p: np.ndarray, axis: int, order: list[int]) -> np.ndarray | None:
+    """The target's gradient (user's orientation) after the case's forward, with p's slices along `axis` put in
+    `order` in place (the arrays a cache holds are the parameter itself); p put back after."""
+    assert ev.G is not None
+    saved = p.copy()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ev.reset()
+            ev.layer.forward(ev.x, ev.t)
+            p[...] = np.take(saved, order, axis=axis)
+            dx, grads = ev.layer.backward(ev.G.copy())
+        g = dx if ev.target == "x" else grads.get(ev.target)
+        if g is None or np.shape(g) != ev.arr.shape:
+            return None
+        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a layer that cannot answer leaves the hypothesis untested
+        return None
+    finally:
+        p[...] = saved
+        try:
+            ev.layer.forward(ev.x, ev.t)
+        except Exception:  # noqa: BLE001 - its crash is reported by the step that owns it
+            pass
