@@ -36,18 +36,19 @@ def product_rule_terms(x: np.ndarray, y: np.ndarray, gamma: float) -> dict[str, 
     """For each way courses write the loss, its gradient's two product-rule terms before any mean: the
     cross-entropy's derivative weighted by (1 - p_t)^γ, and the weight's own derivative times the cross-entropy."""
     out = {}
-    forms = {"softmax": (np.exp(x - x.max(axis=1, keepdims=True)), True),
-             "sigmoid": (_sigmoid(x), False), "probabilities": (x, True), "binary probabilities": (x, False)}
-    for form, (p, over_classes) in forms.items():
-        if form == "softmax":
-            p = p / p.sum(axis=1, keepdims=True)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    # each form: (p, whether p_t is over the classes, whether p is computed from logits)
+    forms = {"over classes, from logits": (e / e.sum(axis=1, keepdims=True), True, True),
+             "binary, from logits": (_sigmoid(x), False, True),
+             "over classes, on probabilities": (x, True, False), "binary, on probabilities": (x, False, False)}
+    for form, (p, over_classes, from_logits) in forms.items():
         if over_classes:
             pt = np.sum(p * y, axis=1, keepdims=True)
-            dpt = pt * (y - p) if form == "softmax" else y
+            dpt = pt * (y - p) if from_logits else y
         else:
             pt = np.where(y == 1, p, 1 - p)
             s = np.where(y == 1, 1.0, -1.0)
-            dpt = s * pt * (1 - pt) if form == "sigmoid" else s
+            dpt = s * pt * (1 - pt) if from_logits else s
         if np.any(pt <= 0) or np.any(pt >= 1):
             continue
         out[form] = (-(1 - pt) ** gamma / pt * dpt, gamma * (1 - pt) ** (gamma - 1) * np.log(pt) * dpt)
@@ -78,7 +79,7 @@ def one_term_alone(case: Case, name: str, analytic: np.ndarray, numeric: np.ndar
                                    (weight_slope, "the cross-entropy's derivative weighted by (1 - p_t)^γ")):
                     if np.linalg.norm(c * kept - analytic) <= 1e-6 * norm and \
                             np.linalg.norm(c * kept - numeric) > 1e-3 * norm:
-                        return "dropped-term", (f"dx is one term of the product rule alone ({form} focal loss, γ = "
+                        return "dropped-term", (f"dx is one term of the product rule alone (focal loss {form}, γ = "
                                                 f"{gamma:g}): {lost} is missing; d/dz of -(1 - p_t)^γ log p_t has both")
                 return None
     return None
