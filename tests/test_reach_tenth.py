@@ -24,8 +24,10 @@ def _verdicts(path: Path, examples: int = 3) -> dict[str, tuple[str, list[str]]]
 @pytest.mark.parametrize(("folder", "right", "buggy"), [
     # self.weight with self.dw, self.bias with self.db: the gradients were looked for as dweight and dbias only
     ("weight_dw", {"Linear": "pass"}, {"Linear": ["extra-batch-mean"]}),
-    # the wrapper names `training` and passes **kwargs on: gradlab gave train_flg, which the layer's forward refused
-    ("decorated_forward", {"Sigmoid": "pass", "Tanh": "pass"}, {"Sigmoid": ["scaled"], "Tanh": ["sign-flip"]}),
+    # the wrapper names `training` and passes **kwargs on: gradlab gave train_flg, which the layer's forward refused;
+    # its backward names `training` too, and a dropout given none passed dout through (missing-mask)
+    ("decorated_forward", {"Sigmoid": "pass", "Tanh": "pass", "Dropout": "pass"},
+     {"Sigmoid": ["scaled"], "Tanh": ["sign-flip"], "Dropout": ["scaled"]}),
     # backward() returning nothing, its gradient left in self.dinputs
     ("backward_keeps_result", {"MSE": "pass"}, {"MSE": ["sign-flip"]}),
     # backward(x, top_diff) was taken for backward(dout, learning_rate): called with dout as x

@@ -99,6 +99,8 @@ class ClassLayer(Layer):
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
         self.train_kw = keyword_it_takes(self.obj.forward, _TRAIN_FLAGS)
+        # a backward that names the flag too (`backward(dZ, training=False)` passing dZ through unless training)
+        self.backward_train_kw = next((f for f in _TRAIN_FLAGS if f in _parameter_names(self.obj.backward)), None)
         _forward_takes_what_gradlab_gives(self.obj, kind)
         # a loss's second argument is its labels (nnfs's backward(dvalues, y_true)), not a learning rate
         #: backward(x, top_diff): given forward's input again, with dout after it (no learning rate)
@@ -218,7 +220,8 @@ class ClassLayer(Layer):
         elif self.takes_cache:
             dx = call(f"{name}.backward", self.obj.backward, dout, self.cache)
         else:
-            dx = call(f"{name}.backward", self.obj.backward, dout)
+            flag = {self.backward_train_kw: True} if self.backward_train_kw else {}
+            dx = call(f"{name}.backward", self.obj.backward, dout, **flag)
             if dx is None:
                 dx = left_in_attribute(self.obj, before)
             dx, self.returned = split_returned(dx, list(self.slots), f"{name}.backward")
@@ -338,6 +341,13 @@ def _cache_argument(obj: Any) -> bool:
         f"{name}.backward({', '.join(p.name for p in params)}) takes forward's cache among arguments gradlab does not "
         "give (it calls backward(dout), or backward(dout, cache) after a forward returning (out, cache)): not "
         f"checked; check {name} with gradlab.assert_backward")
+
+
+def _parameter_names(fn: Any) -> set[str]:
+    try:
+        return set(signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 def _learning_rate_argument(backward: Any) -> bool:

@@ -19,8 +19,8 @@ class Layer:
 
     @staticmethod
     def backward(f):
-        def wrapped(self, dZ, *args, **kwargs):
-            return f(self, dZ, *args, **kwargs)
+        def wrapped(self, dZ, training=False, *args, **kwargs):
+            return f(self, dZ, training=training, *args, **kwargs)
         return wrapped
 
 
@@ -30,7 +30,7 @@ class Sigmoid(Layer):
         return 1 / (1 + np.exp(-X))
 
     @Layer.backward
-    def backward(self, dZ):
+    def backward(self, dZ, training=False):
         Z = self.cache["Z"]
         return dZ * Z * (1 - Z)
 
@@ -41,6 +41,26 @@ class Tanh(Layer):
         return np.tanh(X)
 
     @Layer.backward
-    def backward(self, dZ):
+    def backward(self, dZ, training=False):
         Z = self.cache["Z"]
         return dZ * (1 - Z ** 2)
+
+
+class Dropout(Layer):
+    def __init__(self, drop_rate):
+        super().__init__()
+        self.drop_rate = drop_rate
+
+    @Layer.forward
+    def forward(self, X, training=False):
+        if not training:
+            return X
+        self.cache["mask"] = np.random.rand(*X.shape) >= self.drop_rate
+        return X * self.cache["mask"] / (1 - self.drop_rate)
+
+    @Layer.backward
+    def backward(self, dZ, training=False):
+        # like forward, the identity outside training
+        if not training:
+            return dZ
+        return dZ * self.cache["mask"] / (1 - self.drop_rate)
