@@ -350,3 +350,39 @@ def test_a_layer_that_crashed_on_the_drawn_batches_is_tried_one_sample_at_a_time
     assert report.bug_codes == grade.bug_codes == codes
     # its backward is right for one sample: only the forward's test is lost to the overflow
     assert [p.component for p in grade.parts if not p.passed] == (["forward"] if codes else [])
+
+
+DENSE_OF_THE_NNFS_BOOK = """
+    import numpy as np
+
+
+    class Layer_Dense:
+        def __init__(self, n_inputs, n_neurons):
+            self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
+            self.biases = np.zeros((1, n_neurons))
+
+        def forward(self, inputs):
+            self.inputs = inputs
+            self.output = np.dot(inputs, self.weights) + self.biases
+
+        def backward(self, dvalues):
+            self.dweights = np.dot(self.inputs.T, dvalues)
+            self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+            self.dinputs = np.dot(dvalues, self.weights{transpose})
+"""
+
+
+@pytest.mark.parametrize("transpose, codes", [(".T", {}), ("", {"dx": ["transposed", "crashed"]})],
+                         ids=["correct", "W-for-W.T"])
+def test_a_crash_whose_shapes_name_a_transposed_dx_is_filed_under_dx_as_check_files_it_not_under_structure(
+        tmp_path, transpose, codes):
+    # numpy refuses dout @ W where the sizes differ; where they are equal, dx alone comes back transposed
+    path = _write(tmp_path, "dense.py", DENSE_OF_THE_NNFS_BOOK.format(transpose=transpose))
+    report = _checked(path, "Layer_Dense")
+    assert {g.name: g.bug_code for g in report.worst.values() if not g.passed} == \
+        {name: code[0] for name, code in codes.items()}
+    grade = grade_submission(path, _assignment("Layer_Dense")).layers[0]
+    assert {p.component: p.codes for p in grade.parts if p.codes and p.codes != ["crashed"]} == codes
+    # the structure test is about inputs, parameters and samples left alone: it is failed by the crash alone
+    structure = next(p for p in grade.parts if p.component == "structure")
+    assert structure.codes == (["crashed"] if codes else [])

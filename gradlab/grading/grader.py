@@ -29,6 +29,7 @@ import numpy as np
 from gradlab.cases.other_layouts import crashed_on_batches
 from gradlab.cases.parameter_forms import parameter_form
 from gradlab.cases.runner import only_labels_note
+from gradlab.cases.where_it_fits import equal_sizes
 from gradlab.core.check import check_case
 from gradlab.core.messages import float32_note
 from gradlab.core.protocol import LayerCrash
@@ -157,6 +158,7 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
             failed = (spec, make, display)
     if drawn_only:
         grade.drawn_codes = grade.bug_codes
+    _where_it_fits(tally, factory, kind, entry)
     _settled(grade, tally, kind, assignment, list(single), dropped=(zeros, size))
     if failed is not None and not tally.wrong_function:
         named_as_check(box, grade, failed, seed, assignment)
@@ -173,6 +175,23 @@ def _display(made: list[Any], kind: Kind, parts: dict[str, Part]) -> dict[str, s
         for param in kind.params:
             parts["d" + param].label = made[0].grad_names[param]
     return display
+
+
+def _where_it_fits(tally: Tally, factory: Callable[[list[Any]], Callable[[Case], Any]], kind: Kind,
+                   entry: dict[str, Any]) -> None:
+    """Where a crash's shapes named a gradient's bug, the gradients the layer returns on its first crashed case with
+    its feature sizes made equal (`gradlab.cases.where_it_fits`, as check reads it): which of them the bug is in.
+    Names only: that case is not graded."""
+    square = equal_sizes(tally.crashed_spec) if tally.crash_reads and tally.crashed_spec is not None else None
+    if square is None:
+        return
+    made: list[Any] = []
+    try:
+        result = _check(factory(made), kind, build_case(kind, square[0]), entry, square[0], False)
+    except (SandboxFailure, LayerBroke):  # the crash's reading then goes to every crashed gradient
+        return
+    display = _display(made, kind, tally.parts)
+    tally.fitted = {display.get(g.name, g.name): g.bug_code for g in result.gradients if not g.passed}
 
 
 def _prepared(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: Assignment, grade: LayerGrade,

@@ -13,6 +13,9 @@ from gradlab.core.results import FAIL, CaseResult
 from gradlab.grading.forward_reference import ForwardCheck
 from gradlab.kinds import describe_spec
 
+#: the codes the structure test holds: inputs, parameters and samples left alone (DESIGN.md's "beyond values")
+STRUCTURE_CODES = ("mutates-input", "stale-parameters", "couples-samples")
+
 
 @dataclass
 class Part:
@@ -49,6 +52,11 @@ class Tally:
         self.first: dict[tuple[str, str], tuple[str, str]] = {}
         #: (whether the output was all zero, message, case) of each case whose forward differs from the reference
         self.wrong_forwards: list[tuple[bool, str, str]] = []
+        #: what crashes' shapes said of a gradient (`gradlab.core.crash_reading`): code -> message, first case first
+        self.crash_reads: dict[str, str] = {}
+        #: the first case that crashed, and each gradient's code where its shapes fit by accident (`where_it_fits`)
+        self.crashed_spec: dict[str, Any] | None = None
+        self.fitted: dict[str, str | None] = {}
 
     def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
         part = self.parts.get(component) or self.parts["structure"]
@@ -65,7 +73,9 @@ class Tally:
             self.first.setdefault((part.component, code), (message, describe_spec(spec)))
 
     def settle(self) -> None:
-        """Each failed part's code: the one most failing cases showed (crashes stay crashes)."""
+        """Each failed part's code: the one most failing cases showed (crashes stay crashes), a crash's reading
+        beside it."""
+        self._crash_reads()
         for name, votes in self.votes.items():
             part = self.parts[name]
             if votes and "crashed" not in part.codes:
@@ -85,6 +95,20 @@ class Tally:
                 forward.message == first[1]:
             forward.message, forward.smallest = other[1], other[2]
 
+    def _crash_reads(self) -> None:
+        """A crash's reading goes with the gradients it crashed, before their `crashed`, as `gradlab check` lists
+        [transposed, crashed]: to those whose values showed the same code where the shapes fit (`fitted`, or another
+        case; dx, not the dW and db a wrong dx leaves right), else to every crashed gradient (the shapes do not say
+        which)."""
+        gradients = [p for name, p in self.parts.items() if name not in ("forward", "structure")]
+        for code, message in self.crash_reads.items():
+            crashed = [p for p in gradients if "crashed" in p.codes and code not in p.codes]
+            showed = [p for p in crashed if self.fitted.get(p.component) == code or
+                      code in self.votes.get(p.component, {})]
+            for part in showed or crashed:
+                part.codes = [code, *part.codes]
+                part.message = f"{part.message}; {message}"
+
     def refuse_precision(self, result: CaseResult, required: str | None, spec: dict[str, Any],
                          display: dict[str, str]) -> None:
         """A gradient judged below the assignment's precision is refused: a clear message, no bug code."""
@@ -99,6 +123,9 @@ class Tally:
                display: dict[str, str], *, zero_output: bool = False, forward_ran: bool = False) -> None:
         """`zero_output`: the forward's output on this case was all zero. `forward_ran`: an extreme case's forward
         (judged on finiteness, with no `fwd`) returned, so a crash after it is backward's and costs forward nothing."""
+        crashed = any(f.severity == FAIL and f.code == "crashed" for f in result.findings)
+        if crashed and self.crashed_spec is None:
+            self.crashed_spec = dict(spec)
         for f in result.findings:
             if f.severity != FAIL:
                 continue
@@ -108,6 +135,10 @@ class Tally:
                         self.fail(name, ["crashed"], f.message, spec)
             elif f.code == "non-finite":
                 self.fail(display.get(f.gradient or "", "forward"), ["non-finite"], f.message, spec)
+            elif f.gradient is None and f.code not in STRUCTURE_CODES and crashed:
+                # a crash's shapes naming a gradient's bug (dout @ W where W.T belongs) is about that gradient, not
+                # about inputs, parameters or samples left alone: it explains the crashed gradient (`settle`)
+                self.crash_reads.setdefault(f.code, f.message)
             else:
                 self.fail("structure", [f.code], f.message, spec)
         if fwd is not None and not fwd.ok:
