@@ -56,3 +56,16 @@ def test_a_net_calling_exit_on_labels_it_does_not_take_is_checked_and_the_checke
     layers = json.loads(out.read_text())["layers"]
     assert [(entry["name"], entry["verdict"]) for entry in layers] == [("TwoLayerNet", verdict)]
     assert status == (0 if verdict == "pass" else 1)
+
+
+@pytest.mark.parametrize(("folder", "verdict"), [("public_tests_of_a_cell", "pass"),
+                                                  ("public_tests_of_a_cell_buggy", "fail")])
+def test_a_course_s_public_tests_of_a_layer_of_no_known_kind_are_set_aside_not_failed(folder, verdict, tmp_path):
+    # softsign_cell_forward_test(target) beside softsign_cell_backward_test(target): a generic pair of one input to
+    # gradlab, which gave it an array and failed it as crashed; the layer they test is still checked
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / folder), "--no-fix-search", "--examples", "2", "--json", str(out)])
+    found = json.loads(out.read_text())
+    assert [(entry["name"], entry["verdict"]) for entry in found["layers"]] == [("softsign_cell", verdict)]
+    assert {"name": "softsign_cell_test", "reason": "softsign_cell_forward_test is a test of a layer, not a layer"} \
+        in found["skipped"]

@@ -248,7 +248,10 @@ class LayerFinder(ConventionNames):
         backward = self.objects.get(backward_name) or self.alone_in_file(backward_name)
         kind = self.given.get(name) or self.given.get(layer) or kind_for_pair(forward, stem)
         self.used.update((name, backward_name))
-        if kind is None:
+        if suffix.startswith("_test") and callable(backward):
+            # deeplearning.ai's public tests, whatever the layer they test (rnn_cell_forward_test(rnn_cell_forward))
+            self.found.skipped.append((layer, f"{name} is a test of a layer, not a layer"))
+        elif kind is None:
             self.found.skipped.append((layer, f"{name}: not a layer name gradlab knows"))
         elif not callable(backward):
             self.found.skipped.append((layer, f"{name} has no matching {backward_name}"))
