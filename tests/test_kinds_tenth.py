@@ -41,8 +41,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "kinds_tenth"
     ("FocalLoss", "focal_loss"), ("BinaryFocalLoss", "focal_loss"),
     # any other layer's words in their order, wrapping words dropped at either end
     ("LinearNaive", "affine"), ("NumpyLinear", "affine"), ("SigmoidNaive", "sigmoid"), ("BatchNorm1d", "batchnorm"),
-    ("BatchNorm2d", "spatial_batchnorm"), ("AvgPool2d", "avg_pool"), ("ResidualBlock", "residual_block"),
-    ("TimeBiRNN", "birnn"), ("AffineBatchRelu", "affine_bn_relu"),
+    ("BatchNorm2d", "spatial_batchnorm"), ("AvgPool2d", "avg_pool"), ("TimeBiRNN", "birnn"),
+    ("AffineBatchRelu", "affine_bn_relu"),
+    # published ResidualBlock and BiRNN classes are mostly convolutional, or keep their weights in inner layers
+    ("ResidualBlock", None), ("BiRNN", None),
     # what the words do not spell stays unknown: the order of a composite is what it computes, `Loss` is a loss
     ("ReluAffine", None), ("SigmoidLoss", None), ("Loss", None), ("Activation_Linear", None), ("Model", None),
 ])

@@ -150,8 +150,7 @@ def kind_for_words(name: str) -> Kind | None:
     if loss is not None or "loss" in words:
         return loss
     keys = words_in_order(words)
-    return next((k for k in KINDS.values() if not k.is_loss and
-                 (keys & set(k.class_names) or keys & {s.replace("_", "") for s in k.function_stems})), None)
+    return next((k for k in KINDS.values() if not k.is_loss and keys & set(k.class_names)), None)
 
 
 def kind_for_stem(stem: str) -> Kind | None:

@@ -51,7 +51,9 @@ def one_direction_step_share(case: Case, name: str, analytic: np.ndarray, numeri
 
 
 KIND = Kind(
-    "birnn", ("timebirnn", "birnn", "bidirectionalrnn", "timebidirectionalrnn"), build, draw_shape, batch_spec,
+    # the second volume's naming only: a framework's `BiRNN`/`BidirectionalRNN` wraps two RNN layers it is given,
+    # or keeps its weights in inner layers gradlab cannot read
+    "birnn", ("timebirnn", "timebidirectionalrnn"), build, draw_shape, batch_spec,
     function_stems=("birnn", "bidirectional_rnn", "bi_rnn"), params=("Wx1", "Wh1", "b1", "Wx2", "Wh2", "b2"),
     scales=RECURRENT_SCALES, explain=one_direction_step_share,
 )

@@ -1,12 +1,12 @@
 """A residual block on (N, D) features: the input plus a two-layer branch, relu(x + relu(x @ W1 + b1) @ W2 + b2)
 or any of its variants (the ReLU after the sum or not, another activation inside).
 
-Names: `ResidualBlock(W1, b1, W2, b2)` (class, `forward(x)`, `backward(dout) -> dx` with dW1, db1, dW2, db2) and
-`residual_block_forward(x, w1, b1, w2, b2) -> (out, cache)` / `residual_block_backward(dout, cache) -> (dx, dw1,
-db1, dw2, db2)`. A kind rather than a generic layer because its sizes are tied: the branch maps D features to H and
-back, so W1 is (D, H), W2 (H, D), and the sum needs out's D to be x's. H and D differ (a transposed weight shows in
-its shape). What the checker sees in dx is the sum of the skip path's gradient and the branch's: dropping either is
-`dropped-term`.
+Names: `residual_block_forward(x, w1, b1, w2, b2) -> (out, cache)` / `residual_block_backward(dout, cache) -> (dx,
+dw1, db1, dw2, db2)`; a class `ResidualBlock(W1, b1, W2, b2)` (`forward(x)`, `backward(dout) -> dx` with dW1, db1,
+dW2, db2) by a comment, `# gradlab: kind=residual_block`, not by its name (see KIND). A kind rather than a generic
+layer because its sizes are tied: the branch maps D features to H and back, so W1 is (D, H), W2 (H, D), and the sum
+needs out's D to be x's. H and D differ (a transposed weight shows in its shape). What the checker sees in dx is the
+sum of the skip path's gradient and the branch's: dropping either is `dropped-term`.
 Non-goal: convolutional blocks on (N, C, H, W) (a `# gradlab: kind=generic` comment with their shapes checks them).
 """
 
@@ -61,8 +61,10 @@ class SkipPathDropped:
 
 
 KIND = Kind(
-    # not a bare `Residual`: frameworks name so a wrapper around another layer (`Residual(fn)`), no block of weights
-    "residual_block", ("residualblock", "resblock"), build, draw_shape,
+    # no class names: a class called ResidualBlock in published code is nearly always a convolutional block that
+    # keeps its weights in inner layers (self.conv1.W), which gradlab cannot read, and a bare Residual wraps another
+    # layer; a dense block says so with `# gradlab: kind=residual_block` or `--kind ResidualBlock=residual_block`
+    "residual_block", (), build, draw_shape,
     batch_spec, function_stems=("residual_block", "res_block", "resblock"), params=("W1", "b1", "W2", "b2"),
     explain=SkipPathDropped(),
 )
