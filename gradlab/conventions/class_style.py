@@ -177,6 +177,9 @@ class ClassLayer(Layer):
                 out = left_in_attribute(self.obj, before)
             if self.takes_cache and isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], np.ndarray):
                 out, self.cache = out
+            if self.kind.is_loss and isinstance(out, tuple) and sum(np.ndim(o) == 0 for o in out) == 1:
+                # forward returning (probs, loss) (Georgia Tech CS 7643's SoftmaxCrossEntropy): the loss is the number
+                out = next(o for o in out if np.ndim(o) == 0)
             return as_array(out, f"{name}.forward")
         finally:
             self._keep_params()
