@@ -103,7 +103,7 @@ class TimeSoftmaxWithLossMeanOverBatchOnly(TimeSoftmaxWithLoss):
         return dxs * counted[..., None] * dout / safe.shape[0]  # BUG: the loss is the mean over the counted steps
 
 
-@register("time_softmax_with_loss", bug="misrouted",
+@register("time_softmax_with_loss", bug="missing-mask",
           note="dxs without the ignore mask: steps labelled -1 get p - onehot(last class)")
 class TimeSoftmaxWithLossIgnoredStepsGetGradient(TimeSoftmaxWithLoss):
     def backward(self, dout=1):

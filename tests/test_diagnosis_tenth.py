@@ -383,3 +383,60 @@ def test_a_softmax_whose_subtracted_term_is_doubled_or_halved_is_scaled_and_its_
     assert halved.bug_codes == ["scaled"], sentences(halved)
     assert check(*_softmax(1.0)).verdict == PASS and check(SoftmaxLoops, kind="softmax").verdict == PASS
     assert check(*_softmax(0.0)).bug_codes == ["dropped-term"]  # the term missing stays a dropped term
+
+
+# --- 8: the book's TimeSoftmaxWithLoss without its ignore mask in backward: missing-mask --------------------------
+
+
+class TimeSoftmaxWithLoss:
+    """The second volume's loss in class style, ignore label -1; `masked` False leaves the mask out of backward."""
+
+    masked = True
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.ignore_label = -1
+
+    def forward(self, xs, ts):
+        N, T, V = xs.shape
+        mask = (ts != self.ignore_label).reshape(N * T)
+        x, t = xs.reshape(N * T, V), ts.reshape(N * T)
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        ys = e / e.sum(axis=1, keepdims=True)
+        loss = -np.sum(np.log(ys[np.arange(N * T), t]) * mask) / mask.sum()
+        self.cache = (t, ys, mask, (N, T, V))
+        return loss
+
+    def backward(self, dout=1):
+        t, ys, mask, shape = self.cache
+        dx = ys.copy()
+        dx[np.arange(len(t)), t] -= 1
+        dx *= dout / mask.sum()
+        if self.masked:
+            dx *= mask[:, None]
+        return dx.reshape(shape)
+
+
+class TimeSoftmaxWithLossNoMask(TimeSoftmaxWithLoss):
+    masked = False
+
+
+class TimeSoftmaxWithLossLoopsNoMask(TimeSoftmaxWithLoss):
+    """Step by step, as a learner's loop over T: each step's softmax gradient, the ignored ones not skipped."""
+
+    def backward(self, dout=1):
+        t, ys, mask, (N, T, V) = self.cache
+        dx = np.zeros((N, T, V))
+        p, labels = ys.reshape(N, T, V), t.reshape(N, T)
+        for s in range(T):
+            dx[:, s] = p[:, s]
+            dx[np.arange(N), s, labels[:, s]] -= 1
+        return dx * dout / mask.sum()
+
+
+def test_the_books_time_softmax_loss_without_its_ignore_mask_in_backward_is_missing_mask_and_its_twin_passes():
+    for wrong_layer in (TimeSoftmaxWithLossNoMask, TimeSoftmaxWithLossLoopsNoMask):
+        wrong = check(wrong_layer, kind="time_softmax_with_loss", examples=15)
+        assert wrong.bug_codes == ["missing-mask"], (wrong_layer.__name__, sentences(wrong))
+        assert "labelled -1" in sentences(wrong)
+    assert check(TimeSoftmaxWithLoss, kind="time_softmax_with_loss", examples=15).verdict == PASS

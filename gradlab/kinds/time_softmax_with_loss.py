@@ -9,7 +9,7 @@ forward (`Kind.one_backward_per_forward`): asking twice is not a bug. T and V di
 The book's layer has an ignore label, `ignore_label = -1`: a step labelled -1 adds nothing to the loss,
 nor to dx, and the mean is over the steps not ignored (`loss /= mask.sum()`). So a drawn case may label
 some steps -1 (spec "ignore"; never all of them: 0 / 0). A backward without the mask then gives those steps
-a gradient the forward denies them. A version without an ignore label (the book's
+a gradient the forward denies them: `missing-mask` (`explain`). A version without an ignore label (the book's
 `Simple_TimeSoftmaxWithLoss`) reads -1 as the last class, as numpy's indexing does, in its forward and its
 backward alike, so it stays consistent and passes. One-hot labels cannot say -1: they carry none.
 Labels are drawn as indices, as the book's own layers take them; a learner's `Simple_TimeSoftmaxWithLoss`
@@ -61,8 +61,28 @@ def batch_spec(convention: str) -> Spec:
     return {"T": 5, "V": 4}  # V differs from the probe's N = 3: index labels (N,) must not broadcast against (N, V)
 
 
+def explain(case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
+            out: np.ndarray) -> tuple[str, str] | None:
+    """A dx that flows at the steps labelled IGNORE_LABEL, where the true gradient is zero: the backward left out the
+    mask its forward applied (`missing-mask`, as DECISIONS.md has a temporal mask). Without the mask those steps get
+    p - onehot(the last class), -1 indexing the last column."""
+    if target != "x" or case.t is None or analytic.shape != numeric.shape or analytic.shape[:2] != case.t.shape:
+        return None
+    ignored = np.asarray(case.t) == IGNORE_LABEL
+    scale = max(float(np.abs(numeric).max(initial=0.0)), 1e-300)
+    if not ignored.any() or np.abs(numeric[ignored]).max(initial=0.0) > 1e-6 * scale:
+        return None
+    leaks = ignored & np.any(np.abs(analytic) > 1e-6 * scale, axis=-1)
+    if not leaks.any():
+        return None
+    steps = [f"[{n}, {t}]" for n, t in zip(*np.nonzero(leaks))][:3]
+    return ("missing-mask", f"dx flows at time steps labelled {IGNORE_LABEL} ({', '.join(steps)}), which the loss "
+            f"ignores: multiply dx by the mask forward applied (ts != {IGNORE_LABEL}, kept for backward), as "
+            "dx *= mask[:, np.newaxis] does")
+
+
 KIND = Kind(
     "time_softmax_with_loss", ("timesoftmaxwithloss", "simpletimesoftmaxwithloss"), build, draw_shape, batch_spec,
     is_loss=True, scales=LOSS_SCALES, one_backward_per_forward=True, label_encodings=("index", "onehot"),
-    label_fallback_only=True,
+    label_fallback_only=True, explain=explain,
 )
