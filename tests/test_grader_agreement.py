@@ -11,6 +11,7 @@ import socket
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gradlab.cases.check_many import check_paths
@@ -386,3 +387,98 @@ def test_a_crash_whose_shapes_name_a_transposed_dx_is_filed_under_dx_as_check_fi
     # the structure test is about inputs, parameters and samples left alone: it is failed by the crash alone
     structure = next(p for p in grade.parts if p.component == "structure")
     assert structure.codes == (["crashed"] if codes else [])
+
+
+TIME_RNN_OF_THE_SECOND_VOLUME = """
+    import numpy as np
+
+
+    class TimeRNN:
+        def __init__(self, Wx, Wh, b, stateful=False):
+            self.params = [Wx, Wh, b]
+            self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+            self.h, self.dh = None, None
+            self.stateful = stateful
+
+        def forward(self, xs):
+            Wx, Wh, b = self.params
+            N, T, D = xs.shape
+            if not self.stateful or self.h is None:
+                self.h = np.zeros((N, Wh.shape[0]))
+            self.xs, self.hs_prev = xs, []
+            hs = np.empty((N, T, Wh.shape[0]))
+            for t in range(T):
+                self.hs_prev.append(self.h)
+                self.h = np.tanh(xs[:, t, :] @ Wx + self.h @ Wh + b)
+                hs[:, t, :] = self.h
+            self.hs = hs
+            return hs
+
+        def backward(self, dhs):
+            Wx, Wh, b = self.params
+            dxs = np.empty_like(self.xs)
+            dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+            dh = 0
+            for t in reversed(range(self.xs.shape[1])):
+                dt = (dhs[:, t, :] + dh) * (1 - self.hs[:, t, :] ** 2)
+                dWx += self.xs[:, t, :].T @ dt
+                dWh += {dwh}
+                db += dt.sum(axis=0)
+                dxs[:, t, :] = dt @ Wx.T
+                dh = dt @ Wh.T
+            self.grads[0][...], self.grads[1][...], self.grads[2][...] = dWx, dWh, db
+            self.dh = dh
+            return dxs
+"""
+
+
+@pytest.mark.parametrize("dwh, codes", [("self.hs_prev[t].T @ dt", []), ("dt.T @ self.hs_prev[t]", ["transposed"])],
+                         ids=["correct", "dWh-transposed"])
+def test_a_stateful_time_layer_is_graded_from_the_state_its_first_call_left_as_check_checks_it(tmp_path, dwh, codes):
+    # a stateful case calls it twice, the second call from the state the first left (see the next test)
+    path = _write(tmp_path, "time_rnn.py", TIME_RNN_OF_THE_SECOND_VOLUME.format(dwh=dwh))
+    assert _checked(path, "TimeRNN").bug_codes == codes
+    assignment = parse_assignment({"name": "agree", "convention": "class", "seed": 5, "examples": 4,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "TimeRNN", "points": 10}]}, "agreement test")
+    grade = grade_submission(path, assignment).layers[0]
+    assert grade.bug_codes == codes
+    assert grade.score == (10 if not codes else 8)
+
+
+class _PerturbedInProcess:
+    """The grader's proxy's `forward_perturbed`, as the sandbox's child computes it, on a layer adapted here."""
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def forward_perturbed(self, target, flat_indices, values, *, x, t):
+        outs = []
+        for i, v in zip(flat_indices.tolist(), values.tolist()):
+            moved = x.copy()
+            moved.flat[i] = v
+            outs.append(np.array(self.layer.forward(moved, t), dtype=np.float64))
+        return np.stack(outs)
+
+
+def test_a_stateful_time_layers_forward_is_spot_checked_as_the_function_of_x_that_check_differentiates(tmp_path):
+    # its carried state came from a first call on the unmoved sequence (an input of its own, as check holds it):
+    # moving x does not move it, where the reference primed on the moved sequence would; so a correct TimeRNN lost
+    # every point to "forward must compute the same function on every call" where its outputs are small
+    from gradlab.conventions.adapters import adapt
+    from gradlab.conventions.registry import Entry
+    from gradlab.grading.forward_reference import spot_check
+    from gradlab.kinds import KINDS, build_case
+
+    path = _write(tmp_path, "time_rnn_spot.py", TIME_RNN_OF_THE_SECOND_VOLUME.format(dwh="self.hs_prev[t].T @ dt"))
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    kind = KINDS["time_rnn"]
+    failures = []
+    for seed in range(8):
+        case = build_case(kind, {"N": 2, "T": 5, "D": 4, "H": 3, "stateful": True, "scale": 0.1, "seed": seed})
+        layer = adapt(Entry("TimeRNN", "time_rnn", "class", namespace["TimeRNN"]), kind, case)
+        layer.forward(case.x.copy(), None)
+        found = spot_check(_PerturbedInProcess(layer), kind, case, seed)
+        failures += [found.message] if found is not None else []
+    assert failures == []

@@ -41,8 +41,12 @@ def spot_check(layer: Any, kind: Kind, case: Case, seed: int) -> ForwardCheck | 
     The gradient checks differentiate whatever the forward computes while it is being differentiated;
     comparing only its first output with the reference would let a forward that is right on its first
     call, or right except when it looks differentiated (tiny moves of one element), carry a backward
-    consistent with some other function. Stochastic forwards (`forward_accepts`: dropout) are skipped."""
-    if kind.forward_accepts is not None or not kind.x_differentiable or case.x.size == 0 or \
+    consistent with some other function. Stochastic forwards (`forward_accepts`: dropout) are skipped, and so is a
+    time layer's stateful case: its forward starts from the state a first call on the unmoved sequence left (the
+    carried state is an input of its own, `gradlab.conventions.stateful_classes`), where the reference would start
+    from the moved one's; its stateless cases are spot-checked."""
+    stateful = kind.carried_state is not None and bool(case.hyper.get("stateful"))
+    if kind.forward_accepts is not None or not kind.x_differentiable or case.x.size == 0 or stateful or \
             not callable(getattr(layer, "forward_perturbed", None)):
         return None
     rng = np.random.default_rng(seed)
