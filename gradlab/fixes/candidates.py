@@ -52,11 +52,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "non-finite": ("shift", "stable"),
     "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
-                  "stride", "flip", "subscripts", "crop", "layout"),
+                  "stride", "flip", "subscripts", "crop", "layout", "swap"),
     "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack"), "missing-mask": ("mask",),
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
                  "always", "flip", "stride", "subscripts", "key", "unpack",
-                 "column"),
+                 "column", "swap"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped
