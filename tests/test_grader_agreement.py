@@ -482,3 +482,68 @@ def test_a_stateful_time_layers_forward_is_spot_checked_as_the_function_of_x_tha
         found = spot_check(_PerturbedInProcess(layer), kind, case, seed)
         failures += [found.message] if found is not None else []
     assert failures == []
+
+
+LINEAR_ACTIVATION_OF_DEEPLEARNING_AI = """
+    import numpy as np
+
+
+    def relu(Z):
+        return np.maximum(0, Z), Z
+
+
+    def relu_backward(dA, cache):
+        dZ = np.array(dA, copy=True)
+        dZ[cache {mask}] = 0
+        return dZ
+
+
+    def sigmoid(Z):
+        return 1 / (1 + np.exp(-Z)), Z
+
+
+    def sigmoid_backward(dA, cache):
+        s = 1 / (1 + np.exp(-cache))
+        return dA * s * (1 - s)
+
+
+    def linear_activation_forward(A_prev, W, b, activation):
+        Z = np.dot(W, A_prev) + b
+        if activation == "relu":
+            A, activation_cache = relu(Z)
+        elif activation == "sigmoid":
+            A, activation_cache = sigmoid(Z)
+        return A, ((A_prev, W, b), activation_cache)
+
+
+    def linear_activation_backward(dA, cache, activation):
+        (A_prev, W, b), activation_cache = cache
+        if activation == "relu":
+            dZ = relu_backward(dA, activation_cache)
+        elif activation == "sigmoid":
+            dZ = sigmoid_backward(dA, activation_cache)
+        m = A_prev.shape[1]
+        return np.dot(W.T, dZ), np.dot(dZ, A_prev.T) / m, np.sum(dZ, axis=1, keepdims=True) / m
+"""
+
+
+@pytest.mark.parametrize("mask, codes", [("<= 0", {}), ("> 0", {"linear_activation[relu]": ["misrouted"]})],
+                         ids=["correct", "mask-inverted"])
+def test_a_layer_bound_to_its_activation_string_has_its_forward_compared_with_the_affine_map_and_that_activation(
+        tmp_path, mask, codes):
+    # deeplearning.ai's linear_activation_forward(A_prev, W, b, activation) is graded once per string, as check checks
+    # it; its forward was compared with the affine map alone, so every correct one lost its forward and, with it, all
+    path = _write(tmp_path, "dnn_utils.py", LINEAR_ACTIVATION_OF_DEEPLEARNING_AI.format(mask=mask))
+    names = ["linear_activation[relu]", "linear_activation[sigmoid]"]
+    checked = {n: _checked(path, n).bug_codes for n in names}
+    assert [n for n, c in checked.items() if c] == list(codes) and all(codes[n][0] in checked[n] for n in codes)
+    assignment = parse_assignment({"name": "agree", "convention": "function", "seed": 1, "examples": 3,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": n, "kind": "affine", "points": 10} for n in names]}, "test")
+    grade = grade_submission(path, assignment)
+    # the inverted mask's gradients are read as scaled, misrouted or a reduction, by check as by grade, as the cases
+    # fall: the agreement asked here is on which layer fails, where, and that misrouted is among its codes
+    assert [g.name for g in grade.layers if g.bug_codes] == list(codes)
+    assert all(codes[g.name][0] in g.bug_codes for g in grade.layers if g.bug_codes)
+    assert all(p.passed for g in grade.layers for p in g.parts if p.component in ("forward", "structure"))
+    assert grade.score == 20 - 2.5 * 3 * len(codes)  # dx, dW and db of the relu one

@@ -15,7 +15,9 @@ Runs in the grader's process on trusted reference code only. Non-goal: checking 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,26 @@ from gradlab.cases.forward_reference import check_forward, reference_output
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.protocol import LayerCrash
 
-__all__ = ["ForwardCheck", "bigger_batch_check", "check_forward", "reference_output", "spot_check"]
+__all__ = ["ForwardCheck", "bigger_batch_check", "check_forward", "reference_output", "forward_verdict", "spot_check",
+           "with_activation"]
+
+
+def with_activation(kind: Kind, name: str) -> Kind:
+    """`kind`, or for a layer bound to its activation string (deeplearning.ai's `linear_activation[relu]`,
+    `gradlab.conventions.activation_strings`) `kind` followed by that activation: the function its forward computes,
+    which its output is compared with. Its gradients are checked as `kind`'s (the activation is inside them)."""
+    from gradlab.kinds import kind_for_stem
+
+    bound = re.fullmatch(r".+\[(\w+)\]", name.split("@")[0])
+    activation = kind_for_stem(bound.group(1)) if bound is not None else None
+    if activation is None or activation.params or activation.is_loss or activation.forward_accepts is not None:
+        return kind
+
+    def candidates(case: Case) -> list[np.ndarray]:
+        before = kind.forward_candidates(case) if kind.forward_candidates else [reference_output(kind, case)]
+        return [reference_output(activation, Case(z, None, {}, {}, dict(case.spec))) for z in before]
+
+    return replace(kind, forward_candidates=candidates)
 
 
 #: how many points a finite difference would visit (one element of x moved by a tiny step) the
@@ -94,3 +115,21 @@ def bigger_batch_check(make: Callable[[Case], Any], kind: Kind, spec: dict[str, 
         return None
     return ForwardCheck(False, f"on a batch of {n} samples (bigger than the graded cases), {verdict.message}: "
                                "forward must compute the same function at every batch size")
+
+
+def forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int, *, name: str = "",
+                    bigger: Callable[[Case], Any] | None = None) -> ForwardCheck:
+    """The forward's first output (`made[0]`, the grader's proxy of the layer named `name`) compared with the
+    reference, then the forward at points a finite difference visits (`spot_check`), and with `bigger` (how a layer
+    is made), on a bigger batch."""
+    kind = with_activation(kind, name)
+    fwd = check_forward(kind, case, made[0].first_output if made else None)
+    if not fwd.ok or not made:
+        return fwd
+    try:
+        spot = spot_check(made[0], kind, case, seed)
+    except LayerCrash as exc:
+        return ForwardCheck(False, f"forward raised at a point a finite difference visits: {exc.detail}")
+    if spot is None and bigger is not None:
+        spot = bigger_batch_check(bigger, kind, dict(case.spec), seed)
+    return spot or fwd

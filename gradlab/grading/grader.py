@@ -32,13 +32,12 @@ from gradlab.cases.runner import only_labels_note
 from gradlab.cases.where_it_fits import equal_sizes
 from gradlab.core.check import check_case
 from gradlab.core.messages import float32_note
-from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import CaseResult
 from gradlab.grading import session
 from gradlab.grading.assignment import Assignment, RequiredLayer
 from gradlab.grading.check_names import named_as_check
 from gradlab.grading.fix_search import search_fixes
-from gradlab.grading.forward_reference import ForwardCheck, bigger_batch_check, check_forward, spot_check
+from gradlab.grading.forward_reference import forward_verdict
 from gradlab.grading.grades import Grade, LayerGrade
 from gradlab.grading.layer_cases import layer_specs
 from gradlab.grading.layer_factory import layer_factory, remote_forward_backward
@@ -135,8 +134,9 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
             # a layer taking one sample at a time takes no bigger batch
-            fwd = None if finite_only else _forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)),
-                                                            bigger=make if grade.cases == 0 and not samples else None)
+            fwd = None if finite_only else forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)),
+                                                           name=entry["name"],
+                                                           bigger=make if grade.cases == 0 and not samples else None)
         except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
@@ -255,25 +255,9 @@ def _labels_taken(box: Sandbox, name: str, kind: Kind, grade: LayerGrade) -> dic
     return {"labels": encodings[0]}
 
 
-def _forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int, *,
-                     bigger: Callable[[Case], Any] | None = None) -> ForwardCheck:
-    """The forward's first output compared with the reference, then the forward at points a finite
-    difference visits (`spot_check`), and with `bigger` (how a layer is made), on a bigger batch."""
-    fwd = check_forward(kind, case, made[0].first_output if made else None)
-    if not fwd.ok or not made:
-        return fwd
-    try:
-        spot = spot_check(made[0], kind, case, seed)
-    except LayerCrash as exc:
-        return ForwardCheck(False, f"forward raised at a point a finite difference visits: {exc.detail}")
-    if spot is None and bigger is not None:
-        spot = bigger_batch_check(bigger, kind, dict(case.spec), seed)
-    return spot or fwd
-
-
 class LayerBroke(Exception):
-    """The checker raised on what the student's layer returned (a 0-d output, a shape that changes
-    between calls, ...): that layer crashed; the grader and the other layers carry on."""
+    """The checker raised on what the student's layer returned (a 0-d output, a shape that changes between calls,
+    ...): that layer crashed; the grader and the other layers carry on."""
 
     def __init__(self, detail: str):
         super().__init__(detail)
