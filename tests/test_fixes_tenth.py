@@ -30,6 +30,7 @@ from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
 from gradlab.fixes.spans import Text
 from gradlab.fixes.stable import stable_edits
+from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
 from gradlab.fixes.updates import update_edits
 
@@ -172,6 +173,24 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     da = np.concatenate([dai, daf, dag, dao], axis=1)
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 """, "[dai, daf, dag, dao]", "[dai, daf, dao, dag]", "dc * f, x.T", "dnext_c * f, x.T"),
+    # a layer norm's dgamma left per sample, (N, D), where the sum over the batch, (D,), belongs
+    "sum": Layer("layernorm", sum_edits, """\
+def layernorm_forward(x, gamma, beta, ln_param):
+    mu = x.mean(axis=1, keepdims=True)
+    sd = np.sqrt(x.var(axis=1, keepdims=True) + ln_param.get("eps", 1e-5))
+    xhat = (x - mu) / sd
+    return gamma * xhat + beta, (xhat, gamma, sd)
+
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, sd = cache
+    dgamma = dout * xhat
+    dbeta = dout.sum(axis=0)
+    g = dout * gamma
+    dx = (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).mean(axis=1, keepdims=True)) / sd
+    return dx, dgamma, dbeta
+""", "dgamma = dout * xhat", "dgamma = (dout * xhat).sum(axis=0)", "(g - g.mean(axis=1, keepdims=True) - xhat",
+        "(g - xhat"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the

@@ -15,6 +15,7 @@ from gradlab.core.results import LayerReport
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
+from gradlab.fixes.sums import missing_axes
 
 __all__ = ["BATCH_NAMES", "context", "crashes_in", "measured_factor"]
 
@@ -42,7 +43,8 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     return Context(text, numpy, refs=[r for r in refs if "shape" not in r], batch=list(dict.fromkeys(batch)),
                    cached=cached, unpacked=unpacked,
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
-                   factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report))
+                   factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report),
+                   missing_sums=_missing_sums(report))
 
 
 def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: str) -> list[str]:
@@ -194,4 +196,13 @@ def crashes_in(site: Site, report: LayerReport) -> tuple[tuple[int, str], ...]:
             m = _RAISED.search(f.message) if f.code == "crashed" else None
             if m and m.group(2).replace("\\", "/").rsplit("/", 1)[-1] == site.path.name:
                 out.append((int(m.group(3)), m.group(1)))
+    return tuple(dict.fromkeys(out))
+
+
+def _missing_sums(report: LayerReport) -> tuple[int, ...]:
+    """The axes a failing gradient of the report has one too many of (`gradlab.fixes.sums.missing_axes`)."""
+    out: list[int] = []
+    for g in report.failing.gradients if report.failing is not None else ():
+        if not g.passed and g.analytic_shape is not None:
+            out += missing_axes(tuple(g.shape), tuple(g.analytic_shape))
     return tuple(dict.fromkeys(out))

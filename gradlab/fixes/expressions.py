@@ -54,6 +54,9 @@ class Context:
     #: what the layer raised, where in this file: (line, the error as "NameError: name 'N' is not defined"), for a
     #: crashed layer only (`gradlab.fixes.crashes` edits the line that raised)
     crashes: tuple[tuple[int, str], ...] = ()
+    #: the axes a failing gradient has one too many of, measured (its shape returned against the right one): the
+    #: axes a missing sum would reduce (`gradlab.fixes.sums`)
+    missing_sums: tuple[int, ...] = ()
 
 
 def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:

@@ -42,6 +42,7 @@ from gradlab.fixes.stable import stable_edits
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
+from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
 from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unravel import unravel_edits
@@ -64,7 +65,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
-                                     stable_edits, update_edits, swap_edits)
+                                     stable_edits, update_edits, swap_edits, sum_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
