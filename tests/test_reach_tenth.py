@@ -71,3 +71,13 @@ def test_a_course_s_public_tests_of_a_layer_of_no_known_kind_are_set_aside_not_f
     assert [(entry["name"], entry["verdict"]) for entry in found["layers"]] == [("softsign_cell", verdict)]
     assert {"name": "softsign_cell_test", "reason": "softsign_cell_forward_test is a test of a layer, not a layer"} \
         in found["skipped"]
+
+
+def test_a_one_image_convolution_without_its_return_is_failed_not_set_aside():
+    # it refuses batches (a ValueError, as scipy's correlate2d raises), so it is tried on one image with no batch axis;
+    # its backward returning nothing kept it from being taken that way, and the layer was set aside as unrunnable
+    assert _verdicts(HERE / "one_image_conv") == {"Convolutional": ("pass", [])}
+    outcome = check_paths([HERE / "one_image_conv_buggy"], examples=3, seed=0)
+    [report] = outcome.reports
+    assert (report.verdict, report.bug_codes) == ("fail", ["crashed"])
+    assert report.detected_layout == "single arrays, no batch axis"

@@ -58,18 +58,28 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
     return unbatched(entry, kind, run)
 
 
-def unbatched(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
+def unbatched(entry: Entry, kind: Kind, run: Run, *, refused_batches: bool = False) -> tuple[Entry, LayerReport] | None:
     """`entry` run on batches of one sample as a row, or failing that on one sample with no batch axis, and its
-    report, if it runs so (None for a loss: its labels have a batch axis of their own)."""
+    report, if it runs so (None for a loss: its labels have a batch axis of their own). `refused_batches`: the layer
+    refused every batched case, so a forward that runs on one sample is the layout found, even where its backward
+    then returns nothing (a learner's copy of the videos' Convolutional without its `return input_gradient`)."""
     for samples, said in sample_conventions(entry, kind):
         candidate = replace(entry, options={**entry.options, "samples": samples})
         try:
             report = run(candidate)
         except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
             continue
-        if _ran(report):
+        if _ran(report) or refused_batches and _returned_nothing(report):
             return candidate, replace(report, detected_layout=said)
     return None
+
+
+def _returned_nothing(report: LayerReport) -> bool:
+    """Whether forward ran and backward returned None for dx, with no other crash: the layer's bug in any layout."""
+    dx = report.worst.get("dx")
+    crashes = [f for f in (report.failing.findings if report.failing is not None else ()) if f.code == "crashed"]
+    return report.error is None and dx is not None and dx.bug_code == "crashed" and dx.analytic_shape is None and \
+        not crashes
 
 
 def _ran(report: LayerReport) -> bool:

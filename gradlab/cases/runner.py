@@ -114,7 +114,7 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
         found = in_columns(entry, kind, run)
     elif (report.not_run or "").startswith(REJECTED_EVERY_CASE) and not {"layout", "samples"} & set(entry.options):
         # a layer that refuses every batch may take one sample with no batch axis (scipy's correlate2d on x[j])
-        found = unbatched(entry, kind, run)
+        found = unbatched(entry, kind, run, refused_batches=True)
     if found is not None:
         entry, report = found
     hints = layout_hints(entry)
