@@ -547,3 +547,46 @@ def test_a_layer_bound_to_its_activation_string_has_its_forward_compared_with_th
     assert all(codes[g.name][0] in g.bug_codes for g in grade.layers if g.bug_codes)
     assert all(p.passed for g in grade.layers for p in g.parts if p.component in ("forward", "structure"))
     assert grade.score == 20 - 2.5 * 3 * len(codes)  # dx, dW and db of the relu one
+
+
+DENSE_UPDATING_ITSELF_ONE_COLUMN_AT_A_TIME = """
+    import numpy as np
+
+
+    class Dense:
+        def __init__(self, input_size, output_size):
+            self.weights = np.random.randn(output_size, input_size)
+            self.bias = np.random.randn(output_size, 1)
+
+        def forward(self, input):
+            self.input = input
+            return np.dot(self.weights, self.input) + self.bias
+
+        def backward(self, output_gradient, learning_rate):
+            weights_gradient = np.dot(output_gradient, self.input.T)
+            input_gradient = np.dot(self.weights.T, output_gradient)
+            self.weights -= learning_rate * weights_gradient
+            {bias_update}
+            return input_gradient
+"""
+
+
+@pytest.mark.parametrize("bias_update, codes", [("self.bias -= learning_rate * output_gradient", []),
+                                                ("pass", ["zero-gradient"])], ids=["correct", "bias-not-updated"])
+def test_a_layer_taking_one_column_at_a_time_is_graded_so_in_a_columns_assignment_as_check_detects_it(
+        tmp_path, bias_update, codes):
+    # the from-scratch videos' Dense: its bias (out, 1) takes the output gradient itself, so it crashes on batches of
+    # columns; check then tries one column at a time (cases.other_layouts.in_columns), and so does grade
+    path = _write(tmp_path, "dense.py", DENSE_UPDATING_ITSELF_ONE_COLUMN_AT_A_TIME.format(bias_update=bias_update))
+    report = _checked(path, "Dense")
+    # without the bias update it takes batches of columns: check and grade then grade those
+    one_at_a_time = not codes
+    assert report.detected_layout == ("columns, one sample at a time, W (out, in)" if one_at_a_time else
+                                      "columns, W (out, in)") and report.bug_codes == codes
+    assignment = parse_assignment({"name": "agree", "convention": "class", "layout": "columns",
+                                   "weight_layout": "out_in", "seed": 1, "examples": 3,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "Dense", "points": 10}]}, "agreement test")
+    grade = grade_submission(path, assignment).layers[0]
+    assert ("columns, one sample at a time" in grade.note) == one_at_a_time
+    assert grade.bug_codes == codes and grade.score == (10 if not codes else 7.5)

@@ -88,15 +88,18 @@ def grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], as
 
 def _sample_conventions(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], assignment: Assignment,
                         grade: LayerGrade) -> list[tuple[str, str]]:
-    """The one-sample conventions to grade `grade`'s layer in: none unless it only crashed on gradlab's batches in
-    rows (on its drawn cases, whatever the extreme ones found: `crashed_on_batches`, as `gradlab check` decides it),
-    tried as check tries them (a forward returning one number for a batch is that layer's bug in any layout); the
-    child names them, where the layer's code is."""
-    if not crashed_on_batches(grade.bug_codes, grade.drawn_codes) or grade.error is not None or \
-            box.failure is not None or entry.get("layout") is not None or \
-            (assignment.layout == "columns" and grade.hints):
+    """The one-sample conventions to grade `grade`'s layer in, tried as `gradlab check` tries them: none unless it
+    only crashed on gradlab's batches in rows (on its drawn cases, whatever the extreme ones found:
+    `crashed_on_batches`), and the child names them, where the layer's code is; with samples as columns, one column
+    at a time where it crashed (`gradlab.cases.other_layouts.in_columns`: a learner's Dense whose bias takes the
+    output gradient itself). A forward returning one number for a batch is that layer's bug in any layout."""
+    if grade.error is not None or box.failure is not None or entry.get("layout") is not None or \
+            any(p.message.startswith("forward returned a single number") for p in grade.parts):
         return []
-    if any(p.message.startswith("forward returned a single number") for p in grade.parts):
+    if assignment.layout == "columns":
+        return [("one", "columns, one sample at a time")] if "crashed" in grade.bug_codes and \
+            not required.kind.is_loss else []
+    if not crashed_on_batches(grade.bug_codes, grade.drawn_codes):
         return []
     reply = box.call({"op": "samples", "entry": entry["name"]})
     tries = reply.get("tries") if reply.get("ok") else None
