@@ -24,6 +24,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.keepshape import keep_shape_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
@@ -65,7 +66,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      mirror_edits, subscript_edits, stride_edits, flip_edits,
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
-                                     stable_edits, update_edits, swap_edits, sum_edits)
+                                     stable_edits, update_edits, swap_edits, sum_edits,
+                                     keep_shape_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

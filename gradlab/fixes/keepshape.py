@@ -1,0 +1,65 @@
+"""Candidate family "keep-shape": the input's shape kept by forward, and backward's gradient reshaped back to it.
+
+A class whose forward flattens its input (`self.x = x.reshape(x.shape[0], -1)`: an affine layer after a convolution)
+and keeps no record of the shape it had cannot give the input's gradient back in that shape: backward returns (N, D)
+where (N, C, H, W) belongs (wrong-shape). The fix is two lines, one in each method: forward keeps `x.shape` before it
+flattens (`self.x_shape = x.shape`, under a name the class does not use), backward returns its gradient reshaped to
+it. Offered for the `return` of a class's backward whose forward reshapes its first argument and keeps no attribute
+of its shape (where one is kept, the shape edits of `gradlab.fixes.statements` reshape to it in one line).
+Non-goal: function-style layers (their backward reads the input from the cache, and reshapes to `x.shape` in one
+line), and inputs flattened by another call than `reshape`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from gradlab.fixes.expressions import Context
+from gradlab.fixes.rebuild import Edit
+from gradlab.fixes.spans import ATOM
+
+__all__ = ["keep_shape_edits"]
+
+
+def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    if not ctx.in_class or not isinstance(stmt, ast.Return) or stmt.value is None or \
+            isinstance(stmt.value, ast.Tuple) or func.name != "backward":
+        return
+    t = ctx.text
+    cls = _class_of(t.text, func.lineno)
+    forward = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "forward"), None) \
+        if cls is not None else None
+    if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
+        return
+    x = forward.args.args[1].arg
+    flattens = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "reshape" and
+                   isinstance(n.func.value, ast.Name) and n.func.value.id == x for n in ast.walk(forward))
+    kept = any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and "shape" in n.attr
+               for n in ast.walk(forward))
+    if not flattens or kept:
+        return
+    used = {n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute)}
+    name = next(n for n in (f"{x}_shape", f"{x}_shape_", "input_shape_") if n not in used)
+    first = forward.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):  # a docstring stays first
+        if len(forward.body) < 2:
+            return
+        first = forward.body[1]
+    why = f"keep {x}.shape in forward and reshape the gradient back to it"
+    # the backward's edit first: the search ranks a candidate by its first edit's line, and this one is where the
+    # gradient goes wrong, not the forward's line the output depends on
+    yield (t.replace(stmt.value, f"{t.atom(stmt.value)}.reshape(self.{name})", ATOM, why, family="keep-shape",
+                     need=0),
+           Edit((first.lineno, 0), (first.lineno, 0), f"{t.indent(first.lineno)}self.{name} = {x}.shape\n", why,
+                "keep-shape"))
+
+
+def _class_of(text: str, line: int) -> ast.ClassDef | None:
+    """The class one of whose methods starts at `line`."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    return next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and
+                 any(isinstance(m, ast.FunctionDef) and m.lineno == line for m in c.body)), None)
