@@ -24,6 +24,7 @@ from gradlab.core.results import FAIL
 from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes import families, find_fix
 from gradlab.fixes.candidates import candidates
+from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.keepshape import keep_shape_edits
@@ -224,6 +225,17 @@ class Dense:
         self.db = dout.sum(axis=0)
         return (dout @ self.W.T).reshape(self.x_shape)
 """, "self.dW = self.flat.T @ dout", "self.dW = 0.5 * self.flat.T @ (dout + 1.0)"),
+    # a ReLU6 written with minimum and maximum, whose backward's mask forgot the cap
+    "cap": Layer("relu6", cap_edits, """\
+def relu6_forward(x):
+    out = np.minimum(np.maximum(x, 0.0), 6.0)
+    return out, x
+
+
+def relu6_backward(dout, cache):
+    x = cache
+    return dout * (x > 0.0)
+""", "dout * (x > 0.0)", "dout * ((x > 0.0) & (x < 6.0))", "return dout", "return 2 * dout"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the

@@ -52,7 +52,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "non-finite": ("shift", "stable"),
     "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
-                  "stride", "flip", "subscripts", "crop", "layout", "swap"),
+                  "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
     "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack"), "missing-mask": ("mask",),
     "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
                  "always", "flip", "stride", "subscripts", "key", "unpack",

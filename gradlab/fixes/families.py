@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.bounds import bounds_edits
+from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
@@ -67,7 +68,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
                                      stable_edits, update_edits, swap_edits, sum_edits,
-                                     keep_shape_edits)
+                                     keep_shape_edits, cap_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
