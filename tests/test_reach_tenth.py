@@ -81,3 +81,10 @@ def test_a_one_image_convolution_without_its_return_is_failed_not_set_aside():
     [report] = outcome.reports
     assert (report.verdict, report.bug_codes) == ("fail", ["crashed"])
     assert report.detected_layout == "single arrays, no batch axis"
+
+
+def test_a_forward_file_and_a_backward_file_beside_it_are_paired_by_name():
+    # linear_forward in forward_propagation.py, linear_backward in backward_propagation.py: a learner's export of the
+    # notebook in sections; each half was set aside as having no match
+    assert _verdicts(HERE / "phase_files") == {"linear": ("pass", []), "sigmoid": ("pass", [])}
+    assert _verdicts(HERE / "phase_files_buggy")["linear"] == ("fail", ["missing-batch-mean"])

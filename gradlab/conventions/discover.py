@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ class Found:
 
 
 def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] | None = None,
-                sibling: Callable[[str], Any] | None = None) -> Found:
+                sibling: Callable[..., Any] | None = None) -> Found:
     """The layers `module` defines, recognised by name (or registered with `gradlab.conventions.registry`).
 
     A layer with an unusual name is found through a `# gradlab: kind=<kind>` comment on the line above
@@ -111,12 +112,15 @@ def _comments_of(module: ModuleType) -> dict[str, str]:
         return {}
 
 
-def _sibling_function(f: Path) -> Callable[[str], Any]:
+def _sibling_function(f: Path) -> Callable[..., Any]:
     """name -> the function `name` defined in `<name>.py` beside `f`, imported as its code expects, or None:
-    deeplearning.ai's exports keep one function a file, linear_forward.py beside linear_backward.py."""
-    def find(name: str) -> Any:
-        other = f.parent / f"{name}.py"
-        if not name.isidentifier() or not other.is_file() or other.resolve() == f.resolve():
+    deeplearning.ai's exports keep one function a file, linear_forward.py beside linear_backward.py. With
+    `phase=True`: the function `name` of the one file beside `f` named for the other phase, when `f` is named for its
+    own (a learner's export of the notebook in sections: linear_forward in forward_propagation.py, linear_backward in
+    backward_propagation.py)."""
+    def find(name: str, phase: bool = False) -> Any:
+        other = _phase_file(f, name) if phase else f.parent / f"{name}.py"
+        if other is None or not name.isidentifier() or not other.is_file() or other.resolve() == f.resolve():
             return None
         try:
             with contextlib.redirect_stdout(sys.stderr), import_time_limit():
@@ -124,6 +128,18 @@ def _sibling_function(f: Path) -> Callable[[str], Any]:
         except (LoadError, ImportTooSlow):  # its own file reports why, when the folder is read
             return None
     return find
+
+
+def _phase_file(f: Path, name: str) -> Path | None:
+    """The one file beside `f` whose name holds the phase `name` belongs to (backward for `linear_backward`) and
+    that defines it, when `f`'s name holds the other phase; None otherwise."""
+    phase, other = ("backward", "forward") if "_backward" in name else ("forward", "backward")
+    if other not in f.stem.lower() or phase in f.stem.lower():
+        return None
+    defines = re.compile(rf"^def {re.escape(name)}\(", re.MULTILINE)
+    found = [p for p in sorted(f.parent.glob("*.py")) if phase in p.stem.lower() and other not in p.stem.lower()
+             and defines.search(p.read_text(encoding="utf-8", errors="replace"))]
+    return found[0] if len(found) == 1 else None
 
 
 def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = False) -> Found:

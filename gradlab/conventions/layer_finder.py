@@ -153,10 +153,11 @@ class LayerFinder(ConventionNames):
     """One module's layers by their names; an object seen under a second name (an alias) is checked once."""
 
     def __init__(self, module: ModuleType, found: Found, given: Mapping[str, str],
-                 sibling: Callable[[str], Any] | None = None):
+                 sibling: Callable[..., Any] | None = None):
         self.module, self.found = module, found
-        #: name -> the function of that name in the file beside this one named after it, or None
-        self.sibling = sibling or (lambda name: None)
+        #: name -> the function of that name in the file beside this one named after it, or None; with phase=True,
+        #: in the file beside named for the other phase (backward_propagation.py beside forward_propagation.py)
+        self.sibling = sibling or (lambda name, phase=False: None)
         self.given = {name: KINDS[k] for name, k in given.items() if k in KINDS}
         self.objects = _defined_here(module)
         self.used: set[str] = set()
@@ -245,10 +246,11 @@ class LayerFinder(ConventionNames):
     def pair(self, name: str, forward: Any, stem: str, suffix: str) -> None:
         layer = pair_name(stem, suffix)
         backward_name = f"{stem}_backward{suffix}"
-        backward = self.objects.get(backward_name) or self.alone_in_file(backward_name)
+        backward = self.objects.get(backward_name) or self.alone_in_file(backward_name) or \
+            _function_or_none(self.sibling(backward_name, phase=True))
         kind = self.given.get(name) or self.given.get(layer) or kind_for_pair(forward, stem)
         self.used.update((name, backward_name))
-        if suffix.startswith("_test") and callable(backward):
+        if kind is None and suffix.startswith("_test") and callable(backward):
             # deeplearning.ai's public tests, whatever the layer they test (rnn_cell_forward_test(rnn_cell_forward))
             self.found.skipped.append((layer, f"{name} is a test of a layer, not a layer"))
         elif kind is None:
@@ -310,6 +312,9 @@ class LayerFinder(ConventionNames):
                 if m and self.alone_in_file(forward) is not None:
                     self.found.skipped.append((name, f"a backward function with no matching forward here: its "
                                                      f"forward, {forward}, is in {forward}.py and read there"))
+                elif m and _function_or_none(self.sibling(forward, phase=True)) is not None:
+                    self.found.skipped.append((name, f"a backward function with no matching forward here: its "
+                                                     f"forward, {forward}, is in the forward file beside, read there"))
                 else:
                     self.found.skipped.append((name, "a backward function with no matching forward"))
 
@@ -355,3 +360,7 @@ def _takes_nothing(fn: Any) -> bool:
                        for p in inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False
+
+
+def _function_or_none(obj: Any) -> Any:
+    return obj if inspect.isfunction(obj) else None
