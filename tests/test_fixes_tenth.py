@@ -26,7 +26,7 @@ from gradlab.fixes import families, find_fix
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.crashes import crash_edits
-from gradlab.fixes.expressions import Context
+from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.keepshape import keep_shape_edits
 from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
@@ -310,6 +310,17 @@ class Linear:
         return dx
 """, "        W -= 0.1 * dW\n", "", "dx = dout @ W.T", "dx = dout @ W"),
 }
+#: the nnfs book's gradients (dvalues in, dinputs out) read as gradients by every family, the mask's too
+EARLY_LAYERS["nnfs-gradient-names"] = Layer("Activation_ReLU", None, """\
+class Activation_ReLU:
+    def forward(self, inputs):
+        self.inputs = inputs
+        self.output = np.where(inputs > 0, inputs, 0.0)
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues.copy()
+""", "self.dinputs = dvalues.copy()", "self.dinputs = (dvalues * (self.inputs > 0)).copy()",
+    "self.output = np.where(inputs > 0, inputs, 0.0)", "self.output = np.where(inputs > 0, inputs, 0.01 * inputs)")
 ALL = {**LAYERS, **EARLY_LAYERS}
 
 
@@ -400,6 +411,9 @@ def test_the_right_edit_is_tried_among_the_first_where_it_was_tried_late_or_neve
         return next(i for i, (_, cand) in enumerate(candidates(site, report)) if apply(site.text, cand) == right)
 
     assert rank() < 10
+    if family == "nnfs-gradient-names":
+        assert is_gradient("dvalues") and is_gradient("dinputs") and not is_gradient("dropout")
+        return
     if layer.generator is None:
         assert "couples-samples" in report.bug_codes, report.bug_codes
         monkeypatch.setattr(candidates_module, "_off_batch_axis", lambda source, cand: False)

@@ -340,8 +340,10 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
 def is_gradient(text: str) -> bool:
     """Whether a name reads as a gradient the way course code names them (`dout`, `dh`, `dprev_h`, `grad`)."""
     last = text.split(".")[-1].split("[")[0]
-    # `d` and a short name (dx, dW, dprev_h, dgamma, dout), not a word that merely starts with d
-    return bool(re.fullmatch(r"d[a-zA-Z]{1,5}(_\w*|\d*)|\w*grad\w*", last)) and last not in ("dtype", "dim", "dims")
+    # `d` and a short name (dx, dW, dprev_h, dgamma, dout), not a word that merely starts with d; and the nnfs
+    # book's longer ones (dvalues, dinputs, dweights, dbiases)
+    return bool(re.fullmatch(r"d[a-zA-Z]{1,5}(_\w*|\d*)|d(values|inputs|outputs?|weights|biases)|\w*grad\w*",
+                             last)) and last not in ("dtype", "dim", "dims")
 
 
 def _transposed(t: Text, node: ast.AST) -> str:
