@@ -590,3 +590,31 @@ def test_a_layer_taking_one_column_at_a_time_is_graded_so_in_a_columns_assignmen
     grade = grade_submission(path, assignment).layers[0]
     assert ("columns, one sample at a time" in grade.note) == one_at_a_time
     assert grade.bug_codes == codes and grade.score == (10 if not codes else 7.5)
+
+
+TANH_FUNCTIONS = """
+    import numpy as np
+
+
+    def tanh_forward(x):
+        out = np.tanh(x)
+        return out, out
+
+
+    def tanh_backward(dout, cache):
+        out = cache
+        return {dx}
+"""
+
+
+@pytest.mark.parametrize("dx, code", [("dout * (1 - out)", "mismatch"), ("2 * dout * (1 - out ** 2)", "scaled")],
+                         ids=["square-forgotten", "doubled"])
+def test_a_code_one_case_found_where_more_found_no_explanation_is_named_as_check_names_it(tmp_path, dx, code):
+    # (1 - out) is 0.5 of (1 - out ** 2) only where out is near 1: one saturated case reads 'scaled', most find no
+    # factor; a code the failing cases contest is asked of check (grading.check_names), a factor they share stands
+    path = _write(tmp_path, "tanh.py", TANH_FUNCTIONS.format(dx=dx))
+    assert _checked(path, "tanh").bug_codes == [code]
+    assignment = parse_assignment({"name": "agree", "convention": "function", "seed": 2024, "examples": 12,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "tanh", "points": 10}]}, "agreement test")
+    assert grade_submission(path, assignment).layers[0].bug_codes == [code]

@@ -55,13 +55,20 @@ def check_failure(make: Callable[[Any], Any], kind: Kind, name: str, spec: dict[
     return report.failing
 
 
+def _weak(part: Part) -> bool:
+    """Whether a failed test's code is a reading check's closer look makes precise: a weak code (`WEAK_CODES`), or one
+    that more of the failing cases did not find (`Part.contested`: a dx scaled by 0.5045 on one saturated case of a
+    tanh whose other cases found no factor)."""
+    return bool(part.codes) and (set(part.codes) <= WEAK_CODES or part.contested)
+
+
 def name_parts(parts: list[Part], failing: CaseResult, display: dict[str, str]) -> None:
-    """Each failed gradient test named by a weak reading (`WEAK_CODES`) that check's failing case fails too takes
-    check's code, its words and its case."""
+    """Each failed gradient test named by a weak reading (`_weak`) that check's failing case fails too takes check's
+    code, its words and its case."""
     by_part = {display.get(g.name, g.name): g for g in failing.gradients if not g.passed and g.bug_code}
     for part in parts:
         g = by_part.get(part.component)
-        if part.passed or g is None or not set(part.codes) <= WEAK_CODES or not part.codes:
+        if part.passed or g is None or not _weak(part):
             continue
         worst = ""
         if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
@@ -75,7 +82,7 @@ def named_as_check(box: Sandbox, grade: LayerGrade, failed: tuple[dict[str, Any]
     """The failed gradient tests named as `gradlab check` names the bug (`gradlab.grading.check_names`), on a
     budget of its own; whatever goes wrong there leaves the grader's own names, and never a score changed."""
     spec, make, display = failed
-    if all(p.passed or not p.codes or not set(p.codes) <= WEAK_CODES for p in grade.parts):
+    if all(p.passed or not _weak(p) for p in grade.parts):
         return
     box.budget(assignment.limits.timeout, f"naming the bug of {grade.name}")
     try:

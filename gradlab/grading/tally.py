@@ -29,6 +29,9 @@ class Part:
     message: str = ""
     smallest: str | None = None
     hidden: bool = False
+    #: its code won the vote only because 'mismatch' never wins one (more failing cases found no explanation): a weak
+    #: reading, which `gradlab.grading.check_names` asks check about
+    contested: bool = False
     #: what the student calls this gradient (`dbias`, `dweights`, CS231n's `dw`), as its messages say it;
     #: `component` stays gradlab's own key (`db`, `dW`), the same for every submission
     label: str = ""
@@ -83,6 +86,7 @@ class Tally:
                 # only where a step's inputs span less than the weight's rows): a case that found one wins
                 explained = {c: v for c, v in votes.items() if c != "mismatch"} or votes
                 code = max(explained, key=explained.__getitem__)  # the first of equals, as Counter.most_common
+                part.contested = votes.get("mismatch", 0.0) > explained[code]
                 part.codes = [code]
                 part.message, part.smallest = self.first[(name, code)]
         # an output of zeros reads as a template's placeholder (loss = 0.0); where the forward is not zero on every
