@@ -26,6 +26,7 @@ from gradlab.fixes import families, find_fix
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.crashes import crash_edits
+from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.keepshape import keep_shape_edits
 from gradlab.fixes.rebuild import apply, changed_lines
@@ -236,6 +237,33 @@ def relu6_backward(dout, cache):
     x = cache
     return dout * (x > 0.0)
 """, "dout * (x > 0.0)", "dout * ((x > 0.0) & (x < 6.0))", "return dout", "return 2 * dout"),
+    # a loss that divides by the batch on its one-hot path and forgets it on its class-index path, which ends in an
+    # indexed write no factor can join
+    "divide": Layer("SoftmaxCE", divide_edits, """\
+# gradlab: kind=softmax_with_loss
+class SoftmaxCE:
+    def __init__(self):
+        self.p = self.t = None
+
+    def forward(self, x, t):
+        z = x - x.max(axis=1, keepdims=True)
+        self.p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        self.t = t
+        n = x.shape[0]
+        if t.ndim == 1:
+            return -np.log(self.p[np.arange(n), t]).mean()
+        return -(t * np.log(self.p)).sum() / n
+
+    def backward(self, dout=1):
+        n = self.p.shape[0]
+        if self.t.ndim == 2:
+            dx = (self.p - self.t) / n
+        else:
+            dx = self.p.copy()
+            dx[np.arange(n), self.t] -= 1
+        return dx * dout
+""", "            dx[np.arange(n), self.t] -= 1\n",
+        "            dx[np.arange(n), self.t] -= 1\n            dx = dx / n\n", "return dx * dout", "return dx * dout * 2"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the

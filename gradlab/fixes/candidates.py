@@ -37,7 +37,8 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 #: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate", a
 #: LAST_RESORT), which can cancel the wrong sign from another line and pass, but leaves both lines wrong to the reader
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "missing-batch-mean": ("factor", "drop", "count", "rescale"), "extra-batch-mean": ("drop", "factor", "count"),
+    "missing-batch-mean": ("factor", "drop", "count", "rescale", "divide"),
+    "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten", "reshape-order", "subscripts", "layout"),

@@ -21,6 +21,7 @@ from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
+from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
@@ -68,7 +69,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
                                      stable_edits, update_edits, swap_edits, sum_edits,
-                                     keep_shape_edits, cap_edits)
+                                     keep_shape_edits, cap_edits, divide_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
