@@ -263,7 +263,8 @@ class SoftmaxCE:
             dx[np.arange(n), self.t] -= 1
         return dx * dout
 """, "            dx[np.arange(n), self.t] -= 1\n",
-        "            dx[np.arange(n), self.t] -= 1\n            dx = dx / n\n", "return dx * dout", "return dx * dout * 2"),
+        "            dx[np.arange(n), self.t] -= 1\n            dx = dx / n\n",
+        "return dx * dout", "return dx * dout * 2"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the
