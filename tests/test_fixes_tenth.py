@@ -33,6 +33,7 @@ from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
 from gradlab.fixes.spans import Text
 from gradlab.fixes.stable import stable_edits
+from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
 from gradlab.fixes.updates import update_edits
@@ -265,6 +266,30 @@ class SoftmaxCE:
 """, "            dx[np.arange(n), self.t] -= 1\n",
         "            dx[np.arange(n), self.t] -= 1\n            dx = dx / n\n",
         "return dx * dout", "return dx * dout * 2"),
+    # (the stride family, widened) a max pool's window starts bound as the output's indices alone
+    "stride-tuple": Layer("max_pool", stride_edits, """\
+def max_pool_forward_naive(x, pool_param):
+    k, kw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    out = np.empty((N, C, (H - k) // s + 1, (W - kw) // s + 1))
+    for a in range(out.shape[2]):
+        for b in range(out.shape[3]):
+            out[:, :, a, b] = x[:, :, a * s:a * s + k, b * s:b * s + kw].max(axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    k, kw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.zeros_like(x)
+    for a in range(dout.shape[2]):
+        for b in range(dout.shape[3]):
+            top, left = a, b
+            win = x[:, :, top:top + k, left:left + kw]
+            hit = win == win.max(axis=(2, 3), keepdims=True)
+            dx[:, :, top:top + k, left:left + kw] += hit * dout[:, :, a, b][:, :, None, None]
+    return dx
+""", "top, left = a, b", "top, left = a * s, b * s", "hit * dout", "hit * 2 * dout"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the

@@ -6,7 +6,8 @@ In a loop over the outputs, the window of output `i` starts at `i * stride`; at 
 equals the window) a start written `i` or `i * HH` is right, so the slip hides until the two differ. Offered for a
 statement inside a `for` over a `range`, in a function that names a stride (a name or attribute with "stride" in
 it, or one bound from a setting so keyed: `S = conv_param["stride"]`): in each subscript's index, and in a tuple of
-starts (`r0, c0 = ...`), every loop variable that begins a slice's bound or a product (`i`, `i * HH`) becomes
+starts (`r0, c0 = ...`, `hs, ws = i, j`), every loop variable that begins a slice's bound or a product (`i`, `i * HH`),
+or is a start of such a tuple by itself, becomes
 `i * stride`, all of one index (or tuple) at once (the same slip is written for H and for W); the reverse, a
 `i * stride` that is not due (an output's own position), becomes `i`. One candidate per index and stride name.
 Non-goal: a step added to a slice (`a:b` to `a:b:s`), strides held in tuples (`stride[0]`).
@@ -43,7 +44,8 @@ def stride_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
             undone: list[Edit] = []
             for node in (n for n in ast.walk(group) if isinstance(n, ast.Name) and n.id in loops):
                 parent = parents.get(id(node))
-                if not _starts(node, parent, parents):
+                # a start that is the loop variable alone, in a tuple of starts (`hs, ws = i, j`), begins a window too
+                if not _starts(node, parent, parents) and not (parent is group and isinstance(group, ast.Tuple)):
                     continue
                 if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult) and parent.left is node:
                     if t.of(parent.right) == stride:
@@ -95,7 +97,7 @@ def _groups(stmt: ast.stmt) -> Iterator[ast.AST]:
         if isinstance(node, ast.Subscript):
             yield node.slice
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple) and \
-            all(isinstance(e, ast.BinOp) for e in stmt.value.elts):
+            all(isinstance(e, (ast.BinOp, ast.Name)) for e in stmt.value.elts):
         yield stmt.value
 
 
