@@ -88,6 +88,22 @@ def predictions_then_labels(fn: Any) -> bool:
     return len(names) >= 2 and names[0] in _PREDICTION_NAMES and names[1] in LABEL_NAMES
 
 
+#: the labels as an array's name says it (FAU's deep-learning exercises: `label_tensor`)
+_LABEL_ARRAY_NAMES = LABEL_NAMES + ("label_tensor", "labels_tensor", "target_tensor", "y")
+
+
+def labels_only(fn: Any) -> bool:
+    """Whether a loss's `fn` takes the labels alone, by name (`backward(self, label_tensor)`, the FAU deep-learning
+    exercises' CrossEntropyLoss, whose predictions forward kept): it takes no upstream gradient."""
+    try:
+        params = [p for p in signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    required = [p for p in params if p.default is p.empty]
+    return len(required) == 1 and params[0] is required[0] and params[0].name.lower() in _LABEL_ARRAY_NAMES
+
+
 #: how a stateless layer names the input it is given again in `backward(x, top_diff)`, and the upstream gradient
 _INPUT_NAMES = ("x", "inputs", "input", "z", "a", "x_in", "input_data")
 _UPSTREAM_NAMES = ("top_diff", "dout", "dy", "dz", "grad", "grad_output", "grad_out", "delta", "dvalues", "d_out",

@@ -25,8 +25,9 @@ __all__ = ["PARAM_ALIASES", "Slot", "find_slot"]
 PARAM_ALIASES = {
     "W": ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "Wx"),
     "b": ("b", "bias", "biases", "w0"),
-    "gamma": ("gamma", "weight", "scale", "g", "scaler"),
-    "beta": ("beta", "bias", "shift", "intercept"),
+    # a normalisation's scale and shift kept as its weight and bias (`params['W']`, `params['b']` in learners' code)
+    "gamma": ("gamma", "weight", "scale", "g", "scaler", "W"),
+    "beta": ("beta", "bias", "shift", "intercept", "b"),
     # PReLU's learned slope (PyTorch's PReLU calls it weight)
     "alpha": ("alpha", "a", "slope", "slopes", "negative_slope", "weight"),
 }

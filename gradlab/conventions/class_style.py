@@ -37,6 +37,7 @@ from gradlab.conventions.class_results import (
     attributes_before,
     in_named_order,
     input_then_gradient,
+    labels_only,
     left_in_attribute,
     mean_of_sample_losses,
     predictions_then_labels,
@@ -216,6 +217,11 @@ class ClassLayer(Layer):
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
             if dx is not None and dx.size == int(np.prod(self.loss_shape)):
                 dx = dx.reshape(self.loss_shape)
+        elif self.kind.is_loss and self.loss_inputs is not None and labels_only(self.obj.backward):
+            # backward(label_tensor): the labels alone, the predictions kept by forward (FAU's exercises)
+            dx = call(f"{name}.backward", self.obj.backward, self.loss_inputs[1])
+            dx = left_in_attribute(self.obj, before) if dx is None else dx
+            dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
         elif self.input_first:
             dx = call(f"{name}.backward", self.obj.backward, self.last_x, dout)
         elif lr is not None and self.lr_arg:
