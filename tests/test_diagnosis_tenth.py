@@ -1,9 +1,10 @@
 """Bugs the tenth held-out set found misnamed (issue 14), each written here in other styles than the held-out files
 (class for function, loops for vectorised, another statistic or kind) next to a correct twin that must still pass:
 a normalisation that takes one statistic over the batch (couples-samples first); one term of a product rule off by
-a constant (scaled); a max pool's gradient sent to other windows' maxima (misrouted, not transposed); an LSTM's gate
-gradients stacked in the wrong order (misrouted); one term of a recurrent cell's dx with its sign flipped
-(sign-flip)."""
+a constant (scaled); a max pool reading dout in another axis order than its windows (transposed, the routing right);
+an LSTM's gate gradients stacked in the wrong order (misrouted); one term of a recurrent cell's dx with its sign
+flipped (sign-flip); a softmax over the batch beside a per-sample input (couples-samples at one sample); the book's
+TimeSoftmaxWithLoss without its ignore mask (missing-mask)."""
 
 from __future__ import annotations
 
@@ -174,9 +175,12 @@ def _max_pool(dout_order: tuple[int, ...]):
     return max_pool_forward_naive, max_pool_backward_naive
 
 
-def test_a_max_pool_reading_dout_in_another_order_than_its_windows_is_misrouted_and_its_twin_passes():
+def test_a_max_pool_reading_dout_in_another_axis_order_than_its_windows_is_transposed_and_its_twin_passes():
+    # the routing (each window's argmax) is right and each output's value lands at another window's maximum: the
+    # true gradient of dout read in another axis order, so the right values in transposed positions, not misrouted
     wrong = check(*_max_pool((0, 2, 3, 1)), examples=15)
-    assert wrong.bug_codes == ["misrouted"], sentences(wrong)
+    assert wrong.bug_codes == ["transposed"], sentences(wrong)
+    assert "backward reads dout in another axis order" in sentences(wrong)
     assert check(*_max_pool((0, 1, 2, 3)), examples=15).verdict == PASS
 
 
@@ -440,3 +444,56 @@ def test_the_books_time_softmax_loss_without_its_ignore_mask_in_backward_is_miss
         assert wrong.bug_codes == ["missing-mask"], (wrong_layer.__name__, sentences(wrong))
         assert "labelled -1" in sentences(wrong)
     assert check(TimeSoftmaxWithLoss, kind="time_softmax_with_loss", examples=15).verdict == PASS
+
+
+# --- 9: batch norm with one statistic over the wrong axis: couples-samples, naming which -----------------------------
+
+
+def _batchnorm(mean_axis: int, var_axis: int, root: bool = True):
+    """Function style: the mean over `mean_axis`, the variance over `var_axis` (0 and 0 is right); `root` False
+    divides by the variance itself, a wrong formula that is no statistic over a wrong axis."""
+    def batchnorm_forward(x, gamma, beta, bn_param):
+        eps = bn_param.get("eps", 1e-5)
+        var = x.var(axis=var_axis, keepdims=True) + eps
+        sd = np.sqrt(var) if root else var
+        xhat = (x - x.mean(axis=mean_axis, keepdims=True)) / sd
+        return gamma * xhat + beta, (xhat, sd, gamma)
+
+    def batchnorm_backward(dout, cache):
+        xhat, sd, gamma = cache
+        N = dout.shape[0]
+        dxhat = dout * gamma
+        dx = (N * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (N * sd)
+        return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+    return batchnorm_forward, batchnorm_backward
+
+
+class BatchNormalization:
+    """The book's class: the mean of each sample over its features where each feature's over the batch belongs."""
+
+    def __init__(self, gamma, beta):
+        self.gamma, self.beta = gamma, beta
+
+    def forward(self, x, train_flg=True):
+        xc = x - x.mean(axis=1, keepdims=True)
+        self.std = np.sqrt(np.mean((x - x.mean(axis=0)) ** 2, axis=0) + 10e-7)
+        self.xn = xc / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        return self.gamma * dout / self.std
+
+
+def test_batch_norm_with_one_statistic_over_the_wrong_axis_is_couples_samples_naming_it_and_its_twin_passes():
+    wrong = check(*_batchnorm(mean_axis=0, var_axis=1))
+    assert wrong.bug_codes[0] == "couples-samples", (wrong.bug_codes, sentences(wrong))
+    assert "its variance each sample over its features" in sentences(wrong)
+    wrong = check(BatchNormalization, kind="batchnorm")
+    assert wrong.bug_codes[0] == "couples-samples", (wrong.bug_codes, sentences(wrong))
+    assert "its mean each sample over its features" in sentences(wrong)
+    assert check(*_batchnorm(mean_axis=0, var_axis=0)).verdict == PASS
+    # dividing by the variance itself is a wrong formula, no statistic over a wrong axis
+    assert check(*_batchnorm(mean_axis=0, var_axis=0, root=False)).bug_codes[0] == "mismatch"

@@ -210,8 +210,10 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     found = diagnose_formula.scaled_on_a_branch(name, evidence) if diagnose_formula.diagonal(jacobians) else None
     if found is not None:
         return Diagnosis(found.code, found.sentence)
-    # gradient where none belongs: a mask left out, or the right values sent to the wrong elements
-    found = diagnose_where.routing(name, a, n, upstream, evidence) or \
+    # gradient where none belongs: a mask left out, or the right values sent to the wrong elements; before them, the
+    # true gradient of dout read in another axis order (a max pool's dout flattened in another order than its rows)
+    found = diagnose_blocks.upstream_in_another_order(name, n, evidence) or \
+        diagnose_where.routing(name, a, n, upstream, evidence) or \
         diagnose_factors.left_out(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
@@ -240,7 +242,7 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     if diagnose_axes.transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
     if diagnose_axes.permuted_values(a, n):
-        moved = diagnose_blocks.moved_values(name, a, n)
+        moved = diagnose_blocks.moved_values(name, a, n, evidence)
         return Diagnosis(moved.code, moved.sentence)
     axes = diagnose_axes.wrong_reduction_of(a, n, upstream)
     if axes is not None:

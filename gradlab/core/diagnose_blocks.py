@@ -4,9 +4,11 @@ A gradient that holds exactly the true values in other positions is one of two b
 - `transposed`: the positions are an axis order of the array, as DESIGN.md has it: the values read with their axes
   transposed, or flattened and reshaped in another axis order (a (N, H, W, C) gradient reshaped to (N, C, H, W)
   without its transpose), an axis possibly split in two (the groups of a group norm);
-- `misrouted`, as DECISIONS.md has it ("the right values at the wrong positions"): any other order. A max pool whose
-  dout is flattened in another order than its argmax rows sends each output's gradient to another window's maximum;
-  an LSTM whose gate gradients are stacked i, f where f, i belongs holds dWx's columns in another order.
+  or the true gradient of dout read in another axis order (a max pool whose dout is flattened in (N, C, H, W) order
+  beside argmax rows in (N, H, W, C) order: each window's maximum gets another window's value, and handed dout with
+  its axes reordered, backward returns the true dx);
+- `misrouted`, as DECISIONS.md has it ("the right values at the wrong positions"): any other order. An LSTM whose
+  gate gradients are stacked i, f where f, i belongs holds dWx's columns in another order.
 And a gradient computed from such a misrouted one (dx = da @ Wx.T from the LSTM's reordered da) is no permutation
 of its own true values; the layer tells it: with the parameter's slices put in the order the misrouted gradient has
 them (after the forward, in place, as `gradlab.core.transposed_parameter` transposes one), backward returns the true
@@ -17,7 +19,8 @@ Non-goal: values that are not the true ones moved about (factors, dropped terms:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import permutations
 
 import numpy as np
@@ -113,11 +116,54 @@ def _moved_block(a: np.ndarray, n: np.ndarray) -> tuple[slice, ...] | None:
     return None if all(b.stop - b.start == size for b, size in zip(box, a.shape)) else box
 
 
-def moved_values(name: str, a: np.ndarray, n: np.ndarray) -> Found:
+def _orders(shape: tuple[int, ...]) -> Iterator[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """Each way to read an array of `shape` in another axis order and keep its shape: transposed then reshaped, or
+    reshaped to the permuted shape then transposed back (the two directions of one reinterpretation)."""
+    if not 2 <= len(shape) <= MAX_ORDER_AXES:
+        return
+    for order in permutations(range(len(shape))):
+        if order == tuple(range(len(shape))):
+            continue
+        permuted = tuple(shape[i] for i in order)
+        back = tuple(int(i) for i in np.argsort(order))
+        yield f"transpose{order}", partial(_transposed_then_reshaped, order=order, shape=shape)
+        yield f"transpose{back}", partial(_reshaped_then_transposed, shape=permuted, order=back)
+
+
+def _transposed_then_reshaped(G: np.ndarray, *, order: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    return G.transpose(order).reshape(shape)
+
+
+def _reshaped_then_transposed(G: np.ndarray, *, shape: tuple[int, ...], order: tuple[int, ...]) -> np.ndarray:
+    return G.reshape(shape).transpose(order)
+
+
+def upstream_in_another_order(name: str, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """dx is the true gradient of dout read in another axis order: handed dout with its axes reordered, backward
+    returns the true dx (a max pool's dout flattened in (N, C, H, W) order beside argmax rows in (N, H, W, C) order:
+    each window's maximum gets the right routing and another window's value)."""
+    if ev is None or ev.G is None or ev.target != "x":
+        return None
+    G = np.asarray(ev.G, dtype=np.float64)
+    for said, reorder in _orders(G.shape):
+        got = ev.dx_for_upstream(reorder(G))
+        if got is not None and got.shape == ev.x.shape and close(np.asarray(ev.show(got), dtype=np.float64), n):
+            return Found("transposed", f"{name} holds exactly the right values, each output's at the position of "
+                         f"another output: backward reads dout in another axis order (given dout.{said}, reshaped "
+                         "back, it returns the true gradient). Transpose dout to the order forward's output had "
+                         "before its own transpose (e.g. dout.transpose(0, 2, 3, 1) before dout.flatten(), where "
+                         "forward's rows are (N, H, W, C))")
+    return None
+
+
+def moved_values(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None = None) -> Found:
     """The sentence for a gradient whose values are exactly the true ones in other positions."""
     if axis_order(a, n):
         return Found("transposed", f"{name} holds exactly the right values, in the wrong positions: an axis order "
                      "(a transpose or reshape) is off")
+    found = upstream_in_another_order(name, n, ev)
+    if found is not None:
+        return found
     box = _moved_block(a, n)
     if box is not None and close(np.sort(a[box], axis=None), np.sort(n[box], axis=None)) and axis_order(a[box], n[box]):
         where = ", ".join(f"{b.start}:{b.stop}" for b in box)

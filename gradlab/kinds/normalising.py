@@ -349,6 +349,19 @@ def misfit(case: Case, grouping: Grouping, a: np.ndarray, out: np.ndarray, seen:
     return left / (np.linalg.norm(np.abs(basis) + m * (np.abs(b) + 1.0), axis=1) + 1e-300)
 
 
+def _per_element(case: Case, grouping: Grouping, a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The mean and the variance of each element's group under `grouping`, laid out as `a`; None when the grouping's
+    rows are not a reordering of every element once."""
+    index = grouping.rows(case, np.arange(a.size, dtype=np.float64).reshape(a.shape)).astype(np.int64)
+    if index.size != a.size or np.unique(index).size != a.size:
+        return None
+    rows = a.reshape(-1)[index]
+    mean, var = np.empty(a.size), np.empty(a.size)
+    mean[index] = np.broadcast_to(rows.mean(axis=1, keepdims=True), rows.shape)
+    var[index] = np.broadcast_to(rows.var(axis=1, keepdims=True), rows.shape)
+    return mean.reshape(a.shape), var.reshape(a.shape)
+
+
 @dataclass(frozen=True)
 class NormLaw:
     """`Kind.forward_law` of a normalisation: in training, each group's outputs are γ·(x − mean)/σ + β with the
@@ -390,12 +403,36 @@ class NormLaw:
         z = self.right.rows(case, z)[j][self.right.rows(case, seen)[j]]
         broken = (f"in training, {self.law}; {self.unit} {j} has (out − β)/γ of mean {z.mean():.4g} and standard "
                   f"deviation {z.std():.4g} over its {z.size} values, where 0 and 1 belong")
+        mixed = self._statistics_apart(case, a, out, seen)
+        if mixed is not None:
+            return ("couples-samples", f"forward takes {mixed}. {self.right_way}")
         kept = self._kept_samples(forward, case, x, a, out)
         if kept is not None:  # measured: more precise than a broken law, whatever else the forward got wrong
             return ("couples-samples", f"forward mixes samples: the outputs of samples 0 to {kept - 1} changed when "
                     f"only samples {kept} to {x.shape[0] - 1} changed, where each sample is normalised on its own "
                     f"({broken}). {self.right_way}")
         return ("mismatch", f"{broken}: is x normalised {self.right.label}, as (x − mean) / sqrt(var + eps)?")
+
+    def _statistics_apart(self, case: Case, a: np.ndarray, out: np.ndarray, seen: np.ndarray) -> str | None:
+        """What the forward took over which groups, when its mean and its variance come from two different groupings
+        (one of them a wrong one): (x − mean over A) / sqrt(var over B + eps), fitted to (out − β)/γ with one factor
+        (var over N or N − 1, eps). A statistic over the wrong axis is a normalisation over the wrong axis, as
+        DECISIONS.md has it: `couples-samples`. None when no pair fits (a grouping read in a layout is left out)."""
+        groupings = [g for g in (self.right, *self.wrong) if g.layout is None]
+        shape = (1, a.shape[1]) + (1,) * (a.ndim - 2)
+        z = (out - case.params["beta"].reshape(shape)) / case.params["gamma"].reshape(shape)
+        stats = {id(g): _per_element(case, g, a) for g in groupings}
+        for m, v in ((m, v) for m in groupings for v in groupings if m is not v):
+            of_mean, of_var = stats[id(m)], stats[id(v)]
+            if of_mean is None or of_var is None:
+                continue
+            mean, var = of_mean[0], of_var[1]
+            basis = (a - mean) / np.sqrt(np.maximum(var, 1e-300))
+            k = float(np.sum(z * basis * seen)) / max(float(np.sum(basis * basis * seen)), 1e-300)
+            left = float(np.linalg.norm((z - k * basis) * seen)) / max(float(np.linalg.norm(z * seen)), 1e-300)
+            if 0.5 <= k <= 1.0 + LAW_LEFT and left <= LAW_EPS:
+                return f"its mean {m.label} and its variance {v.label}"
+        return None
 
     def _kept_samples(self, forward: Callable[[np.ndarray], np.ndarray], case: Case, x: np.ndarray, a: np.ndarray,
                       out: np.ndarray) -> int | None:
