@@ -618,3 +618,51 @@ def test_a_code_one_case_found_where_more_found_no_explanation_is_named_as_check
                                    "limits": {"timeout": 60, "total_timeout": 120},
                                    "layers": [{"name": "tanh", "points": 10}]}, "agreement test")
     assert grade_submission(path, assignment).layers[0].bug_codes == [code]
+
+
+AFFINE_WITHOUT_THE_MEAN = """
+    import numpy as np
+
+
+    class Affine:
+        def __init__(self, W, b):
+            self.W, self.b = W, b
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.W + self.b
+
+        def backward(self, dout):
+            self.dW = self.x.T @ dout {scale}
+            self.db = dout.sum(axis=0)
+            return dout @ self.W.T
+"""
+
+
+def test_only_the_smallest_failing_case_and_the_largest_ones_ask_the_layer_for_evidence_the_rest_fail_alike(
+        tmp_path, monkeypatch):
+    # each question diagnosis asks the layer is a round trip to the sandbox: asked on every case, an LSTM step's
+    # grading took a minute under load. Every case is still judged; the codes come from the cases asked
+    import gradlab.core.values as values
+    import gradlab.grading.grader as grader
+
+    asked: list[int] = []  # the case (its number among the cases checked) each question was asked on
+    checked = [0]
+    real_check, real_jacobians = grader.check_case, values.jacobians
+    monkeypatch.setattr(grader, "check_case", lambda *a, **kw: checked.__setitem__(0, checked[0] + 1) or
+                        real_check(*a, **kw))
+    monkeypatch.setattr(values, "jacobians", lambda *a, **kw: asked.append(checked[0]) or real_jacobians(*a, **kw))
+    path = _write(tmp_path, "affine.py", AFFINE_WITHOUT_THE_MEAN.format(scale="* 3.0"))
+    assignment = parse_assignment({"name": "agree", "convention": "class", "seed": 3, "examples": 8,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "Affine", "points": 10}]}, "agreement test")
+    some = grade_submission(path, assignment).layers[0]
+    cases_asked, diagnosed = len(set(asked)), grader.DIAGNOSED_CASES
+    asked.clear()
+    monkeypatch.setattr(grader, "DIAGNOSED_CASES", 100)
+    every = grade_submission(path, assignment).layers[0]
+    assert every.cases == some.cases >= 8 and len(set(asked)) == every.cases
+    assert cases_asked == 1 + diagnosed
+    assert [(p.component, p.passed, p.codes) for p in some.parts] == \
+        [(p.component, p.passed, p.codes) for p in every.parts] == \
+        [("forward", True, []), ("dx", True, []), ("dW", False, ["scaled"]), ("db", True, []), ("structure", True, [])]

@@ -48,6 +48,12 @@ from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
+#: the largest drawn cases whose failed gradients are diagnosed with what the layer answers (its Jacobians, its stored
+#: arrays, its other true gradients), with the smallest failing case (whose words a test shows): these vote for each
+#: test's code, the larger louder, as before (a tiny case can make a transposed gradient look like a dropped term).
+#: The others are judged as every case is, and diagnosed from their values only, without a vote: an LSTM step asked
+#: its evidence on all twelve cases took a minute under load, most of it round trips to the sandbox
+DIAGNOSED_CASES = 3
 #: at most this many warnings per layer reach the feedback (a child that runs hostile code may word each case's anew)
 MAX_WARNINGS = 8
 
@@ -119,7 +125,7 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     grade = LayerGrade(required, entry["name"], list(parts.values()))
     tally = Tally(parts)
     seed = assignment.seed + zlib.crc32(required.name.encode())
-    zeros = size = 0
+    zeros = size = failures = 0
     failed: tuple[dict[str, Any], Callable[[Case], Any], dict[str, str]] | None = None  # the smallest failing case
     single: dict[str, None] = {}  # the gradients computed in float32, in order
     box.budget(assignment.limits.timeout, f"grading {entry['name']}")
@@ -127,13 +133,14 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     if prepared is None:
         return grade
     factory, flat, form = prepared
-    drawn_only = True
-    for spec, finite_only in layer_specs(kind, assignment, seed, flat, form):
+    drawn_only, specs = True, layer_specs(kind, assignment, seed, flat, form)
+    for spec, finite_only in specs:
         if finite_only and drawn_only:  # the extreme cases come last
             grade.drawn_codes, drawn_only = grade.bug_codes, False
         case = build_case(kind, spec)
         made: list[Any] = []
-        make = factory(made)
+        withheld = failures >= 1 and not any(spec is big for big in _largest(specs))
+        make = _evidence_withheld(factory(made)) if withheld else factory(made)
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
             # a layer taking one sample at a time takes no bigger batch
@@ -155,8 +162,9 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
         single.update(dict.fromkeys(g.name for g in result.gradients if g.precision == "float32"))
         first = made[0].first_output if made else None
         tally.record(result, fwd, spec, display, zero_output=first is not None and not np.any(first),
-                     forward_ran=finite_only and first is not None)
+                     forward_ran=finite_only and first is not None, vote=not withheld)
         tally.refuse_precision(result, assignment.precision, spec, display)
+        failures += any(not g.passed for g in result.gradients)
         if failed is None and any(not g.passed for g in result.gradients):
             failed = (spec, make, display)
     if drawn_only:
@@ -166,6 +174,22 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     if failed is not None and not tally.wrong_function:
         named_as_check(box, grade, failed, seed, assignment)
     return grade
+
+
+def _largest(specs: list[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
+    """The largest drawn cases (`DIAGNOSED_CASES`; they come smallest first, the extreme ones after them)."""
+    return [spec for spec, finite_only in specs if not finite_only][-DIAGNOSED_CASES:]
+
+
+def _evidence_withheld(make: Callable[[Case], Any]) -> Callable[[Case], Any]:
+    """`make`, its layers marked so that a failed gradient is diagnosed from its values alone, without asking the
+    layer (`gradlab.core.evidence`: a forward per element, a backward per output, each a round trip to the child)."""
+    def withheld(case: Case) -> Any:
+        layer = make(case)
+        layer.evidence_withheld = True
+        return layer
+
+    return withheld
 
 
 def _display(made: list[Any], kind: Kind, parts: dict[str, Part]) -> dict[str, str]:

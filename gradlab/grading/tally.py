@@ -61,10 +61,12 @@ class Tally:
         self.crashed_spec: dict[str, Any] | None = None
         self.fitted: dict[str, str | None] = {}
 
-    def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any]) -> None:
+    def fail(self, component: str, codes: list[str], message: str, spec: dict[str, Any], *, vote: bool = True) -> None:
         part = self.parts.get(component) or self.parts["structure"]
         if part.passed:
             part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
+        if not vote:  # a case diagnosed from its values alone (`grader.DIAGNOSED_CASES`)
+            return
         # every failing case votes for its codes, a bigger case louder: the smallest case shows the
         # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
         # or scaled gradient look like a dropped term
@@ -124,9 +126,11 @@ class Tally:
                           f"keep numpy's default {required} throughout", spec)
 
     def record(self, result: CaseResult, fwd: ForwardCheck | None, spec: dict[str, Any],
-               display: dict[str, str], *, zero_output: bool = False, forward_ran: bool = False) -> None:
+               display: dict[str, str], *, zero_output: bool = False, forward_ran: bool = False,
+               vote: bool = True) -> None:
         """`zero_output`: the forward's output on this case was all zero. `forward_ran`: an extreme case's forward
-        (judged on finiteness, with no `fwd`) returned, so a crash after it is backward's and costs forward nothing."""
+        (judged on finiteness, with no `fwd`) returned, so a crash after it is backward's and costs forward nothing.
+        `vote`: its gradients' codes vote (a case diagnosed without the layer's evidence does not)."""
         crashed = any(f.severity == FAIL and f.code == "crashed" for f in result.findings)
         if crashed and self.crashed_spec is None:
             self.crashed_spec = dict(spec)
@@ -159,4 +163,4 @@ class Tally:
                 if g.worst_index is not None and g.analytic_value is not None and g.numeric_value is not None:
                     idx = ", ".join(map(str, g.worst_index))
                     worst = f" (worst element [{idx}]: yours {g.analytic_value:.6g}, correct {g.numeric_value:.6g})"
-                self.fail(display.get(g.name, g.name), [g.bug_code or "mismatch"], g.diagnosis + worst, spec)
+                self.fail(display.get(g.name, g.name), [g.bug_code or "mismatch"], g.diagnosis + worst, spec, vote=vote)
