@@ -23,6 +23,7 @@ from gradlab.conventions.discover import discover
 from gradlab.core.results import FAIL
 from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes import families, find_fix
+from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.crashes import crash_edits
@@ -375,6 +376,13 @@ class Activation_ReLU:
         self.dinputs = dvalues.copy()
 """, "self.dinputs = dvalues.copy()", "self.dinputs = (dvalues * (self.inputs > 0)).copy()",
     "self.output = np.where(inputs > 0, inputs, 0.0)", "self.output = np.where(inputs > 0, inputs, 0.01 * inputs)")
+# the swap family's LSTM step, its gates in order, with the raw upstream dnext_c read where dc, which adds the path
+# through next_h into it, belongs (a reference the reference family may reach too, far later)
+EARLY_LAYERS["accumulated"] = Layer(
+    "lstm_step", accumulated_edits,
+    LAYERS["swap"].source.replace("[dai, daf, dag, dao]", "[dai, daf, dao, dag]")
+    .replace("dc * f, x.T", "dnext_c * f, x.T"),
+    "dnext_c * f, x.T", "dc * f, x.T", "[dai, daf, dao, dag]", "[dai, daf, dag, dao]")
 ALL = {**LAYERS, **EARLY_LAYERS}
 
 
@@ -389,8 +397,8 @@ def _write(tmp_path: Path, family: str, source: str) -> Path:
 
 
 #: candidates the search for a two-slip layer may try: well past where each one-slip layer's fix is found (within its
-#: first thirty), and a fifth of the search's budget, so that an LSTM's none-found costs seconds, not a minute
-SECOND_SLIP_BUDGET = 80
+#: first thirty), and a tenth of the search's budget, so that an LSTM's none-found costs seconds, not a minute
+SECOND_SLIP_BUDGET = 40
 
 
 def _search(tmp_path: Path, family: str, source: str, budget: int | None = None):
@@ -426,10 +434,13 @@ def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path)
     assert find_fix(entry, report, examples=20, seed=0) is None
 
 
-@pytest.mark.parametrize("family", sorted(ALL))
+# the accumulated layer with its second slip is the swap layer with its own, the same text: searched once
+@pytest.mark.parametrize("family", [f for f in sorted(ALL) if f != "accumulated"])
 def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
     layer = ALL[family]
     assert layer.source.count(layer.second) == 1, family
+    assert family != "swap" or layer.source.replace(layer.second, layer.second_slipped, 1) == \
+        ALL["accumulated"].source.replace(ALL["accumulated"].second, ALL["accumulated"].second_slipped, 1)
     fix = _search(tmp_path, family, layer.source.replace(layer.second, layer.second_slipped, 1), SECOND_SLIP_BUDGET)
     assert fix is not None and fix.status == "none-found", fix and fix.diff
 

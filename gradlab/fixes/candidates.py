@@ -47,7 +47,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                     "subscripts", "layout"),
     "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
-                     "reference", "centre", "leak", "view", "bounds", "column"),
+                     "reference", "centre", "leak", "view", "bounds", "column", "accumulated"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.bounds import bounds_edits
@@ -69,7 +70,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      layout_edits, key_edits, unpack_edits, alias_edits,
                                      size_name_edits, column_edits, store_edits, crash_edits,
                                      stable_edits, update_edits, swap_edits, sum_edits,
-                                     keep_shape_edits, cap_edits, divide_edits)
+                                     keep_shape_edits, cap_edits, divide_edits,
+                                     accumulated_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
