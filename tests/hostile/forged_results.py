@@ -1,5 +1,7 @@
-# Writes a perfect results.json wherever a grader might look, at import and in every forward;
-# its Sigmoid backward has the wrong sign.
+# Writes a perfect results.json wherever a grader might look, at import and in its first forward (while it is
+# graded: the grader writes its own only after the child is gone, so forging again adds nothing, and five file
+# writes in every one of a diagnosis's ~250 forwards made the Sigmoid's 5 s budget run out on a loaded machine
+# in the plain child, where the writes succeed); its Sigmoid backward has the wrong sign.
 import json
 import os
 
@@ -22,9 +24,14 @@ def forge():
 forge()
 
 
+FORGED_IN_FORWARD = []
+
+
 class Sigmoid:
     def forward(self, x):
-        forge()
+        if not FORGED_IN_FORWARD:
+            FORGED_IN_FORWARD.append(True)
+            forge()
         self.out = 1 / (1 + np.exp(-x))
         return self.out
 
