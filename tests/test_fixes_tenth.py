@@ -30,6 +30,7 @@ from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.keepshape import keep_shape_edits
+from gradlab.fixes.powers import power_edits
 from gradlab.fixes.rebuild import apply, changed_lines
 from gradlab.fixes.source import locate
 from gradlab.fixes.spans import Text
@@ -291,6 +292,24 @@ def max_pool_backward_naive(dout, cache):
             dx[:, :, top:top + k, left:left + kw] += hit * dout[:, :, a, b][:, :, None, None]
     return dx
 """, "top, left = a, b", "top, left = a * s, b * s", "hit * dout", "hit * 2 * dout"),
+    # GELU's tanh form in class style, the cube's derivative without its 3
+    "power": Layer("GELU", power_edits, """\
+class GELU:
+    def __init__(self):
+        self.x = self.t = None
+
+    def forward(self, x):
+        k = np.sqrt(2.0 / np.pi)
+        self.x = x
+        self.t = np.tanh(k * (x + 0.044715 * x ** 3))
+        return 0.5 * x * (1.0 + self.t)
+
+    def backward(self, dout):
+        k = np.sqrt(2.0 / np.pi)
+        x, t = self.x, self.t
+        du = k * (1.0 + 0.044715 * x ** 2)
+        return dout * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
+""", "0.044715 * x ** 2", "3 * 0.044715 * x ** 2", "(0.5 * (1.0 + t) +", "((1.0 + t) +"),
 }
 
 #: slips whose edit an existing family writes, but too late for the budget before this session: reductions over the

@@ -47,7 +47,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                     "subscripts", "layout"),
     "zero-gradient": ("target", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask", "setting",
-                     "reference", "centre", "leak", "view", "bounds", "column", "accumulated"),
+                     "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
@@ -55,8 +55,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
     "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack"), "missing-mask": ("mask",),
-    "mismatch": ("square", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak", "window",
-                 "always", "flip", "stride", "subscripts", "key", "unpack",
+    "mismatch": ("square", "power", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak",
+                 "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by

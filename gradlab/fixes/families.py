@@ -36,6 +36,7 @@ from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
+from gradlab.fixes.powers import power_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
@@ -71,7 +72,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      size_name_edits, column_edits, store_edits, crash_edits,
                                      stable_edits, update_edits, swap_edits, sum_edits,
                                      keep_shape_edits, cap_edits, divide_edits,
-                                     accumulated_edits)
+                                     accumulated_edits, power_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
