@@ -19,7 +19,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM
 
-__all__ = ["keep_shape_edits"]
+__all__ = ["class_of", "keep_shape_edits"]
 
 
 def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
@@ -27,7 +27,7 @@ def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
             isinstance(stmt.value, ast.Tuple) or func.name != "backward":
         return
     t = ctx.text
-    cls = _class_of(t.text, func.lineno)
+    cls = class_of(t.text, func.lineno)
     forward = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "forward"), None) \
         if cls is not None else None
     if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
@@ -55,7 +55,7 @@ def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
                 "keep-shape"))
 
 
-def _class_of(text: str, line: int) -> ast.ClassDef | None:
+def class_of(text: str, line: int) -> ast.ClassDef | None:
     """The class one of whose methods starts at `line`."""
     try:
         tree = ast.parse(text)
