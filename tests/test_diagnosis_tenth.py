@@ -79,8 +79,24 @@ def _layernorm(var_axis: int):
 def test_a_layer_norm_class_taking_its_mean_over_the_batch_is_named_couples_samples_first_and_its_twin_passes():
     wrong = check(LayerNormMeanOverTheBatch, kind="layernorm")
     assert wrong.bug_codes[0] == "couples-samples", (wrong.bug_codes, sentences(wrong))
-    assert "forward mixes samples" in sentences(wrong)
+    assert "its mean each feature over the batch" in sentences(wrong)
     assert check(LayerNorm, kind="layernorm").verdict == PASS
+
+
+def test_a_layer_norm_centred_on_the_batch_mean_throughout_is_couples_samples_by_samples_moving_each_other():
+    # its variance is each sample's spread about the batch's mean: no pair of the usual statistics fits, and the
+    # outputs of some samples moving when only the others change is what names it
+    def layernorm_forward(x, gamma, beta, ln_param):
+        xc = x - x.mean(axis=0)
+        xhat = xc / np.sqrt((xc ** 2).mean(axis=1, keepdims=True) + ln_param.get("eps", 1e-5))
+        return gamma * xhat + beta, None
+
+    def layernorm_backward(dout, cache):
+        return np.zeros_like(dout), np.zeros(dout.shape[1]), dout.sum(axis=0)
+
+    wrong = check(layernorm_forward, layernorm_backward)
+    assert wrong.bug_codes[0] == "couples-samples", (wrong.bug_codes, sentences(wrong))
+    assert "forward mixes samples" in sentences(wrong)
 
 
 def test_a_layer_norm_function_taking_its_variance_over_the_batch_is_named_couples_samples_first_and_its_twin_passes():

@@ -39,13 +39,22 @@ MAX_ORDER_AXES = 5
 MAX_PARAMETER_SIZE = 256
 
 
+def _factor_pairs(size: int) -> list[tuple[int, int]]:
+    return [(k, size // k) for k in range(2, size) if size % k == 0]
+
+
 def _splits(shape: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
-    """`shape` itself, then `shape` with one axis split in two factors (an axis read as (G, C // G))."""
+    """`shape` itself, then `shape` with one axis split in two or three factors (an axis read as (G, C // G), the
+    flattened features of an N-D input read back as (d1, d2, d3)), or two axes split in two each."""
     yield shape
     for i, size in enumerate(shape):
-        for k in range(2, size):
-            if size % k == 0:
-                yield shape[:i] + (k, size // k) + shape[i + 1:]
+        for k, rest in _factor_pairs(size):
+            yield shape[:i] + (k, rest) + shape[i + 1:]
+            for m, last in _factor_pairs(rest):
+                yield shape[:i] + (k, m, last) + shape[i + 1:]
+            for j in range(i + 1, len(shape)):
+                for p, q in _factor_pairs(shape[j]):
+                    yield shape[:i] + (k, rest) + shape[i + 1:j] + (p, q) + shape[j + 1:]
 
 
 def axis_order(a: np.ndarray, n: np.ndarray) -> bool:
