@@ -28,7 +28,8 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return draw_sizes(draw, ("T", "D", "H"), max_H=4, high=5)
+    # two RNNs and six parameters, each step a Python loop: sizes kept as small as TimeBiLSTM's
+    return draw_sizes(draw, ("T", "D", "H"), max_H=3, high=4)
 
 
 def batch_spec(convention: str) -> Spec:
