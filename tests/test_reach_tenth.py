@@ -43,7 +43,7 @@ def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_
 
 
 def test_an_exercise_importing_its_helpers_by_their_path_from_the_repository_root_is_imported(monkeypatch):
-    # `from course1.week_02.helpers.acts import sigmoid` with no __init__.py on the way: run from the root holding course1/
+    # `from course1.week_02.helpers.acts import sigmoid`, no __init__.py on the way: run from the root holding course1/
     monkeypatch.chdir(HERE / "dotted_from_root")
     assert _verdicts(Path("course1")) == {"sigmoid": ("pass", [])}
     monkeypatch.chdir(HERE / "dotted_from_root_buggy")
