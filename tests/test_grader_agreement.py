@@ -547,6 +547,8 @@ def test_a_layer_bound_to_its_activation_string_has_its_forward_compared_with_th
     assert all(codes[g.name][0] in g.bug_codes for g in grade.layers if g.bug_codes)
     assert all(p.passed for g in grade.layers for p in g.parts if p.component in ("forward", "structure"))
     assert grade.score == 20 - 2.5 * 3 * len(codes)  # dx, dW and db of the relu one
+    # samples as columns are 2-D only: neither warns that it does not take an image batch (N, C, H, W)
+    assert [g.warnings for g in grade.layers] == [[], []] and not any(_checked(path, n).warnings for n in names)
 
 
 DENSE_UPDATING_ITSELF_ONE_COLUMN_AT_A_TIME = """

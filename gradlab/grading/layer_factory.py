@@ -52,6 +52,8 @@ def layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: A
     if columns:  # the student's layer takes samples as columns: gradlab's cases are turned around for it
         grade.hints = columns_hints(assignment.weight_layout)
         return (lambda made: partial(_new_columns, made, box, entry, kind, assignment.weight_layout)), True
+    if own and entry.get("layout") == "columns":  # 2-D only, as `gradlab check` has it: nothing to probe or warn of
+        return (lambda made: partial(_new_remote, made, box, entry["name"], kind, samples)), True
     flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind, samples),
                                     reraise=(SandboxFailure,))
     if flat and kind.optional_input is not None and kind.optional_input.note:
