@@ -668,3 +668,25 @@ def test_only_the_smallest_failing_case_and_the_largest_ones_ask_the_layer_for_e
     assert [(p.component, p.passed, p.codes) for p in some.parts] == \
         [(p.component, p.passed, p.codes) for p in every.parts] == \
         [("forward", True, []), ("dx", True, []), ("dW", False, ["scaled"]), ("db", True, []), ("structure", True, [])]
+
+
+def test_a_backward_that_updates_its_weights_before_its_dx_loses_dx_alone_not_its_forward(tmp_path):
+    # dx computed with the weights already updated is stale-parameters; diagnosis left the checked layer in the child
+    # as such a backward found it, and the forward's spot check on that layer saw the updated weights: "forward must
+    # compute the same function on every call", and every other test not credited. It now asks a fresh layer
+    update = "self.weights -= learning_rate * weights_gradient"
+    dx = "input_gradient = np.dot(self.weights.T, output_gradient)"
+    bias = "self.bias -= learning_rate * output_gradient"
+    source = DENSE_UPDATING_ITSELF_ONE_COLUMN_AT_A_TIME.format(bias_update=bias)
+    source = source.replace(f"{dx}\n            {update}", f"{update}\n            {dx}")
+    assert source.index(update) < source.index(dx)
+    path = _write(tmp_path, "dense.py", source)
+    assert _checked(path, "Dense").bug_codes == ["stale-parameters"]
+    assignment = parse_assignment({"name": "agree", "convention": "class", "layout": "columns",
+                                   "weight_layout": "out_in", "seed": 1, "examples": 3,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "Dense", "points": 10}]}, "agreement test")
+    grade = grade_submission(path, assignment).layers[0]
+    assert {p.component: p.passed for p in grade.parts} == {"forward": True, "dx": False, "dW": True, "db": True,
+                                                           "structure": False}
+    assert "stale-parameters" in grade.bug_codes

@@ -118,18 +118,19 @@ def bigger_batch_check(make: Callable[[Case], Any], kind: Kind, spec: dict[str, 
 
 
 def forward_verdict(made: list[Any], kind: Kind, case: Case, seed: int, *, name: str = "",
-                    bigger: Callable[[Case], Any] | None = None) -> ForwardCheck:
+                    make: Callable[[Case], Any] | None = None, bigger: bool = False) -> ForwardCheck:
     """The forward's first output (`made[0]`, the grader's proxy of the layer named `name`) compared with the
-    reference, then the forward at points a finite difference visits (`spot_check`), and with `bigger` (how a layer
-    is made), on a bigger batch."""
+    reference, then the forward at points a finite difference visits (`spot_check`) on a layer fresh from `make`
+    (diagnosis may have left the checked one as a backward that updates its weights found it), and with `bigger`, a
+    fresh layer on a bigger batch."""
     kind = with_activation(kind, name)
     fwd = check_forward(kind, case, made[0].first_output if made else None)
     if not fwd.ok or not made:
         return fwd
     try:
-        spot = spot_check(made[0], kind, case, seed)
+        spot = spot_check(made[0] if make is None else make(copy.deepcopy(case)), kind, case, seed)
     except LayerCrash as exc:
         return ForwardCheck(False, f"forward raised at a point a finite difference visits: {exc.detail}")
-    if spot is None and bigger is not None:
-        spot = bigger_batch_check(bigger, kind, dict(case.spec), seed)
+    if spot is None and bigger and make is not None:
+        spot = bigger_batch_check(make, kind, dict(case.spec), seed)
     return spot or fwd

@@ -145,8 +145,8 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
             result = _check(make, kind, case, entry, spec, finite_only)
             # a layer taking one sample at a time takes no bigger batch
             fwd = None if finite_only else forward_verdict(made, kind, case, seed + int(spec.get("seed", 0)),
-                                                           name=entry["name"],
-                                                           bigger=make if grade.cases == 0 and not samples else None)
+                                                           name=entry["name"], make=make,
+                                                           bigger=grade.cases == 0 and not samples)
         except (SandboxFailure, LayerBroke) as exc:
             for p in grade.parts:
                 tally.fail(p.component, ["crashed"], exc.detail, spec)
