@@ -647,6 +647,7 @@ def test_only_the_smallest_failing_case_and_the_largest_ones_ask_the_layer_for_e
     # grading took a minute under load. Every case is still judged; the codes come from the cases asked
     import gradlab.core.values as values
     import gradlab.grading.grader as grader
+    import gradlab.grading.layer_cases as layer_cases
 
     asked: list[int] = []  # the case (its number among the cases checked) each question was asked on
     checked = [0]
@@ -659,9 +660,9 @@ def test_only_the_smallest_failing_case_and_the_largest_ones_ask_the_layer_for_e
                                    "limits": {"timeout": 60, "total_timeout": 120},
                                    "layers": [{"name": "Affine", "points": 10}]}, "agreement test")
     some = grade_submission(path, assignment).layers[0]
-    cases_asked, diagnosed = len(set(asked)), grader.DIAGNOSED_CASES
+    cases_asked, diagnosed = len(set(asked)), layer_cases.DIAGNOSED_CASES
     asked.clear()
-    monkeypatch.setattr(grader, "DIAGNOSED_CASES", 100)
+    monkeypatch.setattr(layer_cases, "DIAGNOSED_CASES", 100)
     every = grade_submission(path, assignment).layers[0]
     assert every.cases == some.cases >= 8 and len(set(asked)) == every.cases
     assert cases_asked == 1 + diagnosed

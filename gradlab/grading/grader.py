@@ -39,7 +39,7 @@ from gradlab.grading.check_names import named_as_check
 from gradlab.grading.fix_search import search_fixes
 from gradlab.grading.forward_reference import forward_verdict
 from gradlab.grading.grades import Grade, LayerGrade
-from gradlab.grading.layer_cases import layer_specs
+from gradlab.grading.layer_cases import evidence_withheld, layer_specs, withholding_evidence
 from gradlab.grading.layer_factory import layer_factory, remote_forward_backward
 from gradlab.grading.sandbox import jail
 from gradlab.grading.sandbox.process import Sandbox, SandboxFailure
@@ -48,12 +48,6 @@ from gradlab.kinds import Case, Kind, build_case, normalise_class_name
 
 #: dropout must drop something: with at least this many outputs and none zero, its forward fails
 DROPOUT_MIN_OUTPUTS = 40
-#: the largest drawn cases whose failed gradients are diagnosed with what the layer answers (its Jacobians, its stored
-#: arrays, its other true gradients), with the smallest failing case (whose words a test shows): these vote for each
-#: test's code, the larger louder, as before (a tiny case can make a transposed gradient look like a dropped term).
-#: The others are judged as every case is, and diagnosed from their values only, without a vote: an LSTM step asked
-#: its evidence on all twelve cases took a minute under load, most of it round trips to the sandbox
-DIAGNOSED_CASES = 3
 #: at most this many warnings per layer reach the feedback (a child that runs hostile code may word each case's anew)
 MAX_WARNINGS = 8
 
@@ -139,8 +133,8 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
             grade.drawn_codes, drawn_only = grade.bug_codes, False
         case = build_case(kind, spec)
         made: list[Any] = []
-        withheld = failures >= 1 and not any(spec is big for big in _largest(specs))
-        make = _evidence_withheld(factory(made)) if withheld else factory(made)
+        withheld = evidence_withheld(specs, spec, failures)
+        make = withholding_evidence(factory(made)) if withheld else factory(made)
         try:
             result = _check(make, kind, case, entry, spec, finite_only)
             # a layer taking one sample at a time takes no bigger batch
@@ -174,22 +168,6 @@ def _grade_layer(box: Sandbox, required: RequiredLayer, entry: dict[str, Any], a
     if failed is not None and not tally.wrong_function:
         named_as_check(box, grade, failed, seed, assignment)
     return grade
-
-
-def _largest(specs: list[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
-    """The largest drawn cases (`DIAGNOSED_CASES`; they come smallest first, the extreme ones after them)."""
-    return [spec for spec, finite_only in specs if not finite_only][-DIAGNOSED_CASES:]
-
-
-def _evidence_withheld(make: Callable[[Case], Any]) -> Callable[[Case], Any]:
-    """`make`, its layers marked so that a failed gradient is diagnosed from its values alone, without asking the
-    layer (`gradlab.core.evidence`: a forward per element, a backward per output, each a round trip to the child)."""
-    def withheld(case: Case) -> Any:
-        layer = make(case)
-        layer.evidence_withheld = True
-        return layer
-
-    return withheld
 
 
 def _display(made: list[Any], kind: Kind, parts: dict[str, Part]) -> dict[str, str]:

@@ -1,11 +1,12 @@
 """The cases a layer is graded on: a fixed, seeded list drawn by hypothesis (no shrinking: the smallest failing case
 is the smallest of the list), smallest first, then the kind's extreme cases (inputs beyond exp's overflow, logits near
-1000), judged on finiteness alone.
+1000), judged on finiteness alone; and which of them ask the layer for evidence when a gradient fails there.
 Non-goal: running them (`gradlab.grading.grader`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -13,9 +14,16 @@ from hypothesis import seed as hyp_seed
 
 from gradlab.cases.strategies import specs as spec_strategy
 from gradlab.grading.assignment import Assignment
-from gradlab.kinds import Kind, build_case
+from gradlab.kinds import Case, Kind, build_case
 
-__all__ = ["draw_specs", "layer_specs"]
+__all__ = ["DIAGNOSED_CASES", "draw_specs", "evidence_withheld", "layer_specs", "withholding_evidence"]
+
+#: the largest drawn cases whose failed gradients are diagnosed with what the layer answers (its Jacobians, its stored
+#: arrays, its other true gradients), with the smallest failing case (whose words a test shows): these vote for each
+#: test's code, the larger louder, as before (a tiny case can make a transposed gradient look like a dropped term).
+#: The others are judged as every case is, and diagnosed from their values only, without a vote: an LSTM step asked
+#: its evidence on all twelve cases took a minute under load, most of it round trips to the sandbox
+DIAGNOSED_CASES = 3
 
 
 def draw_specs(kind: Kind, convention: str, examples: int, seed: int, *,
@@ -46,3 +54,25 @@ def layer_specs(kind: Kind, assignment: Assignment, seed: int, flat: bool,
     specs = [({**drawn, **form}, finite_only) for drawn, finite_only in
              draw_specs(kind, assignment.convention, assignment.examples, seed, flat_input=flat)]
     return list({repr((sorted(s.items()), f)): (s, f) for s, f in specs}.values())
+
+
+def evidence_withheld(specs: list[tuple[dict[str, Any], bool]], spec: dict[str, Any], failures: int) -> bool:
+    """Whether `spec`, one of `specs`, is checked without asking the layer for evidence, `failures` cases having
+    failed before it: after the first failing case, all but the largest drawn ones (`DIAGNOSED_CASES`)."""
+    return failures >= 1 and not any(spec is big for big in _largest(specs))
+
+
+def _largest(specs: list[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
+    """The largest drawn cases (`DIAGNOSED_CASES`; they come smallest first, the extreme ones after them)."""
+    return [spec for spec, finite_only in specs if not finite_only][-DIAGNOSED_CASES:]
+
+
+def withholding_evidence(make: Callable[[Case], Any]) -> Callable[[Case], Any]:
+    """`make`, its layers marked so that a failed gradient is diagnosed from its values alone, without asking the
+    layer (`gradlab.core.evidence`: a forward per element, a backward per output, each a round trip to the child)."""
+    def withheld(case: Case) -> Any:
+        layer = make(case)
+        layer.evidence_withheld = True
+        return layer
+
+    return withheld

@@ -65,7 +65,7 @@ class Tally:
         part = self.parts.get(component) or self.parts["structure"]
         if part.passed:
             part.passed, part.codes, part.message, part.smallest = False, list(codes), message, describe_spec(spec)
-        if not vote:  # a case diagnosed from its values alone (`grader.DIAGNOSED_CASES`)
+        if not vote:  # a case diagnosed from its values alone (`layer_cases.DIAGNOSED_CASES`)
             return
         # every failing case votes for its codes, a bigger case louder: the smallest case shows the
         # bug best to a person, but a tiny case (N <= 2, one output channel) can make a transposed
