@@ -4,8 +4,9 @@ A class whose forward flattens its input (`self.x = x.reshape(x.shape[0], -1)`: 
 and keeps no record of the shape it had cannot give the input's gradient back in that shape: backward returns (N, D)
 where (N, C, H, W) belongs (wrong-shape). The fix is two lines, one in each method: forward keeps `x.shape` before it
 flattens (`self.x_shape = x.shape`, under a name the class does not use), backward returns its gradient reshaped to
-it. Offered for the `return` of a class's backward whose forward reshapes its first argument and keeps no attribute
-of its shape (where one is kept, the shape edits of `gradlab.fixes.statements` reshape to it in one line).
+it. Offered for the `return` of a class's backward whose forward reshapes its first argument, in a class that keeps no
+attribute of a shape anywhere (where one is kept, the shape edits of `gradlab.fixes.statements` reshape to it in one
+line).
 Non-goal: function-style layers (their backward reads the input from the cache, and reshapes to `x.shape` in one
 line), and inputs flattened by another call than `reshape`.
 """
@@ -35,8 +36,10 @@ def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
     x = forward.args.args[1].arg
     flattens = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "reshape" and
                    isinstance(n.func.value, ast.Name) and n.func.value.id == x for n in ast.walk(forward))
+    # a shape the class keeps anywhere (`self.input_shape` from the constructor) is one the shape edits reshape to in
+    # one line: no second line to add then
     kept = any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and "shape" in n.attr
-               for n in ast.walk(forward))
+               for n in ast.walk(cls))
     if not flattens or kept:
         return
     used = {n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute)}
