@@ -260,12 +260,14 @@ class ClassLayer(Layer):
                         f"checked; store the gradient too (self.d{slot.spelling.lstrip('_')}) or move the optimizer "
                         "out of backward")
             if value is not None:
-                value = np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True)
-                note = stored_shape_note(slot.grad_spelling, slot.spelling, np.shape(slot.get()), value.shape)
-                if note is not None and self.kind.as_param_shape(self.params[canonical], value) is value:
+                returned = np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True)
+                value = self.kind.as_param_shape(self.params[canonical], slot.from_layer(returned))
+                # a shape the slot's reshape hid from the value comparison (a (1, M) bias's gradient returned as (M,));
+                # one the comparison still sees is diagnosed there
+                note = stored_shape_note(slot.grad_spelling, slot.spelling, np.shape(slot.get()), returned.shape)
+                if note is not None and value.shape == self.params[canonical].shape and \
+                        self.kind.as_param_shape(self.params[canonical], returned) is returned:
                     self.shape_notes.append(note)
-                value = slot.from_layer(value)
-                value = self.kind.as_param_shape(self.params[canonical], value)
             grads[canonical] = value
         return grads
 
