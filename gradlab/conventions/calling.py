@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.conventions.call_mismatch import called_otherwise
 from gradlab.conventions.source_reading import own_array_type
 from gradlab.core.protocol import LayerCrash, LayerSignatureError
 
@@ -71,7 +72,7 @@ def cannot_run_here(exc: BaseException) -> str | None:
     from gradlab.conventions.numpy_eras import numbers_only, older_numpy
 
     older = older_numpy(exc) or python_2(exc) or another_rank(exc) or fixed_size(exc) or channels_last(exc) or \
-        own_array_type(exc, user_frame(exc)) or numbers_only(exc)
+        own_array_type(exc, user_frame(exc)) or numbers_only(exc) or called_otherwise(exc, user_frame(exc) is not None)
     return f"could not be run: {older}" if older else None
 
 
