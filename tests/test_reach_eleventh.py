@@ -43,3 +43,10 @@ def test_only_a_binding_error_outside_the_users_lines_or_a_dict_used_as_a_number
     assert called_otherwise(as_number, raised_in_user_code=True) is not None
     assert called_otherwise(TypeError("object of type 'NoneType' has no len()"), raised_in_user_code=True) is None
     assert called_otherwise(ValueError("missing 1 required positional argument"), raised_in_user_code=False) is None
+
+
+def test_a_reshape_a_bug_made_impossible_is_a_crash_though_a_transpose_after_it_writes_numbers():
+    # `.reshape(N, H, W, C).transpose(0, 3, 1, 2)`: the 2 is an axis of the transpose, not a size the code fixes
+    _, reports, skipped = _outcome()
+    assert "spatial_batchnorm" not in skipped
+    assert reports["spatial_batchnorm"].verdict == "fail" and reports["spatial_batchnorm"].bug_codes[0] == "crashed"

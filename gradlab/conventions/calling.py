@@ -129,11 +129,27 @@ def fixed_size(exc: BaseException) -> str | None:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _outside_user_code(f.filename)]
     line = (frames[-1].line or "").strip() if frames else ""
     sizes = [int(d) for d in re.findall(r"\d+", target.group(1))] if target else []
-    written = [n for n in sizes if n > 1 and re.search(rf"(?<![\w.]){n}(?![\w.])", line)]
+    # the number must be written in the reshape's own arguments: `.transpose(0, 3, 1, 2)` after it writes axes
+    arguments = " ".join(_call_arguments(line, "reshape("))
+    written = [n for n in sizes if n > 1 and re.search(rf"(?<![\w.]){n}(?![\w.])", arguments)]
     if not written:
         return None
     return (f"it is written for one input size ({text} at `{line}`, where {written[0]} is written in the code): "
             "gradlab checks on small sizes of its own; make the size follow the input's shape")
+
+
+def _call_arguments(line: str, opening: str) -> list[str]:
+    """The text between the parentheses of each `opening` call in `line` (`reshape(` -> `N, H, W, C`)."""
+    found = []
+    start = line.find(opening)
+    while start >= 0:
+        depth, i = 1, start + len(opening)
+        while i < len(line) and depth:
+            depth += {"(": 1, ")": -1}.get(line[i], 0)
+            i += 1
+        found.append(line[start + len(opening):i - 1])
+        start = line.find(opening, i)
+    return found
 
 
 def another_rank(exc: BaseException) -> str | None:

