@@ -75,9 +75,9 @@ def test_time_softmax_with_loss_with_its_ignore_mask_passes():
     assert report.verdict == PASS, report.bug_codes
 
 
-def test_time_softmax_with_loss_without_its_ignore_mask_fails_for_gradient_where_none_may_go():
+def test_time_softmax_with_loss_without_its_ignore_mask_fails_missing_mask_for_gradient_where_none_may_go():
     report = check_entry(entry_for(TimeSoftmaxWithLossNoMask, kind="time_softmax_with_loss"), examples=20, seed=0)
-    assert report.verdict == FAIL and report.bug_codes == ["misrouted"], report.bug_codes
+    assert report.verdict == FAIL and report.bug_codes == ["missing-mask"], report.bug_codes
     assert report.failing is not None and report.failing.spec.get("ignore") is True
 
 

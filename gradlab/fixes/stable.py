@@ -101,20 +101,20 @@ def _tanh(node: ast.AST, t: Text, np_: str) -> tuple[str, str] | None:
         a, b = _exp_of(top.left, t, np_), _exp_of(top.right, t, np_)
         c, d = _exp_of(bottom.left, t, np_), _exp_of(bottom.right, t, np_)
         if a is not None and a == c and b is not None and b == d and _negated(a, b):
-            return f"{np_}.tanh({a})", "tanh"
+            return f"{np_}.tanh({a})", "the hyperbolic tangent"
     # (e^2a - 1) / (e^2a + 1) and (1 - e^-2a) / (1 + e^-2a)
     if isinstance(top, ast.BinOp) and isinstance(top.op, ast.Sub) and _one(top.right):
         a, c = _exp_of(top.left, t, np_), _exp_plus_one(bottom, t, np_)
         half = _doubled(a) if a is not None and a == c else None
         if half is not None:
-            return f"{np_}.tanh({half})", "tanh"
+            return f"{np_}.tanh({half})", "the hyperbolic tangent"
     rest = _sum_with_one(top, ast.Sub)
     if rest is not None:
         a, c = _exp_of(rest, t, np_), _exp_plus_one(bottom, t, np_)
         if a is not None and a == c and a.startswith("-"):
             half = _doubled(a[1:].strip())
             if half is not None:
-                return f"{np_}.tanh({half})", "tanh"
+                return f"{np_}.tanh({half})", "the hyperbolic tangent"
     return None
 
 
@@ -135,7 +135,7 @@ def _softplus(node: ast.AST, t: Text, np_: str) -> tuple[str, str] | None:
     elif name != f"{np_}.log1p":
         return None
     a = _exp_of(inner, t, np_) if inner is not None else None
-    return (f"{np_}.logaddexp(0, {a})", "softplus") if a is not None else None
+    return (f"{np_}.logaddexp(0, {a})", "log(1 + e^a)") if a is not None else None
 
 
 def _logistic(node: ast.AST, t: Text, np_: str) -> tuple[str, str] | None:
