@@ -45,7 +45,7 @@ from gradlab.conventions.class_results import (
     scalar_left_in_attribute,
 )
 from gradlab.conventions.class_slots import Slot, find_slot
-from gradlab.conventions.gradient_shapes import ShapeNote, stored_shape_note
+from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.returned_gradients import split_returned
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -262,12 +262,8 @@ class ClassLayer(Layer):
             if value is not None:
                 returned = np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True)
                 value = self.kind.as_param_shape(self.params[canonical], slot.from_layer(returned))
-                # a shape the slot's reshape hid from the value comparison (a (1, M) bias's gradient returned as (M,));
-                # one the comparison still sees is diagnosed there
-                note = stored_shape_note(slot.grad_spelling, slot.spelling, np.shape(slot.get()), returned.shape)
-                if note is not None and value.shape == self.params[canonical].shape and \
-                        self.kind.as_param_shape(self.params[canonical], returned) is returned:
-                    self.shape_notes.append(note)
+                self.shape_notes += hidden_shape_notes(slot.grad_spelling, slot.spelling, np.shape(slot.get()),
+                                                       returned, value, self.params[canonical], self.kind)
             grads[canonical] = value
         return grads
 

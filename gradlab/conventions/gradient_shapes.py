@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gradlab.core.kind import Kind
 from gradlab.core.results import FAIL, WARN
 
-__all__ = ["ShapeNote", "stored_shape_note"]
+__all__ = ["ShapeNote", "hidden_shape_notes", "stored_shape_note"]
 
 
 class ShapeNote(NamedTuple):
@@ -52,6 +53,17 @@ def stored_shape_note(grad: str, param: str, have: tuple[int, ...], got: tuple[i
     return ShapeNote("wrong-shape", FAIL, (
         f"{grad} has shape {tuple(got)} where {param} has {tuple(have)}: the update {param} = {param} - lr * {grad}"
         f"{after}; give {grad} its parameter's shape{keep}"), grad)
+
+
+def hidden_shape_notes(grad: str, param: str, have: tuple[int, ...], returned: np.ndarray, mapped: np.ndarray,
+                       ours: np.ndarray, kind: Kind) -> list[ShapeNote]:
+    """The note for a gradient `returned` in a shape an adapter's reshape hid from the value comparison (`mapped`, in
+    gradlab's shape `ours`: a (1, M) bias's gradient returned as (M,)); none where the comparison still sees the shape
+    (it is diagnosed there) or where the kind takes that shape as the same (`Kind.gradient_shapes`)."""
+    note = stored_shape_note(grad, param, have, returned.shape)
+    if note is None or mapped.shape != ours.shape or kind.as_param_shape(ours, returned) is not returned:
+        return []
+    return [note]
 
 
 def _keepdims_hint(have: tuple[int, ...], got: tuple[int, ...]) -> str:
