@@ -29,6 +29,7 @@ from gradlab.core import (
     diagnose_blocks,
     diagnose_factors,
     diagnose_formula,
+    diagnose_masks,
     diagnose_routes,
     diagnose_sign,
     diagnose_where,
@@ -202,7 +203,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
                          "contribution was dropped or overwritten instead of added")
     c, residual = fit_factor(a, n)
     if _explains(a, n, c, residual):
-        found = diagnose_where.masked_elsewhere(name, evidence, here=f"is {_times(c)} times the true gradient here")
+        found = diagnose_masks.masked_elsewhere(name, evidence, here=f"is {_times(c)} times the true gradient here")
         if found is not None:
             return Diagnosis(found.code, found.sentence, c)
         return _not_the_batch_size(name, c, N, evidence) or _factor(name, c, N)
@@ -213,7 +214,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     # gradient where none belongs: a mask left out, or the right values sent to the wrong elements; before them, the
     # true gradient of dout read in another axis order (a max pool's dout flattened in another order than its rows)
     found = diagnose_blocks.upstream_in_another_order(name, n, evidence) or \
-        diagnose_where.routing(name, a, n, upstream, evidence) or \
+        diagnose_masks.routing(name, a, n, upstream, evidence) or \
         diagnose_factors.left_out(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
@@ -225,6 +226,13 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     found_here = _positions_or_axes(name, a, n, upstream, evidence, jacobians)
     if found_here is not None:
         return found_here
+    return _partial_or_mismatch(name, a, n, ok, upstream, evidence, jacobians)
+
+
+def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, upstream: np.ndarray | None,
+                         evidence: Evidence | None, jacobians: tuple[np.ndarray, np.ndarray] | None) -> Diagnosis:
+    """What is left once no pattern of the whole array fits: a gradient right only in part, an element-wise
+    layer's wrong formula (before a dropped term, which it says more precisely), else a plain mismatch."""
     partial = _partial(name, a, n, ok, jacobians)
     if (partial is None or partial.code == "dropped-term") and diagnose_formula.diagonal(jacobians):
         found = diagnose_formula.elementwise_formula(name, a, n, upstream, evidence)

@@ -12,7 +12,7 @@ numbers:
 - a loss whose smallest case has all its gradient blocked (or none due) by a mask: on a larger batch, gradient
   at elements due none while elements due some get none (a hinge's margin mask inverted). For a weight, the
   larger batch's samples are one-hot rows, so that each element of its gradient is one sample's.
-Non-goals: a mask left out or inverted on a case that shows it (`gradlab.core.diagnose_where.routing`), and
+Non-goals: a mask left out or inverted on a case that shows it (`gradlab.core.diagnose_masks.routing`), and
 value patterns of the whole array (`gradlab.core.diagnose`).
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core import diagnose_where, numeric
+from gradlab.core import diagnose_masks, numeric
 from gradlab.core.diagnose_where import Found
 from gradlab.core.evidence import Evidence
 
@@ -259,7 +259,7 @@ def loss_routed_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | Non
 def blocked_everywhere(name: str, ev: Evidence | None) -> Found | None:
     """For a gradient all zeros on its case: `misrouted` if a larger input shows why (an inverted mask that blocks
     this case entirely, a threshold moved past every element here, a loss's margin mask inverted); None else."""
-    found = diagnose_where.masked_elsewhere(name, ev, here="is all zeros here")
+    found = diagnose_masks.masked_elsewhere(name, ev, here="is all zeros here")
     if found is None or found.code != "misrouted":
         found = elementwise_slopes_moved(name, ev) or loss_routed_on_a_larger_batch(name, ev)
     return found if found is not None and found.code == "misrouted" else None
@@ -268,9 +268,9 @@ def blocked_everywhere(name: str, ev: Evidence | None) -> Found | None:
 def slopes_moved(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
                  ev: Evidence | None) -> Found | None:
     """`elementwise_slopes_moved`, said with the case's own positions where the case shows gradient sent where
-    none is due (an inverted ReLU mask: `gradlab.core.diagnose_where.routing`)."""
+    none is due (an inverted ReLU mask: `gradlab.core.diagnose_masks.routing`)."""
     found = elementwise_slopes_moved(name, ev)
     if found is None:
         return None
-    here = diagnose_where.routing(name, a, n, upstream, ev)
+    here = diagnose_masks.routing(name, a, n, upstream, ev)
     return here if here is not None and here.code == "misrouted" else found

@@ -1,4 +1,4 @@
-"""Diagnosis of where and at what a gradient was computed: the wrong array, the wrong positions, no mask.
+"""Diagnosis of where and at what a gradient was computed: the wrong array, the wrong axes, the wrong order.
 
 Questions `gradlab.core.diagnose` asks of a wrong gradient before its value patterns, each a hypothesis
 tested on the layer itself (`gradlab.core.evidence`), not read off a pattern:
@@ -6,16 +6,13 @@ tested on the layer itself (`gradlab.core.evidence`), not read off a pattern:
   output as its input gives the true gradient (a formula in the output y applied to the input x:
   tanh's 1 - x**2, sigmoid's x (1 - x)); or dx is the true gradient at input y (a formula in x applied
   to y); or a parameter's gradient is dout times x or y, summed (batch norm's sum(dout * x));
-- `missing-mask`: right (up to one factor) where gradient should flow, and flowing where the forward
-  zeroed the output (dropout or ReLU backward without its mask), on this case or a larger batch;
-- `misrouted`: gradient at positions that must get none (a max-pool window's other elements, an
-  inverted mask), said with where it went;
 - `couples-samples` for a normalisation over the wrong axis: at N=1, the sample's output changes
   when another joins the batch (a softmax over the batch axis, whose gradient at N=1 says nothing
   else); for batch norm, sample 0's output does not depend on the others (normalised per sample);
 - `mismatch`es said for what they are (a parameter's gradient that is another's, returned in the wrong
   order; dx that is dout itself), and a dx that is the local derivative without dout: `dropped-term`.
 More of the same kind, asked of the layer's formula as a whole, are in `gradlab.core.diagnose_formula`.
+Gradient at positions that must get none (`missing-mask`, `misrouted`) is `gradlab.core.diagnose_masks`'s.
 Non-goal: the value patterns (factors, transposes, reductions, dropped terms: `gradlab.core.diagnose`).
 """
 
@@ -27,7 +24,7 @@ from itertools import combinations
 
 import numpy as np
 
-from gradlab.core.diagnose_names import input_and_output_names, mask_name
+from gradlab.core.diagnose_names import input_and_output_names
 from gradlab.core.evidence import Evidence
 from gradlab.core.transposed_parameter import with_each_square_parameter_transposed
 
@@ -37,12 +34,8 @@ EXPLAINED = 1e-3
 AGREES = 1e-4
 #: an element of the true gradient is structurally zero below this fraction of the largest element
 ZERO = 1e-9
-#: an element "receives gradient" above this fraction of the largest element
-RECEIVES = 1e-4
 #: a live part that fits one factor to this relative residual is "right up to a factor"
 FITS = 1e-3
-#: at most this many positions are named in a sentence
-SHOWN = 3
 #: products with more axes than this are not searched for the axes they were summed over (2**ndim sums)
 MAX_PRODUCT_AXES = 6
 
@@ -324,94 +317,6 @@ def without_upstream(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarr
         return None
     return Found("dropped-term", f"{name} is the local derivative alone: multiplied by dout it is the true gradient. "
                  "The chain rule's factor is missing: dx = dout * (local derivative)")
-
-
-def _where(mask: np.ndarray) -> str:
-    idx = np.argwhere(mask)[:SHOWN]
-    shown = ", ".join("[" + ", ".join(map(str, i)) + "]" for i in idx)
-    more = int(mask.sum()) - len(idx)
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def routing(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
-            ev: Evidence | None) -> Found | None:
-    """Gradient at positions that must get none: a missing mask if it is otherwise right, else misrouted."""
-    if a.shape != n.shape or a.size < 1:
-        return None
-    scale = max(float(np.abs(a).max()), float(np.abs(n).max()))
-    if scale == 0.0:
-        return None
-    none_due = np.abs(n) <= ZERO * scale
-    gets = np.abs(a) > RECEIVES * scale
-    extra = none_due & gets
-    if not extra.any():
-        return None
-    out = ev.output() if ev is not None and ev.shape_preserving else None
-    if out is not None and out.shape == a.shape and not np.all(out[extra] == 0):
-        # an element-wise layer routes nothing: gradient is due wherever its output was not zeroed, and a
-        # true gradient that vanishes there is saturation (a sigmoid at 60), not a position due none
-        return None
-    live = ~none_due
-    unmasked = _missing_mask(name, a, n, upstream, ev, extra=extra, live=live, gets=gets)
-    if unmasked is not None or not live.any():
-        return unmasked
-    missed = live & ~gets
-    where = f"(at {_where(extra)})"
-    if int(gets.sum()) == int(live.sum()) and np.allclose(np.sort(a[gets]), np.sort(n[live]), rtol=AGREES,
-                                                          atol=AGREES * scale):
-        head = (f"{name} holds the right values at the wrong positions: {int(extra.sum())} of them sit where the "
-                f"true gradient is zero {where}")
-    else:
-        head = f"{name} sends gradient to {int(extra.sum())} position(s) that must get none {where}"
-        if missed.any():
-            head += f", and {int(missed.sum())} of the {int(live.sum())} positions that must get gradient got none"
-    return Found("misrouted", head + ": route each output's gradient to the elements that produced it (a "
-                 "pooling window's maximum only, the positions a mask lets through)")
-
-
-def _missing_mask(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None, ev: Evidence | None, *,
-                  extra: np.ndarray, live: np.ndarray, gets: np.ndarray) -> Found | None:
-    """Flowing where the forward zeroed, and right up to one factor wherever gradient should flow."""
-    out = ev.output() if ev is not None and ev.shape_preserving else None
-    if out is not None and out.shape == a.shape:
-        zeroed = bool(np.all(out[extra] == 0))
-    elif upstream is not None and upstream.shape == a.shape:  # no layer to ask: the ungated upstream flows
-        zeroed = fit_factor(a, upstream)[1] <= FITS and extra.sum() == (upstream[~live] != 0).sum()
-    else:
-        return None
-    if not zeroed or (live.any() and not gets[live].all()):
-        return None
-    if not live.any():  # everything zeroed here: an inverted mask looks the same
-        return masked_elsewhere(name, ev, here=f"gets gradient at {int(extra.sum())} position(s) the forward "
-                                f"zeroed (at {_where(extra)})")
-    c, residual = fit_factor(a[live], n[live])
-    if residual > FITS:
-        return None
-    factor = "" if abs(c - 1.0) <= 0.02 else f"; where it should flow it is also {c:.4g} times the true gradient"
-    held, mask = mask_name(ev)
-    return Found("missing-mask", f"{name} lets gradient through at {int(extra.sum())} position(s) the forward "
-                 f"zeroed (at {_where(extra)}): backward does not apply the forward's mask{factor}. Apply the "
-                 f"mask forward used ({held}), as in {mask}")
-
-
-def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | None:
-    """What a case too small to show it cannot say (it zeroed nothing, or everything, or got no gradient at
-    all), asked of the layer on a larger batch: gradient where the forward zeroed and none where it kept is
-    an inverted mask (`misrouted`); gradient where it zeroed and everywhere it kept, a missing mask."""
-    counts = ev.flows_where_zeroed() if ev is not None else None
-    if counts is None or counts[0] == 0 or counts[1] < 0.9 * counts[0]:
-        return None
-    zeroed, flowing, kept, blocked = counts
-    if kept and blocked >= 0.9 * kept:
-        return Found("misrouted", f"{name} {here}; on a larger batch gradient reaches {flowing} of the {zeroed} "
-                     f"outputs the forward zeroed and none of the {kept} it kept: the mask is inverted (gradient "
-                     "belongs where forward let the input through, e.g. x > 0)")
-    if blocked:
-        return None
-    held, mask = mask_name(ev)
-    return Found("missing-mask", f"{name} {here}, and backward ignores the forward's mask: on a larger batch "
-                 f"{flowing} of the {zeroed} outputs the forward zeroed still got gradient. Apply the mask "
-                 f"forward used ({held}), as in {mask}")
 
 
 def fit_factor(a: np.ndarray, n: np.ndarray) -> tuple[float, float]:
