@@ -8,7 +8,7 @@ variance's term reading x − mean where x̂ belongs (`wrong-input`), the mean's
 (`couples-samples`).
 
 At the end, normalisations over the wrong axes in forward and backward alike (`couples-samples`): every gradient
-agrees with its forward, and only the kind's forward law (`gradlab.kinds.normalising.NormLaw`) tells.
+agrees with its forward, and only the kind's forward law (`gradlab.kinds.norm_law.NormLaw`) tells.
 """
 
 import numpy as np

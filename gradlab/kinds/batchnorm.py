@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader
+from gradlab.kinds.norm_law import Grouping, NormLaw
+from gradlab.kinds.normalising import StatsPathReader
 
 #: epsilons courses use; the reference's first
 EPSILONS = (1e-5, 1e-7, 1e-8, 1e-6, 1e-4, 1e-3, 0.0)

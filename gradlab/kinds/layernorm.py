@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
+from gradlab.kinds.norm_law import Grouping, NormLaw
+from gradlab.kinds.normalising import StatsPathReader, normalised
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, OptionalInput, Spec
 from gradlab.kinds.common import values
-from gradlab.kinds.normalising import Grouping, NormLaw, StatsPathReader, normalised
+from gradlab.kinds.norm_law import Grouping, NormLaw
+from gradlab.kinds.normalising import StatsPathReader, normalised
 from gradlab.kinds.spatial_batchnorm import by_channel_of_sample, by_sample, channels
 
 
