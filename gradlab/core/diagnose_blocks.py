@@ -18,7 +18,6 @@ Non-goal: values that are not the true ones moved about (factors, dropped terms:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import permutations
@@ -222,24 +221,7 @@ def routed_through_a_parameter(name: str, a: np.ndarray, n: np.ndarray, ev: Evid
 def _backward_with_slices(ev: Evidence, p: np.ndarray, axis: int, order: list[int]) -> np.ndarray | None:
     """The target's gradient (user's orientation) after the case's forward, with p's slices along `axis` put in
     `order` in place (the arrays a cache holds are the parameter itself); p put back after."""
-    assert ev.G is not None
-    saved = p.copy()
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            ev.reset()
-            ev.layer.forward(ev.x, ev.t)
-            p[...] = np.take(saved, order, axis=axis)
-            dx, grads = ev.layer.backward(ev.G.copy())
-        g = dx if ev.target == "x" else grads.get(ev.target)
-        if g is None or np.shape(g) != ev.arr.shape:
-            return None
-        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
-    except Exception:  # noqa: BLE001 - a layer that cannot answer leaves the hypothesis untested
-        return None
-    finally:
-        p[...] = saved
-        try:
-            ev.layer.forward(ev.x, ev.t)
-        except Exception:  # noqa: BLE001 - its crash is reported by the step that owns it
-            pass
+    def reorder(q: np.ndarray, saved: np.ndarray) -> None:
+        q[...] = np.take(saved, order, axis=axis)
+
+    return ev.backward_with_altered(p, reorder)

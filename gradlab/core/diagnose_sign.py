@@ -21,7 +21,6 @@ from __future__ import annotations
 
 __all__ = ["flipped_in_part", "flipped_through_a_block"]
 
-import warnings
 
 import numpy as np
 
@@ -165,24 +164,7 @@ def flipped_through_a_block(name: str, a: np.ndarray, n: np.ndarray, ev: Evidenc
 def _backward_with_block_negated(ev: Evidence, p: np.ndarray, index: tuple[slice, ...]) -> np.ndarray | None:
     """The target's gradient (user's orientation) after the case's forward, with p[index] negated in place (a
     cache holds the parameter itself, or views of it); p put back after."""
-    assert ev.G is not None
-    saved = p.copy()
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            ev.reset()
-            ev.layer.forward(ev.x, ev.t)
-            p[index] = -saved[index]
-            dx, grads = ev.layer.backward(ev.G.copy())
-        g = dx if ev.target == "x" else grads.get(ev.target)
-        if g is None or np.shape(g) != ev.arr.shape:
-            return None
-        return np.asarray(ev.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
-    except Exception:  # noqa: BLE001 - a layer that cannot answer leaves the hypothesis untested
-        return None
-    finally:
-        p[...] = saved
-        try:
-            ev.layer.forward(ev.x, ev.t)
-        except Exception:  # noqa: BLE001 - its crash is reported by the step that owns it
-            pass
+    def negate(q: np.ndarray, saved: np.ndarray) -> None:
+        q[index] = -saved[index]
+
+    return ev.backward_with_altered(p, negate)

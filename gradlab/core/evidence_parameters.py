@@ -8,6 +8,8 @@ Non-goal: naming the bug (that is `gradlab.core.diagnose`); the answers are meas
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -34,6 +36,34 @@ class ParameterQuestions(LayerOnCase):
             return 2 * once - twice / 2 if moved else None
 
         return self._quietly(take_out)
+
+    def backward_with_altered(self, p: np.ndarray,
+                              alter: Callable[[np.ndarray, np.ndarray], None]) -> np.ndarray | None:
+        """The target's gradient (user's orientation) after the case's forward, with `alter(p, saved)` changing the
+        parameter array `p` in place in between (a cache holds the parameter itself, or views of it): the sign-flip and
+        block-order hypotheses ask it. `p` and the layer's state are put back after; None where the layer cannot
+        answer (the hypothesis stays untested)."""
+        assert self.G is not None
+        saved = p.copy()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                self.reset()
+                self.layer.forward(self.x, self.t)
+                alter(p, saved)
+                dx, grads = self.layer.backward(self.G.copy())
+            g = dx if self.target == "x" else grads.get(self.target)
+            if g is None or np.shape(g) != self.arr.shape:
+                return None
+            return np.asarray(self.show(np.asarray(g, dtype=np.float64)), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - a layer that cannot answer leaves the hypothesis untested
+            return None
+        finally:
+            p[...] = saved
+            try:
+                self.layer.forward(self.x, self.t)
+            except Exception:  # noqa: BLE001 - its crash is reported by the step that owns it
+                pass
 
     def _dx_and_moved(self, G: np.ndarray) -> tuple[np.ndarray, bool]:
         """dx for upstream `G` after a forward on x, and whether that backward changed a parameter (itself, or by
