@@ -50,3 +50,9 @@ def test_a_reshape_a_bug_made_impossible_is_a_crash_though_a_transpose_after_it_
     _, reports, skipped = _outcome()
     assert "spatial_batchnorm" not in skipped
     assert reports["spatial_batchnorm"].verdict == "fail" and reports["spatial_batchnorm"].bug_codes[0] == "crashed"
+
+
+def test_a_function_taking_fewer_arguments_than_its_kind_is_still_the_users_crash_not_called_otherwise():
+    # a backward that forgot its dout argument is written code that crashes (test_real_code_seventh's first chapter)
+    assert called_otherwise(TypeError("backward() takes 1 positional argument but 2 were given"),
+                            raised_in_user_code=False) is None

@@ -1,8 +1,9 @@
 """Errors that say gradlab called a function in another way than it is written to be called, not that it is wrong.
 
 Two shapes of it, both in real code (wiseodd/hipsternet's layers and losses):
-- the call itself does not bind: `hinge_loss(model, y_pred, y_train, lam)` given a loss's (scores, labels) raises
-  "missing 1 required positional argument" before any line of it runs;
+- the call itself does not bind because the function needs more than gradlab gives: `hinge_loss(model, y_pred,
+  y_train, lam)` given a loss's (scores, labels) raises "missing 1 required positional argument" before any line of
+  it runs (one that takes fewer, a backward that forgot its dout, is the user's crash);
 - a settings dict where the code takes numbers: `conv_forward(X, W, b, stride=1, padding=1)` handed CS231n's
   `conv_param` dict divides an int by it.
 Either is a convention gradlab does not adapt: the layer is set aside with why (`cannot_run_here`), never failed
@@ -15,8 +16,9 @@ import re
 
 __all__ = ["called_otherwise"]
 
-_BINDING = re.compile(r"(missing \d+ required (positional|keyword-only) argument|takes \d+ positional arguments? but "
-                      r"\d+ (was|were) given|got an unexpected keyword argument|takes no arguments)")
+# only a function that needs MORE than gradlab gives: one that takes fewer (a backward that forgot its dout) is
+# written code that crashes, and stays `crashed`
+_BINDING = re.compile(r"missing \d+ required (positional|keyword-only) arguments?")
 _DICT_AS_NUMBER = re.compile(r"(unsupported operand type\(s\) for .+: .*'dict'|argument must be .* not 'dict'|"
                              r"'dict' object cannot be interpreted as an integer|'<' not supported between .*'dict')")
 
