@@ -16,7 +16,7 @@ import ast
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
-from gradlab.fixes.keepshape import class_of
+from gradlab.fixes.keepshape import forward_beside
 from gradlab.fixes.rebuild import Edit
 
 __all__ = ["keep_input_edits"]
@@ -27,12 +27,10 @@ def keep_input_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
             stmt.value is None:
         return
     t = ctx.text
-    cls = class_of(t.text, func.lineno)
-    forward = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "forward"), None) \
-        if cls is not None else None
-    if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
+    found = forward_beside(t.text, func)
+    if found is None:
         return
-    x = forward.args.args[1].arg
+    cls, forward, x = found
     set_in_forward = {n.attr for n in ast.walk(forward) if isinstance(n, ast.Attribute) and
                       isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and n.value.id == "self"}
     keeps_input = any(isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id == x and

@@ -20,7 +20,18 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM
 
-__all__ = ["class_of", "keep_shape_edits"]
+__all__ = ["class_of", "forward_beside", "keep_shape_edits"]
+
+
+def forward_beside(text: str, func: ast.FunctionDef) -> tuple[ast.ClassDef, ast.FunctionDef, str] | None:
+    """The class holding `func`, its forward and the name forward gives its input; None where there is none (the
+    edits that add a line to forward need all three)."""
+    cls = class_of(text, func.lineno)
+    forward = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "forward"), None) \
+        if cls is not None else None
+    if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
+        return None
+    return cls, forward, forward.args.args[1].arg
 
 
 def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
@@ -28,12 +39,10 @@ def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
             isinstance(stmt.value, ast.Tuple) or func.name != "backward":
         return
     t = ctx.text
-    cls = class_of(t.text, func.lineno)
-    forward = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "forward"), None) \
-        if cls is not None else None
-    if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
+    found = forward_beside(t.text, func)
+    if found is None:
         return
-    x = forward.args.args[1].arg
+    cls, forward, x = found
     flattens = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "reshape" and
                    isinstance(n.func.value, ast.Name) and n.func.value.id == x for n in ast.walk(forward))
     # a shape the class keeps anywhere (`self.input_shape` from the constructor) is one the shape edits reshape to in
