@@ -12,46 +12,26 @@ window; a kernel bound to a name unturned, not passed to an einsum; a crop writt
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import NamedTuple
-
 import pytest
+from fix_layers import (
+    Layer,
+    assert_a_second_slip_gets_none_found,
+    assert_not_proposed_without_its_family,
+    assert_the_correct_twin_gets_no_fix,
+    assert_the_right_text_is_the_verified_fix,
+)
 
-from gradlab.cases.runner import check_entry
-from gradlab.conventions.discover import discover
-from gradlab.core.results import FAIL
-from gradlab.fixes import families, find_fix
 from gradlab.fixes.aliases import alias_edits
-from gradlab.fixes.candidates import candidates
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
-from gradlab.fixes.rebuild import apply, changed_lines
-from gradlab.fixes.source import locate
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 from gradlab.fixes.unpack import unpack_edits
-
-HEAD = "import numpy as np\n\n\n"
-
-
-class Layer(NamedTuple):
-    name: str
-    #: the family's generator: without it the layer gets no fix
-    generator: Callable[..., object]
-    source: str
-    #: the slipped text and the right one (the fix must write it so)
-    slip: str
-    right: str
-    #: a second slip, on the gradients the first touches, that leaves no single edit to find
-    second: str
-    second_slipped: str
-
 
 _VALID = """\
 def _valid(image, kernel):
@@ -356,65 +336,22 @@ class Affine:
 }
 
 
-def _entry(path: Path, name: str):
-    return next(e for f in discover([path]) for e in f.entries if e.name == name)
-
-
-def _write(tmp_path: Path, family: str, source: str) -> Path:
-    path = tmp_path / f"{family.replace('-', '_')}_layers.py"
-    path.write_text(HEAD + source, encoding="utf-8")
-    return path
-
-
-def _search(tmp_path: Path, family: str, source: str):
-    layer = LAYERS[family]
-    entry = _entry(_write(tmp_path, family, source), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    assert report.verdict == FAIL, f"{family}: the slipped layer should fail"
-    return find_fix(entry, report, examples=20, seed=0)
-
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_a_one_bug_layer_of_each_new_family_gets_the_right_line_as_a_verified_fix(family, tmp_path):
-    layer = LAYERS[family]
-    fix = _search(tmp_path, family, layer.source)
-    assert fix is not None and fix.status == "verified", (family, fix and fix.status)
-    assert fix.new_text == HEAD + layer.source.replace(layer.slip, layer.right, 1), fix.diff
-    # the edited file, imported afresh and checked with other cases, passes
-    edited = tmp_path / "edited" / Path(fix.path).name
-    edited.parent.mkdir()
-    edited.write_text(fix.new_text, encoding="utf-8")
-    assert check_entry(_entry(edited, layer.name), examples=30, seed=3).verdict != FAIL, fix.diff
+    assert_the_right_text_is_the_verified_fix(tmp_path, family, LAYERS[family])
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path):
-    layer = LAYERS[family]
-    entry = _entry(_write(tmp_path, family, layer.source.replace(layer.slip, layer.right, 1)), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    assert report.verdict != FAIL, (family, report.bug_codes)
-    assert find_fix(entry, report, examples=20, seed=0) is None
+    assert_the_correct_twin_gets_no_fix(tmp_path, family, LAYERS[family])
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
-    layer = LAYERS[family]
-    assert layer.source.count(layer.second) == 1, family
-    fix = _search(tmp_path, family, layer.source.replace(layer.second, layer.second_slipped, 1))
-    assert fix is not None and fix.status == "none-found", fix and fix.diff
+    assert_a_second_slip_gets_none_found(tmp_path, family, LAYERS[family])
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_its_family_the_right_line_is_not_found(family, tmp_path, monkeypatch):
-    # no other family even proposes the right text, at any rank, and each right text here changes one line, which
-    # the search's pairs (edits on two different lines) cannot write: the search without this family cannot show
-    # it. A proof that runs no candidate, where running the whole budget would cost seconds a layer
-    layer = LAYERS[family]
-    entry = _entry(_write(tmp_path, family, layer.source), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    site = locate(entry)
-    right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
-    assert len(changed_lines(site.text, right)) == 1, family
-    assert any(apply(site.text, cand) == right for _, cand in candidates(site, report)), family
-    monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
-    assert all(apply(site.text, cand) != right for _, cand in candidates(site, report)), family
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch)

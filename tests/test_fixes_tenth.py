@@ -12,17 +12,19 @@ the input's shape; a spatial batch norm's flattening, not a group norm's groupin
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from pathlib import Path
-from typing import NamedTuple
 
 import pytest
+from fix_layers import (
+    Layer,
+    assert_a_second_slip_gets_none_found,
+    assert_not_proposed_without_its_family,
+    assert_the_correct_twin_gets_no_fix,
+    assert_the_right_text_is_the_verified_fix,
+    site_of,
+)
 
-from gradlab.cases.runner import check_entry
-from gradlab.conventions.discover import discover
-from gradlab.core.results import FAIL
 from gradlab.fixes import candidates as candidates_module
-from gradlab.fixes import families, find_fix
+from gradlab.fixes import families
 from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
@@ -32,30 +34,13 @@ from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.keepinput import keep_input_edits
 from gradlab.fixes.keepshape import keep_shape_edits
 from gradlab.fixes.powers import power_edits
-from gradlab.fixes.rebuild import apply, changed_lines
-from gradlab.fixes.source import locate
+from gradlab.fixes.rebuild import apply
 from gradlab.fixes.spans import Text
 from gradlab.fixes.stable import stable_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
 from gradlab.fixes.updates import update_edits
-
-HEAD = "import numpy as np\n\n\n"
-
-
-class Layer(NamedTuple):
-    name: str
-    #: the family's generator: without it the layer gets no fix
-    generator: Callable[..., object] | None
-    source: str
-    #: the slipped text and the right one (the fix must write it so)
-    slip: str
-    right: str
-    #: a second slip, on the gradients the first touches, that leaves no single edit to find
-    second: str
-    second_slipped: str
-
 
 LAYERS: dict[str, Layer] = {
     # a reduction's keyword misspelt (numpy's is keepdims): the backward raises TypeError
@@ -430,94 +415,47 @@ EARLY_LAYERS["accumulated"] = Layer(
 ALL = {**LAYERS, **EARLY_LAYERS}
 
 
-def _entry(path: Path, name: str):
-    return next(e for f in discover([path]) for e in f.entries if e.name == name)
-
-
-def _write(tmp_path: Path, family: str, source: str) -> Path:
-    path = tmp_path / f"{family.replace('-', '_')}_layers.py"
-    path.write_text(HEAD + source, encoding="utf-8")
-    return path
-
-
 #: candidates the search for a two-slip layer may try: well past where each one-slip layer's fix is found (within its
 #: first thirty), and a tenth of the search's budget, so that an LSTM's none-found costs seconds, not a minute
 SECOND_SLIP_BUDGET = 40
 
 
-def _search(tmp_path: Path, family: str, source: str, budget: int | None = None):
-    layer = ALL[family]
-    entry = _entry(_write(tmp_path, family, source), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    assert report.verdict == FAIL, f"{family}: the slipped layer should fail"
-    if budget is None:
-        return find_fix(entry, report, examples=20, seed=0)
-    return find_fix(entry, report, examples=20, seed=0, budget=budget)
-
-
 @pytest.mark.parametrize("family", sorted(ALL))
 def test_a_one_bug_layer_of_each_new_family_gets_the_right_line_as_a_verified_fix(family, tmp_path):
-    layer = ALL[family]
-    fix = _search(tmp_path, family, layer.source)
-    assert fix is not None and fix.status == "verified", (family, fix and fix.status)
-    assert fix.tried <= 30, fix.tried  # found among the first candidates (SECOND_SLIP_BUDGET relies on it)
-    assert fix.new_text == HEAD + layer.source.replace(layer.slip, layer.right, 1), fix.diff
-    # the edited file, imported afresh and checked with other cases, passes
-    edited = tmp_path / "edited" / Path(fix.path).name
-    edited.parent.mkdir()
-    edited.write_text(fix.new_text, encoding="utf-8")
-    assert check_entry(_entry(edited, layer.name), examples=30, seed=3).verdict != FAIL, fix.diff
+    # found among the first candidates (SECOND_SLIP_BUDGET relies on it)
+    assert_the_right_text_is_the_verified_fix(tmp_path, family, ALL[family], tried_at_most=30)
 
 
 @pytest.mark.parametrize("family", sorted(ALL))
 def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path):
-    layer = ALL[family]
-    entry = _entry(_write(tmp_path, family, layer.source.replace(layer.slip, layer.right, 1)), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    assert report.verdict != FAIL, (family, report.bug_codes)
-    assert find_fix(entry, report, examples=20, seed=0) is None
+    assert_the_correct_twin_gets_no_fix(tmp_path, family, ALL[family])
 
 
 # the accumulated layer with its second slip is the swap layer with its own, the same text: searched once
 @pytest.mark.parametrize("family", [f for f in sorted(ALL) if f != "accumulated"])
 def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
     layer = ALL[family]
-    assert layer.source.count(layer.second) == 1, family
     assert family != "swap" or layer.source.replace(layer.second, layer.second_slipped, 1) == \
         ALL["accumulated"].source.replace(ALL["accumulated"].second, ALL["accumulated"].second_slipped, 1)
-    fix = _search(tmp_path, family, layer.source.replace(layer.second, layer.second_slipped, 1), SECOND_SLIP_BUDGET)
-    assert fix is not None and fix.status == "none-found", fix and fix.diff
+    assert_a_second_slip_gets_none_found(tmp_path, family, layer, SECOND_SLIP_BUDGET)
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
-    # no other family proposes the right text, at any rank, and each right text here changes one line, which the
-    # search's pairs (edits on two different lines) cannot write: the search without this family cannot show it.
-    # A proof that runs no candidate, where running the whole budget would cost seconds a layer
-    layer = LAYERS[family]
-    entry = _entry(_write(tmp_path, family, layer.source), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    site = locate(entry)
-    right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
-    # one line, which the search's pairs (edits on two different lines) cannot write; the keep families' two,
-    # which the pairs could write only from two partial repairs, and no edit of one method alone repairs dx
-    assert len(changed_lines(site.text, right)) == (2 if family.startswith("keep-") else 1), family
-    assert any(apply(site.text, cand) == right for _, cand in candidates(site, report)), family
-    monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
-    assert all(apply(site.text, cand) != right for _, cand in candidates(site, report)), family
+    # the keep families write two lines, which the pairs could write only from two partial repairs, and no edit of
+    # one method alone repairs dx
+    lines = 2 if family.startswith("keep-") else 1
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines)
 
 
 @pytest.mark.parametrize("family", sorted(EARLY_LAYERS))
 def test_the_right_edit_is_tried_among_the_first_where_it_was_tried_late_or_never(family, tmp_path, monkeypatch):
     # the right text among the first candidates; without the rule that puts it first (or its family), far behind them
     layer = EARLY_LAYERS[family]
-    entry = _entry(_write(tmp_path, family, layer.source), layer.name)
-    report = check_entry(entry, examples=20, seed=0)
-    site = locate(entry)
-    right = HEAD + layer.source.replace(layer.slip, layer.right, 1)
+    site, report = site_of(tmp_path, family, layer)
 
     def rank() -> int:
-        return next(i for i, (_, cand) in enumerate(candidates(site, report)) if apply(site.text, cand) == right)
+        return next(i for i, (_, cand) in enumerate(candidates(site, report)) if apply(site.text, cand) == layer.fixed)
 
     assert rank() < 10
     if family == "nnfs-gradient-names":
