@@ -28,6 +28,7 @@ from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, err
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
 from gradlab.cases.where_it_fits import codes_of, where_it_fits, with_a_failure_that_ran
+from gradlab.cases.window_shapes import one_window_size, square_window
 from gradlab.cases.worst import WorstCases
 from gradlab.conventions.adapters import adapt, layout_hints, refusal
 from gradlab.conventions.registry import Entry
@@ -153,10 +154,15 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     flat_input, overrides, notes = _what_it_takes(entry, kind)
     warned.update((n.message, n) for n in notes)
     refusals = Refusals(entry, kind)
+    square = one_window_size(entry, kind)  # a pool built with one window size is given square windows
+
+    def fit(spec: Mapping[str, Any]) -> dict[str, Any]:
+        fitted = {**spec, **overrides}
+        return square_window(fitted) if square else fitted
 
     fixed_failure: CaseResult | None = None
     for spec in kind.extreme_specs(entry.convention):
-        result = run_case(entry, {**spec, **overrides}, finite_only=True)
+        result = run_case(entry, fit(spec), finite_only=True)
         if refusals.set_aside(result):
             continue
         record(result)
@@ -177,7 +183,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     if failing is None:
         try:
             failing = _search(entry, kind, examples=examples, seed=seed, mode=mode, flat_input=flat_input,
-                              overrides=overrides, record=record, refusals=refusals)
+                              fit=fit, record=record, refusals=refusals)
         except HypothesisException as exc:  # e.g. Unsatisfiable: report, never crash
             return error_report(entry, f"hypothesis could not generate cases: {exc}", seed, count)
     refused = refusals.conclude(count, seed, warned)
@@ -262,14 +268,14 @@ def _takes_labels(entry: Entry, kind: Kind, encoding: str, N: int = 3) -> bool:
 
 
 def _search(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: str, flat_input: bool,
-            overrides: Mapping[str, Any], record: Callable[[CaseResult], None],
+            fit: Callable[[Mapping[str, Any]], dict[str, Any]], record: Callable[[CaseResult], None],
             refusals: Refusals | None = None) -> CaseResult | None:
     """The smallest failing case hypothesis finds among `examples` drawn ones, or None."""
 
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
               report_multiple_bugs=False)
-    @given(specs(kind, convention=entry.convention, flat_input=flat_input).map(lambda s: {**s, **overrides}))
+    @given(specs(kind, convention=entry.convention, flat_input=flat_input).map(fit))
     def run(spec: dict[str, Any]) -> None:
         if refusals is not None and refusals.cannot_run:
             return  # nothing more to learn: the search only runs out its cases

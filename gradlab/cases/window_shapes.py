@@ -1,0 +1,52 @@
+"""The pooling windows a class-style layer's own constructor can be built with, and cases drawn to fit them.
+
+A pooling class whose constructor stores one window size (`MaxPooling(kernel_size, stride)`, `AvgPool(pool_size)`)
+pools over square windows only: its code has no width to use (`col.reshape(-1, k * k)`). Given a case whose window
+is 2 x 1 it can only crash, and that crash says nothing about its backward. Such a layer's cases are drawn with
+square windows: the window's width is set to its height, and the image's width changed so that the case keeps its
+number of output columns (still another number than its rows, so H != W). A constructor that also takes a width,
+or whose one size defaults to a pair (`pool_size=(2, 2)`: it is given the pair), keeps the kind's own cases.
+Non-goal: which windows a kind draws (that is the kind's module), building the layer
+(`gradlab.conventions.class_construction`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from gradlab.conventions.registry import Entry
+from gradlab.kinds import Kind
+
+__all__ = ["one_window_size", "square_window"]
+
+#: constructor arguments holding a window's height, or its one size, and those holding its width; the names
+#: `gradlab.conventions.class_construction` gives the case's pool_h and pool_w to
+WINDOW_SIZE_NAMES = ("pool_h", "pool_height", "pool_size", "ph", "kernel_size")
+WINDOW_WIDTH_NAMES = ("pool_w", "pool_width", "pw")
+
+
+def one_window_size(entry: Entry, kind: Kind) -> bool:
+    """Whether `entry` is a class whose constructor takes one window size, for a kind whose cases draw a window's
+    height and width (pool_h, pool_w) apart."""
+    if entry.convention != "class" or not isinstance(entry.target, type) or \
+            not {"pool_h", "pool_w"} <= set(kind.hyper_args):
+        return False
+    try:
+        parameters = inspect.signature(entry.target).parameters.values()
+    except (TypeError, ValueError):  # a constructor written in C: nothing to read
+        return False
+    if any(p.kind is p.VAR_KEYWORD or p.name in WINDOW_WIDTH_NAMES for p in parameters):
+        return False  # it can be told a width, or anything
+    sizes = [p for p in parameters if p.name in WINDOW_SIZE_NAMES]
+    return bool(sizes) and not any(isinstance(p.default, (tuple, list)) for p in sizes)
+
+
+def square_window(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with a square window (pool_w = pool_h) and the width that keeps its number of output columns."""
+    height, width = spec.get("pool_h"), spec.get("pool_w")
+    if height is None or width is None or height == width or "W" not in spec:
+        return spec
+    stride, pad = spec.get("stride", 1), spec.get("pad", 0)
+    columns = (spec["W"] + 2 * pad - width) // stride + 1
+    return {**spec, "pool_w": height, "W": (columns - 1) * stride + height - 2 * pad}

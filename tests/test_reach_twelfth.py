@@ -1,0 +1,51 @@
+"""Conventions of published code that session 28's reach study (issue 10) found gradlab could not take as published:
+each test checks a folder of tests/reach12/ (this project's own files, written in the convention met in the wild, see
+its README) as a new user would, and a twin with one bug per layer shows the check could have failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.check_many import check_paths
+
+HERE = Path(__file__).parent / "reach12"
+
+
+def _verdicts(path: Path, examples: int = 5) -> dict[str, tuple[str, list[str]]]:
+    outcome = check_paths([path], examples=examples, seed=0)
+    assert outcome.errors == []
+    return {r.name: (r.verdict, r.bug_codes) for r in outcome.reports}
+
+
+@pytest.mark.parametrize(("folder", "right", "buggy"), [
+    # MaxPooling(kernel_size, stride) stores one size: its k x k windows crashed on a case whose window is 2 x 1
+    ("square_pool", {"MaxPooling": "pass"}, {"MaxPooling": ["misrouted"]}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
+    assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right
+    assert {k: codes for k, (v, codes) in _verdicts(HERE / f"{folder}_buggy").items() if v == "fail"} == buggy
+
+
+def test_only_a_pool_built_from_one_window_size_is_given_square_windows():
+    from gradlab.cases.window_shapes import one_window_size, square_window
+    from gradlab.conventions.registry import Entry
+    from gradlab.kinds import KINDS
+
+    class Pooling:  # the textbook's: a height and a width
+        def __init__(self, pool_h, pool_w, stride=1, pad=0): ...
+
+    class Pool2D:  # one size that defaults to a pair: given the pair
+        def __init__(self, pool_size=(2, 2), stride=2): ...
+
+    class MaxPool:
+        def __init__(self, kernel_size, stride): ...
+
+    def taken(cls: type, kind: str = "max_pool") -> bool:
+        return one_window_size(Entry(cls.__name__, kind, "class", cls), KINDS[kind])
+
+    assert (taken(Pooling), taken(Pool2D), taken(MaxPool), taken(MaxPool, "conv")) == (False, False, True, False)
+    # a 2 x 1 window becomes 2 x 2 and the image as much wider as keeps its three output columns (stride 1)
+    assert square_window({"H": 3, "W": 3, "pool_h": 2, "pool_w": 1, "stride": 1, "pad": 0}) == \
+        {"H": 3, "W": 4, "pool_h": 2, "pool_w": 2, "stride": 1, "pad": 0}
