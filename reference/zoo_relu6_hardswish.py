@@ -6,7 +6,7 @@ import numpy as np
 from gradlab.registry import register, register_pair
 
 
-@register("relu6", bug="misrouted", note="the cap at 6 forgotten: gradient sent where forward clipped to 6")
+@register("relu6", bug="missing-mask", note="the cap at 6 forgotten: gradient sent where forward clipped to 6")
 class ReLU6NoCap:
     def __init__(self):
         self.inside = None

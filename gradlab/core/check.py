@@ -143,7 +143,10 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
     explain = ctx.kind.explain
     if g.passed or explain is None or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
         return g
-    if g.bug_code == "couples-samples":  # measured on the layer (another sample joined): stronger than a pattern
+    # measured on the layer (another sample joined; a stored array put in another's place made backward right):
+    # stronger than a pattern in the numbers, which for a normalisation's x_hat read where x - mean belongs is also
+    # a power of sigma off
+    if g.bug_code in ("couples-samples", "wrong-input"):
         return g
     target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
     if target is None:

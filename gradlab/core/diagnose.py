@@ -30,6 +30,7 @@ from gradlab.core import (
     diagnose_factors,
     diagnose_formula,
     diagnose_masks,
+    diagnose_misread,
     diagnose_routes,
     diagnose_sign,
     diagnose_where,
@@ -191,7 +192,10 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         if found is not None:
             return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
+    # gradient through outputs the forward held flat is a mask left out, before the slopes an element-wise layer
+    # gives (a ReLU6 without its cap gives slope 1 where 0 belongs: misplaced slopes, yet a mask is what is missing)
     found = diagnose_formula.asked_of_the_layer(name, a, n, N, evidence) or \
+        diagnose_masks.flows_where_flat(name, evidence) or \
         diagnose_routes.slopes_moved(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
@@ -232,7 +236,13 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
 def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, upstream: np.ndarray | None,
                          evidence: Evidence | None, jacobians: tuple[np.ndarray, np.ndarray] | None) -> Diagnosis:
     """What is left once no pattern of the whole array fits: a gradient right only in part, an element-wise
-    layer's wrong formula (before a dropped term, which it says more precisely), else a plain mismatch."""
+    layer's wrong formula (before a dropped term, which it says more precisely), else a plain mismatch. First the
+    hypotheses asked of the layer that no pattern above took: a stored array where the case's input or output
+    belongs, and a term of dout times a held array left out (`=` where `+=` belongs)."""
+    found = diagnose_misread.case_array_misread(name, a, n, evidence) or \
+        diagnose_factors.term_left_out(name, a, n, upstream, evidence)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
     partial = _partial(name, a, n, ok, jacobians)
     if (partial is None or partial.code == "dropped-term") and diagnose_formula.diagonal(jacobians):
         found = diagnose_formula.elementwise_formula(name, a, n, upstream, evidence)

@@ -8,6 +8,8 @@
   divided by) an array the layer holds, or its output, it is the true gradient (sigmoid's dout * (1 - out) where
   dout * out * (1 - out) belongs; batch norm's dx without its 1 / std); or the true gradient for an upstream
   gradient of ones, where dout is left out of every term of a sum (a convolution's dw += window, in a loop);
+- `dropped-term` as well for a gradient that lacks exactly one term dout * A, A an array the layer holds (or dout
+  alone): a path overwritten (`dh = dr * r` where `dh += dr * r` belongs after `dh = dout * z`) or left out;
 - `wrong-reduction` for a parameter's gradient whose shape follows the data's: asked on an input grown along
   one axis, its shape grows too, so it keeps an axis of dout the parameter is shared over (a conv's db summed over
   (0, 2) only), where a case whose other axes have length 1 shows the same values as keepdims=True would.
@@ -19,7 +21,7 @@ Non-goal: the derivative at the wrong input x or output y (`gradlab.core.diagnos
 from __future__ import annotations
 
 __all__ = ["as_held", "data_axis_kept", "factor_left_out", "held_arrays", "left_out", "parameter_from_held_array",
-           "upstream_left_out"]
+           "term_left_out", "upstream_left_out"]
 
 from collections.abc import Iterator
 from itertools import combinations
@@ -45,10 +47,10 @@ MAX_AXES = 6
 UNNAMED, OUTPUT = "an array the layer holds", "the output"
 
 
-def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
+def held_arrays(ev: Evidence, *, min_distinct: int = MIN_DISTINCT) -> list[tuple[str, np.ndarray]]:
     """The arrays the layer held after its forward on the case (its cache, in the user's own orientation), and its
     output, each with how the user's code holds it: what a formula in backward can read. Floating, finite, varied
-    ones only, each once."""
+    ones only (at least `min_distinct` distinct magnitudes), each once."""
     found: list[tuple[str, np.ndarray]] = []
     state = ev.state
     ev.reset()  # named as the check's forward left them: a question since may have rebound them (self.h = ...)
@@ -69,7 +71,7 @@ def held_arrays(ev: Evidence) -> list[tuple[str, np.ndarray]]:
         if not isinstance(v, np.ndarray) or v.size < 2 or v.size > MAX_HELD or not np.issubdtype(v.dtype, np.floating):
             continue
         v = v.astype(np.float64)
-        if not np.all(np.isfinite(v)) or np.unique(np.round(np.abs(v), 12)).size < MIN_DISTINCT:
+        if not np.all(np.isfinite(v)) or np.unique(np.round(np.abs(v), 12)).size < min_distinct:
             continue
         if not any(u.shape == v.shape and np.array_equal(u, v) for _, u in found):
             found.append((said, v))
@@ -264,3 +266,21 @@ def data_axis_kept(name: str, a: np.ndarray, ev: Evidence | None) -> Found | Non
     return Found("wrong-reduction", f"{name}'s shape follows the data's: with the input grown along its axis {which}, "
                  f"{name} grows too, so it keeps an axis of dout the parameter is shared over; sum over every axis "
                  "but the parameter's own (a conv's db sums dout over axes (0, 2, 3))")
+
+
+def term_left_out(name: str, a: np.ndarray, n: np.ndarray, upstream: np.ndarray | None,
+                  ev: Evidence | None) -> Found | None:
+    """`name` plus dout times one array the layer holds (or plus dout itself) is the true gradient: that path's term is
+    missing, as when `=` overwrites where `+=` belongs (a GRU's dprev_h = dnext_h * z, then dprev_h = drh * r) or a
+    residual branch is left out. Only arrays of dout's and the gradient's shape, one term, exactly."""
+    if ev is None or upstream is None or upstream.shape != a.shape or a.shape != n.shape:
+        return None
+    G = upstream.astype(np.float64)
+    error = norm(a - n)
+    terms = [("dout", G)] + [(f"dout * {as_held((said, A))}", G * A) for said, A in quietly(ev, lambda: held_arrays(ev))
+                             or [] if A.shape == a.shape]
+    for said, term in terms:
+        if agrees(a + term, n, error):
+            return Found("dropped-term", f"{name} lacks exactly the term {said}: with it added, {name} is the true "
+                         "gradient. That path's contribution was overwritten (= where += belongs) or left out")
+    return None

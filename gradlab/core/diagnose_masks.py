@@ -13,12 +13,12 @@ other hypotheses about where and at what a gradient was computed (`gradlab.core.
 
 from __future__ import annotations
 
-__all__ = ["masked_elsewhere", "routing"]
+__all__ = ["flows_where_flat", "masked_elsewhere", "routing"]
 
 import numpy as np
 
 from gradlab.core.diagnose_names import mask_name
-from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor
+from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor, norm
 from gradlab.core.evidence import Evidence
 
 #: an element "receives gradient" above this fraction of the largest element
@@ -113,3 +113,24 @@ def masked_elsewhere(name: str, ev: Evidence | None, *, here: str) -> Found | No
     return Found("missing-mask", f"{name} {here}, and backward ignores the forward's mask: on a larger batch "
                  f"{flowing} of the {zeroed} outputs the forward zeroed still got gradient. Apply the mask "
                  f"forward used ({held}), as in {mask}")
+
+
+def flows_where_flat(name: str, ev: Evidence | None) -> Found | None:
+    """Gradient let through outputs the forward holds flat (zeroed by a mask, clipped at a cap), the rest right: with
+    dout zeroed at those outputs, backward returns the true gradient, and with dout whole it does not. Asked of the
+    layer whatever its shape (a ReLU inside an affine_relu sandwich, a ReLU6's cap), on the case or, where the case
+    holds every output flat, on a larger batch (`Evidence.without_flat_outputs`). An inverted mask, or one read
+    from dout, blocks gradient where it is due, so zeroing dout where it is not due does not make it right."""
+    seen = ev.without_flat_outputs() if ev is not None else None
+    if seen is None:
+        return None
+    whole, masked, negated, true = seen
+    size = norm(true)
+    left = max(norm(masked - true), norm(negated + true))
+    # right without the flat outputs' dout, for dout and -dout; and wrong with it, well above what is left
+    if not size or left > AGREES * size or norm(whole - true) <= 10 * max(left, AGREES * size):
+        return None
+    held, mask = mask_name(ev)
+    return Found("missing-mask", f"{name} lets gradient through outputs the forward holds flat (zeroed or clipped: "
+                 "they do not move when the input does): with dout zeroed there, backward returns the true "
+                 f"{name}. Apply in backward the mask forward applied ({held}), as in {mask}")

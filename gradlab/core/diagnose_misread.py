@@ -15,7 +15,7 @@ from gradlab.core.diagnose_where import AGREES, Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.stored_arrays import with_each_stored_array_misread
 
-__all__ = ["read_in_one_product", "returned_in_each_others_place", "stored_array_misread"]
+__all__ = ["case_array_misread", "read_in_one_product", "returned_in_each_others_place", "stored_array_misread"]
 
 
 def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -29,6 +29,24 @@ def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence |
             return Found("wrong-input", f"{name} reads {m.read} where {m.belongs} belongs: with {m.read}'s values "
                          f"replaced by {m.belongs}'s after the forward, backward returns the true {name} (a derivative "
                          "evaluated at the wrong one of the arrays the forward kept)")
+    return None
+
+
+def case_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`name` is computed with a stored array where the case's input or output belongs, one the forward did not keep
+    (swish's `cache = (out, s)` read as x in `s + x * s * (1 - s)`): with that array's values replaced by the
+    input's (or the output's) after the forward, backward returns the true gradient. Asked last, once no pattern of
+    the numbers fits: a mask read off the wrong array (a ReLU's `out >= 0`) is right at x as well, and is named by
+    what it lets through (`gradlab.core.diagnose_masks`)."""
+    if ev is None or a.shape != n.shape:
+        return None
+    error = norm(a - n)
+    for m in with_each_stored_array_misread(ev, case_arrays=True):
+        if agrees(m.gradient, n, error):
+            return Found("wrong-input", f"{name} reads {m.read}, which does not hold {m.belongs}'s values, where "
+                         f"{m.belongs} belongs: with {m.belongs}'s values put in {m.read} after the forward, backward "
+                         f"returns the true {name} (the forward stored another array there, e.g. its output where "
+                         "backward's formula is written in its input)")
     return None
 
 
@@ -75,21 +93,39 @@ def read_in_one_product(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | 
     another kept array A."""
     if ev is None or ev.target == "x" or a.ndim != 2 or a.shape != n.shape:
         return None
-    held = [(as_held((said, A)), A) for said, A in held_arrays(ev) if A.ndim == 2]
-    error = norm(a - n)
+    # a product reads any array, a mask as well, and on the smallest case (one sample, two hidden units) a hidden
+    # state has two values: arrays with two distinct values count here
+    held = [(as_held((said, A)), A) for said, A in held_arrays(ev, min_distinct=2) if A.ndim == 2]
     for left in (True, False):
-        for said_b, B in held:
-            D = _signal(B, n, left)
-            if D is None:
+        # the whole gradient, or the block of its columns (rows, for samples as columns) where it is wrong: a stacked
+        # weight's gradient is one product per gate (a GRU's dWh[:, 2H:] = rh.T @ dan, the other gates' h_prev.T @ da)
+        wrong = ~np.isclose(a, n, rtol=AGREES, atol=AGREES * float(np.abs(n).max(initial=0.0)))
+        lines = np.any(wrong, axis=0) if left else np.any(wrong, axis=1)
+        for cut in ((slice(None),) if lines.all() or not lines.any() else (slice(None), np.flatnonzero(lines))):
+            part = (slice(None), cut) if left else (cut, slice(None))
+            found = _one_product(name, a[part], n[part], held, left, block=not isinstance(cut, slice))
+            if found is not None:
+                return found
+    return None
+
+
+def _one_product(name: str, a: np.ndarray, n: np.ndarray, held: list[tuple[str, np.ndarray]], left: bool, *,
+                 block: bool) -> Found | None:
+    """`read_in_one_product` on `a` and `n`, the whole gradient or one block of it."""
+    error = norm(a - n)
+    for said_b, B in held:
+        D = _signal(B, n, left)
+        if D is None:
+            continue
+        for said_a, A in held:
+            if A is B or A.shape != B.shape or np.allclose(A, B):
                 continue
-            for said_a, A in held:
-                if A is B or A.shape != B.shape or np.allclose(A, B):
-                    continue
-                if agrees(A.T @ D if left else D @ A.T, a, error):
-                    formula = f"{said_a}.T @ delta" if left else f"delta @ {said_a}.T"
-                    true = f"{said_b}.T @ delta" if left else f"delta @ {said_b}.T"
-                    return Found("wrong-input", f"{name} is {formula} where the true {name} is {true}, with the same "
-                                 f"backpropagated signal delta: its formula reads {said_a} where {said_b} belongs (a "
-                                 "weight's gradient reads the array the weight multiplies in the forward, e.g. an "
-                                 "RNN's dWh = h_prev.T @ dt, not h_next.T @ dt)")
+            if agrees(A.T @ D if left else D @ A.T, a, error):
+                formula = f"{said_a}.T @ delta" if left else f"delta @ {said_a}.T"
+                true = f"{said_b}.T @ delta" if left else f"delta @ {said_b}.T"
+                where = f"the {'columns' if left else 'rows'} of {name} that are wrong are" if block else f"{name} is"
+                return Found("wrong-input", f"{where} {formula} where the true ones are {true}, with the same "
+                             f"backpropagated signal delta: its formula reads {said_a} where {said_b} belongs (a "
+                             "weight's gradient reads the array the weight multiplies in the forward, e.g. an "
+                             "RNN's dWh = h_prev.T @ dt, not h_next.T @ dt)")
     return None

@@ -128,6 +128,67 @@ class Evidence(SampleQuestions, ParameterQuestions):
 
         return self._quietly(count)
 
+    def without_flat_outputs(self, *, min_size: int = 64
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Where the forward holds some outputs flat (zeroed by a mask, clipped at a cap: unchanged to the last bit
+        when every input element moves a little, in two random directions): (the target's gradient from backward
+        for dout, the same with dout zeroed at the flat outputs, the same for minus that, the true gradient), in
+        gradlab's orientation (the third tells a backward linear in dout from one reading its mask off dout's sign).
+        On the case; where the case holds every output flat (or its true gradient vanishes) and the layer is no
+        loss, on a larger batch (the case's samples repeated and spread, as `flows_where_zeroed` builds it), where
+        the true gradient is computed again (2 calls per element). None: no output is flat, or the layer cannot
+        say."""
+        if self.G is None or self.n is None or not np.issubdtype(self.x.dtype, np.floating):
+            return None
+        rng = np.random.default_rng(5)
+
+        def flat_at(x: np.ndarray, y0: np.ndarray) -> np.ndarray:
+            same = np.ones(y0.shape, dtype=bool)
+            for _ in range(2):
+                step = numeric.steps(x) * rng.uniform(0.5, 1.0, x.shape) * rng.choice((-1.0, 1.0), x.shape)
+                y = np.asarray(self.layer.forward(x + step, self.t), dtype=np.float64)
+                if y.shape != y0.shape:
+                    raise ValueError("the output's shape moved with the input")
+                same &= y == y0
+            return same
+
+        def target_of(x: np.ndarray, G: np.ndarray) -> np.ndarray:
+            dx, grads = self._backward_after_forward(x.copy(), self.t, G.copy())
+            g = dx if self.target == "x" else grads.get(self.target)
+            if g is None or np.shape(g) != (x.shape if self.target == "x" else self.arr.shape):
+                raise ValueError("no gradient of the target's shape")
+            return np.asarray(g, dtype=np.float64)
+
+        def on_the_case() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+            assert self.G is not None and self.n is not None
+            flat = flat_at(self.x, self.y0)
+            if not flat.any() or flat.all() or not np.any(self.n):
+                return None
+            kept = np.where(flat, 0.0, self.G)
+            return target_of(self.x, self.G), target_of(self.x, kept), target_of(self.x, -kept), self.n
+
+        def on_a_larger_batch() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+            if self.t is not None or self.x.ndim < 1 or self.x.shape[0] < 1:
+                return None
+            reps = -(-min_size // max(self.x.size, 1))
+            big = np.concatenate([self.x] * reps, axis=0).astype(np.float64)
+            big = big + (0.5 * float(np.std(self.x)) + 0.5 * float(np.abs(self.x).mean()) + 0.1) * \
+                rng.standard_normal(big.shape)
+            y0 = np.asarray(self.layer.forward(big.copy(), None), dtype=np.float64)
+            flat = flat_at(big, y0)
+            if not flat.any() or flat.all():
+                return None
+            G = rng.standard_normal(y0.shape)
+            arr = big if self.target == "x" else self.arr
+            true = numeric.looped_gradient(lambda: self.layer.forward(big, None), arr, G)
+            kept = np.where(flat, 0.0, G)
+            return target_of(big, G), target_of(big, kept), target_of(big, -kept), true
+
+        found = self._quietly(on_the_case)
+        if found is None and (self.target == "x" or self.arr.size <= 4096):
+            found = self._quietly(on_a_larger_batch)
+        return found
+
     def elementwise_on_a_larger_input(self, *, min_size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """For a layer acting element by element (the caller confirms that on the case first): on an input of at
         least `min_size` elements (the case's samples repeated, spread out so that both sides of any threshold the

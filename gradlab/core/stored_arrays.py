@@ -26,13 +26,15 @@ import textwrap
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from gradlab.core.evidence import Evidence
 
-__all__ = ["MAX_PAIRS", "Misread", "misread_gradients", "user_names", "with_each_stored_array_misread"]
+__all__ = ["CASE_ARRAYS", "MAX_PAIRS", "Misread", "case_array_gradients", "misread_gradients", "user_names",
+           "with_each_stored_array_misread"]
 
 #: at most this many (read, belongs) pairs are asked: each is one forward and one backward of the user's layer
 MAX_PAIRS = 60
@@ -51,17 +53,25 @@ class Misread:
     gradient: np.ndarray
 
 
-def with_each_stored_array_misread(ev: Evidence) -> Iterator[Misread]:
+def with_each_stored_array_misread(ev: Evidence, *, case_arrays: bool = False) -> Iterator[Misread]:
     """For each ordered pair of distinct stored arrays of one shape (see the module docstring): the target's gradient
     from backward, after the case's forward, with the first array's values replaced by the second's. Pairs whose
-    backward raises or returns no gradient of the target's shape are left out. The layer is put back after each."""
+    backward raises or returns no gradient of the target's shape are left out. The layer is put back after each.
+    With `case_arrays`, the second array of each pair is instead the case's input or output (`CASE_ARRAYS`): a
+    forward that stored its output where backward's formula needs its input (swish's `cache = (out, s)`) holds no
+    copy of the input to put there. Asked of a layer in this process only (the grader's sandbox answers the pairs
+    of its stored arrays)."""
     if ev.G is None:
         return
     remote = getattr(ev.layer, "stored_array_misreads", None)
+    if case_arrays and callable(remote):
+        return
     try:
         if callable(remote):  # its arrays are in its own process: substituted there, the gradients judged here
             ev.reset()
             found: Iterator[tuple[str, str, np.ndarray]] = iter(remote(ev.x, ev.t, ev.G, ev.target, MAX_PAIRS))
+        elif case_arrays:
+            found = case_array_gradients(ev.layer, ev.x, ev.t, ev.G, ev.target, ev.reset)
         else:
             found = misread_gradients(ev.layer, ev.x, ev.t, ev.G, ev.target, ev.reset)
         for read, belongs, g in found:
@@ -90,9 +100,45 @@ def misread_gradients(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: 
     holds."""
     names = _cache_names(getattr(layer, "bwd", None))
     for read, belongs in _pairs(layer, x, t, reset)[:max_pairs]:
-        g = _backward_with(layer, x, t, G, target, reset, read, belongs)
+        g = _backward_with(layer, x, t, G, target, reset, read, partial(_follow, path=belongs))
         if g is not None:
             yield _spelled(read, names), _spelled(belongs, names), g
+
+
+#: how a pair names the case's own arrays when they are put in a stored array's place
+CASE_ARRAYS = ("the input x", "the output")
+
+
+def case_array_gradients(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: str,
+                         reset: Callable[[], None]) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(read, belongs, the target's gradient) with each stored array's values replaced by the case's input x or the
+    forward's output (or their transposes, for a user's layout with samples as columns) where the shapes match and
+    the values differ; the layer put back by `reset` before each forward."""
+    names = _cache_names(getattr(layer, "bwd", None))
+    stored = _stored_after_forward(layer, x, t, reset)
+    if not stored:
+        return
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            reset()
+            y = np.asarray(layer.forward(x, t), dtype=np.float64)
+    except Exception:  # no output, no pair with it
+        return
+    candidates = []
+    for said, v in zip(CASE_ARRAYS, (np.asarray(x, dtype=np.float64), y)):
+        candidates.append((said, v))
+        if v.ndim == 2 and v.shape[0] != v.shape[1]:
+            candidates.append((said, v.T))
+    asked = 0
+    for path, a in stored[:MAX_ARRAYS]:
+        for said, v in candidates:
+            if v.shape != a.shape or np.allclose(a, v, rtol=1e-6, atol=0) or asked >= MAX_PAIRS:
+                continue
+            asked += 1
+            g = _backward_with(layer, x, t, G, target, reset, path, partial(_constant, value=v))
+            if g is not None:
+                yield _spelled(path, names), said, g
 
 
 Path = tuple[Any, ...]
@@ -210,6 +256,11 @@ def _users_or_adapter(obj: Any) -> bool:
     return full.split(".")[0] not in {"numpy", "builtins", "functools", "collections"}
 
 
+def _constant(root: Any, value: np.ndarray) -> np.ndarray:
+    """`value` itself, whatever the layer holds (one of the case's arrays, put in a stored array's place)."""
+    return value
+
+
 def _follow(root: Any, path: Path) -> Any:
     obj = root
     for step in path:
@@ -257,13 +308,15 @@ def _spelled(path: Path, names: dict[int, str]) -> str:
 
 
 def _backward_with(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: str, reset: Callable[[], None],
-                   read: Path, belongs: Path) -> np.ndarray | None:
+                   read: Path, belongs: Callable[[Any], Any]) -> np.ndarray | None:
+    """The target's gradient from backward after the forward, with the array at `read` holding `belongs(layer)`'s
+    values (another stored array, or one of the case's)."""
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             reset()
             layer.forward(x, t)
-            a, b = _follow(layer, read), _follow(layer, belongs)
+            a, b = _follow(layer, read), belongs(layer)
             if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
                 return None
             saved = a.copy()
