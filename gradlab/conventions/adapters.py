@@ -78,9 +78,9 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
 
         return pair_layer(target[0], target[1], kind, case, entry.name)
     if isinstance(target, tuple) and (style := inputs_style(target[0], target[1], kind)) is not None:
-        from gradlab.conventions.function_inputs import InputsFunctionLayer
+        from gradlab.conventions.function_inputs import inputs_layer
 
-        return InputsFunctionLayer(target[0], target[1], kind, case, style)
+        return inputs_layer(target[0], target[1], kind, case, style)
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradlab.conventions.activation_strings import Bound, activation_argument, activation_strings, returns_pair
 from gradlab.conventions.class_results import required_count
 from gradlab.conventions.derivative_classes import FlagDerivative, flag_argument
-from gradlab.conventions.function_inputs import derivative_names, loss_pair_kind
+from gradlab.conventions.function_inputs import derivative_names, loss_pair_kind, takes_weights_dict
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.library_objects import activation_names, object_role
 from gradlab.conventions.registry import Entry
@@ -45,6 +46,28 @@ class ConventionNames:
 
     def add(self, key: tuple[int, ...], name: str, layer: str, what: str, entry: Entry) -> None:
         raise NotImplementedError
+
+    def pair(self, name: str, forward: Any, stem: str, suffix: str) -> None:
+        raise NotImplementedError
+
+    def imported_forward(self, name: str) -> bool:
+        """`<stem>_backward` defined here whose forward this module imports from a file beside it: deeplearning.ai's
+        exports split a notebook in sections, `rnn_cell_forward` in forward_propagation_for_the_basic_rnn.py and, in
+        back_propagation_in_rnn.py, `from <that module> import *` above `rnn_cell_backward`. The pair is checked here,
+        where both are in reach, as the forward's file cannot know which file holds its backward. False otherwise (a
+        forward from a library, or from a file elsewhere)."""
+        m = BACKWARD.match(name)
+        forward_name = f"{m['stem']}_forward{m['suffix'] or ''}" if m else ""
+        forward = getattr(self.module, forward_name, None) if m else None
+        if m is None or forward_name in self.objects or not inspect.isfunction(forward) or \
+                not _beside(forward, self.module):
+            return False
+        self.objects[forward_name] = forward  # seen as if defined here, for the one pair it makes
+        try:
+            self.pair(forward_name, forward, m["stem"], m["suffix"] or "")
+        finally:
+            del self.objects[forward_name]
+        return True
 
     def library_class(self, name: str, cls: type, kind: Kind | None) -> bool:
         """A numpy library's activation or loss object, or its `Activation(name)` layer (one layer per
@@ -103,6 +126,21 @@ class ConventionNames:
                      replace(entry, options={**entry.options, **options}))
         return True
 
+    def weights_dict_pair(self, forward: Any, backward: Any, layer: str, kind: Kind, stem: str) -> bool:
+        """deeplearning.ai's course 5 cells, `rnn_cell_forward(xt, a_prev, parameters)` with its backward returning a
+        dict of gradients (`gradlab.conventions.function_inputs.WeightsDictLayer`), in the course's layout (its
+        `Kind.course_stems` options) and named for the outputs checked, `rnn_cell[a_next]`: the course's backward
+        does not differentiate the prediction forward also returns. False for any other pair."""
+        if not takes_weights_dict(forward, kind):
+            return False
+        options = dict(kind.course_stems.get(stem, {}))
+        checked = options.pop("checked", "")
+        name = f"{layer}[{checked}]" if checked else layer
+        entry = self.entry(name, kind, "function", (forward, backward))
+        self.add((id(forward), id(backward)), forward.__name__, name, "function",
+                 replace(entry, options={**entry.options, **options}))
+        return True
+
     def loss_pair(self, name: str, loss: Any) -> bool:
         """A loss or activation function with its derivative next to it, `mse` and `mse_prime`, `tanh` and
         `tanh_prime`: the layer `mse`, `tanh`. False when no derivative is named after it."""
@@ -144,6 +182,14 @@ class ConventionNames:
         self.add((id(forward), id(backward)), name, m["stem"], "function",
                  self.entry(m["stem"], kind, "function", (forward, backward)))
         return True
+
+
+def _beside(fn: Any, module: Any) -> bool:
+    """Whether function `fn` is defined in a file in `module`'s own folder."""
+    try:
+        return Path(inspect.getfile(fn)).resolve().parent == Path(module.__file__ or "").resolve().parent
+    except (TypeError, OSError):
+        return False
 
 
 def kind_for_pair(forward: Any, stem: str) -> Kind | None:

@@ -31,8 +31,9 @@ from gradlab.core.protocol import Layer, LayerCrash
 from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 from gradlab.kinds.common import elementwise_case
 
-__all__ = ["DERIVATIVE_SUFFIXES", "InputsFunctionLayer", "LossPairLayer", "derivative_names", "derivative_of",
-           "inputs_style", "loss_pair_kind", "settings_in_place_of_dict"]
+__all__ = ["DERIVATIVE_SUFFIXES", "WEIGHTS_DICT", "InputsFunctionLayer", "LossPairLayer", "WeightsDictLayer",
+           "derivative_names", "derivative_of", "inputs_layer", "inputs_style", "loss_pair_kind", "settings_in_place_of_dict",
+           "takes_weights_dict"]
 
 #: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, `mse_derive`, ...
 DERIVATIVE_SUFFIXES = ("_prime", "_derivative", "_deriv", "_derive", "_derivate", "_der", "_grad", "_gradient")
@@ -67,7 +68,10 @@ def _positional(fn: Any) -> list[Any]:
 def inputs_style(forward: Any, backward: Any, kind: Kind) -> str | None:
     """"mirror" for a backward taking forward's own arguments after the gradient (same names, same order), "mirror,
     gradient last" for one taking them before it (`prelu_backward(x, alpha, grad_output)`), "inputs and cache" for
-    `backward(grad, inputs, cache)`, None for anything else (CS231n's backward(dout, cache))."""
+    `backward(grad, inputs, cache)`, `WEIGHTS_DICT` for deeplearning.ai's weights in one dict (`takes_weights_dict`),
+    None for anything else (CS231n's backward(dout, cache))."""
+    if takes_weights_dict(forward, kind):
+        return WEIGHTS_DICT
     if kind.is_loss or kind.outputs or kind.param_dict or kind.more_param_dicts or kind.positional_hyper:
         return None
     ours, theirs = _positional(backward), _positional(forward)
@@ -132,6 +136,91 @@ class InputsFunctionLayer(Layer):
         grads = {c: None if g is None else self.kind.as_param_shape(self.params[c], as_array(g, name))
                  for c, g in zip(self.kind.params, parts[1:])}
         return dx, grads
+
+
+def inputs_layer(forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case,
+                 style: str) -> Layer:
+    """The layer of a pair in `style` (`inputs_style`)."""
+    if style == WEIGHTS_DICT:
+        return WeightsDictLayer(forward, backward, kind, case)
+    return InputsFunctionLayer(forward, backward, kind, case, style)
+
+
+#: the style of a pair whose weights travel in one dict (`takes_weights_dict`)
+WEIGHTS_DICT = "weights dict"
+#: what a course calls the one dict holding all of a layer's weights
+_WEIGHTS_DICTS = ("parameters", "params")
+
+
+def takes_weights_dict(forward: Any, kind: Kind) -> bool:
+    """Whether `forward` is deeplearning.ai's `rnn_cell_forward(xt, a_prev, parameters)`: its kind keeps its weights in
+    a dict of that name (`Kind.param_dict`), and forward takes x, the states (`Kind.batch_params`) and the dict, no
+    more (the course's `rnn_forward(X, Y, a0, parameters, vocab_size)` of the dinosaur names is another layer)."""
+    if kind.param_dict not in _WEIGHTS_DICTS or not set(kind.params) - set(kind.batch_params):
+        return False
+    names = [p.name for p in _positional(forward)]
+    return len(names) == 2 + len(kind.batch_params) and names[-1] == kind.param_dict
+
+
+class WeightsDictLayer(Layer):
+    """deeplearning.ai's course 5 cells and sequences: `forward(x, *states, parameters) -> (*outputs, cache)` with the
+    weights in one dict, and `backward(*upstream, cache) -> gradients`, a dict keyed by 'd' + each name (dxt or dx for
+    the input). The outputs backward takes an upstream gradient for come first (a_next, c_next: as many as backward
+    takes before its cache); what follows them (the prediction yt_pred) is not differentiated by the course's
+    backward and is not looked at. Several outputs are stacked along the first axis, the features of the course's
+    columns, and backward gets the upstream gradient split there. The dict also holds the kind's fixed entries
+    (`Kind.param_dict_keys`: the prediction's weights forward reads and nothing checks)."""
+
+    def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case):
+        self.kind, self.fwd, self.bwd = kind, forward, backward
+        self.params: dict[str, np.ndarray] = {c: case.params[c] for c in kind.params}
+        self.grad_names = {c: "d" + c for c in kind.params}
+        self.states = tuple(kind.batch_params)
+        self.fixed = kind.function_param_dict(case.hyper)
+        #: the input's gradient key: 'd' + forward's own name for it (dxt), or dx
+        first = [p.name for p in _positional(forward)][:1]
+        self.x_keys = tuple(dict.fromkeys(["d" + n for n in first] + ["dx", "dxt"]))
+        self.upstream = max(len(_positional(backward)) - 1, 1)
+        self.heights: list[int] = []
+        self.cache: Any = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
+        weights = {**self.fixed, **{c: v for c, v in self.params.items() if c not in self.states}}
+        name = self.fwd.__name__
+        result = call(name, self.fwd, x, *(self.params[s] for s in self.states), weights)
+        if not (isinstance(result, tuple) and len(result) >= self.upstream + 1):
+            raise LayerCrash(name, f"returned {type(result).__name__}, expected its outputs and then the cache (as "
+                                   f"many outputs as {self.bwd.__name__} takes upstream gradients: {self.upstream})")
+        outputs, self.cache = [as_array(o, name) for o in result[: self.upstream]], result[-1]
+        if len(outputs) == 1:
+            return outputs[0]
+        self.heights = [o.shape[0] if o.ndim else 1 for o in outputs]
+        try:
+            return np.concatenate([o.reshape(o.shape or (1,)) for o in outputs], axis=0)
+        except ValueError:
+            raise LayerCrash(name, f"returned outputs of shapes {', '.join(str(o.shape) for o in outputs)}, which do "
+                                   "not share their samples' axes") from None
+
+    def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
+        from gradlab.conventions.function_style import fresh_containers
+
+        name = self.bwd.__name__
+        upstream = np.split(dout, np.cumsum(self.heights)[:-1], axis=0) if self.heights else [dout]
+        result = call(name, self.bwd, *upstream, fresh_containers(self.cache))
+        wanted = [self.x_keys[0], *self.grad_names.values()]
+        if not isinstance(result, dict):
+            raise LayerCrash(name, f"returned {type(result).__name__}, expected the course's dict of gradients "
+                                   f"({', '.join(wanted)})")
+        missing = [k for k in wanted[1:] if k not in result]
+        if missing or not any(k in result for k in self.x_keys):
+            lacks = missing if any(k in result for k in self.x_keys) else [self.x_keys[0], *missing]
+            raise LayerCrash(name, f"returned a dict without {', '.join(repr(k) for k in lacks)} (it holds "
+                                   f"{', '.join(map(repr, result)) or 'nothing'}): return {{{', '.join(wanted)}}} "
+                                   "under those keys")
+        dx = next(result[k] for k in self.x_keys if k in result)
+        grads = {c: None if result[g] is None else self.kind.as_param_shape(self.params[c], as_array(result[g], name))
+                 for c, g in self.grad_names.items()}
+        return None if dx is None else as_array(dx, name), grads
 
 
 #: the keys of a course's dict a layer may as well hold as its own defaults: a batch norm's numerical settings and its

@@ -262,7 +262,8 @@ class LayerFinder(ConventionNames):
                                               "layer"))
         elif suffix.startswith("_test"):  # deeplearning.ai's public_tests.py: linear_forward_test(target)
             self.found.skipped.append((layer, f"{name} is a test of a layer, not a layer"))
-        elif self.activation_pairs(forward, backward, layer, kind, stem):
+        elif self.activation_pairs(forward, backward, layer, kind, stem) or \
+                self.weights_dict_pair(forward, backward, layer, kind, stem):
             return
         elif (own := _own_argument_in_place(forward, kind)) is not None:
             self.found.skipped.append((layer, f"{name} takes {own}, where a {kind.name} forward is given "
@@ -305,7 +306,7 @@ class LayerFinder(ConventionNames):
     def unmatched_backwards(self) -> None:
         for name, obj in self.objects.items():
             if inspect.isfunction(obj) and "_backward" in name and name not in self.used:
-                if self.alternative_backward(name, obj) or self.helper_pair(name, obj):
+                if self.alternative_backward(name, obj) or self.helper_pair(name, obj) or self.imported_forward(name):
                     continue
                 m = BACKWARD.match(name)
                 forward = f"{m['stem']}_forward{m['suffix'] or ''}" if m else ""

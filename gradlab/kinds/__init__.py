@@ -49,6 +49,7 @@ from gradlab.kinds import (
     linear_softmax,
     linear_svm,
     lstm,
+    lstm_cell,
     lstm_step,
     mae_loss,
     matmul,
@@ -63,6 +64,7 @@ from gradlab.kinds import (
     reshape_layer,
     residual_block,
     rnn,
+    rnn_cell,
     rnn_step,
     selu,
     sigmoid,
@@ -104,7 +106,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            mul_layer, add_layer, flatten_layer, reshape_layer, conv_untied_bias, conv1d,
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
-           huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn)
+           huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
+           rnn_cell, lstm_cell)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -1,0 +1,99 @@
+"""Layer kinds real course code has that gradlab did not recognise (issue 10, the reach study of session 27):
+deeplearning.ai's course 5 cells, `rnn_cell_forward(xt, a_prev, parameters)` and `lstm_cell_forward(xt, a_prev,
+c_prev, parameters)` with backwards returning a dict of gradients (kinds rnn_cell and lstm_cell, checked on the a_next
+path the course's backward differentiates). Each is proved on the zoo (correct layers pass, buggy ones fail with their
+intended code and get a verified one-edit fix) and on files of our own in the course's conventions
+(tests/fixtures/kinds_eleventh): a right layer passes, its twin with one slip fails with the right code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import discover
+from gradlab.conventions.registry import load_reference
+from gradlab.core.results import FAIL, PASS, WARN
+from gradlab.fixes import find_fix
+
+NEW = ("rnn_cell", "lstm_cell")
+ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
+CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
+BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
+FIXTURES = Path(__file__).parent / "fixtures" / "kinds_eleventh"
+
+_FOUND: dict[str, dict] = {}
+
+
+def _entries(target: str) -> dict:
+    """The entries discovered in a fixture file or folder, read once per test session."""
+    if target not in _FOUND:
+        _FOUND[target] = {e.name: e for found in discover([FIXTURES / target]) for e in found.entries}
+    return _FOUND[target]
+
+
+def _skipped(target: str) -> dict[str, str]:
+    return {name: why for found in discover([FIXTURES / target]) for name, why in found.skipped}
+
+
+def test_the_zoo_holds_a_correct_layer_of_each_new_kind_and_a_buggy_one():
+    for kind in NEW:
+        assert any(ZOO[n].kind == kind for n in CORRECT) and any(ZOO[n].kind == kind for n in BUGGY), kind
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_a_correct_layer_of_a_new_kind_passes(name):
+    report = check_entry(ZOO[name], examples=10, seed=2)
+    assert report.verdict == PASS, report.bug_codes
+
+
+@pytest.mark.parametrize("name", BUGGY)
+def test_a_buggy_layer_of_a_new_kind_fails_with_its_code_and_gets_a_verified_one_line_fix(name):
+    entry = ZOO[name]
+    report = check_entry(entry, examples=10, seed=0)
+    assert report.verdict == FAIL and report.bug_codes[0] == entry.bug, report.bug_codes
+    fix = find_fix(entry, report, examples=10, seed=0)
+    assert fix is not None and fix.status == "verified" and len(fix.lines) == 1, fix
+
+
+#: the course's cells are named for the outputs checked: the prediction yt_pred is not differentiated by its backward
+CELLS = {"rnn_cell[a_next]": ("rnn_cell", "transposed"), "lstm_cell[a_next, c_next]": ("lstm_cell", "dropped-term")}
+
+
+def test_the_course_cells_are_recognised_named_for_what_is_checked_in_the_course_layout():
+    for file in ("cells_right.py", "cells_wrong.py"):
+        found = _entries(file)
+        assert {n: e.kind for n, e in found.items()} == {n: k for n, (k, _) in CELLS.items()}, file
+        assert all(e.options.get("layout") == "columns" and e.options.get("weights") == "out_in"
+                   for e in found.values())
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_a_course_cell_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("cells_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("cells_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [CELLS[name][1]])
+
+
+def test_the_prediction_output_is_not_differentiated_so_its_weights_are_given_and_never_asked_for():
+    entry = _entries("cells_right.py")["rnn_cell[a_next]"]
+    report = check_entry(entry, examples=5, seed=0)
+    assert set(report.worst) == {"dx", "da_prev", "dWax", "dWaa", "dba"}
+
+
+def test_a_cell_whose_backward_is_in_another_file_importing_its_forward_is_checked_there():
+    found = _entries("split")
+    entry = found["rnn_cell[a_next]"]
+    forward, backward = entry.target
+    assert (forward.__module__.split("_")[-2:], backward.__module__.split("_")[-2:]) == (["forward", "steps"],
+                                                                                          ["back", "steps"])
+    assert check_entry(entry, examples=5, seed=0).verdict == PASS
+
+
+def test_a_gradients_dict_missing_a_key_is_a_crash_that_names_the_key_and_what_the_dict_holds():
+    report = check_entry(_entries("dict_keys.py")["rnn_cell[a_next]"], examples=3, seed=0)
+    assert report.verdict == FAIL and report.bug_codes[0] == "crashed"
+    message = " ".join(f.message for f in report.failing.findings)
+    assert "without 'dWax'" in message and "'dWx'" in message, message
