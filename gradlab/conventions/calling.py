@@ -318,7 +318,30 @@ def _hashable(fn: Any) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _signature(fn: Any) -> inspect.Signature:
-    return inspect.signature(fn)
+    return inspect.signature(_passed_through(fn))
+
+
+def _passed_through(fn: Any) -> Any:
+    """The function a decorator's `wrap(*args, **kwargs)` passes its call on to, when it was written without
+    functools.wraps (a library's tracing decorator on every forward and backward): `wrap` names no parameter of its
+    own and holds exactly one other function; `fn` itself otherwise."""
+    if not inspect.isfunction(fn) or not fn.__closure__:
+        return fn
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return fn
+    if not params or any(p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return fn
+    inner = []
+    for cell in fn.__closure__:
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        if inspect.isfunction(value) and value is not fn:
+            inner.append(value)
+    return _passed_through(inner[0]) if len(inner) == 1 else fn
 
 
 def keyword_it_takes(fn: Callable[..., Any], names: tuple[str, ...]) -> str | None:

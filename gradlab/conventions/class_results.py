@@ -107,7 +107,9 @@ def labels_only(fn: Any) -> bool:
 #: how a stateless layer names the input it is given again in `backward(x, top_diff)`, and the upstream gradient
 _INPUT_NAMES = ("x", "inputs", "input", "z", "a", "x_in", "input_data")
 _UPSTREAM_NAMES = ("top_diff", "dout", "dy", "dz", "grad", "grad_output", "grad_out", "delta", "dvalues", "d_out",
-                   "output_gradient", "output_grad", "upstream", "upstream_grad", "diff", "error", "err", "da")
+                   "output_gradient", "output_grad", "upstream", "upstream_grad", "diff", "error", "err", "da",
+                   # dL/dY spelled out (a numpy transformer's ReLU.backward(x, dLdY); CMU 11-785's dLdA, dLdZ)
+                   "dldy", "dl_dy", "dlda", "dldz", "dldout")
 
 
 def input_then_gradient(fn: Any) -> bool:

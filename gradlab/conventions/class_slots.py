@@ -83,15 +83,22 @@ def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _S
     return None
 
 
-def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
+def _grad_names(key: str, canonical: str) -> list[str]:
+    """The names a layer may give the gradient of the parameter it calls `key` (gradlab's `canonical`)."""
     bare = key.lstrip("_")
-    # dLdW: CMU 11-785's spelling; dWeights: the nnfs book's dweights written in camel case by a learner; dw beside
-    # weight (Georgia Tech's CS 7643 layers: self.weight, self.bias, then self.dw, self.db); gradient_weights (the
-    # FAU deep-learning exercises' property)
+    # dLdW: CMU 11-785's spelling, and a transformer's self.gradients['dLdW'] / ['dLdGamma'] beside self.weights and
+    # self.gamma; dWeights: the nnfs book's dweights written in camel case by a learner; dw beside weight (Georgia
+    # Tech's CS 7643 layers: self.weight, self.bias, then self.dw, self.db); gradient_weights (the FAU
+    # deep-learning exercises' property)
     names = [f"d{key}", f"d_{bare}", f"_d{bare}", f"grad_{bare}", f"{bare}_grad", f"{bare}_gradient",
              f"d{bare}", f"grad{bare}", f"d{canonical}", f"dLd{bare}", f"d{bare[:1].upper()}{bare[1:]}",
-             f"d{canonical.lower()}", f"gradient_{bare}"]
-    return [_attr_get(obj, n) for n in dict.fromkeys(names)]
+             f"d{canonical.lower()}", f"gradient_{bare}", f"dLd{canonical}",
+             f"dLd{canonical[:1].upper()}{canonical[1:]}"]
+    return list(dict.fromkeys(names))
+
+
+def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
+    return [_attr_get(obj, n) for n in _grad_names(key, canonical)]
 
 
 def _store_get(store: Any, key: Any) -> Callable[[], Any]:
@@ -136,7 +143,7 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
         if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
             grad_places = _grad_attrs(obj, name, canonical)
             if isinstance(grads, dict):
-                grad_places += [_store_get(grads, k) for k in (name, "d" + name)]
+                grad_places += [_store_get(grads, k) for k in (name, "d" + name, *_grad_names(name, canonical))]
             spelling = "_d" + name[1:] if name.startswith("_") else "d" + name
             put = _attr_put(obj, name)
             if _listed(params, grads, getattr(obj, name, None), index=index, count=count):

@@ -74,6 +74,12 @@ def package_of(path: Path) -> tuple[Path, str] | None:
         folder = folder.parent
     if folder == path.parent:
         return None
+    # a package whose top folder has no __init__.py (a CS231n upload without cs231n/__init__.py, whose classifiers/
+    # import `from ..layers import *`): the folders its files' relative imports climb to are namespace portions of it
+    depth = max((level for f in path.parent.glob("*.py") for _, level in _imports(f)), default=0)
+    while depth > len(parts) - (path.stem != "__init__") and folder.name.isidentifier() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
     return folder, ".".join(parts)
 
 

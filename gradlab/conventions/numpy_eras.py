@@ -59,6 +59,10 @@ def older_numpy(exc: BaseException) -> str | None:
         return ("it was written for an older numpy (it stores a one-element array into one element, "
                 "out[i, j] = a.dot(w) + b with a of shape (1, K): numpy 1 took its single value, numpy "
                 f"{np.__version__} raises; write (a.dot(w) + b).item(), or a.ravel() @ w.ravel() + b)")
+    if isinstance(exc, TypeError) and text == "Use () not None as shape arguments":
+        # a layer base class building np.zeros(shape_w) with shape_w = None for its parameter-free subclasses
+        return (f"it was written for an older numpy ({text}: np.zeros(None) gave a 0-d array until numpy 1.20 "
+                f"deprecated it, numpy {np.__version__} raises; write np.zeros(()))")
     if isinstance(exc, TypeError) and "got an unexpected keyword argument" in text:
         keyword = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else ""
         if keyword in _REMOVED_KEYWORDS:
