@@ -44,7 +44,11 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
                    cached=cached, unpacked=unpacked,
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
                    factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report),
-                   missing_sums=_missing_sums(report))
+                   missing_sums=_missing_sums(report), failing=_failing(report))
+
+
+def _failing(report: LayerReport) -> tuple[str, ...]:
+    return tuple(g.name for g in (report.failing.gradients if report.failing is not None else ()) if not g.passed)
 
 
 def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: str) -> list[str]:

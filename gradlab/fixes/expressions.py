@@ -57,6 +57,8 @@ class Context:
     #: the axes a failing gradient has one too many of, measured (its shape returned against the right one): the
     #: axes a missing sum would reduce (`gradlab.fixes.sums`)
     missing_sums: tuple[int, ...] = ()
+    #: the names of the gradients the check failed (`dh0`, `dprev_h`): a value handed back for one is named so
+    failing: tuple[str, ...] = ()
 
 
 def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:

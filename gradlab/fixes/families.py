@@ -52,6 +52,7 @@ from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
 from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unravel import unravel_edits
+from gradlab.fixes.unread import unread_edits
 from gradlab.fixes.updates import update_edits
 from gradlab.fixes.upstream import upstream_edits
 from gradlab.fixes.views import view_edits
@@ -73,7 +74,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      size_name_edits, column_edits, store_edits, crash_edits,
                                      stable_edits, update_edits, swap_edits, sum_edits,
                                      keep_shape_edits, cap_edits, divide_edits,
-                                     accumulated_edits, power_edits, keep_input_edits)
+                                     accumulated_edits, power_edits, keep_input_edits,
+                                     unread_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

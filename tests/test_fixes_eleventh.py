@@ -1,0 +1,180 @@
+"""The candidate families of session 28 (issue 19: the registry's variants no family reached, and the eleventh held-out
+set's failing layers that got no fix): each finds and verifies the fix of a one-bug layer written here, its correct
+twin passes and gets no fix, the same layer with a second slip on the same gradients gets none found rather than a
+guess, and without the family the right text is not proposed at all.
+
+The layers are written for these tests in the conventions of the courses (CS231n's `(dout, cache)` functions and
+their sandwich layers, the second volume's classes built of smaller layers), not copied from the held-out files, the
+zoo or a course: each slip is its family's kind written another way (a weight's gradient thrown away in a sandwich
+layer, not a first hidden state's in a time layer; a residual block's inner path, not a bidirectional layer's; a cell
+state handed on as zeros in a function, not as 0 in a class).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fix_layers import (
+    Layer,
+    assert_a_second_slip_gets_none_found,
+    assert_not_proposed_without_its_family,
+    assert_the_correct_twin_gets_no_fix,
+    assert_the_right_text_is_the_verified_fix,
+)
+
+from gradlab.fixes.unread import unread_edits
+
+#: candidates the search for a two-slip layer may try: past where each one-slip layer's fix is found (within its first
+#: thirty), so that a time layer's none-found costs seconds, not a minute
+SECOND_SLIP_BUDGET = 40
+
+#: the residual block's slip: the call whose result is dropped, down to the return that should read it
+_RES_SLIP = ("        self.fc1.backward(dh)\n"
+             "        self.dW1, self.db1, self.dW2, self.db2 = self.fc1.dW, self.fc1.db, self.fc2.dW, self.fc2.db\n"
+             "        return ds\n")
+
+LAYERS: dict[str, Layer] = {
+    # a sandwich layer's weight gradient thrown away (`_`) and zeros returned for it
+    "unread-slot": Layer("affine_relu", unread_edits, """\
+def affine_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def relu_forward(x):
+    return np.maximum(x, 0.0), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+
+
+def affine_relu_forward(x, w, b):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    da = relu_backward(dout, relu_cache)
+    dx, _, db = affine_backward(da, fc_cache)
+    return dx, np.zeros_like(fc_cache[1]), db
+""", "    dx, _, db = affine_backward(da, fc_cache)\n    return dx, np.zeros_like(fc_cache[1]), db\n",
+        "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db\n",
+        "da = relu_backward(dout, relu_cache)", "da = dout"),
+    # a residual block's inner path computed by its first layer's backward and dropped: only the skip path returned
+    "unread-call": Layer("SkipBlock", unread_edits, """\
+class Dense:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+class ReLU:
+    def forward(self, x):
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+# gradlab: kind=residual_block
+class SkipBlock:
+    def __init__(self, W1, b1, W2, b2):
+        self.W1, self.b1, self.W2, self.b2 = W1, b1, W2, b2
+        self.fc1, self.relu, self.fc2, self.out_relu = Dense(W1, b1), ReLU(), Dense(W2, b2), ReLU()
+
+    def forward(self, x):
+        h = self.relu.forward(self.fc1.forward(x))
+        return self.out_relu.forward(x + self.fc2.forward(h))
+
+    def backward(self, dout):
+        ds = self.out_relu.backward(dout)
+        dh = self.relu.backward(self.fc2.backward(ds))
+        self.fc1.backward(dh)
+        self.dW1, self.db1, self.dW2, self.db2 = self.fc1.dW, self.fc1.db, self.fc2.dW, self.fc2.db
+        return ds
+""", _RES_SLIP, _RES_SLIP.replace("        self.fc1", "        ds_fc1 = self.fc1")
+        .replace("return ds\n", "return ds + ds_fc1\n"),
+        "dh = self.relu.backward(self.fc2.backward(ds))", "dh = self.fc2.backward(ds)"),
+    # a time layer's cell-state gradient bound at every step and never handed to the step before: zeros instead
+    "unread-carry": Layer("lstm", unread_edits, """\
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tc = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tc ** 2)
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dnext_h * tc * o * (1 - o),
+                    dc * i * (1 - g ** 2)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    h, c = h0, np.zeros_like(h0)
+    hs, caches = [], []
+    for t in range(x.shape[1]):
+        h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), caches
+
+
+def lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWx, dWh, db = 0, 0, 0
+    dprev_h = dprev_c = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t] + dprev_h, np.zeros((N, H)),
+                                                                            cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+""", "dh[:, t] + dprev_h, np.zeros((N, H)),", "dh[:, t] + dprev_h, dprev_c,",
+        "da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_a_one_bug_layer_of_each_new_family_gets_the_right_text_as_a_verified_fix(family, tmp_path):
+    assert_the_right_text_is_the_verified_fix(tmp_path, family, LAYERS[family], tried_at_most=30)
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path):
+    assert_the_correct_twin_gets_no_fix(tmp_path, family, LAYERS[family])
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
+    assert_a_second_slip_gets_none_found(tmp_path, family, LAYERS[family], SECOND_SLIP_BUDGET)
+
+
+@pytest.mark.parametrize("family", sorted(LAYERS))
+def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
+    # a value thrown away needs a name and a read of it: two lines, neither of which repairs a gradient alone
+    lines = 1 if family == "unread-carry" else 2
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines)
