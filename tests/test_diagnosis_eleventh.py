@@ -373,3 +373,101 @@ def test_a_looped_clip_without_its_upper_cap_is_missing_mask_and_its_twin_passes
     wrong = check(*_hardtanh(capped=False), kind="relu6")
     assert wrong.bug_codes[0] == "missing-mask", (wrong.bug_codes, sentences(wrong))
     assert check(*_hardtanh(capped=True), kind="relu6").verdict == PASS
+
+
+# --- 6: a recurrent weight's gradient reading the wrong state, and one tanh computed from the wrong cell: wrong-input
+
+
+class TimeRNN:
+    """Class style over a sequence, the states kept in one (N, T + 1, H) array; `dwh_reads` is the step whose state
+    dWh multiplies (0: the previous one, right; 1: the new one)."""
+
+    dwh_reads = 0
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.stateful, self.h = stateful, None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        N, T, _ = xs.shape
+        if not self.stateful or self.h is None:
+            self.h = np.zeros((N, Wh.shape[0]))
+        self.xs, self.hs = xs, np.empty((N, T + 1, Wh.shape[0]))
+        self.hs[:, 0] = self.h
+        for t in range(T):
+            self.hs[:, t + 1] = np.tanh(xs[:, t] @ Wx + self.hs[:, t] @ Wh + b)
+        self.h = self.hs[:, T]
+        return self.hs[:, 1:].copy()
+
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        dxs, dh = np.empty_like(self.xs), np.zeros_like(self.h)
+        sums = [np.zeros_like(p) for p in self.params]
+        for t in reversed(range(dhs.shape[1])):
+            dt = (dhs[:, t] + dh) * (1.0 - self.hs[:, t + 1] ** 2)
+            sums[0] += self.xs[:, t].T @ dt
+            sums[1] += self.hs[:, t + self.dwh_reads].T @ dt
+            sums[2] += dt.sum(axis=0)
+            dxs[:, t], dh = dt @ Wx.T, dt @ Wh.T
+        for grad, value in zip(self.grads, sums):
+            grad[...] = value
+        return dxs
+
+
+class TimeRNNdWhReadsTheNewState(TimeRNN):
+    dwh_reads = 1
+
+
+def _rnn_step(dwh_reads_next: bool):
+    """Function style, the cache a dict."""
+    def rnn_step_forward(x, prev_h, Wx, Wh, b):
+        next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
+        return next_h, {"x": x, "prev_h": prev_h, "next_h": next_h, "Wx": Wx, "Wh": Wh}
+
+    def rnn_step_backward(dnext_h, cache):
+        dt = dnext_h * (1.0 - cache["next_h"] ** 2)
+        reads = cache["next_h"] if dwh_reads_next else cache["prev_h"]
+        return dt @ cache["Wx"].T, dt @ cache["Wh"].T, cache["x"].T @ dt, reads.T @ dt, dt.sum(axis=0)
+
+    return rnn_step_forward, rnn_step_backward
+
+
+def _lstm_one_tanh(of: str):
+    """Function style, gates (f, g, i, o); backward computes the cell's tanh once from `of` and reads it twice."""
+    def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+        H = prev_h.shape[1]
+        a = x @ Wx + prev_h @ Wh + b
+        f, g, i, o = _sigmoid(a[:, :H]), np.tanh(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), _sigmoid(a[:, 3 * H:])
+        next_c = f * prev_c + g * i
+        return o * np.tanh(next_c), next_c, (x, prev_h, prev_c, next_c, Wx, Wh, f, g, i, o)
+
+    def lstm_step_backward(dnext_h, dnext_c, cache):
+        x, prev_h, prev_c, next_c, Wx, Wh, f, g, i, o = cache
+        tc = np.tanh(prev_c if of == "prev_c" else next_c)
+        dc = dnext_c + dnext_h * o * (1.0 - tc ** 2)
+        da = np.hstack([dc * prev_c * f * (1.0 - f), dc * i * (1.0 - g ** 2), dc * g * i * (1.0 - i),
+                        dnext_h * tc * o * (1.0 - o)])
+        return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+    return lstm_step_forward, lstm_step_backward
+
+
+def test_a_time_rnn_class_whose_dwh_reads_the_new_state_is_wrong_input_and_its_twin_passes():
+    wrong = check(TimeRNNdWhReadsTheNewState, kind="time_rnn")
+    assert wrong.bug_codes[0] == "wrong-input", (wrong.bug_codes, sentences(wrong))
+    assert check(TimeRNN, kind="time_rnn").verdict == PASS
+
+
+def test_an_rnn_step_function_whose_dwh_reads_next_h_is_wrong_input_and_its_twin_passes():
+    wrong = check(*_rnn_step(dwh_reads_next=True))
+    assert wrong.bug_codes[0] == "wrong-input", (wrong.bug_codes, sentences(wrong))
+    assert check(*_rnn_step(dwh_reads_next=False)).verdict == PASS
+
+
+def test_an_lstm_step_computing_the_cells_tanh_once_from_prev_c_is_wrong_input_on_every_gradient():
+    wrong = check(*_lstm_one_tanh("prev_c"))
+    assert set(wrong.bug_codes) == {"wrong-input"}, (wrong.bug_codes, sentences(wrong))
+    assert "tanh(next_c) is computed from prev_c" in sentences(wrong)
+    assert check(*_lstm_one_tanh("next_c")).verdict == PASS

@@ -50,6 +50,15 @@ def hypotheses(cell: Cell, arr: Arrays) -> Iterator[Hypothesis]:
         if len(same) > 1:
             yield Hypothesis(same, "post", tuple(s.pre for s in same))
             yield Hypothesis(same, "pre", tuple(s.post for s in same))
+    # an activation's output computed once from another array, then read everywhere backward needs it (tc =
+    # np.tanh(prev_c) in both do = dh * tc and dc = dh * o * (1 - tc**2))
+    for site in cell.sites:
+        readers = tuple(s for s in cell.sites if s.activation is None and s.of is not None and s.post == site.post)
+        if site.activation is None or not readers:
+            continue
+        for name in names:
+            if name != site.pre:
+                yield Hypothesis((site, *readers), "pre", (name,) * (1 + len(readers)))
 
 
 def _spoken(name: str) -> str:
@@ -60,6 +69,10 @@ def sentence(h: Hypothesis, target: str) -> str:
     """What was written and what belongs there, in the cell's own array names."""
     site = h.sites[0]
     right = ", ".join(s.formula("post", s.post) for s in h.sites)
+    if len(h.sites) > 1 and any(s.activation is None for s in h.sites):
+        wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
+        return (f"d{target} is wrong because {site.post} is computed from {h.arrays[0]}, where it belongs from "
+                f"{site.pre}, in every place backward reads it ({wrote}): write {right}")
     if len(h.sites) > 1:
         wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
         said = ("computed from the pre-activations, where the outputs belong" if h.form == "post"

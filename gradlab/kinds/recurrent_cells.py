@@ -30,13 +30,16 @@ class Site:
     post: str
     what: str  # in words, for the sentence
     law: str = ""
+    #: a product's factor that is an activation's output (next_h = o * tanh(next_c)): that activation, so that the
+    #: "pre" form computes it again from another array (tanh(prev_c) where tanh(next_c) belongs)
+    of: Callable[[np.ndarray], np.ndarray] | None = None
 
     def factor(self, form: str, u: np.ndarray) -> np.ndarray:
         """The derivative as written from array u: the "post" form takes the activation's output (1 - y**2,
         y * (1 - y)), the "pre" form its argument (1 - tanh(a)**2, sigmoid(a) * (1 - sigmoid(a))); a product's
-        factor is u itself."""
+        factor is u itself (or, in the "pre" form, its activation `of` u)."""
         if self.activation is None:
-            return u
+            return self.of(u) if form == "pre" and self.of is not None else u
         if form == "pre":
             u = self.activation(u)
         return 1.0 - u ** 2 if self.activation is np.tanh else u * (1.0 - u)
@@ -44,7 +47,7 @@ class Site:
     def formula(self, form: str, name: str) -> str:
         name = name.replace("tanh(", "np.tanh(")
         if self.activation is None:
-            return name
+            return f"np.tanh({name})" if form == "pre" and self.of is np.tanh else name
         if form == "pre":
             name = f"np.tanh({name})" if self.activation is np.tanh else f"{self.name}({name})"
         return f"1 - {name}**2" if self.activation is np.tanh else f"{name} * (1 - {name})"
@@ -70,7 +73,8 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
 
 # --- the cells: forward arrays, and the backward from derivative factors --------------------------------
 
-RNN_SITES = (Site(np.tanh, "a", "next_h", "the new hidden state's tanh"),)
+RNN_SITES = (Site(np.tanh, "a", "next_h", "the new hidden state's tanh"),
+             Site(None, "Wh_reads", "prev_h", "dWh's product", "a = x @ Wx + prev_h @ Wh + b"))
 
 
 def rnn_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -80,7 +84,7 @@ def rnn_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: 
 
 def rnn_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Grads:
     da = up[0] * F["a"]
-    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "Wx": arr["x"].T @ da, "Wh": arr["prev_h"].T @ da,
+    return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "Wx": arr["x"].T @ da, "Wh": F["Wh_reads"].T @ da,
             "b": da.sum(axis=0)}
 
 
@@ -95,8 +99,9 @@ LSTM_SITES = (Site(sigmoid, "a_i", "i", "the input gate's sigmoid"),
               Site(None, "df", "prev_c", "the forget gate's gradient", "next_c = f * prev_c + i * g"),
               Site(None, "dg", "i", "the candidate g's gradient", "next_c = f * prev_c + i * g"),
               Site(None, "dprev_c", "f", "dprev_c", "next_c = f * prev_c + i * g"),
-              Site(None, "do", "tanh(next_c)", "the output gate's gradient", "next_h = o * tanh(next_c)"),
-              Site(None, "dtanh_c", "o", "the cell state's path from next_h", "next_h = o * tanh(next_c)"))
+              Site(None, "do", "tanh(next_c)", "the output gate's gradient", "next_h = o * tanh(next_c)", np.tanh),
+              Site(None, "dtanh_c", "o", "the cell state's path from next_h", "next_h = o * tanh(next_c)"),
+              Site(None, "Wh_reads", "prev_h", "dWh's product", "a = x @ Wx + prev_h @ Wh + b"))
 
 
 def lstm_forward(x: np.ndarray, state: tuple[np.ndarray, ...], p: Arrays, order: tuple[int, ...]) -> Arrays:
@@ -120,7 +125,7 @@ def lstm_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays,
                "o": dh * F["do"] * F["a_o"], "g": ds * F["dg"] * F["a_g"]}
     da = np.hstack([by_gate["ifog"[order.index(k)]] for k in range(4)])
     return {"x": da @ p["Wx"].T, "prev_h": da @ p["Wh"].T, "prev_c": ds * F["dprev_c"], "Wx": arr["x"].T @ da,
-            "Wh": arr["prev_h"].T @ da, "b": da.sum(axis=0)}
+            "Wh": F["Wh_reads"].T @ da, "b": da.sum(axis=0)}
 
 
 GRU_SITES = (Site(sigmoid, "a_z", "z", "the update gate's sigmoid"),
@@ -129,6 +134,10 @@ GRU_SITES = (Site(sigmoid, "a_z", "z", "the update gate's sigmoid"),
              Site(None, "dh_hat", "z", "the candidate h_hat's gradient", "next_h = (1 - z) * prev_h + z * h_hat"),
              Site(None, "dr", "prev_h", "the reset gate's gradient", "h_hat = tanh(x @ Wxh + (r * prev_h) @ Whh + bh)"),
              Site(None, "dprev_h_r", "r", "dprev_h's path through the candidate",
+                  "h_hat = tanh(x @ Wxh + (r * prev_h) @ Whh + bh)"),
+             Site(None, "Wh_gates_read", "prev_h", "dWh's product for the gates z and r",
+                  "a_z, a_r = x @ Wx + prev_h @ Wh + b, each gate's block"),
+             Site(None, "Wh_candidate_reads", "r * prev_h", "dWh's product for the candidate",
                   "h_hat = tanh(x @ Wxh + (r * prev_h) @ Whh + bh)"))
 
 
@@ -157,7 +166,8 @@ def gru_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, 
     da = np.hstack([da_z, da_r, da_h])
     return {"x": da @ p["Wx"].T,
             "prev_h": dh * (1 - z) + d_rh * F["dprev_h_r"] + da_z @ Wh[:, :H].T + da_r @ Wh[:, H:2 * H].T,
-            "Wx": arr["x"].T @ da, "Wh": np.hstack([h.T @ da_z, h.T @ da_r, arr["r * prev_h"].T @ da_h]),
+            "Wx": arr["x"].T @ da, "Wh": np.hstack([F["Wh_gates_read"].T @ da_z, F["Wh_gates_read"].T @ da_r,
+                                                     F["Wh_candidate_reads"].T @ da_h]),
             "b": da.sum(axis=0)}
 
 
