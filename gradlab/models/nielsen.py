@@ -2,7 +2,8 @@
 
 Its parameters are `net.weights[i]` and `net.biases[i]`; `net.backprop(x, y) -> (nabla_b, nabla_w)` for one sample,
 x a (D, 1) column and y a one-hot (C, 1) column. Its loss is `net.cost.fn(a, y)` when it has a cost object
-(`net.cost(a, y)` for a cost instance with `delta` and no `fn`), else the quadratic cost 0.5 ||a - y||^2 that
+(`net.cost(a, y)` for a cost instance with `delta` and no `fn`), else the one its own cost method declares
+(`net.loss_function(y_true, y_pred)`), else the quadratic cost 0.5 ||a - y||^2 that
 `cost_derivative(a, y) = a - y` implies, with a = `net.feedforward(x)`. Learners' ports rename feedforward and
 backprop, and some return (nabla_w, nabla_b): both are read as written.
 Non-goal: seeding, data, the other conventions (`gradlab.models.adapters`), judging (`gradlab.models.check`).
@@ -10,6 +11,7 @@ Non-goal: seeding, data, the other conventions (`gradlab.models.adapters`), judg
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -41,8 +43,15 @@ def nielsen_parameters(model: Any) -> tuple[dict[str, np.ndarray], dict[str, str
     return params, names
 
 
+#: a network's own method giving its cost, in the ports that write one instead of a cost object
+COST_METHODS = ("loss_function", "cost_function", "loss_fn", "cost_fn", "compute_loss", "compute_cost")
+#: how such a method names the labels (then they come first: `loss_function(y_true, y_pred)`)
+_LABEL_NAMES = ("y_true", "y", "target", "targets", "t", "label", "labels", "expected", "desired", "truth")
+
+
 def nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
-    """The network's cost of one sample: its cost object's, else the quadratic cost its cost_derivative implies."""
+    """The network's cost of one sample: its cost object's, else its own cost method's, else the quadratic cost its
+    cost_derivative implies."""
     a = feedforward_of(net)(x)
     cost = getattr(net, "cost", None)
     fn = getattr(cost, "fn", None)
@@ -50,7 +59,33 @@ def nielsen_loss(net: Any, x: np.ndarray, y: np.ndarray) -> Any:
         return fn(a, y)
     if callable(getattr(cost, "delta", None)) and callable(cost) and not isinstance(cost, type):
         return cost(a, y)  # a cost instance whose __call__(a, y) is the cost, beside its delta (no fn)
+    own = _own_cost(net, a, y)
+    if own is not None:
+        return own
     return 0.5 * float(np.sum((np.asarray(a) - y) ** 2))
+
+
+def _own_cost(net: Any, a: Any, y: np.ndarray) -> float | None:
+    """The cost the network's own method declares (`loss_function(y_true, y_pred, prime=False)`, whose derivative
+    branch gives backprop its output delta), or None. A cost is what gradient descent lowers, so it is never
+    negative: a method whose value is negative is the log-likelihood written without its minus sign (Σ y ln a +
+    (1 - y) ln(1 - a)), and its negative is the cost its backprop descends."""
+    method = next((m for m in (getattr(net, n, None) for n in COST_METHODS) if callable(m)), None)
+    if method is None:
+        return None
+    try:
+        required = [p for p in inspect.signature(method).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return None
+    if len(required) != 2:
+        return None
+    args = (y, a) if required[0].name.lower() in _LABEL_NAMES else (a, y)
+    try:
+        value = float(np.sum(method(*args)))
+    except Exception:  # noqa: BLE001 - a method that is no cost of (a, y): the quadratic cost stands
+        return None
+    return -value if value < 0 else value
 
 
 def feedforward_of(net: Any) -> Any:
