@@ -46,6 +46,7 @@ from gradlab.conventions.class_results import (
 )
 from gradlab.conventions.class_slots import Slot, find_slot
 from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
+from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
 from gradlab.conventions.returned_gradients import split_returned
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -192,9 +193,11 @@ class ClassLayer(Layer):
             self.backed = True
         if self.updates_itself:
             return self._backward_with_update(dout)
-        dx = self._call_backward(dout, lr=None)
+        held, dx = held_gradient_arrays(self.obj), self._call_backward(dout, lr=None)  # (held first: before backward)
         self._keep_params()
-        return dx, self._gradients()
+        grads = self._gradients()
+        self.shape_notes += replaced_gradient_notes(self.obj, held)
+        return dx, grads
 
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__

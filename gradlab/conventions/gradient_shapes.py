@@ -22,7 +22,8 @@ __all__ = ["ShapeNote", "hidden_shape_notes", "stored_shape_note"]
 
 
 class ShapeNote(NamedTuple):
-    """A finding an adapter read from a gradient's shape during backward (`Layer.shape_notes`)."""
+    """A finding an adapter read from the gradients it was given back during backward, their shapes or the arrays
+    themselves (`Layer.shape_notes`)."""
 
     code: str
     severity: str
