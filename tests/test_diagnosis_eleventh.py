@@ -471,3 +471,35 @@ def test_an_lstm_step_computing_the_cells_tanh_once_from_prev_c_is_wrong_input_o
     assert set(wrong.bug_codes) == {"wrong-input"}, (wrong.bug_codes, sentences(wrong))
     assert "tanh(next_c) is computed from prev_c" in sentences(wrong)
     assert check(*_lstm_one_tanh("next_c")).verdict == PASS
+
+
+# --- 7: the grader's sandbox asks the same question of the layer it holds ------------------------------------------
+
+SWISH_KEEPING_ITS_OUTPUT = """
+import numpy as np
+
+
+class Swish:
+    def forward(self, x):
+        self.s = 1.0 / (1.0 + np.exp(-x))
+        self.x = x * self.s  # the output kept where backward reads x
+        return x * self.s
+
+    def backward(self, dout):
+        return dout * (self.s + self.x * self.s * (1.0 - self.s))
+"""
+
+
+def test_the_grader_names_a_stored_output_read_as_the_input_wrong_input_as_check_does(tmp_path):
+    from gradlab.cases.check_many import check_paths
+    from gradlab.grading.assignment import parse_assignment
+    from gradlab.grading.grader import grade_submission
+
+    path = tmp_path / "swish.py"
+    path.write_text(SWISH_KEEPING_ITS_OUTPUT)
+    checked = {r.name: r for r in check_paths([path], examples=4, seed=0).reports}["Swish"]
+    assignment = parse_assignment({"name": "agree", "convention": "class", "seed": 1, "examples": 3,
+                                   "limits": {"timeout": 60, "total_timeout": 120},
+                                   "layers": [{"name": "Swish", "points": 10}]}, "agreement test")
+    graded = grade_submission(path, assignment).layers[0]
+    assert checked.bug_codes[:1] == graded.bug_codes[:1] == ["wrong-input"], (checked.bug_codes, graded.bug_codes)

@@ -12,8 +12,8 @@ function's cache, and what they hold), except the parameters (a parameter read u
 `gradlab.core.transposed_parameter`'s question) and arrays that alias one another. Each pair costs one forward and
 one backward, so the pairs asked are bounded (`MAX_PAIRS`), nearest arrays first.
 A layer that lives in another process (the grader's sandbox) holds its arrays there: its
-`stored_array_misreads(x, t, G, target, max_pairs)` hook asks that process, which runs `misread_gradients` on the
-layer it holds, and only the gradients come back (judged here, as for a layer in this process).
+`stored_array_misreads(x, t, G, target, max_pairs, case_arrays)` hook asks that process, which runs
+`misread_gradients` (or `case_array_gradients`) on the layer it holds, and only the gradients come back (judged here, as for a layer in this process).
 Non-goals: arrays of other shapes (their substitution would not broadcast the same way), and naming the bug (the
 caller decides; this module only measures).
 """
@@ -59,17 +59,15 @@ def with_each_stored_array_misread(ev: Evidence, *, case_arrays: bool = False) -
     backward raises or returns no gradient of the target's shape are left out. The layer is put back after each.
     With `case_arrays`, the second array of each pair is instead the case's input or output (`CASE_ARRAYS`): a
     forward that stored its output where backward's formula needs its input (swish's `cache = (out, s)`) holds no
-    copy of the input to put there. Asked of a layer in this process only (the grader's sandbox answers the pairs
-    of its stored arrays)."""
+    copy of the input to put there."""
     if ev.G is None:
         return
     remote = getattr(ev.layer, "stored_array_misreads", None)
-    if case_arrays and callable(remote):
-        return
     try:
         if callable(remote):  # its arrays are in its own process: substituted there, the gradients judged here
             ev.reset()
-            found: Iterator[tuple[str, str, np.ndarray]] = iter(remote(ev.x, ev.t, ev.G, ev.target, MAX_PAIRS))
+            found: Iterator[tuple[str, str, np.ndarray]] = iter(remote(ev.x, ev.t, ev.G, ev.target, MAX_PAIRS,
+                                                                       case_arrays))
         elif case_arrays:
             found = case_array_gradients(ev.layer, ev.x, ev.t, ev.G, ev.target, ev.reset)
         else:

@@ -235,16 +235,19 @@ class Server:
         import time
 
         from gradlab.core.layer_state import LayerState
-        from gradlab.core.stored_arrays import misread_gradients
+        from gradlab.core.stored_arrays import case_array_gradients, misread_gradients
 
         self._sync(msg)
         state = LayerState.of(self.layer)
         deadline = time.monotonic() + float(msg.get("seconds", 1.0))
         found = []
         try:
-            for read, belongs, g in misread_gradients(self.layer, msg["x"], msg.get("t"), msg["G"],
-                                                      str(msg["target"]), state.restore,
-                                                      max_pairs=int(msg["max_pairs"])):
+            # the case's input or output put in a stored array's place, or another stored array
+            pairs = case_array_gradients(self.layer, msg["x"], msg.get("t"), msg["G"], str(msg["target"]),
+                                         state.restore) if msg.get("case_arrays") else \
+                misread_gradients(self.layer, msg["x"], msg.get("t"), msg["G"], str(msg["target"]), state.restore,
+                                  max_pairs=int(msg["max_pairs"]))
+            for read, belongs, g in pairs:
                 found.append([read, belongs, g])
                 if time.monotonic() > deadline:  # the grader's time is the student's: what was asked so far
                     break

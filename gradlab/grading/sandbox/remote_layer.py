@@ -227,7 +227,7 @@ class RemoteLayer:
         return restore
 
     def stored_array_misreads(self, x: np.ndarray, t: np.ndarray | None, G: np.ndarray, target: str,
-                              max_pairs: int) -> list[tuple[str, str, np.ndarray]]:
+                              max_pairs: int, case_arrays: bool = False) -> list[tuple[str, str, np.ndarray]]:
         """The hook of `gradlab.core.stored_arrays`: (read, belongs, gradient) for each pair of arrays the layer stored,
         substituted in the child, where they are. Nothing here is trusted but its form: a forged gradient can at most
         name a wrong gradient's code `wrong-input`, and a failing part fails whatever its code."""
@@ -235,7 +235,7 @@ class RemoteLayer:
             # a share of what is left of the layer's time: a question of diagnosis must never cost the layer its
             # grade (the child stops asking at it, and answers with the pairs asked so far)
             reply = self._call({"op": "misread", "x": x, "t": t, "G": np.asarray(G), "target": target,
-                                "max_pairs": int(max_pairs), "seconds": self.box.time_left() * _DIAGNOSIS_SHARE,
+                                "max_pairs": int(max_pairs), "case_arrays": bool(case_arrays), "seconds": self.box.time_left() * _DIAGNOSIS_SHARE,
                                 "params": self._dirty()})
         except LayerCrash:
             return []
