@@ -7,7 +7,8 @@ The layers are written for these tests in the conventions of the courses (CS231n
 their sandwich layers, the second volume's classes built of smaller layers), not copied from the held-out files, the
 zoo or a course: each slip is its family's kind written another way (a weight's gradient thrown away in a sandwich
 layer, not a first hidden state's in a time layer; a residual block's inner path, not a bidirectional layer's; a cell
-state handed on as zeros in a function, not as 0 in a class).
+state handed on as zeros in a function, not as 0 in a class; a sigmoid's derivative in a tanh layer, not in an LSTM's
+tanh gate).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fix_layers import (
     assert_the_right_text_is_the_verified_fix,
 )
 
+from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.unread import unread_edits
 
 #: candidates the search for a two-slip layer may try: past where each one-slip layer's fix is found (within its first
@@ -155,6 +157,17 @@ def lstm_backward(dh, cache):
     return dx, dprev_h, dWx, dWh, db
 """, "dh[:, t] + dprev_h, np.zeros((N, H)),", "dh[:, t] + dprev_h, dprev_c,",
         "da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"),
+    # a tanh's backward written with a sigmoid's derivative at its output
+    "derivative": Layer("tanh", derivative_edits, """\
+def tanh_forward(x):
+    out = np.tanh(x)
+    return out, (x, out)
+
+
+def tanh_backward(dout, cache):
+    x, out = cache
+    return dout * out * (1 - out)
+""", "return dout * out * (1 - out)", "return dout * (1 - out ** 2)", "return out, (x, out)", "return out, (out, x)"),
 }
 
 
@@ -176,5 +189,5 @@ def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
     # a value thrown away needs a name and a read of it: two lines, neither of which repairs a gradient alone
-    lines = 1 if family == "unread-carry" else 2
+    lines = 2 if family in ("unread-slot", "unread-call") else 1
     assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines)

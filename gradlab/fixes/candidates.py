@@ -54,10 +54,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
-    "wrong-input": ("setting", "reference", "call", "square", "always", "key", "unpack", "keep-input"),
+    "wrong-input": ("setting", "derivative", "reference", "call", "square", "always", "key", "unpack", "keep-input"),
     "missing-mask": ("mask",),
-    "mismatch": ("square", "power", "upstream", "compare", "setting", "reference", "sign", "mask", "negate", "leak",
-                 "window", "always", "flip", "stride", "subscripts", "key", "unpack",
+    "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
+                 "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by

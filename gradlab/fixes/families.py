@@ -22,6 +22,7 @@ from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
+from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
@@ -75,7 +76,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      stable_edits, update_edits, swap_edits, sum_edits,
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
-                                     unread_edits)
+                                     unread_edits, derivative_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
