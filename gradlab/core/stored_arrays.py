@@ -13,7 +13,8 @@ function's cache, and what they hold), except the parameters (a parameter read u
 one backward, so the pairs asked are bounded (`MAX_PAIRS`), nearest arrays first.
 A layer that lives in another process (the grader's sandbox) holds its arrays there: its
 `stored_array_misreads(x, t, G, target, max_pairs, case_arrays)` hook asks that process, which runs
-`misread_gradients` (or `case_array_gradients`) on the layer it holds, and only the gradients come back (judged here, as for a layer in this process).
+`misread_gradients` (or `case_array_gradients`) on the layer it holds, and only the gradients come back (judged
+here, as for a layer in this process).
 Non-goals: arrays of other shapes (their substitution would not broadcast the same way), and naming the bug (the
 caller decides; this module only measures).
 """

@@ -235,8 +235,8 @@ class RemoteLayer:
             # a share of what is left of the layer's time: a question of diagnosis must never cost the layer its
             # grade (the child stops asking at it, and answers with the pairs asked so far)
             reply = self._call({"op": "misread", "x": x, "t": t, "G": np.asarray(G), "target": target,
-                                "max_pairs": int(max_pairs), "case_arrays": bool(case_arrays), "seconds": self.box.time_left() * _DIAGNOSIS_SHARE,
-                                "params": self._dirty()})
+                                "max_pairs": int(max_pairs), "case_arrays": bool(case_arrays),
+                                "seconds": self.box.time_left() * _DIAGNOSIS_SHARE, "params": self._dirty()})
         except LayerCrash:
             return []
         found = reply.get("found")
