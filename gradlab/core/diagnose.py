@@ -238,9 +238,9 @@ def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray
     """What is left once no pattern of the whole array fits: a gradient right only in part, an element-wise
     layer's wrong formula (before a dropped term, which it says more precisely), else a plain mismatch. First the
     hypotheses asked of the layer that no pattern above took: a stored array where the case's input or output
-    belongs, and a term of dout times a held array left out (`=` where `+=` belongs)."""
-    found = diagnose_misread.case_array_misread(name, a, n, evidence) or \
-        diagnose_factors.term_left_out(name, a, n, upstream, evidence)
+    belongs; then, after an element-wise layer's formula, a term of dout times a held array left out (`=` where
+    `+=` belongs)."""
+    found = diagnose_misread.case_array_misread(name, a, n, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     partial = _partial(name, a, n, ok, jacobians)
@@ -248,6 +248,10 @@ def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray
         found = diagnose_formula.elementwise_formula(name, a, n, upstream, evidence)
         if found is not None:
             return Diagnosis(found.code, found.sentence)
+    # the term itself, where the values only say "in part" (an element-wise layer's product rule said it above)
+    found = diagnose_factors.term_left_out(name, a, n, upstream, evidence)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
     if partial is not None:
         return partial
     return Diagnosis("mismatch", f"{name} does not match the true gradient and no simple pattern explains it")
