@@ -102,12 +102,16 @@ def assert_a_second_slip_gets_none_found(tmp_path: Path, family: str, layer: Lay
 
 
 def assert_not_proposed_without_its_family(tmp_path: Path, family: str, layer: Layer,
-                                           monkeypatch: pytest.MonkeyPatch, lines: int = 1) -> None:
+                                           monkeypatch: pytest.MonkeyPatch, lines: int = 1,
+                                           remove: Callable[[pytest.MonkeyPatch], None] | None = None) -> None:
     # no other family proposes the right text, at any rank, and the right text changes `lines` lines: one, which the
     # search's pairs (edits on two different lines) cannot write, or two that no edit of one line alone repairs.
     # A proof that runs no candidate, where running the whole budget would cost seconds a layer
     site, report = site_of(tmp_path, family, layer)
     assert len(changed_lines(site.text, layer.fixed)) == lines, family
     assert any(apply(site.text, cand) == layer.fixed for _, cand in candidates(site, report)), family
-    monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
+    if remove is not None:  # a family that is not a statement's generator takes itself out
+        remove(monkeypatch)
+    else:
+        monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not layer.generator))
     assert all(apply(site.text, cand) != layer.fixed for _, cand in candidates(site, report)), family

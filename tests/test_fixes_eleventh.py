@@ -22,6 +22,7 @@ from fix_layers import (
     assert_the_right_text_is_the_verified_fix,
 )
 
+from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.unread import unread_edits
 
@@ -33,6 +34,17 @@ SECOND_SLIP_BUDGET = 40
 _RES_SLIP = ("        self.fc1.backward(dh)\n"
              "        self.dW1, self.db1, self.dW2, self.db2 = self.fc1.dW, self.fc1.db, self.fc2.dW, self.fc2.db\n"
              "        return ds\n")
+
+#: the layer norm's slip: the batch's axis handed to the helpers, from forward's call down to backward's
+_AXIS_SLIP = """\
+    xhat, std = _standardise(x, axis=0, eps=ln_param.get("eps", 1e-5))
+    return gamma * xhat + beta, (xhat, std, gamma)
+
+
+def layernorm_backward(dout, cache):
+    xhat, std, gamma = cache
+    dx = _standardise_back(dout * gamma, xhat, std, axis=0)
+"""
 
 LAYERS: dict[str, Layer] = {
     # a sandwich layer's weight gradient thrown away (`_`) and zeros returned for it
@@ -168,6 +180,31 @@ def tanh_backward(dout, cache):
     x, out = cache
     return dout * out * (1 - out)
 """, "return dout * out * (1 - out)", "return dout * (1 - out ** 2)", "return out, (x, out)", "return out, (out, x)"),
+    # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
+    "passed-axis": Layer("layernorm", None, """\
+def _standardise(x, axis, eps):
+    mu = x.mean(axis=axis, keepdims=True)
+    std = np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+    return (x - mu) / std, std
+
+
+def _standardise_back(dxhat, xhat, std, axis):
+    n = xhat.shape[axis]
+    return (n * dxhat - dxhat.sum(axis=axis, keepdims=True)
+            - xhat * (dxhat * xhat).sum(axis=axis, keepdims=True)) / (n * std)
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    xhat, std = _standardise(x, axis=0, eps=ln_param.get("eps", 1e-5))
+    return gamma * xhat + beta, (xhat, std, gamma)
+
+
+def layernorm_backward(dout, cache):
+    xhat, std, gamma = cache
+    dx = _standardise_back(dout * gamma, xhat, std, axis=0)
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+""", _AXIS_SLIP, _AXIS_SLIP.replace("axis=0, eps", "axis=1, eps").replace("std, axis=0)", "std, axis=1)"),
+        "return dx, (dout * xhat).sum(axis=0)", "return dx, (dout * xhat).sum(axis=1)"),
 }
 
 
@@ -188,6 +225,13 @@ def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
-    # a value thrown away needs a name and a read of it: two lines, neither of which repairs a gradient alone
-    lines = 2 if family in ("unread-slot", "unread-call") else 1
-    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines)
+    # a value thrown away needs a name and a read of it, an axis handed to two helpers two literals: two lines,
+    # neither of which repairs a gradient alone
+    lines = 2 if family in ("unread-slot", "unread-call", "passed-axis") else 1
+    remove = None
+    if LAYERS[family].generator is None:  # a whole layer's edit, not a statement's: its own generator goes
+
+        def remove(mp: pytest.MonkeyPatch) -> None:
+            mp.setattr(candidates_module, "passed_axis_edits", lambda site: iter(()))
+
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, remove)

@@ -17,6 +17,7 @@ Non-goal: trying them (that is `gradlab.fixes.search`).
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -28,7 +29,7 @@ from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site, module_constants
 from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
-from gradlab.fixes.statistics import kept_axis_edits
+from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
 from gradlab.fixes.verify import FORWARD_BUGS
 
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
@@ -112,7 +113,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
-    for cand in kept_axis_edits(site):  # the statistics of forward and backward moved together
+    for cand in itertools.chain(kept_axis_edits(site), passed_axis_edits(site)):  # forward's and backward's together
         rank = families.index("axis") if "axis" in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank

@@ -9,20 +9,23 @@ do not are a parameter's gradient summed over the batch (`dgamma = (dout * xhat)
 Reductions written without `keepdims` broadcast back only when they reduce the batch's axis (`x - x.max(axis=0)`):
 moved together to another axis, they keep it (`x.max(axis=1, keepdims=True)`).
 Offered when such reductions over one axis are in two functions or more, on at most three lines.
-An axis the function receives as an argument is left to its callers.
+An axis the function receives as an argument is left to its callers: where forward and backward hand one helper pair
+the same literal axis (`_normalise(x, 0, eps)` and `_normalise_back(dy, xhat, std, 0)`, each helper's parameter named
+for an axis), the callers' literals are moved together instead (`passed_axis_edits`).
 Non-goal: a statistic indexed with `[:, None]` afterwards (its index would have to go too).
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 from collections.abc import Iterator
 
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.source import Site
 from gradlab.fixes.spans import Text
 
-__all__ = ["kept_axis_edits"]
+__all__ = ["kept_axis_edits", "passed_axis_edits"]
 
 _AXES = ("0", "1", "-1", "(0, 2, 3)")
 _REDUCTIONS = {"sum", "mean", "max", "min", "var", "std"}
@@ -60,3 +63,57 @@ def kept_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
             # reductions that do not keep their axis broadcast back only over the batch's: moved, they keep it
             kept_too = [] if kept else [Edit(t.end(k), t.end(k), ", keepdims=True", why, "axis") for _, k in found]
             yield (*moved, *kept_too)
+
+
+def passed_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
+    """The literal axis the layer's functions hand to helpers that take an axis (a parameter named `axis`, `axes`,
+    `dim`), moved to another in every call at once, when the calls are in two functions or more."""
+    t = Text(site.text)
+    found: dict[str, list[tuple[int, ast.expr]]] = {}
+    for order, scope in enumerate(site.scopes):
+        if scope.role == "helper":
+            continue
+        for node in ast.walk(scope.node):
+            params = _parameters(site, node.func.id) if isinstance(node, ast.Call) and \
+                isinstance(node.func, ast.Name) else None
+            if not params:
+                continue
+            assert isinstance(node, ast.Call)
+            given = [(params[i], a) for i, a in enumerate(node.args) if i < len(params)] + \
+                [(k.arg, k.value) for k in node.keywords if k.arg]
+            for param, value in given:
+                if _names_an_axis(param) and _one_axis(value) is not None:
+                    found.setdefault(t.of(value), []).append((order, value))
+    for value, places in found.items():
+        if len({order for order, _ in places}) < 2 or len({v.lineno for _, v in places}) > MAX_LINES:
+            continue
+        one = isinstance(places[0][1], ast.Tuple)  # `(0,)` stays a tuple: `(1,)`
+        for new in (f"({a},)" if one else a for a in ("1", "-1", "0")):
+            if new != value:
+                why = f"take the statistics over axis {new} where {value} is, in forward and backward"
+                yield tuple(Edit(t.start(v), t.end(v), new, why, "axis") for _, v in places)
+
+
+def _parameters(site: Site, name: str) -> list[str] | None:
+    """The parameter names of the function `name` the layer's module calls: defined there or imported into it."""
+    node = next((n for n in site.tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
+    if node is not None:
+        return [a.arg for a in node.args.args]
+    func = site.namespace.get(name)
+    if not inspect.isfunction(func):
+        return None
+    return list(inspect.signature(func).parameters)
+
+
+def _one_axis(value: ast.expr) -> int | None:
+    """The axis of a literal `0` or `(0,)`, else None."""
+    if isinstance(value, ast.Tuple) and len(value.elts) == 1:
+        value = value.elts[0]
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        inner = _one_axis(value.operand)
+        return None if inner is None else -inner
+    return value.value if isinstance(value, ast.Constant) and type(value.value) is int else None
+
+
+def _names_an_axis(param: str) -> bool:
+    return param.lower() in ("axis", "axes", "dim", "dims", "ax")
