@@ -8,7 +8,7 @@ their sandwich layers, the second volume's classes built of smaller layers), not
 zoo or a course: each slip is its family's kind written another way (a weight's gradient thrown away in a sandwich
 layer, not a first hidden state's in a time layer; a residual block's inner path, not a bidirectional layer's; a cell
 state handed on as zeros in a function, not as 0 in a class; a sigmoid's derivative in a tanh layer, not in an LSTM's
-tanh gate).
+tanh gate; a ReLU6's mask read at the attribute forward kept, not at a name).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from fix_layers import (
 )
 
 from gradlab.fixes import candidates as candidates_module
+from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.unread import unread_edits
 
@@ -180,6 +181,17 @@ def tanh_backward(dout, cache):
     x, out = cache
     return dout * out * (1 - out)
 """, "return dout * out * (1 - out)", "return dout * (1 - out ** 2)", "return out, (x, out)", "return out, (out, x)"),
+    # a ReLU6 whose mask is written at the array forward kept (self.inp), with ReLU's bound only
+    "cap-kept": Layer("ReLU6", cap_edits, """\
+class ReLU6:
+    def forward(self, x):
+        self.inp = x
+        return np.clip(x, 0.0, 6.0)
+
+    def backward(self, dout):
+        return np.where(self.inp > 0.0, dout, 0.0)
+""", "np.where(self.inp > 0.0, dout", "np.where((self.inp > 0.0) & (self.inp < 6.0), dout",
+        "return np.where(self.inp > 0.0, dout, 0.0)", "return np.where(self.inp > 0.0, 1.0, 0.0)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

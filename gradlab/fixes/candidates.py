@@ -56,7 +56,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
     "wrong-input": ("setting", "derivative", "reference", "call", "square", "always", "key", "unpack", "keep-input"),
-    "missing-mask": ("mask",),
+    "missing-mask": ("mask", "cap"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap"),

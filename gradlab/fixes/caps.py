@@ -3,7 +3,8 @@
 A forward that clips its input to both sides (`np.clip(x, 0, 6)`: ReLU6, a hard tanh; `np.minimum(np.maximum(x, lo),
 hi)`) is flat beyond each bound; a mask written for one bound only (`x > 0`, ReLU's) sends gradient where forward
 capped (misrouted). The mask's comparison gets the other bound's too: `(x > 0) & (x < 6.0)`. Offered for a
-comparison of the clipped array with one bound, in a file whose code clips that same array to both.
+comparison of the clipped array with one bound, in a file whose code clips that same array to both (or the array
+forward keeps under another name for backward: `self.x = x`).
 Non-goal: bounds the code does not write (a cap learnt or passed in at run time is still read from its name, as
 written), and masks built otherwise than by a comparison (`np.where` of another array).
 """
@@ -70,4 +71,9 @@ def _clipped(text: str, numpy: str) -> dict[str, tuple[str, str]]:
             pair = {name: t.of(n.args[1]), t.of(inner.func): t.of(inner.args[1])}
             if set(pair) == {f"{numpy}.minimum", f"{numpy}.maximum"}:
                 out.setdefault(t.of(inner.args[0]), (pair[f"{numpy}.maximum"], pair[f"{numpy}.minimum"]))
+    # the clipped array as forward keeps it for backward (`self.x = x`, then `np.clip(x, 0, 6)`): the same bounds
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, (ast.Name, ast.Attribute)) \
+                and isinstance(n.targets[0], (ast.Name, ast.Attribute)) and t.of(n.value) in out:
+            out.setdefault(t.of(n.targets[0]), out[t.of(n.value)])
     return out
