@@ -31,6 +31,11 @@ def _verdicts(path: Path, examples: int = 5) -> dict[str, tuple[str, list[str]]]
     # stateless ReLU.backward(x, dLdY) was given dout first (misrouted)
     ("leibniz_grads", {"Dense": "warn", "LayerNorm": "pass", "ReLU": "pass"},
      {"Dense": ["transposed"], "LayerNorm": ["wrong-reduction"], "ReLU": ["missing-mask"]}),
+    # backward hands its gradients to self.optimizer.update([W, b], [dW, db]) (Adam by default) and keeps none: read
+    # as stale-parameters and zero-gradient; its batch norm, left in the evaluation mode a call switches
+    # (is_training(True)), normalised with running statistics while backward differentiated the batch's
+    ("optimizer_inside", {"Linear": "warn", "BatchNorm1d": "pass"},
+     {"Linear": ["extra-batch-mean"], "BatchNorm1d": ["sign-flip"]}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
     assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right

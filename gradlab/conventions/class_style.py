@@ -47,7 +47,9 @@ from gradlab.conventions.class_results import (
 from gradlab.conventions.class_slots import Slot, find_slot
 from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
+from gradlab.conventions.optimizer_objects import record_gradients
 from gradlab.conventions.returned_gradients import split_returned
+from gradlab.conventions.training_mode import enter_training_mode
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -98,6 +100,9 @@ class ClassLayer(Layer):
             self.views[canonical] = slot.install(case.params[canonical])
             self.grad_names[canonical] = slot.grad_spelling
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
+        #: the optimizer object backward hands its gradients to, replaced by one that records them
+        self.recorder = record_gradients(self.obj) if self.slots else None
+        enter_training_mode(self.obj)  # a mode kept in the layer and switched by a call (`is_training(True)`)
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
         self.train_kw = keyword_it_takes(self.obj.forward, _TRAIN_FLAGS)
@@ -193,6 +198,9 @@ class ClassLayer(Layer):
             self.backed = True
         if self.updates_itself:
             return self._backward_with_update(dout)
+        recorder = getattr(self, "recorder", None)  # (a library's layer, built without this constructor, has none)
+        if recorder is not None:
+            recorder.clear()
         held, dx = held_gradient_arrays(self.obj), self._call_backward(dout, lr=None)  # (held first: before backward)
         self._keep_params()
         grads = self._gradients()
@@ -252,6 +260,9 @@ class ClassLayer(Layer):
         self.shape_notes = []
         for canonical, slot in self.slots.items():
             value = slot.gradient()
+            recorder = getattr(self, "recorder", None)
+            if value is None and recorder is not None:
+                value = recorder.gradient_of(slot.get())  # what backward handed its optimizer for it
             # (a library's layer, built without this constructor, has none)
             value = getattr(self, "returned", {}).get(canonical) if value is None else value
             if value is None and updates is not None:
