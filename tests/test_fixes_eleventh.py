@@ -23,6 +23,7 @@ from fix_layers import (
 )
 
 from gradlab.fixes import candidates as candidates_module
+from gradlab.fixes import context as context_module
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.unread import unread_edits
@@ -192,6 +193,23 @@ class ReLU6:
         return np.where(self.inp > 0.0, dout, 0.0)
 """, "np.where(self.inp > 0.0, dout", "np.where((self.inp > 0.0) & (self.inp < 6.0), dout",
         "return np.where(self.inp > 0.0, dout, 0.0)", "return np.where(self.inp > 0.0, 1.0, 0.0)"),
+    # a bias gradient bound to a local where the class keeps its gradients in private attributes (self._db)
+    "target-spelt": Layer("Dense", None, """\
+class Dense:
+    def __init__(self, W, b):
+        self._W, self._b = W, b
+        self._dW = self._db = None
+
+    def forward(self, x):
+        self._x = x
+        return x @ self._W + self._b
+
+    def backward(self, dout):
+        self._dW = self._x.T @ dout
+        db = dout.sum(axis=0)
+        return dout @ self._W.T
+""", "        db = dout.sum(axis=0)\n", "        self._db = dout.sum(axis=0)\n",
+        "self._dW = self._x.T @ dout", "self._dW = dout.T @ self._x"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):
@@ -240,10 +258,18 @@ def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, mon
     # a value thrown away needs a name and a read of it, an axis handed to two helpers two literals: two lines,
     # neither of which repairs a gradient alone
     lines = 2 if family in ("unread-slot", "unread-call", "passed-axis") else 1
-    remove = None
-    if LAYERS[family].generator is None:  # a whole layer's edit, not a statement's: its own generator goes
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, REMOVERS.get(family))
 
-        def remove(mp: pytest.MonkeyPatch) -> None:
-            mp.setattr(candidates_module, "passed_axis_edits", lambda site: iter(()))
 
-    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, remove)
+def _without_passed_axes(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(candidates_module, "passed_axis_edits", lambda site: iter(()))
+
+
+def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
+    # the statement family's store into an attribute spells it as the check names the failing gradient: without
+    # those names it writes only self.db
+    mp.setattr(context_module, "_failing", lambda report: ())
+
+
+#: the families that are not a statement's generator of their own, and how each is taken out
+REMOVERS = {"passed-axis": _without_passed_axes, "target-spelt": _without_failing_names}

@@ -37,8 +37,11 @@ def statement_edits(stmt: ast.stmt, ctx: Context, params: set[str]) -> Iterator[
         if e is not None:
             yield (e,)
         if ctx.in_class and isinstance(target, ast.Name):
-            yield (Edit(t.start(target), t.end(target), f"self.{target.id}", f"store it in self.{target.id}",
-                        "target"),)
+            # the attribute the check reads it from, as the class spells it (`self._dW` for a local `dW`), in place
+            # of the local's own spelling: the class's optimizer reads its own attribute, not a new one beside it
+            spelt = [g for g in ctx.failing if g != target.id and g.lstrip("_") == target.id and g.isidentifier()]
+            for attr in spelt or [target.id]:
+                yield (Edit(t.start(target), t.end(target), f"self.{attr}", f"store it in self.{attr}", "target"),)
         if isinstance(target, ast.Subscript) and one_line and \
                 not any(isinstance(n, ast.Slice) for n in ast.walk(target.slice)):  # np.add.at takes no `:`
             index = t.of(target.slice)
