@@ -24,6 +24,7 @@ from fix_layers import (
 
 from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes import context as context_module
+from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.unread import unread_edits
@@ -210,6 +211,20 @@ class Dense:
         return dout @ self._W.T
 """, "        db = dout.sum(axis=0)\n", "        self._db = dout.sum(axis=0)\n",
         "self._dW = self._x.T @ dout", "self._dW = dout.T @ self._x"),
+    # an ELU whose derivative below zero lost the alpha its forward scales that side by
+    "branch": Layer("ELU", branch_edits, """\
+class ELU:
+    def __init__(self, alpha=0.5):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.alpha * (np.exp(np.minimum(x, 0.0)) - 1.0))
+
+    def backward(self, dout):
+        return dout * np.where(self.x > 0, 1.0, np.exp(np.minimum(self.x, 0.0)))
+""", "1.0, np.exp(np.minimum(self.x, 0.0)))", "1.0, self.alpha * np.exp(np.minimum(self.x, 0.0)))",
+        "return dout * np.where(", "return np.where("),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

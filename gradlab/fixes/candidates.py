@@ -40,7 +40,7 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale", "divide"),
     "extra-batch-mean": ("drop", "factor", "count"),
-    "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale"),
+    "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale", "branch"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "flatten", "reshape-order", "subscripts", "layout"),
     "wrong-reduction": ("axis", "sum", "unreduce", "flatten"),

@@ -15,6 +15,7 @@ from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.bounds import bounds_edits
+from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.columns import column_edits
@@ -76,7 +77,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      stable_edits, update_edits, swap_edits, sum_edits,
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
-                                     unread_edits, derivative_edits)
+                                     unread_edits, derivative_edits, branch_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
