@@ -1,7 +1,8 @@
 """Layer kinds real course code has that gradlab did not recognise (issue 10, the reach study of session 27):
 deeplearning.ai's course 5 cells, `rnn_cell_forward(xt, a_prev, parameters)` and `lstm_cell_forward(xt, a_prev,
 c_prev, parameters)` with backwards returning a dict of gradients (kinds rnn_cell and lstm_cell, checked on the a_next
-path the course's backward differentiates). Each is proved on the zoo (correct layers pass, buggy ones fail with their
+path the course's backward differentiates), and its sequences `rnn_forward(x, a0, parameters)`, `lstm_forward` (kinds
+rnn_sequence and lstm_sequence, x of shape (n_x, m, T_x)). Each is proved on the zoo (correct layers pass, buggy ones fail with their
 intended code and get a verified one-edit fix) and on files of our own in the course's conventions
 (tests/fixtures/kinds_eleventh): a right layer passes, its twin with one slip fails with the right code."""
 
@@ -17,7 +18,7 @@ from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.fixes import find_fix
 
-NEW = ("rnn_cell", "lstm_cell")
+NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -75,6 +76,23 @@ def test_a_course_cell_passes_when_right_and_its_twin_fails_with_the_right_code(
     assert right.verdict in (PASS, WARN), right.bug_codes
     wrong = check_entry(_entries("cells_wrong.py")[name], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [CELLS[name][1]])
+
+
+#: the course's sequences, named for the hidden states a, the one output their backward takes a gradient for
+SEQUENCES = {"rnn[a]": ("rnn_sequence", "dropped-term"), "lstm[a]": ("lstm_sequence", "dropped-term")}
+
+
+def test_the_course_sequences_are_recognised_where_cs231n_names_its_own_the_same():
+    for file in ("sequences_right.py", "sequences_wrong.py"):
+        assert {n: e.kind for n, e in _entries(file).items()} == {n: k for n, (k, _) in SEQUENCES.items()}, file
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_a_course_sequence_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("sequences_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("sequences_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [SEQUENCES[name][1]])
 
 
 def test_the_prediction_output_is_not_differentiated_so_its_weights_are_given_and_never_asked_for():

@@ -169,7 +169,11 @@ class WeightsDictLayer(Layer):
     takes before its cache); what follows them (the prediction yt_pred) is not differentiated by the course's
     backward and is not looked at. Several outputs are stacked along the first axis, the features of the course's
     columns, and backward gets the upstream gradient split there. The dict also holds the kind's fixed entries
-    (`Kind.param_dict_keys`: the prediction's weights forward reads and nothing checks)."""
+    (`Kind.param_dict_keys`: the prediction's weights forward reads and nothing checks).
+
+    A cell's 2-D arrays come in the course's columns already (the entry's `layout="columns"`). A sequence's do not:
+    gradlab holds x (N, T, D) and the states (N, H) with the samples first, and the course (n_x, m, T_x) and (n_a, m)
+    with the features first, so this layer moves the axes itself, as views (a write into x is still seen)."""
 
     def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], kind: Kind, case: Case):
         self.kind, self.fwd, self.bwd = kind, forward, backward
@@ -181,19 +185,22 @@ class WeightsDictLayer(Layer):
         first = [p.name for p in _positional(forward)][:1]
         self.x_keys = tuple(dict.fromkeys(["d" + n for n in first] + ["dx", "dxt"]))
         self.upstream = max(len(_positional(backward)) - 1, 1)
+        #: a sequence, whose samples-first arrays the course holds features first (see the class docstring)
+        self.sequence = np.ndim(case.x) == 3
         self.heights: list[int] = []
         self.cache: Any = None
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         weights = {**self.fixed, **{c: v for c, v in self.params.items() if c not in self.states}}
         name = self.fwd.__name__
-        result = call(name, self.fwd, x, *(self.params[s] for s in self.states), weights)
+        given = [x, *(self.params[s] for s in self.states)]
+        result = call(name, self.fwd, *(map(_features_first, given) if self.sequence else given), weights)
         if not (isinstance(result, tuple) and len(result) >= self.upstream + 1):
             raise LayerCrash(name, f"returned {type(result).__name__}, expected its outputs and then the cache (as "
                                    f"many outputs as {self.bwd.__name__} takes upstream gradients: {self.upstream})")
         outputs, self.cache = [as_array(o, name) for o in result[: self.upstream]], result[-1]
         if len(outputs) == 1:
-            return outputs[0]
+            return _samples_first(outputs[0]) if self.sequence else outputs[0]
         self.heights = [o.shape[0] if o.ndim else 1 for o in outputs]
         try:
             return np.concatenate([o.reshape(o.shape or (1,)) for o in outputs], axis=0)
@@ -205,6 +212,8 @@ class WeightsDictLayer(Layer):
         from gradlab.conventions.function_style import fresh_containers
 
         name = self.bwd.__name__
+        if self.sequence:
+            dout = _features_first(dout)
         upstream = np.split(dout, np.cumsum(self.heights)[:-1], axis=0) if self.heights else [dout]
         result = call(name, self.bwd, *upstream, fresh_containers(self.cache))
         wanted = [self.x_keys[0], *self.grad_names.values()]
@@ -217,10 +226,25 @@ class WeightsDictLayer(Layer):
             raise LayerCrash(name, f"returned a dict without {', '.join(repr(k) for k in lacks)} (it holds "
                                    f"{', '.join(map(repr, result)) or 'nothing'}): return {{{', '.join(wanted)}}} "
                                    "under those keys")
-        dx = next(result[k] for k in self.x_keys if k in result)
-        grads = {c: None if result[g] is None else self.kind.as_param_shape(self.params[c], as_array(result[g], name))
-                 for c, g in self.grad_names.items()}
-        return None if dx is None else as_array(dx, name), grads
+        found = {"x": next(result[k] for k in self.x_keys if k in result),
+                 **{c: result[g] for c, g in self.grad_names.items()}}
+        arrays = {k: None if g is None else as_array(g, name) for k, g in found.items()}
+        if self.sequence:  # the input's and the states' gradients back to the samples first
+            arrays = {k: _samples_first(g) if g is not None and (k == "x" or k in self.states) else g
+                      for k, g in arrays.items()}
+        dx = arrays.pop("x")
+        return dx, {c: None if g is None else self.kind.as_param_shape(self.params[c], g) for c, g in arrays.items()}
+
+
+def _features_first(a: np.ndarray) -> np.ndarray:
+    """gradlab's samples-first array as deeplearning.ai's sequences hold it: (N, H) -> (H, N), (N, T, D) -> (D, N, T)."""
+    return a.T if a.ndim == 2 else np.moveaxis(a, -1, 0)
+
+
+def _samples_first(a: np.ndarray) -> np.ndarray:
+    """The course's features-first array in gradlab's samples-first order (the inverse of `_features_first`); an
+    array of another rank as it came (its wrong shape is the checker's to report)."""
+    return a.T if a.ndim == 2 else np.moveaxis(a, 0, -1) if a.ndim == 3 else a
 
 
 #: the keys of a course's dict a layer may as well hold as its own defaults: a batch norm's numerical settings and its

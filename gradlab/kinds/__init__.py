@@ -50,6 +50,7 @@ from gradlab.kinds import (
     linear_svm,
     lstm,
     lstm_cell,
+    lstm_sequence,
     lstm_step,
     mae_loss,
     matmul,
@@ -65,6 +66,7 @@ from gradlab.kinds import (
     residual_block,
     rnn,
     rnn_cell,
+    rnn_sequence,
     rnn_step,
     selu,
     sigmoid,
@@ -107,7 +109,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
            huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
-           rnn_cell, lstm_cell)
+           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
