@@ -2,8 +2,8 @@
 deeplearning.ai's course 5 cells, `rnn_cell_forward(xt, a_prev, parameters)` and `lstm_cell_forward(xt, a_prev,
 c_prev, parameters)` with backwards returning a dict of gradients (kinds rnn_cell and lstm_cell, checked on the a_next
 path the course's backward differentiates), and its sequences `rnn_forward(x, a0, parameters)`, `lstm_forward` (kinds
-rnn_sequence and lstm_sequence, x of shape (n_x, m, T_x)). Each is proved on the zoo (correct layers pass, buggy ones fail with their
-intended code and get a verified one-edit fix) and on files of our own in the course's conventions
+rnn_sequence and lstm_sequence, x of shape (n_x, m, T_x)). Each is proved on the zoo (correct layers pass, buggy ones
+fail with their intended code and get a verified one-edit fix) and on files of our own in the course's conventions
 (tests/fixtures/kinds_eleventh): a right layer passes, its twin with one slip fails with the right code."""
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ from gradlab.kinds import Case, Kind, kind_for_class, kind_for_loss_function, ki
 from gradlab.kinds.common import elementwise_case
 
 __all__ = ["DERIVATIVE_SUFFIXES", "WEIGHTS_DICT", "InputsFunctionLayer", "LossPairLayer", "WeightsDictLayer",
-           "derivative_names", "derivative_of", "inputs_layer", "inputs_style", "loss_pair_kind", "settings_in_place_of_dict",
+           "derivative_names", "derivative_of", "inputs_layer", "inputs_style", "loss_pair_kind",
+           "settings_in_place_of_dict",
            "takes_weights_dict"]
 
 #: how the derivative of a loss `mse` is named next to it: `mse_prime`, `mse_derivative`, `mse_derive`, ...
@@ -237,7 +238,8 @@ class WeightsDictLayer(Layer):
 
 
 def _features_first(a: np.ndarray) -> np.ndarray:
-    """gradlab's samples-first array as deeplearning.ai's sequences hold it: (N, H) -> (H, N), (N, T, D) -> (D, N, T)."""
+    """gradlab's samples-first array as deeplearning.ai's sequences hold it: (N, H) -> (H, N), (N, T, D) -> (D, N,
+    T)."""
     return a.T if a.ndim == 2 else np.moveaxis(a, -1, 0)
 
 
