@@ -38,6 +38,19 @@ _RES_SLIP = ("        self.fc1.backward(dh)\n"
              "        self.dW1, self.db1, self.dW2, self.db2 = self.fc1.dW, self.fc1.db, self.fc2.dW, self.fc2.db\n"
              "        return ds\n")
 
+#: the dropout's slip: the complement of the keep probability, from forward's division down to backward's
+_DROPOUT_SLIP = """\
+        out = x * mask / (1 - p)
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    p = dropout_param["p"]
+    if dropout_param["mode"] == "train":
+        return dout * mask / (1 - p)
+"""
+
 #: the layer norm's slip: the batch's axis handed to the helpers, from forward's call down to backward's
 _AXIS_SLIP = """\
     xhat, std = _standardise(x, axis=0, eps=ln_param.get("eps", 1e-5))
@@ -225,6 +238,29 @@ class ELU:
         return dout * np.where(self.x > 0, 1.0, np.exp(np.minimum(self.x, 0.0)))
 """, "1.0, np.exp(np.minimum(self.x, 0.0)))", "1.0, self.alpha * np.exp(np.minimum(self.x, 0.0)))",
         "return dout * np.where(", "return np.where("),
+    # CS231n's dropout (p the keep probability) dividing by the drop probability 1 - p in forward and backward alike:
+    # gradients right for its forward, the forward's law wrong; the fix changes the forward, judged by that law
+    "complement-together": Layer("dropout", None, """\
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    out = x
+    if mode == "train":
+        mask = np.random.rand(*x.shape) < p
+        out = x * mask / (1 - p)
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    p = dropout_param["p"]
+    if dropout_param["mode"] == "train":
+        return dout * mask / (1 - p)
+    return dout
+""", _DROPOUT_SLIP, _DROPOUT_SLIP.replace("/ (1 - p)", "/ p"), "return dout * mask / (1 - p)",
+        "return dout / (1 - p)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):
@@ -272,12 +308,16 @@ def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess
 def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
     # a value thrown away needs a name and a read of it, an axis handed to two helpers two literals: two lines,
     # neither of which repairs a gradient alone
-    lines = 2 if family in ("unread-slot", "unread-call", "passed-axis") else 1
+    lines = 2 if family in ("unread-slot", "unread-call", "passed-axis", "complement-together") else 1
     assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, REMOVERS.get(family))
 
 
 def _without_passed_axes(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(candidates_module, "passed_axis_edits", lambda site: iter(()))
+
+
+def _without_complements_together(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(candidates_module, "complement_together", lambda scopes: iter(()))
 
 
 def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
@@ -287,4 +327,5 @@ def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
 
 
 #: the families that are not a statement's generator of their own, and how each is taken out
-REMOVERS = {"passed-axis": _without_passed_axes, "target-spelt": _without_failing_names}
+REMOVERS = {"passed-axis": _without_passed_axes, "target-spelt": _without_failing_names,
+            "complement-together": _without_complements_together}

@@ -30,6 +30,7 @@ from gradlab.fixes.source import Scope, Site, module_constants
 from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
+from gradlab.fixes.together import complement_together
 from gradlab.fixes.verify import FORWARD_BUGS
 
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
@@ -99,8 +100,10 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
     named = named_replacements(report)
     source = Text(site.text)
+    contexts = []
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
+        contexts.append((scope, ctx))
         for how, cand in _edits_of(scope, ctx):
             family = cand[0].family
             rank = families.index(family) if family in families else len(families)
@@ -113,8 +116,10 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
-    for cand in itertools.chain(kept_axis_edits(site), passed_axis_edits(site)):  # forward's and backward's together
-        rank = families.index("axis") if "axis" in families else len(families)
+    # the edits a layer's functions need together: a statistic's axis, a setting's complement
+    together = itertools.chain(kept_axis_edits(site), passed_axis_edits(site), complement_together(contexts))
+    for cand in together:
+        rank = families.index(cand[0].family) if cand[0].family in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
     seen: set[str] = set()

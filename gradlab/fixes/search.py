@@ -72,6 +72,14 @@ class _Search:
         self.before = forward_outputs(self.entry, self.forward_specs)
         self.original = screen(self.entry, self.specs)
         self.forward_bug = bool(set(self.report.bug_codes) & FORWARD_BUGS)
+        # every gradient right for the layer's own forward, and the layer failed all the same: the check failed the
+        # forward's output law the kind knows (a dropout's kept units scaled by neither convention's keep ratio).
+        # A setting's complement taken in forward and backward together (`gradlab.fixes.together`) may then change
+        # the forward, and what it must match is that law: the whole check, run again on the edited layer, judges
+        # it, not the forward's old outputs. No other edit may change a forward so
+        failing = self.report.failing
+        self.forward_law = failing is not None and bool(failing.gradients) and \
+            all(g.passed for g in failing.gradients) and "crashed" not in self.report.bug_codes
         # a forward off the kind's reference was what the gradients were diagnosed against: the fix is then the
         # forward's, never a backward bent to fit it
         self.off_reference = off_reference(self.entry, self.forward_specs, self.before)
@@ -120,7 +128,8 @@ class _Search:
             unchanged = self.off_reference is None and same_forward(edited, self.forward_specs, self.before, False)
             if self.off_reference is not None and not fits_reference(edited, self.forward_specs):
                 return "no", None
-            if self.off_reference is None and not unchanged and \
+            law = self.forward_law and all(e.family == "complement" for e in cand)
+            if self.off_reference is None and not unchanged and not law and \
                     (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before, True)):
                 return "no", None
             if passes_check(edited, self.report, examples=self.examples, seed=self.seed) and \
