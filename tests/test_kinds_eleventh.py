@@ -17,6 +17,7 @@ from gradlab.conventions.discover import discover
 from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.fixes import find_fix
+from gradlab.kinds import kind_for_class
 
 NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
@@ -115,3 +116,33 @@ def test_a_gradients_dict_missing_a_key_is_a_crash_that_names_the_key_and_what_t
     assert report.verdict == FAIL and report.bug_codes[0] == "crashed"
     message = " ".join(f.message for f in report.failing.findings)
     assert "without 'dWax'" in message and "'dWx'" in message, message
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    # the mean's letters before a spelled-out word, an `error` for a loss (and optional where `loss` is)
+    ("MSError", "mse_loss"), ("MAError", "mae_loss"), ("SquaredError", "mse_loss"), ("SquaredErrorLoss", "mse_loss"),
+    ("CrossEntropyError", "categorical_crossentropy"), ("BinaryCrossEntropyError", "binary_crossentropy"),
+    # `error` alone, or beside a word that spells no loss, stays unknown; an optimizer's name is no layer
+    ("Error", None), ("AffineError", None), ("ReluError", None), ("RMSprop", None),
+])
+def test_a_loss_named_for_its_error_or_with_the_means_letters_is_read_as_its_kind(name, kind):
+    found = kind_for_class(name)
+    assert (found.name if found else None) == kind
+
+
+#: each twin's slip and the code it must be given first
+LOSSES = {"MSError": ("mse_loss", "scaled"), "SquaredError": ("mse_loss", "sign-flip"),
+          "MAError": ("mae_loss", "extra-batch-mean")}
+
+
+def test_losses_under_these_names_are_recognised_as_their_kinds():
+    for file in ("losses_right.py", "losses_wrong.py"):
+        assert {n: e.kind for n, e in _entries(file).items()} == {n: k for n, (k, _) in LOSSES.items()}, file
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_loss_under_such_a_name_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("losses_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("losses_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [LOSSES[name][1]])

@@ -4,9 +4,9 @@ Learners spell one layer many ways: `CrossEntropyLoss`, `Cross_Entropy`, `Softma
 `LinearNaive`, `NumpyLinear`, `BCEWithLogitsLoss`, the nnfs book's fused classes with their words in either order
 (`Loss_CategoricalCrossEntropy_Activation_Softmax`). The rule splits a name into words (at underscores, at a
 lower-to-upper case change, before the last capital of an acronym), spells out the abbreviations courses use
-(`ce` is cross-entropy, `bce` binary cross-entropy), and drops the words that wrap a name without changing what it
-computes (`layer`, `naive`, `numpy` at either end). Then:
-- a loss's words may come in any order, and `loss`, `with`, `activation` are optional: a loss is one function of
+(`ce` is cross-entropy, `bce` binary cross-entropy, `MSError` a mean squared error, an `error` a loss), and drops
+the words that wrap a name without changing what it computes (`layer`, `naive`, `numpy` at either end). Then:
+- a loss's words may come in any order, and `loss`, `error`, `with`, `activation` are optional: a loss is one function of
   its input and labels, and "softmax cross-entropy" and "cross-entropy of the softmax" name the same function;
 - any other layer's words must keep their order (`ReluAffine` is no `affine_relu`: the order is the composition),
   and a name that says `loss` is only ever a loss.
@@ -25,13 +25,17 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*[a-z]*|[A-Z]+[0-9]*[
 #: abbreviations spelled out, each also tried as written (a kind may list the short form itself)
 _SPELLED = {"ce": "crossentropy", "bce": "binarycrossentropy", "cce": "categoricalcrossentropy",
             "xent": "crossentropy", "mse": "meansquarederror", "mae": "meanabsoluteerror", "avg": "average",
+            # the mean's letters before a spelled-out word: `MSError`, `MAError`, `RMSNorm`'s root mean square
+            "ms": "meansquared", "ma": "meanabsolute", "rms": "rootmeansquare",
+            # a loss named for the error it measures: `SquaredError`, `CrossEntropyError`
+            "error": "loss",
             # inside a CS231n sandwich's stem, `affine_batch_relu`, `affine_layer_relu`, the normalisation's short
             # name (at an end of a name, `layer` wraps it)
             "batch": "bn", "layer": "ln"}
 #: words that wrap a name at either end: the nnfs book's `Layer_`, learners' `...Naive`, `Numpy...`
 _WRAPPING = ("layer", "naive", "numpy", "np", "module", "vectorized", "vectorised")
 #: words a loss's name may hold or leave out
-_OPTIONAL_IN_LOSS = ("loss", "with", "activation", "layer", "function")
+_OPTIONAL_IN_LOSS = ("loss", "error", "with", "activation", "layer", "function")
 
 
 def name_words(name: str) -> list[str]:
