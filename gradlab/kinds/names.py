@@ -6,8 +6,9 @@ Learners spell one layer many ways: `CrossEntropyLoss`, `Cross_Entropy`, `Softma
 lower-to-upper case change, before the last capital of an acronym), spells out the abbreviations courses use
 (`ce` is cross-entropy, `bce` binary cross-entropy, `MSError` a mean squared error, an `error` a loss), and drops
 the words that wrap a name without changing what it computes (`layer`, `naive`, `numpy` at either end). Then:
-- a loss's words may come in any order, and `loss`, `error`, `with`, `activation` are optional: a loss is one function of
-  its input and labels, and "softmax cross-entropy" and "cross-entropy of the softmax" name the same function;
+- a loss's words may come in any order, and `loss`, `error`, `with`, `activation` are optional: a loss is one
+  function of its input and labels, and "softmax cross-entropy" and "cross-entropy of the softmax" name the same
+  function;
 - any other layer's words must keep their order (`ReluAffine` is no `affine_relu`: the order is the composition),
   and a name that says `loss` is only ever a loss.
 Non-goal: guessing from what a class does (that is the `# gradlab: kind=...` comment's job).
