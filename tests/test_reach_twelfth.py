@@ -36,6 +36,12 @@ def _verdicts(path: Path, examples: int = 5) -> dict[str, tuple[str, list[str]]]
     # (is_training(True)), normalised with running statistics while backward differentiated the batch's
     ("optimizer_inside", {"Linear": "warn", "BatchNorm1d": "pass"},
      {"Linear": ["extra-batch-mean"], "BatchNorm1d": ["sign-flip"]}),
+    # backward(d_prev, prev_layer) reads its input as prev_layer.output: gradlab gave a learning rate (crashed)
+    ("previous_layer", {"SigmoidLayer": "pass", "FlattenLayer": "pass"},
+     {"SigmoidLayer": ["dropped-term"], "FlattenLayer": ["transposed"]}),
+    # a linear classifier's loss summed over the batch plus one reg * ||W||^2: each sample asked alone carries the
+    # whole penalty, and the batch-loss law read it as samples coupled (couples-samples)
+    ("summed_with_penalty", {"softmax_loss_vectorized": "pass"}, {"softmax_loss_vectorized": ["extra-batch-mean"]}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
     assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right

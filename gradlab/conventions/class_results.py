@@ -15,9 +15,9 @@ import numpy as np
 
 from gradlab.conventions.calling import signature
 
-__all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "LOSS_ATTRIBUTES", "OUTPUT_ATTRIBUTES", "adaptive_step", "as_samples",
-           "attributes_before", "in_named_order", "left_in_attribute", "mean_of_sample_losses",
-           "predictions_then_labels", "required_count", "scalar_left_in_attribute"]
+__all__ = ["DX_ATTRIBUTES", "LABEL_NAMES", "LOSS_ATTRIBUTES", "OUTPUT_ATTRIBUTES", "PreviousLayer", "adaptive_step",
+           "as_samples", "attributes_before", "in_named_order", "left_in_attribute", "mean_of_sample_losses",
+           "predictions_then_labels", "previous_layer_argument", "required_count", "scalar_left_in_attribute"]
 
 #: where a forward that returns nothing leaves its output, and a backward its dx (the nnfs book's convention)
 OUTPUT_ATTRIBUTES = ("output", "out", "outputs")
@@ -121,6 +121,29 @@ def input_then_gradient(fn: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return len(params) == 2 and params[0].name.lower() in _INPUT_NAMES and params[1].name.lower() in _UPSTREAM_NAMES
+
+
+#: how a backward names the layer before it, whose output it reads as its own input (`backward(d_prev, prev_layer)`)
+_PREVIOUS_LAYER_NAMES = ("prev_layer", "previous_layer", "layer_prev", "prev_l", "input_layer", "prev")
+
+
+class PreviousLayer:
+    """What `backward(d_prev, prev_layer)` reads of the layer before it: its output, this layer's input."""
+
+    def __init__(self, output: np.ndarray | None):
+        self.output = output
+        self.A = self.activations = self.out = output
+
+
+def previous_layer_argument(fn: Any) -> bool:
+    """Whether `fn` is a backward given the upstream gradient, then the layer before it (a from-scratch collection's
+    pooling and flatten layers read `prev_layer.output` for their input)."""
+    try:
+        params = [p for p in signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return len(params) >= 2 and params[1].name.lower() in _PREVIOUS_LAYER_NAMES
 
 
 def required_count(fn: Any) -> int:

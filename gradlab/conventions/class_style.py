@@ -32,6 +32,7 @@ from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
     LOSS_ATTRIBUTES,
     OUTPUT_ATTRIBUTES,
+    PreviousLayer,
     adaptive_step,
     as_samples,
     attributes_before,
@@ -41,6 +42,7 @@ from gradlab.conventions.class_results import (
     left_in_attribute,
     mean_of_sample_losses,
     predictions_then_labels,
+    previous_layer_argument,
     required_count,
     scalar_left_in_attribute,
 )
@@ -112,8 +114,11 @@ class ClassLayer(Layer):
         # a loss's second argument is its labels (nnfs's backward(dvalues, y_true)), not a learning rate
         #: backward(x, top_diff): given forward's input again, with dout after it (no learning rate)
         self.input_first = not kind.is_loss and input_then_gradient(self.obj.backward)
+        #: backward(d_prev, prev_layer): the layer before it, whose output (this layer's input) backward reads
+        self.previous_layer = not kind.is_loss and previous_layer_argument(self.obj.backward)
         self.last_x: np.ndarray | None = None
-        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss and not self.input_first
+        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss and not self.input_first \
+            and not self.previous_layer
         self.loss_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         self.loss_shape: tuple[int, ...] = ()
         #: the inputs of the last forward, and whether a backward followed it (`Kind.one_backward_per_forward`)
@@ -148,7 +153,7 @@ class ClassLayer(Layer):
             self.rng.reset()
         if self.kind.one_backward_per_forward:
             self.last_inputs, self.backed = (x.copy(), None if t is None else t.copy()), False
-        if self.input_first:
+        if self.input_first or self.previous_layer:
             self.last_x = x
         name = type(self.obj).__name__
         try:
@@ -235,6 +240,8 @@ class ClassLayer(Layer):
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
         elif self.input_first:
             dx = call(f"{name}.backward", self.obj.backward, self.last_x, dout)
+        elif self.previous_layer:
+            dx = call(f"{name}.backward", self.obj.backward, dout, PreviousLayer(self.last_x))
         elif lr is not None and self.lr_arg:
             dx = call(f"{name}.backward", self.obj.backward, dout, lr)
         elif self.takes_cache:

@@ -59,10 +59,40 @@ def batch_loss_law(forward: Callable[[np.ndarray, Any], Any], x: np.ndarray, t: 
     low, high = float(parts.min()), float(parts.max())
     if low - rtol * scale <= whole <= high + rtol * scale or abs(whole - total) <= rtol * N * scale:
         return None
+    if _sum_with_one_penalty(forward, x, t, whole, total, N, rtol * N * scale):
+        return None
     return ("couples-samples", f"the loss of a batch of {N} samples is {whole:.6g}, but the {N} samples' losses, each "
             f"computed alone, lie between {low:.6g} and {high:.6g} (sum {total:.6g}), and a mean of them cannot be "
             "outside: one sample's loss depends on the other samples (a softmax or a normalisation over the batch "
             "axis, axis 0, where each row belongs on its own)")
+
+
+def _sum_with_one_penalty(forward: Callable[[np.ndarray, Any], Any], x: np.ndarray, t: Any, whole: float,
+                         total: float, N: int, atol: float) -> bool:
+    """Whether the loss is a sum over samples plus one penalty the batch shares (a linear classifier's summed
+    loss + reg * ||W||^2: each sample asked alone carries the whole penalty, so the batch's loss is the samples'
+    sum less N - 1 penalties). The penalty that would be is read from the two, and the batch given twice over must
+    then cost twice its samples' sum plus one penalty."""
+    penalty = (total - whole) / (N - 1)
+    doubled = _twice_over(t, N)
+    if penalty <= 0 or doubled is None:
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            twice, _ = _scalar(forward(np.concatenate([x, x]), doubled))
+    except Exception:  # noqa: BLE001 - a loss that cannot take the batch twice says nothing here
+        return False
+    return twice is not None and abs(twice - (2 * (total - N * penalty) + penalty)) <= 2 * atol
+
+
+def _twice_over(t: Any, N: int) -> Any:
+    """Labels of a batch of N given twice over (its N rows, then the same N again); None if they cannot be."""
+    if isinstance(t, np.ndarray):
+        return np.concatenate([t, t]) if t.ndim and t.shape[0] == N else None
+    if isinstance(t, tuple):
+        parts = [_twice_over(v, N) for v in t]
+        return None if any(p is None for p in parts) else tuple(parts)
+    return None
 
 
 def _scalar(out: Any) -> tuple[float | None, np.dtype | None]:
