@@ -51,6 +51,18 @@ def dropout_backward(dout, cache):
         return dout * mask / (1 - p)
 """
 
+#: the dense layer's slip: its input centred, from forward's centring down to backward's
+_CENTRE_SLIP = """\
+        self.xc = x - np.mean(x, axis=0)
+        return self.xc @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.xc.T @ dout
+        self.db = dout.sum(axis=0)
+        g = dout @ self.W.T
+        return g - np.mean(g, axis=0)
+"""
+
 #: the layer norm's slip: the batch's axis handed to the helpers, from forward's call down to backward's
 _AXIS_SLIP = """\
     xhat, std = _standardise(x, axis=0, eps=ln_param.get("eps", 1e-5))
@@ -261,6 +273,24 @@ def dropout_backward(dout, cache):
     return dout
 """, _DROPOUT_SLIP, _DROPOUT_SLIP.replace("/ (1 - p)", "/ p"), "return dout * mask / (1 - p)",
         "return dout / (1 - p)"),
+    # a dense layer that centres its input by the batch's mean (np.mean written as a function) and undoes it in
+    # backward alike: gradients right for its forward, the samples coupled
+    "uncentred-together": Layer("Dense", None, """\
+class Dense:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.xc = x - np.mean(x, axis=0)
+        return self.xc @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.xc.T @ dout
+        self.db = dout.sum(axis=0)
+        g = dout @ self.W.T
+        return g - np.mean(g, axis=0)
+""", _CENTRE_SLIP, _CENTRE_SLIP.replace(" - np.mean(x, axis=0)", "").replace(
+            "return g - np.mean(g, axis=0)", "return g"), "self.db = dout.sum(axis=0)", "self.db = dout.sum(axis=1)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):
@@ -308,7 +338,8 @@ def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess
 def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
     # a value thrown away needs a name and a read of it, an axis handed to two helpers two literals: two lines,
     # neither of which repairs a gradient alone
-    lines = 2 if family in ("unread-slot", "unread-call", "passed-axis", "complement-together") else 1
+    lines = 2 if family in ("unread-slot", "unread-call", "passed-axis", "complement-together",
+                            "uncentred-together") else 1
     assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, REMOVERS.get(family))
 
 
@@ -320,6 +351,10 @@ def _without_complements_together(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(candidates_module, "complement_together", lambda scopes: iter(()))
 
 
+def _without_uncentring_together(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(candidates_module, "uncentred_together", lambda scopes: iter(()))
+
+
 def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
     # the statement family's store into an attribute spells it as the check names the failing gradient: without
     # those names it writes only self.db
@@ -328,4 +363,5 @@ def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
 
 #: the families that are not a statement's generator of their own, and how each is taken out
 REMOVERS = {"passed-axis": _without_passed_axes, "target-spelt": _without_failing_names,
-            "complement-together": _without_complements_together}
+            "complement-together": _without_complements_together,
+            "uncentred-together": _without_uncentring_together}

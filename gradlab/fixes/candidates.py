@@ -30,7 +30,7 @@ from gradlab.fixes.source import Scope, Site, module_constants
 from gradlab.fixes.spans import Text
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
-from gradlab.fixes.together import complement_together
+from gradlab.fixes.together import complement_together, uncentred_together
 from gradlab.fixes.verify import FORWARD_BUGS
 
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
@@ -117,7 +117,8 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
     # the edits a layer's functions need together: a statistic's axis, a setting's complement
-    together = itertools.chain(kept_axis_edits(site), passed_axis_edits(site), complement_together(contexts))
+    together = itertools.chain(kept_axis_edits(site), passed_axis_edits(site), complement_together(contexts),
+                               uncentred_together(contexts))
     for cand in together:
         rank = families.index(cand[0].family) if cand[0].family in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import keyword
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -141,8 +143,10 @@ class Text:
         row = self.lines[start[0] - 1]
         left, right = row[:start[1]].rstrip(), row[end[1]:].lstrip()
         before = left[:-1].rstrip()[-1:] if left.endswith("(") else None
-        # a call's or a subscript's own parentheses stay: only grouping ones go
-        if left.endswith("(") and right.startswith(")") and not (before and (before.isalnum() or before in "_)]")):
+        word = re.search(r"\w+$", left[:-1].rstrip()) if before else None
+        # a call's or a subscript's own parentheses stay: only grouping ones go (`return (a - b)` has no call)
+        call = bool(before and (before.isalnum() or before in "_)]")) and not (word and keyword.iskeyword(word[0]))
+        if left.endswith("(") and right.startswith(")") and not call:
             return (start[0], len(left) - 1), (end[0], len(row) - len(right) + 1)
         return start, end
 
