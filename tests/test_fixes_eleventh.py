@@ -27,6 +27,7 @@ from gradlab.fixes import context as context_module
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
+from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.unread import unread_edits
 
 #: candidates the search for a two-slip layer may try: past where each one-slip layer's fix is found (within its first
@@ -61,6 +62,14 @@ _CENTRE_SLIP = """\
         self.db = dout.sum(axis=0)
         g = dout @ self.W.T
         return g - np.mean(g, axis=0)
+"""
+
+#: the sigmoid's slip: its output returned unkept, down to the backward that needs it
+_SIGMOID_SLIP = """\
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def backward(self, dout):
+        return dout * self.x * (1.0 - self.x)
 """
 
 #: the layer norm's slip: the batch's axis handed to the helpers, from forward's call down to backward's
@@ -291,6 +300,19 @@ class Dense:
         return g - np.mean(g, axis=0)
 """, _CENTRE_SLIP, _CENTRE_SLIP.replace(" - np.mean(x, axis=0)", "").replace(
             "return g - np.mean(g, axis=0)", "return g"), "self.db = dout.sum(axis=0)", "self.db = dout.sum(axis=1)"),
+    # a sigmoid that keeps its input alone and writes the derivative at it, where the output it returns belongs
+    "keep-output": Layer("Sigmoid", keep_output_edits, """\
+class Sigmoid:
+    def forward(self, x):
+        self.x = x
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def backward(self, dout):
+        return dout * self.x * (1.0 - self.x)
+""", _SIGMOID_SLIP, _SIGMOID_SLIP.replace("        return 1.0", "        self.out = 1.0")
+        .replace("(-x))\n", "(-x))\n        return self.out\n")
+        .replace("self.x * (1.0 - self.x)", "self.out * (1.0 - self.out)"),
+        "(1.0 - self.x)", "(1.0 + self.x)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):
@@ -339,7 +361,7 @@ def test_without_its_family_the_right_text_is_not_proposed(family, tmp_path, mon
     # a value thrown away needs a name and a read of it, an axis handed to two helpers two literals: two lines,
     # neither of which repairs a gradient alone
     lines = 2 if family in ("unread-slot", "unread-call", "passed-axis", "complement-together",
-                            "uncentred-together") else 1
+                            "uncentred-together", "keep-output") else 1
     assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch, lines, REMOVERS.get(family))
 
 
