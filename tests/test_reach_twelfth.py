@@ -105,3 +105,17 @@ def test_a_nielsen_network_is_judged_with_the_cost_its_own_method_declares(folde
     out = tmp_path / "out.json"
     main(["check", str(HERE / folder), "--no-fix-search", "--examples", "2", "--json", str(out)])
     assert [(e["name"], e["verdict"]) for e in json.loads(out.read_text())["layers"]] == [("Network", verdict)]
+
+
+def test_a_demo_driving_a_layer_object_is_no_generic_function_and_a_function_of_an_array_still_is(tmp_path):
+    # show_forward(mul_layer) calls mul_layer.forward(...): given an array at gradlab's guessed (N, D) it raised
+    # AttributeError and was failed as crashed; the twin's scale_forward(x) takes an array and is checked
+    def checked(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
+        out = tmp_path / f"{folder}.json"
+        main(["check", str(HERE / folder), "--no-fix-search", "--examples", "3", "--json", str(out)])
+        found = json.loads(out.read_text())
+        return ([(e["name"], e["verdict"]) for e in found["layers"]],
+                [s["name"] for s in found["skipped"] if "gradlab's guess" in s["reason"]])
+
+    assert checked("demo_driver") == ([("MulLayer", "pass")], ["show"])
+    assert checked("demo_driver_buggy") == ([("scale", "fail")], [])

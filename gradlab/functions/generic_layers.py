@@ -112,8 +112,10 @@ def _guess_refused(report: FunctionReport) -> str | None:
     axis the input lacks); None otherwise (a backward's crash, or a wrong value, is the layer's)."""
     for finding in report.findings:
         text = finding.message
+        # ... or that uses it as an object (a demo's show_forward(add_layer) calling add_layer.forward(...))
         if finding.code == "crashed" and text.startswith("forward raised") and \
-                ("values to unpack" in text or "out of range" in text or "too many indices" in text):
+                ("values to unpack" in text or "out of range" in text or "too many indices" in text or
+                 "'numpy.ndarray' object has no attribute" in text):
             return text
     return None
 
