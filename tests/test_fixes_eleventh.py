@@ -117,6 +117,38 @@ def affine_relu_backward(dout, cache):
 """, "    dx, _, db = affine_backward(da, fc_cache)\n    return dx, np.zeros_like(fc_cache[1]), db\n",
         "    dx, dw, db = affine_backward(da, fc_cache)\n    return dx, dw, db\n",
         "da = relu_backward(dout, relu_cache)", "da = dout"),
+    # a sandwich layer that unpacks its ReLU's cache and never reads it: the upstream gradient handed to the affine
+    # layer's backward as it came, past the ReLU
+    "unread-cache": Layer("affine_relu", unread_edits, """\
+def affine_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def relu_forward(x):
+    return np.where(x > 0, x, 0.0), x
+
+
+def relu_backward(dout, cache):
+    return np.where(cache > 0, dout, 0.0)
+
+
+def affine_relu_forward(x, w, b):
+    a, affine_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (affine_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    affine_cache, relu_cache = cache
+    return affine_backward(dout, affine_cache)
+""", "return affine_backward(dout, affine_cache)",
+        "return affine_backward(relu_backward(dout, relu_cache), affine_cache)",
+        "return dout @ w.T, x.T @ dout", "return dout @ w, x.T @ dout"),
     # a residual block's inner path computed by its first layer's backward and dropped: only the skip path returned
     "unread-call": Layer("SkipBlock", unread_edits, """\
 class Dense:

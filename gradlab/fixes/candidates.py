@@ -58,7 +58,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                   "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
     "wrong-input": ("setting", "derivative", "reference", "call", "square", "always", "key", "unpack", "keep-input",
                     "keep-output"),
-    "missing-mask": ("mask", "cap"),
+    "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap"),

@@ -9,7 +9,10 @@ Three shapes of the slip, each where a call of another backward hands the value 
   name, returned so too; where the call was given its input reversed along an axis (`::-1`), also reversed back;
 - a gradient name bound in a loop and never read (`dx, dh, dc = layer.backward(dhs[:, t] + dh, 0)`): handed to the
   next step where the same call is given a constant (0, None, a `zeros`) in its place (bound to that constant before
-  the loop if it is not), or returned as above.
+  the loop if it is not), or returned as above;
+- a sandwich layer's cache unpacked and never read (`fc_cache, relu_cache = cache`, then `da = dout`): the gradient
+  the statement copies passed back through that layer's backward, where the module has one (`relu_backward(dout,
+  relu_cache)`).
 The new name is the failing gradient's own where the value replaces a returned expression (`dh0`, `dprev_h`: the
 gradient the check names), and the returned name's with the layer it came from (`dhs_weight`) where it is added.
 Verified like every candidate: every gradient passes and the forward is unchanged.
@@ -35,6 +38,7 @@ MAX_NAMES = 2
 
 
 def unread_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    yield from _skipped_layer(stmt, ctx, func)
     ret = _final_return(func)
     if ret is None or ret.value is None:
         return
@@ -64,6 +68,31 @@ def _named(join: tuple[Edit, ...], naming: Edit) -> tuple[Edit, ...]:
     reads first: the return writes the failing gradient, and the search ranks a candidate by its first edit."""
     why = f"{naming.why}, and {'; '.join(e.why for e in join)}"
     return (*(replace(e, why=why) for e in join), replace(naming, why=why))
+
+
+def _skipped_layer(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    """A sandwich layer's gradient handed on past one of its layers (`da = dout` where `relu_backward(dout,
+    relu_cache)` belongs): a cache the backward unpacks and never reads (`relu_cache`), whose layer's backward the
+    module has (`relu_backward`), applied to a gradient the statement only copies."""
+    if not isinstance(stmt, (ast.Assign, ast.Return)) or stmt.value is None:
+        return
+    # the gradient copied (`da = dout`), or handed as it is to the next layer's backward (`affine_backward(dout, ...)`)
+    copied = [stmt.value] if isinstance(stmt.value, ast.Name) else \
+        [c.args[0] for c in ast.walk(stmt.value) if isinstance(c, ast.Call) and _backward_call(c) and c.args and
+         isinstance(c.args[0], ast.Name)]
+    copied = [g for g in copied if isinstance(g, ast.Name) and is_gradient(g.id)]
+    if not copied:
+        return
+    t = ctx.text
+    stored = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for cache in sorted(n for n in stored if n.endswith("_cache") and not _read(func, n)):
+        backward = f"{cache[:-len('_cache')]}_backward"
+        if not re.search(rf"^def {backward}\(|\bimport\b.*\b{backward}\b", t.text, re.M):
+            continue
+        for g in copied:
+            new = f"{backward}({g.id}, {cache})"
+            yield (Edit(t.start(g), t.end(g), new, f"pass {g.id} back through the layer {cache} was kept for: {new}",
+                        FAMILY),)
 
 
 def _joins(ret: ast.Return, ctx: Context, used: set[str], owner: str | None, name: str | None = None,
