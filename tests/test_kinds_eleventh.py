@@ -2,7 +2,8 @@
 deeplearning.ai's course 5 cells, `rnn_cell_forward(xt, a_prev, parameters)` and `lstm_cell_forward(xt, a_prev,
 c_prev, parameters)` with backwards returning a dict of gradients (kinds rnn_cell and lstm_cell, checked on the a_next
 path the course's backward differentiates), and its sequences `rnn_forward(x, a0, parameters)`, `lstm_forward` (kinds
-rnn_sequence and lstm_sequence, x of shape (n_x, m, T_x)). Each is proved on the zoo (correct layers pass, buggy ones
+rnn_sequence and lstm_sequence, x of shape (n_x, m, T_x)); RMS normalisation (rmsnorm); losses named MSError or
+SquaredError. Each is proved on the zoo (correct layers pass, buggy ones
 fail with their intended code and get a verified one-edit fix) and on files of our own in the course's conventions
 (tests/fixtures/kinds_eleventh): a right layer passes, its twin with one slip fails with the right code."""
 
@@ -19,7 +20,7 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.fixes import find_fix
 from gradlab.kinds import kind_for_class
 
-NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence")
+NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence", "rmsnorm")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -146,3 +147,28 @@ def test_a_loss_under_such_a_name_passes_when_right_and_its_twin_fails_with_the_
     assert right.verdict in (PASS, WARN), right.bug_codes
     wrong = check_entry(_entries("losses_wrong.py")[name], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [LOSSES[name][1]])
+
+
+#: each twin's slip and the code it must be given first
+NORMS = {"RMSNorm": ("rmsnorm", "extra-batch-mean"), "rms_norm": ("rmsnorm", "dropped-term")}
+
+
+def test_rms_norms_in_a_learners_class_built_from_its_size_and_a_functional_pair_are_recognised():
+    for file in ("norms_right.py", "norms_wrong.py"):
+        assert {n: e.kind for n, e in _entries(file).items()} == {n: k for n, (k, _) in NORMS.items()}, file
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_an_rms_norm_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("norms_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("norms_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [NORMS[name][1]])
+
+
+@pytest.mark.parametrize("name", ["RMSNorm", "RMSNormalization", "RootMeanSquareNorm", "rms_norm", "rmsnorm"])
+def test_the_rms_norm_is_found_under_its_usual_spellings(name):
+    from gradlab.kinds import kind_for_stem
+
+    found = kind_for_class(name) or kind_for_stem(name)
+    assert found is not None and found.name == "rmsnorm"

@@ -64,6 +64,7 @@ from gradlab.kinds import (
     relu6,
     reshape_layer,
     residual_block,
+    rmsnorm,
     rnn,
     rnn_cell,
     rnn_sequence,
@@ -109,7 +110,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
            huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
-           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence)
+           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
