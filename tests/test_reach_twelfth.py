@@ -42,6 +42,9 @@ def _verdicts(path: Path, examples: int = 5) -> dict[str, tuple[str, list[str]]]
     # a linear classifier's loss summed over the batch plus one reg * ||W||^2: each sample asked alone carries the
     # whole penalty, and the batch-loss law read it as samples coupled (couples-samples)
     ("summed_with_penalty", {"softmax_loss_vectorized": "pass"}, {"softmax_loss_vectorized": ["extra-batch-mean"]}),
+    # Reshape(output_shape), documented as a tuple, reshapes with inputs.reshape((N, self.output_shape)): given
+    # gradlab's shape it crashed ("'tuple' object cannot be interpreted as an integer")
+    ("count_shape", {"Reshape": "pass"}, {"Reshape": ["transposed"]}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
     assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right

@@ -51,6 +51,7 @@ from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
 from gradlab.conventions.optimizer_objects import record_gradients
 from gradlab.conventions.returned_gradients import split_returned
+from gradlab.conventions.shape_counts import forward_counting_shapes
 from gradlab.conventions.training_mode import enter_training_mode
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -182,7 +183,8 @@ class ClassLayer(Layer):
                 out = call(f"{name}.forward", self.obj.forward, x, t)
             else:
                 kwargs = {self.train_kw: True} if self.train_kw else {}
-                out = call(f"{name}.forward", self.obj.forward, x, **kwargs)
+                out = forward_counting_shapes(self.obj, lambda: call(f"{name}.forward", self.obj.forward, x,
+                                                                     **kwargs))
             if out is None and self.kind.is_loss:
                 out = scalar_left_in_attribute(self.obj, before_loss)
             if out is None:
