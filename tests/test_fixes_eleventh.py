@@ -27,6 +27,7 @@ from gradlab.fixes import context as context_module
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
+from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.unread import unread_edits
 
@@ -81,6 +82,52 @@ _AXIS_SLIP = """\
 def layernorm_backward(dout, cache):
     xhat, std, gamma = cache
     dx = _standardise_back(dout * gamma, xhat, std, axis=0)
+"""
+
+#: an LSTM in CS231n's functions, its step's gradient and the sequence's cell state both carried: two families slip it
+_LSTM = """\
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tc = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tc ** 2)
+    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dnext_h * tc * o * (1 - o),
+                    dc * i * (1 - g ** 2)])
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    h, c = h0, np.zeros_like(h0)
+    hs, caches = [], []
+    for t in range(x.shape[1]):
+        h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs, axis=1), caches
+
+
+def lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.zeros((N, T, cache[0][0].shape[1]))
+    dWx, dWh, db = 0, 0, 0
+    dprev_h = dprev_c = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t] + dprev_h, np.zeros((N, H)),
+                                                                            cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
 """
 
 LAYERS: dict[str, Layer] = {
@@ -193,50 +240,8 @@ class SkipBlock:
         .replace("return ds\n", "return ds + ds_fc1\n"),
         "dh = self.relu.backward(self.fc2.backward(ds))", "dh = self.fc2.backward(ds)"),
     # a time layer's cell-state gradient bound at every step and never handed to the step before: zeros instead
-    "unread-carry": Layer("lstm", unread_edits, """\
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
-    H = prev_h.shape[1]
-    a = x @ Wx + prev_h @ Wh + b
-    i, f, o, g = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
-    next_c = f * prev_c + i * g
-    next_h = o * np.tanh(next_c)
-    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
-
-
-def lstm_step_backward(dnext_h, dnext_c, cache):
-    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
-    tc = np.tanh(next_c)
-    dc = dnext_c + dnext_h * o * (1 - tc ** 2)
-    da = np.hstack([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dnext_h * tc * o * (1 - o),
-                    dc * i * (1 - g ** 2)])
-    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
-
-
-def lstm_forward(x, h0, Wx, Wh, b):
-    h, c = h0, np.zeros_like(h0)
-    hs, caches = [], []
-    for t in range(x.shape[1]):
-        h, c, cache = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), caches
-
-
-def lstm_backward(dh, cache):
-    N, T, H = dh.shape
-    dx = np.zeros((N, T, cache[0][0].shape[1]))
-    dWx, dWh, db = 0, 0, 0
-    dprev_h = dprev_c = np.zeros((N, H))
-    for t in reversed(range(T)):
-        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t] + dprev_h, np.zeros((N, H)),
-                                                                            cache[t])
-        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
-    return dx, dprev_h, dWx, dWh, db
-""", "dh[:, t] + dprev_h, np.zeros((N, H)),", "dh[:, t] + dprev_h, dprev_c,",
+    "unread-carry": Layer("lstm", unread_edits, _LSTM, "dh[:, t] + dprev_h, np.zeros((N, H)),",
+                          "dh[:, t] + dprev_h, dprev_c,",
         "da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"),
     # a tanh's backward written with a sigmoid's derivative at its output
     "derivative": Layer("tanh", derivative_edits, """\
@@ -345,6 +350,10 @@ class Sigmoid:
         .replace("(-x))\n", "(-x))\n        return self.out\n")
         .replace("self.x * (1.0 - self.x)", "self.out * (1.0 - self.out)"),
         "(1.0 - self.x)", "(1.0 + self.x)"),
+    # an LSTM step whose gate gradients are stacked as rows where they sit side by side: the product then crashes
+    "join-axis": Layer("lstm_step", join_edits, _LSTM.replace("np.hstack([dc * g", "np.vstack([dc * g"),
+                       "np.vstack([dc * g", "np.hstack([dc * g",
+                       "da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

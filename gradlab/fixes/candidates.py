@@ -53,7 +53,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
-    "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key"),
+    "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key", "join-axis"),
     "misrouted": ("mask", "window", "unravel", "compare", "sign", "setting", "reference", "negate", "always",
                   "stride", "flip", "subscripts", "crop", "layout", "swap", "cap"),
     "wrong-input": ("setting", "derivative", "reference", "call", "square", "always", "key", "unpack", "keep-input",

@@ -29,6 +29,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepinput import keep_input_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.keepshape import keep_shape_edits
@@ -78,7 +79,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      stable_edits, update_edits, swap_edits, sum_edits,
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
-                                     unread_edits, derivative_edits, branch_edits, keep_output_edits)
+                                     unread_edits, derivative_edits, branch_edits, keep_output_edits,
+                                     join_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
