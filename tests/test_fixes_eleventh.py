@@ -13,6 +13,8 @@ tanh gate; a ReLU6's mask read at the attribute forward kept, not at a name).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fix_layers import (
     Layer,
@@ -20,15 +22,19 @@ from fix_layers import (
     assert_not_proposed_without_its_family,
     assert_the_correct_twin_gets_no_fix,
     assert_the_right_text_is_the_verified_fix,
+    site_of,
 )
 
 from gradlab.fixes import candidates as candidates_module
 from gradlab.fixes import context as context_module
+from gradlab.fixes import search as search_module
 from gradlab.fixes.branches import branch_edits
+from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
+from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.unread import unread_edits
 
 #: candidates the search for a two-slip layer may try: past where each one-slip layer's fix is found (within its first
@@ -428,3 +434,36 @@ def _without_failing_names(mp: pytest.MonkeyPatch) -> None:
 REMOVERS = {"passed-axis": _without_passed_axes, "target-spelt": _without_failing_names,
             "complement-together": _without_complements_together,
             "uncentred-together": _without_uncentring_together}
+
+
+#: a loss whose helper sums where the kind's loss is the mean, its backward dividing by N as the mean's would: the
+#: loss is N times the reference's, so only an edit of the forward can be a fix
+_SUMMED_LOSS = Layer("SoftmaxWithLoss", None, """\
+def _nll(probs, labels):
+    picked = probs[np.arange(labels.shape[0]), labels]
+    return -np.log(picked).sum()
+
+
+class SoftmaxWithLoss:
+    def forward(self, x, t):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.p = e / e.sum(axis=1, keepdims=True)
+        self.t = t
+        return _nll(self.p, t)
+
+    def backward(self, dout=1):
+        g = self.p.copy()
+        g[np.arange(self.t.shape[0]), self.t] -= 1
+        return dout * g / self.t.shape[0]
+""", "return -np.log(picked).sum()", "return -np.log(picked).mean()", "", "")
+
+
+def test_a_loss_off_its_reference_has_the_edits_of_its_forward_tried_before_those_of_its_backward(tmp_path):
+    site, report = site_of(tmp_path, "forward-first", _SUMMED_LOSS)
+
+    def rank(stream: Iterator[tuple[bool, tuple[Edit, ...]]]) -> int:
+        return next(i for i, (_, cand) in enumerate(stream) if apply(site.text, cand) == _SUMMED_LOSS.fixed)
+
+    # the diagnosis (extra-batch-mean) ranks the backward's divisions first; none can bring the forward to the mean
+    assert rank(search_module._forward_first(site, report)) < 50 < 100 < rank(candidates(site, report))
+    assert_the_right_text_is_the_verified_fix(tmp_path, "forward-first", _SUMMED_LOSS, tried_at_most=50)

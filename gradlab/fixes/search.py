@@ -184,7 +184,9 @@ def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult
     # the families the diagnosis points at, then pairs of their partial repairs, then the other families
     # and pairs again: two plain edits (`/ N` removed from dW and from db) before one odd edit that happens
     # to fit both
-    for preferred, cand in itertools.chain(candidates(site, search.report), [(False, ())]):
+    ordered = _forward_first(site, search.report) if search.off_reference is not None else \
+        candidates(site, search.report)
+    for preferred, cand in itertools.chain(ordered, [(False, ())]):
         if not preferred and paired < len(partial) or not cand:
             for pair in _pairs(partial, search.original, paired):
                 if search.tried >= limit:
@@ -204,6 +206,16 @@ def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult
         if verdict == "partial" and s is not None and len(partial) < MAX_PARTIAL:
             partial.append((cand, s))
     return None
+
+
+def _forward_first(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
+    """The candidates, those that edit something besides the backward first: a loss whose forward is off the kind's
+    reference is fixed only by an edit that brings its forward there (a `/ batch_size` its helper lost), which no
+    edit of the backward alone can do, however high the diagnosis ranks it."""
+    back = {line for sc in site.scopes if sc.role == "backward"
+            for line in range(sc.node.lineno, (sc.node.end_lineno or sc.node.lineno) + 1)}
+    yield from ((p, c) for p, c in candidates(site, report) if not all(e.start[0] in back for e in c))
+    yield from ((p, c) for p, c in candidates(site, report) if all(e.start[0] in back for e in c))
 
 
 def with_fixes(reports: list[LayerReport], entries: list[Entry], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
