@@ -35,6 +35,7 @@ from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.rebuild import Edit, apply
+from gradlab.fixes.statistics import sibling_axis_edits
 from gradlab.fixes.unread import unread_edits
 
 #: candidates the search for a two-slip layer may try: past where each one-slip layer's fix is found (within its first
@@ -360,6 +361,24 @@ class Sigmoid:
     "join-axis": Layer("lstm_step", join_edits, _LSTM.replace("np.hstack([dc * g", "np.vstack([dc * g"),
                        "np.vstack([dc * g", "np.hstack([dc * g",
                        "da @ Wh.T, dc * f, x.T @ da", "da @ Wh.T, dc, x.T @ da"),
+    # a layer norm whose variance is taken over the batch's axis beside a mean over the features
+    "sibling-axis": Layer("layernorm", sibling_axis_edits, """\
+def layernorm_forward(x, gamma, beta, ln_param):
+    mu = np.mean(x, axis=1, keepdims=True)
+    var = np.var(x, axis=0, keepdims=True)
+    inv = 1.0 / np.sqrt(var + ln_param.get("eps", 1e-5))
+    xhat = (x - mu) * inv
+    return gamma * xhat + beta, (xhat, inv, gamma)
+
+
+def layernorm_backward(dout, cache):
+    xhat, inv, gamma = cache
+    D = xhat.shape[1]
+    dxhat = dout * gamma
+    dx = inv / D * (D * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat * (dxhat * xhat).sum(axis=1, keepdims=True))
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+""", "var = np.var(x, axis=0, keepdims=True)", "var = np.var(x, axis=1, keepdims=True)",
+        "return dx, (dout * xhat).sum(axis=0)", "return dx, (dout * xhat).sum(axis=1)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

@@ -49,6 +49,7 @@ from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.stable import stable_edits
+from gradlab.fixes.statistics import sibling_axis_edits
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
@@ -80,7 +81,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
-                                     join_edits)
+                                     join_edits, sibling_axis_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

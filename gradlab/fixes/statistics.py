@@ -12,6 +12,8 @@ Offered when such reductions over one axis are in two functions or more, on at m
 An axis the function receives as an argument is left to its callers: where forward and backward hand one helper pair
 the same literal axis (`_normalise(x, 0, eps)` and `_normalise_back(dy, xhat, std, 0)`, each helper's parameter named
 for an axis), the callers' literals are moved together instead (`passed_axis_edits`).
+A normalisation's mean and variance are over the same axes: where one function takes them over two different ones
+(`xg.mean(axis=(1, 2, 3, 4))` beside `xg.var(axis=(2, 3, 4))`), each is offered the other's (`sibling_axis_edits`).
 Non-goal: a statistic indexed with `[:, None]` afterwards (its index would have to go too).
 """
 
@@ -21,11 +23,12 @@ import ast
 import inspect
 from collections.abc import Iterator
 
+from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.source import Site
 from gradlab.fixes.spans import Text
 
-__all__ = ["kept_axis_edits", "passed_axis_edits"]
+__all__ = ["kept_axis_edits", "passed_axis_edits", "sibling_axis_edits"]
 
 _AXES = ("0", "1", "-1", "(0, 2, 3)")
 _REDUCTIONS = {"sum", "mean", "max", "min", "var", "std"}
@@ -117,3 +120,36 @@ def _one_axis(value: ast.expr) -> int | None:
 
 def _names_an_axis(param: str) -> bool:
     return param.lower() in ("axis", "axes", "dim", "dims", "ax")
+
+
+_STATISTICS = {"mean", "var", "std"}
+
+
+def sibling_axis_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    t = ctx.text
+    mine = [(n, k) for n, k in _statistics(stmt, t)]
+    if not mine:
+        return
+    others = {t.of(k.value) for st in ast.walk(func) if isinstance(st, ast.stmt) and st is not stmt
+              for _, k in _statistics(st, t)}
+    for node, axis in mine:
+        for other in sorted(others - {t.of(axis.value)}):
+            yield (Edit(t.start(axis.value), t.end(axis.value), other,
+                        f"take the {_name(node)} over axis {other}, as the other statistics beside it", "axis"),)
+
+
+def _statistics(stmt: ast.stmt, t: Text) -> list[tuple[ast.Call, ast.keyword]]:
+    """The means, variances and standard deviations a simple statement takes, with their `axis` keyword."""
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+        return []
+    out = []
+    for n in ast.walk(stmt.value):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _STATISTICS:
+            axis = next((k for k in n.keywords if k.arg == "axis"), None)
+            if axis is not None and not isinstance(axis.value, ast.Name):
+                out.append((n, axis))
+    return out
+
+
+def _name(node: ast.Call) -> str:
+    return {"mean": "mean", "var": "variance", "std": "standard deviation"}[node.func.attr]  # type: ignore[attr-defined]
