@@ -34,6 +34,7 @@ from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
+from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.statistics import sibling_axis_edits
 from gradlab.fixes.unread import unread_edits
@@ -379,6 +380,21 @@ def layernorm_backward(dout, cache):
     return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
 """, "var = np.var(x, axis=0, keepdims=True)", "var = np.var(x, axis=1, keepdims=True)",
         "return dx, (dout * xhat).sum(axis=0)", "return dx, (dout * xhat).sum(axis=1)"),
+    # a time layer's upstream gradient turned time-major before it is flattened batch-major, as forward flattened x
+    "permute": Layer("temporal_affine", permute_edits, """\
+def temporal_affine_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w = cache
+    N, T, D = x.shape
+    g = dout.swapaxes(0, 1).reshape(N * T, -1)
+    dx = (g @ w.T).reshape(N, T, D)
+    dw = x.reshape(N * T, D).T @ g
+    return dx, dw, g.sum(axis=0)
+""", "g = dout.swapaxes(0, 1).reshape(N * T, -1)", "g = dout.reshape(N * T, -1)",
+        "dw = x.reshape(N * T, D).T @ g", "dw = g.T @ x.reshape(N * T, D)"),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

@@ -41,6 +41,7 @@ from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
+from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.powers import power_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
@@ -81,7 +82,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
-                                     join_edits, sibling_axis_edits)
+                                     join_edits, sibling_axis_edits, permute_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
