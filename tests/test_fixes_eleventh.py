@@ -31,6 +31,7 @@ from gradlab.fixes import search as search_module
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
+from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
@@ -395,6 +396,25 @@ def temporal_affine_backward(dout, cache):
     return dx, dw, g.sum(axis=0)
 """, "g = dout.swapaxes(0, 1).reshape(N * T, -1)", "g = dout.reshape(N * T, -1)",
         "dw = x.reshape(N * T, D).T @ g", "dw = g.T @ x.reshape(N * T, D)"),
+    # a batch norm whose variance's path is subtracted without the normalised input it projects on
+    "centre-projection": Layer("BatchNorm", centre_edits, """\
+class BatchNorm:
+    def __init__(self, gamma, beta, eps=1e-5):
+        self.gamma, self.beta, self.eps = gamma, beta, eps
+
+    def forward(self, x, train_flg=True):
+        mu = x.mean(axis=0)
+        self.inv = 1.0 / np.sqrt(x.var(axis=0) + self.eps)
+        self.xhat = (x - mu) * self.inv
+        return self.gamma * self.xhat + self.beta
+
+    def backward(self, dout):
+        self.dgamma = (dout * self.xhat).sum(axis=0)
+        self.dbeta = dout.sum(axis=0)
+        dxhat = dout * self.gamma
+        return self.inv * (dxhat - dxhat.mean(axis=0) - (dxhat * self.xhat).mean(axis=0))
+""", "- (dxhat * self.xhat).mean(axis=0))", "- self.xhat * (dxhat * self.xhat).mean(axis=0))",
+        "return self.inv * (", "return (1.0 / self.inv) * ("),
     # a layer norm whose forward and backward hand their helpers the batch's axis: a batch norm (samples coupled)
     "passed-axis": Layer("layernorm", None, """\
 def _standardise(x, axis, eps):

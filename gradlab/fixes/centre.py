@@ -6,7 +6,8 @@ times the reduction of their product: `(N * g - g.sum(axis=0) - xhat * (g * xhat
 one present, in its spelling (method or function, the same axis and `keepdims`, sum or mean, the same divisor
 after it: a mean written `np.sum(...) / D`):
 - `N * g - xhat * (g * xhat).sum(axis=0)`: the direct term `N * g` minus `g.sum(axis=0)` (the mean's path);
-- `N * g - g.sum(axis=0)`: minus `h * (g * h).sum(axis=0)` for an array forward stored (the variance's path).
+- `N * g - g.sum(axis=0)`: minus `h * (g * h).sum(axis=0)` for an array forward stored (the variance's path);
+- `N * g - g.sum(axis=0) - (g * h).sum(axis=0)`: the variance's path without the array it projects on, `h *` it.
 Non-goal: a dropped path in a backward written stage by stage (`dmu`, `dvar` on lines of their own).
 """
 
@@ -44,6 +45,14 @@ def centre_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit,
             inside = {id(n) for r in ast.walk(node.left) if _reduced(r, ctx) is not None for n in ast.walk(r)}
             direct = {n.id for n in ast.walk(node.left) if isinstance(n, ast.Name) and is_gradient(n.id) and
                       id(n) not in inside}
+            if isinstance(reduced, ast.BinOp) and isinstance(reduced.op, ast.Mult) and reduction is node.right:
+                # the variance's path subtracted without the normalised input it is projected on: `- (g * h).sum()`
+                # where `- h * (g * h).sum()` belongs
+                for h in sorted({t.of(n) for n in (reduced.left, reduced.right) if
+                                 isinstance(n, (ast.Name, ast.Attribute)) and not is_gradient(t.of(n))}):
+                    yield (t.replace(reduction, f"{h} * {t.of(reduction)}", 11,
+                                     f"multiply the variance's path by {h}, the array it projects on",
+                                     family="centre", need=needed_at(reduction, node)),)
             if isinstance(reduced, ast.BinOp) and isinstance(reduced.op, ast.Mult):
                 # the variance's path is there: the mean's, the reduction of the gradient alone, is not
                 for g in sorted(direct & {n.id for n in grads} - alone):
