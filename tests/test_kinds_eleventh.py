@@ -172,3 +172,49 @@ def test_the_rms_norm_is_found_under_its_usual_spellings(name):
 
     found = kind_for_class(name) or kind_for_stem(name)
     assert found is not None and found.name == "rmsnorm"
+
+
+#: each twin's slip and the code it must be given first
+POOLS = {"max_pool2d": ("max_pool", "misrouted"), "avg_pool2d": ("avg_pool", "scaled")}
+
+
+@pytest.mark.parametrize(("stem", "kind"), [
+    ("max_pool2d", "max_pool"), ("maxpool2d", "max_pool"), ("avg_pool2d", "avg_pool"), ("conv2d", "conv"),
+    # a count of axes the kind does not work over is no spelling of it
+    ("max_pool1d", None), ("conv1d", None), ("batchnorm2d", None), ("dropout2d", None),
+])
+def test_a_stem_with_pytorchs_dimension_count_is_its_kind_when_the_kind_works_over_that_many_axes(stem, kind):
+    from gradlab.kinds import kind_for_stem
+
+    found = kind_for_stem(stem)
+    assert (found.name if found else None) == kind
+
+
+def test_pooling_functions_taking_pytorchs_keywords_are_given_the_cases_window_by_name_and_square_windows():
+    from gradlab.cases.window_shapes import one_window_size
+    from gradlab.conventions.function_inputs import settings_in_place_of_dict
+    from gradlab.kinds import KINDS
+
+    found = _entries("pools_right.py")
+    assert {n: e.kind for n, e in found.items()} == {n: k for n, (k, _) in POOLS.items()}
+    forward = found["max_pool2d"].target[0]
+    assert settings_in_place_of_dict(forward, KINDS["max_pool"]) == ("pool_height", "stride", "pad")
+    assert one_window_size(found["max_pool2d"], KINDS["max_pool"])
+
+
+def test_a_convolution_taking_its_settings_as_numbers_is_not_given_them_by_name():
+    from gradlab.conventions.function_inputs import settings_in_place_of_dict
+    from gradlab.kinds import KINDS
+
+    def conv_forward(x, w, b, stride=1, padding=1):
+        return x, None
+
+    assert settings_in_place_of_dict(conv_forward, KINDS["conv"]) is None
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_a_keyword_pooling_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("pools_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("pools_wrong.py")[name], examples=10, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [POOLS[name][1]])

@@ -252,13 +252,14 @@ def test_the_import_time_limit_judges_code_made_at_run_time_by_the_code_running_
 
 
 def test_a_generic_pair_whose_forward_cannot_take_the_guessed_shape_is_set_aside_with_how_to_say_it(tmp_path):
-    # harshaygadekar/dl-from-scratch's max_pool2d_forward(x, kernel_size=2, stride=2, padding=0): no kind's name, one
-    # required argument, so checked at gradlab's guess x (N, D), where `n, c, h, w = x.shape` failed it as crashed
+    # as harshaygadekar/dl-from-scratch's max_pool2d_forward(x, kernel_size=2, stride=2, padding=0) was before
+    # max_pool2d was read as a max pooling (session 28): no kind's name, one required argument, so checked at
+    # gradlab's guess x (N, D), where `n, c, h, w = x.shape` failed it as crashed
     out = tmp_path / "check.json"
     main(["check", str(HERE / "generic_guess_refused"), "--no-fix-search", "--examples", "2", "--json", str(out)])
     doc = json.loads(out.read_text())
     assert {layer["name"]: layer["verdict"] for layer in doc["layers"]} == {"square": "pass"}
-    reason = {s["name"]: s["reason"] for s in doc["skipped"]}["max_pool2d"]
+    reason = {s["name"]: s["reason"] for s in doc["skipped"]}["peak2d"]
     assert "gradlab's guess" in reason and "# gradlab: kind=generic, x=(...)" in reason
 
 

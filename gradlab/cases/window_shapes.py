@@ -22,18 +22,22 @@ __all__ = ["one_window_size", "square_window"]
 
 #: constructor arguments holding a window's height, or its one size, and those holding its width; the names
 #: `gradlab.conventions.class_construction` gives the case's pool_h and pool_w to
-WINDOW_SIZE_NAMES = ("pool_h", "pool_height", "pool_size", "ph", "kernel_size")
+WINDOW_SIZE_NAMES = ("pool_h", "pool_height", "pool_size", "ph", "kernel_size", "size", "window_size", "window")
 WINDOW_WIDTH_NAMES = ("pool_w", "pool_width", "pw")
 
 
 def one_window_size(entry: Entry, kind: Kind) -> bool:
     """Whether `entry` is a class whose constructor takes one window size, for a kind whose cases draw a window's
     height and width (pool_h, pool_w) apart."""
-    if entry.convention != "class" or not isinstance(entry.target, type) or \
+    # a function pair's forward may take one size too, `max_pool2d_forward(x, kernel_size=2, stride=2)`
+    # (`gradlab.conventions.function_inputs.settings_in_place_of_dict` gives it the window's height)
+    target = entry.target[0] if entry.convention == "function" and isinstance(entry.target, tuple) else entry.target
+    if not (entry.convention == "class" and isinstance(target, type) or
+            entry.convention == "function" and inspect.isfunction(target)) or \
             not {"pool_h", "pool_w"} <= set(kind.hyper_args):
         return False
     try:
-        parameters = inspect.signature(entry.target).parameters.values()
+        parameters = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):  # a constructor written in C: nothing to read
         return False
     if any(p.kind is p.VAR_KEYWORD or p.name in WINDOW_WIDTH_NAMES for p in parameters):

@@ -263,8 +263,7 @@ def settings_in_place_of_dict(forward: Any, kind: Kind) -> tuple[str, ...] | Non
     by position (("eps",)): the dict's entries are given so, by the names forward spells them. None when forward has
     a place for the dict (a parameter that is required, or defaults to a dict or None, under another name), or the
     dict holds more than a layer's own settings (a geometry: the layer would compute something else)."""
-    if not kind.param_dict or kind.more_param_dicts or kind.positional_hyper or \
-            not set(kind.param_dict_keys) | set(kind.param_dict_fixed) <= _OWN_SETTINGS:
+    if not kind.param_dict or kind.more_param_dicts or kind.positional_hyper:
         return None
     try:
         params = list(signature(forward).parameters.values())
@@ -273,6 +272,8 @@ def settings_in_place_of_dict(forward: Any, kind: Kind) -> tuple[str, ...] | Non
     if any(p.kind is p.VAR_POSITIONAL for p in params):
         return None
     place = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1 + len(kind.params):]
+    if not set(kind.param_dict_keys) | set(kind.param_dict_fixed) <= _OWN_SETTINGS:
+        return _geometry_by_name(place, kind)
     named = []
     for p in place:
         key = _SETTING_NAMES.get(p.name.lower(), p.name.lower())
@@ -284,6 +285,38 @@ def settings_in_place_of_dict(forward: Any, kind: Kind) -> tuple[str, ...] | Non
     default = place[0].default
     own = default is not place[0].empty and default is not None and not isinstance(default, dict)
     return () if own else None
+
+
+#: what learners and PyTorch call a geometry setting, by the case's hyper-parameter it is: a pooling window's one
+#: size is its height, the width the same (`gradlab.cases.window_shapes` draws such a layer square windows)
+_GEOMETRY = {"kernel_size": "pool_h", "pool_size": "pool_h", "size": "pool_h", "window_size": "pool_h",
+             "window": "pool_h", "pool_h": "pool_h", "pool_height": "pool_h", "pool_w": "pool_w",
+             "pool_width": "pool_w", "stride": "stride", "strides": "stride", "padding": "pad", "pad": "pad"}
+
+
+def _geometry_by_name(place: list[Any], kind: Kind) -> tuple[str, ...] | None:
+    """The dict's keys for a pooling forward that takes the dict's geometry as arguments of their own, by the names
+    PyTorch and learners give them: `max_pool2d_forward(x, kernel_size=2, stride=2, padding=0)`, `maxpool_forward(X,
+    size=2, stride=2)`, each given the case's values in its place. None where one of the dict's settings has no
+    place (a padding may keep its default: the pooling kinds draw no padding) or the forward requires an argument
+    gradlab does not know. A pooling's only: a convolution taking `stride=1, padding=1` is as often written for a
+    bias of another shape (hipsternet's (F, 1)), and stays set aside as one taking its settings as numbers."""
+    key_of = {hyper: key for key, hyper in kind.param_dict_keys.items()}
+    if "pool_h" not in key_of:
+        return None
+    named: list[str] = []
+    for p in place:
+        hyper = _GEOMETRY.get(p.name.lower())
+        if hyper is None or hyper not in key_of or key_of[hyper] in named:
+            if p.default is p.empty:
+                return None
+            break  # what follows keeps its defaults
+        named.append(key_of[hyper])
+    covered = {kind.param_dict_keys[k] for k in named}
+    if "pool_h" in covered:
+        covered.add("pool_w")  # one size: a square window
+    needed = set(kind.param_dict_keys.values()) - {"pad"}
+    return tuple(named) if named and needed <= covered else None
 
 
 def loss_pair_kind(name: str) -> Kind | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gradlab.core.kind import Case, Kind, describe_spec
 from gradlab.kinds import (
     add_layer,
@@ -93,7 +95,7 @@ from gradlab.kinds import (
     time_softmax_with_loss,
     weight_sum,
 )
-from gradlab.kinds.names import name_words, spells, words_in_order
+from gradlab.kinds.names import name_words, spatial_dimensions, spells, words_in_order
 
 __all__ = ["KINDS", "Case", "Kind", "build_case", "describe_spec", "kind_for_class", "kind_for_loss_function",
            "kind_for_stem", "normalise_class_name"]
@@ -165,9 +167,20 @@ def kind_for_stem(stem: str) -> Kind | None:
         return found
     if stem.startswith("_"):
         return None  # a private helper (`_rnn_forward`) is a step of some layer, not a layer
+    bare = spatial_dimensions(stem)  # PyTorch's `max_pool2d`: the kind, when its input has that many spatial axes
+    if bare is not None and (kind := kind_for_stem(bare[0])) is not None and _input_rank(kind) == bare[1] + 2:
+        return kind
     # CS231n students' synonyms of a stem (`affine_batch_relu`, `affine_layer_relu`): its words in their order
     keys = words_in_order(name_words(stem))
     return next((k for k in KINDS.values() if keys & {s.replace("_", "") for s in k.function_stems}), None)
+
+
+def _input_rank(kind: Kind) -> int | None:
+    """How many axes the input of `kind`'s cases has ((N, C, H, W): 4), or None for a kind built from fixed specs."""
+    try:
+        return int(np.ndim(kind.case({"N": 2, **kind.batch_spec("function"), "seed": 0}).x))
+    except Exception:  # noqa: BLE001 - a kind without a batch spec: its rank is not known
+        return None
 
 
 def kind_for_loss_function(name: str) -> Kind | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["name_words", "spells", "words_in_order"]
+__all__ = ["name_words", "spatial_dimensions", "spells", "words_in_order"]
 
 #: camelCase and acronym boundaries: `BCEWithLogitsLoss` -> BCE, With, Logits, Loss; `BatchNorm1d` -> Batch, Norm1d
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*[a-z]*|[A-Z]+[0-9]*[a-z]?|[0-9]+[a-z]*")
@@ -80,3 +80,14 @@ def spells(target: str, words: Iterable[str]) -> bool:
         return False
 
     return bool(needed) and cover(0, tuple(sorted(needed)))
+
+
+#: PyTorch's spelling of how many spatial axes a layer works over, at the end of a name: `max_pool2d`, `conv1d`
+_DIMENSIONS = re.compile(r"^(?P<bare>[A-Za-z_]*[A-Za-z])_?(?P<count>[123])[dD]$")
+
+
+def spatial_dimensions(name: str) -> tuple[str, int] | None:
+    """`name` without its trailing dimension count, and the count: `max_pool2d` -> ("max_pool", 2); None for a name
+    that ends otherwise. The caller decides whether the kind the bare name spells works over that many axes."""
+    m = _DIMENSIONS.match(name)
+    return (m["bare"], int(m["count"])) if m else None
