@@ -44,7 +44,7 @@ def derivative_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
     for node in ast.walk(value):
         if not isinstance(node, (ast.BinOp, ast.Compare)) or _is_product(node) and _is_product(parents.get(id(node))):
             continue  # only whole products: `a * y * (1 - y)` parses as `(a * y) * (1 - y)`
-        factors = _factors(node) if _is_product(node) else [node]
+        factors: list[ast.expr] = _factors(node) if _is_product(node) else [node]
         found = _written(factors, t)
         if found is None:
             continue

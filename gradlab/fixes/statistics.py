@@ -87,13 +87,13 @@ def passed_axis_edits(site: Site) -> Iterator[tuple[Edit, ...]]:
             for param, value in given:
                 if _names_an_axis(param) and _one_axis(value) is not None:
                     found.setdefault(t.of(value), []).append((order, value))
-    for value, places in found.items():
+    for written, places in found.items():
         if len({order for order, _ in places}) < 2 or len({v.lineno for _, v in places}) > MAX_LINES:
             continue
         one = isinstance(places[0][1], ast.Tuple)  # `(0,)` stays a tuple: `(1,)`
         for new in (f"({a},)" if one else a for a in ("1", "-1", "0")):
-            if new != value:
-                why = f"take the statistics over axis {new} where {value} is, in forward and backward"
+            if new != written:
+                why = f"take the statistics over axis {new} where {written} is, in forward and backward"
                 yield tuple(Edit(t.start(v), t.end(v), new, why, "axis") for _, v in places)
 
 

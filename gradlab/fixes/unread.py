@@ -56,7 +56,7 @@ def unread_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
                 yield from _carries(stmt, slot.id, ctx, func)
                 for _name, join in _joins(ret, ctx, used, None, slot.id):
                     yield join
-    elif isinstance(stmt, ast.Expr) and _backward_call(stmt.value):
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _backward_call(stmt.value):
         flip = _reversal(stmt.value)
         for name, join in _joins(ret, ctx, used, _owner(stmt.value), flip=flip):
             yield _named(join, Edit(t.start(stmt), t.start(stmt), f"{name} = ", f"keep what the call returns as {name}",
