@@ -7,8 +7,11 @@ function, loops and vectorised) next to a correct twin that must still pass:
 - a normalisation's variance path reading x_hat where x - mean belongs (wrong-input, measured on the layer, before
   the kind's reading of the same numbers as a power of sigma);
 - a hidden state's gradient overwritten instead of accumulated (dropped-term: dout times a held array is missing);
-- a ReLU left out of an affine-ReLU sandwich, and a ReLU6 without its cap (missing-mask: gradient through outputs the
-  forward holds flat), beside an inverted mask and a mask read off dout, which stay misrouted."""
+- a ReLU left out of an affine-ReLU sandwich, and a clip without its cap (missing-mask: gradient through outputs the
+  forward holds flat), beside an inverted mask and a mask read off dout, which are not missing-mask;
+- a recurrent weight's gradient multiplying the new state where the previous one belongs, and an LSTM's cell tanh
+  computed once from the previous cell and read twice (wrong-input, by the recurrent kinds' reading);
+- the grader's sandbox naming a stored output read as the input as check does."""
 
 from __future__ import annotations
 
