@@ -218,3 +218,12 @@ def test_a_keyword_pooling_passes_when_right_and_its_twin_fails_with_the_right_c
     assert right.verdict in (PASS, WARN), right.bug_codes
     wrong = check_entry(_entries("pools_wrong.py")[name], examples=10, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [POOLS[name][1]])
+
+
+def test_a_convolution_reading_its_kernels_height_and_width_from_one_kernel_size_is_built_with_a_square_pair():
+    # CaiFeipeng/numpy-nn's Conv2D(in_channels, out_channels, kernel_size) reads kernel_size[0] and kernel_size[1]:
+    # given one number it raised, and retried with every size a shape it raised again; its kernel alone is a pair now
+    right = check_entry(_entries("convs_right.py")["Conv2D"], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN) and right.error is None, (right.bug_codes, right.error)
+    wrong = check_entry(_entries("convs_wrong.py")["Conv2D"], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["extra-batch-mean"])

@@ -90,20 +90,29 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
         obj = cls(*args, **kwargs)
     except TypeError as exc:
         # a constructor that unpacks a pair where gradlab gave one number (stride=None, then `sh, sw = stride`):
-        # built again with each window hyper-parameter as a pair
+        # built again with each window hyper-parameter as a pair, and a kernel's one size as a square's two
+        kernels: dict[str, Any] = {k: (v, v) for k, v in kwargs.items()
+                                   if k.lower() in SIZE_NAMES["kernel"] and isinstance(v, int)}
         pairs = {k: (v, case.hyper.get("pool_w", v)) if _HYPER_ALIASES[k] == "pool_h" else (v, v)
                  for k, v in kwargs.items() if _HYPER_ALIASES.get(k) in ("stride", "pool_h") and isinstance(v, int)}
+        pairs.update(kernels)
         # one that takes its sizes as shapes (`Dense(D_in=(784,), D_out=(10,))`, then `len(D_in)`): built again with
         # each size as a shape of one axis
         shapes = {k: (v,) for k, v in kwargs.items() if k.lower() in _ALL_SIZE_NAMES and isinstance(v, int)}
-        retry = pairs if "cannot unpack non-iterable int" in str(exc) else \
-            shapes if any(w in str(exc) for w in _NOT_A_SHAPE) else {}
-        if not retry:
+        unpacks, not_a_shape = "cannot unpack non-iterable int" in str(exc), any(w in str(exc) for w in _NOT_A_SHAPE)
+        # a kernel's one size as its (height, width) first: CaiFeipeng/numpy-nn's `Conv2D(in_channels, out_channels,
+        # kernel_size)` reads kernel_size[0] and kernel_size[1], and its channels stay numbers
+        retries: list[dict[str, Any]] = [pairs] if unpacks else [kernels, shapes] if not_a_shape else []
+        retries = [r for r in retries if r]
+        if not retries:
             raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
-        try:
-            obj = cls(*args, **{**kwargs, **retry})
-        except (Exception, SystemExit) as again:
-            raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
+        for i, retry in enumerate(retries):
+            try:
+                obj = cls(*args, **{**kwargs, **retry})
+                break
+            except (Exception, SystemExit) as again:
+                if i == len(retries) - 1:
+                    raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
     except (Exception, SystemExit) as exc:
         raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
     if not callable(getattr(obj, "forward", None)) and \
