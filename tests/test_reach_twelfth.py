@@ -83,6 +83,15 @@ def test_a_package_whose_top_folder_lacks_init_is_imported_with_its_two_level_re
     assert _verdicts(Path("cs231n"))["softmax_loss_vectorized"][0] == "fail"
 
 
+def test_a_package_without_any_init_is_imported_with_its_two_level_relative_imports(monkeypatch):
+    # neither cs231n/ nor classifiers/ holds an __init__.py (an upload that left them all out), and classifiers/
+    # imports `from ..layers import ...`: the file was imported one level up only, and its import failed
+    monkeypatch.chdir(HERE / "no_init_at_all")
+    assert _verdicts(Path("cs231n")) == {"affine_relu": ("pass", []), "affine": ("pass", [])}
+    monkeypatch.chdir(HERE / "no_init_at_all_buggy")
+    assert _verdicts(Path("cs231n"))["affine_relu"] == ("fail", ["missing-mask"])
+
+
 def test_a_layer_written_for_numpy_before_1_20_is_set_aside_with_the_reason_and_checked_once_it_runs():
     # its base class builds np.zeros(None) for a layer without weights: numpy 2 raises, so the layer is not the
     # one at fault; the same layer written for today's numpy is checked (its twin's bug is found)

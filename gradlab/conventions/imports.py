@@ -64,8 +64,15 @@ def package_of(path: Path) -> tuple[Path, str] | None:
         # a file importing relatively in a folder without __init__.py (a learner's copy of the second volume's
         # `common/`, `from .np import *`), or absolutely from its own folder's name where a module of that name
         # beside it would shadow the folder (loss/mse.py doing `from loss.loss import Loss`), is a module of that
-        # folder as a namespace package, as its notebooks and tests import it from the folder above
-        return folder.parent, f"{folder.name}.{path.stem}"
+        # folder as a namespace package, as its notebooks and tests import it from the folder above; one importing
+        # two levels up (a CS231n upload without any __init__.py: classifiers/cnn.py's `from ..layers import *`)
+        # is a module of the folder above that, and so on
+        parts, folder = [folder.name, path.stem], folder.parent
+        depth = max((level for f in path.parent.glob("*.py") for _, level in _imports(f)), default=0)
+        while depth > len(parts) - 1 and folder.name.isidentifier() and folder.parent != folder:
+            parts.insert(0, folder.name)
+            folder = folder.parent
+        return folder, ".".join(parts)
     # a folder whose name is no identifier (a clone's `numpy-nn/`) cannot be imported as a package, whatever
     # __init__.py it holds: its code is run from inside it (`from nn.dense import Dense` at its top), so the
     # package ends below it
