@@ -131,3 +131,29 @@ def test_a_demo_driving_a_layer_object_is_no_generic_function_and_a_function_of_
 
     assert checked("demo_driver") == ([("MulLayer", "pass")], ["show"])
     assert checked("demo_driver_buggy") == ([("scale", "fail")], [])
+
+
+@pytest.mark.parametrize(("waiting", "stopped"), [(True, False), (False, True)])
+def test_the_import_time_limit_owes_a_file_the_time_it_waited_for_a_processor(waiting, stopped, tmp_path, monkeypatch):
+    # a file of layers on a machine running 17 checks on 2 cores took over 20 s of wall time to import and was set
+    # aside; the time its thread spent queued for a processor (Linux's schedstat) is now added to its limit, up to
+    # LOADED_GRACE times; a file that used its time itself is still stopped
+    import importlib
+    import sys
+    import time
+
+    from gradlab.conventions import import_budget
+
+    (tmp_path / "queued_module.py").write_text("import time\nfor _ in range(4):\n    time.sleep(0.1)\ndone = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    started = time.monotonic()
+    monkeypatch.setattr(import_budget, "_time_queued", lambda: time.monotonic() - started if waiting else 0.0)
+    try:
+        if stopped:
+            with pytest.raises(import_budget.ImportTooSlow), import_budget.import_time_limit(0.1):
+                importlib.import_module("queued_module")
+        else:
+            with import_budget.import_time_limit(0.1):
+                assert importlib.import_module("queued_module").done
+    finally:
+        sys.modules.pop("queued_module", None)

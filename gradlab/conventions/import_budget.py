@@ -3,7 +3,8 @@
 A repository checked from its root holds files such as the textbook readers' `ch04/ex03_train.py`, which define a
 network class (so they may hold layers and are imported) and then train it, for minutes, when imported. The limit
 stops such an import and says what to do, so the layers in the other files are still checked. It stops the user's
-own code only: while an installed package is being imported (torch takes seconds, minutes on a loaded machine) the
+own code only, less the time it waited for a processor (a loaded machine slows the wall clock, not the work):
+while an installed package is being imported (torch takes seconds, minutes on a loaded machine) the
 stop waits, since a C extension stopped half-way through its import is left half-initialised in the process (every
 later `import torch` then fails, and the process can crash); installed code the user's code calls is given a
 shorter grace.
@@ -24,6 +25,9 @@ __all__ = ["IMPORT_SECONDS", "ImportTooSlow", "import_time_limit"]
 
 #: how long importing one file of a folder may run; a file of layers imports in well under a second
 IMPORT_SECONDS = 20.0
+#: at most how long, as a multiple of the limit, the stop waits for the user's own code on a loaded machine: as long
+#: as the importing thread waited for a processor in the meantime (many checks on two cores), up to this
+LOADED_GRACE = 6.0
 #: how much longer the stop waits, as a multiple of the limit, for an installed package's import the user's code
 #: started (torch's: seconds alone, minutes on a loaded machine) and for installed code the user's code called (a
 #: download, a library's training) to return to the user's code; and how often it looks again meanwhile
@@ -45,11 +49,14 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
         return
 
     waited = 0.0
+    queued = _time_queued()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal waited
         running = _running(frame)
-        grace = IMPORT_GRACE if running == "import" else INSTALLED_GRACE if running == "installed" else 0.0
+        # the user's own code is owed the time it spent waiting for a processor, not running
+        grace = IMPORT_GRACE if running == "import" else INSTALLED_GRACE if running == "installed" else \
+            min(LOADED_GRACE, (_time_queued() - queued) / seconds)
         if waited < grace * seconds:
             waited += LOOK_AGAIN_SECONDS
             signal.setitimer(signal.ITIMER_REAL, LOOK_AGAIN_SECONDS)
@@ -63,6 +70,17 @@ def import_time_limit(seconds: float = IMPORT_SECONDS) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _time_queued() -> float:
+    """Seconds this thread has spent ready to run but waiting for a processor (Linux's schedstat); 0 elsewhere."""
+    for path in ("/proc/thread-self/schedstat", "/proc/self/schedstat"):
+        try:
+            with open(path) as stat:
+                return int(stat.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue
+    return 0.0
 
 
 _INSTALLED = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
