@@ -1,4 +1,5 @@
-"""Correct layers of the kinds added in session 28: RMS normalisation as a class and as a function pair."""
+"""Correct layers of the kinds added in session 28: RMS normalisation and the transposed convolution, each as a class
+and as a function pair."""
 
 import numpy as np
 
@@ -40,3 +41,71 @@ def rmsnorm_backward(dout, cache):
 
 
 register_pair(rmsnorm_forward, rmsnorm_backward, kind="rmsnorm")
+
+
+@register("conv_transpose")
+class ConvTranspose2D:
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b = W, b
+        self.stride, self.pad = stride, pad
+        self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        s, p, k = self.stride, self.pad, self.W.shape[2]
+        N, C, H, W = x.shape
+        full = np.zeros((N, self.W.shape[1], (H - 1) * s + k, (W - 1) * s + k))
+        for i in range(H):
+            for j in range(W):
+                # each input value spreads its kernel over the output window it maps to
+                full[:, :, i * s:i * s + k, j * s:j * s + k] += np.tensordot(x[:, :, i, j], self.W, axes=([1], [0]))
+        self.full_shape = full.shape
+        return full[:, :, p:full.shape[2] - p, p:full.shape[3] - p] + self.b.reshape(1, -1, 1, 1)
+
+    def backward(self, dout):
+        s, p, k = self.stride, self.pad, self.W.shape[2]
+        dfull = np.zeros(self.full_shape)
+        dfull[:, :, p:self.full_shape[2] - p, p:self.full_shape[3] - p] = dout
+        N, C, H, W = self.x.shape
+        dx = np.zeros_like(self.x)
+        self.dW = np.zeros_like(self.W)
+        for i in range(H):
+            for j in range(W):
+                window = dfull[:, :, i * s:i * s + k, j * s:j * s + k]
+                dx[:, :, i, j] = np.tensordot(window, self.W, axes=([1, 2, 3], [1, 2, 3]))
+                self.dW += np.tensordot(self.x[:, :, i, j], window, axes=([0], [0]))
+        self.db = dout.sum(axis=(0, 2, 3))
+        return dx
+
+
+def conv_transpose_forward(x, w, b, conv_param):
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    k = w.shape[2]
+    out = np.zeros((N, w.shape[1], (H - 1) * stride + k, (W - 1) * stride + k))
+    for i in range(H):
+        for j in range(W):
+            spread = np.einsum("nc,cfab->nfab", x[:, :, i, j], w)
+            out[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += spread
+    out = out[:, :, pad:out.shape[2] - pad, pad:out.shape[3] - pad] + b[None, :, None, None]
+    return out, (x, w, conv_param)
+
+
+def conv_transpose_backward(dout, cache):
+    x, w, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    k = w.shape[2]
+    dfull = np.pad(dout, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dx = np.zeros_like(x)
+    dw = np.zeros_like(w)
+    for i in range(H):
+        for j in range(W):
+            window = dfull[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            dx[:, :, i, j] = np.einsum("nfab,cfab->nc", window, w)
+            dw += np.einsum("nc,nfab->cfab", x[:, :, i, j], window)
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
+
+
+register_pair(conv_transpose_forward, conv_transpose_backward, kind="conv_transpose")

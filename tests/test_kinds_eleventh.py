@@ -20,7 +20,7 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.fixes import find_fix
 from gradlab.kinds import kind_for_class
 
-NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence", "rmsnorm")
+NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence", "rmsnorm", "conv_transpose")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -227,3 +227,22 @@ def test_a_convolution_reading_its_kernels_height_and_width_from_one_kernel_size
     assert right.verdict in (PASS, WARN) and right.error is None, (right.bug_codes, right.error)
     wrong = check_entry(_entries("convs_wrong.py")["Conv2D"], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["extra-batch-mean"])
+
+
+def test_a_transposed_convolution_built_from_its_sizes_passes_when_right_and_its_twin_fails_with_the_right_code():
+    # filters kept (out, in, k, k), as a convolution over the dilated input keeps them: checked on its own forward
+    found = _entries("deconv_right.py")
+    assert {n: e.kind for n, e in found.items()} == {"ConvTranspose2D": "conv_transpose"}
+    right = check_entry(found["ConvTranspose2D"], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("deconv_wrong.py")["ConvTranspose2D"], examples=10, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["scaled"])
+
+
+@pytest.mark.parametrize("name", ["ConvTranspose2D", "ConvTranspose2d", "TransposedConv2D", "Deconv2D",
+                                  "Conv2DTranspose", "conv_transpose", "conv_transpose2d"])
+def test_the_transposed_convolution_is_found_under_its_usual_spellings(name):
+    from gradlab.kinds import kind_for_stem
+
+    found = kind_for_class(name) or kind_for_stem(name)
+    assert found is not None and found.name == "conv_transpose"

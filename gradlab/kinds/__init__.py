@@ -34,6 +34,7 @@ from gradlab.kinds import (
     conv_channels_last,
     conv_relu,
     conv_relu_pool,
+    conv_transpose,
     conv_untied_bias,
     dropout,
     elu,
@@ -112,7 +113,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
            huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
-           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm)
+           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm, conv_transpose)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
