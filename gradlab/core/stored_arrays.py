@@ -97,7 +97,7 @@ def misread_gradients(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, target: 
     layer put back by `reset` before each forward; the pairs whose backward raises or returns no gradient are left out.
     What `with_each_stored_array_misread` asks of a layer in this process, and the grader's sandbox of the layer it
     holds."""
-    names = _cache_names(getattr(layer, "bwd", None))
+    names = _cache_names(getattr(_unwrapped(layer), "bwd", None))
     for read, belongs in _pairs(layer, x, t, reset)[:max_pairs]:
         g = _backward_with(layer, x, t, G, target, reset, read, partial(_follow, path=belongs))
         if g is not None:
@@ -113,7 +113,7 @@ def case_array_gradients(layer: Any, x: np.ndarray, t: Any, G: np.ndarray, targe
     """(read, belongs, the target's gradient) with each stored array's values replaced by the case's input x or the
     forward's output (or their transposes, for a user's layout with samples as columns) where the shapes match and
     the values differ; the layer put back by `reset` before each forward."""
-    names = _cache_names(getattr(layer, "bwd", None))
+    names = _cache_names(getattr(_unwrapped(layer), "bwd", None))
     stored = _stored_after_forward(layer, x, t, reset)
     if not stored:
         return
@@ -152,11 +152,12 @@ def user_names(layer: Any) -> dict[int, str]:
     item of what backward unpacks (`x, w, b = cache`, `x, h_prev, h_next = self.cache`) by the name it unpacks it
     into, else as `cache[1]`, `cache['xc']` or `self.cache[1]` (the first path the walk meets, so the shortest). One
     walk of the layer (`_arrays`) serves this and the substitutions."""
-    names = _cache_names(getattr(layer, "bwd", None))
-    unpacked = _attribute_unpacking(getattr(layer, "obj", None))
+    base = _unwrapped(layer)
+    names = _cache_names(getattr(base, "bwd", None))
+    unpacked = _attribute_unpacking(getattr(base, "obj", None))
     found: dict[int, str] = {}
     for root in _USERS:  # walked from each: an array the adapter holds too (a parameter) is named as the user holds it
-        for inner, a in _arrays(getattr(layer, root[1:], None)):
+        for inner, a in _arrays(getattr(base, root[1:], None)):
             path = (root, *inner)
             found.setdefault(id(a), unpacked.get(path[1:]) or _spelled(path, names))
     params = getattr(layer, "params", None)
@@ -285,10 +286,24 @@ def _cache_names(backward: Any) -> dict[int, str]:
     return {}
 
 
+def _unwrapped(layer: Any) -> Any:
+    """The adapter that holds the user's object or cache: a layout's adapter (samples as columns) wraps it as
+    `inner`."""
+    for _ in range(MAX_DEPTH):
+        inner = getattr(layer, "inner", None)
+        if inner is None or not hasattr(inner, "forward"):
+            break
+        layer = inner
+    return layer
+
+
 def _spelled(path: Path, names: dict[int, str]) -> str:
     """The array as the user's code holds it: the user's object's attribute as `self.x`; an item of a function's
-    cache by the name its backward unpacks it into (`x_hat`), else as `cache[3]` or `cache['x']`."""
+    cache by the name its backward unpacks it into (`x_hat`), else as `cache[3]` or `cache['x']`. A layout's
+    wrapping adapter (`inner`) is no part of it."""
     steps = list(path)
+    while steps and steps[0] == ".inner":
+        steps = steps[1:]
     if steps and steps[0] == ".obj":  # the class-style adapter keeps the user's object as `obj`
         steps[0] = "self"
     elif steps and steps[0] == ".cache":
