@@ -143,17 +143,19 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
     explain = ctx.kind.explain
     if g.passed or explain is None or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
         return g
-    # measured on the layer (another sample joined; a stored array put in another's place made backward right):
-    # stronger than a pattern in the numbers, which for a normalisation's x_hat read where x - mean belongs is also
-    # a power of sigma off
-    if g.bug_code in ("couples-samples", "wrong-input"):
+    if g.bug_code == "couples-samples":  # measured on the layer (another sample joined): stronger than a pattern
         return g
     target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
     if target is None:
         return g
     more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
     found = explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
-    return g if found is None else replace(g, bug_code=found[0], diagnosis=found[1])
+    # a wrong input measured on the layer (a stored array put in another's place made backward right) is stronger
+    # than another code read in the numbers, which for a normalisation's x_hat read where x - mean belongs is also a
+    # power of sigma off; the kind's own wrong-input says it in the kind's words
+    if found is None or (g.bug_code == "wrong-input" and found[0] != "wrong-input"):
+        return g
+    return replace(g, bug_code=found[0], diagnosis=found[1])
 
 
 def _forward(ctx: CheckContext) -> bool:
