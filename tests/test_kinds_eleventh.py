@@ -246,3 +246,21 @@ def test_the_transposed_convolution_is_found_under_its_usual_spellings(name):
 
     found = kind_for_class(name) or kind_for_stem(name)
     assert found is not None and found.name == "conv_transpose"
+
+
+@pytest.mark.parametrize(("name", "role"), [
+    ("input_d", "in"), ("output_d", "out"), ("in_dimension", "in"), ("n_inp", "in"), ("output_units", "out"),
+    ("in_features", "in"), ("inputs_shape", None), ("outcome", None), ("dropout", None),
+])
+def test_a_constructors_size_is_read_by_its_in_or_out_word_and_a_size_word(name, role):
+    from gradlab.conventions.class_construction import _named_role
+
+    assert _named_role(name, ("in", "out")) == role
+
+
+def test_a_dense_layer_built_from_abbreviated_sizes_passes_when_right_and_its_twin_fails_with_the_right_code():
+    # CaiFeipeng/numpy-nn's Linear(input_d, output_d, use_bias) was given the arrays and raised: not checked
+    right = check_entry(_entries("sizes_right.py")["Linear"], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN) and right.error is None, (right.bug_codes, right.error)
+    wrong = check_entry(_entries("sizes_wrong.py")["Linear"], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["wrong-reduction"])

@@ -62,6 +62,20 @@ SIZE_NAMES = {
     "dim": ("embedding_dim", "embed_dim", "dim", "d_model", "wordvec_size", "output_dim", "hidden_size"),
 }
 _ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
+#: the sizes in and out as learners abbreviate them beyond the lists above: `input_d`, `output_d` (CaiFeipeng/numpy-nn's
+#: Linear), `in_dimension`, `n_inp`: a word for in or out, then one for a size, each optional but the first
+_SIZE_WORDS = r"_?(d|dim|dims|dimension|size|features|units|nodes|neurons|channels)?"
+_SPELLED_ROLES = {"in": re.compile(rf"^(n_|num_)?(in|inp|input){_SIZE_WORDS}$"),
+                  "out": re.compile(rf"^(n_|num_)?(out|outp|output){_SIZE_WORDS}$")}
+
+
+def _named_role(name: str, roles: Any) -> str | None:
+    """The role among `roles` (a kind's sizes) a constructor argument named `name` (lower case) is: by the lists of
+    SIZE_NAMES, else by the in/out spellings above."""
+    listed = next((r for r in roles if name in SIZE_NAMES.get(r, ())), None)
+    if listed is not None:
+        return listed
+    return next((r for r in roles if r in _SPELLED_ROLES and _SPELLED_ROLES[r].match(name)), None)
 #: the constructor arguments gradlab fills from the case's sizes and hyper-parameters, never an array
 SIZE_AND_HYPER_NAMES = frozenset(_ALL_SIZE_NAMES | set(_HYPER_ALIASES))
 #: constructor arguments for the shape of one sample, and for a window's (height, width)
@@ -170,10 +184,10 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     kwargs: dict[str, Any] = {}
     lr_name = None
     sizes = dict(kind.sizes(case)) if kind.sizes is not None and not by_array else {}
-    unnamed_roles = [r for r in sizes if not any(p.name.lower() in SIZE_NAMES.get(r, ()) for p in positional)]
+    unnamed_roles = [r for r in sizes if not any(_named_role(p.name.lower(), (r,)) for p in positional)]
     for p in positional[len(args):]:
         lower = p.name.lower()
-        role = next((r for r in sizes if lower in SIZE_NAMES.get(r, ())), None)
+        role = _named_role(lower, sizes)
         if role is not None:
             if role == "kernel":  # one size for both axes: square filters only
                 refuse_other_kernels(cls.__name__, p.name, case)
@@ -241,7 +255,7 @@ def _takes_sizes(positional: list[inspect.Parameter], kind: Kind, case: Case) ->
         return False
     roles = [r for r in kind.sizes(case) if r != "kernel"]  # a kernel size alone is a pool's or a hyper-parameter
     names = {p.name.lower() for p in positional}
-    if any(names & set(SIZE_NAMES.get(r, ())) for r in roles):
+    if any(_named_role(n, roles) for n in names):
         return True
     aliases = {a.lower() for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
     required = [p for p in positional if p.default is p.empty]
