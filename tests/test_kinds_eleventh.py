@@ -181,7 +181,9 @@ POOLS = {"max_pool2d": ("max_pool", "misrouted"), "avg_pool2d": ("avg_pool", "sc
 @pytest.mark.parametrize(("stem", "kind"), [
     ("max_pool2d", "max_pool"), ("maxpool2d", "max_pool"), ("avg_pool2d", "avg_pool"), ("conv2d", "conv"),
     # a count of axes the kind does not work over is no spelling of it
-    ("max_pool1d", None), ("conv1d", None), ("batchnorm2d", None), ("dropout2d", None),
+    ("max_pool1d", None), ("conv1d", None), ("dropout2d", None),
+    # its class name, the spatial batch norm's, not the 2-D batch norm the bare stem names
+    ("batchnorm2d", "spatial_batchnorm"),
 ])
 def test_a_stem_with_pytorchs_dimension_count_is_its_kind_when_the_kind_works_over_that_many_axes(stem, kind):
     from gradlab.kinds import kind_for_stem
@@ -264,3 +266,23 @@ def test_a_dense_layer_built_from_abbreviated_sizes_passes_when_right_and_its_tw
     assert right.verdict in (PASS, WARN) and right.error is None, (right.bug_codes, right.error)
     wrong = check_entry(_entries("sizes_wrong.py")["Linear"], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["wrong-reduction"])
+
+
+@pytest.mark.parametrize(("stem", "kind"), [
+    ("fc", "affine"), ("dense", "affine"), ("fully_connected", "affine"),
+    # no kind's class name, a loss (a function alone, never a pair), a composite in the wrong order: unknown
+    ("bn", None), ("mse", None), ("relu_fc", None), ("layer", None), ("model", None),
+])
+def test_a_class_name_written_as_a_function_stem_is_that_kind(stem, kind):
+    from gradlab.kinds import kind_for_stem
+
+    found = kind_for_stem(stem)
+    assert (found.name if found else None) == kind
+
+
+def test_a_pair_named_for_its_class_passes_when_right_and_its_twin_fails_with_the_right_code():
+    # wiseodd/hipsternet's fc_forward(X, W, b) / fc_backward(dout, cache) were 'not a layer name gradlab knows'
+    right = check_entry(_entries("stems_right.py")["fc"], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("stems_wrong.py")["fc"], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["extra-batch-mean"])

@@ -171,6 +171,11 @@ def kind_for_stem(stem: str) -> Kind | None:
     bare = spatial_dimensions(stem)  # PyTorch's `max_pool2d`: the kind, when its input has that many spatial axes
     if bare is not None and (kind := kind_for_stem(bare[0])) is not None and _input_rank(kind) == bare[1] + 2:
         return kind
+    # a class name written as a stem (hipsternet's `fc_forward(X, W, b)`, a `dense_forward`): the kind of that name,
+    # when it is written as functions somewhere (it has stems of its own) and is no loss (a loss is a function alone)
+    named = kind_for_class(stem)
+    if named is not None and named.function_stems and not named.is_loss:
+        return named
     # CS231n students' synonyms of a stem (`affine_batch_relu`, `affine_layer_relu`): its words in their order
     keys = words_in_order(name_words(stem))
     return next((k for k in KINDS.values() if keys & {s.replace("_", "") for s in k.function_stems}), None)
