@@ -70,9 +70,10 @@ def sentence(h: Hypothesis, target: str) -> str:
     site = h.sites[0]
     right = ", ".join(s.formula("post", s.post) for s in h.sites)
     if len(h.sites) > 1 and any(s.activation is None for s in h.sites):
-        wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
-        return (f"d{target} is wrong because {site.post} is computed from {h.arrays[0]}, where it belongs from "
-                f"{site.pre}, in every place backward reads it ({wrote}): write {right}")
+        wrote = " and ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
+        right = " and ".join(s.formula("post", s.post) for s in h.sites)
+        return (f"d{target} is wrong because {site.post} is computed from {h.arrays[0]} instead of {site.pre}, in "
+                f"every place backward reads it: {wrote} should be {right}")
     if len(h.sites) > 1:
         wrote = ", ".join(s.formula(h.form, n) for s, n in zip(h.sites, h.arrays))
         said = ("computed from the pre-activations, where the outputs belong" if h.form == "post"
