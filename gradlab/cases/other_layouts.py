@@ -23,7 +23,7 @@ from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_L
 from gradlab.core.results import LayerReport
 from gradlab.kinds import Kind
 
-__all__ = ["crashed_on_batches", "in_columns", "sample_conventions", "unbatched"]
+__all__ = ["crashed_on_batches", "in_columns", "in_rows", "sample_conventions", "unbatched"]
 
 Run = Callable[[Entry], LayerReport]
 
@@ -56,6 +56,25 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
                 shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
                 return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
     return unbatched(entry, kind, run)
+
+
+def in_rows(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | None:
+    """`entry` without the course convention its name gave it (deeplearning.ai's `linear_forward`: samples as columns,
+    W (out, in), mean gradients), in the rows layout, and its report, if it runs so; None when its options are not a
+    course's or it does not run that way either. A learner's own `linear_forward(X, W, b)` for X (B, D_in) that
+    checks its shapes refuses every case of the course's layout: its name is the course's, its layout is not."""
+    stem = entry.name.split("[", 1)[0]
+    course = kind.course_stems.get(stem)
+    if not course or any(entry.options.get(k) != v for k, v in course.items()):
+        return None
+    candidate = replace(entry, options={k: v for k, v in entry.options.items() if k not in course})
+    try:
+        report = run(candidate)
+    except Exception:  # noqa: BLE001 - the course layout's report stands; this was only a second opinion
+        return None
+    if not _ran(report) or (report.not_run or "").startswith("rejected every case"):
+        return None
+    return candidate, replace(report, detected_layout="rows, W (in, out): not the course's columns its name suggests")
 
 
 def unbatched(entry: Entry, kind: Kind, run: Run, *, refused_batches: bool = False) -> tuple[Entry, LayerReport] | None:

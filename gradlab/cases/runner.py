@@ -22,7 +22,7 @@ from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
 from gradlab.cases.more_precise import failing_size, more_precise
-from gradlab.cases.other_layouts import crashed_on_batches, in_columns, unbatched
+from gradlab.cases.other_layouts import crashed_on_batches, in_columns, in_rows, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
@@ -116,6 +116,9 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     elif (report.not_run or "").startswith(REJECTED_EVERY_CASE) and not {"layout", "samples"} & set(entry.options):
         # a layer that refuses every batch may take one sample with no batch axis (scipy's correlate2d on x[j])
         found = unbatched(entry, kind, run, refused_batches=True)
+    elif (report.not_run or "").startswith(REJECTED_EVERY_CASE):
+        # a name that gave it a course's layout (linear_forward: deeplearning.ai's columns) it does not follow
+        found = in_rows(entry, kind, run)
     if found is not None:
         entry, report = found
     hints = layout_hints(entry)
