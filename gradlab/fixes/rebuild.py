@@ -51,7 +51,9 @@ def apply(text: str, edits: tuple[Edit, ...]) -> str:
     for e in sorted(edits, key=lambda e: e.start, reverse=True):
         a = starts[e.start[0] - 1] + e.start[1]
         b = starts[e.end[0] - 1] + e.end[1]
-        text = text[:a] + e.new + text[b:]
+        # a line added after the last one, in a file that does not end its last line (an editor's choice): end it
+        new = "\n" + e.new if a == len(text) and text and not text.endswith("\n") and e.new.endswith("\n") else e.new
+        text = text[:a] + new + text[b:]
     return text
 
 

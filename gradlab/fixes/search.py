@@ -243,14 +243,19 @@ def _pairs(partial: list[tuple[tuple[Edit, ...], Screen]], original: Screen, don
 def _verified(site: Site, entry: Entry, cand: tuple[Edit, ...], search: _Search) -> FixResult:
     new = apply(site.text, cand)
     shown = _shown_path(str(site.path))
-    diff = "".join(difflib.unified_diff(site.text.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=shown, tofile=shown, n=1))
+    diff = "".join(_marked(line) for line in difflib.unified_diff(
+        site.text.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=shown, tofile=shown, n=1))
     whys = list(dict.fromkeys(e.why for e in cand))
     outcome = "its forward now matches the reference layer" if search.forward_changed else "its forward is unchanged"
     explanation = f"{'; '.join(whys)}: with it, every gradient of {entry.name} passes and {outcome}"
     return FixResult("verified", file=shown, diff=diff, lines=tuple(changed_lines(site.text, new)),
                      explanation=explanation, tried=search.tried, new_text=new,
                      old_digest=hashlib.sha256(site.text.encode("utf-8")).hexdigest(), path=str(site.path))
+
+
+def _marked(line: str) -> str:
+    """A diff line as `patch` reads it: a last line without its newline is followed by the marker that says so."""
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 def _shown_path(path: str) -> str:

@@ -107,6 +107,8 @@ class Text:
         return node.end_lineno, self._char(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
     def between(self, a: tuple[int, int], b: tuple[int, int]) -> str:
+        if a == b:  # an insertion, possibly after the text's last line (a family adding a statement at the end)
+            return ""
         if a[0] == b[0]:
             return self.lines[a[0] - 1][a[1]:b[1]]
         middle = "".join(self.lines[a[0]:b[0] - 1])
