@@ -21,6 +21,8 @@ def describe(fix: FixResult | None, name: str, apply_hint: str | None = None) ->
     """The lines printed under a failing layer: the verified diff, or that none was found."""
     if fix is None or fix.status == "not-searched":
         return []
+    if fix.status != "verified" and fix.tried == 0 and fix.explanation:  # the search stopped before a candidate
+        return [f"  {fix.explanation}"]
     if fix.status != "verified" and fix.tried == 0:  # nothing of the user's to edit was found
         return ["  no fix searched: the code that computes this gradient is not in a file gradlab can edit (a "
                 "class built at run time, a backward inherited from another module); the diagnosis above still "

@@ -221,8 +221,19 @@ def _forward_first(site: Site, report: LayerReport) -> Iterator[tuple[bool, tupl
 def with_fixes(reports: list[LayerReport], entries: list[Entry], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
                budget: int = MAX_CANDIDATES) -> list[LayerReport]:
     """`reports` (of `entries`, in the same order) with the fix of every failing one searched."""
-    return [replace(r, fix=find_fix(e, r, examples=examples, seed=seed, budget=budget)) if r.verdict == FAIL else r
+    return [replace(r, fix=_searched(e, r, examples, seed, budget)) if r.verdict == FAIL else r
             for r, e in zip(reports, entries, strict=True)]
+
+
+def _searched(entry: Entry, report: LayerReport, examples: int, seed: int, budget: int) -> FixResult | None:
+    """`find_fix`, where an error of the search's own (gradlab's, not the user's code: the candidates run inside
+    the check, which catches those) costs the layer its fix only, never the verdict or the other layers' reports."""
+    try:
+        return find_fix(entry, report, examples=examples, seed=seed, budget=budget)
+    except Exception as exc:  # noqa: BLE001 - any fault of the search: the diagnosis already stands
+        return FixResult("none-found", tried=0, explanation=(
+            f"no fix searched: the fix search stopped on an error of gradlab's own ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); the verdict and diagnosis above stand (please report it with this file)"))
 
 
 def _pairs(partial: list[tuple[tuple[Edit, ...], Screen]], original: Screen, done: int) -> Iterator[tuple[Edit, ...]]:
