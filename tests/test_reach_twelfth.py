@@ -104,14 +104,6 @@ def test_a_layer_written_for_numpy_before_1_20_is_set_aside_with_the_reason_and_
     assert _verdicts(HERE / "none_shape_buggy")["Sigmoid"][0] == "fail"
 
 
-def test_a_loss_function_returning_a_name_assigned_one_value_is_a_helper_and_one_returning_a_pair_is_checked():
-    # `loss = _reduce(loss, how); return loss`: the value alone (a model's backward has the gradient), failed as
-    # crashed ("returned ndarray, expected (loss, dx)") before; the twin returns (loss, dx) and is checked
-    outcome = check_paths([HERE / "loss_value_only"], examples=3, seed=0)
-    assert outcome.reports == [] and [n for n, why in outcome.skipped if "returns only the loss" in why] == ["mse_loss"]
-    assert _verdicts(HERE / "loss_value_only_buggy") == {"mse_loss": ("fail", ["missing-batch-mean"])}
-
-
 @pytest.mark.parametrize(("folder", "verdict"), [("own_cost_net", "pass"), ("own_cost_net_buggy", "fail")])
 def test_a_nielsen_network_is_judged_with_the_cost_its_own_method_declares(folder, verdict, tmp_path):
     # loss_function(y_true, y_pred) is the labels' log-likelihood and its derivative branch the delta a - y of the

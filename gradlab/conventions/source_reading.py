@@ -124,38 +124,10 @@ def returns_loss_only(fn: Callable[..., Any]) -> bool:
     node = tree.body[0] if tree.body else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    own = _own_nodes(node)
-    returns = [r for r in own if isinstance(r, ast.Return) and r.value is not None]
-    # a bare name might hold a pair: only values that are plainly one number count, and a name every assignment
-    # gives one (`loss = aggregate(loss, how); return loss`)
+    returns = [r for r in _own_nodes(node) if isinstance(r, ast.Return) and r.value is not None]
+    # a bare name might hold a pair: only values that are plainly one number count
     plain = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant, ast.Subscript, ast.Attribute)
-
-    def one_value(value: ast.expr) -> bool:
-        if isinstance(value, plain):
-            return True
-        if not isinstance(value, ast.Name):
-            return False
-        given = [a.value for a in own if isinstance(a, ast.Assign) and
-                 any(isinstance(t, ast.Name) and t.id == value.id for t in a.targets)]
-        # unpacked into it, or assigned a name again, it may hold anything: not plainly one value
-        unpacked = any(isinstance(a, (ast.Assign, ast.For, ast.With)) and value.id in _names_unpacked(a)
-                       for a in own)
-        return bool(given) and not unpacked and all(isinstance(v, plain) for v in given)
-
-    return bool(returns) and all(r.value is not None and one_value(r.value) for r in returns)
-
-
-def _names_unpacked(node: ast.AST) -> set[str]:
-    """The names a statement binds by unpacking (`a, b = ...`, `for a, b in ...`, `with ... as (a, b)`)."""
-    targets: list[ast.expr] = []
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.For):
-        targets = [node.target]
-    elif isinstance(node, ast.With):
-        targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
-    return {n.id for t in targets if isinstance(t, (ast.Tuple, ast.List)) for n in ast.walk(t)
-            if isinstance(n, ast.Name)}
+    return bool(returns) and all(isinstance(r.value, plain) for r in returns)
 
 
 #: what a backward that turns one label encoding into the other writes (np.eye(C)[t], argmax, a shape test)
