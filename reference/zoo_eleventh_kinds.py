@@ -1,5 +1,6 @@
-"""Buggy layers of the kinds added in session 28 (RMS normalisation, the transposed convolution): each a copy of its
-correct counterpart in `eleventh_kinds.py` with ONE bug, registered with the bug code gradlab must diagnose."""
+"""Buggy layers of the kinds added in session 28 (RMS normalisation, the transposed convolution, multi-head
+attention): each a copy of its correct counterpart in `eleventh_kinds.py` with ONE bug, registered with the bug code
+gradlab must diagnose."""
 
 import numpy as np
 
@@ -130,3 +131,90 @@ def conv_transpose_backward_dw_overwritten(dout, cache):
 register_pair(conv_transpose_forward, conv_transpose_backward_dw_overwritten, kind="conv_transpose",
               bug="dropped-term", name="conv_transpose_dw_overwritten",
               note="dw the last input position's share alone: the others overwritten")
+
+
+def _softmax_rows(s):
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@register("multihead_attention", bug="transposed", note="dWo = dout.T @ joined where joined.T @ dout belongs")
+class MultiHeadAttentionDwoTransposed:
+    def __init__(self, Wq, Wk, Wv, Wo, num_heads):
+        self.Wq, self.Wk, self.Wv, self.Wo = Wq, Wk, Wv, Wo
+        self.h = num_heads
+        self.dWq = self.dWk = self.dWv = self.dWo = None
+
+    def _split(self, a):
+        N, T, D = a.shape
+        return a.reshape(N, T, self.h, D // self.h).transpose(0, 2, 1, 3)
+
+    def _join(self, a):
+        N, h, T, d = a.shape
+        return a.transpose(0, 2, 1, 3).reshape(N, T, h * d)
+
+    def forward(self, x):
+        self.x = x
+        self.q, self.k, self.v = (self._split(x @ W) for W in (self.Wq, self.Wk, self.Wv))
+        self.scale = 1.0 / np.sqrt(self.q.shape[-1])
+        self.a = _softmax_rows(self.q @ self.k.transpose(0, 1, 3, 2) * self.scale)
+        self.joined = self._join(self.a @ self.v)
+        return self.joined @ self.Wo
+
+    def backward(self, dout):
+        D = self.x.shape[-1]
+        self.dWo = dout.reshape(-1, D).T @ self.joined.reshape(-1, D)  # BUG: the product's factors swapped
+        dctx = self._split(dout @ self.Wo.T)
+        da = dctx @ self.v.transpose(0, 1, 3, 2)
+        dv = self.a.transpose(0, 1, 3, 2) @ dctx
+        # softmax's Jacobian on each row: a * (da - sum(a * da))
+        ds = self.a * (da - np.sum(self.a * da, axis=-1, keepdims=True)) * self.scale
+        dq, dk = ds @ self.k, ds.transpose(0, 1, 3, 2) @ self.q
+        flat_x = self.x.reshape(-1, D)
+        dx = 0
+        for name, g, W in (("dWq", dq, self.Wq), ("dWk", dk, self.Wk), ("dWv", dv, self.Wv)):
+            g = self._join(g)
+            setattr(self, name, flat_x.T @ g.reshape(-1, D))
+            dx = dx + g @ W.T
+        return dx
+
+
+@register("multihead_attention", bug="extra-batch-mean", note="dWo divided by the batch")
+class MultiHeadAttentionDwoMean:
+    def __init__(self, Wq, Wk, Wv, Wo, num_heads):
+        self.Wq, self.Wk, self.Wv, self.Wo = Wq, Wk, Wv, Wo
+        self.h = num_heads
+        self.dWq = self.dWk = self.dWv = self.dWo = None
+
+    def _split(self, a):
+        N, T, D = a.shape
+        return a.reshape(N, T, self.h, D // self.h).transpose(0, 2, 1, 3)
+
+    def _join(self, a):
+        N, h, T, d = a.shape
+        return a.transpose(0, 2, 1, 3).reshape(N, T, h * d)
+
+    def forward(self, x):
+        self.x = x
+        self.q, self.k, self.v = (self._split(x @ W) for W in (self.Wq, self.Wk, self.Wv))
+        self.scale = 1.0 / np.sqrt(self.q.shape[-1])
+        self.a = _softmax_rows(self.q @ self.k.transpose(0, 1, 3, 2) * self.scale)
+        self.joined = self._join(self.a @ self.v)
+        return self.joined @ self.Wo
+
+    def backward(self, dout):
+        D = self.x.shape[-1]
+        self.dWo = self.joined.reshape(-1, D).T @ dout.reshape(-1, D) / len(dout)  # BUG: the samples' shares add up
+        dctx = self._split(dout @ self.Wo.T)
+        da = dctx @ self.v.transpose(0, 1, 3, 2)
+        dv = self.a.transpose(0, 1, 3, 2) @ dctx
+        # softmax's Jacobian on each row: a * (da - sum(a * da))
+        ds = self.a * (da - np.sum(self.a * da, axis=-1, keepdims=True)) * self.scale
+        dq, dk = ds @ self.k, ds.transpose(0, 1, 3, 2) @ self.q
+        flat_x = self.x.reshape(-1, D)
+        dx = 0
+        for name, g, W in (("dWq", dq, self.Wq), ("dWk", dk, self.Wk), ("dWv", dv, self.Wv)):
+            g = self._join(g)
+            setattr(self, name, flat_x.T @ g.reshape(-1, D))
+            dx = dx + g @ W.T
+        return dx

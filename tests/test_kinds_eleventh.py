@@ -20,7 +20,7 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.fixes import find_fix
 from gradlab.kinds import kind_for_class
 
-NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence", "rmsnorm", "conv_transpose")
+NEW = ("rnn_cell", "lstm_cell", "rnn_sequence", "lstm_sequence", "rmsnorm", "conv_transpose", "multihead_attention")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -286,3 +286,12 @@ def test_a_pair_named_for_its_class_passes_when_right_and_its_twin_fails_with_th
     assert right.verdict in (PASS, WARN), right.bug_codes
     wrong = check_entry(_entries("stems_wrong.py")["fc"], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["extra-batch-mean"])
+
+
+def test_multi_head_attention_built_from_its_sizes_passes_when_right_and_its_twin_fails_with_the_right_code():
+    found = _entries("attention_right.py")
+    assert {n: e.kind for n, e in found.items()} == {"MultiHeadAttention": "multihead_attention"}
+    right = check_entry(found["MultiHeadAttention"], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN), right.bug_codes
+    wrong = check_entry(_entries("attention_wrong.py")["MultiHeadAttention"], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["dropped-term"])

@@ -42,6 +42,7 @@ _HYPER_ALIASES = {
     "eps": "eps", "epsilon": "eps", "momentum": "momentum",
     "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
     "stateful": "stateful",
+    "num_heads": "heads", "n_heads": "heads", "heads": "heads", "heads_num": "heads", "n_head": "heads",
 }
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 SIZE_NAMES = {

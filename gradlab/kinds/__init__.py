@@ -60,6 +60,7 @@ from gradlab.kinds import (
     max_pool,
     mse_loss,
     mul_layer,
+    multihead_attention,
     negative_sampling_loss,
     pool_channels_last,
     prelu,
@@ -113,7 +114,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            categorical_crossentropy, binary_crossentropy, mae_loss, softmax_crossentropy_combined,
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
            huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
-           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm, conv_transpose)
+           rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm, conv_transpose,
+           multihead_attention)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -1,0 +1,71 @@
+"""Multi-head self-attention over a sequence (the transformer's layer written from scratch): x (N, T, D); Q = x @ Wq,
+K = x @ Wk, V = x @ Wv, each split into h heads of D / h features; per head softmax(Q K^T / sqrt(D / h)) V over the
+T positions; the heads joined and projected, out = joined @ Wo, (N, T, D).
+
+Names: `MultiHeadAttention(Wq, Wk, Wv, Wo, num_heads)` (or built from its sizes, `MultiHeadAttention(d_model,
+num_heads)`), `MultiHeadSelfAttention`, `MHA`, and `multihead_attention_forward(x, Wq, Wk, Wv, Wo, num_heads)` with its
+backward returning (dx, dWq, dWk, dWv, dWo). No biases, no mask. Each sample attends over its own positions only, so
+the per-sample rule holds. D is a multiple of h, drawn with h of 1 or 2 and D / h of 2 or 3, T of 2 or 3: small
+enough for plain central differences.
+Non-goal: a layer that keeps its projections in inner linear layers or takes query, key and value apart (say what it
+is with a `# gradlab: kind=generic, ...` comment).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds.common import values
+
+PROJECTIONS = ("Wq", "Wk", "Wv", "Wo")
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    N, T, h, d = spec["N"], spec["T"], spec["heads"], spec["head_dim"]
+    D = h * d
+    x = values(rng, (N, T, D), spec)
+    params = {w: rng.standard_normal((D, D)) / np.sqrt(D) for w in PROJECTIONS}
+    return Case(x, None, params, {"heads": h}, spec)
+
+
+def draw_shape(draw: Draw, **_: Any) -> Spec:
+    return {"T": draw(st.integers(2, 3)), "heads": draw(st.integers(1, 2)), "head_dim": draw(st.integers(2, 3))}
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"T": 3, "heads": 2, "head_dim": 2}
+
+
+def attend(x: np.ndarray, p: dict[str, np.ndarray], h: int) -> np.ndarray:
+    """The layer's output, (N, T, D)."""
+    N, T, D = x.shape
+    split = [(x @ p[w]).reshape(N, T, h, D // h).transpose(0, 2, 1, 3) for w in ("Wq", "Wk", "Wv")]
+    q, k, v = split
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(D // h)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return (weights @ v).transpose(0, 2, 1, 3).reshape(N, T, D) @ p["Wo"]
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    return [attend(case.x, case.params, int(case.hyper["heads"]))]
+
+
+def sizes(case: Case) -> dict[str, int]:
+    """`MultiHeadAttention(d_model, num_heads)`: the model's width (its heads are a hyper-parameter)."""
+    return {"dim": int(case.x.shape[-1])}
+
+
+KIND = Kind(
+    "multihead_attention", ("multiheadattention", "multiheadselfattention", "mha", "multiheadedattention",
+                            "selfattention"),
+    build, draw_shape, batch_spec,
+    function_stems=("multihead_attention", "multi_head_attention", "mha"), params=PROJECTIONS,
+    positional_hyper=("heads",), hyper_args=("heads",), scales=(1.0, 0.1), forward_candidates=forward_candidates,
+    sizes=sizes,
+)
