@@ -48,6 +48,9 @@ def _verdicts(path: Path, examples: int = 5) -> dict[str, tuple[str, list[str]]]
     # linear_forward(X, W, b) for X (B, D_in), named as deeplearning.ai names its column-layout layer: it refused
     # every case of that course's layout (its own shape check raises) and was set aside; it is checked in rows
     ("linear_rows", {"linear": "warn"}, {"linear": ["extra-batch-mean"]}),
+    # self.params = {"w": Tensor(w), "b": Tensor(b)}, parameter objects with .data and .grad in a params dict: found
+    # as attributes only, so 'keeps no parameter W' (crashed)
+    ("tensor_dict", {"Linear": "warn"}, {"Linear": ["wrong-reduction"]}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
     assert {k: v for k, (v, _) in _verdicts(HERE / folder).items()} == right

@@ -77,7 +77,9 @@ def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _S
         return (lambda a: a), (lambda g: g)
     if len(have) == 2 and len(ours) == 2 and have == ours[::-1]:
         return (lambda a: a.T), (lambda g: np.asarray(g).T if np.ndim(g) == 2 else g)
-    squeezed = sorted(d for d in have if d != 1) == sorted(d for d in ours if d != 1)
+    # only unit axes added or removed, the others in their order: a permutation reshaped would scramble the values (a
+    # channels-last kernel (kh, kw, in, out) is no (F, C, HH, WW) of the same sizes)
+    squeezed = [d for d in have if d != 1] == [d for d in ours if d != 1]
     if int(np.prod(have)) == int(np.prod(ours)) and squeezed:
         return (lambda a: a.reshape(have)), (lambda g: np.reshape(g, ours) if np.size(g) == np.prod(ours) else g)
     return None
@@ -169,6 +171,16 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
                 places += _grad_attrs(obj, name, canonical)
                 out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
                                 _store_put(params, name), _same, _same, places, "d" + name))
+                holder = params[name]
+                inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
+                    if holder is not None and not isinstance(holder, np.ndarray) else None
+                if inner is not None:
+                    # a dict of parameter objects, each with its array and its gradient (a small framework's
+                    # self.params = {"w": Tensor(w), "b": Tensor(b)}, read as .data and .grad)
+                    grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+                    out.append(Slot(canonical, f"{store}[{name!r}].{inner}", _attr_get(holder, inner),
+                                    _attr_put(holder, inner), _same, _same,
+                                    [_attr_get(holder, g) for g in _WRAPPED_GRADIENT], f"{store}[{name!r}].{grad}"))
     if count == 1 and _shared(params, grads):
         # one weight listed once per inner layer that uses it (the second volume's NegativeSamplingLoss: W once
         # per EmbeddingDot), each with its own gradient: the weight's gradient is their sum, as the book's
