@@ -94,3 +94,10 @@ def test_the_grader_judges_a_replaced_grads_array_as_check_does(tmp_path, write_
     assert (grade.score == grade.max_score) is full
     if not full:
         assert "zero-gradient" in grade.layers[0].bug_codes
+
+
+def test_a_replaced_array_with_wrong_values_is_named_by_its_values_first(tmp_path):
+    # db summed over the features as well: the values are the bug to fix first; the array is judged once they are right
+    report = _report(tmp_path, AFFINE.format(write_W=IN_PLACE[0], write_b="self.grads[1] = dout.sum(axis=0) * 2"))
+    assert report.verdict == "fail"
+    assert report.bug_codes == ["scaled"]

@@ -7,9 +7,10 @@ puts a new array in the layer's list; the gradient's values are right, but the a
 zeros it was built with, so that parameter never trains. gradlab reads `grads` afresh after each backward, so the
 values alone cannot show it: the identity of the arrays does.
 
-Only lists built that way are judged (a `params` list and a `grads` list of the same length holding arrays of
-their parameters' shapes before backward): a dict of gradients, or a list the backward builds anew
-(`self.grads = [dW, db]`), is another convention, read fresh by its own optimizer.
+The check reports such a note only where the gradients' values are right (`gradlab.core.adapter_notes`): wrong
+values are the bug to show first. Only lists built that way are judged (a `params` list and a `grads` list of the
+same length holding arrays of their parameters' shapes before backward): a dict of gradients, or a list the
+backward builds anew (`self.grads = [dW, db]`), is another convention, read fresh by its own optimizer.
 """
 
 from __future__ import annotations
@@ -48,3 +49,4 @@ def replaced_gradient_notes(obj: Any, held: tuple[list[Any], list[np.ndarray]] |
         f"was built (self.grads += layer.grads) keeps the old array, never written, so that parameter never "
         "trains (the values themselves are right)"), f"grads[{i}]")
         for i, (now, was) in enumerate(zip(grads, before)) if now is not was]
+

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.core.adapter_notes import notes_after_values, notes_now
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
@@ -44,6 +45,7 @@ class CheckContext:
     seed: int
     mode: str
     findings: list[Finding] = field(default_factory=list)
+    waiting: list[tuple[str, str, str, str]] = field(default_factory=list)  # notes for after the values (adapter_notes)
     #: the arrays handed to the layer (copies: the case stays as built, to detect writes into them)
     x: np.ndarray = field(init=False)
     t: np.ndarray | None = field(init=False)
@@ -131,6 +133,8 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
     # 4. finite differences for x and every parameter, compared element-wise, at the precision the layer
     # really computes in (measured on it, `CheckContext.settle_precision`: a float32 cast inside sets the step)
     gradients = tuple(_kinds_reading(ctx, g) for g in check_values(ctx))
+    for code, severity, message, gradient in notes_after_values(ctx.waiting, gradients):
+        ctx.fail(code, message, gradient, severity=severity)
     # 5. sample independence
     if not ctx.kind.mixes_samples and ctx.case.N >= 2 and ctx.kind.x_differentiable:
         _independence(ctx)
@@ -269,7 +273,7 @@ def _backward(ctx: CheckContext) -> None:
     ctx.state = LayerState.of(ctx.layer, params=ctx.saved)
     dx, grads = ctx.layer.backward(dout)
     ctx.analytic = {k: None if v is None else np.array(v, copy=True) for k, v in ctx.gradients_of(dx, grads).items()}
-    for code, severity, message, gradient in getattr(ctx.layer, "shape_notes", ()):  # read in the user's shapes
+    for code, severity, message, gradient in notes_now(ctx.layer, ctx.waiting):  # read in the user's shapes
         ctx.fail(code, message, gradient, severity=severity)
     if not np.array_equal(dout, ctx.G):
         ctx.fail("mutates-input", "backward wrote into the upstream gradient dout it was given (harmless here, "
