@@ -68,8 +68,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 FAMILIES = {code: (*families, "override") for code, families in FAMILIES.items()}
 
 
-#: families tried only after the other families the diagnosis names, not in turn with them
-LAST_RESORT = frozenset({"negate"})
+#: families tried only after the other families the diagnosis names, not in turn with them: a new minus on an operand
+#: (it can cancel a sign written wrong elsewhere), and the output kept in forward for backward to read (a line of state
+#: added to the class, where an edit of the backward's own line, `np.tanh(self.x)` for `self.x`, is the smaller fix)
+LAST_RESORT = frozenset({"negate", "keep-output"})
 
 
 def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:

@@ -57,8 +57,9 @@ def derivative_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
                     continue
                 form = _FORMS[other](z)
                 parts = [_factor_text(f, t, first=i == 0) for i, f in enumerate(rest)] + [form]
-                yield (Edit(t.start(node), t.end(node), " * ".join(parts),
-                            f"write the derivative of {other} at {z}, {form}, in place of {_NAMES[kind]}", FAMILY),)
+                why = f"write the derivative of {other} at its output {z}, {form}, where it is written at {y}" \
+                    if other == kind else f"write the derivative of {other} at {z}, {form}, in place of {_NAMES[kind]}"
+                yield (Edit(t.start(node), t.end(node), " * ".join(parts), why, FAMILY),)
 
 
 _FORMS = {"sigmoid": lambda z: f"{z} * (1 - {z})", "tanh": lambda z: f"(1 - {z} ** 2)"}
