@@ -145,14 +145,7 @@ class Evidence(SampleQuestions, ParameterQuestions):
         rng = np.random.default_rng(5)
 
         def flat_at(x: np.ndarray, y0: np.ndarray) -> np.ndarray:
-            same = np.ones(y0.shape, dtype=bool)
-            for _ in range(2):
-                step = numeric.steps(x) * rng.uniform(0.5, 1.0, x.shape) * rng.choice((-1.0, 1.0), x.shape)
-                y = np.asarray(self.layer.forward(x + step, self.t), dtype=np.float64)
-                if y.shape != y0.shape:
-                    raise ValueError("the output's shape moved with the input")
-                same &= y == y0
-            return same
+            return self._flat_outputs(x, y0, rng)
 
         def target_of(x: np.ndarray, G: np.ndarray) -> np.ndarray:
             dx, grads = self._backward_after_forward(x.copy(), self.t, G.copy())
@@ -192,6 +185,18 @@ class Evidence(SampleQuestions, ParameterQuestions):
         if found is None:
             found = self._quietly(on_a_larger_batch)
         return found
+
+    def _flat_outputs(self, x: np.ndarray, y0: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The outputs `y0` (of input `x`) that stay the same to the last bit when every input element moves a little,
+        in two random directions."""
+        same = np.ones(y0.shape, dtype=bool)
+        for _ in range(2):
+            step = numeric.steps(x) * rng.uniform(0.5, 1.0, x.shape) * rng.choice((-1.0, 1.0), x.shape)
+            y = np.asarray(self.layer.forward(x + step, self.t), dtype=np.float64)
+            if y.shape != y0.shape:
+                raise ValueError("the output's shape moved with the input")
+            same &= y == y0
+        return same
 
     def elementwise_on_a_larger_input(self, *, min_size: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """For a layer acting element by element (the caller confirms that on the case first): on an input of at
