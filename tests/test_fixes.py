@@ -26,41 +26,32 @@ from gradlab.fixes import apply_fixes, find_fix
 HERE = Path(__file__).parent
 ONE_BUG = sorted((HERE / "fixes").glob("one_bug*/*.py"))
 ZOO = load_reference()
-#: buggy zoo variants whose fix is more than one edit of the user's lines (a term or a formula to write, a value
-#: forward never stored, the same slip in forward and backward): the search must find none rather than guess
+#: buggy zoo variants whose fix is more than one edit of the user's lines that no family writes (a term or a formula
+#: to write, a value forward never computes, a reshape in forward and backward): the search must find none rather
+#: than guess. Those a family now reaches with a verified edit of at most three lines (a discarded value named and
+#: returned, an axis or a complement or a centring in forward and backward together, another function's derivative,
+#: an output kept: session 28) left this list for the bar above
 NOT_ONE_EDIT = {
-    "InvertedDropoutDividesByDropRatio": "the same wrong scale in forward and in backward: two edits",
     "AffinePrivateForgetsWeights": "_dW is never computed: a line to write",
-    "layernorm_over_batch": "batch norm's axis in forward and in backward",
     "gelu_no_product_rule": "the product rule's second term to write",
-    "rnn_no_dh0": "the discarded dh0 to name and return",
     "lstm_drops_next_dc": "a term (the next cell state's gradient) to thread through the loop",
     "lstm_cell_path_without_forget_gate": "the forget gate inside the step the loop calls, and the loop",
     "TimeRNNDropsNextDh": "dh of the next step is never computed: a value to compute and a term to add",
-    "AffineCentresBatch": "the centring in forward and its gradient in backward",
-    "affine_centred_by_batch_mean": "the centring in forward and its gradient in backward",
     "affine_zero_dw": "dw's formula to write",
-    "SigmoidWithReluBackward": "another function's derivative: a formula to write",
     "SwishDropsProductBranch": "the product rule's second term to write",
     "HardswishDropsProductBranch": "the product rule's second term to write",
     "SoftmaxDiagonalOnly": "the off-diagonal terms to write",
     "BatchNormalizationNoStatsPaths": "the mean and variance paths to write",
     "batchnorm_no_stats_paths": "the mean and variance paths to write",
     "svm_loss_no_correct_class_term": "the correct class's term to write",
-    "SoftmaxJacobianOfInput": "forward never stores its output",
     "PoolingWholeWindow": "forward never stores the argmax",
     "max_pool_first_element": "the argmax to find",
-    "GRUDirectPathOnly": "dh_prev of the step's backward is discarded: a name to keep and to return",
-    "TimeBiLSTMForwardDxOnly": "the backward LSTM's dx is discarded: a value to keep, flip and add",
     "AttentionWeightDiagonalSoftmax": "the softmax's coupling term to write",
-    "AttentionWeightedPathOnly": "the attention weight's dhs is discarded: a name to keep and a term to add",
     "ResidualBlockNoSkipGradient": "the skip path's term (dout through the sum) to write",
     "TimeBiRNNUnflippedDx": "the reversal in time of the second direction's dx to write",
     "TimeRNNForgetsCarriedDh": "self.dh is never written: a line to write",
     "BatchNormalizationIsLayerNorm": "batch norm's axis in forward and in backward",
     "batchnorm_is_layernorm": "batch norm's axis in forward and in backward",
-    "LayerNormOverBatch": "layer norm's axis in forward and in backward",
-    "layernorm_over_batch_axis": "layer norm's axis in forward and in backward",
     "SpatialBatchNormPerPosition": "the reshape to channels in forward and in backward",
     "spatial_batchnorm_channels_unmoved": "a transpose before the reshape in forward and in backward",
     "GroupNormPerChannel": "the groups' reshape and axes in forward and in backward",
