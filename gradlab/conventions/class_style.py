@@ -8,12 +8,12 @@ A backward that takes a learning rate (`backward(grad, learning_rate)`) and upda
 is called with a learning rate of 1 on gradlab's arrays: the gradient is `W_before - W_after`, and the
 arrays are put back. A forward and backward that return nothing and leave their results in attributes
 (the "Neural Networks from Scratch" book's `self.output` and `self.dinputs`, `self.dweights`) are read there.
+Which of these a layer's methods take is read from their signatures by `gradlab.conventions.class_signatures`.
 Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,8 @@ from gradlab.conventions.calling import (
     call,
     has_required_arg,
     keyword_it_takes,
-    signature,
 )
-from gradlab.conventions.class_construction import LR_NAMES, SIZE_AND_HYPER_NAMES, construct
+from gradlab.conventions.class_construction import construct
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
     LOSS_ATTRIBUTES,
@@ -46,6 +45,15 @@ from gradlab.conventions.class_results import (
     required_count,
     scalar_left_in_attribute,
 )
+from gradlab.conventions.class_signatures import (
+    TRAIN_FLAGS,
+    cache_argument,
+    forward_takes_what_gradlab_gives,
+    keeps_no_array,
+    learning_rate_argument,
+    only_varargs,
+    parameter_names,
+)
 from gradlab.conventions.class_slots import Slot, find_slot
 from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
@@ -58,10 +66,6 @@ from gradlab.kinds import Case, Kind
 
 __all__ = ["ClassLayer"]
 
-#: names of forward's cache as backward's argument
-_CACHE_NAMES = ("cache", "caches", "ctx", "context")
-_TRAIN_FLAGS = ("train_flg", "train_flag", "train", "training", "is_training")
-
 
 class ClassLayer(Layer):
     """A class-style layer seen through gradlab's native protocol (see the module docstring)."""
@@ -70,7 +74,7 @@ class ClassLayer(Layer):
         self.kind = kind
         self.obj, self.lr_attribute = construct(cls, kind, case)
         #: whether backward takes forward's cache after dout (`forward(x) -> (out, cache)`, `backward(dout, cache)`)
-        self.takes_cache = _cache_argument(self.obj)
+        self.takes_cache = cache_argument(self.obj)
         #: what forward returned after its output, for such a backward
         self.cache: Any = None
         self.params: dict[str, np.ndarray] = {}
@@ -86,7 +90,7 @@ class ClassLayer(Layer):
                 slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
             except LayerSignatureError:
                 if canonical not in kind.optional_params:
-                    if _keeps_no_array(self.obj, cls):
+                    if keeps_no_array(self.obj, cls):
                         raise ConventionMismatch(
                             f"{cls.__name__} takes and keeps no array, so it is not {_a(kind.name)} layer with "
                             f"{', '.join(kind.params)}: a parameter-free layer that shares the name (an identity "
@@ -108,17 +112,17 @@ class ClassLayer(Layer):
         enter_training_mode(self.obj)  # a mode kept in the layer and switched by a call (`is_training(True)`)
         #: parameters the layer replaced with new arrays (self.W = self.W - lr * dW) during a call
         self.rebound: set[str] = set()
-        self.train_kw = keyword_it_takes(self.obj.forward, _TRAIN_FLAGS)
+        self.train_kw = keyword_it_takes(self.obj.forward, TRAIN_FLAGS)
         # a backward that names the flag too (`backward(dZ, training=False)` passing dZ through unless training)
-        self.backward_train_kw = next((f for f in _TRAIN_FLAGS if f in _parameter_names(self.obj.backward)), None)
-        _forward_takes_what_gradlab_gives(self.obj, kind)
+        self.backward_train_kw = next((f for f in TRAIN_FLAGS if f in parameter_names(self.obj.backward)), None)
+        forward_takes_what_gradlab_gives(self.obj, kind)
         # a loss's second argument is its labels (nnfs's backward(dvalues, y_true)), not a learning rate
         #: backward(x, top_diff): given forward's input again, with dout after it (no learning rate)
         self.input_first = not kind.is_loss and input_then_gradient(self.obj.backward)
         #: backward(d_prev, prev_layer): the layer before it, whose output (this layer's input) backward reads
         self.previous_layer = not kind.is_loss and previous_layer_argument(self.obj.backward)
         self.last_x: np.ndarray | None = None
-        self.lr_arg = _learning_rate_argument(self.obj.backward) and not kind.is_loss and not self.input_first \
+        self.lr_arg = learning_rate_argument(self.obj.backward) and not kind.is_loss and not self.input_first \
             and not self.previous_layer
         self.loss_inputs: tuple[np.ndarray, np.ndarray | None] | None = None
         self.loss_shape: tuple[int, ...] = ()
@@ -217,7 +221,7 @@ class ClassLayer(Layer):
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__
         before = attributes_before(self.obj, DX_ATTRIBUTES)
-        if self.kind.is_loss and self.loss_inputs is not None and _only_varargs(self.obj.backward):
+        if self.kind.is_loss and self.loss_inputs is not None and only_varargs(self.obj.backward):
             # backward(*args, **kwargs) passing the loss's inputs on (a base class reducing its subclass's gradient)
             dx = call(f"{name}.backward", self.obj.backward, *in_named_order(self.obj.forward, *self.loss_inputs))
             dx = None if dx is None else as_array(dx, f"{name}.backward") * float(dout)
@@ -316,105 +320,10 @@ class ClassLayer(Layer):
         self._keep_params(expected=True)
 
 
-def _forward_takes_what_gradlab_gives(obj: Any, kind: Kind) -> None:
-    """Raises ConventionMismatch (not checked, not failed) when forward requires an argument gradlab cannot give:
-    a learner's `ELU.forward(X, α)` takes its slope at each call, where a course's ELU is built with it."""
-    try:
-        params = [p for p in signature(obj.forward).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return
-    # a recurrent step's forward also takes its previous states (`Kind.forward_inputs`), which gradlab passes
-    given = (2 if kind.is_loss or kind.forward_takes_t else 1) + len(kind.forward_inputs)
-    extra = [p.name for p in params[given:] if p.default is p.empty and p.name not in _TRAIN_FLAGS]
-    if extra:
-        name = type(obj).__name__
-        them = "it" if len(extra) == 1 else "them"
-        raise ConventionMismatch(
-            f"{name}.forward also requires {', '.join(extra)}, which gradlab does not pass (it calls "
-            f"forward({'x, t' if given == 2 else 'x'})): give {them} a default value, or check {name} with "
-            "gradlab.assert_backward")
-
-
 def _own_call(obj: Any) -> bool:
     """Whether the object's class (or a base of the user's) defines `__call__`."""
     return any("__call__" in vars(c) for c in type(obj).__mro__[:-1])
 
 
-def _only_varargs(fn: Any) -> bool:
-    """Whether `fn` takes only `*args` (and `**kwargs`)."""
-    try:
-        params = list(signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    return any(p.kind is p.VAR_POSITIONAL for p in params) and \
-        all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
-
-
-def _cache_argument(obj: Any) -> bool:
-    """Whether backward takes forward's cache after dout: `backward(dout, cache)`, a CS231n function pair written as a
-    class whose forward returns `(out, cache)`. Raises ConventionMismatch (not checked, not failed) for a backward that
-    takes a cache among other arguments gradlab cannot give (a library's `backward(x, cache, grad, gradients)`)."""
-    try:
-        params = [p for p in signature(obj.backward).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return False
-    names = [p.name.lower() for p in params]
-    if not any(n in _CACHE_NAMES for n in names):
-        return False
-    required = [p.name for p in params if p.default is p.empty]
-    if len(required) == 2 and names[1] in _CACHE_NAMES:
-        return True
-    name = type(obj).__name__
-    raise ConventionMismatch(
-        f"{name}.backward({', '.join(p.name for p in params)}) takes forward's cache among arguments gradlab does not "
-        "give (it calls backward(dout), or backward(dout, cache) after a forward returning (out, cache)): not "
-        f"checked; check {name} with gradlab.assert_backward")
-
-
-def _parameter_names(fn: Any) -> set[str]:
-    try:
-        return set(signature(fn).parameters)
-    except (TypeError, ValueError):
-        return set()
-
-
-def _learning_rate_argument(backward: Any) -> bool:
-    """Whether backward takes a learning rate after dout (`backward(grad, learning_rate)`)."""
-    try:
-        params = [p for p in signature(backward).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return False
-    if len(params) < 2:
-        return False
-    second = params[1]
-    if second.name.lower() in _CACHE_NAMES:  # backward(dout, cache): forward's cache, not a learning rate
-        return False
-    return second.name.lower() in LR_NAMES or (second.default is second.empty and len(params) == 2)
-
-
-def _keeps_no_array(obj: Any, cls: type) -> bool:
-    """Whether the built layer holds no parameter at all where its kind has some, and was given none: its
-    constructor requires no argument but sizes, and no attribute (nor a params/parameters store) holds an array or a
-    list of them. Such a class shares a parametrised kind's name without being one (nnfs-style libraries'
-    `Linear` activation, a LayerNorm without gamma and beta); a layer given W that forgot to keep it is not."""
-    try:
-        required = [p for p in inspect.signature(cls).parameters.values()
-                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):  # a builtin's __init__: nothing of the user's was required
-        required = []
-    # sizes and hyper-parameters (Conv2D(n_filters, kernel_size), built from the case's) give the layer no array
-    if any(p.name.lower() not in SIZE_AND_HYPER_NAMES for p in required):
-        return False
-    for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
-        if any(isinstance(v, np.ndarray) and v.size for v in items):
-            return False
-    return True
-
-
 def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
