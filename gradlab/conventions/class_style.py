@@ -85,27 +85,7 @@ class ClassLayer(Layer):
         self.shape_notes: list[ShapeNote] = []
         #: optional parameters (`Kind.optional_params`) this layer does not have, held at zero in the case
         self.held_at_zero: list[str] = []
-        for i, canonical in enumerate(kind.params):
-            try:
-                slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
-            except LayerSignatureError:
-                if canonical not in kind.optional_params:
-                    if keeps_no_array(self.obj, cls):
-                        raise ConventionMismatch(
-                            f"{cls.__name__} takes and keeps no array, so it is not {_a(kind.name)} layer with "
-                            f"{', '.join(kind.params)}: a parameter-free layer that shares the name (an identity "
-                            "'linear' activation, a normalisation without gamma and beta); not checked. Check it as "
-                            "it is with gradlab.assert_backward(forward, backward, inputs={'x': ...})") from None
-                    raise
-                # a version of the layer without it (a GRU without bias): the case holds it at zero
-                case.params[canonical][...] = 0
-                self.params[canonical] = case.params[canonical]
-                self.held_at_zero.append(canonical)
-                continue
-            self.params[canonical] = case.params[canonical]
-            self.slots[canonical] = slot
-            self.views[canonical] = slot.install(case.params[canonical])
-            self.grad_names[canonical] = slot.grad_spelling
+        self._install_params(cls, kind, case)
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: the optimizer object backward hands its gradients to, replaced by one that records them
         self.recorder = record_gradients(self.obj) if self.slots else None
@@ -131,6 +111,32 @@ class ClassLayer(Layer):
         self.backed = False
         #: parameter gradients the last backward returned after dx (`backward(dout) -> (dx, dW, db)`)
         self.returned: dict[str, Any] = {}
+
+    def _install_params(self, cls: type, kind: Kind, case: Case) -> None:
+        """Finds where the layer keeps each of its kind's parameters and gives it gradlab's array there; an optional
+        parameter the layer does not have is held at zero in the case. Raises as `find_slot` does, or
+        ConventionMismatch for a parameter-free namesake of the kind."""
+        for i, canonical in enumerate(kind.params):
+            try:
+                slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
+            except LayerSignatureError:
+                if canonical not in kind.optional_params:
+                    if keeps_no_array(self.obj, cls):
+                        raise ConventionMismatch(
+                            f"{cls.__name__} takes and keeps no array, so it is not {_a(kind.name)} layer with "
+                            f"{', '.join(kind.params)}: a parameter-free layer that shares the name (an identity "
+                            "'linear' activation, a normalisation without gamma and beta); not checked. Check it as "
+                            "it is with gradlab.assert_backward(forward, backward, inputs={'x': ...})") from None
+                    raise
+                # a version of the layer without it (a GRU without bias): the case holds it at zero
+                case.params[canonical][...] = 0
+                self.params[canonical] = case.params[canonical]
+                self.held_at_zero.append(canonical)
+                continue
+            self.params[canonical] = case.params[canonical]
+            self.slots[canonical] = slot
+            self.views[canonical] = slot.install(case.params[canonical])
+            self.grad_names[canonical] = slot.grad_spelling
 
     @property
     def updates_itself(self) -> bool:
