@@ -136,11 +136,37 @@ def find_slot(obj: Any, canonical: str, ours: np.ndarray, *, index: int, count: 
 
 
 def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slot]:
-    out = []
+    """Every place `obj` may keep `canonical`, in the order `find_slot` tries them: attributes, `params` dict
+    entries, a shared weight listed several times, the `index`-th item of a `params` list."""
     # `params`/`grads` (CS231n, the textbook), `parameters`/`gradients` (numpy-ml); a method of that name
     # (ML-From-Scratch's parameters() counts them) is not a store
     store, params = _store(obj, "params", "parameters")
     grads = _store(obj, "grads", "gradients")[1]
+    out = _attribute_slots(obj, canonical, params, grads, index=index, count=count)
+    if isinstance(params, dict):
+        out += _dict_slots(obj, canonical, store, params, grads)
+    if count == 1 and _shared(params, grads):
+        # one weight listed once per inner layer that uses it (the second volume's NegativeSamplingLoss: W once
+        # per EmbeddingDot), each with its own gradient: the weight's gradient is their sum, as the book's
+        # optimizer sums duplicated parameters
+        out.append(Slot(canonical, f"{store}[0]", _store_get(params, 0), _store_put_all(params), _same, _same,
+                        [lambda: sum(np.asarray(g) for g in grads)], "sum(grads)"))
+    if isinstance(params, list) and len(params) == count:
+        places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
+        put = _store_put(params, index)
+        # the same array also kept under a name gradlab does not know for it (a LayerNorm's self.b, listed as
+        # params[1], that its forward reads): that attribute gets gradlab's array too, or forward would not see it
+        for name in _attributes_holding(obj, params[index] if index < len(params) else None):
+            put = _both(put, _attr_put(obj, name))
+        out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index), put, _same, _same, places,
+                        f"grads[{index}]"))
+    return out
+
+
+def _attribute_slots(obj: Any, canonical: str, params: Any, grads: Any, *, index: int, count: int) -> list[Slot]:
+    """The candidates kept as attributes of `obj` under a name of `canonical` (`self.W`, `self._W`), and the array
+    inside a parameter object kept there (`self.W.data`)."""
+    out = []
     for name in _names(canonical):
         if name in getattr(obj, "__dict__", {}) or hasattr(type(obj), name):
             grad_places = _grad_attrs(obj, name, canonical)
@@ -164,38 +190,29 @@ def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slo
                 grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
                 out.append(Slot(canonical, f"{name}.{inner}", _attr_get(holder, inner), _attr_put(holder, inner),
                                 _same, _same, places, f"{name}.{grad}"))
-    if isinstance(params, dict):
-        for name in _names(canonical):
-            if name in params:
-                places = [_store_get(grads, k) for k in (name, "d" + name)] if isinstance(grads, dict) else []
-                places += _grad_attrs(obj, name, canonical)
-                out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
-                                _store_put(params, name), _same, _same, places, "d" + name))
-                holder = params[name]
-                inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
-                    if holder is not None and not isinstance(holder, np.ndarray) else None
-                if inner is not None:
-                    # a dict of parameter objects, each with its array and its gradient (a small framework's
-                    # self.params = {"w": Tensor(w), "b": Tensor(b)}, read as .data and .grad)
-                    grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
-                    out.append(Slot(canonical, f"{store}[{name!r}].{inner}", _attr_get(holder, inner),
-                                    _attr_put(holder, inner), _same, _same,
-                                    [_attr_get(holder, g) for g in _WRAPPED_GRADIENT], f"{store}[{name!r}].{grad}"))
-    if count == 1 and _shared(params, grads):
-        # one weight listed once per inner layer that uses it (the second volume's NegativeSamplingLoss: W once
-        # per EmbeddingDot), each with its own gradient: the weight's gradient is their sum, as the book's
-        # optimizer sums duplicated parameters
-        out.append(Slot(canonical, f"{store}[0]", _store_get(params, 0), _store_put_all(params), _same, _same,
-                        [lambda: sum(np.asarray(g) for g in grads)], "sum(grads)"))
-    if isinstance(params, list) and len(params) == count:
-        places = [_store_get(grads, index)] if isinstance(grads, list) and len(grads) == count else []
-        put = _store_put(params, index)
-        # the same array also kept under a name gradlab does not know for it (a LayerNorm's self.b, listed as
-        # params[1], that its forward reads): that attribute gets gradlab's array too, or forward would not see it
-        for name in _attributes_holding(obj, params[index] if index < len(params) else None):
-            put = _both(put, _attr_put(obj, name))
-        out.append(Slot(canonical, f"{store}[{index}]", _store_get(params, index), put, _same, _same, places,
-                        f"grads[{index}]"))
+    return out
+
+
+def _dict_slots(obj: Any, canonical: str, store: str, params: dict[Any, Any], grads: Any) -> list[Slot]:
+    """The candidates kept in the `params` dict (attribute `store`) under a name of `canonical` (`params['W']`), and
+    the array inside a parameter object kept there (`params['w'].data`)."""
+    out = []
+    for name in _names(canonical):
+        if name in params:
+            places = [_store_get(grads, k) for k in (name, "d" + name)] if isinstance(grads, dict) else []
+            places += _grad_attrs(obj, name, canonical)
+            out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
+                            _store_put(params, name), _same, _same, places, "d" + name))
+            holder = params[name]
+            inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
+                if holder is not None and not isinstance(holder, np.ndarray) else None
+            if inner is not None:
+                # a dict of parameter objects, each with its array and its gradient (a small framework's
+                # self.params = {"w": Tensor(w), "b": Tensor(b)}, read as .data and .grad)
+                grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+                out.append(Slot(canonical, f"{store}[{name!r}].{inner}", _attr_get(holder, inner),
+                                _attr_put(holder, inner), _same, _same,
+                                [_attr_get(holder, g) for g in _WRAPPED_GRADIENT], f"{store}[{name!r}].{grad}"))
     return out
 
 
