@@ -251,11 +251,34 @@ def _pairs(partial: list[tuple[tuple[Edit, ...], Screen]], original: Screen, don
             yield (*a, *b)
 
 
+def _unified(a: list[str], b: list[str], shown: str) -> Iterator[str]:
+    """`difflib.unified_diff(a, b, n=1)` without its junk heuristic: in a file of over 200 lines its matcher takes
+    frequent lines (a blank one, a `def backward(self, dout):`) for junk and shows them removed and added again
+    around an inserted line, a diff of more lines than the edit changed."""
+    yield f"--- {shown}\n"
+    yield f"+++ {shown}\n"
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(1):
+        first, last = group[0], group[-1]
+        yield f"@@ -{_span(first[1], last[2])} +{_span(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            yield from ("-" + line for line in a[i1:i2])
+            yield from ("+" + line for line in b[j1:j2])
+
+
+def _span(start: int, stop: int) -> str:
+    """A unified diff's range, as difflib writes it."""
+    length = stop - start
+    return f"{start + 1}" if length == 1 else f"{start},{length}" if length == 0 else f"{start + 1},{length}"
+
+
 def _verified(site: Site, entry: Entry, cand: tuple[Edit, ...], search: _Search) -> FixResult:
     new = apply(site.text, cand)
     shown = _shown_path(str(site.path))
-    diff = "".join(_marked(line) for line in difflib.unified_diff(
-        site.text.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=shown, tofile=shown, n=1))
+    diff = "".join(_marked(line) for line in _unified(
+        site.text.splitlines(keepends=True), new.splitlines(keepends=True), shown))
     whys = list(dict.fromkeys(e.why for e in cand))
     outcome = "its forward now matches the reference layer" if search.forward_changed else "its forward is unchanged"
     explanation = f"{'; '.join(whys)}: with it, every gradient of {entry.name} passes and {outcome}"
