@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import traceback
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -163,26 +163,10 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
         fitted = {**spec, **overrides}
         return square_window(fitted) if square else fitted
 
-    fixed_failure: CaseResult | None = None
-    for spec in kind.extreme_specs(entry.convention):
-        result = run_case(entry, fit(spec), finite_only=True)
-        if refusals.set_aside(result):
-            continue
-        record(result)
-        if result.failed:
-            fixed_failure = result
-            break
-
+    fixed_failure = _first_failure((run_case(entry, fit(spec), finite_only=True)
+                                    for spec in kind.extreme_specs(entry.convention)), refusals, record)
     # a failure remembered from an earlier run (the pytest plugin keeps them) is tried first
-    failing = None
-    for remembered in replay:
-        result = run_case(entry, dict(remembered), mode=mode)
-        if refusals.set_aside(result):
-            continue
-        record(result)
-        if result.failed:
-            failing = result
-            break
+    failing = _first_failure((run_case(entry, dict(remembered), mode=mode) for remembered in replay), refusals, record)
     if failing is None:
         try:
             failing = _search(entry, kind, examples=examples, seed=seed, mode=mode, flat_input=flat_input,
@@ -199,6 +183,19 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     if failing is not None and fixed_failure is not None:
         report = replace(report, extreme_failure=fixed_failure)
     return report
+
+
+def _first_failure(results: Iterable[CaseResult], refusals: Refusals,
+                   record: Callable[[CaseResult], None]) -> CaseResult | None:
+    """The first of `results` that fails, each recorded on the way unless set aside (a geometry the layer refuses by
+    design). `results` is lazy, so that no case after the failure is run."""
+    for result in results:
+        if refusals.set_aside(result):
+            continue
+        record(result)
+        if result.failed:
+            return result
+    return None
 
 
 def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list[Finding]]:
