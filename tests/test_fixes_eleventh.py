@@ -13,6 +13,7 @@ tanh gate; a ReLU6's mask read at the attribute forward kept, not at a name).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import pytest
@@ -33,10 +34,12 @@ from gradlab.fixes.candidates import candidates
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.derivatives import derivative_edits
+from gradlab.fixes.expressions import Context
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.rebuild import Edit, apply
+from gradlab.fixes.spans import Text
 from gradlab.fixes.statistics import sibling_axis_edits
 from gradlab.fixes.unread import unread_edits
 
@@ -72,6 +75,16 @@ _CENTRE_SLIP = """\
         self.db = dout.sum(axis=0)
         g = dout @ self.W.T
         return g - np.mean(g, axis=0)
+"""
+
+_SIGMOID_SOURCE = """\
+class Sigmoid:
+    def forward(self, x):
+        self.x = x
+        return 1.0 / (1.0 + np.exp(-x))
+
+    def backward(self, dout):
+        return dout * self.x * (1.0 - self.x)
 """
 
 #: the sigmoid's slip: its output returned unkept, down to the backward that needs it
@@ -347,15 +360,8 @@ class Dense:
 """, _CENTRE_SLIP, _CENTRE_SLIP.replace(" - np.mean(x, axis=0)", "").replace(
             "return g - np.mean(g, axis=0)", "return g"), "self.db = dout.sum(axis=0)", "self.db = dout.sum(axis=1)"),
     # a sigmoid that keeps its input alone and writes the derivative at it, where the output it returns belongs
-    "keep-output": Layer("Sigmoid", keep_output_edits, """\
-class Sigmoid:
-    def forward(self, x):
-        self.x = x
-        return 1.0 / (1.0 + np.exp(-x))
-
-    def backward(self, dout):
-        return dout * self.x * (1.0 - self.x)
-""", _SIGMOID_SLIP, _SIGMOID_SLIP.replace("        return 1.0", "        self.out = 1.0")
+    "keep-output": Layer("Sigmoid", keep_output_edits, _SIGMOID_SOURCE, _SIGMOID_SLIP,
+                         _SIGMOID_SLIP.replace("        return 1.0", "        self.out = 1.0")
         .replace("(-x))\n", "(-x))\n        return self.out\n")
         .replace("self.x * (1.0 - self.x)", "self.out * (1.0 - self.out)"),
         "(1.0 - self.x)", "(1.0 + self.x)"),
@@ -522,3 +528,15 @@ def test_a_loss_off_its_reference_has_the_edits_of_its_forward_tried_before_thos
     # the diagnosis (extra-batch-mean) ranks the backward's divisions first; none can bring the forward to the mean
     assert rank(search_module._forward_first(site, report)) < 50 < 100 < rank(candidates(site, report))
     assert_the_right_text_is_the_verified_fix(tmp_path, "forward-first", _SUMMED_LOSS, tried_at_most=50)
+
+
+def test_the_output_is_not_kept_in_a_class_other_classes_of_the_file_inherit_from():
+    # the held-out b094's shape: a base whose backward feeds its input to each subclass's derivative; keeping the
+    # output there would fix the sigmoid's wrong derivative and break every other subclass (a tanh's)
+    source = _SIGMOID_SOURCE.replace("class Sigmoid:", "class Base:")
+    inherited = source + "\n\nclass Tanh(Base):\n    pass\n"
+    for text, offered in ((source, True), (inherited, False)):
+        tree = ast.parse(text)
+        func = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "backward")
+        ctx = Context(Text(text), in_class=True)
+        assert bool([c for st in func.body for c in keep_output_edits(st, ctx, func)]) is offered

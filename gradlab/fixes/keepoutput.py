@@ -8,6 +8,7 @@ under a name the class does not use) and reads it in that statement of backward,
 in a class whose forward keeps nothing it returns, for a statement of backward that reads an attribute forward
 sets: that attribute replaced by the output kept, everywhere in the statement. The mirror of `gradlab.fixes.
 keepinput`.
+Not offered in a class other classes of the file inherit from (their derivatives may want the input).
 Non-goal: function-style layers (their cache is a value the forward returns, changed by the cache families).
 """
 
@@ -32,6 +33,11 @@ def keep_output_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> It
     if found is None:
         return
     cls, forward, _ = found
+    # a class other classes of the file inherit from (an Activation base whose backward feeds its input to each
+    # subclass's derivative) would change under every one of them, which this layer's check does not see
+    if any(isinstance(n, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id == cls.name for b in n.bases)
+           for n in ast.walk(ast.parse(t.text))):
+        return
     last = forward.body[-1]
     if not isinstance(last, ast.Return) or last.value is None or isinstance(last.value, (ast.Tuple, ast.Attribute)):
         return
