@@ -77,6 +77,10 @@ def _shape_map(have: tuple[int, ...], ours: tuple[int, ...]) -> tuple[_Shape, _S
         return (lambda a: a), (lambda g: g)
     if len(have) == 2 and len(ours) == 2 and have == ours[::-1]:
         return (lambda a: a.T), (lambda g: np.asarray(g).T if np.ndim(g) == 2 else g)
+    if len(have) == 4 and len(ours) == 4 and have == (ours[1], ours[0], *ours[2:]) and have != ours:
+        # a filter bank's in and out axes the other way round: a transposed convolution kept (out, in, k, k), as a
+        # convolution over the dilated input keeps it, where PyTorch keeps (in, out, k, k); a view, as .T is
+        return (lambda a: a.swapaxes(0, 1)), (lambda g: np.swapaxes(g, 0, 1) if np.ndim(g) == 4 else g)
     # only unit axes added or removed, the others in their order: a permutation reshaped would scramble the values (a
     # channels-last kernel (kh, kw, in, out) is no (F, C, HH, WW) of the same sizes)
     squeezed = [d for d in have if d != 1] == [d for d in ours if d != 1]

@@ -6,8 +6,8 @@ Names: `ConvTranspose2D`, `ConvTranspose`, `TransposedConv2D`, `Deconv2D` (a cla
 sizes `ConvTranspose2D(in_channels, out_channels, kernel_size, stride, padding)`), and `conv_transpose_forward(x, w,
 b, conv_param)` with `conv_transpose_backward(dout, cache) -> (dx, dw, db)`. W is (C, F, k, k), PyTorch's layout; a
 layer that keeps its filters the other way, (F, C, k, k), as the many that write the layer as a convolution over the
-stride-dilated input do, gets the same values in its own shape (`gradlab.conventions.class_slots`), and its
-gradients are checked against its own forward all the same. Square kernels, C != F so a swapped axis shows, a
+stride-dilated input do, gets W with those two axes swapped (`gradlab.conventions.class_slots`), and its gradients are
+checked against its own forward all the same. Square kernels, C != F so a swapped axis shows, a
 padding below the kernel's size (the output keeps a row).
 """
 
@@ -51,8 +51,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
     convolution over the dilated input (the same function with each kernel turned by 180 degrees)."""
     x, w, b = case.x, case.params["W"], case.params["b"]
     s, p = case.hyper["stride"], case.hyper["pad"]
-    flipped = w.reshape(w.shape[1], w.shape[0], *w.shape[2:]).transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
-    return [_spread(x, w, b, s, p), _spread(x, flipped, b, s, p)]
+    # the (F, C, k, k) layer is handed W with its first two axes swapped: its correlation kernel is W's, turned
+    return [_spread(x, w, b, s, p), _spread(x, w[:, :, ::-1, ::-1], b, s, p)]
 
 
 def _spread(x: np.ndarray, w: np.ndarray, b: np.ndarray, s: int, p: int) -> np.ndarray:
