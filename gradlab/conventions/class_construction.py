@@ -26,7 +26,7 @@ from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct"]
+__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct", "given_no_array"]
 
 #: the article's names for forward and backward
 PROPAGATION_METHODS = ("forward_propagation", "backward_propagation")
@@ -168,6 +168,16 @@ def _propagation_named(obj: Any, kind: Kind, case: Case) -> None:
                 f"{type(obj).__name__} keeps no parameter {name!r} of the shape gradlab gives a {kind.name} layer, "
                 f"{case.params[name].shape}: written for another layout (channels last, input_shape = (H, W, C)?), "
                 "not checked") from None
+
+
+def given_no_array(cls: type, kind: Kind, case: Case) -> bool:
+    """Whether `construct` builds the class from sizes and settings alone, handing it no array (its weights are its
+    own to make, now or in a later call such as `init(height, width, channels)` or `build(input_shape)`)."""
+    try:
+        args, kwargs, _ = _arguments(cls, signature(cls), kind, case)
+    except (TypeError, ValueError):
+        return False
+    return not any(isinstance(v, np.ndarray) for v in [*args, *kwargs.values()])
 
 
 def _arguments(cls: type, sig: inspect.Signature, kind: Kind,

@@ -18,7 +18,7 @@ from gradlab.conventions.calling import ConventionMismatch, signature
 from gradlab.conventions.class_construction import LR_NAMES, SIZE_AND_HYPER_NAMES
 from gradlab.kinds import Kind
 
-__all__ = ["TRAIN_FLAGS", "cache_argument", "forward_takes_what_gradlab_gives", "keeps_no_array",
+__all__ = ["TRAIN_FLAGS", "cache_argument", "forward_takes_what_gradlab_gives", "holds_no_array", "keeps_no_array",
            "learning_rate_argument", "only_varargs", "parameter_names"]
 
 #: names of forward's cache as backward's argument
@@ -115,6 +115,11 @@ def keeps_no_array(obj: Any, cls: type) -> bool:
     # sizes and hyper-parameters (Conv2D(n_filters, kernel_size), built from the case's) give the layer no array
     if any(p.name.lower() not in SIZE_AND_HYPER_NAMES for p in required):
         return False
+    return holds_no_array(obj)
+
+
+def holds_no_array(obj: Any) -> bool:
+    """Whether no attribute of the built layer (nor a dict, list or tuple it keeps) holds a non-empty array."""
     for value in vars(obj).values() if hasattr(obj, "__dict__") else ():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
         if any(isinstance(v, np.ndarray) and v.size for v in items):

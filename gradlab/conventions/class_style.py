@@ -26,7 +26,7 @@ from gradlab.conventions.calling import (
     has_required_arg,
     keyword_it_takes,
 )
-from gradlab.conventions.class_construction import construct
+from gradlab.conventions.class_construction import construct, given_no_array
 from gradlab.conventions.class_results import (
     DX_ATTRIBUTES,
     LOSS_ATTRIBUTES,
@@ -49,6 +49,7 @@ from gradlab.conventions.class_signatures import (
     TRAIN_FLAGS,
     cache_argument,
     forward_takes_what_gradlab_gives,
+    holds_no_array,
     keeps_no_array,
     learning_rate_argument,
     only_varargs,
@@ -127,6 +128,12 @@ class ClassLayer(Layer):
                             f"{', '.join(kind.params)}: a parameter-free layer that shares the name (an identity "
                             "'linear' activation, a normalisation without gamma and beta); not checked. Check it as "
                             "it is with gradlab.assert_backward(forward, backward, inputs={'x': ...})") from None
+                    if given_no_array(cls, kind, case) and holds_no_array(self.obj):
+                        raise ConventionMismatch(
+                            f"{cls.__name__} was built from its sizes and keeps no array yet: its weights are made "
+                            "later (by a call such as init(...) or build(input_shape)) or kept where gradlab does not "
+                            "look; not checked. Give the constructor the arrays, or check it with "
+                            "gradlab.assert_backward(forward, backward, inputs=..., params=...)") from None
                     raise
                 # a version of the layer without it (a GRU without bias): the case holds it at zero
                 case.params[canonical][...] = 0
