@@ -16,20 +16,17 @@ import ast
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
-from gradlab.fixes.keepshape import forward_beside
+from gradlab.fixes.keepshape import kept_for_backward
 from gradlab.fixes.rebuild import Edit
 
 __all__ = ["keep_input_edits"]
 
 
 def keep_input_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    if not ctx.in_class or func.name != "backward" or not isinstance(stmt, (ast.Assign, ast.Return)) or \
-            stmt.value is None:
+    found = kept_for_backward(stmt, ctx, func)
+    if found is None or not isinstance(stmt, (ast.Assign, ast.Return)) or stmt.value is None:  # (narrowed for mypy)
         return
     t = ctx.text
-    found = forward_beside(t.text, func)
-    if found is None:
-        return
     cls, forward, x = found
     set_in_forward = {n.attr for n in ast.walk(forward) if isinstance(n, ast.Attribute) and
                       isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) and n.value.id == "self"}

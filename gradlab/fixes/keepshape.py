@@ -20,7 +20,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM
 
-__all__ = ["class_of", "forward_beside", "keep_shape_edits"]
+__all__ = ["class_of", "forward_beside", "keep_shape_edits", "kept_for_backward"]
 
 
 def forward_beside(text: str, func: ast.FunctionDef) -> tuple[ast.ClassDef, ast.FunctionDef, str] | None:
@@ -32,6 +32,23 @@ def forward_beside(text: str, func: ast.FunctionDef) -> tuple[ast.ClassDef, ast.
     if cls is None or forward is None or len(forward.args.args) < 2 or not forward.body:
         return None
     return cls, forward, forward.args.args[1].arg
+
+
+def kept_for_backward(stmt: ast.stmt, ctx: Context,
+                      func: ast.FunctionDef) -> tuple[ast.ClassDef, ast.FunctionDef, str] | None:
+    """`forward_beside` for the families that make forward keep an array for a statement of backward (an assignment
+    or a return of a value: keep-input, keep-output). None in a class other classes of the file inherit from: an
+    Activation base whose backward feeds its kept array to each subclass's derivative would change under every one
+    of them, which this layer's check does not see."""
+    if not ctx.in_class or func.name != "backward" or not isinstance(stmt, (ast.Assign, ast.Return)) or \
+            stmt.value is None:
+        return None
+    found = forward_beside(ctx.text.text, func)
+    if found is None or any(isinstance(n, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id == found[0].name
+                                                                for b in n.bases)
+                            for n in ast.walk(ast.parse(ctx.text.text))):
+        return None
+    return found
 
 
 def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
