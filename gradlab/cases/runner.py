@@ -36,6 +36,7 @@ from gradlab.conventions.source_reading import converts_label_encodings
 from gradlab.conventions.unbatched import UNBATCHED
 from gradlab.core.check import check_case
 from gradlab.core.diagnose import SAME_RTOL
+from gradlab.core.protocol import Layer
 from gradlab.core.results import FAIL, PASS, WARN, CaseResult, Finding, GradientResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
@@ -61,19 +62,23 @@ def run_case(entry: Entry, spec: dict[str, Any], *, finite_only: bool = False, m
                           mode=mode)
 
 
-def takes_optional_input(kind: Kind, run: Callable[[Case], Any], *,
+def takes_optional_input(kind: Kind, make: Callable[[Case], Layer], *,
                          reraise: tuple[type[BaseException], ...] = ()) -> bool:
     """Whether a layer takes its kind's optional richer input (`Kind.optional_input`), e.g. an Affine
-    that maps (N, C, H, W) to (N, M) as the textbook's final one does. `run(case)` returns the
-    layer's forward output on the probe case; anything it raises means "no", except `reraise` (the
-    grader's own failures). Shared by the runner and the grader."""
+    that maps (N, C, H, W) to (N, M) as the textbook's final one does. `make(case)` builds the layer for
+    the probe case; its forward (and backward, where the kind says so) runs there; anything they raise means
+    "no", except `reraise` (the grader's own failures). Shared by the runner and the grader."""
     option = kind.optional_input
     if option is None:
         return True
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            y = run(build_case(kind, option.probe))
+            case = build_case(kind, option.probe)
+            layer = make(case)
+            y = layer.forward(case.x.copy(), None)
+            if option.backward_too:
+                layer.backward(np.random.default_rng(0).standard_normal(np.shape(y)))
     except reraise:
         raise
     except Exception:
@@ -206,7 +211,7 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     flat_input = entry.options.get("layout", "rows") == "columns"  # the column layout is 2-D only
     option = kind.optional_input
     if option is not None and not flat_input and \
-            not takes_optional_input(kind, lambda case: adapt(entry, kind, case).forward(case.x.copy(), None)):
+            not takes_optional_input(kind, lambda case: adapt(entry, kind, case)):
         flat_input = True
         if option.note:  # no note: both inputs are the layer's own choice (group norm's gamma shapes)
             notes.append(Finding("wrong-shape", WARN, option.note.format(name=entry.name, checked="checked")))

@@ -63,13 +63,17 @@ class ForwardCheck:
 class OptionalInput:
     """A richer input some versions of a layer take and others do not (a choice, not a bug).
 
-    The layer is probed once on `probe` (a spec); if its output does not have shape `output`, it
-    is checked on plain inputs only (`flat_input=True` in `draw_shape`) and `note` is a warning.
+    The layer is probed once on `probe` (a spec); if its output does not have shape `output` (or, with
+    `backward_too`, its backward raises), it is checked on plain inputs only (`flat_input=True` in `draw_shape`)
+    and `note` is a warning.
     """
 
     probe: Spec
     output: tuple[int, ...]
     note: str  # formatted with {name} and {checked} ("checked" or "graded"); "" when either is as right
+    #: whether backward must take it too: where either input is a layer's own contract (an embedding's (N,) or
+    #: (N, T) indices), a forward that indexes either (W[xs]) says nothing of a backward written for one
+    backward_too: bool = False
 
 
 @dataclass(frozen=True)

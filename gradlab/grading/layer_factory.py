@@ -54,7 +54,7 @@ def layer_factory(box: Sandbox, entry: dict[str, Any], kind: Kind, assignment: A
         return (lambda made: partial(_new_columns, made, box, entry, kind, assignment.weight_layout)), True
     if own and entry.get("layout") == "columns":  # 2-D only, as `gradlab check` has it: nothing to probe or warn of
         return (lambda made: partial(_new_remote, made, box, entry["name"], kind, samples)), True
-    flat = not takes_optional_input(kind, partial(_remote_forward, box, entry["name"], kind, samples),
+    flat = not takes_optional_input(kind, partial(_remote_layer, box, entry["name"], kind, samples),
                                     reraise=(SandboxFailure,))
     if flat and kind.optional_input is not None and kind.optional_input.note:
         # a warning, as `gradlab check` prints it: it reaches each test's extra_data too, and costs nothing
@@ -71,8 +71,8 @@ def _new_columns(made: list[Any], box: Sandbox, entry: dict[str, Any], kind: Kin
     return layer
 
 
-def _remote_forward(box: Sandbox, name: str, kind: Kind, samples: str | None, case: Any) -> np.ndarray:
-    return RemoteLayer(box, name, kind, case, samples=samples).forward(case.x.copy(), None)
+def _remote_layer(box: Sandbox, name: str, kind: Kind, samples: str | None, case: Any) -> RemoteLayer:
+    return RemoteLayer(box, name, kind, case, samples=samples)
 
 
 def remote_forward_backward(box: Sandbox, name: str, kind: Kind, case: Any, *,

@@ -9,7 +9,8 @@ idx (N,) -> (N, D), and its loop backward (`dW[word_id] += dout[i]`) is right th
 (N, T) each row's repeated ids collapse); its `TimeEmbedding` takes xs (N, T) and refuses (N,) (`N, T =
 xs.shape`); CS231n's `word_embedding_forward(x, W)` takes x (N, T). So a function-style layer gets (N, T),
 and a class-style one is probed once on (N,) indices (`optional_input`, as the textbook's 4-D Affine is):
-a class that maps them to (N, D) is checked on (N,), one that refuses them on (N, T). Here the probe's
+a class whose forward and backward take them is checked on (N,), one that refuses them on (N, T) (a compact
+`TimeEmbedding` whose forward is `W[xs]` takes (N,) there, its backward's `xs.shape[1]` does not). Here the probe's
 "richer input" is the 1-D one; `flat_input=True` (it refused) means (N, T).
 """
 
@@ -54,5 +55,5 @@ KIND = Kind(
     "embedding", ("embedding", "timeembedding"), build, draw_shape, batch_spec,
     function_stems=("embedding", "word_embedding"), params=("W",), x_differentiable=False, scales=(), sizes=sizes,
     # no note: (N,) and (N, T) are each some layer's own contract, neither is a shortcoming
-    optional_input=OptionalInput(probe={"N": 3, "V": 4, "D": 2, "seed": 0}, output=(3, 2), note=""),
+    optional_input=OptionalInput(probe={"N": 3, "V": 4, "D": 2, "seed": 0}, output=(3, 2), note="", backward_too=True),
 )
