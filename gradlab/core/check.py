@@ -154,12 +154,12 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
         return g
     more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
     found = explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
-    # a wrong input measured on the layer (a stored array put in another's place made backward right) is stronger
-    # than another code read in the numbers, which for a normalisation's x_hat read where x - mean belongs is also a
-    # power of sigma off; the kind's own wrong-input says it in the kind's words
+    # a wrong input measured on the layer (a stored array in another's place made backward right) beats another code
+    # read in the numbers (x_hat for x - mean is also a power of sigma off); a kind's wrong-input adds its own words
     if found is None or (g.bug_code == "wrong-input" and found[0] != "wrong-input"):
         return g
-    return replace(g, bug_code=found[0], diagnosis=found[1])
+    said = f"{found[1]}; {g.diagnosis}" if g.bug_code == "wrong-input" else found[1]
+    return replace(g, bug_code=found[0], diagnosis=said)
 
 
 def _forward(ctx: CheckContext) -> bool:
