@@ -87,7 +87,7 @@ _DIMENSIONS = re.compile(r"^(?P<bare>[A-Za-z_]*[A-Za-z])_?(?P<count>[123])[dD]$"
 
 
 def spatial_dimensions(name: str) -> tuple[str, int] | None:
-    """`name` without its trailing dimension count, and the count: `max_pool2d` -> ("max_pool", 2); None for a name
+    """`name` without its trailing dimension count, and the count: `max_pool2d` -> (max_pool, 2); None for a name
     that ends otherwise. The caller decides whether the kind the bare name spells works over that many axes."""
     m = _DIMENSIONS.match(name)
     return (m["bare"], int(m["count"])) if m else None
