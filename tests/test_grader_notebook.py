@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradlab.cli.main import main
-from gradlab.grading.notebook import NotebookError, notebook_source
+from gradlab.conventions.notebooks import NotebookError, notebook_source
 
 GOOD = (Path(__file__).parent / "hostile" / "good_layers.py").read_text()
 

@@ -5,7 +5,7 @@ regular files and folders. A symbolic link (to `/dev/zero`, `/etc/shadow`, a cla
 loop) is never followed, a FIFO or device is never opened, and the copy stops at `MAX_FILES`
 files or `MAX_BYTES` bytes. Everything left out is listed, so the feedback can say so. A notebook
 (`.ipynb`) is copied as the module of its code cells that only import, define or assign constants
-(`gradlab.grading.notebook`); graded where it was written, it brings the local modules those cells
+(`gradlab.conventions.notebooks`); graded where it was written, it brings the local modules those cells
 import (`helpers.py`, CS231n's `cs231n/` package next to the notebook).
 Non-goal: deciding which files are imported (the child imports what it is told).
 """
@@ -53,7 +53,7 @@ def _copy_file(source: Path, target: Path, budget: _Budget, *, follow: bool = Fa
 
 
 def _from_notebook(name: str, data: bytes, budget: _Budget) -> bytes:
-    from gradlab.grading.notebook import NotebookError, notebook_source
+    from gradlab.conventions.notebooks import NotebookError, notebook_source
 
     try:
         source, skipped = notebook_source(data)

@@ -1,4 +1,4 @@
-"""A Jupyter notebook submission as the Python module the grader imports.
+"""A Jupyter notebook as the Python module gradlab imports (the grader's submissions and `gradlab check nb.ipynb`).
 
 A notebook holds the layers and much else: data loading, training loops, plots, shell magics. Only
 code cells whose every statement imports, defines a function or class, or assigns a constant are
