@@ -7,6 +7,7 @@ import contextlib
 import json
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,9 +124,12 @@ def searched(args: argparse.Namespace, outcome: Outcome) -> None:
     buggy layers are there on purpose: `gradlab report` shows their fixes)."""
     if not args.paths or getattr(args, "no_fix_search", True):
         return
+    from gradlab.conventions.notebooks import in_notebook
     from gradlab.fixes import with_fixes
 
     outcome.reports = with_fixes(outcome.reports, outcome.entries, examples=args.examples, seed=args.seed)
+    # a fix found in a notebook's cells is said (and written) of the notebook
+    outcome.reports = [replace(r, fix=in_notebook(r.fix)) if r.fix is not None else r for r in outcome.reports]
 
 
 def fix_lines(report: LayerReport, where: str, args: argparse.Namespace) -> list[str]:

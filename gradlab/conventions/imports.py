@@ -38,6 +38,7 @@ from gradlab.conventions.import_finders import (
     numpy_as_it_was,
     older_numpy_names,
 )
+from gradlab.conventions.notebooks import NotebookError, module_file, notebook_source
 
 __all__ = ["LoadError", "Python2Source", "load_module", "local_modules", "package_of", "search_roots"]
 
@@ -50,6 +51,8 @@ MAX_LOCAL_FILES = 50
 def package_of(path: Path) -> tuple[Path, str] | None:
     """(the folder that holds the file's top package, the file's dotted module name), or None when
     its folder has no `__init__.py`."""
+    if path.suffix == ".ipynb":  # a notebook is no module of a package: its cells import as a script's would
+        return None
     parts = [path.stem] if path.stem != "__init__" else []
     folder = path.parent
     # a folder without __init__.py inside a package is a namespace portion of it (CS231n's classifiers/ in
@@ -175,8 +178,9 @@ def _imports(path: Path) -> list[tuple[str, int]]:
     """(dotted module, relative level) of every import in the file; `from a import b` also names
     `a.b`, which may be a submodule."""
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError, OSError):
+        text = notebook_source(path.read_bytes())[0] if path.suffix == ".ipynb" else path.read_bytes()
+        tree = ast.parse(text, filename=str(path))
+    except (SyntaxError, ValueError, OSError, NotebookError):
         return []
     out: list[tuple[str, int]] = []
     for node in ast.walk(tree):
@@ -232,9 +236,11 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     another one (`layer_utils.py (through layers.py:3): syntax error ...`)."""
     path = Path(path).resolve()
     shown = shown_as or path.name
-    if path.suffix != ".py" or not path.is_file():
+    code = _notebook_module(path, shown) if path.suffix == ".ipynb" and path.is_file() else path
+    if code.suffix != ".py" or not code.is_file():
         raise LoadError(f"{shown}: not a Python file gradlab can import")
-    roots = search_roots(path)
+    # a notebook's cells run from the notebook's folder (its sibling modules import), from a file of their own
+    roots = search_roots(path) + ([code.parent] if code != path else [])
     package = package_of(path)
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
@@ -250,9 +256,9 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     # found in its place: set aside while the file is imported, and put back afterwards
     clashing = _set_aside(package[1].split(".")[0], roots) if package else {}
     try:
-        return _import(path, package[1] if package else None)
+        return _import(code, package[1] if package else None)
     except SyntaxError as exc:
-        raise syntax_error(exc, path, shown) from None
+        raise syntax_error(exc, code, shown) from None
     except ModuleNotFoundError as exc:
         raise LoadError(missing_module(path, exc, [*roots, *_above(roots[0])], shown)) from None
     except (Exception, SystemExit) as exc:
@@ -279,6 +285,15 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             LEFT_MODULES.modules[name] = sys.modules.pop(name)
         for name, module in clashing.items():
             sys.modules.setdefault(name, module)
+
+
+def _notebook_module(path: Path, shown: str) -> Path:
+    try:
+        return module_file(path)
+    except NotebookError as exc:
+        raise LoadError(f"{shown}: {exc}") from None
+    except OSError as exc:
+        raise LoadError(f"{shown}: cannot be read ({exc.strerror})") from None
 
 
 def _set_aside(top: str, roots: list[Path]) -> dict[str, ModuleType]:

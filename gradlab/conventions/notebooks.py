@@ -10,8 +10,17 @@ Non-goal: running notebooks, or keeping their outputs.
 from __future__ import annotations
 
 import ast
+import atexit
+import hashlib
 import json
+import re
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+from gradlab.core.results import FixResult
 
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -76,3 +85,83 @@ def notebook_source(data: bytes) -> tuple[str, list[str]]:
             continue
         kept.append(f"# --- notebook cell {number} ---\n{text}\n")
     return "\n".join(kept), skipped
+
+
+_MODULE_FILES: dict[tuple[str, int, int], Path] = {}
+
+
+def module_file(notebook: Path) -> Path:
+    """A `.py` file holding the notebook's kept cells (`notebook_source`), written once per version of the
+    notebook to a temporary folder gradlab removes at exit: every reader of a layer's source (the diagnosis, the
+    fix search, `# gradlab: kind=` comments) reads a file, and the user's folder is never written to.
+    Raises NotebookError for a file that is no notebook, or one with no cell gradlab can keep."""
+    stat = notebook.stat()
+    key = (str(notebook), stat.st_mtime_ns, stat.st_size)
+    if key in _MODULE_FILES and _MODULE_FILES[key].is_file():
+        return _MODULE_FILES[key]
+    source, _ = notebook_source(notebook.read_bytes())
+    if not source.strip():
+        raise NotebookError("no code cell that only imports, defines functions or classes, or assigns constants; "
+                            "gradlab keeps only such cells (a cell that also runs code is skipped)")
+    folder = Path(tempfile.mkdtemp(prefix="gradlab-notebook-"))
+    atexit.register(shutil.rmtree, folder, True)
+    stem = "".join(c if c.isalnum() or c == "_" else "_" for c in notebook.stem)
+    out = folder / f"{stem or 'notebook'}.py"
+    out.write_text(source, encoding="utf-8")
+    _MODULE_FILES[key] = out
+    _NOTEBOOK_OF[out.resolve()] = notebook
+    return out
+
+
+_NOTEBOOK_OF: dict[Path, Path] = {}
+_MARK = re.compile(r"^# --- notebook cell (\d+) ---$", re.MULTILINE)
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
+
+
+def _cells_of(module_text: str) -> dict[int, tuple[int, str]]:
+    """cell number -> (the module line its first line is on, its text as the notebook holds it)."""
+    marks = list(_MARK.finditer(module_text))
+    out = {}
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(module_text)
+        # each cell was written as its text, a newline, and (between cells) one more
+        body = module_text[m.end() + 1:end].removesuffix("\n")
+        body = body.removesuffix("\n") if i + 1 < len(marks) else body
+        out[int(m[1])] = (module_text.count("\n", 0, m.end()) + 2, body)
+    return out
+
+
+def in_notebook(fix: FixResult) -> FixResult:
+    """A verified fix found in a notebook's module file (`module_file`), said of the notebook: its diff names the
+    notebook and the cell and counts lines within the cell, and `gradlab check --fix` writes the edited cell into
+    the notebook (when the notebook is in Jupyter's own JSON layout, so nothing else in it changes)."""
+    notebook = _NOTEBOOK_OF.get(Path(fix.path).resolve()) if fix.status == "verified" and fix.path else None
+    if notebook is None:
+        return fix
+    old = _cells_of(Path(fix.path).read_text(encoding="utf-8"))
+    new = _cells_of(fix.new_text)
+    changed = [n for n in new if n in old and new[n][1] != old[n][1]]
+    if len(changed) != 1 or set(new) != set(old):
+        return replace(fix, path="")
+    cell = changed[0]
+    start = old[cell][0]
+    diff = _HUNK.sub(lambda m: f"@@ -{int(m[1]) - start + 1}{m[2] or ''} +{int(m[3]) - start + 1}{m[4] or ''} @@",
+                     fix.diff.split("\n", 2)[2])
+    shown = f"{notebook.name} (code cell {cell})"
+    text = notebook.read_text(encoding="utf-8")
+    rewritten = _with_cell(text, cell, new[cell][1])
+    return replace(fix, file=shown, diff=f"--- {shown}\n+++ {shown}\n{diff}",
+                   lines=tuple(n - start + 1 for n in fix.lines), path=str(notebook) if rewritten else "",
+                   new_text=rewritten or "", old_digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _with_cell(text: str, cell: int, source: str) -> str | None:
+    """The notebook `text` with its `cell`-th code cell holding `source`, in the JSON layout it was written in;
+    None when that layout is not Jupyter's (re-writing would change more than the cell)."""
+    nb = json.loads(text)
+    for style in ({"indent": 1, "ensure_ascii": False}, {"indent": 1, "ensure_ascii": False, "sort_keys": True}):
+        if json.dumps(nb, **style) + "\n" == text:  # type: ignore[arg-type]
+            code = [c for c in nb["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+            code[cell - 1]["source"] = source.splitlines(keepends=True)
+            return json.dumps(nb, **style) + "\n"  # type: ignore[arg-type]
+    return None

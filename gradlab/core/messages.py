@@ -45,7 +45,7 @@ def float32_note(names: list[str]) -> str:
 
 def summary_line(report: LayerReport) -> str:
     codes = f" [{', '.join(report.bug_codes)}]" if report.bug_codes else ""
-    where = f", {Path(report.source).name}" if report.source.endswith(".py") else ""
+    where = f", {Path(report.source).name}" if report.source.endswith((".py", ".ipynb")) else ""
     if report.detected_layout:
         where += f"; detected: samples as {report.detected_layout}"
     return f"{report.verdict.upper():4s} {report.name} ({report.convention} style{where}){codes}"

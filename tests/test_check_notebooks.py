@@ -1,0 +1,109 @@
+"""`gradlab check nb.ipynb`: learners of deeplearning.ai's courses and many others publish their layers in a
+notebook, not a module. gradlab reads the cells that only import, define or assign constants (the grader's rule,
+so training cells never run), checks the layers there, and speaks of the notebook: a fix names the code cell and
+counts lines within it, and `--fix` writes the edited cell back without touching the rest of the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gradlab.cli.main import main
+
+AFFINE = """class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout{bug}
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+"""
+
+
+def _notebook(path: Path, *codes: str, jupyter_layout: bool = True) -> Path:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Week 2: the affine layer"]}]
+    for code in codes:
+        cells.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                      "source": code.splitlines(keepends=True)})
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n" if jupyter_layout else json.dumps(nb),
+                    encoding="utf-8")
+    return path
+
+
+def _report(tmp_path: Path, notebook: Path, *extra: str) -> tuple[int, dict]:
+    out = tmp_path / "out.json"
+    status = main(["check", str(notebook), "--examples", "12", "--json", str(out), *extra])
+    return status, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_a_correct_layer_defined_in_a_notebook_passes_and_its_training_cells_never_run(tmp_path: Path):
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=""),
+                   "data = np.load('train.npz')  # no such file: this cell must not run\n",
+                   "!pip install numpy\n")
+    status, report = _report(tmp_path, nb)
+    assert status == 0, report
+    (layer,) = report["layers"]
+    # (warn: this Affine takes 2-D input only, where the textbook's flattens 4-D input too)
+    assert (layer["name"], layer["verdict"], layer["fix"]) == ("Affine", "warn", None)
+
+
+def test_a_bug_in_a_notebook_gets_a_fix_that_names_the_code_cell_and_counts_lines_within_it(tmp_path: Path):
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=" / dout.shape[0]"))
+    status, report = _report(tmp_path, nb)
+    (layer,) = report["layers"]
+    assert status == 1 and layer["bug_codes"][0] == "extra-batch-mean"
+    fix = layer["fix"]
+    assert fix["status"] == "verified" and fix["file"] == "week2.ipynb (code cell 2)"
+    assert fix["lines"] == [10]  # the 10th line of the cell holding the class
+    assert "-        self.dW = self.x.T @ dout / dout.shape[0]\n" in fix["diff"]
+    assert "@@ -9,3 +9,3 @@" in fix["diff"]
+
+
+def test_fix_writes_the_edited_cell_into_the_notebook_and_the_next_check_passes(tmp_path: Path):
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=" / dout.shape[0]"))
+    before = json.loads(nb.read_text(encoding="utf-8"))
+    assert main(["check", str(nb), "--examples", "12", "--fix"]) == 1
+    after = json.loads(nb.read_text(encoding="utf-8"))
+    assert "".join(after["cells"][2]["source"]) == AFFINE.format(bug="")
+    assert after["cells"][:2] == before["cells"][:2] and after["metadata"] == before["metadata"]
+    assert main(["check", str(nb), "--examples", "12"]) == 0
+
+
+def test_a_notebook_in_another_json_layout_is_shown_its_fix_but_left_untouched(tmp_path: Path):
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=" / dout.shape[0]"),
+                   jupyter_layout=False)
+    text = nb.read_text(encoding="utf-8")
+    assert main(["check", str(nb), "--examples", "12", "--fix"]) == 1
+    assert nb.read_text(encoding="utf-8") == text
+
+
+def test_a_notebook_imports_the_modules_beside_it(tmp_path: Path):
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\n\ndef matmul(a, b):\n    return a @ b\n",
+                                         encoding="utf-8")
+    layer = AFFINE.format(bug="").replace("return x @ self.W + self.b", "return matmul(x, self.W) + self.b")
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\nfrom helpers import matmul\n", layer)
+    status, report = _report(tmp_path, nb)
+    assert status == 0 and [(entry["name"], entry["verdict"]) for entry in report["layers"]] == [("Affine", "warn")]
+
+
+def test_a_file_named_ipynb_that_is_no_notebook_gets_one_line_that_says_so(tmp_path: Path, capsys):
+    bad = tmp_path / "week2.ipynb"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("ERROR")]
+    assert "week2.ipynb" in line and "not a Jupyter notebook" in line and "Traceback" not in out
+
+
+def test_a_notebook_whose_every_cell_runs_code_says_which_cells_gradlab_keeps(tmp_path: Path, capsys):
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\nx = np.ones(3)\nprint(x)\n")
+    assert main(["check", str(nb)]) == 1
+    out = capsys.readouterr().out
+    assert "only imports, defines functions or classes, or assigns constants" in out
