@@ -28,6 +28,7 @@ from gradlab.kinds import (
     binary_crossentropy,
     birnn,
     categorical_crossentropy,
+    celu,
     conv,
     conv1d,
     conv_bn_relu,
@@ -36,6 +37,7 @@ from gradlab.kinds import (
     conv_relu_pool,
     conv_transpose,
     conv_untied_bias,
+    dot_product_attention,
     dropout,
     elu,
     embedding,
@@ -43,14 +45,17 @@ from gradlab.kinds import (
     flatten_layer,
     focal_loss,
     gelu,
+    global_avg_pool,
     gru,
     gru_step,
     hardswish,
     huber_loss,
+    instancenorm,
     layernorm,
     leaky_relu,
     linear_softmax,
     linear_svm,
+    log_softmax,
     lstm,
     lstm_cell,
     lstm_sequence,
@@ -58,6 +63,7 @@ from gradlab.kinds import (
     mae_loss,
     matmul,
     max_pool,
+    mish,
     mse_loss,
     mul_layer,
     multihead_attention,
@@ -95,7 +101,9 @@ from gradlab.kinds import (
     time_rnn,
     time_sigmoid_with_loss,
     time_softmax_with_loss,
+    upsample,
     weight_sum,
+    zero_padding2d,
 )
 from gradlab.kinds.names import name_words, spatial_dimensions, spells, words_in_order
 
@@ -115,7 +123,9 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            relu6, hardswish, conv_channels_last, pool_channels_last, gru,
            huber_loss, bce_with_logits, sigmoid_crossentropy_combined, focal_loss, residual_block, birnn,
            rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm, conv_transpose,
-           multihead_attention)
+           multihead_attention,
+           # session 29: layers the curriculum and learners' projects use
+           global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
