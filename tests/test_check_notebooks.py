@@ -102,8 +102,24 @@ def test_a_file_named_ipynb_that_is_no_notebook_gets_one_line_that_says_so(tmp_p
     assert "week2.ipynb" in line and "not a Jupyter notebook" in line and "Traceback" not in out
 
 
-def test_a_notebook_whose_every_cell_runs_code_says_which_cells_gradlab_keeps(tmp_path: Path, capsys):
-    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\nx = np.ones(3)\nprint(x)\n")
+def test_a_notebook_whose_every_cell_runs_code_says_which_statements_gradlab_keeps(tmp_path: Path, capsys):
+    nb = _notebook(tmp_path / "week2.ipynb", "x = load()\nprint(x)\n", "%%time\nimport numpy as np\n")
     assert main(["check", str(nb)]) == 1
     out = capsys.readouterr().out
     assert "only imports, defines functions or classes, or assigns constants" in out
+
+
+def test_imports_beside_magics_and_plot_settings_are_kept_as_a_course_first_cell_holds_them(tmp_path: Path):
+    first = "import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\nplt.rcParams['a'] = 1\n"
+    nb = _notebook(tmp_path / "week2.ipynb", first.replace("import matplotlib.pyplot as plt\n", ""),
+                   AFFINE.format(bug=""))
+    status, report = _report(tmp_path, nb)
+    assert status == 0 and [entry["verdict"] for entry in report["layers"]] == ["warn"]
+
+
+def test_fix_keeps_the_code_that_runs_in_the_edited_cell(tmp_path: Path):
+    tried = "\nlayer = Affine(np.ones((2, 2)), np.zeros(2))\nprint(layer.forward(np.ones((1, 2))))\n"
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=" / dout.shape[0]") + tried)
+    assert main(["check", str(nb), "--examples", "12", "--fix"]) == 1
+    cell = "".join(json.loads(nb.read_text(encoding="utf-8"))["cells"][2]["source"])
+    assert cell == AFFINE.format(bug="") + tried

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import difflib
 import hashlib
 import json
 import re
@@ -87,6 +88,31 @@ def notebook_source(data: bytes) -> tuple[str, list[str]]:
     return "\n".join(kept), skipped
 
 
+def definitions_of(data: bytes) -> str:
+    """The module `gradlab check` imports for a notebook: every code cell, each statement that runs code blanked
+    out line by line (and magics, shell escapes), so that every kept line keeps its number within its cell. A
+    course's first cell mixes `import numpy as np` with `%matplotlib inline` and plot settings: its imports stay."""
+    return "\n".join(f"# --- notebook cell {number} ---\n{_definitions(text)}\n"
+                     for number, text in enumerate(_cells(data), 1))
+
+
+def _definitions(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    if lines and lines[0].startswith("%%"):  # a cell magic (%%time, %%writefile) makes the cell no Python
+        return "\n" * len(lines)
+    lines = ["\n" if line.lstrip().startswith(("%", "!")) else line for line in lines]
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return "\n" * len(lines)
+    kept: set[int] = set()
+    for statement in tree.body:
+        if _kept(statement):
+            first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+            kept.update(range(first - 1, statement.end_lineno or statement.lineno))
+    return "".join(line if i in kept else "\n" for i, line in enumerate(lines))
+
+
 _MODULE_FILES: dict[tuple[str, int, int], Path] = {}
 
 
@@ -99,8 +125,8 @@ def module_file(notebook: Path) -> Path:
     key = (str(notebook), stat.st_mtime_ns, stat.st_size)
     if key in _MODULE_FILES and _MODULE_FILES[key].is_file():
         return _MODULE_FILES[key]
-    source, _ = notebook_source(notebook.read_bytes())
-    if not source.strip():
+    source = definitions_of(notebook.read_bytes())
+    if not any(line.strip() and not _MARK.match(line) for line in source.splitlines()):
         raise NotebookError("no code cell that only imports, defines functions or classes, or assigns constants; "
                             "gradlab keeps only such cells (a cell that also runs code is skipped)")
     folder = Path(tempfile.mkdtemp(prefix="gradlab-notebook-"))
@@ -149,7 +175,13 @@ def in_notebook(fix: FixResult) -> FixResult:
                      fix.diff.split("\n", 2)[2])
     shown = f"{notebook.name} (code cell {cell})"
     text = notebook.read_text(encoding="utf-8")
-    rewritten = _with_cell(text, cell, new[cell][1])
+    # the lines gradlab blanked (code that runs) come back from the notebook's own cell around the edit
+    was = _cells(text.encode("utf-8"))[cell - 1].splitlines(keepends=True)
+    before, after = old[cell][1].splitlines(keepends=True), new[cell][1].splitlines(keepends=True)
+    edited: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        edited += was[i1:i2] if tag == "equal" else after[j1:j2]
+    rewritten = _with_cell(text, cell, "".join(edited))
     return replace(fix, file=shown, diff=f"--- {shown}\n+++ {shown}\n{diff}",
                    lines=tuple(n - start + 1 for n in fix.lines), path=str(notebook) if rewritten else "",
                    new_text=rewritten or "", old_digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
