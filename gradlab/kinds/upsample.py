@@ -1,9 +1,9 @@
 """Nearest-neighbour upsampling over (N, C, H, W): each value repeated over an s x s block, (N, C, s·H, s·W).
 
-Names: PyTorch's `Upsample(scale_factor)` / `UpsamplingNearest2d`, Keras' `UpSampling2D(size)`, `NearestUpsample`, and
-`upsample_forward(x, scale_factor)` with a backward returning dx. No parameters; the scale factor is 2 or 3 (1 is the
-identity, which hides a backward that forgets to sum each block), H != W. Its backward sums each block's upstream
-gradient into the value that filled it.
+Names: PyTorch's `Upsample(scale_factor)` / `UpsamplingNearest2d`, Keras' `UpSampling2D(size=(s, s))` (ML-From-Scratch
+writes it so), `NearestUpsample`, and `upsample_forward(x, scale_factor)` with a backward returning dx. No parameters;
+the scale factor is 2 or 3 (1 is the identity, which hides a backward that forgets to sum each block), H != W. Its
+backward sums each block's upstream gradient into the value that filled it.
 Non-goal: bilinear upsampling, and a transposed convolution (kind conv_transpose).
 """
 
@@ -23,7 +23,10 @@ FACTOR_NAMES = ("scale_factor", "size", "scale")
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, C, H, W_ = spec["N"], spec["C"], spec["H"], spec["W"]
-    return Case(values(rng, (N, C, H, W_), spec), None, {}, {n: spec["factor"] for n in FACTOR_NAMES}, spec)
+    s = spec["factor"]
+    # Keras' size is the pair of factors, rows and columns (ML-From-Scratch's UpSampling2D reads size[0], size[1])
+    hyper = {"scale_factor": s, "size": (s, s), "scale": s}
+    return Case(values(rng, (N, C, H, W_), spec), None, {}, hyper, spec)
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:

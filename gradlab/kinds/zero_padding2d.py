@@ -54,8 +54,9 @@ class CropReading:
         for i in range(2 * p + 1):
             for j in range(2 * p + 1):
                 if (i, j) != (p, p) and np.allclose(analytic, upstream[:, :, i:i + H, j:j + W_], rtol=1e-7, atol=0):
-                    return ("misrouted", f"dx is dout cropped from row {i} and column {j}: the input sits {p} rows "
-                            f"and {p} columns inside the padded output, so dx = dout[:, :, {p}:{p} + H, {p}:{p} + W]")
+                    lines = "row and column" if p == 1 else "rows and columns"
+                    return ("misrouted", f"dx is dout cropped from row {i} and column {j}: the input sits {p} {lines} "
+                            f"inside the padded output, so dx = dout[:, :, {p}:{p} + H, {p}:{p} + W]")
         return None
 
 
