@@ -19,7 +19,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, precedence, written_value
 
-__all__ = ["branch_edits"]
+__all__ = ["branch_edits", "class_constants"]
 
 FAMILY = "branch"
 #: the settings one branch is offered multiplied by, at most
@@ -32,7 +32,7 @@ def branch_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
     if value is None:
         return
     t = ctx.text
-    settings = list(dict.fromkeys([*ctx.hypers, *(f"self.{n}" for n in _class_constants(t.text) if ctx.in_class)]))
+    settings = list(dict.fromkeys([*ctx.hypers, *(f"self.{n}" for n in class_constants(t.text) if ctx.in_class)]))
     settings = [s for s in settings if s in t.text][:MAX_SETTINGS]
     if not settings:
         return
@@ -51,7 +51,7 @@ def branch_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
 
 
 @functools.lru_cache(maxsize=16)
-def _class_constants(text: str) -> tuple[str, ...]:
+def class_constants(text: str) -> tuple[str, ...]:
     """The names a class body binds to a number (`alpha = 1.6732632423543772`)."""
     try:
         tree = ast.parse(text)

@@ -23,7 +23,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import Text, precedence, written_value
 
-__all__ = ["derivative_edits"]
+__all__ = ["derivative_edits", "function_outputs"]
 
 FAMILY = "derivative"
 #: the output names of one function offered per product (a layer rarely binds more)
@@ -35,7 +35,7 @@ def derivative_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
     value = written_value(stmt)
     if value is None:
         return
-    outputs = _outputs(ctx.text.text)
+    outputs = function_outputs(ctx.text.text)
     if not outputs:
         return
     t = ctx.text
@@ -134,7 +134,7 @@ def _kind_of(callee: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _outputs(text: str) -> dict[str, tuple[str, ...]]:
+def function_outputs(text: str) -> dict[str, tuple[str, ...]]:
     """For each of sigmoid and tanh the file applies, the names and attributes its outputs are bound to."""
     try:
         tree = ast.parse(text)

@@ -28,6 +28,7 @@ from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
+from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.inplace import inplace_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepinput import keep_input_edits
@@ -36,6 +37,7 @@ from gradlab.fixes.keepshape import keep_shape_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
+from gradlab.fixes.literals import literal_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
@@ -43,11 +45,14 @@ from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.powers import power_edits
+from gradlab.fixes.productrule import product_rule_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.scatter import scatter_edits
+from gradlab.fixes.skips import skip_edits
+from gradlab.fixes.slots import slot_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.stable import stable_edits
 from gradlab.fixes.statistics import sibling_axis_edits
@@ -82,7 +87,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      keep_shape_edits, cap_edits, divide_edits,
                                      accumulated_edits, power_edits, keep_input_edits,
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
-                                     join_edits, sibling_axis_edits, permute_edits)
+                                     join_edits, sibling_axis_edits, permute_edits, literal_edits,
+                                     index_order_edits, slot_edits, product_rule_edits, skip_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
