@@ -123,3 +123,33 @@ def test_fix_keeps_the_code_that_runs_in_the_edited_cell(tmp_path: Path):
     assert main(["check", str(nb), "--examples", "12", "--fix"]) == 1
     cell = "".join(json.loads(nb.read_text(encoding="utf-8"))["cells"][2]["source"])
     assert cell == AFFINE.format(bug="") + tried
+
+
+RELU_FROM_HELPERS = """def relu_layer_forward(x):
+    out = relu(x)
+    return out, x
+
+
+def relu_layer_backward(dout, cache):
+    return relu_backward(dout, cache)
+"""
+
+
+def test_modules_a_notebook_imports_but_nobody_uploaded_stand_in_and_a_layer_that_uses_one_is_set_aside(
+        tmp_path: Path, capsys):
+    first = "import numpy as np\nfrom public_tests import *\nfrom dnn_utils import relu, relu_backward\n"
+    nb = _notebook(tmp_path / "week4.ipynb", first, AFFINE.format(bug=""), RELU_FROM_HELPERS)
+    status, report = _report(tmp_path, nb)
+    out = capsys.readouterr().out
+    assert [(e["name"], e["verdict"]) for e in report["layers"]] == [("Affine", "warn")]  # checked, not failed
+    assert status == 0 and "FAIL" not in out
+    assert "SKIP public_tests, dnn_utils: imported by week4.ipynb but neither installed nor beside it" in out
+    (why,) = [line for line in out.splitlines() if line.startswith("SKIP relu_layer")]
+    assert "dnn_utils" in why
+
+
+def test_a_python_file_that_imports_a_missing_module_is_still_an_error(tmp_path: Path, capsys):
+    layer = tmp_path / "layers.py"
+    layer.write_text("import numpy as np\nfrom dnn_utils import relu\n\n\n" + AFFINE.format(bug=""), encoding="utf-8")
+    assert main(["check", str(layer)]) == 1
+    assert "imports 'dnn_utils'" in capsys.readouterr().out

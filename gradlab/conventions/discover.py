@@ -147,7 +147,13 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
     try:
         with contextlib.redirect_stdout(sys.stderr), limit:  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
-        return find_layers(module, str(f), kinds=kinds, sibling=_sibling_function(f))
+        found = find_layers(module, str(f), kinds=kinds, sibling=_sibling_function(f))
+        stood_in = getattr(module, "__gradlab_stand_ins__", ())
+        if stood_in:
+            them = "them" if len(stood_in) > 1 else "it"
+            found.skipped.append((", ".join(stood_in), f"imported by {f.name} but neither installed nor beside it: "
+                                  f"gradlab went on without {them} (a layer that uses one is set aside)"))
+        return found
     except ImportTooSlow as exc:  # an exercise script training at its top level: the folder's other files go on
         return Found(str(f), skipped=[(str(f), f"not read: {exc} (code at its top level: a training run or a "
                                                "download?); put that code under if __name__ == '__main__':")])

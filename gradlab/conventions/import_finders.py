@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
-           "QuietModules", "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
+           "QuietModules", "StandIns", "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -119,6 +119,64 @@ def _does_nothing(name: str) -> Callable[..., None]:
 
 
 QUIET_IPYTHON = QuietModules("IPython", "h5py")
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Modules a notebook imports that nothing provides here: a course's `public_tests`, `testCases` and
+    `dnn_utils` that the learner did not upload beside it, tensorflow in a cell that imports everything. A script
+    that lacks one is an error; a notebook's imports sit in one cell for all its exercises, so each missing module
+    is given as a stand-in, whose every name raises ModuleNotFoundError when it is used (a layer that calls one is
+    then set aside as unable to run here, never judged). Asked after every other finder; `lent` lists the modules
+    stood in for since `clear()`."""
+
+    def __init__(self, notebook_file: str = "") -> None:
+        self.lent: list[str] = []
+        #: only the notebook's own imports get stand-ins: an installed package that probes for an optional one
+        #: (scipy asking for cupy) must be told it is absent
+        self.notebook_file = notebook_file
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is None or frame.f_code.co_filename != self.notebook_file:
+            return None
+        if name.split(".")[0] not in self.lent:
+            self.lent.append(name.split(".")[0])
+        return importlib.util.spec_from_loader(name, self, is_package=True)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__path__ = []
+        module.__getattr__ = _missing_from(module.__name__)  # type: ignore[method-assign]
+
+
+class _Missing(type):
+    """The class of a stand-in's names: using one, or any attribute of it (`K.sum`), says what is missing."""
+
+    source = ""
+
+    def __getattr__(cls, attr: str) -> Any:
+        if attr.startswith("__") or "source" not in vars(cls):  # a notebook's class derived from one is its own
+            raise AttributeError(attr)
+        cls.missing()
+
+    def missing(cls, *args: Any, **kwargs: Any) -> Any:
+        raise ModuleNotFoundError(f"{cls.__name__} comes from {cls.source}, which is neither installed nor beside "
+                                  "the notebook", name=cls.source)
+
+
+def _missing_from(module: str) -> Callable[[str], type]:
+    def stand_in(name: str) -> type:
+        if name.startswith("__"):  # `__all__` for a star import: it provides nothing
+            raise AttributeError(name)
+        # a class, so that a class of the notebook may still derive from it (`class Block(keras.layers.Layer)`)
+        made = _Missing(name, (), {"source": module})
+        made.__new__ = lambda cls, *args, **kwargs: made.missing()  # type: ignore[method-assign, assignment]
+        return made
+    return stand_in
 
 
 class _QuietShell:

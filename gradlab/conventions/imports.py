@@ -34,6 +34,7 @@ from gradlab.conventions.import_finders import (
     LEFT_MODULES,
     PAST_BUILTINS,
     QUIET_IPYTHON,
+    StandIns,
     notebook_shell,
     numpy_as_it_was,
     older_numpy_names,
@@ -245,7 +246,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
-    lent = (PAST_BUILTINS, QUIET_IPYTHON)
+    stand_ins = StandIns(str(code))
+    lent = (PAST_BUILTINS, QUIET_IPYTHON, *([stand_ins] if code != path else []))
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
     shell, numpy_names, numpy_kept = notebook_shell(), older_numpy_names(), numpy_as_it_was()
@@ -256,14 +258,17 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     # found in its place: set aside while the file is imported, and put back afterwards
     clashing = _set_aside(package[1].split(".")[0], roots) if package else {}
     try:
-        return _import(code, package[1] if package else None)
+        module = _import(code, package[1] if package else None)
+        if stand_ins.lent:  # said where the notebook's layers are listed (`gradlab.conventions.discover`)
+            module.__gradlab_stand_ins__ = tuple(stand_ins.lent)  # type: ignore[attr-defined]
+        return module
     except SyntaxError as exc:
         raise syntax_error(exc, code, shown) from None
     except ModuleNotFoundError as exc:
         raise LoadError(missing_module(path, exc, [*roots, *_above(roots[0])], shown)) from None
     except (Exception, SystemExit) as exc:
-        line = user_line(exc, path)
-        raise LoadError(f"{shown}{raised_through(exc, path, roots)} raised {type(exc).__name__} while being imported"
+        line = user_line(exc, code)
+        raise LoadError(f"{shown}{raised_through(exc, code, roots)} raised {type(exc).__name__} while being imported"
                         f"{line}: {exc}; code at the top level of the file must run without errors") from None
     finally:
         shell()
