@@ -23,6 +23,7 @@ from fix_layers import (
 from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.literals import literal_edits
 from gradlab.fixes.productrule import product_rule_edits
+from gradlab.fixes.rescale import size_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
 
@@ -168,7 +169,44 @@ def residual_block_backward(dout, cache):
     dx = da @ w1.T
     return dx, dw1, db1, dw2, db2
 """, "dx = da @ w1.T", "dx = da @ w1.T + dout", "da = dout @ w2.T * (a > 0)", "da = dout @ w2.T"),
+    # a class-style loss whose backward takes no argument: the mean's count divided by, the array forward kept
+    "rescale-kept": Layer("BinaryCrossEntropy", size_edits, """\
+class BinaryCrossEntropy:
+    def forward(self, probs, labels):
+        self.probs, self.labels = probs, labels
+        return -np.mean(labels * np.log(probs) + (1 - labels) * np.log(1 - probs))
+
+    def backward(self):
+        return (self.probs - self.labels) / (self.probs * (1 - self.probs))
+""", "(self.probs * (1 - self.probs))\n", "(self.probs * (1 - self.probs)) / self.probs.size\n",
+        "(self.probs - self.labels)", "(self.labels - self.probs)"),
 }
+
+#: a layer written for samples as columns whose backward slipped, so that it crashes as rows and as columns alike: the
+#: check cannot say which layout it is written for, and the fix is searched as columns too (no family of its own)
+COLUMNS = Layer("DenseLayer", None, """\
+class DenseLayer:
+    def __init__(self, fan_in, fan_out):
+        self.W = np.random.randn(fan_out, fan_in) * 0.1
+        self.b = np.zeros((fan_out, 1))
+
+    def forward(self, A):
+        self.A = A
+        return np.dot(self.W, A) + self.b
+
+    def backward(self, dZ):
+        self.dW = np.dot(dZ, self.A)
+        self.db = np.sum(dZ, axis=1, keepdims=True)
+        return np.dot(self.W.T, dZ)
+""", "np.dot(dZ, self.A)", "np.dot(dZ, self.A.T)", "np.dot(self.W.T, dZ)", "np.dot(dZ, self.W)")
+
+
+def test_a_column_style_layer_that_crashes_in_both_layouts_gets_its_fix_searched_as_columns(tmp_path):
+    assert_the_right_text_is_the_verified_fix(tmp_path, "columns", COLUMNS)
+
+
+def test_a_column_style_layer_with_a_second_slip_gets_none_found(tmp_path):
+    assert_a_second_slip_gets_none_found(tmp_path, "columns", COLUMNS, budget=60)
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))

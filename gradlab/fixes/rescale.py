@@ -7,7 +7,8 @@ gradient (a value that reads it is the factor family's to divide), with each nam
 the batch size (at most MAX_BATCH), the new line after the block of the function's body that holds it.
 And a loss averaged over every element (`np.mean(...)` with no axis, in its own file's forward: a scratch-style
 `mse` or `bce` whose `*_prime` returns the sum's gradient): its returned derivative divided by the size of each
-array it receives (`y_true.size`), where the batch size alone is not the count.
+array it receives (`y_true.size`; a class's `backward(self)`: each array its forward kept, `self.pred.size`), where
+the batch size alone is not the count.
 Non-goal: a factor other than the batch size or the count of elements (the factor family edits values; a measured
 constant is one).
 """
@@ -20,6 +21,7 @@ import re
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
+from gradlab.fixes.reads import inputs
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import Text, precedence
 
@@ -86,7 +88,9 @@ def size_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[
         return
     t = ctx.text
     value = t.of(stmt.value) if precedence(stmt.value) >= 11 else f"({t.of(stmt.value)})"
-    for arg in [a.arg for a in func.args.args if a.arg != "self"][:MAX_BATCH]:
+    # the arrays it receives, or, for a class's `backward(self)` that receives none, those its forward kept
+    arrays = [a.arg for a in func.args.args if a.arg != "self"] or inputs(ctx)
+    for arg in arrays[:MAX_BATCH]:
         yield (t.replace(stmt.value, f"{value} / {arg}.size", 11, f"divide by {arg}.size, the count the mean takes",
                          family="rescale", need=0),)
 

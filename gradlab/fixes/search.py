@@ -51,6 +51,8 @@ MAX_PARTIAL = 10
 MAX_LINES = 3
 #: candidates screened in each helper module of the user's package, beyond MAX_CANDIDATES
 HELPER_BUDGET = 100
+#: candidates screened with samples as columns, for a layer that crashed in both layouts (`_in_columns`)
+COLUMNS_BUDGET = 100
 
 
 @dataclass
@@ -172,7 +174,39 @@ def find_fix(entry: Entry, report: LayerReport, *, examples: int = DEFAULT_EXAMP
         if found is not None:
             return found
         limit = search.tried + HELPER_BUDGET
-    return FixResult("none-found", tried=search.tried, explanation=search.off_reference or "")
+    in_columns = _in_columns(entry, report, site, examples, seed, deadline)
+    tried = search.tried + (in_columns.tried if in_columns is not None else 0)
+    if in_columns is not None and in_columns.status == "verified":
+        return replace(in_columns, tried=tried)
+    return FixResult("none-found", tried=tried, explanation=search.off_reference or "")
+
+
+def _in_columns(entry: Entry, report: LayerReport, site: Site, examples: int, seed: int,
+                deadline: float | None) -> FixResult | None:
+    """The fix of a layer that crashed as rows and was not found to run as columns, searched with samples as columns
+    (`Z = W @ X + b`, W (out, in) first): a column-style layer whose backward slipped (`dZ @ self.X` for
+    `dZ @ self.X.T`) crashes in both layouts, so the check could not say which it is written for. Shown only when the
+    edited layer, checked as the user's command checks it (the layout left to the check to find), passes; searched
+    with a budget of its own, COLUMNS_BUDGET candidates."""
+    if "crashed" not in report.bug_codes or report.detected_layout is not None or "layout" in entry.options:
+        return None
+    for weights in ("out_in", "in_out"):
+        columns = replace(entry, options={**entry.options, "layout": "columns", "weights": weights})
+        try:
+            checked = check_entry(columns, examples=examples, seed=seed)
+        except Exception:  # noqa: BLE001 - a kind with no column layout: nothing to search
+            return None
+        if checked.verdict != FAIL or checked.failing is None or checked.error is not None:
+            continue  # it runs as columns (then it is not this), or it cannot be built so
+        search = _Search(columns, checked, site, examples, seed, COLUMNS_BUDGET)
+        found = _search_in(search, COLUMNS_BUDGET, deadline)
+        if found is None or found.status != "verified" or found.new_text is None:
+            return FixResult("none-found", tried=search.tried) if found is None else found
+        edited = rebuild(site, entry, found.new_text)
+        if edited is not None and check_entry(edited, examples=examples, seed=seed).verdict != FAIL:
+            return found
+        return FixResult("none-found", tried=search.tried)
+    return None
 
 
 def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult | None:
