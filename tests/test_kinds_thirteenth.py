@@ -155,3 +155,37 @@ def test_an_instance_norm_whose_forward_normalises_each_sample_as_a_whole_is_nam
 
     found = kind.forward_law(layer_norm, case)
     assert found is not None and found[0] == "couples-samples" and "layer norm" in found[1]
+
+
+@pytest.mark.parametrize("name", ["ZeroPadding2D", "ConstantPadding2D"])
+def test_a_library_padding_that_reads_its_padding_as_a_pair_is_given_the_pair_and_passes_and_its_twin_does_not(name):
+    # ML-From-Scratch's ZeroPadding2D reads padding[0] and padding[1]: given one number it raised, a false failure
+    right = check_entry(_entries("library_right.py")[name], examples=10, seed=0)
+    assert right.verdict in (PASS, WARN) and right.error is None, (right.bug_codes, right.error)
+    wrong = check_entry(_entries("library_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["wrong-shape"])
+
+
+@pytest.mark.parametrize(("file", "name", "one_number"), [
+    ("learners_right.py", "ZeroPad2d", True), ("library_right.py", "ZeroPadding2D", False),
+    ("learners_right.py", "UpSampling2D", False),
+])
+def test_a_layer_is_given_its_padding_or_factor_as_one_number_unless_it_refuses_one(file, name, one_number):
+    from gradlab.cases.runner import takes_optional_input
+    from gradlab.conventions.adapters import adapt
+
+    entry = _entries(file)[name]
+    kind = KINDS[entry.kind]
+    assert takes_optional_input(kind, lambda case: adapt(entry, kind, case)) is one_number
+
+
+def test_an_upsamplings_dx_taken_from_one_cell_of_each_block_is_named_with_the_block_sum_it_needs():
+    report = check_entry(_entries("learners_wrong.py")["UpSampling2D"], examples=5, seed=0)
+    said = " ".join(g.diagnosis for g in report.failing.gradients if not g.passed)
+    assert report.bug_codes[0] == "dropped-term" and "one cell of each" in said and ".sum(axis=(3, 5))" in said, said
+
+
+def test_an_upsamplings_dx_that_averages_each_block_is_named_scaled_with_the_block_sum_it_needs():
+    report = check_entry(ZOO["UpsampleBlockMean"], examples=5, seed=0)
+    said = " ".join(g.diagnosis for g in report.failing.gradients if not g.passed)
+    assert report.bug_codes[0] == "scaled" and "mean of each" in said, said

@@ -270,11 +270,15 @@ def _argument(p: inspect.Parameter, kind: Kind, case: Case) -> Any:
         W = case.params.get("W")
         return tuple(W.shape[2:]) if W is not None and W.ndim == 4 else (case.hyper["pool_h"], case.hyper["pool_w"])
     if lower in ("padding", "pad"):
+        if isinstance(case.hyper.get("pad"), tuple):  # a zero padding's (pad_h, pad_w), for a layer that reads a pair
+            return case.hyper["pad"]
         pad = int(case.hyper.get("pad", 0))
         # ML-From-Scratch names its padding ('same' keeps H and W at stride 1, 'valid' is none)
         return ("valid" if pad == 0 else "same") if isinstance(p.default, str) else pad
     if _HYPER.get(lower) in case.hyper:
         return case.hyper[_HYPER[lower]]
+    if p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind spells it (an upsampling's size)
+        return case.hyper[p.name]
     return inspect.Parameter.empty
 
 
