@@ -104,7 +104,12 @@ def _grad_names(key: str, canonical: str) -> list[str]:
 
 
 def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
-    return [_attr_get(obj, n) for n in _grad_names(key, canonical)]
+    """Where the gradient of `key` may be read. A layer that already keeps one of the spellings when its slots are
+    found (`self.dW = None` in `__init__`) is read by that spelling alone: a backward writing `self.dw = ...` beside
+    it has made a typo, and its `dW` stays unwritten (zero-gradient), not a gradient gradlab accepts."""
+    names = _grad_names(key, canonical)
+    own = [n for n in names if n in getattr(obj, "__dict__", {})]
+    return [_attr_get(obj, n) for n in (own or names)]
 
 
 def _store_get(store: Any, key: Any) -> Callable[[], Any]:
