@@ -13,7 +13,7 @@ from itertools import combinations
 import numpy as np
 
 from gradlab.core import diagnose_factors, diagnose_misread, diagnose_where
-from gradlab.core.diagnose_where import Found
+from gradlab.core.diagnose_where import AGREES, Found, norm
 from gradlab.core.evidence import Evidence
 
 #: two arrays are "the same values" (transposed, reshaped, reduced) within this fraction of the largest
@@ -180,4 +180,37 @@ def wrong_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
         return Found("wrong-reduction", f"{shape_txt}: it was summed over an axis that should remain")
     if a.ndim >= 1 and a.shape[0] == N and (n.ndim == 0 or n.shape[0] != N):
         return Found("wrong-reduction", f"{shape_txt}: it is indexed by sample; sum it over the batch instead")
+    found = other_marginal(name, a, n, evidence)
+    if found is not None:
+        return Found(found.code, f"{shape_txt}: {found.sentence}")
     return Found("wrong-shape", shape_txt)
+
+
+def _layer_shapes(ev: Evidence) -> set[tuple[int, ...]]:
+    """The shapes of the layer's input, output and parameters, each also the other way round (samples as columns)."""
+    arrays = [A for A in (ev.x, ev.y0, *ev.layer.params.values()) if isinstance(A, np.ndarray)]
+    return {tuple(A.shape) for A in arrays} | {tuple(A.shape[::-1]) for A in arrays}
+
+
+def other_marginal(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """`a` and the true `n` are two sums of one array shaped like one of the layer's (its input, output or a
+    parameter), `n` over axis i and `a` over another axis j (an attention's dh = np.sum(dhr, axis=2) where axis=1
+    belongs). Tested on the numbers, not the shapes alone: summing `a` over what is left of axis i and `n` over what
+    is left of axis j must give the same array (the whole array's sum over both axes), to AGREES."""
+    if ev is None or a.ndim != n.ndim or a.ndim == 0:
+        return None
+    for S in sorted(_layer_shapes(ev)):
+        if len(S) != a.ndim + 1:
+            continue
+        for i in range(len(S)):
+            for j in range(len(S)):
+                if i == j or S[i] < 2 or S[j] < 2 or S[:i] + S[i + 1:] != n.shape or S[:j] + S[j + 1:] != a.shape:
+                    continue
+                from_n = n.sum(axis=j if j < i else j - 1)
+                from_a = a.sum(axis=i if i < j else i - 1)
+                if norm(from_n) > AGREES * norm(n) and close(from_a, from_n):
+                    return Found("wrong-reduction", f"{name} and the true gradient are the same array of shape {S} "
+                                 f"summed over different axes: the true one over axis {i}, {name} over axis {j} "
+                                 f"(summed over both, the two agree): sum over axis {i}, the axis the forward "
+                                 "combined, and keep the one it kept")
+    return None
