@@ -29,6 +29,7 @@ from gradlab.core import (
     diagnose_blocks,
     diagnose_factors,
     diagnose_formula,
+    diagnose_labels,
     diagnose_masks,
     diagnose_misread,
     diagnose_routes,
@@ -192,10 +193,11 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         if found is not None:
             return Diagnosis(found.code, found.sentence)
         return Diagnosis("zero-gradient", f"{name} is all zeros but the true gradient is not")
-    # gradient through outputs the forward held flat is a mask left out, before the slopes an element-wise layer
-    # gives (a ReLU6 without its cap gives slope 1 where 0 belongs: misplaced slopes, yet a mask is what is missing)
-    found = diagnose_formula.asked_of_the_layer(name, a, n, N, evidence) or \
-        diagnose_masks.flows_where_flat(name, evidence) or \
+    # gradient through outputs the forward held flat is a mask left out (asked of the layer, `diagnose_masks.
+    # flows_where_flat`), before the slopes an element-wise layer gives (a ReLU6 without its cap gives slope 1 where
+    # 0 belongs: misplaced slopes, yet a mask is what is missing)
+    found = diagnose_labels.label_term_in_every_row(name, a, n, evidence) or \
+        diagnose_formula.asked_of_the_layer(name, a, n, N, evidence) or \
         diagnose_routes.slopes_moved(name, a, n, upstream, evidence)
     if found is not None:
         return Diagnosis(found.code, found.sentence)

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab.core import diagnose_factors, diagnose_misread, diagnose_where, numeric
+from gradlab.core import (
+    diagnose_factors,
+    diagnose_masks,
+    diagnose_mirror,
+    diagnose_misread,
+    diagnose_routes,
+    diagnose_where,
+    numeric,
+)
 from gradlab.core.diagnose_routes import quietly
 from gradlab.core.diagnose_where import AGREES, FITS, ZERO, Found, fit_factor, norm
 from gradlab.core.evidence import Evidence
@@ -140,6 +148,9 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
         found = _term_scaled(name, a, n, term, usable, tol)
         if found is not None:
             return found
+    found = diagnose_mirror.sign_inside(name, a, n, ev)  # a sign inside the derivative: at -x, or one term's
+    if found is not None:
+        return found
     return Found("mismatch", f"{name} is wrong on {int(wrong.sum())} of {a.size} elements, and each element of dx "
                  "depends on its own x and dout alone (the Jacobian is diagonal), so no path or term between "
                  "elements can be missing: the derivative's formula itself is wrong (e.g. 1 - tanh(x) or "
@@ -225,10 +236,17 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
                 np.allclose(np.sort(a, axis=None), np.sort(n, axis=None), rtol=1e-6, atol=1e-12):
             found = None  # exactly the true values at other positions (an axis order): the value patterns name it
     # another parameter's true gradient is one stored in the wrong place before it is one reading a wrong array
-    # (dbeta = sum(dout * x_hat) is dgamma's, not dbeta's formula read with x_hat where ones belong)
+    # (dbeta = sum(dout * x_hat) is dgamma's, not dbeta's formula read with x_hat where ones belong); gradient let
+    # through every output the forward holds flat is a mask left out before it is a mask read off a wrong array:
+    # the nnfs ReLU's dinputs[self.output < 0] = 0 masks nothing (an output is never below 0), and though
+    # self.inputs < 0 in its place would mask right, what backward does is let dout through unmasked; likewise a
+    # loss whose mask passes every element where the loss is flat (a hinge's margins >= 0), asked on a larger batch
+    # before a misread that a tiny case may fit by chance (x >= 0 in the margins' place, on one sample of 5 classes)
     return found or diagnose_where.wrong_input(name, a, n, evidence) or \
         diagnose_where.stored_in_the_wrong_place(name, a, n, evidence) or \
         diagnose_factors.parameter_from_held_array(name, a, n, evidence) or \
+        diagnose_masks.flows_where_flat(name, evidence) or \
+        diagnose_routes.loss_unmasked_on_a_larger_batch(name, evidence) or \
         diagnose_misread.stored_array_misread(name, a, n, evidence) or \
         diagnose_misread.read_in_one_product(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
         samples_overwritten(name, evidence)

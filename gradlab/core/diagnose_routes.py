@@ -18,8 +18,8 @@ value patterns of the whole array (`gradlab.core.diagnose`).
 
 from __future__ import annotations
 
-__all__ = ["blocked_everywhere", "elementwise_slopes_moved", "loss_routed_on_a_larger_batch", "quietly", "rows_moved",
-           "slopes_moved"]
+__all__ = ["blocked_everywhere", "elementwise_slopes_moved", "loss_routed_on_a_larger_batch",
+           "loss_unmasked_on_a_larger_batch", "quietly", "rows_moved", "slopes_moved"]
 
 import warnings
 from collections.abc import Callable
@@ -209,11 +209,10 @@ def _loss_gradients(ev: Evidence, x: np.ndarray, t: np.ndarray, G: np.ndarray) -
     return a, numeric.looped_gradient(lambda: ev.layer.forward(x, t), arr, G)
 
 
-def loss_routed_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | None:
-    """A loss's gradient on more samples, spread widely: gradient reaches elements whose true gradient is zero,
-    and elements whose true gradient is not get none (the mask that picks them is inverted). A case too small to
-    show it has gradient blocked everywhere, or none due anywhere. A weight's gradient is read one sample at a
-    time, each a one-hot row (x @ W then holds that sample's scores in one row of the gradient)."""
+def _loss_on_a_larger_batch(ev: Evidence | None) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """A loss's (analytic, true) gradients on more samples, spread widely, flattened, and how they were drawn. A
+    weight's gradient is read one sample at a time, each a one-hot row (x @ W then holds that sample's scores in one
+    row of the gradient)."""
     if ev is None or ev.t is None or ev.G is None or ev.y0.size != 1 or ev.x.ndim != 2:
         return None
     rng = np.random.default_rng(31)
@@ -241,19 +240,58 @@ def loss_routed_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | Non
         return None
     a = np.concatenate([g[0].reshape(-1) for g in got if g is not None])
     n = np.concatenate([g[1].reshape(-1) for g in got if g is not None])
-    scale = max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0)))
-    if scale == 0.0 or not np.all(np.isfinite(a)):
+    if not np.all(np.isfinite(a)) or max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0))) == 0:
         return None
-    due_none, gets = np.abs(n) <= DUE_NONE * scale, np.abs(a) > GETS * scale
+    return a, n, f"{LOSS_PROBE_N} samples spread widely" + ("" if ev.target == "x" else ", one at a time")
+
+
+def _due(a: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(due none, gets some): elements whose true gradient is zero, and elements the analytic one reaches."""
+    scale = max(float(np.abs(n).max(initial=0.0)), float(np.abs(a).max(initial=0.0)))
+    return np.abs(n) <= DUE_NONE * scale, np.abs(a) > GETS * scale
+
+
+def loss_routed_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | None:
+    """A loss's gradient on more samples, spread widely: gradient reaches elements whose true gradient is zero,
+    and elements whose true gradient is not get none (the mask that picks them is inverted). A case too small to
+    show it has gradient blocked everywhere, or none due anywhere."""
+    probe = _loss_on_a_larger_batch(ev)
+    if probe is None:
+        return None
+    a, n, how = probe
+    due_none, gets = _due(a, n)
     extra, missed = due_none & gets, ~due_none & ~gets
     if not (extra.any() and missed.any()):
         return None
-    how = f"{LOSS_PROBE_N} samples spread widely" + ("" if ev.target == "x" else ", one at a time")
     return Found("misrouted", f"{name} is blocked where gradient is due and flows where none is: on {how}, "
                  f"{int(extra.sum())} of the {int(due_none.sum())} elements whose true gradient is zero get gradient, "
                  f"and {int(missed.sum())} of the {int((~due_none).sum())} that must get some get none: the mask that "
                  "picks them is inverted (e.g. margins <= 0 where margins > 0 belongs: a hinge passes gradient where "
                  "the margin is positive)")
+
+
+def loss_unmasked_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | None:
+    """A loss whose mask lets everything through (a hinge's margins >= 0, true of every margin after np.maximum): on
+    more samples, spread widely, elements whose true gradient is zero (the loss is flat in them) get gradient, every
+    element due some gets some, and what the flat ones get is a value backward gives the due ones (the hinge's 1/N, as
+    if their margin were positive). The elements that sum the mask (a hinge's correct class) are then off too, and a
+    case too small to hold a flat element shows those alone."""
+    probe = _loss_on_a_larger_batch(ev)
+    if probe is None:
+        return None
+    a, n, how = probe
+    due_none, gets = _due(a, n)
+    extra = due_none & gets
+    if not extra.any() or (~due_none & ~gets).any():
+        return None
+    scale = float(np.abs(a).max(initial=0.0))
+    due_values = a[~due_none]  # what backward gives where gradient is due: the flat elements get the same values
+    if not all(np.any(np.abs(due_values - v) <= SLOPE_RTOL * 100 * scale) for v in np.unique(a[extra])):
+        return None
+    return Found("missing-mask", f"{name} lets gradient through where the loss is flat: on {how}, {int(extra.sum())} "
+                 f"of the {int(due_none.sum())} elements whose true gradient is zero get the gradient the others get, "
+                 "and every element due some gets some: the mask that picks them lets everything through (e.g. "
+                 "margins >= 0 after np.maximum, true of every margin, where margins > 0 belongs)")
 
 
 def blocked_everywhere(name: str, ev: Evidence | None) -> Found | None:
