@@ -124,16 +124,22 @@ def _said(report):
     return [g.diagnosis for g in report.failing.gradients if not g.passed]
 
 
-@pytest.mark.parametrize("source, old, new", [
-    (SIGMOID, "s * (1.0 - s)", "s * (1.0 + s)"),
-    (SIGMOID, "dout * s * (1.0 - s)", "dout * (s * (1.0 - s)) ** 0.5"),
-    (SOFTPLUS, "/ (1.0 + np.exp(-x))", "/ (1.0 + np.exp(x))"),
-], ids=["a sign slip in sigmoid'", "a stray square root", "softplus' as sigmoid(-x)"])
-def test_a_wrong_element_wise_derivative_is_a_mismatch_that_says_no_term_can_be_missing(tmp_path, source, old,
-                                                                                         new):
-    report = _check(tmp_path, source.replace(old, new))
+def test_a_wrong_element_wise_derivative_is_a_mismatch_that_says_no_term_can_be_missing(tmp_path):
+    report = _check(tmp_path, SIGMOID.replace("dout * s * (1.0 - s)", "dout * (s * (1.0 - s)) ** 0.5"))
     assert report.bug_codes[:1] == ["mismatch"], (report.bug_codes, _said(report))
     assert "the Jacobian is diagonal" in _sentence(report, "mismatch")
+
+
+@pytest.mark.parametrize("source, old, new, said", [
+    (SIGMOID, "s * (1.0 - s)", "s * (1.0 + s)", "the sign of y**2"),
+    (SOFTPLUS, "/ (1.0 + np.exp(-x))", "/ (1.0 + np.exp(x))", "evaluated at -x"),
+], ids=["a sign slip in sigmoid'", "softplus' as sigmoid(-x)"])
+def test_a_sign_slipped_inside_an_element_wise_derivative_is_a_sign_flip_not_a_missing_term(tmp_path, source, old,
+                                                                                             new, said):
+    # what was mismatch here names the sign it measured (diagnose_mirror): bugs.py's sign-flip has one term's sign
+    report = _check(tmp_path, source.replace(old, new))
+    assert report.bug_codes[:1] == ["sign-flip"], (report.bug_codes, _said(report))
+    assert said in _sentence(report, "sign-flip")
 
 
 def test_a_branch_that_returns_the_local_derivative_without_dout_is_said_to_lack_dout(tmp_path):
