@@ -263,3 +263,72 @@ def log_softmax_backward(dout, cache):
 
 
 register_pair(log_softmax_forward, log_softmax_backward, kind="log_softmax")
+
+
+# CMU 11-785's resampling layers (HW2P1): zeros inserted between values, or every k-th value kept
+
+
+@register("upsample1d")
+class Upsample1d:
+    def __init__(self, upsampling_factor):
+        self.upsampling_factor = upsampling_factor
+
+    def forward(self, A):
+        k = self.upsampling_factor
+        N, C, W = A.shape
+        Z = np.zeros((N, C, k * (W - 1) + 1))
+        Z[:, :, ::k] = A
+        return Z
+
+    def backward(self, dLdZ):
+        return dLdZ[:, :, ::self.upsampling_factor]
+
+
+@register("downsample1d")
+class Downsample1d:
+    def __init__(self, downsampling_factor):
+        self.downsampling_factor = downsampling_factor
+
+    def forward(self, A):
+        self.W_in = A.shape[2]
+        return A[:, :, ::self.downsampling_factor]
+
+    def backward(self, dLdZ):
+        N, C, _ = dLdZ.shape
+        dLdA = np.zeros((N, C, self.W_in))
+        dLdA[:, :, ::self.downsampling_factor] = dLdZ
+        return dLdA
+
+
+@register("upsample2d")
+class Upsample2d:
+    def __init__(self, upsampling_factor):
+        self.upsampling_factor = upsampling_factor
+
+    def forward(self, A):
+        k = self.upsampling_factor
+        N, C, H, W = A.shape
+        Z = np.zeros((N, C, k * (H - 1) + 1, k * (W - 1) + 1))
+        Z[:, :, ::k, ::k] = A
+        return Z
+
+    def backward(self, dLdZ):
+        k = self.upsampling_factor
+        return dLdZ[:, :, ::k, ::k]
+
+
+@register("downsample2d")
+class Downsample2d:
+    def __init__(self, downsampling_factor):
+        self.downsampling_factor = downsampling_factor
+
+    def forward(self, A):
+        self.in_shape = A.shape
+        k = self.downsampling_factor
+        return A[:, :, ::k, ::k]
+
+    def backward(self, dLdZ):
+        k = self.downsampling_factor
+        dLdA = np.zeros(self.in_shape)
+        dLdA[:, :, ::k, ::k] = dLdZ
+        return dLdA

@@ -204,3 +204,70 @@ class LogSoftmaxUpstreamSumDropped:
 
     def backward(self, dout):
         return dout - np.exp(self.out)  # BUG: true only when each row of dout sums to 1
+
+
+@register("upsample1d", bug="scaled", note="dLdA divided by the factor, as if each value were averaged")
+class Upsample1dDividedByFactor:
+    def __init__(self, upsampling_factor):
+        self.upsampling_factor = upsampling_factor
+
+    def forward(self, A):
+        k = self.upsampling_factor
+        N, C, W = A.shape
+        Z = np.zeros((N, C, k * (W - 1) + 1))
+        Z[:, :, ::k] = A
+        return Z
+
+    def backward(self, dLdZ):
+        k = self.upsampling_factor
+        return dLdZ[:, :, ::k] / k  # BUG: each value was copied once, not spread over k positions
+
+
+@register("downsample1d", bug="wrong-shape", note="the input's width rebuilt from the output's, k * (W_out - 1) + 1")
+class Downsample1dWidthGuessed:
+    def __init__(self, downsampling_factor):
+        self.downsampling_factor = downsampling_factor
+
+    def forward(self, A):
+        return A[:, :, ::self.downsampling_factor]
+
+    def backward(self, dLdZ):
+        k = self.downsampling_factor
+        N, C, W_out = dLdZ.shape
+        # BUG: forward's input may have been up to k - 1 wider; its width must be kept from forward
+        dLdA = np.zeros((N, C, k * (W_out - 1) + 1))
+        dLdA[:, :, ::k] = dLdZ
+        return dLdA
+
+
+@register("upsample2d", bug="wrong-shape", note="dLdZ subsampled along the height only")
+class Upsample2dOneAxis:
+    def __init__(self, upsampling_factor):
+        self.upsampling_factor = upsampling_factor
+
+    def forward(self, A):
+        k = self.upsampling_factor
+        N, C, H, W = A.shape
+        Z = np.zeros((N, C, k * (H - 1) + 1, k * (W - 1) + 1))
+        Z[:, :, ::k, ::k] = A
+        return Z
+
+    def backward(self, dLdZ):
+        return dLdZ[:, :, ::self.upsampling_factor]  # BUG: the width was dilated too
+
+
+@register("downsample2d", bug="misrouted", note="dLdA started from ones, so the dropped positions get a gradient")
+class Downsample2dStartsFromOnes:
+    def __init__(self, downsampling_factor):
+        self.downsampling_factor = downsampling_factor
+
+    def forward(self, A):
+        self.in_shape = A.shape
+        k = self.downsampling_factor
+        return A[:, :, ::k, ::k]
+
+    def backward(self, dLdZ):
+        k = self.downsampling_factor
+        dLdA = np.ones(self.in_shape)  # BUG: the values forward dropped have no gradient: np.zeros
+        dLdA[:, :, ::k, ::k] = dLdZ
+        return dLdA

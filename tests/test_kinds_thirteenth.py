@@ -19,7 +19,9 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.kinds import KINDS, kind_for_class, kind_for_stem
 
 NEW = ("global_avg_pool", "zero_padding2d", "upsample", "instancenorm", "mish", "celu", "dot_product_attention",
-       "log_softmax")
+       "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d")
+#: CMU 11-785's resampling layers are written as classes only
+CLASSES_ONLY = ("upsample1d", "upsample2d", "downsample1d", "downsample2d")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
 CORRECT = sorted(n for n, e in ZOO.items() if not e.is_buggy)
 BUGGY = sorted(n for n, e in ZOO.items() if e.is_buggy)
@@ -37,7 +39,8 @@ def _entries(target: str) -> dict:
 
 def test_the_zoo_holds_a_correct_layer_of_each_new_kind_in_both_conventions_and_a_buggy_one():
     for kind in NEW:
-        assert {ZOO[n].convention for n in CORRECT if ZOO[n].kind == kind} == {"class", "function"}, kind
+        conventions = {"class"} if kind in CLASSES_ONLY else {"class", "function"}
+        assert {ZOO[n].convention for n in CORRECT if ZOO[n].kind == kind} == conventions, kind
         assert any(ZOO[n].kind == kind for n in BUGGY), kind
 
 
@@ -62,6 +65,9 @@ def test_a_buggy_layer_of_a_new_kind_fails_with_its_intended_code_first(name):
     ("zero_pad", "zero_padding2d"),
     ("Upsample", "upsample"), ("UpSampling2D", "upsample"), ("UpsamplingNearest2d", "upsample"),
     ("upsample", "upsample"),
+    # CMU 11-785's Upsample2d inserts zeros where a nearest upsampling repeats values: a kind of its own
+    ("Upsample1d", "upsample1d"), ("Upsample2d", "upsample2d"), ("Downsample1d", "downsample1d"),
+    ("Downsample2d", "downsample2d"),
     ("InstanceNorm", "instancenorm"), ("InstanceNorm2d", "instancenorm"), ("InstanceNormalization", "instancenorm"),
     ("instance_norm", "instancenorm"),
     ("Mish", "mish"), ("Activation_Mish", "mish"), ("CELU", "celu"), ("celu", "celu"),
@@ -189,3 +195,37 @@ def test_an_upsamplings_dx_that_averages_each_block_is_named_scaled_with_the_blo
     report = check_entry(ZOO["UpsampleBlockMean"], examples=5, seed=0)
     said = " ".join(g.diagnosis for g in report.failing.gradients if not g.passed)
     assert report.bug_codes[0] == "scaled" and "mean of each" in said, said
+
+
+#: each CMU-style resampling layer's kind and the code its twin's slip must be given first
+RESAMPLING = {"Upsample1d": ("upsample1d", "wrong-shape"), "Downsample1d": ("downsample1d", "wrong-shape"),
+              "Upsample2d": ("upsample2d", "scaled"), "Downsample2d": ("downsample2d", "misrouted")}
+
+
+def test_cmu_style_resampling_layers_are_recognised_as_their_kinds():
+    for file in ("resampling_right.py", "resampling_wrong.py"):
+        assert {n: e.kind for n, e in _entries(file).items()} == {n: k for n, (k, _) in RESAMPLING.items()}, file
+
+
+@pytest.mark.parametrize("name", sorted(RESAMPLING))
+def test_a_cmu_style_resampling_layer_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    right = check_entry(_entries("resampling_right.py")[name], examples=10, seed=0)
+    assert right.verdict == PASS, right.bug_codes
+    wrong = check_entry(_entries("resampling_wrong.py")[name], examples=10, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [RESAMPLING[name][1]])
+
+
+def test_a_downsampling_is_drawn_with_widths_its_output_does_not_determine():
+    from hypothesis import given, settings
+
+    from gradlab.cases.strategies import specs
+
+    seen: set[int] = set()
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(specs(KINDS["downsample1d"], convention="class"))
+    def draw(spec):
+        seen.add((spec["W"] - 1) % spec["factor"])
+
+    draw()
+    assert seen - {0}, seen

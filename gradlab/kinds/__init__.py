@@ -38,6 +38,8 @@ from gradlab.kinds import (
     conv_transpose,
     conv_untied_bias,
     dot_product_attention,
+    downsample1d,
+    downsample2d,
     dropout,
     elu,
     embedding,
@@ -102,6 +104,8 @@ from gradlab.kinds import (
     time_sigmoid_with_loss,
     time_softmax_with_loss,
     upsample,
+    upsample1d,
+    upsample2d,
     weight_sum,
     zero_padding2d,
 )
@@ -125,7 +129,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            rnn_cell, lstm_cell, rnn_sequence, lstm_sequence, rmsnorm, conv_transpose,
            multihead_attention,
            # session 29: layers the curriculum and learners' projects use
-           global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax)
+           global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax,
+           upsample1d, upsample2d, downsample1d, downsample2d)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

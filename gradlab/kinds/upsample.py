@@ -78,7 +78,7 @@ class BlockReading:
 
 
 KIND = Kind(
-    "upsample", ("upsample", "upsampling", "upsampling2d", "upsample2d", "upsamplingnearest2d", "nearestupsample",
+    "upsample", ("upsample", "upsampling", "upsampling2d", "upsamplingnearest2d", "nearestupsample",
                  "nearestupsampling", "upsamplenearest", "nearestneighborupsampling"),
     build, draw_shape, batch_spec,
     function_stems=("upsample", "upsampling", "upsample_nearest", "nearest_upsample", "upsampling2d"),

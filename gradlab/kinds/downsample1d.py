@@ -1,0 +1,34 @@
+"""CMU 11-785's `Downsample1d(downsampling_factor)` over (N, C, W): every k-th value kept, from the first
+(`gradlab.kinds.resampling`). Names: `Downsample1d`, `downsample1d_forward/backward(x, downsampling_factor)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds import resampling
+
+FACTOR = "downsampling_factor"
+
+
+def build(spec: Spec, rng: np.random.Generator) -> Case:
+    return resampling.build(spec, rng, factor_name=FACTOR)
+
+
+def draw_shape(draw: Draw, **kwargs: Any) -> Spec:
+    return resampling.draw_shape(draw, rank=1, low=3, **kwargs)
+
+
+def batch_spec(convention: str) -> Spec:
+    """The fixed shape of a batch-versus-per-sample run."""
+    return {"C": 2, "W": 4, "factor": 2}
+
+
+def forward_candidates(case: Case) -> list[np.ndarray]:
+    return [resampling.subsampled(case.x, int(case.spec["factor"]))]
+
+
+KIND = Kind("downsample1d", ("downsample1d",), build, draw_shape, batch_spec, function_stems=("downsample1d",),
+            positional_hyper=(FACTOR,), hyper_args=(FACTOR,), forward_candidates=forward_candidates)
