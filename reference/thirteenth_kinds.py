@@ -332,3 +332,23 @@ class Downsample2d:
         dLdA = np.zeros(self.in_shape)
         dLdA[:, :, ::k, ::k] = dLdZ
         return dLdA
+
+
+@register("nll_loss")
+class NLLLoss:
+    def forward(self, x, t):
+        self.x_shape = x.shape
+        self.t = t if t.ndim == 2 else np.eye(x.shape[1])[t]
+        return -np.sum(self.t * x) / x.shape[0]
+
+    def backward(self, dout=1):
+        return -dout * self.t / self.x_shape[0]
+
+
+@register("nll_loss")
+def nll_loss(x, y):
+    N = x.shape[0]
+    loss = -np.mean(x[np.arange(N), y])
+    dx = np.zeros_like(x)
+    dx[np.arange(N), y] = -1.0 / N
+    return loss, dx

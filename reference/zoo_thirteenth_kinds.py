@@ -271,3 +271,23 @@ class Downsample2dStartsFromOnes:
         dLdA = np.ones(self.in_shape)  # BUG: the values forward dropped have no gradient: np.zeros
         dLdA[:, :, ::k, ::k] = dLdZ
         return dLdA
+
+
+@register("nll_loss", bug="missing-batch-mean", note="dx without the 1 / N of the batch mean")
+class NLLLossNoBatchMean:
+    def forward(self, x, t):
+        self.x_shape = x.shape
+        self.t = t if t.ndim == 2 else np.eye(x.shape[1])[t]
+        return -np.sum(self.t * x) / x.shape[0]
+
+    def backward(self, dout=1):
+        return -dout * self.t  # BUG: the loss is the mean over the batch: / N
+
+
+@register("nll_loss", bug="sign-flip", name="nll_loss_positive")
+def nll_loss_positive(x, y):
+    N = x.shape[0]
+    loss = -np.mean(x[np.arange(N), y])
+    dx = np.zeros_like(x)
+    dx[np.arange(N), y] = 1.0 / N  # BUG: the loss falls as x[n, y[n]] grows: -1 / N
+    return loss, dx

@@ -19,7 +19,7 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.kinds import KINDS, kind_for_class, kind_for_stem
 
 NEW = ("global_avg_pool", "zero_padding2d", "upsample", "instancenorm", "mish", "celu", "dot_product_attention",
-       "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d")
+       "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d", "nll_loss")
 #: CMU 11-785's resampling layers are written as classes only
 CLASSES_ONLY = ("upsample1d", "upsample2d", "downsample1d", "downsample2d")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
@@ -74,6 +74,7 @@ def test_a_buggy_layer_of_a_new_kind_fails_with_its_intended_code_first(name):
     ("ScaledDotProductAttention", "dot_product_attention"), ("DotProductAttention", "dot_product_attention"),
     ("scaled_dot_product_attention", "dot_product_attention"),
     ("LogSoftmax", "log_softmax"), ("log_softmax", "log_softmax"),
+    ("NLLLoss", "nll_loss"), ("NegativeLogLikelihood", "nll_loss"), ("Loss_NLL", "nll_loss"),
     # the kinds these names stood for before stay theirs
     ("ELU", "elu"), ("Softmax", "softmax"), ("AvgPool2d", "avg_pool"), ("MaxPool2d", "max_pool"),
     ("GroupNorm", "spatial_groupnorm"), ("MultiHeadAttention", "multihead_attention"), ("Attention", "attention"),
@@ -229,3 +230,32 @@ def test_a_downsampling_is_drawn_with_widths_its_output_does_not_determine():
 
     draw()
     assert seen - {0}, seen
+
+
+#: a log-softmax and its loss, each twin's slip and the code it must be given first
+NLL = {"LogSoftmax": ("log_softmax", "dropped-term"), "NLLLoss": ("nll_loss", "missing-batch-mean")}
+
+
+@pytest.mark.parametrize("name", sorted(NLL))
+def test_a_log_softmax_and_its_nll_loss_pass_when_right_and_their_twins_fail_with_the_right_code(name):
+    right = check_entry(_entries("nll_right.py")[name], examples=10, seed=0)
+    assert right.verdict == PASS, (right.bug_codes, right.warnings)
+    assert _entries("nll_wrong.py")[name].kind == NLL[name][0]
+    wrong = check_entry(_entries("nll_wrong.py")[name], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [NLL[name][1]])
+
+
+def test_an_nll_loss_taking_one_hot_rows_only_is_checked_with_them_and_told_so():
+    def forward(self, log_probs, t):
+        self.t = t
+        return -np.sum(t * log_probs) / len(t)
+
+    def backward(self, dout=1):
+        return -dout * self.t / len(self.t)
+
+    from gradlab.conventions.registry import Entry
+
+    cls = type("NLLLoss", (), {"forward": forward, "backward": backward})
+    report = check_entry(Entry("NLLLoss", "nll_loss", "class", cls), examples=5, seed=0)
+    said = " ".join(w.message for w in report.warnings)
+    assert report.verdict == WARN and "only onehot labels" in said, said

@@ -70,6 +70,7 @@ from gradlab.kinds import (
     mul_layer,
     multihead_attention,
     negative_sampling_loss,
+    nll_loss,
     pool_channels_last,
     prelu,
     relu,
@@ -130,7 +131,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            multihead_attention,
            # session 29: layers the curriculum and learners' projects use
            global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax,
-           upsample1d, upsample2d, downsample1d, downsample2d)
+           upsample1d, upsample2d, downsample1d, downsample2d, nll_loss)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
