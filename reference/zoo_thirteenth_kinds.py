@@ -291,3 +291,76 @@ def nll_loss_positive(x, y):
     dx = np.zeros_like(x)
     dx[np.arange(N), y] = 1.0 / N  # BUG: the loss falls as x[n, y[n]] grows: -1 / N
     return loss, dx
+
+
+@register("depthwise_conv", bug="extra-batch-mean", note="db the mean over the batch where the sum belongs")
+class DepthwiseConv2dDbMean:
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b = W, b
+        self.stride, self.pad = stride, pad
+        self.dW = self.db = None
+
+    def forward(self, x):
+        s, p, k = self.stride, self.pad, self.W.shape[-1]
+        self.xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        N, C, H, W = self.xp.shape
+        out = np.zeros((N, C, (H - k) // s + 1, (W - k) // s + 1))
+        for i in range(out.shape[2]):
+            for j in range(out.shape[3]):
+                window = self.xp[:, :, i * s:i * s + k, j * s:j * s + k]
+                out[:, :, i, j] = np.sum(window * self.W[:, 0], axis=(2, 3))
+        return out + self.b.reshape(1, -1, 1, 1)
+
+    def backward(self, dout):
+        s, p, k = self.stride, self.pad, self.W.shape[-1]
+        dxp = np.zeros_like(self.xp)
+        self.dW = np.zeros_like(self.W)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                g = dout[:, :, i, j][:, :, None, None]
+                window = self.xp[:, :, i * s:i * s + k, j * s:j * s + k]
+                self.dW[:, 0] += np.sum(g * window, axis=0)
+                dxp[:, :, i * s:i * s + k, j * s:j * s + k] += g * self.W[:, 0]
+        self.db = dout.sum(axis=(2, 3)).mean(axis=0)  # BUG: b is shared by the samples: their shares add up
+        H, W = dxp.shape[2:]
+        return dxp[:, :, p:H - p, p:W - p]
+
+
+def depthwise_conv_forward(x, w, b, conv_param):
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    k = w.shape[-1]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    N, C, H, W = xp.shape
+    H_out, W_out = 1 + (H - k) // stride, 1 + (W - k) // stride
+    out = np.zeros((N, C, H_out, W_out))
+    for c in range(C):
+        for i in range(H_out):
+            for j in range(W_out):
+                patch = xp[:, c, i * stride:i * stride + k, j * stride:j * stride + k]
+                out[:, c, i, j] = np.tensordot(patch, w[c, 0], axes=([1, 2], [0, 1])) + b[c]
+    return out, (x, w, b, conv_param)
+
+
+def depthwise_conv_backward_dx_overwritten(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    k = w.shape[-1]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    N, C, H_out, W_out = dout.shape
+    for c in range(C):
+        for i in range(H_out):
+            for j in range(W_out):
+                patch = xp[:, c, i * stride:i * stride + k, j * stride:j * stride + k]
+                dw[c, 0] += np.tensordot(dout[:, c, i, j], patch, axes=(0, 0))
+                # BUG: = where += belongs: overlapping windows each add to a pixel's gradient
+                dxp[:, c, i * stride:i * stride + k, j * stride:j * stride + k] = \
+                    dout[:, c, i, j][:, None, None] * w[c, 0]
+    db = dout.sum(axis=(0, 2, 3))
+    dx = dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+    return dx, dw, db
+
+
+register_pair(depthwise_conv_forward, depthwise_conv_backward_dx_overwritten, kind="depthwise_conv",
+              bug="dropped-term", name="depthwise_conv_dx_overwritten",
+              note="dx keeps the last window's share where windows overlap: the others overwritten")

@@ -19,7 +19,8 @@ from gradlab.core.results import FAIL, PASS, WARN
 from gradlab.kinds import KINDS, kind_for_class, kind_for_stem
 
 NEW = ("global_avg_pool", "zero_padding2d", "upsample", "instancenorm", "mish", "celu", "dot_product_attention",
-       "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d", "nll_loss")
+       "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d", "nll_loss",
+       "depthwise_conv")
 #: CMU 11-785's resampling layers are written as classes only
 CLASSES_ONLY = ("upsample1d", "upsample2d", "downsample1d", "downsample2d")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
@@ -74,6 +75,8 @@ def test_a_buggy_layer_of_a_new_kind_fails_with_its_intended_code_first(name):
     ("ScaledDotProductAttention", "dot_product_attention"), ("DotProductAttention", "dot_product_attention"),
     ("scaled_dot_product_attention", "dot_product_attention"),
     ("LogSoftmax", "log_softmax"), ("log_softmax", "log_softmax"),
+    ("DepthwiseConv2D", "depthwise_conv"), ("DepthwiseConv2d", "depthwise_conv"), ("DWConv", "depthwise_conv"),
+    ("depthwise_conv", "depthwise_conv"), ("Conv2D", "conv"),
     ("NLLLoss", "nll_loss"), ("NegativeLogLikelihood", "nll_loss"), ("Loss_NLL", "nll_loss"),
     # the kinds these names stood for before stay theirs
     ("ELU", "elu"), ("Softmax", "softmax"), ("AvgPool2d", "avg_pool"), ("MaxPool2d", "max_pool"),
@@ -259,3 +262,13 @@ def test_an_nll_loss_taking_one_hot_rows_only_is_checked_with_them_and_told_so()
     report = check_entry(Entry("NLLLoss", "nll_loss", "class", cls), examples=5, seed=0)
     said = " ".join(w.message for w in report.warnings)
     assert report.verdict == WARN and "only onehot labels" in said, said
+
+
+def test_a_depthwise_convolution_built_from_its_sizes_keeping_c_k_k_filters_passes_and_its_twin_is_misrouted():
+    found = _entries("depthwise_right.py")
+    assert {n: e.kind for n, e in found.items()} == {"DepthwiseConv2D": "depthwise_conv"}
+    right = check_entry(found["DepthwiseConv2D"], examples=10, seed=0)
+    assert right.verdict == PASS and set(right.worst) == {"dx", "dkernel", "dbias"}, (right.bug_codes, right.worst)
+    # its dx reads the kernel turned by 180 degrees: the right values, at the wrong positions
+    wrong = check_entry(_entries("depthwise_wrong.py")["DepthwiseConv2D"], examples=5, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["misrouted"])

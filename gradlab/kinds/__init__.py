@@ -37,6 +37,7 @@ from gradlab.kinds import (
     conv_relu_pool,
     conv_transpose,
     conv_untied_bias,
+    depthwise_conv,
     dot_product_attention,
     downsample1d,
     downsample2d,
@@ -131,7 +132,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            multihead_attention,
            # session 29: layers the curriculum and learners' projects use
            global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax,
-           upsample1d, upsample2d, downsample1d, downsample2d, nll_loss)
+           upsample1d, upsample2d, downsample1d, downsample2d, nll_loss, depthwise_conv)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
