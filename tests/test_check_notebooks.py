@@ -153,3 +153,15 @@ def test_a_python_file_that_imports_a_missing_module_is_still_an_error(tmp_path:
     layer.write_text("import numpy as np\nfrom dnn_utils import relu\n\n\n" + AFFINE.format(bug=""), encoding="utf-8")
     assert main(["check", str(layer)]) == 1
     assert "imports 'dnn_utils'" in capsys.readouterr().out
+
+
+def test_a_folders_notebooks_are_read_unless_exported_beside_them_as_a_py_of_their_name(tmp_path: Path):
+    _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", AFFINE.format(bug=" / dout.shape[0]"))
+    _notebook(tmp_path / "week3.ipynb", "import numpy as np\n", AFFINE.format(bug=""))
+    (tmp_path / "week3.py").write_text("import numpy as np\n\n\n" + AFFINE.format(bug=""), encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["check", str(tmp_path), "--examples", "12", "--no-fix-search", "--json", str(out)]) == 1
+    layers = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert sorted((Path(e["source"]).name, e["verdict"]) for e in layers) == [("week2.ipynb", "fail"),
+                                                                             ("week3.py", "warn")]

@@ -32,6 +32,7 @@ from typing import Any
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module
 from gradlab.conventions.layer_finder import LayerFinder, pair_name
+from gradlab.conventions.notebooks import NotebookError, module_file
 from gradlab.conventions.registry import Entry, entries_in
 from gradlab.conventions.source_reading import FORWARD, could_hold_layers, kind_comments
 from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
@@ -80,9 +81,9 @@ def find_layers(module: ModuleType, path: str = "", *, kinds: Mapping[str, str] 
 
 
 def files_in(folder: Path) -> tuple[list[Path], list[Path]]:
-    """The *.py files under `folder`, not in caches or hidden folders (.ipynb_checkpoints, .venv, .git), and
-    the virtual environments found there (not read: learners commit theirs, `venv/lib/python2.7/site-packages`,
-    and numpy's own files are not the project's layers)."""
+    """The *.py files and notebooks under `folder`, not in caches or hidden folders (.ipynb_checkpoints, .venv,
+    .git), and the virtual environments found there (not read: learners commit theirs,
+    `venv/lib/python2.7/site-packages`, and numpy's own files are not the project's layers)."""
     files: list[Path] = []
     environments: list[Path] = []
     for root, dirs, names in os.walk(folder):
@@ -93,7 +94,18 @@ def files_in(folder: Path) -> tuple[list[Path], list[Path]]:
             continue
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
         files.extend(here / n for n in names if n.endswith(".py"))
+        # a notebook, unless exported beside it as a .py of its name (the same code: checked once, in the .py)
+        files.extend(here / n for n in names if n.endswith(".ipynb") and n[:-6] + ".py" not in names)
     return sorted(files), environments
+
+
+def _could_hold_layers(f: Path) -> bool:
+    if f.suffix != ".ipynb":
+        return could_hold_layers(f)
+    try:  # read as it would be imported: its definitions, from a file of their own
+        return could_hold_layers(module_file(f))
+    except (NotebookError, OSError):  # not a notebook gradlab can read (or with no definition): not a layer file
+        return False
 
 
 #: what a virtual environment's folder holds (venv and virtualenv, POSIX and Windows) or is called
@@ -165,7 +177,7 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
 
 
 def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None) -> list[Found]:
-    """Every layer in the given files and folders. A folder is searched recursively for *.py, and only
+    """Every layer in the given files and folders. A folder is searched recursively for *.py and *.ipynb, and only
     its files that `could_hold_layers` are imported (the others are skipped with `NOT_IMPORTED`);
     a file given by name is always imported."""
     results = []
@@ -178,7 +190,7 @@ def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None)
             continue
         files, environments = files_in(p)
         for f in files:
-            results.append(_load(f, kinds, of_folder=True) if could_hold_layers(f) else
+            results.append(_load(f, kinds, of_folder=True) if _could_hold_layers(f) else
                            Found(str(f), skipped=[(str(f), NOT_IMPORTED)]))
         results.extend(Found(str(env), skipped=[(str(env), ENVIRONMENT)]) for env in environments)
     return results
