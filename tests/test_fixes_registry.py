@@ -18,7 +18,7 @@ from gradlab.reporting.report import write_registry_report
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a variant with a one-edit fix, one whose fix is more than one edit, a correct layer
-FEW = ["AffineDividesByBatch", "SwishDropsProductBranch", "Affine"]
+FEW = ["AffineDividesByBatch", "HardswishDropsProductBranch", "Affine"]
 #: a small budget keeps the none-found search short; it is part of the cache key like any other
 BUDGET = 60
 
@@ -50,9 +50,10 @@ def test_each_failing_variant_gets_its_fix_or_none_found_and_a_warm_cache_gives_
         reports, cache, monkeypatch):
     searched = _counting(monkeypatch)
     cold = registry.fixes_for(reports, budget=BUDGET, processes=1)
-    assert sorted(searched) == ["AffineDividesByBatch", "SwishDropsProductBranch"]  # the correct layer passes
+    assert sorted(searched) == ["AffineDividesByBatch", "HardswishDropsProductBranch"]  # the correct layer passes
     assert cold["AffineDividesByBatch"].status == "verified"
-    assert cold["SwishDropsProductBranch"].status == "none-found" and cold["SwishDropsProductBranch"].tried == BUDGET
+    more = cold["HardswishDropsProductBranch"]
+    assert more.status == "none-found" and more.tried == BUDGET
     assert len(list(cache.glob("*.json"))) == 2
     searched.clear()
     assert registry.fixes_for(reports, budget=BUDGET, processes=1) == cold
@@ -110,13 +111,13 @@ def test_the_registry_report_shows_each_caught_variants_fix_and_none_found_the_s
         assert path.read_bytes() == warm[name].read_bytes(), name
     markdown = cold["md"].read_text(encoding="utf-8")
     assert "## Verified fixes" in markdown and "1/2 caught buggy variants get a verified fix" in markdown
-    assert "`SwishDropsProductBranch` (" in markdown and f"none found ({BUDGET} candidates tried)" in markdown
+    assert "`HardswishDropsProductBranch` (" in markdown and f"none found ({BUDGET} candidates tried)" in markdown
     assert "```diff\n--- reference/" in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| AffineDividesByBatch |"))
     assert row.rstrip(" |").endswith(")") and "verified (line" in row
     layers = {e["name"]: e for e in json.loads(cold["json"].read_text(encoding="utf-8"))["layers"]}
     assert layers["AffineDividesByBatch"]["fix"]["status"] == "verified"
-    assert layers["SwishDropsProductBranch"]["fix"] == {"status": "none-found", "tried": BUDGET}
+    assert layers["HardswishDropsProductBranch"]["fix"] == {"status": "none-found", "tried": BUDGET}
     assert layers["Affine"]["fix"] is None
     assert "<pre>--- reference/" in cold["html"].read_text(encoding="utf-8")
 
@@ -142,7 +143,7 @@ def test_a_report_written_over_its_previous_self_reads_the_fixes_it_shows_back_w
     monkeypatch.setenv("GRADLAB_CACHE", str(tmp_path / "first-cache"))
     first = write_registry_report(reports, tmp_path / "out", models=[])
     before = {name: path.read_bytes() for name, path in first.items()}
-    assert json.loads(before["json"])["fix_keys"].keys() == {"AffineDividesByBatch", "SwishDropsProductBranch"}
+    assert json.loads(before["json"])["fix_keys"].keys() == {"AffineDividesByBatch", "HardswishDropsProductBranch"}
     # a clean clone: an empty cache, the tracked report in place; any search would show in `searched`
     monkeypatch.setenv("GRADLAB_CACHE", str(tmp_path / "empty-cache"))
     searched = _counting(monkeypatch)

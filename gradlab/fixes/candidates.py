@@ -48,10 +48,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "wrong-reduction": ("axis", "sum", "unreduce", "flatten"),
     "wrong-shape": ("shape", "keep-shape", "crop", "axis", "sum", "transpose", "flatten", "bounds", "mirror",
                     "subscripts", "layout", "index-order", "reference"),
-    "zero-gradient": ("target", "slot", "unread", "accumulate", "product", "view", "bounds"),
+    "zero-gradient": ("target", "slot", "keep-gradient", "unread", "accumulate", "product", "view", "bounds"),
     "dropped-term": ("scatter", "unread", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask",
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
-                     "product-rule", "skip"),
+                     "product-rule", "skip", "coupling"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
@@ -64,7 +64,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
-                 "column", "swap", "product-rule", "literal"),
+                 "column", "swap", "product-rule", "literal", "coupling"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped
@@ -75,6 +75,9 @@ FAMILIES = {code: (*families, "override") for code, families in FAMILIES.items()
 #: (it can cancel a sign written wrong elsewhere), and the output kept in forward for backward to read (a line of state
 #: added to the class, where an edit of the backward's own line, `np.tanh(self.x)` for `self.x`, is the smaller fix)
 LAST_RESORT = frozenset({"negate", "keep-output"})
+#: families that add a line of their own where no statement builds the failing gradient yet (`self.dh = dh` before the
+#: return): ranked as edits of the statements that build it, which they complete
+ADDED_LINES = frozenset({"keep-gradient"})
 
 
 def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
@@ -117,7 +120,8 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             # edit of what forward caches can fit a backward bug too, but the bug is where backward is wrong);
             # in each, the statements that build a failing gradient first
             preferred = rank < len(families)
-            away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output)
+            away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output) \
+                if family not in ADDED_LINES else 0
             lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import numpy as np
 
-from gradlab.core.results import LayerReport
+from gradlab.core.results import GradientResult, LayerReport
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
@@ -44,7 +44,12 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
                    cached=cached, unpacked=unpacked,
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
                    factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report),
-                   missing_sums=_missing_sums(report), failing=_failing(report))
+                   missing_sums=_missing_sums(report), failing=_failing(report),
+                   softmax=any("softmax" in (g.diagnosis or "") for g in _failing_gradients(report)))
+
+
+def _failing_gradients(report: LayerReport) -> list[GradientResult]:
+    return [g for g in (report.failing.gradients if report.failing is not None else ()) if not g.passed]
 
 
 def _failing(report: LayerReport) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from gradlab.fixes.centre import centre_edits
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
+from gradlab.fixes.coupling import coupling_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.derivatives import derivative_edits
@@ -31,6 +32,7 @@ from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.inplace import inplace_edits
 from gradlab.fixes.joins import join_edits
+from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.keepinput import keep_input_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.keepshape import keep_shape_edits
@@ -88,7 +90,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      accumulated_edits, power_edits, keep_input_edits,
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
                                      join_edits, sibling_axis_edits, permute_edits, literal_edits,
-                                     index_order_edits, slot_edits, product_rule_edits, skip_edits)
+                                     index_order_edits, slot_edits, product_rule_edits, skip_edits,
+                                     coupling_edits, keep_gradient_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
