@@ -24,6 +24,7 @@ from gradlab.fixes.coupling import coupling_edits
 from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.literals import literal_edits
+from gradlab.fixes.masks import count_edits
 from gradlab.fixes.productrule import product_rule_edits
 from gradlab.fixes.rescale import size_edits
 from gradlab.fixes.skips import skip_edits
@@ -252,6 +253,23 @@ class TimeRNN:
         return dxs
 """, "        return dxs\n", "        self.dh = dh\n        return dxs\n",
         "dh = dz @ Wh.T", "dh = dz @ Wh"),
+    # the nnfs book's loss convention, its gradient divided by the count of classes where the samples' belongs
+    "count-batch": Layer("Loss_CategoricalCrossentropy", count_edits, """\
+class Loss_CategoricalCrossentropy:
+    def calculate(self, output, y):
+        return np.mean(self.forward(output, y))
+
+    def forward(self, y_pred, y_true):
+        clipped = np.clip(y_pred, 1e-7, 1 - 1e-7)
+        return -np.log(clipped[range(len(y_pred)), y_true])
+
+    def backward(self, dvalues, y_true):
+        samples = len(dvalues)
+        onehot = np.eye(dvalues.shape[1])[y_true]
+        self.dinputs = -onehot / dvalues
+        self.dinputs = self.dinputs / len(dvalues[0])
+""", "self.dinputs = self.dinputs / len(dvalues[0])", "self.dinputs = self.dinputs / samples",
+        "self.dinputs = -onehot / dvalues", "self.dinputs = onehot / dvalues"),
 }
 
 #: a layer written for samples as columns whose backward slipped, so that it crashes as rows and as columns alike: the

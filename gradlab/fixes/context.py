@@ -34,7 +34,8 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     numpy = next((n for n, v in site.namespace.items() if isinstance(v, ModuleType) and v is np), "np")
     here = [scope.node] if not scope.in_class else [s.node for s in site.scopes if s.in_class]
     refs = _references(here, scope, text, numpy)
-    batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
+    batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4] + \
+        _counted_names(scope.node, text)
     shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
     masks = [r for r in refs if "mask" in r.lower()]
     masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
@@ -110,6 +111,13 @@ def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:
                     isinstance(target.elts[0], ast.Name):
                 out.append(target.elts[0].id)
     return out
+
+
+def _counted_names(func: ast.FunctionDef, text: Text) -> list[str]:
+    """Names the function binds to the length of an array (`samples = len(dvalues)`, the nnfs book's batch size),
+    after the usual ones: `len` counts the first axis, the batch's."""
+    return [n.targets[0].id for n in ast.walk(func) if isinstance(n, ast.Assign) and len(n.targets) == 1 and
+            isinstance(n.targets[0], ast.Name) and re.fullmatch(r"len\([\w.]+\)", text.of(n.value))]
 
 
 def _settings(site: Site, scope: Scope, text: Text) -> list[str]:

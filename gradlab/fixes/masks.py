@@ -7,7 +7,8 @@ and the whole value replaced by the masked upstream, when the value applies the 
 (`self.mask`), then its inputs compared with 0 (`reads.inputs`), then what forward stored under another name,
 as it is and with an axis added (`counted[..., None]`: a mask over (N, T) on a gradient over (N, T, V)).
 Family "count": a mean's divisor that counts the batch (`x.shape[0]`, `N`, `len(x)`, `x.size`) where it counts
-what a stored mask keeps (`counted.sum()`: the steps a label does not ignore).
+what a stored mask keeps (`counted.sum()`: the steps a label does not ignore); and a count of something else
+(`len(dvalues[0])`, the classes) where the batch size belongs, by the name the code gives it (`samples`).
 Non-goal: masks of other shapes than the gradient's (the check rejects them).
 """
 
@@ -47,6 +48,10 @@ def count_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit, 
     for node in ast.walk(value):
         if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Div) or not _counts_batch(node.right, ctx):
             continue
+        # a count of another axis (`len(dvalues[0])`, the classes) where the batch's belongs: the code's own name for it
+        for b in [b for b in ctx.batch if b != t.of(node.right) and "shape" not in b][:2]:
+            yield (t.replace(node.right, b, ATOM, f"divide by the batch size {b}, where {t.of(node.right)} is",
+                             family="count", need=needed_at(node.right, node)),)
         for m in counted:
             yield (t.replace(node.right, f"{m}.sum()", ATOM, f"divide by what {m} keeps, {m}.sum()", family="count",
                              need=needed_at(node.right, node)),)
