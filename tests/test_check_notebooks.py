@@ -165,3 +165,40 @@ def test_a_folders_notebooks_are_read_unless_exported_beside_them_as_a_py_of_the
     layers = json.loads(out.read_text(encoding="utf-8"))["layers"]
     assert sorted((Path(e["source"]).name, e["verdict"]) for e in layers) == [("week2.ipynb", "fail"),
                                                                              ("week3.py", "warn")]
+
+
+def test_a_crash_in_a_notebook_names_the_code_cell_and_its_line(tmp_path: Path):
+    crashing = AFFINE.format(bug="").replace("self.db = dout.sum(axis=0)", "self.db = dout.sum(axis=0)[5]")
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", crashing)
+    status, report = _report(tmp_path, nb)
+    (layer,) = report["layers"]
+    assert status == 1 and layer["bug_codes"] == ["crashed"]
+    assert "(at week2.ipynb, code cell 2, line 11: self.db = dout.sum(axis=0)[5])" in json.dumps(layer)
+
+
+def test_a_templates_none_placeholder_that_is_unpacked_is_not_implemented_yet_not_a_crash(tmp_path: Path, capsys):
+    pool = """def pool_forward(A_prev, hparameters, mode="max"):
+    f = hparameters["f"]
+    m, n_H, n_W, n_C = A_prev.shape
+    windows = A_prev[:, :n_H // f * f, :n_W // f * f].reshape(m, n_H // f, f, n_W // f, f, n_C)
+    if mode == "max":
+        A = windows.max(axis=(2, 4))
+    elif mode == "average":
+        A = windows.mean(axis=(2, 4))
+    return A, (A_prev, hparameters)
+
+
+def pool_backward(dA, cache, mode="max"):
+    (A_prev, hparameters) = None
+    dA_prev = None
+    if mode == "max":
+        mask = None
+    elif mode == "average":
+        da = None
+    return dA_prev
+"""
+    nb = _notebook(tmp_path / "week1.ipynb", "from __future__ import print_function\nimport numpy as np\n", pool,
+                   "from __future__ import division\n")
+    main(["check", str(nb), "--no-fix-search"])
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "not implemented yet" in out

@@ -13,12 +13,12 @@ import functools
 import inspect
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gradlab.conventions.call_mismatch import called_otherwise
+from gradlab.conventions.notebooks import place
 from gradlab.conventions.source_reading import own_array_type
 from gradlab.conventions.unrunnable import (
     another_rank,
@@ -48,7 +48,7 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if not outside_user_code(f.filename)]
     frame = mine[-1] if mine else None
-    where = f" (at {Path(frame.filename).name}:{frame.lineno}: {frame.line})" if frame is not None else ""
+    where = f" (at {place(frame.filename, frame.lineno or 0)}: {frame.line})" if frame is not None else ""
     if isinstance(exc, NotImplementedError):
         return LayerCrash(call, f"is not implemented yet: it raises NotImplementedError{where}")
     cannot = cannot_run_here(exc)
@@ -65,7 +65,8 @@ def crash_report(call: str, exc: BaseException) -> LayerCrash:
 def uses_none(exc: BaseException) -> bool:
     """Whether `exc` is code using a value that is still None: a course template's placeholder (`out = None`,
     then `out.astype(...)`), or a value written code never stored."""
-    return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc)
+    # "cannot unpack non-iterable NoneType object": deeplearning.ai's `(A_prev, hparameters) = None` placeholder
+    return isinstance(exc, (AttributeError, TypeError)) and ("'NoneType'" in str(exc) or "NoneType object" in str(exc))
 
 
 def cannot_run_here(exc: BaseException) -> str | None:

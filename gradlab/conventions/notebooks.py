@@ -107,7 +107,9 @@ def _definitions(text: str) -> str:
         return "\n" * len(lines)
     kept: set[int] = set()
     for statement in tree.body:
-        if _kept(statement):
+        # `from __future__ import print_function` in a later cell: a SyntaxError anywhere but a module's top
+        future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if _kept(statement) and not future:
             first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
             kept.update(range(first - 1, statement.end_lineno or statement.lineno))
     return "".join(line if i in kept else "\n" for i, line in enumerate(lines))
@@ -142,6 +144,20 @@ def module_file(notebook: Path) -> Path:
 _NOTEBOOK_OF: dict[Path, Path] = {}
 _MARK = re.compile(r"^# --- notebook cell (\d+) ---$", re.MULTILINE)
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
+
+
+def place(filename: str, line: int) -> str:
+    """`layers.py:12`, or for a line of a notebook's module file `week2.ipynb, code cell 4, line 12`."""
+    notebook = _NOTEBOOK_OF.get(Path(filename).resolve())
+    if notebook is None:
+        return f"{Path(filename).name}:{line}"
+    try:
+        cells = _cells_of(Path(filename).read_text(encoding="utf-8"))
+    except OSError:
+        return f"{notebook.name}:{line}"
+    cell, start = max(((n, first) for n, (first, _) in cells.items() if first <= line), default=(0, 1),
+                      key=lambda c: c[1])
+    return f"{notebook.name}, code cell {cell}, line {line - start + 1}"
 
 
 def _cells_of(module_text: str) -> dict[int, tuple[int, str]]:
