@@ -48,6 +48,7 @@ from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.powers import power_edits
 from gradlab.fixes.productrule import product_rule_edits
+from gradlab.fixes.reapplied import reapplied_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
@@ -91,7 +92,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
                                      join_edits, sibling_axis_edits, permute_edits, literal_edits,
                                      index_order_edits, slot_edits, product_rule_edits, skip_edits,
-                                     coupling_edits, keep_gradient_edits)
+                                     coupling_edits, keep_gradient_edits, reapplied_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
