@@ -364,3 +364,13 @@ def depthwise_conv_backward_dx_overwritten(dout, cache):
 register_pair(depthwise_conv_forward, depthwise_conv_backward_dx_overwritten, kind="depthwise_conv",
               bug="dropped-term", name="depthwise_conv_dx_overwritten",
               note="dx keeps the last window's share where windows overlap: the others overwritten")
+
+
+@register("identity_activation", bug="zero-gradient", note="dLdA never passed on: the derivative of Z is 1")
+class IdentityDerivativeOnly:
+    def forward(self, Z):
+        self.A = Z
+        return self.A
+
+    def backward(self, dLdA):
+        return np.zeros(self.A.shape)  # BUG: the derivative of Z is 1: dLdZ = dLdA * 1

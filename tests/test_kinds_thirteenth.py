@@ -20,7 +20,7 @@ from gradlab.kinds import KINDS, kind_for_class, kind_for_stem
 
 NEW = ("global_avg_pool", "zero_padding2d", "upsample", "instancenorm", "mish", "celu", "dot_product_attention",
        "log_softmax", "upsample1d", "upsample2d", "downsample1d", "downsample2d", "nll_loss",
-       "depthwise_conv")
+       "depthwise_conv", "identity_activation")
 #: CMU 11-785's resampling layers are written as classes only
 CLASSES_ONLY = ("upsample1d", "upsample2d", "downsample1d", "downsample2d")
 ZOO = {name: e for name, e in load_reference().items() if e.kind in NEW}
@@ -77,6 +77,7 @@ def test_a_buggy_layer_of_a_new_kind_fails_with_its_intended_code_first(name):
     ("LogSoftmax", "log_softmax"), ("log_softmax", "log_softmax"),
     ("DepthwiseConv2D", "depthwise_conv"), ("DepthwiseConv2d", "depthwise_conv"), ("DWConv", "depthwise_conv"),
     ("depthwise_conv", "depthwise_conv"), ("Conv2D", "conv"),
+    ("Identity", "identity_activation"), ("Activation_Linear", None),
     ("NLLLoss", "nll_loss"), ("NegativeLogLikelihood", "nll_loss"), ("Loss_NLL", "nll_loss"),
     # the kinds these names stood for before stay theirs
     ("ELU", "elu"), ("Softmax", "softmax"), ("AvgPool2d", "avg_pool"), ("MaxPool2d", "max_pool"),
@@ -272,3 +273,25 @@ def test_a_depthwise_convolution_built_from_its_sizes_keeping_c_k_k_filters_pass
     # its dx reads the kernel turned by 180 degrees: the right values, at the wrong positions
     wrong = check_entry(_entries("depthwise_wrong.py")["DepthwiseConv2D"], examples=5, seed=0)
     assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, ["misrouted"])
+
+
+#: CMU-style stride-1 poolings (one window size, `kernel`), each twin's slip and the code it must be given first
+POOLS = {"MaxPool2d_stride1": ("max_pool", "dropped-term"), "MeanPool2d_stride1": ("avg_pool", "scaled")}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_a_cmu_style_pooling_taking_one_kernel_size_passes_when_right_and_its_twin_fails_with_the_right_code(name):
+    # they were set aside: 'needs argument kernel, which gradlab cannot supply', or not a name gradlab knew
+    right = _entries("pools_right.py")[name]
+    assert right.kind == POOLS[name][0]
+    report = check_entry(right, examples=10, seed=0)
+    assert report.verdict == PASS and report.error is None, (report.bug_codes, report.error)
+    wrong = check_entry(_entries("pools_wrong.py")[name], examples=10, seed=0)
+    assert (wrong.verdict, list(wrong.bug_codes[:1])) == (FAIL, [POOLS[name][1]])
+
+
+@pytest.mark.parametrize(("name", "kind"), [("MaxPool2d_stride1", "max_pool"), ("MeanPool2d_stride1", "avg_pool"),
+                                            ("MeanPool2d", "avg_pool"), ("MaxPool2d", "max_pool")])
+def test_cmu_pooling_names_are_their_kinds(name, kind):
+    found = kind_for_class(name)
+    assert found is not None and found.name == kind

@@ -22,7 +22,8 @@ __all__ = ["one_window_size", "square_window"]
 
 #: constructor arguments holding a window's height, or its one size, and those holding its width; the names
 #: `gradlab.conventions.class_construction` gives the case's pool_h and pool_w to
-WINDOW_SIZE_NAMES = ("pool_h", "pool_height", "pool_size", "ph", "kernel_size", "size", "window_size", "window")
+WINDOW_SIZE_NAMES = ("pool_h", "pool_height", "pool_size", "ph", "kernel_size", "size", "window_size", "window",
+                     "kernel")
 WINDOW_WIDTH_NAMES = ("pool_w", "pool_width", "pw")
 
 

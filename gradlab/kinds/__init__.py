@@ -53,6 +53,7 @@ from gradlab.kinds import (
     gru_step,
     hardswish,
     huber_loss,
+    identity_activation,
     instancenorm,
     layernorm,
     leaky_relu,
@@ -132,7 +133,8 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            multihead_attention,
            # session 29: layers the curriculum and learners' projects use
            global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax,
-           upsample1d, upsample2d, downsample1d, downsample2d, nll_loss, depthwise_conv)
+           upsample1d, upsample2d, downsample1d, downsample2d, nll_loss, depthwise_conv,
+           identity_activation)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

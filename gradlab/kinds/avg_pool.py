@@ -21,7 +21,9 @@ from gradlab.kinds.common import distinct_sizes, values
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, C, H, W_ = spec["N"], spec["C"], spec["H"], spec["W"]
     x = values(rng, (N, C, H, W_), spec)
-    hyper = {"pool_h": spec["pool_h"], "pool_w": spec["pool_w"], "stride": spec["stride"], "pad": 0}
+    # CMU 11-785's one window size: MeanPool2d_stride1(kernel), MeanPool2d(kernel, stride)
+    hyper = {"pool_h": spec["pool_h"], "pool_w": spec["pool_w"], "stride": spec["stride"], "pad": 0,
+             "kernel": spec["pool_h"]}
     return Case(x, None, {}, hyper, spec)
 
 
@@ -44,8 +46,9 @@ def batch_spec(convention: str) -> Spec:
 
 KIND = Kind(
     "avg_pool", ("avgpool2d", "avgpool", "averagepooling", "averagepooling2d", "avgpooling", "averagepool",
-                 "avgpooling2d"), build, draw_shape, batch_spec,
+                 "avgpooling2d", "meanpool", "meanpool2d", "meanpooling", "meanpool2dstride1", "avgpool2dstride1"),
+    build, draw_shape, batch_spec,
     function_stems=("avg_pool", "average_pool", "avgpool"), param_dict="pool_param",
     param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride"},
-    hyper_args=("pool_h", "pool_w", "stride"),
+    hyper_args=("pool_h", "pool_w", "stride", "kernel"),
 )

@@ -68,7 +68,7 @@ def sizes(case: Case) -> dict[str, int]:
 
 KIND = Kind(
     "depthwise_conv", ("depthwiseconv2d", "depthwiseconv", "depthwiseconvolution", "depthwiseconvolution2d",
-                       "dwconv", "dwconv2d", "depthwiseconvolutionlayer"),
+                       "dwconv", "dwconv2d"),
     build, draw_shape, batch_spec,
     function_stems=("depthwise_conv", "depthwise_conv2d", "depthwise_convolution", "dw_conv"), params=("W", "b"),
     param_dict="conv_param", param_dict_keys={"stride": "stride", "pad": "pad"}, hyper_args=("stride", "pad"),

@@ -56,6 +56,6 @@ class RowSumReading:
         return None
 
 
-KIND = Kind("log_softmax", ("logsoftmax", "logsoftmaxlayer", "logsoftmaxactivation"), elementwise_case, draw_shape,
+KIND = Kind("log_softmax", ("logsoftmax", "logsoftmaxactivation"), elementwise_case, draw_shape,
             batch_spec, function_stems=("log_softmax", "logsoftmax"), extreme_specs=logits_near_1000,
             explain=RowSumReading())

@@ -18,7 +18,9 @@ from gradlab.kinds.common import values
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, C, H, W_ = spec["N"], spec["C"], spec["H"], spec["W"]
     x = values(rng, (N, C, H, W_), spec)
-    hyper = {"pool_h": spec["pool_h"], "pool_w": spec["pool_w"], "stride": spec["stride"], "pad": spec.get("pad", 0)}
+    hyper = {"pool_h": spec["pool_h"], "pool_w": spec["pool_w"], "stride": spec["stride"], "pad": spec.get("pad", 0),
+             # CMU 11-785's one window size, MaxPool2d_stride1(kernel), MaxPool2d(kernel, stride)
+             "kernel": spec["pool_h"]}
     return Case(x, None, {}, hyper, spec)
 
 
@@ -37,9 +39,9 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d", "maxpooling2d"), build, draw_shape,
-    batch_spec,
+    "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d", "maxpooling2d", "maxpool2dstride1"), build,
+    draw_shape, batch_spec,
     function_stems=("max_pool",), param_dict="pool_param",
     param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad"},
-    hyper_args=("pool_h", "pool_w", "stride", "pad"),
+    hyper_args=("pool_h", "pool_w", "stride", "pad", "kernel"),
 )

@@ -70,7 +70,7 @@ class CropReading:
 
 KIND = Kind(
     "zero_padding2d", ("zeropadding2d", "zeropadding", "zeropad2d", "zeropad", "pad", "padding", "pad2d", "padding2d",
-                 "zeropadding2dlayer", "constantpad2d", "constantpadding2d", "constantpadding"),
+                 "constantpad2d", "constantpadding2d", "constantpadding"),
     build, draw_shape, batch_spec,
     function_stems=("zero_pad", "zero_padding", "pad", "padding", "pad2d"), positional_hyper=("pad",),
     hyper_args=("pad",), forward_candidates=forward_candidates, explain=CropReading(),
