@@ -291,7 +291,8 @@ def test_a_cmu_style_pooling_taking_one_kernel_size_passes_when_right_and_its_tw
 
 
 @pytest.mark.parametrize(("name", "kind"), [("MaxPool2d_stride1", "max_pool"), ("MeanPool2d_stride1", "avg_pool"),
-                                            ("MeanPool2d", "avg_pool"), ("MaxPool2d", "max_pool")])
-def test_cmu_pooling_names_are_their_kinds(name, kind):
+                                            ("MeanPool2d", "avg_pool"), ("MaxPool2d", "max_pool"),
+                                            ("Conv2d_stride1", "conv"), ("Conv1d_stride1", "conv1d")])
+def test_cmu_pooling_and_convolution_names_are_their_kinds(name, kind):
     found = kind_for_class(name)
     assert found is not None and found.name == kind

@@ -55,7 +55,7 @@ def sizes(case: Case) -> dict[str, int]:
 
 
 KIND = Kind(
-    "conv", ("convolution", "conv", "conv2d"), build, draw_shape, batch_spec,
+    "conv", ("convolution", "conv", "conv2d", "conv2dstride1"), build, draw_shape, batch_spec,
     function_stems=("conv",), params=("W", "b"), param_dict="conv_param",
     param_dict_keys={"stride": "stride", "pad": "pad"}, hyper_args=("stride", "pad"), sizes=sizes,
 )
