@@ -137,22 +137,23 @@ def relu_layer_backward(dout, cache):
 
 def test_modules_a_notebook_imports_but_nobody_uploaded_stand_in_and_a_layer_that_uses_one_is_set_aside(
         tmp_path: Path, capsys):
-    first = "import numpy as np\nfrom public_tests import *\nfrom dnn_utils import relu, relu_backward\n"
+    first = "import numpy as np\nfrom public_tests import *\nfrom week4_helpers import relu, relu_backward\n"
     nb = _notebook(tmp_path / "week4.ipynb", first, AFFINE.format(bug=""), RELU_FROM_HELPERS)
     status, report = _report(tmp_path, nb)
     out = capsys.readouterr().out
     assert [(e["name"], e["verdict"]) for e in report["layers"]] == [("Affine", "warn")]  # checked, not failed
     assert status == 0 and "FAIL" not in out
-    assert "SKIP public_tests, dnn_utils: imported by week4.ipynb but neither installed nor beside it" in out
+    assert "SKIP public_tests, week4_helpers: imported by week4.ipynb but neither installed nor beside it" in out
     (why,) = [line for line in out.splitlines() if line.startswith("SKIP relu_layer")]
-    assert "dnn_utils" in why
+    assert "week4_helpers" in why
 
 
 def test_a_python_file_that_imports_a_missing_module_is_still_an_error(tmp_path: Path, capsys):
     layer = tmp_path / "layers.py"
-    layer.write_text("import numpy as np\nfrom dnn_utils import relu\n\n\n" + AFFINE.format(bug=""), encoding="utf-8")
+    layer.write_text("import numpy as np\nfrom week4_helpers import relu\n\n\n" + AFFINE.format(bug=""),
+                     encoding="utf-8")
     assert main(["check", str(layer)]) == 1
-    assert "imports 'dnn_utils'" in capsys.readouterr().out
+    assert "imports 'week4_helpers'" in capsys.readouterr().out
 
 
 def test_a_folders_notebooks_are_read_unless_exported_beside_them_as_a_py_of_their_name(tmp_path: Path):
@@ -202,3 +203,62 @@ def pool_backward(dA, cache, mode="max"):
     main(["check", str(nb), "--no-fix-search"])
     out = capsys.readouterr().out
     assert "FAIL" not in out and "not implemented yet" in out
+
+
+LINEAR_ACTIVATION = """def linear_forward(A, W, b):
+    Z = np.dot(W, A) + b
+    return Z, (A, W, b)
+
+
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = np.dot(dZ, A_prev.T) / m
+    db = np.sum(dZ, axis=1, keepdims=True) / m
+    dA_prev = np.dot(W.T, dZ)
+    return dA_prev, dW, db
+
+
+def linear_activation_forward(A_prev, W, b, activation):
+    Z, linear_cache = linear_forward(A_prev, W, b)
+    if activation == "sigmoid":
+        A, activation_cache = sigmoid(Z)
+    elif activation == "relu":
+        A, activation_cache = relu(Z)
+    return A, (linear_cache, activation_cache)
+
+
+def linear_activation_backward(dA, cache, activation):
+    linear_cache, activation_cache = cache
+    if activation == "relu":
+        dZ = relu_backward(dA, activation_cache)
+    elif activation == "sigmoid":
+        dZ = sigmoid_backward(dA, activation_cache)
+    return linear_backward(dZ, linear_cache)
+"""
+COURSE_IMPORTS = "import numpy as np\nfrom dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
+
+
+def test_the_courses_helper_modules_a_learner_left_out_are_lent_and_the_layers_on_them_checked(tmp_path: Path,
+                                                                                                 capsys):
+    nb = _notebook(tmp_path / "week4.ipynb", COURSE_IMPORTS, LINEAR_ACTIVATION)
+    script = tmp_path / "week4_export.py"
+    script.write_text(COURSE_IMPORTS + "\n\n" + LINEAR_ACTIVATION, encoding="utf-8")
+    for path in (nb, script):
+        status, report = _report(tmp_path, path, "--no-fix-search")
+        verdicts = {e["name"]: e["verdict"] for e in report["layers"]}
+        assert status == 0 and verdicts["linear_activation[relu]"] == verdicts["linear_activation[sigmoid]"] == "pass"
+        assert f"SKIP dnn_utils: not beside {path.name}: gradlab lent its own sigmoid, relu" in capsys.readouterr().out
+
+
+def test_a_courses_helper_module_beside_the_file_is_the_one_used(tmp_path: Path):
+    mine = ("import numpy as np\n\n\ndef relu(Z):\n    return np.maximum(0, Z), Z\n\n\n"
+            "def relu_backward(dA, cache):\n    return dA * (cache >= -1)\n\n\n"  # the learner's slip: a mask at -1
+            "def sigmoid(Z):\n    return 1 / (1 + np.exp(-Z)), Z\n\n\n"
+            "def sigmoid_backward(dA, cache):\n    s = 1 / (1 + np.exp(-cache))\n    return dA * s * (1 - s)\n")
+    (tmp_path / "dnn_utils.py").write_text(mine, encoding="utf-8")
+    nb = _notebook(tmp_path / "week4.ipynb", COURSE_IMPORTS, LINEAR_ACTIVATION)
+    status, report = _report(tmp_path, nb, "--no-fix-search")
+    verdicts = {e["name"]: e["verdict"] for e in report["layers"] if e["source"].endswith(".ipynb")}
+    assert status == 1 and verdicts["linear_activation[relu]"] == "fail"
+    assert verdicts["linear_activation[sigmoid]"] == "pass"

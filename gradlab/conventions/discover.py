@@ -23,12 +23,13 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradlab.conventions.course_helpers import COURSE_HELPERS
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module
 from gradlab.conventions.layer_finder import LayerFinder, pair_name
@@ -165,6 +166,10 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
             them = "them" if len(stood_in) > 1 else "it"
             found.skipped.append((", ".join(stood_in), f"imported by {f.name} but neither installed nor beside it: "
                                   f"gradlab went on without {them} (a layer that uses one is set aside)"))
+        for helper in getattr(module, "__gradlab_course_helpers__", ()):
+            lent = _listed(COURSE_HELPERS[helper])
+            found.skipped.append((helper, f"not beside {f.name}: gradlab lent its own {lent} in its place (the "
+                                          "course's helpers, as the course hands them out)"))
         return found
     except ImportTooSlow as exc:  # an exercise script training at its top level: the folder's other files go on
         return Found(str(f), skipped=[(str(f), f"not read: {exc} (code at its top level: a training run or a "
@@ -174,6 +179,11 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
                                                                                                     error=str(exc))
     except LoadError as exc:
         return Found(str(f), error=str(exc))
+
+
+def _listed(names: Iterable[str]) -> str:
+    names = list(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def discover(paths: list[str | Path], *, kinds: Mapping[str, str] | None = None) -> list[Found]:

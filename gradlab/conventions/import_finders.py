@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 __all__ = ["LEFT_MODULES", "PAST_BUILTINS", "QUIET_IPYTHON", "LeftModules", "PastBuiltins", "QuietIPython",
-           "QuietModules", "StandIns", "notebook_shell", "numpy_as_it_was", "older_numpy_names"]
+           "QuietModules", "StandIns", "notebook_shell", "stand_in_names", "numpy_as_it_was", "older_numpy_names"]
 
 
 class LeftModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -150,7 +150,7 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__path__ = []
-        module.__getattr__ = _missing_from(module.__name__)  # type: ignore[method-assign]
+        module.__getattr__ = stand_in_names(module.__name__)  # type: ignore[method-assign]
 
 
 class _Missing(type):
@@ -168,7 +168,7 @@ class _Missing(type):
                                   "the notebook", name=cls.source)
 
 
-def _missing_from(module: str) -> Callable[[str], type]:
+def stand_in_names(module: str) -> Callable[[str], type]:
     def stand_in(name: str) -> type:
         if name.startswith("__"):  # `__all__` for a star import: it provides nothing
             raise AttributeError(name)

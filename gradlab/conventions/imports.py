@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from gradlab.conventions.course_helpers import CourseHelpers
 from gradlab.conventions.import_errors import (
     LoadError,
     Python2Source,
@@ -246,8 +247,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
-    stand_ins = StandIns(str(code))
-    lent = (PAST_BUILTINS, QUIET_IPYTHON, *([stand_ins] if code != path else []))
+    stand_ins, helpers = StandIns(str(code)), CourseHelpers()
+    lent = (PAST_BUILTINS, QUIET_IPYTHON, helpers, *([stand_ins] if code != path else []))
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
     shell, numpy_names, numpy_kept = notebook_shell(), older_numpy_names(), numpy_as_it_was()
@@ -258,10 +259,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     # found in its place: set aside while the file is imported, and put back afterwards
     clashing = _set_aside(package[1].split(".")[0], roots) if package else {}
     try:
-        module = _import(code, package[1] if package else None)
-        if stand_ins.lent:  # said where the notebook's layers are listed (`gradlab.conventions.discover`)
-            module.__gradlab_stand_ins__ = tuple(stand_ins.lent)  # type: ignore[attr-defined]
-        return module
+        return _marked(_import(code, package[1] if package else None), stand_ins, helpers)
     except SyntaxError as exc:
         raise syntax_error(exc, code, shown) from None
     except ModuleNotFoundError as exc:
@@ -290,6 +288,16 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             LEFT_MODULES.modules[name] = sys.modules.pop(name)
         for name, module in clashing.items():
             sys.modules.setdefault(name, module)
+
+
+def _marked(module: ModuleType, stand_ins: StandIns, helpers: CourseHelpers) -> ModuleType:
+    """The module, marked with what was lent to its import: said where its layers are listed
+    (`gradlab.conventions.discover`)."""
+    if stand_ins.lent:
+        module.__gradlab_stand_ins__ = tuple(stand_ins.lent)  # type: ignore[attr-defined]
+    if helpers.lent:
+        module.__gradlab_course_helpers__ = tuple(helpers.lent)  # type: ignore[attr-defined]
+    return module
 
 
 def _notebook_module(path: Path, shown: str) -> Path:
