@@ -16,14 +16,21 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from gradlab.conventions.adapters import refusal
-from gradlab.conventions.class_construction import LR_NAMES, PROPAGATION_METHODS
-from gradlab.conventions.registry import Entry
-from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
-from gradlab.core.results import LayerReport
-from gradlab.kinds import Kind
+import numpy as np
 
-__all__ = ["crashed_on_batches", "in_columns", "in_rows", "sample_conventions", "unbatched"]
+from gradlab.conventions.adapters import refusal
+from gradlab.conventions.class_construction import LR_NAMES, propagation_pair
+from gradlab.conventions.registry import Entry
+from gradlab.conventions.sample_updates import updates_one_sample_only
+from gradlab.conventions.sequences import SEQUENCE_LAYOUT, SEQUENCES
+from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
+from gradlab.conventions.unrunnable import ANOTHER_RANK
+from gradlab.conventions.update_methods import UPDATE_METHODS
+from gradlab.core.results import WARN, Finding, LayerReport
+from gradlab.kinds import Kind, build_case
+
+__all__ = ["as_sequences", "crashed_on_batches", "in_columns", "in_rows", "one_sample_only", "sample_conventions",
+           "second_opinion", "unbatched"]
 
 Run = Callable[[Entry], LayerReport]
 
@@ -54,7 +61,11 @@ def in_columns(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] 
             if _ran(report):
                 how = "columns" if samples == "all" else "columns, one sample at a time"
                 shape = "W (out, in)" if weights == "out_in" else "W (in, out)"
-                return candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
+                found = candidate, replace(report, detected_layout=f"{how}, {shape}" if kind.params else how)
+                # a layer failing as columns may be one written for a single vector (D,), which a column
+                # (D, 1) breaks (np.diag of a column is its first element): the vector's passing report is kept
+                alone = unbatched(entry, kind, run) if report.verdict == "fail" else None
+                return alone if alone is not None and alone[1].verdict != "fail" else found
     return unbatched(entry, kind, run)
 
 
@@ -75,6 +86,98 @@ def in_rows(entry: Entry, kind: Kind, run: Run) -> tuple[Entry, LayerReport] | N
     if not _ran(report) or (report.not_run or "").startswith("rejected every case"):
         return None
     return candidate, replace(report, detected_layout="rows, W (in, out): not the course's columns its name suggests")
+
+
+#: what a layer written for sequences shows on rows: a sum over axes (0, 1) is one number, a `B, T, D = x.shape` raises
+SEQUENCE_SIGNS = frozenset({"crashed", "wrong-reduction", "wrong-shape"})
+
+
+def as_sequences(entry: Entry, kind: Kind, run: Run, rows: LayerReport | str) -> tuple[Entry, LayerReport] | None:
+    """`entry` given its rows as sequences (N, T, D) and its report, if it failed on rows by `SEQUENCE_SIGNS` alone
+    (`rows`: that report, or why it could not run on rows, arrays of another number of axes) and runs that way with
+    every gradient of its shape (a transformer's LayerNorm summing dgamma over axes (0, 1)); None otherwise. It may
+    then fail by another code only where the rows' wrong shapes were its parameters' (or it crashed): a dx reduced
+    over the batch on rows is that layer's bug (a LeakyReLU summing dout over axis 0), which sequences only hide under
+    another name. Only for a kind whose input is (N, D) floats and that is no loss: such a layer acts on each row, so
+    each row may be a token."""
+    if isinstance(rows, str) and ANOTHER_RANK not in rows or isinstance(rows, LayerReport) and rows.error is not None:
+        return None
+    codes = rows.bug_codes if isinstance(rows, LayerReport) else ["crashed"]
+    if not codes or not set(codes) <= SEQUENCE_SIGNS or kind.is_loss or "samples" in entry.options or \
+            entry.options.get("layout", "rows") != "rows" or not _takes_rows(kind, entry):
+        return None
+    candidate = replace(entry, options={**entry.options, "samples": SEQUENCES})
+    try:
+        report = run(candidate)
+    except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
+        return None
+    # where every gradient then has its shape, the sequences explain the rows' failure
+    if report.error is not None or not _ran(report) or set(report.bug_codes) & SEQUENCE_SIGNS:
+        return None
+    dx = rows.worst.get("dx") if isinstance(rows, LayerReport) else None
+    if report.verdict == "fail" and dx is not None and dx.bug_code in SEQUENCE_SIGNS - {"crashed"}:
+        return None
+    return candidate, replace(report, detected_layout=SEQUENCE_LAYOUT)
+
+
+#: what a layer written for one sample at a time shows on a batch: a bias gradient keeping the batch axis (`db = dout`),
+#: an outer product of the whole batch (`np.outer(x, grad)`), a product that needs a vector
+ONE_SAMPLE_SIGNS = frozenset({"crashed", "wrong-reduction", "wrong-shape", "transposed"})
+
+
+def second_opinion(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tuple[Entry, LayerReport] | None:
+    """After the layouts tried on a crash: a layer written for sequences (`as_sequences`), else one written for one
+    sample at a time (`one_sample_only`)."""
+    return as_sequences(entry, kind, run, rows) or one_sample_only(entry, kind, run, rows)
+
+
+def one_sample_only(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tuple[Entry, LayerReport] | None:
+    """`entry` in the first one-sample convention under which it passes, its report a warning that says so, when it
+    failed on batches by `ONE_SAMPLE_SIGNS` alone, crashing there or with an update of its own that takes no batch's
+    gradients (`gradlab.conventions.sample_updates`); None otherwise. The from-scratch networks that loop over samples
+    give a layer one vector (D,), one row (1, D) or one column (D, 1): their `db = output_gradient` keeps the batch
+    axis of a batch, right for the one sample they give. A layer that only passes so is a warning, never a pass: in a
+    network that feeds it batches, the same line is the bug the batch showed."""
+    codes = rows.bug_codes
+    if rows.verdict != "fail" or not codes or not set(codes) <= ONE_SAMPLE_SIGNS or kind.is_loss or \
+            "samples" in entry.options or rows.error is not None:
+        return None
+    if "crashed" not in codes and not updates_one_sample_only(entry, kind):
+        # a batch it runs on whose only fault is a gradient's shape (db = dout) is its bug, unless its own code says
+        # it takes one sample (an update that cannot apply a batch's gradients)
+        return None
+    options: list[tuple[dict[str, str], str]] = [({"samples": UNBATCHED}, UNBATCHED_LAYOUT), ({"samples": "one"},
+                                                                                             ONE_ROW_LAYOUT)]
+    if entry.options.get("layout") == "columns":  # found as columns (a crash on rows): one column of them
+        options = [({"samples": "one"}, f"{rows.detected_layout or 'columns'}, one sample at a time")]
+    elif "layout" not in entry.options and refusal(replace(entry, options={"layout": "columns"}), kind) is None:
+        options += [({"layout": "columns", "weights": w, "samples": "one"}, f"columns, one sample at a time, {shape}")
+                    for w, shape in (("out_in", "W (out, in)"), ("in_out", "W (in, out)"))]
+    for extra, said in options:
+        candidate = replace(entry, options={**entry.options, **extra})
+        try:
+            report = run(candidate)
+        except Exception:  # noqa: BLE001 - the batched report stands; this was only a second opinion
+            continue
+        if report.error is not None or not _ran(report):
+            continue
+        if report.verdict == "fail" and "crashed" in codes and not set(report.bug_codes) & ONE_SAMPLE_SIGNS:
+            return candidate, replace(report, detected_layout=said)  # it runs on one sample: its bug shows there
+        if report.verdict != "fail":
+            note = Finding(codes[0], WARN, f"{entry.name} is right on one sample at a time ({said}) and wrong on a "
+                                           f"batch ({', '.join(codes)}): right where the network feeds it one "
+                                           "sample at a time; a batch needs its gradients summed over the samples")
+            return candidate, replace(report, verdict=WARN, detected_layout=said, warnings=(*report.warnings, note))
+    return None
+
+
+def _takes_rows(kind: Kind, entry: Entry) -> bool:
+    """Whether the kind's input is a batch of rows of floats, (N, D)."""
+    try:
+        case = build_case(kind, {"N": 2, **kind.batch_spec(entry.convention), "seed": 0, "scale": 1.0})
+    except Exception:  # noqa: BLE001 - a kind whose fixed spec needs more: not one of rows
+        return False
+    return np.ndim(case.x) == 2 and np.issubdtype(np.asarray(case.x).dtype, np.floating)
 
 
 def unbatched(entry: Entry, kind: Kind, run: Run, *, refused_batches: bool = False) -> tuple[Entry, LayerReport] | None:
@@ -123,11 +226,14 @@ def sample_conventions(entry: Entry, kind: Kind) -> list[tuple[str, str]]:
 
 def _updates_inside(entry: Entry) -> bool:
     """Whether a class's backward takes a learning rate (`backward(output_gradient, learning_rate)`, the article's
-    `backward_propagation(output_error, learning_rate)`)."""
+    `backward_propagation(output_error, learning_rate)`), or the class has an update method of its own."""
     target = entry.target
-    backward = getattr(target, "backward", None) or getattr(target, PROPAGATION_METHODS[1], None)
+    pair = propagation_pair(target)
+    backward = getattr(target, pair[1], None) if pair is not None else getattr(target, "backward", None)
     if not isinstance(target, type) or backward is None:
         return False
+    if any(callable(getattr(target, m, None)) for m in UPDATE_METHODS):
+        return True  # an update(learning_rate) of its own, applying what backward kept (a from-scratch FCLayer's)
     try:
         names = list(inspect.signature(backward).parameters)
     except (TypeError, ValueError):

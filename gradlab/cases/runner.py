@@ -22,7 +22,7 @@ from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
 from gradlab.cases.more_precise import failing_size, more_precise
-from gradlab.cases.other_layouts import crashed_on_batches, in_columns, in_rows, unbatched
+from gradlab.cases.other_layouts import as_sequences, crashed_on_batches, in_columns, in_rows, second_opinion, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
 from gradlab.cases.seed_only import seed_only
@@ -101,14 +101,15 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     if refused is not None:  # not the layer's fault: the hint says what to do instead
         return replace(error_report(entry, refused, seed, 0),
                        hints={"crashed": "check this layer without that option: it does not apply to its kind"})
+    run = partial(_check_entry, kind=kind, examples=examples, seed=seed, mode=mode, replay=replay)
     try:
         report = _check_entry(entry, kind, examples=examples, seed=seed, mode=mode, replay=replay)
     except CannotRun as exc:  # not the layer's bug, and not checked: the reason says what is missing
-        return replace(error_report(entry, exc.reason, seed, 0), not_run=exc.reason)
+        found = as_sequences(entry, kind, run, exc.reason)  # a Linear transposing (B, S, D) runs on sequences
+        return found[1] if found else replace(error_report(entry, exc.reason, seed, 0), not_run=exc.reason)
     except Exception as exc:  # gradlab's own failure on this layer, not the layer's (that is a finding)
         return error_report(entry, f"gradlab could not check this layer ({type(exc).__name__}: {exc}"
                                     f"{_gradlab_line(exc)}); this is a gradlab bug, please report it", seed, 0)
-    run = partial(_check_entry, kind=kind, examples=examples, seed=seed, mode=mode, replay=replay)
     found = None
     # a forward that returns one number for a batch is that layer's bug in any layout (another would hide it)
     single = report.failing is not None and any(f.message.startswith("forward returned a single number")
@@ -124,8 +125,8 @@ def check_entry(entry: Entry, *, examples: int = DEFAULT_EXAMPLES, seed: int = 0
     elif (report.not_run or "").startswith(REJECTED_EVERY_CASE):
         # a name that gave it a course's layout (linear_forward: deeplearning.ai's columns) it does not follow
         found = in_rows(entry, kind, run)
-    if found is not None:
-        entry, report = found
+    entry, report = found or (entry, report)
+    entry, report = (None if single else second_opinion(entry, kind, run, report)) or (entry, report)
     hints = layout_hints(entry)
     return replace(report, hints=hints) if hints else report
 

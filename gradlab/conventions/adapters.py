@@ -9,7 +9,9 @@ Non-goal: deciding whether a gradient is right (that is `gradlab.core.check`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
@@ -25,6 +27,21 @@ from gradlab.kinds import Case, Kind
 __all__ = ["ClassLayer", "FunctionLayer", "LossFunctionLayer", "adapt", "crash_report", "grad_names",
            "layout_hints", "refusal"]
 
+
+def _samples_wrapper(samples: Any) -> Callable[[Layer], Layer] | None:
+    """The layer wrapping a layer of the entry option `samples`: one sample with no batch axis
+    (`gradlab.conventions.unbatched`), or rows given as the tokens of sequences (`gradlab.conventions.sequences`)."""
+    if samples == "unbatched":
+        from gradlab.conventions.unbatched import UnbatchedLayer
+
+        return UnbatchedLayer
+    if samples == "sequences":
+        from gradlab.conventions.sequences import SequenceLayer
+
+        return SequenceLayer
+    return None
+
+
 def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     """A fresh native-protocol layer for `entry`, holding `case`'s parameters.
 
@@ -36,11 +53,10 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
 
         inner = replace(entry, options={k: v for k, v in entry.options.items() if k != "param_gradients"})
         return MeanGradientsLayer(adapt(inner, kind, case))
-    if entry.options.get("samples") == "unbatched":  # one sample, no batch axis (gradlab.conventions.unbatched)
-        from gradlab.conventions.unbatched import UnbatchedLayer
-
-        return UnbatchedLayer(adapt(replace(entry, options={k: v for k, v in entry.options.items()
-                                                             if k != "samples"}), kind, case))
+    wrapper = _samples_wrapper(entry.options.get("samples"))
+    if wrapper is not None:  # one sample with no batch axis, or rows as the tokens of sequences
+        return wrapper(adapt(replace(entry, options={k: v for k, v in entry.options.items() if k != "samples"}),
+                             kind, case))
     if entry.options.get("layout", "rows") == "columns":
         from gradlab.conventions.layouts import ColumnsLayer
 

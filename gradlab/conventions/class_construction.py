@@ -23,17 +23,19 @@ import numpy as np
 from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
 from gradlab.conventions.case_refusals import CaseRefused, refuse_other_kernels
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
+from gradlab.conventions.method_names import PROPAGATION_METHODS, PROPAGATION_PAIRS, propagation_pair
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct", "given_no_array"]
+__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "PROPAGATION_PAIRS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct",
+           "given_no_array", "propagation_pair"]
 
-#: the article's names for forward and backward
-PROPAGATION_METHODS = ("forward_propagation", "backward_propagation")
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
 _HYPER_ALIASES = {
     "stride": "stride", "pad": "pad", "padding": "pad",
+    # a learner's own words for them: ConvLayer(num_filters, filter_size, channels_in, step=1, zero_pad=0)
+    "strides": "stride", "step": "stride", "zero_pad": "pad", "zero_padding": "pad", "pad_size": "pad",
     "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h", "kernel_size": "pool_h",
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
@@ -43,18 +45,22 @@ _HYPER_ALIASES = {
     "G": "G", "num_groups": "G", "groups": "G", "group_num": "G", "n_groups": "G",
     "stateful": "stateful",
     "num_heads": "heads", "n_heads": "heads", "heads": "heads", "heads_num": "heads", "n_head": "heads",
+    # the number of kernels of the videos' untied-bias Convolutional(input_shape, kernel_size, depth), respelled
+    "kernel_depth": "depth", "n_filters": "depth", "num_filters": "depth", "n_kernels": "depth",
+    "num_kernels": "depth", "filter_count": "depth",
 }
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 SIZE_NAMES = {
     "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
            "num_inputs", "inputs", "n_input", "dim_in", "input_units", "nin", "d_in", "input_nodes", "n_x",
-           "units_prev", "units_in", "in_channels", "in_chans"),
+           "units_prev", "units_in", "in_channels", "in_chans", "channels_in", "input_depth", "in_depth"),
     "out": ("output_size", "out_size", "n_out", "out_features", "output_dim", "out_dim", "fan_out", "units",
             "n_neurons", "neurons", "n_outputs", "num_outputs", "outputs", "n_output", "dim_out", "output_units",
             "nout", "d_out", "output_nodes", "n_units", "n_h", "hidden_size", "size", "out_channels", "out_chans",
             # a convolution's number of filters, in the "neural network from scratch" style's Conv2D(input_shape,
             # kernel_size, depth)
-            "depth", "num_filters", "n_filters", "num_kernels", "n_kernels"),
+            "depth", "num_filters", "n_filters", "num_kernels", "n_kernels", "kernel_depth", "filter_count",
+            "n_filter", "num_filter", "out_depth", "output_depth", "channels_out"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
                  "d_model", "num_parameters"),
@@ -64,8 +70,9 @@ SIZE_NAMES = {
 }
 _ALL_SIZE_NAMES = {n for names in SIZE_NAMES.values() for n in names}
 #: the sizes in and out as learners abbreviate them beyond the lists above: `input_d`, `output_d` (CaiFeipeng/numpy-nn's
-#: Linear), `in_dimension`, `n_inp`: a word for in or out, then one for a size, each optional but the first
-_SIZE_WORDS = r"_?(d|dim|dims|dimension|size|features|units|nodes|neurons|channels)?"
+#: Linear), `in_dimension`, `n_inp`, `in_chan` (a numpy transformer's Linear(in_chan, out_chan)):
+#: a word for in or out, then one for a size, each optional but the first
+_SIZE_WORDS = r"_?(d|dim|dims|dimension|size|features|units|nodes|neurons|channels|chan|chans|ch)?"
 _SPELLED_ROLES = {"in": re.compile(rf"^(n_|num_)?(in|inp|input){_SIZE_WORDS}$"),
                   "out": re.compile(rf"^(n_|num_)?(out|outp|output){_SIZE_WORDS}$")}
 
@@ -130,15 +137,32 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
                     raise _construction_error(cls, sig, kind, again, kwargs, bool(args)) from again
     except (Exception, SystemExit) as exc:
         raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
-    if not callable(getattr(obj, "forward", None)) and \
-            all(callable(getattr(obj, m, None)) for m in PROPAGATION_METHODS):
-        _propagation_named(obj, kind, case)
+    if kind.params and not any(isinstance(v, np.ndarray) for v in [*args, *kwargs.values()]):
+        _built(obj, case)
+    pair = propagation_pair(type(obj))
+    if pair is not None:
+        _propagation_named(obj, kind, case, pair)
     _not_kept_inside(obj, kind)
     lr_attribute = None
     if lr_name is not None:
         lr_attribute = next((a for a in (lr_name, "lr", "learning_rate", "alpha", "eta")
                              if isinstance(getattr(obj, a, None), (int, float))), None)
     return obj, lr_attribute
+
+
+def _built(obj: Any, case: Case) -> None:
+    """A Keras-like layer built from its sizes that makes its weights in `build(input_shape)`, which its model (or its
+    first forward) calls: called here with the case's input shape, the batch's axis first as Keras gives it, or one
+    sample's shape where that raises. Nothing is done for a layer that already holds an array, or has no `build`."""
+    build = getattr(obj, "build", None)
+    if not callable(build) or any(isinstance(v, np.ndarray) and v.size for v in getattr(obj, "__dict__", {}).values()):
+        return
+    for shape in (tuple(case.x.shape), tuple(case.x.shape[1:])):
+        try:
+            build(shape)
+            return
+        except Exception:  # noqa: BLE001 - a build that refuses the shape leaves the layer as its constructor made it
+            continue
 
 
 def _not_kept_inside(obj: Any, kind: Kind) -> None:
@@ -156,10 +180,10 @@ def _not_kept_inside(obj: Any, kind: Kind) -> None:
                 f"its calls on: not checked as a whole; check {type(inner).__name__} itself")
 
 
-def _propagation_named(obj: Any, kind: Kind, case: Case) -> None:
+def _propagation_named(obj: Any, kind: Kind, case: Case, pair: tuple[str, str] = PROPAGATION_METHODS) -> None:
     """The article's layer under the names gradlab calls; one that keeps no parameter of the kind's shapes is
     written for another layout (its `ConvLayer` is channels last, `input_shape = (i, j, d)`), and set aside."""
-    obj.forward, obj.backward = (getattr(obj, m) for m in PROPAGATION_METHODS)
+    obj.forward, obj.backward = (getattr(obj, m) for m in pair)
     for i, name in enumerate(kind.params):
         try:
             find_slot(obj, name, case.params[name], index=i, count=len(kind.params))
@@ -224,6 +248,9 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
                 f"{cls.__name__}.__init__ needs argument {p.name!r}, which gradlab cannot supply for a {kind.name} "
                 f"layer; expected {cls.__name__}({', '.join(kind.params + kind.hyper_args)}): give it a default, "
                 f"or say what it is with --kind")
+    if not positional and any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
+        # `Reshape(*output_shape)`: the target shape written out as the arguments themselves
+        args = list(case.hyper.get("output_shape", ()))
     for p in sig.parameters.values():
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]

@@ -19,7 +19,7 @@ import numpy as np
 
 from gradlab.core.protocol import LayerSignatureError
 
-__all__ = ["PARAM_ALIASES", "Slot", "find_slot"]
+__all__ = ["PARAM_ALIASES", "WRAPPED_GRADIENT", "WRAPPED_VALUE", "Slot", "find_slot", "gradient_names"]
 
 #: names a layer may give each canonical parameter (private `_W` spellings are tried too)
 PARAM_ALIASES = {
@@ -33,8 +33,8 @@ PARAM_ALIASES = {
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
 #: where a parameter object keeps its array, and its gradient
-_WRAPPED_VALUE = ("value", "data", "val", "array", "values")
-_WRAPPED_GRADIENT = ("gradient", "grad", "gradients", "grads", "d", "dvalue", "delta")
+WRAPPED_VALUE = ("value", "data", "val", "array", "values")
+WRAPPED_GRADIENT = ("gradient", "grad", "gradients", "grads", "d", "dvalue", "delta")
 
 
 @dataclass
@@ -95,12 +95,17 @@ def _grad_names(key: str, canonical: str) -> list[str]:
     # dLdW: CMU 11-785's spelling, and a transformer's self.gradients['dLdW'] / ['dLdGamma'] beside self.weights and
     # self.gamma; dWeights: the nnfs book's dweights written in camel case by a learner; dw beside weight (Georgia
     # Tech's CS 7643 layers: self.weight, self.bias, then self.dw, self.db); gradient_weights (the FAU
-    # deep-learning exercises' property)
+    # deep-learning exercises' property); delta_weights beside weights (a learner's from-scratch FCLayer)
     names = [f"d{key}", f"d_{bare}", f"_d{bare}", f"grad_{bare}", f"{bare}_grad", f"{bare}_gradient",
              f"d{bare}", f"grad{bare}", f"d{canonical}", f"dLd{bare}", f"d{bare[:1].upper()}{bare[1:]}",
              f"d{canonical.lower()}", f"gradient_{bare}", f"dLd{canonical}",
-             f"dLd{canonical[:1].upper()}{canonical[1:]}"]
+             f"dLd{canonical[:1].upper()}{canonical[1:]}", f"delta_{bare}"]
     return list(dict.fromkeys(names))
+
+
+def gradient_names(spelling: str) -> list[str]:
+    """The names a layer may give the gradient of the parameter it spells `spelling` (an attribute's name)."""
+    return _grad_names(spelling, spelling)
 
 
 def _grad_attrs(obj: Any, key: str, canonical: str) -> list[Callable[[], Any]]:
@@ -138,10 +143,46 @@ def find_slot(obj: Any, canonical: str, ours: np.ndarray, *, index: int, count: 
             if maps is not None:
                 slot.to_layer, slot.from_layer = maps
                 return slot
+    sole = _sole_array(obj, canonical, ours)
+    if sole is not None:
+        return sole
     names = ", ".join(f"self.{n}" for n in _names(canonical)[:4])
     raise LayerSignatureError(
         f"{type(obj).__name__} keeps no parameter {canonical!r} of shape {ours.shape} (or its transpose): store it "
         f"as {names}, in a self.params dict, or as self.params[{index}] of a list")
+
+
+def _sole_array(obj: Any, canonical: str, ours: np.ndarray) -> Slot | None:
+    """The slot of a weight matrix kept under a name gradlab does not know for it (a transformer's Embedding keeps its
+    table in `self.embedding_matrix`), when it is the layer's only attribute holding an array of gradlab's shape or its
+    transpose, not counting the gradients kept beside it (`grad_embedding_matrix`); None otherwise. Matrices and
+    filter banks only: a vector of the right length is too often a running statistic or a cache."""
+    if ours.ndim < 2:
+        return None
+    others = {a for c, names in PARAM_ALIASES.items() if c != canonical for a in names}
+    own = getattr(obj, "__dict__", {})
+    # an array itself, or the array inside a parameter object (`self.embeds = Parameter(table)`, read as .data)
+    held: dict[str, tuple[np.ndarray, str | None]] = {}
+    for n, v in own.items():
+        inner = next((a for a in WRAPPED_VALUE if isinstance(getattr(v, a, None), np.ndarray)), None)
+        if isinstance(v, np.ndarray) or inner is not None and not isinstance(v, type):
+            held[n] = (v, None) if isinstance(v, np.ndarray) or inner is None else (getattr(v, inner), inner)
+    found = {n: (v, inner) for n, (v, inner) in held.items()
+             if n.lstrip("_") not in others and "grad" not in n.lower()
+             and _shape_map(v.shape, ours.shape) is not None and (v.shape == ours.shape or v.ndim == ours.ndim)}
+    gradients = {g for n in found for g in _grad_names(n, canonical)}
+    found = {n: v for n, v in found.items() if n not in gradients}
+    if len(found) != 1:
+        return None
+    (name, (have, inner)), = found.items()
+    to_layer, from_layer = _shape_map(have.shape, ours.shape) or (_same, _same)
+    if inner is not None:
+        holder = own[name]
+        grad = next((g for g in WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+        return Slot(canonical, f"{name}.{inner}", _attr_get(holder, inner), _attr_put(holder, inner), to_layer,
+                    from_layer, [_attr_get(holder, g) for g in WRAPPED_GRADIENT], f"{name}.{grad}")
+    return Slot(canonical, name, _attr_get(obj, name), _attr_put(obj, name), to_layer, from_layer,
+                _grad_attrs(obj, name, canonical), _grad_names(name, canonical)[0])
 
 
 def _candidates(obj: Any, canonical: str, *, index: int, count: int) -> list[Slot]:
@@ -190,13 +231,13 @@ def _attribute_slots(obj: Any, canonical: str, params: Any, grads: Any, *, index
                 put = _both(put, _store_put(params, index))
             out.append(Slot(canonical, name, _attr_get(obj, name), put, _same, _same, grad_places, spelling))
             holder = getattr(obj, name, None)
-            inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
+            inner = next((a for a in WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
                 if holder is not None and not isinstance(holder, np.ndarray) else None
             if inner is not None:
                 # a parameter object holding its array and its gradient (a small library's Parameter with
                 # `.value` and `.gradient`, micrograd-style `.data` and `.grad`)
-                places = [_attr_get(holder, g) for g in _WRAPPED_GRADIENT]
-                grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+                places = [_attr_get(holder, g) for g in WRAPPED_GRADIENT]
+                grad = next((g for g in WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
                 out.append(Slot(canonical, f"{name}.{inner}", _attr_get(holder, inner), _attr_put(holder, inner),
                                 _same, _same, places, f"{name}.{grad}"))
     return out
@@ -213,15 +254,15 @@ def _dict_slots(obj: Any, canonical: str, store: str, params: dict[Any, Any], gr
             out.append(Slot(canonical, f"{store}[{name!r}]", _store_get(params, name),
                             _store_put(params, name), _same, _same, places, "d" + name))
             holder = params[name]
-            inner = next((a for a in _WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
+            inner = next((a for a in WRAPPED_VALUE if isinstance(getattr(holder, a, None), np.ndarray)), None) \
                 if holder is not None and not isinstance(holder, np.ndarray) else None
             if inner is not None:
                 # a dict of parameter objects, each with its array and its gradient (a small framework's
                 # self.params = {"w": Tensor(w), "b": Tensor(b)}, read as .data and .grad)
-                grad = next((g for g in _WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
+                grad = next((g for g in WRAPPED_GRADIENT if hasattr(holder, g)), "grad")
                 out.append(Slot(canonical, f"{store}[{name!r}].{inner}", _attr_get(holder, inner),
                                 _attr_put(holder, inner), _same, _same,
-                                [_attr_get(holder, g) for g in _WRAPPED_GRADIENT], f"{store}[{name!r}].{grad}"))
+                                [_attr_get(holder, g) for g in WRAPPED_GRADIENT], f"{store}[{name!r}].{grad}"))
     return out
 
 

@@ -58,10 +58,12 @@ from gradlab.conventions.class_signatures import (
 from gradlab.conventions.class_slots import Slot, find_slot
 from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
+from gradlab.conventions.loss_methods import loss_method
 from gradlab.conventions.optimizer_objects import record_gradients
 from gradlab.conventions.returned_gradients import split_returned
 from gradlab.conventions.shape_counts import forward_counting_shapes
 from gradlab.conventions.training_mode import enter_training_mode
+from gradlab.conventions.update_methods import accumulators
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -87,6 +89,7 @@ class ClassLayer(Layer):
         #: optional parameters (`Kind.optional_params`) this layer does not have, held at zero in the case
         self.held_at_zero: list[str] = []
         self._install_params(cls, kind, case)
+        self.zeroed = accumulators(self.obj, list(self.slots.values()))
         self.rng = RandomStateKeeper(int(case.hyper.get("seed", 0)), self.obj) if kind.stochastic else None
         #: the optimizer object backward hands its gradients to, replaced by one that records them
         self.recorder = record_gradients(self.obj) if self.slots else None
@@ -182,8 +185,12 @@ class ClassLayer(Layer):
                 self.loss_inputs = as_samples(self.obj, x, t)
                 self.loss_shape = x.shape
                 ordered = in_named_order(self.obj.forward, *self.loss_inputs)
-                out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward, *ordered),
-                                            self.loss_inputs[0])
+                if (held := loss_method(type(self.obj))) is not None:  # an output layer holding its loss method
+                    call(f"{name}.forward", self.obj.forward, self.loss_inputs[0])
+                    out = call(f"{name}.{held}", getattr(self.obj, held), self.loss_inputs[1])
+                else:
+                    out = mean_of_sample_losses(self.obj, call(f"{name}.forward", self.obj.forward, *ordered),
+                                                self.loss_inputs[0])
                 if isinstance(out, np.ndarray) and out.ndim >= 1 and _own_call(self.obj):
                     # forward leaves the losses unreduced and calling the object reduces them (a library's
                     # `loss(x, y)` = forward(x, y).mean(), torch's reduction): the loss is what the call returns
@@ -225,6 +232,9 @@ class ClassLayer(Layer):
         recorder = getattr(self, "recorder", None)  # (a library's layer, built without this constructor, has none)
         if recorder is not None:
             recorder.clear()
+        for holder, attribute in getattr(self, "zeroed", ()):  # added into (+=) by backward, zeroed by its update
+            if isinstance(held_sum := getattr(holder, attribute, None), np.ndarray):
+                held_sum[...] = 0
         held, dx = held_gradient_arrays(self.obj), self._call_backward(dout, lr=None)  # (held first: before backward)
         self._keep_params()
         grads = self._gradients()

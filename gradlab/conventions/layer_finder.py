@@ -20,7 +20,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from gradlab.conventions.class_construction import PROPAGATION_METHODS
+from gradlab.conventions.class_construction import propagation_pair
 from gradlab.conventions.convention_names import (
     ConventionNames,
     arguments_given,
@@ -29,6 +29,7 @@ from gradlab.conventions.convention_names import (
     required_beyond,
 )
 from gradlab.conventions.library_layers import is_library_class
+from gradlab.conventions.loss_methods import combined_kind, loss_method
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, activation_inside, returns_loss_only
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem, normalise_class_name
@@ -56,7 +57,7 @@ def _defined_here(module: ModuleType) -> dict[str, Any]:
 def _looks_like_layer_class(obj: Any) -> bool:
     return isinstance(obj, type) and (all(callable(getattr(obj, m, None)) for m in ("forward", "backward")) or
                                       all(callable(getattr(obj, m, None)) for m in ("forward_pass", "backward_pass")) or
-                                      all(callable(getattr(obj, m, None)) for m in PROPAGATION_METHODS))
+                                      propagation_pair(obj) is not None)
 
 
 def _takes_states(cls: Any, kind: Kind) -> bool:
@@ -184,6 +185,9 @@ class LayerFinder(ConventionNames):
                     kind = _spelled_with_dimensions(name)
                 if self.library_class(name, obj, kind):
                     continue
+                if kind is not None and loss_method(obj) is not None:
+                    # an output layer holding its loss (forward, loss(y), backward()): its activation and the loss
+                    kind = combined_kind(kind) or kind
                 inner = activation_inside(obj, vars(self.module)) if kind is not None and kind.is_loss else None
                 if kind is not None and inner is not None and \
                         normalise_class_name(inner) not in normalise_class_name(name):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from gradlab.conventions.method_names import PROPAGATION_PAIRS
 from gradlab.kinds import KINDS, kind_for_class, kind_for_loss_function
 
 __all__ = ["FORWARD", "BACKWARD", "activation_inside", "could_hold_layers", "kind_comments", "own_array_type",
@@ -103,7 +104,7 @@ def could_hold_layers(path: Path) -> bool:
             # forward_pass/backward_pass: a numpy library's layer (ML-From-Scratch, learners' Keras-like ones)
             if kind_for_class(node.name) is not None or {"forward", "backward"} <= methods or \
                     {"forward_pass", "backward_pass"} <= methods or \
-                    {"forward_propagation", "backward_propagation"} <= methods:
+                    any(set(pair) <= methods for pair in PROPAGATION_PAIRS):
                 return True
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
                 (_layer_function_name(node.name) or _flag_activation(node)):

@@ -20,7 +20,8 @@ from pathlib import Path
 #: gradlab's own package folder: its frames are never the layer's line
 _GRADLAB = Path(__file__).resolve().parents[1]
 
-__all__ = ["another_rank", "channels_last", "fixed_size", "missing_dependency", "outside_user_code", "python_2"]
+__all__ = ["ANOTHER_RANK", "another_rank", "channels_last", "fixed_size", "missing_dependency", "outside_user_code",
+           "python_2"]
 
 
 def outside_user_code(filename: str) -> bool:
@@ -95,6 +96,10 @@ def _call_arguments(line: str, opening: str) -> list[str]:
     return found
 
 
+#: how the reason for a layer written for arrays of another rank begins
+ANOTHER_RANK = "it is written for arrays of another number of axes"
+
+
 def another_rank(exc: BaseException) -> str | None:
     """"it is written for arrays of another number of axes (...)" when `exc` is the user's line unpacking an array's
     shape into more or fewer sizes than gradlab's array has: a learner's CNN layer taking one image,
@@ -107,7 +112,7 @@ def another_rank(exc: BaseException) -> str | None:
     transposes = str(exc) == "axes don't match array" and "transpose(" in line  # (H, W, C) -> (C, H, W), say
     if not transposes and (".shape" not in line.split("=", 1)[-1] or "," not in target):
         return None
-    return (f"it is written for arrays of another number of axes ({exc} at `{line}`): gradlab gives a batch, "
+    return (f"{ANOTHER_RANK} ({exc} at `{line}`): gradlab gives a batch, "
             "(N, features) or (N, C, H, W), and this layer takes another layout (one image (H, W, C)?)")
 
 
