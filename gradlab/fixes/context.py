@@ -46,7 +46,7 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
                    shapes=shapes[:6], masks=masks, hypers=_settings(site, scope, text), funcs=funcs,
                    factor=measured_factor(report), in_class=scope.in_class, crashes=crashes_in(site, report),
                    missing_sums=_missing_sums(report), failing=_failing(report),
-                   softmax=any("softmax" in (g.diagnosis or "") for g in _failing_gradients(report)))
+                   diagnoses=tuple(g.diagnosis or "" for g in _failing_gradients(report)))
 
 
 def _failing_gradients(report: LayerReport) -> list[GradientResult]:

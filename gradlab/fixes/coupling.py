@@ -36,6 +36,7 @@ def coupling_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Itera
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and \
                 t.of(n.value) in bound:
             bound[n.targets[0].id] = bound[t.of(n.value)]
+    named = any("softmax" in d for d in ctx.diagnoses)  # the diagnosis names one: its output is the layer's own
     parents = {id(c): p for p in ast.walk(value) for c in ast.iter_child_nodes(p)}
     for node in ast.walk(value):
         if not _is_product(node) or _is_product(parents.get(id(node))):
@@ -44,7 +45,7 @@ def coupling_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Itera
         texts = [t.of(f) for f in factors]
         for i, f in enumerate(factors):
             y = texts[i]
-            if not isinstance(f, (ast.Name, ast.Attribute)) or (y not in bound and not ctx.softmax):
+            if not isinstance(f, (ast.Name, ast.Attribute)) or (y not in bound and not named):
                 continue
             others = [j for j in range(len(factors)) if j != i and
                       texts[j].replace(" ", "").strip("()") not in (f"1-{y}", f"1.0-{y}")]

@@ -23,7 +23,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import Text, precedence, written_value
 
-__all__ = ["derivative_edits", "function_outputs"]
+__all__ = ["FORMS", "derivative_edits", "function_outputs"]
 
 FAMILY = "derivative"
 #: the output names of one function offered per product (a layer rarely binds more)
@@ -55,14 +55,15 @@ def derivative_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
             for z in [n for n in names if n in here or ctx.in_class and n.startswith("self.")][:MAX_OUTPUTS]:
                 if (other, z) == (kind, y):
                     continue
-                form = _FORMS[other](z)
+                form = FORMS[other](z)
                 parts = [_factor_text(f, t, first=i == 0) for i, f in enumerate(rest)] + [form]
                 why = f"write the derivative of {other} at its output {z}, {form}, where it is written at {y}" \
                     if other == kind else f"write the derivative of {other} at {z}, {form}, in place of {_NAMES[kind]}"
                 yield (Edit(t.start(node), t.end(node), " * ".join(parts), why, FAMILY),)
 
 
-_FORMS = {"sigmoid": lambda z: f"{z} * (1 - {z})", "tanh": lambda z: f"(1 - {z} ** 2)"}
+#: each function's derivative written at its output `z`
+FORMS = {"sigmoid": lambda z: f"{z} * (1 - {z})", "tanh": lambda z: f"(1 - {z} ** 2)"}
 _NAMES = {"sigmoid": "a sigmoid's", "tanh": "a tanh's", "relu": "ReLU's"}
 
 

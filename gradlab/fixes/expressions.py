@@ -59,8 +59,8 @@ class Context:
     missing_sums: tuple[int, ...] = ()
     #: the names of the gradients the check failed (`dh0`, `dprev_h`): a value handed back for one is named so
     failing: tuple[str, ...] = ()
-    #: whether the check's diagnosis of a failing gradient names a softmax (its coupling term missing)
-    softmax: bool = False
+    #: what the check's diagnosis says of each failing gradient, in its words
+    diagnoses: tuple[str, ...] = ()
 
 
 def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:

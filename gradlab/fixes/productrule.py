@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gradlab.fixes.derivatives import function_outputs
+from gradlab.fixes.derivatives import FORMS, function_outputs
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.literals import forward_functions
 from gradlab.fixes.reads import inputs, names_read
@@ -27,7 +27,6 @@ from gradlab.fixes.spans import ATOM, written_value
 __all__ = ["product_rule_edits"]
 
 FAMILY = "product-rule"
-_FORMS = {"sigmoid": lambda s: f"{s} * (1 - {s})", "tanh": lambda s: f"(1 - {s} ** 2)"}
 
 
 def product_rule_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
@@ -52,6 +51,6 @@ def product_rule_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> I
             if sum(name == t.of(n) for n in ast.walk(value) if isinstance(n, (ast.Name, ast.Attribute))) > 1:
                 continue
             for x in (r for r in inputs(ctx) if r != name and r not in outputs and r not in names_read(value, ctx)):
-                term = f"({name} + {x} * {_FORMS[outputs[name]](name)})"
+                term = f"({name} + {x} * {FORMS[outputs[name]](name)})"
                 yield (t.replace(factor, term, ATOM, f"add the product rule's other branch, {x} times the "
                                  f"derivative of {name}", family=FAMILY),)
