@@ -11,7 +11,11 @@ must still pass; every reading is a hypothesis the check tests on the layer or o
 - the nnfs book's ReLU masking at self.output < 0, which masks nothing (missing-mask before wrong-input: though
   self.inputs in its place would mask right, what backward does is let dout through unmasked);
 - a class that keeps its weight's gradient as self.dW writing self.dw in backward (zero-gradient: the class is read
-  by its own spelling, where gradlab took dw as another spelling of W's gradient)."""
+  by its own spelling, where gradlab took dw as another spelling of W's gradient);
+- an average pool's dout put whole on one element of its window (misrouted: each output's gradient has its total, at
+  fewer of the elements it read; the true rows are of one sign, so no path was dropped);
+- a constant term left out of an element-wise derivative, on one branch (ELU's out where out + alpha belongs) or at
+  every input (tanh' as -y**2): dropped-term, the difference one constant times dout."""
 
 from __future__ import annotations
 
@@ -362,3 +366,91 @@ def test_a_class_declaring_dW_whose_backward_writes_dw_is_zero_gradient_and_its_
 
 def test_a_class_declaring_its_gradient_as_dw_is_read_by_that_spelling_and_passes():
     assert check(Linear, kind="affine").verdict != FAIL  # a warning: it takes 2-D input only
+
+
+# --- 7: an average pool's dout put whole on one element of its window: misrouted ------------------------------------
+
+
+def _avg_pool(first_only: bool):
+    """CS231n function style, loops over the output's positions."""
+
+    def avg_pool_forward(x, pool_param):
+        ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+        N, C, H, W = x.shape
+        out = np.zeros((N, C, 1 + (H - ph) // s, 1 + (W - pw) // s))
+        for i in range(out.shape[2]):
+            for j in range(out.shape[3]):
+                out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].mean(axis=(2, 3))
+        return out, (x, pool_param)
+
+    def avg_pool_backward(dout, cache):
+        x, pool_param = cache
+        ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+        dx = np.zeros_like(x)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                g = dout[:, :, i, j][:, :, None, None]
+                if first_only:
+                    dx[:, :, i * s:i * s + 1, j * s:j * s + 1] += g
+                else:
+                    dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += g / (ph * pw)
+        return dx
+
+    return avg_pool_forward, avg_pool_backward
+
+
+def test_an_average_pool_giving_each_window_s_gradient_whole_to_its_first_element_is_misrouted():
+    wrong = check(*_avg_pool(first_only=True), kind="avg_pool")
+    assert first_code(wrong) == "misrouted", (wrong.bug_codes, sentences(wrong))
+    assert "right total" in sentences(wrong)
+    assert check(*_avg_pool(first_only=False), kind="avg_pool").verdict == PASS
+
+
+# --- 8: a constant term left out of one branch of an element-wise derivative: dropped-term --------------------------
+
+
+class ELU:
+    """Textbook-like class style: the negative branch's derivative written from the stored output."""
+
+    with_alpha = True
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.mask = x <= 0
+        self.out = np.where(self.mask, self.alpha * (np.exp(x) - 1.0), x)
+        return self.out
+
+    def backward(self, dout):
+        negative = self.out + self.alpha if self.with_alpha else self.out
+        return dout * np.where(self.mask, negative, 1.0)
+
+
+class ELUWithoutAlpha(ELU):
+    with_alpha = False
+
+
+def test_an_elu_whose_negative_branch_reads_out_without_alpha_is_dropped_term_and_its_twin_passes():
+    wrong = check(ELUWithoutAlpha, kind="elu")
+    assert first_code(wrong) == "dropped-term", (wrong.bug_codes, sentences(wrong))
+    assert "constant term" in sentences(wrong)
+    assert check(ELU, kind="elu").verdict == PASS
+
+
+def _tanh_without_one(with_one: bool):
+    def tanh_forward(x):
+        y = np.tanh(x)
+        return y, y
+
+    def tanh_backward(dout, cache):
+        return dout * ((1.0 if with_one else 0.0) - cache ** 2)
+
+    return tanh_forward, tanh_backward
+
+
+def test_a_tanh_derivative_written_without_its_constant_one_is_dropped_term_at_every_input():
+    wrong = check(*_tanh_without_one(with_one=False))
+    assert first_code(wrong) == "dropped-term", (wrong.bug_codes, sentences(wrong))
+    assert "at every input" in sentences(wrong)
+    assert check(*_tanh_without_one(with_one=True)).verdict == PASS

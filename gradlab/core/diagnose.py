@@ -289,6 +289,7 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     # loss whose mask lets nothing through here, asked on a larger batch
     found = diagnose_where.upstream_summed_elsewhere(name, evidence) or \
         diagnose_where.error_along_output(name, evidence) or diagnose_routes.rows_moved(name, jacobians) or \
+        diagnose_routes.rows_gathered(name, jacobians) or \
         (diagnose_routes.loss_routed_on_a_larger_batch(name, evidence) if not np.any(n) else None) or \
         diagnose_blocks.routed_through_a_parameter(name, a, n, evidence)
     if found is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.core import (
+    diagnose_branch,
     diagnose_factors,
     diagnose_masks,
     diagnose_mirror,
@@ -148,7 +149,8 @@ def elementwise_formula(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nd
         found = _term_scaled(name, a, n, term, usable, tol)
         if found is not None:
             return found
-    found = diagnose_mirror.sign_inside(name, a, n, ev)  # a sign inside the derivative: at -x, or one term's
+    # a sign inside the derivative (at -x, or one term's), or a constant term left out of one branch
+    found = diagnose_mirror.sign_inside(name, a, n, ev) or diagnose_branch.constant_left_out_on_a_branch(name, ev)
     if found is not None:
         return found
     return Found("mismatch", f"{name} is wrong on {int(wrong.sum())} of {a.size} elements, and each element of dx "

@@ -15,7 +15,7 @@ Non-goal: a sign flipped in a derivative none of these forms holds (it keeps wha
 
 from __future__ import annotations
 
-__all__ = ["sign_inside"]
+__all__ = ["draws", "sign_inside"]
 
 import numpy as np
 
@@ -75,7 +75,7 @@ def _output_at(ev: Evidence, x: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def _draws(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+def draws(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """(x, y, G, analytic dx, true dx), flat, in the user's orientation, over inputs of the case's shape drawn around
     it (the same upstream gradient each time): enough elements to fit a derivative in six terms."""
     if ev.G is None:
@@ -97,7 +97,7 @@ def _draws(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 
 def _one_term_flipped(name: str, ev: Evidence) -> Found | None:
-    seen = _draws(ev)
+    seen = draws(ev)
     if seen is None:
         return None
     x, y, G, a, n = seen

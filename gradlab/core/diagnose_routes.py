@@ -19,7 +19,7 @@ value patterns of the whole array (`gradlab.core.diagnose`).
 from __future__ import annotations
 
 __all__ = ["blocked_everywhere", "elementwise_slopes_moved", "loss_routed_on_a_larger_batch",
-           "loss_unmasked_on_a_larger_batch", "quietly", "rows_moved", "slopes_moved"]
+           "loss_unmasked_on_a_larger_batch", "quietly", "rows_gathered", "rows_moved", "slopes_moved"]
 
 import warnings
 from collections.abc import Callable
@@ -177,6 +177,38 @@ def rows_moved(name: str, jacobians: tuple[np.ndarray, np.ndarray] | None) -> Fo
                  f"{A.shape[0]} outputs (e.g. output {', '.join(map(str, where))} in flat order), the gradient reaches "
                  "the right amount of the input, at other elements than those that produced the output: route each "
                  "output's gradient to its own elements (a pooling window's argmax, split by the window's own width)")
+
+
+def rows_gathered(name: str, jacobians: tuple[np.ndarray, np.ndarray] | None) -> Found | None:
+    """Every output's gradient arrives whole, but at only some of the elements that produced it: each row of the
+    analytic Jacobian has the true row's sum, on a part of the true row's non-zero columns, and some rows differ
+    from the true ones (an average pool's dout put whole on one element of its window, where it belongs spread
+    over the window, divided by its size). Only where every true row is of one sign: then a scale, or a path dropped,
+    changes a row's sum."""
+    if jacobians is None:
+        return None
+    A, J = jacobians
+    if A.shape != J.shape or A.ndim != 2 or not np.all(np.isfinite(A)):
+        return None
+    tol = ROW_RTOL * max(float(np.abs(J).max(initial=0.0)), 1e-300)
+    live_a, live_j = np.abs(A) > tol, np.abs(J) > tol
+    if (live_j.sum(axis=1) < 2).all() or (live_a & ~live_j).any():
+        return None
+    # every element an output read moves it the same way (a window's sum or mean): a path with terms of both signs,
+    # dropped, can leave a row's sum as it was (an attention's score path sums to zero over T), which is no routing
+    if not (np.all((J >= -tol) | (J.max(axis=1, keepdims=True) <= tol)) or np.all(J <= tol)):
+        return None
+    if not np.allclose(A.sum(axis=1), J.sum(axis=1), rtol=0.0, atol=tol * A.shape[1]):
+        return None
+    gathered = np.any(np.abs(A - J) > tol, axis=1) & (live_a.sum(axis=1) < live_j.sum(axis=1))
+    if not gathered.any() or (np.any(np.abs(A - J) > tol, axis=1) & ~gathered).any():
+        return None
+    where = np.flatnonzero(gathered)[:3]
+    return Found("misrouted", f"{name} sends each output's gradient whole to only some of the elements that produced "
+                 f"it: for {int(gathered.sum())} of the {A.shape[0]} outputs (e.g. output "
+                 f"{', '.join(map(str, where))} in flat order) it reaches fewer elements than it should, with the "
+                 "right total: spread it over every element the output read (an average pool's window, each element "
+                 "dout / (pool_h * pool_w))")
 
 
 #: the larger batch of a loss holds this many samples (for a weight, one per input feature instead)
