@@ -62,18 +62,28 @@ def _positional(fn: Any) -> list[Any]:
 
 def takes_its_input(cls: Any, kind: Kind) -> bool:
     """Whether `cls` is an activation class of an elementwise kind whose backward's only argument is named as its
-    input: as forward's own first argument is named, or as one of `INPUT_NAMES`."""
+    input (as forward's own first argument is named, or as one of `INPUT_NAMES`), or whose backward takes nothing."""
     if not isinstance(cls, type) or kind.params or kind.is_loss or kind.forward_inputs:
         return False
     forward, backward = getattr(cls, "forward", None), getattr(cls, "backward", None)
     if not callable(forward) or not callable(backward):
         return False
+    if _takes_nothing(backward):  # backward(self) returns f' from what forward kept (CMU 11-785's activations, 2022)
+        return True
     given = [p for p in _positional(backward) if p.default is p.empty]
     if len(given) != 1 or len(_positional(backward)) != 1:
         return False
     name = given[0].name
     inputs = _positional(forward)
     return bool(inputs) and (name == inputs[0].name or name.lower() in INPUT_NAMES)
+
+
+def _takes_nothing(fn: Any) -> bool:
+    try:
+        params = list(signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return not params or len(params) == 1 and params[0].name == "self"
 
 
 def derivative_layer(cls: type, kind: Kind, case: Case, name: str) -> Layer:
@@ -96,11 +106,14 @@ class DerivativeClassLayer(Layer):
         self.params: dict[str, np.ndarray] = {}
         self.grad_names: dict[str, str] = {}
         self.x: np.ndarray | None = None
-        argument = _positional(cls.backward)[0].name  # type: ignore[attr-defined]
+        self.takes_nothing = _takes_nothing(cls.backward)  # type: ignore[attr-defined]
+        argument = "" if self.takes_nothing else _positional(cls.backward)[0].name  # type: ignore[attr-defined]
+        takes = "takes nothing and returns the local derivative f'(x) from what forward kept" if self.takes_nothing \
+            else f"takes the layer's input and returns the local derivative f'({argument})"
         self.notes: tuple[tuple[str, str], ...] = ((
-            "dropped-term", f"{name}.backward({argument}) takes the layer's input and returns the local derivative "
-            f"f'({argument}), not dout * f'({argument}): checked as that (dout * backward(x)), and right as that; the "
-            "layer that calls it must multiply in the upstream gradient"),)
+            "dropped-term", f"{name}.backward({argument}) {takes}, not dout * f'(x): checked as that (dout * "
+            f"backward({'' if self.takes_nothing else 'x'})), and right as that; the layer that calls it must "
+            "multiply in the upstream gradient"),)
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         self.x = x.copy()
@@ -109,7 +122,8 @@ class DerivativeClassLayer(Layer):
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         name = f"{type(self.obj).__name__}.backward"
-        derivative = as_array(call(name, self.obj.backward, None if self.x is None else self.x.copy()), name)
+        given = () if self.takes_nothing else (None if self.x is None else self.x.copy(),)
+        derivative = as_array(call(name, self.obj.backward, *given), name)
         return dout * derivative, {}
 
 
