@@ -337,6 +337,26 @@ class FullyConnected:
 """, "np.sum(d_out, axis=0, keepdims=True)", "np.sum(d_out, axis=0)", "", "")
 
 
+#: a stray factor of 2 on the whole gradient of a layer whose setting is valued 1 in the check: removed, never replaced
+#: by the setting (which would pass here and be wrong for any other alpha)
+STRAY_FACTOR = Layer("Elu", None, """\
+class Elu:
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.x = x
+        return np.where(x > 0, x, self.alpha * np.expm1(x))
+
+    def backward(self, dout):
+        return 2.0 * dout * np.where(self.x > 0, 1.0, self.alpha * np.exp(self.x))
+""", "2.0 * dout", "dout", "", "")
+
+
+def test_a_stray_factor_on_the_whole_gradient_is_removed_not_replaced_by_a_setting_valued_one(tmp_path):
+    assert_the_right_text_is_the_verified_fix(tmp_path, "stray-factor", STRAY_FACTOR)
+
+
 def test_a_reduction_that_keeps_the_axis_too_many_loses_its_keepdims_rather_than_gaining_a_second_sum(tmp_path):
     assert_the_right_text_is_the_verified_fix(tmp_path, "kept-axis", KEPT_AXIS)
 

@@ -34,8 +34,8 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     numpy = next((n for n, v in site.namespace.items() if isinstance(v, ModuleType) and v is np), "np")
     here = [scope.node] if not scope.in_class else [s.node for s in site.scopes if s.in_class]
     refs = _references(here, scope, text, numpy)
-    batch = _batch_names(scope.node, text) + [f"{r}.shape[0]" for r in refs if "shape" not in r][:4] + \
-        _counted_names(scope.node, text)
+    batch = _batch_names(scope.node, text) + _counted_names(scope.node, text) + \
+        [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
     shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
     masks = [r for r in refs if "mask" in r.lower()]
     masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
@@ -115,7 +115,7 @@ def _batch_names(func: ast.FunctionDef, text: Text) -> list[str]:
 
 def _counted_names(func: ast.FunctionDef, text: Text) -> list[str]:
     """Names the function binds to the length of an array (`samples = len(dvalues)`, the nnfs book's batch size),
-    after the usual ones: `len` counts the first axis, the batch's."""
+    before the arrays' `.shape[0]`: `len` counts the first axis, the batch's, and the user's own name reads best."""
     return [n.targets[0].id for n in ast.walk(func) if isinstance(n, ast.Assign) and len(n.targets) == 1 and
             isinstance(n.targets[0], ast.Name) and re.fullmatch(r"len\([\w.]+\)", text.of(n.value))]
 

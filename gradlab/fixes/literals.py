@@ -6,6 +6,8 @@ from a parameter dict, a number bound in the class body) and reads it in its for
 number the forward never writes, has most likely copied the setting's usual value instead of naming it. Offered for
 each number of a backward statement other than 0 and 1 (which are the structure of a formula, not a setting) that
 no statement of the layer's forward writes: that number replaced by each such setting, at most MAX_SETTINGS of them.
+Not offered where the check measured one factor for the whole gradient (a stray `2.0 *`: a setting valued 1 in
+the check would pass in its place and be wrong at any other value).
 Non-goal: numbers the forward writes too (a SELU's constants: the edit would change nothing the forward disagrees
 with), a setting the code never names.
 """
@@ -28,7 +30,9 @@ MAX_SETTINGS = 4
 
 
 def literal_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None:
+    # one number measured for the whole gradient is a stray constant (the drop and factor families'), never a setting
+    # (which, valued 1 in the check, would only hide it)
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Return)) or stmt.value is None or ctx.factor is not None:
         return
     t = ctx.text
     forwards = forward_functions(t.text, func)
