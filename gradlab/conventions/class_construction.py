@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import ConventionMismatch, crash_report, signature, uses_none
-from gradlab.conventions.case_refusals import CaseRefused, refuse_other_kernels
+from gradlab.conventions.case_refusals import CaseRefused, one_filter_size, refuse_other_kernels
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.conventions.method_names import PROPAGATION_METHODS, PROPAGATION_PAIRS, propagation_pair
 from gradlab.core.protocol import LayerSignatureError
@@ -108,6 +108,8 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
     lr_name: str | None = None
     if sig is not None:
         args, kwargs, lr_name = _arguments(cls, sig, kind, case)
+    if one_filter_size(cls):  # F, C, k, _ = self.W.shape: no width to use, as if built from one kernel size
+        refuse_other_kernels(cls.__name__, "size of its filters (F, C, k, _ = W.shape)", case, built="reads")
     try:
         obj = cls(*args, **kwargs)
     except TypeError as exc:
