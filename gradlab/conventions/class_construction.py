@@ -108,6 +108,7 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
     lr_name: str | None = None
     if sig is not None:
         args, kwargs, lr_name = _arguments(cls, sig, kind, case)
+    _refuse_other_heads(cls, sig, kind, case)
     if one_filter_size(cls):  # F, C, k, _ = self.W.shape: no width to use, as if built from one kernel size
         refuse_other_kernels(cls.__name__, "size of its filters (F, C, k, _ = W.shape)", case, built="reads")
     try:
@@ -194,6 +195,17 @@ def _propagation_named(obj: Any, kind: Kind, case: Case, pair: tuple[str, str] =
                 f"{type(obj).__name__} keeps no parameter {name!r} of the shape gradlab gives a {kind.name} layer, "
                 f"{case.params[name].shape}: written for another layout (channels last, input_shape = (H, W, C)?), "
                 "not checked") from None
+
+
+def _refuse_other_heads(cls: type, sig: inspect.Signature | None, kind: Kind, case: Case) -> None:
+    """A case of several attention heads is not one a class taking no number of heads can be handed (a learner's
+    single-head SelfAttention(Wq, Wk, Wv)): set aside, as a layer asserting its geometry refuses a case."""
+    if "heads" not in kind.hyper_args or case.spec.get("heads", 1) == 1 or sig is None:
+        return
+    if any(_HYPER_ALIASES.get(p.name) == "heads" or p.name in kind.hyper_args or p.kind is p.VAR_KEYWORD
+           for p in sig.parameters.values()):
+        return
+    raise CaseRefused(f"{cls.__name__}(...)", "takes no number of heads, so it is checked with one head only")
 
 
 def given_no_array(cls: type, kind: Kind, case: Case) -> bool:

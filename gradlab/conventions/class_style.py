@@ -138,8 +138,8 @@ class ClassLayer(Layer):
                             "look; not checked. Give the constructor the arrays, or check it with "
                             "gradlab.assert_backward(forward, backward, inputs=..., params=...)") from None
                     raise
-                # a version of the layer without it (a GRU without bias): the case holds it at zero
-                case.params[canonical][...] = 0
+                # a version of the layer without it (a GRU without bias; an attention without Wo, the identity)
+                kind.hold_absent(canonical, case.params[canonical])
                 self.params[canonical] = case.params[canonical]
                 self.held_at_zero.append(canonical)
                 continue

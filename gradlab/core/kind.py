@@ -228,6 +228,9 @@ class Kind:
     #: first GRU(Wx, Wh) and TimeGRU(Wx, Wh, stateful=False) had no bias): a class that keeps none is checked
     #: with it held at zero in the case, and its gradient is not asked for
     optional_params: tuple[str, ...] = ()
+    #: those of `optional_params` a version without them applies as the identity, not as zero (a self-attention
+    #: without its output projection Wo): held at the identity matrix in the case
+    identity_params: tuple[str, ...] = ()
     #: class style: a loss whose `backward(dvalues, y_true)` is given what its forward left in `self.output` (the
     #: nnfs book's combined softmax and cross-entropy takes the softmax's probabilities), not the input x
     backward_takes_output: bool = False
@@ -241,6 +244,10 @@ class Kind:
     def index_labels(self) -> bool:
         """A loss function of this kind is called with class indices, never one-hot labels (CS231n)."""
         return "index" in self.label_encodings
+
+    def hold_absent(self, name: str, value: np.ndarray) -> None:
+        """Holds the optional parameter `name` in a case where the layer has none: at the identity or at zero."""
+        value[...] = np.eye(*value.shape) if name in self.identity_params and value.ndim == 2 else 0
 
     def case(self, spec: Spec) -> Case:
         """The concrete float64 case for `spec` (reproducible from spec['seed'])."""

@@ -7,6 +7,8 @@ num_heads)`), `MultiHeadSelfAttention`, `MHA`, and `multihead_attention_forward(
 backward returning (dx, dWq, dWk, dWv, dWo). No biases, no mask. Each sample attends over its own positions only, so
 the per-sample rule holds. D is a multiple of h, drawn with h of 1 or 2 and D / h of 2 or 3, T of 2 or 3: small
 enough for plain central differences.
+A class without Wo (`SelfAttention(Wq, Wk, Wv)`) is checked with Wo held at the identity, and one whose constructor
+takes no number of heads with one head only.
 Non-goal: a layer that keeps its projections in inner linear layers or takes query, key and value apart (say what it
 is with a `# gradlab: kind=generic, ...` comment).
 """
@@ -68,4 +70,6 @@ KIND = Kind(
     function_stems=("multihead_attention", "multi_head_attention", "mha"), params=PROJECTIONS,
     positional_hyper=("heads",), hyper_args=("heads",), scales=(1.0, 0.1), forward_candidates=forward_candidates,
     sizes=sizes,
+    # a learner's single-head SelfAttention(Wq, Wk, Wv) has no output projection: Wo is then the identity
+    optional_params=("Wo",), identity_params=("Wo",),
 )

@@ -89,7 +89,7 @@ class RemoteLayer:
         held = reply.get("held_at_zero")
         for name in held if isinstance(held, list) else []:
             if isinstance(name, str) and name in kind.optional_params and name in case.params:
-                case.params[name][...] = 0
+                kind.hold_absent(name, case.params[name])
         #: inputs the child's adapter added (a stateful time layer's carried state), checked as parameters are
         self.extra = _extra_params(reply.get("extra_params"), case)
         if self.extra:
