@@ -84,3 +84,20 @@ def test_a_notebook_graded_where_it_was_written_brings_the_helper_modules_its_ce
     data = json.loads(results.read_text())
     assert data["score"] == 20, data["output"][:1500]
     assert "homework.ipynb cell 1" in data["output"]  # the magic is skipped and listed
+
+
+def test_a_skipped_cell_that_alone_imports_what_the_layers_use_is_named_with_the_move_that_fixes_it():
+    # deeplearning.ai's first cell: imports beside a magic and a seed; the grader keeps whole cells only
+    first = "import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline\nnp.random.seed(1)\n"
+    layer = "def relu_forward(x):\n    return np.maximum(0, x), x\n"
+    plot = "import math\nplt.plot([1, 2])\n"  # imports math, which no kept cell reads
+    source, skipped = notebook_source(notebook(first, layer, plot).encode())
+    assert "def relu_forward" in source and "import numpy" not in source
+    assert "it alone imports np, which your kept cells use: move the imports into a cell of their own" in skipped[0]
+    assert "plt" not in skipped[0].split("it alone imports")[1] and "alone imports" not in skipped[1]
+
+
+def test_a_skipped_cell_whose_imports_a_kept_cell_repeats_gets_no_import_note():
+    source, skipped = notebook_source(notebook("import numpy as np\nnp.random.seed(1)\n",
+                                               "import numpy as np\n\ndef f(x):\n    return np.tanh(x)\n").encode())
+    assert "def f" in source and "alone imports" not in skipped[0]

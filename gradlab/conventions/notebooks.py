@@ -69,13 +69,16 @@ def _cells(data: bytes) -> list[str]:
 
 
 def notebook_source(data: bytes) -> tuple[str, list[str]]:
-    """(the module made of the kept code cells, one description per skipped code cell)."""
-    kept, skipped = [], []
+    """(the module made of the kept code cells, one description per skipped code cell). A skipped cell that
+    imports a name the kept cells use but never bind (deeplearning.ai's first cell: `import numpy as np`
+    beside `%matplotlib inline` and `np.random.seed(1)`) says so, since every layer then fails on that name."""
+    kept, skipped, imports = [], [], []
     for number, text in enumerate(_cells(data), 1):
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             skipped.append(f"cell {number} (not plain Python: a magic or shell line, or a syntax error)")
+            imports.append(_imported(text))
             continue
         runs = [s for s in tree.body if not _kept(s)]
         if runs:
@@ -83,9 +86,48 @@ def notebook_source(data: bytes) -> tuple[str, list[str]]:
             first = " ".join(first.split())
             skipped.append(f"cell {number} (it runs code, e.g. {first[:60]!r}; only imports, definitions "
                            "and constants are kept)")
+            imports.append(_imported(text))
             continue
         kept.append(f"# --- notebook cell {number} ---\n{text}\n")
-    return "\n".join(kept), skipped
+    source = "\n".join(kept)
+    wanted = _unbound(source)
+    for i, names in enumerate(imports):
+        lost = sorted(n for n in names if n in wanted)
+        if lost:
+            skipped[i] = (f"{skipped[i][:-1]}; it alone imports {', '.join(lost)}, which your kept cells use: "
+                          "move the imports into a cell of their own)")
+            wanted -= set(lost)
+    return source, skipped
+
+
+def _imported(text: str) -> set[str]:
+    """The names a skipped cell's import statements bind (magic and shell lines blanked first)."""
+    lines = ["\n" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines(keepends=True)]
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {(alias.asname or alias.name).split(".")[0] for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)
+            for alias in s.names if alias.name != "*"}
+
+
+def _unbound(source: str) -> set[str]:
+    """Names the kept cells read but no kept cell binds at module level (imports, defs, classes, constants)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    bound: set[str] = set()
+    for s in tree.body:
+        if isinstance(s, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in s.names}
+        elif isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(s.name)
+        elif isinstance(s, ast.Assign | ast.AnnAssign):
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+            bound |= {t.id for t in targets if isinstance(t, ast.Name)}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return read - bound
 
 
 def definitions_of(data: bytes) -> str:
