@@ -76,9 +76,10 @@ def test_a_transposed_gradient_stored_in_place_is_named_transposed_with_the_cras
 def test_the_same_layer_written_right_passes_and_another_crash_stays_crashed(tmp_path):
     assert _check(tmp_path, AFFINE).verdict != "fail"  # a warning at most: the list-style params' note
     report = _check(tmp_path, AFFINE.replace("dW = np.dot(self.x.T, dout)", "dW = np.dot(self.x.T, dout)[0, 0, 0]"))
-    # KNOWN REGRESSION (session 29, a360e6e): a layer that crashes on rows is re-run as (N, T, D) sequences, where
-    # this index runs and reads as dropped-term; it still fails, but "crashed" was the precise code
-    assert report.verdict == "fail" and report.bug_codes[0] in ("crashed", "dropped-term")
+    # its forward took the rows, so the sequences (N, T, D), where this index runs and reads as dropped-term, do not
+    # explain the crash: it stays crashed, with the line that raised
+    assert report.verdict == "fail" and report.bug_codes[0] == "crashed" and report.detected_layout is None
+    assert "too many indices" in _said(report)["crashed"]
 
 
 def test_one_value_per_sample_stored_where_one_per_feature_belongs_is_a_wrong_reduction():

@@ -117,6 +117,8 @@ def as_sequences(entry: Entry, kind: Kind, run: Run, rows: LayerReport | str) ->
     dx = rows.worst.get("dx") if isinstance(rows, LayerReport) else None
     if report.verdict == "fail" and dx is not None and dx.bug_code in SEQUENCE_SIGNS - {"crashed"}:
         return None
+    if report.verdict == "fail" and isinstance(rows, LayerReport) and _crashed_in_backward_only(rows):
+        return None  # forward took the rows: a backward that raised on them is its bug, which sequences only rename
     return candidate, replace(report, detected_layout=SEQUENCE_LAYOUT)
 
 
@@ -169,6 +171,14 @@ def one_sample_only(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tu
                                            "sample at a time; a batch needs its gradients summed over the samples")
             return candidate, replace(report, verdict=WARN, detected_layout=said, warnings=(*report.warnings, note))
     return None
+
+
+def _crashed_in_backward_only(rows: LayerReport) -> bool:
+    """Whether every crash of `rows` was raised by a backward (`Affine.backward: raised IndexError ...`): its forward
+    ran on the rows, so the rows are a layout it takes."""
+    crashes = [f.message.split(":", 1)[0] for f in (rows.failing.findings if rows.failing is not None else ())
+               if f.code == "crashed"]
+    return bool(crashes) and all("back" in call.lower() for call in crashes)
 
 
 def _takes_rows(kind: Kind, entry: Entry) -> bool:
