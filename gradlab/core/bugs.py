@@ -76,7 +76,8 @@ _TABLE = (
     BugClass("misrouted",
              "the gradient reaches positions that must get none, or the right values sit at the wrong positions",
              "send each output's gradient only to the elements that produced it: a max-pool window's maximum "
-             "(the stored argmax), the units a ReLU mask let through (x > 0, not x <= 0)"),
+             "(the stored argmax), the units a ReLU mask let through (x > 0, not x <= 0); a recurrence's backward "
+             "walks time from the last step back (reversed(range(T)))"),
     BugClass("missing-mask", "gradient flows where the forward zeroed or masked the output",
              "apply in backward the same mask forward applied, e.g. dx = dout * mask for dropout and "
              "dx = dout * (x > 0) for ReLU"),

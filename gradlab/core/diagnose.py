@@ -34,6 +34,7 @@ from gradlab.core import (
     diagnose_misread,
     diagnose_routes,
     diagnose_sign,
+    diagnose_time,
     diagnose_where,
 )
 from gradlab.core.diagnose_axes import SAME_RTOL
@@ -263,6 +264,9 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
                        evidence: Evidence | None, jacobians: tuple[np.ndarray, np.ndarray] | None = None
                        ) -> Diagnosis | None:
     """The right values in the wrong positions, or dout (or a product with it) reduced over the wrong axes."""
+    found = diagnose_time.time_runs_forwards(name, jacobians, evidence)  # a recurrence's backward loop run forwards
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
     if diagnose_axes.transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
     if diagnose_axes.permuted_values(a, n):

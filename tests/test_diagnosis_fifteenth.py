@@ -1,0 +1,74 @@
+"""One-bug layers of our own in styles unlike the zoo's, misnamed before session 30 (issue 14); each reading is a
+hypothesis the check tests on the layer or on its Jacobians:
+- a recurrence whose backward loops over time forwards (`for s in range(steps)` where `reversed(range(steps))`
+  belongs): its analytic Jacobian gives each output's gradient to the inputs at later steps and none to earlier
+  ones, where the true one is causal (misrouted, with the loop order in the sentence; it read dropped-term); a
+  recurrence that drops its carried gradient stays dropped-term (no gradient at later steps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradlab.cases.check_many import check_paths
+
+RECURRENCE = '''
+import numpy as np
+
+
+class TimeRNN:
+    """An Elman recurrence over (batch, steps, features), its states kept in one list."""
+
+    def __init__(self, Wx, Wh, b):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        batch, steps, _ = xs.shape
+        h = np.zeros((batch, Wh.shape[0]))
+        self.xs, self.states = xs, [h]
+        outs = []
+        for s in range(steps):
+            h = np.tanh(xs[:, s] @ Wx + h @ Wh + b)
+            self.states.append(h)
+            outs.append(h)
+        return np.stack(outs, axis=1)
+
+    def backward(self, dhs):
+        Wx, Wh, b = self.params
+        dxs = np.zeros_like(self.xs)
+        gWx, gWh, gb = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+        carry = np.zeros_like(self.states[0])
+        for s in reversed(range(dhs.shape[1])):
+            dz = (dhs[:, s] + carry) * (1 - self.states[s + 1] ** 2)
+            gWx += self.xs[:, s].T @ dz
+            gWh += self.states[s].T @ dz
+            gb += dz.sum(axis=0)
+            dxs[:, s] = dz @ Wx.T
+            carry = dz @ Wh.T
+        self.grads[0][...], self.grads[1][...], self.grads[2][...] = gWx, gWh, gb
+        return dxs
+'''
+
+
+def _report(tmp_path: Path, source: str, name: str = "layer.py"):
+    path = tmp_path / name
+    path.write_text(source)
+    (report,) = check_paths([path], examples=6, seed=0).reports
+    return report
+
+
+def _dx_sentence(report) -> str:
+    return next(g.diagnosis for g in report.failing.gradients if g.name == "dx")
+
+
+def test_a_recurrence_whose_backward_loops_over_time_forwards_is_misrouted_and_told_the_loop_order(tmp_path):
+    assert _report(tmp_path, RECURRENCE).verdict == "pass"
+    report = _report(tmp_path, RECURRENCE.replace("reversed(range(dhs.shape[1]))", "range(dhs.shape[1])"))
+    assert report.verdict == "fail" and report.bug_codes[0] == "misrouted"
+    assert "reversed(range(T))" in _dx_sentence(report) and "later steps" in _dx_sentence(report)
+
+
+def test_a_recurrence_that_drops_its_carried_gradient_is_no_loop_order_but_a_dropped_term(tmp_path):
+    report = _report(tmp_path, RECURRENCE.replace("carry = dz @ Wh.T", "pass"))
+    assert report.verdict == "fail" and report.bug_codes[0] == "dropped-term"
