@@ -3,13 +3,18 @@ hypothesis the check tests on the layer or on its Jacobians:
 - a recurrence whose backward loops over time forwards (`for s in range(steps)` where `reversed(range(steps))`
   belongs): its analytic Jacobian gives each output's gradient to the inputs at later steps and none to earlier
   ones, where the true one is causal (misrouted, with the loop order in the sentence; it read dropped-term); a
-  recurrence that drops its carried gradient stays dropped-term (no gradient at later steps)."""
+  recurrence that drops its carried gradient stays dropped-term (no gradient at later steps);
+- a softmax loss that subtracts the row maximum but takes np.log of a probability that underflowed to 0: non-finite,
+  its sentence saying the exp is stable already (forward unchanged by 800 added to every input) and the log is what
+  to change, where one that subtracts nothing is told its exp overflows (issue 14's hint that misled)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from gradlab.cases.check_many import check_paths
+from gradlab.kinds import KINDS
 
 RECURRENCE = '''
 import numpy as np
@@ -72,3 +77,41 @@ def test_a_recurrence_whose_backward_loops_over_time_forwards_is_misrouted_and_t
 def test_a_recurrence_that_drops_its_carried_gradient_is_no_loop_order_but_a_dropped_term(tmp_path):
     report = _report(tmp_path, RECURRENCE.replace("carry = dz @ Wh.T", "pass"))
     assert report.verdict == "fail" and report.bug_codes[0] == "dropped-term"
+
+
+SOFTMAX_LOSS = '''
+import numpy as np
+
+
+def softmax_loss(scores, labels):
+    z = scores - scores.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    rows = np.arange(len(labels))
+    loss = -np.log(p[rows, labels]).mean()
+    grad = p.copy()
+    grad[rows, labels] -= 1.0
+    return loss, grad / len(labels)
+'''
+
+
+def _non_finite_sentence(tmp_path: Path, monkeypatch, source: str) -> str:
+    # logits spread by thousands: a stable softmax's smallest probabilities underflow to 0 (the kind's own extreme
+    # case, near 1000 and close together, tests the row maximum only)
+    kind = KINDS["softmax_with_loss"]
+    spread = [{"N": 3, "C": 4, "labels": "index", "scale": 3000.0, "seed": 7}]
+    monkeypatch.setitem(KINDS, kind.name, replace(kind, extreme_specs=lambda convention: spread))
+    report = _report(tmp_path, source)
+    assert report.verdict == "fail" and report.bug_codes == ["non-finite"]
+    return " ".join(f.message for f in report.failing.findings if f.code == "non-finite")
+
+
+def test_a_stable_softmax_loss_that_logs_an_underflowed_probability_is_not_told_to_subtract_the_maximum(
+        tmp_path, monkeypatch):
+    said = _non_finite_sentence(tmp_path, monkeypatch, SOFTMAX_LOSS)
+    assert "already stabilised" in said and "z - log(sum(exp(z)))" in said and "subtract the row maximum" not in said
+
+
+def test_a_softmax_loss_without_the_row_maximum_is_told_its_exp_overflows(tmp_path, monkeypatch):
+    said = _non_finite_sentence(tmp_path, monkeypatch, SOFTMAX_LOSS.replace(
+        "scores - scores.max(axis=1, keepdims=True)", "scores"))
+    assert "exp overflows, subtract the row maximum" in said

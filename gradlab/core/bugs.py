@@ -58,10 +58,11 @@ _TABLE = (
              "normalisation takes its statistics, and their paths in backward, over its own axis: batch norm over "
              "the batch (axis 0), layer norm over each sample's features (axis 1)"),
     BugClass("non-finite", "NaN or inf appeared for finite inputs",
-             "exp of a large number overflows (exp(710) is inf): subtract the row maximum before a softmax's exp, "
-             "and write an element-wise activation so that it never takes exp of a large positive number (np.tanh; "
-             "1 / (1 + np.exp(-x)); np.logaddexp(0, x) for softplus); even then a probability can underflow to 0, "
-             "whose log is -inf: compute log-softmax as z - log(sum(exp(z))) with z = x - max, not log(softmax)"),
+             "exp of a large number overflows (exp(710) is inf), and a probability can underflow to 0, whose log is "
+             "-inf: a softmax whose exp is not stabilised subtracts the row maximum first; one that is computes "
+             "log-softmax as z - log(sum(exp(z))) with z = x - max, not log(softmax); an element-wise activation "
+             "never takes exp of a large positive number (np.tanh; 1 / (1 + np.exp(-x)); np.logaddexp(0, x) for "
+             "softplus)"),
     BugClass("crashed", "forward or backward raised, timed out or returned something that is not an array",
              "run the layer by hand on a small input and fix the error shown"),
     BugClass("mismatch", "the analytic gradient is wrong, and no simple pattern explains it",

@@ -21,6 +21,7 @@ from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
 from gradlab.core.loss_law import batch_loss_law
+from gradlab.core.non_finite import forward_non_finite, max_abs
 from gradlab.core.precision import Precision, lower, measured_precision, precision_of
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
 from gradlab.core.results import FAIL, WARN, CaseResult, Finding, GradientResult
@@ -174,7 +175,7 @@ def _forward(ctx: CheckContext) -> bool:
     ctx.rtol = max(ctx.rtol, ctx.precision.rtol)
     ctx.y0 = np.array(raw, dtype=np.float64, copy=True)
     if not np.all(np.isfinite(ctx.y0)):
-        ctx.fail("non-finite", f"forward returned NaN or inf for finite inputs (max |x| = {_max_abs(ctx.case.x)})")
+        ctx.fail("non-finite", forward_non_finite(ctx.layer, ctx.x, ctx.t))
         return False
     _mutation(ctx, "forward", ctx.x, ctx.case.x, "x")
     _mutation(ctx, "forward", ctx.t, ctx.case.t, "t")
@@ -287,7 +288,7 @@ def _finite_gradients(ctx: CheckContext) -> None:
     for k, a in ctx.analytic.items():
         if a is not None and np.issubdtype(a.dtype, np.number) and not np.all(np.isfinite(a)):
             name = grad_name(ctx.layer, k)
-            ctx.fail("non-finite", f"{name} has NaN or inf for finite inputs (max |x| = {_max_abs(ctx.case.x)})", name)
+            ctx.fail("non-finite", f"{name} has NaN or inf for finite inputs (max |x| = {max_abs(ctx.case.x)})", name)
 
 
 def _repeatability(ctx: CheckContext) -> None:
@@ -363,10 +364,6 @@ def _identical(a: Any, b: Any) -> bool:
     if a.shape != b.shape:
         return False
     return bool(np.equal(a, b).all()) or bool(np.array_equal(a, b, equal_nan=True))
-
-
-def _max_abs(x: np.ndarray) -> str:
-    return f"{np.abs(x).max():.3g}"
 
 
 def _mutation(ctx: CheckContext, call: str, now: Any, before: Any, what: str) -> None:
