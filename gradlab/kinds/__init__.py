@@ -36,6 +36,7 @@ from gradlab.kinds import (
     conv_relu,
     conv_relu_pool,
     conv_transpose,
+    conv_transpose1d,
     conv_untied_bias,
     depthwise_conv,
     dot_product_attention,
@@ -55,6 +56,7 @@ from gradlab.kinds import (
     huber_loss,
     identity_activation,
     instancenorm,
+    kl_div_loss,
     layernorm,
     leaky_relu,
     linear_softmax,
@@ -74,6 +76,7 @@ from gradlab.kinds import (
     negative_sampling_loss,
     nll_loss,
     pool_channels_last,
+    positional_encoding,
     prelu,
     relu,
     relu6,
@@ -134,7 +137,9 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            # session 29: layers the curriculum and learners' projects use
            global_avg_pool, zero_padding2d, upsample, instancenorm, mish, celu, dot_product_attention, log_softmax,
            upsample1d, upsample2d, downsample1d, downsample2d, nll_loss, depthwise_conv,
-           identity_activation)
+           identity_activation,
+           # session 30: layers the curriculum and learners' projects use
+           positional_encoding, kl_div_loss, conv_transpose1d)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
