@@ -6,7 +6,10 @@ hypothesis the check tests on the layer or on its Jacobians:
   recurrence that drops its carried gradient stays dropped-term (no gradient at later steps);
 - a softmax loss that subtracts the row maximum but takes np.log of a probability that underflowed to 0: non-finite,
   its sentence saying the exp is stable already (forward unchanged by 800 added to every input) and the log is what
-  to change, where one that subtracts nothing is told its exp overflows (issue 14's hint that misled)."""
+  to change, where one that subtracts nothing is told its exp overflows (issue 14's hint that misled);
+- a spatial batch norm that undoes its channels-last view with the wrong order of axes (.transpose(0, 3, 2, 1)):
+  transposed, the order named, where the shape alone read wrong-shape (the true gradient's axes permuted, tested on
+  the values)."""
 
 from __future__ import annotations
 
@@ -115,3 +118,35 @@ def test_a_softmax_loss_without_the_row_maximum_is_told_its_exp_overflows(tmp_pa
     said = _non_finite_sentence(tmp_path, monkeypatch, SOFTMAX_LOSS.replace(
         "scores - scores.max(axis=1, keepdims=True)", "scores"))
     assert "exp overflows, subtract the row maximum" in said
+
+
+SPATIAL_NORM = '''
+import numpy as np
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    eps = bn_param.get("eps", 1e-5)
+    rows = np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    mu, var = rows.mean(axis=0), rows.var(axis=0)
+    xhat = (rows - mu) / np.sqrt(var + eps)
+    out = (gamma * xhat + beta).reshape(x.shape[0], x.shape[2], x.shape[3], x.shape[1])
+    return np.moveaxis(out, -1, 1), (xhat, gamma, var + eps, x.shape)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    xhat, gamma, v, shape = cache
+    drows = np.moveaxis(dout, 1, -1).reshape(-1, shape[1])
+    m = drows.shape[0]
+    dgamma, dbeta = (drows * xhat).sum(axis=0), drows.sum(axis=0)
+    dxhat = drows * gamma
+    dx = (m * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0)) / (m * np.sqrt(v))
+    dx = dx.reshape(shape[0], shape[2], shape[3], shape[1]).transpose(0, 3, 1, 2)
+    return dx, dgamma, dbeta
+'''
+
+
+def test_a_spatial_norm_undoing_its_channels_last_view_in_the_wrong_axis_order_is_transposed(tmp_path):
+    assert _report(tmp_path, SPATIAL_NORM).verdict == "pass"
+    report = _report(tmp_path, SPATIAL_NORM.replace(".transpose(0, 3, 1, 2)", ".transpose(0, 3, 2, 1)"))
+    assert report.verdict == "fail" and report.bug_codes[0] == "transposed"
+    assert "axes in another order" in _dx_sentence(report)

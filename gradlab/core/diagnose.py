@@ -269,6 +269,11 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
         return Diagnosis(found.code, found.sentence)
     if diagnose_axes.transposed_values(a, n):
         return Diagnosis("transposed", f"{name} holds the right values in transposed positions")
+    order = diagnose_axes.axes_permuted(a, n)  # the axes of an image swapped where height equals width
+    if order is not None:
+        return Diagnosis("transposed", f"{name} holds the right values with its axes in another order, the true "
+                         f"gradient's .transpose{order}: undo the layout change with the order that inverts the "
+                         "forward's")
     if diagnose_axes.permuted_values(a, n):
         moved = diagnose_blocks.moved_values(name, a, n, evidence)
         return Diagnosis(moved.code, moved.sentence)

@@ -8,7 +8,7 @@ Non-goal: a gradient's values beyond where they sit (factors, dropped terms: `gr
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, permutations
 
 import numpy as np
 
@@ -33,6 +33,20 @@ def transposed_values(a: np.ndarray, n: np.ndarray) -> bool:
         return False
     return (a.ndim == 2 and a.shape == n.shape[::-1] and close(a.T, n)) or \
         (close(a.reshape(n.shape[::-1]).T, n) and not close(a.reshape(n.shape), n))
+
+
+def axes_permuted(a: np.ndarray, n: np.ndarray) -> tuple[int, ...] | None:
+    """The order of n's axes that gives `a` (a == n.transpose(order), not the identity), for arrays of two to five
+    axes with enough distinct values (a layout undone with the wrong order: .transpose(0, 3, 2, 1) where
+    .transpose(0, 3, 1, 2) belongs); None if there is none."""
+    if a.ndim != n.ndim or not 2 <= n.ndim <= 5 or a.size != n.size or a.size < 4 or \
+            len(np.unique(np.round(n, 12))) < 3:
+        return None
+    for order in permutations(range(n.ndim)):
+        moved = [k for k in order if n.shape[k] > 1]  # axes of length 1 moved only are a reshape's, not this
+        if moved != sorted(moved) and a.shape == tuple(n.shape[k] for k in order) and close(a, n.transpose(order)):
+            return tuple(order)
+    return None
 
 
 def permuted_values(a: np.ndarray, n: np.ndarray) -> bool:
@@ -152,6 +166,11 @@ def wrong_shape(name: str, a: np.ndarray, n: np.ndarray, N: int, *,
     # a 2-D transpose first: with a vector dimension, it also looks like a mere reshape
     if a.ndim == 2 and n.ndim == 2 and a.shape == n.shape[::-1] and close(a.T, n):
         return Found("transposed", f"{shape_txt}: it is the transpose of the right gradient")
+    order = axes_permuted(a, n)
+    if order is not None:
+        return Found("transposed", f"{shape_txt}: it holds the right values with its axes in another order, the "
+                     f"true gradient's .transpose{order}: undo the layout change with the order that inverts "
+                     "the forward's")
     if a.size == 0:
         return Found("wrong-shape", f"{shape_txt}: it is empty. A slice such as dx_pad[:, :, pad:-pad, pad:-pad] "
                          "is empty when pad=0 (-0 is 0, so pad:-pad is 0:0): slice pad:pad + H, pad:pad + W instead")
