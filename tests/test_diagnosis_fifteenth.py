@@ -9,7 +9,13 @@ hypothesis the check tests on the layer or on its Jacobians:
   to change, where one that subtracts nothing is told its exp overflows (issue 14's hint that misled);
 - a spatial batch norm that undoes its channels-last view with the wrong order of axes (.transpose(0, 3, 2, 1)):
   transposed, the order named, where the shape alone read wrong-shape (the true gradient's axes permuted, tested on
-  the values)."""
+  the values);
+- a Huber loss returning the residual in its linear branch too: mismatch, the branch named (right where |x - t| is
+  below a threshold and wrong above it, on inputs drawn around the targets), where it read dropped-term; a Huber loss
+  without its mean's 1/N keeps missing-batch-mean;
+- a self-attention whose softmax derivative has its sign reversed: dWq and dWk are -1 times the true ones, and dx,
+  the true gradient with its terms through them negated, is sign-flip (tested: <(n - a) / 2, x> is the sum of
+  <dW, W> over the flipped parameters, as paths through x @ W give), where it read dropped-term ahead of them."""
 
 from __future__ import annotations
 
@@ -150,3 +156,66 @@ def test_a_spatial_norm_undoing_its_channels_last_view_in_the_wrong_axis_order_i
     report = _report(tmp_path, SPATIAL_NORM.replace(".transpose(0, 3, 1, 2)", ".transpose(0, 3, 2, 1)"))
     assert report.verdict == "fail" and report.bug_codes[0] == "transposed"
     assert "axes in another order" in _dx_sentence(report)
+
+
+HUBER = '''
+import numpy as np
+
+
+class HuberLoss:
+    def __init__(self, delta=1.0):
+        self.delta = delta
+
+    def forward(self, pred, target):
+        self.r = pred - target
+        small = np.abs(self.r) <= self.delta
+        per = np.where(small, 0.5 * self.r ** 2, self.delta * (np.abs(self.r) - 0.5 * self.delta))
+        return per.mean()
+
+    def backward(self):
+        return np.clip(self.r, -self.delta, self.delta) / self.r.size
+'''
+
+
+def test_a_huber_loss_whose_linear_branch_returns_the_residual_is_a_mismatch_on_that_branch(tmp_path):
+    assert _report(tmp_path, HUBER).verdict == "pass"
+    report = _report(tmp_path, HUBER.replace("np.clip(self.r, -self.delta, self.delta)", "self.r"))
+    assert report.verdict == "fail" and report.bug_codes[0] == "mismatch"
+    assert "|x - t| lies below" in _dx_sentence(report)
+    assert _report(tmp_path, HUBER.replace(" / self.r.size", " / len(self.r)")).bug_codes[0] in (
+        "missing-batch-mean", "scaled")
+
+
+ATTENTION = '''
+import numpy as np
+
+
+class SelfAttention:
+    def __init__(self, Wq, Wk, Wv):
+        self.Wq, self.Wk, self.Wv = Wq, Wk, Wv
+
+    def forward(self, x):
+        q, k, v = (np.einsum("btd,de->bte", x, W) for W in (self.Wq, self.Wk, self.Wv))
+        s = np.einsum("bqe,bke->bqk", q, k) / np.sqrt(x.shape[-1])
+        p = np.exp(s - s.max(-1, keepdims=True))
+        p /= p.sum(-1, keepdims=True)
+        self.kept = (x, q, k, v, p)
+        return np.einsum("bqk,bke->bqe", p, v)
+
+    def backward(self, dout):
+        x, q, k, v, p = self.kept
+        dp = np.einsum("bqe,bke->bqk", dout, v)
+        dv = np.einsum("bqk,bqe->bke", p, dout)
+        ds = p * (dp - (dp * p).sum(-1, keepdims=True)) / np.sqrt(x.shape[-1])
+        dq, dk = np.einsum("bqk,bke->bqe", ds, k), np.einsum("bqk,bqe->bke", ds, q)
+        self.dWq, self.dWk, self.dWv = (np.einsum("btd,bte->de", x, d) for d in (dq, dk, dv))
+        return sum(np.einsum("bte,de->btd", d, W) for d, W in ((dq, self.Wq), (dk, self.Wk), (dv, self.Wv)))
+'''
+
+
+def test_an_attention_whose_softmax_derivative_has_its_sign_reversed_is_sign_flip_on_dx_too(tmp_path):
+    assert _report(tmp_path, ATTENTION).verdict in ("pass", "warn")
+    report = _report(tmp_path, ATTENTION.replace("p * (dp - (dp * p).sum(-1, keepdims=True))",
+                                                 "p * ((dp * p).sum(-1, keepdims=True) - dp)"))
+    assert report.verdict == "fail" and report.bug_codes == ["sign-flip"]
+    assert "term through dWq, dWk negated" in _dx_sentence(report)

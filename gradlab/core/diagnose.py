@@ -30,6 +30,7 @@ from gradlab.core import (
     diagnose_factors,
     diagnose_formula,
     diagnose_labels,
+    diagnose_loss_branch,
     diagnose_masks,
     diagnose_misread,
     diagnose_routes,
@@ -243,7 +244,8 @@ def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray
     hypotheses asked of the layer that no pattern above took: a stored array where the case's input or output
     belongs; then, after an element-wise layer's formula, a term of dout times a held array left out (`=` where
     `+=` belongs)."""
-    found = diagnose_misread.case_array_misread(name, a, n, evidence)
+    found = diagnose_misread.case_array_misread(name, a, n, evidence) or \
+        (diagnose_loss_branch.branch_formula(name, evidence) if not ok.all() and ok.any() else None)
     if found is not None:
         return Diagnosis(found.code, found.sentence)
     partial = _partial(name, a, n, ok, jacobians)
