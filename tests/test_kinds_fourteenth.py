@@ -114,3 +114,49 @@ def test_a_homeworks_transposed_convolution_built_from_two_layers_is_set_aside_a
     assert {r.name: r.verdict for r in outcome.reports} == {"Conv1d_stride1": PASS, "Upsample1d": PASS}
     skipped = dict(outcome.skipped)
     assert "check Conv1d_stride1 itself" in skipped["ConvTranspose1d"]
+
+
+# --- kind cases: an affine sandwich given images, a softmax loss where a probability underflows ---------------------
+
+def _one(path: str, name: str):
+    (entry,) = [e for found in discover([FIXTURES / path]) for e in found.entries if e.name == name]
+    return check_entry(entry, examples=20, seed=0)
+
+
+def test_an_affine_relu_sandwich_is_right_on_images_as_on_vectors():
+    report = _one("sandwich/layer_utils_right.py", "affine_relu")
+    assert report.verdict == PASS, report.bug_codes
+
+
+def test_an_affine_relu_sandwich_whose_dx_is_never_reshaped_back_to_the_images_is_named_wrong_shape():
+    report = _one("sandwich/layer_utils_wrong.py", "affine_relu")
+    assert (report.verdict, list(report.bug_codes[:1])) == (FAIL, ["wrong-shape"])
+
+
+def test_an_affine_relu_sandwich_written_for_vectors_only_is_checked_on_vectors_and_passes():
+    report = _one("sandwich/layer_utils_flat.py", "affine_relu")
+    assert report.verdict == PASS, (report.bug_codes, report.warnings)
+    assert report.worst["dx"].shape[1:] == report.worst["dw"].shape[:1]  # x (N, D) with D the rows of W
+
+
+def _underflow_warned(report) -> bool:
+    return any(w.code == "non-finite" and "underflows" in w.message for w in report.warnings)
+
+
+def test_a_softmax_loss_taking_log_of_unguarded_probabilities_is_warned_where_one_underflows_not_failed():
+    report = _one("softmax_losses.py", "softmax_loss")
+    assert report.verdict == WARN and report.bug_codes == [] and _underflow_warned(report), report.warnings
+
+
+@pytest.mark.parametrize("name", ["SoftmaxWithLoss", "SoftmaxCrossEntropy"])
+def test_a_softmax_loss_with_a_guard_or_a_log_softmax_gets_no_underflow_warning(name):
+    report = _one("softmax_losses.py", name)
+    assert report.verdict != FAIL and not _underflow_warned(report), report.warnings
+
+
+def test_every_correct_softmax_loss_of_the_zoo_stays_a_pass_and_one_without_its_max_shift_still_fails():
+    zoo = load_reference()
+    for name in ("SoftmaxWithLoss", "softmax_loss", "SoftmaxCategoricalCrossentropy"):
+        assert check_entry(zoo[name], examples=5, seed=0).verdict == PASS, name
+    report = check_entry(zoo["softmax_loss_no_max_shift"], examples=5, seed=0)
+    assert report.verdict == FAIL and report.bug_codes == ["non-finite"]

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
+from gradlab.cases.cautions import cautions
 from gradlab.cases.more_precise import failing_size, more_precise
 from gradlab.cases.other_layouts import as_sequences, crashed_on_batches, in_columns, in_rows, second_opinion, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
@@ -226,7 +227,7 @@ def _what_it_takes(entry: Entry, kind: Kind) -> tuple[bool, dict[str, Any], list
     if not flat_input:
         # the form the layer is written in (one slope, or one per feature): a choice, not a bug, so no note
         overrides.update(parameter_form(kind, entry.convention, partial(forward_backward, entry, kind)))
-    return flat_input, overrides, notes
+    return flat_input, overrides, [*notes, *cautions(kind, entry.convention, partial(run_case, entry), overrides)]
 
 
 def label_encodings_taken(entry: Entry, kind: Kind) -> list[str]:

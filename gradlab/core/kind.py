@@ -112,6 +112,10 @@ def _no_extremes(convention: str) -> list[Spec]:
     return []
 
 
+def _no_cautions(convention: str) -> list[tuple[Spec, str]]:
+    return []
+
+
 def _not_drawn(*args: Any, **kwargs: Any) -> Spec:
     raise NotImplementedError("this kind is built from fixed specs only (it has no draw_shape / batch_spec)")
 
@@ -150,6 +154,10 @@ class Kind:
     scales: tuple[float, ...] = (1.0, 0.01, 30.0)
     #: fixed cases every run adds, checked for finiteness only (logits of magnitude 1000 for a softmax)
     extreme_specs: Callable[[str], list[Spec]] = _no_extremes
+    #: fixed cases a layer that is right may still turn non-finite on, each with the sentence that says why: checked
+    #: for finiteness only, and a non-finite result there is a warning, never a failure (a softmax loss written
+    #: -log(p[y]), as a course's own provided code is, is inf where p[y] underflows to 0)
+    caution_specs: Callable[[str], list[tuple[Spec, str]]] = _no_cautions
     #: the function-style dict argument (e.g. "conv_param"): its keys from case.hyper, and fixed entries
     param_dict: str | None = None
     param_dict_keys: Mapping[str, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds import batchnorm
-from gradlab.kinds.sandwich import affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
+from gradlab.kinds.sandwich import IMAGES, affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -23,8 +23,8 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     return Case(x, None, {**params, **norm_arrays(rng, spec["M"])}, {"eps": 1e-5, "momentum": 0.9}, spec)
 
 
-def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return draw_affine(draw)
+def draw_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:
+    return draw_affine(draw, images=not flat_input)
 
 
 def batch_spec(convention: str) -> Spec:
@@ -39,4 +39,4 @@ KIND = Kind("affine_bn_relu", ("affinebnrelu", "affinebatchnormrelu"), build, dr
             function_stems=("affine_bn_relu", "affine_batchnorm_relu"), params=("W", "b", "gamma", "beta"),
             mixes_samples=True, min_batch=4, param_dict="bn_param",
             param_dict_keys={"eps": "eps", "momentum": "momentum"}, param_dict_fixed={"mode": "train"},
-            forward_law=LAW)
+            forward_law=LAW, optional_input=IMAGES)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
 from gradlab.kinds import layernorm
-from gradlab.kinds.sandwich import affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
+from gradlab.kinds.sandwich import IMAGES, affine_arrays, affine_law_shape, affine_of, draw_affine, norm_arrays
 
 
 def build(spec: Spec, rng: np.random.Generator) -> Case:
@@ -23,8 +23,8 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     return Case(x, None, {**params, **norm_arrays(rng, spec["M"])}, {"eps": 1e-5}, spec)
 
 
-def draw_shape(draw: Draw, **_: Any) -> Spec:
-    return draw_affine(draw)
+def draw_shape(draw: Draw, *, flat_input: bool = False, **_: Any) -> Spec:
+    return draw_affine(draw, images=not flat_input)
 
 
 def batch_spec(convention: str) -> Spec:
@@ -37,4 +37,4 @@ LAW = replace(layernorm.LAW, shape=affine_law_shape, pre=affine_of, relu=True)
 
 KIND = Kind("affine_ln_relu", ("affinelnrelu", "affinelayernormrelu"), build, draw_shape, batch_spec,
             function_stems=("affine_ln_relu", "affine_layernorm_relu"), params=("W", "b", "gamma", "beta"),
-            param_dict="ln_param", param_dict_keys={"eps": "eps"}, forward_law=LAW)
+            param_dict="ln_param", param_dict_keys={"eps": "eps"}, forward_law=LAW, optional_input=IMAGES)

@@ -92,3 +92,20 @@ def class_label_extremes(convention: str) -> list[Spec]:
     without a guard is finite: the case tests max-subtraction, not a log guard). Finiteness only."""
     return [{"N": 3, "C": 4, "labels": "index" if convention == "function" else "onehot", "scale": 1.0,
              "offset": 1000.0, "seed": 7}]
+
+
+#: what a softmax loss that is inf where a probability underflows is told (`Kind.caution_specs`)
+UNDERFLOW = ("the loss is not finite where the true class's probability underflows to 0 (its logit hundreds below the "
+             "row's best): -log(p) of a softmax is inf there. Right on every other case; the log-softmax (x_y - max - "
+             "log sum exp) or a guard, log(p + 1e-7) or np.clip(p, 1e-7, 1 - 1e-7), stays finite")
+
+
+def probability_underflow_cautions(convention: str) -> list[tuple[Spec, str]]:
+    """Logits spread over hundreds: seed 1 draws a first sample whose true class lies 850 below its best, so that
+    class's probability underflows to exactly 0 and -log(p[y]) is inf, where the log-softmax, the textbook's and
+    CS231n's log(p + 1e-7) and the nnfs book's clip stay finite (their value is off by the guard there, which training
+    never reaches; only finiteness is asked). A caution, not an extreme case: CS231n's own provided softmax_loss of
+    several years takes -log(p) unguarded, and it is the curriculum's correct layer (DESIGN.md: a correct layer is
+    finite where its input is; this one is, wherever training goes)."""
+    encoding = "index" if convention == "function" else "onehot"
+    return [({"N": 3, "C": 4, "labels": encoding, "scale": 800.0, "seed": 1}, UNDERFLOW)]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from gradlab.core.kind import Case, Draw, Spec
+from gradlab.core.kind import Case, Draw, OptionalInput, Spec
 from gradlab.kinds.common import distinct_sizes, values
 
 #: CS231n's conv_param / pool_param keys, from the case's hyper-parameters
@@ -22,16 +22,30 @@ POOL_KEYS = {"pool_height": "pool", "pool_width": "pool", "stride": "pool"}
 
 
 def affine_arrays(spec: Spec, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """x (N, D) and W (D, M), b (M,); b shifts the pre-activations so that a ReLU keeps some and drops some."""
+    """x (N, D), or (N, *in_shape) where the spec has one (CS231n's affine_forward flattens each sample's axes), and
+    W (D, M), b (M,); b shifts the pre-activations so that a ReLU keeps some and drops some."""
     N, D, M = spec["N"], spec["D"], spec["M"]
-    x = values(rng, (N, D), spec)
+    x = values(rng, (N, *spec.get("in_shape", (D,))), spec)
     W = rng.standard_normal((D, M)) / np.sqrt(D)
     return x, {"W": W, "b": 0.3 * rng.standard_normal((M,))}
 
 
-def draw_affine(draw: Draw) -> Spec:
-    D, M = draw(distinct_sizes(2, low=2, high=6))  # D != M: a square W hides a transposed dW
-    return {"D": D, "M": M}
+def draw_affine(draw: Draw, *, images: bool = False) -> Spec:
+    """D != M (a square W hides a transposed dW). With `images`, x is drawn (N, C, H, W) half the time, as the affine
+    kind draws it (shrinking goes to the plain (N, D)): a sandwich must flatten it and reshape dx back."""
+    D, M = draw(distinct_sizes(2, low=2, high=6))
+    if not images or not draw(st.booleans()):
+        return {"D": D, "M": M}
+    in_shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(2, 3)))
+    D = int(np.prod(in_shape))
+    return {"D": D, "M": M + 1 if D == M else M, "in_shape": in_shape}
+
+
+#: an affine sandwich probed once on images: one whose forward refuses them is checked on (N, D), with no note (its
+#: affine_forward, a kind of its own, is told so where it is checked; a learner's AffineRelu class for vectors is
+#: theirs to write so), and one whose forward takes them must give dx back in their shape
+IMAGES = OptionalInput(probe={"N": 2, "D": 6, "M": 4, "in_shape": (2, 1, 3), "seed": 0, "scale": 1.0}, output=(2, 4),
+                       note="")
 
 
 def conv_arrays(spec: Spec, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:

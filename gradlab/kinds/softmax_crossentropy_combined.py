@@ -23,7 +23,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Kind
 from gradlab.kinds.categorical_crossentropy import true_class
-from gradlab.kinds.common import LOSS_SCALES, class_label_extremes
+from gradlab.kinds.common import LOSS_SCALES, class_label_extremes, probability_underflow_cautions
 from gradlab.kinds.softmax_with_loss import batch_spec, build, draw_classes
 
 
@@ -64,5 +64,6 @@ KIND = Kind(
     "softmax_crossentropy_combined", ("activationsoftmaxlosscategoricalcrossentropy",
                                       "softmaxlosscategoricalcrossentropy", "softmaxcategoricalcrossentropy"),
     build, draw_classes, batch_spec, is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    label_encodings=("onehot", "index"), backward_takes_output=True, explain=true_class_term_off,
+    caution_specs=probability_underflow_cautions, label_encodings=("onehot", "index"), backward_takes_output=True,
+    explain=true_class_term_off,
 )

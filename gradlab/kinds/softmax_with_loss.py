@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
-from gradlab.kinds.common import LOSS_SCALES, class_label_extremes, labels, values
+from gradlab.kinds.common import LOSS_SCALES, class_label_extremes, labels, probability_underflow_cautions, values
 
 #: logits spread of loss cases: the textbook's log(y + 1e-7) is inexact by 1e-7/p, so keep p >~ 1e-2
 LOGIT_STD = 0.5
@@ -40,5 +40,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "softmax_with_loss", ("softmaxwithloss", "softmaxcrossentropy", "softmaxloss"), build, draw_classes, batch_spec,
     loss_functions=("softmax_loss",), is_loss=True, scales=LOSS_SCALES, extreme_specs=class_label_extremes,
-    label_encodings=("onehot", "index"), training_role="loss",
+    caution_specs=probability_underflow_cautions, label_encodings=("onehot", "index"), training_role="loss",
 )
