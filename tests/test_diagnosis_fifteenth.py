@@ -126,6 +126,15 @@ def test_a_softmax_loss_without_the_row_maximum_is_told_its_exp_overflows(tmp_pa
     assert "exp overflows, subtract the row maximum" in said
 
 
+def test_a_softplus_that_overflows_is_not_told_to_subtract_a_row_maximum(tmp_path):
+    # not shift-invariant (a shift of 5 changes it): no softmax's advice, the plain sentence and the hint stand
+    report = _report(tmp_path, "import numpy as np\n\n\nclass Softplus:\n    def forward(self, x):\n"
+                     "        self.x = x\n        return np.log(1 + np.exp(x))\n\n    def backward(self, dout):\n"
+                     "        return dout / (1 + np.exp(-self.x))\n")
+    assert report.verdict == "fail" and report.bug_codes == ["non-finite"]
+    assert not any("row maximum" in f.message for f in report.failing.findings)
+
+
 SPATIAL_NORM = '''
 import numpy as np
 

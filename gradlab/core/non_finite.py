@@ -6,7 +6,8 @@ one that does not overflows (exp(800) is inf). Run on both:
 - the same finite numbers: the exp is stabilised already, and what made NaN or inf on the case is a probability that
   underflowed to 0 and was then given to log (`np.log(probs)` after a stable softmax): the sentence says so, so
   that a student who subtracts the maximum is not told to subtract it;
-- finite on the moderate inputs, NaN or inf on the shifted ones: exp overflows, the row maximum is not subtracted.
+- finite on the moderate inputs, NaN or inf on the shifted ones, and unchanged by a shift of 5 (shift-invariant, as a
+  softmax is and a softplus is not): exp overflows, the row maximum is not subtracted.
 Anything else (a layer that is not shift-invariant, a crash on the probes) leaves the plain sentence.
 Non-goal: the gradients' NaN (`gradlab.core.check`), and naming any other cause.
 """
@@ -23,6 +24,8 @@ from gradlab.core.protocol import Layer
 
 #: the constant added to every input of the probe: exp of it overflows in float64 (exp(710) is inf)
 SHIFT = 800.0
+#: a shift under which no exp overflows: a softmax is unchanged by it, a softplus is not
+SMALL_SHIFT = 5.0
 #: the probe's inputs are the case's scaled to this largest magnitude (no softmax under- or overflows there)
 MODERATE = 3.0
 
@@ -49,6 +52,8 @@ def _shift_reading(layer: Layer, x: np.ndarray, t: Any) -> str:
     if plain.shape != shifted.shape or not np.all(np.isfinite(plain)):
         return ""
     if not np.all(np.isfinite(shifted)):
+        if not _shift_invariant(layer, moderate, t, plain):  # a softplus overflows too, and has no maximum to take
+            return ""
         return (f"; it is finite on the same inputs scaled to |x| <= {MODERATE:g} and NaN or inf once {SHIFT:g} is "
                 "added to every input, which leaves a softmax unchanged: exp overflows, subtract the row maximum "
                 "before exp")
@@ -58,6 +63,16 @@ def _shift_reading(layer: Layer, x: np.ndarray, t: Any) -> str:
                 "row maximum is subtracted): here a probability underflows to 0 and its log is -inf; compute the "
                 "log-probabilities as z - log(sum(exp(z))) with z = x - max, not np.log(softmax)")
     return ""
+
+
+def _shift_invariant(layer: Layer, moderate: np.ndarray, t: Any, plain: np.ndarray) -> bool:
+    """Whether forward gives the same numbers once a small constant (no exp overflows) is added to every input."""
+    try:
+        small = np.array(layer.forward(moderate + SMALL_SHIFT, _copy(t)), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a probe that cannot run says nothing
+        return False
+    scale = max(float(np.abs(plain).max()), 1e-300)
+    return small.shape == plain.shape and bool(np.allclose(small, plain, rtol=1e-6, atol=1e-9 * scale))
 
 
 def _copy(t: Any) -> Any:
