@@ -98,13 +98,29 @@ def test_a_helper_module_next_to_the_file_is_importable_and_sys_is_left_as_it_wa
     assert not {m for m in set(sys.modules) - before_modules if m in ("functions", "layers")}
 
 
-def test_a_missing_module_is_named_with_its_line_and_where_gradlab_looked(tmp_path):
-    path = _tree(tmp_path / "p", {"layers.py": "import numpy as np\nfrom common.nowhere import helper\n"}) / "layers.py"
+def test_a_missing_module_star_imported_is_named_with_its_line_and_where_gradlab_looked(tmp_path):
+    path = _tree(tmp_path / "p", {"layers.py": "import numpy as np\nfrom common.nowhere import *\n"}) / "layers.py"
     with pytest.raises(LoadError) as info:
         load_module(path)
     message = str(info.value)
     assert message.startswith("layers.py imports 'common") and "(line 2)" in message
     assert "searched" in message and "\n" not in message
+
+
+def test_a_missing_module_imported_by_name_is_stood_in_for_and_recorded_with_its_importer_and_line(tmp_path):
+    path = _tree(tmp_path / "p", {"layers.py": "import numpy as np\nfrom common.nowhere import helper\n"}) / "layers.py"
+    module = load_module(path)
+    assert module.__gradlab_stand_ins__ == ("common",)
+    assert module.__gradlab_stand_in_importers__ == (("layers.py", "line 2"),)
+    with pytest.raises(ModuleNotFoundError, match="helper comes from common.nowhere"):
+        module.helper()
+
+
+def test_an_installed_package_probing_for_an_optional_module_is_told_it_is_absent(tmp_path):
+    # scipy and numpy try optional imports in try/except: a stand-in there would change what they do
+    path = _tree(tmp_path / "q", {"layers.py": "import numpy as np\nimport scipy.special\n"}) / "layers.py"
+    module = load_module(path)
+    assert getattr(module, "__gradlab_stand_ins__", ()) == ()
 
 
 def test_a_module_with_an_odd_path_attribute_does_not_break_the_cleanup(tmp_path):

@@ -142,6 +142,7 @@ def construct(cls: type, kind: Kind, case: Case) -> tuple[Any, str | None]:
         raise _construction_error(cls, sig, kind, exc, kwargs, bool(args)) from exc
     if kind.params and not any(isinstance(v, np.ndarray) for v in [*args, *kwargs.values()]):
         _built(obj, case)
+        _handed_weights(obj, kind, case)
     pair = propagation_pair(type(obj))
     if pair is not None:
         _propagation_named(obj, kind, case, pair)
@@ -166,6 +167,42 @@ def _built(obj: Any, case: Case) -> None:
             return
         except Exception:  # noqa: BLE001 - a build that refuses the shape leaves the layer as its constructor made it
             continue
+
+
+#: methods through which a model hands a layer built from its sizes its weights (`set_param(W, b)`, Keras'
+#: `set_weights([W, b])`), compared with underscores dropped and in lower case
+_SETTERS = ("setparam", "setparams", "setparameters", "setweights", "setweight")
+
+
+def _handed_weights(obj: Any, kind: Kind, case: Case) -> None:
+    """A layer built from its sizes that holds no array until its model calls a setter: given the case's arrays
+    through it, by the names of the setter's arguments (`set_param(W, b)`, `set_params(weights, bias)`), in the
+    kind's order when the names say nothing, or as one list (`set_weights([W, b])`). `find_slot` then finds them
+    where the setter put them. A setter that refuses them leaves the layer as it was built."""
+    setter = next((getattr(obj, n) for n in dir(type(obj)) if n.lower().replace("_", "") in _SETTERS
+                   and callable(getattr(obj, n, None))), None)
+    if setter is None or any(isinstance(v, np.ndarray) and v.size for v in getattr(obj, "__dict__", {}).values()):
+        return
+    try:
+        names = [p.name for p in inspect.signature(setter).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return
+    aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
+    arrays = [case.params[c].copy() for c in kind.params]
+    given: list[Any]
+    if len(names) == 1 and len(kind.params) > 1:
+        given = [arrays]
+    elif names and all(n.lower() in aliases for n in names):
+        given = [case.params[aliases[n.lower()]].copy() for n in names]
+    elif len(names) == len(kind.params):
+        given = arrays
+    else:
+        return
+    try:
+        setter(*given)
+    except Exception:  # noqa: BLE001 - a setter that wants something else: the layer stays as built
+        return
 
 
 def _not_kept_inside(obj: Any, kind: Kind) -> None:

@@ -39,7 +39,7 @@ from gradlab.conventions.source_reading import FORWARD, could_hold_layers, kind_
 from gradlab.kinds import Kind, kind_for_class, kind_for_loss_function, kind_for_stem
 
 __all__ = ["ENVIRONMENT", "NOT_IMPORTED", "Found", "LoadError", "could_hold_layers", "discover", "entry_for",
-           "files_in", "find_layers", "layout_options", "load_module", "pair_name"]
+           "lent_notes", "files_in", "find_layers", "layout_options", "load_module", "pair_name"]
 
 #: why a file of a folder was not imported
 NOT_IMPORTED = "defines no layer; not imported"
@@ -161,15 +161,7 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
         with contextlib.redirect_stdout(sys.stderr), limit:  # the file's prints must not mix into gradlab's output
             module = load_module(f, shown_as=str(f))
         found = find_layers(module, str(f), kinds=kinds, sibling=_sibling_function(f))
-        stood_in = getattr(module, "__gradlab_stand_ins__", ())
-        if stood_in:
-            them = "them" if len(stood_in) > 1 else "it"
-            found.skipped.append((", ".join(stood_in), f"imported by {f.name} but neither installed nor beside it: "
-                                  f"gradlab went on without {them} (a layer that uses one is set aside)"))
-        for helper in getattr(module, "__gradlab_course_helpers__", ()):
-            lent = _listed(COURSE_HELPERS[helper])
-            found.skipped.append((helper, f"not beside {f.name}: gradlab lent its own {lent} in its place (the "
-                                          "course's helpers, as the course hands them out)"))
+        found.skipped += lent_notes(module, f.name)
         return found
     except ImportTooSlow as exc:  # an exercise script training at its top level: the folder's other files go on
         return Found(str(f), skipped=[(str(f), f"not read: {exc} (code at its top level: a training run or a "
@@ -179,6 +171,41 @@ def _load(f: Path, kinds: Mapping[str, str] | None = None, *, of_folder: bool = 
                                                                                                     error=str(exc))
     except LoadError as exc:
         return Found(str(f), error=str(exc))
+
+
+def lent_notes(module: ModuleType, name: str) -> list[tuple[str, str]]:
+    """(what, why) for each thing gradlab lent the import of the file `name`: stand-ins for modules that are
+    neither installed nor beside it, a course's helpers. Said where its layers are listed, and in a grade's notes."""
+    notes = []
+    stood_in = getattr(module, "__gradlab_stand_ins__", ())
+    if stood_in:
+        them = "them" if len(stood_in) > 1 else "it"
+        notes.append((", ".join(stood_in), f"{_imported_by(module, name)}: gradlab went on without {them} (a layer "
+                      f"that uses one is set aside); install {them}, or run gradlab on the file inside the project "
+                      f"that holds {them}"))
+    for helper in getattr(module, "__gradlab_course_helpers__", ()):
+        lent = _listed(COURSE_HELPERS[helper])
+        notes.append((helper, f"not beside {name}: gradlab lent its own {lent} in its place (the course's helpers, "
+                      "as the course hands them out)"))
+    return notes
+
+
+def _imported_by(module: ModuleType, checked: str) -> str:
+    """Which file imports each module stood in for, and on which line (a local module that `checked` imports,
+    when it is not `checked` itself)."""
+    names = getattr(module, "__gradlab_stand_ins__", ())
+    where = getattr(module, "__gradlab_stand_in_importers__", ()) or [(checked, "")] * len(names)
+    nowhere = "neither installed nor found next to the file or in the folders above it"
+    if {f for f, _ in where} == {checked}:
+        # `line 2`, `line 3` -> `lines 2, 3`; `code cell 1, line 2` -> `code cell 1, lines 2, 3` (one cell)
+        heads = {w.rpartition("line ")[0] for _, w in where}
+        lines = [w.rpartition("line ")[2] for _, w in where]
+        said = (f"{heads.pop()}line{'s' if len(lines) > 1 else ''} {', '.join(lines)}" if len(heads) == 1
+                else "; ".join(w for _, w in where))
+        return f"imported by {checked} ({said}) but {nowhere}"
+    said = "; ".join(f"{n} by {f}, {w}{'' if f == checked else f', which {checked} imports'}"
+                     for n, (f, w) in zip(names, where))
+    return f"{nowhere} (imported: {said})"
 
 
 def _listed(names: Iterable[str]) -> str:

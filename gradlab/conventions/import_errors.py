@@ -12,7 +12,8 @@ from pathlib import Path
 
 __all__ = ["LoadError", "Python2Source", "missing_module", "raised_through", "syntax_error", "user_line"]
 
-_GRADLAB = Path(__file__).resolve().parents[1]
+GRADLAB_PACKAGE = Path(__file__).resolve().parents[1]
+_GRADLAB = GRADLAB_PACKAGE
 
 
 class LoadError(Exception):

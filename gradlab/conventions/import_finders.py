@@ -11,6 +11,7 @@ Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
 
 from __future__ import annotations
 
+import ast
 import builtins
 import importlib.abc
 import importlib.machinery
@@ -122,27 +123,39 @@ QUIET_IPYTHON = QuietModules("IPython", "h5py")
 
 
 class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Modules a notebook imports that nothing provides here: a course's `public_tests`, `testCases` and
-    `dnn_utils` that the learner did not upload beside it, tensorflow in a cell that imports everything. A script
-    that lacks one is an error; a notebook's imports sit in one cell for all its exercises, so each missing module
-    is given as a stand-in, whose every name raises ModuleNotFoundError when it is used (a layer that calls one is
-    then set aside as unable to run here, never judged). Asked after every other finder; `lent` lists the modules
-    stood in for since `clear()`."""
+    """Modules the user's code imports that nothing provides here: a course's `public_tests`, `testCases` and
+    `dnn_utils` that the learner did not upload beside a notebook, tensorflow in a cell that imports everything,
+    seaborn or pandas at the top of a `layers.py` graded where they are not installed. Each is given as a
+    stand-in whose every name raises ModuleNotFoundError when it is used: a layer that calls one is then set
+    aside as unable to run here, never judged; the others are checked. Asked after every other finder, and only
+    for imports written in the files `owns` accepts (an installed package that probes for an optional one, scipy
+    asking for cupy, must be told it is absent); `lent` lists the modules stood in for.
+    A script's star import (`from common.functions import *`) gets no stand-in: it provides the names its layers
+    compute with, so a missing one is the file's error (where to run gradlab from), not a layer's."""
 
-    def __init__(self, notebook_file: str = "") -> None:
+    def __init__(self, owns: Callable[[str], bool], *, star_imports: bool = True) -> None:
         self.lent: list[str] = []
-        #: only the notebook's own imports get stand-ins: an installed package that probes for an optional one
-        #: (scipy asking for cupy) must be told it is absent
-        self.notebook_file = notebook_file
+        #: the file that first imported each module stood in for
+        self.importers: dict[str, str] = {}
+        self.lines: dict[str, int] = {}
+        self.owns = owns
+        self.star_imports = star_imports
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         frame = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
             frame = frame.f_back  # type: ignore[assignment]
-        if frame is None or frame.f_code.co_filename != self.notebook_file:
+        if frame is None or not self.owns(frame.f_code.co_filename):
             return None
-        if name.split(".")[0] not in self.lent:
-            self.lent.append(name.split(".")[0])
+        top = name.split(".")[0]
+        if "." in name and top not in self.lent:  # `from .missing import x` inside the user's own package
+            return None
+        if not self.star_imports and _star_import_at(frame.f_code.co_filename, frame.f_lineno):
+            return None
+        if top not in self.lent:
+            self.lent.append(top)
+            self.importers[top] = frame.f_code.co_filename
+            self.lines[top] = frame.f_lineno
         return importlib.util.spec_from_loader(name, self, is_package=True)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
@@ -151,6 +164,17 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         module.__path__ = []
         module.__getattr__ = stand_in_names(module.__name__)  # type: ignore[method-assign]
+
+
+def _star_import_at(filename: str, line: int) -> bool:
+    """Whether the statement on `line` of the file is a star import (the frame's line is the statement's)."""
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(node, ast.ImportFrom) and node.lineno <= line <= (node.end_lineno or node.lineno)
+               and any(alias.name == "*" for alias in node.names) for node in ast.walk(tree))
 
 
 class _Missing(type):
@@ -165,7 +189,7 @@ class _Missing(type):
 
     def missing(cls, *args: Any, **kwargs: Any) -> Any:
         raise ModuleNotFoundError(f"{cls.__name__} comes from {cls.source}, which is neither installed nor beside "
-                                  "the notebook", name=cls.source)
+                                  "the code", name=cls.source)
 
 
 def stand_in_names(module: str) -> Callable[[str], type]:

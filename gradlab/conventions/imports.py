@@ -24,6 +24,7 @@ from types import ModuleType
 
 from gradlab.conventions.course_helpers import CourseHelpers
 from gradlab.conventions.import_errors import (
+    GRADLAB_PACKAGE,
     LoadError,
     Python2Source,
     missing_module,
@@ -40,7 +41,7 @@ from gradlab.conventions.import_finders import (
     numpy_as_it_was,
     older_numpy_names,
 )
-from gradlab.conventions.notebooks import NotebookError, module_file, notebook_source
+from gradlab.conventions.notebooks import NotebookError, module_file, notebook_source, place
 
 __all__ = ["LoadError", "Python2Source", "load_module", "local_modules", "package_of", "search_roots"]
 
@@ -247,8 +248,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
-    stand_ins, helpers = StandIns(str(code)), CourseHelpers()
-    lent = (PAST_BUILTINS, QUIET_IPYTHON, helpers, *([stand_ins] if code != path else []))
+    stand_ins, helpers = _stand_ins(code, path, roots), CourseHelpers()
+    lent = (PAST_BUILTINS, QUIET_IPYTHON, helpers, stand_ins)
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
     shell, numpy_names, numpy_kept = notebook_shell(), older_numpy_names(), numpy_as_it_was()
@@ -259,7 +260,8 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     # found in its place: set aside while the file is imported, and put back afterwards
     clashing = _set_aside(package[1].split(".")[0], roots) if package else {}
     try:
-        return _marked(_import(code, package[1] if package else None), stand_ins, helpers)
+        return _marked(_import(code, package[1] if package else None), stand_ins, helpers,
+                       {str(code): path.name} if code != path else {})
     except SyntaxError as exc:
         raise syntax_error(exc, code, shown) from None
     except ModuleNotFoundError as exc:
@@ -290,14 +292,40 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             sys.modules.setdefault(name, module)
 
 
-def _marked(module: ModuleType, stand_ins: StandIns, helpers: CourseHelpers) -> ModuleType:
+def _stand_ins(code: Path, path: Path, roots: list[Path]) -> StandIns:
+    """Stand-ins for what a notebook's cells import; for a script, for what it and its local modules import by
+    name (a missing module found nowhere: seaborn atop a `layers.py` graded where it is not installed), never for
+    a star import, which provides what the layers compute with."""
+    if code != path:
+        return StandIns(lambda filename: filename == str(code))
+
+    def owns(filename: str) -> bool:
+        here = Path(filename)
+        if not filename.endswith(".py") or "site-packages" in here.parts:
+            return False
+        here = here.resolve()
+        return any(here.is_relative_to(r) for r in roots) and not here.is_relative_to(GRADLAB_PACKAGE)
+    return StandIns(owns, star_imports=False)
+
+
+def _marked(module: ModuleType, stand_ins: StandIns, helpers: CourseHelpers, shown: dict[str, str]) -> ModuleType:
     """The module, marked with what was lent to its import: said where its layers are listed
     (`gradlab.conventions.discover`)."""
     if stand_ins.lent:
         module.__gradlab_stand_ins__ = tuple(stand_ins.lent)  # type: ignore[attr-defined]
+        # a notebook's module file is the notebook to its user
+        module.__gradlab_stand_in_importers__ = tuple(  # type: ignore[attr-defined]
+            _where(stand_ins.importers[n], stand_ins.lines[n], shown) for n in stand_ins.lent)
     if helpers.lent:
         module.__gradlab_course_helpers__ = tuple(helpers.lent)  # type: ignore[attr-defined]
     return module
+
+
+def _where(filename: str, line: int, shown: dict[str, str]) -> tuple[str, str]:
+    """(the file as its user knows it, `line 4` or for a notebook `code cell 1, line 2`)."""
+    if filename not in shown:
+        return Path(filename).name, f"line {line}"
+    return shown[filename], place(filename, line).split(", ", 1)[-1]
 
 
 def _notebook_module(path: Path, shown: str) -> Path:

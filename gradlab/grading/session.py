@@ -29,15 +29,19 @@ def start(box: Sandbox, grade: Grade) -> dict[str, Any]:
     for why in unimported(hello) if hello.get("ok") else []:  # files whose neighbours were graded
         if f"not imported: {why}" not in grade.notes:
             grade.notes.append(f"not imported: {why}")
+    for why in unimported(hello, "<lent>") if hello.get("ok") else []:
+        if why not in grade.notes:
+            grade.notes.append(why)
     return hello
 
 
-def unimported(hello: dict[str, Any]) -> list[str]:
+def unimported(hello: dict[str, Any], marker: str = "<file>") -> list[str]:
     """Why each file of the submission that could not be imported was not (the child lists them among the
-    skipped names as "<file>"); the hello is the child's word, so its shape is checked."""
+    skipped names as "<file>"), or with `marker="<lent>"` what the grader lent its import (a module it does not
+    have, stood in for); the hello is the child's word, so its shape is checked."""
     skipped = hello.get("skipped")
     return [str(item[1])[:600] for item in skipped if isinstance(item, (list, tuple)) and len(item) == 2
-            and item[0] == "<file>"] if isinstance(skipped, list) else []
+            and item[0] == marker] if isinstance(skipped, list) else []
 
 
 def close(box: Sandbox, grade: Grade, printed: dict[str, list[Any]]) -> None:

@@ -73,7 +73,7 @@ def load_submission(files: list[str]) -> tuple[dict[str, Any], list[list[str]], 
     has not), and a file that cannot be imported costs the layers it defines, not its neighbours': its
     error is listed under skipped names as `<file>` with the reason. The import error returned is the
     first one when no file could be imported."""
-    from gradlab.conventions.discover import LoadError, could_hold_layers, find_layers, load_module
+    from gradlab.conventions.discover import LoadError, could_hold_layers, find_layers, lent_notes, load_module
 
     if len(files) > 1:
         files = [f for f in files if could_hold_layers(Path(f))] or files
@@ -82,7 +82,10 @@ def load_submission(files: list[str]) -> tuple[dict[str, Any], list[list[str]], 
     errors: list[str] = []
     for path in files:
         try:
-            found = find_layers(load_module(Path(path)), path)
+            module = load_module(Path(path))
+            found = find_layers(module, path)
+            # what the jail lacks and the submission imports (seaborn atop its layers.py): said in the feedback
+            skipped += [["<lent>", f"{what}: {why}"] for what, why in lent_notes(module, os.path.basename(path))]
         except LoadError as exc:
             errors.append(str(exc))
             continue
