@@ -41,7 +41,7 @@ def time_runs_forwards(name: str, jacobians: tuple[np.ndarray, np.ndarray] | Non
     """`misrouted` when, along an axis the output and the input share, the true Jacobian is causal and the analytic one
     gives a large part of its gradient to inputs at steps after the output's and none to those before (the loop over
     time runs forwards)."""
-    if jacobians is None or evidence is None:
+    if jacobians is None or evidence is None or evidence.target != "x":  # a weight's axes are no steps of time
         return None
     A, J = jacobians
     out_shape, in_shape = tuple(np.shape(evidence.y0)), tuple(np.shape(evidence.arr))
