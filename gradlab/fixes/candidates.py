@@ -41,17 +41,18 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale", "divide"),
     "extra-batch-mean": ("drop", "factor", "count"),
-    "scaled": ("drop", "factor", "chain", "complement", "square", "count", "penalty", "root", "rescale", "branch",
-               "literal"),
+    "scaled": ("drop", "factor", "term-factor", "forward-factor", "chain", "complement", "square", "count",
+               "penalty", "root", "rescale", "branch", "literal"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "index-order", "flatten", "reshape-order", "subscripts", "layout"),
     "wrong-reduction": ("axis", "sum", "unreduce", "flatten"),
     "wrong-shape": ("shape", "keep-shape", "crop", "axis", "sum", "transpose", "flatten", "bounds", "mirror",
                     "subscripts", "layout", "index-order", "reference"),
-    "zero-gradient": ("target", "slot", "keep-gradient", "unread", "accumulate", "product", "view", "bounds"),
+    "zero-gradient": ("target", "slot", "keep-gradient", "unread", "accumulate", "product", "view", "bounds",
+                      "no-effect", "bias-sum"),
     "dropped-term": ("scatter", "unread", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask",
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
-                     "product-rule", "skip", "coupling"),
+                     "product-rule", "skip", "coupling", "no-effect"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
@@ -64,7 +65,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
-                 "column", "swap", "product-rule", "literal", "coupling"),
+                 "column", "swap", "product-rule", "literal", "coupling", "term-factor"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped
@@ -317,7 +318,7 @@ def _edits_of(scope: Scope, ctx: Context) -> Iterator[tuple[int, tuple[Edit, ...
         for cand in every_occurrence(stmt, ctx):
             yield 1, cand
         if not _binds_batch_size(stmt, ctx):  # `N = dout.shape[0] / N` is a 1 in disguise, not a fix
-            for cand in value_edits(stmt, ctx):
+            for cand in value_edits(stmt, ctx, scope.node):
                 yield 2, cand
     for body in _blocks(scope.node):
         for cand in block_edits(body, ctx):

@@ -135,12 +135,12 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
                         if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and
                         isinstance(value.slice.value, str)]
     here = set(_references([scope.node], scope, text, "")) if not scope.in_class else set()
-    for s in site.scopes:  # `p = dropout_param["p"]` in forward, `dropout_param` unpacked from the cache here
-        for n in ast.walk(s.node):
-            if s is not scope and isinstance(n, ast.Assign) and isinstance(n.value, ast.Subscript) and \
-                    isinstance(n.value.value, ast.Name) and n.value.value.id in here and \
-                    isinstance(n.value.slice, ast.Constant) and isinstance(n.value.slice.value, str):
-                out.append(text.of(n.value))
+    for s in site.scopes:  # `p = dropout_param["p"]` (or `p, mode = d["p"], d["mode"]`) in forward, `dropout_param`
+        for n in ast.walk(s.node):  # unpacked from the cache here
+            if s is not scope and isinstance(n, ast.Assign) and len(n.targets) == 1:
+                out += [text.of(v) for _, v in _pairs_of(n.targets[0], n.value) if isinstance(v, ast.Subscript) and
+                        isinstance(v.value, ast.Name) and v.value.id in here and
+                        isinstance(v.slice, ast.Constant) and isinstance(v.slice.value, str)]
     init = _init_of(site, scope)
     if init is not None:
         numbers = {a.arg for a, d in zip(init.args.args[::-1], init.args.defaults[::-1], strict=False)
@@ -148,7 +148,20 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
         for n in ast.walk(init):
             if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
                 out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
-    return list(dict.fromkeys(out))[:4]
+    words = _words(site.tree, text)
+    return [h for h in dict.fromkeys(out) if h not in words][:4]
+
+
+def _words(tree: ast.AST, text: Text) -> set[str]:
+    """What the code compares with a string (`mode == "train"`), and the values it binds such a name from
+    (`dropout_param["mode"]`): a setting that is a word, never a factor."""
+    out = {text.of(side) for n in ast.walk(tree) if isinstance(n, ast.Compare)
+           and any(isinstance(c, ast.Constant) and isinstance(c.value, str) for c in [n.left, *n.comparators])
+           for side in [n.left, *n.comparators]}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1:
+            out |= {text.of(v) for name, v in _pairs_of(n.targets[0], n.value) if name in out}
+    return out
 
 
 def _pairs_of(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
+from gradlab.fixes.biases import bias_sum_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
@@ -26,11 +27,13 @@ from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.divide import divide_edits
+from gradlab.fixes.effects import no_effect_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.inplace import inplace_edits
+from gradlab.fixes.inverses import inverse_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.keepinput import keep_input_edits
@@ -51,8 +54,10 @@ from gradlab.fixes.productrule import product_rule_edits
 from gradlab.fixes.reapplied import reapplied_edits
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduce_edits
+from gradlab.fixes.renamed import renamed_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
+from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
@@ -64,9 +69,11 @@ from gradlab.fixes.strides import stride_edits
 from gradlab.fixes.subscripts import subscript_edits
 from gradlab.fixes.sums import sum_edits
 from gradlab.fixes.swaps import swap_edits
+from gradlab.fixes.terms import term_factor_edits
 from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unravel import unravel_edits
 from gradlab.fixes.unread import unread_edits
+from gradlab.fixes.unused import unused_term_edits
 from gradlab.fixes.updates import update_edits
 from gradlab.fixes.upstream import upstream_edits
 from gradlab.fixes.views import view_edits
@@ -92,7 +99,9 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      unread_edits, derivative_edits, branch_edits, keep_output_edits,
                                      join_edits, sibling_axis_edits, permute_edits, literal_edits,
                                      index_order_edits, slot_edits, product_rule_edits, skip_edits,
-                                     coupling_edits, keep_gradient_edits, reapplied_edits)
+                                     coupling_edits, keep_gradient_edits, reapplied_edits,
+                                     term_factor_edits, inverse_edits, forward_factor_edits,
+                                     no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

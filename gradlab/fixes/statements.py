@@ -21,7 +21,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, Text, needed_at, precedence, written_value
 
-__all__ = ["block_edits", "measured_constant", "statement_edits", "value_edits"]
+__all__ = ["block_edits", "measured_constant", "statement_edits", "value_edits", "where_sides"]
 
 #: how far up a statement may move (above the update it must precede)
 MAX_MOVE = 3
@@ -137,20 +137,36 @@ def _free_name(name: str, body: list[ast.stmt]) -> str:
     return name
 
 
-def value_edits(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]:
-    """Edits of the value `stmt` assigns or returns (each item of a returned tuple), and of the terms of
-    a sum in it, as the evidence suggests."""
+def value_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef | None = None) -> Iterator[tuple[Edit, ...]]:
+    """Edits of the value `stmt` assigns or returns (each item of a returned tuple), of the terms of a sum in it
+    and of the two sides of an `np.where` in it, as the evidence suggests. A name both arms of an `if` of `func`
+    assign (`dx = dout * mask` in training, `dx = dout` at test time) is not wrapped where the paths join: a factor
+    one path lacks belongs on that path, and the check may run only one of them."""
     value = written_value(stmt)
     if value is None:
         return
     values = list(value.elts) if isinstance(value, ast.Tuple) else [value]
     for value in values:
+        if func is not None and isinstance(value, ast.Name) and _joined(value.id, func):
+            continue
         for e in _wrappers(value, ctx, needed_at(value, value if value is not value else None)):
             yield (e,)
         if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
             for term in (value.left, value.right):
                 for e in _factors(term, ctx, need=needed_at(term, value)):
                     yield (e,)
+        for e in where_sides(value, ctx):
+            yield (e,)
+
+
+def where_sides(value: ast.expr, ctx: Context) -> Iterator[Edit]:
+    """The factor edits of each side of an `np.where` in `value` that is no number (`(out + alpha) / alpha` where
+    `out + alpha` is written: one side's derivative short of a factor, the other side right)."""
+    for call in (n for n in ast.walk(value) if isinstance(n, ast.Call) and len(n.args) == 3 and
+                 ctx.text.of(n.func).split(".")[-1] == "where"):
+        for side in call.args[1:]:
+            if not isinstance(side, ast.Constant):
+                yield from _factors(side, ctx, need=needed_at(side, call))
 
 
 def _wrappers(value: ast.expr, ctx: Context, need: int) -> Iterator[Edit]:
@@ -198,6 +214,14 @@ def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
                           ("{} / (1 - {})", "divide by 1 - {}"), ("{} * (1 - {})", "multiply by 1 - {}")):
             yield t.replace(value, form.format(_at_least(t, value, 11), h), 11, why.format(h), family="factor",
                             need=need)
+
+
+def _joined(name: str, func: ast.FunctionDef) -> bool:
+    """Whether both arms of an `if` of `func` assign `name`."""
+    def assigns(body: list[ast.stmt]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+                   for st in body for n in ast.walk(st))
+    return any(isinstance(n, ast.If) and n.orelse and assigns(n.body) and assigns(n.orelse) for n in ast.walk(func))
 
 
 def measured_constant(factor: float | None) -> str | None:

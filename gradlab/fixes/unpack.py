@@ -5,7 +5,8 @@ same names in another order: each read as its neighbour).
 Offered for an assignment in a backward whose targets are a tuple of names and whose value is the cache argument
 (or an item of it, a name bound to it), where a forward of the layer builds a tuple of names as its cache (`cache =
 (...)`, or the last item it returns): the targets written as forward's names, in forward's order; one candidate for
-each such tuple of forward, at most two.
+each such tuple of forward, at most two; with, where a name forward packed is left out of the unpacking and
+computed again on a line of its own below it, that line removed.
 Non-goal: caches holding expressions (`(x, w.T)`), dicts (`gradlab.fixes.keys`).
 """
 
@@ -34,8 +35,18 @@ def unpack_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
     for packed in _packed(t.text, func.lineno)[:2]:
         if list(packed) != written:
             new = ", ".join(packed)
-            yield (Edit(t.start(target), t.end(target), new if t.of(target)[0] not in "([" else f"({new})",
-                        f"unpack the cache as forward packed it: {new}", "unpack"),)
+            unpacked = Edit(t.start(target), t.end(target), new if t.of(target)[0] not in "([" else f"({new})",
+                            f"unpack the cache as forward packed it: {new}", "unpack")
+            yield (unpacked,)
+            # a name the cache holds, left out of the unpacking and computed again below it (`h_next =
+            # np.tanh(h_prev)`): its one-line recomputation goes, the cached value is read
+            again = [st for st in func.body if isinstance(st, ast.Assign) and st.lineno > stmt.lineno and
+                     len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) and
+                     st.targets[0].id in set(packed) - set(written) and st.lineno == st.end_lineno]
+            if again:
+                yield (unpacked, Edit((again[0].lineno, 0), (again[0].lineno + 1, 0), "",
+                                      f"read {again[0].targets[0].id} from the cache, not computed again",  # type: ignore[attr-defined]
+                                      "unpack"))
 
 
 @functools.lru_cache(maxsize=8)
