@@ -27,6 +27,13 @@ def _verdicts(path: Path) -> tuple[dict[str, tuple[str, list[str]]], list[tuple[
     # Dense(units, activation) with set_param(W, b), Linear(n_out) with set_weights([W, b]): set aside as
     # parameter-free namesakes of the affine kind ('takes and keeps no array')
     ("handed_weights", {"Dense": "warn", "Linear": "warn"}, {"Dense": ["extra-batch-mean"], "Linear": ["transposed"]}),
+    # Keras' Conv2D(filters, kernel_size, input_shape, stride, pad): `filters` was read as W's array (set aside)
+    ("keras_conv", {"Conv2D": "warn"}, {"Conv2D": ["extra-batch-mean"]}),
+    # costs called as cost(x, t) with delta(dout=1) for the gradient, named Sigmoid_cross_entropy (on logits) and
+    # Sum_squared_error: no layer recognised
+    ("delta_losses", {"Sigmoid_cross_entropy": "pass", "Softmax_cross_entropy": "warn", "Sum_squared_error": "pass"},
+     {"Sigmoid_cross_entropy": ["sign-flip"], "Softmax_cross_entropy": ["missing-batch-mean"],
+      "Sum_squared_error": ["scaled"]}),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_convention_found_in_published_code_passes_its_right_layers_and_fails_its_buggy_twin(folder, right, buggy):
     assert {k: v for k, (v, _) in _verdicts(HERE / folder)[0].items()} == right

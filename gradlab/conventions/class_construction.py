@@ -60,7 +60,7 @@ SIZE_NAMES = {
             # a convolution's number of filters, in the "neural network from scratch" style's Conv2D(input_shape,
             # kernel_size, depth)
             "depth", "num_filters", "n_filters", "num_kernels", "n_kernels", "kernel_depth", "filter_count",
-            "n_filter", "num_filter", "out_depth", "output_depth", "channels_out"),
+            "n_filter", "num_filter", "out_depth", "output_depth", "channels_out", "filters", "nb_filter"),
     "features": ("num_features", "n_features", "features", "dim", "size", "d", "d_in", "feature_dim", "input_size",
                  "in_features", "n_in", "input_dim", "n_channels", "channels", "num_channels", "normalized_shape",
                  "d_model", "num_parameters"),
@@ -259,7 +259,10 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
                case: Case) -> tuple[list[Any], dict[str, Any], str | None]:
     positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
-    by_array = bool(positional) and positional[0].name.lower() in aliases or not _takes_sizes(positional, kind, case)
+    first, others = (positional[0].name.lower(), {p.name.lower() for p in positional[1:]}) if positional else ("", set())
+    # Keras' Conv2D(filters, kernel_size): `filters` names W's array elsewhere, here their number beside other sizes
+    counted = first in _ALL_SIZE_NAMES and bool(others & _ALL_SIZE_NAMES) and not others & set(aliases)
+    by_array = first in aliases and not counted or not _takes_sizes(positional, kind, case)
     if by_array and positional and positional[0].name.lower() not in aliases and \
             positional[0].name.lower() in (*_INPUT_SHAPE_NAMES, *_ALL_SIZE_NAMES):
         by_array = False  # `Conv2D(D_in, D_out, filter_shape)`: shapes, for a kind that reports no sizes

@@ -22,7 +22,8 @@ PROPAGATION_PAIRS = (PROPAGATION_METHODS, ("forward_propagate", "back_propagate"
                      ("forward_propagate", "backward_propagate"), ("forward_prop", "backward_prop"),
                      ("forward_prop", "back_prop"), ("fwd_prop", "back_prop"),
                      ("forward_propogation", "backward_propogation"), ("forwardPropagation", "backwardPropagation"),
-                     ("forward_propagation", "back_propagation"), ("__call__", "backward"), ("call", "backward"))
+                     ("forward_propagation", "back_propagation"), ("__call__", "backward"), ("call", "backward"),
+                     ("__call__", "delta"))
 
 
 def propagation_pair(cls: Any) -> tuple[str, str] | None:

@@ -62,7 +62,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 
 KIND = Kind(
-    "bce_with_logits", ("bcewithlogits", "binarycrossentropywithlogits", "sigmoidbinarycrossentropy", "sigmoidbce"),
+    "bce_with_logits", ("bcewithlogits", "binarycrossentropywithlogits", "sigmoidbinarycrossentropy", "sigmoidbce",
+                        "sigmoidcrossentropy", "sigmoidcrossentropywithlogits"),
     build, draw_shape, batch_spec, loss_functions=("bce_with_logits", "binary_cross_entropy_with_logits"),
     is_loss=True, scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=logits_for_probabilities,
     backward_takes_output=True,
