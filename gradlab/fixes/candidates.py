@@ -33,7 +33,8 @@ from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
 from gradlab.fixes.together import complement_together, uncentred_together
 from gradlab.fixes.verify import FORWARD_BUGS
 
-__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines"]
+__all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines",
+           "shared_lines"]
 
 #: the families of edit each bug code points at, most likely first. A sign written wrong is fixed where it is
 #: written (a `-=`, a minus, a difference's order: "sign") before a new minus is put on an operand ("negate", a
@@ -110,6 +111,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
     named = named_replacements(report)
     source = Text(site.text)
+    shared = shared_lines(site.tree)
     contexts = []
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
@@ -125,6 +127,9 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
                 if family not in ADDED_LINES else 0
             lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
+            # a method of a base class the file's other layers inherit too (the learners' `Activation.backward` under
+            # Tanh and Sigmoid): an edit there changes them all, so the layer's own code is searched first
+            lead += 2 * (cand[0].start[0] in shared)
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
     # the edits a layer's functions need together: a statistic's axis, a setting's complement
@@ -290,6 +295,18 @@ def building_lines(site: Site, report: LayerReport) -> set[int]:
 
 
 _ZERO = re.compile(r"(?<![\w.])0(?![\w.])")
+
+
+def shared_lines(tree: ast.Module) -> set[int]:
+    """The lines of the classes of the file that two or more of its classes inherit (by name)."""
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    heirs: dict[str, int] = {}
+    for c in classes:
+        for base in c.bases:
+            if isinstance(base, ast.Name):
+                heirs[base.id] = heirs.get(base.id, 0) + 1
+    return {line for c in classes if heirs.get(c.name, 0) >= 2
+            for line in range(c.lineno, (c.end_lineno or c.lineno) + 1)}
 
 
 def _off_batch_axis(source: Text, cand: tuple[Edit, ...]) -> bool:

@@ -23,6 +23,8 @@ __all__ = ["BATCH_NAMES", "context", "crashes_in", "measured_factor"]
 MAX_REFS = 24
 #: names a batch size goes by in course code
 BATCH_NAMES = ("N", "n", "m", "batch_size", "num_train", "num_examples", "n_samples", "batch")
+#: the name of a helper that computes a derivative, not the function
+_DERIVATIVE = re.compile(r"prime|deriv|grad|backward|^d[_a-z]", re.I)
 #: one-argument calls of a forward that are not the function it computes
 _NOT_FUNCTIONS = {"sum", "mean", "max", "min", "zeros_like", "zeros", "ones", "ones_like", "copy", "reshape", "array",
                   "asarray", "len", "range", "float", "int", "abs", "shape", "empty", "empty_like", "print"}
@@ -183,10 +185,11 @@ def _init_of(site: Site, scope: Scope) -> ast.FunctionDef | None:
 
 
 def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
+    """The one-argument functions the forward applies, then those a helper that is no derivative applies (the
+    learners' `tanh(x)` defined in a constructor and handed to the base class with its `tanh_prime`)."""
     out: list[str] = []
-    for s in site.scopes:
-        if s.role != "forward":
-            continue
+    helpers = [s for s in site.scopes if s.role == "helper" and not _DERIVATIVE.search(s.node.name)]
+    for s in [*(s for s in site.scopes if s.role == "forward"), *helpers]:
         for n in ast.walk(s.node):
             if isinstance(n, ast.Call) and len(n.args) == 1 and not n.keywords:
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")

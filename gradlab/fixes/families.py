@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from gradlab.fixes.accumulated import accumulated_edits
 from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
+from gradlab.fixes.arguments import argument_edits
 from gradlab.fixes.biases import bias_sum_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.branches import branch_edits
@@ -47,6 +48,7 @@ from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
+from gradlab.fixes.passes import passed_through_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.permutes import permute_edits
 from gradlab.fixes.powers import power_edits
@@ -101,7 +103,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      index_order_edits, slot_edits, product_rule_edits, skip_edits,
                                      coupling_edits, keep_gradient_edits, reapplied_edits,
                                      term_factor_edits, inverse_edits, forward_factor_edits,
-                                     no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits)
+                                     no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
+                                     passed_through_edits, argument_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -45,7 +45,8 @@ def stride_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
             for node in (n for n in ast.walk(group) if isinstance(n, ast.Name) and n.id in loops):
                 parent = parents.get(id(node))
                 # a start that is the loop variable alone, in a tuple of starts (`hs, ws = i, j`), begins a window too
-                if not _starts(node, parent, parents) and not (parent is group and isinstance(group, ast.Tuple)):
+                if not _starts(node, parent, parents) and not (parent is group and isinstance(group, ast.Tuple) and
+                                                                group is getattr(stmt, "value", None)):
                     continue
                 if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult) and parent.left is node:
                     if t.of(parent.right) == stride:
@@ -103,11 +104,13 @@ def _groups(stmt: ast.stmt) -> Iterator[ast.AST]:
 
 def _starts(node: ast.Name, parent: ast.AST | None, parents: dict[int, ast.AST]) -> bool:
     """Whether the loop variable `node` begins a window's bound: a slice's bound itself (`i:`), the left of a sum
-    that is one (`i + k`), or the left of a product (`i * HH`) — not a single position (`dout[:, :, i]`)."""
+    that is one or a position of an index (`i + k`), or the left of a product (`i * HH`) — not a single position
+    (`dout[:, :, i]`)."""
     if isinstance(parent, ast.Slice):
         return True
     if isinstance(parent, ast.BinOp) and parent.left is node:
         if isinstance(parent.op, ast.Mult):
             return True
-        return isinstance(parent.op, ast.Add) and isinstance(parents.get(id(parent)), ast.Slice)
+        # `i + k` as a slice's bound, or as a position of an index (`dx[n, c, i + k, j + l]`: k within the window)
+        return isinstance(parent.op, ast.Add) and isinstance(parents.get(id(parent)), (ast.Slice, ast.Tuple))
     return False
