@@ -11,7 +11,7 @@ import pytest
 
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import entry_for
-from gradlab.core.results import PASS
+from gradlab.core.results import FAIL, PASS
 
 
 def check(layer, backward=None, **kw):
@@ -308,7 +308,8 @@ def _softmax_loss(axis: int):
 def test_a_softmax_loss_normalised_over_the_batch_axis_couples_samples_and_its_twin_passes():
     wrong = check(_softmax_loss(axis=0))
     assert wrong.bug_codes == ["couples-samples"], (wrong.bug_codes, sentences(wrong))
-    assert check(_softmax_loss(axis=1)).verdict == PASS
+    right = check(_softmax_loss(axis=1))  # warned only where a probability underflows: its -log(p) is unguarded
+    assert right.verdict != FAIL and right.bug_codes == [], right.bug_codes
 
 
 # --- 5: an axis order not restored: the right values in transposed positions ------------------------------------

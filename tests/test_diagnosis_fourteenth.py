@@ -183,7 +183,8 @@ def test_a_softmax_loss_subtracting_its_label_term_with_dx_colon_y_is_misrouted_
     wrong = check(_softmax_loss(every_row=True), kind="softmax_with_loss")
     assert first_code(wrong) == "misrouted", (wrong.bug_codes, sentences(wrong))
     assert "np.arange(N)" in sentences(wrong)
-    assert check(_softmax_loss(every_row=False), kind="softmax_with_loss").verdict == PASS
+    right = check(_softmax_loss(every_row=False), kind="softmax_with_loss")  # warned where a probability underflows
+    assert right.verdict != FAIL and right.bug_codes == [], right.bug_codes
 
 
 def test_a_softmax_class_indexing_every_row_with_every_label_is_misrouted_and_its_twin_passes():
