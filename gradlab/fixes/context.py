@@ -186,7 +186,8 @@ def _init_of(site: Site, scope: Scope) -> ast.FunctionDef | None:
 
 def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
     """The one-argument functions the forward applies, then those a helper that is no derivative applies (the
-    learners' `tanh(x)` defined in a constructor and handed to the base class with its `tanh_prime`)."""
+    learners' `tanh(x)` defined in a constructor and handed to the base class with its `tanh_prime`), and such a
+    helper of one argument itself where the module defines it (`sigmoid`)."""
     out: list[str] = []
     helpers = [s for s in site.scopes if s.role == "helper" and not _DERIVATIVE.search(s.node.name)]
     for s in [*(s for s in site.scopes if s.role == "forward"), *helpers]:
@@ -197,6 +198,8 @@ def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
                                                                           else None, ast.Store):
                     if isinstance(n.func, ast.Name) or text.of(n.func).startswith(numpy + "."):
                         out.append(text.of(n.func))
+        if s.role == "helper" and s.node in site.tree.body and len(s.node.args.args) == 1:  # `def sigmoid(z)` itself
+            out.append(s.node.name)
     return list(dict.fromkeys(out))[:3]
 
 

@@ -143,7 +143,7 @@ def _class_site(cls: type) -> Site | None:
     # no method of its own but `__init__` is still a site: the one its inherited methods' file is searched from
     scopes = _method_scopes(cls, classes)
     top = _top_level(tree)
-    helpers = _helpers([s.node for s in scopes], top)
+    helpers = _class_helpers(classes, scopes, top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
     defs = _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)])
     namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
@@ -302,7 +302,7 @@ def _base_site(site: Site) -> Site | None:
     # no method of its own but `__init__` is still a site: the one its inherited methods' file is searched from
     scopes = _method_scopes(cls, classes)
     top = _top_level(tree)
-    helpers = _helpers([s.node for s in scopes], top)
+    helpers = _class_helpers(classes, scopes, top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
     namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
     return Site(path, text, tree, _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)]),
@@ -336,6 +336,19 @@ def _helpers(nodes: list[ast.FunctionDef], top: dict[str, ast.stmt]) -> list[str
         out += new
         frontier = [top[c] for c in new]  # type: ignore[misc]
     return out
+
+
+def _class_helpers(classes: list[tuple[type, ast.ClassDef]], scopes: list[Scope],
+                   top: dict[str, ast.stmt]) -> list[str]:
+    """The module functions the methods call, and those a constructor hands on by name (the learners'
+    `super().__init__(tanh, tanh_prime)`: backward calls them through an attribute, so they are the layer's code too)
+    with those they call."""
+    handed = [a.id for _, cnode in classes for init in cnode.body if isinstance(init, ast.FunctionDef) and
+              init.name == "__init__" for n in ast.walk(init) if isinstance(n, ast.Call)
+              for a in n.args if isinstance(a, ast.Name) and isinstance(top.get(a.id), ast.FunctionDef)]
+    handed = list(dict.fromkeys(handed))
+    nodes = [s.node for s in scopes] + [top[h] for h in handed]
+    return list(dict.fromkeys([*handed, *_helpers(nodes, top)]))  # type: ignore[arg-type]
 
 
 def _in_file_order(top: dict[str, ast.stmt], names: list[str]) -> tuple[str, ...]:
