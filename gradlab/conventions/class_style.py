@@ -195,6 +195,7 @@ class ClassLayer(Layer):
                     # forward leaves the losses unreduced and calling the object reduces them (a library's
                     # `loss(x, y)` = forward(x, y).mean(), torch's reduction): the loss is what the call returns
                     out = call(f"{name}(...)", self.obj, *ordered)
+                out = self._summed_if_unreduced(out)
                 if self.kind.backward_takes_output and required_count(self.obj.backward) == 2:
                     # backward(dvalues, y_true) is fed the probabilities forward stored, as the book's loop feeds it
                     stored = left_in_attribute(self.obj, before)
@@ -289,11 +290,29 @@ class ClassLayer(Layer):
             dx = as_array(dx, f"{name}.backward") if dx is not None else None
         return dx
 
+    def _summed_if_unreduced(self, out: Any) -> Any:
+        """A loss whose forward returns one loss per sample or per element, with nothing of its own reducing them
+        (khoanguyen-blip/nn-depth-study's BCE, whose training loop takes their mean): its backward, called with
+        no upstream gradient, is the gradient of their sum (an upstream gradient of ones), and is checked so."""
+        x = self.loss_inputs[0] if self.loss_inputs is not None else None
+        self.unreduced: tuple[int, ...] | None = None
+        if not isinstance(out, np.ndarray) or out.ndim == 0 or x is None or x.ndim == 0 or \
+                out.shape[:1] != x.shape[:1] or out.size > x.size:
+            return out
+        # one sample's one loss, (1, 1), says nothing of a reduction: summed, without a word
+        self.unreduced = out.shape if out.size > 1 else None
+        return np.sum(out)
+
     def _gradients(self, updates: dict[str, np.ndarray] | None = None,
                    dout: np.ndarray | None = None) -> dict[str, np.ndarray | None]:
         name = type(self.obj).__name__
         grads: dict[str, np.ndarray | None] = {}
         self.shape_notes = []
+        if getattr(self, "unreduced", None):
+            self.shape_notes.append(ShapeNote(
+                "wrong-shape", "warn", f"{name}.forward returns its losses unreduced, not one number: checked as the "
+                "gradient of their sum, which backward() with no upstream gradient means; a training loop that "
+                "takes their mean needs that gradient divided by N", "dx"))
         for canonical, slot in self.slots.items():
             value = slot.gradient()
             recorder = getattr(self, "recorder", None)
