@@ -7,7 +7,8 @@ The layers are written for these tests, two styles a family (classes keeping the
 volume's `params`/`grads` lists, CS231n's `(dout, cache)` functions with loops), not copied from the zoo or a course:
 an update written as an expression that is thrown away; a gradient kept under another attribute than the one read; a
 sum built over the steps and never stored in its slot; a bias's gradient left as zeros; a cache unpacked short and
-its last value computed again; a term computed on a line of its own and never added.
+its last value computed again; a term computed on a line of its own and never added; a gradient started from ones
+where what is never written into has none.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gradlab.fixes.biases import bias_sum_edits
 from gradlab.fixes.effects import no_effect_edits
 from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.renamed import renamed_edits
+from gradlab.fixes.starts import zeros_start_edits
 from gradlab.fixes.unpack import unpack_edits
 from gradlab.fixes.unused import unused_term_edits
 
@@ -247,6 +249,48 @@ def batchnorm_backward(dout, cache):
     return dx, dgamma, dbeta
 """, "dx = inv_std * (g - g_mean)", "dx = inv_std * (g - g_mean - xhat * gx_mean)",
         "g = dout * gamma", "g = dout"),
+    # a class downsampling by k whose gradient starts from ones: the positions forward dropped keep a gradient
+    "zeros-start-class": Layer("Downsample2d", zeros_start_edits, """\
+class Downsample2d:
+    def __init__(self, downsampling_factor):
+        self.k = downsampling_factor
+
+    def forward(self, A):
+        self.shape = A.shape
+        return A[:, :, ::self.k, ::self.k]
+
+    def backward(self, dLdZ):
+        dLdA = np.ones_like(np.empty(self.shape))
+        dLdA[:, :, ::self.k, ::self.k] = dLdZ
+        return dLdA
+""", "dLdA = np.ones_like(np.empty(self.shape))", "dLdA = np.zeros_like(np.empty(self.shape))",
+        "dLdA[:, :, ::self.k, ::self.k] = dLdZ", "dLdA[:, :, ::self.k, ::self.k] = 2 * dLdZ"),
+    # a loop-written max pool function whose dx starts from ones and adds each window's gradient at its argmax
+    "zeros-start-function": Layer("max_pool", zeros_start_edits, """\
+def max_pool_forward_naive(x, pool_param):
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, 1 + (H - ph) // s, 1 + (W - pw) // s))
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+    return out, (x, pool_param)
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    dx = np.ones(x.shape)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    r, q = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * s + r, j * s + q] += dout[n, c, i, j]
+    return dx
+""", "dx = np.ones(x.shape)", "dx = np.zeros(x.shape)",
+        "+= dout[n, c, i, j]", "+= 2 * dout[n, c, i, j]"),
 }
 #: lines the right text changes where it is more than one (a cache unpacked in full, the recomputation removed)
 LINES = {"unpack-recomputed-class": 2, "unpack-recomputed-function": 2}

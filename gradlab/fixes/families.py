@@ -65,6 +65,7 @@ from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.stable import stable_edits
+from gradlab.fixes.starts import zeros_start_edits
 from gradlab.fixes.statistics import sibling_axis_edits
 from gradlab.fixes.stores import store_edits
 from gradlab.fixes.strides import stride_edits
@@ -104,7 +105,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      coupling_edits, keep_gradient_edits, reapplied_edits,
                                      term_factor_edits, inverse_edits, forward_factor_edits,
                                      no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
-                                     passed_through_edits, argument_edits)
+                                     passed_through_edits, argument_edits, zeros_start_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
