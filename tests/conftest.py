@@ -5,12 +5,28 @@
 Tests that call `gradlab.cases.runner.check_entry` take their case count from the `layer_examples`
 fixture, so the
 profile controls them too.
+
+The zoo's reports are computed once per run (`zoo_reports`): test_zoo, test_codes_explained and
+test_reports_policy each read every registry entry's report, and checking the zoo is the suite's largest cost;
+each entry is checked by the first xdist worker that asks for it and read back by the others.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, settings
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.registry import Entry
+from gradlab.core.results import LayerReport
+from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
 settings.register_profile("default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
@@ -21,3 +37,73 @@ settings.load_profile("default")
 def layer_examples() -> int:
     """Cases per layer for registry walks under the active hypothesis profile."""
     return settings().max_examples
+
+
+@pytest.fixture
+def zoo_examples() -> int:
+    """Cases per zoo entry: as many as `gradlab report` checks the registry with (so the zoo's tests and the
+    tracked report read the same reports), or the profile's when it asks for more (deep: 500)."""
+    return max(settings().max_examples, DEFAULT_EXAMPLES)
+
+
+class ZooReports:
+    """`check_entry(entry, examples=..., seed=...)` of registry entries, kept as files in a folder this run's
+    xdist workers share: each report is computed once per run, whichever test asks first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def of(self, entry: Entry, *, examples: int, seed: int = 0) -> LayerReport:
+        report = self._of(entry, examples, seed, wait=True)
+        assert report is not None
+        return report
+
+    def of_all(self, entries: list[Entry], *, examples: int, seed: int = 0) -> list[LayerReport]:
+        """Every entry's report, in order; entries another worker is checking are taken up after the others."""
+        found = {i: self._of(e, examples, seed, wait=False) for i, e in enumerate(entries)}
+        return [found[i] or self.of(e, examples=examples, seed=seed) for i, e in enumerate(entries)]
+
+    def _of(self, entry: Entry, examples: int, seed: int, *, wait: bool) -> LayerReport | None:
+        digest = hashlib.sha256(f"{entry.module}:{entry.name}:{examples}:{seed}".encode()).hexdigest()[:32]
+        path = self.folder / f"{digest}.pickle"
+        with _locked(self.folder / f"{digest}.lock", wait=wait) as held:
+            if path.exists():
+                report: LayerReport = pickle.loads(path.read_bytes())
+                return report
+            if not held:
+                return None
+            report = check_entry(entry, examples=examples, seed=seed)
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(report))
+            partial.replace(path)
+            return report
+
+
+@contextmanager
+def _locked(lock: Path, *, wait: bool) -> Iterator[bool]:
+    """The lock file held for the block, True; False if another worker holds it and `wait` is False (a report
+    it is computing: take it up later)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): both workers may compute a report, and the same one
+        yield True
+        return
+    with open(lock, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def zoo_reports(tmp_path_factory: pytest.TempPathFactory) -> ZooReports:
+    """The zoo's reports of this run; under xdist the workers' base folders share a parent of this run's own."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return ZooReports(shared / "zoo-reports")

@@ -20,8 +20,8 @@ def _explained(report) -> list[str]:
 
 
 @pytest.mark.parametrize("entry", BUGGY, ids=lambda e: e.name)
-def test_the_header_codes_are_the_codes_the_body_explains(entry):
-    report = check_entry(entry, examples=25, seed=0)
+def test_the_header_codes_are_the_codes_the_body_explains(entry, zoo_reports, zoo_examples):
+    report = zoo_reports.of(entry, examples=zoo_examples, seed=0)  # the zoo's reports, shared with test_zoo
     text = explain(report)
     assert set(report.bug_codes) == set(_explained(report)), text
     for code in report.bug_codes:

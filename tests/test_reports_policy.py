@@ -2,8 +2,9 @@
 reproducible and timing-free (the registry report and its figures, from a fixed seed), everything else
 written there is ignored, and no command dirties a clean clone.
 
-The registry is checked once per module (about 8 s); the clean-clone test runs `gradlab report` once more,
-in a clone of HEAD (about 10 s). Both write the caught variants' fixes, read back by key from the tracked
+The registry's reports are the run's zoo reports (conftest's `zoo_reports`, which test_zoo and
+test_codes_explained read too: the zoo is checked once per run); the clean-clone test runs `gradlab report` once
+more, in a clone of HEAD. Both write the caught variants' fixes, read back by key from the tracked
 registry.json they write over (`gradlab.fixes.registry.written_fixes`), else from the user's fix cache; only
 a variant, check or search changed since the report was last regenerated is searched again (minutes for
 the whole zoo, and the byte-for-byte test then says to regenerate the report).
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from gradlab.cases.check_many import check_registry
 from gradlab.cli.main import build_parser
+from gradlab.conventions.registry import load_reference
 from gradlab.reporting import plots
 from gradlab.reporting.report import registry_figures, write_registry_report
 from gradlab.reporting.training_report import write_training_report
@@ -56,10 +57,12 @@ def _referenced_figures(folder: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def registry():
-    """The registry checked now with `gradlab report`'s own defaults (seed, examples)."""
+def registry(zoo_reports):
+    """The registry checked now with `gradlab report`'s own defaults (seed, examples): what
+    `check_registry(examples=..., seed=...).reports` returns, each entry's report read from the run's shared zoo
+    reports (conftest: test_zoo checks the zoo with the same cases) or checked here."""
     args = build_parser().parse_args(["report"])
-    return check_registry(examples=args.examples, seed=args.seed).reports
+    return zoo_reports.of_all(list(load_reference().values()), examples=args.examples, seed=args.seed)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
 """The harness proves itself on the zoo: every buggy variant is caught with its code, every correct
-layer passes. Case counts follow the hypothesis profile (`--hypothesis-profile=deep` for 500)."""
+layer passes. Each entry is checked on as many cases as `gradlab report` uses, or the hypothesis profile's when it
+asks for more (`--hypothesis-profile=deep` for 500); the reports are shared with the other tests that read the zoo
+(conftest's `zoo_reports`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import pytest
 from gradlab.core.bugs import BUG_CODES
 from gradlab.conventions.registry import load_reference
 from gradlab.core.results import FAIL, PASS, WARN
-from gradlab.cases.runner import check_entry
 
 REGISTRY = load_reference()
 BUGGY = [e for e in REGISTRY.values() if e.is_buggy]
@@ -25,15 +26,15 @@ def _explain(report) -> str:
 
 
 @pytest.mark.parametrize("entry", BUGGY, ids=lambda e: e.name)
-def test_buggy_variant_is_diagnosed_with_its_intended_code_first(entry, layer_examples):
-    report = check_entry(entry, examples=layer_examples, seed=0)
+def test_buggy_variant_is_diagnosed_with_its_intended_code_first(entry, zoo_reports, zoo_examples):
+    report = zoo_reports.of(entry, examples=zoo_examples, seed=0)
     assert report.verdict == FAIL, _explain(report)
     assert report.bug_codes[:1] == [entry.bug], _explain(report)
 
 
 @pytest.mark.parametrize("entry", CORRECT, ids=lambda e: e.name)
-def test_correct_layer_passes(entry, layer_examples):
-    report = check_entry(entry, examples=layer_examples, seed=0)
+def test_correct_layer_passes(entry, zoo_reports, zoo_examples):
+    report = zoo_reports.of(entry, examples=zoo_examples, seed=0)
     assert report.verdict in (PASS, WARN), _explain(report)
 
 
