@@ -1,6 +1,6 @@
 """Test-suite settings: hypothesis profiles and shared fixtures.
 
-`pytest` uses the "default" profile (fast enough to run often on 2 cores);
+`pytest` uses the "default" profile (20 cases: fast enough to run often on 2 cores);
 `pytest --hypothesis-profile=deep` runs the thorough one (500 cases per layer).
 Tests that call `gradlab.cases.runner.check_entry` take their case count from the `layer_examples`
 fixture, so the
@@ -28,7 +28,7 @@ from gradlab.conventions.registry import Entry
 from gradlab.core.results import LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 
-settings.register_profile("default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("default", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile("default")
 
