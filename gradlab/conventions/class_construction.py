@@ -259,7 +259,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
                case: Case) -> tuple[list[Any], dict[str, Any], str | None]:
     positional = [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     aliases = {a.lower(): c for c in kind.params for a in PARAM_ALIASES.get(c, (c,))}
-    first, others = (positional[0].name.lower(), {p.name.lower() for p in positional[1:]}) if positional else ("", set())
+    first = positional[0].name.lower() if positional else ""
+    others = {p.name.lower() for p in positional[1:]}
     # Keras' Conv2D(filters, kernel_size): `filters` names W's array elsewhere, here their number beside other sizes
     counted = first in _ALL_SIZE_NAMES and bool(others & _ALL_SIZE_NAMES) and not others & set(aliases)
     by_array = first in aliases and not counted or not _takes_sizes(positional, kind, case)

@@ -27,7 +27,8 @@ def forward_candidates(case: Case) -> list[np.ndarray]:
 
 KIND = Kind(
     "mse_loss", ("mseloss", "meansquarederror", "meansquaredloss", "mse", "squareloss", "squaredloss",
-                 "l2loss", "sumsquarederror", "sumofsquarederror", "sumsquaredloss", "sse"), build, draw_elementwise_shape,
+                 "l2loss", "sumsquarederror", "sumofsquarederror", "sumsquaredloss", "sse"),
+    build, draw_elementwise_shape,
     elementwise_batch_spec, loss_functions=("mse_loss",), is_loss=True, scales=LOSS_SCALES,
     forward_candidates=forward_candidates,
 )
