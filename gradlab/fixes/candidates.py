@@ -110,8 +110,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     batch_axis = "couples-samples" in report.bug_codes
     # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
     named = named_replacements(report)
-    source = Text(site.text)
-    shared = shared_lines(site.tree)
+    source, shared = Text(site.text), shared_lines(site.tree)
     contexts = []
     for order, scope in enumerate(site.scopes):
         ctx = context(site, scope, report)
@@ -127,9 +126,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
                 if family not in ADDED_LINES else 0
             lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
-            # a method of a base class the file's other layers inherit too (the learners' `Activation.backward` under
-            # Tanh and Sigmoid): an edit there changes them all, so the layer's own code is searched first
-            lead += 2 * (cand[0].start[0] in shared)
+            lead += 2 * (cand[0].start[0] in shared)  # a base the file's other layers share: the layer's own first
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),
                           cand))
     # the edits a layer's functions need together: a statistic's axis, a setting's complement
@@ -298,7 +295,8 @@ _ZERO = re.compile(r"(?<![\w.])0(?![\w.])")
 
 
 def shared_lines(tree: ast.Module) -> set[int]:
-    """The lines of the classes of the file that two or more of its classes inherit (by name)."""
+    """The lines of the classes of the file that two or more of its classes inherit (by name): an edit of the learners'
+    `Activation.backward` under Tanh and Sigmoid changes them all, so the layer's own code is searched first."""
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     heirs: dict[str, int] = {}
     for c in classes:

@@ -1,6 +1,6 @@
 """Candidate family "unread", for a sandwich layer's gradient copied past one of its layers where its cache names
-that layer only by its role (`dZ = dA` where `relu_backward(dA, activation_cache)` belongs, in the branch of
-`activation == "relu"`; `da = dout` where the module's backward is a private `_relu_backward`).
+that layer only by its role (`dZ = dA` where `relu_backward(dA, activation_cache)` belongs, in the branch whose `if`
+tests the activation's name; `da = dout` where the module's backward is a private `_relu_backward`).
 
 `gradlab.fixes.unread` passes a copied gradient through `<layer>_backward(g, <layer>_cache)` when the names say which
 layer the cache was kept for; here they do not, and the cache may be read on another branch. Offered for a statement
