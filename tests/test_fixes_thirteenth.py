@@ -22,7 +22,7 @@ from fix_layers import (
     assert_the_right_text_is_the_verified_fix,
 )
 
-from gradlab.fixes import context, statements
+from gradlab.fixes import context, families, statements
 from gradlab.fixes.inverses import inverse_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.terms import term_factor_edits
@@ -209,9 +209,11 @@ def _without_where(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _without_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The settings read as before: a forward's `p = d["p"]` alone, never a pair `p, mode = d["p"], d["mode"]`."""
+    """The settings read as before: a forward's `p = d["p"]` alone, never a pair `p, mode = d["p"], d["mode"]`; and
+    without the forward-factor family, which writes the same keep ratio from the forward's division by it."""
     monkeypatch.setattr(context, "_pairs_of", lambda target, value: [(target.id, value)]
                         if isinstance(target, ast.Name) else [])
+    monkeypatch.setattr(families, "GENERATORS", tuple(g for g in families.GENERATORS if g is not forward_factor_edits))
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))

@@ -24,6 +24,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.literals import forward_functions
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, Text, precedence, written_value
+from gradlab.fixes.statements import joined
 
 __all__ = ["MAX_FACTORS", "forward_factor_edits"]
 
@@ -45,6 +46,8 @@ def forward_factor_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) ->
         return
     values = list(value.elts) if isinstance(value, ast.Tuple) and isinstance(stmt, ast.Return) else [value]
     for item in values:
+        if isinstance(item, ast.Name) and joined(item.id, func):  # a factor one path lacks belongs on that path
+            continue
         shown = t.of(item) if precedence(item) >= 11 else f"({t.of(item)})"
         offered = [(op, f) for op, f in factors if f not in t.of(item)][:MAX_FACTORS]
         for op, factor in offered:

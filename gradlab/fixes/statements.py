@@ -21,7 +21,7 @@ from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import ATOM, Text, needed_at, precedence, written_value
 
-__all__ = ["block_edits", "measured_constant", "statement_edits", "value_edits", "where_sides"]
+__all__ = ["block_edits", "joined", "measured_constant", "statement_edits", "value_edits", "where_sides"]
 
 #: how far up a statement may move (above the update it must precede)
 MAX_MOVE = 3
@@ -147,7 +147,7 @@ def value_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef | None = Non
         return
     values = list(value.elts) if isinstance(value, ast.Tuple) else [value]
     for value in values:
-        if func is not None and isinstance(value, ast.Name) and _joined(value.id, func):
+        if func is not None and isinstance(value, ast.Name) and joined(value.id, func):
             continue
         for e in _wrappers(value, ctx, needed_at(value, value if value is not value else None)):
             yield (e,)
@@ -216,7 +216,7 @@ def _factors(value: ast.expr, ctx: Context, *, need: int) -> Iterator[Edit]:
                             need=need)
 
 
-def _joined(name: str, func: ast.FunctionDef) -> bool:
+def joined(name: str, func: ast.FunctionDef) -> bool:
     """Whether both arms of an `if` of `func` assign `name`."""
     def assigns(body: list[ast.stmt]) -> bool:
         return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
