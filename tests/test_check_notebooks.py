@@ -148,14 +148,12 @@ def test_modules_a_notebook_imports_but_nobody_uploaded_stand_in_and_a_layer_tha
     assert "week4_helpers" in why
 
 
-def test_a_python_file_that_imports_a_missing_module_by_name_is_checked_without_it_and_names_it(tmp_path: Path,
-                                                                                                  capsys):
-    # was a file error (session 29); a graded layers.py importing a plotting helper the grader lacks scored 0
+def test_a_python_file_that_imports_a_missing_module_is_still_an_error(tmp_path: Path, capsys):
     layer = tmp_path / "layers.py"
     layer.write_text("import numpy as np\nfrom week4_helpers import relu\n\n\n" + AFFINE.format(bug=""),
                      encoding="utf-8")
-    assert main(["check", str(layer)]) == 0
-    assert "SKIP week4_helpers: imported by layers.py (line 2) but neither installed nor found next to the file" in capsys.readouterr().out
+    assert main(["check", str(layer)]) == 1
+    assert "imports 'week4_helpers'" in capsys.readouterr().out
 
 
 def test_a_folders_notebooks_are_read_unless_exported_beside_them_as_a_py_of_their_name(tmp_path: Path):

@@ -107,15 +107,6 @@ def test_a_missing_module_star_imported_is_named_with_its_line_and_where_gradlab
     assert "searched" in message and "\n" not in message
 
 
-def test_a_missing_module_imported_by_name_is_stood_in_for_and_recorded_with_its_importer_and_line(tmp_path):
-    path = _tree(tmp_path / "p", {"layers.py": "import numpy as np\nfrom common.nowhere import helper\n"}) / "layers.py"
-    module = load_module(path)
-    assert module.__gradlab_stand_ins__ == ("common",)
-    assert module.__gradlab_stand_in_importers__ == (("layers.py", "line 2"),)
-    with pytest.raises(ModuleNotFoundError, match="helper comes from common.nowhere"):
-        module.helper()
-
-
 def test_an_installed_package_probing_for_an_optional_module_is_told_it_is_absent(tmp_path):
     # scipy and numpy try optional imports in try/except: a stand-in there would change what they do
     path = _tree(tmp_path / "q", {"layers.py": "import numpy as np\nimport scipy.special\n"}) / "layers.py"

@@ -46,11 +46,9 @@ def test_a_network_whose_module_offers_no_cost_is_not_checked_with_what_to_do(tm
     assert "give 'cost' a default" in said
 
 
-def test_a_model_whose_helper_module_is_missing_is_set_aside_with_the_module_it_needs(capsys, tmp_path):
-    # a module imported by name and found nowhere is stood in for (session 30): the model that calls it cannot run
+def test_a_model_file_that_does_not_import_in_a_folder_is_a_file_error_with_its_reason(capsys, tmp_path):
     status, said, doc = checked(capsys, tmp_path, REAL / "broken_import")
-    assert status == 1 and "TinyNet: could not be run: missing_helpers is missing" in said
-    assert "no layer could be checked on this machine" in said
+    assert status == 1 and "imports 'missing_helpers' (line 4)" in said and "1 file error(s)" in said
     assert "not imported" not in said  # was: passed over as a file that defines no layer
 
 

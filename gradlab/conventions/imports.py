@@ -24,7 +24,6 @@ from types import ModuleType
 
 from gradlab.conventions.course_helpers import CourseHelpers
 from gradlab.conventions.import_errors import (
-    GRADLAB_PACKAGE,
     LoadError,
     Python2Source,
     missing_module,
@@ -248,7 +247,7 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
     LEFT_MODULES.install()
     LEFT_MODULES.serving = False
     saved_path, saved_modules = list(sys.path), set(sys.modules)
-    stand_ins, helpers = _stand_ins(code, path, roots), CourseHelpers()
+    stand_ins, helpers = _stand_ins(code, path), CourseHelpers()
     lent = (PAST_BUILTINS, QUIET_IPYTHON, helpers, stand_ins)
     sys.meta_path.extend(lent)
     sys.path[:0] = [str(r) for r in roots]
@@ -292,20 +291,11 @@ def load_module(path: Path, *, shown_as: str | None = None) -> ModuleType:
             sys.modules.setdefault(name, module)
 
 
-def _stand_ins(code: Path, path: Path, roots: list[Path]) -> StandIns:
-    """Stand-ins for what a notebook's cells import; for a script, for what it and its local modules import by
-    name (a missing module found nowhere: seaborn atop a `layers.py` graded where it is not installed), never for
-    a star import, which provides what the layers compute with."""
-    if code != path:
-        return StandIns(lambda filename: filename == str(code))
-
-    def owns(filename: str) -> bool:
-        here = Path(filename)
-        if not filename.endswith(".py") or "site-packages" in here.parts:
-            return False
-        here = here.resolve()
-        return any(here.is_relative_to(r) for r in roots) and not here.is_relative_to(GRADLAB_PACKAGE)
-    return StandIns(owns, star_imports=False)
+def _stand_ins(code: Path, path: Path) -> StandIns:
+    """Stand-ins for what a notebook's cells import. A script's missing import stays the file's error: its code
+    may catch the ImportError itself (CS231n's fast_layers.py falls back when its extension is not built), and a
+    stand-in would take that path away."""
+    return StandIns(lambda filename: code != path and filename == str(code))
 
 
 def _marked(module: ModuleType, stand_ins: StandIns, helpers: CourseHelpers, shown: dict[str, str]) -> ModuleType:
