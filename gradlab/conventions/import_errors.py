@@ -12,8 +12,7 @@ from pathlib import Path
 
 __all__ = ["LoadError", "Python2Source", "missing_module", "raised_through", "syntax_error", "user_line"]
 
-GRADLAB_PACKAGE = Path(__file__).resolve().parents[1]
-_GRADLAB = GRADLAB_PACKAGE
+_GRADLAB = Path(__file__).resolve().parents[1]
 
 
 class LoadError(Exception):

@@ -11,7 +11,6 @@ Non-goal: where the user's modules are found (`gradlab.conventions.imports`).
 
 from __future__ import annotations
 
-import ast
 import builtins
 import importlib.abc
 import importlib.machinery
@@ -123,23 +122,20 @@ QUIET_IPYTHON = QuietModules("IPython", "h5py")
 
 
 class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Modules the user's code imports that nothing provides here: a course's `public_tests`, `testCases` and
-    `dnn_utils` that the learner did not upload beside a notebook, tensorflow in a cell that imports everything,
-    seaborn or pandas at the top of a `layers.py` graded where they are not installed. Each is given as a
-    stand-in whose every name raises ModuleNotFoundError when it is used: a layer that calls one is then set
-    aside as unable to run here, never judged; the others are checked. Asked after every other finder, and only
+    """Modules a notebook imports that nothing provides here: a course's `public_tests`, `testCases` and
+    `dnn_utils` that the learner did not upload beside it, tensorflow in a cell that imports everything. Each is
+    given as a stand-in whose every name raises ModuleNotFoundError when it is used: a layer that calls one is then
+    set aside as unable to run here, never judged; the others are checked. Asked after every other finder, and only
     for imports written in the files `owns` accepts (an installed package that probes for an optional one, scipy
-    asking for cupy, must be told it is absent); `lent` lists the modules stood in for.
-    A script's star import (`from common.functions import *`) gets no stand-in: it provides the names its layers
-    compute with, so a missing one is the file's error (where to run gradlab from), not a layer's."""
+    asking for cupy, must be told it is absent); `lent` lists the modules stood in for, `importers` and `lines`
+    where each was first imported."""
 
-    def __init__(self, owns: Callable[[str], bool], *, star_imports: bool = True) -> None:
+    def __init__(self, owns: Callable[[str], bool]) -> None:
         self.lent: list[str] = []
         #: the file that first imported each module stood in for
         self.importers: dict[str, str] = {}
         self.lines: dict[str, int] = {}
         self.owns = owns
-        self.star_imports = star_imports
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         frame = sys._getframe(1)
@@ -149,8 +145,6 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         top = name.split(".")[0]
         if "." in name and top not in self.lent:  # `from .missing import x` inside the user's own package
-            return None
-        if not self.star_imports and _star_import_at(frame.f_code.co_filename, frame.f_lineno):
             return None
         if top not in self.lent:
             self.lent.append(top)
@@ -164,17 +158,6 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         module.__path__ = []
         module.__getattr__ = stand_in_names(module.__name__)  # type: ignore[method-assign]
-
-
-def _star_import_at(filename: str, line: int) -> bool:
-    """Whether the statement on `line` of the file is a star import (the frame's line is the statement's)."""
-    try:
-        with open(filename, encoding="utf-8", errors="replace") as f:
-            tree = ast.parse(f.read())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return any(isinstance(node, ast.ImportFrom) and node.lineno <= line <= (node.end_lineno or node.lineno)
-               and any(alias.name == "*" for alias in node.names) for node in ast.walk(tree))
 
 
 class _Missing(type):
