@@ -262,3 +262,31 @@ def test_a_courses_helper_module_beside_the_file_is_the_one_used(tmp_path: Path)
     verdicts = {e["name"]: e["verdict"] for e in report["layers"] if e["source"].endswith(".ipynb")}
     assert status == 1 and verdicts["linear_activation[relu]"] == "fail"
     assert verdicts["linear_activation[sigmoid]"] == "pass"
+
+
+def test_a_notebook_read_again_by_a_fresh_process_reuses_its_module_file_rather_than_leaving_another(
+        tmp_path: Path, monkeypatch):
+    import tempfile
+
+    from gradlab.conventions import notebooks
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np", AFFINE.format(bug=""))
+    first = notebooks.module_file(nb)
+    monkeypatch.setattr(notebooks, "_MODULE_FILES", {})  # as a new process starts
+    assert notebooks.module_file(nb) == first
+    assert len(list((tmp_path / "tmp").iterdir())) == 1 and first.read_text(encoding="utf-8").count("class Affine")
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used_for_the_code_gradlab_imports(tmp_path: Path, monkeypatch):
+    import os
+    import tempfile
+
+    from gradlab.conventions import notebooks
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    shared = tmp_path / "tmp" / f"gradlab-notebooks-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np", AFFINE.format(bug=""))
+    out = notebooks.module_file(nb)
+    assert shared not in out.parents and out.is_file()

@@ -12,10 +12,13 @@ from __future__ import annotations
 import ast
 import atexit
 import difflib
+import getpass
 import hashlib
 import json
+import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -160,24 +163,49 @@ def _definitions(text: str) -> str:
 _MODULE_FILES: dict[tuple[str, int, int], Path] = {}
 
 
+def _cache_folder() -> Path:
+    """The user's own folder for notebooks' module files. Shared temporary directories let anyone create a name
+    first: a folder another user owns, or others may write to, is not used (a private one made for this process
+    is, removed at exit), since a file there could be swapped for other code before gradlab imports it."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    top = Path(tempfile.gettempdir()) / f"gradlab-notebooks-{uid if uid is not None else getpass.getuser()}"
+    try:
+        top.mkdir(mode=0o700, exist_ok=True)
+        info = top.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_mode & 0o077 == 0 and (uid is None or info.st_uid == uid):
+            return top
+    except OSError:
+        pass
+    private = Path(tempfile.mkdtemp(prefix="gradlab-notebook-"))
+    atexit.register(shutil.rmtree, private, True)
+    return private
+
+
 def module_file(notebook: Path) -> Path:
     """A `.py` file holding the notebook's kept cells (`notebook_source`), written once per version of the
-    notebook to a temporary folder gradlab removes at exit: every reader of a layer's source (the diagnosis, the
-    fix search, `# gradlab: kind=` comments) reads a file, and the user's folder is never written to.
-    Raises NotebookError for a file that is no notebook, or one with no cell gradlab can keep."""
-    stat = notebook.stat()
-    key = (str(notebook), stat.st_mtime_ns, stat.st_size)
+    notebook to a folder of the system's temporary directory named by its content: every reader of a layer's
+    source (the diagnosis, the fix search, `# gradlab: kind=` comments) reads a file, and the user's folder is
+    never written to. Raises NotebookError for a file that is no notebook, or one with no cell gradlab can keep."""
+    info = notebook.stat()
+    key = (str(notebook), info.st_mtime_ns, info.st_size)
     if key in _MODULE_FILES and _MODULE_FILES[key].is_file():
         return _MODULE_FILES[key]
     source = definitions_of(notebook.read_bytes())
     if not any(line.strip() and not _MARK.match(line) for line in source.splitlines()):
         raise NotebookError("no code cell that only imports, defines functions or classes, or assigns constants; "
                             "gradlab keeps only such cells (a cell that also runs code is skipped)")
-    folder = Path(tempfile.mkdtemp(prefix="gradlab-notebook-"))
-    atexit.register(shutil.rmtree, folder, True)
+    # named by the kept source's hash, so a process killed before its exit handlers run (a timeout, a crashed
+    # worker) leaves one file per version of a notebook, reused next time, not one more folder per run
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:20]
+    folder = _cache_folder() / digest
+    folder.mkdir(exist_ok=True)
     stem = "".join(c if c.isalnum() or c == "_" else "_" for c in notebook.stem)
     out = folder / f"{stem or 'notebook'}.py"
-    out.write_text(source, encoding="utf-8")
+    if not out.is_file() or out.read_text(encoding="utf-8") != source:
+        # written whole, then renamed: another process reading the same notebook never sees half a file
+        partial = folder / f".{out.name}.{os.getpid()}"
+        partial.write_text(source, encoding="utf-8")
+        os.replace(partial, out)
     _MODULE_FILES[key] = out
     _NOTEBOOK_OF[out.resolve()] = notebook
     return out
