@@ -4,7 +4,9 @@
 Offered in a backward that pads (`np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))`), with the name it pads
 by, for each gradient array it returns or assigns by name, in the (N, C, H, W) layout. Written with the shape,
 not `pad:-pad`, so that it holds at pad = 0 too. A crop written from the first row (`dx_pad[:, :, :H, :W]`, the
-padding kept and the last rows lost) is shifted past the padding (`pad:pad + H`).
+padding kept and the last rows lost) is shifted past the padding (`pad:pad + H`); one cut from the corner to the
+padded size less both borders (`dout[:, :, :dout.shape[2] - 2 * p, ...]`, wherever the layer pads) starts a border in
+and ends a border early (`p:dout.shape[2] - p`).
 Non-goal: other layouts (channels last).
 """
 
@@ -23,6 +25,7 @@ __all__ = ["crop_edits"]
 def crop_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     if not isinstance(stmt, (ast.Return, ast.Assign)) or stmt.value is None:
         return
+    yield from _cornered(stmt.value, ctx.text)
     pad = _pad_name(func, ctx)
     if pad is None:
         return
@@ -48,6 +51,38 @@ def _shifted(node: ast.Subscript, pad: str, t: Text) -> Iterator[tuple[Edit, ...
              precedence(s.upper) > 10]
     if edits:
         yield tuple(edits)
+
+
+def _cornered(value: ast.expr, t: Text) -> Iterator[tuple[Edit, ...]]:
+    """Every slice `:E - 2 * p` (or `- p * 2`) of a subscript in `value`, from the corner to the padded size less both
+    borders, made `p:E - p`, all of one subscript at once: the input sits a border in on each side."""
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Subscript):
+            continue
+        slices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        edits = []
+        for s in slices:
+            if not isinstance(s, ast.Slice) or s.lower is not None or s.step is not None:
+                continue
+            border = _twice(s.upper, t)
+            if border is not None and isinstance(s.upper, ast.BinOp):
+                edits.append(Edit(t.start(s), t.end(s), f"{border}:{t.of(s.upper.left)} - {border}",
+                                  f"cut a border of {border} off each side, not two off the end", "crop"))
+        if edits:
+            yield tuple(edits)
+
+
+def _twice(upper: ast.expr | None, t: Text) -> str | None:
+    """`p` of an upper bound `E - 2 * p` or `E - p * 2` (a name, attribute or subscript), else None."""
+    if not isinstance(upper, ast.BinOp) or not isinstance(upper.op, ast.Sub) or \
+            not isinstance(upper.right, ast.BinOp) or not isinstance(upper.right.op, ast.Mult):
+        return None
+    a, b = upper.right.left, upper.right.right
+    two, border = (a, b) if isinstance(a, ast.Constant) and a.value == 2 else (b, a)
+    if not isinstance(two, ast.Constant) or two.value != 2 or precedence(border) != ATOM or \
+            isinstance(border, ast.Constant):
+        return None
+    return t.of(border)
 
 
 def _pad_name(func: ast.FunctionDef, ctx: Context) -> str | None:

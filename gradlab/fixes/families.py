@@ -16,6 +16,7 @@ from gradlab.fixes.aliases import alias_edits
 from gradlab.fixes.always import always_edits
 from gradlab.fixes.arguments import argument_edits
 from gradlab.fixes.biases import bias_sum_edits
+from gradlab.fixes.blocks import block_sum_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
@@ -27,6 +28,7 @@ from gradlab.fixes.coupling import coupling_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.derivatives import derivative_edits
+from gradlab.fixes.dilation import dilation_edits
 from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.effects import no_effect_edits
 from gradlab.fixes.expressions import Context
@@ -63,6 +65,7 @@ from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
+from gradlab.fixes.spread import spread_edits
 from gradlab.fixes.squares import square_edits
 from gradlab.fixes.stable import stable_edits
 from gradlab.fixes.starts import zeros_start_edits
@@ -105,7 +108,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      coupling_edits, keep_gradient_edits, reapplied_edits,
                                      term_factor_edits, inverse_edits, forward_factor_edits,
                                      no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
-                                     passed_through_edits, argument_edits, zeros_start_edits)
+                                     passed_through_edits, argument_edits, zeros_start_edits,
+                                     dilation_edits, block_sum_edits, spread_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -5,7 +5,8 @@ Two slips of the chain rule: the local derivative returned without the upstream 
 the backward receives but never reads (`dnext_c`), which belongs added to a value built from another
 (`dc = dnext_h * o * ...` where `dnext_c + ...` belongs); and an accumulation in a loop that leaves out the
 upstream gradient's element its neighbours multiply by (`dw[f] += x_pad[...]` where `... * dout[n, f, i, j]`
-belongs).
+belongs); and a gradient written as zeros (`np.zeros(self.A.shape)`) in place of the upstream gradient: an identity's
+derivative is ones, and the gradient the upstream one times them (`dLdA * np.ones(...)`).
 Non-goal: a gradient that flows in from the step before inside a loop (`candidates.carried_lines`).
 """
 
@@ -69,6 +70,12 @@ def _chained(value: ast.expr, ctx: Context, upstream: str) -> Iterator[tuple[Edi
     branch (an argument of a call, a side of a sum) that reads none while another does."""
     t = ctx.text
     grads = lambda n: any(is_gradient(x) for x in names_read(n, ctx))  # noqa: E731
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _ONES and \
+            t.of(value.func.value) == ctx.numpy:
+        yield (t.replace(value, f"{upstream} * {ctx.numpy}.{_ONES[value.func.attr]}"
+                         f"{t.between(t.end(value.func), t.end(value))}", 11,
+                         f"pass the upstream gradient {upstream} on: the derivative is ones, not zeros",
+                         family="upstream", need=0),)
     if not grads(value):
         yield (t.replace(value, f"{upstream} * {_wrapped(t.of(value), value)}", 11,
                          f"multiply by the upstream gradient {upstream}", family="upstream", need=0),)
@@ -84,6 +91,10 @@ def _chained(value: ast.expr, ctx: Context, upstream: str) -> Iterator[tuple[Edi
                 yield (t.replace(side, f"{_wrapped(t.of(side), side)} * {upstream}", 11,
                                  f"multiply {t.of(side)} by the upstream gradient {upstream}", family="upstream",
                                  need=needed_at(side, parents.get(id(side)))),)
+
+
+#: the allocation of zeros a backward returns, and its counterpart of ones
+_ONES = {"zeros": "ones", "zeros_like": "ones_like"}
 
 
 def _wrapped(text: str, node: ast.AST) -> str:
