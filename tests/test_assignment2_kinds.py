@@ -66,13 +66,18 @@ def groupnorm_backward_notebook(dout, cache):
 @pytest.mark.parametrize("forward, backward", [
     (groupnorm_forward_flat, groupnorm_backward_flat),
     (groupnorm_forward_notebook, groupnorm_backward_notebook),
-    # gamma reshaped inside: runs on either shape, returns (C,) even when given (1, C, 1, 1)
-    (groupnorm_forward_notebook, groupnorm_backward_flat),
-], ids=["written-for-C", "written-for-1C11", "1C11-given-C-returned"])
+], ids=["written-for-C", "written-for-1C11"])
 def test_a_correct_group_norm_passes_whichever_gamma_shape_it_was_written_for(forward, backward):
     entry = entry_for(forward, backward, kind="spatial_groupnorm", name="groupnorm")
     report = check_entry(entry, examples=15, seed=0)
     assert report.verdict == PASS, report.bug_codes
+
+
+def test_a_group_norm_given_the_notebooks_gamma_that_returns_a_flat_dgamma_fails_wrong_shape():
+    # gamma - lr * dgamma would be (1, C, 1, C): the right values in a shape no update can use (was a pass)
+    entry = entry_for(groupnorm_forward_notebook, groupnorm_backward_flat, kind="spatial_groupnorm", name="groupnorm")
+    report = check_entry(entry, examples=15, seed=0)
+    assert (report.verdict, report.bug_codes[:1]) == ("fail", ["wrong-shape"])
 
 
 def test_group_norm_is_given_the_notebooks_gamma_shape_when_it_takes_it():

@@ -236,6 +236,9 @@ class Kind:
     #: first GRU(Wx, Wh) and TimeGRU(Wx, Wh, stateful=False) had no bias): a class that keeps none is checked
     #: with it held at zero in the case, and its gradient is not asked for
     optional_params: tuple[str, ...] = ()
+    #: constants a layer may keep where an optional parameter would be (a fixed sinusoidal table where a learned
+    #: one is W), for the parameter's shape: an array holding one of them is not that parameter
+    constant_tables: Callable[[tuple[int, ...]], list[np.ndarray]] | None = None
     #: those of `optional_params` a version without them applies as the identity, not as zero (a self-attention
     #: without its output projection Wo): held at the identity matrix in the case
     identity_params: tuple[str, ...] = ()
@@ -279,7 +282,20 @@ class Kind:
 
     def as_param_shape(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """`grad` in `param`'s shape when it comes in one of the shapes the kind takes as the same
-        (`gradient_shapes`); otherwise as it came (a wrong shape is the checker's to report)."""
+        (`gradient_shapes`) and the update `param - lr * grad` keeps param's shape; otherwise as it came (a wrong
+        shape is the checker's to report). A (C,) dgamma of a (1, C, 1, 1) gamma holds the right values, but the
+        update would make gamma (1, C, 1, C): the notebook's own check broadcasts it, and `gamma -= lr * dgamma`
+        raises."""
         if self.gradient_shapes is None or grad.shape == param.shape:
             return grad
-        return grad.reshape(param.shape) if grad.shape in self.gradient_shapes(param.shape) else grad
+        if grad.shape not in self.gradient_shapes(param.shape) or not _update_keeps(param.shape, grad.shape):
+            return grad
+        return grad.reshape(param.shape)
+
+
+def _update_keeps(have: tuple[int, ...], got: tuple[int, ...]) -> bool:
+    """Whether `param - lr * grad` keeps param's shape `have` for a gradient of shape `got`."""
+    try:
+        return np.broadcast_shapes(have, got) == tuple(have)
+    except ValueError:
+        return False

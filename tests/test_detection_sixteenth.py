@@ -1,0 +1,30 @@
+"""Four one-bug layers that passed gradlab's check on the fourteenth held-out set (issue 14, "100% detected"): false
+passes, the worst outcome for a checker. Each is recreated in tests/reach15/passes/ (this project's own files, in the
+convention named) and must now fail with the code that fits it; the general rule each failure rests on is tested on a
+right twin too, which must keep passing:
+- a parameter's gradient must be usable to update it: `param - lr * grad` keeps param's shape, or the gradient has
+  the wrong shape (a group norm's dgamma summed without keepdims=True, (C,) for a (1, C, 1, 1) gamma);
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradlab.cases.check_many import check_paths
+
+HERE = Path(__file__).parent / "reach15" / "passes"
+
+
+def _verdict(path: Path) -> tuple[str, list[str], str]:
+    outcome = check_paths([path], examples=6, seed=0)
+    assert outcome.errors == [] and outcome.skipped == []
+    (report,) = outcome.reports
+    said = "" if report.failing is None else " ".join(
+        [g.diagnosis for g in report.failing.gradients if not g.passed] + [f.message for f in report.failing.findings])
+    return report.verdict, report.bug_codes, said
+
+
+def test_a_group_norm_whose_dgamma_lost_its_kept_axes_fails_wrong_shape_and_says_the_shape_to_give_it():
+    verdict, codes, said = _verdict(HERE / "groupnorm_dgamma_flat.py")
+    assert (verdict, codes[:1]) == ("fail", ["wrong-shape"])
+    assert "(1, " in said and "dgamma" in said
