@@ -4,6 +4,8 @@ convention named) and must now fail with the code that fits it; the general rule
 right twin too, which must keep passing:
 - a parameter's gradient must be usable to update it: `param - lr * grad` keeps param's shape, or the gradient has
   the wrong shape (a group norm's dgamma summed without keepdims=True, (C,) for a (1, C, 1, 1) gamma);
+- a loss with a mask must not see the masked steps: moving only their scores leaves it as it was (a temporal softmax
+  loss whose mask is applied nowhere, its dx right for its own loss);
 """
 
 from __future__ import annotations
@@ -28,3 +30,20 @@ def test_a_group_norm_whose_dgamma_lost_its_kept_axes_fails_wrong_shape_and_says
     verdict, codes, said = _verdict(HERE / "groupnorm_dgamma_flat.py")
     assert (verdict, codes[:1]) == ("fail", ["wrong-shape"])
     assert "(1, " in said and "dgamma" in said
+
+
+def test_a_temporal_softmax_loss_that_applies_its_mask_nowhere_fails_missing_mask_by_its_forward():
+    # its dx is right for its own loss: the gradient checks pass, the law of the forward does not
+    verdict, codes, said = _verdict(HERE / "temporal_mask_ignored.py")
+    assert (verdict, codes[:1]) == ("fail", ["missing-mask"])
+    assert "masked time steps" in said
+
+
+def test_a_temporal_softmax_loss_that_averages_over_the_unmasked_steps_still_passes(tmp_path):
+    # the mask applied, with another normalisation than CS231n's / N: moving masked scores changes nothing
+    path = tmp_path / "per_step_mean.py"
+    path.write_text((HERE / "temporal_mask_ignored.py").read_text()
+                    .replace("loss = -np.sum(np.log(probs[rows, labels])) / N",
+                             "keep = mask.reshape(N * T)\n    loss = -np.sum(keep * np.log(probs[rows, labels])) / N")
+                    .replace("dscores /= N", "dscores *= keep[:, None] / N"))
+    assert _verdict(path)[:2] == ("pass", [])

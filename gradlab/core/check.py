@@ -202,12 +202,15 @@ def _forward(ctx: CheckContext) -> bool:
 def _forward_law(ctx: CheckContext) -> bool:
     """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
     forward step, which reports it on the case's own input. True when the law ran forward."""
-    law = ctx.kind.forward_law
-    if law is None and (not ctx.kind.is_loss or ctx.kind.stochastic):
+    law, t = ctx.kind.forward_law, ctx.case.t
+    every_loss = ctx.kind.is_loss and not ctx.kind.stochastic
+    if law is None and not every_loss:
         return False
-    try:  # a kind's own law, or the one every deterministic loss obeys (core.loss_law)
-        broken = law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64), ctx.case) if law else \
-            batch_loss_law(ctx.layer.forward, ctx.case.x, ctx.case.t)
+    try:  # a kind's own law (a loss's is asked with the case's labels), then the one every deterministic loss obeys
+        broken = law(lambda x: np.asarray(ctx.layer.forward(x, None if t is None else t.copy()), dtype=np.float64),
+                     ctx.case) if law else None
+        if broken is None and every_loss:
+            broken = batch_loss_law(ctx.layer.forward, ctx.case.x, t)
     except Exception:  # noqa: BLE001
         return True
     if broken is not None:

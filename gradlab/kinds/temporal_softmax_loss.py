@@ -4,11 +4,13 @@ averaged over the batch: loss = -sum(mask * log p[y]) / N.
 Names: `temporal_softmax_loss(x, y, mask) -> (loss, dx)` (CS231n assignment 3): x (N, T, V) scores,
 y (N, T) indices in [0, V), mask (N, T) booleans. gradlab keeps y and mask in one labels array
 (N, T, 2), so that a sample's slice holds both (`Kind.label_args`); the function gets them as its
-own arguments. A dx that flows at masked steps is `missing-mask`. T and V differ.
+own arguments. A dx that flows at masked steps is `missing-mask`, and so is a loss that counts them: a loss
+whose mask is applied nowhere has a dx right for itself, and only the law of its forward shows it. T and V differ.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,28 @@ def explain(case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
             "multiply dx by mask[:, :, None]")
 
 
+#: how far the law moves each masked step's scores; relative change of the loss that counts as a change
+MOVE, LAW_RTOL = 1.0, 1e-6
+
+
+def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> tuple[str, str] | None:
+    """The loss must not see the masked time steps: moving only their scores leaves it as it was. A loss that
+    ignores the mask everywhere (in the loss and in dx) passes every gradient check, its dx being right for it."""
+    if case.t is None:
+        return None
+    off = ~label_args(case.t)["mask"]
+    if not off.any():
+        return None
+    moved = case.x.copy()
+    moved[off] += MOVE * np.random.default_rng(int(case.spec.get("seed", 0))).standard_normal(moved[off].shape)
+    before, after = float(np.sum(forward(case.x.copy()))), float(np.sum(forward(moved)))
+    if abs(after - before) <= LAW_RTOL * max(abs(before), abs(after), 1e-300):
+        return None
+    return ("missing-mask", f"the loss changes from {before:.6g} to {after:.6g} when only the scores at masked time "
+            "steps (mask False) change: those steps must not count; weigh each step's loss by the mask (and dx by "
+            "mask[:, :, None])")
+
+
 def draw_shape(draw: Draw, **_: Any) -> Spec:
     return dict(zip(("T", "V"), draw(distinct_sizes(2, low=2, high=6))))
 
@@ -63,5 +87,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "temporal_softmax_loss", (), build, draw_shape, batch_spec,
     loss_functions=("temporal_softmax_loss",), loss_args=("x", "y", "mask"), label_args=label_args,
-    is_loss=True, scales=LOSS_SCALES, explain=explain,
+    is_loss=True, scales=LOSS_SCALES, explain=explain, forward_law=forward_law,
 )
