@@ -5,7 +5,9 @@ gradient gets none found rather than a guess, and without the family the right t
 The layers are written for these tests (CS231n's `(dout, cache)` functions, classes keeping their arrays or settings in
 attributes under their own names), not copied from the zoo or a course: a padding's gradient cut from the corner; an
 identity's gradient left as zeros; a dilation read back on one axis of two; an upsampling's gradient taken from one
-cell of each block; a global pooling's gradient left in the pooled shape.
+cell of each block; a global pooling's gradient left in the pooled shape; a log-softmax's gradient without the
+upstream gradient's row sum; a normalisation's mean path dropped where the variance's is kept in a name; a gradient
+allocated at a width guessed from the output's; a mish's product rule without the softplus's derivative.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from fix_layers import (
 )
 
 from gradlab.fixes.blocks import block_sum_edits
+from gradlab.fixes.centre import named_centre_edits
 from gradlab.fixes.crop import crop_edits
 from gradlab.fixes.dilation import dilation_edits
+from gradlab.fixes.keepshape import kept_allocation_edits
+from gradlab.fixes.productrule import product_rule_edits
+from gradlab.fixes.rowsum import row_sum_edits
 from gradlab.fixes.spread import spread_edits
 from gradlab.fixes.upstream import upstream_edits
 
@@ -94,7 +100,84 @@ def gap_backward(dout, cache):
     return dx
 """, "dout[:, :, None, None] / (H * W)", "dout[:, :, None, None] / (H * W) * np.ones((N, C, H, W))",
         "return dx", "return -dx"),
+    # a log-softmax pair whose backward is right only for an upstream gradient whose rows sum to one
+    "row-sum": Layer("log_softmax", row_sum_edits, """\
+def log_softmax_forward(x):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    out = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return out, out
+
+
+def log_softmax_backward(dout, cache):
+    probs = np.exp(cache)
+    dx = dout - probs
+    return dx
+""", "dout - probs", "dout - probs * dout.sum(axis=1, keepdims=True)", "return dx", "return -dx"),
+    # an instance norm pair that keeps the variance's path in a name of its own and drops the mean's
+    "named-centre": Layer("instance_norm", named_centre_edits, """\
+def instance_norm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    inv = 1.0 / np.sqrt(x.var(axis=(2, 3), keepdims=True) + eps)
+    xhat = (x - mean) * inv
+    out = gamma[None, :, None, None] * xhat + beta[None, :, None, None]
+    return out, (xhat, gamma, inv)
+
+
+def instance_norm_backward(dout, cache):
+    xhat, gamma, inv = cache
+    dbeta = dout.sum(axis=(0, 2, 3))
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3))
+    dxhat = dout * gamma[None, :, None, None]
+    proj = np.mean(dxhat * xhat, axis=(2, 3), keepdims=True)
+    dx = inv * (dxhat - xhat * proj)
+    return dx, dgamma, dbeta
+""", "dxhat - xhat * proj", "dxhat - np.mean(dxhat, axis=(2, 3), keepdims=True) - xhat * proj",
+        "return dx, dgamma, dbeta", "return 2 * dx, dgamma, dbeta"),
+    # a downsampling class whose backward allocates the input's gradient at the output's width times the factor
+    "kept-allocation": Layer("Downsample1d", kept_allocation_edits, """\
+class Downsample1d:
+    def __init__(self, downsampling_factor):
+        self.factor = downsampling_factor
+
+    def forward(self, A):
+        Z = A[:, :, ::self.factor]
+        return Z
+
+    def backward(self, dLdZ):
+        batch, channels, width_out = dLdZ.shape
+        dLdA = np.zeros((batch, channels, width_out * self.factor))
+        dLdA[:, :, ::self.factor] = dLdZ
+        return dLdA
+""", """\
+        Z = A[:, :, ::self.factor]
+        return Z
+
+    def backward(self, dLdZ):
+        batch, channels, width_out = dLdZ.shape
+        dLdA = np.zeros((batch, channels, width_out * self.factor))""", """\
+        self.A_shape = A.shape
+        Z = A[:, :, ::self.factor]
+        return Z
+
+    def backward(self, dLdZ):
+        batch, channels, width_out = dLdZ.shape
+        dLdA = np.zeros(self.A_shape)""", "::self.factor] = dLdZ", "::self.factor] = -dLdZ"),
+    # a mish pair whose tanh is of a softplus kept in a name, its derivative taken as the tanh alone
+    "product-rule-softplus": Layer("mish", product_rule_edits, """\
+def mish_forward(x):
+    sp = np.log1p(np.exp(x))
+    t = np.tanh(sp)
+    return x * t, (x, t)
+
+
+def mish_backward(dout, cache):
+    x, t = cache
+    dx = dout * t
+    return dx
+""", "dout * t", "dout * (t + x * (1 - t ** 2) / (1 + np.exp(-x)))", "return dx", "return -dx"),
 }
+#: the families whose right text changes two lines (a line forward keeps a value on, and the backward's that reads it)
+TWO_LINES = {"kept-allocation"}
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
@@ -114,4 +197,5 @@ def test_a_second_slip_on_the_same_gradient_gets_none_found_rather_than_a_guess(
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_the_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
-    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch)
+    assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch,
+                                           lines=2 if family in TWO_LINES else 1)

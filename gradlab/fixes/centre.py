@@ -8,6 +8,9 @@ after it: a mean written `np.sum(...) / D`):
 - `N * g - xhat * (g * xhat).sum(axis=0)`: the direct term `N * g` minus `g.sum(axis=0)` (the mean's path);
 - `N * g - g.sum(axis=0)`: minus `h * (g * h).sum(axis=0)` for an array forward stored (the variance's path);
 - `N * g - g.sum(axis=0) - (g * h).sum(axis=0)`: the variance's path without the array it projects on, `h *` it.
+The variance's path kept in a name of its own (`mean_gx = (g * xhat).mean(axis=(2, 3), keepdims=True)`, then
+`g - xhat * mean_gx`) is read through that name: the mean's path of the factor the difference starts from (`g`) is
+subtracted in the same spelling (`named_centre_edits`).
 Non-goal: a dropped path in a backward written stage by stage (`dmu`, `dvar` on lines of their own).
 """
 
@@ -17,10 +20,11 @@ import ast
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
+from gradlab.fixes.reads import statements_of
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import Text, needed_at, parents_of, value_family
+from gradlab.fixes.spans import Text, needed_at, parents_of, value_family, written_value
 
-__all__ = ["centre_edits"]
+__all__ = ["centre_edits", "named_centre_edits"]
 
 _REDUCTIONS = {"sum", "mean"}
 #: stored arrays offered for the variance's path, at most
@@ -68,6 +72,33 @@ def centre_edits(value: ast.expr, ctx: Context, t: Text) -> Iterator[tuple[Edit,
                     yield (t.replace(node, f"{t.of(node)} - {term}", 10,
                                      f"subtract {term}: the path through the variance", family="centre",
                                      need=needed_at(node, parents.get(id(node)))),)
+
+
+def named_centre_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    """`g - h * p` where the function bound `p` to a reduction of `g * h` (or `h * g`), with no reduction of `g` alone
+    anywhere in the function: `g - g.mean(...) - h * p`, the reduction in `p`'s spelling."""
+    value = written_value(stmt)
+    if value is None:
+        return
+    t = ctx.text
+    bound = {st.targets[0].id: st.value for st in statements_of(func) if st.lineno < stmt.lineno and
+             isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)}
+    alone = {t.of(r) for n in ast.walk(func) if (r := _reduced(n, ctx)) is not None and
+             isinstance(r, (ast.Name, ast.Attribute))}
+    for node in ast.walk(value):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Sub) or \
+                not isinstance(node.left, (ast.Name, ast.Attribute)) or t.of(node.left) in alone:
+            continue
+        g = t.of(node.left)
+        for name in (n for n in ast.walk(node.right) if isinstance(n, ast.Name) and n.id in bound):
+            reduction = bound[name.id]
+            reduced = _reduced(reduction, ctx)
+            if isinstance(reduction, ast.Call) and isinstance(reduced, ast.BinOp) and \
+                    isinstance(reduced.op, ast.Mult) and g in (t.of(reduced.left), t.of(reduced.right)):
+                term = _spelled(reduction, g, ctx)
+                yield (Edit(t.end(node.left), t.end(node.left), f" - {term}",
+                            f"subtract {term}: the path through the mean", "centre"),)
+                break
 
 
 def _divisors(reduction: ast.AST, term: ast.expr, parents: dict[int, ast.AST], t: Text) -> str:

@@ -20,7 +20,7 @@ from gradlab.fixes.blocks import block_sum_edits
 from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
-from gradlab.fixes.centre import centre_edits
+from gradlab.fixes.centre import centre_edits, named_centre_edits
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
@@ -41,7 +41,7 @@ from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.keepinput import keep_input_edits
 from gradlab.fixes.keepoutput import keep_output_edits
-from gradlab.fixes.keepshape import keep_shape_edits
+from gradlab.fixes.keepshape import keep_shape_edits, kept_allocation_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
@@ -61,6 +61,7 @@ from gradlab.fixes.reductions import complement_edits, moved_axis_edits, unreduc
 from gradlab.fixes.renamed import renamed_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
+from gradlab.fixes.rowsum import row_sum_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.skips import skip_edits
@@ -109,7 +110,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      term_factor_edits, inverse_edits, forward_factor_edits,
                                      no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
                                      passed_through_edits, argument_edits, zeros_start_edits,
-                                     dilation_edits, block_sum_edits, spread_edits)
+                                     dilation_edits, block_sum_edits, spread_edits, row_sum_edits,
+                                     named_centre_edits, kept_allocation_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

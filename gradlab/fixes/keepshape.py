@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.rebuild import Edit
-from gradlab.fixes.spans import ATOM
+from gradlab.fixes.spans import ATOM, Text
 
-__all__ = ["class_of", "forward_beside", "keep_shape_edits", "kept_for_backward"]
+__all__ = ["class_of", "forward_beside", "keep_shape_edits", "kept_allocation_edits", "kept_for_backward"]
 
 
 def forward_beside(text: str, func: ast.FunctionDef) -> tuple[ast.ClassDef, ast.FunctionDef, str] | None:
@@ -63,25 +64,69 @@ def keep_shape_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
     flattens = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "reshape" and
                    isinstance(n.func.value, ast.Name) and n.func.value.id == x for n in ast.walk(forward))
     # a shape the class keeps anywhere (`self.input_shape` from the constructor) is one the shape edits reshape to in
-    # one line: no second line to add then
-    kept = any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and "shape" in n.attr
-               for n in ast.walk(cls))
-    if not flattens or kept:
+    # one line: no second line to add then (`_keep_line`)
+    if not flattens:
         return
+    kept = _keep_line(cls, forward, x, t)
+    if kept is None:
+        return
+    name, line = kept
+    why = f"keep {x}.shape in forward and reshape the gradient back to it"
+    # the backward's edit first: the search ranks a candidate by its first edit's line, and this one is where the
+    # gradient goes wrong, not the forward's line the output depends on
+    yield (t.replace(stmt.value, f"{t.atom(stmt.value)}.reshape(self.{name})", ATOM, why, family="keep-shape",
+                     need=0), replace(line, why=why))
+
+
+def kept_allocation_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    """A gradient allocated in backward at a shape computed from the upstream gradient's (`np.zeros((N, C,
+    k * (W_out - 1) + 1))`: the input's width guessed back from the output's, which a stride does not determine)
+    allocated at the shape forward keeps of its input (`self.A_shape = A.shape`, a line added to forward), in a class
+    that keeps no shape."""
+    if not ctx.in_class or func.name != "backward" or not isinstance(stmt, ast.Assign) or \
+            not isinstance(stmt.value, ast.Call) or _called(stmt.value) not in _ALLOCATIONS or not stmt.value.args:
+        return
+    shape = stmt.value.args[0]
+    if not isinstance(shape, ast.Tuple) or not any(isinstance(e, ast.BinOp) for e in shape.elts):
+        return
+    t = ctx.text
+    found = forward_beside(t.text, func)
+    if found is None:
+        return
+    cls, forward, x = found
+    kept = _keep_line(cls, forward, x, t)
+    if kept is None:
+        return
+    name, line = kept
+    why = f"keep {x}.shape in forward and allocate the gradient at it, not at a size guessed from the output's"
+    yield (Edit(t.start(shape), t.end(shape), f"self.{name}", why, "keep-shape"), replace(line, why=why))
+
+
+#: the allocations a gradient is started with
+_ALLOCATIONS = {"zeros", "empty", "ones"}
+
+
+def _called(call: ast.Call) -> str:
+    """The called function's last name (`zeros` of `np.zeros`)."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) \
+        else ""
+
+
+def _keep_line(cls: ast.ClassDef, forward: ast.FunctionDef, x: str, t: Text) -> tuple[str, Edit] | None:
+    """The attribute forward would keep `x.shape` in and the line that keeps it, put first in forward (after its
+    docstring); None where the class keeps a shape already (`self.input_shape`: a one-line edit reads it) or forward
+    has nothing but a docstring."""
+    if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and "shape" in n.attr for n in ast.walk(cls)):
+        return None
     used = {n.attr for n in ast.walk(cls) if isinstance(n, ast.Attribute)}
     name = next(n for n in (f"{x}_shape", f"{x}_shape_", "input_shape_") if n not in used)
     first = forward.body[0]
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):  # a docstring stays first
         if len(forward.body) < 2:
-            return
+            return None
         first = forward.body[1]
-    why = f"keep {x}.shape in forward and reshape the gradient back to it"
-    # the backward's edit first: the search ranks a candidate by its first edit's line, and this one is where the
-    # gradient goes wrong, not the forward's line the output depends on
-    yield (t.replace(stmt.value, f"{t.atom(stmt.value)}.reshape(self.{name})", ATOM, why, family="keep-shape",
-                     need=0),
-           Edit((first.lineno, 0), (first.lineno, 0), f"{t.indent(first.lineno)}self.{name} = {x}.shape\n", why,
-                "keep-shape"))
+    return name, Edit((first.lineno, 0), (first.lineno, 0), f"{t.indent(first.lineno)}self.{name} = {x}.shape\n", "",
+                      "keep-shape")
 
 
 def class_of(text: str, line: int) -> ast.ClassDef | None:
