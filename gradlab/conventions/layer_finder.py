@@ -30,6 +30,7 @@ from gradlab.conventions.convention_names import (
 )
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.loss_methods import combined_kind, loss_method
+from gradlab.conventions.namesakes import kind_it_takes, namesakes
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.source_reading import BACKWARD, FORWARD, activation_inside, returns_loss_only
 from gradlab.kinds import KINDS, Kind, kind_for_class, kind_for_loss_function, kind_for_stem, normalise_class_name
@@ -175,7 +176,11 @@ class LayerFinder(ConventionNames):
         self.found.entries.append(entry)
 
     def entry(self, name: str, kind: Kind, convention: str, target: Any) -> Entry:
-        return Entry(name, kind.name, convention, target, module=self.module.__name__, source=self.found.path)
+        entry = Entry(name, kind.name, convention, target, module=self.module.__name__, source=self.found.path)
+        if kind.is_loss and name not in self.given and namesakes(name, kind):
+            # a name two losses go by (HingeLoss: multiclass or binary): the one whose arrays the layer takes
+            entry = replace(entry, kind=kind_it_takes(entry, kind).name)
+        return entry
 
     def classes(self) -> None:
         for name, obj in self.objects.items():

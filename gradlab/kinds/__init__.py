@@ -26,6 +26,7 @@ from gradlab.kinds import (
     batchnorm,
     bce_with_logits,
     binary_crossentropy,
+    binary_hinge,
     birnn,
     categorical_crossentropy,
     celu,
@@ -139,7 +140,9 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            upsample1d, upsample2d, downsample1d, downsample2d, nll_loss, depthwise_conv,
            identity_activation,
            # session 30: layers the curriculum and learners' projects use
-           positional_encoding, kl_div_loss, conv_transpose1d)
+           positional_encoding, kl_div_loss, conv_transpose1d,
+           # session 31: layers the reach study of issue 10 found unrecognised
+           binary_hinge)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 
@@ -216,7 +219,14 @@ def _input_rank(kind: Kind) -> int | None:
 
 
 def kind_for_loss_function(name: str) -> Kind | None:
-    return next((k for k in KINDS.values() if name in k.loss_functions), None)
+    """The loss kind a function name spells: one of its loss functions' names, or a loss's name with `_loss` after
+    it (`bce_with_logits_loss`, `softmax_cross_entropy_loss`), as PyTorch's classes add `Loss`."""
+    found = next((k for k in KINDS.values() if name in k.loss_functions), None)
+    bare = name[:-len("_loss")] if name.endswith("_loss") else ""
+    if found is None and bare:
+        found = next((k for k in KINDS.values() if k.is_loss and
+                      (bare in k.loss_functions or normalise_class_name(bare) in k.class_names)), None)
+    return found
 
 
 def build_case(kind: Kind, spec: dict[str, Any]) -> Case:

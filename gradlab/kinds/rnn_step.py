@@ -101,7 +101,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "rnn_step", ("rnn",), build, draw_shape, batch_spec,
+    "rnn_step", ("rnn", "simplernncell"), build, draw_shape, batch_spec,
     function_stems=("rnn_step",), params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",),
     forward_inputs=("prev_h",),
     scales=RECURRENT_SCALES, explain=WrongInput(RNN),

@@ -101,7 +101,7 @@ def batch_spec(convention: str) -> Spec:
 
 
 KIND = Kind(
-    "time_rnn", ("timernn",), build, draw_shape, batch_spec,
+    "time_rnn", ("timernn", "simplernn"), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
     explain=StepShares(WrongInput(RNN, sequence=True, first=carried_share_missing)),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
