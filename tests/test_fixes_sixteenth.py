@@ -7,7 +7,8 @@ attributes under their own names), not copied from the zoo or a course: a paddin
 identity's gradient left as zeros; a dilation read back on one axis of two; an upsampling's gradient taken from one
 cell of each block; a global pooling's gradient left in the pooled shape; a log-softmax's gradient without the
 upstream gradient's row sum; a normalisation's mean path dropped where the variance's is kept in a name; a gradient
-allocated at a width guessed from the output's; a mish's product rule without the softplus's derivative.
+allocated at a width guessed from the output's; a mish's product rule without the softplus's derivative; a group
+norm's channels split (channels per group, groups), with the axes it normalises over named for that order.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fix_layers import (
     assert_the_right_text_is_the_verified_fix,
 )
 
+from gradlab.fixes import candidates
 from gradlab.fixes.blocks import block_sum_edits
 from gradlab.fixes.centre import named_centre_edits
 from gradlab.fixes.crop import crop_edits
@@ -28,8 +30,43 @@ from gradlab.fixes.dilation import dilation_edits
 from gradlab.fixes.keepshape import kept_allocation_edits
 from gradlab.fixes.productrule import product_rule_edits
 from gradlab.fixes.rowsum import row_sum_edits
+from gradlab.fixes.splits import split_order_edits
 from gradlab.fixes.spread import spread_edits
 from gradlab.fixes.upstream import upstream_edits
+
+#: a group norm class over helpers of its own whose groups stride across the channels, forward and backward agreeing
+GROUPED = """\
+def _standardise(v, axes, eps):
+    mean = v.mean(axis=axes, keepdims=True)
+    std = np.sqrt(v.var(axis=axes, keepdims=True) + eps)
+    return (v - mean) / std, std
+
+
+def _standardise_back(dv, vhat, std, axes):
+    m = np.prod([dv.shape[a] for a in axes])
+    return (dv - dv.sum(axis=axes, keepdims=True) / m - vhat * (dv * vhat).sum(axis=axes, keepdims=True) / m) / std
+
+
+class GroupNorm:
+    def __init__(self, gamma, beta, G, eps=1e-5):
+        self.gamma, self.beta, self.G, self.eps = gamma, beta, G, eps
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        grouped = x.reshape(N, C // self.G, self.G, H, W)
+        self.xhat, self.std = _standardise(grouped, (1, 3, 4), self.eps)
+        return self.gamma.reshape(1, C, 1, 1) * self.xhat.reshape(x.shape) + self.beta.reshape(1, C, 1, 1)
+
+    def backward(self, dout):
+        C = dout.shape[1]
+        self.dgamma = np.sum(dout * self.xhat.reshape(dout.shape), axis=(0, 2, 3)).reshape(self.gamma.shape)
+        self.dbeta = np.sum(dout, axis=(0, 2, 3)).reshape(self.beta.shape)
+        dxhat = (dout * self.gamma.reshape(1, C, 1, 1)).reshape(self.xhat.shape)
+        return _standardise_back(dxhat, self.xhat, self.std, (1, 3, 4)).reshape(dout.shape)
+"""
+#: from the split to the backward's axes: the three lines the fix changes, and the lines between them
+GROUPED_SLIP = GROUPED[GROUPED.index("x.reshape(N, C // self.G"):GROUPED.index("self.std, (1, 3, 4)") + 19]
+GROUPED_RIGHT = GROUPED_SLIP.replace("C // self.G, self.G", "self.G, C // self.G").replace("(1, 3, 4)", "(2, 3, 4)")
 
 LAYERS: dict[str, Layer] = {
     # a padding's backward that cuts the padded size less both borders from the top-left corner
@@ -175,9 +212,13 @@ def mish_backward(dout, cache):
     dx = dout * t
     return dx
 """, "dout * t", "dout * (t + x * (1 - t ** 2) / (1 + np.exp(-x)))", "return dx", "return -dx"),
+    "split-order": Layer("GroupNorm", None, GROUPED, GROUPED_SLIP, GROUPED_RIGHT, "- vhat * (dv * vhat)",
+                         "+ vhat * (dv * vhat)"),
 }
 #: the families whose right text changes two lines (a line forward keeps a value on, and the backward's that reads it)
 TWO_LINES = {"kept-allocation"}
+#: the layer-wide families (no statement's generator): taken out of the candidates for the proof without them
+WHOLE_LAYER = {"split-order": split_order_edits}
 
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
@@ -197,5 +238,10 @@ def test_a_second_slip_on_the_same_gradient_gets_none_found_rather_than_a_guess(
 
 @pytest.mark.parametrize("family", sorted(LAYERS))
 def test_without_the_family_the_right_text_is_not_proposed(family, tmp_path, monkeypatch):
+    remove = None
+    if family in WHOLE_LAYER:
+        def remove(patch):
+            patch.setattr(candidates, WHOLE_LAYER[family].__name__, lambda site: iter(()))
     assert_not_proposed_without_its_family(tmp_path, family, LAYERS[family], monkeypatch,
-                                           lines=2 if family in TWO_LINES else 1)
+                                           lines=2 if family in TWO_LINES else 3 if family in WHOLE_LAYER else 1,
+                                           remove=remove)

@@ -28,6 +28,7 @@ from gradlab.fixes.families import family_edits
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site, module_constants
 from gradlab.fixes.spans import Text
+from gradlab.fixes.splits import split_order_edits
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
 from gradlab.fixes.together import complement_together, uncentred_together
@@ -131,7 +132,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
                           cand))
     # the edits a layer's functions need together: a statistic's axis, a setting's complement
     together = itertools.chain(kept_axis_edits(site), passed_axis_edits(site), complement_together(contexts),
-                               uncentred_together(contexts))
+                               uncentred_together(contexts), split_order_edits(site))
     for cand in together:
         rank = families.index(cand[0].family) if cand[0].family in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
