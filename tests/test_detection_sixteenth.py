@@ -6,6 +6,8 @@ right twin too, which must keep passing:
   the wrong shape (a group norm's dgamma summed without keepdims=True, (C,) for a (1, C, 1, 1) gamma);
 - a loss with a mask must not see the masked steps: moving only their scores leaves it as it was (a temporal softmax
   loss whose mask is applied nowhere, its dx right for its own loss);
+- a dropout's two modes agree in expectation: what a unit gives in training, on average, is what it gives at test (an
+  inverted dropout that forgets / p in forward, its backward matching, and passes x unscaled at test).
 """
 
 from __future__ import annotations
@@ -47,3 +49,38 @@ def test_a_temporal_softmax_loss_that_averages_over_the_unmasked_steps_still_pas
                              "keep = mask.reshape(N * T)\n    loss = -np.sum(keep * np.log(probs[rows, labels])) / N")
                     .replace("dscores /= N", "dscores *= keep[:, None] / N"))
     assert _verdict(path)[:2] == ("pass", [])
+
+
+def test_a_dropout_scaled_in_neither_mode_fails_scaled_by_its_two_modes_side_by_side():
+    verdict, codes, said = _verdict(HERE / "dropout_unscaled.py")
+    assert (verdict, codes[:1]) == ("fail", ["scaled"])
+    assert "evaluation mode" in said
+
+
+TEXTBOOK = """
+import numpy as np
+
+
+class Dropout:
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        return x * {test_scale}
+
+    def backward(self, dout):
+        return dout * self.mask
+"""
+
+
+def test_the_textbooks_dropout_scaled_at_test_passes_and_one_that_forgets_that_scale_fails(tmp_path):
+    path = tmp_path / "dropout.py"
+    path.write_text(TEXTBOOK.format(test_scale="(1.0 - self.dropout_ratio)"))
+    assert _verdict(path)[:2] == ("pass", [])
+    path.write_text(TEXTBOOK.format(test_scale="1.0"))
+    verdict, codes, _ = _verdict(path)
+    assert (verdict, codes[:1]) == ("fail", ["scaled"])

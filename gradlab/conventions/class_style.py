@@ -56,6 +56,7 @@ from gradlab.conventions.class_signatures import (
     parameter_names,
 )
 from gradlab.conventions.class_slots import Slot, find_slot
+from gradlab.conventions.eval_mode import class_forward_eval
 from gradlab.conventions.gradient_shapes import ShapeNote, hidden_shape_notes
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
 from gradlab.conventions.loss_methods import loss_method
@@ -222,6 +223,12 @@ class ClassLayer(Layer):
             return as_array(out, f"{name}.forward")
         finally:
             self._keep_params()
+
+    def forward_eval(self, x: np.ndarray) -> np.ndarray:
+        """The output in evaluation mode, forward's training flag False (`Kind.mode_law`)."""
+        if self.rng is not None:
+            self.rng.reset()
+        return class_forward_eval(self.obj, self.train_kw, x)
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         if self.kind.one_backward_per_forward:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.calling import RandomStateKeeper, as_array, call, labels_as_indices, signature
+from gradlab.conventions.eval_mode import with_test_mode
 from gradlab.conventions.function_inputs import settings_in_place_of_dict
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -72,6 +73,20 @@ class FunctionLayer(Layer):
         except ValueError:
             raise LayerCrash(self.fwd.__name__, f"returned {', '.join(outs)} of shapes "
                              f"{', '.join(str(a.shape) for a in arrays)}, which do not share a batch shape") from None
+
+    def forward_eval(self, x: np.ndarray) -> np.ndarray:
+        """The output in evaluation mode (the settings dict's "mode" set to "test"), for `Kind.mode_law`; LayerCrash
+        for a forward whose settings hold no mode. The cache of the last forward is left as it was."""
+        given = [x, *(self.params[c] for c in self.kind.params), *self.kind.function_extra_args(self.case.hyper)]
+        args = with_test_mode(given) if self.settings is None else None
+        if args is None:
+            raise LayerCrash(self.fwd.__name__, "has no evaluation mode to ask")
+        if self.rng is not None:
+            self.rng.reset()
+        result = call(self.fwd.__name__, self.fwd, *args)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__} in test mode, expected (out, cache)")
+        return as_array(result[0], self.fwd.__name__)
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         upstream = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if self.kind.outputs else [dout]

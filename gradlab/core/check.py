@@ -204,13 +204,17 @@ def _forward_law(ctx: CheckContext) -> bool:
     forward step, which reports it on the case's own input. True when the law ran forward."""
     law, t = ctx.kind.forward_law, ctx.case.t
     every_loss = ctx.kind.is_loss and not ctx.kind.stochastic
-    if law is None and not every_loss:
+    if law is None and not every_loss and ctx.kind.mode_law is None:
         return False
     try:  # a kind's own law (a loss's is asked with the case's labels), then the one every deterministic loss obeys
         broken = law(lambda x: np.asarray(ctx.layer.forward(x, None if t is None else t.copy()), dtype=np.float64),
                      ctx.case) if law else None
         if broken is None and every_loss:
             broken = batch_loss_law(ctx.layer.forward, ctx.case.x, t)
+        evaluate = getattr(ctx.layer, "forward_eval", None)
+        if broken is None and ctx.kind.mode_law is not None and evaluate is not None:
+            broken = ctx.kind.mode_law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64),
+                                       lambda x: np.asarray(evaluate(x), dtype=np.float64), ctx.case)
     except Exception:  # noqa: BLE001
         return True
     if broken is not None:

@@ -205,6 +205,11 @@ class Kind:
     #: 1 / the fraction kept, or not at all): (forward on any input of the case's kind, case) -> (bug code,
     #: what is wrong), or None. A backward consistent with a wrongly scaled forward passes every gradient check
     forward_law: Callable[[Callable[[np.ndarray], np.ndarray], Case], tuple[str, str] | None] | None = None
+    #: a law relating the forward's training and evaluation modes, for a layer whose convention has both
+    #: (`forward_eval`): (forward in training, forward in evaluation, case) -> (bug code, what is wrong), or None.
+    #: A dropout scaled in neither mode agrees with its backward; only its two modes side by side show it
+    mode_law: Callable[[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray], Case],
+                       tuple[str, str] | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
     #: function style: the names of a forward's several outputs before its cache (`lstm_step_forward`

@@ -52,6 +52,9 @@ class Layer(Protocol):
 # for a layer in another process: it keeps its whole state there (the gradients it accumulates, an optimizer's
 # velocity) and returns what puts that state back, or None. Diagnosis asks each of its questions of the layer as
 # the check's backward found it (`gradlab.core.layer_state`); without the hook only the parameters are put back.
+#   forward_eval(x) -> np.ndarray
+# the output in the layer's evaluation mode (`forward(x, train_flg=False)`, a settings dict's "mode": "test"), for
+# `Kind.mode_law`; raises LayerCrash where the layer has no such mode. Without it, no mode law is asked.
 
 
 def user_view(layer: object, target: str) -> Callable[[np.ndarray], np.ndarray]:

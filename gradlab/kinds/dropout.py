@@ -4,7 +4,8 @@ Names: `Dropout(dropout_ratio)` (class, `forward(x, train_flg=True)`) and
 `dropout_forward(x, dropout_param)` (function, `{"p", "mode": "train", "seed"}`). The mask is
 random, so the adapters make every call draw the same one. The grader accepts each published
 scaling (the textbook's `x * mask`, inverted dropout's `x * mask / keep`) and fails a forward that
-never drops anything.
+never drops anything. The check asks the training mode's law (`forward_law`) and, where the layer has an evaluation
+mode (`train_flg=False`, `"mode": "test"`), that both modes agree in expectation (`mode_law`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,33 @@ def forward_law(forward: Callable[[np.ndarray], np.ndarray], case: Case) -> tupl
             "drop probability; the textbook's dropout does not scale in training")
 
 
+def mode_law(train: Callable[[np.ndarray], np.ndarray], evaluate: Callable[[np.ndarray], np.ndarray],
+             case: Case) -> tuple[str, str] | None:
+    """A unit's expected output in training is its output in evaluation mode: inverted dropout scales the kept
+    units in training and passes x at test, the textbook's scales by the kept fraction at test. A dropout that
+    scales in neither mode (nor in its backward) passes every gradient check and `forward_law`. Measured on
+    LAW_UNITS units, to five standard errors of the kept fraction; a test mode that is not x times one constant
+    (it still drops units) or a training mode that drops all or nothing says nothing here."""
+    x = 1.0 + np.random.default_rng(case.hyper.get("seed", 0)).random((LAW_UNITS // 8, 8))
+    out, test = train(x), evaluate(x)
+    if out.shape != x.shape or test.shape != x.shape:
+        return None
+    kept = out != 0
+    q = float(kept.mean())
+    if q in (0.0, 1.0):
+        return None
+    s, c = float(np.median(out[kept] / x[kept])), float(np.median(test / x))
+    if not np.allclose(test, c * x, rtol=FORWARD_RTOL, atol=FORWARD_ATOL):
+        return None
+    if abs(q * s - c) <= 5.0 * s * np.sqrt(q * (1.0 - q) / x.size) + 1e-9:
+        return None
+    return ("scaled", f"in training forward keeps {q:.0%} of the units and multiplies them by {s:.3g}, so a unit's "
+            f"expected output is {q * s:.3g} x, but in evaluation mode it is {c:.3g} x: the two must agree. Inverted "
+            f"dropout divides the kept units by the fraction kept in training ({1.0 / q:.3g} here) and passes x "
+            f"unchanged at test; the textbook's dropout scales nothing in training and multiplies by the kept fraction "
+            "at test")
+
+
 def batch_spec(convention: str) -> Spec:
     """The fixed shape of a batch-versus-per-sample run."""
     return {"shape": (5,), "ratio": 0.5}
@@ -81,5 +109,5 @@ KIND = Kind(
     function_stems=("dropout",), stochastic=True, param_dict="dropout_param",
     param_dict_keys={"p": "ratio", "seed": "seed"}, param_dict_fixed={"mode": "train"},
     hyper_args=("dropout_ratio",), forward_accepts=forward_accepts, must_drop=True, training_role="dropout",
-    forward_law=forward_law,
+    forward_law=forward_law, mode_law=mode_law,
 )
