@@ -8,7 +8,8 @@ identity's gradient left as zeros; a dilation read back on one axis of two; an u
 cell of each block; a global pooling's gradient left in the pooled shape; a log-softmax's gradient without the
 upstream gradient's row sum; a normalisation's mean path dropped where the variance's is kept in a name; a gradient
 allocated at a width guessed from the output's; a mish's product rule without the softplus's derivative; a group
-norm's channels split (channels per group, groups), with the axes it normalises over named for that order.
+norm's channels split (channels per group, groups), with the axes it normalises over named for that order; a Huber
+loss's outer branch without the sign of the difference.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from gradlab.fixes.dilation import dilation_edits
 from gradlab.fixes.keepshape import kept_allocation_edits
 from gradlab.fixes.productrule import product_rule_edits
 from gradlab.fixes.rowsum import row_sum_edits
+from gradlab.fixes.signs import abs_sign_edits
 from gradlab.fixes.splits import split_order_edits
 from gradlab.fixes.spread import spread_edits
 from gradlab.fixes.upstream import upstream_edits
@@ -212,6 +214,16 @@ def mish_backward(dout, cache):
     dx = dout * t
     return dx
 """, "dout * t", "dout * (t + x * (1 - t ** 2) / (1 + np.exp(-x)))", "return dx", "return -dx"),
+    # a Huber loss returning its gradient, the outer branch's slope written as delta alone
+    "abs-sign": Layer("huber_loss", abs_sign_edits, """\
+def huber_loss(pred, y, delta=1.0):
+    d = pred - y
+    small = np.abs(d) <= delta
+    loss = np.where(small, 0.5 * d ** 2, delta * (np.abs(d) - 0.5 * delta)).mean()
+    dpred = np.where(small, d, delta) / d.size
+    return loss, dpred
+""", "np.where(small, d, delta)", "np.where(small, d, delta * np.sign(d))", "return loss, dpred",
+        "return loss, -dpred"),
     "split-order": Layer("GroupNorm", None, GROUPED, GROUPED_SLIP, GROUPED_RIGHT, "- vhat * (dv * vhat)",
                          "+ vhat * (dv * vhat)"),
 }

@@ -67,7 +67,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
-                 "column", "swap", "product-rule", "literal", "coupling", "term-factor"),
+                 "column", "swap", "product-rule", "literal", "coupling", "term-factor", "abs-sign"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped

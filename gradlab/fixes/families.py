@@ -64,6 +64,7 @@ from gradlab.fixes.roots import root_edits
 from gradlab.fixes.rowsum import row_sum_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
+from gradlab.fixes.signs import abs_sign_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
 from gradlab.fixes.spread import spread_edits
@@ -111,7 +112,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
                                      passed_through_edits, argument_edits, zeros_start_edits,
                                      dilation_edits, block_sum_edits, spread_edits, row_sum_edits,
-                                     named_centre_edits, kept_allocation_edits)
+                                     named_centre_edits, kept_allocation_edits, abs_sign_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
