@@ -8,6 +8,12 @@ right twin too, which must keep passing:
   loss whose mask is applied nowhere, its dx right for its own loss);
 - a dropout's two modes agree in expectation: what a unit gives in training, on average, is what it gives at test (an
   inverted dropout that forgets / p in forward, its backward matching, and passes x unscaled at test).
+The fourth, a Keras-like Dense(input_size, output_size) whose backward(output_gradient, learning_rate) updates its bias
+by the whole upstream gradient, fails wrong-reduction where the update rebinds the bias (it takes the batch's shape,
+and gradlab reads the gradient as before - after at learning rate 1). Written in place on a (1, out) bias, the update
+raises on every batch of two or more, so the layer is checked one sample at a time, where it is right: the same code
+as the article's FCLayer and the videos' Dense that train one sample at a time (test_kinds_scratch_style,
+test_layout_detection), which no check of the layer alone can tell apart.
 """
 
 from __future__ import annotations
@@ -84,3 +90,9 @@ def test_the_textbooks_dropout_scaled_at_test_passes_and_one_that_forgets_that_s
     path.write_text(TEXTBOOK.format(test_scale="1.0"))
     verdict, codes, _ = _verdict(path)
     assert (verdict, codes[:1]) == ("fail", ["scaled"])
+
+
+def test_a_dense_layer_whose_bias_update_takes_the_whole_upstream_gradient_fails_wrong_reduction():
+    verdict, codes, said = _verdict(HERE / "dense_bias_per_sample.py")
+    assert (verdict, codes[:1]) == ("fail", ["wrong-reduction"])
+    assert "batch axis" in said
