@@ -24,6 +24,7 @@ from gradlab.conventions.calling import ConventionMismatch, crash_report, signat
 from gradlab.conventions.case_refusals import CaseRefused, one_filter_size, refuse_other_kernels
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.conventions.method_names import PROPAGATION_METHODS, PROPAGATION_PAIRS, propagation_pair
+from gradlab.conventions.random_sources import RANDOM_NAMES, random_source
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -295,6 +296,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
             # the learning rate a layer that builds its own weights updates them with (a leaky ReLU's
             # alpha is its slope; a textbook layer's optional lr stays as it is)
             kwargs[p.name], lr_name = 1.0, p.name
+        elif lower in RANDOM_NAMES and p.default is p.empty:
+            kwargs[p.name] = random_source(lower)  # what draws the initial weights, which the case's then replace
         elif p.default is p.empty and unnamed_roles:
             kwargs[p.name] = sizes[unnamed_roles.pop(0)]  # `Dense(a, b)`: sizes in the kind's order
         elif p.default is p.empty:

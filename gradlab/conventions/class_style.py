@@ -124,6 +124,8 @@ class ClassLayer(Layer):
         for i, canonical in enumerate(kind.params):
             try:
                 slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
+                if canonical in kind.optional_params and _a_constant(kind, slot.get(), case.params[canonical]):
+                    raise LayerSignatureError(f"{slot.spelling} is the kind's constant, not a parameter")
             except LayerSignatureError:
                 if canonical not in kind.optional_params:
                     if keeps_no_array(self.obj, cls):
@@ -376,3 +378,16 @@ def _own_call(obj: Any) -> bool:
 
 def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _a_constant(kind: Kind, held: Any, ours: np.ndarray) -> bool:
+    """Whether the array a layer keeps where an optional parameter would be holds one of the kind's constants
+    (`Kind.constant_tables`), at the precision it is kept in: a transformer's fixed sinusoidal table, stored as
+    `self.encoding` for more positions than a case has, is no learned table."""
+    if kind.constant_tables is None or not isinstance(held, np.ndarray) or held.ndim != ours.ndim:
+        return False
+    if any(h < o for h, o in zip(held.shape, ours.shape)):
+        return False
+    part = held[tuple(slice(0, o) for o in ours.shape)].astype(np.float64)
+    tol = 1e-4 if held.dtype == np.float32 else 1e-9
+    return any(np.allclose(part, table, rtol=0.0, atol=tol) for table in kind.constant_tables(ours.shape))

@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.core.adapter_notes import notes_after_values, notes_now
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.diagnose_paths import flipped_path
+from gradlab.core.kept_state import kept_state
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
 from gradlab.core.loss_law import batch_loss_law
@@ -301,38 +302,22 @@ def _finite_gradients(ctx: CheckContext) -> None:
 
 
 def _repeatability(ctx: CheckContext) -> None:
-    dx2, grads2 = ctx.layer.backward(ctx.G.copy())
+    try:
+        dx2, grads2 = ctx.layer.backward(ctx.G.copy())
+    except LayerCrash:
+        # a backward that frees what its forward kept (`self.cache = None` at its end, as autograd frees a graph)
+        # cannot run twice on one forward, and need not: a training step runs forward again. Asked again that way,
+        # a gradient backward adds into (+=) still shows, since nothing but the forward is repeated
+        ctx.layer.forward(ctx.x, ctx.t)
+        dx2, grads2 = ctx.layer.backward(ctx.G.copy())
     again = ctx.gradients_of(dx2, grads2)
     for k, first in ctx.analytic.items():
         second = again.get(k)
         if first is not None and second is not None and first.shape == np.shape(second) and \
                 not _same_values(first, second, rtol=1e-10, atol=1e-300, equal_nan=True):
             name = grad_name(ctx.layer, k)
-            ctx.fail("mismatch", _kept_state(ctx, name, first, np.asarray(second, dtype=np.float64)), name)
+            ctx.fail("mismatch", kept_state(ctx.layer, name, first, np.asarray(second, dtype=np.float64)), name)
     ctx.restore()
-
-
-def _kept_state(ctx: CheckContext, name: str, first: np.ndarray, second: np.ndarray) -> str:
-    """What a second backward after the same forward says of the state backward keeps: a gradient it adds into
-    (twice the first), an update that depends on the updates before it (a constant factor, momentum's velocity)."""
-    said = f"a second backward after the same forward changed {name}: backward keeps state between calls"
-    first = np.asarray(first, dtype=np.float64)
-    size = float(np.vdot(first, first))
-    if not size or not np.all(np.isfinite(second)):
-        return said
-    c = float(np.vdot(first, second)) / size
-    if not np.allclose(second, c * first, rtol=1e-9, atol=1e-12 * float(np.abs(second).max(initial=0.0))):
-        return said
-    if abs(c - 2.0) <= 1e-9:
-        return (f"a second backward after the same forward returned twice the first {name}: backward adds into "
-                f"{name} (+=) where it must set it, so each call's gradient piles onto the last one's unless "
-                "something zeroes it between steps (set it with =, or zero it where backward starts)")
-    if getattr(ctx.layer, "updates_itself", False) is True:
-        return (f"a second backward after the same forward made an update {c:.3g} times the first one (read as "
-                f"{name}): the update backward makes depends on the updates before it (an optimizer's velocity kept "
-                "between calls, v = mu * v + g); gradlab reads the gradient from the first; keep the optimizer's "
-                "state out of backward")
-    return said
 
 
 def _independence(ctx: CheckContext) -> None:

@@ -50,6 +50,11 @@ def sinusoids(T: int, D: int) -> list[np.ndarray]:
     return [interleaved, np.concatenate([np.sin(position * rates), np.cos(position * rates)], axis=1)]
 
 
+def tables(shape: tuple[int, ...]) -> list[np.ndarray]:
+    """What a layer keeping the fixed table holds where a learned one is W (`Kind.constant_tables`)."""
+    return sinusoids(*shape)
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     """Grading: x plus a sinusoidal table, or plus the learned table W (not where W is held at zero for a layer that
     keeps none: x itself is no positional encoding)."""
@@ -70,5 +75,5 @@ KIND = Kind(
                             "learnedpositionalencoding", "learnedpositionalembedding", "posencoding", "posembedding",
                             "positionencoding", "positionembedding", "sinusoidalencoding", "positionalencoding1d"),
     build, draw_shape, batch_spec, params=("W",), optional_params=("W",), sizes=sizes,
-    forward_candidates=forward_candidates,
+    forward_candidates=forward_candidates, constant_tables=tables,
 )

@@ -1,0 +1,1 @@
+from tinyformer.nn import base, layers  # noqa: F401

@@ -1,0 +1,62 @@
+"""A small transformer library's conventions, as published ones write them (tests/realcode16/tinyformer, a package
+of our own in their style): parameters as objects with `.data` and `.gradient`, layers built from sizes and a random
+generator (`Dense(d_in, d_out, rng)`), a backward that frees the cache its forward kept, and a fixed sinusoidal
+table kept where a learned positional table would be."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gradlab.cli.main import main
+
+HERE = Path(__file__).parent / "realcode16"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    out = tmp_path_factory.mktemp("tinyformer") / "out.json"
+    main(["check", str(HERE / "tinyformer"), "--examples", "12", "--no-fix-search", "--json", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    return {(Path(r["source"]["file"]).name if isinstance(r.get("source"), dict) else str(r.get("source")),
+             r["name"]): r for r in report["layers"]}
+
+
+def _one(results, file: str, name: str) -> dict:
+    found = [r for (f, n), r in results.items() if n == name and f.endswith(file)]
+    assert len(found) == 1, sorted(results)
+    return found[0]
+
+
+def test_a_backward_that_frees_its_forwards_cache_is_asked_again_after_a_forward_and_passes(results):
+    relu = _one(results, "layers.py", "ReLU")
+    assert relu["verdict"] == "pass", relu["bug_codes"]
+
+
+def test_a_layer_built_from_its_sizes_and_a_random_generator_is_built_and_its_parameter_objects_checked(results):
+    dense = _one(results, "layers.py", "Dense")
+    assert dense["verdict"] != "fail" and {"weight.gradient", "bias.gradient"} <= set(dense["gradients"]), dense
+
+
+def test_a_fixed_sinusoidal_table_is_no_learned_parameter_whose_gradient_is_missing(results):
+    encoding = _one(results, "layers.py", "SinusoidalPositionalEncoding")
+    assert encoding["verdict"] == "pass" and set(encoding["gradients"]) == {"dx"}, encoding["bug_codes"]
+
+
+def test_a_learned_table_built_from_a_generator_is_still_a_parameter_whose_missing_gradient_fails(results):
+    learned = _one(results, "buggy.py", "LearnedPositionalEncoding")
+    assert learned["verdict"] == "fail" and learned["bug_codes"][0] == "zero-gradient"
+
+
+def test_a_bug_in_a_layer_that_frees_its_cache_is_still_named(results):
+    dense = _one(results, "buggy.py", "Dense")
+    assert dense["verdict"] == "fail" and dense["bug_codes"][0] == "extra-batch-mean"
+
+
+def test_a_random_source_answers_both_of_numpys_apis_and_a_seed_is_a_number():
+    from gradlab.conventions.random_sources import random_source
+    rng = random_source("rng")
+    assert rng.standard_normal((2, 3)).shape == (2, 3) and rng.randn(2, 3).shape == (2, 3)
+    assert random_source("seed") == 0
