@@ -9,6 +9,11 @@ profile controls them too.
 The zoo's reports are computed once per run (`zoo_reports`): test_zoo, test_codes_explained and
 test_reports_policy each read every registry entry's report, and checking the zoo is the suite's largest cost;
 each entry is checked by the first xdist worker that asks for it and read back by the others.
+
+The default run samples the suite's exhaustive sweeps; `pytest --thorough` (or the deep profile, which implies it)
+runs them in full. A parametrized test marked `@pytest.mark.sample(by=key)` runs, by default, its first case of each
+`by(**params)` (one buggy zoo variant per bug code, say: a rule, so that the sample is not chosen by what passes);
+a test marked `@pytest.mark.thorough` runs only in the thorough run. README ("Run the tests") lists what that leaves.
 """
 
 from __future__ import annotations
@@ -31,6 +36,51 @@ from gradlab.core.tolerances import DEFAULT_EXAMPLES
 settings.register_profile("default", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("deep", max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile("default")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("gradlab-suite", "gradlab's own test suite").addoption(
+        "--thorough", action="store_true", default=False,
+        help="run every sweep in full: each test marked sample (every zoo variant's fix search, ...) on all its "
+             "cases and the tests marked thorough (default: one case per key, thorough tests deselected; "
+             "--hypothesis-profile=deep implies it)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sample(by): in the default run, only the first case of each by(**params) "
+                                       "of this parametrized test runs (all with --thorough)")
+    config.addinivalue_line("markers", "thorough: runs only with --thorough (or --hypothesis-profile=deep)")
+
+
+def thorough(config: pytest.Config) -> bool:
+    """Whether this run is the thorough one: --thorough, or the deep hypothesis profile."""
+    return bool(config.getoption("thorough")) or config.getoption("hypothesis_profile", None) == "deep"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The default run's sample of the sweeps: the first case of each key of a test marked sample, in the order the
+    test lists its cases; tests marked thorough are deselected. Every xdist worker collects the same items in the
+    same order, so each makes the same choice."""
+    if thorough(config):
+        return
+    seen: set[tuple[str, object]] = set()
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        if item.get_closest_marker("thorough") is not None:
+            left.append(item)
+            continue
+        mark = item.get_closest_marker("sample")
+        callspec = getattr(item, "callspec", None)
+        if mark is None or callspec is None:
+            kept.append(item)
+            continue
+        group = (item.nodeid.split("[", 1)[0], mark.kwargs["by"](**callspec.params))
+        (left if group in seen else kept).append(item)
+        seen.add(group)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def _bug_code(name: str) -> str:
     return ZOO[name].bug
 
 
-@pytest.mark.sample(_bug_code)
+@pytest.mark.sample(by=_bug_code)
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=NOT_REACHED_YET[n], strict=True))
                                   if n in NOT_REACHED_YET else n for n in BUGGY if n not in NOT_ONE_EDIT])
 def test_every_single_edit_zoo_variant_gets_a_verified_fix_that_an_independent_check_confirms(name, tmp_path):
@@ -95,7 +95,7 @@ def test_every_single_edit_zoo_variant_gets_a_verified_fix_that_an_independent_c
     assert _confirmed(fix, name, tmp_path), fix.diff
 
 
-@pytest.mark.sample(_bug_code)
+@pytest.mark.sample(by=_bug_code)
 @pytest.mark.parametrize("name", sorted(n for n in NOT_ONE_EDIT if n in ZOO and not ZOO[n].kind.startswith("lstm")))
 def test_a_bug_that_needs_more_than_one_edit_gets_none_found_rather_than_a_guess(name):
     fix = _fix_of(ZOO[name])
