@@ -3,6 +3,7 @@ one spelling per output flag, pipes, progress bars, and what it leaves in the wo
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -183,6 +184,32 @@ def test_gradlab_check_piped_into_head_prints_one_line_no_traceback_and_writes_t
 # --------------------------------------------------------------------------- progress bars
 
 
+#: the registry and the model zoo cut to their first entries in the progress bar's tests: the bar is what they test,
+#: drawn the same over three layers as over all, and the whole registry's report (every zoo model checked, the heat
+#: maps drawn afresh) is test_reports_policy's, which reads the zoo's reports the run shares
+FEW = 3
+
+
+def _few_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradlab.cases import check_many
+    from gradlab.models import zoo
+
+    few = dict(list(check_many.load_reference().items())[:FEW])
+    monkeypatch.setattr(check_many, "load_reference", lambda: few)
+    only = [e.name for e in zoo.load_model_zoo()[:1]]
+    monkeypatch.setattr(zoo, "check_model_zoo", functools.partial(zoo.check_model_zoo, only=only))
+
+
+#: `gradlab` in a child with `_few_layers`' cuts
+FEW_LAYERS_GRADLAB = [sys.executable, "-c", f"""import sys, pytest
+from gradlab.cli.main import main
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_cli import _few_layers
+_few_layers(pytest.MonkeyPatch())
+sys.exit(main(sys.argv[1:]))
+"""]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -193,6 +220,7 @@ class _Terminal(io.StringIO):
                          ids=["not-a-terminal", "a-terminal", "a-terminal-with-no-progress"])
 def test_a_progress_bar_is_drawn_only_on_a_terminal_and_never_with_no_progress(
         terminal, flags, bar, tmp_path, monkeypatch, capsys):
+    _few_layers(monkeypatch)
     stderr = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
     assert main(["report", "--examples", "1", "--no-fix-search", "--out", str(tmp_path / "reports"), *flags]) == 0
@@ -204,7 +232,7 @@ def test_a_progress_bar_is_drawn_only_on_a_terminal_and_never_with_no_progress(
 def test_a_progress_bar_never_reaches_stderr_of_a_child_whose_stderr_is_a_pipe(tmp_path):
     # no fix search: the bar is what is tested, and a fresh cache's search of every variant is slow
     argv = ["report", "--examples", "1", "--no-fix-search", "--out", str(tmp_path / "reports")]
-    proc = subprocess.run([*GRADLAB, *argv],
+    proc = subprocess.run([*FEW_LAYERS_GRADLAB, *argv],
                           capture_output=True, text=True, env=_env(tmp_path), cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "checking layers" not in proc.stderr and "\r" not in proc.stderr, proc.stderr

@@ -178,6 +178,7 @@ sys.exit(status)
 
 
 @needs_git
+@pytest.mark.thorough  # a whole `gradlab report` once more, in a child: the zoo checked a second time
 def test_gradlab_report_in_a_clean_clone_leaves_git_status_clean(tmp_path):
     """A clone of HEAD (commit first to test the working tree's changes), `gradlab report` in it, nothing to commit."""
     clone = tmp_path / "clone"
