@@ -60,3 +60,22 @@ def test_a_random_source_answers_both_of_numpys_apis_and_a_seed_is_a_number():
     rng = random_source("rng")
     assert rng.standard_normal((2, 3)).shape == (2, 3) and rng.randn(2, 3).shape == (2, 3)
     assert random_source("seed") == 0
+
+
+def test_a_layer_norm_with_no_gamma_and_beta_is_checked_as_one_that_only_normalises(results):
+    right, wrong = _one(results, "layers.py", "LayerNorm"), _one(results, "buggy.py", "LayerNorm")
+    assert right["verdict"] == "pass" and set(right["gradients"]) == {"dx"}, right["bug_codes"]
+    assert wrong["verdict"] == "fail" and wrong["bug_codes"][0] == "dropped-term"
+
+
+def test_a_mode_switch_whose_one_argument_is_verbose_is_called_without_it_so_nothing_is_printed(capsys):
+    main(["check", str(HERE / "tinyformer" / "nn" / "layers.py"), "--only", "ReLU", "--examples", "4",
+          "--no-fix-search"])
+    assert "now trains" not in capsys.readouterr().out
+
+
+def test_a_batch_norm_spelling_its_scale_and_shift_bw_and_bb_is_checked_with_both_gradients(tmp_path):
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "mytorch_batchnorm.py"), "--examples", "12", "--no-fix-search", "--json", str(out)])
+    layer, = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["verdict"] == "pass" and {"dBW", "dBb"} <= set(layer["gradients"]), layer

@@ -26,8 +26,9 @@ PARAM_ALIASES = {
     "W": ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "Wx"),
     "b": ("b", "bias", "biases", "w0"),
     # a normalisation's scale and shift kept as its weight and bias (`params['W']`, `params['b']` in learners' code)
-    "gamma": ("gamma", "weight", "scale", "g", "scaler", "W"),
-    "beta": ("beta", "bias", "shift", "intercept", "b"),
+    # BW and Bb: CMU 11-785's batch norm (self.BW, self.Bb, read back as dLdBW, dLdBb)
+    "gamma": ("gamma", "weight", "scale", "g", "scaler", "W", "BW"),
+    "beta": ("beta", "bias", "shift", "intercept", "b", "Bb"),
     # PReLU's learned slope (PyTorch's PReLU calls it weight)
     "alpha": ("alpha", "a", "slope", "slopes", "negative_slope", "weight"),
 }

@@ -117,6 +117,13 @@ class ClassLayer(Layer):
         #: parameter gradients the last backward returned after dx (`backward(dout) -> (dx, dW, db)`)
         self.returned: dict[str, Any] = {}
 
+    def _hold_every_param(self, kind: Kind, case: Case) -> None:
+        """A layer with none of its kind's parameters, checked with each held where it then has no effect."""
+        for canonical in kind.params:
+            kind.hold_absent(canonical, case.params[canonical])
+            self.params[canonical] = case.params[canonical]
+            self.held_at_zero.append(canonical)
+
     def _install_params(self, cls: type, kind: Kind, case: Case) -> None:
         """Finds where the layer keeps each of its kind's parameters and gives it gradlab's array there; an optional
         parameter the layer does not have is held at zero in the case. Raises as `find_slot` does, or
@@ -124,10 +131,13 @@ class ClassLayer(Layer):
         for i, canonical in enumerate(kind.params):
             try:
                 slot = find_slot(self.obj, canonical, case.params[canonical], index=i, count=len(kind.params))
-                if canonical in kind.optional_params and _a_constant(kind, slot.get(), case.params[canonical]):
+                if canonical in kind.optional_params and kind.holds_constant(slot.get(), case.params[canonical]):
                     raise LayerSignatureError(f"{slot.spelling} is the kind's constant, not a parameter")
             except LayerSignatureError:
                 if canonical not in kind.optional_params:
+                    if keeps_no_array(self.obj, cls) and {c for c, _ in kind.without_params} >= set(kind.params):
+                        self._hold_every_param(kind, case)  # a LayerNorm with no gamma and beta: it normalises
+                        return
                     if keeps_no_array(self.obj, cls):
                         raise ConventionMismatch(
                             f"{cls.__name__} takes and keeps no array, so it is not {_a(kind.name)} layer with "
@@ -378,16 +388,3 @@ def _own_call(obj: Any) -> bool:
 
 def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-def _a_constant(kind: Kind, held: Any, ours: np.ndarray) -> bool:
-    """Whether the array a layer keeps where an optional parameter would be holds one of the kind's constants
-    (`Kind.constant_tables`), at the precision it is kept in: a transformer's fixed sinusoidal table, stored as
-    `self.encoding` for more positions than a case has, is no learned table."""
-    if kind.constant_tables is None or not isinstance(held, np.ndarray) or held.ndim != ours.ndim:
-        return False
-    if any(h < o for h, o in zip(held.shape, ours.shape)):
-        return False
-    part = held[tuple(slice(0, o) for o in ours.shape)].astype(np.float64)
-    tol = 1e-4 if held.dtype == np.float32 else 1e-9
-    return any(np.allclose(part, table, rtol=0.0, atol=tol) for table in kind.constant_tables(ours.shape))

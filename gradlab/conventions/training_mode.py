@@ -18,6 +18,10 @@ __all__ = ["MODE_METHODS", "enter_training_mode"]
 MODE_METHODS = ("train", "is_training", "set_training", "training_mode", "set_train")
 
 
+#: a mode switch's optional argument that is not the mode
+_NOT_THE_MODE = ("verbose", "recurse", "recursive", "deep", "log", "quiet", "silent", "debug")
+
+
 def enter_training_mode(obj: Any) -> str | None:
     """Calls the first of MODE_METHODS `obj` has that takes nothing (`train()`) or one value (`is_training(True)`);
     the call made, or None. A method that needs more (a model's `train(X, y)`) is not a mode switch."""
@@ -33,9 +37,12 @@ def enter_training_mode(obj: Any) -> str | None:
         required = [p for p in params if p.default is p.empty]
         if required or len(params) > 1:
             continue
+        # the one argument is the mode (`train(mode=True)`, `is_training(value=None)` both getter and setter) unless
+        # it is named as something else, which keeps its default: `train(verbose=False)` would print
+        flag = bool(params) and (bool(required) or params[0].name.lower() not in _NOT_THE_MODE)
         try:
-            method(True) if params else method()
+            method(True) if flag else method()
         except Exception:  # noqa: BLE001 - not a mode switch after all: the layer is checked as it is
             continue
-        return f"{name}({'True' if params else ''})"
+        return f"{name}({'True' if flag else ''})"
     return None

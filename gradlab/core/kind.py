@@ -244,6 +244,9 @@ class Kind:
     #: constants a layer may keep where an optional parameter would be (a fixed sinusoidal table where a learned
     #: one is W), for the parameter's shape: an array holding one of them is not that parameter
     constant_tables: Callable[[tuple[int, ...]], list[np.ndarray]] | None = None
+    #: class style: the values a version with no parameters at all applies them at (a LayerNorm without gamma and
+    #: beta normalises only: gamma 1, beta 0); a class that takes and keeps no array is checked with them held there
+    without_params: tuple[tuple[str, float], ...] = ()
     #: those of `optional_params` a version without them applies as the identity, not as zero (a self-attention
     #: without its output projection Wo): held at the identity matrix in the case
     identity_params: tuple[str, ...] = ()
@@ -261,9 +264,23 @@ class Kind:
         """A loss function of this kind is called with class indices, never one-hot labels (CS231n)."""
         return "index" in self.label_encodings
 
+    def holds_constant(self, held: Any, ours: np.ndarray) -> bool:
+        """Whether the array a layer keeps where an optional parameter would be holds one of the kind's constants
+        (`constant_tables`), at the precision it is kept in: a transformer's fixed sinusoidal table, stored as
+        `self.encoding` for more positions than a case has, is no learned table."""
+        if self.constant_tables is None or not isinstance(held, np.ndarray) or held.ndim != ours.ndim or \
+                any(h < o for h, o in zip(held.shape, ours.shape)):
+            return False
+        part = held[tuple(slice(0, o) for o in ours.shape)].astype(np.float64)
+        tol = 1e-4 if held.dtype == np.float32 else 1e-9
+        return any(np.allclose(part, table, rtol=0.0, atol=tol) for table in self.constant_tables(ours.shape))
+
     def hold_absent(self, name: str, value: np.ndarray) -> None:
-        """Holds the optional parameter `name` in a case where the layer has none: at the identity or at zero."""
-        value[...] = np.eye(*value.shape) if name in self.identity_params and value.ndim == 2 else 0
+        """Holds the optional parameter `name` in a case where the layer has none: at the value a version without
+        parameters applies it at (`without_params`), the identity, or zero."""
+        fixed = dict(self.without_params)
+        value[...] = fixed[name] if name in fixed else \
+            np.eye(*value.shape) if name in self.identity_params and value.ndim == 2 else 0
 
     def case(self, spec: Spec) -> Case:
         """The concrete float64 case for `spec` (reproducible from spec['seed'])."""

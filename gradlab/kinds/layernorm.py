@@ -86,6 +86,6 @@ KIND = Kind(
     "layernorm", ("layernorm", "layernormalization", "layernormalisation"), build, draw_shape, batch_spec,
     function_stems=("layernorm",), params=("gamma", "beta"), param_dict="ln_param",
     param_dict_keys={"eps": "eps"}, hyper_args=("eps",), forward_candidates=forward_candidates, sizes=sizes,
-    forward_law=LAW,
+    forward_law=LAW, without_params=(("gamma", 1.0), ("beta", 0.0)),
     explain=StatsPathReader(rows, "of each sample over its features"),
 )

