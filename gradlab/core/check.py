@@ -290,6 +290,7 @@ def _backward(ctx: CheckContext) -> None:
         ctx.fail("mutates-input", "backward wrote into the upstream gradient dout it was given (harmless here, "
                  "a trap when dout is shared by two branches)", severity=WARN)
     _mutation(ctx, "backward", ctx.x, ctx.case.x, "x")
+    _mutation(ctx, "backward", ctx.t, ctx.case.t, "t")  # a loss's backward may write into its targets too
     _param_change(ctx, "backward")
     ctx.restore()
 

@@ -117,6 +117,31 @@ def _not_the_batch_size(name: str, c: float, N: int, evidence: Evidence | None) 
                      "batch mean's 1/N", c)
 
 
+def _batch_factor(name: str, c: float, N: int, evidence: Evidence | None) -> Diagnosis:
+    """One factor explains the gradient: which one, asked of the layer where N or N*D could be a coincidence."""
+    return _not_the_batch_size(name, c, N, evidence) or _mean_over_elements(name, c, N, evidence) or \
+        _factor(name, c, N)
+
+
+def _mean_over_elements(name: str, c: float, N: int, evidence: Evidence | None) -> Diagnosis | None:
+    """A loss that averages over all N*D elements (np.mean of a squared error) and whose dx is N*D times too
+    large or small: the mean's 1/(N*D) left out or taken twice, a batch mean's bug, not another constant, when
+    the factor doubles or halves with the batch (a constant that happens to equal N*D stays). None otherwise."""
+    if evidence is None or evidence.target != "x" or evidence.y0.size != 1:
+        return None
+    size = int(evidence.x.size)
+    if size < 2 or size == N or not (_near(c, float(size)) or _near(c, 1.0 / size)):
+        return None
+    doubled = evidence.factor_on_a_doubled_batch()
+    if doubled is None or not _near(doubled, c * 2.0 if c > 1.0 else c / 2.0):
+        return None
+    if c > 1.0:
+        return Diagnosis("missing-batch-mean", f"{name} is N*D={size} times too large, the loss's element count: "
+                         "the 1/(N*D) of its mean over every element is missing", c)
+    return Diagnosis("extra-batch-mean", f"{name} is N*D={size} times too small, the loss's element count: it "
+                     "was divided by the number of elements once too often", c)
+
+
 def _terms_dropped(A: np.ndarray, J: np.ndarray) -> bool:
     """Every analytic Jacobian entry is the true one or zero, and some true non-zero entry is missing."""
     if A.shape != J.shape or not np.all(np.isfinite(A)):
@@ -214,7 +239,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         found = diagnose_masks.masked_elsewhere(name, evidence, here=f"is {_times(c)} times the true gradient here")
         if found is not None:
             return Diagnosis(found.code, found.sentence, c)
-        return _not_the_batch_size(name, c, N, evidence) or _factor(name, c, N)
+        return _batch_factor(name, c, N, evidence)
     # one branch of an element-wise derivative off by a constant: before dout itself (a leaky ReLU without alpha)
     found = diagnose_formula.scaled_on_a_branch(name, evidence) if diagnose_formula.diagonal(jacobians) else None
     if found is not None:
@@ -245,6 +270,8 @@ def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray
     belongs; then, after an element-wise layer's formula, a term of dout times a held array left out (`=` where
     `+=` belongs)."""
     found = diagnose_misread.case_array_misread(name, a, n, evidence) or \
+        diagnose_misread.residual_misread(name, a, n, evidence) or \
+        diagnose_sign.signs_read_elsewhere(name, a, n, evidence) or \
         (diagnose_loss_branch.branch_formula(name, evidence) if not ok.all() and ok.any() else None)
     if found is not None:
         return Diagnosis(found.code, found.sentence)

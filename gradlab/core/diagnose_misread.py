@@ -15,7 +15,8 @@ from gradlab.core.diagnose_where import AGREES, Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.stored_arrays import with_each_stored_array_misread
 
-__all__ = ["case_array_misread", "read_in_one_product", "returned_in_each_others_place", "stored_array_misread"]
+__all__ = ["case_array_misread", "read_in_one_product", "residual_misread", "returned_in_each_others_place",
+           "stored_array_misread"]
 
 
 def stored_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
@@ -47,6 +48,27 @@ def case_array_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | N
                          f"{m.belongs} belongs: with {m.belongs}'s values put in {m.read} after the forward, backward "
                          f"returns the true {name} (the forward stored another array there, e.g. its output where "
                          "backward's formula is written in its input)")
+    return None
+
+
+def residual_misread(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None) -> Found | None:
+    """A loss's derivative that reads the prediction where the residual x - t belongs (an L1 loss's np.sign(y) where
+    np.sign(y - t) belongs): after a forward on x - t in x's place, backward returns the true gradient. Asked only of
+    a gradient whose live elements share one magnitude (a sign times a constant): there every wrong element is an
+    exact negative or a zero, which the numbers alone would read as a flipped or a dropped term."""
+    if ev is None or ev.target != "x" or ev.y0.size != 1 or ev.t is None or a.shape != n.shape:
+        return None
+    t, x = np.asarray(ev.t), np.asarray(ev.x)
+    live = np.abs(n) > 1e-9 * max(float(np.abs(n).max(initial=0.0)), 1e-300)
+    if t.shape != x.shape or not np.issubdtype(t.dtype, np.floating) or not live.any() or \
+            float(np.ptp(np.abs(n[live]))) > AGREES * float(np.abs(n).max()):
+        return None
+    error = norm(a - n)
+    for said, residual in (("x - t", x - t), ("t - x", t - x)):
+        if agrees(ev.analytic_with_input(residual), n, error):
+            return Found("wrong-input", f"{name} is the derivative evaluated at the prediction x where it belongs at "
+                         f"the residual {said}: after a forward on {said} in x's place, backward returns the true "
+                         f"{name} (e.g. np.sign(y) where np.sign(y - t) belongs)")
     return None
 
 

@@ -19,13 +19,15 @@ diagnosis says.
 
 from __future__ import annotations
 
-__all__ = ["flipped_in_part", "flipped_through_a_block"]
+__all__ = ["flipped_in_part", "flipped_through_a_block", "signs_read_elsewhere"]
 
 
 import numpy as np
 
+from gradlab.core.diagnose_routes import quietly
 from gradlab.core.diagnose_where import Found, agrees, norm
 from gradlab.core.evidence import Evidence
+from gradlab.core.numeric import steps
 from gradlab.core.protocol import grad_name
 
 #: an element is "not small" above this fraction of the largest true one: below it, a value a rounding
@@ -39,6 +41,8 @@ NEGATIVE_RTOL = 1e-4
 SHARE = 0.25
 #: at most this many positions are named in a sentence
 SHOWN = 3
+#: a loss's true gradient is measured at a moved input (two forwards per element) up to this many elements
+MAX_MOVED = 256
 
 
 def _negated(a: np.ndarray, n: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray] | None:
@@ -50,6 +54,34 @@ def _negated(a: np.ndarray, n: np.ndarray, rtol: float) -> tuple[np.ndarray, np.
         return None
     live = np.abs(n) > NOT_SMALL * scale
     return live & (np.abs(a + n) <= rtol * np.abs(n)), live
+
+
+def _signs_only(n: np.ndarray, ev: Evidence | None, rtol: float) -> bool:
+    """A loss's true gradient that is a sign times a constant (an L1 loss's sign(y - t) / N): every element where it
+    lives has one magnitude, and it is the same at an input moved a little. Any wrong sign there is an exact negative,
+    so a negated element is no evidence of a flipped term. (Softmax-with-loss over two classes has one magnitude per
+    row too, and changes when the input moves.)"""
+    scale = float(np.abs(n).max(initial=0.0))
+    live = np.abs(n) > NOT_SMALL * scale
+    if ev is None or ev.target != "x" or ev.y0.size != 1 or ev.x.size > MAX_MOVED or scale == 0.0 or \
+            not np.issubdtype(ev.x.dtype, np.floating) or float(np.ptp(np.abs(n[live]))) > rtol * scale:
+        return False
+    x = np.asarray(ev.x, dtype=np.float64)
+    moved = x + 1e-3 * (float(np.abs(x).max(initial=0.0)) or 1.0) * np.random.default_rng(19).standard_normal(x.shape)
+    h = steps(moved)
+
+    def gradient() -> np.ndarray:
+        g = np.empty(x.size)
+        for k in range(x.size):
+            up, down = moved.copy(), moved.copy()
+            up.flat[k] += h.flat[k]
+            down.flat[k] -= h.flat[k]
+            loss = [float(np.sum(ev.layer.forward(v, ev.t))) for v in (up, down)]
+            g[k] = (loss[0] - loss[1]) / (2 * h.flat[k])
+        return np.asarray(ev.show(g.reshape(x.shape)), dtype=np.float64)
+
+    g = quietly(ev, gradient)
+    return g is not None and g.shape == n.shape and bool(np.allclose(g, n, rtol=1e-6, atol=1e-9 * scale))
 
 
 def _in_part(negated: np.ndarray, live: np.ndarray) -> bool:
@@ -83,6 +115,8 @@ def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray, jacobians: tuple[np
     loss, the part of `a` that changes with the labels is the negative of the true one. "Exact" is to the
     check's `rtol` where it is coarser than NEGATIVE_RTOL (a layer computing in float32)."""
     rtol = max(NEGATIVE_RTOL, rtol)
+    if _signs_only(n, evidence, rtol):
+        return _labels_term_flipped(name, evidence, rtol)
     found = _negated(a, n, rtol)
     if found is not None and _in_part(*found):
         negated, live = found
@@ -99,6 +133,28 @@ def flipped_in_part(name: str, a: np.ndarray, n: np.ndarray, jacobians: tuple[np
                  "output's derivative with respect to each element) that are not small are "
                  "exactly -1 times the true ones: one term of the derivative has its sign flipped, one that stands "
                  "alone at those entries (e.g. softmax's -y y^T off the diagonal, written + y y^T)")
+
+
+def signs_read_elsewhere(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None, *,
+                         rtol: float = 0.0) -> Found | None:
+    """Every element where the true gradient lives has one magnitude, and `a` has it too, with the sign wrong at some
+    elements and right at others: a sign taken off another array than the true one's (np.sign(t) where
+    np.sign(y - t) belongs). No term is flipped or dropped there: `mismatch`, the pattern said."""
+    rtol = max(NEGATIVE_RTOL, rtol)
+    if a.shape != n.shape or a.size < 2 or not np.all(np.isfinite(a)) or not _signs_only(n, ev, rtol):
+        return None
+    scale = float(np.abs(n).max(initial=0.0))
+    live = np.abs(n) > NOT_SMALL * scale
+    if scale == 0.0 or float(np.ptp(np.abs(n[live]))) > rtol * scale or \
+            np.any(np.abs(a[~live]) > NOT_SMALL * scale):
+        return None
+    right, negated = np.abs(a - n) <= rtol * scale, np.abs(a + n) <= rtol * scale
+    if not np.all((right | negated)[live]) or not (negated & live).any() or not (right & live).any():
+        return None
+    return Found("mismatch", f"{name} has the true magnitude at every element, but the opposite sign at "
+                 f"{int((negated & live).sum())} of the {int(live.sum())} elements (at {_positions(negated & live)}) "
+                 "and the right one at the others: its sign is read off another array than the true gradient's "
+                 "(e.g. np.sign(y) or np.sign(t) where np.sign(y - t) belongs)")
 
 
 def _labels_term_flipped(name: str, ev: Evidence | None, rtol: float) -> Found | None:
