@@ -3,8 +3,7 @@
 `check_entry` is the function behind `gradlab check`, the pytest helper and the grader: it runs
 `check.check_case` on hypothesis-drawn cases (plus fixed extreme cases), keeps the worst error of
 every gradient, and for a failure returns the smallest failing case with what passes next to it
-("fails with N=2; passes with N=1").
-"""
+("fails with N=2; passes with N=1")."""
 
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ from gradlab.cases.more_precise import failing_size, more_precise
 from gradlab.cases.other_layouts import as_sequences, crashed_on_batches, in_columns, in_rows, second_opinion, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
+from gradlab.cases.runs_elsewhere import ran_elsewhere
 from gradlab.cases.seed_only import seed_only
 from gradlab.cases.strategies import specs
 from gradlab.cases.where_it_fits import codes_of, where_it_fits, with_a_failure_that_ran
@@ -43,7 +43,6 @@ from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.kinds import KINDS, Case, Kind, build_case, describe_spec
 
 __all__ = ["DEFAULT_EXAMPLES", "check_entry", "run_case", "takes_optional_input"]
-
 
 
 class _CaseFailed(Exception):
@@ -167,8 +166,7 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     square = one_window_size(entry, kind)  # a pool built with one window size is given square windows
 
     def fit(spec: Mapping[str, Any]) -> dict[str, Any]:
-        fitted = {**spec, **overrides}
-        return square_window(fitted) if square else fitted
+        return square_window({**spec, **overrides}) if square else {**spec, **overrides}
 
     fixed_failure = _first_failure((run_case(entry, fit(spec), finite_only=True)
                                     for spec in kind.extreme_specs(entry.convention)), refusals, record)
@@ -184,6 +182,8 @@ def _check_entry(entry: Entry, kind: Kind, *, examples: int, seed: int, mode: st
     if refused is not None:
         return refused
 
+    ran[:] = ran or ran_elsewhere(failing, kind, entry.convention, partial(run_case, entry, mode=mode), seed=seed,
+                                  flat_input=flat_input, fit=fit)  # a crash may hide a case that runs, wrong
     report = _report(entry, failing or fixed_failure, worst=worst.gradients, warnings=tuple(warned.values()),
                      count=count, seed=seed, extra_codes=fixed_failure.bug_codes if fixed_failure is not None else [],
                      extreme=failing is None, ran=ran[0] if ran else None, largest=largest[0] if largest else None)

@@ -23,7 +23,8 @@ from collections.abc import Mapping
 
 from gradlab.core.kind import Case, Kind
 
-__all__ = ["FITS_BY_ACCIDENT", "RUNS_ELSEWHERE", "SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash"]
+__all__ = ["FITS_BY_ACCIDENT", "RUNS_ELSEWHERE", "SHAPE_CRASH", "gradient_shapes", "is_shape_crash", "read_crash",
+           "transposed_operand"]
 
 Shape = tuple[int, ...]
 
@@ -139,6 +140,21 @@ def _operand(operand: Shape, expected: dict[str, Shape]) -> tuple[str, str] | No
         return None
     return ("transposed", f"an array of shape {operand}, the transpose of d{names[0]}'s {operand[::-1]}, was updated "
                           f"in place: d{names[0]} was computed transposed (e.g. dout.T @ x where x.T @ dout belongs)")
+
+
+def transposed_operand(message: str) -> Shape | None:
+    """The shape of the one operand of a refused matrix product (np.dot, 2-D, not square) whose transpose would make
+    the product fit (`np.dot(w, delta)` where `np.dot(w.T, delta)` belongs), read off numpy's message alone; None
+    when the message is no such refusal, or both operands' transposes would fit (the message cannot say which)."""
+    found = _ALIGNED.search(message)
+    if found is None:
+        return None
+    left, right = _shape(found.group(1)), _shape(found.group(2))
+    if len(left) != 2 or len(right) != 2:
+        return None
+    fits = [shape for shape, ok in ((left, left[0] == right[0]), (right, left[1] == right[1]))
+            if ok and shape != shape[::-1]]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _product(message: str, expected: dict[str, Shape]) -> tuple[str, str] | None:

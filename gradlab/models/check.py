@@ -16,12 +16,13 @@ crash is a finding, a model that cannot be built is the report's `error`.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from gradlab.core.crash_reading import is_shape_crash
-from gradlab.core.results import FAIL, GradientResult
+from gradlab.core.crash_reading import is_shape_crash, transposed_operand
+from gradlab.core.results import FAIL, Finding, GradientResult
 from gradlab.core.tolerances import ATOL, RTOL
 from gradlab.models.adapters import ModelCall, adapt, convention_of, seeded
 from gradlab.models.build import (
@@ -39,7 +40,13 @@ from gradlab.models.build import (
 )
 from gradlab.models.case_check import Case, check_case
 from gradlab.models.errors import ModelError, NoDataRuns, NotImplementedYet
-from gradlab.models.inner import derivative_hypotheses, in_layer_terms, inner_layer_failures, standing_in
+from gradlab.models.inner import (
+    derivative_hypotheses,
+    in_layer_terms,
+    inner_layer_failures,
+    per_call_hypotheses,
+    standing_in,
+)
 from gradlab.models.report import ModelReport
 from gradlab.models.tiny_weights import said as said_scaled
 
@@ -157,7 +164,26 @@ def _where_it_fits(case: Case, built: str, model: type, convention: str, options
     said = replace(crash, message=f"{crash.message.rstrip()}; where the shapes fit by accident (input, hidden and "
                                   f"class sizes all {n}: {there}) {', '.join(wrong)} "
                                   f"{'is' if len(wrong) == 1 else 'are'} wrong")
-    return Case(fitted.gradients, [said, *[f for f in fitted.findings if f is not crash]]), built
+    gradients, first = _transposed_where_it_fits(crash.message, fitted.gradients, said)
+    return Case(gradients, [*first, *[f for f in fitted.findings if f is not crash]]), built
+
+
+def _transposed_where_it_fits(message: str, gradients: dict[str, GradientResult], crash: Finding
+                              ) -> tuple[dict[str, GradientResult], list[Finding]]:
+    """The crash a refused product whose one operand's transpose fits (np.dot(w, delta) where w.T belongs), and the
+    gradients wrong where the sizes let it run and of no pattern of their own: `transposed`, said first."""
+    operand = transposed_operand(message)
+    wrong = {p: g for p, g in gradients.items() if not g.passed and g.bug_code in _UNSHAPED}
+    if operand is None or not wrong:
+        return gradients, [crash]
+    sentence = (f"backprop multiplied an array of shape {operand} where the product needs its transpose "
+                f"{operand[::-1]}: it crashed there, and where the sizes are equal (the transpose fits by accident) "
+                f"it runs and {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong: a weight is used where "
+                "its transpose belongs (e.g. np.dot(w, delta) where np.dot(w.transpose(), delta) belongs)")
+    said = {p: replace(g, bug_code="transposed", diagnosis=f"{p} is wrong where the sizes are equal, and at others "
+                       f"backprop crashed multiplying an array of shape {operand} where its transpose belongs")
+            for p, g in wrong.items()}
+    return {**gradients, **said}, [Finding("transposed", FAIL, sentence), crash]
 
 
 #: what the core may call a gradient that is wrong only because dropout's mask is missing in backward (a
@@ -195,13 +221,17 @@ def _in_derivative_terms(case: Case, model: type, convention: str, options: dict
     """Wrong gradients of no simple pattern tested against one hypothesis per activation derivative the model
     calls (`gradlab.models.inner.derivative_hypotheses`): the same case run again with the derivative taking the
     other array (sigmoid_grad(z1) where sigmoid_grad(a1) belongs). If every gradient is then right, that is the
-    bug: `wrong-input`."""
+    bug: `wrong-input`. Then each call of a derivative alone (`per_call_hypotheses`): one layer's call wrong."""
     unshaped = {p: g for p, g in case.gradients.items() if not g.passed and g.bug_code in _UNSHAPED}
     if not unshaped or any(f.severity == FAIL for f in case.findings):
         return case
-    for name, hypothesis, stand_in in derivative_hypotheses(model):
+
+    def run() -> tuple[Case, str] | str:
+        return _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
+
+    for name, hypothesis, stand_in in chain(derivative_hypotheses(model), per_call_hypotheses(model, run)):
         with standing_in(model, name, stand_in):
-            ran = _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
+            ran = run()
         if isinstance(ran, str) or ran[0].failed or not ran[0].gradients:
             continue
         said = {p: replace(g, bug_code="wrong-input", diagnosis=(

@@ -22,8 +22,8 @@ import numpy as np
 
 from gradlab.core.results import GradientResult
 
-__all__ = ["InnerFailure", "derivative_hypotheses", "in_layer_terms", "inner_layer_failures", "reachable",
-           "reached_from", "standing_in"]
+__all__ = ["InnerFailure", "derivative_hypotheses", "in_layer_terms", "inner_layer_failures", "per_call_hypotheses",
+           "reachable", "reached_from", "standing_in"]
 
 #: how deep calls are followed from the model's methods (model -> affine_relu_backward -> relu_backward)
 DEPTH = 3
@@ -221,6 +221,38 @@ def derivative_hypotheses(model: type) -> list[tuple[str, str, Callable[..., Any
         out.append((name, f"{name} is given the pre-activation where the {act}'s output belongs",
                     _composed(fn, forward)))
     return out
+
+
+def per_call_hypotheses(model: type, run: Callable[[], Any]) -> Iterator[tuple[str, str, Callable[..., Any]]]:
+    """`derivative_hypotheses` asked of one call of the derivative at a time, told apart by the shape of the array it
+    is given (a layer's units): a network whose output delta takes sigmoid_prime(activations[-1]) while its hidden
+    deltas take sigmoid_prime(z) right is right again only when the call on the output layer's arrays maps them back.
+    The shapes are those `run()` (a case of the model) calls the derivative with; one shape has no other call."""
+    for name, hypothesis, stand_in in derivative_hypotheses(model):
+        original = reachable(model)[name]
+        shapes = _shapes_given(model, name, original, run)
+        for shape in shapes if len(shapes) > 1 else []:
+            yield name, f"{hypothesis}, in its call on arrays of shape {shape}", _on_shape(original, stand_in, shape)
+
+
+def _shapes_given(model: type, name: str, fn: Callable[..., Any], run: Callable[[], Any]) -> list[tuple[int, ...]]:
+    """The shapes of the arrays `name` (= `fn`) is called with while `run()` runs, in the order first seen."""
+    shapes: list[tuple[int, ...]] = []
+
+    def recording(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if np.shape(x) not in shapes:
+            shapes.append(np.shape(x))
+        return fn(x, *args, **kwargs)
+
+    with standing_in(model, name, recording):
+        run()
+    return shapes
+
+
+def _on_shape(fn: Callable[..., Any], stand_in: Callable[..., Any], shape: tuple[int, ...]) -> Callable[..., Any]:
+    def chosen(x: Any, *args: Any, **kwargs: Any) -> Any:
+        return (stand_in if np.shape(x) == shape else fn)(x, *args, **kwargs)
+    return chosen
 
 
 def _composed(fn: Callable[..., Any], first: Callable[..., Any]) -> Callable[..., Any]:
