@@ -19,9 +19,12 @@ HERE = Path(__file__).parent / "realcode16"
 def results(tmp_path_factory) -> dict[tuple[str, str], dict]:
     out = tmp_path_factory.mktemp("tinyformer") / "out.json"
     main(["check", str(HERE / "tinyformer"), "--examples", "12", "--no-fix-search", "--json", str(out)])
-    report = json.loads(out.read_text(encoding="utf-8"))
-    return {(Path(r["source"]["file"]).name if isinstance(r.get("source"), dict) else str(r.get("source")),
-             r["name"]): r for r in report["layers"]}
+    return _keyed(json.loads(out.read_text(encoding="utf-8")))
+
+
+def _keyed(report: dict) -> dict[tuple[str, str], dict]:
+    """Each layer of a JSON report under (its file's name, its name)."""
+    return {(Path(str(r["source"]).split(":")[0]).name, r["name"]): r for r in report["layers"]}
 
 
 def _one(results, file: str, name: str) -> dict:
@@ -79,3 +82,23 @@ def test_a_batch_norm_spelling_its_scale_and_shift_bw_and_bb_is_checked_with_bot
     main(["check", str(HERE / "mytorch_batchnorm.py"), "--examples", "12", "--no-fix-search", "--json", str(out)])
     layer, = json.loads(out.read_text(encoding="utf-8"))["layers"]
     assert layer["verdict"] == "pass" and {"dBW", "dBb"} <= set(layer["gradients"]), layer
+
+
+@pytest.fixture(scope="module")
+def pools(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    out = tmp_path_factory.mktemp("pools") / "out.json"
+    main(["check", str(HERE / "block_pooling.py"), str(HERE / "block_pooling_buggy.py"), "--examples", "20",
+          "--no-fix-search", "--json", str(out)])
+    return _keyed(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_a_pooling_class_that_takes_no_stride_refuses_the_cases_of_another_geometry_and_is_checked_on_the_rest(pools):
+    for name in ("AvgPool2D", "MaxPool2D"):
+        layer = pools[("block_pooling.py", name)]
+        assert layer["verdict"] == "warn" and not layer["bug_codes"], layer["bug_codes"]
+        assert any("takes no stride" in w["message"] for w in layer["warnings"]), layer["warnings"]
+
+
+def test_a_bug_in_a_pooling_class_that_takes_no_stride_is_still_caught_and_named(pools):
+    layer = pools[("block_pooling_buggy.py", "AvgPool2D")]
+    assert layer["verdict"] == "fail" and layer["bug_codes"] == ["scaled"]

@@ -23,6 +23,7 @@ import numpy as np
 from gradlab.conventions.adapters import adapt
 from gradlab.conventions.calling import assertion_text, cannot_run_here, uses_none
 from gradlab.conventions.case_refusals import CaseRefused
+from gradlab.conventions.class_construction import STRIDE_NAMES
 from gradlab.conventions.library_layers import ConventionMismatch
 from gradlab.conventions.registry import Entry
 from gradlab.conventions.unrunnable import another_rank
@@ -90,6 +91,19 @@ def _backward_of(entry: Entry) -> Any:
     if isinstance(target, tuple) and len(target) == 2:
         return target[1]
     return None
+
+
+def _takes_no_stride(entry: Entry, spec: dict[str, Any]) -> bool:
+    """Whether a pooling class cannot be told a stride (`AvgPool2D(pool_size)`, reshaping x into whole windows):
+    it pools with a stride of its own, so a forward that raises on a case's geometry refuses it, as a layer asserting
+    its geometry does (one that raises on every case is still reported so)."""
+    if not isinstance(entry.target, type) or "pool_h" not in spec or "stride" not in spec:
+        return False
+    try:
+        params = list(inspect.signature(entry.target).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return not any(p.name.lower() in STRIDE_NAMES or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _empty_body(fn: Any) -> bool:
@@ -202,6 +216,9 @@ class Refusals:
         if todo is not None:
             self.unwritten, self.unwritten_cases = todo, self.unwritten_cases + 1
             return True
+        if stage == "forward" and _takes_no_stride(self.entry, result.spec):
+            return self._refused("takes no stride, so it pools with one of its own: a case of another geometry was "
+                                 "not one it can be given")
         if stage == "forward" and (isinstance(exc, AssertionError) or _raised_on_purpose(exc)):
             text = assertion_text(exc) if isinstance(exc, AssertionError) else _raise_text(exc)
             self.assertions[text] = self.assertions.get(text, 0) + 1

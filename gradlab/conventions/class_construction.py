@@ -28,8 +28,8 @@ from gradlab.conventions.random_sources import RANDOM_NAMES, random_source
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
-__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "PROPAGATION_PAIRS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "construct",
-           "given_no_array", "propagation_pair"]
+__all__ = ["LR_NAMES", "PROPAGATION_METHODS", "PROPAGATION_PAIRS", "SIZE_AND_HYPER_NAMES", "SIZE_NAMES", "STRIDE_NAMES",
+           "construct", "given_no_array", "propagation_pair"]
 
 
 # hyper-parameter names a class constructor may use, mapped to the case's hyper keys
@@ -38,6 +38,8 @@ _HYPER_ALIASES = {
     # a learner's own words for them: ConvLayer(num_filters, filter_size, channels_in, step=1, zero_pad=0)
     "strides": "stride", "step": "stride", "zero_pad": "pad", "zero_padding": "pad", "pad_size": "pad",
     "pool_h": "pool_h", "pool_height": "pool_h", "pool_size": "pool_h", "ph": "pool_h", "kernel_size": "pool_h",
+    # a pooling class's one window size by other names (`AvgPool2D(size=2)`); only pooling cases have a pool_h
+    "size": "pool_h", "window": "pool_h", "window_size": "pool_h", "pool": "pool_h",
     "pool_w": "pool_w", "pool_width": "pool_w", "pw": "pool_w",
     "dropout_ratio": "ratio", "ratio": "ratio", "p": "ratio", "drop_rate": "ratio", "rate": "ratio",
     "dropout_rate": "ratio", "drop_ratio": "ratio", "drop_prob": "ratio", "dropout_prob": "ratio",
@@ -50,6 +52,8 @@ _HYPER_ALIASES = {
     "kernel_depth": "depth", "n_filters": "depth", "num_filters": "depth", "n_kernels": "depth",
     "num_kernels": "depth", "filter_count": "depth",
 }
+#: a constructor's names for its stride: a pooling class without one pools its own way (`cases.refusals`)
+STRIDE_NAMES = frozenset(name.lower() for name, key in _HYPER_ALIASES.items() if key == "stride")
 #: constructor argument names for the sizes a kind reports by role (`Kind.sizes`)
 SIZE_NAMES = {
     "in": ("input_size", "in_size", "n_in", "in_features", "input_dim", "in_dim", "fan_in", "n_inputs",
