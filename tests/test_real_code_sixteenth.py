@@ -102,3 +102,15 @@ def test_a_pooling_class_that_takes_no_stride_refuses_the_cases_of_another_geome
 def test_a_bug_in_a_pooling_class_that_takes_no_stride_is_still_caught_and_named(pools):
     layer = pools[("block_pooling_buggy.py", "AvgPool2D")]
     assert layer["verdict"] == "fail" and layer["bug_codes"] == ["scaled"]
+
+
+def test_layers_on_numba_compiled_helpers_are_checked_as_plain_python_where_numba_is_not_installed(tmp_path):
+    import importlib.util
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "jitted" / "layers.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    verdicts = {r["name"]: (r["verdict"], r["bug_codes"][:1]) for r in report["layers"]}
+    assert verdicts["ReLU"] == ("pass", []) and verdicts["Affine"][0] == "fail", verdicts
+    if importlib.util.find_spec("numba") is None:
+        said = [s["reason"] for s in report["skipped"] if s["name"] == "numba"]
+        assert said and "uncompiled" in said[0], report["skipped"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.conventions.accelerators import ACCELERATORS
 from gradlab.conventions.import_finders import stand_in_names
 
 __all__ = ["COURSE_HELPERS", "CourseHelpers"]
@@ -62,6 +63,7 @@ _DNN_UTILS: dict[str, Callable[..., Any]] = dict(sigmoid=_sigmoid_cached, relu=_
 COURSE_HELPERS: dict[str, dict[str, Callable[..., Any]]] = {
     "dnn_utils": _DNN_UTILS, "dnn_utils_v2": _DNN_UTILS, "dnn_app_utils": _DNN_UTILS, "dnn_app_utils_v2": _DNN_UTILS,
     "dnn_app_utils_v3": _DNN_UTILS, "rnn_utils": dict(softmax=_softmax_columns, sigmoid=_sigmoid),
+    **ACCELERATORS,
 }
 
 

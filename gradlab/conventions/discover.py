@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradlab.conventions.accelerators import ACCELERATORS
 from gradlab.conventions.course_helpers import COURSE_HELPERS
 from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module
@@ -185,6 +186,10 @@ def lent_notes(module: ModuleType, name: str) -> list[tuple[str, str]]:
                       f"that holds {them}"))
     for helper in getattr(module, "__gradlab_course_helpers__", ()):
         lent = _listed(COURSE_HELPERS[helper])
+        if helper in ACCELERATORS:
+            notes.append((helper, f"not installed: gradlab lent {lent} that leave each function uncompiled, so "
+                          "the code runs as plain Python (it computes the same; install it for speed)"))
+            continue
         notes.append((helper, f"not beside {name}: gradlab lent its own {lent} in its place (the course's helpers, "
                       "as the course hands them out)"))
     return notes
