@@ -1,5 +1,5 @@
-"""Buggy variants of the kind added in session 31 (the binary hinge loss): each a copy of its correct counterpart in
-`fifteenth_kinds.py` with ONE bug, registered with the bug it has."""
+"""Buggy variants of the kind and the convention added in session 31 (the binary hinge loss; images with the channels
+last): each a copy of its correct counterpart in `fifteenth_kinds.py` with ONE bug, registered with the bug it has."""
 
 import numpy as np
 
@@ -24,3 +24,62 @@ class BinaryHingeLossNotAveraged:
     def backward(self, dout=1.0):
         return dout * np.where(self.active, -self.y, 0.0)  # BUG: the mean's 1 / N is missing
 
+
+
+@register("conv", bug="sign-flip", name="Conv2DChannelsLastKernelSubtracted", channels="last",
+          note="each window's kernel gradient subtracted where it adds up")
+class Conv2DChannelsLastKernelSubtracted:
+    def __init__(self, kernel, bias, stride=1, pad=0):
+        self.kernel, self.bias, self.stride, self.pad = kernel, bias, stride, pad
+        self.dkernel = self.dbias = None
+
+    def forward(self, x):
+        p, s = self.pad, self.stride
+        self.xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        kh, kw, _, F = self.kernel.shape
+        oh, ow = (self.xp.shape[1] - kh) // s + 1, (self.xp.shape[2] - kw) // s + 1
+        out = np.empty((x.shape[0], oh, ow, F))
+        for i in range(oh):
+            for j in range(ow):
+                window = self.xp[:, i * s:i * s + kh, j * s:j * s + kw, :]
+                out[:, i, j, :] = np.tensordot(window, self.kernel, axes=([1, 2, 3], [0, 1, 2])) + self.bias
+        return out
+
+    def backward(self, dout):
+        p, s = self.pad, self.stride
+        kh, kw, _, _ = self.kernel.shape
+        dxp = np.zeros_like(self.xp)
+        self.dkernel = np.zeros_like(self.kernel)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                window = self.xp[:, i * s:i * s + kh, j * s:j * s + kw, :]
+                self.dkernel -= np.tensordot(window, dout[:, i, j, :], axes=([0], [0]))  # BUG: -= where += belongs
+                dxp[:, i * s:i * s + kh, j * s:j * s + kw, :] += np.tensordot(dout[:, i, j, :], self.kernel,
+                                                                             axes=([1], [3]))
+        self.dbias = dout.sum(axis=(0, 1, 2))
+        return dxp[:, p:dxp.shape[1] - p, p:dxp.shape[2] - p, :]
+
+
+@register("max_pool", bug="misrouted", name="MaxPool2DChannelsLastToWholeWindow", channels="last",
+          note="each output's gradient sent to every element of its window, not to its maximum")
+class MaxPool2DChannelsLastToWholeWindow:
+    def __init__(self, pool_h=2, pool_w=2, stride=2):
+        self.pool_h, self.pool_w, self.stride = pool_h, pool_w, stride
+
+    def forward(self, x):
+        self.x = x
+        ph, pw, s = self.pool_h, self.pool_w, self.stride
+        oh, ow = (x.shape[1] - ph) // s + 1, (x.shape[2] - pw) // s + 1
+        out = np.empty((x.shape[0], oh, ow, x.shape[3]))
+        for i in range(oh):
+            for j in range(ow):
+                out[:, i, j, :] = x[:, i * s:i * s + ph, j * s:j * s + pw, :].max(axis=(1, 2))
+        return out
+
+    def backward(self, dout):
+        ph, pw, s = self.pool_h, self.pool_w, self.stride
+        dx = np.zeros_like(self.x)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                dx[:, i * s:i * s + ph, j * s:j * s + pw, :] += dout[:, i:i + 1, j:j + 1, :]  # BUG: no max mask
+        return dx

@@ -82,3 +82,33 @@ def test_keras_simple_rnn_is_the_rnn_over_a_sequence_and_its_cell_one_step():
     buggy = check_paths([HERE / "simple_rnn_buggy"], examples=6, seed=0)
     assert {r.name: r.bug_codes[:1] for r in buggy.reports} == \
         {"SimpleRNNCell": ["extra-batch-mean"], "SimpleRNN": ["transposed"]}
+
+
+def test_keras_channels_last_layers_are_found_so_and_checked_right_and_their_buggy_twins_fail_with_their_code():
+    right = check_paths([HERE / "keras_channels_last"], examples=6, seed=0)
+    assert right.skipped == []
+    assert {(r.source.rsplit("/", 1)[-1], r.kind, r.verdict) for r in right.reports} == {
+        ("conv_sizes.py", "conv", "warn"), ("conv_given.py", "conv", "warn"), ("pool.py", "max_pool", "pass")}
+    # the warnings are the geometries a Conv2D without padding or with one kernel size refuses, not the layout
+    assert all("rejected" in w.message for r in right.reports for w in r.warnings)
+    # an overwrite shows only where windows overlap, among the square unpadded cases such a Conv2D takes: more cases
+    buggy = check_paths([HERE / "keras_channels_last_buggy"], examples=50, seed=0)
+    assert {r.source.rsplit("/", 1)[-1]: r.bug_codes[:1] for r in buggy.reports} == {
+        "conv_sizes.py": ["dropped-term"], "conv_given.py": ["sign-flip"], "pool.py": ["misrouted"]}
+
+
+def test_a_channels_last_failure_names_the_layers_own_gradient_and_its_worst_element_in_the_layers_layout(capsys):
+    main(["check", str(HERE / "keras_channels_last_buggy" / "conv_given.py"), "--no-fix-search", "--seed", "0"])
+    out = capsys.readouterr().out
+    assert "dkernel has the wrong sign" in out and "could not be run" not in out
+    # the worst element is indexed as the layer keeps the kernel, (kh, kw, C_in, C_out): F=2 filters on its last axis
+    index = out.split("worst element dkernel[", 1)[1].split("]", 1)[0]
+    assert len(index.split(",")) == 4
+
+
+def test_a_layer_written_for_channels_first_is_not_given_channels_last():
+    from gradlab.conventions.discover import discover
+
+    found = discover([Path(__file__).parent / "reach14" / "keras_conv" / "conv.py"])
+    assert [e.name for f in found for e in f.entries] == ["Conv2D"]
+    assert all("channels" not in e.options for f in found for e in f.entries)

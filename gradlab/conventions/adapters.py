@@ -57,6 +57,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     if wrapper is not None:  # one sample with no batch axis, or rows as the tokens of sequences
         return wrapper(adapt(replace(entry, options={k: v for k, v in entry.options.items() if k != "samples"}),
                              kind, case))
+    if entry.options.get("channels") == "last":  # Keras' images (N, H, W, C), kernels (kh, kw, C_in, C_out)
+        return _channels_last(entry, kind, case)
     if entry.options.get("layout", "rows") == "columns":
         from gradlab.conventions.layouts import ColumnsLayer
 
@@ -100,6 +102,14 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)
+
+
+def _channels_last(entry: Entry, kind: Kind, case: Case) -> Layer:
+    """`entry`'s layer given its images channels last (`gradlab.conventions.channels_last`)."""
+    from gradlab.conventions.channels_last import ChannelsLastLayer
+
+    inner = replace(entry, options={k: v for k, v in entry.options.items() if k != "channels"})
+    return ChannelsLastLayer(lambda c, k: adapt(inner, k, c), kind, case)
 
 
 def _library(entry: Entry, kind: Kind, case: Case) -> Layer:

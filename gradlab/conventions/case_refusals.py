@@ -18,7 +18,10 @@ from typing import Any
 from gradlab.core.protocol import LayerCrash
 from gradlab.kinds import Case
 
-__all__ = ["CaseRefused", "one_filter_size", "refuse_other_kernels"]
+__all__ = ["CHANNELS_LAST_SPEC", "CaseRefused", "one_filter_size", "refuse_other_kernels"]
+
+#: the spec key that marks a case whose arrays are laid out channels last, as the layer takes them
+CHANNELS_LAST_SPEC = "channels_last"
 
 
 class CaseRefused(LayerCrash):
@@ -33,7 +36,9 @@ def refuse_other_kernels(name: str, argument: str, case: Case, *, built: str = "
     """Raises CaseRefused when the case's filters W (F, C, HH, WW) are not square, for a layer whose constructor
     takes one kernel size (`argument`), or whose code reads one (`built="reads"`)."""
     weights = case.params.get("W")
-    if weights is not None and weights.ndim == 4 and weights.shape[2] != weights.shape[3]:
+    # a case handed to a layer written for channels last holds its filters (kh, kw, C, F) (`conventions.channels_last`)
+    kh, kw = (0, 1) if case.spec.get(CHANNELS_LAST_SPEC) else (2, 3)
+    if weights is not None and weights.ndim == 4 and weights.shape[kh] != weights.shape[kw]:
         # one reason for every such case, so that the report's note says it once
         raise CaseRefused(f"{name}(...)", f"{built} one {argument}, so it takes square filters only")
 
@@ -58,6 +63,8 @@ def one_filter_size(cls: Any) -> bool:
             owner = node.value.value
             name = (owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")).lower().lstrip("_")
             third, fourth = (getattr(e, "id", None) for e in node.targets[0].elts[2:])
-            if name in _FILTER_NAMES and fourth is not None and (fourth == "_" or fourth == third):
+            # a third size thrown away too reads none: Keras' kernel (kh, kw, C_in, C_out) as `kh, kw, _, _`
+            if name in _FILTER_NAMES and fourth is not None and third not in (None, "_") and \
+                    (fourth == "_" or fourth == third):
                 return True
     return False

@@ -20,6 +20,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from gradlab.conventions.channels_last import CHANNELS_LAST, takes_channels_last
 from gradlab.conventions.class_construction import propagation_pair
 from gradlab.conventions.convention_names import (
     ConventionNames,
@@ -59,6 +60,12 @@ def _looks_like_layer_class(obj: Any) -> bool:
     return isinstance(obj, type) and (all(callable(getattr(obj, m, None)) for m in ("forward", "backward")) or
                                       all(callable(getattr(obj, m, None)) for m in ("forward_pass", "backward_pass")) or
                                       propagation_pair(obj) is not None)
+
+
+def _takes_channels_last(entry: Entry, kind: Kind) -> bool:
+    from gradlab.conventions.adapters import adapt  # the adapters build on what finds layers
+
+    return takes_channels_last(entry, kind, adapt)
 
 
 def _takes_states(cls: Any, kind: Kind) -> bool:
@@ -180,6 +187,8 @@ class LayerFinder(ConventionNames):
         if kind.is_loss and name not in self.given and namesakes(name, kind):
             # a name two losses go by (HingeLoss: multiclass or binary): the one whose arrays the layer takes
             entry = replace(entry, kind=kind_it_takes(entry, kind).name)
+        elif convention == "class" and name not in self.given and _takes_channels_last(entry, kind):
+            entry = replace(entry, options={**entry.options, "channels": CHANNELS_LAST})  # Keras' Conv2D, MaxPool2D
         return entry
 
     def classes(self) -> None:

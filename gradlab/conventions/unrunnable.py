@@ -15,6 +15,7 @@ import inspect
 import re
 import textwrap
 import traceback
+from contextvars import ContextVar
 from pathlib import Path
 
 #: gradlab's own package folder: its frames are never the layer's line
@@ -31,6 +32,10 @@ def outside_user_code(filename: str) -> bool:
 
 
 #: what learners call the channel axis when they unpack an image batch's shape
+#: the attribute `gradlab.conventions.channels_last` sets on what a layer raised while given its images channels last,
+#: and the flag it sets while the layer runs: a crash there is the layer's own, not the layout's
+GIVEN_CHANNELS_LAST = "gradlab_given_channels_last"
+RUNNING_CHANNELS_LAST: ContextVar[bool] = ContextVar(GIVEN_CHANNELS_LAST, default=False)
 _CHANNEL_NAMES = ("c", "ch", "chan", "channels", "n_c", "nc", "c_in", "n_channels", "channel", "n_c_prev", "c_prev",
                   "in_channels", "num_channels", "depth", "d")
 
@@ -39,7 +44,8 @@ def channels_last(exc: BaseException) -> str | None:
     """"it is written for channels-last arrays (...)" when `exc` (a ValueError or IndexError) is raised in a function
     that unpacks a 4-D shape with the channels last (`n, h_in, w_in, c = a_prev.shape`, Keras' layout): gradlab gives
     (N, C, H, W), so its sizes come out wrong (a negative output height). None otherwise."""
-    if not isinstance(exc, (ValueError, IndexError)):
+    if not isinstance(exc, (ValueError, IndexError)) or getattr(exc, GIVEN_CHANNELS_LAST, False) or \
+            RUNNING_CHANNELS_LAST.get():
         return None
     tb, code = exc.__traceback__, None
     while tb is not None:
