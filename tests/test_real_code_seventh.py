@@ -155,7 +155,10 @@ def test_channels_last_pooling_is_checked_channels_last_while_a_channels_first_o
     outcome, verdicts = _check(HERE / "keras_like", examples=30)
     assert verdicts[("MaxPoolLayer", "layers.py")].verdict == "pass"
     _, buggy = _check(HERE / "keras_like_buggy")
-    assert buggy[("Pooling", "pool_nchw.py")].bug_codes == ["crashed"]
+    # its crash stays (it is not read as channels last); since session 31 a case where its zeros happen to fit is
+    # diagnosed too (cases.runs_elsewhere), ahead of the crash
+    pooling = buggy[("Pooling", "pool_nchw.py")]
+    assert pooling.verdict == "fail" and "crashed" in pooling.bug_codes, pooling.bug_codes
 
 
 def test_a_file_importing_its_own_folder_by_name_is_a_module_of_that_namespace_package_not_of_the_same_named_file():

@@ -94,11 +94,13 @@ def _backward_of(entry: Entry) -> Any:
 
 
 def _takes_no_stride(entry: Entry, spec: dict[str, Any]) -> bool:
-    """Whether a pooling class cannot be told a stride (`AvgPool2D(pool_size)`, reshaping x into whole windows):
-    it pools with a stride of its own, so a forward that raises on a case's geometry refuses it, as a layer asserting
-    its geometry does (one that raises on every case is still reported so)."""
-    if not isinstance(entry.target, type) or "pool_h" not in spec or "stride" not in spec:
-        return False
+    """Whether a pooling class that cannot be told a stride (`AvgPool2D(pool_size)`, reshaping x into whole
+    windows) was given a case of overlapping or spaced windows: it pools with a stride of its own, so a forward that
+    raises on such a case refuses it, as a layer asserting its geometry does. A case of whole square windows side by
+    side is one any pooling takes: a crash there stays a crash."""
+    if not isinstance(entry.target, type) or "pool_h" not in spec or \
+            spec.get("stride") in (None, spec["pool_h"]) and spec.get("pool_w", spec["pool_h"]) == spec["pool_h"]:
+        return False  # a case of whole square windows side by side is one any pooling takes
     try:
         params = list(inspect.signature(entry.target).parameters.values())
     except (TypeError, ValueError):
