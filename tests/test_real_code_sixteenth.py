@@ -114,3 +114,15 @@ def test_layers_on_numba_compiled_helpers_are_checked_as_plain_python_where_numb
     if importlib.util.find_spec("numba") is None:
         said = [s["reason"] for s in report["skipped"] if s["name"] == "numba"]
         assert said and "uncompiled" in said[0], report["skipped"]
+
+
+def test_an_unreduced_loss_whose_backward_is_the_gradient_of_their_mean_warns_rather_than_fails(tmp_path):
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "unreduced_losses.py"), str(HERE / "unreduced_losses_buggy.py"), "--examples", "12",
+          "--no-fix-search", "--json", str(out)])
+    layers = _keyed(json.loads(out.read_text(encoding="utf-8")))
+    mean, total = layers[("unreduced_losses.py", "MSELoss")], layers[("unreduced_losses.py", "SquaredError")]
+    assert mean["verdict"] == "warn" and any("gradient of their mean" in w["message"] for w in mean["warnings"])
+    assert total["verdict"] == "warn" and not any("their mean (" in w["message"] for w in total["warnings"])
+    buggy = layers[("unreduced_losses_buggy.py", "MSELoss")]
+    assert buggy["verdict"] == "fail" and buggy["bug_codes"][0] in ("extra-batch-mean", "scaled"), buggy["bug_codes"]

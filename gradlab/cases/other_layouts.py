@@ -24,6 +24,7 @@ from gradlab.conventions.registry import Entry
 from gradlab.conventions.sample_updates import updates_one_sample_only
 from gradlab.conventions.sequences import SEQUENCE_LAYOUT, SEQUENCES
 from gradlab.conventions.unbatched import ONE_ROW_LAYOUT, UNBATCHED, UNBATCHED_LAYOUT
+from gradlab.conventions.unreduced_mean import UNREDUCED
 from gradlab.conventions.unrunnable import ANOTHER_RANK
 from gradlab.conventions.update_methods import UPDATE_METHODS
 from gradlab.core.results import WARN, Finding, LayerReport
@@ -130,7 +131,23 @@ ONE_SAMPLE_SIGNS = frozenset({"crashed", "wrong-reduction", "wrong-shape", "tran
 def second_opinion(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tuple[Entry, LayerReport] | None:
     """After the layouts tried on a crash: a layer written for sequences (`as_sequences`), else one written for one
     sample at a time (`one_sample_only`)."""
-    return as_sequences(entry, kind, run, rows) or one_sample_only(entry, kind, run, rows)
+    return as_sequences(entry, kind, run, rows) or one_sample_only(entry, kind, run, rows) or \
+        as_mean_of_unreduced(entry, kind, run, rows)
+
+
+def as_mean_of_unreduced(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tuple[Entry, LayerReport] | None:
+    """`entry` checked as the mean of the losses its forward returns unreduced, and its report, when checked as their
+    sum it failed by the factor N alone (extra-batch-mean) and passes so (`gradlab.conventions.unreduced_mean`);
+    None otherwise."""
+    if rows.verdict != "fail" or rows.bug_codes != ["extra-batch-mean"] or not kind.is_loss or \
+            "reduction" in entry.options or not any(UNREDUCED in w.message for w in rows.warnings):
+        return None
+    candidate = replace(entry, options={**entry.options, "reduction": "mean"})
+    try:
+        report = run(candidate)
+    except Exception:  # noqa: BLE001 - the sum's report stands; this was only a second opinion
+        return None
+    return (candidate, report) if report.error is None and _ran(report) and report.verdict != "fail" else None
 
 
 def one_sample_only(entry: Entry, kind: Kind, run: Run, rows: LayerReport) -> tuple[Entry, LayerReport] | None:

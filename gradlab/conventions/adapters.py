@@ -42,17 +42,28 @@ def _samples_wrapper(samples: Any) -> Callable[[Layer], Layer] | None:
     return None
 
 
+def _mean_wrapper(option: str) -> Callable[[Layer], Layer]:
+    """The layer wrapping a layer whose parameter gradients are means over the batch (deeplearning.ai's), or a loss
+    whose backward is the gradient of its unreduced losses' mean."""
+    if option == "param_gradients":
+        from gradlab.conventions.mean_gradients import MeanGradientsLayer
+
+        return MeanGradientsLayer
+    from gradlab.conventions.unreduced_mean import MeanOfUnreducedLayer
+
+    return MeanOfUnreducedLayer
+
+
 def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     """A fresh native-protocol layer for `entry`, holding `case`'s parameters.
 
     `entry.options["layout"] == "columns"` runs a layer written for samples as columns
     (`gradlab.conventions.layouts`), with `entry.options["weights"]` "in_out" (default) or "out_in".
     """
-    if entry.options.get("param_gradients") == "mean":
-        from gradlab.conventions.mean_gradients import MeanGradientsLayer
-
-        inner = replace(entry, options={k: v for k, v in entry.options.items() if k != "param_gradients"})
-        return MeanGradientsLayer(adapt(inner, kind, case))
+    for option in ("param_gradients", "reduction"):  # a mean where gradlab's convention is a sum
+        if entry.options.get(option) == "mean":
+            inner = replace(entry, options={k: v for k, v in entry.options.items() if k != option})
+            return _mean_wrapper(option)(adapt(inner, kind, case))
     wrapper = _samples_wrapper(entry.options.get("samples"))
     if wrapper is not None:  # one sample with no batch axis, or rows as the tokens of sequences
         return wrapper(adapt(replace(entry, options={k: v for k, v in entry.options.items() if k != "samples"}),

@@ -64,6 +64,7 @@ from gradlab.conventions.optimizer_objects import record_gradients
 from gradlab.conventions.returned_gradients import split_returned
 from gradlab.conventions.shape_counts import forward_counting_shapes
 from gradlab.conventions.training_mode import enter_training_mode
+from gradlab.conventions.unreduced_mean import UNREDUCED
 from gradlab.conventions.update_methods import accumulators
 from gradlab.core.protocol import Layer, LayerSignatureError
 from gradlab.kinds import Case, Kind
@@ -329,7 +330,7 @@ class ClassLayer(Layer):
         self.shape_notes = []
         if getattr(self, "unreduced", None):
             self.shape_notes.append(ShapeNote(
-                "wrong-shape", "warn", f"{name}.forward returns its losses unreduced, not one number: checked as the "
+                "wrong-shape", "warn", f"{name}{UNREDUCED}, not one number: checked as the "
                 "gradient of their sum, which backward() with no upstream gradient means; a training loop that "
                 "takes their mean needs that gradient divided by N", "dx"))
         for canonical, slot in self.slots.items():

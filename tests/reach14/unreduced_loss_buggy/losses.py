@@ -18,4 +18,4 @@ class MSE:
         return (self.diff ** 2).sum(axis=1)
 
     def backward(self):
-        return 2 * self.diff / len(self.diff)
+        return 2 * self.diff / len(self.diff) ** 2  # divided by N once too often, for the sum or for the mean
