@@ -126,3 +126,10 @@ def test_an_unreduced_loss_whose_backward_is_the_gradient_of_their_mean_warns_ra
     assert total["verdict"] == "warn" and not any("their mean (" in w["message"] for w in total["warnings"])
     buggy = layers[("unreduced_losses_buggy.py", "MSELoss")]
     assert buggy["verdict"] == "fail" and buggy["bug_codes"][0] in ("extra-batch-mean", "scaled"), buggy["bug_codes"]
+
+
+def test_a_group_norm_class_written_for_a_flat_gamma_passes_and_a_pooling_function_reading_pool_size_runs(tmp_path):
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "learner_norm_pool.py"), "--examples", "20", "--no-fix-search", "--json", str(out)])
+    verdicts = {r["name"]: (r["verdict"], r["bug_codes"]) for r in json.loads(out.read_text("utf-8"))["layers"]}
+    assert verdicts == {"GroupNorm": ("pass", []), "avg_pool": ("pass", [])}, verdicts

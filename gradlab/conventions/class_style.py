@@ -350,7 +350,7 @@ class ClassLayer(Layer):
                         "out of backward")
             if value is not None:
                 returned = np.array(as_array(value, f"{name}.{slot.grad_spelling}"), copy=True)
-                value = self.kind.as_param_shape(self.params[canonical], slot.from_layer(returned))
+                value = self.kind.as_param_shape(self.params[canonical], slot.from_layer(returned), update_law=False)
                 self.shape_notes += hidden_shape_notes(slot.grad_spelling, slot.spelling, np.shape(slot.get()),
                                                        returned, value, self.params[canonical], self.kind)
             grads[canonical] = value

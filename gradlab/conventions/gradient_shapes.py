@@ -62,7 +62,8 @@ def hidden_shape_notes(grad: str, param: str, have: tuple[int, ...], returned: n
     gradlab's shape `ours`: a (1, M) bias's gradient returned as (M,)); none where the comparison still sees the shape
     (it is diagnosed there) or where the kind takes that shape as the same (`Kind.gradient_shapes`)."""
     note = stored_shape_note(grad, param, have, returned.shape)
-    if note is None or mapped.shape != ours.shape or kind.as_param_shape(ours, returned) is not returned:
+    if note is None or mapped.shape != ours.shape or \
+            kind.as_param_shape(ours, returned, update_law=False) is not returned:
         return []
     return [note]
 

@@ -57,6 +57,6 @@ def _as_mean(note: ShapeNote) -> ShapeNote:
         return note
     name = note.message.split(UNREDUCED, 1)[0]
     return note._replace(message=f"{name}{UNREDUCED}, not one number, and its backward is the gradient of their "
-                         "mean over the batch (it divides by N): checked so, right for a training loop that takes their "
-                         "mean; the gradient of their sum, which backward() with no upstream gradient usually means, "
-                         "would be N times larger")
+                         "mean over the batch (it divides by N): checked so, right for a training loop that takes "
+                         "their mean; the gradient of their sum, which backward() with no upstream gradient usually "
+                         "means, would be N times larger")

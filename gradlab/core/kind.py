@@ -302,15 +302,17 @@ class Kind:
             args.append({**{key: hyper[source] for key, source in keys.items() if source in hyper}, **fixed})
         return args
 
-    def as_param_shape(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def as_param_shape(self, param: np.ndarray, grad: np.ndarray, *, update_law: bool = True) -> np.ndarray:
         """`grad` in `param`'s shape when it comes in one of the shapes the kind takes as the same
         (`gradient_shapes`) and the update `param - lr * grad` keeps param's shape; otherwise as it came (a wrong
         shape is the checker's to report). A (C,) dgamma of a (1, C, 1, 1) gamma holds the right values, but the
         update would make gamma (1, C, 1, C): the notebook's own check broadcasts it, and `gamma -= lr * dgamma`
-        raises."""
+        raises. Without `update_law` (a class handed gradlab's parameter, whose shape gradlab drew, not the caller
+        the layer was written for: either shape of gamma may be the one it expects), any accepted shape is taken."""
         if self.gradient_shapes is None or grad.shape == param.shape:
             return grad
-        if grad.shape not in self.gradient_shapes(param.shape) or not _update_keeps(param.shape, grad.shape):
+        if grad.shape not in self.gradient_shapes(param.shape) or \
+                update_law and not _update_keeps(param.shape, grad.shape):
             return grad
         return grad.reshape(param.shape)
 
