@@ -150,8 +150,11 @@ def _probe_cases(kind: Kind, convention: str) -> list[Case]:
         spec: dict[str, Any] = {"N": 2, **kind.batch_spec(convention), "seed": 0}
         if not {"C", "H", "W"} <= set(spec) or kind.is_loss:
             return []
-        while len({spec["C"], spec["H"], spec["W"]}) < 3:  # sizes that tell the layouts apart
-            spec["W"] += int(spec.get("stride", 1))
+        for key in ("H", "W"):  # sizes that tell the layouts apart, each moved by whole strides (C == H moves H)
+            for _ in range(8):
+                if spec[key] not in {spec[k] for k in ("C", "H", "W") if k != key}:
+                    break
+                spec[key] += int(spec.get("stride", 1)) or 1
         cases = [kind.case(spec)] + ([kind.case({**spec, "pad": 0})] if spec.get("pad") else [])
     except Exception:  # noqa: BLE001 - a kind built from fixed specs only: no probe
         return []
