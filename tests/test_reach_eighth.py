@@ -51,11 +51,12 @@ def test_the_same_library_with_a_bug_in_each_layer_fails_both():
 
 def test_classes_without_parameters_sharing_a_parametrised_kinds_name_are_set_aside_with_why_not_failed():
     outcome, verdicts = _check(HERE / "parameter_free")
-    assert "Linear" not in verdicts and "LayerNorm" not in verdicts
+    assert "Linear" not in verdicts
     reasons = dict(outcome.skipped)
     assert "takes and keeps no array" in reasons["Linear"] and "not an affine layer" in reasons["Linear"]
-    assert "not a layernorm layer with gamma, beta" in reasons["LayerNorm"]
-    assert "assert_backward" in reasons["LayerNorm"]
+    # since session 31 a layer norm with no gamma and beta is checked as one that only normalises
+    # (Kind.without_params), on dx alone, and this right one passes
+    assert verdicts["LayerNorm"].verdict == "pass" and "LayerNorm" not in reasons
 
 
 def test_a_layer_given_its_weights_that_never_keeps_them_still_fails():

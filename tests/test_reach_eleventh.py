@@ -50,7 +50,9 @@ def test_a_reshape_a_bug_made_impossible_is_a_crash_though_a_transpose_after_it_
     # `.reshape(N, H, W, C).transpose(0, 3, 1, 2)`: the 2 is an axis of the transpose, not a size the code fixes
     _, reports, skipped = _outcome()
     assert "spatial_batchnorm" not in skipped
-    assert reports["spatial_batchnorm"].verdict == "fail" and reports["spatial_batchnorm"].bug_codes[0] == "crashed"
+    # since session 31 a case where it runs is searched for and its code comes first (cases.runs_elsewhere); the
+    # crash is still reported
+    assert reports["spatial_batchnorm"].verdict == "fail" and "crashed" in reports["spatial_batchnorm"].bug_codes
 
 
 def test_a_function_taking_fewer_arguments_than_its_kind_is_still_the_users_crash_not_called_otherwise():
