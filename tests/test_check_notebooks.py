@@ -173,7 +173,8 @@ def test_a_crash_in_a_notebook_names_the_code_cell_and_its_line(tmp_path: Path):
     nb = _notebook(tmp_path / "week2.ipynb", "import numpy as np\n", crashing)
     status, report = _report(tmp_path, nb)
     (layer,) = report["layers"]
-    assert status == 1 and layer["bug_codes"] == ["crashed"]
+    # where it runs (six outputs or more) db is one number: that code comes first since 6f95a2d, then the crash
+    assert status == 1 and "crashed" in layer["bug_codes"]
     assert "(at week2.ipynb, code cell 2, line 11: self.db = dout.sum(axis=0)[5])" in json.dumps(layer)
 
 
