@@ -49,7 +49,6 @@ KIND = Kind(
                  "avgpooling2d", "meanpool", "meanpool2d", "meanpooling", "meanpool2dstride1", "avgpool2dstride1"),
     build, draw_shape, batch_spec,
     function_stems=("avg_pool", "average_pool", "avgpool"), param_dict="pool_param",
-    # pool_size: a learner's one window size beside CS231n's keys (square windows are then read as pool_h)
-    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pool_size": "pool_h"},
+    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride"},
     hyper_args=("pool_h", "pool_w", "stride", "kernel"),
 )

@@ -42,8 +42,6 @@ KIND = Kind(
     "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d", "maxpooling2d", "maxpool2dstride1"), build,
     draw_shape, batch_spec,
     function_stems=("max_pool",), param_dict="pool_param",
-    # pool_size: a learner's one window size beside CS231n's keys (square windows are then read as pool_h)
-    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad",
-                     "pool_size": "pool_h"},
+    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad"},
     hyper_args=("pool_h", "pool_w", "stride", "pad", "kernel"),
 )
