@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.protocol import Layer
+from gradlab.core.protocol import BATCHED_HOOKS, Layer
 
 __all__ = ["SEQUENCE_LAYOUT", "SEQUENCES", "SequenceLayer", "sequence_shape"]
 
@@ -42,7 +42,7 @@ class SequenceLayer(Layer):
         self._shape: tuple[int, int] = (1, 1)
 
     def __getattr__(self, name: str) -> Any:  # the inner layer's optional hooks (install_param, notes, ...)
-        if name in ("forward_perturbed", "forward_replaced", "user_view"):  # batched by contract: not passed on
+        if name in BATCHED_HOOKS:  # batched by contract: not passed on
             raise AttributeError(name)
         return getattr(self.inner, name)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.core.protocol import Layer, LayerCrash
+from gradlab.core.protocol import BATCHED_HOOKS, Layer, LayerCrash
 
 __all__ = ["ONE_ROW_LAYOUT", "UNBATCHED", "UNBATCHED_LAYOUT", "UnbatchedLayer"]
 
@@ -37,7 +37,7 @@ class UnbatchedLayer(Layer):
         self.grad_names = getattr(inner, "grad_names", {})
 
     def __getattr__(self, name: str) -> Any:  # the inner layer's optional hooks (install_param, notes, ...)
-        if name in ("forward_perturbed", "forward_replaced", "user_view"):  # batched by contract: not passed on
+        if name in BATCHED_HOOKS:  # batched by contract: not passed on
             raise AttributeError(name)
         return getattr(self.inner, name)
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.gradient_shapes import ShapeNote
-from gradlab.core.protocol import Layer
+from gradlab.core.protocol import BATCHED_HOOKS, Layer
 
 __all__ = ["UNREDUCED", "MeanOfUnreducedLayer"]
 
@@ -33,7 +33,7 @@ class MeanOfUnreducedLayer(Layer):
         self.grad_names = getattr(inner, "grad_names", {})
 
     def __getattr__(self, name: str) -> Any:  # the inner layer's optional hooks, but those that batch its forward
-        if name in ("forward_perturbed", "forward_replaced", "user_view"):
+        if name in BATCHED_HOOKS:  # batched by contract: not passed on
             raise AttributeError(name)
         return getattr(self.inner, name)
 

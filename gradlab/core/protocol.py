@@ -76,6 +76,11 @@ def grad_name(layer: object, target: str) -> str:
     return str(getattr(layer, "grad_names", {}).get(target, "d" + target))
 
 
+#: optional hooks that evaluate the layer on gradlab's batch as given: a wrapper that hands the layer its arrays in
+#: another form (one sample, sequences, a reduced loss) must not pass them on
+BATCHED_HOOKS = ("forward_perturbed", "forward_replaced", "user_view")
+
+
 class LayerCrash(Exception):
     """The layer under test raised or returned something unusable; the message says which call."""
 
