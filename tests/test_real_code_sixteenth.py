@@ -132,4 +132,18 @@ def test_a_group_norm_class_written_for_a_flat_gamma_passes_and_a_pooling_functi
     out = tmp_path / "out.json"
     main(["check", str(HERE / "learner_norm_pool.py"), "--examples", "20", "--no-fix-search", "--json", str(out)])
     verdicts = {r["name"]: (r["verdict"], r["bug_codes"]) for r in json.loads(out.read_text("utf-8"))["layers"]}
-    assert verdicts["GroupNorm"] == ("pass", []), verdicts
+    assert verdicts == {"GroupNorm": ("pass", []), "avg_pool": ("pass", [])}, verdicts
+
+
+def test_a_pooling_function_reading_one_pool_size_from_its_dict_is_drawn_square_windows_and_its_bug_named(tmp_path):
+    from gradlab.cases.window_shapes import one_window_size
+    from gradlab.conventions.discover import discover
+    from gradlab.kinds import KINDS
+
+    path = HERE / "learner_pool_size_maxpool.py"
+    entry = next(e for found in discover([path]) for e in found.entries if e.kind == "max_pool")
+    assert one_window_size(entry, KINDS["max_pool"])
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--examples", "20", "--no-fix-search", "--json", str(out)])
+    verdicts = {r["name"]: (r["verdict"], r["bug_codes"][:1]) for r in json.loads(out.read_text("utf-8"))["layers"]}
+    assert verdicts == {"max_pool": ("fail", ["misrouted"])}, verdicts

@@ -41,10 +41,23 @@ def one_window_size(entry: Entry, kind: Kind) -> bool:
         parameters = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):  # a constructor written in C: nothing to read
         return False
+    if kind.param_dict in (p.name for p in parameters):
+        return _reads_one_size(entry)
     if any(p.kind is p.VAR_KEYWORD or p.name in WINDOW_WIDTH_NAMES for p in parameters):
         return False  # it can be told a width, or anything
     sizes = [p for p in parameters if p.name in WINDOW_SIZE_NAMES]
     return bool(sizes) and not any(isinstance(p.default, (tuple, list)) for p in sizes)
+
+
+def _reads_one_size(entry: Entry) -> bool:
+    """Whether a function pair taking the settings dict reads one window size out of it (`pool_param["pool_size"]`)
+    and no width: it pools over square windows only, as a constructor taking one size does."""
+    try:
+        source = "".join(inspect.getsource(f) for f in entry.target if inspect.isfunction(f))
+    except (OSError, TypeError):
+        return False
+    return any(f"{q}{name}{q}" in source for name in ("pool_size", "size", "kernel_size") for q in "'\"") and \
+        not any(f"{q}{name}{q}" in source for name in WINDOW_WIDTH_NAMES for q in "'\"")
 
 
 def square_window(spec: dict[str, Any]) -> dict[str, Any]:

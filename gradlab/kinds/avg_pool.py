@@ -49,6 +49,8 @@ KIND = Kind(
                  "avgpooling2d", "meanpool", "meanpool2d", "meanpooling", "meanpool2dstride1", "avgpool2dstride1"),
     build, draw_shape, batch_spec,
     function_stems=("avg_pool", "average_pool", "avgpool"), param_dict="pool_param",
-    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride"},
+    # pool_size: a learner's one window size beside CS231n's keys (`gradlab.cases.window_shapes` draws such a
+    # function square windows)
+    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pool_size": "pool_h"},
     hyper_args=("pool_h", "pool_w", "stride", "kernel"),
 )

@@ -42,6 +42,9 @@ KIND = Kind(
     "max_pool", ("pooling", "maxpooling", "maxpool", "maxpool2d", "maxpooling2d", "maxpool2dstride1"), build,
     draw_shape, batch_spec,
     function_stems=("max_pool",), param_dict="pool_param",
-    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad"},
+    # pool_size: a learner's one window size beside CS231n's keys (`gradlab.cases.window_shapes` draws such a
+    # function square windows)
+    param_dict_keys={"pool_height": "pool_h", "pool_width": "pool_w", "stride": "stride", "pad": "pad",
+                     "pool_size": "pool_h"},
     hyper_args=("pool_h", "pool_w", "stride", "pad", "kernel"),
 )
