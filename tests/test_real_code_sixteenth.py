@@ -147,3 +147,11 @@ def test_a_pooling_function_reading_one_pool_size_from_its_dict_is_drawn_square_
     main(["check", str(path), "--examples", "20", "--no-fix-search", "--json", str(out)])
     verdicts = {r["name"]: (r["verdict"], r["bug_codes"][:1]) for r in json.loads(out.read_text("utf-8"))["layers"]}
     assert verdicts == {"max_pool": ("fail", ["misrouted"])}, verdicts
+
+
+def test_a_recurrent_cell_replacing_an_array_of_its_grads_list_fails_zero_gradient_with_the_in_place_write(tmp_path):
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "second_volume_cell_rebind.py"), "--examples", "5", "--json", str(out)])
+    (layer,) = json.loads(out.read_text("utf-8"))["layers"]
+    assert (layer["verdict"], layer["bug_codes"]) == ("fail", ["zero-gradient"]), layer["bug_codes"]
+    assert "grads[1]" in json.dumps(layer) and "self.grads[1][...] = h_prev.T @ da" in json.dumps(layer["fix"])

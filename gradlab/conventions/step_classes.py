@@ -17,6 +17,7 @@ import numpy as np
 
 from gradlab.conventions.calling import as_array, call
 from gradlab.conventions.class_style import ClassLayer
+from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
 from gradlab.core.protocol import LayerCrash
 from gradlab.kinds import Case, Kind
 
@@ -62,6 +63,7 @@ class StepClassLayer(ClassLayer):
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         name = type(self.obj).__name__
         upstream = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if len(self.widths) > 1 else [dout]
+        held = held_gradient_arrays(self.obj)  # before backward: which arrays a model would have gathered
         result = call(f"{name}.backward", self.obj.backward, *upstream)
         self._keep_params()
         states = self.step_kind.forward_inputs
@@ -69,7 +71,8 @@ class StepClassLayer(ClassLayer):
         if len(parts) != 1 + len(states):
             raise LayerCrash(f"{name}.backward", f"returned {len(parts)} value(s), expected "
                              f"(dx, {', '.join('d' + s for s in states)})")
-        grads = self._gradients()
+        grads = self._gradients()  # (it starts the notes afresh)
+        self.shape_notes += replaced_gradient_notes(self.obj, held)
         for state, g in zip(states, parts[1:]):
             grads[state] = None if g is None else as_array(g, f"{name}.backward")
         dx = None if parts[0] is None else as_array(parts[0], f"{name}.backward")
