@@ -130,6 +130,17 @@ def test_the_note_is_silent_for_equal_shapes_other_sizes_and_a_single_element():
     assert stored_shape_note("db", "b", (1, 3, 1), (3,)).severity == "fail"  # (1, 3, 1) - (3,) is (1, 3, 3)
 
 
+def test_a_row_gradient_of_a_column_bias_fails_because_its_values_in_order_are_right_but_the_update_broadcasts():
+    # (1, 3) for (3, 1): the same values in the same order, so a comparison in gradlab's (3,) cannot see it (a CMU
+    # Linear's b is (out, 1)); b - lr * db is (3, 3)
+    for have, got in (((3, 1), (1, 3)), ((1, 3), (3, 1))):
+        assert stored_shape_note("db", "b", have, got) is None  # where the comparison sees it: named transposed
+        note = stored_shape_note("db", "b", have, got, transposes_seen=False)
+        assert note is not None and note.severity == "fail" and "would make b (3, 3)" in note.message, note
+    column = stored_shape_note("db", "b", (3, 1), (3,))
+    assert "reshape it to (3, 1)" in column.message and "sum with keepdims=True," not in column.message
+
+
 @pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"bubblewrap cannot run here: {JAIL_PROBLEM}")
 @pytest.mark.parametrize("keep, full", [(", keepdims=True", True), ("", False)])
 def test_the_grader_judges_the_column_bias_as_check_does(tmp_path, keep, full):

@@ -31,14 +31,17 @@ class ShapeNote(NamedTuple):
     gradient: str
 
 
-def stored_shape_note(grad: str, param: str, have: tuple[int, ...], got: tuple[int, ...]) -> ShapeNote | None:
+def stored_shape_note(grad: str, param: str, have: tuple[int, ...], got: tuple[int, ...], *,
+                      transposes_seen: bool = True) -> ShapeNote | None:
     """The note for gradient `grad` of shape `got` where its parameter `param` has shape `have` (same size), or
-    None when the shapes agree."""
+    None when the shapes agree. `transposes_seen`: the value comparison sees a transposed matrix as such (its
+    values move), so none is noted; a row for a column holds its values in the same order, and an adapter
+    reshaping it to gradlab's (M,) hides it (False there)."""
     # one element says nothing of which axis was kept: the cases of other sizes say it
     if tuple(have) == tuple(got) or int(np.prod(have)) != int(np.prod(got)) or int(np.prod(have)) == 1:
         return None
-    if len(have) == 2 and tuple(got) == tuple(have)[::-1]:  # a transpose: the value comparison names it
-        return None
+    if len(have) == 2 and tuple(got) == tuple(have)[::-1] and (transposes_seen or 1 not in have):
+        return None  # a transpose: the value comparison names it
     try:
         updated = np.broadcast_shapes(have, got)
     except ValueError:
@@ -61,7 +64,7 @@ def hidden_shape_notes(grad: str, param: str, have: tuple[int, ...], returned: n
     """The note for a gradient `returned` in a shape an adapter's reshape hid from the value comparison (`mapped`, in
     gradlab's shape `ours`: a (1, M) bias's gradient returned as (M,)); none where the comparison still sees the shape
     (it is diagnosed there) or where the kind takes that shape as the same (`Kind.gradient_shapes`)."""
-    note = stored_shape_note(grad, param, have, returned.shape)
+    note = stored_shape_note(grad, param, have, returned.shape, transposes_seen=False)
     if note is None or mapped.shape != ours.shape or \
             kind.as_param_shape(ours, returned, update_law=False) is not returned:
         return []
@@ -71,7 +74,11 @@ def hidden_shape_notes(grad: str, param: str, have: tuple[int, ...], returned: n
 def _keepdims_hint(have: tuple[int, ...], got: tuple[int, ...]) -> str:
     """`(sum with keepdims=True)` where the parameter only has kept axes of length 1 the gradient lacks."""
     if len(have) > len(got) and [d for d in have if d != 1] == [d for d in got if d != 1]:
-        return " (sum with keepdims=True, or reshape it to the parameter's shape)"
+        if have[0] == 1:  # the batch axis in front, kept: (1, M), (1, C, 1, 1)
+            return " (sum with keepdims=True, or reshape it to the parameter's shape)"
+        # a column (M, 1): keepdims=True gives it only to a sum over axis 1 (samples as columns); rows summed over
+        # axis 0 and kept give (1, M), whose update broadcasts too
+        return f" (reshape it to {tuple(have)}; keepdims=True gives it only to a sum over the axis it keeps as 1)"
     return f" (reshape it to {tuple(have)})"
 
 
