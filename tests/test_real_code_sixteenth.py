@@ -155,3 +155,17 @@ def test_a_recurrent_cell_replacing_an_array_of_its_grads_list_fails_zero_gradie
     (layer,) = json.loads(out.read_text("utf-8"))["layers"]
     assert (layer["verdict"], layer["bug_codes"]) == ("fail", ["zero-gradient"]), layer["bug_codes"]
     assert "grads[1]" in json.dumps(layer) and "self.grads[1][...] = h_prev.T @ da" in json.dumps(layer["fix"])
+
+
+def test_a_cmu_recurrent_cell_handed_its_forward_values_in_backward_passes_and_its_wrong_product_is_named(
+        tmp_path, monkeypatch):
+    # CMU 11-785's mytorch: RNNCell(input_size, hidden_size) in PyTorch's layout, backward(delta, h_t, h_prev_l,
+    # h_prev_t) adding batch-averaged gradients; checked from the course folder, as its package imports expect
+    monkeypatch.chdir(HERE / "cmu_hw3")
+    out = tmp_path / "out.json"
+    main(["check", "mytorch", "--examples", "10", "--no-fix-search", "--json", str(out)])
+    found = {(r["name"], r["source"]): (r["verdict"], r["bug_codes"][:1])
+             for r in json.loads(out.read_text("utf-8"))["layers"]}
+    assert found == {("Tanh", "mytorch/nn/activation.py"): ("pass", []),
+                     ("RNNCell", "mytorch/rnn_cell.py"): ("pass", []),
+                     ("RNNCell", "mytorch/rnn_cell_wrong.py"): ("fail", ["wrong-input"])}, found

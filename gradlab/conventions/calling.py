@@ -32,8 +32,8 @@ from gradlab.core.protocol import LayerCrash, LayerSignatureError
 
 # the readings of `unrunnable` stay importable from here, where they were first written
 __all__ = ["ConventionMismatch", "RandomStateKeeper", "accepts", "as_array", "assertion_text", "call",
-           "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "missing_dependency",
-           "another_rank", "channels_last", "fixed_size", "python_2", "user_frame", "uses_none"]
+           "cannot_run_here", "crash_report", "has_required_arg", "labels_as_indices", "required_parameters",
+           "missing_dependency", "another_rank", "channels_last", "fixed_size", "python_2", "user_frame", "uses_none"]
 
 
 class ConventionMismatch(LayerSignatureError):
@@ -229,6 +229,15 @@ class RandomStateKeeper:
         np.random.seed(self.seed)
         for name, value in self.saved.items():
             setattr(self.holder, name, copy.deepcopy(value))
+
+
+def required_parameters(fn: Callable[..., Any]) -> list[Any]:
+    """The positional parameters `fn` requires (none when its signature cannot be read)."""
+    try:
+        params = list(signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    return [p for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def has_required_arg(fn: Callable[..., Any]) -> bool:

@@ -253,14 +253,17 @@ class ClassLayer(Layer):
         recorder = getattr(self, "recorder", None)  # (a library's layer, built without this constructor, has none)
         if recorder is not None:
             recorder.clear()
-        for holder, attribute in getattr(self, "zeroed", ()):  # added into (+=) by backward, zeroed by its update
-            if isinstance(held_sum := getattr(holder, attribute, None), np.ndarray):
-                held_sum[...] = 0
+        self._zero_accumulators()
         held, dx = held_gradient_arrays(self.obj), self._call_backward(dout, lr=None)  # (held first: before backward)
         self._keep_params()
         grads = self._gradients()
         self.shape_notes += replaced_gradient_notes(self.obj, held)
         return dx, grads
+
+    def _zero_accumulators(self) -> None:
+        for holder, attribute in getattr(self, "zeroed", ()):  # added into (+=) by backward, zeroed by its update
+            if isinstance(held_sum := getattr(holder, attribute, None), np.ndarray):
+                held_sum[...] = 0
 
     def _call_backward(self, dout: np.ndarray, *, lr: float | None) -> np.ndarray | None:
         name = type(self.obj).__name__

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.conventions.calling import as_array, call
+from gradlab.conventions.calling import as_array, call, required_parameters
 from gradlab.conventions.class_style import ClassLayer
 from gradlab.conventions.grads_in_place import held_gradient_arrays, replaced_gradient_notes
 from gradlab.core.protocol import LayerCrash
@@ -58,13 +58,33 @@ class StepClassLayer(ClassLayer):
             raise LayerCrash(f"{name}.forward", f"returned {len(parts)} value(s), expected ({', '.join(expected)})")
         arrays = [as_array(p, f"{name}.forward") for p in parts]
         self.widths = [a.shape[-1] for a in arrays]
+        self.given = {"x": x, "out": arrays[0], **self.inputs}
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=-1)
+
+    def _forward_values(self) -> list[np.ndarray]:
+        """What a backward asking for the forward's values back is handed, by the names it gives them after the
+        upstream gradients: CMU's `backward(delta, h_t, h_prev_l, h_prev_t)` takes the output h_t, the input
+        (h_prev_l: the previous layer's state at this step) and the previous step's state h_prev_t."""
+        asked = [p.name.lower() for p in required_parameters(self.obj.backward)][len(self.widths):]
+        given = getattr(self, "given", {})
+        state = given.get(self.step_kind.forward_inputs[0]) if self.step_kind.forward_inputs else None
+        values = []
+        for word in asked:
+            if word.endswith(("_prev_t", "prev_h", "h_prev")):
+                values.append(state)
+            elif word.endswith(("_prev_l", "x", "x_t")) or word.startswith("x"):
+                values.append(given.get("x"))
+            else:  # h_t, h, h_next, out: the output
+                values.append(given.get("out"))
+        return values
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         name = type(self.obj).__name__
         upstream = np.split(dout, np.cumsum(self.widths)[:-1], axis=-1) if len(self.widths) > 1 else [dout]
         held = held_gradient_arrays(self.obj)  # before backward: which arrays a model would have gathered
-        result = call(f"{name}.backward", self.obj.backward, *upstream)
+        self._zero_accumulators()
+        handed = self._forward_values()
+        result = call(f"{name}.backward", self.obj.backward, *upstream, *handed)
         self._keep_params()
         states = self.step_kind.forward_inputs
         parts: list[Any] = list(result) if isinstance(result, tuple) else [result]
@@ -76,4 +96,6 @@ class StepClassLayer(ClassLayer):
         for state, g in zip(states, parts[1:]):
             grads[state] = None if g is None else as_array(g, f"{name}.backward")
         dx = None if parts[0] is None else as_array(parts[0], f"{name}.backward")
+        if handed:  # CMU's cells: weight gradients averaged over the batch, as the course's writeup asks
+            grads = {p: g if g is None or p in states else np.asarray(g) * len(dout) for p, g in grads.items()}
         return dx, {p: grads.get(p) for p in self.step_kind.params}

@@ -110,6 +110,7 @@ from gradlab.kinds import (
     time_rnn,
     time_sigmoid_with_loss,
     time_softmax_with_loss,
+    torch_rnn_cell,
     upsample,
     upsample1d,
     upsample2d,
@@ -142,7 +143,9 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            # session 30: layers the curriculum and learners' projects use
            positional_encoding, kl_div_loss, conv_transpose1d,
            # session 31: layers the reach study of issue 10 found unrecognised
-           binary_hinge)
+           binary_hinge,
+           # session 32: CMU 11-785's mytorch recurrent cell (PyTorch's layout)
+           torch_rnn_cell)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}
 
 

@@ -95,7 +95,7 @@ def sentence(h: Hypothesis, target: str) -> str:
 
 def _states(case: Case, cell: Cell, zero: bool) -> tuple[np.ndarray, ...]:
     p, N = case.params, case.x.shape[0]
-    H = p["Wh"].shape[0]
+    H = (p["Wh"] if "Wh" in p else p["W_hh"]).shape[0]  # (the second: PyTorch's layout, gradlab.kinds.torch_rnn_cell)
     if zero:
         first = p.get("h0", np.zeros((N, H)))
         return (first, *(np.zeros((N, H)) for _ in cell.states[1:]))
