@@ -5,6 +5,9 @@ others (one score per sample, labels -1 or +1); a `hinge_loss(x, y)` function to
 layer's forward can: it is run once on each kind's probe cases, and the kind all of whose label encodings it takes
 (any one, for a kind whose further encodings are a fallback) is the one it is checked as, when it is the only such
 kind. Otherwise the name's first kind stands, as before there were two. The kind found is the report's `kind`.
+A `focal_loss` function or `FocalLoss` class is the focal loss over classes or the binary one on 0/1 targets shaped
+like the logits (`binary_focal_loss`, which goes by the first kind's names through its module's ALSO_NAMED): the
+function style hands a loss class indices, which a binary one breaks on, so its probe tells them apart too.
 Non-goal: judging the layer (a crash here only means "not this kind"; the check shows any crash of the kind chosen).
 """
 
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.conventions.registry import Entry
-from gradlab.kinds import KINDS, Kind, normalise_class_name
+from gradlab.kinds import KINDS, MODULES, Kind, normalise_class_name
 
 __all__ = ["kind_it_takes", "namesakes"]
 
@@ -29,9 +32,15 @@ def namesakes(name: str, kind: Kind) -> list[Kind]:
     """The loss kinds that go by `name` (a class name or a loss function's, either spelling: `HingeLoss` is one kind's
     class and `hinge_loss` another's function), `kind` among them, when more than one does; else []."""
     key = normalise_class_name(name)
-    found = [k for k in KINDS.values() if k.is_loss and
-             (key in k.class_names or key in {normalise_class_name(f) for f in k.loss_functions})]
+    found = [k for k in KINDS.values() if k.is_loss and key in _names(k)]
     return found if kind in found and len(found) > 1 else []
+
+
+def _names(kind: Kind) -> set[str]:
+    """A loss kind's names, normalised: its classes', its functions', and those it shares with another kind and so
+    cannot own (a kind module's ALSO_NAMED: a binary focal loss goes by the focal loss's own names)."""
+    also = next((getattr(m, "ALSO_NAMED", ()) for m in MODULES if m.KIND is kind), ())
+    return {*kind.class_names, *(normalise_class_name(f) for f in (*kind.loss_functions, *also))}
 
 
 def kind_it_takes(entry: Entry, kind: Kind) -> Kind:

@@ -53,6 +53,16 @@ def logits_for_probabilities(case: Case, name: str, analytic: np.ndarray, numeri
     return mean_over_elements(case, name, analytic, numeric, output, **more)
 
 
+def large_logits(convention: str) -> list[Spec]:
+    """Logits of both signs from tens to hundreds (seed 7 at scale 400 draws 119, -110, -356 and -397 among smaller
+    ones), where a stable loss, max(x, 0) - x·t + log(1 + exp(-|x|)) or np.logaddexp(0, x) - x·t, stays finite and
+    one written as the binary cross-entropy of sigmoid(x) does not: sigmoid(x) rounds to 1 beyond x = 37 and
+    underflows to 0 below -745, so log(1 - p) or log(p) is -inf and 0·(-inf) NaN. With logits that stability is the
+    point of the loss (PyTorch documents BCEWithLogitsLoss as the stable form), so a non-finite loss there is its
+    bug. Finiteness only."""
+    return [{"N": 3, "D": 2, "scale": 400.0, "seed": 7}]
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     """The mean over every output (PyTorch's), then the sum over a sample's outputs averaged over N."""
     assert case.t is not None
@@ -66,5 +76,5 @@ KIND = Kind(
                         "sigmoidcrossentropy", "sigmoidcrossentropywithlogits"),
     build, draw_shape, batch_spec, loss_functions=("bce_with_logits", "binary_cross_entropy_with_logits"),
     is_loss=True, scales=LOSS_SCALES, forward_candidates=forward_candidates, explain=logits_for_probabilities,
-    backward_takes_output=True,
+    backward_takes_output=True, extreme_specs=large_logits,
 )
