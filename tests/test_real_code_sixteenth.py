@@ -157,7 +157,7 @@ def test_a_recurrent_cell_replacing_an_array_of_its_grads_list_fails_zero_gradie
     assert "grads[1]" in json.dumps(layer) and "self.grads[1][...] = h_prev.T @ da" in json.dumps(layer["fix"])
 
 
-def test_a_cmu_recurrent_cell_handed_its_forward_values_in_backward_passes_and_its_wrong_product_is_named(
+def test_cmu_recurrent_cells_as_the_course_calls_them_pass_and_their_twins_bugs_are_named(
         tmp_path, monkeypatch):
     # CMU 11-785's mytorch: RNNCell(input_size, hidden_size) in PyTorch's layout, backward(delta, h_t, h_prev_l,
     # h_prev_t) adding batch-averaged gradients; checked from the course folder, as its package imports expect
@@ -167,5 +167,9 @@ def test_a_cmu_recurrent_cell_handed_its_forward_values_in_backward_passes_and_i
     found = {(r["name"], r["source"]): (r["verdict"], r["bug_codes"][:1])
              for r in json.loads(out.read_text("utf-8"))["layers"]}
     assert found == {("Tanh", "mytorch/nn/activation.py"): ("pass", []),
+                     ("Sigmoid", "mytorch/nn/activation.py"): ("pass", []),
                      ("RNNCell", "mytorch/rnn_cell.py"): ("pass", []),
-                     ("RNNCell", "mytorch/rnn_cell_wrong.py"): ("fail", ["wrong-input"])}, found
+                     ("RNNCell", "mytorch/rnn_cell_wrong.py"): ("fail", ["wrong-input"]),
+                     # the GRU cell takes one sample as vectors (x (d,), h (h,)): found so, and its sign named
+                     ("GRUCell", "mytorch/gru_cell.py"): ("pass", []),
+                     ("GRUCell", "mytorch/gru_cell_wrong.py"): ("fail", ["sign-flip"])}, found

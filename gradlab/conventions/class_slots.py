@@ -31,6 +31,10 @@ PARAM_ALIASES = {
     "beta": ("beta", "bias", "shift", "intercept", "b", "Bb"),
     # PReLU's learned slope (PyTorch's PReLU calls it weight)
     "alpha": ("alpha", "a", "slope", "slopes", "negative_slope", "weight"),
+    # a GRU cell's six biases (gradlab.kinds.torch_gru_cell) as CMU 11-785 spelled them in other years, PyTorch's
+    # b_ir ... b_hn: bir for brx
+    **{f"b{g}{side}": (f"b{g}{side}", f"b{'ih'[side == 'h']}{g}", f"b_{'ih'[side == 'h']}{g}")
+       for g in "rzn" for side in "xh"},
 }
 _Shape = Callable[[np.ndarray], np.ndarray]
 #: where a parameter object keeps its array, and its gradient

@@ -38,6 +38,11 @@ class StepClassLayer(ClassLayer):
             self.grad_names[name] = "d" + name
         self.params = {p: self.params[p] for p in kind.params}  # canonical order
         self.widths: list[int] = []
+        # a cell's weight gradients are summed over the time steps BPTT runs it for: a backward adding into them
+        # (+=) is the courses' way (CMU's cells, zeroed by zero_grad or the model; the second volume builds a fresh
+        # cell per step), so they are zeroed before each backward, as a class layer's own update zeroes them
+        self.zeroed += [(self.obj, s.grad_spelling) for s in self.slots.values()
+                        if s.grad_spelling.isidentifier() and (self.obj, s.grad_spelling) not in self.zeroed]
 
     def install_param(self, canonical: str, array: np.ndarray) -> None:
         if canonical in self.inputs:

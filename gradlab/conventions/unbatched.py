@@ -52,8 +52,31 @@ class UnbatchedLayer(Layer):
         if np.ndim(x) == 0 or np.shape(x)[0] != 1:
             raise LayerCrash("forward", f"a layer that takes one sample with no batch axis is checked on batches of "
                              f"one, got x of shape {np.shape(x)}")
-        return np.asarray(self.inner.forward(x[0], None if t is None else t[0]))[np.newaxis]
+        # a recurrent step's states go in with x (`Kind.forward_inputs`): the sample's own, without the axis too (a
+        # view, so that gradlab's perturbations in place still reach them)
+        self.x_shape = np.shape(x)
+        states = getattr(self.inner, "inputs", None)
+        held = dict(states) if isinstance(states, dict) else {}
+        for name, value in held.items():
+            if np.ndim(value) >= 1 and np.shape(value)[0] == 1:
+                states[name] = value[0]  # type: ignore[index]
+        try:
+            return np.asarray(self.inner.forward(x[0], None if t is None else t[0]))[np.newaxis]
+        finally:
+            if held:
+                states.update(held)  # type: ignore[union-attr]
 
     def backward(self, dout: np.ndarray) -> tuple[np.ndarray | None, dict[str, np.ndarray | None]]:
         dx, grads = self.inner.backward(dout[0])
-        return (None if dx is None else np.asarray(dx)[np.newaxis]), grads
+        states = getattr(self.inner, "inputs", None)
+        for name in states if isinstance(states, dict) else ():
+            g = grads.get(name)
+            if g is not None and np.ndim(g) == np.ndim(self.params[name]) - 1:
+                grads[name] = np.asarray(g)[np.newaxis]
+        return (None if dx is None else _with_batch_axis(np.asarray(dx), getattr(self, "x_shape", None))), grads
+
+
+def _with_batch_axis(dx: np.ndarray, batched: tuple[int, ...] | None) -> np.ndarray:
+    """dx given the batch axis of one back; one returned already in x's batched shape (CMU's GRU cell returns dx as
+    (1, d)) kept as it is."""
+    return dx if batched is not None and len(batched) > 1 and dx.shape == batched else dx[np.newaxis]

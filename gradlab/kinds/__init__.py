@@ -112,6 +112,7 @@ from gradlab.kinds import (
     time_rnn,
     time_sigmoid_with_loss,
     time_softmax_with_loss,
+    torch_gru_cell,
     torch_rnn_cell,
     upsample,
     upsample1d,
@@ -147,7 +148,7 @@ MODULES = (affine, relu, leaky_relu, prelu, elu, selu, sigmoid, tanh, swish, sof
            # session 31: layers the reach study of issue 10 found unrecognised
            binary_hinge,
            # session 32: CMU 11-785's mytorch recurrent cell (PyTorch's layout)
-           torch_rnn_cell,
+           torch_rnn_cell, torch_gru_cell,
            # session 32: losses held-out set 15 found unknown or mis-checked
            binary_focal_loss, label_smoothing_crossentropy)
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in MODULES}

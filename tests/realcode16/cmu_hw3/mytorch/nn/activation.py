@@ -11,3 +11,13 @@ class Tanh:
     def backward(self, dLdA, state=None):
         A = self.A if state is None else state
         return dLdA * (1 - A ** 2)
+
+
+class Sigmoid:
+    def forward(self, Z):
+        self.A = 1 / (1 + np.exp(-Z))
+        return self.A
+
+    def backward(self, dLdA, state=None):
+        A = self.A if state is None else state
+        return dLdA * A * (1 - A)
