@@ -32,7 +32,7 @@ from gradlab.fixes.splits import split_order_edits
 from gradlab.fixes.statements import block_edits, measured_constant, statement_edits, value_edits
 from gradlab.fixes.statistics import kept_axis_edits, passed_axis_edits
 from gradlab.fixes.together import complement_together, uncentred_together
-from gradlab.fixes.verify import FORWARD_BUGS
+from gradlab.fixes.verify import FORWARD_BUGS, FORWARD_FAMILIES
 
 __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_replacements", "output_lines",
            "shared_lines"]
@@ -43,7 +43,7 @@ __all__ = ["FAMILIES", "building_lines", "candidates", "carried_lines", "named_r
 FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale", "divide"),
     "extra-batch-mean": ("drop", "factor", "count"),
-    "scaled": ("drop", "factor", "term-factor", "forward-factor", "chain", "complement", "square", "count",
+    "scaled": ("drop", "factor", "ddof", "term-factor", "forward-factor", "chain", "complement", "square", "count",
                "penalty", "root", "rescale", "branch", "literal"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "index-order", "flatten", "reshape-order", "subscripts", "layout"),
@@ -54,20 +54,22 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                       "no-effect", "bias-sum"),
     "dropped-term": ("scatter", "unread", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask",
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
-                     "product-rule", "skip", "coupling", "no-effect", "block-sum"),
+                     "product-rule", "skip", "coupling", "no-effect", "block-sum", "jacobian"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
     "crashed": ("crash", "setting", "reference", "call", "bounds", "stride", "unpack", "key", "join-axis",
                 "index-order"),
-    "misrouted": ("mask", "zeros-start", "window", "unravel", "compare", "sign", "setting", "reference", "negate",
-                  "always", "stride", "flip", "subscripts", "crop", "layout", "swap", "cap", "index-order", "literal"),
+    "misrouted": ("mask", "direction", "zeros-start", "window", "unravel", "compare", "sign", "setting", "reference",
+                  "negate", "always", "stride", "flip", "subscripts", "crop", "layout", "swap", "cap", "index-order",
+                  "literal"),
     "wrong-input": ("setting", "derivative", "reapplied", "reference", "call", "square", "always", "key", "unpack",
                     "keep-input", "keep-output"),
     "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
-                 "column", "swap", "product-rule", "literal", "coupling", "term-factor", "abs-sign"),
+                 "column", "swap", "product-rule", "literal", "coupling", "term-factor", "abs-sign", "ddof",
+                 "gaussian", "jacobian"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped
@@ -111,6 +113,8 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
     batch_axis = "couples-samples" in report.bug_codes
     # the replacements the diagnosis itself names ("1 - prev_h**2 should be 1 - next_h**2") before all others
     named = named_replacements(report)
+    # "run it from the last step back, for t in reversed(range(T))": the loop reversed, whatever the user calls T
+    backwards = any("reversed(range(" in (g.diagnosis or "") for g in grads)
     source, shared = Text(site.text), shared_lines(site.tree)
     contexts = []
     for order, scope in enumerate(site.scopes):
@@ -124,8 +128,9 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             # in each, the statements that build a failing gradient first
             preferred = rank < len(families)
             away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output) \
-                if family not in ADDED_LINES else 0
-            lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) else \
+                if family not in ADDED_LINES | FORWARD_FAMILIES else 0
+            lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) or \
+                backwards and family == "direction" else \
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             lead += 2 * (cand[0].start[0] in shared)  # a base the file's other layers share: the layer's own first
             found.append(((lead, away, 0, rank, how, order) if preferred else (lead, away, 1, order, how, rank),

@@ -78,6 +78,10 @@ def _softmax_outputs(text: str) -> dict[str, tuple[str, ...]]:
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for n in ast.walk(tree):
+        # `a /= a.sum(axis=-1, keepdims=True)` normalises in place as `p = e / e.sum(...)` does into a new name
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Div) and \
+                isinstance(n.target, (ast.Name, ast.Attribute)):
+            n = ast.Assign(targets=[n.target], value=ast.BinOp(left=n.target, op=ast.Div(), right=n.value))
         if not isinstance(n, ast.Assign) or len(n.targets) != 1 or \
                 not isinstance(n.targets[0], (ast.Name, ast.Attribute)):
             continue

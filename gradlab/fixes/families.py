@@ -27,16 +27,20 @@ from gradlab.fixes.counts import size_name_edits
 from gradlab.fixes.coupling import coupling_edits
 from gradlab.fixes.crashes import crash_edits
 from gradlab.fixes.crop import crop_edits
+from gradlab.fixes.ddof import ddof_edits
 from gradlab.fixes.derivatives import derivative_edits
 from gradlab.fixes.dilation import dilation_edits
+from gradlab.fixes.direction import direction_edits
 from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.effects import no_effect_edits
 from gradlab.fixes.expressions import Context
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
+from gradlab.fixes.gaussian import gaussian_edits
 from gradlab.fixes.indices import index_order_edits
 from gradlab.fixes.inplace import inplace_edits
 from gradlab.fixes.inverses import inverse_edits
+from gradlab.fixes.jacobian import jacobian_edits
 from gradlab.fixes.joins import join_edits
 from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.keepinput import keep_input_edits
@@ -64,6 +68,7 @@ from gradlab.fixes.roots import root_edits
 from gradlab.fixes.rowsum import row_sum_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
+from gradlab.fixes.shifted import bound_shift_edits
 from gradlab.fixes.signs import abs_sign_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
@@ -112,7 +117,9 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      no_effect_edits, renamed_edits, bias_sum_edits, unused_term_edits,
                                      passed_through_edits, argument_edits, zeros_start_edits,
                                      dilation_edits, block_sum_edits, spread_edits, row_sum_edits,
-                                     named_centre_edits, kept_allocation_edits, abs_sign_edits)
+                                     named_centre_edits, kept_allocation_edits, abs_sign_edits,
+                                     direction_edits, bound_shift_edits, ddof_edits,
+                                     gaussian_edits, jacobian_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -28,8 +28,10 @@ from gradlab.fixes.candidates import candidates
 from gradlab.fixes.memory import bounded_memory
 from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild, rebuilt_classes
 from gradlab.fixes.source import Site, helper_sites, locate
+from gradlab.fixes.spans import Text
 from gradlab.fixes.verify import (
     FORWARD_BUGS,
+    FORWARD_FAMILIES,
     Screen,
     fits_reference,
     forward_outputs,
@@ -130,7 +132,10 @@ class _Search:
             unchanged = self.off_reference is None and same_forward(edited, self.forward_specs, self.before, False)
             if self.off_reference is not None and not fits_reference(edited, self.forward_specs):
                 return "no", None
-            law = self.forward_law and all(e.family == "complement" for e in cand)
+            # an edit whose family fixes a forward by its nature (`ddof=1` dropped) is judged, as a law's complement is,
+            # by the whole check run again on the edited layer (its forward compared with the kind's where it can be)
+            law = self.forward_law and all(e.family == "complement" for e in cand) or \
+                all(e.family in FORWARD_FAMILIES for e in cand)
             if self.off_reference is None and not unchanged and not law and \
                     (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before, True)):
                 return "no", None
@@ -238,8 +243,37 @@ def _search_in(search: _Search, limit: int, deadline: float | None) -> FixResult
         if verdict == "fix":
             return _verified(site, entry, cand, search)
         if verdict == "partial" and s is not None and len(partial) < MAX_PARTIAL:
+            # the same change repairing another gradient on another line (`, keepdims=True` lost from dgamma and from
+            # dbeta) is one slip made twice: the pair is tried at once, not after every family the diagnosis names
+            for twin in _twins(partial, cand, s, search.original, Text(site.text)):
+                if search.tried >= limit:
+                    break
+                if search.attempt(twin)[0] == "fix":
+                    return _verified(site, entry, twin, search)
             partial.append((cand, s))
     return None
+
+
+def _twins(partial: list[tuple[tuple[Edit, ...], Screen]], cand: tuple[Edit, ...], s: Screen, original: Screen,
+           text: Text) -> Iterator[tuple[Edit, ...]]:
+    """`cand` with each earlier partial repair that makes the same change (the same text taken out and put in, once
+    the text both sides keep is set aside) to another gradient on another line."""
+    if len(cand) != 1:
+        return
+    change = _change(text, cand[0])
+    for other, so in partial:
+        if len(other) == 1 and so.repairs(original) != s.repairs(original) and not overlaps(other[0], cand[0]) and \
+                _change(text, other[0]) == change:
+            yield (*other, *cand)
+
+
+def _change(text: Text, e: Edit) -> tuple[str, str]:
+    """What an edit takes out and puts in, without the text at either end that it keeps."""
+    old, new = text.between(e.start, e.end), e.new
+    head = len(os.path.commonprefix([old, new]))
+    old, new = old[head:], new[head:]
+    tail = len(os.path.commonprefix([old[::-1], new[::-1]]))
+    return old[:len(old) - tail], new[:len(new) - tail]
 
 
 def _forward_first(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Edit, ...]]]:

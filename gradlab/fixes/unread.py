@@ -44,7 +44,8 @@ def unread_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
         return
     t = ctx.text
     used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | {a.arg for a in func.args.args}
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _backward_call(stmt.value):
+    call = _unpacked_call(stmt, func)
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and call is not None:
         target = stmt.targets[0]
         slots = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         for slot in slots:
@@ -53,7 +54,7 @@ def unread_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
                     yield _named(join, Edit(t.start(slot), t.end(slot), name, f"keep the value thrown away as {name}",
                                             FAMILY))
             elif isinstance(slot, ast.Name) and is_gradient(slot.id) and not _read(func, slot.id):
-                yield from _carries(stmt, slot.id, ctx, func)
+                yield from _carries(stmt, call, slot.id, ctx, func)
                 for _name, join in _joins(ret, ctx, used, None, slot.id):
                     yield join
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _backward_call(stmt.value):
@@ -120,12 +121,28 @@ def _joins(ret: ast.Return, ctx: Context, used: set[str], owner: str | None, nam
                     yield fresh, (Edit(t.start(e), t.end(e), new, f"return {new} in place of {t.of(e)}", FAMILY),)
 
 
-def _carries(stmt: ast.Assign, name: str, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    """`name` handed to the next pass of the loop around `stmt`, where the same call is given a constant."""
+def _unpacked_call(stmt: ast.stmt, func: ast.FunctionDef) -> ast.Call | None:
+    """The backward call whose result `stmt` unpacks: its own value, or the call a name it reads was bound to on an
+    earlier line (`step = lstm_step_backward(...)`, then `dx_t, dprev_h, dprev_c, ... = step`)."""
+    if not isinstance(stmt, ast.Assign):
+        return None
+    if _backward_call(stmt.value):
+        return stmt.value  # type: ignore[return-value]
+    if not isinstance(stmt.value, ast.Name):
+        return None
+    bound = [s for s in statements_of(func) if isinstance(s, ast.Assign) and s.lineno < stmt.lineno and
+             [ast.unparse(t) for t in s.targets] == [stmt.value.id]]
+    last = bound[-1].value if bound else None
+    return last if isinstance(last, ast.Call) and _backward_call(last) else None
+
+
+def _carries(stmt: ast.Assign, call: ast.Call, name: str, ctx: Context,
+             func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
+    """`name` handed to the next pass of the loop around `stmt`, where `call` (the call whose result `stmt` unpacks) is
+    given a constant."""
     loop = next((n for n in ast.walk(func) if isinstance(n, (ast.For, ast.While)) and
                  any(s is stmt for s in ast.walk(n))), None)
-    call = stmt.value
-    if loop is None or not isinstance(call, ast.Call):
+    if loop is None or not any(s is call for s in ast.walk(loop)):
         return
     t = ctx.text
     bound_before = any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)

@@ -31,11 +31,14 @@ from gradlab.core.results import FAIL, LayerReport
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 from gradlab.kinds import KINDS, build_case
 
-__all__ = ["FORWARD_BUGS", "Screen", "fits_reference", "forward_outputs", "forward_specs", "off_reference",
-           "passes_check", "same_forward", "screen", "screen_specs"]
+__all__ = ["FORWARD_BUGS", "FORWARD_FAMILIES", "Screen", "fits_reference", "forward_outputs", "forward_specs",
+           "off_reference", "passes_check", "same_forward", "screen", "screen_specs"]
 
 #: codes of bugs that live in the forward: a fix of one may change the forward, towards the reference layer
 FORWARD_BUGS = frozenset({"mutates-input", "couples-samples", "non-finite"})
+#: families of edit that fix a forward off the kind's reference by their nature (an unbiased variance where the layer's
+#: divides by N): such a candidate may change the forward whatever the bug code, and must then bring it to the reference
+FORWARD_FAMILIES = frozenset({"ddof"})
 
 
 @dataclass(frozen=True)
