@@ -41,7 +41,7 @@ def one_window_size(entry: Entry, kind: Kind) -> bool:
         parameters = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):  # a constructor written in C: nothing to read
         return False
-    if kind.param_dict in (p.name for p in parameters):
+    if kind.param_dict is not None and kind.param_dict in (p.name for p in parameters):
         return _reads_one_size(entry)
     if any(p.kind is p.VAR_KEYWORD or p.name in WINDOW_WIDTH_NAMES for p in parameters):
         return False  # it can be told a width, or anything

@@ -302,8 +302,8 @@ def _geometry_by_name(place: list[Any], kind: Kind) -> tuple[str, ...] | None:
     gradlab does not know. A pooling's only: a convolution taking `stride=1, padding=1` is as often written for a
     bias of another shape (hipsternet's (F, 1)), and stays set aside as one taking its settings as numbers."""
     key_of: dict[str, str] = {}
-    for key, hyper in kind.param_dict_keys.items():
-        key_of.setdefault(hyper, key)  # CS231n's key first; a later one is an alias the dict carries beside it
+    for key, source in kind.param_dict_keys.items():
+        key_of.setdefault(source, key)  # CS231n's key first; a later one is an alias the dict carries beside it
     if "pool_h" not in key_of:
         return None
     named: list[str] = []

@@ -66,7 +66,7 @@ class StepClassLayer(ClassLayer):
         self.given = {"x": x, "out": arrays[0], **self.inputs}
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=-1)
 
-    def _forward_values(self) -> list[np.ndarray]:
+    def _forward_values(self) -> list[np.ndarray | None]:
         """What a backward asking for the forward's values back is handed, by the names it gives them after the
         upstream gradients: CMU's `backward(delta, h_t, h_prev_l, h_prev_t)` takes the output h_t, the input
         (h_prev_l: the previous layer's state at this step) and the previous step's state h_prev_t."""

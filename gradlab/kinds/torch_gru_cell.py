@@ -31,9 +31,9 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     for g in GATES:
         params[f"W{g}h"] = rng.standard_normal((H, H)) / np.sqrt(H)
     for g in GATES:
-        params[f"b{g}x"] = 0.5 * rng.standard_normal(H)
+        params[f"b{g}x"] = 0.5 * rng.standard_normal((H,))
     for g in GATES:
-        params[f"b{g}h"] = 0.5 * rng.standard_normal(H)
+        params[f"b{g}h"] = 0.5 * rng.standard_normal((H,))
     return Case(x, None, params, {}, spec)
 
 

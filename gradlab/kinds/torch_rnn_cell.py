@@ -29,7 +29,7 @@ def build(spec: Spec, rng: np.random.Generator) -> Case:
     # W_hh is square: drawn as Wh, stored transposed, so a dW_hh written as its transpose shows in its values
     return Case(x, None, {"prev_h": prev_h, "W_ih": np.ascontiguousarray(p["Wx"].T),
                           "W_hh": np.ascontiguousarray(p["Wh"].T), "b_ih": p["b"],
-                          "b_hh": 0.5 * rng.standard_normal(H)}, {}, spec)
+                          "b_hh": 0.5 * rng.standard_normal((H,))}, {}, spec)
 
 
 def draw_shape(draw: Draw, **_: Any) -> Spec:
