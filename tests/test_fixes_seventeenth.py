@@ -4,8 +4,9 @@ gets none. The slips: a recurrent backward's loop run forwards in time; an LSTM 
 gradient the step before returned (unpacked from a name a line later); a log-softmax loss whose scores are not shifted
 by their maximum where they are bound; a batch norm's variance taken with ddof=1 in forward; a GELU's normal density
 without the half in its exponent; a softmax normalised in place (`p /= p.sum(...)`) whose backward keeps only the
-Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; a group norm's dgamma and dbeta both summed without keepdims (one slip made twice,
-whose two partial repairs are paired as soon as both are found, well inside the search's budget)."""
+Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; an attention's dx without the
+keys' path, the queries' and values' written alike; a group norm's dgamma and dbeta both summed without keepdims (one
+slip made twice, whose two partial repairs are paired as soon as both are found, well inside the search's budget)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ SLIPS = {
                               [("p * (dout - np.sum(dout * p, axis=1, keepdims=True))", "p * dout")]),
     "jacobian-diagonal-only": ("fixes_forward.py", "softmax",
                                [("jac = np.diagflat(yi) - np.outer(yi, yi)", "jac = np.diagflat(yi)")]),
+    "branch-left-out": ("fixes_attention.py", "mha",
+                        [("dx = dq @ Wq.T + dv @ Wv.T + dk @ Wk.T", "dx = dq @ Wq.T + dv @ Wv.T")]),
     "keepdims-lost-twice": ("fixes_groupnorm.py", "spatial_groupnorm",
                             [("(dout * xn).sum(axis=(0, 2, 3), keepdims=True)", "(dout * xn).sum(axis=(0, 2, 3))"),
                              ("dout.sum(axis=(0, 2, 3), keepdims=True)", "dout.sum(axis=(0, 2, 3))")]),
@@ -68,7 +71,8 @@ def test_the_slipped_layer_gets_the_correct_text_back_as_a_verified_fix(tmp_path
     assert check_entry(_entry(fixed, name), examples=30, seed=3).verdict != FAIL, fix.diff
 
 
-@pytest.mark.parametrize("fixture", ["fixes_recurrent.py", "fixes_forward.py", "fixes_groupnorm.py"])
+@pytest.mark.parametrize("fixture", ["fixes_recurrent.py", "fixes_forward.py", "fixes_groupnorm.py",
+                                     "fixes_attention.py"])
 def test_the_correct_layers_pass_and_get_no_fix(fixture: str) -> None:
     for entry in (e for f in discover([HERE / fixture]) for e in f.entries):
         report = check_entry(entry, examples=20, seed=0)

@@ -69,6 +69,7 @@ from gradlab.fixes.rowsum import row_sum_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.shifted import bound_shift_edits
+from gradlab.fixes.siblings import sibling_edits
 from gradlab.fixes.signs import abs_sign_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
@@ -119,7 +120,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      dilation_edits, block_sum_edits, spread_edits, row_sum_edits,
                                      named_centre_edits, kept_allocation_edits, abs_sign_edits,
                                      direction_edits, bound_shift_edits, ddof_edits,
-                                     gaussian_edits, jacobian_edits)
+                                     gaussian_edits, jacobian_edits, sibling_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
