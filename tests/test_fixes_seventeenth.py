@@ -5,7 +5,8 @@ gradient the step before returned (unpacked from a name a line later); a log-sof
 by their maximum where they are bound; a batch norm's variance taken with ddof=1 in forward; a GELU's normal density
 without the half in its exponent; a softmax normalised in place (`p /= p.sum(...)`) whose backward keeps only the
 Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; an attention's dx without the
-keys' path, the queries' and values' written alike; a group norm's dgamma and dbeta both summed without keepdims (one
+keys' path, the queries' and values' written alike; a batched attention product whose operand is not transposed over
+its last two axes (crashed); a group norm's dgamma and dbeta both summed without keepdims (one
 slip made twice, whose two partial repairs are paired as soon as both are found, well inside the search's budget)."""
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ SLIPS = {
                                [("jac = np.diagflat(yi) - np.outer(yi, yi)", "jac = np.diagflat(yi)")]),
     "branch-left-out": ("fixes_attention.py", "mha",
                         [("dx = dq @ Wq.T + dv @ Wv.T + dk @ Wk.T", "dx = dq @ Wq.T + dv @ Wv.T")]),
+    "batched-product-untransposed": ("fixes_attention.py", "sdpa",
+                                     [("dk = np.swapaxes(ds, -1, -2) @ q", "dk = ds @ q")]),
     "keepdims-lost-twice": ("fixes_groupnorm.py", "spatial_groupnorm",
                             [("(dout * xn).sum(axis=(0, 2, 3), keepdims=True)", "(dout * xn).sum(axis=(0, 2, 3))"),
                              ("dout.sum(axis=(0, 2, 3), keepdims=True)", "dout.sum(axis=(0, 2, 3))")]),

@@ -30,3 +30,20 @@ def mha_backward(dout, cache):
     dWq, dWk, dWv = (np.einsum("ntd,nte->de", x, g) for g in (dq, dk, dv))
     dx = dq @ Wq.T + dv @ Wv.T + dk @ Wk.T
     return dx, dWq, dWk, dWv, dWo
+
+
+def sdpa_forward(q, k, v):
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    return w @ v, (q, k, v, w)
+
+
+def sdpa_backward(dout, cache):
+    q, k, v, w = cache
+    dv = np.swapaxes(w, -1, -2) @ dout
+    dw = dout @ np.swapaxes(v, -1, -2)
+    ds = w * (dw - (dw * w).sum(axis=-1, keepdims=True)) / np.sqrt(q.shape[-1])
+    dq = ds @ k
+    dk = np.swapaxes(ds, -1, -2) @ q
+    return dq, dk, dv
