@@ -4,10 +4,11 @@ gets none. The slips: a recurrent backward's loop run forwards in time; an LSTM 
 gradient the step before returned (unpacked from a name a line later); a log-softmax loss whose scores are not shifted
 by their maximum where they are bound; a batch norm's variance taken with ddof=1 in forward; a GELU's normal density
 without the half in its exponent; a softmax normalised in place (`p /= p.sum(...)`) whose backward keeps only the
-Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; an attention's dx without the
-keys' path, the queries' and values' written alike; a batched attention product whose operand is not transposed over
-its last two axes (crashed); a group norm's dgamma and dbeta both summed without keepdims (one
-slip made twice, whose two partial repairs are paired as soon as both are found, well inside the search's budget)."""
+Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; an attention's dx without the keys'
+path, the queries' and values' written alike; a batched attention product whose operand is not transposed over its last
+two axes (crashed); a staged batch norm whose mean's path is computed and left out of dx; a group norm's dgamma and
+dbeta both summed without keepdims (one slip made twice, whose two partial repairs are paired as soon as both are found,
+well inside the search's budget)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ SLIPS = {
                         [("dx = dq @ Wq.T + dv @ Wv.T + dk @ Wk.T", "dx = dq @ Wq.T + dv @ Wv.T")]),
     "batched-product-untransposed": ("fixes_attention.py", "sdpa",
                                      [("dk = np.swapaxes(ds, -1, -2) @ q", "dk = ds @ q")]),
+    "mean-path-computed-unused": ("fixes_staged.py", "batchnorm",
+                                  [("dx = dxn / std + dsigma2 * 2.0 * xc / m + dmu / m",
+                                    "dx = dxn / std + dsigma2 * 2.0 * xc / m")]),
     "keepdims-lost-twice": ("fixes_groupnorm.py", "spatial_groupnorm",
                             [("(dout * xn).sum(axis=(0, 2, 3), keepdims=True)", "(dout * xn).sum(axis=(0, 2, 3))"),
                              ("dout.sum(axis=(0, 2, 3), keepdims=True)", "dout.sum(axis=(0, 2, 3))")]),
@@ -75,7 +79,7 @@ def test_the_slipped_layer_gets_the_correct_text_back_as_a_verified_fix(tmp_path
 
 
 @pytest.mark.parametrize("fixture", ["fixes_recurrent.py", "fixes_forward.py", "fixes_groupnorm.py",
-                                     "fixes_attention.py"])
+                                     "fixes_attention.py", "fixes_staged.py"])
 def test_the_correct_layers_pass_and_get_no_fix(fixture: str) -> None:
     for entry in (e for f in discover([HERE / fixture]) for e in f.entries):
         report = check_entry(entry, examples=20, seed=0)

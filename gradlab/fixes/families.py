@@ -50,6 +50,7 @@ from gradlab.fixes.keys import key_edits
 from gradlab.fixes.lastaxes import last_axes_edits
 from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
+from gradlab.fixes.leftover import leftover_edits
 from gradlab.fixes.literals import literal_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
@@ -121,7 +122,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      dilation_edits, block_sum_edits, spread_edits, row_sum_edits,
                                      named_centre_edits, kept_allocation_edits, abs_sign_edits,
                                      direction_edits, bound_shift_edits, ddof_edits,
-                                     gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits)
+                                     gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
+                                     leftover_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
