@@ -3,12 +3,12 @@ here in a copy of tests/realcode17's correct files, gets the correct text back a
 gets none. The slips: a recurrent backward's loop run forwards in time; an LSTM step handed zeros for the cell state's
 gradient the step before returned (unpacked from a name a line later); a log-softmax loss whose scores are not shifted
 by their maximum where they are bound; a batch norm's variance taken with ddof=1 in forward; a GELU's normal density
-without the half in its exponent; a softmax normalised in place (`p /= p.sum(...)`) whose backward keeps only the
-Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal alone; an attention's dx without the keys'
-path, the queries' and values' written alike; a batched attention product whose operand is not transposed over its last
-two axes (crashed); a staged batch norm whose mean's path is computed and left out of dx; a group norm's dgamma and
-dbeta both summed without keepdims (one slip made twice, whose two partial repairs are paired as soon as both are found,
-well inside the search's budget)."""
+without the half in its exponent, and one whose derivative is the normal CDF alone; a softmax normalised in place (`p /=
+p.sum(...)`) whose backward keeps only the Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal
+alone; an attention's dx without the keys' path, the queries' and values' written alike; a batched attention product
+whose operand is not transposed over its last two axes (crashed); a staged batch norm whose mean's path is computed and
+left out of dx; a group norm's dgamma and dbeta both summed without keepdims (one slip made twice, whose two partial
+repairs are paired as soon as both are found, well inside the search's budget)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ SLIPS = {
     "mean-path-computed-unused": ("fixes_staged.py", "batchnorm",
                                   [("dx = dxn / std + dsigma2 * 2.0 * xc / m + dmu / m",
                                     "dx = dxn / std + dsigma2 * 2.0 * xc / m")]),
+    "gelu-density-term-dropped": ("fixes_forward.py", "gelu", [(
+        "slope = 0.5 * (1.0 + _erf(x / np.sqrt(2.0))) + x * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)",
+        "slope = 0.5 * (1.0 + _erf(x / np.sqrt(2.0)))")]),
     "keepdims-lost-twice": ("fixes_groupnorm.py", "spatial_groupnorm",
                             [("(dout * xn).sum(axis=(0, 2, 3), keepdims=True)", "(dout * xn).sum(axis=(0, 2, 3))"),
                              ("dout.sum(axis=(0, 2, 3), keepdims=True)", "dout.sum(axis=(0, 2, 3))")]),

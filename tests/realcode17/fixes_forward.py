@@ -70,3 +70,13 @@ def softmax_backward(dout, cache):
         jac = np.diagflat(yi) - np.outer(yi, yi)
         dx[i] = jac @ gi
     return dx
+
+
+def gelu_forward(x):
+    return x * 0.5 * (1.0 + _erf(x / np.sqrt(2.0))), x
+
+
+def gelu_backward(dout, cache):
+    x = cache
+    slope = 0.5 * (1.0 + _erf(x / np.sqrt(2.0))) + x * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)
+    return dout * slope
