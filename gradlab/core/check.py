@@ -18,7 +18,7 @@ import numpy as np
 
 from gradlab.core.adapter_notes import notes_after_values, notes_now
 from gradlab.core.crash_reading import gradient_shapes, read_crash
-from gradlab.core.diagnose_paths import flipped_path
+from gradlab.core.diagnose_paths import across_gradients
 from gradlab.core.kept_state import kept_state
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
@@ -135,8 +135,8 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
     _repeatability(ctx)
     # 4. finite differences for x and every parameter, compared element-wise, at the precision the layer
     # really computes in (measured on it, `CheckContext.settle_precision`: a float32 cast inside sets the step)
-    gradients = flipped_path(tuple(_kinds_reading(ctx, g) for g in check_values(ctx)),
-                             {k: grad_name(ctx.layer, k) for k in ctx.analytic}, ctx.layer.params, ctx.x)
+    gradients = across_gradients(tuple(_kinds_reading(ctx, g) for g in check_values(ctx)),
+                                 {k: grad_name(ctx.layer, k) for k in ctx.analytic}, ctx.layer.params, ctx.x)
     for code, severity, message, gradient in notes_after_values(ctx.waiting, gradients):
         ctx.fail(code, message, gradient, severity=severity)
     # 5. sample independence
