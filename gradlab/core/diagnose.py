@@ -232,8 +232,7 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
         jacobians = evidence.jacobians
     # before the factor fit: with a single live element, a missing term also looks like a factor
     if jacobians is not None and _terms_dropped(*jacobians):
-        return Diagnosis("dropped-term", f"every term of {name} is either right or missing: a path's "
-                         "contribution was dropped or overwritten instead of added")
+        return _dropped_or_routed(name, evidence)
     c, residual = fit_factor(a, n)
     if _explains(a, n, c, residual):
         found = diagnose_masks.masked_elsewhere(name, evidence, here=f"is {_times(c)} times the true gradient here")
@@ -260,6 +259,17 @@ def diagnose_values(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, N: 
     if found_here is not None:
         return found_here
     return _partial_or_mismatch(name, a, n, ok, upstream, evidence, jacobians)
+
+
+def _dropped_or_routed(name: str, evidence: Evidence | None) -> Diagnosis:
+    """Every term of the gradient right or missing: a dropped term, but for a loss whose zeros where gradient is due
+    are a moved mask, when more samples show gradient also sent where none is due (a hinge's margins >= 0 counting
+    the correct class as well: 1 - count there)."""
+    found = diagnose_routes.loss_routed_on_a_larger_batch(name, evidence)
+    if found is not None:
+        return Diagnosis(found.code, found.sentence)
+    return Diagnosis("dropped-term", f"every term of {name} is either right or missing: a path's "
+                     "contribution was dropped or overwritten instead of added")
 
 
 def _partial_or_mismatch(name: str, a: np.ndarray, n: np.ndarray, ok: np.ndarray, upstream: np.ndarray | None,
@@ -327,7 +337,7 @@ def _positions_or_axes(name: str, a: np.ndarray, n: np.ndarray, upstream: np.nda
     # loss whose mask lets nothing through here, asked on a larger batch
     found = diagnose_where.upstream_summed_elsewhere(name, evidence) or \
         diagnose_where.error_along_output(name, evidence) or diagnose_routes.rows_moved(name, jacobians) or \
-        diagnose_routes.rows_gathered(name, jacobians) or \
+        diagnose_routes.rows_gathered(name, jacobians) or diagnose_routes.columns_read_elsewhere(name, jacobians) or \
         (diagnose_routes.loss_routed_on_a_larger_batch(name, evidence) if not np.any(n) else None) or \
         diagnose_blocks.routed_through_a_parameter(name, a, n, evidence)
     if found is not None:

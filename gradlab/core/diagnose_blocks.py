@@ -164,8 +164,49 @@ def upstream_in_another_order(name: str, n: np.ndarray, ev: Evidence | None) -> 
     return None
 
 
+def _swapped_within(n: np.ndarray, splits: dict[int, tuple[int, int]]) -> tuple[np.ndarray, bool]:
+    """n with each axis i in `splits` read as (k, rest) and read back as (rest, k) (np.tile's order where np.repeat's
+    belongs), and whether n holds copies along one of those factors (each output's value spread over k elements)."""
+    shape: list[int] = []
+    for i, size in enumerate(n.shape):
+        shape += list(splits[i]) if i in splits else [size]
+    moved = n.reshape(shape)
+    order, copies, at = list(range(len(shape))), False, 0
+    for i in range(n.ndim):
+        if i in splits:
+            order[at], order[at + 1] = at + 1, at
+            copies = copies or any(moved.shape[j] > 1 and close(moved, np.broadcast_to(moved.take([0], axis=j),
+                                                                                 moved.shape)) for j in (at, at + 1))
+            at += 2
+        else:
+            at += 1
+    return moved.transpose(order).reshape(n.shape), copies
+
+
+def copies_moved_within_axes(a: np.ndarray, n: np.ndarray) -> bool:
+    """`a` is `n`, which holds copies of each output's gradient (a pooling window's, an upsampling's), with each copy
+    read at another element of its own axis: every element keeps its axis, so no transpose moved it; the copies were
+    spread in another order (np.tile where np.repeat belongs). One or two axes, each split in two factors."""
+    if a.shape != n.shape or a.ndim > 6:
+        return False
+    axes = [(i, kr) for i, size in enumerate(n.shape) for kr in _factor_pairs(size)]
+    for one in range(len(axes)):
+        for two in [None, *range(one + 1, len(axes))]:
+            picked = [axes[one]] + ([axes[two]] if two is not None else [])
+            if len({i for i, _ in picked}) < len(picked):
+                continue
+            moved, copies = _swapped_within(n, dict(picked))
+            if copies and close(moved, a):
+                return True
+    return False
+
+
 def moved_values(name: str, a: np.ndarray, n: np.ndarray, ev: Evidence | None = None) -> Found:
     """The sentence for a gradient whose values are exactly the true ones in other positions."""
+    if copies_moved_within_axes(a, n):
+        return Found("misrouted", f"{name} holds exactly the right values, but each output's gradient, copied over the "
+                     "elements that produced it, sits at other elements of the same axes: the copies were spread in "
+                     "another order, so each element gets another output's gradient (np.tile where np.repeat belongs)")
     if axis_order(a, n):
         return Found("transposed", f"{name} holds exactly the right values, in the wrong positions: an axis order "
                      "(a transpose or reshape) is off")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.core import (
+    diagnose_activation,
     diagnose_branch,
     diagnose_factors,
     diagnose_masks,
@@ -250,6 +251,7 @@ def asked_of_the_layer(name: str, a: np.ndarray, n: np.ndarray, N: int, evidence
         diagnose_masks.flows_where_flat(name, evidence) or \
         diagnose_routes.loss_unmasked_on_a_larger_batch(name, evidence) or \
         diagnose_misread.stored_array_misread(name, a, n, evidence) or \
+        diagnose_activation.activation_of_its_output(name, a, n, evidence) or \
         diagnose_misread.read_in_one_product(name, a, n, evidence) or gated_by_upstream(name, evidence) or \
         samples_overwritten(name, evidence)
 

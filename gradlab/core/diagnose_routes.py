@@ -18,8 +18,9 @@ value patterns of the whole array (`gradlab.core.diagnose`).
 
 from __future__ import annotations
 
-__all__ = ["blocked_everywhere", "elementwise_slopes_moved", "loss_routed_on_a_larger_batch",
-           "loss_unmasked_on_a_larger_batch", "quietly", "rows_gathered", "rows_moved", "slopes_moved"]
+__all__ = ["blocked_everywhere", "columns_read_elsewhere", "elementwise_slopes_moved", "loss_gradients",
+           "loss_routed_on_a_larger_batch", "loss_unmasked_on_a_larger_batch", "quietly", "rows_gathered", "rows_moved",
+           "slopes_moved"]
 
 import warnings
 from collections.abc import Callable
@@ -211,6 +212,32 @@ def rows_gathered(name: str, jacobians: tuple[np.ndarray, np.ndarray] | None) ->
                  "dout / (pool_h * pool_w))")
 
 
+def columns_read_elsewhere(name: str, jacobians: tuple[np.ndarray, np.ndarray] | None) -> Found | None:
+    """Each element's gradient reads the right weights, but at other outputs' gradients: every column of the analytic
+    Jacobian (one element's derivative with respect to each output) that is wrong holds exactly the true column's
+    non-zero values, at other outputs, and some of them at outputs that element must not read (a transposed
+    convolution's backward reading each pixel's patch at i:i + k where i * stride belongs; a window read at the wrong
+    offset). The right values sent to the wrong positions: `misrouted`."""
+    if jacobians is None:
+        return None
+    A, J = jacobians
+    if A.shape != J.shape or A.ndim != 2 or not np.all(np.isfinite(A)):
+        return None
+    tol = ROW_RTOL * max(float(np.abs(J).max(initial=0.0)), 1e-300)
+    live_a, live_j = np.abs(A) > tol, np.abs(J) > tol
+    wrong = np.any(np.abs(A - J) > tol, axis=0)
+    if not wrong.any() or not (live_a & ~live_j)[:, wrong].any():
+        return None
+    for c in np.flatnonzero(wrong):
+        mine, true = np.sort(A[live_a[:, c], c]), np.sort(J[live_j[:, c], c])
+        if mine.size != true.size or not np.allclose(mine, true, rtol=0.0, atol=tol):
+            return None
+    return Found("misrouted", f"{name} pairs the right terms with the wrong outputs' gradients: for "
+                 f"{int(wrong.sum())} of its {A.shape[1]} elements the derivative holds exactly the true values, at "
+                 "other outputs, some of which that element never reached (a window read at the wrong offset, e.g. a "
+                 "transposed convolution's patch at i:i + k where i * stride:i * stride + k belongs)")
+
+
 #: the larger batch of a loss holds this many samples (for a weight, one per input feature instead)
 LOSS_PROBE_N = 8
 #: an element of the true gradient is due none below this fraction of the largest; one gets gradient above the other
@@ -228,7 +255,7 @@ def _labels_like(t: Any, x: np.ndarray, n: int, classes: int, rng: np.random.Gen
     return None
 
 
-def _loss_gradients(ev: Evidence, x: np.ndarray, t: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def loss_gradients(ev: Evidence, x: np.ndarray, t: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(analytic, true) gradient of the target for the loss on inputs `x`, labels `t`."""
     ev.reset()  # each batch's backward on the layer as the check's backward found it
     ev.layer.forward(x.copy(), t.copy())
@@ -265,7 +292,7 @@ def _loss_on_a_larger_batch(ev: Evidence | None) -> tuple[np.ndarray, np.ndarray
 
     def ask() -> list[tuple[np.ndarray, np.ndarray] | None] | None:
         return None if any(t is None for t in labels) else \
-            [_loss_gradients(ev, x, t, G) for x, t in zip(batches, labels) if t is not None]
+            [loss_gradients(ev, x, t, G) for x, t in zip(batches, labels) if t is not None]
 
     got = quietly(ev, ask)
     if not got or any(g is None for g in got):
@@ -298,8 +325,9 @@ def loss_routed_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | Non
     return Found("misrouted", f"{name} is blocked where gradient is due and flows where none is: on {how}, "
                  f"{int(extra.sum())} of the {int(due_none.sum())} elements whose true gradient is zero get gradient, "
                  f"and {int(missed.sum())} of the {int((~due_none).sum())} that must get some get none: the mask that "
-                 "picks them is inverted (e.g. margins <= 0 where margins > 0 belongs: a hinge passes gradient where "
-                 "the margin is positive)")
+                 "picks them is inverted, or takes in elements the loss is flat in as well (e.g. margins <= 0, or "
+                 "margins >= 0 with the correct class counted, where margins > 0 belongs: a hinge passes gradient "
+                 "where the margin is positive)")
 
 
 def loss_unmasked_on_a_larger_batch(name: str, ev: Evidence | None) -> Found | None:

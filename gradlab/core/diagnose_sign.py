@@ -24,7 +24,7 @@ __all__ = ["flipped_in_part", "flipped_through_a_block", "signs_read_elsewhere"]
 
 import numpy as np
 
-from gradlab.core.diagnose_routes import quietly
+from gradlab.core.diagnose_routes import loss_gradients, quietly
 from gradlab.core.diagnose_where import Found, agrees, norm
 from gradlab.core.evidence import Evidence
 from gradlab.core.numeric import steps
@@ -162,7 +162,8 @@ def _labels_term_flipped(name: str, ev: Evidence | None, rtol: float) -> Found |
     error's part that depends on the labels is -2 times the true one, so the labels' term has the wrong sign
     (dx[range(N), y] += 1 where -= 1 belongs). A dropped labels' term changes dx by nothing, and a term that
     does not read the labels (the probabilities negated) changes it by the true amount."""
-    change = ev.label_dependence() if ev is not None else None
+    change = (ev.label_dependence() if ev.target == "x" else _parameter_label_dependence(ev)) if ev is not None \
+        else None
     if change is None:
         return None
     analytic, true = change
@@ -173,6 +174,28 @@ def _labels_term_flipped(name: str, ev: Evidence | None, rtol: float) -> Found |
                  f"labels, {name} changes by exactly -1 times what the true gradient changes by: the term that reads "
                  "the labels has its sign flipped (e.g. dx[range(N), y] += 1 where -= 1 belongs, "
                  "or t - y where y - t belongs in one of the terms)")
+
+
+def _parameter_label_dependence(ev: Evidence, *, max_size: int = 256) -> tuple[np.ndarray, np.ndarray] | None:
+    """`Evidence.label_dependence` for a loss's weight (a linear classifier's dW, its scores x @ W): how backward's
+    and the true gradient change when each class-index label moves to the next class, in the layer's orientation.
+    Numeric: 4 calls per element of the weight."""
+    t, p = ev.t, ev.arr
+    if ev.G is None or t is None or ev.y0.size != 1 or p.ndim != 2 or not 2 <= p.shape[1] or p.size > max_size:
+        return None
+    t = np.asarray(t)
+    if not np.issubdtype(t.dtype, np.integer) or t.shape != ev.x.shape[:1] or t.size == 0:
+        return None
+    other = (t + 1) % p.shape[1]
+    G = np.asarray(ev.G, dtype=np.float64)
+
+    def change() -> tuple[np.ndarray, np.ndarray] | None:
+        here, there = loss_gradients(ev, ev.x, t, G), loss_gradients(ev, ev.x, other, G)
+        if here is None or there is None:
+            return None
+        return there[0] - here[0], there[1] - here[1]
+
+    return quietly(ev, change)
 
 
 #: a stacked parameter is asked in 1 to this many blocks along each axis (a GRU stacks 3 gates, an LSTM 4)
