@@ -173,3 +173,18 @@ def test_cmu_recurrent_cells_as_the_course_calls_them_pass_and_their_twins_bugs_
                      # the GRU cell takes one sample as vectors (x (d,), h (h,)): found so, and its sign named
                      ("GRUCell", "mytorch/gru_cell.py"): ("pass", []),
                      ("GRUCell", "mytorch/gru_cell_wrong.py"): ("fail", ["sign-flip"])}, found
+
+
+def test_a_column_softmax_in_a_file_whose_dense_layer_takes_columns_is_checked_as_columns_and_its_twins_bug_named(
+        tmp_path):
+    # the softmax normalises over axis 0 and does not crash on rows, where it mixed samples (couples-samples); the
+    # Dense layer beside it crashes on rows and is found to take columns: the file's layout
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "column_file"), "--examples", "10", "--no-fix-search", "--json", str(out)])
+    found = {(r["name"], Path(r["source"]).name): (r["verdict"], r["bug_codes"][:1], r["detected_layout"])
+             for r in json.loads(out.read_text("utf-8"))["layers"]}
+    from_file = "columns, as the other layers of its file"
+    assert found[("SoftmaxCrossEntropy", "net_right.py")][:2] == ("warn", []), found
+    assert found[("SoftmaxCrossEntropy", "net_right.py")][2] == from_file
+    assert found[("SoftmaxCrossEntropy", "net_wrong.py")] == ("fail", ["scaled"], from_file), found
+    assert {found[("Dense", f)][0] for f in ("net_right.py", "net_wrong.py")} == {"pass"}

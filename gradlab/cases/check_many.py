@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gradlab import __version__
+from gradlab.cases.file_layout import same_file_layout
 from gradlab.cases.runner import check_entry
 from gradlab.conventions.discover import discover
 from gradlab.conventions.registry import Entry, load_reference
@@ -75,7 +76,10 @@ def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: l
         from tqdm import tqdm
 
         todo = tqdm(todo, desc="checking layers", unit="layer", leave=False, disable=None)  # None: a TTY only
-    return [check_entry(e, examples=examples, seed=seed, mode=mode) for e in todo]
+    reports = [check_entry(e, examples=examples, seed=seed, mode=mode) for e in todo]
+    # a layer that mixed samples on rows, in a file whose other layers take columns, is checked as columns
+    return same_file_layout(chosen(entries, only), reports,
+                            lambda e: check_entry(e, examples=examples, seed=seed, mode=mode))
 
 
 def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, seed: int = 0,

@@ -1,0 +1,53 @@
+"""A file's layers share one layout: one that failed on rows by mixing samples alone, in a file whose other layers
+take samples as columns, is checked as columns too.
+
+The column layout is found layer by layer, from a crash on rows (`gradlab.cases.other_layouts.in_columns`): a
+`W @ X` Linear crashes on rows. A softmax or a batch norm written for columns does not crash there: it normalises
+over axis 0, the batch axis of rows, and fails `couples-samples`, which in a file of row layers is its bug. Where
+another layer of the same file was found to take columns, the file is written for columns, and such a layer is
+checked so; its report says that the file's other layers told. Non-goal: a file checked one layer at a time
+(`--only`), which has no other layers to tell, and the grader, which checks each layer in its own child process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from gradlab.conventions.registry import Entry
+from gradlab.core.results import FAIL, LayerReport
+
+__all__ = ["same_file_layout"]
+
+#: what a layer written for columns shows on rows where it does not crash: its statistics over the wrong axis, and
+#: then parameter gradients reduced over it
+COLUMN_SIGNS = frozenset({"couples-samples", "wrong-reduction", "wrong-shape", "transposed"})
+#: how a report says where its layout came from
+FROM_THE_FILE = "columns, as the other layers of its file"
+
+
+def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
+                     check: Callable[[Entry], LayerReport]) -> list[LayerReport]:
+    """`reports`, each of a layer that failed on rows by mixing samples in a file whose other layers were found to
+    take columns replaced by its check as columns, where that check ran (did not crash)."""
+    columns = {e.source: r.detected_layout for e, r in zip(entries, reports)
+               if (r.detected_layout or "").startswith("columns") and e.options.get("layout") is None}
+    out = []
+    for entry, report in zip(entries, reports):
+        layout = columns.get(entry.source)
+        if layout and report.verdict == FAIL and "couples-samples" in report.bug_codes and \
+                set(report.bug_codes) <= COLUMN_SIGNS and not {"layout", "samples"} & set(entry.options):
+            weights = "in_out" if "W (in, out)" in layout else "out_in"
+            again = _checked(check, replace(entry, options={**entry.options, "layout": "columns", "weights": weights}))
+            if again is not None:
+                report = replace(again, detected_layout=FROM_THE_FILE)
+        out.append(report)
+    return out
+
+
+def _checked(check: Callable[[Entry], LayerReport], entry: Entry) -> LayerReport | None:
+    try:
+        report = check(entry)
+    except Exception:  # noqa: BLE001 - the rows report stands; this was only a second opinion
+        return None
+    return None if report.error is not None or "crashed" in report.bug_codes else report
