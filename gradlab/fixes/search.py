@@ -269,7 +269,10 @@ def _twins(partial: list[tuple[tuple[Edit, ...], Screen]], cand: tuple[Edit, ...
 
 def _change(text: Text, e: Edit) -> tuple[str, str]:
     """What an edit takes out and puts in, without the text at either end that it keeps."""
-    old, new = text.between(e.start, e.end), e.new
+    try:
+        old, new = text.between(e.start, e.end), e.new
+    except IndexError:  # an edit ending past the text's last line (a statement added at the end): its own change
+        return f"\0{e.start}{e.end}", e.new
     head = len(os.path.commonprefix([old, new]))
     old, new = old[head:], new[head:]
     tail = len(os.path.commonprefix([old[::-1], new[::-1]]))
