@@ -6,9 +6,10 @@ by their maximum where they are bound; a batch norm's variance taken with ddof=1
 without the half in its exponent, and one whose derivative is the normal CDF alone; a softmax normalised in place (`p /=
 p.sum(...)`) whose backward keeps only the Jacobian's diagonal, and one whose per-sample Jacobian matrix is its diagonal
 alone; an attention's dx without the keys' path, the queries' and values' written alike; a batched attention product
-whose operand is not transposed over its last two axes (crashed); a staged batch norm whose mean's path is computed and
-left out of dx; a group norm's dgamma and dbeta both summed without keepdims (one slip made twice, whose two partial
-repairs are paired as soon as both are found, well inside the search's budget)."""
+whose operand is not transposed over its last two axes (crashed); a linear layer's db left (out,) where its bias is a
+column (out, 1); a staged batch norm whose mean's path is computed and left out of dx; a group norm's dgamma and dbeta
+both summed without keepdims (one slip made twice, whose two partial repairs are paired as soon as both are found, well
+inside the search's budget)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ SLIPS = {
     "gelu-density-term-dropped": ("fixes_forward.py", "gelu", [(
         "slope = 0.5 * (1.0 + _erf(x / np.sqrt(2.0))) + x * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)",
         "slope = 0.5 * (1.0 + _erf(x / np.sqrt(2.0)))")]),
+    "column-bias-left-a-row": ("fixes_shapes.py", "Linear", [("dout.sum(axis=0).reshape(self.b.shape)",
+                                                               "dout.sum(axis=0)")]),
     "keepdims-lost-twice": ("fixes_groupnorm.py", "spatial_groupnorm",
                             [("(dout * xn).sum(axis=(0, 2, 3), keepdims=True)", "(dout * xn).sum(axis=(0, 2, 3))"),
                              ("dout.sum(axis=(0, 2, 3), keepdims=True)", "dout.sum(axis=(0, 2, 3))")]),
@@ -82,7 +85,8 @@ def test_the_slipped_layer_gets_the_correct_text_back_as_a_verified_fix(tmp_path
 
 
 @pytest.mark.parametrize("fixture", ["fixes_recurrent.py", "fixes_forward.py", "fixes_groupnorm.py",
-                                     "fixes_attention.py", "fixes_staged.py"])
+                                     "fixes_attention.py", "fixes_staged.py",
+                                     "fixes_shapes.py"])
 def test_the_correct_layers_pass_and_get_no_fix(fixture: str) -> None:
     for entry in (e for f in discover([HERE / fixture]) for e in f.entries):
         report = check_entry(entry, examples=20, seed=0)

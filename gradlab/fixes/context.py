@@ -39,6 +39,11 @@ def context(site: Site, scope: Scope, report: LayerReport) -> Context:
     batch = _batch_names(scope.node, text) + _counted_names(scope.node, text) + \
         [f"{r}.shape[0]" for r in refs if "shape" not in r][:4]
     shapes = [r for r in refs if r.endswith("shape")] + [f"{r}.shape" for r in refs if "shape" not in r]
+    # a failing parameter gradient's own parameter first (db: `self.b.shape`), which the cap below must not cut off;
+    # where no gradient's values failed (a shape the parameter's update cannot take), every gradient's
+    named = _failing(report) or tuple(g.name for g in (report.failing.gradients if report.failing is not None else ()))
+    own = {g[1:] for g in named if g.startswith("d")}
+    shapes = list(dict.fromkeys([*(f"{r}.shape" for r in refs if r.split(".")[-1] in own), *shapes]))
     masks = [r for r in refs if "mask" in r.lower()]
     masks += [f"{m}[..., None]" for m in masks]  # a mask over (N, T) on a gradient over (N, T, V)
     funcs = _forward_functions(site, numpy, text)
