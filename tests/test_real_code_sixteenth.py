@@ -188,3 +188,17 @@ def test_a_column_softmax_in_a_file_whose_dense_layer_takes_columns_is_checked_a
     assert found[("SoftmaxCrossEntropy", "net_right.py")][2] == from_file
     assert found[("SoftmaxCrossEntropy", "net_wrong.py")] == ("fail", ["scaled"], from_file), found
     assert {found[("Dense", f)][0] for f in ("net_right.py", "net_wrong.py")} == {"pass"}
+
+
+def test_numpy_functions_written_as_torch_autograd_functions_are_checked_as_the_pairs_they_are(tmp_path):
+    # static forward(ctx, x, weight, bias) saving for backward, backward(ctx, grad_output) returning one gradient per
+    # input; LinearFunction's weight is PyTorch's (out, in), read as x @ weight.T
+    out = tmp_path / "out.json"
+    main(["check", str(HERE / "ctx_functions"), "--examples", "10", "--no-fix-search", "--json", str(out)])
+    found = {(r["name"], Path(r["source"]).name): (r["verdict"], r["bug_codes"][:1])
+             for r in json.loads(out.read_text("utf-8"))["layers"]}
+    assert found == {("LinearFunction", "ops_right.py"): ("warn", []), ("ReLUFunction", "ops_right.py"): ("pass", []),
+                     ("SigmoidFunction", "ops_right.py"): ("pass", []),
+                     ("LinearFunction", "ops_wrong.py"): ("fail", ["wrong-reduction"]),
+                     ("ReLUFunction", "ops_wrong.py"): ("pass", []),
+                     ("SigmoidFunction", "ops_wrong.py"): ("fail", ["dropped-term"])}, found

@@ -16,6 +16,7 @@ from typing import Any
 from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
+from gradlab.conventions.ctx_functions import ctx_pair, ctx_style
 from gradlab.conventions.derivative_classes import takes_its_input
 from gradlab.conventions.function_inputs import inputs_style
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
@@ -77,6 +78,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
+    if entry.convention == "class" and ctx_style(target):  # torch.autograd.Function's static methods, in numpy
+        return FunctionLayer(*ctx_pair(target), kind, case)
     if entry.convention == "class" and is_autograd_function(target, kind):  # DeZero: called, not forwarded
         from gradlab.conventions.autograd_functions import AutogradFunctionLayer
 

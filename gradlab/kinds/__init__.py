@@ -159,8 +159,9 @@ def normalise_class_name(name: str) -> str:
 
 
 #: words learners wrap a layer's name in: `ReluLayer`, `MaxPoolingLayer`, and the "Neural Networks from Scratch"
-#: book's `Layer_Dense`, `Activation_ReLU`, `Loss_MeanSquaredError`
-_WRAPPING_WORDS = ("layer",)
+#: book's `Layer_Dense`, `Activation_ReLU`, `Loss_MeanSquaredError`; `LinearFunction`, a custom autograd function
+#: written as PyTorch's are (`gradlab.conventions.ctx_functions`)
+_WRAPPING_WORDS = ("layer", "function")
 
 
 def kind_for_class(name: str) -> Kind | None:
