@@ -78,28 +78,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
         return ColumnsLayer(lambda c: adapt(rows, kind, c), kind, case, weights=entry.options.get("weights", "in_out"),
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
-    if entry.convention == "class" and ctx_style(target):  # torch.autograd.Function's static methods, in numpy
-        return FunctionLayer(*ctx_pair(target), kind, case)
-    if entry.convention == "class" and is_autograd_function(target, kind):  # DeZero: called, not forwarded
-        from gradlab.conventions.autograd_functions import AutogradFunctionLayer
-
-        return AutogradFunctionLayer(target, kind, case)
-    if entry.convention == "class" and takes_its_input(target, kind):  # backward(x) returns f'(x)
-        from gradlab.conventions.derivative_classes import derivative_layer
-
-        return derivative_layer(target, kind, case, entry.name)
-    if entry.convention == "class" and (entry.options.get("object") or is_library_class(target)):
-        return _library(entry, kind, case)
     if entry.convention == "class":
-        if kind.forward_inputs:  # a recurrent step taking its previous state in forward
-            from gradlab.conventions.step_classes import StepClassLayer
-
-            return StepClassLayer(target, kind, case)
-        if kind.carried_state is not None and case.hyper.get("stateful"):  # a time layer called twice
-            from gradlab.conventions.stateful_classes import StatefulClassLayer
-
-            return StatefulClassLayer(target, kind, case)
-        return ClassLayer(target, kind, case)
+        return _class_layer(entry, kind, case)
     if entry.convention == "native":
         layer = call("layer factory", target, case)
         for name, value in case.params.items():
@@ -116,6 +96,33 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
     if isinstance(target, tuple):
         return FunctionLayer(target[0], target[1], kind, case)
     return LossFunctionLayer(target, kind, case)
+
+
+
+def _class_layer(entry: Entry, kind: Kind, case: Case) -> Layer:
+    """A class-style layer's adapter, by how the class is written."""
+    target = entry.target
+    if ctx_style(target):  # torch.autograd.Function's static methods, in numpy
+        return FunctionLayer(*ctx_pair(target), kind, case)
+    if is_autograd_function(target, kind):  # DeZero: called, not forwarded
+        from gradlab.conventions.autograd_functions import AutogradFunctionLayer
+
+        return AutogradFunctionLayer(target, kind, case)
+    if takes_its_input(target, kind):  # backward(x) returns f'(x)
+        from gradlab.conventions.derivative_classes import derivative_layer
+
+        return derivative_layer(target, kind, case, entry.name)
+    if entry.options.get("object") or is_library_class(target):
+        return _library(entry, kind, case)
+    if kind.forward_inputs:  # a recurrent step taking its previous state in forward
+        from gradlab.conventions.step_classes import StepClassLayer
+
+        return StepClassLayer(target, kind, case)
+    if kind.carried_state is not None and case.hyper.get("stateful"):  # a time layer called twice
+        from gradlab.conventions.stateful_classes import StatefulClassLayer
+
+        return StatefulClassLayer(target, kind, case)
+    return ClassLayer(target, kind, case)
 
 
 def _channels_last(entry: Entry, kind: Kind, case: Case) -> Layer:

@@ -143,6 +143,11 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
         rank = families.index(cand[0].family) if cand[0].family in families else len(families)
         found.append(((2, 0, 0, rank, 1, 0) if rank < len(families) else (2, 0, 1, 0, 1, rank), cand))
     found.sort(key=lambda r: r[0])  # stable: statements in file order within a rank
+    yield from _distinct(site, found)
+
+
+def _distinct(site: Site, found: Ranked) -> Iterator[tuple[bool, tuple[Edit, ...]]]:
+    """The ranked candidates taking turns, each text once, none touching more than 3 lines."""
     seen: set[str] = set()
     for key, cand in _taking_turns(found):
         text = apply(site.text, cand)
