@@ -38,6 +38,8 @@ class StepClassLayer(ClassLayer):
             self.grad_names[name] = "d" + name
         self.params = {p: self.params[p] for p in kind.params}  # canonical order
         self.widths: list[int] = []
+        #: what the last forward was given and returned, by name: x, out and the states
+        self.given: dict[str, np.ndarray] = {}
         # a cell's weight gradients are summed over the time steps BPTT runs it for: a backward adding into them
         # (+=) is the courses' way (CMU's cells, zeroed by zero_grad or the model; the second volume builds a fresh
         # cell per step), so they are zeroed before each backward, as a class layer's own update zeroes them
@@ -71,8 +73,8 @@ class StepClassLayer(ClassLayer):
         upstream gradients: CMU's `backward(delta, h_t, h_prev_l, h_prev_t)` takes the output h_t, the input
         (h_prev_l: the previous layer's state at this step) and the previous step's state h_prev_t."""
         asked = [p.name.lower() for p in required_parameters(self.obj.backward)][len(self.widths):]
-        given = getattr(self, "given", {})
-        state = given.get(self.step_kind.forward_inputs[0]) if self.step_kind.forward_inputs else None
+        given = self.given
+        state = given.get(self.step_kind.forward_inputs[0])  # (a step class always takes its state in forward)
         values = []
         for word in asked:
             if word.endswith(("_prev_t", "prev_h", "h_prev")):

@@ -35,6 +35,7 @@ class UnbatchedLayer(Layer):
         self.inner = inner
         self.params = inner.params
         self.grad_names = getattr(inner, "grad_names", {})
+        self.x_shape: tuple[int, ...] | None = None  # the batch of one the last forward was given
 
     def __getattr__(self, name: str) -> Any:  # the inner layer's optional hooks (install_param, notes, ...)
         if name in BATCHED_HOOKS:  # batched by contract: not passed on
@@ -73,7 +74,7 @@ class UnbatchedLayer(Layer):
             g = grads.get(name)
             if g is not None and np.ndim(g) == np.ndim(self.params[name]) - 1:
                 grads[name] = np.asarray(g)[np.newaxis]
-        return (None if dx is None else _with_batch_axis(np.asarray(dx), getattr(self, "x_shape", None))), grads
+        return (None if dx is None else _with_batch_axis(np.asarray(dx), self.x_shape)), grads
 
 
 def _with_batch_axis(dx: np.ndarray, batched: tuple[int, ...] | None) -> np.ndarray:
