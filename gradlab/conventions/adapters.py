@@ -22,6 +22,7 @@ from gradlab.conventions.function_inputs import inputs_style
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
 from gradlab.conventions.library_layers import is_library_class
 from gradlab.conventions.registry import Entry
+from gradlab.conventions.regularisers import PenaltyLayer, strengths
 from gradlab.core.protocol import Layer, grad_name
 from gradlab.kinds import Case, Kind
 
@@ -79,7 +80,8 @@ def adapt(entry: Entry, kind: Kind, case: Case) -> Layer:
                             index_labels=takes_indices(entry.convention, isinstance(entry.target, tuple), kind))
     target = entry.target
     if entry.convention == "class":
-        return _class_layer(entry, kind, case)
+        given = strengths(target, kind.params)
+        return PenaltyLayer(_class_layer(entry, kind, case), given) if given else _class_layer(entry, kind, case)
     if entry.convention == "native":
         layer = call("layer factory", target, case)
         for name, value in case.params.items():

@@ -25,6 +25,7 @@ from gradlab.conventions.case_refusals import CaseRefused, one_filter_size, refu
 from gradlab.conventions.class_slots import PARAM_ALIASES, find_slot
 from gradlab.conventions.method_names import PROPAGATION_METHODS, PROPAGATION_PAIRS, propagation_pair
 from gradlab.conventions.random_sources import RANDOM_NAMES, random_source
+from gradlab.conventions.regularisers import strengths
 from gradlab.core.protocol import LayerSignatureError
 from gradlab.kinds import Case, Kind
 
@@ -316,6 +317,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     for p in sig.parameters.values():
         if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
+    # nnfs's penalty strengths, non-zero so that the code adding the penalty's gradient runs (`regularisers`)
+    kwargs.update({name: value for name, (_, _, value) in strengths(cls, kind.params).items()})
     _refuse_padding(cls, sig, case)
     return args, kwargs, lr_name
 

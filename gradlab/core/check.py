@@ -147,17 +147,20 @@ def _recipe(ctx: CheckContext, *, finite_only: bool) -> tuple[GradientResult, ..
 
 
 def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
-    """A failing gradient read by its kind, where the kind knows a term the general diagnosis does not."""
-    explain = ctx.kind.explain
-    if g.passed or explain is None or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
+    """A failing gradient read by its layer's adapter (a term it added to the layer's convention) or its kind, where
+    they know a term the general diagnosis does not."""
+    readers = [r for r in (getattr(ctx.layer, "explain_gradient", None), ctx.kind.explain) if r is not None]
+    if g.passed or not readers or g.analytic is None or g.numeric is None or g.analytic.shape != g.numeric.shape:
         return g
     if g.bug_code == "couples-samples":  # measured on the layer (another sample joined): stronger than a pattern
         return g
     target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
     if target is None:
         return g
-    more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
-    found = explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
+    found = None
+    for explain in readers:
+        more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
+        found = found or explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
     # a wrong input measured on the layer (a stored array in another's place made backward right) beats another code
     # read in the numbers (x_hat for x - mean is also a power of sigma off); a kind's wrong-input adds its own words
     if found is None or (g.bug_code == "wrong-input" and found[0] != "wrong-input"):

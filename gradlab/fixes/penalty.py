@@ -46,6 +46,8 @@ def penalty_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
                 term = f"{coefficient} * {weight}"
                 yield (t.replace(place, f"{t.of(place)} + {term}", 10, f"add the penalty's gradient {term}",
                                  family="penalty", need=0 if place is value else 1),)  # 1: in a tuple
+    for layer_weight, layer_strength in _layer_penalties(value, t):
+        yield from _coefficient_edits(value, layer_weight, layer_strength, False, t)
 
 
 def _coefficient_edits(value: ast.expr, weight: str, strength: str, halved: bool,
@@ -56,15 +58,16 @@ def _coefficient_edits(value: ast.expr, weight: str, strength: str, halved: bool
     right = f"{strength} * {weight}" if halved else f"2 * {strength} * {weight}"
     for node in ast.walk(value):
         # the largest product of the strength, the weight and constants: the whole term, not a factor of it
-        if not _is_term(node, weight, strength) or _is_term(parents.get(id(node)), weight, strength):
+        if not _is_term(node, weight, strength, t) or _is_term(parents.get(id(node)), weight, strength, t):
             continue
         if t.of(node).replace(" ", "") != right.replace(" ", ""):
             yield (t.replace(node, right, 11, f"the penalty's gradient is {right}", family="penalty",
                              need=needed_at(node, parents.get(id(node)))),)
 
 
-def _is_term(node: ast.AST | None, weight: str, strength: str) -> bool:
-    """Whether `node` is a product of `strength`, `weight` and numbers, both of them in it once."""
+def _is_term(node: ast.AST | None, weight: str, strength: str, t: Text) -> bool:
+    """Whether `node` is a product of `strength`, `weight` and numbers, both of them in it once (names, or
+    attributes such as `self.weights`)."""
     if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Mult, ast.Div)):
         return False
     factors: list[ast.AST] = []
@@ -76,10 +79,24 @@ def _is_term(node: ast.AST | None, weight: str, strength: str) -> bool:
             stack += [n.left, n.right]
         else:
             factors.append(n)
-    names = sorted(f.id for f in factors if isinstance(f, ast.Name))
+    names = sorted(t.of(f) for f in factors if isinstance(f, (ast.Name, ast.Attribute)))
     numbers = all(isinstance(f, ast.Constant) and isinstance(f.value, (int, float)) for f in factors
-                  if not isinstance(f, ast.Name))
+                  if not isinstance(f, (ast.Name, ast.Attribute)))
     return numbers and names == sorted([weight, strength])
+
+
+def _layer_penalties(value: ast.expr, t: Text) -> list[tuple[str, str]]:
+    """(weight, strength) of each L2 penalty term of a layer that adds its own (nnfs's `self.weight_regularizer_l2 *
+    self.weights`, `gradlab.conventions.regularisers`): the strength's penalty is `l2 * sum(W ** 2)`, unhalved."""
+    out = []
+    for node in ast.walk(value):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            factors = [t.of(f) for f in (node.left, node.right) if isinstance(f, (ast.Name, ast.Attribute))]
+            strength = [f for f in factors if f.endswith("regularizer_l2")]
+            weight = [f for f in factors if not f.endswith("regularizer_l2")]
+            if len(strength) == 1 and len(weight) == 1:
+                out.append((weight[0], strength[0]))
+    return out
 
 
 def _penalties(func: ast.FunctionDef, ctx: Context) -> list[tuple[str, str, bool]]:

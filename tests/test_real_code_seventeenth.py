@@ -1,0 +1,61 @@
+"""Conventions of published code met in the seventeenth round of real code: nnfs's regularised dense layer, whose
+backward adds its own weight penalty's gradient (tests/realcode17, files of our own in those conventions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gradlab.cli.main import main
+
+HERE = Path(__file__).parent / "realcode17"
+DENSE = (HERE / "nnfs_regularised_dense.py").read_text(encoding="utf-8")
+
+
+def _check(tmp_path: Path, source: str) -> dict:
+    (tmp_path / "layers.py").write_text(source, encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "layers.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    return layer
+
+
+def _slip(old: str, new: str) -> str:
+    assert DENSE.count(old) == 1, old
+    return DENSE.replace(old, new)
+
+
+def test_an_nnfs_dense_layer_with_all_four_penalties_passes_built_with_non_zero_strengths(tmp_path):
+    layer = _check(tmp_path, DENSE)
+    # a warning only that the layer does not flatten images, as nnfs's does not
+    assert layer["verdict"] in ("pass", "warn") and not layer["bug_codes"], layer["bug_codes"]
+
+
+@pytest.mark.parametrize(("old", "new", "code", "words"), [
+    ("self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
+     "self.dweights += self.weight_regularizer_l2 * self.weights", "scaled",
+     "whose gradient is 2 * weight_regularizer_l2 * weights"),
+    ("self.dweights += self.weight_regularizer_l1 * dL1", "pass", "dropped-term",
+     "dweights lacks the penalty's gradient weight_regularizer_l1 * sign(weights)"),
+    ("self.dbiases += 2 * self.bias_regularizer_l2 * self.biases",
+     "self.dbiases -= 2 * self.bias_regularizer_l2 * self.biases", "scaled",
+     "dbiases adds -2 * bias_regularizer_l2 * biases"),
+], ids=["l2-without-its-2", "l1-dropped", "bias-l2-subtracted"])
+def test_a_slip_in_a_penalty_term_fails_and_names_the_term_and_its_strength(tmp_path, old, new, code, words):
+    layer = _check(tmp_path, _slip(old, new))
+    assert layer["verdict"] == "fail"
+    assert layer["bug_codes"][0] == code, layer["bug_codes"]
+    said = " ".join(g.get("diagnosis") or "" for g in layer["gradients"].values())
+    assert words in said and "gradlab built the layer with" in said, said
+
+
+def test_the_penalty_term_without_its_2_gets_the_verified_fix_that_puts_it_back(tmp_path):
+    (tmp_path / "layers.py").write_text(_slip("self.dweights += 2 * self.weight_regularizer_l2 * self.weights",
+                                              "self.dweights += self.weight_regularizer_l2 * self.weights"))
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "layers.py"), "--examples", "8", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["fix"]["status"] == "verified", layer["fix"]
+    assert "2 * self.weight_regularizer_l2 * self.weights" in layer["fix"]["diff"], layer["fix"]
