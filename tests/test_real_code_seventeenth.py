@@ -59,3 +59,28 @@ def test_the_penalty_term_without_its_2_gets_the_verified_fix_that_puts_it_back(
     [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert "2 * self.weight_regularizer_l2 * self.weights" in layer["fix"]["diff"], layer["fix"]
+
+
+LONE = Path(__file__).parent / "realcode17" / "lone_column_norm"
+
+
+@pytest.mark.parametrize(("file", "verdict", "codes"), [
+    ("batchnorm_columns.py", "pass", []),
+    ("batchnorm_columns_mean_path_dropped.py", "fail", ["dropped-term"]),
+], ids=["right", "mean-path-dropped"])
+def test_a_column_batch_norm_alone_in_its_file_is_checked_as_columns_by_its_parameter_gradients(
+        tmp_path, file, verdict, codes):
+    out = tmp_path / "out.json"
+    main(["check", str(LONE / file), "--examples", "8", "--no-fix-search", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert (layer["verdict"], layer["bug_codes"]) == (verdict, codes)
+    assert "its parameter gradients" in layer["detected_layout"]
+
+
+def test_a_rows_batch_norm_normalising_each_sample_over_its_features_stays_a_rows_bug(tmp_path):
+    out = tmp_path / "out.json"
+    main(["check", str(LONE / "batchnorm_rows_over_features.py"), "--examples", "8", "--no-fix-search", "--json",
+          str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "couples-samples"
+    assert layer["detected_layout"] is None

@@ -5,7 +5,9 @@ The column layout is found layer by layer, from a crash on rows (`gradlab.cases.
 `W @ X` Linear crashes on rows. A softmax or a batch norm written for columns does not crash there: it normalises
 over axis 0, the batch axis of rows, and fails `couples-samples`, which in a file of row layers is its bug. Where
 another layer of the same file was found to take columns, the file is written for columns, and such a layer is
-checked so; its report says that the file's other layers told. Non-goal: a file checked one layer at a time
+checked so; its report says that the file's other layers told. A layer alone in its file tells by itself when every
+parameter gradient it returns is a column `(rows, 1)` for a parameter of one axis: summed over axis 1 with keepdims,
+as the column layout's parameters (gamma `(D, 1)`) are. Non-goal: a file checked one layer at a time
 (`--only`), which has no other layers to tell, and the grader, which checks each layer in its own child process.
 """
 
@@ -24,6 +26,8 @@ __all__ = ["same_file_layout"]
 COLUMN_SIGNS = frozenset({"couples-samples", "wrong-reduction", "wrong-shape", "transposed"})
 #: how a report says where its layout came from
 FROM_THE_FILE = "columns, as the other layers of its file"
+#: and where the layer's own parameter gradients told
+ITS_OWN = "columns, as its parameter gradients (sums over axis 1, kept as columns)"
 
 
 def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
@@ -34,15 +38,25 @@ def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
                if (r.detected_layout or "").startswith("columns") and e.options.get("layout") is None}
     out = []
     for entry, report in zip(entries, reports):
-        layout = columns.get(entry.source)
+        layout = columns.get(entry.source) or (ITS_OWN if _columns_of_its_own(report) else None)
         if layout and report.verdict == FAIL and "couples-samples" in report.bug_codes and \
                 set(report.bug_codes) <= COLUMN_SIGNS and not {"layout", "samples"} & set(entry.options):
             weights = "in_out" if "W (in, out)" in layout else "out_in"
             again = _checked(check, replace(entry, options={**entry.options, "layout": "columns", "weights": weights}))
             if again is not None:
-                report = replace(again, detected_layout=FROM_THE_FILE)
+                report = replace(again, detected_layout=ITS_OWN if layout == ITS_OWN else FROM_THE_FILE)
         out.append(report)
     return out
+
+
+def _columns_of_its_own(report: LayerReport) -> bool:
+    """Whether a layer alone in its file says it takes columns: it mixed samples on rows, and every parameter
+    gradient came back a column `(rows, 1)` for a parameter of one axis, the sum over axis 1 with keepdims that a
+    column layout's `dgamma = np.sum(dout * xhat, axis=1, keepdims=True)` is (a batch norm whose gamma is (D, 1))."""
+    params = [g for g in (report.failing.gradients if report.failing else ()) if len(g.shape) == 1]  # dx: 2-D
+    return "couples-samples" in report.bug_codes and bool(params) and all(
+        g.analytic_shape is not None and len(g.analytic_shape) == 2 and g.analytic_shape[1] == 1 and
+        g.analytic_shape[0] != g.shape[0] for g in params)
 
 
 def _checked(check: Callable[[Entry], LayerReport], entry: Entry) -> LayerReport | None:
