@@ -20,6 +20,7 @@ import inspect
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 from gradlab.conventions.activation_strings import Bound
@@ -102,8 +103,15 @@ def _file_of(obj: Any) -> str:
     """The file `obj` was defined in, from its code: a user's module is gone from sys.modules after its import,
     so `inspect.getsourcefile` cannot find a class of it by its module."""
     if isinstance(obj, type):
-        obj = next((f for f in vars(obj).values() if inspect.isfunction(f)), None)
+        obj = next(iter(_methods(obj)), None)
     return obj.__code__.co_filename if inspect.isfunction(obj) else ""
+
+
+def _methods(cls: type) -> list[FunctionType]:
+    """The functions `cls` defines, a static or class method's own function among them (a class written as PyTorch's
+    custom autograd function has nothing but static methods, and is the user's code all the same)."""
+    return [f for v in vars(cls).values()
+            if inspect.isfunction(f := v.__func__ if isinstance(v, (staticmethod, classmethod)) else v)]
 
 
 def _source_of(obj: Any) -> tuple[Path, str, ast.Module] | None:
@@ -146,7 +154,7 @@ def _class_site(cls: type) -> Site | None:
     helpers = _class_helpers(classes, scopes, top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
     defs = _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)])
-    namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
+    namespace = next((f.__globals__ for c, _ in classes for f in _methods(c)), {})
     return Site(path, text, tree, defs, _ordered(scopes), dict(namespace), (cls.__name__,))
 
 
@@ -304,7 +312,7 @@ def _base_site(site: Site) -> Site | None:
     top = _top_level(tree)
     helpers = _class_helpers(classes, scopes, top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
-    namespace = next((f.__globals__ for c, _ in classes for f in vars(c).values() if inspect.isfunction(f)), {})
+    namespace = next((f.__globals__ for c, _ in classes for f in _methods(c)), {})
     return Site(path, text, tree, _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)]),
                 _ordered(scopes), dict(namespace), site.target_names, host=site,
                 exports=((alias, base.__name__),))  # type: ignore[arg-type]

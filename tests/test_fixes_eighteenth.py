@@ -1,0 +1,64 @@
+"""The fix search of session 33 for held-out layers that got no verified fix (issue 19): each one-slip layer, written
+here in a copy of tests/realcode18's correct files, gets the correct text back as a verified fix, and the correct file
+gets none. First, layers written as PyTorch's custom autograd functions (static forward(ctx, ...) and backward(ctx,
+grad_output)), whose code the search could not reach (static methods were not read as the class's own code): a
+log-softmax's backward reading the log-probabilities where their exponential belongs, and a linear function's
+weight gradient transposed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradlab.cases.runner import check_entry
+from gradlab.conventions.discover import discover
+from gradlab.core.results import FAIL
+from gradlab.fixes import find_fix
+
+HERE = Path(__file__).parent / "realcode18"
+
+#: (fixture, layer, each right text with the slip written in its place)
+SLIPS = {
+    "static-log-probabilities-for-probabilities": ("fixes_ctx.py", "LogSoftmaxFunction",
+                                                   [("probs = np.exp(logp)", "probs = logp")]),
+    "static-weight-gradient-transposed": ("fixes_ctx.py", "AffineFunction",
+                                          [("grad_weight = grad_output.T @ x", "grad_weight = x.T @ grad_output")]),
+}
+#: candidates the search may screen before it finds each fix: a quarter of its budget
+TRIED_AT_MOST = 100
+
+
+def _entry(path: Path, name: str):  # noqa: ANN202 - the registry's Entry
+    return next(e for f in discover([path]) for e in f.entries if e.name == name)
+
+
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_the_slipped_layer_gets_the_correct_text_back_as_a_verified_fix(tmp_path: Path, slip: str) -> None:
+    fixture, name, edits = SLIPS[slip]
+    text = slipped = (HERE / fixture).read_text(encoding="utf-8")
+    for right, wrong in edits:
+        assert slipped.count(right) == 1, slip
+        slipped = slipped.replace(right, wrong)
+    path = tmp_path / fixture
+    path.write_text(slipped, encoding="utf-8")
+    entry = _entry(path, name)
+    report = check_entry(entry, examples=20, seed=0)
+    assert report.verdict == FAIL, slip
+    fix = find_fix(entry, report, examples=20, seed=0)
+    assert fix is not None and fix.status == "verified", (slip, fix and fix.status, report.bug_codes)
+    assert fix.new_text == text, fix.diff
+    assert fix.tried <= TRIED_AT_MOST, fix.tried
+    # the fixed file, imported afresh and checked on other cases, passes
+    fixed = tmp_path / "fixed" / fixture
+    fixed.parent.mkdir()
+    fixed.write_text(fix.new_text, encoding="utf-8")
+    assert check_entry(_entry(fixed, name), examples=30, seed=3).verdict != FAIL, fix.diff
+
+
+@pytest.mark.parametrize("fixture", sorted({fixture for fixture, _, _ in SLIPS.values()}))
+def test_the_correct_layers_pass_and_get_no_fix(fixture: str) -> None:
+    for entry in (e for f in discover([HERE / fixture]) for e in f.entries):
+        report = check_entry(entry, examples=20, seed=0)
+        assert report.verdict != FAIL, entry.name
+        assert find_fix(entry, report, examples=20, seed=0) is None
