@@ -84,3 +84,41 @@ def test_a_rows_batch_norm_normalising_each_sample_over_its_features_stays_a_row
     [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
     assert layer["verdict"] == "fail" and layer["bug_codes"][0] == "couples-samples"
     assert layer["detected_layout"] is None
+
+
+USED = Path(__file__).parent / "realcode17" / "used_layers"
+
+
+def _layers(tmp_path: Path, path: Path) -> dict[str, dict]:
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--examples", "8", "--no-fix-search", "--json", str(out)])
+    return {r["name"]: r for r in json.loads(out.read_text(encoding="utf-8"))["layers"]}
+
+
+def _findings(layer: dict) -> str:
+    return " ".join(f["message"] for f in (layer.get("failing_case") or {}).get("findings", []))
+
+
+def test_a_layer_building_a_failing_softmax_of_its_file_leads_with_the_softmaxs_code_and_says_fix_it_first(tmp_path):
+    layers = _layers(tmp_path, USED / "softmax_inside.py")
+    assert layers["Softmax"]["bug_codes"] == ["couples-samples"]
+    attention = layers["AttentionWeight"]
+    assert attention["bug_codes"][0] == "couples-samples", attention["bug_codes"]
+    assert "uses Softmax, which fails couples-samples: fix Softmax first" in _findings(attention)
+    assert "uses" not in _findings(layers["Softmax"])
+
+
+def test_a_sandwich_layer_of_another_file_of_the_package_says_which_layer_of_layers_py_to_fix_first(tmp_path):
+    layers = _layers(tmp_path, USED / "cs231n_pkg")
+    assert layers["relu"]["verdict"] == "pass"
+    assert "uses affine, which fails extra-batch-mean: fix affine first" in _findings(layers["affine_relu"])
+
+
+def test_a_layer_using_only_passing_layers_is_read_on_its_own_numbers(tmp_path):
+    source = (USED / "softmax_inside.py").read_text(encoding="utf-8")
+    fixed = source.replace("np.sum(dx, axis=0, keepdims=True)", "np.sum(dx, axis=1, keepdims=True)")
+    slipped = fixed.replace("return dt * hr, np.sum(dt * hs, axis=1)", "return dt * hr, np.sum(dt * hs, axis=0)")
+    (tmp_path / "attention.py").write_text(slipped, encoding="utf-8")
+    layers = _layers(tmp_path, tmp_path / "attention.py")
+    assert layers["Softmax"]["verdict"] == "pass"
+    assert layers["AttentionWeight"]["verdict"] == "fail" and "uses" not in _findings(layers["AttentionWeight"])

@@ -15,6 +15,7 @@ from typing import Any
 from gradlab import __version__
 from gradlab.cases.file_layout import same_file_layout
 from gradlab.cases.runner import check_entry
+from gradlab.cases.used_layers import blame_used_layers
 from gradlab.conventions.discover import discover
 from gradlab.conventions.registry import Entry, load_reference
 from gradlab.core.results import LayerReport
@@ -70,13 +71,18 @@ def chosen(entries: Iterable[Entry], only: list[str] | None = None) -> list[Entr
 
 
 def check_entries(entries: Iterable[Entry], *, examples: int, seed: int, only: list[str] | None = None,
-                  progress: bool = False, mode: str = "auto") -> list[LayerReport]:
+                  progress: bool = False, mode: str = "auto", files: bool = True) -> list[LayerReport]:
+    """Each entry's report; with `files`, read with the other layers of its file (a user's files: not the registry,
+    whose modules hold variants side by side, each judged alone; `check_paths` reads them with those of the other
+    files too)."""
     todo = chosen(entries, only)
     if progress:
         from tqdm import tqdm
 
         todo = tqdm(todo, desc="checking layers", unit="layer", leave=False, disable=None)  # None: a TTY only
     reports = [check_entry(e, examples=examples, seed=seed, mode=mode) for e in todo]
+    if not files:
+        return reports
     # a layer that mixed samples on rows, in a file whose other layers take columns, is checked as columns
     return same_file_layout(chosen(entries, only), reports,
                             lambda e: check_entry(e, examples=examples, seed=seed, mode=mode))
@@ -96,6 +102,8 @@ def check_paths(paths: list[str | Path], *, examples: int = DEFAULT_EXAMPLES, se
         outcome.add(check_entries(entries, examples=examples, seed=seed, only=only, mode=mode, progress=progress),
                     chosen(entries, only))
         outcome.skipped.extend(found.skipped)
+    # a layer that fails through a failing layer it uses (of any file checked) says so
+    outcome.reports = blame_used_layers(outcome.entries, outcome.reports)
     return outcome
 
 
@@ -103,6 +111,6 @@ def check_registry(*, examples: int = DEFAULT_EXAMPLES, seed: int = 0, only: lis
                    progress: bool = False, mode: str = "auto") -> Outcome:
     outcome = Outcome(seed=seed, examples=examples)
     entries = list(load_reference().values())
-    outcome.add(check_entries(entries, examples=examples, seed=seed, only=only, progress=progress, mode=mode),
-                chosen(entries, only))
+    outcome.add(check_entries(entries, examples=examples, seed=seed, only=only, progress=progress, mode=mode,
+                              files=False), chosen(entries, only))
     return outcome
