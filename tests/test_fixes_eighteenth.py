@@ -3,7 +3,10 @@ here in a copy of tests/realcode18's correct files, gets the correct text back a
 gets none. First, layers written as PyTorch's custom autograd functions (static forward(ctx, ...) and backward(ctx,
 grad_output)), whose code the search could not reach (static methods were not read as the class's own code): a
 log-softmax's backward reading the log-probabilities where their exponential belongs, and a linear function's
-weight gradient transposed."""
+weight gradient transposed. Then pooling: a max pool's gradient written at its window's corner, the row and column
+of the maximum found and left unread; the minimum's position looked up where forward took the maximum; a flat
+position's column taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's
+np.mean over the window's axes."""
 
 from __future__ import annotations
 
@@ -24,6 +27,12 @@ SLIPS = {
                                                    [("probs = np.exp(logp)", "probs = logp")]),
     "static-weight-gradient-transposed": ("fixes_ctx.py", "AffineFunction",
                                           [("grad_weight = grad_output.T @ x", "grad_weight = x.T @ grad_output")]),
+    "maximum-corner-only": ("fixes_pools.py", "max_pool", [("dx[n, ch, top + dr, left + dc] += dout[n, ch, a, b]",
+                                                            "dx[n, ch, top, left] += dout[n, ch, a, b]")]),
+    "minimum-looked-up": ("fixes_pools.py", "max_pool", [("patch.argmax()", "patch.argmin()")]),
+    "flat-column-divided": ("fixes_pools.py", "MaxPool2d_stride1", [("j + pos % k", "j + pos // k")]),
+    "window-mean-unscaled": ("fixes_pools.py", "MeanPool2d_stride1",
+                             [("return dLdA / (k * k)", "return dLdA")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

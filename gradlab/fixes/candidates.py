@@ -63,7 +63,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                 "index-order"),
     "misrouted": ("mask", "direction", "zeros-start", "window", "unravel", "compare", "sign", "setting", "reference",
                   "negate", "always", "stride", "flip", "subscripts", "crop", "layout", "swap", "cap", "index-order",
-                  "literal"),
+                  "literal", "offset", "extremum", "flat-index"),
     "wrong-input": ("setting", "derivative", "reapplied", "reference", "call", "square", "always", "key", "unpack",
                     "keep-input", "keep-output"),
     "missing-mask": ("mask", "cap", "unread"),

@@ -34,6 +34,8 @@ from gradlab.fixes.direction import direction_edits
 from gradlab.fixes.divide import divide_edits
 from gradlab.fixes.effects import no_effect_edits
 from gradlab.fixes.expressions import Context
+from gradlab.fixes.extremum import extremum_edits
+from gradlab.fixes.flatindex import flat_index_edits
 from gradlab.fixes.flatten import flatten_edits
 from gradlab.fixes.flips import flip_edits
 from gradlab.fixes.gaussian import gaussian_edits
@@ -54,6 +56,7 @@ from gradlab.fixes.leftover import leftover_edits
 from gradlab.fixes.literals import literal_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
+from gradlab.fixes.offsets import offset_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.passes import passed_through_edits
@@ -123,7 +126,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      named_centre_edits, kept_allocation_edits, abs_sign_edits,
                                      direction_edits, bound_shift_edits, ddof_edits,
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
-                                     leftover_edits)
+                                     leftover_edits, offset_edits, extremum_edits, flat_index_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

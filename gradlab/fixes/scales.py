@@ -185,11 +185,42 @@ class _Reader:
         axes = axis.elts if isinstance(axis, ast.Tuple) else [axis] if axis is not None else []
         if array is None or not axes or not all(isinstance(a, ast.Constant) and type(a.value) is int for a in axes):
             return None
+        window = self._window(array, [a.value for a in axes])  # type: ignore[attr-defined]
+        if window is not None:
+            return window
         shape = self.kept.get(f"{self.t.of(array)}.shape") or (
             f"{base}.shape" if (base := self.written(array)) is not None else None)
         if shape is None:
             return None
         sizes = [f"{shape}[{a.value}]" for a in axes]  # type: ignore[attr-defined]
+        return " * ".join(sizes)
+
+    def _window(self, array: ast.expr, axes: list[int]) -> str | None:
+        """The count a mean over a window's axes divides by (`A[:, :, i:i + k, j:j + k].mean(axis=(2, 3))`: `k * k`),
+        each axis's extent read from its slice `a:a + e` (or `a:e` from 0), in the backward's names; None for a mean
+        over a whole array, or a window whose extents are not written so."""
+        if not isinstance(array, ast.Subscript):
+            return None
+        index = list(array.slice.elts) if isinstance(array.slice, ast.Tuple) else [array.slice]
+        if any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in index):
+            return None
+        sizes: list[str] = []
+        for axis in axes:
+            part = index[axis] if 0 <= axis < len(index) else None
+            if not isinstance(part, ast.Slice) or part.upper is None or part.step is not None:
+                return None
+            upper, lower = part.upper, part.lower
+            if isinstance(upper, ast.BinOp) and isinstance(upper.op, ast.Add) and lower is not None and \
+                    self.t.of(upper.left) == self.t.of(lower):
+                extent: ast.expr = upper.right
+            elif lower is None or isinstance(lower, ast.Constant) and lower.value == 0:
+                extent = upper
+            else:
+                return None
+            written = self.written(extent) if self.scalar(extent) or isinstance(extent, ast.Name) else None
+            if written is None:
+                return None
+            sizes.append(_grouped(extent, written))
         return " * ".join(sizes)
 
 
