@@ -6,7 +6,9 @@ log-softmax's backward reading the log-probabilities where their exponential bel
 weight gradient transposed. Then pooling: a max pool's gradient written at its window's corner, the row and column
 of the maximum found and left unread; the minimum's position looked up where forward took the maximum; a flat
 position's column taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's
-np.mean over the window's axes."""
+np.mean over the window's axes. Then strides: a convolution's window corners bound a line each (`top = i`, `left = j`)
+without the stride, and a transposed convolution's upstream patch read without the stride it takes with a default
+(`conv_param.get("stride", 1)`)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,14 @@ SLIPS = {
     "flat-column-divided": ("fixes_pools.py", "MaxPool2d_stride1", [("j + pos % k", "j + pos // k")]),
     "window-mean-unscaled": ("fixes_pools.py", "MeanPool2d_stride1",
                              [("return dLdA / (k * k)", "return dLdA")]),
+    "corners-without-stride": ("fixes_strides.py", "conv", [(
+        "top = i * stride\n            left = j * stride\n            window = xp[:, :, top:top + HH, left:left + WW]\n"
+        "            dw +=",
+        "top = i\n            left = j\n            window = xp[:, :, top:top + HH, left:left + WW]\n"
+        "            dw +=")]),
+    "patch-without-default-stride": ("fixes_strides.py", "conv_transpose",
+                                     [("region = dout[:, :, r * step:r * step + kh, q * step:q * step + kw]",
+                                       "region = dout[:, :, r:r + kh, q:q + kw]")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -64,6 +64,40 @@ def stride_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
             for found in (edits, undone):
                 if found:
                     yield tuple(found)
+    yield from _bare_starts(stmt, ctx, func, loops, strides)
+
+
+def _bare_starts(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef, loops: set[str],
+                 strides: list[str]) -> Iterator[tuple[Edit, ...]]:
+    """A window's starts bound one statement each to a loop variable alone (`hs = i`, then `ws = j`), each later a
+    slice's start: all of them at once times the stride (the same slip written for H and for W), at most three."""
+    if not _bare_start(stmt, loops):
+        return
+    block = next((body for n in ast.walk(func) for body in (getattr(n, "body", None),)
+                  if isinstance(body, list) and any(s is stmt for s in body)), [])
+    at = next(i for i, s in enumerate(block) if s is stmt)
+    if at and _bare_start(block[at - 1], loops):
+        return  # the first of the run offers the run
+    run = [stmt]
+    for s in block[at + 1:]:
+        if not _bare_start(s, loops) or len(run) == 3:
+            break
+        run.append(s)
+    bounds = {n.id for n in ast.walk(func) if isinstance(n, ast.Slice) for b in (n.lower, n.upper) if b is not None
+              for n in ast.walk(b) if isinstance(n, ast.Name)}
+    if not all(s.targets[0].id in bounds for s in run):  # type: ignore[attr-defined]
+        return
+    t = ctx.text
+    for stride in strides:
+        yield tuple(t.replace(s.value, f"{t.of(s.value)} * {stride}", 11,  # type: ignore[attr-defined]
+                              f"start each window at its output's index times {stride}", family="stride", need=0)
+                    for s in run)
+
+
+def _bare_start(stmt: ast.stmt, loops: set[str]) -> bool:
+    """`hs = i`: a name bound to a loop variable alone."""
+    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and \
+        isinstance(stmt.value, ast.Name) and stmt.value.id in loops
 
 
 def _loop_names(func: ast.FunctionDef, stmt: ast.stmt) -> set[str]:
@@ -87,9 +121,18 @@ def _stride_names(func: ast.FunctionDef, ctx: Context) -> list[str]:
         pairs = [(target, value)] if isinstance(target, ast.Name) else \
             list(zip(target.elts, value.elts, strict=True)) if isinstance(target, ast.Tuple) and \
             isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts) else []
-        out += [t.id for t, v in pairs if isinstance(t, ast.Name) and isinstance(v, ast.Subscript) and
-                isinstance(v.slice, ast.Constant) and "stride" in str(v.slice.value).lower()]
+        out += [t.id for t, v in pairs if isinstance(t, ast.Name) and "stride" in _key_of(v).lower()]
     return list(dict.fromkeys(out))[:MAX_STRIDES]
+
+
+def _key_of(value: ast.expr) -> str:
+    """The key a setting is read by: `p["stride"]`, `p.get("stride", 1)`; "" for any other value."""
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+        return str(value.slice.value)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get" and \
+            value.args and isinstance(value.args[0], ast.Constant):
+        return str(value.args[0].value)
+    return ""
 
 
 def _groups(stmt: ast.stmt) -> Iterator[ast.AST]:
