@@ -122,3 +122,11 @@ def test_a_layer_using_only_passing_layers_is_read_on_its_own_numbers(tmp_path):
     layers = _layers(tmp_path, tmp_path / "attention.py")
     assert layers["Softmax"]["verdict"] == "pass"
     assert layers["AttentionWeight"]["verdict"] == "fail" and "uses" not in _findings(layers["AttentionWeight"])
+
+
+def test_a_column_batch_norm_whose_forward_variance_is_unbiased_is_named_by_its_kind_in_its_own_layout(tmp_path):
+    # the kind reads dx in gradlab's orientation (ColumnsLayer.gradlab_view), so its path-by-path reading applies
+    source = (LONE / "batchnorm_columns.py").read_text(encoding="utf-8")
+    layer = _check(tmp_path, source.replace("X.var(axis=1, keepdims=True)", "X.var(axis=1, keepdims=True, ddof=1)"))
+    assert layer["bug_codes"] == ["scaled"], layer["bug_codes"]
+    assert "(M − 1)/M times the true one" in layer["gradients"]["dx"]["diagnosis"]

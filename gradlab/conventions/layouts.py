@@ -191,6 +191,11 @@ class ColumnsLayer(Layer):
         the upstream gradient), as the user's code holds it: what messages show."""
         return self.orientation.show(target, array)
 
+    def gradlab_view(self, target: str, array: np.ndarray) -> np.ndarray:
+        """`user_view`'s inverse: a gradient as the user's code holds it, in gradlab's orientation (what a kind's
+        reading of a failing gradient takes, beside the case)."""
+        return self.orientation.back(target, array)
+
     def install_param(self, name: str, array: np.ndarray) -> None:
         """The protocol's optional `install_param` hook (the complex step's complex copy), passed on in
         the inner layer's orientation: to its own hook, or into its `params`."""

@@ -157,10 +157,14 @@ def _kinds_reading(ctx: CheckContext, g: GradientResult) -> GradientResult:
     target = next((k for k in ctx.analytic if grad_name(ctx.layer, k) == g.name), None)
     if target is None:
         return g
+    # a kind reads the gradients in gradlab's orientation, beside the case (a column layout's are transposed)
+    back = getattr(ctx.layer, "gradlab_view", None)
     found = None
     for explain in readers:
         more = {"upstream": ctx.G} if getattr(explain, "reads_upstream", False) else {}
-        found = found or explain(ctx.case, target, g.analytic, g.numeric, ctx.y0, **more)
+        analytic, numeric = (g.analytic, g.numeric) if explain is not ctx.kind.explain or not callable(back) else (
+            np.asarray(back(target, g.analytic)), np.asarray(back(target, g.numeric)))
+        found = found or explain(ctx.case, target, analytic, numeric, ctx.y0, **more)
     # a wrong input measured on the layer (a stored array in another's place made backward right) beats another code
     # read in the numbers (x_hat for x - mean is also a power of sigma off); a kind's wrong-input adds its own words
     if found is None or (g.bug_code == "wrong-input" and found[0] != "wrong-input"):

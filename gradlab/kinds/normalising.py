@@ -277,6 +277,11 @@ class StatsPathReader:
             return ("scaled", f"dx's variance path is {size / (size - 1.0):.4g} = M/(M − 1) times the true one (M = "
                     f"{size} values per group): the backward divides by M − 1 where the forward's variance (np.var) "
                     "divides by M")
+        if _is(direct, 1.0) and _is(mean, 1.0) and _is(var, (size - 1.0) / size):
+            return ("scaled", f"dx's variance path is {(size - 1.0) / size:.4g} = (M − 1)/M times the true one (M = "
+                    f"{size} values per group): the forward's variance divides by M − 1 (ddof=1, the unbiased "
+                    "estimate) where the backward differentiates one that divides by M; normalise with np.var's "
+                    "default (ddof=0)")
         if _is(direct, 1.0) and _is(mean, var):
             return ("scaled", f"both paths of dx are {mean:.4g} times the true ones, the direct part right: their "
                     f"1/M counts something else where M = {size}, the number of values normalised together, belongs "
