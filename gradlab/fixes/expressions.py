@@ -285,7 +285,10 @@ def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
     axis = next((k for k in node.keywords if k.arg == "axis"), None)
     keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
     if axis is not None:
-        for value in _AXES:
+        # the last axis as the file writes it first: `axis=-1` where the file says -1 is right on any rank, where
+        # `axis=1` is right on 2-D only (a layer norm also given sequences (N, T, D))
+        last_first = "axis=-1" in t.text.replace(" ", "")
+        for value in sorted(_AXES, key=lambda v: v != "-1") if last_first else _AXES:
             if value != t.of(axis.value):
                 yield Edit(t.start(axis.value), t.end(axis.value), value, f"reduce over axis {value}", "axis")
         yield _drop_keyword(t, node, axis, "reduce over every axis", "axis")
