@@ -8,7 +8,9 @@ of the maximum found and left unread; the minimum's position looked up where for
 position's column taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's
 np.mean over the window's axes. Then strides: a convolution's window corners bound a line each (`top = i`, `left = j`)
 without the stride, and a transposed convolution's upstream patch read without the stride it takes with a default
-(`conv_param.get("stride", 1)`)."""
+(`conv_param.get("stride", 1)`). Then losses returning (loss, gradient): a binary cross-entropy averaged over every
+element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its forward
+differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta."""
 
 from __future__ import annotations
 
@@ -43,6 +45,11 @@ SLIPS = {
     "patch-without-default-stride": ("fixes_strides.py", "conv_transpose",
                                      [("region = dout[:, :, r * step:r * step + kh, q * step:q * step + kw]",
                                        "region = dout[:, :, r:r + kh, q:q + kw]")]),
+    "element-mean-left-out": ("fixes_losses.py", "binary_cross_entropy",
+                              [("dp = (p - y) / (p * (1 - p)) / p.size", "dp = (p - y) / (p * (1 - p))")]),
+    "slope-without-own-delta": ("fixes_losses.py", "huber_loss",
+                                [("grad = np.where(inside, r, delta * np.sign(r))",
+                                  "grad = np.where(inside, r, np.sign(r))")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -83,9 +83,10 @@ def _writes(stmt: ast.stmt, name: str, t: Text) -> bool:
 
 
 def size_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
-    if not isinstance(stmt, ast.Return) or stmt.value is None or isinstance(stmt.value, ast.Tuple) or \
-            not _averages_everything(ctx.text.text, ctx.numpy):
+    returned = isinstance(stmt, ast.Return) and stmt.value is not None and not isinstance(stmt.value, ast.Tuple)
+    if not (returned or _binds_returned_gradient(stmt, func)) or not _averages_everything(ctx.text.text, ctx.numpy):
         return
+    assert isinstance(stmt, (ast.Return, ast.Assign)) and stmt.value is not None
     t = ctx.text
     value = t.of(stmt.value) if precedence(stmt.value) >= 11 else f"({t.of(stmt.value)})"
     # the arrays it receives, or, for a class's `backward(self)` that receives none, those its forward kept
@@ -93,6 +94,21 @@ def size_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[
     for arg in arrays[:MAX_BATCH]:
         yield (t.replace(stmt.value, f"{value} / {arg}.size", 11, f"divide by {arg}.size, the count the mean takes",
                          family="rescale", need=0),)
+
+
+def _binds_returned_gradient(stmt: ast.stmt, func: ast.FunctionDef) -> bool:
+    """Whether `stmt` last binds a name a loss function returns after its loss (`dx = ...`, then `return loss, dx`):
+    the derivative of a loss that returns both."""
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+        return False
+    name = stmt.targets[0].id
+    returns = [r for r in ast.walk(func) if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)]
+    if len(returns) != 1 or returns[0].lineno < stmt.lineno or \
+            not any(isinstance(e, ast.Name) and e.id == name for e in returns[0].value.elts[1:]):  # type: ignore[union-attr]
+        return False
+    later = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+             and stmt.lineno < n.lineno < returns[0].lineno]
+    return not later
 
 
 @functools.lru_cache(maxsize=8)
