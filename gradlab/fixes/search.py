@@ -358,6 +358,14 @@ def _verified(site: Site, entry: Entry, cand: tuple[Edit, ...], search: _Search)
                      old_digest=hashlib.sha256(site.text.encode("utf-8")).hexdigest(), path=str(site.path))
 
 
+def shown_diff(path: str, old: str, new: str) -> tuple[str, str]:
+    """(`path` as the user would name it, the diff from `old` to `new` as `patch` reads it): a fix verified by a
+    search of its own (a whole model's, `gradlab.fixes.models`) is shown as a layer's is."""
+    shown = _shown_path(path)
+    lines = _unified(old.splitlines(keepends=True), new.splitlines(keepends=True), shown)
+    return shown, "".join(_marked(line) for line in lines)
+
+
 def _marked(line: str) -> str:
     """A diff line as `patch` reads it: a last line without its newline is followed by the marker that says so."""
     return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
