@@ -6,7 +6,7 @@ log-softmax's backward reading the log-probabilities where their exponential bel
 weight gradient transposed. Then pooling: a max pool's gradient written at its window's corner, the row and column
 of the maximum found and left unread; the minimum's position looked up where forward took the maximum; a flat
 position's column taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's
-np.mean over the window's axes. Then strides: a convolution's window corners bound a line each (`top = i`, `left = j`)
+np.mean over the window's axes; a global average pool dividing by H + W. Then strides: a convolution's window corners bound a line each (`top = i`, `left = j`)
 without the stride, and a transposed convolution's upstream patch read without the stride it takes with a default
 (`conv_param.get("stride", 1)`). Then losses returning (loss, gradient): a binary cross-entropy averaged over every
 element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its forward
@@ -50,6 +50,7 @@ SLIPS = {
     "slope-without-own-delta": ("fixes_losses.py", "huber_loss",
                                 [("grad = np.where(inside, r, delta * np.sign(r))",
                                   "grad = np.where(inside, r, np.sign(r))")]),
+    "sizes-added-for-count": ("fixes_pools.py", "global_avg_pool", [("/ (H * W)", "/ (H + W)")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -44,7 +44,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "missing-batch-mean": ("factor", "drop", "count", "rescale", "divide"),
     "extra-batch-mean": ("drop", "factor", "count"),
     "scaled": ("drop", "factor", "ddof", "term-factor", "forward-factor", "chain", "complement", "square", "count",
-               "penalty", "root", "rescale", "branch", "literal"),
+               "penalty", "root", "rescale", "branch", "literal", "size-product"),
     "sign-flip": ("sign", "negate"),
     "transposed": ("transpose", "swapaxes", "index-order", "flatten", "reshape-order", "subscripts", "layout"),
     "wrong-reduction": ("axis", "sum", "unreduce", "flatten"),

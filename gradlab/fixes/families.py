@@ -76,6 +76,7 @@ from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.shifted import bound_shift_edits
 from gradlab.fixes.siblings import sibling_edits
 from gradlab.fixes.signs import abs_sign_edits
+from gradlab.fixes.sizes import size_product_edits
 from gradlab.fixes.skips import skip_edits
 from gradlab.fixes.slots import slot_edits
 from gradlab.fixes.spread import spread_edits
@@ -126,7 +127,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      named_centre_edits, kept_allocation_edits, abs_sign_edits,
                                      direction_edits, bound_shift_edits, ddof_edits,
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
-                                     leftover_edits, offset_edits, extremum_edits, flat_index_edits)
+                                     leftover_edits, offset_edits, extremum_edits, flat_index_edits,
+                                     size_product_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

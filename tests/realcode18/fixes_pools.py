@@ -1,7 +1,8 @@
 """A learner's pooling layers, loop by loop: CS231n's function-style max pool that finds each window's maximum again
-in backward, and CMU-style stride-1 max and mean pools kept as classes. Correct; the fix tests write one slip into a
-copy (the window's corner written where its maximum is, the minimum's position looked up, a flat position's column
-taken with //, a mean pool's backward without the window's 1/(k*k))."""
+in backward, CMU-style stride-1 max and mean pools kept as classes, and a global average pool. Correct; the fix tests
+write one slip into a copy (the window's corner written where its maximum is, the minimum's position looked up, a flat
+position's column taken with //, a mean pool's backward without the window's 1/(k*k), a global average pool dividing
+by H + W)."""
 import numpy as np
 
 
@@ -85,3 +86,12 @@ class MeanPool2d_stride1:
             for j in range(dLdZ.shape[3]):
                 dLdA[:, :, i:i + k, j:j + k] += dLdZ[:, :, i:i + 1, j:j + 1]
         return dLdA / (k * k)
+
+
+def global_avg_pool_forward(x):
+    return x.mean(axis=(2, 3)), x.shape
+
+
+def global_avg_pool_backward(dout, cache):
+    N, C, H, W = cache
+    return np.repeat(np.repeat(dout[:, :, None, None], H, axis=2), W, axis=3) / (H * W)
