@@ -130,3 +130,22 @@ def test_a_column_batch_norm_whose_forward_variance_is_unbiased_is_named_by_its_
     layer = _check(tmp_path, source.replace("X.var(axis=1, keepdims=True)", "X.var(axis=1, keepdims=True, ddof=1)"))
     assert layer["bug_codes"] == ["scaled"], layer["bug_codes"]
     assert "(M − 1)/M times the true one" in layer["gradients"]["dx"]["diagnosis"]
+
+
+def test_a_fix_of_one_activation_strings_branch_never_breaks_the_branch_of_another_string(tmp_path):
+    # one function, two layers (linear_activation[relu], [sigmoid]): an edit making relu pass by calling the sigmoid
+    # helper's backward the other way round would make sigmoid fail, and is no fix
+    path = tmp_path / "layers.py"
+    path.write_text((HERE / "dlai_relu_branch_calls_sigmoid.py").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(path), "--examples", "8", "--json", str(out)])
+    layers = {r["name"]: r for r in json.loads(out.read_text(encoding="utf-8"))["layers"]}
+    relu = layers["linear_activation[relu]"]
+    assert relu["verdict"] == "fail" and layers["linear_activation[sigmoid]"]["verdict"] == "pass"
+    if relu["fix"]["status"] == "verified":  # then applying it leaves every layer of the file right
+        assert main(["check", str(path), "--only", "linear_activation[relu]", "--examples", "8", "--fix"]) == 0
+        again = tmp_path / "again.json"
+        main(["check", str(path), "--examples", "8", "--no-fix-search", "--json", str(again)])
+        assert all(r["verdict"] != "fail" for r in json.loads(again.read_text(encoding="utf-8"))["layers"])
+    else:
+        assert relu["fix"]["status"] == "none-found"

@@ -26,6 +26,7 @@ from gradlab.core.results import FAIL, FixResult, LayerReport
 from gradlab.core.tolerances import DEFAULT_EXAMPLES
 from gradlab.fixes.candidates import candidates
 from gradlab.fixes.memory import bounded_memory
+from gradlab.fixes.other_strings import other_strings
 from gradlab.fixes.rebuild import Edit, apply, changed_lines, overlaps, rebuild, rebuilt_classes
 from gradlab.fixes.source import Site, helper_sites, locate
 from gradlab.fixes.spans import Text
@@ -67,7 +68,8 @@ class _Search:
     budget: int
     tried: int = 0
     forward_changed: bool = False
-    #: whether each base class of another module passed as a layer of the kind, before any edit
+    #: whether each base class of another module, and each other activation string of the same functions, passed
+    #: as a layer of the kind before any edit
     base_passed: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -114,6 +116,18 @@ class _Search:
                 return False
         return True
 
+    def _other_strings_still_pass(self, cand: tuple[Edit, ...]) -> bool:
+        """The same functions bound to another activation string (`fixes.other_strings`): each that passed before the
+        edit passes after it."""
+        for other in other_strings(self.entry):
+            if other.name not in self.base_passed:
+                self.base_passed[other.name] = self._passes(other)
+            if self.base_passed[other.name]:
+                edited = rebuild(self.site, other, apply(self.site.defs_text, cand))
+                if edited is None or not self._passes(edited):
+                    return False
+        return True
+
     def _passes(self, entry: Entry) -> bool:
         try:
             return check_entry(entry, examples=self.examples, seed=self.seed).verdict != FAIL
@@ -140,7 +154,7 @@ class _Search:
                     (not self.forward_bug or not same_forward(edited, self.forward_specs, self.before, True)):
                 return "no", None
             if passes_check(edited, self.report, examples=self.examples, seed=self.seed) and \
-                    self._bases_still_pass(cand):
+                    self._bases_still_pass(cand) and self._other_strings_still_pass(cand):
                 self.forward_changed = not unchanged
                 return "fix", s
             return "no", None
