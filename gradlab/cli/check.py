@@ -64,6 +64,7 @@ def add_selection_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gradlab.core.messages import explain, float32_note, summary_line, worst_error
+    from gradlab.models.report import ModelReport
 
     if getattr(args, "fix", False) and (not args.paths or args.no_fix_search):
         raise UsageError("--fix writes into your own files: give a PATH, and do not turn the search off "
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.redirect_stdout(sys.stderr):  # what the user's layers print must not mix into the verdicts
         outcome = checked(args)
         searched(args, outcome)
-        models = checked_models(args, outcome)
+        models = searched_models(args, checked_models(args, outcome))
     # a model this machine cannot run (a missing module or extension) is skipped, as such a layer is
     not_run = [(m.name, m.not_run) for m in models if m.not_run]
     outcome.skipped += not_run
@@ -99,13 +100,14 @@ def run(args: argparse.Namespace) -> int:
         if single:  # a float32 layer is labelled so (DECISIONS.md), passing or not; the grader says the same
             print(f"  precision: {float32_note(single)}", file=out)
     for model in models:
-        print(model.explain() if model.verdict == "fail" or args.verbose else model.summary(), file=out)
+        print(model_text(model, args), file=out)
     for name, why in outcome.skipped:
         print(f"SKIP {name}: {why}", file=out)
     if getattr(args, "fix", False):
         from gradlab.fixes import apply_fixes
 
-        for line in apply_fixes([(r.name, r.fix) for r in outcome.reports if r.fix is not None]):
+        fixed = [(r.name, r.fix) for r in outcome.reports if r.fix is not None]
+        for line in apply_fixes(fixed + [(m.name, m.fix) for m in models if isinstance(m, ModelReport) and m.fix]):
             print(line, file=out)
     for note in notes:
         print(note, file=out)
@@ -130,6 +132,47 @@ def searched(args: argparse.Namespace, outcome: Outcome) -> None:
     outcome.reports = with_fixes(outcome.reports, outcome.entries, examples=args.examples, seed=args.seed)
     # a fix found in a notebook's cells is said (and written) of the notebook
     outcome.reports = [replace(r, fix=in_notebook(r.fix)) if r.fix is not None else r for r in outcome.reports]
+
+
+def searched_models(args: argparse.Namespace, models: list[ModelReport | FunctionReport]
+                    ) -> list[ModelReport | FunctionReport]:
+    """`models` with the verified fix of every failing whole model of the user's files searched (a layer's search, on
+    the model's own methods: `gradlab.fixes.models`), unless turned off."""
+    if not args.paths or getattr(args, "no_fix_search", True):
+        return models
+    from gradlab.core.results import FixResult
+    from gradlab.fixes.models import find_model_fix
+    from gradlab.models.fix_judge import judge_of
+    from gradlab.models.report import ModelReport
+
+    out: list[ModelReport | FunctionReport] = []
+    for m in models:
+        judge = judge_of(m) if isinstance(m, ModelReport) else None
+        if judge is None or not isinstance(m, ModelReport) or m.model is None:
+            out.append(m)
+            continue
+        try:
+            fix = find_model_fix(m.model, judge)
+        except Exception as exc:  # noqa: BLE001 - a fault of the search's own: the verdict and diagnosis stand
+            fix = FixResult("none-found", tried=0, explanation=(
+                f"no fix searched: the fix search stopped on an error of gradlab's own ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); the verdict and diagnosis above stand (please report it with this file)"))
+        out.append(replace(m, fix=fix))
+    return out
+
+
+def model_text(model: ModelReport | FunctionReport, args: argparse.Namespace) -> str:
+    """What is printed of a model: its summary, or its report and, as under a failing layer, its fix."""
+    from gradlab.fixes import describe
+    from gradlab.models.report import ModelReport
+
+    if model.verdict != "fail" and not args.verbose:
+        return model.summary()
+    if model.verdict != "fail" or not isinstance(model, ModelReport):
+        return model.explain()
+    where = " ".join(shlex.quote(p) for p in args.paths)
+    hint = f"gradlab check {where} --only {shlex.quote(model.name)} --fix"
+    return "\n".join([model.explain(), *describe(model.fix, model.name, None if getattr(args, "fix", False) else hint)])
 
 
 def fix_lines(report: LayerReport, where: str, args: argparse.Namespace) -> list[str]:
@@ -196,7 +239,18 @@ def with_models(document: dict[str, object], models: list[ModelReport | Function
     summary = dict(document["summary"])  # type: ignore[call-overload]
     for m in models:
         summary[m.verdict] += 1
-    return {**document, "summary": summary, "layers": [*document["layers"], *(m.to_dict() for m in models)]}  # type: ignore[misc]
+    return {**document, "summary": summary, "layers": [*document["layers"], *(_entry(m) for m in models)]}  # type: ignore[misc]
+
+
+def _entry(m: ModelReport | FunctionReport) -> dict[str, object]:
+    """A model's JSON entry with its `fix`, as a layer's: null for a passing model, else the fix or why there is none
+    (the registry report's model entries are written without it)."""
+    from gradlab.core.results import NOT_SEARCHED
+    from gradlab.models.report import ModelReport
+
+    if not isinstance(m, ModelReport):
+        return m.to_dict()
+    return {**m.to_dict(), "fix": None if m.verdict != "fail" else (m.fix or NOT_SEARCHED).to_dict()}
 
 
 def _layout_flags(args: argparse.Namespace) -> str:

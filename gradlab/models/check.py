@@ -50,7 +50,7 @@ from gradlab.models.inner import (
 from gradlab.models.report import ModelReport
 from gradlab.models.tiny_weights import said as said_scaled
 
-__all__ = ["DEFAULT_CASES", "check_model", "check_variants", "variant_name"]
+__all__ = ["DEFAULT_CASES", "case_passes", "check_model", "check_variants", "variant_name"]
 
 #: cases per model: each a fresh build with other sizes (odd ones with two hidden layers where a list is taken)
 DEFAULT_CASES = 3
@@ -69,7 +69,8 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
                         "gradient (the textbook), feedforward and backprop (Nielsen), or forward(x, t), "
                         "backward(dout=1) and params/grads lists gathered from its layers (the second volume)")
     label = name or variant_name(model, options)
-    base: dict[str, Any] = dict(convention=convention, seed=seed, source=source or _source_of(model))
+    base: dict[str, Any] = dict(convention=convention, seed=seed, source=source or _source_of(model), model=model,
+                                options=options)
     worst: dict[str, GradientResult] = {}
     order: list[str] = []  # the longest backprop order seen (cases differ in depth)
     case, built = Case(), ""
@@ -95,6 +96,13 @@ def check_model(model: type, *, examples: int = DEFAULT_CASES, seed: int = 0, rt
             break
     ordered = {p: worst[p] for p in order}
     return _report(label, Case(ordered or case.gradients, case.findings), built, examples=examples, **base)
+
+
+def case_passes(model: type, convention: str, options: dict[str, Any] | None, *, seed: int, k: int = 0,
+                rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Whether case `k` of `model` runs and every gradient is right (the fix search's screen of an edited copy)."""
+    ran = _run_case(model, convention, options, seed=seed, k=k, rtol=rtol, atol=atol)
+    return not isinstance(ran, str) and not ran[0].not_run and bool(ran[0].gradients) and not ran[0].failed
 
 
 def _run_case(model: type, convention: str, options: dict[str, Any] | None, *, seed: int, k: int, rtol: float,

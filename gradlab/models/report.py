@@ -10,11 +10,12 @@ Non-goal: computing anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gradlab.core.bugs import describe
+from gradlab.core.results import FixResult
 from gradlab.functions.report import FunctionReport, gradient_lines
 
 __all__ = ["ModelReport"]
@@ -28,6 +29,12 @@ class ModelReport(FunctionReport):
     #: a zoo model's intended bug code and the parameters it makes wrong (`gradlab.models.zoo`); None elsewhere
     intended_bug: str | None = None
     intended_wrong: tuple[str, ...] | None = None
+    #: the class checked and the options it was built with: what the fix search rebuilds from an edited copy
+    model: type | None = field(default=None, repr=False, compare=False)
+    options: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: the verified fix of a failing model, or why there is none (`gradlab.fixes.models`); None when not searched.
+    #: `gradlab check --json` writes it (`gradlab.cli.check`); the registry report's model entries leave it out
+    fix: FixResult | None = field(default=None, repr=False, compare=False)
 
     @property
     def blamed(self) -> list[str]:
