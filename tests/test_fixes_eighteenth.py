@@ -10,7 +10,9 @@ np.mean over the window's axes; a global average pool dividing by H + W. Then st
 without the stride, and a transposed convolution's upstream patch read without the stride it takes with a default
 (`conv_param.get("stride", 1)`). Then losses returning (loss, gradient): a binary cross-entropy averaged over every
 element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its forward
-differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta."""
+differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta; a softmax loss whose one-hot and index paths both leave out the 1/N (each path's own
+division would be one slip made twice: one division after both is the line to add); a naive SVM loss whose dW is
+never divided by the samples where its loss is, before the penalty's gradient is added."""
 
 from __future__ import annotations
 
@@ -51,6 +53,9 @@ SLIPS = {
                                 [("grad = np.where(inside, r, delta * np.sign(r))",
                                   "grad = np.where(inside, r, np.sign(r))")]),
     "sizes-added-for-count": ("fixes_pools.py", "global_avg_pool", [("/ (H * W)", "/ (H + W)")]),
+    "both-paths-undivided": ("fixes_losses.py", "SoftmaxWithLoss",
+                             [("        dx = dx / batch_size\n", "")]),
+    "data-term-undivided": ("fixes_losses.py", "svm_loss_naive", [("    dW /= num_train\n", "")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

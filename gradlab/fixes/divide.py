@@ -7,6 +7,7 @@ alone (missing-batch-mean, measured), and no edit of an expression the paths sha
 would then be divided twice. The fix is the line that path lacks: `dx = dx / batch_size` just after the statement that
 last writes the gradient there. Offered, where the gradient measured is too large by a factor, after each statement
 of a branch or loop that writes a gradient, for each name the code gives the batch size, at most a few candidates.
+Where both paths of an `if`/`else` write the gradient, the division is also offered once after the `if` statement.
 Non-goal: a factor missing from an expression (the factor edits of `gradlab.fixes.statements`), and gradients written
 in place through an index alone (`dx[i] -= 1`, the path's last write then is the statement before it: offered there).
 """
@@ -28,6 +29,9 @@ MAX_BATCH = 2
 def divide_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     if ctx.factor is None or ctx.factor < 1.5:
         return
+    if isinstance(stmt, ast.If):
+        yield from _every_path(stmt, ctx)
+        return
     root = _written(stmt)
     if root is None or not is_gradient(ctx.text.of(root)):
         return
@@ -44,6 +48,20 @@ def divide_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
     for batch in [b for b in ctx.batch if "." not in b][:MAX_BATCH]:
         yield (Edit((line, 0), (line, 0), f"{t.indent(stmt.lineno)}{name} = {name} / {batch}\n",
                     f"divide {name} by {batch} on this path too", "divide"),)
+
+
+def _every_path(stmt: ast.If, ctx: Context) -> Iterator[tuple[Edit, ...]]:
+    """Both paths of an `if`/`else` that write a gradient left it undivided (a loss's one-hot and index branches, both
+    without `/ batch_size`): the division once, on a line of its own just after the `if` statement."""
+    t = ctx.text
+    names = [{t.of(w) for s in block if (w := _written(s)) is not None} for block in (stmt.body, stmt.orelse)]
+    common = sorted(n for n in names[0] & names[1] if is_gradient(n))
+    if not stmt.orelse or len(common) != 1:
+        return
+    name, line = common[0], (stmt.end_lineno or stmt.lineno) + 1
+    for batch in [b for b in ctx.batch if "." not in b][:MAX_BATCH]:
+        yield (Edit((line, 0), (line, 0), f"{t.indent(stmt.lineno)}{name} = {name} / {batch}\n",
+                    f"divide {name} by {batch} after both paths", "divide"),)
 
 
 def _written(stmt: ast.stmt) -> ast.Name | ast.Attribute | None:

@@ -9,6 +9,8 @@ And a loss averaged over every element (`np.mean(...)` with no axis, in its own 
 `mse` or `bce` whose `*_prime` returns the sum's gradient): its returned derivative divided by the size of each
 array it receives (`y_true.size`; a class's `backward(self)`: each array its forward kept, `self.pred.size`), where
 the batch size alone is not the count.
+And a loss summed in a loop and divided by a count after it (`loss /= num_train`), the gradient written by index in
+the same loop left undivided: the same division of the gradient on the line after the loss's.
 Non-goal: a factor other than the batch size or the count of elements (the factor family edits values; a measured
 constant is one).
 """
@@ -39,11 +41,14 @@ def rescale_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
     t = ctx.text
     name = t.of(target.value)
     later = [st for st in ast.walk(func) if isinstance(st, ast.stmt) and st.lineno > stmt.end_lineno]  # type: ignore[operator]
-    # written again later, or read later (`return loss, dx`: the factor family divides it there), it is not this one's
-    if not _gradient_like(name) or any(_writes(st, name, t) or _reads(st, name, t) for st in later):
-        return
     # the new line goes after the statement of the function's own body that holds the write (a loop, an `if`)
     block = next((b for b in func.body if b.lineno <= stmt.lineno <= b.end_lineno), None)  # type: ignore[operator]
+    if not _gradient_like(name):
+        return
+    yield from _like_the_loss(block, func, name, t)
+    # written again later, or read later (`return loss, dx`: the factor family divides it there), it is not this one's
+    if any(_writes(st, name, t) or _reads(st, name, t) for st in later):
+        return
     if block is None or isinstance(block, ast.Return):
         return
     after = block.end_lineno + 1  # type: ignore[operator]
@@ -51,6 +56,26 @@ def rescale_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterat
     for n in [*_counted(func, t), *ctx.batch][:MAX_BATCH]:
         yield (Edit((after, 0), (after, 0), f"{indent}{name} = {name} / {n}\n",
                     f"divide {name} by the batch size {n} once it is built", "rescale"),)
+
+
+def _like_the_loss(block: ast.stmt | None, func: ast.FunctionDef, name: str, t: Text) -> Iterator[tuple[Edit, ...]]:
+    """A loop that sums a loss and writes a gradient by index, after which the loss alone is divided by a count
+    (`loss /= num_train`, then `dW += 2 * reg * W`): the gradient divided by the same count on the line after the
+    loss's, before any term added to it later."""
+    if not isinstance(block, (ast.For, ast.While)):
+        return
+    at = next(i for i, b in enumerate(func.body) if b is block)
+    divided = next((st for st in func.body[at + 1:at + 3] if isinstance(st, ast.AugAssign) and
+                    isinstance(st.op, ast.Div) and isinstance(st.target, ast.Name)), None)
+    if divided is None or any(isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Div) and t.of(st.target) == name
+                              for st in func.body[at + 1:]):
+        return
+    loss = t.of(divided.target)
+    if is_gradient(loss) or not any(_writes(st, loss, t) for st in ast.walk(block) if isinstance(st, ast.stmt)):
+        return
+    line = (divided.end_lineno or divided.lineno) + 1
+    yield (Edit((line, 0), (line, 0), f"{t.indent(divided.lineno)}{name} /= {t.of(divided.value)}\n",
+                f"divide {name} by {t.of(divided.value)}, as the loss is", "rescale"),)
 
 
 def _gradient_like(name: str) -> bool:
