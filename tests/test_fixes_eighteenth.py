@@ -12,7 +12,8 @@ without the stride, and a transposed convolution's upstream patch read without t
 element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its forward
 differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta; a softmax loss whose one-hot and index paths both leave out the 1/N (each path's own
 division would be one slip made twice: one division after both is the line to add); a naive SVM loss whose dW is
-never divided by the samples where its loss is, before the penalty's gradient is added."""
+never divided by the samples where its loss is, before the penalty's gradient is added. Then activations x * f(x): a swish whose product rule's second branch lacks x,
+and a GELU whose density is computed in backward and left out of the gradient it returns."""
 
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ SLIPS = {
     "both-paths-undivided": ("fixes_losses.py", "SoftmaxWithLoss",
                              [("        dx = dx / batch_size\n", "")]),
     "data-term-undivided": ("fixes_losses.py", "svm_loss_naive", [("    dW /= num_train\n", "")]),
+    "second-branch-without-input": ("fixes_products.py", "Swish",
+                                    [("self.gate + self.x * self.gate * (1.0 - self.gate)",
+                                      "self.gate + self.gate * (1.0 - self.gate)")]),
+    "density-computed-unused": ("fixes_products.py", "GELU",
+                                [("return dout * (self.phi + self.x * density)", "return dout * self.phi")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

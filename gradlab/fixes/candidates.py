@@ -55,7 +55,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dropped-term": ("scatter", "unread", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask",
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
                      "product-rule", "skip", "coupling", "no-effect", "block-sum", "jacobian",
-                     "sibling", "leftover", "gaussian"),
+                     "sibling", "leftover", "gaussian", "second-term"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
@@ -70,7 +70,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap", "product-rule", "literal", "coupling", "term-factor", "abs-sign", "ddof",
-                 "gaussian", "jacobian", "branch"),
+                 "gaussian", "jacobian", "branch", "second-term"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped
