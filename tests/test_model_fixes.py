@@ -110,3 +110,20 @@ def test_the_search_leaves_out_the_methods_the_check_never_runs():
     assert roles["backprop"] == roles["cost_derivative"] == "backward"
     assert roles["feedforward"] == "forward" and roles["sigmoid_prime"] == "helper"
     assert "train_step" not in roles
+
+
+def test_an_edit_of_a_shared_helper_that_breaks_the_passing_base_network_is_refused(monkeypatch):
+    from gradlab.fixes.rebuild import Edit
+
+    path = HERE / "models_subclass_slip.py"
+    module = load_module(path)
+    judge = judge_of(check_model(module.CompactNetwork, seed=0, source=str(path)))
+    assert judge is not None
+    lines = path.read_text().splitlines()
+    helper = lines.index("    return s * (1.0 - s)") + 1
+    # sigmoid_prime of the activation, a * (1 - a), fits both of the subclass's calls and breaks the base's
+    bend = Edit((helper, 0), (helper, len(lines[helper - 1])), "    return z * (1.0 - z)", "bend the helper", "call")
+    monkeypatch.setattr(gradlab.fixes.models, "ranked", lambda site, report, judge: [(bend,)])
+    fix = find_model_fix(module.CompactNetwork, judge)
+    assert fix.status == "none-found" and fix.tried == 1
+    assert check_model(module.Network, seed=0).verdict == "pass"

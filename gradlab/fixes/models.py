@@ -176,8 +176,38 @@ def _verified(site: Site, entry: Entry, cand: tuple[Edit, ...], judge: ModelJudg
         return False
     cls = edited.target
     try:
-        return judge.screen(cls) and _same(judge.outputs(cls), before) and judge.passes(cls)
+        return judge.screen(cls) and _same(judge.outputs(cls), before) and judge.passes(cls) and \
+            _bases_still_pass(site, entry, cand, judge)
     except Exception:  # noqa: BLE001 - gradlab's own failure on a strange edit: not a fix, the search goes on
+        return False
+
+
+def _bases_still_pass(site: Site, entry: Entry, cand: tuple[Edit, ...], judge: ModelJudge) -> bool:
+    """An edit outside the model's own class (in a base class the file defines, in a module function such as
+    sigmoid_prime) is an edit of the models built on that base too: a base that passes as a model (the correct
+    TwoLayerNet under TwoLayerNetBiasOverClasses) must pass after it. A base that does not pass, or is no model
+    that can be built, constrains nothing."""
+    model = entry.target
+    top = {n.name: n for n in site.tree.body if isinstance(n, ast.ClassDef)}
+    own = top.get(model.__name__)
+    edited = {line for e in cand for line in range(e.start[0], e.end[0] + 1)}
+    if own is not None and edited <= set(range(own.lineno, (own.end_lineno or own.lineno) + 1)):
+        return True
+    for base in model.__mro__[1:]:
+        if base.__name__ not in top or base.__name__ not in site.defs:
+            continue
+        if not _passes(judge, base):
+            continue
+        rebuilt = rebuild(replace(site, target_names=(base.__name__,)), entry, apply(site.defs_text, cand))
+        if rebuilt is None or not _passes(judge, rebuilt.target):
+            return False
+    return True
+
+
+def _passes(judge: ModelJudge, model: type) -> bool:
+    try:
+        return judge.passes(model)
+    except Exception:  # noqa: BLE001 - a base that cannot be built as a model constrains nothing
         return False
 
 
