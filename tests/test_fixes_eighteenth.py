@@ -13,7 +13,8 @@ element whose gradient leaves out the mean's 1/size, and a Huber loss at a thres
 differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta; a softmax loss whose one-hot and index paths both leave out the 1/N (each path's own
 division would be one slip made twice: one division after both is the line to add); a naive SVM loss whose dW is
 never divided by the samples where its loss is, before the penalty's gradient is added. Then activations x * f(x): a swish whose product rule's second branch lacks x,
-and a GELU whose density is computed in backward and left out of the gradient it returns."""
+and a GELU whose density is computed in backward and left out of the gradient it returns; a GRU step whose two sigmoid
+gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ SLIPS = {
                                       "self.gate + self.gate * (1.0 - self.gate)")]),
     "density-computed-unused": ("fixes_products.py", "GELU",
                                 [("return dout * (self.phi + self.x * density)", "return dout * self.phi")]),
+    "tanh-derivative-at-both-gates": ("fixes_gates.py", "gru_step", [
+        ("dz_pre = dnext_h * (prev_h - c) * z * (1 - z)", "dz_pre = dnext_h * (prev_h - c) * (1 - z ** 2)"),
+        ("dr_pre = d_rh * prev_h * r * (1 - r)", "dr_pre = d_rh * prev_h * (1 - r ** 2)")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -432,6 +432,8 @@ def test_the_correct_twin_of_each_layer_passes_and_gets_no_fix(family, tmp_path)
 
 
 # the accumulated layer with its second slip is the swap layer with its own, the same text: searched once
+# the default run tries one family in four (every family with --thorough): each exhausts its search budget
+@pytest.mark.sample(by=lambda family: [f for f in sorted(ALL) if f != "accumulated"].index(family) // 4)
 @pytest.mark.parametrize("family", [f for f in sorted(ALL) if f != "accumulated"])
 def test_a_second_slip_on_the_same_gradients_gets_none_found_rather_than_a_guess(family, tmp_path):
     layer = ALL[family]
