@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context
+from gradlab.fixes.reads import statements_of
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import Text, precedence, written_value
 
@@ -60,6 +61,44 @@ def derivative_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Ite
                 why = f"write the derivative of {other} at its output {z}, {form}, where it is written at {y}" \
                     if other == kind else f"write the derivative of {other} at {z}, {form}, in place of {_NAMES[kind]}"
                 yield (Edit(t.start(node), t.end(node), " * ".join(parts), why, FAMILY),)
+    yield from _at_every_gate(stmt, func, outputs, t)
+
+
+def _at_every_gate(stmt: ast.stmt, func: ast.FunctionDef, outputs: dict[str, tuple[str, ...]],
+                   t: Text) -> Iterator[tuple[Edit, ...]]:
+    """The derivative of another function written at the outputs of one function on several lines (a GRU's sigmoid
+    gates z and r each given tanh's `1 - z ** 2`): one slip made at every gate, whose single edits repair no gradient
+    alone; all of them at once (at most three lines), offered from the first of those lines."""
+    own = {s.lineno: e for s in statements_of(func) if (e := _own_output(s, outputs, t)) is not None}
+    if len(own) < 2 or min(own) != stmt.lineno:
+        return
+    lines = sorted(own)[:3]
+    yield tuple(own[line] for line in lines)
+
+
+def _own_output(stmt: ast.stmt, outputs: dict[str, tuple[str, ...]], t: Text) -> Edit | None:
+    """The edit writing, in `stmt`'s value, the derivative at a name as the function it is the output of has it, where
+    another function's derivative is written at it (`1 - z ** 2` for a sigmoid's z): None where there is none."""
+    value = written_value(stmt)
+    if value is None:
+        return None
+    parents = {id(c): p for p in ast.walk(value) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(value):
+        if not isinstance(node, ast.BinOp) or not _is_product(node) or _is_product(parents.get(id(node))):
+            continue
+        factors = _factors(node)
+        found = _written(factors, t)
+        if found is None:
+            continue
+        kind, y, used = found
+        other = next((o for o, names in outputs.items() if o != kind and y in names), None)
+        if other is None:
+            continue
+        rest = [f for i, f in enumerate(factors) if i not in used]
+        parts = [_factor_text(f, t, first=i == 0) for i, f in enumerate(rest)] + [FORMS[other](y)]
+        return Edit(t.start(node), t.end(node), " * ".join(parts), f"write the derivative of {other} at its output "
+                    f"{y}, {FORMS[other](y)}, at every such gate", FAMILY)
+    return None
 
 
 #: each function's derivative written at its output `z`
