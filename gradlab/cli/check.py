@@ -140,6 +140,7 @@ def searched_models(args: argparse.Namespace, models: list[ModelReport | Functio
     the model's own methods: `gradlab.fixes.models`), unless turned off."""
     if not args.paths or getattr(args, "no_fix_search", True):
         return models
+    from gradlab.conventions.notebooks import in_notebook
     from gradlab.core.results import FixResult
     from gradlab.fixes.models import find_model_fix
     from gradlab.models.fix_judge import judge_of
@@ -157,7 +158,7 @@ def searched_models(args: argparse.Namespace, models: list[ModelReport | Functio
             fix = FixResult("none-found", tried=0, explanation=(
                 f"no fix searched: the fix search stopped on an error of gradlab's own ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); the verdict and diagnosis above stand (please report it with this file)"))
-        out.append(replace(m, fix=fix))
+        out.append(replace(m, fix=in_notebook(fix)))  # a model found in a notebook's cells: its fix said of them
     return out
 
 
