@@ -127,3 +127,17 @@ def test_an_edit_of_a_shared_helper_that_breaks_the_passing_base_network_is_refu
     fix = find_model_fix(module.CompactNetwork, judge)
     assert fix.status == "none-found" and fix.tried == 1
     assert check_model(module.Network, seed=0).verdict == "pass"
+
+
+def test_a_network_in_a_notebook_has_its_fix_said_of_the_cell_and_written_into_it(tmp_path, capsys):
+    source = (HERE / "models_prime_of_activation.py").read_text()
+    helpers, network = source.split("\n\n\nclass Network")
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+              "source": text.splitlines(keepends=True)} for text in (helpers, "class Network" + network)]
+    notebook = tmp_path / "week3.ipynb"
+    document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    notebook.write_text(json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    main(["check", str(notebook), "--only", "Network", "--fix"])
+    assert "fixed week3.ipynb (code cell 2): line 37 (Network)" in capsys.readouterr().out
+    cell = "".join(json.loads(notebook.read_text())["cells"][1]["source"])
+    assert SLIPS["models_prime_of_activation.py"] in cell.splitlines()
