@@ -21,6 +21,7 @@ from gradlab.fixes.bounds import bounds_edits
 from gradlab.fixes.branches import branch_edits
 from gradlab.fixes.caps import cap_edits
 from gradlab.fixes.centre import centre_edits, named_centre_edits
+from gradlab.fixes.chainfactor import chain_factor_edits
 from gradlab.fixes.columns import column_edits
 from gradlab.fixes.constants import constant_axis_edits
 from gradlab.fixes.counts import size_name_edits
@@ -129,7 +130,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      direction_edits, bound_shift_edits, ddof_edits,
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
-                                     size_product_edits, second_term_edits)
+                                     size_product_edits, second_term_edits, chain_factor_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
