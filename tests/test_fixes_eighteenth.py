@@ -15,7 +15,8 @@ division would be one slip made twice: one division after both is the line to ad
 never divided by the samples where its loss is, before the penalty's gradient is added. Then activations x * f(x): a swish whose product rule's second branch lacks x,
 and a GELU whose density is computed in backward and left out of the gradient it returns; a GRU step whose two sigmoid
 gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient); a layer norm whose normalised input's gradient
-is the upstream gradient alone, without the scale the forward multiplied its output by."""
+is the upstream gradient alone, without the scale the forward multiplied its output by; a naive SVM whose margin's
+gradient is written for the wrong class's score only, the correct class's -X[i] left out."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ SLIPS = {
         ("dz_pre = dnext_h * (prev_h - c) * z * (1 - z)", "dz_pre = dnext_h * (prev_h - c) * (1 - z ** 2)"),
         ("dr_pre = d_rh * prev_h * r * (1 - r)", "dr_pre = d_rh * prev_h * (1 - r ** 2)")]),
     "scale-left-out-of-chain": ("fixes_norms.py", "LayerNorm", [("dxn = dout * self.gamma", "dxn = dout")]),
+    "margin-second-score-dropped": ("fixes_losses.py", "svm_loss_naive",
+                                    [("                dW[:, y[i]] -= X[i]\n", "")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -55,7 +55,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dropped-term": ("scatter", "unread", "penalty", "upstream", "accumulate", "chain", "term", "square", "mask",
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
                      "product-rule", "skip", "coupling", "no-effect", "block-sum", "jacobian",
-                     "sibling", "leftover", "gaussian", "second-term", "chain-factor"),
+                     "sibling", "leftover", "gaussian", "second-term", "chain-factor", "margin"),
     "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),

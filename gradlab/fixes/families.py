@@ -55,6 +55,7 @@ from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.leftover import leftover_edits
 from gradlab.fixes.literals import literal_edits
+from gradlab.fixes.margins import margin_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.offsets import offset_edits
@@ -130,7 +131,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      direction_edits, bound_shift_edits, ddof_edits,
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
-                                     size_product_edits, second_term_edits, chain_factor_edits)
+                                     size_product_edits, second_term_edits, chain_factor_edits,
+                                     margin_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

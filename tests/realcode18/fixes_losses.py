@@ -2,7 +2,8 @@
 a threshold of its own, delta=2.0 where the usual one is 1, and a binary cross-entropy on probabilities), the
 textbook's SoftmaxWithLoss taking one-hot labels or class indices, and CS231n's naive SVM loss. Correct; the fix tests
 write one slip into a copy (the mean's 1/size left out of a gradient, a Huber slope without its delta, the softmax
-loss's gradient left undivided by the batch on both paths, the SVM's dW never divided by the samples)."""
+loss's gradient left undivided by the batch on both paths, the SVM's dW never divided by the samples, or
+never given the correct class's -X[i])."""
 import numpy as np
 
 
