@@ -149,3 +149,26 @@ def test_a_fix_of_one_activation_strings_branch_never_breaks_the_branch_of_anoth
         assert all(r["verdict"] != "fail" for r in json.loads(again.read_text(encoding="utf-8"))["layers"])
     else:
         assert relu["fix"]["status"] == "none-found"
+
+
+CTX = (Path(__file__).parent / "realcode17" / "ctx_settings" / "functions.py").read_text(encoding="utf-8")
+
+
+def test_custom_functions_returning_none_for_a_setting_and_a_loss_taking_its_target_pass(tmp_path):
+    (tmp_path / "functions.py").write_text(CTX, encoding="utf-8")
+    layers = _layers(tmp_path, tmp_path / "functions.py")
+    assert {n: r["verdict"] for n, r in layers.items()} == {
+        "SoftplusFunction": "pass", "ELUFunction": "pass", "MSELossFunction": "pass"}
+
+
+@pytest.mark.parametrize(("old", "new", "name", "code"), [
+    ("ctx.alpha * np.exp(np.minimum(x, 0))), None", "np.exp(np.minimum(x, 0))), None", "ELUFunction", "scaled"),
+    ("2.0 * diff / diff.size, None", "2.0 * diff, None", "MSELossFunction", "missing-batch-mean"),
+], ids=["elu-alpha-left-out", "mse-mean-left-out"])
+def test_a_slip_in_a_custom_function_fails_with_its_code_even_one_hidden_at_a_settings_default(
+        tmp_path, old, new, name, code):
+    # an ELU's alpha is 1 by default, where a backward leaving it out is right: gradlab gives it another (Kind.own_settings)
+    assert CTX.count(old) == 1
+    (tmp_path / "functions.py").write_text(CTX.replace(old, new), encoding="utf-8")
+    layer = _layers(tmp_path, tmp_path / "functions.py")[name]
+    assert layer["verdict"] == "fail" and layer["bug_codes"][0] == code, layer["bug_codes"]

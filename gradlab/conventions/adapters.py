@@ -16,7 +16,7 @@ from typing import Any
 from gradlab.conventions.autograd_functions import is_autograd_function
 from gradlab.conventions.calling import call, crash_report
 from gradlab.conventions.class_style import ClassLayer
-from gradlab.conventions.ctx_functions import ctx_pair, ctx_style
+from gradlab.conventions.ctx_functions import CtxLossLayer, ctx_pair, ctx_style
 from gradlab.conventions.derivative_classes import takes_its_input
 from gradlab.conventions.function_inputs import inputs_style
 from gradlab.conventions.function_style import FunctionLayer, LossFunctionLayer
@@ -105,6 +105,8 @@ def _class_layer(entry: Entry, kind: Kind, case: Case) -> Layer:
     """A class-style layer's adapter, by how the class is written."""
     target = entry.target
     if ctx_style(target):  # torch.autograd.Function's static methods, in numpy
+        if kind.is_loss and not kind.params:
+            return CtxLossLayer(target, kind, case)
         return FunctionLayer(*ctx_pair(target), kind, case)
     if is_autograd_function(target, kind):  # DeZero: called, not forwarded
         from gradlab.conventions.autograd_functions import AutogradFunctionLayer

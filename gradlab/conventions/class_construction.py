@@ -288,6 +288,8 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
             if role == "kernel":  # one size for both axes: square filters only
                 refuse_other_kernels(cls.__name__, p.name, case)
             kwargs[p.name] = sizes[role]
+        elif p.name in kind.own_settings and p.default is not p.empty:  # not its default (`ELU(alpha=1.0)`)
+            kwargs[p.name] = kind.own_settings[p.name]
         elif _HYPER_ALIASES.get(p.name) in case.hyper:
             kwargs[p.name] = _as_default_is(p, case.hyper, _HYPER_ALIASES[p.name])
         elif p.name in kind.hyper_args and p.name in case.hyper:  # spelled as the kind's own course spells it

@@ -47,6 +47,8 @@ class FunctionLayer(Layer):
         # a learner's batchnorm_forward(x, gamma, beta, eps=1e-5) keeps its settings itself, Kratzert's (x, gamma, beta,
         # eps) takes them by position: no bn_param to give
         self.settings = settings_in_place_of_dict(forward, kind)
+        # a setting of the layer's own choosing, taken with a default (`elu_forward(x, alpha=1.0)`): not its default
+        self.own = {n: v for n, v in kind.own_settings.items() if n in names[len(param_args):]}
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.rng is not None:
@@ -57,7 +59,7 @@ class FunctionLayer(Layer):
             given = self.kind.function_param_dict(self.case.hyper)
             extra = [given[k] for k in self.settings]
         args: list[Any] = [x, *(self.params[c] for c in self.kind.params), *extra]
-        result = call(self.fwd.__name__, self.fwd, *args)
+        result = call(self.fwd.__name__, self.fwd, *args, **self.own)
         outs = self.kind.outputs or ("out",)
         if not (isinstance(result, tuple) and len(result) == len(outs) + 1):
             raise LayerCrash(self.fwd.__name__,
@@ -83,7 +85,7 @@ class FunctionLayer(Layer):
             raise LayerCrash(self.fwd.__name__, "has no evaluation mode to ask")
         if self.rng is not None:
             self.rng.reset()
-        result = call(self.fwd.__name__, self.fwd, *args)
+        result = call(self.fwd.__name__, self.fwd, *args, **self.own)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise LayerCrash(self.fwd.__name__, f"returned {type(result).__name__} in test mode, expected (out, cache)")
         return as_array(result[0], self.fwd.__name__)

@@ -175,6 +175,10 @@ class Kind:
     gradient_shapes: Callable[[tuple[int, ...]], tuple[tuple[int, ...], ...]] | None = None
     #: constructor arguments besides the parameters, named in a "how gradlab constructs it" message
     hyper_args: tuple[str, ...] = ()
+    #: settings of the layer's own choosing (an ELU's alpha, 1 by default), by argument name, and the value gradlab
+    #: gives a forward or constructor that takes one with a default: at the usual default a slip leaving it out of
+    #: the backward (`np.exp(x)` where `alpha * np.exp(x)` belongs) computes the same numbers and passes
+    own_settings: Mapping[str, float] = field(default_factory=dict)
     #: the label encodings a case may draw (spec key "labels") for a loss whose targets are classes;
     #: a layer that accepts only some of them is checked with those, and told so
     label_encodings: tuple[str, ...] = ()

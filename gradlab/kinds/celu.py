@@ -13,6 +13,7 @@ import numpy as np
 from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
+from gradlab.kinds.elu import OWN_ALPHA
 
 
 def curve(x: np.ndarray, alpha: float) -> np.ndarray:
@@ -54,4 +55,4 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
 
 KIND = Kind("celu", ("celu", "continuouselu", "continuouslydifferentiableelu"), elementwise_case,
             draw_elementwise_shape, elementwise_batch_spec, function_stems=("celu",),
-            extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts)
+            extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts, own_settings=OWN_ALPHA)

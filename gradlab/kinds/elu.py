@@ -12,6 +12,10 @@ from gradlab.core.kind import Case, ForwardCheck, Kind
 from gradlab.core.tolerances import FORWARD_ATOL, FORWARD_RTOL
 from gradlab.kinds.common import draw_elementwise_shape, elementwise_batch_spec, elementwise_case, exp_overflow_extremes
 
+#: α as gradlab gives it to a layer that takes one with a default (`ELU(alpha=1.0)`, `forward(ctx, x, alpha=1.0)`):
+#: not 1, at which a backward leaving α out of its negative branch computes the same numbers
+OWN_ALPHA = {"alpha": 1.7}
+
 
 def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
     """out = x where x > 0 and α(eˣ − 1), one α > 0, where x < 0."""
@@ -32,4 +36,5 @@ def forward_accepts(out: np.ndarray, case: Case) -> ForwardCheck:
 
 
 KIND = Kind("elu", ("elu",), elementwise_case, draw_elementwise_shape, elementwise_batch_spec,
-            function_stems=("elu",), extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts)
+            function_stems=("elu",), extreme_specs=exp_overflow_extremes, forward_accepts=forward_accepts,
+            own_settings=OWN_ALPHA)
