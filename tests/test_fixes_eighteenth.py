@@ -16,7 +16,8 @@ never divided by the samples where its loss is, before the penalty's gradient is
 and a GELU whose density is computed in backward and left out of the gradient it returns; a GRU step whose two sigmoid
 gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient); a layer norm whose normalised input's gradient
 is the upstream gradient alone, without the scale the forward multiplied its output by; a naive SVM whose margin's
-gradient is written for the wrong class's score only, the correct class's -X[i] left out."""
+gradient is written for the wrong class's score only, the correct class's -X[i] left out; an ML-From-Scratch dense
+layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local."""
 
 from __future__ import annotations
 
@@ -71,6 +72,8 @@ SLIPS = {
     "scale-left-out-of-chain": ("fixes_norms.py", "LayerNorm", [("dxn = dout * self.gamma", "dxn = dout")]),
     "margin-second-score-dropped": ("fixes_losses.py", "svm_loss_naive",
                                     [("                dW[:, y[i]] -= X[i]\n", "")]),
+    "updated-weights-read": ("fixes_stale.py", "Dense", [("return accum_grad @ W_before.T",
+                                                         "return accum_grad @ self.W.T")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

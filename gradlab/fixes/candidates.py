@@ -56,7 +56,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                      "setting", "reference", "centre", "leak", "view", "bounds", "column", "accumulated", "power",
                      "product-rule", "skip", "coupling", "no-effect", "block-sum", "jacobian",
                      "sibling", "leftover", "gaussian", "second-term", "chain-factor", "margin"),
-    "stale-parameters": ("order", "update"), "mutates-input": ("copy",),
+    "stale-parameters": ("order", "update", "saved"), "mutates-input": ("copy",),
     "couples-samples": ("axis", "drop", "unreduce"),
     "non-finite": ("shift", "stable"),
     "crashed": ("crash", "swapaxes", "setting", "reference", "call", "bounds", "stride", "unpack", "key", "join-axis",

@@ -73,6 +73,7 @@ from gradlab.fixes.renamed import renamed_edits
 from gradlab.fixes.rescale import rescale_edits, size_edits
 from gradlab.fixes.roots import root_edits
 from gradlab.fixes.rowsum import row_sum_edits
+from gradlab.fixes.saved import saved_edits
 from gradlab.fixes.scales import forward_factor_edits
 from gradlab.fixes.scatter import scatter_edits
 from gradlab.fixes.secondterm import second_term_edits
@@ -132,7 +133,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
                                      size_product_edits, second_term_edits, chain_factor_edits,
-                                     margin_edits)
+                                     margin_edits, saved_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
