@@ -17,7 +17,8 @@ and a GELU whose density is computed in backward and left out of the gradient it
 gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient); a layer norm whose normalised input's gradient
 is the upstream gradient alone, without the scale the forward multiplied its output by; a naive SVM whose margin's
 gradient is written for the wrong class's score only, the correct class's -X[i] left out; an ML-From-Scratch dense
-layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local."""
+layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local; a
+label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed."""
 
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ SLIPS = {
                                     [("                dW[:, y[i]] -= X[i]\n", "")]),
     "updated-weights-read": ("fixes_stale.py", "Dense", [("return accum_grad @ W_before.T",
                                                          "return accum_grad @ self.W.T")]),
+    "hard-targets-kept": ("fixes_targets.py", "LabelSmoothingCrossEntropy",
+                          [("self.target = target", "self.target = np.eye(C)[t]")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

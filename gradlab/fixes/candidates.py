@@ -65,7 +65,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
                   "negate", "always", "stride", "flip", "subscripts", "crop", "layout", "swap", "cap", "index-order",
                   "literal", "offset", "extremum", "flat-index"),
     "wrong-input": ("setting", "derivative", "reapplied", "reference", "call", "square", "always", "key", "unpack",
-                    "keep-input", "keep-output"),
+                    "keep-input", "keep-output", "kept-local"),
     "missing-mask": ("mask", "cap", "unread"),
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",

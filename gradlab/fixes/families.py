@@ -49,6 +49,7 @@ from gradlab.fixes.keepgrad import keep_gradient_edits
 from gradlab.fixes.keepinput import keep_input_edits
 from gradlab.fixes.keepoutput import keep_output_edits
 from gradlab.fixes.keepshape import keep_shape_edits, kept_allocation_edits
+from gradlab.fixes.keptlocal import kept_local_edits
 from gradlab.fixes.keys import key_edits
 from gradlab.fixes.lastaxes import last_axes_edits
 from gradlab.fixes.layouts import layout_edits
@@ -133,7 +134,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
                                      size_product_edits, second_term_edits, chain_factor_edits,
-                                     margin_edits, saved_edits)
+                                     margin_edits, saved_edits, kept_local_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
