@@ -172,3 +172,15 @@ def test_a_slip_in_a_custom_function_fails_with_its_code_even_one_hidden_at_a_se
     (tmp_path / "functions.py").write_text(CTX.replace(old, new), encoding="utf-8")
     layer = _layers(tmp_path, tmp_path / "functions.py")[name]
     assert layer["verdict"] == "fail" and layer["bug_codes"][0] == code, layer["bug_codes"]
+
+
+def test_a_column_softmax_loss_taking_one_hot_columns_beside_column_layers_passes_on_one_hot_labels(tmp_path):
+    # a loss function is handed class indices (CS231n's softmax_loss(x, y)); one that crashes on them (m =
+    # Y.shape[1]) gets the one-hot labels, here as columns (C, m), as its file's other layers take samples
+    layers = _layers(tmp_path, Path(__file__).parent / "realcode17" / "dlai_one_hot" / "utils.py")
+    assert layers["linear"]["verdict"] == "pass"
+    loss = layers["softmax_cross_entropy_loss"]
+    # warnings only: it takes one-hot labels only, and -log(p) of an underflowed softmax is inf (as the course's is)
+    assert loss["verdict"] == "warn" and not loss["bug_codes"], loss["bug_codes"]
+    assert loss["detected_layout"].startswith("columns")
+    assert any("accepts only onehot labels" in w["message"] for w in loss["warnings"])

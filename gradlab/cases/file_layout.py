@@ -36,6 +36,9 @@ def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
     take columns replaced by its check as columns, where that check ran (did not crash)."""
     columns = {e.source: r.detected_layout for e, r in zip(entries, reports)
                if (r.detected_layout or "").startswith("columns") and e.options.get("layout") is None}
+    # and a layer named as a column course names it (deeplearning.ai's `linear_backward`, W (out, in))
+    columns.update({e.source: f"columns, W {'(out, in)' if e.options.get('weights') == 'out_in' else '(in, out)'}"
+                    for e in entries if e.options.get("layout") == "columns" and e.source not in columns})
     out = []
     for entry, report in zip(entries, reports):
         layout = columns.get(entry.source) or (ITS_OWN if _columns_of_its_own(report) else None)

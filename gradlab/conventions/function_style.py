@@ -147,13 +147,22 @@ class LossFunctionLayer(Layer):
         self.hyper = dict(case.hyper)
         self.grad_names: dict[str, str] = {k: f"d{k}" for k in kind.params}
         self.grad: np.ndarray | None = None
+        #: one-hot labels handed as they are: the loss crashed on their indices (deeplearning.ai's
+        #: `softmax_cross_entropy_loss(Z, Y)` reads `m = Y.shape[1]` of one-hot Y)
+        self.as_given = False
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
-        y = labels_as_indices(t) if self.kind.index_labels else t
+        y = labels_as_indices(t) if self.kind.index_labels and not self.as_given else t
         given = {**self.hyper, **self.params, "x": x, "y": y}
         if self.kind.label_args is not None and t is not None:
             given.update(self.kind.label_args(t))
-        result = call(self.fn.__name__, self.fn, *(given[a] for a in self.kind.loss_args))
+        try:
+            result = call(self.fn.__name__, self.fn, *(given[a] for a in self.kind.loss_args))
+        except LayerCrash:
+            if self.as_given or t is None or y is t or np.ndim(t) != 2:
+                raise
+            self.as_given = True
+            return self.forward(x, t)
         what = "dx" if self.kind.x_differentiable else self.grad_names[self.kind.params[0]]
         if not (isinstance(result, tuple) and len(result) == 2):
             from gradlab.conventions.autograd_functions import autograd_value

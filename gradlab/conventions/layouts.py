@@ -208,6 +208,22 @@ class ColumnsLayer(Layer):
 
     # ---------------------------------------------------------------- the native protocol
 
+    def _one_hot_forward(self, x: np.ndarray, t: Any) -> Any:
+        """A loss that crashed on class indices, run on the one-hot labels as columns `(C, N)` (deeplearning.ai's
+        `Y`), which it is then always given; None where it crashes on those too (the indices' crash stands)."""
+        if not self.index_labels or not isinstance(t, np.ndarray) or t.ndim != 2:
+            return None
+        if hasattr(self.inner, "as_given"):
+            self.inner.as_given = True
+        try:
+            out = self.inner.forward(_t(x), _t(t))
+        except (LayerCrash, LayerSignatureError):
+            if hasattr(self.inner, "as_given"):
+                self.inner.as_given = False
+            return None
+        self.index_labels = False
+        return out
+
     def _labels(self, t: Any) -> Any:
         if self.index_labels and isinstance(t, np.ndarray) and t.ndim == 2:
             return t.argmax(axis=1)
@@ -225,11 +241,20 @@ class ColumnsLayer(Layer):
 
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if self.decided:
-            return self._out(self.inner.forward(_t(x), self._labels(t)))
+            try:
+                return self._out(self.inner.forward(_t(x), self._labels(t)))
+            except LayerCrash:
+                one_hot = self._one_hot_forward(x, t)
+                if one_hot is None:
+                    raise
+                return self._out(one_hot)
         self.decided = True
         try:
             out = self.inner.forward(_t(x), self._labels(t))
         except (LayerCrash, LayerSignatureError):
+            one_hot = self._one_hot_forward(x, t)
+            if one_hot is not None:
+                return self._out(one_hot)
             flat = self._flat_forward(x, t)
             if flat is None:
                 raise
