@@ -19,10 +19,10 @@ import numpy as np
 from gradlab.core.adapter_notes import notes_after_values, notes_now
 from gradlab.core.crash_reading import gradient_shapes, read_crash
 from gradlab.core.diagnose_paths import across_gradients
+from gradlab.core.forward_laws import asks_a_law, broken_law
 from gradlab.core.kept_state import kept_state
 from gradlab.core.kind import Case, Kind
 from gradlab.core.layer_state import LayerState
-from gradlab.core.loss_law import batch_loss_law
 from gradlab.core.non_finite import forward_non_finite, max_abs
 from gradlab.core.precision import Precision, lower, measured_precision, precision_of
 from gradlab.core.protocol import Layer, LayerCrash, LayerSignatureError, grad_name
@@ -208,21 +208,12 @@ def _forward(ctx: CheckContext) -> bool:
 
 
 def _forward_law(ctx: CheckContext) -> bool:
-    """The kind's law of the forward itself (`Kind.forward_law`), if it has one; a crash here is left to the
-    forward step, which reports it on the case's own input. True when the law ran forward."""
-    law, t = ctx.kind.forward_law, ctx.case.t
-    every_loss = ctx.kind.is_loss and not ctx.kind.stochastic
-    if law is None and not every_loss and ctx.kind.mode_law is None:
+    """The laws of the forward itself (`gradlab.core.forward_laws`), if the kind has one; a crash here is left to
+    the forward step, which reports it on the case's own input. True when a law ran forward."""
+    if not asks_a_law(ctx.kind):
         return False
-    try:  # a kind's own law (a loss's is asked with the case's labels), then the one every deterministic loss obeys
-        broken = law(lambda x: np.asarray(ctx.layer.forward(x, None if t is None else t.copy()), dtype=np.float64),
-                     ctx.case) if law else None
-        if broken is None and every_loss:
-            broken = batch_loss_law(ctx.layer.forward, ctx.case.x, t)
-        evaluate = getattr(ctx.layer, "forward_eval", None)
-        if broken is None and ctx.kind.mode_law is not None and evaluate is not None:
-            broken = ctx.kind.mode_law(lambda x: np.asarray(ctx.layer.forward(x, None), dtype=np.float64),
-                                       lambda x: np.asarray(evaluate(x), dtype=np.float64), ctx.case)
+    try:
+        broken = broken_law(ctx.layer, ctx.kind, ctx.case)
     except Exception:  # noqa: BLE001
         return True
     if broken is not None:
