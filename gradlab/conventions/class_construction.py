@@ -316,13 +316,18 @@ def _arguments(cls: type, sig: inspect.Signature, kind: Kind,
     if not positional and any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
         # `Reshape(*output_shape)`: the target shape written out as the arguments themselves
         args = list(case.hyper.get("output_shape", ()))
-    for p in sig.parameters.values():
-        if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper:
-            kwargs[p.name] = case.hyper[_HYPER_ALIASES[p.name]]
-    # nnfs's penalty strengths, non-zero so that the code adding the penalty's gradient runs (`regularisers`)
-    kwargs.update({name: value for name, (_, _, value) in strengths(cls, kind.params).items()})
+    kwargs.update(_keyword_settings(cls, sig, kind, case))
     _refuse_padding(cls, sig, case)
     return args, kwargs, lr_name
+
+
+def _keyword_settings(cls: type, sig: inspect.Signature, kind: Kind, case: Case) -> dict[str, Any]:
+    """Keyword-only hyper-parameters, and nnfs's penalty strengths, non-zero so that the code adding the penalty's
+    gradient runs (`gradlab.conventions.regularisers`)."""
+    out = {p.name: case.hyper[_HYPER_ALIASES[p.name]] for p in sig.parameters.values()
+           if p.kind is p.KEYWORD_ONLY and _HYPER_ALIASES.get(p.name) in case.hyper}
+    out.update({name: value for name, (_, _, value) in strengths(cls, kind.params).items()})
+    return out
 
 
 def _refuse_padding(cls: type, sig: inspect.Signature, case: Case) -> None:
