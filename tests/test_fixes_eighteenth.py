@@ -18,7 +18,8 @@ gates are both given tanh's derivative (one slip at every gate, each line's edit
 is the upstream gradient alone, without the scale the forward multiplied its output by; a naive SVM whose margin's
 gradient is written for the wrong class's score only, the correct class's -X[i] left out; an ML-From-Scratch dense
 layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local; a
-label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed."""
+label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed; an
+ML-From-Scratch ELU whose derivative reads alpha times the input where its own output belongs."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ SLIPS = {
                                                          "return accum_grad @ self.W.T")]),
     "hard-targets-kept": ("fixes_targets.py", "LabelSmoothingCrossEntropy",
                           [("self.target = target", "self.target = np.eye(C)[t]")]),
+    "input-for-own-output": ("fixes_mlfs.py", "ELU", [("self.__call__(x) + self.alpha", "self.alpha * x + self.alpha")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -70,7 +70,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "mismatch": ("square", "derivative", "power", "upstream", "compare", "setting", "reference", "sign", "mask",
                  "negate", "leak", "window", "always", "flip", "stride", "subscripts", "key", "unpack",
                  "column", "swap", "product-rule", "literal", "coupling", "term-factor", "abs-sign", "ddof",
-                 "gaussian", "jacobian", "branch", "second-term"),
+                 "gaussian", "jacobian", "branch", "second-term", "own-output"),
 }
 #: families whose shape of code is rare and says it all (a subclass that changes only its constructor): named by
 #: every bug code, they cost nothing where the code is not so shaped

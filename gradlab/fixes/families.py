@@ -62,6 +62,7 @@ from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.offsets import offset_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
+from gradlab.fixes.ownoutput import own_output_edits
 from gradlab.fixes.passes import passed_through_edits
 from gradlab.fixes.penalty import penalty_edits
 from gradlab.fixes.permutes import permute_edits
@@ -134,7 +135,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      gaussian_edits, jacobian_edits, sibling_edits, last_axes_edits,
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
                                      size_product_edits, second_term_edits, chain_factor_edits,
-                                     margin_edits, saved_edits, kept_local_edits)
+                                     margin_edits, saved_edits, kept_local_edits,
+                                     own_output_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
