@@ -184,3 +184,14 @@ def test_a_column_softmax_loss_taking_one_hot_columns_beside_column_layers_passe
     assert loss["verdict"] == "warn" and not loss["bug_codes"], loss["bug_codes"]
     assert loss["detected_layout"].startswith("columns")
     assert any("accepts only onehot labels" in w["message"] for w in loss["warnings"])
+
+
+NNFS_DROPOUT = (Path(__file__).parent / "realcode17" / "nnfs_dropout.py").read_text(encoding="utf-8")
+
+
+def test_a_dropout_with_no_evaluation_mode_passes_inverted_and_fails_scaled_when_it_does_not_scale(tmp_path):
+    assert _check(tmp_path, NNFS_DROPOUT)["verdict"] == "pass"
+    unscaled = NNFS_DROPOUT.replace("size=inputs.shape) / self.rate", "size=inputs.shape)")
+    layer = _check(tmp_path, unscaled)
+    # its backward is right for its forward: only the law of a dropout without an evaluation mode shows it
+    assert layer["bug_codes"] == ["scaled"], layer["bug_codes"]

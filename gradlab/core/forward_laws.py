@@ -13,6 +13,7 @@ import numpy as np
 
 from gradlab.core.kind import Case, Kind
 from gradlab.core.loss_law import batch_loss_law
+from gradlab.core.protocol import LayerCrash
 
 __all__ = ["asks_a_law", "broken_law"]
 
@@ -33,7 +34,18 @@ def broken_law(layer: Any, kind: Kind, case: Case) -> tuple[str, str] | None:
     if broken is None and kind.is_loss and not kind.stochastic:
         broken = batch_loss_law(layer.forward, case.x, t)
     evaluate = getattr(layer, "forward_eval", None)
-    if broken is None and kind.mode_law is not None and evaluate is not None:
+    if broken is None and kind.mode_law is not None and evaluate is not None and _has_a_mode(evaluate, case):
         broken = kind.mode_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64),
                                lambda x: np.asarray(evaluate(x), dtype=np.float64), case)
+    elif broken is None and kind.modeless_law is not None:
+        broken = kind.modeless_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64), case)
     return broken
+
+
+def _has_a_mode(evaluate: Any, case: Case) -> bool:
+    """Whether the layer's evaluation mode runs (`forward_eval` raises LayerCrash where the layer has none)."""
+    try:
+        evaluate(case.x.copy())
+    except LayerCrash:
+        return False
+    return True

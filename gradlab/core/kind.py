@@ -214,6 +214,9 @@ class Kind:
     #: A dropout scaled in neither mode agrees with its backward; only its two modes side by side show it
     mode_law: Callable[[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray], Case],
                        tuple[str, str] | None] | None = None
+    #: the law for a layer of such a kind that has no evaluation mode at all (at test it is left out, or passes x):
+    #: (forward in training, case) -> (bug code, what is wrong), or None
+    modeless_law: Callable[[Callable[[np.ndarray], np.ndarray], Case], tuple[str, str] | None] | None = None
     #: the role the MNIST trainer may give it (see gradlab.training.verified.ROLE_KINDS), if any
     training_role: str | None = None
     #: function style: the names of a forward's several outputs before its cache (`lstm_step_forward`

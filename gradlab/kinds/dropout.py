@@ -99,6 +99,26 @@ def mode_law(train: Callable[[np.ndarray], np.ndarray], evaluate: Callable[[np.n
             "at test")
 
 
+def modeless_law(train: Callable[[np.ndarray], np.ndarray], case: Case) -> tuple[str, str] | None:
+    """A dropout with no evaluation mode (nnfs's `Layer_Dropout.forward(inputs)`) is left out at test, or passes x:
+    in training it must be inverted, a unit's expected output x (the kept units divided by the fraction kept)."""
+    x = 1.0 + np.random.default_rng(case.hyper.get("seed", 0)).random((LAW_UNITS // 8, 8))
+    out = train(x)
+    if out.shape != x.shape:
+        return None
+    kept = out != 0
+    q = float(kept.mean())
+    if q in (0.0, 1.0):
+        return None
+    s = float(np.median(out[kept] / x[kept]))
+    if abs(q * s - 1.0) <= 5.0 * s * np.sqrt(q * (1.0 - q) / x.size) + 1e-9:
+        return None
+    return ("scaled", f"forward keeps {q:.0%} of the units and multiplies them by {s:.3g}, so a unit's expected "
+            f"output is {q * s:.3g} x; the layer has no evaluation mode, so at test time it is left out (or passes "
+            f"x), and in training it must divide the kept units by the fraction kept ({1.0 / q:.3g} here: inverted "
+            "dropout) for the two to agree")
+
+
 def batch_spec(convention: str) -> Spec:
     """The fixed shape of a batch-versus-per-sample run."""
     return {"shape": (5,), "ratio": 0.5}
@@ -109,5 +129,5 @@ KIND = Kind(
     function_stems=("dropout",), stochastic=True, param_dict="dropout_param",
     param_dict_keys={"p": "ratio", "seed": "seed"}, param_dict_fixed={"mode": "train"},
     hyper_args=("dropout_ratio",), forward_accepts=forward_accepts, must_drop=True, training_role="dropout",
-    forward_law=forward_law, mode_law=mode_law,
+    forward_law=forward_law, mode_law=mode_law, modeless_law=modeless_law,
 )
