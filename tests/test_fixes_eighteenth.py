@@ -19,7 +19,9 @@ is the upstream gradient alone, without the scale the forward multiplied its out
 gradient is written for the wrong class's score only, the correct class's -X[i] left out; an ML-From-Scratch dense
 layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local; a
 label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed; an
-ML-From-Scratch ELU whose derivative reads alpha times the input where its own output belongs."""
+ML-From-Scratch ELU whose derivative reads alpha times the input where its own output belongs. Then a staged GRU step:
+dprev_h started at 0 without the direct path of next_h's z * prev_h, the reset product's path to prev_h left out, and
+the candidate's recurrent weight gradient taken with prev_h where forward multiplied the weights by r * prev_h."""
 
 from __future__ import annotations
 
@@ -79,6 +81,11 @@ SLIPS = {
     "hard-targets-kept": ("fixes_targets.py", "LabelSmoothingCrossEntropy",
                           [("self.target = target", "self.target = np.eye(C)[t]")]),
     "input-for-own-output": ("fixes_mlfs.py", "ELU", [("self.__call__(x) + self.alpha", "self.alpha * x + self.alpha")]),
+    "direct-path-started-at-zero": ("fixes_gates_staged.py", "gru_step",
+                                    [("dprev_h = dnext_h * z\n", "dprev_h = 0\n")]),
+    "reset-product-path-dropped": ("fixes_gates_staged.py", "gru_step", [("    dprev_h += drh * r\n", "")]),
+    "weight-gradient-with-one-operand": ("fixes_gates_staged.py", "gru_step",
+                                         [("(r * prev_h).T.dot(g_n)", "prev_h.T.dot(g_n)")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

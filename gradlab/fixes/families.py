@@ -60,6 +60,7 @@ from gradlab.fixes.margins import margin_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
 from gradlab.fixes.offsets import offset_edits
+from gradlab.fixes.operands import direct_term_edits, operand_path_edits, product_operand_edits
 from gradlab.fixes.orders import reshape_order_edits
 from gradlab.fixes.overrides import override_edits
 from gradlab.fixes.ownoutput import own_output_edits
@@ -136,7 +137,7 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
                                      size_product_edits, second_term_edits, chain_factor_edits,
                                      margin_edits, saved_edits, kept_local_edits,
-                                     own_output_edits)
+                                     own_output_edits, direct_term_edits, operand_path_edits, product_operand_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
