@@ -167,7 +167,7 @@ def test_custom_functions_returning_none_for_a_setting_and_a_loss_taking_its_tar
 ], ids=["elu-alpha-left-out", "mse-mean-left-out"])
 def test_a_slip_in_a_custom_function_fails_with_its_code_even_one_hidden_at_a_settings_default(
         tmp_path, old, new, name, code):
-    # an ELU's alpha is 1 by default, where a backward leaving it out is right: gradlab gives it another (Kind.own_settings)
+    # an ELU's alpha is 1 by default, where a backward leaving it out is right: gradlab gives another (own_settings)
     assert CTX.count(old) == 1
     (tmp_path / "functions.py").write_text(CTX.replace(old, new), encoding="utf-8")
     layer = _layers(tmp_path, tmp_path / "functions.py")[name]
@@ -195,3 +195,30 @@ def test_a_dropout_with_no_evaluation_mode_passes_inverted_and_fails_scaled_when
     layer = _check(tmp_path, unscaled)
     # its backward is right for its forward: only the law of a dropout without an evaluation mode shows it
     assert layer["bug_codes"] == ["scaled"], layer["bug_codes"]
+
+
+DEEP = (Path(__file__).parent / "realcode17" / "dlai_deep" / "deep_net.py").read_text(encoding="utf-8")
+
+
+def _models(tmp_path: Path, source: str) -> dict[str, dict]:
+    (tmp_path / "deep_net.py").write_text(source, encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "deep_net.py"), "--no-fix-search", "--json", str(out)])
+    return {m["name"]: m for m in json.loads(out.read_text(encoding="utf-8"))["layers"] if m["kind"] == "model"}
+
+
+def test_deeplearning_ais_l_layer_functions_are_checked_as_one_model_that_passes(tmp_path):
+    models = _models(tmp_path, DEEP)
+    assert models["L_model"]["verdict"] == "pass", models["L_model"]
+
+
+@pytest.mark.parametrize(("old", "new", "code"), [
+    ("dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)",
+     "sign-flip"),
+    ('linear_activation_backward(grads["dA" + str(layer + 1)], caches[layer], "relu")',
+     'linear_activation_backward(grads["dA" + str(layer + 1)], caches[layer], "sigmoid")', "mismatch"),
+], ids=["dAL-sign", "hidden-as-sigmoid"])
+def test_a_slip_in_l_model_backward_fails_the_l_model(tmp_path, old, new, code):
+    assert DEEP.count(old) == 1
+    model = _models(tmp_path, DEEP.replace(old, new))["L_model"]
+    assert model["verdict"] == "fail" and model["bug_codes"][0] == code, model["bug_codes"]

@@ -25,11 +25,12 @@ from gradlab.conventions.import_budget import ImportTooSlow, import_time_limit
 from gradlab.conventions.imports import LoadError, Python2Source, load_module, search_roots
 from gradlab.models.adapters import convention_of
 from gradlab.models.check import DEFAULT_CASES, check_variants
+from gradlab.models.deep_functions import deep_model_of
 from gradlab.models.report import ModelReport
 
 __all__ = ["check_model_files", "find_models", "model_files", "modules_in", "parts_of_models"]
 
-_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*)\s*\(|"
+_MAY_HOLD_MODEL = re.compile(r"def\s+(loss|back_?prop[a-z]*|[a-z0-9_]+_forward[a-z0-9_]*|L_model_backward)\s*\(|"
                              r"def\s+backward\s*\(\s*self\s*,\s*dout\s*=\s*1\s*\)|self\.grads\s*=")
 _KEEPS = {"nielsen": (re.compile(r"self\.weights\b"), re.compile(r"self\.biases\b")),
           "textbook": (re.compile(r"self\.params\b"),), "cs231n": (re.compile(r"self\.param(eter)?s\b"),),
@@ -49,7 +50,8 @@ def find_models(module: ModuleType) -> list[type]:
         convention = convention_of(obj)
         if convention is not None and _keeps_parameters(obj, convention, text):
             found.append(obj)
-    return found
+    deep = deep_model_of(module)  # deeplearning.ai's L_model_forward / L_model_backward functions
+    return [*found, deep] if deep is not None else found
 
 
 def _keeps_parameters(cls: type, convention: str, module_text: str) -> bool:
