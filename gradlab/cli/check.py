@@ -199,6 +199,7 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     from gradlab.conventions.discover import NOT_IMPORTED
     from gradlab.functions.generic_layers import check_generic_pairs
     from gradlab.kinds import kind_for_stem
+    from gradlab.models.deep_functions import FUNCTIONS, MODEL_NAME
     from gradlab.models.discover import check_model_files, modules_in, parts_of_models
 
     cases = min(args.examples, MODEL_CASES)
@@ -218,6 +219,8 @@ def checked_models(args: argparse.Namespace, outcome: Outcome) -> list[ModelRepo
     # a model class has a loss method, so layer discovery lists it as an unknown loss object: it is checked here
     classes = {m.name.split("(", 1)[0] for m in found}
     outcome.skipped = [s for s in outcome.skipped if s[0] not in imported and s[0] not in classes]
+    if MODEL_NAME in classes:  # deeplearning.ai's L_model_backward has no L_model_backward layer's forward: it is
+        outcome.skipped = [s for s in outcome.skipped if s[0] not in FUNCTIONS]  # checked in the model
     # the parts of the second volume's whole models (an Encoder, a BaseModel) are checked inside them: said so
     parts = parts_of_models(modules, {m.name for m in found if not m.not_run and not m.error})
     inside = {n: "them as whole models" if ", " in models else "it as a whole model" for n, models in parts.items()}

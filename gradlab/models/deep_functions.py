@@ -13,25 +13,29 @@ with_dropout`), which take other arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-__all__ = ["deep_model_of"]
+__all__ = ["FUNCTIONS", "MODEL_NAME", "deep_model_of"]
 
 #: the functions a module must define, as the course names them
 FUNCTIONS = ("L_model_forward", "compute_cost", "L_model_backward")
+#: the model's name in reports
+MODEL_NAME = "L_model"
 
 
 def deep_model_of(module: ModuleType) -> type | None:
     """A CS231n-convention model class running `module`'s L-layer functions, or None where it lacks one of them."""
-    found = [getattr(module, name, None) for name in FUNCTIONS]
-    if not all(callable(f) and getattr(f, "__module__", None) == module.__name__ for f in found):
+    found: list[Callable[..., Any]] = [f for f in (getattr(module, name, None) for name in FUNCTIONS)
+                                       if callable(f) and getattr(f, "__module__", None) == module.__name__]
+    if len(found) != len(FUNCTIONS):
         return None
     forward, cost, backward = found
 
-    class L_model:  # noqa: N801 - named as the course names the model
+    class L_model:  # noqa: N801 - named as the course names the model (MODEL_NAME)
         """The module's L-layer network: `loss(X, y)` runs its forward, cost and backward (see the module)."""
 
         def __init__(self, input_dim: int = 4, hidden_dims: tuple[int, ...] = (5, 3), weight_scale: float = 0.5,
