@@ -21,7 +21,9 @@ layer whose input's gradient reads the weights after the optimizer's step, where
 label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed; an
 ML-From-Scratch ELU whose derivative reads alpha times the input where its own output belongs. Then a staged GRU step:
 dprev_h started at 0 without the direct path of next_h's z * prev_h, the reset product's path to prev_h left out, and
-the candidate's recurrent weight gradient taken with prev_h where forward multiplied the weights by r * prev_h."""
+the candidate's recurrent weight gradient taken with prev_h where forward multiplied the weights by r * prev_h. Last, a
+part the layer's constructor builds from another class of its file (nnfs's combined softmax and loss, whose
+Activation_Softmax normalises over the batch axis): that class's code is searched with the layer's."""
 
 from __future__ import annotations
 
@@ -86,6 +88,9 @@ SLIPS = {
     "reset-product-path-dropped": ("fixes_gates_staged.py", "gru_step", [("    dprev_h += drh * r\n", "")]),
     "weight-gradient-with-one-operand": ("fixes_gates_staged.py", "gru_step",
                                          [("(r * prev_h).T.dot(g_n)", "prev_h.T.dot(g_n)")]),
+    "part-softmax-over-batch": ("fixes_parts.py", "Activation_Softmax_Loss_CategoricalCrossentropy", [
+        ("inputs.max(axis=1, keepdims=True)", "inputs.max(axis=0, keepdims=True)"),
+        ("shifted.sum(axis=1, keepdims=True)", "shifted.sum(axis=0, keepdims=True)")]),
 }
 #: candidates the search may screen before it finds each fix: a quarter of its budget
 TRIED_AT_MOST = 100

@@ -25,6 +25,7 @@ from typing import Any
 
 from gradlab.conventions.activation_strings import Bound
 from gradlab.conventions.registry import Entry
+from gradlab.fixes.parts import composed
 
 __all__ = ["Scope", "Site", "helper_sites", "locate", "module_constants"]
 
@@ -153,7 +154,10 @@ def _class_site(cls: type) -> Site | None:
     top = _top_level(tree)
     helpers = _class_helpers(classes, scopes, top)
     scopes += [Scope(top[h], "helper", False) for h in helpers]  # type: ignore[arg-type]
-    defs = _in_file_order(top, [*helpers, *(c.__name__ for c, _ in classes)])
+    parts = composed(classes, top)
+    scopes += [Scope(m, "helper", True) for p in parts for m in top[p].body  # type: ignore[attr-defined]
+               if isinstance(m, ast.FunctionDef) and m.name != "__init__"]
+    defs = _in_file_order(top, [*helpers, *parts, *(c.__name__ for c, _ in classes)])
     namespace = next((f.__globals__ for c, _ in classes for f in _methods(c)), {})
     return Site(path, text, tree, defs, _ordered(scopes), dict(namespace), (cls.__name__,))
 
