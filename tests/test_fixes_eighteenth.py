@@ -2,28 +2,30 @@
 here in a copy of tests/realcode18's correct files, gets the correct text back as a verified fix, and the correct file
 gets none. First, layers written as PyTorch's custom autograd functions (static forward(ctx, ...) and backward(ctx,
 grad_output)), whose code the search could not reach (static methods were not read as the class's own code): a
-log-softmax's backward reading the log-probabilities where their exponential belongs, and a linear function's
-weight gradient transposed. Then pooling: a max pool's gradient written at its window's corner, the row and column
-of the maximum found and left unread; the minimum's position looked up where forward took the maximum; a flat
-position's column taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's
-np.mean over the window's axes; a global average pool dividing by H + W. Then strides: a convolution's window corners bound a line each (`top = i`, `left = j`)
-without the stride, and a transposed convolution's upstream patch read without the stride it takes with a default
-(`conv_param.get("stride", 1)`). Then losses returning (loss, gradient): a binary cross-entropy averaged over every
-element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its forward
-differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta; a softmax loss whose one-hot and index paths both leave out the 1/N (each path's own
-division would be one slip made twice: one division after both is the line to add); a naive SVM loss whose dW is
-never divided by the samples where its loss is, before the penalty's gradient is added. Then activations x * f(x): a swish whose product rule's second branch lacks x,
-and a GELU whose density is computed in backward and left out of the gradient it returns; a GRU step whose two sigmoid
-gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient); a layer norm whose normalised input's gradient
-is the upstream gradient alone, without the scale the forward multiplied its output by; a naive SVM whose margin's
-gradient is written for the wrong class's score only, the correct class's -X[i] left out; an ML-From-Scratch dense
-layer whose input's gradient reads the weights after the optimizer's step, where it kept the old ones in a local; a
-label-smoothing loss keeping the hard one-hot for backward under the name of the smoothed targets it computed; an
-ML-From-Scratch ELU whose derivative reads alpha times the input where its own output belongs. Then a staged GRU step:
-dprev_h started at 0 without the direct path of next_h's z * prev_h, the reset product's path to prev_h left out, and
-the candidate's recurrent weight gradient taken with prev_h where forward multiplied the weights by r * prev_h. Last, a
-part the layer's constructor builds from another class of its file (nnfs's combined softmax and loss, whose
-Activation_Softmax normalises over the batch axis): that class's code is searched with the layer's."""
+log-softmax's backward reading the log-probabilities where their exponential belongs, and a linear function's weight
+gradient transposed. Then pooling: a max pool's gradient written at its window's corner, the row and column of the
+maximum found and left unread; the minimum's position looked up where forward took the maximum; a flat position's column
+taken with // like its row; a mean pool's backward without the window's 1/(k*k), its forward's np.mean over the window's
+axes; a global average pool dividing by H + W. Then strides: a convolution's window corners bound a line each (`top =
+i`, `left = j`) without the stride, and a transposed convolution's upstream patch read without the stride it takes with
+a default (`conv_param.get("stride", 1)`). Then losses returning (loss, gradient): a binary cross-entropy averaged over
+every element whose gradient leaves out the mean's 1/size, and a Huber loss at a threshold of its own (delta=2.0: its
+forward differs from the reference's, written at 1, by no factor, which withheld every fix) whose slope lacks delta; a
+softmax loss whose one-hot and index paths both leave out the 1/N (each path's own division would be one slip made
+twice: one division after both is the line to add); a naive SVM loss whose dW is never divided by the samples where its
+loss is, before the penalty's gradient is added. Then activations x * f(x): a swish whose product rule's second branch
+lacks x, and a GELU whose density is computed in backward and left out of the gradient it returns; a GRU step whose two
+sigmoid gates are both given tanh's derivative (one slip at every gate, each line's edit alone repairing no gradient); a
+layer norm whose normalised input's gradient is the upstream gradient alone, without the scale the forward multiplied
+its output by; a naive SVM whose margin's gradient is written for the wrong class's score only, the correct class's
+-X[i] left out; an ML-From-Scratch dense layer whose input's gradient reads the weights after the optimizer's step,
+where it kept the old ones in a local; a label-smoothing loss keeping the hard one-hot for backward under the name of
+the smoothed targets it computed; an ML-From-Scratch ELU whose derivative reads alpha times the input where its own
+output belongs. Then a staged GRU step: dprev_h started at 0 without the direct path of next_h's z * prev_h, the reset
+product's path to prev_h left out, and the candidate's recurrent weight gradient taken with prev_h where forward
+multiplied the weights by r * prev_h. Last, a part the layer's constructor builds from another class of its file (nnfs's
+combined softmax and loss, whose Activation_Softmax normalises over the batch axis): that class's code is searched with
+the layer's."""
 
 from __future__ import annotations
 
@@ -82,7 +84,8 @@ SLIPS = {
                                                          "return accum_grad @ self.W.T")]),
     "hard-targets-kept": ("fixes_targets.py", "LabelSmoothingCrossEntropy",
                           [("self.target = target", "self.target = np.eye(C)[t]")]),
-    "input-for-own-output": ("fixes_mlfs.py", "ELU", [("self.__call__(x) + self.alpha", "self.alpha * x + self.alpha")]),
+    "input-for-own-output": ("fixes_mlfs.py", "ELU",
+                             [("self.__call__(x) + self.alpha", "self.alpha * x + self.alpha")]),
     "direct-path-started-at-zero": ("fixes_gates_staged.py", "gru_step",
                                     [("dprev_h = dnext_h * z\n", "dprev_h = 0\n")]),
     "reset-product-path-dropped": ("fixes_gates_staged.py", "gru_step", [("    dprev_h += drh * r\n", "")]),
