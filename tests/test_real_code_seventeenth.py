@@ -222,3 +222,31 @@ def test_a_slip_in_l_model_backward_fails_the_l_model(tmp_path, old, new, code):
     assert DEEP.count(old) == 1
     model = _models(tmp_path, DEEP.replace(old, new))["L_model"]
     assert model["verdict"] == "fail" and model["bug_codes"][0] == code, model["bug_codes"]
+
+
+FLOWS = Path(__file__).parent / "realcode17" / "shown_where_it_flows"
+HINGE = '''import numpy as np
+
+
+def binary_hinge_loss(x, y):
+    N = x.shape[0]
+    margin = 1 - y * x
+    return np.sum(np.maximum(0, margin)) / N, np.where(margin > 0, -y, 0.0) / N
+'''
+
+
+@pytest.mark.parametrize(("source", "name"), [
+    ((FLOWS / "conv_stride1.py").read_text(encoding="utf-8"), "Conv2d_stride1"),
+    (HINGE.replace("np.where(margin > 0", "np.where(margin < 0"), "binary_hinge_loss"),
+], ids=["conv-dout-padded-by-K", "hinge-gradient-at-satisfied-margins"])
+def test_a_gradient_all_zero_on_the_smallest_case_only_is_named_where_it_flows(tmp_path, source, name):
+    # the smallest case (a 1x1 kernel; one sample outside the margin) gives all zeros, which misstates the slip:
+    # larger cases in the layer's own geometry (no padding) show the gradient moved, or sent to the wrong samples
+    (tmp_path / "layer.py").write_text(source, encoding="utf-8")
+    layer = _layers(tmp_path, tmp_path / "layer.py")[name]
+    assert layer["bug_codes"] == ["misrouted"], layer["bug_codes"]
+
+
+def test_the_right_hinge_loss_passes(tmp_path):
+    (tmp_path / "layer.py").write_text(HINGE, encoding="utf-8")
+    assert _layers(tmp_path, tmp_path / "layer.py")["binary_hinge_loss"]["verdict"] == "pass"

@@ -21,6 +21,8 @@ from gradlab.kinds import KINDS
 
 __all__ = ["FACTOR_CODES", "failing_size", "more_precise"]
 
+#: a case's settings that a layer may take one value of only (a stride of 1, no padding)
+GEOMETRY = ("stride", "pad")
 #: codes that say a factor, which never replace a mismatch
 FACTOR_CODES = ("scaled", "missing-batch-mean", "extra-batch-mean")
 
@@ -44,7 +46,13 @@ def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
     weak = set(failing.bug_codes)
     kind = KINDS.get(entry.kind)
     fixed = None if kind is None else {**failing.spec, "N": 3, **kind.batch_spec(entry.convention)}
-    for other in (largest, fixed):
+    # and the fixed case in the failing case's geometry, which the layer may be the only one it takes (CMU's
+    # Conv2d_stride1 pads nothing: the fixed case's pad of 1 is refused)
+    same = None if fixed is None else {**fixed, **{k: v for k, v in failing.spec.items() if k in GEOMETRY}}
+    # a gradient all zero on three samples may flow on more (a hinge loss's gradient at the few samples inside
+    # the margin): the same, larger
+    more = {**same, "N": 8} if same is not None and weak == {"zero-gradient"} else None
+    for other in (largest, fixed, same if same != fixed else None, more):
         case = run(other) if isinstance(other, dict) else other
         if case is None or not case.failed or ("zero-gradient" in weak and "zero-gradient" in case.bug_codes):
             continue
@@ -53,5 +61,9 @@ def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
                 return case, case.bug_codes
             continue
         if set(case.bug_codes) - {"mismatch", "crashed", "zero-gradient", *FACTOR_CODES}:
+            return case, case.bug_codes
+        if weak == {"zero-gradient"} and "mismatch" in case.bug_codes and "crashed" not in case.bug_codes:
+            # all zero on the smallest case only: on a larger one the gradient flows, wrong in no pattern read here,
+            # and "all zeros" would misstate it (a conv's dout padded by K for K - 1 shifts a 1x1 kernel's out)
             return case, case.bug_codes
     return failing, failing.bug_codes
