@@ -30,7 +30,7 @@ def divide_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
     if ctx.factor is None or ctx.factor < 1.5:
         return
     if isinstance(stmt, ast.If):
-        yield from _every_path(stmt, ctx)
+        yield from _every_path(stmt, ctx, func)
         return
     root = _written(stmt)
     if root is None or not is_gradient(ctx.text.of(root)):
@@ -50,7 +50,7 @@ def divide_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterato
                     f"divide {name} by {batch} on this path too", "divide"),)
 
 
-def _every_path(stmt: ast.If, ctx: Context) -> Iterator[tuple[Edit, ...]]:
+def _every_path(stmt: ast.If, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:
     """Both paths of an `if`/`else` that write a gradient left it undivided (a loss's one-hot and index branches, both
     without `/ batch_size`): the division once, on a line of its own just after the `if` statement."""
     t = ctx.text
@@ -59,6 +59,11 @@ def _every_path(stmt: ast.If, ctx: Context) -> Iterator[tuple[Edit, ...]]:
     if not stmt.orelse or len(common) != 1:
         return
     name, line = common[0], (stmt.end_lineno or stmt.lineno) + 1
+    # a gradient nothing reads after the `if` (an attribute the layer keeps) is the rescale family's, which adds the
+    # same line where its last write is into an element: offered once, by the family that says why
+    if not any(isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load) and t.of(n) == name
+               for n in ast.walk(func) if getattr(n, "lineno", 0) >= line):
+        return
     for batch in [b for b in ctx.batch if "." not in b][:MAX_BATCH]:
         yield (Edit((line, 0), (line, 0), f"{t.indent(stmt.lineno)}{name} = {name} / {batch}\n",
                     f"divide {name} by {batch} after both paths", "divide"),)
