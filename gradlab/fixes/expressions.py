@@ -78,6 +78,12 @@ def every_occurrence(stmt: ast.stmt, ctx: Context) -> Iterator[tuple[Edit, ...]]
             yield tuple(Edit(t.start(n), t.end(n), other, f"use {other} where {here} is", "reference") for n in nodes)
 
 
+def _axes_to_offer(t: Text) -> tuple[str, ...]:
+    """The axes an axis edit offers, the last axis as the file writes it first: `axis=-1` where the file says -1 is
+    right on any rank, where `axis=1` is right on 2-D only (a layer norm also given sequences (N, T, D))."""
+    return tuple(sorted(_AXES, key=lambda v: v != "-1")) if "axis=-1" in t.text.replace(" ", "") else _AXES
+
+
 def every_axis(func: ast.FunctionDef, ctx: Context) -> Iterator[tuple[Edit, ...]]:
     """Every reduction over one axis in `func` moved to another (a softmax normalised over the wrong axis
     shifts by the maximum over that axis too)."""
@@ -91,7 +97,7 @@ def every_axis(func: ast.FunctionDef, ctx: Context) -> Iterator[tuple[Edit, ...]
     for value, kws in axes.items():
         if len(kws) < 2:
             continue
-        for new in _AXES:
+        for new in _axes_to_offer(t):
             if new != value:
                 yield tuple(Edit(t.start(k.value), t.end(k.value), new, f"reduce over axis {new} where {value} is",
                                  "axis") for k in kws)
@@ -285,10 +291,7 @@ def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
     axis = next((k for k in node.keywords if k.arg == "axis"), None)
     keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
     if axis is not None:
-        # the last axis as the file writes it first: `axis=-1` where the file says -1 is right on any rank, where
-        # `axis=1` is right on 2-D only (a layer norm also given sequences (N, T, D))
-        last_first = "axis=-1" in t.text.replace(" ", "")
-        for value in sorted(_AXES, key=lambda v: v != "-1") if last_first else _AXES:
+        for value in _axes_to_offer(t):
             if value != t.of(axis.value):
                 yield Edit(t.start(axis.value), t.end(axis.value), value, f"reduce over axis {value}", "axis")
         yield _drop_keyword(t, node, axis, "reduce over every axis", "axis")
