@@ -33,13 +33,16 @@ def broken_law(layer: Any, kind: Kind, case: Case) -> tuple[str, str] | None:
     broken = law(train, case) if law else None
     if broken is None and kind.is_loss and not kind.stochastic:
         broken = batch_loss_law(layer.forward, case.x, t)
+    # a layer that cannot be asked (no forward_eval hook: the grader's proxy of a jailed layer) is asked neither law
     evaluate = getattr(layer, "forward_eval", None)
-    if broken is None and kind.mode_law is not None and evaluate is not None and _has_a_mode(evaluate, case):
-        broken = kind.mode_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64),
-                               lambda x: np.asarray(evaluate(x), dtype=np.float64), case)
-    elif broken is None and kind.modeless_law is not None:
-        broken = kind.modeless_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64), case)
-    return broken
+    if broken is not None or evaluate is None:
+        return broken
+    if kind.mode_law is not None and _has_a_mode(evaluate, case):
+        return kind.mode_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64),
+                             lambda x: np.asarray(evaluate(x), dtype=np.float64), case)
+    if kind.modeless_law is not None and not _has_a_mode(evaluate, case):
+        return kind.modeless_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64), case)
+    return None
 
 
 def _has_a_mode(evaluate: Any, case: Case) -> bool:
