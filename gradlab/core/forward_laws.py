@@ -37,10 +37,13 @@ def broken_law(layer: Any, kind: Kind, case: Case) -> tuple[str, str] | None:
     evaluate = getattr(layer, "forward_eval", None)
     if broken is not None or evaluate is None:
         return broken
-    if kind.mode_law is not None and _has_a_mode(evaluate, case):
-        return kind.mode_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64),
-                             lambda x: np.asarray(evaluate(x), dtype=np.float64), case)
-    if kind.modeless_law is not None and not _has_a_mode(evaluate, case):
+    if kind.mode_law is None and kind.modeless_law is None:
+        return None
+    if _has_a_mode(evaluate, case):  # asked once: it runs the layer
+        return None if kind.mode_law is None else kind.mode_law(
+            lambda x: np.asarray(layer.forward(x, None), dtype=np.float64),
+            lambda x: np.asarray(evaluate(x), dtype=np.float64), case)
+    if kind.modeless_law is not None:
         return kind.modeless_law(lambda x: np.asarray(layer.forward(x, None), dtype=np.float64), case)
     return None
 
