@@ -49,6 +49,13 @@ class UnbatchedLayer(Layer):
             return np.asarray(array)[0]
         return array
 
+    def gradlab_view(self, target: str, array: np.ndarray) -> np.ndarray:
+        """`user_view`'s inverse: x's gradient with the batch axis of one back, as a kind's reading takes it beside
+        the case (a GRU cell's dx read against the cell's own backward)."""
+        if target in ("x", "out") and self.x_shape is not None and np.shape(array) == self.x_shape[1:]:
+            return np.asarray(array)[np.newaxis]
+        return array
+
     def forward(self, x: np.ndarray, t: np.ndarray | None = None) -> np.ndarray:
         if np.ndim(x) == 0 or np.shape(x)[0] != 1:
             raise LayerCrash("forward", f"a layer that takes one sample with no batch axis is checked on batches of "

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds import reset_after_gru_cell
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import GRU
@@ -75,5 +76,6 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "gru", (), build, draw_shape, batch_spec,
     function_stems=("gru",), params=("h0", "Wx", "Wh", "b"), batch_params=("h0",), scales=RECURRENT_SCALES,
-    explain=StepShares(WrongInput(GRU, sequence=True, first=one_step_share)), forward_candidates=forward_candidates,
+    explain=StepShares(WrongInput(GRU, sequence=True, first=one_step_share, others=(reset_after_gru_cell.CELL,))),
+    forward_candidates=forward_candidates,
 )

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds import reset_after_gru_cell
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import GRU
@@ -41,5 +42,5 @@ KIND = Kind(
     "gru_step", ("gru",), build, draw_shape, batch_spec, function_stems=("gru_step",),
     params=("prev_h", "Wx", "Wh", "b"), batch_params=("prev_h",), forward_inputs=("prev_h",),
     optional_params=("b",),
-    scales=RECURRENT_SCALES, explain=StepShares(WrongInput(GRU)),
+    scales=RECURRENT_SCALES, explain=StepShares(WrongInput(GRU, others=(reset_after_gru_cell.CELL,))),
 )

@@ -95,8 +95,9 @@ def sentence(h: Hypothesis, target: str) -> str:
 
 def _states(case: Case, cell: Cell, zero: bool) -> tuple[np.ndarray, ...]:
     p, N = case.params, case.x.shape[0]
-    H = (p["Wh"] if "Wh" in p else p["W_hh"]).shape[0]  # (the second: PyTorch's layout, gradlab.kinds.torch_rnn_cell)
     if zero:
+        # Wh is (H, gates * H); PyTorch's layouts hold W_hh (H, H) or a weight per gate, Wrh (H, H)
+        H = next(p[k] for k in ("Wh", "W_hh", "Wrh") if k in p).shape[0]
         first = p.get("h0", np.zeros((N, H)))
         return (first, *(np.zeros((N, H)) for _ in cell.states[1:]))
     return tuple(p[name] for name in cell.states)
@@ -239,6 +240,9 @@ class WrongInput:
     cell: Cell
     sequence: bool = False
     first: Reading | None = None
+    #: the other cells the kind's layers are written as (a GRU step in the textbook's equations or PyTorch's): each
+    #: is tried where the one before does not reproduce the layer's forward
+    others: tuple[Cell, ...] = ()
     #: `Kind.explain` protocol: the hypotheses' gradients are computed from dout
     reads_upstream: bool = True
 
@@ -247,7 +251,13 @@ class WrongInput:
         found = self.first(case, target, analytic, numeric, out) if self.first is not None else None
         if found is not None or upstream is None or upstream.shape != out.shape:
             return found
-        runs = [Runner(self.cell, case, upstream, self.sequence)]
-        if self.sequence and case.hyper.get("stateful"):
-            runs.insert(0, Runner(self.cell, case, upstream, True, _carried(self.cell, case)))
+        runs = []
+        for cell in self.cells:
+            if self.sequence and case.hyper.get("stateful"):
+                runs.append(Runner(cell, case, upstream, True, _carried(cell, case)))
+            runs.append(Runner(cell, case, upstream, self.sequence))
         return read_wrong_input(runs, target, analytic, numeric, out)
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (self.cell, *self.others)

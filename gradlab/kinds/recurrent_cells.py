@@ -2,7 +2,7 @@
 cell's forward arrays and its exact backward computed from derivative factors, so that every tanh' and
 sigmoid' (and a product's other factor) can be evaluated at a chosen array.
 Cells: the RNN step, the LSTM step in both published gate orders (CS231n's i, f, o, g; the textbook's
-f, g, i, o), the textbook's GRU step (gates z, r, h).
+f, g, i, o), the textbook's GRU step (gates z, r, h); PyTorch's GRU is `gradlab.kinds.reset_after_gru_cell`.
 Non-goal: reading a layer's gradient (that is `recurrent_backward`).
 """
 
@@ -171,8 +171,28 @@ def gru_backward(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays, 
             "b": da.sum(axis=0)}
 
 
+def gru_paths(arr: Arrays, F: Arrays, up: tuple[np.ndarray, ...], p: Arrays,
+              order: tuple[int, ...]) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """The GRU step's dh_prev and dx split into the paths that add up to them (`gru_backward`, summed there), each
+    with what the textbook's backward calls it."""
+    dh, h, z = up[0], arr["prev_h"], arr["z"]
+    H = h.shape[1]
+    Wx, Wh = p["Wx"], p["Wh"]
+    da_h = dh * F["dh_hat"] * F["a_h"]
+    d_rh = da_h @ Wh[:, 2 * H:].T
+    da_z = dh * (arr["h_hat"] - h) * F["a_z"]
+    da_r = d_rh * F["dr"] * F["a_r"]
+    return {"prev_h": [("dh_next * (1 - z)", dh * (1 - z)), ("r * dhr", d_rh * F["dprev_h_r"]),
+                       ("dz @ Whz.T", da_z @ Wh[:, :H].T), ("dr @ Whr.T", da_r @ Wh[:, H:2 * H].T)],
+            "x": [("dz @ Wxz.T", da_z @ Wx[:, :H].T), ("dr @ Wxr.T", da_r @ Wx[:, H:2 * H].T),
+                  ("dt @ Wx.T", da_h @ Wx[:, 2 * H:].T)]}
+
+
 Forward = Callable[[np.ndarray, tuple[np.ndarray, ...], Arrays, tuple[int, ...]], Arrays]
 Backward = Callable[[Arrays, Arrays, tuple[np.ndarray, ...], Arrays, tuple[int, ...]], Grads]
+#: a gradient's additive paths through the cell, named: dh_prev and dx as sums (`rnn_shares.some_paths_alone`)
+Paths = Callable[[Arrays, Arrays, tuple[np.ndarray, ...], Arrays, tuple[int, ...]],
+                 dict[str, list[tuple[str, np.ndarray]]]]
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,7 @@ class Cell:
     sites: tuple[Site, ...]
     states: tuple[str, ...]  # "prev_h", "prev_c": the step's state arguments, in order
     orders: tuple[tuple[int, ...], ...] = ((0,),)
+    paths: Paths | None = None
 
     def factors(self, arr: Arrays, hypothesis: Hypothesis | None = None) -> Arrays:
         F = {s.pre: s.factor("post", arr[s.post]) for s in self.sites}
@@ -196,4 +217,4 @@ class Cell:
 
 RNN = Cell(rnn_forward, rnn_backward, RNN_SITES, ("prev_h",))
 LSTM = Cell(lstm_forward, lstm_backward, LSTM_SITES, ("prev_h", "prev_c"), LSTM_ORDERS)
-GRU = Cell(gru_forward, gru_backward, GRU_SITES, ("prev_h",))
+GRU = Cell(gru_forward, gru_backward, GRU_SITES, ("prev_h",), paths=gru_paths)

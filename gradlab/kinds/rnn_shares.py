@@ -22,7 +22,7 @@ import numpy as np
 
 from gradlab.core.kind import Case
 from gradlab.kinds.recurrent_backward import MATCH_RTOL, WrongInput
-from gradlab.kinds.recurrent_cells import GRU, Cell
+from gradlab.kinds.recurrent_cells import Cell
 
 #: the parameters read here: the weights have their span reading, which needs no cell
 TARGETS = ("b",)
@@ -68,34 +68,30 @@ def one_step_bias_share(cell: Cell, case: Case, target: str, analytic: np.ndarra
     return None
 
 
-def gru_paths(case: Case, upstream: np.ndarray) -> dict[str, list[tuple[str, np.ndarray]]]:
-    """A GRU step's dh_prev and dx split into the paths that add up to them (the cell's exact backward, summed
-    there), each with what the textbook's backward calls it."""
-    p, H = case.params, case.params["Wh"].shape[0]
-    arr = GRU.forward(case.x, (p["prev_h"],), p, (0,))
-    F = GRU.factors(arr)
-    dh, h, z = upstream, arr["prev_h"], arr["z"]
-    Wx, Wh = p["Wx"], p["Wh"]
-    da_h = dh * F["dh_hat"] * F["a_h"]
-    d_rh = da_h @ Wh[:, 2 * H:].T
-    da_z = dh * (arr["h_hat"] - h) * F["a_z"]
-    da_r = d_rh * F["dr"] * F["a_r"]
-    return {"prev_h": [("dh_next * (1 - z)", dh * (1 - z)), ("r * dhr", d_rh * F["dprev_h_r"]),
-                       ("dz @ Whz.T", da_z @ Wh[:, :H].T), ("dr @ Whr.T", da_r @ Wh[:, H:2 * H].T)],
-            "x": [("dz @ Wxz.T", da_z @ Wx[:, :H].T), ("dr @ Wxr.T", da_r @ Wx[:, H:2 * H].T),
-                  ("dt @ Wx.T", da_h @ Wx[:, 2 * H:].T)]}
+def cell_paths(cell: Cell, case: Case, upstream: np.ndarray, order: tuple[int, ...]) -> dict[str, list]:
+    """The step's dh_prev and dx split into the cell's named paths (`Cell.paths`), under a gate order."""
+    p = case.params
+    arr = cell.forward(case.x, (p["prev_h"],), p, order)
+    assert cell.paths is not None
+    return cell.paths(arr, cell.factors(arr), (upstream,), p, order)
 
 
 def some_paths_alone(cell: Cell, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
                      upstream: np.ndarray | None) -> tuple[str, str] | None:
-    if cell is not GRU or target not in ("prev_h", "x") or upstream is None or case.x.ndim != 2 \
+    if cell.paths is None or target not in ("prev_h", "x") or upstream is None or case.x.ndim != 2 \
             or "prev_h" not in case.params or upstream.shape != case.params["prev_h"].shape:
         return None
-    paths = gru_paths(case, upstream)[target]
     scale = max(float(np.abs(numeric).max(initial=0.0)), 1e-300)
-    if any(v.shape != numeric.shape for _, v in paths) or \
-            not np.allclose(sum(v for _, v in paths), numeric, rtol=0.0, atol=1e-4 * scale):
-        return None  # the reference is not this layer's cell: its paths say nothing
+    for order in cell.orders:
+        paths = cell_paths(cell, case, upstream, order)[target]
+        if all(v.shape == numeric.shape for _, v in paths) and \
+                np.allclose(sum(v for _, v in paths), numeric, rtol=0.0, atol=1e-4 * scale):
+            return _kept_alone(target, paths, analytic, numeric, scale)
+    return None  # the reference is not this layer's cell: its paths say nothing
+
+
+def _kept_alone(target: str, paths: list, analytic: np.ndarray, numeric: np.ndarray,
+                scale: float) -> tuple[str, str] | None:
     for k in range(1, len(paths)):
         for kept in combinations(paths, k):
             total = sum(v for _, v in kept)
@@ -119,6 +115,9 @@ class StepShares:
 
     def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
                  out: np.ndarray, upstream: np.ndarray | None = None) -> tuple[str, str] | None:
-        found = one_step_bias_share(self.inner.cell, case, target, analytic, numeric, upstream) or \
-            some_paths_alone(self.inner.cell, case, target, analytic, numeric, upstream)
-        return found if found is not None else self.inner(case, target, analytic, numeric, out, upstream)
+        for cell in self.inner.cells:
+            found = one_step_bias_share(cell, case, target, analytic, numeric, upstream) or \
+                some_paths_alone(cell, case, target, analytic, numeric, upstream)
+            if found is not None:
+                return found
+        return self.inner(case, target, analytic, numeric, out, upstream)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.core.kind import CarriedState, Case, Draw, Kind, Spec
+from gradlab.kinds import reset_after_gru_cell
 from gradlab.kinds.common import values
 from gradlab.kinds.recurrent_backward import WrongInput
 from gradlab.kinds.recurrent_cells import GRU
@@ -62,7 +63,7 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "time_gru", ("timegru",), build, draw_shape, batch_spec,
     params=("Wx", "Wh", "b"), scales=RECURRENT_SCALES,
-    explain=StepShares(WrongInput(GRU, sequence=True, first=one_step_share)),
+    explain=StepShares(WrongInput(GRU, sequence=True, first=one_step_share, others=(reset_after_gru_cell.CELL,))),
     optional_params=("b",),
     carried_state=CarriedState(("h",)), forward_candidates=forward_candidates,
 )

@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from gradlab.core.kind import Case, Draw, Kind, Spec
+from gradlab.kinds import reset_after_gru_cell
 from gradlab.kinds.common import values
+from gradlab.kinds.recurrent_backward import WrongInput
+from gradlab.kinds.rnn_shares import StepShares
 from gradlab.kinds.rnn_step import RECURRENT_SCALES, draw_sizes
 
 GATES = ("r", "z", "n")
@@ -70,4 +73,5 @@ KIND = Kind(
     params=("prev_h", "Wrx", "Wzx", "Wnx", "Wrh", "Wzh", "Wnh", "brx", "bzx", "bnx", "brh", "bzh", "bnh"),
     batch_params=("prev_h",), forward_inputs=("prev_h",),
     scales=RECURRENT_SCALES, forward_candidates=forward_candidates, sizes=sizes,
+    explain=StepShares(WrongInput(reset_after_gru_cell.CELL)),
 )
