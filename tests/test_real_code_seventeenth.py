@@ -81,6 +81,20 @@ def test_a_column_batch_norm_alone_in_its_file_is_checked_as_columns_by_its_para
     assert "its parameter gradients" in layer["detected_layout"]
 
 
+def test_a_column_batch_norm_alone_whose_dgamma_lost_its_keepdims_is_checked_as_columns_and_fails_wrong_shape(
+        tmp_path):
+    # dbeta still a column (rows, 1), dgamma the same sum flat (rows,): the file is still written for columns
+    source = (LONE / "batchnorm_columns.py").read_text(encoding="utf-8")
+    right = "self.dgamma = np.sum(dY * self.Xn, axis=1, keepdims=True)"
+    assert source.count(right) == 1
+    (tmp_path / "batchnorm.py").write_text(source.replace(right, "self.dgamma = np.sum(dY * self.Xn, axis=1)"))
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "batchnorm.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert (layer["verdict"], layer["bug_codes"]) == ("fail", ["wrong-shape"])
+    assert "its parameter gradients" in layer["detected_layout"]
+
+
 def test_a_rows_batch_norm_normalising_each_sample_over_its_features_stays_a_rows_bug(tmp_path):
     out = tmp_path / "out.json"
     main(["check", str(LONE / "batchnorm_rows_over_features.py"), "--examples", "8", "--no-fix-search", "--json",

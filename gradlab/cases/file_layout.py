@@ -7,8 +7,9 @@ over axis 0, the batch axis of rows, and fails `couples-samples`, which in a fil
 another layer of the same file was found to take columns, the file is written for columns, and such a layer is
 checked so; its report says that the file's other layers told. A layer alone in its file tells by itself when every
 parameter gradient it returns is a column `(rows, 1)` for a parameter of one axis: summed over axis 1 with keepdims,
-as the column layout's parameters (gamma `(D, 1)`) are. Non-goal: a file checked one layer at a time
-(`--only`), which has no other layers to tell, and the grader, which checks each layer in its own child process.
+as the column layout's parameters (gamma `(D, 1)`) are; one of them may be that sum without keepdims, `(rows,)`.
+Non-goal: a file checked one layer at a time (`--only`), which has no other layers to tell, and the grader, which
+checks each layer in its own child process.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def _columns_of_its_own(report: LayerReport) -> bool:
     gradient came back a column `(rows, 1)` for a parameter of one axis, the sum over axis 1 with keepdims that a
     column layout's `dgamma = np.sum(dout * xhat, axis=1, keepdims=True)` is (a batch norm whose gamma is (D, 1))."""
     params = [g for g in (report.failing.gradients if report.failing else ()) if len(g.shape) == 1]  # dx: 2-D
-    return "couples-samples" in report.bug_codes and bool(params) and all(
-        g.analytic_shape is not None and len(g.analytic_shape) == 2 and g.analytic_shape[1] == 1 and
-        g.analytic_shape[0] != g.shape[0] for g in params)
+    shapes = [g.analytic_shape for g in params]
+    if "couples-samples" not in report.bug_codes or not shapes or any(s is None for s in shapes):
+        return False
+    rows = shapes[0][0]  # type: ignore[index]
+    # one of them flat, (rows,), is the same sum without keepdims: that gradient's own bug, in the column layout
+    return any(len(s) == 2 for s in shapes if s is not None) and all(
+        s is not None and s[0] == rows != g.shape[0] and s[1:] in ((1,), ()) for g, s in zip(params, shapes))
 
 
 def _checked(check: Callable[[Entry], LayerReport], entry: Entry) -> LayerReport | None:
