@@ -13,7 +13,10 @@ each entry is checked by the first xdist worker that asks for it and read back b
 The default run samples the suite's exhaustive sweeps; `pytest --thorough` (or the deep profile, which implies it)
 runs them in full. A parametrized test marked `@pytest.mark.sample(by=key)` runs, by default, its first case of each
 `by(**params)` (one buggy zoo variant per bug code, say: a rule, so that the sample is not chosen by what passes);
-a test marked `@pytest.mark.thorough` runs only in the thorough run. README ("Run the tests") lists what that leaves.
+one marked `@pytest.mark.sample(every=k)` runs one case in k by position (the first, the k+1st, ...), and one marked
+`@pytest.mark.sample(keep=rule)` the cases whose `rule(**params)` holds (a diagonal of a grid, say); a test marked
+`@pytest.mark.thorough` runs only in the thorough run; a test that draws its own cases asks `thorough_run` how many.
+README ("Run the tests") lists what that leaves.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sample(by): in the default run, only the first case of each by(**params) "
-                                       "of this parametrized test runs (all with --thorough)")
+                                       "of this parametrized test runs (all with --thorough); sample(every=k): "
+                                       "one case in k, by position; sample(keep): the cases keep(**params) holds for")
     config.addinivalue_line("markers", "thorough: runs only with --thorough (or --hypothesis-profile=deep)")
 
 
@@ -59,11 +63,13 @@ def thorough(config: pytest.Config) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The default run's sample of the sweeps: the first case of each key of a test marked sample, in the order the
-    test lists its cases; tests marked thorough are deselected. Every xdist worker collects the same items in the
-    same order, so each makes the same choice."""
+    test lists its cases (the key of `every=k` is the case's position // k), or the cases `keep` holds for; tests
+    marked thorough are deselected.
+    Every xdist worker collects the same items in the same order, so each makes the same choice."""
     if thorough(config):
         return
     seen: set[tuple[str, object]] = set()
+    positions: dict[str, int] = {}
     kept: list[pytest.Item] = []
     left: list[pytest.Item] = []
     for item in items:
@@ -75,7 +81,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if mark is None or callspec is None:
             kept.append(item)
             continue
-        group = (item.nodeid.split("[", 1)[0], mark.kwargs["by"](**callspec.params))
+        test = item.nodeid.split("[", 1)[0]
+        position = positions[test] = positions.get(test, -1) + 1
+        if "keep" in mark.kwargs:
+            (kept if mark.kwargs["keep"](**callspec.params) else left).append(item)
+            continue
+        key = position // mark.kwargs["every"] if "every" in mark.kwargs else mark.kwargs["by"](**callspec.params)
+        group = (test, key)
         (left if group in seen else kept).append(item)
         seen.add(group)
     if left:
@@ -90,9 +102,16 @@ def layer_examples() -> int:
 
 
 @pytest.fixture
+def thorough_run(request: pytest.FixtureRequest) -> bool:
+    """Whether this run is the thorough one: a test drawing its own cases draws today's many only then."""
+    return thorough(request.config)
+
+
+@pytest.fixture
 def zoo_examples() -> int:
     """Cases per zoo entry: as many as `gradlab report` checks the registry with (so the zoo's tests and the
-    tracked report read the same reports), or the profile's when it asks for more (deep: 500)."""
+    registry report's tests read the same reports), or the profile's when it asks for more (deep: 500). Fewer would
+    save little: an entry's check costs about the same at 20 cases as at 50 (the first 69 entries: 57 s and 63 s)."""
     return max(settings().max_examples, DEFAULT_EXAMPLES)
 
 

@@ -164,6 +164,7 @@ def test_a_crash_that_stays_where_the_sizes_fit_is_crashed_alone(tmp_path):
 ZOO = {name: e for name, e in load_reference().items() if e.module.endswith("zoo_shapes_fit")}
 
 
+@pytest.mark.sample(by=lambda name: ZOO[name].bug)  # each code's first (a stacked GRU: 18 s each); test_zoo has all
 @pytest.mark.parametrize("name", sorted(ZOO))
 def test_each_zoo_layer_whose_gradient_fails_on_its_shapes_gets_its_code_first_and_the_shape_failure_after(name):
     entry = ZOO[name]

@@ -421,6 +421,7 @@ NEEDED = ("always", "axis-moved", "centre", "count", "crop", "flatten", "leak", 
           "square", "square-in-init", "stored-mask", "target", "unreduce", "upstream", "view", "window")
 
 
+@pytest.mark.sample(every=4)  # one family in four by position: each family's fix is tested above either way
 @pytest.mark.parametrize("family", NEEDED)
 def test_without_the_families_the_same_layer_gets_no_fix(family, tmp_path, monkeypatch):
     path, name = _write(tmp_path, family, fixed=False)
