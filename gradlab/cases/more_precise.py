@@ -6,7 +6,8 @@ reads `mismatch`, the largest failing case the search met on the way, then the k
 batch-versus-per-sample run, is asked; the first whose failure a more precise code names is shown instead (the
 report still names the smallest failing case). A factor is no such code: one fits any gradient with one live
 element per sample (a loss's one-hot class) on any case. An axis order read on the smallest case gives way to a
-reordering a larger case shows in no axis order (`misrouted`).
+reordering a larger case shows in no axis order (`misrouted`). A factor read on gradients of one element each
+is no evidence either: a case where they hold more is asked, and its reading shown unless it is the same factor.
 Non-goal: running the cases (`gradlab.cases.runner` gives `run`).
 """
 
@@ -19,7 +20,7 @@ from gradlab.conventions.registry import Entry
 from gradlab.core.results import CaseResult
 from gradlab.kinds import KINDS
 
-__all__ = ["FACTOR_CODES", "failing_size", "more_precise"]
+__all__ = ["FACTOR_CODES", "factor_on_one_element", "failing_size", "more_precise"]
 
 #: a case's settings that a layer may take one value of only (a stride of 1, no padding)
 GEOMETRY = ("stride", "pad")
@@ -31,6 +32,14 @@ def failing_size(result: CaseResult) -> int:
     """How many elements the case's failing gradients hold: the largest case is the one most likely to show a
     pattern."""
     return sum(0 if g.analytic is None else int(g.analytic.size) for g in result.gradients if not g.passed)
+
+
+def factor_on_one_element(result: CaseResult) -> bool:
+    """Whether the case's only codes are factors read on gradients of one element each (an instance norm's dgamma
+    over one channel): any wrong value is some factor of one right value, so the factor is no evidence there."""
+    failed = [g for g in result.gradients if not g.passed]
+    return bool(failed) and set(result.bug_codes) <= set(FACTOR_CODES) and \
+        all(g.analytic is not None and g.analytic.size <= 1 for g in failed)
 
 
 def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
@@ -56,6 +65,10 @@ def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
         case = run(other) if isinstance(other, dict) else other
         if case is None or not case.failed or ("zero-gradient" in weak and "zero-gradient" in case.bug_codes):
             continue
+        if weak <= set(FACTOR_CODES):  # a factor read on one element: what a case with more elements reads
+            if factor_on_one_element(case):
+                continue
+            return (failing, failing.bug_codes) if set(case.bug_codes) <= weak else (case, case.bug_codes)
         if weak == {"transposed"}:  # an axis order on the smallest case only: a window of one is an identity
             if "misrouted" in case.bug_codes and "transposed" not in case.bug_codes:
                 return case, case.bug_codes

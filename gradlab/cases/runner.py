@@ -21,7 +21,7 @@ from hypothesis import seed as hyp_seed
 from hypothesis.errors import HypothesisException
 
 from gradlab.cases.cautions import cautions
-from gradlab.cases.more_precise import failing_size, more_precise
+from gradlab.cases.more_precise import factor_on_one_element, failing_size, more_precise
 from gradlab.cases.other_layouts import as_sequences, crashed_on_batches, in_columns, in_rows, second_opinion, unbatched
 from gradlab.cases.parameter_forms import forward_backward, parameter_form
 from gradlab.cases.refusals import REJECTED_EVERY_CASE, CannotRun, Refusals, error_report
@@ -381,7 +381,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
-    if not extreme and not one_at_a_time and set(codes) in ({"mismatch"}, {"zero-gradient"}, {"transposed"}):
+    if not extreme and not one_at_a_time and (set(codes) in ({"mismatch"}, {"zero-gradient"}, {"transposed"}) or
+                                              factor_on_one_element(failing)):
         failing, codes = more_precise(entry, failing, largest, lambda spec: run_case(entry, spec))
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)

@@ -136,6 +136,43 @@ def _read_at(rows: np.ndarray, dxhat: np.ndarray, true: Paths, a: np.ndarray, n:
     return None
 
 
+def _per_element(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], per_group: np.ndarray) -> np.ndarray:
+    """A value per normalised group (a row of `groups`) laid out in x's shape, each element its group's."""
+    ids = groups(case, np.arange(case.x.size, dtype=np.float64).reshape(case.x.shape)).astype(int)
+    flat = np.empty(case.x.size)
+    flat[ids.reshape(-1)] = np.repeat(per_group, ids.shape[1])
+    return flat.reshape(case.x.shape)
+
+
+def _dgamma_read_at(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], analytic: np.ndarray,
+                    numeric: np.ndarray, out: np.ndarray, upstream: np.ndarray) -> tuple[str, str] | None:
+    """dγ = Σ dout·x̂ computed with another array of the forward where x̂ belongs (x − mean, x, 1/σ, σ, the
+    output): `wrong-input`, read against the σ (of the usual epsilons) whose x̂ is the layer's output's."""
+    gamma, beta = case.params.get("gamma"), case.params.get("beta")
+    if gamma is None or beta is None or gamma.size != analytic.size or upstream.shape != case.x.shape or \
+            out.shape != case.x.shape or case.x.ndim < 2 or gamma.size != case.x.shape[1]:
+        return None
+    spread = (1, -1, *([1] * (case.x.ndim - 2)))
+    axes = tuple(a for a in range(case.x.ndim) if a != 1)
+    rows = groups(case, case.x)
+    centred = case.x - _per_element(case, groups, rows.mean(axis=1))
+    scale = max(float(np.abs(numeric).max(initial=0.0)), 1e-300)
+    for eps in EPSILONS:
+        sigma = _per_element(case, groups, np.sqrt(rows.var(axis=1) + eps))
+        xhat = centred / sigma
+        if not np.allclose(gamma.reshape(spread) * xhat + beta.reshape(spread), out, rtol=1e-6, atol=1e-9):
+            continue
+        for name, y in (("(x − mean)", centred), ("x", case.x), ("1/σ", 1.0 / sigma), ("σ", sigma),
+                        ("the output", out), ("x̂·γ", xhat * gamma.reshape(spread))):
+            wrote = (upstream * y).sum(axis=axes).reshape(analytic.shape)
+            if np.allclose(wrote, analytic, rtol=0.0, atol=1e-6 * scale) and \
+                    not np.allclose(wrote, numeric, rtol=0.0, atol=1e-3 * scale):
+                return ("wrong-input", f"dγ sums dout · {name} where dout · x̂ belongs: dγ = Σ dout · x̂ over every "
+                        "axis but γ's, x̂ = (x − mean) / σ the normalised input the forward cached")
+        return None
+    return None
+
+
 def _other_axis(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], diff: np.ndarray,
                 scale: float, inv_sigma: np.ndarray | None = None) -> str | None:
     """Which axis `diff` (in x's shape) is constant along beyond its constant per normalised group: a mean's path
@@ -195,6 +232,8 @@ class StatsPathReader:
 
     def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray,
                  out: np.ndarray, upstream: np.ndarray | None = None) -> tuple[str, str] | None:
+        if target == "gamma" and upstream is not None:
+            return _dgamma_read_at(case, self.groups, analytic, numeric, out, upstream)
         if target != "x" or analytic.shape != case.x.shape:
             return None
         rows = self.groups(case, case.x)
