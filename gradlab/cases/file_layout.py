@@ -8,12 +8,16 @@ another layer of the same file was found to take columns, the file is written fo
 checked so; its report says that the file's other layers told. A layer alone in its file tells by itself when every
 parameter gradient it returns is a column `(rows, 1)` for a parameter of one axis: summed over axis 1 with keepdims,
 as the column layout's parameters (gamma `(D, 1)`) are; one of them may be that sum without keepdims, `(rows,)`.
+A loss alone tells by its code: the number of samples read from axis 1 and divided by (`m = Y.shape[1]`).
 Non-goal: a file checked one layer at a time (`--only`), which has no other layers to tell, and the grader, which
 checks each layer in its own child process.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -29,6 +33,8 @@ COLUMN_SIGNS = frozenset({"couples-samples", "wrong-reduction", "wrong-shape", "
 FROM_THE_FILE = "columns, as the other layers of its file"
 #: and where the layer's own parameter gradients told
 ITS_OWN = "columns, as its parameter gradients (sums over axis 1, kept as columns)"
+#: and where its code counts the samples along axis 1
+COUNTS_COLUMNS = "columns, as its code counts the samples along axis 1 (m = Y.shape[1], divided by)"
 
 
 def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
@@ -42,13 +48,15 @@ def same_file_layout(entries: Sequence[Entry], reports: Sequence[LayerReport],
                     for e in entries if e.options.get("layout") == "columns" and e.source not in columns})
     out = []
     for entry, report in zip(entries, reports):
-        layout = columns.get(entry.source) or (ITS_OWN if _columns_of_its_own(report) else None)
+        layout = columns.get(entry.source) or (ITS_OWN if _columns_of_its_own(report) else None) or \
+            (COUNTS_COLUMNS if "couples-samples" in report.bug_codes and _counts_along_axis_1(entry) else None)
         if layout and report.verdict == FAIL and "couples-samples" in report.bug_codes and \
                 set(report.bug_codes) <= COLUMN_SIGNS and not {"layout", "samples"} & set(entry.options):
             weights = "in_out" if "W (in, out)" in layout else "out_in"
             again = _checked(check, replace(entry, options={**entry.options, "layout": "columns", "weights": weights}))
             if again is not None:
-                report = replace(again, detected_layout=ITS_OWN if layout == ITS_OWN else FROM_THE_FILE)
+                own = layout in (ITS_OWN, COUNTS_COLUMNS)
+                report = replace(again, detected_layout=layout if own else FROM_THE_FILE)
         out.append(report)
     return out
 
@@ -65,6 +73,27 @@ def _columns_of_its_own(report: LayerReport) -> bool:
     # one of them flat, (rows,), is the same sum without keepdims: that gradient's own bug, in the column layout
     return any(len(s) == 2 for s in shapes if s is not None) and all(
         s is not None and s[0] == rows != g.shape[0] and s[1:] in ((1,), ()) for g, s in zip(params, shapes))
+
+
+def _counts_along_axis_1(entry: Entry) -> bool:
+    """Whether the layer's code takes its number of samples from axis 1 and divides by it (`m = Y.shape[1]` ...
+    `/ m`), as code written for samples as columns does (deeplearning.ai's cost functions): on rows, axis 1 holds
+    the classes or features, which such code never names `m` and divides a batch's loss by."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(entry.target)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    counts = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_shape_1(node.value)
+              for t in node.targets if isinstance(t, ast.Name)}
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and (
+        isinstance(node.right, ast.Name) and node.right.id in counts or _is_shape_1(node.right))
+        for node in ast.walk(tree))
+
+
+def _is_shape_1(node: ast.expr) -> bool:
+    """`<array>.shape[1]`."""
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+        node.value.attr == "shape" and isinstance(node.slice, ast.Constant) and node.slice.value == 1
 
 
 def _checked(check: Callable[[Entry], LayerReport], entry: Entry) -> LayerReport | None:

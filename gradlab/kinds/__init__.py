@@ -229,9 +229,10 @@ def _input_rank(kind: Kind) -> int | None:
 
 def kind_for_loss_function(name: str) -> Kind | None:
     """The loss kind a function name spells: one of its loss functions' names, or a loss's name with `_loss` after
-    it (`bce_with_logits_loss`, `softmax_cross_entropy_loss`), as PyTorch's classes add `Loss`."""
+    it (`bce_with_logits_loss`, `softmax_cross_entropy_loss`), as PyTorch's classes add `Loss`, or without."""
     found = next((k for k in KINDS.values() if name in k.loss_functions), None)
-    bare = name[:-len("_loss")] if name.endswith("_loss") else ""
+    # or a loss class's name as a function's, with or without `_loss` (`softmax_cross_entropy(Z, Y)`)
+    bare = name[:-len("_loss")] if name.endswith("_loss") else name
     if found is None and bare:
         found = next((k for k in KINDS.values() if k.is_loss and
                       (bare in k.loss_functions or normalise_class_name(bare) in k.class_names)), None)
