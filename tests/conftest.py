@@ -7,8 +7,9 @@ fixture, so the
 profile controls them too.
 
 The zoo's reports are computed once per run (`zoo_reports`): test_zoo, test_codes_explained and
-test_reports_policy each read every registry entry's report, and checking the zoo is the suite's largest cost;
-each entry is checked by the first xdist worker that asks for it and read back by the others.
+test_reports_policy each read the same registry entries' reports (in the default run the zoo's sample chosen by a
+rule, tests/zoo_sample.py; with --thorough every entry), and checking the zoo is the suite's largest cost; each
+entry is checked by the first xdist worker that asks for it and read back by the others.
 
 The default run samples the suite's exhaustive sweeps; `pytest --thorough` (or the deep profile, which implies it)
 runs them in full. A parametrized test marked `@pytest.mark.sample(by=key)` runs, by default, its first case of each

@@ -2,9 +2,11 @@
 reproducible and timing-free (the registry report and its figures, from a fixed seed), everything else
 written there is ignored, and no command dirties a clean clone.
 
-The registry's reports are the run's zoo reports (conftest's `zoo_reports`, which test_zoo and
-test_codes_explained read too: the zoo is checked once per run); the clean-clone test runs `gradlab report` once
-more, in a clone of HEAD. Both write the caught variants' fixes, read back by key from the tracked
+The thorough run's registry reports are its zoo reports (conftest's `zoo_reports`, which test_zoo and
+test_codes_explained read too at the report's 50 cases: the zoo is checked once per run), and it regenerates the
+whole report byte for byte; the clean-clone test runs `gradlab report` once more, in a clone of HEAD. The default
+run compares the zoo's sample (tests/zoo_sample.py: the entries its zoo tests check) with the tracked report's
+entries (`sampled`). Both write the caught variants' fixes, read back by key from the tracked
 registry.json they write over (`gradlab.fixes.registry.written_fixes`), else from the user's fix cache; only
 a variant, check or search changed since the report was last regenerated is searched again (minutes for
 the whole zoo, and the byte-for-byte test then says to regenerate the report).
@@ -17,14 +19,18 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+import zoo_sample
 
 from gradlab.cli.main import build_parser
 from gradlab.conventions.registry import load_reference
+from gradlab.fixes.registry import fix_keys, fixes_for, written_fixes
 from gradlab.reporting import plots
-from gradlab.reporting.report import registry_figures, write_registry_report
+from gradlab.reporting.report import heatmaps, machine_stable, registry_figures, row, write_registry_report
 from gradlab.reporting.training_report import write_training_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +72,43 @@ def registry(zoo_reports):
 
 
 @pytest.fixture(scope="module")
+def sampled(zoo_reports):
+    """The zoo's sample (tests/zoo_sample.py: test_zoo's in the default run) checked with `gradlab report`'s
+    defaults, each with the fix the report would show: read back by key from the tracked registry.json, as
+    `gradlab report` reads it."""
+    args = build_parser().parse_args(["report"])
+    entries = zoo_sample.sample(load_reference().values())
+    reports = zoo_reports.of_all(entries, examples=args.examples, seed=args.seed)
+    found = fixes_for(reports, known=written_fixes(REPORTS / "registry.json"))
+    return [replace(r, fix=found[r.name]) if r.name in found else r for r in reports]
+
+
+def _as_written(value: Any) -> Any:
+    """`value` as registry.json holds it: machine-stable numbers, through JSON."""
+    return json.loads(json.dumps(machine_stable(value)))
+
+
+def test_the_tracked_registry_json_holds_what_gradlab_report_finds_now_for_a_sample_of_the_registry(sampled):
+    tracked = json.loads((REPORTS / "registry.json").read_text(encoding="utf-8"))
+    rows = {r["layer"]: r for r in tracked["rows"]}
+    layers = {layer["name"]: layer for layer in tracked["layers"]}
+    keys, tracked_keys = fix_keys(sampled), tracked.get("fix_keys", {})
+    stale = [r.name for r in sampled if _as_written(row(r)) != rows.get(r.name)
+             or _as_written(r.to_dict()) != layers.get(r.name) or keys.get(r.name) != tracked_keys.get(r.name)]
+    assert len(sampled) >= len(load_reference()) // zoo_sample.EVERY
+    assert stale == [], (f"reports/registry.json is stale for {stale}: regenerate it with `gradlab report` and "
+                         "commit it")
+
+
+def test_the_tracked_heat_maps_of_a_sample_of_the_registry_carry_the_digest_of_its_data_now(sampled):
+    figures = [figure for figs in heatmaps(sampled).values() for _, figure in figs]
+    assert figures, "the sample holds no failing gradient to draw: it cannot stand for the registry"
+    for figure in figures:
+        assert plots.stored_digest(REPORTS / figure.name) == figure.digest, (
+            f"reports/{figure.name} does not show the data at hand: run `gradlab report` and commit it")
+
+
+@pytest.fixture(scope="module")
 def written_without_matplotlib(registry, tmp_path_factory):
     """The registry report written afresh into a tmp folder, as on a machine without matplotlib."""
     out = tmp_path_factory.mktemp("reports")
@@ -77,6 +120,7 @@ def written_without_matplotlib(registry, tmp_path_factory):
     return out
 
 
+@pytest.mark.thorough  # the whole registry at 50 cases; the default run compares `sampled` with registry.json
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_the_tracked_registry_report_is_byte_for_byte_what_gradlab_report_writes_now(written_without_matplotlib,
                                                                                    name):
@@ -85,6 +129,7 @@ def test_the_tracked_registry_report_is_byte_for_byte_what_gradlab_report_writes
         f"reports/{name} is stale or depends on the run: regenerate it with `gradlab report` and commit it")
 
 
+@pytest.mark.thorough  # the whole registry at 50 cases
 def test_the_registry_report_names_exactly_the_tracked_figures(registry, written_without_matplotlib):
     step, heatmaps = registry_figures(registry)
     planned = {step.name} | {figure.name for figs in heatmaps.values() for _, figure in figs}
@@ -92,6 +137,7 @@ def test_the_registry_report_names_exactly_the_tracked_figures(registry, written
     assert _tracked_figures() == planned
 
 
+@pytest.mark.thorough  # the whole registry at 50 cases; the default run asks it of `sampled`'s heat maps
 def test_every_tracked_figure_carries_the_digest_of_its_data_so_it_is_never_redrawn(registry):
     step, heatmaps = registry_figures(registry)
     for figure in [step, *(figure for figs in heatmaps.values() for _, figure in figs)]:
@@ -99,6 +145,7 @@ def test_every_tracked_figure_carries_the_digest_of_its_data_so_it_is_never_redr
             f"reports/{figure.name} does not show the data at hand: run `gradlab report` and commit it")
 
 
+@pytest.mark.thorough  # the whole registry at 50 cases
 def test_training_results_and_matplotlib_change_neither_the_registry_report_nor_its_figures(registry, tmp_path):
     out = tmp_path / "reports"
     (out / "figures").mkdir(parents=True)
@@ -114,13 +161,14 @@ def test_training_results_and_matplotlib_change_neither_the_registry_report_nor_
     assert after == before, "a figure whose data did not change was drawn again"
 
 
-def test_a_heat_map_of_a_gradient_that_no_longer_fails_is_removed(registry, tmp_path):
+def test_a_heat_map_of_a_gradient_that_no_longer_fails_is_removed(sampled, tmp_path):
     stale = tmp_path / "figures" / "heat_NoSuchLayer_dx.png"
     stale.parent.mkdir()
     stale.write_bytes(b"")
+    shutil.copy(REPORTS / "registry.json", tmp_path / "registry.json")  # its fixes read back, not searched
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(plots, "available", lambda: False)
-        write_registry_report(registry, tmp_path)
+        write_registry_report(sampled, tmp_path)
     assert not stale.exists()
 
 
