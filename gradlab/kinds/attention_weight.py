@@ -81,6 +81,36 @@ def _predict(case: Case, target: str, upstream: np.ndarray,
 coupling_dropped = CouplingReading(_predict, (("x", "hs"), ("h", "h")))
 
 
+def _true_ds(case: Case, upstream: np.ndarray) -> np.ndarray:
+    a = weights_of(case.x, case.params["h"])
+    return a * (upstream - (a * upstream).sum(axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class ScoreReading:
+    """`Kind.explain`: the softmax's coupling term dropped (`coupling_dropped`), or a score's gradient multiplied by
+    the wrong factor of the product hs[n, t] · h[n] (its own input where the other belongs): `wrong-input`."""
+
+    reads_upstream: bool = True
+
+    def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray, out: np.ndarray,
+                 upstream: np.ndarray | None = None) -> tuple[str, str] | None:
+        found = coupling_dropped(case, target, analytic, numeric, out, upstream)
+        if found is not None or upstream is None or upstream.shape != out.shape:
+            return found
+        hs, ds = case.x, _true_ds(case, upstream)
+        # (dh = sum over T of ds · h is all zero, the softmax's ds summing to 0: the check's own measurement names it)
+        if target != "x":
+            return None
+        wrote = ds[:, :, None] * hs
+        size = max(float(np.linalg.norm(wrote)), 1e-300)
+        if wrote.shape == analytic.shape and float(np.linalg.norm(analytic - wrote)) <= SAME * size and \
+                float(np.linalg.norm(numeric - wrote)) > 1e-3 * size:
+            return ("wrong-input", "dhs is ds · hs, the encoder states themselves, where ds · h belongs: the score "
+                    "s = hs[n, t] · h[n] is a product, so each factor's gradient is ds times the other factor")
+        return None
+
+
 def build(spec: Spec, rng: np.random.Generator) -> Case:
     N, T, H = spec["N"], spec["T"], spec["H"]
     return Case(values(rng, (N, T, H), spec), None, {"h": np.tanh(rng.standard_normal((N, H)))}, {}, spec)
@@ -98,5 +128,5 @@ def batch_spec(convention: str) -> Spec:
 KIND = Kind(
     "attention_weight", ("attentionweight",), build, draw_shape, batch_spec,
     params=("h",), forward_inputs=("h",), batch_params=("h",), scales=ATTENTION_SCALES,
-    explain=coupling_dropped,
+    explain=ScoreReading(),
 )
