@@ -15,6 +15,7 @@ is with a `# gradlab: kind=generic, ...` comment).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,73 @@ def attend(x: np.ndarray, p: dict[str, np.ndarray], h: int) -> np.ndarray:
     return (weights @ v).transpose(0, 2, 1, 3).reshape(N, T, D) @ p["Wo"]
 
 
+#: slips of a from-scratch backward, each (code, what was written, what belongs): a product's operand not transposed
+#: (with T positions a square scores matrix runs either way), the softmax's coupling term or the scale left out
+SLIPS = {
+    "dk": ("transposed", "dk = dscores @ q", "dk = dscores.T @ q (keys index the scores' last axis)"),
+    "dq": ("transposed", "dq = dscores.T @ k", "dq = dscores @ k (queries index the scores' first axis)"),
+    "dv": ("transposed", "dv = weights @ dcontext", "dv = weights.T @ dcontext"),
+    "coupling": ("dropped-term", "dscores = weights * dweights",
+                 "dscores = weights * (dweights - sum(weights * dweights) over the keys): every weight of a row "
+                 "depends on every score of it"),
+    "scale": ("scaled", "dscores without the 1/sqrt(d) of the scores", "dscores / sqrt(d), d = D / h the head's width"),
+}
+
+
+def backward(x: np.ndarray, p: dict[str, np.ndarray], h: int, dout: np.ndarray,
+             slip: str | None = None) -> dict[str, np.ndarray]:
+    """The gradients of x and the projections, with one of `SLIPS` made (None: the true ones)."""
+    N, T, D = x.shape
+    d = D // h
+
+    def split(a: np.ndarray) -> np.ndarray:
+        return a.reshape(N, T, h, d).transpose(0, 2, 1, 3)
+
+    def merge(a: np.ndarray) -> np.ndarray:
+        return a.transpose(0, 2, 1, 3).reshape(N, T, D)
+
+    q, k, v = (split(x @ p[w]) for w in ("Wq", "Wk", "Wv"))
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(d)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    joined = merge(weights @ v)
+    dcontext = split(dout @ p["Wo"].T)
+    dweights = dcontext @ v.transpose(0, 1, 3, 2)
+    dv = (weights if slip == "dv" else weights.transpose(0, 1, 3, 2)) @ dcontext
+    dscores = weights * dweights if slip == "coupling" else \
+        weights * (dweights - (weights * dweights).sum(axis=-1, keepdims=True))
+    dscores = dscores if slip == "scale" else dscores / np.sqrt(d)
+    dq = (dscores.transpose(0, 1, 3, 2) if slip == "dq" else dscores) @ k
+    dk = (dscores if slip == "dk" else dscores.transpose(0, 1, 3, 2)) @ q
+    dq, dk, dv = merge(dq), merge(dk), merge(dv)
+    rows = x.reshape(-1, D)
+    return {"x": dq @ p["Wq"].T + dk @ p["Wk"].T + dv @ p["Wv"].T, "Wq": rows.T @ dq.reshape(-1, D),
+            "Wk": rows.T @ dk.reshape(-1, D), "Wv": rows.T @ dv.reshape(-1, D),
+            "Wo": joined.reshape(-1, D).T @ dout.reshape(-1, D)}
+
+
+@dataclass(frozen=True)
+class SlipReading:
+    """`Kind.explain`: a failing gradient that is exactly what the backward gives with one of `SLIPS` made."""
+
+    reads_upstream: bool = True
+
+    def __call__(self, case: Case, target: str, analytic: np.ndarray, numeric: np.ndarray, out: np.ndarray,
+                 upstream: np.ndarray | None = None) -> tuple[str, str] | None:
+        if upstream is None or upstream.shape != case.x.shape or target not in ("x", *PROJECTIONS):
+            return None
+        h = int(case.hyper["heads"])
+        if not np.allclose(attend(case.x, case.params, h), out, rtol=1e-6, atol=1e-9):
+            return None  # not this layer's forward: its slips say nothing
+        for slip, (code, wrote, belongs) in SLIPS.items():
+            g = backward(case.x, case.params, h, upstream, slip)[target]
+            size = max(float(np.linalg.norm(g)), 1e-300)
+            if g.shape == analytic.shape and float(np.linalg.norm(analytic - g)) <= 1e-6 * size and \
+                    float(np.linalg.norm(numeric - g)) > 1e-3 * size:
+                return code, f"d{target} is what a backward with {wrote} gives, where {belongs}"
+        return None
+
+
 def forward_candidates(case: Case) -> list[np.ndarray]:
     return [attend(case.x, case.params, int(case.hyper["heads"]))]
 
@@ -71,5 +139,5 @@ KIND = Kind(
     positional_hyper=("heads",), hyper_args=("heads",), scales=(1.0, 0.1), forward_candidates=forward_candidates,
     sizes=sizes,
     # a learner's single-head SelfAttention(Wq, Wk, Wv) has no output projection: Wo is then the identity
-    optional_params=("Wo",), identity_params=("Wo",),
+    optional_params=("Wo",), identity_params=("Wo",), explain=SlipReading(),
 )
