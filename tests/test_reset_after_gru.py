@@ -1,7 +1,8 @@
 """A GRU written in PyTorch's equations (the reset gate applied after the candidate's hidden weight, next_h =
 (1 - z) * n + z * h) is read by a cell of its own: a derivative read from the wrong array is `wrong-input` and a
 path of dprev_h lost to an overwrite is `dropped-term`, as for the textbook's GRU (tests/realcode19: a CMU-style
-cell with a weight per gate on vectors, and a packed step in CS231n's function convention)."""
+cell with a weight per gate on vectors, the same with every attribute written out, and a packed step in CS231n's
+function convention)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,19 @@ def test_the_packed_step_is_read_whatever_the_order_of_its_gates(tmp_path):
     assert _check(tmp_path, swapped, "gru_step")["verdict"] == "pass"
     layer = _check(tmp_path, _slip(swapped, "dr = da_n * hn", "dr = da_n * n"), "gru_step")
     assert layer["bug_codes"][0] == "wrong-input", layer["bug_codes"]
+
+
+EXPLICIT = (HERE / "torch_gru_cell_explicit.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cached", ["self.nh", "self.hn"], ids=["the-letters-in-another-order", "its-name"])
+def test_the_reset_gate_reading_n_gets_the_fix_that_reads_the_cached_hidden_term_back(tmp_path, cached):
+    # the reading names the cell's hn; the user may call it nh: the fix search tries that array first either way,
+    # and the two dozen gradient accumulators the backward writes do not push it out of the arrays it may read
+    source = _slip(EXPLICIT, "dr = dn_pre * self.nh", "dr = dn_pre * self.n").replace("self.nh", cached)
+    (tmp_path / "gru.py").write_text(source, encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["fix"]["status"] == "verified", layer["fix"]
+    assert f"+        dr = dn_pre * {cached}" in layer["fix"]["diff"], layer["fix"]["diff"]

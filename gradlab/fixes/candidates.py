@@ -131,7 +131,7 @@ def candidates(site: Site, report: LayerReport) -> Iterator[tuple[bool, tuple[Ed
             preferred = rank < len(families)
             away = int(cand[0].start[0] not in building or cand[0].start[0] in feeds_output) \
                 if family not in ADDED_LINES | FORWARD_FAMILIES else 0
-            lead = 0 if named and all((source.between(e.start, e.end), e.new) in named for e in cand) or \
+            lead = 0 if named and all(_named(source.between(e.start, e.end), e.new, named) for e in cand) or \
                 backwards and family == "direction" else \
                 1 if preferred and (cand[0].start[0] in carried or batch_axis and _off_batch_axis(source, cand)) else 2
             lead += 2 * (cand[0].start[0] in shared)  # a base the file's other layers share: the layer's own first
@@ -180,6 +180,21 @@ def _taking_turns(found: Ranked) -> Ranked:
 _NAMED = (re.compile(r"from (?:the \w+ )?(\w+), where (\w+) belongs"),
           re.compile(r"at (?:the [\w-]+ )?(\w+), where it belongs at (?:the [\w-]+ )?(\w+)"),
           re.compile(r"([\w.]+) where ([\w.]+) belongs"))
+
+
+def _named(old: str, new: str, named: set[tuple[str, str]]) -> bool:
+    """Whether an edit writes what the diagnosis says belongs where it says the wrong one is: the same text, or the
+    user's own names for the arrays a kind's reading names (`self.n` for its n; `self.nh` or `h_n` for its hn, the
+    same letters in another order)."""
+    if (old, new) in named:
+        return True
+    def bare(text: str) -> str:
+        return text.split(".")[-1]
+
+    def letters(text: str) -> str:
+        return "".join(sorted(c for c in bare(text).lower() if c.isalnum()))
+    return any(bare(old) == a and letters(new) == letters(b) and bare(new) != b or
+               bare(old) == a and bare(new) == b for a, b in named if "." not in a and "." not in b)
 
 
 def named_replacements(report: LayerReport) -> set[tuple[str, str]]:

@@ -12,7 +12,7 @@ from types import ModuleType
 import numpy as np
 
 from gradlab.core.results import GradientResult, LayerReport
-from gradlab.fixes.expressions import Context
+from gradlab.fixes.expressions import Context, is_gradient
 from gradlab.fixes.source import Scope, Site
 from gradlab.fixes.spans import Text
 from gradlab.fixes.sums import missing_axes
@@ -77,7 +77,10 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
     stored = [n.id for n in sorted((n for n in ast.walk(scope.node) if isinstance(n, ast.Name) and
                                     isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
     out += [n for n in args + stored if n != numpy and n.strip("_")]  # `_` is a value the code threw away
-    return list(dict.fromkeys(out))[:MAX_REFS]
+    # the gradients a backward writes (`self.dWnx +=`) after the arrays it may read: a cache the backward forgot to
+    # read (a GRU cell's `self.nh`) must not be cut off behind a dozen of them
+    out = list(dict.fromkeys(out))
+    return sorted(out, key=lambda r: r.startswith("self.") and is_gradient(r))[:MAX_REFS]
 
 
 def _cached(site: Site, scope: Scope, text: Text) -> tuple[list[str], list[str]]:
