@@ -79,7 +79,12 @@ def sampled(zoo_reports):
     args = build_parser().parse_args(["report"])
     entries = zoo_sample.sample(load_reference().values())
     reports = zoo_reports.of_all(entries, examples=args.examples, seed=args.seed)
-    found = fixes_for(reports, known=written_fixes(REPORTS / "registry.json"))
+    known = written_fixes(REPORTS / "registry.json")
+    if any(key not in known for key in fix_keys(reports).values()):
+        # a fix the tracked report does not show: the comparison fails on its key, and searching the sample's
+        # fixes would take minutes to change nothing (after a change to the fix search: every key)
+        return reports
+    found = fixes_for(reports, known=known)
     return [replace(r, fix=found[r.name]) if r.name in found else r for r in reports]
 
 
@@ -165,10 +170,9 @@ def test_a_heat_map_of_a_gradient_that_no_longer_fails_is_removed(sampled, tmp_p
     stale = tmp_path / "figures" / "heat_NoSuchLayer_dx.png"
     stale.parent.mkdir()
     stale.write_bytes(b"")
-    shutil.copy(REPORTS / "registry.json", tmp_path / "registry.json")  # its fixes read back, not searched
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(plots, "available", lambda: False)
-        write_registry_report(sampled, tmp_path)
+        write_registry_report(sampled, tmp_path, fixes=False)  # the figures do not depend on the fixes
     assert not stale.exists()
 
 
