@@ -304,9 +304,14 @@ def _reduction_edits(node: ast.Call, name: str, ctx: Context) -> Iterator[Edit]:
                        "axis")
     elif len(node.args) <= (1 if isinstance(node.func, ast.Name) or _is_module_call(node, ctx) else 0):
         sep = ", " if node.args else ""
+        # the file's own style first: where it keeps reduced axes (a (1, D) parameter's gradient, `keepdims=True`
+        # beside it), a (D,) gradient that a lenient check lets pass for it is not the fix
+        kept = "keepdims=True" in t.text.replace(" ", "")
         for value in _AXES:
-            yield t.insert_before(node, f"{sep}axis={value}", f"reduce over axis {value} only")
-            yield t.insert_before(node, f"{sep}axis={value}, keepdims=True", f"reduce over axis {value}, keeping it")
+            edits = [t.insert_before(node, f"{sep}axis={value}", f"reduce over axis {value} only"),
+                     t.insert_before(node, f"{sep}axis={value}, keepdims=True",
+                                     f"reduce over axis {value}, keeping it")]
+            yield from edits[::-1] if kept else edits
     if keep is not None:
         yield _drop_keyword(t, node, keep, "do not keep the reduced axis", "axis")
     elif axis is not None:
