@@ -158,8 +158,30 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
         for n in ast.walk(init):
             if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
                 out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
+    out += _ctx_settings(site, scope)
     words = _words(site.tree, text)
     return [h for h in dict.fromkeys(out) if h not in words][:4]
+
+
+def _ctx_settings(site: Site, scope: Scope) -> list[str]:
+    """A custom function's settings as its backward reads them: `ctx.alpha = alpha` in a forward that takes `alpha=1.0`
+    is `ctx.alpha` to a backward whose first argument is `ctx` (a staticmethod's, not `self`)."""
+    args = scope.node.args.args
+    if not args or args[0].arg == "self":
+        return []
+    out: list[str] = []
+    for s in site.scopes:
+        node = s.node
+        if s is scope or not node.args.args:
+            continue
+        holder = node.args.args[0].arg
+        numbers = {a.arg for a, d in zip(node.args.args[::-1], node.args.defaults[::-1], strict=False)
+                   if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
+        for n in ast.walk(node):
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
+                out += [f"{args[0].arg}.{t.attr}" for t in n.targets if isinstance(t, ast.Attribute) and
+                        isinstance(t.value, ast.Name) and t.value.id == holder]
+    return out
 
 
 def _words(tree: ast.AST, text: Text) -> set[str]:

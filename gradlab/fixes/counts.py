@@ -7,7 +7,8 @@ case (2 outputs here, 3 there) is neither, and only the code's own name for it h
 statement that writes a gradient (a name or attribute read as one, or a backward's return) when one factor was
 measured: its value divided by (a factor above 1) or multiplied by (below 1) each name the function binds to a size
 before it (`len(...)`, `x.shape[i]`, `x.size`, a name unpacked from `x.shape`), other than the batch size's and those
-the value reads already; at most MAX_SIZES names.
+the value reads already, and the element count of each array the value reads (`diff.size`); at most MAX_SIZES of each.
+A returned tuple (`return dx, None`) is edited in its arrays.
 Non-goal: sizes the code never names (the factor family's constant), sizes of other functions.
 """
 
@@ -17,7 +18,7 @@ import ast
 from collections.abc import Iterator
 
 from gradlab.fixes.expressions import Context, is_gradient
-from gradlab.fixes.reads import statements_of
+from gradlab.fixes.reads import gradient_params, statements_of
 from gradlab.fixes.rebuild import Edit
 from gradlab.fixes.spans import precedence
 
@@ -35,12 +36,18 @@ def size_name_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iter
     t = ctx.text
     read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
     sizes = [n for n in _size_names(func, stmt.lineno, ctx) if n not in read and n not in ctx.batch][:MAX_SIZES]
-    value = stmt.value
+    # a custom function's `return grad * 2 * diff, None`: the gradient is the tuple's array, not the tuple
+    values = [e for e in stmt.value.elts if not isinstance(e, ast.Constant)] \
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Tuple) else [stmt.value]
     op, how = ("/", "divide by") if factor > 1 else ("*", "multiply by")
-    text = t.of(value) if precedence(value) >= 11 else f"({t.of(value)})"  # `a / b / n` divides a / b by n
-    for name in sizes:
-        yield (t.replace(value, f"{text} {op} {name}", 11, f"{how} {name}, a count forward's mean divides by",
-                         family="count", need=0),)
+    for value in values:
+        text = t.of(value) if precedence(value) >= 11 else f"({t.of(value)})"  # `a / b / n` divides a / b by n
+        # and the element count of an array the value reads, unnamed (`diff.size`: a mean over every element)
+        arrays = [f"{n}.size" for n in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)})
+                  if n in ctx.refs and n not in gradient_params(func)][:MAX_SIZES]
+        for name in [*sizes, *arrays]:
+            yield (t.replace(value, f"{text} {op} {name}", 11, f"{how} {name}, a count forward's mean divides by",
+                             family="count", need=0),)
 
 
 def _writes_gradient(stmt: ast.stmt, ctx: Context) -> bool:
