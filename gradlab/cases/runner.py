@@ -359,10 +359,9 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
         smaller = run_case(entry, {**failing.spec, "N": 1})
         if not smaller.failed:
             passes_with = "N=1"
-    # a factor of N or 1/N may be a constant that equals it here (2 at N=2, a keep ratio 0.2 at N=5), any factor
-    # at N=2 too (N or the constant 2), an axis of length 1 at N=1 (the batch axis not summed, or summed with
-    # keepdims): confirm on another batch size, shown as the failing case so that the body explains the
-    # header's codes; the smallest failing case is still named
+    # a factor of N or 1/N may be a constant that equals it here (2 at N=2, a keep ratio 0.2 at N=5), any factor at
+    # N=2 too (N or the constant 2), an axis of length 1 at N=1 (the batch axis not summed, or summed with keepdims):
+    # confirm on another batch size, shown as the failing case so that the body explains the header's codes
     smallest = describe_spec(failing.spec)
     ambiguous = {"missing-batch-mean", "extra-batch-mean"} | \
         ({"scaled", "wrong-reduction" if N == 1 else "scaled"} if N <= 2 else set())
@@ -381,8 +380,8 @@ def _report(entry: Entry, failing: CaseResult | None, *, worst: dict[str, Gradie
                 codes = list(dict.fromkeys([*codes, *larger.bug_codes]))
             else:
                 codes, failing = larger.bug_codes, larger
-    if not extreme and not one_at_a_time and (set(codes) in ({"mismatch"}, {"zero-gradient"}, {"transposed"}) or
-                                              factor_on_one_element(failing)):
+    weak = set(codes) in ({"mismatch"}, {"zero-gradient"}, {"transposed"}) or factor_on_one_element(failing)
+    if not extreme and not one_at_a_time and weak:
         failing, codes = more_precise(entry, failing, largest, lambda spec: run_case(entry, spec))
     if not extreme and "zero-gradient" in codes:
         failing, codes = _confirmed_off_zero(entry, failing, codes)
