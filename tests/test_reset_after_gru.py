@@ -86,3 +86,16 @@ def test_the_reset_gate_reading_n_gets_the_fix_that_reads_the_cached_hidden_term
     [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert f"+        dr = dn_pre * {cached}" in layer["fix"]["diff"], layer["fix"]["diff"]
+
+
+def test_the_direct_path_left_out_of_dprev_h_gets_the_fix_that_adds_it_back_in_the_users_names(tmp_path):
+    # the reading says dprev_h lacks "dh_next * z": the user's upstream gradient is `delta`, their z is `self.z`
+    right = "dh_prev_t = delta * self.z + self.Wnh.T @ dnh"
+    source = _slip(EXPLICIT, right, "dh_prev_t = self.Wnh.T @ dnh")
+    (tmp_path / "gru.py").write_text(source, encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["bug_codes"][:1] == ["dropped-term"], layer["bug_codes"]
+    assert layer["fix"]["status"] == "verified", layer["fix"]
+    assert f"+        {right}" in layer["fix"]["diff"], layer["fix"]["diff"]

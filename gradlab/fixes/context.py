@@ -77,6 +77,8 @@ def _references(nodes: list[ast.FunctionDef], scope: Scope, text: Text, numpy: s
     stored = [n.id for n in sorted((n for n in ast.walk(scope.node) if isinstance(n, ast.Name) and
                                     isinstance(n.ctx, ast.Store)), key=lambda n: (n.lineno, n.col_offset))]
     out += [n for n in args + stored if n != numpy and n.strip("_")]  # `_` is a value the code threw away
+    # a derivative handed to a base class as a lambda (`super().__init__(np.tanh, lambda x: 1 - x ** 2)`): its argument
+    out += [a.arg for n in ast.walk(scope.node) if isinstance(n, ast.Lambda) for a in n.args.args]
     # the gradients a backward writes (`self.dWnx +=`) after the arrays it may read: a cache the backward forgot to
     # read (a GRU cell's `self.nh`) must not be cut off behind a dozen of them
     out = list(dict.fromkeys(out))
@@ -230,6 +232,11 @@ def _forward_functions(site: Site, numpy: str, text: Text) -> list[str]:
                         out.append(text.of(n.func))
         if s.role == "helper" and s.node in site.tree.body and len(s.node.args.args) == 1:  # `def sigmoid(z)` itself
             out.append(s.node.name)
+    for s in site.scopes:  # the function a constructor hands its base class with the derivative: `np.tanh`
+        for n in ast.walk(s.node):
+            if isinstance(n, ast.Call) and text.of(n.func).endswith("__init__") and len(n.args) == 2 and \
+                    isinstance(n.args[1], ast.Lambda) and text.of(n.args[0]).startswith(numpy + "."):
+                out.append(text.of(n.args[0]))
     return list(dict.fromkeys(out))[:3]
 
 

@@ -43,8 +43,8 @@ def size_name_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iter
     for value in values:
         text = t.of(value) if precedence(value) >= 11 else f"({t.of(value)})"  # `a / b / n` divides a / b by n
         # and the element count of an array the value reads, unnamed (`diff.size`: a mean over every element)
-        arrays = [f"{n}.size" for n in sorted({n.id for n in ast.walk(value) if isinstance(n, ast.Name)})
-                  if n in ctx.refs and n not in gradient_params(func)][:MAX_SIZES]
+        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        arrays = [f"{n}.size" for n in ctx.refs if n in names and n not in gradient_params(func)][:MAX_SIZES]
         for name in [*sizes, *arrays]:
             yield (t.replace(value, f"{text} {op} {name}", 11, f"{how} {name}, a count forward's mean divides by",
                              family="count", need=0),)

@@ -56,6 +56,7 @@ from gradlab.fixes.layouts import layout_edits
 from gradlab.fixes.leaks import leak_edits
 from gradlab.fixes.leftover import leftover_edits
 from gradlab.fixes.literals import literal_edits
+from gradlab.fixes.lost_paths import lost_path_edits
 from gradlab.fixes.margins import margin_edits
 from gradlab.fixes.masks import count_edits, mask_edits
 from gradlab.fixes.mirror import mirror_edits
@@ -137,7 +138,8 @@ GENERATORS: tuple[Generator, ...] = (scatter_edits, inplace_edits, penalty_edits
                                      leftover_edits, offset_edits, extremum_edits, flat_index_edits,
                                      size_product_edits, second_term_edits, chain_factor_edits,
                                      margin_edits, saved_edits, kept_local_edits,
-                                     own_output_edits, direct_term_edits, operand_path_edits, product_operand_edits)
+                                     own_output_edits, direct_term_edits, operand_path_edits, product_operand_edits,
+                                     lost_path_edits)
 
 
 def family_edits(stmt: ast.stmt, ctx: Context, func: ast.FunctionDef) -> Iterator[tuple[Edit, ...]]:

@@ -1,0 +1,24 @@
+"""A derivative handed to a base class as a lambda (`super().__init__(np.tanh, lambda x: 1 - x ** 2)`) is fixed in the
+lambda, not by baking the function into the base's backward that every activation shares (fixture
+tests/realcode19/activation_base.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gradlab.cli.main import main
+
+SOURCE = (Path(__file__).parent / "realcode19" / "activation_base.py").read_text(encoding="utf-8")
+
+
+def test_the_tanh_derivative_written_for_the_output_is_fixed_in_its_lambda(tmp_path):
+    right = "lambda x: 1 - np.tanh(x) ** 2"
+    assert SOURCE.count(right) == 1
+    (tmp_path / "layers.py").write_text(SOURCE.replace(right, "lambda x: 1 - x ** 2"), encoding="utf-8")
+    out = tmp_path / "out.json"
+    main(["check", str(tmp_path / "layers.py"), "--only", "Tanh", "--examples", "8", "--json", str(out)])
+    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    assert layer["bug_codes"][:1] == ["wrong-input"], layer["bug_codes"]
+    assert layer["fix"]["status"] == "verified", layer["fix"]
+    assert f"+        super().__init__(np.tanh, {right})" in layer["fix"]["diff"], layer["fix"]["diff"]
