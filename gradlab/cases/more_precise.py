@@ -42,6 +42,13 @@ def factor_on_one_element(result: CaseResult) -> bool:
         all(g.analytic is not None and g.analytic.size <= 1 for g in failed)
 
 
+def _read_on_more(result: CaseResult) -> bool:
+    """Whether a failing gradient of the case holds more than one element, in its parameter's shape (a scalar slope's
+    gradient on a case built with a slope per feature says only that shape)."""
+    return any(not g.passed and g.analytic is not None and g.numeric is not None and g.analytic.size > 1 and
+               g.analytic.shape == g.numeric.shape for g in result.gradients)
+
+
 def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
                  run: Callable[[dict[str, Any]], CaseResult]) -> tuple[CaseResult, list[str]]:
     """The case to show for a failure the smallest case reads as mismatch, or as zero-gradient, and its codes (see
@@ -66,7 +73,7 @@ def more_precise(entry: Entry, failing: CaseResult, largest: CaseResult | None,
         if case is None or not case.failed or ("zero-gradient" in weak and "zero-gradient" in case.bug_codes):
             continue
         if weak <= set(FACTOR_CODES):  # a factor read on one element: what a case with more elements reads
-            if factor_on_one_element(case):
+            if factor_on_one_element(case) or not _read_on_more(case):
                 continue
             return (failing, failing.bug_codes) if set(case.bug_codes) <= weak else (case, case.bug_codes)
         if weak == {"transposed"}:  # an axis order on the smallest case only: a window of one is an identity
