@@ -23,7 +23,15 @@ from collections.abc import Iterator, Sequence
 
 from gradlab.core.results import LayerReport
 from gradlab.fixes.context import context, measured_factor
-from gradlab.fixes.expressions import Context, cached_edits, every_axis, every_occurrence, expression_edits, is_gradient
+from gradlab.fixes.expressions import (
+    Context,
+    cached_edits,
+    every_axis,
+    every_occurrence,
+    expression_edits,
+    is_gradient,
+    same_letters,
+)
 from gradlab.fixes.families import family_edits
 from gradlab.fixes.rebuild import Edit, apply
 from gradlab.fixes.source import Scope, Site, module_constants
@@ -186,15 +194,8 @@ def _named(old: str, new: str, named: set[tuple[str, str]]) -> bool:
     """Whether an edit writes what the diagnosis says belongs where it says the wrong one is: the same text, or the
     user's own names for the arrays a kind's reading names (`self.n` for its n; `self.nh` or `h_n` for its hn, the
     same letters in another order)."""
-    if (old, new) in named:
-        return True
-    def bare(text: str) -> str:
-        return text.split(".")[-1]
-
-    def letters(text: str) -> str:
-        return "".join(sorted(c for c in bare(text).lower() if c.isalnum()))
-    return any(bare(old) == a and letters(new) == letters(b) and bare(new) != b or
-               bare(old) == a and bare(new) == b for a, b in named if "." not in a and "." not in b)
+    return (old, new) in named or any(old.split(".")[-1] == a and same_letters(new, b)
+                                      for a, b in named if "." not in a and "." not in b)
 
 
 def named_replacements(report: LayerReport) -> set[tuple[str, str]]:

@@ -155,14 +155,18 @@ def _settings(site: Site, scope: Scope, text: Text) -> list[str]:
                         isinstance(v.slice, ast.Constant) and isinstance(v.slice.value, str)]
     init = _init_of(site, scope)
     if init is not None:
-        numbers = {a.arg for a, d in zip(init.args.args[::-1], init.args.defaults[::-1], strict=False)
-                   if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
-        for n in ast.walk(init):
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
-                out += [text.of(t) for t in n.targets if isinstance(t, ast.Attribute)]
+        out += [text.of(t) for t in _numeric_stores(init)]
     out += _ctx_settings(site, scope)
     words = _words(site.tree, text)
     return [h for h in dict.fromkeys(out) if h not in words][:4]
+
+
+def _numeric_stores(func: ast.FunctionDef) -> list[ast.Attribute]:
+    """The attributes `func` sets from an argument with a number default (`self.p = p` for `p=0.5`)."""
+    numbers = {a.arg for a, d in zip(func.args.args[::-1], func.args.defaults[::-1], strict=False)
+               if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
+    return [t for n in ast.walk(func) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and
+            n.value.id in numbers for t in n.targets if isinstance(t, ast.Attribute)]
 
 
 def _ctx_settings(site: Site, scope: Scope) -> list[str]:
@@ -173,16 +177,10 @@ def _ctx_settings(site: Site, scope: Scope) -> list[str]:
         return []
     out: list[str] = []
     for s in site.scopes:
-        node = s.node
-        if s is scope or not node.args.args:
-            continue
-        holder = node.args.args[0].arg
-        numbers = {a.arg for a, d in zip(node.args.args[::-1], node.args.defaults[::-1], strict=False)
-                   if isinstance(d, ast.Constant) and isinstance(d.value, (int, float))}
-        for n in ast.walk(node):
-            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in numbers:
-                out += [f"{args[0].arg}.{t.attr}" for t in n.targets if isinstance(t, ast.Attribute) and
-                        isinstance(t.value, ast.Name) and t.value.id == holder]
+        if s is not scope and s.node.args.args:
+            holder = s.node.args.args[0].arg
+            out += [f"{args[0].arg}.{t.attr}" for t in _numeric_stores(s.node)
+                    if isinstance(t.value, ast.Name) and t.value.id == holder]
     return out
 
 

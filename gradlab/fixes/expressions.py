@@ -352,6 +352,14 @@ def _reference_edits(node: ast.Name | ast.Attribute, ctx: Context, need: int) ->
         yield t.replace(node, f"{func}({here})", ATOM, f"apply {func} to {here}", family="call")
 
 
+def same_letters(text: str, name: str) -> bool:
+    """Whether the last name of `text` (`self.nh`) is `name` (`hn`) written with its letters in any order or case, as
+    users rename the arrays a reading names (`h_n`, `nh`)."""
+    def letters(t: str) -> str:
+        return "".join(sorted(c for c in t.split(".")[-1].lower() if c.isalnum()))
+    return letters(text) == letters(name)
+
+
 def is_gradient(text: str) -> bool:
     """Whether a name reads as a gradient the way course code names them (`dout`, `dh`, `dprev_h`, `grad`)."""
     last = text.split(".")[-1].split("[")[0]

@@ -16,7 +16,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gradlab.fixes.expressions import Context
+from gradlab.fixes.expressions import Context, same_letters
 from gradlab.fixes.reads import gradient_params
 from gradlab.fixes.rebuild import Edit
 
@@ -57,7 +57,5 @@ def _in_user_names(path: str, ctx: Context, func: ast.FunctionDef) -> str | None
 
 
 def _kept(word: str, refs: list[str]) -> str | None:
-    def letters(text: str) -> str:
-        return "".join(sorted(text.split(".")[-1].lower()))
-    same = [r for r in refs if r.split(".")[-1] == word] or [r for r in refs if letters(r) == letters(word)]
+    same = [r for r in refs if r.split(".")[-1] == word] or [r for r in refs if same_letters(r, word)]
     return same[0] if len(same) == 1 else None

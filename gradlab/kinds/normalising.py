@@ -198,9 +198,7 @@ def _other_axis(case: Case, groups: Callable[[Case, np.ndarray], np.ndarray], di
     N, D = diff.shape
     weights = [np.ones(diff.size)]
     if inv_sigma is not None and inv_sigma.size == group_ids.shape[0]:
-        per_element = np.empty(diff.size)
-        per_element[group_ids.reshape(-1)] = np.repeat(inv_sigma, group_ids.shape[1])
-        weights.append(per_element)
+        weights.append(_per_element(case, groups, inv_sigma).reshape(-1))
     for axis, label in ((1, "axis 1 (each sample's features)"), (0, "axis 0 (the batch)")):
         ids = np.repeat(np.arange(N), D) if axis == 1 else np.tile(np.arange(D), N)
         for w in weights:
