@@ -4,21 +4,16 @@ tests/realcode19/attention_weight_class.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode19" / "attention_weight_class.py").read_text(encoding="utf-8")
 
 
 def _check(tmp_path: Path, source: str) -> dict:
-    (tmp_path / "attention.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "attention.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
-    return {r["name"]: r for r in json.loads(out.read_text(encoding="utf-8"))["layers"]}["AttentionWeight"]
+    return checked(tmp_path, source, "--no-fix-search", file="attention.py")["AttentionWeight"]
 
 
 def test_the_right_attention_weight_passes(tmp_path):

@@ -5,12 +5,10 @@ returned tuple's gradient (fixture tests/realcode17/ctx_settings/functions.py)."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode17" / "ctx_settings" / "functions.py").read_text(encoding="utf-8")
 
@@ -22,10 +20,7 @@ SOURCE = (Path(__file__).parent / "realcode17" / "ctx_settings" / "functions.py"
 ], ids=["elu-alpha", "mse-element-count"])
 def test_a_custom_functions_slip_gets_the_verified_fix_that_restores_its_line(tmp_path, name, right, slipped):
     assert SOURCE.count(right) == 1
-    (tmp_path / "functions.py").write_text(SOURCE.replace(right, slipped), encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "functions.py"), "--only", name, "--examples", "8", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    [layer] = checked(tmp_path, SOURCE.replace(right, slipped), "--only", name, file="functions.py").values()
     assert layer["verdict"] == "fail"
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert right in layer["fix"]["diff"].split("\n+", 1)[1], layer["fix"]["diff"]

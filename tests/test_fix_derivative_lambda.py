@@ -4,10 +4,9 @@ tests/realcode19/activation_base.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode19" / "activation_base.py").read_text(encoding="utf-8")
 
@@ -15,10 +14,7 @@ SOURCE = (Path(__file__).parent / "realcode19" / "activation_base.py").read_text
 def test_the_tanh_derivative_written_for_the_output_is_fixed_in_its_lambda(tmp_path):
     right = "lambda x: 1 - np.tanh(x) ** 2"
     assert SOURCE.count(right) == 1
-    (tmp_path / "layers.py").write_text(SOURCE.replace(right, "lambda x: 1 - x ** 2"), encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "layers.py"), "--only", "Tanh", "--examples", "8", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    [layer] = checked(tmp_path, SOURCE.replace(right, "lambda x: 1 - x ** 2"), "--only", "Tanh").values()
     assert layer["bug_codes"][:1] == ["wrong-input"], layer["bug_codes"]
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert f"+        super().__init__(np.tanh, {right})" in layer["fix"]["diff"], layer["fix"]["diff"]

@@ -4,10 +4,9 @@ a (C,) gradient pass for it (fixture tests/realcode19/cmu_batchnorm1d.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode19" / "cmu_batchnorm1d.py").read_text(encoding="utf-8")
 
@@ -15,9 +14,6 @@ SOURCE = (Path(__file__).parent / "realcode19" / "cmu_batchnorm1d.py").read_text
 def test_a_bias_gradient_summed_over_every_axis_gets_the_fix_that_keeps_its_axis(tmp_path):
     right = "self.dLdBb = np.sum(dLdBZ, axis=0, keepdims=True)"
     assert SOURCE.count(right) == 1
-    (tmp_path / "batchnorm.py").write_text(SOURCE.replace(right, "self.dLdBb = np.sum(dLdBZ)"), encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "batchnorm.py"), "--examples", "8", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    [layer] = checked(tmp_path, SOURCE.replace(right, "self.dLdBb = np.sum(dLdBZ)"), file="batchnorm.py").values()
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert f"+        {right}" in layer["fix"]["diff"], layer["fix"]["diff"]

@@ -4,23 +4,17 @@ loss whose softmax runs over the batch stays that rows bug (tests/realcode19).""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 HERE = Path(__file__).parent / "realcode19"
 COST = (HERE / "column_cost.py").read_text(encoding="utf-8")
 
 
 def _check(tmp_path: Path, source: str) -> dict:
-    (tmp_path / "cost.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "cost.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
-    [layer] = [r for r in json.loads(out.read_text(encoding="utf-8"))["layers"] if r["name"] == "softmax_cross_entropy"]
-    return layer
+    return checked(tmp_path, source, "--no-fix-search", file="cost.py")["softmax_cross_entropy"]
 
 
 @pytest.mark.parametrize(("old", "new", "codes"), [
@@ -36,8 +30,6 @@ def test_a_lone_column_cost_is_checked_as_columns_by_how_it_counts_its_samples(t
 
 
 def test_a_rows_loss_whose_softmax_runs_over_the_batch_stays_couples_samples(tmp_path):
-    out = tmp_path / "out.json"
-    main(["check", str(HERE / "rows_softmax_over_batch.py"), "--examples", "8", "--no-fix-search", "--json",
-          str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    source = (HERE / "rows_softmax_over_batch.py").read_text(encoding="utf-8")
+    [layer] = checked(tmp_path, source, "--no-fix-search", file="rows_softmax_over_batch.py").values()
     assert layer["bug_codes"][:1] == ["couples-samples"] and layer["detected_layout"] is None

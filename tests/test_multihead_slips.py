@@ -4,21 +4,16 @@ slip and its code (kinds/multihead_attention.py; fixture tests/realcode19/multih
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode19" / "multihead_functions.py").read_text(encoding="utf-8")
 
 
 def _check(tmp_path: Path, source: str) -> dict:
-    (tmp_path / "mha.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "mha.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    [layer] = checked(tmp_path, source, "--no-fix-search", file="mha.py").values()
     return layer
 
 

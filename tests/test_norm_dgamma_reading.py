@@ -4,12 +4,10 @@ a case where it holds more is asked (cases/more_precise.py). Fixture: tests/real
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 SOURCE = (Path(__file__).parent / "realcode19" / "instance_norm_class.py").read_text(encoding="utf-8")
 RIGHT = "self.dgamma = np.sum(dout * self.x_hat, axis=(0, 2, 3))"
@@ -17,10 +15,8 @@ RIGHT = "self.dgamma = np.sum(dout * self.x_hat, axis=(0, 2, 3))"
 
 def _check(tmp_path: Path, wrote: str) -> dict:
     assert SOURCE.count(RIGHT) == 1
-    (tmp_path / "norms.py").write_text(SOURCE.replace(RIGHT, wrote), encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "norms.py"), "--examples", "10", "--no-fix-search", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    [layer] = checked(tmp_path, SOURCE.replace(RIGHT, wrote), "--examples", "10", "--no-fix-search",
+                      file="norms.py").values()
     return layer
 
 

@@ -6,12 +6,10 @@ function convention)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-from gradlab.cli.main import main
+from checked_source import checked
 
 HERE = Path(__file__).parent / "realcode19"
 CELL = (HERE / "torch_gru_cell_unbatched.py").read_text(encoding="utf-8")
@@ -19,11 +17,7 @@ STEP = (HERE / "torch_gru_step_packed.py").read_text(encoding="utf-8")
 
 
 def _check(tmp_path: Path, source: str, name: str) -> dict:
-    (tmp_path / "gru.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--no-fix-search", "--json", str(out)])
-    layers = {layer["name"]: layer for layer in json.loads(out.read_text(encoding="utf-8"))["layers"]}
-    return layers[name]
+    return checked(tmp_path, source, "--no-fix-search", file="gru.py")[name]
 
 
 def _slip(source: str, old: str, new: str) -> str:
@@ -80,10 +74,7 @@ def test_the_reset_gate_reading_n_gets_the_fix_that_reads_the_cached_hidden_term
     # the reading names the cell's hn; the user may call it nh: the fix search tries that array first either way,
     # and the two dozen gradient accumulators the backward writes do not push it out of the arrays it may read
     source = _slip(EXPLICIT, "dr = dn_pre * self.nh", "dr = dn_pre * self.n").replace("self.nh", cached)
-    (tmp_path / "gru.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    layer = checked(tmp_path, source, file="gru.py")["GRUCell"]
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert f"+        dr = dn_pre * {cached}" in layer["fix"]["diff"], layer["fix"]["diff"]
 
@@ -92,10 +83,7 @@ def test_the_direct_path_left_out_of_dprev_h_gets_the_fix_that_adds_it_back_in_t
     # the reading says dprev_h lacks "dh_next * z": the user's upstream gradient is `delta`, their z is `self.z`
     right = "dh_prev_t = delta * self.z + self.Wnh.T @ dnh"
     source = _slip(EXPLICIT, right, "dh_prev_t = self.Wnh.T @ dnh")
-    (tmp_path / "gru.py").write_text(source, encoding="utf-8")
-    out = tmp_path / "out.json"
-    main(["check", str(tmp_path / "gru.py"), "--examples", "8", "--json", str(out)])
-    [layer] = json.loads(out.read_text(encoding="utf-8"))["layers"]
+    layer = checked(tmp_path, source, file="gru.py")["GRUCell"]
     assert layer["bug_codes"][:1] == ["dropped-term"], layer["bug_codes"]
     assert layer["fix"]["status"] == "verified", layer["fix"]
     assert f"+        {right}" in layer["fix"]["diff"], layer["fix"]["diff"]
